@@ -1,0 +1,220 @@
+//! The one error type of the workspace.
+//!
+//! Every fallible function in `engagement-core` returns [`Result<T>`]; the C and
+//! Python faces map each [`EngError`] variant to a status code or an exception
+//! class, so the variants are part of the public contract.
+
+use std::fmt;
+
+/// Shorthand for `std::result::Result<T, EngError>`.
+pub type Result<T, E = EngError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the engine.
+///
+/// Messages name the field, the row (when there is one) and the offending value,
+/// so that a user can find the bad record in their own data.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{EngError, Touchpoint, Channel, TouchpointKind};
+///
+/// let err = Touchpoint::new(7, 0, Channel::Web, TouchpointKind::Purchase)
+///     .with_value(-3.0)
+///     .validate()
+///     .unwrap_err();
+/// assert!(matches!(err, EngError::InvalidInput { ref field, .. } if field == "value"));
+/// assert!(err.to_string().contains("-3"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngError {
+    /// A value that is not allowed: NaN, infinite, negative money, a rating
+    /// outside its scale, an unknown enum code, a time out of range …
+    #[error("invalid {field}{}: {value} ({reason})", RowSuffix(*index))]
+    InvalidInput {
+        /// Name of the field or column.
+        field: String,
+        /// Row index within the input columns, when the input is columnar.
+        index: Option<usize>,
+        /// The offending value, rendered as text.
+        value: String,
+        /// Why the value is rejected.
+        reason: String,
+    },
+    /// Columns that must have equal lengths do not.
+    #[error("column {field} has {found} rows but {expected} were expected")]
+    LengthMismatch {
+        /// Name of the column with the wrong length.
+        field: String,
+        /// Length of the reference column (`customer`).
+        expected: usize,
+        /// Length of this column.
+        found: usize,
+    },
+    /// A computation that needs data was given none.
+    #[error("empty input: {what} needs at least one {unit}")]
+    EmptyInput {
+        /// What was being computed.
+        what: String,
+        /// What it needs one of.
+        unit: String,
+    },
+    /// `as_of` lies before the latest event of the data being scored.
+    #[error("as_of {as_of} is before the latest event at {latest} (customer {customer})")]
+    AsOfBeforeData {
+        /// The requested evaluation time (Unix seconds).
+        as_of: i64,
+        /// The latest event time seen for the customer (Unix seconds).
+        latest: i64,
+        /// The customer whose data ends after `as_of`.
+        customer: u64,
+    },
+    /// A configuration value is invalid or inconsistent.
+    #[error("invalid configuration at {field}: {reason}")]
+    Config {
+        /// Path of the field inside the configuration, e.g. `decay.half_life_days`.
+        field: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// A customer id that the store does not know.
+    #[error("unknown customer id {id}")]
+    UnknownId {
+        /// The id that was looked up.
+        id: u64,
+    },
+    /// A text label that maps to no known code.
+    #[error("unknown {field} label {label:?}")]
+    UnknownLabel {
+        /// Which enumeration the label was meant for (`channel`, `kind`, `stage` …).
+        field: String,
+        /// The label as given.
+        label: String,
+    },
+    /// Two partial results that cannot be combined (different customers, or
+    /// built with different signal configurations).
+    #[error("cannot merge: {reason}")]
+    Incompatible {
+        /// Why the two parts do not fit together.
+        reason: String,
+    },
+    /// A JSON document (configuration, definition, golden vector) did not parse.
+    #[error("invalid JSON: {message}")]
+    Json {
+        /// The parser's message, with line and column.
+        message: String,
+    },
+}
+
+struct RowSuffix(Option<usize>);
+
+impl fmt::Display for RowSuffix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(i) => write!(f, " at row {i}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for EngError {
+    fn from(e: serde_json::Error) -> Self {
+        EngError::Json {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl EngError {
+    /// Builds an [`EngError::InvalidInput`] for a value outside a row context.
+    pub fn invalid(field: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
+        EngError::InvalidInput {
+            field: field.into(),
+            index: None,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Builds an [`EngError::Config`].
+    pub fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        EngError::Config {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Returns the same error with the row index set (for columnar input).
+    #[must_use]
+    pub fn at_row(self, row: usize) -> Self {
+        match self {
+            EngError::InvalidInput {
+                field,
+                value,
+                reason,
+                ..
+            } => EngError::InvalidInput {
+                field,
+                index: Some(row),
+                value,
+                reason,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Returns early with an [`EngError::Config`] when `cond` is false.
+macro_rules! ensure_config {
+    ($cond:expr, $field:expr, $($reason:tt)+) => {
+        if !$cond {
+            return Err($crate::error::EngError::config($field, format!($($reason)+)));
+        }
+    };
+}
+pub(crate) use ensure_config;
+
+/// Checks that a configuration number is finite and strictly positive.
+pub(crate) fn positive(field: &str, v: f64) -> Result<()> {
+    ensure_config!(v.is_finite() && v > 0.0, field, "must be a finite number > 0, got {v}");
+    Ok(())
+}
+
+/// Checks that a configuration number is finite and not negative.
+pub(crate) fn non_negative(field: &str, v: f64) -> Result<()> {
+    ensure_config!(v.is_finite() && v >= 0.0, field, "must be a finite number >= 0, got {v}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_field_row_and_value() {
+        let e = EngError::invalid("value", f64::NAN, "must be finite").at_row(12);
+        assert_eq!(e.to_string(), "invalid value at row 12: NaN (must be finite)");
+        let e = EngError::LengthMismatch {
+            field: "time".into(),
+            expected: 3,
+            found: 2,
+        };
+        assert_eq!(e.to_string(), "column time has 2 rows but 3 were expected");
+    }
+
+    #[test]
+    fn json_errors_convert() {
+        let e: EngError = serde_json::from_str::<u8>("x").unwrap_err().into();
+        assert!(matches!(e, EngError::Json { .. }));
+    }
+
+    #[test]
+    fn config_helpers_reject_nan() {
+        assert!(positive("a", f64::NAN).is_err());
+        assert!(positive("a", 0.0).is_err());
+        assert!(positive("a", 1.0).is_ok());
+        assert!(non_negative("a", 0.0).is_ok());
+        assert!(non_negative("a", -1.0).is_err());
+    }
+}

@@ -1,0 +1,205 @@
+//! Stage history: when each customer entered each stage.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result};
+use crate::journey::stages::StageRules;
+use crate::model::{Code, JourneyStage, TouchpointColumns};
+use crate::profile::Profile;
+use crate::score::signals::{SignalConfig, Signals};
+
+/// Stage entries as columns: customer `customer[i]` entered `stage[i]` at
+/// `entered_at[i]`. Sorted by customer, then time.
+///
+/// A customer's first entry is the stage right after their first touchpoint;
+/// later entries are the changes, whether caused by a touchpoint (a purchase
+/// makes a new customer) or by time passing (silence makes a buyer at risk,
+/// then churned).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageHistory {
+    /// Customer id.
+    pub customer: Vec<u64>,
+    /// The stage entered.
+    pub stage: Vec<JourneyStage>,
+    /// When, Unix seconds.
+    pub entered_at: Vec<i64>,
+}
+
+impl StageHistory {
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+
+    fn push(&mut self, customer: u64, stage: JourneyStage, t: i64) {
+        self.customer.push(customer);
+        self.stage.push(stage);
+        self.entered_at.push(t);
+    }
+
+    /// Each customer's stage at time `t`: `(customer, stage)` for every
+    /// customer whose first entry is at or before `t`, in customer order.
+    pub fn stages_at(&self, t: i64) -> Vec<(u64, JourneyStage)> {
+        let mut out: Vec<(u64, JourneyStage)> = Vec::new();
+        for i in 0..self.len() {
+            if self.entered_at[i] > t {
+                continue;
+            }
+            match out.last_mut() {
+                Some(last) if last.0 == self.customer[i] => last.1 = self.stage[i],
+                _ => out.push((self.customer[i], self.stage[i])),
+            }
+        }
+        out
+    }
+
+    /// Stage codes as `u8` (for the C and numpy faces).
+    pub fn stage_codes(&self) -> Vec<u8> {
+        self.stage.iter().map(|s| s.code()).collect()
+    }
+}
+
+impl StageRules {
+    /// Replays a touchpoint stream and records every stage change up to
+    /// `until` (inclusive).
+    ///
+    /// Rows may come in any order; touchpoints after `until` are an error
+    /// (history cannot be told before it happened).
+    ///
+    /// # Errors
+    /// - as [`TouchpointColumns::validate`];
+    /// - [`EngError::AsOfBeforeData`] when a touchpoint is later than `until`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage as S, StageConfig, StageRules, TouchpointColumns};
+    ///
+    /// let day = 86_400;
+    /// let rules = StageRules::new(StageConfig::default())?;
+    /// let h = rules.history(&TouchpointColumns {
+    ///     customer: &[1, 1],
+    ///     time: &[0, 5 * day],
+    ///     channel: &[0, 1],
+    ///     kind: &[2, 4],        // a click, then a purchase
+    ///     ..Default::default()
+    /// }, 400 * day)?;
+    /// assert_eq!(h.stage, [S::Engaged, S::NewCustomer, S::AtRisk, S::Churned]);
+    /// assert_eq!(h.entered_at, [0, 5 * day, 125 * day + 1, 185 * day + 1]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn history(&self, cols: &TouchpointColumns<'_>, until: i64) -> Result<StageHistory> {
+        let n = cols.validate()?;
+        if let Some(i) = (0..n).max_by_key(|&i| cols.time[i]) {
+            if cols.time[i] > until {
+                return Err(EngError::AsOfBeforeData {
+                    as_of: until,
+                    latest: cols.time[i],
+                    customer: cols.customer[i],
+                });
+            }
+        }
+        // Stages need no engagement signals: compile an all-zero table once.
+        let signals = Signals::new(SignalConfig {
+            kind_weights: Default::default(),
+            ..SignalConfig::default()
+        })?;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by_key(|&i| (cols.customer[i], cols.time[i]));
+        let mut out = StageHistory::default();
+        let mut start = 0;
+        while start < n {
+            let customer = cols.customer[order[start]];
+            let mut end = start;
+            while end < n && cols.customer[order[end]] == customer {
+                end += 1;
+            }
+            self.replay(cols, &order[start..end], until, &signals, &mut out)?;
+            start = end;
+        }
+        Ok(out)
+    }
+
+    fn replay(
+        &self,
+        cols: &TouchpointColumns<'_>,
+        rows: &[usize],
+        until: i64,
+        signals: &Signals,
+        out: &mut StageHistory,
+    ) -> Result<()> {
+        let customer = cols.customer[rows[0]];
+        let mut profile = Profile::new(customer, signals);
+        let mut current: Option<JourneyStage> = None;
+        let mut k = 0;
+        while k < rows.len() {
+            // Apply every touchpoint of this second, then read the stage.
+            let t = cols.time[rows[k]];
+            while k < rows.len() && cols.time[rows[k]] == t {
+                profile.apply(&cols.row(rows[k])?, signals)?;
+                k += 1;
+            }
+            self.record(&profile, t, &mut current, out);
+            // Changes caused by time alone, before the next touchpoint (or until the end).
+            let horizon = if k < rows.len() { cols.time[rows[k]] - 1 } else { until };
+            let mut now = t;
+            while let Some(next) = self.next_change(&profile, now) {
+                if next > horizon {
+                    break;
+                }
+                self.record(&profile, next, &mut current, out);
+                now = next;
+            }
+        }
+        Ok(())
+    }
+
+    fn record(&self, p: &Profile, t: i64, current: &mut Option<JourneyStage>, out: &mut StageHistory) {
+        let stage = self.stage_unchecked(p, t);
+        if *current != Some(stage) {
+            out.push(p.customer(), stage, t);
+            *current = Some(stage);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::stages::StageConfig;
+
+    const DAY: i64 = 86_400;
+
+    #[test]
+    fn time_driven_changes_stop_at_the_next_event() {
+        let rules = StageRules::new(StageConfig::default()).unwrap();
+        // Purchase at day 0, silence, purchase at day 150 (after at-risk at day 120).
+        let cols = TouchpointColumns {
+            customer: &[7, 7],
+            time: &[150 * DAY, 0],
+            channel: &[0, 0],
+            kind: &[4, 4],
+            ..Default::default()
+        };
+        let h = rules.history(&cols, 160 * DAY).unwrap();
+        use JourneyStage as S;
+        assert_eq!(h.stage, [S::NewCustomer, S::AtRisk, S::Repeat]);
+        assert_eq!(h.entered_at, [0, 120 * DAY + 1, 150 * DAY]);
+        assert_eq!(h.stages_at(130 * DAY), vec![(7, S::AtRisk)]);
+        assert_eq!(h.stages_at(-1), vec![]);
+    }
+
+    #[test]
+    fn events_after_until_are_an_error() {
+        let rules = StageRules::new(StageConfig::default()).unwrap();
+        let cols = TouchpointColumns { customer: &[1], time: &[10], channel: &[0], kind: &[0], ..Default::default() };
+        assert!(matches!(rules.history(&cols, 9), Err(EngError::AsOfBeforeData { .. })));
+        let empty = TouchpointColumns::default();
+        assert!(rules.history(&empty, 0).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,7 @@
+//! Journey analytics: stages and stage history.
+
+pub mod history;
+pub mod stages;
+
+pub use history::StageHistory;
+pub use stages::{StageConfig, StageRules, stage_of};

@@ -1,0 +1,86 @@
+//! # engagement-core
+//!
+//! The computation engine of **engagement**, a customer-engagement analytics
+//! library: customers and touchpoints in, the numbers a marketing or CRM team
+//! lives by out: per-customer profiles, engagement scores (with the four
+//! engagement types: emotional, contextual, convenient, social), journey
+//! stages and their history, NPS and CSAT with confidence intervals,
+//! conversion, churn and retention, and simple customer lifetime value.
+//!
+//! The same engine is reachable from C (`engagement-ffi`) and Python
+//! (`engagement-py`); those layers only convert data, so every behaviour is
+//! defined here.
+//!
+//! Conventions:
+//! - **Times are Unix seconds** (`i64`, UTC), between 1970 and 3000.
+//! - **Money** is a non-negative `f64` per touchpoint, summed exactly in
+//!   integer micro-units; a refund is a touchpoint of kind `refund` with a
+//!   positive value.
+//! - **Bulk input is columnar**: [`TouchpointColumns`] borrows equal-length
+//!   slices; outputs are column structs in ascending customer id.
+//! - **Configuration is data**: every `…Config` is a serde struct with
+//!   defaults and `deny_unknown_fields`, and a `validate()`.
+//! - **One error type**, [`EngError`]; nothing panics on bad input.
+//!
+//! ## Example
+//!
+//! ```
+//! use engagement_core::{
+//!     nps_of_profiles, Channel, JourneyStage, ProfileStore, ScoreConfig, Scorer, StageConfig,
+//!     StageRules, TouchpointColumns,
+//! };
+//!
+//! let day = 86_400;
+//! // Two customers: 1 buys twice and answers an NPS survey with 9; 2 only clicks.
+//! let cols = TouchpointColumns {
+//!     customer: &[1, 1, 2, 1],
+//!     time: &[0, 20 * day, 5 * day, 21 * day],
+//!     channel: &[1, 2, 0, 0],          // web, mobile app, email, email
+//!     kind: &[4, 4, 2, 11],            // purchase, purchase, click, survey response
+//!     value: &[30.0, 45.5, 0.0, 0.0],
+//!     rating: &[f32::NAN, f32::NAN, f32::NAN, 9.0],
+//!     rating_scale: &[0, 0, 0, 0],     // 0 = NPS scale
+//! };
+//! let config = ScoreConfig::default();
+//! let mut store = ProfileStore::new(config.signals.clone())?;
+//! store.push_columns(&cols)?;
+//!
+//! let as_of = 30 * day;
+//! let scores = Scorer::new(config)?.score_store(&store, as_of)?;
+//! assert_eq!(scores.customer, [1, 2]);
+//! assert!(scores.total[0] > scores.total[1]);
+//!
+//! let rules = StageRules::new(StageConfig::default())?;
+//! assert_eq!(rules.stage_of(store.get(1)?, as_of)?, JourneyStage::Repeat);
+//! assert_eq!(rules.stage_of(store.get(2)?, as_of)?, JourneyStage::Engaged);
+//!
+//! let nps = nps_of_profiles(store.profiles(), 0.95)?;
+//! assert_eq!(nps.score, 100.0);
+//! # Ok::<(), engagement_core::EngError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod journey;
+pub mod model;
+pub mod profile;
+pub mod score;
+pub mod synth;
+#[cfg(any(test, feature = "proptest"))]
+pub mod testing;
+
+pub use error::{EngError, Result};
+pub use journey::{StageConfig, StageHistory, StageRules, stage_of};
+pub use model::{
+    Birthday, Channel, Code, Customer, JourneyStage, LabelMap, MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale,
+    Touchpoint, TouchpointColumns, TouchpointKind, TouchpointTable,
+};
+pub use profile::{Profile, ProfileStore, TimedRating};
+pub use score::{
+    ChurnSummary, EngagementScore, NpsSummary, Proportion, PurchaseSummary, ScoreColumns, ScoreConfig, Scorer,
+    SignalConfig, Signals, SimpleClvInput, TypeWeights, conversion_rate, csat, csat_of_profiles, ltv_to_cac, nps,
+    nps_counts, nps_of_profiles, percentile_ranks, purchase_summary, repeat_purchase_rate, retention_clv,
+    retention_rate, simple_clv, z_for_level,
+};

@@ -1,0 +1,175 @@
+//! Shared machinery for the small `#[repr(u8)]` enumerations that cross the C
+//! and Python boundaries as integer codes and as text labels.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result};
+
+/// An enumeration with stable integer codes and snake_case labels.
+///
+/// Implemented by [`Channel`](crate::Channel), [`TouchpointKind`](crate::TouchpointKind)
+/// and [`JourneyStage`](crate::JourneyStage).
+pub trait Code: Copy + Eq + Ord + Sized + 'static {
+    /// Name of the enumeration, used in error messages (`"channel"` …).
+    const FIELD: &'static str;
+    /// Every value, in code order; `ALL[i].code() == i`.
+    const ALL: &'static [Self];
+    /// The stable integer code.
+    fn code(self) -> u8;
+    /// The canonical snake_case label (also the serde name).
+    fn label(self) -> &'static str;
+    /// Decodes an integer code; an unknown code is an [`EngError::InvalidInput`].
+    fn from_code(code: u8) -> Result<Self> {
+        Self::ALL.get(usize::from(code)).copied().ok_or_else(|| {
+            EngError::invalid(
+                Self::FIELD,
+                code,
+                format!("unknown code; valid codes are 0..={}", Self::ALL.len() - 1),
+            )
+        })
+    }
+    /// Parses a canonical label (case-insensitive, `-` and spaces read as `_`).
+    fn from_label(label: &str) -> Result<Self> {
+        let norm = normalize(label);
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.label() == norm)
+            .ok_or_else(|| EngError::UnknownLabel {
+                field: Self::FIELD.into(),
+                label: label.into(),
+            })
+    }
+}
+
+pub(crate) fn normalize(label: &str) -> String {
+    label
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '-' | ' ' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Maps a CRM's own labels onto codes: the documented way to bring custom
+/// channel or kind names into the engine.
+///
+/// Lookup first tries the custom aliases (normalized like the canonical labels),
+/// then the canonical labels. It is a serde struct, so the mapping can live in a
+/// JSON configuration file next to the CRM export.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, LabelMap};
+///
+/// let mut map = LabelMap::<Channel>::default();
+/// map.insert("Newsletter", Channel::Email);
+/// map.insert("in-app", Channel::MobileApp);
+/// assert_eq!(map.parse("newsletter")?, Channel::Email);
+/// assert_eq!(map.parse("In App")?, Channel::MobileApp);
+/// assert_eq!(map.parse("web")?, Channel::Web);        // canonical labels still work
+/// assert!(map.parse("fax").is_err());
+///
+/// // The same mapping as JSON:
+/// let map: LabelMap<Channel> = serde_json::from_str(r#"{"newsletter": "email"}"#)?;
+/// assert_eq!(map.parse("NEWSLETTER")?, Channel::Email);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LabelMap<T: Ord> {
+    aliases: BTreeMap<String, T>,
+}
+
+impl<T: Ord> Default for LabelMap<T> {
+    fn default() -> Self {
+        LabelMap {
+            aliases: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T: Code> LabelMap<T> {
+    /// Adds (or replaces) a custom alias.
+    pub fn insert(&mut self, alias: &str, value: T) {
+        self.aliases.insert(normalize(alias), value);
+    }
+
+    /// Resolves a label: custom aliases first, then canonical labels.
+    ///
+    /// # Errors
+    /// [`EngError::UnknownLabel`] when neither knows the label.
+    pub fn parse(&self, label: &str) -> Result<T> {
+        match self.aliases.get(&normalize(label)) {
+            Some(v) => Ok(*v),
+            None => T::from_label(label),
+        }
+    }
+
+    /// Resolves a whole column of labels into codes.
+    ///
+    /// # Errors
+    /// [`EngError::UnknownLabel`] for the first unknown label.
+    pub fn parse_column<S: AsRef<str>>(&self, labels: &[S]) -> Result<Vec<u8>> {
+        labels.iter().map(|l| self.parse(l.as_ref()).map(Code::code)).collect()
+    }
+}
+
+/// Defines a `#[repr(u8)]` code enumeration with serde labels and [`Code`].
+macro_rules! code_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $field:literal {
+            $( $(#[$vmeta:meta])* $variant:ident = $code:literal => $label:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+                 serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[repr(u8)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant = $code, )+
+        }
+
+        impl $crate::model::codes::Code for $name {
+            const FIELD: &'static str = $field;
+            const ALL: &'static [Self] = &[ $( $name::$variant, )+ ];
+            fn code(self) -> u8 { self as u8 }
+            fn label(self) -> &'static str {
+                match self { $( $name::$variant => $label, )+ }
+            }
+        }
+
+        impl $name {
+            /// Number of values of this enumeration.
+            pub const COUNT: usize = <Self as $crate::model::codes::Code>::ALL.len();
+        }
+
+        impl TryFrom<u8> for $name {
+            type Error = $crate::error::EngError;
+            fn try_from(code: u8) -> $crate::error::Result<Self> {
+                <Self as $crate::model::codes::Code>::from_code(code)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::EngError;
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                <Self as $crate::model::codes::Code>::from_label(s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($crate::model::codes::Code::label(*self))
+            }
+        }
+    };
+}
+pub(crate) use code_enum;

@@ -1,0 +1,533 @@
+//! Touchpoints: one row struct for convenience, and borrowed columns for bulk work.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result};
+use crate::model::codes::Code;
+use crate::model::{Channel, TouchpointKind};
+
+/// Earliest accepted event time: 1970-01-01T00:00:00Z (Unix seconds).
+pub const MIN_TIME: i64 = 0;
+/// Latest accepted event time: 3000-01-01T00:00:00Z (Unix seconds).
+pub const MAX_TIME: i64 = 32_503_680_000;
+/// Largest accepted monetary value of one touchpoint (in currency units).
+///
+/// Money is accumulated exactly in integer micro-units (10⁻⁶), see
+/// [`Profile`](crate::Profile); this bound keeps every single amount exact.
+pub const MAX_MONEY: f64 = 1e12;
+
+/// The scale a rating was given on.
+///
+/// Ratings are whole numbers within the scale's bounds; "higher is better" on
+/// every scale (for CES the 7-point agreement form "the company made it easy").
+///
+/// | scale | code | range | used for |
+/// |---|---|---|---|
+/// | `nps`  | 0 | 0–10 | Net Promoter Score ("how likely to recommend") |
+/// | `csat` | 1 | 1–5  | Customer satisfaction |
+/// | `ces`  | 2 | 1–7  | Customer effort score |
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::RatingScale;
+/// assert_eq!(RatingScale::Nps.bounds(), (0.0, 10.0));
+/// assert!(RatingScale::Csat.check(4.0).is_ok());
+/// assert!(RatingScale::Csat.check(0.0).is_err());
+/// assert_eq!(RatingScale::Ces.normalized(4.0), 0.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum RatingScale {
+    /// 0–10, Net Promoter Score question.
+    Nps = 0,
+    /// 1–5, customer satisfaction.
+    Csat = 1,
+    /// 1–7, customer effort (higher = easier).
+    Ces = 2,
+}
+
+impl RatingScale {
+    /// All scales in code order.
+    pub const ALL: [RatingScale; 3] = [RatingScale::Nps, RatingScale::Csat, RatingScale::Ces];
+
+    /// Inclusive bounds `(min, max)` of the scale.
+    pub fn bounds(self) -> (f32, f32) {
+        match self {
+            RatingScale::Nps => (0.0, 10.0),
+            RatingScale::Csat => (1.0, 5.0),
+            RatingScale::Ces => (1.0, 7.0),
+        }
+    }
+
+    /// Decodes an integer code.
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] for a code other than 0, 1 or 2.
+    pub fn from_code(code: u8) -> Result<Self> {
+        Self::ALL
+            .get(usize::from(code))
+            .copied()
+            .ok_or_else(|| EngError::invalid("rating_scale", code, "unknown code; valid codes are 0 (nps), 1 (csat), 2 (ces)"))
+    }
+
+    /// Checks that `value` is a whole number within the scale.
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] naming the field `rating`.
+    pub fn check(self, value: f32) -> Result<()> {
+        let (lo, hi) = self.bounds();
+        if !value.is_finite() || value < lo || value > hi || value.fract() != 0.0 {
+            return Err(EngError::invalid(
+                "rating",
+                value,
+                format!("must be a whole number in {lo}..={hi} on the {self:?} scale"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Maps a rating linearly onto −1 (worst) … +1 (best).
+    ///
+    /// ```text
+    /// normalized = 2 (value − min) / (max − min) − 1
+    /// ```
+    pub fn normalized(self, value: f32) -> f64 {
+        let (lo, hi) = self.bounds();
+        2.0 * f64::from(value - lo) / f64::from(hi - lo) - 1.0
+    }
+}
+
+/// A rating given by a customer, with its scale.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rating {
+    /// The answer, a whole number within the scale.
+    pub value: f32,
+    /// The scale it was given on.
+    pub scale: RatingScale,
+}
+
+/// One interaction between a customer and the business.
+///
+/// Times are **Unix seconds** (UTC) in [`MIN_TIME`]..=[`MAX_TIME`]. `value` is a
+/// non-negative amount of money (for a refund: the amount refunded, positive).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, Rating, RatingScale, Touchpoint, TouchpointKind};
+///
+/// let order = Touchpoint::new(42, 1_700_000_000, Channel::Web, TouchpointKind::Purchase)
+///     .with_value(59.90);
+/// order.validate()?;
+/// let survey = Touchpoint::new(42, 1_700_086_400, Channel::Email, TouchpointKind::SurveyResponse)
+///     .with_rating(9.0, RatingScale::Nps);
+/// survey.validate()?;
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Touchpoint {
+    /// The customer's id.
+    pub customer: u64,
+    /// When it happened, Unix seconds.
+    pub time: i64,
+    /// Where it happened.
+    pub channel: Channel,
+    /// What it was.
+    pub kind: TouchpointKind,
+    /// Money involved (purchase amount, refund amount), ≥ 0. Default 0.
+    #[serde(default)]
+    pub value: f64,
+    /// A rating given with this touchpoint, if any.
+    #[serde(default)]
+    pub rating: Option<Rating>,
+    /// The campaign this touchpoint belongs to, if any.
+    #[serde(default)]
+    pub campaign: Option<u64>,
+}
+
+impl Touchpoint {
+    /// A touchpoint with no money, rating or campaign.
+    pub fn new(customer: u64, time: i64, channel: Channel, kind: TouchpointKind) -> Self {
+        Touchpoint {
+            customer,
+            time,
+            channel,
+            kind,
+            value: 0.0,
+            rating: None,
+            campaign: None,
+        }
+    }
+
+    /// Sets the monetary value.
+    #[must_use]
+    pub fn with_value(mut self, value: f64) -> Self {
+        self.value = value;
+        self
+    }
+
+    /// Sets a rating.
+    #[must_use]
+    pub fn with_rating(mut self, value: f32, scale: RatingScale) -> Self {
+        self.rating = Some(Rating { value, scale });
+        self
+    }
+
+    /// Sets the campaign id.
+    #[must_use]
+    pub fn with_campaign(mut self, campaign: u64) -> Self {
+        self.campaign = Some(campaign);
+        self
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] naming `time`, `value` or `rating`: a time
+    /// outside [`MIN_TIME`]..=[`MAX_TIME`], a NaN, infinite, negative or
+    /// absurd (> [`MAX_MONEY`]) value, a rating that is not a whole number on
+    /// its scale.
+    pub fn validate(&self) -> Result<()> {
+        check_time("time", self.time)?;
+        check_money("value", self.value)?;
+        if let Some(r) = self.rating {
+            r.scale.check(r.value)?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn check_time(field: &str, t: i64) -> Result<()> {
+    if !(MIN_TIME..=MAX_TIME).contains(&t) {
+        return Err(EngError::invalid(
+            field,
+            t,
+            "Unix seconds must lie between 1970-01-01 (0) and 3000-01-01 (32503680000)",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_money(field: &str, v: f64) -> Result<()> {
+    if v.is_nan() {
+        return Err(EngError::invalid(field, v, "money must not be NaN"));
+    }
+    if !v.is_finite() {
+        return Err(EngError::invalid(field, v, "money must be finite"));
+    }
+    if v < 0.0 {
+        return Err(EngError::invalid(
+            field,
+            v,
+            "money must not be negative (record a refund as kind `refund` with a positive value)",
+        ));
+    }
+    if v > MAX_MONEY {
+        return Err(EngError::invalid(field, v, "money above 1e12 per touchpoint is not accepted"));
+    }
+    Ok(())
+}
+
+/// Touchpoints as borrowed, equal-length columns: the bulk input of the engine.
+///
+/// A numpy array, an Arrow buffer or a C array becomes a column without a
+/// copy. `customer`, `time`, `channel` and `kind` are required; the optional
+/// columns may be empty slices, meaning "absent for every row":
+///
+/// | column | type | empty means | notes |
+/// |---|---|---|---|
+/// | `customer` | `u64` | — | customer id |
+/// | `time` | `i64` | — | Unix seconds |
+/// | `channel` | `u8` | — | [`Channel`] code |
+/// | `kind` | `u8` | — | [`TouchpointKind`] code |
+/// | `value` | `f64` | all 0 | money, ≥ 0 |
+/// | `rating` | `f32` | no ratings | **NaN = no rating on this row** |
+/// | `rating_scale` | `u8` | — | [`RatingScale`] code; required when `rating` is given |
+///
+/// Rows need not be sorted; results never depend on row order.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::TouchpointColumns;
+///
+/// let cols = TouchpointColumns {
+///     customer: &[1, 1, 2],
+///     time: &[100, 200, 150],
+///     channel: &[0, 1, 6],
+///     kind: &[1, 4, 4],
+///     value: &[0.0, 25.0, 10.0],
+///     ..Default::default()
+/// };
+/// assert_eq!(cols.validate()?, 3);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TouchpointColumns<'a> {
+    /// Customer id per row.
+    pub customer: &'a [u64],
+    /// Event time per row, Unix seconds.
+    pub time: &'a [i64],
+    /// [`Channel`] code per row.
+    pub channel: &'a [u8],
+    /// [`TouchpointKind`] code per row.
+    pub kind: &'a [u8],
+    /// Money per row (may be empty).
+    pub value: &'a [f64],
+    /// Rating per row, NaN for none (may be empty).
+    pub rating: &'a [f32],
+    /// [`RatingScale`] code per row (empty exactly when `rating` is empty).
+    pub rating_scale: &'a [u8],
+}
+
+impl<'a> TouchpointColumns<'a> {
+    /// Number of rows (the length of `customer`).
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+
+    /// Checks lengths and every value; returns the number of rows.
+    ///
+    /// # Errors
+    /// - [`EngError::LengthMismatch`] when a column's length differs from `customer`'s
+    ///   (optional columns may also be empty);
+    /// - [`EngError::InvalidInput`] with the row index for the first bad value
+    ///   (see [`Touchpoint::validate`]) or an unknown code.
+    pub fn validate(&self) -> Result<usize> {
+        let n = self.customer.len();
+        let same = |field: &str, len: usize, optional: bool| -> Result<()> {
+            if len == n || (optional && len == 0) {
+                Ok(())
+            } else {
+                Err(EngError::LengthMismatch {
+                    field: field.into(),
+                    expected: n,
+                    found: len,
+                })
+            }
+        };
+        same("time", self.time.len(), false)?;
+        same("channel", self.channel.len(), false)?;
+        same("kind", self.kind.len(), false)?;
+        same("value", self.value.len(), true)?;
+        same("rating", self.rating.len(), true)?;
+        same("rating_scale", self.rating_scale.len(), !self.rating.is_empty() || self.rating_scale.is_empty())?;
+        if self.rating_scale.len() != self.rating.len() {
+            return Err(EngError::LengthMismatch {
+                field: "rating_scale".into(),
+                expected: self.rating.len(),
+                found: self.rating_scale.len(),
+            });
+        }
+        for i in 0..n {
+            self.row(i).map_err(|e| e.at_row(i))?;
+        }
+        Ok(n)
+    }
+
+    /// Decodes row `i` into a [`Touchpoint`], checking its values.
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate), for this row only (without the row index).
+    ///
+    /// # Panics
+    /// Never for `i < len()` on columns that passed the length checks; an
+    /// index out of range is reported as [`EngError::InvalidInput`].
+    pub fn row(&self, i: usize) -> Result<Touchpoint> {
+        let get = |field: &str| EngError::invalid("row", i, format!("index out of range of column {field}"));
+        let customer = *self.customer.get(i).ok_or_else(|| get("customer"))?;
+        let time = *self.time.get(i).ok_or_else(|| get("time"))?;
+        let channel = Channel::from_code(*self.channel.get(i).ok_or_else(|| get("channel"))?)?;
+        let kind = TouchpointKind::from_code(*self.kind.get(i).ok_or_else(|| get("kind"))?)?;
+        let value = if self.value.is_empty() {
+            0.0
+        } else {
+            *self.value.get(i).ok_or_else(|| get("value"))?
+        };
+        let rating = match self.rating.get(i) {
+            Some(r) if !r.is_nan() => {
+                let scale = RatingScale::from_code(*self.rating_scale.get(i).ok_or_else(|| get("rating_scale"))?)?;
+                Some(Rating { value: *r, scale })
+            }
+            _ => None,
+        };
+        let tp = Touchpoint {
+            customer,
+            time,
+            channel,
+            kind,
+            value,
+            rating,
+            campaign: None,
+        };
+        tp.validate()?;
+        Ok(tp)
+    }
+}
+
+/// Owned touchpoint columns, for building inputs (the generator, file readers).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TouchpointTable {
+    /// Customer id per row.
+    pub customer: Vec<u64>,
+    /// Event time per row, Unix seconds.
+    pub time: Vec<i64>,
+    /// [`Channel`] code per row.
+    pub channel: Vec<u8>,
+    /// [`TouchpointKind`] code per row.
+    pub kind: Vec<u8>,
+    /// Money per row (may be empty).
+    pub value: Vec<f64>,
+    /// Rating per row, NaN (JSON `null`) for none (may be empty).
+    #[serde(with = "nan_as_null")]
+    pub rating: Vec<f32>,
+    /// [`RatingScale`] code per row.
+    pub rating_scale: Vec<u8>,
+}
+
+impl TouchpointTable {
+    /// Borrows the table as columns.
+    pub fn columns(&self) -> TouchpointColumns<'_> {
+        TouchpointColumns {
+            customer: &self.customer,
+            time: &self.time,
+            channel: &self.channel,
+            kind: &self.kind,
+            value: &self.value,
+            rating: &self.rating,
+            rating_scale: &self.rating_scale,
+        }
+    }
+
+    /// Appends one touchpoint (all optional columns are filled).
+    pub fn push(&mut self, tp: &Touchpoint) {
+        self.customer.push(tp.customer);
+        self.time.push(tp.time);
+        self.channel.push(tp.channel.code());
+        self.kind.push(tp.kind.code());
+        self.value.push(tp.value);
+        match tp.rating {
+            Some(r) => {
+                self.rating.push(r.value);
+                self.rating_scale.push(r.scale as u8);
+            }
+            None => {
+                self.rating.push(f32::NAN);
+                self.rating_scale.push(0);
+            }
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+}
+
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| if x.is_nan() { None } else { Some(*x) }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        let v: Vec<Option<f32>> = Vec::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f32::NAN)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tp() -> Touchpoint {
+        Touchpoint::new(1, 1000, Channel::Web, TouchpointKind::Purchase).with_value(5.0)
+    }
+
+    #[test]
+    fn validate_accepts_good_rows() {
+        tp().validate().unwrap();
+        tp().with_rating(10.0, RatingScale::Nps).validate().unwrap();
+    }
+
+    #[test]
+    fn validate_rejects_bad_values() {
+        for v in [f64::NAN, f64::INFINITY, -0.01, 2e12] {
+            let e = tp().with_value(v).validate().unwrap_err();
+            assert!(matches!(e, EngError::InvalidInput { ref field, .. } if field == "value"), "{v}: {e}");
+        }
+        for t in [-1, MAX_TIME + 1] {
+            let mut x = tp();
+            x.time = t;
+            assert!(matches!(x.validate(), Err(EngError::InvalidInput { ref field, .. }) if field == "time"));
+        }
+        for (r, s) in [(11.0, RatingScale::Nps), (0.0, RatingScale::Csat), (8.0, RatingScale::Ces), (4.5, RatingScale::Csat), (f32::NAN, RatingScale::Nps)] {
+            let e = tp().with_rating(r, s).validate().unwrap_err();
+            assert!(matches!(e, EngError::InvalidInput { ref field, .. } if field == "rating"), "{r}: {e}");
+        }
+    }
+
+    #[test]
+    fn columns_report_row_and_lengths() {
+        let cols = TouchpointColumns {
+            customer: &[1, 2],
+            time: &[1, 2],
+            channel: &[0, 99],
+            kind: &[0, 0],
+            ..Default::default()
+        };
+        let e = cols.validate().unwrap_err();
+        assert!(matches!(e, EngError::InvalidInput { index: Some(1), ref field, .. } if field == "channel"), "{e}");
+        let cols = TouchpointColumns {
+            customer: &[1, 2],
+            time: &[1],
+            channel: &[0, 0],
+            kind: &[0, 0],
+            ..Default::default()
+        };
+        assert_eq!(
+            cols.validate().unwrap_err(),
+            EngError::LengthMismatch { field: "time".into(), expected: 2, found: 1 }
+        );
+        let cols = TouchpointColumns {
+            customer: &[1],
+            time: &[1],
+            channel: &[0],
+            kind: &[11],
+            rating: &[9.0],
+            rating_scale: &[],
+            ..Default::default()
+        };
+        assert!(matches!(cols.validate(), Err(EngError::LengthMismatch { .. })));
+    }
+
+    #[test]
+    fn nan_rating_means_none_and_table_round_trips() {
+        let mut t = TouchpointTable::default();
+        t.push(&tp());
+        t.push(&tp().with_rating(3.0, RatingScale::Csat));
+        assert_eq!(t.columns().validate().unwrap(), 2);
+        assert_eq!(t.columns().row(0).unwrap().rating, None);
+        assert_eq!(t.columns().row(1).unwrap().rating, Some(Rating { value: 3.0, scale: RatingScale::Csat }));
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.contains("null"));
+        let back: TouchpointTable = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.columns().row(1).unwrap(), t.columns().row(1).unwrap());
+    }
+}

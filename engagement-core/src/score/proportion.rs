@@ -1,0 +1,225 @@
+//! Proportions with Wilson score intervals: conversion, CSAT, repeat-purchase rate.
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::error::{EngError, Result};
+use crate::model::RatingScale;
+use crate::profile::Profile;
+
+/// Two-sided standard-normal quantile `z = Φ⁻¹(1 − (1 − level)/2)`.
+///
+/// # Errors
+/// [`EngError::Config`] unless `0 < level < 1`.
+pub fn z_for_level(level: f64) -> Result<f64> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(EngError::config("level", format!("confidence level must lie in (0, 1), got {level}")));
+    }
+    let normal = Normal::standard();
+    Ok(normal.inverse_cdf(1.0 - (1.0 - level) / 2.0))
+}
+
+/// A share with its confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Proportion {
+    /// Number of successes (conversions, satisfied answers …).
+    pub successes: u64,
+    /// Number of trials.
+    pub trials: u64,
+    /// `successes / trials`.
+    pub rate: f64,
+    /// Lower bound of the Wilson interval.
+    pub ci_low: f64,
+    /// Upper bound of the Wilson interval.
+    pub ci_high: f64,
+    /// Confidence level of the interval (e.g. 0.95).
+    pub level: f64,
+}
+
+impl Proportion {
+    /// A proportion with its Wilson score interval.
+    ///
+    /// # Formula
+    ///
+    /// Wilson (1927), "Probable inference, the law of succession, and
+    /// statistical inference", JASA 22(158), 209–212, eq. for the score
+    /// interval; with `p̂ = k/n` and `z` the two-sided normal quantile:
+    ///
+    /// ```text
+    /// centre = (p̂ + z²/(2n)) / (1 + z²/n)
+    /// half   = z / (1 + z²/n) · √(p̂(1 − p̂)/n + z²/(4n²))
+    /// ```
+    ///
+    /// # Errors
+    /// - [`EngError::EmptyInput`] when `trials == 0`;
+    /// - [`EngError::InvalidInput`] when `successes > trials`;
+    /// - [`EngError::Config`] for a level outside (0, 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::Proportion;
+    /// let p = Proportion::wilson(8, 10, 0.95)?;
+    /// assert_eq!(p.rate, 0.8);
+    /// // Reference: statsmodels `proportion_confint(8, 10, method="wilson")` = (0.4901625, 0.9433178)
+    /// assert!((p.ci_low - 0.4901625).abs() < 1e-6 && (p.ci_high - 0.9433178).abs() < 1e-6);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn wilson(successes: u64, trials: u64, level: f64) -> Result<Self> {
+        let z = z_for_level(level)?;
+        if trials == 0 {
+            return Err(EngError::EmptyInput {
+                what: "a proportion".into(),
+                unit: "trial".into(),
+            });
+        }
+        if successes > trials {
+            return Err(EngError::invalid(
+                "successes",
+                successes,
+                format!("cannot exceed the number of trials ({trials})"),
+            ));
+        }
+        let n = trials as f64;
+        let p = successes as f64 / n;
+        let z2 = z * z;
+        let denom = 1.0 + z2 / n;
+        let centre = (p + z2 / (2.0 * n)) / denom;
+        let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+        Ok(Proportion {
+            successes,
+            trials,
+            rate: p,
+            ci_low: (centre - half).max(0.0),
+            ci_high: (centre + half).min(1.0),
+            level,
+        })
+    }
+}
+
+/// Conversion rate: `converted / exposed`, with a Wilson interval.
+///
+/// # Errors
+/// As [`Proportion::wilson`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::conversion_rate;
+/// let c = conversion_rate(30, 1000, 0.95)?;
+/// assert_eq!(c.rate, 0.03);
+/// assert!(c.ci_low < 0.03 && 0.03 < c.ci_high);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn conversion_rate(converted: u64, exposed: u64, level: f64) -> Result<Proportion> {
+    Proportion::wilson(converted, exposed, level)
+}
+
+/// CSAT: the share of answers of 4 or 5 on the 1–5 scale, with a Wilson interval.
+///
+/// # Errors
+/// - [`EngError::InvalidInput`] (with the row) for an answer that is not a whole number 1–5;
+/// - [`EngError::EmptyInput`] for no answers;
+/// - [`EngError::Config`] for a level outside (0, 1).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::csat;
+/// let c = csat(&[5.0, 4.0, 3.0, 1.0], 0.95)?;
+/// assert_eq!((c.successes, c.trials, c.rate), (2, 4, 0.5));
+/// assert!(csat(&[6.0], 0.95).is_err());
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn csat(ratings: &[f32], level: f64) -> Result<Proportion> {
+    let mut satisfied = 0;
+    for (i, &r) in ratings.iter().enumerate() {
+        RatingScale::Csat.check(r).map_err(|e| e.at_row(i))?;
+        if r >= 4.0 {
+            satisfied += 1;
+        }
+    }
+    Proportion::wilson(satisfied, ratings.len() as u64, level)
+}
+
+/// CSAT over the latest CSAT answer of each profile that has one.
+///
+/// # Errors
+/// As [`csat`]; [`EngError::EmptyInput`] when no profile has a CSAT answer.
+pub fn csat_of_profiles(profiles: &[Profile], level: f64) -> Result<Proportion> {
+    let answers: Vec<f32> = profiles
+        .iter()
+        .filter_map(|p| p.latest_rating(RatingScale::Csat).map(|r| r.value))
+        .collect();
+    csat(&answers, level)
+}
+
+/// Repeat-purchase rate: customers with two or more purchases among those
+/// with at least one, with a Wilson interval.
+///
+/// # Errors
+/// [`EngError::EmptyInput`] when no profile has a purchase; [`EngError::Config`] for a bad level.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{repeat_purchase_rate, Channel, ProfileStore, SignalConfig, Touchpoint, TouchpointKind as K};
+/// let mut store = ProfileStore::new(SignalConfig::default())?;
+/// for (id, t) in [(1, 10), (1, 20), (2, 10), (3, 5)] {
+///     store.push(&Touchpoint::new(id, t, Channel::Web, K::Purchase).with_value(1.0))?;
+/// }
+/// let r = repeat_purchase_rate(store.profiles(), 0.95)?;
+/// assert_eq!((r.successes, r.trials), (1, 3));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn repeat_purchase_rate(profiles: &[Profile], level: f64) -> Result<Proportion> {
+    let buyers = profiles.iter().filter(|p| p.purchases() >= 1).count() as u64;
+    let repeaters = profiles.iter().filter(|p| p.purchases() >= 2).count() as u64;
+    if buyers == 0 {
+        return Err(EngError::EmptyInput {
+            what: "the repeat-purchase rate".into(),
+            unit: "customer with a purchase".into(),
+        });
+    }
+    Proportion::wilson(repeaters, buyers, level)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn z_values() {
+        // Standard normal quantiles (any table): 1.959964 for 95 %, 2.575829 for 99 %.
+        assert!((z_for_level(0.95).unwrap() - 1.959_963_985).abs() < 1e-8);
+        assert!((z_for_level(0.99).unwrap() - 2.575_829_304).abs() < 1e-8);
+        assert!(z_for_level(1.0).is_err());
+        assert!(z_for_level(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn wilson_matches_statsmodels() {
+        // statsmodels 0.14: proportion_confint(k, n, alpha=0.05, method="wilson")
+        let cases = [
+            (0, 10, 0.0, 0.277_532_799_9),
+            (10, 10, 0.722_467_200_1, 1.0),
+            (1, 3, 0.061_491_944_7, 0.792_340_399_2),
+            (45, 200, 0.172_623_697_2, 0.287_741_232_4),
+            (30, 1000, 0.021_093_738_8, 0.042_503_414_1),
+        ];
+        for (k, n, lo, hi) in cases {
+            let p = Proportion::wilson(k, n, 0.95).unwrap();
+            assert!((p.ci_low - lo).abs() < 1e-9, "{k}/{n}: {p:?}");
+            assert!((p.ci_high - hi).abs() < 1e-9, "{k}/{n}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn bad_inputs() {
+        assert!(matches!(Proportion::wilson(0, 0, 0.95), Err(EngError::EmptyInput { .. })));
+        assert!(matches!(Proportion::wilson(3, 2, 0.95), Err(EngError::InvalidInput { .. })));
+        assert!(matches!(csat(&[5.0, f32::NAN], 0.95), Err(EngError::InvalidInput { index: Some(1), .. })));
+        assert!(matches!(csat(&[], 0.95), Err(EngError::EmptyInput { .. })));
+        assert!(matches!(repeat_purchase_rate(&[], 0.95), Err(EngError::EmptyInput { .. })));
+    }
+}

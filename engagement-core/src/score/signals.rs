@@ -1,0 +1,456 @@
+//! The weighted, recency-decayed signals a profile accumulates for scoring.
+//!
+//! Each touchpoint adds to four signals, one per engagement type. The
+//! contribution of a touchpoint of kind `k` on channel `c` to type `j` is
+//!
+//! ```text
+//! w_j(k, c) = kind_weights[k].j × channel_weights[c].j        (× rating, for emotional)
+//! ```
+//!
+//! where a rating, when present, multiplies the emotional contribution by the
+//! rating mapped onto −1 … +1 ([`RatingScale::normalized`]). At time `as_of` a
+//! touchpoint at time `t` counts `w_j · 2^(−(as_of − t)/h)` with half-life `h`.
+//!
+//! # Exact, order-free accumulation
+//!
+//! The decayed sums are kept in fixed point (integers), so that adding
+//! touchpoints in any order, in bulk, or by merging partial profiles gives
+//! bit-identical profiles. Time is cut into cells of [`CELL_HALF_LIVES`]
+//! half-lives; a touchpoint's contribution is taken relative to the end of its
+//! cell and rounded to a multiple of 2⁻⁸⁰. A profile keeps the sums of its
+//! newest cell and the one before; older touchpoints (at least 32 half-lives
+//! older than the newest, so decayed below 2⁻³² ≈ 2.3·10⁻¹⁰ of their weight)
+//! are dropped. Integer addition is associative and commutative, and which
+//! cells are kept depends only on the newest event, so the result is a
+//! function of the set of touchpoints alone.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, ensure_config, positive};
+use crate::model::{Channel, Code, Rating, TouchpointKind};
+
+/// Number of half-lives spanned by one accumulation cell.
+pub const CELL_HALF_LIVES: f64 = 32.0;
+/// Fractional bits of the fixed-point decayed sums.
+const FRACTION_BITS: i32 = 80;
+/// Largest accepted absolute weight (keeps every sum far from overflow).
+pub const MAX_WEIGHT: f64 = 1000.0;
+
+/// One number per engagement type.
+///
+/// The four types of engagement:
+/// - **emotional**: how customers feel: ratings, reviews, complaints (negative);
+/// - **contextual**: responses to targeted messages: opens, clicks, redemptions;
+/// - **convenient**: self-service, low-friction use: sessions, app and chat, repeat orders;
+/// - **social**: referrals, shares, public reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TypeWeights {
+    /// Emotional engagement.
+    pub emotional: f64,
+    /// Contextual engagement.
+    pub contextual: f64,
+    /// Convenient engagement.
+    pub convenient: f64,
+    /// Social engagement.
+    pub social: f64,
+}
+
+impl TypeWeights {
+    /// Builds from the four values in the order emotional, contextual, convenient, social.
+    pub const fn new(emotional: f64, contextual: f64, convenient: f64, social: f64) -> Self {
+        TypeWeights {
+            emotional,
+            contextual,
+            convenient,
+            social,
+        }
+    }
+
+    /// The same value for all four types.
+    pub const fn splat(v: f64) -> Self {
+        TypeWeights::new(v, v, v, v)
+    }
+
+    /// As an array in the order emotional, contextual, convenient, social.
+    pub const fn to_array(self) -> [f64; 4] {
+        [self.emotional, self.contextual, self.convenient, self.social]
+    }
+
+    /// From an array in the order emotional, contextual, convenient, social.
+    pub const fn from_array(a: [f64; 4]) -> Self {
+        TypeWeights::new(a[0], a[1], a[2], a[3])
+    }
+
+    /// Names of the four types, in array order.
+    pub const NAMES: [&'static str; 4] = ["emotional", "contextual", "convenient", "social"];
+}
+
+/// How touchpoints turn into the four decayed engagement signals.
+///
+/// These settings are fixed when profiles are built (see `DESIGN.md`, "Why are
+/// decay and weights fixed when profiles are built?"); the saturation and the
+/// mix of the four types are chosen at scoring time in
+/// [`ScoreConfig`](crate::ScoreConfig).
+///
+/// Default weights per kind (emotional, contextual, convenient, social):
+///
+/// | kind | emotional | contextual | convenient | social |
+/// |---|---|---|---|---|
+/// | impression | 0 | 0 | 0 | 0 |
+/// | open | 0 | 1 | 0 | 0 |
+/// | click | 0 | 2 | 0 | 0 |
+/// | visit | 0 | 0 | 1 | 0 |
+/// | purchase | 0 | 0 | 3 | 0 |
+/// | refund | −1 | 0 | 0 | 0 |
+/// | review | 2 | 0 | 0 | 2 |
+/// | referral | 1 | 0 | 0 | 4 |
+/// | share | 0 | 0 | 0 | 2 |
+/// | support_contact | 0 | 0 | 1 | 0 |
+/// | complaint | −3 | 0 | 0 | 0 |
+/// | survey_response | 3 | 0.5 | 0 | 0 |
+/// | offer_redeemed | 0 | 3 | 0 | 0 |
+/// | other | 0 | 0 | 0 | 0 |
+///
+/// A rating on any touchpoint multiplies its emotional weight by the rating
+/// mapped onto −1 … +1 (so a detractor's survey answer counts against). The
+/// channel multipliers are 1 for every type except: `mobile_app` and `chat`
+/// convenient 1.5, `store` emotional 1.25, `social` social 1.5, `ads` 0.5 for
+/// all types.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{SignalConfig, TouchpointKind, TypeWeights};
+///
+/// let mut cfg = SignalConfig::default();
+/// cfg.half_life_days = 14.0;
+/// cfg.kind_weights.insert(TouchpointKind::Visit, TypeWeights::new(0.0, 0.0, 2.0, 0.0));
+/// cfg.validate()?;
+/// // The same as JSON; unknown keys are rejected.
+/// let cfg: SignalConfig = serde_json::from_str(r#"{"half_life_days": 14}"#)?;
+/// assert_eq!(cfg.half_life_days, 14.0);
+/// assert!(serde_json::from_str::<SignalConfig>(r#"{"half_life": 14}"#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignalConfig {
+    /// Half-life of a touchpoint's weight, in days (default 30).
+    pub half_life_days: f64,
+    /// Weights per kind; kinds not listed weigh 0. Default: the table above.
+    pub kind_weights: BTreeMap<TouchpointKind, TypeWeights>,
+    /// Multipliers per channel; channels not listed multiply by 1.
+    pub channel_weights: BTreeMap<Channel, TypeWeights>,
+}
+
+impl Default for SignalConfig {
+    fn default() -> Self {
+        use TouchpointKind as K;
+        let kind_weights = [
+            (K::Open, TypeWeights::new(0.0, 1.0, 0.0, 0.0)),
+            (K::Click, TypeWeights::new(0.0, 2.0, 0.0, 0.0)),
+            (K::Visit, TypeWeights::new(0.0, 0.0, 1.0, 0.0)),
+            (K::Purchase, TypeWeights::new(0.0, 0.0, 3.0, 0.0)),
+            (K::Refund, TypeWeights::new(-1.0, 0.0, 0.0, 0.0)),
+            (K::Review, TypeWeights::new(2.0, 0.0, 0.0, 2.0)),
+            (K::Referral, TypeWeights::new(1.0, 0.0, 0.0, 4.0)),
+            (K::Share, TypeWeights::new(0.0, 0.0, 0.0, 2.0)),
+            (K::SupportContact, TypeWeights::new(0.0, 0.0, 1.0, 0.0)),
+            (K::Complaint, TypeWeights::new(-3.0, 0.0, 0.0, 0.0)),
+            (K::SurveyResponse, TypeWeights::new(3.0, 0.5, 0.0, 0.0)),
+            (K::OfferRedeemed, TypeWeights::new(0.0, 3.0, 0.0, 0.0)),
+        ]
+        .into_iter()
+        .collect();
+        let channel_weights = [
+            (Channel::MobileApp, TypeWeights::new(1.0, 1.0, 1.5, 1.0)),
+            (Channel::Chat, TypeWeights::new(1.0, 1.0, 1.5, 1.0)),
+            (Channel::Store, TypeWeights::new(1.25, 1.0, 1.0, 1.0)),
+            (Channel::Social, TypeWeights::new(1.0, 1.0, 1.0, 1.5)),
+            (Channel::Ads, TypeWeights::splat(0.5)),
+        ]
+        .into_iter()
+        .collect();
+        SignalConfig {
+            half_life_days: 30.0,
+            kind_weights,
+            channel_weights,
+        }
+    }
+}
+
+impl SignalConfig {
+    /// Checks every value.
+    ///
+    /// # Errors
+    /// [`EngError::Config`](crate::EngError::Config) naming the field: a
+    /// half-life that is not finite or below one hour, a weight that is not
+    /// finite or beyond ±1000, a negative channel multiplier.
+    pub fn validate(&self) -> Result<()> {
+        positive("half_life_days", self.half_life_days)?;
+        ensure_config!(
+            self.half_life_days >= 1.0 / 24.0 && self.half_life_days <= 365_250.0,
+            "half_life_days",
+            "must lie between one hour (0.0417) and 1000 years, got {}",
+            self.half_life_days
+        );
+        for (k, w) in &self.kind_weights {
+            for (name, v) in TypeWeights::NAMES.iter().zip(w.to_array()) {
+                ensure_config!(
+                    v.is_finite() && v.abs() <= MAX_WEIGHT,
+                    format!("kind_weights.{k}.{name}"),
+                    "must be finite and within ±{MAX_WEIGHT}, got {v}"
+                );
+            }
+        }
+        for (c, w) in &self.channel_weights {
+            for (name, v) in TypeWeights::NAMES.iter().zip(w.to_array()) {
+                ensure_config!(
+                    v.is_finite() && (0.0..=MAX_WEIGHT).contains(&v),
+                    format!("channel_weights.{c}.{name}"),
+                    "must be finite and within 0..={MAX_WEIGHT}, got {v}"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A validated [`SignalConfig`] compiled into a lookup table.
+///
+/// Profiles remember the [`fingerprint`](Signals::fingerprint) of the signals
+/// they were built with, so that profiles built with different weights are
+/// never merged or scored together by mistake.
+#[derive(Debug, Clone)]
+pub struct Signals {
+    config: SignalConfig,
+    /// Half-life in seconds.
+    half_life: f64,
+    /// `table[kind][channel]` = contribution to each type.
+    table: [[[f64; 4]; Channel::COUNT]; TouchpointKind::COUNT],
+    fingerprint: u64,
+}
+
+impl Signals {
+    /// Validates and compiles a configuration.
+    ///
+    /// # Errors
+    /// As [`SignalConfig::validate`].
+    pub fn new(config: SignalConfig) -> Result<Self> {
+        config.validate()?;
+        let mut table = [[[0.0; 4]; Channel::COUNT]; TouchpointKind::COUNT];
+        for (ki, row) in table.iter_mut().enumerate() {
+            let kind = TouchpointKind::ALL[ki];
+            let kw = config.kind_weights.get(&kind).copied().unwrap_or_default().to_array();
+            for (ci, cell) in row.iter_mut().enumerate() {
+                let channel = Channel::ALL[ci];
+                let cw = config
+                    .channel_weights
+                    .get(&channel)
+                    .copied()
+                    .unwrap_or(TypeWeights::splat(1.0))
+                    .to_array();
+                for j in 0..4 {
+                    cell[j] = kw[j] * cw[j];
+                }
+            }
+        }
+        let half_life = config.half_life_days * 86_400.0;
+        let mut h = rustc_hash::FxHasher::default();
+        half_life.to_bits().hash(&mut h);
+        for row in &table {
+            for cell in row {
+                for v in cell {
+                    v.to_bits().hash(&mut h);
+                }
+            }
+        }
+        Ok(Signals {
+            config,
+            half_life,
+            table,
+            fingerprint: h.finish(),
+        })
+    }
+
+    /// The configuration these signals were compiled from.
+    pub fn config(&self) -> &SignalConfig {
+        &self.config
+    }
+
+    /// Half-life in seconds.
+    pub fn half_life_seconds(&self) -> f64 {
+        self.half_life
+    }
+
+    /// A hash of the compiled weights and half-life.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// Contribution of one touchpoint to each type, before decay.
+    pub fn weights(&self, kind: TouchpointKind, channel: Channel, rating: Option<Rating>) -> [f64; 4] {
+        let mut w = self.table[usize::from(kind.code())][usize::from(channel.code())];
+        if let Some(r) = rating {
+            w[0] *= r.scale.normalized(r.value);
+        }
+        w
+    }
+
+    /// The cell of time `t` (Unix seconds).
+    pub(crate) fn cell_of(&self, t: i64) -> i64 {
+        ((t as f64 / self.half_life) / CELL_HALF_LIVES).floor() as i64
+    }
+
+    /// `2^(−(end of cell − t)/h)`: the decay of `t` relative to the end of its cell.
+    fn decay_to_cell_end(&self, t: i64, cell: i64) -> f64 {
+        let end = (cell + 1) as f64 * CELL_HALF_LIVES;
+        (t as f64 / self.half_life - end).exp2()
+    }
+
+    /// `2^(−(as_of − end of cell)/h)`.
+    fn decay_from_cell_end(&self, cell: i64, as_of: i64) -> f64 {
+        let end = (cell + 1) as f64 * CELL_HALF_LIVES;
+        (end - as_of as f64 / self.half_life).exp2()
+    }
+}
+
+/// Fixed-point decayed sums of the four signals (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DecayedSums {
+    /// The newest cell holding a touchpoint.
+    pub cell: i64,
+    /// `sums[0]`: touchpoints in `cell`; `sums[1]`: in `cell − 1`. Units of 2⁻⁸⁰.
+    pub sums: [[i128; 4]; 2],
+}
+
+impl DecayedSums {
+    /// Sums holding one touchpoint at time `t` with weights `w` (`cell` must be `signals.cell_of(t)`).
+    pub(crate) fn single(signals: &Signals, t: i64, cell: i64, w: [f64; 4]) -> Self {
+        let d = signals.decay_to_cell_end(t, cell);
+        let scale = (2.0f64).powi(FRACTION_BITS) * d;
+        let mut s = [0i128; 4];
+        for j in 0..4 {
+            // Saturating float→int cast; |w| ≤ 1000 keeps it far from the i128 range.
+            s[j] = (w[j] * scale).round() as i128;
+        }
+        DecayedSums {
+            cell,
+            sums: [s, [0; 4]],
+        }
+    }
+
+    /// Adds another set of sums (exact, associative and commutative).
+    pub(crate) fn merge(&mut self, other: &DecayedSums) {
+        let (hi, lo) = if other.cell > self.cell { (*other, *self) } else { (*self, *other) };
+        let mut out = hi;
+        // Place `lo`'s two cells relative to `hi.cell`; drop what is two or more cells older.
+        for (k, sums) in lo.sums.iter().enumerate() {
+            let age = hi.cell - (lo.cell - k as i64);
+            if let Ok(slot @ 0..=1) = usize::try_from(age) {
+                for j in 0..4 {
+                    out.sums[slot][j] = out.sums[slot][j].wrapping_add(sums[j]);
+                }
+            }
+        }
+        *self = out;
+    }
+
+    /// The four decayed sums at time `as_of`, in weight units.
+    pub(crate) fn at(&self, signals: &Signals, as_of: i64) -> [f64; 4] {
+        let unit = (2.0f64).powi(-FRACTION_BITS);
+        let f0 = signals.decay_from_cell_end(self.cell, as_of) * unit;
+        let f1 = signals.decay_from_cell_end(self.cell - 1, as_of) * unit;
+        let mut out = [0.0; 4];
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = self.sums[0][j] as f64 * f0 + self.sums[1][j] as f64 * f1;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RatingScale;
+
+    fn signals() -> Signals {
+        Signals::new(SignalConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn default_config_is_valid_and_round_trips() {
+        let cfg = SignalConfig::default();
+        cfg.validate().unwrap();
+        let json = serde_json::to_string(&cfg).unwrap();
+        let back: SignalConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, cfg);
+    }
+
+    #[test]
+    fn bad_config_names_the_field() {
+        let mut cfg = SignalConfig::default();
+        cfg.kind_weights.insert(TouchpointKind::Click, TypeWeights::new(0.0, f64::NAN, 0.0, 0.0));
+        let e = cfg.validate().unwrap_err();
+        assert!(e.to_string().contains("kind_weights.click.contextual"), "{e}");
+        let cfg = SignalConfig {
+            half_life_days: 0.0,
+            ..SignalConfig::default()
+        };
+        assert!(cfg.validate().unwrap_err().to_string().contains("half_life_days"));
+    }
+
+    #[test]
+    fn weights_follow_the_table() {
+        let s = signals();
+        assert_eq!(s.weights(TouchpointKind::Click, Channel::Email, None), [0.0, 2.0, 0.0, 0.0]);
+        assert_eq!(s.weights(TouchpointKind::Visit, Channel::MobileApp, None), [0.0, 0.0, 1.5, 0.0]);
+        assert_eq!(s.weights(TouchpointKind::Click, Channel::Ads, None), [0.0, 1.0, 0.0, 0.0]);
+        // NPS 0 → −1 × 3 emotional; NPS 10 → +3.
+        let r = |v| Some(Rating { value: v, scale: RatingScale::Nps });
+        assert_eq!(s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(0.0))[0], -3.0);
+        assert_eq!(s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(10.0))[0], 3.0);
+        assert_eq!(s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(5.0))[0], 0.0);
+    }
+
+    #[test]
+    fn single_touch_decays_by_half_per_half_life() {
+        let s = signals();
+        let t = 1_700_000_000;
+        let sums = DecayedSums::single(&s, t, s.cell_of(t), [1.0, 2.0, 0.0, -3.0]);
+        let h = 30 * 86_400;
+        let at0 = sums.at(&s, t);
+        let at1 = sums.at(&s, t + h);
+        let at2 = sums.at(&s, t + 2 * h);
+        for (j, w) in [1.0, 2.0, 0.0, -3.0].iter().enumerate() {
+            assert!((at0[j] - w).abs() < 1e-12, "{at0:?}");
+            assert!((at1[j] - w / 2.0).abs() < 1e-12, "{at1:?}");
+            assert!((at2[j] - w / 4.0).abs() < 1e-12, "{at2:?}");
+        }
+    }
+
+    #[test]
+    fn merge_is_order_free_and_drops_only_very_old_cells() {
+        let s = signals();
+        let h = s.half_life_seconds() as i64;
+        let times = [0, 5 * h, 33 * h, 40 * h, 70 * h, 100 * h, 101 * h];
+        let parts: Vec<DecayedSums> = times.iter().map(|&t| DecayedSums::single(&s, t, s.cell_of(t), [1.0; 4])).collect();
+        let mut fwd = parts[0];
+        for p in &parts[1..] {
+            fwd.merge(p);
+        }
+        let mut rev = parts[parts.len() - 1];
+        for p in parts[..parts.len() - 1].iter().rev() {
+            rev.merge(p);
+        }
+        assert_eq!(fwd, rev);
+        // At 101 h the touches at ≥ 64 h (cells 2 and 3) are kept: 70, 100, 101.
+        let v = fwd.at(&s, 101 * h)[0];
+        let exact: f64 = [70.0, 100.0, 101.0].iter().map(|t: &f64| (-(101.0 - t)).exp2()).sum();
+        assert!((v - exact).abs() < 1e-12, "{v} vs {exact}");
+    }
+}
