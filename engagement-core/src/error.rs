@@ -127,6 +127,22 @@ impl From<serde_json::Error> for EngError {
 }
 
 impl EngError {
+    /// A stable snake_case name of the variant (`"invalid_input"`, `"config"` …),
+    /// shared by the C status names and the Python exception mapping.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EngError::InvalidInput { .. } => "invalid_input",
+            EngError::LengthMismatch { .. } => "length_mismatch",
+            EngError::EmptyInput { .. } => "empty_input",
+            EngError::AsOfBeforeData { .. } => "as_of_before_data",
+            EngError::Config { .. } => "config",
+            EngError::UnknownId { .. } => "unknown_id",
+            EngError::UnknownLabel { .. } => "unknown_label",
+            EngError::Incompatible { .. } => "incompatible",
+            EngError::Json { .. } => "json",
+        }
+    }
+
     /// Builds an [`EngError::InvalidInput`] for a value outside a row context.
     pub fn invalid(field: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
         EngError::InvalidInput {

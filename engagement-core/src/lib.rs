@@ -77,7 +77,7 @@ pub use model::{
     Birthday, Channel, Code, Customer, JourneyStage, LabelMap, MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale,
     Touchpoint, TouchpointColumns, TouchpointKind, TouchpointTable,
 };
-pub use profile::{Profile, ProfileStore, TimedRating};
+pub use profile::{Profile, ProfileStore, ProfileSummary, TimedRating};
 pub use score::{
     ChurnSummary, EngagementScore, NpsSummary, Proportion, PurchaseSummary, ScoreColumns, ScoreConfig, Scorer,
     SignalConfig, Signals, SimpleClvInput, TypeWeights, conversion_rate, csat, csat_of_profiles, ltv_to_cac, nps,

@@ -395,6 +395,91 @@ impl Profile {
     }
 }
 
+/// A flat, serializable view of a [`Profile`]: what reports, the C face's JSON
+/// and the Python face's DataFrames show per customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileSummary {
+    /// Customer id.
+    pub customer: u64,
+    /// Number of touchpoints.
+    pub touches: u64,
+    /// First touchpoint time.
+    pub first_touch: Option<i64>,
+    /// Last touchpoint time.
+    pub last_touch: Option<i64>,
+    /// Last interaction (non-impression) time.
+    pub last_interaction: Option<i64>,
+    /// First purchase time.
+    pub first_purchase: Option<i64>,
+    /// Last purchase time.
+    pub last_purchase: Option<i64>,
+    /// Number of purchases.
+    pub purchases: u64,
+    /// Number of refunds.
+    pub refund_count: u64,
+    /// Sum of purchase values.
+    pub revenue: f64,
+    /// Sum of refunds.
+    pub refunds: f64,
+    /// Revenue minus refunds.
+    pub net_revenue: f64,
+    /// Revenue / purchases.
+    pub average_order_value: Option<f64>,
+    /// Mean seconds between purchases.
+    pub mean_purchase_interval: Option<f64>,
+    /// Number of referrals.
+    pub referrals: u64,
+    /// Acquisition channel (record, else first touchpoint).
+    pub acquisition_channel: Option<Channel>,
+    /// Latest NPS answer.
+    pub latest_nps: Option<f32>,
+    /// Latest CSAT answer.
+    pub latest_csat: Option<f32>,
+    /// Latest CES answer.
+    pub latest_ces: Option<f32>,
+    /// Touchpoints per channel, by channel label (channels with none omitted).
+    pub channel_counts: std::collections::BTreeMap<Channel, u64>,
+    /// Touchpoints per kind, by kind label (kinds with none omitted).
+    pub kind_counts: std::collections::BTreeMap<TouchpointKind, u64>,
+}
+
+impl Profile {
+    /// The flat summary of this profile.
+    pub fn summary(&self) -> ProfileSummary {
+        ProfileSummary {
+            customer: self.customer,
+            touches: self.touches,
+            first_touch: self.first_touch,
+            last_touch: self.last_touch,
+            last_interaction: self.last_interaction,
+            first_purchase: self.first_purchase,
+            last_purchase: self.last_purchase,
+            purchases: self.purchases,
+            refund_count: self.refund_count,
+            revenue: self.revenue(),
+            refunds: self.refunds(),
+            net_revenue: self.net_revenue(),
+            average_order_value: self.average_order_value(),
+            mean_purchase_interval: self.mean_purchase_interval(),
+            referrals: self.referrals(),
+            acquisition_channel: self.acquisition_channel(),
+            latest_nps: self.latest_rating(RatingScale::Nps).map(|r| r.value),
+            latest_csat: self.latest_rating(RatingScale::Csat).map(|r| r.value),
+            latest_ces: self.latest_rating(RatingScale::Ces).map(|r| r.value),
+            channel_counts: Channel::ALL
+                .iter()
+                .filter(|c| self.channel_count(**c) > 0)
+                .map(|c| (*c, self.channel_count(*c)))
+                .collect(),
+            kind_counts: TouchpointKind::ALL
+                .iter()
+                .filter(|k| self.kind_count(**k) > 0)
+                .map(|k| (*k, self.kind_count(*k)))
+                .collect(),
+        }
+    }
+}
+
 /// The profiles of many customers, keyed by customer id.
 ///
 /// Results that list customers ([`iter`](Self::iter), scores, stages) come in
@@ -752,5 +837,78 @@ mod tests {
         assert_eq!(store.get(9).unwrap().customer(), 9);
         let ids: Vec<u64> = store.profiles().iter().map(Profile::customer).collect();
         assert_eq!(ids, [1, 3, 5, 9]);
+    }
+
+    mod props {
+        use super::*;
+        use crate::testing;
+        use proptest::prelude::*;
+
+        fn store_of(events: &[Touchpoint]) -> ProfileStore {
+            let mut table = crate::model::TouchpointTable::default();
+            events.iter().for_each(|e| table.push(e));
+            ProfileStore::from_columns(SignalConfig::default(), &table.columns()).unwrap()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            /// Bulk columns, one-at-a-time pushes, and merged partial stores agree exactly.
+            #[test]
+            fn prop_bulk_incremental_and_merged_agree(
+                events in testing::touchpoints(60),
+                cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+            ) {
+                let bulk = store_of(&events);
+                let mut incremental = ProfileStore::new(SignalConfig::default()).unwrap();
+                for e in &events {
+                    incremental.push(e).unwrap();
+                }
+                prop_assert_eq!(&bulk, &incremental);
+
+                // Split the events into consecutive parts at random cut points and merge.
+                let mut points: Vec<usize> = cuts.iter().map(|c| c.index(events.len() + 1)).collect();
+                points.sort_unstable();
+                let mut parts = Vec::new();
+                let mut last = 0;
+                for p in points.into_iter().chain([events.len()]) {
+                    parts.push(store_of(&events[last..p]));
+                    last = p;
+                }
+                // Merge in reverse order, to also change the merge order.
+                let mut merged = ProfileStore::new(SignalConfig::default()).unwrap();
+                for part in parts.iter().rev() {
+                    merged.merge(part).unwrap();
+                }
+                prop_assert_eq!(&bulk, &merged);
+            }
+
+            /// Any permutation of the input gives the same profiles.
+            #[test]
+            fn prop_order_independent(events in testing::touchpoints(60).prop_flat_map(|v| {
+                let shuffled = Just(v.clone()).prop_shuffle();
+                (Just(v), shuffled)
+            })) {
+                let (a, b) = events;
+                prop_assert_eq!(store_of(&a), store_of(&b));
+            }
+
+            /// An extra purchase never lowers the purchase count or the revenue.
+            #[test]
+            fn prop_extra_purchase_monotone(
+                events in testing::touchpoints(40),
+                t in 1_600_000_000i64..1_700_000_000,
+                value in 0.0f64..1e6,
+            ) {
+                let before = store_of(&events);
+                let mut with = events.clone();
+                with.push(Touchpoint::new(1, t, Channel::Web, TouchpointKind::Purchase).with_value(value));
+                let after = store_of(&with);
+                let p = after.get(1).unwrap();
+                let (count, revenue) = before.get(1).map(|q| (q.purchases(), q.revenue())).unwrap_or((0, 0.0));
+                prop_assert_eq!(p.purchases(), count + 1);
+                prop_assert!(p.revenue() >= revenue);
+            }
+        }
     }
 }

@@ -202,4 +202,40 @@ mod tests {
         let empty = TouchpointColumns::default();
         assert!(rules.history(&empty, 0).unwrap().is_empty());
     }
+
+    mod props {
+        use super::*;
+        use crate::profile::ProfileStore;
+        use crate::testing;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(100))]
+
+            /// The history's stage at any time equals `stage_of` on the profile of the events up to then.
+            #[test]
+            fn prop_history_agrees_with_stage_of(
+                events in testing::touchpoints(40),
+                probes in proptest::collection::vec(0i64..3 * 365 * DAY, 1..6),
+            ) {
+                let rules = StageRules::new(StageConfig::default()).unwrap();
+                let mut table = crate::model::TouchpointTable::default();
+                events.iter().for_each(|e| table.push(e));
+                let until = 1_600_000_000 + 4 * 365 * DAY;
+                let h = rules.history(&table.columns(), until).unwrap();
+                for probe in probes {
+                    let t = 1_600_000_000 + probe;
+                    let mut store = ProfileStore::new(SignalConfig::default()).unwrap();
+                    for e in events.iter().filter(|e| e.time <= t) {
+                        store.push(e).unwrap();
+                    }
+                    let expected: Vec<(u64, JourneyStage)> = store
+                        .iter()
+                        .map(|p| (p.customer(), rules.stage_of(p, t).unwrap()))
+                        .collect();
+                    prop_assert_eq!(h.stages_at(t), expected);
+                }
+            }
+        }
+    }
 }

@@ -383,4 +383,46 @@ mod tests {
         assert_eq!(percentile_ranks(&[1.0, 2.0]).unwrap(), vec![25.0, 75.0]);
         assert!(matches!(percentile_ranks(&[1.0, f64::NAN]), Err(EngError::InvalidInput { index: Some(1), .. })));
     }
+
+    mod props {
+        use super::*;
+        use crate::testing;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            /// Scores stay in 0–100, and never rise as `as_of` moves forward without new events.
+            #[test]
+            fn prop_scores_in_range_and_decay_monotone(
+                events in testing::touchpoints(50),
+                gaps in proptest::collection::vec(0i64..400 * DAY, 1..6),
+            ) {
+                let sc = scorer();
+                let mut store = ProfileStore::with_signals(sc.signals().clone());
+                for e in &events {
+                    store.push(e).unwrap();
+                }
+                let mut as_of = events.iter().map(|e| e.time).max().unwrap_or(0);
+                let mut previous: Option<ScoreColumns> = None;
+                for g in gaps {
+                    as_of += g;
+                    let s = sc.score_store(&store, as_of).unwrap();
+                    for col in [&s.total, &s.emotional, &s.contextual, &s.convenient, &s.social] {
+                        prop_assert!(col.iter().all(|v| (0.0..=100.0).contains(v)), "{:?}", col);
+                    }
+                    if let Some(p) = &previous {
+                        for (now, before) in [(&s.total, &p.total), (&s.emotional, &p.emotional),
+                                (&s.contextual, &p.contextual), (&s.convenient, &p.convenient),
+                                (&s.social, &p.social)] {
+                            for (a, b) in now.iter().zip(before.iter()) {
+                                prop_assert!(a <= b, "score rose from {} to {}", b, a);
+                            }
+                        }
+                    }
+                    previous = Some(s);
+                }
+            }
+        }
+    }
 }

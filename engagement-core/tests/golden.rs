@@ -1,0 +1,207 @@
+//! Runs every case of `tests/golden/*.json` (see `tests/golden/README.md`).
+//!
+//! `GOLDEN_CASE=<area>/<name>` runs a single case.
+
+use std::path::PathBuf;
+
+use engagement_core::{
+    Channel, Code, EngError, LabelMap, ProfileStore, RatingScale, ScoreConfig, Scorer, SignalConfig, SimpleClvInput,
+    StageConfig, StageRules, TouchpointKind, TouchpointTable, csat, nps, percentile_ranks, retention_clv,
+    retention_rate, simple_clv,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    area: String,
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    op: String,
+    input: Value,
+    #[serde(default)]
+    config: Option<Value>,
+    expected: Value,
+    tolerance: f64,
+    source: String,
+}
+
+/// Touchpoints as the golden files write them: labels instead of codes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelledTouchpoints {
+    customer: Vec<u64>,
+    time: Vec<i64>,
+    channel: Vec<String>,
+    kind: Vec<String>,
+    #[serde(default)]
+    value: Vec<f64>,
+    #[serde(default)]
+    rating: Vec<Option<f32>>,
+    #[serde(default)]
+    rating_scale: Vec<String>,
+}
+
+fn touchpoints(input: &Value) -> Result<TouchpointTable, EngError> {
+    let t: LabelledTouchpoints = serde_json::from_value(input["touchpoints"].clone())?;
+    let scale = |s: &String| match s.as_str() {
+        "nps" => Ok(RatingScale::Nps as u8),
+        "csat" => Ok(RatingScale::Csat as u8),
+        "ces" => Ok(RatingScale::Ces as u8),
+        other => Err(EngError::UnknownLabel { field: "rating_scale".into(), label: other.into() }),
+    };
+    Ok(TouchpointTable {
+        customer: t.customer,
+        time: t.time,
+        channel: LabelMap::<Channel>::default().parse_column(&t.channel)?,
+        kind: LabelMap::<TouchpointKind>::default().parse_column(&t.kind)?,
+        value: t.value,
+        rating: t.rating.into_iter().map(|r| r.unwrap_or(f32::NAN)).collect(),
+        rating_scale: t.rating_scale.iter().map(scale).collect::<Result<_, _>>()?,
+    })
+}
+
+fn config<T: serde::de::DeserializeOwned + Default>(case: &Case) -> Result<T, EngError> {
+    match &case.config {
+        Some(c) => Ok(serde_json::from_value(c.clone())?),
+        None => Ok(T::default()),
+    }
+}
+
+fn num<T: serde::de::DeserializeOwned>(input: &Value, key: &str) -> T {
+    serde_json::from_value(input[key].clone()).unwrap_or_else(|e| panic!("input.{key}: {e}"))
+}
+
+fn run(case: &Case) -> Result<Value, EngError> {
+    let input = &case.input;
+    Ok(match case.op.as_str() {
+        "profiles" => {
+            let table = touchpoints(input)?;
+            let store = ProfileStore::from_columns(config::<SignalConfig>(case)?, &table.columns())?;
+            let profiles: Vec<_> = store.iter().map(|p| p.summary()).collect();
+            json!({ "profiles": profiles })
+        }
+        "scores" => {
+            let cfg: ScoreConfig = config(case)?;
+            let scorer = Scorer::new(cfg)?;
+            let table = touchpoints(input)?;
+            let mut store = ProfileStore::with_signals(scorer.signals().clone());
+            store.push_columns(&table.columns())?;
+            serde_json::to_value(scorer.score_store(&store, num(input, "as_of"))?)?
+        }
+        "stages" => {
+            let rules = StageRules::new(config::<StageConfig>(case)?)?;
+            let table = touchpoints(input)?;
+            let mut store = ProfileStore::from_columns(SignalConfig::default(), &table.columns())?;
+            let as_of: i64 = num(input, "as_of");
+            let stages = rules.stages(store.profiles(), as_of)?;
+            let customers: Vec<u64> = store.iter().map(|p| p.customer()).collect();
+            json!({ "customer": customers, "stage": stages.iter().map(|s| s.label()).collect::<Vec<_>>() })
+        }
+        "history" => {
+            let rules = StageRules::new(config::<StageConfig>(case)?)?;
+            let table = touchpoints(input)?;
+            serde_json::to_value(rules.history(&table.columns(), num(input, "until"))?)?
+        }
+        "nps" => serde_json::to_value(nps(&num::<Vec<f32>>(input, "ratings"), num(input, "level"))?)?,
+        "csat" => serde_json::to_value(csat(&num::<Vec<f32>>(input, "ratings"), num(input, "level"))?)?,
+        "wilson" => serde_json::to_value(engagement_core::Proportion::wilson(
+            num(input, "successes"),
+            num(input, "trials"),
+            num(input, "level"),
+        )?)?,
+        "retention" => serde_json::to_value(retention_rate(
+            num(input, "at_start"),
+            num(input, "at_end"),
+            num(input, "new"),
+            num(input, "level"),
+        )?)?,
+        "simple_clv" => {
+            let clv_input: SimpleClvInput = serde_json::from_value(input.clone())?;
+            json!({ "clv": simple_clv(&clv_input)? })
+        }
+        "retention_clv" => {
+            json!({ "clv": retention_clv(num(input, "margin"), num(input, "retention"), num(input, "discount_rate"))? })
+        }
+        "percentile_ranks" => json!({ "ranks": percentile_ranks(&num::<Vec<f64>>(input, "values"))? }),
+        other => panic!("unknown op {other:?}"),
+    })
+}
+
+/// Checks that `expected` is contained in `actual` (see the README); returns the first difference.
+fn compare(path: &str, expected: &Value, actual: &Value, tol: f64) -> Result<(), String> {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                let av = a.get(k).ok_or_else(|| format!("{path}.{k}: missing in result"))?;
+                compare(&format!("{path}.{k}"), ev, av, tol)?;
+            }
+            Ok(())
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if e.len() != a.len() {
+                return Err(format!("{path}: {} elements expected, {} found", e.len(), a.len()));
+            }
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                compare(&format!("{path}[{i}]"), ev, av, tol)?;
+            }
+            Ok(())
+        }
+        (Value::Number(e), Value::Number(a)) => {
+            let (ef, af) = (e.as_f64().unwrap_or(f64::NAN), a.as_f64().unwrap_or(f64::NAN));
+            let exact_ints = e.is_f64() || a.is_f64();
+            let ok = if exact_ints { (ef - af).abs() <= tol } else { e == a };
+            if ok { Ok(()) } else { Err(format!("{path}: expected {e}, found {a} (tolerance {tol})")) }
+        }
+        (e, a) if e == a => Ok(()),
+        (e, a) => Err(format!("{path}: expected {e}, found {a}")),
+    }
+}
+
+#[test]
+fn golden_vectors() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/golden");
+    let only = std::env::var("GOLDEN_CASE").ok();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/golden")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for path in &paths {
+        let text = std::fs::read_to_string(path).expect("read golden file");
+        let file: File = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(path.file_stem().and_then(|s| s.to_str()), Some(file.area.as_str()), "area must match the file name");
+        for case in &file.cases {
+            let id = format!("{}/{}", file.area, case.name);
+            assert!(ids.insert(id.clone()), "duplicate case id {id}");
+            assert!(!case.source.trim().is_empty(), "{id}: every case says how it was derived");
+            if only.as_ref().is_some_and(|o| *o != id) {
+                continue;
+            }
+            ran += 1;
+            let outcome = run(case);
+            let result = match (case.expected.get("ok"), case.expected.get("error"), outcome) {
+                (Some(expected), None, Ok(actual)) => compare(&id, expected, &actual, case.tolerance),
+                (None, Some(kind), Err(e)) if kind == e.kind() => Ok(()),
+                (_, _, Ok(actual)) => Err(format!("{id}: expected {}, got Ok({actual})", case.expected)),
+                (_, _, Err(e)) => Err(format!("{id}: expected {}, got error {} ({e})", case.expected, e.kind())),
+            };
+            if let Err(msg) = result {
+                failures.push(msg);
+            }
+        }
+    }
+    assert!(ran > 0, "no golden case ran (GOLDEN_CASE={only:?})");
+    assert!(failures.is_empty(), "{} of {ran} golden cases failed:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("{ran} golden cases passed");
+}
