@@ -144,7 +144,11 @@ impl EngError {
     }
 
     /// Builds an [`EngError::InvalidInput`] for a value outside a row context.
-    pub fn invalid(field: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
         EngError::InvalidInput {
             field: field.into(),
             index: None,
@@ -184,7 +188,8 @@ impl EngError {
 /// Returns early with an [`EngError::Config`] when `cond` is false.
 macro_rules! ensure_config {
     ($cond:expr, $field:expr, $($reason:tt)+) => {
-        if !$cond {
+        let holds: bool = $cond;
+        if !holds {
             return Err($crate::error::EngError::config($field, format!($($reason)+)));
         }
     };
@@ -193,13 +198,21 @@ pub(crate) use ensure_config;
 
 /// Checks that a configuration number is finite and strictly positive.
 pub(crate) fn positive(field: &str, v: f64) -> Result<()> {
-    ensure_config!(v.is_finite() && v > 0.0, field, "must be a finite number > 0, got {v}");
+    ensure_config!(
+        v.is_finite() && v > 0.0,
+        field,
+        "must be a finite number > 0, got {v}"
+    );
     Ok(())
 }
 
 /// Checks that a configuration number is finite and not negative.
 pub(crate) fn non_negative(field: &str, v: f64) -> Result<()> {
-    ensure_config!(v.is_finite() && v >= 0.0, field, "must be a finite number >= 0, got {v}");
+    ensure_config!(
+        v.is_finite() && v >= 0.0,
+        field,
+        "must be a finite number >= 0, got {v}"
+    );
     Ok(())
 }
 
@@ -210,7 +223,10 @@ mod tests {
     #[test]
     fn messages_name_field_row_and_value() {
         let e = EngError::invalid("value", f64::NAN, "must be finite").at_row(12);
-        assert_eq!(e.to_string(), "invalid value at row 12: NaN (must be finite)");
+        assert_eq!(
+            e.to_string(),
+            "invalid value at row 12: NaN (must be finite)"
+        );
         let e = EngError::LengthMismatch {
             field: "time".into(),
             expected: 3,

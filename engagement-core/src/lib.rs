@@ -71,16 +71,21 @@ pub mod synth;
 #[cfg(any(test, feature = "proptest"))]
 pub mod testing;
 
+/// The README's Rust example runs as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use error::{EngError, Result};
 pub use journey::{StageConfig, StageHistory, StageRules, stage_of};
 pub use model::{
-    Birthday, Channel, Code, Customer, JourneyStage, LabelMap, MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale,
-    Touchpoint, TouchpointColumns, TouchpointKind, TouchpointTable,
+    Birthday, Channel, Code, Customer, JourneyStage, LabelMap, MAX_MONEY, MAX_TIME, MIN_TIME,
+    Rating, RatingScale, Touchpoint, TouchpointColumns, TouchpointKind, TouchpointTable,
 };
 pub use profile::{Profile, ProfileStore, ProfileSummary, TimedRating};
 pub use score::{
-    ChurnSummary, EngagementScore, NpsSummary, Proportion, PurchaseSummary, ScoreColumns, ScoreConfig, Scorer,
-    SignalConfig, Signals, SimpleClvInput, TypeWeights, conversion_rate, csat, csat_of_profiles, ltv_to_cac, nps,
-    nps_counts, nps_of_profiles, percentile_ranks, purchase_summary, repeat_purchase_rate, retention_clv,
-    retention_rate, simple_clv, z_for_level,
+    ChurnSummary, EngagementScore, NpsSummary, Proportion, PurchaseSummary, ScoreColumns,
+    ScoreConfig, Scorer, SignalConfig, Signals, SimpleClvInput, TypeWeights, conversion_rate, csat,
+    csat_of_profiles, ltv_to_cac, nps, nps_counts, nps_of_profiles, percentile_ranks,
+    purchase_summary, repeat_purchase_rate, retention_clv, retention_rate, simple_clv, z_for_level,
 };

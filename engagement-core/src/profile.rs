@@ -21,7 +21,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
-use crate::model::{Channel, Code, Customer, RatingScale, Touchpoint, TouchpointColumns, TouchpointKind};
+use crate::model::{
+    Channel, Code, Customer, RatingScale, Touchpoint, TouchpointColumns, TouchpointKind,
+};
 use crate::score::signals::{DecayedSums, SignalConfig, Signals};
 
 /// Money is accumulated in integer micro-units (10⁻⁶ of a currency unit).
@@ -102,7 +104,10 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 }
 
 /// The earlier of two (time, channel) stamps; ties go to the lower channel code.
-fn first_stamp(a: (Option<i64>, Option<Channel>), b: (Option<i64>, Option<Channel>)) -> (Option<i64>, Option<Channel>) {
+fn first_stamp(
+    a: (Option<i64>, Option<Channel>),
+    b: (Option<i64>, Option<Channel>),
+) -> (Option<i64>, Option<Channel>) {
     match (a.0, b.0) {
         (Some(x), Some(y)) if (y, b.1) < (x, a.1) => b,
         (Some(_), _) => a,
@@ -151,7 +156,10 @@ impl Profile {
             return Err(EngError::invalid(
                 "customer",
                 tp.customer,
-                format!("touchpoint applied to the profile of customer {}", self.customer),
+                format!(
+                    "touchpoint applied to the profile of customer {}",
+                    self.customer
+                ),
             ));
         }
         self.check_signals(signals)?;
@@ -187,10 +195,18 @@ impl Profile {
         p.channel_counts[usize::from(tp.channel.code())] = 1;
         p.kind_counts[usize::from(tp.kind.code())] = 1;
         if let Some(r) = tp.rating {
-            p.latest_ratings[r.scale as usize] = Some(TimedRating { time: t, value: r.value });
+            p.latest_ratings[r.scale as usize] = Some(TimedRating {
+                time: t,
+                value: r.value,
+            });
         }
         let cell = signals.cell_of(t);
-        p.decayed = DecayedSums::single(signals, t, cell, signals.weights(tp.kind, tp.channel, tp.rating));
+        p.decayed = DecayedSums::single(
+            signals,
+            t,
+            cell,
+            signals.weights(tp.kind, tp.channel, tp.rating),
+        );
         p
     }
 
@@ -207,7 +223,10 @@ impl Profile {
             return Err(EngError::invalid(
                 "customer",
                 customer.id,
-                format!("record applied to the profile of customer {}", self.customer),
+                format!(
+                    "record applied to the profile of customer {}",
+                    self.customer
+                ),
             ));
         }
         let (t, c) = first_stamp(
@@ -228,7 +247,10 @@ impl Profile {
     pub fn merge(&mut self, other: &Profile) -> Result<()> {
         if other.customer != self.customer {
             return Err(EngError::Incompatible {
-                reason: format!("profiles of customers {} and {}", self.customer, other.customer),
+                reason: format!(
+                    "profiles of customers {} and {}",
+                    self.customer, other.customer
+                ),
             });
         }
         if other.signals != self.signals {
@@ -241,8 +263,10 @@ impl Profile {
     }
 
     fn merge_unchecked(&mut self, o: &Profile) {
-        (self.acquired_at, self.acquisition_channel) =
-            first_stamp((self.acquired_at, self.acquisition_channel), (o.acquired_at, o.acquisition_channel));
+        (self.acquired_at, self.acquisition_channel) = first_stamp(
+            (self.acquired_at, self.acquisition_channel),
+            (o.acquired_at, o.acquisition_channel),
+        );
         if o.touches > 0 {
             if self.touches == 0 {
                 self.decayed = o.decayed;
@@ -251,8 +275,10 @@ impl Profile {
             }
         }
         self.touches = self.touches.saturating_add(o.touches);
-        (self.first_touch, self.first_touch_channel) =
-            first_stamp((self.first_touch, self.first_touch_channel), (o.first_touch, o.first_touch_channel));
+        (self.first_touch, self.first_touch_channel) = first_stamp(
+            (self.first_touch, self.first_touch_channel),
+            (o.first_touch, o.first_touch_channel),
+        );
         self.last_touch = max_opt(self.last_touch, o.last_touch);
         self.last_interaction = max_opt(self.last_interaction, o.last_interaction);
         self.first_purchase = min_opt(self.first_purchase, o.first_purchase);
@@ -268,10 +294,10 @@ impl Profile {
             *a = a.saturating_add(b);
         }
         for (a, b) in self.latest_ratings.iter_mut().zip(o.latest_ratings) {
-            if let Some(b) = b {
-                if a.is_none_or(|a| b.newer_than(&a)) {
-                    *a = Some(b);
-                }
+            if let Some(b) = b
+                && a.is_none_or(|a| b.newer_than(&a))
+            {
+                *a = Some(b);
             }
         }
     }
@@ -365,7 +391,9 @@ impl Profile {
     /// exactly (the spread of the gaps needs every purchase time).
     pub fn mean_purchase_interval(&self) -> Option<f64> {
         match (self.first_purchase, self.last_purchase) {
-            (Some(f), Some(l)) if self.purchases >= 2 => Some((l - f) as f64 / (self.purchases - 1) as f64),
+            (Some(f), Some(l)) if self.purchases >= 2 => {
+                Some((l - f) as f64 / (self.purchases - 1) as f64)
+            }
             _ => None,
         }
     }
@@ -718,7 +746,8 @@ mod tests {
             Touchpoint::new(1, 200, C::Web, K::Purchase).with_value(10.10),
             Touchpoint::new(1, 900, C::Store, K::Purchase).with_value(0.20),
             Touchpoint::new(1, 950, C::Web, K::Refund).with_value(0.20),
-            Touchpoint::new(1, 1000, C::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+            Touchpoint::new(1, 1000, C::Email, K::SurveyResponse)
+                .with_rating(9.0, RatingScale::Nps),
             Touchpoint::new(1, 1000, C::Web, K::SurveyResponse).with_rating(6.0, RatingScale::Nps),
             Touchpoint::new(1, 1500, C::Social, K::Referral),
             Touchpoint::new(1, 1600, C::Ads, K::Impression),
@@ -737,7 +766,10 @@ mod tests {
         assert_eq!(p.first_touch_channel(), Some(C::Email));
         assert_eq!(p.last_touch(), Some(1600));
         assert_eq!(p.last_interaction(), Some(1500));
-        assert_eq!((p.first_purchase(), p.last_purchase()), (Some(200), Some(900)));
+        assert_eq!(
+            (p.first_purchase(), p.last_purchase()),
+            (Some(200), Some(900))
+        );
         assert_eq!(p.purchases(), 2);
         // 10.10 + 0.20 is 10.299999… in binary floating point; micro-units are exact.
         assert_eq!(p.revenue(), 10.3);
@@ -749,7 +781,13 @@ mod tests {
         assert_eq!(p.kind_count(K::SurveyResponse), 2);
         assert_eq!(p.referrals(), 1);
         // Two NPS answers in the same second: the higher one is kept, whatever the order.
-        assert_eq!(p.latest_rating(RatingScale::Nps), Some(TimedRating { time: 1000, value: 9.0 }));
+        assert_eq!(
+            p.latest_rating(RatingScale::Nps),
+            Some(TimedRating {
+                time: 1000,
+                value: 9.0
+            })
+        );
         assert_eq!(p.latest_rating(RatingScale::Csat), None);
     }
 
@@ -785,19 +823,43 @@ mod tests {
         let mut p = Profile::new(1, &s);
         p.apply(&events()[0], &s).unwrap();
         let before = p.clone();
-        assert!(p.apply(&Touchpoint::new(2, 5, C::Web, K::Open), &s).is_err());
-        assert!(p.apply(&Touchpoint::new(1, 5, C::Web, K::Purchase).with_value(f64::NAN), &s).is_err());
-        let other = Signals::new(SignalConfig { half_life_days: 7.0, ..SignalConfig::default() }).unwrap();
-        assert!(matches!(p.apply(&events()[1], &other), Err(EngError::Incompatible { .. })));
-        assert!(matches!(p.merge(&Profile::new(1, &other)), Err(EngError::Incompatible { .. })));
-        assert!(matches!(p.merge(&Profile::new(3, &s)), Err(EngError::Incompatible { .. })));
+        assert!(
+            p.apply(&Touchpoint::new(2, 5, C::Web, K::Open), &s)
+                .is_err()
+        );
+        assert!(
+            p.apply(
+                &Touchpoint::new(1, 5, C::Web, K::Purchase).with_value(f64::NAN),
+                &s
+            )
+            .is_err()
+        );
+        let other = Signals::new(SignalConfig {
+            half_life_days: 7.0,
+            ..SignalConfig::default()
+        })
+        .unwrap();
+        assert!(matches!(
+            p.apply(&events()[1], &other),
+            Err(EngError::Incompatible { .. })
+        ));
+        assert!(matches!(
+            p.merge(&Profile::new(1, &other)),
+            Err(EngError::Incompatible { .. })
+        ));
+        assert!(matches!(
+            p.merge(&Profile::new(3, &s)),
+            Err(EngError::Incompatible { .. })
+        ));
         assert_eq!(p, before);
     }
 
     #[test]
     fn store_push_columns_is_all_or_nothing() {
         let mut store = ProfileStore::new(SignalConfig::default()).unwrap();
-        store.push(&Touchpoint::new(5, 10, C::Web, K::Visit)).unwrap();
+        store
+            .push(&Touchpoint::new(5, 10, C::Web, K::Visit))
+            .unwrap();
         let before = store.clone();
         let bad = TouchpointColumns {
             customer: &[1, 2, 3],
@@ -808,7 +870,10 @@ mod tests {
             ..Default::default()
         };
         let e = store.push_columns(&bad).unwrap_err();
-        assert!(matches!(e, EngError::InvalidInput { index: Some(1), .. }), "{e}");
+        assert!(
+            matches!(e, EngError::InvalidInput { index: Some(1), .. }),
+            "{e}"
+        );
         assert_eq!(store, before);
         assert_eq!(store.len(), 1);
         assert!(matches!(store.get(1), Err(EngError::UnknownId { id: 1 })));
@@ -817,8 +882,12 @@ mod tests {
     #[test]
     fn customers_record_acquisition() {
         let mut store = ProfileStore::new(SignalConfig::default()).unwrap();
-        store.add_customer(&Customer::new(9).acquired(50, C::Ads)).unwrap();
-        store.add_customer(&Customer::new(9).acquired(40, C::Store)).unwrap();
+        store
+            .add_customer(&Customer::new(9).acquired(50, C::Ads))
+            .unwrap();
+        store
+            .add_customer(&Customer::new(9).acquired(40, C::Store))
+            .unwrap();
         let p = store.get(9).unwrap();
         assert_eq!(p.acquired_at(), Some(40));
         assert_eq!(p.acquisition_channel(), Some(C::Store));
@@ -829,7 +898,9 @@ mod tests {
     fn iteration_is_in_id_order() {
         let mut store = ProfileStore::new(SignalConfig::default()).unwrap();
         for id in [5, 3, 9, 1] {
-            store.push(&Touchpoint::new(id, 1, C::Web, K::Visit)).unwrap();
+            store
+                .push(&Touchpoint::new(id, 1, C::Web, K::Visit))
+                .unwrap();
         }
         let ids: Vec<u64> = store.iter().map(Profile::customer).collect();
         assert_eq!(ids, [1, 3, 5, 9]);

@@ -110,8 +110,16 @@ pub fn generate(config: &SynthConfig) -> Result<TouchpointTable> {
         "must lie in 1..=10000000, got {}",
         config.customers
     );
-    ensure_config!((1..=36_500).contains(&config.days), "days", "must lie in 1..=36500, got {}", config.days);
-    let end = config.start.checked_add(config.days * DAY).unwrap_or(i64::MAX);
+    ensure_config!(
+        (1..=36_500).contains(&config.days),
+        "days",
+        "must lie in 1..=36500, got {}",
+        config.days
+    );
+    let end = config
+        .start
+        .checked_add(config.days * DAY)
+        .unwrap_or(i64::MAX);
     crate::model::touchpoint::check_time("start", config.start)
         .and_then(|_| crate::model::touchpoint::check_time("start + days", end))
         .map_err(|e| EngError::config("start", e.to_string()))?;
@@ -140,21 +148,42 @@ fn customer(rng: &mut Draw, id: u64, start: i64, end: i64, out: &mut Vec<Touchpo
         _ => B::Unhappy,
     };
     let span = (end - start) as f64;
-    let first = start + (rng.uniform() * span * 0.6) as i64;
+    let first = start + (rng.uniform() * span * 0.9) as i64;
     // Mean days between interactions, mean days between purchases, and when activity stops.
     let (touch_gap, buy_gap, stop) = match behaviour {
         B::Browser => (12.0, f64::INFINITY, end),
         B::OneOff => (20.0, f64::INFINITY, end),
         B::Regular => (7.0, 30.0, end),
         B::Fan => (3.0, 12.0, end),
-        B::Fading => (6.0, 20.0, first + (rng.uniform() * 120.0 * DAY as f64) as i64 + 30 * DAY),
+        B::Fading => (
+            6.0,
+            20.0,
+            first + (rng.uniform() * 120.0 * DAY as f64) as i64 + 30 * DAY,
+        ),
         B::Unhappy => (8.0, 40.0, end),
     };
     let stop = stop.min(end - 1);
-    let channels = [Channel::Email, Channel::Web, Channel::MobileApp, Channel::Social, Channel::Push, Channel::Sms];
-    let buy_channels = [Channel::Web, Channel::Web, Channel::MobileApp, Channel::Store];
+    let channels = [
+        Channel::Email,
+        Channel::Web,
+        Channel::MobileApp,
+        Channel::Social,
+        Channel::Push,
+        Channel::Sms,
+    ];
+    let buy_channels = [
+        Channel::Web,
+        Channel::Web,
+        Channel::MobileApp,
+        Channel::Store,
+    ];
     // First contact: an ad impression and a visit.
-    out.push(Touchpoint::new(id, first, rng.pick(&[Channel::Ads, Channel::Social, Channel::Email]), K::Impression));
+    out.push(Touchpoint::new(
+        id,
+        first,
+        rng.pick(&[Channel::Ads, Channel::Social, Channel::Email]),
+        K::Impression,
+    ));
     out.push(Touchpoint::new(id, first + 60, Channel::Web, K::Visit));
     let mut t = first as f64;
     let mut bought = false;
@@ -163,14 +192,26 @@ fn customer(rng: &mut Draw, id: u64, start: i64, end: i64, out: &mut Vec<Touchpo
         if t as i64 > stop {
             break;
         }
-        let kind = rng.pick(&[K::Impression, K::Open, K::Open, K::Click, K::Visit, K::Visit]);
+        let kind = rng.pick(&[
+            K::Impression,
+            K::Open,
+            K::Open,
+            K::Click,
+            K::Visit,
+            K::Visit,
+        ]);
         let channel = match kind {
             K::Visit => rng.pick(&[Channel::Web, Channel::MobileApp, Channel::Store]),
             _ => rng.pick(&channels),
         };
         out.push(Touchpoint::new(id, t as i64, channel, kind));
         if kind == K::Click && rng.uniform() < 0.1 {
-            out.push(Touchpoint::new(id, t as i64 + 300, channel, K::OfferRedeemed));
+            out.push(Touchpoint::new(
+                id,
+                t as i64 + 300,
+                channel,
+                K::OfferRedeemed,
+            ));
         }
     }
     // Purchases.
@@ -189,7 +230,12 @@ fn customer(rng: &mut Draw, id: u64, start: i64, end: i64, out: &mut Vec<Touchpo
         let r = rng.uniform();
         match behaviour {
             B::Fan if r < 0.15 => {
-                out.push(Touchpoint::new(id, tp.time + DAY, Channel::Social, K::Referral));
+                out.push(Touchpoint::new(
+                    id,
+                    tp.time + DAY,
+                    Channel::Social,
+                    K::Referral,
+                ));
             }
             B::Fan if r < 0.35 => {
                 tp = Touchpoint::new(id, tp.time + 2 * DAY, Channel::Web, K::Review)
@@ -197,12 +243,23 @@ fn customer(rng: &mut Draw, id: u64, start: i64, end: i64, out: &mut Vec<Touchpo
                 out.push(tp);
             }
             B::Unhappy if r < 0.3 => {
-                out.push(Touchpoint::new(id, tp.time + DAY, Channel::Phone, K::Complaint));
-                let refund = Touchpoint::new(id, tp.time + 3 * DAY, channel, K::Refund).with_value(value);
+                out.push(Touchpoint::new(
+                    id,
+                    tp.time + DAY,
+                    Channel::Phone,
+                    K::Complaint,
+                ));
+                let refund =
+                    Touchpoint::new(id, tp.time + 3 * DAY, channel, K::Refund).with_value(value);
                 out.push(refund);
             }
             B::Regular | B::Fading if r < 0.1 => {
-                out.push(Touchpoint::new(id, tp.time + DAY, Channel::Chat, K::SupportContact));
+                out.push(Touchpoint::new(
+                    id,
+                    tp.time + DAY,
+                    Channel::Chat,
+                    K::SupportContact,
+                ));
             }
             _ => {}
         }
@@ -219,7 +276,11 @@ fn customer(rng: &mut Draw, id: u64, start: i64, end: i64, out: &mut Vec<Touchpo
                 .with_rating(score as f32, RatingScale::Nps);
             out.push(s);
             if rng.uniform() < 0.5 {
-                let csat = 1 + rng.below(5).max(if matches!(behaviour, B::Unhappy) { 0 } else { 2 });
+                let csat = match behaviour {
+                    B::Unhappy => 1 + rng.below(3),
+                    B::Fan => 4 + rng.below(2),
+                    _ => 2 + rng.below(4),
+                };
                 out.push(
                     Touchpoint::new(id, tp.time + DAY + 60, Channel::Email, K::SurveyResponse)
                         .with_rating(csat as f32, RatingScale::Csat),
@@ -241,12 +302,21 @@ mod tests {
 
     #[test]
     fn deterministic_valid_and_varied() {
-        let cfg = SynthConfig { customers: 300, ..SynthConfig::default() };
+        let cfg = SynthConfig {
+            customers: 300,
+            ..SynthConfig::default()
+        };
         let a = generate(&cfg).unwrap();
         // Compare as JSON: NaN ratings (none) are never == themselves.
         let json = |t: &TouchpointTable| serde_json::to_string(t).unwrap();
-        assert!(json(&a) == json(&generate(&cfg).unwrap()), "same seed, different data");
-        assert!(json(&a) != json(&generate(&SynthConfig { seed: 7, ..cfg }).unwrap()), "seed ignored");
+        assert!(
+            json(&a) == json(&generate(&cfg).unwrap()),
+            "same seed, different data"
+        );
+        assert!(
+            json(&a) != json(&generate(&SynthConfig { seed: 7, ..cfg }).unwrap()),
+            "seed ignored"
+        );
         a.columns().validate().unwrap();
         let kinds: std::collections::BTreeSet<u8> = a.kind.iter().copied().collect();
         assert!(kinds.len() >= 12, "{kinds:?}");
@@ -257,7 +327,19 @@ mod tests {
 
     #[test]
     fn bad_config() {
-        assert!(generate(&SynthConfig { customers: 0, ..SynthConfig::default() }).is_err());
-        assert!(generate(&SynthConfig { start: -5, ..SynthConfig::default() }).is_err());
+        assert!(
+            generate(&SynthConfig {
+                customers: 0,
+                ..SynthConfig::default()
+            })
+            .is_err()
+        );
+        assert!(
+            generate(&SynthConfig {
+                start: -5,
+                ..SynthConfig::default()
+            })
+            .is_err()
+        );
     }
 }

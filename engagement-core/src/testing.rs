@@ -32,7 +32,11 @@ pub fn touchpoint(customers: u64, start: i64, span: i64) -> impl Strategy<Value 
         start..start + span,
         channel(),
         kind(),
-        prop_oneof![Just(0.0), (0u32..1_000_000).prop_map(|c| f64::from(c) / 100.0), 0.0..1e9],
+        prop_oneof![
+            Just(0.0),
+            (0u32..1_000_000).prop_map(|c| f64::from(c) / 100.0),
+            0.0..1e9
+        ],
         proptest::option::weighted(0.25, rating()),
     )
         .prop_map(|(customer, time, channel, kind, value, rating)| {

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use engagement_core::{
-    Channel, Code, EngError, LabelMap, ProfileStore, RatingScale, ScoreConfig, Scorer, SignalConfig, SimpleClvInput,
-    StageConfig, StageRules, TouchpointKind, TouchpointTable, csat, nps, percentile_ranks, retention_clv,
-    retention_rate, simple_clv,
+    Channel, Code, EngError, LabelMap, ProfileStore, RatingScale, ScoreConfig, Scorer,
+    SignalConfig, SimpleClvInput, StageConfig, StageRules, TouchpointKind, TouchpointTable, csat,
+    nps, percentile_ranks, retention_clv, retention_rate, simple_clv,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -54,7 +54,10 @@ fn touchpoints(input: &Value) -> Result<TouchpointTable, EngError> {
         "nps" => Ok(RatingScale::Nps as u8),
         "csat" => Ok(RatingScale::Csat as u8),
         "ces" => Ok(RatingScale::Ces as u8),
-        other => Err(EngError::UnknownLabel { field: "rating_scale".into(), label: other.into() }),
+        other => Err(EngError::UnknownLabel {
+            field: "rating_scale".into(),
+            label: other.into(),
+        }),
     };
     Ok(TouchpointTable {
         customer: t.customer,
@@ -62,7 +65,11 @@ fn touchpoints(input: &Value) -> Result<TouchpointTable, EngError> {
         channel: LabelMap::<Channel>::default().parse_column(&t.channel)?,
         kind: LabelMap::<TouchpointKind>::default().parse_column(&t.kind)?,
         value: t.value,
-        rating: t.rating.into_iter().map(|r| r.unwrap_or(f32::NAN)).collect(),
+        rating: t
+            .rating
+            .into_iter()
+            .map(|r| r.unwrap_or(f32::NAN))
+            .collect(),
         rating_scale: t.rating_scale.iter().map(scale).collect::<Result<_, _>>()?,
     })
 }
@@ -83,7 +90,8 @@ fn run(case: &Case) -> Result<Value, EngError> {
     Ok(match case.op.as_str() {
         "profiles" => {
             let table = touchpoints(input)?;
-            let store = ProfileStore::from_columns(config::<SignalConfig>(case)?, &table.columns())?;
+            let store =
+                ProfileStore::from_columns(config::<SignalConfig>(case)?, &table.columns())?;
             let profiles: Vec<_> = store.iter().map(|p| p.summary()).collect();
             json!({ "profiles": profiles })
         }
@@ -109,8 +117,14 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let table = touchpoints(input)?;
             serde_json::to_value(rules.history(&table.columns(), num(input, "until"))?)?
         }
-        "nps" => serde_json::to_value(nps(&num::<Vec<f32>>(input, "ratings"), num(input, "level"))?)?,
-        "csat" => serde_json::to_value(csat(&num::<Vec<f32>>(input, "ratings"), num(input, "level"))?)?,
+        "nps" => serde_json::to_value(nps(
+            &num::<Vec<f32>>(input, "ratings"),
+            num(input, "level"),
+        )?)?,
+        "csat" => serde_json::to_value(csat(
+            &num::<Vec<f32>>(input, "ratings"),
+            num(input, "level"),
+        )?)?,
         "wilson" => serde_json::to_value(engagement_core::Proportion::wilson(
             num(input, "successes"),
             num(input, "trials"),
@@ -129,7 +143,9 @@ fn run(case: &Case) -> Result<Value, EngError> {
         "retention_clv" => {
             json!({ "clv": retention_clv(num(input, "margin"), num(input, "retention"), num(input, "discount_rate"))? })
         }
-        "percentile_ranks" => json!({ "ranks": percentile_ranks(&num::<Vec<f64>>(input, "values"))? }),
+        "percentile_ranks" => {
+            json!({ "ranks": percentile_ranks(&num::<Vec<f64>>(input, "values"))? })
+        }
         other => panic!("unknown op {other:?}"),
     })
 }
@@ -139,14 +155,20 @@ fn compare(path: &str, expected: &Value, actual: &Value, tol: f64) -> Result<(),
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
             for (k, ev) in e {
-                let av = a.get(k).ok_or_else(|| format!("{path}.{k}: missing in result"))?;
+                let av = a
+                    .get(k)
+                    .ok_or_else(|| format!("{path}.{k}: missing in result"))?;
                 compare(&format!("{path}.{k}"), ev, av, tol)?;
             }
             Ok(())
         }
         (Value::Array(e), Value::Array(a)) => {
             if e.len() != a.len() {
-                return Err(format!("{path}: {} elements expected, {} found", e.len(), a.len()));
+                return Err(format!(
+                    "{path}: {} elements expected, {} found",
+                    e.len(),
+                    a.len()
+                ));
             }
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
                 compare(&format!("{path}[{i}]"), ev, av, tol)?;
@@ -154,10 +176,21 @@ fn compare(path: &str, expected: &Value, actual: &Value, tol: f64) -> Result<(),
             Ok(())
         }
         (Value::Number(e), Value::Number(a)) => {
-            let (ef, af) = (e.as_f64().unwrap_or(f64::NAN), a.as_f64().unwrap_or(f64::NAN));
+            let (ef, af) = (
+                e.as_f64().unwrap_or(f64::NAN),
+                a.as_f64().unwrap_or(f64::NAN),
+            );
             let exact_ints = e.is_f64() || a.is_f64();
-            let ok = if exact_ints { (ef - af).abs() <= tol } else { e == a };
-            if ok { Ok(()) } else { Err(format!("{path}: expected {e}, found {a} (tolerance {tol})")) }
+            let ok = if exact_ints {
+                (ef - af).abs() <= tol
+            } else {
+                e == a
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("{path}: expected {e}, found {a} (tolerance {tol})"))
+            }
         }
         (e, a) if e == a => Ok(()),
         (e, a) => Err(format!("{path}: expected {e}, found {a}")),
@@ -179,22 +212,39 @@ fn golden_vectors() {
     let mut ran = 0;
     for path in &paths {
         let text = std::fs::read_to_string(path).expect("read golden file");
-        let file: File = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(path.file_stem().and_then(|s| s.to_str()), Some(file.area.as_str()), "area must match the file name");
+        let file: File =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            path.file_stem().and_then(|s| s.to_str()),
+            Some(file.area.as_str()),
+            "area must match the file name"
+        );
         for case in &file.cases {
             let id = format!("{}/{}", file.area, case.name);
             assert!(ids.insert(id.clone()), "duplicate case id {id}");
-            assert!(!case.source.trim().is_empty(), "{id}: every case says how it was derived");
+            assert!(
+                !case.source.trim().is_empty(),
+                "{id}: every case says how it was derived"
+            );
             if only.as_ref().is_some_and(|o| *o != id) {
                 continue;
             }
             ran += 1;
             let outcome = run(case);
             let result = match (case.expected.get("ok"), case.expected.get("error"), outcome) {
-                (Some(expected), None, Ok(actual)) => compare(&id, expected, &actual, case.tolerance),
+                (Some(expected), None, Ok(actual)) => {
+                    compare(&id, expected, &actual, case.tolerance)
+                }
                 (None, Some(kind), Err(e)) if kind == e.kind() => Ok(()),
-                (_, _, Ok(actual)) => Err(format!("{id}: expected {}, got Ok({actual})", case.expected)),
-                (_, _, Err(e)) => Err(format!("{id}: expected {}, got error {} ({e})", case.expected, e.kind())),
+                (_, _, Ok(actual)) => Err(format!(
+                    "{id}: expected {}, got Ok({actual})",
+                    case.expected
+                )),
+                (_, _, Err(e)) => Err(format!(
+                    "{id}: expected {}, got error {} ({e})",
+                    case.expected,
+                    e.kind()
+                )),
             };
             if let Err(msg) = result {
                 failures.push(msg);
@@ -202,6 +252,11 @@ fn golden_vectors() {
         }
     }
     assert!(ran > 0, "no golden case ran (GOLDEN_CASE={only:?})");
-    assert!(failures.is_empty(), "{} of {ran} golden cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} golden cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!("{ran} golden cases passed");
 }

@@ -95,14 +95,14 @@ impl StageRules {
     /// ```
     pub fn history(&self, cols: &TouchpointColumns<'_>, until: i64) -> Result<StageHistory> {
         let n = cols.validate()?;
-        if let Some(i) = (0..n).max_by_key(|&i| cols.time[i]) {
-            if cols.time[i] > until {
-                return Err(EngError::AsOfBeforeData {
-                    as_of: until,
-                    latest: cols.time[i],
-                    customer: cols.customer[i],
-                });
-            }
+        if let Some(i) = (0..n).max_by_key(|&i| cols.time[i])
+            && cols.time[i] > until
+        {
+            return Err(EngError::AsOfBeforeData {
+                as_of: until,
+                latest: cols.time[i],
+                customer: cols.customer[i],
+            });
         }
         // Stages need no engagement signals: compile an all-zero table once.
         let signals = Signals::new(SignalConfig {
@@ -146,7 +146,11 @@ impl StageRules {
             }
             self.record(&profile, t, &mut current, out);
             // Changes caused by time alone, before the next touchpoint (or until the end).
-            let horizon = if k < rows.len() { cols.time[rows[k]] - 1 } else { until };
+            let horizon = if k < rows.len() {
+                cols.time[rows[k]] - 1
+            } else {
+                until
+            };
             let mut now = t;
             while let Some(next) = self.next_change(&profile, now) {
                 if next > horizon {
@@ -159,7 +163,13 @@ impl StageRules {
         Ok(())
     }
 
-    fn record(&self, p: &Profile, t: i64, current: &mut Option<JourneyStage>, out: &mut StageHistory) {
+    fn record(
+        &self,
+        p: &Profile,
+        t: i64,
+        current: &mut Option<JourneyStage>,
+        out: &mut StageHistory,
+    ) {
         let stage = self.stage_unchecked(p, t);
         if *current != Some(stage) {
             out.push(p.customer(), stage, t);
@@ -197,8 +207,17 @@ mod tests {
     #[test]
     fn events_after_until_are_an_error() {
         let rules = StageRules::new(StageConfig::default()).unwrap();
-        let cols = TouchpointColumns { customer: &[1], time: &[10], channel: &[0], kind: &[0], ..Default::default() };
-        assert!(matches!(rules.history(&cols, 9), Err(EngError::AsOfBeforeData { .. })));
+        let cols = TouchpointColumns {
+            customer: &[1],
+            time: &[10],
+            channel: &[0],
+            kind: &[0],
+            ..Default::default()
+        };
+        assert!(matches!(
+            rules.history(&cols, 9),
+            Err(EngError::AsOfBeforeData { .. })
+        ));
         let empty = TouchpointColumns::default();
         assert!(rules.history(&empty, 0).unwrap().is_empty());
     }

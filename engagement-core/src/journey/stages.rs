@@ -93,16 +93,34 @@ impl StageConfig {
             ("engaged_window_days", self.engaged_window_days),
             ("loyal_window_days", self.loyal_window_days),
             ("at_risk_factor", self.at_risk_factor),
-            ("default_purchase_interval_days", self.default_purchase_interval_days),
+            (
+                "default_purchase_interval_days",
+                self.default_purchase_interval_days,
+            ),
             ("churn_window_days", self.churn_window_days),
         ] {
             positive(name, v)?;
-            ensure_config!(v <= 36_525.0, name, "must be at most 36525 (100 years), got {v}");
+            ensure_config!(
+                v <= 36_525.0,
+                name,
+                "must be at most 36525 (100 years), got {v}"
+            );
         }
-        ensure_config!(self.loyal_min_purchases >= 2, "loyal_min_purchases", "must be at least 2, got {}", self.loyal_min_purchases);
-        RatingScale::Nps
-            .check(self.advocate_min_nps)
-            .map_err(|_| EngError::config("advocate_min_nps", format!("must be a whole number 0..=10, got {}", self.advocate_min_nps)))?;
+        ensure_config!(
+            self.loyal_min_purchases >= 2,
+            "loyal_min_purchases",
+            "must be at least 2, got {}",
+            self.loyal_min_purchases
+        );
+        RatingScale::Nps.check(self.advocate_min_nps).map_err(|_| {
+            EngError::config(
+                "advocate_min_nps",
+                format!(
+                    "must be a whole number 0..=10, got {}",
+                    self.advocate_min_nps
+                ),
+            )
+        })?;
         Ok(())
     }
 }
@@ -168,13 +186,19 @@ impl StageRules {
         }
         let c = &self.config;
         if p.purchases() >= c.loyal_min_purchases && since_purchase <= self.loyal {
-            let promoter = p.latest_rating(RatingScale::Nps).is_some_and(|r| r.value >= c.advocate_min_nps);
+            let promoter = p
+                .latest_rating(RatingScale::Nps)
+                .is_some_and(|r| r.value >= c.advocate_min_nps);
             if p.referrals() >= c.advocate_min_referrals || promoter {
                 return JourneyStage::Advocate;
             }
             return JourneyStage::Loyal;
         }
-        if p.purchases() >= 2 { JourneyStage::Repeat } else { JourneyStage::NewCustomer }
+        if p.purchases() >= 2 {
+            JourneyStage::Repeat
+        } else {
+            JourneyStage::NewCustomer
+        }
     }
 
     /// The first time after `after` at which the stage of `p` may change
@@ -192,7 +216,11 @@ impl StageRules {
         if let Some(t) = p.last_touch() {
             candidates[3] = Some(t.saturating_add(self.churn).saturating_add(1));
         }
-        candidates.into_iter().flatten().filter(|&c| c > after).min()
+        candidates
+            .into_iter()
+            .flatten()
+            .filter(|&c| c > after)
+            .min()
     }
 
     /// The stage of `profile` at `as_of` (Unix seconds).
@@ -200,14 +228,14 @@ impl StageRules {
     /// # Errors
     /// [`EngError::AsOfBeforeData`] when `as_of` is before the profile's last touchpoint.
     pub fn stage_of(&self, profile: &Profile, as_of: i64) -> Result<JourneyStage> {
-        if let Some(last) = profile.last_touch() {
-            if as_of < last {
-                return Err(EngError::AsOfBeforeData {
-                    as_of,
-                    latest: last,
-                    customer: profile.customer(),
-                });
-            }
+        if let Some(last) = profile.last_touch()
+            && as_of < last
+        {
+            return Err(EngError::AsOfBeforeData {
+                as_of,
+                latest: last,
+                customer: profile.customer(),
+            });
         }
         Ok(self.stage_unchecked(profile, as_of))
     }
@@ -277,7 +305,10 @@ mod tests {
         assert_eq!(r.stage_of(&p, 0).unwrap(), JourneyStage::Prospect);
         let p = profile(&[(0, K::Click)]);
         assert_eq!(r.stage_of(&p, 30 * DAY).unwrap(), JourneyStage::Engaged);
-        assert_eq!(r.stage_of(&p, 30 * DAY + 1).unwrap(), JourneyStage::Prospect);
+        assert_eq!(
+            r.stage_of(&p, 30 * DAY + 1).unwrap(),
+            JourneyStage::Prospect
+        );
         // Prospects never churn.
         assert_eq!(r.stage_of(&p, 1000 * DAY).unwrap(), JourneyStage::Prospect);
     }
@@ -291,10 +322,16 @@ mod tests {
         assert_eq!(r.stage_of(&p, 30 * DAY).unwrap(), JourneyStage::Loyal);
         assert_eq!(r.stage_of(&p, 50 * DAY).unwrap(), JourneyStage::Loyal);
         assert_eq!(r.stage_of(&p, 50 * DAY + 1).unwrap(), JourneyStage::AtRisk);
-        assert_eq!(r.stage_of(&p, 210 * DAY + 1).unwrap(), JourneyStage::Churned);
+        assert_eq!(
+            r.stage_of(&p, 210 * DAY + 1).unwrap(),
+            JourneyStage::Churned
+        );
         let mut ev2 = ev.clone();
         ev2.push((30 * DAY, K::Referral));
-        assert_eq!(r.stage_of(&profile(&ev2), 31 * DAY).unwrap(), JourneyStage::Advocate);
+        assert_eq!(
+            r.stage_of(&profile(&ev2), 31 * DAY).unwrap(),
+            JourneyStage::Advocate
+        );
         let p = profile(&ev[..2]);
         assert_eq!(r.stage_of(&p, 10 * DAY).unwrap(), JourneyStage::Repeat);
         let p = profile(&ev[..1]);
@@ -305,9 +342,16 @@ mod tests {
     fn promoters_become_advocates() {
         let s = Signals::new(SignalConfig::default()).unwrap();
         let mut p = profile(&(0..4).map(|i| (i * DAY, K::Purchase)).collect::<Vec<_>>());
-        p.apply(&Touchpoint::new(1, 4 * DAY, C::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps), &s)
-            .unwrap();
-        assert_eq!(rules().stage_of(&p, 4 * DAY).unwrap(), JourneyStage::Advocate);
+        p.apply(
+            &Touchpoint::new(1, 4 * DAY, C::Email, K::SurveyResponse)
+                .with_rating(9.0, RatingScale::Nps),
+            &s,
+        )
+        .unwrap();
+        assert_eq!(
+            rules().stage_of(&p, 4 * DAY).unwrap(),
+            JourneyStage::Advocate
+        );
     }
 
     #[test]
@@ -325,16 +369,42 @@ mod tests {
             }
             t = n;
         }
-        assert_eq!(seen, [JourneyStage::NewCustomer, JourneyStage::AtRisk, JourneyStage::Churned]);
+        assert_eq!(
+            seen,
+            [
+                JourneyStage::NewCustomer,
+                JourneyStage::AtRisk,
+                JourneyStage::Churned
+            ]
+        );
     }
 
     #[test]
     fn config_is_checked() {
-        let bad = StageConfig { churn_window_days: f64::NAN, ..StageConfig::default() };
-        assert!(bad.validate().unwrap_err().to_string().contains("churn_window_days"));
-        let bad = StageConfig { advocate_min_nps: 11.0, ..StageConfig::default() };
-        assert!(bad.validate().unwrap_err().to_string().contains("advocate_min_nps"));
-        let bad = StageConfig { loyal_min_purchases: 1, ..StageConfig::default() };
+        let bad = StageConfig {
+            churn_window_days: f64::NAN,
+            ..StageConfig::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("churn_window_days")
+        );
+        let bad = StageConfig {
+            advocate_min_nps: 11.0,
+            ..StageConfig::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("advocate_min_nps")
+        );
+        let bad = StageConfig {
+            loyal_min_purchases: 1,
+            ..StageConfig::default()
+        };
         assert!(bad.validate().is_err());
         assert!(rules().stage_of(&profile(&[(10, K::Visit)]), 9).is_err());
     }

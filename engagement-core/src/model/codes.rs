@@ -116,7 +116,10 @@ impl<T: Code> LabelMap<T> {
     /// # Errors
     /// [`EngError::UnknownLabel`] for the first unknown label.
     pub fn parse_column<S: AsRef<str>>(&self, labels: &[S]) -> Result<Vec<u8>> {
-        labels.iter().map(|l| self.parse(l.as_ref()).map(Code::code)).collect()
+        labels
+            .iter()
+            .map(|l| self.parse(l.as_ref()).map(Code::code))
+            .collect()
     }
 }
 

@@ -117,18 +117,34 @@ mod tests {
 
     #[test]
     fn birthdays_are_checked() {
-        let ok = Customer::new(1).with_birthday(Birthday { month: 2, day: 29, year: Some(2000) });
+        let ok = Customer::new(1).with_birthday(Birthday {
+            month: 2,
+            day: 29,
+            year: Some(2000),
+        });
         ok.validate().unwrap();
         for (m, d) in [(2, 30), (13, 1), (4, 31), (1, 0)] {
-            let bad = Customer::new(1).with_birthday(Birthday { month: m, day: d, year: None });
-            assert!(matches!(bad.validate(), Err(EngError::InvalidInput { ref field, .. }) if field == "birthday"));
+            let bad = Customer::new(1).with_birthday(Birthday {
+                month: m,
+                day: d,
+                year: None,
+            });
+            assert!(
+                matches!(bad.validate(), Err(EngError::InvalidInput { ref field, .. }) if field == "birthday")
+            );
         }
-        assert!(Customer::new(1).acquired(-5, Channel::Web).validate().is_err());
+        assert!(
+            Customer::new(1)
+                .acquired(-5, Channel::Web)
+                .validate()
+                .is_err()
+        );
     }
 
     #[test]
     fn serde_rejects_unknown_fields() {
-        let c: Customer = serde_json::from_str(r#"{"id": 3, "acquisition_channel": "store"}"#).unwrap();
+        let c: Customer =
+            serde_json::from_str(r#"{"id": 3, "acquisition_channel": "store"}"#).unwrap();
         assert_eq!(c.acquisition_channel, Some(Channel::Store));
         assert!(serde_json::from_str::<Customer>(r#"{"id": 3, "nmae": "x"}"#).is_err());
     }

@@ -2,6 +2,7 @@
 
 pub mod channel;
 pub mod codes;
+pub mod csv;
 pub mod customer;
 pub mod kind;
 pub mod stage;
@@ -13,5 +14,6 @@ pub use customer::{Birthday, Customer};
 pub use kind::TouchpointKind;
 pub use stage::JourneyStage;
 pub use touchpoint::{
-    MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale, Touchpoint, TouchpointColumns, TouchpointTable,
+    MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale, Touchpoint, TouchpointColumns,
+    TouchpointTable,
 };

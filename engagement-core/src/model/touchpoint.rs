@@ -66,10 +66,13 @@ impl RatingScale {
     /// # Errors
     /// [`EngError::InvalidInput`] for a code other than 0, 1 or 2.
     pub fn from_code(code: u8) -> Result<Self> {
-        Self::ALL
-            .get(usize::from(code))
-            .copied()
-            .ok_or_else(|| EngError::invalid("rating_scale", code, "unknown code; valid codes are 0 (nps), 1 (csat), 2 (ces)"))
+        Self::ALL.get(usize::from(code)).copied().ok_or_else(|| {
+            EngError::invalid(
+                "rating_scale",
+                code,
+                "unknown code; valid codes are 0 (nps), 1 (csat), 2 (ces)",
+            )
+        })
     }
 
     /// Checks that `value` is a whole number within the scale.
@@ -227,7 +230,11 @@ pub(crate) fn check_money(field: &str, v: f64) -> Result<()> {
         ));
     }
     if v > MAX_MONEY {
-        return Err(EngError::invalid(field, v, "money above 1e12 per touchpoint is not accepted"));
+        return Err(EngError::invalid(
+            field,
+            v,
+            "money above 1e12 per touchpoint is not accepted",
+        ));
     }
     Ok(())
 }
@@ -320,7 +327,11 @@ impl<'a> TouchpointColumns<'a> {
         same("kind", self.kind.len(), false)?;
         same("value", self.value.len(), true)?;
         same("rating", self.rating.len(), true)?;
-        same("rating_scale", self.rating_scale.len(), !self.rating.is_empty() || self.rating_scale.is_empty())?;
+        same(
+            "rating_scale",
+            self.rating_scale.len(),
+            !self.rating.is_empty() || self.rating_scale.is_empty(),
+        )?;
         if self.rating_scale.len() != self.rating.len() {
             return Err(EngError::LengthMismatch {
                 field: "rating_scale".into(),
@@ -343,7 +354,9 @@ impl<'a> TouchpointColumns<'a> {
     /// Never for `i < len()` on columns that passed the length checks; an
     /// index out of range is reported as [`EngError::InvalidInput`].
     pub fn row(&self, i: usize) -> Result<Touchpoint> {
-        let get = |field: &str| EngError::invalid("row", i, format!("index out of range of column {field}"));
+        let get = |field: &str| {
+            EngError::invalid("row", i, format!("index out of range of column {field}"))
+        };
         let customer = *self.customer.get(i).ok_or_else(|| get("customer"))?;
         let time = *self.time.get(i).ok_or_else(|| get("time"))?;
         let channel = Channel::from_code(*self.channel.get(i).ok_or_else(|| get("channel"))?)?;
@@ -355,7 +368,12 @@ impl<'a> TouchpointColumns<'a> {
         };
         let rating = match self.rating.get(i) {
             Some(r) if !r.is_nan() => {
-                let scale = RatingScale::from_code(*self.rating_scale.get(i).ok_or_else(|| get("rating_scale"))?)?;
+                let scale = RatingScale::from_code(
+                    *self
+                        .rating_scale
+                        .get(i)
+                        .ok_or_else(|| get("rating_scale"))?,
+                )?;
                 Some(Rating { value: *r, scale })
             }
             _ => None,
@@ -470,16 +488,30 @@ mod tests {
     fn validate_rejects_bad_values() {
         for v in [f64::NAN, f64::INFINITY, -0.01, 2e12] {
             let e = tp().with_value(v).validate().unwrap_err();
-            assert!(matches!(e, EngError::InvalidInput { ref field, .. } if field == "value"), "{v}: {e}");
+            assert!(
+                matches!(e, EngError::InvalidInput { ref field, .. } if field == "value"),
+                "{v}: {e}"
+            );
         }
         for t in [-1, MAX_TIME + 1] {
             let mut x = tp();
             x.time = t;
-            assert!(matches!(x.validate(), Err(EngError::InvalidInput { ref field, .. }) if field == "time"));
+            assert!(
+                matches!(x.validate(), Err(EngError::InvalidInput { ref field, .. }) if field == "time")
+            );
         }
-        for (r, s) in [(11.0, RatingScale::Nps), (0.0, RatingScale::Csat), (8.0, RatingScale::Ces), (4.5, RatingScale::Csat), (f32::NAN, RatingScale::Nps)] {
+        for (r, s) in [
+            (11.0, RatingScale::Nps),
+            (0.0, RatingScale::Csat),
+            (8.0, RatingScale::Ces),
+            (4.5, RatingScale::Csat),
+            (f32::NAN, RatingScale::Nps),
+        ] {
             let e = tp().with_rating(r, s).validate().unwrap_err();
-            assert!(matches!(e, EngError::InvalidInput { ref field, .. } if field == "rating"), "{r}: {e}");
+            assert!(
+                matches!(e, EngError::InvalidInput { ref field, .. } if field == "rating"),
+                "{r}: {e}"
+            );
         }
     }
 
@@ -493,7 +525,10 @@ mod tests {
             ..Default::default()
         };
         let e = cols.validate().unwrap_err();
-        assert!(matches!(e, EngError::InvalidInput { index: Some(1), ref field, .. } if field == "channel"), "{e}");
+        assert!(
+            matches!(e, EngError::InvalidInput { index: Some(1), ref field, .. } if field == "channel"),
+            "{e}"
+        );
         let cols = TouchpointColumns {
             customer: &[1, 2],
             time: &[1],
@@ -503,7 +538,11 @@ mod tests {
         };
         assert_eq!(
             cols.validate().unwrap_err(),
-            EngError::LengthMismatch { field: "time".into(), expected: 2, found: 1 }
+            EngError::LengthMismatch {
+                field: "time".into(),
+                expected: 2,
+                found: 1
+            }
         );
         let cols = TouchpointColumns {
             customer: &[1],
@@ -514,7 +553,10 @@ mod tests {
             rating_scale: &[],
             ..Default::default()
         };
-        assert!(matches!(cols.validate(), Err(EngError::LengthMismatch { .. })));
+        assert!(matches!(
+            cols.validate(),
+            Err(EngError::LengthMismatch { .. })
+        ));
     }
 
     #[test]
@@ -524,7 +566,13 @@ mod tests {
         t.push(&tp().with_rating(3.0, RatingScale::Csat));
         assert_eq!(t.columns().validate().unwrap(), 2);
         assert_eq!(t.columns().row(0).unwrap().rating, None);
-        assert_eq!(t.columns().row(1).unwrap().rating, Some(Rating { value: 3.0, scale: RatingScale::Csat }));
+        assert_eq!(
+            t.columns().row(1).unwrap().rating,
+            Some(Rating {
+                value: 3.0,
+                scale: RatingScale::Csat
+            })
+        );
         let json = serde_json::to_string(&t).unwrap();
         assert!(json.contains("null"));
         let back: TouchpointTable = serde_json::from_str(&json).unwrap();

@@ -91,9 +91,18 @@ impl StageHistory {
     /// As [`retention_rate`]; [`EngError::InvalidInput`] when `end <= start`.
     pub fn churn_between(&self, start: i64, end: i64, level: f64) -> Result<ChurnSummary> {
         if end <= start {
-            return Err(EngError::invalid("end", end, format!("period end must be after its start ({start})")));
+            return Err(EngError::invalid(
+                "end",
+                end,
+                format!("period end must be after its start ({start})"),
+            ));
         }
-        let is_buyer = |s: JourneyStage| !matches!(s, JourneyStage::Prospect | JourneyStage::Engaged | JourneyStage::Churned);
+        let is_buyer = |s: JourneyStage| {
+            !matches!(
+                s,
+                JourneyStage::Prospect | JourneyStage::Engaged | JourneyStage::Churned
+            )
+        };
         let before = self.stages_at(start - 1);
         let after = self.stages_at(end - 1);
         let mut at_start = 0;
@@ -134,9 +143,18 @@ mod tests {
 
     #[test]
     fn counts_are_checked() {
-        assert!(matches!(retention_rate(0, 5, 5, 0.95), Err(EngError::EmptyInput { .. })));
-        assert!(matches!(retention_rate(10, 5, 6, 0.95), Err(EngError::InvalidInput { .. })));
-        assert!(matches!(retention_rate(10, 25, 5, 0.95), Err(EngError::InvalidInput { .. })));
+        assert!(matches!(
+            retention_rate(0, 5, 5, 0.95),
+            Err(EngError::EmptyInput { .. })
+        ));
+        assert!(matches!(
+            retention_rate(10, 5, 6, 0.95),
+            Err(EngError::InvalidInput { .. })
+        ));
+        assert!(matches!(
+            retention_rate(10, 25, 5, 0.95),
+            Err(EngError::InvalidInput { .. })
+        ));
         let r = retention_rate(10, 10, 0, 0.95).unwrap();
         assert_eq!((r.lost, r.retention), (0, 1.0));
     }

@@ -70,7 +70,11 @@ impl ScoreConfig {
             non_negative(&format!("mix.{name}"), v)?;
         }
         let total: f64 = self.mix.to_array().iter().sum();
-        ensure_config!(total > 0.0, "mix", "at least one type must have a positive weight");
+        ensure_config!(
+            total > 0.0,
+            "mix",
+            "at least one type must have a positive weight"
+        );
         Ok(())
     }
 }
@@ -186,14 +190,14 @@ impl Scorer {
     /// - [`EngError::Incompatible`] when the profile was built with other signals.
     pub fn score(&self, profile: &Profile, as_of: i64) -> Result<EngagementScore> {
         profile.check_signals(&self.signals)?;
-        if let Some(last) = profile.last_touch() {
-            if as_of < last {
-                return Err(EngError::AsOfBeforeData {
-                    as_of,
-                    latest: last,
-                    customer: profile.customer(),
-                });
-            }
+        if let Some(last) = profile.last_touch()
+            && as_of < last
+        {
+            return Err(EngError::AsOfBeforeData {
+                as_of,
+                latest: last,
+                customer: profile.customer(),
+            });
         }
         Ok(self.score_unchecked(profile, as_of))
     }
@@ -319,7 +323,8 @@ mod tests {
         let mut p = Profile::new(1, sc.signals());
         // Two clicks (2 each) and an open (1) at t0 → contextual D = 5 = saturation → 50.
         for k in [K::Click, K::Click, K::Open] {
-            p.apply(&Touchpoint::new(1, 100 * DAY, C::Email, k), sc.signals()).unwrap();
+            p.apply(&Touchpoint::new(1, 100 * DAY, C::Email, k), sc.signals())
+                .unwrap();
         }
         let s = sc.score(&p, 100 * DAY).unwrap();
         assert!((s.contextual - 50.0).abs() < 1e-9, "{s:?}");
@@ -327,16 +332,27 @@ mod tests {
         assert!((s.total - 12.5).abs() < 1e-9);
         // One half-life later D = 2.5 → 100 (1 − 2^−0.5).
         let s = sc.score(&p, 130 * DAY).unwrap();
-        assert!((s.contextual - 100.0 * (1.0 - 0.5f64.sqrt())).abs() < 1e-9, "{s:?}");
+        assert!(
+            (s.contextual - 100.0 * (1.0 - 0.5f64.sqrt())).abs() < 1e-9,
+            "{s:?}"
+        );
     }
 
     #[test]
     fn detractors_and_complaints_pull_emotional_to_zero() {
         let sc = scorer();
         let mut p = Profile::new(1, sc.signals());
-        p.apply(&Touchpoint::new(1, DAY, C::Email, K::SurveyResponse).with_rating(0.0, RatingScale::Nps), sc.signals())
-            .unwrap();
-        p.apply(&Touchpoint::new(1, DAY, C::Phone, K::Complaint), sc.signals()).unwrap();
+        p.apply(
+            &Touchpoint::new(1, DAY, C::Email, K::SurveyResponse)
+                .with_rating(0.0, RatingScale::Nps),
+            sc.signals(),
+        )
+        .unwrap();
+        p.apply(
+            &Touchpoint::new(1, DAY, C::Phone, K::Complaint),
+            sc.signals(),
+        )
+        .unwrap();
         let s = sc.score(&p, 2 * DAY).unwrap();
         assert_eq!(s.emotional, 0.0);
         assert!(s.contextual > 0.0); // the survey answer itself is a response (0.5)
@@ -346,17 +362,31 @@ mod tests {
     fn as_of_before_data_and_foreign_profiles_are_errors() {
         let sc = scorer();
         let mut p = Profile::new(4, sc.signals());
-        p.apply(&Touchpoint::new(4, 10 * DAY, C::Web, K::Visit), sc.signals()).unwrap();
+        p.apply(
+            &Touchpoint::new(4, 10 * DAY, C::Web, K::Visit),
+            sc.signals(),
+        )
+        .unwrap();
         assert_eq!(
             sc.score(&p, 9 * DAY).unwrap_err(),
-            EngError::AsOfBeforeData { as_of: 9 * DAY, latest: 10 * DAY, customer: 4 }
+            EngError::AsOfBeforeData {
+                as_of: 9 * DAY,
+                latest: 10 * DAY,
+                customer: 4
+            }
         );
         let other = Scorer::new(ScoreConfig {
-            signals: SignalConfig { half_life_days: 3.0, ..SignalConfig::default() },
+            signals: SignalConfig {
+                half_life_days: 3.0,
+                ..SignalConfig::default()
+            },
             ..ScoreConfig::default()
         })
         .unwrap();
-        assert!(matches!(other.score(&p, 11 * DAY), Err(EngError::Incompatible { .. })));
+        assert!(matches!(
+            other.score(&p, 11 * DAY),
+            Err(EngError::Incompatible { .. })
+        ));
     }
 
     #[test]
@@ -370,8 +400,16 @@ mod tests {
     fn config_errors_name_fields() {
         let mut cfg = ScoreConfig::default();
         cfg.saturation.social = 0.0;
-        assert!(Scorer::new(cfg).unwrap_err().to_string().contains("saturation.social"));
-        let cfg = ScoreConfig { mix: TypeWeights::splat(0.0), ..ScoreConfig::default() };
+        assert!(
+            Scorer::new(cfg)
+                .unwrap_err()
+                .to_string()
+                .contains("saturation.social")
+        );
+        let cfg = ScoreConfig {
+            mix: TypeWeights::splat(0.0),
+            ..ScoreConfig::default()
+        };
         assert!(Scorer::new(cfg).unwrap_err().to_string().contains("mix"));
         assert!(serde_json::from_str::<ScoreConfig>(r#"{"mixx": {}}"#).is_err());
     }
@@ -381,7 +419,10 @@ mod tests {
         assert_eq!(percentile_ranks(&[5.0, 5.0]).unwrap(), vec![50.0, 50.0]);
         assert_eq!(percentile_ranks(&[]).unwrap(), Vec::<f64>::new());
         assert_eq!(percentile_ranks(&[1.0, 2.0]).unwrap(), vec![25.0, 75.0]);
-        assert!(matches!(percentile_ranks(&[1.0, f64::NAN]), Err(EngError::InvalidInput { index: Some(1), .. })));
+        assert!(matches!(
+            percentile_ranks(&[1.0, f64::NAN]),
+            Err(EngError::InvalidInput { index: Some(1), .. })
+        ));
     }
 
     mod props {

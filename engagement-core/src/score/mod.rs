@@ -10,6 +10,10 @@ pub mod value;
 pub use churn::{ChurnSummary, retention_rate};
 pub use engagement::{EngagementScore, ScoreColumns, ScoreConfig, Scorer, percentile_ranks};
 pub use nps::{NpsSummary, nps, nps_counts, nps_of_profiles};
-pub use proportion::{Proportion, conversion_rate, csat, csat_of_profiles, repeat_purchase_rate, z_for_level};
+pub use proportion::{
+    Proportion, conversion_rate, csat, csat_of_profiles, repeat_purchase_rate, z_for_level,
+};
 pub use signals::{SignalConfig, Signals, TypeWeights};
-pub use value::{PurchaseSummary, SimpleClvInput, ltv_to_cac, purchase_summary, retention_clv, simple_clv};
+pub use value::{
+    PurchaseSummary, SimpleClvInput, ltv_to_cac, purchase_summary, retention_clv, simple_clv,
+};

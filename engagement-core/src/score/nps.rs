@@ -95,12 +95,23 @@ pub fn nps(ratings: &[f32], level: f64) -> Result<NpsSummary> {
 /// assert!((s.score - 30.0).abs() < 1e-12);
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
-pub fn nps_counts(promoters: u64, passives: u64, detractors: u64, level: f64) -> Result<NpsSummary> {
+pub fn nps_counts(
+    promoters: u64,
+    passives: u64,
+    detractors: u64,
+    level: f64,
+) -> Result<NpsSummary> {
     let z = z_for_level(level)?;
     nps_from_counts(promoters, passives, detractors, z, level)
 }
 
-fn nps_from_counts(promoters: u64, passives: u64, detractors: u64, z: f64, level: f64) -> Result<NpsSummary> {
+fn nps_from_counts(
+    promoters: u64,
+    passives: u64,
+    detractors: u64,
+    z: f64,
+    level: f64,
+) -> Result<NpsSummary> {
     let n = promoters + passives + detractors;
     if n == 0 {
         return Err(EngError::EmptyInput {
@@ -147,8 +158,8 @@ mod tests {
     fn reference_variance_formula() {
         // shared/reference/README.md: Var(NPS) = (p + d − (p − d)²)/n.
         let s = nps_counts(400, 350, 250, 0.95).unwrap();
-        let (p, d, n) = (0.4, 0.25, 1000.0);
-        let se = 100.0 * ((p + d - (p - d) * (p - d)) / n as f64).sqrt();
+        let (p, d, n): (f64, f64, f64) = (0.4, 0.25, 1000.0);
+        let se = 100.0 * ((p + d - (p - d) * (p - d)) / n).sqrt();
         assert!((s.score - 15.0).abs() < 1e-12);
         assert!((s.std_error - se).abs() < 1e-12);
         assert!((s.ci_low - (15.0 - 1.959_963_985 * se)).abs() < 1e-6);
@@ -157,13 +168,22 @@ mod tests {
     #[test]
     fn all_promoters_has_zero_spread() {
         let s = nps(&[10.0, 9.0], 0.95).unwrap();
-        assert_eq!((s.score, s.std_error, s.ci_low, s.ci_high), (100.0, 0.0, 100.0, 100.0));
+        assert_eq!(
+            (s.score, s.std_error, s.ci_low, s.ci_high),
+            (100.0, 0.0, 100.0, 100.0)
+        );
     }
 
     #[test]
     fn bad_answers() {
-        assert!(matches!(nps(&[9.0, 10.5], 0.95), Err(EngError::InvalidInput { index: Some(1), .. })));
-        assert!(matches!(nps(&[-1.0], 0.95), Err(EngError::InvalidInput { index: Some(0), .. })));
+        assert!(matches!(
+            nps(&[9.0, 10.5], 0.95),
+            Err(EngError::InvalidInput { index: Some(1), .. })
+        ));
+        assert!(matches!(
+            nps(&[-1.0], 0.95),
+            Err(EngError::InvalidInput { index: Some(0), .. })
+        ));
         assert!(matches!(nps(&[], 0.95), Err(EngError::EmptyInput { .. })));
         assert!(matches!(nps(&[9.0], 1.5), Err(EngError::Config { .. })));
     }

@@ -13,7 +13,10 @@ use crate::profile::Profile;
 /// [`EngError::Config`] unless `0 < level < 1`.
 pub fn z_for_level(level: f64) -> Result<f64> {
     if !(level > 0.0 && level < 1.0) {
-        return Err(EngError::config("level", format!("confidence level must lie in (0, 1), got {level}")));
+        return Err(EngError::config(
+            "level",
+            format!("confidence level must lie in (0, 1), got {level}"),
+        ));
     }
     let normal = Normal::standard();
     Ok(normal.inverse_cdf(1.0 - (1.0 - level) / 2.0))
@@ -216,10 +219,22 @@ mod tests {
 
     #[test]
     fn bad_inputs() {
-        assert!(matches!(Proportion::wilson(0, 0, 0.95), Err(EngError::EmptyInput { .. })));
-        assert!(matches!(Proportion::wilson(3, 2, 0.95), Err(EngError::InvalidInput { .. })));
-        assert!(matches!(csat(&[5.0, f32::NAN], 0.95), Err(EngError::InvalidInput { index: Some(1), .. })));
+        assert!(matches!(
+            Proportion::wilson(0, 0, 0.95),
+            Err(EngError::EmptyInput { .. })
+        ));
+        assert!(matches!(
+            Proportion::wilson(3, 2, 0.95),
+            Err(EngError::InvalidInput { .. })
+        ));
+        assert!(matches!(
+            csat(&[5.0, f32::NAN], 0.95),
+            Err(EngError::InvalidInput { index: Some(1), .. })
+        ));
         assert!(matches!(csat(&[], 0.95), Err(EngError::EmptyInput { .. })));
-        assert!(matches!(repeat_purchase_rate(&[], 0.95), Err(EngError::EmptyInput { .. })));
+        assert!(matches!(
+            repeat_purchase_rate(&[], 0.95),
+            Err(EngError::EmptyInput { .. })
+        ));
     }
 }

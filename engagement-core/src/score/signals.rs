@@ -77,7 +77,12 @@ impl TypeWeights {
 
     /// As an array in the order emotional, contextual, convenient, social.
     pub const fn to_array(self) -> [f64; 4] {
-        [self.emotional, self.contextual, self.convenient, self.social]
+        [
+            self.emotional,
+            self.contextual,
+            self.convenient,
+            self.social,
+        ]
     }
 
     /// From an array in the order emotional, contextual, convenient, social.
@@ -245,7 +250,12 @@ impl Signals {
         let mut table = [[[0.0; 4]; Channel::COUNT]; TouchpointKind::COUNT];
         for (ki, row) in table.iter_mut().enumerate() {
             let kind = TouchpointKind::ALL[ki];
-            let kw = config.kind_weights.get(&kind).copied().unwrap_or_default().to_array();
+            let kw = config
+                .kind_weights
+                .get(&kind)
+                .copied()
+                .unwrap_or_default()
+                .to_array();
             for (ci, cell) in row.iter_mut().enumerate() {
                 let channel = Channel::ALL[ci];
                 let cw = config
@@ -293,7 +303,12 @@ impl Signals {
     }
 
     /// Contribution of one touchpoint to each type, before decay.
-    pub fn weights(&self, kind: TouchpointKind, channel: Channel, rating: Option<Rating>) -> [f64; 4] {
+    pub fn weights(
+        &self,
+        kind: TouchpointKind,
+        channel: Channel,
+        rating: Option<Rating>,
+    ) -> [f64; 4] {
         let mut w = self.table[usize::from(kind.code())][usize::from(channel.code())];
         if let Some(r) = rating {
             w[0] *= r.scale.normalized(r.value);
@@ -346,14 +361,18 @@ impl DecayedSums {
 
     /// Adds another set of sums (exact, associative and commutative).
     pub(crate) fn merge(&mut self, other: &DecayedSums) {
-        let (hi, lo) = if other.cell > self.cell { (*other, *self) } else { (*self, *other) };
+        let (hi, lo) = if other.cell > self.cell {
+            (*other, *self)
+        } else {
+            (*self, *other)
+        };
         let mut out = hi;
         // Place `lo`'s two cells relative to `hi.cell`; drop what is two or more cells older.
         for (k, sums) in lo.sums.iter().enumerate() {
             let age = hi.cell - (lo.cell - k as i64);
             if let Ok(slot @ 0..=1) = usize::try_from(age) {
-                for j in 0..4 {
-                    out.sums[slot][j] = out.sums[slot][j].wrapping_add(sums[j]);
+                for (o, s) in out.sums[slot].iter_mut().zip(sums) {
+                    *o = o.wrapping_add(*s);
                 }
             }
         }
@@ -394,27 +413,61 @@ mod tests {
     #[test]
     fn bad_config_names_the_field() {
         let mut cfg = SignalConfig::default();
-        cfg.kind_weights.insert(TouchpointKind::Click, TypeWeights::new(0.0, f64::NAN, 0.0, 0.0));
+        cfg.kind_weights.insert(
+            TouchpointKind::Click,
+            TypeWeights::new(0.0, f64::NAN, 0.0, 0.0),
+        );
         let e = cfg.validate().unwrap_err();
-        assert!(e.to_string().contains("kind_weights.click.contextual"), "{e}");
+        assert!(
+            e.to_string().contains("kind_weights.click.contextual"),
+            "{e}"
+        );
         let cfg = SignalConfig {
             half_life_days: 0.0,
             ..SignalConfig::default()
         };
-        assert!(cfg.validate().unwrap_err().to_string().contains("half_life_days"));
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("half_life_days")
+        );
     }
 
     #[test]
     fn weights_follow_the_table() {
         let s = signals();
-        assert_eq!(s.weights(TouchpointKind::Click, Channel::Email, None), [0.0, 2.0, 0.0, 0.0]);
-        assert_eq!(s.weights(TouchpointKind::Visit, Channel::MobileApp, None), [0.0, 0.0, 1.5, 0.0]);
-        assert_eq!(s.weights(TouchpointKind::Click, Channel::Ads, None), [0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(
+            s.weights(TouchpointKind::Click, Channel::Email, None),
+            [0.0, 2.0, 0.0, 0.0]
+        );
+        assert_eq!(
+            s.weights(TouchpointKind::Visit, Channel::MobileApp, None),
+            [0.0, 0.0, 1.5, 0.0]
+        );
+        assert_eq!(
+            s.weights(TouchpointKind::Click, Channel::Ads, None),
+            [0.0, 1.0, 0.0, 0.0]
+        );
         // NPS 0 → −1 × 3 emotional; NPS 10 → +3.
-        let r = |v| Some(Rating { value: v, scale: RatingScale::Nps });
-        assert_eq!(s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(0.0))[0], -3.0);
-        assert_eq!(s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(10.0))[0], 3.0);
-        assert_eq!(s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(5.0))[0], 0.0);
+        let r = |v| {
+            Some(Rating {
+                value: v,
+                scale: RatingScale::Nps,
+            })
+        };
+        assert_eq!(
+            s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(0.0))[0],
+            -3.0
+        );
+        assert_eq!(
+            s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(10.0))[0],
+            3.0
+        );
+        assert_eq!(
+            s.weights(TouchpointKind::SurveyResponse, Channel::Email, r(5.0))[0],
+            0.0
+        );
     }
 
     #[test]
@@ -438,7 +491,10 @@ mod tests {
         let s = signals();
         let h = s.half_life_seconds() as i64;
         let times = [0, 5 * h, 33 * h, 40 * h, 70 * h, 100 * h, 101 * h];
-        let parts: Vec<DecayedSums> = times.iter().map(|&t| DecayedSums::single(&s, t, s.cell_of(t), [1.0; 4])).collect();
+        let parts: Vec<DecayedSums> = times
+            .iter()
+            .map(|&t| DecayedSums::single(&s, t, s.cell_of(t), [1.0; 4]))
+            .collect();
         let mut fwd = parts[0];
         for p in &parts[1..] {
             fwd.merge(p);
@@ -450,7 +506,10 @@ mod tests {
         assert_eq!(fwd, rev);
         // At 101 h the touches at ≥ 64 h (cells 2 and 3) are kept: 70, 100, 101.
         let v = fwd.at(&s, 101 * h)[0];
-        let exact: f64 = [70.0, 100.0, 101.0].iter().map(|t: &f64| (-(101.0 - t)).exp2()).sum();
+        let exact: f64 = [70.0, 100.0, 101.0]
+            .iter()
+            .map(|t: &f64| (-(101.0 - t)).exp2())
+            .sum();
         assert!((v - exact).abs() < 1e-12, "{v} vs {exact}");
     }
 }

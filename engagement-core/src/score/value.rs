@@ -114,7 +114,12 @@ impl SimpleClvInput {
         non_negative("average_order_value", self.average_order_value)?;
         non_negative("purchase_frequency", self.purchase_frequency)?;
         non_negative("lifespan", self.lifespan)?;
-        ensure_config!(self.lifespan <= 1000.0, "lifespan", "must be at most 1000 periods, got {}", self.lifespan);
+        ensure_config!(
+            self.lifespan <= 1000.0,
+            "lifespan",
+            "must be at most 1000 periods, got {}",
+            self.lifespan
+        );
         ensure_config!(
             self.margin.is_finite() && (0.0..=1.0).contains(&self.margin),
             "margin",
@@ -251,7 +256,10 @@ mod tests {
         // 10/1.25 + 0.5 · 10/1.25²
         assert!((simple_clv(&input).unwrap() - (8.0 + 0.5 * 6.4)).abs() < 1e-12);
         // No discounting: plain product.
-        let flat = SimpleClvInput { discount_rate: 0.0, ..input };
+        let flat = SimpleClvInput {
+            discount_rate: 0.0,
+            ..input
+        };
         assert_eq!(simple_clv(&flat).unwrap(), 15.0);
     }
 
@@ -264,12 +272,24 @@ mod tests {
             margin: 1.0,
             discount_rate: 0.0,
         };
-        assert!(simple_clv(&bad).unwrap_err().to_string().contains("average_order_value"));
-        let bad = SimpleClvInput { average_order_value: 1.0, margin: 1.5, ..bad };
+        assert!(
+            simple_clv(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("average_order_value")
+        );
+        let bad = SimpleClvInput {
+            average_order_value: 1.0,
+            margin: 1.5,
+            ..bad
+        };
         assert!(simple_clv(&bad).unwrap_err().to_string().contains("margin"));
         assert!(retention_clv(1.0, 1.0, 0.0).is_err());
         assert!(retention_clv(1.0, 1.2, 0.1).is_err());
         assert!(ltv_to_cac(f64::NAN, 1.0).is_err());
-        assert!(matches!(purchase_summary(&[]), Err(EngError::EmptyInput { .. })));
+        assert!(matches!(
+            purchase_summary(&[]),
+            Err(EngError::EmptyInput { .. })
+        ));
     }
 }

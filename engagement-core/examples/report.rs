@@ -1,0 +1,237 @@
+//! The demo report: the engine on the bundled data.
+//!
+//! ```text
+//! cargo run --release -p engagement-core --example report
+//! ```
+//!
+//! Reads the real CDNOW transactions (`data/cdnow/`) and the generated
+//! multi-channel sample (`data/sample/`), and prints customers per journey
+//! stage, the most engaged customers, NPS and CSAT with their intervals,
+//! churn and retention, and simple lifetime value.
+
+#![allow(clippy::print_stdout)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::error::Error;
+
+use engagement_core::{
+    Code, JourneyStage, ProfileStore, ScoreConfig, Scorer, SimpleClvInput, StageConfig, StageRules,
+    TouchpointTable, conversion_rate, csat_of_profiles, nps_of_profiles, percentile_ranks,
+    purchase_summary, repeat_purchase_rate, simple_clv,
+};
+
+use common::{date, unix_midnight};
+
+const LEVEL: f64 = 0.95;
+
+struct Data<'a> {
+    title: &'a str,
+    table: TouchpointTable,
+    as_of: i64,
+    churn_period: (i64, i64),
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    println!("engagement {} - demo report", env!("CARGO_PKG_VERSION"));
+    println!(
+        "Scores are 0-100; intervals are {:.0} % confidence intervals.",
+        LEVEL * 100.0
+    );
+    report(Data {
+        title: "CDNOW: 2,357 customers' CD purchases, 1997-01 to 1998-06 (Fader & Hardie's 1/10th sample)",
+        table: common::cdnow_sample()?,
+        as_of: unix_midnight(1998, 7, 1) - 1,
+        churn_period: (unix_midnight(1998, 1, 1), unix_midnight(1998, 7, 1)),
+    })?;
+    report(Data {
+        title: "Multi-channel sample: 800 generated customers over 2024 (data/sample/touchpoints.csv)",
+        table: common::multichannel_sample()?,
+        as_of: unix_midnight(2025, 1, 1) - 1,
+        churn_period: (unix_midnight(2024, 10, 1), unix_midnight(2025, 1, 1)),
+    })?;
+    Ok(())
+}
+
+fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
+    let Data {
+        title,
+        table,
+        as_of,
+        churn_period,
+    } = data;
+    println!(
+        "\n{}\n{title}\n{}",
+        "=".repeat(title.len().min(100)),
+        "=".repeat(title.len().min(100))
+    );
+    let config = ScoreConfig::default();
+    let scorer = Scorer::new(config.clone())?;
+    let rules = StageRules::new(StageConfig::default())?;
+    let mut store = ProfileStore::new(config.signals.clone())?;
+    store.push_columns(&table.columns())?;
+    let profiles = store.profiles();
+    println!(
+        "{} touchpoints, {} customers, as of {}",
+        table.len(),
+        profiles.len(),
+        date(as_of)
+    );
+
+    // Stages.
+    let stages = rules.stages(profiles, as_of)?;
+    let mut per_stage: BTreeMap<JourneyStage, usize> = BTreeMap::new();
+    for s in &stages {
+        *per_stage.entry(*s).or_default() += 1;
+    }
+    println!("\nCustomers per journey stage");
+    for stage in JourneyStage::ALL {
+        let n = per_stage.get(stage).copied().unwrap_or(0);
+        let share = 100.0 * n as f64 / profiles.len() as f64;
+        println!(
+            "  {:<14} {:>6}  {:>5.1} %  {}",
+            stage.label(),
+            n,
+            share,
+            "#".repeat((share / 2.0).round() as usize)
+        );
+    }
+
+    // Engagement.
+    let scores = scorer.score_profiles(profiles, as_of)?;
+    let ranks = percentile_ranks(&scores.total)?;
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| {
+        scores.total[b]
+            .total_cmp(&scores.total[a])
+            .then(scores.customer[a].cmp(&scores.customer[b]))
+    });
+    println!("\nMost engaged customers (engagement score and its four types)");
+    println!(
+        "  {:>8} {:>6} {:>6} {:>9} {:>10} {:>10} {:>6} {:>9} {:>10}  stage",
+        "customer",
+        "total",
+        "pctl",
+        "emotional",
+        "contextual",
+        "convenient",
+        "social",
+        "purchases",
+        "revenue"
+    );
+    for &i in order.iter().take(8) {
+        let p = &profiles[i];
+        println!(
+            "  {:>8} {:>6.1} {:>6.1} {:>9.1} {:>10.1} {:>10.1} {:>6.1} {:>9} {:>10.2}  {}",
+            scores.customer[i],
+            scores.total[i],
+            ranks[i],
+            scores.emotional[i],
+            scores.contextual[i],
+            scores.convenient[i],
+            scores.social[i],
+            p.purchases(),
+            p.revenue(),
+            stages[i]
+        );
+    }
+    let mean = scores.total.iter().sum::<f64>() / scores.len() as f64;
+    println!("  mean engagement score: {mean:.1}");
+
+    // Survey metrics (only where there are answers).
+    println!("\nCustomer voice");
+    match nps_of_profiles(profiles, LEVEL) {
+        Ok(n) => println!(
+            "  NPS  {:+.1} (SE {:.1}, CI {:+.1} .. {:+.1}) from {} customers: {} promoters, {} passives, {} detractors",
+            n.score, n.std_error, n.ci_low, n.ci_high, n.n, n.promoters, n.passives, n.detractors
+        ),
+        Err(e) => println!("  NPS  n/a ({e})"),
+    }
+    match csat_of_profiles(profiles, LEVEL) {
+        Ok(c) => println!(
+            "  CSAT {:.1} % (CI {:.1} .. {:.1} %) from {} customers",
+            100.0 * c.rate,
+            100.0 * c.ci_low,
+            100.0 * c.ci_high,
+            c.trials
+        ),
+        Err(e) => println!("  CSAT n/a ({e})"),
+    }
+
+    // Purchases and value.
+    let ps = purchase_summary(profiles)?;
+    let conv = conversion_rate(ps.buyers, ps.customers, LEVEL)?;
+    let repeat = repeat_purchase_rate(profiles, LEVEL)?;
+    println!("\nPurchases");
+    println!(
+        "  {} orders, revenue {:.2}, refunds {:.2}; average order value {:.2}; {:.2} orders per buyer",
+        ps.orders, ps.revenue, ps.refunds, ps.average_order_value, ps.purchase_frequency
+    );
+    if ps.buyers < ps.customers {
+        println!(
+            "  conversion (customers who bought): {:.1} % (CI {:.1} .. {:.1} %)",
+            100.0 * conv.rate,
+            100.0 * conv.ci_low,
+            100.0 * conv.ci_high
+        );
+    }
+    println!(
+        "  repeat-purchase rate: {:.1} % (CI {:.1} .. {:.1} %)",
+        100.0 * repeat.rate,
+        100.0 * repeat.ci_low,
+        100.0 * repeat.ci_high
+    );
+
+    // Churn and retention over the period, from the stage history.
+    let history = rules.history(&table.columns(), as_of)?;
+    let (start, end) = churn_period;
+    let churn = history.churn_between(start, end, LEVEL)?;
+    println!(
+        "\nChurn and retention, {} .. {}",
+        date(start),
+        date(end - 1)
+    );
+    println!(
+        "  {} buyers at the start, {} lost, {} new or returning, {} at the end",
+        churn.at_start, churn.lost, churn.new, churn.at_end
+    );
+    println!(
+        "  churn {:.1} % (CI {:.1} .. {:.1} %), retention {:.1} %",
+        100.0 * churn.churn.rate,
+        100.0 * churn.churn.ci_low,
+        100.0 * churn.churn.ci_high,
+        100.0 * churn.retention
+    );
+
+    // Simple CLV from the observed order value and yearly frequency.
+    let span_years = (as_of
+        - profiles
+            .iter()
+            .filter_map(|p| p.first_touch())
+            .min()
+            .unwrap_or(as_of)) as f64
+        / (365.25 * 86_400.0);
+    let yearly_frequency = ps.purchase_frequency / span_years.max(1.0 / 365.25);
+    let input = SimpleClvInput {
+        average_order_value: ps.average_order_value,
+        purchase_frequency: yearly_frequency,
+        lifespan: 3.0,
+        margin: 0.3,
+        discount_rate: 0.1,
+    };
+    println!(
+        "\nSimple lifetime value (assumed: 3-year lifespan, 30 % margin, 10 % yearly discount rate)"
+    );
+    println!(
+        "  {:.2} orders per buyer per year x {:.2} per order -> CLV {:.2} per buyer (undiscounted {:.2})",
+        yearly_frequency,
+        ps.average_order_value,
+        simple_clv(&input)?,
+        simple_clv(&SimpleClvInput {
+            discount_rate: 0.0,
+            ..input
+        })?
+    );
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! The bundled data: the generated sample is fresh, and CDNOW loads into
+//! profiles that agree with the independently derived CDNOW summary.
+
+#[path = "../examples/common/mod.rs"]
+mod common;
+#[allow(dead_code)]
+#[path = "../examples/generate_sample.rs"]
+mod generate_sample;
+
+use engagement_core::synth::generate;
+use engagement_core::{ProfileStore, SignalConfig};
+
+#[test]
+fn multichannel_sample_is_fresh() {
+    let expected = generate(&generate_sample::SAMPLE)
+        .unwrap()
+        .to_csv()
+        .unwrap();
+    let committed =
+        std::fs::read_to_string(common::data_dir().join("sample/touchpoints.csv")).unwrap();
+    assert!(
+        committed == expected,
+        "data/sample/touchpoints.csv is stale; run: cargo run -p engagement-core --example generate_sample"
+    );
+}
+
+#[test]
+fn date_conversion_matches_known_timestamps() {
+    // `date -u -d 1997-01-01 +%s` = 852076800; 1998-06-30 = 899164800; 2000-02-29 = 951782400.
+    assert_eq!(common::unix_midnight(1970, 1, 1), 0);
+    assert_eq!(common::unix_midnight(1997, 1, 1), 852_076_800);
+    assert_eq!(common::unix_midnight(1998, 6, 30), 899_164_800);
+    assert_eq!(common::unix_midnight(2000, 2, 29), 951_782_400);
+}
+
+/// The CDNOW summary file was derived from the same transactions by lifetimes
+/// (shared/data/cdnow/README.md): birth = first purchase day, T = weeks from
+/// it to 1997-09-30, recency t_x = weeks from first to last purchase day in the
+/// calibration period, x = repeat purchase *days*. Our profiles of the
+/// calibration transactions must agree customer by customer.
+#[test]
+fn cdnow_profiles_agree_with_the_published_summary() {
+    let all = common::cdnow_sample().unwrap();
+    assert_eq!(all.len(), 6919);
+    let end = common::unix_midnight(1997, 9, 30);
+    let keep: Vec<usize> = (0..all.len()).filter(|&i| all.time[i] <= end).collect();
+    fn pick<T: Copy>(v: &[T], keep: &[usize]) -> Vec<T> {
+        keep.iter().map(|&i| v[i]).collect()
+    }
+    let calib = engagement_core::TouchpointTable {
+        customer: pick(&all.customer, &keep),
+        time: pick(&all.time, &keep),
+        channel: pick(&all.channel, &keep),
+        kind: pick(&all.kind, &keep),
+        value: pick(&all.value, &keep),
+        ..Default::default()
+    };
+    let store = ProfileStore::from_columns(SignalConfig::default(), &calib.columns()).unwrap();
+    assert_eq!(store.len(), 2357);
+
+    let summary = std::fs::read_to_string(
+        common::data_dir().join("cdnow/cdnow_customers_summary_with_transactions.csv"),
+    )
+    .unwrap();
+    let week = 7.0 * 86_400.0;
+    let mut same_count = 0;
+    for line in summary.lines().skip(1) {
+        let f: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let (id, x, t_x, t_cal) = (f[0] as u64, f[1] as u64, f[2], f[3]);
+        let p = store.get(id).unwrap();
+        let first = p.first_purchase().unwrap();
+        let last = p.last_purchase().unwrap();
+        // Rounded to 2 decimals in the file.
+        assert!(
+            ((end - first) as f64 / week - t_cal).abs() <= 0.005 + 1e-9,
+            "customer {id}: T"
+        );
+        assert!(
+            ((last - first) as f64 / week - t_x).abs() <= 0.005 + 1e-9,
+            "customer {id}: recency"
+        );
+        // Several transactions on one day are one repeat day in the summary.
+        assert!(
+            p.purchases() > x,
+            "customer {id}: {} purchases, x = {x}",
+            p.purchases()
+        );
+        if p.purchases() == x + 1 {
+            same_count += 1;
+        }
+    }
+    // Most customers never bought twice on one day.
+    assert!(same_count > 2000, "{same_count}");
+}
