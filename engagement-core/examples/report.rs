@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 use std::error::Error;
 
 use engagement_core::{
-    Code, JourneyStage, ProfileStore, ScoreConfig, Scorer, SimpleClvInput, StageConfig, StageRules,
-    TouchpointTable, conversion_rate, csat_of_profiles, nps_of_profiles, percentile_ranks,
-    purchase_summary, repeat_purchase_rate, simple_clv,
+    Code, JourneyStage, Profile, ProfileStore, ScoreConfig, Scorer, SimpleClvInput, StageConfig,
+    StageRules, TouchpointTable, conversion_rate, csat_of_profiles, nps_of_profiles,
+    percentile_ranks, purchase_summary, repeat_purchase_rate, simple_clv,
 };
 
 use common::{date, unix_midnight};
@@ -71,7 +71,7 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
     let rules = StageRules::new(StageConfig::default())?;
     let mut store = ProfileStore::new(config.signals.clone())?;
     store.push_columns(&table.columns())?;
-    let profiles = store.profiles();
+    let profiles: Vec<&Profile> = store.iter().collect(); // ascending customer id
     println!(
         "{} touchpoints, {} customers, as of {}",
         table.len(),
@@ -80,7 +80,7 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
     );
 
     // Stages.
-    let stages = rules.stages(profiles, as_of)?;
+    let stages = rules.stage_store(&store, as_of)?.stage;
     let mut per_stage: BTreeMap<JourneyStage, usize> = BTreeMap::new();
     for s in &stages {
         *per_stage.entry(*s).or_default() += 1;
@@ -99,7 +99,7 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
     }
 
     // Engagement.
-    let scores = scorer.score_profiles(profiles, as_of)?;
+    let scores = scorer.score_store(&store, as_of)?;
     let ranks = percentile_ranks(&scores.total)?;
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| {
@@ -121,7 +121,7 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
         "revenue"
     );
     for &i in order.iter().take(8) {
-        let p = &profiles[i];
+        let p = profiles[i];
         println!(
             "  {:>8} {:>6.1} {:>6.1} {:>9.1} {:>10.1} {:>10.1} {:>6.1} {:>9} {:>10.2}  {}",
             scores.customer[i],
@@ -141,14 +141,14 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
 
     // Survey metrics (only where there are answers).
     println!("\nCustomer voice");
-    match nps_of_profiles(profiles, LEVEL) {
+    match nps_of_profiles(profiles.iter().copied(), LEVEL) {
         Ok(n) => println!(
             "  NPS  {:+.1} (SE {:.1}, CI {:+.1} .. {:+.1}) from {} customers: {} promoters, {} passives, {} detractors",
             n.score, n.std_error, n.ci_low, n.ci_high, n.n, n.promoters, n.passives, n.detractors
         ),
         Err(e) => println!("  NPS  n/a ({e})"),
     }
-    match csat_of_profiles(profiles, LEVEL) {
+    match csat_of_profiles(profiles.iter().copied(), LEVEL) {
         Ok(c) => println!(
             "  CSAT {:.1} % (CI {:.1} .. {:.1} %) from {} customers",
             100.0 * c.rate,
@@ -160,9 +160,9 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
     }
 
     // Purchases and value.
-    let ps = purchase_summary(profiles)?;
+    let ps = purchase_summary(profiles.iter().copied())?;
     let conv = conversion_rate(ps.buyers, ps.customers, LEVEL)?;
-    let repeat = repeat_purchase_rate(profiles, LEVEL)?;
+    let repeat = repeat_purchase_rate(profiles.iter().copied(), LEVEL)?;
     println!("\nPurchases");
     println!(
         "  {} orders, revenue {:.2}, refunds {:.2}; average order value {:.2}; {:.2} orders per buyer",

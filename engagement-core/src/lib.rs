@@ -54,7 +54,7 @@
 //! assert_eq!(rules.stage_of(store.get(1)?, as_of)?, JourneyStage::Repeat);
 //! assert_eq!(rules.stage_of(store.get(2)?, as_of)?, JourneyStage::Engaged);
 //!
-//! let nps = nps_of_profiles(store.profiles(), 0.95)?;
+//! let nps = nps_of_profiles(store.iter(), 0.95)?;
 //! assert_eq!(nps.score, 100.0);
 //! # Ok::<(), engagement_core::EngError>(())
 //! ```
@@ -77,7 +77,7 @@ pub mod testing;
 pub struct ReadmeDoctests;
 
 pub use error::{EngError, Result};
-pub use journey::{StageConfig, StageHistory, StageRules, stage_of};
+pub use journey::{StageColumns, StageConfig, StageHistory, StageRules, stage_of};
 pub use model::{
     Birthday, Channel, Code, Customer, JourneyStage, LabelMap, MAX_MONEY, MAX_TIME, MIN_TIME,
     Rating, RatingScale, Touchpoint, TouchpointColumns, TouchpointKind, TouchpointTable,

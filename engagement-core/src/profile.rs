@@ -28,6 +28,10 @@ use crate::score::signals::{DecayedSums, SignalConfig, Signals};
 
 /// Money is accumulated in integer micro-units (10⁻⁶ of a currency unit).
 const MICROS: f64 = 1e6;
+/// "No time yet" for minima (the identity of `min`).
+const NONE_MIN: i64 = i64::MAX;
+/// "No time yet" for maxima (the identity of `max`).
+const NONE_MAX: i64 = i64::MIN;
 
 /// A rating with the time it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -38,13 +42,31 @@ pub struct TimedRating {
     pub value: f32,
 }
 
-impl TimedRating {
-    /// True when `self` should replace `other` as the latest rating: later
-    /// time wins; at the same second the higher value wins (a deterministic
-    /// tie-break, so that arrival order never matters).
-    fn newer_than(&self, other: &TimedRating) -> bool {
-        (self.time, self.value) > (other.time, other.value)
-    }
+/// `(time, small code)` packed into one `i64` whose order is lexicographic:
+/// `time · 16 + code`. Folding keys with `min` or `max` is then order-free and
+/// branch-free, and ties at the same second are broken by the code.
+/// Times are at most 3.3·10¹⁰, so the key stays far inside `i64`.
+#[inline]
+fn key(time: i64, code: u8) -> i64 {
+    time * 16 + i64::from(code)
+}
+
+#[inline]
+fn key_time(k: i64) -> i64 {
+    k.div_euclid(16)
+}
+
+#[inline]
+fn key_code(k: i64) -> u8 {
+    k.rem_euclid(16) as u8
+}
+
+fn some_min(v: i64) -> Option<i64> {
+    (v != NONE_MIN).then_some(v)
+}
+
+fn some_max(v: i64) -> Option<i64> {
+    (v != NONE_MAX).then_some(v)
 }
 
 /// Everything the engine keeps about one customer.
@@ -70,49 +92,24 @@ impl TimedRating {
 pub struct Profile {
     customer: u64,
     signals: u64,
-    acquired_at: Option<i64>,
-    acquisition_channel: Option<Channel>,
+    /// `key(acquired_at, channel)` from customer records; `NONE_MIN` if none.
+    acquired: i64,
+    /// `key(first touch, its channel)`; `NONE_MIN` if none.
+    first_touch: i64,
+    last_touch: i64,
+    last_interaction: i64,
+    first_purchase: i64,
+    last_purchase: i64,
     touches: u64,
-    first_touch: Option<i64>,
-    first_touch_channel: Option<Channel>,
-    last_touch: Option<i64>,
-    last_interaction: Option<i64>,
-    first_purchase: Option<i64>,
-    last_purchase: Option<i64>,
-    purchases: u64,
-    refund_count: u64,
-    revenue_micros: i128,
-    refunds_micros: i128,
-    channel_counts: [u64; Channel::COUNT],
-    kind_counts: [u64; TouchpointKind::COUNT],
-    latest_ratings: [Option<TimedRating>; 3],
+    purchases: u32,
+    refund_count: u32,
+    revenue_micros: i64,
+    refunds_micros: i64,
+    /// `key(time, rating)` of the latest answer per scale (NPS, CSAT, CES); `NONE_MAX` if none.
+    latest_ratings: [i64; 3],
+    channel_counts: [u32; Channel::COUNT],
+    kind_counts: [u32; TouchpointKind::COUNT],
     decayed: DecayedSums,
-}
-
-fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) | (None, x) => x,
-    }
-}
-
-fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, None) | (None, x) => x,
-    }
-}
-
-/// The earlier of two (time, channel) stamps; ties go to the lower channel code.
-fn first_stamp(
-    a: (Option<i64>, Option<Channel>),
-    b: (Option<i64>, Option<Channel>),
-) -> (Option<i64>, Option<Channel>) {
-    match (a.0, b.0) {
-        (Some(x), Some(y)) if (y, b.1) < (x, a.1) => b,
-        (Some(_), _) => a,
-        (None, _) => b,
-    }
 }
 
 impl Profile {
@@ -121,22 +118,20 @@ impl Profile {
         Profile {
             customer,
             signals: signals.fingerprint(),
-            acquired_at: None,
-            acquisition_channel: None,
+            acquired: NONE_MIN,
+            first_touch: NONE_MIN,
+            last_touch: NONE_MAX,
+            last_interaction: NONE_MAX,
+            first_purchase: NONE_MIN,
+            last_purchase: NONE_MAX,
             touches: 0,
-            first_touch: None,
-            first_touch_channel: None,
-            last_touch: None,
-            last_interaction: None,
-            first_purchase: None,
-            last_purchase: None,
             purchases: 0,
             refund_count: 0,
             revenue_micros: 0,
             refunds_micros: 0,
+            latest_ratings: [NONE_MAX; 3],
             channel_counts: [0; Channel::COUNT],
             kind_counts: [0; TouchpointKind::COUNT],
-            latest_ratings: [None; 3],
             decayed: DecayedSums::default(),
         }
     }
@@ -163,57 +158,61 @@ impl Profile {
             ));
         }
         self.check_signals(signals)?;
-        self.merge_unchecked(&Profile::single(tp, signals));
+        self.add(tp, signals);
         Ok(())
     }
 
-    /// The profile of exactly one valid touchpoint.
-    fn single(tp: &Touchpoint, signals: &Signals) -> Profile {
-        let mut p = Profile::new(tp.customer, signals);
+    /// Adds a touchpoint already validated and known to be this customer's,
+    /// built with these `signals`. O(1); the same result as merging the
+    /// profile of this one touchpoint.
+    #[inline]
+    pub(crate) fn add(&mut self, tp: &Touchpoint, signals: &Signals) {
         let t = tp.time;
-        p.touches = 1;
-        p.first_touch = Some(t);
-        p.first_touch_channel = Some(tp.channel);
-        p.last_touch = Some(t);
-        if tp.kind.is_interaction() {
-            p.last_interaction = Some(t);
+        let (cell, sums) =
+            DecayedSums::contribution(signals, t, signals.weights(tp.kind, tp.channel, tp.rating));
+        if self.touches == 0 {
+            self.decayed = DecayedSums {
+                cell,
+                sums: [sums, [0; 4]],
+            };
+        } else {
+            self.decayed.add_cell(cell, sums);
         }
-        let micros = (tp.value * MICROS).round() as i128;
+        self.touches = self.touches.saturating_add(1);
+        self.first_touch = self.first_touch.min(key(t, tp.channel.code()));
+        self.last_touch = self.last_touch.max(t);
+        if tp.kind.is_interaction() {
+            self.last_interaction = self.last_interaction.max(t);
+        }
         match tp.kind {
             TouchpointKind::Purchase => {
-                p.first_purchase = Some(t);
-                p.last_purchase = Some(t);
-                p.purchases = 1;
-                p.revenue_micros = micros;
+                self.first_purchase = self.first_purchase.min(t);
+                self.last_purchase = self.last_purchase.max(t);
+                self.purchases = self.purchases.saturating_add(1);
+                self.revenue_micros = self.revenue_micros.saturating_add(micros(tp.value));
             }
             TouchpointKind::Refund => {
-                p.refund_count = 1;
-                p.refunds_micros = micros;
+                self.refund_count = self.refund_count.saturating_add(1);
+                self.refunds_micros = self.refunds_micros.saturating_add(micros(tp.value));
             }
             _ => {}
         }
-        p.channel_counts[usize::from(tp.channel.code())] = 1;
-        p.kind_counts[usize::from(tp.kind.code())] = 1;
+        let c = &mut self.channel_counts[usize::from(tp.channel.code())];
+        *c = c.saturating_add(1);
+        let k = &mut self.kind_counts[usize::from(tp.kind.code())];
+        *k = k.saturating_add(1);
         if let Some(r) = tp.rating {
-            p.latest_ratings[r.scale as usize] = Some(TimedRating {
-                time: t,
-                value: r.value,
-            });
+            // Ratings are whole numbers 0..=10 (validated), so they fit the key's code.
+            let slot = &mut self.latest_ratings[r.scale as usize];
+            *slot = (*slot).max(key(t, r.value as u8));
         }
-        let cell = signals.cell_of(t);
-        p.decayed = DecayedSums::single(
-            signals,
-            t,
-            cell,
-            signals.weights(tp.kind, tp.channel, tp.rating),
-        );
-        p
     }
 
     /// Records what a [`Customer`] record says (acquisition time and channel).
     ///
     /// Several records for one customer combine order-free: the earliest
-    /// acquisition time wins (ties: the lower channel code).
+    /// acquisition time wins (ties: the lower channel code). A record without
+    /// an acquisition time changes nothing.
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for an invalid record or another customer's record.
@@ -229,12 +228,11 @@ impl Profile {
                 ),
             ));
         }
-        let (t, c) = first_stamp(
-            (self.acquired_at, self.acquisition_channel),
-            (customer.acquired_at, customer.acquisition_channel),
-        );
-        self.acquired_at = t;
-        self.acquisition_channel = c;
+        if let Some(t) = customer.acquired_at {
+            // Code 15 (above every channel) stands for "channel unknown".
+            let code = customer.acquisition_channel.map_or(15, |c| c.code());
+            self.acquired = self.acquired.min(key(t, code));
+        }
         Ok(())
     }
 
@@ -262,11 +260,7 @@ impl Profile {
         Ok(())
     }
 
-    fn merge_unchecked(&mut self, o: &Profile) {
-        (self.acquired_at, self.acquisition_channel) = first_stamp(
-            (self.acquired_at, self.acquisition_channel),
-            (o.acquired_at, o.acquisition_channel),
-        );
+    pub(crate) fn merge_unchecked(&mut self, o: &Profile) {
         if o.touches > 0 {
             if self.touches == 0 {
                 self.decayed = o.decayed;
@@ -274,31 +268,25 @@ impl Profile {
                 self.decayed.merge(&o.decayed);
             }
         }
+        self.acquired = self.acquired.min(o.acquired);
         self.touches = self.touches.saturating_add(o.touches);
-        (self.first_touch, self.first_touch_channel) = first_stamp(
-            (self.first_touch, self.first_touch_channel),
-            (o.first_touch, o.first_touch_channel),
-        );
-        self.last_touch = max_opt(self.last_touch, o.last_touch);
-        self.last_interaction = max_opt(self.last_interaction, o.last_interaction);
-        self.first_purchase = min_opt(self.first_purchase, o.first_purchase);
-        self.last_purchase = max_opt(self.last_purchase, o.last_purchase);
+        self.first_touch = self.first_touch.min(o.first_touch);
+        self.last_touch = self.last_touch.max(o.last_touch);
+        self.last_interaction = self.last_interaction.max(o.last_interaction);
+        self.first_purchase = self.first_purchase.min(o.first_purchase);
+        self.last_purchase = self.last_purchase.max(o.last_purchase);
         self.purchases = self.purchases.saturating_add(o.purchases);
         self.refund_count = self.refund_count.saturating_add(o.refund_count);
         self.revenue_micros = self.revenue_micros.saturating_add(o.revenue_micros);
         self.refunds_micros = self.refunds_micros.saturating_add(o.refunds_micros);
+        for (a, b) in self.latest_ratings.iter_mut().zip(o.latest_ratings) {
+            *a = (*a).max(b);
+        }
         for (a, b) in self.channel_counts.iter_mut().zip(o.channel_counts) {
             *a = a.saturating_add(b);
         }
         for (a, b) in self.kind_counts.iter_mut().zip(o.kind_counts) {
             *a = a.saturating_add(b);
-        }
-        for (a, b) in self.latest_ratings.iter_mut().zip(o.latest_ratings) {
-            if let Some(b) = b
-                && a.is_none_or(|a| b.newer_than(&a))
-            {
-                *a = Some(b);
-            }
         }
     }
 
@@ -317,11 +305,13 @@ impl Profile {
     }
     /// Acquisition time from a [`Customer`] record, if any.
     pub fn acquired_at(&self) -> Option<i64> {
-        self.acquired_at
+        some_min(self.acquired).map(key_time)
     }
     /// Acquisition channel: from a [`Customer`] record, else the channel of the first touchpoint.
     pub fn acquisition_channel(&self) -> Option<Channel> {
-        self.acquisition_channel.or(self.first_touch_channel)
+        let from_record = some_min(self.acquired)
+            .and_then(|k| Channel::ALL.get(usize::from(key_code(k))).copied());
+        from_record.or_else(|| self.first_touch_channel())
     }
     /// Number of touchpoints.
     pub fn touches(&self) -> u64 {
@@ -329,35 +319,35 @@ impl Profile {
     }
     /// Time of the first touchpoint.
     pub fn first_touch(&self) -> Option<i64> {
-        self.first_touch
+        some_min(self.first_touch).map(key_time)
     }
     /// Channel of the first touchpoint (ties at the same second: lowest code).
     pub fn first_touch_channel(&self) -> Option<Channel> {
-        self.first_touch_channel
+        some_min(self.first_touch).and_then(|k| Channel::ALL.get(usize::from(key_code(k))).copied())
     }
     /// Time of the last touchpoint.
     pub fn last_touch(&self) -> Option<i64> {
-        self.last_touch
+        some_max(self.last_touch)
     }
     /// Time of the last interaction (any kind but impression).
     pub fn last_interaction(&self) -> Option<i64> {
-        self.last_interaction
+        some_max(self.last_interaction)
     }
     /// Time of the first purchase.
     pub fn first_purchase(&self) -> Option<i64> {
-        self.first_purchase
+        some_min(self.first_purchase)
     }
     /// Time of the last purchase.
     pub fn last_purchase(&self) -> Option<i64> {
-        self.last_purchase
+        some_max(self.last_purchase)
     }
-    /// Number of purchases.
+    /// Number of purchases (saturates at 2³² − 1).
     pub fn purchases(&self) -> u64 {
-        self.purchases
+        u64::from(self.purchases)
     }
-    /// Number of refunds.
+    /// Number of refunds (saturates at 2³² − 1).
     pub fn refund_count(&self) -> u64 {
-        self.refund_count
+        u64::from(self.refund_count)
     }
     /// Gross revenue: the sum of purchase values.
     pub fn revenue(&self) -> f64 {
@@ -367,21 +357,21 @@ impl Profile {
     pub fn refunds(&self) -> f64 {
         self.refunds_micros as f64 / MICROS
     }
-    /// Revenue in integer micro-units (exact).
-    pub fn revenue_micros(&self) -> i128 {
+    /// Revenue in integer micro-units (exact; saturates at about 9.2·10¹² currency units).
+    pub fn revenue_micros(&self) -> i64 {
         self.revenue_micros
     }
     /// Refunds in integer micro-units (exact).
-    pub fn refunds_micros(&self) -> i128 {
+    pub fn refunds_micros(&self) -> i64 {
         self.refunds_micros
     }
     /// Revenue minus refunds.
     pub fn net_revenue(&self) -> f64 {
-        (self.revenue_micros - self.refunds_micros) as f64 / MICROS
+        (i128::from(self.revenue_micros) - i128::from(self.refunds_micros)) as f64 / MICROS
     }
     /// Average order value: revenue / purchases (`None` without purchases).
     pub fn average_order_value(&self) -> Option<f64> {
-        (self.purchases > 0).then(|| self.revenue() / self.purchases as f64)
+        (self.purchases > 0).then(|| self.revenue() / f64::from(self.purchases))
     }
     /// Mean time between consecutive purchases in seconds:
     /// `(last_purchase − first_purchase) / (purchases − 1)`; `None` below two purchases.
@@ -390,28 +380,28 @@ impl Profile {
     /// the only interval statistic a constant-size, mergeable profile can keep
     /// exactly (the spread of the gaps needs every purchase time).
     pub fn mean_purchase_interval(&self) -> Option<f64> {
-        match (self.first_purchase, self.last_purchase) {
-            (Some(f), Some(l)) if self.purchases >= 2 => {
-                Some((l - f) as f64 / (self.purchases - 1) as f64)
-            }
-            _ => None,
-        }
+        (self.purchases >= 2).then(|| {
+            (self.last_purchase - self.first_purchase) as f64 / f64::from(self.purchases - 1)
+        })
     }
-    /// Touchpoints per channel.
+    /// Touchpoints per channel (saturates at 2³² − 1).
     pub fn channel_count(&self, channel: Channel) -> u64 {
-        self.channel_counts[usize::from(channel.code())]
+        u64::from(self.channel_counts[usize::from(channel.code())])
     }
-    /// Touchpoints per kind.
+    /// Touchpoints per kind (saturates at 2³² − 1).
     pub fn kind_count(&self, kind: TouchpointKind) -> u64 {
-        self.kind_counts[usize::from(kind.code())]
+        u64::from(self.kind_counts[usize::from(kind.code())])
     }
     /// Number of referrals made.
     pub fn referrals(&self) -> u64 {
         self.kind_count(TouchpointKind::Referral)
     }
-    /// Latest rating given on `scale`.
+    /// Latest rating given on `scale` (at the same second, the higher rating).
     pub fn latest_rating(&self, scale: RatingScale) -> Option<TimedRating> {
-        self.latest_ratings[scale as usize]
+        some_max(self.latest_ratings[scale as usize]).map(|k| TimedRating {
+            time: key_time(k),
+            value: f32::from(key_code(k)),
+        })
     }
     /// The fixed-point decayed signal sums (for scoring).
     pub fn decayed(&self) -> &DecayedSums {
@@ -421,6 +411,14 @@ impl Profile {
     pub fn signals_fingerprint(&self) -> u64 {
         self.signals
     }
+}
+
+/// Money in integer micro-units. Values are validated finite and within
+/// 0..=10¹², so the result is within 0..=10¹⁸ and the cast is exact;
+/// adding ½ then truncating rounds half up without a libm call.
+#[inline]
+fn micros(value: f64) -> i64 {
+    (value * MICROS + 0.5) as i64
 }
 
 /// A flat, serializable view of a [`Profile`]: what reports, the C face's JSON
@@ -477,13 +475,13 @@ impl Profile {
         ProfileSummary {
             customer: self.customer,
             touches: self.touches,
-            first_touch: self.first_touch,
-            last_touch: self.last_touch,
-            last_interaction: self.last_interaction,
-            first_purchase: self.first_purchase,
-            last_purchase: self.last_purchase,
-            purchases: self.purchases,
-            refund_count: self.refund_count,
+            first_touch: self.first_touch(),
+            last_touch: self.last_touch(),
+            last_interaction: self.last_interaction(),
+            first_purchase: self.first_purchase(),
+            last_purchase: self.last_purchase(),
+            purchases: self.purchases(),
+            refund_count: self.refund_count(),
             revenue: self.revenue(),
             refunds: self.refunds(),
             net_revenue: self.net_revenue(),
@@ -508,10 +506,92 @@ impl Profile {
     }
 }
 
+/// Number of shards of a [`ProfileStore`], as a power of two.
+const SHARD_BITS: u32 = 10;
+/// Rows scattered per round by the bulk path (its buffers take 34 bytes a row).
+/// Larger rounds apply more of a customer's rows while the profile is in
+/// cache; 2²³ rows bound the scratch memory near 285 MB.
+const ROUND_ROWS: usize = 1 << 23;
+/// Below this many rows the bulk path applies rows directly.
+const DIRECT_ROWS: usize = 1 << 12;
+
+/// The shard of a customer id: the high bits of a multiplicative hash, so
+/// that consecutive ids spread over all shards.
+#[inline]
+fn shard_of(customer: u64) -> usize {
+    (customer.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHARD_BITS)) as usize
+}
+
+#[derive(Debug, Clone, Default)]
+struct Shard {
+    index: rustc_hash::FxHashMap<u64, u32>,
+    profiles: Vec<Profile>,
+}
+
+impl Shard {
+    #[inline]
+    fn slot(&mut self, customer: u64, signals: &Signals, new_customer: &mut bool) -> &mut Profile {
+        let next = self.profiles.len() as u32;
+        let i = *self.index.entry(customer).or_insert(next);
+        if i == next {
+            self.profiles.push(Profile::new(customer, signals));
+            *new_customer = true;
+        }
+        &mut self.profiles[i as usize]
+    }
+}
+
+/// A validated touchpoint row packed for the bulk path's scatter buffer (32 bytes).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PackedRow {
+    pub(crate) customer: u64,
+    pub(crate) time: i64,
+    pub(crate) value: f64,
+    pub(crate) rating: f32,
+    pub(crate) channel: u8,
+    pub(crate) kind: u8,
+    pub(crate) scale: u8,
+}
+
+impl PackedRow {
+    /// The touchpoint of a validated row (codes were checked by validation;
+    /// the fallbacks are unreachable and never panic).
+    #[inline]
+    pub(crate) fn touchpoint(&self) -> Touchpoint {
+        let channel = Channel::ALL
+            .get(usize::from(self.channel))
+            .copied()
+            .unwrap_or(Channel::Other);
+        let kind = TouchpointKind::ALL
+            .get(usize::from(self.kind))
+            .copied()
+            .unwrap_or(TouchpointKind::Other);
+        let rating = (!self.rating.is_nan()).then(|| crate::model::Rating {
+            value: self.rating,
+            scale: RatingScale::ALL
+                .get(usize::from(self.scale))
+                .copied()
+                .unwrap_or(RatingScale::Nps),
+        });
+        Touchpoint {
+            customer: self.customer,
+            time: self.time,
+            channel,
+            kind,
+            value: self.value,
+            rating,
+            campaign: None,
+        }
+    }
+}
+
 /// The profiles of many customers, keyed by customer id.
 ///
+/// Profiles live in shards chosen by a hash of the customer id, so that bulk
+/// input is applied shard by shard with each shard's profiles in cache.
 /// Results that list customers ([`iter`](Self::iter), scores, stages) come in
-/// ascending customer id, whatever the order of the input.
+/// ascending customer id, whatever the order of the input; that order is
+/// computed once and kept until a new customer arrives.
 ///
 /// # Examples
 ///
@@ -530,20 +610,23 @@ impl Profile {
 /// assert_eq!(store.len(), 2);
 /// assert_eq!(store.get(2)?.revenue(), 42.5);
 /// assert!(store.get(9).is_err());
+/// let ids: Vec<u64> = store.iter().map(|p| p.customer()).collect();
+/// assert_eq!(ids, [1, 2]);
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct ProfileStore {
     signals: Signals,
-    index: rustc_hash::FxHashMap<u64, usize>,
-    profiles: Vec<Profile>,
-    sorted: bool,
+    shards: Vec<Shard>,
+    len: usize,
+    /// `(shard, index)` of every profile in ascending customer id; reset when a customer is added.
+    order: std::sync::OnceLock<Vec<(u32, u32)>>,
 }
 
 impl PartialEq for ProfileStore {
     fn eq(&self, other: &Self) -> bool {
         self.signals.fingerprint() == other.signals.fingerprint()
-            && self.len() == other.len()
+            && self.len == other.len
             && self.iter().zip(other.iter()).all(|(a, b)| a == b)
     }
 }
@@ -561,9 +644,9 @@ impl ProfileStore {
     pub fn with_signals(signals: Signals) -> Self {
         ProfileStore {
             signals,
-            index: rustc_hash::FxHashMap::default(),
-            profiles: Vec::new(),
-            sorted: true,
+            shards: vec![Shard::default(); 1 << SHARD_BITS],
+            len: 0,
+            order: std::sync::OnceLock::new(),
         }
     }
 
@@ -584,30 +667,29 @@ impl ProfileStore {
 
     /// Number of customers.
     pub fn len(&self) -> usize {
-        self.profiles.len()
+        self.len
     }
 
     /// True when the store holds no customer.
     pub fn is_empty(&self) -> bool {
-        self.profiles.is_empty()
+        self.len == 0
     }
 
-    /// Reserves room for `additional` more customers.
+    /// Reserves room for about `additional` more customers.
     pub fn reserve(&mut self, additional: usize) {
-        self.index.reserve(additional);
-        self.profiles.reserve(additional);
+        let per_shard =
+            additional.div_ceil(self.shards.len()) + additional.div_ceil(self.shards.len()) / 8;
+        for shard in &mut self.shards {
+            shard.index.reserve(per_shard);
+            shard.profiles.reserve(per_shard);
+        }
     }
 
-    fn slot(&mut self, customer: u64) -> &mut Profile {
-        let next = self.profiles.len();
-        let i = *self.index.entry(customer).or_insert(next);
-        if i == next {
-            if self.profiles.last().is_some_and(|p| p.customer > customer) {
-                self.sorted = false;
-            }
-            self.profiles.push(Profile::new(customer, &self.signals));
+    fn note_new_customers(&mut self, added: usize) {
+        if added > 0 {
+            self.len += added;
+            self.order = std::sync::OnceLock::new();
         }
-        &mut self.profiles[i]
     }
 
     /// Adds one touchpoint (any order, any customer).
@@ -616,27 +698,82 @@ impl ProfileStore {
     /// [`EngError::InvalidInput`] for an invalid touchpoint; the store is unchanged.
     pub fn push(&mut self, tp: &Touchpoint) -> Result<()> {
         tp.validate()?;
-        let single = Profile::single(tp, &self.signals);
-        self.slot(tp.customer).merge_unchecked(&single);
+        let mut new_customer = false;
+        self.shards[shard_of(tp.customer)]
+            .slot(tp.customer, &self.signals, &mut new_customer)
+            .add(tp, &self.signals);
+        self.note_new_customers(usize::from(new_customer));
         Ok(())
     }
 
     /// Adds many touchpoints given as columns.
     ///
     /// All rows are checked before any is applied, so on error the store is
-    /// unchanged.
+    /// unchanged. Large inputs are scattered by shard in rounds and applied
+    /// shard by shard, which keeps each shard's profiles in cache.
     ///
     /// # Errors
     /// As [`TouchpointColumns::validate`].
     pub fn push_columns(&mut self, cols: &TouchpointColumns<'_>) -> Result<()> {
+        self.push_columns_in_rounds(cols, ROUND_ROWS)
+    }
+
+    fn push_columns_in_rounds(
+        &mut self,
+        cols: &TouchpointColumns<'_>,
+        round_rows: usize,
+    ) -> Result<()> {
         let n = cols.validate()?;
-        for i in 0..n {
-            // Rows were validated above; `row` cannot fail here.
-            let tp = cols.row(i)?;
-            let single = Profile::single(&tp, &self.signals);
-            let p = self.slot(tp.customer);
-            p.merge_unchecked(&single);
+        let signals = &self.signals;
+        let mut added = 0usize;
+        if n < DIRECT_ROWS {
+            for i in 0..n {
+                let tp = cols.row_unchecked(i);
+                let mut new_customer = false;
+                self.shards[shard_of(tp.customer)]
+                    .slot(tp.customer, signals, &mut new_customer)
+                    .add(&tp, signals);
+                added += usize::from(new_customer);
+            }
+        } else {
+            // Scatter each round's rows into per-shard buffers (sized exactly by a
+            // counting pass), then apply shard by shard: a shard's profiles stay
+            // in cache while all its rows of the round are applied.
+            let shards = self.shards.len();
+            let mut counts = vec![0usize; shards];
+            let mut shard_ids: Vec<u16> = Vec::with_capacity(round_rows.min(n));
+            let mut buffers: Vec<Vec<PackedRow>> = vec![Vec::new(); shards];
+            let mut begin = 0;
+            while begin < n {
+                let end = (begin + round_rows).min(n);
+                counts.iter_mut().for_each(|c| *c = 0);
+                shard_ids.clear();
+                for &c in &cols.customer[begin..end] {
+                    let s = shard_of(c);
+                    shard_ids.push(s as u16);
+                    counts[s] += 1;
+                }
+                for (buffer, &count) in buffers.iter_mut().zip(&counts) {
+                    buffer.clear();
+                    buffer.reserve_exact(count);
+                }
+                for (k, i) in (begin..end).enumerate() {
+                    buffers[usize::from(shard_ids[k])].push(cols.packed(i));
+                }
+                for (shard, buffer) in self.shards.iter_mut().zip(&buffers) {
+                    for row in buffer {
+                        let tp = row.touchpoint();
+                        let mut new_customer = false;
+                        shard
+                            .slot(tp.customer, signals, &mut new_customer)
+                            .add(&tp, signals);
+                        added += usize::from(new_customer);
+                    }
+                }
+                begin = end;
+            }
         }
+        self.note_new_customers(added);
         Ok(())
     }
 
@@ -646,7 +783,12 @@ impl ProfileStore {
     /// [`EngError::InvalidInput`] for an invalid record; the store is unchanged.
     pub fn add_customer(&mut self, customer: &Customer) -> Result<()> {
         customer.validate()?;
-        self.slot(customer.id).apply_customer(customer)
+        let mut new_customer = false;
+        self.shards[shard_of(customer.id)]
+            .slot(customer.id, &self.signals, &mut new_customer)
+            .apply_customer(customer)?;
+        self.note_new_customers(usize::from(new_customer));
+        Ok(())
     }
 
     /// Merges a profile built elsewhere (another thread, another machine).
@@ -655,7 +797,11 @@ impl ProfileStore {
     /// [`EngError::Incompatible`] when it was built with other signals.
     pub fn merge_profile(&mut self, profile: &Profile) -> Result<()> {
         profile.check_signals(&self.signals)?;
-        self.slot(profile.customer).merge_unchecked(profile);
+        let mut new_customer = false;
+        self.shards[shard_of(profile.customer)]
+            .slot(profile.customer, &self.signals, &mut new_customer)
+            .merge_unchecked(profile);
+        self.note_new_customers(usize::from(new_customer));
         Ok(())
     }
 
@@ -671,10 +817,16 @@ impl ProfileStore {
                 reason: "stores were built with different signal configurations".into(),
             });
         }
-        self.reserve(other.len());
-        for p in &other.profiles {
-            self.slot(p.customer).merge_unchecked(p);
+        let mut added = 0;
+        for (mine, theirs) in self.shards.iter_mut().zip(&other.shards) {
+            for p in &theirs.profiles {
+                let mut new_customer = false;
+                mine.slot(p.customer, &self.signals, &mut new_customer)
+                    .merge_unchecked(p);
+                added += usize::from(new_customer);
+            }
         }
+        self.note_new_customers(added);
         Ok(())
     }
 
@@ -683,54 +835,68 @@ impl ProfileStore {
     /// # Errors
     /// [`EngError::UnknownId`] when the store has never seen the customer.
     pub fn get(&self, customer: u64) -> Result<&Profile> {
-        self.index
+        let shard = &self.shards[shard_of(customer)];
+        shard
+            .index
             .get(&customer)
-            .map(|&i| &self.profiles[i])
+            .map(|&i| &shard.profiles[i as usize])
             .ok_or(EngError::UnknownId { id: customer })
     }
 
-    /// Sorts the profiles by customer id (done once; later calls are free).
-    pub fn sort(&mut self) {
-        if !self.sorted {
-            self.profiles.sort_unstable_by_key(|p| p.customer);
-            for (i, p) in self.profiles.iter().enumerate() {
-                self.index.insert(p.customer, i);
+    /// `(shard, index)` of every profile in ascending customer id (computed once).
+    fn order(&self) -> &[(u32, u32)] {
+        self.order.get_or_init(|| {
+            let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(self.len);
+            for (s, shard) in self.shards.iter().enumerate() {
+                for (i, p) in shard.profiles.iter().enumerate() {
+                    keys.push((p.customer, s as u32, i as u32));
+                }
             }
-            self.sorted = true;
-        }
+            keys.sort_unstable_by_key(|k| k.0);
+            keys.into_iter().map(|(_, s, i)| (s, i)).collect()
+        })
     }
 
     /// Profiles in ascending customer id.
-    pub fn iter(&self) -> impl Iterator<Item = &Profile> + '_ {
-        let order: Box<dyn Iterator<Item = &Profile>> = if self.sorted {
-            Box::new(self.profiles.iter())
-        } else {
-            let mut refs: Vec<&Profile> = self.profiles.iter().collect();
-            refs.sort_unstable_by_key(|p| p.customer);
-            Box::new(refs.into_iter())
-        };
-        order
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Profile> + '_ {
+        self.order()
+            .iter()
+            .map(|&(s, i)| &self.shards[s as usize].profiles[i as usize])
     }
 
-    /// The profiles as a slice, in ascending customer id (sorts first if needed).
-    pub fn profiles(&mut self) -> &[Profile] {
-        self.sort();
-        &self.profiles
-    }
-
-    /// The profiles in ascending customer id, without mutating the store.
-    /// Borrowed when the store is already sorted.
-    pub fn sorted_profiles(&self) -> std::borrow::Cow<'_, [Profile]> {
-        if self.sorted {
-            std::borrow::Cow::Borrowed(&self.profiles)
-        } else {
-            let mut v = self.profiles.clone();
-            v.sort_unstable_by_key(|p| p.customer);
-            std::borrow::Cow::Owned(v)
+    /// Applies `f` to every profile and returns the customer ids and the
+    /// results in ascending customer id.
+    ///
+    /// `f` runs over the profiles in storage order (fast, cache-friendly); only
+    /// the small results are put in id order.
+    ///
+    /// # Errors
+    /// The first error `f` returns, in storage order.
+    pub fn map<T: Copy>(
+        &self,
+        mut f: impl FnMut(&Profile) -> Result<T>,
+    ) -> Result<(Vec<u64>, Vec<T>)> {
+        let mut offsets = Vec::with_capacity(self.shards.len());
+        let mut flat_ids = Vec::with_capacity(self.len);
+        let mut flat = Vec::with_capacity(self.len);
+        for shard in &self.shards {
+            offsets.push(flat.len());
+            for p in &shard.profiles {
+                flat_ids.push(p.customer);
+                flat.push(f(p)?);
+            }
         }
+        let order = self.order();
+        let mut ids = Vec::with_capacity(order.len());
+        let mut out = Vec::with_capacity(order.len());
+        for &(s, i) in order {
+            let k = offsets[s as usize] + i as usize;
+            ids.push(flat_ids[k]);
+            out.push(flat[k]);
+        }
+        Ok((ids, out))
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -904,10 +1070,40 @@ mod tests {
         }
         let ids: Vec<u64> = store.iter().map(Profile::customer).collect();
         assert_eq!(ids, [1, 3, 5, 9]);
-        store.sort();
         assert_eq!(store.get(9).unwrap().customer(), 9);
-        let ids: Vec<u64> = store.profiles().iter().map(Profile::customer).collect();
+        let (ids, touches) = store.map(|p| Ok(p.touches())).unwrap();
         assert_eq!(ids, [1, 3, 5, 9]);
+        assert_eq!(touches, [1; 4]);
+        // Adding a customer resets the cached order.
+        store
+            .push(&Touchpoint::new(4, 1, C::Web, K::Visit))
+            .unwrap();
+        let ids: Vec<u64> = store.iter().map(Profile::customer).collect();
+        assert_eq!(ids, [1, 3, 4, 5, 9]);
+    }
+
+    #[test]
+    fn bulk_rounds_match_one_by_one_pushes() {
+        // Enough rows for the scatter path and more than one round.
+        let table = crate::synth::generate(&crate::synth::SynthConfig {
+            customers: 12_000,
+            days: 120,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(table.len() > 4 * DIRECT_ROWS, "{}", table.len());
+        let cols = table.columns();
+        let bulk = ProfileStore::from_columns(SignalConfig::default(), &cols).unwrap();
+        // Small rounds, so that a customer's rows span several rounds.
+        let mut rounds = ProfileStore::new(SignalConfig::default()).unwrap();
+        rounds.push_columns_in_rounds(&cols, 5_000).unwrap();
+        let mut one_by_one = ProfileStore::new(SignalConfig::default()).unwrap();
+        for i in (0..table.len()).rev() {
+            one_by_one.push(&cols.row(i).unwrap()).unwrap();
+        }
+        assert_eq!(bulk.len(), 12_000);
+        assert!(bulk == one_by_one);
+        assert!(rounds == one_by_one);
     }
 
     mod props {

@@ -106,11 +106,9 @@ fn run(case: &Case) -> Result<Value, EngError> {
         "stages" => {
             let rules = StageRules::new(config::<StageConfig>(case)?)?;
             let table = touchpoints(input)?;
-            let mut store = ProfileStore::from_columns(SignalConfig::default(), &table.columns())?;
-            let as_of: i64 = num(input, "as_of");
-            let stages = rules.stages(store.profiles(), as_of)?;
-            let customers: Vec<u64> = store.iter().map(|p| p.customer()).collect();
-            json!({ "customer": customers, "stage": stages.iter().map(|s| s.label()).collect::<Vec<_>>() })
+            let store = ProfileStore::from_columns(SignalConfig::default(), &table.columns())?;
+            let s = rules.stage_store(&store, num(input, "as_of"))?;
+            json!({ "customer": s.customer, "stage": s.stage.iter().map(|s| s.label()).collect::<Vec<_>>() })
         }
         "history" => {
             let rules = StageRules::new(config::<StageConfig>(case)?)?;

@@ -4,4 +4,4 @@ pub mod history;
 pub mod stages;
 
 pub use history::StageHistory;
-pub use stages::{StageConfig, StageRules, stage_of};
+pub use stages::{StageColumns, StageConfig, StageRules, stage_of};

@@ -4,7 +4,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, positive};
 use crate::model::{JourneyStage, RatingScale};
-use crate::profile::Profile;
+use crate::profile::{Profile, ProfileStore};
+
+/// Journey stages of many customers as columns, in ascending customer id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageColumns {
+    /// Customer ids.
+    pub customer: Vec<u64>,
+    /// The stage of each.
+    pub stage: Vec<JourneyStage>,
+}
 
 const DAY: f64 = 86_400.0;
 
@@ -244,8 +253,37 @@ impl StageRules {
     ///
     /// # Errors
     /// As [`stage_of`](Self::stage_of), for the first profile that fails.
-    pub fn stages(&self, profiles: &[Profile], as_of: i64) -> Result<Vec<JourneyStage>> {
-        profiles.iter().map(|p| self.stage_of(p, as_of)).collect()
+    pub fn stages<'a>(
+        &self,
+        profiles: impl IntoIterator<Item = &'a Profile>,
+        as_of: i64,
+    ) -> Result<Vec<JourneyStage>> {
+        profiles
+            .into_iter()
+            .map(|p| self.stage_of(p, as_of))
+            .collect()
+    }
+
+    /// The stage of every customer of a store at `as_of`, in ascending customer id.
+    ///
+    /// # Errors
+    /// As [`stage_of`](Self::stage_of), for the first customer that fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, ProfileStore, SignalConfig, StageConfig, StageRules, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[9, 3], time: &[0, 0], channel: &[1, 1], kind: &[4, 2], ..Default::default()
+    /// })?;
+    /// let s = StageRules::new(StageConfig::default())?.stage_store(&store, 86_400)?;
+    /// assert_eq!(s.customer, [3, 9]);
+    /// assert_eq!(s.stage, [JourneyStage::Engaged, JourneyStage::NewCustomer]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn stage_store(&self, store: &ProfileStore, as_of: i64) -> Result<StageColumns> {
+        let (customer, stage) = store.map(|p| self.stage_of(p, as_of))?;
+        Ok(StageColumns { customer, stage })
     }
 }
 

@@ -339,10 +339,55 @@ impl<'a> TouchpointColumns<'a> {
                 found: self.rating_scale.len(),
             });
         }
-        for i in 0..n {
-            self.row(i).map_err(|e| e.at_row(i))?;
+        if !self.all_values_valid() {
+            // Slow path, only on bad input: find the first bad row and say why.
+            for i in 0..n {
+                self.row(i).map_err(|e| e.at_row(i))?;
+            }
         }
         Ok(n)
+    }
+
+    /// Column-wise check of every value (vectorizable); false if any row is bad.
+    fn all_values_valid(&self) -> bool {
+        let times = self.time.iter().all(|t| (MIN_TIME..=MAX_TIME).contains(t));
+        let channels = self
+            .channel
+            .iter()
+            .all(|&c| usize::from(c) < Channel::COUNT);
+        let kinds = self
+            .kind
+            .iter()
+            .all(|&k| usize::from(k) < TouchpointKind::COUNT);
+        // NaN fails both comparisons.
+        let values = self.value.iter().all(|v| (0.0..=MAX_MONEY).contains(v));
+        let ratings = self.rating.iter().zip(self.rating_scale).all(|(&r, &s)| {
+            r.is_nan() || RatingScale::from_code(s).is_ok_and(|scale| scale.check(r).is_ok())
+        });
+        times && channels && kinds && values && ratings
+    }
+
+    /// Decodes row `i` of columns that passed [`validate`](Self::validate).
+    ///
+    /// Codes are decoded with fallbacks that validation makes unreachable
+    /// (an out-of-range code would read as `Other`), so this never panics for
+    /// `i < len()`.
+    #[inline]
+    pub(crate) fn row_unchecked(&self, i: usize) -> Touchpoint {
+        self.packed(i).touchpoint()
+    }
+
+    #[inline]
+    pub(crate) fn packed(&self, i: usize) -> crate::profile::PackedRow {
+        crate::profile::PackedRow {
+            customer: self.customer[i],
+            time: self.time[i],
+            value: self.value.get(i).copied().unwrap_or(0.0),
+            rating: self.rating.get(i).copied().unwrap_or(f32::NAN),
+            channel: self.channel[i],
+            kind: self.kind[i],
+            scale: self.rating_scale.get(i).copied().unwrap_or(0),
+        }
     }
 
     /// Decodes row `i` into a [`Touchpoint`], checking its values.

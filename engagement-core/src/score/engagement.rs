@@ -80,7 +80,7 @@ impl ScoreConfig {
 }
 
 /// A customer's engagement at one time: the total and the four sub-scores, 0–100.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct EngagementScore {
     /// Weighted mean of the four sub-scores.
     pub total: f64,
@@ -204,13 +204,7 @@ impl Scorer {
 
     fn score_unchecked(&self, profile: &Profile, as_of: i64) -> EngagementScore {
         if profile.touches() == 0 {
-            return EngagementScore {
-                total: 0.0,
-                emotional: 0.0,
-                contextual: 0.0,
-                convenient: 0.0,
-                social: 0.0,
-            };
+            return EngagementScore::default();
         }
         let d = profile.decayed().at(&self.signals, as_of);
         let mut sub = [0.0; 4];
@@ -233,7 +227,31 @@ impl Scorer {
     /// # Errors
     /// As [`score`](Self::score), for the first customer that fails.
     pub fn score_store(&self, store: &ProfileStore, as_of: i64) -> Result<ScoreColumns> {
-        self.score_profiles(&store.sorted_profiles(), as_of)
+        if store.signals().fingerprint() != self.signals.fingerprint() {
+            return Err(EngError::Incompatible {
+                reason: "store was built with a different signal configuration".into(),
+            });
+        }
+        let (customer, scores) = store.map(|p| {
+            if let Some(last) = p.last_touch()
+                && as_of < last
+            {
+                return Err(EngError::AsOfBeforeData {
+                    as_of,
+                    latest: last,
+                    customer: p.customer(),
+                });
+            }
+            Ok(self.score_unchecked(p, as_of))
+        })?;
+        Ok(ScoreColumns {
+            customer,
+            total: scores.iter().map(|s| s.total).collect(),
+            emotional: scores.iter().map(|s| s.emotional).collect(),
+            contextual: scores.iter().map(|s| s.contextual).collect(),
+            convenient: scores.iter().map(|s| s.convenient).collect(),
+            social: scores.iter().map(|s| s.social).collect(),
+        })
     }
 
     /// Scores a slice of profiles at `as_of`, keeping their order.

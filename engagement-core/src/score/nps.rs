@@ -142,9 +142,12 @@ fn nps_from_counts(
 ///
 /// # Errors
 /// As [`nps`]; [`EngError::EmptyInput`] when no profile has an NPS answer.
-pub fn nps_of_profiles(profiles: &[Profile], level: f64) -> Result<NpsSummary> {
+pub fn nps_of_profiles<'a>(
+    profiles: impl IntoIterator<Item = &'a Profile>,
+    level: f64,
+) -> Result<NpsSummary> {
     let answers: Vec<f32> = profiles
-        .iter()
+        .into_iter()
         .filter_map(|p| p.latest_rating(RatingScale::Nps).map(|r| r.value))
         .collect();
     nps(&answers, level)

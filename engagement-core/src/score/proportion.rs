@@ -149,9 +149,12 @@ pub fn csat(ratings: &[f32], level: f64) -> Result<Proportion> {
 ///
 /// # Errors
 /// As [`csat`]; [`EngError::EmptyInput`] when no profile has a CSAT answer.
-pub fn csat_of_profiles(profiles: &[Profile], level: f64) -> Result<Proportion> {
+pub fn csat_of_profiles<'a>(
+    profiles: impl IntoIterator<Item = &'a Profile>,
+    level: f64,
+) -> Result<Proportion> {
     let answers: Vec<f32> = profiles
-        .iter()
+        .into_iter()
         .filter_map(|p| p.latest_rating(RatingScale::Csat).map(|r| r.value))
         .collect();
     csat(&answers, level)
@@ -171,13 +174,19 @@ pub fn csat_of_profiles(profiles: &[Profile], level: f64) -> Result<Proportion> 
 /// for (id, t) in [(1, 10), (1, 20), (2, 10), (3, 5)] {
 ///     store.push(&Touchpoint::new(id, t, Channel::Web, K::Purchase).with_value(1.0))?;
 /// }
-/// let r = repeat_purchase_rate(store.profiles(), 0.95)?;
+/// let r = repeat_purchase_rate(store.iter(), 0.95)?;
 /// assert_eq!((r.successes, r.trials), (1, 3));
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
-pub fn repeat_purchase_rate(profiles: &[Profile], level: f64) -> Result<Proportion> {
-    let buyers = profiles.iter().filter(|p| p.purchases() >= 1).count() as u64;
-    let repeaters = profiles.iter().filter(|p| p.purchases() >= 2).count() as u64;
+pub fn repeat_purchase_rate<'a>(
+    profiles: impl IntoIterator<Item = &'a Profile>,
+    level: f64,
+) -> Result<Proportion> {
+    let (mut buyers, mut repeaters) = (0u64, 0u64);
+    for p in profiles {
+        buyers += u64::from(p.purchases() >= 1);
+        repeaters += u64::from(p.purchases() >= 2);
+    }
     if buyers == 0 {
         return Err(EngError::EmptyInput {
             what: "the repeat-purchase rate".into(),
@@ -233,7 +242,7 @@ mod tests {
         ));
         assert!(matches!(csat(&[], 0.95), Err(EngError::EmptyInput { .. })));
         assert!(matches!(
-            repeat_purchase_rate(&[], 0.95),
+            repeat_purchase_rate(&[] as &[Profile], 0.95),
             Err(EngError::EmptyInput { .. })
         ));
     }

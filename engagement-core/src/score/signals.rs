@@ -334,6 +334,34 @@ impl Signals {
     }
 }
 
+/// Converts a finite `f64` to an integer by truncation toward zero, exactly
+/// for every magnitude below 2¹²⁶ (|weight| ≤ 1000 times 2⁸⁰ stays below 2⁹⁰).
+///
+/// Works on the bits (mantissa shifted by the exponent) rather than through
+/// the generic float-to-`i128` cast, which is a slow library routine.
+#[inline]
+fn to_fixed(x: f64) -> i128 {
+    let bits = x.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    if exponent == 0 {
+        return 0; // zero or subnormal: below one unit
+    }
+    let mantissa = i128::from((bits & ((1u64 << 52) - 1)) | (1u64 << 52));
+    let shift = exponent - 1075;
+    let magnitude = if shift >= 0 {
+        mantissa << shift.min(74)
+    } else if shift > -64 {
+        mantissa >> -shift
+    } else {
+        0
+    };
+    if bits >> 63 == 1 {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
 /// Fixed-point decayed sums of the four signals (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DecayedSums {
@@ -344,18 +372,39 @@ pub struct DecayedSums {
 }
 
 impl DecayedSums {
-    /// Sums holding one touchpoint at time `t` with weights `w` (`cell` must be `signals.cell_of(t)`).
-    pub(crate) fn single(signals: &Signals, t: i64, cell: i64, w: [f64; 4]) -> Self {
-        let d = signals.decay_to_cell_end(t, cell);
-        let scale = (2.0f64).powi(FRACTION_BITS) * d;
-        let mut s = [0i128; 4];
-        for j in 0..4 {
-            // Saturating float→int cast; |w| ≤ 1000 keeps it far from the i128 range.
-            s[j] = (w[j] * scale).round() as i128;
-        }
+    /// The fixed-point contribution of one touchpoint at time `t` with
+    /// weights `w`, relative to the end of its cell; returns `(cell, sums)`.
+    pub(crate) fn contribution(signals: &Signals, t: i64, w: [f64; 4]) -> (i64, [i128; 4]) {
+        let cell = signals.cell_of(t);
+        let scale = (2.0f64).powi(FRACTION_BITS) * signals.decay_to_cell_end(t, cell);
+        (cell, w.map(|wj| to_fixed(wj * scale)))
+    }
+
+    /// Sums holding one touchpoint at time `t` with weights `w`.
+    #[cfg(test)]
+    pub(crate) fn single(signals: &Signals, t: i64, w: [f64; 4]) -> Self {
+        let (cell, s) = Self::contribution(signals, t, w);
         DecayedSums {
             cell,
             sums: [s, [0; 4]],
+        }
+    }
+
+    /// Adds one cell's sums to non-empty sums (the cheap case of [`merge`](Self::merge)).
+    pub(crate) fn add_cell(&mut self, cell: i64, sums: [i128; 4]) {
+        if cell > self.cell {
+            // The new cell becomes the newest; keep the old newest only if adjacent.
+            self.sums[1] = if cell == self.cell + 1 {
+                self.sums[0]
+            } else {
+                [0; 4]
+            };
+            self.sums[0] = sums;
+            self.cell = cell;
+        } else if let Ok(slot @ 0..=1) = usize::try_from(self.cell - cell) {
+            for (o, s) in self.sums[slot].iter_mut().zip(sums) {
+                *o = o.wrapping_add(s);
+            }
         }
     }
 
@@ -399,6 +448,25 @@ mod tests {
 
     fn signals() -> Signals {
         Signals::new(SignalConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn fixed_point_conversion_truncates_exactly() {
+        for x in [
+            0.0,
+            -0.0,
+            0.75,
+            -0.75,
+            1.0,
+            2.5,
+            -2.5,
+            1e15 + 0.5,
+            3.0 * 2f64.powi(80),
+            -7.0 * 2f64.powi(89),
+        ] {
+            assert_eq!(to_fixed(x), x.trunc() as i128, "{x}");
+        }
+        assert_eq!(to_fixed(f64::MIN_POSITIVE / 2.0), 0);
     }
 
     #[test]
@@ -474,7 +542,7 @@ mod tests {
     fn single_touch_decays_by_half_per_half_life() {
         let s = signals();
         let t = 1_700_000_000;
-        let sums = DecayedSums::single(&s, t, s.cell_of(t), [1.0, 2.0, 0.0, -3.0]);
+        let sums = DecayedSums::single(&s, t, [1.0, 2.0, 0.0, -3.0]);
         let h = 30 * 86_400;
         let at0 = sums.at(&s, t);
         let at1 = sums.at(&s, t + h);
@@ -493,8 +561,19 @@ mod tests {
         let times = [0, 5 * h, 33 * h, 40 * h, 70 * h, 100 * h, 101 * h];
         let parts: Vec<DecayedSums> = times
             .iter()
-            .map(|&t| DecayedSums::single(&s, t, s.cell_of(t), [1.0; 4]))
+            .map(|&t| DecayedSums::single(&s, t, [1.0; 4]))
             .collect();
+        // Adding single cells one by one, newest first, gives the same as merging.
+        let mut added = parts[parts.len() - 1];
+        for &t in times[..times.len() - 1].iter().rev() {
+            let (cell, sums) = DecayedSums::contribution(&s, t, [1.0; 4]);
+            added.add_cell(cell, sums);
+        }
+        let mut added_fwd = parts[0];
+        for &t in &times[1..] {
+            let (cell, sums) = DecayedSums::contribution(&s, t, [1.0; 4]);
+            added_fwd.add_cell(cell, sums);
+        }
         let mut fwd = parts[0];
         for p in &parts[1..] {
             fwd.merge(p);
@@ -504,6 +583,8 @@ mod tests {
             rev.merge(p);
         }
         assert_eq!(fwd, rev);
+        assert_eq!(fwd, added);
+        assert_eq!(fwd, added_fwd);
         // At 101 h the touches at ≥ 64 h (cells 2 and 3) are kept: 70, 100, 101.
         let v = fwd.at(&s, 101 * h)[0];
         let exact: f64 = [70.0, 100.0, 101.0]

@@ -45,22 +45,26 @@ pub struct PurchaseSummary {
 /// for (id, v) in [(1, 10.0), (1, 30.0), (2, 20.0)] {
 ///     store.push(&Touchpoint::new(id, 0, Channel::Web, K::Purchase).with_value(v))?;
 /// }
-/// let s = purchase_summary(store.profiles())?;
+/// let s = purchase_summary(store.iter())?;
 /// assert_eq!((s.orders, s.revenue, s.average_order_value, s.purchase_frequency), (3, 60.0, 20.0, 1.5));
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
-pub fn purchase_summary(profiles: &[Profile]) -> Result<PurchaseSummary> {
+pub fn purchase_summary<'a>(
+    profiles: impl IntoIterator<Item = &'a Profile>,
+) -> Result<PurchaseSummary> {
+    let mut customers = 0u64;
     let mut buyers = 0u64;
     let mut orders = 0u64;
     let mut revenue = 0i128;
     let mut refunds = 0i128;
     for p in profiles {
+        customers += 1;
         if p.purchases() > 0 {
             buyers += 1;
         }
         orders = orders.saturating_add(p.purchases());
-        revenue = revenue.saturating_add(p.revenue_micros());
-        refunds = refunds.saturating_add(p.refunds_micros());
+        revenue = revenue.saturating_add(i128::from(p.revenue_micros()));
+        refunds = refunds.saturating_add(i128::from(p.refunds_micros()));
     }
     if orders == 0 {
         return Err(EngError::EmptyInput {
@@ -70,7 +74,7 @@ pub fn purchase_summary(profiles: &[Profile]) -> Result<PurchaseSummary> {
     }
     let revenue = revenue as f64 / 1e6;
     Ok(PurchaseSummary {
-        customers: profiles.len() as u64,
+        customers,
         buyers,
         orders,
         revenue,
@@ -288,7 +292,7 @@ mod tests {
         assert!(retention_clv(1.0, 1.2, 0.1).is_err());
         assert!(ltv_to_cac(f64::NAN, 1.0).is_err());
         assert!(matches!(
-            purchase_summary(&[]),
+            purchase_summary(&[] as &[Profile]),
             Err(EngError::EmptyInput { .. })
         ));
     }
