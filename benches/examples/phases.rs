@@ -25,5 +25,8 @@ fn main() {
         let t = Instant::now();
         let n = store.iter().count();
         println!("order: {:?} ({n})", t.elapsed());
+        let t = Instant::now();
+        store.push_columns(&cols).unwrap();
+        println!("push_columns into existing profiles: {:?}", t.elapsed());
     }
 }

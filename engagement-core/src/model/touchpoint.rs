@@ -379,15 +379,15 @@ impl<'a> TouchpointColumns<'a> {
 
     #[inline]
     pub(crate) fn packed(&self, i: usize) -> crate::profile::PackedRow {
-        crate::profile::PackedRow {
-            customer: self.customer[i],
-            time: self.time[i],
-            value: self.value.get(i).copied().unwrap_or(0.0),
-            rating: self.rating.get(i).copied().unwrap_or(f32::NAN),
-            channel: self.channel[i],
-            kind: self.kind[i],
-            scale: self.rating_scale.get(i).copied().unwrap_or(0),
-        }
+        crate::profile::PackedRow::new(
+            self.customer[i],
+            self.time[i],
+            self.channel[i],
+            self.kind[i],
+            self.value.get(i).copied().unwrap_or(0.0),
+            self.rating.get(i).copied().unwrap_or(f32::NAN),
+            self.rating_scale.get(i).copied().unwrap_or(0),
+        )
     }
 
     /// Decodes row `i` into a [`Touchpoint`], checking its values.
