@@ -28,5 +28,20 @@ fn main() {
         let t = Instant::now();
         store.push_columns(&cols).unwrap();
         println!("push_columns into existing profiles: {:?}", t.elapsed());
+        scoring_phases(&store, 1_800_000_000);
     }
+}
+
+#[allow(dead_code)]
+fn scoring_phases(store: &ProfileStore, as_of: i64) {
+    let scorer = engagement_core::Scorer::new(ScoreConfig::default()).unwrap();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let s = scorer.score_store(store, as_of).unwrap();
+        println!("score_store: {:?} ({})", t.elapsed(), s.len());
+    }
+    let rules = engagement_core::StageRules::new(engagement_core::StageConfig::default()).unwrap();
+    let t = Instant::now();
+    let s = rules.stage_store(store, as_of).unwrap();
+    println!("stage_store: {:?} ({})", t.elapsed(), s.customer.len());
 }

@@ -698,8 +698,8 @@ pub struct ProfileStore {
     signals: Signals,
     shards: Vec<Shard>,
     len: usize,
-    /// `(shard, index)` of every profile in ascending customer id; reset when a customer is added.
-    order: std::sync::OnceLock<Vec<(u32, u32)>>,
+    /// Ascending-id order of the profiles; reset when a customer is added.
+    order: std::sync::OnceLock<IdOrder>,
 }
 
 impl PartialEq for ProfileStore {
@@ -917,8 +917,8 @@ impl ProfileStore {
             .ok_or(EngError::UnknownId { id: customer })
     }
 
-    /// `(shard, index)` of every profile in ascending customer id (computed once).
-    fn order(&self) -> &[(u32, u32)] {
+    /// Every profile's place in ascending customer id (computed once).
+    fn order(&self) -> &IdOrder {
         self.order.get_or_init(|| {
             let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(self.len);
             for (s, shard) in self.shards.iter().enumerate() {
@@ -927,15 +927,34 @@ impl ProfileStore {
                 }
             }
             keys.sort_unstable_by_key(|k| k.0);
-            keys.into_iter().map(|(_, s, i)| (s, i)).collect()
+            let mut offsets = Vec::with_capacity(self.shards.len());
+            let mut total = 0u32;
+            for shard in &self.shards {
+                offsets.push(total);
+                total += shard.profiles.len() as u32;
+            }
+            IdOrder {
+                ids: keys.iter().map(|k| k.0).collect(),
+                slots: keys.iter().map(|&(_, s, i)| (s, i)).collect(),
+                flat: keys
+                    .iter()
+                    .map(|&(_, s, i)| offsets[s as usize] + i)
+                    .collect(),
+            }
         })
     }
 
     /// Profiles in ascending customer id.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &Profile> + '_ {
         self.order()
+            .slots
             .iter()
             .map(|&(s, i)| &self.shards[s as usize].profiles[i as usize])
+    }
+
+    /// Customer ids in ascending order.
+    pub fn customers(&self) -> &[u64] {
+        &self.order().ids
     }
 
     /// Applies `f` to every profile and returns the customer ids and the
@@ -950,27 +969,29 @@ impl ProfileStore {
         &self,
         mut f: impl FnMut(&Profile) -> Result<T>,
     ) -> Result<(Vec<u64>, Vec<T>)> {
-        let mut offsets = Vec::with_capacity(self.shards.len());
-        let mut flat_ids = Vec::with_capacity(self.len);
         let mut flat = Vec::with_capacity(self.len);
         for shard in &self.shards {
-            offsets.push(flat.len());
             for p in &shard.profiles {
-                flat_ids.push(p.customer);
                 flat.push(f(p)?);
             }
         }
         let order = self.order();
-        let mut ids = Vec::with_capacity(order.len());
-        let mut out = Vec::with_capacity(order.len());
-        for &(s, i) in order {
-            let k = offsets[s as usize] + i as usize;
-            ids.push(flat_ids[k]);
-            out.push(flat[k]);
-        }
-        Ok((ids, out))
+        let out = order.flat.iter().map(|&k| flat[k as usize]).collect();
+        Ok((order.ids.clone(), out))
     }
 }
+
+/// The ascending-id order of a store's profiles.
+#[derive(Debug, Clone)]
+struct IdOrder {
+    /// Customer ids, ascending.
+    ids: Vec<u64>,
+    /// `(shard, index)` of each.
+    slots: Vec<(u32, u32)>,
+    /// Position of each in storage order (shard by shard).
+    flat: Vec<u32>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

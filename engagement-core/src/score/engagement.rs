@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, non_negative, positive};
 use crate::profile::{Profile, ProfileStore};
-use crate::score::signals::{SignalConfig, Signals, TypeWeights};
+use crate::score::signals::{DecayedSums, SignalConfig, Signals, TypeWeights};
 
 /// How decayed signals become a 0–100 score.
 ///
@@ -203,15 +203,23 @@ impl Scorer {
     }
 
     fn score_unchecked(&self, profile: &Profile, as_of: i64) -> EngagementScore {
+        let cell = profile.decayed().cell();
+        self.score_with_scale(profile, DecayedSums::scale_at(&self.signals, cell, as_of))
+    }
+
+    /// Scores with the decay scale of the profile's newest cell already known.
+    fn score_with_scale(&self, profile: &Profile, scale: f64) -> EngagementScore {
         if profile.touches() == 0 {
             return EngagementScore::default();
         }
-        let d = profile.decayed().at(&self.signals, as_of);
+        let d = profile.decayed().at_scale(scale);
         let mut sub = [0.0; 4];
         let mut total = 0.0;
         for j in 0..4 {
-            sub[j] = 100.0 * (1.0 - (-(d[j].max(0.0)) * self.inv_saturation[j]).exp2());
-            total += self.mix[j] * sub[j];
+            if d[j] > 0.0 {
+                sub[j] = 100.0 * (1.0 - (-d[j] * self.inv_saturation[j]).exp2());
+                total += self.mix[j] * sub[j];
+            }
         }
         EngagementScore {
             total: total.clamp(0.0, 100.0),
@@ -232,6 +240,9 @@ impl Scorer {
                 reason: "store was built with a different signal configuration".into(),
             });
         }
+        // Most profiles share a handful of newest cells (a cell spans 32
+        // half-lives): remember the last cell's decay scale.
+        let mut cached: Option<(i64, f64)> = None;
         let (customer, scores) = store.map(|p| {
             if let Some(last) = p.last_touch()
                 && as_of < last
@@ -242,7 +253,16 @@ impl Scorer {
                     customer: p.customer(),
                 });
             }
-            Ok(self.score_unchecked(p, as_of))
+            let cell = p.decayed().cell();
+            let scale = match cached {
+                Some((c, scale)) if c == cell => scale,
+                _ => {
+                    let scale = DecayedSums::scale_at(&self.signals, cell, as_of);
+                    cached = Some((cell, scale));
+                    scale
+                }
+            };
+            Ok(self.score_with_scale(p, scale))
         })?;
         Ok(ScoreColumns {
             customer,
@@ -467,6 +487,14 @@ mod tests {
                 for g in gaps {
                     as_of += g;
                     let s = sc.score_store(&store, as_of).unwrap();
+                    // The bulk path (shared decay scales, id-order gather) equals one-by-one scoring.
+                    prop_assert_eq!(&s.customer[..], store.customers());
+                    for (i, c) in s.customer.iter().enumerate() {
+                        let one = sc.score(store.get(*c).unwrap(), as_of).unwrap();
+                        prop_assert_eq!(one.total, s.total[i]);
+                        prop_assert_eq!(one.emotional, s.emotional[i]);
+                        prop_assert_eq!(one.social, s.social[i]);
+                    }
                     for col in [&s.total, &s.emotional, &s.contextual, &s.convenient, &s.social] {
                         prop_assert!(col.iter().all(|v| (0.0..=100.0).contains(v)), "{:?}", col);
                     }

@@ -373,6 +373,20 @@ fn to_fixed(x: f64) -> i128 {
     }
 }
 
+/// Converts a fixed-point sum to `f64` (within one rounding of the exact
+/// value). Splitting the magnitude into 64-bit halves avoids the slow generic
+/// `i128 as f64` library routine; the high half of any sum here is far below
+/// 2⁵³, so only the low half is rounded.
+#[inline]
+fn to_f64(x: i128) -> f64 {
+    if x == 0 {
+        return 0.0;
+    }
+    let m = x.unsigned_abs();
+    let v = (m >> 64) as u64 as f64 * 18_446_744_073_709_551_616.0 + m as u64 as f64;
+    if x < 0 { -v } else { v }
+}
+
 /// Fixed-point decayed sums of the four signals (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DecayedSums {
@@ -440,14 +454,30 @@ impl DecayedSums {
     }
 
     /// The four decayed sums at time `as_of`, in weight units.
+    #[cfg(test)]
     pub(crate) fn at(&self, signals: &Signals, as_of: i64) -> [f64; 4] {
-        let unit = (2.0f64).powi(-FRACTION_BITS);
-        let f0 = signals.decay_from_cell_end(self.cell, as_of) * unit;
-        // The previous cell ends CELL_HALF_LIVES half-lives earlier.
-        let f1 = f0 * (-CELL_HALF_LIVES).exp2();
+        self.at_scale(Self::scale_at(signals, self.cell, as_of))
+    }
+
+    /// The factor that turns the newest cell's fixed-point sums into decayed
+    /// weights at `as_of`; the same for every profile whose newest cell is
+    /// `cell`, so bulk scoring computes it once per distinct cell.
+    pub(crate) fn scale_at(signals: &Signals, cell: i64, as_of: i64) -> f64 {
+        signals.decay_from_cell_end(cell, as_of) * (2.0f64).powi(-FRACTION_BITS)
+    }
+
+    /// The cell whose scale [`at_scale`](Self::at_scale) needs.
+    pub(crate) fn cell(&self) -> i64 {
+        self.cell
+    }
+
+    /// The four decayed sums given the newest cell's scale ([`scale_at`](Self::scale_at)).
+    pub(crate) fn at_scale(&self, f0: f64) -> [f64; 4] {
+        // The previous cell ends CELL_HALF_LIVES (= 32) half-lives earlier.
+        let f1 = f0 * (1.0 / 4_294_967_296.0);
         let mut out = [0.0; 4];
         for (j, o) in out.iter_mut().enumerate() {
-            *o = self.sums[0][j] as f64 * f0 + self.sums[1][j] as f64 * f1;
+            *o = to_f64(self.sums[0][j]) * f0 + to_f64(self.sums[1][j]) * f1;
         }
         out
     }
@@ -479,6 +509,26 @@ mod tests {
             assert_eq!(to_fixed(x), x.trunc() as i128, "{x}");
         }
         assert_eq!(to_fixed(f64::MIN_POSITIVE / 2.0), 0);
+    }
+
+    #[test]
+    fn fixed_point_back_to_float() {
+        for x in [
+            0i128,
+            1,
+            -1,
+            3 << 80,
+            -(7 << 89),
+            (1 << 64) + 12345,
+            -(1 << 64) - 1,
+            123_456_789_012_345_678_901_234,
+        ] {
+            let exact = x as f64; // the correctly rounded (slow) conversion
+            assert!(
+                (to_f64(x) - exact).abs() <= exact.abs() * f64::EPSILON,
+                "{x}"
+            );
+        }
     }
 
     #[test]
