@@ -25,13 +25,22 @@ fn profiles(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(TOUCHPOINTS as u64));
+    // From an empty store: 1M new profiles are allocated along the way.
     group.bench_function("build_10M_touchpoints_1M_customers", |b| {
         b.iter(|| {
             let mut store = ProfileStore::new(config.signals.clone()).expect("valid config");
-            store.reserve(CUSTOMERS as usize);
+            store
+                .reserve(CUSTOMERS as usize)
+                .expect("room for 1M customers");
             store.push_columns(black_box(&cols)).expect("valid data");
             store
         })
+    });
+    // The steady state of a CRM sync: the customers' profiles already exist.
+    let mut warm = ProfileStore::new(config.signals.clone()).expect("valid config");
+    warm.push_columns(&cols).expect("valid data");
+    group.bench_function("push_10M_touchpoints_into_1M_existing_profiles", |b| {
+        b.iter(|| warm.push_columns(black_box(&cols)).expect("valid data"))
     });
     group.finish();
 }

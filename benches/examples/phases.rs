@@ -17,7 +17,7 @@ fn main() {
     for _ in 0..2 {
         let t = Instant::now();
         let mut store = ProfileStore::new(config.signals.clone()).unwrap();
-        store.reserve(1_000_000);
+        store.reserve(1_000_000).unwrap();
         println!("new+reserve: {:?}", t.elapsed());
         let t = Instant::now();
         store.push_columns(&cols).unwrap();

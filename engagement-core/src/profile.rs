@@ -755,13 +755,25 @@ impl ProfileStore {
     }
 
     /// Reserves room for about `additional` more customers.
-    pub fn reserve(&mut self, additional: usize) {
-        let per_shard =
-            additional.div_ceil(self.shards.len()) + additional.div_ceil(self.shards.len()) / 8;
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] naming `additional` when the memory cannot
+    /// be reserved (an absurd size); the store is unchanged but for capacity.
+    pub fn reserve(&mut self, additional: usize) -> Result<()> {
+        let per_shard = additional.div_ceil(self.shards.len());
+        let per_shard = per_shard.saturating_add(per_shard / 8);
+        let fail = |_| {
+            EngError::invalid(
+                "additional",
+                additional,
+                "cannot reserve room for that many customers",
+            )
+        };
         for shard in &mut self.shards {
-            shard.index.reserve(per_shard);
-            shard.profiles.reserve(per_shard);
+            shard.index.try_reserve(per_shard).map_err(fail)?;
+            shard.profiles.try_reserve(per_shard).map_err(fail)?;
         }
+        Ok(())
     }
 
     fn note_new_customers(&mut self, added: usize) {
@@ -1153,6 +1165,17 @@ mod tests {
         assert_eq!(p.acquired_at(), Some(40));
         assert_eq!(p.acquisition_channel(), Some(C::Store));
         assert_eq!(p.touches(), 0);
+    }
+
+    #[test]
+    fn absurd_reservations_are_errors() {
+        let mut store = ProfileStore::new(SignalConfig::default()).unwrap();
+        assert!(matches!(
+            store.reserve(usize::MAX),
+            Err(EngError::InvalidInput { .. })
+        ));
+        store.reserve(10).unwrap();
+        assert!(store.is_empty());
     }
 
     #[test]

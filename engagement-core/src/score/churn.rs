@@ -103,8 +103,8 @@ impl StageHistory {
                 JourneyStage::Prospect | JourneyStage::Engaged | JourneyStage::Churned
             )
         };
-        let before = self.stages_at(start - 1);
-        let after = self.stages_at(end - 1);
+        let before = self.stages_at(start.saturating_sub(1));
+        let after = self.stages_at(end.saturating_sub(1));
         let mut at_start = 0;
         let mut new = 0;
         let mut at_end = 0;

@@ -112,7 +112,16 @@ fn nps_from_counts(
     z: f64,
     level: f64,
 ) -> Result<NpsSummary> {
-    let n = promoters + passives + detractors;
+    let n = promoters
+        .checked_add(passives)
+        .and_then(|n| n.checked_add(detractors))
+        .ok_or_else(|| {
+            EngError::invalid(
+                "counts",
+                "overflow",
+                "the three counts must sum to at most 2^64 − 1",
+            )
+        })?;
     if n == 0 {
         return Err(EngError::EmptyInput {
             what: "NPS".into(),
@@ -175,6 +184,14 @@ mod tests {
             (s.score, s.std_error, s.ci_low, s.ci_high),
             (100.0, 0.0, 100.0, 100.0)
         );
+    }
+
+    #[test]
+    fn overflowing_counts_are_errors() {
+        assert!(matches!(
+            nps_counts(u64::MAX, 1, 0, 0.95),
+            Err(EngError::InvalidInput { .. })
+        ));
     }
 
     #[test]
