@@ -70,6 +70,7 @@ pub mod score;
 pub mod synth;
 #[cfg(any(test, feature = "proptest"))]
 pub mod testing;
+pub mod transactions;
 
 /// The README's Rust example runs as a doc test.
 #[cfg(doctest)]

@@ -92,3 +92,73 @@ fn cdnow_profiles_agree_with_the_published_summary() {
     // Most customers never bought twice on one day.
     assert!(same_count > 2000, "{same_count}");
 }
+
+/// The transaction summary of `CDNOW_sample.txt` (39-week calibration to
+/// 1997-09-30, daily periods, weeks as the unit) equals the published summary
+/// customer by customer: `x` exactly; `t_x`, `T` and `zbar` within the file's
+/// rounding to 2 decimals.
+#[test]
+fn cdnow_transaction_summary_matches_the_published_file() {
+    use engagement_core::transactions::{
+        Period, SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
+    };
+    let all = common::cdnow_sample().unwrap();
+    let cols = TransactionColumns {
+        customer: &all.customer,
+        time: &all.time,
+        value: &all.value,
+    };
+    let cfg = SummaryConfig {
+        period: Period::Day,
+        unit: Period::Week,
+    };
+    let end = common::unix_midnight(1997, 9, 30);
+    let s = summarize(&cols, end, &cfg).unwrap();
+    assert_eq!(s.len(), 2357);
+    let summary = std::fs::read_to_string(
+        common::data_dir().join("cdnow/cdnow_customers_summary_with_transactions.csv"),
+    )
+    .unwrap();
+    let rounding = 0.005 + 1e-9;
+    for (i, line) in summary.lines().skip(1).enumerate() {
+        let f: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        assert_eq!(s.customer[i], f[0] as u64);
+        assert_eq!(f64::from(s.frequency[i]), f[1], "customer {}: x", f[0]);
+        assert!(
+            (s.recency[i] - f[2]).abs() <= rounding,
+            "customer {}: t_x {} vs {}",
+            f[0],
+            s.recency[i],
+            f[2]
+        );
+        assert!(
+            (s.t[i] - f[3]).abs() <= rounding,
+            "customer {}: T {} vs {}",
+            f[0],
+            s.t[i],
+            f[3]
+        );
+        assert!(
+            (s.monetary_value[i] - f[4]).abs() <= rounding,
+            "customer {}: zbar {} vs {}",
+            f[0],
+            s.monetary_value[i],
+            f[4]
+        );
+    }
+    // 946 customers have repeat purchases (the Gamma-Gamma sample of Fader & Hardie 2013).
+    assert_eq!(s.frequency.iter().filter(|&&x| x > 0).count(), 946);
+
+    // Holdout to 1998-06-30 (78 weeks): every purchase day of the whole period is either a
+    // calibration day or a holdout day.
+    let split =
+        calibration_and_holdout(&cols, end, common::unix_midnight(1998, 6, 30), &cfg).unwrap();
+    let full = summarize(&cols, common::unix_midnight(1998, 6, 30), &cfg).unwrap();
+    for i in 0..split.calibration.len() {
+        assert_eq!(
+            full.frequency[i],
+            split.calibration.frequency[i] + split.frequency_holdout[i]
+        );
+    }
+    assert_eq!(split.duration_holdout, 39.0);
+}
