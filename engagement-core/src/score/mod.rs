@@ -4,6 +4,7 @@ pub mod churn;
 pub mod engagement;
 pub mod nps;
 pub mod proportion;
+pub mod rfm;
 pub mod signals;
 pub mod value;
 
@@ -12,6 +13,9 @@ pub use engagement::{EngagementScore, ScoreColumns, ScoreConfig, Scorer, percent
 pub use nps::{NpsSummary, nps, nps_counts, nps_of_profiles};
 pub use proportion::{
     Proportion, conversion_rate, csat, csat_of_profiles, repeat_purchase_rate, z_for_level,
+};
+pub use rfm::{
+    MonetaryBasis, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, quintile_scores, rfm_scores,
 };
 pub use signals::{SignalConfig, Signals, TypeWeights};
 pub use value::{
