@@ -67,6 +67,7 @@ pub mod journey;
 pub mod model;
 pub mod profile;
 pub mod score;
+pub mod segment;
 pub mod synth;
 #[cfg(any(test, feature = "proptest"))]
 pub mod testing;
@@ -92,3 +93,4 @@ pub use score::{
     quintile_scores, repeat_purchase_rate, retention_clv, retention_rate, rfm_scores, simple_clv,
     z_for_level,
 };
+pub use segment::{CustomerFeatures, SegmentMembership, SegmentSet};
