@@ -113,9 +113,14 @@ impl CustomerFeatures {
     pub fn from_store(store: &ProfileStore, as_of: i64) -> Result<Self> {
         let n = store.len();
         let mut numeric: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(n); PROFILE_FEATURES.len()];
-        let mut kinds: Vec<Vec<f64>> = vec![Vec::with_capacity(n); TouchpointKind::COUNT];
-        let mut channels: Vec<Vec<f64>> = vec![Vec::with_capacity(n); Channel::COUNT];
+        let mut cols: Vec<Vec<f64>> = (0..PROFILE_FEATURES.len())
+            .map(|_| Vec::with_capacity(n))
+            .collect();
+        let mut kinds: Vec<Vec<f64>> = (0..TouchpointKind::COUNT)
+            .map(|_| Vec::with_capacity(n))
+            .collect();
+        let mut channels: Vec<Vec<f64>> =
+            (0..Channel::COUNT).map(|_| Vec::with_capacity(n)).collect();
         let mut acquisition = Vec::with_capacity(n);
         for p in store.iter() {
             if let Some(last) = p.last_touch()
