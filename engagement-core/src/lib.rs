@@ -93,4 +93,7 @@ pub use score::{
     quintile_scores, repeat_purchase_rate, retention_clv, retention_rate, rfm_scores, simple_clv,
     z_for_level,
 };
-pub use segment::{CustomerFeatures, SegmentMembership, SegmentSet};
+pub use segment::{
+    CustomerFeatures, LoyaltyAccounts, LoyaltyConfig, LoyaltyReport, RedemptionColumns,
+    SegmentMembership, SegmentSet, TierBasis, TierHistory, TierRule, run_loyalty,
+};

@@ -1,7 +1,12 @@
 //! Segmentation: customer features, segments defined as data, loyalty, next best action.
 
 pub mod features;
+pub mod loyalty;
 pub mod rules;
 
 pub use features::CustomerFeatures;
+pub use loyalty::{
+    LoyaltyAccounts, LoyaltyConfig, LoyaltyReport, RedemptionColumns, TierBasis, TierHistory,
+    TierRule, run_loyalty,
+};
 pub use rules::{SegmentMembership, SegmentSet};
