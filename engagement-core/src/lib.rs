@@ -94,6 +94,7 @@ pub use score::{
     z_for_level,
 };
 pub use segment::{
-    CustomerFeatures, LoyaltyAccounts, LoyaltyConfig, LoyaltyReport, RedemptionColumns,
-    SegmentMembership, SegmentSet, TierBasis, TierHistory, TierRule, run_loyalty,
+    ActionColumns, ActionRule, ActionTable, CustomerFeatures, LoyaltyAccounts, LoyaltyConfig,
+    LoyaltyReport, RedemptionColumns, SegmentMembership, SegmentSet, TierBasis, TierHistory,
+    TierRule, run_loyalty,
 };

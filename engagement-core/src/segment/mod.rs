@@ -1,9 +1,11 @@
 //! Segmentation: customer features, segments defined as data, loyalty, next best action.
 
+pub mod actions;
 pub mod features;
 pub mod loyalty;
 pub mod rules;
 
+pub use actions::{ActionColumns, ActionRule, ActionTable};
 pub use features::CustomerFeatures;
 pub use loyalty::{
     LoyaltyAccounts, LoyaltyConfig, LoyaltyReport, RedemptionColumns, TierBasis, TierHistory,

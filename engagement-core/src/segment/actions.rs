@@ -1,0 +1,320 @@
+//! Next best action: a rule table from (stage, segment, tier) to a named action.
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result};
+use crate::journey::StageColumns;
+use crate::model::JourneyStage;
+use crate::segment::loyalty::LoyaltyAccounts;
+use crate::segment::rules::SegmentMembership;
+
+/// One row of the action table. Each non-empty list is a condition (the
+/// customer's stage is one of `stages`, they are in one of `segments`, their
+/// tier is one of `tiers`); all conditions must hold. Empty lists match anyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRule {
+    /// Name of the action.
+    pub action: String,
+    /// Lower numbers win when several rows match (ties: table order).
+    pub priority: u32,
+    /// Journey stages this row applies to.
+    #[serde(default)]
+    pub stages: Vec<JourneyStage>,
+    /// Segment names (any membership counts).
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// Loyalty tier names.
+    #[serde(default)]
+    pub tiers: Vec<String>,
+}
+
+/// The action table (data, serde).
+///
+/// Default table:
+///
+/// | action | priority | when |
+/// |---|---|---|
+/// | win_back_offer | 10 | stage at_risk |
+/// | vip_care | 15 | tier platinum |
+/// | reactivation_campaign | 20 | stage churned |
+/// | referral_ask | 30 | stage advocate |
+/// | upgrade_offer | 40 | stage loyal |
+/// | onboarding_series | 50 | stage new_customer |
+/// | cross_sell | 60 | stage repeat |
+/// | first_purchase_incentive | 70 | stage engaged |
+/// | nurture_content | 80 | stage prospect |
+///
+/// A condition on data that was not supplied (no stages, segments or loyalty
+/// accounts given) never matches.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{ActionTable, JourneyStage, StageColumns};
+/// let stages = StageColumns { customer: vec![1, 2, 3],
+///     stage: vec![JourneyStage::AtRisk, JourneyStage::Advocate, JourneyStage::Prospect] };
+/// let a = ActionTable::default().recommend(&stages.customer, Some(&stages), None, None)?;
+/// assert_eq!(a.action_name(0), Some("win_back_offer"));
+/// assert_eq!(a.action_name(1), Some("referral_ask"));
+/// assert_eq!(a.action_name(2), Some("nurture_content"));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionTable {
+    /// The rows.
+    pub rules: Vec<ActionRule>,
+}
+
+impl Default for ActionTable {
+    fn default() -> Self {
+        use JourneyStage as S;
+        let stage = |action: &str, priority, s: JourneyStage| ActionRule {
+            action: action.into(),
+            priority,
+            stages: vec![s],
+            segments: vec![],
+            tiers: vec![],
+        };
+        ActionTable {
+            rules: vec![
+                stage("win_back_offer", 10, S::AtRisk),
+                ActionRule {
+                    action: "vip_care".into(),
+                    priority: 15,
+                    stages: vec![],
+                    segments: vec![],
+                    tiers: vec!["platinum".into()],
+                },
+                stage("reactivation_campaign", 20, S::Churned),
+                stage("referral_ask", 30, S::Advocate),
+                stage("upgrade_offer", 40, S::Loyal),
+                stage("onboarding_series", 50, S::NewCustomer),
+                stage("cross_sell", 60, S::Repeat),
+                stage("first_purchase_incentive", 70, S::Engaged),
+                stage("nurture_content", 80, S::Prospect),
+            ],
+        }
+    }
+}
+
+/// The recommended action per customer, in the order of the given customers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActionColumns {
+    /// Customer ids.
+    pub customer: Vec<u64>,
+    /// Index into `action_names`, `None` when no row matches.
+    pub action: Vec<Option<u16>>,
+    /// Action names.
+    pub action_names: Vec<String>,
+}
+
+impl ActionColumns {
+    /// The action name of row `i`.
+    pub fn action_name(&self, i: usize) -> Option<&str> {
+        let a = (*self.action.get(i)?)?;
+        self.action_names.get(usize::from(a)).map(String::as_str)
+    }
+}
+
+fn index_of(ids: &[u64]) -> FxHashMap<u64, usize> {
+    ids.iter().enumerate().map(|(i, &c)| (c, i)).collect()
+}
+
+impl ActionTable {
+    /// Checks the table.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the row for an empty action name.
+    pub fn validate(&self) -> Result<()> {
+        for (i, r) in self.rules.iter().enumerate() {
+            if r.action.trim().is_empty() {
+                return Err(EngError::config(
+                    format!("rules[{i}].action"),
+                    "must not be empty",
+                ));
+            }
+        }
+        if self.rules.len() >= usize::from(u16::MAX) {
+            return Err(EngError::config("rules", "at most 65534 rows"));
+        }
+        Ok(())
+    }
+
+    /// The best action for each of `customers`.
+    ///
+    /// # Errors
+    /// - [`EngError::Config`] for an invalid table, or a row naming a segment
+    ///   or tier that the given membership or accounts do not have
+    ///   (`rules[i].segments[j]`).
+    pub fn recommend(
+        &self,
+        customers: &[u64],
+        stages: Option<&StageColumns>,
+        segments: Option<&SegmentMembership>,
+        loyalty: Option<&LoyaltyAccounts>,
+    ) -> Result<ActionColumns> {
+        self.validate()?;
+        // Resolve names once.
+        let mut rows = Vec::with_capacity(self.rules.len());
+        for (i, r) in self.rules.iter().enumerate() {
+            let segs = match segments {
+                Some(m) => r
+                    .segments
+                    .iter()
+                    .enumerate()
+                    .map(|(j, name)| {
+                        m.names.iter().position(|n| n == name).ok_or_else(|| {
+                            EngError::config(
+                                format!("rules[{i}].segments[{j}]"),
+                                format!("unknown segment {name:?}"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+                None => vec![],
+            };
+            let tiers = match loyalty {
+                Some(a) => r
+                    .tiers
+                    .iter()
+                    .enumerate()
+                    .map(|(j, name)| {
+                        a.tier_names
+                            .iter()
+                            .position(|n| n == name)
+                            .map(|p| p as u16)
+                            .ok_or_else(|| {
+                                EngError::config(
+                                    format!("rules[{i}].tiers[{j}]"),
+                                    format!("unknown tier {name:?}"),
+                                )
+                            })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+                None => vec![],
+            };
+            rows.push((r, segs, tiers));
+        }
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by_key(|&i| (self.rules[i].priority, i));
+        let mut names: Vec<String> = Vec::new();
+        let mut name_of_rule = Vec::with_capacity(rows.len());
+        for r in &self.rules {
+            let id = match names.iter().position(|n| *n == r.action) {
+                Some(p) => p,
+                None => {
+                    names.push(r.action.clone());
+                    names.len() - 1
+                }
+            };
+            name_of_rule.push(id as u16);
+        }
+        let stage_ix = stages.map(|s| index_of(&s.customer));
+        let seg_ix = segments.map(|m| index_of(&m.customer));
+        let tier_ix = loyalty.map(|a| index_of(&a.customer));
+        let mut action = Vec::with_capacity(customers.len());
+        for c in customers {
+            let stage = stages
+                .zip(stage_ix.as_ref())
+                .and_then(|(s, ix)| ix.get(c).map(|&i| s.stage[i]));
+            let seg_row = segments
+                .zip(seg_ix.as_ref())
+                .and_then(|(m, ix)| ix.get(c).map(|&i| (m, i)));
+            let tier = loyalty
+                .zip(tier_ix.as_ref())
+                .and_then(|(a, ix)| ix.get(c).and_then(|&i| a.tier[i]));
+            let hit = order.iter().copied().find(|&k| {
+                let (r, segs, tiers) = &rows[k];
+                (r.stages.is_empty() || stage.is_some_and(|s| r.stages.contains(&s)))
+                    && (r.segments.is_empty()
+                        || seg_row.is_some_and(|(m, i)| segs.iter().any(|&s| m.member[s][i])))
+                    && (r.tiers.is_empty() || tier.is_some_and(|t| tiers.contains(&t)))
+            });
+            action.push(hit.map(|k| name_of_rule[k]));
+        }
+        Ok(ActionColumns {
+            customer: customers.to_vec(),
+            action,
+            action_names: names,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities_and_conditions() {
+        let table: ActionTable = serde_json::from_str(
+            r#"{"rules": [
+                {"action": "generic", "priority": 99},
+                {"action": "vip_win_back", "priority": 1, "stages": ["at_risk"], "segments": ["vip"]},
+                {"action": "gold_thanks", "priority": 5, "tiers": ["gold"]}
+            ]}"#,
+        )
+        .unwrap();
+        let stages = StageColumns {
+            customer: vec![1, 2, 3],
+            stage: vec![
+                JourneyStage::AtRisk,
+                JourneyStage::AtRisk,
+                JourneyStage::Loyal,
+            ],
+        };
+        let segs = SegmentMembership {
+            customer: vec![1, 2, 3],
+            names: vec!["vip".into()],
+            member: vec![vec![true, false, true]],
+            primary: vec![Some(0), None, Some(0)],
+        };
+        let loyalty = LoyaltyAccounts {
+            customer: vec![3],
+            tier: vec![Some(1)],
+            tier_names: vec!["silver".into(), "gold".into()],
+            ..Default::default()
+        };
+        let a = table
+            .recommend(&[1, 2, 3, 4], Some(&stages), Some(&segs), Some(&loyalty))
+            .unwrap();
+        assert_eq!(a.action_name(0), Some("vip_win_back"));
+        assert_eq!(a.action_name(1), Some("generic"));
+        assert_eq!(a.action_name(2), Some("gold_thanks"));
+        assert_eq!(a.action_name(3), Some("generic"));
+        let empty = ActionTable { rules: vec![] };
+        assert_eq!(
+            empty.recommend(&[1], None, None, None).unwrap().action,
+            [None]
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_errors() {
+        let table = ActionTable {
+            rules: vec![ActionRule {
+                action: "x".into(),
+                priority: 1,
+                stages: vec![],
+                segments: vec!["nope".into()],
+                tiers: vec![],
+            }],
+        };
+        let segs = SegmentMembership {
+            customer: vec![],
+            names: vec!["vip".into()],
+            member: vec![vec![]],
+            primary: vec![],
+        };
+        let e = table.recommend(&[], None, Some(&segs), None).unwrap_err();
+        assert!(e.to_string().contains("rules[0].segments[0]"), "{e}");
+        assert!(
+            serde_json::from_str::<ActionTable>(
+                r#"{"rules": [{"action": "a", "priority": 1, "stages": ["vip"]}]}"#
+            )
+            .is_err()
+        );
+    }
+}
