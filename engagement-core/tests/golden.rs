@@ -4,10 +4,15 @@
 
 use std::path::PathBuf;
 
+use engagement_core::transactions::{
+    SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
+};
 use engagement_core::{
-    Channel, Code, EngError, LabelMap, ProfileStore, RatingScale, ScoreConfig, Scorer,
-    SignalConfig, SimpleClvInput, StageConfig, StageRules, TouchpointKind, TouchpointTable, csat,
-    nps, percentile_ranks, retention_clv, retention_rate, simple_clv,
+    ActionTable, Channel, Code, CustomerFeatures, EngError, JourneyStage, LabelMap, LoyaltyConfig,
+    MonetaryBasis, ProfileStore, RatingScale, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig,
+    Scorer, SegmentSet, SignalConfig, SimpleClvInput, StageColumns, StageConfig, StageRules,
+    TouchpointKind, TouchpointTable, csat, nps, percentile_ranks, retention_clv, retention_rate,
+    rfm_scores, run_loyalty, simple_clv,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -143,6 +148,102 @@ fn run(case: &Case) -> Result<Value, EngError> {
         }
         "percentile_ranks" => {
             json!({ "ranks": percentile_ranks(&num::<Vec<f64>>(input, "values"))? })
+        }
+        "transaction_summary" | "calibration_holdout" => {
+            let customer: Vec<u64> = num(input, "customer");
+            let time: Vec<i64> = num(input, "time");
+            let value: Vec<f64> = num(input, "value");
+            let cols = TransactionColumns {
+                customer: &customer,
+                time: &time,
+                value: &value,
+            };
+            let cfg: SummaryConfig = config(case)?;
+            if case.op == "transaction_summary" {
+                serde_json::to_value(summarize(&cols, num(input, "observation_end"), &cfg)?)?
+            } else {
+                serde_json::to_value(calibration_and_holdout(
+                    &cols,
+                    num(input, "calibration_end"),
+                    num(input, "observation_end"),
+                    &cfg,
+                )?)?
+            }
+        }
+        "rfm" => {
+            let nan = |key: &str| -> Vec<f64> {
+                num::<Vec<Option<f64>>>(input, key)
+                    .into_iter()
+                    .map(|v| v.unwrap_or(f64::NAN))
+                    .collect()
+            };
+            let values = RfmValues {
+                customer: num(input, "customer"),
+                recency: nan("recency"),
+                frequency: nan("frequency"),
+                monetary: nan("monetary"),
+            };
+            let s = rfm_scores(&values, &config::<RfmConfig>(case)?)?;
+            let segment: Vec<&str> = (0..s.customer.len())
+                .filter_map(|i| s.segment_name(i))
+                .collect();
+            json!({ "customer": s.customer, "r": s.r, "f": s.f, "m": s.m, "code": s.code, "score": s.score, "segment": segment })
+        }
+        "segments" => {
+            let table = touchpoints(input)?;
+            let as_of: i64 = num(input, "as_of");
+            let set = SegmentSet::from_value(input["definition"].clone())?;
+            let store = ProfileStore::from_columns(SignalConfig::default(), &table.columns())?;
+            let features = CustomerFeatures::from_store(&store, as_of)?
+                .with_scores(&Scorer::new(ScoreConfig::default())?.score_store(&store, as_of)?)?
+                .with_stages(&StageRules::new(StageConfig::default())?.stage_store(&store, as_of)?)?
+                .with_rfm(&rfm_scores(
+                    &RfmValues::from_store(&store, as_of, MonetaryBasis::Total)?,
+                    &RfmConfig::default(),
+                )?)?;
+            serde_json::to_value(set.evaluate(&features)?)?
+        }
+        "loyalty" => {
+            let table = touchpoints(input)?;
+            let r = &input["redemptions"];
+            let (rc, rt, rp): (Vec<u64>, Vec<i64>, Vec<u64>) =
+                (num(r, "customer"), num(r, "time"), num(r, "points"));
+            let report = run_loyalty(
+                &table.columns(),
+                &RedemptionColumns {
+                    customer: &rc,
+                    time: &rt,
+                    points: &rp,
+                },
+                num(input, "as_of"),
+                &config::<LoyaltyConfig>(case)?,
+            )?;
+            let names = &report.accounts.tier_names;
+            let label = |t: &Option<u16>| t.map(|i| names[usize::from(i)].clone());
+            let mut accounts = serde_json::to_value(&report.accounts)?;
+            accounts["tier"] = json!(report.accounts.tier.iter().map(label).collect::<Vec<_>>());
+            let mut history = serde_json::to_value(&report.history)?;
+            history["tier"] = json!(report.history.tier.iter().map(label).collect::<Vec<_>>());
+            json!({ "accounts": accounts, "history": history })
+        }
+        "actions" => {
+            let labels: Vec<String> = num(input, "stage");
+            let stages = StageColumns {
+                customer: num(input, "customer"),
+                stage: labels
+                    .iter()
+                    .map(|l| JourneyStage::from_label(l))
+                    .collect::<Result<_, _>>()?,
+            };
+            let a = config::<ActionTable>(case)?.recommend(
+                &stages.customer,
+                Some(&stages),
+                None,
+                None,
+            )?;
+            let action: Vec<Option<&str>> =
+                (0..a.customer.len()).map(|i| a.action_name(i)).collect();
+            json!({ "customer": a.customer, "action": action })
         }
         other => panic!("unknown op {other:?}"),
     })
