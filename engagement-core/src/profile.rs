@@ -507,7 +507,7 @@ impl Profile {
 }
 
 /// Number of shards of a [`ProfileStore`], as a power of two.
-const SHARD_BITS: u32 = 10;
+pub(crate) const SHARD_BITS: u32 = 10;
 /// Rows scattered per round by the bulk path (its buffers take 24 bytes a
 /// row). Larger rounds apply more of a customer's rows per visit of the
 /// profile; 2²² rows bound the scratch memory near 100 MB.
@@ -518,7 +518,7 @@ const DIRECT_ROWS: usize = 1 << 12;
 /// The shard of a customer id: the high bits of a multiplicative hash, so
 /// that consecutive ids spread over all shards.
 #[inline]
-fn shard_of(customer: u64) -> usize {
+pub(crate) fn shard_of(customer: u64) -> usize {
     (customer.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SHARD_BITS)) as usize
 }
 

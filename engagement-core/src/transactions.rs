@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config};
 use crate::model::touchpoint::{check_money, check_time};
+use crate::model::{MAX_MONEY, MAX_TIME, MIN_TIME};
 
 const DAY: i64 = 86_400;
 
@@ -137,11 +138,19 @@ impl TransactionColumns<'_> {
                 found: self.value.len(),
             });
         }
-        for (i, &t) in self.time.iter().enumerate() {
-            check_time("time", t).map_err(|e| e.at_row(i))?;
+        // A column-wise pass first (vectorizable); the row-wise pass that names
+        // the first bad row runs only when something is wrong.
+        let times_ok = self.time.iter().all(|t| (MIN_TIME..=MAX_TIME).contains(t));
+        let values_ok = self.value.iter().all(|v| (0.0..=MAX_MONEY).contains(v));
+        if !times_ok {
+            for (i, &t) in self.time.iter().enumerate() {
+                check_time("time", t).map_err(|e| e.at_row(i))?;
+            }
         }
-        for (i, &v) in self.value.iter().enumerate() {
-            check_money("value", v).map_err(|e| e.at_row(i))?;
+        if !values_ok {
+            for (i, &v) in self.value.iter().enumerate() {
+                check_money("value", v).map_err(|e| e.at_row(i))?;
+            }
         }
         Ok(n)
     }

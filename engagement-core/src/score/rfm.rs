@@ -233,6 +233,100 @@ impl RfmValues {
     }
 }
 
+impl RfmValues {
+    /// RFM values straight from a transaction log (customer, time, value),
+    /// without building profiles: each transaction is a purchase. Rows are
+    /// grouped by a hash of the customer id into cache-sized shards and
+    /// aggregated shard by shard; the result is in ascending customer id.
+    ///
+    /// # Errors
+    /// - as [`TransactionColumns::validate`](crate::transactions::TransactionColumns::validate);
+    /// - [`EngError::AsOfBeforeData`] when a transaction is later than `as_of`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{MonetaryBasis, RfmValues};
+    /// use engagement_core::transactions::TransactionColumns;
+    /// let day = 86_400;
+    /// let v = RfmValues::from_transactions(&TransactionColumns {
+    ///     customer: &[7, 3, 7], time: &[0, 2 * day, 4 * day], value: &[10.0, 5.0, 30.0],
+    /// }, 10 * day, MonetaryBasis::Average)?;
+    /// assert_eq!(v.customer, [3, 7]);
+    /// assert_eq!(v.recency, [8.0, 6.0]);
+    /// assert_eq!(v.frequency, [1.0, 2.0]);
+    /// assert_eq!(v.monetary, [5.0, 20.0]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn from_transactions(
+        cols: &crate::transactions::TransactionColumns<'_>,
+        as_of: i64,
+        basis: MonetaryBasis,
+    ) -> Result<Self> {
+        let n = cols.validate()?;
+        if let Some(i) = (0..n).max_by_key(|&i| cols.time[i])
+            && cols.time[i] > as_of
+        {
+            return Err(EngError::AsOfBeforeData {
+                as_of,
+                latest: cols.time[i],
+                customer: cols.customer[i],
+            });
+        }
+        let shards = 1usize << crate::profile::SHARD_BITS;
+        // Scatter (customer, time, micro-units) by shard, each buffer sized
+        // exactly; then sort each cache-sized shard by customer and fold the
+        // runs into (customer, last time, count, sum of micro-units).
+        let mut counts = vec![0usize; shards];
+        for &c in cols.customer {
+            counts[crate::profile::shard_of(c)] += 1;
+        }
+        let mut buffers: Vec<Vec<(u64, i64, i64)>> =
+            counts.iter().map(|&k| Vec::with_capacity(k)).collect();
+        for i in 0..n {
+            let micros = cols.value.get(i).map_or(0, |v| (v * 1e6 + 0.5) as i64);
+            buffers[crate::profile::shard_of(cols.customer[i])].push((
+                cols.customer[i],
+                cols.time[i],
+                micros,
+            ));
+        }
+        let mut rows: Vec<(u64, i64, u64, i64)> = Vec::new();
+        for buffer in &mut buffers {
+            radsort::sort_by_key(buffer, |r| r.0);
+            for &(c, t, v) in buffer.iter() {
+                match rows.last_mut() {
+                    Some(r) if r.0 == c => {
+                        r.1 = r.1.max(t);
+                        r.2 += 1;
+                        r.3 = r.3.saturating_add(v);
+                    }
+                    _ => rows.push((c, t, 1, v)),
+                }
+            }
+            *buffer = Vec::new();
+        }
+        radsort::sort_by_key(&mut rows, |r| r.0);
+        let mut out = RfmValues {
+            customer: Vec::with_capacity(rows.len()),
+            recency: Vec::with_capacity(rows.len()),
+            frequency: Vec::with_capacity(rows.len()),
+            monetary: Vec::with_capacity(rows.len()),
+        };
+        for (c, last, count, micros) in rows {
+            out.customer.push(c);
+            out.recency.push((as_of - last) as f64 / 86_400.0);
+            out.frequency.push(count as f64);
+            let total = micros as f64 / 1e6;
+            out.monetary.push(match basis {
+                MonetaryBasis::Total => total,
+                MonetaryBasis::Average => total / count as f64,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// RFM scores and segments as columns, in the order of the input.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RfmScores {
@@ -299,7 +393,7 @@ pub fn quintile_scores(field: &str, values: &[f64], lower_is_better: bool) -> Re
         .enumerate()
         .map(|(i, &v)| (sort_key(v), i as u32))
         .collect();
-    keyed.sort_unstable();
+    radsort::sort_by_key(&mut keyed, |k| k.0); // stable: equal keys stay in row order
     let distinct = 1 + keyed.windows(2).filter(|w| w[0].0 != w[1].0).count();
     let mut scores = vec![0u8; values.len()];
     let mut rank = 0usize;
@@ -465,6 +559,29 @@ mod tests {
     }
 
     proptest! {
+        /// RFM values from a transaction log equal those from profiles of the same purchases.
+        #[test]
+        fn prop_transactions_agree_with_profiles(
+            rows in proptest::collection::vec((1u64..30, 0i64..1_000_000, 0u32..100_000), 0..5000),
+        ) {
+            let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            let time: Vec<i64> = rows.iter().map(|r| r.1).collect();
+            let value: Vec<f64> = rows.iter().map(|r| f64::from(r.2) / 100.0).collect();
+            let as_of = 2_000_000;
+            for basis in [MonetaryBasis::Total, MonetaryBasis::Average] {
+                let direct = RfmValues::from_transactions(
+                    &crate::transactions::TransactionColumns { customer: &customer, time: &time, value: &value },
+                    as_of,
+                    basis,
+                ).unwrap();
+                let store = crate::profile::ProfileStore::from_columns(crate::score::SignalConfig::default(), &crate::model::TouchpointColumns {
+                    customer: &customer, time: &time, channel: &vec![1; rows.len()], kind: &vec![4; rows.len()],
+                    value: &value, ..Default::default()
+                }).unwrap();
+                prop_assert_eq!(direct, RfmValues::from_store(&store, as_of, basis).unwrap());
+            }
+        }
+
         /// Scores are 1–5, equal values share a score, and each score holds
         /// about a fifth of the distinct values (⌊k/5⌋ or ⌈k/5⌉ of them).
         #[test]
