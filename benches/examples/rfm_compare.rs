@@ -46,7 +46,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         value: &value,
     };
     let config = RfmConfig::default();
-    let (mut best, mut best_values, mut best_scores) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    let (mut best, mut best_values, mut best_scores) =
+        (f64::INFINITY, f64::INFINITY, f64::INFINITY);
     let mut result = None;
     for _ in 0..5 {
         let t = Instant::now();

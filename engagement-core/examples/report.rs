@@ -7,7 +7,8 @@
 //! Reads the real CDNOW transactions (`data/cdnow/`) and the generated
 //! multi-channel sample (`data/sample/`), and prints customers per journey
 //! stage, the most engaged customers, NPS and CSAT with their intervals,
-//! churn and retention, and simple lifetime value.
+//! churn and retention, simple lifetime value, RFM segments, the segments of
+//! `data/segments.json`, loyalty tiers and next best actions.
 
 #![allow(clippy::print_stdout)]
 
@@ -17,9 +18,11 @@ use std::collections::BTreeMap;
 use std::error::Error;
 
 use engagement_core::{
-    Code, JourneyStage, Profile, ProfileStore, ScoreConfig, Scorer, SimpleClvInput, StageConfig,
-    StageRules, TouchpointTable, conversion_rate, csat_of_profiles, nps_of_profiles,
-    percentile_ranks, purchase_summary, repeat_purchase_rate, simple_clv,
+    ActionTable, Code, CustomerFeatures, JourneyStage, LoyaltyConfig, MonetaryBasis, Profile,
+    ProfileStore, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer, SegmentSet,
+    SimpleClvInput, StageConfig, StageRules, TouchpointTable, conversion_rate, csat_of_profiles,
+    nps_of_profiles, percentile_ranks, purchase_summary, repeat_purchase_rate, rfm_scores,
+    run_loyalty, simple_clv,
 };
 
 use common::{date, unix_midnight};
@@ -233,5 +236,116 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
             ..input
         })?
     );
+
+    segmentation(&table, &store, as_of, &scorer, &rules)
+}
+
+/// RFM segments, the segments of `data/segments.json`, loyalty tiers and the next best actions.
+fn segmentation(
+    table: &TouchpointTable,
+    store: &ProfileStore,
+    as_of: i64,
+    scorer: &Scorer,
+    rules: &StageRules,
+) -> Result<(), Box<dyn Error>> {
+    let rfm = rfm_scores(
+        &RfmValues::from_store(store, as_of, MonetaryBasis::Total)?,
+        &RfmConfig::default(),
+    )?;
+    let mut revenue: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
+    let mut total = 0.0;
+    for (i, c) in rfm.customer.iter().enumerate() {
+        let r = store.get(*c)?.revenue();
+        let e = revenue
+            .entry(rfm.segment_name(i).unwrap_or("?"))
+            .or_default();
+        e.0 += 1;
+        e.1 += r;
+        total += r;
+    }
+    println!(
+        "\nRFM segments ({} buyers; quintiles over distinct values)",
+        rfm.customer.len()
+    );
+    println!("  {:<20} {:>7} {:>9}", "segment", "buyers", "revenue");
+    for name in &rfm.segment_names {
+        let (n, r) = revenue.get(name.as_str()).copied().unwrap_or_default();
+        println!(
+            "  {:<20} {:>7} {:>8.1} %",
+            name,
+            n,
+            100.0 * r / total.max(f64::MIN_POSITIVE)
+        );
+    }
+
+    let definition = std::fs::read_to_string(common::data_dir().join("segments.json"))?;
+    let set = SegmentSet::from_json(&definition)?;
+    let stages = rules.stage_store(store, as_of)?;
+    let features = CustomerFeatures::from_store(store, as_of)?
+        .with_scores(&scorer.score_store(store, as_of)?)?
+        .with_stages(&stages)?
+        .with_rfm(&rfm)?;
+    let membership = set.evaluate(&features)?;
+    println!(
+        "\nSegments of data/segments.json (members; primary = first segment in priority order)"
+    );
+    let mut primary = vec![0usize; membership.names.len()];
+    for p in membership.primary.iter().flatten() {
+        primary[usize::from(*p)] += 1;
+    }
+    for ((name, size), first) in membership
+        .names
+        .iter()
+        .zip(membership.sizes())
+        .zip(&primary)
+    {
+        println!("  {name:<20} {size:>7} members, {first:>7} primary");
+    }
+
+    let no_redemptions = RedemptionColumns::default();
+    let loyalty = run_loyalty(
+        &table.columns(),
+        &no_redemptions,
+        as_of,
+        &LoyaltyConfig::default(),
+    )?;
+    let accounts = &loyalty.accounts;
+    let mut tiers = vec![0usize; accounts.tier_names.len()];
+    let mut untiered = 0;
+    for t in &accounts.tier {
+        match t {
+            Some(t) => tiers[usize::from(*t)] += 1,
+            None => untiered += 1,
+        }
+    }
+    println!("\nLoyalty (default programme: 1 point per unit spent, tiers on 365-day spend)");
+    println!("  no tier {untiered}");
+    for (name, n) in accounts.tier_names.iter().zip(&tiers) {
+        println!("  {name:<8}{n:>7}");
+    }
+    println!(
+        "  points earned {}, expired {}, balance {}; {} tier changes recorded",
+        accounts.earned.iter().sum::<u64>(),
+        accounts.expired.iter().sum::<u64>(),
+        accounts.balance.iter().sum::<u64>(),
+        loyalty.history.customer.len()
+    );
+
+    let actions = ActionTable::default().recommend(
+        store.customers(),
+        Some(&stages),
+        Some(&membership),
+        Some(accounts),
+    )?;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in 0..actions.customer.len() {
+        *counts
+            .entry(actions.action_name(i).unwrap_or("(none)"))
+            .or_default() += 1;
+    }
+    println!("\nNext best action (default table)");
+    for (action, n) in counts {
+        println!("  {action:<26} {n:>7}");
+    }
     Ok(())
 }
