@@ -34,6 +34,27 @@ const NONE_MIN: i64 = i64::MAX;
 const NONE_MAX: i64 = i64::MIN;
 
 /// A rating with the time it was given.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+/// let s = Signals::new(SignalConfig::default())?;
+/// let mut p = Profile::new(1, &s);
+/// for tp in [
+///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+/// ] {
+///     p.apply(&tp, &s)?;
+/// }
+/// assert_eq!(p.latest_rating(RatingScale::Nps).map(|r| (r.time, r.value)), Some((1_400, 9.0)));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TimedRating {
     /// Unix seconds.
@@ -114,6 +135,27 @@ pub struct Profile {
 
 impl Profile {
     /// An empty profile (no touchpoints) for `customer`, tied to `signals`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(Profile::new(7, &s).touches(), 0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn new(customer: u64, signals: &Signals) -> Self {
         Profile {
             customer,
@@ -145,6 +187,28 @@ impl Profile {
     ///   profile was created with.
     ///
     /// On error the profile is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert!(p.apply(&Touchpoint::new(2, 5, Channel::Web, K::Visit), &s).is_err()); // another customer
+    /// assert_eq!(p.touches(), 7);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn apply(&mut self, tp: &Touchpoint, signals: &Signals) -> Result<()> {
         tp.validate()?;
         if tp.customer != self.customer {
@@ -216,6 +280,29 @@ impl Profile {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for an invalid record or another customer's record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// use engagement_core::Customer;
+    /// p.apply_customer(&Customer::new(1).acquired(50, Channel::Ads))?;
+    /// assert_eq!((p.acquired_at(), p.acquisition_channel()), (Some(50), Some(Channel::Ads)));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn apply_customer(&mut self, customer: &Customer) -> Result<()> {
         customer.validate()?;
         if customer.id != self.customer {
@@ -242,6 +329,30 @@ impl Profile {
     /// # Errors
     /// [`EngError::Incompatible`] for another customer or profiles built with
     /// different [`Signals`]. On error `self` is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// let mut later = Profile::new(1, &s);
+    /// later.apply(&Touchpoint::new(1, 2_000, Channel::Web, K::Purchase).with_value(5.0), &s)?;
+    /// p.merge(&later)?;
+    /// assert_eq!((p.purchases(), p.last_purchase()), (3, Some(2_000)));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn merge(&mut self, other: &Profile) -> Result<()> {
         if other.customer != self.customer {
             return Err(EngError::Incompatible {
@@ -300,76 +411,454 @@ impl Profile {
     }
 
     /// The customer's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.customer(), 1);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn customer(&self) -> u64 {
         self.customer
     }
     /// Acquisition time from a [`Customer`] record, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.acquired_at(), None); // no customer record applied
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn acquired_at(&self) -> Option<i64> {
         some_min(self.acquired).map(key_time)
     }
     /// Acquisition channel: from a [`Customer`] record, else the channel of the first touchpoint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.acquisition_channel(), Some(Channel::Email)); // the first touchpoint's
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn acquisition_channel(&self) -> Option<Channel> {
         let from_record = some_min(self.acquired)
             .and_then(|k| Channel::ALL.get(usize::from(key_code(k))).copied());
         from_record.or_else(|| self.first_touch_channel())
     }
     /// Number of touchpoints.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.touches(), 7);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn touches(&self) -> u64 {
         self.touches
     }
     /// Time of the first touchpoint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.first_touch(), Some(100));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn first_touch(&self) -> Option<i64> {
         some_min(self.first_touch).map(key_time)
     }
     /// Channel of the first touchpoint (ties at the same second: lowest code).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.first_touch_channel(), Some(Channel::Email));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn first_touch_channel(&self) -> Option<Channel> {
         some_min(self.first_touch).and_then(|k| Channel::ALL.get(usize::from(key_code(k))).copied())
     }
     /// Time of the last touchpoint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.last_touch(), Some(1_600));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn last_touch(&self) -> Option<i64> {
         some_max(self.last_touch)
     }
     /// Time of the last interaction (any kind but impression).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.last_interaction(), Some(1_500)); // the impression does not count
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn last_interaction(&self) -> Option<i64> {
         some_max(self.last_interaction)
     }
     /// Time of the first purchase.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.first_purchase(), Some(200));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn first_purchase(&self) -> Option<i64> {
         some_min(self.first_purchase)
     }
     /// Time of the last purchase.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.last_purchase(), Some(1_200));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn last_purchase(&self) -> Option<i64> {
         some_max(self.last_purchase)
     }
     /// Number of purchases (saturates at 2³² − 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.purchases(), 2);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn purchases(&self) -> u64 {
         u64::from(self.purchases)
     }
     /// Number of refunds (saturates at 2³² − 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.refund_count(), 1);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn refund_count(&self) -> u64 {
         u64::from(self.refund_count)
     }
     /// Gross revenue: the sum of purchase values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.revenue(), 40.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn revenue(&self) -> f64 {
         self.revenue_micros as f64 / MICROS
     }
     /// Sum of refunded amounts (positive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.refunds(), 10.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn refunds(&self) -> f64 {
         self.refunds_micros as f64 / MICROS
     }
     /// Revenue in integer micro-units (exact; saturates at about 9.2·10¹² currency units).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.revenue_micros(), 40_000_000);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn revenue_micros(&self) -> i64 {
         self.revenue_micros
     }
     /// Refunds in integer micro-units (exact).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.refunds_micros(), 10_000_000);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn refunds_micros(&self) -> i64 {
         self.refunds_micros
     }
     /// Revenue minus refunds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.net_revenue(), 30.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn net_revenue(&self) -> f64 {
         (i128::from(self.revenue_micros) - i128::from(self.refunds_micros)) as f64 / MICROS
     }
     /// Average order value: revenue / purchases (`None` without purchases).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.average_order_value(), Some(20.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn average_order_value(&self) -> Option<f64> {
         (self.purchases > 0).then(|| self.revenue() / f64::from(self.purchases))
     }
@@ -379,24 +868,130 @@ impl Profile {
     /// This is the customer's purchase rhythm, used by the at-risk rule. It is
     /// the only interval statistic a constant-size, mergeable profile can keep
     /// exactly (the spread of the gaps needs every purchase time).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.mean_purchase_interval(), Some(1_000.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn mean_purchase_interval(&self) -> Option<f64> {
         (self.purchases >= 2).then(|| {
             (self.last_purchase - self.first_purchase) as f64 / f64::from(self.purchases - 1)
         })
     }
     /// Touchpoints per channel (saturates at 2³² − 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.channel_count(Channel::Web), 2);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn channel_count(&self, channel: Channel) -> u64 {
         u64::from(self.channel_counts[usize::from(channel.code())])
     }
     /// Touchpoints per kind (saturates at 2³² − 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.kind_count(K::Purchase), 2);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn kind_count(&self, kind: TouchpointKind) -> u64 {
         u64::from(self.kind_counts[usize::from(kind.code())])
     }
     /// Number of referrals made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.referrals(), 1);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn referrals(&self) -> u64 {
         self.kind_count(TouchpointKind::Referral)
     }
     /// Latest rating given on `scale` (at the same second, the higher rating).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.latest_rating(RatingScale::Csat), None);
+    /// assert_eq!(p.latest_rating(RatingScale::Nps).map(|r| r.value), Some(9.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn latest_rating(&self, scale: RatingScale) -> Option<TimedRating> {
         some_max(self.latest_ratings[scale as usize]).map(|k| TimedRating {
             time: key_time(k),
@@ -404,10 +999,52 @@ impl Profile {
         })
     }
     /// The fixed-point decayed signal sums (for scoring).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.decayed().sums.len(), 2); // newest cell and the one before
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn decayed(&self) -> &DecayedSums {
         &self.decayed
     }
     /// Fingerprint of the [`Signals`] the profile was built with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.signals_fingerprint(), s.fingerprint());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn signals_fingerprint(&self) -> u64 {
         self.signals
     }
@@ -423,6 +1060,29 @@ fn micros(value: f64) -> i64 {
 
 /// A flat, serializable view of a [`Profile`]: what reports, the C face's JSON
 /// and the Python face's DataFrames show per customer.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+/// let s = Signals::new(SignalConfig::default())?;
+/// let mut p = Profile::new(1, &s);
+/// for tp in [
+///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+/// ] {
+///     p.apply(&tp, &s)?;
+/// }
+/// let summary = p.summary();
+/// assert_eq!((summary.purchases, summary.revenue, summary.latest_nps), (2, 40.0, Some(9.0)));
+/// assert_eq!(serde_json::to_value(&summary).unwrap()["channel_counts"]["web"], 2);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProfileSummary {
     /// Customer id.
@@ -471,6 +1131,27 @@ pub struct ProfileSummary {
 
 impl Profile {
     /// The flat summary of this profile.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// for tp in [
+    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
+    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
+    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
+    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
+    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
+    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
+    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
+    /// ] {
+    ///     p.apply(&tp, &s)?;
+    /// }
+    /// assert_eq!(p.summary().net_revenue, 30.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn summary(&self) -> ProfileSummary {
         ProfileSummary {
             customer: self.customer,
@@ -715,11 +1396,36 @@ impl ProfileStore {
     ///
     /// # Errors
     /// [`EngError::Config`] for an invalid configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// assert_eq!(store.len(), 2);
+    /// assert!(ProfileStore::new(SignalConfig { half_life_days: -1.0, ..Default::default() }).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn new(config: SignalConfig) -> Result<Self> {
         Ok(Self::with_signals(Signals::new(config)?))
     }
 
     /// An empty store for already compiled signals.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// use engagement_core::Signals;
+    /// let other = ProfileStore::with_signals(Signals::new(SignalConfig::default())?);
+    /// assert!(other.is_empty());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn with_signals(signals: Signals) -> Self {
         ProfileStore {
             signals,
@@ -733,6 +1439,20 @@ impl ProfileStore {
     ///
     /// # Errors
     /// As [`SignalConfig::validate`] and [`TouchpointColumns::validate`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// use engagement_core::TouchpointColumns;
+    /// let s = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[1], time: &[0], channel: &[0], kind: &[1], ..Default::default() })?;
+    /// assert_eq!(s.len(), 1);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn from_columns(config: SignalConfig, cols: &TouchpointColumns<'_>) -> Result<Self> {
         let mut s = Self::new(config)?;
         s.push_columns(cols)?;
@@ -740,16 +1460,49 @@ impl ProfileStore {
     }
 
     /// The compiled signal configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// assert_eq!(store.signals().config().half_life_days, 30.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn signals(&self) -> &Signals {
         &self.signals
     }
 
     /// Number of customers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// assert_eq!(store.len(), 2);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// True when the store holds no customer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// assert!(!store.is_empty());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -759,6 +1512,18 @@ impl ProfileStore {
     /// # Errors
     /// [`EngError::InvalidInput`] naming `additional` when the memory cannot
     /// be reserved (an absurd size); the store is unchanged but for capacity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// store.reserve(1_000)?;
+    /// assert!(store.reserve(usize::MAX).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn reserve(&mut self, additional: usize) -> Result<()> {
         let per_shard = additional.div_ceil(self.shards.len());
         let per_shard = per_shard.saturating_add(per_shard / 8);
@@ -787,6 +1552,18 @@ impl ProfileStore {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for an invalid touchpoint; the store is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// assert!(store.push(&Touchpoint::new(5, 30, Channel::Web, K::Purchase).with_value(-1.0)).is_err());
+    /// assert_eq!(store.get(5)?.purchases(), 1); // unchanged
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn push(&mut self, tp: &Touchpoint) -> Result<()> {
         tp.validate()?;
         let mut new_customer = false;
@@ -805,6 +1582,20 @@ impl ProfileStore {
     ///
     /// # Errors
     /// As [`TouchpointColumns::validate`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// use engagement_core::TouchpointColumns;
+    /// store.push_columns(&TouchpointColumns { customer: &[5, 7], time: &[40, 50], channel: &[1, 1], kind: &[4, 3],
+    ///     value: &[3.0, 0.0], ..Default::default() })?;
+    /// assert_eq!((store.len(), store.get(5)?.revenue()), (3, 15.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn push_columns(&mut self, cols: &TouchpointColumns<'_>) -> Result<()> {
         self.push_columns_in_rounds(cols, ROUND_ROWS)
     }
@@ -867,6 +1658,19 @@ impl ProfileStore {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for an invalid record; the store is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// use engagement_core::Customer;
+    /// store.add_customer(&Customer::new(11).acquired(0, Channel::Store))?;
+    /// assert_eq!(store.get(11)?.touches(), 0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn add_customer(&mut self, customer: &Customer) -> Result<()> {
         customer.validate()?;
         let mut new_customer = false;
@@ -881,6 +1685,21 @@ impl ProfileStore {
     ///
     /// # Errors
     /// [`EngError::Incompatible`] when it was built with other signals.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// use engagement_core::Profile;
+    /// let mut p = Profile::new(2, store.signals());
+    /// p.apply(&Touchpoint::new(2, 99, Channel::Web, K::Visit), store.signals())?;
+    /// store.merge_profile(&p)?;
+    /// assert_eq!(store.get(2)?.touches(), 2);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn merge_profile(&mut self, profile: &Profile) -> Result<()> {
         profile.check_signals(&self.signals)?;
         let mut new_customer = false;
@@ -897,6 +1716,20 @@ impl ProfileStore {
     /// # Errors
     /// [`EngError::Incompatible`] when the stores use different signals; `self`
     /// is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// let mut other = ProfileStore::new(SignalConfig::default())?;
+    /// other.push(&Touchpoint::new(5, 5, Channel::Store, K::Purchase).with_value(8.0))?;
+    /// store.merge(&other)?;
+    /// assert_eq!(store.get(5)?.revenue(), 20.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn merge(&mut self, other: &ProfileStore) -> Result<()> {
         if other.signals.fingerprint() != self.signals.fingerprint() {
             return Err(EngError::Incompatible {
@@ -920,6 +1753,18 @@ impl ProfileStore {
     ///
     /// # Errors
     /// [`EngError::UnknownId`] when the store has never seen the customer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// assert_eq!(store.get(2)?.touches(), 1);
+    /// assert!(store.get(3).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn get(&self, customer: u64) -> Result<&Profile> {
         let shard = &self.shards[shard_of(customer)];
         shard
@@ -957,6 +1802,18 @@ impl ProfileStore {
     }
 
     /// Profiles in ascending customer id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// let ids: Vec<u64> = store.iter().map(|p| p.customer()).collect();
+    /// assert_eq!(ids, [2, 5]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &Profile> + '_ {
         self.order()
             .slots
@@ -965,6 +1822,17 @@ impl ProfileStore {
     }
 
     /// Customer ids in ascending order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// assert_eq!(store.customers(), [2, 5]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn customers(&self) -> &[u64] {
         &self.order().ids
     }
@@ -977,6 +1845,18 @@ impl ProfileStore {
     ///
     /// # Errors
     /// The first error `f` returns, in storage order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// let (ids, touches) = store.map(|p| Ok(p.touches()))?;
+    /// assert_eq!((ids, touches), (vec![2, 5], vec![1, 1]));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn map<T: Copy>(
         &self,
         mut f: impl FnMut(&Profile) -> Result<T>,

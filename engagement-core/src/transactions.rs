@@ -31,6 +31,15 @@ const DAY: i64 = 86_400;
 ///
 /// Days and weeks are aligned to UTC midnight; weeks start on Monday
 /// (ISO 8601), so 1970-01-05 opens the first whole week after the epoch.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::transactions::Period;
+/// assert_eq!(Period::Week.seconds(), 604_800);
+/// assert_eq!(serde_json::to_string(&Period::Day)?, "\"day\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
@@ -46,6 +55,13 @@ pub enum Period {
 
 impl Period {
     /// Length in seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::transactions::Period;
+    /// assert_eq!(Period::Hour.seconds(), 3_600);
+    /// ```
     pub fn seconds(self) -> i64 {
         match self {
             Period::Second => 1,
@@ -56,6 +72,16 @@ impl Period {
     }
 
     /// Index of the period containing `t` (Unix seconds).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::transactions::Period;
+    /// // 1970-01-05 (day 4) was a Monday: the second week starts there.
+    /// assert_eq!(Period::Week.index(4 * 86_400 - 1), 0);
+    /// assert_eq!(Period::Week.index(4 * 86_400), 1);
+    /// assert_eq!(Period::Day.index(86_400 + 5), 1);
+    /// ```
     pub fn index(self, t: i64) -> i64 {
         // 1970-01-01 was a Thursday; shifting by 3 days puts Mondays on multiples of 7 days.
         let origin = if self == Period::Week { -3 * DAY } else { 0 };
@@ -106,6 +132,15 @@ impl SummaryConfig {
 
 /// Transactions as borrowed columns. `value` may be empty (no money: every
 /// monetary value is then 0).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::transactions::TransactionColumns;
+/// let cols = TransactionColumns { customer: &[1, 2], time: &[0, 60], value: &[9.5, 3.0] };
+/// assert_eq!(cols.validate()?, 2);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TransactionColumns<'a> {
     /// Customer id per transaction.
@@ -122,6 +157,14 @@ impl TransactionColumns<'_> {
     /// # Errors
     /// [`EngError::LengthMismatch`]; [`EngError::InvalidInput`] with the row for
     /// a time out of range or a NaN, infinite, negative or absurd value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::transactions::TransactionColumns;
+    /// let bad = TransactionColumns { customer: &[1, 2], time: &[0, 60], value: &[9.5, f64::NAN] };
+    /// assert!(bad.validate().unwrap_err().to_string().contains("row 1"));
+    /// ```
     pub fn validate(&self) -> Result<usize> {
         let n = self.customer.len();
         if self.time.len() != n {
@@ -157,6 +200,16 @@ impl TransactionColumns<'_> {
 }
 
 /// Per-customer summary columns, in ascending customer id.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::transactions::{summarize, SummaryConfig, TransactionColumns};
+/// let s = summarize(&TransactionColumns { customer: &[5], time: &[0], value: &[] }, 86_400, &SummaryConfig::default())?;
+/// assert_eq!((s.len(), s.frequency[0], s.t[0]), (1, 0, 1.0));
+/// assert!(!s.is_empty());
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TransactionSummary {
     /// Customer id.
@@ -174,16 +227,41 @@ pub struct TransactionSummary {
 
 impl TransactionSummary {
     /// Number of customers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::transactions::TransactionSummary;
+    /// assert_eq!(TransactionSummary::default().len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.customer.len()
     }
     /// True when empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::transactions::TransactionSummary;
+    /// assert!(TransactionSummary::default().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
     }
 }
 
 /// A calibration summary with what each customer did in the holdout period.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::transactions::{calibration_and_holdout, SummaryConfig, TransactionColumns};
+/// let day = 86_400;
+/// let split = calibration_and_holdout(&TransactionColumns { customer: &[1, 1], time: &[0, 5 * day], value: &[] },
+///     2 * day, 7 * day, &SummaryConfig::default())?;
+/// assert_eq!((split.calibration.frequency[0], split.frequency_holdout[0], split.duration_holdout), (0, 1, 5.0));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationHoldout {
     /// The summary at the calibration end (customers born by then).

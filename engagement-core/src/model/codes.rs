@@ -11,6 +11,16 @@ use crate::error::{EngError, Result};
 ///
 /// Implemented by [`Channel`](crate::Channel), [`TouchpointKind`](crate::TouchpointKind)
 /// and [`JourneyStage`](crate::JourneyStage).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, Code, JourneyStage};
+/// assert_eq!(Channel::from_code(6)?, Channel::Store);
+/// assert_eq!(JourneyStage::Loyal.label(), "loyal");
+/// assert_eq!(Channel::ALL.len(), Channel::COUNT);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 pub trait Code: Copy + Eq + Ord + Sized + 'static {
     /// Name of the enumeration, used in error messages (`"channel"` …).
     const FIELD: &'static str;
@@ -96,6 +106,16 @@ impl<T: Ord> Default for LabelMap<T> {
 
 impl<T: Code> LabelMap<T> {
     /// Adds (or replaces) a custom alias.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{LabelMap, TouchpointKind};
+    /// let mut m = LabelMap::<TouchpointKind>::default();
+    /// m.insert("Order Placed", TouchpointKind::Purchase);
+    /// assert_eq!(m.parse("order-placed")?, TouchpointKind::Purchase);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn insert(&mut self, alias: &str, value: T) {
         self.aliases.insert(normalize(alias), value);
     }
@@ -104,6 +124,14 @@ impl<T: Code> LabelMap<T> {
     ///
     /// # Errors
     /// [`EngError::UnknownLabel`] when neither knows the label.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, LabelMap};
+    /// assert_eq!(LabelMap::<Channel>::default().parse(" SMS ")?, Channel::Sms);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn parse(&self, label: &str) -> Result<T> {
         match self.aliases.get(&normalize(label)) {
             Some(v) => Ok(*v),
@@ -115,6 +143,14 @@ impl<T: Code> LabelMap<T> {
     ///
     /// # Errors
     /// [`EngError::UnknownLabel`] for the first unknown label.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, LabelMap};
+    /// assert_eq!(LabelMap::<Channel>::default().parse_column(&["web", "store"])?, [1, 6]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn parse_column<S: AsRef<str>>(&self, labels: &[S]) -> Result<Vec<u8>> {
         labels
             .iter()
@@ -151,6 +187,13 @@ macro_rules! code_enum {
 
         impl $name {
             /// Number of values of this enumeration.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use engagement_core::{Code, ", stringify!($name), "};")]
+            #[doc = concat!("assert_eq!(", stringify!($name), "::ALL.len(), ", stringify!($name), "::COUNT);")]
+            /// ```
             pub const COUNT: usize = <Self as $crate::model::codes::Code>::ALL.len();
         }
 

@@ -20,6 +20,12 @@ use crate::error::{EngError, Result};
 use crate::model::{Channel, Code, RatingScale, TouchpointKind, TouchpointTable};
 
 /// The header line of the CSV form.
+///
+/// # Examples
+///
+/// ```
+/// assert!(engagement_core::model::csv::CSV_HEADER.starts_with("customer,time"));
+/// ```
 pub const CSV_HEADER: &str = "customer,time,channel,kind,value,rating,rating_scale";
 
 const SCALE_LABELS: [&str; 3] = ["nps", "csat", "ces"];
@@ -71,6 +77,15 @@ impl TouchpointTable {
     /// - [`EngError::InvalidInput`] naming the column and the 0-based data row
     ///   for a malformed number, a wrong field count or a bad header;
     /// - [`EngError::UnknownLabel`] for an unknown channel, kind or scale label.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointTable;
+    /// let t = TouchpointTable::from_csv("customer,time,channel,kind,value,rating,rating_scale\n1,0,email,survey_response,0,9,nps\n")?;
+    /// assert_eq!((t.len(), t.rating[0]), (1, 9.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn from_csv(text: &str) -> Result<Self> {
         let mut lines = text.lines();
         let header = lines.next().unwrap_or_default().trim_end_matches('\r');

@@ -9,6 +9,14 @@ use crate::model::Channel;
 use crate::model::touchpoint::check_time;
 
 /// A calendar birthday (the year is optional: many CRMs do not keep it).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Birthday, Customer};
+/// let c = Customer::new(1).with_birthday(Birthday { month: 4, day: 31, year: None });
+/// assert!(c.validate().is_err()); // April has 30 days
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Birthday {
@@ -59,6 +67,13 @@ pub struct Customer {
 
 impl Customer {
     /// A customer with only an id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::Customer;
+    /// assert_eq!(Customer::new(9).id, 9);
+    /// ```
     pub fn new(id: u64) -> Self {
         Customer {
             id,
@@ -70,6 +85,13 @@ impl Customer {
     }
 
     /// Sets acquisition time and channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Customer};
+    /// assert_eq!(Customer::new(9).acquired(5, Channel::Sms).acquisition_channel, Some(Channel::Sms));
+    /// ```
     #[must_use]
     pub fn acquired(mut self, time: i64, channel: Channel) -> Self {
         self.acquired_at = Some(time);
@@ -78,6 +100,14 @@ impl Customer {
     }
 
     /// Sets the birthday.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Birthday, Customer};
+    /// let b = Birthday { month: 12, day: 24, year: Some(1990) };
+    /// assert_eq!(Customer::new(9).with_birthday(b).birthday, Some(b));
+    /// ```
     #[must_use]
     pub fn with_birthday(mut self, birthday: Birthday) -> Self {
         self.birthday = Some(birthday);
@@ -88,6 +118,13 @@ impl Customer {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] naming `acquired_at` or `birthday`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Customer};
+    /// assert!(Customer::new(9).acquired(0, Channel::Web).validate().is_ok());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         if let Some(t) = self.acquired_at {
             check_time("acquired_at", t)?;

@@ -52,6 +52,14 @@ code_enum! {
 impl TouchpointKind {
     /// True for every kind except [`Impression`](Self::Impression): an
     /// interaction is something the customer did, not something shown to them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointKind;
+    /// assert!(!TouchpointKind::Impression.is_interaction());
+    /// assert!(TouchpointKind::Click.is_interaction());
+    /// ```
     pub fn is_interaction(self) -> bool {
         self != TouchpointKind::Impression
     }

@@ -7,13 +7,33 @@ use crate::model::codes::Code;
 use crate::model::{Channel, TouchpointKind};
 
 /// Earliest accepted event time: 1970-01-01T00:00:00Z (Unix seconds).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(engagement_core::MIN_TIME, 0);
+/// ```
 pub const MIN_TIME: i64 = 0;
 /// Latest accepted event time: 3000-01-01T00:00:00Z (Unix seconds).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(engagement_core::MAX_TIME, 32_503_680_000); // 3000-01-01T00:00:00Z
+/// ```
 pub const MAX_TIME: i64 = 32_503_680_000;
 /// Largest accepted monetary value of one touchpoint (in currency units).
 ///
 /// Money is accumulated exactly in integer micro-units (10⁻⁶), see
 /// [`Profile`](crate::Profile); this bound keeps every single amount exact.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, Touchpoint, TouchpointKind, MAX_MONEY};
+/// let tp = Touchpoint::new(1, 0, Channel::Web, TouchpointKind::Purchase).with_value(MAX_MONEY * 2.0);
+/// assert!(tp.validate().is_err());
+/// ```
 pub const MAX_MONEY: f64 = 1e12;
 
 /// The scale a rating was given on.
@@ -50,9 +70,23 @@ pub enum RatingScale {
 
 impl RatingScale {
     /// All scales in code order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::RatingScale;
+    /// assert_eq!(RatingScale::ALL[1], RatingScale::Csat);
+    /// ```
     pub const ALL: [RatingScale; 3] = [RatingScale::Nps, RatingScale::Csat, RatingScale::Ces];
 
     /// Inclusive bounds `(min, max)` of the scale.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::RatingScale;
+    /// assert_eq!(RatingScale::Ces.bounds(), (1.0, 7.0));
+    /// ```
     pub fn bounds(self) -> (f32, f32) {
         match self {
             RatingScale::Nps => (0.0, 10.0),
@@ -65,6 +99,15 @@ impl RatingScale {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for a code other than 0, 1 or 2.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::RatingScale;
+    /// assert_eq!(RatingScale::from_code(2)?, RatingScale::Ces);
+    /// assert!(RatingScale::from_code(3).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn from_code(code: u8) -> Result<Self> {
         Self::ALL.get(usize::from(code)).copied().ok_or_else(|| {
             EngError::invalid(
@@ -79,6 +122,14 @@ impl RatingScale {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] naming the field `rating`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::RatingScale;
+    /// assert!(RatingScale::Nps.check(10.0).is_ok());
+    /// assert!(RatingScale::Nps.check(7.5).is_err()); // not a whole number
+    /// ```
     pub fn check(self, value: f32) -> Result<()> {
         let (lo, hi) = self.bounds();
         if !value.is_finite() || value < lo || value > hi || value.fract() != 0.0 {
@@ -103,6 +154,15 @@ impl RatingScale {
 }
 
 /// A rating given by a customer, with its scale.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Rating, RatingScale};
+/// let r: Rating = serde_json::from_str(r#"{"value": 4, "scale": "csat"}"#)?;
+/// assert_eq!(r, Rating { value: 4.0, scale: RatingScale::Csat });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rating {
@@ -154,6 +214,14 @@ pub struct Touchpoint {
 
 impl Touchpoint {
     /// A touchpoint with no money, rating or campaign.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Touchpoint, TouchpointKind};
+    /// let tp = Touchpoint::new(3, 60, Channel::Push, TouchpointKind::Open);
+    /// assert_eq!((tp.value, tp.rating, tp.campaign), (0.0, None, None));
+    /// ```
     pub fn new(customer: u64, time: i64, channel: Channel, kind: TouchpointKind) -> Self {
         Touchpoint {
             customer,
@@ -167,6 +235,13 @@ impl Touchpoint {
     }
 
     /// Sets the monetary value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Touchpoint, TouchpointKind};
+    /// assert_eq!(Touchpoint::new(3, 60, Channel::Web, TouchpointKind::Purchase).with_value(9.99).value, 9.99);
+    /// ```
     #[must_use]
     pub fn with_value(mut self, value: f64) -> Self {
         self.value = value;
@@ -174,6 +249,14 @@ impl Touchpoint {
     }
 
     /// Sets a rating.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, RatingScale, Touchpoint, TouchpointKind};
+    /// let tp = Touchpoint::new(3, 60, Channel::Email, TouchpointKind::SurveyResponse).with_rating(8.0, RatingScale::Nps);
+    /// assert_eq!(tp.rating.map(|r| r.value), Some(8.0));
+    /// ```
     #[must_use]
     pub fn with_rating(mut self, value: f32, scale: RatingScale) -> Self {
         self.rating = Some(Rating { value, scale });
@@ -181,6 +264,13 @@ impl Touchpoint {
     }
 
     /// Sets the campaign id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Touchpoint, TouchpointKind};
+    /// assert_eq!(Touchpoint::new(3, 60, Channel::Email, TouchpointKind::Click).with_campaign(42).campaign, Some(42));
+    /// ```
     #[must_use]
     pub fn with_campaign(mut self, campaign: u64) -> Self {
         self.campaign = Some(campaign);
@@ -194,6 +284,14 @@ impl Touchpoint {
     /// outside [`MIN_TIME`]..=[`MAX_TIME`], a NaN, infinite, negative or
     /// absurd (> [`MAX_MONEY`]) value, a rating that is not a whole number on
     /// its scale.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Touchpoint, TouchpointKind};
+    /// let tp = Touchpoint::new(3, -60, Channel::Web, TouchpointKind::Visit);
+    /// assert!(tp.validate().unwrap_err().to_string().contains("time"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         check_time("time", self.time)?;
         check_money("value", self.value)?;
@@ -293,11 +391,25 @@ pub struct TouchpointColumns<'a> {
 
 impl<'a> TouchpointColumns<'a> {
     /// Number of rows (the length of `customer`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointColumns;
+    /// assert_eq!(TouchpointColumns { customer: &[1, 2], ..Default::default() }.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.customer.len()
     }
 
     /// True when there are no rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointColumns;
+    /// assert!(TouchpointColumns::default().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
     }
@@ -398,6 +510,17 @@ impl<'a> TouchpointColumns<'a> {
     /// # Panics
     /// Never for `i < len()` on columns that passed the length checks; an
     /// index out of range is reported as [`EngError::InvalidInput`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, TouchpointColumns, TouchpointKind};
+    /// let cols = TouchpointColumns { customer: &[4], time: &[9], channel: &[5], kind: &[9], ..Default::default() };
+    /// let tp = cols.row(0)?;
+    /// assert_eq!((tp.channel, tp.kind), (Channel::Chat, TouchpointKind::SupportContact));
+    /// assert!(cols.row(1).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn row(&self, i: usize) -> Result<Touchpoint> {
         let get = |field: &str| {
             EngError::invalid("row", i, format!("index out of range of column {field}"))
@@ -438,6 +561,16 @@ impl<'a> TouchpointColumns<'a> {
 }
 
 /// Owned touchpoint columns, for building inputs (the generator, file readers).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, Touchpoint, TouchpointKind, TouchpointTable};
+/// let mut t = TouchpointTable::default();
+/// t.push(&Touchpoint::new(1, 0, Channel::Web, TouchpointKind::Visit));
+/// assert_eq!(t.columns().validate()?, 1);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TouchpointTable {
@@ -460,6 +593,13 @@ pub struct TouchpointTable {
 
 impl TouchpointTable {
     /// Borrows the table as columns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointTable;
+    /// assert!(TouchpointTable::default().columns().is_empty());
+    /// ```
     pub fn columns(&self) -> TouchpointColumns<'_> {
         TouchpointColumns {
             customer: &self.customer,
@@ -473,6 +613,15 @@ impl TouchpointTable {
     }
 
     /// Appends one touchpoint (all optional columns are filled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Touchpoint, TouchpointKind, TouchpointTable};
+    /// let mut t = TouchpointTable::default();
+    /// t.push(&Touchpoint::new(1, 0, Channel::Web, TouchpointKind::Visit));
+    /// assert!(t.rating[0].is_nan()); // no rating
+    /// ```
     pub fn push(&mut self, tp: &Touchpoint) {
         self.customer.push(tp.customer);
         self.time.push(tp.time);
@@ -492,11 +641,25 @@ impl TouchpointTable {
     }
 
     /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointTable;
+    /// assert_eq!(TouchpointTable::default().len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.customer.len()
     }
 
     /// True when there are no rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointTable;
+    /// assert!(TouchpointTable::default().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
     }

@@ -6,6 +6,15 @@ use crate::error::{EngError, Result};
 use crate::profile::ProfileStore;
 
 /// What "monetary" means.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::MonetaryBasis;
+/// assert_eq!(serde_json::from_str::<MonetaryBasis>("\"average\"")?, MonetaryBasis::Average);
+/// assert_eq!(MonetaryBasis::default(), MonetaryBasis::Total);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MonetaryBasis {
@@ -18,6 +27,15 @@ pub enum MonetaryBasis {
 
 /// One row of the RFM segment table: customers whose R score and FM score
 /// (the mean of F and M, rounded half up) fall in the inclusive ranges.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::RfmSegmentRule;
+/// let r: RfmSegmentRule = serde_json::from_str(r#"{"name": "best", "r": [4, 5], "fm": [4, 5]}"#)?;
+/// assert_eq!(r.r, [4, 5]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RfmSegmentRule {
@@ -114,6 +132,14 @@ impl RfmConfig {
     ///
     /// # Errors
     /// [`EngError::Config`] naming the row (`segments[i].r`) or the uncovered cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{RfmConfig, RfmSegmentRule};
+    /// let gaps = RfmConfig { segments: vec![RfmSegmentRule { name: "x".into(), r: [1, 5], fm: [1, 4] }], ..Default::default() };
+    /// assert!(gaps.validate().unwrap_err().to_string().contains("FM = 5"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         self.grid().map(|_| ())
     }
@@ -165,6 +191,15 @@ impl RfmConfig {
 }
 
 /// Raw recency, frequency and monetary values per customer (columns).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{rfm_scores, RfmConfig, RfmValues};
+/// let v = RfmValues { customer: vec![1], recency: vec![3.0], frequency: vec![2.0], monetary: vec![40.0] };
+/// assert_eq!(rfm_scores(&v, &RfmConfig::default())?.code, [511]);   // one distinct value: R = 6 − 1, F = M = 1
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RfmValues {
     /// Customer ids.
@@ -328,6 +363,17 @@ impl RfmValues {
 }
 
 /// RFM scores and segments as columns, in the order of the input.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{rfm_scores, RfmConfig, RfmValues};
+/// let v = RfmValues { customer: vec![1, 2], recency: vec![1.0, 90.0], frequency: vec![6.0, 1.0], monetary: vec![300.0, 10.0] };
+/// let s = rfm_scores(&v, &RfmConfig::default())?;
+/// assert_eq!((s.r.clone(), s.f.clone(), s.m.clone()), (vec![5, 3], vec![3, 1], vec![3, 1]));
+/// assert_eq!(s.score, [11, 5]);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RfmScores {
     /// Customer ids.
@@ -350,6 +396,17 @@ pub struct RfmScores {
 
 impl RfmScores {
     /// The segment name of row `i`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{rfm_scores, RfmConfig, RfmValues};
+    /// let v = RfmValues { customer: vec![1], recency: vec![1.0], frequency: vec![1.0], monetary: vec![1.0] };
+    /// let s = rfm_scores(&v, &RfmConfig::default())?;
+    /// assert_eq!(s.segment_name(0), Some("new_customers"));   // R 5, F 1, M 1
+    /// assert_eq!(s.segment_name(1), None);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn segment_name(&self, i: usize) -> Option<&str> {
         let s = *self.segment.get(i)?;
         self.segment_names.get(usize::from(s)).map(String::as_str)

@@ -12,6 +12,15 @@ use crate::segment::rules::SegmentMembership;
 /// One row of the action table. Each non-empty list is a condition (the
 /// customer's stage is one of `stages`, they are in one of `segments`, their
 /// tier is one of `tiers`); all conditions must hold. Empty lists match anyone.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::ActionRule;
+/// let r: ActionRule = serde_json::from_str(r#"{"action": "gift", "priority": 3, "tiers": ["gold"]}"#)?;
+/// assert!(r.stages.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRule {
@@ -101,6 +110,17 @@ impl Default for ActionTable {
 }
 
 /// The recommended action per customer, in the order of the given customers.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{ActionTable, JourneyStage, StageColumns};
+/// let stages = StageColumns { customer: vec![8], stage: vec![JourneyStage::Repeat] };
+/// let a = ActionTable::default().recommend(&[8, 9], Some(&stages), None, None)?;
+/// assert_eq!(a.action_name(0), Some("cross_sell"));
+/// assert_eq!(a.action[1], None);   // no stage known for customer 9
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ActionColumns {
     /// Customer ids.
@@ -113,6 +133,13 @@ pub struct ActionColumns {
 
 impl ActionColumns {
     /// The action name of row `i`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::ActionColumns;
+    /// assert_eq!(ActionColumns::default().action_name(0), None);
+    /// ```
     pub fn action_name(&self, i: usize) -> Option<&str> {
         let a = (*self.action.get(i)?)?;
         self.action_names.get(usize::from(a)).map(String::as_str)
@@ -128,6 +155,14 @@ impl ActionTable {
     ///
     /// # Errors
     /// [`EngError::Config`] naming the row for an empty action name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ActionRule, ActionTable};
+    /// let t = ActionTable { rules: vec![ActionRule { action: " ".into(), priority: 1, stages: vec![], segments: vec![], tiers: vec![] }] };
+    /// assert!(t.validate().unwrap_err().to_string().contains("rules[0].action"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         for (i, r) in self.rules.iter().enumerate() {
             if r.action.trim().is_empty() {
@@ -149,6 +184,16 @@ impl ActionTable {
     /// - [`EngError::Config`] for an invalid table, or a row naming a segment
     ///   or tier that the given membership or accounts do not have
     ///   (`rules[i].segments[j]`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ActionTable, JourneyStage, StageColumns};
+    /// let stages = StageColumns { customer: vec![1], stage: vec![JourneyStage::Churned] };
+    /// let a = ActionTable::default().recommend(&[1], Some(&stages), None, None)?;
+    /// assert_eq!(a.action_name(0), Some("reactivation_campaign"));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn recommend(
         &self,
         customers: &[u64],

@@ -22,6 +22,13 @@ const DAY: f64 = 86_400.0;
 /// | `days_since_last_touch`, `days_since_last_purchase`, `days_since_first_touch` | at `as_of` |
 /// | `mean_purchase_interval_days` | purchase rhythm |
 /// | `latest_nps`, `latest_csat`, `latest_ces` | latest answers |
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::segment::features::PROFILE_FEATURES;
+/// assert!(PROFILE_FEATURES.contains(&"net_revenue"));
+/// ```
 pub const PROFILE_FEATURES: [&str; 15] = [
     "touches",
     "purchases",
@@ -40,6 +47,13 @@ pub const PROFILE_FEATURES: [&str; 15] = [
     "latest_ces",
 ];
 /// Numeric features added by [`CustomerFeatures::with_scores`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::segment::features::SCORE_FEATURES;
+/// assert_eq!(SCORE_FEATURES[0], "engagement");
+/// ```
 pub const SCORE_FEATURES: [&str; 5] = [
     "engagement",
     "emotional",
@@ -48,9 +62,23 @@ pub const SCORE_FEATURES: [&str; 5] = [
     "social",
 ];
 /// Numeric features added by [`CustomerFeatures::with_rfm`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::segment::features::RFM_FEATURES;
+/// assert!(RFM_FEATURES.contains(&"rfm_score"));
+/// ```
 pub const RFM_FEATURES: [&str; 4] = ["rfm_r", "rfm_f", "rfm_m", "rfm_score"];
 /// Label features: `stage` ([`CustomerFeatures::with_stages`]), `rfm_segment`
 /// ([`CustomerFeatures::with_rfm`]) and `acquisition_channel` (profiles).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::segment::features::LABEL_FEATURES;
+/// assert_eq!(LABEL_FEATURES, ["stage", "rfm_segment", "acquisition_channel"]);
+/// ```
 pub const LABEL_FEATURES: [&str; 3] = ["stage", "rfm_segment", "acquisition_channel"];
 
 /// True for a name that segment rules may compare numerically.
@@ -110,6 +138,20 @@ impl CustomerFeatures {
     ///
     /// # Errors
     /// [`EngError::AsOfBeforeData`] when `as_of` is before a customer's last touchpoint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[4, 9], time: &[0, 0], channel: &[6, 0], kind: &[4, 1], value: &[25.0, 0.0], ..Default::default()
+    /// })?;
+    /// let f = CustomerFeatures::from_store(&store, 86_400)?;
+    /// assert_eq!(f.numeric("kind.purchase"), Some(&[1.0, 0.0][..]));
+    /// assert_eq!(f.label(0, "acquisition_channel"), Some("store"));
+    /// assert!(CustomerFeatures::from_store(&store, -1).is_err());   // before the data
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn from_store(store: &ProfileStore, as_of: i64) -> Result<Self> {
         let n = store.len();
         let mut numeric: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -229,6 +271,20 @@ impl CustomerFeatures {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for a customer the features do not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[4, 9], time: &[0, 0], channel: &[6, 0], kind: &[4, 1], value: &[25.0, 0.0], ..Default::default()
+    /// })?;
+    /// use engagement_core::{ScoreConfig, Scorer};
+    /// let scores = Scorer::new(ScoreConfig::default())?.score_store(&store, 0)?;
+    /// let f = CustomerFeatures::from_store(&store, 0)?.with_scores(&scores)?;
+    /// assert!(f.numeric("convenient").unwrap()[0] > 0.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn with_scores(mut self, scores: &ScoreColumns) -> Result<Self> {
         let rows = self.rows_of(&scores.customer);
         self.check_known("scores", &rows, &scores.customer)?;
@@ -249,6 +305,20 @@ impl CustomerFeatures {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for a customer the features do not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[4, 9], time: &[0, 0], channel: &[6, 0], kind: &[4, 1], value: &[25.0, 0.0], ..Default::default()
+    /// })?;
+    /// use engagement_core::{StageConfig, StageRules};
+    /// let stages = StageRules::new(StageConfig::default())?.stage_store(&store, 0)?;
+    /// let f = CustomerFeatures::from_store(&store, 0)?.with_stages(&stages)?;
+    /// assert_eq!(f.label(0, "stage"), Some("new_customer"));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn with_stages(mut self, stages: &StageColumns) -> Result<Self> {
         let rows = self.rows_of(&stages.customer);
         self.check_known("stages", &rows, &stages.customer)?;
@@ -270,6 +340,22 @@ impl CustomerFeatures {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for a customer the features do not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[4, 9], time: &[0, 0], channel: &[6, 0], kind: &[4, 1], value: &[25.0, 0.0], ..Default::default()
+    /// })?;
+    /// use engagement_core::{rfm_scores, MonetaryBasis, RfmConfig, RfmValues};
+    /// let rfm = rfm_scores(&RfmValues::from_store(&store, 0, MonetaryBasis::Total)?, &RfmConfig::default())?;
+    /// let f = CustomerFeatures::from_store(&store, 0)?.with_rfm(&rfm)?;
+    /// assert_eq!(f.numeric("rfm_r").unwrap()[0], 5.0);
+    /// assert!(f.numeric("rfm_r").unwrap()[1].is_nan());   // customer 9 never bought
+    /// assert_eq!(f.label(1, "rfm_segment"), None);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn with_rfm(mut self, rfm: &RfmScores) -> Result<Self> {
         let rows = self.rows_of(&rfm.customer);
         self.check_known("rfm", &rows, &rfm.customer)?;
@@ -300,26 +386,66 @@ impl CustomerFeatures {
     }
 
     /// Customer ids, ascending.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[4, 9], time: &[0, 0], channel: &[6, 0], kind: &[4, 1], value: &[25.0, 0.0], ..Default::default()
+    /// })?;
+    /// let f = CustomerFeatures::from_store(&store, 0)?;
+    /// assert_eq!(f.customers(), [4, 9]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn customers(&self) -> &[u64] {
         &self.customer
     }
 
     /// Number of customers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::CustomerFeatures;
+    /// assert_eq!(CustomerFeatures::default().len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.customer.len()
     }
 
     /// True when there are no customers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::CustomerFeatures;
+    /// assert!(CustomerFeatures::default().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
     }
 
     /// A numeric feature column, if present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::CustomerFeatures;
+    /// assert_eq!(CustomerFeatures::default().numeric("revenue"), None);
+    /// ```
     pub fn numeric(&self, name: &str) -> Option<&[f64]> {
         self.numeric.get(name).map(Vec::as_slice)
     }
 
     /// The label of feature `name` for row `i` (`None` when missing).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::CustomerFeatures;
+    /// assert_eq!(CustomerFeatures::default().label(0, "stage"), None);
+    /// ```
     pub fn label(&self, i: usize, name: &str) -> Option<&str> {
         let l = self.labels.get(name)?;
         let code = *l.codes.get(i)?;

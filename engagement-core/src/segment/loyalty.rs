@@ -33,6 +33,14 @@ use crate::model::{Code, TouchpointColumns, TouchpointKind};
 const DAY: f64 = 86_400.0;
 
 /// What tiers are measured on.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::TierBasis;
+/// assert_eq!(serde_json::from_str::<TierBasis>("\"points\"")?, TierBasis::Points);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TierBasis {
@@ -44,6 +52,15 @@ pub enum TierBasis {
 }
 
 /// One tier: reached at `threshold`, multiplying points by `multiplier`.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::TierRule;
+/// let t: TierRule = serde_json::from_str(r#"{"name": "gold", "threshold": 1000, "multiplier": 1.5}"#)?;
+/// assert_eq!(t.multiplier, 1.5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TierRule {
@@ -127,6 +144,15 @@ impl LoyaltyConfig {
     /// [`EngError::Config`] naming the field: negative or non-finite rates,
     /// a non-positive expiry or window, tiers not in strictly ascending
     /// threshold order, a multiplier below 1 or above 100.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::LoyaltyConfig;
+    /// let mut cfg = LoyaltyConfig::default();
+    /// cfg.tiers[2].multiplier = 0.5;
+    /// assert!(cfg.validate().unwrap_err().to_string().contains("tiers[2].multiplier"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         non_negative("points_per_currency_unit", self.points_per_currency_unit)?;
         ensure_config!(
@@ -185,6 +211,22 @@ impl LoyaltyConfig {
 }
 
 /// Point redemptions as columns.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{run_loyalty, LoyaltyConfig, RedemptionColumns, TouchpointColumns};
+/// let day = 86_400;
+/// let report = run_loyalty(
+///     &TouchpointColumns { customer: &[3, 3], time: &[0, day], channel: &[1, 3], kind: &[4, 7],
+///                          value: &[600.0, 0.0], ..Default::default() },
+///     &RedemptionColumns { customer: &[3], time: &[2 * day], points: &[100] },
+///     10 * day,
+///     &LoyaltyConfig::default(),
+/// )?;
+/// assert_eq!(report.accounts.redeemed, [100]);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RedemptionColumns<'a> {
     /// Customer id per redemption.
@@ -196,6 +238,24 @@ pub struct RedemptionColumns<'a> {
 }
 
 /// Each customer's points and tier at `as_of`, in ascending customer id.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{run_loyalty, LoyaltyConfig, RedemptionColumns, TouchpointColumns};
+/// let day = 86_400;
+/// let report = run_loyalty(
+///     &TouchpointColumns { customer: &[3, 3], time: &[0, day], channel: &[1, 3], kind: &[4, 7],
+///                          value: &[600.0, 0.0], ..Default::default() },
+///     &RedemptionColumns { customer: &[3], time: &[2 * day], points: &[100] },
+///     10 * day,
+///     &LoyaltyConfig::default(),
+/// )?;
+/// // 600 for the purchase; the referral earns 200 × 1.25 as silver (reached with the purchase).
+/// let a = &report.accounts;
+/// assert_eq!((a.earned[0], a.balance[0], a.expired[0]), (850, 750, 0));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoyaltyAccounts {
     /// Customer ids.
@@ -219,6 +279,22 @@ pub struct LoyaltyAccounts {
 /// When customers reached or lost tiers: from `since[i]` on, customer
 /// `customer[i]` holds `tier[i]` (`None`: no tier). The first entry of a
 /// customer is the first tier they reached.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{run_loyalty, LoyaltyConfig, RedemptionColumns, TouchpointColumns};
+/// let day = 86_400;
+/// let report = run_loyalty(
+///     &TouchpointColumns { customer: &[3, 3], time: &[0, day], channel: &[1, 3], kind: &[4, 7],
+///                          value: &[600.0, 0.0], ..Default::default() },
+///     &RedemptionColumns { customer: &[3], time: &[2 * day], points: &[100] },
+///     10 * day,
+///     &LoyaltyConfig::default(),
+/// )?;
+/// assert_eq!((report.history.tier.clone(), report.history.since.clone()), (vec![Some(0)], vec![0]));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TierHistory {
     /// Customer ids.
@@ -256,6 +332,22 @@ impl TierHistory {
 }
 
 /// The result of running the programme: accounts and tier history.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{run_loyalty, LoyaltyConfig, RedemptionColumns, TouchpointColumns};
+/// let day = 86_400;
+/// let report = run_loyalty(
+///     &TouchpointColumns { customer: &[3, 3], time: &[0, day], channel: &[1, 3], kind: &[4, 7],
+///                          value: &[600.0, 0.0], ..Default::default() },
+///     &RedemptionColumns { customer: &[3], time: &[2 * day], points: &[100] },
+///     10 * day,
+///     &LoyaltyConfig::default(),
+/// )?;
+/// assert_eq!(report.accounts.tier_names[0], "silver");
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoyaltyReport {
     /// Balances and tiers at `as_of`.

@@ -40,6 +40,12 @@ use crate::model::{Channel, Code, JourneyStage};
 use crate::segment::features::{CustomerFeatures, LABEL_FEATURES, is_numeric_feature};
 
 /// The only version of the definition format so far.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(engagement_core::segment::rules::SEGMENTS_VERSION, 1);
+/// ```
 pub const SEGMENTS_VERSION: u64 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -424,6 +430,23 @@ impl Rule {
 }
 
 /// Which customers are in which segment.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{CustomerFeatures, ProfileStore, SegmentSet, SignalConfig, TouchpointColumns};
+/// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+///     customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[4, 2], value: &[80.0, 0.0], ..Default::default()
+/// })?;
+/// let features = CustomerFeatures::from_store(&store, 0)?;
+/// let set = SegmentSet::from_json(r#"{"version": 1, "segments": [
+///     {"name": "buyers", "rule": {"field": "purchases", "op": ">=", "value": 1}},
+///     {"name": "all", "rule": {"all": []}}]}"#)?;
+/// let m = set.evaluate(&features)?;
+/// assert_eq!(m.customer, [1, 2]);
+/// assert_eq!(m.primary, [Some(0), Some(1)]);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentMembership {
     /// Customer ids, ascending.
@@ -438,11 +461,41 @@ pub struct SegmentMembership {
 
 impl SegmentMembership {
     /// The membership column of segment `s`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SegmentSet, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[4, 2], value: &[80.0, 0.0], ..Default::default()
+    /// })?;
+    /// let features = CustomerFeatures::from_store(&store, 0)?;
+    /// let set = SegmentSet::from_json(r#"{"version": 1, "segments": [
+    ///     {"name": "buyers", "rule": {"field": "purchases", "op": ">=", "value": 1}},
+    ///     {"name": "all", "rule": {"all": []}}]}"#)?;
+    /// assert_eq!(set.evaluate(&features)?.members(0), [true, false]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn members(&self, s: usize) -> &[bool] {
         self.member.get(s).map_or(&[], Vec::as_slice)
     }
 
     /// Number of customers in each segment (a customer may count in several).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SegmentSet, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[4, 2], value: &[80.0, 0.0], ..Default::default()
+    /// })?;
+    /// let features = CustomerFeatures::from_store(&store, 0)?;
+    /// let set = SegmentSet::from_json(r#"{"version": 1, "segments": [
+    ///     {"name": "buyers", "rule": {"field": "purchases", "op": ">=", "value": 1}},
+    ///     {"name": "all", "rule": {"all": []}}]}"#)?;
+    /// assert_eq!(set.evaluate(&features)?.sizes(), [1, 2]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn sizes(&self) -> Vec<usize> {
         self.member
             .iter()
@@ -458,6 +511,15 @@ impl SegmentSet {
     /// [`EngError::Json`] for malformed JSON; [`EngError::Config`] naming the
     /// place of an unknown key, field, operator or label, a wrong value type,
     /// a missing or unsupported version, or a duplicate segment name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{EngError, SegmentSet};
+    /// assert!(matches!(SegmentSet::from_json("{"), Err(EngError::Json { .. })));
+    /// let e = SegmentSet::from_json(r#"{"version": 1, "segments": [{"name": "a", "rule": {"field": "stage", "op": "==", "value": "vip"}}]}"#);
+    /// assert!(e.unwrap_err().to_string().contains("segments[0].rule.value"));
+    /// ```
     pub fn from_json(text: &str) -> Result<Self> {
         Self::from_value(serde_json::from_str(text)?)
     }
@@ -466,6 +528,16 @@ impl SegmentSet {
     ///
     /// # Errors
     /// As [`from_json`](Self::from_json).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::SegmentSet;
+    /// let set = SegmentSet::from_value(serde_json::json!({"version": 1, "segments": [
+    ///     {"name": "a", "rule": {"field": "revenue", "op": "between", "value": [10, 20]}}]}))?;
+    /// assert_eq!(set.names(), ["a"]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn from_value(v: Value) -> Result<Self> {
         let map = object(&v, "$", &["version", "segments"])?;
         match map.get("version").and_then(Value::as_u64) {
@@ -515,6 +587,15 @@ impl SegmentSet {
     }
 
     /// Segment names in priority order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::SegmentSet;
+    /// let set = SegmentSet::from_json(r#"{"version": 1, "segments": [{"name": "x", "rule": {"any": []}}]}"#)?;
+    /// assert_eq!(set.names(), ["x"]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn names(&self) -> Vec<&str> {
         self.segments.iter().map(|s| s.name.as_str()).collect()
     }
@@ -524,6 +605,24 @@ impl SegmentSet {
     /// # Errors
     /// [`EngError::Config`] naming the rule that uses a feature the features
     /// do not have (e.g. `stage` without [`CustomerFeatures::with_stages`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SegmentSet, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[4, 2], value: &[80.0, 0.0], ..Default::default()
+    /// })?;
+    /// let features = CustomerFeatures::from_store(&store, 0)?;
+    /// let set = SegmentSet::from_json(r#"{"version": 1, "segments": [
+    ///     {"name": "buyers", "rule": {"field": "purchases", "op": ">=", "value": 1}},
+    ///     {"name": "all", "rule": {"all": []}}]}"#)?;
+    /// assert_eq!(set.evaluate(&features)?.member, [vec![true, false], vec![true, true]]);
+    /// // A rule on a feature that was not added is an error naming the rule.
+    /// let staged = SegmentSet::from_json(r#"{"version": 1, "segments": [{"name": "s", "rule": {"field": "stage", "op": "==", "value": "loyal"}}]}"#)?;
+    /// assert!(staged.evaluate(&features).unwrap_err().to_string().contains("with_stages"));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn evaluate(&self, features: &CustomerFeatures) -> Result<SegmentMembership> {
         let member = self
             .segments
@@ -547,6 +646,21 @@ impl SegmentSet {
     ///
     /// # Errors
     /// As [`evaluate`](Self::evaluate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, SegmentSet, SignalConfig, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[4, 2], value: &[80.0, 0.0], ..Default::default()
+    /// })?;
+    /// let features = CustomerFeatures::from_store(&store, 0)?;
+    /// let set = SegmentSet::from_json(r#"{"version": 1, "segments": [
+    ///     {"name": "buyers", "rule": {"field": "purchases", "op": ">=", "value": 1}},
+    ///     {"name": "all", "rule": {"all": []}}]}"#)?;
+    /// assert_eq!(set.evaluate_row(&features, 1)?, [false, true]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn evaluate_row(&self, features: &CustomerFeatures, i: usize) -> Result<Vec<bool>> {
         self.segments
             .iter()
