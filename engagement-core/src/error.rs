@@ -129,6 +129,13 @@ impl From<serde_json::Error> for EngError {
 impl EngError {
     /// A stable snake_case name of the variant (`"invalid_input"`, `"config"` …),
     /// shared by the C status names and the Python exception mapping.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::EngError;
+    /// assert_eq!(EngError::UnknownId { id: 4 }.kind(), "unknown_id");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             EngError::InvalidInput { .. } => "invalid_input",
@@ -144,6 +151,13 @@ impl EngError {
     }
 
     /// Builds an [`EngError::InvalidInput`] for a value outside a row context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::EngError;
+    /// assert_eq!(EngError::invalid("value", -1, "negative").to_string(), "invalid value: -1 (negative)");
+    /// ```
     pub fn invalid(
         field: impl Into<String>,
         value: impl fmt::Display,
@@ -158,6 +172,13 @@ impl EngError {
     }
 
     /// Builds an [`EngError::Config`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::EngError;
+    /// assert_eq!(EngError::config("mix", "empty").to_string(), "invalid configuration at mix: empty");
+    /// ```
     pub fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
         EngError::Config {
             field: field.into(),
@@ -166,6 +187,13 @@ impl EngError {
     }
 
     /// Returns the same error with the row index set (for columnar input).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::EngError;
+    /// assert!(EngError::invalid("time", -1, "before 1970").at_row(3).to_string().contains("at row 3"));
+    /// ```
     #[must_use]
     pub fn at_row(self, row: usize) -> Self {
         match self {

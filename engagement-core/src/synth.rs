@@ -26,6 +26,15 @@ use crate::model::{Channel, RatingScale, Touchpoint, TouchpointKind as K, Touchp
 const DAY: i64 = 86_400;
 
 /// What to generate.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::synth::SynthConfig;
+/// let c: SynthConfig = serde_json::from_str(r#"{"customers": 10, "seed": 1}"#)?;
+/// assert_eq!(c.days, 365);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SynthConfig {

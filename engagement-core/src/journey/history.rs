@@ -15,6 +15,20 @@ use crate::score::signals::{SignalConfig, Signals};
 /// later entries are the changes, whether caused by a touchpoint (a purchase
 /// makes a new customer) or by time passing (silence makes a buyer at risk,
 /// then churned).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{JourneyStage, StageConfig, StageRules, TouchpointColumns};
+/// let day = 86_400;
+/// let h = StageRules::new(StageConfig::default())?.history(&TouchpointColumns {
+///     customer: &[1, 2], time: &[0, 3 * day], channel: &[1, 0], kind: &[4, 2], ..Default::default()
+/// }, 130 * day)?;
+/// // 1 bought on day 0 and is at risk after 120 days; 2 clicked on day 3, a prospect again after 30.
+/// assert_eq!(h.customer, [1, 1, 2, 2]);
+/// assert_eq!(h.stage, [JourneyStage::NewCustomer, JourneyStage::AtRisk, JourneyStage::Engaged, JourneyStage::Prospect]);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StageHistory {
     /// Customer id.
@@ -27,11 +41,35 @@ pub struct StageHistory {
 
 impl StageHistory {
     /// Number of entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, StageConfig, StageRules, TouchpointColumns};
+    /// let day = 86_400;
+    /// let h = StageRules::new(StageConfig::default())?.history(&TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 3 * day], channel: &[1, 0], kind: &[4, 2], ..Default::default()
+    /// }, 130 * day)?;
+    /// assert_eq!(h.len(), 4);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.customer.len()
     }
 
     /// True when empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, StageConfig, StageRules, TouchpointColumns};
+    /// let day = 86_400;
+    /// let h = StageRules::new(StageConfig::default())?.history(&TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 3 * day], channel: &[1, 0], kind: &[4, 2], ..Default::default()
+    /// }, 130 * day)?;
+    /// assert!(!h.is_empty());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
     }
@@ -44,6 +82,19 @@ impl StageHistory {
 
     /// Each customer's stage at time `t`: `(customer, stage)` for every
     /// customer whose first entry is at or before `t`, in customer order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, StageConfig, StageRules, TouchpointColumns};
+    /// let day = 86_400;
+    /// let h = StageRules::new(StageConfig::default())?.history(&TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 3 * day], channel: &[1, 0], kind: &[4, 2], ..Default::default()
+    /// }, 130 * day)?;
+    /// assert_eq!(h.stages_at(day), vec![(1, JourneyStage::NewCustomer)]);
+    /// assert_eq!(h.stages_at(10 * day), vec![(1, JourneyStage::NewCustomer), (2, JourneyStage::Engaged)]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn stages_at(&self, t: i64) -> Vec<(u64, JourneyStage)> {
         let mut out: Vec<(u64, JourneyStage)> = Vec::new();
         for i in 0..self.len() {
@@ -59,6 +110,18 @@ impl StageHistory {
     }
 
     /// Stage codes as `u8` (for the C and numpy faces).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, StageConfig, StageRules, TouchpointColumns};
+    /// let day = 86_400;
+    /// let h = StageRules::new(StageConfig::default())?.history(&TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 3 * day], channel: &[1, 0], kind: &[4, 2], ..Default::default()
+    /// }, 130 * day)?;
+    /// assert_eq!(h.stage_codes(), [2, 6, 1, 0]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn stage_codes(&self) -> Vec<u8> {
         self.stage.iter().map(|s| s.code()).collect()
     }

@@ -7,6 +7,17 @@ use crate::model::{JourneyStage, RatingScale};
 use crate::profile::{Profile, ProfileStore};
 
 /// Journey stages of many customers as columns, in ascending customer id.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{JourneyStage, ProfileStore, SignalConfig, StageConfig, StageRules, TouchpointColumns};
+/// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+///     customer: &[1], time: &[0], channel: &[1], kind: &[4], ..Default::default() })?;
+/// let s = StageRules::new(StageConfig::default())?.stage_store(&store, 0)?;
+/// assert_eq!((s.customer, s.stage), (vec![1], vec![JourneyStage::NewCustomer]));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StageColumns {
     /// Customer ids.
@@ -97,6 +108,13 @@ impl StageConfig {
     ///
     /// # Errors
     /// [`EngError::Config`] naming the field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::StageConfig;
+    /// assert!(StageConfig { at_risk_factor: 0.0, ..Default::default() }.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         for (name, v) in [
             ("engaged_window_days", self.engaged_window_days),
@@ -135,6 +153,15 @@ impl StageConfig {
 }
 
 /// Validated stage rules with durations in whole seconds.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{StageConfig, StageRules};
+/// let rules = StageRules::new(StageConfig::default())?;
+/// assert_eq!(rules.config().churn_window_days, 180.0);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct StageRules {
     config: StageConfig,
@@ -153,6 +180,13 @@ impl StageRules {
     ///
     /// # Errors
     /// As [`StageConfig::validate`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{StageConfig, StageRules};
+    /// assert!(StageRules::new(StageConfig { loyal_min_purchases: 0, ..Default::default() }).is_err());
+    /// ```
     pub fn new(config: StageConfig) -> Result<Self> {
         config.validate()?;
         Ok(StageRules {
@@ -165,6 +199,14 @@ impl StageRules {
     }
 
     /// The configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{StageConfig, StageRules};
+    /// assert_eq!(StageRules::new(StageConfig::default())?.config().loyal_min_purchases, 4);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn config(&self) -> &StageConfig {
         &self.config
     }
@@ -236,6 +278,19 @@ impl StageRules {
     ///
     /// # Errors
     /// [`EngError::AsOfBeforeData`] when `as_of` is before the profile's last touchpoint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, Profile, Signals, SignalConfig, StageConfig, StageRules, Touchpoint, Channel, TouchpointKind as K};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// let mut p = Profile::new(1, &s);
+    /// p.apply(&Touchpoint::new(1, 0, Channel::Email, K::Click), &s)?;
+    /// let rules = StageRules::new(StageConfig::default())?;
+    /// assert_eq!(rules.stage_of(&p, 86_400)?, JourneyStage::Engaged);
+    /// assert!(rules.stage_of(&p, -1).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn stage_of(&self, profile: &Profile, as_of: i64) -> Result<JourneyStage> {
         if let Some(last) = profile.last_touch()
             && as_of < last
@@ -253,6 +308,17 @@ impl StageRules {
     ///
     /// # Errors
     /// As [`stage_of`](Self::stage_of), for the first profile that fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, ProfileStore, SignalConfig, StageConfig, StageRules, TouchpointColumns};
+    /// let store = ProfileStore::from_columns(SignalConfig::default(), &TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[0, 4], ..Default::default() })?;
+    /// let stages = StageRules::new(StageConfig::default())?.stages(store.iter(), 0)?;
+    /// assert_eq!(stages, [JourneyStage::Prospect, JourneyStage::NewCustomer]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn stages<'a>(
         &self,
         profiles: impl IntoIterator<Item = &'a Profile>,

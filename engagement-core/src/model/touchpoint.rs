@@ -421,6 +421,15 @@ impl<'a> TouchpointColumns<'a> {
     ///   (optional columns may also be empty);
     /// - [`EngError::InvalidInput`] with the row index for the first bad value
     ///   (see [`Touchpoint::validate`]) or an unknown code.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{EngError, TouchpointColumns};
+    /// let cols = TouchpointColumns { customer: &[1, 2], time: &[5, 6], channel: &[1, 1], kind: &[4, 4],
+    ///     value: &[1.0, f64::INFINITY], ..Default::default() };
+    /// assert!(matches!(cols.validate(), Err(EngError::InvalidInput { index: Some(1), .. })));
+    /// ```
     pub fn validate(&self) -> Result<usize> {
         let n = self.customer.len();
         let same = |field: &str, len: usize, optional: bool| -> Result<()> {

@@ -8,6 +8,15 @@ use crate::model::JourneyStage;
 use crate::score::proportion::Proportion;
 
 /// Churn and retention over one period.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::retention_rate;
+/// let c = retention_rate(100, 100, 0, 0.95)?;
+/// assert_eq!((c.lost, c.churn.rate, c.retention), (0, 0.0, 1.0));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ChurnSummary {
     /// Customers at the start of the period (`S`).
@@ -89,6 +98,19 @@ impl StageHistory {
     ///
     /// # Errors
     /// As [`retention_rate`]; [`EngError::InvalidInput`] when `end <= start`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{StageConfig, StageRules, TouchpointColumns};
+    /// let day = 86_400;
+    /// let h = StageRules::new(StageConfig::default())?.history(&TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[4, 4], ..Default::default() }, 400 * day)?;
+    /// // Both bought on day 0 and churned after day 180.
+    /// let c = h.churn_between(100 * day, 200 * day, 0.95)?;
+    /// assert_eq!((c.at_start, c.lost, c.retention), (2, 2, 0.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn churn_between(&self, start: i64, end: i64, level: f64) -> Result<ChurnSummary> {
         if end <= start {
             return Err(EngError::invalid(

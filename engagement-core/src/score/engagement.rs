@@ -61,6 +61,13 @@ impl ScoreConfig {
     ///
     /// # Errors
     /// [`EngError::Config`] naming the field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ScoreConfig, TypeWeights};
+    /// assert!(ScoreConfig { mix: TypeWeights::splat(-1.0), ..Default::default() }.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         self.signals.validate()?;
         for (name, v) in TypeWeights::NAMES.iter().zip(self.saturation.to_array()) {
@@ -80,6 +87,20 @@ impl ScoreConfig {
 }
 
 /// A customer's engagement at one time: the total and the four sub-scores, 0–100.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, ProfileStore, ScoreConfig, Scorer, Touchpoint, TouchpointKind as K};
+/// let scorer = Scorer::new(ScoreConfig::default())?;
+/// let mut store = ProfileStore::with_signals(scorer.signals().clone());
+/// store.push(&Touchpoint::new(1, 0, Channel::Social, K::Share))?;
+/// let s = scorer.score(store.get(1)?, 0)?;
+/// // A share on social: social weight 2 × 1.5 = 3, saturation 2 → 100 (1 − 2^−1.5).
+/// assert!((s.social - 100.0 * (1.0 - (-1.5f64).exp2())).abs() < 1e-9);
+/// assert_eq!(s.total, s.social / 4.0);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct EngagementScore {
     /// Weighted mean of the four sub-scores.
@@ -95,6 +116,18 @@ pub struct EngagementScore {
 }
 
 /// Engagement scores of many customers as columns, in ascending customer id.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, ProfileStore, ScoreConfig, Scorer, Touchpoint, TouchpointKind as K};
+/// let scorer = Scorer::new(ScoreConfig::default())?;
+/// let mut store = ProfileStore::with_signals(scorer.signals().clone());
+/// store.push(&Touchpoint::new(1, 0, Channel::Social, K::Share))?;
+/// let cols = scorer.score_store(&store, 0)?;
+/// assert_eq!((cols.len(), cols.customer[0]), (1, 1));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScoreColumns {
     /// Customer ids.
@@ -113,10 +146,24 @@ pub struct ScoreColumns {
 
 impl ScoreColumns {
     /// Number of customers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::ScoreColumns;
+    /// assert_eq!(ScoreColumns::default().len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.customer.len()
     }
     /// True when empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::ScoreColumns;
+    /// assert!(ScoreColumns::default().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
     }
@@ -156,6 +203,13 @@ impl Scorer {
     ///
     /// # Errors
     /// [`EngError::Config`] naming the bad field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ScoreConfig, Scorer, TypeWeights};
+    /// assert!(Scorer::new(ScoreConfig { saturation: TypeWeights::splat(0.0), ..Default::default() }).is_err());
+    /// ```
     pub fn new(config: ScoreConfig) -> Result<Self> {
         config.validate()?;
         let signals = Signals::new(config.signals.clone())?;
@@ -172,11 +226,27 @@ impl Scorer {
     }
 
     /// The configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ScoreConfig, Scorer};
+    /// assert_eq!(Scorer::new(ScoreConfig::default())?.config().saturation.social, 2.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn config(&self) -> &ScoreConfig {
         &self.config
     }
 
     /// The compiled signals (use them to build profiles that this scorer accepts).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ScoreConfig, Scorer};
+    /// assert_eq!(Scorer::new(ScoreConfig::default())?.signals().half_life_seconds(), 2_592_000.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn signals(&self) -> &Signals {
         &self.signals
     }
@@ -188,6 +258,17 @@ impl Scorer {
     /// # Errors
     /// - [`EngError::AsOfBeforeData`] when `as_of` is before the profile's last touchpoint;
     /// - [`EngError::Incompatible`] when the profile was built with other signals.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, ProfileStore, ScoreConfig, Scorer, Touchpoint, TouchpointKind as K};
+    /// let scorer = Scorer::new(ScoreConfig::default())?;
+    /// let mut store = ProfileStore::with_signals(scorer.signals().clone());
+    /// store.push(&Touchpoint::new(1, 0, Channel::Social, K::Share))?;
+    /// assert!(scorer.score(store.get(1)?, -5).is_err()); // before the share
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn score(&self, profile: &Profile, as_of: i64) -> Result<EngagementScore> {
         profile.check_signals(&self.signals)?;
         if let Some(last) = profile.last_touch()
@@ -234,6 +315,19 @@ impl Scorer {
     ///
     /// # Errors
     /// As [`score`](Self::score), for the first customer that fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, ProfileStore, ScoreConfig, Scorer, Touchpoint, TouchpointKind as K};
+    /// let scorer = Scorer::new(ScoreConfig::default())?;
+    /// let mut store = ProfileStore::with_signals(scorer.signals().clone());
+    /// store.push(&Touchpoint::new(1, 0, Channel::Social, K::Share))?;
+    /// let later = scorer.score_store(&store, 30 * 86_400)?;
+    /// let now = scorer.score_store(&store, 0)?;
+    /// assert!(later.social[0] < now.social[0]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn score_store(&self, store: &ProfileStore, as_of: i64) -> Result<ScoreColumns> {
         if store.signals().fingerprint() != self.signals.fingerprint() {
             return Err(EngError::Incompatible {
@@ -278,6 +372,18 @@ impl Scorer {
     ///
     /// # Errors
     /// As [`score`](Self::score), for the first profile that fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, ProfileStore, ScoreConfig, Scorer, Touchpoint, TouchpointKind as K};
+    /// let scorer = Scorer::new(ScoreConfig::default())?;
+    /// let mut store = ProfileStore::with_signals(scorer.signals().clone());
+    /// store.push(&Touchpoint::new(1, 0, Channel::Social, K::Share))?;
+    /// let profiles = vec![store.get(1)?.clone()];
+    /// assert_eq!(scorer.score_profiles(&profiles, 0)?.total, scorer.score_store(&store, 0)?.total);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn score_profiles(&self, profiles: &[Profile], as_of: i64) -> Result<ScoreColumns> {
         let n = profiles.len();
         let mut out = ScoreColumns {

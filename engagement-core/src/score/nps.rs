@@ -8,6 +8,15 @@ use crate::profile::Profile;
 use crate::score::proportion::z_for_level;
 
 /// NPS of a set of answers on the 0–10 scale.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::nps;
+/// let s = nps(&[10.0, 0.0], 0.95)?;
+/// assert_eq!((s.score, s.promoters, s.detractors), (0.0, 1, 1));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NpsSummary {
     /// Number of answers.
@@ -151,6 +160,19 @@ fn nps_from_counts(
 ///
 /// # Errors
 /// As [`nps`]; [`EngError::EmptyInput`] when no profile has an NPS answer.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{nps_of_profiles, Channel, ProfileStore, RatingScale, SignalConfig, Touchpoint, TouchpointKind as K};
+/// let mut store = ProfileStore::new(SignalConfig::default())?;
+/// store.push(&Touchpoint::new(1, 0, Channel::Email, K::SurveyResponse).with_rating(3.0, RatingScale::Nps))?;
+/// store.push(&Touchpoint::new(1, 9, Channel::Email, K::SurveyResponse).with_rating(10.0, RatingScale::Nps))?;
+/// store.push(&Touchpoint::new(2, 0, Channel::Web, K::Visit))?;
+/// // One voice per customer: 1's latest answer (10); 2 never answered.
+/// assert_eq!(nps_of_profiles(store.iter(), 0.95)?.score, 100.0);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 pub fn nps_of_profiles<'a>(
     profiles: impl IntoIterator<Item = &'a Profile>,
     level: f64,

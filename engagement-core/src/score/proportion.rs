@@ -11,6 +11,14 @@ use crate::profile::Profile;
 ///
 /// # Errors
 /// [`EngError::Config`] unless `0 < level < 1`.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::z_for_level;
+/// assert!((z_for_level(0.9)? - 1.644_853_626_951).abs() < 1e-9);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 pub fn z_for_level(level: f64) -> Result<f64> {
     if !(level > 0.0 && level < 1.0) {
         return Err(EngError::config(
@@ -23,6 +31,15 @@ pub fn z_for_level(level: f64) -> Result<f64> {
 }
 
 /// A share with its confidence interval.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::Proportion;
+/// let p = Proportion::wilson(1, 4, 0.95)?;
+/// assert!(p.ci_low < 0.25 && 0.25 < p.ci_high);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Proportion {
     /// Number of successes (conversions, satisfied answers …).
@@ -149,6 +166,17 @@ pub fn csat(ratings: &[f32], level: f64) -> Result<Proportion> {
 ///
 /// # Errors
 /// As [`csat`]; [`EngError::EmptyInput`] when no profile has a CSAT answer.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{csat_of_profiles, Channel, ProfileStore, RatingScale, SignalConfig, Touchpoint, TouchpointKind as K};
+/// let mut store = ProfileStore::new(SignalConfig::default())?;
+/// store.push(&Touchpoint::new(1, 0, Channel::Chat, K::SurveyResponse).with_rating(5.0, RatingScale::Csat))?;
+/// store.push(&Touchpoint::new(2, 0, Channel::Chat, K::SurveyResponse).with_rating(2.0, RatingScale::Csat))?;
+/// assert_eq!(csat_of_profiles(store.iter(), 0.95)?.rate, 0.5);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 pub fn csat_of_profiles<'a>(
     profiles: impl IntoIterator<Item = &'a Profile>,
     level: f64,

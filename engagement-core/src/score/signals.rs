@@ -33,10 +33,25 @@ use crate::error::{Result, ensure_config, positive};
 use crate::model::{Channel, Code, Rating, TouchpointKind};
 
 /// Number of half-lives spanned by one accumulation cell.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(engagement_core::score::signals::CELL_HALF_LIVES, 32.0);
+/// ```
 pub const CELL_HALF_LIVES: f64 = 32.0;
 /// Fractional bits of the fixed-point decayed sums.
 const FRACTION_BITS: i32 = 80;
 /// Largest accepted absolute weight (keeps every sum far from overflow).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{SignalConfig, TouchpointKind, TypeWeights};
+/// let mut cfg = SignalConfig::default();
+/// cfg.kind_weights.insert(TouchpointKind::Open, TypeWeights::splat(1e4));
+/// assert!(cfg.validate().is_err()); // beyond MAX_WEIGHT
+/// ```
 pub const MAX_WEIGHT: f64 = 1000.0;
 
 /// One number per engagement type.
@@ -46,6 +61,15 @@ pub const MAX_WEIGHT: f64 = 1000.0;
 /// - **contextual**: responses to targeted messages: opens, clicks, redemptions;
 /// - **convenient**: self-service, low-friction use: sessions, app and chat, repeat orders;
 /// - **social**: referrals, shares, public reviews.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::TypeWeights;
+/// let w: TypeWeights = serde_json::from_str(r#"{"social": 2}"#)?;
+/// assert_eq!(w.to_array(), [0.0, 0.0, 0.0, 2.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TypeWeights {
@@ -61,6 +85,13 @@ pub struct TypeWeights {
 
 impl TypeWeights {
     /// Builds from the four values in the order emotional, contextual, convenient, social.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TypeWeights;
+    /// assert_eq!(TypeWeights::new(1.0, 2.0, 3.0, 4.0).convenient, 3.0);
+    /// ```
     pub const fn new(emotional: f64, contextual: f64, convenient: f64, social: f64) -> Self {
         TypeWeights {
             emotional,
@@ -71,11 +102,25 @@ impl TypeWeights {
     }
 
     /// The same value for all four types.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TypeWeights;
+    /// assert_eq!(TypeWeights::splat(0.5).social, 0.5);
+    /// ```
     pub const fn splat(v: f64) -> Self {
         TypeWeights::new(v, v, v, v)
     }
 
     /// As an array in the order emotional, contextual, convenient, social.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TypeWeights;
+    /// assert_eq!(TypeWeights::new(1.0, 2.0, 3.0, 4.0).to_array(), [1.0, 2.0, 3.0, 4.0]);
+    /// ```
     pub const fn to_array(self) -> [f64; 4] {
         [
             self.emotional,
@@ -86,11 +131,25 @@ impl TypeWeights {
     }
 
     /// From an array in the order emotional, contextual, convenient, social.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TypeWeights;
+    /// assert_eq!(TypeWeights::from_array([1.0, 0.0, 0.0, 0.0]).emotional, 1.0);
+    /// ```
     pub const fn from_array(a: [f64; 4]) -> Self {
         TypeWeights::new(a[0], a[1], a[2], a[3])
     }
 
     /// Names of the four types, in array order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TypeWeights;
+    /// assert_eq!(TypeWeights::NAMES[2], "convenient");
+    /// ```
     pub const NAMES: [&'static str; 4] = ["emotional", "contextual", "convenient", "social"];
 }
 
@@ -195,6 +254,13 @@ impl SignalConfig {
     /// [`EngError::Config`](crate::EngError::Config) naming the field: a
     /// half-life that is not finite or below one hour, a weight that is not
     /// finite or beyond ±1000, a negative channel multiplier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::SignalConfig;
+    /// assert!(SignalConfig { half_life_days: 0.01, ..Default::default() }.validate().is_err()); // under an hour
+    /// ```
     pub fn validate(&self) -> Result<()> {
         positive("half_life_days", self.half_life_days)?;
         ensure_config!(
@@ -230,6 +296,16 @@ impl SignalConfig {
 /// Profiles remember the [`fingerprint`](Signals::fingerprint) of the signals
 /// they were built with, so that profiles built with different weights are
 /// never merged or scored together by mistake.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{SignalConfig, Signals};
+/// let a = Signals::new(SignalConfig::default())?;
+/// let b = Signals::new(SignalConfig { half_life_days: 7.0, ..Default::default() })?;
+/// assert_ne!(a.fingerprint(), b.fingerprint());
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Signals {
     config: SignalConfig,
@@ -247,6 +323,13 @@ impl Signals {
     ///
     /// # Errors
     /// As [`SignalConfig::validate`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{SignalConfig, Signals};
+    /// assert!(Signals::new(SignalConfig { half_life_days: f64::NAN, ..Default::default() }).is_err());
+    /// ```
     pub fn new(config: SignalConfig) -> Result<Self> {
         config.validate()?;
         let mut table = [[[0.0; 4]; Channel::COUNT]; TouchpointKind::COUNT];
@@ -291,21 +374,57 @@ impl Signals {
     }
 
     /// The configuration these signals were compiled from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{SignalConfig, Signals};
+    /// assert_eq!(Signals::new(SignalConfig::default())?.config(), &SignalConfig::default());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn config(&self) -> &SignalConfig {
         &self.config
     }
 
     /// Half-life in seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{SignalConfig, Signals};
+    /// assert_eq!(Signals::new(SignalConfig::default())?.half_life_seconds(), 30.0 * 86_400.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn half_life_seconds(&self) -> f64 {
         self.half_life
     }
 
     /// A hash of the compiled weights and half-life.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{SignalConfig, Signals};
+    /// let a = Signals::new(SignalConfig::default())?;
+    /// assert_eq!(a.fingerprint(), Signals::new(SignalConfig::default())?.fingerprint());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
 
     /// Contribution of one touchpoint to each type, before decay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, Rating, RatingScale, SignalConfig, Signals, TouchpointKind};
+    /// let s = Signals::new(SignalConfig::default())?;
+    /// assert_eq!(s.weights(TouchpointKind::Referral, Channel::Social, None), [1.0, 0.0, 0.0, 6.0]);
+    /// let low = Some(Rating { value: 1.0, scale: RatingScale::Csat });
+    /// assert_eq!(s.weights(TouchpointKind::Review, Channel::Web, low)[0], -2.0); // 2 × (−1)
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
     pub fn weights(
         &self,
         kind: TouchpointKind,
@@ -388,6 +507,18 @@ fn to_f64(x: i128) -> f64 {
 }
 
 /// Fixed-point decayed sums of the four signals (see the module docs).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, Profile, SignalConfig, Signals, Touchpoint, TouchpointKind};
+/// let s = Signals::new(SignalConfig::default())?;
+/// let mut p = Profile::new(1, &s);
+/// p.apply(&Touchpoint::new(1, 0, Channel::Email, TouchpointKind::Click), &s)?;
+/// assert_eq!(p.decayed().cell, 0);
+/// assert!(p.decayed().sums[0][1] > 0); // contextual
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DecayedSums {
     /// The newest cell holding a touchpoint.

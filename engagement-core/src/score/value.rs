@@ -6,6 +6,18 @@ use crate::error::{EngError, Result, ensure_config, non_negative};
 use crate::profile::Profile;
 
 /// Purchase totals over a set of customers.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{purchase_summary, Channel, ProfileStore, SignalConfig, Touchpoint, TouchpointKind as K};
+/// let mut store = ProfileStore::new(SignalConfig::default())?;
+/// store.push(&Touchpoint::new(1, 0, Channel::Web, K::Purchase).with_value(10.0))?;
+/// store.push(&Touchpoint::new(2, 0, Channel::Web, K::Visit))?;
+/// let s = purchase_summary(store.iter())?;
+/// assert_eq!((s.customers, s.buyers, s.orders), (2, 1, 1));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PurchaseSummary {
     /// Customers in the set.
@@ -88,6 +100,15 @@ pub fn purchase_summary<'a>(
 ///
 /// All rates are per period (a year, usually); `lifespan` is in the same
 /// periods. `margin` is the share of revenue kept as profit (1 = revenue CLV).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::SimpleClvInput;
+/// let i: SimpleClvInput = serde_json::from_str(r#"{"average_order_value": 40, "purchase_frequency": 2, "lifespan": 3}"#)?;
+/// assert_eq!((i.margin, i.discount_rate), (1.0, 0.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimpleClvInput {
@@ -114,6 +135,14 @@ impl SimpleClvInput {
     ///
     /// # Errors
     /// [`EngError::Config`] naming the field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::SimpleClvInput;
+    /// let i = SimpleClvInput { average_order_value: 1.0, purchase_frequency: 1.0, lifespan: f64::INFINITY, margin: 1.0, discount_rate: 0.0 };
+    /// assert!(i.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         non_negative("average_order_value", self.average_order_value)?;
         non_negative("purchase_frequency", self.purchase_frequency)?;
