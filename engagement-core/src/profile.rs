@@ -401,6 +401,19 @@ impl Profile {
         }
     }
 
+    /// An error unless `as_of` is at or after the last touchpoint (results
+    /// at an earlier time would ignore events that had not happened yet).
+    pub(crate) fn check_as_of(&self, as_of: i64) -> Result<()> {
+        match self.last_touch() {
+            Some(last) if as_of < last => Err(EngError::AsOfBeforeData {
+                as_of,
+                latest: last,
+                customer: self.customer,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) fn check_signals(&self, signals: &Signals) -> Result<()> {
         if self.signals != signals.fingerprint() {
             return Err(EngError::Incompatible {

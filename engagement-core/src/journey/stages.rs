@@ -292,15 +292,7 @@ impl StageRules {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn stage_of(&self, profile: &Profile, as_of: i64) -> Result<JourneyStage> {
-        if let Some(last) = profile.last_touch()
-            && as_of < last
-        {
-            return Err(EngError::AsOfBeforeData {
-                as_of,
-                latest: last,
-                customer: profile.customer(),
-            });
-        }
+        profile.check_as_of(as_of)?;
         Ok(self.stage_unchecked(profile, as_of))
     }
 

@@ -271,15 +271,7 @@ impl Scorer {
     /// ```
     pub fn score(&self, profile: &Profile, as_of: i64) -> Result<EngagementScore> {
         profile.check_signals(&self.signals)?;
-        if let Some(last) = profile.last_touch()
-            && as_of < last
-        {
-            return Err(EngError::AsOfBeforeData {
-                as_of,
-                latest: last,
-                customer: profile.customer(),
-            });
-        }
+        profile.check_as_of(as_of)?;
         Ok(self.score_unchecked(profile, as_of))
     }
 
@@ -338,15 +330,7 @@ impl Scorer {
         // half-lives): remember the last cell's decay scale.
         let mut cached: Option<(i64, f64)> = None;
         let (customer, scores) = store.map(|p| {
-            if let Some(last) = p.last_touch()
-                && as_of < last
-            {
-                return Err(EngError::AsOfBeforeData {
-                    as_of,
-                    latest: last,
-                    customer: p.customer(),
-                });
-            }
+            p.check_as_of(as_of)?;
             let cell = p.decayed().cell();
             let scale = match cached {
                 Some((c, scale)) if c == cell => scale,

@@ -165,15 +165,7 @@ impl CustomerFeatures {
             (0..Channel::COUNT).map(|_| Vec::with_capacity(n)).collect();
         let mut acquisition = Vec::with_capacity(n);
         for p in store.iter() {
-            if let Some(last) = p.last_touch()
-                && as_of < last
-            {
-                return Err(EngError::AsOfBeforeData {
-                    as_of,
-                    latest: last,
-                    customer: p.customer(),
-                });
-            }
+            p.check_as_of(as_of)?;
             let days = |t: Option<i64>| t.map_or(f64::NAN, |t| (as_of - t) as f64 / DAY);
             let opt = |v: Option<f64>| v.unwrap_or(f64::NAN);
             let rating = |s| p.latest_rating(s).map_or(f64::NAN, |r| f64::from(r.value));
