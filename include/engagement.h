@@ -9,6 +9,350 @@
 #define ENG_ABI_VERSION 1
 
 
+/**
+ * Channel code of `email`.
+ */
+#define ENG_CHANNEL_EMAIL 0
+
+/**
+ * Channel code of `web`.
+ */
+#define ENG_CHANNEL_WEB 1
+
+/**
+ * Channel code of `mobile_app`.
+ */
+#define ENG_CHANNEL_MOBILE_APP 2
+
+/**
+ * Channel code of `social`.
+ */
+#define ENG_CHANNEL_SOCIAL 3
+
+/**
+ * Channel code of `phone`.
+ */
+#define ENG_CHANNEL_PHONE 4
+
+/**
+ * Channel code of `chat`.
+ */
+#define ENG_CHANNEL_CHAT 5
+
+/**
+ * Channel code of `store`.
+ */
+#define ENG_CHANNEL_STORE 6
+
+/**
+ * Channel code of `ads`.
+ */
+#define ENG_CHANNEL_ADS 7
+
+/**
+ * Channel code of `sms`.
+ */
+#define ENG_CHANNEL_SMS 8
+
+/**
+ * Channel code of `push`.
+ */
+#define ENG_CHANNEL_PUSH 9
+
+/**
+ * Channel code of `other`.
+ */
+#define ENG_CHANNEL_OTHER 10
+
+/**
+ * Touchpoint kind code of `impression`.
+ */
+#define ENG_KIND_IMPRESSION 0
+
+/**
+ * Touchpoint kind code of `open`.
+ */
+#define ENG_KIND_OPEN 1
+
+/**
+ * Touchpoint kind code of `click`.
+ */
+#define ENG_KIND_CLICK 2
+
+/**
+ * Touchpoint kind code of `visit`.
+ */
+#define ENG_KIND_VISIT 3
+
+/**
+ * Touchpoint kind code of `purchase`.
+ */
+#define ENG_KIND_PURCHASE 4
+
+/**
+ * Touchpoint kind code of `refund`.
+ */
+#define ENG_KIND_REFUND 5
+
+/**
+ * Touchpoint kind code of `review`.
+ */
+#define ENG_KIND_REVIEW 6
+
+/**
+ * Touchpoint kind code of `referral`.
+ */
+#define ENG_KIND_REFERRAL 7
+
+/**
+ * Touchpoint kind code of `share`.
+ */
+#define ENG_KIND_SHARE 8
+
+/**
+ * Touchpoint kind code of `support_contact`.
+ */
+#define ENG_KIND_SUPPORT_CONTACT 9
+
+/**
+ * Touchpoint kind code of `complaint`.
+ */
+#define ENG_KIND_COMPLAINT 10
+
+/**
+ * Touchpoint kind code of `survey_response`.
+ */
+#define ENG_KIND_SURVEY_RESPONSE 11
+
+/**
+ * Touchpoint kind code of `offer_redeemed`.
+ */
+#define ENG_KIND_OFFER_REDEEMED 12
+
+/**
+ * Touchpoint kind code of `other`.
+ */
+#define ENG_KIND_OTHER 13
+
+/**
+ * Journey stage code of `prospect`.
+ */
+#define ENG_STAGE_PROSPECT 0
+
+/**
+ * Journey stage code of `engaged`.
+ */
+#define ENG_STAGE_ENGAGED 1
+
+/**
+ * Journey stage code of `new_customer`.
+ */
+#define ENG_STAGE_NEW_CUSTOMER 2
+
+/**
+ * Journey stage code of `repeat`.
+ */
+#define ENG_STAGE_REPEAT 3
+
+/**
+ * Journey stage code of `loyal`.
+ */
+#define ENG_STAGE_LOYAL 4
+
+/**
+ * Journey stage code of `advocate`.
+ */
+#define ENG_STAGE_ADVOCATE 5
+
+/**
+ * Journey stage code of `at_risk`.
+ */
+#define ENG_STAGE_AT_RISK 6
+
+/**
+ * Journey stage code of `churned`.
+ */
+#define ENG_STAGE_CHURNED 7
+
+/**
+ * Rating scale code of `nps`.
+ */
+#define ENG_SCALE_NPS 0
+
+/**
+ * Rating scale code of `csat`.
+ */
+#define ENG_SCALE_CSAT 1
+
+/**
+ * Rating scale code of `ces`.
+ */
+#define ENG_SCALE_CES 2
+
+/**
+ * The result of a call. `ENG_STATUS_OK` is 0; every other value is an error
+ * whose message `eng_last_error_message` returns on the same thread.
+ *
+ * Ranges: 1–99 argument errors found at the boundary, 100–199 one per kind
+ * of engine error, 1000 a caught panic. Numbers are never reused.
+ */
+enum eng_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Success.
+   */
+  ENG_STATUS_OK = 0,
+  /**
+   * A required pointer was NULL (or NULL with a non-zero length).
+   */
+  ENG_STATUS_NULL_POINTER = 1,
+  /**
+   * A string argument is not valid UTF-8.
+   */
+  ENG_STATUS_INVALID_UTF8 = 2,
+  /**
+   * An output buffer is too small; `*out_len` holds the size needed.
+   */
+  ENG_STATUS_BUFFER_TOO_SMALL = 3,
+  /**
+   * A handle was used after a call on it panicked.
+   */
+  ENG_STATUS_POISONED = 4,
+  /**
+   * A value is invalid (NaN, negative money, rating off its scale, unknown code …).
+   */
+  ENG_STATUS_INVALID_INPUT = 100,
+  /**
+   * Columns that must have equal lengths do not.
+   */
+  ENG_STATUS_LENGTH_MISMATCH = 101,
+  /**
+   * A computation that needs data got none.
+   */
+  ENG_STATUS_EMPTY_INPUT = 102,
+  /**
+   * `as_of` is before the data.
+   */
+  ENG_STATUS_AS_OF_BEFORE_DATA = 103,
+  /**
+   * A configuration value is invalid.
+   */
+  ENG_STATUS_CONFIG = 104,
+  /**
+   * An unknown customer id.
+   */
+  ENG_STATUS_UNKNOWN_ID = 105,
+  /**
+   * An unknown label.
+   */
+  ENG_STATUS_UNKNOWN_LABEL = 106,
+  /**
+   * Parts that cannot be combined.
+   */
+  ENG_STATUS_INCOMPATIBLE = 107,
+  /**
+   * Malformed JSON.
+   */
+  ENG_STATUS_JSON = 108,
+  /**
+   * A panic was caught at the boundary (a bug; please report it).
+   */
+  ENG_STATUS_PANIC = 1000,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum eng_status eng_status;
+#else
+typedef uint32_t eng_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * An opaque store of customer profiles, with the engagement-score
+ * configuration it was created with.
+ *
+ * Thread safety: a store may be read (`_len`, `_customers`, `_scores`,
+ * `_stages`, `_profiles_json`) from several threads at once, but a call that
+ * changes it (`_push`) must not run at the same time as any other call on the
+ * same store.
+ */
+typedef struct eng_profile_store eng_profile_store;
+
+/**
+ * Net Promoter Score of a set of answers (see `eng_nps`). Points: −100 … 100.
+ */
+typedef struct eng_nps_summary {
+  /**
+   * Number of answers.
+   */
+  uint64_t n;
+  /**
+   * Answers 9–10.
+   */
+  uint64_t promoters;
+  /**
+   * Answers 7–8.
+   */
+  uint64_t passives;
+  /**
+   * Answers 0–6.
+   */
+  uint64_t detractors;
+  /**
+   * NPS in points.
+   */
+  double score;
+  /**
+   * Standard error in points.
+   */
+  double std_error;
+  /**
+   * Lower bound of the normal interval (points, ≥ −100).
+   */
+  double ci_low;
+  /**
+   * Upper bound of the normal interval (points, ≤ 100).
+   */
+  double ci_high;
+  /**
+   * Confidence level.
+   */
+  double level;
+} eng_nps_summary;
+
+/**
+ * A share with its Wilson interval (see `eng_wilson`).
+ */
+typedef struct eng_proportion {
+  /**
+   * Successes.
+   */
+  uint64_t successes;
+  /**
+   * Trials.
+   */
+  uint64_t trials;
+  /**
+   * successes / trials.
+   */
+  double rate;
+  /**
+   * Lower bound of the interval.
+   */
+  double ci_low;
+  /**
+   * Upper bound of the interval.
+   */
+  double ci_high;
+  /**
+   * Confidence level.
+   */
+  double level;
+} eng_proportion;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -20,6 +364,266 @@ extern "C" {
  * process; do not free it. Thread-safe.
  */
 const char *eng_version(void);
+
+/**
+ * The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
+ * `-` and spaces read as `_`). `label` is UTF-8, `len` bytes, no NUL needed.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_UNKNOWN_LABEL`; `ENG_STATUS_INVALID_UTF8`;
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `label` must point to `len` readable bytes; `out_code` valid for one write.
+ */
+eng_status eng_channel_code(const char *label, size_t len, uint8_t *out_code);
+
+/**
+ * The code of a touchpoint-kind label (`"purchase"`, `"survey_response"` …).
+ * As `eng_channel_code`.
+ *
+ * # Safety
+ * As `eng_channel_code`.
+ */
+eng_status eng_kind_code(const char *label, size_t len, uint8_t *out_code);
+
+/**
+ * The label of a journey-stage code (`"at_risk"` …) as a static
+ * NUL-terminated string owned by the library (do not free), or NULL for an
+ * unknown code. Thread-safe.
+ */
+const char *eng_stage_label(uint8_t code);
+
+/**
+ * The label of a channel code, as `eng_stage_label`.
+ */
+const char *eng_channel_label(uint8_t code);
+
+/**
+ * The label of a touchpoint-kind code, as `eng_stage_label`.
+ */
+const char *eng_kind_label(uint8_t code);
+
+/**
+ * The static name of a status code, e.g. `"ENG_STATUS_CONFIG"`, or
+ * `"ENG_STATUS_UNKNOWN"` for a number that is no status.
+ *
+ * The returned string is owned by the library and lives for the whole
+ * process: do not free it. Thread-safe.
+ */
+const char *eng_status_name(uint32_t status);
+
+/**
+ * Copies the calling thread's last error message (UTF-8) into `buf`.
+ *
+ * At most `cap - 1` bytes are copied and the copy is NUL-terminated (a
+ * message may be cut inside a UTF-8 sequence when `cap` is too small);
+ * `*out_len` receives the full length of the message without the NUL. The
+ * message is the one of the last failed call on this thread; successful
+ * calls do not clear it. `buf` may be NULL when `cap` is 0 (to ask for the
+ * length only).
+ *
+ * Returns `ENG_STATUS_OK`, or `ENG_STATUS_NULL_POINTER` when `out_len` is
+ * NULL or `buf` is NULL with `cap > 0`.
+ *
+ * # Safety
+ * `buf` must be NULL or valid for `cap` bytes of writes; `out_len` must be
+ * valid for one write.
+ */
+eng_status eng_last_error_message(char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Frees a string the library allocated (JSON results). Calling with NULL is
+ * fine. Must not be called twice on the same string, nor on a string the
+ * library did not allocate.
+ *
+ * # Safety
+ * `s` must be NULL or a pointer returned by this library as an owned string
+ * and not yet freed.
+ */
+void eng_string_free(char *s);
+
+/**
+ * NPS of `len` answers on the 0–10 scale, with standard error and a normal
+ * confidence interval at `level` (e.g. 0.95). Writes `*out` on success.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_INVALID_INPUT` for an answer that is
+ * not a whole number 0–10 (the message gives the row); `ENG_STATUS_EMPTY_INPUT`
+ * for no answers; `ENG_STATUS_CONFIG` for a level outside (0, 1);
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `ratings` must be NULL (with `len == 0`) or point to `len` floats; `out`
+ * must be valid for one write.
+ */
+eng_status eng_nps(const float *ratings,
+                   size_t len,
+                   double level,
+                   struct eng_nps_summary *out_summary);
+
+/**
+ * CSAT: the share of answers of 4 or 5 among `len` answers on the 1–5 scale,
+ * with a Wilson interval at `level`. Statuses as `eng_nps`.
+ *
+ * # Safety
+ * As `eng_nps`.
+ */
+eng_status eng_csat(const float *ratings,
+                    size_t len,
+                    double level,
+                    struct eng_proportion *out_share);
+
+/**
+ * A proportion `successes / trials` (a conversion rate, say) with its Wilson
+ * score interval at `level`.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_EMPTY_INPUT` when `trials` is 0;
+ * `ENG_STATUS_INVALID_INPUT` when `successes > trials`; `ENG_STATUS_CONFIG`
+ * for a level outside (0, 1); `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `out_share` must be valid for one write.
+ */
+eng_status eng_wilson(uint64_t successes,
+                      uint64_t trials,
+                      double level,
+                      struct eng_proportion *out_share);
+
+/**
+ * Creates an empty store.
+ *
+ * `config_json` (UTF-8, `config_len` bytes, no NUL needed) is a score
+ * configuration (`ScoreConfig`: `signals`, `saturation`, `mix`); NULL or an
+ * empty string means the defaults. On success `*out_store` receives a new
+ * store owned by the caller, to be released with `eng_profile_store_free`.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_NULL_POINTER` (`out_store` NULL, or
+ * `config_json` NULL with a length), `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_JSON` (malformed JSON or an unknown key), `ENG_STATUS_CONFIG`
+ * (an invalid value). `*out_store` is written only on success.
+ *
+ * # Safety
+ * `config_json` must be NULL or point to `config_len` readable bytes;
+ * `out_store` must be valid for one write.
+ */
+eng_status eng_profile_store_new(const char *config_json,
+                                 size_t config_len,
+                                 struct eng_profile_store **out_store);
+
+/**
+ * Releases a store. Calling with NULL is fine. Must not be called twice on
+ * the same store, and the store must not be used afterwards.
+ *
+ * # Safety
+ * `store` must be NULL or a live store from `eng_profile_store_new`.
+ */
+void eng_profile_store_free(struct eng_profile_store *store);
+
+/**
+ * Adds `len` touchpoints given as columns (any order, any customers).
+ *
+ * Required columns: `customer` (ids), `time` (Unix seconds), `channel` and
+ * `kind` (codes: the `ENG_CHANNEL_*` and `ENG_KIND_*` constants). Optional columns may be NULL: `value` (money ≥ 0; NULL = 0),
+ * `rating` with `rating_scale` (NaN = no rating on that row; scales
+ * `ENG_SCALE_NPS` 0–10, `ENG_SCALE_CSAT` 1–5, `ENG_SCALE_CES` 1–7). All rows are checked before any is
+ * applied: on error the store is unchanged. The columns are read during the
+ * call only.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_NULL_POINTER` (the store or a
+ * required column NULL with `len > 0`, or `rating` without `rating_scale`);
+ * `ENG_STATUS_INVALID_INPUT` (a bad value or code; the message names the
+ * column and the row); `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * Every non-NULL column must point to `len` readable elements; no other call
+ * may use the store at the same time.
+ */
+eng_status eng_profile_store_push(struct eng_profile_store *store,
+                                  const uint64_t *customer,
+                                  const int64_t *time,
+                                  const uint8_t *channel,
+                                  const uint8_t *kind,
+                                  const double *value,
+                                  const float *rating,
+                                  const uint8_t *rating_scale,
+                                  size_t len);
+
+/**
+ * Writes the number of customers to `*out_len`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `store` must be a live store; `out_len` valid for one write.
+ */
+eng_status eng_profile_store_len(const struct eng_profile_store *store, size_t *out_len);
+
+/**
+ * Engagement scores of every customer at `as_of` (Unix seconds), in
+ * ascending customer id, written into caller-provided columns of capacity
+ * `cap`: `out_customer` and the scores `out_total`, `out_emotional`,
+ * `out_contextual`, `out_convenient`, `out_social` (0–100). Any output column
+ * may be NULL when not wanted. `*out_len` receives the number of customers.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_BUFFER_TOO_SMALL` when `cap` is below
+ * the number of customers (then only `*out_len` is written, with the size
+ * needed); `ENG_STATUS_AS_OF_BEFORE_DATA` when `as_of` is before a
+ * customer's last touchpoint; `ENG_STATUS_NULL_POINTER`; `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * Every non-NULL output column must be valid for `cap` writes; `out_len`
+ * valid for one write.
+ */
+eng_status eng_profile_store_scores(const struct eng_profile_store *store,
+                                    int64_t as_of,
+                                    uint64_t *out_customer,
+                                    double *out_total,
+                                    double *out_emotional,
+                                    double *out_contextual,
+                                    double *out_convenient,
+                                    double *out_social,
+                                    size_t cap,
+                                    size_t *out_len);
+
+/**
+ * Journey stages of every customer at `as_of`, in ascending customer id:
+ * `out_customer` and `out_stage` (the `ENG_STAGE_*` codes).
+ * `config_json` is a `StageConfig` (NULL or empty for the defaults). Output
+ * columns may be NULL when not wanted.
+ *
+ * Returns as `eng_profile_store_scores`, plus `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_JSON` and `ENG_STATUS_CONFIG` for the configuration.
+ *
+ * # Safety
+ * As `eng_profile_store_scores`; `config_json` must be NULL or point to
+ * `config_len` readable bytes.
+ */
+eng_status eng_profile_store_stages(const struct eng_profile_store *store,
+                                    int64_t as_of,
+                                    const char *config_json,
+                                    size_t config_len,
+                                    uint64_t *out_customer,
+                                    uint8_t *out_stage,
+                                    size_t cap,
+                                    size_t *out_len);
+
+/**
+ * Every customer's profile summary as a JSON array (ascending customer id;
+ * fields as `ProfileSummary`: touches, first/last touch and purchase,
+ * purchases, revenue, refunds, latest ratings, counts per channel and kind …).
+ *
+ * On success `*out_json` receives a NUL-terminated UTF-8 string owned by the
+ * caller, to be released with `eng_string_free`, and `*out_len` its length
+ * without the NUL (`out_len` may be NULL).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `store` must be a live store; `out_json` valid for one write; `out_len`
+ * NULL or valid for one write.
+ */
+eng_status eng_profile_store_profiles_json(const struct eng_profile_store *store,
+                                           char **out_json,
+                                           size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -126,7 +126,107 @@ impl From<serde_json::Error> for EngError {
     }
 }
 
+/// The variant of an [`EngError`] without its data.
+///
+/// Unlike `EngError` this enum is exhaustive on purpose: the C and Python
+/// faces map every kind without a wildcard arm, so adding a kind is a compile
+/// error there until it is mapped.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{EngError, ErrorKind};
+/// assert_eq!(EngError::UnknownId { id: 4 }.error_kind(), ErrorKind::UnknownId);
+/// assert_eq!(ErrorKind::UnknownId.name(), "unknown_id");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// [`EngError::InvalidInput`].
+    InvalidInput,
+    /// [`EngError::LengthMismatch`].
+    LengthMismatch,
+    /// [`EngError::EmptyInput`].
+    EmptyInput,
+    /// [`EngError::AsOfBeforeData`].
+    AsOfBeforeData,
+    /// [`EngError::Config`].
+    Config,
+    /// [`EngError::UnknownId`].
+    UnknownId,
+    /// [`EngError::UnknownLabel`].
+    UnknownLabel,
+    /// [`EngError::Incompatible`].
+    Incompatible,
+    /// [`EngError::Json`].
+    Json,
+}
+
+impl ErrorKind {
+    /// Every kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(engagement_core::ErrorKind::ALL.len(), 9);
+    /// ```
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::InvalidInput,
+        ErrorKind::LengthMismatch,
+        ErrorKind::EmptyInput,
+        ErrorKind::AsOfBeforeData,
+        ErrorKind::Config,
+        ErrorKind::UnknownId,
+        ErrorKind::UnknownLabel,
+        ErrorKind::Incompatible,
+        ErrorKind::Json,
+    ];
+
+    /// The stable snake_case name (`"invalid_input"` …), used by the golden
+    /// vectors and the faces.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(engagement_core::ErrorKind::AsOfBeforeData.name(), "as_of_before_data");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::LengthMismatch => "length_mismatch",
+            ErrorKind::EmptyInput => "empty_input",
+            ErrorKind::AsOfBeforeData => "as_of_before_data",
+            ErrorKind::Config => "config",
+            ErrorKind::UnknownId => "unknown_id",
+            ErrorKind::UnknownLabel => "unknown_label",
+            ErrorKind::Incompatible => "incompatible",
+            ErrorKind::Json => "json",
+        }
+    }
+}
+
 impl EngError {
+    /// The kind of this error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{EngError, ErrorKind};
+    /// assert_eq!(EngError::config("x", "y").error_kind(), ErrorKind::Config);
+    /// ```
+    pub fn error_kind(&self) -> ErrorKind {
+        match self {
+            EngError::InvalidInput { .. } => ErrorKind::InvalidInput,
+            EngError::LengthMismatch { .. } => ErrorKind::LengthMismatch,
+            EngError::EmptyInput { .. } => ErrorKind::EmptyInput,
+            EngError::AsOfBeforeData { .. } => ErrorKind::AsOfBeforeData,
+            EngError::Config { .. } => ErrorKind::Config,
+            EngError::UnknownId { .. } => ErrorKind::UnknownId,
+            EngError::UnknownLabel { .. } => ErrorKind::UnknownLabel,
+            EngError::Incompatible { .. } => ErrorKind::Incompatible,
+            EngError::Json { .. } => ErrorKind::Json,
+        }
+    }
+
     /// A stable snake_case name of the variant (`"invalid_input"`, `"config"` …),
     /// shared by the C status names and the Python exception mapping.
     ///
@@ -137,17 +237,7 @@ impl EngError {
     /// assert_eq!(EngError::UnknownId { id: 4 }.kind(), "unknown_id");
     /// ```
     pub fn kind(&self) -> &'static str {
-        match self {
-            EngError::InvalidInput { .. } => "invalid_input",
-            EngError::LengthMismatch { .. } => "length_mismatch",
-            EngError::EmptyInput { .. } => "empty_input",
-            EngError::AsOfBeforeData { .. } => "as_of_before_data",
-            EngError::Config { .. } => "config",
-            EngError::UnknownId { .. } => "unknown_id",
-            EngError::UnknownLabel { .. } => "unknown_label",
-            EngError::Incompatible { .. } => "incompatible",
-            EngError::Json { .. } => "json",
-        }
+        self.error_kind().name()
     }
 
     /// Builds an [`EngError::InvalidInput`] for a value outside a row context.

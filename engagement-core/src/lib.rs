@@ -78,7 +78,7 @@ pub mod transactions;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-pub use error::{EngError, Result};
+pub use error::{EngError, ErrorKind, Result};
 pub use journey::{StageColumns, StageConfig, StageHistory, StageRules, stage_of};
 pub use model::{
     Birthday, Channel, Code, Customer, JourneyStage, LabelMap, MAX_MONEY, MAX_TIME, MIN_TIME,

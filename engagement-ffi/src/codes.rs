@@ -1,0 +1,342 @@
+//! Integer codes of the engine's enumerations, as C constants.
+//!
+//! They equal the core's `Channel`, `TouchpointKind`, `JourneyStage` and
+//! `RatingScale` codes; a test checks every one, so they cannot drift.
+
+/// Channel code of `email`.
+pub const ENG_CHANNEL_EMAIL: u8 = 0;
+/// Channel code of `web`.
+pub const ENG_CHANNEL_WEB: u8 = 1;
+/// Channel code of `mobile_app`.
+pub const ENG_CHANNEL_MOBILE_APP: u8 = 2;
+/// Channel code of `social`.
+pub const ENG_CHANNEL_SOCIAL: u8 = 3;
+/// Channel code of `phone`.
+pub const ENG_CHANNEL_PHONE: u8 = 4;
+/// Channel code of `chat`.
+pub const ENG_CHANNEL_CHAT: u8 = 5;
+/// Channel code of `store`.
+pub const ENG_CHANNEL_STORE: u8 = 6;
+/// Channel code of `ads`.
+pub const ENG_CHANNEL_ADS: u8 = 7;
+/// Channel code of `sms`.
+pub const ENG_CHANNEL_SMS: u8 = 8;
+/// Channel code of `push`.
+pub const ENG_CHANNEL_PUSH: u8 = 9;
+/// Channel code of `other`.
+pub const ENG_CHANNEL_OTHER: u8 = 10;
+/// Touchpoint kind code of `impression`.
+pub const ENG_KIND_IMPRESSION: u8 = 0;
+/// Touchpoint kind code of `open`.
+pub const ENG_KIND_OPEN: u8 = 1;
+/// Touchpoint kind code of `click`.
+pub const ENG_KIND_CLICK: u8 = 2;
+/// Touchpoint kind code of `visit`.
+pub const ENG_KIND_VISIT: u8 = 3;
+/// Touchpoint kind code of `purchase`.
+pub const ENG_KIND_PURCHASE: u8 = 4;
+/// Touchpoint kind code of `refund`.
+pub const ENG_KIND_REFUND: u8 = 5;
+/// Touchpoint kind code of `review`.
+pub const ENG_KIND_REVIEW: u8 = 6;
+/// Touchpoint kind code of `referral`.
+pub const ENG_KIND_REFERRAL: u8 = 7;
+/// Touchpoint kind code of `share`.
+pub const ENG_KIND_SHARE: u8 = 8;
+/// Touchpoint kind code of `support_contact`.
+pub const ENG_KIND_SUPPORT_CONTACT: u8 = 9;
+/// Touchpoint kind code of `complaint`.
+pub const ENG_KIND_COMPLAINT: u8 = 10;
+/// Touchpoint kind code of `survey_response`.
+pub const ENG_KIND_SURVEY_RESPONSE: u8 = 11;
+/// Touchpoint kind code of `offer_redeemed`.
+pub const ENG_KIND_OFFER_REDEEMED: u8 = 12;
+/// Touchpoint kind code of `other`.
+pub const ENG_KIND_OTHER: u8 = 13;
+/// Journey stage code of `prospect`.
+pub const ENG_STAGE_PROSPECT: u8 = 0;
+/// Journey stage code of `engaged`.
+pub const ENG_STAGE_ENGAGED: u8 = 1;
+/// Journey stage code of `new_customer`.
+pub const ENG_STAGE_NEW_CUSTOMER: u8 = 2;
+/// Journey stage code of `repeat`.
+pub const ENG_STAGE_REPEAT: u8 = 3;
+/// Journey stage code of `loyal`.
+pub const ENG_STAGE_LOYAL: u8 = 4;
+/// Journey stage code of `advocate`.
+pub const ENG_STAGE_ADVOCATE: u8 = 5;
+/// Journey stage code of `at_risk`.
+pub const ENG_STAGE_AT_RISK: u8 = 6;
+/// Journey stage code of `churned`.
+pub const ENG_STAGE_CHURNED: u8 = 7;
+/// Rating scale code of `nps`.
+pub const ENG_SCALE_NPS: u8 = 0;
+/// Rating scale code of `csat`.
+pub const ENG_SCALE_CSAT: u8 = 1;
+/// Rating scale code of `ces`.
+pub const ENG_SCALE_CES: u8 = 2;
+
+use std::ffi::c_char;
+
+use engagement_core::{Channel, Code, JourneyStage, TouchpointKind};
+
+use crate::boundary::boundary;
+use crate::handle::{out, text};
+use crate::status::eng_status;
+
+fn code_of<T: Code>(label: *const c_char, len: usize, out_code: *mut u8) -> eng_status {
+    boundary(|| {
+        // SAFETY: the callers' promises, forwarded (see their `# Safety`).
+        let label = unsafe { text(label, len, "label")? };
+        let out_code = unsafe { out(out_code, "out_code")? };
+        *out_code = T::from_label(label)?.code();
+        Ok(())
+    })
+}
+
+fn label_of<T: Code>(code: u8) -> *const c_char {
+    // Labels are static; a static NUL-terminated copy of each is built once.
+    static CACHE: std::sync::OnceLock<
+        std::collections::HashMap<(&'static str, u8), std::ffi::CString>,
+    > = std::sync::OnceLock::new();
+    let table = CACHE.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        fn add<U: Code>(m: &mut std::collections::HashMap<(&'static str, u8), std::ffi::CString>) {
+            for v in U::ALL {
+                if let Ok(c) = std::ffi::CString::new(v.label()) {
+                    m.insert((U::FIELD, v.code()), c);
+                }
+            }
+        }
+        add::<Channel>(&mut m);
+        add::<TouchpointKind>(&mut m);
+        add::<JourneyStage>(&mut m);
+        m
+    });
+    table
+        .get(&(T::FIELD, code))
+        .map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
+/// The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
+/// `-` and spaces read as `_`). `label` is UTF-8, `len` bytes, no NUL needed.
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_UNKNOWN_LABEL`; `ENG_STATUS_INVALID_UTF8`;
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `label` must point to `len` readable bytes; `out_code` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_channel_code(
+    label: *const c_char,
+    len: usize,
+    out_code: *mut u8,
+) -> eng_status {
+    code_of::<Channel>(label, len, out_code)
+}
+
+/// The code of a touchpoint-kind label (`"purchase"`, `"survey_response"` …).
+/// As `eng_channel_code`.
+///
+/// # Safety
+/// As `eng_channel_code`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_kind_code(
+    label: *const c_char,
+    len: usize,
+    out_code: *mut u8,
+) -> eng_status {
+    code_of::<TouchpointKind>(label, len, out_code)
+}
+
+/// The label of a journey-stage code (`"at_risk"` …) as a static
+/// NUL-terminated string owned by the library (do not free), or NULL for an
+/// unknown code. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn eng_stage_label(code: u8) -> *const c_char {
+    label_of::<JourneyStage>(code)
+}
+
+/// The label of a channel code, as `eng_stage_label`.
+#[unsafe(no_mangle)]
+pub extern "C" fn eng_channel_label(code: u8) -> *const c_char {
+    label_of::<Channel>(code)
+}
+
+/// The label of a touchpoint-kind code, as `eng_stage_label`.
+#[unsafe(no_mangle)]
+pub extern "C" fn eng_kind_label(code: u8) -> *const c_char {
+    label_of::<TouchpointKind>(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use engagement_core::{Channel, Code, JourneyStage, RatingScale, TouchpointKind};
+
+    #[test]
+    fn labels_and_codes_round_trip() {
+        let mut code = 0u8;
+        // SAFETY: valid label bytes and output location.
+        assert_eq!(
+            unsafe { super::eng_channel_code(b"Mobile-App".as_ptr().cast(), 10, &mut code) },
+            crate::status::eng_status::Ok
+        );
+        assert_eq!(code, super::ENG_CHANNEL_MOBILE_APP);
+        // SAFETY: as above.
+        assert_eq!(
+            unsafe { super::eng_kind_code(b"fax".as_ptr().cast(), 3, &mut code) },
+            crate::status::eng_status::UnknownLabel
+        );
+        // SAFETY: eng_stage_label returns a static NUL-terminated string.
+        let label =
+            unsafe { std::ffi::CStr::from_ptr(super::eng_stage_label(super::ENG_STAGE_AT_RISK)) };
+        assert_eq!(label.to_str().unwrap(), "at_risk");
+        assert!(super::eng_stage_label(99).is_null());
+    }
+
+    #[test]
+    fn codes_match_the_core() {
+        assert_eq!(Channel::COUNT, 11);
+        assert_eq!(
+            Channel::from_label("email").unwrap().code(),
+            super::ENG_CHANNEL_EMAIL
+        );
+        assert_eq!(
+            Channel::from_label("web").unwrap().code(),
+            super::ENG_CHANNEL_WEB
+        );
+        assert_eq!(
+            Channel::from_label("mobile_app").unwrap().code(),
+            super::ENG_CHANNEL_MOBILE_APP
+        );
+        assert_eq!(
+            Channel::from_label("social").unwrap().code(),
+            super::ENG_CHANNEL_SOCIAL
+        );
+        assert_eq!(
+            Channel::from_label("phone").unwrap().code(),
+            super::ENG_CHANNEL_PHONE
+        );
+        assert_eq!(
+            Channel::from_label("chat").unwrap().code(),
+            super::ENG_CHANNEL_CHAT
+        );
+        assert_eq!(
+            Channel::from_label("store").unwrap().code(),
+            super::ENG_CHANNEL_STORE
+        );
+        assert_eq!(
+            Channel::from_label("ads").unwrap().code(),
+            super::ENG_CHANNEL_ADS
+        );
+        assert_eq!(
+            Channel::from_label("sms").unwrap().code(),
+            super::ENG_CHANNEL_SMS
+        );
+        assert_eq!(
+            Channel::from_label("push").unwrap().code(),
+            super::ENG_CHANNEL_PUSH
+        );
+        assert_eq!(
+            Channel::from_label("other").unwrap().code(),
+            super::ENG_CHANNEL_OTHER
+        );
+        assert_eq!(TouchpointKind::COUNT, 14);
+        assert_eq!(
+            TouchpointKind::from_label("impression").unwrap().code(),
+            super::ENG_KIND_IMPRESSION
+        );
+        assert_eq!(
+            TouchpointKind::from_label("open").unwrap().code(),
+            super::ENG_KIND_OPEN
+        );
+        assert_eq!(
+            TouchpointKind::from_label("click").unwrap().code(),
+            super::ENG_KIND_CLICK
+        );
+        assert_eq!(
+            TouchpointKind::from_label("visit").unwrap().code(),
+            super::ENG_KIND_VISIT
+        );
+        assert_eq!(
+            TouchpointKind::from_label("purchase").unwrap().code(),
+            super::ENG_KIND_PURCHASE
+        );
+        assert_eq!(
+            TouchpointKind::from_label("refund").unwrap().code(),
+            super::ENG_KIND_REFUND
+        );
+        assert_eq!(
+            TouchpointKind::from_label("review").unwrap().code(),
+            super::ENG_KIND_REVIEW
+        );
+        assert_eq!(
+            TouchpointKind::from_label("referral").unwrap().code(),
+            super::ENG_KIND_REFERRAL
+        );
+        assert_eq!(
+            TouchpointKind::from_label("share").unwrap().code(),
+            super::ENG_KIND_SHARE
+        );
+        assert_eq!(
+            TouchpointKind::from_label("support_contact")
+                .unwrap()
+                .code(),
+            super::ENG_KIND_SUPPORT_CONTACT
+        );
+        assert_eq!(
+            TouchpointKind::from_label("complaint").unwrap().code(),
+            super::ENG_KIND_COMPLAINT
+        );
+        assert_eq!(
+            TouchpointKind::from_label("survey_response")
+                .unwrap()
+                .code(),
+            super::ENG_KIND_SURVEY_RESPONSE
+        );
+        assert_eq!(
+            TouchpointKind::from_label("offer_redeemed").unwrap().code(),
+            super::ENG_KIND_OFFER_REDEEMED
+        );
+        assert_eq!(
+            TouchpointKind::from_label("other").unwrap().code(),
+            super::ENG_KIND_OTHER
+        );
+        assert_eq!(JourneyStage::COUNT, 8);
+        assert_eq!(
+            JourneyStage::from_label("prospect").unwrap().code(),
+            super::ENG_STAGE_PROSPECT
+        );
+        assert_eq!(
+            JourneyStage::from_label("engaged").unwrap().code(),
+            super::ENG_STAGE_ENGAGED
+        );
+        assert_eq!(
+            JourneyStage::from_label("new_customer").unwrap().code(),
+            super::ENG_STAGE_NEW_CUSTOMER
+        );
+        assert_eq!(
+            JourneyStage::from_label("repeat").unwrap().code(),
+            super::ENG_STAGE_REPEAT
+        );
+        assert_eq!(
+            JourneyStage::from_label("loyal").unwrap().code(),
+            super::ENG_STAGE_LOYAL
+        );
+        assert_eq!(
+            JourneyStage::from_label("advocate").unwrap().code(),
+            super::ENG_STAGE_ADVOCATE
+        );
+        assert_eq!(
+            JourneyStage::from_label("at_risk").unwrap().code(),
+            super::ENG_STAGE_AT_RISK
+        );
+        assert_eq!(
+            JourneyStage::from_label("churned").unwrap().code(),
+            super::ENG_STAGE_CHURNED
+        );
+        assert_eq!(RatingScale::Nps as u8, super::ENG_SCALE_NPS);
+        assert_eq!(RatingScale::Csat as u8, super::ENG_SCALE_CSAT);
+        assert_eq!(RatingScale::Ces as u8, super::ENG_SCALE_CES);
+    }
+}

@@ -1,0 +1,131 @@
+//! Checked conversions of C arguments: pointers, slices, strings, outputs.
+
+use std::ffi::c_char;
+
+use crate::boundary::Failure;
+use crate::status::eng_status;
+
+fn null(name: &str) -> Failure {
+    Failure::new(eng_status::NullPointer, format!("argument {name} is NULL"))
+}
+
+/// A required input column: NULL is allowed only with `len == 0`.
+///
+/// # Safety
+/// `ptr` must be NULL or point to `len` readable, initialized, aligned `T`s
+/// that stay valid and unmodified for `'a`.
+pub(crate) unsafe fn slice<'a, T>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<&'a [T], Failure> {
+    if ptr.is_null() {
+        return if len == 0 { Ok(&[]) } else { Err(null(name)) };
+    }
+    if !ptr.is_aligned() {
+        return Err(Failure::new(
+            eng_status::NullPointer,
+            format!("argument {name} is not aligned"),
+        ));
+    }
+    // SAFETY: non-NULL and aligned, and the caller promises `len` valid elements.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// An optional input column: NULL means "absent" (an empty slice).
+///
+/// # Safety
+/// As [`slice`].
+pub(crate) unsafe fn optional<'a, T>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<&'a [T], Failure> {
+    if ptr.is_null() {
+        Ok(&[])
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { slice(ptr, len, name) }
+    }
+}
+
+/// A UTF-8 string given as pointer and length (no NUL needed). NULL with
+/// length 0 is the empty string.
+///
+/// # Safety
+/// `ptr` must be NULL or point to `len` readable bytes valid for `'a`.
+pub(crate) unsafe fn text<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<&'a str, Failure> {
+    // SAFETY: forwarded from the caller; u8 and c_char have the same layout.
+    let bytes = unsafe { slice(ptr.cast::<u8>(), len, name)? };
+    std::str::from_utf8(bytes).map_err(|e| {
+        Failure::new(
+            eng_status::InvalidUtf8,
+            format!("argument {name} is not valid UTF-8: {e}"),
+        )
+    })
+}
+
+/// A required output location.
+///
+/// # Safety
+/// `ptr` must be NULL or valid for writes of one `T` for `'a`.
+pub(crate) unsafe fn out<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Failure> {
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL; the caller promises it is valid for writes.
+    Ok(unsafe { &mut *ptr })
+}
+
+/// An optional output column of capacity `cap`: NULL means "not wanted".
+///
+/// # Safety
+/// `ptr` must be NULL or valid for writes of `cap` `T`s for `'a`.
+pub(crate) unsafe fn out_column<'a, T>(
+    ptr: *mut T,
+    cap: usize,
+    name: &str,
+) -> Result<Option<&'a mut [T]>, Failure> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    if !ptr.is_aligned() {
+        return Err(Failure::new(
+            eng_status::NullPointer,
+            format!("argument {name} is not aligned"),
+        ));
+    }
+    // SAFETY: non-NULL and aligned; the caller promises room for `cap` elements.
+    Ok(Some(unsafe { std::slice::from_raw_parts_mut(ptr, cap) }))
+}
+
+/// Writes `values` into an optional output column.
+pub(crate) fn fill<T: Copy>(column: Option<&mut [T]>, values: &[T]) {
+    if let Some(c) = column {
+        c[..values.len()].copy_from_slice(values);
+    }
+}
+
+/// Checks that results of `needed` rows fit `cap`; otherwise reports the
+/// size through `out_len` and fails with `ENG_STATUS_BUFFER_TOO_SMALL`.
+pub(crate) fn fits(needed: usize, cap: usize, out_len: &mut usize) -> Result<(), Failure> {
+    if needed > cap {
+        *out_len = needed;
+        return Err(Failure::new(
+            eng_status::BufferTooSmall,
+            format!("output buffers hold {cap} rows but {needed} are needed"),
+        ));
+    }
+    Ok(())
+}
+
+/// A library-allocated NUL-terminated string (freed by `eng_string_free`).
+pub(crate) fn into_c_string(s: String) -> Result<*mut c_char, Failure> {
+    std::ffi::CString::new(s)
+        .map(std::ffi::CString::into_raw)
+        .map_err(|_| Failure::new(eng_status::InvalidInput, "result contains a NUL byte"))
+}
