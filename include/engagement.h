@@ -282,6 +282,72 @@ typedef uint32_t eng_status;
 typedef struct eng_profile_store eng_profile_store;
 
 /**
+ * An opaque, immutable set of segment definitions. Thread-safe: a set may
+ * be used from several threads at once.
+ */
+typedef struct eng_segment_set eng_segment_set;
+
+/**
+ * A share with its Wilson interval (see `eng_wilson`).
+ */
+typedef struct eng_proportion {
+  /**
+   * Successes.
+   */
+  uint64_t successes;
+  /**
+   * Trials.
+   */
+  uint64_t trials;
+  /**
+   * successes / trials.
+   */
+  double rate;
+  /**
+   * Lower bound of the interval.
+   */
+  double ci_low;
+  /**
+   * Upper bound of the interval.
+   */
+  double ci_high;
+  /**
+   * Confidence level.
+   */
+  double level;
+} eng_proportion;
+
+/**
+ * Churn and retention over one period (see `eng_retention_rate`).
+ */
+typedef struct eng_churn_summary {
+  /**
+   * Customers at the start of the period.
+   */
+  uint64_t at_start;
+  /**
+   * Of those, customers lost.
+   */
+  uint64_t lost;
+  /**
+   * Customers acquired (or returned) during the period.
+   */
+  uint64_t new_customers;
+  /**
+   * Customers at the end.
+   */
+  uint64_t at_end;
+  /**
+   * lost / at_start, with a Wilson interval.
+   */
+  struct eng_proportion churn;
+  /**
+   * (at_end − new) / at_start.
+   */
+  double retention;
+} eng_churn_summary;
+
+/**
  * Net Promoter Score of a set of answers (see `eng_nps`). Points: −100 … 100.
  */
 typedef struct eng_nps_summary {
@@ -322,36 +388,6 @@ typedef struct eng_nps_summary {
    */
   double level;
 } eng_nps_summary;
-
-/**
- * A share with its Wilson interval (see `eng_wilson`).
- */
-typedef struct eng_proportion {
-  /**
-   * Successes.
-   */
-  uint64_t successes;
-  /**
-   * Trials.
-   */
-  uint64_t trials;
-  /**
-   * successes / trials.
-   */
-  double rate;
-  /**
-   * Lower bound of the interval.
-   */
-  double ci_low;
-  /**
-   * Upper bound of the interval.
-   */
-  double ci_high;
-  /**
-   * Confidence level.
-   */
-  double level;
-} eng_proportion;
 
 #ifdef __cplusplus
 extern "C" {
@@ -443,6 +479,132 @@ eng_status eng_last_error_message(char *buf, size_t cap, size_t *out_len);
 void eng_string_free(char *s);
 
 /**
+ * Replays `len` touchpoints (columns as `eng_profile_store_push`) and
+ * returns every stage change up to `until` as JSON: `{"customer": […],
+ * "stage": [label …], "entered_at": […]}`, sorted by customer then time,
+ * owned by the caller (release with `eng_string_free`). `config_json` is a
+ * `StageConfig` (NULL or empty: defaults).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+ * `ENG_STATUS_AS_OF_BEFORE_DATA` (a touchpoint after `until`),
+ * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * Columns as `eng_profile_store_push`; `config_json` NULL or `config_len`
+ * readable bytes; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_stage_history_json(const uint64_t *customer,
+                                  const int64_t *time,
+                                  const uint8_t *channel,
+                                  const uint8_t *kind,
+                                  const double *value,
+                                  const float *rating,
+                                  const uint8_t *rating_scale,
+                                  size_t len,
+                                  int64_t until,
+                                  const char *config_json,
+                                  size_t config_len,
+                                  char **out_json,
+                                  size_t *out_len);
+
+/**
+ * Churn and retention over `[start, end)` from the stage history of `len`
+ * touchpoints replayed up to `until`: buyers at the start, lost (churned by
+ * the end), new or returning, at the end; churn with a Wilson interval at
+ * `level`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no buyer at the start),
+ * `ENG_STATUS_INVALID_INPUT` (`end <= start` or a bad touchpoint),
+ * `ENG_STATUS_AS_OF_BEFORE_DATA`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * As `eng_stage_history_json`; `out_summary` valid for one write.
+ */
+eng_status eng_churn_between(const uint64_t *customer,
+                             const int64_t *time,
+                             const uint8_t *channel,
+                             const uint8_t *kind,
+                             const double *value,
+                             const float *rating,
+                             const uint8_t *rating_scale,
+                             size_t len,
+                             int64_t until,
+                             const char *config_json,
+                             size_t config_len,
+                             int64_t start,
+                             int64_t end,
+                             double level,
+                             struct eng_churn_summary *out_summary);
+
+/**
+ * Runs the loyalty programme over `len` touchpoints (columns as
+ * `eng_profile_store_push`) and `redemptions_len` point redemptions
+ * (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a
+ * `LoyaltyConfig` (NULL or empty: the default programme). The result is JSON
+ * owned by the caller (release with `eng_string_free`):
+ * `{"accounts": {"customer", "balance", "earned", "redeemed", "expired",
+ * "rejected_redemptions", "tier" (index or null), "tier_names"},
+ * "history": {"customer", "tier", "since"}}`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+ * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_AS_OF_BEFORE_DATA`,
+ * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * Touchpoint columns as `eng_profile_store_push`; redemption columns must
+ * point to `redemptions_len` elements; `out_json` valid for one write;
+ * `out_len` NULL or one write.
+ */
+eng_status eng_loyalty_json(const uint64_t *customer,
+                            const int64_t *time,
+                            const uint8_t *channel,
+                            const uint8_t *kind,
+                            const double *value,
+                            const float *rating,
+                            const uint8_t *rating_scale,
+                            size_t len,
+                            const uint64_t *r_customer,
+                            const int64_t *r_time,
+                            const uint64_t *r_points,
+                            size_t redemptions_len,
+                            int64_t as_of,
+                            const char *config_json,
+                            size_t config_len,
+                            char **out_json,
+                            size_t *out_len);
+
+/**
+ * The next best action of each of `len` customers (`customer` ids with
+ * their `stage` codes, `ENG_STAGE_*`) under the action table `table_json`
+ * (NULL or empty: the default table). Optional JSON inputs let rules test
+ * segments and tiers: `membership_json` (as returned for segments:
+ * `{"customer", "names", "member", "primary"}`) and `accounts_json` (the
+ * `accounts` object of `eng_loyalty_json`); NULL or empty when not used.
+ * The result is a JSON array with one action name (or null) per customer,
+ * owned by the caller (release with `eng_string_free`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a bad stage code),
+ * `ENG_STATUS_CONFIG` (a rule naming an unknown segment or tier),
+ * `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `customer` and `stage` must point to `len` elements; JSON arguments NULL
+ * or readable for their lengths; `out_json` valid for one write.
+ */
+eng_status eng_next_best_actions_json(const uint64_t *customer,
+                                      const uint8_t *stage,
+                                      size_t len,
+                                      const char *table_json,
+                                      size_t table_len,
+                                      const char *membership_json,
+                                      size_t membership_len,
+                                      const char *accounts_json,
+                                      size_t accounts_len,
+                                      char **out_json,
+                                      size_t *out_len);
+
+/**
  * NPS of `len` answers on the 0–10 scale, with standard error and a normal
  * confidence interval at `level` (e.g. 0.95). Writes `*out` on success.
  *
@@ -487,6 +649,85 @@ eng_status eng_wilson(uint64_t successes,
                       uint64_t trials,
                       double level,
                       struct eng_proportion *out_share);
+
+/**
+ * NPS from counts of promoters, passives and detractors. Statuses as
+ * `eng_nps` (`ENG_STATUS_INVALID_INPUT` when the counts overflow).
+ *
+ * # Safety
+ * `out_summary` must be valid for one write.
+ */
+eng_status eng_nps_counts(uint64_t promoters,
+                          uint64_t passives,
+                          uint64_t detractors,
+                          double level,
+                          struct eng_nps_summary *out_summary);
+
+/**
+ * Retention `(at_end − new_customers) / at_start` and churn with a Wilson
+ * interval at `level`.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_EMPTY_INPUT` (`at_start` 0);
+ * `ENG_STATUS_INVALID_INPUT` (inconsistent counts); `ENG_STATUS_CONFIG`;
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `out_summary` must be valid for one write.
+ */
+eng_status eng_retention_rate(uint64_t at_start,
+                              uint64_t at_end,
+                              uint64_t new_customers,
+                              double level,
+                              struct eng_churn_summary *out_summary);
+
+/**
+ * Simple customer lifetime value of a JSON input (`{"average_order_value",
+ * "purchase_frequency", "lifespan", "margin" (default 1), "discount_rate"
+ * (default 0)}`, UTF-8, `len` bytes).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `input_json` must point to `len` readable bytes; `out_clv` valid for one write.
+ */
+eng_status eng_simple_clv(const char *input_json, size_t len, double *out_clv);
+
+/**
+ * Lifetime value under constant retention, `m · r / (1 + d − r)`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `out_clv` must be valid for one write.
+ */
+eng_status eng_retention_clv(double margin,
+                             double retention,
+                             double discount_rate,
+                             double *out_clv);
+
+/**
+ * LTV:CAC, `clv / cac`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `out_ratio` must be valid for one write.
+ */
+eng_status eng_ltv_to_cac(double clv, double cac, double *out_ratio);
+
+/**
+ * Percentile ranks (mid-rank, 0–100) of `len` values, written to
+ * `out_ranks` (room for `len`), in input order.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (NaN), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `values` must point to `len` doubles; `out_ranks` valid for `len` writes.
+ */
+eng_status eng_percentile_ranks(const double *values,
+                                size_t len,
+                                double *out_ranks);
 
 /**
  * Creates an empty store.
@@ -624,6 +865,355 @@ eng_status eng_profile_store_stages(const struct eng_profile_store *store,
 eng_status eng_profile_store_profiles_json(const struct eng_profile_store *store,
                                            char **out_json,
                                            size_t *out_len);
+
+/**
+ * Ascending customer ids of the store into `out_customer` (capacity `cap`);
+ * `*out_len` receives the number of customers.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL` (only `*out_len`
+ * written, with the size needed), `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `out_customer` must be NULL or valid for `cap` writes; `out_len` valid for one write.
+ */
+eng_status eng_profile_store_customers(const struct eng_profile_store *store,
+                                       uint64_t *out_customer,
+                                       size_t cap,
+                                       size_t *out_len);
+
+/**
+ * Merges every profile of `src` into `dst` (exact: any split of the
+ * touchpoints over stores, merged in any order, gives the same store).
+ * `src` is unchanged.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_INCOMPATIBLE` when the stores were
+ * created with different signal configurations (then `dst` is unchanged);
+ * `ENG_STATUS_NULL_POINTER`; `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * Both must be live stores, and distinct; no other call may use `dst` at the same time.
+ */
+eng_status eng_profile_store_merge(struct eng_profile_store *dst,
+                                   const struct eng_profile_store *src);
+
+/**
+ * Registers a customer record given as JSON (`{"id": 7, "acquired_at": …,
+ * "acquisition_channel": "ads", "birthday": {"month": 2, "day": 29}, …}`).
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_JSON`; `ENG_STATUS_INVALID_INPUT` (a
+ * bad time or birthday); `ENG_STATUS_INVALID_UTF8`; `ENG_STATUS_NULL_POINTER`;
+ * `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `json` must point to `len` readable bytes; no other call may use the store at the same time.
+ */
+eng_status eng_profile_store_add_customer_json(struct eng_profile_store *store,
+                                               const char *json,
+                                               size_t len);
+
+/**
+ * One customer's profile summary as JSON (fields as in
+ * `eng_profile_store_profiles_json`). The string is owned by the caller and
+ * released with `eng_string_free`; `out_len` may be NULL.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_ID`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `out_json` must be valid for one write; `out_len` NULL or valid for one write.
+ */
+eng_status eng_profile_store_profile_json(const struct eng_profile_store *store,
+                                          uint64_t customer,
+                                          char **out_json,
+                                          size_t *out_len);
+
+/**
+ * Purchase totals over the store as JSON: `customers`, `buyers`, `orders`,
+ * `revenue`, `refunds`, `average_order_value`, `purchase_frequency`.
+ * Ownership as `eng_profile_store_profile_json`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no purchase yet),
+ * `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * As `eng_profile_store_profile_json`.
+ */
+eng_status eng_profile_store_purchase_summary_json(const struct eng_profile_store *store,
+                                                   char **out_json,
+                                                   size_t *out_len);
+
+/**
+ * NPS over each customer's latest NPS answer, at confidence `level`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no answers),
+ * `ENG_STATUS_CONFIG` (level), `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `out_summary` must be valid for one write.
+ */
+eng_status eng_profile_store_nps(const struct eng_profile_store *store,
+                                 double level,
+                                 struct eng_nps_summary *out_summary);
+
+/**
+ * CSAT over each customer's latest CSAT answer. Statuses as `eng_profile_store_nps`.
+ *
+ * # Safety
+ * `out_share` must be valid for one write.
+ */
+eng_status eng_profile_store_csat(const struct eng_profile_store *store,
+                                  double level,
+                                  struct eng_proportion *out_share);
+
+/**
+ * Repeat-purchase rate: customers with two or more purchases among buyers,
+ * with a Wilson interval. Statuses as `eng_profile_store_nps` (empty: no buyer).
+ *
+ * # Safety
+ * `out_share` must be valid for one write.
+ */
+eng_status eng_profile_store_repeat_rate(const struct eng_profile_store *store,
+                                         double level,
+                                         struct eng_proportion *out_share);
+
+/**
+ * RFM scores of every customer with a purchase, at `as_of`, in ascending
+ * customer id. `config_json` is an `RfmConfig` (`monetary`: `"total"` or
+ * `"average"`, `segments`: the (R, FM) table); NULL or empty for the
+ * defaults. Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
+ * `out_m` (1–5), `out_code` (100R + 10F + M), `out_score` (R + F + M) and
+ * `out_segment` (index into `eng_rfm_segment_names_json` of the same
+ * configuration).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
+ * `ENG_STATUS_AS_OF_BEFORE_DATA`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * Every non-NULL output must be valid for `cap` writes; `out_len` for one;
+ * `config_json` NULL or `config_len` readable bytes.
+ */
+eng_status eng_profile_store_rfm(const struct eng_profile_store *store,
+                                 int64_t as_of,
+                                 const char *config_json,
+                                 size_t config_len,
+                                 uint64_t *out_customer,
+                                 uint8_t *out_r,
+                                 uint8_t *out_f,
+                                 uint8_t *out_m,
+                                 uint16_t *out_code,
+                                 uint8_t *out_score,
+                                 uint16_t *out_segment,
+                                 size_t cap,
+                                 size_t *out_len);
+
+/**
+ * Segment membership of every customer at `as_of`, for the definitions in
+ * `set`, over the standard features (profile fields, the store's engagement
+ * scores, stages under `stage_config_json`, RFM under `rfm_config_json`;
+ * NULL or empty configurations mean the defaults).
+ *
+ * `out_member` receives `cap × eng_segment_set_len(set)` bytes, row-major:
+ * byte `i · segments + s` is 1 when customer `i` (ascending id) is in segment
+ * `s`, else 0. `out_primary` receives the first segment of each customer in
+ * priority order, or −1. Either may be NULL. `*out_len` gets the number of
+ * customers.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
+ * `ENG_STATUS_CONFIG` (a rule on a feature that is missing, or a bad
+ * configuration), `ENG_STATUS_JSON`, `ENG_STATUS_AS_OF_BEFORE_DATA`,
+ * `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `set` must be a live segment set; outputs valid for the sizes above.
+ */
+eng_status eng_profile_store_segments(const struct eng_profile_store *store,
+                                      const struct eng_segment_set *set,
+                                      int64_t as_of,
+                                      const char *stage_config_json,
+                                      size_t stage_config_len,
+                                      const char *rfm_config_json,
+                                      size_t rfm_config_len,
+                                      uint8_t *out_member,
+                                      int32_t *out_primary,
+                                      size_t cap,
+                                      size_t *out_len);
+
+/**
+ * Parses and checks segment definitions (the JSON language of the README's
+ * Segmentation section; UTF-8, `len` bytes, no NUL needed). On success
+ * `*out_set` receives a new set owned by the caller, released with
+ * `eng_segment_set_free`.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_JSON` (malformed JSON);
+ * `ENG_STATUS_CONFIG` (an unknown field, operator or label, a wrong value,
+ * a bad version; the message names the place, e.g. `segments[1].rule.all[0].op`);
+ * `ENG_STATUS_INVALID_UTF8`; `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `json` must point to `len` readable bytes; `out_set` valid for one write.
+ */
+eng_status eng_segment_set_new(const char *json, size_t len, struct eng_segment_set **out_set);
+
+/**
+ * Releases a segment set. Calling with NULL is fine; must not be called twice.
+ *
+ * # Safety
+ * `set` must be NULL or a live set from `eng_segment_set_new`.
+ */
+void eng_segment_set_free(struct eng_segment_set *set);
+
+/**
+ * The number of segments in `set` (the row width of `eng_profile_store_segments`).
+ *
+ * Returns `ENG_STATUS_OK` or `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `set` must be a live set; `out_len` valid for one write.
+ */
+eng_status eng_segment_set_len(const struct eng_segment_set *set, size_t *out_len);
+
+/**
+ * The segment names in priority order as a JSON array of strings, owned by
+ * the caller (release with `eng_string_free`); `out_len` may be NULL.
+ *
+ * Returns `ENG_STATUS_OK` or `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `set` must be a live set; `out_json` valid for one write.
+ */
+eng_status eng_segment_set_names_json(const struct eng_segment_set *set,
+                                      char **out_json,
+                                      size_t *out_len);
+
+/**
+ * Per-customer transaction summary in the CLV literature's convention
+ * (frequency = repeat purchase periods, recency, T, mean repeat value) of
+ * the `len` transactions (`value` may be NULL: no money) at or before
+ * `observation_end`. `config_json` is a `SummaryConfig` (`{"period": "day",
+ * "unit": "week"}`; NULL or empty: days). Outputs in ascending customer id,
+ * capacity `cap`, any may be NULL.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
+ * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_JSON`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * Inputs must point to `len` elements (value may be NULL); non-NULL outputs
+ * valid for `cap` writes; `out_len` for one.
+ */
+eng_status eng_transaction_summary(const uint64_t *customer,
+                                   const int64_t *time,
+                                   const double *value,
+                                   size_t len,
+                                   int64_t observation_end,
+                                   const char *config_json,
+                                   size_t config_len,
+                                   uint64_t *out_customer,
+                                   uint32_t *out_frequency,
+                                   double *out_recency,
+                                   double *out_t,
+                                   double *out_monetary_value,
+                                   size_t cap,
+                                   size_t *out_len);
+
+/**
+ * Calibration summary at `calibration_end` plus each customer's holdout
+ * purchase periods and mean value up to `observation_end`, as JSON
+ * (`{"calibration": {"customer", "frequency", "recency", "T",
+ * "monetary_value"}, "frequency_holdout", "monetary_value_holdout",
+ * "duration_holdout"}`), owned by the caller (release with `eng_string_free`).
+ *
+ * Returns as `eng_transaction_summary`, plus `ENG_STATUS_CONFIG` unless
+ * `calibration_end < observation_end`.
+ *
+ * # Safety
+ * As `eng_transaction_summary`; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_calibration_holdout_json(const uint64_t *customer,
+                                        const int64_t *time,
+                                        const double *value,
+                                        size_t len,
+                                        int64_t calibration_end,
+                                        int64_t observation_end,
+                                        const char *config_json,
+                                        size_t config_len,
+                                        char **out_json,
+                                        size_t *out_len);
+
+/**
+ * RFM values (days since last purchase, purchases, monetary per the
+ * configuration's `monetary` basis) of each customer of a transaction log
+ * at `as_of`, in ascending customer id. `config_json`: `RfmConfig` (NULL or
+ * empty: defaults). Outputs (capacity `cap`, any may be NULL).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
+ * `ENG_STATUS_AS_OF_BEFORE_DATA`, `ENG_STATUS_INVALID_INPUT`,
+ * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * As `eng_transaction_summary`.
+ */
+eng_status eng_rfm_values(const uint64_t *customer,
+                          const int64_t *time,
+                          const double *value,
+                          size_t len,
+                          int64_t as_of,
+                          const char *config_json,
+                          size_t config_len,
+                          uint64_t *out_customer,
+                          double *out_recency,
+                          double *out_frequency,
+                          double *out_monetary,
+                          size_t cap,
+                          size_t *out_len);
+
+/**
+ * RFM scores of given values (`len` customers: ids, days since last
+ * purchase, purchases, monetary), in input order: quintiles over distinct
+ * values, code, score and segment (index into `eng_rfm_segment_names_json`).
+ * Outputs as `eng_profile_store_rfm`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
+ * `ENG_STATUS_INVALID_INPUT` (NaN, infinite or negative; the message gives
+ * the row), `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ *
+ * # Safety
+ * Inputs must point to `len` elements; non-NULL outputs valid for `cap`
+ * writes; `out_len` for one.
+ */
+eng_status eng_rfm_scores(const uint64_t *customer,
+                          const double *recency,
+                          const double *frequency,
+                          const double *monetary,
+                          size_t len,
+                          const char *config_json,
+                          size_t config_len,
+                          uint8_t *out_r,
+                          uint8_t *out_f,
+                          uint8_t *out_m,
+                          uint16_t *out_code,
+                          uint8_t *out_score,
+                          uint16_t *out_segment,
+                          size_t cap,
+                          size_t *out_len);
+
+/**
+ * The segment names of an RFM configuration (NULL or empty: the default
+ * table), in the order that `out_segment` indices refer to, as a JSON array
+ * owned by the caller (release with `eng_string_free`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `config_json` NULL or `config_len` readable bytes; `out_json` valid for one write.
+ */
+eng_status eng_rfm_segment_names_json(const char *config_json,
+                                      size_t config_len,
+                                      char **out_json,
+                                      size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

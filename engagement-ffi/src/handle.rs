@@ -129,3 +129,40 @@ pub(crate) fn into_c_string(s: String) -> Result<*mut c_char, Failure> {
         .map(std::ffi::CString::into_raw)
         .map_err(|_| Failure::new(eng_status::InvalidInput, "result contains a NUL byte"))
 }
+
+/// Touchpoint columns from C: required `customer`, `time`, `channel`, `kind`;
+/// optional (NULL = absent) `value`, `rating`, `rating_scale`.
+///
+/// # Safety
+/// Every non-NULL pointer must point to `len` readable elements valid for `'a`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn touchpoints<'a>(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+) -> Result<engagement_core::TouchpointColumns<'a>, Failure> {
+    // SAFETY: forwarded from the caller.
+    let cols = unsafe {
+        engagement_core::TouchpointColumns {
+            customer: slice(customer, len, "customer")?,
+            time: slice(time, len, "time")?,
+            channel: slice(channel, len, "channel")?,
+            kind: slice(kind, len, "kind")?,
+            value: optional(value, len, "value")?,
+            rating: optional(rating, len, "rating")?,
+            rating_scale: optional(rating_scale, len, "rating_scale")?,
+        }
+    };
+    if !cols.rating.is_empty() && cols.rating_scale.is_empty() {
+        return Err(Failure::new(
+            eng_status::NullPointer,
+            "argument rating_scale is NULL but rating is not",
+        ));
+    }
+    Ok(cols)
+}

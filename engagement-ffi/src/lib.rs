@@ -30,17 +30,19 @@ mod boundary;
 pub mod codes;
 pub mod errors;
 mod handle;
+pub mod journey;
+mod json;
+pub mod loyalty;
 pub mod metrics;
 pub mod profile_store;
+pub mod segments;
 pub mod status;
+pub mod transactions;
 
 pub use errors::{eng_last_error_message, eng_status_name, eng_string_free};
-pub use metrics::{eng_csat, eng_nps, eng_nps_summary, eng_proportion, eng_wilson};
-pub use profile_store::{
-    eng_profile_store, eng_profile_store_free, eng_profile_store_len, eng_profile_store_new,
-    eng_profile_store_profiles_json, eng_profile_store_push, eng_profile_store_scores,
-    eng_profile_store_stages,
-};
+pub use metrics::{eng_churn_summary, eng_nps_summary, eng_proportion};
+pub use profile_store::eng_profile_store;
+pub use segments::eng_segment_set;
 pub use status::eng_status;
 
 /// The library version as a static NUL-terminated UTF-8 string (e.g. "0.1.0").
@@ -55,6 +57,8 @@ pub extern "C" fn eng_version() -> *const std::ffi::c_char {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::*;
+    use crate::profile_store::*;
 
     #[test]
     fn version_is_the_crate_version() {

@@ -150,3 +150,176 @@ pub unsafe extern "C" fn eng_wilson(
         Ok(())
     })
 }
+
+/// Churn and retention over one period (see `eng_retention_rate`).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct eng_churn_summary {
+    /// Customers at the start of the period.
+    pub at_start: u64,
+    /// Of those, customers lost.
+    pub lost: u64,
+    /// Customers acquired (or returned) during the period.
+    pub new_customers: u64,
+    /// Customers at the end.
+    pub at_end: u64,
+    /// lost / at_start, with a Wilson interval.
+    pub churn: eng_proportion,
+    /// (at_end − new) / at_start.
+    pub retention: f64,
+}
+
+impl From<engagement_core::ChurnSummary> for eng_churn_summary {
+    fn from(c: engagement_core::ChurnSummary) -> Self {
+        eng_churn_summary {
+            at_start: c.at_start,
+            lost: c.lost,
+            new_customers: c.new,
+            at_end: c.at_end,
+            churn: c.churn.into(),
+            retention: c.retention,
+        }
+    }
+}
+
+/// NPS from counts of promoters, passives and detractors. Statuses as
+/// `eng_nps` (`ENG_STATUS_INVALID_INPUT` when the counts overflow).
+///
+/// # Safety
+/// `out_summary` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_nps_counts(
+    promoters: u64,
+    passives: u64,
+    detractors: u64,
+    level: f64,
+    out_summary: *mut eng_nps_summary,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promise.
+        let out_summary = unsafe { out(out_summary, "out_summary")? };
+        *out_summary = engagement_core::nps_counts(promoters, passives, detractors, level)?.into();
+        Ok(())
+    })
+}
+
+/// Retention `(at_end − new_customers) / at_start` and churn with a Wilson
+/// interval at `level`.
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_EMPTY_INPUT` (`at_start` 0);
+/// `ENG_STATUS_INVALID_INPUT` (inconsistent counts); `ENG_STATUS_CONFIG`;
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `out_summary` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_retention_rate(
+    at_start: u64,
+    at_end: u64,
+    new_customers: u64,
+    level: f64,
+    out_summary: *mut eng_churn_summary,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promise.
+        let out_summary = unsafe { out(out_summary, "out_summary")? };
+        *out_summary =
+            engagement_core::retention_rate(at_start, at_end, new_customers, level)?.into();
+        Ok(())
+    })
+}
+
+/// Simple customer lifetime value of a JSON input (`{"average_order_value",
+/// "purchase_frequency", "lifespan", "margin" (default 1), "discount_rate"
+/// (default 0)}`, UTF-8, `len` bytes).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+/// `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `input_json` must point to `len` readable bytes; `out_clv` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_simple_clv(
+    input_json: *const std::ffi::c_char,
+    len: usize,
+    out_clv: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let input: engagement_core::SimpleClvInput =
+            unsafe { crate::json::document(input_json, len, "input_json")? };
+        let out_clv = unsafe { out(out_clv, "out_clv")? };
+        *out_clv = engagement_core::simple_clv(&input)?;
+        Ok(())
+    })
+}
+
+/// Lifetime value under constant retention, `m · r / (1 + d − r)`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `out_clv` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_retention_clv(
+    margin: f64,
+    retention: f64,
+    discount_rate: f64,
+    out_clv: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promise.
+        let out_clv = unsafe { out(out_clv, "out_clv")? };
+        *out_clv = engagement_core::retention_clv(margin, retention, discount_rate)?;
+        Ok(())
+    })
+}
+
+/// LTV:CAC, `clv / cac`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `out_ratio` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_ltv_to_cac(clv: f64, cac: f64, out_ratio: *mut f64) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promise.
+        let out_ratio = unsafe { out(out_ratio, "out_ratio")? };
+        *out_ratio = engagement_core::ltv_to_cac(clv, cac)?;
+        Ok(())
+    })
+}
+
+/// Percentile ranks (mid-rank, 0–100) of `len` values, written to
+/// `out_ranks` (room for `len`), in input order.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (NaN), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `values` must point to `len` doubles; `out_ranks` valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_percentile_ranks(
+    values: *const f64,
+    len: usize,
+    out_ranks: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let values = unsafe { slice(values, len, "values")? };
+        let ranks = engagement_core::percentile_ranks(values)?;
+        let outs = unsafe { crate::handle::out_column(out_ranks, len, "out_ranks")? };
+        match outs {
+            Some(o) => o.copy_from_slice(&ranks),
+            None if len > 0 => {
+                return Err(crate::boundary::Failure::new(
+                    eng_status::NullPointer,
+                    "argument out_ranks is NULL",
+                ));
+            }
+            None => {}
+        }
+        Ok(())
+    })
+}

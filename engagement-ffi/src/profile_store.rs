@@ -3,12 +3,10 @@
 
 use std::ffi::c_char;
 
-use engagement_core::{
-    Code, ProfileStore, ScoreConfig, Scorer, StageConfig, StageRules, TouchpointColumns,
-};
+use engagement_core::{Code, ProfileStore, ScoreConfig, Scorer, StageConfig, StageRules};
 
 use crate::boundary::{Failure, Outcome, boundary};
-use crate::handle::{fill, fits, into_c_string, optional, out, out_column, slice, text};
+use crate::handle::{fill, fits, out, out_column, touchpoints};
 use crate::status::eng_status;
 
 /// An opaque store of customer profiles, with the engagement-score
@@ -59,21 +57,6 @@ unsafe fn store_mut<'a>(ptr: *mut eng_profile_store) -> Result<&'a mut Store, Fa
     Ok(unsafe { &mut *ptr.cast::<Store>() })
 }
 
-/// # Safety
-/// `ptr` must be NULL or point to `len` bytes of UTF-8.
-unsafe fn json_config<T: serde::de::DeserializeOwned + Default>(
-    ptr: *const c_char,
-    len: usize,
-    name: &str,
-) -> Result<T, Failure> {
-    // SAFETY: forwarded from the caller.
-    let s = unsafe { text(ptr, len, name)? };
-    if s.trim().is_empty() {
-        return Ok(T::default());
-    }
-    serde_json::from_str(s).map_err(|e| Failure::from(engagement_core::EngError::from(e)))
-}
-
 /// Creates an empty store.
 ///
 /// `config_json` (UTF-8, `config_len` bytes, no NUL needed) is a score
@@ -99,7 +82,8 @@ pub unsafe extern "C" fn eng_profile_store_new(
         // SAFETY: the caller's promises, forwarded.
         let out_store = unsafe { out(out_store, "out_store")? };
         // SAFETY: as above.
-        let config: ScoreConfig = unsafe { json_config(config_json, config_len, "config_json")? };
+        let config: ScoreConfig =
+            unsafe { crate::json::config(config_json, config_len, "config_json")? };
         let scorer = Scorer::new(config)?;
         let store = ProfileStore::with_signals(scorer.signals().clone());
         *out_store = Box::into_raw(Box::new(Store {
@@ -161,22 +145,17 @@ pub unsafe extern "C" fn eng_profile_store_push(
         // SAFETY: the caller's promises, forwarded to each conversion.
         let s = unsafe { store_mut(store)? };
         let cols = unsafe {
-            TouchpointColumns {
-                customer: slice(customer, len, "customer")?,
-                time: slice(time, len, "time")?,
-                channel: slice(channel, len, "channel")?,
-                kind: slice(kind, len, "kind")?,
-                value: optional(value, len, "value")?,
-                rating: optional(rating, len, "rating")?,
-                rating_scale: optional(rating_scale, len, "rating_scale")?,
-            }
+            touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?
         };
-        if !cols.rating.is_empty() && cols.rating_scale.is_empty() {
-            return Err(Failure::new(
-                eng_status::NullPointer,
-                "argument rating_scale is NULL but rating is not",
-            ));
-        }
         s.poisoned = true;
         let result = s.store.push_columns(&cols);
         s.poisoned = false;
@@ -284,7 +263,8 @@ pub unsafe extern "C" fn eng_profile_store_stages(
         // SAFETY: the caller's promises, forwarded to each conversion.
         let s = unsafe { live(store)? };
         let out_len = unsafe { out(out_len, "out_len")? };
-        let config: StageConfig = unsafe { json_config(config_json, config_len, "config_json")? };
+        let config: StageConfig =
+            unsafe { crate::json::config(config_json, config_len, "config_json")? };
         let customers = unsafe { out_column(out_customer, cap, "out_customer")? };
         let stages_out = unsafe { out_column(out_stage, cap, "out_stage")? };
         let rules = StageRules::new(config)?;
@@ -320,16 +300,330 @@ pub unsafe extern "C" fn eng_profile_store_profiles_json(
     boundary(|| {
         // SAFETY: the caller's promises.
         let s = unsafe { live(store)? };
-        let out_json = unsafe { out(out_json, "out_json")? };
         let summaries: Vec<_> = s.store.iter().map(|p| p.summary()).collect();
-        let json = serde_json::to_string(&summaries)
-            .map_err(|e| Failure::from(engagement_core::EngError::from(e)))?;
-        let len = json.len();
-        *out_json = into_c_string(json)?;
-        if !out_len.is_null() {
-            // SAFETY: non-NULL and writable by the caller's promise.
-            unsafe { *out_len = len };
+        // SAFETY: the caller's promises.
+        unsafe { crate::json::write(&summaries, out_json, out_len) }?;
+        Ok(())
+    })
+}
+
+/// Ascending customer ids of the store into `out_customer` (capacity `cap`);
+/// `*out_len` receives the number of customers.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL` (only `*out_len`
+/// written, with the size needed), `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `out_customer` must be NULL or valid for `cap` writes; `out_len` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_customers(
+    store: *const eng_profile_store,
+    out_customer: *mut u64,
+    cap: usize,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        let s = unsafe { live(store)? };
+        let out_len = unsafe { out(out_len, "out_len")? };
+        let column = unsafe { out_column(out_customer, cap, "out_customer")? };
+        fits(s.store.len(), cap, out_len)?;
+        fill(column, s.store.customers());
+        *out_len = s.store.len();
+        Ok(())
+    })
+}
+
+/// Merges every profile of `src` into `dst` (exact: any split of the
+/// touchpoints over stores, merged in any order, gives the same store).
+/// `src` is unchanged.
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_INCOMPATIBLE` when the stores were
+/// created with different signal configurations (then `dst` is unchanged);
+/// `ENG_STATUS_NULL_POINTER`; `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// Both must be live stores, and distinct; no other call may use `dst` at the same time.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_merge(
+    dst: *mut eng_profile_store,
+    src: *const eng_profile_store,
+) -> eng_status {
+    boundary(|| {
+        if std::ptr::eq(dst.cast_const(), src) {
+            return Err(Failure::new(
+                eng_status::Incompatible,
+                "a store cannot be merged into itself",
+            ));
         }
+        // SAFETY: the caller's promises.
+        let from = unsafe { live(src)? };
+        let to = unsafe { store_mut(dst)? };
+        to.poisoned = true;
+        let result = to.store.merge(&from.store);
+        to.poisoned = false;
+        result.map_err(Failure::from)
+    })
+}
+
+/// Registers a customer record given as JSON (`{"id": 7, "acquired_at": …,
+/// "acquisition_channel": "ads", "birthday": {"month": 2, "day": 29}, …}`).
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_JSON`; `ENG_STATUS_INVALID_INPUT` (a
+/// bad time or birthday); `ENG_STATUS_INVALID_UTF8`; `ENG_STATUS_NULL_POINTER`;
+/// `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `json` must point to `len` readable bytes; no other call may use the store at the same time.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_add_customer_json(
+    store: *mut eng_profile_store,
+    json: *const c_char,
+    len: usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let s = unsafe { store_mut(store)? };
+        let customer: engagement_core::Customer =
+            unsafe { crate::json::document(json, len, "json")? };
+        s.store.add_customer(&customer).map_err(Failure::from)
+    })
+}
+
+/// One customer's profile summary as JSON (fields as in
+/// `eng_profile_store_profiles_json`). The string is owned by the caller and
+/// released with `eng_string_free`; `out_len` may be NULL.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_ID`, `ENG_STATUS_NULL_POINTER`,
+/// `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `out_json` must be valid for one write; `out_len` NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_profile_json(
+    store: *const eng_profile_store,
+    customer: u64,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let s = unsafe { live(store)? };
+        let summary = s.store.get(customer)?.summary();
+        // SAFETY: as above.
+        unsafe { crate::json::write(&summary, out_json, out_len) }
+    })
+}
+
+/// Purchase totals over the store as JSON: `customers`, `buyers`, `orders`,
+/// `revenue`, `refunds`, `average_order_value`, `purchase_frequency`.
+/// Ownership as `eng_profile_store_profile_json`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no purchase yet),
+/// `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// As `eng_profile_store_profile_json`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_purchase_summary_json(
+    store: *const eng_profile_store,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let s = unsafe { live(store)? };
+        let summary = engagement_core::purchase_summary(s.store.iter())?;
+        // SAFETY: as above.
+        unsafe { crate::json::write(&summary, out_json, out_len) }
+    })
+}
+
+/// NPS over each customer's latest NPS answer, at confidence `level`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no answers),
+/// `ENG_STATUS_CONFIG` (level), `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `out_summary` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_nps(
+    store: *const eng_profile_store,
+    level: f64,
+    out_summary: *mut crate::metrics::eng_nps_summary,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let s = unsafe { live(store)? };
+        let out_summary = unsafe { out(out_summary, "out_summary")? };
+        *out_summary = engagement_core::nps_of_profiles(s.store.iter(), level)?.into();
+        Ok(())
+    })
+}
+
+/// CSAT over each customer's latest CSAT answer. Statuses as `eng_profile_store_nps`.
+///
+/// # Safety
+/// `out_share` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_csat(
+    store: *const eng_profile_store,
+    level: f64,
+    out_share: *mut crate::metrics::eng_proportion,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let s = unsafe { live(store)? };
+        let out_share = unsafe { out(out_share, "out_share")? };
+        *out_share = engagement_core::csat_of_profiles(s.store.iter(), level)?.into();
+        Ok(())
+    })
+}
+
+/// Repeat-purchase rate: customers with two or more purchases among buyers,
+/// with a Wilson interval. Statuses as `eng_profile_store_nps` (empty: no buyer).
+///
+/// # Safety
+/// `out_share` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_repeat_rate(
+    store: *const eng_profile_store,
+    level: f64,
+    out_share: *mut crate::metrics::eng_proportion,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let s = unsafe { live(store)? };
+        let out_share = unsafe { out(out_share, "out_share")? };
+        *out_share = engagement_core::repeat_purchase_rate(s.store.iter(), level)?.into();
+        Ok(())
+    })
+}
+
+/// RFM scores of every customer with a purchase, at `as_of`, in ascending
+/// customer id. `config_json` is an `RfmConfig` (`monetary`: `"total"` or
+/// `"average"`, `segments`: the (R, FM) table); NULL or empty for the
+/// defaults. Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
+/// `out_m` (1–5), `out_code` (100R + 10F + M), `out_score` (R + F + M) and
+/// `out_segment` (index into `eng_rfm_segment_names_json` of the same
+/// configuration).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
+/// `ENG_STATUS_AS_OF_BEFORE_DATA`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+/// `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// Every non-NULL output must be valid for `cap` writes; `out_len` for one;
+/// `config_json` NULL or `config_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_rfm(
+    store: *const eng_profile_store,
+    as_of: i64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_customer: *mut u64,
+    out_r: *mut u8,
+    out_f: *mut u8,
+    out_m: *mut u8,
+    out_code: *mut u16,
+    out_score: *mut u8,
+    out_segment: *mut u16,
+    cap: usize,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        let s = unsafe { live(store)? };
+        let config: engagement_core::RfmConfig =
+            unsafe { crate::json::config(config_json, config_len, "config_json")? };
+        let values = engagement_core::RfmValues::from_store(&s.store, as_of, config.monetary)?;
+        let scores = engagement_core::rfm_scores(&values, &config)?;
+        // SAFETY: as above.
+        unsafe {
+            crate::transactions::write_rfm(
+                &scores,
+                out_customer,
+                out_r,
+                out_f,
+                out_m,
+                out_code,
+                out_score,
+                out_segment,
+                cap,
+                out_len,
+            )
+        }
+    })
+}
+
+/// Segment membership of every customer at `as_of`, for the definitions in
+/// `set`, over the standard features (profile fields, the store's engagement
+/// scores, stages under `stage_config_json`, RFM under `rfm_config_json`;
+/// NULL or empty configurations mean the defaults).
+///
+/// `out_member` receives `cap × eng_segment_set_len(set)` bytes, row-major:
+/// byte `i · segments + s` is 1 when customer `i` (ascending id) is in segment
+/// `s`, else 0. `out_primary` receives the first segment of each customer in
+/// priority order, or −1. Either may be NULL. `*out_len` gets the number of
+/// customers.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
+/// `ENG_STATUS_CONFIG` (a rule on a feature that is missing, or a bad
+/// configuration), `ENG_STATUS_JSON`, `ENG_STATUS_AS_OF_BEFORE_DATA`,
+/// `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `set` must be a live segment set; outputs valid for the sizes above.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_segments(
+    store: *const eng_profile_store,
+    set: *const crate::segments::eng_segment_set,
+    as_of: i64,
+    stage_config_json: *const c_char,
+    stage_config_len: usize,
+    rfm_config_json: *const c_char,
+    rfm_config_len: usize,
+    out_member: *mut u8,
+    out_primary: *mut i32,
+    cap: usize,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        let s = unsafe { live(store)? };
+        let set = unsafe { crate::segments::live(set)? };
+        let out_len = unsafe { out(out_len, "out_len")? };
+        let stage_config: StageConfig = unsafe {
+            crate::json::config(stage_config_json, stage_config_len, "stage_config_json")?
+        };
+        let rfm_config: engagement_core::RfmConfig =
+            unsafe { crate::json::config(rfm_config_json, rfm_config_len, "rfm_config_json")? };
+        let segments = set.names().len();
+        let members =
+            unsafe { out_column(out_member, cap.saturating_mul(segments), "out_member")? };
+        let primary = unsafe { out_column(out_primary, cap, "out_primary")? };
+        fits(s.store.len(), cap, out_len)?;
+        let features = engagement_core::CustomerFeatures::standard(
+            &s.store,
+            as_of,
+            &s.scorer,
+            &StageRules::new(stage_config)?,
+            &rfm_config,
+        )?;
+        let m = set.evaluate(&features)?;
+        if let Some(members) = members {
+            for i in 0..m.customer.len() {
+                for (k, column) in m.member.iter().enumerate() {
+                    members[i * segments + k] = u8::from(column[i]);
+                }
+            }
+        }
+        if let Some(primary) = primary {
+            for (slot, p) in primary.iter_mut().zip(&m.primary) {
+                *slot = p.map_or(-1, i32::from);
+            }
+        }
+        *out_len = m.customer.len();
         Ok(())
     })
 }

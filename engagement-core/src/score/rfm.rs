@@ -144,6 +144,24 @@ impl RfmConfig {
         self.grid().map(|_| ())
     }
 
+    /// The segment names, in the order that [`RfmScores::segment`] indices
+    /// refer to (table order of first appearance).
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::RfmConfig;
+    /// let names = RfmConfig::default().segment_names()?;
+    /// assert_eq!((names.len(), names[0].as_str()), (11, "champions"));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn segment_names(&self) -> Result<Vec<String>> {
+        Ok(self.grid()?.names)
+    }
+
     fn grid(&self) -> Result<SegmentGrid> {
         let mut names: Vec<String> = Vec::new();
         let mut cell = [u16::MAX; 25];

@@ -224,6 +224,43 @@ impl CustomerFeatures {
         })
     }
 
+    /// All features of every customer of `store` at `as_of`: profile
+    /// features plus the scores of `scorer`, the stages of `rules` and RFM
+    /// under `rfm` (the same chain as calling each `with_…` in turn).
+    ///
+    /// # Errors
+    /// As the parts: [`EngError::AsOfBeforeData`], [`EngError::Incompatible`]
+    /// (store and scorer built with different signals), [`EngError::Config`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{CustomerFeatures, ProfileStore, RfmConfig, ScoreConfig, Scorer, StageConfig,
+    ///     StageRules, TouchpointColumns};
+    /// let scorer = Scorer::new(ScoreConfig::default())?;
+    /// let mut store = ProfileStore::with_signals(scorer.signals().clone());
+    /// store.push_columns(&TouchpointColumns { customer: &[1], time: &[0], channel: &[1], kind: &[4],
+    ///     value: &[20.0], ..Default::default() })?;
+    /// let f = CustomerFeatures::standard(&store, 0, &scorer, &StageRules::new(StageConfig::default())?,
+    ///     &RfmConfig::default())?;
+    /// assert_eq!(f.label(0, "stage"), Some("new_customer"));
+    /// assert_eq!(f.numeric("rfm_score"), Some(&[7.0][..])); // R 5, F 1, M 1
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn standard(
+        store: &ProfileStore,
+        as_of: i64,
+        scorer: &crate::score::Scorer,
+        rules: &crate::journey::StageRules,
+        rfm: &crate::score::RfmConfig,
+    ) -> Result<Self> {
+        let values = crate::score::RfmValues::from_store(store, as_of, rfm.monetary)?;
+        Self::from_store(store, as_of)?
+            .with_scores(&scorer.score_store(store, as_of)?)?
+            .with_stages(&rules.stage_store(store, as_of)?)?
+            .with_rfm(&crate::score::rfm_scores(&values, rfm)?)
+    }
+
     /// Row of each of `ids` in these features (`None` for unknown ids).
     fn rows_of(&self, ids: &[u64]) -> Vec<Option<usize>> {
         let index: FxHashMap<u64, usize> = self

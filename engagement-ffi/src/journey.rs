@@ -1,0 +1,111 @@
+//! Stage history and churn over a period, from a touchpoint stream.
+
+use std::ffi::c_char;
+
+use engagement_core::{StageConfig, StageRules};
+
+use crate::boundary::boundary;
+use crate::handle::{out, touchpoints};
+use crate::metrics::eng_churn_summary;
+use crate::status::eng_status;
+
+/// Replays `len` touchpoints (columns as `eng_profile_store_push`) and
+/// returns every stage change up to `until` as JSON: `{"customer": […],
+/// "stage": [label …], "entered_at": […]}`, sorted by customer then time,
+/// owned by the caller (release with `eng_string_free`). `config_json` is a
+/// `StageConfig` (NULL or empty: defaults).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+/// `ENG_STATUS_AS_OF_BEFORE_DATA` (a touchpoint after `until`),
+/// `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// Columns as `eng_profile_store_push`; `config_json` NULL or `config_len`
+/// readable bytes; `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_stage_history_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+    until: i64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?;
+            let config: StageConfig = crate::json::config(config_json, config_len, "config_json")?;
+            let history = StageRules::new(config)?.history(&cols, until)?;
+            crate::json::write(&history, out_json, out_len)
+        }
+    })
+}
+
+/// Churn and retention over `[start, end)` from the stage history of `len`
+/// touchpoints replayed up to `until`: buyers at the start, lost (churned by
+/// the end), new or returning, at the end; churn with a Wilson interval at
+/// `level`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no buyer at the start),
+/// `ENG_STATUS_INVALID_INPUT` (`end <= start` or a bad touchpoint),
+/// `ENG_STATUS_AS_OF_BEFORE_DATA`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// As `eng_stage_history_json`; `out_summary` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_churn_between(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+    until: i64,
+    config_json: *const c_char,
+    config_len: usize,
+    start: i64,
+    end: i64,
+    level: f64,
+    out_summary: *mut eng_churn_summary,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?;
+            let config: StageConfig = crate::json::config(config_json, config_len, "config_json")?;
+            let out_summary = out(out_summary, "out_summary")?;
+            let history = StageRules::new(config)?.history(&cols, until)?;
+            *out_summary = history.churn_between(start, end, level)?.into();
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,165 @@
+//! The loyalty programme and next best actions, from C.
+
+use std::ffi::c_char;
+
+use engagement_core::{
+    ActionTable, JourneyStage, LoyaltyAccounts, LoyaltyConfig, RedemptionColumns,
+    SegmentMembership, StageColumns,
+};
+
+use crate::boundary::{Failure, boundary};
+use crate::handle::{slice, text, touchpoints};
+use crate::status::eng_status;
+
+/// Runs the loyalty programme over `len` touchpoints (columns as
+/// `eng_profile_store_push`) and `redemptions_len` point redemptions
+/// (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a
+/// `LoyaltyConfig` (NULL or empty: the default programme). The result is JSON
+/// owned by the caller (release with `eng_string_free`):
+/// `{"accounts": {"customer", "balance", "earned", "redeemed", "expired",
+/// "rejected_redemptions", "tier" (index or null), "tier_names"},
+/// "history": {"customer", "tier", "since"}}`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_AS_OF_BEFORE_DATA`,
+/// `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// Touchpoint columns as `eng_profile_store_push`; redemption columns must
+/// point to `redemptions_len` elements; `out_json` valid for one write;
+/// `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_loyalty_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+    r_customer: *const u64,
+    r_time: *const i64,
+    r_points: *const u64,
+    redemptions_len: usize,
+    as_of: i64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?;
+            let redemptions = RedemptionColumns {
+                customer: slice(r_customer, redemptions_len, "r_customer")?,
+                time: slice(r_time, redemptions_len, "r_time")?,
+                points: slice(r_points, redemptions_len, "r_points")?,
+            };
+            let config: LoyaltyConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let report = engagement_core::run_loyalty(&cols, &redemptions, as_of, &config)?;
+            crate::json::write(&report, out_json, out_len)
+        }
+    })
+}
+
+/// The next best action of each of `len` customers (`customer` ids with
+/// their `stage` codes, `ENG_STAGE_*`) under the action table `table_json`
+/// (NULL or empty: the default table). Optional JSON inputs let rules test
+/// segments and tiers: `membership_json` (as returned for segments:
+/// `{"customer", "names", "member", "primary"}`) and `accounts_json` (the
+/// `accounts` object of `eng_loyalty_json`); NULL or empty when not used.
+/// The result is a JSON array with one action name (or null) per customer,
+/// owned by the caller (release with `eng_string_free`).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a bad stage code),
+/// `ENG_STATUS_CONFIG` (a rule naming an unknown segment or tier),
+/// `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `customer` and `stage` must point to `len` elements; JSON arguments NULL
+/// or readable for their lengths; `out_json` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_next_best_actions_json(
+    customer: *const u64,
+    stage: *const u8,
+    len: usize,
+    table_json: *const c_char,
+    table_len: usize,
+    membership_json: *const c_char,
+    membership_len: usize,
+    accounts_json: *const c_char,
+    accounts_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let customers = slice(customer, len, "customer")?;
+            let codes = slice(stage, len, "stage")?;
+            let stages = StageColumns {
+                customer: customers.to_vec(),
+                stage: codes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| {
+                        JourneyStage::try_from(c).map_err(|e| Failure::from(e.at_row(i)))
+                    })
+                    .collect::<Result<_, _>>()?,
+            };
+            let table: ActionTable = if text(table_json, table_len, "table_json")?.trim().is_empty()
+            {
+                ActionTable::default()
+            } else {
+                crate::json::document(table_json, table_len, "table_json")?
+            };
+            let membership: Option<SegmentMembership> =
+                if text(membership_json, membership_len, "membership_json")?
+                    .trim()
+                    .is_empty()
+                {
+                    None
+                } else {
+                    Some(crate::json::document(
+                        membership_json,
+                        membership_len,
+                        "membership_json",
+                    )?)
+                };
+            let accounts: Option<LoyaltyAccounts> =
+                if text(accounts_json, accounts_len, "accounts_json")?
+                    .trim()
+                    .is_empty()
+                {
+                    None
+                } else {
+                    Some(crate::json::document(
+                        accounts_json,
+                        accounts_len,
+                        "accounts_json",
+                    )?)
+                };
+            let a = table.recommend(
+                customers,
+                Some(&stages),
+                membership.as_ref(),
+                accounts.as_ref(),
+            )?;
+            let names: Vec<Option<&str>> =
+                (0..a.customer.len()).map(|i| a.action_name(i)).collect();
+            crate::json::write(&names, out_json, out_len)
+        }
+    })
+}

@@ -1,0 +1,112 @@
+//! `eng_segment_set`: segment definitions parsed once, evaluated many times.
+
+use std::ffi::c_char;
+
+use engagement_core::SegmentSet;
+
+use crate::boundary::{Failure, boundary};
+use crate::handle::{out, text};
+use crate::status::eng_status;
+
+/// An opaque, immutable set of segment definitions. Thread-safe: a set may
+/// be used from several threads at once.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct eng_segment_set {
+    _private: [u8; 0],
+}
+
+/// # Safety
+/// `ptr` must be NULL or a live set from `eng_segment_set_new`.
+pub(crate) unsafe fn live<'a>(ptr: *const eng_segment_set) -> Result<&'a SegmentSet, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::new(
+            eng_status::NullPointer,
+            "argument set is NULL",
+        ));
+    }
+    // SAFETY: the caller promises a live set, a `Box<SegmentSet>` cast.
+    Ok(unsafe { &*ptr.cast::<SegmentSet>() })
+}
+
+/// Parses and checks segment definitions (the JSON language of the README's
+/// Segmentation section; UTF-8, `len` bytes, no NUL needed). On success
+/// `*out_set` receives a new set owned by the caller, released with
+/// `eng_segment_set_free`.
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_JSON` (malformed JSON);
+/// `ENG_STATUS_CONFIG` (an unknown field, operator or label, a wrong value,
+/// a bad version; the message names the place, e.g. `segments[1].rule.all[0].op`);
+/// `ENG_STATUS_INVALID_UTF8`; `ENG_STATUS_NULL_POINTER`.
+///
+/// # Safety
+/// `json` must point to `len` readable bytes; `out_set` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_segment_set_new(
+    json: *const c_char,
+    len: usize,
+    out_set: *mut *mut eng_segment_set,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let out_set = unsafe { out(out_set, "out_set")? };
+        let text = unsafe { text(json, len, "json")? };
+        let set = SegmentSet::from_json(text)?;
+        *out_set = Box::into_raw(Box::new(set)).cast();
+        Ok(())
+    })
+}
+
+/// Releases a segment set. Calling with NULL is fine; must not be called twice.
+///
+/// # Safety
+/// `set` must be NULL or a live set from `eng_segment_set_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_segment_set_free(set: *mut eng_segment_set) {
+    let _ = boundary(|| {
+        if !set.is_null() {
+            // SAFETY: the caller promises a live set from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(set.cast::<SegmentSet>()) });
+        }
+        Ok(())
+    });
+}
+
+/// The number of segments in `set` (the row width of `eng_profile_store_segments`).
+///
+/// Returns `ENG_STATUS_OK` or `ENG_STATUS_NULL_POINTER`.
+///
+/// # Safety
+/// `set` must be a live set; `out_len` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_segment_set_len(
+    set: *const eng_segment_set,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let set = unsafe { live(set)? };
+        *unsafe { out(out_len, "out_len")? } = set.names().len();
+        Ok(())
+    })
+}
+
+/// The segment names in priority order as a JSON array of strings, owned by
+/// the caller (release with `eng_string_free`); `out_len` may be NULL.
+///
+/// Returns `ENG_STATUS_OK` or `ENG_STATUS_NULL_POINTER`.
+///
+/// # Safety
+/// `set` must be a live set; `out_json` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_segment_set_names_json(
+    set: *const eng_segment_set,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        let set = unsafe { live(set)? };
+        unsafe { crate::json::write(&set.names(), out_json, out_len) }
+    })
+}
