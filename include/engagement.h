@@ -423,6 +423,14 @@ eng_status eng_channel_code(const char *label, size_t len, uint8_t *out_code);
 eng_status eng_kind_code(const char *label, size_t len, uint8_t *out_code);
 
 /**
+ * The code of a journey-stage label (`"at_risk"` …). As `eng_channel_code`.
+ *
+ * # Safety
+ * As `eng_channel_code`.
+ */
+eng_status eng_stage_code(const char *label, size_t len, uint8_t *out_code);
+
+/**
  * The label of a journey-stage code (`"at_risk"` …) as a static
  * NUL-terminated string owned by the library (do not free), or NULL for an
  * unknown code. Thread-safe.
@@ -1013,7 +1021,8 @@ eng_status eng_profile_store_rfm(const struct eng_profile_store *store,
  * scores, stages under `stage_config_json`, RFM under `rfm_config_json`;
  * NULL or empty configurations mean the defaults).
  *
- * `out_member` receives `cap × eng_segment_set_len(set)` bytes, row-major:
+ * `out_customer` receives the customer ids (ascending); `out_member`
+ * receives `cap × eng_segment_set_len(set)` bytes, row-major:
  * byte `i · segments + s` is 1 when customer `i` (ascending id) is in segment
  * `s`, else 0. `out_primary` receives the first segment of each customer in
  * priority order, or −1. Either may be NULL. `*out_len` gets the number of
@@ -1034,6 +1043,7 @@ eng_status eng_profile_store_segments(const struct eng_profile_store *store,
                                       size_t stage_config_len,
                                       const char *rfm_config_json,
                                       size_t rfm_config_len,
+                                      uint64_t *out_customer,
                                       uint8_t *out_member,
                                       int32_t *out_primary,
                                       size_t cap,

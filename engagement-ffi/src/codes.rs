@@ -94,28 +94,51 @@ fn code_of<T: Code>(label: *const c_char, len: usize, out_code: *mut u8) -> eng_
     })
 }
 
-fn label_of<T: Code>(code: u8) -> *const c_char {
-    // Labels are static; a static NUL-terminated copy of each is built once.
-    static CACHE: std::sync::OnceLock<
-        std::collections::HashMap<(&'static str, u8), std::ffi::CString>,
-    > = std::sync::OnceLock::new();
-    let table = CACHE.get_or_init(|| {
-        let mut m = std::collections::HashMap::new();
-        fn add<U: Code>(m: &mut std::collections::HashMap<(&'static str, u8), std::ffi::CString>) {
-            for v in U::ALL {
-                if let Ok(c) = std::ffi::CString::new(v.label()) {
-                    m.insert((U::FIELD, v.code()), c);
-                }
-            }
-        }
-        add::<Channel>(&mut m);
-        add::<TouchpointKind>(&mut m);
-        add::<JourneyStage>(&mut m);
-        m
-    });
-    table
-        .get(&(T::FIELD, code))
-        .map_or(std::ptr::null(), |c| c.as_ptr())
+/// NUL-terminated labels by code (a test checks them against the core).
+const CHANNEL_LABELS: [&str; 11] = [
+    "email\0",
+    "web\0",
+    "mobile_app\0",
+    "social\0",
+    "phone\0",
+    "chat\0",
+    "store\0",
+    "ads\0",
+    "sms\0",
+    "push\0",
+    "other\0",
+];
+const KIND_LABELS: [&str; 14] = [
+    "impression\0",
+    "open\0",
+    "click\0",
+    "visit\0",
+    "purchase\0",
+    "refund\0",
+    "review\0",
+    "referral\0",
+    "share\0",
+    "support_contact\0",
+    "complaint\0",
+    "survey_response\0",
+    "offer_redeemed\0",
+    "other\0",
+];
+const STAGE_LABELS: [&str; 8] = [
+    "prospect\0",
+    "engaged\0",
+    "new_customer\0",
+    "repeat\0",
+    "loyal\0",
+    "advocate\0",
+    "at_risk\0",
+    "churned\0",
+];
+
+fn label_of(labels: &'static [&'static str], code: u8) -> *const c_char {
+    labels
+        .get(usize::from(code))
+        .map_or(std::ptr::null(), |l| l.as_ptr().cast())
 }
 
 /// The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
@@ -149,24 +172,37 @@ pub unsafe extern "C" fn eng_kind_code(
     code_of::<TouchpointKind>(label, len, out_code)
 }
 
+/// The code of a journey-stage label (`"at_risk"` …). As `eng_channel_code`.
+///
+/// # Safety
+/// As `eng_channel_code`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_stage_code(
+    label: *const c_char,
+    len: usize,
+    out_code: *mut u8,
+) -> eng_status {
+    code_of::<JourneyStage>(label, len, out_code)
+}
+
 /// The label of a journey-stage code (`"at_risk"` …) as a static
 /// NUL-terminated string owned by the library (do not free), or NULL for an
 /// unknown code. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn eng_stage_label(code: u8) -> *const c_char {
-    label_of::<JourneyStage>(code)
+    label_of(&STAGE_LABELS, code)
 }
 
 /// The label of a channel code, as `eng_stage_label`.
 #[unsafe(no_mangle)]
 pub extern "C" fn eng_channel_label(code: u8) -> *const c_char {
-    label_of::<Channel>(code)
+    label_of(&CHANNEL_LABELS, code)
 }
 
 /// The label of a touchpoint-kind code, as `eng_stage_label`.
 #[unsafe(no_mangle)]
 pub extern "C" fn eng_kind_label(code: u8) -> *const c_char {
-    label_of::<TouchpointKind>(code)
+    label_of(&KIND_LABELS, code)
 }
 
 #[cfg(test)]
@@ -192,6 +228,27 @@ mod tests {
             unsafe { std::ffi::CStr::from_ptr(super::eng_stage_label(super::ENG_STAGE_AT_RISK)) };
         assert_eq!(label.to_str().unwrap(), "at_risk");
         assert!(super::eng_stage_label(99).is_null());
+    }
+
+    #[test]
+    fn static_labels_match_the_core() {
+        for (labels, all) in [
+            (
+                &super::CHANNEL_LABELS[..],
+                Channel::ALL.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            ),
+            (
+                &super::KIND_LABELS[..],
+                TouchpointKind::ALL.iter().map(|c| c.label()).collect(),
+            ),
+            (
+                &super::STAGE_LABELS[..],
+                JourneyStage::ALL.iter().map(|c| c.label()).collect(),
+            ),
+        ] {
+            let stripped: Vec<&str> = labels.iter().map(|l| l.trim_end_matches('\0')).collect();
+            assert_eq!(stripped, all);
+        }
     }
 
     #[test]

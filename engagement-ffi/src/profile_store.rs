@@ -561,7 +561,8 @@ pub unsafe extern "C" fn eng_profile_store_rfm(
 /// scores, stages under `stage_config_json`, RFM under `rfm_config_json`;
 /// NULL or empty configurations mean the defaults).
 ///
-/// `out_member` receives `cap × eng_segment_set_len(set)` bytes, row-major:
+/// `out_customer` receives the customer ids (ascending); `out_member`
+/// receives `cap × eng_segment_set_len(set)` bytes, row-major:
 /// byte `i · segments + s` is 1 when customer `i` (ascending id) is in segment
 /// `s`, else 0. `out_primary` receives the first segment of each customer in
 /// priority order, or −1. Either may be NULL. `*out_len` gets the number of
@@ -583,6 +584,7 @@ pub unsafe extern "C" fn eng_profile_store_segments(
     stage_config_len: usize,
     rfm_config_json: *const c_char,
     rfm_config_len: usize,
+    out_customer: *mut u64,
     out_member: *mut u8,
     out_primary: *mut i32,
     cap: usize,
@@ -602,6 +604,7 @@ pub unsafe extern "C" fn eng_profile_store_segments(
         let members =
             unsafe { out_column(out_member, cap.saturating_mul(segments), "out_member")? };
         let primary = unsafe { out_column(out_primary, cap, "out_primary")? };
+        let customers = unsafe { out_column(out_customer, cap, "out_customer")? };
         fits(s.store.len(), cap, out_len)?;
         let features = engagement_core::CustomerFeatures::standard(
             &s.store,
@@ -618,6 +621,7 @@ pub unsafe extern "C" fn eng_profile_store_segments(
                 }
             }
         }
+        fill(customers, &m.customer);
         if let Some(primary) = primary {
             for (slot, p) in primary.iter_mut().zip(&m.primary) {
                 *slot = p.map_or(-1, i32::from);

@@ -1,0 +1,512 @@
+/* Runs the golden vectors (the tests/golden JSON files given on the command line)
+ * through the C ABI and checks the same numbers as the Rust runner
+ * (engagement-core/tests/golden.rs). The file format is documented in
+ * tests/golden/README.md. JSON is read with jansson. */
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engagement.h"
+
+static int passed, failed;
+
+/* ---- comparison: expected must be contained in actual ---- */
+
+static int compare(const json_t *e, const json_t *a, double tol, const char *path) {
+    if (json_is_object(e)) {
+        if (!json_is_object(a)) {
+            fprintf(stderr, "  %s: expected an object\n", path);
+            return 0;
+        }
+        const char *key;
+        json_t *ev;
+        json_object_foreach((json_t *)e, key, ev) {
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s.%s", path, key);
+            json_t *av = json_object_get(a, key);
+            if (!av) {
+                fprintf(stderr, "  %s: missing in result\n", sub);
+                return 0;
+            }
+            if (!compare(ev, av, tol, sub)) return 0;
+        }
+        return 1;
+    }
+    if (json_is_array(e)) {
+        if (!json_is_array(a) || json_array_size(a) != json_array_size(e)) {
+            fprintf(stderr, "  %s: array length differs (expected %zu)\n", path, json_array_size(e));
+            return 0;
+        }
+        for (size_t i = 0; i < json_array_size(e); i++) {
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if (!compare(json_array_get(e, i), json_array_get(a, i), tol, sub)) return 0;
+        }
+        return 1;
+    }
+    if (json_is_number(e) && json_is_number(a)) {
+        if (json_is_integer(e) && json_is_integer(a)) {
+            if (json_integer_value(e) == json_integer_value(a)) return 1;
+        } else if (fabs(json_number_value(e) - json_number_value(a)) <= tol) {
+            return 1;
+        }
+        fprintf(stderr, "  %s: expected %.17g, found %.17g\n", path, json_number_value(e), json_number_value(a));
+        return 0;
+    }
+    if (json_equal((json_t *)e, (json_t *)a)) return 1;
+    fprintf(stderr, "  %s: values differ\n", path);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+static const char *config_text(const json_t *config, char **owned) {
+    *owned = config ? json_dumps(config, JSON_COMPACT) : NULL;
+    return *owned;
+}
+
+static size_t text_len(const char *s) { return s ? strlen(s) : 0; }
+
+static json_t *u64_array(const uint64_t *v, size_t n) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_integer((json_int_t)v[i]));
+    return a;
+}
+
+static json_t *u8_array(const uint8_t *v, size_t n) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_integer(v[i]));
+    return a;
+}
+
+static json_t *f64_array(const double *v, size_t n) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_real(v[i]));
+    return a;
+}
+
+static json_t *proportion(const eng_proportion *p) {
+    return json_pack("{s:I,s:I,s:f,s:f,s:f,s:f}", "successes", (json_int_t)p->successes, "trials",
+                     (json_int_t)p->trials, "rate", p->rate, "ci_low", p->ci_low, "ci_high", p->ci_high, "level",
+                     p->level);
+}
+
+/* A library JSON string as a jansson value (the string is freed). */
+static json_t *take_json(char *s) {
+    json_t *v = json_loads(s, 0, NULL);
+    eng_string_free(s);
+    return v;
+}
+
+typedef struct {
+    size_t n;
+    uint64_t *customer;
+    int64_t *time;
+    uint8_t *channel, *kind, *scale;
+    double *value;
+    float *rating;
+} columns;
+
+static void free_columns(columns *c) {
+    free(c->customer);
+    free(c->time);
+    free(c->channel);
+    free(c->kind);
+    free(c->scale);
+    free(c->value);
+    free(c->rating);
+    memset(c, 0, sizeof *c);
+}
+
+/* Reads labelled touchpoint columns; lengths may differ on purpose (the engine must say so). */
+static eng_status load_columns(const json_t *t, columns *c) {
+    memset(c, 0, sizeof *c);
+    json_t *cu = json_object_get(t, "customer"), *ti = json_object_get(t, "time"), *ch = json_object_get(t, "channel"),
+           *ki = json_object_get(t, "kind"), *va = json_object_get(t, "value"), *ra = json_object_get(t, "rating"),
+           *sc = json_object_get(t, "rating_scale");
+    c->n = json_array_size(cu);
+    size_t alloc = c->n + 1;
+    c->customer = calloc(alloc, sizeof *c->customer);
+    c->time = calloc(alloc + json_array_size(ti), sizeof *c->time);
+    c->channel = calloc(alloc, 1);
+    c->kind = calloc(alloc, 1);
+    for (size_t i = 0; i < c->n; i++) c->customer[i] = (uint64_t)json_integer_value(json_array_get(cu, i));
+    for (size_t i = 0; i < json_array_size(ti); i++) c->time[i] = (int64_t)json_integer_value(json_array_get(ti, i));
+    if (json_array_size(ti) != c->n || json_array_size(ch) != c->n || json_array_size(ki) != c->n) {
+        return ENG_STATUS_LENGTH_MISMATCH; /* the C face has one length for all columns */
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        const char *l = json_string_value(json_array_get(ch, i));
+        eng_status s = eng_channel_code(l, strlen(l), &c->channel[i]);
+        if (s != ENG_STATUS_OK) return s;
+        l = json_string_value(json_array_get(ki, i));
+        s = eng_kind_code(l, strlen(l), &c->kind[i]);
+        if (s != ENG_STATUS_OK) return s;
+    }
+    if (va) {
+        c->value = calloc(alloc, sizeof *c->value);
+        for (size_t i = 0; i < c->n; i++) c->value[i] = json_number_value(json_array_get(va, i));
+    }
+    if (ra && json_array_size(ra) > 0) {
+        c->rating = calloc(alloc, sizeof *c->rating);
+        c->scale = calloc(alloc, 1);
+        for (size_t i = 0; i < c->n; i++) {
+            json_t *r = json_array_get(ra, i);
+            c->rating[i] = json_is_null(r) ? NAN : (float)json_number_value(r);
+            const char *l = json_string_value(json_array_get(sc, i));
+            c->scale[i] = strcmp(l, "nps") == 0 ? ENG_SCALE_NPS : strcmp(l, "csat") == 0 ? ENG_SCALE_CSAT : ENG_SCALE_CES;
+        }
+    }
+    return ENG_STATUS_OK;
+}
+
+static eng_status new_store(const json_t *score_config, columns *c, eng_profile_store **store) {
+    char *cfg;
+    config_text(score_config, &cfg);
+    eng_status s = eng_profile_store_new(cfg, text_len(cfg), store);
+    free(cfg);
+    if (s != ENG_STATUS_OK) return s;
+    return eng_profile_store_push(*store, c->customer, c->time, c->channel, c->kind, c->value, c->rating, c->scale,
+                                  c->n);
+}
+
+/* ---- operations: each returns a status and, on success, a result ---- */
+
+static eng_status op_store(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    columns c;
+    eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+    eng_profile_store *store = NULL;
+    if (s == ENG_STATUS_OK) {
+        json_t *score_config = NULL;
+        if (strcmp(op, "profiles") == 0 && config) score_config = json_pack("{s:O}", "signals", config);
+        else if (strcmp(op, "scores") == 0) score_config = json_incref((json_t *)config);
+        s = new_store(score_config, &c, &store);
+        json_decref(score_config);
+    }
+    if (s == ENG_STATUS_OK) {
+        size_t n = 0, cap = c.n + 1;
+        int64_t as_of = (int64_t)json_integer_value(json_object_get(input, "as_of"));
+        uint64_t *ids = calloc(cap, sizeof *ids);
+        if (strcmp(op, "profiles") == 0) {
+            char *json = NULL;
+            s = eng_profile_store_profiles_json(store, &json, &n);
+            if (s == ENG_STATUS_OK) *result = json_pack("{s:o}", "profiles", take_json(json));
+        } else if (strcmp(op, "scores") == 0) {
+            double *t = calloc(cap, 8), *e = calloc(cap, 8), *x = calloc(cap, 8), *v = calloc(cap, 8), *so = calloc(cap, 8);
+            s = eng_profile_store_scores(store, as_of, ids, t, e, x, v, so, cap, &n);
+            if (s == ENG_STATUS_OK)
+                *result = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "customer", u64_array(ids, n), "total", f64_array(t, n),
+                                    "emotional", f64_array(e, n), "contextual", f64_array(x, n), "convenient",
+                                    f64_array(v, n), "social", f64_array(so, n));
+            free(t), free(e), free(x), free(v), free(so);
+        } else if (strcmp(op, "stages") == 0) {
+            char *cfg;
+            config_text(config, &cfg);
+            uint8_t *st = calloc(cap, 1);
+            s = eng_profile_store_stages(store, as_of, cfg, text_len(cfg), ids, st, cap, &n);
+            if (s == ENG_STATUS_OK) {
+                json_t *labels = json_array();
+                for (size_t i = 0; i < n; i++) json_array_append_new(labels, json_string(eng_stage_label(st[i])));
+                *result = json_pack("{s:o,s:o}", "customer", u64_array(ids, n), "stage", labels);
+            }
+            free(st), free(cfg);
+        } else if (strcmp(op, "segments") == 0) {
+            char *def = json_dumps(json_object_get(input, "definition"), JSON_COMPACT);
+            eng_segment_set *set = NULL;
+            s = eng_segment_set_new(def, strlen(def), &set);
+            free(def);
+            size_t k = 0;
+            if (s == ENG_STATUS_OK) s = eng_segment_set_len(set, &k);
+            if (s == ENG_STATUS_OK) {
+                uint8_t *member = calloc(cap * (k + 1), 1);
+                int32_t *primary = calloc(cap, sizeof *primary);
+                s = eng_profile_store_segments(store, set, as_of, NULL, 0, NULL, 0, ids, member, primary, cap, &n);
+                char *names = NULL;
+                if (s == ENG_STATUS_OK) s = eng_segment_set_names_json(set, &names, NULL);
+                if (s == ENG_STATUS_OK) {
+                    json_t *m = json_array(), *p = json_array();
+                    for (size_t seg = 0; seg < k; seg++) {
+                        json_t *col = json_array();
+                        for (size_t i = 0; i < n; i++) json_array_append_new(col, json_boolean(member[i * k + seg]));
+                        json_array_append_new(m, col);
+                    }
+                    for (size_t i = 0; i < n; i++)
+                        json_array_append_new(p, primary[i] < 0 ? json_null() : json_integer(primary[i]));
+                    *result = json_pack("{s:o,s:o,s:o,s:o}", "customer", u64_array(ids, n), "names", take_json(names),
+                                        "member", m, "primary", p);
+                }
+                free(member), free(primary);
+            }
+            eng_segment_set_free(set);
+        }
+        free(ids);
+    }
+    eng_profile_store_free(store);
+    free_columns(&c);
+    return s;
+}
+
+static eng_status op_history_or_loyalty(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    columns c;
+    eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+    char *cfg;
+    config_text(config, &cfg);
+    char *json = NULL;
+    if (s == ENG_STATUS_OK && strcmp(op, "history") == 0) {
+        s = eng_stage_history_json(c.customer, c.time, c.channel, c.kind, c.value, c.rating, c.scale, c.n,
+                                   (int64_t)json_integer_value(json_object_get(input, "until")), cfg, text_len(cfg),
+                                   &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+    } else if (s == ENG_STATUS_OK) {
+        json_t *r = json_object_get(input, "redemptions");
+        json_t *rc = json_object_get(r, "customer"), *rt = json_object_get(r, "time"), *rp = json_object_get(r, "points");
+        size_t m = json_array_size(rc);
+        uint64_t *cu = calloc(m + 1, 8), *pt = calloc(m + 1, 8);
+        int64_t *ti = calloc(m + 1, 8);
+        for (size_t i = 0; i < m; i++) {
+            cu[i] = (uint64_t)json_integer_value(json_array_get(rc, i));
+            ti[i] = (int64_t)json_integer_value(json_array_get(rt, i));
+            pt[i] = (uint64_t)json_integer_value(json_array_get(rp, i));
+        }
+        s = eng_loyalty_json(c.customer, c.time, c.channel, c.kind, c.value, c.rating, c.scale, c.n, cu, ti, pt, m,
+                             (int64_t)json_integer_value(json_object_get(input, "as_of")), cfg, text_len(cfg), &json,
+                             NULL);
+        if (s == ENG_STATUS_OK) {
+            /* Tier indices to names, as the golden files write them. */
+            json_t *report = take_json(json);
+            json_t *accounts = json_object_get(report, "accounts"), *history = json_object_get(report, "history");
+            json_t *names = json_object_get(accounts, "tier_names");
+            json_t *lists[2] = {json_object_get(accounts, "tier"), json_object_get(history, "tier")};
+            for (int l = 0; l < 2; l++) {
+                for (size_t i = 0; i < json_array_size(lists[l]); i++) {
+                    json_t *t = json_array_get(lists[l], i);
+                    if (json_is_integer(t))
+                        json_array_set(lists[l], i, json_array_get(names, (size_t)json_integer_value(t)));
+                }
+            }
+            *result = report;
+        }
+        free(cu), free(pt), free(ti);
+    }
+    free(cfg);
+    free_columns(&c);
+    return s;
+}
+
+static float *floats(const json_t *a) {
+    float *v = calloc(json_array_size(a) + 1, sizeof *v);
+    for (size_t i = 0; i < json_array_size(a); i++) v[i] = (float)json_number_value(json_array_get(a, i));
+    return v;
+}
+
+static double *doubles(const json_t *a) {
+    double *v = calloc(json_array_size(a) + 1, sizeof *v);
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        v[i] = json_is_null(x) ? NAN : json_number_value(x);
+    }
+    return v;
+}
+
+static uint64_t *u64s(const json_t *a) {
+    uint64_t *v = calloc(json_array_size(a) + 1, sizeof *v);
+    for (size_t i = 0; i < json_array_size(a); i++) v[i] = (uint64_t)json_integer_value(json_array_get(a, i));
+    return v;
+}
+
+static int64_t *i64s(const json_t *a) {
+    int64_t *v = calloc(json_array_size(a) + 1, sizeof *v);
+    for (size_t i = 0; i < json_array_size(a); i++) v[i] = (int64_t)json_integer_value(json_array_get(a, i));
+    return v;
+}
+
+static eng_status op_metric(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    eng_status s = ENG_STATUS_OK;
+    double level = json_number_value(json_object_get(input, "level"));
+    if (strcmp(op, "nps") == 0) {
+        json_t *r = json_object_get(input, "ratings");
+        float *v = floats(r);
+        eng_nps_summary o;
+        s = eng_nps(v, json_array_size(r), level, &o);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f}", "n", (json_int_t)o.n, "promoters",
+                                (json_int_t)o.promoters, "passives", (json_int_t)o.passives, "detractors",
+                                (json_int_t)o.detractors, "score", o.score, "std_error", o.std_error, "ci_low", o.ci_low,
+                                "ci_high", o.ci_high, "level", o.level);
+        free(v);
+    } else if (strcmp(op, "csat") == 0) {
+        json_t *r = json_object_get(input, "ratings");
+        float *v = floats(r);
+        eng_proportion p;
+        s = eng_csat(v, json_array_size(r), level, &p);
+        if (s == ENG_STATUS_OK) *result = proportion(&p);
+        free(v);
+    } else if (strcmp(op, "wilson") == 0) {
+        eng_proportion p;
+        s = eng_wilson((uint64_t)json_integer_value(json_object_get(input, "successes")),
+                       (uint64_t)json_integer_value(json_object_get(input, "trials")), level, &p);
+        if (s == ENG_STATUS_OK) *result = proportion(&p);
+    } else if (strcmp(op, "retention") == 0) {
+        eng_churn_summary c;
+        s = eng_retention_rate((uint64_t)json_integer_value(json_object_get(input, "at_start")),
+                               (uint64_t)json_integer_value(json_object_get(input, "at_end")),
+                               (uint64_t)json_integer_value(json_object_get(input, "new")), level, &c);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:I,s:I,s:I,s:I,s:f,s:o}", "at_start", (json_int_t)c.at_start, "lost",
+                                (json_int_t)c.lost, "new", (json_int_t)c.new_customers, "at_end", (json_int_t)c.at_end,
+                                "retention", c.retention, "churn", proportion(&c.churn));
+    } else if (strcmp(op, "simple_clv") == 0) {
+        char *in = json_dumps(input, JSON_COMPACT);
+        double clv;
+        s = eng_simple_clv(in, strlen(in), &clv);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:f}", "clv", clv);
+        free(in);
+    } else if (strcmp(op, "retention_clv") == 0) {
+        double clv;
+        s = eng_retention_clv(json_number_value(json_object_get(input, "margin")),
+                              json_number_value(json_object_get(input, "retention")),
+                              json_number_value(json_object_get(input, "discount_rate")), &clv);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:f}", "clv", clv);
+    } else if (strcmp(op, "percentile_ranks") == 0) {
+        json_t *a = json_object_get(input, "values");
+        double *v = doubles(a), *r = calloc(json_array_size(a) + 1, 8);
+        s = eng_percentile_ranks(v, json_array_size(a), r);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:o}", "ranks", f64_array(r, json_array_size(a)));
+        free(v), free(r);
+    } else if (strcmp(op, "transaction_summary") == 0 || strcmp(op, "calibration_holdout") == 0) {
+        json_t *cu = json_object_get(input, "customer");
+        size_t n = json_array_size(cu), cap = n + 1, k = 0;
+        uint64_t *c = u64s(cu);
+        int64_t *t = i64s(json_object_get(input, "time"));
+        double *v = doubles(json_object_get(input, "value"));
+        char *cfg;
+        config_text(config, &cfg);
+        int64_t end = (int64_t)json_integer_value(json_object_get(input, "observation_end"));
+        if (strcmp(op, "transaction_summary") == 0) {
+            uint64_t *ids = calloc(cap, 8);
+            uint32_t *f = calloc(cap, 4);
+            double *rec = calloc(cap, 8), *tt = calloc(cap, 8), *mon = calloc(cap, 8);
+            s = eng_transaction_summary(c, t, v, n, end, cfg, text_len(cfg), ids, f, rec, tt, mon, cap, &k);
+            if (s == ENG_STATUS_OK) {
+                json_t *fr = json_array();
+                for (size_t i = 0; i < k; i++) json_array_append_new(fr, json_integer(f[i]));
+                *result = json_pack("{s:o,s:o,s:o,s:o,s:o}", "customer", u64_array(ids, k), "frequency", fr, "recency",
+                                    f64_array(rec, k), "T", f64_array(tt, k), "monetary_value", f64_array(mon, k));
+            }
+            free(ids), free(f), free(rec), free(tt), free(mon);
+        } else {
+            char *json = NULL;
+            s = eng_calibration_holdout_json(c, t, v, n, (int64_t)json_integer_value(json_object_get(input, "calibration_end")),
+                                             end, cfg, text_len(cfg), &json, NULL);
+            if (s == ENG_STATUS_OK) *result = take_json(json);
+        }
+        free(c), free(t), free(v), free(cfg);
+    } else if (strcmp(op, "rfm") == 0) {
+        json_t *cu = json_object_get(input, "customer");
+        size_t n = json_array_size(cu), cap = n + 1, k = 0;
+        uint64_t *c = u64s(cu);
+        double *re = doubles(json_object_get(input, "recency")), *fr = doubles(json_object_get(input, "frequency")),
+               *mo = doubles(json_object_get(input, "monetary"));
+        uint8_t *r = calloc(cap, 1), *f = calloc(cap, 1), *m = calloc(cap, 1), *score = calloc(cap, 1);
+        uint16_t *code = calloc(cap, 2), *seg = calloc(cap, 2);
+        char *cfg;
+        config_text(config, &cfg);
+        s = eng_rfm_scores(c, re, fr, mo, n, cfg, text_len(cfg), r, f, m, code, score, seg, cap, &k);
+        char *names_json = NULL;
+        if (s == ENG_STATUS_OK) s = eng_rfm_segment_names_json(cfg, text_len(cfg), &names_json, NULL);
+        if (s == ENG_STATUS_OK) {
+            json_t *names = take_json(names_json), *codes = json_array(), *labels = json_array();
+            for (size_t i = 0; i < k; i++) {
+                json_array_append_new(codes, json_integer(code[i]));
+                json_array_append(labels, json_array_get(names, seg[i]));
+            }
+            *result = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "customer", u64_array(c, k), "r", u8_array(r, k), "f",
+                                u8_array(f, k), "m", u8_array(m, k), "code", codes, "score", u8_array(score, k),
+                                "segment", labels);
+            json_decref(names);
+        }
+        free(c), free(re), free(fr), free(mo), free(r), free(f), free(m), free(score), free(code), free(seg), free(cfg);
+    } else if (strcmp(op, "actions") == 0) {
+        json_t *cu = json_object_get(input, "customer"), *st = json_object_get(input, "stage");
+        size_t n = json_array_size(cu);
+        uint64_t *c = u64s(cu);
+        uint8_t *codes = calloc(n + 1, 1);
+        for (size_t i = 0; i < n && s == ENG_STATUS_OK; i++) {
+            const char *l = json_string_value(json_array_get(st, i));
+            s = eng_stage_code(l, strlen(l), &codes[i]);
+        }
+        char *cfg, *json = NULL;
+        config_text(config, &cfg);
+        if (s == ENG_STATUS_OK)
+            s = eng_next_best_actions_json(c, codes, n, cfg, text_len(cfg), NULL, 0, NULL, 0, &json, NULL);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:o,s:o}", "customer", u64_array(c, n), "action", take_json(json));
+        free(c), free(codes), free(cfg);
+    } else {
+        fprintf(stderr, "unknown op %s\n", op);
+        exit(2);
+    }
+    return s;
+}
+
+static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    if (!strcmp(op, "profiles") || !strcmp(op, "scores") || !strcmp(op, "stages") || !strcmp(op, "segments"))
+        return op_store(op, input, config, result);
+    if (!strcmp(op, "history") || !strcmp(op, "loyalty")) return op_history_or_loyalty(op, input, config, result);
+    return op_metric(op, input, config, result);
+}
+
+int main(int argc, char **argv) {
+    const char *only = getenv("GOLDEN_CASE");
+    for (int f = 1; f < argc; f++) {
+        json_error_t err;
+        json_t *file = json_load_file(argv[f], 0, &err);
+        if (!file) {
+            fprintf(stderr, "%s: %s\n", argv[f], err.text);
+            return 2;
+        }
+        const char *area = json_string_value(json_object_get(file, "area"));
+        json_t *cases = json_object_get(file, "cases");
+        for (size_t i = 0; i < json_array_size(cases); i++) {
+            json_t *c = json_array_get(cases, i);
+            char id[256];
+            snprintf(id, sizeof id, "%s/%s", area, json_string_value(json_object_get(c, "name")));
+            if (only && strcmp(only, id) != 0) continue;
+            const char *op = json_string_value(json_object_get(c, "op"));
+            json_t *expected = json_object_get(c, "expected");
+            double tol = json_number_value(json_object_get(c, "tolerance"));
+            json_t *result = NULL;
+            eng_status s = run(op, json_object_get(c, "input"), json_object_get(c, "config"), &result);
+            int ok;
+            json_t *want_error = json_object_get(expected, "error");
+            if (want_error) {
+                char name[128];
+                snprintf(name, sizeof name, "ENG_STATUS_%s", json_string_value(want_error));
+                for (char *p = name; *p; p++) *p = (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p);
+                ok = s != ENG_STATUS_OK && strcmp(eng_status_name(s), name) == 0;
+                if (!ok) fprintf(stderr, "  expected %s, got %s\n", name, eng_status_name(s));
+            } else if (s != ENG_STATUS_OK) {
+                char msg[512];
+                size_t len;
+                eng_last_error_message(msg, sizeof msg, &len);
+                fprintf(stderr, "  unexpected %s: %s\n", eng_status_name(s), msg);
+                ok = 0;
+            } else {
+                ok = compare(json_object_get(expected, "ok"), result, tol, id);
+            }
+            json_decref(result);
+            if (ok) {
+                passed++;
+            } else {
+                failed++;
+                fprintf(stderr, "FAILED %s\n", id);
+            }
+        }
+        json_decref(file);
+    }
+    printf("c golden vectors: %d passed, %d failed\n", passed, failed);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 && passed > 0 ? 0 : 1;
+}
