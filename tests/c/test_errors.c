@@ -1,0 +1,176 @@
+/* Bad input through the C ABI: NULL for every pointer argument, zero
+ * lengths, too-small buffers, invalid UTF-8 and JSON, out-of-range codes.
+ * Each call must return its documented status and leave a useful message. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engagement.h"
+
+static int passed, failed;
+
+static void check(const char *what, eng_status got, eng_status want, const char *needle) {
+    char msg[512] = {0};
+    size_t len = 0;
+    int ok = got == want;
+    if (ok && want != ENG_STATUS_OK) {
+        ok = eng_last_error_message(msg, sizeof msg, &len) == ENG_STATUS_OK && len > 0 &&
+             (needle == NULL || strstr(msg, needle) != NULL);
+    }
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        fprintf(stderr, "FAILED %s: got %s, want %s (message: \"%s\")\n", what, eng_status_name(got),
+                eng_status_name(want), msg);
+    }
+}
+
+#define CHECK(call, want, needle) check(#call, (call), (want), (needle))
+
+int main(void) {
+    const uint64_t customer[3] = {1, 1, 2};
+    const int64_t time[3] = {0, 86400, 0};
+    const uint8_t channel[3] = {ENG_CHANNEL_WEB, ENG_CHANNEL_STORE, ENG_CHANNEL_EMAIL};
+    const uint8_t kind[3] = {ENG_KIND_PURCHASE, ENG_KIND_PURCHASE, ENG_KIND_CLICK};
+    const double value[3] = {10.0, 5.0, 0.0};
+    const float rating[3] = {NAN, NAN, 9.0f};
+    const uint8_t scale[3] = {ENG_SCALE_NPS, ENG_SCALE_NPS, ENG_SCALE_NPS};
+    uint64_t ids[4];
+    double out[4];
+    uint8_t stages[4];
+    size_t n = 0;
+    char *json = NULL;
+    eng_profile_store *store = NULL;
+
+    /* Creating a store: NULL output, bad JSON, bad UTF-8, bad values. */
+    CHECK(eng_profile_store_new(NULL, 0, NULL), ENG_STATUS_NULL_POINTER, "out_store");
+    CHECK(eng_profile_store_new(NULL, 5, &store), ENG_STATUS_NULL_POINTER, "config_json");
+    CHECK(eng_profile_store_new("{", 1, &store), ENG_STATUS_JSON, NULL);
+    CHECK(eng_profile_store_new("{\"mixx\": 1}", 11, &store), ENG_STATUS_JSON, "mixx");
+    CHECK(eng_profile_store_new("\xff\xfe", 2, &store), ENG_STATUS_INVALID_UTF8, "config_json");
+    const char *bad = "{\"saturation\": {\"emotional\": 0, \"contextual\": 5, \"convenient\": 5, \"social\": 2}}";
+    CHECK(eng_profile_store_new(bad, strlen(bad), &store), ENG_STATUS_CONFIG, "saturation.emotional");
+    if (store != NULL) {
+        failed++;
+        fprintf(stderr, "FAILED: out_store written on failure\n");
+    }
+    CHECK(eng_profile_store_new(NULL, 0, &store), ENG_STATUS_OK, NULL);
+
+    /* Pushing: NULL for every required column, zero rows, bad codes and values. */
+    CHECK(eng_profile_store_push(NULL, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_NULL_POINTER,
+          "store");
+    CHECK(eng_profile_store_push(store, NULL, time, channel, kind, value, rating, scale, 3), ENG_STATUS_NULL_POINTER,
+          "customer");
+    CHECK(eng_profile_store_push(store, customer, NULL, channel, kind, value, rating, scale, 3),
+          ENG_STATUS_NULL_POINTER, "time");
+    CHECK(eng_profile_store_push(store, customer, time, NULL, kind, value, rating, scale, 3), ENG_STATUS_NULL_POINTER,
+          "channel");
+    CHECK(eng_profile_store_push(store, customer, time, channel, NULL, value, rating, scale, 3),
+          ENG_STATUS_NULL_POINTER, "kind");
+    CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, NULL, 3),
+          ENG_STATUS_NULL_POINTER, "rating_scale");
+    CHECK(eng_profile_store_push(store, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0), ENG_STATUS_OK, NULL);
+    const uint8_t bad_channel[3] = {ENG_CHANNEL_WEB, 99, ENG_CHANNEL_EMAIL};
+    CHECK(eng_profile_store_push(store, customer, time, bad_channel, kind, value, rating, scale, 3),
+          ENG_STATUS_INVALID_INPUT, "row 1");
+    const double negative[3] = {10.0, -5.0, 0.0};
+    CHECK(eng_profile_store_push(store, customer, time, channel, kind, negative, rating, scale, 3),
+          ENG_STATUS_INVALID_INPUT, "value");
+    const double nan_value[3] = {10.0, NAN, 0.0};
+    CHECK(eng_profile_store_push(store, customer, time, channel, kind, nan_value, rating, scale, 3),
+          ENG_STATUS_INVALID_INPUT, "NaN");
+    const float off_scale[3] = {NAN, NAN, 11.0f};
+    CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, off_scale, scale, 3),
+          ENG_STATUS_INVALID_INPUT, "rating");
+    const int64_t before_1970[3] = {0, -1, 0};
+    CHECK(eng_profile_store_push(store, customer, before_1970, channel, kind, value, rating, scale, 3),
+          ENG_STATUS_INVALID_INPUT, "time");
+    /* A failed push changes nothing: the store is still empty. */
+    CHECK(eng_profile_store_len(store, &n), ENG_STATUS_OK, NULL);
+    if (n != 0) {
+        failed++;
+        fprintf(stderr, "FAILED: a failed push changed the store (%zu customers)\n", n);
+    }
+    CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_OK, NULL);
+
+    /* Reading back: NULL outputs, small buffers, as_of before the data, bad configuration. */
+    CHECK(eng_profile_store_len(store, NULL), ENG_STATUS_NULL_POINTER, "out_len");
+    CHECK(eng_profile_store_len(NULL, &n), ENG_STATUS_NULL_POINTER, "store");
+    CHECK(eng_profile_store_scores(store, 86400, ids, out, NULL, NULL, NULL, NULL, 4, NULL), ENG_STATUS_NULL_POINTER,
+          "out_len");
+    CHECK(eng_profile_store_scores(store, 86400, ids, out, NULL, NULL, NULL, NULL, 1, &n), ENG_STATUS_BUFFER_TOO_SMALL,
+          "needed");
+    if (n != 2) {
+        failed++;
+        fprintf(stderr, "FAILED: BUFFER_TOO_SMALL must report the size needed (got %zu)\n", n);
+    }
+    CHECK(eng_profile_store_scores(store, 5, ids, out, NULL, NULL, NULL, NULL, 4, &n), ENG_STATUS_AS_OF_BEFORE_DATA,
+          "as_of");
+    CHECK(eng_profile_store_scores(store, 86400, ids, out, NULL, NULL, NULL, NULL, 4, &n), ENG_STATUS_OK, NULL);
+    CHECK(eng_profile_store_stages(store, 86400, "{\"churn_window_days\": -1}", 25, ids, stages, 4, &n),
+          ENG_STATUS_CONFIG, "churn_window_days");
+    CHECK(eng_profile_store_profile_json(store, 42, &json, NULL), ENG_STATUS_UNKNOWN_ID, "42");
+    CHECK(eng_profile_store_profile_json(store, 1, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
+    CHECK(eng_profile_store_merge(store, store), ENG_STATUS_INCOMPATIBLE, "itself");
+    eng_profile_store *other = NULL;
+    CHECK(eng_profile_store_new("{\"signals\": {\"half_life_days\": 7}}", 34, &other), ENG_STATUS_OK, NULL);
+    CHECK(eng_profile_store_merge(store, other), ENG_STATUS_INCOMPATIBLE, "signal");
+    eng_profile_store_free(other);
+
+    /* Segments: bad definitions name the place. */
+    eng_segment_set *set = NULL;
+    const char *def = "{\"version\": 1, \"segments\": [{\"name\": \"a\", \"rule\": {\"field\": \"revenue\", \"op\": \"=>\", \"value\": 1}}]}";
+    CHECK(eng_segment_set_new(def, strlen(def), &set), ENG_STATUS_CONFIG, "segments[0].rule.op");
+    CHECK(eng_segment_set_new(NULL, 3, &set), ENG_STATUS_NULL_POINTER, "json");
+    CHECK(eng_profile_store_segments(store, NULL, 86400, NULL, 0, NULL, 0, ids, NULL, NULL, 4, &n),
+          ENG_STATUS_NULL_POINTER, "set");
+
+    /* Metrics and codes. */
+    eng_nps_summary nps;
+    eng_proportion share;
+    CHECK(eng_nps(NULL, 0, 0.95, &nps), ENG_STATUS_EMPTY_INPUT, "NPS");
+    CHECK(eng_nps(NULL, 2, 0.95, &nps), ENG_STATUS_NULL_POINTER, "ratings");
+    CHECK(eng_nps(rating + 2, 1, 0.95, NULL), ENG_STATUS_NULL_POINTER, "out_summary");
+    CHECK(eng_nps(rating + 2, 1, 1.5, &nps), ENG_STATUS_CONFIG, "level");
+    CHECK(eng_wilson(3, 2, 0.95, &share), ENG_STATUS_INVALID_INPUT, "successes");
+    CHECK(eng_wilson(0, 0, 0.95, &share), ENG_STATUS_EMPTY_INPUT, "trial");
+    uint8_t code = 0;
+    CHECK(eng_channel_code("fax", 3, &code), ENG_STATUS_UNKNOWN_LABEL, "fax");
+    CHECK(eng_kind_code("click", 5, NULL), ENG_STATUS_NULL_POINTER, "out_code");
+    const uint8_t bad_stage[1] = {42};
+    CHECK(eng_next_best_actions_json(customer, bad_stage, 1, NULL, 0, NULL, 0, NULL, 0, &json, NULL),
+          ENG_STATUS_INVALID_INPUT, "stage");
+    CHECK(eng_simple_clv("{\"average_order_value\": 1}", 26, out), ENG_STATUS_JSON, "purchase_frequency");
+    const uint64_t zero_points[1] = {0};
+    CHECK(eng_loyalty_json(NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, customer, time, zero_points, 1, 86400, NULL, 0,
+                           &json, NULL),
+          ENG_STATUS_INVALID_INPUT, "points");
+    if (eng_status_name(12345) == NULL || strcmp(eng_status_name(12345), "ENG_STATUS_UNKNOWN") != 0) {
+        failed++;
+        fprintf(stderr, "FAILED: unknown status name\n");
+    }
+
+    /* The last error survives a successful call, and can be read with a tiny buffer. */
+    CHECK(eng_wilson(1, 0, 0.95, &share), ENG_STATUS_EMPTY_INPUT, NULL);
+    CHECK(eng_wilson(1, 2, 0.95, &share), ENG_STATUS_OK, NULL);
+    char tiny[4];
+    size_t full = 0;
+    CHECK(eng_last_error_message(tiny, sizeof tiny, &full), ENG_STATUS_OK, NULL);
+    if (full <= 3 || tiny[3] != '\0') {
+        failed++;
+        fprintf(stderr, "FAILED: truncated message must be NUL-terminated and report its full length\n");
+    }
+    CHECK(eng_last_error_message(NULL, 8, &full), ENG_STATUS_NULL_POINTER, NULL);
+
+    /* Freeing NULL is fine. */
+    eng_profile_store_free(NULL);
+    eng_segment_set_free(NULL);
+    eng_string_free(NULL);
+    eng_profile_store_free(store);
+
+    printf("c bad-input tests: %d passed, %d failed\n", passed, failed);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
