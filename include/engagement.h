@@ -423,6 +423,36 @@ eng_status eng_channel_code(const char *label, size_t len, uint8_t *out_code);
 eng_status eng_kind_code(const char *label, size_t len, uint8_t *out_code);
 
 /**
+ * The code of a channel label under a CRM's own aliases: `aliases_json` maps
+ * labels to channels (`{"newsletter": "email", "in-app": "mobile_app"}`;
+ * NULL or empty for none); canonical labels keep working.
+ *
+ * Returns as `eng_channel_code`, plus `ENG_STATUS_JSON` for the aliases.
+ *
+ * # Safety
+ * `aliases_json` NULL or `aliases_len` readable bytes; `label` `len` readable
+ * bytes; `out_code` valid for one write.
+ */
+eng_status eng_channel_code_mapped(const char *aliases_json,
+                                   size_t aliases_len,
+                                   const char *label,
+                                   size_t len,
+                                   uint8_t *out_code);
+
+/**
+ * The code of a touchpoint-kind label under a CRM's own aliases
+ * (`{"order placed": "purchase"}`). As `eng_channel_code_mapped`.
+ *
+ * # Safety
+ * As `eng_channel_code_mapped`.
+ */
+eng_status eng_kind_code_mapped(const char *aliases_json,
+                                size_t aliases_len,
+                                const char *label,
+                                size_t len,
+                                uint8_t *out_code);
+
+/**
  * The code of a journey-stage label (`"at_risk"` …). As `eng_channel_code`.
  *
  * # Safety

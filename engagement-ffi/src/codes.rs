@@ -172,6 +172,60 @@ pub unsafe extern "C" fn eng_kind_code(
     code_of::<TouchpointKind>(label, len, out_code)
 }
 
+fn mapped_code_of<T: Code + serde::de::DeserializeOwned>(
+    aliases_json: *const c_char,
+    aliases_len: usize,
+    label: *const c_char,
+    len: usize,
+    out_code: *mut u8,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the callers' promises, forwarded (see their `# Safety`).
+        let map: engagement_core::LabelMap<T> =
+            unsafe { crate::json::config(aliases_json, aliases_len, "aliases_json")? };
+        let label = unsafe { text(label, len, "label")? };
+        let out_code = unsafe { out(out_code, "out_code")? };
+        *out_code = map.parse(label)?.code();
+        Ok(())
+    })
+}
+
+/// The code of a channel label under a CRM's own aliases: `aliases_json` maps
+/// labels to channels (`{"newsletter": "email", "in-app": "mobile_app"}`;
+/// NULL or empty for none); canonical labels keep working.
+///
+/// Returns as `eng_channel_code`, plus `ENG_STATUS_JSON` for the aliases.
+///
+/// # Safety
+/// `aliases_json` NULL or `aliases_len` readable bytes; `label` `len` readable
+/// bytes; `out_code` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_channel_code_mapped(
+    aliases_json: *const c_char,
+    aliases_len: usize,
+    label: *const c_char,
+    len: usize,
+    out_code: *mut u8,
+) -> eng_status {
+    mapped_code_of::<Channel>(aliases_json, aliases_len, label, len, out_code)
+}
+
+/// The code of a touchpoint-kind label under a CRM's own aliases
+/// (`{"order placed": "purchase"}`). As `eng_channel_code_mapped`.
+///
+/// # Safety
+/// As `eng_channel_code_mapped`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_kind_code_mapped(
+    aliases_json: *const c_char,
+    aliases_len: usize,
+    label: *const c_char,
+    len: usize,
+    out_code: *mut u8,
+) -> eng_status {
+    mapped_code_of::<TouchpointKind>(aliases_json, aliases_len, label, len, out_code)
+}
+
 /// The code of a journey-stage label (`"at_risk"` …). As `eng_channel_code`.
 ///
 /// # Safety
@@ -228,6 +282,37 @@ mod tests {
             unsafe { std::ffi::CStr::from_ptr(super::eng_stage_label(super::ENG_STAGE_AT_RISK)) };
         assert_eq!(label.to_str().unwrap(), "at_risk");
         assert!(super::eng_stage_label(99).is_null());
+    }
+
+    #[test]
+    fn custom_aliases_map_to_codes() {
+        let aliases = br#"{"Newsletter": "email"}"#;
+        let mut code = 99u8;
+        // SAFETY: valid buffers for their lengths and a writable output.
+        let s = unsafe {
+            super::eng_channel_code_mapped(
+                aliases.as_ptr().cast(),
+                aliases.len(),
+                b"newsletter".as_ptr().cast(),
+                10,
+                &mut code,
+            )
+        };
+        assert_eq!(
+            (s, code),
+            (crate::status::eng_status::Ok, super::ENG_CHANNEL_EMAIL)
+        );
+        // SAFETY: as above.
+        let s = unsafe {
+            super::eng_kind_code_mapped(
+                b"{".as_ptr().cast(),
+                1,
+                b"open".as_ptr().cast(),
+                4,
+                &mut code,
+            )
+        };
+        assert_eq!(s, crate::status::eng_status::Json);
     }
 
     #[test]

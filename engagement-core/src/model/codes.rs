@@ -86,14 +86,36 @@ pub(crate) fn normalize(label: &str) -> String {
 /// assert!(map.parse("fax").is_err());
 ///
 /// // The same mapping as JSON:
-/// let map: LabelMap<Channel> = serde_json::from_str(r#"{"newsletter": "email"}"#)?;
-/// assert_eq!(map.parse("NEWSLETTER")?, Channel::Email);
+/// let map: LabelMap<Channel> = serde_json::from_str(r#"{"News Letter": "email"}"#)?;
+/// assert_eq!(map.parse("news-letter")?, Channel::Email);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(
+    from = "BTreeMap<String, T>",
+    into = "BTreeMap<String, T>",
+    bound(
+        serialize = "T: Serialize + Clone",
+        deserialize = "T: Deserialize<'de>"
+    )
+)]
 pub struct LabelMap<T: Ord> {
     aliases: BTreeMap<String, T>,
+}
+
+impl<T: Ord> From<BTreeMap<String, T>> for LabelMap<T> {
+    /// Aliases read from JSON are normalized like labels (case, `-`, spaces).
+    fn from(raw: BTreeMap<String, T>) -> Self {
+        LabelMap {
+            aliases: raw.into_iter().map(|(k, v)| (normalize(&k), v)).collect(),
+        }
+    }
+}
+
+impl<T: Ord> From<LabelMap<T>> for BTreeMap<String, T> {
+    fn from(map: LabelMap<T>) -> Self {
+        map.aliases
+    }
 }
 
 impl<T: Ord> Default for LabelMap<T> {
