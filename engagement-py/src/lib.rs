@@ -1,14 +1,38 @@
 //! Python face of the engagement engine: the native module `engagement._engagement`.
 //!
-//! At this stage it exposes the version; the Pythonic API over the core is
-//! its own piece of work.
+//! Thin by design: it checks and converts Python arguments (numpy arrays are
+//! read without a copy when contiguous and of the right dtype), releases the
+//! GIL while the core computes, and converts results back (numpy arrays for
+//! columns, plain dicts for structured results). The pure-Python package
+//! `engagement` wraps these functions into the public API (DataFrames,
+//! datetimes, labels, dataclasses).
+
+mod convert;
+mod errors;
 
 use pyo3::prelude::*;
 
 /// The native module.
 #[pymodule]
 mod _engagement {
-    use super::*;
+    use engagement_core::transactions::{SummaryConfig, TransactionColumns, calibration_and_holdout, summarize};
+    use engagement_core::{
+        ActionTable, Channel, Code, CustomerFeatures, JourneyStage, LabelMap, LoyaltyAccounts, LoyaltyConfig,
+        Proportion, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer, SegmentMembership, SimpleClvInput,
+        StageColumns, StageConfig, StageRules, TouchpointColumns, TouchpointKind,
+    };
+    use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+    use pyo3::prelude::*;
+    use pyo3::types::PyDict;
+
+    use crate::convert::{config, document, optional, same_length, slice, to_python};
+    use crate::errors::OrPy;
+
+    #[pymodule_export]
+    use crate::errors::{
+        AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError, EngagementError, IncompatibleError,
+        InvalidInputError, JsonError, LengthMismatchError, UnknownIdError, UnknownLabelError,
+    };
 
     /// The library version.
     #[allow(non_upper_case_globals)]
@@ -19,5 +43,545 @@ mod _engagement {
     #[pyfunction]
     fn version() -> &'static str {
         env!("CARGO_PKG_VERSION")
+    }
+
+    /// Touchpoint columns borrowed from numpy arrays.
+    #[allow(clippy::too_many_arguments)]
+    fn touchpoints<'a>(
+        customer: &'a PyReadonlyArray1<'_, u64>,
+        time: &'a PyReadonlyArray1<'_, i64>,
+        channel: &'a PyReadonlyArray1<'_, u8>,
+        kind: &'a PyReadonlyArray1<'_, u8>,
+        value: &'a Option<PyReadonlyArray1<'_, f64>>,
+        rating: &'a Option<PyReadonlyArray1<'_, f32>>,
+        rating_scale: &'a Option<PyReadonlyArray1<'_, u8>>,
+    ) -> PyResult<TouchpointColumns<'a>> {
+        let cols = TouchpointColumns {
+            customer: slice(customer, "customer")?,
+            time: slice(time, "time")?,
+            channel: slice(channel, "channel")?,
+            kind: slice(kind, "kind")?,
+            value: optional(value, "value")?,
+            rating: optional(rating, "rating")?,
+            rating_scale: optional(rating_scale, "rating_scale")?,
+        };
+        Ok(cols)
+    }
+
+    /// Customer profiles that touchpoints are pushed into, with the
+    /// engagement-score configuration they were created with.
+    #[pyclass(module = "engagement._engagement")]
+    struct NativeStore {
+        store: engagement_core::ProfileStore,
+        scorer: Scorer,
+    }
+
+    #[pymethods]
+    impl NativeStore {
+        /// A new empty store; ``config`` is a score configuration (dict or JSON).
+        #[new]
+        #[pyo3(signature = (config=None))]
+        fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+            let cfg: ScoreConfig = crate::convert::config(py, config, "config")?;
+            let scorer = Scorer::new(cfg).py_err()?;
+            Ok(NativeStore {
+                store: engagement_core::ProfileStore::with_signals(scorer.signals().clone()),
+                scorer,
+            })
+        }
+
+        /// Adds touchpoints given as numpy columns (all checked before any is applied).
+        #[pyo3(signature = (customer, time, channel, kind, value=None, rating=None, rating_scale=None))]
+        #[allow(clippy::too_many_arguments)]
+        fn push(
+            &mut self,
+            py: Python<'_>,
+            customer: PyReadonlyArray1<'_, u64>,
+            time: PyReadonlyArray1<'_, i64>,
+            channel: PyReadonlyArray1<'_, u8>,
+            kind: PyReadonlyArray1<'_, u8>,
+            value: Option<PyReadonlyArray1<'_, f64>>,
+            rating: Option<PyReadonlyArray1<'_, f32>>,
+            rating_scale: Option<PyReadonlyArray1<'_, u8>>,
+        ) -> PyResult<()> {
+            let cols = touchpoints(&customer, &time, &channel, &kind, &value, &rating, &rating_scale)?;
+            let store = &mut self.store;
+            py.detach(|| store.push_columns(&cols)).py_err()
+        }
+
+        fn __len__(&self) -> usize {
+            self.store.len()
+        }
+
+        /// Customer ids, ascending.
+        fn customers<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+            self.store.customers().to_vec().into_pyarray(py)
+        }
+
+        /// Engagement scores at ``as_of`` (Unix seconds) as numpy columns.
+        fn scores<'py>(&self, py: Python<'py>, as_of: i64) -> PyResult<Bound<'py, PyDict>> {
+            let (store, scorer) = (&self.store, &self.scorer);
+            let s = py.detach(|| scorer.score_store(store, as_of)).py_err()?;
+            let d = PyDict::new(py);
+            d.set_item("customer", s.customer.into_pyarray(py))?;
+            d.set_item("total", s.total.into_pyarray(py))?;
+            d.set_item("emotional", s.emotional.into_pyarray(py))?;
+            d.set_item("contextual", s.contextual.into_pyarray(py))?;
+            d.set_item("convenient", s.convenient.into_pyarray(py))?;
+            d.set_item("social", s.social.into_pyarray(py))?;
+            Ok(d)
+        }
+
+        /// Journey stages at ``as_of`` as numpy columns (stage codes).
+        #[pyo3(signature = (as_of, config=None))]
+        fn stages<'py>(&self, py: Python<'py>, as_of: i64, config: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
+            let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
+            let store = &self.store;
+            let s = py.detach(|| rules.stage_store(store, as_of)).py_err()?;
+            let d = PyDict::new(py);
+            let codes: Vec<u8> = s.stage.iter().map(|x| x.code()).collect();
+            d.set_item("customer", s.customer.into_pyarray(py))?;
+            d.set_item("stage", codes.into_pyarray(py))?;
+            Ok(d)
+        }
+
+        /// Every profile summary as a list of dicts (ascending customer id).
+        fn profiles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            let summaries: Vec<_> = self.store.iter().map(|p| p.summary()).collect();
+            to_python(py, &summaries)
+        }
+
+        /// One customer's profile summary.
+        fn profile<'py>(&self, py: Python<'py>, customer: u64) -> PyResult<Bound<'py, PyAny>> {
+            to_python(py, &self.store.get(customer).py_err()?.summary())
+        }
+
+        /// Merges another store's profiles into this one.
+        fn merge(&mut self, py: Python<'_>, other: PyRef<'_, NativeStore>) -> PyResult<()> {
+            let (store, from) = (&mut self.store, &other.store);
+            py.detach(|| store.merge(from)).py_err()
+        }
+
+        /// Registers a customer record (dict or JSON).
+        fn add_customer(&mut self, py: Python<'_>, record: &Bound<'_, PyAny>) -> PyResult<()> {
+            let c: engagement_core::Customer = document(py, record, "record")?;
+            self.store.add_customer(&c).py_err()
+        }
+
+        /// NPS over each customer's latest NPS answer.
+        #[pyo3(signature = (level=0.95))]
+        fn nps<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
+            to_python(py, &engagement_core::nps_of_profiles(self.store.iter(), level).py_err()?)
+        }
+
+        /// CSAT over each customer's latest CSAT answer.
+        #[pyo3(signature = (level=0.95))]
+        fn csat<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
+            to_python(py, &engagement_core::csat_of_profiles(self.store.iter(), level).py_err()?)
+        }
+
+        /// Repeat-purchase rate with a Wilson interval.
+        #[pyo3(signature = (level=0.95))]
+        fn repeat_purchase_rate<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
+            to_python(py, &engagement_core::repeat_purchase_rate(self.store.iter(), level).py_err()?)
+        }
+
+        /// Purchase totals, average order value and purchase frequency.
+        fn purchase_summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            to_python(py, &engagement_core::purchase_summary(self.store.iter()).py_err()?)
+        }
+
+        /// RFM scores of every customer with a purchase at ``as_of``.
+        #[pyo3(signature = (as_of, config=None))]
+        fn rfm<'py>(&self, py: Python<'py>, as_of: i64, config: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
+            let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
+            let store = &self.store;
+            let scores = py
+                .detach(|| {
+                    let values = RfmValues::from_store(store, as_of, cfg.monetary)?;
+                    engagement_core::rfm_scores(&values, &cfg)
+                })
+                .py_err()?;
+            rfm_dict(py, scores)
+        }
+
+        /// Segment membership over the standard features.
+        #[pyo3(signature = (segments, as_of, stage_config=None, rfm_config=None))]
+        fn segments<'py>(
+            &self,
+            py: Python<'py>,
+            segments: PyRef<'_, NativeSegments>,
+            as_of: i64,
+            stage_config: Option<&Bound<'_, PyAny>>,
+            rfm_config: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Bound<'py, PyDict>> {
+            let rules = StageRules::new(config::<StageConfig>(py, stage_config, "stage_config")?).py_err()?;
+            let rfm: RfmConfig = config(py, rfm_config, "rfm_config")?;
+            let (store, scorer, set) = (&self.store, &self.scorer, &segments.set);
+            let m = py
+                .detach(|| {
+                    let f = CustomerFeatures::standard(store, as_of, scorer, &rules, &rfm)?;
+                    set.evaluate(&f)
+                })
+                .py_err()?;
+            membership_dict(py, m)
+        }
+    }
+
+    fn rfm_dict<'py>(py: Python<'py>, s: engagement_core::RfmScores) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("customer", s.customer.into_pyarray(py))?;
+        d.set_item("r", s.r.into_pyarray(py))?;
+        d.set_item("f", s.f.into_pyarray(py))?;
+        d.set_item("m", s.m.into_pyarray(py))?;
+        d.set_item("code", s.code.into_pyarray(py))?;
+        d.set_item("score", s.score.into_pyarray(py))?;
+        d.set_item("segment", s.segment.into_pyarray(py))?;
+        d.set_item("segment_names", s.segment_names)?;
+        Ok(d)
+    }
+
+    fn membership_dict(py: Python<'_>, m: SegmentMembership) -> PyResult<Bound<'_, PyDict>> {
+        let d = PyDict::new(py);
+        let primary: Vec<i32> = m.primary.iter().map(|p| p.map_or(-1, i32::from)).collect();
+        d.set_item("customer", m.customer.into_pyarray(py))?;
+        d.set_item("names", m.names)?;
+        let member: Vec<Bound<'_, PyArray1<bool>>> = m.member.into_iter().map(|c| c.into_pyarray(py)).collect();
+        d.set_item("member", member)?;
+        d.set_item("primary", primary.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Parsed and checked segment definitions.
+    #[pyclass(module = "engagement._engagement", frozen)]
+    struct NativeSegments {
+        set: engagement_core::SegmentSet,
+    }
+
+    #[pymethods]
+    impl NativeSegments {
+        /// Parses a definition (JSON string or dict).
+        #[new]
+        fn new(py: Python<'_>, definition: &Bound<'_, PyAny>) -> PyResult<Self> {
+            let value: serde_json::Value = document(py, definition, "definition")?;
+            Ok(NativeSegments {
+                set: engagement_core::SegmentSet::from_value(value).py_err()?,
+            })
+        }
+
+        /// Segment names in priority order.
+        fn names(&self) -> Vec<String> {
+            self.set.names().into_iter().map(String::from).collect()
+        }
+    }
+
+    /// NPS of 0–10 answers (float32 array).
+    #[pyfunction]
+    #[pyo3(signature = (ratings, level=0.95))]
+    fn nps<'py>(py: Python<'py>, ratings: PyReadonlyArray1<'_, f32>, level: f64) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &engagement_core::nps(slice(&ratings, "ratings")?, level).py_err()?)
+    }
+
+    /// NPS from counts.
+    #[pyfunction]
+    #[pyo3(signature = (promoters, passives, detractors, level=0.95))]
+    fn nps_counts(py: Python<'_>, promoters: u64, passives: u64, detractors: u64, level: f64) -> PyResult<Bound<'_, PyAny>> {
+        to_python(py, &engagement_core::nps_counts(promoters, passives, detractors, level).py_err()?)
+    }
+
+    /// CSAT of 1–5 answers (float32 array).
+    #[pyfunction]
+    #[pyo3(signature = (ratings, level=0.95))]
+    fn csat<'py>(py: Python<'py>, ratings: PyReadonlyArray1<'_, f32>, level: f64) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &engagement_core::csat(slice(&ratings, "ratings")?, level).py_err()?)
+    }
+
+    /// A proportion with its Wilson interval.
+    #[pyfunction]
+    #[pyo3(signature = (successes, trials, level=0.95))]
+    fn wilson(py: Python<'_>, successes: u64, trials: u64, level: f64) -> PyResult<Bound<'_, PyAny>> {
+        to_python(py, &Proportion::wilson(successes, trials, level).py_err()?)
+    }
+
+    /// Retention and churn from counts.
+    #[pyfunction]
+    #[pyo3(signature = (at_start, at_end, new, level=0.95))]
+    fn retention_rate(py: Python<'_>, at_start: u64, at_end: u64, new: u64, level: f64) -> PyResult<Bound<'_, PyAny>> {
+        to_python(py, &engagement_core::retention_rate(at_start, at_end, new, level).py_err()?)
+    }
+
+    /// Simple CLV of an input dict.
+    #[pyfunction]
+    fn simple_clv(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let i: SimpleClvInput = document(py, input, "input")?;
+        engagement_core::simple_clv(&i).py_err()
+    }
+
+    /// CLV under constant retention.
+    #[pyfunction]
+    fn retention_clv(margin: f64, retention: f64, discount_rate: f64) -> PyResult<f64> {
+        engagement_core::retention_clv(margin, retention, discount_rate).py_err()
+    }
+
+    /// LTV:CAC.
+    #[pyfunction]
+    fn ltv_to_cac(clv: f64, cac: f64) -> PyResult<f64> {
+        engagement_core::ltv_to_cac(clv, cac).py_err()
+    }
+
+    /// Percentile ranks (mid-rank).
+    #[pyfunction]
+    fn percentile_ranks<'py>(py: Python<'py>, values: PyReadonlyArray1<'_, f64>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(engagement_core::percentile_ranks(slice(&values, "values")?).py_err()?.into_pyarray(py))
+    }
+
+    fn transactions<'a>(
+        customer: &'a PyReadonlyArray1<'_, u64>,
+        time: &'a PyReadonlyArray1<'_, i64>,
+        value: &'a Option<PyReadonlyArray1<'_, f64>>,
+    ) -> PyResult<TransactionColumns<'a>> {
+        Ok(TransactionColumns {
+            customer: slice(customer, "customer")?,
+            time: slice(time, "time")?,
+            value: optional(value, "value")?,
+        })
+    }
+
+    /// Transaction summary (frequency, recency, T, monetary value).
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, value, observation_end, config=None))]
+    fn transaction_summary<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        value: Option<PyReadonlyArray1<'_, f64>>,
+        observation_end: i64,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
+        let cols = transactions(&customer, &time, &value)?;
+        let s = py.detach(|| summarize(&cols, observation_end, &cfg)).py_err()?;
+        let d = PyDict::new(py);
+        d.set_item("customer", s.customer.into_pyarray(py))?;
+        d.set_item("frequency", s.frequency.into_pyarray(py))?;
+        d.set_item("recency", s.recency.into_pyarray(py))?;
+        d.set_item("T", s.t.into_pyarray(py))?;
+        d.set_item("monetary_value", s.monetary_value.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Calibration summary and holdout purchases.
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, value, calibration_end, observation_end, config=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn calibration_holdout<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        value: Option<PyReadonlyArray1<'_, f64>>,
+        calibration_end: i64,
+        observation_end: i64,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
+        let cols = transactions(&customer, &time, &value)?;
+        let split = py.detach(|| calibration_and_holdout(&cols, calibration_end, observation_end, &cfg)).py_err()?;
+        to_python(py, &split)
+    }
+
+    /// RFM values of a transaction log.
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, value, as_of, config=None))]
+    fn rfm_values<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        value: Option<PyReadonlyArray1<'_, f64>>,
+        as_of: i64,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
+        let cols = transactions(&customer, &time, &value)?;
+        let v = py.detach(|| RfmValues::from_transactions(&cols, as_of, cfg.monetary)).py_err()?;
+        let d = PyDict::new(py);
+        d.set_item("customer", v.customer.into_pyarray(py))?;
+        d.set_item("recency", v.recency.into_pyarray(py))?;
+        d.set_item("frequency", v.frequency.into_pyarray(py))?;
+        d.set_item("monetary", v.monetary.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// RFM scores of given values.
+    #[pyfunction]
+    #[pyo3(signature = (customer, recency, frequency, monetary, config=None))]
+    fn rfm_scores<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        monetary: PyReadonlyArray1<'_, f64>,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
+        let values = RfmValues {
+            customer: slice(&customer, "customer")?.to_vec(),
+            recency: slice(&recency, "recency")?.to_vec(),
+            frequency: slice(&frequency, "frequency")?.to_vec(),
+            monetary: slice(&monetary, "monetary")?.to_vec(),
+        };
+        same_length(values.customer.len(), &[("recency", values.recency.len()), ("frequency", values.frequency.len()), ("monetary", values.monetary.len())])?;
+        let s = py.detach(|| engagement_core::rfm_scores(&values, &cfg)).py_err()?;
+        rfm_dict(py, s)
+    }
+
+    /// Stage history of a touchpoint stream.
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, channel, kind, value=None, rating=None, rating_scale=None, *, until, config=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn stage_history<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        channel: PyReadonlyArray1<'_, u8>,
+        kind: PyReadonlyArray1<'_, u8>,
+        value: Option<PyReadonlyArray1<'_, f64>>,
+        rating: Option<PyReadonlyArray1<'_, f32>>,
+        rating_scale: Option<PyReadonlyArray1<'_, u8>>,
+        until: i64,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
+        let cols = touchpoints(&customer, &time, &channel, &kind, &value, &rating, &rating_scale)?;
+        let h = py.detach(|| rules.history(&cols, until)).py_err()?;
+        let d = PyDict::new(py);
+        let codes = h.stage_codes();
+        d.set_item("customer", h.customer.into_pyarray(py))?;
+        d.set_item("stage", codes.into_pyarray(py))?;
+        d.set_item("entered_at", h.entered_at.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Churn over ``[start, end)`` from the stage history of a stream.
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, channel, kind, value=None, rating=None, rating_scale=None, *, until, start, end, level=0.95, config=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn churn_between<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        channel: PyReadonlyArray1<'_, u8>,
+        kind: PyReadonlyArray1<'_, u8>,
+        value: Option<PyReadonlyArray1<'_, f64>>,
+        rating: Option<PyReadonlyArray1<'_, f32>>,
+        rating_scale: Option<PyReadonlyArray1<'_, u8>>,
+        until: i64,
+        start: i64,
+        end: i64,
+        level: f64,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
+        let cols = touchpoints(&customer, &time, &channel, &kind, &value, &rating, &rating_scale)?;
+        let c = py.detach(|| rules.history(&cols, until).and_then(|h| h.churn_between(start, end, level))).py_err()?;
+        to_python(py, &c)
+    }
+
+    /// The loyalty programme over touchpoints and redemptions.
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, channel, kind, value=None, rating=None, rating_scale=None, *, redemption_customer, redemption_time, redemption_points, as_of, config=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn loyalty<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        channel: PyReadonlyArray1<'_, u8>,
+        kind: PyReadonlyArray1<'_, u8>,
+        value: Option<PyReadonlyArray1<'_, f64>>,
+        rating: Option<PyReadonlyArray1<'_, f32>>,
+        rating_scale: Option<PyReadonlyArray1<'_, u8>>,
+        redemption_customer: PyReadonlyArray1<'_, u64>,
+        redemption_time: PyReadonlyArray1<'_, i64>,
+        redemption_points: PyReadonlyArray1<'_, u64>,
+        as_of: i64,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cfg: LoyaltyConfig = crate::convert::config(py, config, "config")?;
+        let cols = touchpoints(&customer, &time, &channel, &kind, &value, &rating, &rating_scale)?;
+        let redemptions = RedemptionColumns {
+            customer: slice(&redemption_customer, "redemption_customer")?,
+            time: slice(&redemption_time, "redemption_time")?,
+            points: slice(&redemption_points, "redemption_points")?,
+        };
+        let report = py.detach(|| engagement_core::run_loyalty(&cols, &redemptions, as_of, &cfg)).py_err()?;
+        to_python(py, &report)
+    }
+
+    /// Next best action per customer (names or None).
+    #[pyfunction]
+    #[pyo3(signature = (customer, stage, table=None, membership=None, accounts=None))]
+    fn next_best_actions(
+        py: Python<'_>,
+        customer: PyReadonlyArray1<'_, u64>,
+        stage: PyReadonlyArray1<'_, u8>,
+        table: Option<&Bound<'_, PyAny>>,
+        membership: Option<&Bound<'_, PyAny>>,
+        accounts: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Option<String>>> {
+        let customers = slice(&customer, "customer")?;
+        let codes = slice(&stage, "stage")?;
+        same_length(customers.len(), &[("stage", codes.len())])?;
+        let stages = StageColumns {
+            customer: customers.to_vec(),
+            stage: codes
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| JourneyStage::try_from(c).map_err(|e| e.at_row(i)))
+                .collect::<Result<_, _>>()
+                .py_err()?,
+        };
+        let table: ActionTable = config(py, table, "table")?;
+        let membership: Option<SegmentMembership> = match membership {
+            Some(m) if !m.is_none() => Some(document(py, m, "membership")?),
+            _ => None,
+        };
+        let accounts: Option<LoyaltyAccounts> = match accounts {
+            Some(a) if !a.is_none() => Some(document(py, a, "accounts")?),
+            _ => None,
+        };
+        let a = table.recommend(customers, Some(&stages), membership.as_ref(), accounts.as_ref()).py_err()?;
+        Ok((0..a.customer.len()).map(|i| a.action_name(i).map(String::from)).collect())
+    }
+
+    /// Codes of channel labels (optional alias map: dict label → channel).
+    #[pyfunction]
+    #[pyo3(signature = (labels, aliases=None))]
+    fn channel_codes<'py>(py: Python<'py>, labels: Vec<String>, aliases: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyArray1<u8>>> {
+        let map: LabelMap<Channel> = config(py, aliases, "aliases")?;
+        Ok(map.parse_column(&labels).py_err()?.into_pyarray(py))
+    }
+
+    /// Codes of touchpoint-kind labels (optional alias map).
+    #[pyfunction]
+    #[pyo3(signature = (labels, aliases=None))]
+    fn kind_codes<'py>(py: Python<'py>, labels: Vec<String>, aliases: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyArray1<u8>>> {
+        let map: LabelMap<TouchpointKind> = config(py, aliases, "aliases")?;
+        Ok(map.parse_column(&labels).py_err()?.into_pyarray(py))
+    }
+
+    /// Codes of journey-stage labels.
+    #[pyfunction]
+    fn stage_codes(py: Python<'_>, labels: Vec<String>) -> PyResult<Bound<'_, PyArray1<u8>>> {
+        let map = LabelMap::<JourneyStage>::default();
+        Ok(map.parse_column(&labels).py_err()?.into_pyarray(py))
+    }
+
+    /// Labels of channels, kinds and stages, in code order.
+    #[pyfunction]
+    fn labels() -> (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
+        (
+            Channel::ALL.iter().map(|c| c.label()).collect(),
+            TouchpointKind::ALL.iter().map(|c| c.label()).collect(),
+            JourneyStage::ALL.iter().map(|c| c.label()).collect(),
+        )
     }
 }

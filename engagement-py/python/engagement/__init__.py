@@ -1,5 +1,72 @@
-"""Customer-engagement analytics, backed by the native engagement engine."""
+"""Customer-engagement analytics, backed by the native engagement engine.
 
-from ._engagement import __version__, version
+The same engine as the Rust crate ``engagement-core`` and the C library: profiles, engagement
+scores, journey stages, NPS/CSAT/churn metrics, transaction summaries, RFM, segments, loyalty and
+next best actions. Columns go in as numpy arrays (or pandas/polars columns) and come out as numpy
+arrays; ``customer_frame`` and ``to_frame`` give DataFrames.
 
-__all__ = ["__version__", "version"]
+>>> import engagement
+>>> store = engagement.ProfileStore()
+>>> store.push([1, 1, 2], [0, 86_400, 0], ["web", "web", "email"], ["purchase", "purchase", "click"],
+...            value=[20.0, 25.0, 0.0])
+>>> engagement.to_frame(store.stages(as_of=2 * 86_400))[["customer", "stage"]].values.tolist()
+[[1, 'repeat'], [2, 'engaged']]
+"""
+
+from ._api import (
+    CHANNELS,
+    KINDS,
+    STAGES,
+    ProfileStore,
+    SegmentSet,
+    calibration_holdout,
+    churn_between,
+    conversion_rate,
+    csat,
+    customer_frame,
+    loyalty,
+    ltv_to_cac,
+    next_best_actions,
+    nps,
+    nps_counts,
+    percentile_ranks,
+    retention_clv,
+    retention_rate,
+    rfm_scores,
+    rfm_values,
+    simple_clv,
+    stage_history,
+    to_frame,
+    transaction_summary,
+    wilson,
+)
+from ._engagement import (
+    AsOfBeforeDataError,
+    ConfigError,
+    ConvergenceError,
+    EmptyInputError,
+    EngagementError,
+    IncompatibleError,
+    InvalidInputError,
+    JsonError,
+    LengthMismatchError,
+    UnknownIdError,
+    UnknownLabelError,
+    __version__,
+    version,
+)
+from ._results import ChurnSummary, NpsSummary, Proportion, PurchaseSummary
+
+for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError, EngagementError, IncompatibleError,
+             InvalidInputError, JsonError, LengthMismatchError, UnknownIdError, UnknownLabelError):
+    _exc.__module__ = "engagement"
+
+__all__ = [
+    "AsOfBeforeDataError", "CHANNELS", "ChurnSummary", "ConfigError", "ConvergenceError", "EmptyInputError",
+    "EngagementError", "IncompatibleError", "InvalidInputError", "JsonError", "KINDS", "LengthMismatchError",
+    "NpsSummary", "ProfileStore", "Proportion", "PurchaseSummary", "STAGES", "SegmentSet", "UnknownIdError",
+    "UnknownLabelError", "__version__", "calibration_holdout", "churn_between", "conversion_rate", "csat",
+    "customer_frame", "loyalty", "ltv_to_cac", "next_best_actions", "nps", "nps_counts", "percentile_ranks",
+    "retention_clv", "retention_rate", "rfm_scores", "rfm_values", "simple_clv", "stage_history", "to_frame",
+    "transaction_summary", "version", "wilson",
+]

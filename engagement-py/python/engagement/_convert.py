@@ -1,0 +1,151 @@
+"""Input normalization: numpy/pandas/polars columns, datetimes and labels to the native dtypes.
+
+Arrays that already have the native dtype and are contiguous are passed through without a copy;
+other accepted inputs are converted once (documented per argument). Anything else raises
+``TypeError`` naming the column.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Optional
+
+import numpy as np
+
+from . import _engagement as _native
+from ._engagement import InvalidInputError
+
+_SCALES = {"nps": 0, "csat": 1, "ces": 2}
+
+
+def _series_to_numpy(values: Any) -> np.ndarray:
+    """A pandas/polars Series (or anything array-like) as a numpy array; datetimes as datetime64."""
+    module = type(values).__module__
+    if module.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            return values.astype(str).to_numpy()
+        if pd.api.types.is_extension_array_dtype(values.dtype) and values.dtype.kind in "iuf":
+            if values.isna().any():
+                return values.to_numpy(dtype="float64", na_value=np.nan)
+            return values.to_numpy(dtype=values.dtype.numpy_dtype)
+        if values.dtype == "string":
+            return values.to_numpy(dtype=object)
+        return values.to_numpy()
+    if module.startswith("polars"):
+        import polars as pl
+
+        if values.dtype == pl.Categorical or values.dtype == pl.Enum:
+            values = values.cast(pl.Utf8)
+        if isinstance(values.dtype, pl.Datetime) and values.dtype.time_zone is not None:
+            values = values.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        if values.dtype.is_numeric() and values.null_count() > 0:
+            return values.cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        return values.to_numpy()
+    return np.asarray(values)
+
+
+def ids(values: Any, name: str = "customer") -> np.ndarray:
+    """Customer ids as uint64 (int64 accepted when non-negative)."""
+    a = _series_to_numpy(values)
+    if a.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if a.dtype == np.uint64:
+        return np.ascontiguousarray(a)
+    if a.dtype.kind == "u":
+        return a.astype(np.uint64)
+    if a.dtype.kind == "i":
+        if a.size and a.min() < 0:
+            bad = a[np.argmax(a < 0)]
+            raise InvalidInputError(f"invalid {name}: {bad} (customer ids must not be negative)")
+        return a.astype(np.uint64)
+    raise TypeError(f"column {name} must hold integer customer ids, got dtype {a.dtype}")
+
+
+def seconds(value: Any, name: str = "time") -> np.ndarray:
+    """Times as int64 Unix seconds: integers as given, datetime64/Timestamps converted (floored to the second)."""
+    a = _series_to_numpy(value)
+    if a.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if a.dtype == np.int64:
+        return np.ascontiguousarray(a)
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64)
+    if a.dtype.kind == "M":
+        if np.isnat(a).any():
+            raise InvalidInputError(f"invalid {name} at row {int(np.argmax(np.isnat(a)))}: NaT (times must be set)")
+        return a.astype("datetime64[s]").astype(np.int64)
+    if a.dtype == object and a.size and isinstance(a[0], (_dt.datetime, _dt.date)):
+        return seconds(np.array(a, dtype="datetime64[s]"), name)
+    raise TypeError(f"column {name} must hold Unix seconds (integers) or datetimes, got dtype {a.dtype}")
+
+
+def instant(value: Any, name: str = "as_of") -> int:
+    """One time as Unix seconds: an int, a datetime (naive = UTC), a numpy datetime64 or a pandas Timestamp."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        return int(value.timestamp() // 1)
+    if isinstance(value, _dt.date):
+        return instant(_dt.datetime(value.year, value.month, value.day), name)
+    if isinstance(value, np.datetime64):
+        return int(value.astype("datetime64[s]").astype(np.int64))
+    raise TypeError(f"{name} must be Unix seconds (int) or a datetime, got {type(value).__name__}")
+
+
+def codes(values: Any, name: str, to_codes: Any, aliases: Optional[dict] = None) -> np.ndarray:
+    """Enum codes as uint8: integer codes as given, labels (str or categorical) mapped by the engine."""
+    a = _series_to_numpy(values)
+    if a.size == 0:
+        return np.zeros(0, dtype=np.uint8)
+    if a.dtype == np.uint8:
+        return np.ascontiguousarray(a)
+    if a.dtype.kind in "iu":
+        if a.size and (a.min() < 0 or a.max() > 255):
+            bad = a[np.argmax((a < 0) | (a > 255))]
+            raise InvalidInputError(f"invalid {name}: {bad} (not a code)")
+        return a.astype(np.uint8)
+    if a.dtype.kind in "UO":
+        labels = [str(x) for x in a]
+        if aliases is None:
+            return to_codes(labels)
+        return to_codes(labels, aliases)
+    raise TypeError(f"column {name} must hold codes (integers) or labels (strings), got dtype {a.dtype}")
+
+
+def floats(values: Any, name: str, dtype: Any = np.float64) -> np.ndarray:
+    a = _series_to_numpy(values)
+    if a.dtype == dtype:
+        return np.ascontiguousarray(a)
+    if a.dtype.kind in "iuf":
+        return a.astype(dtype)
+    raise TypeError(f"column {name} must hold numbers, got dtype {a.dtype}")
+
+
+def scales(values: Any, n: int) -> np.ndarray:
+    if values is None:
+        return np.zeros(n, dtype=np.uint8)  # NPS unless said otherwise
+    a = _series_to_numpy(values)
+    if a.dtype.kind in "UO":
+        try:
+            return np.array([_SCALES[str(x).lower()] for x in a], dtype=np.uint8)
+        except KeyError as e:
+            raise _native.UnknownLabelError(f"unknown rating_scale label {e.args[0]!r}") from None
+    return codes(a, "rating_scale", None)
+
+
+def touchpoints(customer, time, channel, kind, value=None, rating=None, rating_scale=None, *, channel_aliases=None, kind_aliases=None):
+    """The seven native touchpoint columns."""
+    c = ids(customer)
+    t = seconds(time)
+    ch = codes(channel, "channel", _native.channel_codes, channel_aliases)
+    k = codes(kind, "kind", _native.kind_codes, kind_aliases)
+    v = None if value is None else floats(value, "value")
+    r = None if rating is None else floats(rating, "rating", np.float32)
+    s = None if rating is None else scales(rating_scale, len(r))
+    return c, t, ch, k, v, r, s

@@ -1,0 +1,151 @@
+"""The golden vectors (tests/golden/*.json) through the Python API: the same cases and numbers as the
+Rust and C runners. Format: tests/golden/README.md."""
+
+import json
+import math
+import pathlib
+
+import numpy as np
+import pytest
+
+import engagement
+
+GOLDEN = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden"
+
+
+def cases():
+    for path in sorted(GOLDEN.glob("*.json")):
+        data = json.loads(path.read_text())
+        for case in data["cases"]:
+            yield pytest.param(case, id=f"{data['area']}/{case['name']}")
+
+
+def plain(value):
+    """numpy values and arrays as plain Python, for comparison."""
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    return value
+
+
+def contained(expected, actual, tol, path="$"):
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected an object"
+        for k, v in expected.items():
+            assert k in actual, f"{path}.{k}: missing in result"
+            contained(v, actual[k], tol, f"{path}.{k}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: length differs"
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            contained(e, a, tol, f"{path}[{i}]")
+    elif isinstance(expected, bool) or expected is None or isinstance(expected, str):
+        assert expected == actual, f"{path}: expected {expected!r}, found {actual!r}"
+    elif isinstance(expected, int) and isinstance(actual, int) and not isinstance(actual, bool):
+        assert expected == actual, f"{path}: expected {expected}, found {actual}"
+    else:
+        assert math.isclose(actual, expected, rel_tol=0, abs_tol=tol), f"{path}: expected {expected}, found {actual}"
+
+
+def touchpoint_columns(t):
+    rating = t.get("rating")
+    return dict(
+        customer=np.array(t["customer"], dtype=np.uint64),
+        time=np.array(t["time"], dtype=np.int64),
+        channel=t["channel"],
+        kind=t["kind"],
+        value=np.array(t["value"], dtype=np.float64) if "value" in t else None,
+        rating=None if rating is None else np.array([np.nan if r is None else r for r in rating], dtype=np.float32),
+        rating_scale=t.get("rating_scale"),
+    )
+
+
+def check_lengths(t):
+    n = len(t["customer"])
+    for k, v in t.items():
+        if len(v) != n:
+            raise engagement.LengthMismatchError(f"column {k} has {len(v)} rows but {n} were expected")
+
+
+def run(op, inp, config):
+    if op in ("profiles", "scores", "stages", "segments"):
+        t = inp["touchpoints"]
+        check_lengths(t)
+        score_config = {"signals": config} if op == "profiles" and config is not None else config if op == "scores" else None
+        store = engagement.ProfileStore(score_config)
+        store.push(**touchpoint_columns(t))
+        if op == "profiles":
+            return {"profiles": store.profiles()}
+        if op == "scores":
+            return store.scores(inp["as_of"])
+        if op == "stages":
+            return store.stages(inp["as_of"], config)
+        return store.segments(engagement.SegmentSet(inp["definition"]), inp["as_of"])
+    if op == "history":
+        return engagement.stage_history(**touchpoint_columns(inp["touchpoints"]), until=inp["until"], config=config)
+    if op == "loyalty":
+        return engagement.loyalty(**touchpoint_columns(inp["touchpoints"]), redemptions=inp["redemptions"],
+                                  as_of=inp["as_of"], config=config)
+    if op == "nps":
+        return engagement.nps(np.array(inp["ratings"], dtype=np.float32), inp["level"])
+    if op == "csat":
+        return engagement.csat(np.array(inp["ratings"], dtype=np.float32), inp["level"])
+    if op == "wilson":
+        return engagement.wilson(inp["successes"], inp["trials"], inp["level"])
+    if op == "retention":
+        return engagement.retention_rate(inp["at_start"], inp["at_end"], inp["new"], inp["level"])
+    if op == "simple_clv":
+        return {"clv": engagement.simple_clv(**inp)}
+    if op == "retention_clv":
+        return {"clv": engagement.retention_clv(inp["margin"], inp["retention"], inp["discount_rate"])}
+    if op == "percentile_ranks":
+        return {"ranks": engagement.percentile_ranks(np.array(inp["values"], dtype=np.float64))}
+    if op == "transaction_summary":
+        cfg = config or {}
+        return engagement.transaction_summary(inp["customer"], inp["time"], inp["value"],
+                                              observation_end=inp["observation_end"], **cfg)
+    if op == "calibration_holdout":
+        cfg = config or {}
+        return engagement.calibration_holdout(inp["customer"], inp["time"], inp["value"],
+                                              calibration_end=inp["calibration_end"],
+                                              observation_end=inp["observation_end"], **cfg)
+    if op == "rfm":
+        nan = lambda xs: np.array([np.nan if x is None else x for x in xs], dtype=np.float64)  # noqa: E731
+        return engagement.rfm_scores(inp["customer"], nan(inp["recency"]), nan(inp["frequency"]),
+                                     nan(inp["monetary"]), config)
+    if op == "actions":
+        return {"customer": inp["customer"], "action": engagement.next_best_actions(inp["customer"], inp["stage"], config)}
+    raise AssertionError(f"unknown op {op}")
+
+
+KIND_OF = {
+    "invalid_input": engagement.InvalidInputError,
+    "length_mismatch": engagement.LengthMismatchError,
+    "empty_input": engagement.EmptyInputError,
+    "as_of_before_data": engagement.AsOfBeforeDataError,
+    "config": engagement.ConfigError,
+    "unknown_id": engagement.UnknownIdError,
+    "unknown_label": engagement.UnknownLabelError,
+    "incompatible": engagement.IncompatibleError,
+    "json": engagement.JsonError,
+}
+
+
+@pytest.mark.parametrize("case", list(cases()))
+def test_golden(case):
+    expected = case["expected"]
+    if "error" in expected:
+        with pytest.raises(engagement.EngagementError) as info:
+            run(case["op"], case["input"], case.get("config"))
+        # The most specific class must match the kind exactly.
+        assert type(info.value) is KIND_OF[expected["error"]], f"got {type(info.value).__name__}: {info.value}"
+        assert str(info.value)
+    else:
+        result = plain(run(case["op"], case["input"], case.get("config")))
+        contained(expected["ok"], result, case["tolerance"])
