@@ -1,3 +1,187 @@
+# Type stubs of the native module (checked against it by mypy.stubtest in the test command).
+from typing import Any, Optional, final
+
+from typing_extensions import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "AsOfBeforeDataError",
+    "ConfigError",
+    "ConvergenceError",
+    "EmptyInputError",
+    "EngagementError",
+    "IncompatibleError",
+    "InvalidInputError",
+    "JsonError",
+    "LengthMismatchError",
+    "UnknownIdError",
+    "UnknownLabelError",
+    "version",
+    "NativeStore",
+    "NativeSegments",
+    "nps",
+    "nps_counts",
+    "csat",
+    "wilson",
+    "retention_rate",
+    "simple_clv",
+    "retention_clv",
+    "ltv_to_cac",
+    "percentile_ranks",
+    "transaction_summary",
+    "calibration_holdout",
+    "rfm_values",
+    "rfm_scores",
+    "stage_history",
+    "churn_between",
+    "loyalty",
+    "next_best_actions",
+    "channel_codes",
+    "kind_codes",
+    "stage_codes",
+    "labels",
+    "__version__",
+]
+
 __version__: str
 
+class EngagementError(Exception): ...
+class InvalidInputError(EngagementError): ...
+class LengthMismatchError(InvalidInputError): ...
+class EmptyInputError(EngagementError): ...
+class AsOfBeforeDataError(InvalidInputError): ...
+class ConfigError(EngagementError): ...
+class UnknownIdError(EngagementError): ...
+class UnknownLabelError(InvalidInputError): ...
+class IncompatibleError(EngagementError): ...
+class JsonError(ConfigError): ...
+class ConvergenceError(EngagementError): ...
+
+_U64: TypeAlias = npt.NDArray[np.uint64]
+_I64: TypeAlias = npt.NDArray[np.int64]
+_U8: TypeAlias = npt.NDArray[np.uint8]
+_F64: TypeAlias = npt.NDArray[np.float64]
+_F32: TypeAlias = npt.NDArray[np.float32]
+
 def version() -> str: ...
+
+@final
+class NativeStore:
+    def __new__(cls, config: Optional[Any] = None) -> NativeStore: ...
+    def push(
+        self,
+        customer: _U64,
+        time: _I64,
+        channel: _U8,
+        kind: _U8,
+        value: Optional[_F64] = None,
+        rating: Optional[_F32] = None,
+        rating_scale: Optional[_U8] = None,
+    ) -> None: ...
+    def __len__(self) -> int: ...
+    def customers(self) -> _U64: ...
+    def scores(self, as_of: int) -> dict[str, Any]: ...
+    def stages(self, as_of: int, config: Optional[Any] = None) -> dict[str, Any]: ...
+    def profiles(self) -> Any: ...
+    def profile(self, customer: int) -> Any: ...
+    def merge(self, other: NativeStore) -> None: ...
+    def add_customer(self, record: Any) -> None: ...
+    def nps(self, level: float = 0.95) -> Any: ...
+    def csat(self, level: float = 0.95) -> Any: ...
+    def repeat_purchase_rate(self, level: float = 0.95) -> Any: ...
+    def purchase_summary(self) -> Any: ...
+    def rfm(self, as_of: int, config: Optional[Any] = None) -> dict[str, Any]: ...
+    def segments(
+        self,
+        segments: NativeSegments,
+        as_of: int,
+        stage_config: Optional[Any] = None,
+        rfm_config: Optional[Any] = None,
+    ) -> dict[str, Any]: ...
+
+@final
+class NativeSegments:
+    def __new__(cls, definition: Any) -> NativeSegments: ...
+    def names(self) -> list[str]: ...
+
+def nps(ratings: _F32, level: float = 0.95) -> Any: ...
+def nps_counts(promoters: int, passives: int, detractors: int, level: float = 0.95) -> Any: ...
+def csat(ratings: _F32, level: float = 0.95) -> Any: ...
+def wilson(successes: int, trials: int, level: float = 0.95) -> Any: ...
+def retention_rate(at_start: int, at_end: int, new: int, level: float = 0.95) -> Any: ...
+def simple_clv(input: Any) -> float: ...
+def retention_clv(margin: float, retention: float, discount_rate: float) -> float: ...
+def ltv_to_cac(clv: float, cac: float) -> float: ...
+def percentile_ranks(values: _F64) -> _F64: ...
+def transaction_summary(
+    customer: _U64, time: _I64, value: Optional[_F64], observation_end: int, config: Optional[Any] = None
+) -> dict[str, Any]: ...
+def calibration_holdout(
+    customer: _U64,
+    time: _I64,
+    value: Optional[_F64],
+    calibration_end: int,
+    observation_end: int,
+    config: Optional[Any] = None,
+) -> Any: ...
+def rfm_values(
+    customer: _U64, time: _I64, value: Optional[_F64], as_of: int, config: Optional[Any] = None
+) -> dict[str, Any]: ...
+def rfm_scores(
+    customer: _U64, recency: _F64, frequency: _F64, monetary: _F64, config: Optional[Any] = None
+) -> dict[str, Any]: ...
+def stage_history(
+    customer: _U64,
+    time: _I64,
+    channel: _U8,
+    kind: _U8,
+    value: Optional[_F64] = None,
+    rating: Optional[_F32] = None,
+    rating_scale: Optional[_U8] = None,
+    *,
+    until: int,
+    config: Optional[Any] = None,
+) -> dict[str, Any]: ...
+def churn_between(
+    customer: _U64,
+    time: _I64,
+    channel: _U8,
+    kind: _U8,
+    value: Optional[_F64] = None,
+    rating: Optional[_F32] = None,
+    rating_scale: Optional[_U8] = None,
+    *,
+    until: int,
+    start: int,
+    end: int,
+    level: float = 0.95,
+    config: Optional[Any] = None,
+) -> Any: ...
+def loyalty(
+    customer: _U64,
+    time: _I64,
+    channel: _U8,
+    kind: _U8,
+    value: Optional[_F64] = None,
+    rating: Optional[_F32] = None,
+    rating_scale: Optional[_U8] = None,
+    *,
+    redemption_customer: _U64,
+    redemption_time: _I64,
+    redemption_points: _U64,
+    as_of: int,
+    config: Optional[Any] = None,
+) -> Any: ...
+def next_best_actions(
+    customer: _U64,
+    stage: _U8,
+    table: Optional[Any] = None,
+    membership: Optional[Any] = None,
+    accounts: Optional[Any] = None,
+) -> list[Optional[str]]: ...
+def channel_codes(labels: list[str], aliases: Optional[Any] = None) -> _U8: ...
+def kind_codes(labels: list[str], aliases: Optional[Any] = None) -> _U8: ...
+def stage_codes(labels: list[str]) -> _U8: ...
+def labels() -> tuple[list[str], list[str], list[str]]: ...
