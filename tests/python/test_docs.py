@@ -1,0 +1,28 @@
+"""Every public object has a docstring, and the examples in them run."""
+
+import doctest
+import inspect
+
+import engagement
+from engagement import _api, _results
+
+
+def test_examples_run():
+    attempted = 0
+    for module in (engagement, _api, _results):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+        assert result.failed == 0, f"{module.__name__}: {result.failed} failing examples"
+        attempted += result.attempted
+    assert attempted > 50
+
+
+def test_every_public_object_is_documented():
+    for name in engagement.__all__:
+        obj = getattr(engagement, name)
+        if isinstance(obj, (str, list)):
+            continue
+        assert inspect.getdoc(obj), f"engagement.{name} has no docstring"
+        if inspect.isclass(obj) and not issubclass(obj, BaseException):
+            for meth_name, meth in inspect.getmembers(obj, inspect.isfunction):
+                if not meth_name.startswith("_"):
+                    assert inspect.getdoc(meth), f"engagement.{name}.{meth_name} has no docstring"
