@@ -8,10 +8,15 @@ use pyo3::types::PyString;
 use crate::errors::JsonError;
 
 /// A contiguous 1-D numpy array as a slice (no copy).
-pub(crate) fn slice<'a, T: numpy::Element>(array: &'a PyReadonlyArray1<'_, T>, name: &str) -> PyResult<&'a [T]> {
-    array
-        .as_slice()
-        .map_err(|_| PyValueError::new_err(format!("column {name} must be a contiguous 1-D array (use np.ascontiguousarray)")))
+pub(crate) fn slice<'a, T: numpy::Element>(
+    array: &'a PyReadonlyArray1<'_, T>,
+    name: &str,
+) -> PyResult<&'a [T]> {
+    array.as_slice().map_err(|_| {
+        PyValueError::new_err(format!(
+            "column {name} must be a contiguous 1-D array (use np.ascontiguousarray)"
+        ))
+    })
 }
 
 /// An optional column: `None` is an empty slice ("absent").
@@ -52,20 +57,31 @@ pub(crate) fn config<T: serde::de::DeserializeOwned + Default>(
 }
 
 /// A required JSON document given as a string or a JSON-compatible object.
-pub(crate) fn document<T: serde::de::DeserializeOwned>(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
+pub(crate) fn document<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<T> {
     let text: String = if value.is_instance_of::<PyString>() {
         value.extract()?
     } else {
         let json = py.import("json")?;
         json.call_method1("dumps", (value,))
-            .map_err(|e| PyTypeError::new_err(format!("{name} must be a JSON string or a JSON-compatible object: {e}")))?
+            .map_err(|e| {
+                PyTypeError::new_err(format!(
+                    "{name} must be a JSON string or a JSON-compatible object: {e}"
+                ))
+            })?
             .extract()?
     };
     serde_json::from_str(&text).map_err(|e| JsonError::new_err(format!("{name}: {e}")))
 }
 
 /// A serializable result as plain Python objects (dicts, lists, numbers).
-pub(crate) fn to_python<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_python<'py>(
+    py: Python<'py>,
+    value: &impl serde::Serialize,
+) -> PyResult<Bound<'py, PyAny>> {
     let text = serde_json::to_string(value).map_err(|e| JsonError::new_err(e.to_string()))?;
     py.import("json")?.call_method1("loads", (text,))
 }

@@ -5,17 +5,72 @@ use pyo3::PyErr;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 
-create_exception!(_engagement, EngagementError, PyException, "Base class of every error the engine raises.");
-create_exception!(_engagement, InvalidInputError, EngagementError, "A value is invalid: NaN, negative money, a rating off its scale, an unknown code, a time out of range.");
-create_exception!(_engagement, LengthMismatchError, InvalidInputError, "Columns that must have equal lengths do not.");
-create_exception!(_engagement, EmptyInputError, EngagementError, "A computation that needs data got none.");
-create_exception!(_engagement, AsOfBeforeDataError, InvalidInputError, "`as_of` is before the latest event of the data.");
-create_exception!(_engagement, ConfigError, EngagementError, "A configuration or definition is invalid (the message names the field).");
-create_exception!(_engagement, UnknownIdError, EngagementError, "A customer id the store has never seen.");
-create_exception!(_engagement, UnknownLabelError, InvalidInputError, "A label (channel, kind, stage, scale) that maps to no code.");
-create_exception!(_engagement, IncompatibleError, EngagementError, "Parts that cannot be combined (stores built with different signal configurations).");
-create_exception!(_engagement, JsonError, ConfigError, "Malformed JSON, or an unknown key in a configuration.");
-create_exception!(_engagement, ConvergenceError, EngagementError, "A model fit did not converge (raised by model fitting).");
+create_exception!(
+    _engagement,
+    EngagementError,
+    PyException,
+    "Base class of every error the engine raises."
+);
+create_exception!(
+    _engagement,
+    InvalidInputError,
+    EngagementError,
+    "A value is invalid: NaN, negative money, a rating off its scale, an unknown code, a time out of range."
+);
+create_exception!(
+    _engagement,
+    LengthMismatchError,
+    InvalidInputError,
+    "Columns that must have equal lengths do not."
+);
+create_exception!(
+    _engagement,
+    EmptyInputError,
+    EngagementError,
+    "A computation that needs data got none."
+);
+create_exception!(
+    _engagement,
+    AsOfBeforeDataError,
+    InvalidInputError,
+    "`as_of` is before the latest event of the data."
+);
+create_exception!(
+    _engagement,
+    ConfigError,
+    EngagementError,
+    "A configuration or definition is invalid (the message names the field)."
+);
+create_exception!(
+    _engagement,
+    UnknownIdError,
+    EngagementError,
+    "A customer id the store has never seen."
+);
+create_exception!(
+    _engagement,
+    UnknownLabelError,
+    InvalidInputError,
+    "A label (channel, kind, stage, scale) that maps to no code."
+);
+create_exception!(
+    _engagement,
+    IncompatibleError,
+    EngagementError,
+    "Parts that cannot be combined (stores built with different signal configurations)."
+);
+create_exception!(
+    _engagement,
+    JsonError,
+    ConfigError,
+    "Malformed JSON, or an unknown key in a configuration."
+);
+create_exception!(
+    _engagement,
+    ConvergenceError,
+    EngagementError,
+    "A model fit did not converge (raised by model fitting)."
+);
 
 /// Converts a core error into the matching exception; every kind is named.
 pub(crate) fn to_py(e: EngError) -> PyErr {

@@ -15,11 +15,14 @@ use pyo3::prelude::*;
 /// The native module.
 #[pymodule]
 mod _engagement {
-    use engagement_core::transactions::{SummaryConfig, TransactionColumns, calibration_and_holdout, summarize};
+    use engagement_core::transactions::{
+        SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
+    };
     use engagement_core::{
-        ActionTable, Channel, Code, CustomerFeatures, JourneyStage, LabelMap, LoyaltyAccounts, LoyaltyConfig,
-        Proportion, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer, SegmentMembership, SimpleClvInput,
-        StageColumns, StageConfig, StageRules, TouchpointColumns, TouchpointKind,
+        ActionTable, Channel, Code, CustomerFeatures, JourneyStage, LabelMap, LoyaltyAccounts,
+        LoyaltyConfig, Proportion, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer,
+        SegmentMembership, SimpleClvInput, StageColumns, StageConfig, StageRules,
+        TouchpointColumns, TouchpointKind,
     };
     use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
     use pyo3::prelude::*;
@@ -30,8 +33,9 @@ mod _engagement {
 
     #[pymodule_export]
     use crate::errors::{
-        AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError, EngagementError, IncompatibleError,
-        InvalidInputError, JsonError, LengthMismatchError, UnknownIdError, UnknownLabelError,
+        AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError, EngagementError,
+        IncompatibleError, InvalidInputError, JsonError, LengthMismatchError, UnknownIdError,
+        UnknownLabelError,
     };
 
     /// The library version.
@@ -104,7 +108,15 @@ mod _engagement {
             rating: Option<PyReadonlyArray1<'_, f32>>,
             rating_scale: Option<PyReadonlyArray1<'_, u8>>,
         ) -> PyResult<()> {
-            let cols = touchpoints(&customer, &time, &channel, &kind, &value, &rating, &rating_scale)?;
+            let cols = touchpoints(
+                &customer,
+                &time,
+                &channel,
+                &kind,
+                &value,
+                &rating,
+                &rating_scale,
+            )?;
             let store = &mut self.store;
             py.detach(|| store.push_columns(&cols)).py_err()
         }
@@ -134,7 +146,12 @@ mod _engagement {
 
         /// Journey stages at ``as_of`` as numpy columns (stage codes).
         #[pyo3(signature = (as_of, config=None))]
-        fn stages<'py>(&self, py: Python<'py>, as_of: i64, config: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
+        fn stages<'py>(
+            &self,
+            py: Python<'py>,
+            as_of: i64,
+            config: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Bound<'py, PyDict>> {
             let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
             let store = &self.store;
             let s = py.detach(|| rules.stage_store(store, as_of)).py_err()?;
@@ -171,29 +188,50 @@ mod _engagement {
         /// NPS over each customer's latest NPS answer.
         #[pyo3(signature = (level=0.95))]
         fn nps<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
-            to_python(py, &engagement_core::nps_of_profiles(self.store.iter(), level).py_err()?)
+            to_python(
+                py,
+                &engagement_core::nps_of_profiles(self.store.iter(), level).py_err()?,
+            )
         }
 
         /// CSAT over each customer's latest CSAT answer.
         #[pyo3(signature = (level=0.95))]
         fn csat<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
-            to_python(py, &engagement_core::csat_of_profiles(self.store.iter(), level).py_err()?)
+            to_python(
+                py,
+                &engagement_core::csat_of_profiles(self.store.iter(), level).py_err()?,
+            )
         }
 
         /// Repeat-purchase rate with a Wilson interval.
         #[pyo3(signature = (level=0.95))]
-        fn repeat_purchase_rate<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
-            to_python(py, &engagement_core::repeat_purchase_rate(self.store.iter(), level).py_err()?)
+        fn repeat_purchase_rate<'py>(
+            &self,
+            py: Python<'py>,
+            level: f64,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            to_python(
+                py,
+                &engagement_core::repeat_purchase_rate(self.store.iter(), level).py_err()?,
+            )
         }
 
         /// Purchase totals, average order value and purchase frequency.
         fn purchase_summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-            to_python(py, &engagement_core::purchase_summary(self.store.iter()).py_err()?)
+            to_python(
+                py,
+                &engagement_core::purchase_summary(self.store.iter()).py_err()?,
+            )
         }
 
         /// RFM scores of every customer with a purchase at ``as_of``.
         #[pyo3(signature = (as_of, config=None))]
-        fn rfm<'py>(&self, py: Python<'py>, as_of: i64, config: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
+        fn rfm<'py>(
+            &self,
+            py: Python<'py>,
+            as_of: i64,
+            config: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Bound<'py, PyDict>> {
             let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
             let store = &self.store;
             let scores = py
@@ -215,7 +253,8 @@ mod _engagement {
             stage_config: Option<&Bound<'_, PyAny>>,
             rfm_config: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Bound<'py, PyDict>> {
-            let rules = StageRules::new(config::<StageConfig>(py, stage_config, "stage_config")?).py_err()?;
+            let rules = StageRules::new(config::<StageConfig>(py, stage_config, "stage_config")?)
+                .py_err()?;
             let rfm: RfmConfig = config(py, rfm_config, "rfm_config")?;
             let (store, scorer, set) = (&self.store, &self.scorer, &segments.set);
             let m = py
@@ -228,7 +267,10 @@ mod _engagement {
         }
     }
 
-    fn rfm_dict<'py>(py: Python<'py>, s: engagement_core::RfmScores) -> PyResult<Bound<'py, PyDict>> {
+    fn rfm_dict<'py>(
+        py: Python<'py>,
+        s: engagement_core::RfmScores,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item("customer", s.customer.into_pyarray(py))?;
         d.set_item("r", s.r.into_pyarray(py))?;
@@ -246,7 +288,8 @@ mod _engagement {
         let primary: Vec<i32> = m.primary.iter().map(|p| p.map_or(-1, i32::from)).collect();
         d.set_item("customer", m.customer.into_pyarray(py))?;
         d.set_item("names", m.names)?;
-        let member: Vec<Bound<'_, PyArray1<bool>>> = m.member.into_iter().map(|c| c.into_pyarray(py)).collect();
+        let member: Vec<Bound<'_, PyArray1<bool>>> =
+            m.member.into_iter().map(|c| c.into_pyarray(py)).collect();
         d.set_item("member", member)?;
         d.set_item("primary", primary.into_pyarray(py))?;
         Ok(d)
@@ -278,36 +321,73 @@ mod _engagement {
     /// NPS of 0–10 answers (float32 array).
     #[pyfunction]
     #[pyo3(signature = (ratings, level=0.95))]
-    fn nps<'py>(py: Python<'py>, ratings: PyReadonlyArray1<'_, f32>, level: f64) -> PyResult<Bound<'py, PyAny>> {
-        to_python(py, &engagement_core::nps(slice(&ratings, "ratings")?, level).py_err()?)
+    fn nps<'py>(
+        py: Python<'py>,
+        ratings: PyReadonlyArray1<'_, f32>,
+        level: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        to_python(
+            py,
+            &engagement_core::nps(slice(&ratings, "ratings")?, level).py_err()?,
+        )
     }
 
     /// NPS from counts.
     #[pyfunction]
     #[pyo3(signature = (promoters, passives, detractors, level=0.95))]
-    fn nps_counts(py: Python<'_>, promoters: u64, passives: u64, detractors: u64, level: f64) -> PyResult<Bound<'_, PyAny>> {
-        to_python(py, &engagement_core::nps_counts(promoters, passives, detractors, level).py_err()?)
+    fn nps_counts(
+        py: Python<'_>,
+        promoters: u64,
+        passives: u64,
+        detractors: u64,
+        level: f64,
+    ) -> PyResult<Bound<'_, PyAny>> {
+        to_python(
+            py,
+            &engagement_core::nps_counts(promoters, passives, detractors, level).py_err()?,
+        )
     }
 
     /// CSAT of 1–5 answers (float32 array).
     #[pyfunction]
     #[pyo3(signature = (ratings, level=0.95))]
-    fn csat<'py>(py: Python<'py>, ratings: PyReadonlyArray1<'_, f32>, level: f64) -> PyResult<Bound<'py, PyAny>> {
-        to_python(py, &engagement_core::csat(slice(&ratings, "ratings")?, level).py_err()?)
+    fn csat<'py>(
+        py: Python<'py>,
+        ratings: PyReadonlyArray1<'_, f32>,
+        level: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        to_python(
+            py,
+            &engagement_core::csat(slice(&ratings, "ratings")?, level).py_err()?,
+        )
     }
 
     /// A proportion with its Wilson interval.
     #[pyfunction]
     #[pyo3(signature = (successes, trials, level=0.95))]
-    fn wilson(py: Python<'_>, successes: u64, trials: u64, level: f64) -> PyResult<Bound<'_, PyAny>> {
+    fn wilson(
+        py: Python<'_>,
+        successes: u64,
+        trials: u64,
+        level: f64,
+    ) -> PyResult<Bound<'_, PyAny>> {
         to_python(py, &Proportion::wilson(successes, trials, level).py_err()?)
     }
 
     /// Retention and churn from counts.
     #[pyfunction]
     #[pyo3(signature = (at_start, at_end, new, level=0.95))]
-    fn retention_rate(py: Python<'_>, at_start: u64, at_end: u64, new: u64, level: f64) -> PyResult<Bound<'_, PyAny>> {
-        to_python(py, &engagement_core::retention_rate(at_start, at_end, new, level).py_err()?)
+    fn retention_rate(
+        py: Python<'_>,
+        at_start: u64,
+        at_end: u64,
+        new: u64,
+        level: f64,
+    ) -> PyResult<Bound<'_, PyAny>> {
+        to_python(
+            py,
+            &engagement_core::retention_rate(at_start, at_end, new, level).py_err()?,
+        )
     }
 
     /// Simple CLV of an input dict.
@@ -331,8 +411,13 @@ mod _engagement {
 
     /// Percentile ranks (mid-rank).
     #[pyfunction]
-    fn percentile_ranks<'py>(py: Python<'py>, values: PyReadonlyArray1<'_, f64>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(engagement_core::percentile_ranks(slice(&values, "values")?).py_err()?.into_pyarray(py))
+    fn percentile_ranks<'py>(
+        py: Python<'py>,
+        values: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(engagement_core::percentile_ranks(slice(&values, "values")?)
+            .py_err()?
+            .into_pyarray(py))
     }
 
     fn transactions<'a>(
@@ -360,7 +445,9 @@ mod _engagement {
     ) -> PyResult<Bound<'py, PyDict>> {
         let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
         let cols = transactions(&customer, &time, &value)?;
-        let s = py.detach(|| summarize(&cols, observation_end, &cfg)).py_err()?;
+        let s = py
+            .detach(|| summarize(&cols, observation_end, &cfg))
+            .py_err()?;
         let d = PyDict::new(py);
         d.set_item("customer", s.customer.into_pyarray(py))?;
         d.set_item("frequency", s.frequency.into_pyarray(py))?;
@@ -385,7 +472,9 @@ mod _engagement {
     ) -> PyResult<Bound<'py, PyAny>> {
         let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
         let cols = transactions(&customer, &time, &value)?;
-        let split = py.detach(|| calibration_and_holdout(&cols, calibration_end, observation_end, &cfg)).py_err()?;
+        let split = py
+            .detach(|| calibration_and_holdout(&cols, calibration_end, observation_end, &cfg))
+            .py_err()?;
         to_python(py, &split)
     }
 
@@ -402,7 +491,9 @@ mod _engagement {
     ) -> PyResult<Bound<'py, PyDict>> {
         let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
         let cols = transactions(&customer, &time, &value)?;
-        let v = py.detach(|| RfmValues::from_transactions(&cols, as_of, cfg.monetary)).py_err()?;
+        let v = py
+            .detach(|| RfmValues::from_transactions(&cols, as_of, cfg.monetary))
+            .py_err()?;
         let d = PyDict::new(py);
         d.set_item("customer", v.customer.into_pyarray(py))?;
         d.set_item("recency", v.recency.into_pyarray(py))?;
@@ -429,8 +520,17 @@ mod _engagement {
             frequency: slice(&frequency, "frequency")?.to_vec(),
             monetary: slice(&monetary, "monetary")?.to_vec(),
         };
-        same_length(values.customer.len(), &[("recency", values.recency.len()), ("frequency", values.frequency.len()), ("monetary", values.monetary.len())])?;
-        let s = py.detach(|| engagement_core::rfm_scores(&values, &cfg)).py_err()?;
+        same_length(
+            values.customer.len(),
+            &[
+                ("recency", values.recency.len()),
+                ("frequency", values.frequency.len()),
+                ("monetary", values.monetary.len()),
+            ],
+        )?;
+        let s = py
+            .detach(|| engagement_core::rfm_scores(&values, &cfg))
+            .py_err()?;
         rfm_dict(py, s)
     }
 
@@ -451,7 +551,15 @@ mod _engagement {
         config: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
-        let cols = touchpoints(&customer, &time, &channel, &kind, &value, &rating, &rating_scale)?;
+        let cols = touchpoints(
+            &customer,
+            &time,
+            &channel,
+            &kind,
+            &value,
+            &rating,
+            &rating_scale,
+        )?;
         let h = py.detach(|| rules.history(&cols, until)).py_err()?;
         let d = PyDict::new(py);
         let codes = h.stage_codes();
@@ -481,8 +589,22 @@ mod _engagement {
         config: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
-        let cols = touchpoints(&customer, &time, &channel, &kind, &value, &rating, &rating_scale)?;
-        let c = py.detach(|| rules.history(&cols, until).and_then(|h| h.churn_between(start, end, level))).py_err()?;
+        let cols = touchpoints(
+            &customer,
+            &time,
+            &channel,
+            &kind,
+            &value,
+            &rating,
+            &rating_scale,
+        )?;
+        let c = py
+            .detach(|| {
+                rules
+                    .history(&cols, until)
+                    .and_then(|h| h.churn_between(start, end, level))
+            })
+            .py_err()?;
         to_python(py, &c)
     }
 
@@ -506,13 +628,23 @@ mod _engagement {
         config: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let cfg: LoyaltyConfig = crate::convert::config(py, config, "config")?;
-        let cols = touchpoints(&customer, &time, &channel, &kind, &value, &rating, &rating_scale)?;
+        let cols = touchpoints(
+            &customer,
+            &time,
+            &channel,
+            &kind,
+            &value,
+            &rating,
+            &rating_scale,
+        )?;
         let redemptions = RedemptionColumns {
             customer: slice(&redemption_customer, "redemption_customer")?,
             time: slice(&redemption_time, "redemption_time")?,
             points: slice(&redemption_points, "redemption_points")?,
         };
-        let report = py.detach(|| engagement_core::run_loyalty(&cols, &redemptions, as_of, &cfg)).py_err()?;
+        let report = py
+            .detach(|| engagement_core::run_loyalty(&cols, &redemptions, as_of, &cfg))
+            .py_err()?;
         to_python(py, &report)
     }
 
@@ -548,14 +680,27 @@ mod _engagement {
             Some(a) if !a.is_none() => Some(document(py, a, "accounts")?),
             _ => None,
         };
-        let a = table.recommend(customers, Some(&stages), membership.as_ref(), accounts.as_ref()).py_err()?;
-        Ok((0..a.customer.len()).map(|i| a.action_name(i).map(String::from)).collect())
+        let a = table
+            .recommend(
+                customers,
+                Some(&stages),
+                membership.as_ref(),
+                accounts.as_ref(),
+            )
+            .py_err()?;
+        Ok((0..a.customer.len())
+            .map(|i| a.action_name(i).map(String::from))
+            .collect())
     }
 
     /// Codes of channel labels (optional alias map: dict label → channel).
     #[pyfunction]
     #[pyo3(signature = (labels, aliases=None))]
-    fn channel_codes<'py>(py: Python<'py>, labels: Vec<String>, aliases: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    fn channel_codes<'py>(
+        py: Python<'py>,
+        labels: Vec<String>,
+        aliases: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray1<u8>>> {
         let map: LabelMap<Channel> = config(py, aliases, "aliases")?;
         Ok(map.parse_column(&labels).py_err()?.into_pyarray(py))
     }
@@ -563,7 +708,11 @@ mod _engagement {
     /// Codes of touchpoint-kind labels (optional alias map).
     #[pyfunction]
     #[pyo3(signature = (labels, aliases=None))]
-    fn kind_codes<'py>(py: Python<'py>, labels: Vec<String>, aliases: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    fn kind_codes<'py>(
+        py: Python<'py>,
+        labels: Vec<String>,
+        aliases: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray1<u8>>> {
         let map: LabelMap<TouchpointKind> = config(py, aliases, "aliases")?;
         Ok(map.parse_column(&labels).py_err()?.into_pyarray(py))
     }
