@@ -22,6 +22,10 @@ def test_every_public_object_is_documented():
         if isinstance(obj, (str, list)):
             continue
         assert inspect.getdoc(obj), f"engagement.{name} has no docstring"
+        if (inspect.isfunction(obj) or inspect.isclass(obj)) and not (inspect.isclass(obj) and issubclass(obj, BaseException)):
+            doc = inspect.getdoc(obj) or ""
+            # Each public function and class shows an example (its own, or the result type's it names).
+            assert ">>>" in doc or "see ``" in doc, f"engagement.{name} has no example"
         if inspect.isclass(obj) and not issubclass(obj, BaseException):
             for meth_name, meth in inspect.getmembers(obj, inspect.isfunction):
                 if not meth_name.startswith("_"):

@@ -90,3 +90,18 @@ def test_to_frame_backends():
     assert engagement.to_frame(cols, "polars").shape == (2, 2)
     with pytest.raises(ValueError):
         engagement.to_frame(cols, "spark")
+
+
+def test_native_dtypes_are_passed_without_a_copy():
+    from engagement import _convert as cv
+
+    a = np.arange(5, dtype=np.uint64)
+    assert np.shares_memory(cv.ids(a), a)
+    t = np.arange(5, dtype=np.int64)
+    assert np.shares_memory(cv.seconds(t), t)
+    c = np.arange(5, dtype=np.uint8)
+    assert np.shares_memory(cv.codes(c, "channel", None), c)
+    v = np.arange(5, dtype=np.float64)
+    assert np.shares_memory(cv.floats(v, "value"), v)
+    # Other dtypes are converted once (a copy).
+    assert not np.shares_memory(cv.ids(a.astype(np.int64)), a)

@@ -224,7 +224,13 @@ class ProfileStore:
         return Proportion._from(self._native.repeat_purchase_rate(level))
 
     def purchase_summary(self) -> PurchaseSummary:
-        """Purchase totals, average order value and purchase frequency (see ``PurchaseSummary``)."""
+        """Purchase totals, average order value and purchase frequency (see ``PurchaseSummary``).
+
+        >>> import engagement
+        >>> s = engagement.ProfileStore(); s.push([1], [0], ["web"], ["purchase"], value=[12.0])
+        >>> s.purchase_summary().revenue
+        12.0
+        """
         return PurchaseSummary._from(self._native.purchase_summary())
 
     def rfm(self, as_of: Any, config: Any = None) -> Columns:
@@ -259,7 +265,13 @@ def _rfm_labels(d: Columns) -> Columns:
 
 
 def nps(ratings: Any, level: float = 0.95) -> NpsSummary:
-    """NPS of 0–10 answers with standard error and interval (see ``NpsSummary``)."""
+    """NPS of 0–10 answers with standard error and interval (see ``NpsSummary``).
+
+    >>> import engagement
+    >>> s = engagement.nps([10, 9, 8, 3])
+    >>> s.score, round(s.std_error, 2)
+    (25.0, 41.46)
+    """
     return NpsSummary._from(_native.nps(cv.floats(ratings, "ratings", np.float32), level))
 
 
@@ -284,7 +296,13 @@ def csat(ratings: Any, level: float = 0.95) -> Proportion:
 
 
 def wilson(successes: int, trials: int, level: float = 0.95) -> Proportion:
-    """A proportion with its Wilson score interval (see ``Proportion``)."""
+    """A proportion with its Wilson score interval (see ``Proportion``).
+
+    >>> import engagement
+    >>> p = engagement.wilson(0, 10)
+    >>> p.ci_low, round(p.ci_high, 4)
+    (0.0, 0.2776)
+    """
     return Proportion._from(_native.wilson(successes, trials, level))
 
 
@@ -299,7 +317,12 @@ def conversion_rate(converted: int, exposed: int, level: float = 0.95) -> Propor
 
 
 def retention_rate(at_start: int, at_end: int, new: int, level: float = 0.95) -> ChurnSummary:
-    """Retention ``(E − N)/S`` and churn with a Wilson interval (see ``ChurnSummary``)."""
+    """Retention ``(E − N)/S`` and churn with a Wilson interval (see ``ChurnSummary``).
+
+    >>> import engagement
+    >>> engagement.retention_rate(at_start=10, at_end=12, new=4).retention
+    0.8
+    """
     return ChurnSummary._from(_native.retention_rate(at_start, at_end, new, level))
 
 
