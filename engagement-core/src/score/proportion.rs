@@ -106,12 +106,16 @@ impl Proportion {
         let denom = 1.0 + z2 / n;
         let centre = (p + z2 / (2.0 * n)) / denom;
         let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+        // At p̂ = 0 (or 1) the lower (upper) bound is exactly 0 (1); rounding
+        // in `centre − half` would leave a residue of about 1e-17.
+        let ci_low = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
+        let ci_high = if successes == trials { 1.0 } else { (centre + half).min(1.0) };
         Ok(Proportion {
             successes,
             trials,
             rate: p,
-            ci_low: (centre - half).max(0.0),
-            ci_high: (centre + half).min(1.0),
+            ci_low,
+            ci_high,
             level,
         })
     }
@@ -240,6 +244,9 @@ mod tests {
     #[test]
     fn wilson_matches_statsmodels() {
         // statsmodels 0.14: proportion_confint(k, n, alpha=0.05, method="wilson")
+        // The bounds at p̂ = 0 and 1 are exact.
+        assert_eq!(Proportion::wilson(0, 10, 0.95).unwrap().ci_low, 0.0);
+        assert_eq!(Proportion::wilson(10, 10, 0.95).unwrap().ci_high, 1.0);
         let cases = [
             (0, 10, 0.0, 0.277_532_799_9),
             (10, 10, 0.722_467_200_1, 1.0),

@@ -301,7 +301,7 @@ def wilson(successes: int, trials: int, level: float = 0.95) -> Proportion:
     >>> import engagement
     >>> p = engagement.wilson(0, 10)
     >>> p.ci_low, round(p.ci_high, 4)
-    (0.0, 0.2776)
+    (0.0, 0.2775)
     """
     return Proportion._from(_native.wilson(successes, trials, level))
 
