@@ -258,6 +258,10 @@ enum eng_status
    */
   ENG_STATUS_JSON = 108,
   /**
+   * A model fit did not converge.
+   */
+  ENG_STATUS_CONVERGENCE = 109,
+  /**
    * A panic was caught at the boundary (a bug; please report it).
    */
   ENG_STATUS_PANIC = 1000,

@@ -105,6 +105,14 @@ pub enum EngError {
         /// The parser's message, with line and column.
         message: String,
     },
+    /// A model fit did not converge.
+    #[error("the fit did not converge after {iterations} iterations: {reason}")]
+    Convergence {
+        /// Iterations used.
+        iterations: u64,
+        /// What stopped the optimizer.
+        reason: String,
+    },
 }
 
 struct RowSuffix(Option<usize>);
@@ -159,6 +167,8 @@ pub enum ErrorKind {
     Incompatible,
     /// [`EngError::Json`].
     Json,
+    /// [`EngError::Convergence`].
+    Convergence,
 }
 
 impl ErrorKind {
@@ -167,9 +177,9 @@ impl ErrorKind {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(engagement_core::ErrorKind::ALL.len(), 9);
+    /// assert_eq!(engagement_core::ErrorKind::ALL.len(), 10);
     /// ```
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::InvalidInput,
         ErrorKind::LengthMismatch,
         ErrorKind::EmptyInput,
@@ -179,6 +189,7 @@ impl ErrorKind {
         ErrorKind::UnknownLabel,
         ErrorKind::Incompatible,
         ErrorKind::Json,
+        ErrorKind::Convergence,
     ];
 
     /// The stable snake_case name (`"invalid_input"` …), used by the golden
@@ -200,6 +211,7 @@ impl ErrorKind {
             ErrorKind::UnknownLabel => "unknown_label",
             ErrorKind::Incompatible => "incompatible",
             ErrorKind::Json => "json",
+            ErrorKind::Convergence => "convergence",
         }
     }
 }
@@ -224,6 +236,7 @@ impl EngError {
             EngError::UnknownLabel { .. } => ErrorKind::UnknownLabel,
             EngError::Incompatible { .. } => ErrorKind::Incompatible,
             EngError::Json { .. } => ErrorKind::Json,
+            EngError::Convergence { .. } => ErrorKind::Convergence,
         }
     }
 

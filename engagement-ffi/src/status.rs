@@ -39,6 +39,8 @@ pub enum eng_status {
     Incompatible = 107,
     /// Malformed JSON.
     Json = 108,
+    /// A model fit did not converge.
+    Convergence = 109,
     /// A panic was caught at the boundary (a bug; please report it).
     Panic = 1000,
 }
@@ -55,6 +57,7 @@ impl From<ErrorKind> for eng_status {
             ErrorKind::UnknownLabel => eng_status::UnknownLabel,
             ErrorKind::Incompatible => eng_status::Incompatible,
             ErrorKind::Json => eng_status::Json,
+            ErrorKind::Convergence => eng_status::Convergence,
         }
     }
 }
@@ -67,7 +70,7 @@ impl From<&EngError> for eng_status {
 
 impl eng_status {
     /// Every status, in code order.
-    pub(crate) const ALL: [eng_status; 15] = [
+    pub(crate) const ALL: [eng_status; 16] = [
         eng_status::Ok,
         eng_status::NullPointer,
         eng_status::InvalidUtf8,
@@ -82,6 +85,7 @@ impl eng_status {
         eng_status::UnknownLabel,
         eng_status::Incompatible,
         eng_status::Json,
+        eng_status::Convergence,
         eng_status::Panic,
     ];
 
@@ -102,6 +106,7 @@ impl eng_status {
             eng_status::UnknownLabel => "ENG_STATUS_UNKNOWN_LABEL\0",
             eng_status::Incompatible => "ENG_STATUS_INCOMPATIBLE\0",
             eng_status::Json => "ENG_STATUS_JSON\0",
+            eng_status::Convergence => "ENG_STATUS_CONVERGENCE\0",
             eng_status::Panic => "ENG_STATUS_PANIC\0",
         }
     }

@@ -85,6 +85,7 @@ pub(crate) fn to_py(e: EngError) -> PyErr {
         ErrorKind::UnknownLabel => UnknownLabelError::new_err(msg),
         ErrorKind::Incompatible => IncompatibleError::new_err(msg),
         ErrorKind::Json => JsonError::new_err(msg),
+        ErrorKind::Convergence => ConvergenceError::new_err(msg),
     }
 }
 

@@ -108,8 +108,16 @@ impl Proportion {
         let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
         // At p̂ = 0 (or 1) the lower (upper) bound is exactly 0 (1); rounding
         // in `centre − half` would leave a residue of about 1e-17.
-        let ci_low = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
-        let ci_high = if successes == trials { 1.0 } else { (centre + half).min(1.0) };
+        let ci_low = if successes == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        };
+        let ci_high = if successes == trials {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        };
         Ok(Proportion {
             successes,
             trials,

@@ -1,0 +1,86 @@
+//! Published model estimates on the real CDNOW data (shared/reference/README.md).
+
+#[path = "../examples/common/mod.rs"]
+mod common;
+
+use engagement_core::clv::RepeatSummary;
+use engagement_core::clv::bg_nbd::BgNbdParams;
+use engagement_core::clv::fit::FitOptions;
+use engagement_core::clv::gamma_gamma::GammaGammaParams;
+use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
+
+/// Equal to `digits` significant digits.
+fn sig(value: f64, published: f64, digits: i32) -> bool {
+    let scale = 10f64.powi(digits - 1 - published.abs().log10().floor() as i32);
+    (value * scale).round() == (published * scale).round()
+}
+
+// A test helper: missing or malformed bundled data must fail the test loudly.
+#[allow(clippy::unwrap_used)]
+fn cdnow() -> engagement_core::transactions::TransactionSummary {
+    let t = common::cdnow_sample().unwrap();
+    let cols = TransactionColumns {
+        customer: &t.customer,
+        time: &t.time,
+        value: &t.value,
+    };
+    summarize(
+        &cols,
+        common::unix_midnight(1997, 9, 30),
+        &SummaryConfig {
+            period: Period::Day,
+            unit: Period::Week,
+        },
+    )
+    .unwrap()
+}
+
+/// Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way", Marketing Science 24(2):
+/// r = 0.243, α = 4.414, a = 0.793, b = 2.426, LL = −9582.4 on the CDNOW 1/10th sample, 39 weeks.
+#[test]
+fn bg_nbd_reproduces_the_published_cdnow_fit() {
+    let s = cdnow();
+    let freq: Vec<f64> = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let data = RepeatSummary::from_columns(&freq, &s.recency, &s.t).unwrap();
+    assert_eq!(data.customers(), 2357.0);
+    let fit = BgNbdParams::fit(&data, &FitOptions::default()).unwrap();
+    let p = fit.params;
+    eprintln!(
+        "BG/NBD on CDNOW: {p:?}, LL {:.3}, {} iterations",
+        fit.log_likelihood, fit.iterations
+    );
+    assert!(
+        sig(p.r, 0.243, 3) && sig(p.alpha, 4.414, 3) && sig(p.a, 0.793, 3) && sig(p.b, 2.426, 3),
+        "{p:?}"
+    );
+    assert!(
+        (fit.log_likelihood - -9582.4).abs() <= 0.1,
+        "{}",
+        fit.log_likelihood
+    );
+}
+
+/// Fader & Hardie (2013), "The Gamma-Gamma Model of Monetary Value": p = 6.25, q = 3.74, γ = 15.44,
+/// fitted on the 946 CDNOW customers with repeat purchases, using their mean repeat-transaction value.
+#[test]
+fn gamma_gamma_reproduces_the_published_cdnow_fit() {
+    let s = cdnow();
+    let (mut x, mut m) = (Vec::new(), Vec::new());
+    for i in 0..s.len() {
+        if s.frequency[i] > 0 {
+            x.push(f64::from(s.frequency[i]));
+            m.push(s.monetary_value[i]);
+        }
+    }
+    assert_eq!(x.len(), 946);
+    let fit = GammaGammaParams::fit(&x, &m, &FitOptions::default()).unwrap();
+    let g = fit.params;
+    eprintln!(
+        "Gamma-Gamma on CDNOW: {g:?}, LL {:.3}, {} iterations",
+        fit.log_likelihood, fit.iterations
+    );
+    assert!(
+        sig(g.p, 6.25, 3) && sig(g.q, 3.74, 3) && sig(g.gamma, 15.44, 3),
+        "{g:?}"
+    );
+}
