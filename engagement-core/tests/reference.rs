@@ -7,6 +7,7 @@ use engagement_core::clv::RepeatSummary;
 use engagement_core::clv::bg_nbd::BgNbdParams;
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::gamma_gamma::GammaGammaParams;
+use engagement_core::clv::pareto_nbd::ParetoNbdParams;
 use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
 
 /// Equal to `digits` significant digits.
@@ -82,5 +83,32 @@ fn gamma_gamma_reproduces_the_published_cdnow_fit() {
     assert!(
         sig(g.p, 6.25, 3) && sig(g.q, 3.74, 3) && sig(g.gamma, 15.44, 3),
         "{g:?}"
+    );
+}
+
+/// Fader, Hardie & Lee (2005), "RFM and CLV: Using Iso-Value Curves for Customer Base Analysis",
+/// JMR 42(4): r = 0.553, α = 10.578, s = 0.606, β = 11.669, LL = −9595.0 on the CDNOW sample.
+#[test]
+fn pareto_nbd_reproduces_the_published_cdnow_fit() {
+    let s = cdnow();
+    let freq: Vec<f64> = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let data = RepeatSummary::from_columns(&freq, &s.recency, &s.t).unwrap();
+    let fit = ParetoNbdParams::fit(&data, &FitOptions::default()).unwrap();
+    let p = fit.params;
+    eprintln!(
+        "Pareto/NBD on CDNOW: {p:?}, LL {:.3}, {} iterations",
+        fit.log_likelihood, fit.iterations
+    );
+    assert!(
+        sig(p.r, 0.553, 3)
+            && sig(p.alpha, 10.578, 3)
+            && sig(p.s, 0.606, 3)
+            && sig(p.beta, 11.669, 3),
+        "{p:?}"
+    );
+    assert!(
+        (fit.log_likelihood - -9595.0).abs() <= 0.1,
+        "{}",
+        fit.log_likelihood
     );
 }

@@ -1,4 +1,4 @@
-//! Probabilistic customer lifetime value: BG/NBD and Gamma-Gamma.
+//! Probabilistic customer lifetime value: BG/NBD, Pareto/NBD and Gamma-Gamma.
 //!
 //! Models are fitted by maximum likelihood to the per-customer summary of the
 //! CLV literature (`x` repeat purchases, recency `t_x`, age `T`; see
@@ -10,6 +10,7 @@
 pub mod bg_nbd;
 pub mod fit;
 pub mod gamma_gamma;
+pub mod pareto_nbd;
 pub mod special;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,180 @@
+//! The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
+
+use serde::{Deserialize, Serialize};
+use statrs::function::gamma::ln_gamma;
+
+use crate::clv::RepeatSummary;
+use crate::clv::fit::{FitOptions, FitReport, minimize};
+use crate::clv::special::ln_hyp2f1;
+use crate::error::{EngError, Result};
+
+/// Pareto/NBD parameters: purchase rates Gamma(`r`, `alpha`), dropout rates
+/// Gamma(`s`, `beta`) (`alpha`, `beta` are rates).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::clv::pareto_nbd::ParetoNbdParams;
+/// let p: ParetoNbdParams = serde_json::from_str(r#"{"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}"#)?;
+/// assert_eq!(p.s, 0.606);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParetoNbdParams {
+    /// Shape of the purchase-rate distribution.
+    pub r: f64,
+    /// Rate of the purchase-rate distribution.
+    pub alpha: f64,
+    /// Shape of the dropout-rate distribution.
+    pub s: f64,
+    /// Rate of the dropout-rate distribution.
+    pub beta: f64,
+}
+
+/// `ln(e^x − e^y)` for `x ≥ y`.
+fn ln_sub_exp(x: f64, y: f64) -> f64 {
+    if y == f64::NEG_INFINITY {
+        return x;
+    }
+    x + (-(y - x).exp()).ln_1p()
+}
+
+/// `ln(e^x + e^y)`.
+fn ln_add_exp(x: f64, y: f64) -> f64 {
+    let m = x.max(y);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + ((x - m).exp() + (y - m).exp()).ln()
+}
+
+impl ParetoNbdParams {
+    /// Starting values of a fit: `r = 1, alpha = 1, s = 1, beta = 1`.
+    pub const INITIAL: [f64; 4] = [1.0, 1.0, 1.0, 1.0];
+
+    /// Log-likelihood of one customer with history `(x, t_x, T)`, or an
+    /// error when the hypergeometric series cannot be evaluated.
+    ///
+    /// # Formula
+    ///
+    /// Fader & Hardie (2005), "A Note on Deriving the Pareto/NBD Model and
+    /// Related Expressions", eq. (22), with `A₀` from eqs. (23)–(24), in log form:
+    ///
+    /// ```text
+    /// L = Γ(r+x) α^r β^s / Γ(r) · [ (α+T)^−(r+x) (β+T)^−s + s/(r+s+x) · A₀ ]
+    /// α ≥ β: A₀ = ₂F₁(r+s+x, s+1; r+s+x+1; (α−β)/(α+t_x)) / (α+t_x)^(r+s+x)
+    ///            − ₂F₁(r+s+x, s+1; r+s+x+1; (α−β)/(α+T)) / (α+T)^(r+s+x)
+    /// α < β: the same with α ↔ β and s+1 → r+x
+    /// ```
+    ///
+    /// The difference in `A₀` is taken in log space (`ln(e^u − e^v)`), so
+    /// that `t_x` close to `T` loses no precision.
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] when the series does not converge.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::pareto_nbd::ParetoNbdParams;
+    /// // α = β: A₀ = (α+t_x)^−(r+s+x) − (α+T)^−(r+s+x) (₂F₁ at z = 0 is 1).
+    /// let p = ParetoNbdParams { r: 1.0, alpha: 2.0, s: 1.0, beta: 2.0 };
+    /// let (x, tx, t) = (0.0, 0.0, 3.0);
+    /// let a0 = 2f64.powf(-2.0) - 5f64.powf(-2.0);
+    /// let l = 2.0 * 2.0 * (5f64.powf(-1.0) * 5f64.powf(-1.0) + 0.5 * a0);
+    /// assert!((p.ln_likelihood(x, tx, t)? - l.ln()).abs() < 1e-12);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn ln_likelihood(&self, x: f64, t_x: f64, big_t: f64) -> Result<f64> {
+        let ParetoNbdParams { r, alpha, s, beta } = *self;
+        let rsx = r + s + x;
+        let (max, b_param, min) = if alpha >= beta {
+            (alpha, s + 1.0, beta)
+        } else {
+            (beta, r + x, alpha)
+        };
+        let term = |t: f64| -> Result<f64> {
+            let z = (max - min) / (max + t);
+            Ok(ln_hyp2f1(rsx, b_param, rsx + 1.0, z)? - rsx * (max + t).ln())
+        };
+        let ln_a0 = ln_sub_exp(term(t_x)?, term(big_t)?);
+        let first = -(r + x) * (alpha + big_t).ln() - s * (beta + big_t).ln();
+        let second = (s / rsx).ln() + ln_a0;
+        Ok(ln_gamma(r + x) - ln_gamma(r)
+            + r * alpha.ln()
+            + s * beta.ln()
+            + ln_add_exp(first, second))
+    }
+
+    /// Total log-likelihood of a summary (weighted by row counts).
+    ///
+    /// # Errors
+    /// As [`ln_likelihood`](Self::ln_likelihood).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{pareto_nbd::ParetoNbdParams, RepeatSummary};
+    /// let s = RepeatSummary::from_columns(&[0.0], &[0.0], &[3.0])?;
+    /// let p = ParetoNbdParams { r: 1.0, alpha: 2.0, s: 1.0, beta: 2.0 };
+    /// assert_eq!(p.log_likelihood(&s)?, p.ln_likelihood(0.0, 0.0, 3.0)?);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn log_likelihood(&self, data: &RepeatSummary) -> Result<f64> {
+        let mut total = 0.0;
+        for i in 0..data.len() {
+            total += data.weight[i] * self.ln_likelihood(data.x[i], data.t_x[i], data.t[i])?;
+        }
+        Ok(total)
+    }
+
+    /// Maximum-likelihood fit.
+    ///
+    /// # Errors
+    /// [`EngError::EmptyInput`]; [`EngError::Config`] for bad options;
+    /// [`EngError::Convergence`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{fit::FitOptions, pareto_nbd::ParetoNbdParams, RepeatSummary};
+    /// let s = RepeatSummary::from_columns(&[0.0, 1.0, 3.0, 0.0, 2.0], &[0.0, 2.0, 9.0, 0.0, 4.0],
+    ///                                     &[10.0, 10.0, 10.0, 8.0, 6.0])?;
+    /// let fit = ParetoNbdParams::fit(&s, &FitOptions::default())?;
+    /// assert!(fit.log_likelihood.is_finite());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn fit(data: &RepeatSummary, options: &FitOptions) -> Result<FitReport<ParetoNbdParams>> {
+        if data.is_empty() {
+            return Err(EngError::EmptyInput {
+                what: "a Pareto/NBD fit".into(),
+                unit: "customer".into(),
+            });
+        }
+        // A point where the series cannot be evaluated is an infinitely bad point.
+        let nll = |p: &[f64]| {
+            ParetoNbdParams {
+                r: p[0],
+                alpha: p[1],
+                s: p[2],
+                beta: p[3],
+            }
+            .log_likelihood(data)
+            .map_or(f64::INFINITY, |ll| -ll)
+        };
+        let (p, iterations) = minimize(&Self::INITIAL, &nll, options)?;
+        let params = ParetoNbdParams {
+            r: p[0],
+            alpha: p[1],
+            s: p[2],
+            beta: p[3],
+        };
+        Ok(FitReport {
+            params,
+            log_likelihood: params.log_likelihood(data)?,
+            iterations,
+            customers: data.customers(),
+        })
+    }
+}
