@@ -61,6 +61,8 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
 /// Natural log of `₂F₁(a, b; c; z)` for `0 ≤ z < 1` and positive
 /// parameters, by the power series with running rescaling, so that values
 /// beyond the `f64` range (large `b` with `z` near 1) stay finite in log form.
+/// Capped at 2·10⁵ terms: a point that needs more (z extremely close to 1)
+/// is an error, which a fit treats as an infinitely bad point.
 ///
 /// # Errors
 /// As [`hyp2f1`].
@@ -89,7 +91,7 @@ pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
     let mut term = 1.0f64;
     let mut sum = 1.0f64;
     let mut ln_scale = 0.0f64; // the true sum is sum · e^ln_scale
-    for k in 0..2_000_000u32 {
+    for k in 0..200_000u32 {
         let k = f64::from(k);
         term *= (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
         sum += term;
