@@ -17,6 +17,31 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
 
+/// A fitted model as data: the serde form names the model and its
+/// parameters, so a model fitted in one language loads in another.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::clv::{ClvModel, bg_nbd::BgNbdParams};
+/// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
+/// let json = serde_json::to_string(&m)?;
+/// assert_eq!(json, r#"{"model":"bg_nbd","r":0.243,"alpha":4.414,"a":0.793,"b":2.426}"#);
+/// assert_eq!(serde_json::from_str::<ClvModel>(&json)?, m);
+/// assert!(serde_json::from_str::<ClvModel>(r#"{"model":"bg_nbd","r":1}"#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum ClvModel {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    BgNbd(bg_nbd::BgNbdParams),
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    ParetoNbd(pareto_nbd::ParetoNbdParams),
+    /// Gamma-Gamma spend model (Fader & Hardie 2013).
+    GammaGamma(gamma_gamma::GammaGammaParams),
+}
+
 /// Distinct `(x, t_x, T)` rows with their counts: the input of the
 /// purchase-count models.
 ///
