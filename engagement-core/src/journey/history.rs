@@ -37,6 +37,9 @@ pub struct StageHistory {
     pub stage: Vec<JourneyStage>,
     /// When, Unix seconds.
     pub entered_at: Vec<i64>,
+    /// The time the stream was replayed to: the history is complete up to here.
+    #[serde(default)]
+    pub until: i64,
 }
 
 impl StageHistory {
@@ -174,7 +177,10 @@ impl StageRules {
         })?;
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_unstable_by_key(|&i| (cols.customer[i], cols.time[i]));
-        let mut out = StageHistory::default();
+        let mut out = StageHistory {
+            until,
+            ..StageHistory::default()
+        };
         let mut start = 0;
         while start < n {
             let customer = cols.customer[order[start]];

@@ -36,8 +36,8 @@ const DAY: f64 = 86_400.0;
 ///
 /// | stage | rule |
 /// |---|---|
-/// | churned | ≥ 1 purchase, and since the last touchpoint > `churn_window_days` |
-/// | at_risk | ≥ 1 purchase, and since the last purchase > `at_risk_factor` × the customer's mean purchase interval (with one purchase: × `default_purchase_interval_days`) |
+/// | churned | ≥ 1 purchase, and since the last interaction (any kind but impression) > `churn_window_days` |
+/// | at_risk | ≥ 1 purchase, and since the last purchase > `at_risk_factor` × the customer's purchase interval: the mean interval, at least `min_purchase_interval_days` (with one purchase: `default_purchase_interval_days`) |
 /// | advocate | loyal, and ≥ `advocate_min_referrals` referrals or a latest NPS answer ≥ `advocate_min_nps` |
 /// | loyal | ≥ `loyal_min_purchases` purchases, and since the last purchase ≤ `loyal_window_days` |
 /// | repeat | ≥ 2 purchases |
@@ -54,9 +54,13 @@ const DAY: f64 = 86_400.0;
 /// | `advocate_min_nps` | 9 |
 /// | `at_risk_factor` | 2.0 |
 /// | `default_purchase_interval_days` | 60 |
+/// | `min_purchase_interval_days` | 1 |
 /// | `churn_window_days` | 180 |
 ///
-/// Durations are rounded to whole seconds.
+/// Durations are rounded to whole seconds. Impressions (things shown to a
+/// customer) never keep a buyer from churning. The minimum interval keeps
+/// several purchases in one second or one day (order lines, date-only
+/// exports) from making a customer "at risk" a moment later.
 ///
 /// # Examples
 ///
@@ -84,6 +88,8 @@ pub struct StageConfig {
     pub at_risk_factor: f64,
     /// Purchase interval assumed for one-purchase customers.
     pub default_purchase_interval_days: f64,
+    /// Smallest purchase interval the at-risk rule uses.
+    pub min_purchase_interval_days: f64,
     /// Churned after this long without any touchpoint.
     pub churn_window_days: f64,
 }
@@ -98,6 +104,7 @@ impl Default for StageConfig {
             advocate_min_nps: 9.0,
             at_risk_factor: 2.0,
             default_purchase_interval_days: 60.0,
+            min_purchase_interval_days: 1.0,
             churn_window_days: 180.0,
         }
     }
@@ -123,6 +130,10 @@ impl StageConfig {
             (
                 "default_purchase_interval_days",
                 self.default_purchase_interval_days,
+            ),
+            (
+                "min_purchase_interval_days",
+                self.min_purchase_interval_days,
             ),
             ("churn_window_days", self.churn_window_days),
         ] {
@@ -169,6 +180,7 @@ pub struct StageRules {
     loyal: i64,
     churn: i64,
     default_interval: f64,
+    min_interval: f64,
 }
 
 fn secs(days: f64) -> i64 {
@@ -194,6 +206,7 @@ impl StageRules {
             loyal: secs(config.loyal_window_days),
             churn: secs(config.churn_window_days),
             default_interval: secs(config.default_purchase_interval_days) as f64,
+            min_interval: secs(config.min_purchase_interval_days) as f64,
             config,
         })
     }
@@ -214,7 +227,9 @@ impl StageRules {
     /// Longest silence after the last purchase before the customer is at
     /// risk, in whole seconds (`floor(at_risk_factor × interval)`).
     fn at_risk_after(&self, p: &Profile) -> i64 {
-        let interval = p.mean_purchase_interval().unwrap_or(self.default_interval);
+        let interval = p
+            .mean_purchase_interval()
+            .map_or(self.default_interval, |i| i.max(self.min_interval));
         (self.config.at_risk_factor * interval).floor() as i64
     }
 
@@ -227,7 +242,7 @@ impl StageRules {
                 _ => JourneyStage::Prospect,
             };
         }
-        let since_touch = since(p.last_touch()).unwrap_or(0);
+        let since_touch = since(p.last_interaction()).unwrap_or(0);
         let since_purchase = since(p.last_purchase()).unwrap_or(0);
         if since_touch > self.churn {
             return JourneyStage::Churned;
@@ -264,7 +279,7 @@ impl StageRules {
             candidates[1] = Some(t.saturating_add(self.loyal).saturating_add(1));
             candidates[2] = Some(t.saturating_add(self.at_risk_after(p)).saturating_add(1));
         }
-        if let Some(t) = p.last_touch() {
+        if let Some(t) = p.last_interaction() {
             candidates[3] = Some(t.saturating_add(self.churn).saturating_add(1));
         }
         candidates
@@ -472,6 +487,28 @@ mod tests {
                 JourneyStage::AtRisk,
                 JourneyStage::Churned
             ]
+        );
+    }
+
+    #[test]
+    fn same_second_purchases_are_not_at_risk_a_second_later() {
+        let r = rules();
+        let p = profile(&[(0, K::Purchase), (0, K::Purchase)]);
+        assert_eq!(r.stage_of(&p, 1).unwrap(), JourneyStage::Repeat);
+        // The minimum interval (1 day) applies: at risk after 2 days.
+        assert_eq!(r.stage_of(&p, 2 * DAY).unwrap(), JourneyStage::Repeat);
+        assert_eq!(r.stage_of(&p, 2 * DAY + 1).unwrap(), JourneyStage::AtRisk);
+    }
+
+    #[test]
+    fn impressions_do_not_keep_a_buyer_from_churning() {
+        let r = rules();
+        let mut ev = vec![(0, K::Purchase)];
+        ev.extend((1..=24).map(|m| (m * 30 * DAY, K::Impression)));
+        let p = profile(&ev);
+        assert_eq!(
+            r.stage_of(&p, 24 * 30 * DAY).unwrap(),
+            JourneyStage::Churned
         );
     }
 

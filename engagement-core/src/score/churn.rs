@@ -97,7 +97,9 @@ impl StageHistory {
     /// not at `start` (first purchase in the period, or back from churn).
     ///
     /// # Errors
-    /// As [`retention_rate`]; [`EngError::InvalidInput`] when `end <= start`.
+    /// As [`retention_rate`]; [`EngError::InvalidInput`] when `end <= start`,
+    /// or when the history does not reach `end − 1` (time-driven churn after
+    /// its `until` would be missed).
     ///
     /// # Examples
     ///
@@ -117,6 +119,16 @@ impl StageHistory {
                 "end",
                 end,
                 format!("period end must be after its start ({start})"),
+            ));
+        }
+        if end.saturating_sub(1) > self.until {
+            return Err(EngError::invalid(
+                "end",
+                end,
+                format!(
+                    "the history was replayed only until {}; replay it until at least end − 1",
+                    self.until
+                ),
             ));
         }
         let is_buyer = |s: JourneyStage| {
