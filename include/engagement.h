@@ -279,9 +279,11 @@ typedef uint32_t eng_status;
  * configuration it was created with.
  *
  * Thread safety: a store may be read (`_len`, `_customers`, `_scores`,
- * `_stages`, `_profiles_json`) from several threads at once, but a call that
- * changes it (`_push`) must not run at the same time as any other call on the
- * same store.
+ * `_stages`, `_rfm`, `_segments`, the `_json` readers and the metrics) from
+ * several threads at once, but a call that changes it (`_push`, `_merge` as
+ * the destination, `_add_customer_json`) must not run at the same time as any
+ * other call on the same store. Output columns should not overlap (if they
+ * do, later columns overwrite earlier ones).
  */
 typedef struct eng_profile_store eng_profile_store;
 

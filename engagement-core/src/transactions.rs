@@ -356,6 +356,7 @@ pub fn summarize(
     config: &SummaryConfig,
 ) -> Result<TransactionSummary> {
     cols.validate()?;
+    check_time("observation_end", observation_end)?;
     let rows = grouped(cols, observation_end);
     if rows.is_empty() {
         return Err(EngError::EmptyInput {
@@ -417,6 +418,8 @@ pub fn calibration_and_holdout(
         "calibration_end",
         "must be before the observation end ({observation_end}), got {calibration_end}"
     );
+    check_time("calibration_end", calibration_end)?;
+    check_time("observation_end", observation_end)?;
     let calibration = summarize(cols, calibration_end, config)?;
     let rows = grouped(cols, observation_end);
     let cal_period = config.period.index(calibration_end);
@@ -490,6 +493,14 @@ mod tests {
         assert!(matches!(
             calibration_and_holdout(&late, 20, 20, &SummaryConfig::default()),
             Err(EngError::Config { .. })
+        ));
+        let weekly = SummaryConfig {
+            period: Period::Week,
+            unit: Period::Week,
+        };
+        assert!(matches!(
+            summarize(&late, i64::MAX, &weekly),
+            Err(EngError::InvalidInput { .. })
         ));
     }
 

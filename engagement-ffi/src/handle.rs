@@ -9,6 +9,24 @@ fn null(name: &str) -> Failure {
     Failure::new(eng_status::NullPointer, format!("argument {name} is NULL"))
 }
 
+fn misaligned(name: &str) -> Failure {
+    Failure::new(
+        eng_status::InvalidInput,
+        format!("argument {name} is not aligned for its type"),
+    )
+}
+
+/// Checks that `len` elements of `T` fit in one allocation (at most `isize::MAX` bytes).
+fn check_len<T>(len: usize, name: &str) -> Result<(), Failure> {
+    match len.checked_mul(std::mem::size_of::<T>()) {
+        Some(bytes) if bytes <= isize::MAX as usize => Ok(()),
+        _ => Err(Failure::new(
+            eng_status::InvalidInput,
+            format!("argument {name}: length {len} is too large"),
+        )),
+    }
+}
+
 /// A required input column: NULL is allowed only with `len == 0`.
 ///
 /// # Safety
@@ -23,12 +41,11 @@ pub(crate) unsafe fn slice<'a, T>(
         return if len == 0 { Ok(&[]) } else { Err(null(name)) };
     }
     if !ptr.is_aligned() {
-        return Err(Failure::new(
-            eng_status::NullPointer,
-            format!("argument {name} is not aligned"),
-        ));
+        return Err(misaligned(name));
     }
-    // SAFETY: non-NULL and aligned, and the caller promises `len` valid elements.
+    check_len::<T>(len, name)?;
+    // SAFETY: non-NULL, aligned, a size that fits an allocation, and the caller
+    // promises `len` valid elements.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -77,36 +94,49 @@ pub(crate) unsafe fn out<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Fa
     if ptr.is_null() {
         return Err(null(name));
     }
-    // SAFETY: non-NULL; the caller promises it is valid for writes.
+    if !ptr.is_aligned() {
+        return Err(misaligned(name));
+    }
+    // SAFETY: non-NULL and aligned; the caller promises it is valid for writes.
     Ok(unsafe { &mut *ptr })
+}
+
+/// An output column given by the caller: a pointer with room for `cap`
+/// elements. It is written through the raw pointer (never as a `&mut`
+/// slice), so columns that overlap in caller memory are not undefined
+/// behaviour on the Rust side; later writes simply overwrite earlier ones.
+pub(crate) struct OutColumn<T> {
+    ptr: *mut T,
+    cap: usize,
 }
 
 /// An optional output column of capacity `cap`: NULL means "not wanted".
 ///
 /// # Safety
-/// `ptr` must be NULL or valid for writes of `cap` `T`s for `'a`.
-pub(crate) unsafe fn out_column<'a, T>(
+/// `ptr` must be NULL or valid for writes of `cap` `T`s until the call returns.
+pub(crate) unsafe fn out_column<T>(
     ptr: *mut T,
     cap: usize,
     name: &str,
-) -> Result<Option<&'a mut [T]>, Failure> {
+) -> Result<Option<OutColumn<T>>, Failure> {
     if ptr.is_null() {
         return Ok(None);
     }
     if !ptr.is_aligned() {
-        return Err(Failure::new(
-            eng_status::NullPointer,
-            format!("argument {name} is not aligned"),
-        ));
+        return Err(misaligned(name));
     }
-    // SAFETY: non-NULL and aligned; the caller promises room for `cap` elements.
-    Ok(Some(unsafe { std::slice::from_raw_parts_mut(ptr, cap) }))
+    check_len::<T>(cap, name)?;
+    Ok(Some(OutColumn { ptr, cap }))
 }
 
-/// Writes `values` into an optional output column.
-pub(crate) fn fill<T: Copy>(column: Option<&mut [T]>, values: &[T]) {
+/// Writes `values` into an optional output column (callers check the
+/// capacity first with [`fits`]; a longer `values` is cut at the capacity).
+pub(crate) fn fill<T: Copy>(column: Option<OutColumn<T>>, values: &[T]) {
     if let Some(c) = column {
-        c[..values.len()].copy_from_slice(values);
+        let n = values.len().min(c.cap);
+        // SAFETY: `out_column` checked the pointer; the caller of the entry point
+        // promised room for `cap` elements; `values` never overlaps caller memory.
+        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), c.ptr, n) };
     }
 }
 

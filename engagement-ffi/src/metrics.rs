@@ -310,16 +310,13 @@ pub unsafe extern "C" fn eng_percentile_ranks(
         let values = unsafe { slice(values, len, "values")? };
         let ranks = engagement_core::percentile_ranks(values)?;
         let outs = unsafe { crate::handle::out_column(out_ranks, len, "out_ranks")? };
-        match outs {
-            Some(o) => o.copy_from_slice(&ranks),
-            None if len > 0 => {
-                return Err(crate::boundary::Failure::new(
-                    eng_status::NullPointer,
-                    "argument out_ranks is NULL",
-                ));
-            }
-            None => {}
+        if outs.is_none() && len > 0 {
+            return Err(crate::boundary::Failure::new(
+                eng_status::NullPointer,
+                "argument out_ranks is NULL",
+            ));
         }
+        crate::handle::fill(outs, &ranks);
         Ok(())
     })
 }

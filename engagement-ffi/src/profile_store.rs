@@ -13,9 +13,11 @@ use crate::status::eng_status;
 /// configuration it was created with.
 ///
 /// Thread safety: a store may be read (`_len`, `_customers`, `_scores`,
-/// `_stages`, `_profiles_json`) from several threads at once, but a call that
-/// changes it (`_push`) must not run at the same time as any other call on the
-/// same store.
+/// `_stages`, `_rfm`, `_segments`, the `_json` readers and the metrics) from
+/// several threads at once, but a call that changes it (`_push`, `_merge` as
+/// the destination, `_add_customer_json`) must not run at the same time as any
+/// other call on the same store. Output columns should not overlap (if they
+/// do, later columns overwrite earlier ones).
 #[allow(non_camel_case_types)]
 #[derive(Debug)]
 pub struct eng_profile_store {
@@ -386,7 +388,10 @@ pub unsafe extern "C" fn eng_profile_store_add_customer_json(
         let s = unsafe { store_mut(store)? };
         let customer: engagement_core::Customer =
             unsafe { crate::json::document(json, len, "json")? };
-        s.store.add_customer(&customer).map_err(Failure::from)
+        s.poisoned = true;
+        let result = s.store.add_customer(&customer);
+        s.poisoned = false;
+        result.map_err(Failure::from)
     })
 }
 
@@ -601,8 +606,13 @@ pub unsafe extern "C" fn eng_profile_store_segments(
         let rfm_config: engagement_core::RfmConfig =
             unsafe { crate::json::config(rfm_config_json, rfm_config_len, "rfm_config_json")? };
         let segments = set.names().len();
-        let members =
-            unsafe { out_column(out_member, cap.saturating_mul(segments), "out_member")? };
+        let member_cap = cap.checked_mul(segments).ok_or_else(|| {
+            Failure::new(
+                eng_status::InvalidInput,
+                "argument cap: cap × segments is too large",
+            )
+        })?;
+        let members = unsafe { out_column(out_member, member_cap, "out_member")? };
         let primary = unsafe { out_column(out_primary, cap, "out_primary")? };
         let customers = unsafe { out_column(out_customer, cap, "out_customer")? };
         fits(s.store.len(), cap, out_len)?;
@@ -614,19 +624,16 @@ pub unsafe extern "C" fn eng_profile_store_segments(
             &rfm_config,
         )?;
         let m = set.evaluate(&features)?;
-        if let Some(members) = members {
-            for i in 0..m.customer.len() {
-                for (k, column) in m.member.iter().enumerate() {
-                    members[i * segments + k] = u8::from(column[i]);
-                }
+        let mut flat = vec![0u8; m.customer.len() * segments];
+        for (k, column) in m.member.iter().enumerate() {
+            for (i, &b) in column.iter().enumerate() {
+                flat[i * segments + k] = u8::from(b);
             }
         }
+        let firsts: Vec<i32> = m.primary.iter().map(|p| p.map_or(-1, i32::from)).collect();
         fill(customers, &m.customer);
-        if let Some(primary) = primary {
-            for (slot, p) in primary.iter_mut().zip(&m.primary) {
-                *slot = p.map_or(-1, i32::from);
-            }
-        }
+        fill(members, &flat);
+        fill(primary, &firsts);
         *out_len = m.customer.len();
         Ok(())
     })

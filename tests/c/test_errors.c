@@ -111,6 +111,7 @@ int main(void) {
     CHECK(eng_profile_store_scores(store, 86400, ids, out, NULL, NULL, NULL, NULL, 4, &n), ENG_STATUS_OK, NULL);
     CHECK(eng_profile_store_stages(store, 86400, "{\"churn_window_days\": -1}", 25, ids, stages, 4, &n),
           ENG_STATUS_CONFIG, "churn_window_days");
+    CHECK(eng_profile_store_customers(store, ids, SIZE_MAX, &n), ENG_STATUS_INVALID_INPUT, "too large");
     CHECK(eng_profile_store_profile_json(store, 42, &json, NULL), ENG_STATUS_UNKNOWN_ID, "42");
     CHECK(eng_profile_store_profile_json(store, 1, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
     CHECK(eng_profile_store_merge(store, store), ENG_STATUS_INCOMPATIBLE, "itself");

@@ -101,3 +101,30 @@ def test_incompatible_merge():
     b = engagement.ProfileStore({"signals": {"half_life_days": 7}})
     with pytest.raises(engagement.IncompatibleError):
         a.merge(b)
+
+
+def test_sparse_rating_scales_and_self_merge():
+    store = engagement.ProfileStore()
+    store.push([1, 2], [0, 0], ["email", "web"], ["survey_response", "visit"], rating=[4.0, np.nan],
+               rating_scale=["csat", None])
+    assert store.profile(1)["latest_csat"] == 4.0
+    with pytest.raises(engagement.InvalidInputError, match="row 0"):
+        store.push([3], [0], ["email"], ["survey_response"], rating=[4.0], rating_scale=[None])
+    with pytest.raises(engagement.IncompatibleError, match="itself"):
+        store.merge(store)
+
+
+def test_actions_take_the_outputs_of_segments_and_loyalty():
+    store = engagement.ProfileStore()
+    store.push([1, 2], [0, 0], ["web", "web"], ["purchase", "purchase"], value=[600.0, 5.0])
+    seg = engagement.SegmentSet({"version": 1, "segments": [
+        {"name": "big", "rule": {"field": "revenue", "op": ">=", "value": 500}}]})
+    m = store.segments(seg, as_of=0)
+    report = engagement.loyalty([1, 2], [0, 0], ["web", "web"], ["purchase", "purchase"], [600.0, 5.0], as_of=0)
+    table = {"rules": [{"action": "vip", "priority": 1, "segments": ["big"], "tiers": ["silver"]},
+                       {"action": "other", "priority": 9}]}
+    stages = store.stages(as_of=0)
+    actions = engagement.next_best_actions(stages["customer"], stages["stage"], table, m, report["accounts"])
+    assert actions == ["vip", "other"]
+    with pytest.raises(engagement.InvalidInputError, match="duplicate"):
+        engagement.next_best_actions([1, 1], ["at_risk", "prospect"])

@@ -146,8 +146,63 @@ impl ActionColumns {
     }
 }
 
-fn index_of(ids: &[u64]) -> FxHashMap<u64, usize> {
-    ids.iter().enumerate().map(|(i, &c)| (c, i)).collect()
+/// Row of each customer id; a duplicate id is an error naming the input.
+fn index_of(ids: &[u64], what: &str) -> Result<FxHashMap<u64, usize>> {
+    let mut index = FxHashMap::default();
+    for (i, &c) in ids.iter().enumerate() {
+        if index.insert(c, i).is_some() {
+            return Err(
+                EngError::invalid(format!("{what}.customer"), c, "duplicate customer id").at_row(i),
+            );
+        }
+    }
+    Ok(index)
+}
+
+/// Checks that a membership's columns fit together.
+fn check_membership(m: &SegmentMembership) -> Result<()> {
+    let n = m.customer.len();
+    if m.member.len() != m.names.len() {
+        return Err(EngError::LengthMismatch {
+            field: "membership.member".into(),
+            expected: m.names.len(),
+            found: m.member.len(),
+        });
+    }
+    for (k, column) in m.member.iter().enumerate() {
+        if column.len() != n {
+            return Err(EngError::LengthMismatch {
+                field: format!("membership.member[{k}]"),
+                expected: n,
+                found: column.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks that loyalty accounts' tier column fits its customers and names.
+fn check_accounts(a: &LoyaltyAccounts) -> Result<()> {
+    if a.tier.len() != a.customer.len() {
+        return Err(EngError::LengthMismatch {
+            field: "accounts.tier".into(),
+            expected: a.customer.len(),
+            found: a.tier.len(),
+        });
+    }
+    if let Some(i) = a
+        .tier
+        .iter()
+        .position(|t| t.is_some_and(|t| usize::from(t) >= a.tier_names.len()))
+    {
+        return Err(EngError::invalid(
+            "accounts.tier",
+            format!("{:?}", a.tier[i]),
+            "no such tier name",
+        )
+        .at_row(i));
+    }
+    Ok(())
 }
 
 impl ActionTable {
@@ -183,7 +238,9 @@ impl ActionTable {
     /// # Errors
     /// - [`EngError::Config`] for an invalid table, or a row naming a segment
     ///   or tier that the given membership or accounts do not have
-    ///   (`rules[i].segments[j]`).
+    ///   (`rules[i].segments[j]`);
+    /// - [`EngError::InvalidInput`] for a duplicate customer id in an input,
+    ///   [`EngError::LengthMismatch`] for inputs whose columns do not fit.
     ///
     /// # Examples
     ///
@@ -202,6 +259,21 @@ impl ActionTable {
         loyalty: Option<&LoyaltyAccounts>,
     ) -> Result<ActionColumns> {
         self.validate()?;
+        if let Some(s) = stages
+            && s.stage.len() != s.customer.len()
+        {
+            return Err(EngError::LengthMismatch {
+                field: "stages.stage".into(),
+                expected: s.customer.len(),
+                found: s.stage.len(),
+            });
+        }
+        if let Some(m) = segments {
+            check_membership(m)?;
+        }
+        if let Some(a) = loyalty {
+            check_accounts(a)?;
+        }
         // Resolve names once.
         let mut rows = Vec::with_capacity(self.rules.len());
         for (i, r) in self.rules.iter().enumerate() {
@@ -257,9 +329,15 @@ impl ActionTable {
             };
             name_of_rule.push(id as u16);
         }
-        let stage_ix = stages.map(|s| index_of(&s.customer));
-        let seg_ix = segments.map(|m| index_of(&m.customer));
-        let tier_ix = loyalty.map(|a| index_of(&a.customer));
+        let stage_ix = stages
+            .map(|s| index_of(&s.customer, "stages"))
+            .transpose()?;
+        let seg_ix = segments
+            .map(|m| index_of(&m.customer, "membership"))
+            .transpose()?;
+        let tier_ix = loyalty
+            .map(|a| index_of(&a.customer, "accounts"))
+            .transpose()?;
         let mut action = Vec::with_capacity(customers.len());
         for c in customers {
             let stage = stages
@@ -334,6 +412,39 @@ mod tests {
             empty.recommend(&[1], None, None, None).unwrap().action,
             [None]
         );
+    }
+
+    #[test]
+    fn inconsistent_inputs_are_errors_not_panics() {
+        let table = ActionTable::default();
+        let dup = StageColumns {
+            customer: vec![1, 1],
+            stage: vec![JourneyStage::AtRisk, JourneyStage::Prospect],
+        };
+        assert!(matches!(
+            table.recommend(&[1], Some(&dup), None, None),
+            Err(EngError::InvalidInput { .. })
+        ));
+        let short = SegmentMembership {
+            customer: vec![1, 2],
+            names: vec!["a".into()],
+            member: vec![vec![true]],
+            primary: vec![],
+        };
+        assert!(matches!(
+            table.recommend(&[1], None, Some(&short), None),
+            Err(EngError::LengthMismatch { .. })
+        ));
+        let bad_tier = LoyaltyAccounts {
+            customer: vec![1],
+            tier: vec![Some(5)],
+            tier_names: vec!["silver".into()],
+            ..Default::default()
+        };
+        assert!(matches!(
+            table.recommend(&[1], None, None, Some(&bad_tier)),
+            Err(EngError::InvalidInput { .. })
+        ));
     }
 
     #[test]

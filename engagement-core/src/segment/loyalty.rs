@@ -262,7 +262,7 @@ pub struct LoyaltyAccounts {
     pub customer: Vec<u64>,
     /// Points available at `as_of`.
     pub balance: Vec<u64>,
-    /// Points earned in all.
+    /// Points earned in all (counters saturate at 2⁶⁴ − 1).
     pub earned: Vec<u64>,
     /// Points redeemed.
     pub redeemed: Vec<u64>,
@@ -432,7 +432,10 @@ impl Programme<'_> {
                         if kind == TouchpointKind::Purchase {
                             base += value * self.config.points_per_currency_unit;
                         }
-                        let pts = (base * self.multiplier(before)).floor() as u64;
+                        // Rounded to micro-points first, so that 0.29 × 100 is 29 points, not
+                        // 28 (binary floating point gives 28.999…); the float→int cast saturates.
+                        let micro_points = (base * self.multiplier(before) * 1e6).round();
+                        let pts = (micro_points / 1e6).floor() as u64;
                         l.earn(t, pts);
                         added += match self.config.tier_basis {
                             TierBasis::Spend if kind == TouchpointKind::Purchase => {
@@ -458,7 +461,8 @@ impl Programme<'_> {
         }
         l.advance(self, customer, as_of, history);
         acc.customer.push(customer);
-        acc.balance.push(l.lots.iter().map(|x| x.1).sum());
+        acc.balance
+            .push(l.lots.iter().fold(0u64, |a, x| a.saturating_add(x.1)));
         acc.earned.push(l.earned);
         acc.redeemed.push(l.redeemed);
         acc.expired.push(l.expired);
@@ -491,7 +495,7 @@ impl Ledger {
             if at + p.expiry > t {
                 break;
             }
-            self.expired += pts;
+            self.expired = self.expired.saturating_add(pts);
             self.lots.pop_front();
         }
         while let Some(&(at, amount)) = self.window.front() {
@@ -513,18 +517,18 @@ impl Ledger {
         if pts == 0 {
             return;
         }
-        self.earned += pts;
+        self.earned = self.earned.saturating_add(pts);
         match self.lots.back_mut() {
-            Some(last) if last.0 == t => last.1 += pts,
+            Some(last) if last.0 == t => last.1 = last.1.saturating_add(pts),
             _ => self.lots.push_back((t, pts)),
         }
     }
 
     /// Takes `want` points from the oldest lots, or rejects the redemption whole.
     fn redeem(&mut self, want: u64) {
-        let available: u64 = self.lots.iter().map(|x| x.1).sum();
+        let available = self.lots.iter().fold(0u64, |a, x| a.saturating_add(x.1));
         if want > available {
-            self.rejected += 1;
+            self.rejected = self.rejected.saturating_add(1);
             return;
         }
         let mut left = want;
@@ -540,7 +544,7 @@ impl Ledger {
                 self.lots.pop_front();
             }
         }
-        self.redeemed += want;
+        self.redeemed = self.redeemed.saturating_add(want);
     }
 }
 
@@ -708,6 +712,51 @@ mod tests {
         assert_eq!(r.history.tier, [Some(0), None]);
         assert_eq!(r.history.since, [10 * D, 365 * D]);
         assert_eq!(a.tier[0], None);
+    }
+
+    #[test]
+    fn points_are_exact_and_saturate() {
+        let cfg = LoyaltyConfig {
+            points_per_currency_unit: 100.0,
+            tiers: vec![],
+            ..LoyaltyConfig::default()
+        };
+        for (value, points) in [(0.29, 29), (4.35, 435), (0.01, 1)] {
+            let r = run_loyalty(
+                &TouchpointColumns {
+                    customer: &[1],
+                    time: &[0],
+                    channel: &[1],
+                    kind: &[4],
+                    value: &[value],
+                    ..Default::default()
+                },
+                &RedemptionColumns::default(),
+                0,
+                &cfg,
+            )
+            .unwrap();
+            assert_eq!(r.accounts.earned, [points], "{value}");
+        }
+        let huge = LoyaltyConfig {
+            points_per_currency_unit: 1e6,
+            ..LoyaltyConfig::default()
+        };
+        let r = run_loyalty(
+            &TouchpointColumns {
+                customer: &[1; 30],
+                time: &[0; 30],
+                channel: &[1; 30],
+                kind: &[4; 30],
+                value: &[1e12; 30],
+                ..Default::default()
+            },
+            &RedemptionColumns::default(),
+            0,
+            &huge,
+        )
+        .unwrap();
+        assert_eq!(r.accounts.earned, [u64::MAX]);
     }
 
     #[test]

@@ -645,7 +645,8 @@ impl SegmentSet {
     /// tested against.
     ///
     /// # Errors
-    /// As [`evaluate`](Self::evaluate).
+    /// As [`evaluate`](Self::evaluate); [`EngError::InvalidInput`] for a row
+    /// beyond the features.
     ///
     /// # Examples
     ///
@@ -662,6 +663,13 @@ impl SegmentSet {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn evaluate_row(&self, features: &CustomerFeatures, i: usize) -> Result<Vec<bool>> {
+        if i >= features.len() {
+            return Err(EngError::invalid(
+                "row",
+                i,
+                format!("the features have {} customers", features.len()),
+            ));
+        }
         self.segments
             .iter()
             .map(|s| s.rule.eval_row(features, i))

@@ -78,8 +78,10 @@ class ProfileStore:
 
         ``time`` is Unix seconds or datetimes; ``channel`` and ``kind`` are labels or codes (with
         optional alias maps for a CRM's own labels); ``rating`` is NaN where absent and on the NPS scale
-        unless ``rating_scale`` says otherwise. Columns with the native dtypes (uint64, int64, uint8,
-        float64, float32) are read without a copy. All rows are checked before any is applied.
+        unless ``rating_scale`` says otherwise (where there is no rating, the scale may be missing).
+        Columns with the native dtypes (uint64, int64, uint8, float64, float32) are read without a
+        copy; they must not be modified by another thread during the call (the GIL is released). All
+        rows are checked before any is applied.
 
         >>> import engagement
         >>> store = engagement.ProfileStore()
@@ -179,6 +181,8 @@ class ProfileStore:
         >>> a.merge(b); a.profile(1)["purchases"]
         2
         """
+        if other is self:
+            raise _native.IncompatibleError("cannot merge: a store cannot be merged into itself")
         self._native.merge(other._native)
 
     def add_customer(self, record: Mapping[str, Any]) -> None:
@@ -489,7 +493,30 @@ def next_best_actions(customer: Any, stage: Any, table: Any = None, membership: 
     ['win_back_offer', 'referral_ask']
     """
     codes = cv.codes(stage, "stage", _native.stage_codes)
-    return _native.next_best_actions(cv.ids(customer), codes, table, membership, accounts)
+    return _native.next_best_actions(cv.ids(customer), codes, table, _membership_json(membership),
+                                     _accounts_json(accounts))
+
+
+def _plain(v: Any) -> Any:
+    return v.tolist() if isinstance(v, np.ndarray) else v
+
+
+def _membership_json(m: Any) -> Any:
+    """The output of ``ProfileStore.segments`` (numpy columns, −1 for no primary) as the engine's JSON form."""
+    if not isinstance(m, Mapping):
+        return m
+    primary = [None if p < 0 else int(p) for p in _plain(m.get("primary", []))]
+    return {"customer": _plain(m["customer"]), "names": list(m["names"]),
+            "member": [_plain(col) for col in m["member"]], "primary": primary}
+
+
+def _accounts_json(a: Any) -> Any:
+    """The ``accounts`` of ``loyalty`` (tiers as names) as the engine's JSON form (tier indices)."""
+    if not isinstance(a, Mapping):
+        return a
+    names = list(a.get("tier_names", []))
+    tiers = [t if t is None or isinstance(t, int) else names.index(t) for t in a.get("tier", [])]
+    return dict(a, tier=tiers)
 
 
 def to_frame(columns: Mapping[str, Any], backend: str = "pandas") -> Any:

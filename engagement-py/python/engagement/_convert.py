@@ -127,15 +127,32 @@ def floats(values: Any, name: str, dtype: Any = np.float64) -> np.ndarray:
     raise TypeError(f"column {name} must hold numbers, got dtype {a.dtype}")
 
 
-def scales(values: Any, n: int) -> np.ndarray:
+def scales(values: Any, rating: np.ndarray) -> np.ndarray:
+    """Rating-scale codes. Missing scale values (None, NaN) are fine where there is no rating; a
+    rating without a scale column is read as NPS (documented in ``ProfileStore.push``)."""
+    n = len(rating)
     if values is None:
-        return np.zeros(n, dtype=np.uint8)  # NPS unless said otherwise
+        return np.zeros(n, dtype=np.uint8)
     a = _series_to_numpy(values)
+    out = np.zeros(n, dtype=np.uint8)
+    has_rating = ~np.isnan(rating)
     if a.dtype.kind in "UO":
-        try:
-            return np.array([_SCALES[str(x).lower()] for x in a], dtype=np.uint8)
-        except KeyError as e:
-            raise _native.UnknownLabelError(f"unknown rating_scale label {e.args[0]!r}") from None
+        for i, x in enumerate(a):
+            missing = x is None or (isinstance(x, float) and np.isnan(x))
+            if missing:
+                if has_rating[i]:
+                    raise InvalidInputError(f"invalid rating_scale at row {i}: missing (row {i} has a rating)")
+                continue
+            code = _SCALES.get(str(x).lower())
+            if code is None:
+                raise _native.UnknownLabelError(f"unknown rating_scale label {str(x)!r} at row {i}")
+            out[i] = code
+        return out
+    if a.dtype.kind == "f":
+        if np.isnan(a[has_rating]).any():
+            i = int(np.argmax(np.isnan(a) & has_rating))
+            raise InvalidInputError(f"invalid rating_scale at row {i}: missing (row {i} has a rating)")
+        a = np.where(np.isnan(a), 0, a).astype(np.int64)
     return codes(a, "rating_scale", None)
 
 
@@ -147,5 +164,5 @@ def touchpoints(customer, time, channel, kind, value=None, rating=None, rating_s
     k = codes(kind, "kind", _native.kind_codes, kind_aliases)
     v = None if value is None else floats(value, "value")
     r = None if rating is None else floats(rating, "rating", np.float32)
-    s = None if rating is None else scales(rating_scale, len(r))
+    s = None if rating is None else scales(rating_scale, r)
     return c, t, ch, k, v, r, s
