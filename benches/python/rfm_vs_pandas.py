@@ -73,8 +73,9 @@ def main():
     df = pd.DataFrame({"customer": customer, "time": when, "cents": np.rint(value * 100).astype(np.int64)})
 
     def quintiles(x, lower_is_better):
-        distinct = np.unique(x)
-        q = 1 + (5 * np.searchsorted(distinct, x)) // len(distinct)
+        # The usual pandas idiom: dense ranks (ties share one), cut into five equal bands.
+        dense = pd.Series(x).rank(method="dense").to_numpy().astype(np.int64) - 1
+        q = 1 + (5 * dense) // (dense.max() + 1)
         return 6 - q if lower_is_better else q
 
     timings = {"aggregate": float("inf"), "score": float("inf")}

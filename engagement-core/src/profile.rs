@@ -2218,7 +2218,7 @@ mod tests {
             #[test]
             fn prop_extra_purchase_monotone(
                 events in testing::touchpoints(40),
-                t in 1_600_000_000i64..1_700_000_000,
+                t in testing::START..testing::START + testing::SPAN,
                 value in 0.0f64..1e6,
             ) {
                 let before = store_of(&events);

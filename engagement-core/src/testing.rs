@@ -48,7 +48,14 @@ pub fn touchpoint(customers: u64, start: i64, span: i64) -> impl Strategy<Value 
         })
 }
 
-/// A list of valid touchpoints over a few customers and about two years.
+/// The first second [`touchpoints`] may use.
+pub const START: i64 = 1_600_000_000;
+/// How many seconds after [`START`] [`touchpoints`] spreads its events over.
+pub const SPAN: i64 = 6 * 365 * 86_400;
+
+/// A list of valid touchpoints over a few customers and about six years, long
+/// enough for every default stage window (churn after a year) and many
+/// half-lives of decay to pass inside one case.
 pub fn touchpoints(max_len: usize) -> impl Strategy<Value = Vec<Touchpoint>> {
-    proptest::collection::vec(touchpoint(6, 1_600_000_000, 2 * 365 * 86_400), 0..max_len)
+    proptest::collection::vec(touchpoint(6, START, SPAN), 0..max_len)
 }

@@ -304,15 +304,15 @@ mod tests {
             #[test]
             fn prop_history_agrees_with_stage_of(
                 events in testing::touchpoints(40),
-                probes in proptest::collection::vec(0i64..3 * 365 * DAY, 1..6),
+                probes in proptest::collection::vec(0i64..testing::SPAN + 365 * DAY, 1..6),
             ) {
                 let rules = StageRules::new(StageConfig::default()).unwrap();
                 let mut table = crate::model::TouchpointTable::default();
                 events.iter().for_each(|e| table.push(e));
-                let until = 1_600_000_000 + 4 * 365 * DAY;
+                let until = testing::START + testing::SPAN + 2 * 365 * DAY;
                 let h = rules.history(&table.columns(), until).unwrap();
                 for probe in probes {
-                    let t = 1_600_000_000 + probe;
+                    let t = testing::START + probe;
                     let mut store = ProfileStore::new(SignalConfig::default()).unwrap();
                     for e in events.iter().filter(|e| e.time <= t) {
                         store.push(e).unwrap();

@@ -74,8 +74,10 @@ impl TouchpointTable {
     /// Parses the CSV form. Rows are validated like any touchpoint input.
     ///
     /// # Errors
-    /// - [`EngError::InvalidInput`] naming the column and the 0-based data row
-    ///   for a malformed number, a wrong field count or a bad header;
+    /// - [`EngError::InvalidInput`] naming the column and the row for a
+    ///   malformed number, a wrong field count or a bad header. The row counts
+    ///   the lines after the header from 0, blank lines included (they are
+    ///   skipped, not renumbered), so the error is on line `row + 2` of the text;
     /// - [`EngError::UnknownLabel`] for an unknown channel, kind or scale label.
     ///
     /// # Examples
@@ -166,6 +168,10 @@ mod tests {
             matches!(e, EngError::InvalidInput { ref field, index: Some(1), .. } if field == "time"),
             "{e}"
         );
+        // A blank line is skipped but counted: the bad value sits on line 4 = row 2 + 2.
+        let bad = format!("{CSV_HEADER}\n1,10,web,visit,0,,\n\n2,x,web,visit,0,,\n");
+        let e = TouchpointTable::from_csv(&bad).unwrap_err();
+        assert!(matches!(e, EngError::InvalidInput { index: Some(2), .. }), "{e}");
         let bad = format!("{CSV_HEADER}\n1,10,fax,visit,0,,\n");
         assert!(matches!(
             TouchpointTable::from_csv(&bad),

@@ -445,7 +445,8 @@ fn sort_key(v: f64) -> u64 {
 /// the distinct values, so heavy ties (say 60 % of customers with one
 /// purchase) fall into one score instead of being split at random; the result
 /// never depends on row order. With fewer than five distinct values the
-/// scores spread over 1–5 (two values score 1 and 3).
+/// scores spread over 1–5 (two values score 1 and 3); a single distinct value
+/// scores 1 (5 when lower is better), so a constant column carries no signal.
 ///
 /// # Errors
 /// [`EngError::InvalidInput`] naming `field` and the row for a NaN or infinite value.

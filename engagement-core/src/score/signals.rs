@@ -180,7 +180,9 @@ impl TypeWeights {
 /// | other | 0 | 0 | 0 | 0 |
 ///
 /// A rating on any touchpoint multiplies its emotional weight by the rating
-/// mapped onto −1 … +1 (so a detractor's survey answer counts against). The
+/// mapped linearly onto −1 … +1, so a rating below the middle of its scale
+/// counts against. The map is linear, not the NPS bucketing: a 6 out of 10 (a
+/// detractor in NPS terms) maps to +0.2 and still counts slightly for. The
 /// channel multipliers are 1 for every type except: `mobile_app` and `chat`
 /// convenient 1.5, `store` emotional 1.25, `social` social 1.5, `ads` 0.5 for
 /// all types.

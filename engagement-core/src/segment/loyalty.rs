@@ -5,7 +5,8 @@
 //! - **Earning.** A purchase earns `value × points_per_currency_unit`; any
 //!   touchpoint earns `points_per_kind[kind]` (a review, a referral …). Both are
 //!   multiplied by the multiplier of the tier held *just before* the
-//!   touchpoint, and rounded down to whole points. Refunds do not take points
+//!   touchpoint, and rounded down to whole points (after rounding to
+//!   micro-points, so 0.29 × 100 earns 29, not 28). Refunds do not take points
 //!   back.
 //! - **Expiry.** Points expire `expiry_days` after they were earned (oldest
 //!   first, in lots).

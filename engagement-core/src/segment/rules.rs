@@ -840,7 +840,7 @@ mod tests {
                 for e in &events {
                     store.push(e).unwrap();
                 }
-                let as_of = 1_600_000_000 + 3 * 365 * 86_400;
+                let as_of = testing::START + testing::SPAN;
                 let scorer = Scorer::new(ScoreConfig::default()).unwrap();
                 let rules_stage = StageRules::new(StageConfig::default()).unwrap();
                 let rfm = rfm_scores(&RfmValues::from_store(&store, as_of, MonetaryBasis::Total).unwrap(), &RfmConfig::default()).unwrap();
