@@ -112,3 +112,20 @@ fn pareto_nbd_reproduces_the_published_cdnow_fit() {
         fit.log_likelihood
     );
 }
+
+/// Fader, Hardie & Lee (2005), the paper's worked conditional expectation: with the CDNOW
+/// estimates, a customer with x = 2, t_x = 30.43, T = 38.86 (weeks) is expected to make 1.226
+/// purchases in the next 39 weeks. The published a = 0.793 < 1 must work (it once did not).
+#[test]
+fn bg_nbd_reproduces_the_published_conditional_expectation() {
+    let p = BgNbdParams {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    };
+    let e = p
+        .conditional_expected_purchases(39.0, 2.0, 30.43, 38.86)
+        .unwrap();
+    assert!(sig(e, 1.226, 4), "{e}");
+}

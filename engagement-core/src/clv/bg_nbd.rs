@@ -33,6 +33,19 @@ pub struct BgNbdParams {
     pub b: f64,
 }
 
+/// Evaluates `f(a)`, a BG/NBD expectation of the form `g(a) / (a − 1)` whose
+/// singularity at `a = 1` is removable (both factors vanish): within `1e-6` of
+/// 1 it returns the mean of `f` at `1 ± 1e-5` (error of order 1e-10 relative).
+fn at_removable_a(a: f64, f: impl Fn(f64) -> Result<f64>) -> Result<f64> {
+    const NEAR: f64 = 1e-6;
+    const STEP: f64 = 1e-5;
+    if (a - 1.0).abs() < NEAR {
+        Ok(0.5 * (f(1.0 - STEP)? + f(1.0 + STEP)?))
+    } else {
+        f(a)
+    }
+}
+
 impl BgNbdParams {
     /// Starting values of a fit: `r = 1, alpha = 1, a = 1, b = 1`.
     pub const INITIAL: [f64; 4] = [1.0, 1.0, 1.0, 1.0];
@@ -194,33 +207,31 @@ impl BgNbdParams {
     /// ```
     ///
     /// # Errors
-    /// [`EngError::Config`] for non-positive parameters or `a <= 1` (the
-    /// expectation is infinite); [`EngError::InvalidInput`] for a negative `t`.
+    /// [`EngError::Config`] for non-positive parameters;
+    /// [`EngError::InvalidInput`] for a negative `t`. (`a ≤ 1` is fine: the
+    /// factor `1/(a−1)` and the bracket change sign together, and at `a = 1`
+    /// the removable singularity is bridged.)
     ///
     /// # Examples
     ///
     /// ```
     /// use engagement_core::clv::bg_nbd::BgNbdParams;
-    /// let p = BgNbdParams { r: 0.243, alpha: 4.414, a: 1.793, b: 2.426 };
+    /// let p = BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
     /// assert_eq!(p.expected_purchases_new(0.0)?, 0.0);
     /// assert!(p.expected_purchases_new(10.0)? < p.expected_purchases_new(20.0)?);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn expected_purchases_new(&self, t: f64) -> Result<f64> {
         self.check()?;
-        let BgNbdParams { r, alpha, a, b } = *self;
-        if a <= 1.0 {
-            return Err(EngError::config(
-                "a",
-                format!("must be > 1 for a finite expectation, got {a}"),
-            ));
-        }
         if !(t.is_finite() && t >= 0.0) {
             return Err(EngError::invalid("t", t, "must be a finite number >= 0"));
         }
-        let z = t / (alpha + t);
-        let f = hyp2f1(r, b, a + b - 1.0, z)?;
-        Ok((a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)).powf(r) * f))
+        let BgNbdParams { r, alpha, a, b } = *self;
+        at_removable_a(a, |a| {
+            let z = t / (alpha + t);
+            let f = hyp2f1(r, b, a + b - 1.0, z)?;
+            Ok((a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)).powf(r) * f))
+        })
     }
 
     /// Expected purchases in the next `t` of a customer with history `(x, t_x, T)`.
@@ -241,7 +252,7 @@ impl BgNbdParams {
     ///
     /// ```
     /// use engagement_core::clv::bg_nbd::BgNbdParams;
-    /// let p = BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793 + 1.0, b: 2.426 };
+    /// let p = BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
     /// let busy = p.conditional_expected_purchases(39.0, 10.0, 38.0, 39.0)?;
     /// let quiet = p.conditional_expected_purchases(39.0, 0.0, 0.0, 39.0)?;
     /// assert!(busy > quiet);
@@ -255,20 +266,16 @@ impl BgNbdParams {
         big_t: f64,
     ) -> Result<f64> {
         self.check()?;
-        let BgNbdParams { r, alpha, a, b } = *self;
-        if a <= 1.0 {
-            return Err(EngError::config(
-                "a",
-                format!("must be > 1 for a finite expectation, got {a}"),
-            ));
-        }
         if !(t.is_finite() && t >= 0.0) {
             return Err(EngError::invalid("t", t, "must be a finite number >= 0"));
         }
-        let z = t / (alpha + big_t + t);
-        let f = hyp2f1(r + x, b + x, a + b + x - 1.0, z)?;
-        let numerator = (a + b + x - 1.0) / (a - 1.0)
-            * (1.0 - ((alpha + big_t) / (alpha + big_t + t)).powf(r + x) * f);
+        let BgNbdParams { r, alpha, a, b } = *self;
+        let numerator = at_removable_a(a, |a| {
+            let z = t / (alpha + big_t + t);
+            let f = hyp2f1(r + x, b + x, a + b + x - 1.0, z)?;
+            Ok((a + b + x - 1.0) / (a - 1.0)
+                * (1.0 - ((alpha + big_t) / (alpha + big_t + t)).powf(r + x) * f))
+        })?;
         Ok(numerator * self.p_alive(x, t_x, big_t)?)
     }
 }
@@ -290,6 +297,34 @@ mod tests {
         };
         let expected: f64 = 2.0 / 27.0 + 1.0 / 12.0;
         assert!((p.ln_likelihood(1.0, 1.0, 2.0) - expected.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_equal_to_one_is_bridged_smoothly() {
+        let at = |a: f64| BgNbdParams {
+            r: 0.243,
+            alpha: 4.414,
+            a,
+            b: 2.426,
+        };
+        for t in [1.0, 39.0, 200.0] {
+            let mid = at(1.0).expected_purchases_new(t).unwrap();
+            let lo = at(1.0 - 1e-3).expected_purchases_new(t).unwrap();
+            let hi = at(1.0 + 1e-3).expected_purchases_new(t).unwrap();
+            assert!(mid.is_finite() && mid > 0.0);
+            assert!(
+                lo > mid && mid > hi,
+                "more dropout, fewer purchases: {lo} {mid} {hi}"
+            );
+            assert!((lo - mid).abs() < 1e-2 * mid && (hi - mid).abs() < 1e-2 * mid);
+            let c = at(1.0)
+                .conditional_expected_purchases(t, 2.0, 30.0, 39.0)
+                .unwrap();
+            let c_lo = at(1.0 - 1e-7)
+                .conditional_expected_purchases(t, 2.0, 30.0, 39.0)
+                .unwrap();
+            assert!((c - c_lo).abs() < 1e-6 * c, "{c} {c_lo}");
+        }
     }
 
     #[test]

@@ -40,6 +40,24 @@ fn ln_sub_exp(x: f64, y: f64) -> f64 {
     x + (-(y - x).exp()).ln_1p()
 }
 
+/// `[1 − (b/(b+t))^(s−1)] / (s−1)`, with its limit `ln(1 + t/b)` at `s = 1`.
+fn dropout_integral(s: f64, b: f64, t: f64) -> f64 {
+    let l = (b / (b + t)).ln();
+    if s == 1.0 {
+        -l
+    } else {
+        -((s - 1.0) * l).exp_m1() / (s - 1.0)
+    }
+}
+
+fn check_horizon(t: f64) -> Result<()> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(())
+    } else {
+        Err(EngError::invalid("t", t, "must be a finite number >= 0"))
+    }
+}
+
 /// `ln(e^x + e^y)`.
 fn ln_add_exp(x: f64, y: f64) -> f64 {
     let m = x.max(y);
@@ -88,6 +106,17 @@ impl ParetoNbdParams {
     /// ```
     pub fn ln_likelihood(&self, x: f64, t_x: f64, big_t: f64) -> Result<f64> {
         let ParetoNbdParams { r, alpha, s, beta } = *self;
+        let (first, second) = self.ln_terms(x, t_x, big_t)?;
+        Ok(ln_gamma(r + x) - ln_gamma(r)
+            + r * alpha.ln()
+            + s * beta.ln()
+            + ln_add_exp(first, second))
+    }
+
+    /// The logs of the two terms in the likelihood's bracket: "alive at `T`"
+    /// and "died between `t_x` and `T`".
+    fn ln_terms(&self, x: f64, t_x: f64, big_t: f64) -> Result<(f64, f64)> {
+        let ParetoNbdParams { r, alpha, s, beta } = *self;
         let rsx = r + s + x;
         let (max, b_param, min) = if alpha >= beta {
             (alpha, s + 1.0, beta)
@@ -101,10 +130,121 @@ impl ParetoNbdParams {
         let ln_a0 = ln_sub_exp(term(t_x)?, term(big_t)?);
         let first = -(r + x) * (alpha + big_t).ln() - s * (beta + big_t).ln();
         let second = (s / rsx).ln() + ln_a0;
-        Ok(ln_gamma(r + x) - ln_gamma(r)
-            + r * alpha.ln()
-            + s * beta.ln()
-            + ln_add_exp(first, second))
+        Ok((first, second))
+    }
+
+    fn check(&self) -> Result<()> {
+        for (name, v) in [
+            ("r", self.r),
+            ("alpha", self.alpha),
+            ("s", self.s),
+            ("beta", self.beta),
+        ] {
+            crate::error::positive(name, v)?;
+        }
+        Ok(())
+    }
+
+    /// Probability that a customer with history `(x, t_x, T)` is still alive at `T`.
+    ///
+    /// # Formula
+    ///
+    /// The share of the likelihood's "alive at `T`" term (Fader & Hardie 2005
+    /// note, the P(alive) section):
+    ///
+    /// ```text
+    /// P(alive) = (α+T)^−(r+x) (β+T)^−s / [ (α+T)^−(r+x) (β+T)^−s + s/(r+s+x) · A₀ ]
+    /// ```
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for non-positive parameters; [`EngError::InvalidInput`]
+    /// when the series does not converge.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::pareto_nbd::ParetoNbdParams;
+    /// // α = β, x = 0: P = 1 / (1 + s/(r+s) · (((α+T)/α)^(r+s) − 1)).
+    /// let p = ParetoNbdParams { r: 1.0, alpha: 2.0, s: 1.0, beta: 2.0 };
+    /// let closed = 1.0 / (1.0 + 0.5 * (2.5f64.powi(2) - 1.0));
+    /// assert!((p.p_alive(0.0, 0.0, 3.0)? - closed).abs() < 1e-12);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn p_alive(&self, x: f64, t_x: f64, big_t: f64) -> Result<f64> {
+        self.check()?;
+        let (first, second) = self.ln_terms(x, t_x, big_t)?;
+        Ok((first - ln_add_exp(first, second)).exp())
+    }
+
+    /// Expected number of purchases of a new customer in `(0, t]`.
+    ///
+    /// # Formula
+    ///
+    /// Schmittlein, Morrison & Colombo (1987):
+    ///
+    /// ```text
+    /// E[X(t)] = r β / (α (s−1)) · [1 − (β/(β+t))^(s−1)]      (s = 1: r β/α · ln(1 + t/β))
+    /// ```
+    ///
+    /// computed with `expm1`, so `s` near 1 loses no precision.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for non-positive parameters; [`EngError::InvalidInput`]
+    /// for a negative or non-finite `t`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::pareto_nbd::ParetoNbdParams;
+    /// let p = ParetoNbdParams { r: 1.0, alpha: 2.0, s: 2.0, beta: 3.0 };
+    /// // r β/(α (s−1)) · (1 − β/(β+t)) at t = 3: 1.5 · 0.5
+    /// assert!((p.expected_purchases_new(3.0)? - 0.75).abs() < 1e-12);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn expected_purchases_new(&self, t: f64) -> Result<f64> {
+        self.check()?;
+        check_horizon(t)?;
+        let ParetoNbdParams { r, alpha, s, beta } = *self;
+        Ok(r * beta / alpha * dropout_integral(s, beta, t))
+    }
+
+    /// Expected purchases in the next `t` of a customer with history `(x, t_x, T)`.
+    ///
+    /// # Formula
+    ///
+    /// Schmittlein, Morrison & Colombo (1987):
+    ///
+    /// ```text
+    /// E[Y(t) | x, t_x, T] = (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] · P(alive)
+    /// ```
+    ///
+    /// # Errors
+    /// As [`p_alive`](Self::p_alive) and
+    /// [`expected_purchases_new`](Self::expected_purchases_new).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::pareto_nbd::ParetoNbdParams;
+    /// let p = ParetoNbdParams { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 };
+    /// let busy = p.conditional_expected_purchases(39.0, 10.0, 38.0, 39.0)?;
+    /// let gone = p.conditional_expected_purchases(39.0, 10.0, 5.0, 39.0)?;
+    /// assert!(busy > gone);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn conditional_expected_purchases(
+        &self,
+        t: f64,
+        x: f64,
+        t_x: f64,
+        big_t: f64,
+    ) -> Result<f64> {
+        check_horizon(t)?;
+        let alive = self.p_alive(x, t_x, big_t)?;
+        let ParetoNbdParams { r, alpha, s, beta } = *self;
+        Ok((r + x) * (beta + big_t) / (alpha + big_t)
+            * dropout_integral(s, beta + big_t, t)
+            * alive)
     }
 
     /// Total log-likelihood of a summary (weighted by row counts).
@@ -176,5 +316,67 @@ impl ParetoNbdParams {
             iterations,
             customers: data.customers(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s_equal_to_one_joins_its_neighbours() {
+        let at = |s: f64| ParetoNbdParams {
+            r: 0.5,
+            alpha: 10.0,
+            s,
+            beta: 12.0,
+        };
+        for t in [0.5, 39.0, 500.0] {
+            let mid = at(1.0).expected_purchases_new(t).unwrap();
+            let lo = at(1.0 - 1e-9).expected_purchases_new(t).unwrap();
+            let hi = at(1.0 + 1e-9).expected_purchases_new(t).unwrap();
+            assert!((lo - mid).abs() < 1e-8 * mid && (hi - mid).abs() < 1e-8 * mid);
+            let (far_lo, far_hi) = (
+                at(1.0 - 1e-3).expected_purchases_new(t).unwrap(),
+                at(1.0 + 1e-3).expected_purchases_new(t).unwrap(),
+            );
+            assert!(
+                far_hi < mid && mid < far_lo,
+                "more dropout, fewer purchases"
+            );
+            let c = at(1.0)
+                .conditional_expected_purchases(t, 3.0, 20.0, 39.0)
+                .unwrap();
+            let c_hi = at(1.0 + 1e-9)
+                .conditional_expected_purchases(t, 3.0, 20.0, 39.0)
+                .unwrap();
+            assert!((c - c_hi).abs() < 1e-8 * c);
+        }
+    }
+
+    #[test]
+    fn p_alive_is_a_probability_and_falls_with_silence() {
+        let p = ParetoNbdParams {
+            r: 0.553,
+            alpha: 10.578,
+            s: 0.606,
+            beta: 11.669,
+        };
+        let mut last = 1.0;
+        for t_x in [38.0, 30.0, 20.0, 10.0, 1.0] {
+            let a = p.p_alive(5.0, t_x, 39.0).unwrap();
+            assert!(a > 0.0 && a < last, "{t_x}: {a}");
+            last = a;
+        }
+        // A purchase at T itself: nothing could have died yet, yet P(alive) < 1 only
+        // through the prior; with x large and t_x = T it is close to 1.
+        assert!(p.p_alive(50.0, 39.0, 39.0).unwrap() > 0.99);
+        assert!(p.p_alive(1.0, 1.0, 39.0).is_ok());
+        assert!(p.expected_purchases_new(-1.0).is_err());
+        assert!(
+            ParetoNbdParams { s: 0.0, ..p }
+                .p_alive(1.0, 1.0, 2.0)
+                .is_err()
+        );
     }
 }

@@ -171,7 +171,10 @@ mod tests {
         // A blank line is skipped but counted: the bad value sits on line 4 = row 2 + 2.
         let bad = format!("{CSV_HEADER}\n1,10,web,visit,0,,\n\n2,x,web,visit,0,,\n");
         let e = TouchpointTable::from_csv(&bad).unwrap_err();
-        assert!(matches!(e, EngError::InvalidInput { index: Some(2), .. }), "{e}");
+        assert!(
+            matches!(e, EngError::InvalidInput { index: Some(2), .. }),
+            "{e}"
+        );
         let bad = format!("{CSV_HEADER}\n1,10,fax,visit,0,,\n");
         assert!(matches!(
             TouchpointTable::from_csv(&bad),
