@@ -15,6 +15,7 @@ pub mod special;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clv::fit::FitOptions;
 use crate::error::{EngError, Result};
 
 /// A fitted model as data: the serde form names the model and its
@@ -75,15 +76,7 @@ impl RepeatSummary {
     /// `t_x = 0` when `x = 0`; [`EngError::EmptyInput`] for no rows.
     pub fn from_columns(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Self> {
         let n = frequency.len();
-        for (field, len) in [("recency", recency.len()), ("T", t.len())] {
-            if len != n {
-                return Err(EngError::LengthMismatch {
-                    field: field.into(),
-                    expected: n,
-                    found: len,
-                });
-            }
-        }
+        check_lengths(n, &[("recency", recency.len()), ("T", t.len())])?;
         if n == 0 {
             return Err(EngError::EmptyInput {
                 what: "a model fit".into(),
@@ -93,19 +86,7 @@ impl RepeatSummary {
         let mut rows: Vec<(u64, u64, u64)> = Vec::with_capacity(n);
         for i in 0..n {
             let (x, tx, big_t) = (frequency[i], recency[i], t[i]);
-            let bad = |field: &str, v: f64, why: &str| EngError::invalid(field, v, why).at_row(i);
-            if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
-                return Err(bad("frequency", x, "must be a whole number >= 0"));
-            }
-            if !(big_t.is_finite() && big_t > 0.0) {
-                return Err(bad("T", big_t, "must be finite and > 0"));
-            }
-            if !(tx.is_finite() && (0.0..=big_t).contains(&tx)) {
-                return Err(bad("recency", tx, "must lie in 0..=T"));
-            }
-            if x == 0.0 && tx != 0.0 {
-                return Err(bad("recency", tx, "must be 0 when frequency is 0"));
-            }
+            check_history(i, x, tx, big_t)?;
             rows.push((x.to_bits(), tx.to_bits(), big_t.to_bits()));
         }
         rows.sort_unstable();
@@ -169,5 +150,366 @@ impl RepeatSummary {
     /// ```
     pub fn customers(&self) -> f64 {
         self.weight.iter().sum()
+    }
+}
+
+fn check_lengths(n: usize, others: &[(&str, usize)]) -> Result<()> {
+    for &(field, len) in others {
+        if len != n {
+            return Err(EngError::LengthMismatch {
+                field: field.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One customer's `(x, t_x, T)`: `x` a whole number ≥ 0, `0 ≤ t_x ≤ T`,
+/// `T > 0`, `t_x = 0` when `x = 0`.
+fn check_history(i: usize, x: f64, tx: f64, big_t: f64) -> Result<()> {
+    let bad = |field: &str, v: f64, why: &str| EngError::invalid(field, v, why).at_row(i);
+    if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
+        return Err(bad("frequency", x, "must be a whole number >= 0"));
+    }
+    if !(big_t.is_finite() && big_t > 0.0) {
+        return Err(bad("T", big_t, "must be finite and > 0"));
+    }
+    if !(tx.is_finite() && (0.0..=big_t).contains(&tx)) {
+        return Err(bad("recency", tx, "must lie in 0..=T"));
+    }
+    if x == 0.0 && tx != 0.0 {
+        return Err(bad("recency", tx, "must be 0 when frequency is 0"));
+    }
+    Ok(())
+}
+
+/// Which model to fit: the `model` tag of [`ClvModel`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::clv::ClvModelKind;
+/// assert_eq!("pareto_nbd".parse::<ClvModelKind>()?, ClvModelKind::ParetoNbd);
+/// assert!("bgnbd".parse::<ClvModelKind>().is_err());
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClvModelKind {
+    /// BG/NBD.
+    BgNbd,
+    /// Pareto/NBD.
+    ParetoNbd,
+    /// Gamma-Gamma.
+    GammaGamma,
+}
+
+impl ClvModelKind {
+    /// The label: `bg_nbd`, `pareto_nbd` or `gamma_gamma`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ClvModelKind::BgNbd => "bg_nbd",
+            ClvModelKind::ParetoNbd => "pareto_nbd",
+            ClvModelKind::GammaGamma => "gamma_gamma",
+        }
+    }
+}
+
+impl std::str::FromStr for ClvModelKind {
+    type Err = EngError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        [
+            ClvModelKind::BgNbd,
+            ClvModelKind::ParetoNbd,
+            ClvModelKind::GammaGamma,
+        ]
+        .into_iter()
+        .find(|k| k.label() == s)
+        .ok_or_else(|| EngError::UnknownLabel {
+            field: "model".into(),
+            label: s.into(),
+        })
+    }
+}
+
+/// Per-customer columns for fitting or predicting: the purchase models use
+/// `frequency`, `recency` and `t`; Gamma-Gamma uses `frequency` and
+/// `monetary_value` (mean repeat-transaction value).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClvColumns<'a> {
+    /// Repeat purchases `x`.
+    pub frequency: &'a [f64],
+    /// Time of the last purchase since the first, `t_x`.
+    pub recency: Option<&'a [f64]>,
+    /// Age since the first purchase, `T`.
+    pub t: Option<&'a [f64]>,
+    /// Mean value of the repeat transactions.
+    pub monetary_value: Option<&'a [f64]>,
+}
+
+impl<'a> ClvColumns<'a> {
+    fn history(&self, kind: ClvModelKind) -> Result<(&'a [f64], &'a [f64])> {
+        let need = |c: Option<&'a [f64]>, name: &str| {
+            c.ok_or_else(|| {
+                EngError::config(
+                    name,
+                    format!("the {} model needs this column", kind.label()),
+                )
+            })
+        };
+        let (r, t) = (need(self.recency, "recency")?, need(self.t, "T")?);
+        check_lengths(
+            self.frequency.len(),
+            &[("recency", r.len()), ("T", t.len())],
+        )?;
+        Ok((r, t))
+    }
+}
+
+/// A fitted model and how the fit went (the serde form of
+/// [`fit::FitReport`] for any model).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClvFit {
+    /// The fitted model.
+    pub model: ClvModel,
+    /// Log-likelihood at the fitted parameters (without any penalty).
+    pub log_likelihood: f64,
+    /// Optimiser iterations used.
+    pub iterations: u64,
+    /// Number of customers fitted.
+    pub customers: f64,
+}
+
+impl ClvModel {
+    /// Which model this is.
+    pub fn kind(&self) -> ClvModelKind {
+        match self {
+            ClvModel::BgNbd(_) => ClvModelKind::BgNbd,
+            ClvModel::ParetoNbd(_) => ClvModelKind::ParetoNbd,
+            ClvModel::GammaGamma(_) => ClvModelKind::GammaGamma,
+        }
+    }
+
+    /// Fits a model of `kind` by maximum likelihood: one entry point for
+    /// every model (the C and Python faces call this).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for a column the model needs but `columns` lacks or
+    /// bad options; the errors of the model's own `fit`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, fit::FitOptions};
+    /// let cols = ClvColumns {
+    ///     frequency: &[0.0, 1.0, 3.0, 0.0, 2.0],
+    ///     recency: Some(&[0.0, 2.0, 9.0, 0.0, 4.0]),
+    ///     t: Some(&[10.0, 10.0, 10.0, 8.0, 6.0]),
+    ///     monetary_value: None,
+    /// };
+    /// let fit = ClvModel::fit(ClvModelKind::BgNbd, &cols, &FitOptions::default())?;
+    /// assert_eq!(fit.model.kind(), ClvModelKind::BgNbd);
+    /// assert_eq!(fit.customers, 5.0);
+    /// assert!(ClvModel::fit(ClvModelKind::GammaGamma, &cols, &FitOptions::default()).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn fit(
+        kind: ClvModelKind,
+        columns: &ClvColumns<'_>,
+        options: &FitOptions,
+    ) -> Result<ClvFit> {
+        options.validate()?;
+        match kind {
+            ClvModelKind::BgNbd | ClvModelKind::ParetoNbd => {
+                let (r, t) = columns.history(kind)?;
+                let data = RepeatSummary::from_columns(columns.frequency, r, t)?;
+                if kind == ClvModelKind::BgNbd {
+                    let f = bg_nbd::BgNbdParams::fit(&data, options)?;
+                    Ok(ClvFit::from_report(ClvModel::BgNbd(f.params), &f))
+                } else {
+                    let f = pareto_nbd::ParetoNbdParams::fit(&data, options)?;
+                    Ok(ClvFit::from_report(ClvModel::ParetoNbd(f.params), &f))
+                }
+            }
+            ClvModelKind::GammaGamma => {
+                let m = columns.monetary_value.ok_or_else(|| {
+                    EngError::config("monetary_value", "the gamma_gamma model needs this column")
+                })?;
+                let f = gamma_gamma::GammaGammaParams::fit(columns.frequency, m, options)?;
+                Ok(ClvFit::from_report(ClvModel::GammaGamma(f.params), &f))
+            }
+        }
+    }
+
+    fn purchase_model(&self, what: &str) -> Result<()> {
+        match self {
+            ClvModel::GammaGamma(_) => Err(EngError::config(
+                "model",
+                format!("{what} needs a purchase model (bg_nbd or pareto_nbd), not gamma_gamma"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// P(alive) at `T` for every customer.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for Gamma-Gamma or a missing column;
+    /// [`EngError::InvalidInput`] (with the row) for a bad history.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvColumns, ClvModel, bg_nbd::BgNbdParams};
+    /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
+    /// let cols = ClvColumns { frequency: &[0.0, 2.0], recency: Some(&[0.0, 30.43]), t: Some(&[38.86, 38.86]), monetary_value: None };
+    /// let p = m.p_alive(&cols)?;
+    /// assert_eq!(p[0], 1.0);
+    /// assert!(p[1] > 0.0 && p[1] < 1.0);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn p_alive(&self, columns: &ClvColumns<'_>) -> Result<Vec<f64>> {
+        self.purchase_model("P(alive)")?;
+        let (r, t) = columns.history(self.kind())?;
+        self.per_history(columns.frequency, r, t, |x, tx, big_t| match self {
+            ClvModel::BgNbd(p) => p.p_alive(x, tx, big_t),
+            ClvModel::ParetoNbd(p) => p.p_alive(x, tx, big_t),
+            ClvModel::GammaGamma(_) => unreachable_model(),
+        })
+    }
+
+    /// Expected purchases of each customer in the next `horizon` time units.
+    ///
+    /// # Errors
+    /// As [`p_alive`](Self::p_alive); [`EngError::InvalidInput`] for a
+    /// negative or non-finite horizon.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvColumns, ClvModel, bg_nbd::BgNbdParams};
+    /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
+    /// let cols = ClvColumns { frequency: &[2.0], recency: Some(&[30.43]), t: Some(&[38.86]), monetary_value: None };
+    /// let e = m.conditional_expected_purchases(39.0, &cols)?;
+    /// assert!((e[0] - 1.226).abs() < 5e-4);   // Fader, Hardie & Lee (2005)
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn conditional_expected_purchases(
+        &self,
+        horizon: f64,
+        columns: &ClvColumns<'_>,
+    ) -> Result<Vec<f64>> {
+        self.purchase_model("conditional expected purchases")?;
+        let (r, t) = columns.history(self.kind())?;
+        self.per_history(columns.frequency, r, t, |x, tx, big_t| match self {
+            ClvModel::BgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
+            ClvModel::ParetoNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
+            ClvModel::GammaGamma(_) => unreachable_model(),
+        })
+    }
+
+    /// Expected purchases of a new customer in `(0, t]`, for every `t`.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for Gamma-Gamma; [`EngError::InvalidInput`] (with
+    /// the row) for a negative or non-finite `t`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, pareto_nbd::ParetoNbdParams};
+    /// let m = ClvModel::ParetoNbd(ParetoNbdParams { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 });
+    /// let e = m.expected_purchases_new(&[0.0, 39.0, 78.0])?;
+    /// assert!(e[0] == 0.0 && e[0] < e[1] && e[1] < e[2]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn expected_purchases_new(&self, t: &[f64]) -> Result<Vec<f64>> {
+        self.purchase_model("expected purchases of a new customer")?;
+        t.iter()
+            .enumerate()
+            .map(|(i, &ti)| {
+                match self {
+                    ClvModel::BgNbd(p) => p.expected_purchases_new(ti),
+                    ClvModel::ParetoNbd(p) => p.expected_purchases_new(ti),
+                    ClvModel::GammaGamma(_) => unreachable_model(),
+                }
+                .map_err(|e| e.at_row(i))
+            })
+            .collect()
+    }
+
+    /// Expected mean transaction value of each customer (Gamma-Gamma).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for a purchase model or a missing
+    /// `monetary_value` column; the errors of
+    /// [`GammaGammaParams::expected_spend`](gamma_gamma::GammaGammaParams::expected_spend)
+    /// with the row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvColumns, ClvModel, gamma_gamma::GammaGammaParams};
+    /// let m = ClvModel::GammaGamma(GammaGammaParams { p: 6.25, q: 3.74, gamma: 15.44 });
+    /// let cols = ClvColumns { frequency: &[0.0, 4.0], monetary_value: Some(&[0.0, 50.0]), ..Default::default() };
+    /// let e = m.expected_spend(&cols)?;
+    /// assert!((e[0] - 15.44 * 6.25 / 2.74).abs() < 1e-9);   // x = 0: the population mean γp/(q−1)
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn expected_spend(&self, columns: &ClvColumns<'_>) -> Result<Vec<f64>> {
+        let ClvModel::GammaGamma(g) = self else {
+            return Err(EngError::config(
+                "model",
+                format!(
+                    "expected spend needs gamma_gamma, not {}",
+                    self.kind().label()
+                ),
+            ));
+        };
+        let m = columns.monetary_value.ok_or_else(|| {
+            EngError::config("monetary_value", "the gamma_gamma model needs this column")
+        })?;
+        check_lengths(columns.frequency.len(), &[("monetary_value", m.len())])?;
+        columns
+            .frequency
+            .iter()
+            .zip(m)
+            .enumerate()
+            .map(|(i, (&x, &mi))| g.expected_spend(x, mi).map_err(|e| e.at_row(i)))
+            .collect()
+    }
+
+    fn per_history(
+        &self,
+        x: &[f64],
+        r: &[f64],
+        t: &[f64],
+        f: impl Fn(f64, f64, f64) -> Result<f64>,
+    ) -> Result<Vec<f64>> {
+        (0..x.len())
+            .map(|i| {
+                check_history(i, x[i], r[i], t[i])?;
+                f(x[i], r[i], t[i]).map_err(|e| e.at_row(i))
+            })
+            .collect()
+    }
+}
+
+/// Reached only when a guard above was skipped: an error, never a panic.
+fn unreachable_model() -> Result<f64> {
+    Err(EngError::config("model", "not a purchase model"))
+}
+
+impl ClvFit {
+    fn from_report<P>(model: ClvModel, r: &fit::FitReport<P>) -> ClvFit {
+        ClvFit {
+            model,
+            log_likelihood: r.log_likelihood,
+            iterations: r.iterations,
+            customers: r.customers,
+        }
     }
 }
