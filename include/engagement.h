@@ -408,6 +408,117 @@ extern "C" {
 const char *eng_version(void);
 
 /**
+ * Fits a model by maximum likelihood and returns the fit as JSON
+ * (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
+ * owned by the caller (release with `eng_string_free`).
+ *
+ * `model` is `bg_nbd`, `pareto_nbd` or `gamma_gamma` (pointer + length).
+ * The purchase models read `frequency`, `recency`, `t` (repeat purchases,
+ * time of the last since the first, age; one time unit throughout);
+ * Gamma-Gamma reads `frequency` (≥ 1) and `monetary_value` (mean repeat
+ * spend). Columns a model does not read may be NULL. `options_json`:
+ * `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`; NULL
+ * or empty: defaults).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_LABEL`, `ENG_STATUS_CONFIG`
+ * (a needed column is NULL, bad options), `ENG_STATUS_INVALID_INPUT`,
+ * `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_JSON`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model` NULL or `model_len` bytes; each column NULL or `len` doubles;
+ * `options_json` NULL or `options_len` bytes; `out_json` valid for one
+ * write; `out_len` NULL or one write.
+ */
+eng_status eng_clv_fit_json(const char *model,
+                            size_t model_len,
+                            const double *frequency,
+                            const double *recency,
+                            const double *t,
+                            const double *monetary_value,
+                            size_t len,
+                            const char *options_json,
+                            size_t options_len,
+                            char **out_json,
+                            size_t *out_len);
+
+/**
+ * P(alive) at `T` of `len` customers into `out` (room for `len`), for a
+ * purchase model (`bg_nbd`, `pareto_nbd`) given as JSON.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
+ * purchase model, bad parameters), `ENG_STATUS_INVALID_INPUT` (a bad
+ * history; the message names the row), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; each column `len` doubles; `out`
+ * valid for `len` writes.
+ */
+eng_status eng_clv_p_alive(const char *model_json,
+                           size_t model_len,
+                           const double *frequency,
+                           const double *recency,
+                           const double *t,
+                           size_t len,
+                           double *out);
+
+/**
+ * Expected purchases of `len` customers in the next `horizon` time units
+ * into `out` (room for `len`), for a purchase model given as JSON.
+ *
+ * Returns as `eng_clv_p_alive`, plus `ENG_STATUS_INVALID_INPUT` for a
+ * negative or non-finite `horizon`. Thread-safe.
+ *
+ * # Safety
+ * As `eng_clv_p_alive`.
+ */
+eng_status eng_clv_conditional_expected_purchases(const char *model_json,
+                                                  size_t model_len,
+                                                  double horizon,
+                                                  const double *frequency,
+                                                  const double *recency,
+                                                  const double *t,
+                                                  size_t len,
+                                                  double *out);
+
+/**
+ * Expected purchases of a new customer in `(0, t[i]]` for each of `len`
+ * times into `out` (room for `len`), for a purchase model given as JSON.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; `t` `len` doubles; `out` valid
+ * for `len` writes.
+ */
+eng_status eng_clv_expected_purchases_new(const char *model_json,
+                                          size_t model_len,
+                                          const double *t,
+                                          size_t len,
+                                          double *out);
+
+/**
+ * Expected mean transaction value of `len` customers (repeat purchases
+ * `frequency`, mean repeat spend `monetary_value`) into `out` (room for
+ * `len`), for a `gamma_gamma` model given as JSON.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not
+ * Gamma-Gamma, or no finite mean), `ENG_STATUS_INVALID_INPUT`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; each column `len` doubles; `out`
+ * valid for `len` writes.
+ */
+eng_status eng_clv_expected_spend(const char *model_json,
+                                  size_t model_len,
+                                  const double *frequency,
+                                  const double *monetary_value,
+                                  size_t len,
+                                  double *out);
+
+/**
  * The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
  * `-` and spaces read as `_`). `label` is UTF-8, `len` bytes, no NUL needed.
  *

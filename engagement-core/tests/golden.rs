@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use engagement_core::clv::fit::FitOptions;
+use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
 };
@@ -245,8 +247,61 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 (0..a.customer.len()).map(|i| a.action_name(i)).collect();
             json!({ "customer": a.customer, "action": action })
         }
+        "clv_fit" => {
+            let kind: ClvModelKind = num::<String>(input, "model").parse()?;
+            let options: FitOptions = config(case)?;
+            let columns = clv_columns(input);
+            let cols = columns.borrow();
+            serde_json::to_value(ClvModel::fit(kind, &cols, &options)?)?
+        }
+        "clv_predict" => {
+            let model: ClvModel = serde_json::from_value(input["model"].clone())?;
+            let columns = clv_columns(input);
+            let cols = columns.borrow();
+            let values = match num::<String>(input, "prediction").as_str() {
+                "p_alive" => model.p_alive(&cols)?,
+                "conditional_expected_purchases" => {
+                    model.conditional_expected_purchases(num(input, "horizon"), &cols)?
+                }
+                "expected_purchases_new" => {
+                    model.expected_purchases_new(&num::<Vec<f64>>(input, "t"))?
+                }
+                "expected_spend" => model.expected_spend(&cols)?,
+                other => panic!("unknown prediction {other:?}"),
+            };
+            json!({ "values": values })
+        }
         other => panic!("unknown op {other:?}"),
     })
+}
+
+/// Owned CLV columns of a case; absent columns stay absent.
+struct OwnedClvColumns {
+    frequency: Vec<f64>,
+    recency: Option<Vec<f64>>,
+    t: Option<Vec<f64>>,
+    monetary_value: Option<Vec<f64>>,
+}
+
+impl OwnedClvColumns {
+    fn borrow(&self) -> ClvColumns<'_> {
+        ClvColumns {
+            frequency: &self.frequency,
+            recency: self.recency.as_deref(),
+            t: self.t.as_deref(),
+            monetary_value: self.monetary_value.as_deref(),
+        }
+    }
+}
+
+fn clv_columns(input: &Value) -> OwnedClvColumns {
+    let opt = |k: &str| input.get(k).map(|_| num::<Vec<f64>>(input, k));
+    OwnedClvColumns {
+        frequency: opt("frequency").unwrap_or_default(),
+        recency: opt("recency"),
+        t: opt("T"),
+        monetary_value: opt("monetary_value"),
+    }
 }
 
 /// Checks that `expected` is contained in `actual` (see the README); returns the first difference.

@@ -27,6 +27,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod boundary;
+pub mod clv;
 pub mod codes;
 pub mod errors;
 mod handle;

@@ -1,0 +1,236 @@
+//! Probabilistic customer lifetime value: fit a model from per-customer
+//! columns, predict into caller buffers, move models as JSON.
+//!
+//! Models travel as the core's `ClvModel` JSON
+//! (`{"model":"bg_nbd","r":…,"alpha":…,"a":…,"b":…}`), so a model fitted in
+//! Python or Rust loads here and predicts the same numbers.
+
+use std::ffi::c_char;
+
+use engagement_core::clv::fit::FitOptions;
+use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
+
+use crate::boundary::{Failure, boundary};
+use crate::handle::{fill, out_column, slice, text};
+use crate::status::eng_status;
+
+/// A column that may be absent: NULL means "not given".
+///
+/// # Safety
+/// As [`slice`].
+unsafe fn maybe<'a>(ptr: *const f64, len: usize, name: &str) -> Result<Option<&'a [f64]>, Failure> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded from the caller.
+        Ok(Some(unsafe { slice(ptr, len, name)? }))
+    }
+}
+
+/// Parses the model JSON.
+///
+/// # Safety
+/// `ptr` NULL or `len` readable bytes.
+unsafe fn model(ptr: *const c_char, len: usize) -> Result<ClvModel, Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe { crate::json::document(ptr, len, "model_json") }
+}
+
+/// Writes `values` to the caller's `out` (room for `values.len()`).
+///
+/// # Safety
+/// `out` NULL or valid for `values.len()` writes.
+unsafe fn put(out: *mut f64, values: &[f64]) -> Result<(), Failure> {
+    // SAFETY: forwarded from the caller.
+    let column = unsafe { out_column(out, values.len(), "out")? };
+    if column.is_none() && !values.is_empty() {
+        return Err(Failure::new(
+            eng_status::NullPointer,
+            "argument out is NULL",
+        ));
+    }
+    fill(column, values);
+    Ok(())
+}
+
+/// Fits a model by maximum likelihood and returns the fit as JSON
+/// (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
+/// owned by the caller (release with `eng_string_free`).
+///
+/// `model` is `bg_nbd`, `pareto_nbd` or `gamma_gamma` (pointer + length).
+/// The purchase models read `frequency`, `recency`, `t` (repeat purchases,
+/// time of the last since the first, age; one time unit throughout);
+/// Gamma-Gamma reads `frequency` (≥ 1) and `monetary_value` (mean repeat
+/// spend). Columns a model does not read may be NULL. `options_json`:
+/// `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`; NULL
+/// or empty: defaults).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_LABEL`, `ENG_STATUS_CONFIG`
+/// (a needed column is NULL, bad options), `ENG_STATUS_INVALID_INPUT`,
+/// `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_JSON`,
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model` NULL or `model_len` bytes; each column NULL or `len` doubles;
+/// `options_json` NULL or `options_len` bytes; `out_json` valid for one
+/// write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_fit_json(
+    model: *const c_char,
+    model_len: usize,
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    monetary_value: *const f64,
+    len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let kind: ClvModelKind = text(model, model_len, "model")?.parse()?;
+            let options: FitOptions =
+                crate::json::config(options_json, options_len, "options_json")?;
+            let columns = ClvColumns {
+                frequency: slice(frequency, len, "frequency")?,
+                recency: maybe(recency, len, "recency")?,
+                t: maybe(t, len, "t")?,
+                monetary_value: maybe(monetary_value, len, "monetary_value")?,
+            };
+            let fit = ClvModel::fit(kind, &columns, &options)?;
+            crate::json::write(&fit, out_json, out_len)
+        }
+    })
+}
+
+/// P(alive) at `T` of `len` customers into `out` (room for `len`), for a
+/// purchase model (`bg_nbd`, `pareto_nbd`) given as JSON.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
+/// purchase model, bad parameters), `ENG_STATUS_INVALID_INPUT` (a bad
+/// history; the message names the row), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; each column `len` doubles; `out`
+/// valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_p_alive(
+    model_json: *const c_char,
+    model_len: usize,
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let columns = ClvColumns {
+                frequency: slice(frequency, len, "frequency")?,
+                recency: Some(slice(recency, len, "recency")?),
+                t: Some(slice(t, len, "t")?),
+                monetary_value: None,
+            };
+            put(out, &m.p_alive(&columns)?)
+        }
+    })
+}
+
+/// Expected purchases of `len` customers in the next `horizon` time units
+/// into `out` (room for `len`), for a purchase model given as JSON.
+///
+/// Returns as `eng_clv_p_alive`, plus `ENG_STATUS_INVALID_INPUT` for a
+/// negative or non-finite `horizon`. Thread-safe.
+///
+/// # Safety
+/// As `eng_clv_p_alive`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_conditional_expected_purchases(
+    model_json: *const c_char,
+    model_len: usize,
+    horizon: f64,
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let columns = ClvColumns {
+                frequency: slice(frequency, len, "frequency")?,
+                recency: Some(slice(recency, len, "recency")?),
+                t: Some(slice(t, len, "t")?),
+                monetary_value: None,
+            };
+            put(out, &m.conditional_expected_purchases(horizon, &columns)?)
+        }
+    })
+}
+
+/// Expected purchases of a new customer in `(0, t[i]]` for each of `len`
+/// times into `out` (room for `len`), for a purchase model given as JSON.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`,
+/// `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; `t` `len` doubles; `out` valid
+/// for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_expected_purchases_new(
+    model_json: *const c_char,
+    model_len: usize,
+    t: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            put(out, &m.expected_purchases_new(slice(t, len, "t")?)?)
+        }
+    })
+}
+
+/// Expected mean transaction value of `len` customers (repeat purchases
+/// `frequency`, mean repeat spend `monetary_value`) into `out` (room for
+/// `len`), for a `gamma_gamma` model given as JSON.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not
+/// Gamma-Gamma, or no finite mean), `ENG_STATUS_INVALID_INPUT`,
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; each column `len` doubles; `out`
+/// valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_expected_spend(
+    model_json: *const c_char,
+    model_len: usize,
+    frequency: *const f64,
+    monetary_value: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let columns = ClvColumns {
+                frequency: slice(frequency, len, "frequency")?,
+                monetary_value: Some(slice(monetary_value, len, "monetary_value")?),
+                ..Default::default()
+            };
+            put(out, &m.expected_spend(&columns)?)
+        }
+    })
+}
