@@ -15,6 +15,8 @@ use pyo3::prelude::*;
 /// The native module.
 #[pymodule]
 mod _engagement {
+    use engagement_core::clv::fit::FitOptions;
+    use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
     use engagement_core::transactions::{
         SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
     };
@@ -732,5 +734,109 @@ mod _engagement {
             TouchpointKind::ALL.iter().map(|c| c.label()).collect(),
             JourneyStage::ALL.iter().map(|c| c.label()).collect(),
         )
+    }
+
+    fn clv_columns<'a>(
+        frequency: &'a PyReadonlyArray1<'_, f64>,
+        recency: &'a Option<PyReadonlyArray1<'_, f64>>,
+        t: &'a Option<PyReadonlyArray1<'_, f64>>,
+        monetary_value: &'a Option<PyReadonlyArray1<'_, f64>>,
+    ) -> PyResult<ClvColumns<'a>> {
+        let maybe = |c: &'a Option<PyReadonlyArray1<'_, f64>>, name: &str| {
+            c.as_ref().map(|a| slice(a, name)).transpose()
+        };
+        Ok(ClvColumns {
+            frequency: slice(frequency, "frequency")?,
+            recency: maybe(recency, "recency")?,
+            t: maybe(t, "T")?,
+            monetary_value: maybe(monetary_value, "monetary_value")?,
+        })
+    }
+
+    /// Fits a CLV model by maximum likelihood; returns the `ClvFit` as a dict.
+    #[pyfunction]
+    #[pyo3(signature = (model, frequency, recency=None, t=None, monetary_value=None, options=None))]
+    fn clv_fit<'py>(
+        py: Python<'py>,
+        model: &str,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: Option<PyReadonlyArray1<'_, f64>>,
+        t: Option<PyReadonlyArray1<'_, f64>>,
+        monetary_value: Option<PyReadonlyArray1<'_, f64>>,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kind: ClvModelKind = model.parse().py_err()?;
+        let options: FitOptions = config(py, options, "options")?;
+        let cols = clv_columns(&frequency, &recency, &t, &monetary_value)?;
+        let fit = py
+            .detach(|| ClvModel::fit(kind, &cols, &options))
+            .py_err()?;
+        to_python(py, &fit)
+    }
+
+    /// P(alive) of each customer under a purchase model.
+    #[pyfunction]
+    fn clv_p_alive<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        t: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let (recency, t) = (Some(recency), Some(t));
+        let cols = clv_columns(&frequency, &recency, &t, &None)?;
+        Ok(py.detach(|| m.p_alive(&cols)).py_err()?.into_pyarray(py))
+    }
+
+    /// Expected purchases of each customer in the next `horizon` time units.
+    #[pyfunction]
+    fn clv_conditional_expected_purchases<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        horizon: f64,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        t: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let (recency, t) = (Some(recency), Some(t));
+        let cols = clv_columns(&frequency, &recency, &t, &None)?;
+        Ok(py
+            .detach(|| m.conditional_expected_purchases(horizon, &cols))
+            .py_err()?
+            .into_pyarray(py))
+    }
+
+    /// Expected purchases of a new customer in `(0, t]` for each `t`.
+    #[pyfunction]
+    fn clv_expected_purchases_new<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        t: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let t = slice(&t, "t")?;
+        Ok(py
+            .detach(|| m.expected_purchases_new(t))
+            .py_err()?
+            .into_pyarray(py))
+    }
+
+    /// Expected mean transaction value of each customer (Gamma-Gamma).
+    #[pyfunction]
+    fn clv_expected_spend<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        monetary_value: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let monetary_value = Some(monetary_value);
+        let cols = clv_columns(&frequency, &None, &None, &monetary_value)?;
+        Ok(py
+            .detach(|| m.expected_spend(&cols))
+            .py_err()?
+            .into_pyarray(py))
     }
 }

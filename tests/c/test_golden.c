@@ -451,7 +451,57 @@ static eng_status op_metric(const char *op, const json_t *input, const json_t *c
     return s;
 }
 
+/* An optional CLV column: NULL when the case does not give it. */
+static double *maybe_doubles(const json_t *input, const char *key) {
+    const json_t *a = json_object_get(input, key);
+    return a ? doubles(a) : NULL;
+}
+
+static eng_status op_clv(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    eng_status s;
+    double *f = maybe_doubles(input, "frequency"), *r = maybe_doubles(input, "recency"),
+           *t = maybe_doubles(input, "T"), *m = maybe_doubles(input, "monetary_value");
+    size_t n = json_array_size(json_object_get(input, "frequency"));
+    if (strcmp(op, "clv_fit") == 0) {
+        const char *model = json_string_value(json_object_get(input, "model"));
+        char *cfg, *json = NULL;
+        config_text(config, &cfg);
+        s = eng_clv_fit_json(model, strlen(model), f, r, t, m, n, cfg, text_len(cfg), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free(cfg);
+    } else {
+        char *model = json_dumps(json_object_get(input, "model"), JSON_COMPACT);
+        const char *what = json_string_value(json_object_get(input, "prediction"));
+        size_t len = n;
+        double *nt = NULL;
+        if (strcmp(what, "expected_purchases_new") == 0) {
+            nt = doubles(json_object_get(input, "t"));
+            len = json_array_size(json_object_get(input, "t"));
+        }
+        double *out = calloc(len + 1, sizeof *out);
+        if (strcmp(what, "p_alive") == 0)
+            s = eng_clv_p_alive(model, strlen(model), f, r, t, n, out);
+        else if (strcmp(what, "conditional_expected_purchases") == 0)
+            s = eng_clv_conditional_expected_purchases(model, strlen(model),
+                                                       json_number_value(json_object_get(input, "horizon")), f, r, t,
+                                                       n, out);
+        else if (strcmp(what, "expected_purchases_new") == 0)
+            s = eng_clv_expected_purchases_new(model, strlen(model), nt, len, out);
+        else if (strcmp(what, "expected_spend") == 0)
+            s = eng_clv_expected_spend(model, strlen(model), f, m, n, out);
+        else {
+            fprintf(stderr, "unknown prediction %s\n", what);
+            exit(2);
+        }
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:o}", "values", f64_array(out, len));
+        free(model), free(nt), free(out);
+    }
+    free(f), free(r), free(t), free(m);
+    return s;
+}
+
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict")) return op_clv(op, input, config, result);
     if (!strcmp(op, "profiles") || !strcmp(op, "scores") || !strcmp(op, "stages") || !strcmp(op, "segments"))
         return op_store(op, input, config, result);
     if (!strcmp(op, "history") || !strcmp(op, "loyalty")) return op_history_or_loyalty(op, input, config, result);

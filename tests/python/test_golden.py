@@ -121,6 +121,23 @@ def run(op, inp, config):
                                      nan(inp["monetary"]), config)
     if op == "actions":
         return {"customer": inp["customer"], "action": engagement.next_best_actions(inp["customer"], inp["stage"], config)}
+    if op == "clv_fit":
+        cols = {k: inp[k] for k in ("recency", "T", "monetary_value") if k in inp}
+        m = engagement.ClvModel.fit(inp["model"], inp["frequency"], **cols, **(config or {}))
+        return {"model": m.to_dict(), "log_likelihood": m.log_likelihood, "iterations": m.iterations,
+                "customers": m.customers}
+    if op == "clv_predict":
+        m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
+        what = inp["prediction"]
+        if what == "p_alive":
+            return {"values": m.p_alive(inp["frequency"], inp["recency"], inp["T"])}
+        if what == "conditional_expected_purchases":
+            return {"values": m.conditional_expected_purchases(inp["horizon"], inp["frequency"], inp["recency"], inp["T"])}
+        if what == "expected_purchases_new":
+            return {"values": m.expected_purchases_new(inp["t"])}
+        if what == "expected_spend":
+            return {"values": m.expected_spend(inp["frequency"], inp["monetary_value"])}
+        raise AssertionError(f"unknown prediction {what}")
     raise AssertionError(f"unknown op {op}")
 
 

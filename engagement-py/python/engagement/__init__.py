@@ -1,8 +1,8 @@
 """Customer-engagement analytics, backed by the native engagement engine.
 
 The same engine as the Rust crate ``engagement-core`` and the C library: profiles, engagement
-scores, journey stages, NPS/CSAT/churn metrics, transaction summaries, RFM, segments, loyalty and
-next best actions. Columns go in as numpy arrays (or pandas/polars columns) and come out as numpy
+scores, journey stages, NPS/CSAT/churn metrics, transaction summaries, RFM, segments, loyalty,
+next best actions and probabilistic lifetime-value models (``ClvModel``). Columns go in as numpy arrays (or pandas/polars columns) and come out as numpy
 arrays; ``customer_frame`` and ``to_frame`` give DataFrames.
 
 >>> import engagement
@@ -40,6 +40,7 @@ from ._api import (
     transaction_summary,
     wilson,
 )
+from ._clv import ClvModel
 from ._engagement import (
     AsOfBeforeDataError,
     ConfigError,
@@ -62,7 +63,7 @@ for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError
     _exc.__module__ = "engagement"
 
 __all__ = [
-    "AsOfBeforeDataError", "CHANNELS", "ChurnSummary", "ConfigError", "ConvergenceError", "EmptyInputError",
+    "AsOfBeforeDataError", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError", "ConvergenceError", "EmptyInputError",
     "EngagementError", "IncompatibleError", "InvalidInputError", "JsonError", "KINDS", "LengthMismatchError",
     "NpsSummary", "ProfileStore", "Proportion", "PurchaseSummary", "STAGES", "SegmentSet", "UnknownIdError",
     "UnknownLabelError", "__version__", "calibration_holdout", "churn_between", "conversion_rate", "csat",

@@ -1,0 +1,167 @@
+"""Probabilistic customer lifetime value: BG/NBD, Pareto/NBD and Gamma-Gamma models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Optional, Sequence
+
+import numpy as np
+
+from . import _convert as cv
+from . import _engagement as _native
+
+_PARAMS = {"bg_nbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta"),
+           "gamma_gamma": ("p", "q", "gamma")}
+
+
+def _column(data: Any, name: str) -> Any:
+    """`data[name]` for a DataFrame or mapping given as the first argument."""
+    try:
+        return data[name]
+    except (KeyError, IndexError, TypeError) as e:
+        raise KeyError(f"the data has no column {name!r}") from e
+
+
+def _is_table(x: Any) -> bool:
+    return hasattr(x, "columns") or isinstance(x, dict)
+
+
+class ClvModel:
+    """A customer-lifetime-value model: fitted by :meth:`fit`, or built from known parameters.
+
+    Models are ``bg_nbd`` (Fader, Hardie & Lee 2005), ``pareto_nbd`` (Schmittlein, Morrison &
+    Colombo 1987) and ``gamma_gamma`` (Fader & Hardie 2013). Inputs follow the CLV literature:
+    ``frequency`` (repeat purchases), ``recency`` (time of the last purchase since the first),
+    ``T`` (age), in one time unit; ``monetary_value`` is the mean repeat-transaction value.
+    Columns are numpy arrays, lists or Series; or pass a DataFrame with those columns first.
+
+    >>> import engagement
+    >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> round(float(m.conditional_expected_purchases(39, [2], [30.43], [38.86])[0]), 3)
+    1.226
+    >>> m.p_alive([0], [0], [38.86]).tolist()
+    [1.0]
+    >>> engagement.ClvModel.from_json(m.to_json()) == m
+    True
+    """
+
+    def __init__(self, model: str, **params: float) -> None:
+        if model not in _PARAMS:
+            raise _native.UnknownLabelError(f"unknown model {model!r}; expected one of {sorted(_PARAMS)}")
+        if set(params) != set(_PARAMS[model]):
+            raise TypeError(f"a {model} model takes exactly the parameters {list(_PARAMS[model])}, got {sorted(params)}")
+        self.model = model
+        self.params: Dict[str, float] = {k: float(params[k]) for k in _PARAMS[model]}
+        self.log_likelihood: Optional[float] = None
+        self.iterations: Optional[int] = None
+        self.customers: Optional[float] = None
+
+    @classmethod
+    def fit(cls, model: str, frequency: Any, recency: Any = None, T: Any = None, monetary_value: Any = None, *,
+            max_iterations: int = 5000, tolerance: float = 1e-10, penalty: float = 0.0,
+            initial: Optional[Sequence[float]] = None) -> "ClvModel":
+        """Fits ``model`` by maximum likelihood (Nelder–Mead on the log parameters).
+
+        ``penalty`` adds an L2 penalty on the log parameters; ``initial`` overrides the starting
+        parameters. Raises :class:`ConvergenceError` rather than returning an unconverged fit.
+
+        >>> import engagement
+        >>> m = engagement.ClvModel.fit("bg_nbd", [0, 1, 3, 0, 2], [0, 2, 9, 0, 4], [10, 10, 10, 8, 6])
+        >>> m.model, m.customers
+        ('bg_nbd', 5.0)
+        """
+        if _is_table(frequency):
+            data = frequency
+            frequency = _column(data, "frequency")
+            if model == "gamma_gamma":
+                monetary_value = _column(data, "monetary_value")
+            else:
+                recency, T = _column(data, "recency"), _column(data, "T")
+        options: Dict[str, Any] = {"max_iterations": max_iterations, "tolerance": tolerance, "penalty": penalty}
+        if initial is not None:
+            options["initial"] = [float(v) for v in initial]
+        opt = lambda c, n: None if c is None else cv.floats(c, n)  # noqa: E731
+        fitted = _native.clv_fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"), opt(T, "T"),
+                                 opt(monetary_value, "monetary_value"), options)
+        m = cls._from_dict(fitted["model"])
+        m.log_likelihood = float(fitted["log_likelihood"])
+        m.iterations = int(fitted["iterations"])
+        m.customers = float(fitted["customers"])
+        return m
+
+    @classmethod
+    def _from_dict(cls, d: Dict[str, Any]) -> "ClvModel":
+        d = dict(d)
+        return cls(d.pop("model"), **d)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The model as the engine's JSON object: ``{"model": name, <parameters>}``."""
+        return {"model": self.model, **self.params}
+
+    def to_json(self) -> str:
+        """The model as JSON, loadable by :meth:`from_json`, the C face and Rust (``ClvModel``)."""
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> "ClvModel":
+        """Loads a model written by :meth:`to_json`, the C face or Rust.
+
+        The model name and parameter names are checked here; the values when the model predicts.
+        """
+        try:
+            d = json.loads(text)
+        except ValueError as e:
+            raise _native.JsonError(f"not JSON: {e}") from e
+        names = _PARAMS.get(d.get("model")) if isinstance(d, dict) else None
+        if names is None or set(d) != {"model", *names} or not all(isinstance(d[k], (int, float)) for k in names):
+            raise _native.JsonError(f'not a model: expected {{"model": one of {sorted(_PARAMS)}, '
+                                    f'and exactly its numeric parameters}}, got {text[:200]}')
+        return cls._from_dict(d)
+
+    def _history(self, frequency: Any, recency: Any, T: Any) -> tuple:
+        if _is_table(frequency):
+            data = frequency
+            frequency, recency, T = _column(data, "frequency"), _column(data, "recency"), _column(data, "T")
+        if recency is None or T is None:
+            raise TypeError("recency and T are required (or pass a DataFrame with those columns)")
+        return cv.floats(frequency, "frequency"), cv.floats(recency, "recency"), cv.floats(T, "T")
+
+    def p_alive(self, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
+        """P(alive) at ``T`` of each customer (purchase models)."""
+        return _native.clv_p_alive(self.to_dict(), *self._history(frequency, recency, T))
+
+    def conditional_expected_purchases(self, t: float, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
+        """Expected purchases of each customer in the next ``t`` time units (purchase models)."""
+        return _native.clv_conditional_expected_purchases(self.to_dict(), float(t), *self._history(frequency, recency, T))
+
+    def expected_purchases_new(self, t: Any) -> np.ndarray:
+        """Expected purchases of a new customer in ``(0, t]`` for each ``t`` (purchase models)."""
+        return _native.clv_expected_purchases_new(self.to_dict(), cv.floats(np.atleast_1d(t), "t"))
+
+    def expected_spend(self, frequency: Any, monetary_value: Any = None) -> np.ndarray:
+        """Expected mean transaction value of each customer (``gamma_gamma``)."""
+        if _is_table(frequency):
+            data = frequency
+            frequency, monetary_value = _column(data, "frequency"), _column(data, "monetary_value")
+        if monetary_value is None:
+            raise TypeError("monetary_value is required (or pass a DataFrame with that column)")
+        return _native.clv_expected_spend(self.to_dict(), cv.floats(frequency, "frequency"),
+                                          cv.floats(monetary_value, "monetary_value"))
+
+    def summary(self) -> str:
+        """A readable summary: model, parameters and, for a fit, log-likelihood and size."""
+        lines = [f"{self.model} model"]
+        lines += [f"  {k:<6} {v:>12.6g}" for k, v in self.params.items()]
+        if self.log_likelihood is not None:
+            lines.append(f"  log-likelihood {self.log_likelihood:.4f} over {self.customers:g} customers "
+                         f"({self.iterations} iterations)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"ClvModel({self.model!r}, {ps})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ClvModel) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
