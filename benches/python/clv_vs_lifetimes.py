@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""BG/NBD, Pareto/NBD and Gamma-Gamma on CDNOW: the engine side by side with `lifetimes`.
+
+Creates a throwaway venv with lifetimes 0.11.3 and the last numpy/pandas/scipy/autograd it works
+with (outside the project's test command), runs the engine's `clv_compare` example (which writes the
+CDNOW 39-week summary it fitted), fits the same summary with lifetimes, and prints for each model:
+parameters and log-likelihood from both, the fit-time ratio measured in this run, and the largest
+relative difference of the predictions when lifetimes is given the engine's parameters (so formula
+differences show apart from optimiser differences).
+
+    python3 benches/python/clv_vs_lifetimes.py [--runs 3]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import venv
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PINS = ["numpy==1.26.4", "pandas==1.5.3", "scipy==1.11.4", "autograd==1.6.2", "lifetimes==0.11.3"]
+
+
+def ensure_venv():
+    """Re-runs this script inside a throwaway venv that has lifetimes."""
+    if os.environ.get("CLV_BENCH_VENV"):
+        return
+    env_dir = os.path.join(tempfile.gettempdir(), "engagement-clv-bench-venv")
+    python = os.path.join(env_dir, "bin", "python")
+    if not os.path.exists(python):
+        venv.create(env_dir, with_pip=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", *PINS], check=True)
+    os.execve(python, [python, *sys.argv], {**os.environ, "CLV_BENCH_VENV": "1"})
+
+
+def main():
+    ensure_venv()
+    import time
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
+
+    warnings.simplefilter("ignore")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    data = tempfile.mkdtemp(prefix="clv-bench-")
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "engagement-bench", "--example", "clv_compare"],
+                   cwd=ROOT, check=True)
+    out = subprocess.run([os.path.join(ROOT, "target", "release", "examples", "clv_compare"), data, str(args.runs)],
+                         check=True, capture_output=True, text=True)
+    engine = json.loads(out.stdout.strip().splitlines()[-1])
+    s = pd.read_csv(os.path.join(data, "summary.csv"))
+    mine = pd.read_csv(os.path.join(data, "engine_predictions.csv"))
+    my_spend = np.loadtxt(os.path.join(data, "engine_spend.csv"))
+    repeat = s[s["frequency"] > 0]
+
+    def timed(make, *cols):
+        best, fitter = float("inf"), None
+        for _ in range(args.runs):
+            fitter = make()
+            t = time.perf_counter()
+            fitter.fit(*cols)
+            best = min(best, time.perf_counter() - t)
+        return fitter, best
+
+    def rel(a, b):
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+
+    rows = []
+    specs = [
+        ("bg_nbd", lambda: BetaGeoFitter(penalizer_coef=0.0), (s["frequency"], s["recency"], s["T"]),
+         ("r", "alpha", "a", "b")),
+        ("pareto_nbd", lambda: ParetoNBDFitter(penalizer_coef=0.0), (s["frequency"], s["recency"], s["T"]),
+         ("r", "alpha", "s", "beta")),
+        ("gamma_gamma", lambda: GammaGammaFitter(penalizer_coef=0.0), (repeat["frequency"], repeat["monetary_value"]),
+         ("p", "q", "gamma")),
+    ]
+    for name, make, cols, names in specs:
+        fitter, seconds = timed(make, *cols)
+        theirs = [float(v) for v in fitter.params_.values]
+        e = engine[name]
+        ours = [e["fit"]["model"][k] for k in names]
+        # Predictions from lifetimes at the engine's parameters.
+        fitter.params_ = pd.Series(dict(zip(fitter.params_.index, ours)))
+        if name == "gamma_gamma":
+            diff = {"expected_spend": rel(fitter.conditional_expected_average_profit(*cols), my_spend)}
+        else:
+            f, r, T = cols
+            key = "bg" if name == "bg_nbd" else "pn"
+            diff = {
+                "p_alive": rel(fitter.conditional_probability_alive(f, r, T), mine[f"{key}_p_alive"]),
+                "expected_purchases_39": rel(
+                    fitter.conditional_expected_number_of_purchases_up_to_time(39, f, r, T), mine[f"{key}_cond_39"]),
+            }
+        rows.append((name, names, ours, theirs, e["fit"]["log_likelihood"], e["seconds"], seconds, diff))
+
+    print(f"CDNOW 1/10th sample, {len(s)} customers ({len(repeat)} repeat buyers), 39 weeks; best of {args.runs}")
+    # lifetimes keeps only a scaled, per-customer negative log-likelihood, so only the engine's LL is shown.
+    for name, names, ours, theirs, ll_o, s_o, s_t, diff in rows:
+        print(f"\n{name}")
+        print("  engine:    " + "  ".join(f"{k} {v:.6g}" for k, v in zip(names, ours)) + f"  LL {ll_o:.4f}")
+        print("  lifetimes: " + "  ".join(f"{k} {v:.6g}" for k, v in zip(names, theirs)) )
+        print(f"  largest relative parameter difference: {rel(theirs, ours):.2e}")
+        print(f"  fit: engine {s_o * 1000:.1f} ms, lifetimes {s_t * 1000:.1f} ms: engine is {s_t / s_o:.0f}x faster")
+        for k, v in diff.items():
+            print(f"  {k} at the engine's parameters, largest relative difference: {v:.2e}")
+
+
+if __name__ == "__main__":
+    main()
