@@ -5,7 +5,6 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
 use crate::clv::fit::{FitOptions, FitReport, minimize};
-use crate::clv::special::ln_hyp2f1;
 use crate::error::{EngError, Result};
 
 /// Pareto/NBD parameters: purchase rates Gamma(`r`, `alpha`), dropout rates
@@ -56,6 +55,36 @@ fn check_horizon(t: f64) -> Result<()> {
     } else {
         Err(EngError::invalid("t", t, "must be a finite number >= 0"))
     }
+}
+
+/// `ln ₂F₁(1, b; c; z)` for `0 < b < c`, `0 ≤ z < 1`: the terms
+/// `∏ (b+j)/(c+j) · z` are positive and their ratio stays below `z`, so the
+/// tail after a term is at most `term · z/(1−z)`; summing stops when that bound
+/// is below `1e-17` of the sum (a relative error of a few ulps). Capped at
+/// 2·10⁵ terms, then an error (z within about 1e-4 of 1).
+fn ln_hyp2f1_unit(b: f64, c: f64, z: f64) -> Result<f64> {
+    if !((0.0..1.0).contains(&z) && b > 0.0 && b < c) {
+        return Err(EngError::invalid(
+            "b, c, z",
+            format!("{b}, {c}, {z}"),
+            "needs 0 < b < c and 0 <= z < 1",
+        ));
+    }
+    let tail = z / (1.0 - z);
+    let (mut term, mut sum) = (1.0f64, 1.0f64);
+    for k in 0..200_000u32 {
+        if term * tail <= 1e-17 * sum {
+            return Ok(sum.ln());
+        }
+        let k = f64::from(k);
+        term *= (b + k) / (c + k) * z;
+        sum += term;
+    }
+    Err(EngError::invalid(
+        "z",
+        z,
+        "hypergeometric series did not converge",
+    ))
 }
 
 /// `ln(e^x + e^y)`.
@@ -123,9 +152,16 @@ impl ParetoNbdParams {
         } else {
             (beta, r + x, alpha)
         };
+        // Euler's transformation, ₂F₁(a, b; c; z) = (1−z)^(c−a−b) ₂F₁(c−a, c−b; c; z),
+        // with c = a + 1 turns the series into ₂F₁(1, c−b; c; z) (1−z)^(1−b): positive
+        // terms that only shrink (ratio < z), where the original ones first grow.
+        // 1 − z = (min+t)/(max+t) exactly, so no cancellation near z = 1.
         let term = |t: f64| -> Result<f64> {
             let z = (max - min) / (max + t);
-            Ok(ln_hyp2f1(rsx, b_param, rsx + 1.0, z)? - rsx * (max + t).ln())
+            let ln_one_minus_z = (min + t).ln() - (max + t).ln();
+            let ln_f = ln_hyp2f1_unit(rsx + 1.0 - b_param, rsx + 1.0, z)?
+                + (1.0 - b_param) * ln_one_minus_z;
+            Ok(ln_f - rsx * (max + t).ln())
         };
         let ln_a0 = ln_sub_exp(term(t_x)?, term(big_t)?);
         let first = -(r + x) * (alpha + big_t).ln() - s * (beta + big_t).ln();
@@ -351,6 +387,47 @@ mod tests {
                 .conditional_expected_purchases(t, 3.0, 20.0, 39.0)
                 .unwrap();
             assert!((c - c_hi).abs() < 1e-8 * c);
+        }
+    }
+
+    #[test]
+    fn the_transformed_series_equals_the_plain_one() {
+        // ₂F₁(a, b; a+1; z) = (1−z)^(1−b) ₂F₁(1, a+1−b; a+1; z) (Euler), checked against
+        // the plain series, and a closed form: ₂F₁(1, 1; 2; z) = −ln(1−z)/z.
+        for &(a, b) in &[(1.2, 1.6), (30.1, 29.5), (1003.1, 1.6), (5.0, 4.9)] {
+            for &z in &[0.0, 0.1, 0.5, 0.9, 0.99] {
+                let plain = crate::clv::special::ln_hyp2f1(a, b, a + 1.0, z).unwrap();
+                let euler =
+                    ln_hyp2f1_unit(a + 1.0 - b, a + 1.0, z).unwrap() + (1.0 - b) * (1.0 - z).ln();
+                assert!(
+                    (plain - euler).abs() <= 1e-12 * plain.abs().max(1.0),
+                    "{a} {b} {z}: {plain} {euler}"
+                );
+            }
+        }
+        let z: f64 = 0.999;
+        let v = ln_hyp2f1_unit(1.0, 2.0, z).unwrap();
+        // About 3·10⁴ terms: rounding, not truncation, sets the error.
+        let exact = (-(1.0 - z).ln() / z).ln();
+        assert!((v - exact).abs() < 1e-12 * exact, "{v} {exact}");
+        assert!(ln_hyp2f1_unit(2.0, 2.0, 0.5).is_err());
+    }
+
+    #[test]
+    fn large_frequencies_stay_finite() {
+        let p = ParetoNbdParams {
+            r: 0.553,
+            alpha: 10.578,
+            s: 0.606,
+            beta: 11.669,
+        };
+        for x in [100.0, 1000.0, 20_000.0] {
+            let ll = p.ln_likelihood(x, 38.0, 39.0).unwrap();
+            let alive = p.p_alive(x, 38.0, 39.0).unwrap();
+            assert!(
+                ll.is_finite() && (0.0..=1.0).contains(&alive),
+                "{x}: {ll} {alive}"
+            );
         }
     }
 
