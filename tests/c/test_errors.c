@@ -165,6 +165,34 @@ int main(void) {
     }
     CHECK(eng_last_error_message(NULL, 8, &full), ENG_STATUS_NULL_POINTER, NULL);
 
+    /* Lifetime-value models. */
+    {
+        const char *bg = "{\"model\":\"bg_nbd\",\"r\":0.243,\"alpha\":4.414,\"a\":0.793,\"b\":2.426}";
+        const char *gg = "{\"model\":\"gamma_gamma\",\"p\":6.25,\"q\":3.74,\"gamma\":15.44}";
+        double f[2] = {2, 0}, r[2] = {30.43, 0}, t[2] = {38.86, 38.86}, out[2];
+        double nan_f[2] = {NAN, 0}, late[2] = {40, 0};
+        CHECK(eng_clv_p_alive(bg, strlen(bg), f, r, t, 2, out), ENG_STATUS_OK, NULL);
+        CHECK(eng_clv_p_alive(NULL, 0, f, r, t, 2, out), ENG_STATUS_JSON, NULL);
+        CHECK(eng_clv_p_alive(bg, strlen(bg), f, r, t, 2, NULL), ENG_STATUS_NULL_POINTER, "out");
+        CHECK(eng_clv_p_alive(bg, strlen(bg), f, NULL, t, 2, out), ENG_STATUS_NULL_POINTER, "recency");
+        CHECK(eng_clv_p_alive(gg, strlen(gg), f, r, t, 2, out), ENG_STATUS_CONFIG, "purchase model");
+        CHECK(eng_clv_p_alive(bg, strlen(bg), nan_f, r, t, 2, out), ENG_STATUS_INVALID_INPUT, "frequency");
+        CHECK(eng_clv_p_alive(bg, strlen(bg), f, late, t, 2, out), ENG_STATUS_INVALID_INPUT, "recency");
+        CHECK(eng_clv_conditional_expected_purchases(bg, strlen(bg), -1.0, f, r, t, 2, out), ENG_STATUS_INVALID_INPUT,
+              "t");
+        CHECK(eng_clv_expected_spend(bg, strlen(bg), f, r, 2, out), ENG_STATUS_CONFIG, "gamma_gamma");
+        char *json = NULL;
+        CHECK(eng_clv_fit_json("bgnbd", 5, f, r, t, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_UNKNOWN_LABEL, "bgnbd");
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, NULL, t, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_CONFIG, "recency");
+        CHECK(eng_clv_fit_json("gamma_gamma", 11, f, NULL, NULL, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_CONFIG,
+              "monetary_value");
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_EMPTY_INPUT, NULL);
+        const char *one = "{\"max_iterations\": 1}";
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, 2, one, strlen(one), &json, NULL), ENG_STATUS_CONVERGENCE,
+              NULL);
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, 2, NULL, 0, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);
