@@ -1,6 +1,6 @@
 //! Engine side of `benches/python/clv_vs_lifetimes.py`: summarizes the bundled CDNOW
-//! sample (39 weeks), writes the summary to `<dir>/summary.csv`, fits BG/NBD, Pareto/NBD and
-//! Gamma-Gamma (best time of `runs`), writes per-customer predictions at the fitted
+//! sample (39 weeks), writes the summary to `<dir>/summary.csv`, fits BG/NBD, Pareto/NBD,
+//! modified BG/NBD and Gamma-Gamma (best time of `runs`), writes per-customer predictions at the fitted
 //! parameters to `<dir>/engine_predictions.csv`, and prints one JSON line of results.
 //!
 //! Usage: `clv_compare <dir> [runs]`
@@ -77,6 +77,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fit = |k: ClvModelKind, c: &ClvColumns<'_>| best(runs, || ClvModel::fit(k, c, &opts));
     let (bg, bg_s) = fit(ClvModelKind::BgNbd, &history);
     let (pn, pn_s) = fit(ClvModelKind::ParetoNbd, &history);
+    let (mbg, mbg_s) = fit(ClvModelKind::MbgNbd, &history);
+    let mbg = mbg?;
     let (gg, gg_s) = fit(ClvModelKind::GammaGamma, &spend);
     let (bg, pn, gg): (ClvFit, ClvFit, ClvFit) = (bg?, pn?, gg?);
 
@@ -88,12 +90,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let (bg_alive, pn_cond) = (bg_alive?, pn_cond?);
     let gg_spend = gg.model.expected_spend(&spend)?;
-    let mut out = String::from("bg_p_alive,bg_cond_39,pn_p_alive,pn_cond_39\n");
+    let mbg_alive = mbg.model.p_alive(&history)?;
+    let mbg_cond = mbg.model.conditional_expected_purchases(39.0, &history)?;
+    let mut out =
+        String::from("bg_p_alive,bg_cond_39,pn_p_alive,pn_cond_39,mbg_p_alive,mbg_cond_39\n");
     for i in 0..freq.len() {
         writeln!(
             out,
-            "{:?},{:?},{:?},{:?}",
-            bg_alive[i], bg_cond[i], pn_alive[i], pn_cond[i]
+            "{:?},{:?},{:?},{:?},{:?},{:?}",
+            bg_alive[i], bg_cond[i], pn_alive[i], pn_cond[i], mbg_alive[i], mbg_cond[i]
         )?;
     }
     std::fs::write(dir.join("engine_predictions.csv"), out)?;
@@ -103,6 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "bg_nbd": {"fit": bg, "seconds": bg_s},
         "pareto_nbd": {"fit": pn, "seconds": pn_s},
         "gamma_gamma": {"fit": gg, "seconds": gg_s},
+        "mbg_nbd": {"fit": mbg, "seconds": mbg_s},
         "bg_p_alive_seconds": bg_alive_s,
         "pn_conditional_seconds": pn_cond_s,
     });

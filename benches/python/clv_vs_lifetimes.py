@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""BG/NBD, Pareto/NBD and Gamma-Gamma on CDNOW: the engine side by side with `lifetimes`.
+"""BG/NBD, Pareto/NBD, modified BG/NBD and Gamma-Gamma on CDNOW: the engine side by side with `lifetimes`.
 
 Creates a throwaway venv with lifetimes 0.11.3 and the last numpy/pandas/scipy/autograd it works
 with (outside the project's test command), runs the engine's `clv_compare` example (which writes the
@@ -41,7 +41,7 @@ def main():
 
     import numpy as np
     import pandas as pd
-    from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
+    from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 
     warnings.simplefilter("ignore")
     parser = argparse.ArgumentParser()
@@ -78,6 +78,8 @@ def main():
          ("r", "alpha", "a", "b")),
         ("pareto_nbd", lambda: ParetoNBDFitter(penalizer_coef=0.0), (s["frequency"], s["recency"], s["T"]),
          ("r", "alpha", "s", "beta")),
+        ("mbg_nbd", lambda: ModifiedBetaGeoFitter(penalizer_coef=0.0), (s["frequency"], s["recency"], s["T"]),
+         ("r", "alpha", "a", "b")),
         ("gamma_gamma", lambda: GammaGammaFitter(penalizer_coef=0.0), (repeat["frequency"], repeat["monetary_value"]),
          ("p", "q", "gamma")),
     ]
@@ -92,7 +94,7 @@ def main():
             diff = {"expected_spend": rel(fitter.conditional_expected_average_profit(*cols), my_spend)}
         else:
             f, r, T = cols
-            key = "bg" if name == "bg_nbd" else "pn"
+            key = {"bg_nbd": "bg", "pareto_nbd": "pn", "mbg_nbd": "mbg"}[name]
             diff = {
                 "p_alive": rel(fitter.conditional_probability_alive(f, r, T), mine[f"{key}_p_alive"]),
                 "expected_purchases_39": rel(

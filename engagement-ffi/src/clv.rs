@@ -57,7 +57,7 @@ unsafe fn put(out: *mut f64, values: &[f64]) -> Result<(), Failure> {
 /// (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
 /// owned by the caller (release with `eng_string_free`).
 ///
-/// `model` is `bg_nbd`, `pareto_nbd` or `gamma_gamma` (pointer + length).
+/// `model` is `bg_nbd`, `mbg_nbd`, `pareto_nbd` or `gamma_gamma` (pointer + length).
 /// The purchase models read `frequency`, `recency`, `t` (repeat purchases,
 /// time of the last since the first, age; one time unit throughout);
 /// Gamma-Gamma reads `frequency` (≥ 1) and `monetary_value` (mean repeat
@@ -107,7 +107,7 @@ pub unsafe extern "C" fn eng_clv_fit_json(
 }
 
 /// P(alive) at `T` of `len` customers into `out` (room for `len`), for a
-/// purchase model (`bg_nbd`, `pareto_nbd`) given as JSON.
+/// purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`) given as JSON.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
 /// purchase model, bad parameters), `ENG_STATUS_INVALID_INPUT` (a bad

@@ -36,7 +36,7 @@ pub struct BgNbdParams {
 /// Evaluates `f(a)`, a BG/NBD expectation of the form `g(a) / (a − 1)` whose
 /// singularity at `a = 1` is removable (both factors vanish): within `1e-6` of
 /// 1 it returns the mean of `f` at `1 ± 1e-5` (error of order 1e-10 relative).
-fn at_removable_a(a: f64, f: impl Fn(f64) -> Result<f64>) -> Result<f64> {
+pub(crate) fn at_removable_a(a: f64, f: impl Fn(f64) -> Result<f64>) -> Result<f64> {
     const NEAR: f64 = 1e-6;
     const STEP: f64 = 1e-5;
     if (a - 1.0).abs() < NEAR {

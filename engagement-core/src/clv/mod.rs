@@ -1,4 +1,5 @@
-//! Probabilistic customer lifetime value: BG/NBD, Pareto/NBD and Gamma-Gamma.
+//! Probabilistic customer lifetime value: BG/NBD, modified BG/NBD, Pareto/NBD
+//! and Gamma-Gamma.
 //!
 //! Models are fitted by maximum likelihood to the per-customer summary of the
 //! CLV literature (`x` repeat purchases, recency `t_x`, age `T`; see
@@ -10,6 +11,7 @@
 pub mod bg_nbd;
 pub mod fit;
 pub mod gamma_gamma;
+pub mod mbg_nbd;
 pub mod pareto_nbd;
 pub mod special;
 
@@ -39,6 +41,8 @@ pub enum ClvModel {
     BgNbd(bg_nbd::BgNbdParams),
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
     ParetoNbd(pareto_nbd::ParetoNbdParams),
+    /// Modified BG/NBD (Batislam, Denizel & Filiztekin 2007).
+    MbgNbd(mbg_nbd::MbgNbdParams),
     /// Gamma-Gamma spend model (Fader & Hardie 2013).
     GammaGamma(gamma_gamma::GammaGammaParams),
 }
@@ -202,16 +206,19 @@ pub enum ClvModelKind {
     BgNbd,
     /// Pareto/NBD.
     ParetoNbd,
+    /// Modified BG/NBD.
+    MbgNbd,
     /// Gamma-Gamma.
     GammaGamma,
 }
 
 impl ClvModelKind {
-    /// The label: `bg_nbd`, `pareto_nbd` or `gamma_gamma`.
+    /// The label: `bg_nbd`, `mbg_nbd`, `pareto_nbd` or `gamma_gamma`.
     pub fn label(self) -> &'static str {
         match self {
             ClvModelKind::BgNbd => "bg_nbd",
             ClvModelKind::ParetoNbd => "pareto_nbd",
+            ClvModelKind::MbgNbd => "mbg_nbd",
             ClvModelKind::GammaGamma => "gamma_gamma",
         }
     }
@@ -224,6 +231,7 @@ impl std::str::FromStr for ClvModelKind {
         [
             ClvModelKind::BgNbd,
             ClvModelKind::ParetoNbd,
+            ClvModelKind::MbgNbd,
             ClvModelKind::GammaGamma,
         ]
         .into_iter()
@@ -289,6 +297,7 @@ impl ClvModel {
         match self {
             ClvModel::BgNbd(_) => ClvModelKind::BgNbd,
             ClvModel::ParetoNbd(_) => ClvModelKind::ParetoNbd,
+            ClvModel::MbgNbd(_) => ClvModelKind::MbgNbd,
             ClvModel::GammaGamma(_) => ClvModelKind::GammaGamma,
         }
     }
@@ -323,15 +332,22 @@ impl ClvModel {
     ) -> Result<ClvFit> {
         options.validate()?;
         match kind {
-            ClvModelKind::BgNbd | ClvModelKind::ParetoNbd => {
+            ClvModelKind::BgNbd | ClvModelKind::ParetoNbd | ClvModelKind::MbgNbd => {
                 let (r, t) = columns.history(kind)?;
                 let data = RepeatSummary::from_columns(columns.frequency, r, t)?;
-                if kind == ClvModelKind::BgNbd {
-                    let f = bg_nbd::BgNbdParams::fit(&data, options)?;
-                    Ok(ClvFit::from_report(ClvModel::BgNbd(f.params), &f))
-                } else {
-                    let f = pareto_nbd::ParetoNbdParams::fit(&data, options)?;
-                    Ok(ClvFit::from_report(ClvModel::ParetoNbd(f.params), &f))
+                match kind {
+                    ClvModelKind::BgNbd => {
+                        let f = bg_nbd::BgNbdParams::fit(&data, options)?;
+                        Ok(ClvFit::from_report(ClvModel::BgNbd(f.params), &f))
+                    }
+                    ClvModelKind::MbgNbd => {
+                        let f = mbg_nbd::MbgNbdParams::fit(&data, options)?;
+                        Ok(ClvFit::from_report(ClvModel::MbgNbd(f.params), &f))
+                    }
+                    _ => {
+                        let f = pareto_nbd::ParetoNbdParams::fit(&data, options)?;
+                        Ok(ClvFit::from_report(ClvModel::ParetoNbd(f.params), &f))
+                    }
                 }
             }
             ClvModelKind::GammaGamma => {
@@ -348,7 +364,9 @@ impl ClvModel {
         match self {
             ClvModel::GammaGamma(_) => Err(EngError::config(
                 "model",
-                format!("{what} needs a purchase model (bg_nbd or pareto_nbd), not gamma_gamma"),
+                format!(
+                    "{what} needs a purchase model (bg_nbd, mbg_nbd or pareto_nbd), not gamma_gamma"
+                ),
             )),
             _ => Ok(()),
         }
@@ -377,6 +395,7 @@ impl ClvModel {
         self.per_history(columns.frequency, r, t, |x, tx, big_t| match self {
             ClvModel::BgNbd(p) => p.p_alive(x, tx, big_t),
             ClvModel::ParetoNbd(p) => p.p_alive(x, tx, big_t),
+            ClvModel::MbgNbd(p) => p.p_alive(x, tx, big_t),
             ClvModel::GammaGamma(_) => unreachable_model(),
         })
     }
@@ -407,6 +426,7 @@ impl ClvModel {
         self.per_history(columns.frequency, r, t, |x, tx, big_t| match self {
             ClvModel::BgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
             ClvModel::ParetoNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
+            ClvModel::MbgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
             ClvModel::GammaGamma(_) => unreachable_model(),
         })
     }
@@ -434,6 +454,7 @@ impl ClvModel {
                 match self {
                     ClvModel::BgNbd(p) => p.expected_purchases_new(ti),
                     ClvModel::ParetoNbd(p) => p.expected_purchases_new(ti),
+                    ClvModel::MbgNbd(p) => p.expected_purchases_new(ti),
                     ClvModel::GammaGamma(_) => unreachable_model(),
                 }
                 .map_err(|e| e.at_row(i))

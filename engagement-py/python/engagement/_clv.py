@@ -10,7 +10,7 @@ import numpy as np
 from . import _convert as cv
 from . import _engagement as _native
 
-_PARAMS = {"bg_nbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta"),
+_PARAMS = {"bg_nbd": ("r", "alpha", "a", "b"), "mbg_nbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta"),
            "gamma_gamma": ("p", "q", "gamma")}
 
 
@@ -29,7 +29,8 @@ def _is_table(x: Any) -> bool:
 class ClvModel:
     """A customer-lifetime-value model: fitted by :meth:`fit`, or built from known parameters.
 
-    Models are ``bg_nbd`` (Fader, Hardie & Lee 2005), ``pareto_nbd`` (Schmittlein, Morrison &
+    Models are ``bg_nbd`` (Fader, Hardie & Lee 2005), ``mbg_nbd`` (Batislam, Denizel &
+    Filiztekin 2007), ``pareto_nbd`` (Schmittlein, Morrison &
     Colombo 1987) and ``gamma_gamma`` (Fader & Hardie 2013). Inputs follow the CLV literature:
     ``frequency`` (repeat purchases), ``recency`` (time of the last purchase since the first),
     ``T`` (age), in one time unit; ``monetary_value`` is the mean repeat-transaction value.

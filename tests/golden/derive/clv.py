@@ -78,6 +78,29 @@ def pn_p_alive_by_priors(x, tx, t, r, alpha, s, beta):
     return mp.quad(alive, [0, 1, mp.inf], [0, 1, mp.inf]) / mp.quad(total, [0, 1, mp.inf], [0, 1, mp.inf])
 
 
+def mbg_p_alive(x, tx, t, r, alpha, a, b):
+    return 1 / (1 + a / (b + x) * ((alpha + t) / (alpha + tx)) ** (r + x))
+
+
+def mbg_cond(h, x, tx, t, r, alpha, a, b):
+    z = h / (alpha + t + h)
+    num = (a + b + x) / (a - 1) * (1 - ((alpha + t) / (alpha + t + h)) ** (r + x) * mp.hyp2f1(r + x, b + x + 1, a + b + x, z))
+    return num * mbg_p_alive(x, tx, t, r, alpha, a, b)
+
+
+def mbg_new(h, r, alpha, a, b):
+    return b / (a - 1) * (1 - (alpha / (alpha + h)) ** r * mp.hyp2f1(r, b + 1, a + b, h / (alpha + h)))
+
+
+def mbg_ll_numpy(v, x, tx, t):
+    r, alpha, a, b = np.exp(v)
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = betaln(a, b + x + 1) - betaln(a, b)
+    a3 = -(r + x) * np.log(alpha + t)
+    a4 = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + tx)
+    return np.sum(a1 + a2 + np.logaddexp(a3, a4))
+
+
 def gg_spend(x, m, p, q, gamma):
     return (gamma + m * x) * p / (p * x + q - 1)
 
@@ -112,6 +135,15 @@ def main():
     out["fit_ll"] = -best.fun
     out["fit_params"] = np.exp(best.x).tolist()
     out["fit_data"] = dict(frequency=fx.tolist(), recency=ftx.tolist(), T=ft.tolist())
+    # Modified BG/NBD (Batislam, Denizel & Filiztekin 2007) at the BG/NBD CDNOW values, and a fit.
+    out["mbg_p_alive"] = [f(mbg_p_alive(x, tx, t, **BG)) for x, tx, t in zip(X, TX, T)]
+    out["mbg_cond_39"] = [f(mbg_cond(39, x, tx, t, **BG)) for x, tx, t in zip(X, TX, T)]
+    out["mbg_new"] = [f(mbg_new(h, **BG)) for h in [0, 1, 39, 78]]
+    best = min((minimize(lambda v: -mbg_ll_numpy(v, fx, ftx, ft), x0, method="Nelder-Mead",
+                         options=dict(xatol=1e-12, fatol=1e-14, maxiter=40000, maxfev=40000))
+                for x0 in [np.zeros(4), np.log([0.5, 5, 0.8, 2.5])]), key=lambda r: r.fun)
+    out["mbg_fit_ll"] = -best.fun
+    out["mbg_fit_params"] = np.exp(best.x).tolist()
     print(json.dumps(out, indent=1))
 
 
