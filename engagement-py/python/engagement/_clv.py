@@ -1,4 +1,4 @@
-"""Probabilistic customer lifetime value: BG/NBD, Pareto/NBD and Gamma-Gamma models."""
+"""Probabilistic customer lifetime value: BG/NBD, modified BG/NBD, Pareto/NBD and Gamma-Gamma models."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 from . import _convert as cv
 from . import _engagement as _native
 
-_PARAMS = {"bg_nbd": ("r", "alpha", "a", "b"), "mbg_nbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta"),
-           "gamma_gamma": ("p", "q", "gamma")}
+_PARAMS = {"bg_nbd": ("r", "alpha", "a", "b"), "mbg_nbd": ("r", "alpha", "a", "b"),
+           "pareto_nbd": ("r", "alpha", "s", "beta"), "gamma_gamma": ("p", "q", "gamma")}
 
 
 def _column(data: Any, name: str) -> Any:
@@ -30,8 +30,8 @@ class ClvModel:
     """A customer-lifetime-value model: fitted by :meth:`fit`, or built from known parameters.
 
     Models are ``bg_nbd`` (Fader, Hardie & Lee 2005), ``mbg_nbd`` (Batislam, Denizel &
-    Filiztekin 2007), ``pareto_nbd`` (Schmittlein, Morrison &
-    Colombo 1987) and ``gamma_gamma`` (Fader & Hardie 2013). Inputs follow the CLV literature:
+    Filiztekin 2007), ``pareto_nbd`` (Schmittlein, Morrison & Colombo 1987) and ``gamma_gamma``
+    (Fader & Hardie 2013; fit it on repeat buyers only, ``frequency >= 1``). Inputs follow the CLV literature:
     ``frequency`` (repeat purchases), ``recency`` (time of the last purchase since the first),
     ``T`` (age), in one time unit; ``monetary_value`` is the mean repeat-transaction value.
     Columns are numpy arrays, lists or Series; or pass a DataFrame with those columns first.
