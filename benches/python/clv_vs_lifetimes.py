@@ -88,6 +88,11 @@ def main():
         theirs = [float(v) for v in fitter.params_.values]
         e = engine[name]
         ours = [e["fit"]["model"][k] for k in names]
+        # Standard errors as lifetimes reports them (its Hessian at its own optimum, delta method).
+        try:
+            se_theirs = [float(v) for v in fitter.standard_errors_.values]
+        except AttributeError:  # lifetimes keeps no Hessian for some models (Pareto/NBD)
+            se_theirs = None
         # Predictions from lifetimes at the engine's parameters.
         fitter.params_ = pd.Series(dict(zip(fitter.params_.index, ours)))
         if name == "gamma_gamma":
@@ -100,6 +105,8 @@ def main():
                 "expected_purchases_39": rel(
                     fitter.conditional_expected_number_of_purchases_up_to_time(39, f, r, T), mine[f"{key}_cond_39"]),
             }
+        if se_theirs and e["fit"]["standard_errors"]:
+            diff["standard errors"] = rel(e["fit"]["standard_errors"], se_theirs)
         rows.append((name, names, ours, theirs, e["fit"]["log_likelihood"], e["seconds"], seconds, diff))
 
     print(f"CDNOW 1/10th sample, {len(s)} customers ({len(repeat)} repeat buyers), 39 weeks; best of {args.runs}")
@@ -111,7 +118,8 @@ def main():
         print(f"  largest relative parameter difference: {rel(theirs, ours):.2e}")
         print(f"  fit: engine {s_o * 1000:.1f} ms, lifetimes {s_t * 1000:.1f} ms: engine is {s_t / s_o:.0f}x faster")
         for k, v in diff.items():
-            print(f"  {k} at the engine's parameters, largest relative difference: {v:.2e}")
+            where = "" if k == "standard errors" else " at the engine's parameters"
+            print(f"  {k}{where}, largest relative difference: {v:.2e}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ def test_fit_summary_and_json_round_trip():
     m = engagement.ClvModel.fit("pareto_nbd", DATA)
     assert m.customers == 6.0 and np.isfinite(m.log_likelihood) and m.iterations > 0
     assert "pareto_nbd" in m.summary() and "log-likelihood" in m.summary()
+    assert m.standard_errors is None or set(m.standard_errors) == {"r", "alpha", "s", "beta"}
     again = engagement.ClvModel.from_json(m.to_json())
     assert again == m
     assert again.p_alive(DATA).tolist() == m.p_alive(DATA).tolist()

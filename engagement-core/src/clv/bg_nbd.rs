@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
-use crate::clv::fit::{FitOptions, FitReport, minimize};
+use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
 use crate::clv::special::hyp2f1;
 use crate::error::{EngError, Result};
 
@@ -188,6 +188,7 @@ impl BgNbdParams {
             log_likelihood: params.log_likelihood(data),
             iterations,
             customers: data.customers(),
+            standard_errors: standard_errors(&nll, &p),
         })
     }
 

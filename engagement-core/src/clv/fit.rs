@@ -78,6 +78,71 @@ pub struct FitReport<P> {
     pub iterations: u64,
     /// Number of customers fitted.
     pub customers: f64,
+    /// Standard errors of the parameters, in their order (see [`standard_errors`]);
+    /// `None` when the observed information is not positive definite.
+    pub standard_errors: Option<Vec<f64>>,
+}
+
+/// Standard errors of positive parameters at a maximum of the likelihood.
+///
+/// The observed information is the Hessian `H` of the negative
+/// log-likelihood in the log parameters `u = ln θ`, by central differences
+/// (step `1e-4`); the delta method carries it to the natural scale:
+///
+/// ```text
+/// se(θ_i) = θ_i · √((H⁻¹)_ii)
+/// ```
+///
+/// `None` when `H` is not positive definite (a flat or boundary maximum),
+/// found by its Cholesky factorisation.
+// Index loops: small dense matrix algebra reads clearest with explicit indices.
+#[allow(clippy::needless_range_loop)]
+pub fn standard_errors(nll: &dyn Fn(&[f64]) -> f64, params: &[f64]) -> Option<Vec<f64>> {
+    const H: f64 = 1e-4;
+    let n = params.len();
+    let u: Vec<f64> = params.iter().map(|p| p.ln()).collect();
+    let f = |du: &[(usize, f64)]| {
+        let mut v = u.clone();
+        for &(i, d) in du {
+            v[i] += d;
+        }
+        nll(&v.iter().map(|x| x.exp()).collect::<Vec<f64>>())
+    };
+    let f0 = f(&[]);
+    let mut hess = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        hess[i][i] = (f(&[(i, H)]) - 2.0 * f0 + f(&[(i, -H)])) / (H * H);
+        for j in 0..i {
+            let v = (f(&[(i, H), (j, H)]) - f(&[(i, H), (j, -H)]) - f(&[(i, -H), (j, H)])
+                + f(&[(i, -H), (j, -H)]))
+                / (4.0 * H * H);
+            hess[i][j] = v;
+            hess[j][i] = v;
+        }
+    }
+    // Cholesky H = L Lᵀ; then (H⁻¹)_ii = ‖L⁻¹ e_i‖².
+    let mut l = vec![vec![0.0; n]; n];
+    for j in 0..n {
+        let d = hess[j][j] - (0..j).map(|k| l[j][k] * l[j][k]).sum::<f64>();
+        if !(d.is_finite() && d > 0.0) {
+            return None;
+        }
+        l[j][j] = d.sqrt();
+        for i in j + 1..n {
+            l[i][j] = (hess[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>()) / l[j][j];
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    for (i, p) in params.iter().enumerate() {
+        let mut y = vec![0.0; n];
+        for r in 0..n {
+            let e = if r == i { 1.0 } else { 0.0 };
+            y[r] = (e - (0..r).map(|k| l[r][k] * y[k]).sum::<f64>()) / l[r][r];
+        }
+        let var: f64 = y.iter().map(|v| v * v).sum();
+        out.push(p * var.sqrt());
+    }
+    out.iter().all(|v| v.is_finite()).then_some(out)
 }
 
 struct Problem<'a> {
@@ -167,4 +232,34 @@ pub(crate) fn minimize(
         });
     }
     Ok((best.iter().map(|p| p.exp()).collect(), iterations))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_errors_of_a_log_normal_likelihood_are_exact() {
+        // −LL = Σ (ln θ_i − μ_i)² / (2σ_i²): H = diag(1/σ_i²) in u = ln θ, so se(θ_i) = θ_i σ_i.
+        let (mu, sigma) = ([0.3f64, -1.0, 2.0], [0.5f64, 0.1, 2.0]);
+        let nll = |t: &[f64]| {
+            t.iter()
+                .zip(mu.iter().zip(&sigma))
+                .map(|(t, (m, s))| (t.ln() - m).powi(2) / (2.0 * s * s))
+                .sum::<f64>()
+        };
+        let theta: Vec<f64> = mu.iter().map(|m| m.exp()).collect();
+        let se = standard_errors(&nll, &theta).unwrap();
+        for i in 0..3 {
+            let exact = theta[i] * sigma[i];
+            assert!(
+                (se[i] - exact).abs() < 1e-6 * exact,
+                "{i}: {} vs {exact}",
+                se[i]
+            );
+        }
+        // A flat direction has no standard error.
+        let flat = |t: &[f64]| (t[0].ln() - 0.3).powi(2);
+        assert!(standard_errors(&flat, &[0.3f64.exp(), 1.0]).is_none());
+    }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
-use crate::clv::fit::{FitOptions, FitReport, minimize};
+use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
 use crate::error::{EngError, Result};
 
 /// Gamma-Gamma parameters: spend per transaction is Gamma(`p`, ν) with ν
@@ -157,6 +157,7 @@ impl GammaGammaParams {
             log_likelihood: ll(&params),
             iterations,
             customers: frequency.len() as f64,
+            standard_errors: standard_errors(&nll, &v),
         })
     }
 

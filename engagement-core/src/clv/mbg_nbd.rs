@@ -7,7 +7,7 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
 use crate::clv::bg_nbd::at_removable_a;
-use crate::clv::fit::{FitOptions, FitReport, minimize};
+use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
 use crate::clv::special::hyp2f1;
 use crate::error::{EngError, Result};
 
@@ -151,6 +151,7 @@ impl MbgNbdParams {
             log_likelihood: params.log_likelihood(data),
             iterations,
             customers: data.customers(),
+            standard_errors: standard_errors(&nll, &p),
         })
     }
 

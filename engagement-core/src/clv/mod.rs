@@ -279,7 +279,7 @@ impl<'a> ClvColumns<'a> {
 
 /// A fitted model and how the fit went (the serde form of
 /// [`fit::FitReport`] for any model).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClvFit {
     /// The fitted model.
     pub model: ClvModel,
@@ -289,6 +289,10 @@ pub struct ClvFit {
     pub iterations: u64,
     /// Number of customers fitted.
     pub customers: f64,
+    /// Standard errors of the parameters in the model's order (`r, alpha, a,
+    /// b` …; see [`fit::standard_errors`]), or `None` when the observed
+    /// information is not positive definite.
+    pub standard_errors: Option<Vec<f64>>,
 }
 
 impl ClvModel {
@@ -531,6 +535,7 @@ impl ClvFit {
             log_likelihood: r.log_likelihood,
             iterations: r.iterations,
             customers: r.customers,
+            standard_errors: r.standard_errors.clone(),
         }
     }
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
-use crate::clv::fit::{FitOptions, FitReport, minimize};
+use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
 use crate::error::{EngError, Result};
 
 /// Pareto/NBD parameters: purchase rates Gamma(`r`, `alpha`), dropout rates
@@ -351,6 +351,7 @@ impl ParetoNbdParams {
             log_likelihood: params.log_likelihood(data)?,
             iterations,
             customers: data.customers(),
+            standard_errors: standard_errors(&nll, &p),
         })
     }
 }

@@ -56,6 +56,7 @@ class ClvModel:
         self.log_likelihood: Optional[float] = None
         self.iterations: Optional[int] = None
         self.customers: Optional[float] = None
+        self.standard_errors: Optional[Dict[str, float]] = None
 
     @classmethod
     def fit(cls, model: str, frequency: Any, recency: Any = None, T: Any = None, monetary_value: Any = None, *,
@@ -65,6 +66,8 @@ class ClvModel:
 
         ``penalty`` adds an L2 penalty on the log parameters; ``initial`` overrides the starting
         parameters. Raises :class:`ConvergenceError` rather than returning an unconverged fit.
+        ``standard_errors`` (a dict by parameter) come from the observed information by the delta
+        method, or are ``None`` when it is not positive definite (a barely identified parameter).
 
         >>> import engagement
         >>> m = engagement.ClvModel.fit("bg_nbd", [0, 1, 3, 0, 2], [0, 2, 9, 0, 4], [10, 10, 10, 8, 6])
@@ -88,6 +91,8 @@ class ClvModel:
         m.log_likelihood = float(fitted["log_likelihood"])
         m.iterations = int(fitted["iterations"])
         m.customers = float(fitted["customers"])
+        se = fitted.get("standard_errors")
+        m.standard_errors = None if se is None else dict(zip(m.params, (float(v) for v in se)))
         return m
 
     @classmethod
@@ -152,7 +157,8 @@ class ClvModel:
     def summary(self) -> str:
         """A readable summary: model, parameters and, for a fit, log-likelihood and size."""
         lines = [f"{self.model} model"]
-        lines += [f"  {k:<6} {v:>12.6g}" for k, v in self.params.items()]
+        se = self.standard_errors or {}
+        lines += [f"  {k:<6} {v:>12.6g}" + (f"   (se {se[k]:.4g})" if k in se else "") for k, v in self.params.items()]
         if self.log_likelihood is not None:
             lines.append(f"  log-likelihood {self.log_likelihood:.4f} over {self.customers:g} customers "
                          f"({self.iterations} iterations)")

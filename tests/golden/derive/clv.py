@@ -114,6 +114,34 @@ def bg_ll_numpy(v, x, tx, t):
     return np.sum(a1 + a2 + np.logaddexp(a3, a4))
 
 
+def bg_ll_mp(u, x, tx, t):
+    r, alpha, a, b = (mp.exp(v) for v in u)
+    total = mp.mpf(0)
+    for xi, txi, ti in zip(x, tx, t):
+        xi, txi, ti = mp.mpf(xi), mp.mpf(txi), mp.mpf(ti)
+        a1 = mp.loggamma(r + xi) - mp.loggamma(r) + r * mp.log(alpha)
+        a2 = mp.log(mp.beta(a, b + xi)) - mp.log(mp.beta(a, b))
+        term = (alpha + ti) ** (-(r + xi))
+        if xi > 0:
+            term += a / (b + xi - 1) * (alpha + txi) ** (-(r + xi))
+        total += a1 + a2 + mp.log(term)
+    return total
+
+
+def standard_errors_mp(u, ll):
+    """se(θ_i) = θ_i √((H⁻¹)_ii), H the Hessian of −LL in u = ln θ, by mpmath's exact-step differentiation."""
+    n = len(u)
+    h = mp.matrix(n, n)
+    for i in range(n):
+        for j in range(n):
+            order = [0] * n
+            order[i] += 1
+            order[j] += 1
+            h[i, j] = -mp.diff(lambda *v: ll(v), u, tuple(order))
+    cov = h ** -1
+    return [float(mp.exp(u[i]) * mp.sqrt(cov[i, i])) for i in range(n)]
+
+
 def main():
     f = lambda v: float(v)  # noqa: E731
     out = {}
@@ -135,6 +163,8 @@ def main():
     out["fit_ll"] = -best.fun
     out["fit_params"] = np.exp(best.x).tolist()
     out["fit_data"] = dict(frequency=fx.tolist(), recency=ftx.tolist(), T=ft.tolist())
+    out["fit_standard_errors"] = standard_errors_mp([mp.mpf(v) for v in best.x],
+                                                    lambda u: bg_ll_mp(u, fx.tolist(), ftx.tolist(), ft.tolist()))
     # Modified BG/NBD (Batislam, Denizel & Filiztekin 2007) at the BG/NBD CDNOW values, and a fit.
     out["mbg_p_alive"] = [f(mbg_p_alive(x, tx, t, **BG)) for x, tx, t in zip(X, TX, T)]
     out["mbg_cond_39"] = [f(mbg_cond(39, x, tx, t, **BG)) for x, tx, t in zip(X, TX, T)]
