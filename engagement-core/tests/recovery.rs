@@ -111,7 +111,9 @@ fn fitted_parameters_fall_within_their_standard_errors() {
                 ClvModel::BgNbd(p) => vec![p.r, p.alpha, p.a, p.b],
                 ClvModel::MbgNbd(p) => vec![p.r, p.alpha, p.a, p.b],
                 ClvModel::ParetoNbd(p) => vec![p.r, p.alpha, p.s, p.beta],
-                ClvModel::GammaGamma(_) => unreachable!("a purchase model was fitted"),
+                ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => {
+                    unreachable!("a purchase model was fitted")
+                }
             };
             let se = fit
                 .standard_errors

@@ -13,6 +13,7 @@ pub mod fit;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
 pub mod pareto_nbd;
+pub mod sbg;
 pub mod special;
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,8 @@ pub enum ClvModel {
     MbgNbd(mbg_nbd::MbgNbdParams),
     /// Gamma-Gamma spend model (Fader & Hardie 2013).
     GammaGamma(gamma_gamma::GammaGammaParams),
+    /// Shifted-beta-geometric contractual retention (Fader & Hardie 2007).
+    Sbg(sbg::SbgParams),
 }
 
 /// Distinct `(x, t_x, T)` rows with their counts: the input of the
@@ -210,6 +213,8 @@ pub enum ClvModelKind {
     MbgNbd,
     /// Gamma-Gamma.
     GammaGamma,
+    /// Shifted-beta-geometric (fitted with [`ClvModel::fit_retention`]).
+    Sbg,
 }
 
 impl ClvModelKind {
@@ -220,6 +225,7 @@ impl ClvModelKind {
             ClvModelKind::ParetoNbd => "pareto_nbd",
             ClvModelKind::MbgNbd => "mbg_nbd",
             ClvModelKind::GammaGamma => "gamma_gamma",
+            ClvModelKind::Sbg => "sbg",
         }
     }
 }
@@ -233,6 +239,7 @@ impl std::str::FromStr for ClvModelKind {
             ClvModelKind::ParetoNbd,
             ClvModelKind::MbgNbd,
             ClvModelKind::GammaGamma,
+            ClvModelKind::Sbg,
         ]
         .into_iter()
         .find(|k| k.label() == s)
@@ -303,6 +310,7 @@ impl ClvModel {
             ClvModel::ParetoNbd(_) => ClvModelKind::ParetoNbd,
             ClvModel::MbgNbd(_) => ClvModelKind::MbgNbd,
             ClvModel::GammaGamma(_) => ClvModelKind::GammaGamma,
+            ClvModel::Sbg(_) => ClvModelKind::Sbg,
         }
     }
 
@@ -361,19 +369,78 @@ impl ClvModel {
                 let f = gamma_gamma::GammaGammaParams::fit(columns.frequency, m, options)?;
                 Ok(ClvFit::from_report(ClvModel::GammaGamma(f.params), &f))
             }
+            ClvModelKind::Sbg => Err(EngError::config(
+                "model",
+                "sbg fits a cohort's survivor counts: use fit_retention",
+            )),
         }
     }
 
     fn purchase_model(&self, what: &str) -> Result<()> {
         match self {
-            ClvModel::GammaGamma(_) => Err(EngError::config(
+            ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => Err(EngError::config(
                 "model",
                 format!(
-                    "{what} needs a purchase model (bg_nbd, mbg_nbd or pareto_nbd), not gamma_gamma"
+                    "{what} needs a purchase model (bg_nbd, mbg_nbd or pareto_nbd), not {}",
+                    self.kind().label()
                 ),
             )),
             _ => Ok(()),
         }
+    }
+
+    /// Fits the shifted-beta-geometric model to a cohort's survivor counts
+    /// (`alive[0]` at the start, `alive[t]` still subscribed after period `t`).
+    ///
+    /// # Errors
+    /// As [`sbg::SbgParams::fit`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, fit::FitOptions};
+    /// let fit = ClvModel::fit_retention(&[1000.0, 869.0, 743.0, 653.0, 593.0, 551.0, 517.0, 491.0], &FitOptions::default())?;
+    /// let s = fit.model.survival(&[0.0, 7.0])?;
+    /// assert!((s[0] - 1.0).abs() < 1e-12 && (s[1] - 0.491).abs() < 0.01);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn fit_retention(alive: &[f64], options: &FitOptions) -> Result<ClvFit> {
+        let f = sbg::SbgParams::fit(alive, options)?;
+        Ok(ClvFit::from_report(ClvModel::Sbg(f.params), &f))
+    }
+
+    fn retention_model(&self, what: &str) -> Result<sbg::SbgParams> {
+        match self {
+            ClvModel::Sbg(p) => Ok(*p),
+            _ => Err(EngError::config(
+                "model",
+                format!("{what} needs sbg, not {}", self.kind().label()),
+            )),
+        }
+    }
+
+    /// Share of a cohort still subscribed after each `t` periods (sBG).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for another model; [`EngError::InvalidInput`] (with the row).
+    pub fn survival(&self, t: &[f64]) -> Result<Vec<f64>> {
+        let p = self.retention_model("survival")?;
+        t.iter()
+            .enumerate()
+            .map(|(i, &ti)| p.survival(ti).map_err(|e| e.at_row(i)))
+            .collect()
+    }
+
+    /// Retention rate of each period `t ≥ 1` (sBG).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for another model; [`EngError::InvalidInput`] (with the row).
+    pub fn retention_rate(&self, t: &[f64]) -> Result<Vec<f64>> {
+        let p = self.retention_model("the retention rate")?;
+        t.iter()
+            .enumerate()
+            .map(|(i, &ti)| p.retention_rate(ti).map_err(|e| e.at_row(i)))
+            .collect()
     }
 
     /// P(alive) at `T` for every customer.
@@ -400,7 +467,7 @@ impl ClvModel {
             ClvModel::BgNbd(p) => p.p_alive(x, tx, big_t),
             ClvModel::ParetoNbd(p) => p.p_alive(x, tx, big_t),
             ClvModel::MbgNbd(p) => p.p_alive(x, tx, big_t),
-            ClvModel::GammaGamma(_) => unreachable_model(),
+            ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
         })
     }
 
@@ -431,7 +498,7 @@ impl ClvModel {
             ClvModel::BgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
             ClvModel::ParetoNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
             ClvModel::MbgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
-            ClvModel::GammaGamma(_) => unreachable_model(),
+            ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
         })
     }
 
@@ -459,7 +526,7 @@ impl ClvModel {
                     ClvModel::BgNbd(p) => p.expected_purchases_new(ti),
                     ClvModel::ParetoNbd(p) => p.expected_purchases_new(ti),
                     ClvModel::MbgNbd(p) => p.expected_purchases_new(ti),
-                    ClvModel::GammaGamma(_) => unreachable_model(),
+                    ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
                 }
                 .map_err(|e| e.at_row(i))
             })
