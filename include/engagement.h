@@ -519,6 +519,59 @@ eng_status eng_clv_expected_spend(const char *model_json,
                                   double *out);
 
 /**
+ * Fits the shifted-beta-geometric retention model to a cohort's survivor
+ * counts (`alive[0]` at the start, `alive[t]` still subscribed after period
+ * `t`; `len >= 2`, never increasing) and returns the fit as JSON, like
+ * `eng_clv_fit_json` (model `sbg`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_EMPTY_INPUT`,
+ * `ENG_STATUS_CONFIG`, `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_JSON`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `alive` NULL or `len` doubles; `options_json` NULL or `options_len` bytes;
+ * `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_clv_fit_retention_json(const double *alive,
+                                      size_t len,
+                                      const char *options_json,
+                                      size_t options_len,
+                                      char **out_json,
+                                      size_t *out_len);
+
+/**
+ * Share of a cohort still subscribed after each of `len` periods `t` into
+ * `out` (room for `len`), for an `sbg` model given as JSON.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not sbg),
+ * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; `t` `len` doubles; `out` valid for
+ * `len` writes.
+ */
+eng_status eng_clv_survival(const char *model_json,
+                            size_t model_len,
+                            const double *t,
+                            size_t len,
+                            double *out);
+
+/**
+ * Retention rate of each of `len` periods `t >= 1` into `out` (room for
+ * `len`), for an `sbg` model given as JSON.
+ *
+ * Returns as `eng_clv_survival`. Thread-safe.
+ *
+ * # Safety
+ * As `eng_clv_survival`.
+ */
+eng_status eng_clv_retention_rate(const char *model_json,
+                                  size_t model_len,
+                                  const double *t,
+                                  size_t len,
+                                  double *out);
+
+/**
  * The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
  * `-` and spaces read as `_`). `label` is UTF-8, `len` bytes, no NUL needed.
  *

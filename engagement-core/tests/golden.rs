@@ -254,6 +254,13 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let cols = columns.borrow();
             serde_json::to_value(ClvModel::fit(kind, &cols, &options)?)?
         }
+        "clv_fit_retention" => {
+            let options: FitOptions = config(case)?;
+            serde_json::to_value(ClvModel::fit_retention(
+                &num::<Vec<f64>>(input, "alive"),
+                &options,
+            )?)?
+        }
         "clv_predict" => {
             let model: ClvModel = serde_json::from_value(input["model"].clone())?;
             let columns = clv_columns(input);
@@ -267,6 +274,8 @@ fn run(case: &Case) -> Result<Value, EngError> {
                     model.expected_purchases_new(&num::<Vec<f64>>(input, "t"))?
                 }
                 "expected_spend" => model.expected_spend(&cols)?,
+                "survival" => model.survival(&num::<Vec<f64>>(input, "t"))?,
+                "retention_rate" => model.retention_rate(&num::<Vec<f64>>(input, "t"))?,
                 other => panic!("unknown prediction {other:?}"),
             };
             json!({ "values": values })

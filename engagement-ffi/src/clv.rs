@@ -234,3 +234,85 @@ pub unsafe extern "C" fn eng_clv_expected_spend(
         }
     })
 }
+
+/// Fits the shifted-beta-geometric retention model to a cohort's survivor
+/// counts (`alive[0]` at the start, `alive[t]` still subscribed after period
+/// `t`; `len >= 2`, never increasing) and returns the fit as JSON, like
+/// `eng_clv_fit_json` (model `sbg`).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_EMPTY_INPUT`,
+/// `ENG_STATUS_CONFIG`, `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_JSON`,
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `alive` NULL or `len` doubles; `options_json` NULL or `options_len` bytes;
+/// `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_fit_retention_json(
+    alive: *const f64,
+    len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let options: FitOptions =
+                crate::json::config(options_json, options_len, "options_json")?;
+            let fit = ClvModel::fit_retention(slice(alive, len, "alive")?, &options)?;
+            crate::json::write(&fit, out_json, out_len)
+        }
+    })
+}
+
+/// Share of a cohort still subscribed after each of `len` periods `t` into
+/// `out` (room for `len`), for an `sbg` model given as JSON.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not sbg),
+/// `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; `t` `len` doubles; `out` valid for
+/// `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_survival(
+    model_json: *const c_char,
+    model_len: usize,
+    t: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            put(out, &m.survival(slice(t, len, "t")?)?)
+        }
+    })
+}
+
+/// Retention rate of each of `len` periods `t >= 1` into `out` (room for
+/// `len`), for an `sbg` model given as JSON.
+///
+/// Returns as `eng_clv_survival`. Thread-safe.
+///
+/// # Safety
+/// As `eng_clv_survival`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_retention_rate(
+    model_json: *const c_char,
+    model_len: usize,
+    t: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            put(out, &m.retention_rate(slice(t, len, "t")?)?)
+        }
+    })
+}

@@ -839,4 +839,42 @@ mod _engagement {
             .py_err()?
             .into_pyarray(py))
     }
+
+    /// Fits the shifted-beta-geometric model to a cohort's survivor counts.
+    #[pyfunction]
+    #[pyo3(signature = (alive, options=None))]
+    fn clv_fit_retention<'py>(
+        py: Python<'py>,
+        alive: PyReadonlyArray1<'_, f64>,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options: FitOptions = config(py, options, "options")?;
+        let alive = slice(&alive, "alive")?;
+        let fit = py
+            .detach(|| ClvModel::fit_retention(alive, &options))
+            .py_err()?;
+        to_python(py, &fit)
+    }
+
+    /// Share of a cohort still subscribed after each `t` periods (sBG).
+    #[pyfunction]
+    fn clv_survival<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        t: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        Ok(m.survival(slice(&t, "t")?).py_err()?.into_pyarray(py))
+    }
+
+    /// Retention rate of each period `t >= 1` (sBG).
+    #[pyfunction]
+    fn clv_retention_rate<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        t: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        Ok(m.retention_rate(slice(&t, "t")?).py_err()?.into_pyarray(py))
+    }
 }

@@ -462,7 +462,15 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
     double *f = maybe_doubles(input, "frequency"), *r = maybe_doubles(input, "recency"),
            *t = maybe_doubles(input, "T"), *m = maybe_doubles(input, "monetary_value");
     size_t n = json_array_size(json_object_get(input, "frequency"));
-    if (strcmp(op, "clv_fit") == 0) {
+    if (strcmp(op, "clv_fit_retention") == 0) {
+        const json_t *a = json_object_get(input, "alive");
+        double *alive = doubles(a);
+        char *cfg, *json = NULL;
+        config_text(config, &cfg);
+        s = eng_clv_fit_retention_json(alive, json_array_size(a), cfg, text_len(cfg), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free(alive), free(cfg);
+    } else if (strcmp(op, "clv_fit") == 0) {
         const char *model = json_string_value(json_object_get(input, "model"));
         char *cfg, *json = NULL;
         config_text(config, &cfg);
@@ -474,7 +482,7 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
         const char *what = json_string_value(json_object_get(input, "prediction"));
         size_t len = n;
         double *nt = NULL;
-        if (strcmp(what, "expected_purchases_new") == 0) {
+        if (json_object_get(input, "t")) {
             nt = doubles(json_object_get(input, "t"));
             len = json_array_size(json_object_get(input, "t"));
         }
@@ -487,6 +495,10 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
                                                        n, out);
         else if (strcmp(what, "expected_purchases_new") == 0)
             s = eng_clv_expected_purchases_new(model, strlen(model), nt, len, out);
+        else if (strcmp(what, "survival") == 0)
+            s = eng_clv_survival(model, strlen(model), nt, len, out);
+        else if (strcmp(what, "retention_rate") == 0)
+            s = eng_clv_retention_rate(model, strlen(model), nt, len, out);
         else if (strcmp(what, "expected_spend") == 0)
             s = eng_clv_expected_spend(model, strlen(model), f, m, n, out);
         else {
@@ -501,7 +513,8 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
 }
 
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
-    if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict")) return op_clv(op, input, config, result);
+    if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention"))
+        return op_clv(op, input, config, result);
     if (!strcmp(op, "profiles") || !strcmp(op, "scores") || !strcmp(op, "stages") || !strcmp(op, "segments"))
         return op_store(op, input, config, result);
     if (!strcmp(op, "history") || !strcmp(op, "loyalty")) return op_history_or_loyalty(op, input, config, result);

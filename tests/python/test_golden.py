@@ -126,6 +126,10 @@ def run(op, inp, config):
         m = engagement.ClvModel.fit(inp["model"], inp["frequency"], **cols, **(config or {}))
         return {"model": m.to_dict(), "log_likelihood": m.log_likelihood, "iterations": m.iterations,
                 "customers": m.customers}
+    if op == "clv_fit_retention":
+        m = engagement.ClvModel.fit_retention(inp["alive"], **(config or {}))
+        return {"model": m.to_dict(), "log_likelihood": m.log_likelihood, "iterations": m.iterations,
+                "customers": m.customers}
     if op == "clv_predict":
         m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
         what = inp["prediction"]
@@ -135,6 +139,10 @@ def run(op, inp, config):
             return {"values": m.conditional_expected_purchases(inp["horizon"], inp["frequency"], inp["recency"], inp["T"])}
         if what == "expected_purchases_new":
             return {"values": m.expected_purchases_new(inp["t"])}
+        if what == "survival":
+            return {"values": m.survival(inp["t"])}
+        if what == "retention_rate":
+            return {"values": m.retention_rate(inp["t"])}
         if what == "expected_spend":
             return {"values": m.expected_spend(inp["frequency"], inp["monetary_value"])}
         raise AssertionError(f"unknown prediction {what}")

@@ -1,4 +1,4 @@
-"""Probabilistic customer lifetime value: BG/NBD, modified BG/NBD, Pareto/NBD and Gamma-Gamma models."""
+"""Probabilistic customer lifetime value: BG/NBD, modified BG/NBD, Pareto/NBD, Gamma-Gamma and sBG models."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from . import _convert as cv
 from . import _engagement as _native
 
 _PARAMS = {"bg_nbd": ("r", "alpha", "a", "b"), "mbg_nbd": ("r", "alpha", "a", "b"),
-           "pareto_nbd": ("r", "alpha", "s", "beta"), "gamma_gamma": ("p", "q", "gamma")}
+           "pareto_nbd": ("r", "alpha", "s", "beta"), "gamma_gamma": ("p", "q", "gamma"), "sbg": ("alpha", "beta")}
 
 
 def _column(data: Any, name: str) -> Any:
@@ -31,7 +31,8 @@ class ClvModel:
 
     Models are ``bg_nbd`` (Fader, Hardie & Lee 2005), ``mbg_nbd`` (Batislam, Denizel &
     Filiztekin 2007), ``pareto_nbd`` (Schmittlein, Morrison & Colombo 1987) and ``gamma_gamma``
-    (Fader & Hardie 2013; fit it on repeat buyers only, ``frequency >= 1``). Inputs follow the CLV literature:
+    (Fader & Hardie 2013; fit it on repeat buyers only, ``frequency >= 1``); and for subscriptions
+    ``sbg``, the shifted-beta-geometric retention model (Fader & Hardie 2007, :meth:`fit_retention`). Inputs follow the CLV literature:
     ``frequency`` (repeat purchases), ``recency`` (time of the last purchase since the first),
     ``T`` (age), in one time unit; ``monetary_value`` is the mean repeat-transaction value.
     Columns are numpy arrays, lists or Series; or pass a DataFrame with those columns first.
@@ -94,6 +95,38 @@ class ClvModel:
         se = fitted.get("standard_errors")
         m.standard_errors = None if se is None else dict(zip(m.params, (float(v) for v in se)))
         return m
+
+    @classmethod
+    def fit_retention(cls, alive: Any, *, max_iterations: int = 5000, tolerance: float = 1e-10,
+                      penalty: float = 0.0) -> "ClvModel":
+        """Fits the shifted-beta-geometric model (``sbg``, Fader & Hardie 2007) to a cohort's
+        survivor counts: ``alive[0]`` customers at the start, ``alive[t]`` still subscribed after
+        period ``t``.
+
+        >>> import engagement
+        >>> m = engagement.ClvModel.fit_retention([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(m.params["alpha"], 3), round(m.params["beta"], 3)
+        (0.704, 1.182)
+        >>> m.retention_rate([1, 2]).round(3).tolist()
+        [0.627, 0.756]
+        """
+        options = {"max_iterations": max_iterations, "tolerance": tolerance, "penalty": penalty}
+        fitted = _native.clv_fit_retention(cv.floats(alive, "alive"), options)
+        m = cls._from_dict(fitted["model"])
+        m.log_likelihood = float(fitted["log_likelihood"])
+        m.iterations = int(fitted["iterations"])
+        m.customers = float(fitted["customers"])
+        se = fitted.get("standard_errors")
+        m.standard_errors = None if se is None else dict(zip(m.params, (float(v) for v in se)))
+        return m
+
+    def survival(self, t: Any) -> np.ndarray:
+        """Share of the cohort still subscribed after each ``t`` periods (``sbg``)."""
+        return _native.clv_survival(self.to_dict(), cv.floats(np.atleast_1d(t), "t"))
+
+    def retention_rate(self, t: Any) -> np.ndarray:
+        """Retention rate of each period ``t >= 1`` (``sbg``)."""
+        return _native.clv_retention_rate(self.to_dict(), cv.floats(np.atleast_1d(t), "t"))
 
     @classmethod
     def _from_dict(cls, d: Dict[str, Any]) -> "ClvModel":

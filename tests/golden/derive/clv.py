@@ -177,6 +177,19 @@ def main():
                 for x0 in [np.zeros(4), np.log([0.5, 5, 0.8, 2.5])]), key=lambda r: r.fun)
     out["mbg_fit_ll"] = -best.fun
     out["mbg_fit_params"] = np.exp(best.x).tolist()
+    # Shifted-beta-geometric (Fader & Hardie 2007): the "regular" cohort's fit and S(t), r(t).
+    alive = np.array([1000, 631, 468, 382, 326, 289, 262, 241], dtype=float)
+    n, tt = len(alive) - 1, np.arange(1, len(alive))
+
+    def sbg_nll(u):
+        a, b = np.exp(u)
+        return -((alive[:-1] - alive[1:]) @ (betaln(a + 1, b + tt - 1) - betaln(a, b))
+                 + alive[-1] * (betaln(a, b + n) - betaln(a, b)))
+    fit = minimize(sbg_nll, [0, 0], method="Nelder-Mead", options=dict(xatol=1e-13, fatol=1e-13, maxiter=10000))
+    out["sbg_fit_ll"], out["sbg_fit_params"] = -fit.fun, np.exp(fit.x).tolist()
+    a, b = 0.704, 1.182
+    out["sbg_survival"] = [f(mp.beta(a, b + x) / mp.beta(a, b)) for x in [0, 1, 2, 7, 20]]
+    out["sbg_retention"] = [f(mp.mpf(b + x - 1) / (a + b + x - 1)) for x in [1, 2, 7, 20]]
     print(json.dumps(out, indent=1))
 
 
