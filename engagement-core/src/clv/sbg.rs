@@ -101,6 +101,9 @@ impl SbgParams {
 
     /// Maximum-likelihood fit to a cohort's survivor counts.
     ///
+    /// Give counts of customers, not shares: the estimates are the same, but
+    /// the standard errors assume each unit is one customer.
+    ///
     /// # Errors
     /// As [`log_likelihood`](Self::log_likelihood); [`EngError::Config`] for bad
     /// options; [`EngError::Convergence`].

@@ -101,7 +101,7 @@ class ClvModel:
                       penalty: float = 0.0) -> "ClvModel":
         """Fits the shifted-beta-geometric model (``sbg``, Fader & Hardie 2007) to a cohort's
         survivor counts: ``alive[0]`` customers at the start, ``alive[t]`` still subscribed after
-        period ``t``.
+        period ``t``. Give counts, not shares: the standard errors assume one unit per customer.
 
         >>> import engagement
         >>> m = engagement.ClvModel.fit_retention([1000, 631, 468, 382, 326, 289, 262, 241])
