@@ -46,6 +46,49 @@ pub(crate) fn at_removable_a(a: f64, f: impl Fn(f64) -> Result<f64>) -> Result<f
     }
 }
 
+/// Σ weight · ln L over a summary for the BG/NBD family, where
+///
+/// ```text
+/// ln L = per_x(x) + ln[ (α+T)^−(r+x) + e^ln_odds(x) · (α+t_x)^−(r+x) ]
+/// ```
+///
+/// `per_x(x)` returns the terms that depend on `x` alone (Γ and B terms,
+/// constants) and the log odds of the second term, `None` when it is absent.
+/// They are evaluated once per run of equal `x` (rows of a `RepeatSummary`
+/// are sorted by `x`: CDNOW's 2357 customers need about 30), the rest per
+/// row; any row order gives the same sum.
+pub(crate) fn grouped_log_likelihood(
+    data: &RepeatSummary,
+    r: f64,
+    alpha: f64,
+    per_x: impl Fn(f64) -> (f64, Option<f64>),
+) -> f64 {
+    let n = data.len();
+    let mut total = 0.0;
+    let mut i = 0;
+    while i < n {
+        let x = data.x[i];
+        let (fixed, ln_odds) = per_x(x);
+        let (mut weight, mut mixes) = (0.0, 0.0);
+        while i < n && data.x[i] == x {
+            let a3 = -(r + x) * (alpha + data.t[i]).ln();
+            let mix = match ln_odds {
+                Some(odds) => {
+                    let a4 = odds - (r + x) * (alpha + data.t_x[i]).ln();
+                    let m = a3.max(a4);
+                    m + ((a3 - m).exp() + (a4 - m).exp()).ln()
+                }
+                None => a3,
+            };
+            weight += data.weight[i];
+            mixes += data.weight[i] * mix;
+            i += 1;
+        }
+        total += weight * fixed + mixes;
+    }
+    total
+}
+
 impl BgNbdParams {
     /// Starting values of a fit: `r = 1, alpha = 1, a = 1, b = 1`.
     pub const INITIAL: [f64; 4] = [1.0, 1.0, 1.0, 1.0];
@@ -112,36 +155,13 @@ impl BgNbdParams {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn log_likelihood(&self, data: &RepeatSummary) -> f64 {
-        // The Γ and B terms depend on x alone: evaluated once per run of equal x
-        // (rows of a `RepeatSummary` are sorted by x, so CDNOW's 2357 customers
-        // need about 30 of them), the rest per row. Any row order gives the same sum.
         let BgNbdParams { r, alpha, a, b } = *self;
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
-        let ln_a = a.ln();
-        let n = data.len();
-        let mut total = 0.0;
-        let mut i = 0;
-        while i < n {
-            let x = data.x[i];
-            let per_x = ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x);
-            let ln_odds = ln_a - (b + x - 1.0).ln();
-            let (mut weight, mut mixes) = (0.0, 0.0);
-            while i < n && data.x[i] == x {
-                let a3 = -(r + x) * (alpha + data.t[i]).ln();
-                let mix = if x > 0.0 {
-                    let a4 = ln_odds - (r + x) * (alpha + data.t_x[i]).ln();
-                    let m = a3.max(a4);
-                    m + ((a3 - m).exp() + (a4 - m).exp()).ln()
-                } else {
-                    a3
-                };
-                weight += data.weight[i];
-                mixes += data.weight[i] * mix;
-                i += 1;
-            }
-            total += weight * (constant + per_x) + mixes;
-        }
-        total
+        grouped_log_likelihood(data, r, alpha, |x| {
+            let per_x = constant + ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x);
+            // No repeat purchase, no "dropped out after the last one" term.
+            (per_x, (x > 0.0).then(|| a.ln() - (b + x - 1.0).ln()))
+        })
     }
 
     /// Maximum-likelihood fit.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
-use crate::clv::bg_nbd::at_removable_a;
+use crate::clv::bg_nbd::{at_removable_a, grouped_log_likelihood};
 use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
 use crate::clv::special::hyp2f1;
 use crate::error::{EngError, Result};
@@ -89,26 +89,11 @@ impl MbgNbdParams {
     pub fn log_likelihood(&self, data: &RepeatSummary) -> f64 {
         let MbgNbdParams { r, alpha, a, b } = *self;
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
-        let ln_a = a.ln();
-        let n = data.len();
-        let mut total = 0.0;
-        let mut i = 0;
-        while i < n {
-            let x = data.x[i];
-            let per_x = ln_gamma(r + x) + ln_gamma(b + x + 1.0) - ln_gamma(a + b + x + 1.0);
-            let ln_odds = ln_a - (b + x).ln();
-            let (mut weight, mut mixes) = (0.0, 0.0);
-            while i < n && data.x[i] == x {
-                let a3 = -(r + x) * (alpha + data.t[i]).ln();
-                let a4 = ln_odds - (r + x) * (alpha + data.t_x[i]).ln();
-                let m = a3.max(a4);
-                weight += data.weight[i];
-                mixes += data.weight[i] * (m + ((a3 - m).exp() + (a4 - m).exp()).ln());
-                i += 1;
-            }
-            total += weight * (constant + per_x) + mixes;
-        }
-        total
+        grouped_log_likelihood(data, r, alpha, |x| {
+            let per_x =
+                constant + ln_gamma(r + x) + ln_gamma(b + x + 1.0) - ln_gamma(a + b + x + 1.0);
+            (per_x, Some(a.ln() - (b + x).ln()))
+        })
     }
 
     /// Maximum-likelihood fit.

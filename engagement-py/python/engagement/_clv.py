@@ -86,15 +86,8 @@ class ClvModel:
         if initial is not None:
             options["initial"] = [float(v) for v in initial]
         opt = lambda c, n: None if c is None else cv.floats(c, n)  # noqa: E731
-        fitted = _native.clv_fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"), opt(T, "T"),
-                                 opt(monetary_value, "monetary_value"), options)
-        m = cls._from_dict(fitted["model"])
-        m.log_likelihood = float(fitted["log_likelihood"])
-        m.iterations = int(fitted["iterations"])
-        m.customers = float(fitted["customers"])
-        se = fitted.get("standard_errors")
-        m.standard_errors = None if se is None else dict(zip(m.params, (float(v) for v in se)))
-        return m
+        return cls._from_fit(_native.clv_fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"), opt(T, "T"),
+                                 opt(monetary_value, "monetary_value"), options))
 
     @classmethod
     def fit_retention(cls, alive: Any, *, max_iterations: int = 5000, tolerance: float = 1e-10,
@@ -111,14 +104,7 @@ class ClvModel:
         [0.627, 0.756]
         """
         options = {"max_iterations": max_iterations, "tolerance": tolerance, "penalty": penalty}
-        fitted = _native.clv_fit_retention(cv.floats(alive, "alive"), options)
-        m = cls._from_dict(fitted["model"])
-        m.log_likelihood = float(fitted["log_likelihood"])
-        m.iterations = int(fitted["iterations"])
-        m.customers = float(fitted["customers"])
-        se = fitted.get("standard_errors")
-        m.standard_errors = None if se is None else dict(zip(m.params, (float(v) for v in se)))
-        return m
+        return cls._from_fit(_native.clv_fit_retention(cv.floats(alive, "alive"), options))
 
     def survival(self, t: Any) -> np.ndarray:
         """Share of the cohort still subscribed after each ``t`` periods (``sbg``)."""
@@ -127,6 +113,17 @@ class ClvModel:
     def retention_rate(self, t: Any) -> np.ndarray:
         """Retention rate of each period ``t >= 1`` (``sbg``)."""
         return _native.clv_retention_rate(self.to_dict(), cv.floats(np.atleast_1d(t), "t"))
+
+    @classmethod
+    def _from_fit(cls, fitted: Dict[str, Any]) -> "ClvModel":
+        """A model from the engine's fit report (model, log-likelihood, iterations, size, SEs)."""
+        m = cls._from_dict(fitted["model"])
+        m.log_likelihood = float(fitted["log_likelihood"])
+        m.iterations = int(fitted["iterations"])
+        m.customers = float(fitted["customers"])
+        se = fitted.get("standard_errors")
+        m.standard_errors = None if se is None else dict(zip(m.params, (float(v) for v in se)))
+        return m
 
     @classmethod
     def _from_dict(cls, d: Dict[str, Any]) -> "ClvModel":
