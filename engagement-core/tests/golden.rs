@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use engagement_core::clv::fit::FitOptions;
-use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
+use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
 };
@@ -254,6 +254,18 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let cols = columns.borrow();
             serde_json::to_value(ClvModel::fit(kind, &cols, &options)?)?
         }
+        "clv_matrix" => {
+            let model: ClvModel = serde_json::from_value(input["model"].clone())?;
+            let what: MatrixValue = serde_json::from_value(input["value"].clone())?;
+            let m = model.frequency_recency_matrix(
+                what,
+                num(input, "max_frequency"),
+                num(input, "T"),
+            )?;
+            // NaN (impossible histories) is written as null.
+            let values: Vec<Option<f64>> = m.values.iter().map(|v| (!v.is_nan()).then_some(*v)).collect();
+            json!({ "frequency": m.frequency, "recency": m.recency, "values": values })
+        }
         "clv_fit_retention" => {
             let options: FitOptions = config(case)?;
             serde_json::to_value(ClvModel::fit_retention(
@@ -276,6 +288,15 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 "expected_spend" => model.expected_spend(&cols)?,
                 "survival" => model.survival(&num::<Vec<f64>>(input, "t"))?,
                 "retention_rate" => model.retention_rate(&num::<Vec<f64>>(input, "t"))?,
+                "probability_of_purchases" => model.probability_of_purchases(
+                    &num::<Vec<f64>>(input, "t"),
+                    &num::<Vec<f64>>(input, "x"),
+                )?,
+                "discounted_value" => model.discounted_value(
+                    &cols,
+                    &num::<Vec<f64>>(input, "spend"),
+                    &config::<DiscountOptions>(case)?,
+                )?,
                 other => panic!("unknown prediction {other:?}"),
             };
             json!({ "values": values })
@@ -290,6 +311,7 @@ struct OwnedClvColumns {
     recency: Option<Vec<f64>>,
     t: Option<Vec<f64>>,
     monetary_value: Option<Vec<f64>>,
+    weights: Option<Vec<f64>>,
 }
 
 impl OwnedClvColumns {
@@ -299,6 +321,7 @@ impl OwnedClvColumns {
             recency: self.recency.as_deref(),
             t: self.t.as_deref(),
             monetary_value: self.monetary_value.as_deref(),
+            weights: self.weights.as_deref(),
         }
     }
 }
@@ -310,6 +333,7 @@ fn clv_columns(input: &Value) -> OwnedClvColumns {
         recency: opt("recency"),
         t: opt("T"),
         monetary_value: opt("monetary_value"),
+        weights: opt("weights"),
     }
 }
 

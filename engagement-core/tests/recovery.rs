@@ -1,138 +1,163 @@
-//! Parameter recovery: simulate each purchase model from known parameters (seeded PCG-64, the
-//! generator the project's synthetic data uses), fit, and check the estimates against their own
-//! standard errors.
+//! Parameter recovery: simulate every model from known parameters with the project's own seeded
+//! generator (`clv::simulate`), fit, and check the estimates against their own standard errors.
 //!
 //! Criterion, over every parameter of every run: at least 80 % of the estimates lie within
 //! 2 standard errors of the truth (about 95 % would if the errors are right), and all within 4.
 
+use engagement_core::clv::bg_bb::BgBbParams;
+use engagement_core::clv::bg_nbd::BgNbdParams;
 use engagement_core::clv::fit::FitOptions;
-use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
-use rand_pcg::Pcg64;
-use rand_pcg::rand_core::{Rng, SeedableRng};
+use engagement_core::clv::gamma_gamma::GammaGammaParams;
+use engagement_core::clv::mbg_nbd::MbgNbdParams;
+use engagement_core::clv::pareto_nbd::ParetoNbdParams;
+use engagement_core::clv::sbg::SbgParams;
+use engagement_core::clv::{ClvColumns, ClvFit, ClvModel, simulate};
 
-struct Draw(Pcg64);
-
-impl Draw {
-    fn uniform(&mut self) -> f64 {
-        // 53 random bits in (0, 1).
-        ((self.0.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        (-2.0 * self.uniform().ln()).sqrt() * (std::f64::consts::TAU * self.uniform()).cos()
-    }
-    fn exponential(&mut self, rate: f64) -> f64 {
-        -self.uniform().ln() / rate
-    }
-    /// Gamma(shape, rate) by Marsaglia & Tsang (2000); shape < 1 by the U^(1/k) boost.
-    fn gamma(&mut self, shape: f64, rate: f64) -> f64 {
-        if shape < 1.0 {
-            let u = self.uniform();
-            return self.gamma(shape + 1.0, rate) * u.powf(1.0 / shape);
-        }
-        let d = shape - 1.0 / 3.0;
-        let c = 1.0 / (9.0 * d).sqrt();
-        loop {
-            let z = self.normal();
-            let v = (1.0 + c * z).powi(3);
-            if v > 0.0 && self.uniform().ln() < 0.5 * z * z + d - d * v + d * v.ln() {
-                return d * v / rate;
-            }
-        }
-    }
-    fn beta(&mut self, a: f64, b: f64) -> f64 {
-        let x = self.gamma(a, 1.0);
-        x / (x + self.gamma(b, 1.0))
-    }
+/// Ages spread over [26, 52] time units (BG/BB: 4..=20 whole opportunities).
+fn ages(model: &ClvModel, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| match model {
+            ClvModel::BgBb(_) => 4.0 + (i % 17) as f64,
+            _ => 26.0 + 26.0 * (i as f64 + 0.5) / n as f64,
+        })
+        .collect()
 }
 
-/// (x, t_x, T) of `n` customers observed for T uniform in [26, 52].
-fn simulate(kind: ClvModelKind, theta: [f64; 4], n: usize, seed: u64) -> [Vec<f64>; 3] {
-    let mut g = Draw(Pcg64::seed_from_u64(seed));
-    let (mut xs, mut txs, mut ts) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..n {
-        let big_t = 26.0 + 26.0 * g.uniform();
-        let lambda = g.gamma(theta[0], theta[1]);
-        let (mut x, mut tx, mut t) = (0.0, 0.0, 0.0);
-        match kind {
-            ClvModelKind::ParetoNbd => {
-                let mu = g.gamma(theta[2], theta[3]);
-                let death = g.exponential(mu);
-                loop {
-                    t += g.exponential(lambda);
-                    if t > big_t.min(death) {
-                        break;
-                    }
-                    x += 1.0;
-                    tx = t;
-                }
-            }
-            _ => {
-                let p = g.beta(theta[2], theta[3]);
-                // MBG/NBD: a customer may also leave right after the first purchase.
-                let mut alive = !(kind == ClvModelKind::MbgNbd && g.uniform() < p);
-                while alive {
-                    t += g.exponential(lambda);
-                    if t > big_t {
-                        break;
-                    }
-                    x += 1.0;
-                    tx = t;
-                    alive = g.uniform() >= p;
-                }
-            }
+/// Simulates `n` customers (BG/BB, Gamma-Gamma) or a cohort of `n` (sBG) and fits the model.
+fn simulate_and_fit(truth: &ClvModel, n: usize, seed: u64) -> ClvFit {
+    let options = FitOptions::default();
+    match truth {
+        ClvModel::Sbg(_) => {
+            let alive = simulate::survivors(truth, n as u64, 8, seed).unwrap();
+            ClvModel::fit_retention(&alive, &options).unwrap()
         }
-        xs.push(x);
-        txs.push(tx);
-        ts.push(big_t);
+        ClvModel::GammaGamma(_) => {
+            // Frequencies 1..=10, as among the repeat buyers of a purchase model.
+            let x: Vec<f64> = (0..n).map(|i| 1.0 + (i % 10) as f64).collect();
+            let m = simulate::spend(truth, &x, seed).unwrap();
+            let cols = ClvColumns {
+                frequency: &x,
+                monetary_value: Some(&m),
+                ..Default::default()
+            };
+            ClvModel::fit(truth.kind(), &cols, &options).unwrap()
+        }
+        _ => {
+            let h = simulate::histories(truth, &ages(truth, n), seed).unwrap();
+            let cols = ClvColumns {
+                frequency: &h.frequency,
+                recency: Some(&h.recency),
+                t: Some(&h.t),
+                ..Default::default()
+            };
+            ClvModel::fit(truth.kind(), &cols, &options).unwrap()
+        }
     }
-    [xs, txs, ts]
 }
 
 #[test]
 fn fitted_parameters_fall_within_their_standard_errors() {
+    let bg = |r, alpha, a, b| ClvModel::BgNbd(BgNbdParams { r, alpha, a, b });
     let cases = [
-        (ClvModelKind::BgNbd, [0.25, 4.0, 0.8, 2.5]),
-        (ClvModelKind::BgNbd, [1.2, 8.0, 2.0, 6.0]),
-        (ClvModelKind::MbgNbd, [0.5, 6.0, 0.9, 1.6]),
-        (ClvModelKind::ParetoNbd, [0.55, 10.0, 0.6, 12.0]),
+        (bg(0.25, 4.0, 0.8, 2.5), 4000),
+        (bg(1.2, 8.0, 2.0, 6.0), 2000),
+        (
+            ClvModel::MbgNbd(MbgNbdParams {
+                r: 0.5,
+                alpha: 6.0,
+                a: 0.9,
+                b: 1.6,
+            }),
+            4000,
+        ),
+        (
+            ClvModel::ParetoNbd(ParetoNbdParams {
+                r: 0.55,
+                alpha: 10.0,
+                s: 0.6,
+                beta: 12.0,
+            }),
+            4000,
+        ),
+        (
+            ClvModel::BgBb(BgBbParams {
+                alpha: 1.2,
+                beta: 0.75,
+                gamma: 0.66,
+                delta: 2.8,
+            }),
+            5000,
+        ),
+        (
+            ClvModel::BgBb(BgBbParams {
+                alpha: 0.5,
+                beta: 3.0,
+                gamma: 0.4,
+                delta: 3.0,
+            }),
+            20000,
+        ),
+        (
+            ClvModel::GammaGamma(GammaGammaParams {
+                p: 6.0,
+                q: 3.7,
+                gamma: 15.0,
+            }),
+            1000,
+        ),
+        (
+            ClvModel::GammaGamma(GammaGammaParams {
+                p: 2.0,
+                q: 8.0,
+                gamma: 40.0,
+            }),
+            4000,
+        ),
+        (
+            ClvModel::Sbg(SbgParams {
+                alpha: 0.7,
+                beta: 1.2,
+            }),
+            1000,
+        ),
+        (
+            ClvModel::Sbg(SbgParams {
+                alpha: 3.0,
+                beta: 20.0,
+            }),
+            20000,
+        ),
     ];
     let (mut within2, mut total) = (0, 0);
-    for (kind, theta) in cases {
+    for (truth, n) in cases {
         for seed in 1..=3u64 {
-            let [x, tx, t] = simulate(kind, theta, 4000, seed);
-            let cols = ClvColumns {
-                frequency: &x,
-                recency: Some(&tx),
-                t: Some(&t),
-                monetary_value: None,
-            };
-            let fit = ClvModel::fit(kind, &cols, &FitOptions::default()).unwrap();
-            let est: Vec<f64> = match fit.model {
-                ClvModel::BgNbd(p) => vec![p.r, p.alpha, p.a, p.b],
-                ClvModel::MbgNbd(p) => vec![p.r, p.alpha, p.a, p.b],
-                ClvModel::ParetoNbd(p) => vec![p.r, p.alpha, p.s, p.beta],
-                ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => {
-                    unreachable!("a purchase model was fitted")
-                }
-            };
+            let fit = simulate_and_fit(&truth, n, seed);
+            assert_eq!(fit.model.kind(), truth.kind());
             let se = fit
                 .standard_errors
-                .expect("4000 customers identify every parameter");
-            for i in 0..4 {
-                let z = (est[i] - theta[i]).abs() / se[i];
+                .clone()
+                .expect("these sizes identify every parameter");
+            for ((name, want), ((_, got), se)) in truth
+                .parameters()
+                .into_iter()
+                .zip(fit.model.parameters().into_iter().zip(se))
+            {
+                let z = (got - want).abs() / se;
                 eprintln!(
-                    "{kind:?} seed {seed} param {i}: true {} fit {:.4} se {:.4} z {z:.2}",
-                    theta[i], est[i], se[i]
+                    "{} n={n} seed {seed} {name}: true {want} fit {got:.4} se {se:.4} z {z:.2}",
+                    truth.kind().label()
                 );
                 assert!(
                     z <= 4.0,
-                    "{kind:?} seed {seed}: parameter {i} is {z:.1} standard errors off"
+                    "{} seed {seed}: {name} is {z:.1} standard errors off",
+                    truth.kind().label()
                 );
                 within2 += usize::from(z <= 2.0);
                 total += 1;
             }
         }
     }
+    eprintln!("{within2} of {total} estimates within 2 standard errors");
     assert!(
         within2 * 5 >= total * 4,
         "only {within2} of {total} estimates within 2 standard errors"

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
-use crate::clv::bg_nbd::{at_removable_a, grouped_log_likelihood};
+use crate::clv::bg_nbd::{at_removable_a, check_count, grouped_log_likelihood, nbd_count};
 use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
 use crate::clv::special::hyp2f1;
 use crate::error::{EngError, Result};
@@ -166,6 +166,40 @@ impl MbgNbdParams {
         let MbgNbdParams { r, alpha, a, b } = *self;
         let ln_ratio = (a / (b + x)).ln() + (r + x) * ((alpha + big_t) / (alpha + t_x)).ln();
         Ok(1.0 / (1.0 + ln_ratio.exp()))
+    }
+
+    /// Probability that a new customer makes exactly `x` purchases in `(0, t]`.
+    ///
+    /// # Formula
+    ///
+    /// As BG/NBD, with the extra dropout chance right after the first purchase
+    /// (`NBD(j)` the Gamma-Poisson probability of `j` purchases in `(0, t]`):
+    ///
+    /// ```text
+    /// P(X(t) = x) = NBD(x) · B(a, b+x+1)/B(a, b) + B(a+1, b+x)/B(a, b) · [1 − Σ_{j<x} NBD(j)]
+    /// ```
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for non-positive parameters; [`EngError::InvalidInput`]
+    /// for a negative `t` or an `x` that is not a whole number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::mbg_nbd::MbgNbdParams;
+    /// let p = MbgNbdParams { r: 0.5, alpha: 5.0, a: 0.8, b: 2.5 };
+    /// // At t = 0 nobody has bought yet.
+    /// assert!((p.probability_of_purchases(0.0, 0.0)? - 1.0).abs() < 1e-12);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn probability_of_purchases(&self, t: f64, x: f64) -> Result<f64> {
+        self.check()?;
+        check_count(t, x)?;
+        let MbgNbdParams { r, alpha, a, b } = *self;
+        let base = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+        let ln_b = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q) - base;
+        let (ln_pmf, tail) = nbd_count(r, alpha, t, x);
+        Ok((ln_pmf + ln_b(a, b + x + 1.0)).exp() + ln_b(a + 1.0, b + x).exp() * tail)
     }
 
     /// Expected purchases of a new customer in `(0, t]`.

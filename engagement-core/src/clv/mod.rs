@@ -1,5 +1,6 @@
-//! Probabilistic customer lifetime value: BG/NBD, modified BG/NBD, Pareto/NBD
-//! and Gamma-Gamma.
+//! Probabilistic customer lifetime value: BG/NBD, modified BG/NBD, Pareto/NBD,
+//! BG/BB (discrete time), Gamma-Gamma spend and shifted-beta-geometric
+//! retention.
 //!
 //! Models are fitted by maximum likelihood to the per-customer summary of the
 //! CLV literature (`x` repeat purchases, recency `t_x`, age `T`; see
@@ -8,18 +9,20 @@
 //! distinct rows cost. Parameters are optimized on the log scale with
 //! Nelder–Mead (the `argmin` crate).
 
+pub mod bg_bb;
 pub mod bg_nbd;
 pub mod fit;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
 pub mod pareto_nbd;
 pub mod sbg;
+pub mod simulate;
 pub mod special;
 
 use serde::{Deserialize, Serialize};
 
 use crate::clv::fit::FitOptions;
-use crate::error::{EngError, Result};
+use crate::error::{EngError, Result, ensure_config};
 
 /// A fitted model as data: the serde form names the model and its
 /// parameters, so a model fitted in one language loads in another.
@@ -48,6 +51,8 @@ pub enum ClvModel {
     GammaGamma(gamma_gamma::GammaGammaParams),
     /// Shifted-beta-geometric contractual retention (Fader & Hardie 2007).
     Sbg(sbg::SbgParams),
+    /// BG/BB discrete-time repeat purchasing (Fader, Hardie & Shang 2010).
+    BgBb(bg_bb::BgBbParams),
 }
 
 /// Distinct `(x, t_x, T)` rows with their counts: the input of the
@@ -82,21 +87,55 @@ impl RepeatSummary {
     /// unless `x` is a whole number ≥ 0, `0 ≤ t_x ≤ T`, `T > 0`, and
     /// `t_x = 0` when `x = 0`; [`EngError::EmptyInput`] for no rows.
     pub fn from_columns(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<Self> {
+        Self::from_weighted_columns(frequency, recency, t, None)
+    }
+
+    /// Groups per-row columns into distinct rows, each row standing for
+    /// `weights[i]` customers (all 1 when `None`): the form of pre-aggregated
+    /// data such as a table of distinct histories with their counts.
+    ///
+    /// # Errors
+    /// As [`from_columns`](Self::from_columns); [`EngError::InvalidInput`]
+    /// for a weight that is not finite and ≥ 0; [`EngError::EmptyInput`]
+    /// when the weights sum to 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::RepeatSummary;
+    /// let s = RepeatSummary::from_weighted_columns(&[0.0, 1.0, 0.0], &[0.0, 1.0, 0.0], &[6.0; 3], Some(&[3464.0, 1091.0, 10.0]))?;
+    /// assert_eq!((s.len(), s.customers()), (2, 4565.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn from_weighted_columns(
+        frequency: &[f64],
+        recency: &[f64],
+        t: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<Self> {
         let n = frequency.len();
         check_lengths(n, &[("recency", recency.len()), ("T", t.len())])?;
-        if n == 0 {
-            return Err(EngError::EmptyInput {
-                what: "a model fit".into(),
-                unit: "customer".into(),
-            });
+        if let Some(w) = weights {
+            check_lengths(n, &[("weights", w.len())])?;
         }
-        let mut rows: Vec<(u64, u64, u64)> = Vec::with_capacity(n);
+        let empty = || EngError::EmptyInput {
+            what: "a model fit".into(),
+            unit: "customer".into(),
+        };
+        if n == 0 {
+            return Err(empty());
+        }
+        let mut rows: Vec<(u64, u64, u64, f64)> = Vec::with_capacity(n);
         for i in 0..n {
             let (x, tx, big_t) = (frequency[i], recency[i], t[i]);
             check_history(i, x, tx, big_t)?;
-            rows.push((x.to_bits(), tx.to_bits(), big_t.to_bits()));
+            let w = weights.map_or(1.0, |w| w[i]);
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(EngError::invalid("weights", w, "must be finite and >= 0").at_row(i));
+            }
+            rows.push((x.to_bits(), tx.to_bits(), big_t.to_bits(), w));
         }
-        rows.sort_unstable();
+        rows.sort_unstable_by_key(|r| (r.0, r.1, r.2));
         let mut out = RepeatSummary::default();
         for r in rows {
             let row = (
@@ -107,16 +146,19 @@ impl RepeatSummary {
             match (out.x.last(), out.t_x.last(), out.t.last()) {
                 (Some(&x), Some(&tx), Some(&tt)) if (x, tx, tt) == row => {
                     if let Some(w) = out.weight.last_mut() {
-                        *w += 1.0;
+                        *w += r.3;
                     }
                 }
                 _ => {
                     out.x.push(row.0);
                     out.t_x.push(row.1);
                     out.t.push(row.2);
-                    out.weight.push(1.0);
+                    out.weight.push(r.3);
                 }
             }
+        }
+        if out.customers() <= 0.0 {
+            return Err(empty());
         }
         Ok(out)
     }
@@ -215,10 +257,12 @@ pub enum ClvModelKind {
     GammaGamma,
     /// Shifted-beta-geometric (fitted with [`ClvModel::fit_retention`]).
     Sbg,
+    /// BG/BB.
+    BgBb,
 }
 
 impl ClvModelKind {
-    /// The label: `bg_nbd`, `mbg_nbd`, `pareto_nbd` or `gamma_gamma`.
+    /// The label: `bg_nbd`, `pareto_nbd`, `mbg_nbd`, `gamma_gamma`, `sbg` or `bg_bb`.
     pub fn label(self) -> &'static str {
         match self {
             ClvModelKind::BgNbd => "bg_nbd",
@@ -226,6 +270,7 @@ impl ClvModelKind {
             ClvModelKind::MbgNbd => "mbg_nbd",
             ClvModelKind::GammaGamma => "gamma_gamma",
             ClvModelKind::Sbg => "sbg",
+            ClvModelKind::BgBb => "bg_bb",
         }
     }
 }
@@ -240,6 +285,7 @@ impl std::str::FromStr for ClvModelKind {
             ClvModelKind::MbgNbd,
             ClvModelKind::GammaGamma,
             ClvModelKind::Sbg,
+            ClvModelKind::BgBb,
         ]
         .into_iter()
         .find(|k| k.label() == s)
@@ -252,7 +298,9 @@ impl std::str::FromStr for ClvModelKind {
 
 /// Per-customer columns for fitting or predicting: the purchase models use
 /// `frequency`, `recency` and `t`; Gamma-Gamma uses `frequency` and
-/// `monetary_value` (mean repeat-transaction value).
+/// `monetary_value` (mean repeat-transaction value). BG/BB reads them as
+/// whole opportunities: `x` purchases, the last at opportunity `t_x`, out of
+/// `n = t`. A fit counts row `i` as `weights[i]` customers when given.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ClvColumns<'a> {
     /// Repeat purchases `x`.
@@ -263,6 +311,9 @@ pub struct ClvColumns<'a> {
     pub t: Option<&'a [f64]>,
     /// Mean value of the repeat transactions.
     pub monetary_value: Option<&'a [f64]>,
+    /// Customers per row for a fit (pre-aggregated data); all 1 when `None`.
+    /// Predictions ignore it.
+    pub weights: Option<&'a [f64]>,
 }
 
 impl<'a> ClvColumns<'a> {
@@ -281,6 +332,113 @@ impl<'a> ClvColumns<'a> {
             &[("recency", r.len()), ("T", t.len())],
         )?;
         Ok((r, t))
+    }
+}
+
+/// Periods and discounting of [`ClvModel::discounted_value`].
+///
+/// | setting | default |
+/// |---|---|
+/// | `periods` | 12 |
+/// | `period_length` | 4.345 (a month in weeks, CDNOW's time unit) |
+/// | `discount_rate` | 0.01 per period |
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::clv::DiscountOptions;
+/// let o: DiscountOptions = serde_json::from_str(r#"{"periods": 24}"#)?;
+/// assert_eq!((o.periods, o.discount_rate), (24, 0.01));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscountOptions {
+    /// Number of future periods summed.
+    pub periods: u32,
+    /// Length of one period in the model's time unit (BG/BB: whole opportunities).
+    pub period_length: f64,
+    /// Discount rate per period.
+    pub discount_rate: f64,
+}
+
+impl Default for DiscountOptions {
+    fn default() -> Self {
+        DiscountOptions {
+            periods: 12,
+            period_length: 4.345,
+            discount_rate: 0.01,
+        }
+    }
+}
+
+impl DiscountOptions {
+    /// Checks every value.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the field: `periods` in 1..=10000,
+    /// `period_length` finite and > 0, `discount_rate` finite and ≥ 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::DiscountOptions;
+    /// assert!(DiscountOptions { discount_rate: -0.1, ..Default::default() }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        ensure_config!(
+            (1..=10_000).contains(&self.periods),
+            "periods",
+            "must be in 1..=10000"
+        );
+        crate::error::positive("period_length", self.period_length)?;
+        crate::error::non_negative("discount_rate", self.discount_rate)?;
+        Ok(())
+    }
+}
+
+/// What a [`FrequencyRecencyMatrix`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "value", rename_all = "snake_case")]
+pub enum MatrixValue {
+    /// P(alive).
+    PAlive,
+    /// Conditional expected purchases in the next `horizon`.
+    ExpectedPurchases {
+        /// Time units ahead (BG/BB: whole opportunities).
+        horizon: f64,
+    },
+}
+
+/// A frequency × recency grid of a model's prediction for histories
+/// observed for `t` (see [`ClvModel::frequency_recency_matrix`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FrequencyRecencyMatrix {
+    /// Row labels: repeat purchases.
+    pub frequency: Vec<f64>,
+    /// Column labels: time of the last purchase.
+    pub recency: Vec<f64>,
+    /// Age of every history in the grid.
+    pub t: f64,
+    /// Row-major values, one row per frequency; NaN for impossible histories.
+    pub values: Vec<f64>,
+}
+
+impl FrequencyRecencyMatrix {
+    /// The value at frequency row `f` and recency column `r`, `None` outside the grid.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, MatrixValue, pareto_nbd::ParetoNbdParams};
+    /// let m = ClvModel::ParetoNbd(ParetoNbdParams { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 });
+    /// let g = m.frequency_recency_matrix(MatrixValue::ExpectedPurchases { horizon: 1.0 }, 3, 4.0)?;
+    /// assert!(g.value(3, 4).is_some() && g.value(4, 0).is_none() && g.value(0, 5).is_none());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn value(&self, f: usize, r: usize) -> Option<f64> {
+        (f < self.frequency.len() && r < self.recency.len())
+            .then(|| self.values[f * self.recency.len() + r])
     }
 }
 
@@ -311,6 +469,35 @@ impl ClvModel {
             ClvModel::MbgNbd(_) => ClvModelKind::MbgNbd,
             ClvModel::GammaGamma(_) => ClvModelKind::GammaGamma,
             ClvModel::Sbg(_) => ClvModelKind::Sbg,
+            ClvModel::BgBb(_) => ClvModelKind::BgBb,
+        }
+    }
+
+    /// Parameter names and values, in the model's order (the order of
+    /// [`ClvFit::standard_errors`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, sbg::SbgParams};
+    /// let m = ClvModel::Sbg(SbgParams { alpha: 0.7, beta: 1.2 });
+    /// assert_eq!(m.parameters(), vec![("alpha", 0.7), ("beta", 1.2)]);
+    /// ```
+    pub fn parameters(&self) -> Vec<(&'static str, f64)> {
+        match *self {
+            ClvModel::BgNbd(p) => vec![("r", p.r), ("alpha", p.alpha), ("a", p.a), ("b", p.b)],
+            ClvModel::MbgNbd(p) => vec![("r", p.r), ("alpha", p.alpha), ("a", p.a), ("b", p.b)],
+            ClvModel::ParetoNbd(p) => {
+                vec![("r", p.r), ("alpha", p.alpha), ("s", p.s), ("beta", p.beta)]
+            }
+            ClvModel::GammaGamma(p) => vec![("p", p.p), ("q", p.q), ("gamma", p.gamma)],
+            ClvModel::Sbg(p) => vec![("alpha", p.alpha), ("beta", p.beta)],
+            ClvModel::BgBb(p) => vec![
+                ("alpha", p.alpha),
+                ("beta", p.beta),
+                ("gamma", p.gamma),
+                ("delta", p.delta),
+            ],
         }
     }
 
@@ -329,7 +516,7 @@ impl ClvModel {
     ///     frequency: &[0.0, 1.0, 3.0, 0.0, 2.0],
     ///     recency: Some(&[0.0, 2.0, 9.0, 0.0, 4.0]),
     ///     t: Some(&[10.0, 10.0, 10.0, 8.0, 6.0]),
-    ///     monetary_value: None,
+    ///     ..Default::default()
     /// };
     /// let fit = ClvModel::fit(ClvModelKind::BgNbd, &cols, &FitOptions::default())?;
     /// assert_eq!(fit.model.kind(), ClvModelKind::BgNbd);
@@ -344,10 +531,18 @@ impl ClvModel {
     ) -> Result<ClvFit> {
         options.validate()?;
         match kind {
-            ClvModelKind::BgNbd | ClvModelKind::ParetoNbd | ClvModelKind::MbgNbd => {
+            ClvModelKind::BgNbd
+            | ClvModelKind::ParetoNbd
+            | ClvModelKind::MbgNbd
+            | ClvModelKind::BgBb => {
                 let (r, t) = columns.history(kind)?;
-                let data = RepeatSummary::from_columns(columns.frequency, r, t)?;
+                let data =
+                    RepeatSummary::from_weighted_columns(columns.frequency, r, t, columns.weights)?;
                 match kind {
+                    ClvModelKind::BgBb => {
+                        let f = bg_bb::BgBbParams::fit(&data, options)?;
+                        Ok(ClvFit::from_report(ClvModel::BgBb(f.params), &f))
+                    }
                     ClvModelKind::BgNbd => {
                         let f = bg_nbd::BgNbdParams::fit(&data, options)?;
                         Ok(ClvFit::from_report(ClvModel::BgNbd(f.params), &f))
@@ -366,6 +561,12 @@ impl ClvModel {
                 let m = columns.monetary_value.ok_or_else(|| {
                     EngError::config("monetary_value", "the gamma_gamma model needs this column")
                 })?;
+                if columns.weights.is_some() {
+                    return Err(EngError::config(
+                        "weights",
+                        "gamma_gamma is fitted per customer: give one row per customer",
+                    ));
+                }
                 let f = gamma_gamma::GammaGammaParams::fit(columns.frequency, m, options)?;
                 Ok(ClvFit::from_report(ClvModel::GammaGamma(f.params), &f))
             }
@@ -376,12 +577,12 @@ impl ClvModel {
         }
     }
 
-    fn purchase_model(&self, what: &str) -> Result<()> {
+    pub(crate) fn purchase_model(&self, what: &str) -> Result<()> {
         match self {
             ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => Err(EngError::config(
                 "model",
                 format!(
-                    "{what} needs a purchase model (bg_nbd, mbg_nbd or pareto_nbd), not {}",
+                    "{what} needs a purchase model (bg_nbd, mbg_nbd, pareto_nbd or bg_bb), not {}",
                     self.kind().label()
                 ),
             )),
@@ -454,7 +655,7 @@ impl ClvModel {
     /// ```
     /// use engagement_core::clv::{ClvColumns, ClvModel, bg_nbd::BgNbdParams};
     /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
-    /// let cols = ClvColumns { frequency: &[0.0, 2.0], recency: Some(&[0.0, 30.43]), t: Some(&[38.86, 38.86]), monetary_value: None };
+    /// let cols = ClvColumns { frequency: &[0.0, 2.0], recency: Some(&[0.0, 30.43]), t: Some(&[38.86, 38.86]), ..Default::default() };
     /// let p = m.p_alive(&cols)?;
     /// assert_eq!(p[0], 1.0);
     /// assert!(p[1] > 0.0 && p[1] < 1.0);
@@ -467,6 +668,7 @@ impl ClvModel {
             ClvModel::BgNbd(p) => p.p_alive(x, tx, big_t),
             ClvModel::ParetoNbd(p) => p.p_alive(x, tx, big_t),
             ClvModel::MbgNbd(p) => p.p_alive(x, tx, big_t),
+            ClvModel::BgBb(p) => p.p_alive(x, tx, big_t),
             ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
         })
     }
@@ -482,7 +684,7 @@ impl ClvModel {
     /// ```
     /// use engagement_core::clv::{ClvColumns, ClvModel, bg_nbd::BgNbdParams};
     /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
-    /// let cols = ClvColumns { frequency: &[2.0], recency: Some(&[30.43]), t: Some(&[38.86]), monetary_value: None };
+    /// let cols = ClvColumns { frequency: &[2.0], recency: Some(&[30.43]), t: Some(&[38.86]), ..Default::default() };
     /// let e = m.conditional_expected_purchases(39.0, &cols)?;
     /// assert!((e[0] - 1.226).abs() < 5e-4);   // Fader, Hardie & Lee (2005)
     /// # Ok::<(), engagement_core::EngError>(())
@@ -498,6 +700,7 @@ impl ClvModel {
             ClvModel::BgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
             ClvModel::ParetoNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
             ClvModel::MbgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
+            ClvModel::BgBb(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
             ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
         })
     }
@@ -526,11 +729,193 @@ impl ClvModel {
                     ClvModel::BgNbd(p) => p.expected_purchases_new(ti),
                     ClvModel::ParetoNbd(p) => p.expected_purchases_new(ti),
                     ClvModel::MbgNbd(p) => p.expected_purchases_new(ti),
+                    ClvModel::BgBb(p) => p.expected_purchases_new(ti),
                     ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
                 }
                 .map_err(|e| e.at_row(i))
             })
             .collect()
+    }
+
+    /// Probability that a new customer makes exactly `x[i]` purchases in
+    /// `(0, t[i]]`, for every pair (BG/BB: at the first `t[i]`
+    /// opportunities).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for Gamma-Gamma or sBG; [`EngError::LengthMismatch`];
+    /// [`EngError::InvalidInput`] (with the row) for a negative `t` or an `x`
+    /// that is not a whole number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, bg_nbd::BgNbdParams};
+    /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
+    /// let p = m.probability_of_purchases(&[39.0, 39.0, 39.0], &[0.0, 1.0, 2.0])?;
+    /// assert!(p[0] > p[1] && p[1] > p[2]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn probability_of_purchases(&self, t: &[f64], x: &[f64]) -> Result<Vec<f64>> {
+        self.purchase_model("P(x purchases)")?;
+        check_lengths(t.len(), &[("x", x.len())])?;
+        t.iter()
+            .zip(x)
+            .enumerate()
+            .map(|(i, (&ti, &xi))| {
+                match self {
+                    ClvModel::BgNbd(p) => p.probability_of_purchases(ti, xi),
+                    ClvModel::ParetoNbd(p) => p.probability_of_purchases(ti, xi),
+                    ClvModel::MbgNbd(p) => p.probability_of_purchases(ti, xi),
+                    ClvModel::BgBb(p) => p.probability_of_purchases(ti, xi),
+                    ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
+                }
+                .map_err(|e| e.at_row(i))
+            })
+            .collect()
+    }
+
+    /// Discounted value of each customer's expected purchases over
+    /// `options.periods` future periods of `options.period_length` time units:
+    ///
+    /// ```text
+    /// CLV_i = Σ_{k=1..K} spend_i · (E[Y(kL)] − E[Y((k−1)L)]) / (1 + d)^k
+    /// ```
+    ///
+    /// with `E[Y(t)]` the customer's conditional expected purchases in the
+    /// next `t`, `L` the period length and `d` the discount rate per period
+    /// (the discounted-cash-flow sum of Fader, Hardie & Lee 2005, "RFM and
+    /// CLV", in discrete periods). `spend` is the value of one purchase,
+    /// typically [`expected_spend`](Self::expected_spend) of a Gamma-Gamma
+    /// model, or a margin.
+    ///
+    /// # Errors
+    /// As [`conditional_expected_purchases`](Self::conditional_expected_purchases);
+    /// [`EngError::LengthMismatch`]; [`EngError::InvalidInput`] (with the row)
+    /// for a spend that is not finite and ≥ 0; [`EngError::Config`] for bad options.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvColumns, ClvModel, DiscountOptions, bg_nbd::BgNbdParams};
+    /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
+    /// let cols = ClvColumns { frequency: &[2.0], recency: Some(&[30.43]), t: Some(&[38.86]), ..Default::default() };
+    /// // No discounting: the value is spend × expected purchases over the whole horizon.
+    /// let flat = DiscountOptions { periods: 12, period_length: 4.35, discount_rate: 0.0 };
+    /// let v = m.discounted_value(&cols, &[30.0], &flat)?;
+    /// let e = m.conditional_expected_purchases(12.0 * 4.35, &cols)?;
+    /// assert!((v[0] - 30.0 * e[0]).abs() < 1e-9);
+    /// let discounted = m.discounted_value(&cols, &[30.0], &DiscountOptions { discount_rate: 0.01, ..flat })?;
+    /// assert!(discounted[0] < v[0]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn discounted_value(
+        &self,
+        columns: &ClvColumns<'_>,
+        spend: &[f64],
+        options: &DiscountOptions,
+    ) -> Result<Vec<f64>> {
+        options.validate()?;
+        check_lengths(columns.frequency.len(), &[("spend", spend.len())])?;
+        for (i, &v) in spend.iter().enumerate() {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(EngError::invalid("spend", v, "must be finite and >= 0").at_row(i));
+            }
+        }
+        let mut value = vec![0.0; spend.len()];
+        let mut before = vec![0.0; spend.len()];
+        for k in 1..=options.periods {
+            let horizon = f64::from(k) * options.period_length;
+            let now = self.conditional_expected_purchases(horizon, columns)?;
+            let factor = (1.0 + options.discount_rate).powi(-(k as i32));
+            for i in 0..value.len() {
+                value[i] += spend[i] * (now[i] - before[i]) * factor;
+            }
+            before = now;
+        }
+        Ok(value)
+    }
+
+    /// Matrix of P(alive) or of expected purchases in the next `horizon` over
+    /// a grid of histories observed for `t`: one row per frequency
+    /// `0..=max_frequency`, one column per recency `0, 1, …, ⌊t⌋` (time
+    /// units; BG/BB opportunities). Impossible histories (no purchase but a
+    /// recency, or for BG/BB more purchases than opportunities) are NaN. The
+    /// data of the frequency × recency heat maps.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for a model without purchases or a grid of more
+    /// than 10⁷ cells; [`EngError::InvalidInput`] for a bad `t` or horizon.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, MatrixValue, bg_nbd::BgNbdParams};
+    /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
+    /// let grid = m.frequency_recency_matrix(MatrixValue::PAlive, 10, 39.0)?;
+    /// assert_eq!((grid.frequency.len(), grid.recency.len()), (11, 40));
+    /// assert_eq!(grid.value(0, 0), Some(1.0));
+    /// assert!(grid.value(0, 5).is_some_and(f64::is_nan));
+    /// assert!(grid.value(5, 39) > grid.value(5, 10));   // recent buyers are more likely alive
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn frequency_recency_matrix(
+        &self,
+        what: MatrixValue,
+        max_frequency: u32,
+        t: f64,
+    ) -> Result<FrequencyRecencyMatrix> {
+        self.purchase_model("a frequency-recency matrix")?;
+        if !(t.is_finite() && t > 0.0) {
+            return Err(EngError::invalid("t", t, "must be finite and > 0"));
+        }
+        if let MatrixValue::ExpectedPurchases { horizon } = what {
+            if !(horizon.is_finite() && horizon >= 0.0) {
+                return Err(EngError::invalid("horizon", horizon, "must be a finite number >= 0"));
+            }
+        }
+        let rows = u64::from(max_frequency) + 1;
+        let cols = t.floor() as u64 + 1;
+        ensure_config!(
+            rows.saturating_mul(cols) <= 10_000_000,
+            "max_frequency",
+            "a {rows} × {cols} grid is more than 10^7 cells"
+        );
+        let frequency: Vec<f64> = (0..rows).map(|f| f as f64).collect();
+        let recency: Vec<f64> = (0..cols).map(|r| r as f64).collect();
+        let discrete = matches!(self, ClvModel::BgBb(_));
+        let mut values = Vec::with_capacity((rows * cols) as usize);
+        for &x in &frequency {
+            for &tx in &recency {
+                let possible = if discrete {
+                    (x == 0.0) == (tx == 0.0) && x <= tx
+                } else {
+                    x > 0.0 || tx == 0.0
+                };
+                if !possible {
+                    values.push(f64::NAN);
+                    continue;
+                }
+                let one = ClvColumns {
+                    frequency: std::slice::from_ref(&x),
+                    recency: Some(std::slice::from_ref(&tx)),
+                    t: Some(std::slice::from_ref(&t)),
+                    ..Default::default()
+                };
+                let v = match what {
+                    MatrixValue::PAlive => self.p_alive(&one)?,
+                    MatrixValue::ExpectedPurchases { horizon } => {
+                        self.conditional_expected_purchases(horizon, &one)?
+                    }
+                };
+                values.push(v[0]);
+            }
+        }
+        Ok(FrequencyRecencyMatrix {
+            frequency,
+            recency,
+            t,
+            values,
+        })
     }
 
     /// Expected mean transaction value of each customer (Gamma-Gamma).

@@ -114,6 +114,108 @@ pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
     ))
 }
 
+/// Gauss–Kronrod 7–15 abscissae on `[-1, 1]` (the positive half and 0) with
+/// their Kronrod weights, and the Gauss weights of every other node
+/// (Piessens et al. 1983, QUADPACK).
+const GK_NODES: [f64; 8] = [
+    0.991_455_371_120_812_6,
+    0.949_107_912_342_758_5,
+    0.864_864_423_359_769_1,
+    0.741_531_185_599_394_4,
+    0.586_087_235_467_691_1,
+    0.405_845_151_377_397_2,
+    0.207_784_955_007_898_5,
+    0.0,
+];
+const GK_WEIGHTS: [f64; 8] = [
+    0.022_935_322_010_529_22,
+    0.063_092_092_629_978_55,
+    0.104_790_010_322_250_18,
+    0.140_653_259_715_525_92,
+    0.169_004_726_639_267_9,
+    0.190_350_578_064_785_4,
+    0.204_432_940_075_298_9,
+    0.209_482_141_084_727_83,
+];
+const GAUSS_WEIGHTS: [f64; 4] = [
+    0.129_484_966_168_869_7,
+    0.279_705_391_489_276_7,
+    0.381_830_050_505_118_9,
+    0.417_959_183_673_469_4,
+];
+
+/// One Gauss–Kronrod 7–15 panel: the 15-point estimate and its distance
+/// from the 7-point one.
+fn gk15(f: &impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
+    let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
+    let centre = f(mid);
+    let (mut kronrod, mut gauss) = (GK_WEIGHTS[7] * centre, GAUSS_WEIGHTS[3] * centre);
+    for i in 0..7 {
+        let pair = f(mid - half * GK_NODES[i]) + f(mid + half * GK_NODES[i]);
+        kronrod += GK_WEIGHTS[i] * pair;
+        if i % 2 == 1 {
+            gauss += GAUSS_WEIGHTS[i / 2] * pair;
+        }
+    }
+    (kronrod * half, (kronrod - gauss).abs() * half)
+}
+
+/// `∫_a^b f` by adaptive Gauss–Kronrod 7–15 quadrature: the panel with the
+/// largest error estimate is halved until the summed estimate is below
+/// `tolerance` (absolute). Exact for polynomials of degree 22 on each panel;
+/// for smooth integrands the error estimate (the 7-point vs 15-point gap) is
+/// conservative by orders of magnitude.
+///
+/// # Errors
+/// [`EngError::InvalidInput`] for bad limits or tolerance, a non-finite
+/// integrand, or no convergence within 10 000 panels.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::clv::special::integrate;
+/// let v = integrate(|x: f64| (-x).exp(), 0.0, 5.0, 1e-14)?;
+/// assert!((v - (1.0 - (-5.0f64).exp())).abs() < 1e-14);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, tolerance: f64) -> Result<f64> {
+    if !(a.is_finite() && b.is_finite() && a <= b) {
+        return Err(EngError::invalid("limits", format!("{a}..{b}"), "must be finite with a <= b"));
+    }
+    if !(tolerance.is_finite() && tolerance > 0.0) {
+        return Err(EngError::invalid("tolerance", tolerance, "must be finite and > 0"));
+    }
+    if a == b {
+        return Ok(0.0);
+    }
+    let mut panels = vec![(a, b, gk15(&f, a, b))];
+    for _ in 0..10_000 {
+        let (total, error) = panels
+            .iter()
+            .fold((0.0, 0.0), |(t, e), p| (t + p.2.0, e + p.2.1));
+        if !(total.is_finite() && error.is_finite()) {
+            break;
+        }
+        if error <= tolerance {
+            return Ok(total);
+        }
+        let worst = panels
+            .iter()
+            .enumerate()
+            .max_by(|x, y| x.1.2.1.total_cmp(&y.1.2.1))
+            .map_or(0, |(i, _)| i);
+        let (lo, hi, _) = panels.swap_remove(worst);
+        let mid = 0.5 * (lo + hi);
+        panels.push((lo, mid, gk15(&f, lo, mid)));
+        panels.push((mid, hi, gk15(&f, mid, hi)));
+    }
+    Err(EngError::invalid(
+        "integrand",
+        format!("{a}..{b}"),
+        "quadrature did not converge",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +232,17 @@ mod tests {
         }
         assert!(hyp2f1(1.0, 1.0, 1.0, 1.0).is_err());
         assert!(hyp2f1(-1.0, 1.0, 1.0, 0.5).is_err());
+    }
+
+    #[test]
+    fn quadrature_is_exact_on_polynomials_and_adapts_to_peaks() {
+        let v = integrate(|x: f64| x.powi(9) - 3.0 * x * x, -1.0, 2.0, 1e-13).unwrap();
+        assert!((v - (1023.0 / 10.0 - 9.0)).abs() < 1e-12, "{v}");
+        // A narrow peak: ∫ 1/(1e-6 + x²) over [-1, 1] = 2·atan(1000)/1e-3.
+        let w = integrate(|x: f64| 1.0 / (1e-6 + x * x), -1.0, 1.0, 1e-6).unwrap();
+        let exact = 2.0 * 1000f64.atan() / 1e-3;
+        assert!((w - exact).abs() < 1e-9 * exact, "{w} {exact}");
+        assert!(integrate(|x: f64| 1.0 / x, 0.0, 1.0, 1e-12).is_err());
+        assert!(integrate(|x: f64| x, 1.0, 0.0, 1e-12).is_err());
     }
 }
