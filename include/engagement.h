@@ -412,11 +412,13 @@ const char *eng_version(void);
  * (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
  * owned by the caller (release with `eng_string_free`).
  *
- * `model` is `bg_nbd`, `mbg_nbd`, `pareto_nbd` or `gamma_gamma` (pointer + length).
- * The purchase models read `frequency`, `recency`, `t` (repeat purchases,
- * time of the last since the first, age; one time unit throughout);
- * Gamma-Gamma reads `frequency` (≥ 1) and `monetary_value` (mean repeat
- * spend). Columns a model does not read may be NULL. `options_json`:
+ * `model` is `bg_nbd`, `mbg_nbd`, `pareto_nbd`, `bg_bb` or `gamma_gamma`
+ * (pointer + length). The purchase models read `frequency`, `recency`, `t`
+ * (repeat purchases, time of the last since the first, age; one time unit
+ * throughout; BG/BB: whole opportunities); Gamma-Gamma reads `frequency`
+ * (≥ 1) and `monetary_value` (mean repeat spend). Columns a model does not
+ * read may be NULL. `weights` (NULL: all 1) counts row `i` as `weights[i]`
+ * customers, for pre-aggregated histories (not for Gamma-Gamma). `options_json`:
  * `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`; NULL
  * or empty: defaults).
  *
@@ -436,6 +438,7 @@ eng_status eng_clv_fit_json(const char *model,
                             const double *recency,
                             const double *t,
                             const double *monetary_value,
+                            const double *weights,
                             size_t len,
                             const char *options_json,
                             size_t options_len,
@@ -444,7 +447,8 @@ eng_status eng_clv_fit_json(const char *model,
 
 /**
  * P(alive) at `T` of `len` customers into `out` (room for `len`), for a
- * purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`) given as JSON.
+ * purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`, `bg_bb`) given as JSON.
+ * BG/BB gives P(alive at the next opportunity, `n + 1`).
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
  * purchase model, bad parameters), `ENG_STATUS_INVALID_INPUT` (a bad
@@ -570,6 +574,141 @@ eng_status eng_clv_retention_rate(const char *model_json,
                                   const double *t,
                                   size_t len,
                                   double *out);
+
+/**
+ * P(a new customer makes exactly `x[i]` purchases in `(0, t[i]]`) for each of
+ * `len` pairs into `out` (room for `len`), for a purchase model given as
+ * JSON (BG/BB: at the first `t[i]` opportunities).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
+ * purchase model), `ENG_STATUS_INVALID_INPUT` (negative `t`, `x` not a whole
+ * number; the message names the row), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; `t` and `x` `len` doubles; `out`
+ * valid for `len` writes.
+ */
+eng_status eng_clv_probability_of_purchases(const char *model_json,
+                                            size_t model_len,
+                                            const double *t,
+                                            const double *x,
+                                            size_t len,
+                                            double *out);
+
+/**
+ * Discounted value of `len` customers' expected purchases over future
+ * periods into `out` (room for `len`): `Σ_k spend · (E[Y(kL)] − E[Y((k−1)L)]) / (1+d)^k`.
+ * `spend` is the value of one purchase per customer (for example
+ * `eng_clv_expected_spend` of a Gamma-Gamma model). `options_json`:
+ * `DiscountOptions` (`periods` 12, `period_length` 4.345, `discount_rate`
+ * 0.01 by default; NULL or empty: defaults).
+ *
+ * Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for bad options and
+ * `ENG_STATUS_INVALID_INPUT` for a spend that is negative or not finite.
+ * Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; each column `len` doubles;
+ * `options_json` NULL or `options_len` bytes; `out` valid for `len` writes.
+ */
+eng_status eng_clv_discounted_value(const char *model_json,
+                                    size_t model_len,
+                                    const double *frequency,
+                                    const double *recency,
+                                    const double *t,
+                                    const double *spend,
+                                    size_t len,
+                                    const char *options_json,
+                                    size_t options_len,
+                                    double *out);
+
+/**
+ * A frequency × recency grid of P(alive) or expected purchases for
+ * histories of age `t`, row-major into `out`: `max_frequency + 1` rows
+ * (frequency 0, 1, …) of `floor(t) + 1` columns (recency 0, 1, …);
+ * impossible histories are NaN. `value_json` is `{"value": "p_alive"}` or
+ * `{"value": "expected_purchases", "horizon": h}`. `out_len` must be exactly
+ * `(max_frequency + 1) * (floor(t) + 1)`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
+ * purchase model, more than 10^7 cells), `ENG_STATUS_INVALID_INPUT` (bad `t`
+ * or horizon), `ENG_STATUS_LENGTH_MISMATCH` (`out_len`),
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; `value_json` NULL or `value_len`
+ * bytes; `out` valid for `out_len` writes.
+ */
+eng_status eng_clv_frequency_recency_matrix(const char *model_json,
+                                            size_t model_len,
+                                            const char *value_json,
+                                            size_t value_len,
+                                            uint32_t max_frequency,
+                                            double t,
+                                            double *out,
+                                            size_t out_len);
+
+/**
+ * Simulates `len` customer histories of ages `t` (BG/BB: whole
+ * opportunities) from a purchase model given as JSON, with a seed (the same
+ * seed gives the same histories in every face): repeat purchases into
+ * `out_frequency`, recency into `out_recency` (room for `len` each).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
+ * purchase model, absurd rates), `ENG_STATUS_INVALID_INPUT` (a bad age),
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; `t` `len` doubles; each out
+ * column valid for `len` writes.
+ */
+eng_status eng_clv_simulate(const char *model_json,
+                            size_t model_len,
+                            const double *t,
+                            size_t len,
+                            uint64_t seed,
+                            double *out_frequency,
+                            double *out_recency);
+
+/**
+ * Simulates the mean repeat-transaction value of `len` customers with
+ * `frequency` repeat purchases from a `gamma_gamma` model given as JSON,
+ * with a seed, into `out` (room for `len`; 0 where `frequency` is 0).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not
+ * Gamma-Gamma), `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; `frequency` `len` doubles; `out`
+ * valid for `len` writes.
+ */
+eng_status eng_clv_simulate_spend(const char *model_json,
+                                  size_t model_len,
+                                  const double *frequency,
+                                  size_t len,
+                                  uint64_t seed,
+                                  double *out);
+
+/**
+ * Simulates the survivor counts of a cohort of `cohort` subscribers over
+ * `periods` periods from an `sbg` model given as JSON, with a seed, into
+ * `out` (`out_len` must be `periods + 1`: `out[0] = cohort`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not sbg,
+ * a cohort outside 1..=10^8, more than 10^6 periods),
+ * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` NULL or `model_len` bytes; `out` valid for `out_len` writes.
+ */
+eng_status eng_clv_simulate_survivors(const char *model_json,
+                                      size_t model_len,
+                                      uint64_t cohort,
+                                      uint32_t periods,
+                                      uint64_t seed,
+                                      double *out,
+                                      size_t out_len);
 
 /**
  * The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,

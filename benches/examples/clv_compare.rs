@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         frequency: &freq,
         recency: Some(&s.recency),
         t: Some(&s.t),
-        monetary_value: None,
+        ..Default::default()
     };
     let (rx, rm): (Vec<f64>, Vec<f64>) = freq
         .iter()

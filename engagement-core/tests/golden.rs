@@ -263,7 +263,11 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 num(input, "T"),
             )?;
             // NaN (impossible histories) is written as null.
-            let values: Vec<Option<f64>> = m.values.iter().map(|v| (!v.is_nan()).then_some(*v)).collect();
+            let values: Vec<Option<f64>> = m
+                .values
+                .iter()
+                .map(|v| (!v.is_nan()).then_some(*v))
+                .collect();
             json!({ "frequency": m.frequency, "recency": m.recency, "values": values })
         }
         "clv_fit_retention" => {

@@ -180,7 +180,10 @@ fn sbg_reproduces_the_published_retention_fits() {
 // A test helper: missing or malformed bundled data must fail the test loudly.
 #[allow(clippy::unwrap_used)]
 fn donations() -> [Vec<f64>; 4] {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/donations/donations.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/donations/donations.csv"
+    );
     let text = std::fs::read_to_string(path).unwrap();
     let mut cols: [Vec<f64>; 4] = Default::default();
     for line in text.lines().skip(1) {
@@ -205,7 +208,10 @@ fn bg_bb_reproduces_the_published_donation_fit() {
     assert_eq!(data.customers(), 11104.0);
     let fit = BgBbParams::fit(&data, &FitOptions::default()).unwrap();
     let p = fit.params;
-    eprintln!("BG/BB on the donations: {p:?}, LL {:.3}", fit.log_likelihood);
+    eprintln!(
+        "BG/BB on the donations: {p:?}, LL {:.3}",
+        fit.log_likelihood
+    );
     assert!(
         sig(p.alpha, 1.204, 4)
             && sig(p.beta, 0.750, 3)
@@ -213,7 +219,11 @@ fn bg_bb_reproduces_the_published_donation_fit() {
             && sig(p.delta, 2.783, 4),
         "{p:?}"
     );
-    assert!((fit.log_likelihood - -33225.6).abs() <= 0.1, "{}", fit.log_likelihood);
+    assert!(
+        (fit.log_likelihood - -33225.6).abs() <= 0.1,
+        "{}",
+        fit.log_likelihood
+    );
     for (x, tx, published) in [(0.0, 0.0, 0.11), (2.0, 4.0, 0.59), (6.0, 6.0, 0.93)] {
         let alive = p.p_alive(x, tx, 6.0).unwrap();
         assert!((alive - published).abs() < 0.005, "({x}, {tx}): {alive}");
@@ -221,9 +231,16 @@ fn bg_bb_reproduces_the_published_donation_fit() {
     let none = 11104.0 * p.probability_of_purchases(6.0, 0.0).unwrap();
     let all = 11104.0 * p.probability_of_purchases(6.0, 6.0).unwrap();
     // The spreadsheet's own (Excel Solver) estimates differ from ours in the fifth digit: agree to 0.1.
-    assert!((none - 3454.9).abs() < 0.1 && (all - 1253.1).abs() < 0.1, "{none} {all}");
+    assert!(
+        (none - 3454.9).abs() < 0.1 && (all - 1253.1).abs() < 0.1,
+        "{none} {all}"
+    );
     let ahead: f64 = (0..x.len())
-        .map(|i| w[i] * p.conditional_expected_purchases(5.0, x[i], tx[i], n[i]).unwrap())
+        .map(|i| {
+            w[i] * p
+                .conditional_expected_purchases(5.0, x[i], tx[i], n[i])
+                .unwrap()
+        })
         .sum();
     assert!((ahead - 12884.2).abs() < 0.1, "{ahead}");
 }

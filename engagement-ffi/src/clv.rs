@@ -8,7 +8,9 @@
 use std::ffi::c_char;
 
 use engagement_core::clv::fit::FitOptions;
-use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
+use engagement_core::clv::{
+    ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue, simulate,
+};
 
 use crate::boundary::{Failure, boundary};
 use crate::handle::{fill, out_column, slice, text};
@@ -57,11 +59,13 @@ unsafe fn put(out: *mut f64, values: &[f64]) -> Result<(), Failure> {
 /// (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
 /// owned by the caller (release with `eng_string_free`).
 ///
-/// `model` is `bg_nbd`, `mbg_nbd`, `pareto_nbd` or `gamma_gamma` (pointer + length).
-/// The purchase models read `frequency`, `recency`, `t` (repeat purchases,
-/// time of the last since the first, age; one time unit throughout);
-/// Gamma-Gamma reads `frequency` (≥ 1) and `monetary_value` (mean repeat
-/// spend). Columns a model does not read may be NULL. `options_json`:
+/// `model` is `bg_nbd`, `mbg_nbd`, `pareto_nbd`, `bg_bb` or `gamma_gamma`
+/// (pointer + length). The purchase models read `frequency`, `recency`, `t`
+/// (repeat purchases, time of the last since the first, age; one time unit
+/// throughout; BG/BB: whole opportunities); Gamma-Gamma reads `frequency`
+/// (≥ 1) and `monetary_value` (mean repeat spend). Columns a model does not
+/// read may be NULL. `weights` (NULL: all 1) counts row `i` as `weights[i]`
+/// customers, for pre-aggregated histories (not for Gamma-Gamma). `options_json`:
 /// `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`; NULL
 /// or empty: defaults).
 ///
@@ -82,6 +86,7 @@ pub unsafe extern "C" fn eng_clv_fit_json(
     recency: *const f64,
     t: *const f64,
     monetary_value: *const f64,
+    weights: *const f64,
     len: usize,
     options_json: *const c_char,
     options_len: usize,
@@ -99,6 +104,7 @@ pub unsafe extern "C" fn eng_clv_fit_json(
                 recency: maybe(recency, len, "recency")?,
                 t: maybe(t, len, "t")?,
                 monetary_value: maybe(monetary_value, len, "monetary_value")?,
+                weights: maybe(weights, len, "weights")?,
             };
             let fit = ClvModel::fit(kind, &columns, &options)?;
             crate::json::write(&fit, out_json, out_len)
@@ -107,7 +113,8 @@ pub unsafe extern "C" fn eng_clv_fit_json(
 }
 
 /// P(alive) at `T` of `len` customers into `out` (room for `len`), for a
-/// purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`) given as JSON.
+/// purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`, `bg_bb`) given as JSON.
+/// BG/BB gives P(alive at the next opportunity, `n + 1`).
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
 /// purchase model, bad parameters), `ENG_STATUS_INVALID_INPUT` (a bad
@@ -134,7 +141,7 @@ pub unsafe extern "C" fn eng_clv_p_alive(
                 frequency: slice(frequency, len, "frequency")?,
                 recency: Some(slice(recency, len, "recency")?),
                 t: Some(slice(t, len, "t")?),
-                monetary_value: None,
+                ..Default::default()
             };
             put(out, &m.p_alive(&columns)?)
         }
@@ -168,7 +175,7 @@ pub unsafe extern "C" fn eng_clv_conditional_expected_purchases(
                 frequency: slice(frequency, len, "frequency")?,
                 recency: Some(slice(recency, len, "recency")?),
                 t: Some(slice(t, len, "t")?),
-                monetary_value: None,
+                ..Default::default()
             };
             put(out, &m.conditional_expected_purchases(horizon, &columns)?)
         }
@@ -313,6 +320,240 @@ pub unsafe extern "C" fn eng_clv_retention_rate(
         unsafe {
             let m = model(model_json, model_len)?;
             put(out, &m.retention_rate(slice(t, len, "t")?)?)
+        }
+    })
+}
+
+/// P(a new customer makes exactly `x[i]` purchases in `(0, t[i]]`) for each of
+/// `len` pairs into `out` (room for `len`), for a purchase model given as
+/// JSON (BG/BB: at the first `t[i]` opportunities).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
+/// purchase model), `ENG_STATUS_INVALID_INPUT` (negative `t`, `x` not a whole
+/// number; the message names the row), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; `t` and `x` `len` doubles; `out`
+/// valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_probability_of_purchases(
+    model_json: *const c_char,
+    model_len: usize,
+    t: *const f64,
+    x: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            put(
+                out,
+                &m.probability_of_purchases(slice(t, len, "t")?, slice(x, len, "x")?)?,
+            )
+        }
+    })
+}
+
+/// Discounted value of `len` customers' expected purchases over future
+/// periods into `out` (room for `len`): `Σ_k spend · (E[Y(kL)] − E[Y((k−1)L)]) / (1+d)^k`.
+/// `spend` is the value of one purchase per customer (for example
+/// `eng_clv_expected_spend` of a Gamma-Gamma model). `options_json`:
+/// `DiscountOptions` (`periods` 12, `period_length` 4.345, `discount_rate`
+/// 0.01 by default; NULL or empty: defaults).
+///
+/// Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for bad options and
+/// `ENG_STATUS_INVALID_INPUT` for a spend that is negative or not finite.
+/// Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; each column `len` doubles;
+/// `options_json` NULL or `options_len` bytes; `out` valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_discounted_value(
+    model_json: *const c_char,
+    model_len: usize,
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    spend: *const f64,
+    len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let options: DiscountOptions =
+                crate::json::config(options_json, options_len, "options_json")?;
+            let columns = ClvColumns {
+                frequency: slice(frequency, len, "frequency")?,
+                recency: Some(slice(recency, len, "recency")?),
+                t: Some(slice(t, len, "t")?),
+                ..Default::default()
+            };
+            put(
+                out,
+                &m.discounted_value(&columns, slice(spend, len, "spend")?, &options)?,
+            )
+        }
+    })
+}
+
+/// A frequency × recency grid of P(alive) or expected purchases for
+/// histories of age `t`, row-major into `out`: `max_frequency + 1` rows
+/// (frequency 0, 1, …) of `floor(t) + 1` columns (recency 0, 1, …);
+/// impossible histories are NaN. `value_json` is `{"value": "p_alive"}` or
+/// `{"value": "expected_purchases", "horizon": h}`. `out_len` must be exactly
+/// `(max_frequency + 1) * (floor(t) + 1)`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
+/// purchase model, more than 10^7 cells), `ENG_STATUS_INVALID_INPUT` (bad `t`
+/// or horizon), `ENG_STATUS_LENGTH_MISMATCH` (`out_len`),
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; `value_json` NULL or `value_len`
+/// bytes; `out` valid for `out_len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_frequency_recency_matrix(
+    model_json: *const c_char,
+    model_len: usize,
+    value_json: *const c_char,
+    value_len: usize,
+    max_frequency: u32,
+    t: f64,
+    out: *mut f64,
+    out_len: usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let what: MatrixValue = crate::json::document(value_json, value_len, "value_json")?;
+            let grid = m.frequency_recency_matrix(what, max_frequency, t)?;
+            if grid.values.len() != out_len {
+                return Err(engagement_core::EngError::LengthMismatch {
+                    field: "out".into(),
+                    expected: grid.values.len(),
+                    found: out_len,
+                }
+                .into());
+            }
+            put(out, &grid.values)
+        }
+    })
+}
+
+/// Simulates `len` customer histories of ages `t` (BG/BB: whole
+/// opportunities) from a purchase model given as JSON, with a seed (the same
+/// seed gives the same histories in every face): repeat purchases into
+/// `out_frequency`, recency into `out_recency` (room for `len` each).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
+/// purchase model, absurd rates), `ENG_STATUS_INVALID_INPUT` (a bad age),
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; `t` `len` doubles; each out
+/// column valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_simulate(
+    model_json: *const c_char,
+    model_len: usize,
+    t: *const f64,
+    len: usize,
+    seed: u64,
+    out_frequency: *mut f64,
+    out_recency: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let h = simulate::histories(&m, slice(t, len, "t")?, seed)?;
+            if len > 0 && (out_frequency.is_null() || out_recency.is_null()) {
+                // Checked before writing either, so a failed call writes nothing.
+                return Err(Failure::new(
+                    eng_status::NullPointer,
+                    "argument out_frequency or out_recency is NULL",
+                ));
+            }
+            put(out_frequency, &h.frequency)?;
+            put(out_recency, &h.recency)
+        }
+    })
+}
+
+/// Simulates the mean repeat-transaction value of `len` customers with
+/// `frequency` repeat purchases from a `gamma_gamma` model given as JSON,
+/// with a seed, into `out` (room for `len`; 0 where `frequency` is 0).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not
+/// Gamma-Gamma), `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`.
+/// Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; `frequency` `len` doubles; `out`
+/// valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_simulate_spend(
+    model_json: *const c_char,
+    model_len: usize,
+    frequency: *const f64,
+    len: usize,
+    seed: u64,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            put(
+                out,
+                &simulate::spend(&m, slice(frequency, len, "frequency")?, seed)?,
+            )
+        }
+    })
+}
+
+/// Simulates the survivor counts of a cohort of `cohort` subscribers over
+/// `periods` periods from an `sbg` model given as JSON, with a seed, into
+/// `out` (`out_len` must be `periods + 1`: `out[0] = cohort`).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not sbg,
+/// a cohort outside 1..=10^8, more than 10^6 periods),
+/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `model_json` NULL or `model_len` bytes; `out` valid for `out_len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_simulate_survivors(
+    model_json: *const c_char,
+    model_len: usize,
+    cohort: u64,
+    periods: u32,
+    seed: u64,
+    out: *mut f64,
+    out_len: usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let alive = simulate::survivors(&m, cohort, periods, seed)?;
+            if alive.len() != out_len {
+                return Err(engagement_core::EngError::LengthMismatch {
+                    field: "out".into(),
+                    expected: alive.len(),
+                    found: out_len,
+                }
+                .into());
+            }
+            put(out, &alive)
         }
     })
 }

@@ -16,7 +16,9 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _engagement {
     use engagement_core::clv::fit::FitOptions;
-    use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
+    use engagement_core::clv::{
+        ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue, simulate,
+    };
     use engagement_core::transactions::{
         SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
     };
@@ -750,12 +752,14 @@ mod _engagement {
             recency: maybe(recency, "recency")?,
             t: maybe(t, "T")?,
             monetary_value: maybe(monetary_value, "monetary_value")?,
+            weights: None,
         })
     }
 
     /// Fits a CLV model by maximum likelihood; returns the `ClvFit` as a dict.
     #[pyfunction]
-    #[pyo3(signature = (model, frequency, recency=None, t=None, monetary_value=None, options=None))]
+    #[pyo3(signature = (model, frequency, recency=None, t=None, monetary_value=None, options=None, weights=None))]
+    #[allow(clippy::too_many_arguments)]
     fn clv_fit<'py>(
         py: Python<'py>,
         model: &str,
@@ -764,10 +768,12 @@ mod _engagement {
         t: Option<PyReadonlyArray1<'_, f64>>,
         monetary_value: Option<PyReadonlyArray1<'_, f64>>,
         options: Option<&Bound<'_, PyAny>>,
+        weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let kind: ClvModelKind = model.parse().py_err()?;
         let options: FitOptions = config(py, options, "options")?;
-        let cols = clv_columns(&frequency, &recency, &t, &monetary_value)?;
+        let mut cols = clv_columns(&frequency, &recency, &t, &monetary_value)?;
+        cols.weights = weights.as_ref().map(|w| slice(w, "weights")).transpose()?;
         let fit = py
             .detach(|| ClvModel::fit(kind, &cols, &options))
             .py_err()?;
@@ -876,5 +882,125 @@ mod _engagement {
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let m: ClvModel = document(py, model, "model")?;
         Ok(m.retention_rate(slice(&t, "t")?).py_err()?.into_pyarray(py))
+    }
+    /// Parameter names of every model, by model label.
+    #[pyfunction]
+    fn clv_parameter_names() -> Vec<(&'static str, Vec<&'static str>)> {
+        ClvModelKind::ALL
+            .iter()
+            .map(|k| (k.label(), k.parameter_names().to_vec()))
+            .collect()
+    }
+
+    /// P(a new customer makes exactly `x[i]` purchases in `(0, t[i]]`).
+    #[pyfunction]
+    fn clv_probability_of_purchases<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        t: PyReadonlyArray1<'_, f64>,
+        x: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let (t, x) = (slice(&t, "t")?, slice(&x, "x")?);
+        Ok(py
+            .detach(|| m.probability_of_purchases(t, x))
+            .py_err()?
+            .into_pyarray(py))
+    }
+
+    /// Discounted value of each customer's expected purchases over future periods.
+    #[pyfunction]
+    #[pyo3(signature = (model, frequency, recency, t, spend, options=None))]
+    fn clv_discounted_value<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        t: PyReadonlyArray1<'_, f64>,
+        spend: PyReadonlyArray1<'_, f64>,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let options: DiscountOptions = config(py, options, "options")?;
+        let (recency, t) = (Some(recency), Some(t));
+        let cols = clv_columns(&frequency, &recency, &t, &None)?;
+        let spend = slice(&spend, "spend")?;
+        Ok(py
+            .detach(|| m.discounted_value(&cols, spend, &options))
+            .py_err()?
+            .into_pyarray(py))
+    }
+
+    /// Frequency × recency grid of P(alive) or expected purchases: (frequency, recency, values 2-D).
+    #[pyfunction]
+    #[allow(clippy::type_complexity)]
+    fn clv_frequency_recency_matrix<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        max_frequency: u32,
+        t: f64,
+    ) -> PyResult<(
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<f64>>,
+    )> {
+        let m: ClvModel = document(py, model, "model")?;
+        let what: MatrixValue = document(py, value, "value")?;
+        let g = py
+            .detach(|| m.frequency_recency_matrix(what, max_frequency, t))
+            .py_err()?;
+        Ok((
+            g.frequency.into_pyarray(py),
+            g.recency.into_pyarray(py),
+            g.values.into_pyarray(py),
+        ))
+    }
+
+    /// Simulated histories (frequency, recency) of customers of ages `t`.
+    #[pyfunction]
+    #[allow(clippy::type_complexity)]
+    fn clv_simulate<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        t: PyReadonlyArray1<'_, f64>,
+        seed: u64,
+    ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+        let m: ClvModel = document(py, model, "model")?;
+        let t = slice(&t, "t")?;
+        let h = py.detach(|| simulate::histories(&m, t, seed)).py_err()?;
+        Ok((h.frequency.into_pyarray(py), h.recency.into_pyarray(py)))
+    }
+
+    /// Simulated mean repeat-transaction values (Gamma-Gamma).
+    #[pyfunction]
+    fn clv_simulate_spend<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        seed: u64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let f = slice(&frequency, "frequency")?;
+        Ok(py
+            .detach(|| simulate::spend(&m, f, seed))
+            .py_err()?
+            .into_pyarray(py))
+    }
+
+    /// Simulated survivor counts of a cohort (sBG).
+    #[pyfunction]
+    fn clv_simulate_survivors<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        cohort: u64,
+        periods: u32,
+        seed: u64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        Ok(py
+            .detach(|| simulate::survivors(&m, cohort, periods, seed))
+            .py_err()?
+            .into_pyarray(py))
     }
 }

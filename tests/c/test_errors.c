@@ -182,15 +182,43 @@ int main(void) {
               "t");
         CHECK(eng_clv_expected_spend(bg, strlen(bg), f, r, 2, out), ENG_STATUS_CONFIG, "gamma_gamma");
         char *json = NULL;
-        CHECK(eng_clv_fit_json("bgnbd", 5, f, r, t, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_UNKNOWN_LABEL, "bgnbd");
-        CHECK(eng_clv_fit_json("bg_nbd", 6, f, NULL, t, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_CONFIG, "recency");
-        CHECK(eng_clv_fit_json("gamma_gamma", 11, f, NULL, NULL, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_CONFIG,
+        CHECK(eng_clv_fit_json("bgnbd", 5, f, r, t, NULL, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_UNKNOWN_LABEL, "bgnbd");
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, NULL, t, NULL, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_CONFIG, "recency");
+        CHECK(eng_clv_fit_json("gamma_gamma", 11, f, NULL, NULL, NULL, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_CONFIG,
               "monetary_value");
-        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_EMPTY_INPUT, NULL);
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_EMPTY_INPUT, NULL);
         const char *one = "{\"max_iterations\": 1}";
-        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, 2, one, strlen(one), &json, NULL), ENG_STATUS_CONVERGENCE,
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, NULL, 2, one, strlen(one), &json, NULL), ENG_STATUS_CONVERGENCE,
               NULL);
-        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, 2, NULL, 0, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, NULL, 2, NULL, 0, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
+        double neg_w[2] = {1, -1}, half[2] = {1.5, 0}, six[2] = {6, 6}, big[2] = {2, 0};
+        CHECK(eng_clv_fit_json("bg_nbd", 6, f, r, t, NULL, neg_w, 2, NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT,
+              "weights");
+        CHECK(eng_clv_fit_json("bg_bb", 5, half, half, six, NULL, NULL, 2, NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT,
+              "frequency");
+        CHECK(eng_clv_probability_of_purchases(bg, strlen(bg), t, half, 2, out), ENG_STATUS_INVALID_INPUT, "x");
+        CHECK(eng_clv_probability_of_purchases(gg, strlen(gg), t, big, 2, out), ENG_STATUS_CONFIG, "purchase model");
+        double neg_spend[2] = {10, -5};
+        CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, neg_spend, 2, NULL, 0, out), ENG_STATUS_INVALID_INPUT,
+              "spend");
+        const char *no_periods = "{\"periods\": 0}";
+        CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, big, 2, no_periods, strlen(no_periods), out),
+              ENG_STATUS_CONFIG, "periods");
+        const char *p_alive = "{\"value\":\"p_alive\"}";
+        CHECK(eng_clv_frequency_recency_matrix(bg, strlen(bg), p_alive, strlen(p_alive), 0, 1.0, out, 2),
+              ENG_STATUS_OK, NULL);
+        CHECK(eng_clv_frequency_recency_matrix(bg, strlen(bg), p_alive, strlen(p_alive), 1, 1.0, out, 2),
+              ENG_STATUS_LENGTH_MISMATCH, "out");
+        CHECK(eng_clv_frequency_recency_matrix(bg, strlen(bg), p_alive, strlen(p_alive), 4000000000u, 1e9, out, 2),
+              ENG_STATUS_CONFIG, "10^7");
+        CHECK(eng_clv_frequency_recency_matrix(bg, strlen(bg), "{}", 2, 0, 1.0, out, 2), ENG_STATUS_JSON, NULL);
+        CHECK(eng_clv_simulate(bg, strlen(bg), t, 2, 7, out, NULL), ENG_STATUS_NULL_POINTER, NULL);
+        CHECK(eng_clv_simulate(bg, strlen(bg), t, 2, 7, out, out), ENG_STATUS_OK, NULL);
+        CHECK(eng_clv_simulate(bg, strlen(bg), neg_spend, 2, 7, out, out), ENG_STATUS_INVALID_INPUT, "T");
+        const char *sbg = "{\"model\":\"sbg\",\"alpha\":0.7,\"beta\":1.2}";
+        CHECK(eng_clv_simulate_survivors(sbg, strlen(sbg), 0, 1, 7, out, 2), ENG_STATUS_CONFIG, "cohort");
+        CHECK(eng_clv_simulate_survivors(sbg, strlen(sbg), 10, 3, 7, out, 2), ENG_STATUS_LENGTH_MISMATCH, "out");
+        CHECK(eng_clv_simulate_spend(bg, strlen(bg), f, 2, 7, out), ENG_STATUS_CONFIG, "gamma_gamma");
     }
 
     /* Freeing NULL is fine. */

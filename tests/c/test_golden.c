@@ -460,7 +460,8 @@ static double *maybe_doubles(const json_t *input, const char *key) {
 static eng_status op_clv(const char *op, const json_t *input, const json_t *config, json_t **result) {
     eng_status s;
     double *f = maybe_doubles(input, "frequency"), *r = maybe_doubles(input, "recency"),
-           *t = maybe_doubles(input, "T"), *m = maybe_doubles(input, "monetary_value");
+           *t = maybe_doubles(input, "T"), *m = maybe_doubles(input, "monetary_value"),
+           *w = maybe_doubles(input, "weights");
     size_t n = json_array_size(json_object_get(input, "frequency"));
     if (strcmp(op, "clv_fit_retention") == 0) {
         const json_t *a = json_object_get(input, "alive");
@@ -474,9 +475,27 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
         const char *model = json_string_value(json_object_get(input, "model"));
         char *cfg, *json = NULL;
         config_text(config, &cfg);
-        s = eng_clv_fit_json(model, strlen(model), f, r, t, m, n, cfg, text_len(cfg), &json, NULL);
+        s = eng_clv_fit_json(model, strlen(model), f, r, t, m, w, n, cfg, text_len(cfg), &json, NULL);
         if (s == ENG_STATUS_OK) *result = take_json(json);
         free(cfg);
+    } else if (strcmp(op, "clv_matrix") == 0) {
+        char *model = json_dumps(json_object_get(input, "model"), JSON_COMPACT);
+        char *value = json_dumps(json_object_get(input, "value"), JSON_COMPACT);
+        unsigned max_f = (unsigned)json_integer_value(json_object_get(input, "max_frequency"));
+        double age = json_number_value(json_object_get(input, "T"));
+        size_t cols = (size_t)age + 1, rows = max_f + 1;
+        double *out = calloc(rows * cols, sizeof *out);
+        s = eng_clv_frequency_recency_matrix(model, strlen(model), value, strlen(value), max_f, age, out, rows * cols);
+        if (s == ENG_STATUS_OK) {
+            json_t *fs = json_array(), *rs = json_array(), *vs = json_array();
+            for (size_t i = 0; i < rows; i++) json_array_append_new(fs, json_real((double)i));
+            for (size_t j = 0; j < cols; j++) json_array_append_new(rs, json_real((double)j));
+            /* NaN (an impossible history) is written as null, as in the vectors. */
+            for (size_t k = 0; k < rows * cols; k++)
+                json_array_append_new(vs, isnan(out[k]) ? json_null() : json_real(out[k]));
+            *result = json_pack("{s:o,s:o,s:o}", "frequency", fs, "recency", rs, "values", vs);
+        }
+        free(model), free(value), free(out);
     } else {
         char *model = json_dumps(json_object_get(input, "model"), JSON_COMPACT);
         const char *what = json_string_value(json_object_get(input, "prediction"));
@@ -501,6 +520,17 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
             s = eng_clv_retention_rate(model, strlen(model), nt, len, out);
         else if (strcmp(what, "expected_spend") == 0)
             s = eng_clv_expected_spend(model, strlen(model), f, m, n, out);
+        else if (strcmp(what, "probability_of_purchases") == 0) {
+            double *x = doubles(json_object_get(input, "x"));
+            s = eng_clv_probability_of_purchases(model, strlen(model), nt, x, len, out);
+            free(x);
+        } else if (strcmp(what, "discounted_value") == 0) {
+            double *spend = doubles(json_object_get(input, "spend"));
+            char *cfg;
+            config_text(config, &cfg);
+            s = eng_clv_discounted_value(model, strlen(model), f, r, t, spend, n, cfg, text_len(cfg), out);
+            free(spend), free(cfg);
+        }
         else {
             fprintf(stderr, "unknown prediction %s\n", what);
             exit(2);
@@ -508,12 +538,13 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
         if (s == ENG_STATUS_OK) *result = json_pack("{s:o}", "values", f64_array(out, len));
         free(model), free(nt), free(out);
     }
-    free(f), free(r), free(t), free(m);
+    free(f), free(r), free(t), free(m), free(w);
     return s;
 }
 
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
-    if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention"))
+    if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
+        !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
     if (!strcmp(op, "profiles") || !strcmp(op, "scores") || !strcmp(op, "stages") || !strcmp(op, "segments"))
         return op_store(op, input, config, result);

@@ -122,7 +122,7 @@ def run(op, inp, config):
     if op == "actions":
         return {"customer": inp["customer"], "action": engagement.next_best_actions(inp["customer"], inp["stage"], config)}
     if op == "clv_fit":
-        cols = {k: inp[k] for k in ("recency", "T", "monetary_value") if k in inp}
+        cols = {k: inp[k] for k in ("recency", "T", "monetary_value", "weights") if k in inp}
         m = engagement.ClvModel.fit(inp["model"], inp["frequency"], **cols, **(config or {}))
         return {"model": m.to_dict(), "log_likelihood": m.log_likelihood, "iterations": m.iterations,
                 "customers": m.customers}
@@ -145,7 +145,17 @@ def run(op, inp, config):
             return {"values": m.retention_rate(inp["t"])}
         if what == "expected_spend":
             return {"values": m.expected_spend(inp["frequency"], inp["monetary_value"])}
+        if what == "probability_of_purchases":
+            return {"values": m.probability_of_purchases(inp["t"], inp["x"])}
+        if what == "discounted_value":
+            return {"values": m.discounted_value(inp["frequency"], inp["recency"], inp["T"], inp["spend"], **(config or {}))}
         raise AssertionError(f"unknown prediction {what}")
+    if op == "clv_matrix":
+        m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
+        v = dict(inp["value"])
+        grid = m.frequency_recency_matrix(v.pop("value"), max_frequency=inp["max_frequency"], T=inp["T"], **v)
+        values = [None if np.isnan(x) else float(x) for x in np.asarray(grid).ravel()]
+        return {"frequency": list(grid.index), "recency": list(grid.columns), "values": values}
     raise AssertionError(f"unknown op {op}")
 
 

@@ -60,7 +60,11 @@ pub(crate) fn check_discrete(i: usize, x: f64, t_x: f64, n: f64) -> Result<()> {
     let bad = |field: &str, v: f64, why: &str| EngError::invalid(field, v, why).at_row(i);
     let whole = |v: f64| v.is_finite() && v >= 0.0 && v.fract() == 0.0;
     if !(whole(n) && n >= 1.0) {
-        return Err(bad("T", n, "BG/BB needs a whole number of opportunities >= 1"));
+        return Err(bad(
+            "T",
+            n,
+            "BG/BB needs a whole number of opportunities >= 1",
+        ));
     }
     if !(whole(x) && x <= n) {
         return Err(bad("frequency", x, "must be a whole number in 0..=n"));
@@ -360,7 +364,8 @@ impl BgBbParams {
             delta,
         } = *self;
         let (base_p, base_d) = (ln_beta(alpha, beta), ln_beta(gamma, delta));
-        let ln_choose = |n: f64, k: f64| ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0);
+        let ln_choose =
+            |n: f64, k: f64| ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0);
         let mut total = ln_choose(n, x) + ln_beta(alpha + x, beta + n - x) - base_p
             + ln_beta(gamma, delta + n)
             - base_d;
@@ -404,12 +409,20 @@ mod tests {
         for t_x in 1..=5u32 {
             for x in 1..=t_x {
                 // sequences: the last purchase at t_x, x − 1 others among the t_x − 1 before.
-                let ways = (ln_gamma(f64::from(t_x)) - ln_gamma(f64::from(x)) - ln_gamma(f64::from(t_x - x + 1))).exp();
-                total += ways * P.ln_likelihood(f64::from(x), f64::from(t_x), n).unwrap().exp();
+                let ways = (ln_gamma(f64::from(t_x))
+                    - ln_gamma(f64::from(x))
+                    - ln_gamma(f64::from(t_x - x + 1)))
+                .exp();
+                total += ways
+                    * P.ln_likelihood(f64::from(x), f64::from(t_x), n)
+                        .unwrap()
+                        .exp();
             }
         }
         assert!((total - 1.0).abs() < 1e-12, "{total}");
-        let px: f64 = (0..=5).map(|x| P.probability_of_purchases(n, f64::from(x)).unwrap()).sum();
+        let px: f64 = (0..=5)
+            .map(|x| P.probability_of_purchases(n, f64::from(x)).unwrap())
+            .sum();
         assert!((px - 1.0).abs() < 1e-12, "{px}");
         let mean: f64 = (0..=5)
             .map(|x| f64::from(x) * P.probability_of_purchases(n, f64::from(x)).unwrap())
@@ -420,8 +433,12 @@ mod tests {
     #[test]
     fn gamma_equal_to_one_joins_its_neighbours() {
         let at = |gamma: f64| BgBbParams { gamma, ..P };
-        let mid = at(1.0).conditional_expected_purchases(5.0, 3.0, 4.0, 6.0).unwrap();
-        let near = at(1.0 + 1e-5).conditional_expected_purchases(5.0, 3.0, 4.0, 6.0).unwrap();
+        let mid = at(1.0)
+            .conditional_expected_purchases(5.0, 3.0, 4.0, 6.0)
+            .unwrap();
+        let near = at(1.0 + 1e-5)
+            .conditional_expected_purchases(5.0, 3.0, 4.0, 6.0)
+            .unwrap();
         assert!((mid - near).abs() < 1e-4 * mid, "{mid} {near}");
         let new = at(1.0).expected_purchases_new(6.0).unwrap();
         let new_near = at(1.0 - 1e-5).expected_purchases_new(6.0).unwrap();
@@ -437,8 +454,15 @@ mod tests {
         assert!(P.ln_likelihood(1.5, 2.0, 6.0).is_err());
         assert!(P.ln_likelihood(0.0, 0.0, 0.0).is_err());
         assert!(P.expected_purchases_new(2.5).is_err());
-        assert!(P.conditional_expected_purchases(-1.0, 1.0, 1.0, 6.0).is_err());
-        assert!(BgBbParams { alpha: 0.0, ..P }.p_alive(1.0, 1.0, 6.0).is_err());
+        assert!(
+            P.conditional_expected_purchases(-1.0, 1.0, 1.0, 6.0)
+                .is_err()
+        );
+        assert!(
+            BgBbParams { alpha: 0.0, ..P }
+                .p_alive(1.0, 1.0, 6.0)
+                .is_err()
+        );
         assert_eq!(P.probability_of_purchases(3.0, 4.0).unwrap(), 0.0);
     }
 }

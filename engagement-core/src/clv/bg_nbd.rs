@@ -116,7 +116,11 @@ pub(crate) fn check_count(t: f64, x: f64) -> Result<()> {
         return Err(EngError::invalid("t", t, "must be a finite number >= 0"));
     }
     if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 1e7) {
-        return Err(EngError::invalid("x", x, "must be a whole number in 0..=10^7"));
+        return Err(EngError::invalid(
+            "x",
+            x,
+            "must be a whole number in 0..=10^7",
+        ));
     }
     Ok(())
 }

@@ -275,24 +275,48 @@ impl ClvModelKind {
     }
 }
 
+impl ClvModelKind {
+    /// Every model, in label order of the docs.
+    pub const ALL: [ClvModelKind; 6] = [
+        ClvModelKind::BgNbd,
+        ClvModelKind::ParetoNbd,
+        ClvModelKind::MbgNbd,
+        ClvModelKind::GammaGamma,
+        ClvModelKind::Sbg,
+        ClvModelKind::BgBb,
+    ];
+
+    /// The model's parameter names, in the order of [`ClvModel::parameters`]
+    /// and of the standard errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::ClvModelKind;
+    /// assert_eq!(ClvModelKind::BgBb.parameter_names(), ["alpha", "beta", "gamma", "delta"]);
+    /// ```
+    pub fn parameter_names(self) -> &'static [&'static str] {
+        match self {
+            ClvModelKind::BgNbd | ClvModelKind::MbgNbd => &["r", "alpha", "a", "b"],
+            ClvModelKind::ParetoNbd => &["r", "alpha", "s", "beta"],
+            ClvModelKind::GammaGamma => &["p", "q", "gamma"],
+            ClvModelKind::Sbg => &["alpha", "beta"],
+            ClvModelKind::BgBb => &["alpha", "beta", "gamma", "delta"],
+        }
+    }
+}
+
 impl std::str::FromStr for ClvModelKind {
     type Err = EngError;
 
     fn from_str(s: &str) -> Result<Self> {
-        [
-            ClvModelKind::BgNbd,
-            ClvModelKind::ParetoNbd,
-            ClvModelKind::MbgNbd,
-            ClvModelKind::GammaGamma,
-            ClvModelKind::Sbg,
-            ClvModelKind::BgBb,
-        ]
-        .into_iter()
-        .find(|k| k.label() == s)
-        .ok_or_else(|| EngError::UnknownLabel {
-            field: "model".into(),
-            label: s.into(),
-        })
+        ClvModelKind::ALL
+            .into_iter()
+            .find(|k| k.label() == s)
+            .ok_or_else(|| EngError::UnknownLabel {
+                field: "model".into(),
+                label: s.into(),
+            })
     }
 }
 
@@ -868,10 +892,14 @@ impl ClvModel {
         if !(t.is_finite() && t > 0.0) {
             return Err(EngError::invalid("t", t, "must be finite and > 0"));
         }
-        if let MatrixValue::ExpectedPurchases { horizon } = what {
-            if !(horizon.is_finite() && horizon >= 0.0) {
-                return Err(EngError::invalid("horizon", horizon, "must be a finite number >= 0"));
-            }
+        if let MatrixValue::ExpectedPurchases { horizon } = what
+            && !(horizon.is_finite() && horizon >= 0.0)
+        {
+            return Err(EngError::invalid(
+                "horizon",
+                horizon,
+                "must be a finite number >= 0",
+            ));
         }
         let rows = u64::from(max_frequency) + 1;
         let cols = t.floor() as u64 + 1;

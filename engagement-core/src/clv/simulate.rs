@@ -177,7 +177,12 @@ fn poisson_until(
 
 /// BG/NBD (and with `modified`, MBG/NBD: a dropout chance right after the
 /// first purchase too).
-fn bg_family(g: &mut Draw, [r, alpha, a, b]: [f64; 4], modified: bool, big_t: f64) -> Result<(f64, f64)> {
+fn bg_family(
+    g: &mut Draw,
+    [r, alpha, a, b]: [f64; 4],
+    modified: bool,
+    big_t: f64,
+) -> Result<(f64, f64)> {
     let lambda = g.gamma(r, alpha);
     let p = g.beta(a, b);
     if modified && g.uniform() < p {
@@ -207,7 +212,10 @@ pub fn spend(model: &ClvModel, frequency: &[f64], seed: u64) -> Result<Vec<f64>>
     let ClvModel::GammaGamma(p) = *model else {
         return Err(EngError::config(
             "model",
-            format!("simulated spend needs gamma_gamma, not {}", model.kind().label()),
+            format!(
+                "simulated spend needs gamma_gamma, not {}",
+                model.kind().label()
+            ),
         ));
     };
     let mut g = Draw::new(seed);
@@ -216,7 +224,9 @@ pub fn spend(model: &ClvModel, frequency: &[f64], seed: u64) -> Result<Vec<f64>>
         .enumerate()
         .map(|(i, &x)| {
             if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
-                return Err(EngError::invalid("frequency", x, "must be a whole number >= 0").at_row(i));
+                return Err(
+                    EngError::invalid("frequency", x, "must be a whole number >= 0").at_row(i),
+                );
             }
             if x == 0.0 {
                 return Ok(0.0);
@@ -253,7 +263,11 @@ pub fn survivors(model: &ClvModel, cohort: u64, periods: u32, seed: u64) -> Resu
             format!("simulated survivors need sbg, not {}", model.kind().label()),
         ));
     };
-    ensure_config!((1..=100_000_000).contains(&cohort), "cohort", "must be in 1..=10^8");
+    ensure_config!(
+        (1..=100_000_000).contains(&cohort),
+        "cohort",
+        "must be in 1..=10^8"
+    );
     ensure_config!(periods <= 1_000_000, "periods", "must be at most 10^6");
     let mut g = Draw::new(seed);
     // lost[t]: customers whose last subscribed period is t − 1 (churn at renewal t).
@@ -262,15 +276,23 @@ pub fn survivors(model: &ClvModel, cohort: u64, periods: u32, seed: u64) -> Resu
         let theta = g.beta(p.alpha, p.beta);
         // Renewals survived: geometric with success probability θ.
         let survived = (g.uniform().ln() / (-theta).ln_1p()).floor();
-        let churn_at = if survived.is_finite() { survived + 1.0 } else { f64::MAX };
-        let slot = if churn_at > f64::from(periods) { periods as usize + 1 } else { churn_at as usize };
+        let churn_at = if survived.is_finite() {
+            survived + 1.0
+        } else {
+            f64::MAX
+        };
+        let slot = if churn_at > f64::from(periods) {
+            periods as usize + 1
+        } else {
+            churn_at as usize
+        };
         lost[slot] += 1;
     }
     let mut alive = Vec::with_capacity(periods as usize + 1);
     let mut left = cohort;
     alive.push(left as f64);
-    for t in 1..=periods as usize {
-        left -= lost[t];
+    for gone in &lost[1..=periods as usize] {
+        left -= gone;
         alive.push(left as f64);
     }
     Ok(alive)

@@ -180,10 +180,18 @@ fn gk15(f: &impl Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
 /// ```
 pub fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, tolerance: f64) -> Result<f64> {
     if !(a.is_finite() && b.is_finite() && a <= b) {
-        return Err(EngError::invalid("limits", format!("{a}..{b}"), "must be finite with a <= b"));
+        return Err(EngError::invalid(
+            "limits",
+            format!("{a}..{b}"),
+            "must be finite with a <= b",
+        ));
     }
     if !(tolerance.is_finite() && tolerance > 0.0) {
-        return Err(EngError::invalid("tolerance", tolerance, "must be finite and > 0"));
+        return Err(EngError::invalid(
+            "tolerance",
+            tolerance,
+            "must be finite and > 0",
+        ));
     }
     if a == b {
         return Ok(0.0);

@@ -1,4 +1,4 @@
-"""Probabilistic customer lifetime value: BG/NBD, modified BG/NBD, Pareto/NBD, Gamma-Gamma and sBG models."""
+"""Probabilistic customer lifetime value: BG/NBD, modified BG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma and sBG models."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 from . import _convert as cv
 from . import _engagement as _native
 
-_PARAMS = {"bg_nbd": ("r", "alpha", "a", "b"), "mbg_nbd": ("r", "alpha", "a", "b"),
-           "pareto_nbd": ("r", "alpha", "s", "beta"), "gamma_gamma": ("p", "q", "gamma"), "sbg": ("alpha", "beta")}
+# Parameter names by model, from the engine (the one list every face shares).
+_PARAMS = {name: tuple(params) for name, params in _native.clv_parameter_names()}
 
 
 def _column(data: Any, name: str) -> Any:
@@ -30,11 +30,13 @@ class ClvModel:
     """A customer-lifetime-value model: fitted by :meth:`fit`, or built from known parameters.
 
     Models are ``bg_nbd`` (Fader, Hardie & Lee 2005), ``mbg_nbd`` (Batislam, Denizel &
-    Filiztekin 2007), ``pareto_nbd`` (Schmittlein, Morrison & Colombo 1987) and ``gamma_gamma``
-    (Fader & Hardie 2013; fit it on repeat buyers only, ``frequency >= 1``); and for subscriptions
-    ``sbg``, the shifted-beta-geometric retention model (Fader & Hardie 2007, :meth:`fit_retention`). Inputs follow the CLV literature:
-    ``frequency`` (repeat purchases), ``recency`` (time of the last purchase since the first),
-    ``T`` (age), in one time unit; ``monetary_value`` is the mean repeat-transaction value.
+    Filiztekin 2007), ``pareto_nbd`` (Schmittlein, Morrison & Colombo 1987), ``bg_bb`` for
+    discrete opportunities (Fader, Hardie & Shang 2010) and ``gamma_gamma`` (Fader & Hardie 2013;
+    fit it on repeat buyers only, ``frequency >= 1``); and for subscriptions ``sbg``, the
+    shifted-beta-geometric retention model (Fader & Hardie 2007, :meth:`fit_retention`). Inputs
+    follow the CLV literature: ``frequency`` (repeat purchases), ``recency`` (time of the last
+    purchase since the first), ``T`` (age), in one time unit (``bg_bb``: whole opportunities,
+    ``T`` = their number); ``monetary_value`` is the mean repeat-transaction value.
     Columns are numpy arrays, lists or Series; or pass a DataFrame with those columns first.
 
     >>> import engagement
@@ -61,19 +63,27 @@ class ClvModel:
 
     @classmethod
     def fit(cls, model: str, frequency: Any, recency: Any = None, T: Any = None, monetary_value: Any = None, *,
-            max_iterations: int = 5000, tolerance: float = 1e-10, penalty: float = 0.0,
+            weights: Any = None, max_iterations: int = 5000, tolerance: float = 1e-10, penalty: float = 0.0,
             initial: Optional[Sequence[float]] = None) -> "ClvModel":
         """Fits ``model`` by maximum likelihood (Nelder–Mead on the log parameters).
 
-        ``penalty`` adds an L2 penalty on the log parameters; ``initial`` overrides the starting
-        parameters. Raises :class:`ConvergenceError` rather than returning an unconverged fit.
-        ``standard_errors`` (a dict by parameter) come from the observed information by the delta
-        method, or are ``None`` when it is not positive definite (a barely identified parameter).
+        ``weights`` counts row ``i`` as ``weights[i]`` customers (pre-aggregated histories; a
+        column name when the data is a DataFrame). ``penalty`` adds an L2 penalty on the log
+        parameters; ``initial`` overrides the starting parameters. Raises
+        :class:`ConvergenceError` rather than returning an unconverged fit. ``standard_errors`` (a
+        dict by parameter) come from the observed information by the delta method, or are ``None``
+        when it is not positive definite (a barely identified parameter).
 
         >>> import engagement
         >>> m = engagement.ClvModel.fit("bg_nbd", [0, 1, 3, 0, 2], [0, 2, 9, 0, 4], [10, 10, 10, 8, 6])
         >>> m.model, m.customers
         ('bg_nbd', 5.0)
+
+        BG/BB on Fader, Hardie & Shang's (2010) donors, given as distinct patterns with counts:
+
+        >>> d = {"frequency": [0, 1, 6], "recency": [0, 1, 6], "T": [6, 6, 6], "n": [3464, 1091, 1203]}
+        >>> engagement.ClvModel.fit("bg_bb", d, weights="n").customers
+        5758.0
         """
         if _is_table(frequency):
             data = frequency
@@ -82,12 +92,14 @@ class ClvModel:
                 monetary_value = _column(data, "monetary_value")
             else:
                 recency, T = _column(data, "recency"), _column(data, "T")
+            if isinstance(weights, str):
+                weights = _column(data, weights)
         options: Dict[str, Any] = {"max_iterations": max_iterations, "tolerance": tolerance, "penalty": penalty}
         if initial is not None:
             options["initial"] = [float(v) for v in initial]
         opt = lambda c, n: None if c is None else cv.floats(c, n)  # noqa: E731
         return cls._from_fit(_native.clv_fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"), opt(T, "T"),
-                                 opt(monetary_value, "monetary_value"), options))
+                                             opt(monetary_value, "monetary_value"), options, opt(weights, "weights")))
 
     @classmethod
     def fit_retention(cls, alive: Any, *, max_iterations: int = 5000, tolerance: float = 1e-10,
@@ -163,7 +175,7 @@ class ClvModel:
         return cv.floats(frequency, "frequency"), cv.floats(recency, "recency"), cv.floats(T, "T")
 
     def p_alive(self, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
-        """P(alive) at ``T`` of each customer (purchase models)."""
+        """P(alive) at ``T`` of each customer (purchase models; ``bg_bb``: at the next opportunity)."""
         return _native.clv_p_alive(self.to_dict(), *self._history(frequency, recency, T))
 
     def conditional_expected_purchases(self, t: float, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
@@ -183,6 +195,96 @@ class ClvModel:
             raise TypeError("monetary_value is required (or pass a DataFrame with that column)")
         return _native.clv_expected_spend(self.to_dict(), cv.floats(frequency, "frequency"),
                                           cv.floats(monetary_value, "monetary_value"))
+
+    def probability_of_purchases(self, t: Any, x: Any) -> np.ndarray:
+        """P(a new customer makes exactly ``x`` purchases in ``(0, t]``), element-wise over ``t`` and
+        ``x`` broadcast together (``bg_bb``: at the first ``t`` opportunities).
+
+        >>> import engagement
+        >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> p = m.probability_of_purchases(39, range(200))
+        >>> round(float(p.sum()), 9), bool(p[0] > p[1] > p[2])
+        (1.0, True)
+        """
+        tt, xx = np.broadcast_arrays(np.asarray(t, dtype=np.float64), np.asarray(x, dtype=np.float64))
+        return _native.clv_probability_of_purchases(self.to_dict(), cv.floats(tt.ravel(), "t"),
+                                                    cv.floats(xx.ravel(), "x")).reshape(tt.shape)
+
+    def discounted_value(self, frequency: Any, recency: Any = None, T: Any = None, spend: Any = None, *,
+                         periods: int = 12, period_length: float = 4.345, discount_rate: float = 0.01) -> np.ndarray:
+        """Discounted value of each customer's expected purchases over ``periods`` future periods of
+        ``period_length`` time units at ``discount_rate`` per period:
+        ``Σ_k spend · (E[Y(k·L)] − E[Y((k−1)·L)]) / (1 + d)^k`` (purchase models).
+
+        ``spend`` is the value of one purchase per customer (or one number for all): typically
+        ``gamma_gamma.expected_spend(...)``, or a margin. With a DataFrame first, ``spend`` may name
+        a column. The defaults are a year of months in weeks at 1 % a month.
+
+        >>> import engagement
+        >>> bg = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> gg = engagement.ClvModel("gamma_gamma", p=6.25, q=3.74, gamma=15.44)
+        >>> spend = gg.expected_spend([2], [30.0])
+        >>> v = bg.discounted_value([2], [30.43], [38.86], spend)
+        >>> bool(0 < v[0] < spend[0] * bg.conditional_expected_purchases(52.14, [2], [30.43], [38.86])[0])
+        True
+        """
+        if _is_table(frequency) and isinstance(spend, str):
+            spend = _column(frequency, spend)
+        f, r, t = self._history(frequency, recency, T)
+        if spend is None:
+            raise TypeError("spend is required: the value of one purchase per customer")
+        s = np.broadcast_to(np.asarray(spend, dtype=np.float64), f.shape)
+        options = {"periods": int(periods), "period_length": float(period_length), "discount_rate": float(discount_rate)}
+        return _native.clv_discounted_value(self.to_dict(), f, r, t, cv.floats(s, "spend"), options)
+
+    def frequency_recency_matrix(self, value: str = "p_alive", *, max_frequency: int, T: float,
+                                 horizon: float = 1.0) -> Any:
+        """A frequency × recency grid of ``"p_alive"`` or ``"expected_purchases"`` (in the next
+        ``horizon``) for histories of age ``T``: rows frequency ``0..max_frequency``, columns recency
+        ``0, 1, …, floor(T)``; impossible histories are NaN. A pandas DataFrame when pandas is
+        installed, else a 2-D numpy array. The data of the heat maps.
+
+        >>> import engagement
+        >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> grid = m.frequency_recency_matrix("p_alive", max_frequency=10, T=39)
+        >>> grid.shape, float(grid.iloc[0, 0])
+        ((11, 40), 1.0)
+        """
+        what: Dict[str, Any] = {"value": value}
+        if value == "expected_purchases":
+            what["horizon"] = float(horizon)
+        f, r, v = _native.clv_frequency_recency_matrix(self.to_dict(), what, int(max_frequency), float(T))
+        grid = v.reshape(len(f), len(r))
+        try:
+            import pandas as pd
+        except ImportError:
+            return grid
+        return pd.DataFrame(grid, index=pd.Index(f, name="frequency"), columns=pd.Index(r, name="recency"))
+
+    def simulate(self, T: Any, seed: int = 0) -> Dict[str, np.ndarray]:
+        """Simulates one customer history per age in ``T`` (``bg_bb``: whole opportunities) with a
+        seed: ``{"frequency", "recency", "T"}``; the same seed gives the same data in every face.
+
+        >>> import engagement
+        >>> m = engagement.ClvModel("pareto_nbd", r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> h = m.simulate([39.0] * 2000, seed=1)
+        >>> fit = engagement.ClvModel.fit("pareto_nbd", h)
+        >>> bool(abs(fit.params["r"] - 0.553) < 4 * fit.standard_errors["r"])
+        True
+        """
+        t = cv.floats(np.atleast_1d(T), "T")
+        f, r = _native.clv_simulate(self.to_dict(), t, int(seed))
+        return {"frequency": f, "recency": r, "T": t}
+
+    def simulate_spend(self, frequency: Any, seed: int = 0) -> np.ndarray:
+        """Simulated mean repeat-transaction value of customers with ``frequency`` repeat purchases
+        (``gamma_gamma``; 0 where ``frequency`` is 0)."""
+        return _native.clv_simulate_spend(self.to_dict(), cv.floats(frequency, "frequency"), int(seed))
+
+    def simulate_survivors(self, cohort: int, periods: int, seed: int = 0) -> np.ndarray:
+        """Simulated survivor counts of a cohort of ``cohort`` subscribers over ``periods`` periods
+        (``sbg``): ``alive[0] = cohort``, the input of :meth:`fit_retention`."""
+        return _native.clv_simulate_survivors(self.to_dict(), int(cohort), int(periods), int(seed))
 
     def summary(self) -> str:
         """A readable summary: model, parameters and, for a fit, log-likelihood and size."""

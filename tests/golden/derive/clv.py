@@ -7,7 +7,8 @@ Gamma priors numerically; the fit's maximum log-likelihood comes from scipy's
 optimiser on a separate numpy likelihood. Run in a throwaway venv:
 
     python3 -m venv /tmp/derive && /tmp/derive/bin/pip install mpmath scipy numpy
-    /tmp/derive/bin/python tests/golden/derive/clv.py
+    /tmp/derive/bin/python tests/golden/derive/clv.py          # the first cases
+    /tmp/derive/bin/python tests/golden/derive/clv.py extra    # BG/BB, P(x), discounting, matrices
 """
 import json
 
@@ -193,5 +194,120 @@ def main():
     print(json.dumps(out, indent=1))
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and not __import__("sys").argv[1:]:
     main()
+
+
+# ---- BG/BB (Fader, Hardie & Shang 2010), P(X(t) = x), discounted value, matrices ----
+BB = dict(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)   # Fader, Hardie & Shang (2010)
+
+
+def beta_pdf(v, a, b):
+    return v ** (a - 1) * (1 - v) ** (b - 1) / mp.beta(a, b)
+
+
+def bb_individual(x, tx, n, p, th):
+    """Likelihood of (x, t_x, n) for one customer with purchase probability p, dropout θ:
+    alive through n, or died at opportunity t_x + i + 1 (i = 0 .. n − t_x − 1)."""
+    alive = p ** x * (1 - p) ** (n - x) * (1 - th) ** n
+    died = sum(p ** x * (1 - p) ** (tx - x + i) * th * (1 - th) ** (tx + i) for i in range(n - tx))
+    return alive, died
+
+
+def bb_quad(fn, alpha, beta, gamma, delta):
+    return mp.quad(lambda p, th: fn(p, th) * beta_pdf(p, alpha, beta) * beta_pdf(th, gamma, delta), [0, 1], [0, 1])
+
+
+def bb_p_alive(x, tx, n, **q):
+    """P(alive at n + 1 | history), by integrating the individual model over the Beta priors."""
+    num = bb_quad(lambda p, th: bb_individual(x, tx, n, p, th)[0] * (1 - th), **q)
+    den = bb_quad(lambda p, th: sum(bb_individual(x, tx, n, p, th)), **q)
+    return num / den
+
+
+def bb_cond(k, x, tx, n, **q):
+    """Expected purchases at the next k opportunities: alive at n, survive j more, buy with p."""
+    num = bb_quad(lambda p, th: bb_individual(x, tx, n, p, th)[0] * p * sum((1 - th) ** j for j in range(1, k + 1)), **q)
+    den = bb_quad(lambda p, th: sum(bb_individual(x, tx, n, p, th)), **q)
+    return num / den
+
+
+def bb_new(n, alpha, beta, gamma, delta):
+    return bb_quad(lambda p, th: p * sum((1 - th) ** j for j in range(1, n + 1)), alpha, beta, gamma, delta)
+
+
+def bb_prob(n, x, **q):
+    """P(X(n) = x): die after d opportunities (d < n) or live through all n, Binomial(d, p) purchases."""
+    def ind(p, th):
+        total = mp.mpf(0)
+        for d in range(x, n + 1):
+            pd = th * (1 - th) ** d if d < n else (1 - th) ** n
+            total += pd * mp.binomial(d, x) * p ** x * (1 - p) ** (d - x)
+        return total
+    return bb_quad(ind, **q)
+
+
+def gamma_pdf(v, shape, rate):
+    return rate ** shape * v ** (shape - 1) * mp.exp(-rate * v) / mp.gamma(shape)
+
+
+def pois(j, m):
+    return m ** j * mp.exp(-m) / mp.factorial(j)
+
+
+def bg_prob(t, x, r, alpha, a, b):
+    """P(X(t) = x) under BG/NBD by integrating the individual model (λ, p) over its priors."""
+    def ind(l, p):
+        v = (1 - p) ** x * pois(x, l * t)
+        if x > 0:
+            v += p * (1 - p) ** (x - 1) * (1 - sum(pois(j, l * t) for j in range(x)))
+        return v * gamma_pdf(l, r, alpha) * beta_pdf(p, a, b)
+    return mp.quad(ind, [0, 0.1, 1, mp.inf], [0, 1])
+
+
+def mbg_prob(t, x, r, alpha, a, b):
+    def ind(l, p):
+        v = (1 - p) ** (x + 1) * pois(x, l * t) + p * (1 - p) ** x * (1 - sum(pois(j, l * t) for j in range(x)))
+        return v * gamma_pdf(l, r, alpha) * beta_pdf(p, a, b)
+    return mp.quad(ind, [0, 0.1, 1, mp.inf], [0, 1])
+
+
+def pn_prob(t, x, r, alpha, s, beta):
+    """P(X(t) = x) under Pareto/NBD: alive through t, or dead at τ < t (closed form in λ, μ), over the priors."""
+    def ind(l, m):
+        v = pois(x, l * t) * mp.exp(-m * t)
+        v += m * l ** x / (l + m) ** (x + 1) * mp.gammainc(x + 1, 0, (l + m) * t, regularized=True)
+        return v * gamma_pdf(l, r, alpha) * gamma_pdf(m, s, beta)
+    return mp.quad(ind, [0, 0.1, 1, mp.inf], [0, 0.1, 1, mp.inf])
+
+
+def extra():
+    f = lambda v: float(v)  # noqa: E731
+    out = {}
+    hist = [(0, 0, 6), (2, 4, 6), (6, 6, 6), (1, 1, 3)]
+    out["bb_p_alive"] = [f(bb_p_alive(x, tx, n, **BB)) for x, tx, n in hist]
+    out["bb_cond_5"] = [f(bb_cond(5, x, tx, n, **BB)) for x, tx, n in hist]
+    out["bb_new"] = [f(bb_new(n, **BB)) for n in [1, 6, 20]]
+    out["bb_prob_6"] = [f(bb_prob(6, x, **BB)) for x in [0, 3, 6]]
+    pairs = [(39.0, 0), (39.0, 1), (39.0, 5), (10.0, 2)]
+    out["bg_prob"] = [f(bg_prob(t, x, **BG)) for t, x in pairs]
+    out["mbg_prob"] = [f(mbg_prob(t, x, **BG)) for t, x in pairs]
+    out["pn_prob"] = [f(pn_prob(t, x, **PN)) for t, x in pairs]
+    # Discounted value: 12 periods of 4.345 weeks at 1 % per period, spend 30 and 55.
+    spend = [30.0, 55.0]
+    dv = []
+    for (x, tx, t), sp in zip([(2, 30.43, 38.86), (10, 38.0, 39.0)], spend):
+        total, before = mp.mpf(0), mp.mpf(0)
+        for k in range(1, 13):
+            now = bg_cond(mp.mpf(k) * mp.mpf("4.345"), x, tx, t, **BG)
+            total += sp * (now - before) / mp.mpf("1.01") ** k
+            before = now
+        dv.append(f(total))
+    out["bg_discounted"] = dv
+    # A P(alive) grid: frequency 0..2, recency 0..3, age 3 (NaN where x = 0 < t_x).
+    out["bg_matrix"] = [[None if (x == 0 and tx > 0) else f(bg_p_alive(x, tx, 3, **BG)) for tx in range(4)] for x in range(3)]
+    return out
+
+
+if __name__ == "__main__" and __import__("sys").argv[1:] == ["extra"]:
+    print(json.dumps(extra(), indent=1))
