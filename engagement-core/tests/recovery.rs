@@ -24,6 +24,8 @@ fn ages(model: &ClvModel, n: usize) -> Vec<f64> {
 }
 
 /// Simulates `n` customers (BG/BB, Gamma-Gamma) or a cohort of `n` (sBG) and fits the model.
+// A test helper: a failed simulation or fit must fail the test loudly.
+#[allow(clippy::unwrap_used)]
 fn simulate_and_fit(truth: &ClvModel, n: usize, seed: u64) -> ClvFit {
     let options = FitOptions::default();
     match truth {
