@@ -1,9 +1,15 @@
-//! Engine side of `benches/python/clv_vs_lifetimes.py`: summarizes the bundled CDNOW
-//! sample (39 weeks), writes the summary to `<dir>/summary.csv`, fits BG/NBD, Pareto/NBD,
-//! modified BG/NBD and Gamma-Gamma (best time of `runs`), writes per-customer predictions at the fitted
-//! parameters to `<dir>/engine_predictions.csv`, and prints one JSON line of results.
+//! Engine side of `benches/python/clv_vs_lifetimes.py`.
 //!
-//! Usage: `clv_compare <dir> [runs]`
+//! `clv_compare <dir> [runs]`: summarizes the bundled CDNOW sample (39 weeks), writes the
+//! summary to `<dir>/summary.csv`, fits BG/NBD, Pareto/NBD, modified BG/NBD and Gamma-Gamma,
+//! and BG/BB on the bundled donor data (best time of `runs`), writes per-customer predictions
+//! at the fitted parameters to `<dir>/engine_predictions.csv` (and `engine_spend.csv`,
+//! `engine_probabilities.csv`, `engine_bg_bb.csv`), and prints one JSON line of results.
+//!
+//! `clv_compare simulate <dir> <customers> [runs]`: simulates `customers` BG/NBD histories
+//! (CDNOW's fitted parameters, ages of 26–52 weeks in whole days, purchase times rounded down
+//! to the day as transaction logs record them), writes them to `<dir>/simulated.csv`, fits
+//! BG/NBD and Pareto/NBD (best time of `runs`) and prints one JSON line.
 
 #![allow(clippy::print_stdout)]
 
@@ -13,8 +19,9 @@ mod common;
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use engagement_core::clv::bg_nbd::BgNbdParams;
 use engagement_core::clv::fit::FitOptions;
-use engagement_core::clv::{ClvColumns, ClvFit, ClvModel, ClvModelKind};
+use engagement_core::clv::{ClvColumns, ClvFit, ClvModel, ClvModelKind, DiscountOptions, simulate};
 use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
 
 /// The result of the last of `runs` (at least one) calls and the best time.
@@ -32,6 +39,9 @@ fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (T, f64) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("simulate") {
+        return simulated(&args[2..]);
+    }
     let dir = std::path::PathBuf::from(args.get(1).ok_or("usage: clv_compare <dir> [runs]")?);
     let runs: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(5);
     let t = common::cdnow_sample()?;
@@ -104,13 +114,120 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(dir.join("engine_predictions.csv"), out)?;
     let spend_csv: String = gg_spend.iter().map(|v| format!("{v:?}\n")).collect();
     std::fs::write(dir.join("engine_spend.csv"), spend_csv)?;
+
+    // P(x purchases in 39 weeks), x = 0..=9, for each purchase model.
+    let (t39, xs): (Vec<f64>, Vec<f64>) = (0..10).map(|x| (39.0, f64::from(x))).unzip();
+    let mut probs = String::from("x,bg,pn,mbg\n");
+    let (pb, pp, pm) = (
+        bg.model.probability_of_purchases(&t39, &xs)?,
+        pn.model.probability_of_purchases(&t39, &xs)?,
+        mbg.model.probability_of_purchases(&t39, &xs)?,
+    );
+    for i in 0..xs.len() {
+        writeln!(probs, "{},{:?},{:?},{:?}", xs[i], pb[i], pp[i], pm[i])?;
+    }
+    std::fs::write(dir.join("engine_probabilities.csv"), probs)?;
+    // Discounted value over 12 months of 4.345 weeks at 1 % a month, spend from Gamma-Gamma
+    // for every customer (its population mean where there is no repeat purchase).
+    let all_spend = gg.model.expected_spend(&ClvColumns {
+        frequency: &freq,
+        monetary_value: Some(&s.monetary_value),
+        ..Default::default()
+    })?;
+    let value = bg
+        .model
+        .discounted_value(&history, &all_spend, &DiscountOptions::default())?;
+    let value_csv: String = value.iter().map(|v| format!("{v:?}\n")).collect();
+    std::fs::write(dir.join("engine_value.csv"), value_csv)?;
+
+    // BG/BB on the donor data, given as distinct patterns with counts.
+    let donations = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/donations/donations.csv"
+    ))?;
+    let mut d: [Vec<f64>; 4] = Default::default();
+    for line in donations.lines().skip(1) {
+        for (col, v) in d.iter_mut().zip(line.split(',')) {
+            col.push(v.trim().parse()?);
+        }
+    }
+    let donors = ClvColumns {
+        frequency: &d[0],
+        recency: Some(&d[1]),
+        t: Some(&d[2]),
+        weights: Some(&d[3]),
+        ..Default::default()
+    };
+    let (bb, bb_s) = fit(ClvModelKind::BgBb, &donors);
+    let bb = bb?;
+    let bb_alive = bb.model.p_alive(&donors)?;
+    let bb_cond = bb.model.conditional_expected_purchases(5.0, &donors)?;
+    let mut bb_csv = String::from("p_alive,cond_5\n");
+    for i in 0..bb_alive.len() {
+        writeln!(bb_csv, "{:?},{:?}", bb_alive[i], bb_cond[i])?;
+    }
+    std::fs::write(dir.join("engine_bg_bb.csv"), bb_csv)?;
     let line = serde_json::json!({
         "bg_nbd": {"fit": bg, "seconds": bg_s},
         "pareto_nbd": {"fit": pn, "seconds": pn_s},
         "gamma_gamma": {"fit": gg, "seconds": gg_s},
         "mbg_nbd": {"fit": mbg, "seconds": mbg_s},
+        "bg_bb": {"fit": bb, "seconds": bb_s},
         "bg_p_alive_seconds": bg_alive_s,
         "pn_conditional_seconds": pn_cond_s,
+    });
+    println!("{line}");
+    Ok(())
+}
+
+/// `simulate <dir> <customers> [runs]`: see the module docs.
+fn simulated(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::path::PathBuf::from(
+        args.first()
+            .ok_or("usage: clv_compare simulate <dir> <customers> [runs]")?,
+    );
+    let n: usize = args.get(1).ok_or("customers")?.parse()?;
+    let runs: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(3);
+    let truth = ClvModel::BgNbd(BgNbdParams {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    });
+    // Ages 182..=364 days, in weeks; purchase times rounded down to whole days.
+    let ages: Vec<f64> = (0..n)
+        .map(|i| (182 + (i * 7919) % 183) as f64 / 7.0)
+        .collect();
+    let h = simulate::histories(&truth, &ages, 20261125)?;
+    let recency: Vec<f64> = h.recency.iter().map(|r| (r * 7.0).floor() / 7.0).collect();
+    let mut csv = String::from("frequency,recency,T\n");
+    for i in 0..n {
+        writeln!(csv, "{},{:?},{:?}", h.frequency[i], recency[i], ages[i])?;
+    }
+    std::fs::write(dir.join("simulated.csv"), csv)?;
+    let cols = ClvColumns {
+        frequency: &h.frequency,
+        recency: Some(&recency),
+        t: Some(&ages),
+        ..Default::default()
+    };
+    let distinct =
+        engagement_core::clv::RepeatSummary::from_columns(&h.frequency, &recency, &ages)?.len();
+    let opts = FitOptions::default();
+    let (bg, bg_s) = best(runs, || ClvModel::fit(ClvModelKind::BgNbd, &cols, &opts));
+    let (pn, pn_s) = best(runs, || {
+        ClvModel::fit(ClvModelKind::ParetoNbd, &cols, &opts)
+    });
+    let (bg, pn) = (bg?, pn?);
+    let model = bg.model;
+    let (alive, alive_s) = best(runs, || model.p_alive(&cols));
+    alive?;
+    let line = serde_json::json!({
+        "customers": n,
+        "distinct_rows": distinct,
+        "bg_nbd": {"fit": bg, "seconds": bg_s},
+        "pareto_nbd": {"fit": pn, "seconds": pn_s},
+        "bg_p_alive_seconds": alive_s,
     });
     println!("{line}");
     Ok(())

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""BG/NBD, Pareto/NBD, modified BG/NBD and Gamma-Gamma on CDNOW: the engine side by side with `lifetimes`.
+"""CLV models side by side with `lifetimes`: CDNOW, the donor data, and simulated 100k / 1M customers.
 
 Creates a throwaway venv with lifetimes 0.11.3 and the last numpy/pandas/scipy/autograd it works
 with (outside the project's test command), runs the engine's `clv_compare` example (which writes the
 CDNOW 39-week summary it fitted), fits the same summary with lifetimes, and prints for each model:
 parameters and log-likelihood from both, the fit-time ratio measured in this run, and the largest
 relative difference of the predictions when lifetimes is given the engine's parameters (so formula
-differences show apart from optimiser differences).
+differences show apart from optimiser differences): P(alive), expected purchases, P(x purchases),
+expected spend, the discounted CLV of 12 months, and BG/BB on the donor data.
 
-    python3 benches/python/clv_vs_lifetimes.py [--runs 3]
+Then, for each of ``--sizes``, the engine simulates that many BG/NBD customers (day-resolution
+times, as transaction logs give them) and both tools fit BG/NBD and Pareto/NBD to the same rows;
+the log-likelihood of both optima is evaluated by lifetimes' own likelihood.
+
+    python3 benches/python/clv_vs_lifetimes.py [--runs 3] [--sizes 100000,1000000]
 """
 import argparse
 import json
@@ -41,11 +46,13 @@ def main():
 
     import numpy as np
     import pandas as pd
-    from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+    from lifetimes import (BetaGeoBetaBinomFitter, BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter,
+                           ParetoNBDFitter)
 
     warnings.simplefilter("ignore")
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", default="100000,1000000", help="simulated customers, comma-separated ('' for none)")
     args = parser.parse_args()
 
     data = tempfile.mkdtemp(prefix="clv-bench-")
@@ -57,6 +64,10 @@ def main():
     s = pd.read_csv(os.path.join(data, "summary.csv"))
     mine = pd.read_csv(os.path.join(data, "engine_predictions.csv"))
     my_spend = np.loadtxt(os.path.join(data, "engine_spend.csv"))
+    my_value = np.loadtxt(os.path.join(data, "engine_value.csv"))
+    probs = pd.read_csv(os.path.join(data, "engine_probabilities.csv"))
+    bb_mine = pd.read_csv(os.path.join(data, "engine_bg_bb.csv"))
+    donors = pd.read_csv(os.path.join(ROOT, "data", "donations", "donations.csv"))
     repeat = s[s["frequency"] > 0]
 
     def timed(make, *cols):
@@ -104,10 +115,35 @@ def main():
                 "p_alive": rel(fitter.conditional_probability_alive(f, r, T), mine[f"{key}_p_alive"]),
                 "expected_purchases_39": rel(
                     fitter.conditional_expected_number_of_purchases_up_to_time(39, f, r, T), mine[f"{key}_cond_39"]),
+                "P(x purchases in 39 weeks), x = 0..9": rel(
+                    [fitter.probability_of_n_purchases_up_to_time(39, x) for x in range(10)], probs[key]),
             }
+            if name == "bg_nbd":
+                gg = GammaGammaFitter()
+                gg.params_ = pd.Series(dict(zip(["p", "q", "v"], [engine["gamma_gamma"]["fit"]["model"][k]
+                                                                   for k in ("p", "q", "gamma")])))
+                clv = gg.customer_lifetime_value(fitter, f, r, T, s["monetary_value"], time=12,
+                                                 discount_rate=0.01, freq="W")
+                diff["discounted CLV, 12 months at 1 %"] = rel(clv, my_value)
         if se_theirs and e["fit"]["standard_errors"]:
             diff["standard errors"] = rel(e["fit"]["standard_errors"], se_theirs)
         rows.append((name, names, ours, theirs, e["fit"]["log_likelihood"], e["seconds"], seconds, diff))
+
+    # BG/BB on the donor patterns, with their counts as weights.
+    cols = (donors["frequency"], donors["recency"], donors["periods"], donors["weights"])
+    fitter, seconds = timed(BetaGeoBetaBinomFitter, *cols)
+    names = ("alpha", "beta", "gamma", "delta")
+    theirs = [float(fitter.params_[k]) for k in names]
+    e = engine["bg_bb"]
+    ours = [e["fit"]["model"][k] for k in names]
+    fitter.params_ = pd.Series(dict(zip(names, ours)))
+    f, r, n = cols[:3]
+    diff = {
+        "P(alive at n+1)": rel(fitter.conditional_probability_alive(1, f, r, n), bb_mine["p_alive"]),
+        "expected purchases, 5 periods": rel(
+            fitter.conditional_expected_number_of_purchases_up_to_time(5, f, r, n), bb_mine["cond_5"]),
+    }
+    rows.append(("bg_bb", names, ours, theirs, e["fit"]["log_likelihood"], e["seconds"], seconds, diff))
 
     print(f"CDNOW 1/10th sample, {len(s)} customers ({len(repeat)} repeat buyers), 39 weeks; best of {args.runs}")
     # lifetimes keeps only a scaled, per-customer negative log-likelihood, so only the engine's LL is shown.
@@ -120,6 +156,45 @@ def main():
         for k, v in diff.items():
             where = "" if k == "standard errors" else " at the engine's parameters"
             print(f"  {k}{where}, largest relative difference: {v:.2e}")
+
+
+    for size in [int(v) for v in args.sizes.split(",") if v]:
+        simulated(size, args.runs, data)
+
+
+def simulated(size, runs, data):
+    """Both tools fit BG/NBD and Pareto/NBD to the same `size` simulated customers."""
+    import time
+
+    import numpy as np
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, ParetoNBDFitter
+
+    out = subprocess.run([os.path.join(ROOT, "target", "release", "examples", "clv_compare"), "simulate", data,
+                          str(size), str(runs)], check=True, capture_output=True, text=True)
+    engine = json.loads(out.stdout.strip().splitlines()[-1])
+    s = pd.read_csv(os.path.join(data, "simulated.csv"))
+    print(f"\nsimulated BG/NBD customers: {size} ({engine['distinct_rows']} distinct histories); "
+          f"lifetimes fits once, the engine best of {runs}")
+    for name, make, names in [("bg_nbd", BetaGeoFitter, ("r", "alpha", "a", "b")),
+                              ("pareto_nbd", ParetoNBDFitter, ("r", "alpha", "s", "beta"))]:
+        fitter = make(penalizer_coef=0.0)
+        t = time.perf_counter()
+        fitter.fit(s["frequency"], s["recency"], s["T"])
+        theirs_s = time.perf_counter() - t
+        theirs = [float(fitter.params_[k]) for k in names]
+        e = engine[name]
+        ours = [e["fit"]["model"][k] for k in names]
+        # Both optima scored by lifetimes' own negative log-likelihood (BG/NBD's takes log parameters
+        # and returns the per-customer mean; Pareto/NBD's takes parameters and returns the sum).
+        w = np.ones(len(s))
+        cols = (s["frequency"].values, s["recency"].values, s["T"].values)
+        if name == "bg_nbd":
+            ll = lambda p: -make._negative_log_likelihood(np.log(p), *cols, w, 0.0) * len(s)  # noqa: E731
+        else:
+            ll = lambda p: -make._negative_log_likelihood(np.asarray(p), *cols, w, 0.0)  # noqa: E731
+        print(f"  {name}: engine {e['seconds']:.3f} s, LL {ll(ours):.2f} ({e['fit']['iterations']} iterations); "
+              f"lifetimes {theirs_s:.3f} s, LL {ll(theirs):.2f}: engine is {theirs_s / e['seconds']:.0f}x faster")
 
 
 if __name__ == "__main__":

@@ -282,10 +282,13 @@ def pn_prob(t, x, r, alpha, s, beta):
 
 
 def extra():
+    # 20 digits: the two-dimensional quadratures are slow at 30, and 20 is far beyond the tolerances.
+    mp.mp.dps = 20
     f = lambda v: float(v)  # noqa: E731
     out = {}
     hist = [(0, 0, 6), (2, 4, 6), (6, 6, 6), (1, 1, 3)]
     out["bb_p_alive"] = [f(bb_p_alive(x, tx, n, **BB)) for x, tx, n in hist]
+    print("bb_p_alive", out["bb_p_alive"], file=__import__("sys").stderr, flush=True)
     out["bb_cond_5"] = [f(bb_cond(5, x, tx, n, **BB)) for x, tx, n in hist]
     out["bb_new"] = [f(bb_new(n, **BB)) for n in [1, 6, 20]]
     out["bb_prob_6"] = [f(bb_prob(6, x, **BB)) for x in [0, 3, 6]]
