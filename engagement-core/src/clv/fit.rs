@@ -11,7 +11,7 @@ use crate::error::{EngError, Result, ensure_config, non_negative, positive};
 /// | setting | default |
 /// |---|---|
 /// | `max_iterations` | 5000 |
-/// | `tolerance` | 1e-10 (spread of the simplex's negative log-likelihoods, relative to the one at the start) |
+/// | `tolerance` | 1e-14 (spread of the simplex's negative log-likelihoods, relative to the one at the start) |
 /// | `penalty` | 0 (L2 penalty on the log-parameters) |
 /// | `initial` | the model's documented starting values |
 ///
@@ -20,7 +20,7 @@ use crate::error::{EngError, Result, ensure_config, non_negative, positive};
 /// ```
 /// use engagement_core::clv::fit::FitOptions;
 /// let o: FitOptions = serde_json::from_str(r#"{"max_iterations": 100}"#)?;
-/// assert_eq!(o.tolerance, 1e-10);
+/// assert_eq!(o.tolerance, 1e-14);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,7 +40,7 @@ impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
             max_iterations: 5000,
-            tolerance: 1e-10,
+            tolerance: 1e-14,
             penalty: 0.0,
             initial: None,
         }

@@ -63,7 +63,7 @@ class ClvModel:
 
     @classmethod
     def fit(cls, model: str, frequency: Any, recency: Any = None, T: Any = None, monetary_value: Any = None, *,
-            weights: Any = None, max_iterations: int = 5000, tolerance: float = 1e-10, penalty: float = 0.0,
+            weights: Any = None, max_iterations: int = 5000, tolerance: float = 1e-14, penalty: float = 0.0,
             initial: Optional[Sequence[float]] = None) -> "ClvModel":
         """Fits ``model`` by maximum likelihood (Nelder–Mead on the log parameters).
 
@@ -102,7 +102,7 @@ class ClvModel:
                                              opt(monetary_value, "monetary_value"), options, opt(weights, "weights")))
 
     @classmethod
-    def fit_retention(cls, alive: Any, *, max_iterations: int = 5000, tolerance: float = 1e-10,
+    def fit_retention(cls, alive: Any, *, max_iterations: int = 5000, tolerance: float = 1e-14,
                       penalty: float = 0.0) -> "ClvModel":
         """Fits the shifted-beta-geometric model (``sbg``, Fader & Hardie 2007) to a cohort's
         survivor counts: ``alive[0]`` customers at the start, ``alive[t]`` still subscribed after
