@@ -64,3 +64,75 @@ def test_typed_errors():
         engagement.ClvModel("bg_nbd", r=1.0)
     with pytest.raises(engagement.ConfigError):
         engagement.ClvModel("bg_nbd", r=-1.0, alpha=1.0, a=1.0, b=1.0).p_alive(DATA)
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def test_bg_bb_reproduces_the_published_donor_fit_from_weighted_patterns():
+    # Fader, Hardie & Shang (2010): α 1.204, β 0.750, γ 0.657, δ 2.783 on 11,104 donors.
+    donors = pd.read_csv(ROOT / "data" / "donations" / "donations.csv").rename(columns={"periods": "T"})
+    m = engagement.ClvModel.fit("bg_bb", donors, weights="weights")
+    assert m.customers == 11104.0
+    assert [round(m.params[k], 3) for k in ("alpha", "beta", "gamma", "delta")] == [1.204, 0.750, 0.657, 2.783]
+    assert abs(m.log_likelihood - -33225.6) < 0.1
+    # Table 6 of the paper: P(alive in 2002) for (x, t_x) = (0, 0), (2, 4), (6, 6).
+    alive = m.p_alive([0, 2, 6], [0, 4, 6], [6, 6, 6])
+    assert np.round(alive, 2).tolist() == [0.11, 0.59, 0.93]
+    # The same fit from one row per donor: weights only save the work.
+    rows = donors.loc[donors.index.repeat(donors["weights"].astype(int))]
+    assert engagement.ClvModel.fit("bg_bb", rows).params == pytest.approx(m.params, rel=1e-6)
+    with pytest.raises(engagement.InvalidInputError, match="weights"):
+        engagement.ClvModel.fit("bg_bb", donors, weights=-donors["weights"])
+    with pytest.raises(engagement.InvalidInputError, match="frequency"):
+        m.p_alive([1.5], [2], [6])
+
+
+def test_probability_of_purchases_broadcasts_and_sums_to_one():
+    p = BG.probability_of_purchases(39, np.arange(300))
+    assert p.shape == (300,) and abs(p.sum() - 1) < 1e-9
+    grid = BG.probability_of_purchases(np.array([[10.0], [39.0]]), np.arange(3))
+    assert grid.shape == (2, 3) and grid[1].tolist() == p[:3].tolist()
+    with pytest.raises(engagement.InvalidInputError):
+        BG.probability_of_purchases(39, [0.5])
+
+
+def test_discounted_value_is_the_discounted_sum_of_expected_purchases():
+    flat = BG.discounted_value(DATA, spend="monetary_value", periods=12, period_length=4.345, discount_rate=0.0)
+    e = BG.conditional_expected_purchases(12 * 4.345, DATA)
+    assert flat == pytest.approx(DATA["monetary_value"].to_numpy() * e, rel=1e-12, abs=1e-12)
+    discounted = BG.discounted_value(DATA, spend=25.0)
+    assert (discounted <= 25.0 * e + 1e-12).all() and (discounted > 0).all()
+    with pytest.raises(engagement.InvalidInputError, match="spend"):
+        BG.discounted_value(DATA, spend=-1.0)
+    with pytest.raises(engagement.ConfigError, match="periods"):
+        BG.discounted_value(DATA, spend=1.0, periods=0)
+
+
+def test_frequency_recency_matrix_is_a_labelled_frame_with_impossible_cells_nan():
+    grid = BG.frequency_recency_matrix("p_alive", max_frequency=5, T=10)
+    assert grid.shape == (6, 11) and grid.index.name == "frequency" and grid.columns.name == "recency"
+    assert grid.iloc[0, 0] == 1.0 and np.isnan(grid.iloc[0, 3])
+    assert grid.iloc[3, 7] == BG.p_alive([3], [7], [10])[0]
+    e = BG.frequency_recency_matrix("expected_purchases", max_frequency=2, T=4, horizon=10)
+    assert e.iloc[2, 4] == BG.conditional_expected_purchases(10, [2], [4], [4])[0]
+    with pytest.raises(engagement.ConfigError):
+        engagement.ClvModel("sbg", alpha=0.7, beta=1.2).frequency_recency_matrix(max_frequency=2, T=3)
+
+
+def test_simulation_is_seeded_and_recovers_the_parameters():
+    h = BG.simulate(np.full(3000, 39.0), seed=11)
+    again = BG.simulate(np.full(3000, 39.0), seed=11)
+    assert h["frequency"].tolist() == again["frequency"].tolist()
+    assert (h["recency"] <= h["T"]).all() and ((h["frequency"] > 0) | (h["recency"] == 0)).all()
+    fit = engagement.ClvModel.fit("bg_nbd", h)
+    for k, v in BG.params.items():
+        assert abs(fit.params[k] - v) < 4 * fit.standard_errors[k], k
+    gg = engagement.ClvModel("gamma_gamma", p=6.25, q=3.74, gamma=15.44)
+    spend = gg.simulate_spend(h["frequency"], seed=2)
+    assert (spend[h["frequency"] == 0] == 0).all() and (spend[h["frequency"] > 0] > 0).all()
+    sbg = engagement.ClvModel("sbg", alpha=0.704, beta=1.182)
+    alive = sbg.simulate_survivors(5000, 8, seed=3)
+    assert alive[0] == 5000 and (np.diff(alive) <= 0).all()
+    refit = engagement.ClvModel.fit_retention(alive)
+    assert abs(refit.params["alpha"] - 0.704) < 4 * refit.standard_errors["alpha"]

@@ -225,26 +225,39 @@ def bb_p_alive(x, tx, n, **q):
     return num / den
 
 
-def bb_cond(k, x, tx, n, **q):
-    """Expected purchases at the next k opportunities: alive at n, survive j more, buy with p."""
-    num = bb_quad(lambda p, th: bb_individual(x, tx, n, p, th)[0] * p * sum((1 - th) ** j for j in range(1, k + 1)), **q)
-    den = bb_quad(lambda p, th: sum(bb_individual(x, tx, n, p, th)), **q)
-    return num / den
+def bb_beta_moment(i, j, a, b):
+    """E[v^i (1−v)^j] for v ~ Beta(a, b)."""
+    return mp.beta(a + i, b + j) / mp.beta(a, b)
+
+
+def bb_likelihood_terms(x, tx, n, alpha, beta, gamma, delta):
+    """The individual-level likelihood's two parts, each moment taken over its Beta prior."""
+    alive = bb_beta_moment(x, n - x, alpha, beta) * bb_beta_moment(0, n, gamma, delta)
+    died = sum(bb_beta_moment(x, tx - x + i, alpha, beta) * bb_beta_moment(1, tx + i, gamma, delta)
+               for i in range(n - tx))
+    return alive, died
+
+
+def bb_cond(k, x, tx, n, alpha, beta, gamma, delta):
+    """Expected purchases at the next k opportunities: alive at n, survive j more, buy with p,
+    as Beta moments of the individual-level terms (p and θ are independent a priori)."""
+    alive, died = bb_likelihood_terms(x, tx, n, alpha, beta, gamma, delta)
+    ahead = bb_beta_moment(x + 1, n - x, alpha, beta) * sum(bb_beta_moment(0, n + j, gamma, delta)
+                                                            for j in range(1, k + 1))
+    return ahead / (alive + died)
 
 
 def bb_new(n, alpha, beta, gamma, delta):
-    return bb_quad(lambda p, th: p * sum((1 - th) ** j for j in range(1, n + 1)), alpha, beta, gamma, delta)
+    return bb_beta_moment(1, 0, alpha, beta) * sum(bb_beta_moment(0, j, gamma, delta) for j in range(1, n + 1))
 
 
-def bb_prob(n, x, **q):
-    """P(X(n) = x): die after d opportunities (d < n) or live through all n, Binomial(d, p) purchases."""
-    def ind(p, th):
-        total = mp.mpf(0)
-        for d in range(x, n + 1):
-            pd = th * (1 - th) ** d if d < n else (1 - th) ** n
-            total += pd * mp.binomial(d, x) * p ** x * (1 - p) ** (d - x)
-        return total
-    return bb_quad(ind, **q)
+def bb_prob(n, x, alpha, beta, gamma, delta):
+    """P(X(n) = x): alive for d opportunities (θ(1−θ)^d for d < n, (1−θ)^n), Binomial(d, p) purchases."""
+    total = mp.mpf(0)
+    for d in range(x, n + 1):
+        pd = bb_beta_moment(1, d, gamma, delta) if d < n else bb_beta_moment(0, n, gamma, delta)
+        total += pd * mp.binomial(d, x) * bb_beta_moment(x, d - x, alpha, beta)
+    return total
 
 
 def gamma_pdf(v, shape, rate):
@@ -289,12 +302,19 @@ def extra():
     hist = [(0, 0, 6), (2, 4, 6), (6, 6, 6), (1, 1, 3)]
     out["bb_p_alive"] = [f(bb_p_alive(x, tx, n, **BB)) for x, tx, n in hist]
     print("bb_p_alive", out["bb_p_alive"], file=__import__("sys").stderr, flush=True)
+    # Cross-check of the quadrature against the Beta-moment form used below.
+    moments = [f(bb_likelihood_terms(x, tx, n, **BB)[0] * (BB["delta"] + n) / (BB["gamma"] + BB["delta"] + n)
+                 / sum(bb_likelihood_terms(x, tx, n, **BB))) for x, tx, n in hist]
+    assert max(abs(a - b) for a, b in zip(moments, out["bb_p_alive"])) < 1e-12, (moments, out["bb_p_alive"])
     out["bb_cond_5"] = [f(bb_cond(5, x, tx, n, **BB)) for x, tx, n in hist]
     out["bb_new"] = [f(bb_new(n, **BB)) for n in [1, 6, 20]]
     out["bb_prob_6"] = [f(bb_prob(6, x, **BB)) for x in [0, 3, 6]]
     pairs = [(39.0, 0), (39.0, 1), (39.0, 5), (10.0, 2)]
+    print("bb done", file=__import__("sys").stderr, flush=True)
     out["bg_prob"] = [f(bg_prob(t, x, **BG)) for t, x in pairs]
+    print("bg_prob", out["bg_prob"], file=__import__("sys").stderr, flush=True)
     out["mbg_prob"] = [f(mbg_prob(t, x, **BG)) for t, x in pairs]
+    print("mbg_prob", out["mbg_prob"], file=__import__("sys").stderr, flush=True)
     out["pn_prob"] = [f(pn_prob(t, x, **PN)) for t, x in pairs]
     # Discounted value: 12 periods of 4.345 weeks at 1 % per period, spend 30 and 55.
     spend = [30.0, 55.0]
