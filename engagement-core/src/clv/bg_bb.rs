@@ -54,16 +54,21 @@ fn ln_add_exp(x: f64, y: f64) -> f64 {
     m + ((x - m).exp() + (y - m).exp()).ln()
 }
 
-/// One discrete history: whole numbers with `0 ≤ x ≤ t_x ≤ n`, `n ≥ 1`,
-/// `t_x = 0` exactly when `x = 0`.
+/// Most opportunities a BG/BB history or horizon may span: the likelihood and
+/// the predictions sum one term per opportunity, so an absurd count is an
+/// error rather than a call that never returns.
+pub const MAX_OPPORTUNITIES: f64 = 1e6;
+
+/// One discrete history: whole numbers with `0 ≤ x ≤ t_x ≤ n`,
+/// `1 ≤ n ≤` [`MAX_OPPORTUNITIES`], `t_x = 0` exactly when `x = 0`.
 pub(crate) fn check_discrete(i: usize, x: f64, t_x: f64, n: f64) -> Result<()> {
     let bad = |field: &str, v: f64, why: &str| EngError::invalid(field, v, why).at_row(i);
     let whole = |v: f64| v.is_finite() && v >= 0.0 && v.fract() == 0.0;
-    if !(whole(n) && n >= 1.0) {
+    if !(whole(n) && (1.0..=MAX_OPPORTUNITIES).contains(&n)) {
         return Err(bad(
             "T",
             n,
-            "BG/BB needs a whole number of opportunities >= 1",
+            "BG/BB needs a whole number of opportunities in 1..=10^6",
         ));
     }
     if !(whole(x) && x <= n) {
@@ -83,11 +88,11 @@ pub(crate) fn check_discrete(i: usize, x: f64, t_x: f64, n: f64) -> Result<()> {
 }
 
 fn check_periods(field: &str, t: f64) -> Result<()> {
-    if !(t.is_finite() && t >= 0.0 && t.fract() == 0.0) {
+    if !(t.is_finite() && (0.0..=MAX_OPPORTUNITIES).contains(&t) && t.fract() == 0.0) {
         return Err(EngError::invalid(
             field,
             t,
-            "BG/BB counts whole opportunities: must be a whole number >= 0",
+            "BG/BB counts whole opportunities: must be a whole number in 0..=10^6",
         ));
     }
     Ok(())
@@ -464,5 +469,9 @@ mod tests {
                 .is_err()
         );
         assert_eq!(P.probability_of_purchases(3.0, 4.0).unwrap(), 0.0);
+        // Absurd sizes are errors, not loops that never end.
+        assert!(P.ln_likelihood(0.0, 0.0, 1e15).is_err());
+        assert!(P.expected_purchases_new(1e12).is_err());
+        assert!(P.probability_of_purchases(1e12, 0.0).is_err());
     }
 }

@@ -117,11 +117,11 @@ pub fn histories(model: &ClvModel, t: &[f64], seed: u64) -> Result<Histories> {
             ClvModel::BgNbd(p) => bg_family(&mut g, [p.r, p.alpha, p.a, p.b], false, big_t)?,
             ClvModel::MbgNbd(p) => bg_family(&mut g, [p.r, p.alpha, p.a, p.b], true, big_t)?,
             ClvModel::BgBb(p) => {
-                if big_t.fract() != 0.0 || big_t > MAX_PURCHASES {
+                if big_t.fract() != 0.0 || big_t > crate::clv::bg_bb::MAX_OPPORTUNITIES {
                     return Err(EngError::invalid(
                         "T",
                         big_t,
-                        "BG/BB needs a whole number of opportunities in 1..=10^7",
+                        "BG/BB needs a whole number of opportunities in 1..=10^6",
                     )
                     .at_row(i));
                 }
