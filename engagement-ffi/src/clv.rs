@@ -55,6 +55,24 @@ unsafe fn put(out: *mut f64, values: &[f64]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Writes `values` to the caller's `out` of `out_len` slots, which must be
+/// exactly `values.len()` (the caller sized it from the documented shape).
+///
+/// # Safety
+/// `out` NULL or valid for `out_len` writes.
+unsafe fn put_exact(out: *mut f64, out_len: usize, values: &[f64]) -> Result<(), Failure> {
+    if values.len() != out_len {
+        return Err(engagement_core::EngError::LengthMismatch {
+            field: "out".into(),
+            expected: values.len(),
+            found: out_len,
+        }
+        .into());
+    }
+    // SAFETY: forwarded from the caller; the length is checked above.
+    unsafe { put(out, values) }
+}
+
 /// Fits a model by maximum likelihood and returns the fit as JSON
 /// (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
 /// owned by the caller (release with `eng_string_free`).
@@ -435,15 +453,7 @@ pub unsafe extern "C" fn eng_clv_frequency_recency_matrix(
             let m = model(model_json, model_len)?;
             let what: MatrixValue = crate::json::document(value_json, value_len, "value_json")?;
             let grid = m.frequency_recency_matrix(what, max_frequency, t)?;
-            if grid.values.len() != out_len {
-                return Err(engagement_core::EngError::LengthMismatch {
-                    field: "out".into(),
-                    expected: grid.values.len(),
-                    found: out_len,
-                }
-                .into());
-            }
-            put(out, &grid.values)
+            put_exact(out, out_len, &grid.values)
         }
     })
 }
@@ -544,16 +554,11 @@ pub unsafe extern "C" fn eng_clv_simulate_survivors(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let m = model(model_json, model_len)?;
-            let alive = simulate::survivors(&m, cohort, periods, seed)?;
-            if alive.len() != out_len {
-                return Err(engagement_core::EngError::LengthMismatch {
-                    field: "out".into(),
-                    expected: alive.len(),
-                    found: out_len,
-                }
-                .into());
-            }
-            put(out, &alive)
+            put_exact(
+                out,
+                out_len,
+                &simulate::survivors(&m, cohort, periods, seed)?,
+            )
         }
     })
 }

@@ -13,6 +13,7 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
 use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
+use crate::clv::special::{ln_add_exp, ln_beta};
 use crate::error::{EngError, Result};
 
 /// BG/BB parameters: purchase probabilities Beta(`alpha`, `beta`), dropout
@@ -37,21 +38,6 @@ pub struct BgBbParams {
     pub gamma: f64,
     /// Second shape of the dropout-probability distribution.
     pub delta: f64,
-}
-
-/// `ln B(a, b)`; NaN rather than a panic for non-positive arguments (callers
-/// check their parameters).
-fn ln_beta(a: f64, b: f64) -> f64 {
-    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
-}
-
-/// `ln(e^x + e^y)` without overflow.
-fn ln_add_exp(x: f64, y: f64) -> f64 {
-    if x == f64::NEG_INFINITY {
-        return y;
-    }
-    let m = x.max(y);
-    m + ((x - m).exp() + (y - m).exp()).ln()
 }
 
 /// Most opportunities a BG/BB history or horizon may span: the likelihood and

@@ -5,7 +5,7 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
 use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
-use crate::clv::special::hyp2f1;
+use crate::clv::special::{hyp2f1, ln_beta};
 use crate::error::{EngError, Result};
 
 /// BG/NBD parameters: purchase rates are Gamma(`r`, `alpha`) distributed
@@ -309,8 +309,7 @@ impl BgNbdParams {
         self.check()?;
         check_count(t, x)?;
         let BgNbdParams { r, alpha, a, b } = *self;
-        let base = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
-        let ln_b = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q) - base;
+        let ln_b = |p: f64, q: f64| ln_beta(p, q) - ln_beta(a, b);
         let (ln_pmf, tail) = nbd_count(r, alpha, t, x);
         let mut p = (ln_pmf + ln_b(a, b + x)).exp();
         if x > 0.0 {

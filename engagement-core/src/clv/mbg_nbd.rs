@@ -8,7 +8,7 @@ use statrs::function::gamma::ln_gamma;
 use crate::clv::RepeatSummary;
 use crate::clv::bg_nbd::{at_removable_a, check_count, grouped_log_likelihood, nbd_count};
 use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
-use crate::clv::special::hyp2f1;
+use crate::clv::special::{hyp2f1, ln_beta};
 use crate::error::{EngError, Result};
 
 /// Modified BG/NBD parameters, named as in BG/NBD: purchase rates
@@ -196,8 +196,7 @@ impl MbgNbdParams {
         self.check()?;
         check_count(t, x)?;
         let MbgNbdParams { r, alpha, a, b } = *self;
-        let base = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
-        let ln_b = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q) - base;
+        let ln_b = |p: f64, q: f64| ln_beta(p, q) - ln_beta(a, b);
         let (ln_pmf, tail) = nbd_count(r, alpha, t, x);
         Ok((ln_pmf + ln_b(a, b + x + 1.0)).exp() + ln_b(a + 1.0, b + x).exp() * tail)
     }

@@ -5,6 +5,7 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
 use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
+use crate::clv::special::ln_add_exp;
 use crate::error::{EngError, Result};
 
 /// Pareto/NBD parameters: purchase rates Gamma(`r`, `alpha`), dropout rates
@@ -85,15 +86,6 @@ fn ln_hyp2f1_unit(b: f64, c: f64, z: f64) -> Result<f64> {
         z,
         "hypergeometric series did not converge",
     ))
-}
-
-/// `ln(e^x + e^y)`.
-fn ln_add_exp(x: f64, y: f64) -> f64 {
-    let m = x.max(y);
-    if m == f64::NEG_INFINITY {
-        return m;
-    }
-    m + ((x - m).exp() + (y - m).exp()).ln()
 }
 
 impl ParetoNbdParams {

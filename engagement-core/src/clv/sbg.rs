@@ -5,9 +5,9 @@
 //! `alive[t]` still subscribed after period `t`.
 
 use serde::{Deserialize, Serialize};
-use statrs::function::gamma::ln_gamma;
 
 use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
+use crate::clv::special::ln_beta;
 use crate::error::{EngError, Result};
 
 /// Shifted-beta-geometric parameters: churn probabilities Beta(`alpha`, `beta`).
@@ -27,13 +27,6 @@ pub struct SbgParams {
     pub alpha: f64,
     /// Second shape of the churn-probability distribution.
     pub beta: f64,
-}
-
-/// `ln B(a, b)` without the panic of `statrs`' version for non-positive
-/// arguments (callers check their parameters; a fit's underflow gives NaN,
-/// which the fit treats as an infinitely bad point).
-fn ln_beta(a: f64, b: f64) -> f64 {
-    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
 }
 
 /// Survivor counts: at least two, finite, `alive[0] > 0`, never increasing.

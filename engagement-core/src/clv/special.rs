@@ -1,6 +1,24 @@
 //! Special functions for the CLV models.
 
+use statrs::function::gamma::ln_gamma;
+
 use crate::error::{EngError, Result};
+
+/// `ln B(a, b)` from `ln Γ`; NaN rather than a panic (as `statrs`' own
+/// version would) for non-positive arguments: callers check their parameters,
+/// and a fit treats NaN as an infinitely bad point.
+pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
+    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// `ln(e^x + e^y)` without overflow; `−∞` when both are.
+pub(crate) fn ln_add_exp(x: f64, y: f64) -> f64 {
+    let m = x.max(y);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + ((x - m).exp() + (y - m).exp()).ln()
+}
 
 /// Gauss hypergeometric `₂F₁(a, b; c; z)` for `0 ≤ z < 1` by its power series,
 /// summed until a term is below `1e-15` of the sum.
