@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
-use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
-use crate::clv::special::{ln_add_exp, ln_beta};
+use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
+use crate::clv::special::{ln_add_exp, ln_beta, ln_beta_grad};
 use crate::error::{EngError, Result};
 
 /// BG/BB parameters: purchase probabilities Beta(`alpha`, `beta`), dropout
@@ -84,6 +84,19 @@ fn check_periods(field: &str, t: f64) -> Result<()> {
     Ok(())
 }
 
+/// Calls `visit(is_alive, m, c, k)` for each term of the likelihood of
+/// `(x, t_x, n)`, `B(α+x, β+m)/B(α,β) · B(γ+c, δ+k)/B(γ,δ)`: alive through
+/// all `n` opportunities (`m = n−x, c = 0, k = n`), or died at opportunity
+/// `t_x+i+1` (`m = t_x−x+i, c = 1, k = t_x+i`, `i = 0 .. n−t_x−1`).
+fn for_each_term(x: f64, t_x: f64, n: f64, mut visit: impl FnMut(bool, f64, f64, f64)) {
+    visit(true, n - x, 0.0, n);
+    // n and t_x are checked whole numbers ≤ 10^6, so the count is exact.
+    for i in 0..(n - t_x) as u64 {
+        let i = i as f64;
+        visit(false, t_x - x + i, 1.0, t_x + i);
+    }
+}
+
 impl BgBbParams {
     /// Starting values of a fit: `alpha = beta = gamma = delta = 1`.
     pub const INITIAL: [f64; 4] = [1.0, 1.0, 1.0, 1.0];
@@ -103,6 +116,27 @@ impl BgBbParams {
     /// `ln` of the two parts of the likelihood: alive through all `n`
     /// opportunities, and died after the last purchase but before `n`.
     fn ln_parts(&self, x: f64, t_x: f64, n: f64) -> (f64, f64) {
+        let (base_p, base_d) = (
+            ln_beta(self.alpha, self.beta),
+            ln_beta(self.gamma, self.delta),
+        );
+        let (mut alive, mut died) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for_each_term(x, t_x, n, |is_alive, m, c, k| {
+            let term = ln_beta(self.alpha + x, self.beta + m) - base_p
+                + ln_beta(self.gamma + c, self.delta + k)
+                - base_d;
+            if is_alive {
+                alive = term;
+            } else {
+                died = ln_add_exp(died, term);
+            }
+        });
+        (alive, died)
+    }
+
+    /// `ln L` of one history and its gradient in `(α, β, γ, δ)`: the
+    /// softmax-weighted gradients of the terms, each a difference of `ψ`s.
+    fn ln_likelihood_and_gradient(&self, x: f64, t_x: f64, n: f64) -> (f64, [f64; 4]) {
         let BgBbParams {
             alpha,
             beta,
@@ -110,20 +144,29 @@ impl BgBbParams {
             delta,
         } = *self;
         let (base_p, base_d) = (ln_beta(alpha, beta), ln_beta(gamma, delta));
-        let alive = ln_beta(alpha + x, beta + n - x) - base_p + ln_beta(gamma, delta + n) - base_d;
-        let mut died = f64::NEG_INFINITY;
-        // n and t_x are checked whole numbers ≤ n, so the count is exact.
-        let gap = (n - t_x) as u64;
-        for i in 0..gap {
-            let i = i as f64;
-            died = ln_add_exp(
-                died,
-                ln_beta(alpha + x, beta + t_x - x + i) - base_p
-                    + ln_beta(gamma + 1.0, delta + t_x + i)
-                    - base_d,
-            );
-        }
-        (alive, died)
+        let (base_pa, base_pb) = ln_beta_grad(alpha, beta);
+        let (base_dg, base_dd) = ln_beta_grad(gamma, delta);
+        // Streaming log-sum-exp: Σ e^(term − top) and the same sum of the term gradients.
+        let (mut top, mut sum, mut grad) = (f64::NEG_INFINITY, 0.0, [0.0; 4]);
+        for_each_term(x, t_x, n, |_, m, c, k| {
+            let term =
+                ln_beta(alpha + x, beta + m) - base_p + ln_beta(gamma + c, delta + k) - base_d;
+            let (ga, gb) = ln_beta_grad(alpha + x, beta + m);
+            let (gg, gd) = ln_beta_grad(gamma + c, delta + k);
+            let g = [ga - base_pa, gb - base_pb, gg - base_dg, gd - base_dd];
+            if term > top {
+                let shrink = (top - term).exp();
+                sum *= shrink;
+                grad.iter_mut().for_each(|v| *v *= shrink);
+                top = term;
+            }
+            let e = (term - top).exp();
+            sum += e;
+            for (acc, gi) in grad.iter_mut().zip(g) {
+                *acc += e * gi;
+            }
+        });
+        (top + sum.ln(), grad.map(|v| v / sum))
     }
 
     /// Log-likelihood of one customer with history `(x, t_x, n)`.
@@ -218,15 +261,30 @@ impl BgBbParams {
             gamma: p[2],
             delta: p[3],
         };
-        let nll = |p: &[f64]| -of(p).log_likelihood_unchecked(data);
-        let (p, iterations) = minimize(&Self::INITIAL, &nll, options)?;
+        let nll = |p: &[f64]| {
+            let m = of(p);
+            if m.check().is_err() {
+                return (f64::NAN, vec![f64::NAN; 4]);
+            }
+            let mut total = (0.0, vec![0.0; 4]);
+            for i in 0..data.len() {
+                let w = data.weight[i];
+                let (ll, g) = m.ln_likelihood_and_gradient(data.x[i], data.t_x[i], data.t[i]);
+                total.0 -= w * ll;
+                for (acc, gi) in total.1.iter_mut().zip(g) {
+                    *acc -= w * gi;
+                }
+            }
+            total
+        };
+        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, options)?;
         let params = of(&p);
         Ok(FitReport {
             params,
             log_likelihood: params.log_likelihood_unchecked(data),
             iterations,
             customers: data.customers(),
-            standard_errors: standard_errors(&nll, &p),
+            standard_errors: standard_errors_from_gradient(&|p| nll(p).1, &p),
         })
     }
 
@@ -419,6 +477,40 @@ mod tests {
             .map(|x| f64::from(x) * P.probability_of_purchases(n, f64::from(x)).unwrap())
             .sum();
         assert!((mean - P.expected_purchases_new(n).unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn analytic_gradient_matches_central_differences() {
+        let theta = [P.alpha, P.beta, P.gamma, P.delta];
+        let of = |t: [f64; 4]| BgBbParams {
+            alpha: t[0],
+            beta: t[1],
+            gamma: t[2],
+            delta: t[3],
+        };
+        for (x, tx, n) in [
+            (0.0, 0.0, 6.0),
+            (2.0, 4.0, 6.0),
+            (6.0, 6.0, 6.0),
+            (1.0, 1.0, 30.0),
+        ] {
+            let (ll, grad) = P.ln_likelihood_and_gradient(x, tx, n);
+            assert!((ll - P.ln_likelihood(x, tx, n).unwrap()).abs() < 1e-12);
+            for k in 0..4 {
+                let h = 1e-6 * theta[k];
+                let (mut up, mut down) = (theta, theta);
+                up[k] += h;
+                down[k] -= h;
+                let numeric = (of(up).ln_likelihood(x, tx, n).unwrap()
+                    - of(down).ln_likelihood(x, tx, n).unwrap())
+                    / (2.0 * h);
+                assert!(
+                    (grad[k] - numeric).abs() < 1e-6,
+                    "{k}: {} vs {numeric}",
+                    grad[k]
+                );
+            }
+        }
     }
 
     #[test]

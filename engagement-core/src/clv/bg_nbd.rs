@@ -1,10 +1,10 @@
 //! The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 
 use serde::{Deserialize, Serialize};
-use statrs::function::gamma::ln_gamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
-use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
+use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
 use crate::clv::special::{hyp2f1, ln_beta};
 use crate::error::{EngError, Result};
 
@@ -46,47 +46,93 @@ pub(crate) fn at_removable_a(a: f64, f: impl Fn(f64) -> Result<f64>) -> Result<f
     }
 }
 
-/// Σ weight · ln L over a summary for the BG/NBD family, where
+/// The terms of one frequency `x` in [`grouped_log_likelihood`], with their
+/// derivatives in `(r, α, a, b)`.
+pub(crate) struct PerX {
+    /// Terms that depend on `x` alone (Γ and Beta terms, constants).
+    pub fixed: f64,
+    /// Their derivatives.
+    pub d_fixed: [f64; 4],
+    /// The log odds of the "dropped out after the last purchase" term and
+    /// its derivatives, `None` when there is no such term.
+    pub odds: Option<(f64, [f64; 4])>,
+}
+
+/// Σ weight · ln L over a summary for the BG/NBD family, and its gradient in
+/// `(r, α, a, b)`, where
 ///
 /// ```text
-/// ln L = per_x(x) + ln[ (α+T)^−(r+x) + e^ln_odds(x) · (α+t_x)^−(r+x) ]
+/// ln L = fixed(x) + ln[ (α+T)^−(r+x) + e^odds(x) · (α+t_x)^−(r+x) ]
 /// ```
 ///
-/// `per_x(x)` returns the terms that depend on `x` alone (Γ and B terms,
-/// constants) and the log odds of the second term, `None` when it is absent.
-/// They are evaluated once per run of equal `x` (rows of a `RepeatSummary`
-/// are sorted by `x`: CDNOW's 2357 customers need about 30), the rest per
-/// row; any row order gives the same sum.
+/// `per_x(x)` is evaluated once per run of equal `x` (rows of a
+/// `RepeatSummary` are sorted by `x`: CDNOW's 2357 customers need about 30),
+/// the rest per row; any row order gives the same sum. With `w₃`, `w₄` the
+/// shares of the two terms of the bracket, the bracket's derivatives are
+/// `−(w₃ ln(α+T) + w₄ ln(α+t_x))` in `r`, `−(r+x)(w₃/(α+T) + w₄/(α+t_x))` in
+/// `α`, and `w₄ · ∂odds` in the others.
 pub(crate) fn grouped_log_likelihood(
     data: &RepeatSummary,
     r: f64,
     alpha: f64,
-    per_x: impl Fn(f64) -> (f64, Option<f64>),
-) -> f64 {
+    per_x: impl Fn(f64) -> PerX,
+) -> (f64, [f64; 4]) {
     let n = data.len();
     let mut total = 0.0;
+    let mut grad = [0.0; 4];
     let mut i = 0;
     while i < n {
         let x = data.x[i];
-        let (fixed, ln_odds) = per_x(x);
-        let (mut weight, mut mixes) = (0.0, 0.0);
+        let PerX {
+            fixed,
+            d_fixed,
+            odds,
+        } = per_x(x);
+        // Weighted sums over the run: Σw, Σw·mix, Σw·∂mix/∂r, Σw·(∂mix/∂α)/(r+x), Σw·w₄.
+        let (mut weight, mut mixes, mut d_r, mut d_alpha, mut w4_sum) = (0.0, 0.0, 0.0, 0.0, 0.0);
         while i < n && data.x[i] == x {
-            let a3 = -(r + x) * (alpha + data.t[i]).ln();
-            let mix = match ln_odds {
-                Some(odds) => {
-                    let a4 = odds - (r + x) * (alpha + data.t_x[i]).ln();
-                    let m = a3.max(a4);
-                    m + ((a3 - m).exp() + (a4 - m).exp()).ln()
+            let w = data.weight[i];
+            let ln_t = (alpha + data.t[i]).ln();
+            let a3 = -(r + x) * ln_t;
+            match odds {
+                Some((o, _)) => {
+                    let ln_tx = (alpha + data.t_x[i]).ln();
+                    let a4 = o - (r + x) * ln_tx;
+                    let (hi, lo) = if a3 >= a4 { (a3, a4) } else { (a4, a3) };
+                    let e = (lo - hi).exp();
+                    mixes += w * (hi + e.ln_1p());
+                    let w_lo = e / (1.0 + e);
+                    let (w3, w4) = if a3 >= a4 {
+                        (1.0 - w_lo, w_lo)
+                    } else {
+                        (w_lo, 1.0 - w_lo)
+                    };
+                    d_r -= w * (w3 * ln_t + w4 * ln_tx);
+                    d_alpha -= w * (w3 / (alpha + data.t[i]) + w4 / (alpha + data.t_x[i]));
+                    w4_sum += w * w4;
                 }
-                None => a3,
-            };
-            weight += data.weight[i];
-            mixes += data.weight[i] * mix;
+                None => {
+                    mixes += w * a3;
+                    d_r -= w * ln_t;
+                    d_alpha -= w / (alpha + data.t[i]);
+                }
+            }
+            weight += w;
             i += 1;
         }
         total += weight * fixed + mixes;
+        for k in 0..4 {
+            grad[k] += weight * d_fixed[k];
+        }
+        grad[0] += d_r;
+        grad[1] += (r + x) * d_alpha;
+        if let Some((_, d_odds)) = odds {
+            for k in 0..4 {
+                grad[k] += w4_sum * d_odds[k];
+            }
+        }
     }
-    total
+    (total, grad)
 }
 
 /// `ln P(N = x)` for the NBD count of a Gamma(`r`, `alpha`)-mixed Poisson
@@ -191,12 +237,34 @@ impl BgNbdParams {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn log_likelihood(&self, data: &RepeatSummary) -> f64 {
+        self.log_likelihood_and_gradient(data).0
+    }
+
+    /// The log-likelihood and its gradient in `(r, alpha, a, b)`: `ψ` terms
+    /// from the Γ and Beta functions, and the mixing weights of the two
+    /// likelihood terms (see [`grouped_log_likelihood`]).
+    fn log_likelihood_and_gradient(&self, data: &RepeatSummary) -> (f64, [f64; 4]) {
         let BgNbdParams { r, alpha, a, b } = *self;
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
+        let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
         grouped_log_likelihood(data, r, alpha, |x| {
-            let per_x = constant + ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x);
-            // No repeat purchase, no "dropped out after the last one" term.
-            (per_x, (x > 0.0).then(|| a.ln() - (b + x - 1.0).ln()))
+            let psi_abx = digamma(a + b + x);
+            PerX {
+                fixed: constant + ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x),
+                d_fixed: [
+                    digamma(r + x) - psi_r + alpha.ln(),
+                    r / alpha,
+                    psi_ab - psi_abx,
+                    psi_ab - psi_b + digamma(b + x) - psi_abx,
+                ],
+                // No repeat purchase, no "dropped out after the last one" term.
+                odds: (x > 0.0).then(|| {
+                    (
+                        a.ln() - (b + x - 1.0).ln(),
+                        [0.0, 0.0, 1.0 / a, -1.0 / (b + x - 1.0)],
+                    )
+                }),
+            }
         })
     }
 
@@ -223,28 +291,24 @@ impl BgNbdParams {
                 unit: "customer".into(),
             });
         }
-        let nll = |p: &[f64]| {
-            -BgNbdParams {
-                r: p[0],
-                alpha: p[1],
-                a: p[2],
-                b: p[3],
-            }
-            .log_likelihood(data)
-        };
-        let (p, iterations) = minimize(&Self::INITIAL, &nll, options)?;
-        let params = BgNbdParams {
+        let of = |p: &[f64]| BgNbdParams {
             r: p[0],
             alpha: p[1],
             a: p[2],
             b: p[3],
         };
+        let nll = |p: &[f64]| {
+            let (ll, g) = of(p).log_likelihood_and_gradient(data);
+            (-ll, g.iter().map(|v| -v).collect())
+        };
+        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, options)?;
+        let params = of(&p);
         Ok(FitReport {
             params,
             log_likelihood: params.log_likelihood(data),
             iterations,
             customers: data.customers(),
-            standard_errors: standard_errors(&nll, &p),
+            standard_errors: standard_errors_from_gradient(&|p| nll(p).1, &p),
         })
     }
 
@@ -451,6 +515,54 @@ mod tests {
             weight: vec![1.0; rows.len()],
         };
         assert!((p.log_likelihood(&unsorted) - per_row).abs() < 1e-9 * per_row.abs());
+    }
+
+    #[test]
+    fn analytic_gradients_match_central_differences() {
+        let data = RepeatSummary {
+            x: vec![0.0, 0.0, 1.0, 2.0, 2.0, 7.0, 40.0],
+            t_x: vec![0.0, 0.0, 3.0, 10.0, 29.0, 25.0, 30.0],
+            t: vec![30.0, 12.0, 30.0, 31.0, 30.0, 30.0, 31.0],
+            weight: vec![50.0, 3.0, 10.0, 4.0, 2.0, 1.0, 1.0],
+        };
+        let theta = [0.243, 4.414, 0.793, 2.426];
+        let bg = |t: &[f64]| BgNbdParams {
+            r: t[0],
+            alpha: t[1],
+            a: t[2],
+            b: t[3],
+        };
+        let mbg = |t: &[f64]| crate::clv::mbg_nbd::MbgNbdParams {
+            r: t[0],
+            alpha: t[1],
+            a: t[2],
+            b: t[3],
+        };
+        type Ll<'a> = &'a dyn Fn(&[f64]) -> f64;
+        let models: [(Ll<'_>, [f64; 4]); 2] = [
+            (
+                &|t: &[f64]| bg(t).log_likelihood(&data),
+                bg(&theta).log_likelihood_and_gradient(&data).1,
+            ),
+            (
+                &|t: &[f64]| mbg(t).log_likelihood(&data),
+                mbg(&theta).gradient_for_tests(&data),
+            ),
+        ];
+        for (ll, grad) in models {
+            for k in 0..4 {
+                let h = 1e-6 * theta[k];
+                let (mut up, mut down) = (theta, theta);
+                up[k] += h;
+                down[k] -= h;
+                let numeric = (ll(&up) - ll(&down)) / (2.0 * h);
+                assert!(
+                    (grad[k] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                    "{k}: analytic {} numeric {numeric}",
+                    grad[k]
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The Gamma-Gamma model of spend per transaction (Fader & Hardie 2013).
 
 use serde::{Deserialize, Serialize};
-use statrs::function::gamma::ln_gamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
-use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
+use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
 use crate::error::{EngError, Result};
 
 /// Gamma-Gamma parameters: spend per transaction is Gamma(`p`, ν) with ν
@@ -123,41 +123,48 @@ impl GammaGammaParams {
             .map(|(&x, &m)| (x, m, m.ln()))
             .collect();
         rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let ll = |g: &GammaGammaParams| -> f64 {
+        // The log-likelihood and its gradient in (p, q, γ).
+        let ll = |g: &GammaGammaParams| -> (f64, Vec<f64>) {
             let GammaGammaParams { p, q, gamma } = *g;
             let constant = -ln_gamma(q) + q * gamma.ln();
+            let d_constant_q = -digamma(q) + gamma.ln();
             let mut total = 0.0;
+            let mut grad = vec![0.0; 3];
             for run in rows.chunk_by(|a, b| a.0 == b.0) {
-                let x = run[0].0;
+                let (x, count) = (run[0].0, run.len() as f64);
                 let px = p * x;
-                let per_x = ln_gamma(px + q) - ln_gamma(px) + px * x.ln() + constant;
-                let per_row: f64 = run
-                    .iter()
-                    .map(|&(_, m, ln_m)| (px - 1.0) * ln_m - (px + q) * (gamma + m * x).ln())
-                    .sum();
-                total += run.len() as f64 * per_x + per_row;
+                let psi_pxq = digamma(px + q);
+                total += count * (ln_gamma(px + q) - ln_gamma(px) + px * x.ln() + constant);
+                grad[0] += count * x * (psi_pxq - digamma(px) + x.ln());
+                grad[1] += count * (psi_pxq + d_constant_q);
+                grad[2] += count * q / gamma;
+                for &(_, m, ln_m) in run {
+                    let ln_gm = (gamma + m * x).ln();
+                    total += (px - 1.0) * ln_m - (px + q) * ln_gm;
+                    grad[0] += x * (ln_m - ln_gm);
+                    grad[1] -= ln_gm;
+                    grad[2] -= (px + q) / (gamma + m * x);
+                }
             }
-            total
+            (total, grad)
         };
-        let nll = |v: &[f64]| {
-            -ll(&GammaGammaParams {
-                p: v[0],
-                q: v[1],
-                gamma: v[2],
-            })
-        };
-        let (v, iterations) = minimize(&Self::INITIAL, &nll, options)?;
-        let params = GammaGammaParams {
+        let of = |v: &[f64]| GammaGammaParams {
             p: v[0],
             q: v[1],
             gamma: v[2],
         };
+        let nll = |v: &[f64]| {
+            let (l, g) = ll(&of(v));
+            (-l, g.iter().map(|d| -d).collect())
+        };
+        let (v, iterations) = minimize_smooth(&Self::INITIAL, &nll, options)?;
+        let params = of(&v);
         Ok(FitReport {
             params,
-            log_likelihood: ll(&params),
+            log_likelihood: ll(&params).0,
             iterations,
             customers: frequency.len() as f64,
-            standard_errors: standard_errors(&nll, &v),
+            standard_errors: standard_errors_from_gradient(&|v| nll(v).1, &v),
         })
     }
 

@@ -3,11 +3,11 @@
 //! so customers with no repeat purchase are no longer certainly alive.
 
 use serde::{Deserialize, Serialize};
-use statrs::function::gamma::ln_gamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
-use crate::clv::bg_nbd::{at_removable_a, check_count, grouped_log_likelihood, nbd_count};
-use crate::clv::fit::{FitOptions, FitReport, minimize, standard_errors};
+use crate::clv::bg_nbd::{PerX, at_removable_a, check_count, grouped_log_likelihood, nbd_count};
+use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
 use crate::clv::special::{hyp2f1, ln_beta};
 use crate::error::{EngError, Result};
 
@@ -87,12 +87,33 @@ impl MbgNbdParams {
     /// [`RepeatSummary`] are sorted by `x`), the rest per row; any row order
     /// gives the same sum.
     pub fn log_likelihood(&self, data: &RepeatSummary) -> f64 {
+        self.log_likelihood_and_gradient(data).0
+    }
+
+    #[cfg(test)]
+    pub(crate) fn gradient_for_tests(&self, data: &RepeatSummary) -> [f64; 4] {
+        self.log_likelihood_and_gradient(data).1
+    }
+
+    /// The log-likelihood and its gradient in `(r, alpha, a, b)` (see
+    /// [`grouped_log_likelihood`]).
+    fn log_likelihood_and_gradient(&self, data: &RepeatSummary) -> (f64, [f64; 4]) {
         let MbgNbdParams { r, alpha, a, b } = *self;
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
+        let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
         grouped_log_likelihood(data, r, alpha, |x| {
-            let per_x =
-                constant + ln_gamma(r + x) + ln_gamma(b + x + 1.0) - ln_gamma(a + b + x + 1.0);
-            (per_x, Some(a.ln() - (b + x).ln()))
+            let psi_abx = digamma(a + b + x + 1.0);
+            PerX {
+                fixed: constant + ln_gamma(r + x) + ln_gamma(b + x + 1.0)
+                    - ln_gamma(a + b + x + 1.0),
+                d_fixed: [
+                    digamma(r + x) - psi_r + alpha.ln(),
+                    r / alpha,
+                    psi_ab - psi_abx,
+                    psi_ab - psi_b + digamma(b + x + 1.0) - psi_abx,
+                ],
+                odds: Some((a.ln() - (b + x).ln(), [0.0, 0.0, 1.0 / a, -1.0 / (b + x)])),
+            }
         })
     }
 
@@ -128,15 +149,18 @@ impl MbgNbdParams {
             a: p[2],
             b: p[3],
         };
-        let nll = |p: &[f64]| -of(p).log_likelihood(data);
-        let (p, iterations) = minimize(&Self::INITIAL, &nll, options)?;
+        let nll = |p: &[f64]| {
+            let (ll, g) = of(p).log_likelihood_and_gradient(data);
+            (-ll, g.iter().map(|v| -v).collect())
+        };
+        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, options)?;
         let params = of(&p);
         Ok(FitReport {
             params,
             log_likelihood: params.log_likelihood(data),
             iterations,
             customers: data.customers(),
-            standard_errors: standard_errors(&nll, &p),
+            standard_errors: standard_errors_from_gradient(&|p| nll(p).1, &p),
         })
     }
 

@@ -1,6 +1,6 @@
 //! Special functions for the CLV models.
 
-use statrs::function::gamma::ln_gamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::error::{EngError, Result};
 
@@ -9,6 +9,12 @@ use crate::error::{EngError, Result};
 /// and a fit treats NaN as an infinitely bad point.
 pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// The partial derivatives of `ln B(a, b)`: `(ψ(a) − ψ(a+b), ψ(b) − ψ(a+b))`.
+pub(crate) fn ln_beta_grad(a: f64, b: f64) -> (f64, f64) {
+    let ab = digamma(a + b);
+    (digamma(a) - ab, digamma(b) - ab)
 }
 
 /// `ln(e^x + e^y)` without overflow; `−∞` when both are.

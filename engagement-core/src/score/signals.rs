@@ -8,7 +8,7 @@
 //! ```
 //!
 //! where a rating, when present, multiplies the emotional contribution by the
-//! rating mapped onto −1 … +1 ([`RatingScale::normalized`]). At time `as_of` a
+//! rating mapped onto −1 … +1 ([`RatingScale::normalized`](crate::model::RatingScale::normalized)). At time `as_of` a
 //! touchpoint at time `t` counts `w_j · 2^(−(as_of − t)/h)` with half-life `h`.
 //!
 //! # Exact, order-free accumulation

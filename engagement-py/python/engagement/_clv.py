@@ -65,7 +65,8 @@ class ClvModel:
     def fit(cls, model: str, frequency: Any, recency: Any = None, T: Any = None, monetary_value: Any = None, *,
             weights: Any = None, max_iterations: int = 5000, tolerance: float = 1e-14, penalty: float = 0.0,
             initial: Optional[Sequence[float]] = None) -> "ClvModel":
-        """Fits ``model`` by maximum likelihood (Nelder–Mead on the log parameters).
+        """Fits ``model`` by maximum likelihood on the log parameters (L-BFGS with analytic gradients;
+        Nelder–Mead for ``pareto_nbd``).
 
         ``weights`` counts row ``i`` as ``weights[i]`` customers (pre-aggregated histories; a
         column name when the data is a DataFrame). ``penalty`` adds an L2 penalty on the log
