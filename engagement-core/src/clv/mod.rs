@@ -7,8 +7,8 @@
 //! [`crate::transactions`]). Distinct `(x, t_x, T)` rows are fitted once with
 //! their multiplicity as a weight, so a million customers cost what their
 //! distinct rows cost. Parameters are optimized on the log scale (the
-//! `argmin` crate): L-BFGS with analytic gradients for BG/NBD, MBG/NBD, BG/BB,
-//! Gamma-Gamma and sBG, Nelder–Mead for Pareto/NBD (see [`fit`]).
+//! `argmin` crate): L-BFGS with analytic gradients for every model (see
+//! [`fit`]), Nelder–Mead when L-BFGS stops short.
 
 pub mod bg_bb;
 pub mod bg_nbd;
