@@ -277,7 +277,7 @@ impl BgBbParams {
             }
             total
         };
-        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, options)?;
+        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
         let params = of(&p);
         Ok(FitReport {
             params,

@@ -376,20 +376,22 @@ impl Gradient for Smooth<'_> {
     }
 }
 
-/// Minimizes `f` (a negative log-likelihood with its analytic gradient) on
+/// Minimizes `f` (a negative log-likelihood with its analytic gradient;
+/// `value` is the same likelihood alone, for the fallback) on
 /// the log scale with L-BFGS (memory 7, Moré–Thuente line search), on the
 /// cost divided by its starting magnitude. It stops when the gradient norm is
 /// below `√tolerance / 100` or the cost changes by less than `tolerance`;
 /// when L-BFGS stops any other way (a failed line search, the iteration cap),
-/// Nelder–Mead continues from its best point, so a fit never ends on a
-/// point the gradient method merely gave up at. Returns the parameters and
-/// the iterations of both.
+/// the fit is redone by Nelder–Mead from the same start, so a fit never ends
+/// on a point the gradient method merely gave up at. Returns the parameters
+/// and the iterations of both.
 ///
 /// # Errors
 /// As [`minimize`].
 pub(crate) fn minimize_smooth(
     initial: &[f64],
     f: &NllGradient<'_>,
+    value: &(dyn Fn(&[f64]) -> f64 + Sync),
     options: &FitOptions,
 ) -> Result<(Vec<f64>, u64)> {
     let x0 = starting_point(initial, options)?;
@@ -425,15 +427,11 @@ pub(crate) fn minimize_smooth(
     match best {
         Some(u) if converged => Ok((u.iter().map(|v| v.exp()).collect(), iterations)),
         _ => {
-            let from = best
-                .filter(|u| u.iter().all(|v| v.is_finite()))
-                .unwrap_or(x0);
-            let nll = |p: &[f64]| f(p).0;
-            let polish = FitOptions {
-                initial: Some(from.iter().map(|v| v.exp()).collect()),
-                ..options.clone()
-            };
-            let (p, more) = minimize(initial, &nll, &polish)?;
+            // Nelder–Mead from the same start, not from where L-BFGS stopped: when
+            // L-BFGS fails it has usually run along a ridge toward a boundary (too
+            // little data to identify a parameter), where the likelihood's series
+            // are slow or cannot be evaluated.
+            let (p, more) = minimize(initial, value, options)?;
             Ok((p, iterations + more))
         }
     }

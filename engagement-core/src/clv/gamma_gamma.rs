@@ -157,7 +157,7 @@ impl GammaGammaParams {
             let (l, g) = ll(&of(v));
             (-l, g.iter().map(|d| -d).collect())
         };
-        let (v, iterations) = minimize_smooth(&Self::INITIAL, &nll, options)?;
+        let (v, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
         let params = of(&v);
         Ok(FitReport {
             params,

@@ -153,7 +153,7 @@ impl MbgNbdParams {
             let (ll, g) = of(p).log_likelihood_and_gradient(data);
             (-ll, g.iter().map(|v| -v).collect())
         };
-        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, options)?;
+        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
         let params = of(&p);
         Ok(FitReport {
             params,

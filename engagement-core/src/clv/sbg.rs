@@ -131,7 +131,7 @@ impl SbgParams {
             let (ll, g) = of(p).log_likelihood_and_gradient(alive);
             (-ll, vec![-g[0], -g[1]])
         };
-        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, options)?;
+        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
         let params = of(&p);
         Ok(FitReport {
             params,

@@ -66,7 +66,7 @@ class ClvModel:
             weights: Any = None, max_iterations: int = 5000, tolerance: float = 1e-14, penalty: float = 0.0,
             initial: Optional[Sequence[float]] = None) -> "ClvModel":
         """Fits ``model`` by maximum likelihood on the log parameters (L-BFGS with analytic gradients;
-        Nelder–Mead continues when L-BFGS stops short).
+        Nelder–Mead redoes the fit when L-BFGS stops short).
 
         ``weights`` counts row ``i`` as ``weights[i]`` customers (pre-aggregated histories; a
         column name when the data is a DataFrame). ``penalty`` adds an L2 penalty on the log
