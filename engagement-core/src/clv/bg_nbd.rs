@@ -46,6 +46,36 @@ pub(crate) fn at_removable_a(a: f64, f: impl Fn(f64) -> Result<f64>) -> Result<f
     }
 }
 
+/// The distinct values among a summary's `T` and `t_x`, and each row's
+/// position in them: real summaries hold few distinct times (whole days), so
+/// the likelihood takes its logarithms per distinct time (CDNOW: 269 for
+/// 1016 rows; a million simulated customers in whole days: 365 for 192 387).
+pub(crate) struct TimeIndex {
+    times: Vec<f64>,
+    t: Vec<usize>,
+    t_x: Vec<usize>,
+}
+
+impl TimeIndex {
+    pub(crate) fn new(data: &RepeatSummary) -> TimeIndex {
+        let mut bits: Vec<u64> = data
+            .t
+            .iter()
+            .chain(&data.t_x)
+            .map(|v| v.to_bits())
+            .collect();
+        bits.sort_unstable();
+        bits.dedup();
+        // Times are checked finite and ≥ 0, so bit order is numeric order and each is found.
+        let at = |v: &f64| bits.binary_search(&v.to_bits()).unwrap_or(0);
+        TimeIndex {
+            t: data.t.iter().map(at).collect(),
+            t_x: data.t_x.iter().map(at).collect(),
+            times: bits.iter().map(|b| f64::from_bits(*b)).collect(),
+        }
+    }
+}
+
 /// The terms of one frequency `x` in [`grouped_log_likelihood`], with their
 /// derivatives in `(r, α, a, b)`.
 pub(crate) struct PerX {
@@ -73,11 +103,15 @@ pub(crate) struct PerX {
 /// `α`, and `w₄ · ∂odds` in the others.
 pub(crate) fn grouped_log_likelihood(
     data: &RepeatSummary,
+    times: &TimeIndex,
     r: f64,
     alpha: f64,
     per_x: impl Fn(f64) -> PerX,
 ) -> (f64, [f64; 4]) {
     let n = data.len();
+    // ln(α+τ) and 1/(α+τ) once per distinct time, not twice per row.
+    let ln_at: Vec<f64> = times.times.iter().map(|t| (alpha + t).ln()).collect();
+    let inv_at: Vec<f64> = times.times.iter().map(|t| 1.0 / (alpha + t)).collect();
     let mut total = 0.0;
     let mut grad = [0.0; 4];
     let mut i = 0;
@@ -92,11 +126,12 @@ pub(crate) fn grouped_log_likelihood(
         let (mut weight, mut mixes, mut d_r, mut d_alpha, mut w4_sum) = (0.0, 0.0, 0.0, 0.0, 0.0);
         while i < n && data.x[i] == x {
             let w = data.weight[i];
-            let ln_t = (alpha + data.t[i]).ln();
+            let (ti, txi) = (times.t[i], times.t_x[i]);
+            let ln_t = ln_at[ti];
             let a3 = -(r + x) * ln_t;
             match odds {
                 Some((o, _)) => {
-                    let ln_tx = (alpha + data.t_x[i]).ln();
+                    let ln_tx = ln_at[txi];
                     let a4 = o - (r + x) * ln_tx;
                     let (hi, lo) = if a3 >= a4 { (a3, a4) } else { (a4, a3) };
                     let e = (lo - hi).exp();
@@ -108,13 +143,13 @@ pub(crate) fn grouped_log_likelihood(
                         (w_lo, 1.0 - w_lo)
                     };
                     d_r -= w * (w3 * ln_t + w4 * ln_tx);
-                    d_alpha -= w * (w3 / (alpha + data.t[i]) + w4 / (alpha + data.t_x[i]));
+                    d_alpha -= w * (w3 * inv_at[ti] + w4 * inv_at[txi]);
                     w4_sum += w * w4;
                 }
                 None => {
                     mixes += w * a3;
                     d_r -= w * ln_t;
-                    d_alpha -= w / (alpha + data.t[i]);
+                    d_alpha -= w * inv_at[ti];
                 }
             }
             weight += w;
@@ -237,17 +272,22 @@ impl BgNbdParams {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn log_likelihood(&self, data: &RepeatSummary) -> f64 {
-        self.log_likelihood_and_gradient(data).0
+        self.log_likelihood_and_gradient(data, &TimeIndex::new(data))
+            .0
     }
 
     /// The log-likelihood and its gradient in `(r, alpha, a, b)`: `ψ` terms
     /// from the Γ and Beta functions, and the mixing weights of the two
     /// likelihood terms (see [`grouped_log_likelihood`]).
-    fn log_likelihood_and_gradient(&self, data: &RepeatSummary) -> (f64, [f64; 4]) {
+    fn log_likelihood_and_gradient(
+        &self,
+        data: &RepeatSummary,
+        times: &TimeIndex,
+    ) -> (f64, [f64; 4]) {
         let BgNbdParams { r, alpha, a, b } = *self;
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
         let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
-        grouped_log_likelihood(data, r, alpha, |x| {
+        grouped_log_likelihood(data, times, r, alpha, |x| {
             let psi_abx = digamma(a + b + x);
             PerX {
                 fixed: constant + ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x),
@@ -297,8 +337,9 @@ impl BgNbdParams {
             a: p[2],
             b: p[3],
         };
+        let times = TimeIndex::new(data);
         let nll = |p: &[f64]| {
-            let (ll, g) = of(p).log_likelihood_and_gradient(data);
+            let (ll, g) = of(p).log_likelihood_and_gradient(data, &times);
             (-ll, g.iter().map(|v| -v).collect())
         };
         let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
@@ -542,7 +583,9 @@ mod tests {
         let models: [(Ll<'_>, [f64; 4]); 2] = [
             (
                 &|t: &[f64]| bg(t).log_likelihood(&data),
-                bg(&theta).log_likelihood_and_gradient(&data).1,
+                bg(&theta)
+                    .log_likelihood_and_gradient(&data, &TimeIndex::new(&data))
+                    .1,
             ),
             (
                 &|t: &[f64]| mbg(t).log_likelihood(&data),

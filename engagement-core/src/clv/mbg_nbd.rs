@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
-use crate::clv::bg_nbd::{PerX, at_removable_a, check_count, grouped_log_likelihood, nbd_count};
+use crate::clv::bg_nbd::{
+    PerX, TimeIndex, at_removable_a, check_count, grouped_log_likelihood, nbd_count,
+};
 use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
 use crate::clv::special::{hyp2f1, ln_beta};
 use crate::error::{EngError, Result};
@@ -87,21 +89,27 @@ impl MbgNbdParams {
     /// [`RepeatSummary`] are sorted by `x`), the rest per row; any row order
     /// gives the same sum.
     pub fn log_likelihood(&self, data: &RepeatSummary) -> f64 {
-        self.log_likelihood_and_gradient(data).0
+        self.log_likelihood_and_gradient(data, &TimeIndex::new(data))
+            .0
     }
 
     #[cfg(test)]
     pub(crate) fn gradient_for_tests(&self, data: &RepeatSummary) -> [f64; 4] {
-        self.log_likelihood_and_gradient(data).1
+        self.log_likelihood_and_gradient(data, &TimeIndex::new(data))
+            .1
     }
 
     /// The log-likelihood and its gradient in `(r, alpha, a, b)` (see
     /// [`grouped_log_likelihood`]).
-    fn log_likelihood_and_gradient(&self, data: &RepeatSummary) -> (f64, [f64; 4]) {
+    fn log_likelihood_and_gradient(
+        &self,
+        data: &RepeatSummary,
+        times: &TimeIndex,
+    ) -> (f64, [f64; 4]) {
         let MbgNbdParams { r, alpha, a, b } = *self;
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
         let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
-        grouped_log_likelihood(data, r, alpha, |x| {
+        grouped_log_likelihood(data, times, r, alpha, |x| {
             let psi_abx = digamma(a + b + x + 1.0);
             PerX {
                 fixed: constant + ln_gamma(r + x) + ln_gamma(b + x + 1.0)
@@ -149,8 +157,9 @@ impl MbgNbdParams {
             a: p[2],
             b: p[3],
         };
+        let times = TimeIndex::new(data);
         let nll = |p: &[f64]| {
-            let (ll, g) = of(p).log_likelihood_and_gradient(data);
+            let (ll, g) = of(p).log_likelihood_and_gradient(data, &times);
             (-ll, g.iter().map(|v| -v).collect())
         };
         let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
