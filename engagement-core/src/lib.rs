@@ -64,6 +64,7 @@
 
 pub mod clv;
 pub mod error;
+pub mod experiment;
 pub mod journey;
 pub mod model;
 pub mod profile;
