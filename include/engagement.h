@@ -324,6 +324,143 @@ typedef struct eng_proportion {
 } eng_proportion;
 
 /**
+ * A two-sided interval.
+ */
+typedef struct eng_interval {
+  /**
+   * Lower bound.
+   */
+  double low;
+  /**
+   * Upper bound.
+   */
+  double high;
+} eng_interval;
+
+/**
+ * Two conversion rates compared (see `eng_conversion_test`).
+ */
+typedef struct eng_conversion_result {
+  /**
+   * Control rate with its Wilson interval.
+   */
+  struct eng_proportion control;
+  /**
+   * Treatment rate with its Wilson interval.
+   */
+  struct eng_proportion treatment;
+  /**
+   * Treatment rate − control rate.
+   */
+  double difference;
+  /**
+   * Wald interval of the difference.
+   */
+  struct eng_interval difference_interval;
+  /**
+   * Treatment / control − 1 (NaN when the control rate is 0).
+   */
+  double relative_lift;
+  /**
+   * Delta-method interval of the relative lift (NaN when an arm has no conversion).
+   */
+  struct eng_interval relative_lift_interval;
+  /**
+   * Pooled two-proportion z.
+   */
+  double z;
+  /**
+   * Pearson chi-square without continuity correction (z²).
+   */
+  double chi_square;
+  /**
+   * Two-sided p-value.
+   */
+  double p_value;
+  /**
+   * Confidence level.
+   */
+  double level;
+} eng_conversion_result;
+
+/**
+ * Two means compared by Welch's t-test (see `eng_welch_test`).
+ */
+typedef struct eng_welch_result {
+  /**
+   * Control mean.
+   */
+  double control_mean;
+  /**
+   * Treatment mean.
+   */
+  double treatment_mean;
+  /**
+   * Treatment mean − control mean.
+   */
+  double difference;
+  /**
+   * Interval of the difference.
+   */
+  struct eng_interval difference_interval;
+  /**
+   * t statistic.
+   */
+  double t;
+  /**
+   * Welch–Satterthwaite degrees of freedom.
+   */
+  double degrees_of_freedom;
+  /**
+   * Two-sided p-value.
+   */
+  double p_value;
+  /**
+   * Confidence level.
+   */
+  double level;
+} eng_welch_result;
+
+/**
+ * Two conversion rates compared by their Beta posteriors (see
+ * `eng_bayesian_conversion_test`).
+ */
+typedef struct eng_bayesian_result {
+  /**
+   * P(treatment rate > control rate).
+   */
+  double prob_treatment_better;
+  /**
+   * Expected loss of choosing the treatment.
+   */
+  double expected_loss_treatment;
+  /**
+   * Expected loss of choosing the control.
+   */
+  double expected_loss_control;
+  /**
+   * Posterior mean of the control rate.
+   */
+  double control_mean;
+  /**
+   * Posterior mean of the treatment rate.
+   */
+  double treatment_mean;
+  /**
+   * Equal-tailed credible interval of the control rate.
+   */
+  struct eng_interval control_interval;
+  /**
+   * Equal-tailed credible interval of the treatment rate.
+   */
+  struct eng_interval treatment_interval;
+  /**
+   * Credibility.
+   */
+  double level;
+} eng_bayesian_result;
+
+/**
  * Churn and retention over one period (see `eng_retention_rate`).
  */
 typedef struct eng_churn_summary {
@@ -824,6 +961,100 @@ eng_status eng_last_error_message(char *buf, size_t cap, size_t *out_len);
  * and not yet freed.
  */
 void eng_string_free(char *s);
+
+/**
+ * Compares the conversion rates of a control and a treatment arm
+ * (successes out of trials each): pooled z-test, chi-square, interval of the
+ * difference and of the relative lift at `level`.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_EMPTY_INPUT` for an arm without
+ * trials; `ENG_STATUS_INVALID_INPUT` when successes exceed trials;
+ * `ENG_STATUS_CONFIG` for a level outside (0, 1); `ENG_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `out_test` must be valid for one write.
+ */
+eng_status eng_conversion_test(uint64_t control_successes,
+                               uint64_t control_trials,
+                               uint64_t treatment_successes,
+                               uint64_t treatment_trials,
+                               double level,
+                               struct eng_conversion_result *out_test);
+
+/**
+ * Welch's t-test of the means of two samples (revenue per customer, say).
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_EMPTY_INPUT` for a sample of fewer
+ * than two values; `ENG_STATUS_INVALID_INPUT` for a value that is not finite
+ * or two constant samples; `ENG_STATUS_CONFIG` for a level outside (0, 1);
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `control` NULL or `control_len` doubles, `treatment` likewise;
+ * `out_test` valid for one write.
+ */
+eng_status eng_welch_test(const double *control,
+                          size_t control_len,
+                          const double *treatment,
+                          size_t treatment_len,
+                          double level,
+                          struct eng_welch_result *out_test);
+
+/**
+ * Bayesian comparison of two conversion rates with a Beta(`prior_alpha`,
+ * `prior_beta`) prior on each (1, 1: uniform): P(treatment better), expected
+ * losses and credible intervals at `level`. Deterministic (quadrature).
+ *
+ * Returns as `eng_conversion_test`, plus `ENG_STATUS_CONFIG` for a prior
+ * that is not positive and finite. Thread-safe.
+ *
+ * # Safety
+ * `out_result` must be valid for one write.
+ */
+eng_status eng_bayesian_conversion_test(uint64_t control_successes,
+                                        uint64_t control_trials,
+                                        uint64_t treatment_successes,
+                                        uint64_t treatment_trials,
+                                        double prior_alpha,
+                                        double prior_beta,
+                                        double level,
+                                        struct eng_bayesian_result *out_result);
+
+/**
+ * Power of a two-sided two-proportion test with `n_per_group` customers per
+ * arm to detect `baseline` → `baseline + minimum_detectable_effect` at
+ * significance `alpha` (normal approximation on Cohen's h).
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_CONFIG` for rates outside (0, 1), a
+ * zero effect, `alpha` outside (0, 1) or a non-positive `n_per_group`;
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `out_power` must be valid for one write.
+ */
+eng_status eng_power_two_proportions(double baseline,
+                                     double minimum_detectable_effect,
+                                     double n_per_group,
+                                     double alpha,
+                                     double *out_power);
+
+/**
+ * Customers per arm (not rounded) for a two-sided two-proportion test to
+ * reach `power` for `baseline` → `baseline + minimum_detectable_effect` at
+ * significance `alpha`.
+ *
+ * Returns as `eng_power_two_proportions`, plus `ENG_STATUS_CONFIG` for a
+ * `power` outside (alpha, 1). Thread-safe.
+ *
+ * # Safety
+ * `out_n` must be valid for one write.
+ */
+eng_status eng_sample_size_two_proportions(double baseline,
+                                           double minimum_detectable_effect,
+                                           double alpha,
+                                           double power,
+                                           double *out_n);
 
 /**
  * Replays `len` touchpoints (columns as `eng_profile_store_push`) and

@@ -362,21 +362,16 @@ pub fn bayesian_conversion_test(
     z_for_level(level)?;
     crate::error::positive("alpha", prior.alpha)?;
     crate::error::positive("beta", prior.beta)?;
-    ensure_config!(
-        prior.alpha.is_finite() && prior.beta.is_finite(),
-        "prior",
-        "must be finite"
-    );
-    let posterior = |arm: Arm| -> Result<(f64, f64)> {
-        Ok((
+    let posterior = |arm: Arm| {
+        (
             prior.alpha + arm.successes as f64,
             prior.beta + (arm.trials - arm.successes) as f64,
-        ))
+        )
     };
     let beta =
         |(a, b): (f64, f64)| Beta::new(a, b).map_err(|e| EngError::config("prior", e.to_string()));
-    let (ac, bc) = posterior(control)?;
-    let (at, bt) = posterior(treatment)?;
+    let (ac, bc) = posterior(control);
+    let (at, bt) = posterior(treatment);
     let (c, t) = (beta((ac, bc))?, beta((at, bt))?);
     let c_plus = beta((ac + 1.0, bc))?;
     let (mean_c, mean_t) = (ac / (ac + bc), at / (at + bt));

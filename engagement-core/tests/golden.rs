@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue};
+use engagement_core::experiment::{
+    Arm, BetaPrior, bayesian_conversion_test, conversion_test, power_two_proportions,
+    sample_size_two_proportions, welch_test,
+};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
 };
@@ -254,6 +258,40 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let cols = columns.borrow();
             serde_json::to_value(ClvModel::fit(kind, &cols, &options)?)?
         }
+        "conversion_test" => {
+            let arm = |k: &str| num::<Arm>(input, k);
+            serde_json::to_value(conversion_test(
+                arm("control"),
+                arm("treatment"),
+                num(input, "level"),
+            )?)?
+        }
+        "bayesian_conversion_test" => {
+            let arm = |k: &str| num::<Arm>(input, k);
+            serde_json::to_value(bayesian_conversion_test(
+                arm("control"),
+                arm("treatment"),
+                config::<BetaPrior>(case)?,
+                num(input, "level"),
+            )?)?
+        }
+        "welch_test" => serde_json::to_value(welch_test(
+            &num::<Vec<f64>>(input, "control"),
+            &num::<Vec<f64>>(input, "treatment"),
+            num(input, "level"),
+        )?)?,
+        "sample_size_two_proportions" => json!({ "n_per_group": sample_size_two_proportions(
+            num(input, "baseline"),
+            num(input, "minimum_detectable_effect"),
+            num(input, "alpha"),
+            num(input, "power"),
+        )? }),
+        "power_two_proportions" => json!({ "power": power_two_proportions(
+            num(input, "baseline"),
+            num(input, "minimum_detectable_effect"),
+            num(input, "n_per_group"),
+            num(input, "alpha"),
+        )? }),
         "clv_matrix" => {
             let model: ClvModel = serde_json::from_value(input["model"].clone())?;
             let what: MatrixValue = serde_json::from_value(input["value"].clone())?;

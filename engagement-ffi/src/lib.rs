@@ -30,6 +30,7 @@ mod boundary;
 pub mod clv;
 pub mod codes;
 pub mod errors;
+pub mod experiment;
 mod handle;
 pub mod journey;
 mod json;

@@ -1003,4 +1003,101 @@ mod _engagement {
             .py_err()?
             .into_pyarray(py))
     }
+    /// Two-proportion z-test, chi-square and intervals of two conversion rates.
+    #[pyfunction]
+    #[pyo3(signature = (control_successes, control_trials, treatment_successes, treatment_trials, level=0.95))]
+    fn conversion_test<'py>(
+        py: Python<'py>,
+        control_successes: u64,
+        control_trials: u64,
+        treatment_successes: u64,
+        treatment_trials: u64,
+        level: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        use engagement_core::experiment::{Arm, conversion_test};
+        let arm = |successes, trials| Arm { successes, trials };
+        let t = conversion_test(
+            arm(control_successes, control_trials),
+            arm(treatment_successes, treatment_trials),
+            level,
+        )
+        .py_err()?;
+        to_python(py, &t)
+    }
+
+    /// Welch's t-test of two samples.
+    #[pyfunction]
+    #[pyo3(signature = (control, treatment, level=0.95))]
+    fn welch_test<'py>(
+        py: Python<'py>,
+        control: PyReadonlyArray1<'_, f64>,
+        treatment: PyReadonlyArray1<'_, f64>,
+        level: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (c, t) = (slice(&control, "control")?, slice(&treatment, "treatment")?);
+        let r = engagement_core::experiment::welch_test(c, t, level).py_err()?;
+        to_python(py, &r)
+    }
+
+    /// Bayesian beta-binomial comparison of two conversion rates.
+    #[pyfunction]
+    #[pyo3(signature = (control_successes, control_trials, treatment_successes, treatment_trials, prior=None, level=0.95))]
+    fn bayesian_conversion_test<'py>(
+        py: Python<'py>,
+        control_successes: u64,
+        control_trials: u64,
+        treatment_successes: u64,
+        treatment_trials: u64,
+        prior: Option<&Bound<'_, PyAny>>,
+        level: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        use engagement_core::experiment::{Arm, BetaPrior, bayesian_conversion_test};
+        let prior: BetaPrior = config(py, prior, "prior")?;
+        let arm = |successes, trials| Arm { successes, trials };
+        let r = py
+            .detach(|| {
+                bayesian_conversion_test(
+                    arm(control_successes, control_trials),
+                    arm(treatment_successes, treatment_trials),
+                    prior,
+                    level,
+                )
+            })
+            .py_err()?;
+        to_python(py, &r)
+    }
+
+    /// Power of a two-sided two-proportion test.
+    #[pyfunction]
+    fn power_two_proportions(
+        baseline: f64,
+        minimum_detectable_effect: f64,
+        n_per_group: f64,
+        alpha: f64,
+    ) -> PyResult<f64> {
+        engagement_core::experiment::power_two_proportions(
+            baseline,
+            minimum_detectable_effect,
+            n_per_group,
+            alpha,
+        )
+        .py_err()
+    }
+
+    /// Customers per arm for a two-sided two-proportion test.
+    #[pyfunction]
+    fn sample_size_two_proportions(
+        baseline: f64,
+        minimum_detectable_effect: f64,
+        alpha: f64,
+        power: f64,
+    ) -> PyResult<f64> {
+        engagement_core::experiment::sample_size_two_proportions(
+            baseline,
+            minimum_detectable_effect,
+            alpha,
+            power,
+        )
+        .py_err()
+    }
 }

@@ -221,6 +221,28 @@ int main(void) {
         CHECK(eng_clv_simulate_spend(bg, strlen(bg), f, 2, 7, out), ENG_STATUS_CONFIG, "gamma_gamma");
     }
 
+    /* A/B experiments. */
+    {
+        eng_conversion_result conv;
+        eng_welch_result welch;
+        eng_bayesian_result bayes;
+        double n, values[3] = {1, 2, 3}, nan_values[2] = {NAN, 1};
+        CHECK(eng_conversion_test(10, 100, 15, 100, 0.95, &conv), ENG_STATUS_OK, NULL);
+        CHECK(eng_conversion_test(10, 100, 15, 100, 0.95, NULL), ENG_STATUS_NULL_POINTER, "out_test");
+        CHECK(eng_conversion_test(0, 0, 15, 100, 0.95, &conv), ENG_STATUS_EMPTY_INPUT, "control");
+        CHECK(eng_conversion_test(101, 100, 15, 100, 0.95, &conv), ENG_STATUS_INVALID_INPUT, "control");
+        CHECK(eng_conversion_test(10, 100, 15, 100, NAN, &conv), ENG_STATUS_CONFIG, "level");
+        CHECK(eng_welch_test(NULL, 3, values, 3, 0.95, &welch), ENG_STATUS_NULL_POINTER, "control");
+        CHECK(eng_welch_test(nan_values, 2, values, 3, 0.95, &welch), ENG_STATUS_INVALID_INPUT, "control");
+        CHECK(eng_welch_test(values, 1, values, 3, 0.95, &welch), ENG_STATUS_EMPTY_INPUT, NULL);
+        CHECK(eng_bayesian_conversion_test(10, 100, 15, 100, 0.0, 1.0, 0.95, &bayes), ENG_STATUS_CONFIG, "alpha");
+        CHECK(eng_bayesian_conversion_test(10, 100, 15, 100, INFINITY, 1.0, 0.95, &bayes), ENG_STATUS_CONFIG, NULL);
+        CHECK(eng_sample_size_two_proportions(0.1, 0.0, 0.05, 0.8, &n), ENG_STATUS_CONFIG, "minimum_detectable_effect");
+        CHECK(eng_sample_size_two_proportions(0.1, 0.02, 0.05, 0.01, &n), ENG_STATUS_CONFIG, "power");
+        CHECK(eng_power_two_proportions(0.1, 0.02, -5, 0.05, &n), ENG_STATUS_CONFIG, "n_per_group");
+        CHECK(eng_power_two_proportions(0.1, 0.02, 100, 0.05, NULL), ENG_STATUS_NULL_POINTER, "out_power");
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);

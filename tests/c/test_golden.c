@@ -542,10 +542,75 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
     return s;
 }
 
+static json_t *interval(eng_interval i) { return json_pack("{s:f,s:f}", "low", i.low, "high", i.high); }
+
+static json_t *proportion_json(eng_proportion p) {
+    return json_pack("{s:I,s:I,s:f,s:f,s:f,s:f}", "successes", (json_int_t)p.successes, "trials",
+                     (json_int_t)p.trials, "rate", p.rate, "ci_low", p.ci_low, "ci_high", p.ci_high, "level", p.level);
+}
+
+static uint64_t arm_field(const json_t *input, const char *arm, const char *field) {
+    return (uint64_t)json_integer_value(json_object_get(json_object_get(input, arm), field));
+}
+
+static double number(const json_t *input, const char *key) { return json_number_value(json_object_get(input, key)); }
+
+static eng_status op_experiment(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    eng_status s;
+    uint64_t cs = arm_field(input, "control", "successes"), cn = arm_field(input, "control", "trials");
+    uint64_t ts = arm_field(input, "treatment", "successes"), tn = arm_field(input, "treatment", "trials");
+    if (strcmp(op, "conversion_test") == 0) {
+        eng_conversion_result r;
+        s = eng_conversion_test(cs, cn, ts, tn, number(input, "level"), &r);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:o,s:o,s:f,s:o,s:f,s:o,s:f,s:f,s:f,s:f}", "control", proportion_json(r.control),
+                                "treatment", proportion_json(r.treatment), "difference", r.difference,
+                                "difference_interval", interval(r.difference_interval), "relative_lift",
+                                r.relative_lift, "relative_lift_interval", interval(r.relative_lift_interval), "z",
+                                r.z, "chi_square", r.chi_square, "p_value", r.p_value, "level", r.level);
+    } else if (strcmp(op, "bayesian_conversion_test") == 0) {
+        const json_t *a = json_object_get(config, "alpha"), *b = json_object_get(config, "beta");
+        eng_bayesian_result r;
+        s = eng_bayesian_conversion_test(cs, cn, ts, tn, a ? json_number_value(a) : 1.0,
+                                         b ? json_number_value(b) : 1.0, number(input, "level"), &r);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:f}", "prob_treatment_better", r.prob_treatment_better,
+                                "expected_loss_treatment", r.expected_loss_treatment, "expected_loss_control",
+                                r.expected_loss_control, "control_mean", r.control_mean, "treatment_mean",
+                                r.treatment_mean, "control_interval", interval(r.control_interval),
+                                "treatment_interval", interval(r.treatment_interval), "level", r.level);
+    } else if (strcmp(op, "welch_test") == 0) {
+        const json_t *c = json_object_get(input, "control"), *t = json_object_get(input, "treatment");
+        double *cv = doubles(c), *tv = doubles(t);
+        eng_welch_result r;
+        s = eng_welch_test(cv, json_array_size(c), tv, json_array_size(t), number(input, "level"), &r);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:f,s:f,s:f,s:o,s:f,s:f,s:f,s:f}", "control_mean", r.control_mean,
+                                "treatment_mean", r.treatment_mean, "difference", r.difference,
+                                "difference_interval", interval(r.difference_interval), "t", r.t,
+                                "degrees_of_freedom", r.degrees_of_freedom, "p_value", r.p_value, "level", r.level);
+        free(cv), free(tv);
+    } else if (strcmp(op, "sample_size_two_proportions") == 0) {
+        double n;
+        s = eng_sample_size_two_proportions(number(input, "baseline"), number(input, "minimum_detectable_effect"),
+                                            number(input, "alpha"), number(input, "power"), &n);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:f}", "n_per_group", n);
+    } else {
+        double power;
+        s = eng_power_two_proportions(number(input, "baseline"), number(input, "minimum_detectable_effect"),
+                                      number(input, "n_per_group"), number(input, "alpha"), &power);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:f}", "power", power);
+    }
+    return s;
+}
+
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
         !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
+    if (!strcmp(op, "conversion_test") || !strcmp(op, "bayesian_conversion_test") || !strcmp(op, "welch_test") ||
+        !strcmp(op, "sample_size_two_proportions") || !strcmp(op, "power_two_proportions"))
+        return op_experiment(op, input, config, result);
     if (!strcmp(op, "profiles") || !strcmp(op, "scores") || !strcmp(op, "stages") || !strcmp(op, "segments"))
         return op_store(op, input, config, result);
     if (!strcmp(op, "history") || !strcmp(op, "loyalty")) return op_history_or_loyalty(op, input, config, result);

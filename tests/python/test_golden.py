@@ -150,6 +150,21 @@ def run(op, inp, config):
         if what == "discounted_value":
             return {"values": m.discounted_value(inp["frequency"], inp["recency"], inp["T"], inp["spend"], **(config or {}))}
         raise AssertionError(f"unknown prediction {what}")
+    if op in ("conversion_test", "bayesian_conversion_test"):
+        c, t = inp["control"], inp["treatment"]
+        args = (c["successes"], c["trials"], t["successes"], t["trials"])
+        if op == "conversion_test":
+            r = engagement.conversion_test(*args, level=inp["level"])
+        else:
+            prior = {"alpha": 1.0, "beta": 1.0, **(config or {})}
+            r = engagement.bayesian_conversion_test(*args, prior=(prior["alpha"], prior["beta"]), level=inp["level"])
+        return _intervals_as_objects(r)
+    if op == "welch_test":
+        return _intervals_as_objects(engagement.welch_test(inp["control"], inp["treatment"], inp["level"]))
+    if op == "sample_size_two_proportions":
+        return {"n_per_group": engagement.sample_size_two_proportions(**inp)}
+    if op == "power_two_proportions":
+        return {"power": engagement.power_two_proportions(**inp)}
     if op == "clv_matrix":
         m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
         v = dict(inp["value"])
@@ -157,6 +172,20 @@ def run(op, inp, config):
         values = [None if np.isnan(x) else float(x) for x in np.asarray(grid).ravel()]
         return {"frequency": list(grid.index), "recency": list(grid.columns), "values": values}
     raise AssertionError(f"unknown op {op}")
+
+
+def _intervals_as_objects(result):
+    """A result dataclass as the vectors write it: intervals as {"low", "high"}."""
+    import dataclasses
+    d = {}
+    for f in dataclasses.fields(result):
+        v = getattr(result, f.name)
+        if isinstance(v, tuple):
+            v = {"low": v[0], "high": v[1]}
+        elif dataclasses.is_dataclass(v):
+            v = dataclasses.asdict(v)
+        d[f.name] = v
+    return d
 
 
 KIND_OF = {

@@ -41,6 +41,16 @@ from ._api import (
     wilson,
 )
 from ._clv import ClvModel
+from ._experiment import (
+    BayesianConversion,
+    ConversionTest,
+    WelchTest,
+    bayesian_conversion_test,
+    conversion_test,
+    power_two_proportions,
+    sample_size_two_proportions,
+    welch_test,
+)
 from ._engagement import (
     AsOfBeforeDataError,
     ConfigError,
@@ -63,7 +73,9 @@ for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError
     _exc.__module__ = "engagement"
 
 __all__ = [
-    "AsOfBeforeDataError", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError", "ConvergenceError", "EmptyInputError",
+    "AsOfBeforeDataError", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
+    "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
+    "conversion_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",
     "EngagementError", "IncompatibleError", "InvalidInputError", "JsonError", "KINDS", "LengthMismatchError",
     "NpsSummary", "ProfileStore", "Proportion", "PurchaseSummary", "STAGES", "SegmentSet", "UnknownIdError",
     "UnknownLabelError", "__version__", "calibration_holdout", "churn_between", "conversion_rate", "csat",

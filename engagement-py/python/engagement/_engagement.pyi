@@ -57,6 +57,11 @@ __all__ = [
     "clv_simulate",
     "clv_simulate_spend",
     "clv_simulate_survivors",
+    "conversion_test",
+    "welch_test",
+    "bayesian_conversion_test",
+    "power_two_proportions",
+    "sample_size_two_proportions",
     "__version__",
 ]
 
@@ -225,3 +230,17 @@ def clv_frequency_recency_matrix(model: Any, value: Any, max_frequency: int, t: 
 def clv_simulate(model: Any, t: _F64, seed: int) -> tuple[_F64, _F64]: ...
 def clv_simulate_spend(model: Any, frequency: _F64, seed: int) -> _F64: ...
 def clv_simulate_survivors(model: Any, cohort: int, periods: int, seed: int) -> _F64: ...
+def conversion_test(
+    control_successes: int, control_trials: int, treatment_successes: int, treatment_trials: int, level: float = 0.95
+) -> dict[str, Any]: ...
+def welch_test(control: _F64, treatment: _F64, level: float = 0.95) -> dict[str, Any]: ...
+def bayesian_conversion_test(
+    control_successes: int,
+    control_trials: int,
+    treatment_successes: int,
+    treatment_trials: int,
+    prior: Optional[Any] = None,
+    level: float = 0.95,
+) -> dict[str, Any]: ...
+def power_two_proportions(baseline: float, minimum_detectable_effect: float, n_per_group: float, alpha: float) -> float: ...
+def sample_size_two_proportions(baseline: float, minimum_detectable_effect: float, alpha: float, power: float) -> float: ...
