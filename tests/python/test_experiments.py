@@ -1,0 +1,58 @@
+"""A/B tests through Python: results agree with their own definitions and with scipy-free checks."""
+
+import math
+
+import pytest
+
+import engagement
+
+
+def test_conversion_test_is_symmetric_and_consistent():
+    ab = engagement.conversion_test(200, 2000, 250, 2000)
+    ba = engagement.conversion_test(250, 2000, 200, 2000)
+    assert ab.z == pytest.approx(-ba.z) and ab.p_value == pytest.approx(ba.p_value)
+    assert ab.chi_square == pytest.approx(ab.z ** 2)
+    lo, hi = ab.difference_interval
+    assert lo < ab.difference < hi and lo > 0          # significant at 5 %: the interval excludes 0
+    assert ab.relative_lift == pytest.approx(0.25)
+    assert ab.relative_lift_interval[0] < 0.25 < ab.relative_lift_interval[1]
+    assert ab.control.rate == 0.1 and ab.treatment.trials == 2000
+
+
+def test_no_conversions_in_control_leave_the_lift_undefined_not_wrong():
+    t = engagement.conversion_test(0, 100, 5, 100)
+    assert math.isnan(t.relative_lift) and all(math.isnan(v) for v in t.relative_lift_interval)
+    assert 0 < t.p_value < 1
+
+
+def test_welch_and_bayesian_take_numpy_and_lists():
+    import numpy as np
+    w = engagement.welch_test(np.array([10.0, 12, 9, 11]), [14, 15, 13, 16, 15])
+    assert w.degrees_of_freedom < 7 and w.difference_interval[0] > 0
+    b = engagement.bayesian_conversion_test(30, 100, 30, 100)
+    assert b.prob_treatment_better == pytest.approx(0.5, abs=1e-9)
+    informative = engagement.bayesian_conversion_test(30, 100, 30, 100, prior=(50, 50))
+    assert informative.control_mean == pytest.approx(80 / 200)
+
+
+def test_sample_size_and_power_are_inverse():
+    n = engagement.sample_size_two_proportions(0.05, 0.01, alpha=0.05, power=0.9)
+    assert engagement.power_two_proportions(0.05, 0.01, n, alpha=0.05) == pytest.approx(0.9, abs=1e-9)
+    assert engagement.sample_size_two_proportions(0.05, -0.01) > 0        # a drop is detectable too
+
+
+def test_bad_input_raises_typed_errors():
+    with pytest.raises(engagement.EmptyInputError):
+        engagement.conversion_test(0, 0, 1, 10)
+    with pytest.raises(engagement.InvalidInputError):
+        engagement.conversion_test(11, 10, 1, 10)
+    with pytest.raises(engagement.ConfigError):
+        engagement.conversion_test(1, 10, 1, 10, level=0)
+    with pytest.raises(engagement.InvalidInputError):
+        engagement.welch_test([1.0, float("nan")], [1.0, 2.0])
+    with pytest.raises(engagement.ConfigError):
+        engagement.bayesian_conversion_test(1, 10, 1, 10, prior=(0, 1))
+    with pytest.raises(engagement.ConfigError):
+        engagement.sample_size_two_proportions(0.99, 0.05)
+    with pytest.raises(OverflowError):
+        engagement.conversion_test(-1, 10, 1, 10)      # counts are unsigned: refused at the boundary
