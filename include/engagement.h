@@ -532,6 +532,28 @@ typedef struct eng_nps_summary {
   double level;
 } eng_nps_summary;
 
+/**
+ * The log-rank comparison of two groups (see `eng_logrank_test`).
+ */
+typedef struct eng_logrank_result {
+  /**
+   * Events observed in the first group.
+   */
+  double observed_a;
+  /**
+   * Events expected in the first group under one shared curve.
+   */
+  double expected_a;
+  /**
+   * Chi-square statistic (1 degree of freedom).
+   */
+  double statistic;
+  /**
+   * p-value.
+   */
+  double p_value;
+} eng_logrank_result;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1665,6 +1687,47 @@ eng_status eng_segment_set_len(const struct eng_segment_set *set, size_t *out_le
 eng_status eng_segment_set_names_json(const struct eng_segment_set *set,
                                       char **out_json,
                                       size_t *out_len);
+
+/**
+ * The Kaplan–Meier curve of `len` customers (`duration` to churn or to the
+ * end of observation; `observed` 1 when the churn was seen, 0 when censored)
+ * with a pointwise band at `level`, as JSON (`time`, `at_risk`, `events`,
+ * `censored`, `survival`, `ci_low`, `ci_high`, `median` or null, `level`),
+ * owned by the caller (release with `eng_string_free`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT`,
+ * `ENG_STATUS_INVALID_INPUT` (a negative or non-finite duration, a flag
+ * other than 0 or 1; the message names the row), `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `duration` and `observed` NULL or `len` elements; `out_json` valid for one
+ * write; `out_len` NULL or one write.
+ */
+eng_status eng_kaplan_meier_json(const double *duration,
+                                 const uint8_t *observed,
+                                 size_t len,
+                                 double level,
+                                 char **out_json,
+                                 size_t *out_len);
+
+/**
+ * The log-rank test that two groups churn at the same rate (durations and
+ * 0/1 event flags per group, as `eng_kaplan_meier_json`).
+ *
+ * Returns as `eng_kaplan_meier_json`, plus `ENG_STATUS_INVALID_INPUT` when
+ * neither group has an event. Thread-safe.
+ *
+ * # Safety
+ * Each column NULL or its length of elements; `out_test` valid for one write.
+ */
+eng_status eng_logrank_test(const double *duration_a,
+                            const uint8_t *observed_a,
+                            size_t len_a,
+                            const double *duration_b,
+                            const uint8_t *observed_b,
+                            size_t len_b,
+                            struct eng_logrank_result *out_test);
 
 /**
  * Per-customer transaction summary in the CLV literature's convention

@@ -70,6 +70,7 @@ pub mod model;
 pub mod profile;
 pub mod score;
 pub mod segment;
+pub mod survival;
 pub mod synth;
 #[cfg(any(test, feature = "proptest"))]
 pub mod testing;

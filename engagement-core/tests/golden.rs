@@ -10,6 +10,7 @@ use engagement_core::experiment::{
     Arm, BetaPrior, bayesian_conversion_test, conversion_test, power_two_proportions,
     sample_size_two_proportions, welch_test,
 };
+use engagement_core::survival::{kaplan_meier, logrank_test};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
 };
@@ -292,6 +293,17 @@ fn run(case: &Case) -> Result<Value, EngError> {
             num(input, "n_per_group"),
             num(input, "alpha"),
         )? }),
+        "kaplan_meier" => serde_json::to_value(kaplan_meier(
+            &num::<Vec<f64>>(input, "duration"),
+            &num::<Vec<bool>>(input, "observed"),
+            num(input, "level"),
+        )?)?,
+        "logrank_test" => serde_json::to_value(logrank_test(
+            &num::<Vec<f64>>(input, "duration_a"),
+            &num::<Vec<bool>>(input, "observed_a"),
+            &num::<Vec<f64>>(input, "duration_b"),
+            &num::<Vec<bool>>(input, "observed_b"),
+        )?)?,
         "clv_matrix" => {
             let model: ClvModel = serde_json::from_value(input["model"].clone())?;
             let what: MatrixValue = serde_json::from_value(input["value"].clone())?;

@@ -39,6 +39,7 @@ pub mod metrics;
 pub mod profile_store;
 pub mod segments;
 pub mod status;
+pub mod survival;
 pub mod transactions;
 
 pub use errors::{eng_last_error_message, eng_status_name, eng_string_free};

@@ -1100,4 +1100,38 @@ mod _engagement {
         )
         .py_err()
     }
+    /// Kaplan–Meier curve with a Greenwood band.
+    #[pyfunction]
+    #[pyo3(signature = (duration, observed, level=0.95))]
+    fn kaplan_meier<'py>(
+        py: Python<'py>,
+        duration: PyReadonlyArray1<'_, f64>,
+        observed: PyReadonlyArray1<'_, bool>,
+        level: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (d, o) = (slice(&duration, "duration")?, slice(&observed, "observed")?);
+        let km = py
+            .detach(|| engagement_core::survival::kaplan_meier(d, o, level))
+            .py_err()?;
+        to_python(py, &km)
+    }
+
+    /// Log-rank test between two groups.
+    #[pyfunction]
+    fn logrank_test<'py>(
+        py: Python<'py>,
+        duration_a: PyReadonlyArray1<'_, f64>,
+        observed_a: PyReadonlyArray1<'_, bool>,
+        duration_b: PyReadonlyArray1<'_, f64>,
+        observed_b: PyReadonlyArray1<'_, bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let t = engagement_core::survival::logrank_test(
+            slice(&duration_a, "duration_a")?,
+            slice(&observed_a, "observed_a")?,
+            slice(&duration_b, "duration_b")?,
+            slice(&observed_b, "observed_b")?,
+        )
+        .py_err()?;
+        to_python(py, &t)
+    }
 }

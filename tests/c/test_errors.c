@@ -243,6 +243,23 @@ int main(void) {
         CHECK(eng_power_two_proportions(0.1, 0.02, 100, 0.05, NULL), ENG_STATUS_NULL_POINTER, "out_power");
     }
 
+    /* Retention curves. */
+    {
+        double d[3] = {1, 2, 3}, bad_d[3] = {1, -2, 3};
+        uint8_t o[3] = {1, 0, 1}, bad_o[3] = {1, 2, 1};
+        char *json = NULL;
+        eng_logrank_result lr;
+        CHECK(eng_kaplan_meier_json(d, o, 3, 0.95, &json, NULL), ENG_STATUS_OK, NULL);
+        eng_string_free(json);
+        CHECK(eng_kaplan_meier_json(d, bad_o, 3, 0.95, &json, NULL), ENG_STATUS_INVALID_INPUT, "observed");
+        CHECK(eng_kaplan_meier_json(bad_d, o, 3, 0.95, &json, NULL), ENG_STATUS_INVALID_INPUT, "duration");
+        CHECK(eng_kaplan_meier_json(NULL, o, 3, 0.95, &json, NULL), ENG_STATUS_NULL_POINTER, "duration");
+        CHECK(eng_kaplan_meier_json(d, o, 0, 0.95, &json, NULL), ENG_STATUS_EMPTY_INPUT, NULL);
+        CHECK(eng_kaplan_meier_json(d, o, 3, 0.95, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
+        CHECK(eng_logrank_test(d, o, 3, d, o, 3, &lr), ENG_STATUS_OK, NULL);
+        CHECK(eng_logrank_test(d, o, 3, d, o, 3, NULL), ENG_STATUS_NULL_POINTER, "out_test");
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);

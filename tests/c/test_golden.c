@@ -604,10 +604,47 @@ static eng_status op_experiment(const char *op, const json_t *input, const json_
     return s;
 }
 
+static uint8_t *flags(const json_t *a) {
+    size_t n = json_array_size(a);
+    uint8_t *v = malloc(n + 1);
+    for (size_t i = 0; i < n; i++) v[i] = json_is_true(json_array_get(a, i)) ? 1 : 0;
+    return v;
+}
+
+static eng_status op_survival(const char *op, const json_t *input, json_t **result) {
+    eng_status s;
+    if (strcmp(op, "kaplan_meier") == 0) {
+        const json_t *d = json_object_get(input, "duration"), *o = json_object_get(input, "observed");
+        double *dv = doubles(d);
+        uint8_t *ov = flags(o);
+        char *json = NULL;
+        /* Lengths as the vectors give them, so a mismatch is the engine's to report. */
+        if (json_array_size(d) != json_array_size(o))
+            s = ENG_STATUS_LENGTH_MISMATCH;
+        else
+            s = eng_kaplan_meier_json(dv, ov, json_array_size(d), number(input, "level"), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free(dv), free(ov);
+    } else {
+        const json_t *da = json_object_get(input, "duration_a"), *oa = json_object_get(input, "observed_a");
+        const json_t *db = json_object_get(input, "duration_b"), *ob = json_object_get(input, "observed_b");
+        double *dav = doubles(da), *dbv = doubles(db);
+        uint8_t *oav = flags(oa), *obv = flags(ob);
+        eng_logrank_result r;
+        s = eng_logrank_test(dav, oav, json_array_size(da), dbv, obv, json_array_size(db), &r);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:f,s:f,s:f,s:f}", "observed_a", r.observed_a, "expected_a", r.expected_a,
+                                "statistic", r.statistic, "p_value", r.p_value);
+        free(dav), free(dbv), free(oav), free(obv);
+    }
+    return s;
+}
+
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
         !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
+    if (!strcmp(op, "kaplan_meier") || !strcmp(op, "logrank_test")) return op_survival(op, input, result);
     if (!strcmp(op, "conversion_test") || !strcmp(op, "bayesian_conversion_test") || !strcmp(op, "welch_test") ||
         !strcmp(op, "sample_size_two_proportions") || !strcmp(op, "power_two_proportions"))
         return op_experiment(op, input, config, result);

@@ -56,3 +56,20 @@ def test_bad_input_raises_typed_errors():
         engagement.sample_size_two_proportions(0.99, 0.05)
     with pytest.raises(OverflowError):
         engagement.conversion_test(-1, 10, 1, 10)      # counts are unsigned: refused at the boundary
+
+
+def test_kaplan_meier_frame_and_logrank_through_python():
+    import numpy as np
+    km = engagement.kaplan_meier(np.array([1.0, 2, 3, 3, 4]), [1, 0, 1, 1, 0])
+    frame = km.to_frame()
+    assert list(frame.index) == [0.0, 1.0, 2.0, 3.0, 4.0] and frame["at_risk"].iloc[0] == 5
+    assert (frame["ci_low"] <= frame["survival"]).all() and (frame["survival"] <= frame["ci_high"]).all()
+    assert engagement.kaplan_meier([1, 2, 3], [True, False, False]).median is None   # S stays at 2/3
+    same = engagement.logrank_test([1, 2, 3], [1, 1, 0], [1, 2, 3], [1, 1, 0])
+    assert same.statistic == pytest.approx(0.0) and same.p_value == pytest.approx(1.0)
+    with pytest.raises(engagement.InvalidInputError):
+        engagement.kaplan_meier([1, 2], [1, 2])
+    with pytest.raises(engagement.InvalidInputError):
+        engagement.kaplan_meier([1, -2], [1, 1])
+    with pytest.raises(engagement.LengthMismatchError):
+        engagement.kaplan_meier([1, 2, 3], [1, 1])

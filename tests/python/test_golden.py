@@ -165,6 +165,10 @@ def run(op, inp, config):
         return {"n_per_group": engagement.sample_size_two_proportions(**inp)}
     if op == "power_two_proportions":
         return {"power": engagement.power_two_proportions(**inp)}
+    if op == "kaplan_meier":
+        return engagement.kaplan_meier(inp["duration"], inp["observed"], inp["level"])
+    if op == "logrank_test":
+        return engagement.logrank_test(inp["duration_a"], inp["observed_a"], inp["duration_b"], inp["observed_b"])
     if op == "clv_matrix":
         m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
         v = dict(inp["value"])

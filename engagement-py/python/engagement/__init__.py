@@ -41,6 +41,7 @@ from ._api import (
     wilson,
 )
 from ._clv import ClvModel
+from ._survival import KaplanMeier, LogRankTest, kaplan_meier, logrank_test
 from ._experiment import (
     BayesianConversion,
     ConversionTest,
@@ -75,7 +76,7 @@ for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError
 __all__ = [
     "AsOfBeforeDataError", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
-    "conversion_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",
+    "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",
     "EngagementError", "IncompatibleError", "InvalidInputError", "JsonError", "KINDS", "LengthMismatchError",
     "NpsSummary", "ProfileStore", "Proportion", "PurchaseSummary", "STAGES", "SegmentSet", "UnknownIdError",
     "UnknownLabelError", "__version__", "calibration_holdout", "churn_between", "conversion_rate", "csat",

@@ -62,6 +62,8 @@ __all__ = [
     "bayesian_conversion_test",
     "power_two_proportions",
     "sample_size_two_proportions",
+    "kaplan_meier",
+    "logrank_test",
     "__version__",
 ]
 
@@ -83,6 +85,7 @@ _U64: TypeAlias = npt.NDArray[np.uint64]
 _I64: TypeAlias = npt.NDArray[np.int64]
 _U8: TypeAlias = npt.NDArray[np.uint8]
 _F64: TypeAlias = npt.NDArray[np.float64]
+_BOOL: TypeAlias = npt.NDArray[np.bool_]
 _F32: TypeAlias = npt.NDArray[np.float32]
 
 def version() -> str: ...
@@ -244,3 +247,5 @@ def bayesian_conversion_test(
 ) -> dict[str, Any]: ...
 def power_two_proportions(baseline: float, minimum_detectable_effect: float, n_per_group: float, alpha: float) -> float: ...
 def sample_size_two_proportions(baseline: float, minimum_detectable_effect: float, alpha: float, power: float) -> float: ...
+def kaplan_meier(duration: _F64, observed: _BOOL, level: float = 0.95) -> dict[str, Any]: ...
+def logrank_test(duration_a: _F64, observed_a: _BOOL, duration_b: _F64, observed_b: _BOOL) -> dict[str, Any]: ...
