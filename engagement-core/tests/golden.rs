@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use engagement_core::attribution::{PathTable, Rule, attribute};
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue};
 use engagement_core::experiment::{
@@ -293,6 +294,10 @@ fn run(case: &Case) -> Result<Value, EngError> {
             num(input, "n_per_group"),
             num(input, "alpha"),
         )? }),
+        "attribute" => {
+            let table: PathTable = serde_json::from_value(input.clone())?;
+            serde_json::to_value(attribute(&table.to_paths()?, &config::<Rule>(case)?)?)?
+        }
         "kaplan_meier" => serde_json::to_value(kaplan_meier(
             &num::<Vec<f64>>(input, "duration"),
             &num::<Vec<bool>>(input, "observed"),

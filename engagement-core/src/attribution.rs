@@ -1,0 +1,622 @@
+//! Multi-touch attribution of conversions (and of conversion value) to
+//! channels: first touch, last touch, linear, time decay, position based,
+//! Markov-chain removal effects (orders 1–4, solved exactly, no simulation)
+//! and Shapley values (exact, up to 15 channels).
+//!
+//! Input follows the ChannelAttribution convention: distinct paths
+//! (`"email > search > display"`) with their conversions, conversion value and
+//! non-converting journeys ("nulls").
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result, ensure_config};
+
+/// Paths as data: the JSON form the C face takes.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::attribution::PathTable;
+/// let t: PathTable = serde_json::from_str(r#"{"paths": ["a > b"], "conversions": [2]}"#)?;
+/// assert_eq!(t.to_paths()?.channels, ["a", "b"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathTable {
+    /// Path strings.
+    pub paths: Vec<String>,
+    /// Conversions of each path.
+    pub conversions: Vec<f64>,
+    /// Conversion value of each path (0 when absent).
+    #[serde(default)]
+    pub value: Option<Vec<f64>>,
+    /// Non-converting journeys of each path (0 when absent).
+    #[serde(default)]
+    pub nulls: Option<Vec<f64>>,
+    /// Channel separator, `>` by default.
+    #[serde(default = "default_separator")]
+    pub separator: String,
+}
+
+fn default_separator() -> String {
+    ">".into()
+}
+
+impl PathTable {
+    /// Parses the table (see [`Paths::parse`]).
+    ///
+    /// # Errors
+    /// As [`Paths::parse`].
+    pub fn to_paths(&self) -> Result<Paths> {
+        let texts: Vec<&str> = self.paths.iter().map(String::as_str).collect();
+        Paths::parse(
+            &texts,
+            &self.conversions,
+            self.value.as_deref(),
+            self.nulls.as_deref(),
+            &self.separator,
+        )
+    }
+}
+
+/// Distinct channel paths with their outcomes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Paths {
+    /// Channel names; a path refers to them by index.
+    pub channels: Vec<String>,
+    /// Each path: channel indices from the first touch to the last.
+    pub paths: Vec<Vec<u32>>,
+    /// Conversions that followed each path.
+    pub conversions: Vec<f64>,
+    /// Conversion value of each path.
+    pub value: Vec<f64>,
+    /// Journeys along each path that did not convert.
+    pub nulls: Vec<f64>,
+}
+
+fn count(field: &str, i: usize, v: f64) -> Result<f64> {
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(EngError::invalid(field, v, "must be finite and >= 0").at_row(i));
+    }
+    Ok(v)
+}
+
+impl Paths {
+    /// Parses path strings (channels separated by `separator`, surrounding
+    /// spaces ignored) with their conversions and, optionally, value and
+    /// non-converting journeys (0 when absent). Channels are numbered in order
+    /// of first appearance.
+    ///
+    /// # Errors
+    /// [`EngError::LengthMismatch`]; [`EngError::EmptyInput`] for no paths;
+    /// [`EngError::InvalidInput`] (with the row) for an empty path or channel
+    /// name, or a count or value that is negative or not finite;
+    /// [`EngError::Config`] for an empty separator.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::attribution::Paths;
+    /// let p = Paths::parse(&["email > search", "search"], &[3.0, 1.0], None, None, ">")?;
+    /// assert_eq!(p.channels, ["email", "search"]);
+    /// assert_eq!(p.paths, [vec![0, 1], vec![1]]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn parse(
+        paths: &[&str],
+        conversions: &[f64],
+        value: Option<&[f64]>,
+        nulls: Option<&[f64]>,
+        separator: &str,
+    ) -> Result<Paths> {
+        ensure_config!(!separator.is_empty(), "separator", "must not be empty");
+        let n = paths.len();
+        for (field, len) in [
+            ("conversions", conversions.len()),
+            ("value", value.map_or(n, <[f64]>::len)),
+            ("nulls", nulls.map_or(n, <[f64]>::len)),
+        ] {
+            if len != n {
+                return Err(EngError::LengthMismatch {
+                    field: field.into(),
+                    expected: n,
+                    found: len,
+                });
+            }
+        }
+        if n == 0 {
+            return Err(EngError::EmptyInput {
+                what: "attribution".into(),
+                unit: "path".into(),
+            });
+        }
+        let mut out = Paths::default();
+        let mut index: HashMap<String, u32> = HashMap::new();
+        for (i, text) in paths.iter().enumerate() {
+            let mut path = Vec::new();
+            for name in text.split(separator).map(str::trim) {
+                if name.is_empty() {
+                    return Err(
+                        EngError::invalid("paths", *text, "has an empty channel name").at_row(i),
+                    );
+                }
+                let next = out.channels.len() as u32;
+                let id = *index.entry(name.to_string()).or_insert_with(|| {
+                    out.channels.push(name.to_string());
+                    next
+                });
+                path.push(id);
+            }
+            out.paths.push(path);
+            out.conversions
+                .push(count("conversions", i, conversions[i])?);
+            out.value
+                .push(count("value", i, value.map_or(0.0, |v| v[i]))?);
+            out.nulls
+                .push(count("nulls", i, nulls.map_or(0.0, |v| v[i]))?);
+        }
+        Ok(out)
+    }
+
+    fn total_conversions(&self) -> f64 {
+        self.conversions.iter().sum()
+    }
+}
+
+/// An attribution rule, as data (`{"rule": "markov", "order": 2}`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    /// All credit to the first touch.
+    FirstTouch,
+    /// All credit to the last touch.
+    LastTouch,
+    /// Equal credit to every touch.
+    Linear,
+    /// Credit halving every `half_life` touches before the conversion (paths
+    /// carry no times, so distance is counted in touches).
+    TimeDecay {
+        /// Touches over which a touch's weight halves.
+        half_life: f64,
+    },
+    /// `first` and `last` shares to the first and last touches, the rest
+    /// split over the touches between (40/20/40 by default).
+    PositionBased {
+        /// Share of the first touch.
+        #[serde(default = "forty")]
+        first: f64,
+        /// Share of the last touch.
+        #[serde(default = "forty")]
+        last: f64,
+    },
+    /// Markov-chain removal effects of the given order (1–4).
+    Markov {
+        /// How many previous channels a state remembers.
+        #[serde(default = "one")]
+        order: u8,
+    },
+    /// Shapley values of the channels (exact; at most 15 channels).
+    Shapley,
+}
+
+impl Default for Rule {
+    /// Markov removal effects of order 1, the data-driven rule.
+    fn default() -> Self {
+        Rule::Markov { order: 1 }
+    }
+}
+
+fn forty() -> f64 {
+    0.4
+}
+
+fn one() -> u8 {
+    1
+}
+
+/// Credits per channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// Channel names.
+    pub channels: Vec<String>,
+    /// Conversions credited to each channel (they sum to the total).
+    pub conversions: Vec<f64>,
+    /// Conversion value credited to each channel (sums to the total value).
+    pub value: Vec<f64>,
+    /// Markov only: each channel's removal effect, the share of conversions
+    /// lost when the channel is removed from the chain.
+    pub removal_effects: Option<Vec<f64>>,
+}
+
+/// Attributes the conversions and value of `paths` to channels by `rule`.
+///
+/// # Formula
+///
+/// Heuristic rules give each touch of a path a weight summing to 1 and
+/// credit `weight × conversions` (and `× value`). Markov (Anderl et al.
+/// 2016): transition probabilities between states (the last `order`
+/// channels) with start, conversion and null states; `P(conv)` from the
+/// absorbing chain's linear system; removing channel `c` sends every
+/// transition into a state containing `c` to null, and its removal effect is
+/// `1 − P_c(conv)/P(conv)`; credits are the removal effects normalised to the
+/// totals (value in proportion too). Shapley (Shapley 1953; Zhao et al.
+/// 2018): `v(S)` = conversions of the paths whose channels all lie in `S`,
+/// `φ_c = Σ_{S ∌ c} |S|!(n−|S|−1)!/n! · (v(S ∪ c) − v(S))`, value likewise.
+///
+/// The absorbing chain is solved by Gauss–Seidel to a change below 1e-15:
+/// deterministic, independent of path order up to rounding.
+///
+/// # Errors
+/// [`EngError::Config`] for a bad rule (order outside 1–4, shares outside
+/// [0, 1] or over 1, a half-life that is not positive, Shapley with more than
+/// 15 channels); [`EngError::InvalidInput`] when no path converts.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::attribution::{Paths, Rule, attribute};
+/// let p = Paths::parse(&["a > b", "b"], &[1.0, 1.0], None, Some(&[0.0, 1.0]), ">")?;
+/// let last = attribute(&p, &Rule::LastTouch)?;
+/// assert_eq!(last.conversions, [0.0, 2.0]);
+/// let m = attribute(&p, &Rule::Markov { order: 1 })?;
+/// assert!((m.conversions.iter().sum::<f64>() - 2.0).abs() < 1e-12);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn attribute(paths: &Paths, rule: &Rule) -> Result<Attribution> {
+    let total = paths.total_conversions();
+    if total <= 0.0 {
+        return Err(EngError::invalid(
+            "conversions",
+            total,
+            "no path converts: there is nothing to attribute",
+        ));
+    }
+    let k = paths.channels.len();
+    let (mut conv, mut value) = (vec![0.0; k], vec![0.0; k]);
+    let mut credit_by_weights = |weights: &dyn Fn(usize) -> Vec<f64>| {
+        for (i, path) in paths.paths.iter().enumerate() {
+            for (w, &c) in weights(path.len()).iter().zip(path) {
+                conv[c as usize] += w * paths.conversions[i];
+                value[c as usize] += w * paths.value[i];
+            }
+        }
+    };
+    match *rule {
+        Rule::FirstTouch => credit_by_weights(&|n| {
+            let mut w = vec![0.0; n];
+            w[0] = 1.0;
+            w
+        }),
+        Rule::LastTouch => credit_by_weights(&|n| {
+            let mut w = vec![0.0; n];
+            w[n - 1] = 1.0;
+            w
+        }),
+        Rule::Linear => credit_by_weights(&|n| vec![1.0 / n as f64; n]),
+        Rule::TimeDecay { half_life } => {
+            crate::error::positive("half_life", half_life)?;
+            credit_by_weights(&|n| {
+                let raw: Vec<f64> = (0..n)
+                    .map(|j| 0.5f64.powf((n - 1 - j) as f64 / half_life))
+                    .collect();
+                let sum: f64 = raw.iter().sum();
+                raw.iter().map(|r| r / sum).collect()
+            });
+        }
+        Rule::PositionBased { first, last } => {
+            ensure_config!(
+                (0.0..=1.0).contains(&first) && (0.0..=1.0).contains(&last) && first + last <= 1.0,
+                "first",
+                "first and last shares must lie in [0, 1] and sum to at most 1"
+            );
+            credit_by_weights(&|n| match n {
+                1 => vec![1.0],
+                // Two touches share the middle's part in proportion to their own.
+                2 => vec![first / (first + last), last / (first + last)],
+                _ => {
+                    let mut w = vec![(1.0 - first - last) / (n - 2) as f64; n];
+                    w[0] = first;
+                    w[n - 1] = last;
+                    w
+                }
+            });
+        }
+        Rule::Markov { order } => return markov(paths, order),
+        Rule::Shapley => return shapley(paths),
+    }
+    Ok(Attribution {
+        channels: paths.channels.clone(),
+        conversions: conv,
+        value,
+        removal_effects: None,
+    })
+}
+
+/// The absorbing chain of a Markov model: states are the last `order`
+/// channels seen; `START` and the absorbing `CONVERSION` and `NULL` are
+/// special. Transitions are summed weights.
+struct Chain {
+    /// State of each key (the last `order` channels).
+    states: HashMap<Vec<u32>, usize>,
+    /// Channels remembered by each state.
+    keys: Vec<Vec<u32>>,
+    /// Outgoing transitions per state: (target, weight); targets are states,
+    /// or CONVERSION / NULL.
+    out: Vec<HashMap<usize, f64>>,
+}
+
+const START: usize = 0;
+const CONVERSION: usize = usize::MAX;
+const NULL: usize = usize::MAX - 1;
+
+impl Chain {
+    fn build(paths: &Paths, order: usize) -> Chain {
+        let mut chain = Chain {
+            states: HashMap::new(),
+            keys: vec![Vec::new()],
+            out: vec![HashMap::new()],
+        };
+        for (i, path) in paths.paths.iter().enumerate() {
+            let weight = paths.conversions[i] + paths.nulls[i];
+            if weight == 0.0 {
+                continue;
+            }
+            let mut from = START;
+            for j in 0..path.len() {
+                let key = path[j.saturating_sub(order - 1)..=j].to_vec();
+                let to = chain.state(key);
+                *chain.out[from].entry(to).or_insert(0.0) += weight;
+                from = to;
+            }
+            if paths.conversions[i] > 0.0 {
+                *chain.out[from].entry(CONVERSION).or_insert(0.0) += paths.conversions[i];
+            }
+            if paths.nulls[i] > 0.0 {
+                *chain.out[from].entry(NULL).or_insert(0.0) += paths.nulls[i];
+            }
+        }
+        chain
+    }
+
+    fn state(&mut self, key: Vec<u32>) -> usize {
+        if let Some(&s) = self.states.get(&key) {
+            return s;
+        }
+        let s = self.keys.len();
+        self.states.insert(key.clone(), s);
+        self.keys.push(key);
+        self.out.push(HashMap::new());
+        s
+    }
+
+    /// P(absorbed in CONVERSION | START), with the states in `removed` sent
+    /// to NULL; Gauss–Seidel sweeps in state order until no probability
+    /// changes by more than 1e-15 (or 100 000 sweeps).
+    fn conversion_probability(&self, removed: &[bool]) -> Result<f64> {
+        let n = self.keys.len();
+        // Normalised transitions, sorted by target for a fixed summation order.
+        let rows: Vec<(Vec<(usize, f64)>, f64)> = (0..n)
+            .map(|s| {
+                let total: f64 = self.out[s].values().sum();
+                let mut to_states: Vec<(usize, f64)> = self.out[s]
+                    .iter()
+                    .filter(|&(&t, _)| t != CONVERSION && t != NULL)
+                    .map(|(&t, &w)| (t, w / total))
+                    .collect();
+                to_states.sort_by_key(|e| e.0);
+                let to_conv = self.out[s].get(&CONVERSION).map_or(0.0, |w| w / total);
+                (to_states, to_conv)
+            })
+            .collect();
+        let mut p = vec![0.0f64; n];
+        for _ in 0..100_000 {
+            let mut change = 0.0f64;
+            for s in 0..n {
+                if removed[s] {
+                    continue;
+                }
+                let (to_states, to_conv) = &rows[s];
+                let v = to_conv
+                    + to_states
+                        .iter()
+                        .map(|&(t, w)| if removed[t] { 0.0 } else { w * p[t] })
+                        .sum::<f64>();
+                change = change.max((v - p[s]).abs());
+                p[s] = v;
+            }
+            if change <= 1e-15 {
+                return Ok(p[START]);
+            }
+        }
+        Err(EngError::Convergence {
+            iterations: 100_000,
+            reason: "the Markov chain's absorption probabilities did not settle".into(),
+        })
+    }
+}
+
+fn markov(paths: &Paths, order: u8) -> Result<Attribution> {
+    ensure_config!(
+        (1..=4).contains(&order),
+        "order",
+        "must be 1 to 4, got {order}"
+    );
+    let chain = Chain::build(paths, usize::from(order));
+    let n = chain.keys.len();
+    let base = chain.conversion_probability(&vec![false; n])?;
+    let k = paths.channels.len();
+    let mut effects = vec![0.0; k];
+    for (c, effect) in effects.iter_mut().enumerate() {
+        let removed: Vec<bool> = chain
+            .keys
+            .iter()
+            .map(|key| key.contains(&(c as u32)))
+            .collect();
+        *effect = if base > 0.0 {
+            1.0 - chain.conversion_probability(&removed)? / base
+        } else {
+            0.0
+        };
+    }
+    let sum: f64 = effects.iter().sum();
+    let (total_conv, total_value) = (paths.total_conversions(), paths.value.iter().sum::<f64>());
+    let share = |e: f64| if sum > 0.0 { e / sum } else { 0.0 };
+    Ok(Attribution {
+        channels: paths.channels.clone(),
+        conversions: effects.iter().map(|&e| share(e) * total_conv).collect(),
+        value: effects.iter().map(|&e| share(e) * total_value).collect(),
+        removal_effects: Some(effects),
+    })
+}
+
+fn shapley(paths: &Paths) -> Result<Attribution> {
+    let k = paths.channels.len();
+    ensure_config!(
+        k <= 15,
+        "rule",
+        "exact Shapley values need at most 15 channels, got {k}"
+    );
+    let subsets = 1usize << k;
+    // Conversions and value of the paths whose channel set is exactly each mask.
+    let (mut conv, mut value) = (vec![0.0; subsets], vec![0.0; subsets]);
+    for (i, path) in paths.paths.iter().enumerate() {
+        let mask = path.iter().fold(0usize, |m, &c| m | (1 << c));
+        conv[mask] += paths.conversions[i];
+        value[mask] += paths.value[i];
+    }
+    // v(S) = Σ_{T ⊆ S} by the subset-sum (zeta) transform.
+    for bit in 0..k {
+        for mask in 0..subsets {
+            if mask & (1 << bit) != 0 {
+                conv[mask] += conv[mask ^ (1 << bit)];
+                value[mask] += value[mask ^ (1 << bit)];
+            }
+        }
+    }
+    // w(s) = s!(k−s−1)!/k! for coalitions of size s without the channel.
+    let weight: Vec<f64> = (0..k)
+        .map(|s| {
+            let ln = ln_factorial(s) + ln_factorial(k - s - 1) - ln_factorial(k);
+            ln.exp()
+        })
+        .collect();
+    let (mut phi_conv, mut phi_value) = (vec![0.0; k], vec![0.0; k]);
+    for c in 0..k {
+        for mask in 0..subsets {
+            if mask & (1 << c) == 0 {
+                let w = weight[mask.count_ones() as usize];
+                phi_conv[c] += w * (conv[mask | (1 << c)] - conv[mask]);
+                phi_value[c] += w * (value[mask | (1 << c)] - value[mask]);
+            }
+        }
+    }
+    Ok(Attribution {
+        channels: paths.channels.clone(),
+        conversions: phi_conv,
+        value: phi_value,
+        removal_effects: None,
+    })
+}
+
+fn ln_factorial(n: usize) -> f64 {
+    (1..=n).map(|i| (i as f64).ln()).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Paths {
+        Paths::parse(
+            &[
+                "email > search",
+                "search",
+                "display > email > search",
+                "display",
+                "email",
+            ],
+            &[10.0, 5.0, 4.0, 0.0, 2.0],
+            Some(&[100.0, 40.0, 60.0, 0.0, 10.0]),
+            Some(&[5.0, 20.0, 3.0, 30.0, 12.0]),
+            ">",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_rule_credits_exactly_the_totals() {
+        let p = sample();
+        for rule in [
+            Rule::FirstTouch,
+            Rule::LastTouch,
+            Rule::Linear,
+            Rule::TimeDecay { half_life: 1.0 },
+            Rule::PositionBased {
+                first: 0.4,
+                last: 0.4,
+            },
+            Rule::Markov { order: 1 },
+            Rule::Markov { order: 2 },
+            Rule::Markov { order: 3 },
+            Rule::Shapley,
+        ] {
+            let a = attribute(&p, &rule).unwrap();
+            assert!(
+                (a.conversions.iter().sum::<f64>() - 21.0).abs() < 1e-9,
+                "{rule:?}"
+            );
+            assert!(
+                (a.value.iter().sum::<f64>() - 210.0).abs() < 1e-9,
+                "{rule:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn markov_removal_effects_do_not_depend_on_path_order() {
+        let p = sample();
+        let mut q = p.clone();
+        q.paths.reverse();
+        q.conversions.reverse();
+        q.value.reverse();
+        q.nulls.reverse();
+        for order in 1..=3 {
+            let a = attribute(&p, &Rule::Markov { order }).unwrap();
+            let b = attribute(&q, &Rule::Markov { order }).unwrap();
+            for (x, y) in a
+                .removal_effects
+                .unwrap()
+                .iter()
+                .zip(b.removal_effects.unwrap())
+            {
+                assert!((x - y).abs() < 1e-13, "{order}: {x} {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_rules_and_input_are_typed() {
+        let p = sample();
+        assert!(attribute(&p, &Rule::Markov { order: 0 }).is_err());
+        assert!(attribute(&p, &Rule::Markov { order: 5 }).is_err());
+        assert!(attribute(&p, &Rule::TimeDecay { half_life: 0.0 }).is_err());
+        assert!(
+            attribute(
+                &p,
+                &Rule::PositionBased {
+                    first: 0.7,
+                    last: 0.4
+                }
+            )
+            .is_err()
+        );
+        assert!(Paths::parse(&["a >  > b"], &[1.0], None, None, ">").is_err());
+        assert!(Paths::parse(&["a"], &[-1.0], None, None, ">").is_err());
+        assert!(Paths::parse(&["a"], &[1.0, 2.0], None, None, ">").is_err());
+        let none = Paths::parse(&["a"], &[0.0], None, Some(&[4.0]), ">").unwrap();
+        assert!(attribute(&none, &Rule::Linear).is_err());
+    }
+}
