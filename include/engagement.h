@@ -567,6 +567,34 @@ extern "C" {
 const char *eng_version(void);
 
 /**
+ * Attributes conversions and value to channels and returns the result as
+ * JSON (`channels`, `conversions`, `value`, `removal_effects` or null),
+ * owned by the caller (release with `eng_string_free`).
+ *
+ * `table_json`: `{"paths": ["email > search", …], "conversions": […],
+ * "value": […] (optional), "nulls": […] (optional), "separator": ">"
+ * (optional)}`. `rule_json`: `{"rule": "first_touch" | "last_touch" |
+ * "linear" | "time_decay" (with "half_life") | "position_based" (optional
+ * "first", "last") | "markov" (optional "order", 1–4) | "shapley"}`; NULL or
+ * empty: Markov order 1.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (a bad
+ * rule), `ENG_STATUS_INVALID_INPUT` (an empty channel, a negative count, no
+ * conversions), `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`,
+ * `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `table_json` NULL or `table_len` bytes; `rule_json` NULL or `rule_len`
+ * bytes; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_attribute_json(const char *table_json,
+                              size_t table_len,
+                              const char *rule_json,
+                              size_t rule_len,
+                              char **out_json,
+                              size_t *out_len);
+
+/**
  * Fits a model by maximum likelihood and returns the fit as JSON
  * (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
  * owned by the caller (release with `eng_string_free`).

@@ -1134,4 +1134,20 @@ mod _engagement {
         .py_err()?;
         to_python(py, &t)
     }
+    /// Multi-touch attribution of a path table (a dict like `PathTable`) by a rule (a dict like `Rule`).
+    #[pyfunction]
+    #[pyo3(signature = (table, rule=None))]
+    fn attribute<'py>(
+        py: Python<'py>,
+        table: &Bound<'_, PyAny>,
+        rule: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        use engagement_core::attribution::{PathTable, Rule, attribute};
+        let table: PathTable = document(py, table, "table")?;
+        let rule: Rule = config(py, rule, "rule")?;
+        let result = py
+            .detach(|| table.to_paths().and_then(|p| attribute(&p, &rule)))
+            .py_err()?;
+        to_python(py, &result)
+    }
 }

@@ -260,6 +260,21 @@ int main(void) {
         CHECK(eng_logrank_test(d, o, 3, d, o, 3, NULL), ENG_STATUS_NULL_POINTER, "out_test");
     }
 
+    /* Attribution. */
+    {
+        const char *table = "{\"paths\": [\"a > b\", \"b\"], \"conversions\": [1, 1], \"nulls\": [0, 1]}";
+        const char *bad_table = "{\"paths\": [\"a >  > b\"], \"conversions\": [1]}";
+        const char *order9 = "{\"rule\": \"markov\", \"order\": 9}";
+        char *json = NULL;
+        CHECK(eng_attribute_json(table, strlen(table), NULL, 0, &json, NULL), ENG_STATUS_OK, NULL);
+        eng_string_free(json);
+        CHECK(eng_attribute_json(table, strlen(table), order9, strlen(order9), &json, NULL), ENG_STATUS_CONFIG, "order");
+        CHECK(eng_attribute_json(bad_table, strlen(bad_table), NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT, "paths");
+        CHECK(eng_attribute_json(NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
+        CHECK(eng_attribute_json("{\"paths\": 3}", 13, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
+        CHECK(eng_attribute_json(table, strlen(table), NULL, 0, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);

@@ -644,6 +644,14 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
         !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
+    if (!strcmp(op, "attribute")) {
+        char *table = json_dumps(input, JSON_COMPACT), *rule, *json = NULL;
+        config_text(config, &rule);
+        eng_status s = eng_attribute_json(table, strlen(table), rule, text_len(rule), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free(table), free(rule);
+        return s;
+    }
     if (!strcmp(op, "kaplan_meier") || !strcmp(op, "logrank_test")) return op_survival(op, input, result);
     if (!strcmp(op, "conversion_test") || !strcmp(op, "bayesian_conversion_test") || !strcmp(op, "welch_test") ||
         !strcmp(op, "sample_size_two_proportions") || !strcmp(op, "power_two_proportions"))

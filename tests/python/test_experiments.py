@@ -73,3 +73,20 @@ def test_kaplan_meier_frame_and_logrank_through_python():
         engagement.kaplan_meier([1, -2], [1, 1])
     with pytest.raises(engagement.LengthMismatchError):
         engagement.kaplan_meier([1, 2, 3], [1, 1])
+
+
+def test_attribution_rules_through_python():
+    paths = ["email > search", "search", "display > email > search", "display"]
+    conv, nulls, value = [10, 5, 4, 0], [5, 20, 3, 30], [100, 40, 60, 0]
+    for rule, params in [("first_touch", {}), ("linear", {}), ("time_decay", {"half_life": 2.0}),
+                         ("position_based", {"first": 0.3, "last": 0.5}), ("markov", {"order": 2}), ("shapley", {})]:
+        a = engagement.attribute(paths, conv, value, nulls, rule=rule, **params)
+        assert a.conversions.sum() == pytest.approx(19) and a.value.sum() == pytest.approx(200), rule
+    m = engagement.attribute(paths, conv, value, nulls).to_frame()
+    assert list(m.columns) == ["conversions", "value", "removal_effect"] and m.index.name == "channel"
+    with pytest.raises(engagement.ConfigError):
+        engagement.attribute(paths, conv, rule="markov", order=7)
+    with pytest.raises(engagement.JsonError):
+        engagement.attribute(paths, conv, rule="data_driven")
+    with pytest.raises(engagement.InvalidInputError):
+        engagement.attribute(["a >  > b"], [1])

@@ -165,6 +165,10 @@ def run(op, inp, config):
         return {"n_per_group": engagement.sample_size_two_proportions(**inp)}
     if op == "power_two_proportions":
         return {"power": engagement.power_two_proportions(**inp)}
+    if op == "attribute":
+        rule = dict(config)
+        return engagement.attribute(inp["paths"], inp["conversions"], inp.get("value"), inp.get("nulls"),
+                                    rule=rule.pop("rule"), **rule)
     if op == "kaplan_meier":
         return engagement.kaplan_meier(inp["duration"], inp["observed"], inp["level"])
     if op == "logrank_test":

@@ -1,0 +1,47 @@
+//! Multi-touch attribution from path tables given as JSON.
+
+use std::ffi::c_char;
+
+use engagement_core::attribution::{PathTable, Rule, attribute};
+
+use crate::boundary::boundary;
+use crate::status::eng_status;
+
+/// Attributes conversions and value to channels and returns the result as
+/// JSON (`channels`, `conversions`, `value`, `removal_effects` or null),
+/// owned by the caller (release with `eng_string_free`).
+///
+/// `table_json`: `{"paths": ["email > search", …], "conversions": […],
+/// "value": […] (optional), "nulls": […] (optional), "separator": ">"
+/// (optional)}`. `rule_json`: `{"rule": "first_touch" | "last_touch" |
+/// "linear" | "time_decay" (with "half_life") | "position_based" (optional
+/// "first", "last") | "markov" (optional "order", 1–4) | "shapley"}`; NULL or
+/// empty: Markov order 1.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (a bad
+/// rule), `ENG_STATUS_INVALID_INPUT` (an empty channel, a negative count, no
+/// conversions), `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`,
+/// `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `table_json` NULL or `table_len` bytes; `rule_json` NULL or `rule_len`
+/// bytes; `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_attribute_json(
+    table_json: *const c_char,
+    table_len: usize,
+    rule_json: *const c_char,
+    rule_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let table: PathTable = crate::json::document(table_json, table_len, "table_json")?;
+            let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
+            let result = attribute(&table.to_paths()?, &rule)?;
+            crate::json::write(&result, out_json, out_len)
+        }
+    })
+}

@@ -1,0 +1,63 @@
+"""Multi-touch attribution of conversions and value to channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Sequence
+
+import numpy as np
+
+from . import _convert as cv
+from . import _engagement as _native
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Conversions and conversion value credited to each channel; for Markov rules also each
+    channel's removal effect (the share of conversions lost without it).
+
+    >>> import engagement
+    >>> a = engagement.attribute(["email > search", "search"], [3, 1], rule="last_touch")
+    >>> a.channels, a.conversions.tolist()
+    (['email', 'search'], [0.0, 4.0])
+    """
+
+    channels: list
+    conversions: np.ndarray
+    value: np.ndarray
+    removal_effects: Optional[np.ndarray]
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "Attribution":
+        effects = d.get("removal_effects")
+        return cls(list(d["channels"]), np.asarray(d["conversions"]), np.asarray(d["value"]),
+                   None if effects is None else np.asarray(effects))
+
+    def to_frame(self) -> Any:
+        """The credits as a pandas DataFrame indexed by channel."""
+        import pandas as pd
+
+        cols = {"conversions": self.conversions, "value": self.value}
+        if self.removal_effects is not None:
+            cols["removal_effect"] = self.removal_effects
+        return pd.DataFrame(cols, index=pd.Index(self.channels, name="channel"))
+
+
+def attribute(paths: Sequence[str], conversions: Any, value: Any = None, nulls: Any = None, *,
+              rule: str = "markov", separator: str = ">", **params: Any) -> Attribution:
+    """Attributes the conversions (and value) of channel paths to channels; see ``Attribution``.
+
+    ``paths`` are strings such as ``"email > search > display"`` (the ChannelAttribution
+    convention), one per distinct path, with their ``conversions``, optional conversion ``value``
+    and ``nulls`` (journeys that did not convert; the Markov rules need them). ``rule`` is
+    ``first_touch``, ``last_touch``, ``linear``, ``time_decay`` (``half_life=`` in touches),
+    ``position_based`` (``first=0.4, last=0.4``), ``markov`` (``order=1`` … 4, exact removal
+    effects) or ``shapley`` (exact, up to 15 channels).
+    """
+    table: dict = {"paths": [str(p) for p in paths], "conversions": cv.floats(conversions, "conversions").tolist(),
+                   "separator": separator}
+    if value is not None:
+        table["value"] = cv.floats(value, "value").tolist()
+    if nulls is not None:
+        table["nulls"] = cv.floats(nulls, "nulls").tolist()
+    return Attribution._from(_native.attribute(table, {"rule": rule, **params}))
