@@ -597,6 +597,52 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn prop_credits_sum_to_the_totals_and_markov_ignores_path_order(
+            rows in proptest::collection::vec(
+                (proptest::collection::vec(0u32..5, 1..6), 0u8..20, 0u8..20, 0u16..500),
+                1..12,
+            ),
+            order in 1u8..4,
+        ) {
+            let texts: Vec<String> = rows
+                .iter()
+                .map(|r| r.0.iter().map(|c| format!("c{c}")).collect::<Vec<_>>().join(" > "))
+                .collect();
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let conv: Vec<f64> = rows.iter().map(|r| f64::from(r.1)).collect();
+            let nulls: Vec<f64> = rows.iter().map(|r| f64::from(r.2)).collect();
+            let value: Vec<f64> = rows.iter().map(|r| f64::from(r.3)).collect();
+            let total: f64 = conv.iter().sum();
+            proptest::prop_assume!(total > 0.0);
+            let total_value: f64 = rows.iter().filter(|r| r.1 > 0 || r.3 > 0).map(|r| f64::from(r.3)).sum();
+            let p = Paths::parse(&texts, &conv, Some(&value), Some(&nulls), ">").unwrap();
+            for rule in [Rule::FirstTouch, Rule::Linear, Rule::PositionBased { first: 0.4, last: 0.4 }, Rule::Shapley, Rule::Markov { order }] {
+                let a = attribute(&p, &rule).unwrap();
+                proptest::prop_assert!((a.conversions.iter().sum::<f64>() - total).abs() < 1e-9 * total.max(1.0));
+                proptest::prop_assert!(a.conversions.iter().all(|c| *c >= -1e-12));
+                if !matches!(rule, Rule::Markov { .. }) {
+                    proptest::prop_assert!((a.value.iter().sum::<f64>() - total_value).abs() < 1e-9 * total_value.max(1.0));
+                }
+            }
+            // The same paths in reverse order: the same removal effects.
+            let (mut rt, mut rc, mut rv, mut rn) = (texts.clone(), conv.clone(), value.clone(), nulls.clone());
+            rt.reverse();
+            rc.reverse();
+            rv.reverse();
+            rn.reverse();
+            let q = Paths::parse(&rt, &rc, Some(&rv), Some(&rn), ">").unwrap();
+            let a = attribute(&p, &Rule::Markov { order }).unwrap();
+            let b = attribute(&q, &Rule::Markov { order }).unwrap();
+            for (name, e) in a.channels.iter().zip(a.removal_effects.unwrap()) {
+                let j = b.channels.iter().position(|c| c == name).unwrap();
+                let f = b.removal_effects.as_ref().unwrap()[j];
+                proptest::prop_assert!((e - f).abs() < 1e-12, "{} {} {}", name, e, f);
+            }
+        }
+    }
+
     #[test]
     fn bad_rules_and_input_are_typed() {
         let p = sample();
