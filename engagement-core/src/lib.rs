@@ -64,6 +64,7 @@
 
 pub mod attribution;
 pub mod clv;
+pub mod cohort;
 pub mod error;
 pub mod experiment;
 pub mod journey;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use engagement_core::attribution::{PathTable, Rule, attribute};
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue};
+use engagement_core::cohort::{CohortConfig, cohorts};
 use engagement_core::experiment::{
     Arm, BetaPrior, bayesian_conversion_test, conversion_test, power_two_proportions,
     sample_size_two_proportions, welch_test,
@@ -297,6 +298,23 @@ fn run(case: &Case) -> Result<Value, EngError> {
         "attribute" => {
             let table: PathTable = serde_json::from_value(input.clone())?;
             serde_json::to_value(attribute(&table.to_paths()?, &config::<Rule>(case)?)?)?
+        }
+        "cohorts" => {
+            let (customer, time, value): (Vec<u64>, Vec<i64>, Vec<f64>) = (
+                num(input, "customer"),
+                num(input, "time"),
+                num(input, "value"),
+            );
+            let tx = TransactionColumns {
+                customer: &customer,
+                time: &time,
+                value: &value,
+            };
+            serde_json::to_value(cohorts(
+                &tx,
+                num(input, "as_of"),
+                &config::<CohortConfig>(case)?,
+            )?)?
         }
         "kaplan_meier" => serde_json::to_value(kaplan_meier(
             &num::<Vec<f64>>(input, "duration"),

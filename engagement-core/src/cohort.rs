@@ -1,0 +1,308 @@
+//! Acquisition cohorts: customers grouped by the day, ISO week or calendar
+//! month of their first purchase, with the share active and the revenue in
+//! each period after acquisition.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result, ensure_config};
+use crate::transactions::{Period, TransactionColumns};
+
+const DAY: i64 = 86_400;
+
+/// Length of a cohort period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CohortPeriod {
+    /// UTC days.
+    Day,
+    /// ISO weeks (Monday to Sunday, UTC).
+    Week,
+    /// Calendar months (UTC).
+    #[default]
+    Month,
+}
+
+/// Days since 1970-01-01 → (year, month 1–12), after Hinnant's
+/// `civil_from_days` (proleptic Gregorian calendar).
+fn year_month(days: i64) -> (i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month)
+}
+
+/// Days since 1970-01-01 of the first day of (year, month), Hinnant's
+/// `days_from_civil`.
+fn first_day(year: i64, month: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+impl CohortPeriod {
+    /// Index of the period containing `t` (Unix seconds): days and weeks as
+    /// [`Period::index`], months counted from January 1970.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::cohort::CohortPeriod;
+    /// // 2024-02-29 12:00 UTC is in month (2024 − 1970)·12 + 1.
+    /// assert_eq!(CohortPeriod::Month.index(1_709_208_000), 54 * 12 + 1);
+    /// ```
+    pub fn index(self, t: i64) -> i64 {
+        match self {
+            CohortPeriod::Day => Period::Day.index(t),
+            CohortPeriod::Week => Period::Week.index(t),
+            CohortPeriod::Month => {
+                let (y, m) = year_month(t.div_euclid(DAY));
+                (y - 1970) * 12 + m - 1
+            }
+        }
+    }
+
+    /// Unix seconds at which period `index` starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::cohort::CohortPeriod;
+    /// let p = CohortPeriod::Month;
+    /// assert_eq!(p.start(p.index(1_709_208_000)), 1_706_745_600);   // 2024-02-01
+    /// ```
+    pub fn start(self, index: i64) -> i64 {
+        match self {
+            CohortPeriod::Day => index * DAY,
+            CohortPeriod::Week => index * 7 * DAY - 3 * DAY,
+            CohortPeriod::Month => {
+                first_day(1970 + index.div_euclid(12), index.rem_euclid(12) + 1) * DAY
+            }
+        }
+    }
+}
+
+/// Settings of [`cohorts`].
+///
+/// | setting | default |
+/// |---|---|
+/// | `period` | `month` |
+/// | `max_periods` | 36 (periods after acquisition kept, from period 0) |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CohortConfig {
+    /// Period length.
+    pub period: CohortPeriod,
+    /// Periods after acquisition in the table (period 0 included).
+    pub max_periods: u32,
+}
+
+impl Default for CohortConfig {
+    fn default() -> Self {
+        CohortConfig {
+            period: CohortPeriod::Month,
+            max_periods: 36,
+        }
+    }
+}
+
+/// A cohort table: one row per acquisition period, one column per period
+/// after acquisition (`0` is the acquisition period itself). Row-major
+/// `cohorts × periods` matrices; cells after `as_of` are not observed
+/// (retention and revenue NaN, written as null in JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortTable {
+    /// Period length.
+    pub period: CohortPeriod,
+    /// Unix seconds at which each cohort's acquisition period starts.
+    pub cohort_start: Vec<i64>,
+    /// Customers acquired in each cohort.
+    pub size: Vec<u64>,
+    /// Columns: periods after acquisition.
+    pub periods: u32,
+    /// Periods observed per cohort (up to `as_of`'s period, at most `periods`).
+    pub observed: Vec<u32>,
+    /// Customers with a purchase in each period after acquisition.
+    pub active: Vec<u64>,
+    /// `active / size`.
+    pub retention: Vec<f64>,
+    /// Revenue in each period after acquisition, per customer of the cohort.
+    pub revenue_per_customer: Vec<f64>,
+    /// Running total of `revenue_per_customer` over the periods.
+    pub cumulative_revenue_per_customer: Vec<f64>,
+}
+
+/// Groups customers by the period of their first purchase and counts, for
+/// each period after that, the customers who bought and the revenue.
+/// Transactions after `as_of` (Unix seconds, inclusive) are ignored.
+///
+/// # Errors
+/// As [`TransactionColumns::validate`]; [`EngError::EmptyInput`] when no
+/// transaction is at or before `as_of`; [`EngError::Config`] for
+/// `max_periods` outside 1..=1000.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::cohort::{CohortConfig, cohorts};
+/// use engagement_core::transactions::TransactionColumns;
+/// let jan = 1_704_067_200; // 2024-01-01
+/// let day = 86_400;
+/// // Customers 1 and 2 join in January; 1 buys again in February; 3 joins in February.
+/// let tx = TransactionColumns {
+///     customer: &[1, 2, 1, 3],
+///     time: &[jan, jan + 5 * day, jan + 35 * day, jan + 40 * day],
+///     value: &[10.0, 20.0, 30.0, 5.0],
+/// };
+/// let t = cohorts(&tx, jan + 59 * day, &CohortConfig { max_periods: 2, ..Default::default() })?;
+/// assert_eq!(t.size, [2, 1]);
+/// assert_eq!(t.retention[..2], [1.0, 0.5]);                 // January: all in month 0, half in month 1
+/// assert_eq!(t.revenue_per_customer[..2], [15.0, 15.0]);
+/// assert!(t.retention[3].is_nan());                        // February's month 1 lies after as_of
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn cohorts(
+    tx: &TransactionColumns<'_>,
+    as_of: i64,
+    config: &CohortConfig,
+) -> Result<CohortTable> {
+    tx.validate()?;
+    ensure_config!(
+        (1..=1000).contains(&config.max_periods),
+        "max_periods",
+        "must be in 1..=1000, got {}",
+        config.max_periods
+    );
+    let period = config.period;
+    // (customer, period index, value) of every transaction up to as_of, by customer then time.
+    let mut rows: Vec<(u64, i64, f64)> = (0..tx.customer.len())
+        .filter(|&i| tx.time[i] <= as_of)
+        .map(|i| {
+            (
+                tx.customer[i],
+                tx.time[i],
+                tx.value.get(i).copied().unwrap_or(0.0),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err(EngError::EmptyInput {
+            what: "a cohort table".into(),
+            unit: "transaction at or before as_of".into(),
+        });
+    }
+    rows.sort_by_key(|r| (r.0, r.1));
+    let width = config.max_periods as usize;
+    let now = period.index(as_of);
+    // Per cohort (acquisition period index): size, active per period, revenue per period.
+    let mut table: BTreeMap<i64, (u64, Vec<u64>, Vec<f64>)> = BTreeMap::new();
+    for customer in rows.chunk_by(|a, b| a.0 == b.0) {
+        let acquired = period.index(customer[0].1);
+        let entry = table
+            .entry(acquired)
+            .or_insert_with(|| (0, vec![0; width], vec![0.0; width]));
+        entry.0 += 1;
+        let mut last_counted = -1i64;
+        for &(_, t, v) in customer {
+            let k = period.index(t) - acquired;
+            if k >= 0 && (k as usize) < width {
+                entry.2[k as usize] += v;
+                if k != last_counted {
+                    entry.1[k as usize] += 1;
+                    last_counted = k;
+                }
+            }
+        }
+    }
+    let mut out = CohortTable {
+        period,
+        cohort_start: Vec::with_capacity(table.len()),
+        size: Vec::with_capacity(table.len()),
+        periods: config.max_periods,
+        observed: Vec::with_capacity(table.len()),
+        active: Vec::with_capacity(table.len() * width),
+        retention: Vec::with_capacity(table.len() * width),
+        revenue_per_customer: Vec::with_capacity(table.len() * width),
+        cumulative_revenue_per_customer: Vec::with_capacity(table.len() * width),
+    };
+    for (acquired, (size, active, revenue)) in table {
+        let observed = ((now - acquired + 1).max(0) as usize).min(width);
+        out.cohort_start.push(period.start(acquired));
+        out.size.push(size);
+        out.observed.push(observed as u32);
+        let mut running = 0.0;
+        for k in 0..width {
+            out.active.push(active[k]);
+            if k < observed {
+                let per = revenue[k] / size as f64;
+                running += per;
+                out.retention.push(active[k] as f64 / size as f64);
+                out.revenue_per_customer.push(per);
+                out.cumulative_revenue_per_customer.push(running);
+            } else {
+                out.retention.push(f64::NAN);
+                out.revenue_per_customer.push(f64::NAN);
+                out.cumulative_revenue_per_customer.push(f64::NAN);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_round_trip_over_four_centuries_and_leap_days() {
+        for days in (-200_000i64..200_000).step_by(37) {
+            let (y, m) = year_month(days);
+            let start = first_day(y, m);
+            assert!(
+                start <= days && days - start < 31,
+                "{days}: {y}-{m} starts {start}"
+            );
+            let idx = CohortPeriod::Month.index(days * DAY);
+            assert_eq!(CohortPeriod::Month.start(idx), start * DAY);
+        }
+        // 2000-02-29 exists; 1900-02-29 does not (1900-03-01 is day −25508).
+        assert_eq!(year_month(11_016), (2000, 2));
+        assert_eq!(year_month(-25_508), (1900, 3));
+        for p in [CohortPeriod::Day, CohortPeriod::Week] {
+            for t in [-1_000_000i64, 0, 1_709_208_000] {
+                assert!(p.start(p.index(t)) <= t && t < p.start(p.index(t) + 1));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_input_is_typed() {
+        let tx = TransactionColumns {
+            customer: &[1],
+            time: &[100],
+            value: &[1.0],
+        };
+        assert!(cohorts(&tx, 50, &CohortConfig::default()).is_err());
+        let zero = CohortConfig {
+            max_periods: 0,
+            ..Default::default()
+        };
+        assert!(cohorts(&tx, 200, &zero).is_err());
+        let nan = TransactionColumns {
+            customer: &[1],
+            time: &[100],
+            value: &[f64::NAN],
+        };
+        assert!(cohorts(&nan, 200, &CohortConfig::default()).is_err());
+    }
+}
