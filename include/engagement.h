@@ -1886,6 +1886,31 @@ eng_status eng_rfm_segment_names_json(const char *config_json,
                                       char **out_json,
                                       size_t *out_len);
 
+/**
+ * Acquisition cohorts of `len` transactions up to `as_of` (inclusive) as
+ * JSON (`period`, `cohort_start`, `size`, `periods`, `observed`, and the
+ * row-major `cohorts × periods` matrices `active`, `retention`,
+ * `revenue_per_customer`, `cumulative_revenue_per_customer`, null where not
+ * yet observed), owned by the caller (release with `eng_string_free`).
+ * `config_json`: `CohortConfig` (`period`: `day`, `week` or `month` (the
+ * default); `max_periods`, 36 by default); NULL or empty for the defaults.
+ *
+ * Returns as `eng_transaction_summary` (`ENG_STATUS_EMPTY_INPUT` when no
+ * transaction is at or before `as_of`). Thread-safe.
+ *
+ * # Safety
+ * As `eng_transaction_summary`; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_cohorts_json(const uint64_t *customer,
+                            const int64_t *time,
+                            const double *value,
+                            size_t len,
+                            int64_t as_of,
+                            const char *config_json,
+                            size_t config_len,
+                            char **out_json,
+                            size_t *out_len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

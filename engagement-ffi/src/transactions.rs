@@ -300,3 +300,40 @@ pub unsafe extern "C" fn eng_rfm_segment_names_json(
         }
     })
 }
+
+/// Acquisition cohorts of `len` transactions up to `as_of` (inclusive) as
+/// JSON (`period`, `cohort_start`, `size`, `periods`, `observed`, and the
+/// row-major `cohorts × periods` matrices `active`, `retention`,
+/// `revenue_per_customer`, `cumulative_revenue_per_customer`, null where not
+/// yet observed), owned by the caller (release with `eng_string_free`).
+/// `config_json`: `CohortConfig` (`period`: `day`, `week` or `month` (the
+/// default); `max_periods`, 36 by default); NULL or empty for the defaults.
+///
+/// Returns as `eng_transaction_summary` (`ENG_STATUS_EMPTY_INPUT` when no
+/// transaction is at or before `as_of`). Thread-safe.
+///
+/// # Safety
+/// As `eng_transaction_summary`; `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_cohorts_json(
+    customer: *const u64,
+    time: *const i64,
+    value: *const f64,
+    len: usize,
+    as_of: i64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = columns(customer, time, value, len)?;
+            let config: engagement_core::cohort::CohortConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let table = engagement_core::cohort::cohorts(&cols, as_of, &config)?;
+            crate::json::write(&table, out_json, out_len)
+        }
+    })
+}

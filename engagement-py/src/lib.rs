@@ -1150,4 +1150,23 @@ mod _engagement {
             .py_err()?;
         to_python(py, &result)
     }
+    /// Acquisition cohorts of transactions up to `as_of`.
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, value, as_of, config=None))]
+    fn cohorts<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        value: Option<PyReadonlyArray1<'_, f64>>,
+        as_of: i64,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cfg: engagement_core::cohort::CohortConfig =
+            crate::convert::config(py, config, "config")?;
+        let cols = transactions(&customer, &time, &value)?;
+        let t = py
+            .detach(|| engagement_core::cohort::cohorts(&cols, as_of, &cfg))
+            .py_err()?;
+        to_python(py, &t)
+    }
 }

@@ -275,6 +275,22 @@ int main(void) {
         CHECK(eng_attribute_json(table, strlen(table), NULL, 0, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
     }
 
+    /* Cohorts. */
+    {
+        uint64_t c[2] = {1, 2};
+        int64_t t[2] = {0, 86400};
+        double v[2] = {1, -1};
+        char *json = NULL;
+        const char *bad_period = "{\"period\": \"year\"}";
+        CHECK(eng_cohorts_json(c, t, NULL, 2, 86400, NULL, 0, &json, NULL), ENG_STATUS_OK, NULL);
+        eng_string_free(json);
+        CHECK(eng_cohorts_json(c, t, v, 2, 86400, NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT, "value");
+        CHECK(eng_cohorts_json(c, t, NULL, 2, -1, NULL, 0, &json, NULL), ENG_STATUS_EMPTY_INPUT, NULL);
+        CHECK(eng_cohorts_json(c, t, NULL, 2, 86400, bad_period, strlen(bad_period), &json, NULL), ENG_STATUS_JSON,
+              NULL);
+        CHECK(eng_cohorts_json(c, NULL, NULL, 2, 86400, NULL, 0, &json, NULL), ENG_STATUS_NULL_POINTER, "time");
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);

@@ -644,6 +644,25 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
         !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
+    if (!strcmp(op, "cohorts")) {
+        const json_t *c = json_object_get(input, "customer");
+        size_t n = json_array_size(c);
+        uint64_t *customer = malloc((n + 1) * sizeof *customer);
+        int64_t *time = malloc((n + 1) * sizeof *time);
+        for (size_t i = 0; i < n; i++) {
+            customer[i] = (uint64_t)json_integer_value(json_array_get(c, i));
+            time[i] = (int64_t)json_integer_value(json_array_get(json_object_get(input, "time"), i));
+        }
+        double *value = doubles(json_object_get(input, "value"));
+        char *cfg, *json = NULL;
+        config_text(config, &cfg);
+        eng_status s = eng_cohorts_json(customer, time, value, n,
+                                        (int64_t)json_integer_value(json_object_get(input, "as_of")), cfg,
+                                        text_len(cfg), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free(customer), free(time), free(value), free(cfg);
+        return s;
+    }
     if (!strcmp(op, "attribute")) {
         char *table = json_dumps(input, JSON_COMPACT), *rule, *json = NULL;
         config_text(config, &rule);

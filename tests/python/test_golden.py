@@ -169,6 +169,14 @@ def run(op, inp, config):
         rule = dict(config)
         return engagement.attribute(inp["paths"], inp["conversions"], inp.get("value"), inp.get("nulls"),
                                     rule=rule.pop("rule"), **rule)
+    if op == "cohorts":
+        cfg = config or {}
+        t = engagement.cohorts(inp["customer"], inp["time"], inp["value"], as_of=inp["as_of"], **cfg)
+        flat = lambda a: [None if (isinstance(x, float) and np.isnan(x)) else x for x in a.ravel().tolist()]  # noqa: E731
+        return {"period": t.period, "cohort_start": t.cohort_start.astype("int64").tolist(), "size": t.size,
+                "periods": t.retention.shape[1], "observed": t.observed, "active": flat(t.active),
+                "retention": flat(t.retention), "revenue_per_customer": flat(t.revenue_per_customer),
+                "cumulative_revenue_per_customer": flat(t.cumulative_revenue_per_customer)}
     if op == "kaplan_meier":
         return engagement.kaplan_meier(inp["duration"], inp["observed"], inp["level"])
     if op == "logrank_test":

@@ -64,6 +64,7 @@ __all__ = [
     "sample_size_two_proportions",
     "kaplan_meier",
     "attribute",
+    "cohorts",
     "logrank_test",
     "__version__",
 ]
@@ -251,3 +252,6 @@ def sample_size_two_proportions(baseline: float, minimum_detectable_effect: floa
 def kaplan_meier(duration: _F64, observed: _BOOL, level: float = 0.95) -> dict[str, Any]: ...
 def logrank_test(duration_a: _F64, observed_a: _BOOL, duration_b: _F64, observed_b: _BOOL) -> dict[str, Any]: ...
 def attribute(table: Any, rule: Optional[Any] = None) -> dict[str, Any]: ...
+def cohorts(
+    customer: _U64, time: _I64, value: Optional[_F64], as_of: int, config: Optional[Any] = None
+) -> dict[str, Any]: ...
