@@ -595,6 +595,35 @@ eng_status eng_attribute_json(const char *table_json,
                               size_t *out_len);
 
 /**
+ * Attributes the purchases of `len` touchpoints (columns as
+ * `eng_profile_store_push`; `value` NULL for no money) to channels: paths
+ * are built per customer from the touchpoints within `lookback` seconds
+ * before each purchase (see the core's `paths_from_touchpoints`), then
+ * attributed by `rule_json` as `eng_attribute_json`. Result JSON as
+ * `eng_attribute_json`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+ * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`
+ * (a bad rule or `lookback <= 0`), `ENG_STATUS_JSON`,
+ * `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * Each column NULL or `len` elements; `rule_json` NULL or `rule_len` bytes;
+ * `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_attribute_touchpoints_json(const uint64_t *customer,
+                                          const int64_t *time,
+                                          const uint8_t *channel,
+                                          const uint8_t *kind,
+                                          const double *value,
+                                          size_t len,
+                                          int64_t lookback,
+                                          const char *rule_json,
+                                          size_t rule_len,
+                                          char **out_json,
+                                          size_t *out_len);
+
+/**
  * Fits a model by maximum likelihood and returns the fit as JSON
  * (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
  * owned by the caller (release with `eng_string_free`).

@@ -8,7 +8,8 @@
 //! multi-channel sample (`data/sample/`), and prints customers per journey
 //! stage, the most engaged customers, NPS and CSAT with their intervals,
 //! churn and retention, simple lifetime value, RFM segments, the segments of
-//! `data/segments.json`, loyalty tiers and next best actions.
+//! `data/segments.json`, loyalty tiers, next best actions, monthly acquisition
+//! cohorts, a Kaplan–Meier retention curve and channel attribution.
 
 #![allow(clippy::print_stdout)]
 
@@ -346,6 +347,125 @@ fn segmentation(
     println!("\nNext best action (default table)");
     for (action, n) in counts {
         println!("  {action:<26} {n:>7}");
+    }
+    journeys(table, store, as_of)
+}
+
+/// Cohorts, retention curve and attribution of one data set.
+fn journeys(
+    table: &TouchpointTable,
+    store: &ProfileStore,
+    as_of: i64,
+) -> Result<(), Box<dyn Error>> {
+    use engagement_core::attribution::{Rule, attribute, paths_from_touchpoints};
+    use engagement_core::cohort::{CohortConfig, cohorts};
+    use engagement_core::survival::kaplan_meier;
+    use engagement_core::transactions::TransactionColumns;
+
+    // Purchases only, as transactions.
+    let purchase = engagement_core::TouchpointKind::Purchase as u8;
+    let rows: Vec<usize> = (0..table.len())
+        .filter(|&i| table.kind[i] == purchase)
+        .collect();
+    let customer: Vec<u64> = rows.iter().map(|&i| table.customer[i]).collect();
+    let time: Vec<i64> = rows.iter().map(|&i| table.time[i]).collect();
+    let value: Vec<f64> = rows
+        .iter()
+        .map(|&i| table.value.get(i).copied().unwrap_or(0.0))
+        .collect();
+    let tx = TransactionColumns {
+        customer: &customer,
+        time: &time,
+        value: &value,
+    };
+    let shown = 6;
+    let c = cohorts(
+        &tx,
+        as_of,
+        &CohortConfig {
+            max_periods: shown as u32,
+            ..Default::default()
+        },
+    )?;
+    println!(
+        "\nMonthly acquisition cohorts: share buying again in month k after the first purchase"
+    );
+    print!("  {:<8} {:>6}", "cohort", "size");
+    for k in 0..shown {
+        print!(" {:>6}", format!("m{k}"));
+    }
+    println!();
+    for (row, start) in c.cohort_start.iter().enumerate() {
+        print!("  {:<8} {:>6}", &date(*start)[..7], c.size[row]);
+        for k in 0..shown {
+            let r = c.retention[row * shown + k];
+            if r.is_nan() {
+                print!(" {:>6}", "");
+            } else {
+                print!(" {:>5.1}%", 100.0 * r);
+            }
+        }
+        println!();
+    }
+
+    // Time from the first to the last purchase; churn seen when the last purchase is over 180 days old.
+    let (mut duration, mut observed) = (Vec::new(), Vec::new());
+    for p in store.iter() {
+        if let (Some(first), Some(last)) = (p.first_purchase(), p.last_purchase()) {
+            duration.push((last - first) as f64 / 86_400.0 / 30.0);
+            observed.push(as_of - last > 180 * 86_400);
+        }
+    }
+    if !duration.is_empty() {
+        let km = kaplan_meier(&duration, &observed, LEVEL)?;
+        println!(
+            "\nRetention curve of buyers (Kaplan-Meier; months from first to last purchase; churn = no purchase for 180 days)"
+        );
+        for months in [1.0, 3.0, 6.0, 12.0] {
+            let at = km.time.iter().rposition(|&t| t <= months).unwrap_or(0);
+            println!(
+                "  still buying after {months:>4} months: {:>5.1} %  ({:.1} - {:.1})",
+                100.0 * km.survival[at],
+                100.0 * km.ci_low[at],
+                100.0 * km.ci_high[at]
+            );
+        }
+        match km.median {
+            Some(m) => println!("  median buying lifetime: {m:.1} months"),
+            None => println!("  median buying lifetime: beyond the data"),
+        }
+    }
+
+    let paths = paths_from_touchpoints(&table.columns(), 30 * 86_400)?;
+    if paths.conversions.iter().sum::<f64>() > 0.0 && paths.channels.len() > 1 {
+        let rules = [
+            ("first", Rule::FirstTouch),
+            ("last", Rule::LastTouch),
+            ("linear", Rule::Linear),
+            ("markov2", Rule::Markov { order: 2 }),
+            ("shapley", Rule::Shapley),
+        ];
+        let results: Vec<_> = rules
+            .iter()
+            .map(|(_, r)| attribute(&paths, r))
+            .collect::<Result<_, _>>()?;
+        println!(
+            "\nConversions by channel (paths: touchpoints within 30 days before each purchase)"
+        );
+        print!("  {:<12}", "channel");
+        for (name, _) in &rules {
+            print!(" {name:>8}");
+        }
+        println!();
+        for (i, channel) in paths.channels.iter().enumerate() {
+            print!("  {channel:<12}");
+            for r in &results {
+                print!(" {:>8.1}", r.conversions[i]);
+            }
+            println!();
+        }
+    } else {
+        println!("\nAttribution: one channel only, nothing to compare");
     }
     Ok(())
 }

@@ -166,6 +166,120 @@ impl Paths {
     }
 }
 
+/// Builds attribution paths from touchpoints: for each customer in time
+/// order, every purchase closes a converting path made of the channels of the
+/// customer's other touchpoints (refunds aside) within `lookback` seconds
+/// before it and since the previous purchase, ending with the purchase's own
+/// channel; its value is the purchase value. Touchpoints after a customer's
+/// last purchase (within `lookback` of the last of them) form a
+/// non-converting path. Equal paths are counted together; channels are
+/// named by their labels (`email`, `web` …).
+///
+/// # Errors
+/// As [`TouchpointColumns::validate`](crate::TouchpointColumns::validate);
+/// [`EngError::EmptyInput`] for no touchpoints; [`EngError::Config`] for a
+/// `lookback` that is not positive.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
+/// use engagement_core::attribution::paths_from_touchpoints;
+/// let day = 86_400;
+/// let cols = TouchpointColumns {
+///     customer: &[1, 1, 1, 2],
+///     time: &[0, day, 2 * day, 0],
+///     channel: &[Channel::Email as u8, Channel::Ads as u8, Channel::Web as u8, Channel::Social as u8],
+///     kind: &[K::Open as u8, K::Click as u8, K::Purchase as u8, K::Impression as u8],
+///     value: &[0.0, 0.0, 25.0, 0.0],
+///     ..Default::default()
+/// };
+/// let p = paths_from_touchpoints(&cols, 30 * day)?;
+/// assert_eq!(p.channels, ["email", "ads", "web", "social"]);
+/// assert_eq!(p.paths, [vec![0, 1, 2], vec![3]]);
+/// assert_eq!((p.conversions[0], p.value[0], p.nulls[1]), (1.0, 25.0, 1.0));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64) -> Result<Paths> {
+    use crate::model::{Channel, Code, TouchpointKind};
+    let n = cols.validate()?;
+    ensure_config!(
+        lookback > 0,
+        "lookback",
+        "must be > 0 seconds, got {lookback}"
+    );
+    if n == 0 {
+        return Err(EngError::EmptyInput {
+            what: "attribution paths".into(),
+            unit: "touchpoint".into(),
+        });
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| (cols.customer[i], cols.time[i]));
+    // Distinct channel sequences with (conversions, value, nulls).
+    let mut found: HashMap<Vec<u8>, (f64, f64, f64)> = HashMap::new();
+    let (purchase, refund) = (
+        TouchpointKind::Purchase.code(),
+        TouchpointKind::Refund.code(),
+    );
+    for customer in order.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
+        let mut since: Vec<usize> = Vec::new();
+        for &i in customer {
+            let kind = cols.kind[i];
+            if kind == purchase {
+                let start = cols.time[i].saturating_sub(lookback);
+                let mut path: Vec<u8> = since
+                    .iter()
+                    .filter(|&&j| cols.time[j] >= start)
+                    .map(|&j| cols.channel[j])
+                    .collect();
+                path.push(cols.channel[i]);
+                let e = found.entry(path).or_insert((0.0, 0.0, 0.0));
+                e.0 += 1.0;
+                e.1 += cols.value.get(i).copied().unwrap_or(0.0);
+                since.clear();
+            } else if kind != refund {
+                since.push(i);
+            }
+        }
+        if let Some(&last) = since.last() {
+            let start = cols.time[last].saturating_sub(lookback);
+            let path: Vec<u8> = since
+                .iter()
+                .filter(|&&j| cols.time[j] >= start)
+                .map(|&j| cols.channel[j])
+                .collect();
+            found.entry(path).or_insert((0.0, 0.0, 0.0)).2 += 1.0;
+        }
+    }
+    // A fixed order (by path) so the output does not depend on hashing.
+    let mut rows: Vec<(Vec<u8>, (f64, f64, f64))> = found.into_iter().collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Paths::default();
+    let mut index: HashMap<u8, u32> = HashMap::new();
+    // Channels numbered in order of first appearance over the sorted paths.
+    for (path, (conv, value, nulls)) in rows {
+        let mut ids = Vec::with_capacity(path.len());
+        for code in path {
+            let next = out.channels.len() as u32;
+            let id = *index.entry(code).or_insert_with(|| {
+                out.channels.push(
+                    Channel::from_code(code)
+                        .map(|c| c.label().to_string())
+                        .unwrap_or_else(|_| format!("channel {code}")),
+                );
+                next
+            });
+            ids.push(id);
+        }
+        out.paths.push(ids);
+        out.conversions.push(conv);
+        out.value.push(value);
+        out.nulls.push(nulls);
+    }
+    Ok(out)
+}
+
 /// An attribution rule, as data (`{"rule": "markov", "order": 2}`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]

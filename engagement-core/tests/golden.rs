@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use engagement_core::attribution::{PathTable, Rule, attribute};
+use engagement_core::attribution::{PathTable, Rule, attribute, paths_from_touchpoints};
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue};
 use engagement_core::cohort::{CohortConfig, cohorts};
@@ -298,6 +298,11 @@ fn run(case: &Case) -> Result<Value, EngError> {
         "attribute" => {
             let table: PathTable = serde_json::from_value(input.clone())?;
             serde_json::to_value(attribute(&table.to_paths()?, &config::<Rule>(case)?)?)?
+        }
+        "attribute_touchpoints" => {
+            let table = touchpoints(input)?;
+            let paths = paths_from_touchpoints(&table.columns(), num(input, "lookback"))?;
+            serde_json::to_value(attribute(&paths, &config::<Rule>(case)?)?)?
         }
         "cohorts" => {
             let (customer, time, value): (Vec<u64>, Vec<i64>, Vec<f64>) = (

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use engagement_core::attribution::{PathTable, Rule, attribute};
+use engagement_core::attribution::{PathTable, Rule, attribute, paths_from_touchpoints};
 
 use crate::boundary::boundary;
 use crate::status::eng_status;
@@ -41,6 +41,55 @@ pub unsafe extern "C" fn eng_attribute_json(
             let table: PathTable = crate::json::document(table_json, table_len, "table_json")?;
             let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
             let result = attribute(&table.to_paths()?, &rule)?;
+            crate::json::write(&result, out_json, out_len)
+        }
+    })
+}
+
+/// Attributes the purchases of `len` touchpoints (columns as
+/// `eng_profile_store_push`; `value` NULL for no money) to channels: paths
+/// are built per customer from the touchpoints within `lookback` seconds
+/// before each purchase (see the core's `paths_from_touchpoints`), then
+/// attributed by `rule_json` as `eng_attribute_json`. Result JSON as
+/// `eng_attribute_json`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`
+/// (a bad rule or `lookback <= 0`), `ENG_STATUS_JSON`,
+/// `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// Each column NULL or `len` elements; `rule_json` NULL or `rule_len` bytes;
+/// `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_attribute_touchpoints_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    len: usize,
+    lookback: i64,
+    rule_json: *const c_char,
+    rule_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = crate::handle::touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                std::ptr::null(),
+                std::ptr::null(),
+                len,
+            )?;
+            let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
+            let result = attribute(&paths_from_touchpoints(&cols, lookback)?, &rule)?;
             crate::json::write(&result, out_json, out_len)
         }
     })

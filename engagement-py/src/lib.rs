@@ -1169,4 +1169,26 @@ mod _engagement {
             .py_err()?;
         to_python(py, &t)
     }
+    /// Attribution of the purchases of touchpoint columns, paths built within `lookback` seconds.
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, channel, kind, value, lookback, rule=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn attribute_touchpoints<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        channel: PyReadonlyArray1<'_, u8>,
+        kind: PyReadonlyArray1<'_, u8>,
+        value: Option<PyReadonlyArray1<'_, f64>>,
+        lookback: i64,
+        rule: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        use engagement_core::attribution::{Rule, attribute, paths_from_touchpoints};
+        let rule: Rule = config(py, rule, "rule")?;
+        let cols = touchpoints(&customer, &time, &channel, &kind, &value, &None, &None)?;
+        let result = py
+            .detach(|| paths_from_touchpoints(&cols, lookback).and_then(|p| attribute(&p, &rule)))
+            .py_err()?;
+        to_python(py, &result)
+    }
 }

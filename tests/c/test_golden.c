@@ -663,6 +663,20 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         free(customer), free(time), free(value), free(cfg);
         return s;
     }
+    if (!strcmp(op, "attribute_touchpoints")) {
+        columns c;
+        char *rule = NULL, *json = NULL;
+        eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+        config_text(config, &rule);
+        if (s == ENG_STATUS_OK)
+            s = eng_attribute_touchpoints_json(c.customer, c.time, c.channel, c.kind, c.value, c.n,
+                                               (int64_t)json_integer_value(json_object_get(input, "lookback")), rule,
+                                               text_len(rule), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free_columns(&c);
+        free(rule);
+        return s;
+    }
     if (!strcmp(op, "attribute")) {
         char *table = json_dumps(input, JSON_COMPACT), *rule, *json = NULL;
         config_text(config, &rule);

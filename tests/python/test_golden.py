@@ -165,6 +165,11 @@ def run(op, inp, config):
         return {"n_per_group": engagement.sample_size_two_proportions(**inp)}
     if op == "power_two_proportions":
         return {"power": engagement.power_two_proportions(**inp)}
+    if op == "attribute_touchpoints":
+        rule = dict(config)
+        t = inp["touchpoints"]
+        return engagement.attribute_touchpoints(t["customer"], t["time"], t["channel"], t["kind"], t["value"],
+                                                lookback_days=inp["lookback"] / 86_400, rule=rule.pop("rule"), **rule)
     if op == "attribute":
         rule = dict(config)
         return engagement.attribute(inp["paths"], inp["conversions"], inp.get("value"), inp.get("nulls"),

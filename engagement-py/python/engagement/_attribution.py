@@ -61,3 +61,26 @@ def attribute(paths: Sequence[str], conversions: Any, value: Any = None, nulls: 
     if nulls is not None:
         table["nulls"] = cv.floats(nulls, "nulls").tolist()
     return Attribution._from(_native.attribute(table, {"rule": rule, **params}))
+
+
+def attribute_touchpoints(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, *,
+                          lookback_days: float = 30.0, rule: str = "markov",
+                          channel_aliases: Optional[Mapping[str, str]] = None,
+                          kind_aliases: Optional[Mapping[str, str]] = None, **params: Any) -> Attribution:
+    """Attributes purchases to channels from raw touchpoints (columns as ``ProfileStore.push``):
+    each purchase's path is the customer's touchpoints within ``lookback_days`` before it (since the
+    previous purchase), ending with the purchase's channel; touchpoints after a customer's last
+    purchase form a non-converting path. ``rule`` and ``params`` as :func:`attribute`.
+
+    >>> import engagement
+    >>> day = 86_400
+    >>> a = engagement.attribute_touchpoints([1, 1, 1], [0, day, 2 * day], ["email", "ads", "web"],
+    ...                                      ["open", "click", "purchase"], [0, 0, 25.0], rule="linear")
+    >>> a.channels, a.conversions.round(3).tolist()
+    (['email', 'ads', 'web'], [0.333, 0.333, 0.333])
+    """
+    cols = cv.touchpoints(customer, time, channel, kind, value, channel_aliases=channel_aliases,
+                          kind_aliases=kind_aliases)
+    lookback = int(round(float(lookback_days) * 86_400))
+    return Attribution._from(_native.attribute_touchpoints(cols[0], cols[1], cols[2], cols[3], cols[4], lookback,
+                                                           {"rule": rule, **params}))

@@ -65,6 +65,7 @@ __all__ = [
     "kaplan_meier",
     "attribute",
     "cohorts",
+    "attribute_touchpoints",
     "logrank_test",
     "__version__",
 ]
@@ -254,4 +255,13 @@ def logrank_test(duration_a: _F64, observed_a: _BOOL, duration_b: _F64, observed
 def attribute(table: Any, rule: Optional[Any] = None) -> dict[str, Any]: ...
 def cohorts(
     customer: _U64, time: _I64, value: Optional[_F64], as_of: int, config: Optional[Any] = None
+) -> dict[str, Any]: ...
+def attribute_touchpoints(
+    customer: _U64,
+    time: _I64,
+    channel: _U8,
+    kind: _U8,
+    value: Optional[_F64],
+    lookback: int,
+    rule: Optional[Any] = None,
 ) -> dict[str, Any]: ...
