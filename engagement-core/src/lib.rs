@@ -77,6 +77,7 @@ pub mod synth;
 #[cfg(any(test, feature = "proptest"))]
 pub mod testing;
 pub mod transactions;
+pub mod transitions;
 
 /// The README's Rust example runs as a doc test.
 #[cfg(doctest)]

@@ -16,6 +16,7 @@ use engagement_core::survival::{kaplan_meier, logrank_test};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
 };
+use engagement_core::transitions::{SequenceConfig, journey_sequences, stage_transitions};
 use engagement_core::{
     ActionTable, Channel, Code, CustomerFeatures, EngError, JourneyStage, LabelMap, LoyaltyConfig,
     MonetaryBasis, ProfileStore, RatingScale, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig,
@@ -303,6 +304,26 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let table = touchpoints(input)?;
             let paths = paths_from_touchpoints(&table.columns(), num(input, "lookback"))?;
             serde_json::to_value(attribute(&paths, &config::<Rule>(case)?)?)?
+        }
+        "journey_sequences" => {
+            let table = touchpoints(input)?;
+            serde_json::to_value(journey_sequences(
+                &table.columns(),
+                &config::<SequenceConfig>(case)?,
+            )?)?
+        }
+        "stage_transitions" => {
+            let labels: Vec<String> = num(input, "stage");
+            let history = engagement_core::StageHistory {
+                customer: num(input, "customer"),
+                stage: labels
+                    .iter()
+                    .map(|l| JourneyStage::from_label(l))
+                    .collect::<Result<_, _>>()?,
+                entered_at: num(input, "entered_at"),
+                until: num(input, "until"),
+            };
+            serde_json::to_value(stage_transitions(&history)?)?
         }
         "cohorts" => {
             let (customer, time, value): (Vec<u64>, Vec<i64>, Vec<f64>) = (

@@ -1,0 +1,310 @@
+//! Transition analysis of customer journeys: first-order transition matrices
+//! between touchpoint channels or kinds and between journey stages, the step
+//! matrix (what customers do at their k-th event) and the most common paths.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result, ensure_config};
+use crate::journey::StageHistory;
+use crate::model::{Channel, Code, JourneyStage, TouchpointKind};
+
+/// Which label of a touchpoint makes up a journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SequenceBy {
+    /// The channel (`email`, `web` …).
+    #[default]
+    Channel,
+    /// The kind (`open`, `click`, `purchase` …).
+    Kind,
+}
+
+/// A first-order transition matrix with labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransitionMatrix {
+    /// Row and column labels.
+    pub labels: Vec<String>,
+    /// Row-major counts: `counts[from · n + to]` consecutive pairs.
+    pub counts: Vec<u64>,
+    /// Row-normalised probabilities; NaN (null in JSON) for a row with no
+    /// outgoing transition.
+    pub probabilities: Vec<f64>,
+}
+
+impl TransitionMatrix {
+    fn from_counts(labels: Vec<String>, counts: Vec<u64>) -> TransitionMatrix {
+        let n = labels.len();
+        let mut probabilities = vec![f64::NAN; n * n];
+        for from in 0..n {
+            let total: u64 = counts[from * n..(from + 1) * n].iter().sum();
+            if total > 0 {
+                for to in 0..n {
+                    probabilities[from * n + to] = counts[from * n + to] as f64 / total as f64;
+                }
+            }
+        }
+        TransitionMatrix {
+            labels,
+            counts,
+            probabilities,
+        }
+    }
+}
+
+/// Settings of [`journey_sequences`].
+///
+/// | setting | default |
+/// |---|---|
+/// | `by` | `channel` |
+/// | `steps` | 10 (columns of the step matrix) |
+/// | `path_length` | 5 (events per path; longer journeys are cut) |
+/// | `top_paths` | 10 |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SequenceConfig {
+    /// The label each touchpoint contributes.
+    pub by: SequenceBy,
+    /// Steps of the step matrix.
+    pub steps: u32,
+    /// Events per path in `top_paths`.
+    pub path_length: u32,
+    /// Paths listed.
+    pub top_paths: u32,
+}
+
+impl Default for SequenceConfig {
+    fn default() -> Self {
+        SequenceConfig {
+            by: SequenceBy::Channel,
+            steps: 10,
+            path_length: 5,
+            top_paths: 10,
+        }
+    }
+}
+
+/// Transitions, step matrix and common paths of touchpoint journeys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JourneySequences {
+    /// Transitions between consecutive touchpoints of a customer.
+    pub transitions: TransitionMatrix,
+    /// Step matrix rows: the labels, then `end` (the journey had ended).
+    pub step_labels: Vec<String>,
+    /// Row-major `step_labels × steps`: share of customers whose k-th event
+    /// (k = 1 … `steps`, one column each) has the row's label.
+    pub step_matrix: Vec<f64>,
+    /// Columns of the step matrix.
+    pub steps: u32,
+    /// The most common paths (first `path_length` events), most frequent
+    /// first, ties by path.
+    pub paths: Vec<Vec<String>>,
+    /// Customers following each path.
+    pub path_counts: Vec<u64>,
+    /// Customers with at least one touchpoint.
+    pub customers: u64,
+}
+
+/// Transition matrix, step matrix and most common paths of the customers'
+/// touchpoint journeys (each customer's touchpoints in time order; ties in
+/// time keep the input order).
+///
+/// # Errors
+/// As [`TouchpointColumns::validate`](crate::TouchpointColumns::validate);
+/// [`EngError::EmptyInput`] for no touchpoints; [`EngError::Config`] for
+/// `steps`, `path_length` or `top_paths` outside 1..=1000.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
+/// use engagement_core::transitions::{SequenceConfig, journey_sequences};
+/// let (e, w) = (Channel::Email as u8, Channel::Web as u8);
+/// let cols = TouchpointColumns {
+///     customer: &[1, 1, 1, 2, 2],
+///     time: &[0, 10, 20, 0, 5],
+///     channel: &[e, w, w, e, w],
+///     kind: &[K::Open as u8, K::Visit as u8, K::Purchase as u8, K::Open as u8, K::Visit as u8],
+///     ..Default::default()
+/// };
+/// let s = journey_sequences(&cols, &SequenceConfig::default())?;
+/// let n = s.transitions.labels.len();
+/// let (ei, wi) = (e as usize, w as usize);
+/// assert_eq!(s.transitions.counts[ei * n + wi], 2);     // email → web twice
+/// assert_eq!(s.transitions.probabilities[wi * n + wi], 1.0);
+/// assert_eq!(s.paths[0], ["email", "web"]);             // customer 2's path; customer 1's is longer
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn journey_sequences(
+    cols: &crate::TouchpointColumns<'_>,
+    config: &SequenceConfig,
+) -> Result<JourneySequences> {
+    let n = cols.validate()?;
+    for (name, v) in [
+        ("steps", config.steps),
+        ("path_length", config.path_length),
+        ("top_paths", config.top_paths),
+    ] {
+        ensure_config!(
+            (1..=1000).contains(&v),
+            name,
+            "must be in 1..=1000, got {v}"
+        );
+    }
+    if n == 0 {
+        return Err(EngError::EmptyInput {
+            what: "journey sequences".into(),
+            unit: "touchpoint".into(),
+        });
+    }
+    let labels: Vec<String> = match config.by {
+        SequenceBy::Channel => Channel::ALL.iter().map(|c| c.label().to_string()).collect(),
+        SequenceBy::Kind => TouchpointKind::ALL
+            .iter()
+            .map(|k| k.label().to_string())
+            .collect(),
+    };
+    let code = |i: usize| match config.by {
+        SequenceBy::Channel => usize::from(cols.channel[i]),
+        SequenceBy::Kind => usize::from(cols.kind[i]),
+    };
+    let k = labels.len();
+    let steps = config.steps as usize;
+    let mut order: Vec<usize> = (0..n).collect();
+    // A stable sort: equal times keep the input order.
+    order.sort_by_key(|&i| (cols.customer[i], cols.time[i]));
+    let mut counts = vec![0u64; k * k];
+    let mut at_step = vec![0u64; (k + 1) * steps];
+    let mut paths: HashMap<Vec<usize>, u64> = HashMap::new();
+    let mut customers = 0u64;
+    for journey in order.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
+        customers += 1;
+        for pair in journey.windows(2) {
+            counts[code(pair[0]) * k + code(pair[1])] += 1;
+        }
+        for step in 0..steps {
+            let row = journey.get(step).map_or(k, |&i| code(i));
+            at_step[row * steps + step] += 1;
+        }
+        let path: Vec<usize> = journey
+            .iter()
+            .take(config.path_length as usize)
+            .map(|&i| code(i))
+            .collect();
+        *paths.entry(path).or_insert(0) += 1;
+    }
+    let mut ranked: Vec<(Vec<usize>, u64)> = paths.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked.truncate(config.top_paths as usize);
+    let mut step_labels = labels.clone();
+    step_labels.push("end".into());
+    Ok(JourneySequences {
+        step_matrix: at_step
+            .iter()
+            .map(|&c| c as f64 / customers as f64)
+            .collect(),
+        steps: config.steps,
+        step_labels,
+        paths: ranked
+            .iter()
+            .map(|(p, _)| p.iter().map(|&c| labels[c].clone()).collect())
+            .collect(),
+        path_counts: ranked.iter().map(|(_, c)| *c).collect(),
+        transitions: TransitionMatrix::from_counts(labels, counts),
+        customers,
+    })
+}
+
+/// Transitions between journey stages: each customer's consecutive entries
+/// of a [`StageHistory`] (in the order given, which `StageRules::history`
+/// keeps by customer and time).
+///
+/// # Errors
+/// [`EngError::LengthMismatch`] when the history's columns differ in length.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{JourneyStage as S, StageHistory};
+/// use engagement_core::transitions::stage_transitions;
+/// let h = StageHistory {
+///     customer: vec![1, 1, 1, 2, 2],
+///     stage: vec![S::Prospect, S::NewCustomer, S::AtRisk, S::Prospect, S::NewCustomer],
+///     entered_at: vec![0, 5, 9, 0, 3],
+///     until: 10,
+/// };
+/// let m = stage_transitions(&h)?;
+/// let n = m.labels.len();
+/// assert_eq!(m.counts[S::Prospect as usize * n + S::NewCustomer as usize], 2);
+/// assert_eq!(m.probabilities[S::NewCustomer as usize * n + S::AtRisk as usize], 1.0);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn stage_transitions(history: &StageHistory) -> Result<TransitionMatrix> {
+    let n = history.customer.len();
+    for (field, len) in [
+        ("stage", history.stage.len()),
+        ("entered_at", history.entered_at.len()),
+    ] {
+        if len != n {
+            return Err(EngError::LengthMismatch {
+                field: field.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    let labels: Vec<String> = JourneyStage::ALL
+        .iter()
+        .map(|s| s.label().to_string())
+        .collect();
+    let k = labels.len();
+    let mut counts = vec![0u64; k * k];
+    for i in 1..n {
+        if history.customer[i] == history.customer[i - 1] {
+            counts[history.stage[i - 1].code() as usize * k + history.stage[i].code() as usize] +=
+                1;
+        }
+    }
+    Ok(TransitionMatrix::from_counts(labels, counts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_matrix_columns_sum_to_one_and_bad_config_is_typed() {
+        let cols = crate::TouchpointColumns {
+            customer: &[3, 1, 1, 2],
+            time: &[0, 5, 1, 9],
+            channel: &[0, 1, 2, 3],
+            kind: &[0, 1, 2, 3],
+            ..Default::default()
+        };
+        let s = journey_sequences(&cols, &SequenceConfig::default()).unwrap();
+        let rows = s.step_labels.len();
+        for step in 0..s.steps as usize {
+            let total: f64 = (0..rows)
+                .map(|r| s.step_matrix[r * s.steps as usize + step])
+                .sum();
+            assert!((total - 1.0).abs() < 1e-12);
+        }
+        assert_eq!(s.customers, 3);
+        // Customer 1's touchpoints in time order: channel 2 (t = 1), then 1 (t = 5).
+        let n = s.transitions.labels.len();
+        assert_eq!(s.transitions.counts[2 * n + 1], 1);
+        let bad = SequenceConfig {
+            steps: 0,
+            ..Default::default()
+        };
+        assert!(journey_sequences(&cols, &bad).is_err());
+        assert!(
+            journey_sequences(
+                &crate::TouchpointColumns::default(),
+                &SequenceConfig::default()
+            )
+            .is_err()
+        );
+    }
+}
