@@ -1195,6 +1195,53 @@ eng_status eng_churn_between(const uint64_t *customer,
                              struct eng_churn_summary *out_summary);
 
 /**
+ * Transition matrix, step matrix and most common paths of `len`
+ * touchpoints' journeys (columns as `eng_profile_store_push`; only
+ * `customer`, `time`, `channel` and `kind` are read) as JSON
+ * (`transitions` {`labels`, `counts`, `probabilities`}, `step_labels`,
+ * `step_matrix`, `steps`, `paths`, `path_counts`, `customers`), owned by the
+ * caller (release with `eng_string_free`). `config_json`: `SequenceConfig`
+ * (`by`: `channel` or `kind`; `steps`, `path_length`, `top_paths`); NULL or
+ * empty for the defaults.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+ * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * Each column NULL or `len` elements; `config_json` NULL or `config_len`
+ * bytes; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_journey_sequences_json(const uint64_t *customer,
+                                      const int64_t *time,
+                                      const uint8_t *channel,
+                                      const uint8_t *kind,
+                                      size_t len,
+                                      const char *config_json,
+                                      size_t config_len,
+                                      char **out_json,
+                                      size_t *out_len);
+
+/**
+ * Transitions between journey stages of a stage history (`len` entries:
+ * customer, stage code, time entered; as `eng_stage_history` writes them) as
+ * JSON (`labels`, `counts`, `probabilities`), owned by the caller.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (an unknown stage
+ * code; the message names the row), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * Each column NULL or `len` elements; `out_json` valid for one write;
+ * `out_len` NULL or one write.
+ */
+eng_status eng_stage_transitions_json(const uint64_t *customer,
+                                      const uint8_t *stage,
+                                      const int64_t *entered_at,
+                                      size_t len,
+                                      char **out_json,
+                                      size_t *out_len);
+
+/**
  * Runs the loyalty programme over `len` touchpoints (columns as
  * `eng_profile_store_push`) and `redemptions_len` point redemptions
  * (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a

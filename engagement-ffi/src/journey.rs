@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use engagement_core::{StageConfig, StageRules};
 
 use crate::boundary::boundary;
-use crate::handle::{out, touchpoints};
+use crate::handle::{out, slice, touchpoints};
 use crate::metrics::eng_churn_summary;
 use crate::status::eng_status;
 
@@ -107,5 +107,94 @@ pub unsafe extern "C" fn eng_churn_between(
             *out_summary = history.churn_between(start, end, level)?.into();
         }
         Ok(())
+    })
+}
+
+/// Transition matrix, step matrix and most common paths of `len`
+/// touchpoints' journeys (columns as `eng_profile_store_push`; only
+/// `customer`, `time`, `channel` and `kind` are read) as JSON
+/// (`transitions` {`labels`, `counts`, `probabilities`}, `step_labels`,
+/// `step_matrix`, `steps`, `paths`, `path_counts`, `customers`), owned by the
+/// caller (release with `eng_string_free`). `config_json`: `SequenceConfig`
+/// (`by`: `channel` or `kind`; `steps`, `path_length`, `top_paths`); NULL or
+/// empty for the defaults.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`,
+/// `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// Each column NULL or `len` elements; `config_json` NULL or `config_len`
+/// bytes; `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_journey_sequences_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = crate::handle::touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                len,
+            )?;
+            let config: engagement_core::transitions::SequenceConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let s = engagement_core::transitions::journey_sequences(&cols, &config)?;
+            crate::json::write(&s, out_json, out_len)
+        }
+    })
+}
+
+/// Transitions between journey stages of a stage history (`len` entries:
+/// customer, stage code, time entered; as `eng_stage_history` writes them) as
+/// JSON (`labels`, `counts`, `probabilities`), owned by the caller.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (an unknown stage
+/// code; the message names the row), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// Each column NULL or `len` elements; `out_json` valid for one write;
+/// `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_stage_transitions_json(
+    customer: *const u64,
+    stage: *const u8,
+    entered_at: *const i64,
+    len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let history = engagement_core::StageHistory {
+                customer: slice(customer, len, "customer")?.to_vec(),
+                stage: slice(stage, len, "stage")?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| {
+                        engagement_core::JourneyStage::try_from(c).map_err(|e| e.at_row(i))
+                    })
+                    .collect::<Result<_, _>>()?,
+                entered_at: slice(entered_at, len, "entered_at")?.to_vec(),
+                until: 0,
+            };
+            let m = engagement_core::transitions::stage_transitions(&history)?;
+            crate::json::write(&m, out_json, out_len)
+        }
     })
 }

@@ -1191,4 +1191,46 @@ mod _engagement {
             .py_err()?;
         to_python(py, &result)
     }
+    /// Transition matrix, step matrix and common paths of touchpoint journeys.
+    #[pyfunction]
+    #[pyo3(signature = (customer, time, channel, kind, config=None))]
+    fn journey_sequences<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        channel: PyReadonlyArray1<'_, u8>,
+        kind: PyReadonlyArray1<'_, u8>,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cfg: engagement_core::transitions::SequenceConfig =
+            crate::convert::config(py, config, "config")?;
+        let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
+        let s = py
+            .detach(|| engagement_core::transitions::journey_sequences(&cols, &cfg))
+            .py_err()?;
+        to_python(py, &s)
+    }
+
+    /// Transitions between stages of a stage history (customer, stage code, entered_at).
+    #[pyfunction]
+    fn stage_transitions<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        stage: PyReadonlyArray1<'_, u8>,
+        entered_at: PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let history = engagement_core::StageHistory {
+            customer: slice(&customer, "customer")?.to_vec(),
+            stage: slice(&stage, "stage")?
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| JourneyStage::try_from(c).map_err(|e| e.at_row(i)))
+                .collect::<Result<_, _>>()
+                .py_err()?,
+            entered_at: slice(&entered_at, "entered_at")?.to_vec(),
+            until: 0,
+        };
+        let m = engagement_core::transitions::stage_transitions(&history).py_err()?;
+        to_python(py, &m)
+    }
 }

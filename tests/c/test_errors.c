@@ -291,6 +291,23 @@ int main(void) {
         CHECK(eng_cohorts_json(c, NULL, NULL, 2, 86400, NULL, 0, &json, NULL), ENG_STATUS_NULL_POINTER, "time");
     }
 
+    /* Journey sequences and stage transitions. */
+    {
+        uint64_t c[3] = {1, 1, 2};
+        int64_t t[3] = {0, 1, 0};
+        uint8_t ch[3] = {0, 1, 0}, k[3] = {1, 3, 1}, bad_ch[3] = {0, 99, 0}, st[3] = {0, 2, 0}, bad_st[3] = {0, 42, 0};
+        char *json = NULL;
+        const char *zero = "{\"steps\": 0}";
+        CHECK(eng_journey_sequences_json(c, t, ch, k, 3, NULL, 0, &json, NULL), ENG_STATUS_OK, NULL);
+        eng_string_free(json);
+        CHECK(eng_journey_sequences_json(c, t, bad_ch, k, 3, NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT, "channel");
+        CHECK(eng_journey_sequences_json(c, t, ch, k, 3, zero, strlen(zero), &json, NULL), ENG_STATUS_CONFIG, "steps");
+        CHECK(eng_journey_sequences_json(c, NULL, ch, k, 3, NULL, 0, &json, NULL), ENG_STATUS_NULL_POINTER, "time");
+        CHECK(eng_stage_transitions_json(c, st, t, 3, &json, NULL), ENG_STATUS_OK, NULL);
+        eng_string_free(json);
+        CHECK(eng_stage_transitions_json(c, bad_st, t, 3, &json, NULL), ENG_STATUS_INVALID_INPUT, "stage");
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);

@@ -644,6 +644,37 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
         !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
+    if (!strcmp(op, "journey_sequences")) {
+        columns c;
+        char *cfg = NULL, *json = NULL;
+        eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+        config_text(config, &cfg);
+        if (s == ENG_STATUS_OK)
+            s = eng_journey_sequences_json(c.customer, c.time, c.channel, c.kind, c.n, cfg, text_len(cfg), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free_columns(&c);
+        free(cfg);
+        return s;
+    }
+    if (!strcmp(op, "stage_transitions")) {
+        const json_t *cs = json_object_get(input, "customer"), *st = json_object_get(input, "stage");
+        size_t n = json_array_size(cs);
+        uint64_t *customer = malloc((n + 1) * sizeof *customer);
+        uint8_t *stage = malloc(n + 1);
+        int64_t *at = malloc((n + 1) * sizeof *at);
+        eng_status s = ENG_STATUS_OK;
+        for (size_t i = 0; i < n && s == ENG_STATUS_OK; i++) {
+            const char *label = json_string_value(json_array_get(st, i));
+            customer[i] = (uint64_t)json_integer_value(json_array_get(cs, i));
+            at[i] = (int64_t)json_integer_value(json_array_get(json_object_get(input, "entered_at"), i));
+            s = eng_stage_code(label, strlen(label), &stage[i]);
+        }
+        char *json = NULL;
+        if (s == ENG_STATUS_OK) s = eng_stage_transitions_json(customer, stage, at, n, &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free(customer), free(stage), free(at);
+        return s;
+    }
     if (!strcmp(op, "cohorts")) {
         const json_t *c = json_object_get(input, "customer");
         size_t n = json_array_size(c);

@@ -174,6 +174,18 @@ def run(op, inp, config):
         rule = dict(config)
         return engagement.attribute(inp["paths"], inp["conversions"], inp.get("value"), inp.get("nulls"),
                                     rule=rule.pop("rule"), **rule)
+    if op == "journey_sequences":
+        t = inp["touchpoints"]
+        s = engagement.journey_sequences(t["customer"], t["time"], t["channel"], t["kind"], **(config or {}))
+        nan = lambda a: [None if np.isnan(x) else x for x in a.ravel().tolist()]  # noqa: E731
+        return {"transitions": {"labels": s.transitions.labels, "counts": s.transitions.counts.ravel(),
+                                "probabilities": nan(s.transitions.probabilities)},
+                "step_labels": s.step_labels, "step_matrix": s.step_matrix.ravel(), "steps": s.step_matrix.shape[1],
+                "paths": [list(p) for p in s.paths], "path_counts": s.path_counts, "customers": s.customers}
+    if op == "stage_transitions":
+        m = engagement.stage_transitions(inp["customer"], inp["stage"], inp["entered_at"])
+        nan = lambda a: [None if np.isnan(x) else x for x in a.ravel().tolist()]  # noqa: E731
+        return {"labels": m.labels, "counts": m.counts.ravel(), "probabilities": nan(m.probabilities)}
     if op == "cohorts":
         cfg = config or {}
         t = engagement.cohorts(inp["customer"], inp["time"], inp["value"], as_of=inp["as_of"], **cfg)

@@ -66,6 +66,8 @@ __all__ = [
     "attribute",
     "cohorts",
     "attribute_touchpoints",
+    "journey_sequences",
+    "stage_transitions",
     "logrank_test",
     "__version__",
 ]
@@ -265,3 +267,5 @@ def attribute_touchpoints(
     lookback: int,
     rule: Optional[Any] = None,
 ) -> dict[str, Any]: ...
+def journey_sequences(customer: _U64, time: _I64, channel: _U8, kind: _U8, config: Optional[Any] = None) -> dict[str, Any]: ...
+def stage_transitions(customer: _U64, stage: _U8, entered_at: _I64) -> dict[str, Any]: ...
