@@ -67,6 +67,7 @@ pub mod clv;
 pub mod cohort;
 pub mod error;
 pub mod experiment;
+pub mod funnel;
 pub mod journey;
 pub mod model;
 pub mod profile;

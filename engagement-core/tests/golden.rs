@@ -12,6 +12,7 @@ use engagement_core::experiment::{
     Arm, BetaPrior, bayesian_conversion_test, conversion_test, power_two_proportions,
     sample_size_two_proportions, welch_test,
 };
+use engagement_core::funnel::{Funnel, run_funnel};
 use engagement_core::survival::{kaplan_meier, logrank_test};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
@@ -324,6 +325,11 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 until: num(input, "until"),
             };
             serde_json::to_value(stage_transitions(&history)?)?
+        }
+        "funnel" => {
+            let table = touchpoints(input)?;
+            let funnel: Funnel = serde_json::from_value(case.config.clone().unwrap_or_default())?;
+            serde_json::to_value(run_funnel(&table.columns(), &funnel)?)?
         }
         "cohorts" => {
             let (customer, time, value): (Vec<u64>, Vec<i64>, Vec<f64>) = (
