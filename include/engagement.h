@@ -1242,6 +1242,33 @@ eng_status eng_stage_transitions_json(const uint64_t *customer,
                                       size_t *out_len);
 
 /**
+ * Runs a funnel (`funnel_json`: `{"steps": [{"name", "kinds": […], "channels":
+ * […]}, …], "window": seconds, "order": "loose" | "strict", "level": 0.95}`)
+ * over `len` touchpoints (columns as `eng_journey_sequences_json`) and
+ * returns the result as JSON (`steps`, `customers`, `step_conversion`,
+ * `overall_conversion`, `drop_off`, `median_time`, `p25_time`, `p75_time`),
+ * owned by the caller.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON` (a malformed funnel or an
+ * unknown kind or channel label), `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_LENGTH_MISMATCH`,
+ * `ENG_STATUS_EMPTY_INPUT` (nobody enters the funnel),
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * As `eng_journey_sequences_json`; `funnel_json` NULL or `funnel_len` bytes.
+ */
+eng_status eng_funnel_json(const uint64_t *customer,
+                           const int64_t *time,
+                           const uint8_t *channel,
+                           const uint8_t *kind,
+                           size_t len,
+                           const char *funnel_json,
+                           size_t funnel_len,
+                           char **out_json,
+                           size_t *out_len);
+
+/**
  * Runs the loyalty programme over `len` touchpoints (columns as
  * `eng_profile_store_push`) and `redemptions_len` point redemptions
  * (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a

@@ -9,7 +9,7 @@
 //! stage, the most engaged customers, NPS and CSAT with their intervals,
 //! churn and retention, simple lifetime value, RFM segments, the segments of
 //! `data/segments.json`, loyalty tiers, next best actions, monthly acquisition
-//! cohorts, a Kaplan–Meier retention curve and channel attribution.
+//! cohorts, a Kaplan–Meier retention curve, a funnel and channel attribution.
 
 #![allow(clippy::print_stdout)]
 
@@ -434,6 +434,33 @@ fn journeys(
             Some(m) => println!("  median buying lifetime: {m:.1} months"),
             None => println!("  median buying lifetime: beyond the data"),
         }
+    }
+
+    let funnel: engagement_core::funnel::Funnel = serde_json::from_str(
+        r#"{"steps": [
+            {"name": "opened a message", "kinds": ["open"]},
+            {"name": "visited web or app", "kinds": ["visit"], "channels": ["web", "mobile_app"]},
+            {"name": "purchased", "kinds": ["purchase"]}], "window": 2592000}"#,
+    )?;
+    match engagement_core::funnel::run_funnel(&table.columns(), &funnel) {
+        Ok(f) => {
+            println!(
+                "\nFunnel within 30 days of opening a message (customers; step conversion with 95 % interval)"
+            );
+            for i in 0..f.steps.len() {
+                let p = &f.step_conversion[i];
+                println!(
+                    "  {:<20} {:>6}  {:>5.1} % ({:.1} - {:.1})  median {:>5.1} days",
+                    f.steps[i],
+                    f.customers[i],
+                    100.0 * p.rate,
+                    100.0 * p.ci_low,
+                    100.0 * p.ci_high,
+                    f.median_time[i].unwrap_or(f64::NAN) / 86_400.0
+                );
+            }
+        }
+        Err(e) => println!("\nFunnel: not applicable to these data ({e})"),
     }
 
     let paths = paths_from_touchpoints(&table.columns(), 30 * 86_400)?;

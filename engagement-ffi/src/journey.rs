@@ -198,3 +198,51 @@ pub unsafe extern "C" fn eng_stage_transitions_json(
         }
     })
 }
+
+/// Runs a funnel (`funnel_json`: `{"steps": [{"name", "kinds": […], "channels":
+/// […]}, …], "window": seconds, "order": "loose" | "strict", "level": 0.95}`)
+/// over `len` touchpoints (columns as `eng_journey_sequences_json`) and
+/// returns the result as JSON (`steps`, `customers`, `step_conversion`,
+/// `overall_conversion`, `drop_off`, `median_time`, `p25_time`, `p75_time`),
+/// owned by the caller.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON` (a malformed funnel or an
+/// unknown kind or channel label), `ENG_STATUS_CONFIG`,
+/// `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_LENGTH_MISMATCH`,
+/// `ENG_STATUS_EMPTY_INPUT` (nobody enters the funnel),
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// As `eng_journey_sequences_json`; `funnel_json` NULL or `funnel_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_funnel_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    funnel_json: *const c_char,
+    funnel_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let funnel: engagement_core::funnel::Funnel =
+                crate::json::document(funnel_json, funnel_len, "funnel_json")?;
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                len,
+            )?;
+            let r = engagement_core::funnel::run_funnel(&cols, &funnel)?;
+            crate::json::write(&r, out_json, out_len)
+        }
+    })
+}

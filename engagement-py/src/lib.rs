@@ -1233,4 +1233,21 @@ mod _engagement {
         let m = engagement_core::transitions::stage_transitions(&history).py_err()?;
         to_python(py, &m)
     }
+    /// Runs a funnel (a dict like `Funnel`) over touchpoint columns.
+    #[pyfunction]
+    fn funnel<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        channel: PyReadonlyArray1<'_, u8>,
+        kind: PyReadonlyArray1<'_, u8>,
+        definition: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let f: engagement_core::funnel::Funnel = document(py, definition, "funnel")?;
+        let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
+        let r = py
+            .detach(|| engagement_core::funnel::run_funnel(&cols, &f))
+            .py_err()?;
+        to_python(py, &r)
+    }
 }

@@ -308,6 +308,21 @@ int main(void) {
         CHECK(eng_stage_transitions_json(c, bad_st, t, 3, &json, NULL), ENG_STATUS_INVALID_INPUT, "stage");
     }
 
+    /* Funnels. */
+    {
+        uint64_t c[2] = {1, 1};
+        int64_t t[2] = {0, 60};
+        uint8_t ch[2] = {1, 1}, k[2] = {3, 4};
+        char *json = NULL;
+        const char *f = "{\"steps\": [{\"name\": \"visit\", \"kinds\": [\"visit\"]}]}";
+        const char *no_steps = "{\"steps\": []}";
+        CHECK(eng_funnel_json(c, t, ch, k, 2, f, strlen(f), &json, NULL), ENG_STATUS_OK, NULL);
+        eng_string_free(json);
+        CHECK(eng_funnel_json(c, t, ch, k, 2, no_steps, strlen(no_steps), &json, NULL), ENG_STATUS_CONFIG, "steps");
+        CHECK(eng_funnel_json(c, t, ch, k, 2, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
+        CHECK(eng_funnel_json(c, t, ch, k, 2, "{", 1, &json, NULL), ENG_STATUS_JSON, NULL);
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);

@@ -644,6 +644,17 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
         !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
+    if (!strcmp(op, "funnel")) {
+        columns c;
+        char *definition = json_dumps(config, JSON_COMPACT), *json = NULL;
+        eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+        if (s == ENG_STATUS_OK)
+            s = eng_funnel_json(c.customer, c.time, c.channel, c.kind, c.n, definition, strlen(definition), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free_columns(&c);
+        free(definition);
+        return s;
+    }
     if (!strcmp(op, "journey_sequences")) {
         columns c;
         char *cfg = NULL, *json = NULL;

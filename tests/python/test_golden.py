@@ -186,6 +186,12 @@ def run(op, inp, config):
         m = engagement.stage_transitions(inp["customer"], inp["stage"], inp["entered_at"])
         nan = lambda a: [None if np.isnan(x) else x for x in a.ravel().tolist()]  # noqa: E731
         return {"labels": m.labels, "counts": m.counts.ravel(), "probabilities": nan(m.probabilities)}
+    if op == "funnel":
+        t = inp["touchpoints"]
+        cfg = dict(config)
+        r = engagement.funnel(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"],
+                              window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
+        return r
     if op == "cohorts":
         cfg = config or {}
         t = engagement.cohorts(inp["customer"], inp["time"], inp["value"], as_of=inp["as_of"], **cfg)

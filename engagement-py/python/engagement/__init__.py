@@ -44,6 +44,7 @@ from ._clv import ClvModel
 from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
 from ._transitions import JourneySequences, TransitionMatrix, journey_sequences, stage_transitions
+from ._funnel import FunnelResult, funnel
 from ._survival import KaplanMeier, LogRankTest, kaplan_meier, logrank_test
 from ._experiment import (
     BayesianConversion,
@@ -77,7 +78,7 @@ for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError
     _exc.__module__ = "engagement"
 
 __all__ = [
-    "AsOfBeforeDataError", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix",
+    "AsOfBeforeDataError", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "FunnelResult", "funnel",
     "journey_sequences", "stage_transitions", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",

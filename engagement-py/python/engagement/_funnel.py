@@ -1,0 +1,73 @@
+"""Funnels over touchpoints: ordered steps defined as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from . import _convert as cv
+from . import _engagement as _native
+from ._results import Proportion
+
+
+def _proportion(d: Mapping[str, Any]) -> Proportion:
+    nan = float("nan")
+    return Proportion(**{k: (nan if v is None else v) for k, v in d.items()})
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    """Per step: the customers reaching it (each once), step and overall conversion with Wilson
+    intervals, drop-off since the previous step, and time from the first step (seconds: median
+    and quartiles, None when nobody reached the step).
+
+    >>> import engagement
+    >>> r = engagement.funnel([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
+    ...                       steps=[{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}])
+    >>> r.customers.tolist(), r.step_conversion[1].rate, r.median_time
+    ([2, 1], 0.5, [0.0, 60.0])
+    """
+
+    steps: List[str]
+    customers: np.ndarray
+    step_conversion: List[Proportion]
+    overall_conversion: List[Proportion]
+    drop_off: np.ndarray
+    median_time: List[Optional[float]]
+    p25_time: List[Optional[float]]
+    p75_time: List[Optional[float]]
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "FunnelResult":
+        return cls(list(d["steps"]), np.asarray(d["customers"]), [_proportion(p) for p in d["step_conversion"]],
+                   [_proportion(p) for p in d["overall_conversion"]], np.asarray(d["drop_off"]),
+                   list(d["median_time"]), list(d["p25_time"]), list(d["p75_time"]))
+
+    def to_frame(self) -> Any:
+        """One row per step as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame({
+            "customers": self.customers,
+            "step_conversion": [p.rate for p in self.step_conversion],
+            "overall_conversion": [p.rate for p in self.overall_conversion],
+            "drop_off": self.drop_off,
+            "median_time": self.median_time,
+        }, index=pd.Index(self.steps, name="step"))
+
+
+def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence[Mapping[str, Any]],
+           window_days: float = 30.0, order: str = "loose", level: float = 0.95) -> FunnelResult:
+    """Runs a funnel over touchpoints; see ``FunnelResult``.
+
+    ``steps`` are dicts ``{"name": …, "kinds": [labels], "channels": [labels]}`` (an empty or missing
+    list matches any); a customer enters at a touchpoint of the first step and must reach the others
+    in time order within ``window_days``; ``order="strict"`` allows no touchpoint of another step in
+    between. Of a customer's entries the deepest progress counts.
+    """
+    c, t, ch, k, *_ = cv.touchpoints(customer, time, channel, kind)
+    definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
+                  "order": order, "level": float(level)}
+    return FunnelResult._from(_native.funnel(c, t, ch, k, definition))
