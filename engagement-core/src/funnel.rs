@@ -327,6 +327,35 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn prop_counts_never_increase_and_strict_never_exceeds_loose(
+            rows in proptest::collection::vec((1u64..6, 0i64..300, 0u8..4), 1..60),
+        ) {
+            use TouchpointKind as K;
+            let kinds = [K::Open as u8, K::Click as u8, K::Purchase as u8, K::Visit as u8];
+            let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            let time: Vec<i64> = rows.iter().map(|r| r.1).collect();
+            let kind: Vec<u8> = rows.iter().map(|r| kinds[usize::from(r.2)]).collect();
+            let channel = vec![0u8; rows.len()];
+            let cols = TouchpointColumns { customer: &customer, time: &time, channel: &channel, kind: &kind, ..Default::default() };
+            match (run_funnel(&cols, &funnel(FunnelOrder::Loose)), run_funnel(&cols, &funnel(FunnelOrder::Strict))) {
+                (Ok(loose), Ok(strict)) => {
+                    for r in [&loose, &strict] {
+                        proptest::prop_assert!(r.customers.windows(2).all(|w| w[1] <= w[0]));
+                        proptest::prop_assert!(r.customers[0] <= 5);
+                    }
+                    for k in 0..3 {
+                        proptest::prop_assert!(strict.customers[k] <= loose.customers[k]);
+                    }
+                }
+                // Nobody opened: both fail the same way.
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.kind(), b.kind()),
+                _ => proptest::prop_assert!(false, "loose and strict disagree on entering the funnel"),
+            }
+        }
+    }
+
     #[test]
     fn bad_funnels_are_typed() {
         let cols = TouchpointColumns {
