@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use statrs::function::factorial::ln_factorial;
 
 use crate::error::{EngError, Result, ensure_config};
 
@@ -214,8 +215,7 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
             unit: "touchpoint".into(),
         });
     }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| (cols.customer[i], cols.time[i]));
+    let order = cols.journey_order();
     // Distinct channel sequences with (conversions, value, nulls).
     let mut found: HashMap<Vec<u8>, (f64, f64, f64)> = HashMap::new();
     let (purchase, refund) = (
@@ -613,7 +613,8 @@ fn shapley(paths: &Paths) -> Result<Attribution> {
     // w(s) = s!(k−s−1)!/k! for coalitions of size s without the channel.
     let weight: Vec<f64> = (0..k)
         .map(|s| {
-            let ln = ln_factorial(s) + ln_factorial(k - s - 1) - ln_factorial(k);
+            let ln =
+                ln_factorial(s as u64) + ln_factorial((k - s - 1) as u64) - ln_factorial(k as u64);
             ln.exp()
         })
         .collect();
@@ -633,10 +634,6 @@ fn shapley(paths: &Paths) -> Result<Attribution> {
         value: phi_value,
         removal_effects: None,
     })
-}
-
-fn ln_factorial(n: usize) -> f64 {
-    (1..=n).map(|i| (i as f64).ln()).sum()
 }
 
 #[cfg(test)]

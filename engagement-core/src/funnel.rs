@@ -202,8 +202,7 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
         funnel.window
     );
     crate::score::z_for_level(funnel.level)?;
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| (cols.customer[i], cols.time[i]));
+    let order = cols.journey_order();
     let mut reached = vec![0u64; k];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); k];
     for customer in order.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {

@@ -171,9 +171,7 @@ pub fn journey_sequences(
     };
     let k = labels.len();
     let steps = config.steps as usize;
-    let mut order: Vec<usize> = (0..n).collect();
-    // A stable sort: equal times keep the input order.
-    order.sort_by_key(|&i| (cols.customer[i], cols.time[i]));
+    let order = cols.journey_order();
     let mut counts = vec![0u64; k * k];
     let mut at_step = vec![0u64; (k + 1) * steps];
     let mut paths: HashMap<Vec<usize>, u64> = HashMap::new();
