@@ -188,7 +188,7 @@ fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<FunnelResult> {
-    let n = cols.validate()?;
+    cols.validate()?;
     let k = funnel.steps.len();
     ensure_config!(
         (1..=32).contains(&k),

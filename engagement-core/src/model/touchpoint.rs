@@ -414,6 +414,14 @@ impl<'a> TouchpointColumns<'a> {
         self.customer.is_empty()
     }
 
+    /// Row indices ordered by customer, then time (a stable sort: equal
+    /// times keep the input order) — each customer's journey as a run.
+    pub(crate) fn journey_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.customer.len()).collect();
+        order.sort_by_key(|&i| (self.customer[i], self.time[i]));
+        order
+    }
+
     /// Checks lengths and every value; returns the number of rows.
     ///
     /// # Errors
@@ -430,14 +438,6 @@ impl<'a> TouchpointColumns<'a> {
     ///     value: &[1.0, f64::INFINITY], ..Default::default() };
     /// assert!(matches!(cols.validate(), Err(EngError::InvalidInput { index: Some(1), .. })));
     /// ```
-    /// Row indices ordered by customer, then time (a stable sort: equal
-    /// times keep the input order) — each customer's journey as a run.
-    pub(crate) fn journey_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.customer.len()).collect();
-        order.sort_by_key(|&i| (self.customer[i], self.time[i]));
-        order
-    }
-
     pub fn validate(&self) -> Result<usize> {
         let n = self.customer.len();
         let same = |field: &str, len: usize, optional: bool| -> Result<()> {
