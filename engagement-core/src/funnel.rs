@@ -202,14 +202,28 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
         funnel.window
     );
     crate::score::z_for_level(funnel.level)?;
-    let order = cols.journey_order();
+    // Touchpoints that match no step cannot move a customer along (nor break
+    // strict order): only the others are sorted into journeys.
+    let order = cols.journey_order_where(|i| {
+        funnel
+            .steps
+            .iter()
+            .any(|s| s.matches(cols.kind[i], cols.channel[i]))
+    });
     let mut reached = vec![0u64; k];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); k];
+    // One buffer for every customer's rows: a million customers, not a million allocations.
+    let mut rows: Vec<(i64, u8, u8)> = Vec::new();
     for customer in order.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
-        let rows: Vec<(i64, u8, u8)> = customer
-            .iter()
-            .map(|&i| (cols.time[i], cols.kind[i], cols.channel[i]))
-            .collect();
+        rows.clear();
+        rows.extend(
+            customer
+                .iter()
+                .map(|&i| (cols.time[i], cols.kind[i], cols.channel[i])),
+        );
+        if !rows.iter().any(|r| funnel.steps[0].matches(r.1, r.2)) {
+            continue;
+        }
         let mut best: Vec<i64> = Vec::new();
         for start in 0..rows.len() {
             if funnel.steps[0].matches(rows[start].1, rows[start].2) {

@@ -417,9 +417,20 @@ impl<'a> TouchpointColumns<'a> {
     /// Row indices ordered by customer, then time (a stable sort: equal
     /// times keep the input order) — each customer's journey as a run.
     pub(crate) fn journey_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.customer.len()).collect();
-        order.sort_by_key(|&i| (self.customer[i], self.time[i]));
-        order
+        self.journey_order_where(|_| true)
+    }
+
+    /// As [`journey_order`](Self::journey_order), of the rows `keep` accepts.
+    pub(crate) fn journey_order_where(&self, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+        // Sorting contiguous (customer, time, row) keys is several times faster
+        // than sorting indices that look their keys up; the row breaks ties, so
+        // the unstable sort gives the stable order.
+        let mut keys: Vec<(u64, i64, usize)> = (0..self.customer.len())
+            .filter(|&i| keep(i))
+            .map(|i| (self.customer[i], self.time[i], i))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| k.2).collect()
     }
 
     /// Checks lengths and every value; returns the number of rows.
