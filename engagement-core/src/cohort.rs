@@ -50,6 +50,23 @@ fn first_day(year: i64, month: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The same UTC date and time of day `years` calendar years after `t` (Unix
+/// seconds); 29 February becomes 28 February in a common year.
+pub(crate) fn add_years(t: i64, years: i64) -> i64 {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let (year, month) = year_month(days);
+    let day = days - first_day(year, month);
+    let (next_year, next_month) = if month == 12 {
+        (year + years + 1, 1)
+    } else {
+        (year + years, month + 1)
+    };
+    let start = first_day(year + years, month);
+    let month_days = first_day(next_year, next_month) - start;
+    (start + day.min(month_days - 1)) * 86_400 + secs
+}
+
 impl CohortPeriod {
     /// Index of the period containing `t` (Unix seconds): days and weeks as
     /// [`Period::index`], months counted from January 1970.
@@ -262,6 +279,18 @@ pub fn cohorts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anniversaries_keep_the_date_and_clamp_leap_days() {
+        let day = 86_400;
+        // 2024-02-29 12:00 UTC is day 19782.
+        let leap = 19_782 * day + 12 * 3600;
+        assert_eq!(add_years(leap, 1), (19_782 + 365) * day + 12 * 3600); // 2025-02-28
+        assert_eq!(add_years(leap, 4), (19_782 + 4 * 365 + 1) * day + 12 * 3600); // 2028-02-29
+        // 1970-01-01 → 1971-01-01, and 1999-12-31 → 2000-12-31 (a leap year: 366 days).
+        assert_eq!(add_years(0, 1), 365 * day);
+        assert_eq!(add_years(10_956 * day, 1), (10_956 + 366) * day);
+    }
 
     #[test]
     fn months_round_trip_over_four_centuries_and_leap_days() {

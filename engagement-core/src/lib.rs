@@ -79,6 +79,7 @@ pub mod synth;
 pub mod testing;
 pub mod transactions;
 pub mod transitions;
+pub mod triggers;
 
 /// The README's Rust example runs as a doc test.
 #[cfg(doctest)]

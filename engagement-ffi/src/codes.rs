@@ -53,6 +53,10 @@ pub const ENG_KIND_SURVEY_RESPONSE: u8 = 11;
 pub const ENG_KIND_OFFER_REDEEMED: u8 = 12;
 /// Touchpoint kind code of `other`.
 pub const ENG_KIND_OTHER: u8 = 13;
+/// Touchpoint kind code of `cart_add`.
+pub const ENG_KIND_CART_ADD: u8 = 14;
+/// Touchpoint kind code of `checkout`.
+pub const ENG_KIND_CHECKOUT: u8 = 15;
 /// Journey stage code of `prospect`.
 pub const ENG_STAGE_PROSPECT: u8 = 0;
 /// Journey stage code of `engaged`.
@@ -108,7 +112,7 @@ const CHANNEL_LABELS: [&str; 11] = [
     "push\0",
     "other\0",
 ];
-const KIND_LABELS: [&str; 14] = [
+const KIND_LABELS: [&str; 16] = [
     "impression\0",
     "open\0",
     "click\0",
@@ -123,6 +127,8 @@ const KIND_LABELS: [&str; 14] = [
     "survey_response\0",
     "offer_redeemed\0",
     "other\0",
+    "cart_add\0",
+    "checkout\0",
 ];
 const STAGE_LABELS: [&str; 8] = [
     "prospect\0",
@@ -383,7 +389,7 @@ mod tests {
             Channel::from_label("other").unwrap().code(),
             super::ENG_CHANNEL_OTHER
         );
-        assert_eq!(TouchpointKind::COUNT, 14);
+        assert_eq!(TouchpointKind::COUNT, 16);
         assert_eq!(
             TouchpointKind::from_label("impression").unwrap().code(),
             super::ENG_KIND_IMPRESSION
@@ -443,6 +449,14 @@ mod tests {
         assert_eq!(
             TouchpointKind::from_label("other").unwrap().code(),
             super::ENG_KIND_OTHER
+        );
+        assert_eq!(
+            TouchpointKind::from_label("cart_add").unwrap().code(),
+            super::ENG_KIND_CART_ADD
+        );
+        assert_eq!(
+            TouchpointKind::from_label("checkout").unwrap().code(),
+            super::ENG_KIND_CHECKOUT
         );
         assert_eq!(JourneyStage::COUNT, 8);
         assert_eq!(

@@ -226,7 +226,7 @@ impl StageRules {
 
     /// Longest silence after the last purchase before the customer is at
     /// risk, in whole seconds (`floor(at_risk_factor × interval)`).
-    fn at_risk_after(&self, p: &Profile) -> i64 {
+    pub(crate) fn at_risk_after(&self, p: &Profile) -> i64 {
         let interval = p
             .mean_purchase_interval()
             .map_or(self.default_interval, |i| i.max(self.min_interval));

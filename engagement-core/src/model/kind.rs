@@ -46,6 +46,10 @@ code_enum! {
         OfferRedeemed = 12 => "offer_redeemed",
         /// Anything else.
         Other = 13 => "other",
+        /// An item was added to a shopping cart.
+        CartAdd = 14 => "cart_add",
+        /// A checkout was started (not yet paid; the payment is a purchase).
+        Checkout = 15 => "checkout",
     }
 }
 
@@ -77,8 +81,8 @@ mod tests {
             assert_eq!(TouchpointKind::try_from(k.code()).unwrap(), *k);
             assert_eq!(k.label().parse::<TouchpointKind>().unwrap(), *k);
         }
-        assert_eq!(TouchpointKind::COUNT, 14);
-        assert!(TouchpointKind::try_from(14).is_err());
+        assert_eq!(TouchpointKind::COUNT, 16);
+        assert!(TouchpointKind::try_from(16).is_err());
         assert!(!TouchpointKind::Impression.is_interaction());
         assert!(TouchpointKind::Open.is_interaction());
     }

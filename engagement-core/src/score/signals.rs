@@ -178,6 +178,8 @@ impl TypeWeights {
 /// | survey_response | 3 | 0.5 | 0 | 0 |
 /// | offer_redeemed | 0 | 3 | 0 | 0 |
 /// | other | 0 | 0 | 0 | 0 |
+/// | cart_add | 0 | 1 | 1 | 0 |
+/// | checkout | 0 | 1 | 2 | 0 |
 ///
 /// A rating on any touchpoint multiplies its emotional weight by the rating
 /// mapped linearly onto −1 … +1, so a rating below the middle of its scale
@@ -229,6 +231,8 @@ impl Default for SignalConfig {
             (K::Complaint, TypeWeights::new(-3.0, 0.0, 0.0, 0.0)),
             (K::SurveyResponse, TypeWeights::new(3.0, 0.5, 0.0, 0.0)),
             (K::OfferRedeemed, TypeWeights::new(0.0, 3.0, 0.0, 0.0)),
+            (K::CartAdd, TypeWeights::new(0.0, 1.0, 1.0, 0.0)),
+            (K::Checkout, TypeWeights::new(0.0, 1.0, 2.0, 0.0)),
         ]
         .into_iter()
         .collect();

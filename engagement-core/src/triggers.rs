@@ -1,0 +1,994 @@
+//! Journey triggers: rules defined as data, evaluated incrementally on the
+//! touchpoint stream, each producing due actions (welcome, abandoned cart,
+//! thank-you after the n-th purchase, reorder reminder, anniversary,
+//! win-back), with a per-customer frequency cap and quiet hours.
+//!
+//! The engine keeps event time: a pending action due at `d` is decided by the
+//! events strictly before `d` (a purchase at `d` does not cancel a cart
+//! reminder due at `d`), and it is released as soon as the stream reaches
+//! `d` (an event at or after `d`, or [`TriggerEngine::advance`]). Events must
+//! therefore arrive in time order across calls; within one call they are
+//! sorted by time (equal times keep their input order). The same events give
+//! the same actions whether they arrive in one batch or one by one.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result, ensure_config};
+use crate::journey::StageConfig;
+use crate::journey::StageRules;
+use crate::model::{JourneyStage, Touchpoint, TouchpointColumns, TouchpointKind};
+use crate::profile::Profile;
+use crate::score::{SignalConfig, Signals};
+
+/// Ten years in seconds: the longest delay or wait a rule may ask for.
+const MAX_DELAY: i64 = 10 * 366 * 86_400;
+
+/// When a rule fires. Written as a tagged object: `{"type": "abandoned_cart", "wait": 3600}`.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::triggers::TriggerWhen;
+/// let w: TriggerWhen = serde_json::from_str(r#"{"type": "nth_purchase", "n": 3}"#)?;
+/// assert_eq!(w, TriggerWhen::NthPurchase { n: 3 });
+/// assert!(serde_json::from_str::<TriggerWhen>(r#"{"type": "birthday"}"#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Variants without settings are empty structs so that unknown keys are rejected for them too.
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TriggerWhen {
+    /// The customer's first interaction (any touchpoint but an impression).
+    FirstTouch {},
+    /// A `cart_add` or `checkout` touchpoint followed by no purchase for
+    /// `wait` seconds; a later cart touchpoint restarts the wait, a purchase
+    /// before the action is due cancels it.
+    AbandonedCart {
+        /// Seconds to wait for a purchase (1 to 10 years).
+        wait: i64,
+    },
+    /// The customer's `n`-th purchase (a thank-you or a reward).
+    NthPurchase {
+        /// Which purchase (from 1).
+        n: u64,
+    },
+    /// The customer's own mean interval between purchases, times `factor`,
+    /// has passed since the last purchase with no new one (customers with at
+    /// least two purchases; a new purchase reschedules it).
+    Reorder {
+        /// Multiple of the mean interval to wait (default 1).
+        #[serde(default = "one")]
+        factor: f64,
+    },
+    /// Every calendar anniversary (UTC) of the customer's first purchase.
+    Anniversary {},
+    /// The customer enters the at-risk stage, as
+    /// [`StageRules`](crate::StageRules) defines it with the engine's
+    /// `stages` configuration.
+    AtRisk {},
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// One trigger rule.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::triggers::TriggerRule;
+/// let r: TriggerRule = serde_json::from_str(
+///     r#"{"name": "cart", "action": "cart_reminder", "when": {"type": "abandoned_cart", "wait": 3600}}"#)?;
+/// assert_eq!(r.delay, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerRule {
+    /// Name of the rule (unique within a configuration).
+    pub name: String,
+    /// The action to take, as the CRM names it (`"send_welcome_email"`).
+    pub action: String,
+    /// When the rule fires.
+    pub when: TriggerWhen,
+    /// Seconds from firing to the action being due (default 0, at most 10 years).
+    #[serde(default)]
+    pub delay: i64,
+}
+
+/// At most `max` actions per customer within any `window` seconds; actions
+/// beyond it are dropped (and counted in [`TriggerEngine::suppressed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrequencyCap {
+    /// Actions allowed per window (at least 1).
+    pub max: u32,
+    /// Window length in seconds (1 s to 10 years).
+    pub window: i64,
+}
+
+/// Hours of the local day in which no action is due: an action falling in
+/// them is moved to their end. `from` 22 and `to` 8 means 22:00 to 08:00.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    /// First quiet hour (0–23).
+    pub from: u8,
+    /// First hour after the quiet ones (0–23, not equal to `from`).
+    pub to: u8,
+    /// Local time minus UTC, in minutes (−1440 to 1440; default 0).
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
+}
+
+impl QuietHours {
+    /// The earliest time at or after `t` outside the quiet hours.
+    fn shift(&self, t: i64) -> i64 {
+        let offset = i64::from(self.utc_offset_minutes) * 60;
+        let local = t + offset;
+        let second = local.rem_euclid(86_400);
+        let (from, to) = (i64::from(self.from) * 3600, i64::from(self.to) * 3600);
+        let quiet_until = if from < to {
+            (from..to).contains(&second).then_some(to)
+        } else if second >= from {
+            Some(86_400 + to)
+        } else {
+            (second < to).then_some(to)
+        };
+        match quiet_until {
+            Some(end) => t + (end - second),
+            None => t,
+        }
+    }
+}
+
+/// A set of trigger rules as data.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::triggers::TriggerConfig;
+/// let cfg: TriggerConfig = serde_json::from_str(r#"{
+///     "rules": [
+///         {"name": "welcome", "action": "welcome_email", "when": {"type": "first_touch"}, "delay": 600},
+///         {"name": "cart", "action": "cart_reminder", "when": {"type": "abandoned_cart", "wait": 14400}},
+///         {"name": "third", "action": "reward", "when": {"type": "nth_purchase", "n": 3}},
+///         {"name": "reorder", "action": "reorder_reminder", "when": {"type": "reorder"}},
+///         {"name": "anniversary", "action": "anniversary_coupon", "when": {"type": "anniversary"}},
+///         {"name": "win_back", "action": "win_back_offer", "when": {"type": "at_risk"}}],
+///     "cap": {"max": 2, "window": 604800},
+///     "quiet_hours": {"from": 22, "to": 8, "utc_offset_minutes": 60}}"#)?;
+/// cfg.validate()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerConfig {
+    /// The rules (1 to 64).
+    pub rules: Vec<TriggerRule>,
+    /// Optional frequency cap per customer.
+    #[serde(default)]
+    pub cap: Option<FrequencyCap>,
+    /// Optional quiet hours.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    /// Stage definitions for the `at_risk` rule (default: [`StageConfig::default`]).
+    #[serde(default)]
+    pub stages: StageConfig,
+}
+
+impl TriggerConfig {
+    /// Checks every rule and setting.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the field: no rules or more than 64, an
+    /// empty or repeated rule name, an empty action, a delay, wait or window
+    /// outside its range, `n` = 0, a reorder factor outside (0, 100], a cap
+    /// of 0, quiet hours outside 0–23 or with `from` = `to`, or an invalid
+    /// stage configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::triggers::TriggerConfig;
+    /// let cfg: TriggerConfig = serde_json::from_str(
+    ///     r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "nth_purchase", "n": 0}}]}"#)?;
+    /// assert!(cfg.validate().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        ensure_config!(
+            (1..=64).contains(&self.rules.len()),
+            "rules",
+            "1 to 64 rules are needed, got {}",
+            self.rules.len()
+        );
+        let mut names = HashSet::new();
+        for r in &self.rules {
+            ensure_config!(!r.name.is_empty(), "rules.name", "must not be empty");
+            ensure_config!(
+                names.insert(r.name.as_str()),
+                "rules.name",
+                "rule {:?} is defined twice",
+                r.name
+            );
+            ensure_config!(
+                !r.action.is_empty(),
+                "rules.action",
+                "rule {:?} has an empty action",
+                r.name
+            );
+            ensure_config!(
+                (0..=MAX_DELAY).contains(&r.delay),
+                "rules.delay",
+                "rule {:?}: must be 0 to {MAX_DELAY} seconds, got {}",
+                r.name,
+                r.delay
+            );
+            match r.when {
+                TriggerWhen::AbandonedCart { wait } => {
+                    ensure_config!(
+                        (1..=MAX_DELAY).contains(&wait),
+                        "rules.when.wait",
+                        "rule {:?}: must be 1 to {MAX_DELAY} seconds, got {wait}",
+                        r.name
+                    );
+                }
+                TriggerWhen::NthPurchase { n } => {
+                    ensure_config!(
+                        n >= 1,
+                        "rules.when.n",
+                        "rule {:?}: purchases are counted from 1, got 0",
+                        r.name
+                    );
+                }
+                TriggerWhen::Reorder { factor } => {
+                    ensure_config!(
+                        factor > 0.0 && factor <= 100.0,
+                        "rules.when.factor",
+                        "rule {:?}: must be in (0, 100], got {factor}",
+                        r.name
+                    );
+                }
+                TriggerWhen::FirstTouch {}
+                | TriggerWhen::Anniversary {}
+                | TriggerWhen::AtRisk {} => {}
+            }
+        }
+        if let Some(cap) = self.cap {
+            ensure_config!(cap.max >= 1, "cap.max", "must be at least 1, got 0");
+            ensure_config!(
+                (1..=MAX_DELAY).contains(&cap.window),
+                "cap.window",
+                "must be 1 to {MAX_DELAY} seconds, got {}",
+                cap.window
+            );
+        }
+        if let Some(q) = self.quiet_hours {
+            ensure_config!(
+                q.from < 24 && q.to < 24 && q.from != q.to,
+                "quiet_hours",
+                "from and to must be different hours 0–23, got {} and {}",
+                q.from,
+                q.to
+            );
+            ensure_config!(
+                q.utc_offset_minutes.abs() <= 1440,
+                "quiet_hours.utc_offset_minutes",
+                "must be within ±1440, got {}",
+                q.utc_offset_minutes
+            );
+        }
+        self.stages.validate()
+    }
+}
+
+/// An action that is due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueAction {
+    /// The customer.
+    pub customer: u64,
+    /// When the action is due (Unix seconds, after quiet hours).
+    pub due: i64,
+    /// The rule that fired.
+    pub rule: String,
+    /// The rule's action.
+    pub action: String,
+}
+
+/// A scheduled action: ordered by due time, then customer, then rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Scheduled {
+    due: i64,
+    customer: u64,
+    rule: usize,
+    seq: u64,
+}
+
+#[derive(Debug, Clone)]
+struct CustomerState {
+    profile: Profile,
+    /// Per rule: the scheduled action still valid, as (due, seq).
+    pending: Vec<Option<(i64, u64)>>,
+    /// Anniversaries already scheduled.
+    years: i64,
+    /// Due times of the latest emitted actions (for the cap).
+    sent: VecDeque<i64>,
+}
+
+/// Evaluates [`TriggerConfig`] rules on a touchpoint stream.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
+/// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+/// let cfg: TriggerConfig = serde_json::from_str(r#"{"rules": [
+///     {"name": "welcome", "action": "welcome_email", "when": {"type": "first_touch"}},
+///     {"name": "cart", "action": "cart_reminder", "when": {"type": "abandoned_cart", "wait": 3600}}]}"#)?;
+/// let mut engine = TriggerEngine::new(cfg)?;
+/// let w = Channel::Web as u8;
+/// // Customer 1 visits and fills a cart at t = 100; customer 2 fills one and buys.
+/// let cols = TouchpointColumns {
+///     customer: &[1, 1, 2, 2],
+///     time: &[0, 100, 50, 60],
+///     channel: &[w; 4],
+///     kind: &[K::Visit as u8, K::CartAdd as u8, K::CartAdd as u8, K::Purchase as u8],
+///     value: &[0.0, 0.0, 0.0, 25.0],
+///     ..Default::default()
+/// };
+/// let now = engine.push(&cols)?;
+/// assert_eq!(now.len(), 2); // both welcomes
+/// let later = engine.advance(10_000)?;
+/// assert_eq!((later[0].customer, later[0].due, later[0].action.as_str()), (1, 3700, "cart_reminder"));
+/// assert_eq!(later.len(), 1);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TriggerEngine {
+    config: TriggerConfig,
+    stages: StageRules,
+    signals: Signals,
+    customers: HashMap<u64, CustomerState>,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    clock: Option<i64>,
+    seq: u64,
+    suppressed: u64,
+}
+
+impl TriggerEngine {
+    /// Validates the configuration and starts an engine with no customers.
+    ///
+    /// # Errors
+    /// As [`TriggerConfig::validate`].
+    pub fn new(config: TriggerConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(TriggerEngine {
+            stages: StageRules::new(config.stages.clone())?,
+            signals: Signals::new(SignalConfig::default())?,
+            config,
+            customers: HashMap::new(),
+            queue: BinaryHeap::new(),
+            clock: None,
+            seq: 0,
+            suppressed: 0,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TriggerConfig {
+        &self.config
+    }
+
+    /// The latest event time or `advance` time seen (`None` before any).
+    pub fn clock(&self) -> Option<i64> {
+        self.clock
+    }
+
+    /// Customers seen so far.
+    pub fn customers(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// Actions scheduled and not yet due or cancelled.
+    pub fn pending(&self) -> usize {
+        self.customers
+            .values()
+            .map(|c| c.pending.iter().flatten().count())
+            .sum()
+    }
+
+    /// Actions dropped by the frequency cap so far.
+    pub fn suppressed(&self) -> u64 {
+        self.suppressed
+    }
+
+    /// Feeds touchpoints (sorted by time here; equal times keep their order)
+    /// and returns the actions that became due up to the latest of them, in
+    /// order of due time, then customer, then rule.
+    ///
+    /// # Errors
+    /// As [`TouchpointColumns::validate`]; [`EngError::InvalidInput`] for a
+    /// touchpoint before the engine's clock (the latest time already fed or
+    /// advanced to). On error nothing is applied.
+    pub fn push(&mut self, cols: &TouchpointColumns<'_>) -> Result<Vec<DueAction>> {
+        cols.validate()?;
+        let mut order: Vec<usize> = (0..cols.len()).collect();
+        order.sort_by_key(|&i| cols.time[i]);
+        if let (Some(clock), Some(&first)) = (self.clock, order.first())
+            && cols.time[first] < clock
+        {
+            return Err(EngError::invalid(
+                "time",
+                cols.time[first],
+                format!(
+                    "before the trigger engine's clock {clock}: events must arrive in time order"
+                ),
+            )
+            .at_row(first));
+        }
+        let rows = order
+            .iter()
+            .map(|&i| cols.row(i).map_err(|e| e.at_row(i)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = Vec::new();
+        for tp in rows {
+            self.release(tp.time, &mut out);
+            self.apply(&tp);
+            self.clock = Some(tp.time);
+            self.release(tp.time, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Moves the clock to `now` and returns the actions due up to it.
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] when `now` is before the clock.
+    pub fn advance(&mut self, now: i64) -> Result<Vec<DueAction>> {
+        if let Some(clock) = self.clock
+            && now < clock
+        {
+            return Err(EngError::invalid(
+                "now",
+                now,
+                format!("before the trigger engine's clock {clock}"),
+            ));
+        }
+        let mut out = Vec::new();
+        self.release(now, &mut out);
+        self.clock = Some(now);
+        Ok(out)
+    }
+
+    fn due(&self, base: i64, rule: usize) -> i64 {
+        let t = base.saturating_add(self.config.rules[rule].delay);
+        self.config.quiet_hours.map_or(t, |q| q.shift(t))
+    }
+
+    /// Replaces rule `rule`'s pending action of `customer` (none: cancel).
+    fn schedule(&mut self, customer: u64, rule: usize, due: Option<i64>) {
+        self.seq += 1;
+        let seq = self.seq;
+        if let Some(state) = self.customers.get_mut(&customer) {
+            state.pending[rule] = due.map(|d| (d, seq));
+        }
+        if let Some(due) = due {
+            self.queue.push(Reverse(Scheduled {
+                due,
+                customer,
+                rule,
+                seq,
+            }));
+        }
+    }
+
+    fn apply(&mut self, tp: &Touchpoint) {
+        let rules = self.config.rules.len();
+        let signals = &self.signals;
+        let state = self
+            .customers
+            .entry(tp.customer)
+            .or_insert_with(|| CustomerState {
+                profile: Profile::new(tp.customer, signals),
+                pending: vec![None; rules],
+                years: 0,
+                sent: VecDeque::new(),
+            });
+        let before = state.profile.clone();
+        state.profile.add(tp, signals);
+        let after = &state.profile;
+        let stage_before = self.stages.stage_unchecked(&before, tp.time);
+        let is_purchase = tp.kind == TouchpointKind::Purchase;
+        let mut changes: Vec<(usize, Option<i64>)> = Vec::new();
+        let current = |rule: usize| state.pending[rule].map(|p| p.0);
+        for (r, rule) in self.config.rules.iter().enumerate() {
+            match rule.when {
+                TriggerWhen::FirstTouch {} => {
+                    if before.last_interaction().is_none() && tp.kind.is_interaction() {
+                        changes.push((r, Some(tp.time)));
+                    }
+                }
+                TriggerWhen::AbandonedCart { wait } => {
+                    if matches!(tp.kind, TouchpointKind::CartAdd | TouchpointKind::Checkout) {
+                        changes.push((r, Some(tp.time.saturating_add(wait))));
+                    } else if is_purchase && current(r).is_some() {
+                        changes.push((r, None));
+                    }
+                }
+                TriggerWhen::NthPurchase { n } => {
+                    if is_purchase && after.purchases() == n {
+                        changes.push((r, Some(tp.time)));
+                    }
+                }
+                TriggerWhen::Reorder { factor } => {
+                    if is_purchase {
+                        let wait = after
+                            .mean_purchase_interval()
+                            .map(|m| (m * factor).round() as i64);
+                        changes.push((r, wait.map(|w| tp.time.saturating_add(w))));
+                    }
+                }
+                TriggerWhen::Anniversary {} => {
+                    if is_purchase && after.purchases() == 1 {
+                        changes.push((r, Some(crate::cohort::add_years(tp.time, 1))));
+                    }
+                }
+                TriggerWhen::AtRisk {} => {
+                    // Entering now (a churned customer who comes back silent on
+                    // purchases) or later, when the silence since the last
+                    // purchase passes its limit without churning first.
+                    // Only a purchase can end an at-risk spell or move its
+                    // start; other touchpoints can only keep a customer from
+                    // churning first, so they never cancel a pending action.
+                    let now = self.stages.stage_unchecked(after, tp.time);
+                    let enter = after.last_purchase().map(|last| {
+                        last.saturating_add(self.stages.at_risk_after(after))
+                            .saturating_add(1)
+                    });
+                    if now == JourneyStage::AtRisk && stage_before != JourneyStage::AtRisk {
+                        changes.push((r, Some(tp.time)));
+                    } else if let Some(enter) = enter.filter(|&e| {
+                        e > tp.time && self.stages.stage_unchecked(after, e) == JourneyStage::AtRisk
+                    }) {
+                        changes.push((r, Some(enter)));
+                    } else if is_purchase {
+                        changes.push((r, None));
+                    }
+                }
+            }
+        }
+        if changes
+            .iter()
+            .any(|&(r, _)| matches!(self.config.rules[r].when, TriggerWhen::Anniversary {}))
+        {
+            state.years = 1;
+        }
+        for (r, base) in changes {
+            let due = base.map(|b| self.due(b, r));
+            let unchanged = self
+                .customers
+                .get(&tp.customer)
+                .is_some_and(|s| s.pending[r].map(|p| p.0) == due);
+            if !unchanged {
+                self.schedule(tp.customer, r, due);
+            }
+        }
+    }
+
+    /// Releases every valid action due at or before `upto`, applying the cap.
+    fn release(&mut self, upto: i64, out: &mut Vec<DueAction>) {
+        while let Some(&Reverse(next)) = self.queue.peek() {
+            if next.due > upto {
+                break;
+            }
+            self.queue.pop();
+            let Some(state) = self.customers.get_mut(&next.customer) else {
+                continue;
+            };
+            if state.pending[next.rule] != Some((next.due, next.seq)) {
+                continue; // cancelled or rescheduled
+            }
+            state.pending[next.rule] = None;
+            let allowed = match self.config.cap {
+                None => true,
+                Some(cap) => {
+                    while state
+                        .sent
+                        .front()
+                        .is_some_and(|&d| d <= next.due - cap.window)
+                    {
+                        state.sent.pop_front();
+                    }
+                    state.sent.len() < cap.max as usize
+                }
+            };
+            let (is_anniversary, first, years) = {
+                let rule = &self.config.rules[next.rule];
+                if allowed {
+                    if self.config.cap.is_some() {
+                        state.sent.push_back(next.due);
+                    }
+                    out.push(DueAction {
+                        customer: next.customer,
+                        due: next.due,
+                        rule: rule.name.clone(),
+                        action: rule.action.clone(),
+                    });
+                } else {
+                    self.suppressed += 1;
+                }
+                let is_anniversary = matches!(rule.when, TriggerWhen::Anniversary {});
+                if is_anniversary {
+                    state.years += 1;
+                }
+                (is_anniversary, state.profile.first_purchase(), state.years)
+            };
+            if let (true, Some(first)) = (is_anniversary, first) {
+                let due = self.due(crate::cohort::add_years(first, years), next.rule);
+                self.schedule(next.customer, next.rule, Some(due));
+            }
+        }
+    }
+}
+
+/// Runs rules over a whole batch of touchpoints and then advances to
+/// `until`: every action due up to `until`.
+///
+/// # Errors
+/// As [`TriggerEngine::new`], [`TriggerEngine::push`] and
+/// [`TriggerEngine::advance`] (`until` before the latest touchpoint).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{TouchpointColumns, TouchpointKind as K};
+/// use engagement_core::triggers::{TriggerConfig, due_actions};
+/// let cfg: TriggerConfig = serde_json::from_str(
+///     r#"{"rules": [{"name": "second", "action": "thanks", "when": {"type": "nth_purchase", "n": 2}, "delay": 60}]}"#)?;
+/// let p = K::Purchase as u8;
+/// let cols = TouchpointColumns { customer: &[7, 7], time: &[0, 500], channel: &[1, 1], kind: &[p, p],
+///     value: &[9.0, 9.0], ..Default::default() };
+/// let actions = due_actions(&cols, &cfg, 1_000)?;
+/// assert_eq!((actions[0].customer, actions[0].due), (7, 560));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn due_actions(
+    cols: &TouchpointColumns<'_>,
+    config: &TriggerConfig,
+    until: i64,
+) -> Result<Vec<DueAction>> {
+    let mut engine = TriggerEngine::new(config.clone())?;
+    let mut out = engine.push(cols)?;
+    out.extend(engine.advance(until)?);
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::model::TouchpointTable;
+    use crate::{Channel, TouchpointKind as K};
+
+    const DAY: i64 = 86_400;
+
+    fn config(json: &str) -> TriggerConfig {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn table(rows: &[(u64, i64, K)]) -> TouchpointTable {
+        let mut t = TouchpointTable::default();
+        for &(c, time, kind) in rows {
+            let tp = Touchpoint::new(c, time, Channel::Web, kind);
+            t.push(&if kind == K::Purchase {
+                tp.with_value(10.0)
+            } else {
+                tp
+            });
+        }
+        t
+    }
+
+    fn run(cfg: &TriggerConfig, rows: &[(u64, i64, K)], until: i64) -> Vec<(u64, i64, String)> {
+        due_actions(&table(rows).columns(), cfg, until)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.customer, a.due, a.rule))
+            .collect()
+    }
+
+    #[test]
+    fn each_rule_fires_when_its_definition_says() {
+        let cfg = config(
+            r#"{"rules": [
+            {"name": "welcome", "action": "w", "when": {"type": "first_touch"}, "delay": 10},
+            {"name": "cart", "action": "c", "when": {"type": "abandoned_cart", "wait": 3600}},
+            {"name": "second", "action": "t", "when": {"type": "nth_purchase", "n": 2}},
+            {"name": "reorder", "action": "r", "when": {"type": "reorder", "factor": 1.5}},
+            {"name": "anniversary", "action": "a", "when": {"type": "anniversary"}}]}"#,
+        );
+        // Customer 1: an impression (no welcome), a visit at 100 (welcome at 110), a cart at
+        // 200 bought at 3799 (cancelled: the purchase comes before 3800), a cart at 5000 with
+        // no purchase (reminder at 8600), a second purchase at 10 days (thanks; the mean
+        // interval is 10 days − 3799 s, so the reorder reminder is due 1.5 intervals later).
+        let second = 10 * DAY;
+        let rows = [
+            (1, 0, K::Impression),
+            (1, 100, K::Visit),
+            (1, 200, K::CartAdd),
+            (1, 3799, K::Purchase),
+            (1, 5000, K::Checkout),
+            (1, second, K::Purchase),
+        ];
+        let interval = (second - 3799) as f64;
+        let reorder = second + (1.5 * interval).round() as i64;
+        let year = crate::cohort::add_years(3799, 1);
+        let got = run(&cfg, &rows, 2 * 366 * DAY);
+        let want = vec![
+            (1, 110, "welcome".to_string()),
+            (1, 8600, "cart".to_string()),
+            (1, second, "second".to_string()),
+            (1, reorder, "reorder".to_string()),
+            (1, year, "anniversary".to_string()),
+            (
+                1,
+                crate::cohort::add_years(3799, 2),
+                "anniversary".to_string(),
+            ),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(year, 3799 + 365 * DAY);
+    }
+
+    #[test]
+    fn a_purchase_at_the_due_time_does_not_cancel_and_one_before_does() {
+        let cfg = config(
+            r#"{"rules": [{"name": "cart", "action": "c", "when": {"type": "abandoned_cart", "wait": 60}}]}"#,
+        );
+        let at = run(&cfg, &[(1, 0, K::CartAdd), (1, 60, K::Purchase)], 100);
+        assert_eq!(at, [(1, 60, "cart".to_string())]);
+        assert!(run(&cfg, &[(1, 0, K::CartAdd), (1, 59, K::Purchase)], 100).is_empty());
+        // A second cart touchpoint restarts the wait.
+        let again = run(&cfg, &[(1, 0, K::CartAdd), (1, 50, K::CartAdd)], 1000);
+        assert_eq!(again, [(1, 110, "cart".to_string())]);
+    }
+
+    #[test]
+    fn win_back_fires_on_entering_at_risk_as_stages_define_it() {
+        let cfg = config(
+            r#"{"rules": [{"name": "win_back", "action": "offer", "when": {"type": "at_risk"}}],
+                "stages": {"default_purchase_interval_days": 10, "at_risk_factor": 2, "churn_window_days": 100}}"#,
+        );
+        // One purchase at 0: at risk after 2 × 10 days, i.e. from 20 days + 1 s.
+        let enter = 20 * DAY + 1;
+        assert_eq!(
+            run(&cfg, &[(1, 0, K::Purchase)], 50 * DAY),
+            [(1, enter, "win_back".to_string())]
+        );
+        // The stage rules agree: not at risk a second before, at risk then.
+        let stages = StageRules::new(cfg.stages.clone()).unwrap();
+        let store = crate::ProfileStore::from_columns(
+            SignalConfig::default(),
+            &table(&[(1, 0, K::Purchase)]).columns(),
+        )
+        .unwrap();
+        let p = store.get(1).unwrap();
+        assert_eq!(
+            stages.stage_of(p, enter - 1).unwrap(),
+            JourneyStage::NewCustomer
+        );
+        assert_eq!(stages.stage_of(p, enter).unwrap(), JourneyStage::AtRisk);
+        // A purchase before then moves it (to 5 days + 2 × 10 days; the interval is at least
+        // the 5 days between the purchases, so 2 × 5 days = 10 days after the second).
+        let moved = run(
+            &cfg,
+            &[(1, 0, K::Purchase), (1, 5 * DAY, K::Purchase)],
+            50 * DAY,
+        );
+        assert_eq!(moved, [(1, 15 * DAY + 1, "win_back".to_string())]);
+        // Visits while at risk do not fire it again; a purchase ends the spell and a new
+        // silence fires it once more.
+        let rows = [
+            (1, 0, K::Purchase),
+            (1, 25 * DAY, K::Visit),
+            (1, 30 * DAY, K::Purchase),
+        ];
+        // After the second purchase the mean interval is 30 days: at risk 60 days + 1 s later.
+        assert_eq!(
+            run(&cfg, &rows, 91 * DAY),
+            [
+                (1, enter, "win_back".to_string()),
+                (1, 90 * DAY + 1, "win_back".to_string())
+            ]
+        );
+        // Churned first (no touchpoint for 100 days with a 200-day at-risk limit): no win-back.
+        let slow = config(
+            r#"{"rules": [{"name": "win_back", "action": "offer", "when": {"type": "at_risk"}}],
+                "stages": {"default_purchase_interval_days": 100, "churn_window_days": 100}}"#,
+        );
+        assert!(run(&slow, &[(1, 0, K::Purchase)], 400 * DAY).is_empty());
+    }
+
+    #[test]
+    fn quiet_hours_move_actions_to_their_end() {
+        let q = QuietHours {
+            from: 22,
+            to: 8,
+            utc_offset_minutes: 60,
+        };
+        let h = 3600;
+        // 21:30 UTC is 22:30 local: moved to 08:00 local = 07:00 UTC next day.
+        assert_eq!(q.shift(21 * h + 1800), DAY + 7 * h);
+        // 03:00 UTC is 04:00 local: moved to 07:00 UTC the same day.
+        assert_eq!(q.shift(3 * h), 7 * h);
+        // 12:00 UTC is outside.
+        assert_eq!(q.shift(12 * h), 12 * h);
+        let day_quiet = QuietHours {
+            from: 12,
+            to: 14,
+            utc_offset_minutes: 0,
+        };
+        assert_eq!(day_quiet.shift(13 * h), 14 * h);
+        assert_eq!(day_quiet.shift(14 * h), 14 * h);
+        assert_eq!(day_quiet.shift(11 * h), 11 * h);
+    }
+
+    #[test]
+    fn the_cap_drops_actions_beyond_it_and_counts_them() {
+        let cfg = config(
+            r#"{"rules": [
+            {"name": "welcome", "action": "w", "when": {"type": "first_touch"}},
+            {"name": "first", "action": "f", "when": {"type": "nth_purchase", "n": 1}},
+            {"name": "second", "action": "s", "when": {"type": "nth_purchase", "n": 2}}],
+            "cap": {"max": 2, "window": 100}}"#,
+        );
+        let mut engine = TriggerEngine::new(cfg).unwrap();
+        let t = table(&[
+            (1, 0, K::Purchase),
+            (1, 50, K::Purchase),
+            (1, 100, K::Visit),
+        ]);
+        let got = engine.push(&t.columns()).unwrap();
+        // Welcome and first at 0; second at 50 is the third within 100 s: dropped.
+        assert_eq!(got.len(), 2);
+        assert_eq!(engine.suppressed(), 1);
+        // Two actions at 0 leave the window after 100 s.
+        let t2 = table(&[(2, 0, K::Purchase), (2, 100, K::Purchase)]);
+        let got = due_actions(&t2.columns(), engine.config(), 100).unwrap();
+        assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn late_events_are_rejected_and_leave_the_engine_as_it_was() {
+        let cfg = config(
+            r#"{"rules": [{"name": "cart", "action": "c", "when": {"type": "abandoned_cart", "wait": 60}}]}"#,
+        );
+        let mut engine = TriggerEngine::new(cfg.clone()).unwrap();
+        engine
+            .push(&table(&[(1, 100, K::CartAdd)]).columns())
+            .unwrap();
+        let late = table(&[(2, 150, K::CartAdd), (2, 99, K::Visit)]);
+        let err = engine.push(&late.columns()).unwrap_err();
+        assert!(err.to_string().contains("time order"), "{err}");
+        assert!(engine.advance(50).is_err());
+        assert_eq!((engine.pending(), engine.clock()), (1, Some(100)));
+        let bad_value = TouchpointColumns {
+            customer: &[3],
+            time: &[200],
+            channel: &[1],
+            kind: &[4],
+            value: &[f64::NAN],
+            ..Default::default()
+        };
+        assert!(engine.push(&bad_value).is_err());
+        assert_eq!(engine.advance(1000).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_configurations_are_typed() {
+        for bad in [
+            r#"{"rules": []}"#,
+            r#"{"rules": [{"name": "", "action": "a", "when": {"type": "first_touch"}}]}"#,
+            r#"{"rules": [{"name": "r", "action": "", "when": {"type": "first_touch"}}]}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}, "delay": -1}]}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "abandoned_cart", "wait": 0}}]}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "reorder", "factor": 0}}]}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}},
+                          {"name": "r", "action": "b", "when": {"type": "anniversary"}}]}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}}], "cap": {"max": 0, "window": 10}}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}}], "quiet_hours": {"from": 8, "to": 8}}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}}], "quiet_hours": {"from": 24, "to": 8}}"#,
+        ] {
+            let e = TriggerEngine::new(config(bad)).unwrap_err();
+            assert_eq!(e.kind(), "config", "{bad}: {e}");
+        }
+        for unknown in [
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "birthday"}}]}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch", "n": 2}}]}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}}], "caps": null}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<TriggerConfig>(unknown).is_err(),
+                "{unknown}"
+            );
+        }
+    }
+
+    fn all_rules() -> TriggerConfig {
+        config(
+            r#"{"rules": [
+            {"name": "welcome", "action": "w", "when": {"type": "first_touch"}, "delay": 30},
+            {"name": "cart", "action": "c", "when": {"type": "abandoned_cart", "wait": 200}},
+            {"name": "third", "action": "t", "when": {"type": "nth_purchase", "n": 3}},
+            {"name": "reorder", "action": "r", "when": {"type": "reorder"}},
+            {"name": "anniversary", "action": "a", "when": {"type": "anniversary"}, "delay": 7},
+            {"name": "win_back", "action": "b", "when": {"type": "at_risk"}}],
+            "cap": {"max": 3, "window": 500},
+            "quiet_hours": {"from": 1, "to": 2},
+            "stages": {"default_purchase_interval_days": 0.01, "min_purchase_interval_days": 0.001,
+                       "churn_window_days": 0.05}}"#,
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_batch_and_one_by_one_give_the_same_actions(
+            mut rows in proptest::collection::vec((1u64..5, 0i64..4000, 0usize..5), 1..60),
+            cuts in proptest::collection::vec(0usize..60, 0..6),
+        ) {
+            let kinds = [K::Visit, K::CartAdd, K::Purchase, K::Checkout, K::Impression];
+            rows.sort_by_key(|r| r.1);
+            let rows: Vec<(u64, i64, K)> = rows.iter().map(|r| (r.0, r.1 * 60, kinds[r.2])).collect();
+            let t = table(&rows);
+            let cols = t.columns();
+            let until = 400 * DAY;
+            let cfg = all_rules();
+            let batch = due_actions(&cols, &cfg, until).unwrap();
+            // One by one.
+            let mut engine = TriggerEngine::new(cfg.clone()).unwrap();
+            let mut single = Vec::new();
+            for i in 0..cols.len() {
+                let one = table(&rows[i..=i]);
+                single.extend(engine.push(&one.columns()).unwrap());
+            }
+            single.extend(engine.advance(until).unwrap());
+            proptest::prop_assert_eq!(&batch, &single);
+            // Any chunking, with advances in between at the next chunk's first time.
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(rows.len())).collect();
+            cuts.push(0);
+            cuts.push(rows.len());
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut engine = TriggerEngine::new(cfg).unwrap();
+            let mut chunked = Vec::new();
+            for w in cuts.windows(2) {
+                chunked.extend(engine.advance(rows[w[0]].1).unwrap());
+                chunked.extend(engine.push(&table(&rows[w[0]..w[1]]).columns()).unwrap());
+            }
+            chunked.extend(engine.advance(until).unwrap());
+            proptest::prop_assert_eq!(&batch, &chunked);
+            // Due times never decrease, and every action is at or after the customer's first touchpoint.
+            proptest::prop_assert!(batch.windows(2).all(|w| w[0].due <= w[1].due));
+            // Without the cap, every customer with an interaction is welcomed once; with it,
+            // nothing appears that the uncapped run lacks.
+            let mut uncapped = all_rules();
+            uncapped.cap = None;
+            let free = due_actions(&cols, &uncapped, until).unwrap();
+            let interacting: Vec<u64> = {
+                let mut v: Vec<u64> = rows.iter().filter(|r| r.2 != K::Impression).map(|r| r.0).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            let mut welcomed: Vec<u64> = free.iter().filter(|a| a.rule == "welcome").map(|a| a.customer).collect();
+            welcomed.sort_unstable();
+            proptest::prop_assert_eq!(interacting, welcomed);
+            proptest::prop_assert!(batch.iter().all(|a| free.contains(a)));
+        }
+    }
+}
