@@ -135,6 +135,16 @@
 #define ENG_KIND_OTHER 13
 
 /**
+ * Touchpoint kind code of `cart_add`.
+ */
+#define ENG_KIND_CART_ADD 14
+
+/**
+ * Touchpoint kind code of `checkout`.
+ */
+#define ENG_KIND_CHECKOUT 15
+
+/**
  * Journey stage code of `prospect`.
  */
 #define ENG_STAGE_PROSPECT 0
@@ -292,6 +302,14 @@ typedef struct eng_profile_store eng_profile_store;
  * be used from several threads at once.
  */
 typedef struct eng_segment_set eng_segment_set;
+
+/**
+ * An opaque trigger engine: rules, per-customer state and pending actions.
+ *
+ * Thread safety: calls on one engine must not overlap (each call may
+ * change it); different engines are independent.
+ */
+typedef struct eng_triggers eng_triggers;
 
 /**
  * A share with its Wilson interval (see `eng_wilson`).
@@ -2013,6 +2031,98 @@ eng_status eng_cohorts_json(const uint64_t *customer,
                             size_t config_len,
                             char **out_json,
                             size_t *out_len);
+
+/**
+ * Creates a trigger engine from rules given as JSON (`config_json`, UTF-8,
+ * `config_len` bytes): `{"rules": [{"name", "action", "when": {"type":
+ * "first_touch" | "abandoned_cart" (+ "wait" seconds) | "nth_purchase" (+
+ * "n") | "reorder" (+ "factor") | "anniversary" | "at_risk"}, "delay":
+ * seconds}, …], "cap": {"max", "window"}, "quiet_hours": {"from", "to",
+ * "utc_offset_minutes"}, "stages": {StageConfig}}`. On success
+ * `*out_triggers` receives an engine owned by the caller, released with
+ * `eng_triggers_free`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_JSON` (malformed JSON, an unknown
+ * key or rule type), `ENG_STATUS_CONFIG` (an invalid value).
+ *
+ * # Safety
+ * `config_json` must point to `config_len` readable bytes; `out_triggers`
+ * must be valid for one write.
+ */
+eng_status eng_triggers_new(const char *config_json,
+                            size_t config_len,
+                            struct eng_triggers **out_triggers);
+
+/**
+ * Releases a trigger engine. NULL is fine; twice is not, and the engine
+ * must not be used afterwards.
+ *
+ * # Safety
+ * `triggers` must be NULL or a live engine from `eng_triggers_new`.
+ */
+void eng_triggers_free(struct eng_triggers *triggers);
+
+/**
+ * Feeds `len` touchpoints (columns as `eng_profile_store_push`; sorted by
+ * time here, equal times keep their order; none may be before the latest
+ * time already fed or advanced to) and returns the actions that became due
+ * up to the latest of them as a JSON array of `{"customer", "due", "rule",
+ * "action"}` in due order, owned by the caller (`eng_string_free`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_INVALID_INPUT` (a bad value or code, or a touchpoint before
+ * the engine's clock; nothing is applied), `ENG_STATUS_LENGTH_MISMATCH`,
+ * `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * Every non-NULL column must point to `len` readable elements; `out_json`
+ * valid for one write, `out_len` NULL or valid for one write; no other call
+ * may use the engine at the same time.
+ */
+eng_status eng_triggers_push_json(struct eng_triggers *triggers,
+                                  const uint64_t *customer,
+                                  const int64_t *time,
+                                  const uint8_t *channel,
+                                  const uint8_t *kind,
+                                  const double *value,
+                                  const float *rating,
+                                  const uint8_t *rating_scale,
+                                  size_t len,
+                                  char **out_json,
+                                  size_t *out_len);
+
+/**
+ * Moves the engine's clock to `now` (Unix seconds, not before the clock)
+ * and returns the actions due up to it, as `eng_triggers_push_json`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_INVALID_INPUT` (`now` before the clock; nothing changes),
+ * `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `triggers` a live engine; `out_json` valid for one write, `out_len` NULL
+ * or valid for one write; no other call may use the engine at the same time.
+ */
+eng_status eng_triggers_advance_json(struct eng_triggers *triggers,
+                                     int64_t now,
+                                     char **out_json,
+                                     size_t *out_len);
+
+/**
+ * Writes the engine's counters, each output optional (NULL skips it):
+ * customers seen, actions pending, actions dropped by the frequency cap.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER` (`triggers` NULL),
+ * `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `triggers` a live engine; each non-NULL output valid for one write.
+ */
+eng_status eng_triggers_counts(struct eng_triggers *triggers,
+                               uint64_t *out_customers,
+                               uint64_t *out_pending,
+                               uint64_t *out_suppressed);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -18,6 +18,7 @@ use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
 };
 use engagement_core::transitions::{SequenceConfig, journey_sequences, stage_transitions};
+use engagement_core::triggers::{TriggerConfig, TriggerEngine};
 use engagement_core::{
     ActionTable, Channel, Code, CustomerFeatures, EngError, JourneyStage, LabelMap, LoyaltyConfig,
     MonetaryBasis, ProfileStore, RatingScale, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig,
@@ -94,6 +95,15 @@ fn config<T: serde::de::DeserializeOwned + Default>(case: &Case) -> Result<T, En
     match &case.config {
         Some(c) => Ok(serde_json::from_value(c.clone())?),
         None => Ok(T::default()),
+    }
+}
+
+/// Rows `start..end` of an optional column (empty when absent).
+fn optional_part<T>(column: &[T], start: usize, end: usize) -> &[T] {
+    if column.is_empty() {
+        column
+    } else {
+        &column[start..end]
     }
 }
 
@@ -325,6 +335,35 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 until: num(input, "until"),
             };
             serde_json::to_value(stage_transitions(&history)?)?
+        }
+        "triggers" => {
+            let table = touchpoints(input)?;
+            let cfg: TriggerConfig =
+                serde_json::from_value(case.config.clone().unwrap_or_default())?;
+            let mut engine = TriggerEngine::new(cfg)?;
+            let chunks: Vec<usize> = match input.get("chunks") {
+                Some(c) => serde_json::from_value(c.clone())?,
+                None => vec![table.len()],
+            };
+            let mut actions = Vec::new();
+            let mut start = 0;
+            for size in chunks {
+                let c = table.columns();
+                let end = start + size;
+                let chunk = engagement_core::TouchpointColumns {
+                    customer: &c.customer[start..end],
+                    time: &c.time[start..end],
+                    channel: &c.channel[start..end],
+                    kind: &c.kind[start..end],
+                    value: optional_part(c.value, start, end),
+                    rating: optional_part(c.rating, start, end),
+                    rating_scale: optional_part(c.rating_scale, start, end),
+                };
+                actions.extend(engine.push(&chunk)?);
+                start = end;
+            }
+            actions.extend(engine.advance(num(input, "until"))?);
+            json!({ "actions": actions, "suppressed": engine.suppressed() })
         }
         "funnel" => {
             let table = touchpoints(input)?;

@@ -42,6 +42,7 @@ pub mod segments;
 pub mod status;
 pub mod survival;
 pub mod transactions;
+pub mod triggers;
 
 pub use errors::{eng_last_error_message, eng_status_name, eng_string_free};
 pub use metrics::{eng_churn_summary, eng_nps_summary, eng_proportion};

@@ -323,6 +323,62 @@ int main(void) {
         CHECK(eng_funnel_json(c, t, ch, k, 2, "{", 1, &json, NULL), ENG_STATUS_JSON, NULL);
     }
 
+    /* Trigger engines: bad rules, NULL arguments, late events that change nothing. */
+    {
+        const char *rules = "{\"rules\": [{\"name\": \"cart\", \"action\": \"remind\", "
+                            "\"when\": {\"type\": \"abandoned_cart\", \"wait\": 60}}]}";
+        const char *zero_wait = "{\"rules\": [{\"name\": \"cart\", \"action\": \"remind\", "
+                                "\"when\": {\"type\": \"abandoned_cart\", \"wait\": 0}}]}";
+        const char *unknown = "{\"rules\": [{\"name\": \"b\", \"action\": \"a\", \"when\": {\"type\": \"birthday\"}}]}";
+        eng_triggers *tr = NULL;
+        char *json = NULL;
+        size_t len = 0;
+        uint64_t pending = 0, customers = 0;
+        const uint64_t c[2] = {1, 2};
+        const int64_t t[2] = {100, 50}, late[1] = {10};
+        const uint8_t ch[2] = {ENG_CHANNEL_WEB, ENG_CHANNEL_WEB}, k[2] = {ENG_KIND_CART_ADD, ENG_KIND_CART_ADD};
+        const uint8_t bad_kind[1] = {200};
+        CHECK(eng_triggers_new(NULL, 0, &tr), ENG_STATUS_JSON, NULL);
+        CHECK(eng_triggers_new(rules, strlen(rules), NULL), ENG_STATUS_NULL_POINTER, "out_triggers");
+        CHECK(eng_triggers_new(zero_wait, strlen(zero_wait), &tr), ENG_STATUS_CONFIG, "wait");
+        CHECK(eng_triggers_new(unknown, strlen(unknown), &tr), ENG_STATUS_JSON, "birthday");
+        CHECK(eng_triggers_new("\xff", 1, &tr), ENG_STATUS_INVALID_UTF8, NULL);
+        CHECK(eng_triggers_new(rules, strlen(rules), &tr), ENG_STATUS_OK, NULL);
+        CHECK(eng_triggers_push_json(NULL, c, t, ch, k, NULL, NULL, NULL, 2, &json, NULL), ENG_STATUS_NULL_POINTER,
+              "triggers");
+        CHECK(eng_triggers_push_json(tr, c, t, ch, k, NULL, NULL, NULL, 2, NULL, NULL), ENG_STATUS_NULL_POINTER,
+              "out_json");
+        CHECK(eng_triggers_push_json(tr, NULL, t, ch, k, NULL, NULL, NULL, 2, &json, NULL), ENG_STATUS_NULL_POINTER,
+              "customer");
+        CHECK(eng_triggers_push_json(tr, c, t, ch, bad_kind, NULL, NULL, NULL, 1, &json, NULL),
+              ENG_STATUS_INVALID_INPUT, "kind");
+        /* Sorted within the batch: customer 2 (t = 50) comes first. */
+        CHECK(eng_triggers_push_json(tr, c, t, ch, k, NULL, NULL, NULL, 2, &json, &len), ENG_STATUS_OK, NULL);
+        if (strcmp(json, "[]") != 0) {
+            printf("FAIL  triggers: nothing is due yet, got %s\n", json);
+            failed++;
+        }
+        eng_string_free(json);
+        CHECK(eng_triggers_push_json(tr, c, late, ch, k, NULL, NULL, NULL, 1, &json, NULL), ENG_STATUS_INVALID_INPUT,
+              "time order");
+        CHECK(eng_triggers_advance_json(tr, 99, &json, NULL), ENG_STATUS_INVALID_INPUT, "clock");
+        CHECK(eng_triggers_counts(tr, &customers, &pending, NULL), ENG_STATUS_OK, NULL);
+        if (customers != 2 || pending != 2) {
+            printf("FAIL  triggers: a rejected call changed the engine (%llu customers, %llu pending)\n",
+                   (unsigned long long)customers, (unsigned long long)pending);
+            failed++;
+        }
+        CHECK(eng_triggers_counts(NULL, &customers, NULL, NULL), ENG_STATUS_NULL_POINTER, "triggers");
+        CHECK(eng_triggers_advance_json(tr, 1000, &json, NULL), ENG_STATUS_OK, NULL);
+        if (!strstr(json, "\"due\":110") || !strstr(json, "\"due\":160")) {
+            printf("FAIL  triggers: expected reminders due at 110 and 160, got %s\n", json);
+            failed++;
+        }
+        eng_string_free(json);
+        eng_triggers_free(tr);
+        eng_triggers_free(NULL);
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);

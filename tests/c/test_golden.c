@@ -640,10 +640,52 @@ static eng_status op_survival(const char *op, const json_t *input, json_t **resu
     return s;
 }
 
+/* Appends the elements of a library JSON array to `to` (the string is freed). */
+static void append_json(json_t *to, char *s) {
+    json_t *v = take_json(s);
+    json_array_extend(to, v);
+    json_decref(v);
+}
+
+/* Runs a trigger engine over the touchpoints, pushed in `chunks` (all at once when absent), then
+ * advanced to `until`. */
+static eng_status op_triggers(const json_t *input, const json_t *config, json_t **result) {
+    columns c;
+    char *definition = json_dumps(config, JSON_COMPACT), *json = NULL;
+    eng_triggers *t = NULL;
+    json_t *actions = json_array();
+    eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+    if (s == ENG_STATUS_OK) s = eng_triggers_new(definition, strlen(definition), &t);
+    const json_t *chunks = json_object_get(input, "chunks");
+    size_t n_chunks = chunks ? json_array_size(chunks) : 1, start = 0;
+    for (size_t k = 0; k < n_chunks && s == ENG_STATUS_OK; k++) {
+        size_t size = chunks ? (size_t)json_integer_value(json_array_get(chunks, k)) : c.n;
+        s = eng_triggers_push_json(t, c.customer + start, c.time + start, c.channel + start, c.kind + start,
+                                   c.value ? c.value + start : NULL, c.rating ? c.rating + start : NULL,
+                                   c.scale ? c.scale + start : NULL, size, &json, NULL);
+        if (s == ENG_STATUS_OK) append_json(actions, json);
+        start += size;
+    }
+    if (s == ENG_STATUS_OK) {
+        s = eng_triggers_advance_json(t, (int64_t)json_integer_value(json_object_get(input, "until")), &json, NULL);
+        if (s == ENG_STATUS_OK) append_json(actions, json);
+    }
+    uint64_t suppressed = 0;
+    if (s == ENG_STATUS_OK) s = eng_triggers_counts(t, NULL, NULL, &suppressed);
+    if (s == ENG_STATUS_OK)
+        *result = json_pack("{s:O,s:I}", "actions", actions, "suppressed", (json_int_t)suppressed);
+    json_decref(actions);
+    eng_triggers_free(t);
+    free_columns(&c);
+    free(definition);
+    return s;
+}
+
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
         !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
+    if (!strcmp(op, "triggers")) return op_triggers(input, config, result);
     if (!strcmp(op, "funnel")) {
         columns c;
         char *definition = json_dumps(config, JSON_COMPACT), *json = NULL;

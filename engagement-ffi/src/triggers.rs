@@ -1,0 +1,217 @@
+//! Journey triggers: rules as JSON, a stateful engine fed touchpoints in
+//! time order, due actions out as JSON.
+
+use std::ffi::c_char;
+
+use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+
+use crate::boundary::{Failure, boundary};
+use crate::handle::{out, touchpoints};
+use crate::status::eng_status;
+
+/// An opaque trigger engine: rules, per-customer state and pending actions.
+///
+/// Thread safety: calls on one engine must not overlap (each call may
+/// change it); different engines are independent.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct eng_triggers {
+    _private: [u8; 0],
+}
+
+struct Engine {
+    engine: TriggerEngine,
+    poisoned: bool,
+}
+
+/// # Safety
+/// `ptr` must be NULL or a live engine from `eng_triggers_new`, used by no
+/// other call at the same time.
+unsafe fn engine_mut<'a>(ptr: *mut eng_triggers) -> Result<&'a mut Engine, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::new(
+            eng_status::NullPointer,
+            "argument triggers is NULL",
+        ));
+    }
+    // SAFETY: the caller promises a live engine, which is a `Box<Engine>` cast.
+    let e = unsafe { &mut *ptr.cast::<Engine>() };
+    if e.poisoned {
+        return Err(Failure::new(
+            eng_status::Poisoned,
+            "trigger engine is poisoned: an earlier call on it panicked",
+        ));
+    }
+    Ok(e)
+}
+
+/// Creates a trigger engine from rules given as JSON (`config_json`, UTF-8,
+/// `config_len` bytes): `{"rules": [{"name", "action", "when": {"type":
+/// "first_touch" | "abandoned_cart" (+ "wait" seconds) | "nth_purchase" (+
+/// "n") | "reorder" (+ "factor") | "anniversary" | "at_risk"}, "delay":
+/// seconds}, …], "cap": {"max", "window"}, "quiet_hours": {"from", "to",
+/// "utc_offset_minutes"}, "stages": {StageConfig}}`. On success
+/// `*out_triggers` receives an engine owned by the caller, released with
+/// `eng_triggers_free`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+/// `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_JSON` (malformed JSON, an unknown
+/// key or rule type), `ENG_STATUS_CONFIG` (an invalid value).
+///
+/// # Safety
+/// `config_json` must point to `config_len` readable bytes; `out_triggers`
+/// must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_new(
+    config_json: *const c_char,
+    config_len: usize,
+    out_triggers: *mut *mut eng_triggers,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let out_triggers = unsafe { out(out_triggers, "out_triggers")? };
+        // SAFETY: as above.
+        let config: TriggerConfig =
+            unsafe { crate::json::document(config_json, config_len, "config_json")? };
+        let engine = TriggerEngine::new(config)?;
+        *out_triggers = Box::into_raw(Box::new(Engine {
+            engine,
+            poisoned: false,
+        }))
+        .cast();
+        Ok(())
+    })
+}
+
+/// Releases a trigger engine. NULL is fine; twice is not, and the engine
+/// must not be used afterwards.
+///
+/// # Safety
+/// `triggers` must be NULL or a live engine from `eng_triggers_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_free(triggers: *mut eng_triggers) {
+    let _ = boundary(|| {
+        if !triggers.is_null() {
+            // SAFETY: the caller promises a live engine from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(triggers.cast::<Engine>()) });
+        }
+        Ok(())
+    });
+}
+
+/// Feeds `len` touchpoints (columns as `eng_profile_store_push`; sorted by
+/// time here, equal times keep their order; none may be before the latest
+/// time already fed or advanced to) and returns the actions that became due
+/// up to the latest of them as a JSON array of `{"customer", "due", "rule",
+/// "action"}` in due order, owned by the caller (`eng_string_free`).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+/// `ENG_STATUS_INVALID_INPUT` (a bad value or code, or a touchpoint before
+/// the engine's clock; nothing is applied), `ENG_STATUS_LENGTH_MISMATCH`,
+/// `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// Every non-NULL column must point to `len` readable elements; `out_json`
+/// valid for one write, `out_len` NULL or valid for one write; no other call
+/// may use the engine at the same time.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_push_json(
+    triggers: *mut eng_triggers,
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        let e = unsafe { engine_mut(triggers)? };
+        // SAFETY: as above.
+        let cols = unsafe {
+            touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?
+        };
+        // SAFETY: as above; checked before the engine changes.
+        unsafe { out(out_json, "out_json")? };
+        e.poisoned = true;
+        let actions = e.engine.push(&cols);
+        e.poisoned = false;
+        // SAFETY: as above.
+        unsafe { crate::json::write(&actions?, out_json, out_len) }
+    })
+}
+
+/// Moves the engine's clock to `now` (Unix seconds, not before the clock)
+/// and returns the actions due up to it, as `eng_triggers_push_json`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+/// `ENG_STATUS_INVALID_INPUT` (`now` before the clock; nothing changes),
+/// `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `triggers` a live engine; `out_json` valid for one write, `out_len` NULL
+/// or valid for one write; no other call may use the engine at the same time.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_advance_json(
+    triggers: *mut eng_triggers,
+    now: i64,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let e = unsafe { engine_mut(triggers)? };
+        // SAFETY: as above; checked before the engine changes.
+        unsafe { out(out_json, "out_json")? };
+        e.poisoned = true;
+        let actions = e.engine.advance(now);
+        e.poisoned = false;
+        // SAFETY: as above.
+        unsafe { crate::json::write(&actions?, out_json, out_len) }
+    })
+}
+
+/// Writes the engine's counters, each output optional (NULL skips it):
+/// customers seen, actions pending, actions dropped by the frequency cap.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER` (`triggers` NULL),
+/// `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `triggers` a live engine; each non-NULL output valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_counts(
+    triggers: *mut eng_triggers,
+    out_customers: *mut u64,
+    out_pending: *mut u64,
+    out_suppressed: *mut u64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let e = unsafe { engine_mut(triggers)? };
+        for (ptr, v) in [
+            (out_customers, e.engine.customers() as u64),
+            (out_pending, e.engine.pending() as u64),
+            (out_suppressed, e.engine.suppressed()),
+        ] {
+            if !ptr.is_null() {
+                // SAFETY: non-NULL and writable by the caller's promise.
+                unsafe { *ptr = v };
+            }
+        }
+        Ok(())
+    })
+}
