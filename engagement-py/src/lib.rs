@@ -76,6 +76,85 @@ mod _engagement {
         Ok(cols)
     }
 
+    /// Converts due actions into numpy columns and lists of names.
+    fn due_columns<'py>(
+        py: Python<'py>,
+        actions: Vec<engagement_core::triggers::DueAction>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        let customer: Vec<u64> = actions.iter().map(|a| a.customer).collect();
+        let due: Vec<i64> = actions.iter().map(|a| a.due).collect();
+        let (rule, action): (Vec<String>, Vec<String>) =
+            actions.into_iter().map(|a| (a.rule, a.action)).unzip();
+        d.set_item("customer", customer.into_pyarray(py))?;
+        d.set_item("due", due.into_pyarray(py))?;
+        d.set_item("rule", rule)?;
+        d.set_item("action", action)?;
+        Ok(d)
+    }
+
+    /// A trigger engine: rules, per-customer state and pending actions.
+    #[pyclass(module = "engagement._engagement")]
+    struct NativeTriggers {
+        engine: engagement_core::triggers::TriggerEngine,
+    }
+
+    #[pymethods]
+    impl NativeTriggers {
+        /// A new engine for ``config`` (dict or JSON: ``rules``, ``cap``, ``quiet_hours``, ``stages``).
+        #[new]
+        fn new(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
+            let cfg: engagement_core::triggers::TriggerConfig = document(py, config, "config")?;
+            Ok(NativeTriggers {
+                engine: engagement_core::triggers::TriggerEngine::new(cfg).py_err()?,
+            })
+        }
+
+        /// Feeds touchpoints; returns the actions that became due as columns.
+        #[pyo3(signature = (customer, time, channel, kind, value=None, rating=None, rating_scale=None))]
+        #[allow(clippy::too_many_arguments)]
+        fn push<'py>(
+            &mut self,
+            py: Python<'py>,
+            customer: PyReadonlyArray1<'_, u64>,
+            time: PyReadonlyArray1<'_, i64>,
+            channel: PyReadonlyArray1<'_, u8>,
+            kind: PyReadonlyArray1<'_, u8>,
+            value: Option<PyReadonlyArray1<'_, f64>>,
+            rating: Option<PyReadonlyArray1<'_, f32>>,
+            rating_scale: Option<PyReadonlyArray1<'_, u8>>,
+        ) -> PyResult<Bound<'py, PyDict>> {
+            let cols = touchpoints(
+                &customer,
+                &time,
+                &channel,
+                &kind,
+                &value,
+                &rating,
+                &rating_scale,
+            )?;
+            let engine = &mut self.engine;
+            let actions = py.detach(|| engine.push(&cols)).py_err()?;
+            due_columns(py, actions)
+        }
+
+        /// Moves the clock to ``now``; returns the actions due up to it as columns.
+        fn advance<'py>(&mut self, py: Python<'py>, now: i64) -> PyResult<Bound<'py, PyDict>> {
+            let actions = self.engine.advance(now).py_err()?;
+            due_columns(py, actions)
+        }
+
+        /// (customers seen, actions pending, actions dropped by the cap, clock or None).
+        fn counts(&self) -> (usize, usize, u64, Option<i64>) {
+            (
+                self.engine.customers(),
+                self.engine.pending(),
+                self.engine.suppressed(),
+                self.engine.clock(),
+            )
+        }
+    }
+
     /// Customer profiles that touchpoints are pushed into, with the
     /// engagement-score configuration they were created with.
     #[pyclass(module = "engagement._engagement")]

@@ -4,12 +4,13 @@ import doctest
 import inspect
 
 import engagement
-from engagement import _api, _attribution, _clv, _cohort, _experiment, _funnel, _results, _survival, _transitions
+from engagement import _api, _attribution, _clv, _cohort, _experiment, _funnel, _results, _survival, _transitions, _triggers
 
 
 def test_examples_run():
     attempted = 0
-    for module in (engagement, _api, _attribution, _clv, _cohort, _experiment, _funnel, _results, _survival, _transitions):
+    for module in (engagement, _api, _attribution, _clv, _cohort, _experiment, _funnel, _results, _survival, _transitions,
+                   _triggers):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
         assert result.failed == 0, f"{module.__name__}: {result.failed} failing examples"
         attempted += result.attempted

@@ -186,6 +186,19 @@ def run(op, inp, config):
         m = engagement.stage_transitions(inp["customer"], inp["stage"], inp["entered_at"])
         nan = lambda a: [None if np.isnan(x) else x for x in a.ravel().tolist()]  # noqa: E731
         return {"labels": m.labels, "counts": m.counts.ravel(), "probabilities": nan(m.probabilities)}
+    if op == "triggers":
+        t = inp["touchpoints"]
+        engine = engagement.Triggers(config)
+        chunks = inp.get("chunks", [len(t["customer"])])
+        parts, start = [], 0
+        for size in chunks:
+            cut = {k: v[start:start + size] for k, v in t.items()}
+            parts.append(engine.push(cut["customer"], cut["time"], cut["channel"], cut["kind"], cut.get("value")))
+            start += size
+        parts.append(engine.advance(inp["until"]))
+        actions = [{"customer": int(c), "due": int(d), "rule": r, "action": a}
+                   for p in parts for c, d, r, a in zip(p["customer"], p["due"], p["rule"], p["action"])]
+        return {"actions": actions, "suppressed": engine.counts[2]}
     if op == "funnel":
         t = inp["touchpoints"]
         cfg = dict(config)

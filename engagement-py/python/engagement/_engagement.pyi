@@ -20,6 +20,7 @@ __all__ = [
     "UnknownLabelError",
     "version",
     "NativeStore",
+    "NativeTriggers",
     "NativeSegments",
     "nps",
     "nps_counts",
@@ -95,6 +96,22 @@ _BOOL: TypeAlias = npt.NDArray[np.bool_]
 _F32: TypeAlias = npt.NDArray[np.float32]
 
 def version() -> str: ...
+
+@final
+class NativeTriggers:
+    def __new__(cls, config: Any) -> NativeTriggers: ...
+    def push(
+        self,
+        customer: _U64,
+        time: _I64,
+        channel: _U8,
+        kind: _U8,
+        value: Optional[_F64] = None,
+        rating: Optional[_F32] = None,
+        rating_scale: Optional[_U8] = None,
+    ) -> dict[str, Any]: ...
+    def advance(self, now: int) -> dict[str, Any]: ...
+    def counts(self) -> tuple[int, int, int, Optional[int]]: ...
 
 @final
 class NativeStore:
