@@ -67,6 +67,14 @@ pub(crate) fn add_years(t: i64, years: i64) -> i64 {
     (start + day.min(month_days - 1)) * 86_400 + secs
 }
 
+/// `YYYY-MM-DD` of the UTC day containing `t`.
+pub(crate) fn date_label(t: i64) -> String {
+    let days = t.div_euclid(DAY);
+    let (year, month) = year_month(days);
+    let day = days - first_day(year, month) + 1;
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 impl CohortPeriod {
     /// Index of the period containing `t` (Unix seconds): days and weeks as
     /// [`Period::index`], months counted from January 1970.

@@ -188,6 +188,13 @@ fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<FunnelResult> {
+    check(cols, funnel)?;
+    let mut tally = Tally::new(funnel.steps.len());
+    each_entry(cols, funnel, |_, best| tally.add(best));
+    tally.finish(funnel)
+}
+
+fn check(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<()> {
     cols.validate()?;
     let k = funnel.steps.len();
     ensure_config!(
@@ -202,6 +209,17 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
         funnel.window
     );
     crate::score::z_for_level(funnel.level)?;
+    Ok(())
+}
+
+/// Calls `f(customer, times)` for each customer entering the funnel, with the
+/// times of the steps of the customer's deepest attempt.
+fn each_entry(
+    cols: &crate::TouchpointColumns<'_>,
+    funnel: &Funnel,
+    mut f: impl FnMut(u64, &[i64]),
+) {
+    let k = funnel.steps.len();
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
     let order = cols.journey_order_where(|i| {
@@ -210,8 +228,6 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
             .iter()
             .any(|s| s.matches(cols.kind[i], cols.channel[i]))
     });
-    let mut reached = vec![0u64; k];
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); k];
     // One buffer for every customer's rows: a million customers, not a million allocations.
     let mut rows: Vec<(i64, u8, u8)> = Vec::new();
     for customer in order.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
@@ -236,55 +252,295 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
                 }
             }
         }
-        for (step, &t) in best.iter().enumerate() {
-            reached[step] += 1;
-            times[step].push((t - best[0]) as f64);
+        f(cols.customer[customer[0]], &best);
+    }
+}
+
+/// Customers reaching each step and their times, turned into a [`FunnelResult`].
+#[derive(Debug, Clone)]
+struct Tally {
+    reached: Vec<u64>,
+    times: Vec<Vec<f64>>,
+}
+
+impl Tally {
+    fn new(k: usize) -> Self {
+        Tally {
+            reached: vec![0; k],
+            times: vec![Vec::new(); k],
         }
     }
-    if reached[0] == 0 {
-        return Err(EngError::EmptyInput {
-            what: "the funnel".into(),
-            unit: "customer entering it".into(),
-        });
+
+    fn add(&mut self, best: &[i64]) {
+        for (step, &t) in best.iter().enumerate() {
+            self.reached[step] += 1;
+            self.times[step].push((t - best[0]) as f64);
+        }
     }
-    let mut out = FunnelResult {
-        steps: funnel.steps.iter().map(|s| s.name.clone()).collect(),
-        customers: reached.clone(),
-        step_conversion: Vec::with_capacity(k),
-        overall_conversion: Vec::with_capacity(k),
-        drop_off: Vec::with_capacity(k),
-        median_time: Vec::with_capacity(k),
-        p25_time: Vec::with_capacity(k),
-        p75_time: Vec::with_capacity(k),
-    };
-    for step in 0..k {
-        let before = if step == 0 {
-            reached[0]
-        } else {
-            reached[step - 1]
+
+    fn finish(mut self, funnel: &Funnel) -> Result<FunnelResult> {
+        let (k, reached) = (funnel.steps.len(), &self.reached);
+        if reached[0] == 0 {
+            return Err(EngError::EmptyInput {
+                what: "the funnel".into(),
+                unit: "customer entering it".into(),
+            });
+        }
+        let mut out = FunnelResult {
+            steps: funnel.steps.iter().map(|s| s.name.clone()).collect(),
+            customers: reached.clone(),
+            step_conversion: Vec::with_capacity(k),
+            overall_conversion: Vec::with_capacity(k),
+            drop_off: Vec::with_capacity(k),
+            median_time: Vec::with_capacity(k),
+            p25_time: Vec::with_capacity(k),
+            p75_time: Vec::with_capacity(k),
         };
-        out.step_conversion.push(if before == 0 {
-            // Nobody reached the previous step: an empty proportion, not an error.
-            Proportion {
-                successes: 0,
-                trials: 0,
-                rate: f64::NAN,
-                ci_low: f64::NAN,
-                ci_high: f64::NAN,
-                level: funnel.level,
-            }
-        } else {
-            Proportion::wilson(reached[step], before, funnel.level)?
-        });
-        out.overall_conversion
-            .push(Proportion::wilson(reached[step], reached[0], funnel.level)?);
-        out.drop_off.push(before - reached[step]);
-        times[step].sort_by(f64::total_cmp);
-        out.median_time.push(quantile(&times[step], 0.5));
-        out.p25_time.push(quantile(&times[step], 0.25));
-        out.p75_time.push(quantile(&times[step], 0.75));
+        for step in 0..k {
+            let before = if step == 0 {
+                reached[0]
+            } else {
+                reached[step - 1]
+            };
+            out.step_conversion.push(if before == 0 {
+                // Nobody reached the previous step: an empty proportion, not an error.
+                Proportion {
+                    successes: 0,
+                    trials: 0,
+                    rate: f64::NAN,
+                    ci_low: f64::NAN,
+                    ci_high: f64::NAN,
+                    level: funnel.level,
+                }
+            } else {
+                Proportion::wilson(reached[step], before, funnel.level)?
+            });
+            out.overall_conversion.push(Proportion::wilson(
+                reached[step],
+                reached[0],
+                funnel.level,
+            )?);
+            out.drop_off.push(before - reached[step]);
+            let times = &mut self.times[step];
+            times.sort_by(f64::total_cmp);
+            out.median_time.push(quantile(times, 0.5));
+            out.p25_time.push(quantile(times, 0.25));
+            out.p75_time.push(quantile(times, 0.75));
+        }
+        Ok(out)
     }
-    Ok(out)
+}
+
+/// How [`CustomerGroups::first_touch`] groups customers, by their first
+/// touchpoint: `"acquisition_channel"` (its channel) or `{"cohort": "month"}`
+/// (the day, week or month it falls in, labelled by the period's first day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum GroupBy {
+    /// The channel of the first touchpoint.
+    AcquisitionChannel,
+    /// The period of the first touchpoint.
+    Cohort(crate::cohort::CohortPeriod),
+}
+
+/// A group for each customer: `group[i]` indexes `labels` for `customer[i]`.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::funnel::CustomerGroups;
+/// let g = CustomerGroups { customer: vec![1, 2], group: vec![0, 1], labels: vec!["vip".into(), "other".into()] };
+/// g.validate()?;
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CustomerGroups {
+    /// Customer ids (each at most once).
+    pub customer: Vec<u64>,
+    /// Index into `labels` per customer.
+    pub group: Vec<u32>,
+    /// Group names.
+    pub labels: Vec<String>,
+}
+
+impl CustomerGroups {
+    /// Groups the customers of `cols` by their first touchpoint (the earliest;
+    /// among equal times the first row); labels are sorted (channels in code
+    /// order, periods in time order).
+    ///
+    /// # Errors
+    /// As [`TouchpointColumns::validate`](crate::TouchpointColumns::validate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, TouchpointColumns};
+    /// use engagement_core::funnel::{CustomerGroups, GroupBy};
+    /// use engagement_core::cohort::CohortPeriod;
+    /// let cols = TouchpointColumns { customer: &[1, 1, 2], time: &[50, 10, 2_700_000],
+    ///     channel: &[Channel::Web as u8, Channel::Email as u8, Channel::Web as u8], kind: &[3, 3, 3], ..Default::default() };
+    /// let g = CustomerGroups::first_touch(&cols, GroupBy::AcquisitionChannel)?;
+    /// assert_eq!((g.customer, g.group, g.labels), (vec![1, 2], vec![0, 1], vec!["email".to_string(), "web".to_string()]));
+    /// let g = CustomerGroups::first_touch(&cols, GroupBy::Cohort(CohortPeriod::Month))?;
+    /// assert_eq!(g.labels, ["1970-01-01", "1970-02-01"]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn first_touch(cols: &crate::TouchpointColumns<'_>, by: GroupBy) -> Result<Self> {
+        cols.validate()?;
+        let mut first: std::collections::HashMap<u64, (i64, usize)> =
+            std::collections::HashMap::new();
+        for i in 0..cols.len() {
+            first
+                .entry(cols.customer[i])
+                .and_modify(|e| {
+                    if (cols.time[i], i) < *e {
+                        *e = (cols.time[i], i);
+                    }
+                })
+                .or_insert((cols.time[i], i));
+        }
+        let mut rows: Vec<(u64, i64)> = first
+            .into_iter()
+            .map(|(c, (t, i))| {
+                let key = match by {
+                    GroupBy::AcquisitionChannel => i64::from(cols.channel[i]),
+                    GroupBy::Cohort(p) => p.index(t),
+                };
+                (c, key)
+            })
+            .collect();
+        rows.sort_unstable();
+        let mut keys: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let labels = keys
+            .iter()
+            .map(|&k| match by {
+                GroupBy::AcquisitionChannel => {
+                    use crate::model::Code;
+                    crate::Channel::from_code(k as u8)
+                        .map_or_else(|_| k.to_string(), |c| c.label().to_string())
+                }
+                GroupBy::Cohort(p) => crate::cohort::date_label(p.start(k)),
+            })
+            .collect();
+        Ok(CustomerGroups {
+            customer: rows.iter().map(|r| r.0).collect(),
+            group: rows
+                .iter()
+                .map(|r| keys.binary_search(&r.1).map_or(0, |g| g as u32))
+                .collect(),
+            labels,
+        })
+    }
+
+    /// Checks equal lengths, group indices within `labels` and customers listed once.
+    ///
+    /// # Errors
+    /// [`EngError::LengthMismatch`] or [`EngError::InvalidInput`] (with the row).
+    pub fn validate(&self) -> Result<()> {
+        if self.group.len() != self.customer.len() {
+            return Err(EngError::LengthMismatch {
+                field: "group".into(),
+                expected: self.customer.len(),
+                found: self.group.len(),
+            });
+        }
+        let mut seen = std::collections::HashSet::with_capacity(self.customer.len());
+        for (i, (&c, &g)) in self.customer.iter().zip(&self.group).enumerate() {
+            if g as usize >= self.labels.len() {
+                return Err(EngError::invalid(
+                    "group",
+                    g,
+                    format!("only {} group labels are given", self.labels.len()),
+                )
+                .at_row(i));
+            }
+            if !seen.insert(c) {
+                return Err(EngError::invalid("customer", c, "listed twice").at_row(i));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A funnel per group of customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunnelBreakdown {
+    /// Group names, of the groups with at least one customer entering the funnel.
+    pub labels: Vec<String>,
+    /// The funnel of each group, in the order of `labels`.
+    pub results: Vec<FunnelResult>,
+    /// The funnel of everyone (the same as [`run_funnel`]).
+    pub total: FunnelResult,
+    /// Customers entering the funnel that belong to no group (counted in `total` only).
+    pub ungrouped: u64,
+}
+
+/// Runs a funnel separately for each group of customers, and for everyone.
+///
+/// # Errors
+/// As [`run_funnel`] and [`CustomerGroups::validate`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
+/// use engagement_core::funnel::{CustomerGroups, Funnel, GroupBy, run_funnel_by};
+/// let f: Funnel = serde_json::from_str(r#"{"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}]}"#)?;
+/// let (v, p) = (K::Visit as u8, K::Purchase as u8);
+/// let cols = TouchpointColumns {
+///     customer: &[1, 1, 2, 3, 3],
+///     time: &[0, 60, 0, 0, 30],
+///     channel: &[Channel::Email as u8, 1, Channel::Ads as u8, Channel::Ads as u8, 1],
+///     kind: &[v, p, v, v, p],
+///     ..Default::default()
+/// };
+/// let by = run_funnel_by(&cols, &f, &CustomerGroups::first_touch(&cols, GroupBy::AcquisitionChannel)?)?;
+/// assert_eq!(by.labels, ["email", "ads"]);
+/// assert_eq!(by.results[1].customers, [2, 1]);   // customers 2 and 3 came from ads; 3 bought
+/// assert_eq!(by.total.customers, [3, 2]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_funnel_by(
+    cols: &crate::TouchpointColumns<'_>,
+    funnel: &Funnel,
+    groups: &CustomerGroups,
+) -> Result<FunnelBreakdown> {
+    check(cols, funnel)?;
+    groups.validate()?;
+    let of: std::collections::HashMap<u64, u32> = groups
+        .customer
+        .iter()
+        .copied()
+        .zip(groups.group.iter().copied())
+        .collect();
+    let k = funnel.steps.len();
+    let mut tallies = vec![Tally::new(k); groups.labels.len()];
+    let mut total = Tally::new(k);
+    let mut ungrouped = 0;
+    each_entry(cols, funnel, |customer, best| {
+        total.add(best);
+        match of.get(&customer) {
+            Some(&g) => tallies[g as usize].add(best),
+            None => ungrouped += 1,
+        }
+    });
+    let total = total.finish(funnel)?;
+    let mut labels = Vec::new();
+    let mut results = Vec::new();
+    for (label, tally) in groups.labels.iter().zip(tallies) {
+        if tally.reached[0] > 0 {
+            labels.push(label.clone());
+            results.push(tally.finish(funnel)?);
+        }
+    }
+    Ok(FunnelBreakdown {
+        labels,
+        results,
+        total,
+        ungrouped,
+    })
 }
 
 #[cfg(test)]
@@ -367,6 +623,87 @@ mod tests {
                 _ => proptest::prop_assert!(false, "loose and strict disagree on entering the funnel"),
             }
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_groups_add_up_to_the_total(
+            rows in proptest::collection::vec((1u64..8, 0i64..300, 0u8..4), 1..60),
+            grouping in proptest::collection::vec(proptest::option::of(0u32..3), 7),
+        ) {
+            use TouchpointKind as K;
+            let kinds = [K::Open as u8, K::Click as u8, K::Purchase as u8, K::Visit as u8];
+            let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            let time: Vec<i64> = rows.iter().map(|r| r.1).collect();
+            let kind: Vec<u8> = rows.iter().map(|r| kinds[usize::from(r.2)]).collect();
+            let channel = vec![0u8; rows.len()];
+            let cols = TouchpointColumns { customer: &customer, time: &time, channel: &channel, kind: &kind, ..Default::default() };
+            let mut groups = CustomerGroups { labels: vec!["a".into(), "b".into(), "c".into()], ..Default::default() };
+            for (c, g) in (1u64..8).zip(&grouping) {
+                if let Some(g) = g {
+                    groups.customer.push(c);
+                    groups.group.push(*g);
+                }
+            }
+            let f = funnel(FunnelOrder::Loose);
+            match (run_funnel(&cols, &f), run_funnel_by(&cols, &f, &groups)) {
+                (Ok(all), Ok(by)) => {
+                    // (Through JSON: an empty step conversion is NaN, which is not equal to itself.)
+                    proptest::prop_assert_eq!(serde_json::to_string(&by.total).unwrap(), serde_json::to_string(&all).unwrap());
+                    for step in 0..3 {
+                        let sum: u64 = by.results.iter().map(|r| r.customers[step]).sum();
+                        proptest::prop_assert!(sum <= all.customers[step]);
+                        if step == 0 {
+                            proptest::prop_assert_eq!(sum + by.ungrouped, all.customers[0]);
+                        }
+                    }
+                    proptest::prop_assert!(by.results.iter().all(|r| r.customers[0] > 0));
+                }
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.kind(), b.kind()),
+                _ => proptest::prop_assert!(false, "the breakdown and the funnel disagree on entering it"),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_groups_are_typed() {
+        let cols = TouchpointColumns {
+            customer: &[1],
+            time: &[0],
+            channel: &[0],
+            kind: &[TouchpointKind::Open as u8],
+            ..Default::default()
+        };
+        let f = funnel(FunnelOrder::Loose);
+        let twice = CustomerGroups {
+            customer: vec![1, 1],
+            group: vec![0, 0],
+            labels: vec!["a".into()],
+        };
+        assert!(
+            run_funnel_by(&cols, &f, &twice)
+                .unwrap_err()
+                .to_string()
+                .contains("listed twice")
+        );
+        let beyond = CustomerGroups {
+            customer: vec![1],
+            group: vec![1],
+            labels: vec!["a".into()],
+        };
+        assert_eq!(
+            run_funnel_by(&cols, &f, &beyond).unwrap_err().kind(),
+            "invalid_input"
+        );
+        let short = CustomerGroups {
+            customer: vec![1],
+            group: vec![],
+            labels: vec!["a".into()],
+        };
+        assert_eq!(
+            run_funnel_by(&cols, &f, &short).unwrap_err().kind(),
+            "length_mismatch"
+        );
     }
 
     #[test]
