@@ -1287,6 +1287,60 @@ eng_status eng_funnel_json(const uint64_t *customer,
                            size_t *out_len);
 
 /**
+ * Runs a funnel (as `eng_funnel_json`) for each group of customers and for
+ * everyone. Groups are given as `group_len` pairs (`group_customer[i]`,
+ * `group[i]`), `group[i]` indexing the JSON array of names `labels_json`;
+ * each customer at most once; customers not listed count in the total only.
+ * The result is JSON: `labels` (the groups someone entered), `results` (a
+ * funnel result per label), `total`, `ungrouped` (customers entering with no
+ * group), owned by the caller.
+ *
+ * Returns as `eng_funnel_json`, and `ENG_STATUS_INVALID_INPUT` for a group
+ * index beyond the labels or a customer listed twice.
+ *
+ * # Safety
+ * As `eng_funnel_json`; `group_customer` and `group` NULL (with
+ * `group_len` 0) or `group_len` elements; `labels_json` `labels_len` bytes.
+ */
+eng_status eng_funnel_by_group_json(const uint64_t *customer,
+                                    const int64_t *time,
+                                    const uint8_t *channel,
+                                    const uint8_t *kind,
+                                    size_t len,
+                                    const char *funnel_json,
+                                    size_t funnel_len,
+                                    const uint64_t *group_customer,
+                                    const uint32_t *group,
+                                    size_t group_len,
+                                    const char *labels_json,
+                                    size_t labels_len,
+                                    char **out_json,
+                                    size_t *out_len);
+
+/**
+ * Runs a funnel per group of customers as `eng_funnel_by_group_json`, the
+ * groups taken from each customer's first touchpoint: `by_json` is
+ * `"acquisition_channel"` (its channel) or `{"cohort": "day" | "week" |
+ * "month"}` (its period, labelled `YYYY-MM-DD` of the period's first day).
+ *
+ * Returns as `eng_funnel_json`.
+ *
+ * # Safety
+ * As `eng_funnel_json`; `by_json` `by_len` bytes.
+ */
+eng_status eng_funnel_by_first_touch_json(const uint64_t *customer,
+                                          const int64_t *time,
+                                          const uint8_t *channel,
+                                          const uint8_t *kind,
+                                          size_t len,
+                                          const char *funnel_json,
+                                          size_t funnel_len,
+                                          const char *by_json,
+                                          size_t by_len,
+                                          char **out_json,
+                                          size_t *out_len);
+
+/**
  * Runs the loyalty programme over `len` touchpoints (columns as
  * `eng_profile_store_push`) and `redemptions_len` point redemptions
  * (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a

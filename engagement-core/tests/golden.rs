@@ -12,7 +12,7 @@ use engagement_core::experiment::{
     Arm, BetaPrior, bayesian_conversion_test, conversion_test, power_two_proportions,
     sample_size_two_proportions, welch_test,
 };
-use engagement_core::funnel::{Funnel, run_funnel};
+use engagement_core::funnel::{CustomerGroups, Funnel, run_funnel, run_funnel_by};
 use engagement_core::survival::{kaplan_meier, logrank_test};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
@@ -364,6 +364,18 @@ fn run(case: &Case) -> Result<Value, EngError> {
             }
             actions.extend(engine.advance(num(input, "until"))?);
             json!({ "actions": actions, "suppressed": engine.suppressed() })
+        }
+        "funnel_by" => {
+            let table = touchpoints(input)?;
+            let funnel: Funnel = serde_json::from_value(case.config.clone().unwrap_or_default())?;
+            let groups = match input.get("by") {
+                Some(by) => CustomerGroups::first_touch(
+                    &table.columns(),
+                    serde_json::from_value(by.clone())?,
+                )?,
+                None => serde_json::from_value(input["groups"].clone())?,
+            };
+            serde_json::to_value(run_funnel_by(&table.columns(), &funnel, &groups)?)?
         }
         "funnel" => {
             let table = touchpoints(input)?;

@@ -246,3 +246,107 @@ pub unsafe extern "C" fn eng_funnel_json(
         }
     })
 }
+
+/// Runs a funnel (as `eng_funnel_json`) for each group of customers and for
+/// everyone. Groups are given as `group_len` pairs (`group_customer[i]`,
+/// `group[i]`), `group[i]` indexing the JSON array of names `labels_json`;
+/// each customer at most once; customers not listed count in the total only.
+/// The result is JSON: `labels` (the groups someone entered), `results` (a
+/// funnel result per label), `total`, `ungrouped` (customers entering with no
+/// group), owned by the caller.
+///
+/// Returns as `eng_funnel_json`, and `ENG_STATUS_INVALID_INPUT` for a group
+/// index beyond the labels or a customer listed twice.
+///
+/// # Safety
+/// As `eng_funnel_json`; `group_customer` and `group` NULL (with
+/// `group_len` 0) or `group_len` elements; `labels_json` `labels_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_funnel_by_group_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    funnel_json: *const c_char,
+    funnel_len: usize,
+    group_customer: *const u64,
+    group: *const u32,
+    group_len: usize,
+    labels_json: *const c_char,
+    labels_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let funnel: engagement_core::funnel::Funnel =
+                crate::json::document(funnel_json, funnel_len, "funnel_json")?;
+            let groups = engagement_core::funnel::CustomerGroups {
+                customer: slice(group_customer, group_len, "group_customer")?.to_vec(),
+                group: slice(group, group_len, "group")?.to_vec(),
+                labels: crate::json::document(labels_json, labels_len, "labels_json")?,
+            };
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                len,
+            )?;
+            let r = engagement_core::funnel::run_funnel_by(&cols, &funnel, &groups)?;
+            crate::json::write(&r, out_json, out_len)
+        }
+    })
+}
+
+/// Runs a funnel per group of customers as `eng_funnel_by_group_json`, the
+/// groups taken from each customer's first touchpoint: `by_json` is
+/// `"acquisition_channel"` (its channel) or `{"cohort": "day" | "week" |
+/// "month"}` (its period, labelled `YYYY-MM-DD` of the period's first day).
+///
+/// Returns as `eng_funnel_json`.
+///
+/// # Safety
+/// As `eng_funnel_json`; `by_json` `by_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_funnel_by_first_touch_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    funnel_json: *const c_char,
+    funnel_len: usize,
+    by_json: *const c_char,
+    by_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let funnel: engagement_core::funnel::Funnel =
+                crate::json::document(funnel_json, funnel_len, "funnel_json")?;
+            let by: engagement_core::funnel::GroupBy =
+                crate::json::document(by_json, by_len, "by_json")?;
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                len,
+            )?;
+            let groups = engagement_core::funnel::CustomerGroups::first_touch(&cols, by)?;
+            let r = engagement_core::funnel::run_funnel_by(&cols, &funnel, &groups)?;
+            crate::json::write(&r, out_json, out_len)
+        }
+    })
+}

@@ -1314,6 +1314,54 @@ mod _engagement {
     }
     /// Runs a funnel (a dict like `Funnel`) over touchpoint columns.
     #[pyfunction]
+    #[allow(clippy::too_many_arguments)]
+    fn funnel_by_group<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        channel: PyReadonlyArray1<'_, u8>,
+        kind: PyReadonlyArray1<'_, u8>,
+        definition: &Bound<'_, PyAny>,
+        group_customer: PyReadonlyArray1<'_, u64>,
+        group: PyReadonlyArray1<'_, u32>,
+        labels: Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let f: engagement_core::funnel::Funnel = document(py, definition, "funnel")?;
+        let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
+        let groups = engagement_core::funnel::CustomerGroups {
+            customer: group_customer.as_slice()?.to_vec(),
+            group: group.as_slice()?.to_vec(),
+            labels,
+        };
+        let r = py
+            .detach(|| engagement_core::funnel::run_funnel_by(&cols, &f, &groups))
+            .py_err()?;
+        to_python(py, &r)
+    }
+
+    #[pyfunction]
+    fn funnel_by_first_touch<'py>(
+        py: Python<'py>,
+        customer: PyReadonlyArray1<'_, u64>,
+        time: PyReadonlyArray1<'_, i64>,
+        channel: PyReadonlyArray1<'_, u8>,
+        kind: PyReadonlyArray1<'_, u8>,
+        definition: &Bound<'_, PyAny>,
+        by: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let f: engagement_core::funnel::Funnel = document(py, definition, "funnel")?;
+        let by: engagement_core::funnel::GroupBy = document(py, by, "by")?;
+        let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
+        let r = py
+            .detach(|| {
+                let groups = engagement_core::funnel::CustomerGroups::first_touch(&cols, by)?;
+                engagement_core::funnel::run_funnel_by(&cols, &f, &groups)
+            })
+            .py_err()?;
+        to_python(py, &r)
+    }
+
+    #[pyfunction]
     fn funnel<'py>(
         py: Python<'py>,
         customer: PyReadonlyArray1<'_, u64>,

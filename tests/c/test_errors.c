@@ -321,6 +321,27 @@ int main(void) {
         CHECK(eng_funnel_json(c, t, ch, k, 2, no_steps, strlen(no_steps), &json, NULL), ENG_STATUS_CONFIG, "steps");
         CHECK(eng_funnel_json(c, t, ch, k, 2, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
         CHECK(eng_funnel_json(c, t, ch, k, 2, "{", 1, &json, NULL), ENG_STATUS_JSON, NULL);
+        {
+            const uint64_t gc[2] = {c[0], c[0]};
+            const uint32_t g[2] = {0, 0};
+            const char *labels = "[\"a\"]";
+            CHECK(eng_funnel_by_group_json(c, t, ch, k, 2, f, strlen(f), NULL, g, 1, labels, strlen(labels), &json,
+                                           NULL),
+                  ENG_STATUS_NULL_POINTER, "group_customer");
+            CHECK(eng_funnel_by_group_json(c, t, ch, k, 2, f, strlen(f), gc, g, 2, labels, strlen(labels), &json, NULL),
+                  ENG_STATUS_INVALID_INPUT, "listed twice");
+            CHECK(eng_funnel_by_group_json(c, t, ch, k, 2, f, strlen(f), gc, g, 1, "[1]", 3, &json, NULL),
+                  ENG_STATUS_JSON, NULL);
+            CHECK(eng_funnel_by_group_json(c, t, ch, k, 2, f, strlen(f), gc, g, 1, labels, strlen(labels), &json, NULL),
+                  ENG_STATUS_OK, NULL);
+            eng_string_free(json);
+            CHECK(eng_funnel_by_first_touch_json(c, t, ch, k, 2, f, strlen(f), "\"first_channel\"", 15, &json, NULL),
+                  ENG_STATUS_JSON, NULL);
+            CHECK(eng_funnel_by_first_touch_json(c, t, ch, k, 2, f, strlen(f), "{\"cohort\": \"week\"}", 18, &json,
+                                                 NULL),
+                  ENG_STATUS_OK, NULL);
+            eng_string_free(json);
+        }
     }
 
     /* Trigger engines: bad rules, NULL arguments, late events that change nothing. */

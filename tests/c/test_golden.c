@@ -686,6 +686,36 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         !strcmp(op, "clv_matrix"))
         return op_clv(op, input, config, result);
     if (!strcmp(op, "triggers")) return op_triggers(input, config, result);
+    if (!strcmp(op, "funnel_by")) {
+        columns c;
+        char *definition = json_dumps(config, JSON_COMPACT), *json = NULL;
+        eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+        const json_t *by = json_object_get(input, "by");
+        if (s == ENG_STATUS_OK && by) {
+            char *by_text = json_dumps(by, JSON_COMPACT | JSON_ENCODE_ANY);
+            s = eng_funnel_by_first_touch_json(c.customer, c.time, c.channel, c.kind, c.n, definition,
+                                               strlen(definition), by_text, strlen(by_text), &json, NULL);
+            free(by_text);
+        } else if (s == ENG_STATUS_OK) {
+            const json_t *g = json_object_get(input, "groups");
+            const json_t *gc = json_object_get(g, "customer"), *gg = json_object_get(g, "group");
+            size_t n = json_array_size(gc);
+            uint64_t *customer = calloc(n + 1, sizeof *customer);
+            uint32_t *group = calloc(n + 1, sizeof *group);
+            for (size_t i = 0; i < n; i++) {
+                customer[i] = (uint64_t)json_integer_value(json_array_get(gc, i));
+                group[i] = (uint32_t)json_integer_value(json_array_get(gg, i));
+            }
+            char *labels = json_dumps(json_object_get(g, "labels"), JSON_COMPACT);
+            s = eng_funnel_by_group_json(c.customer, c.time, c.channel, c.kind, c.n, definition, strlen(definition),
+                                         customer, group, n, labels, strlen(labels), &json, NULL);
+            free(customer), free(group), free(labels);
+        }
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free_columns(&c);
+        free(definition);
+        return s;
+    }
     if (!strcmp(op, "funnel")) {
         columns c;
         char *definition = json_dumps(config, JSON_COMPACT), *json = NULL;

@@ -199,6 +199,27 @@ def run(op, inp, config):
         actions = [{"customer": int(c), "due": int(d), "rule": r, "action": a}
                    for p in parts for c, d, r, a in zip(p["customer"], p["due"], p["rule"], p["action"])]
         return {"actions": actions, "suppressed": engine.counts[2]}
+    if op == "funnel_by":
+        t = inp["touchpoints"]
+        cfg = dict(config)
+        if "by" in inp:
+            by = inp["by"]
+        else:
+            g = inp["groups"]
+            if any(i >= len(g["labels"]) for i in g["group"]):
+                # funnel_by takes labels, so an index beyond them cannot be written there: the native
+                # layer underneath is called with the indices as given.
+                from engagement import _engagement
+                c = np.asarray(t["customer"], dtype=np.uint64)
+                codes = lambda labels, f: np.array([f(x, len(x)) for x in labels], dtype=np.uint8)  # noqa: E731
+                return _engagement.funnel_by_group(
+                    c, np.asarray(t["time"], dtype=np.int64), codes(t["channel"], lambda x, _: engagement.CHANNELS.index(x)),
+                    codes(t["kind"], lambda x, _: engagement.KINDS.index(x)), dict(config),
+                    np.asarray(g["customer"], dtype=np.uint64), np.asarray(g["group"], dtype=np.uint32), g["labels"])
+            by = {c: g["labels"][i] for c, i in zip(g["customer"], g["group"])}
+        r = engagement.funnel_by(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"], by=by,
+                                 window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
+        return {"labels": r.labels, "results": r.results, "total": r.total, "ungrouped": r.ungrouped}
     if op == "funnel":
         t = inp["touchpoints"]
         cfg = dict(config)

@@ -44,7 +44,7 @@ from ._clv import ClvModel
 from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
 from ._transitions import JourneySequences, TransitionMatrix, journey_sequences, stage_transitions
-from ._funnel import FunnelResult, funnel
+from ._funnel import FunnelBreakdown, FunnelResult, funnel, funnel_by
 from ._triggers import Triggers, due_actions
 from ._survival import KaplanMeier, LogRankTest, kaplan_meier, logrank_test
 from ._experiment import (
@@ -79,7 +79,7 @@ for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError
     _exc.__module__ = "engagement"
 
 __all__ = [
-    "AsOfBeforeDataError", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "FunnelResult", "funnel", "Triggers", "due_actions",
+    "AsOfBeforeDataError", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "FunnelBreakdown", "FunnelResult", "funnel", "funnel_by", "Triggers", "due_actions",
     "journey_sequences", "stage_transitions", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",

@@ -70,6 +70,8 @@ __all__ = [
     "journey_sequences",
     "stage_transitions",
     "funnel",
+    "funnel_by_group",
+    "funnel_by_first_touch",
     "logrank_test",
     "__version__",
 ]
@@ -287,4 +289,15 @@ def attribute_touchpoints(
 ) -> dict[str, Any]: ...
 def journey_sequences(customer: _U64, time: _I64, channel: _U8, kind: _U8, config: Optional[Any] = None) -> dict[str, Any]: ...
 def stage_transitions(customer: _U64, stage: _U8, entered_at: _I64) -> dict[str, Any]: ...
+def funnel_by_group(
+    customer: _U64,
+    time: _I64,
+    channel: _U8,
+    kind: _U8,
+    definition: Any,
+    group_customer: _U64,
+    group: npt.NDArray[np.uint32],
+    labels: list[str],
+) -> Any: ...
+def funnel_by_first_touch(customer: _U64, time: _I64, channel: _U8, kind: _U8, definition: Any, by: Any) -> Any: ...
 def funnel(customer: _U64, time: _I64, channel: _U8, kind: _U8, definition: Any) -> dict[str, Any]: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence
 
@@ -71,3 +72,66 @@ def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence
     definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
                   "order": order, "level": float(level)}
     return FunnelResult._from(_native.funnel(c, t, ch, k, definition))
+
+
+@dataclass(frozen=True)
+class FunnelBreakdown:
+    """A funnel per group of customers (``labels``: the groups someone entered, in order; ``results``:
+    a ``FunnelResult`` each), the funnel of everyone (``total``) and the customers entering it with
+    no group (``ungrouped``, counted in ``total`` only).
+
+    >>> import engagement
+    >>> r = engagement.funnel_by([1, 1, 2, 3, 3], [0, 60, 0, 0, 30], ["email", "web", "ads", "ads", "web"],
+    ...                          ["visit", "purchase", "visit", "visit", "purchase"],
+    ...                          steps=[{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}],
+    ...                          by="acquisition_channel")
+    >>> r.labels, r.results[1].customers.tolist(), r.total.customers.tolist()
+    (['email', 'ads'], [2, 1], [3, 2])
+    """
+
+    labels: List[str]
+    results: List[FunnelResult]
+    total: FunnelResult
+    ungrouped: int
+
+    def to_frame(self) -> Any:
+        """One row per (group, step) as a pandas DataFrame; see ``FunnelBreakdown``."""
+        import pandas as pd
+
+        frames = [r.to_frame().assign(group=label) for label, r in zip(self.labels, self.results)]
+        return pd.concat(frames).reset_index().set_index(["group", "step"])
+
+
+def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence[Mapping[str, Any]], by: Any,
+              window_days: float = 30.0, order: str = "loose", level: float = 0.95) -> FunnelBreakdown:
+    """Runs a funnel (as ``funnel``) per group of customers and for everyone; see ``FunnelBreakdown``.
+
+    ``by`` is ``"acquisition_channel"`` (the channel of each customer's first touchpoint),
+    ``{"cohort": "day" | "week" | "month"}`` (the period of the first touchpoint, labelled by the
+    period's first day), or a mapping from customer id to group label (a dict or a pandas Series
+    indexed by customer; groups ordered by first appearance).
+
+    >>> import engagement
+    >>> r = engagement.funnel_by([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
+    ...                          steps=[{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}],
+    ...                          by={1: "vip", 2: "new"})
+    >>> [g.customers.tolist() for g in r.results]
+    [[1, 1], [1, 0]]
+    """
+    c, t, ch, k, *_ = cv.touchpoints(customer, time, channel, kind)
+    definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
+                  "order": order, "level": float(level)}
+    if isinstance(by, (str, dict)) and (by == "acquisition_channel" or set(by) == {"cohort"}):
+        d = _native.funnel_by_first_touch(c, t, ch, k, definition, json.dumps(by))
+    else:
+        items = list(by.items())
+        labels: List[str] = []
+        index: dict = {}
+        group = np.empty(len(items), dtype=np.uint32)
+        for i, (_, label) in enumerate(items):
+            group[i] = index.setdefault(str(label), len(index))
+        labels = list(index)
+        ids = cv.ids([key for key, _ in items], "by")
+        d = _native.funnel_by_group(c, t, ch, k, definition, ids, group, labels)
+    return FunnelBreakdown(list(d["labels"]), [FunnelResult._from(r) for r in d["results"]],
+                           FunnelResult._from(d["total"]), int(d["ungrouped"]))
