@@ -5,7 +5,7 @@
 Paths follow ChannelAttribution's input: one row per distinct path ("email > search > display")
 with its conversions, conversion value and non-converting journeys ("nulls"). Two path tables:
 - synthetic: 60,000 journeys over 7 channels drawn from a fixed seed (a sticky channel-to-channel
-  chain, up to 7 touches, conversion odds depending on the channels seen), a few thousand distinct
+  chain, up to 7 touches, conversion odds depending on the channels seen), about 7,600 distinct
   paths;
 - sample: the bundled data/sample/touchpoints.csv, cut into paths here with the engine's rule (each
   purchase closes a path of the customer's other touchpoints, refunds aside, within 30 days before it
@@ -19,10 +19,12 @@ Checks (the script exits 1 if one fails):
   ChannelAttribution's simulation noise. ChannelAttribution is run with `--seeds` seeds of
   `--simulations` simulated journeys each (nfold=1, max_step=MAX_STEP: see below), and every channel's
   engine figure must lie within Z_MAX standard errors (the seed-to-seed standard deviation over
-  sqrt(seeds)) of the seeds' mean. With the standard error estimated from 10 runs the distance follows
-  Student's t with 9 degrees of freedom: P(|t| > 6) = 2e-4 for a figure that agrees.
+  sqrt(seeds)) of the seeds' mean. With the standard error estimated from the default 10 runs, the
+  distance follows Student's t with 9 degrees of freedom: P(|t| > 6) = 2e-4 for a figure that agrees.
 
 Conventions (read from ChannelAttribution's C++ source, version 2.2.4 on its repository):
+- Heuristics: both credit the first and the last channel of a path, and linear splits a path's
+  conversions and value equally over its touches (a repeated channel gets a share per touch).
 - Non-converting journeys: both take them the same way. A path with c conversions and n nulls adds
   c + n to every transition along it, then c to (conversion) and n to (null) from its last state.
   ChannelAttribution reads the counts as unsigned integers, the engine as floats.
@@ -30,7 +32,7 @@ Conventions (read from ChannelAttribution's C++ source, version 2.2.4 on its rep
   a, b); the engine keeps the self-loop. Absorption probabilities, removal effects and credits are
   the same either way; only the transition matrices differ.
 - Order k > 1: ChannelAttribution's first state is the path's first k channels (the whole path when
-  shorter); the engine walks the prefixes (a), (a, b) before reaching k channels. The prefixes form a
+  shorter); the engine walks the prefixes (a), (a, b), ... before reaching k channels. The prefixes form a
   tree under the start, so the absorption probabilities are the same.
 - Markov is exact in the engine (the absorbing chain solved), simulated in ChannelAttribution: it
   draws journeys from the chain, and a channel's removal effect is the share of the converting
