@@ -343,6 +343,11 @@ pub struct Attribution {
     /// Markov only: each channel's removal effect, the share of conversions
     /// lost when the channel is removed from the chain.
     pub removal_effects: Option<Vec<f64>>,
+    /// Markov only: the share of conversion value lost when the channel is
+    /// removed, each conversion weighing the mean value of the conversions
+    /// from its last state; `value` is split in proportion to these.
+    #[serde(default)]
+    pub value_removal_effects: Option<Vec<f64>>,
 }
 
 /// Attributes the conversions and value of `paths` to channels by `rule`.
@@ -356,7 +361,11 @@ pub struct Attribution {
 /// absorbing chain's linear system; removing channel `c` sends every
 /// transition into a state containing `c` to null, and its removal effect is
 /// `1 − P_c(conv)/P(conv)`; credits are the removal effects normalised to the
-/// totals (value in proportion too). Shapley (Shapley 1953; Zhao et al.
+/// total conversions. Value is credited the same way with value-weighted
+/// removal effects `1 − V_c/V`, where `V` is the expected conversion value of
+/// a journey, each conversion from a state worth the mean value of the
+/// conversions observed from it (ChannelAttribution's convention: channels
+/// that lead to large orders earn more of the value). Shapley (Shapley 1953; Zhao et al.
 /// 2018): `v(S)` = conversions of the paths whose channels all lie in `S`,
 /// `φ_c = Σ_{S ∌ c} |S|!(n−|S|−1)!/n! · (v(S ∪ c) − v(S))`, value likewise.
 ///
@@ -446,6 +455,7 @@ pub fn attribute(paths: &Paths, rule: &Rule) -> Result<Attribution> {
         conversions: conv,
         value,
         removal_effects: None,
+        value_removal_effects: None,
     })
 }
 
@@ -460,6 +470,8 @@ struct Chain {
     /// Outgoing transitions per state: (target, weight); targets are states,
     /// or CONVERSION / NULL.
     out: Vec<HashMap<usize, f64>>,
+    /// Conversion value of the conversions from each state.
+    value: Vec<f64>,
 }
 
 const START: usize = 0;
@@ -472,6 +484,7 @@ impl Chain {
             states: HashMap::new(),
             keys: vec![Vec::new()],
             out: vec![HashMap::new()],
+            value: vec![0.0],
         };
         for (i, path) in paths.paths.iter().enumerate() {
             let weight = paths.conversions[i] + paths.nulls[i];
@@ -487,6 +500,7 @@ impl Chain {
             }
             if paths.conversions[i] > 0.0 {
                 *chain.out[from].entry(CONVERSION).or_insert(0.0) += paths.conversions[i];
+                chain.value[from] += paths.value[i];
             }
             if paths.nulls[i] > 0.0 {
                 *chain.out[from].entry(NULL).or_insert(0.0) += paths.nulls[i];
@@ -503,13 +517,17 @@ impl Chain {
         self.states.insert(key.clone(), s);
         self.keys.push(key);
         self.out.push(HashMap::new());
+        self.value.push(0.0);
         s
     }
 
-    /// P(absorbed in CONVERSION | START), with the states in `removed` sent
-    /// to NULL; Gauss–Seidel sweeps in state order until no probability
-    /// changes by more than 1e-15 (or 100 000 sweeps).
-    fn conversion_probability(&self, removed: &[bool]) -> Result<f64> {
+    /// Expected reward of a journey from START, a conversion from state `s`
+    /// earning 1 (`weighted` false: the conversion probability) or the mean
+    /// value of the conversions from `s` (`weighted`: the expected value),
+    /// with the states in `removed` sent to NULL; Gauss–Seidel sweeps in
+    /// state order until no value changes by more than 1e-15 (times the
+    /// largest reward when it exceeds 1; at most 100 000 sweeps).
+    fn absorbed(&self, removed: &[bool], weighted: bool) -> Result<f64> {
         let n = self.keys.len();
         // Normalised transitions, sorted by target for a fixed summation order.
         let rows: Vec<(Vec<(usize, f64)>, f64)> = (0..n)
@@ -521,10 +539,20 @@ impl Chain {
                     .map(|(&t, &w)| (t, w / total))
                     .collect();
                 to_states.sort_by_key(|e| e.0);
-                let to_conv = self.out[s].get(&CONVERSION).map_or(0.0, |w| w / total);
+                let to_conv = match self.out[s].get(&CONVERSION) {
+                    Some(_) if weighted => self.value[s] / total,
+                    Some(w) => w / total,
+                    None => 0.0,
+                };
                 (to_states, to_conv)
             })
             .collect();
+        // Probabilities settle to 1e-15; values to 1e-15 of the largest reward (at least 1e-15).
+        let scale = if weighted {
+            rows.iter().map(|r| r.1).fold(1.0f64, f64::max)
+        } else {
+            1.0
+        };
         let mut p = vec![0.0f64; n];
         for _ in 0..100_000 {
             let mut change = 0.0f64;
@@ -541,7 +569,7 @@ impl Chain {
                 change = change.max((v - p[s]).abs());
                 p[s] = v;
             }
-            if change <= 1e-15 {
+            if change <= 1e-15 * scale {
                 return Ok(p[START]);
             }
         }
@@ -560,29 +588,39 @@ fn markov(paths: &Paths, order: u8) -> Result<Attribution> {
     );
     let chain = Chain::build(paths, usize::from(order));
     let n = chain.keys.len();
-    let base = chain.conversion_probability(&vec![false; n])?;
     let k = paths.channels.len();
-    let mut effects = vec![0.0; k];
-    for (c, effect) in effects.iter_mut().enumerate() {
-        let removed: Vec<bool> = chain
-            .keys
+    // Removal effects per channel, of conversions and of value.
+    let effects = |weighted: bool| -> Result<Vec<f64>> {
+        let base = chain.absorbed(&vec![false; n], weighted)?;
+        (0..k)
+            .map(|c| {
+                let removed: Vec<bool> = chain
+                    .keys
+                    .iter()
+                    .map(|key| key.contains(&(c as u32)))
+                    .collect();
+                Ok(if base > 0.0 {
+                    1.0 - chain.absorbed(&removed, weighted)? / base
+                } else {
+                    0.0
+                })
+            })
+            .collect()
+    };
+    let (conv_effects, value_effects) = (effects(false)?, effects(true)?);
+    let split = |effects: &[f64], total: f64| -> Vec<f64> {
+        let sum: f64 = effects.iter().sum();
+        effects
             .iter()
-            .map(|key| key.contains(&(c as u32)))
-            .collect();
-        *effect = if base > 0.0 {
-            1.0 - chain.conversion_probability(&removed)? / base
-        } else {
-            0.0
-        };
-    }
-    let sum: f64 = effects.iter().sum();
-    let (total_conv, total_value) = (paths.total_conversions(), paths.value.iter().sum::<f64>());
-    let share = |e: f64| if sum > 0.0 { e / sum } else { 0.0 };
+            .map(|&e| if sum > 0.0 { e / sum * total } else { 0.0 })
+            .collect()
+    };
     Ok(Attribution {
         channels: paths.channels.clone(),
-        conversions: effects.iter().map(|&e| share(e) * total_conv).collect(),
-        value: effects.iter().map(|&e| share(e) * total_value).collect(),
-        removal_effects: Some(effects),
+        conversions: split(&conv_effects, paths.total_conversions()),
+        value: split(&value_effects, paths.value.iter().sum()),
+        removal_effects: Some(conv_effects),
+        value_removal_effects: Some(value_effects),
     })
 }
 
@@ -633,6 +671,7 @@ fn shapley(paths: &Paths) -> Result<Attribution> {
         conversions: phi_conv,
         value: phi_value,
         removal_effects: None,
+        value_removal_effects: None,
     })
 }
 

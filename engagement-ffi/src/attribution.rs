@@ -8,7 +8,8 @@ use crate::boundary::boundary;
 use crate::status::eng_status;
 
 /// Attributes conversions and value to channels and returns the result as
-/// JSON (`channels`, `conversions`, `value`, `removal_effects` or null),
+/// JSON (`channels`, `conversions`, `value`, `removal_effects` and
+/// `value_removal_effects` or null),
 /// owned by the caller (release with `eng_string_free`).
 ///
 /// `table_json`: `{"paths": ["email > search", …], "conversions": […],

@@ -83,7 +83,8 @@ def test_attribution_rules_through_python():
         a = engagement.attribute(paths, conv, value, nulls, rule=rule, **params)
         assert a.conversions.sum() == pytest.approx(19) and a.value.sum() == pytest.approx(200), rule
     m = engagement.attribute(paths, conv, value, nulls).to_frame()
-    assert list(m.columns) == ["conversions", "value", "removal_effect"] and m.index.name == "channel"
+    assert list(m.columns) == ["conversions", "value", "removal_effect", "value_removal_effect"]
+    assert m.index.name == "channel"
     with pytest.raises(engagement.ConfigError):
         engagement.attribute(paths, conv, rule="markov", order=7)
     with pytest.raises(engagement.JsonError):

@@ -14,7 +14,9 @@ from . import _engagement as _native
 @dataclass(frozen=True)
 class Attribution:
     """Conversions and conversion value credited to each channel; for Markov rules also each
-    channel's removal effect (the share of conversions lost without it).
+    channel's removal effect (the share of conversions lost without it) and value removal effect
+    (the share of expected value lost, each conversion worth the mean value of the conversions from
+    its last state; the value is split in proportion to these).
 
     >>> import engagement
     >>> a = engagement.attribute(["email > search", "search"], [3, 1], rule="last_touch")
@@ -26,12 +28,14 @@ class Attribution:
     conversions: np.ndarray
     value: np.ndarray
     removal_effects: Optional[np.ndarray]
+    value_removal_effects: Optional[np.ndarray] = None
 
     @classmethod
     def _from(cls, d: Mapping[str, Any]) -> "Attribution":
-        effects = d.get("removal_effects")
+        effects, value_effects = d.get("removal_effects"), d.get("value_removal_effects")
         return cls(list(d["channels"]), np.asarray(d["conversions"]), np.asarray(d["value"]),
-                   None if effects is None else np.asarray(effects))
+                   None if effects is None else np.asarray(effects),
+                   None if value_effects is None else np.asarray(value_effects))
 
     def to_frame(self) -> Any:
         """The credits as a pandas DataFrame indexed by channel."""
@@ -40,6 +44,8 @@ class Attribution:
         cols = {"conversions": self.conversions, "value": self.value}
         if self.removal_effects is not None:
             cols["removal_effect"] = self.removal_effects
+        if self.value_removal_effects is not None:
+            cols["value_removal_effect"] = self.value_removal_effects
         return pd.DataFrame(cols, index=pd.Index(self.channels, name="channel"))
 
 

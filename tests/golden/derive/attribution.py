@@ -4,7 +4,8 @@
 - heuristics: each rule's touch weights written out by hand;
 - Markov: the transition matrix of the absorbing chain built with numpy and solved with
   numpy.linalg.solve (a direct solve, where the engine iterates), removal by zeroing the removed
-  states' rows and columns (their mass goes to null);
+  states' rows and columns (their mass goes to null); value by the same solve with each state's
+  conversions worth their mean value (ChannelAttribution's value convention);
 - Shapley: the average marginal contribution over all orderings of the channels
   (itertools.permutations), where the engine sums over subsets.
 
@@ -50,7 +51,8 @@ def position(n):
 def markov(order):
     states = {(): 0}
     trans = {}
-    for path, c, nl in zip(P, CONV, NULLS):
+    conv_value = {}
+    for path, c, val, nl in zip(P, CONV, VALUE, NULLS):
         w = c + nl
         frm = 0
         for j in range(len(path)):
@@ -59,31 +61,35 @@ def markov(order):
             trans[(frm, to)] = trans.get((frm, to), 0) + w
             frm = to
         trans[(frm, "conv")] = trans.get((frm, "conv"), 0) + c
+        conv_value[frm] = conv_value.get(frm, 0) + val
         trans[(frm, "null")] = trans.get((frm, "null"), 0) + nl
     n = len(states)
-    q, r = np.zeros((n, n)), np.zeros(n)
+    q, r, rv = np.zeros((n, n)), np.zeros(n), np.zeros(n)
     totals = np.zeros(n)
     for (a, b), w in trans.items():
         totals[a] += w
     for (a, b), w in trans.items():
         if b == "conv":
             r[a] += w / totals[a]
+            rv[a] += conv_value[a] / totals[a]  # value of the conversions from a, per journey through a
         elif b != "null":
             q[a, b] += w / totals[a]
 
-    def p_conv(removed):
+    def absorbed(removed, reward):
         keep = [s for s in range(n) if s not in removed]
         qq = q[np.ix_(keep, keep)]
-        x = np.linalg.solve(np.eye(len(keep)) - qq, r[keep])
+        x = np.linalg.solve(np.eye(len(keep)) - qq, reward[keep])
         return x[keep.index(0)]
 
-    base = p_conv(set())
-    effects = []
-    for ch in range(3):
-        removed = {s for key, s in states.items() if ch in key}
-        effects.append(1 - p_conv(removed) / base)
-    share = np.array(effects) / sum(effects)
-    return (share * sum(CONV)).tolist(), (share * sum(VALUE)).tolist(), effects
+    def effects(reward):
+        base = absorbed(set(), reward)
+        return [1 - absorbed({s for key, s in states.items() if ch in key}, reward) / base for ch in range(3)]
+
+    # Conversions: removal effects of the conversion probability; value: of the expected value
+    # (each conversion from a state worth the mean value of the conversions from it).
+    e, ev = effects(r), effects(rv)
+    share, share_v = np.array(e) / sum(e), np.array(ev) / sum(ev)
+    return (share * sum(CONV)).tolist(), (share_v * sum(VALUE)).tolist(), e, ev
 
 
 def shapley():
