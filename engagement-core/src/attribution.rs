@@ -216,40 +216,61 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
         });
     }
     let order = cols.journey_order();
-    // Distinct channel sequences with (conversions, value, nulls).
-    let mut found: HashMap<Vec<u8>, (f64, f64, f64)> = HashMap::new();
     let (purchase, refund) = (
         TouchpointKind::Purchase.code(),
         TouchpointKind::Refund.code(),
     );
-    for customer in order.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
-        let mut since: Vec<usize> = Vec::new();
-        for &i in customer {
-            let kind = cols.kind[i];
-            if kind == purchase {
-                let start = cols.time[i].saturating_sub(lookback);
-                let mut path: Vec<u8> = since
-                    .iter()
-                    .filter(|&&j| cols.time[j] >= start)
-                    .map(|&j| cols.channel[j])
-                    .collect();
-                path.push(cols.channel[i]);
-                let e = found.entry(path).or_insert((0.0, 0.0, 0.0));
-                e.0 += 1.0;
-                e.1 += cols.value.get(i).copied().unwrap_or(0.0);
-                since.clear();
-            } else if kind != refund {
-                since.push(i);
-            }
-        }
-        if let Some(&last) = since.last() {
-            let start = cols.time[last].saturating_sub(lookback);
-            let path: Vec<u8> = since
-                .iter()
-                .filter(|&&j| cols.time[j] >= start)
-                .map(|&j| cols.channel[j])
-                .collect();
-            found.entry(path).or_insert((0.0, 0.0, 0.0)).2 += 1.0;
+    // Distinct channel sequences with (conversions, value, nulls), per run of
+    // customers in parallel, merged in run order.
+    type Found = rustc_hash::FxHashMap<Vec<u8>, (f64, f64, f64)>;
+    let parts: Vec<Found> = {
+        use rayon::prelude::*;
+        cols.customer_runs(&order)
+            .into_par_iter()
+            .map(|run| {
+                let mut found = Found::default();
+                let mut since: Vec<usize> = Vec::new();
+                for customer in run.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
+                    since.clear();
+                    for &i in customer {
+                        let kind = cols.kind[i];
+                        if kind == purchase {
+                            let start = cols.time[i].saturating_sub(lookback);
+                            let mut path: Vec<u8> = since
+                                .iter()
+                                .filter(|&&j| cols.time[j] >= start)
+                                .map(|&j| cols.channel[j])
+                                .collect();
+                            path.push(cols.channel[i]);
+                            let e = found.entry(path).or_insert((0.0, 0.0, 0.0));
+                            e.0 += 1.0;
+                            e.1 += cols.value.get(i).copied().unwrap_or(0.0);
+                            since.clear();
+                        } else if kind != refund {
+                            since.push(i);
+                        }
+                    }
+                    if let Some(&last) = since.last() {
+                        let start = cols.time[last].saturating_sub(lookback);
+                        let path: Vec<u8> = since
+                            .iter()
+                            .filter(|&&j| cols.time[j] >= start)
+                            .map(|&j| cols.channel[j])
+                            .collect();
+                        found.entry(path).or_insert((0.0, 0.0, 0.0)).2 += 1.0;
+                    }
+                }
+                found
+            })
+            .collect()
+    };
+    let mut found = Found::default();
+    for part in parts {
+        for (path, (c, v, n)) in part {
+            let e = found.entry(path).or_insert((0.0, 0.0, 0.0));
+            e.0 += c;
+            e.1 += v;
+            e.2 += n;
         }
     }
     // A fixed order (by path) so the output does not depend on hashing.

@@ -116,33 +116,26 @@ pub struct FunnelResult {
     pub p75_time: Vec<Option<f64>>,
 }
 
-/// The deepest progress of one customer's attempt starting at touchpoint
-/// `start` (indices into the customer's time-ordered rows): the time of
-/// each step reached.
-fn attempt(funnel: &Funnel, rows: &[(i64, u8, u8)], start: usize) -> Vec<i64> {
+/// The deepest progress of one customer's attempt starting at row `start`
+/// (rows: the customer's (time, step mask) in time order, the mask's bit `j`
+/// set when the touchpoint matches step `j`): the time of each step reached,
+/// written to `reached`.
+fn attempt(funnel: &Funnel, rows: &[(i64, u32)], start: usize, reached: &mut Vec<i64>) {
     let t0 = rows[start].0;
-    let mut reached = vec![t0];
-    let mut i = start + 1;
-    while reached.len() < funnel.steps.len() && i < rows.len() {
-        let (t, kind, channel) = rows[i];
-        if t - t0 > funnel.window {
+    reached.clear();
+    reached.push(t0);
+    let strict = funnel.order == FunnelOrder::Strict;
+    for &(t, mask) in &rows[start + 1..] {
+        if reached.len() == funnel.steps.len() || t - t0 > funnel.window {
             break;
         }
-        let next = &funnel.steps[reached.len()];
-        if next.matches(kind, channel) {
+        let next = 1u32 << reached.len();
+        if mask & next != 0 {
             reached.push(t);
-        } else if funnel.order == FunnelOrder::Strict
-            && funnel
-                .steps
-                .iter()
-                .enumerate()
-                .any(|(k, s)| k != reached.len() && s.matches(kind, channel))
-        {
+        } else if strict && mask & !next != 0 {
             break;
         }
-        i += 1;
     }
-    reached
 }
 
 /// Linear-interpolation quantile of sorted values (numpy's default).
@@ -189,8 +182,11 @@ fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 /// ```
 pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<FunnelResult> {
     check(cols, funnel)?;
-    let mut tally = Tally::new(funnel.steps.len());
-    each_entry(cols, funnel, |_, best| tally.add(best));
+    let k = funnel.steps.len();
+    let mut tally = Tally::new(k);
+    for part in entries(cols, funnel, || Tally::new(k), |t, _, best| t.add(best)) {
+        tally.merge(part);
+    }
     tally.finish(funnel)
 }
 
@@ -212,48 +208,64 @@ fn check(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<()> {
     Ok(())
 }
 
-/// Calls `f(customer, times)` for each customer entering the funnel, with the
-/// times of the steps of the customer's deepest attempt.
-fn each_entry(
+/// For each customer entering the funnel, `add(acc, customer, times)` with
+/// the times of the steps of the customer's deepest attempt (the earliest
+/// among equals), into one accumulator per run of customers; runs are
+/// processed in parallel and returned in customer order.
+fn entries<T: Send>(
     cols: &crate::TouchpointColumns<'_>,
     funnel: &Funnel,
-    mut f: impl FnMut(u64, &[i64]),
-) {
+    init: impl Fn() -> T + Sync,
+    add: impl Fn(&mut T, u64, &[i64]) + Sync,
+) -> Vec<T> {
+    use rayon::prelude::*;
     let k = funnel.steps.len();
+    // The steps each (kind, channel) matches, as a bit mask.
+    let channels = crate::Channel::COUNT;
+    let masks: Vec<u32> = (0..TouchpointKind::COUNT * channels)
+        .map(|i| {
+            let (kind, channel) = ((i / channels) as u8, (i % channels) as u8);
+            funnel
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.matches(kind, channel))
+                .fold(0u32, |m, (j, _)| m | (1 << j))
+        })
+        .collect();
+    let mask =
+        |i: usize| masks[usize::from(cols.kind[i]) * channels + usize::from(cols.channel[i])];
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
-    let order = cols.journey_order_where(|i| {
-        funnel
-            .steps
-            .iter()
-            .any(|s| s.matches(cols.kind[i], cols.channel[i]))
-    });
-    // One buffer for every customer's rows: a million customers, not a million allocations.
-    let mut rows: Vec<(i64, u8, u8)> = Vec::new();
-    for customer in order.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
-        rows.clear();
-        rows.extend(
-            customer
-                .iter()
-                .map(|&i| (cols.time[i], cols.kind[i], cols.channel[i])),
-        );
-        if !rows.iter().any(|r| funnel.steps[0].matches(r.1, r.2)) {
-            continue;
-        }
-        let mut best: Vec<i64> = Vec::new();
-        for start in 0..rows.len() {
-            if funnel.steps[0].matches(rows[start].1, rows[start].2) {
-                let got = attempt(funnel, &rows, start);
-                if got.len() > best.len() {
-                    best = got;
+    let order = cols.journey_order_where(|i| mask(i) != 0);
+    cols.customer_runs(&order)
+        .into_par_iter()
+        .map(|run| {
+            let mut acc = init();
+            // Buffers shared by the run's customers: no allocation per customer.
+            let (mut rows, mut best, mut got) = (Vec::new(), Vec::new(), Vec::new());
+            for customer in run.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
+                rows.clear();
+                rows.extend(customer.iter().map(|&i| (cols.time[i], mask(i))));
+                best.clear();
+                for start in 0..rows.len() {
+                    if rows[start].1 & 1 != 0 {
+                        attempt(funnel, &rows, start, &mut got);
+                        if got.len() > best.len() {
+                            std::mem::swap(&mut best, &mut got);
+                        }
+                        if best.len() == k {
+                            break;
+                        }
+                    }
                 }
-                if best.len() == k {
-                    break;
+                if !best.is_empty() {
+                    add(&mut acc, cols.customer[customer[0]], &best);
                 }
             }
-        }
-        f(cols.customer[customer[0]], &best);
-    }
+            acc
+        })
+        .collect()
 }
 
 /// Customers reaching each step and their times, turned into a [`FunnelResult`].
@@ -275,6 +287,13 @@ impl Tally {
         for (step, &t) in best.iter().enumerate() {
             self.reached[step] += 1;
             self.times[step].push((t - best[0]) as f64);
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        for (step, times) in other.times.into_iter().enumerate() {
+            self.reached[step] += other.reached[step];
+            self.times[step].extend(times);
         }
     }
 
@@ -516,16 +535,27 @@ pub fn run_funnel_by(
         .zip(groups.group.iter().copied())
         .collect();
     let k = funnel.steps.len();
-    let mut tallies = vec![Tally::new(k); groups.labels.len()];
-    let mut total = Tally::new(k);
-    let mut ungrouped = 0;
-    each_entry(cols, funnel, |customer, best| {
-        total.add(best);
-        match of.get(&customer) {
-            Some(&g) => tallies[g as usize].add(best),
-            None => ungrouped += 1,
+    let g = groups.labels.len();
+    let parts = entries(
+        cols,
+        funnel,
+        || (vec![Tally::new(k); g], Tally::new(k), 0u64),
+        |(tallies, total, ungrouped), customer, best| {
+            total.add(best);
+            match of.get(&customer) {
+                Some(&g) => tallies[g as usize].add(best),
+                None => *ungrouped += 1,
+            }
+        },
+    );
+    let (mut tallies, mut total, mut ungrouped) = (vec![Tally::new(k); g], Tally::new(k), 0);
+    for (group_parts, total_part, ungrouped_part) in parts {
+        for (t, p) in tallies.iter_mut().zip(group_parts) {
+            t.merge(p);
         }
-    });
+        total.merge(total_part);
+        ungrouped += ungrouped_part;
+    }
     let total = total.finish(funnel)?;
     let mut labels = Vec::new();
     let mut results = Vec::new();

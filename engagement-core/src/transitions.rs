@@ -2,8 +2,6 @@
 //! between touchpoint channels or kinds and between journey stages, the step
 //! matrix (what customers do at their k-th event) and the most common paths.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config};
@@ -106,6 +104,14 @@ pub struct JourneySequences {
     pub customers: u64,
 }
 
+/// Counts of one run of customers.
+struct Partial {
+    counts: Vec<u64>,
+    at_step: Vec<u64>,
+    paths: rustc_hash::FxHashMap<Vec<u8>, u64>,
+    customers: u64,
+}
+
 /// Transition matrix, step matrix and most common paths of the customers'
 /// touchpoint journeys (each customer's touchpoints in time order; ties in
 /// time keep the input order).
@@ -172,27 +178,53 @@ pub fn journey_sequences(
     let k = labels.len();
     let steps = config.steps as usize;
     let order = cols.journey_order();
+    let path_length = config.path_length as usize;
+    // One partial count per run of customers, in parallel, merged in order.
+    let parts: Vec<Partial> = {
+        use rayon::prelude::*;
+        cols.customer_runs(&order)
+            .into_par_iter()
+            .map(|run| {
+                let mut p = Partial {
+                    counts: vec![0u64; k * k],
+                    at_step: vec![0u64; (k + 1) * steps],
+                    paths: rustc_hash::FxHashMap::default(),
+                    customers: 0,
+                };
+                for journey in run.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
+                    p.customers += 1;
+                    for pair in journey.windows(2) {
+                        p.counts[code(pair[0]) * k + code(pair[1])] += 1;
+                    }
+                    for step in 0..steps {
+                        let row = journey.get(step).map_or(k, |&i| code(i));
+                        p.at_step[row * steps + step] += 1;
+                    }
+                    // Labels are fewer than 256: a byte each.
+                    let path: Vec<u8> = journey
+                        .iter()
+                        .take(path_length)
+                        .map(|&i| code(i) as u8)
+                        .collect();
+                    *p.paths.entry(path).or_insert(0) += 1;
+                }
+                p
+            })
+            .collect()
+    };
     let mut counts = vec![0u64; k * k];
     let mut at_step = vec![0u64; (k + 1) * steps];
-    let mut paths: HashMap<Vec<usize>, u64> = HashMap::new();
+    let mut paths: rustc_hash::FxHashMap<Vec<u8>, u64> = rustc_hash::FxHashMap::default();
     let mut customers = 0u64;
-    for journey in order.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
-        customers += 1;
-        for pair in journey.windows(2) {
-            counts[code(pair[0]) * k + code(pair[1])] += 1;
+    for p in parts {
+        counts.iter_mut().zip(p.counts).for_each(|(a, b)| *a += b);
+        at_step.iter_mut().zip(p.at_step).for_each(|(a, b)| *a += b);
+        for (path, c) in p.paths {
+            *paths.entry(path).or_insert(0) += c;
         }
-        for step in 0..steps {
-            let row = journey.get(step).map_or(k, |&i| code(i));
-            at_step[row * steps + step] += 1;
-        }
-        let path: Vec<usize> = journey
-            .iter()
-            .take(config.path_length as usize)
-            .map(|&i| code(i))
-            .collect();
-        *paths.entry(path).or_insert(0) += 1;
+        customers += p.customers;
     }
-    let mut ranked: Vec<(Vec<usize>, u64)> = paths.into_iter().collect();
+    let mut ranked: Vec<(Vec<u8>, u64)> = paths.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(config.top_paths as usize);
     let mut step_labels = labels.clone();
@@ -206,7 +238,7 @@ pub fn journey_sequences(
         step_labels,
         paths: ranked
             .iter()
-            .map(|(p, _)| p.iter().map(|&c| labels[c].clone()).collect())
+            .map(|(p, _)| p.iter().map(|&c| labels[usize::from(c)].clone()).collect())
             .collect(),
         path_counts: ranked.iter().map(|(_, c)| *c).collect(),
         transitions: TransitionMatrix::from_counts(labels, counts),

@@ -421,16 +421,63 @@ impl<'a> TouchpointColumns<'a> {
     }
 
     /// As [`journey_order`](Self::journey_order), of the rows `keep` accepts.
-    pub(crate) fn journey_order_where(&self, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+    pub(crate) fn journey_order_where(&self, keep: impl Fn(usize) -> bool + Sync) -> Vec<usize> {
+        use rayon::prelude::*;
+        let n = self.customer.len();
+        let (t_min, t_max) = self
+            .time
+            .par_iter()
+            .fold(|| (i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)))
+            .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)));
+        let c_max = self.customer.par_iter().copied().max().unwrap_or(0);
+        if n <= u32::MAX as usize
+            && c_max <= u64::from(u32::MAX)
+            && t_max.abs_diff(t_min) <= u64::from(u32::MAX)
+        {
+            // Customer ids and times fit in 32 bits each (the usual case): one
+            // u64 key per row, with the row breaking ties, sorted in parallel.
+            let mut keys: Vec<(u64, u32)> = (0..n)
+                .into_par_iter()
+                .filter(|&i| keep(i))
+                .map(|i| {
+                    let t = self.time[i].abs_diff(t_min);
+                    ((self.customer[i] << 32) | t, i as u32)
+                })
+                .collect();
+            keys.par_sort_unstable();
+            return keys.into_par_iter().map(|k| k.1 as usize).collect();
+        }
         // Sorting contiguous (customer, time, row) keys is several times faster
         // than sorting indices that look their keys up; the row breaks ties, so
         // the unstable sort gives the stable order.
-        let mut keys: Vec<(u64, i64, usize)> = (0..self.customer.len())
+        let mut keys: Vec<(u64, i64, usize)> = (0..n)
+            .into_par_iter()
             .filter(|&i| keep(i))
             .map(|i| (self.customer[i], self.time[i], i))
             .collect();
-        keys.sort_unstable();
-        keys.into_iter().map(|k| k.2).collect()
+        keys.par_sort_unstable();
+        keys.into_par_iter().map(|k| k.2).collect()
+    }
+
+    /// Splits rows grouped by customer (as [`journey_order`](Self::journey_order)
+    /// gives them) into runs of about 65 536 rows that never split a
+    /// customer, for processing in parallel. The runs depend on the data
+    /// only, not on the number of threads, so that results merged in run
+    /// order (floating-point sums included) are the same on every machine.
+    pub(crate) fn customer_runs<'o>(&self, order: &'o [usize]) -> Vec<&'o [usize]> {
+        const RUN: usize = 1 << 16;
+        let mut out = Vec::with_capacity(order.len() / RUN + 1);
+        let mut rest = order;
+        while !rest.is_empty() {
+            let mut end = RUN.min(rest.len());
+            while end < rest.len() && self.customer[rest[end]] == self.customer[rest[end - 1]] {
+                end += 1;
+            }
+            let (run, tail) = rest.split_at(end);
+            out.push(run);
+            rest = tail;
+        }
+        out
     }
 
     /// Checks lengths and every value; returns the number of rows.
