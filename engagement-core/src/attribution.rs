@@ -202,7 +202,7 @@ impl Paths {
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64) -> Result<Paths> {
-    use crate::model::{Channel, Code, TouchpointKind};
+    use crate::model::{Channel, Code, JourneyRecord, TouchpointKind};
     let n = cols.validate()?;
     ensure_config!(
         lookback > 0,
@@ -215,48 +215,48 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
             unit: "touchpoint".into(),
         });
     }
-    let order = cols.journey_order();
     let (purchase, refund) = (
         TouchpointKind::Purchase.code(),
         TouchpointKind::Refund.code(),
     );
+    // Refunds play no part; the payload is the channel, with bit 8 set for a purchase.
+    let records = cols.journey_records(|i| match cols.kind[i] {
+        k if k == refund => None,
+        k => Some(u32::from(cols.channel[i]) | (u32::from(k == purchase) << 8)),
+    })?;
     // Distinct channel sequences with (conversions, value, nulls), per run of
     // customers in parallel, merged in run order.
     type Found = rustc_hash::FxHashMap<Vec<u8>, (f64, f64, f64)>;
+    let path_of = |since: &[JourneyRecord], start: i64| -> Vec<u8> {
+        since
+            .iter()
+            .filter(|r| r.time >= start)
+            .map(|r| r.payload as u8)
+            .collect()
+    };
     let parts: Vec<Found> = {
         use rayon::prelude::*;
-        cols.customer_runs(&order)
+        crate::model::customer_runs(&records)
             .into_par_iter()
             .map(|run| {
                 let mut found = Found::default();
-                let mut since: Vec<usize> = Vec::new();
-                for customer in run.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
+                let mut since: Vec<JourneyRecord> = Vec::new();
+                for customer in run.chunk_by(|a, b| a.customer == b.customer) {
                     since.clear();
-                    for &i in customer {
-                        let kind = cols.kind[i];
-                        if kind == purchase {
-                            let start = cols.time[i].saturating_sub(lookback);
-                            let mut path: Vec<u8> = since
-                                .iter()
-                                .filter(|&&j| cols.time[j] >= start)
-                                .map(|&j| cols.channel[j])
-                                .collect();
-                            path.push(cols.channel[i]);
+                    for r in customer {
+                        if r.payload >> 8 == 1 {
+                            let mut path = path_of(&since, r.time.saturating_sub(lookback));
+                            path.push(r.payload as u8);
                             let e = found.entry(path).or_insert((0.0, 0.0, 0.0));
                             e.0 += 1.0;
-                            e.1 += cols.value.get(i).copied().unwrap_or(0.0);
+                            e.1 += cols.value.get(r.row as usize).copied().unwrap_or(0.0);
                             since.clear();
-                        } else if kind != refund {
-                            since.push(i);
+                        } else {
+                            since.push(*r);
                         }
                     }
-                    if let Some(&last) = since.last() {
-                        let start = cols.time[last].saturating_sub(lookback);
-                        let path: Vec<u8> = since
-                            .iter()
-                            .filter(|&&j| cols.time[j] >= start)
-                            .map(|&j| cols.channel[j])
-                            .collect();
+                    if let Some(last) = since.last() {
+                        let path = path_of(&since, last.time.saturating_sub(lookback));
                         found.entry(path).or_insert((0.0, 0.0, 0.0)).2 += 1.0;
                     }
                 }

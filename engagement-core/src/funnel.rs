@@ -184,7 +184,7 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
     check(cols, funnel)?;
     let k = funnel.steps.len();
     let mut tally = Tally::new(k);
-    for part in entries(cols, funnel, || Tally::new(k), |t, _, best| t.add(best)) {
+    for part in entries(cols, funnel, || Tally::new(k), |t, _, best| t.add(best))? {
         tally.merge(part);
     }
     tally.finish(funnel)
@@ -217,7 +217,7 @@ fn entries<T: Send>(
     funnel: &Funnel,
     init: impl Fn() -> T + Sync,
     add: impl Fn(&mut T, u64, &[i64]) + Sync,
-) -> Vec<T> {
+) -> Result<Vec<T>> {
     use rayon::prelude::*;
     let k = funnel.steps.len();
     // The steps each (kind, channel) matches, as a bit mask.
@@ -237,16 +237,16 @@ fn entries<T: Send>(
         |i: usize| masks[usize::from(cols.kind[i]) * channels + usize::from(cols.channel[i])];
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
-    let order = cols.journey_order_where(|i| mask(i) != 0);
-    cols.customer_runs(&order)
+    let records = cols.journey_records(|i| Some(mask(i)).filter(|&m| m != 0))?;
+    Ok(crate::model::customer_runs(&records)
         .into_par_iter()
         .map(|run| {
             let mut acc = init();
             // Buffers shared by the run's customers: no allocation per customer.
             let (mut rows, mut best, mut got) = (Vec::new(), Vec::new(), Vec::new());
-            for customer in run.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
+            for customer in run.chunk_by(|a, b| a.customer == b.customer) {
                 rows.clear();
-                rows.extend(customer.iter().map(|&i| (cols.time[i], mask(i))));
+                rows.extend(customer.iter().map(|r| (r.time, r.payload)));
                 best.clear();
                 for start in 0..rows.len() {
                     if rows[start].1 & 1 != 0 {
@@ -260,12 +260,12 @@ fn entries<T: Send>(
                     }
                 }
                 if !best.is_empty() {
-                    add(&mut acc, cols.customer[customer[0]], &best);
+                    add(&mut acc, customer[0].customer, &best);
                 }
             }
             acc
         })
-        .collect()
+        .collect())
 }
 
 /// Customers reaching each step and their times, turned into a [`FunnelResult`].
@@ -547,7 +547,7 @@ pub fn run_funnel_by(
                 None => *ungrouped += 1,
             }
         },
-    );
+    )?;
     let (mut tallies, mut total, mut ungrouped) = (vec![Tally::new(k); g], Tally::new(k), 0);
     for (group_parts, total_part, ungrouped_part) in parts {
         for (t, p) in tallies.iter_mut().zip(group_parts) {

@@ -177,12 +177,12 @@ pub fn journey_sequences(
     };
     let k = labels.len();
     let steps = config.steps as usize;
-    let order = cols.journey_order();
+    let records = cols.journey_records(|i| Some(code(i) as u32))?;
     let path_length = config.path_length as usize;
     // One partial count per run of customers, in parallel, merged in order.
     let parts: Vec<Partial> = {
         use rayon::prelude::*;
-        cols.customer_runs(&order)
+        crate::model::customer_runs(&records)
             .into_par_iter()
             .map(|run| {
                 let mut p = Partial {
@@ -191,20 +191,20 @@ pub fn journey_sequences(
                     paths: rustc_hash::FxHashMap::default(),
                     customers: 0,
                 };
-                for journey in run.chunk_by(|&a, &b| cols.customer[a] == cols.customer[b]) {
+                for journey in run.chunk_by(|a, b| a.customer == b.customer) {
                     p.customers += 1;
                     for pair in journey.windows(2) {
-                        p.counts[code(pair[0]) * k + code(pair[1])] += 1;
+                        p.counts[pair[0].payload as usize * k + pair[1].payload as usize] += 1;
                     }
                     for step in 0..steps {
-                        let row = journey.get(step).map_or(k, |&i| code(i));
+                        let row = journey.get(step).map_or(k, |r| r.payload as usize);
                         p.at_step[row * steps + step] += 1;
                     }
                     // Labels are fewer than 256: a byte each.
                     let path: Vec<u8> = journey
                         .iter()
                         .take(path_length)
-                        .map(|&i| code(i) as u8)
+                        .map(|r| r.payload as u8)
                         .collect();
                     *p.paths.entry(path).or_insert(0) += 1;
                 }

@@ -13,6 +13,7 @@ pub use codes::{Code, LabelMap};
 pub use customer::{Birthday, Customer};
 pub use kind::TouchpointKind;
 pub use stage::JourneyStage;
+pub(crate) use touchpoint::{JourneyRecord, customer_runs};
 pub use touchpoint::{
     MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale, Touchpoint, TouchpointColumns,
     TouchpointTable,

@@ -389,6 +389,38 @@ pub struct TouchpointColumns<'a> {
     pub rating_scale: &'a [u8],
 }
 
+/// One touchpoint of a journey, as the journey analyses read it (see
+/// [`TouchpointColumns::journey_records`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JourneyRecord {
+    pub(crate) customer: u64,
+    pub(crate) time: i64,
+    /// Row in the input columns.
+    pub(crate) row: u32,
+    /// What the analysis asked to carry (a step mask, a label code …).
+    pub(crate) payload: u32,
+}
+
+/// Splits records grouped by customer into runs of about 65 536 that never
+/// split a customer, for processing in parallel. The runs depend on the data
+/// only, not on the number of threads, so that results merged in run order
+/// (floating-point sums included) are the same on every machine.
+pub(crate) fn customer_runs(records: &[JourneyRecord]) -> Vec<&[JourneyRecord]> {
+    const RUN: usize = 1 << 16;
+    let mut out = Vec::with_capacity(records.len() / RUN + 1);
+    let mut rest = records;
+    while !rest.is_empty() {
+        let mut end = RUN.min(rest.len());
+        while end < rest.len() && rest[end].customer == rest[end - 1].customer {
+            end += 1;
+        }
+        let (run, tail) = rest.split_at(end);
+        out.push(run);
+        rest = tail;
+    }
+    out
+}
+
 impl<'a> TouchpointColumns<'a> {
     /// Number of rows (the length of `customer`).
     ///
@@ -414,70 +446,67 @@ impl<'a> TouchpointColumns<'a> {
         self.customer.is_empty()
     }
 
-    /// Row indices ordered by customer, then time (a stable sort: equal
-    /// times keep the input order) — each customer's journey as a run.
-    pub(crate) fn journey_order(&self) -> Vec<usize> {
-        self.journey_order_where(|_| true)
-    }
-
-    /// As [`journey_order`](Self::journey_order), of the rows `keep` accepts.
-    pub(crate) fn journey_order_where(&self, keep: impl Fn(usize) -> bool + Sync) -> Vec<usize> {
+    /// The rows that `payload` maps to `Some`, as [`JourneyRecord`]s sorted
+    /// by customer, then time, then row (so that equal times keep the input
+    /// order), with their payload: what the journey analyses read, in
+    /// contiguous memory rather than by index.
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] for more than 2³² − 1 rows.
+    pub(crate) fn journey_records(
+        &self,
+        payload: impl Fn(usize) -> Option<u32> + Sync,
+    ) -> Result<Vec<JourneyRecord>> {
         use rayon::prelude::*;
         let n = self.customer.len();
+        if n > u32::MAX as usize {
+            return Err(EngError::invalid(
+                "touchpoints",
+                n,
+                "journeys take at most 4 294 967 295 touchpoints per call",
+            ));
+        }
         let (t_min, t_max) = self
             .time
             .par_iter()
             .fold(|| (i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)))
             .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)));
         let c_max = self.customer.par_iter().copied().max().unwrap_or(0);
-        if n <= u32::MAX as usize
-            && c_max <= u64::from(u32::MAX)
-            && t_max.abs_diff(t_min) <= u64::from(u32::MAX)
-        {
+        if c_max <= u64::from(u32::MAX) && t_max.abs_diff(t_min) <= u64::from(u32::MAX) {
             // Customer ids and times fit in 32 bits each (the usual case): one
             // u64 key per row, with the row breaking ties, sorted in parallel.
-            let mut keys: Vec<(u64, u32)> = (0..n)
+            let mut keys: Vec<(u64, u32, u32)> = (0..n)
                 .into_par_iter()
-                .filter(|&i| keep(i))
-                .map(|i| {
+                .filter_map(|i| {
+                    let p = payload(i)?;
                     let t = self.time[i].abs_diff(t_min);
-                    ((self.customer[i] << 32) | t, i as u32)
+                    Some(((self.customer[i] << 32) | t, i as u32, p))
                 })
                 .collect();
-            keys.par_sort_unstable();
-            return keys.into_par_iter().map(|k| k.1 as usize).collect();
+            keys.par_sort_unstable_by_key(|k| (k.0, k.1));
+            return Ok(keys
+                .into_par_iter()
+                .map(|(key, row, payload)| JourneyRecord {
+                    customer: key >> 32,
+                    time: t_min + (key & 0xffff_ffff) as i64,
+                    row,
+                    payload,
+                })
+                .collect());
         }
-        // Sorting contiguous (customer, time, row) keys is several times faster
-        // than sorting indices that look their keys up; the row breaks ties, so
-        // the unstable sort gives the stable order.
-        let mut keys: Vec<(u64, i64, usize)> = (0..n)
+        let mut records: Vec<JourneyRecord> = (0..n)
             .into_par_iter()
-            .filter(|&i| keep(i))
-            .map(|i| (self.customer[i], self.time[i], i))
+            .filter_map(|i| {
+                Some(JourneyRecord {
+                    customer: self.customer[i],
+                    time: self.time[i],
+                    row: i as u32,
+                    payload: payload(i)?,
+                })
+            })
             .collect();
-        keys.par_sort_unstable();
-        keys.into_par_iter().map(|k| k.2).collect()
-    }
-
-    /// Splits rows grouped by customer (as [`journey_order`](Self::journey_order)
-    /// gives them) into runs of about 65 536 rows that never split a
-    /// customer, for processing in parallel. The runs depend on the data
-    /// only, not on the number of threads, so that results merged in run
-    /// order (floating-point sums included) are the same on every machine.
-    pub(crate) fn customer_runs<'o>(&self, order: &'o [usize]) -> Vec<&'o [usize]> {
-        const RUN: usize = 1 << 16;
-        let mut out = Vec::with_capacity(order.len() / RUN + 1);
-        let mut rest = order;
-        while !rest.is_empty() {
-            let mut end = RUN.min(rest.len());
-            while end < rest.len() && self.customer[rest[end]] == self.customer[rest[end - 1]] {
-                end += 1;
-            }
-            let (run, tail) = rest.split_at(end);
-            out.push(run);
-            rest = tail;
-        }
-        out
+        records.par_sort_unstable_by_key(|r| (r.customer, r.time, r.row));
+        Ok(records)
     }
 
     /// Checks lengths and every value; returns the number of rows.
