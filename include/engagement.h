@@ -586,7 +586,8 @@ const char *eng_version(void);
 
 /**
  * Attributes conversions and value to channels and returns the result as
- * JSON (`channels`, `conversions`, `value`, `removal_effects` or null),
+ * JSON (`channels`, `conversions`, `value`, `removal_effects` and
+ * `value_removal_effects` or null),
  * owned by the caller (release with `eng_string_free`).
  *
  * `table_json`: `{"paths": ["email > search", …], "conversions": […],
@@ -1339,6 +1340,38 @@ eng_status eng_funnel_by_first_touch_json(const uint64_t *customer,
                                           size_t by_len,
                                           char **out_json,
                                           size_t *out_len);
+
+/**
+ * Runs a funnel (as `eng_funnel_json`) whose steps may also read a campaign
+ * per touchpoint (`"campaigns": [ids]` in a step) and stage entries (a step
+ * `{"name", "stages": ["loyal", …]}`: the customer entering one of those
+ * stages). `campaign` holds `len` campaign ids (0 = none) or is NULL;
+ * the stage history is `stage_len` entries (`stage_customer`, `stage`
+ * codes (`ENG_STAGE_*`), `stage_entered_at`), or absent when
+ * `stage_customer` is NULL. A stage entered at the time of a touchpoint
+ * counts after it.
+ *
+ * Returns as `eng_funnel_json`, and `ENG_STATUS_CONFIG` for a step that
+ * needs a campaign column or a stage history that is not given.
+ *
+ * # Safety
+ * As `eng_funnel_json`; `campaign` NULL or `len` elements; the stage
+ * columns NULL or `stage_len` elements each.
+ */
+eng_status eng_funnel_with_json(const uint64_t *customer,
+                                const int64_t *time,
+                                const uint8_t *channel,
+                                const uint8_t *kind,
+                                const uint64_t *campaign,
+                                size_t len,
+                                const uint64_t *stage_customer,
+                                const uint8_t *stage,
+                                const int64_t *stage_entered_at,
+                                size_t stage_len,
+                                const char *funnel_json,
+                                size_t funnel_len,
+                                char **out_json,
+                                size_t *out_len);
 
 /**
  * Runs the loyalty programme over `len` touchpoints (columns as

@@ -5,11 +5,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config};
-use crate::model::{Channel, TouchpointKind};
+use crate::journey::StageHistory;
+use crate::model::{Channel, JourneyStage, TouchpointKind};
 use crate::score::Proportion;
 
-/// One funnel step: a touchpoint matches when its kind is one of `kinds`
-/// and its channel one of `channels` (an empty list matches any).
+/// One funnel step: a touchpoint matches when its kind is one of `kinds`,
+/// its channel one of `channels` and its campaign one of `campaigns` (an
+/// empty list matches any). A step with `stages` is instead the customer
+/// entering one of those journey stages, read from a stage history (see
+/// [`FunnelExtras`]); it takes no touchpoint predicate.
 ///
 /// # Examples
 ///
@@ -31,13 +35,34 @@ pub struct FunnelStep {
     /// Channels that match (any when empty).
     #[serde(default)]
     pub channels: Vec<Channel>,
+    /// Campaign ids that match (any when empty; needs the campaign column).
+    #[serde(default)]
+    pub campaigns: Vec<u64>,
+    /// Journey stages whose entry is this step (needs a stage history).
+    #[serde(default)]
+    pub stages: Vec<JourneyStage>,
 }
 
 impl FunnelStep {
+    /// Whether a touchpoint of this kind and channel matches, campaigns aside.
     fn matches(&self, kind: u8, channel: u8) -> bool {
-        (self.kinds.is_empty() || self.kinds.iter().any(|k| *k as u8 == kind))
+        self.stages.is_empty()
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| *k as u8 == kind))
             && (self.channels.is_empty() || self.channels.iter().any(|c| *c as u8 == channel))
     }
+}
+
+/// What a funnel may read besides touchpoint kinds and channels: a campaign
+/// id per touchpoint (0 = none) for steps with `campaigns`, and a stage
+/// history (as [`StageRules::history`](crate::StageRules::history) gives it)
+/// for steps with `stages`. A stage entered at the time of a touchpoint
+/// counts after it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FunnelExtras<'a> {
+    /// Campaign id of each touchpoint, 0 for none (empty when absent).
+    pub campaign: &'a [u64],
+    /// Stage entries.
+    pub stages: Option<&'a StageHistory>,
 }
 
 /// Whether other funnel steps may happen between two consecutive steps.
@@ -181,17 +206,99 @@ fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<FunnelResult> {
-    check(cols, funnel)?;
+    run_funnel_with(cols, &FunnelExtras::default(), funnel)
+}
+
+/// As [`run_funnel`], with steps that read campaigns or stage entries.
+///
+/// # Errors
+/// As [`run_funnel`]; [`EngError::LengthMismatch`] for a campaign column of
+/// another length than the touchpoints, or a stage history whose columns
+/// differ in length; [`EngError::Config`] for a step with `campaigns`
+/// without the campaign column, with `stages` without a history, or with
+/// `stages` and a touchpoint predicate.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, JourneyStage, StageHistory, TouchpointColumns, TouchpointKind as K};
+/// use engagement_core::funnel::{Funnel, FunnelExtras, run_funnel_with};
+/// let f: Funnel = serde_json::from_str(r#"{"steps": [
+///     {"name": "clicked the spring mail", "kinds": ["click"], "campaigns": [7]},
+///     {"name": "became loyal", "stages": ["loyal"]}]}"#)?;
+/// let cols = TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[0, 0],
+///     kind: &[K::Click as u8, K::Click as u8], ..Default::default() };
+/// let history = StageHistory { customer: vec![1, 2], stage: vec![JourneyStage::Loyal, JourneyStage::Loyal],
+///     entered_at: vec![86_400, 86_400], until: 86_400 };
+/// let r = run_funnel_with(&cols, &FunnelExtras { campaign: &[7, 8], stages: Some(&history) }, &f)?;
+/// assert_eq!(r.customers, [1, 1]);   // customer 2 clicked another campaign's mail
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_funnel_with(
+    cols: &crate::TouchpointColumns<'_>,
+    extras: &FunnelExtras<'_>,
+    funnel: &Funnel,
+) -> Result<FunnelResult> {
+    check(cols, extras, funnel)?;
     let k = funnel.steps.len();
     let mut tally = Tally::new(k);
-    for part in entries(cols, funnel, || Tally::new(k), |t, _, best| t.add(best))? {
+    for part in entries(
+        cols,
+        extras,
+        funnel,
+        || Tally::new(k),
+        |t, _, best| t.add(best),
+    )? {
         tally.merge(part);
     }
     tally.finish(funnel)
 }
 
-fn check(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<()> {
-    cols.validate()?;
+fn check(
+    cols: &crate::TouchpointColumns<'_>,
+    extras: &FunnelExtras<'_>,
+    funnel: &Funnel,
+) -> Result<()> {
+    let n = cols.validate()?;
+    if !extras.campaign.is_empty() && extras.campaign.len() != n {
+        return Err(EngError::LengthMismatch {
+            field: "campaign".into(),
+            expected: n,
+            found: extras.campaign.len(),
+        });
+    }
+    if let Some(h) = extras.stages {
+        for (field, len) in [("stage", h.stage.len()), ("entered_at", h.entered_at.len())] {
+            if len != h.customer.len() {
+                return Err(EngError::LengthMismatch {
+                    field: field.into(),
+                    expected: h.customer.len(),
+                    found: len,
+                });
+            }
+        }
+    }
+    for s in &funnel.steps {
+        ensure_config!(
+            s.campaigns.is_empty() || !extras.campaign.is_empty(),
+            "steps.campaigns",
+            "step {:?} matches campaigns but no campaign column is given",
+            s.name
+        );
+        ensure_config!(
+            s.stages.is_empty() || extras.stages.is_some(),
+            "steps.stages",
+            "step {:?} matches stage entries but no stage history is given",
+            s.name
+        );
+        ensure_config!(
+            s.stages.is_empty()
+                || (s.kinds.is_empty() && s.channels.is_empty() && s.campaigns.is_empty()),
+            "steps.stages",
+            "step {:?} is a stage entry: it cannot also match touchpoint kinds, channels or campaigns",
+            s.name
+        );
+    }
     let k = funnel.steps.len();
     ensure_config!(
         (1..=32).contains(&k),
@@ -214,6 +321,7 @@ fn check(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<()> {
 /// processed in parallel and returned in customer order.
 fn entries<T: Send>(
     cols: &crate::TouchpointColumns<'_>,
+    extras: &FunnelExtras<'_>,
     funnel: &Funnel,
     init: impl Fn() -> T + Sync,
     add: impl Fn(&mut T, u64, &[i64]) + Sync,
@@ -233,11 +341,57 @@ fn entries<T: Send>(
                 .fold(0u32, |m, (j, _)| m | (1 << j))
         })
         .collect();
-    let mask =
-        |i: usize| masks[usize::from(cols.kind[i]) * channels + usize::from(cols.channel[i])];
+    // Campaigns: the steps open to any campaign, and those naming each one.
+    let any_campaign = funnel
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.campaigns.is_empty())
+        .fold(0u32, |m, (j, _)| m | (1 << j));
+    let mut by_campaign: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
+    for (j, s) in funnel.steps.iter().enumerate() {
+        for &c in &s.campaigns {
+            *by_campaign.entry(c).or_insert(0) |= 1 << j;
+        }
+    }
+    let mask = |i: usize| {
+        let m = masks[usize::from(cols.kind[i]) * channels + usize::from(cols.channel[i])];
+        match extras.campaign.get(i) {
+            Some(c) => m & (any_campaign | by_campaign.get(c).copied().unwrap_or(0)),
+            None => m,
+        }
+    };
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
-    let records = cols.journey_records(|i| Some(mask(i)).filter(|&m| m != 0))?;
+    let mut records = cols.journey_records(|i| Some(mask(i)).filter(|&m| m != 0))?;
+    if let Some(history) = extras.stages {
+        // Stage entries join the journeys after the touchpoints of the same time.
+        let n = cols.len() as u64;
+        let stage_mask = |stage: JourneyStage| {
+            funnel
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.stages.contains(&stage))
+                .fold(0u32, |m, (j, _)| m | (1 << j))
+        };
+        let added = history.customer.len();
+        ensure_config!(
+            n + added as u64 <= u64::from(u32::MAX),
+            "stages",
+            "touchpoints and stage entries together exceed 4 294 967 295"
+        );
+        records.extend((0..added).filter_map(|j| {
+            let payload = stage_mask(history.stage[j]);
+            (payload != 0).then(|| crate::model::JourneyRecord {
+                customer: history.customer[j],
+                time: history.entered_at[j],
+                row: (n + j as u64) as u32,
+                payload,
+            })
+        }));
+        records.par_sort_unstable_by_key(|r| (r.customer, r.time, r.row));
+    }
     Ok(crate::model::customer_runs(&records)
         .into_par_iter()
         .map(|run| {
@@ -526,7 +680,21 @@ pub fn run_funnel_by(
     funnel: &Funnel,
     groups: &CustomerGroups,
 ) -> Result<FunnelBreakdown> {
-    check(cols, funnel)?;
+    run_funnel_by_with(cols, &FunnelExtras::default(), funnel, groups)
+}
+
+/// As [`run_funnel_by`], with steps that read campaigns or stage entries
+/// (see [`run_funnel_with`]).
+///
+/// # Errors
+/// As [`run_funnel_with`] and [`CustomerGroups::validate`].
+pub fn run_funnel_by_with(
+    cols: &crate::TouchpointColumns<'_>,
+    extras: &FunnelExtras<'_>,
+    funnel: &Funnel,
+    groups: &CustomerGroups,
+) -> Result<FunnelBreakdown> {
+    check(cols, extras, funnel)?;
     groups.validate()?;
     let of: std::collections::HashMap<u64, u32> = groups
         .customer
@@ -538,6 +706,7 @@ pub fn run_funnel_by(
     let g = groups.labels.len();
     let parts = entries(
         cols,
+        extras,
         funnel,
         || (vec![Tally::new(k); g], Tally::new(k), 0u64),
         |(tallies, total, ungrouped), customer, best| {
@@ -583,6 +752,8 @@ mod tests {
             name: name.into(),
             kinds: vec![kind],
             channels: vec![],
+            campaigns: vec![],
+            stages: vec![],
         };
         Funnel {
             steps: vec![
@@ -693,6 +864,78 @@ mod tests {
                 _ => proptest::prop_assert!(false, "the breakdown and the funnel disagree on entering it"),
             }
         }
+    }
+
+    #[test]
+    fn campaign_and_stage_steps() {
+        use TouchpointKind as K;
+        let cols = TouchpointColumns {
+            customer: &[1, 1, 2, 3],
+            time: &[0, 50, 0, 0],
+            channel: &[0; 4],
+            kind: &[
+                K::Click as u8,
+                K::Purchase as u8,
+                K::Click as u8,
+                K::Click as u8,
+            ],
+            ..Default::default()
+        };
+        // Customer 1 becomes loyal at 50, the time of its purchase (after it); 3 at 10, before
+        // the purchase step could happen; 2 clicked another campaign.
+        let history = StageHistory {
+            customer: vec![1, 3],
+            stage: vec![JourneyStage::Loyal, JourneyStage::Loyal],
+            entered_at: vec![50, 10],
+            until: 100,
+        };
+        let f: Funnel = serde_json::from_str(
+            r#"{"steps": [{"name": "click", "kinds": ["click"], "campaigns": [7]},
+                {"name": "buy", "kinds": ["purchase"]}, {"name": "loyal", "stages": ["loyal"]}],
+                "order": "strict"}"#,
+        )
+        .unwrap();
+        let extras = FunnelExtras {
+            campaign: &[7, 0, 8, 7],
+            stages: Some(&history),
+        };
+        let r = run_funnel_with(&cols, &extras, &f).unwrap();
+        // Strict: customer 3's loyalty (step 3) comes before any purchase and breaks its attempt.
+        assert_eq!(r.customers, [2, 1, 1]);
+        let loose = Funnel {
+            order: FunnelOrder::Loose,
+            ..f.clone()
+        };
+        assert_eq!(
+            run_funnel_with(&cols, &extras, &loose).unwrap().customers,
+            [2, 1, 1]
+        );
+        // Missing inputs and mixed predicates are configuration errors.
+        assert_eq!(run_funnel(&cols, &f).unwrap_err().kind(), "config");
+        let no_history = FunnelExtras {
+            campaign: &[7, 0, 8, 7],
+            stages: None,
+        };
+        assert_eq!(
+            run_funnel_with(&cols, &no_history, &f).unwrap_err().kind(),
+            "config"
+        );
+        let short = FunnelExtras {
+            campaign: &[7],
+            stages: Some(&history),
+        };
+        assert_eq!(
+            run_funnel_with(&cols, &short, &f).unwrap_err().kind(),
+            "length_mismatch"
+        );
+        let mixed: Funnel = serde_json::from_str(
+            r#"{"steps": [{"name": "x", "kinds": ["click"], "stages": ["loyal"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            run_funnel_with(&cols, &extras, &mixed).unwrap_err().kind(),
+            "config"
+        );
     }
 
     #[test]

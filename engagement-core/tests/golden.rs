@@ -12,7 +12,9 @@ use engagement_core::experiment::{
     Arm, BetaPrior, bayesian_conversion_test, conversion_test, power_two_proportions,
     sample_size_two_proportions, welch_test,
 };
-use engagement_core::funnel::{CustomerGroups, Funnel, run_funnel, run_funnel_by};
+use engagement_core::funnel::{
+    CustomerGroups, Funnel, FunnelExtras, run_funnel_by, run_funnel_with,
+};
 use engagement_core::survival::{kaplan_meier, logrank_test};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
@@ -380,7 +382,29 @@ fn run(case: &Case) -> Result<Value, EngError> {
         "funnel" => {
             let table = touchpoints(input)?;
             let funnel: Funnel = serde_json::from_value(case.config.clone().unwrap_or_default())?;
-            serde_json::to_value(run_funnel(&table.columns(), &funnel)?)?
+            let campaign: Vec<u64> = input
+                .get("campaign")
+                .map_or(Ok(Vec::new()), |c| serde_json::from_value(c.clone()))?;
+            let history = match input.get("stage_history") {
+                Some(h) => {
+                    let labels: Vec<String> = num(h, "stage");
+                    Some(engagement_core::StageHistory {
+                        customer: num(h, "customer"),
+                        stage: labels
+                            .iter()
+                            .map(|l| JourneyStage::from_label(l))
+                            .collect::<Result<_, _>>()?,
+                        entered_at: num(h, "entered_at"),
+                        until: 0,
+                    })
+                }
+                None => None,
+            };
+            let extras = FunnelExtras {
+                campaign: &campaign,
+                stages: history.as_ref(),
+            };
+            serde_json::to_value(run_funnel_with(&table.columns(), &extras, &funnel)?)?
         }
         "cohorts" => {
             let (customer, time, value): (Vec<u64>, Vec<i64>, Vec<f64>) = (

@@ -350,3 +350,77 @@ pub unsafe extern "C" fn eng_funnel_by_first_touch_json(
         }
     })
 }
+
+/// Runs a funnel (as `eng_funnel_json`) whose steps may also read a campaign
+/// per touchpoint (`"campaigns": [ids]` in a step) and stage entries (a step
+/// `{"name", "stages": ["loyal", …]}`: the customer entering one of those
+/// stages). `campaign` holds `len` campaign ids (0 = none) or is NULL;
+/// the stage history is `stage_len` entries (`stage_customer`, `stage`
+/// codes (`ENG_STAGE_*`), `stage_entered_at`), or absent when
+/// `stage_customer` is NULL. A stage entered at the time of a touchpoint
+/// counts after it.
+///
+/// Returns as `eng_funnel_json`, and `ENG_STATUS_CONFIG` for a step that
+/// needs a campaign column or a stage history that is not given.
+///
+/// # Safety
+/// As `eng_funnel_json`; `campaign` NULL or `len` elements; the stage
+/// columns NULL or `stage_len` elements each.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_funnel_with_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    campaign: *const u64,
+    len: usize,
+    stage_customer: *const u64,
+    stage: *const u8,
+    stage_entered_at: *const i64,
+    stage_len: usize,
+    funnel_json: *const c_char,
+    funnel_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let funnel: engagement_core::funnel::Funnel =
+                crate::json::document(funnel_json, funnel_len, "funnel_json")?;
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                len,
+            )?;
+            let campaign = crate::handle::optional(campaign, len, "campaign")?;
+            let history = if stage_customer.is_null() {
+                None
+            } else {
+                Some(engagement_core::StageHistory {
+                    customer: slice(stage_customer, stage_len, "stage_customer")?.to_vec(),
+                    stage: slice(stage, stage_len, "stage")?
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &c)| {
+                            engagement_core::JourneyStage::try_from(c).map_err(|e| e.at_row(i))
+                        })
+                        .collect::<Result<_, _>>()?,
+                    entered_at: slice(stage_entered_at, stage_len, "stage_entered_at")?.to_vec(),
+                    until: 0,
+                })
+            };
+            let extras = engagement_core::funnel::FunnelExtras {
+                campaign,
+                stages: history.as_ref(),
+            };
+            let r = engagement_core::funnel::run_funnel_with(&cols, &extras, &funnel)?;
+            crate::json::write(&r, out_json, out_len)
+        }
+    })
+}

@@ -22,6 +22,10 @@
 //!   with `free()`.
 //! - No panic crosses the boundary: it becomes `ENG_STATUS_PANIC`, and a
 //!   handle whose mutating call panicked answers `ENG_STATUS_POISONED`.
+//! - Journey analyses (funnels, transitions, attribution paths) run on every
+//!   core through a global thread pool started on first use and kept until
+//!   the process exits; the environment variable `RAYON_NUM_THREADS` limits
+//!   it. Their results do not depend on the number of threads.
 
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]

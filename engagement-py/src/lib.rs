@@ -76,6 +76,29 @@ mod _engagement {
         Ok(cols)
     }
 
+    /// A stage history from numpy columns (stage codes), or None without customers.
+    fn stage_history_of(
+        customer: &Option<PyReadonlyArray1<'_, u64>>,
+        stage: &Option<PyReadonlyArray1<'_, u8>>,
+        entered_at: &Option<PyReadonlyArray1<'_, i64>>,
+    ) -> PyResult<Option<engagement_core::StageHistory>> {
+        let (Some(customer), Some(stage), Some(entered_at)) = (customer, stage, entered_at) else {
+            return Ok(None);
+        };
+        Ok(Some(engagement_core::StageHistory {
+            customer: customer.as_slice()?.to_vec(),
+            stage: stage
+                .as_slice()?
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| JourneyStage::try_from(c).map_err(|e| e.at_row(i)))
+                .collect::<Result<_, _>>()
+                .py_err()?,
+            entered_at: entered_at.as_slice()?.to_vec(),
+            until: 0,
+        }))
+    }
+
     /// Converts due actions into numpy columns and lists of names.
     fn due_columns<'py>(
         py: Python<'py>,
@@ -1314,6 +1337,7 @@ mod _engagement {
     }
     /// Runs a funnel (a dict like `Funnel`) over touchpoint columns.
     #[pyfunction]
+    #[pyo3(signature = (customer, time, channel, kind, definition, group_customer, group, labels, campaign=None, stage_customer=None, stage=None, stage_entered_at=None))]
     #[allow(clippy::too_many_arguments)]
     fn funnel_by_group<'py>(
         py: Python<'py>,
@@ -1325,6 +1349,10 @@ mod _engagement {
         group_customer: PyReadonlyArray1<'_, u64>,
         group: PyReadonlyArray1<'_, u32>,
         labels: Vec<String>,
+        campaign: Option<PyReadonlyArray1<'_, u64>>,
+        stage_customer: Option<PyReadonlyArray1<'_, u64>>,
+        stage: Option<PyReadonlyArray1<'_, u8>>,
+        stage_entered_at: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let f: engagement_core::funnel::Funnel = document(py, definition, "funnel")?;
         let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
@@ -1333,13 +1361,24 @@ mod _engagement {
             group: group.as_slice()?.to_vec(),
             labels,
         };
+        let history = stage_history_of(&stage_customer, &stage, &stage_entered_at)?;
+        let extras = engagement_core::funnel::FunnelExtras {
+            campaign: campaign
+                .as_ref()
+                .map(|c| c.as_slice())
+                .transpose()?
+                .unwrap_or(&[]),
+            stages: history.as_ref(),
+        };
         let r = py
-            .detach(|| engagement_core::funnel::run_funnel_by(&cols, &f, &groups))
+            .detach(|| engagement_core::funnel::run_funnel_by_with(&cols, &extras, &f, &groups))
             .py_err()?;
         to_python(py, &r)
     }
 
     #[pyfunction]
+    #[pyo3(signature = (customer, time, channel, kind, definition, by, campaign=None, stage_customer=None, stage=None, stage_entered_at=None))]
+    #[allow(clippy::too_many_arguments)]
     fn funnel_by_first_touch<'py>(
         py: Python<'py>,
         customer: PyReadonlyArray1<'_, u64>,
@@ -1348,20 +1387,35 @@ mod _engagement {
         kind: PyReadonlyArray1<'_, u8>,
         definition: &Bound<'_, PyAny>,
         by: &Bound<'_, PyAny>,
+        campaign: Option<PyReadonlyArray1<'_, u64>>,
+        stage_customer: Option<PyReadonlyArray1<'_, u64>>,
+        stage: Option<PyReadonlyArray1<'_, u8>>,
+        stage_entered_at: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let f: engagement_core::funnel::Funnel = document(py, definition, "funnel")?;
         let by: engagement_core::funnel::GroupBy = document(py, by, "by")?;
         let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
+        let history = stage_history_of(&stage_customer, &stage, &stage_entered_at)?;
+        let extras = engagement_core::funnel::FunnelExtras {
+            campaign: campaign
+                .as_ref()
+                .map(|c| c.as_slice())
+                .transpose()?
+                .unwrap_or(&[]),
+            stages: history.as_ref(),
+        };
         let r = py
             .detach(|| {
                 let groups = engagement_core::funnel::CustomerGroups::first_touch(&cols, by)?;
-                engagement_core::funnel::run_funnel_by(&cols, &f, &groups)
+                engagement_core::funnel::run_funnel_by_with(&cols, &extras, &f, &groups)
             })
             .py_err()?;
         to_python(py, &r)
     }
 
     #[pyfunction]
+    #[pyo3(signature = (customer, time, channel, kind, definition, campaign=None, stage_customer=None, stage=None, stage_entered_at=None))]
+    #[allow(clippy::too_many_arguments)]
     fn funnel<'py>(
         py: Python<'py>,
         customer: PyReadonlyArray1<'_, u64>,
@@ -1369,11 +1423,24 @@ mod _engagement {
         channel: PyReadonlyArray1<'_, u8>,
         kind: PyReadonlyArray1<'_, u8>,
         definition: &Bound<'_, PyAny>,
+        campaign: Option<PyReadonlyArray1<'_, u64>>,
+        stage_customer: Option<PyReadonlyArray1<'_, u64>>,
+        stage: Option<PyReadonlyArray1<'_, u8>>,
+        stage_entered_at: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let f: engagement_core::funnel::Funnel = document(py, definition, "funnel")?;
         let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
+        let history = stage_history_of(&stage_customer, &stage, &stage_entered_at)?;
+        let extras = engagement_core::funnel::FunnelExtras {
+            campaign: campaign
+                .as_ref()
+                .map(|c| c.as_slice())
+                .transpose()?
+                .unwrap_or(&[]),
+            stages: history.as_ref(),
+        };
         let r = py
-            .detach(|| engagement_core::funnel::run_funnel(&cols, &f))
+            .detach(|| engagement_core::funnel::run_funnel_with(&cols, &extras, &f))
             .py_err()?;
         to_python(py, &r)
     }

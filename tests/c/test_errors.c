@@ -337,6 +337,26 @@ int main(void) {
             eng_string_free(json);
             CHECK(eng_funnel_by_first_touch_json(c, t, ch, k, 2, f, strlen(f), "\"first_channel\"", 15, &json, NULL),
                   ENG_STATUS_JSON, NULL);
+            {
+                const char *staged = "{\"steps\": [{\"name\": \"visit\", \"kinds\": [\"visit\"]}, "
+                                     "{\"name\": \"loyal\", \"stages\": [\"loyal\"]}]}";
+                const uint64_t camp[2] = {1, 2};
+                const uint8_t bad_stage[1] = {99};
+                const int64_t at[1] = {0};
+                CHECK(eng_funnel_with_json(c, t, ch, k, NULL, 2, NULL, NULL, NULL, 0, staged, strlen(staged), &json,
+                                           NULL),
+                      ENG_STATUS_CONFIG, "stage history");
+                CHECK(eng_funnel_with_json(c, t, ch, k, camp, 2, c, bad_stage, at, 1, staged, strlen(staged), &json,
+                                           NULL),
+                      ENG_STATUS_INVALID_INPUT, "stage");
+                CHECK(eng_funnel_with_json(c, t, ch, k, camp, 2, c, NULL, at, 1, staged, strlen(staged), &json, NULL),
+                      ENG_STATUS_NULL_POINTER, "stage");
+                /* An empty stage history is a history: nobody enters a stage. */
+                CHECK(eng_funnel_with_json(c, t, ch, k, camp, 2, c, NULL, NULL, 0, staged, strlen(staged), &json,
+                                           NULL),
+                      ENG_STATUS_OK, NULL);
+                eng_string_free(json);
+            }
             CHECK(eng_funnel_by_first_touch_json(c, t, ch, k, 2, f, strlen(f), "{\"cohort\": \"week\"}", 18, &json,
                                                  NULL),
                   ENG_STATUS_OK, NULL);

@@ -720,7 +720,35 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         columns c;
         char *definition = json_dumps(config, JSON_COMPACT), *json = NULL;
         eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
-        if (s == ENG_STATUS_OK)
+        const json_t *camp = json_object_get(input, "campaign"), *hist = json_object_get(input, "stage_history");
+        if (s == ENG_STATUS_OK && (camp || hist)) {
+            uint64_t *campaign = NULL, *sc = NULL;
+            uint8_t *st = NULL;
+            int64_t *at = NULL;
+            size_t m = 0;
+            if (camp) {
+                campaign = calloc(c.n + 1, sizeof *campaign);
+                for (size_t i = 0; i < c.n; i++) campaign[i] = (uint64_t)json_integer_value(json_array_get(camp, i));
+            }
+            if (hist) {
+                const json_t *hc = json_object_get(hist, "customer"), *hs = json_object_get(hist, "stage"),
+                             *ha = json_object_get(hist, "entered_at");
+                m = json_array_size(hc);
+                sc = calloc(m + 1, sizeof *sc);
+                st = calloc(m + 1, 1);
+                at = calloc(m + 1, sizeof *at);
+                for (size_t i = 0; i < m && s == ENG_STATUS_OK; i++) {
+                    const char *label = json_string_value(json_array_get(hs, i));
+                    sc[i] = (uint64_t)json_integer_value(json_array_get(hc, i));
+                    at[i] = (int64_t)json_integer_value(json_array_get(ha, i));
+                    s = eng_stage_code(label, strlen(label), &st[i]);
+                }
+            }
+            if (s == ENG_STATUS_OK)
+                s = eng_funnel_with_json(c.customer, c.time, c.channel, c.kind, campaign, c.n, sc, st, at, m, definition,
+                                         strlen(definition), &json, NULL);
+            free(campaign), free(sc), free(st), free(at);
+        } else if (s == ENG_STATUS_OK)
             s = eng_funnel_json(c.customer, c.time, c.channel, c.kind, c.n, definition, strlen(definition), &json, NULL);
         if (s == ENG_STATUS_OK) *result = take_json(json);
         free_columns(&c);

@@ -224,7 +224,8 @@ def run(op, inp, config):
         t = inp["touchpoints"]
         cfg = dict(config)
         r = engagement.funnel(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"],
-                              window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
+                              window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"),
+                              campaign=inp.get("campaign"), stage_history=inp.get("stage_history"))
         return r
     if op == "cohorts":
         cfg = config or {}

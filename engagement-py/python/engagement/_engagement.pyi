@@ -298,6 +298,31 @@ def funnel_by_group(
     group_customer: _U64,
     group: npt.NDArray[np.uint32],
     labels: list[str],
+    campaign: Optional[_U64] = None,
+    stage_customer: Optional[_U64] = None,
+    stage: Optional[_U8] = None,
+    stage_entered_at: Optional[_I64] = None,
 ) -> Any: ...
-def funnel_by_first_touch(customer: _U64, time: _I64, channel: _U8, kind: _U8, definition: Any, by: Any) -> Any: ...
-def funnel(customer: _U64, time: _I64, channel: _U8, kind: _U8, definition: Any) -> dict[str, Any]: ...
+def funnel_by_first_touch(
+    customer: _U64,
+    time: _I64,
+    channel: _U8,
+    kind: _U8,
+    definition: Any,
+    by: Any,
+    campaign: Optional[_U64] = None,
+    stage_customer: Optional[_U64] = None,
+    stage: Optional[_U8] = None,
+    stage_entered_at: Optional[_I64] = None,
+) -> Any: ...
+def funnel(
+    customer: _U64,
+    time: _I64,
+    channel: _U8,
+    kind: _U8,
+    definition: Any,
+    campaign: Optional[_U64] = None,
+    stage_customer: Optional[_U64] = None,
+    stage: Optional[_U8] = None,
+    stage_entered_at: Optional[_I64] = None,
+) -> dict[str, Any]: ...

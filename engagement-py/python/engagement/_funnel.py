@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -16,6 +16,20 @@ from ._results import Proportion
 def _proportion(d: Mapping[str, Any]) -> Proportion:
     nan = float("nan")
     return Proportion(**{k: (nan if v is None else v) for k, v in d.items()})
+
+
+def _extras(campaign: Any, stage_history: Any) -> Dict[str, Any]:
+    """Native keyword arguments for a campaign column and a stage history (``stage_history``'s
+    result or any mapping with ``customer``, ``stage`` (labels or codes) and ``entered_at``)."""
+    out: Dict[str, Any] = {}
+    if campaign is not None:
+        out["campaign"] = cv.ids(campaign, "campaign")
+    if stage_history is not None:
+        stages = stage_history.get("stage_code", stage_history["stage"])
+        out["stage_customer"] = cv.ids(stage_history["customer"], "stage_history customer")
+        out["stage"] = cv.codes(stages, "stage", _native.stage_codes)
+        out["stage_entered_at"] = cv.seconds(stage_history["entered_at"], "entered_at")
+    return out
 
 
 @dataclass(frozen=True)
@@ -60,18 +74,31 @@ class FunnelResult:
 
 
 def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence[Mapping[str, Any]],
-           window_days: float = 30.0, order: str = "loose", level: float = 0.95) -> FunnelResult:
+           window_days: float = 30.0, order: str = "loose", level: float = 0.95, campaign: Any = None,
+           stage_history: Any = None) -> FunnelResult:
     """Runs a funnel over touchpoints; see ``FunnelResult``.
 
-    ``steps`` are dicts ``{"name": …, "kinds": [labels], "channels": [labels]}`` (an empty or missing
-    list matches any); a customer enters at a touchpoint of the first step and must reach the others
-    in time order within ``window_days``; ``order="strict"`` allows no touchpoint of another step in
-    between. Of a customer's entries the deepest progress counts.
+    ``steps`` are dicts ``{"name": …, "kinds": [labels], "channels": [labels], "campaigns": [ids]}``
+    (an empty or missing list matches any) or ``{"name": …, "stages": [labels]}`` for entering a
+    journey stage; a customer enters at the first step and must reach the others in time order
+    within ``window_days``; ``order="strict"`` allows no touchpoint of another step in between. Of a
+    customer's entries the deepest progress counts. ``campaign`` is a campaign id per touchpoint
+    (0 = none), needed by steps with ``campaigns``; ``stage_history`` (as ``stage_history`` returns
+    it) is needed by steps with ``stages``; a stage entered at the time of a touchpoint counts after it.
+
+    >>> import engagement
+    >>> t = ([1, 1, 2], [0, 86_400, 0], ["email", "web", "email"], ["click", "purchase", "click"])
+    >>> h = engagement.stage_history(*t, value=[0.0, 30.0, 0.0], until=2 * 86_400)
+    >>> r = engagement.funnel(*t, steps=[{"name": "spring mail", "kinds": ["click"], "campaigns": [7]},
+    ...                                  {"name": "first purchase", "stages": ["new_customer"]}],
+    ...                       campaign=[7, 0, 7], stage_history=h)
+    >>> r.customers.tolist()
+    [2, 1]
     """
     c, t, ch, k, *_ = cv.touchpoints(customer, time, channel, kind)
     definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
                   "order": order, "level": float(level)}
-    return FunnelResult._from(_native.funnel(c, t, ch, k, definition))
+    return FunnelResult._from(_native.funnel(c, t, ch, k, definition, **_extras(campaign, stage_history)))
 
 
 @dataclass(frozen=True)
@@ -103,13 +130,15 @@ class FunnelBreakdown:
 
 
 def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence[Mapping[str, Any]], by: Any,
-              window_days: float = 30.0, order: str = "loose", level: float = 0.95) -> FunnelBreakdown:
+              window_days: float = 30.0, order: str = "loose", level: float = 0.95, campaign: Any = None,
+              stage_history: Any = None) -> FunnelBreakdown:
     """Runs a funnel (as ``funnel``) per group of customers and for everyone; see ``FunnelBreakdown``.
 
     ``by`` is ``"acquisition_channel"`` (the channel of each customer's first touchpoint),
     ``{"cohort": "day" | "week" | "month"}`` (the period of the first touchpoint, labelled by the
     period's first day), or a mapping from customer id to group label (a dict or a pandas Series
-    indexed by customer; groups ordered by first appearance).
+    indexed by customer; groups ordered by first appearance). ``campaign`` and ``stage_history`` as
+    in ``funnel``.
 
     >>> import engagement
     >>> r = engagement.funnel_by([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
@@ -122,7 +151,7 @@ def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Seque
     definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
                   "order": order, "level": float(level)}
     if isinstance(by, (str, dict)) and (by == "acquisition_channel" or set(by) == {"cohort"}):
-        d = _native.funnel_by_first_touch(c, t, ch, k, definition, json.dumps(by))
+        d = _native.funnel_by_first_touch(c, t, ch, k, definition, json.dumps(by), **_extras(campaign, stage_history))
     else:
         items = list(by.items())
         labels: List[str] = []
@@ -132,6 +161,6 @@ def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Seque
             group[i] = index.setdefault(str(label), len(index))
         labels = list(index)
         ids = cv.ids([key for key, _ in items], "by")
-        d = _native.funnel_by_group(c, t, ch, k, definition, ids, group, labels)
+        d = _native.funnel_by_group(c, t, ch, k, definition, ids, group, labels, **_extras(campaign, stage_history))
     return FunnelBreakdown(list(d["labels"]), [FunnelResult._from(r) for r in d["results"]],
                            FunnelResult._from(d["total"]), int(d["ungrouped"]))
