@@ -56,7 +56,7 @@ impl FunnelStep {
 /// id per touchpoint (0 = none) for steps with `campaigns`, and a stage
 /// history (as [`StageRules::history`](crate::StageRules::history) gives it)
 /// for steps with `stages`. A stage entered at the time of a touchpoint
-/// counts after it.
+/// counts after it. See [`run_funnel_with`] for an example.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FunnelExtras<'a> {
     /// Campaign id of each touchpoint, 0 for none (empty when absent).
@@ -507,6 +507,16 @@ impl Tally {
 /// How [`CustomerGroups::first_touch`] groups customers, by their first
 /// touchpoint: `"acquisition_channel"` (its channel) or `{"cohort": "month"}`
 /// (the day, week or month it falls in, labelled by the period's first day).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::cohort::CohortPeriod;
+/// use engagement_core::funnel::GroupBy;
+/// assert_eq!(serde_json::from_str::<GroupBy>(r#""acquisition_channel""#)?, GroupBy::AcquisitionChannel);
+/// assert_eq!(serde_json::from_str::<GroupBy>(r#"{"cohort": "week"}"#)?, GroupBy::Cohort(CohortPeriod::Week));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum GroupBy {
@@ -611,6 +621,14 @@ impl CustomerGroups {
     ///
     /// # Errors
     /// [`EngError::LengthMismatch`] or [`EngError::InvalidInput`] (with the row).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::funnel::CustomerGroups;
+    /// let twice = CustomerGroups { customer: vec![1, 1], group: vec![0, 0], labels: vec!["a".into()] };
+    /// assert!(twice.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         if self.group.len() != self.customer.len() {
             return Err(EngError::LengthMismatch {
@@ -637,7 +655,7 @@ impl CustomerGroups {
     }
 }
 
-/// A funnel per group of customers.
+/// A funnel per group of customers (see [`run_funnel_by`] for an example).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelBreakdown {
     /// Group names, of the groups with at least one customer entering the funnel.
@@ -688,6 +706,20 @@ pub fn run_funnel_by(
 ///
 /// # Errors
 /// As [`run_funnel_with`] and [`CustomerGroups::validate`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::TouchpointColumns;
+/// use engagement_core::funnel::{CustomerGroups, Funnel, FunnelExtras, run_funnel_by_with};
+/// let f: Funnel = serde_json::from_str(r#"{"steps": [{"name": "mail", "kinds": ["click"], "campaigns": [7]}]}"#)?;
+/// let cols = TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[0, 0], kind: &[2, 2],
+///     ..Default::default() };
+/// let groups = CustomerGroups { customer: vec![1, 2], group: vec![0, 1], labels: vec!["a".into(), "b".into()] };
+/// let by = run_funnel_by_with(&cols, &FunnelExtras { campaign: &[7, 9], stages: None }, &f, &groups)?;
+/// assert_eq!(by.labels, ["a"]);   // group b's customer clicked another campaign
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn run_funnel_by_with(
     cols: &crate::TouchpointColumns<'_>,
     extras: &FunnelExtras<'_>,

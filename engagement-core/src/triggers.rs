@@ -102,6 +102,15 @@ pub struct TriggerRule {
 
 /// At most `max` actions per customer within any `window` seconds; actions
 /// beyond it are dropped (and counted in [`TriggerEngine::suppressed`]).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::triggers::FrequencyCap;
+/// let cap: FrequencyCap = serde_json::from_str(r#"{"max": 2, "window": 604800}"#)?;
+/// assert_eq!(cap, FrequencyCap { max: 2, window: 7 * 86_400 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrequencyCap {
@@ -113,6 +122,21 @@ pub struct FrequencyCap {
 
 /// Hours of the local day in which no action is due: an action falling in
 /// them is moved to their end. `from` 22 and `to` 8 means 22:00 to 08:00.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::TouchpointColumns;
+/// use engagement_core::triggers::{TriggerConfig, due_actions};
+/// // Quiet from 22:00 to 08:00 in UTC+1: a welcome due at 23:30 UTC goes out at 07:00 UTC.
+/// let cfg: TriggerConfig = serde_json::from_str(r#"{
+///     "rules": [{"name": "hi", "action": "welcome", "when": {"type": "first_touch"}}],
+///     "quiet_hours": {"from": 22, "to": 8, "utc_offset_minutes": 60}}"#)?;
+/// let cols = TouchpointColumns { customer: &[1], time: &[23 * 3600 + 1800], channel: &[1], kind: &[3],
+///     ..Default::default() };
+/// assert_eq!(due_actions(&cols, &cfg, 2 * 86_400)?[0].due, 86_400 + 7 * 3600);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuietHours {
@@ -288,6 +312,15 @@ impl TriggerConfig {
 }
 
 /// An action that is due.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::triggers::DueAction;
+/// let a = DueAction { customer: 7, due: 3600, rule: "cart".into(), action: "cart_reminder".into() };
+/// assert_eq!(serde_json::to_string(&a)?, r#"{"customer":7,"due":3600,"rule":"cart","action":"cart_reminder"}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueAction {
     /// The customer.
@@ -365,6 +398,18 @@ impl TriggerEngine {
     ///
     /// # Errors
     /// As [`TriggerConfig::validate`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+    /// let cfg: TriggerConfig = serde_json::from_str(
+    ///     r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "anniversary"}}]}"#)?;
+    /// let engine = TriggerEngine::new(cfg)?;
+    /// assert_eq!((engine.customers(), engine.pending(), engine.suppressed(), engine.clock()), (0, 0, 0, None));
+    /// assert_eq!(engine.config().rules[0].name, "r");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: TriggerConfig) -> Result<Self> {
         config.validate()?;
         Ok(TriggerEngine {
@@ -379,22 +424,23 @@ impl TriggerEngine {
         })
     }
 
-    /// The configuration.
+    /// The configuration (see [`new`](Self::new)).
     pub fn config(&self) -> &TriggerConfig {
         &self.config
     }
 
-    /// The latest event time or `advance` time seen (`None` before any).
+    /// The latest event time or `advance` time seen (`None` before any; see
+    /// [`new`](Self::new) and [`push`](Self::push)).
     pub fn clock(&self) -> Option<i64> {
         self.clock
     }
 
-    /// Customers seen so far.
+    /// Customers seen so far (see [`new`](Self::new) and [`push`](Self::push)).
     pub fn customers(&self) -> usize {
         self.customers.len()
     }
 
-    /// Actions scheduled and not yet due or cancelled.
+    /// Actions scheduled and not yet due or cancelled (see [`push`](Self::push)).
     pub fn pending(&self) -> usize {
         self.customers
             .values()
@@ -402,7 +448,7 @@ impl TriggerEngine {
             .sum()
     }
 
-    /// Actions dropped by the frequency cap so far.
+    /// Actions dropped by the frequency cap so far (see [`FrequencyCap`]).
     pub fn suppressed(&self) -> u64 {
         self.suppressed
     }
@@ -415,6 +461,28 @@ impl TriggerEngine {
     /// As [`TouchpointColumns::validate`]; [`EngError::InvalidInput`] for a
     /// touchpoint before the engine's clock (the latest time already fed or
     /// advanced to). On error nothing is applied.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{TouchpointColumns, TouchpointKind as K};
+    /// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+    /// let cfg: TriggerConfig = serde_json::from_str(
+    ///     r#"{"rules": [{"name": "cart", "action": "remind", "when": {"type": "abandoned_cart", "wait": 60}}]}"#)?;
+    /// let mut engine = TriggerEngine::new(cfg)?;
+    /// let cart = [K::CartAdd as u8];
+    /// assert!(engine.push(&TouchpointColumns { customer: &[1], time: &[100], channel: &[1], kind: &cart,
+    ///     ..Default::default() })?.is_empty());
+    /// assert_eq!(engine.pending(), 1);
+    /// // The reminder is due at 160: a touchpoint at 200 releases it.
+    /// let later = engine.push(&TouchpointColumns { customer: &[2], time: &[200], channel: &[1], kind: &[3],
+    ///     ..Default::default() })?;
+    /// assert_eq!((later[0].customer, later[0].due), (1, 160));
+    /// // A touchpoint before the clock is refused.
+    /// assert!(engine.push(&TouchpointColumns { customer: &[2], time: &[150], channel: &[1], kind: &[3],
+    ///     ..Default::default() }).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn push(&mut self, cols: &TouchpointColumns<'_>) -> Result<Vec<DueAction>> {
         cols.validate()?;
         let mut order: Vec<usize> = (0..cols.len()).collect();
@@ -449,6 +517,21 @@ impl TriggerEngine {
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] when `now` is before the clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointColumns;
+    /// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+    /// let cfg: TriggerConfig = serde_json::from_str(
+    ///     r#"{"rules": [{"name": "hi", "action": "welcome", "when": {"type": "first_touch"}, "delay": 600}]}"#)?;
+    /// let mut engine = TriggerEngine::new(cfg)?;
+    /// engine.push(&TouchpointColumns { customer: &[1], time: &[0], channel: &[1], kind: &[3], ..Default::default() })?;
+    /// assert!(engine.advance(599)?.is_empty());
+    /// assert_eq!(engine.advance(600)?.len(), 1);
+    /// assert!(engine.advance(10).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn advance(&mut self, now: i64) -> Result<Vec<DueAction>> {
         if let Some(clock) = self.clock
             && now < clock
