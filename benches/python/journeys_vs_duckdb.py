@@ -4,7 +4,8 @@ with the same queries in DuckDB, in one run.
 
 Queries (numbers checked equal where both compute the same thing):
 - transition matrix between channels of consecutive touchpoints (LEAD over customer, time);
-- monthly acquisition cohorts: cohort sizes and customers buying in months 0..5 after acquisition;
+- monthly acquisition cohorts: cohort sizes and customers buying in months 0..5 after acquisition
+  (also in pandas, the usual tool for it);
 - a 5-step loose funnel (impression → open → click → visit → purchase within 30 days of the entry)
   with the engine's rule written in SQL (the deepest progress from any entry); counts equal;
 - paths within 30 days before each purchase, attributed by order-2 Markov removal effects: DuckDB
@@ -100,6 +101,22 @@ def main():
     pivot = theirs.pivot(index="cohort", columns="k", values="active").fillna(0).to_numpy().astype(np.int64)
     same = pivot.shape == ours.active.shape and bool((pivot == ours.active).all())
     rows.append(("monthly cohorts", t_ours, t_theirs, same))
+
+    # The same cohort matrix in pandas, the usual tool for it.
+    def pandas_cohorts():
+        b = df.loc[df["kind"] == 4, ["customer", "time"]]
+        stamp = pd.to_datetime(b["time"], unit="s")
+        month = stamp.dt.year * 12 + stamp.dt.month - 1
+        first = month.groupby(b["customer"]).transform("min")
+        k = month - first
+        keep = k < 6
+        active = (pd.DataFrame({"cohort": first[keep], "k": k[keep], "customer": b["customer"][keep]})
+                  .groupby(["cohort", "k"])["customer"].nunique().unstack(fill_value=0))
+        return active.to_numpy().astype(np.int64)
+
+    theirs, t_pandas = timed(pandas_cohorts)
+    same = theirs.shape == ours.active.shape and bool((theirs == ours.active).all())
+    rows.append(("monthly cohorts (pandas instead of DuckDB)", t_ours, t_pandas, same))
 
     # Funnel: 5 steps (impression, open, click, visit, purchase), loose order, each within 30 days of
     # the entry. The SQL computes the engine's rule: from every entry (an impression), the earliest

@@ -171,6 +171,11 @@ pub struct CohortTable {
 /// each period after that, the customers who bought and the revenue.
 /// Transactions after `as_of` (Unix seconds, inclusive) are ignored.
 ///
+/// For cohorts by first touch, with activity meaning any touchpoint, pass
+/// every touchpoint as a transaction (value 0 for those that are not
+/// purchases): the cohort is then the period of the first touchpoint and
+/// `active` counts customers with any touchpoint in a period.
+///
 /// # Errors
 /// As [`TransactionColumns::validate`]; [`EngError::EmptyInput`] when no
 /// transaction is at or before `as_of`; [`EngError::Config`] for
@@ -194,6 +199,10 @@ pub struct CohortTable {
 /// assert_eq!(t.retention[..2], [1.0, 0.5]);                 // January: all in month 0, half in month 1
 /// assert_eq!(t.revenue_per_customer[..2], [15.0, 15.0]);
 /// assert!(t.retention[3].is_nan());                        // February's month 1 lies after as_of
+/// // By first touch: customer 4 visited in January (value 0) and bought in February.
+/// let touch = TransactionColumns { customer: &[4, 4], time: &[jan, jan + 40 * day], value: &[0.0, 12.0] };
+/// let t = cohorts(&touch, jan + 59 * day, &CohortConfig { max_periods: 2, ..Default::default() })?;
+/// assert_eq!((t.size[0], t.active[1], t.revenue_per_customer[1]), (1, 1, 12.0));
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn cohorts(
