@@ -106,15 +106,46 @@ pub(crate) fn grouped_log_likelihood(
     times: &TimeIndex,
     r: f64,
     alpha: f64,
-    per_x: impl Fn(f64) -> PerX,
+    per_x: impl Fn(f64) -> PerX + Sync,
 ) -> (f64, [f64; 4]) {
-    let n = data.len();
     // ln(α+τ) and 1/(α+τ) once per distinct time, not twice per row.
     let ln_at: Vec<f64> = times.times.iter().map(|t| (alpha + t).ln()).collect();
     let inv_at: Vec<f64> = times.times.iter().map(|t| 1.0 / (alpha + t)).collect();
+    // Blocks of rows that never split a run of equal x, summed in parallel and
+    // added in block order: the same sums on any number of threads.
+    let blocks = crate::clv::row_blocks(data.len(), |i| i == 0 || data.x[i] != data.x[i - 1]);
+    let parts: Vec<(f64, [f64; 4])> = {
+        use rayon::prelude::*;
+        blocks
+            .par_iter()
+            .map(|rows| grouped_block(data, times, &ln_at, &inv_at, r, &per_x, rows.clone()))
+            .collect()
+    };
     let mut total = 0.0;
     let mut grad = [0.0; 4];
-    let mut i = 0;
+    for (v, g) in parts {
+        total += v;
+        for k in 0..4 {
+            grad[k] += g[k];
+        }
+    }
+    (total, grad)
+}
+
+/// [`grouped_log_likelihood`] over the rows of one block.
+fn grouped_block(
+    data: &RepeatSummary,
+    times: &TimeIndex,
+    ln_at: &[f64],
+    inv_at: &[f64],
+    r: f64,
+    per_x: &impl Fn(f64) -> PerX,
+    rows: std::ops::Range<usize>,
+) -> (f64, [f64; 4]) {
+    let n = rows.end;
+    let mut total = 0.0;
+    let mut grad = [0.0; 4];
+    let mut i = rows.start;
     while i < n {
         let x = data.x[i];
         let PerX {
