@@ -136,9 +136,11 @@ impl RepeatSummary {
             }
             rows.push((x.to_bits(), tx.to_bits(), big_t.to_bits(), w));
         }
-        {
+        if n > 1 << 15 {
             use rayon::prelude::*;
             rows.par_sort_unstable_by_key(|r| (r.0, r.1, r.2));
+        } else {
+            rows.sort_unstable_by_key(|r| (r.0, r.1, r.2));
         }
         let mut out = RepeatSummary::default();
         for r in rows {
@@ -1024,16 +1026,22 @@ impl ClvFit {
     }
 }
 
-/// Rows `0..n` in blocks of at least 4 096 that start only where `starts(i)`
-/// holds, for likelihoods summed in parallel: the blocks depend on the data
-/// alone, so the sums are the same on any number of threads (and one block,
-/// the plain sequential sum, below 4 096 rows).
-pub(crate) fn row_blocks(n: usize, starts: impl Fn(usize) -> bool) -> Vec<std::ops::Range<usize>> {
-    const BLOCK: usize = 4096;
-    let mut out = Vec::with_capacity(n / BLOCK + 1);
+/// Rows `0..n` in blocks of at least `block` rows that start only where
+/// `starts(i)` holds, for likelihoods summed in parallel: the blocks depend on
+/// the data alone, so the sums are the same on any number of threads (and one
+/// block, the plain sequential sum, below `block` rows). Cheap rows want
+/// large blocks (4 096 for the BG family), costly ones small (Pareto/NBD's
+/// hypergeometric series: 128).
+pub(crate) fn row_blocks(
+    n: usize,
+    block: usize,
+    starts: impl Fn(usize) -> bool,
+) -> Vec<std::ops::Range<usize>> {
+    let block = block.max(1);
+    let mut out = Vec::with_capacity(n / block + 1);
     let mut start = 0;
     while start < n {
-        let mut end = (start + BLOCK).min(n);
+        let mut end = (start + block).min(n);
         while end < n && !starts(end) {
             end += 1;
         }

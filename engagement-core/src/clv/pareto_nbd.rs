@@ -102,27 +102,31 @@ fn ln_hyp2f1_unit_grad(b: f64, c: f64, z: f64) -> Result<(f64, [f64; 3])> {
             "needs 0 < b < c and 0 <= z < 1",
         ));
     }
-    let tail = z / (1.0 - z);
+    // Loop invariants, divided once.
+    let inv_1mz = 1.0 / (1.0 - z);
+    let tail = z * inv_1mz;
+    let inv_bc = 1.0 / b + 1.0 / c;
     let (mut term, mut sum) = (1.0f64, 1.0f64);
     let (mut harm_b, mut harm_c) = (0.0f64, 0.0f64);
     let (mut d_b, mut d_c, mut d_z) = (0.0f64, 0.0f64, 0.0f64);
     for k in 0..200_000u32 {
         let kf = f64::from(k);
+        let (inv_bk, inv_ck) = (1.0 / (b + kf), 1.0 / (c + kf));
         // t_{k+1}/z, formed without dividing by z (which may be 0).
-        let next_over_z = term * (b + kf) / (c + kf);
+        let next_over_z = term * (b + kf) * inv_ck;
         // Tails after term k: Σ_{j>k} t_j ≤ t_k z/(1−z); the b- and c-derivative
         // tails are at most that times the harmonic sums, which grow by at most
         // 1/b + 1/c per term; Σ_{j>k} j t_j/z ≤ (t_{k+1}/z)((k+1)/(1−z) + 1/(1−z)²).
         let value_tail = term * tail;
-        let harm_tail = value_tail * (harm_b + harm_c + (kf + 2.0) * (1.0 / b + 1.0 / c));
-        let z_tail = next_over_z * ((kf + 1.0) / (1.0 - z) + 1.0 / ((1.0 - z) * (1.0 - z)));
+        let harm_tail = value_tail * (harm_b + harm_c + (kf + 2.0) * inv_bc);
+        let z_tail = next_over_z * ((kf + 1.0) * inv_1mz + inv_1mz * inv_1mz);
         if value_tail <= 1e-17 * sum && harm_tail <= 1e-16 * sum && z_tail <= 1e-16 * sum {
             return Ok((sum.ln(), [d_b / sum, -d_c / sum, d_z / sum]));
         }
         d_z += (kf + 1.0) * next_over_z;
         term = next_over_z * z;
-        harm_b += 1.0 / (b + kf);
-        harm_c += 1.0 / (c + kf);
+        harm_b += inv_bk;
+        harm_c += inv_ck;
         sum += term;
         d_b += term * harm_b;
         d_c += term * harm_c;
@@ -499,7 +503,7 @@ impl ParetoNbdParams {
             let m = of(p);
             // Rows in fixed blocks, summed in parallel and added in block order:
             // the same sums on any number of threads.
-            let blocks = crate::clv::row_blocks(data.len(), |_| true);
+            let blocks = crate::clv::row_blocks(data.len(), 128, |_| true);
             let parts: Vec<Option<(f64, [f64; 4])>> = {
                 use rayon::prelude::*;
                 blocks
