@@ -485,6 +485,23 @@ fn run(case: &Case) -> Result<Value, EngError> {
             };
             json!({ "values": values })
         }
+        "clv_period_transactions" => {
+            let model: ClvModel = serde_json::from_value(input["model"].clone())?;
+            let columns = clv_columns(input);
+            serde_json::to_value(
+                model.period_transactions(&columns.borrow(), num(input, "max_frequency"))?,
+            )?
+        }
+        "clv_calibration_holdout" => {
+            let model: ClvModel = serde_json::from_value(input["model"].clone())?;
+            let columns = clv_columns(input);
+            serde_json::to_value(model.calibration_holdout(
+                &columns.borrow(),
+                &num::<Vec<f64>>(input, "holdout"),
+                num(input, "duration"),
+                num(input, "max_frequency"),
+            )?)?
+        }
         other => panic!("unknown op {other:?}"),
     })
 }

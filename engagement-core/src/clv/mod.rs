@@ -12,6 +12,7 @@
 
 pub mod bg_bb;
 pub mod bg_nbd;
+pub mod diagnostics;
 pub mod fit;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
