@@ -946,6 +946,60 @@ eng_status eng_clv_simulate_survivors(const char *model_json,
                                       size_t out_len);
 
 /**
+ * The period-transactions table of a purchase model given as JSON, for
+ * `len` customers (`frequency`, `recency`, `t`; `weights` NULL or customers
+ * per row): customers by repeat purchases in bins 0 … `max_frequency` (the
+ * last: that many or more), observed and expected, with Pearson's
+ * chi-square, its degrees of freedom and p-value, as JSON (`frequency`,
+ * `actual`, `expected`, `chi_square`, `degrees_of_freedom`, `p_value`)
+ * owned by the caller (`eng_string_free`).
+ *
+ * Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for a
+ * `max_frequency` that leaves no degree of freedom, `ENG_STATUS_EMPTY_INPUT`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `model_json` `model_len` bytes; each column `len` doubles (`weights` may
+ * be NULL); `out_json` valid for one write, `out_len` NULL or one write.
+ */
+eng_status eng_clv_period_transactions_json(const char *model_json,
+                                            size_t model_len,
+                                            const double *frequency,
+                                            const double *recency,
+                                            const double *t,
+                                            const double *weights,
+                                            size_t len,
+                                            uint32_t max_frequency,
+                                            char **out_json,
+                                            size_t *out_len);
+
+/**
+ * Mean holdout purchases by calibration frequency (bins 0 …
+ * `max_frequency`, the last: that many or more; empty bins left out)
+ * against the model's mean conditional expected purchases over `duration`,
+ * for `len` customers' calibration histories (`frequency`, `recency`, `t`;
+ * `weights` NULL or customers per row) and their `holdout` purchases, as
+ * JSON (`frequency`, `customers`, `actual`, `predicted`) owned by the caller.
+ *
+ * Returns as `eng_clv_p_alive`, plus `ENG_STATUS_EMPTY_INPUT`. Thread-safe.
+ *
+ * # Safety
+ * As `eng_clv_period_transactions_json`; `holdout` `len` doubles.
+ */
+eng_status eng_clv_calibration_holdout_json(const char *model_json,
+                                            size_t model_len,
+                                            const double *frequency,
+                                            const double *recency,
+                                            const double *t,
+                                            const double *weights,
+                                            const double *holdout,
+                                            size_t len,
+                                            double duration,
+                                            uint32_t max_frequency,
+                                            char **out_json,
+                                            size_t *out_len);
+
+/**
  * The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
  * `-` and spaces read as `_`). `label` is UTF-8, `len` bytes, no NUL needed.
  *

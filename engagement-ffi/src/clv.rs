@@ -562,3 +562,96 @@ pub unsafe extern "C" fn eng_clv_simulate_survivors(
         }
     })
 }
+
+/// The period-transactions table of a purchase model given as JSON, for
+/// `len` customers (`frequency`, `recency`, `t`; `weights` NULL or customers
+/// per row): customers by repeat purchases in bins 0 … `max_frequency` (the
+/// last: that many or more), observed and expected, with Pearson's
+/// chi-square, its degrees of freedom and p-value, as JSON (`frequency`,
+/// `actual`, `expected`, `chi_square`, `degrees_of_freedom`, `p_value`)
+/// owned by the caller (`eng_string_free`).
+///
+/// Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for a
+/// `max_frequency` that leaves no degree of freedom, `ENG_STATUS_EMPTY_INPUT`.
+/// Thread-safe.
+///
+/// # Safety
+/// `model_json` `model_len` bytes; each column `len` doubles (`weights` may
+/// be NULL); `out_json` valid for one write, `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_period_transactions_json(
+    model_json: *const c_char,
+    model_len: usize,
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    weights: *const f64,
+    len: usize,
+    max_frequency: u32,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let columns = ClvColumns {
+                frequency: slice(frequency, len, "frequency")?,
+                recency: Some(slice(recency, len, "recency")?),
+                t: Some(slice(t, len, "t")?),
+                weights: maybe(weights, len, "weights")?,
+                ..Default::default()
+            };
+            let table = m.period_transactions(&columns, max_frequency)?;
+            crate::json::write(&table, out_json, out_len)
+        }
+    })
+}
+
+/// Mean holdout purchases by calibration frequency (bins 0 …
+/// `max_frequency`, the last: that many or more; empty bins left out)
+/// against the model's mean conditional expected purchases over `duration`,
+/// for `len` customers' calibration histories (`frequency`, `recency`, `t`;
+/// `weights` NULL or customers per row) and their `holdout` purchases, as
+/// JSON (`frequency`, `customers`, `actual`, `predicted`) owned by the caller.
+///
+/// Returns as `eng_clv_p_alive`, plus `ENG_STATUS_EMPTY_INPUT`. Thread-safe.
+///
+/// # Safety
+/// As `eng_clv_period_transactions_json`; `holdout` `len` doubles.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_calibration_holdout_json(
+    model_json: *const c_char,
+    model_len: usize,
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    weights: *const f64,
+    holdout: *const f64,
+    len: usize,
+    duration: f64,
+    max_frequency: u32,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let columns = ClvColumns {
+                frequency: slice(frequency, len, "frequency")?,
+                recency: Some(slice(recency, len, "recency")?),
+                t: Some(slice(t, len, "t")?),
+                weights: maybe(weights, len, "weights")?,
+                ..Default::default()
+            };
+            let table = m.calibration_holdout(
+                &columns,
+                slice(holdout, len, "holdout")?,
+                duration,
+                max_frequency,
+            )?;
+            crate::json::write(&table, out_json, out_len)
+        }
+    })
+}

@@ -897,6 +897,54 @@ mod _engagement {
         Ok(py.detach(|| m.p_alive(&cols)).py_err()?.into_pyarray(py))
     }
 
+    /// The period-transactions table of a purchase model, as a dict.
+    #[pyfunction]
+    #[pyo3(signature = (model, frequency, recency, t, max_frequency, weights=None))]
+    fn clv_period_transactions<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        t: PyReadonlyArray1<'_, f64>,
+        max_frequency: u32,
+        weights: Option<PyReadonlyArray1<'_, f64>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let (recency, t) = (Some(recency), Some(t));
+        let mut cols = clv_columns(&frequency, &recency, &t, &None)?;
+        cols.weights = weights.as_ref().map(|w| slice(w, "weights")).transpose()?;
+        let table = py
+            .detach(|| m.period_transactions(&cols, max_frequency))
+            .py_err()?;
+        to_python(py, &table)
+    }
+
+    /// Mean holdout purchases by calibration frequency, observed and predicted, as a dict.
+    #[pyfunction]
+    #[pyo3(signature = (model, frequency, recency, t, holdout, duration, max_frequency, weights=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn clv_calibration_holdout<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        t: PyReadonlyArray1<'_, f64>,
+        holdout: PyReadonlyArray1<'_, f64>,
+        duration: f64,
+        max_frequency: u32,
+        weights: Option<PyReadonlyArray1<'_, f64>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let (recency, t) = (Some(recency), Some(t));
+        let mut cols = clv_columns(&frequency, &recency, &t, &None)?;
+        cols.weights = weights.as_ref().map(|w| slice(w, "weights")).transpose()?;
+        let holdout = slice(&holdout, "holdout")?;
+        let table = py
+            .detach(|| m.calibration_holdout(&cols, holdout, duration, max_frequency))
+            .py_err()?;
+        to_python(py, &table)
+    }
+
     /// Expected purchases of each customer in the next `horizon` time units.
     #[pyfunction]
     fn clv_conditional_expected_purchases<'py>(

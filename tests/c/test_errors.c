@@ -174,6 +174,21 @@ int main(void) {
         CHECK(eng_clv_p_alive(bg, strlen(bg), f, r, t, 2, out), ENG_STATUS_OK, NULL);
         CHECK(eng_clv_p_alive(NULL, 0, f, r, t, 2, out), ENG_STATUS_JSON, NULL);
         CHECK(eng_clv_p_alive(bg, strlen(bg), f, r, t, 2, NULL), ENG_STATUS_NULL_POINTER, "out");
+        {
+            char *json = NULL;
+            const double holdout[2] = {1.0, -1.0};
+            CHECK(eng_clv_period_transactions_json(bg, strlen(bg), f, r, t, NULL, 2, 5, &json, NULL), ENG_STATUS_OK,
+                  NULL);
+            eng_string_free(json);
+            CHECK(eng_clv_period_transactions_json(bg, strlen(bg), f, r, t, NULL, 2, 4, &json, NULL),
+                  ENG_STATUS_CONFIG, "max_frequency");
+            CHECK(eng_clv_period_transactions_json(bg, strlen(bg), f, NULL, t, NULL, 2, 5, &json, NULL),
+                  ENG_STATUS_NULL_POINTER, "recency");
+            CHECK(eng_clv_calibration_holdout_json(bg, strlen(bg), f, r, t, NULL, holdout, 2, 39.0, 5, &json, NULL),
+                  ENG_STATUS_INVALID_INPUT, "holdout");
+            CHECK(eng_clv_calibration_holdout_json(bg, strlen(bg), f, r, t, NULL, NULL, 2, 39.0, 5, &json, NULL),
+                  ENG_STATUS_NULL_POINTER, "holdout");
+        }
         CHECK(eng_clv_p_alive(bg, strlen(bg), f, NULL, t, 2, out), ENG_STATUS_NULL_POINTER, "recency");
         CHECK(eng_clv_p_alive(gg, strlen(gg), f, r, t, 2, out), ENG_STATUS_CONFIG, "purchase model");
         CHECK(eng_clv_p_alive(bg, strlen(bg), nan_f, r, t, 2, out), ENG_STATUS_INVALID_INPUT, "frequency");

@@ -478,6 +478,20 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
         s = eng_clv_fit_json(model, strlen(model), f, r, t, m, w, n, cfg, text_len(cfg), &json, NULL);
         if (s == ENG_STATUS_OK) *result = take_json(json);
         free(cfg);
+    } else if (strcmp(op, "clv_period_transactions") == 0 || strcmp(op, "clv_calibration_holdout") == 0) {
+        char *model = json_dumps(json_object_get(input, "model"), JSON_COMPACT), *json = NULL;
+        unsigned max_f = (unsigned)json_integer_value(json_object_get(input, "max_frequency"));
+        if (strcmp(op, "clv_period_transactions") == 0) {
+            s = eng_clv_period_transactions_json(model, strlen(model), f, r, t, w, n, max_f, &json, NULL);
+        } else {
+            double *h = maybe_doubles(input, "holdout");
+            s = eng_clv_calibration_holdout_json(model, strlen(model), f, r, t, w, h, n,
+                                                 json_number_value(json_object_get(input, "duration")), max_f, &json,
+                                                 NULL);
+            free(h);
+        }
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free(model);
     } else if (strcmp(op, "clv_matrix") == 0) {
         char *model = json_dumps(json_object_get(input, "model"), JSON_COMPACT);
         char *value = json_dumps(json_object_get(input, "value"), JSON_COMPACT);
@@ -683,7 +697,7 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
 
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
-        !strcmp(op, "clv_matrix"))
+        !strcmp(op, "clv_matrix") || !strcmp(op, "clv_period_transactions") || !strcmp(op, "clv_calibration_holdout"))
         return op_clv(op, input, config, result);
     if (!strcmp(op, "triggers")) return op_triggers(input, config, result);
     if (!strcmp(op, "funnel_by")) {

@@ -136,3 +136,32 @@ def test_simulation_is_seeded_and_recovers_the_parameters():
     assert alive[0] == 5000 and (np.diff(alive) <= 0).all()
     refit = engagement.ClvModel.fit_retention(alive)
     assert abs(refit.params["alpha"] - 0.704) < 4 * refit.standard_errors["alpha"]
+
+
+def test_diagnostics_tables_on_cdnow_calibration_and_holdout():
+    # The CDNOW sample: 39 weeks of calibration from 1997-01-01, 39 weeks of holdout.
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    df = pd.read_csv(root / "data" / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer", "date", "cds", "dollars"])
+    time = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    split = engagement.calibration_holdout(df["customer"], time, df["dollars"],
+                                           calibration_end=pd.Timestamp("1997-09-30"),
+                                           observation_end=pd.Timestamp("1998-06-30"), period="day", unit="week")
+    d = pd.DataFrame(split["calibration"]).assign(frequency_holdout=split["frequency_holdout"])
+    fit = engagement.ClvModel.fit("bg_nbd", d)
+    table = fit.period_transactions(d, max_frequency=7)
+    assert table["actual"].sum() == len(d) and abs(table["expected"].sum() - len(d)) < 1e-6
+    assert table["actual"].iloc[0] == (d["frequency"] == 0).sum()
+    chi = float(((table["actual"] - table["expected"]) ** 2 / table["expected"]).sum())
+    assert abs(table.attrs["chi_square"] - chi) < 1e-9 and table.attrs["degrees_of_freedom"] == 3
+    assert 0.0 <= table.attrs["p_value"] <= 1.0
+    # Calibration vs holdout: every customer in one bin; predictions rise with frequency and track
+    # the holdout means (the published fit's own plot).
+    ch = fit.calibration_holdout(d, holdout="frequency_holdout", duration=split["duration_holdout"], max_frequency=7)
+    assert ch["customers"].sum() == len(d)
+    assert ch["predicted"].is_monotonic_increasing
+    assert (abs(ch["actual"] - ch["predicted"]) < 1.0).all()
+    with pytest.raises(engagement.ConfigError, match="max_frequency"):
+        fit.period_transactions(d, max_frequency=3)
+    with pytest.raises(engagement.ConfigError):
+        engagement.ClvModel("gamma_gamma", p=6.25, q=3.74, gamma=15.44).period_transactions(d)

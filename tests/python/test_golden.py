@@ -239,6 +239,17 @@ def run(op, inp, config):
         return engagement.kaplan_meier(inp["duration"], inp["observed"], inp["level"])
     if op == "logrank_test":
         return engagement.logrank_test(inp["duration_a"], inp["observed_a"], inp["duration_b"], inp["observed_b"])
+    if op in ("clv_period_transactions", "clv_calibration_holdout"):
+        m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
+        h = (inp["frequency"], inp["recency"], inp["T"])
+        if op == "clv_period_transactions":
+            t = m.period_transactions(*h, max_frequency=inp["max_frequency"])
+            return {"frequency": t.index.tolist(), "actual": t["actual"].tolist(), "expected": t["expected"].tolist(),
+                    **t.attrs}
+        t = m.calibration_holdout(*h, holdout=inp["holdout"], duration=inp["duration"],
+                                  max_frequency=inp["max_frequency"])
+        return {"frequency": t.index.tolist(), "customers": t["customers"].tolist(), "actual": t["actual"].tolist(),
+                "predicted": t["predicted"].tolist()}
     if op == "clv_matrix":
         m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
         v = dict(inp["value"])

@@ -179,6 +179,55 @@ class ClvModel:
         """P(alive) at ``T`` of each customer (purchase models; ``bg_bb``: at the next opportunity)."""
         return _native.clv_p_alive(self.to_dict(), *self._history(frequency, recency, T))
 
+    def period_transactions(self, frequency: Any, recency: Any = None, T: Any = None, *, max_frequency: int = 7,
+                            weights: Any = None) -> Any:
+        """Customers by number of repeat purchases (bins 0 … ``max_frequency``, the last: that many or more),
+        observed and expected by the model (exactly, from its P(X(T) = x)), as a pandas DataFrame indexed
+        by frequency; ``.attrs`` holds Pearson's ``chi_square``, ``degrees_of_freedom`` and ``p_value``.
+
+        >>> import engagement
+        >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> t = m.period_transactions([0, 0, 1, 2, 7, 0], [0, 0, 5, 20, 30, 0], [39.0] * 6, max_frequency=5)
+        >>> t["actual"].tolist(), t.attrs["degrees_of_freedom"]
+        ([3.0, 1.0, 1.0, 0.0, 0.0, 1.0], 1)
+        """
+        import pandas as pd
+
+        f, r, t = self._history(frequency, recency, T)
+        w = None if weights is None else cv.floats(weights, "weights")
+        d = _native.clv_period_transactions(self.to_dict(), f, r, t, int(max_frequency), w)
+        out = pd.DataFrame({"actual": d["actual"], "expected": d["expected"]},
+                           index=pd.Index(d["frequency"], name="frequency"))
+        out.attrs.update(chi_square=d["chi_square"], degrees_of_freedom=d["degrees_of_freedom"],
+                         p_value=d["p_value"])
+        return out
+
+    def calibration_holdout(self, frequency: Any, recency: Any = None, T: Any = None, *, holdout: Any,
+                            duration: float, max_frequency: int = 7, weights: Any = None) -> Any:
+        """Mean holdout purchases by calibration frequency (bins 0 … ``max_frequency``, the last: that many
+        or more; empty bins left out) against the model's mean conditional expected purchases over the
+        holdout ``duration``, as a pandas DataFrame (``customers``, ``actual``, ``predicted``) indexed by
+        frequency. ``frequency`` may be a DataFrame or mapping with ``frequency``, ``recency`` and ``T``
+        (such as ``engagement.calibration_holdout(...)["calibration"]``), with ``holdout`` a column name of
+        it or the values (``engagement.calibration_holdout(...)["frequency_holdout"]``).
+
+        >>> import engagement
+        >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> t = m.calibration_holdout([0, 0, 2], [0, 0, 30.43], [38.86] * 3, holdout=[0, 1, 2], duration=39)
+        >>> t["actual"].tolist(), round(float(t["predicted"].iloc[1]), 3)
+        ([0.5, 2.0], 1.226)
+        """
+        import pandas as pd
+
+        if isinstance(holdout, str):
+            holdout = _column(frequency, holdout)
+        f, r, t = self._history(frequency, recency, T)
+        w = None if weights is None else cv.floats(weights, "weights")
+        d = _native.clv_calibration_holdout(self.to_dict(), f, r, t, cv.floats(holdout, "holdout"), float(duration),
+                                            int(max_frequency), w)
+        return pd.DataFrame({"customers": d["customers"], "actual": d["actual"], "predicted": d["predicted"]},
+                            index=pd.Index(d["frequency"], name="frequency"))
+
     def conditional_expected_purchases(self, t: float, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
         """Expected purchases of each customer in the next ``t`` time units (purchase models)."""
         return _native.clv_conditional_expected_purchases(self.to_dict(), float(t), *self._history(frequency, recency, T))

@@ -45,6 +45,8 @@ __all__ = [
     "labels",
     "clv_fit",
     "clv_p_alive",
+    "clv_period_transactions",
+    "clv_calibration_holdout",
     "clv_conditional_expected_purchases",
     "clv_expected_purchases_new",
     "clv_expected_spend",
@@ -244,6 +246,19 @@ def clv_fit(
 ) -> dict[str, Any]: ...
 def clv_p_alive(model: Any, frequency: _F64, recency: _F64, t: _F64) -> _F64: ...
 def clv_conditional_expected_purchases(model: Any, horizon: float, frequency: _F64, recency: _F64, t: _F64) -> _F64: ...
+def clv_period_transactions(
+    model: Any, frequency: _F64, recency: _F64, t: _F64, max_frequency: int, weights: Optional[_F64] = None
+) -> Any: ...
+def clv_calibration_holdout(
+    model: Any,
+    frequency: _F64,
+    recency: _F64,
+    t: _F64,
+    holdout: _F64,
+    duration: float,
+    max_frequency: int,
+    weights: Optional[_F64] = None,
+) -> Any: ...
 def clv_expected_purchases_new(model: Any, t: _F64) -> _F64: ...
 def clv_expected_spend(model: Any, frequency: _F64, monetary_value: _F64) -> _F64: ...
 def clv_fit_retention(alive: _F64, options: Optional[Any] = None) -> dict[str, Any]: ...
