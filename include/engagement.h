@@ -1000,6 +1000,26 @@ eng_status eng_clv_calibration_holdout_json(const char *model_json,
                                             size_t *out_len);
 
 /**
+ * P(alive) of one customer over time into `out` (room for `at_len`): at
+ * each time of `at` (since the first purchase, > 0), the history of the
+ * `purchases_len` repeat purchases at `purchases` (times after the first
+ * purchase, > 0, in order) up to then, for a purchase model given as JSON.
+ *
+ * Returns as `eng_clv_p_alive`. Thread-safe.
+ *
+ * # Safety
+ * `model_json` `model_len` bytes; `purchases` `purchases_len` doubles; `at`
+ * `at_len` doubles; `out` valid for `at_len` writes.
+ */
+eng_status eng_clv_p_alive_history(const char *model_json,
+                                   size_t model_len,
+                                   const double *purchases,
+                                   size_t purchases_len,
+                                   const double *at,
+                                   size_t at_len,
+                                   double *out);
+
+/**
  * The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
  * `-` and spaces read as `_`). `label` is UTF-8, `len` bytes, no NUL needed.
  *

@@ -485,6 +485,14 @@ fn run(case: &Case) -> Result<Value, EngError> {
             };
             json!({ "values": values })
         }
+        "clv_p_alive_history" => {
+            let model: ClvModel = serde_json::from_value(input["model"].clone())?;
+            let values = model.p_alive_history(
+                &num::<Vec<f64>>(input, "purchases"),
+                &num::<Vec<f64>>(input, "at"),
+            )?;
+            json!({ "values": values })
+        }
         "clv_period_transactions" => {
             let model: ClvModel = serde_json::from_value(input["model"].clone())?;
             let columns = clv_columns(input);

@@ -655,3 +655,36 @@ pub unsafe extern "C" fn eng_clv_calibration_holdout_json(
         }
     })
 }
+
+/// P(alive) of one customer over time into `out` (room for `at_len`): at
+/// each time of `at` (since the first purchase, > 0), the history of the
+/// `purchases_len` repeat purchases at `purchases` (times after the first
+/// purchase, > 0, in order) up to then, for a purchase model given as JSON.
+///
+/// Returns as `eng_clv_p_alive`. Thread-safe.
+///
+/// # Safety
+/// `model_json` `model_len` bytes; `purchases` `purchases_len` doubles; `at`
+/// `at_len` doubles; `out` valid for `at_len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_p_alive_history(
+    model_json: *const c_char,
+    model_len: usize,
+    purchases: *const f64,
+    purchases_len: usize,
+    at: *const f64,
+    at_len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let m = model(model_json, model_len)?;
+            let values = m.p_alive_history(
+                slice(purchases, purchases_len, "purchases")?,
+                slice(at, at_len, "at")?,
+            )?;
+            put(out, &values)
+        }
+    })
+}

@@ -897,6 +897,22 @@ mod _engagement {
         Ok(py.detach(|| m.p_alive(&cols)).py_err()?.into_pyarray(py))
     }
 
+    /// P(alive) of one customer over time.
+    #[pyfunction]
+    fn clv_p_alive_history<'py>(
+        py: Python<'py>,
+        model: &Bound<'_, PyAny>,
+        purchases: PyReadonlyArray1<'_, f64>,
+        at: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m: ClvModel = document(py, model, "model")?;
+        let (purchases, at) = (slice(&purchases, "purchases")?, slice(&at, "at")?);
+        Ok(py
+            .detach(|| m.p_alive_history(purchases, at))
+            .py_err()?
+            .into_pyarray(py))
+    }
+
     /// The period-transactions table of a purchase model, as a dict.
     #[pyfunction]
     #[pyo3(signature = (model, frequency, recency, t, max_frequency, weights=None))]

@@ -478,6 +478,19 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
         s = eng_clv_fit_json(model, strlen(model), f, r, t, m, w, n, cfg, text_len(cfg), &json, NULL);
         if (s == ENG_STATUS_OK) *result = take_json(json);
         free(cfg);
+    } else if (strcmp(op, "clv_p_alive_history") == 0) {
+        char *model = json_dumps(json_object_get(input, "model"), JSON_COMPACT);
+        const json_t *pj = json_object_get(input, "purchases"), *aj = json_object_get(input, "at");
+        double *p = doubles(pj), *at = doubles(aj);
+        size_t na = json_array_size(aj);
+        double *out = calloc(na + 1, sizeof *out);
+        s = eng_clv_p_alive_history(model, strlen(model), p, json_array_size(pj), at, na, out);
+        if (s == ENG_STATUS_OK) {
+            json_t *vs = json_array();
+            for (size_t i = 0; i < na; i++) json_array_append_new(vs, json_real(out[i]));
+            *result = json_pack("{s:o}", "values", vs);
+        }
+        free(model), free(p), free(at), free(out);
     } else if (strcmp(op, "clv_period_transactions") == 0 || strcmp(op, "clv_calibration_holdout") == 0) {
         char *model = json_dumps(json_object_get(input, "model"), JSON_COMPACT), *json = NULL;
         unsigned max_f = (unsigned)json_integer_value(json_object_get(input, "max_frequency"));
@@ -697,7 +710,8 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
 
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
-        !strcmp(op, "clv_matrix") || !strcmp(op, "clv_period_transactions") || !strcmp(op, "clv_calibration_holdout"))
+        !strcmp(op, "clv_matrix") || !strcmp(op, "clv_period_transactions") || !strcmp(op, "clv_calibration_holdout") ||
+        !strcmp(op, "clv_p_alive_history"))
         return op_clv(op, input, config, result);
     if (!strcmp(op, "triggers")) return op_triggers(input, config, result);
     if (!strcmp(op, "funnel_by")) {

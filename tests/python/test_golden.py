@@ -239,6 +239,9 @@ def run(op, inp, config):
         return engagement.kaplan_meier(inp["duration"], inp["observed"], inp["level"])
     if op == "logrank_test":
         return engagement.logrank_test(inp["duration_a"], inp["observed_a"], inp["duration_b"], inp["observed_b"])
+    if op == "clv_p_alive_history":
+        m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
+        return {"values": m.p_alive_history(inp["purchases"], inp["at"]).tolist()}
     if op in ("clv_period_transactions", "clv_calibration_holdout"):
         m = engagement.ClvModel.from_json(json.dumps(inp["model"]))
         h = (inp["frequency"], inp["recency"], inp["T"])

@@ -704,6 +704,62 @@ impl ClvModel {
         })
     }
 
+    /// P(alive) of one customer over time: at each time of `at` (since the
+    /// customer's first purchase, in the model's time unit), the history up
+    /// to then (repeat purchases at the times of `purchases` that are at or
+    /// before it, `t_x` the last of them, `T` the time itself) evaluated as
+    /// [`p_alive`](Self::p_alive). The data of a P(alive) history plot.
+    ///
+    /// # Errors
+    /// As [`p_alive`](Self::p_alive); [`EngError::InvalidInput`] (with the
+    /// row) for a purchase time that is not finite and > 0 or is out of
+    /// order, or an evaluation time that is not finite and > 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, bg_nbd::BgNbdParams};
+    /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
+    /// // Repeat purchases in weeks 2 and 5; P(alive) falls during the silences and jumps at purchases.
+    /// let p = m.p_alive_history(&[2.0, 5.0], &[0.5, 1.9, 2.0, 4.9, 5.0, 30.0])?;
+    /// assert!(p[0] == 1.0 && p[1] == 1.0);          // no repeat purchase yet: alive for sure
+    /// assert_eq!(p[2], m.p_alive(&engagement_core::clv::ClvColumns { frequency: &[1.0], recency: Some(&[2.0]),
+    ///     t: Some(&[2.0]), ..Default::default() })?[0]);
+    /// assert!(p[3] < p[4] && p[5] < p[4]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn p_alive_history(&self, purchases: &[f64], at: &[f64]) -> Result<Vec<f64>> {
+        self.purchase_model("P(alive) history")?;
+        let mut last = 0.0;
+        for (i, &p) in purchases.iter().enumerate() {
+            if !(p.is_finite() && p > 0.0 && p >= last) {
+                return Err(EngError::invalid(
+                    "purchases",
+                    p,
+                    "repeat purchase times must be finite, > 0 and in time order",
+                )
+                .at_row(i));
+            }
+            last = p;
+        }
+        let (mut x, mut tx, mut big_t) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, &t) in at.iter().enumerate() {
+            if !(t.is_finite() && t > 0.0) {
+                return Err(EngError::invalid("at", t, "must be finite and > 0").at_row(i));
+            }
+            let n = purchases.partition_point(|&p| p <= t);
+            x.push(n as f64);
+            tx.push(if n == 0 { 0.0 } else { purchases[n - 1] });
+            big_t.push(t);
+        }
+        self.p_alive(&ClvColumns {
+            frequency: &x,
+            recency: Some(&tx),
+            t: Some(&big_t),
+            ..Default::default()
+        })
+    }
+
     /// Expected purchases of each customer in the next `horizon` time units.
     ///
     /// # Errors

@@ -179,6 +179,19 @@ class ClvModel:
         """P(alive) at ``T`` of each customer (purchase models; ``bg_bb``: at the next opportunity)."""
         return _native.clv_p_alive(self.to_dict(), *self._history(frequency, recency, T))
 
+    def p_alive_history(self, purchases: Any, at: Any) -> np.ndarray:
+        """P(alive) of one customer at each time of ``at`` (since the first purchase, > 0, in the model's
+        time unit), from the repeat purchases at times ``purchases`` (after the first, in order) made by
+        then. The data of a P(alive) history plot.
+
+        >>> import engagement
+        >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> m.p_alive_history([2.0, 5.0], [1.0, 30.0]).round(3).tolist()
+        [1.0, 0.191]
+        """
+        return _native.clv_p_alive_history(self.to_dict(), cv.floats(np.atleast_1d(purchases), "purchases"),
+                                           cv.floats(np.atleast_1d(at), "at"))
+
     def period_transactions(self, frequency: Any, recency: Any = None, T: Any = None, *, max_frequency: int = 7,
                             weights: Any = None) -> Any:
         """Customers by number of repeat purchases (bins 0 … ``max_frequency``, the last: that many or more),

@@ -5,6 +5,7 @@ BG/NBD model over its priors (clv.py's bg_prob, mpmath), the conditional expecta
 Hardie & Lee's closed form (clv.py's bg_cond), the chi-square tail by scipy. Prints the cases as JSON:
 
     /tmp/refvenv/bin/python tests/golden/derive/clv_diagnostics.py
+    /tmp/refvenv/bin/python tests/golden/derive/clv_diagnostics.py history   # the P(alive) history case
 """
 import json
 import os
@@ -54,6 +55,16 @@ def calibration_holdout():
             "actual": [bins[k][1] / bins[k][0] for k in keys], "predicted": [bins[k][2] / bins[k][0] for k in keys]}
 
 
+def p_alive_history():
+    """Repeat purchases in weeks 2 and 5, evaluated at 1.9, 2, 4.9, 5 and 30 weeks: the histories
+    (0, 0, 1.9), (1, 2, 2), (1, 2, 4.9), (2, 5, 5), (2, 5, 30) in Fader, Hardie & Lee's P(alive)."""
+    hist = [(0, 0, 1.9), (1, 2.0, 2.0), (1, 2.0, 4.9), (2, 5.0, 5.0), (2, 5.0, 30.0)]
+    return [float(clv.bg_p_alive(x, tx, t, **BG)) for x, tx, t in hist]
+
+
 if __name__ == "__main__":
-    print(json.dumps({"period_transactions": period_transactions(), "calibration_holdout": calibration_holdout()},
-                     indent=1))
+    if sys.argv[1:] == ["history"]:
+        print(json.dumps(p_alive_history()))
+    else:
+        print(json.dumps({"period_transactions": period_transactions(), "calibration_holdout": calibration_holdout()},
+                         indent=1))
