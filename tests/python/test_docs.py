@@ -5,16 +5,23 @@ import inspect
 
 import engagement
 from engagement import _api, _attribution, _clv, _cohort, _experiment, _funnel, _results, _survival, _transitions, _triggers
+from engagement import plot
 
 
 def test_examples_run():
     attempted = 0
     for module in (engagement, _api, _attribution, _clv, _cohort, _experiment, _funnel, _results, _survival, _transitions,
-                   _triggers):
+                   _triggers, plot):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
         assert result.failed == 0, f"{module.__name__}: {result.failed} failing examples"
         attempted += result.attempted
     assert attempted > 50
+
+
+def test_every_plot_is_documented_with_an_example():
+    for name in plot.__all__:
+        doc = inspect.getdoc(getattr(plot, name)) or ""
+        assert ">>>" in doc, f"engagement.plot.{name} has no example"
 
 
 def test_every_public_object_is_documented():

@@ -1,0 +1,388 @@
+"""Plots of the library's results for notebooks (matplotlib, an optional extra).
+
+Install with ``pip install "engagement[plot]"``. Every function takes a result the library returned
+(or a fitted model and data), draws on ``ax`` when given (else on a new figure), labels its axes
+and returns the ``Axes``. The plotted numbers are the library's own; nothing is recomputed here
+except what drawing needs (bin counts, a Beta density).
+
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import engagement, engagement.plot
+>>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+>>> ax = engagement.plot.frequency_recency_matrix(m, max_frequency=10, T=39)
+>>> ax.get_xlabel()
+'recency (time since the first purchase)'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Optional, Sequence
+
+import numpy as np
+
+__all__ = [
+    "ab_posteriors", "attribution", "calibration_holdout", "clv_distribution", "cohort_retention", "funnel",
+    "frequency_recency_matrix", "kaplan_meier", "p_alive_history", "period_transactions", "score_by_stage",
+    "segments", "stage_flow",
+]
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as e:  # pragma: no cover - exercised without matplotlib only
+        raise ImportError('engagement.plot needs matplotlib: pip install "engagement[plot]"') from e
+    return plt
+
+
+def _axes(ax: Any) -> Any:
+    if ax is not None:
+        return ax
+    _, new = _pyplot().subplots(figsize=(7, 4.5))
+    return new
+
+
+# --- Lifetime value -------------------------------------------------------------------------------
+
+def frequency_recency_matrix(model: Any, value: str = "p_alive", *, max_frequency: int, T: float,
+                             horizon: float = 1.0, ax: Any = None) -> Any:
+    """Heat map of ``model.frequency_recency_matrix`` (P(alive) or expected purchases in the next
+    ``horizon``) for histories of age ``T``; impossible histories are blank.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> engagement.plot.frequency_recency_matrix(m, "expected_purchases", max_frequency=5, T=39).get_ylabel()
+    'frequency (repeat purchases)'
+    """
+    grid = model.frequency_recency_matrix(value, max_frequency=max_frequency, T=T, horizon=horizon)
+    ax = _axes(ax)
+    data = np.asarray(grid, dtype=float)
+    image = ax.imshow(np.ma.masked_invalid(data), origin="lower", aspect="auto", cmap="viridis",
+                      extent=(-0.5, data.shape[1] - 0.5, -0.5, data.shape[0] - 0.5))
+    label = "P(alive)" if value == "p_alive" else f"expected purchases in the next {horizon:g}"
+    ax.figure.colorbar(image, ax=ax, label=label)
+    ax.set_xlabel("recency (time since the first purchase)")
+    ax.set_ylabel("frequency (repeat purchases)")
+    ax.set_title(f"{label} by frequency and recency, age {T:g}")
+    return ax
+
+
+def period_transactions(table: Any, ax: Any = None) -> Any:
+    """Bars of customers by number of repeat purchases, observed and expected by the model, from
+    ``model.period_transactions(...)``; the title gives the chi-square test.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> t = m.period_transactions([0, 0, 1, 2, 7, 0], [0, 0, 5, 20, 30, 0], [39.0] * 6, max_frequency=5)
+    >>> engagement.plot.period_transactions(t).get_ylabel()
+    'customers'
+    """
+    ax = _axes(ax)
+    x = np.arange(len(table))
+    labels = [str(f) for f in table.index]
+    labels[-1] += "+"
+    ax.bar(x - 0.2, table["actual"], width=0.4, label="actual")
+    ax.bar(x + 0.2, table["expected"], width=0.4, label="model")
+    ax.set_xticks(x, labels)
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("customers")
+    a = table.attrs
+    if "chi_square" in a:
+        ax.set_title(f"Period transactions: chi-square {a['chi_square']:.2f}, "
+                     f"{a['degrees_of_freedom']} d.f., p = {a['p_value']:.3g}")
+    ax.legend()
+    return ax
+
+
+def calibration_holdout(table: Any, ax: Any = None) -> Any:
+    """Mean holdout purchases by calibration frequency, actual and predicted, from
+    ``model.calibration_holdout(...)``.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> t = m.calibration_holdout([0, 0, 2], [0, 0, 30.43], [38.86] * 3, holdout=[0, 1, 2], duration=39)
+    >>> engagement.plot.calibration_holdout(t).get_xlabel()
+    'repeat purchases in the calibration period'
+    """
+    ax = _axes(ax)
+    ax.plot(table.index, table["actual"], marker="o", label="actual")
+    ax.plot(table.index, table["predicted"], marker="s", linestyle="--", label="model")
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("mean purchases in the holdout period")
+    ax.set_title("Calibration vs holdout purchases")
+    ax.legend()
+    return ax
+
+
+def p_alive_history(model: Any, purchases: Sequence[float], *, until: float, points: int = 200,
+                    ax: Any = None) -> Any:
+    """P(alive) of one customer over time (``model.p_alive_history``), from the first purchase to
+    ``until``, with the repeat purchases marked.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = engagement.plot.p_alive_history(m, [2.0, 5.0], until=39)
+    >>> [float(v) for v in ax.get_ylim()]
+    [0.0, 1.05]
+    """
+    at = np.unique(np.concatenate([np.linspace(until / points, until, points), np.asarray(purchases, float)]))
+    at = at[at > 0]
+    p = model.p_alive_history(purchases, at)
+    ax = _axes(ax)
+    ax.plot(at, p, drawstyle="steps-post", label="P(alive)")
+    for i, t in enumerate(purchases):
+        ax.axvline(t, color="grey", linestyle=":", label="repeat purchase" if i == 0 else None)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("time since the first purchase")
+    ax.set_ylabel("P(alive)")
+    ax.set_title("P(alive) history")
+    ax.legend()
+    return ax
+
+
+def clv_distribution(values: Any, bins: int = 50, ax: Any = None) -> Any:
+    """Histogram of customer lifetime values (``model.discounted_value(...)`` or any values).
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement.plot
+    >>> engagement.plot.clv_distribution([10.0, 20.0, 20.0, 300.0]).get_ylabel()
+    'customers'
+    """
+    ax = _axes(ax)
+    v = np.asarray(values, dtype=float)
+    ax.hist(v[np.isfinite(v)], bins=bins)
+    ax.set_xlabel("customer lifetime value")
+    ax.set_ylabel("customers")
+    ax.set_title(f"CLV distribution (mean {np.nanmean(v):.2f}, median {np.nanmedian(v):.2f})")
+    return ax
+
+
+# --- Journeys -------------------------------------------------------------------------------------
+
+def funnel(result: Any, ax: Any = None) -> Any:
+    """Horizontal bars of the customers reaching each step of a ``FunnelResult``, labelled with the
+    step conversion and its interval.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> r = engagement.funnel([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
+    ...                       steps=[{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}])
+    >>> engagement.plot.funnel(r).get_xlabel()
+    'customers'
+    """
+    ax = _axes(ax)
+    y = np.arange(len(result.steps))[::-1]
+    ax.barh(y, result.customers)
+    ax.set_yticks(y, result.steps)
+    for yi, n, p in zip(y, result.customers, result.step_conversion):
+        text = f"{int(n)}" if math.isnan(p.rate) else f"{int(n)}  ({p.rate:.1%}, {p.ci_low:.1%}–{p.ci_high:.1%})"
+        ax.text(n, yi, " " + text, va="center")
+    ax.set_xlim(0, max(result.customers) * 1.45 if len(result.customers) else 1)
+    ax.set_xlabel("customers")
+    ax.set_title("Funnel: customers per step (step conversion, interval)")
+    return ax
+
+
+def stage_flow(before: Mapping[str, Any], after: Mapping[str, Any], ax: Any = None) -> Any:
+    """Stacked bars: customers by stage at a first date (``before``), split by their stage at a
+    second (``after``); both are stage columns (``customer``, ``stage``) such as
+    ``ProfileStore.stages(as_of=...)``. Customers in only one of them are left out.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> a = {"customer": [1, 2, 3], "stage": ["new_customer", "new_customer", "engaged"]}
+    >>> b = {"customer": [1, 2, 3], "stage": ["repeat", "at_risk", "new_customer"]}
+    >>> engagement.plot.stage_flow(a, b).get_ylabel()
+    'customers'
+    """
+    import pandas as pd
+
+    from ._api import STAGES
+
+    old = pd.Series(np.asarray(before["stage"]), index=np.asarray(before["customer"]), name="before")
+    new = pd.Series(np.asarray(after["stage"]), index=np.asarray(after["customer"]), name="after")
+    both = pd.concat([old, new], axis=1, join="inner")
+    table = pd.crosstab(both["before"], both["after"])
+    order = [s for s in STAGES if s in table.index]
+    table = table.reindex(index=order, columns=[s for s in STAGES if s in table.columns], fill_value=0)
+    ax = _axes(ax)
+    bottom = np.zeros(len(table))
+    for stage in table.columns:
+        ax.bar(table.index, table[stage], bottom=bottom, label=f"then {stage}")
+        bottom += table[stage].to_numpy()
+    ax.set_xlabel("stage at the first date")
+    ax.set_ylabel("customers")
+    ax.set_title("Stage flow between two dates")
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def cohort_retention(table: Any, ax: Any = None) -> Any:
+    """Heat map of a ``CohortTable``'s retention (cohorts by row, periods after acquisition by column);
+    periods not yet observed are blank.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> jan = 1_704_067_200
+    >>> t = engagement.cohorts([1, 2, 1], [jan, jan, jan + 35 * 86_400], [5.0, 5.0, 5.0], as_of=jan + 59 * 86_400)
+    >>> engagement.plot.cohort_retention(t).get_xlabel()
+    'periods after acquisition (month)'
+    """
+    ax = _axes(ax)
+    data = np.asarray(table.retention, dtype=float)
+    image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues", vmin=0, vmax=1)
+    ax.figure.colorbar(image, ax=ax, label="retention")
+    starts = np.asarray(table.cohort_start).astype("datetime64[s]").astype("datetime64[D]")
+    ax.set_yticks(np.arange(len(starts)), [str(s) for s in starts])
+    ax.set_xlabel(f"periods after acquisition ({table.period})")
+    ax.set_ylabel("cohort (first period)")
+    ax.set_title("Cohort retention")
+    return ax
+
+
+def kaplan_meier(curves: Any, ax: Any = None) -> Any:
+    """Kaplan–Meier survival step curves with their confidence bands: one ``KaplanMeier`` or a mapping
+    of group name to one.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> km = engagement.kaplan_meier([5, 8, 12, 20], [True, False, True, True])
+    >>> engagement.plot.kaplan_meier({"all": km}).get_ylabel()
+    'share surviving'
+    """
+    ax = _axes(ax)
+    items = curves.items() if isinstance(curves, Mapping) else [("survival", curves)]
+    for name, km in items:
+        t = np.concatenate([[0.0], np.asarray(km.time, float)])
+        s = np.concatenate([[1.0], km.survival])
+        lo, hi = np.concatenate([[1.0], km.ci_low]), np.concatenate([[1.0], km.ci_high])
+        (line,) = ax.step(t, s, where="post", label=name)
+        ax.fill_between(t, lo, hi, step="post", alpha=0.2, color=line.get_color())
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("time")
+    ax.set_ylabel("share surviving")
+    ax.set_title("Kaplan–Meier survival with confidence bands")
+    ax.legend()
+    return ax
+
+
+def attribution(results: Mapping[str, Any], value: str = "conversions", ax: Any = None) -> Any:
+    """Grouped bars of the conversions (or ``value="value"``) credited to each channel by several
+    rules: a mapping of rule name to ``Attribution``.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> paths, conv = ["email > search", "search"], [3, 1]
+    >>> r = {rule: engagement.attribute(paths, conv, rule=rule) for rule in ("first_touch", "last_touch", "markov")}
+    >>> engagement.plot.attribution(r).get_ylabel()
+    'conversions credited'
+    """
+    ax = _axes(ax)
+    channels: list = []
+    for a in results.values():
+        channels += [c for c in a.channels if c not in channels]
+    width = 0.8 / max(len(results), 1)
+    x = np.arange(len(channels))
+    for k, (rule, a) in enumerate(results.items()):
+        credit = dict(zip(a.channels, getattr(a, value)))
+        ax.bar(x + (k - (len(results) - 1) / 2) * width, [credit.get(c, 0.0) for c in channels], width, label=rule)
+    ax.set_xticks(x, channels)
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.set_xlabel("channel")
+    ax.set_ylabel(f"{'conversions' if value == 'conversions' else 'value'} credited")
+    ax.set_title("Attribution by channel")
+    ax.legend()
+    return ax
+
+
+def ab_posteriors(control: Sequence[int], treatment: Sequence[int], prior: Sequence[float] = (1.0, 1.0),
+                  points: int = 400, ax: Any = None) -> Any:
+    """Beta posterior densities of the conversion rates of an A/B test, from ``(conversions,
+    trials)`` of each arm and the Beta prior (as ``bayesian_conversion_test``).
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement.plot
+    >>> engagement.plot.ab_posteriors((40, 1000), (55, 1000)).get_xlabel()
+    'conversion rate'
+    """
+    ax = _axes(ax)
+    arms = {"control": control, "treatment": treatment}
+    lows, highs = [], []
+    for conversions, trials in arms.values():
+        a, b = prior[0] + conversions, prior[1] + trials - conversions
+        mean, sd = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        lows.append(max(0.0, mean - 5 * sd))
+        highs.append(min(1.0, mean + 5 * sd))
+    x = np.linspace(min(lows), max(highs), points)
+    x = x[(x > 0) & (x < 1)]
+    for name, (conversions, trials) in arms.items():
+        a, b = prior[0] + conversions, prior[1] + trials - conversions
+        log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+        density = np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - log_beta)
+        ax.plot(x, density, label=f"{name}: {conversions}/{trials}")
+        ax.fill_between(x, density, alpha=0.2)
+    ax.set_xlabel("conversion rate")
+    ax.set_ylabel("posterior density")
+    ax.set_title("A/B test: posterior conversion rates")
+    ax.legend()
+    return ax
+
+
+# --- Segments -------------------------------------------------------------------------------------
+
+def segments(segment: Any, revenue: Any = None, ax: Any = None) -> Any:
+    """Bars of customers per segment (one label per customer, e.g. ``store.rfm(...)["segment"]``),
+    with each segment's share of ``revenue`` (per customer) when given.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement.plot
+    >>> engagement.plot.segments(["champions", "at_risk", "champions"], [300.0, 20.0, 150.0]).get_ylabel()
+    'customers'
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame({"segment": np.asarray(segment, dtype=object)})
+    frame["revenue"] = 0.0 if revenue is None else np.asarray(revenue, dtype=float)
+    table = frame.groupby("segment").agg(customers=("segment", "size"), revenue=("revenue", "sum"))
+    table = table.sort_values("customers", ascending=False)
+    ax = _axes(ax)
+    bars = ax.bar(table.index.astype(str), table["customers"])
+    total = table["revenue"].sum()
+    if revenue is not None and total > 0:
+        for bar, r in zip(bars, table["revenue"]):
+            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{r / total:.0%} of revenue",
+                    ha="center", va="bottom", fontsize="small")
+    ax.set_xlabel("segment")
+    ax.set_ylabel("customers")
+    ax.set_title("Segment sizes" + (" and revenue share" if revenue is not None else ""))
+    ax.tick_params(axis="x", labelrotation=30)
+    return ax
+
+
+def score_by_stage(score: Any, stage: Any, ax: Any = None) -> Any:
+    """Box plots of engagement scores (0–100) by journey stage, one score and stage per customer
+    (``store.scores(...)["total"]``, ``store.stages(...)["stage"]``).
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement.plot
+    >>> engagement.plot.score_by_stage([80, 60, 10, 5], ["loyal", "loyal", "at_risk", "churned"]).get_ylabel()
+    'engagement score (0–100)'
+    """
+    from ._api import STAGES
+
+    s, g = np.asarray(score, dtype=float), np.asarray(stage, dtype=object)
+    present = [st for st in STAGES if np.any(g == st)]
+    ax = _axes(ax)
+    ax.boxplot([s[g == st] for st in present], tick_labels=present)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("journey stage")
+    ax.set_ylabel("engagement score (0–100)")
+    ax.set_title("Engagement score by stage")
+    ax.tick_params(axis="x", labelrotation=30)
+    return ax

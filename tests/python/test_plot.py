@@ -1,0 +1,161 @@
+"""engagement.plot: every plot renders with the Agg backend on the bundled data to a PNG that is not
+blank, with the axes labelled and the plotted values equal to the library's result."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import engagement  # noqa: E402
+import engagement.plot as eplot  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def sample():
+    df = pd.read_csv(ROOT / "data" / "sample" / "touchpoints.csv")
+    return df
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    df = pd.read_csv(ROOT / "data" / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer", "date", "cds", "dollars"])
+    time = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    split = engagement.calibration_holdout(df["customer"], time, df["dollars"],
+                                           calibration_end=pd.Timestamp("1997-09-30"),
+                                           observation_end=pd.Timestamp("1998-06-30"), period="day", unit="week")
+    d = pd.DataFrame(split["calibration"]).assign(frequency_holdout=split["frequency_holdout"])
+    return d, split["duration_holdout"], engagement.ClvModel.fit("bg_nbd", d)
+
+
+def rendered(ax, tmp_path, name):
+    """Saves the figure, checks it is a sizeable PNG with more than one colour, and closes it."""
+    path = tmp_path / f"{name}.png"
+    ax.figure.savefig(path, dpi=60)
+    assert path.stat().st_size > 5_000, name
+    pixels = plt.imread(path)
+    assert pixels.std() > 0.01, f"{name} is blank"
+    plt.close(ax.figure)
+    return ax
+
+
+def bar_heights(ax):
+    return [p.get_height() for p in ax.patches]
+
+
+def test_clv_plots(cdnow, tmp_path):
+    d, duration, m = cdnow
+    ax = eplot.frequency_recency_matrix(m, max_frequency=10, T=39)
+    grid = m.frequency_recency_matrix("p_alive", max_frequency=10, T=39)
+    image = ax.get_images()[0].get_array()
+    assert np.allclose(image.filled(np.nan), grid.to_numpy(), equal_nan=True)
+    assert ax.get_ylabel() == "frequency (repeat purchases)"
+    rendered(ax, tmp_path, "matrix")
+
+    table = m.period_transactions(d, max_frequency=7)
+    ax = eplot.period_transactions(table)
+    heights = bar_heights(ax)
+    assert heights[:8] == table["actual"].tolist() and np.allclose(heights[8:], table["expected"])
+    assert "chi-square" in ax.get_title() and ax.get_ylabel() == "customers"
+    rendered(ax, tmp_path, "period_transactions")
+
+    ch = m.calibration_holdout(d, holdout="frequency_holdout", duration=duration, max_frequency=7)
+    ax = eplot.calibration_holdout(ch)
+    actual, predicted = ax.get_lines()
+    assert actual.get_ydata().tolist() == ch["actual"].tolist()
+    assert np.allclose(predicted.get_ydata(), ch["predicted"])
+    rendered(ax, tmp_path, "calibration_holdout")
+
+    ax = eplot.p_alive_history(m, [3.0, 10.0, 12.0], until=39)
+    line = ax.get_lines()[0]
+    assert np.allclose(line.get_ydata(), m.p_alive_history([3.0, 10.0, 12.0], line.get_xdata()))
+    assert ax.get_ylabel() == "P(alive)"
+    rendered(ax, tmp_path, "p_alive_history")
+
+    gg = engagement.ClvModel.fit("gamma_gamma", d[d["frequency"] > 0])
+    spend = gg.expected_spend(d[d["frequency"] > 0])
+    value = m.discounted_value(d[d["frequency"] > 0], spend=spend)
+    ax = eplot.clv_distribution(value)
+    assert sum(bar_heights(ax)) == len(value) and ax.get_xlabel() == "customer lifetime value"
+    rendered(ax, tmp_path, "clv_distribution")
+
+
+def test_journey_plots(sample, tmp_path):
+    c, t, ch, k, v = sample["customer"], sample["time"], sample["channel"], sample["kind"], sample["value"]
+    steps = [{"name": "visit", "kinds": ["visit"]}, {"name": "click", "kinds": ["click"]},
+             {"name": "buy", "kinds": ["purchase"]}]
+    f = engagement.funnel(c, t, ch, k, steps=steps)
+    ax = eplot.funnel(f)
+    assert [p.get_width() for p in ax.patches] == f.customers.tolist()
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == f.steps
+    assert f"{f.step_conversion[1].rate:.1%}" in ax.texts[1].get_text()
+    rendered(ax, tmp_path, "funnel")
+
+    store = engagement.ProfileStore()
+    store.push(c, t, ch, k, v)
+    end = int(t.max())
+    before, after = store.stages(as_of=end), store.stages(as_of=end + 120 * DAY)
+    ax = eplot.stage_flow(before, after)
+    assert sum(bar_heights(ax)) == len(before["customer"])
+    rendered(ax, tmp_path, "stage_flow")
+
+    buys = k == "purchase"
+    cohorts = engagement.cohorts(c[buys], t[buys], v[buys], as_of=end)
+    ax = eplot.cohort_retention(cohorts)
+    image = ax.get_images()[0].get_array()
+    assert np.allclose(image.filled(np.nan), cohorts.retention, equal_nan=True)
+    rendered(ax, tmp_path, "cohort_retention")
+
+    rng = np.random.default_rng(2)
+    km_a = engagement.kaplan_meier(rng.exponential(30, 200), rng.random(200) < 0.8)
+    km_b = engagement.kaplan_meier(rng.exponential(50, 200), rng.random(200) < 0.8)
+    ax = eplot.kaplan_meier({"a": km_a, "b": km_b})
+    first = ax.get_lines()[0]
+    assert np.allclose(first.get_ydata()[1:], km_a.survival) and ax.get_ylim()[0] == 0
+    rendered(ax, tmp_path, "kaplan_meier")
+
+    rules = {r: engagement.attribute_touchpoints(c, t, ch, k, v, rule=r) for r in ("first_touch", "linear", "markov")}
+    ax = eplot.attribution(rules)
+    assert np.isclose(sum(bar_heights(ax)), sum(a.conversions.sum() for a in rules.values()))
+    rendered(ax, tmp_path, "attribution")
+
+    ax = eplot.ab_posteriors((120, 2400), (150, 2400))
+    assert ax.get_xlabel() == "conversion rate" and len(ax.get_lines()) == 2
+    peak = ax.get_lines()[0].get_xdata()[np.argmax(ax.get_lines()[0].get_ydata())]
+    assert abs(peak - 120 / 2400) < 0.002  # the mode of Beta(121, 2281)
+    rendered(ax, tmp_path, "ab_posteriors")
+
+
+def test_segment_plots(sample, tmp_path):
+    store = engagement.ProfileStore()
+    store.push(sample["customer"], sample["time"], sample["channel"], sample["kind"], sample["value"])
+    end = int(sample["time"].max())
+    rfm = store.rfm(as_of=end)
+    revenue = np.array([store.profile(int(cu))["net_revenue"] for cu in rfm["customer"]])
+    ax = eplot.segments(rfm["segment"], revenue)
+    assert sum(bar_heights(ax)) == len(rfm["customer"])
+    rendered(ax, tmp_path, "segments")
+
+    scores, stages = store.scores(as_of=end), store.stages(as_of=end)
+    ax = eplot.score_by_stage(scores["total"], stages["stage"])
+    assert ax.get_ylim() == (0, 100)
+    rendered(ax, tmp_path, "score_by_stage")
+
+
+def test_importing_without_matplotlib_works_and_plot_says_what_to_install():
+    code = ("import sys; sys.modules['matplotlib'] = None; sys.modules['matplotlib.pyplot'] = None\n"
+            "import engagement, engagement.plot\n"
+            "try:\n    engagement.plot.clv_distribution([1.0])\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert 'pip install "engagement[plot]"' in out
