@@ -10,10 +10,13 @@
 //! churn and retention, simple lifetime value, RFM segments, the segments of
 //! `data/segments.json`, loyalty tiers, next best actions, monthly acquisition
 //! cohorts, a Kaplan–Meier retention curve, a funnel and channel attribution.
+//! It also writes the key charts and tables as one self-contained HTML page,
+//! `target/report.html` (or the path in `ENGAGEMENT_REPORT_HTML`).
 
 #![allow(clippy::print_stdout)]
 
 mod common;
+mod html;
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -39,26 +42,50 @@ struct Data<'a> {
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("engagement {} - demo report", env!("CARGO_PKG_VERSION"));
+    let mut page = html::Page::default();
+    page.note(&format!(
+        "engagement {}, demo report on the bundled data. Scores are 0-100; intervals are {:.0} % \
+         confidence intervals. The same numbers as the text report (cargo run --release -p \
+         engagement-core --example report).",
+        env!("CARGO_PKG_VERSION"),
+        LEVEL * 100.0
+    ));
     println!(
         "Scores are 0-100; intervals are {:.0} % confidence intervals.",
         LEVEL * 100.0
     );
-    report(Data {
-        title: "CDNOW: 2,357 customers' CD purchases, 1997-01 to 1998-06 (Fader & Hardie's 1/10th sample)",
-        table: common::cdnow_sample()?,
-        as_of: unix_midnight(1998, 7, 1) - 1,
-        churn_period: (unix_midnight(1998, 1, 1), unix_midnight(1998, 7, 1)),
-    })?;
-    report(Data {
-        title: "Multi-channel sample: 800 generated customers over 2024 (data/sample/touchpoints.csv)",
-        table: common::multichannel_sample()?,
-        as_of: unix_midnight(2025, 1, 1) - 1,
-        churn_period: (unix_midnight(2024, 10, 1), unix_midnight(2025, 1, 1)),
-    })?;
+    report(
+        Data {
+            title: "CDNOW: 2,357 customers' CD purchases, 1997-01 to 1998-06 (Fader & Hardie's 1/10th sample)",
+            table: common::cdnow_sample()?,
+            as_of: unix_midnight(1998, 7, 1) - 1,
+            churn_period: (unix_midnight(1998, 1, 1), unix_midnight(1998, 7, 1)),
+        },
+        &mut page,
+    )?;
+    report(
+        Data {
+            title: "Multi-channel sample: 800 generated customers over 2024 (data/sample/touchpoints.csv)",
+            table: common::multichannel_sample()?,
+            as_of: unix_midnight(2025, 1, 1) - 1,
+            churn_period: (unix_midnight(2024, 10, 1), unix_midnight(2025, 1, 1)),
+        },
+        &mut page,
+    )?;
+    let path = std::env::var_os("ENGAGEMENT_REPORT_HTML").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/report.html"),
+        std::path::PathBuf::from,
+    );
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, page.render("engagement - demo report"))?;
+    let shown = path.canonicalize().unwrap_or(path);
+    println!("\nVisual report (charts and tables): {}", shown.display());
     Ok(())
 }
 
-fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
+fn report(data: Data<'_>, page: &mut html::Page) -> Result<(), Box<dyn Error>> {
     let Data {
         title,
         table,
@@ -89,6 +116,28 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
     for s in &stages {
         *per_stage.entry(*s).or_default() += 1;
     }
+    page.part(title);
+    page.note(&format!(
+        "{} touchpoints, {} customers, as of {}.",
+        table.len(),
+        profiles.len(),
+        date(as_of)
+    ));
+    page.bars(
+        "Customers per journey stage",
+        &JourneyStage::ALL
+            .iter()
+            .map(|s| s.label().to_string())
+            .collect::<Vec<_>>(),
+        &[(
+            "customers",
+            JourneyStage::ALL
+                .iter()
+                .map(|s| per_stage.get(s).copied().unwrap_or(0) as f64)
+                .collect(),
+        )],
+        "customers",
+    );
     println!("\nCustomers per journey stage");
     for stage in JourneyStage::ALL {
         let n = per_stage.get(stage).copied().unwrap_or(0);
@@ -238,7 +287,84 @@ fn report(data: Data<'_>) -> Result<(), Box<dyn Error>> {
         })?
     );
 
-    segmentation(&table, &store, as_of, &scorer, &rules)
+    lifetime_value(&table, as_of, page)?;
+    segmentation(&table, &store, as_of, &scorer, &rules, page)
+}
+
+/// The BG/NBD model fitted to the purchases, and its period-transactions check.
+fn lifetime_value(
+    table: &TouchpointTable,
+    as_of: i64,
+    page: &mut html::Page,
+) -> Result<(), Box<dyn Error>> {
+    use engagement_core::clv::fit::FitOptions;
+    use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
+    use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
+    let purchase = engagement_core::TouchpointKind::Purchase as u8;
+    let rows: Vec<usize> = (0..table.len())
+        .filter(|&i| table.kind[i] == purchase)
+        .collect();
+    let customer: Vec<u64> = rows.iter().map(|&i| table.customer[i]).collect();
+    let time: Vec<i64> = rows.iter().map(|&i| table.time[i]).collect();
+    let value: Vec<f64> = rows
+        .iter()
+        .map(|&i| table.value.get(i).copied().unwrap_or(0.0))
+        .collect();
+    let summary = summarize(
+        &TransactionColumns {
+            customer: &customer,
+            time: &time,
+            value: &value,
+        },
+        as_of,
+        &SummaryConfig {
+            period: Period::Day,
+            unit: Period::Week,
+        },
+    )?;
+    let frequency: Vec<f64> = summary.frequency.iter().map(|&x| f64::from(x)).collect();
+    let columns = ClvColumns {
+        frequency: &frequency,
+        recency: Some(&summary.recency),
+        t: Some(&summary.t),
+        ..Default::default()
+    };
+    let fit = ClvModel::fit(ClvModelKind::BgNbd, &columns, &FitOptions::default())?;
+    let table = fit.model.period_transactions(&columns, 7)?;
+    let params: Vec<String> = fit
+        .model
+        .parameters()
+        .iter()
+        .map(|(n, v)| format!("{n} {v:.3}"))
+        .collect();
+    println!(
+        "\nBG/NBD fit to the purchases (weeks): {}; period transactions chi-square {:.1} ({} d.f., p = {:.3})",
+        params.join(", "),
+        table.chi_square,
+        table.degrees_of_freedom,
+        table.p_value
+    );
+    let mut labels: Vec<String> = table.frequency.iter().map(u32::to_string).collect();
+    if let Some(last) = labels.last_mut() {
+        last.push('+');
+    }
+    page.bars(
+        &format!(
+            "BG/NBD check: customers by repeat purchases, actual and model (chi-square {:.1}, {} d.f., p = {:.3})",
+            table.chi_square, table.degrees_of_freedom, table.p_value
+        ),
+        &labels,
+        &[
+            ("actual", table.actual.clone()),
+            ("BG/NBD", table.expected.clone()),
+        ],
+        "customers",
+    );
+    page.note(&format!(
+        "BG/NBD fitted by maximum likelihood to the purchases in weeks: {}.",
+        params.join(", ")
+    ));
+    Ok(())
 }
 
 /// RFM segments, the segments of `data/segments.json`, loyalty tiers and the next best actions.
@@ -248,6 +374,7 @@ fn segmentation(
     as_of: i64,
     scorer: &Scorer,
     rules: &StageRules,
+    page: &mut html::Page,
 ) -> Result<(), Box<dyn Error>> {
     let rfm = rfm_scores(
         &RfmValues::from_store(store, as_of, MonetaryBasis::Total)?,
@@ -269,6 +396,21 @@ fn segmentation(
         rfm.customer.len()
     );
     println!("  {:<20} {:>7} {:>9}", "segment", "buyers", "revenue");
+    page.table(
+        "RFM segments",
+        &["segment", "buyers", "revenue share"],
+        &rfm.segment_names
+            .iter()
+            .map(|name| {
+                let (n, r) = revenue.get(name.as_str()).copied().unwrap_or_default();
+                vec![
+                    name.clone(),
+                    n.to_string(),
+                    format!("{:.1} %", 100.0 * r / total.max(f64::MIN_POSITIVE)),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
     for name in &rfm.segment_names {
         let (n, r) = revenue.get(name.as_str()).copied().unwrap_or_default();
         println!(
@@ -348,7 +490,7 @@ fn segmentation(
     for (action, n) in counts {
         println!("  {action:<26} {n:>7}");
     }
-    journeys(table, store, as_of)
+    journeys(table, store, as_of, page)
 }
 
 /// Cohorts, retention curve and attribution of one data set.
@@ -356,6 +498,7 @@ fn journeys(
     table: &TouchpointTable,
     store: &ProfileStore,
     as_of: i64,
+    page: &mut html::Page,
 ) -> Result<(), Box<dyn Error>> {
     use engagement_core::attribution::{Rule, attribute, paths_from_touchpoints};
     use engagement_core::cohort::{CohortConfig, cohorts};
@@ -387,6 +530,23 @@ fn journeys(
             ..Default::default()
         },
     )?;
+    let mut head = vec!["cohort".to_string(), "size".to_string()];
+    head.extend((0..shown).map(|k| format!("month {k}")));
+    page.heat_table(
+        "Cohort retention: share of each monthly acquisition cohort buying in month k",
+        &head,
+        &c.cohort_start
+            .iter()
+            .enumerate()
+            .map(|(row, start)| {
+                (
+                    date(*start)[..7].to_string(),
+                    vec![c.size[row].to_string()],
+                    c.retention[row * shown..(row + 1) * shown].to_vec(),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
     println!(
         "\nMonthly acquisition cohorts: share buying again in month k after the first purchase"
     );
@@ -418,6 +578,24 @@ fn journeys(
     }
     if !duration.is_empty() {
         let km = kaplan_meier(&duration, &observed, LEVEL)?;
+        let mut x = vec![0.0];
+        x.extend(&km.time);
+        let with_start = |v: &[f64]| {
+            let mut out = vec![1.0];
+            out.extend(v);
+            out
+        };
+        page.steps(
+            "Retention curve of buyers (Kaplan-Meier, 95 % band)",
+            &x,
+            &[(
+                "still buying",
+                with_start(&km.survival),
+                Some((with_start(&km.ci_low), with_start(&km.ci_high))),
+            )],
+            "months from the first to the last purchase",
+            "share of buyers",
+        );
         println!(
             "\nRetention curve of buyers (Kaplan-Meier; months from first to last purchase; churn = no purchase for 180 days)"
         );
@@ -444,6 +622,34 @@ fn journeys(
     )?;
     match engagement_core::funnel::run_funnel(&table.columns(), &funnel) {
         Ok(f) => {
+            page.bars(
+                "Funnel within 30 days of opening a message: customers per step",
+                &f.steps,
+                &[("customers", f.customers.iter().map(|&n| n as f64).collect())],
+                "customers",
+            );
+            page.table(
+                "Funnel steps",
+                &[
+                    "step",
+                    "customers",
+                    "step conversion",
+                    "95 % interval",
+                    "median days",
+                ],
+                &(0..f.steps.len())
+                    .map(|i| {
+                        let p = &f.step_conversion[i];
+                        vec![
+                            f.steps[i].clone(),
+                            f.customers[i].to_string(),
+                            format!("{:.1} %", 100.0 * p.rate),
+                            format!("{:.1} - {:.1} %", 100.0 * p.ci_low, 100.0 * p.ci_high),
+                            format!("{:.1}", f.median_time[i].unwrap_or(f64::NAN) / 86_400.0),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            );
             println!(
                 "\nFunnel within 30 days of opening a message (customers; step conversion with 95 % interval)"
             );
@@ -460,7 +666,10 @@ fn journeys(
                 );
             }
         }
-        Err(e) => println!("\nFunnel: not applicable to these data ({e})"),
+        Err(e) => {
+            println!("\nFunnel: not applicable to these data ({e})");
+            page.note(&format!("Funnel: not applicable to these data ({e})."));
+        }
     }
 
     let paths = paths_from_touchpoints(&table.columns(), 30 * 86_400)?;
@@ -476,6 +685,16 @@ fn journeys(
             .iter()
             .map(|(_, r)| attribute(&paths, r))
             .collect::<Result<_, _>>()?;
+        page.bars(
+            "Conversions by channel under five attribution rules (30-day paths before each purchase)",
+            &paths.channels,
+            &rules
+                .iter()
+                .zip(&results)
+                .map(|((name, _), r)| (*name, r.conversions.clone()))
+                .collect::<Vec<_>>(),
+            "conversions credited",
+        );
         println!(
             "\nConversions by channel (paths: touchpoints within 30 days before each purchase)"
         );
@@ -493,6 +712,7 @@ fn journeys(
         }
     } else {
         println!("\nAttribution: one channel only, nothing to compare");
+        page.note("Attribution: one channel only, nothing to compare.");
     }
     Ok(())
 }
