@@ -61,6 +61,7 @@ def test_clv_plots(cdnow, tmp_path):
     image = ax.get_images()[0].get_array()
     assert np.allclose(image.filled(np.nan), grid.to_numpy(), equal_nan=True)
     assert ax.get_ylabel() == "frequency (repeat purchases)"
+    assert ax.get_xlim() == (-0.5, 39.5) and ax.get_ylim() == (-0.5, 10.5)
     rendered(ax, tmp_path, "matrix")
 
     table = m.period_transactions(d, max_frequency=7)
@@ -68,6 +69,7 @@ def test_clv_plots(cdnow, tmp_path):
     heights = bar_heights(ax)
     assert heights[:8] == table["actual"].tolist() and np.allclose(heights[8:], table["expected"])
     assert "chi-square" in ax.get_title() and ax.get_ylabel() == "customers"
+    assert ax.get_ylim()[1] >= table["actual"].max() and len(ax.get_xticks()) == 8
     rendered(ax, tmp_path, "period_transactions")
 
     ch = m.calibration_holdout(d, holdout="frequency_holdout", duration=duration, max_frequency=7)
@@ -117,12 +119,19 @@ def test_journey_plots(sample, tmp_path):
     assert np.allclose(image.filled(np.nan), cohorts.retention, equal_nan=True)
     rendered(ax, tmp_path, "cohort_retention")
 
-    rng = np.random.default_rng(2)
-    km_a = engagement.kaplan_meier(rng.exponential(30, 200), rng.random(200) < 0.8)
-    km_b = engagement.kaplan_meier(rng.exponential(50, 200), rng.random(200) < 0.8)
-    ax = eplot.kaplan_meier({"a": km_a, "b": km_b})
+    # Buyers' time from first to last purchase (churned: no purchase in the last 180 days), by the
+    # channel of their first touchpoint: email against the rest.
+    first_channel = sample.sort_values("time").groupby("customer")["channel"].first()
+    groups = {"email": [], "other": []}
+    for p in store.profiles():
+        if p["purchases"] > 0:
+            key = "email" if first_channel[p["customer"]] == "email" else "other"
+            groups[key].append(((p["last_purchase"] - p["first_purchase"]) / DAY, end - p["last_purchase"] > 180 * DAY))
+    curves = {k: engagement.kaplan_meier([d for d, _ in v], [o for _, o in v]) for k, v in groups.items()}
+    ax = eplot.kaplan_meier(curves)
     first = ax.get_lines()[0]
-    assert np.allclose(first.get_ydata()[1:], km_a.survival) and ax.get_ylim()[0] == 0
+    assert np.allclose(first.get_ydata()[1:], curves["email"].survival)
+    assert ax.get_ylim() == (0, 1.02) and ax.get_xlim()[1] >= max(curves["other"].time.max(), curves["email"].time.max())
     rendered(ax, tmp_path, "kaplan_meier")
 
     rules = {r: engagement.attribute_touchpoints(c, t, ch, k, v, rule=r) for r in ("first_touch", "linear", "markov")}
@@ -130,10 +139,17 @@ def test_journey_plots(sample, tmp_path):
     assert np.isclose(sum(bar_heights(ax)), sum(a.conversions.sum() for a in rules.values()))
     rendered(ax, tmp_path, "attribution")
 
-    ax = eplot.ab_posteriors((120, 2400), (150, 2400))
+    # A/B arms from the sample: customers first reached by email against the rest; conversion = a purchase.
+    buyers = set(c[buys])
+    email = [cu for cu, chan in first_channel.items() if chan == "email"]
+    other = [cu for cu, chan in first_channel.items() if chan != "email"]
+    control = (sum(cu in buyers for cu in other), len(other))
+    treatment = (sum(cu in buyers for cu in email), len(email))
+    ax = eplot.ab_posteriors(control, treatment)
     assert ax.get_xlabel() == "conversion rate" and len(ax.get_lines()) == 2
-    peak = ax.get_lines()[0].get_xdata()[np.argmax(ax.get_lines()[0].get_ydata())]
-    assert abs(peak - 120 / 2400) < 0.002  # the mode of Beta(121, 2281)
+    for line, (conversions, trials) in zip(ax.get_lines(), (control, treatment)):
+        peak = line.get_xdata()[np.argmax(line.get_ydata())]
+        assert abs(peak - conversions / trials) < 0.01  # the mode of Beta(1 + conversions, 1 + failures)
     rendered(ax, tmp_path, "ab_posteriors")
 
 
