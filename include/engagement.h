@@ -2258,7 +2258,8 @@ eng_status eng_triggers_push_json(struct eng_triggers *triggers,
  * and returns the actions due up to it, as `eng_triggers_push_json`.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
- * `ENG_STATUS_INVALID_INPUT` (`now` before the clock; nothing changes),
+ * `ENG_STATUS_INVALID_INPUT` (`now` before the clock or outside 1970..3000;
+ * nothing changes),
  * `ENG_STATUS_POISONED`.
  *
  * # Safety
@@ -2275,7 +2276,7 @@ eng_status eng_triggers_advance_json(struct eng_triggers *triggers,
  * customers seen, actions pending, actions dropped by the frequency cap.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER` (`triggers` NULL),
- * `ENG_STATUS_POISONED`.
+ * `ENG_STATUS_INVALID_INPUT` (a misaligned output), `ENG_STATUS_POISONED`.
  *
  * # Safety
  * `triggers` a live engine; each non-NULL output valid for one write.

@@ -214,7 +214,8 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
 /// # Errors
 /// As [`run_funnel`]; [`EngError::LengthMismatch`] for a campaign column of
 /// another length than the touchpoints, or a stage history whose columns
-/// differ in length; [`EngError::Config`] for a step with `campaigns`
+/// differ in length; [`EngError::InvalidInput`] for a stage entry time
+/// outside 1970..3000; [`EngError::Config`] for a step with `campaigns`
 /// without the campaign column, with `stages` without a history, or with
 /// `stages` and a touchpoint predicate.
 ///
@@ -275,6 +276,16 @@ fn check(
                     expected: h.customer.len(),
                     found: len,
                 });
+            }
+        }
+        for (i, &t) in h.entered_at.iter().enumerate() {
+            if !(crate::model::MIN_TIME..=crate::model::MAX_TIME).contains(&t) {
+                return Err(EngError::invalid(
+                    "entered_at",
+                    t,
+                    "must lie within 1970..3000 like touchpoint times",
+                )
+                .at_row(i));
             }
         }
     }

@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{EngError, Result, ensure_config};
 use crate::journey::StageConfig;
 use crate::journey::StageRules;
-use crate::model::{JourneyStage, Touchpoint, TouchpointColumns, TouchpointKind};
+use crate::model::{
+    JourneyStage, MAX_TIME, MIN_TIME, Touchpoint, TouchpointColumns, TouchpointKind,
+};
 use crate::profile::Profile;
 use crate::score::{SignalConfig, Signals};
 
@@ -55,9 +57,10 @@ pub enum TriggerWhen {
         /// Which purchase (from 1).
         n: u64,
     },
-    /// The customer's own mean interval between purchases, times `factor`,
-    /// has passed since the last purchase with no new one (customers with at
-    /// least two purchases; a new purchase reschedules it).
+    /// The customer's own mean interval between purchases (at least the
+    /// stage rules' `min_purchase_interval_days`), times `factor`, has passed
+    /// since the last purchase with no new one (customers with at least two
+    /// purchases; a new purchase reschedules it).
     Reorder {
         /// Multiple of the mean interval to wait (default 1).
         #[serde(default = "one")]
@@ -301,7 +304,7 @@ impl TriggerConfig {
                 q.to
             );
             ensure_config!(
-                q.utc_offset_minutes.abs() <= 1440,
+                (-1440..=1440).contains(&q.utc_offset_minutes),
                 "quiet_hours.utc_offset_minutes",
                 "must be within ±1440, got {}",
                 q.utc_offset_minutes
@@ -347,8 +350,8 @@ struct CustomerState {
     profile: Profile,
     /// Per rule: the scheduled action still valid, as (due, seq).
     pending: Vec<Option<(i64, u64)>>,
-    /// Anniversaries already scheduled.
-    years: i64,
+    /// Per rule: anniversaries already scheduled.
+    years: Vec<i64>,
     /// Due times of the latest emitted actions (for the cap).
     sent: VecDeque<i64>,
 }
@@ -455,7 +458,8 @@ impl TriggerEngine {
 
     /// Feeds touchpoints (sorted by time here; equal times keep their order)
     /// and returns the actions that became due up to the latest of them, in
-    /// order of due time, then customer, then rule.
+    /// order of due time (equal due times in the order the stream decided
+    /// them: the same in one batch or one by one).
     ///
     /// # Errors
     /// As [`TouchpointColumns::validate`]; [`EngError::InvalidInput`] for a
@@ -516,7 +520,8 @@ impl TriggerEngine {
     /// Moves the clock to `now` and returns the actions due up to it.
     ///
     /// # Errors
-    /// [`EngError::InvalidInput`] when `now` is before the clock.
+    /// [`EngError::InvalidInput`] when `now` is before the clock or outside
+    /// the supported times (1970 to 3000).
     ///
     /// # Examples
     ///
@@ -533,6 +538,13 @@ impl TriggerEngine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn advance(&mut self, now: i64) -> Result<Vec<DueAction>> {
+        if !(MIN_TIME..=MAX_TIME).contains(&now) {
+            return Err(EngError::invalid(
+                "now",
+                now,
+                format!("must lie within {MIN_TIME}..={MAX_TIME} (1970 to 3000)"),
+            ));
+        }
         if let Some(clock) = self.clock
             && now < clock
         {
@@ -579,7 +591,7 @@ impl TriggerEngine {
             .or_insert_with(|| CustomerState {
                 profile: Profile::new(tp.customer, signals),
                 pending: vec![None; rules],
-                years: 0,
+                years: vec![0; rules],
                 sent: VecDeque::new(),
             });
         let before = state.profile.clone();
@@ -610,9 +622,12 @@ impl TriggerEngine {
                 }
                 TriggerWhen::Reorder { factor } => {
                     if is_purchase {
+                        // The interval is at least the stage rules' minimum, so that order
+                        // lines stored as several purchases in one second do not fire at once.
+                        let floor = self.config.stages.min_purchase_interval_days * 86_400.0;
                         let wait = after
                             .mean_purchase_interval()
-                            .map(|m| (m * factor).round() as i64);
+                            .map(|m| (m.max(floor) * factor).round() as i64);
                         changes.push((r, wait.map(|w| tp.time.saturating_add(w))));
                     }
                 }
@@ -645,11 +660,10 @@ impl TriggerEngine {
                 }
             }
         }
-        if changes
-            .iter()
-            .any(|&(r, _)| matches!(self.config.rules[r].when, TriggerWhen::Anniversary {}))
-        {
-            state.years = 1;
+        for &(r, _) in &changes {
+            if matches!(self.config.rules[r].when, TriggerWhen::Anniversary {}) {
+                state.years[r] = 1;
+            }
         }
         for (r, base) in changes {
             let due = base.map(|b| self.due(b, r));
@@ -707,13 +721,21 @@ impl TriggerEngine {
                 }
                 let is_anniversary = matches!(rule.when, TriggerWhen::Anniversary {});
                 if is_anniversary {
-                    state.years += 1;
+                    state.years[next.rule] += 1;
                 }
-                (is_anniversary, state.profile.first_purchase(), state.years)
+                (
+                    is_anniversary,
+                    state.profile.first_purchase(),
+                    state.years[next.rule],
+                )
             };
+            // Anniversaries go on until the end of the supported time range.
             if let (true, Some(first)) = (is_anniversary, first) {
-                let due = self.due(crate::cohort::add_years(first, years), next.rule);
-                self.schedule(next.customer, next.rule, Some(due));
+                let base = crate::cohort::add_years(first, years);
+                if base <= MAX_TIME {
+                    let due = self.due(base, next.rule);
+                    self.schedule(next.customer, next.rule, Some(due));
+                }
             }
         }
     }
@@ -826,6 +848,36 @@ mod tests {
         ];
         assert_eq!(got, want);
         assert_eq!(year, 3799 + 365 * DAY);
+    }
+
+    #[test]
+    fn two_anniversary_rules_each_fire_every_year_and_advance_checks_its_range() {
+        let cfg = config(
+            r#"{"rules": [
+            {"name": "mail", "action": "m", "when": {"type": "anniversary"}},
+            {"name": "coupon", "action": "c", "when": {"type": "anniversary"}, "delay": 7}]}"#,
+        );
+        let got = run(&cfg, &[(1, 0, K::Purchase)], 3 * 366 * DAY);
+        let years = |rule: &str| got.iter().filter(|a| a.2 == rule).count();
+        assert_eq!((years("mail"), years("coupon")), (3, 3));
+        let mut engine = TriggerEngine::new(cfg).unwrap();
+        engine
+            .push(&table(&[(1, 0, K::Purchase)]).columns())
+            .unwrap();
+        assert!(engine.advance(i64::MAX).is_err());
+        // Up to 3000-01-01 00:00, the end of the supported range: the mail for each of the
+        // 1030 anniversaries from 1971 to 3000, the coupon (7 s later) for 1029 of them.
+        assert_eq!(engine.advance(MAX_TIME).unwrap().len(), 1030 + 1029);
+        assert_eq!(engine.pending(), 1); // the last coupon, due 7 s after the range ends: no more after it
+        // Order lines in one second: the reorder reminder waits the minimum interval (1 day).
+        let reorder =
+            config(r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "reorder"}}]}"#);
+        let got = run(
+            &reorder,
+            &[(1, 100, K::Purchase), (1, 100, K::Purchase)],
+            10 * DAY,
+        );
+        assert_eq!(got, [(1, 100 + DAY, "r".to_string())]);
     }
 
     #[test]
@@ -986,6 +1038,7 @@ mod tests {
             r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}}], "cap": {"max": 0, "window": 10}}"#,
             r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}}], "quiet_hours": {"from": 8, "to": 8}}"#,
             r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}}], "quiet_hours": {"from": 24, "to": 8}}"#,
+            r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "first_touch"}}], "quiet_hours": {"from": 1, "to": 8, "utc_offset_minutes": -2147483648}}"#,
         ] {
             let e = TriggerEngine::new(config(bad)).unwrap_err();
             assert_eq!(e.kind(), "config", "{bad}: {e}");

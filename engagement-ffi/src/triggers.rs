@@ -158,7 +158,8 @@ pub unsafe extern "C" fn eng_triggers_push_json(
 /// and returns the actions due up to it, as `eng_triggers_push_json`.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
-/// `ENG_STATUS_INVALID_INPUT` (`now` before the clock; nothing changes),
+/// `ENG_STATUS_INVALID_INPUT` (`now` before the clock or outside 1970..3000;
+/// nothing changes),
 /// `ENG_STATUS_POISONED`.
 ///
 /// # Safety
@@ -188,7 +189,7 @@ pub unsafe extern "C" fn eng_triggers_advance_json(
 /// customers seen, actions pending, actions dropped by the frequency cap.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER` (`triggers` NULL),
-/// `ENG_STATUS_POISONED`.
+/// `ENG_STATUS_INVALID_INPUT` (a misaligned output), `ENG_STATUS_POISONED`.
 ///
 /// # Safety
 /// `triggers` a live engine; each non-NULL output valid for one write.
@@ -202,14 +203,22 @@ pub unsafe extern "C" fn eng_triggers_counts(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         let e = unsafe { engine_mut(triggers)? };
-        for (ptr, v) in [
-            (out_customers, e.engine.customers() as u64),
-            (out_pending, e.engine.pending() as u64),
-            (out_suppressed, e.engine.suppressed()),
-        ] {
+        let values = [
+            (out_customers, e.engine.customers() as u64, "out_customers"),
+            (out_pending, e.engine.pending() as u64, "out_pending"),
+            (out_suppressed, e.engine.suppressed(), "out_suppressed"),
+        ];
+        // Every output is checked (alignment) before any is written.
+        for &(ptr, _, name) in &values {
             if !ptr.is_null() {
                 // SAFETY: non-NULL and writable by the caller's promise.
-                unsafe { *ptr = v };
+                unsafe { out(ptr, name)? };
+            }
+        }
+        for (ptr, v, name) in values {
+            if !ptr.is_null() {
+                // SAFETY: as above, checked.
+                *unsafe { out(ptr, name)? } = v;
             }
         }
         Ok(())

@@ -82,8 +82,14 @@ mod _engagement {
         stage: &Option<PyReadonlyArray1<'_, u8>>,
         entered_at: &Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<Option<engagement_core::StageHistory>> {
-        let (Some(customer), Some(stage), Some(entered_at)) = (customer, stage, entered_at) else {
-            return Ok(None);
+        let (customer, stage, entered_at) = match (customer, stage, entered_at) {
+            (None, None, None) => return Ok(None),
+            (Some(c), Some(s), Some(e)) => (c, s, e),
+            _ => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "a stage history needs stage_customer, stage and stage_entered_at together",
+                ));
+            }
         };
         Ok(Some(engagement_core::StageHistory {
             customer: customer.as_slice()?.to_vec(),
@@ -163,7 +169,8 @@ mod _engagement {
 
         /// Moves the clock to ``now``; returns the actions due up to it as columns.
         fn advance<'py>(&mut self, py: Python<'py>, now: i64) -> PyResult<Bound<'py, PyDict>> {
-            let actions = self.engine.advance(now).py_err()?;
+            let engine = &mut self.engine;
+            let actions = py.detach(|| engine.advance(now)).py_err()?;
             due_columns(py, actions)
         }
 

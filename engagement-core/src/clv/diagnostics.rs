@@ -85,6 +85,7 @@ impl ClvModel {
     /// let cols = ClvColumns { frequency: &[0.0, 0.0, 1.0, 2.0, 7.0, 0.0], recency: Some(&[0.0, 0.0, 5.0, 20.0, 30.0, 0.0]),
     ///     t: Some(&[39.0; 6]), ..Default::default() };
     /// let table = m.period_transactions(&cols, 5)?;
+    /// assert!(m.period_transactions(&cols, 4).is_err());   // no degree of freedom left
     /// assert_eq!(table.frequency, [0, 1, 2, 3, 4, 5]);
     /// assert_eq!(table.actual, [3.0, 1.0, 1.0, 0.0, 0.0, 1.0]);
     /// assert!((table.expected.iter().sum::<f64>() - 6.0).abs() < 1e-9);
@@ -99,9 +100,10 @@ impl ClvModel {
         self.purchase_model("the period-transactions table")?;
         let params = self.kind().parameter_names().len() as u32;
         ensure_config!(
-            max_frequency >= params && max_frequency <= 1000,
+            max_frequency > params && max_frequency <= 1000,
             "max_frequency",
-            "needs {params} to 1000 for {} (bins − 1 − parameters must be positive), got {max_frequency}",
+            "needs {} to 1000 for {} (bins − 1 − parameters must be positive), got {max_frequency}",
+            params + 1,
             self.kind().label()
         );
         let (recency, t) = columns.history(self.kind())?;

@@ -150,6 +150,9 @@ def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Seque
     c, t, ch, k, *_ = cv.touchpoints(customer, time, channel, kind)
     definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
                   "order": order, "level": float(level)}
+    if isinstance(by, str) and by != "acquisition_channel":
+        raise ValueError(f'by must be "acquisition_channel", {{"cohort": period}} or a mapping of customer to group, '
+                         f"got {by!r}")
     if isinstance(by, (str, dict)) and (by == "acquisition_channel" or set(by) == {"cohort"}):
         d = _native.funnel_by_first_touch(c, t, ch, k, definition, json.dumps(by), **_extras(campaign, stage_history))
     else:

@@ -50,9 +50,10 @@ every_rule_rows = [
                                       # anniversary 2025-01-01 03:00 = +366 d + 3 h; one purchase, so
                                       # the at-risk limit is 2 × 30 days (default interval) ...
     (3, T0 + 5 * DAY, "purchase"),    # customer 3: welcome at +5 d + 600; anniversary 2025-01-06 = +5 d + 366 d
-    (3, T0 + 5 * DAY + HOUR, "purchase"),  # second purchase: thank-you now; mean interval 1 h, so the
-                                      # reorder reminder is 1 h later; the at-risk rule floors the
-                                      # interval at 1 day: at risk 2 days + 1 s after this purchase
+    (3, T0 + 5 * DAY + HOUR, "purchase"),  # second purchase: thank-you now; mean interval 1 h, which
+                                      # both the reorder and the at-risk rules floor at the stage
+                                      # rules' minimum of 1 day: reorder reminder 1 day later, at
+                                      # risk 2 days + 1 s after this purchase
     (1, T0 + 10 * DAY + 3 * HOUR, "purchase"),  # customer 1's second: thank-you now; mean interval
                                       # 10 days: reorder 10 days later, at risk 20 days + 1 s later
                                       # (the 60-day one of the first purchase moves)
@@ -65,7 +66,7 @@ every_rule_expected = [
     act(2, T0 + HOUR + 100 + 2 * HOUR, "cart", "cart_reminder"),
     act(3, T0 + 5 * DAY + 600, "welcome", "welcome_email"),
     act(3, c3_second, "second", "thank_you"),
-    act(3, c3_second + HOUR, "reorder", "reorder_reminder"),
+    act(3, c3_second + DAY, "reorder", "reorder_reminder"),
     act(3, c3_second + 2 * DAY + 1, "win_back", "win_back_offer"),
     act(1, c1_second, "second", "thank_you"),
     act(1, c1_second + 10 * DAY, "reorder", "reorder_reminder"),
