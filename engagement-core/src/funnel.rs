@@ -747,23 +747,26 @@ pub fn run_funnel_by_with(
         .collect();
     let k = funnel.steps.len();
     let g = groups.labels.len();
-    let parts = entries(
+    // Per run, tallies only for the groups met in it (a run sees at most ~65 k customers, while
+    // the caller may give millions of groups).
+    type Part = (std::collections::BTreeMap<u32, Tally>, Tally, u64);
+    let parts: Vec<Part> = entries(
         cols,
         extras,
         funnel,
-        || (vec![Tally::new(k); g], Tally::new(k), 0u64),
+        || (std::collections::BTreeMap::new(), Tally::new(k), 0u64),
         |(tallies, total, ungrouped), customer, best| {
             total.add(best);
             match of.get(&customer) {
-                Some(&g) => tallies[g as usize].add(best),
+                Some(&g) => tallies.entry(g).or_insert_with(|| Tally::new(k)).add(best),
                 None => *ungrouped += 1,
             }
         },
     )?;
     let (mut tallies, mut total, mut ungrouped) = (vec![Tally::new(k); g], Tally::new(k), 0);
     for (group_parts, total_part, ungrouped_part) in parts {
-        for (t, p) in tallies.iter_mut().zip(group_parts) {
-            t.merge(p);
+        for (group, p) in group_parts {
+            tallies[group as usize].merge(p);
         }
         total.merge(total_part);
         ungrouped += ungrouped_part;

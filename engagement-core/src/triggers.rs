@@ -580,6 +580,28 @@ impl TriggerEngine {
                 seq,
             }));
         }
+        // Rescheduled and cancelled actions stay in the queue until their time. Live ones are at
+        // most one per customer and rule: past twice that, keep only the live ones (their order
+        // is unchanged), so the queue stays within a constant factor of the customers' state.
+        let bound = 2 * self.customers.len() * self.config.rules.len();
+        if self.queue.len() > bound.max(1024) {
+            self.compact();
+        }
+    }
+
+    /// Drops the queue's entries that are no longer any customer's pending action.
+    fn compact(&mut self) {
+        let customers = &self.customers;
+        let live: Vec<Reverse<Scheduled>> = std::mem::take(&mut self.queue)
+            .into_vec()
+            .into_iter()
+            .filter(|Reverse(e)| {
+                customers
+                    .get(&e.customer)
+                    .is_some_and(|c| c.pending[e.rule] == Some((e.due, e.seq)))
+            })
+            .collect();
+        self.queue = BinaryHeap::from(live);
     }
 
     fn apply(&mut self, tp: &Touchpoint) {
@@ -878,6 +900,26 @@ mod tests {
             10 * DAY,
         );
         assert_eq!(got, [(1, 100 + DAY, "r".to_string())]);
+    }
+
+    #[test]
+    fn rescheduled_actions_do_not_pile_up_in_the_queue() {
+        // One customer adding to the cart every minute for a week: each add reschedules the
+        // reminder; the queue keeps about one live entry, not ten thousand stale ones.
+        let cfg = config(
+            r#"{"rules": [{"name": "cart", "action": "c", "when": {"type": "abandoned_cart", "wait": 864000}}]}"#,
+        );
+        let mut engine = TriggerEngine::new(cfg).unwrap();
+        let rows: Vec<(u64, i64, K)> = (0..10_080).map(|m| (1, m * 60, K::CartAdd)).collect();
+        assert!(engine.push(&table(&rows).columns()).unwrap().is_empty());
+        assert!(
+            engine.queue.len() <= 1024,
+            "queue holds {}",
+            engine.queue.len()
+        );
+        assert_eq!(engine.pending(), 1);
+        let due = engine.advance(20 * DAY).unwrap();
+        assert_eq!((due.len(), due[0].due), (1, 10_079 * 60 + 864_000));
     }
 
     #[test]
