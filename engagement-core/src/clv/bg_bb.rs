@@ -427,7 +427,8 @@ impl BgBbParams {
                     - base_d,
             );
         }
-        Ok(total.exp())
+        // Rounding can leave a probability an ulp or two past 1.
+        Ok(total.exp().clamp(0.0, 1.0))
     }
 }
 

@@ -454,7 +454,8 @@ impl BgNbdParams {
         if x > 0.0 {
             p += ln_b(a + 1.0, b + x - 1.0).exp() * tail;
         }
-        Ok(p)
+        // Rounding can leave a probability an ulp or two past 1.
+        Ok(p.clamp(0.0, 1.0))
     }
 
     /// Expected number of purchases of a new customer in `(0, t]`.

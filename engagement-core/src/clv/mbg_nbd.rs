@@ -231,7 +231,9 @@ impl MbgNbdParams {
         let MbgNbdParams { r, alpha, a, b } = *self;
         let ln_b = |p: f64, q: f64| ln_beta(p, q) - ln_beta(a, b);
         let (ln_pmf, tail) = nbd_count(r, alpha, t, x);
-        Ok((ln_pmf + ln_b(a, b + x + 1.0)).exp() + ln_b(a + 1.0, b + x).exp() * tail)
+        let p = (ln_pmf + ln_b(a, b + x + 1.0)).exp() + ln_b(a + 1.0, b + x).exp() * tail;
+        // Rounding can leave a probability an ulp or two past 1.
+        Ok(p.clamp(0.0, 1.0))
     }
 
     /// Expected purchases of a new customer in `(0, t]`.

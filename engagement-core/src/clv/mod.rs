@@ -659,7 +659,11 @@ impl ClvModel {
         let p = self.retention_model("survival")?;
         t.iter()
             .enumerate()
-            .map(|(i, &ti)| p.survival(ti).map_err(|e| e.at_row(i)))
+            .map(|(i, &ti)| {
+                p.survival(ti)
+                    .and_then(probability)
+                    .map_err(|e| e.at_row(i))
+            })
             .collect()
     }
 
@@ -671,7 +675,11 @@ impl ClvModel {
         let p = self.retention_model("the retention rate")?;
         t.iter()
             .enumerate()
-            .map(|(i, &ti)| p.retention_rate(ti).map_err(|e| e.at_row(i)))
+            .map(|(i, &ti)| {
+                p.retention_rate(ti)
+                    .and_then(probability)
+                    .map_err(|e| e.at_row(i))
+            })
             .collect()
     }
 
@@ -695,13 +703,19 @@ impl ClvModel {
     pub fn p_alive(&self, columns: &ClvColumns<'_>) -> Result<Vec<f64>> {
         self.purchase_model("P(alive)")?;
         let (r, t) = columns.history(self.kind())?;
-        self.per_history(columns.frequency, r, t, |x, tx, big_t| match self {
-            ClvModel::BgNbd(p) => p.p_alive(x, tx, big_t),
-            ClvModel::ParetoNbd(p) => p.p_alive(x, tx, big_t),
-            ClvModel::MbgNbd(p) => p.p_alive(x, tx, big_t),
-            ClvModel::BgBb(p) => p.p_alive(x, tx, big_t),
-            ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
-        })
+        self.per_history(
+            columns.frequency,
+            r,
+            t,
+            probability,
+            |x, tx, big_t| match self {
+                ClvModel::BgNbd(p) => p.p_alive(x, tx, big_t),
+                ClvModel::ParetoNbd(p) => p.p_alive(x, tx, big_t),
+                ClvModel::MbgNbd(p) => p.p_alive(x, tx, big_t),
+                ClvModel::BgBb(p) => p.p_alive(x, tx, big_t),
+                ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
+            },
+        )
     }
 
     /// P(alive) of one customer over time: at each time of `at` (since the
@@ -783,13 +797,19 @@ impl ClvModel {
     ) -> Result<Vec<f64>> {
         self.purchase_model("conditional expected purchases")?;
         let (r, t) = columns.history(self.kind())?;
-        self.per_history(columns.frequency, r, t, |x, tx, big_t| match self {
-            ClvModel::BgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
-            ClvModel::ParetoNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
-            ClvModel::MbgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
-            ClvModel::BgBb(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
-            ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
-        })
+        self.per_history(
+            columns.frequency,
+            r,
+            t,
+            expectation,
+            |x, tx, big_t| match self {
+                ClvModel::BgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
+                ClvModel::ParetoNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
+                ClvModel::MbgNbd(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
+                ClvModel::BgBb(p) => p.conditional_expected_purchases(horizon, x, tx, big_t),
+                ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
+            },
+        )
     }
 
     /// Expected purchases of a new customer in `(0, t]`, for every `t`.
@@ -819,6 +839,7 @@ impl ClvModel {
                     ClvModel::BgBb(p) => p.expected_purchases_new(ti),
                     ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
                 }
+                .and_then(expectation)
                 .map_err(|e| e.at_row(i))
             })
             .collect()
@@ -856,6 +877,7 @@ impl ClvModel {
                     ClvModel::BgBb(p) => p.probability_of_purchases(ti, xi),
                     ClvModel::GammaGamma(_) | ClvModel::Sbg(_) => unreachable_model(),
                 }
+                .and_then(probability)
                 .map_err(|e| e.at_row(i))
             })
             .collect()
@@ -1046,7 +1068,11 @@ impl ClvModel {
             .iter()
             .zip(m)
             .enumerate()
-            .map(|(i, (&x, &mi))| g.expected_spend(x, mi).map_err(|e| e.at_row(i)))
+            .map(|(i, (&x, &mi))| {
+                g.expected_spend(x, mi)
+                    .and_then(expectation)
+                    .map_err(|e| e.at_row(i))
+            })
             .collect()
     }
 
@@ -1055,12 +1081,13 @@ impl ClvModel {
         x: &[f64],
         r: &[f64],
         t: &[f64],
+        check: fn(f64) -> Result<f64>,
         f: impl Fn(f64, f64, f64) -> Result<f64>,
     ) -> Result<Vec<f64>> {
         (0..x.len())
             .map(|i| {
                 check_history(i, x[i], r[i], t[i])?;
-                f(x[i], r[i], t[i]).map_err(|e| e.at_row(i))
+                f(x[i], r[i], t[i]).and_then(check).map_err(|e| e.at_row(i))
             })
             .collect()
     }
@@ -1106,4 +1133,67 @@ pub(crate) fn row_blocks(
         start = end;
     }
     out
+}
+
+/// A probability, or an error when it is not one: parameters far outside
+/// what any data gives (a shape of 1e34, say) overflow or cancel in the
+/// special functions, and such a number must not pass for an answer.
+/// Rounding within 1e-9 of [0, 1] is clamped.
+fn probability(v: f64) -> Result<f64> {
+    if v.is_finite() && (-1e-9..=1.0 + 1e-9).contains(&v) {
+        Ok(v.clamp(0.0, 1.0))
+    } else {
+        Err(beyond(v))
+    }
+}
+
+/// An expected count or amount (≥ 0), or an error as for [`probability`];
+/// rounding within 1e-9 below 0 is clamped.
+fn expectation(v: f64) -> Result<f64> {
+    if v.is_finite() && v >= -1e-9 {
+        Ok(v.max(0.0))
+    } else {
+        Err(beyond(v))
+    }
+}
+
+fn beyond(v: f64) -> EngError {
+    EngError::invalid(
+        "parameters",
+        v,
+        "the model's prediction is not a valid number at these parameters (too extreme to evaluate)",
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extreme_parameters_give_an_error_not_a_nan() {
+        // Found by the ffi_clv fuzz target: a shape of 1e34 overflowed to NaN.
+        let m = ClvModel::BgNbd(bg_nbd::BgNbdParams {
+            r: 1.038_459_460_714_424_6e34,
+            alpha: 40.142_857_142_857_14,
+            a: 40.142_857_142_857_14,
+            b: 40.142_857_142_857_14,
+        });
+        let e = m
+            .expected_purchases_new(&[40.142_857_142_857_14])
+            .unwrap_err();
+        assert_eq!(e.kind(), "invalid_input");
+        assert!(e.to_string().contains("not a valid number"), "{e}");
+        // And a cancellation to a huge negative expectation (b = 4.8e279), found the same way.
+        let m = ClvModel::BgNbd(bg_nbd::BgNbdParams {
+            r: 30.5,
+            alpha: 22.0,
+            a: 24.0,
+            b: 4.821_641_434_502_089e279,
+        });
+        assert_eq!(
+            m.expected_purchases_new(&[19.75]).unwrap_err().kind(),
+            "invalid_input"
+        );
+    }
 }

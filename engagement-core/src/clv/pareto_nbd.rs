@@ -371,7 +371,8 @@ impl ParetoNbdParams {
             t,
             1e-13,
         )?;
-        Ok(alive + died)
+        // Rounding can leave a probability an ulp or two past 1.
+        Ok((alive + died).clamp(0.0, 1.0))
     }
 
     /// Expected number of purchases of a new customer in `(0, t]`.

@@ -1,0 +1,148 @@
+//! Lifetime-value predictions from the C ABI with arbitrary parameters and histories (any f64 bits,
+//! mostly near plausible values): documented statuses, and every value returned within its range
+//! (probabilities in [0, 1], expectations finite and ≥ 0).
+#![no_main]
+
+use std::ptr::null_mut;
+
+use engagement::clv::*;
+use engagement::status::eng_status;
+use engagement_fuzz::{Bytes, checked, take_json};
+use libfuzzer_sys::fuzz_target;
+
+/// A float: mostly a small plausible number, sometimes any bits.
+fn float(b: &mut Bytes<'_>) -> f64 {
+    match b.u8() % 8 {
+        0 => f64::from_bits(b.u64()),
+        1 => 0.0,
+        n => f64::from(b.u8()) / f64::from(n) + f64::from(b.u8() % 4) * 10.0,
+    }
+}
+
+fn probabilities(v: &[f64], what: &str) {
+    assert!(
+        v.iter().all(|p| (0.0..=1.0).contains(p)),
+        "{what} outside [0, 1]: {v:?}"
+    );
+}
+
+fn expectations(v: &[f64], what: &str) {
+    assert!(
+        v.iter().all(|e| e.is_finite() && *e >= 0.0),
+        "{what} not finite and >= 0: {v:?}"
+    );
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut b = Bytes(data);
+    let names = [
+        ("bg_nbd", ["r", "alpha", "a", "b"]),
+        ("mbg_nbd", ["r", "alpha", "a", "b"]),
+        ("pareto_nbd", ["r", "alpha", "s", "beta"]),
+        ("bg_bb", ["alpha", "beta", "gamma", "delta"]),
+    ];
+    let (name, params) = names[usize::from(b.u8() % 4)];
+    let mut model = serde_json::Map::new();
+    model.insert("model".into(), name.into());
+    for p in params {
+        // serde_json has no NaN or infinity: those become null (rejected as JSON, also fine).
+        model.insert(
+            p.into(),
+            serde_json::Number::from_f64(float(&mut b)).map_or(serde_json::Value::Null, Into::into),
+        );
+    }
+    let model = serde_json::Value::Object(model).to_string();
+    let (m, ml) = (model.as_ptr().cast(), model.len());
+    let n = usize::from(b.u8() % 6);
+    let (mut x, mut tx, mut t) = (vec![], vec![], vec![]);
+    for _ in 0..n {
+        // Whole-number frequencies mostly (BG/BB needs them), histories mostly consistent.
+        x.push(if b.u8() % 4 == 0 {
+            float(&mut b)
+        } else {
+            f64::from(b.u8() % 20)
+        });
+        tx.push(float(&mut b));
+        t.push(float(&mut b));
+    }
+    let horizon = float(&mut b);
+    let mut out = vec![0.0; n];
+    // SAFETY: every column and `out` hold n values; the model string is its own length.
+    unsafe {
+        if checked(eng_clv_p_alive(
+            m,
+            ml,
+            x.as_ptr(),
+            tx.as_ptr(),
+            t.as_ptr(),
+            n,
+            out.as_mut_ptr(),
+        )) == eng_status::Ok
+        {
+            probabilities(&out, &format!("P(alive) ({model}, {x:?}, {tx:?}, {t:?})"));
+        }
+        if checked(eng_clv_conditional_expected_purchases(
+            m,
+            ml,
+            horizon,
+            x.as_ptr(),
+            tx.as_ptr(),
+            t.as_ptr(),
+            n,
+            out.as_mut_ptr(),
+        )) == eng_status::Ok
+        {
+            expectations(
+                &out,
+                &format!(
+                    "conditional expected purchases ({model}, {horizon}, {x:?}, {tx:?}, {t:?})"
+                ),
+            );
+        }
+        if checked(eng_clv_probability_of_purchases(
+            m,
+            ml,
+            t.as_ptr(),
+            x.as_ptr(),
+            n,
+            out.as_mut_ptr(),
+        )) == eng_status::Ok
+        {
+            probabilities(
+                &out,
+                &format!("P(x purchases) ({model}, t = {t:?}, x = {x:?})"),
+            );
+        }
+        if checked(eng_clv_expected_purchases_new(
+            m,
+            ml,
+            t.as_ptr(),
+            n,
+            out.as_mut_ptr(),
+        )) == eng_status::Ok
+        {
+            expectations(
+                &out,
+                &format!("expected purchases of a new customer ({model}, t = {t:?})"),
+            );
+        }
+        let mut json = null_mut();
+        if checked(eng_clv_period_transactions_json(
+            m,
+            ml,
+            x.as_ptr(),
+            tx.as_ptr(),
+            t.as_ptr(),
+            std::ptr::null(),
+            n,
+            u32::from(b.u8() % 12),
+            &mut json,
+            null_mut(),
+        )) == eng_status::Ok
+        {
+            let table = take_json(json);
+            let p = table["p_value"].as_f64().unwrap_or(f64::NAN);
+            assert!((0.0..=1.0).contains(&p), "p-value {p}");
+        }
+    }
+});
