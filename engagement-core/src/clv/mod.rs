@@ -687,7 +687,9 @@ impl ClvModel {
     ///
     /// # Errors
     /// [`EngError::Config`] for Gamma-Gamma or a missing column;
-    /// [`EngError::InvalidInput`] (with the row) for a bad history.
+    /// [`EngError::InvalidInput`] (with the row) for a bad history, or for
+    /// parameters so extreme that the prediction is not a valid number
+    /// (every prediction below is range-checked the same way).
     ///
     /// # Examples
     ///
@@ -816,7 +818,8 @@ impl ClvModel {
     ///
     /// # Errors
     /// [`EngError::Config`] for Gamma-Gamma; [`EngError::InvalidInput`] (with
-    /// the row) for a negative or non-finite `t`.
+    /// the row) for a negative or non-finite `t`, or parameters too extreme
+    /// to evaluate.
     ///
     /// # Examples
     ///
@@ -852,7 +855,7 @@ impl ClvModel {
     /// # Errors
     /// [`EngError::Config`] for Gamma-Gamma or sBG; [`EngError::LengthMismatch`];
     /// [`EngError::InvalidInput`] (with the row) for a negative `t` or an `x`
-    /// that is not a whole number.
+    /// that is not a whole number, or parameters too extreme to evaluate.
     ///
     /// # Examples
     ///
