@@ -291,6 +291,21 @@ fn report(data: Data<'_>, page: &mut html::Page) -> Result<(), Box<dyn Error>> {
     segmentation(&table, &store, as_of, &scorer, &rules, page)
 }
 
+/// The purchases of `table` as transaction columns (customer, time, value).
+fn purchases(table: &TouchpointTable) -> (Vec<u64>, Vec<i64>, Vec<f64>) {
+    let purchase = engagement_core::TouchpointKind::Purchase as u8;
+    let rows: Vec<usize> = (0..table.len())
+        .filter(|&i| table.kind[i] == purchase)
+        .collect();
+    (
+        rows.iter().map(|&i| table.customer[i]).collect(),
+        rows.iter().map(|&i| table.time[i]).collect(),
+        rows.iter()
+            .map(|&i| table.value.get(i).copied().unwrap_or(0.0))
+            .collect(),
+    )
+}
+
 /// The BG/NBD model fitted to the purchases, and its period-transactions check.
 fn lifetime_value(
     table: &TouchpointTable,
@@ -300,16 +315,7 @@ fn lifetime_value(
     use engagement_core::clv::fit::FitOptions;
     use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
     use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
-    let purchase = engagement_core::TouchpointKind::Purchase as u8;
-    let rows: Vec<usize> = (0..table.len())
-        .filter(|&i| table.kind[i] == purchase)
-        .collect();
-    let customer: Vec<u64> = rows.iter().map(|&i| table.customer[i]).collect();
-    let time: Vec<i64> = rows.iter().map(|&i| table.time[i]).collect();
-    let value: Vec<f64> = rows
-        .iter()
-        .map(|&i| table.value.get(i).copied().unwrap_or(0.0))
-        .collect();
+    let (customer, time, value) = purchases(table);
     let summary = summarize(
         &TransactionColumns {
             customer: &customer,
@@ -506,16 +512,7 @@ fn journeys(
     use engagement_core::transactions::TransactionColumns;
 
     // Purchases only, as transactions.
-    let purchase = engagement_core::TouchpointKind::Purchase as u8;
-    let rows: Vec<usize> = (0..table.len())
-        .filter(|&i| table.kind[i] == purchase)
-        .collect();
-    let customer: Vec<u64> = rows.iter().map(|&i| table.customer[i]).collect();
-    let time: Vec<i64> = rows.iter().map(|&i| table.time[i]).collect();
-    let value: Vec<f64> = rows
-        .iter()
-        .map(|&i| table.value.get(i).copied().unwrap_or(0.0))
-        .collect();
+    let (customer, time, value) = purchases(table);
     let tx = TransactionColumns {
         customer: &customer,
         time: &time,

@@ -181,18 +181,7 @@ pub unsafe extern "C" fn eng_stage_transitions_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let history = engagement_core::StageHistory {
-                customer: slice(customer, len, "customer")?.to_vec(),
-                stage: slice(stage, len, "stage")?
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &c)| {
-                        engagement_core::JourneyStage::try_from(c).map_err(|e| e.at_row(i))
-                    })
-                    .collect::<Result<_, _>>()?,
-                entered_at: slice(entered_at, len, "entered_at")?.to_vec(),
-                until: 0,
-            };
+            let history = stage_history(customer, stage, entered_at, len, "")?;
             let m = engagement_core::transitions::stage_transitions(&history)?;
             crate::json::write(&m, out_json, out_len)
         }
@@ -351,6 +340,34 @@ pub unsafe extern "C" fn eng_funnel_by_first_touch_json(
     })
 }
 
+/// A stage history from C columns (stage codes); `prefix` names the
+/// arguments in errors (`"stage_"` gives `stage_customer` …).
+///
+/// # Safety
+/// Each pointer NULL (with `len` 0) or `len` readable elements.
+unsafe fn stage_history(
+    customer: *const u64,
+    stage: *const u8,
+    entered_at: *const i64,
+    len: usize,
+    prefix: &str,
+) -> Result<engagement_core::StageHistory, crate::boundary::Failure> {
+    let name = |n: &str| format!("{prefix}{n}");
+    // SAFETY: the caller's promises, forwarded.
+    unsafe {
+        Ok(engagement_core::StageHistory {
+            customer: slice(customer, len, &name("customer"))?.to_vec(),
+            stage: slice(stage, len, "stage")?
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| engagement_core::JourneyStage::try_from(c).map_err(|e| e.at_row(i)))
+                .collect::<Result<_, _>>()?,
+            entered_at: slice(entered_at, len, &name("entered_at"))?.to_vec(),
+            until: 0,
+        })
+    }
+}
+
 /// Runs a funnel (as `eng_funnel_json`) whose steps may also read a campaign
 /// per touchpoint (`"campaigns": [ids]` in a step) and stage entries (a step
 /// `{"name", "stages": ["loyal", …]}`: the customer entering one of those
@@ -402,18 +419,13 @@ pub unsafe extern "C" fn eng_funnel_with_json(
             let history = if stage_customer.is_null() {
                 None
             } else {
-                Some(engagement_core::StageHistory {
-                    customer: slice(stage_customer, stage_len, "stage_customer")?.to_vec(),
-                    stage: slice(stage, stage_len, "stage")?
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &c)| {
-                            engagement_core::JourneyStage::try_from(c).map_err(|e| e.at_row(i))
-                        })
-                        .collect::<Result<_, _>>()?,
-                    entered_at: slice(stage_entered_at, stage_len, "stage_entered_at")?.to_vec(),
-                    until: 0,
-                })
+                Some(stage_history(
+                    stage_customer,
+                    stage,
+                    stage_entered_at,
+                    stage_len,
+                    "stage_",
+                )?)
             };
             let extras = engagement_core::funnel::FunnelExtras {
                 campaign,

@@ -105,6 +105,21 @@ mod _engagement {
         }))
     }
 
+    /// The campaign column and stage history a funnel may read.
+    fn funnel_extras<'a>(
+        campaign: &'a Option<PyReadonlyArray1<'_, u64>>,
+        history: &'a Option<engagement_core::StageHistory>,
+    ) -> PyResult<engagement_core::funnel::FunnelExtras<'a>> {
+        Ok(engagement_core::funnel::FunnelExtras {
+            campaign: campaign
+                .as_ref()
+                .map(|c| c.as_slice())
+                .transpose()?
+                .unwrap_or(&[]),
+            stages: history.as_ref(),
+        })
+    }
+
     /// Converts due actions into numpy columns and lists of names.
     fn due_columns<'py>(
         py: Python<'py>,
@@ -1433,14 +1448,7 @@ mod _engagement {
             labels,
         };
         let history = stage_history_of(&stage_customer, &stage, &stage_entered_at)?;
-        let extras = engagement_core::funnel::FunnelExtras {
-            campaign: campaign
-                .as_ref()
-                .map(|c| c.as_slice())
-                .transpose()?
-                .unwrap_or(&[]),
-            stages: history.as_ref(),
-        };
+        let extras = funnel_extras(&campaign, &history)?;
         let r = py
             .detach(|| engagement_core::funnel::run_funnel_by_with(&cols, &extras, &f, &groups))
             .py_err()?;
@@ -1467,14 +1475,7 @@ mod _engagement {
         let by: engagement_core::funnel::GroupBy = document(py, by, "by")?;
         let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
         let history = stage_history_of(&stage_customer, &stage, &stage_entered_at)?;
-        let extras = engagement_core::funnel::FunnelExtras {
-            campaign: campaign
-                .as_ref()
-                .map(|c| c.as_slice())
-                .transpose()?
-                .unwrap_or(&[]),
-            stages: history.as_ref(),
-        };
+        let extras = funnel_extras(&campaign, &history)?;
         let r = py
             .detach(|| {
                 let groups = engagement_core::funnel::CustomerGroups::first_touch(&cols, by)?;
@@ -1502,14 +1503,7 @@ mod _engagement {
         let f: engagement_core::funnel::Funnel = document(py, definition, "funnel")?;
         let cols = touchpoints(&customer, &time, &channel, &kind, &None, &None, &None)?;
         let history = stage_history_of(&stage_customer, &stage, &stage_entered_at)?;
-        let extras = engagement_core::funnel::FunnelExtras {
-            campaign: campaign
-                .as_ref()
-                .map(|c| c.as_slice())
-                .transpose()?
-                .unwrap_or(&[]),
-            stages: history.as_ref(),
-        };
+        let extras = funnel_extras(&campaign, &history)?;
         let r = py
             .detach(|| engagement_core::funnel::run_funnel_with(&cols, &extras, &f))
             .py_err()?;
