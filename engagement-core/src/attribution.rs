@@ -202,19 +202,107 @@ impl Paths {
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64) -> Result<Paths> {
-    use crate::model::{Channel, Code, JourneyRecord, TouchpointKind};
-    let n = cols.validate()?;
+    path_counts(cols, lookback)?.finish()
+}
+
+/// Checks a lookback alone.
+pub(crate) fn check_lookback(lookback: i64) -> Result<()> {
     ensure_config!(
         lookback > 0,
         "lookback",
         "must be > 0 seconds, got {lookback}"
     );
-    if n == 0 {
-        return Err(EngError::EmptyInput {
-            what: "attribution paths".into(),
-            unit: "touchpoint".into(),
-        });
+    Ok(())
+}
+
+/// Conversions, value (integer micro-units, exact in any order) and
+/// non-converting journeys of one distinct path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct PathCount {
+    pub(crate) conversions: u64,
+    pub(crate) value: i64,
+    pub(crate) nulls: u64,
+}
+
+/// The mergeable path counts of [`paths_from_touchpoints`] over some
+/// customers (see [`crate::partial`]), keyed by the channel codes of the path.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct PathCounts {
+    pub(crate) paths: std::collections::BTreeMap<Vec<u8>, PathCount>,
+}
+
+impl PathCounts {
+    fn add(&mut self, path: Vec<u8>, c: PathCount) {
+        let e = self.paths.entry(path).or_default();
+        e.conversions = e.conversions.saturating_add(c.conversions);
+        e.value = e.value.saturating_add(c.value);
+        e.nulls = e.nulls.saturating_add(c.nulls);
     }
+
+    pub(crate) fn merge(&mut self, other: PathCounts) {
+        for (path, c) in other.paths {
+            self.add(path, c);
+        }
+    }
+
+    /// An error unless every path is a non-empty list of known channels with
+    /// some journeys and no negative value.
+    pub(crate) fn check(&self) -> std::result::Result<(), String> {
+        use crate::model::Channel;
+        for (path, c) in &self.paths {
+            if path.is_empty() || path.iter().any(|&x| usize::from(x) >= Channel::COUNT) {
+                return Err("a path that is empty or has an unknown channel".into());
+            }
+            if c.value < 0 || c.conversions == 0 && c.nulls == 0 {
+                return Err("a path with negative value or without journeys".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The path table; [`EngError::EmptyInput`] when no journey was counted.
+    pub(crate) fn finish(&self) -> Result<Paths> {
+        use crate::model::{Channel, Code};
+        if self.paths.is_empty() {
+            return Err(EngError::EmptyInput {
+                what: "attribution paths".into(),
+                unit: "touchpoint".into(),
+            });
+        }
+        let mut out = Paths::default();
+        let mut index: HashMap<u8, u32> = HashMap::new();
+        // Channels numbered in order of first appearance over the sorted paths.
+        for (path, c) in &self.paths {
+            let mut ids = Vec::with_capacity(path.len());
+            for &code in path {
+                let next = out.channels.len() as u32;
+                let id = *index.entry(code).or_insert_with(|| {
+                    out.channels.push(
+                        Channel::from_code(code)
+                            .map(|c| c.label().to_string())
+                            .unwrap_or_else(|_| format!("channel {code}")),
+                    );
+                    next
+                });
+                ids.push(id);
+            }
+            out.paths.push(ids);
+            out.conversions.push(c.conversions as f64);
+            out.value.push(c.value as f64 / 1e6);
+            out.nulls.push(c.nulls as f64);
+        }
+        Ok(out)
+    }
+}
+
+/// The mergeable counts of [`paths_from_touchpoints`] (no touchpoints give empty counts).
+pub(crate) fn path_counts(
+    cols: &crate::TouchpointColumns<'_>,
+    lookback: i64,
+) -> Result<PathCounts> {
+    use crate::model::{Code, JourneyRecord, TouchpointKind};
+    cols.validate()?;
+    check_lookback(lookback)?;
     let (purchase, refund) = (
         TouchpointKind::Purchase.code(),
         TouchpointKind::Refund.code(),
@@ -224,9 +312,6 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
         k if k == refund => None,
         k => Some(u32::from(cols.channel[i]) | (u32::from(k == purchase) << 8)),
     })?;
-    // Distinct channel sequences with (conversions, value, nulls), per run of
-    // customers in parallel, merged in run order.
-    type Found = rustc_hash::FxHashMap<Vec<u8>, (f64, f64, f64)>;
     let path_of = |since: &[JourneyRecord], start: i64| -> Vec<u8> {
         since
             .iter()
@@ -234,12 +319,13 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
             .map(|r| r.payload as u8)
             .collect()
     };
-    let parts: Vec<Found> = {
+    // Distinct channel sequences per run of customers in parallel, merged in run order.
+    let parts: Vec<rustc_hash::FxHashMap<Vec<u8>, PathCount>> = {
         use rayon::prelude::*;
         crate::model::customer_runs(&records)
             .into_par_iter()
             .map(|run| {
-                let mut found = Found::default();
+                let mut found = rustc_hash::FxHashMap::<Vec<u8>, PathCount>::default();
                 let mut since: Vec<JourneyRecord> = Vec::new();
                 for customer in run.chunk_by(|a, b| a.customer == b.customer) {
                     since.clear();
@@ -247,9 +333,10 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
                         if r.payload >> 8 == 1 {
                             let mut path = path_of(&since, r.time.saturating_sub(lookback));
                             path.push(r.payload as u8);
-                            let e = found.entry(path).or_insert((0.0, 0.0, 0.0));
-                            e.0 += 1.0;
-                            e.1 += cols.value.get(r.row as usize).copied().unwrap_or(0.0);
+                            let e = found.entry(path).or_default();
+                            e.conversions += 1;
+                            let v = cols.value.get(r.row as usize).copied().unwrap_or(0.0);
+                            e.value = e.value.saturating_add(crate::profile::micros(v));
                             since.clear();
                         } else {
                             since.push(*r);
@@ -257,46 +344,18 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
                     }
                     if let Some(last) = since.last() {
                         let path = path_of(&since, last.time.saturating_sub(lookback));
-                        found.entry(path).or_insert((0.0, 0.0, 0.0)).2 += 1.0;
+                        found.entry(path).or_default().nulls += 1;
                     }
                 }
                 found
             })
             .collect()
     };
-    let mut found = Found::default();
+    let mut out = PathCounts::default();
     for part in parts {
-        for (path, (c, v, n)) in part {
-            let e = found.entry(path).or_insert((0.0, 0.0, 0.0));
-            e.0 += c;
-            e.1 += v;
-            e.2 += n;
+        for (path, c) in part {
+            out.add(path, c);
         }
-    }
-    // A fixed order (by path) so the output does not depend on hashing.
-    let mut rows: Vec<(Vec<u8>, (f64, f64, f64))> = found.into_iter().collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = Paths::default();
-    let mut index: HashMap<u8, u32> = HashMap::new();
-    // Channels numbered in order of first appearance over the sorted paths.
-    for (path, (conv, value, nulls)) in rows {
-        let mut ids = Vec::with_capacity(path.len());
-        for code in path {
-            let next = out.channels.len() as u32;
-            let id = *index.entry(code).or_insert_with(|| {
-                out.channels.push(
-                    Channel::from_code(code)
-                        .map(|c| c.label().to_string())
-                        .unwrap_or_else(|_| format!("channel {code}")),
-                );
-                next
-            });
-            ids.push(id);
-        }
-        out.paths.push(ids);
-        out.conversions.push(conv);
-        out.value.push(value);
-        out.nulls.push(nulls);
     }
     Ok(out)
 }

@@ -210,83 +210,174 @@ pub fn cohorts(
     as_of: i64,
     config: &CohortConfig,
 ) -> Result<CohortTable> {
-    tx.validate()?;
+    cohort_counts(tx, as_of, config)?.finish(as_of, config)
+}
+
+/// Checks a cohort configuration alone.
+pub(crate) fn check_config(config: &CohortConfig) -> Result<()> {
     ensure_config!(
         (1..=1000).contains(&config.max_periods),
         "max_periods",
         "must be in 1..=1000, got {}",
         config.max_periods
     );
+    Ok(())
+}
+
+/// One cohort's counts: customers, active customers and revenue (integer
+/// micro-units, so sums are exact in any order) per period after acquisition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CohortRow {
+    pub(crate) size: u64,
+    pub(crate) active: Vec<u64>,
+    pub(crate) revenue: Vec<i64>,
+}
+
+/// The mergeable counts of a cohort table over some customers (see
+/// [`crate::partial`]), by acquisition period index.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct CohortCounts {
+    pub(crate) cohorts: BTreeMap<i64, CohortRow>,
+}
+
+impl CohortCounts {
+    pub(crate) fn merge(&mut self, other: CohortCounts) {
+        for (acquired, row) in other.cohorts {
+            match self.cohorts.entry(acquired) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(row);
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    let mine = e.get_mut();
+                    mine.size = mine.size.saturating_add(row.size);
+                    mine.active
+                        .iter_mut()
+                        .zip(row.active)
+                        .for_each(|(a, b)| *a = a.saturating_add(b));
+                    mine.revenue
+                        .iter_mut()
+                        .zip(row.revenue)
+                        .for_each(|(a, b)| *a = a.saturating_add(b));
+                }
+            }
+        }
+    }
+
+    /// An error unless the counts fit `config` and `as_of`.
+    pub(crate) fn check(
+        &self,
+        as_of: i64,
+        config: &CohortConfig,
+    ) -> std::result::Result<(), String> {
+        let width = config.max_periods as usize;
+        let now = config.period.index(as_of);
+        let first = config.period.index(crate::model::MIN_TIME);
+        for (&acquired, row) in &self.cohorts {
+            if acquired > now || acquired < first {
+                return Err(format!("a cohort (period {acquired}) outside 1970..as_of"));
+            }
+            if row.active.len() != width || row.revenue.len() != width {
+                return Err(format!("cohort rows of another width than {width}"));
+            }
+            if row.size == 0
+                || row.active.iter().any(|&a| a > row.size)
+                || row.revenue.iter().any(|&r| r < 0)
+            {
+                return Err("a cohort with no customers, more active customers than its size, or negative revenue".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The table; [`EngError::EmptyInput`] when no customer was counted.
+    pub(crate) fn finish(&self, as_of: i64, config: &CohortConfig) -> Result<CohortTable> {
+        if self.cohorts.is_empty() {
+            return Err(EngError::EmptyInput {
+                what: "a cohort table".into(),
+                unit: "transaction at or before as_of".into(),
+            });
+        }
+        let period = config.period;
+        let width = config.max_periods as usize;
+        let now = period.index(as_of);
+        let n = self.cohorts.len();
+        let mut out = CohortTable {
+            period,
+            cohort_start: Vec::with_capacity(n),
+            size: Vec::with_capacity(n),
+            periods: config.max_periods,
+            observed: Vec::with_capacity(n),
+            active: Vec::with_capacity(n * width),
+            retention: Vec::with_capacity(n * width),
+            revenue_per_customer: Vec::with_capacity(n * width),
+            cumulative_revenue_per_customer: Vec::with_capacity(n * width),
+        };
+        for (&acquired, row) in &self.cohorts {
+            let size = row.size;
+            let observed = ((now - acquired + 1).max(0) as usize).min(width);
+            out.cohort_start.push(period.start(acquired));
+            out.size.push(size);
+            out.observed.push(observed as u32);
+            let mut running = 0.0;
+            for k in 0..width {
+                out.active.push(row.active[k]);
+                if k < observed {
+                    let per = row.revenue[k] as f64 / 1e6 / size as f64;
+                    running += per;
+                    out.retention.push(row.active[k] as f64 / size as f64);
+                    out.revenue_per_customer.push(per);
+                    out.cumulative_revenue_per_customer.push(running);
+                } else {
+                    out.retention.push(f64::NAN);
+                    out.revenue_per_customer.push(f64::NAN);
+                    out.cumulative_revenue_per_customer.push(f64::NAN);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The mergeable counts of [`cohorts`] (no transactions give empty counts).
+pub(crate) fn cohort_counts(
+    tx: &TransactionColumns<'_>,
+    as_of: i64,
+    config: &CohortConfig,
+) -> Result<CohortCounts> {
+    tx.validate()?;
+    check_config(config)?;
     let period = config.period;
-    // (customer, period index, value) of every transaction up to as_of, by customer then time.
-    let mut rows: Vec<(u64, i64, f64)> = (0..tx.customer.len())
+    // (customer, time, value in micro-units) of every transaction up to as_of, by customer then time.
+    let mut rows: Vec<(u64, i64, i64)> = (0..tx.customer.len())
         .filter(|&i| tx.time[i] <= as_of)
         .map(|i| {
             (
                 tx.customer[i],
                 tx.time[i],
-                tx.value.get(i).copied().unwrap_or(0.0),
+                crate::profile::micros(tx.value.get(i).copied().unwrap_or(0.0)),
             )
         })
         .collect();
-    if rows.is_empty() {
-        return Err(EngError::EmptyInput {
-            what: "a cohort table".into(),
-            unit: "transaction at or before as_of".into(),
-        });
-    }
     rows.sort_by_key(|r| (r.0, r.1));
     let width = config.max_periods as usize;
-    let now = period.index(as_of);
-    // Per cohort (acquisition period index): size, active per period, revenue per period.
-    let mut table: BTreeMap<i64, (u64, Vec<u64>, Vec<f64>)> = BTreeMap::new();
+    let mut out = CohortCounts::default();
     for customer in rows.chunk_by(|a, b| a.0 == b.0) {
         let acquired = period.index(customer[0].1);
-        let entry = table
-            .entry(acquired)
-            .or_insert_with(|| (0, vec![0; width], vec![0.0; width]));
-        entry.0 += 1;
+        let entry = out.cohorts.entry(acquired).or_insert_with(|| CohortRow {
+            size: 0,
+            active: vec![0; width],
+            revenue: vec![0; width],
+        });
+        entry.size += 1;
         let mut last_counted = -1i64;
         for &(_, t, v) in customer {
             let k = period.index(t) - acquired;
             if k >= 0 && (k as usize) < width {
-                entry.2[k as usize] += v;
+                entry.revenue[k as usize] = entry.revenue[k as usize].saturating_add(v);
                 if k != last_counted {
-                    entry.1[k as usize] += 1;
+                    entry.active[k as usize] += 1;
                     last_counted = k;
                 }
-            }
-        }
-    }
-    let mut out = CohortTable {
-        period,
-        cohort_start: Vec::with_capacity(table.len()),
-        size: Vec::with_capacity(table.len()),
-        periods: config.max_periods,
-        observed: Vec::with_capacity(table.len()),
-        active: Vec::with_capacity(table.len() * width),
-        retention: Vec::with_capacity(table.len() * width),
-        revenue_per_customer: Vec::with_capacity(table.len() * width),
-        cumulative_revenue_per_customer: Vec::with_capacity(table.len() * width),
-    };
-    for (acquired, (size, active, revenue)) in table {
-        let observed = ((now - acquired + 1).max(0) as usize).min(width);
-        out.cohort_start.push(period.start(acquired));
-        out.size.push(size);
-        out.observed.push(observed as u32);
-        let mut running = 0.0;
-        for k in 0..width {
-            out.active.push(active[k]);
-            if k < observed {
-                let per = revenue[k] / size as f64;
-                running += per;
-                out.retention.push(active[k] as f64 / size as f64);
-                out.revenue_per_customer.push(per);
-                out.cumulative_revenue_per_customer.push(running);
-            } else {
-                out.retention.push(f64::NAN);
-                out.revenue_per_customer.push(f64::NAN);
-                out.cumulative_revenue_per_customer.push(f64::NAN);
             }
         }
     }

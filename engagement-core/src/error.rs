@@ -113,6 +113,13 @@ pub enum EngError {
         /// What stopped the optimizer.
         reason: String,
     },
+    /// Serialized state (a partial result's binary or JSON form) that is
+    /// truncated, corrupt, of an unknown format version, or inconsistent.
+    #[error("corrupt partial result: {reason}")]
+    Corrupt {
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 struct RowSuffix(Option<usize>);
@@ -169,6 +176,8 @@ pub enum ErrorKind {
     Json,
     /// [`EngError::Convergence`].
     Convergence,
+    /// [`EngError::Corrupt`].
+    Corrupt,
 }
 
 impl ErrorKind {
@@ -177,9 +186,9 @@ impl ErrorKind {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(engagement_core::ErrorKind::ALL.len(), 10);
+    /// assert_eq!(engagement_core::ErrorKind::ALL.len(), 11);
     /// ```
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::InvalidInput,
         ErrorKind::LengthMismatch,
         ErrorKind::EmptyInput,
@@ -190,6 +199,7 @@ impl ErrorKind {
         ErrorKind::Incompatible,
         ErrorKind::Json,
         ErrorKind::Convergence,
+        ErrorKind::Corrupt,
     ];
 
     /// The stable snake_case name (`"invalid_input"` …), used by the golden
@@ -212,6 +222,7 @@ impl ErrorKind {
             ErrorKind::Incompatible => "incompatible",
             ErrorKind::Json => "json",
             ErrorKind::Convergence => "convergence",
+            ErrorKind::Corrupt => "corrupt",
         }
     }
 }
@@ -237,6 +248,7 @@ impl EngError {
             EngError::Incompatible { .. } => ErrorKind::Incompatible,
             EngError::Json { .. } => ErrorKind::Json,
             EngError::Convergence { .. } => ErrorKind::Convergence,
+            EngError::Corrupt { .. } => ErrorKind::Corrupt,
         }
     }
 

@@ -240,6 +240,16 @@ pub fn run_funnel_with(
     extras: &FunnelExtras<'_>,
     funnel: &Funnel,
 ) -> Result<FunnelResult> {
+    tally(cols, extras, funnel)?.finish(funnel)
+}
+
+/// The mergeable counts of a funnel over some customers (see
+/// [`crate::partial`]); [`Tally::finish`] turns them into the result.
+pub(crate) fn tally(
+    cols: &crate::TouchpointColumns<'_>,
+    extras: &FunnelExtras<'_>,
+    funnel: &Funnel,
+) -> Result<Tally> {
     check(cols, extras, funnel)?;
     let k = funnel.steps.len();
     let mut tally = Tally::new(k);
@@ -252,7 +262,8 @@ pub fn run_funnel_with(
     )? {
         tally.merge(part);
     }
-    tally.finish(funnel)
+    tally.times.iter_mut().for_each(|t| t.sort_unstable());
+    Ok(tally)
 }
 
 fn check(
@@ -302,6 +313,13 @@ fn check(
             "step {:?} matches stage entries but no stage history is given",
             s.name
         );
+    }
+    check_definition(funnel)
+}
+
+/// Checks a funnel definition alone (what [`run_funnel`] checks besides the data).
+pub(crate) fn check_definition(funnel: &Funnel) -> Result<()> {
+    for s in &funnel.steps {
         ensure_config!(
             s.stages.is_empty()
                 || (s.kinds.is_empty() && s.channels.is_empty() && s.campaigns.is_empty()),
@@ -433,15 +451,18 @@ fn entries<T: Send>(
         .collect())
 }
 
-/// Customers reaching each step and their times, turned into a [`FunnelResult`].
-#[derive(Debug, Clone)]
-struct Tally {
-    reached: Vec<u64>,
-    times: Vec<Vec<f64>>,
+/// Customers reaching each step and their times (seconds since the
+/// customer's first step), turned into a [`FunnelResult`]. Merging adds the
+/// counts and joins the times, so any split of the customers and any merge
+/// order give the same result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Tally {
+    pub(crate) reached: Vec<u64>,
+    pub(crate) times: Vec<Vec<i64>>,
 }
 
 impl Tally {
-    fn new(k: usize) -> Self {
+    pub(crate) fn new(k: usize) -> Self {
         Tally {
             reached: vec![0; k],
             times: vec![Vec::new(); k],
@@ -451,18 +472,58 @@ impl Tally {
     fn add(&mut self, best: &[i64]) {
         for (step, &t) in best.iter().enumerate() {
             self.reached[step] += 1;
-            self.times[step].push((t - best[0]) as f64);
+            self.times[step].push(t - best[0]);
         }
     }
 
-    fn merge(&mut self, other: Tally) {
+    pub(crate) fn merge(&mut self, other: Tally) {
         for (step, times) in other.times.into_iter().enumerate() {
-            self.reached[step] += other.reached[step];
-            self.times[step].extend(times);
+            self.reached[step] = self.reached[step].saturating_add(other.reached[step]);
+            // Kept sorted: the state is then the same whatever the merge order.
+            let mine = &mut self.times[step];
+            mine.extend(times);
+            mine.sort_unstable();
         }
     }
 
-    fn finish(mut self, funnel: &Funnel) -> Result<FunnelResult> {
+    /// An error unless the counts fit a funnel of `k` steps: one time per
+    /// customer reaching a step, times within the supported range, counts
+    /// that never grow along the steps.
+    pub(crate) fn check(&self, k: usize) -> std::result::Result<(), String> {
+        if self.reached.len() != k || self.times.len() != k {
+            return Err(format!(
+                "funnel counts for {} steps, the definition has {k}",
+                self.reached.len()
+            ));
+        }
+        for step in 0..k {
+            if self.times[step].len() as u64 != self.reached[step] {
+                return Err(format!(
+                    "step {step}: {} times for {} customers",
+                    self.times[step].len(),
+                    self.reached[step]
+                ));
+            }
+            if step > 0 && self.reached[step] > self.reached[step - 1] {
+                return Err(format!(
+                    "step {step} is reached by more customers than step {}",
+                    step - 1
+                ));
+            }
+            if self.times[step].windows(2).any(|w| w[0] > w[1]) {
+                return Err(format!("step {step}: times out of order"));
+            }
+            if self.times[step]
+                .iter()
+                .any(|&t| !(0..=crate::model::MAX_TIME).contains(&t))
+            {
+                return Err(format!("step {step}: a time outside 0..=MAX_TIME"));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(&self, funnel: &Funnel) -> Result<FunnelResult> {
         let (k, reached) = (funnel.steps.len(), &self.reached);
         if reached[0] == 0 {
             return Err(EngError::EmptyInput {
@@ -505,8 +566,9 @@ impl Tally {
                 funnel.level,
             )?);
             out.drop_off.push(before - reached[step]);
-            let times = &mut self.times[step];
+            let mut times: Vec<f64> = self.times[step].iter().map(|&t| t as f64).collect();
             times.sort_by(f64::total_cmp);
+            let times = &times;
             out.median_time.push(quantile(times, 0.5));
             out.p25_time.push(quantile(times, 0.25));
             out.p75_time.push(quantile(times, 0.75));

@@ -70,6 +70,7 @@ pub mod experiment;
 pub mod funnel;
 pub mod journey;
 pub mod model;
+pub mod partial;
 pub mod profile;
 pub mod score;
 pub mod segment;

@@ -401,6 +401,45 @@ impl Profile {
         }
     }
 
+    /// An error unless the profile's fields are ones that touchpoints can
+    /// produce (times within range or absent together with their counts,
+    /// first ≤ last, money ≥ 0): what a decoded profile is checked for.
+    pub(crate) fn check_consistent(&self) -> std::result::Result<(), String> {
+        use crate::model::{MAX_TIME, MIN_TIME};
+        let time_ok = |t: i64| (MIN_TIME..=MAX_TIME).contains(&t);
+        let key_ok = |k: i64| (key(MIN_TIME, 0)..=key(MAX_TIME, 15)).contains(&k);
+        let min_ok =
+            |v: i64, is_key: bool| v == NONE_MIN || if is_key { key_ok(v) } else { time_ok(v) };
+        let max_ok =
+            |v: i64, is_key: bool| v == NONE_MAX || if is_key { key_ok(v) } else { time_ok(v) };
+        let fields_ok = min_ok(self.acquired, true)
+            && min_ok(self.first_touch, true)
+            && max_ok(self.last_touch, false)
+            && max_ok(self.last_interaction, false)
+            && min_ok(self.first_purchase, false)
+            && max_ok(self.last_purchase, false)
+            && self.latest_ratings.iter().all(|&k| max_ok(k, true));
+        if !fields_ok {
+            return Err("a time outside 1970..3000".into());
+        }
+        if (self.touches == 0) != (self.first_touch == NONE_MIN)
+            || (self.touches == 0) != (self.last_touch == NONE_MAX)
+            || (self.purchases == 0) != (self.first_purchase == NONE_MIN)
+            || (self.purchases == 0) != (self.last_purchase == NONE_MAX)
+        {
+            return Err("counts and first/last times disagree".into());
+        }
+        if self.touches > 0 && key_time(self.first_touch) > self.last_touch
+            || self.purchases > 0 && self.first_purchase > self.last_purchase
+        {
+            return Err("a first time after the last".into());
+        }
+        if self.revenue_micros < 0 || self.refunds_micros < 0 {
+            return Err("negative money".into());
+        }
+        Ok(())
+    }
+
     /// An error unless `as_of` is at or after the last touchpoint (results
     /// at an earlier time would ignore events that had not happened yet).
     pub(crate) fn check_as_of(&self, as_of: i64) -> Result<()> {
@@ -1067,7 +1106,7 @@ impl Profile {
 /// 0..=10¹², so the result is within 0..=10¹⁸ and the cast is exact;
 /// adding ½ then truncating rounds half up without a libm call.
 #[inline]
-fn micros(value: f64) -> i64 {
+pub(crate) fn micros(value: f64) -> i64 {
     (value * MICROS + 0.5) as i64
 }
 

@@ -104,12 +104,131 @@ pub struct JourneySequences {
     pub customers: u64,
 }
 
-/// Counts of one run of customers.
-struct Partial {
-    counts: Vec<u64>,
-    at_step: Vec<u64>,
-    paths: rustc_hash::FxHashMap<Vec<u8>, u64>,
-    customers: u64,
+/// The mergeable counts of journey sequences over some customers (see
+/// [`crate::partial`]): transitions, customers at each step, every distinct
+/// path (cut to `path_length`) with its customers. Merging adds them, so any
+/// split of the customers and any merge order give the same result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SequenceCounts {
+    pub(crate) counts: Vec<u64>,
+    pub(crate) at_step: Vec<u64>,
+    pub(crate) paths: std::collections::BTreeMap<Vec<u8>, u64>,
+    pub(crate) customers: u64,
+}
+
+impl SequenceCounts {
+    pub(crate) fn new(config: &SequenceConfig) -> Self {
+        let k = labels_of(config.by).len();
+        SequenceCounts {
+            counts: vec![0; k * k],
+            at_step: vec![0; (k + 1) * config.steps as usize],
+            paths: std::collections::BTreeMap::new(),
+            customers: 0,
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: SequenceCounts) {
+        let add = |a: &mut u64, b: u64| *a = a.saturating_add(b);
+        self.counts
+            .iter_mut()
+            .zip(other.counts)
+            .for_each(|(a, b)| add(a, b));
+        self.at_step
+            .iter_mut()
+            .zip(other.at_step)
+            .for_each(|(a, b)| add(a, b));
+        for (path, c) in other.paths {
+            add(self.paths.entry(path).or_insert(0), c);
+        }
+        add(&mut self.customers, other.customers);
+    }
+
+    /// An error unless the counts fit `config`.
+    pub(crate) fn check(&self, config: &SequenceConfig) -> std::result::Result<(), String> {
+        let k = labels_of(config.by).len();
+        if self.counts.len() != k * k || self.at_step.len() != (k + 1) * config.steps as usize {
+            return Err("sequence counts of another shape than the configuration's".into());
+        }
+        for (path, _) in &self.paths {
+            if path.is_empty()
+                || path.len() > config.path_length as usize
+                || path.iter().any(|&c| usize::from(c) >= k)
+            {
+                return Err("a path that is empty, too long or has an unknown label".into());
+            }
+        }
+        let at_step0: u64 = (0..=k)
+            .map(|row| {
+                self.at_step
+                    .get(row * config.steps as usize)
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .sum();
+        if config.steps > 0 && at_step0 != self.customers {
+            return Err("step counts do not add up to the customers".into());
+        }
+        Ok(())
+    }
+
+    /// The result; [`EngError::EmptyInput`] when no customer was counted.
+    pub(crate) fn finish(&self, config: &SequenceConfig) -> Result<JourneySequences> {
+        if self.customers == 0 {
+            return Err(EngError::EmptyInput {
+                what: "journey sequences".into(),
+                unit: "touchpoint".into(),
+            });
+        }
+        let labels = labels_of(config.by);
+        let customers = self.customers;
+        let mut ranked: Vec<(&Vec<u8>, u64)> = self.paths.iter().map(|(p, &c)| (p, c)).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        ranked.truncate(config.top_paths as usize);
+        let mut step_labels = labels.clone();
+        step_labels.push("end".into());
+        Ok(JourneySequences {
+            step_matrix: self
+                .at_step
+                .iter()
+                .map(|&c| c as f64 / customers as f64)
+                .collect(),
+            steps: config.steps,
+            step_labels,
+            paths: ranked
+                .iter()
+                .map(|(p, _)| p.iter().map(|&c| labels[usize::from(c)].clone()).collect())
+                .collect(),
+            path_counts: ranked.iter().map(|(_, c)| *c).collect(),
+            transitions: TransitionMatrix::from_counts(labels, self.counts.clone()),
+            customers,
+        })
+    }
+}
+
+fn labels_of(by: SequenceBy) -> Vec<String> {
+    match by {
+        SequenceBy::Channel => Channel::ALL.iter().map(|c| c.label().to_string()).collect(),
+        SequenceBy::Kind => TouchpointKind::ALL
+            .iter()
+            .map(|k| k.label().to_string())
+            .collect(),
+    }
+}
+
+/// Checks a sequence configuration alone.
+pub(crate) fn check_config(config: &SequenceConfig) -> Result<()> {
+    for (name, v) in [
+        ("steps", config.steps),
+        ("path_length", config.path_length),
+        ("top_paths", config.top_paths),
+    ] {
+        ensure_config!(
+            (1..=1000).contains(&v),
+            name,
+            "must be in 1..=1000, got {v}"
+        );
+    }
+    Ok(())
 }
 
 /// Transition matrix, step matrix and most common paths of the customers'
@@ -146,51 +265,33 @@ pub fn journey_sequences(
     cols: &crate::TouchpointColumns<'_>,
     config: &SequenceConfig,
 ) -> Result<JourneySequences> {
-    let n = cols.validate()?;
-    for (name, v) in [
-        ("steps", config.steps),
-        ("path_length", config.path_length),
-        ("top_paths", config.top_paths),
-    ] {
-        ensure_config!(
-            (1..=1000).contains(&v),
-            name,
-            "must be in 1..=1000, got {v}"
-        );
-    }
-    if n == 0 {
-        return Err(EngError::EmptyInput {
-            what: "journey sequences".into(),
-            unit: "touchpoint".into(),
-        });
-    }
-    let labels: Vec<String> = match config.by {
-        SequenceBy::Channel => Channel::ALL.iter().map(|c| c.label().to_string()).collect(),
-        SequenceBy::Kind => TouchpointKind::ALL
-            .iter()
-            .map(|k| k.label().to_string())
-            .collect(),
-    };
+    sequence_counts(cols, config)?.finish(config)
+}
+
+/// The mergeable counts of [`journey_sequences`] (empty input gives empty counts).
+pub(crate) fn sequence_counts(
+    cols: &crate::TouchpointColumns<'_>,
+    config: &SequenceConfig,
+) -> Result<SequenceCounts> {
+    cols.validate()?;
+    check_config(config)?;
     let code = |i: usize| match config.by {
         SequenceBy::Channel => usize::from(cols.channel[i]),
         SequenceBy::Kind => usize::from(cols.kind[i]),
     };
-    let k = labels.len();
+    let k = labels_of(config.by).len();
     let steps = config.steps as usize;
     let records = cols.journey_records(|i| Some(code(i) as u32))?;
     let path_length = config.path_length as usize;
     // One partial count per run of customers, in parallel, merged in order.
-    let parts: Vec<Partial> = {
+    let parts: Vec<SequenceCounts> = {
         use rayon::prelude::*;
         crate::model::customer_runs(&records)
             .into_par_iter()
             .map(|run| {
-                let mut p = Partial {
-                    counts: vec![0u64; k * k],
-                    at_step: vec![0u64; (k + 1) * steps],
-                    paths: rustc_hash::FxHashMap::default(),
-                    customers: 0,
-                };
+                let mut p = SequenceCounts::new(config);
+                // Hashing per customer, ordering once per distinct path.
+                let mut paths: rustc_hash::FxHashMap<Vec<u8>, u64> = Default::default();
                 for journey in run.chunk_by(|a, b| a.customer == b.customer) {
                     p.customers += 1;
                     for pair in journey.windows(2) {
@@ -206,44 +307,18 @@ pub fn journey_sequences(
                         .take(path_length)
                         .map(|r| r.payload as u8)
                         .collect();
-                    *p.paths.entry(path).or_insert(0) += 1;
+                    *paths.entry(path).or_insert(0) += 1;
                 }
+                p.paths.extend(paths);
                 p
             })
             .collect()
     };
-    let mut counts = vec![0u64; k * k];
-    let mut at_step = vec![0u64; (k + 1) * steps];
-    let mut paths: rustc_hash::FxHashMap<Vec<u8>, u64> = rustc_hash::FxHashMap::default();
-    let mut customers = 0u64;
+    let mut total = SequenceCounts::new(config);
     for p in parts {
-        counts.iter_mut().zip(p.counts).for_each(|(a, b)| *a += b);
-        at_step.iter_mut().zip(p.at_step).for_each(|(a, b)| *a += b);
-        for (path, c) in p.paths {
-            *paths.entry(path).or_insert(0) += c;
-        }
-        customers += p.customers;
+        total.merge(p);
     }
-    let mut ranked: Vec<(Vec<u8>, u64)> = paths.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    ranked.truncate(config.top_paths as usize);
-    let mut step_labels = labels.clone();
-    step_labels.push("end".into());
-    Ok(JourneySequences {
-        step_matrix: at_step
-            .iter()
-            .map(|&c| c as f64 / customers as f64)
-            .collect(),
-        steps: config.steps,
-        step_labels,
-        paths: ranked
-            .iter()
-            .map(|(p, _)| p.iter().map(|&c| labels[usize::from(c)].clone()).collect())
-            .collect(),
-        path_counts: ranked.iter().map(|(_, c)| *c).collect(),
-        transitions: TransitionMatrix::from_counts(labels, counts),
-        customers,
-    })
+    Ok(total)
 }
 
 /// Transitions between journey stages: each customer's consecutive entries

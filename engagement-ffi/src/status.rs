@@ -41,6 +41,8 @@ pub enum eng_status {
     Json = 108,
     /// A model fit did not converge.
     Convergence = 109,
+    /// Serialized state (a partial result) that is truncated, corrupt or of an unknown version.
+    Corrupt = 110,
     /// A panic was caught at the boundary (a bug; please report it).
     Panic = 1000,
 }
@@ -58,6 +60,7 @@ impl From<ErrorKind> for eng_status {
             ErrorKind::Incompatible => eng_status::Incompatible,
             ErrorKind::Json => eng_status::Json,
             ErrorKind::Convergence => eng_status::Convergence,
+            ErrorKind::Corrupt => eng_status::Corrupt,
         }
     }
 }
@@ -70,7 +73,7 @@ impl From<&EngError> for eng_status {
 
 impl eng_status {
     /// Every status, in code order.
-    pub(crate) const ALL: [eng_status; 16] = [
+    pub(crate) const ALL: [eng_status; 17] = [
         eng_status::Ok,
         eng_status::NullPointer,
         eng_status::InvalidUtf8,
@@ -86,6 +89,7 @@ impl eng_status {
         eng_status::Incompatible,
         eng_status::Json,
         eng_status::Convergence,
+        eng_status::Corrupt,
         eng_status::Panic,
     ];
 
@@ -107,6 +111,7 @@ impl eng_status {
             eng_status::Incompatible => "ENG_STATUS_INCOMPATIBLE\0",
             eng_status::Json => "ENG_STATUS_JSON\0",
             eng_status::Convergence => "ENG_STATUS_CONVERGENCE\0",
+            eng_status::Corrupt => "ENG_STATUS_CORRUPT\0",
             eng_status::Panic => "ENG_STATUS_PANIC\0",
         }
     }

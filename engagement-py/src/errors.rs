@@ -72,6 +72,13 @@ create_exception!(
     "A model fit did not converge (raised by model fitting)."
 );
 
+create_exception!(
+    _engagement,
+    CorruptError,
+    EngagementError,
+    "Serialized state (a partial result) that is truncated, corrupt, of an unknown format version or inconsistent."
+);
+
 /// Converts a core error into the matching exception; every kind is named.
 pub(crate) fn to_py(e: EngError) -> PyErr {
     let msg = e.to_string();
@@ -86,6 +93,7 @@ pub(crate) fn to_py(e: EngError) -> PyErr {
         ErrorKind::Incompatible => IncompatibleError::new_err(msg),
         ErrorKind::Json => JsonError::new_err(msg),
         ErrorKind::Convergence => ConvergenceError::new_err(msg),
+        ErrorKind::Corrupt => CorruptError::new_err(msg),
     }
 }
 
