@@ -272,6 +272,10 @@ enum eng_status
    */
   ENG_STATUS_CONVERGENCE = 109,
   /**
+   * Serialized state (a partial result) that is truncated, corrupt or of an unknown version.
+   */
+  ENG_STATUS_CORRUPT = 110,
+  /**
    * A panic was caught at the boundary (a bug; please report it).
    */
   ENG_STATUS_PANIC = 1000,
@@ -283,6 +287,16 @@ typedef enum eng_status eng_status;
 typedef uint32_t eng_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * An opaque partial result.
+ *
+ * Thread safety: a partial may be read (`_to_bytes`, `_to_json`, `_result_json`,
+ * `_attribute_json`, and as the `other` of a merge) from several threads at
+ * once; `eng_partial_merge` changes its first argument and must not overlap
+ * any other call on it.
+ */
+typedef struct eng_partial eng_partial;
 
 /**
  * An opaque store of customer profiles, with the engagement-score
@@ -1640,6 +1654,153 @@ eng_status eng_percentile_ranks(const double *values,
                                 double *out_ranks);
 
 /**
+ * Builds the partial of one part of the touchpoints.
+ *
+ * `spec_json` (UTF-8, `spec_len` bytes) says what to compute (see the
+ * module overview). The columns are as `eng_profile_store_push`
+ * (`customer`, `time`, `channel`, `kind` required unless `len` is 0;
+ * `value`, `rating`, `rating_scale` may be NULL); a part may be empty. On
+ * success `*out_partial` receives a partial owned by the caller, released
+ * with `eng_partial_free`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_JSON` (malformed spec or unknown key), `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_INVALID_INPUT` (a bad value or code, named with its row),
+ * `ENG_STATUS_LENGTH_MISMATCH`.
+ *
+ * # Safety
+ * `spec_json` must point to `spec_len` readable bytes; every non-NULL column
+ * to `len` readable elements; `out_partial` must be valid for one write.
+ */
+eng_status eng_partial_new(const char *spec_json,
+                           size_t spec_len,
+                           const uint64_t *customer,
+                           const int64_t *time,
+                           const uint8_t *channel,
+                           const uint8_t *kind,
+                           const double *value,
+                           const float *rating,
+                           const uint8_t *rating_scale,
+                           size_t len,
+                           struct eng_partial **out_partial);
+
+/**
+ * Reads a partial from its binary form (`len` bytes).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_CORRUPT`
+ * (truncated, padded, altered, another format version, or a state that does
+ * not fit its spec; the message says which).
+ *
+ * # Safety
+ * `bytes` must point to `len` readable bytes; `out_partial` valid for one write.
+ */
+eng_status eng_partial_from_bytes(const uint8_t *bytes,
+                                  size_t len,
+                                  struct eng_partial **out_partial);
+
+/**
+ * Writes the binary form into `buf` (capacity `cap` bytes) and its length
+ * to `*out_len`. With a buffer too small (NULL with `cap` 0 asks the size),
+ * nothing is written but `*out_len`, and the status is
+ * `ENG_STATUS_BUFFER_TOO_SMALL`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_BUFFER_TOO_SMALL`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `partial` a live partial; `buf` NULL or valid for `cap` byte writes;
+ * `out_len` valid for one write.
+ */
+eng_status eng_partial_to_bytes(const struct eng_partial *partial,
+                                uint8_t *buf,
+                                size_t cap,
+                                size_t *out_len);
+
+/**
+ * Reads a partial from its JSON form (`{"format": 1, "spec": …, "state": …}`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (an invalid spec), `ENG_STATUS_CORRUPT`.
+ *
+ * # Safety
+ * `json` must point to `len` readable bytes; `out_partial` valid for one write.
+ */
+eng_status eng_partial_from_json(const char *json, size_t len, struct eng_partial **out_partial);
+
+/**
+ * The JSON form, as a string owned by the caller (`eng_string_free`), with
+ * its length to `*out_len` when not NULL.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `partial` a live partial; `out_json` valid for one write; `out_len` NULL or
+ * valid for one write.
+ */
+eng_status eng_partial_to_json(const struct eng_partial *partial, char **out_json, size_t *out_len);
+
+/**
+ * Adds `other` into `partial` (`other` is unchanged and still owned by the
+ * caller). Merging is associative and commutative.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INCOMPATIBLE`
+ * (built with different specs, or the same partial twice; `partial` is then
+ * unchanged), `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * Both live partials; no other call may use `partial` at the same time.
+ */
+eng_status eng_partial_merge(struct eng_partial *partial, const struct eng_partial *other);
+
+/**
+ * The finished result as JSON owned by the caller (`eng_string_free`):
+ * `{"kind": …, …}` with the fields of the single-machine result of the kind
+ * (`profiles`: `{"profiles": [profile summaries]}`; `metrics`: `nps`, `csat`,
+ * `ces_mean`, `conversion` (null without data) and the answer histograms;
+ * `funnel`, `sequences`, `cohorts` as `eng_funnel_json`,
+ * `eng_journey_sequences_json`, `eng_cohorts_json`; `paths`: `channels`,
+ * `paths` (channel indices), `conversions`, `value`, `nulls`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_EMPTY_INPUT`
+ * (no data to compute the result from), `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `partial` a live partial; `out_json` valid for one write; `out_len` NULL or
+ * valid for one write.
+ */
+eng_status eng_partial_result_json(const struct eng_partial *partial,
+                                   char **out_json,
+                                   size_t *out_len);
+
+/**
+ * Attribution of a `paths` partial by a rule given as JSON (as
+ * `eng_attribute_json`; NULL or empty = the default rule), as JSON owned by
+ * the caller.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_INCOMPATIBLE` (not a
+ * paths partial), `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `partial` a live partial; `rule_json` NULL or `rule_len` readable bytes;
+ * `out_json` valid for one write; `out_len` NULL or valid for one write.
+ */
+eng_status eng_partial_attribute_json(const struct eng_partial *partial,
+                                      const char *rule_json,
+                                      size_t rule_len,
+                                      char **out_json,
+                                      size_t *out_len);
+
+/**
+ * Releases a partial. NULL is fine; twice is not, and the partial must not
+ * be used afterwards.
+ *
+ * # Safety
+ * `partial` must be NULL or a live partial from this module.
+ */
+void eng_partial_free(struct eng_partial *partial);
+
+/**
  * Creates an empty store.
  *
  * `config_json` (UTF-8, `config_len` bytes, no NUL needed) is a score
@@ -1659,6 +1820,28 @@ eng_status eng_percentile_ranks(const double *values,
 eng_status eng_profile_store_new(const char *config_json,
                                  size_t config_len,
                                  struct eng_profile_store **out_store);
+
+/**
+ * Creates a store holding the merged profiles of a `profiles` partial (see
+ * `eng_partial_new`), so that scores, stages, RFM and segments of all the
+ * parts come from the usual store calls.
+ *
+ * `config_json` is a score configuration as for `eng_profile_store_new`;
+ * NULL or empty means the defaults with the partial's own signals. Given
+ * signals must equal the partial's.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_INCOMPATIBLE` (not a
+ * profiles partial, or other signals), `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `partial` a live partial; `config_json` NULL or `config_len` readable
+ * bytes; `out_store` valid for one write.
+ */
+eng_status eng_profile_store_from_partial(const struct eng_partial *partial,
+                                          const char *config_json,
+                                          size_t config_len,
+                                          struct eng_profile_store **out_store);
 
 /**
  * Releases a store. Calling with NULL is fine. Must not be called twice on

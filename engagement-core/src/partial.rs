@@ -367,7 +367,7 @@ pub enum PartialResult {
 
 #[derive(Debug, Clone, PartialEq)]
 enum State {
-    Profiles(ProfileStore),
+    Profiles(Box<ProfileStore>),
     Metrics(MetricCounts),
     Funnel(Tally),
     Sequences(SequenceCounts),
@@ -401,7 +401,7 @@ impl Partial {
         spec.validate()?;
         let state = match spec {
             PartialSpec::Profiles { signals } => {
-                State::Profiles(ProfileStore::new(signals.clone())?)
+                State::Profiles(Box::new(ProfileStore::new(signals.clone())?))
             }
             PartialSpec::Metrics { .. } => State::Metrics(MetricCounts::default()),
             PartialSpec::Funnel { funnel } => State::Funnel(Tally::new(funnel.steps.len())),
@@ -464,7 +464,7 @@ impl Partial {
         spec.validate()?;
         let state = match spec {
             PartialSpec::Profiles { signals } => {
-                State::Profiles(ProfileStore::from_columns(signals.clone(), cols)?)
+                State::Profiles(Box::new(ProfileStore::from_columns(signals.clone(), cols)?))
             }
             PartialSpec::Metrics { conversion, .. } => {
                 State::Metrics(metric_counts(cols, conversion.as_ref())?)
@@ -563,7 +563,7 @@ impl Partial {
             spec: PartialSpec::Profiles {
                 signals: store.signals().config().clone(),
             },
-            state: State::Profiles(store.clone()),
+            state: State::Profiles(Box::new(store.clone())),
         }
     }
 
@@ -716,7 +716,7 @@ impl Partial {
     /// ```
     pub fn into_store(self) -> Result<ProfileStore> {
         match self.state {
-            State::Profiles(s) => Ok(s),
+            State::Profiles(s) => Ok(*s),
             _ => Err(EngError::Incompatible {
                 reason: format!(
                     "profiles come from a profiles partial, not {}",
@@ -948,7 +948,7 @@ impl Partial {
                         .map_err(|e| format!("customer {}: {e}", p.customer()))?;
                     store.merge_profile(p).map_err(|e| e.to_string())?;
                 }
-                State::Profiles(store)
+                State::Profiles(Box::new(store))
             }
             (PartialSpec::Metrics { .. }, wire::State::Metrics(m)) => State::Metrics(m),
             (PartialSpec::Funnel { funnel }, wire::State::Funnel(t)) => {

@@ -149,7 +149,7 @@ impl SequenceCounts {
         if self.counts.len() != k * k || self.at_step.len() != (k + 1) * config.steps as usize {
             return Err("sequence counts of another shape than the configuration's".into());
         }
-        for (path, _) in &self.paths {
+        for path in self.paths.keys() {
             if path.is_empty()
                 || path.len() > config.path_length as usize
                 || path.iter().any(|&c| usize::from(c) >= k)

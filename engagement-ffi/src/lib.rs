@@ -41,6 +41,7 @@ pub mod journey;
 mod json;
 pub mod loyalty;
 pub mod metrics;
+pub mod partial;
 pub mod profile_store;
 pub mod segments;
 pub mod status;

@@ -98,6 +98,56 @@ pub unsafe extern "C" fn eng_profile_store_new(
     })
 }
 
+/// Creates a store holding the merged profiles of a `profiles` partial (see
+/// `eng_partial_new`), so that scores, stages, RFM and segments of all the
+/// parts come from the usual store calls.
+///
+/// `config_json` is a score configuration as for `eng_profile_store_new`;
+/// NULL or empty means the defaults with the partial's own signals. Given
+/// signals must equal the partial's.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
+/// `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_INCOMPATIBLE` (not a
+/// profiles partial, or other signals), `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `partial` a live partial; `config_json` NULL or `config_len` readable
+/// bytes; `out_store` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_from_partial(
+    partial: *const crate::partial::eng_partial,
+    config_json: *const c_char,
+    config_len: usize,
+    out_store: *mut *mut eng_profile_store,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let out_store = unsafe { out(out_store, "out_store")? };
+        // SAFETY: as above.
+        let p = unsafe { crate::partial::partial_ref(partial, "partial")? };
+        let profiles = p.clone().into_store()?;
+        let mut config: ScoreConfig = if config_json.is_null() || config_len == 0 {
+            ScoreConfig::default()
+        } else {
+            // SAFETY: as above.
+            unsafe { crate::json::config(config_json, config_len, "config_json")? }
+        };
+        if config_json.is_null() || config_len == 0 {
+            config.signals = profiles.signals().config().clone();
+        }
+        let scorer = Scorer::new(config)?;
+        let mut store = ProfileStore::with_signals(scorer.signals().clone());
+        store.merge(&profiles)?;
+        *out_store = Box::into_raw(Box::new(Store {
+            store,
+            scorer,
+            poisoned: false,
+        }))
+        .cast();
+        Ok(())
+    })
+}
+
 /// Releases a store. Calling with NULL is fine. Must not be called twice on
 /// the same store, and the store must not be used afterwards.
 ///

@@ -1,0 +1,363 @@
+//! Partial results that merge: build one per part of the data (a nightly
+//! export per region, a partition of a distributed job), ship them as bytes,
+//! merge them in any order, and read the result of all the data.
+//!
+//! The spec (JSON) says what to compute: `{"kind": "profiles"}`,
+//! `{"kind": "metrics"}`, `{"kind": "funnel", "funnel": {…}}`,
+//! `{"kind": "sequences"}`, `{"kind": "cohorts", "as_of": …}`,
+//! `{"kind": "paths", "lookback": …}`. Profiles and metrics accept any split
+//! of the touchpoints; the other kinds need each customer's touchpoints in one
+//! part. The binary form is documented in the core's `partial` module: a
+//! 20-byte header (magic `ENGP`, format version, kind, payload length,
+//! CRC-32) and the payload.
+
+use std::ffi::c_char;
+
+use engagement_core::attribution::Rule;
+use engagement_core::partial::{Partial, PartialSpec};
+
+use crate::boundary::{Failure, boundary};
+use crate::handle::{fits, out, slice, touchpoints};
+use crate::status::eng_status;
+
+/// An opaque partial result.
+///
+/// Thread safety: a partial may be read (`_to_bytes`, `_to_json`, `_result_json`,
+/// `_attribute_json`, and as the `other` of a merge) from several threads at
+/// once; `eng_partial_merge` changes its first argument and must not overlap
+/// any other call on it.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct eng_partial {
+    _private: [u8; 0],
+}
+
+struct Handle {
+    partial: Partial,
+    poisoned: bool,
+}
+
+/// # Safety
+/// `ptr` must be NULL or a live partial from this module.
+unsafe fn live<'a>(ptr: *const eng_partial, name: &str) -> Result<&'a Handle, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::new(
+            eng_status::NullPointer,
+            format!("argument {name} is NULL"),
+        ));
+    }
+    // SAFETY: the caller promises a live partial, which is a `Box<Handle>` cast.
+    let h = unsafe { &*ptr.cast::<Handle>() };
+    if h.poisoned {
+        return Err(Failure::new(
+            eng_status::Poisoned,
+            "partial is poisoned: an earlier call on it panicked",
+        ));
+    }
+    Ok(h)
+}
+
+/// Reads a live partial (for crates' other handle families).
+///
+/// # Safety
+/// As [`live`].
+pub(crate) unsafe fn partial_ref<'a>(
+    ptr: *const eng_partial,
+    name: &str,
+) -> Result<&'a Partial, Failure> {
+    // SAFETY: forwarded.
+    Ok(unsafe { &live(ptr, name)?.partial })
+}
+
+fn hand_out(partial: Partial, to: &mut *mut eng_partial) {
+    *to = Box::into_raw(Box::new(Handle {
+        partial,
+        poisoned: false,
+    }))
+    .cast();
+}
+
+/// Builds the partial of one part of the touchpoints.
+///
+/// `spec_json` (UTF-8, `spec_len` bytes) says what to compute (see the
+/// module overview). The columns are as `eng_profile_store_push`
+/// (`customer`, `time`, `channel`, `kind` required unless `len` is 0;
+/// `value`, `rating`, `rating_scale` may be NULL); a part may be empty. On
+/// success `*out_partial` receives a partial owned by the caller, released
+/// with `eng_partial_free`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
+/// `ENG_STATUS_JSON` (malformed spec or unknown key), `ENG_STATUS_CONFIG`,
+/// `ENG_STATUS_INVALID_INPUT` (a bad value or code, named with its row),
+/// `ENG_STATUS_LENGTH_MISMATCH`.
+///
+/// # Safety
+/// `spec_json` must point to `spec_len` readable bytes; every non-NULL column
+/// to `len` readable elements; `out_partial` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_new(
+    spec_json: *const c_char,
+    spec_len: usize,
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+    out_partial: *mut *mut eng_partial,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        let out_partial = unsafe { out(out_partial, "out_partial")? };
+        // SAFETY: as above.
+        let spec: PartialSpec = unsafe { crate::json::document(spec_json, spec_len, "spec_json")? };
+        // SAFETY: as above.
+        let cols = unsafe {
+            touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?
+        };
+        hand_out(Partial::from_touchpoints(&spec, &cols)?, out_partial);
+        Ok(())
+    })
+}
+
+/// Reads a partial from its binary form (`len` bytes).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_CORRUPT`
+/// (truncated, padded, altered, another format version, or a state that does
+/// not fit its spec; the message says which).
+///
+/// # Safety
+/// `bytes` must point to `len` readable bytes; `out_partial` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_from_bytes(
+    bytes: *const u8,
+    len: usize,
+    out_partial: *mut *mut eng_partial,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let out_partial = unsafe { out(out_partial, "out_partial")? };
+        // SAFETY: as above.
+        let bytes = unsafe { slice(bytes, len, "bytes")? };
+        hand_out(Partial::from_bytes(bytes)?, out_partial);
+        Ok(())
+    })
+}
+
+/// Writes the binary form into `buf` (capacity `cap` bytes) and its length
+/// to `*out_len`. With a buffer too small (NULL with `cap` 0 asks the size),
+/// nothing is written but `*out_len`, and the status is
+/// `ENG_STATUS_BUFFER_TOO_SMALL`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+/// `ENG_STATUS_BUFFER_TOO_SMALL`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `partial` a live partial; `buf` NULL or valid for `cap` byte writes;
+/// `out_len` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_to_bytes(
+    partial: *const eng_partial,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let h = unsafe { live(partial, "partial")? };
+        // SAFETY: as above.
+        let out_len = unsafe { out(out_len, "out_len")? };
+        let bytes = h.partial.to_bytes()?;
+        fits(bytes.len(), cap, out_len)?;
+        if !bytes.is_empty() {
+            if buf.is_null() {
+                return Err(Failure::new(
+                    eng_status::NullPointer,
+                    "argument buf is NULL",
+                ));
+            }
+            // SAFETY: `buf` holds `cap` ≥ `bytes.len()` writable bytes (the
+            // caller's promise); a byte buffer needs no alignment.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len()) };
+        }
+        *out_len = bytes.len();
+        Ok(())
+    })
+}
+
+/// Reads a partial from its JSON form (`{"format": 1, "spec": …, "state": …}`).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
+/// `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (an invalid spec), `ENG_STATUS_CORRUPT`.
+///
+/// # Safety
+/// `json` must point to `len` readable bytes; `out_partial` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_from_json(
+    json: *const c_char,
+    len: usize,
+    out_partial: *mut *mut eng_partial,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let out_partial = unsafe { out(out_partial, "out_partial")? };
+        // SAFETY: as above.
+        let text = unsafe { crate::handle::text(json, len, "json")? };
+        hand_out(Partial::from_json(text)?, out_partial);
+        Ok(())
+    })
+}
+
+/// The JSON form, as a string owned by the caller (`eng_string_free`), with
+/// its length to `*out_len` when not NULL.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `partial` a live partial; `out_json` valid for one write; `out_len` NULL or
+/// valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_to_json(
+    partial: *const eng_partial,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let h = unsafe { live(partial, "partial")? };
+        // SAFETY: as above.
+        let out_json = unsafe { out(out_json, "out_json")? };
+        let json = h.partial.to_json()?;
+        let n = json.len();
+        *out_json = crate::handle::into_c_string(json)?;
+        if !out_len.is_null() {
+            // SAFETY: non-NULL and writable by the caller's promise.
+            unsafe { *out_len = n };
+        }
+        Ok(())
+    })
+}
+
+/// Adds `other` into `partial` (`other` is unchanged and still owned by the
+/// caller). Merging is associative and commutative.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INCOMPATIBLE`
+/// (built with different specs, or the same partial twice; `partial` is then
+/// unchanged), `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// Both live partials; no other call may use `partial` at the same time.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_merge(
+    partial: *mut eng_partial,
+    other: *const eng_partial,
+) -> eng_status {
+    boundary(|| {
+        if std::ptr::eq(partial.cast_const(), other) && !partial.is_null() {
+            return Err(Failure::new(
+                eng_status::Incompatible,
+                "cannot merge a partial into itself (its data would count twice)",
+            ));
+        }
+        // SAFETY: the caller's promises, forwarded.
+        let theirs = unsafe { live(other, "other")? }.partial.clone();
+        // SAFETY: as above.
+        unsafe { live(partial, "partial")? };
+        // SAFETY: checked live above; exclusive by the caller's promise.
+        let h = unsafe { &mut *partial.cast::<Handle>() };
+        h.poisoned = true;
+        let merged = h.partial.merge(theirs);
+        h.poisoned = false;
+        Ok(merged?)
+    })
+}
+
+/// The finished result as JSON owned by the caller (`eng_string_free`):
+/// `{"kind": …, …}` with the fields of the single-machine result of the kind
+/// (`profiles`: `{"profiles": [profile summaries]}`; `metrics`: `nps`, `csat`,
+/// `ces_mean`, `conversion` (null without data) and the answer histograms;
+/// `funnel`, `sequences`, `cohorts` as `eng_funnel_json`,
+/// `eng_journey_sequences_json`, `eng_cohorts_json`; `paths`: `channels`,
+/// `paths` (channel indices), `conversions`, `value`, `nulls`).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_EMPTY_INPUT`
+/// (no data to compute the result from), `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `partial` a live partial; `out_json` valid for one write; `out_len` NULL or
+/// valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_result_json(
+    partial: *const eng_partial,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let h = unsafe { live(partial, "partial")? };
+        // SAFETY: as above; checked before the work.
+        unsafe { out(out_json, "out_json")? };
+        let r = h.partial.result()?;
+        // SAFETY: as above.
+        unsafe { crate::json::write(&r, out_json, out_len) }
+    })
+}
+
+/// Attribution of a `paths` partial by a rule given as JSON (as
+/// `eng_attribute_json`; NULL or empty = the default rule), as JSON owned by
+/// the caller.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
+/// `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_INCOMPATIBLE` (not a
+/// paths partial), `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `partial` a live partial; `rule_json` NULL or `rule_len` readable bytes;
+/// `out_json` valid for one write; `out_len` NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_attribute_json(
+    partial: *const eng_partial,
+    rule_json: *const c_char,
+    rule_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let h = unsafe { live(partial, "partial")? };
+        // SAFETY: as above.
+        unsafe { out(out_json, "out_json")? };
+        // SAFETY: as above.
+        let rule: Rule = unsafe { crate::json::config(rule_json, rule_len, "rule_json")? };
+        let a = h.partial.attribute(&rule)?;
+        // SAFETY: as above.
+        unsafe { crate::json::write(&a, out_json, out_len) }
+    })
+}
+
+/// Releases a partial. NULL is fine; twice is not, and the partial must not
+/// be used afterwards.
+///
+/// # Safety
+/// `partial` must be NULL or a live partial from this module.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_free(partial: *mut eng_partial) {
+    let _ = boundary(|| {
+        if !partial.is_null() {
+            // SAFETY: the caller promises a live partial from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(partial.cast::<Handle>()) });
+        }
+        Ok(())
+    });
+}
