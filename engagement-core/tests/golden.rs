@@ -15,6 +15,7 @@ use engagement_core::experiment::{
 use engagement_core::funnel::{
     CustomerGroups, Funnel, FunnelExtras, run_funnel_by, run_funnel_with,
 };
+use engagement_core::partial::{Partial, PartialSpec};
 use engagement_core::survival::{kaplan_meier, logrank_test};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
@@ -378,6 +379,61 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 None => serde_json::from_value(input["groups"].clone())?,
             };
             serde_json::to_value(run_funnel_by(&table.columns(), &funnel, &groups)?)?
+        }
+        "partial" => {
+            let table = touchpoints(input)?;
+            let spec: PartialSpec =
+                serde_json::from_value(case.config.clone().unwrap_or_default())?;
+            let parts: Vec<usize> = num(input, "parts");
+            let order: Vec<usize> = num(input, "order");
+            let mut merged: Option<Partial> = None;
+            for &part in &order {
+                let mut t = TouchpointTable::default();
+                for (i, _) in parts.iter().enumerate().filter(|(_, p)| **p == part) {
+                    t.customer.push(table.customer[i]);
+                    t.time.push(table.time[i]);
+                    t.channel.push(table.channel[i]);
+                    t.kind.push(table.kind[i]);
+                    t.value.push(table.value[i]);
+                    t.rating.push(table.rating[i]);
+                    t.rating_scale.push(table.rating_scale[i]);
+                }
+                // Each part travels in its binary form, as between machines.
+                let p = Partial::from_bytes(
+                    &Partial::from_touchpoints(&spec, &t.columns())?.to_bytes()?,
+                )?;
+                match merged.as_mut() {
+                    None => merged = Some(p),
+                    Some(m) => m.merge(p)?,
+                }
+            }
+            let mut merged = merged.expect("input.order names at least one part");
+            if let Some(level) = input.get("merge_with_level") {
+                let mut other = serde_json::to_value(&spec)?;
+                other["level"] = level.clone();
+                merged.merge(Partial::new(&serde_json::from_value(other)?)?)?;
+            }
+            match input.get("rule") {
+                Some(rule) => {
+                    serde_json::to_value(merged.attribute(&serde_json::from_value(rule.clone())?)?)?
+                }
+                None => serde_json::to_value(merged.result()?)?,
+            }
+        }
+        "partial_bytes" => {
+            let hex: String = num(input, "hex");
+            let mut bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("input.hex is hex"))
+                .collect();
+            if let Some(n) = input.get("truncate") {
+                bytes.truncate(serde_json::from_value(n.clone())?);
+            }
+            if let Some(i) = input.get("flip") {
+                let i: usize = serde_json::from_value(i.clone())?;
+                bytes[i] ^= 0xff;
+            }
+            serde_json::to_value(Partial::from_bytes(&bytes)?.result()?)?
         }
         "funnel" => {
             let table = touchpoints(input)?;
