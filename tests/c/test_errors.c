@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engagement.h"
+#include <stdlib.h>
 
 static int passed, failed;
 
@@ -433,6 +434,73 @@ int main(void) {
         eng_string_free(json);
         eng_triggers_free(tr);
         eng_triggers_free(NULL);
+    }
+
+    /* Partials: NULLs, bad specs, corrupt bytes, mismatched merges, small buffers; failures change nothing. */
+    {
+        const char *spec = "{\"kind\": \"profiles\"}", *paths = "{\"kind\": \"paths\", \"lookback\": 60}";
+        eng_partial *a = NULL, *b = NULL, *c = NULL;
+        CHECK(eng_partial_new(spec, strlen(spec), customer, time, channel, kind, value, rating, scale, 3, NULL),
+              ENG_STATUS_NULL_POINTER, "out_partial");
+        CHECK(eng_partial_new(NULL, 4, customer, time, channel, kind, value, rating, scale, 3, &a),
+              ENG_STATUS_NULL_POINTER, "spec_json");
+        CHECK(eng_partial_new("{\"kind\": \"all\"}", 15, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, &a),
+              ENG_STATUS_JSON, "all");
+        const char *zero = "{\"kind\": \"paths\", \"lookback\": 0}";
+        CHECK(eng_partial_new(zero, strlen(zero), NULL, NULL, NULL, NULL, NULL, NULL,
+                              NULL, 0, &a),
+              ENG_STATUS_CONFIG, "lookback");
+        CHECK(eng_partial_new(spec, strlen(spec), customer, time, channel, kind, negative, rating, scale, 3, &a),
+              ENG_STATUS_INVALID_INPUT, "value");
+        CHECK(eng_partial_new(spec, strlen(spec), customer, NULL, channel, kind, value, rating, scale, 3, &a),
+              ENG_STATUS_NULL_POINTER, "time");
+        CHECK(eng_partial_new(spec, strlen(spec), customer, time, channel, kind, value, rating, scale, 3, &a),
+              ENG_STATUS_OK, NULL);
+        CHECK(eng_partial_new(paths, strlen(paths), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, &b), ENG_STATUS_OK,
+              NULL);
+        CHECK(eng_partial_merge(a, b), ENG_STATUS_INCOMPATIBLE, "different specs");
+        CHECK(eng_partial_merge(a, a), ENG_STATUS_INCOMPATIBLE, "itself");
+        CHECK(eng_partial_merge(NULL, b), ENG_STATUS_NULL_POINTER, "partial");
+        CHECK(eng_partial_merge(a, NULL), ENG_STATUS_NULL_POINTER, "other");
+        CHECK(eng_partial_attribute_json(a, NULL, 0, &(char *){NULL}, NULL), ENG_STATUS_INCOMPATIBLE, "paths");
+        char *json = NULL;
+        CHECK(eng_partial_result_json(b, &json, NULL), ENG_STATUS_EMPTY_INPUT, NULL);
+        size_t len = 0;
+        CHECK(eng_partial_to_bytes(a, NULL, 0, NULL), ENG_STATUS_NULL_POINTER, "out_len");
+        CHECK(eng_partial_to_bytes(a, NULL, 0, &len), ENG_STATUS_BUFFER_TOO_SMALL, NULL);
+        uint8_t *bytes = malloc(len);
+        size_t got = 0;
+        CHECK(eng_partial_to_bytes(a, bytes, len, &got), ENG_STATUS_OK, NULL);
+        CHECK(eng_partial_from_bytes(bytes, len - 1, &c), ENG_STATUS_CORRUPT, "truncated");
+        bytes[len - 1] ^= 1;
+        CHECK(eng_partial_from_bytes(bytes, len, &c), ENG_STATUS_CORRUPT, "checksum");
+        bytes[len - 1] ^= 1;
+        bytes[0] = 'X';
+        CHECK(eng_partial_from_bytes(bytes, len, &c), ENG_STATUS_CORRUPT, "ENGP");
+        bytes[0] = 'E';
+        CHECK(eng_partial_from_bytes(NULL, 5, &c), ENG_STATUS_NULL_POINTER, "bytes");
+        CHECK(eng_partial_from_bytes(bytes, len, &c), ENG_STATUS_OK, NULL);
+        CHECK(eng_partial_from_json("{\"format\": 9}", 13, &b), ENG_STATUS_JSON, NULL);
+        /* The same push twice into one store equals the merged partial of two copies. */
+        CHECK(eng_partial_merge(a, c), ENG_STATUS_OK, NULL);
+        eng_profile_store *merged = NULL;
+        CHECK(eng_profile_store_from_partial(b, NULL, 0, &merged), ENG_STATUS_INCOMPATIBLE, "profiles");
+        const char *weekly = "{\"signals\": {\"half_life_days\": 7}}";
+        CHECK(eng_profile_store_from_partial(a, weekly, strlen(weekly), &merged),
+              ENG_STATUS_INCOMPATIBLE, "signal");
+        CHECK(eng_profile_store_from_partial(a, NULL, 0, &merged), ENG_STATUS_OK, NULL);
+        size_t customers = 0;
+        CHECK(eng_profile_store_len(merged, &customers), ENG_STATUS_OK, NULL);
+        if (customers != 2) {
+            printf("FAIL  partial: expected 2 customers in the merged store, got %zu\n", customers);
+            failed++;
+        }
+        eng_profile_store_free(merged);
+        free(bytes);
+        eng_partial_free(a);
+        eng_partial_free(b);
+        eng_partial_free(c);
+        eng_partial_free(NULL);
     }
 
     /* Freeing NULL is fine. */

@@ -708,7 +708,103 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
     return s;
 }
 
+/* One partial per part (rows of that part), each passed through its binary form, merged in the given order. */
+static eng_status op_partial(const json_t *input, const json_t *config, json_t **result) {
+    columns c;
+    eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+    char *spec = json_dumps(config, JSON_COMPACT);
+    json_t *parts = json_object_get(input, "parts"), *order = json_object_get(input, "order");
+    eng_partial *merged = NULL;
+    for (size_t o = 0; s == ENG_STATUS_OK && o < json_array_size(order); o++) {
+        json_int_t part = json_integer_value(json_array_get(order, o));
+        columns p;
+        memset(&p, 0, sizeof p);
+        size_t alloc = c.n + 1;
+        p.customer = calloc(alloc, sizeof *p.customer), p.time = calloc(alloc, sizeof *p.time);
+        p.channel = calloc(alloc, 1), p.kind = calloc(alloc, 1), p.value = calloc(alloc, sizeof *p.value);
+        if (c.rating) p.rating = calloc(alloc, sizeof *p.rating), p.scale = calloc(alloc, 1);
+        for (size_t i = 0; i < c.n; i++) {
+            if (json_integer_value(json_array_get(parts, i)) != part) continue;
+            p.customer[p.n] = c.customer[i], p.time[p.n] = c.time[i], p.channel[p.n] = c.channel[i];
+            p.kind[p.n] = c.kind[i], p.value[p.n] = c.value ? c.value[i] : 0.0;
+            if (c.rating) p.rating[p.n] = c.rating[i], p.scale[p.n] = c.scale[i];
+            p.n++;
+        }
+        eng_partial *built = NULL, *decoded = NULL;
+        s = eng_partial_new(spec, strlen(spec), p.customer, p.time, p.channel, p.kind, p.value, p.rating, p.scale, p.n,
+                            &built);
+        size_t len = 0;
+        uint8_t *bytes = NULL;
+        if (s == ENG_STATUS_OK) {
+            s = eng_partial_to_bytes(built, NULL, 0, &len); /* asks the size */
+            if (s == ENG_STATUS_BUFFER_TOO_SMALL) {
+                bytes = malloc(len);
+                s = eng_partial_to_bytes(built, bytes, len, &len);
+            }
+        }
+        if (s == ENG_STATUS_OK) s = eng_partial_from_bytes(bytes, len, &decoded);
+        if (s == ENG_STATUS_OK) {
+            if (!merged) merged = decoded, decoded = NULL;
+            else s = eng_partial_merge(merged, decoded);
+        }
+        eng_partial_free(built);
+        eng_partial_free(decoded);
+        free(bytes);
+        free_columns(&p);
+    }
+    json_t *level = json_object_get(input, "merge_with_level");
+    if (s == ENG_STATUS_OK && level) {
+        json_t *other_spec = json_deep_copy(config);
+        json_object_set(other_spec, "level", level);
+        char *text = json_dumps(other_spec, JSON_COMPACT);
+        eng_partial *other = NULL;
+        s = eng_partial_new(text, strlen(text), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, &other);
+        if (s == ENG_STATUS_OK) s = eng_partial_merge(merged, other);
+        eng_partial_free(other);
+        free(text);
+        json_decref(other_spec);
+    }
+    json_t *rule = json_object_get(input, "rule");
+    char *json = NULL;
+    if (s == ENG_STATUS_OK && rule) {
+        char *r = json_dumps(rule, JSON_COMPACT);
+        s = eng_partial_attribute_json(merged, r, strlen(r), &json, NULL);
+        free(r);
+    } else if (s == ENG_STATUS_OK) {
+        s = eng_partial_result_json(merged, &json, NULL);
+    }
+    if (s == ENG_STATUS_OK) *result = take_json(json);
+    eng_partial_free(merged);
+    free(spec);
+    free_columns(&c);
+    return s;
+}
+
+static eng_status op_partial_bytes(const json_t *input, json_t **result) {
+    const char *hex = json_string_value(json_object_get(input, "hex"));
+    size_t len = strlen(hex) / 2;
+    uint8_t *bytes = malloc(len + 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        bytes[i] = (uint8_t)v;
+    }
+    json_t *t = json_object_get(input, "truncate"), *f = json_object_get(input, "flip");
+    if (t) len = (size_t)json_integer_value(t);
+    if (f) bytes[json_integer_value(f)] ^= 0xff;
+    eng_partial *p = NULL;
+    char *json = NULL;
+    eng_status s = eng_partial_from_bytes(bytes, len, &p);
+    if (s == ENG_STATUS_OK) s = eng_partial_result_json(p, &json, NULL);
+    if (s == ENG_STATUS_OK) *result = take_json(json);
+    eng_partial_free(p);
+    free(bytes);
+    return s;
+}
+
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    if (!strcmp(op, "partial")) return op_partial(input, config, result);
+    if (!strcmp(op, "partial_bytes")) return op_partial_bytes(input, result);
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||
         !strcmp(op, "clv_matrix") || !strcmp(op, "clv_period_transactions") || !strcmp(op, "clv_calibration_holdout") ||
         !strcmp(op, "clv_p_alive_history"))
