@@ -37,9 +37,9 @@ mod _engagement {
 
     #[pymodule_export]
     use crate::errors::{
-        AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError, EngagementError,
-        IncompatibleError, InvalidInputError, JsonError, LengthMismatchError, UnknownIdError,
-        UnknownLabelError,
+        AsOfBeforeDataError, ConfigError, ConvergenceError, CorruptError, EmptyInputError,
+        EngagementError, IncompatibleError, InvalidInputError, JsonError, LengthMismatchError,
+        UnknownIdError, UnknownLabelError,
     };
 
     /// The library version.
@@ -200,6 +200,135 @@ mod _engagement {
         }
     }
 
+    /// A partial result that merges (see the core's `partial` module): built
+    /// from one part of the touchpoints with a spec, merged with the other
+    /// parts' partials, finished into the result of all of them.
+    #[pyclass(module = "engagement._engagement")]
+    #[derive(Clone)]
+    struct NativePartial {
+        partial: engagement_core::partial::Partial,
+    }
+
+    #[pymethods]
+    impl NativePartial {
+        /// The partial of numpy touchpoint columns (which may be empty) for a spec (dict or JSON).
+        #[new]
+        #[pyo3(signature = (spec, customer, time, channel, kind, value=None, rating=None, rating_scale=None))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            py: Python<'_>,
+            spec: &Bound<'_, PyAny>,
+            customer: PyReadonlyArray1<'_, u64>,
+            time: PyReadonlyArray1<'_, i64>,
+            channel: PyReadonlyArray1<'_, u8>,
+            kind: PyReadonlyArray1<'_, u8>,
+            value: Option<PyReadonlyArray1<'_, f64>>,
+            rating: Option<PyReadonlyArray1<'_, f32>>,
+            rating_scale: Option<PyReadonlyArray1<'_, u8>>,
+        ) -> PyResult<Self> {
+            let spec: engagement_core::partial::PartialSpec = document(py, spec, "spec")?;
+            let cols = touchpoints(
+                &customer,
+                &time,
+                &channel,
+                &kind,
+                &value,
+                &rating,
+                &rating_scale,
+            )?;
+            let partial = py
+                .detach(|| engagement_core::partial::Partial::from_touchpoints(&spec, &cols))
+                .py_err()?;
+            Ok(NativePartial { partial })
+        }
+
+        /// Reads the binary form.
+        #[staticmethod]
+        fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+            let partial = py
+                .detach(|| engagement_core::partial::Partial::from_bytes(data))
+                .py_err()?;
+            Ok(NativePartial { partial })
+        }
+
+        /// Reads the JSON form.
+        #[staticmethod]
+        fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+            let partial = py
+                .detach(|| engagement_core::partial::Partial::from_json(text))
+                .py_err()?;
+            Ok(NativePartial { partial })
+        }
+
+        /// The binary form.
+        fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+            let p = &self.partial;
+            let bytes = py.detach(|| p.to_bytes()).py_err()?;
+            Ok(pyo3::types::PyBytes::new(py, &bytes))
+        }
+
+        /// The JSON form.
+        fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+            let p = &self.partial;
+            py.detach(|| p.to_json()).py_err()
+        }
+
+        /// The spec, as a dict.
+        fn spec<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            to_python(py, self.partial.spec())
+        }
+
+        /// Whether each part must hold whole customers.
+        fn needs_whole_customers(&self) -> bool {
+            self.partial.spec().needs_whole_customers()
+        }
+
+        /// Adds another partial into this one (unchanged on error).
+        fn merge(
+            mut slf: PyRefMut<'_, Self>,
+            py: Python<'_>,
+            other: &Bound<'_, NativePartial>,
+        ) -> PyResult<()> {
+            if slf.as_ptr() == other.as_ptr() {
+                return Err(crate::errors::IncompatibleError::new_err(
+                    "cannot merge a partial into itself (its data would count twice)",
+                ));
+            }
+            let theirs = other.try_borrow()?.partial.clone();
+            let mine = &mut slf.partial;
+            py.detach(|| mine.merge(theirs)).py_err()
+        }
+
+        /// The finished result, as a dict (`kind` plus the single-machine result's fields).
+        fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            let p = &self.partial;
+            let r = py.detach(|| p.result()).py_err()?;
+            to_python(py, &r)
+        }
+
+        /// Attribution of a paths partial by a rule (dict or JSON).
+        #[pyo3(signature = (rule=None))]
+        fn attribute<'py>(
+            &self,
+            py: Python<'py>,
+            rule: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let rule: engagement_core::attribution::Rule = config(py, rule, "rule")?;
+            let p = &self.partial;
+            let a = py.detach(|| p.attribute(&rule)).py_err()?;
+            to_python(py, &a)
+        }
+
+        /// Pickles through the binary form (for Dask and Spark workers).
+        fn __reduce__<'py>(
+            slf: &Bound<'py, Self>,
+            py: Python<'py>,
+        ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyBytes>,))> {
+            let from_bytes = slf.get_type().getattr("from_bytes")?;
+            Ok((from_bytes, (slf.borrow().to_bytes(py)?,)))
+        }
+    }
+
     /// Customer profiles that touchpoints are pushed into, with the
     /// engagement-score configuration they were created with.
     #[pyclass(module = "engagement._engagement")]
@@ -251,6 +380,26 @@ mod _engagement {
 
         fn __len__(&self) -> usize {
             self.store.len()
+        }
+
+        /// A store holding the merged profiles of a profiles partial; ``config`` is a score
+        /// configuration whose signals must equal the partial's (None: defaults with its signals).
+        #[staticmethod]
+        #[pyo3(signature = (partial, config=None))]
+        fn from_partial(
+            py: Python<'_>,
+            partial: PyRef<'_, NativePartial>,
+            config: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Self> {
+            let profiles = partial.partial.clone().into_store().py_err()?;
+            let mut cfg: ScoreConfig = crate::convert::config(py, config, "config")?;
+            if config.is_none() {
+                cfg.signals = profiles.signals().config().clone();
+            }
+            let scorer = Scorer::new(cfg).py_err()?;
+            let mut store = engagement_core::ProfileStore::with_signals(scorer.signals().clone());
+            store.merge(&profiles).py_err()?;
+            Ok(NativeStore { store, scorer })
         }
 
         /// Customer ids, ascending.

@@ -36,11 +36,13 @@ from ._api import (
     rfm_values,
     simple_clv,
     stage_history,
+    store_frame,
     to_frame,
     transaction_summary,
     wilson,
 )
 from ._clv import ClvModel
+from ._partial import MetricsSummary, Partial, merge_partials
 from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
 from ._transitions import JourneySequences, TransitionMatrix, journey_sequences, stage_transitions
@@ -61,6 +63,7 @@ from ._engagement import (
     AsOfBeforeDataError,
     ConfigError,
     ConvergenceError,
+    CorruptError,
     EmptyInputError,
     EngagementError,
     IncompatibleError,
@@ -74,12 +77,12 @@ from ._engagement import (
 )
 from ._results import ChurnSummary, NpsSummary, Proportion, PurchaseSummary
 
-for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, EmptyInputError, EngagementError, IncompatibleError,
+for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, CorruptError, EmptyInputError, EngagementError, IncompatibleError,
              InvalidInputError, JsonError, LengthMismatchError, UnknownIdError, UnknownLabelError):
     _exc.__module__ = "engagement"
 
 __all__ = [
-    "AsOfBeforeDataError", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "FunnelBreakdown", "FunnelResult", "funnel", "funnel_by", "Triggers", "due_actions",
+    "AsOfBeforeDataError", "CorruptError", "MetricsSummary", "Partial", "merge_partials", "store_frame", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "FunnelBreakdown", "FunnelResult", "funnel", "funnel_by", "Triggers", "due_actions",
     "journey_sequences", "stage_transitions", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",

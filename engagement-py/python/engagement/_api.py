@@ -65,6 +65,12 @@ class ProfileStore:
     def __init__(self, config: Any = None) -> None:
         self._native = _native.NativeStore(config)
 
+    @classmethod
+    def _from_native(cls, native: Any) -> "ProfileStore":
+        store = cls.__new__(cls)
+        store._native = native
+        return store
+
     def __len__(self) -> int:
         return len(self._native)
 
@@ -552,6 +558,19 @@ def customer_frame(df: Any, as_of: Any, *, score_config: Any = None, stage_confi
     """
     store = ProfileStore(score_config)
     store.push_frame(df)
+    backend = "polars" if type(df).__module__.startswith("polars") else "pandas"
+    return store_frame(store, as_of, stage_config=stage_config, backend=backend)
+
+
+def store_frame(store: ProfileStore, as_of: Any, *, stage_config: Any = None, backend: str = "pandas") -> Any:
+    """One row per customer of a store (``customer_frame``'s columns: engagement scores, stage,
+    purchases, revenue), as a pandas or polars DataFrame.
+
+    >>> import engagement
+    >>> s = engagement.ProfileStore(); s.push([4], [0], ["web"], ["purchase"], value=[8.0])
+    >>> engagement.store_frame(s, as_of=86_400)[["customer", "stage", "revenue"]].values.tolist()
+    [[4, 'new_customer', 8.0]]
+    """
     t = cv.instant(as_of)
     cols = dict(store.scores(t))
     stages = store.stages(t, stage_config)
@@ -559,5 +578,4 @@ def customer_frame(df: Any, as_of: Any, *, score_config: Any = None, stage_confi
     profiles = store.profiles()
     cols["purchases"] = np.array([p["purchases"] for p in profiles], dtype=np.int64)
     cols["revenue"] = np.array([p["revenue"] for p in profiles], dtype=np.float64)
-    backend = "polars" if type(df).__module__.startswith("polars") else "pandas"
     return to_frame(cols, backend)
