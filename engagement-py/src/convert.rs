@@ -14,7 +14,7 @@ pub(crate) fn slice<'a, T: numpy::Element>(
 ) -> PyResult<&'a [T]> {
     array.as_slice().map_err(|_| {
         PyValueError::new_err(format!(
-            "column {name} must be a contiguous 1-D array (use np.ascontiguousarray)"
+            "column {name} must be a contiguous, aligned 1-D array (use np.require(a, requirements=\"CA\"))"
         ))
     })
 }

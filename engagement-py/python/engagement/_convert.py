@@ -19,7 +19,15 @@ _SCALES = {"nps": 0, "csat": 1, "ces": 2}
 
 
 def _series_to_numpy(values: Any) -> np.ndarray:
-    """A pandas/polars Series (or anything array-like) as a numpy array; datetimes as datetime64."""
+    """A pandas/polars Series (or anything array-like) as an aligned numpy array; datetimes as
+    datetime64. Buffers unpickled by Dask workers can be misaligned: those are copied once."""
+    a = _unaligned_to_numpy(values)
+    if not a.flags.aligned:
+        a = a.copy()
+    return a
+
+
+def _unaligned_to_numpy(values: Any) -> np.ndarray:
     module = type(values).__module__
     if module.startswith("pandas"):
         import pandas as pd
@@ -138,7 +146,8 @@ def scales(values: Any, rating: np.ndarray) -> np.ndarray:
     has_rating = ~np.isnan(rating)
     if a.dtype.kind in "UO":
         for i, x in enumerate(a):
-            missing = x is None or (isinstance(x, float) and np.isnan(x))
+            # None, NaN, and pandas' NA of nullable string columns (Dask and Arrow give those).
+            missing = x is None or (isinstance(x, float) and np.isnan(x)) or type(x).__name__ == "NAType"
             if missing:
                 if has_rating[i]:
                     raise InvalidInputError(f"invalid rating_scale at row {i}: missing (row {i} has a rating)")

@@ -140,7 +140,7 @@ class Partial:
         >>> engagement.Partial.from_bytes(data[:-1])
         Traceback (most recent call last):
         ...
-        engagement.CorruptError: corrupt partial result: the header announces 71 payload bytes, 70 follow (truncated or padded)
+        engagement.CorruptError: corrupt partial result: the header announces ... payload bytes, ... follow (truncated or padded)
         """
         return cls(_native.NativePartial.from_bytes(bytes(data)))
 

@@ -1,0 +1,91 @@
+"""What ``engagement.dask`` and ``engagement.spark`` share: specs of the analyses (the same
+parameters as the single-machine functions), column naming, and merging partials held as bytes."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from ._partial import Partial
+
+COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale")
+
+
+def names(columns: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """Our column names mapped to the data's (``{"customer": "client_id"}`` renames one)."""
+    out = {c: c for c in COLUMNS}
+    for ours, theirs in (columns or {}).items():
+        if ours not in out:
+            raise KeyError(f"unknown touchpoint column {ours!r}; expected one of {', '.join(COLUMNS)}")
+        out[ours] = theirs
+    return out
+
+
+def partial_of_columns(spec: Any, cols: Mapping[str, Any], present: Iterable[str]) -> Partial:
+    """The partial of one partition's columns (numpy arrays or Series, by our names)."""
+    present = set(present)
+    optional = [cols[c] if c in present else None for c in ("value", "rating", "rating_scale")]
+    return Partial.from_touchpoints(spec, cols["customer"], cols["time"], cols["channel"], cols["kind"], *optional)
+
+
+def merge_bytes(*parts: bytes) -> bytes:
+    """Merges partials given in their binary form; the result in binary form."""
+    merged = Partial.from_bytes(parts[0])
+    for p in parts[1:]:
+        merged.merge(Partial.from_bytes(p))
+    return merged.to_bytes()
+
+
+def tree(parts: List[Any], combine: Any, split_every: int) -> Any:
+    """Reduces ``parts`` with ``combine(*group)`` over groups of ``split_every`` until one is left."""
+    if split_every < 2:
+        raise ValueError("split_every must be at least 2")
+    while len(parts) > 1:
+        parts = [combine(*parts[i:i + split_every]) for i in range(0, len(parts), split_every)]
+    return parts[0]
+
+
+def profiles_spec(signals: Any = None) -> dict:
+    return {"kind": "profiles", "signals": dict(signals or {})}
+
+
+def metrics_spec(level: float = 0.95, conversion: Optional[Mapping[str, Sequence[str]]] = None) -> dict:
+    spec: dict = {"kind": "metrics", "level": float(level)}
+    if conversion is not None:
+        spec["conversion"] = {"trials": list(conversion["trials"]), "successes": list(conversion["successes"])}
+    return spec
+
+
+def funnel_spec(steps: Sequence[Mapping[str, Any]], window_days: float = 30.0, order: str = "loose",
+                level: float = 0.95) -> dict:
+    return {"kind": "funnel", "funnel": {"steps": [dict(s) for s in steps],
+                                         "window": int(round(float(window_days) * 86_400)),
+                                         "order": order, "level": float(level)}}
+
+
+def sequences_spec(by: str = "channel", steps: int = 10, path_length: int = 5, top_paths: int = 10) -> dict:
+    return {"kind": "sequences", "config": {"by": by, "steps": int(steps), "path_length": int(path_length),
+                                            "top_paths": int(top_paths)}}
+
+
+def cohorts_spec(as_of: int, period: str = "month", max_periods: int = 36, activity: str = "purchases") -> dict:
+    return {"kind": "cohorts", "as_of": int(as_of), "config": {"period": period, "max_periods": int(max_periods)},
+            "activity": activity}
+
+
+def paths_spec(lookback_days: float = 30.0) -> dict:
+    return {"kind": "paths", "lookback": int(round(float(lookback_days) * 86_400))}
+
+
+def arrow_columns(table: Any, n: Mapping[str, str]) -> Dict[str, Any]:
+    """Numpy columns (by our names) of a pyarrow table (nulls in ratings become NaN)."""
+    out: Dict[str, Any] = {}
+    for ours, theirs in n.items():
+        if theirs in table.column_names:
+            col = table.column(theirs)
+            if ours == "rating":
+                out[ours] = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float32)
+            else:
+                out[ours] = col.to_numpy(zero_copy_only=False)
+    return out

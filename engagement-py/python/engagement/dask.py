@@ -1,0 +1,112 @@
+"""The engine on a Dask DataFrame of touchpoints: the same numbers as one machine.
+
+Each partition becomes a partial result (``engagement.Partial``) on the worker that holds it; the
+partials travel as bytes and are merged in a tree (``split_every`` at a time) into one, whose
+result is what a single pass over all the touchpoints gives. Profiles and metrics merge across any
+partitioning (a customer's touchpoints may be in every partition); funnels, sequences, cohorts and
+attribution paths need each customer's touchpoints in one partition, so their inputs are shuffled
+by customer first (``shuffle=False`` skips that when the data is already partitioned by customer).
+
+The frame has the columns of ``ProfileStore.push_frame`` (``customer``, ``time``, ``channel``,
+``kind`` and optionally ``value``, ``rating``, ``rating_scale``); ``columns={"customer":
+"client_id", ...}`` maps other names. Work runs on the current scheduler (a
+``distributed.Client`` if one is active). Needs ``pip install "engagement[dask]"``.
+
+>>> import dask.dataframe as dd, pandas as pd, engagement.dask
+>>> df = pd.DataFrame({"customer": [1, 1, 2, 2], "time": [0, 60, 0, 30], "channel": ["web"] * 4,
+...                    "kind": ["visit", "purchase", "visit", "visit"], "value": [0, 20.0, 0, 0]})
+>>> ddf = dd.from_pandas(df, npartitions=3)
+>>> engagement.dask.funnel(ddf, steps=[{"name": "visit", "kinds": ["visit"]},
+...                                    {"name": "buy", "kinds": ["purchase"]}]).customers.tolist()
+[2, 1]
+>>> engagement.dask.profiles(ddf).profile(1)["revenue"]
+20.0
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, Optional, Sequence
+
+from . import _distributed as _d
+from ._api import ProfileStore, store_frame
+from ._attribution import Attribution
+from ._cohort import CohortTable
+from ._convert import instant
+from ._funnel import FunnelResult
+from ._partial import MetricsSummary, Partial
+from ._transitions import JourneySequences
+
+
+def _partition_bytes(pdf: Any, spec_json: str, names: Mapping[str, str]) -> bytes:
+    present = [ours for ours, theirs in names.items() if theirs in pdf.columns]
+    cols = {ours: pdf[names[ours]] for ours in present}
+    return _d.partial_of_columns(json.loads(spec_json), cols, present).to_bytes()
+
+
+def partial(ddf: Any, spec: Any, *, columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None,
+            split_every: int = 8) -> Partial:
+    """The merged partial of every partition of ``ddf`` for ``spec`` (see ``engagement.Partial``).
+
+    ``shuffle``: ``None`` shuffles by customer exactly when the spec needs whole customers.
+    """
+    import dask
+
+    spec = dict(json.loads(spec) if isinstance(spec, str) else spec)
+    names = _d.names(columns)
+    probe = Partial.from_touchpoints(spec, [], [], [], [])   # checks the spec before any work
+    if shuffle if shuffle is not None else probe.needs_whole_customers:
+        ddf = ddf.shuffle(on=names["customer"])
+    spec_json = json.dumps(spec)
+    build = dask.delayed(_partition_bytes, pure=True)
+    parts = [build(part, spec_json, names) for part in ddf.to_delayed()]
+    if not parts:
+        return probe
+    root = _d.tree(parts, dask.delayed(_d.merge_bytes, pure=True), split_every)
+    (data,) = dask.compute(root)
+    return Partial.from_bytes(data)
+
+
+def profiles(ddf: Any, *, signals: Any = None, score_config: Any = None, **kw: Any) -> ProfileStore:
+    """Every customer's profile, merged across partitions, as a ``ProfileStore`` (scores, stages,
+    RFM, NPS … follow from it). ``score_config`` (with its ``signals``) or ``signals`` configure it."""
+    if score_config is not None:
+        signals = dict(score_config).get("signals", signals)
+    return partial(ddf, _d.profiles_spec(signals), **kw).store(score_config)
+
+
+def customer_frame(ddf: Any, as_of: Any, *, score_config: Any = None, stage_config: Any = None,
+                   **kw: Any) -> Any:
+    """One row per customer (pandas), as ``engagement.customer_frame`` gives for the whole data."""
+    return store_frame(profiles(ddf, score_config=score_config, **kw), as_of, stage_config=stage_config)
+
+
+def metrics(ddf: Any, *, level: float = 0.95, conversion: Optional[Mapping[str, Sequence[str]]] = None,
+            **kw: Any) -> MetricsSummary:
+    """NPS, CSAT and CES over every answer, and a conversion rate of touchpoint kinds."""
+    return partial(ddf, _d.metrics_spec(level, conversion), **kw).result()
+
+
+def funnel(ddf: Any, *, steps: Sequence[Mapping[str, Any]], window_days: float = 30.0, order: str = "loose",
+           level: float = 0.95, **kw: Any) -> FunnelResult:
+    """``engagement.funnel`` over the whole frame."""
+    return partial(ddf, _d.funnel_spec(steps, window_days, order, level), **kw).result()
+
+
+def journey_sequences(ddf: Any, *, by: str = "channel", steps: int = 10, path_length: int = 5,
+                      top_paths: int = 10, **kw: Any) -> JourneySequences:
+    """``engagement.journey_sequences`` over the whole frame."""
+    return partial(ddf, _d.sequences_spec(by, steps, path_length, top_paths), **kw).result()
+
+
+def cohorts(ddf: Any, *, as_of: Any, period: str = "month", max_periods: int = 36, activity: str = "purchases",
+            **kw: Any) -> CohortTable:
+    """Acquisition cohorts of the purchases (``activity="any"``: of every touchpoint, by first touch)."""
+    return partial(ddf, _d.cohorts_spec(instant(as_of, "as_of"), period, max_periods, activity), **kw).result()
+
+
+def attribute(ddf: Any, *, lookback_days: float = 30.0, rule: str = "markov", columns: Optional[Mapping[str, str]] = None,
+              shuffle: Optional[bool] = None, split_every: int = 8, **params: Any) -> Attribution:
+    """``engagement.attribute_touchpoints`` over the whole frame."""
+    p = partial(ddf, _d.paths_spec(lookback_days), columns=columns, shuffle=shuffle, split_every=split_every)
+    return p.attribute(rule, **params)

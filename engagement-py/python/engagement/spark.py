@@ -1,0 +1,116 @@
+"""The engine on a Spark DataFrame of touchpoints: the same numbers as one machine.
+
+Each partition becomes a partial result (``engagement.Partial``) inside a Python worker, fed by
+``mapInArrow`` (the touchpoints stay in Arrow, no row objects); the partials travel as bytes and
+are merged with ``treeReduce``, so the driver receives one partial. Profiles and metrics merge
+across any partitioning; funnels, sequences, cohorts and attribution paths need each customer's
+touchpoints in one partition, so their inputs are repartitioned by customer first
+(``shuffle=False`` skips that when the data is already partitioned by customer).
+
+The frame has the columns of ``ProfileStore.push_frame`` (``customer`` as a long, ``time`` as Unix
+seconds or a timestamp, ``channel`` and ``kind`` as labels or codes, optionally ``value``,
+``rating``, ``rating_scale``); ``columns={"customer": "client_id", ...}`` maps other names. The
+workers' Python must have ``engagement`` installed. Needs ``pip install "engagement[spark]"``.
+
+Example (with a running ``spark`` session)::
+
+    import engagement.spark
+    df = spark.read.parquet("touchpoints.parquet")
+    engagement.spark.funnel(df, steps=[{"name": "visit", "kinds": ["visit"]},
+                                       {"name": "buy", "kinds": ["purchase"]}]).to_frame()
+    engagement.spark.customer_frame(df, as_of="2024-06-30")   # one row per customer (pandas)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, Mapping, Optional, Sequence
+
+from . import _distributed as _d
+from ._api import ProfileStore, store_frame
+from ._attribution import Attribution
+from ._cohort import CohortTable
+from ._convert import instant
+from ._funnel import FunnelResult
+from ._partial import MetricsSummary, Partial
+from ._transitions import JourneySequences
+
+
+def _partition_batches(batches: Iterator[Any], spec_json: str, names: Mapping[str, str]) -> Iterator[Any]:
+    """mapInArrow body: every record batch of one partition into one partial, out as one row."""
+    import pyarrow as pa
+
+    batches = list(batches)
+    if batches:
+        table = pa.Table.from_batches(batches)
+        cols = _d.arrow_columns(table, names)
+        p = _d.partial_of_columns(json.loads(spec_json), cols, cols.keys())
+    else:
+        p = Partial.from_touchpoints(json.loads(spec_json), [], [], [], [])
+    yield pa.RecordBatch.from_pydict({"partial": [p.to_bytes()]}, schema=pa.schema([("partial", pa.binary())]))
+
+
+def partial(sdf: Any, spec: Any, *, columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None,
+            depth: int = 2) -> Partial:
+    """The merged partial of every partition of ``sdf`` for ``spec`` (see ``engagement.Partial``).
+
+    ``shuffle``: ``None`` repartitions by customer exactly when the spec needs whole customers;
+    ``depth`` is the depth of ``treeReduce``.
+    """
+    spec = dict(json.loads(spec) if isinstance(spec, str) else spec)
+    names = _d.names(columns)
+    probe = Partial.from_touchpoints(spec, [], [], [], [])   # checks the spec before any work
+    if shuffle if shuffle is not None else probe.needs_whole_customers:
+        sdf = sdf.repartition(names["customer"])
+    spec_json = json.dumps(spec)
+    wanted = [c for c in names.values() if c in sdf.columns]
+    out = sdf.select(*wanted).mapInArrow(lambda it: _partition_batches(it, spec_json, names), "partial binary")
+    rdd = out.rdd.map(lambda row: bytes(row[0]))
+    if rdd.getNumPartitions() == 0:
+        return probe
+    return Partial.from_bytes(rdd.treeReduce(_d.merge_bytes, depth=depth))
+
+
+def profiles(sdf: Any, *, signals: Any = None, score_config: Any = None, **kw: Any) -> ProfileStore:
+    """Every customer's profile, merged across partitions, as a ``ProfileStore`` on the driver."""
+    if score_config is not None:
+        signals = dict(score_config).get("signals", signals)
+    return partial(sdf, _d.profiles_spec(signals), **kw).store(score_config)
+
+
+def customer_frame(sdf: Any, as_of: Any, *, score_config: Any = None, stage_config: Any = None,
+                   **kw: Any) -> Any:
+    """One row per customer (pandas), as ``engagement.customer_frame`` gives for the whole data."""
+    return store_frame(profiles(sdf, score_config=score_config, **kw), as_of, stage_config=stage_config)
+
+
+def metrics(sdf: Any, *, level: float = 0.95, conversion: Optional[Mapping[str, Sequence[str]]] = None,
+            **kw: Any) -> MetricsSummary:
+    """NPS, CSAT and CES over every answer, and a conversion rate of touchpoint kinds."""
+    return partial(sdf, _d.metrics_spec(level, conversion), **kw).result()
+
+
+def funnel(sdf: Any, *, steps: Sequence[Mapping[str, Any]], window_days: float = 30.0, order: str = "loose",
+           level: float = 0.95, **kw: Any) -> FunnelResult:
+    """``engagement.funnel`` over the whole frame."""
+    return partial(sdf, _d.funnel_spec(steps, window_days, order, level), **kw).result()
+
+
+def journey_sequences(sdf: Any, *, by: str = "channel", steps: int = 10, path_length: int = 5,
+                      top_paths: int = 10, **kw: Any) -> JourneySequences:
+    """``engagement.journey_sequences`` over the whole frame."""
+    return partial(sdf, _d.sequences_spec(by, steps, path_length, top_paths), **kw).result()
+
+
+def cohorts(sdf: Any, *, as_of: Any, period: str = "month", max_periods: int = 36, activity: str = "purchases",
+            **kw: Any) -> CohortTable:
+    """Acquisition cohorts of the purchases (``activity="any"``: of every touchpoint, by first touch)."""
+    return partial(sdf, _d.cohorts_spec(instant(as_of, "as_of"), period, max_periods, activity), **kw).result()
+
+
+def attribute(sdf: Any, *, lookback_days: float = 30.0, rule: str = "markov",
+              columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None, depth: int = 2,
+              **params: Any) -> Attribution:
+    """``engagement.attribute_touchpoints`` over the whole frame."""
+    p = partial(sdf, _d.paths_spec(lookback_days), columns=columns, shuffle=shuffle, depth=depth)
+    return p.attribute(rule, **params)

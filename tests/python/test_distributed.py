@@ -1,0 +1,208 @@
+"""Partials, and the Dask and Spark paths: the same numbers as one machine.
+
+Both engines run for real: a Dask ``LocalCluster`` of two worker processes, and Spark in local
+mode (two cores) started here. Data: the bundled multi-channel sample, and generated touchpoints
+in time order so that nearly every customer is spread over many partitions.
+"""
+
+import os
+import pickle
+import sys
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import engagement
+
+# PySpark 4.3 warns that pandas 3 is not fully supported; its Arrow path used here is unaffected.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+ROOT = Path(__file__).resolve().parents[2]
+AS_OF = 1_735_689_600  # 2025-01-01, after both data sets
+STEPS = [{"name": "visit", "kinds": ["visit", "open"]}, {"name": "click", "kinds": ["click"]},
+         {"name": "buy", "kinds": ["purchase"]}]
+
+
+def assert_same(a, b, path="result"):
+    """Equal to the last bit (NaN equal to NaN), through dataclasses, dicts, lists and arrays."""
+    if is_dataclass(a):
+        assert type(a) is type(b), path
+        for f in fields(a):
+            assert_same(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            assert_same(a[k], b[k], f"{path}[{k!r}]")
+    elif isinstance(a, (list, tuple, np.ndarray)):
+        a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+        assert a.shape == b.shape, path
+        for i, (x, y) in enumerate(zip(a.ravel(), b.ravel())):
+            assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float) and np.isnan(a):
+        assert np.isnan(b), path
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return pd.read_csv(ROOT / "data" / "sample" / "touchpoints.csv")
+
+
+@pytest.fixture(scope="module")
+def spread():
+    """20 000 touchpoints of 800 customers over two years, in time order (customers cross partitions)."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    kinds = np.array(["impression", "open", "click", "visit", "purchase", "refund", "survey_response", "cart_add"])
+    kind = rng.choice(kinds, n, p=[0.2, 0.2, 0.15, 0.2, 0.12, 0.01, 0.07, 0.05])
+    survey = kind == "survey_response"
+    df = pd.DataFrame({
+        "customer": rng.integers(1, 801, n).astype(np.uint64),
+        "time": np.sort(rng.integers(1_672_531_200, 1_735_603_200, n)),
+        "channel": rng.choice(np.array(["email", "web", "mobile_app", "social", "ads", "store"]), n),
+        "kind": kind,
+        "value": np.where(kind == "purchase", np.round(rng.gamma(2.0, 30.0, n), 2), 0.0),
+        "rating": np.where(survey, rng.integers(0, 11, n), np.nan),
+        "rating_scale": np.where(survey, "nps", None),
+    })
+    return df
+
+
+def single_machine(df):
+    """Every analysis by the single-machine functions."""
+    cols = (df["customer"], df["time"], df["channel"], df["kind"])
+    store = engagement.ProfileStore()
+    store.push_frame(df)
+    purchases = df[df["kind"] == "purchase"]
+    answers = df.loc[df["rating_scale"] == "nps", "rating"]
+    return {
+        "profiles": store.profiles(),
+        "frame": engagement.customer_frame(df, as_of=AS_OF),
+        "nps": engagement.nps(answers),
+        "funnel": engagement.funnel(*cols, steps=STEPS, window_days=14),
+        "sequences": engagement.journey_sequences(*cols, by="kind", steps=5, path_length=4, top_paths=20),
+        "cohorts": engagement.cohorts(purchases["customer"], purchases["time"], purchases["value"], as_of=AS_OF),
+        "attribution": engagement.attribute_touchpoints(*cols, df["value"], lookback_days=30, rule="markov",
+                                                        order=2),
+    }
+
+
+def check_engine(engine, data, expected):
+    assert_same(engine.profiles(data).profiles(), expected["profiles"], "profiles")
+    pd.testing.assert_frame_equal(engine.customer_frame(data, as_of=AS_OF), expected["frame"])
+    assert_same(engine.metrics(data).nps, expected["nps"], "nps")
+    assert_same(engine.funnel(data, steps=STEPS, window_days=14), expected["funnel"], "funnel")
+    assert_same(engine.journey_sequences(data, by="kind", steps=5, path_length=4, top_paths=20),
+                expected["sequences"], "sequences")
+    assert_same(engine.cohorts(data, as_of=AS_OF), expected["cohorts"], "cohorts")
+    assert_same(engine.attribute(data, lookback_days=30, rule="markov", order=2), expected["attribution"],
+                "attribution")
+
+
+# ---- partials on one machine ----
+
+def test_parts_in_any_order_equal_one_pass(spread):
+    expected = single_machine(spread)
+    chunks = np.array_split(np.arange(len(spread)), 5)
+    parts = [engagement.Partial.from_frame({"kind": "profiles"}, spread.iloc[c]) for c in chunks]
+    merged = engagement.merge_partials(pickle.loads(pickle.dumps(p)) for p in reversed(parts))
+    assert_same(merged.result().profiles(), expected["profiles"])
+    # Journey kinds: whole customers per part.
+    spec = {"kind": "funnel", "funnel": {"steps": STEPS, "window": 14 * 86_400}}
+    by_customer = [spread[spread["customer"] % 3 == r] for r in range(3)]
+    parts = [engagement.Partial.from_frame(spec, d) for d in by_customer]
+    merged = engagement.Partial.from_json(parts[2].to_json()).merge(parts[0]).merge(
+        engagement.Partial.from_bytes(parts[1].to_bytes()))
+    assert_same(merged.result(), expected["funnel"])
+
+
+def test_bad_partials_are_typed_errors(sample):
+    p = engagement.Partial.from_frame({"kind": "metrics"}, sample)
+    data = p.to_bytes()
+    with pytest.raises(engagement.CorruptError, match="checksum"):
+        engagement.Partial.from_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(engagement.CorruptError, match="shorter than"):
+        engagement.Partial.from_bytes(b"ENGP")
+    with pytest.raises(engagement.IncompatibleError, match="itself"):
+        p.merge(p)
+    other = engagement.Partial.from_frame({"kind": "metrics", "level": 0.9}, sample)
+    before = p.to_bytes()
+    with pytest.raises(engagement.IncompatibleError):
+        p.merge(other)
+    assert p.to_bytes() == before
+    with pytest.raises(engagement.JsonError):
+        engagement.Partial.from_touchpoints({"kind": "everything"}, [], [], [], [])
+    with pytest.raises(engagement.IncompatibleError):
+        p.attribute()
+    with pytest.raises(engagement.EmptyInputError):
+        engagement.Partial.from_touchpoints({"kind": "paths", "lookback": 60}, [], [], [], []).result()
+
+
+# ---- Dask ----
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.mark.parametrize("data", ["sample", "spread"])
+def test_dask_equals_one_machine(dask_client, data, request):
+    import dask.dataframe as dd
+
+    import engagement.dask
+
+    df = request.getfixturevalue(data)
+    ddf = dd.from_pandas(df, npartitions=7, sort=False)
+    check_engine(engagement.dask, ddf, single_machine(df))
+
+
+def test_dask_renamed_columns_and_no_shuffle(dask_client, spread):
+    import dask.dataframe as dd
+
+    import engagement.dask
+
+    renamed = spread.rename(columns={"customer": "client", "kind": "event"})
+    ddf = dd.from_pandas(renamed, npartitions=4, sort=False)
+    cols = {"customer": "client", "kind": "event"}
+    expected = single_machine(spread)
+    assert_same(engagement.dask.funnel(ddf, steps=STEPS, window_days=14, columns=cols), expected["funnel"])
+    # Without the shuffle, customers split over partitions are counted once per partition: wrong,
+    # which is why the journey kinds shuffle by default.
+    unshuffled = engagement.dask.funnel(ddf, steps=STEPS, window_days=14, columns=cols, shuffle=False)
+    assert unshuffled.customers[0] > expected["funnel"].customers[0]
+
+
+# ---- Spark ----
+
+@pytest.fixture(scope="module")
+def spark():
+    pyspark = pytest.importorskip("pyspark")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (pyspark.sql.SparkSession.builder.master("local[2]").appName("engagement-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "4").config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.mark.parametrize("data", ["sample", "spread"])
+def test_spark_equals_one_machine(spark, data, request):
+    import engagement.spark
+
+    df = request.getfixturevalue(data)
+    # Spark has no unsigned type: ids as longs, as a CRM's table would hold them.
+    pdf = df.astype({"customer": "int64", "rating_scale": object})
+    pdf["rating_scale"] = pdf["rating_scale"].where(pdf["rating_scale"].notna(), None)
+    sdf = spark.createDataFrame(pdf).repartition(5)
+    check_engine(engagement.spark, sdf, single_machine(df))
