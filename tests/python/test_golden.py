@@ -176,12 +176,18 @@ def run(op, inp, config):
                                     rule=rule.pop("rule"), **rule)
     if op == "journey_sequences":
         t = inp["touchpoints"]
-        s = engagement.journey_sequences(t["customer"], t["time"], t["channel"], t["kind"], **(config or {}))
-        nan = lambda a: [None if np.isnan(x) else x for x in a.ravel().tolist()]  # noqa: E731
-        return {"transitions": {"labels": s.transitions.labels, "counts": s.transitions.counts.ravel(),
-                                "probabilities": nan(s.transitions.probabilities)},
-                "step_labels": s.step_labels, "step_matrix": s.step_matrix.ravel(), "steps": s.step_matrix.shape[1],
-                "paths": [list(p) for p in s.paths], "path_counts": s.path_counts, "customers": s.customers}
+        return sequences_dict(engagement.journey_sequences(t["customer"], t["time"], t["channel"], t["kind"],
+                                                           **(config or {})))
+    if op == "partial":
+        return partial_result(inp, config)
+    if op == "partial_bytes":
+        data = bytearray(bytes.fromhex(inp["hex"]))
+        if "truncate" in inp:
+            data = data[:inp["truncate"]]
+        if "flip" in inp:
+            data[inp["flip"]] ^= 0xFF
+        m = engagement.Partial.from_bytes(bytes(data)).result()
+        return {"nps": m.nps, "csat": m.csat}
     if op == "stage_transitions":
         m = engagement.stage_transitions(inp["customer"], inp["stage"], inp["entered_at"])
         nan = lambda a: [None if np.isnan(x) else x for x in a.ravel().tolist()]  # noqa: E731
@@ -229,12 +235,7 @@ def run(op, inp, config):
         return r
     if op == "cohorts":
         cfg = config or {}
-        t = engagement.cohorts(inp["customer"], inp["time"], inp["value"], as_of=inp["as_of"], **cfg)
-        flat = lambda a: [None if (isinstance(x, float) and np.isnan(x)) else x for x in a.ravel().tolist()]  # noqa: E731
-        return {"period": t.period, "cohort_start": t.cohort_start.astype("int64").tolist(), "size": t.size,
-                "periods": t.retention.shape[1], "observed": t.observed, "active": flat(t.active),
-                "retention": flat(t.retention), "revenue_per_customer": flat(t.revenue_per_customer),
-                "cumulative_revenue_per_customer": flat(t.cumulative_revenue_per_customer)}
+        return cohort_dict(engagement.cohorts(inp["customer"], inp["time"], inp["value"], as_of=inp["as_of"], **cfg))
     if op == "kaplan_meier":
         return engagement.kaplan_meier(inp["duration"], inp["observed"], inp["level"])
     if op == "logrank_test":
@@ -262,6 +263,51 @@ def run(op, inp, config):
     raise AssertionError(f"unknown op {op}")
 
 
+def cohort_dict(t):
+    flat = lambda a: [None if (isinstance(x, float) and np.isnan(x)) else x for x in a.ravel().tolist()]  # noqa: E731
+    return {"period": t.period, "cohort_start": t.cohort_start.astype("int64").tolist(), "size": t.size,
+            "periods": t.retention.shape[1], "observed": t.observed, "active": flat(t.active),
+            "retention": flat(t.retention), "revenue_per_customer": flat(t.revenue_per_customer),
+            "cumulative_revenue_per_customer": flat(t.cumulative_revenue_per_customer)}
+
+
+def sequences_dict(s):
+    nan = lambda a: [None if np.isnan(x) else x for x in a.ravel().tolist()]  # noqa: E731
+    return {"transitions": {"labels": s.transitions.labels, "counts": s.transitions.counts.ravel(),
+                            "probabilities": nan(s.transitions.probabilities)},
+            "step_labels": s.step_labels, "step_matrix": s.step_matrix.ravel(), "steps": s.step_matrix.shape[1],
+            "paths": [list(p) for p in s.paths], "path_counts": s.path_counts, "customers": s.customers}
+
+
+def partial_result(inp, spec):
+    """One Partial per part, each through pickling (its binary form), merged in the given order."""
+    import pickle
+
+    cols = touchpoint_columns(inp["touchpoints"])
+    parts = np.asarray(inp["parts"])
+    merged = None
+    for part in inp["order"]:
+        rows = np.flatnonzero(parts == part)
+        pick = {k: None if v is None else [v[i] for i in rows] if isinstance(v, list) else v[rows]
+                for k, v in cols.items()}
+        p = pickle.loads(pickle.dumps(engagement.Partial.from_touchpoints(spec, **pick)))
+        merged = p if merged is None else merged.merge(p)
+    if "merge_with_level" in inp:
+        merged.merge(engagement.Partial.from_touchpoints({**spec, "level": inp["merge_with_level"]}, [], [], [], []))
+    if "rule" in inp:
+        rule = dict(inp["rule"])
+        return merged.attribute(rule.pop("rule"), **rule)
+    r = merged.result()
+    kind = spec["kind"]
+    if kind == "profiles":
+        return {"profiles": r.profiles()}
+    if kind == "sequences":
+        return sequences_dict(r)
+    if kind == "cohorts":
+        return cohort_dict(r)
+    return r
+
+
 def _intervals_as_objects(result):
     """A result dataclass as the vectors write it: intervals as {"low", "high"}."""
     import dataclasses
@@ -286,6 +332,7 @@ KIND_OF = {
     "unknown_label": engagement.UnknownLabelError,
     "incompatible": engagement.IncompatibleError,
     "json": engagement.JsonError,
+    "corrupt": engagement.CorruptError,
 }
 
 

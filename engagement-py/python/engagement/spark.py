@@ -18,7 +18,7 @@ Example (with a running ``spark`` session)::
     df = spark.read.parquet("touchpoints.parquet")
     engagement.spark.funnel(df, steps=[{"name": "visit", "kinds": ["visit"]},
                                        {"name": "buy", "kinds": ["purchase"]}]).to_frame()
-    engagement.spark.customer_frame(df, as_of="2024-06-30")   # one row per customer (pandas)
+    engagement.spark.customer_frame(df, as_of=pd.Timestamp("2024-06-30"))   # one row per customer (pandas)
 """
 
 from __future__ import annotations
