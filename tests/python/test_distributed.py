@@ -206,3 +206,53 @@ def test_spark_equals_one_machine(spark, data, request):
     pdf["rating_scale"] = pdf["rating_scale"].where(pdf["rating_scale"].notna(), None)
     sdf = spark.createDataFrame(pdf).repartition(5)
     check_engine(engagement.spark, sdf, single_machine(df))
+
+
+# ---- lifetime-value models at scale: CDNOW's 39-week calibration period ----
+
+END = pd.Timestamp("1997-09-30")
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    df = pd.read_csv(ROOT / "data" / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer", "date", "cds", "value"])
+    df["time"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    df = df[df["time"] <= END][["customer", "time", "value"]].sort_values("time", kind="stable")
+    summary = pd.DataFrame(dict(engagement.transaction_summary(df["customer"], df["time"], df["value"],
+                                                               observation_end=END, period="day", unit="week")))
+    return df, summary
+
+
+def check_clv(engine, data, cdnow):
+    _, summary = cdnow
+    s = engine.transaction_summary(data, observation_end=END, period="day", unit="week")
+    model = engine.fit_clv(s, "bg_nbd")
+    single = engagement.ClvModel.fit("bg_nbd", summary)
+    assert model.to_json() == single.to_json()
+    assert model.log_likelihood == single.log_likelihood
+    # The published estimates (Fader, Hardie & Lee 2005): r 0.243, alpha 4.414, a 0.793, b 2.426.
+    p = model.to_dict()
+    assert [round(p[k], 3) for k in ("r", "alpha", "a", "b")] == [0.243, 4.414, 0.793, 2.426]
+    spend = engine.fit_clv(s, "gamma_gamma")
+    assert spend.to_json() == engagement.ClvModel.fit("gamma_gamma", summary[summary.frequency > 0]).to_json()
+    predicted = engine.predict_clv(s, model, "conditional_expected_purchases", 39)
+    predicted = predicted.toPandas() if hasattr(predicted, "toPandas") else predicted.compute()
+    predicted = predicted.sort_values("customer").reset_index(drop=True)
+    assert predicted["customer"].astype("uint64").tolist() == summary["customer"].tolist()
+    assert np.array_equal(predicted["conditional_expected_purchases"].to_numpy(),
+                          single.conditional_expected_purchases(39, summary))
+
+
+def test_dask_clv_fit_on_distinct_rows(dask_client, cdnow):
+    import dask.dataframe as dd
+
+    import engagement.dask
+
+    check_clv(engagement.dask, dd.from_pandas(cdnow[0], npartitions=6, sort=False), cdnow)
+
+
+def test_spark_clv_fit_on_distinct_rows(spark, cdnow):
+    import engagement.spark
+
+    check_clv(engagement.spark, spark.createDataFrame(cdnow[0]).repartition(4), cdnow)

@@ -113,16 +113,73 @@ impl GammaGammaParams {
         monetary_value: &[f64],
         options: &FitOptions,
     ) -> Result<FitReport<GammaGammaParams>> {
+        Self::fit_weighted(frequency, monetary_value, None, options)
+    }
+
+    /// As [`fit`](Self::fit), row `i` counting as `weights[i]` customers
+    /// (pre-aggregated rows). Equal (x, m) rows are fitted once with their
+    /// summed weight, so the data's order and grouping do not change the result.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit); [`EngError::InvalidInput`] for a weight that is
+    /// negative or not finite; [`EngError::EmptyInput`] when the weights sum to 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{fit::FitOptions, gamma_gamma::GammaGammaParams};
+    /// let all = GammaGammaParams::fit(&[1.0, 2.0, 2.0, 1.0], &[20.0, 35.0, 35.0, 50.0], &FitOptions::default())?;
+    /// let grouped = GammaGammaParams::fit_weighted(&[2.0, 1.0, 1.0], &[35.0, 50.0, 20.0], Some(&[2.0, 1.0, 1.0]),
+    ///                                              &FitOptions::default())?;
+    /// assert_eq!(all.params, grouped.params);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn fit_weighted(
+        frequency: &[f64],
+        monetary_value: &[f64],
+        weights: Option<&[f64]>,
+        options: &FitOptions,
+    ) -> Result<FitReport<GammaGammaParams>> {
         check_spend(frequency, monetary_value)?;
-        // Grouped by x once: the Γ terms and px·ln x are then evaluated per
-        // distinct x, ln m is taken once per row before the fit, and each
-        // evaluation only adds q ln γ and the ln(γ + m x) of each row.
-        let mut rows: Vec<(f64, f64, f64)> = frequency
-            .iter()
-            .zip(monetary_value)
-            .map(|(&x, &m)| (x, m, m.ln()))
+        if let Some(w) = weights {
+            crate::clv::check_lengths(frequency.len(), &[("weights", w.len())])?;
+            if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(
+                    EngError::invalid("weights", w[i], "must be finite and >= 0").at_row(i),
+                );
+            }
+        }
+        // Distinct (x, m) rows with their summed weight, in (x, m) order (both
+        // are non-negative, so their bits order as the numbers do). Grouped by
+        // x: the Γ terms and px·ln x are then evaluated per distinct x, ln m
+        // is taken once per row before the fit, and each evaluation only adds
+        // q ln γ and the ln(γ + m x) of each row.
+        let mut keyed: Vec<(u64, u64, f64)> = (0..frequency.len())
+            .map(|i| {
+                (
+                    frequency[i].to_bits(),
+                    monetary_value[i].to_bits(),
+                    weights.map_or(1.0, |w| w[i]),
+                )
+            })
             .collect();
-        rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        keyed.sort_unstable_by_key(|r| (r.0, r.1));
+        // (x, m, ln m, weight)
+        let mut rows: Vec<(f64, f64, f64, f64)> = Vec::with_capacity(keyed.len());
+        for (x, m, w) in keyed {
+            let (x, m) = (f64::from_bits(x), f64::from_bits(m));
+            match rows.last_mut() {
+                Some(last) if last.0 == x && last.1 == m => last.3 += w,
+                _ => rows.push((x, m, m.ln(), w)),
+            }
+        }
+        let customers: f64 = rows.iter().map(|r| r.3).sum();
+        if customers <= 0.0 {
+            return Err(EngError::EmptyInput {
+                what: "a model fit".into(),
+                unit: "customer".into(),
+            });
+        }
         // The log-likelihood and its gradient in (p, q, γ).
         let ll = |g: &GammaGammaParams| -> (f64, Vec<f64>) {
             let GammaGammaParams { p, q, gamma } = *g;
@@ -131,19 +188,19 @@ impl GammaGammaParams {
             let mut total = 0.0;
             let mut grad = vec![0.0; 3];
             for run in rows.chunk_by(|a, b| a.0 == b.0) {
-                let (x, count) = (run[0].0, run.len() as f64);
+                let (x, count) = (run[0].0, run.iter().map(|r| r.3).sum::<f64>());
                 let px = p * x;
                 let psi_pxq = digamma(px + q);
                 total += count * (ln_gamma(px + q) - ln_gamma(px) + px * x.ln() + constant);
                 grad[0] += count * x * (psi_pxq - digamma(px) + x.ln());
                 grad[1] += count * (psi_pxq + d_constant_q);
                 grad[2] += count * q / gamma;
-                for &(_, m, ln_m) in run {
+                for &(_, m, ln_m, w) in run {
                     let ln_gm = (gamma + m * x).ln();
-                    total += (px - 1.0) * ln_m - (px + q) * ln_gm;
-                    grad[0] += x * (ln_m - ln_gm);
-                    grad[1] -= ln_gm;
-                    grad[2] -= (px + q) / (gamma + m * x);
+                    total += w * ((px - 1.0) * ln_m - (px + q) * ln_gm);
+                    grad[0] += w * x * (ln_m - ln_gm);
+                    grad[1] -= w * ln_gm;
+                    grad[2] -= w * (px + q) / (gamma + m * x);
                 }
             }
             (total, grad)
@@ -163,7 +220,7 @@ impl GammaGammaParams {
             params,
             log_likelihood: ll(&params).0,
             iterations,
-            customers: frequency.len() as f64,
+            customers,
             standard_errors: standard_errors_from_gradient(&|v| nll(v).1, &v),
         })
     }

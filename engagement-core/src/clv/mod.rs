@@ -209,7 +209,7 @@ impl RepeatSummary {
     }
 }
 
-fn check_lengths(n: usize, others: &[(&str, usize)]) -> Result<()> {
+pub(crate) fn check_lengths(n: usize, others: &[(&str, usize)]) -> Result<()> {
     for &(field, len) in others {
         if len != n {
             return Err(EngError::LengthMismatch {
@@ -592,13 +592,12 @@ impl ClvModel {
                 let m = columns.monetary_value.ok_or_else(|| {
                     EngError::config("monetary_value", "the gamma_gamma model needs this column")
                 })?;
-                if columns.weights.is_some() {
-                    return Err(EngError::config(
-                        "weights",
-                        "gamma_gamma is fitted per customer: give one row per customer",
-                    ));
-                }
-                let f = gamma_gamma::GammaGammaParams::fit(columns.frequency, m, options)?;
+                let f = gamma_gamma::GammaGammaParams::fit_weighted(
+                    columns.frequency,
+                    m,
+                    columns.weights,
+                    options,
+                )?;
                 Ok(ClvFit::from_report(ClvModel::GammaGamma(f.params), &f))
             }
             ClvModelKind::Sbg => Err(EngError::config(

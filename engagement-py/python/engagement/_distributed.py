@@ -89,3 +89,49 @@ def arrow_columns(table: Any, n: Mapping[str, str]) -> Dict[str, Any]:
             else:
                 out[ours] = col.to_numpy(zero_copy_only=False)
     return out
+
+
+# ---- lifetime-value models at scale ----
+
+SUMMARY_COLUMNS = ("customer", "frequency", "recency", "T", "monetary_value")
+
+
+def clv_columns(model: str) -> List[str]:
+    """The summary columns a model is fitted on."""
+    return ["frequency", "monetary_value"] if model == "gamma_gamma" else ["frequency", "recency", "T"]
+
+
+def summary_frame(customer: Any, time: Any, value: Any, observation_end: int, period: str, unit: str) -> Any:
+    """Per-customer transaction summary (pandas) of one partition's transactions (whole customers)."""
+    import pandas as pd
+
+    from ._api import transaction_summary
+
+    if len(customer) == 0:
+        return pd.DataFrame({"customer": np.zeros(0, np.uint64), "frequency": np.zeros(0, np.uint32),
+                             "recency": np.zeros(0), "T": np.zeros(0), "monetary_value": np.zeros(0)})
+    s = transaction_summary(customer, time, value, observation_end=observation_end, period=period, unit=unit)
+    return pd.DataFrame({c: s[c] for c in SUMMARY_COLUMNS})
+
+
+def fit_distinct(model: str, distinct: Any, **options: Any) -> Any:
+    """Fits ``model`` on distinct summary rows with a ``count`` column (Gamma-Gamma: repeat buyers only)."""
+    from ._clv import ClvModel
+
+    if model == "gamma_gamma":
+        distinct = distinct[distinct["frequency"] > 0]
+    distinct = distinct.sort_values(clv_columns(model), kind="stable").reset_index(drop=True)
+    return ClvModel.fit(model, distinct, weights="count", **options)
+
+
+def predict_frame(summary: Any, model_json: str, prediction: str, args: Sequence[Any]) -> Any:
+    """One partition's summary with the model's ``prediction`` added as a column of that name."""
+    from ._clv import ClvModel
+
+    out = summary.copy()
+    if len(out) == 0:
+        out[prediction] = np.zeros(0)
+        return out
+    model = ClvModel.from_json(model_json)
+    out[prediction] = np.asarray(getattr(model, prediction)(*args, summary), dtype=np.float64)
+    return out

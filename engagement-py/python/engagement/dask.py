@@ -110,3 +110,46 @@ def attribute(ddf: Any, *, lookback_days: float = 30.0, rule: str = "markov", co
     """``engagement.attribute_touchpoints`` over the whole frame."""
     p = partial(ddf, _d.paths_spec(lookback_days), columns=columns, shuffle=shuffle, split_every=split_every)
     return p.attribute(rule, **params)
+
+
+def transaction_summary(ddf: Any, *, observation_end: Any, period: str = "day", unit: str = "day",
+                        columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None) -> Any:
+    """Frequency, recency, T and monetary value per customer (``engagement.transaction_summary``) of a
+    frame of *transactions* (``customer``, ``time``, ``value``; filter purchases first), as a dask
+    DataFrame partitioned by customer. ``shuffle=False`` when it already is."""
+    import numpy as np
+    import pandas as pd
+
+    names = _d.names(columns)
+    if shuffle is not False:
+        ddf = ddf.shuffle(on=names["customer"])
+    end = instant(observation_end, "observation_end")
+    meta = pd.DataFrame({"customer": np.zeros(0, np.uint64), "frequency": np.zeros(0, np.uint32),
+                         "recency": np.zeros(0), "T": np.zeros(0), "monetary_value": np.zeros(0)})
+
+    def summarize(pdf: Any) -> Any:
+        value = pdf[names["value"]] if names["value"] in pdf.columns else None
+        return _d.summary_frame(pdf[names["customer"]], pdf[names["time"]], value, end, period, unit)
+
+    return ddf.map_partitions(summarize, meta=meta)
+
+
+def fit_clv(summary: Any, model: str = "bg_nbd", **options: Any) -> Any:
+    """Fits a lifetime-value model (``ClvModel.fit``'s names and options) on a dask frame of
+    per-customer summaries: the distinct (frequency, recency, T) rows are counted on the cluster and
+    only they reach the fit, so a billion customers cost what their distinct rows cost. The same
+    model as ``ClvModel.fit`` on all the rows, to the last bit."""
+    cols = _d.clv_columns(model)
+    distinct = summary[cols].groupby(cols).size().rename("count").reset_index().compute()
+    return _d.fit_distinct(model, distinct, **options)
+
+
+def predict_clv(summary: Any, model: Any, prediction: str = "p_alive", *args: Any) -> Any:
+    """The summary frame with a column ``prediction`` (a ``ClvModel`` method such as ``p_alive``,
+    ``conditional_expected_purchases`` with its horizon in ``args``, ``expected_spend``), computed
+    per partition from the model's JSON."""
+    import numpy as np
+
+    model_json = model.to_json()
+    meta = summary._meta.assign(**{prediction: np.zeros(0)})
+    return summary.map_partitions(_d.predict_frame, model_json, prediction, args, meta=meta)

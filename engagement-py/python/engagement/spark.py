@@ -114,3 +114,54 @@ def attribute(sdf: Any, *, lookback_days: float = 30.0, rule: str = "markov",
     """``engagement.attribute_touchpoints`` over the whole frame."""
     p = partial(sdf, _d.paths_spec(lookback_days), columns=columns, shuffle=shuffle, depth=depth)
     return p.attribute(rule, **params)
+
+
+_SUMMARY_SCHEMA = "customer long, frequency long, recency double, T double, monetary_value double"
+
+
+def transaction_summary(sdf: Any, *, observation_end: Any, period: str = "day", unit: str = "day",
+                        columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None) -> Any:
+    """Frequency, recency, T and monetary value per customer (``engagement.transaction_summary``) of a
+    frame of *transactions* (``customer``, ``time``, ``value``; filter purchases first), as a Spark
+    DataFrame. ``shuffle=False`` when it is already partitioned by customer."""
+    names = _d.names(columns)
+    if shuffle is not False:
+        sdf = sdf.repartition(names["customer"])
+    end = instant(observation_end, "observation_end")
+    wanted = [names[c] for c in ("customer", "time", "value") if names[c] in sdf.columns]
+
+    def summarize(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        batches = list(batches)
+        table = pa.Table.from_batches(batches) if batches else None
+        cols = _d.arrow_columns(table, names) if table is not None else {"customer": [], "time": []}
+        frame = _d.summary_frame(cols["customer"], cols["time"], cols.get("value"), end, period, unit)
+        frame = frame.astype({"customer": "int64", "frequency": "int64"})
+        yield pa.RecordBatch.from_pandas(frame, preserve_index=False)
+
+    return sdf.select(*wanted).mapInArrow(summarize, _SUMMARY_SCHEMA)
+
+
+def fit_clv(summary: Any, model: str = "bg_nbd", **options: Any) -> Any:
+    """Fits a lifetime-value model on a Spark frame of per-customer summaries: the distinct rows are
+    counted by Spark and only they reach the fit (the same model as ``ClvModel.fit`` on all rows)."""
+    cols = _d.clv_columns(model)
+    distinct = summary.groupBy(*cols).count().toPandas()
+    return _d.fit_distinct(model, distinct, **options)
+
+
+def predict_clv(summary: Any, model: Any, prediction: str = "p_alive", *args: Any) -> Any:
+    """The summary frame with a column ``prediction`` (a ``ClvModel`` method; horizon etc. in
+    ``args``), computed in the workers from the model's JSON."""
+    model_json = model.to_json()
+    schema = summary.schema.simpleString()[len("struct<"):-1].replace(":", " ") + f", {prediction} double"
+
+    def predict(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        for batch in batches:
+            frame = _d.predict_frame(batch.to_pandas(), model_json, prediction, args)
+            yield pa.RecordBatch.from_pandas(frame, preserve_index=False)
+
+    return summary.mapInArrow(predict, schema)
