@@ -623,6 +623,32 @@ impl Partial {
         Ok(())
     }
 
+    /// As [`merge`](Self::merge), reading `other` in place (no copy of a
+    /// profiles partial's store; the small states of the other kinds are copied).
+    ///
+    /// # Errors
+    /// As [`merge`](Self::merge); `self` is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointColumns;
+    /// use engagement_core::partial::{Partial, PartialSpec};
+    /// let spec: PartialSpec = serde_json::from_str(r#"{"kind": "profiles"}"#)?;
+    /// let cols = TouchpointColumns { customer: &[3], time: &[0], channel: &[0], kind: &[4], value: &[2.0], ..Default::default() };
+    /// let mut a = Partial::from_touchpoints(&spec, &cols)?;
+    /// let b = a.clone();
+    /// a.merge_ref(&b)?;
+    /// assert_eq!(a.into_store()?.get(3)?.revenue(), 4.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn merge_ref(&mut self, other: &Partial) -> Result<()> {
+        match (&mut self.state, &other.state) {
+            (State::Profiles(a), State::Profiles(b)) if other.spec == self.spec => a.merge(b),
+            _ => self.merge(other.clone()),
+        }
+    }
+
     /// The finished result: what one pass over all the merged parts gives.
     ///
     /// # Errors

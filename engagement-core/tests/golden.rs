@@ -407,7 +407,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
                     Some(m) => m.merge(p)?,
                 }
             }
-            let mut merged = merged.expect("input.order names at least one part");
+            let mut merged = merged.unwrap_or_else(|| panic!("input.order names no part"));
             if let Some(level) = input.get("merge_with_level") {
                 let mut other = serde_json::to_value(&spec)?;
                 other["level"] = level.clone();
@@ -424,7 +424,10 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let hex: String = num(input, "hex");
             let mut bytes: Vec<u8> = (0..hex.len())
                 .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("input.hex is hex"))
+                .map(|i| {
+                    u8::from_str_radix(&hex[i..i + 2], 16)
+                        .unwrap_or_else(|e| panic!("input.hex: {e}"))
+                })
                 .collect();
             if let Some(n) = input.get("truncate") {
                 bytes.truncate(serde_json::from_value(n.clone())?);

@@ -271,13 +271,14 @@ pub unsafe extern "C" fn eng_partial_merge(
             ));
         }
         // SAFETY: the caller's promises, forwarded.
-        let theirs = unsafe { live(other, "other")? }.partial.clone();
+        let theirs = unsafe { &live(other, "other")?.partial };
         // SAFETY: as above.
         unsafe { live(partial, "partial")? };
-        // SAFETY: checked live above; exclusive by the caller's promise.
+        // SAFETY: checked live above; exclusive by the caller's promise, and
+        // distinct from `other` (checked above), so no aliasing.
         let h = unsafe { &mut *partial.cast::<Handle>() };
         h.poisoned = true;
-        let merged = h.partial.merge(theirs);
+        let merged = h.partial.merge_ref(theirs);
         h.poisoned = false;
         Ok(merged?)
     })

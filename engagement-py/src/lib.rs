@@ -294,9 +294,9 @@ mod _engagement {
                     "cannot merge a partial into itself (its data would count twice)",
                 ));
             }
-            let theirs = other.try_borrow()?.partial.clone();
-            let mine = &mut slf.partial;
-            py.detach(|| mine.merge(theirs)).py_err()
+            let theirs = other.try_borrow()?;
+            let (mine, theirs) = (&mut slf.partial, &theirs.partial);
+            py.detach(|| mine.merge_ref(theirs)).py_err()
         }
 
         /// The finished result, as a dict (`kind` plus the single-machine result's fields).
