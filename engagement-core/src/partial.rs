@@ -1095,6 +1095,14 @@ fn metrics_summary(m: &MetricCounts, level: f64) -> Result<MetricsSummary> {
             .sum();
         total as f64 / ces_n as f64
     });
+    if m.trials > 0 && m.successes > m.trials {
+        // Touchpoint counts allow it (more clicks than opens); a rate above 1 is no rate.
+        return Err(EngError::invalid(
+            "conversion",
+            format!("{} successes, {} trials", m.successes, m.trials),
+            "more success touchpoints than trial touchpoints: choose kinds where each success follows a trial",
+        ));
+    }
     let conversion = (m.trials > 0)
         .then(|| Proportion::wilson(m.successes, m.trials, level))
         .transpose()?;
@@ -1283,6 +1291,22 @@ mod tests {
         );
         let p = Partial::from_json(&ok).unwrap();
         assert_eq!(Partial::from_bytes(&p.to_bytes().unwrap()).unwrap(), p);
+    }
+
+    #[test]
+    fn more_conversion_successes_than_trials_is_a_typed_error() {
+        // Found by the ffi_partial fuzz target: a rate above 1 from touchpoint counts.
+        let spec: PartialSpec = serde_json::from_str(
+            r#"{"kind": "metrics", "conversion": {"trials": ["open"], "successes": ["click"]}}"#,
+        )
+        .unwrap();
+        let data = cols(&[1, 1, 1], &[0, 1, 2], &[0, 0, 0], &[1, 2, 2], &[0.0; 3]);
+        let e = Partial::from_touchpoints(&spec, &data)
+            .unwrap()
+            .result()
+            .unwrap_err();
+        assert_eq!(e.kind(), "invalid_input");
+        assert!(e.to_string().contains("2 successes, 1 trials"), "{e}");
     }
 
     #[test]
