@@ -1310,6 +1310,21 @@ mod tests {
     }
 
     #[test]
+    fn specs_survive_every_form_to_the_last_bit() {
+        // Found by the ffi_partial fuzz target: a level written with many digits parsed one ulp
+        // off, so the re-encoded spec differed and merges with the original were refused.
+        let spec: PartialSpec = serde_json::from_str(
+            r#"{"kind": "metrics", "level": 0.92222222222222222222222222222225}"#,
+        )
+        .unwrap();
+        let a = Partial::new(&spec).unwrap();
+        let mut b = Partial::from_json(&a.to_json().unwrap()).unwrap();
+        let c = Partial::from_bytes(&a.to_bytes().unwrap()).unwrap();
+        assert_eq!(b.to_bytes().unwrap(), a.to_bytes().unwrap());
+        b.merge(c).unwrap();
+    }
+
+    #[test]
     fn merging_different_specs_leaves_self_unchanged() {
         let data = cols(&[1], &[0], &[0], &[4], &[1.0]);
         let mut a = Partial::from_touchpoints(&PartialSpec::Paths { lookback: 60 }, &data).unwrap();
