@@ -93,7 +93,10 @@ def single_machine(df):
 
 def check_engine(engine, data, expected):
     assert_same(engine.profiles(data).profiles(), expected["profiles"], "profiles")
-    pd.testing.assert_frame_equal(engine.customer_frame(data, as_of=AS_OF), expected["frame"])
+    frame = engine.customer_frame(data, as_of=AS_OF)
+    frame = frame.toPandas() if hasattr(frame, "toPandas") else frame.compute()
+    frame = frame.astype({"customer": "uint64", "stage": expected["frame"]["stage"].dtype})
+    pd.testing.assert_frame_equal(frame.sort_values("customer", ignore_index=True), expected["frame"])
     assert_same(engine.metrics(data).nps, expected["nps"], "nps")
     assert_same(engine.funnel(data, steps=STEPS, window_days=14), expected["funnel"], "funnel")
     assert_same(engine.journey_sequences(data, by="kind", steps=5, path_length=4, top_paths=20),

@@ -29,7 +29,7 @@ import json
 from typing import Any, Mapping, Optional, Sequence
 
 from . import _distributed as _d
-from ._api import ProfileStore, store_frame
+from ._api import ProfileStore
 from ._attribution import Attribution
 from ._cohort import CohortTable
 from ._convert import instant
@@ -76,9 +76,25 @@ def profiles(ddf: Any, *, signals: Any = None, score_config: Any = None, **kw: A
 
 
 def customer_frame(ddf: Any, as_of: Any, *, score_config: Any = None, stage_config: Any = None,
-                   **kw: Any) -> Any:
-    """One row per customer (pandas), as ``engagement.customer_frame`` gives for the whole data."""
-    return store_frame(profiles(ddf, score_config=score_config, **kw), as_of, stage_config=stage_config)
+                   columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None) -> Any:
+    """One row per customer (``engagement.customer_frame``'s columns) as a dask DataFrame, computed
+    per partition after a shuffle by customer (``shuffle=False`` when the frame is already
+    partitioned by customer): nothing is merged on one machine, so it scales with the cluster.
+    Rows come in partition order; each customer's row equals the single-machine one."""
+    from ._api import customer_frame as frame_of
+
+    names = _d.names(columns)
+    if shuffle is not False:
+        ddf = ddf.shuffle(on=names["customer"])
+    t = instant(as_of, "as_of")
+
+    def frame(pdf: Any) -> Any:
+        import pandas as pd
+
+        ours = pd.DataFrame({c: pdf[names[c]] for c in _d.COLUMNS if names[c] in pdf.columns})
+        return frame_of(ours, as_of=t, score_config=score_config, stage_config=stage_config)
+
+    return ddf.map_partitions(frame, meta=frame(ddf._meta))
 
 
 def metrics(ddf: Any, *, level: float = 0.95, conversion: Optional[Mapping[str, Sequence[str]]] = None,

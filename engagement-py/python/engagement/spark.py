@@ -18,7 +18,7 @@ Example (with a running ``spark`` session)::
     df = spark.read.parquet("touchpoints.parquet")
     engagement.spark.funnel(df, steps=[{"name": "visit", "kinds": ["visit"]},
                                        {"name": "buy", "kinds": ["purchase"]}]).to_frame()
-    engagement.spark.customer_frame(df, as_of=pd.Timestamp("2024-06-30"))   # one row per customer (pandas)
+    engagement.spark.customer_frame(df, as_of=pd.Timestamp("2024-06-30"))   # one row per customer (Spark)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import json
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 from . import _distributed as _d
-from ._api import ProfileStore, store_frame
+from ._api import ProfileStore
 from ._attribution import Attribution
 from ._cohort import CohortTable
 from ._convert import instant
@@ -78,10 +78,36 @@ def profiles(sdf: Any, *, signals: Any = None, score_config: Any = None, **kw: A
     return partial(sdf, _d.profiles_spec(signals), **kw).store(score_config)
 
 
+_FRAME_SCHEMA = ("customer long, total double, emotional double, contextual double, convenient double, "
+                 "social double, stage string, purchases long, revenue double")
+
+
 def customer_frame(sdf: Any, as_of: Any, *, score_config: Any = None, stage_config: Any = None,
-                   **kw: Any) -> Any:
-    """One row per customer (pandas), as ``engagement.customer_frame`` gives for the whole data."""
-    return store_frame(profiles(sdf, score_config=score_config, **kw), as_of, stage_config=stage_config)
+                   columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None) -> Any:
+    """One row per customer (``engagement.customer_frame``'s columns) as a Spark DataFrame, computed
+    in the workers after a repartition by customer (``shuffle=False`` when the frame is already
+    partitioned by customer): nothing is merged on the driver, so it scales with the cluster."""
+    from ._api import customer_frame as frame_of
+
+    names = _d.names(columns)
+    if shuffle is not False:
+        sdf = sdf.repartition(names["customer"])
+    t = instant(as_of, "as_of")
+    wanted = [c for c in names.values() if c in sdf.columns]
+
+    def frames(batches: Iterator[Any]) -> Iterator[Any]:
+        import pandas as pd
+        import pyarrow as pa
+
+        batches = list(batches)
+        if not batches:
+            return
+        cols = _d.arrow_columns(pa.Table.from_batches(batches), names)
+        out = frame_of(pd.DataFrame(cols), as_of=t, score_config=score_config, stage_config=stage_config)
+        out = out.astype({"customer": "int64", "stage": object})
+        yield pa.RecordBatch.from_pandas(out, preserve_index=False)
+
+    return sdf.select(*wanted).mapInArrow(frames, _FRAME_SCHEMA)
 
 
 def metrics(sdf: Any, *, level: float = 0.95, conversion: Optional[Mapping[str, Sequence[str]]] = None,
