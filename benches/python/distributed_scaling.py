@@ -3,8 +3,10 @@
 one run: wall time, throughput per core, and the size of the partials; every distributed result is
 checked equal to the single-machine one.
 
-Analyses: profiles (any partitioning, merged as partial profile stores), a 3-step funnel and
-order-2 Markov attribution (each shuffled by customer first).
+Analyses: every profile merged into one store on the driver (any partitioning, merged as partial
+profile stores), the per-customer frame (scores, stage, purchases, revenue; computed per partition
+after a shuffle by customer), a 3-step funnel and order-2 Markov attribution (each shuffled by
+customer first).
 
 Creates a throwaway venv with dask[distributed], pyspark, pyarrow, pandas and the engine's package
 (built by maturin; outside the test command). Spark needs Java on PATH.
@@ -78,16 +80,22 @@ def main():
     # Single machine: the engine over the whole frame (multi-threaded where the engine is).
     single = {}
     single["profiles"], t_prof = timed(lambda: engagement.Partial.from_frame({"kind": "profiles"}, df))
+    as_of = pd.Timestamp("2025-01-01")
+    single["frame"], t_frame = timed(lambda: engagement.customer_frame(df, as_of=as_of))
     single["funnel"], t_fun = timed(lambda: engagement.funnel(df["customer"], df["time"], df["channel"], df["kind"],
                                                                steps=STEPS, window_days=30))
     single["attribution"], t_att = timed(lambda: engagement.attribute_touchpoints(
         df["customer"], df["time"], df["channel"], df["kind"], df["value"], lookback_days=30, rule="markov", order=2))
     sizes = single["profiles"].to_bytes()
     print(f"profiles partial of all customers: {len(sizes) / 1e6:.1f} MB, {len(sizes) / args.customers:.0f} B per customer")
-    rows = [("single machine", t_prof, t_fun, t_att)]
+    rows = [("single machine", t_prof, t_frame, t_fun, t_att)]
 
-    def check(name, store, funnel, attribution):
+    def check(name, store, frame, funnel, attribution):
         assert store.profiles() == single["profiles"].result().profiles(), f"{name}: profiles differ"
+        frame = frame.sort_values("customer", ignore_index=True)
+        expected = single["frame"]
+        for c in expected.columns:
+            assert frame[c].astype(str).tolist() == expected[c].astype(str).tolist(), f"{name}: {c} differs"
         assert funnel.customers.tolist() == single["funnel"].customers.tolist(), f"{name}: funnel differs"
         assert funnel.median_time == single["funnel"].median_time, f"{name}: funnel times differ"
         assert np.array_equal(attribution.conversions, single["attribution"].conversions), f"{name}: attribution differs"
@@ -104,10 +112,11 @@ def main():
         ddf = dd.from_pandas(df, npartitions=args.partitions, sort=False).persist()
         distributed.wait(ddf)
         store, t1 = timed(lambda: engagement.dask.profiles(ddf))
+        frame, t4 = timed(lambda: engagement.dask.customer_frame(ddf, as_of=as_of).compute())
         funnel, t2 = timed(lambda: engagement.dask.funnel(ddf, steps=STEPS, window_days=30))
         attribution, t3 = timed(lambda: engagement.dask.attribute(ddf, lookback_days=30, rule="markov", order=2))
-        check("dask", store, funnel, attribution)
-        rows.append(("dask", t1, t2, t3))
+        check("dask", store, frame, funnel, attribution)
+        rows.append(("dask", t1, t4, t2, t3))
 
     # Spark: local mode on every core.
     import pyspark
@@ -121,19 +130,21 @@ def main():
     sdf = spark.createDataFrame(df.astype({"channel": "int32", "kind": "int32"})).repartition(args.partitions).cache()
     sdf.count()
     store, t1 = timed(lambda: engagement.spark.profiles(sdf))
+    frame, t4 = timed(lambda: engagement.spark.customer_frame(sdf, as_of=as_of).toPandas())
     funnel, t2 = timed(lambda: engagement.spark.funnel(sdf, steps=STEPS, window_days=30))
     attribution, t3 = timed(lambda: engagement.spark.attribute(sdf, lookback_days=30, rule="markov", order=2))
-    check("spark", store, funnel, attribution)
-    rows.append(("spark", t1, t2, t3))
+    check("spark", store, frame, funnel, attribution)
+    rows.append(("spark", t1, t4, t2, t3))
     spark.stop()
 
     print("\nall distributed results equal the single-machine ones")
-    print(f"{'path':16} {'profiles':>10} {'funnel':>10} {'attribution':>12}   M touchpoints/s per core (profiles, funnel, attribution)")
+    print(f"{'path':16} {'profiles':>10} {'frame':>10} {'funnel':>10} {'attribution':>12}   "
+          "M touchpoints/s per core (same order)")
     base = rows[0]
     for name, *ts in rows:
         per_core = " ".join(f"{n / t / cores / 1e6:6.2f}" for t in ts)
         ratio = " ".join(f"{b / t:5.2f}x" for b, t in zip(base[1:], ts))
-        print(f"{name:16} {ts[0]:9.2f}s {ts[1]:9.2f}s {ts[2]:11.2f}s   {per_core}   vs single: {ratio}")
+        print(f"{name:16} {ts[0]:9.2f}s {ts[1]:9.2f}s {ts[2]:9.2f}s {ts[3]:11.2f}s   {per_core}   vs single: {ratio}")
 
 
 if __name__ == "__main__":
