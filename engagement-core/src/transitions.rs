@@ -322,11 +322,13 @@ pub(crate) fn sequence_counts(
 }
 
 /// Transitions between journey stages: each customer's consecutive entries
-/// of a [`StageHistory`] (in the order given, which `StageRules::history`
-/// keeps by customer and time).
+/// of a [`StageHistory`] in time order. Rows may come in any order (the
+/// history `StageRules::history` writes is already by customer and time);
+/// entries of one customer at the same time keep their input order.
 ///
 /// # Errors
-/// [`EngError::LengthMismatch`] when the history's columns differ in length.
+/// [`EngError::LengthMismatch`] when the history's columns differ in length;
+/// [`EngError::InvalidInput`] for an `entered_at` outside 1970..3000.
 ///
 /// # Examples
 ///
@@ -359,16 +361,36 @@ pub fn stage_transitions(history: &StageHistory) -> Result<TransitionMatrix> {
             });
         }
     }
+    let time_ok = |t: i64| (crate::model::MIN_TIME..=crate::model::MAX_TIME).contains(&t);
+    if let Some(i) = history.entered_at.iter().position(|&t| !time_ok(t)) {
+        return Err(EngError::invalid(
+            "entered_at",
+            history.entered_at[i],
+            "must be a Unix time in 1970-01-01..3000-01-01",
+        )
+        .at_row(i));
+    }
+    // Rows in any order: each customer's entries are taken in time order
+    // (equal times keep their input order), as the stage history writes them.
+    let ordered = history
+        .customer
+        .windows(2)
+        .zip(history.entered_at.windows(2))
+        .all(|(c, t)| c[0] < c[1] || (c[0] == c[1] && t[0] <= t[1]));
+    let mut order: Vec<usize> = (0..n).collect();
+    if !ordered {
+        order.sort_by_key(|&i| (history.customer[i], history.entered_at[i]));
+    }
     let labels: Vec<String> = JourneyStage::ALL
         .iter()
         .map(|s| s.label().to_string())
         .collect();
     let k = labels.len();
     let mut counts = vec![0u64; k * k];
-    for i in 1..n {
-        if history.customer[i] == history.customer[i - 1] {
-            counts[history.stage[i - 1].code() as usize * k + history.stage[i].code() as usize] +=
-                1;
+    for w in order.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if history.customer[a] == history.customer[b] {
+            counts[history.stage[a].code() as usize * k + history.stage[b].code() as usize] += 1;
         }
     }
     Ok(TransitionMatrix::from_counts(labels, counts))

@@ -37,6 +37,14 @@ use serde_json::{Value, json};
 struct File {
     area: String,
     cases: Vec<Case>,
+    /// The bad-input matrix's class descriptions (`bad_input.json` only).
+    #[serde(default)]
+    #[allow(dead_code)]
+    classes: Option<Value>,
+    /// The matrix's rows that only one face can express, and where each is tested.
+    #[serde(default)]
+    #[allow(dead_code)]
+    face_specific: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +58,89 @@ struct Case {
     expected: Value,
     tolerance: f64,
     source: String,
+    /// The bad-input matrix's input class (`bad_input.json` only).
+    #[serde(default)]
+    #[allow(dead_code)]
+    class: Option<String>,
+}
+
+/// Reads a golden input as serde reads JSON, except that the strings `"NaN"`,
+/// `"inf"` and `"-inf"` are floats (JSON has no such numbers; the README's
+/// float tokens).
+struct Tokens<'a>(&'a Value);
+
+fn token(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "inf" => Some(f64::INFINITY),
+        "-inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for Tokens<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        use serde::de::value::{MapDeserializer, SeqDeserializer};
+        match self.0 {
+            Value::String(s) if token(s).is_some() => v.visit_f64(token(s).unwrap_or_default()),
+            Value::Array(a) => {
+                let mut seq = SeqDeserializer::new(a.iter().map(Tokens));
+                let out = v.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(out)
+            }
+            Value::Object(m) => {
+                let mut map =
+                    MapDeserializer::new(m.iter().map(|(k, x)| (k.as_str(), Tokens(x))));
+                let out = v.visit_map(&mut map)?;
+                map.end()?;
+                Ok(out)
+            }
+            other => serde::Deserializer::deserialize_any(other, v),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => v.visit_none(),
+            _ => v.visit_some(self),
+        }
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        serde::Deserializer::deserialize_enum(self.0, name, variants, v)
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        v.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+impl<'de> serde::de::IntoDeserializer<'de, serde_json::Error> for Tokens<'de> {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+fn read<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, serde_json::Error> {
+    T::deserialize(Tokens(v))
 }
 
 /// Touchpoints as the golden files write them: labels instead of codes.
@@ -69,7 +160,7 @@ struct LabelledTouchpoints {
 }
 
 fn touchpoints(input: &Value) -> Result<TouchpointTable, EngError> {
-    let t: LabelledTouchpoints = serde_json::from_value(input["touchpoints"].clone())?;
+    let t: LabelledTouchpoints = read(&input["touchpoints"])?;
     let scale = |s: &String| match s.as_str() {
         "nps" => Ok(RatingScale::Nps as u8),
         "csat" => Ok(RatingScale::Csat as u8),
@@ -111,7 +202,7 @@ fn optional_part<T>(column: &[T], start: usize, end: usize) -> &[T] {
 }
 
 fn num<T: serde::de::DeserializeOwned>(input: &Value, key: &str) -> T {
-    serde_json::from_value(input[key].clone()).unwrap_or_else(|e| panic!("input.{key}: {e}"))
+    read(&input[key]).unwrap_or_else(|e| panic!("input.{key}: {e}"))
 }
 
 fn run(case: &Case) -> Result<Value, EngError> {
@@ -164,7 +255,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
             num(input, "level"),
         )?)?,
         "simple_clv" => {
-            let clv_input: SimpleClvInput = serde_json::from_value(input.clone())?;
+            let clv_input: SimpleClvInput = read(input)?;
             json!({ "clv": simple_clv(&clv_input)? })
         }
         "retention_clv" => {
@@ -350,6 +441,8 @@ fn run(case: &Case) -> Result<Value, EngError> {
             };
             let mut actions = Vec::new();
             let mut start = 0;
+            // Chunks are cut from whole rows: columns of different lengths are refused first.
+            table.columns().validate()?;
             for size in chunks {
                 let c = table.columns();
                 let end = start + size;

@@ -483,11 +483,31 @@ pub fn quintile_scores(field: &str, values: &[f64], lower_is_better: bool) -> Re
     Ok(scores)
 }
 
+/// One row per customer: a repeated id (an export that was not aggregated,
+/// or one aggregated twice) would be scored as two customers.
+fn check_unique_customers(customer: &[u64]) -> Result<()> {
+    if customer.windows(2).all(|w| w[0] < w[1]) {
+        return Ok(());
+    }
+    let mut sorted = customer.to_vec();
+    radsort::sort(&mut sorted);
+    match sorted.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(EngError::invalid(
+            "customer",
+            w[0],
+            "appears more than once (RFM takes one row per customer)",
+        )
+        .at_row(customer.iter().rposition(|&c| c == w[0]).unwrap_or(0))),
+        None => Ok(()),
+    }
+}
+
 /// RFM scores and segments of the given values.
 ///
 /// # Errors
 /// - [`EngError::LengthMismatch`] when the columns differ in length;
-/// - [`EngError::InvalidInput`] for a NaN, infinite or negative value (row given);
+/// - [`EngError::InvalidInput`] for a NaN, infinite or negative value, or a
+///   customer id given twice (row given);
 /// - [`EngError::Config`] for an invalid segment table.
 ///
 /// # Examples
@@ -525,6 +545,7 @@ pub fn rfm_scores(values: &RfmValues, config: &RfmConfig) -> Result<RfmScores> {
             return Err(EngError::invalid(field, col[i], "must not be negative").at_row(i));
         }
     }
+    check_unique_customers(&values.customer)?;
     let r = quintile_scores("recency", &values.recency, true)?;
     let f = quintile_scores("frequency", &values.frequency, false)?;
     let m = quintile_scores("monetary", &values.monetary, false)?;

@@ -1,0 +1,427 @@
+"""Builds tests/golden/bad_input.json: the bad-input matrix, input class x operation -> outcome.
+
+Each row takes a valid golden case of another file (its `base`), changes one
+thing in its input, and states what every face must answer: an error of a
+given kind, or, for classes that are not errors (rows in another order, huge
+customer ids, a NaN rating that means "no answer"), the base case's own
+expected result. The expected kinds are the specification (README, "Bad
+input and limits"); no number here comes from running the engine.
+
+Float tokens: JSON has no NaN or infinity, so the strings "NaN", "inf" and
+"-inf" stand for them in float columns; every runner reads them so.
+
+The classes that only one face can express (NULL pointers, invalid UTF-8,
+numpy dtypes, pandas nullable columns, handles freed twice …) are listed
+under `face_specific` with the test that covers each.
+
+Run: python3 tests/golden/derive/bad_input.py (the Python tests check that
+the committed file equals this script's output).
+"""
+import copy
+import json
+import pathlib
+import sys
+
+root = pathlib.Path(__file__).resolve().parents[1]
+
+HUGE = 9_223_372_036_854_775_000  # added to every id: ids near 2^63 (the largest every face's JSON reader takes)
+MAX_TIME = 32_503_680_000  # 3000-01-01, the latest time the engine takes
+
+CLASSES = {
+    "nan": "NaN in a float column",
+    "pos_inf": "+infinity in a float column",
+    "neg_inf": "-infinity in a float column",
+    "negative_money": "a negative amount of money",
+    "absurd_money": "an amount of money above the 1e12 limit",
+    "rating_out_of_scale": "a rating outside its scale, or not a whole point",
+    "negative_count": "a negative count, duration or size",
+    "out_of_range": "a probability, level or rate outside its range",
+    "time_before_1970": "a time before 1970-01-01",
+    "time_far_future": "a time after 3000-01-01",
+    "inconsistent": "values that contradict each other (recency > T, successes > trials …)",
+    "mismatched_length": "columns of different lengths",
+    "empty": "zero rows",
+    "unsorted": "rows in reverse order (not an error: the same result)",
+    "duplicated": "a row or customer repeated where each must be unique",
+    "late": "a touchpoint older than what a streaming engine has seen",
+    "unknown_label": "a label the engine does not know",
+    "unknown_id": "an id that is not in the data it refers to",
+    "huge_id": "customer ids near 2^63 (not an error: the same result)",
+    "missing_rating": "NaN rating meaning no answer (not an error: the same result)",
+    "bad_config": "a configuration value outside its domain",
+    "unknown_field": "a configuration or definition with a misspelt key",
+    "corrupt_bytes": "bytes that are not a valid partial",
+    "as_of_before_data": "an evaluation time before the data",
+}
+
+FACE_SPECIFIC = [
+    {"class": "null_pointer", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "NULL for every pointer argument of every entry point (status NULL_POINTER naming the argument)"},
+    {"class": "zero_length_null", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "NULL with length 0 is an empty column, not an error"},
+    {"class": "too_small_buffer", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "output buffers shorter than the result: BUFFER_TOO_SMALL with the needed size"},
+    {"class": "absurd_length", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "a length past the row limit or past isize::MAX bytes: INVALID_INPUT before any read"},
+    {"class": "invalid_utf8", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "invalid UTF-8 in every text argument: INVALID_UTF8"},
+    {"class": "malformed_json", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "truncated, deeply nested (past depth 128) and oversized (past 64 MiB) JSON: JSON / INVALID_INPUT"},
+    {"class": "bad_code", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "channel, kind, stage and scale codes out of range: INVALID_INPUT naming the row"},
+    {"class": "double_free", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "freeing NULL is a no-op; a second free of a handle cannot be detected (documented in the header); "
+             "the sanitizer build would catch one in the tests"},
+    {"class": "self_merge", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "merging a store or partial into itself: INCOMPATIBLE"},
+    {"class": "failed_call_keeps_state", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "a refused push, then the good push, equals the good push alone (store and triggers)"},
+    {"class": "unknown_id", "face": "c", "test": "tests/c/test_errors.c",
+     "what": "the profile of a customer the store has never seen: UNKNOWN_ID"},
+    {"class": "unknown_id", "face": "python", "test": "tests/python/test_errors.py",
+     "what": "the profile of a customer the store has never seen: UnknownIdError"},
+    {"class": "wrong_dtype", "face": "python", "test": "tests/python/test_errors.py",
+     "what": "float ids, float times, strings for money: TypeError naming the column"},
+    {"class": "non_contiguous", "face": "python", "test": "tests/python/test_errors.py",
+     "what": "strided and Fortran-order arrays give the result of their contiguous copies"},
+    {"class": "pandas_nullable", "face": "python", "test": "tests/python/test_errors.py",
+     "what": "pandas nullable Int64/Float64 columns: NA in an id or time is an error, NA rating is no answer"},
+    {"class": "pandas_categorical", "face": "python", "test": "tests/python/test_errors.py",
+     "what": "categorical channel and kind columns read as their labels"},
+    {"class": "empty_frame", "face": "python", "test": "tests/python/test_errors.py",
+     "what": "an empty DataFrame gives an empty store, and EmptyInputError where a statistic needs data"},
+    {"class": "malformed_json", "face": "python", "test": "tests/python/test_errors.py",
+     "what": "deeply nested and oversized JSON definitions: JsonError / InvalidInputError"},
+    {"class": "failed_call_keeps_state", "face": "python", "test": "tests/python/test_errors.py",
+     "what": "a refused push leaves the store and the trigger engine as before"},
+    {"class": "failed_call_keeps_state", "face": "rust", "test": "engagement-core/src/profile.rs",
+     "what": "a refused push leaves the store as before (unit and property tests)"},
+]
+
+TOUCHPOINT_OPS = ["profiles", "scores", "stages", "history", "segments", "loyalty", "funnel", "funnel_by",
+                  "journey_sequences", "attribute_touchpoints", "triggers"]
+
+
+def golden_cases():
+    out = {}
+    for path in sorted(root.glob("*.json")):
+        if path.stem == "bad_input":
+            continue
+        d = json.loads(path.read_text())
+        for c in d["cases"]:
+            out[f"{d['area']}/{c['name']}"] = c
+    return out
+
+
+CASES = golden_cases()
+BASE = {
+    "profiles": "engagement/profile_fields",
+    "scores": "engagement/score_contextual_one_half_life",
+    "stages": "journey/stages_default_rules",
+    "history": "journey/history_time_driven_changes",
+    "segments": "segmentation/segments_rules",
+    "loyalty": "segmentation/loyalty_points_redemptions_tiers",
+    "funnel": "funnels/loose_three_steps",
+    "funnel_by": "funnels/loose_three_steps_by_given_groups",
+    "journey_sequences": "transitions/channel_sequences",
+    "attribute_touchpoints": "attribution/touchpoints_first_touch",
+    "triggers": "triggers/every_rule_in_chunks",
+    "nps": "metrics/nps_basic",
+    "csat": "metrics/csat_basic",
+    "wilson": "metrics/conversion_wilson",
+    "retention": "metrics/retention_counts",
+    "simple_clv": "metrics/simple_clv_discounted",
+    "retention_clv": "metrics/retention_clv_gupta_lehmann",
+    "percentile_ranks": "metrics/percentile_ranks_ties",
+    "transaction_summary": "segmentation/transaction_summary_daily",
+    "calibration_holdout": "segmentation/calibration_holdout",
+    "rfm": "segmentation/rfm_quintiles_and_segments",
+    "actions": "segmentation/next_best_action_default_table",
+    "clv_fit": "clv/bg_nbd_fit_small",
+    "clv_predict": "clv/bg_nbd_p_alive_cdnow",
+    "clv_fit_retention": "clv/sbg_fit_regular_cohort",
+    "clv_matrix": "clv/bg_nbd_p_alive_matrix",
+    "clv_period_transactions": "clv/bg_nbd_period_transactions",
+    "clv_calibration_holdout": "clv/bg_nbd_calibration_holdout",
+    "clv_p_alive_history": "clv/bg_nbd_p_alive_history",
+    "conversion_test": "experiments/conversion_2000_each",
+    "bayesian_conversion_test": "experiments/bayesian_uniform_prior",
+    "welch_test": "experiments/welch_revenue",
+    "sample_size_two_proportions": "experiments/sample_size_10_to_12_percent",
+    "power_two_proportions": "experiments/power_1000_per_group",
+    "attribute": "attribution/first_touch",
+    "kaplan_meier": "survival/kaplan_meier_ties_and_censoring",
+    "logrank_test": "survival/logrank_two_cohorts",
+    "stage_transitions": "transitions/stage_transitions",
+    "cohorts": "cohorts/monthly_cohorts",
+    "partial_bytes": "partials/binary_form_version_1",
+}
+
+rows = []
+
+
+def get(obj, path):
+    for k in path:
+        obj = obj[k]
+    return obj
+
+
+def row(cls, op, change, expect, what, config=None):
+    """One matrix row: `change(input)` edits a copy of the base input; `expect` is an error kind or "same"."""
+    base_id = BASE[op]
+    base = CASES[base_id]
+    inp = copy.deepcopy(base["input"])
+    change(inp)
+    case = {"name": f"{cls}/{op}/{what}", "op": op, "class": cls, "input": inp}
+    cfg = copy.deepcopy(base.get("config"))
+    if config is not None:
+        cfg = config(cfg)
+    if cfg is not None:
+        case["config"] = cfg
+    if expect == "same":
+        case["expected"] = base["expected"]
+        case["tolerance"] = base["tolerance"]
+        source = f"the result of {base_id}: this class must not change it"
+    else:
+        case["expected"] = {"error": expect}
+        case["tolerance"] = 0
+        source = f"{base_id} with {CLASSES[cls]}: the specification's error kind"
+    case["source"] = source
+    rows.append(case)
+
+
+def put(path, value, at=0):
+    def change(inp):
+        get(inp, path)[at] = value
+    return change
+
+
+def setkey(path, key, value):
+    def change(inp):
+        get(inp, path)[key] = value
+    return change
+
+
+def column(path, fill, keep=False):
+    """Adds (or, unless `keep`, replaces) a whole column, as long as the first column of the table."""
+    def change(inp):
+        t = get(inp, path)
+        n = len(next(iter(t.values())))
+        if not (keep and fill[0] in t):
+            t[fill[0]] = [fill[1]] * n
+    return change
+
+
+def drop_last(path):
+    def change(inp):
+        get(inp, path[:-1])[path[-1]] = get(inp, path)[:-1]
+    return change
+
+
+def empty_table(path):
+    def change(inp):
+        t = get(inp, path)
+        for k in t:
+            if isinstance(t[k], list):
+                t[k] = []
+    return change
+
+
+def both(*changes):
+    def change(inp):
+        for c in changes:
+            c(inp)
+    return change
+
+
+def reverse_rows(path):
+    """Latest first; rows of one customer at the same time keep their order (the documented tie rule)."""
+    def change(inp):
+        t = get(inp, path)
+        order = sorted(range(len(t["time"])), key=lambda i: -t["time"][i])
+        for k in t:
+            if isinstance(t[k], list):
+                t[k] = [t[k][i] for i in order]
+    return change
+
+
+def shift_ids(*paths):
+    def change(inp):
+        for p in paths:
+            t = get(inp, p)
+            t["customer"] = [c + HUGE for c in t["customer"]]
+    return change
+
+
+TP = ("touchpoints",)
+
+# Touchpoint columns: the same checks wherever touchpoints enter the engine.
+for op in TOUCHPOINT_OPS:
+    with_value = column(TP, ("value", 0.0)) if "value" not in CASES[BASE[op]]["input"]["touchpoints"] else (lambda i: None)
+    for cls, v in [("nan", "NaN"), ("pos_inf", "inf"), ("neg_inf", "-inf"), ("negative_money", -1.0),
+                   ("absurd_money", 1e13)]:
+        row(cls, op, both(with_value, put(TP + ("value",), v)), "invalid_input", "value")
+    row("time_before_1970", op, put(TP + ("time",), -1), "invalid_input", "time")
+    row("time_far_future", op, put(TP + ("time",), MAX_TIME + 1), "invalid_input", "time")
+    row("mismatched_length", op, drop_last(TP + ("time",)), "length_mismatch", "time")
+    row("unknown_label", op, put(TP + ("channel",), "fax"), "unknown_label", "channel")
+    row("rating_out_of_scale", op,
+        both(column(TP, ("rating", None)), column(TP, ("rating_scale", "nps")), put(TP + ("rating",), 11)),
+        "invalid_input", "nps_11")
+    row("rating_out_of_scale", op,
+        both(column(TP, ("rating", None)), column(TP, ("rating_scale", "csat")), put(TP + ("rating",), 3.5)),
+        "invalid_input", "csat_3_5")
+    row("missing_rating", op,
+        both(column(TP, ("rating", None), keep=True), column(TP, ("rating_scale", "nps"), keep=True)), "same",
+        "null_ratings")
+
+# Order and ids do not change what the engine computes.
+for op in ["profiles", "scores", "stages", "history", "segments", "funnel", "funnel_by", "journey_sequences",
+           "attribute_touchpoints"]:
+    row("unsorted", op, reverse_rows(TP), "same", "touchpoints")
+for op in ["funnel", "journey_sequences", "attribute_touchpoints"]:
+    row("huge_id", op, shift_ids(TP), "same", "customer")
+row("huge_id", "funnel_by", shift_ids(TP, ("groups",)), "same", "customer")
+row("late", "triggers", put(TP + ("time",), 0, at=-1), "invalid_input", "last_chunk_before_first")
+row("duplicated", "funnel_by", lambda i: i["groups"]["customer"].__setitem__(1, i["groups"]["customer"][0]),
+    "invalid_input", "group_customer")
+row("as_of_before_data", "scores", setkey((), "as_of", -5), "as_of_before_data", "as_of")
+row("as_of_before_data", "stages", setkey((), "as_of", 0), "as_of_before_data", "as_of")
+row("unknown_field", "funnel", lambda i: None, "json", "steps_misspelt",
+    config=lambda c: {**{k: v for k, v in c.items() if k != "steps"}, "stepz": c["steps"]})
+row("bad_config", "funnel", lambda i: None, "config", "no_steps", config=lambda c: {**c, "steps": []})
+row("unknown_field", "segments", lambda i: i["definition"].__setitem__("segmentz", i["definition"].pop("segments")),
+    "config", "definition")
+row("bad_config", "triggers", lambda i: None, "config", "negative_wait",
+    config=lambda c: {**c, "rules": [{**c["rules"][0], "delay": -1}]})
+
+# Metrics and simple formulas.
+row("rating_out_of_scale", "nps", put(("ratings",), 11), "invalid_input", "eleven")
+row("rating_out_of_scale", "nps", put(("ratings",), 7.5), "invalid_input", "half_point")
+row("nan", "nps", put(("ratings",), "NaN"), "invalid_input", "rating")
+row("empty", "nps", setkey((), "ratings", []), "empty_input", "ratings")
+row("out_of_range", "nps", setkey((), "level", 1.5), "config", "level")
+row("nan", "nps", setkey((), "level", "NaN"), "config", "level")
+row("rating_out_of_scale", "csat", put(("ratings",), 6), "invalid_input", "six")
+row("rating_out_of_scale", "csat", put(("ratings",), 0), "invalid_input", "zero")
+row("empty", "csat", setkey((), "ratings", []), "empty_input", "ratings")
+row("inconsistent", "wilson", setkey((), "successes", 1001), "invalid_input", "successes_above_trials")
+row("empty", "wilson", both(setkey((), "successes", 0), setkey((), "trials", 0)), "empty_input", "no_trials")
+row("out_of_range", "wilson", setkey((), "level", 0), "config", "level")
+row("inconsistent", "retention", setkey((), "at_end", 231), "invalid_input", "more_at_end_than_possible")
+row("empty", "retention", setkey((), "at_start", 0), "empty_input", "no_customers")
+row("negative_money", "simple_clv", setkey((), "average_order_value", -50.0), "config", "order_value")
+row("nan", "simple_clv", setkey((), "margin", "NaN"), "config", "margin")
+row("out_of_range", "retention_clv", setkey((), "retention", 1.5), "config", "retention")
+row("pos_inf", "retention_clv", setkey((), "margin", "inf"), "config", "margin")
+row("nan", "percentile_ranks", put(("values",), "NaN"), "invalid_input", "value")
+
+# Transactions.
+for op in ["transaction_summary", "calibration_holdout", "cohorts"]:
+    row("nan", op, put(("value",), "NaN"), "invalid_input", "value")
+    row("neg_inf", op, put(("value",), "-inf"), "invalid_input", "value")
+    row("negative_money", op, put(("value",), -3.0), "invalid_input", "value")
+    row("absurd_money", op, put(("value",), 2e12), "invalid_input", "value")
+    row("time_before_1970", op, put(("time",), -86400), "invalid_input", "time")
+    row("time_far_future", op, put(("time",), MAX_TIME + 1), "invalid_input", "time")
+    row("mismatched_length", op, drop_last(("value",)), "length_mismatch", "value")
+    row("unsorted", op, lambda i: [i.__setitem__(k, i[k][::-1]) for k in ("customer", "time", "value")], "same",
+        "rows")
+row("inconsistent", "calibration_holdout", lambda i: i.__setitem__("calibration_end", i["observation_end"] + 1),
+    "config", "calibration_after_observation")
+row("as_of_before_data", "cohorts", setkey((), "as_of", 0), "empty_input", "as_of_before_every_row")
+row("empty", "transaction_summary", lambda i: [i.__setitem__(k, []) for k in ("customer", "time", "value")],
+    "empty_input", "rows")
+
+# RFM and actions: one row per customer.
+row("duplicated", "rfm", lambda i: i["customer"].__setitem__(1, i["customer"][0]), "invalid_input", "customer")
+row("mismatched_length", "rfm", drop_last(("monetary",)), "length_mismatch", "monetary")
+row("pos_inf", "rfm", put(("monetary",), "inf"), "invalid_input", "monetary")
+row("negative_count", "rfm", put(("frequency",), -1), "invalid_input", "frequency")
+row("duplicated", "actions", lambda i: i["customer"].__setitem__(1, i["customer"][0]), "invalid_input", "customer")
+row("unknown_label", "actions", put(("stage",), "vip"), "unknown_label", "stage")
+row("mismatched_length", "actions", drop_last(("stage",)), "length_mismatch", "stage")
+
+# Purchase models.
+for op in ["clv_fit", "clv_predict", "clv_period_transactions", "clv_calibration_holdout"]:
+    row("nan", op, put(("frequency",), "NaN"), "invalid_input", "frequency")
+    row("pos_inf", op, put(("T",), "inf"), "invalid_input", "T")
+    row("negative_count", op, put(("frequency",), -1.0), "invalid_input", "frequency")
+    row("inconsistent", op, lambda i: i["recency"].__setitem__(0, i["T"][0] + 1), "invalid_input",
+        "recency_above_T")
+    row("mismatched_length", op, drop_last(("recency",)), "length_mismatch", "recency")
+row("empty", "clv_fit", lambda i: [i.__setitem__(k, []) for k in ("frequency", "recency", "T")], "empty_input",
+    "rows")
+row("unknown_label", "clv_fit", setkey((), "model", "bg_nbdx"), "unknown_label", "model")
+row("negative_count", "clv_fit", lambda i: i.__setitem__("weights", [-1.0] + [1.0] * (len(i["frequency"]) - 1)),
+    "invalid_input", "weights")
+row("nan", "clv_fit", lambda i: i.__setitem__("weights", ["NaN"] + [1.0] * (len(i["frequency"]) - 1)),
+    "invalid_input", "weights")
+row("bad_config", "clv_predict", lambda i: i["model"].__setitem__("r", -0.2), "config", "negative_r")
+row("unknown_field", "clv_predict", lambda i: i["model"].__setitem__("rr", i["model"].pop("r")), "json", "model")
+row("unknown_label", "clv_predict", lambda i: i["model"].__setitem__("model", "pareto"), "json", "model_name")
+row("negative_count", "clv_matrix", setkey((), "T", -3.0), "invalid_input", "T")
+row("nan", "clv_matrix", setkey((), "T", "NaN"), "invalid_input", "T")
+row("inconsistent", "clv_fit_retention", lambda i: i["alive"].__setitem__(2, i["alive"][1] + 1), "invalid_input",
+    "survivors_grow")
+row("empty", "clv_fit_retention", setkey((), "alive", []), "empty_input", "alive")
+row("nan", "clv_p_alive_history", put(("at",), "NaN"), "invalid_input", "at")
+row("negative_count", "clv_p_alive_history", put(("purchases",), -1.0), "invalid_input", "purchases")
+row("unsorted", "clv_p_alive_history", lambda i: i.__setitem__("purchases", i["purchases"][::-1]),
+    "invalid_input", "purchases")
+row("negative_count", "clv_calibration_holdout", put(("holdout",), -1.0), "invalid_input", "holdout")
+
+# Experiments.
+for op in ["conversion_test", "bayesian_conversion_test"]:
+    row("inconsistent", op, lambda i: i["control"].__setitem__("successes", i["control"]["trials"] + 1),
+        "invalid_input", "successes_above_trials")
+    row("empty", op, lambda i: i["treatment"].update(successes=0, trials=0), "empty_input", "no_trials")
+row("out_of_range", "conversion_test", setkey((), "level", 1.0), "config", "level")
+row("bad_config", "bayesian_conversion_test", lambda i: None, "config", "prior",
+    config=lambda c: {**(c or {}), "alpha": -1.0})
+row("nan", "welch_test", put(("control",), "NaN"), "invalid_input", "control")
+row("pos_inf", "welch_test", put(("treatment",), "inf"), "invalid_input", "treatment")
+row("empty", "welch_test", setkey((), "control", [1.0]), "empty_input", "one_value")
+row("out_of_range", "sample_size_two_proportions", setkey((), "baseline", 1.5), "config", "baseline")
+row("out_of_range", "sample_size_two_proportions", setkey((), "power", 1.0), "config", "power")
+row("nan", "sample_size_two_proportions", setkey((), "alpha", "NaN"), "config", "alpha")
+row("negative_count", "power_two_proportions", setkey((), "n_per_group", -10.0), "config", "n_per_group")
+row("out_of_range", "power_two_proportions", setkey((), "minimum_detectable_effect", 0.95), "config",
+    "effect_past_one")
+
+# Attribution paths, survival, transitions.
+row("mismatched_length", "attribute", drop_last(("conversions",)), "length_mismatch", "conversions")
+row("negative_money", "attribute", put(("value",), -1.0), "invalid_input", "value")
+row("negative_count", "kaplan_meier", put(("duration",), -1.0), "invalid_input", "duration")
+row("nan", "kaplan_meier", put(("duration",), "NaN"), "invalid_input", "duration")
+row("mismatched_length", "kaplan_meier", drop_last(("observed",)), "length_mismatch", "observed")
+row("empty", "kaplan_meier", both(setkey((), "duration", []), setkey((), "observed", [])), "empty_input", "rows")
+row("out_of_range", "kaplan_meier", setkey((), "level", 0.0), "config", "level")
+row("pos_inf", "logrank_test", put(("duration_b",), "inf"), "invalid_input", "duration_b")
+row("mismatched_length", "logrank_test", drop_last(("observed_a",)), "length_mismatch", "observed_a")
+row("unknown_label", "stage_transitions", put(("stage",), "vip"), "unknown_label", "stage")
+row("mismatched_length", "stage_transitions", drop_last(("entered_at",)), "length_mismatch", "entered_at")
+row("time_before_1970", "stage_transitions", put(("entered_at",), -1), "invalid_input", "entered_at")
+
+# Partials' binary form.
+row("corrupt_bytes", "partial_bytes", setkey((), "hex", ""), "corrupt", "empty")
+row("corrupt_bytes", "partial_bytes", lambda i: i.__setitem__("hex", "00" * 40), "corrupt", "zeros")
+row("corrupt_bytes", "partial_bytes", lambda i: i.__setitem__("hex", "504b0304" + i["hex"][8:]), "corrupt",
+    "wrong_magic")
+row("corrupt_bytes", "partial_bytes", lambda i: i.__setitem__("hex", i["hex"][:8] + "0200" + i["hex"][12:]),
+    "corrupt", "future_version")
+
+names = [r["name"] for r in rows]
+assert len(names) == len(set(names)), "duplicate row names"
+doc = {
+    "area": "bad_input",
+    "classes": CLASSES,
+    "face_specific": FACE_SPECIFIC,
+    "cases": rows,
+}
+text = json.dumps(doc, indent=1) + "\n"
+if __name__ == "__main__":
+    if "--check" in sys.argv:
+        sys.exit(0 if (root / "bad_input.json").read_text() == text else 1)
+    (root / "bad_input.json").write_text(text)
+    print(f"{len(rows)} rows, {len({r['class'] for r in rows})} classes, {len({r['op'] for r in rows})} operations")
