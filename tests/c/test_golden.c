@@ -4,6 +4,7 @@
  * tests/golden/README.md. JSON is read with jansson. */
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,29 @@ static int compare(const json_t *e, const json_t *a, double tol, const char *pat
 }
 
 /* ---- helpers ---- */
+
+/* A float of the vectors: a number, null (NaN), or the tokens "NaN", "inf", "-inf"
+ * that stand for what JSON cannot write (tests/golden/README.md). */
+static double real(const json_t *x) {
+    const char *s = json_string_value(x);
+    if (s && !strcmp(s, "NaN")) return NAN;
+    if (s && !strcmp(s, "inf")) return INFINITY;
+    if (s && !strcmp(s, "-inf")) return -INFINITY;
+    return json_is_null(x) ? NAN : json_number_value(x);
+}
+
+/* The C ABI takes one length for all the columns of a call: columns of different lengths
+ * cannot reach it, so the runner answers LENGTH_MISMATCH itself, as a C caller's own check would. */
+static int same_length(const json_t *input, const char *first, ...) {
+    va_list keys;
+    va_start(keys, first);
+    size_t n = json_array_size(json_object_get(input, first));
+    int same = 1;
+    for (const char *k = va_arg(keys, const char *); k; k = va_arg(keys, const char *))
+        same &= json_array_size(json_object_get(input, k)) == n;
+    va_end(keys);
+    return same;
+}
 
 static const char *config_text(const json_t *config, char **owned) {
     *owned = config ? json_dumps(config, JSON_COMPACT) : NULL;
@@ -148,14 +172,14 @@ static eng_status load_columns(const json_t *t, columns *c) {
     }
     if (va) {
         c->value = calloc(alloc, sizeof *c->value);
-        for (size_t i = 0; i < c->n; i++) c->value[i] = json_number_value(json_array_get(va, i));
+        for (size_t i = 0; i < c->n; i++) c->value[i] = real(json_array_get(va, i));
     }
     if (ra && json_array_size(ra) > 0) {
         c->rating = calloc(alloc, sizeof *c->rating);
         c->scale = calloc(alloc, 1);
         for (size_t i = 0; i < c->n; i++) {
             json_t *r = json_array_get(ra, i);
-            c->rating[i] = json_is_null(r) ? NAN : (float)json_number_value(r);
+            c->rating[i] = json_is_null(r) ? NAN : (float)real(r);
             const char *l = json_string_value(json_array_get(sc, i));
             c->scale[i] = strcmp(l, "nps") == 0 ? ENG_SCALE_NPS : strcmp(l, "csat") == 0 ? ENG_SCALE_CSAT : ENG_SCALE_CES;
         }
@@ -298,7 +322,7 @@ static eng_status op_history_or_loyalty(const char *op, const json_t *input, con
 
 static float *floats(const json_t *a) {
     float *v = calloc(json_array_size(a) + 1, sizeof *v);
-    for (size_t i = 0; i < json_array_size(a); i++) v[i] = (float)json_number_value(json_array_get(a, i));
+    for (size_t i = 0; i < json_array_size(a); i++) v[i] = (float)real(json_array_get(a, i));
     return v;
 }
 
@@ -306,7 +330,7 @@ static double *doubles(const json_t *a) {
     double *v = calloc(json_array_size(a) + 1, sizeof *v);
     for (size_t i = 0; i < json_array_size(a); i++) {
         json_t *x = json_array_get(a, i);
-        v[i] = json_is_null(x) ? NAN : json_number_value(x);
+        v[i] = json_is_null(x) ? NAN : real(x);
     }
     return v;
 }
@@ -325,7 +349,7 @@ static int64_t *i64s(const json_t *a) {
 
 static eng_status op_metric(const char *op, const json_t *input, const json_t *config, json_t **result) {
     eng_status s = ENG_STATUS_OK;
-    double level = json_number_value(json_object_get(input, "level"));
+    double level = real(json_object_get(input, "level"));
     if (strcmp(op, "nps") == 0) {
         json_t *r = json_object_get(input, "ratings");
         float *v = floats(r);
@@ -366,9 +390,9 @@ static eng_status op_metric(const char *op, const json_t *input, const json_t *c
         free(in);
     } else if (strcmp(op, "retention_clv") == 0) {
         double clv;
-        s = eng_retention_clv(json_number_value(json_object_get(input, "margin")),
-                              json_number_value(json_object_get(input, "retention")),
-                              json_number_value(json_object_get(input, "discount_rate")), &clv);
+        s = eng_retention_clv(real(json_object_get(input, "margin")),
+                              real(json_object_get(input, "retention")),
+                              real(json_object_get(input, "discount_rate")), &clv);
         if (s == ENG_STATUS_OK) *result = json_pack("{s:f}", "clv", clv);
     } else if (strcmp(op, "percentile_ranks") == 0) {
         json_t *a = json_object_get(input, "values");
@@ -377,6 +401,7 @@ static eng_status op_metric(const char *op, const json_t *input, const json_t *c
         if (s == ENG_STATUS_OK) *result = json_pack("{s:o}", "ranks", f64_array(r, json_array_size(a)));
         free(v), free(r);
     } else if (strcmp(op, "transaction_summary") == 0 || strcmp(op, "calibration_holdout") == 0) {
+        if (!same_length(input, "customer", "time", "value", NULL)) return ENG_STATUS_LENGTH_MISMATCH;
         json_t *cu = json_object_get(input, "customer");
         size_t n = json_array_size(cu), cap = n + 1, k = 0;
         uint64_t *c = u64s(cu);
@@ -405,6 +430,7 @@ static eng_status op_metric(const char *op, const json_t *input, const json_t *c
         }
         free(c), free(t), free(v), free(cfg);
     } else if (strcmp(op, "rfm") == 0) {
+        if (!same_length(input, "customer", "recency", "frequency", "monetary", NULL)) return ENG_STATUS_LENGTH_MISMATCH;
         json_t *cu = json_object_get(input, "customer");
         size_t n = json_array_size(cu), cap = n + 1, k = 0;
         uint64_t *c = u64s(cu);
@@ -430,6 +456,7 @@ static eng_status op_metric(const char *op, const json_t *input, const json_t *c
         }
         free(c), free(re), free(fr), free(mo), free(r), free(f), free(m), free(score), free(code), free(seg), free(cfg);
     } else if (strcmp(op, "actions") == 0) {
+        if (!same_length(input, "customer", "stage", NULL)) return ENG_STATUS_LENGTH_MISMATCH;
         json_t *cu = json_object_get(input, "customer"), *st = json_object_get(input, "stage");
         size_t n = json_array_size(cu);
         uint64_t *c = u64s(cu);
@@ -463,6 +490,14 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
            *t = maybe_doubles(input, "T"), *m = maybe_doubles(input, "monetary_value"),
            *w = maybe_doubles(input, "weights");
     size_t n = json_array_size(json_object_get(input, "frequency"));
+    const char *columns[] = {"recency", "T", "monetary_value", "weights", "holdout"};
+    for (size_t i = 0; i < sizeof columns / sizeof *columns; i++) {
+        const json_t *col = json_object_get(input, columns[i]);
+        if (col && json_array_size(json_object_get(input, "frequency")) > 0 && json_array_size(col) != n) {
+            free(f), free(r), free(t), free(m), free(w);
+            return ENG_STATUS_LENGTH_MISMATCH;
+        }
+    }
     if (strcmp(op, "clv_fit_retention") == 0) {
         const json_t *a = json_object_get(input, "alive");
         double *alive = doubles(a);
@@ -499,7 +534,7 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
         } else {
             double *h = maybe_doubles(input, "holdout");
             s = eng_clv_calibration_holdout_json(model, strlen(model), f, r, t, w, h, n,
-                                                 json_number_value(json_object_get(input, "duration")), max_f, &json,
+                                                 real(json_object_get(input, "duration")), max_f, &json,
                                                  NULL);
             free(h);
         }
@@ -509,7 +544,7 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
         char *model = json_dumps(json_object_get(input, "model"), JSON_COMPACT);
         char *value = json_dumps(json_object_get(input, "value"), JSON_COMPACT);
         unsigned max_f = (unsigned)json_integer_value(json_object_get(input, "max_frequency"));
-        double age = json_number_value(json_object_get(input, "T"));
+        double age = real(json_object_get(input, "T"));
         size_t cols = (size_t)age + 1, rows = max_f + 1;
         double *out = calloc(rows * cols, sizeof *out);
         s = eng_clv_frequency_recency_matrix(model, strlen(model), value, strlen(value), max_f, age, out, rows * cols);
@@ -537,7 +572,7 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
             s = eng_clv_p_alive(model, strlen(model), f, r, t, n, out);
         else if (strcmp(what, "conditional_expected_purchases") == 0)
             s = eng_clv_conditional_expected_purchases(model, strlen(model),
-                                                       json_number_value(json_object_get(input, "horizon")), f, r, t,
+                                                       real(json_object_get(input, "horizon")), f, r, t,
                                                        n, out);
         else if (strcmp(what, "expected_purchases_new") == 0)
             s = eng_clv_expected_purchases_new(model, strlen(model), nt, len, out);
@@ -580,7 +615,7 @@ static uint64_t arm_field(const json_t *input, const char *arm, const char *fiel
     return (uint64_t)json_integer_value(json_object_get(json_object_get(input, arm), field));
 }
 
-static double number(const json_t *input, const char *key) { return json_number_value(json_object_get(input, key)); }
+static double number(const json_t *input, const char *key) { return real(json_object_get(input, key)); }
 
 static eng_status op_experiment(const char *op, const json_t *input, const json_t *config, json_t **result) {
     eng_status s;
@@ -598,8 +633,8 @@ static eng_status op_experiment(const char *op, const json_t *input, const json_
     } else if (strcmp(op, "bayesian_conversion_test") == 0) {
         const json_t *a = json_object_get(config, "alpha"), *b = json_object_get(config, "beta");
         eng_bayesian_result r;
-        s = eng_bayesian_conversion_test(cs, cn, ts, tn, a ? json_number_value(a) : 1.0,
-                                         b ? json_number_value(b) : 1.0, number(input, "level"), &r);
+        s = eng_bayesian_conversion_test(cs, cn, ts, tn, a ? real(a) : 1.0,
+                                         b ? real(b) : 1.0, number(input, "level"), &r);
         if (s == ENG_STATUS_OK)
             *result = json_pack("{s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:f}", "prob_treatment_better", r.prob_treatment_better,
                                 "expected_loss_treatment", r.expected_loss_treatment, "expected_loss_control",
@@ -658,7 +693,10 @@ static eng_status op_survival(const char *op, const json_t *input, json_t **resu
         double *dav = doubles(da), *dbv = doubles(db);
         uint8_t *oav = flags(oa), *obv = flags(ob);
         eng_logrank_result r;
-        s = eng_logrank_test(dav, oav, json_array_size(da), dbv, obv, json_array_size(db), &r);
+        if (!same_length(input, "duration_a", "observed_a", NULL) || !same_length(input, "duration_b", "observed_b", NULL))
+            s = ENG_STATUS_LENGTH_MISMATCH;
+        else
+            s = eng_logrank_test(dav, oav, json_array_size(da), dbv, obv, json_array_size(db), &r);
         if (s == ENG_STATUS_OK)
             *result = json_pack("{s:f,s:f,s:f,s:f}", "observed_a", r.observed_a, "expected_a", r.expected_a,
                                 "statistic", r.statistic, "p_value", r.p_value);
@@ -892,6 +930,7 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         return s;
     }
     if (!strcmp(op, "stage_transitions")) {
+        if (!same_length(input, "customer", "stage", "entered_at", NULL)) return ENG_STATUS_LENGTH_MISMATCH;
         const json_t *cs = json_object_get(input, "customer"), *st = json_object_get(input, "stage");
         size_t n = json_array_size(cs);
         uint64_t *customer = malloc((n + 1) * sizeof *customer);
@@ -911,6 +950,7 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         return s;
     }
     if (!strcmp(op, "cohorts")) {
+        if (!same_length(input, "customer", "time", "value", NULL)) return ENG_STATUS_LENGTH_MISMATCH;
         const json_t *c = json_object_get(input, "customer");
         size_t n = json_array_size(c);
         uint64_t *customer = malloc((n + 1) * sizeof *customer);
@@ -979,7 +1019,7 @@ int main(int argc, char **argv) {
             if (only && strcmp(only, id) != 0) continue;
             const char *op = json_string_value(json_object_get(c, "op"));
             json_t *expected = json_object_get(c, "expected");
-            double tol = json_number_value(json_object_get(c, "tolerance"));
+            double tol = real(json_object_get(c, "tolerance"));
             json_t *result = NULL;
             eng_status s = run(op, json_object_get(c, "input"), json_object_get(c, "config"), &result);
             int ok;

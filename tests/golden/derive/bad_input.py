@@ -256,15 +256,22 @@ def shift_ids(*paths):
 TP = ("touchpoints",)
 
 # Touchpoint columns: the same checks wherever touchpoints enter the engine.
+# The journey analyses read neither value nor rating (the C face does not take them), attribution by
+# touchpoints reads value only.
+READS_VALUE = [op for op in TOUCHPOINT_OPS if op not in ("funnel", "funnel_by", "journey_sequences")]
+READS_RATING = [op for op in READS_VALUE if op != "attribute_touchpoints"]
 for op in TOUCHPOINT_OPS:
     with_value = column(TP, ("value", 0.0)) if "value" not in CASES[BASE[op]]["input"]["touchpoints"] else (lambda i: None)
     for cls, v in [("nan", "NaN"), ("pos_inf", "inf"), ("neg_inf", "-inf"), ("negative_money", -1.0),
                    ("absurd_money", 1e13)]:
-        row(cls, op, both(with_value, put(TP + ("value",), v)), "invalid_input", "value")
+        if op in READS_VALUE:
+            row(cls, op, both(with_value, put(TP + ("value",), v)), "invalid_input", "value")
     row("time_before_1970", op, put(TP + ("time",), -1), "invalid_input", "time")
     row("time_far_future", op, put(TP + ("time",), MAX_TIME + 1), "invalid_input", "time")
     row("mismatched_length", op, drop_last(TP + ("time",)), "length_mismatch", "time")
     row("unknown_label", op, put(TP + ("channel",), "fax"), "unknown_label", "channel")
+    if op not in READS_RATING:
+        continue
     row("rating_out_of_scale", op,
         both(column(TP, ("rating", None)), column(TP, ("rating_scale", "nps")), put(TP + ("rating",), 11)),
         "invalid_input", "nps_11")
@@ -311,7 +318,7 @@ row("out_of_range", "wilson", setkey((), "level", 0), "config", "level")
 row("inconsistent", "retention", setkey((), "at_end", 231), "invalid_input", "more_at_end_than_possible")
 row("empty", "retention", setkey((), "at_start", 0), "empty_input", "no_customers")
 row("negative_money", "simple_clv", setkey((), "average_order_value", -50.0), "config", "order_value")
-row("nan", "simple_clv", setkey((), "margin", "NaN"), "config", "margin")
+row("out_of_range", "simple_clv", setkey((), "margin", 1.5), "config", "margin")
 row("out_of_range", "retention_clv", setkey((), "retention", 1.5), "config", "retention")
 row("pos_inf", "retention_clv", setkey((), "margin", "inf"), "config", "margin")
 row("nan", "percentile_ranks", put(("values",), "NaN"), "invalid_input", "value")
