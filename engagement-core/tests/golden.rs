@@ -92,8 +92,7 @@ impl<'de> serde::Deserializer<'de> for Tokens<'de> {
                 Ok(out)
             }
             Value::Object(m) => {
-                let mut map =
-                    MapDeserializer::new(m.iter().map(|(k, x)| (k.as_str(), Tokens(x))));
+                let mut map = MapDeserializer::new(m.iter().map(|(k, x)| (k.as_str(), Tokens(x))));
                 let out = v.visit_map(&mut map)?;
                 map.end()?;
                 Ok(out)

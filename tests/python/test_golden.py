@@ -214,7 +214,8 @@ def run(op, inp, config):
         parts, start = [], 0
         for size in chunks:
             cut = {k: v[start:start + size] for k, v in t.items()}
-            parts.append(engine.push(cut["customer"], cut["time"], cut["channel"], cut["kind"], cut.get("value")))
+            parts.append(engine.push(cut["customer"], cut["time"], cut["channel"], cut["kind"], cut.get("value"),
+                                     cut.get("rating"), cut.get("rating_scale")))
             start += size
         parts.append(engine.advance(inp["until"]))
         actions = [{"customer": int(c), "due": int(d), "rule": r, "action": a}
@@ -237,7 +238,9 @@ def run(op, inp, config):
                     c, np.asarray(t["time"], dtype=np.int64), codes(t["channel"], lambda x, _: engagement.CHANNELS.index(x)),
                     codes(t["kind"], lambda x, _: engagement.KINDS.index(x)), dict(config),
                     np.asarray(g["customer"], dtype=np.uint64), np.asarray(g["group"], dtype=np.uint32), g["labels"])
-            by = {c: g["labels"][i] for c, i in zip(g["customer"], g["group"])}
+            # A Series keeps a repeated customer (a dict could not), so the engine sees what was given.
+            import pandas as pd
+            by = pd.Series([g["labels"][i] for i in g["group"]], index=np.asarray(g["customer"], dtype=np.uint64))
         r = engagement.funnel_by(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"], by=by,
                                  window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
         return {"labels": r.labels, "results": r.results, "total": r.total, "ungrouped": r.ungrouped}
@@ -363,3 +366,29 @@ def test_golden(case):
     else:
         result = plain(run(case["op"], case["input"], case.get("config")))
         contained(expected["ok"], result, case["tolerance"])
+
+
+def test_bad_input_matrix_is_the_generators_output():
+    """tests/golden/bad_input.json is written by its script; an edit by hand would drift from it."""
+    import subprocess
+    import sys
+    script = GOLDEN / "derive" / "bad_input.py"
+    assert subprocess.run([sys.executable, str(script), "--check"]).returncode == 0, f"run {script}"
+
+
+def test_bad_input_matrix_covers_every_operation_and_names_its_face_tests():
+    import re
+    readme = (GOLDEN / "README.md").read_text()
+    ops = set(re.findall(r"^\| `([a-z_]+)` \|", readme.split("## Operations")[1], re.M))
+    matrix = json.loads((GOLDEN / "bad_input.json").read_text())
+    covered = {c["op"] for c in matrix["cases"]}
+    # `partial` builds partials from touchpoints: its inputs are those of the ops above, and its
+    # decoder's bad input is the `partial_bytes` rows.
+    assert ops - covered == {"partial"}, sorted(ops - covered)
+    assert {c["class"] for c in matrix["cases"]} <= set(matrix["classes"])
+    root = GOLDEN.parents[1]
+    for row in matrix["face_specific"]:
+        assert (root / row["test"]).is_file(), row
+    # Every class has at least one row somewhere, and every error kind of the engine is expected somewhere.
+    classes = {c["class"] for c in matrix["cases"]} | {r["class"] for r in matrix["face_specific"]}
+    assert set(matrix["classes"]) <= classes

@@ -132,6 +132,11 @@ def floats(values: Any, name: str, dtype: Any = np.float64) -> np.ndarray:
         return np.ascontiguousarray(a)
     if a.dtype.kind in "iuf":
         return a.astype(dtype)
+    if a.dtype.kind == "O" and all(x is None or (isinstance(x, (int, float, np.number)) and not isinstance(x, bool))
+                                   for x in a):
+        # A list with None for "no value" (a rating not given): None is NaN, which each column then
+        # treats as its docs say (no rating; an error for money).
+        return np.array([np.nan if x is None else x for x in a], dtype=dtype)
     raise TypeError(f"column {name} must hold numbers, got dtype {a.dtype}")
 
 

@@ -294,8 +294,9 @@ row("duplicated", "funnel_by", lambda i: i["groups"]["customer"].__setitem__(1, 
     "invalid_input", "group_customer")
 row("as_of_before_data", "scores", setkey((), "as_of", -5), "as_of_before_data", "as_of")
 row("as_of_before_data", "stages", setkey((), "as_of", 0), "as_of_before_data", "as_of")
-row("unknown_field", "funnel", lambda i: None, "json", "steps_misspelt",
-    config=lambda c: {**{k: v for k, v in c.items() if k != "steps"}, "stepz": c["steps"]})
+row("unknown_field", "funnel", lambda i: None, "json", "step_key_misspelt",
+    config=lambda c: {**c, "steps": [{("kindz" if k == "kinds" else k): v for k, v in c["steps"][0].items()}]
+                      + c["steps"][1:]})
 row("bad_config", "funnel", lambda i: None, "config", "no_steps", config=lambda c: {**c, "steps": []})
 row("unknown_field", "segments", lambda i: i["definition"].__setitem__("segmentz", i["definition"].pop("segments")),
     "config", "definition")
