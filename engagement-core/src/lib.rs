@@ -69,6 +69,7 @@ pub mod error;
 pub mod experiment;
 pub mod funnel;
 pub mod journey;
+pub mod limits;
 pub mod model;
 pub mod partial;
 pub mod profile;

@@ -928,7 +928,7 @@ impl Partial {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn from_json(json: &str) -> Result<Self> {
-        let w: wire::Json = serde_json::from_str(json)?;
+        let w: wire::Json = crate::limits::from_json(json)?;
         if w.format != FORMAT_VERSION {
             return Err(EngError::Corrupt {
                 reason: format!(

@@ -167,6 +167,7 @@ impl TransactionColumns<'_> {
     /// ```
     pub fn validate(&self) -> Result<usize> {
         let n = self.customer.len();
+        crate::limits::check_rows("transactions", n)?;
         if self.time.len() != n {
             return Err(EngError::LengthMismatch {
                 field: "time".into(),

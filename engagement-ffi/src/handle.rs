@@ -44,6 +44,11 @@ pub(crate) unsafe fn slice<'a, T>(
         return Err(misaligned(name));
     }
     check_len::<T>(len, name)?;
+    if std::mem::size_of::<T>() > 1 {
+        // Columns of numbers: at most one call's rows, refused before any read.
+        // (Bytes and text are bounded by their own limits.)
+        engagement_core::limits::check_rows(name, len).map_err(Failure::from)?;
+    }
     // SAFETY: non-NULL, aligned, a size that fits an allocation, and the caller
     // promises `len` valid elements.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
@@ -176,6 +181,8 @@ pub(crate) unsafe fn touchpoints<'a>(
     rating_scale: *const u8,
     len: usize,
 ) -> Result<engagement_core::TouchpointColumns<'a>, Failure> {
+    // Before any column is looked at (channel and kind are bytes, which `slice` does not count).
+    engagement_core::limits::check_rows("touchpoints", len).map_err(Failure::from)?;
     // SAFETY: forwarded from the caller.
     let cols = unsafe {
         engagement_core::TouchpointColumns {

@@ -21,7 +21,7 @@ pub(crate) unsafe fn config<T: serde::de::DeserializeOwned + Default>(
     if s.trim().is_empty() {
         return Ok(T::default());
     }
-    serde_json::from_str(s).map_err(|e| Failure::from(EngError::from(e)))
+    engagement_core::limits::from_json(s).map_err(Failure::from)
 }
 
 /// Parses a required JSON document.
@@ -35,7 +35,7 @@ pub(crate) unsafe fn document<T: serde::de::DeserializeOwned>(
 ) -> Result<T, Failure> {
     // SAFETY: forwarded from the caller.
     let s = unsafe { text(ptr, len, name)? };
-    serde_json::from_str(s).map_err(|e| Failure::from(EngError::from(e)))
+    engagement_core::limits::from_json(s).map_err(Failure::from)
 }
 
 /// Serializes `value` into a library-owned NUL-terminated string written to

@@ -74,7 +74,10 @@ pub(crate) fn document<T: serde::de::DeserializeOwned>(
             })?
             .extract()?
     };
-    serde_json::from_str(&text).map_err(|e| JsonError::new_err(format!("{name}: {e}")))
+    engagement_core::limits::from_json(&text).map_err(|e| match e {
+        engagement_core::EngError::Json { .. } => JsonError::new_err(format!("{name}: {e}")),
+        other => crate::errors::to_py(other),
+    })
 }
 
 /// A serializable result as plain Python objects (dicts, lists, numbers).

@@ -210,6 +210,7 @@ impl RepeatSummary {
 }
 
 pub(crate) fn check_lengths(n: usize, others: &[(&str, usize)]) -> Result<()> {
+    crate::limits::check_rows("rows", n)?;
     for &(field, len) in others {
         if len != n {
             return Err(EngError::LengthMismatch {

@@ -527,6 +527,7 @@ impl<'a> TouchpointColumns<'a> {
     /// ```
     pub fn validate(&self) -> Result<usize> {
         let n = self.customer.len();
+        crate::limits::check_rows("touchpoints", n)?;
         let same = |field: &str, len: usize, optional: bool| -> Result<()> {
             if len == n || (optional && len == 0) {
                 Ok(())

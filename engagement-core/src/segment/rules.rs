@@ -521,7 +521,7 @@ impl SegmentSet {
     /// assert!(e.unwrap_err().to_string().contains("segments[0].rule.value"));
     /// ```
     pub fn from_json(text: &str) -> Result<Self> {
-        Self::from_value(serde_json::from_str(text)?)
+        Self::from_value(crate::limits::from_json(text)?)
     }
 
     /// Parses and checks a definition given as a JSON value.

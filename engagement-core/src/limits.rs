@@ -1,0 +1,105 @@
+//! The sizes the engine takes, and the one place JSON text is parsed.
+//!
+//! Past a limit the engine answers [`EngError::InvalidInput`] (or
+//! [`EngError::Json`] for nesting) before it allocates for the input, so an
+//! absurd size is a clear error instead of an out-of-memory abort.
+//!
+//! | what | limit | why |
+//! |---|---|---|
+//! | rows per call (touchpoints, transactions, purchase histories …) | [`MAX_ROWS`] = 2³² − 1 | journeys index rows with 32 bits |
+//! | customers in a store | memory only: 440–670 bytes each (measured, see the README) | ids are any `u64` |
+//! | JSON text (configurations, definitions, models, partials) | [`MAX_JSON_BYTES`] = 1 GiB | use a partial's binary form beyond |
+//! | JSON nesting | [`MAX_JSON_DEPTH`] = 127 levels | deeper documents are refused, never a stack overflow |
+//! | times | 1970-01-01 ..= 3000-01-01 ([`MIN_TIME`](crate::MIN_TIME), [`MAX_TIME`](crate::MAX_TIME)) | |
+//! | money | 0 ..= 1e12 ([`MAX_MONEY`](crate::MAX_MONEY)) | |
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{EngError, Result};
+
+/// Rows one call takes: 2³² − 1.
+pub const MAX_ROWS: usize = u32::MAX as usize;
+
+/// Bytes of JSON text one call parses: 1 GiB.
+pub const MAX_JSON_BYTES: usize = 1 << 30;
+
+/// Nesting of arrays and objects a JSON document may have: 127 levels (the
+/// parser's recursion limit of 128, which it enforces; the test pins it).
+pub const MAX_JSON_DEPTH: usize = 127;
+
+/// Checks a number of rows against [`MAX_ROWS`].
+///
+/// # Errors
+/// [`EngError::InvalidInput`] naming `field` past the limit.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::limits::{check_rows, MAX_ROWS};
+/// assert!(check_rows("touchpoints", MAX_ROWS).is_ok());
+/// assert!(check_rows("touchpoints", MAX_ROWS + 1).is_err());
+/// ```
+pub fn check_rows(field: &str, rows: usize) -> Result<()> {
+    if rows > MAX_ROWS {
+        return Err(EngError::invalid(
+            field,
+            rows,
+            "is more rows than one call takes (4 294 967 295); split the input",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses JSON text within the limits: at most [`MAX_JSON_BYTES`] long and
+/// [`MAX_JSON_DEPTH`] deep.
+///
+/// # Errors
+/// [`EngError::InvalidInput`] for text past the size limit; [`EngError::Json`]
+/// for malformed or too deeply nested text and for a document of the wrong shape.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{limits::from_json, EngError};
+/// let v: Vec<u8> = from_json("[1, 2]")?;
+/// assert_eq!(v, [1, 2]);
+/// let deep = "[".repeat(200) + &"]".repeat(200);
+/// assert!(matches!(from_json::<serde_json::Value>(&deep), Err(EngError::Json { .. })));
+/// # Ok::<(), EngError>(())
+/// ```
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
+    if text.len() > MAX_JSON_BYTES {
+        return Err(EngError::invalid(
+            "json",
+            text.len(),
+            "bytes of JSON is more than one call parses (1 GiB); use a partial's binary form",
+        ));
+    }
+    Ok(serde_json::from_str(text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_limit_is_what_the_parser_enforces() {
+        let nest = |d: usize| "[".repeat(d) + &"]".repeat(d);
+        let max = (1..300)
+            .take_while(|&d| from_json::<serde_json::Value>(&nest(d)).is_ok())
+            .last();
+        assert_eq!(max, Some(MAX_JSON_DEPTH));
+        let e = from_json::<serde_json::Value>(&nest(MAX_JSON_DEPTH + 1)).unwrap_err();
+        assert!(e.to_string().contains("recursion limit"), "{e}");
+        // Far deeper input is refused the same way, without exhausting the stack.
+        assert!(from_json::<serde_json::Value>(&nest(1_000_000)).is_err());
+    }
+
+    #[test]
+    fn size_limit_is_checked_before_parsing() {
+        let big = " ".repeat(MAX_JSON_BYTES + 1);
+        let e = from_json::<serde_json::Value>(&big).unwrap_err();
+        assert_eq!(e.kind(), "invalid_input");
+        assert!(e.to_string().contains("1 GiB"), "{e}");
+    }
+}
