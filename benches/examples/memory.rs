@@ -34,7 +34,9 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 fn main() {
-    println!("customers  touchpoints  store bytes/customer  peak during push/customer  partial bytes/customer");
+    println!(
+        "customers  touchpoints  store bytes/customer  peak during push/customer  partial bytes/customer"
+    );
     for (customers, per) in [(100_000, 10), (1_000_000, 10), (1_000_000, 1)] {
         let data = engagement_bench::touchpoints(customers * per, customers as u64, 7);
         let cols = data.columns();

@@ -503,10 +503,62 @@ int main(void) {
         eng_partial_free(NULL);
     }
 
+    /* Limits: JSON nested past 127 levels, and a length past the rows one call takes (refused before
+     * anything is read, so the short buffers below are never touched). */
+    {
+        char deep[401];
+        memset(deep, '[', 200);
+        memset(deep + 200, ']', 200);
+        deep[400] = '\0';
+        eng_segment_set *deep_set = NULL;
+        CHECK(eng_segment_set_new(deep, strlen(deep), &deep_set), ENG_STATUS_JSON, "recursion limit");
+        size_t unclosed_len = 1000000;
+        char *unclosed = malloc(unclosed_len);
+        memset(unclosed, '{', unclosed_len);
+        CHECK(eng_triggers_new(unclosed, unclosed_len, NULL), ENG_STATUS_NULL_POINTER, "out_triggers");
+        eng_triggers *deep_tr = NULL;
+        CHECK(eng_triggers_new(unclosed, unclosed_len, &deep_tr), ENG_STATUS_JSON, NULL);
+        free(unclosed);
+        if (sizeof(size_t) > 4) {
+            size_t past = (size_t)UINT32_MAX + 1;
+            CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, scale, past),
+                  ENG_STATUS_INVALID_INPUT, "more rows than one call takes");
+            eng_nps_summary nps_out;
+            const float one[1] = {9.0f};
+            CHECK(eng_nps(one, past, 0.95, &nps_out), ENG_STATUS_INVALID_INPUT, "more rows than one call takes");
+        }
+    }
+
+    /* A refused push changes nothing: refused then good equals good alone. */
+    {
+        eng_profile_store *a = NULL, *b = NULL;
+        char *ja = NULL, *jb = NULL;
+        const double bad_value[3] = {10.0, NAN, 0.0};
+        CHECK(eng_profile_store_new(NULL, 0, &a), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_new(NULL, 0, &b), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_push(a, customer, time, channel, kind, bad_value, rating, scale, 3),
+              ENG_STATUS_INVALID_INPUT, "row 1");
+        CHECK(eng_profile_store_push(a, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_push(b, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_profiles_json(a, &ja, NULL), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_profiles_json(b, &jb, NULL), ENG_STATUS_OK, NULL);
+        if (!ja || !jb || strcmp(ja, jb) != 0) {
+            failed++;
+            fprintf(stderr, "FAILED: a refused push changed the store\n");
+        } else {
+            passed++;
+        }
+        eng_string_free(ja);
+        eng_string_free(jb);
+        eng_profile_store_free(a);
+        eng_profile_store_free(b);
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);
     eng_string_free(NULL);
+    eng_triggers_free(NULL);
     eng_profile_store_free(store);
 
     printf("c bad-input tests: %d passed, %d failed\n", passed, failed);

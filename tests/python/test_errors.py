@@ -128,3 +128,96 @@ def test_actions_take_the_outputs_of_segments_and_loyalty():
     assert actions == ["vip", "other"]
     with pytest.raises(engagement.InvalidInputError, match="duplicate"):
         engagement.next_best_actions([1, 1], ["at_risk", "prospect"])
+
+
+# The face-specific rows of the bad-input matrix (tests/golden/bad_input.json, "face_specific").
+
+def test_non_contiguous_arrays_give_the_result_of_their_copies():
+    wide = np.arange(24, dtype=np.uint64).reshape(12, 2) % 5 + 1      # C order: a column is strided
+    customer = wide[:, 0]
+    time = np.asfortranarray(np.arange(24, dtype=np.int64).reshape(12, 2) * 3600)[:, 1]
+    value = np.linspace(0.0, 11.0, 24)[::2]
+    kind = np.full(12, 4, dtype=np.uint8)
+    channel = np.full(24, 1, dtype=np.uint8)[::2]
+    assert not customer.flags.c_contiguous and not value.flags.c_contiguous
+    strided, copied = engagement.ProfileStore(), engagement.ProfileStore()
+    strided.push(customer, time, channel, kind, value=value)
+    copied.push(customer.copy(), time.copy(), channel.copy(), kind, value=value.copy())
+    assert strided.profiles() == copied.profiles()
+    assert len(strided) == 5
+
+
+def test_pandas_nullable_columns():
+    import pandas as pd
+    base = dict(time=[0, 1, 2], channel=["web"] * 3, kind=["survey_response"] * 3)
+    with pytest.raises(engagement.InvalidInputError, match="customer at row 1: missing"):
+        engagement.ProfileStore().push_frame(pd.DataFrame({"customer": pd.array([1, None, 3], dtype="Int64"), **base}))
+    with pytest.raises(engagement.InvalidInputError, match="time at row 2: missing"):
+        engagement.ProfileStore().push_frame(pd.DataFrame(
+            {"customer": [1, 2, 3], **base, "time": pd.array([0, 1, None], dtype="Int64")}))
+    # A missing rating is no answer; nullable ids without NA are ids.
+    store = engagement.ProfileStore()
+    store.push_frame(pd.DataFrame({"customer": pd.array([1, 2, 3], dtype="Int64"), **base,
+                                   "rating": pd.array([9.0, None, 3.0], dtype="Float64"),
+                                   "rating_scale": ["nps", None, "nps"]}))
+    assert store.profile(1)["latest_nps"] == 9.0 and store.profile(2)["latest_nps"] is None
+    assert store.nps().n == 2
+
+
+def test_pandas_categorical_columns_read_as_labels():
+    import pandas as pd
+    df = pd.DataFrame({"customer": [1, 2], "time": [0, 5], "kind": ["purchase", "visit"], "value": [3.0, 0.0]})
+    plain, categorical = engagement.ProfileStore(), engagement.ProfileStore()
+    plain.push_frame(df.assign(channel=["email", "store"]))
+    categorical.push_frame(df.assign(channel=pd.Categorical(["email", "store"], categories=["store", "web", "email"]),
+                                     kind=pd.Categorical(df["kind"])))
+    assert plain.profiles() == categorical.profiles()
+    with pytest.raises(engagement.UnknownLabelError, match="fax"):
+        engagement.ProfileStore().push_frame(df.assign(channel=pd.Categorical(["fax", "web"])))
+
+
+def test_empty_frames():
+    import pandas as pd
+    empty = pd.DataFrame({"customer": pd.Series([], dtype="int64"), "time": pd.Series([], dtype="int64"),
+                          "channel": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object)})
+    store = engagement.ProfileStore()
+    store.push_frame(empty)
+    assert len(store) == 0 and store.scores(0)["customer"].size == 0
+    assert len(engagement.customer_frame(empty, as_of=0)) == 0
+    with pytest.raises(engagement.EmptyInputError):
+        engagement.nps(pd.Series([], dtype=float))
+    with pytest.raises(engagement.EmptyInputError):
+        engagement.kaplan_meier(pd.Series([], dtype=float), pd.Series([], dtype=bool))
+
+
+def test_deep_and_malformed_json_definitions():
+    rule = {"field": "revenue", "op": ">=", "value": 1}
+    for _ in range(200):
+        rule = {"all": [rule]}
+    with pytest.raises(engagement.JsonError, match="recursion limit"):
+        engagement.SegmentSet({"version": 1, "segments": [{"name": "deep", "rule": rule}]})
+    with pytest.raises(engagement.JsonError, match="recursion limit"):
+        engagement.SegmentSet("[" * 100_000)
+    with pytest.raises(engagement.JsonError):
+        engagement.SegmentSet('{"version": 1, "segments": [')
+    # Nesting the Python encoder itself cannot write is refused before the engine sees it.
+    too_deep: dict = {"a": 1}
+    for _ in range(100_000):
+        too_deep = {"a": too_deep}
+    with pytest.raises(TypeError, match="JSON"):
+        engagement.SegmentSet(too_deep)
+
+
+def test_refused_trigger_push_changes_nothing():
+    rules = {"rules": [{"name": "cart", "action": "remind", "when": {"type": "abandoned_cart", "wait": 60}}]}
+    a, b = engagement.Triggers(rules), engagement.Triggers(rules)
+    good = ([1, 2], [100, 50], ["web", "web"], ["cart_add", "cart_add"])
+    with pytest.raises(engagement.InvalidInputError, match="value"):
+        a.push(*good, value=[1.0, float("nan")])
+    def same(x, y):
+        return x.keys() == y.keys() and all(np.array_equal(x[k], y[k]) for k in x)
+
+    assert same(a.push(*good), b.push(*good))
+    assert a.counts == b.counts == (2, 2, 0)
+    due = a.advance(1000)
+    assert same(due, b.advance(1000)) and sorted(due["due"].tolist()) == [110, 160]

@@ -56,8 +56,19 @@ def _unaligned_to_numpy(values: Any) -> np.ndarray:
     return np.asarray(values)
 
 
+def _no_missing(values: Any, name: str) -> None:
+    """A pandas or polars column with missing entries (NA, None) where every row needs a value."""
+    module = type(values).__module__
+    if module.startswith("pandas") or module.startswith("polars"):
+        missing = values.isna() if module.startswith("pandas") else values.is_null()
+        if missing.any():
+            row = int(np.argmax(np.asarray(missing)))
+            raise InvalidInputError(f"invalid {name} at row {row}: missing (every row needs one)")
+
+
 def ids(values: Any, name: str = "customer") -> np.ndarray:
     """Customer ids as uint64 (int64 accepted when non-negative)."""
+    _no_missing(values, name)
     a = _series_to_numpy(values)
     if a.size == 0:
         return np.zeros(0, dtype=np.uint64)
@@ -75,6 +86,7 @@ def ids(values: Any, name: str = "customer") -> np.ndarray:
 
 def seconds(value: Any, name: str = "time") -> np.ndarray:
     """Times as int64 Unix seconds: integers as given, datetime64/Timestamps converted (floored to the second)."""
+    _no_missing(value, name)
     a = _series_to_numpy(value)
     if a.size == 0:
         return np.zeros(0, dtype=np.int64)
