@@ -6,7 +6,7 @@
 //! evaluated by adaptive quadrature, not simulation.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{Beta, Continuous, ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
 
 use crate::clv::special::integrate;
 use crate::error::{EngError, Result, ensure_config};
@@ -305,6 +305,12 @@ impl Default for BetaPrior {
     }
 }
 
+/// Smallest Beta prior parameter taken: below it the posteriors' quantiles
+/// (an iterative inversion) stop converging.
+pub const MIN_PRIOR: f64 = 1e-3;
+/// Largest Beta prior parameter taken (pseudo-counts beyond any real test).
+pub const MAX_PRIOR: f64 = 1e9;
+
 /// `∫ f` over `[lo, hi]` as the sum over 64 equal panels, each integrated
 /// adaptively: posteriors of large tests are narrow peaks, and a first
 /// panel as wide as the whole range could miss one.
@@ -329,17 +335,18 @@ fn integrate_panels(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> Result<f64> {
 /// `Beta(a+1, b)`:
 ///
 /// ```text
-/// P(p_t > p_c) = ∫ f_t(x) F_c(x) dx
+/// P(p_t > p_c) = ∫ f_t(x) F_c(x) dx = ∫₀¹ F_c(F_t⁻¹(q)) dq
 /// E[max(p_c − p_t, 0)] = ∫ f_t(y) [E p_c · (1 − F_c⁺(y)) − y (1 − F_c(y))] dy
 /// ```
 ///
-/// (the second from `x f_c(x) = E p_c · f_c⁺(x)`), each integrated by adaptive
-/// Gauss–Kronrod quadrature over the central `1 − 2·10⁻¹⁵` of the treatment
-/// posterior: deterministic, and exact to about 1e-12.
+/// (the second from `x f_c(x) = E p_c · f_c⁺(x)`), each integrated over the
+/// treatment posterior's quantiles `q` in `[10⁻¹⁵, 1 − 10⁻¹⁵]` by adaptive
+/// Gauss–Kronrod quadrature: deterministic, exact to about 1e-12, and bounded
+/// integrands even for posteriors whose density is infinite at 0 or 1.
 ///
 /// # Errors
-/// As [`conversion_test`]; [`EngError::Config`] for a prior that is not
-/// positive and finite.
+/// As [`conversion_test`]; [`EngError::Config`] for a prior parameter outside
+/// [`MIN_PRIOR`]..=[`MAX_PRIOR`].
 ///
 /// # Examples
 ///
@@ -360,8 +367,14 @@ pub fn bayesian_conversion_test(
     control.check("control")?;
     treatment.check("treatment")?;
     z_for_level(level)?;
-    crate::error::positive("alpha", prior.alpha)?;
-    crate::error::positive("beta", prior.beta)?;
+    for (field, v) in [("alpha", prior.alpha), ("beta", prior.beta)] {
+        crate::error::positive(field, v)?;
+        ensure_config!(
+            (MIN_PRIOR..=MAX_PRIOR).contains(&v),
+            field,
+            "must lie in {MIN_PRIOR}..={MAX_PRIOR} (a Beta prior's pseudo-counts), got {v}"
+        );
+    }
     let posterior = |arm: Arm| {
         (
             prior.alpha + arm.successes as f64,
@@ -377,9 +390,13 @@ pub fn bayesian_conversion_test(
     let (mean_c, mean_t) = (ac / (ac + bc), at / (at + bt));
     // Both losses from one identity: E[max(X − y, 0)] for X ~ Beta(a, b).
     let excess = |dist: &Beta, plus: &Beta, mean: f64, y: f64| mean * plus.sf(y) - y * dist.sf(y);
-    let (lo, hi) = (t.inverse_cdf(1e-15), t.inverse_cdf(1.0 - 1e-15));
-    let prob = integrate_panels(|x| t.pdf(x) * c.cdf(x), lo, hi)?;
-    let loss_t = integrate_panels(|y| t.pdf(y) * excess(&c, &c_plus, mean_c, y), lo, hi)?;
+    // Over the treatment posterior's quantiles q (x = F_t⁻¹(q)): the integrands
+    // stay bounded even where f_t is not (a posterior parameter below 1 puts an
+    // infinite density at 0 or 1, which quadrature over x cannot follow).
+    let (lo, hi) = (1e-15, 1.0 - 1e-15);
+    let x = |q: f64| t.inverse_cdf(q);
+    let prob = integrate_panels(|q| c.cdf(x(q)), lo, hi)?;
+    let loss_t = integrate_panels(|q| excess(&c, &c_plus, mean_c, x(q)), lo, hi)?;
     // E[max(p_t − p_c, 0)] = E[p_t − p_c] + E[max(p_c − p_t, 0)].
     let loss_c = mean_t - mean_c + loss_t;
     let tail = (1.0 - level) / 2.0;
@@ -553,6 +570,40 @@ mod tests {
             b.prob_treatment_better
         );
         assert!(b.expected_loss_control > b.expected_loss_treatment);
+    }
+
+    #[test]
+    fn bayesian_posteriors_with_an_infinite_density_at_an_end() {
+        // A treatment with no failures and a prior β below 1: its posterior density
+        // is infinite at 1. Reference: the closed form above, in 40-digit
+        // arithmetic (mpmath), for α = 1, β = 0.5.
+        let arm = |successes, trials| Arm { successes, trials };
+        let prior = BetaPrior {
+            alpha: 1.0,
+            beta: 0.5,
+        };
+        for (c, t, exact) in [
+            (arm(50, 55), arm(55, 55), 0.994_015_052_278_963_5),
+            (arm(55, 55), arm(50, 55), 0.005_984_947_721_036_532),
+            (arm(7, 55), arm(55, 55), 1.0),
+        ] {
+            let b = bayesian_conversion_test(c, t, prior, 0.95).unwrap();
+            assert!(
+                (b.prob_treatment_better - exact).abs() < 1e-9,
+                "{c:?} {t:?}: {} vs {exact}",
+                b.prob_treatment_better
+            );
+        }
+        // Found by fuzzing: a prior of 1e-30 gave P = 1e-29 for a clearly better
+        // treatment, and 4e-300 never returned. Both are now refused.
+        for tiny in [1e-30, 4e-300] {
+            let p = BetaPrior {
+                alpha: tiny,
+                beta: tiny,
+            };
+            let e = bayesian_conversion_test(arm(7, 55), arm(55, 55), p, 0.95).unwrap_err();
+            assert_eq!(e.kind(), "config", "{e}");
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::ffi::c_char;
 use std::ptr::null_mut;
 
 use engagement::partial::{
-    eng_partial, eng_partial_free, eng_partial_from_bytes, eng_partial_from_json, eng_partial_merge,
-    eng_partial_new, eng_partial_result_json, eng_partial_to_bytes,
+    eng_partial, eng_partial_free, eng_partial_from_bytes, eng_partial_from_json,
+    eng_partial_merge, eng_partial_new, eng_partial_result_json, eng_partial_to_bytes,
 };
 use engagement::status::eng_status;
 use engagement_fuzz::{Bytes, checked, take_json};
@@ -22,7 +22,15 @@ const TIME: [i64; 7] = [0, 3_600, 90_000, 0, 50, 7, 8];
 const CHANNEL: [u8; 7] = [0, 1, 1, 7, 1, 0, 2];
 const KIND: [u8; 7] = [1, 2, 4, 0, 4, 11, 4];
 const VALUE: [f64; 7] = [0.0, 0.0, 25.5, 0.0, 9.99, 0.0, 1.0];
-const RATING: [f32; 7] = [f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN, 9.0, f32::NAN];
+const RATING: [f32; 7] = [
+    f32::NAN,
+    f32::NAN,
+    f32::NAN,
+    f32::NAN,
+    f32::NAN,
+    9.0,
+    f32::NAN,
+];
 const SCALE: [u8; 7] = [0; 7];
 const SPECS: [&str; 6] = [
     r#"{"kind": "profiles"}"#,
@@ -40,7 +48,10 @@ fn encode(p: *const eng_partial) -> Vec<u8> {
     let mut buf = vec![0u8; len];
     if s == eng_status::BufferTooSmall {
         // SAFETY: `buf` holds `len` bytes.
-        assert_eq!(checked(unsafe { eng_partial_to_bytes(p, buf.as_mut_ptr(), len, &mut len) }), eng_status::Ok);
+        assert_eq!(
+            checked(unsafe { eng_partial_to_bytes(p, buf.as_mut_ptr(), len, &mut len) }),
+            eng_status::Ok
+        );
     } else {
         assert_eq!(checked(s), eng_status::Ok, "to_bytes");
     }
@@ -51,7 +62,10 @@ fn decode(bytes: &[u8]) -> Option<*mut eng_partial> {
     let mut p = null_mut();
     // SAFETY: `bytes` holds its length; `p` is writable.
     let s = checked(unsafe { eng_partial_from_bytes(bytes.as_ptr(), bytes.len(), &mut p) });
-    assert!(matches!(s, eng_status::Ok | eng_status::Corrupt), "from_bytes gave {s:?}");
+    assert!(
+        matches!(s, eng_status::Ok | eng_status::Corrupt),
+        "from_bytes gave {s:?}"
+    );
     (s == eng_status::Ok).then_some(p)
 }
 
@@ -59,7 +73,13 @@ fn result(p: *const eng_partial) -> Option<serde_json::Value> {
     let mut out: *mut c_char = null_mut();
     // SAFETY: a live partial; `out` writable.
     let s = checked(unsafe { eng_partial_result_json(p, &mut out, null_mut()) });
-    assert!(matches!(s, eng_status::Ok | eng_status::EmptyInput | eng_status::InvalidInput), "result gave {s:?}");
+    assert!(
+        matches!(
+            s,
+            eng_status::Ok | eng_status::EmptyInput | eng_status::InvalidInput
+        ),
+        "result gave {s:?}"
+    );
     (s == eng_status::Ok).then(|| take_json(out))
 }
 
@@ -94,7 +114,9 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             let mut p = null_mut();
             // SAFETY: the text holds its length.
-            let s = checked(unsafe { eng_partial_from_json(input.0.as_ptr().cast(), input.0.len(), &mut p) });
+            let s = checked(unsafe {
+                eng_partial_from_json(input.0.as_ptr().cast(), input.0.len(), &mut p)
+            });
             if s == eng_status::Ok {
                 accepted(p);
             }
@@ -106,9 +128,19 @@ fuzz_target!(|data: &[u8]| {
             let mut p = null_mut();
             // SAFETY: every column holds at least `rows` elements.
             let s = checked(unsafe {
-                eng_partial_new(spec.as_ptr().cast(), spec.len(), CUSTOMER.as_ptr(), TIME.as_ptr(),
-                                CHANNEL.as_ptr(), KIND.as_ptr(), VALUE.as_ptr(), RATING.as_ptr(),
-                                SCALE.as_ptr(), rows, &mut p)
+                eng_partial_new(
+                    spec.as_ptr().cast(),
+                    spec.len(),
+                    CUSTOMER.as_ptr(),
+                    TIME.as_ptr(),
+                    CHANNEL.as_ptr(),
+                    KIND.as_ptr(),
+                    VALUE.as_ptr(),
+                    RATING.as_ptr(),
+                    SCALE.as_ptr(),
+                    rows,
+                    &mut p,
+                )
             });
             assert_eq!(s, eng_status::Ok, "{spec}");
             let mut bytes = encode(p);
@@ -124,16 +156,31 @@ fuzz_target!(|data: &[u8]| {
                 accepted(q);
             }
             // A partial of another spec is refused and leaves `p` as it was.
-            let other = SPECS[(SPECS.iter().position(|s| *s == spec).unwrap_or(0) + 1) % SPECS.len()];
+            let other =
+                SPECS[(SPECS.iter().position(|s| *s == spec).unwrap_or(0) + 1) % SPECS.len()];
             let mut o = null_mut();
             // SAFETY: no rows.
             let s = checked(unsafe {
-                eng_partial_new(other.as_ptr().cast(), other.len(), null_mut(), null_mut(), null_mut(),
-                                null_mut(), null_mut(), null_mut(), null_mut(), 0, &mut o)
+                eng_partial_new(
+                    other.as_ptr().cast(),
+                    other.len(),
+                    null_mut(),
+                    null_mut(),
+                    null_mut(),
+                    null_mut(),
+                    null_mut(),
+                    null_mut(),
+                    null_mut(),
+                    0,
+                    &mut o,
+                )
             });
             assert_eq!(s, eng_status::Ok);
             // SAFETY: live and distinct.
-            assert_eq!(checked(unsafe { eng_partial_merge(p, o) }), eng_status::Incompatible);
+            assert_eq!(
+                checked(unsafe { eng_partial_merge(p, o) }),
+                eng_status::Incompatible
+            );
             assert_eq!(result(p), before, "a refused merge changes nothing");
             // SAFETY: live partials, freed once.
             unsafe {

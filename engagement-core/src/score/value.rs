@@ -199,14 +199,14 @@ pub fn simple_clv(input: &SimpleClvInput) -> Result<f64> {
     input.validate()?;
     let v = input.margin * input.average_order_value * input.purchase_frequency;
     if input.discount_rate == 0.0 {
-        return Ok(v * input.lifespan);
+        return finite("clv", v * input.lifespan);
     }
     let whole = input.lifespan.floor();
     let frac = input.lifespan - whole;
     let q = 1.0 / (1.0 + input.discount_rate);
     // Σ_{t=1}^{n} q^t = q (1 − q^n) / (1 − q)
     let annuity = q * (1.0 - q.powf(whole)) / (1.0 - q);
-    Ok(v * (annuity + frac * q.powf(whole + 1.0)))
+    finite("clv", v * (annuity + frac * q.powf(whole + 1.0)))
 }
 
 /// Lifetime value under a constant retention rate, infinite horizon.
@@ -247,7 +247,10 @@ pub fn retention_clv(margin_per_period: f64, retention: f64, discount_rate: f64)
         "discount_rate",
         "must be > 0 when retention is 1 (the value would be infinite)"
     );
-    Ok(margin_per_period * retention / (1.0 + discount_rate - retention))
+    finite(
+        "clv",
+        margin_per_period * retention / (1.0 + discount_rate - retention),
+    )
 }
 
 /// LTV:CAC ratio: lifetime value per unit of acquisition cost.
@@ -257,7 +260,8 @@ pub fn retention_clv(margin_per_period: f64, retention: f64, discount_rate: f64)
 /// ```
 ///
 /// # Errors
-/// [`EngError::Config`] when `clv` is not finite or `cac` is not a finite number > 0.
+/// [`EngError::Config`] when `clv` is not finite or `cac` is not a finite number > 0;
+/// [`EngError::InvalidInput`] when the ratio overflows.
 ///
 /// # Examples
 ///
@@ -270,12 +274,41 @@ pub fn retention_clv(margin_per_period: f64, retention: f64, discount_rate: f64)
 pub fn ltv_to_cac(clv: f64, cac: f64) -> Result<f64> {
     ensure_config!(clv.is_finite(), "clv", "must be finite, got {clv}");
     crate::error::positive("cac", cac)?;
-    Ok(clv / cac)
+    finite("ltv_to_cac", clv / cac)
+}
+
+/// A result that overflowed (finite inputs, each within its domain, whose
+/// product or quotient is not) is an error, never an infinity.
+fn finite(what: &str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(EngError::invalid(
+            what,
+            v,
+            "overflows: the inputs are too large for a finite result",
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overflow_is_an_error_not_infinity() {
+        // Found by fuzzing: 1.3e301 / 1.4e-299 came back as +inf with status OK.
+        let e = ltv_to_cac(1.3e301, 1.4e-299).unwrap_err();
+        assert_eq!(e.kind(), "invalid_input", "{e}");
+        let big = SimpleClvInput {
+            average_order_value: 1e300,
+            purchase_frequency: 1e300,
+            lifespan: 1.0,
+            margin: 1.0,
+            discount_rate: 0.0,
+        };
+        assert_eq!(simple_clv(&big).unwrap_err().kind(), "invalid_input");
+    }
 
     #[test]
     fn fractional_lifespan_discounting() {

@@ -387,6 +387,8 @@ for op in ["conversion_test", "bayesian_conversion_test"]:
 row("out_of_range", "conversion_test", setkey((), "level", 1.0), "config", "level")
 row("bad_config", "bayesian_conversion_test", lambda i: None, "config", "prior",
     config=lambda c: {**(c or {}), "alpha": -1.0})
+row("out_of_range", "bayesian_conversion_test", lambda i: None, "config", "prior_below_its_floor",
+    config=lambda c: {**(c or {}), "alpha": 1e-30, "beta": 1e-30})
 row("nan", "welch_test", put(("control",), "NaN"), "invalid_input", "control")
 row("pos_inf", "welch_test", put(("treatment",), "inf"), "invalid_input", "treatment")
 row("empty", "welch_test", setkey((), "control", [1.0]), "empty_input", "one_value")
