@@ -311,6 +311,44 @@ pub const MIN_PRIOR: f64 = 1e-3;
 /// Largest Beta prior parameter taken (pseudo-counts beyond any real test).
 pub const MAX_PRIOR: f64 = 1e9;
 
+/// The `q` quantile of a Beta distribution: Newton's method on its CDF,
+/// safeguarded by bisection, at most 300 steps. (statrs' inversion can loop
+/// without end for extreme shapes such as Beta(5·10⁶, 0.5).)
+fn beta_quantile(d: &Beta, q: f64) -> f64 {
+    use statrs::distribution::Continuous;
+    let (a, b) = (d.shape_a(), d.shape_b());
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    let mut x = a / (a + b);
+    for _ in 0..300 {
+        let f = d.cdf(x) - q;
+        if f == 0.0 {
+            return x;
+        }
+        if f < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let newton = x - f / d.pdf(x);
+        let next = if newton > lo && newton < hi {
+            newton
+        } else if lo == 0.0 {
+            // Nothing known below: toward 0 by squaring (a quantile may be 1e-300).
+            hi * hi.min(0.5)
+        } else if hi / lo > 4.0 {
+            // Far apart on a log scale: halve the exponent.
+            (lo * hi).sqrt()
+        } else {
+            0.5 * (lo + hi)
+        };
+        if next == x || hi - lo <= f64::EPSILON * hi {
+            return next;
+        }
+        x = next;
+    }
+    x
+}
+
 /// `∫ f` over `[lo, hi]` as the sum over 64 equal panels, each integrated
 /// adaptively: posteriors of large tests are narrow peaks, and a first
 /// panel as wide as the whole range could miss one.
@@ -394,15 +432,15 @@ pub fn bayesian_conversion_test(
     // stay bounded even where f_t is not (a posterior parameter below 1 puts an
     // infinite density at 0 or 1, which quadrature over x cannot follow).
     let (lo, hi) = (1e-15, 1.0 - 1e-15);
-    let x = |q: f64| t.inverse_cdf(q);
+    let x = |q: f64| beta_quantile(&t, q);
     let prob = integrate_panels(|q| c.cdf(x(q)), lo, hi)?;
     let loss_t = integrate_panels(|q| excess(&c, &c_plus, mean_c, x(q)), lo, hi)?;
     // E[max(p_t − p_c, 0)] = E[p_t − p_c] + E[max(p_c − p_t, 0)].
     let loss_c = mean_t - mean_c + loss_t;
     let tail = (1.0 - level) / 2.0;
     let interval = |d: &Beta| Interval {
-        low: d.inverse_cdf(tail),
-        high: d.inverse_cdf(1.0 - tail),
+        low: beta_quantile(d, tail),
+        high: beta_quantile(d, 1.0 - tail),
     };
     Ok(BayesianConversion {
         prob_treatment_better: prob.clamp(0.0, 1.0),
@@ -603,6 +641,37 @@ mod tests {
             };
             let e = bayesian_conversion_test(arm(7, 55), arm(55, 55), p, 0.95).unwrap_err();
             assert_eq!(e.kind(), "config", "{e}");
+        }
+    }
+
+    #[test]
+    fn beta_quantiles_invert_the_cdf_even_where_statrs_does_not_return() {
+        for (a, b) in [
+            (1.0, 1.0),
+            (41.0, 361.0),
+            (0.5, 0.5),
+            (56.0, 0.5),
+            (5e6, 0.5),
+            (5e6 + 76.0, 106.5),
+            (1e-3, 1e9),
+        ] {
+            let d = Beta::new(a, b).unwrap();
+            for q in [1e-15, 1e-6, 0.025, 0.5, 0.975, 1.0 - 1e-6, 1.0 - 1e-15] {
+                let x = beta_quantile(&d, q);
+                assert!((0.0..=1.0).contains(&x), "{a} {b} {q}: {x}");
+                if d.cdf(f64::MIN_POSITIVE) > q {
+                    // The quantile is below the smallest double (Beta(0.001, 1e9) at 1e-15).
+                    assert!(x < 1e-300, "Beta({a}, {b}) q = {q}: x = {x}");
+                    continue;
+                }
+                // The CDF at the quantile is q, to the CDF's own resolution there.
+                let step = (x * 4.0 * f64::EPSILON).max(f64::MIN_POSITIVE);
+                let (below, above) = (d.cdf((x - step).max(0.0)), d.cdf((x + step).min(1.0)));
+                assert!(
+                    below <= q + 1e-12 && above >= q - 1e-12,
+                    "Beta({a}, {b}) q = {q}: x = {x}, cdf {below}..{above}"
+                );
+            }
         }
     }
 

@@ -180,7 +180,8 @@ fn proportion(s: &eng_proportion) {
 }
 
 fn nps_summary(s: &eng_nps_summary) {
-    assert_eq!(s.promoters + s.passives + s.detractors, s.n);
+    let total = u128::from(s.promoters) + u128::from(s.passives) + u128::from(s.detractors);
+    assert_eq!(total, u128::from(s.n));
     assert!((-100.0..=100.0).contains(&s.score), "NPS {}", s.score);
     interval(s.ci_low, s.ci_high, "NPS");
 }
@@ -806,7 +807,10 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 let mut r: eng_churn_summary = std::mem::zeroed();
                 if checked(eng_retention_rate(a, b, c, level, &mut r)) == eng_status::Ok {
                     proportion(&r.churn);
-                    assert_eq!(r.at_end + r.lost, r.at_start + r.new_customers);
+                    assert_eq!(
+                        u128::from(r.at_end) + u128::from(r.lost),
+                        u128::from(r.at_start) + u128::from(r.new_customers)
+                    );
                 }
                 (s, [bits(&w), bits(&n), bits(&r)].concat())
             }

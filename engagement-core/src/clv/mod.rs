@@ -968,6 +968,7 @@ impl ClvModel {
     /// assert_eq!(grid.value(0, 0), Some(1.0));
     /// assert!(grid.value(0, 5).is_some_and(f64::is_nan));
     /// assert!(grid.value(5, 39) > grid.value(5, 10));   // recent buyers are more likely alive
+    /// assert!(m.frequency_recency_matrix(MatrixValue::PAlive, 0, 1e300).is_err()); // too many cells
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn frequency_recency_matrix(
@@ -990,12 +991,15 @@ impl ClvModel {
             ));
         }
         let rows = u64::from(max_frequency) + 1;
-        let cols = t.floor() as u64 + 1;
+        // Counted in floating point first: a huge `t` must not wrap the cast.
+        let cells = rows as f64 * (t.floor() + 1.0);
         ensure_config!(
-            rows.saturating_mul(cols) <= 10_000_000,
+            cells <= 1e7,
             "max_frequency",
-            "a {rows} × {cols} grid is more than 10^7 cells"
+            "a {rows} × {} grid is more than 10^7 cells",
+            t.floor() + 1.0
         );
+        let cols = t.floor() as u64 + 1;
         let frequency: Vec<f64> = (0..rows).map(|f| f as f64).collect();
         let recency: Vec<f64> = (0..cols).map(|r| r as f64).collect();
         let discrete = matches!(self, ClvModel::BgBb(_));
