@@ -110,7 +110,8 @@ pub fn conversion_test(control: Arm, treatment: Arm, level: f64) -> Result<Conve
     let zl = z_for_level(level)?;
     let (pc, pt) = (control.rate(), treatment.rate());
     let (nc, nt) = (control.trials as f64, treatment.trials as f64);
-    let pooled = (control.successes + treatment.successes) as f64 / (nc + nt);
+    // In floating point: two counts near u64::MAX must not wrap.
+    let pooled = (control.successes as f64 + treatment.successes as f64) / (nc + nt);
     let se_pooled = (pooled * (1.0 - pooled) * (1.0 / nc + 1.0 / nt)).sqrt();
     let difference = pt - pc;
     // No variation at all (both arms 0 % or both 100 %): no evidence of a difference.
@@ -673,6 +674,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn counts_near_the_integer_limit_do_not_wrap() {
+        // Found by fuzzing: the pooled successes were summed in u64.
+        let huge = Arm {
+            successes: u64::MAX - 1,
+            trials: u64::MAX,
+        };
+        let t = conversion_test(huge, huge, 0.95).unwrap();
+        assert!((t.control.rate - 1.0).abs() < 1e-15 && t.p_value.is_finite());
     }
 
     #[test]
