@@ -505,6 +505,26 @@ impl ClvModel {
         }
     }
 
+    /// Checks that every parameter is a finite number > 0 (a model read from
+    /// JSON may hold anything).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the first bad parameter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, sbg::SbgParams};
+    /// assert!(ClvModel::Sbg(SbgParams { alpha: 0.7, beta: 1.2 }).check_parameters().is_ok());
+    /// assert!(ClvModel::Sbg(SbgParams { alpha: -0.7, beta: 1.2 }).check_parameters().is_err());
+    /// ```
+    pub fn check_parameters(&self) -> Result<()> {
+        for (name, v) in self.parameters() {
+            crate::error::positive(name, v)?;
+        }
+        Ok(())
+    }
+
     /// Parameter names and values, in the model's order (the order of
     /// [`ClvFit::standard_errors`]).
     ///

@@ -47,11 +47,23 @@ impl Draw {
     }
     /// Gamma(shape, rate) by Marsaglia & Tsang (2000); shape < 1 by the
     /// `U^(1/k)` boost.
+    /// Callers pass a finite shape > 0 and rate > 0 (the model's parameters are
+    /// checked first).
     fn gamma(&mut self, shape: f64, rate: f64) -> f64 {
-        if shape < 1.0 {
-            let u = self.uniform();
-            return self.gamma(shape + 1.0, rate) * u.powf(1.0 / shape);
-        }
+        debug_assert!(
+            shape > 0.0 && shape.is_finite() && rate > 0.0,
+            "gamma({shape}, {rate})"
+        );
+        let boost = if shape < 1.0 {
+            self.uniform().powf(1.0 / shape)
+        } else {
+            1.0
+        };
+        let shape = if shape < 1.0 { shape + 1.0 } else { shape };
+        boost * self.gamma_at_least_one(shape, rate)
+    }
+
+    fn gamma_at_least_one(&mut self, shape: f64, rate: f64) -> f64 {
         let d = shape - 1.0 / 3.0;
         let c = 1.0 / (9.0 * d).sqrt();
         loop {
@@ -96,6 +108,7 @@ fn too_many() -> EngError {
 /// ```
 pub fn histories(model: &ClvModel, t: &[f64], seed: u64) -> Result<Histories> {
     model.purchase_model("simulated histories")?;
+    model.check_parameters()?;
     let mut g = Draw::new(seed);
     let mut out = Histories {
         t: t.to_vec(),
@@ -218,6 +231,7 @@ pub fn spend(model: &ClvModel, frequency: &[f64], seed: u64) -> Result<Vec<f64>>
             ),
         ));
     };
+    model.check_parameters()?;
     let mut g = Draw::new(seed);
     frequency
         .iter()
@@ -230,6 +244,14 @@ pub fn spend(model: &ClvModel, frequency: &[f64], seed: u64) -> Result<Vec<f64>>
             }
             if x == 0.0 {
                 return Ok(0.0);
+            }
+            if !(p.p * x).is_finite() {
+                return Err(EngError::invalid(
+                    "frequency",
+                    x,
+                    "times the model's p is not a finite number",
+                )
+                .at_row(i));
             }
             let nu = g.gamma(p.q, p.gamma);
             // The sum of x Gamma(p, ν) values is Gamma(p·x, ν).
@@ -269,6 +291,7 @@ pub fn survivors(model: &ClvModel, cohort: u64, periods: u32, seed: u64) -> Resu
         "must be in 1..=10^8"
     );
     ensure_config!(periods <= 1_000_000, "periods", "must be at most 10^6");
+    model.check_parameters()?;
     let mut g = Draw::new(seed);
     // lost[t]: customers whose last subscribed period is t − 1 (churn at renewal t).
     let mut lost = vec![0u64; periods as usize + 2];
@@ -296,4 +319,38 @@ pub fn survivors(model: &ClvModel, cohort: u64, periods: u32, seed: u64) -> Resu
         alive.push(left as f64);
     }
     Ok(alive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clv::{bg_nbd::BgNbdParams, gamma_gamma::GammaGammaParams};
+
+    #[test]
+    fn parameters_are_checked_before_drawing() {
+        // Found by fuzzing: r = -1e300 recursed in the gamma draw until the
+        // stack overflowed (the host process died); r = -1 simulated silently.
+        for r in [-1.0, -1e300, f64::NEG_INFINITY, f64::NAN, 0.0] {
+            let m = ClvModel::BgNbd(BgNbdParams {
+                r,
+                alpha: 4.4,
+                a: 0.79,
+                b: 2.4,
+            });
+            let e = histories(&m, &[10.0], 1).unwrap_err();
+            assert_eq!(e.kind(), "config", "{e}");
+        }
+        let m = ClvModel::GammaGamma(GammaGammaParams {
+            p: 1e300,
+            q: 3.7,
+            gamma: 15.0,
+        });
+        assert_eq!(spend(&m, &[1e10], 1).unwrap_err().kind(), "invalid_input");
+        let m = ClvModel::GammaGamma(GammaGammaParams {
+            p: -6.0,
+            q: 3.7,
+            gamma: 15.0,
+        });
+        assert_eq!(spend(&m, &[2.0], 1).unwrap_err().kind(), "config");
+    }
 }
