@@ -503,6 +503,58 @@ int main(void) {
         eng_partial_free(NULL);
     }
 
+    /* The rest of the entry points: a bad argument each, with its documented status. */
+    {
+        uint8_t code = 0;
+        CHECK(eng_channel_code_mapped("{", 1, "web", 3, &code), ENG_STATUS_JSON, NULL);
+        CHECK(eng_channel_code_mapped(NULL, 0, "web", 3, NULL), ENG_STATUS_NULL_POINTER, "out_code");
+        CHECK(eng_kind_code_mapped(NULL, 0, "fax", 3, &code), ENG_STATUS_UNKNOWN_LABEL, "fax");
+        if (eng_channel_label(200) != NULL || eng_kind_label(200) != NULL ||
+            strcmp(eng_channel_label(ENG_CHANNEL_WEB), "web") != 0 || strcmp(eng_kind_label(ENG_KIND_CLICK), "click") != 0) {
+            failed++;
+            fprintf(stderr, "FAILED: labels of codes out of range must be NULL\n");
+        } else {
+            passed++;
+        }
+        eng_churn_summary churn;
+        CHECK(eng_churn_between(customer, time, channel, kind, value, rating, scale, 3, 864000, NULL, 0, 5, 5, 0.95,
+                                &churn),
+              ENG_STATUS_INVALID_INPUT, "end");
+        CHECK(eng_churn_between(customer, time, channel, kind, value, rating, scale, 3, 864000, NULL, 0, 0, 5, 0.95,
+                                NULL),
+              ENG_STATUS_NULL_POINTER, "out_summary");
+        double ratio = 0;
+        CHECK(eng_ltv_to_cac(1.3e301, 1.4e-299, &ratio), ENG_STATUS_INVALID_INPUT, "overflows");
+        CHECK(eng_ltv_to_cac(300.0, 0.0, &ratio), ENG_STATUS_CONFIG, "cac");
+        eng_nps_summary counts;
+        CHECK(eng_nps_counts(UINT64_MAX, 1, 0, 0.95, &counts), ENG_STATUS_INVALID_INPUT, NULL);
+        CHECK(eng_nps_counts(5, 1, 0, 2.0, &counts), ENG_STATUS_CONFIG, "level");
+        CHECK(eng_partial_to_json(NULL, &json, NULL), ENG_STATUS_NULL_POINTER, "partial");
+        CHECK(eng_profile_store_add_customer_json(store, "{", 1), ENG_STATUS_JSON, NULL);
+        CHECK(eng_profile_store_add_customer_json(store, "\xff", 1), ENG_STATUS_INVALID_UTF8, NULL);
+        CHECK(eng_profile_store_nps(store, 1.5, &counts), ENG_STATUS_CONFIG, "level");
+        eng_proportion share;
+        CHECK(eng_profile_store_csat(NULL, 0.95, &share), ENG_STATUS_NULL_POINTER, "store");
+        CHECK(eng_profile_store_repeat_rate(store, 0.95, NULL), ENG_STATUS_NULL_POINTER, NULL);
+        CHECK(eng_profile_store_purchase_summary_json(store, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
+        eng_profile_store *empty = NULL;
+        CHECK(eng_profile_store_new(NULL, 0, &empty), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_purchase_summary_json(empty, &json, NULL), ENG_STATUS_EMPTY_INPUT, NULL);
+        eng_profile_store_free(empty);
+        uint8_t r[4], f[4], m[4], sc[4];
+        uint16_t code16[4], seg[4];
+        CHECK(eng_profile_store_rfm(store, 5, NULL, 0, ids, r, f, m, code16, sc, seg, 4, &n), ENG_STATUS_AS_OF_BEFORE_DATA,
+              "as_of");
+        CHECK(eng_profile_store_rfm(store, 864000, "{\"segmentz\": 1}", 15, ids, r, f, m, code16, sc, seg, 4, &n),
+              ENG_STATUS_JSON, "segmentz");
+        double rec[4], fre[4], mon[4];
+        CHECK(eng_rfm_values(customer, time, value, 3, 5, NULL, 0, ids, rec, fre, mon, 4, &n),
+              ENG_STATUS_AS_OF_BEFORE_DATA, NULL);
+        const double refund[3] = {10.0, -5.0, 0.0};
+        CHECK(eng_rfm_values(customer, time, refund, 3, 864000, NULL, 0, ids, rec, fre, mon, 4, &n),
+              ENG_STATUS_INVALID_INPUT, "row 1");
+    }
+
     /* Limits: JSON nested past 127 levels, and a length past the rows one call takes (refused before
      * anything is read, so the short buffers below are never touched). */
     {
