@@ -1,6 +1,7 @@
 //! Every C entry point is driven by at least one fuzz target (`fuzz/fuzz_targets/`) and called
 //! with bad input by the C tests (`tests/c/`), as the robustness matrix requires: a new entry
 //! point without both fails here.
+#![allow(clippy::expect_used)] // a test: a missing file is a failure to report
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
