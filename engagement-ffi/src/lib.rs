@@ -231,4 +231,176 @@ mod tests {
             );
         }
     }
+
+    /// The unsafe paths of the boundary (slices from raw parts, output columns,
+    /// owned strings and byte buffers, handles) in one test small enough for
+    /// `cargo miri test` (scripts/miri), which checks them for undefined behaviour.
+    #[test]
+    fn raw_buffers_strings_and_handles() {
+        use crate::partial::*;
+        use crate::triggers::*;
+        use std::ptr::{null, null_mut};
+        // SAFETY: every pointer below is valid for its documented use, or NULL on purpose.
+        unsafe {
+            // A misaligned column is refused before it is read.
+            let floats = [0f32; 4];
+            let misaligned = floats.as_ptr().cast::<u8>().add(1).cast::<f32>();
+            let mut nps = eng_nps_summary::default();
+            assert_eq!(
+                eng_nps(misaligned, 2, 0.95, &mut nps),
+                eng_status::InvalidInput
+            );
+            // The last error, cut to a 4-byte buffer and NUL-terminated.
+            let mut small = [1 as std::ffi::c_char; 4];
+            let mut len = 0usize;
+            assert_eq!(
+                eng_last_error_message(small.as_mut_ptr(), 4, &mut len),
+                eng_status::Ok
+            );
+            assert_eq!(small[3], 0);
+            assert!(len > 3);
+            // Output columns shorter than the result: the size needed, nothing written past.
+            let mut store = null_mut();
+            assert_eq!(eng_profile_store_new(null(), 0, &mut store), eng_status::Ok);
+            let (c, t, ch, k, v) = (
+                [1u64, 2, 3],
+                [0i64, 5, 9],
+                [1u8, 1, 0],
+                [4u8, 4, 2],
+                [3.0f64, 4.0, 0.0],
+            );
+            let (nf, nu) = (null::<f32>(), null::<u8>());
+            assert_eq!(
+                eng_profile_store_push(
+                    store,
+                    c.as_ptr(),
+                    t.as_ptr(),
+                    ch.as_ptr(),
+                    k.as_ptr(),
+                    v.as_ptr(),
+                    nf,
+                    nu,
+                    3
+                ),
+                eng_status::Ok
+            );
+            let mut ids = [0u64; 2];
+            let mut total = [0f64; 2];
+            let mut n = 0usize;
+            let nd = null_mut::<f64>();
+            let status = eng_profile_store_scores(
+                store,
+                10,
+                ids.as_mut_ptr(),
+                total.as_mut_ptr(),
+                nd,
+                nd,
+                nd,
+                nd,
+                2,
+                &mut n,
+            );
+            assert_eq!((status, n), (eng_status::BufferTooSmall, 3));
+            let mut ids = [0u64; 3];
+            let mut total = [0f64; 3];
+            let status = eng_profile_store_scores(
+                store,
+                10,
+                ids.as_mut_ptr(),
+                total.as_mut_ptr(),
+                nd,
+                nd,
+                nd,
+                nd,
+                3,
+                &mut n,
+            );
+            assert_eq!((status, n, ids), (eng_status::Ok, 3, [1, 2, 3]));
+            // An owned JSON string, taken and freed.
+            let mut json = null_mut();
+            assert_eq!(
+                eng_profile_store_profiles_json(store, &mut json, &mut len),
+                eng_status::Ok
+            );
+            assert_eq!(std::ffi::CStr::from_ptr(json).to_bytes().len(), len);
+            crate::errors::eng_string_free(json);
+            // A partial through its binary form: size query, too small, written, read back.
+            let spec = br#"{"kind": "profiles"}"#;
+            let mut part = null_mut();
+            assert_eq!(
+                eng_partial_new(
+                    spec.as_ptr().cast(),
+                    spec.len(),
+                    c.as_ptr(),
+                    t.as_ptr(),
+                    ch.as_ptr(),
+                    k.as_ptr(),
+                    v.as_ptr(),
+                    nf,
+                    nu,
+                    3,
+                    &mut part
+                ),
+                eng_status::Ok
+            );
+            let mut size = 0usize;
+            assert_eq!(
+                eng_partial_to_bytes(part, null_mut(), 0, &mut size),
+                eng_status::BufferTooSmall
+            );
+            let mut buf = vec![0u8; size];
+            assert_eq!(
+                eng_partial_to_bytes(part, buf.as_mut_ptr(), size - 1, &mut len),
+                eng_status::BufferTooSmall
+            );
+            assert_eq!(
+                eng_partial_to_bytes(part, buf.as_mut_ptr(), size, &mut len),
+                eng_status::Ok
+            );
+            let mut back = null_mut();
+            assert_eq!(
+                eng_partial_from_bytes(buf.as_ptr(), len, &mut back),
+                eng_status::Ok
+            );
+            assert_eq!(
+                eng_partial_from_bytes(buf.as_ptr(), len - 1, &mut back),
+                eng_status::Corrupt
+            );
+            assert_eq!(eng_partial_merge(back, part), eng_status::Ok);
+            eng_partial_free(back);
+            eng_partial_free(part);
+            // A streaming handle: push, advance, free.
+            let rules = br#"{"rules": [{"name": "w", "action": "hello", "when": {"type": "first_touch"}}]}"#;
+            let mut tr = null_mut();
+            assert_eq!(
+                eng_triggers_new(rules.as_ptr().cast(), rules.len(), &mut tr),
+                eng_status::Ok
+            );
+            assert_eq!(
+                eng_triggers_push_json(
+                    tr,
+                    c.as_ptr(),
+                    t.as_ptr(),
+                    ch.as_ptr(),
+                    k.as_ptr(),
+                    nd,
+                    nf,
+                    nu,
+                    3,
+                    &mut json,
+                    null_mut()
+                ),
+                eng_status::Ok
+            );
+            crate::errors::eng_string_free(json);
+            assert_eq!(
+                eng_triggers_advance_json(tr, 100, &mut json, null_mut()),
+                eng_status::Ok
+            );
+            assert!(std::ffi::CStr::from_ptr(json).to_bytes().starts_with(b"["));
+            crate::errors::eng_string_free(json);
+            eng_triggers_free(tr);
+            eng_profile_store_free(store);
+        }
+    }
 }
