@@ -545,7 +545,8 @@ static eng_status op_clv(const char *op, const json_t *input, const json_t *conf
         char *value = json_dumps(json_object_get(input, "value"), JSON_COMPACT);
         unsigned max_f = (unsigned)json_integer_value(json_object_get(input, "max_frequency"));
         double age = real(json_object_get(input, "T"));
-        size_t cols = (size_t)age + 1, rows = max_f + 1;
+        /* A T the engine will refuse (negative, NaN, huge) still needs a buffer of some size here. */
+        size_t cols = (isfinite(age) && age >= 0 && age < 1e7) ? (size_t)age + 1 : 1, rows = (size_t)max_f + 1;
         double *out = calloc(rows * cols, sizeof *out);
         s = eng_clv_frequency_recency_matrix(model, strlen(model), value, strlen(value), max_f, age, out, rows * cols);
         if (s == ENG_STATUS_OK) {

@@ -221,3 +221,102 @@ def test_refused_trigger_push_changes_nothing():
     assert a.counts == b.counts == (2, 2, 0)
     due = a.advance(1000)
     assert same(due, b.advance(1000)) and sorted(due["due"].tolist()) == [110, 160]
+
+
+def test_remaining_entry_points_refuse_bad_input():
+    t = ([1, 1, 2], [0, 86_400, 0], ["web", "store", "email"], ["purchase", "purchase", "click"])
+    with pytest.raises(engagement.InvalidInputError, match="value"):
+        engagement.rfm_values(t[0], t[1], [10.0, -5.0, 0.0], as_of=86_400)
+    with pytest.raises(engagement.AsOfBeforeDataError):
+        engagement.rfm_values(t[0], t[1], [10.0, 5.0, 0.0], as_of=5)
+    with pytest.raises(engagement.InvalidInputError, match="end"):
+        engagement.churn_between(*t, value=[10.0, 5.0, 0.0], until=864_000, start=5, end=5)
+    with pytest.raises(engagement.InvalidInputError, match="overflows"):
+        engagement.ltv_to_cac(1.3e301, 1.4e-299)
+    with pytest.raises(engagement.ConfigError, match="cac"):
+        engagement.ltv_to_cac(300.0, 0.0)
+    with pytest.raises(engagement.InvalidInputError):
+        engagement.nps_counts(2**64 - 1, 1, 0)
+    with pytest.raises(engagement.ConfigError, match="level"):
+        engagement.nps_counts(5, 1, 0, level=2.0)
+    with pytest.raises(engagement.InvalidInputError):
+        engagement.conversion_rate(5, 3)
+    with pytest.raises(engagement.JsonError):
+        engagement.due_actions(*t, config={"rulez": []}, until=100)
+    with pytest.raises(ValueError, match="backend"):
+        engagement.to_frame({"a": [1]}, backend="excel")
+
+
+def test_store_and_partial_methods_refuse_bad_input():
+    store = push()
+    with pytest.raises(engagement.InvalidInputError):
+        store.add_customer({"id": 7, "acquired_at": -5})
+    with pytest.raises(engagement.JsonError):
+        store.add_customer({"id": 7, "nmae": "x"})
+    with pytest.raises(engagement.ConfigError, match="level"):
+        store.repeat_purchase_rate(level=1.5)
+    with pytest.raises(engagement.AsOfBeforeDataError):
+        store.rfm(as_of=-1)
+    with pytest.raises(engagement.EmptyInputError):
+        engagement.ProfileStore().purchase_summary()
+    with pytest.raises(engagement.AsOfBeforeDataError):
+        engagement.store_frame(store, as_of=-1)
+    import pandas as pd
+    df = pd.DataFrame({"customer": [1, 2], "time": [0, 5], "channel": ["web", "fax"], "kind": ["visit", "visit"]})
+    with pytest.raises(engagement.UnknownLabelError, match="fax"):
+        engagement.Partial.from_frame({"kind": "profiles"}, df)
+    part = engagement.Partial.from_frame({"kind": "metrics"}, df.assign(channel=["web", "web"]))
+    with pytest.raises(engagement.IncompatibleError):
+        part.store()
+    with pytest.raises(engagement.IncompatibleError):
+        engagement.merge_partials([part, engagement.Partial.from_frame({"kind": "profiles"}, df.assign(channel="web"))])
+    with pytest.raises(ValueError):
+        engagement.merge_partials([])
+
+
+def test_simulators_check_the_models_parameters():
+    # A model from JSON may hold anything: r = -1e300 once recursed until the stack overflowed.
+    bad = engagement.ClvModel.from_json('{"model": "bg_nbd", "r": -1e300, "alpha": 4.4, "a": 0.79, "b": 2.4}')
+    with pytest.raises(engagement.ConfigError, match="r"):
+        bad.simulate([10.0, 20.0], seed=1)
+    gg = engagement.ClvModel.from_json('{"model": "gamma_gamma", "p": -6.0, "q": 3.7, "gamma": 15.0}')
+    with pytest.raises(engagement.ConfigError, match="p"):
+        gg.simulate_spend([2.0], seed=1)
+    sbg = engagement.ClvModel.from_json('{"model": "sbg", "alpha": 0.7, "beta": 1.2}')
+    with pytest.raises(engagement.ConfigError, match="cohort"):
+        sbg.simulate_survivors(0, 5)
+    with pytest.raises(engagement.InvalidInputError, match="T"):
+        engagement.ClvModel.from_json('{"model": "bg_nbd", "r": 0.2, "alpha": 4.4, "a": 0.79, "b": 2.4}').simulate(
+            [float("nan")])
+
+
+# Entry points without input that could be bad (they read what a checked call built).
+NO_INPUT = {"customers", "summary", "to_json", "to_bytes", "counts", "clock", "spec", "needs_whole_customers",
+            "parameters", "names", "profiles"}
+
+
+def test_every_python_entry_point_meets_bad_input_somewhere():
+    """Every public function and method is called by the bad-input tests (this file, or the golden
+    runner over tests/golden/bad_input.json): a new one without such a test fails here."""
+    import inspect
+    import pathlib
+    import re
+    here = pathlib.Path(__file__).parent
+    src = (here / "test_errors.py").read_text() + (here / "test_golden.py").read_text()
+    results = {"MetricsSummary", "Attribution", "CohortTable", "JourneySequences", "TransitionMatrix",
+               "FunnelBreakdown", "FunnelResult", "BayesianConversion", "ChurnSummary", "ConversionTest",
+               "WelchTest", "KaplanMeier", "LogRankTest", "NpsSummary", "Proportion", "PurchaseSummary"}
+    missing = []
+    for name in engagement.__all__:
+        obj = getattr(engagement, name)
+        if name in results or (isinstance(obj, type) and issubclass(obj, BaseException)):
+            continue
+        if inspect.isfunction(obj) and not re.search(rf"\b{name}\(", src):
+            missing.append(name)
+        if inspect.isclass(obj):
+            for m in dir(obj):
+                if m.startswith("_") or m in NO_INPUT or not callable(getattr(obj, m)):
+                    continue
+                if not re.search(rf"\.{m}\(", src):
+                    missing.append(f"{name}.{m}")
+    assert not missing, missing
