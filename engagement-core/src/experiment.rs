@@ -2,8 +2,8 @@
 //! customer (Welch's t-test), Bayesian beta-binomial comparison, and sample
 //! size / power for a conversion test.
 //!
-//! Every function is deterministic: the Bayesian quantities are integrals
-//! evaluated by adaptive quadrature, not simulation.
+//! Every function is deterministic: the Bayesian quantities are finite sums or
+//! integrals evaluated by adaptive quadrature, not simulation.
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
@@ -306,14 +306,15 @@ impl Default for BetaPrior {
     }
 }
 
-/// Smallest Beta prior parameter taken: below it the posteriors' quantiles
-/// (an iterative inversion) stop converging.
+/// Smallest Beta prior parameter taken: below it, an arm with no successes
+/// (or no failures) has a posterior whose mass lies closer to 0 (or 1) than
+/// doubles resolve, and the quadrature cannot see it.
 pub const MIN_PRIOR: f64 = 1e-3;
 /// Largest Beta prior parameter taken (pseudo-counts beyond any real test).
 pub const MAX_PRIOR: f64 = 1e9;
 
 /// Most terms a finite sum of [`exact_by_sums`] may take (work bound).
-const MAX_SUM_TERMS: f64 = 5e7;
+const MAX_SUM_TERMS: f64 = 1e7;
 
 /// `P(X > Y)` for `X ~ Beta(c, d)` with a whole `c` and `Y ~ Beta(a, b)`, by the
 /// finite sum (Miller 2015, "Formulas for Bayesian A/B Testing")
@@ -413,14 +414,19 @@ fn beta_quantile(d: &Beta, q: f64) -> f64 {
 /// E[max(p_c − p_t, 0)] = ∫ f_t(y) [E p_c · (1 − F_c⁺(y)) − y (1 − F_c(y))] dy
 /// ```
 ///
-/// (the second from `x f_c(x) = E p_c · f_c⁺(x)`), each integrated over the
-/// treatment posterior's quantiles `q` in `[10⁻¹⁵, 1 − 10⁻¹⁵]` by adaptive
-/// Gauss–Kronrod quadrature: deterministic, exact to about 1e-12, and bounded
+/// (the second from `x f_c(x) = E p_c · f_c⁺(x)`). When the control's first
+/// posterior shape `α + s_c` is a whole number below 10⁷ (any whole-number
+/// prior, such as the default), both are finite sums (Miller 2015; see
+/// `prob_greater`), exact for tests of any size. Otherwise each is integrated
+/// over the treatment posterior's quantiles `q` in `[10⁻¹⁵, 1 − 10⁻¹⁵]` by
+/// adaptive Gauss–Kronrod quadrature: exact to about 1e-12, with bounded
 /// integrands even for posteriors whose density is infinite at 0 or 1.
 ///
 /// # Errors
 /// As [`conversion_test`]; [`EngError::Config`] for a prior parameter outside
-/// [`MIN_PRIOR`]..=[`MAX_PRIOR`].
+/// [`MIN_PRIOR`]..=[`MAX_PRIOR`]; [`EngError::InvalidInput`] when the
+/// quadrature does not converge (non-whole priors with posterior shapes in the
+/// millions, where the incomplete beta function is accurate to ~1e-9 only).
 ///
 /// # Examples
 ///

@@ -228,10 +228,13 @@ pub unsafe extern "C" fn eng_welch_test(
 
 /// Bayesian comparison of two conversion rates with a Beta(`prior_alpha`,
 /// `prior_beta`) prior on each (1, 1: uniform): P(treatment better), expected
-/// losses and credible intervals at `level`. Deterministic (quadrature).
+/// losses and credible intervals at `level`. Deterministic (exact finite sums
+/// for whole-number priors, quadrature otherwise).
 ///
 /// Returns as `eng_conversion_test`, plus `ENG_STATUS_CONFIG` for a prior
-/// that is not positive and finite. Thread-safe.
+/// parameter outside 0.001..=1e9, `ENG_STATUS_INVALID_INPUT` when the
+/// quadrature does not converge (non-whole priors and posterior shapes in the
+/// millions). Thread-safe.
 ///
 /// # Safety
 /// `out_result` must be valid for one write.

@@ -121,8 +121,9 @@ def welch_test(control: Any, treatment: Any, level: float = 0.95) -> WelchTest:
 def bayesian_conversion_test(control_successes: int, control_trials: int, treatment_successes: int,
                              treatment_trials: int, prior: Tuple[float, float] = (1.0, 1.0),
                              level: float = 0.95) -> BayesianConversion:
-    """Bayesian beta-binomial comparison with a Beta(``prior``) on each rate (default uniform);
-    deterministic (quadrature, no sampling); see ``BayesianConversion``."""
+    """Bayesian beta-binomial comparison with a Beta(``prior``) on each rate (default uniform; each
+    parameter in 0.001..1e9); deterministic (exact finite sums for whole-number priors, quadrature
+    otherwise; no sampling); see ``BayesianConversion``."""
     a, b = prior
     return BayesianConversion._from(_native.bayesian_conversion_test(
         control_successes, control_trials, treatment_successes, treatment_trials,
