@@ -116,6 +116,18 @@ impl In<'_> {
             })
             .collect()
     }
+    /// Touchpoint columns of 0–12 rows: ids, times, channel and kind codes (mostly known), money.
+    fn touchpoints(&mut self) -> (usize, Vec<u64>, Vec<i64>, Vec<u8>, Vec<u8>, Vec<f64>) {
+        let n = self.len();
+        (
+            n,
+            self.ids(n),
+            self.times(n),
+            self.codes(n, 11),
+            self.codes(n, 16),
+            self.reals(n),
+        )
+    }
     /// A model (valid, or with one parameter replaced), a text from the list, or raw bytes.
     fn model(&mut self) -> Vec<u8> {
         let b = self.u8();
@@ -210,14 +222,7 @@ fn json_out(status: eng_status, out: *mut c_char) -> Outcome {
 
 /// A small store built from fuzzed touchpoints (a push may be refused: the store stays empty).
 unsafe fn store(i: &mut In) -> *mut eng_profile_store {
-    let n = i.len();
-    let (c, t, ch, k, v) = (
-        i.ids(n),
-        i.times(n),
-        i.codes(n, 11),
-        i.codes(n, 16),
-        i.reals(n),
-    );
+    let (n, c, t, ch, k, v) = i.touchpoints();
     let (r, sc) = (i.f32s(n), i.codes(n, 3));
     let mut s = null_mut();
     unsafe {
@@ -245,14 +250,7 @@ unsafe fn call(data: &[u8]) -> Outcome {
     unsafe {
         match which % 40 {
             0 => {
-                let n = i.len();
-                let (c, t, ch, k, v) = (
-                    i.ids(n),
-                    i.times(n),
-                    i.codes(n, 11),
-                    i.codes(n, 16),
-                    i.reals(n),
-                );
+                let (n, c, t, ch, k, v) = i.touchpoints();
                 let (lookback, rule) = (i.time() - 1_700_000_000, i.text());
                 let s = checked(eng_attribute_touchpoints_json(
                     c.as_ptr(),
@@ -590,14 +588,7 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 (s, f64_bits(&[power, size, f64::from(s2 as u32)]))
             }
             18 | 19 => {
-                let n = i.len();
-                let (c, t, ch, k, v) = (
-                    i.ids(n),
-                    i.times(n),
-                    i.codes(n, 11),
-                    i.codes(n, 16),
-                    i.reals(n),
-                );
+                let (n, c, t, ch, k, v) = i.touchpoints();
                 let (until, cfg) = (i.time(), i.text());
                 if which % 40 == 18 {
                     let s = checked(eng_stage_history_json(
@@ -723,14 +714,7 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 json_out(checked(s), out)
             }
             24 => {
-                let n = i.len();
-                let (c, t, ch, k, v) = (
-                    i.ids(n),
-                    i.times(n),
-                    i.codes(n, 11),
-                    i.codes(n, 16),
-                    i.reals(n),
-                );
+                let (n, c, t, ch, k, v) = i.touchpoints();
                 let m = i.len();
                 let (rc, rt, rp) = (
                     i.ids(m),
@@ -848,14 +832,7 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     r#"{"kind": "profiles"}"#,
                     r#"{"kind": "metrics"}"#,
                 ][usize::from(i.u8() % 3)];
-                let n = i.len();
-                let (c, t, ch, k, v) = (
-                    i.ids(n),
-                    i.times(n),
-                    i.codes(n, 11),
-                    i.codes(n, 16),
-                    i.reals(n),
-                );
+                let (n, c, t, ch, k, v) = i.touchpoints();
                 let mut part = null_mut();
                 let s = checked(eng_partial_new(
                     spec.as_ptr().cast(),
