@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
-use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
-use crate::clv::special::{hyp2f1, ln_beta};
+use crate::clv::fit::{FitOptions, FitReport, minimize_newton, standard_errors_from_hessian};
+use crate::clv::special::{hyp2f1, ln_beta, trigamma};
 use crate::error::{EngError, Result};
 
 /// BG/NBD parameters: purchase rates are Gamma(`r`, `alpha`) distributed
@@ -51,9 +51,9 @@ pub(crate) fn at_removable_a(a: f64, f: impl Fn(f64) -> Result<f64>) -> Result<f
 /// the likelihood takes its logarithms per distinct time (CDNOW: 269 for
 /// 1016 rows; a million simulated customers in whole days: 365 for 192 387).
 pub(crate) struct TimeIndex {
-    times: Vec<f64>,
-    t: Vec<usize>,
-    t_x: Vec<usize>,
+    pub(crate) times: Vec<f64>,
+    pub(crate) t: Vec<usize>,
+    pub(crate) t_x: Vec<usize>,
 }
 
 impl TimeIndex {
@@ -76,63 +76,88 @@ impl TimeIndex {
     }
 }
 
+/// A 4 × 4 matrix of second derivatives in `(r, α, a, b)`.
+pub(crate) type Matrix4 = [[f64; 4]; 4];
+
 /// The terms of one frequency `x` in [`grouped_log_likelihood`], with their
-/// derivatives in `(r, α, a, b)`.
+/// first and second derivatives in `(r, α, a, b)`.
 pub(crate) struct PerX {
     /// Terms that depend on `x` alone (Γ and Beta terms, constants).
     pub fixed: f64,
-    /// Their derivatives.
+    /// Their gradient.
     pub d_fixed: [f64; 4],
-    /// The log odds of the "dropped out after the last purchase" term and
-    /// its derivatives, `None` when there is no such term.
-    pub odds: Option<(f64, [f64; 4])>,
+    /// Their Hessian.
+    pub d2_fixed: Matrix4,
+    /// The log odds of the "dropped out after the last purchase" term with
+    /// its gradient and Hessian, `None` when there is no such term.
+    pub odds: Option<(f64, [f64; 4], Matrix4)>,
 }
 
-/// Σ weight · ln L over a summary for the BG/NBD family, and its gradient in
-/// `(r, α, a, b)`, where
+/// Σ weight · ln L over a summary for the BG/NBD family, with its gradient
+/// and Hessian in `(r, α, a, b)`, where
 ///
 /// ```text
-/// ln L = fixed(x) + ln[ (α+T)^−(r+x) + e^odds(x) · (α+t_x)^−(r+x) ]
+/// ln L = fixed(x) + ln[ e^A₃ + e^A₄ ],  A₃ = −(r+x) ln(α+T),  A₄ = odds(x) − (r+x) ln(α+t_x)
 /// ```
 ///
 /// `per_x(x)` is evaluated once per run of equal `x` (rows of a
 /// `RepeatSummary` are sorted by `x`: CDNOW's 2357 customers need about 30),
 /// the rest per row; any row order gives the same sum. With `w₃`, `w₄` the
-/// shares of the two terms of the bracket, the bracket's derivatives are
-/// `−(w₃ ln(α+T) + w₄ ln(α+t_x))` in `r`, `−(r+x)(w₃/(α+T) + w₄/(α+t_x))` in
-/// `α`, and `w₄ · ∂odds` in the others.
+/// shares of the two terms of the bracket, its gradient is `w₃ ∂A₃ + w₄ ∂A₄`
+/// and its Hessian `w₃ ∂²A₃ + w₄ ∂²A₄ + w₃w₄ (∂A₃ − ∂A₄)(∂A₃ − ∂A₄)ᵀ`, where
+/// `∂A₃ = (−ln(α+T), −(r+x)/(α+T), 0, 0)`, `∂²A₃` has `−1/(α+T)` in `(r, α)`
+/// and `(r+x)/(α+T)²` in `(α, α)`, and `A₄` likewise with `t_x` plus the
+/// odds' derivatives. Each row adds a few products to per-run sums, so the
+/// Hessian costs little more than the gradient.
+// Index loops: small dense matrix algebra reads clearest with explicit indices.
+#[allow(clippy::needless_range_loop)]
 pub(crate) fn grouped_log_likelihood(
     data: &RepeatSummary,
     times: &TimeIndex,
     r: f64,
     alpha: f64,
     per_x: impl Fn(f64) -> PerX + Sync,
-) -> (f64, [f64; 4]) {
+) -> (f64, [f64; 4], Matrix4) {
     // ln(α+τ) and 1/(α+τ) once per distinct time, not twice per row.
     let ln_at: Vec<f64> = times.times.iter().map(|t| (alpha + t).ln()).collect();
     let inv_at: Vec<f64> = times.times.iter().map(|t| 1.0 / (alpha + t)).collect();
     // Blocks of rows that never split a run of equal x, summed in parallel and
     // added in block order: the same sums on any number of threads.
     let blocks = crate::clv::row_blocks(data.len(), 4096, |i| i == 0 || data.x[i] != data.x[i - 1]);
-    let parts: Vec<(f64, [f64; 4])> = {
+    let block = |rows: &std::ops::Range<usize>| {
+        grouped_block(data, times, &ln_at, &inv_at, r, &per_x, rows.clone())
+    };
+    // One block (CDNOW's 1016 rows) is summed here: waking the pool costs
+    // more than the block.
+    let parts: Vec<(f64, [f64; 4], Matrix4)> = if blocks.len() == 1 {
+        blocks.iter().map(block).collect()
+    } else {
         use rayon::prelude::*;
-        blocks
-            .par_iter()
-            .map(|rows| grouped_block(data, times, &ln_at, &inv_at, r, &per_x, rows.clone()))
-            .collect()
+        blocks.par_iter().map(block).collect()
     };
     let mut total = 0.0;
     let mut grad = [0.0; 4];
-    for (v, g) in parts {
+    let mut hess = [[0.0; 4]; 4];
+    for (v, g, h) in parts {
         total += v;
         for k in 0..4 {
             grad[k] += g[k];
+            for l in 0..4 {
+                hess[k][l] += h[k][l];
+            }
         }
     }
-    (total, grad)
+    // Exactly symmetric: the lower triangle is the upper one.
+    for k in 0..4 {
+        for l in 0..k {
+            hess[k][l] = hess[l][k];
+        }
+    }
+    (total, grad, hess)
 }
 
 /// [`grouped_log_likelihood`] over the rows of one block.
+#[allow(clippy::needless_range_loop)]
 fn grouped_block(
     data: &RepeatSummary,
     times: &TimeIndex,
@@ -141,29 +166,37 @@ fn grouped_block(
     r: f64,
     per_x: &impl Fn(f64) -> PerX,
     rows: std::ops::Range<usize>,
-) -> (f64, [f64; 4]) {
+) -> (f64, [f64; 4], Matrix4) {
     let n = rows.end;
     let mut total = 0.0;
     let mut grad = [0.0; 4];
+    let mut hess = [[0.0; 4]; 4];
     let mut i = rows.start;
     while i < n {
         let x = data.x[i];
         let PerX {
             fixed,
             d_fixed,
+            d2_fixed,
             odds,
         } = per_x(x);
-        // Weighted sums over the run: Σw, Σw·mix, Σw·∂mix/∂r, Σw·(∂mix/∂α)/(r+x), Σw·w₄.
-        let (mut weight, mut mixes, mut d_r, mut d_alpha, mut w4_sum) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let m = r + x;
+        // Weighted sums over the run: Σw, Σw·mix, Σw·∂mix/∂r, Σw·(∂mix/∂α)/(r+x),
+        // Σw·w₄, Σw·(w₃/(α+T)² + w₄/(α+t_x)²), and for the outer product with
+        // e₁ = ln(α+t_x) − ln(α+T), e₂ = 1/(α+t_x) − 1/(α+T), q = w·w₃·w₄:
+        // Σq, Σq·e₁, Σq·e₂, Σq·e₁², Σq·e₁e₂, Σq·e₂².
+        let (mut weight, mut mixes, mut d_r, mut d_alpha, mut w4_sum, mut inv2) =
+            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        let (mut q0, mut q1, mut q2, mut q11, mut q12, mut q22) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         while i < n && data.x[i] == x {
             let w = data.weight[i];
             let (ti, txi) = (times.t[i], times.t_x[i]);
-            let ln_t = ln_at[ti];
-            let a3 = -(r + x) * ln_t;
+            let (ln_t, inv_t) = (ln_at[ti], inv_at[ti]);
+            let a3 = -m * ln_t;
             match odds {
-                Some((o, _)) => {
-                    let ln_tx = ln_at[txi];
-                    let a4 = o - (r + x) * ln_tx;
+                Some((o, _, _)) => {
+                    let (ln_tx, inv_tx) = (ln_at[txi], inv_at[txi]);
+                    let a4 = o - m * ln_tx;
                     let (hi, lo) = if a3 >= a4 { (a3, a4) } else { (a4, a3) };
                     let e = (lo - hi).exp();
                     // ln(1 + e) with e ≤ 1: glibc's log1p costs twice ln, and the
@@ -177,13 +210,23 @@ fn grouped_block(
                         (w_lo, 1.0 - w_lo)
                     };
                     d_r -= w * (w3 * ln_t + w4 * ln_tx);
-                    d_alpha -= w * (w3 * inv_at[ti] + w4 * inv_at[txi]);
+                    d_alpha -= w * (w3 * inv_t + w4 * inv_tx);
+                    inv2 += w * (w3 * inv_t * inv_t + w4 * inv_tx * inv_tx);
                     w4_sum += w * w4;
+                    let q = w * w3 * w4;
+                    let (e1, e2) = (ln_tx - ln_t, inv_tx - inv_t);
+                    q0 += q;
+                    q1 += q * e1;
+                    q2 += q * e2;
+                    q11 += q * e1 * e1;
+                    q12 += q * e1 * e2;
+                    q22 += q * e2 * e2;
                 }
                 None => {
                     mixes += w * a3;
                     d_r -= w * ln_t;
-                    d_alpha -= w * inv_at[ti];
+                    d_alpha -= w * inv_t;
+                    inv2 += w * inv_t * inv_t;
                 }
             }
             weight += w;
@@ -192,16 +235,76 @@ fn grouped_block(
         total += weight * fixed + mixes;
         for k in 0..4 {
             grad[k] += weight * d_fixed[k];
+            for l in 0..4 {
+                hess[k][l] += weight * d2_fixed[k][l];
+            }
         }
         grad[0] += d_r;
-        grad[1] += (r + x) * d_alpha;
-        if let Some((_, d_odds)) = odds {
+        grad[1] += m * d_alpha;
+        hess[0][1] += d_alpha;
+        hess[1][0] += d_alpha;
+        hess[1][1] += m * inv2;
+        if let Some((_, d, d2)) = odds {
+            // Σq (P − d)(P − d)ᵀ with P = (e₁, m·e₂, 0, 0).
+            let p_sum = [q1, m * q2, 0.0, 0.0];
+            let mut pp = [[0.0; 4]; 4];
+            pp[0][0] = q11;
+            pp[0][1] = m * q12;
+            pp[1][0] = m * q12;
+            pp[1][1] = m * m * q22;
             for k in 0..4 {
-                grad[k] += w4_sum * d_odds[k];
+                grad[k] += w4_sum * d[k];
+                for l in 0..4 {
+                    hess[k][l] += w4_sum * d2[k][l] + pp[k][l] - p_sum[k] * d[l] - d[k] * p_sum[l]
+                        + q0 * d[k] * d[l];
+                }
             }
         }
     }
-    (total, grad)
+    (total, grad, hess)
+}
+
+/// The fitted parameters of a model of the BG/NBD family, with the
+/// log-likelihood and standard errors at them.
+pub(crate) struct Fitted {
+    pub params: Vec<f64>,
+    pub log_likelihood: f64,
+    pub standard_errors: Option<Vec<f64>>,
+}
+
+/// Fits a model of the BG/NBD family from its log-likelihood with gradient
+/// and Hessian (`derivatives`): Newton steps in a trust region
+/// ([`minimize_newton`]), the standard errors from the analytic Hessian at
+/// the optimum. Returns the fit and the iterations used.
+pub(crate) fn fit_bg_family(
+    initial: &[f64],
+    options: &FitOptions,
+    derivatives: impl Fn(&[f64]) -> (f64, [f64; 4], Matrix4) + Sync,
+) -> Result<(Fitted, u64)> {
+    let negated = |p: &[f64]| {
+        let (ll, g, h) = derivatives(p);
+        let hess: Vec<Vec<f64>> = h
+            .iter()
+            .map(|row| row.iter().map(|v| -v).collect())
+            .collect();
+        (-ll, g.iter().map(|v| -v).collect::<Vec<f64>>(), hess)
+    };
+    let with_hessian = |p: &[f64]| Some(negated(p));
+    let with_gradient = |p: &[f64]| {
+        let (v, g, _) = negated(p);
+        (v, g)
+    };
+    let value = |p: &[f64]| negated(p).0;
+    let (p, iterations) = minimize_newton(initial, &with_hessian, &with_gradient, &value, options)?;
+    let (nll, g, h) = negated(&p);
+    Ok((
+        Fitted {
+            standard_errors: standard_errors_from_hessian(&g, &h, &p),
+            params: p,
+            log_likelihood: -nll,
+        },
+        iterations,
+    ))
 }
 
 /// `ln P(N = x)` for the NBD count of a Gamma(`r`, `alpha`)-mixed Poisson
@@ -306,23 +409,35 @@ impl BgNbdParams {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn log_likelihood(&self, data: &RepeatSummary) -> f64 {
-        self.log_likelihood_and_gradient(data, &TimeIndex::new(data))
+        self.log_likelihood_derivatives(data, &TimeIndex::new(data))
             .0
     }
 
-    /// The log-likelihood and its gradient in `(r, alpha, a, b)`: `ψ` terms
-    /// from the Γ and Beta functions, and the mixing weights of the two
-    /// likelihood terms (see [`grouped_log_likelihood`]).
-    fn log_likelihood_and_gradient(
+    /// The log-likelihood with its gradient and Hessian in
+    /// `(r, alpha, a, b)`: `ψ` and `ψ₁` terms from the Γ and Beta functions,
+    /// and the mixing weights of the two likelihood terms (see
+    /// [`grouped_log_likelihood`]).
+    pub(crate) fn log_likelihood_derivatives(
         &self,
         data: &RepeatSummary,
         times: &TimeIndex,
-    ) -> (f64, [f64; 4]) {
+    ) -> (f64, [f64; 4], Matrix4) {
         let BgNbdParams { r, alpha, a, b } = *self;
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
         let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
+        let (tri_r, tri_ab, tri_b) = (trigamma(r), trigamma(a + b), trigamma(b));
         grouped_log_likelihood(data, times, r, alpha, |x| {
             let psi_abx = digamma(a + b + x);
+            let tri_abx = trigamma(a + b + x);
+            let mut d2_fixed = [[0.0; 4]; 4];
+            d2_fixed[0][0] = trigamma(r + x) - tri_r;
+            d2_fixed[0][1] = 1.0 / alpha;
+            d2_fixed[1][0] = 1.0 / alpha;
+            d2_fixed[1][1] = -r / (alpha * alpha);
+            d2_fixed[2][2] = tri_ab - tri_abx;
+            d2_fixed[2][3] = tri_ab - tri_abx;
+            d2_fixed[3][2] = tri_ab - tri_abx;
+            d2_fixed[3][3] = tri_ab - tri_b + trigamma(b + x) - tri_abx;
             PerX {
                 fixed: constant + ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x),
                 d_fixed: [
@@ -331,12 +446,14 @@ impl BgNbdParams {
                     psi_ab - psi_abx,
                     psi_ab - psi_b + digamma(b + x) - psi_abx,
                 ],
+                d2_fixed,
                 // No repeat purchase, no "dropped out after the last one" term.
                 odds: (x > 0.0).then(|| {
-                    (
-                        a.ln() - (b + x - 1.0).ln(),
-                        [0.0, 0.0, 1.0 / a, -1.0 / (b + x - 1.0)],
-                    )
+                    let c = b + x - 1.0;
+                    let mut d2 = [[0.0; 4]; 4];
+                    d2[2][2] = -1.0 / (a * a);
+                    d2[3][3] = 1.0 / (c * c);
+                    (a.ln() - c.ln(), [0.0, 0.0, 1.0 / a, -1.0 / c], d2)
                 }),
             }
         })
@@ -372,18 +489,16 @@ impl BgNbdParams {
             b: p[3],
         };
         let times = TimeIndex::new(data);
-        let nll = |p: &[f64]| {
-            let (ll, g) = of(p).log_likelihood_and_gradient(data, &times);
-            (-ll, g.iter().map(|v| -v).collect())
-        };
-        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
-        let params = of(&p);
+        let (p, iterations) = fit_bg_family(&Self::INITIAL, options, |p| {
+            of(p).log_likelihood_derivatives(data, &times)
+        })?;
+        let params = of(&p.params);
         Ok(FitReport {
             params,
-            log_likelihood: params.log_likelihood(data),
+            log_likelihood: p.log_likelihood,
             iterations,
             customers: data.customers(),
-            standard_errors: standard_errors_from_gradient(&|p| nll(p).1, &p),
+            standard_errors: p.standard_errors,
         })
     }
 
@@ -619,7 +734,7 @@ mod tests {
             (
                 &|t: &[f64]| bg(t).log_likelihood(&data),
                 bg(&theta)
-                    .log_likelihood_and_gradient(&data, &TimeIndex::new(&data))
+                    .log_likelihood_derivatives(&data, &TimeIndex::new(&data))
                     .1,
             ),
             (
@@ -639,6 +754,63 @@ mod tests {
                     "{k}: analytic {} numeric {numeric}",
                     grad[k]
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn analytic_hessians_match_central_differences_of_the_gradients() {
+        // Every row kind: x = 0 (no odds term in BG/NBD), t_x near T and far
+        // from it, a large x; parameters at CDNOW's optimum and away from it.
+        let data = RepeatSummary {
+            x: vec![0.0, 0.0, 1.0, 2.0, 2.0, 7.0, 40.0],
+            t_x: vec![0.0, 0.0, 3.0, 10.0, 29.0, 25.0, 30.0],
+            t: vec![30.0, 12.0, 30.0, 31.0, 30.0, 30.0, 31.0],
+            weight: vec![50.0, 3.0, 10.0, 4.0, 2.0, 1.0, 1.0],
+        };
+        let times = TimeIndex::new(&data);
+        type Derivatives<'a> = &'a dyn Fn(&[f64]) -> (f64, [f64; 4], Matrix4);
+        let bg: Derivatives<'_> = &|t| {
+            BgNbdParams {
+                r: t[0],
+                alpha: t[1],
+                a: t[2],
+                b: t[3],
+            }
+            .log_likelihood_derivatives(&data, &times)
+        };
+        let mbg: Derivatives<'_> = &|t| {
+            crate::clv::mbg_nbd::MbgNbdParams {
+                r: t[0],
+                alpha: t[1],
+                a: t[2],
+                b: t[3],
+            }
+            .log_likelihood_derivatives(&data, &times)
+        };
+        for theta in [
+            [0.243, 4.414, 0.793, 2.426],
+            [2.0, 0.5, 3.0, 0.7],
+            [0.05, 40.0, 0.2, 9.0],
+        ] {
+            for f in [bg, mbg] {
+                let (_, _, hess) = f(&theta);
+                for k in 0..4 {
+                    let h = 1e-6 * theta[k];
+                    let (mut up, mut down) = (theta, theta);
+                    up[k] += h;
+                    down[k] -= h;
+                    let (g_up, g_down) = (f(&up).1, f(&down).1);
+                    for l in 0..4 {
+                        let numeric = (g_up[l] - g_down[l]) / (2.0 * h);
+                        assert!(
+                            (hess[l][k] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                            "{theta:?} ({l}, {k}): analytic {} numeric {numeric}",
+                            hess[l][k]
+                        );
+                        assert_eq!(hess[l][k], hess[k][l], "symmetric");
+                    }
+                }
             }
         }
     }

@@ -4,10 +4,14 @@
 
 use std::sync::Mutex;
 
-use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
+use argmin::core::{
+    CostFunction, Executor, Gradient, Hessian, IterState, KV, Problem as ArgminProblem, Solver,
+    State, TerminationReason, TerminationStatus,
+};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
 use argmin::solver::quasinewton::LBFGS;
+use argmin::solver::trustregion::{Steihaug, TrustRegion};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, non_negative, positive};
@@ -435,6 +439,230 @@ pub(crate) fn minimize_smooth(
             Ok((p, iterations + more))
         }
     }
+}
+
+/// A negative log-likelihood of positive parameters with its gradient and
+/// Hessian in those parameters, or `None` where it cannot be evaluated.
+pub(crate) type NllHessian<'a> =
+    dyn Fn(&[f64]) -> Option<(f64, Vec<f64>, Vec<Vec<f64>>)> + Sync + 'a;
+
+/// A point in `u = ln θ` with its scaled cost, gradient and Hessian.
+type Curved = (Vec<f64>, f64, Vec<f64>, Vec<Vec<f64>>);
+
+/// The trust-region problem in `u = ln θ`: cost, gradient and Hessian come
+/// from one call, cached, because argmin asks for them separately at the
+/// same point.
+struct Curvature<'a> {
+    f: &'a NllHessian<'a>,
+    penalty: f64,
+    scale: f64,
+    last: Mutex<Option<Curved>>,
+}
+
+impl Curvature<'_> {
+    /// With `g`, `H` the gradient and Hessian in `θ`, the chain rule for
+    /// `θ = e^u` gives `∂_u = θ g` and `∂²_u = θ_i θ_j H_ij + δ_ij θ_i g_i`.
+    fn eval(&self, u: &[f64]) -> (f64, Vec<f64>, Vec<Vec<f64>>) {
+        if let Ok(last) = self.last.lock()
+            && let Some((at, cost, grad, hess)) = last.as_ref()
+            && at.as_slice() == u
+        {
+            return (*cost, grad.clone(), hess.clone());
+        }
+        let n = u.len();
+        let theta: Vec<f64> = u.iter().map(|v| v.exp()).collect();
+        let out = (self.f)(&theta).and_then(|(value, g, h)| {
+            let cost = (value + self.penalty * u.iter().map(|v| v * v).sum::<f64>()) / self.scale;
+            let grad: Vec<f64> = (0..n)
+                .map(|i| (g[i] * theta[i] + 2.0 * self.penalty * u[i]) / self.scale)
+                .collect();
+            let hess: Vec<Vec<f64>> = (0..n)
+                .map(|i| {
+                    (0..n)
+                        .map(|j| {
+                            let diagonal = if i == j {
+                                theta[i] * g[i] + 2.0 * self.penalty
+                            } else {
+                                0.0
+                            };
+                            (theta[i] * theta[j] * h[i][j] + diagonal) / self.scale
+                        })
+                        .collect()
+                })
+                .collect();
+            let finite = cost.is_finite()
+                && grad.iter().all(|v| v.is_finite())
+                && hess.iter().flatten().all(|v| v.is_finite());
+            finite.then_some((cost, grad, hess))
+        });
+        // A point where the likelihood cannot be evaluated is infinitely bad:
+        // the trust region shrinks away from it.
+        let (cost, grad, hess) =
+            out.unwrap_or((f64::INFINITY, vec![0.0; n], vec![vec![0.0; n]; n]));
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((u.to_vec(), cost, grad.clone(), hess.clone()));
+        }
+        (cost, grad, hess)
+    }
+}
+
+impl CostFunction for Curvature<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, u: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.eval(u).0)
+    }
+}
+
+impl Gradient for Curvature<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, u: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        Ok(self.eval(u).1)
+    }
+}
+
+impl Hessian for Curvature<'_> {
+    type Param = Vec<f64>;
+    type Hessian = Vec<Vec<f64>>;
+
+    fn hessian(&self, u: &Self::Param) -> std::result::Result<Vec<Vec<f64>>, argmin::core::Error> {
+        Ok(self.eval(u).2)
+    }
+}
+
+/// The state of the trust-region method.
+type TrState = IterState<Vec<f64>, Vec<f64>, (), Vec<Vec<f64>>, (), f64>;
+
+/// argmin's trust-region method with a stopping rule: it has none of its
+/// own (it runs to the iteration cap), so this stops it when the gradient's
+/// norm falls below `tolerance`.
+struct StopAtStationary<S> {
+    inner: S,
+    tolerance: f64,
+}
+
+impl<'a, S> Solver<Curvature<'a>, TrState> for StopAtStationary<S>
+where
+    S: Solver<Curvature<'a>, TrState>,
+{
+    fn name(&self) -> &str {
+        "trust region (stops at a stationary point)"
+    }
+
+    fn init(
+        &mut self,
+        problem: &mut ArgminProblem<Curvature<'a>>,
+        state: TrState,
+    ) -> std::result::Result<(TrState, Option<KV>), argmin::core::Error> {
+        self.inner.init(problem, state)
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut ArgminProblem<Curvature<'a>>,
+        state: TrState,
+    ) -> std::result::Result<(TrState, Option<KV>), argmin::core::Error> {
+        self.inner.next_iter(problem, state)
+    }
+
+    fn terminate(&mut self, state: &TrState) -> TerminationStatus {
+        let stationary = state
+            .get_gradient()
+            .is_some_and(|g| g.iter().map(|v| v * v).sum::<f64>().sqrt() <= self.tolerance);
+        if stationary && state.get_cost().is_finite() {
+            TerminationStatus::Terminated(TerminationReason::SolverConverged)
+        } else {
+            TerminationStatus::NotTerminated
+        }
+    }
+}
+
+/// Minimizes `f` (a negative log-likelihood with its analytic gradient and
+/// Hessian) on the log scale by Newton steps in a trust region (argmin's
+/// `TrustRegion` with the Steihaug subproblem), on the cost divided by its
+/// starting magnitude; it stops when the gradient's norm is below
+/// `√tolerance / 100`, as [`minimize_smooth`] does. Where L-BFGS needs 20–30
+/// evaluations, Newton steps need 6–12, and the Hessian comes nearly free
+/// with the gradient. When the method stops any other way (the cap of 100
+/// iterations, a failure), the fit is redone by [`minimize_smooth`] from
+/// the start. Returns the parameters and the iterations of all methods used.
+///
+/// # Errors
+/// As [`minimize`].
+pub(crate) fn minimize_newton(
+    initial: &[f64],
+    f: &NllHessian<'_>,
+    smooth: &NllGradient<'_>,
+    value: &(dyn Fn(&[f64]) -> f64 + Sync),
+    options: &FitOptions,
+) -> Result<(Vec<f64>, u64)> {
+    const CAP: u64 = 100;
+    let x0 = starting_point(initial, options)?;
+    let mut problem = Curvature {
+        f,
+        penalty: options.penalty,
+        scale: 1.0,
+        last: Mutex::new(None),
+    };
+    let start_cost = problem.eval(&x0).0;
+    if start_cost.is_finite() {
+        problem.scale = start_cost.abs().max(1.0);
+        problem.last = Mutex::new(None);
+    }
+    let solver = StopAtStationary {
+        inner: TrustRegion::new(Steihaug::new().with_max_iters(20)),
+        tolerance: options.tolerance.sqrt() / 100.0,
+    };
+    let result = Executor::new(problem, solver)
+        .configure(|state| {
+            state
+                .param(x0.clone())
+                .max_iters(CAP.min(options.max_iterations))
+        })
+        .run();
+    let (best, iterations, converged) = match &result {
+        Ok(r) => {
+            let state = r.state();
+            let converged = matches!(
+                state.get_termination_status(),
+                TerminationStatus::Terminated(TerminationReason::SolverConverged)
+            ) && state.get_best_cost().is_finite();
+            (state.get_best_param().cloned(), state.get_iter(), converged)
+        }
+        Err(_) => (None, 0, false),
+    };
+    match best {
+        Some(u) if converged => Ok((u.iter().map(|v| v.exp()).collect(), iterations)),
+        _ => {
+            let (p, more) = minimize_smooth(initial, smooth, value, options)?;
+            Ok((p, iterations + more))
+        }
+    }
+}
+
+/// Standard errors (as [`standard_errors`]) from the analytic gradient `g`
+/// and Hessian `h` of the negative log-likelihood in the natural
+/// parameters at `params`: the Hessian in `u = ln θ` is
+/// `θ_i θ_j h_ij + δ_ij θ_i g_i`.
+pub(crate) fn standard_errors_from_hessian(
+    g: &[f64],
+    h: &[Vec<f64>],
+    params: &[f64],
+) -> Option<Vec<f64>> {
+    let n = params.len();
+    let hess: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    params[i] * params[j] * h[i][j] + if i == j { params[i] * g[i] } else { 0.0 }
+                })
+                .collect()
+        })
+        .collect();
+    delta_method(&hess, params)
 }
 
 #[cfg(test)]

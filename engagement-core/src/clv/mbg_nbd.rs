@@ -7,10 +7,11 @@ use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
 use crate::clv::bg_nbd::{
-    PerX, TimeIndex, at_removable_a, check_count, grouped_log_likelihood, nbd_count,
+    Matrix4, PerX, TimeIndex, at_removable_a, check_count, fit_bg_family, grouped_log_likelihood,
+    nbd_count,
 };
-use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
-use crate::clv::special::{hyp2f1, ln_beta};
+use crate::clv::fit::{FitOptions, FitReport};
+use crate::clv::special::{hyp2f1, ln_beta, trigamma};
 use crate::error::{EngError, Result};
 
 /// Modified BG/NBD parameters, named as in BG/NBD: purchase rates
@@ -89,28 +90,43 @@ impl MbgNbdParams {
     /// [`RepeatSummary`] are sorted by `x`), the rest per row; any row order
     /// gives the same sum.
     pub fn log_likelihood(&self, data: &RepeatSummary) -> f64 {
-        self.log_likelihood_and_gradient(data, &TimeIndex::new(data))
+        self.log_likelihood_derivatives(data, &TimeIndex::new(data))
             .0
     }
 
     #[cfg(test)]
     pub(crate) fn gradient_for_tests(&self, data: &RepeatSummary) -> [f64; 4] {
-        self.log_likelihood_and_gradient(data, &TimeIndex::new(data))
+        self.log_likelihood_derivatives(data, &TimeIndex::new(data))
             .1
     }
 
-    /// The log-likelihood and its gradient in `(r, alpha, a, b)` (see
-    /// [`grouped_log_likelihood`]).
-    fn log_likelihood_and_gradient(
+    /// The log-likelihood with its gradient and Hessian in
+    /// `(r, alpha, a, b)` (see [`grouped_log_likelihood`]).
+    pub(crate) fn log_likelihood_derivatives(
         &self,
         data: &RepeatSummary,
         times: &TimeIndex,
-    ) -> (f64, [f64; 4]) {
+    ) -> (f64, [f64; 4], Matrix4) {
         let MbgNbdParams { r, alpha, a, b } = *self;
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
         let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
+        let (tri_r, tri_ab, tri_b) = (trigamma(r), trigamma(a + b), trigamma(b));
         grouped_log_likelihood(data, times, r, alpha, |x| {
             let psi_abx = digamma(a + b + x + 1.0);
+            let tri_abx = trigamma(a + b + x + 1.0);
+            let mut d2_fixed = [[0.0; 4]; 4];
+            d2_fixed[0][0] = trigamma(r + x) - tri_r;
+            d2_fixed[0][1] = 1.0 / alpha;
+            d2_fixed[1][0] = 1.0 / alpha;
+            d2_fixed[1][1] = -r / (alpha * alpha);
+            d2_fixed[2][2] = tri_ab - tri_abx;
+            d2_fixed[2][3] = tri_ab - tri_abx;
+            d2_fixed[3][2] = tri_ab - tri_abx;
+            d2_fixed[3][3] = tri_ab - tri_b + trigamma(b + x + 1.0) - tri_abx;
+            let c = b + x;
+            let mut d2_odds = [[0.0; 4]; 4];
+            d2_odds[2][2] = -1.0 / (a * a);
+            d2_odds[3][3] = 1.0 / (c * c);
             PerX {
                 fixed: constant + ln_gamma(r + x) + ln_gamma(b + x + 1.0)
                     - ln_gamma(a + b + x + 1.0),
@@ -120,7 +136,8 @@ impl MbgNbdParams {
                     psi_ab - psi_abx,
                     psi_ab - psi_b + digamma(b + x + 1.0) - psi_abx,
                 ],
-                odds: Some((a.ln() - (b + x).ln(), [0.0, 0.0, 1.0 / a, -1.0 / (b + x)])),
+                d2_fixed,
+                odds: Some((a.ln() - c.ln(), [0.0, 0.0, 1.0 / a, -1.0 / c], d2_odds)),
             }
         })
     }
@@ -158,18 +175,15 @@ impl MbgNbdParams {
             b: p[3],
         };
         let times = TimeIndex::new(data);
-        let nll = |p: &[f64]| {
-            let (ll, g) = of(p).log_likelihood_and_gradient(data, &times);
-            (-ll, g.iter().map(|v| -v).collect())
-        };
-        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
-        let params = of(&p);
+        let (p, iterations) = fit_bg_family(&Self::INITIAL, options, |p| {
+            of(p).log_likelihood_derivatives(data, &times)
+        })?;
         Ok(FitReport {
-            params,
-            log_likelihood: params.log_likelihood(data),
+            params: of(&p.params),
+            log_likelihood: p.log_likelihood,
             iterations,
             customers: data.customers(),
-            standard_errors: standard_errors_from_gradient(&|p| nll(p).1, &p),
+            standard_errors: p.standard_errors,
         })
     }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
+use crate::clv::bg_nbd::TimeIndex;
 use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
 use crate::clv::special::ln_add_exp;
 use crate::error::{EngError, Result};
@@ -94,6 +95,7 @@ fn ln_hyp2f1_unit(b: f64, c: f64, z: f64) -> Result<f64> {
 /// `∂t_k/∂c = −t_k Σ_{j<k} 1/(c+j)` and `∂t_k/∂z = k t_k / z` (formed without
 /// dividing by `z`, which may be 0). The sum runs until bounds on the tails
 /// of all four sums are below `1e-16` of the value.
+#[cfg(test)]
 fn ln_hyp2f1_unit_grad(b: f64, c: f64, z: f64) -> Result<(f64, [f64; 3])> {
     if !((0.0..1.0).contains(&z) && b > 0.0 && b < c) {
         return Err(EngError::invalid(
@@ -136,6 +138,245 @@ fn ln_hyp2f1_unit_grad(b: f64, c: f64, z: f64) -> Result<(f64, [f64; 3])> {
         z,
         "hypergeometric series did not converge",
     ))
+}
+
+/// The coefficients of `₂F₁(1, b; c; z) = Σ_k c_k z^k` for one `(b, c)`,
+/// `c_k = ∏_{j<k} (b+j)/(c+j)`, with the harmonic sums `Σ_{j<k} 1/(b+j)`
+/// and `Σ_{j<k} 1/(c+j)` that its derivatives in `b` and `c` need. They
+/// depend on the frequency `x` but not on the times, so a run of rows with
+/// equal `x` computes them once, as far as its slowest row needs, and each
+/// row sums its series without a division.
+struct SeriesCoefficients {
+    b: f64,
+    c: f64,
+    coef: Vec<f64>,
+    harm_b: Vec<f64>,
+    harm_c: Vec<f64>,
+}
+
+impl SeriesCoefficients {
+    /// At most this many terms, as in [`ln_hyp2f1_unit`].
+    const MAX_TERMS: usize = 200_000;
+
+    fn new() -> Self {
+        SeriesCoefficients {
+            b: f64::NAN,
+            c: f64::NAN,
+            coef: Vec::new(),
+            harm_b: Vec::new(),
+            harm_c: Vec::new(),
+        }
+    }
+
+    /// Starts over for `(b, c)` unless they are the current ones.
+    fn reset(&mut self, b: f64, c: f64) {
+        if b.to_bits() == self.b.to_bits() && c.to_bits() == self.c.to_bits() {
+            return;
+        }
+        self.b = b;
+        self.c = c;
+        self.coef.clear();
+        self.harm_b.clear();
+        self.harm_c.clear();
+        self.coef.push(1.0);
+        self.harm_b.push(0.0);
+        self.harm_c.push(0.0);
+    }
+
+    /// Makes entry `k` available; false past [`Self::MAX_TERMS`].
+    #[inline]
+    fn reach(&mut self, k: usize) -> bool {
+        while self.coef.len() <= k {
+            let j = self.coef.len() - 1;
+            if j >= Self::MAX_TERMS {
+                return false;
+            }
+            let jf = j as f64;
+            let (bj, cj) = (self.b + jf, self.c + jf);
+            self.coef.push(self.coef[j] * bj / cj);
+            self.harm_b.push(self.harm_b[j] + 1.0 / bj);
+            self.harm_c.push(self.harm_c[j] + 1.0 / cj);
+        }
+        true
+    }
+
+    /// `ln ₂F₁(1, b; c; z)` and its derivatives in `(b, c, z)`: the sums and
+    /// the stopping rule of [`ln_hyp2f1_unit_grad`], with the coefficients
+    /// read instead of formed. `None` when the series does not converge.
+    fn ln_value_and_gradient(&mut self, z: f64) -> Option<(f64, [f64; 3])> {
+        if !(0.0..1.0).contains(&z) {
+            return None;
+        }
+        let inv_1mz = 1.0 / (1.0 - z);
+        let tail = z * inv_1mz;
+        let inv_bc = 1.0 / self.b + 1.0 / self.c;
+        let (mut zk, mut term, mut sum) = (1.0f64, 1.0f64, 1.0f64);
+        let (mut d_b, mut d_c, mut d_z) = (0.0f64, 0.0f64, 0.0f64);
+        let mut k = 0usize;
+        loop {
+            if !self.reach(k + 1) {
+                return None;
+            }
+            let kf = k as f64;
+            let next_over_z = self.coef[k + 1] * zk;
+            let value_tail = term * tail;
+            let harm_tail = value_tail * (self.harm_b[k] + self.harm_c[k] + (kf + 2.0) * inv_bc);
+            let z_tail = next_over_z * ((kf + 1.0) * inv_1mz + inv_1mz * inv_1mz);
+            if value_tail <= 1e-17 * sum && harm_tail <= 1e-16 * sum && z_tail <= 1e-16 * sum {
+                return Some((sum.ln(), [d_b / sum, -d_c / sum, d_z / sum]));
+            }
+            d_z += (kf + 1.0) * next_over_z;
+            zk *= z;
+            term = next_over_z * z;
+            sum += term;
+            d_b += term * self.harm_b[k + 1];
+            d_c += term * self.harm_c[k + 1];
+            k += 1;
+        }
+    }
+}
+
+/// Per distinct time `τ` of a summary: `ln(α+τ)`, `ln(β+τ)` and their
+/// reciprocals' arguments `1/(α+τ)`, `1/(β+τ)`.
+struct TimeTerms {
+    ln_a: Vec<f64>,
+    ln_b: Vec<f64>,
+    inv_a: Vec<f64>,
+    inv_b: Vec<f64>,
+}
+
+impl TimeTerms {
+    fn new(times: &TimeIndex, alpha: f64, beta: f64) -> Self {
+        let at = |f: &dyn Fn(f64) -> f64| times.times.iter().map(|t| f(*t)).collect::<Vec<f64>>();
+        TimeTerms {
+            ln_a: at(&|t| (alpha + t).ln()),
+            ln_b: at(&|t| (beta + t).ln()),
+            inv_a: at(&|t| 1.0 / (alpha + t)),
+            inv_b: at(&|t| 1.0 / (beta + t)),
+        }
+    }
+}
+
+impl ParetoNbdParams {
+    /// Σ weight · ln L over a summary and its gradient in `(r, α, s, β)`:
+    /// the formulas of [`ln_likelihood_and_gradient`](Self::ln_likelihood_and_gradient),
+    /// with the terms of each frequency (Γ and ψ terms, the series'
+    /// coefficients) formed once per run of equal `x` (rows are sorted by
+    /// `x`) and the logarithms once per distinct time. Rows are summed in
+    /// fixed blocks in parallel and added in block order, so the sums are the
+    /// same on any number of threads. `None` when a series does not converge.
+    #[allow(clippy::needless_range_loop)]
+    fn grouped_log_likelihood_and_gradient(
+        &self,
+        data: &RepeatSummary,
+        times: &TimeIndex,
+    ) -> Option<(f64, [f64; 4])> {
+        let tt = TimeTerms::new(times, self.alpha, self.beta);
+        let blocks = crate::clv::row_blocks(data.len(), 128, |_| true);
+        let parts: Vec<Option<(f64, [f64; 4])>> = {
+            use rayon::prelude::*;
+            blocks
+                .par_iter()
+                .map(|rows| self.grouped_block(data, times, &tt, rows.clone()))
+                .collect()
+        };
+        let mut total = (0.0, [0.0; 4]);
+        for part in parts {
+            let (v, g) = part?;
+            total.0 += v;
+            for k in 0..4 {
+                total.1[k] += g[k];
+            }
+        }
+        Some(total)
+    }
+
+    /// [`grouped_log_likelihood_and_gradient`](Self::grouped_log_likelihood_and_gradient)
+    /// over the rows of one block.
+    fn grouped_block(
+        &self,
+        data: &RepeatSummary,
+        times: &TimeIndex,
+        tt: &TimeTerms,
+        rows: std::ops::Range<usize>,
+    ) -> Option<(f64, [f64; 4])> {
+        let ParetoNbdParams { r, alpha, s, beta } = *self;
+        let alpha_wins = alpha >= beta;
+        let (ln_alpha, ln_beta) = (alpha.ln(), beta.ln());
+        let (lg_r, psi_r) = (ln_gamma(r), digamma(r));
+        let mut series = SeriesCoefficients::new();
+        let mut total = 0.0;
+        let mut grad = [0.0; 4];
+        let mut i = rows.start;
+        while i < rows.end {
+            let x = data.x[i];
+            let rx = r + x;
+            let rsx = rx + s;
+            let fixed = ln_gamma(rx) - lg_r + r * ln_alpha + s * ln_beta;
+            let d_fixed = [digamma(rx) - psi_r + ln_alpha, r / alpha, ln_beta, s / beta];
+            let ln_s_rsx = (s / rsx).ln();
+            let d_log_rsx = [-1.0 / rsx, 0.0, 1.0 / s - 1.0 / rsx, 0.0];
+            series.reset(if alpha_wins { rx } else { s + 1.0 }, rsx + 1.0);
+            // The "died between t_x and T" term at one time (index j).
+            let mut term = |j: usize| -> Option<(f64, [f64; 4])> {
+                let (la, lb, ia, ib) = (tt.ln_a[j], tt.ln_b[j], tt.inv_a[j], tt.inv_b[j]);
+                if alpha_wins {
+                    let z = (alpha - beta) * ia;
+                    let (ln_f, [fb, fc, fz]) = series.ln_value_and_gradient(z)?;
+                    Some((
+                        ln_f - s * lb - rx * la,
+                        [
+                            fb + fc - la,
+                            fz * ia * ia * (beta + times.times[j]) - rx * ia,
+                            fc - lb,
+                            -fz * ia - s * ib,
+                        ],
+                    ))
+                } else {
+                    let z = (beta - alpha) * ib;
+                    let (ln_f, [fb, fc, fz]) = series.ln_value_and_gradient(z)?;
+                    Some((
+                        ln_f + (1.0 - rx) * la - (s + 1.0) * lb,
+                        [
+                            fc - la,
+                            -fz * ib + (1.0 - rx) * ia,
+                            fb + fc - lb,
+                            fz * ib * ib * (alpha + times.times[j]) - (s + 1.0) * ib,
+                        ],
+                    ))
+                }
+            };
+            while i < rows.end && data.x[i] == x {
+                let (jt, jx) = (times.t[i], times.t_x[i]);
+                let (u, du) = term(jx)?;
+                let (v, dv) = term(jt)?;
+                let first = -rx * tt.ln_a[jt] - s * tt.ln_b[jt];
+                let d_first = [
+                    -tt.ln_a[jt],
+                    -rx * tt.inv_a[jt],
+                    -tt.ln_b[jt],
+                    -s * tt.inv_b[jt],
+                ];
+                let second = ln_s_rsx + ln_sub_exp(u, v);
+                let mix = ln_add_exp(first, second);
+                let w_second = (second - mix).exp();
+                let w = data.weight[i];
+                total += w * (fixed + mix);
+                for k in 0..4 {
+                    grad[k] += w * (d_fixed[k] + (1.0 - w_second) * d_first[k]);
+                }
+                if w_second > 0.0 {
+                    let q = (v - u).exp();
+                    let inv = 1.0 / (1.0 - q);
+                    for k in 0..4 {
+                        grad[k] += w * w_second * (d_log_rsx[k] + (du[k] - q * dv[k]) * inv);
+                    }
+                }
+                i += 1;
+            }
+        }
+        Some((total, grad))
+    }
 }
 
 impl ParetoNbdParams {
@@ -221,6 +462,7 @@ impl ParetoNbdParams {
     /// `z = (β−α)/(β+t)` (the Euler-transformed forms of [`ln_likelihood`](Self::ln_likelihood)).
     /// Their derivatives come from [`ln_hyp2f1_unit_grad`] by the chain rule;
     /// the two likelihood terms mix with softmax weights.
+    #[cfg(test)]
     fn ln_likelihood_and_gradient(&self, x: f64, t_x: f64, big_t: f64) -> Result<(f64, [f64; 4])> {
         let ParetoNbdParams { r, alpha, s, beta } = *self;
         let rsx = r + s + x;
@@ -499,45 +741,13 @@ impl ParetoNbdParams {
             s: p[2],
             beta: p[3],
         };
+        let times = TimeIndex::new(data);
         // A point where the series cannot be evaluated is an infinitely bad point.
         let nll = |p: &[f64]| -> (f64, Vec<f64>) {
-            let m = of(p);
-            // Rows in fixed blocks, summed in parallel and added in block order:
-            // the same sums on any number of threads.
-            let blocks = crate::clv::row_blocks(data.len(), 128, |_| true);
-            let parts: Vec<Option<(f64, [f64; 4])>> = {
-                use rayon::prelude::*;
-                blocks
-                    .par_iter()
-                    .map(|rows| {
-                        let mut total = (0.0, [0.0; 4]);
-                        for i in rows.clone() {
-                            let (ll, g) = m
-                                .ln_likelihood_and_gradient(data.x[i], data.t_x[i], data.t[i])
-                                .ok()?;
-                            let w = data.weight[i];
-                            total.0 -= w * ll;
-                            for (acc, gi) in total.1.iter_mut().zip(g) {
-                                *acc -= w * gi;
-                            }
-                        }
-                        Some(total)
-                    })
-                    .collect()
-            };
-            let mut total = (0.0, vec![0.0; 4]);
-            for part in parts {
-                match part {
-                    Some((v, g)) => {
-                        total.0 += v;
-                        for (acc, gi) in total.1.iter_mut().zip(g) {
-                            *acc += gi;
-                        }
-                    }
-                    None => return (f64::INFINITY, vec![f64::NAN; 4]),
-                }
+            match of(p).grouped_log_likelihood_and_gradient(data, &times) {
+                Some((ll, g)) => (-ll, g.iter().map(|v| -v).collect()),
+                None => (f64::INFINITY, vec![f64::NAN; 4]),
             }
-            total
         };
         // The fallback uses the likelihood alone: its series stops on the value's
         // tail only, so it still evaluates points near z = 1 that the gradient's
@@ -600,6 +810,64 @@ mod tests {
                         grad[k]
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_likelihood_equals_the_per_row_sum() {
+        // Rows with repeated frequencies and times, both orderings of α and β and α = β.
+        let (mut f, mut r, mut t) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..700u32 {
+            let x = f64::from(i % 23) * f64::from(1 + i % 3);
+            let big_t = 20.0 + f64::from(i % 17) * 1.5;
+            f.push(x);
+            r.push(if x == 0.0 {
+                0.0
+            } else {
+                big_t * f64::from(i % 7) / 7.0
+            });
+            t.push(big_t);
+        }
+        let data = RepeatSummary::from_columns(&f, &r, &t).unwrap();
+        let times = TimeIndex::new(&data);
+        for theta in [
+            [0.553, 10.578, 0.606, 11.669],
+            [0.8, 12.0, 1.3, 6.0],
+            [0.5, 5.0, 0.7, 5.0],
+            [2.0, 0.3, 0.05, 40.0],
+        ] {
+            let p = ParetoNbdParams {
+                r: theta[0],
+                alpha: theta[1],
+                s: theta[2],
+                beta: theta[3],
+            };
+            let (ll, grad) = p
+                .grouped_log_likelihood_and_gradient(&data, &times)
+                .unwrap();
+            let (mut ll_rows, mut grad_rows) = (0.0, [0.0; 4]);
+            for i in 0..data.len() {
+                let (l, g) = p
+                    .ln_likelihood_and_gradient(data.x[i], data.t_x[i], data.t[i])
+                    .unwrap();
+                ll_rows += data.weight[i] * l;
+                for k in 0..4 {
+                    grad_rows[k] += data.weight[i] * g[k];
+                }
+            }
+            assert!(
+                (ll - ll_rows).abs() < 1e-12 * ll_rows.abs(),
+                "{theta:?}: {ll} vs {ll_rows}"
+            );
+            for k in 0..4 {
+                let scale = grad_rows[k].abs().max(1.0);
+                assert!(
+                    (grad[k] - grad_rows[k]).abs() < 1e-10 * scale,
+                    "{theta:?} {k}: {} vs {}",
+                    grad[k],
+                    grad_rows[k]
+                );
             }
         }
     }
