@@ -1142,7 +1142,7 @@ impl ClvFit {
 /// the data alone, so the sums are the same on any number of threads (and one
 /// block, the plain sequential sum, below `block` rows). Cheap rows want
 /// large blocks (4 096 for the BG family), costly ones small (Pareto/NBD's
-/// hypergeometric series: 128).
+/// hypergeometric series: 256).
 pub(crate) fn row_blocks(
     n: usize,
     block: usize,

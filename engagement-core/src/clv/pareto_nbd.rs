@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
-use crate::clv::bg_nbd::TimeIndex;
-use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
-use crate::clv::special::ln_add_exp;
+use crate::clv::bg_nbd::{Matrix4, TimeIndex};
+use crate::clv::fit::{FitOptions, FitReport, minimize_newton, standard_errors_from_hessian};
+use crate::clv::special::{ln_add_exp, trigamma};
 use crate::error::{EngError, Result};
 
 /// Pareto/NBD parameters: purchase rates Gamma(`r`, `alpha`), dropout rates
@@ -141,18 +141,30 @@ fn ln_hyp2f1_unit_grad(b: f64, c: f64, z: f64) -> Result<(f64, [f64; 3])> {
 }
 
 /// The coefficients of `₂F₁(1, b; c; z) = Σ_k c_k z^k` for one `(b, c)`,
-/// `c_k = ∏_{j<k} (b+j)/(c+j)`, with the harmonic sums `Σ_{j<k} 1/(b+j)`
-/// and `Σ_{j<k} 1/(c+j)` that its derivatives in `b` and `c` need. They
-/// depend on the frequency `x` but not on the times, so a run of rows with
-/// equal `x` computes them once, as far as its slowest row needs, and each
-/// row sums its series without a division.
+/// `c_k = ∏_{j<k} (b+j)/(c+j)`, with the sums `Σ_{j<k} 1/(b+j)`,
+/// `Σ_{j<k} 1/(c+j)` and of their squares that its derivatives in `b` and
+/// `c` need. They depend on the frequency `x` but not on the times, so a run
+/// of rows with equal `x` computes them once, as far as its slowest row
+/// needs, and each row sums its series without a division.
 struct SeriesCoefficients {
     b: f64,
     c: f64,
+    /// `c_k`.
     coef: Vec<f64>,
+    /// `H_k`, `G_k` (see [`ln_derivatives`](Self::ln_derivatives)).
     harm_b: Vec<f64>,
     harm_c: Vec<f64>,
+    /// `H⁽²⁾_k`, `G⁽²⁾_k`.
+    harm2_b: Vec<f64>,
+    harm2_c: Vec<f64>,
+    /// The weights of the second derivatives: `H_k² − H⁽²⁾_k`, `H_k G_k`, `G_k² + G⁽²⁾_k`.
+    w_bb: Vec<f64>,
+    w_bc: Vec<f64>,
+    w_cc: Vec<f64>,
 }
+
+/// `ln ₂F₁(1, b; c; z)` with its gradient and Hessian in `(b, c, z)`.
+type SeriesDerivatives = (f64, [f64; 3], [[f64; 3]; 3]);
 
 impl SeriesCoefficients {
     /// At most this many terms, as in [`ln_hyp2f1_unit`].
@@ -165,6 +177,11 @@ impl SeriesCoefficients {
             coef: Vec::new(),
             harm_b: Vec::new(),
             harm_c: Vec::new(),
+            harm2_b: Vec::new(),
+            harm2_c: Vec::new(),
+            w_bb: Vec::new(),
+            w_bc: Vec::new(),
+            w_cc: Vec::new(),
         }
     }
 
@@ -175,12 +192,20 @@ impl SeriesCoefficients {
         }
         self.b = b;
         self.c = c;
-        self.coef.clear();
-        self.harm_b.clear();
-        self.harm_c.clear();
-        self.coef.push(1.0);
-        self.harm_b.push(0.0);
-        self.harm_c.push(0.0);
+        for v in [
+            &mut self.coef,
+            &mut self.harm_b,
+            &mut self.harm_c,
+            &mut self.harm2_b,
+            &mut self.harm2_c,
+            &mut self.w_bb,
+            &mut self.w_bc,
+            &mut self.w_cc,
+        ] {
+            v.clear();
+            v.push(0.0);
+        }
+        self.coef[0] = 1.0;
     }
 
     /// Makes entry `k` available; false past [`Self::MAX_TERMS`].
@@ -192,52 +217,126 @@ impl SeriesCoefficients {
                 return false;
             }
             let jf = j as f64;
-            let (bj, cj) = (self.b + jf, self.c + jf);
-            self.coef.push(self.coef[j] * bj / cj);
-            self.harm_b.push(self.harm_b[j] + 1.0 / bj);
-            self.harm_c.push(self.harm_c[j] + 1.0 / cj);
+            let (ib, ic) = (1.0 / (self.b + jf), 1.0 / (self.c + jf));
+            self.coef.push(self.coef[j] * (self.b + jf) * ic);
+            self.harm_b.push(self.harm_b[j] + ib);
+            self.harm_c.push(self.harm_c[j] + ic);
+            self.harm2_b.push(self.harm2_b[j] + ib * ib);
+            self.harm2_c.push(self.harm2_c[j] + ic * ic);
+            let (hb, hc) = (self.harm_b[j + 1], self.harm_c[j + 1]);
+            self.w_bb.push(hb * hb - self.harm2_b[j + 1]);
+            self.w_bc.push(hb * hc);
+            self.w_cc.push(hc * hc + self.harm2_c[j + 1]);
         }
         true
     }
 
-    /// `ln ₂F₁(1, b; c; z)` and its derivatives in `(b, c, z)`: the sums and
-    /// the stopping rule of [`ln_hyp2f1_unit_grad`], with the coefficients
-    /// read instead of formed. `None` when the series does not converge.
-    fn ln_value_and_gradient(&mut self, z: f64) -> Option<(f64, [f64; 3])> {
+    /// `ln ₂F₁(1, b; c; z)` and its first and second derivatives in
+    /// `(b, c, z)`, `None` when the series does not converge.
+    ///
+    /// With `S = Σ t_k`, `t_k = c_k z^k`, `H_k = Σ_{j<k} 1/(b+j)`,
+    /// `G_k = Σ_{j<k} 1/(c+j)` and `H⁽²⁾`, `G⁽²⁾` the sums of squares:
+    /// `∂_b S = Σ t_k H_k`, `∂_c S = −Σ t_k G_k`, `∂_z S = Σ k t_k / z`,
+    /// `∂_bb S = Σ t_k (H_k² − H⁽²⁾_k)`, `∂_bc S = −Σ t_k H_k G_k`,
+    /// `∂_cc S = Σ t_k (G_k² + G⁽²⁾_k)`, `∂_bz S = Σ k t_k H_k / z`,
+    /// `∂_cz S = −Σ k t_k G_k / z`, `∂_zz S = Σ k(k−1) t_k / z²` (the powers
+    /// of `z` formed without dividing by it); then `∂ ln S = ∂S / S` and
+    /// `∂² ln S = ∂²S / S − (∂S/S)(∂S/S)ᵀ`. The sums stop by the rule of
+    /// [`ln_hyp2f1_unit_grad`] (tails of the value, the harmonic-weighted
+    /// and the `k`-weighted sums below `1e-16` of the value) and, for
+    /// `∂_zz`, a bound on its own tail below `1e-15` (it has a term at
+    /// `z = 0`); the other second derivatives' tails are the first-order
+    /// bounds times the same weights again, about `1e-13` of the value,
+    /// ample for Newton steps and standard errors.
+    fn ln_derivatives(&mut self, z: f64) -> Option<SeriesDerivatives> {
         if !(0.0..1.0).contains(&z) {
             return None;
         }
         let inv_1mz = 1.0 / (1.0 - z);
         let tail = z * inv_1mz;
         let inv_bc = 1.0 / self.b + 1.0 / self.c;
-        let (mut zk, mut term, mut sum) = (1.0f64, 1.0f64, 1.0f64);
-        let (mut d_b, mut d_c, mut d_z) = (0.0f64, 0.0f64, 0.0f64);
-        let mut k = 0usize;
+        // Term 0 is 1 with no derivatives; term 1 needs no power of z below 0.
+        if !self.reach(1) {
+            return None;
+        }
+        let t1 = self.coef[1] * z;
+        let (hb, hc) = (self.harm_b[1], self.harm_c[1]);
+        let mut sum = 1.0 + t1;
+        let (mut d_b, mut d_c, mut d_z) = (t1 * hb, t1 * hc, self.coef[1]);
+        let (mut d_bb, mut d_bc, mut d_cc) =
+            (t1 * self.w_bb[1], t1 * self.w_bc[1], t1 * self.w_cc[1]);
+        let (mut d_bz, mut d_cz, mut d_zz) = (self.coef[1] * hb, self.coef[1] * hc, 0.0f64);
+        // Terms j = 2, 3, … in groups of four, the stopping rule checked
+        // before each group: `last` is term j−1, `zj2` = z^(j−2).
+        let (mut j, mut last, mut zj2) = (2usize, t1, 1.0f64);
         loop {
-            if !self.reach(k + 1) {
+            if !self.reach(j + 3) {
                 return None;
             }
-            let kf = k as f64;
-            let next_over_z = self.coef[k + 1] * zk;
-            let value_tail = term * tail;
-            let harm_tail = value_tail * (self.harm_b[k] + self.harm_c[k] + (kf + 2.0) * inv_bc);
+            // The rule at k = j − 1 (the last term added).
+            let kf = (j - 1) as f64;
+            let zj1 = zj2 * z;
+            let next_over_z = self.coef[j] * zj1;
+            let value_tail = last * tail;
+            let harm_tail =
+                value_tail * (self.harm_b[j - 1] + self.harm_c[j - 1] + (kf + 2.0) * inv_bc);
             let z_tail = next_over_z * ((kf + 1.0) * inv_1mz + inv_1mz * inv_1mz);
-            if value_tail <= 1e-17 * sum && harm_tail <= 1e-16 * sum && z_tail <= 1e-16 * sum {
-                return Some((sum.ln(), [d_b / sum, -d_c / sum, d_z / sum]));
+            // Σ_{i≥j} i(i−1) t_i/z² ≤ c_j z^(j−2) Σ_m (A+m)(A−1+m) z^m with A = j
+            // (the coefficients only shrink), in closed form.
+            let a = kf + 1.0;
+            let zz_tail = self.coef[j]
+                * zj2
+                * (a * (a - 1.0) * inv_1mz
+                    + 2.0 * a * z * inv_1mz * inv_1mz
+                    + 2.0 * z * z * inv_1mz * inv_1mz * inv_1mz);
+            if value_tail <= 1e-17 * sum
+                && harm_tail <= 1e-16 * sum
+                && z_tail <= 1e-16 * sum
+                && zz_tail <= 1e-15 * sum
+            {
+                break;
             }
-            d_z += (kf + 1.0) * next_over_z;
-            zk *= z;
-            term = next_over_z * z;
-            sum += term;
-            d_b += term * self.harm_b[k + 1];
-            d_c += term * self.harm_c[k + 1];
-            k += 1;
+            for i in j..j + 4 {
+                let fi = i as f64;
+                let c = self.coef[i];
+                let (hb, hc) = (self.harm_b[i], self.harm_c[i]);
+                // t_i = c_i z^i, i c_i z^(i−1) and i(i−1) c_i z^(i−2).
+                let zi1 = zj2 * z;
+                let t = c * zi1 * z;
+                let kz = fi * c * zi1;
+                d_zz += fi * (fi - 1.0) * c * zj2;
+                zj2 = zi1;
+                d_z += kz;
+                d_bz += kz * hb;
+                d_cz += kz * hc;
+                sum += t;
+                d_b += t * hb;
+                d_c += t * hc;
+                d_bb += t * self.w_bb[i];
+                d_bc += t * self.w_bc[i];
+                d_cc += t * self.w_cc[i];
+                last = t;
+            }
+            j += 4;
         }
+        let inv = 1.0 / sum;
+        let g = [d_b * inv, -d_c * inv, d_z * inv];
+        let h_bb = d_bb * inv - g[0] * g[0];
+        let h_bc = -d_bc * inv - g[0] * g[1];
+        let h_cc = d_cc * inv - g[1] * g[1];
+        let h_bz = d_bz * inv - g[0] * g[2];
+        let h_cz = -d_cz * inv - g[1] * g[2];
+        let h_zz = d_zz * inv - g[2] * g[2];
+        Some((
+            sum.ln(),
+            g,
+            [[h_bb, h_bc, h_bz], [h_bc, h_cc, h_cz], [h_bz, h_cz, h_zz]],
+        ))
     }
 }
 
-/// Per distinct time `τ` of a summary: `ln(α+τ)`, `ln(β+τ)` and their
-/// reciprocals' arguments `1/(α+τ)`, `1/(β+τ)`.
+/// Per distinct time `τ` of a summary: `ln(α+τ)`, `ln(β+τ)`, `1/(α+τ)`,
+/// `1/(β+τ)`.
 struct TimeTerms {
     ln_a: Vec<f64>,
     ln_b: Vec<f64>,
@@ -257,56 +356,201 @@ impl TimeTerms {
     }
 }
 
+/// A value with its gradient and Hessian in `(r, α, s, β)`.
+type Derivatives = (f64, [f64; 4], Matrix4);
+
+/// `m += w · v vᵀ` (upper triangle; the lower one is filled at the end).
+#[inline]
+fn add_outer(m: &mut Matrix4, w: f64, v: &[f64; 4]) {
+    for k in 0..4 {
+        let wk = w * v[k];
+        for l in k..4 {
+            m[k][l] += wk * v[l];
+        }
+    }
+}
+
+/// `m += w · a` (upper triangle).
+#[inline]
+fn add_scaled(m: &mut Matrix4, w: f64, a: &Matrix4) {
+    for k in 0..4 {
+        for l in k..4 {
+            m[k][l] += w * a[k][l];
+        }
+    }
+}
+
 impl ParetoNbdParams {
-    /// Σ weight · ln L over a summary and its gradient in `(r, α, s, β)`:
-    /// the formulas of [`ln_likelihood_and_gradient`](Self::ln_likelihood_and_gradient),
+    /// Σ weight · ln L over a summary with its gradient and Hessian in
+    /// `(r, α, s, β)`: the formulas of
+    /// [`ln_likelihood_and_gradient`](Self::ln_likelihood_and_gradient)
+    /// differentiated once more (see [`grouped_block`](Self::grouped_block)),
     /// with the terms of each frequency (Γ and ψ terms, the series'
     /// coefficients) formed once per run of equal `x` (rows are sorted by
     /// `x`) and the logarithms once per distinct time. Rows are summed in
     /// fixed blocks in parallel and added in block order, so the sums are the
     /// same on any number of threads. `None` when a series does not converge.
+    // Index loops: small dense matrix algebra reads clearest with explicit indices.
     #[allow(clippy::needless_range_loop)]
-    fn grouped_log_likelihood_and_gradient(
+    fn grouped_log_likelihood_derivatives(
         &self,
         data: &RepeatSummary,
         times: &TimeIndex,
-    ) -> Option<(f64, [f64; 4])> {
+    ) -> Option<Derivatives> {
         let tt = TimeTerms::new(times, self.alpha, self.beta);
-        let blocks = crate::clv::row_blocks(data.len(), 128, |_| true);
-        let parts: Vec<Option<(f64, [f64; 4])>> = {
+        let blocks = crate::clv::row_blocks(data.len(), 256, |_| true);
+        let block =
+            |rows: &std::ops::Range<usize>| self.grouped_block(data, times, &tt, rows.clone());
+        let parts: Vec<Option<Derivatives>> = if blocks.len() == 1 {
+            blocks.iter().map(block).collect()
+        } else {
             use rayon::prelude::*;
-            blocks
-                .par_iter()
-                .map(|rows| self.grouped_block(data, times, &tt, rows.clone()))
-                .collect()
+            blocks.par_iter().map(block).collect()
         };
-        let mut total = (0.0, [0.0; 4]);
+        let mut total = (0.0, [0.0; 4], [[0.0; 4]; 4]);
         for part in parts {
-            let (v, g) = part?;
+            let (v, g, h) = part?;
             total.0 += v;
             for k in 0..4 {
                 total.1[k] += g[k];
+                for l in k..4 {
+                    total.2[k][l] += h[k][l];
+                }
+            }
+        }
+        for k in 0..4 {
+            for l in 0..k {
+                total.2[k][l] = total.2[l][k];
             }
         }
         Some(total)
     }
 
-    /// [`grouped_log_likelihood_and_gradient`](Self::grouped_log_likelihood_and_gradient)
-    /// over the rows of one block.
+    /// The "died between `t_x` and `T`" term at time index `j` (see
+    /// [`ln_likelihood_and_gradient`](Self::ln_likelihood_and_gradient))
+    /// with its gradient and Hessian (upper triangle): `ln ₂F₁(1, b; c; z)`
+    /// through the chain rule, plus the logarithms of `α+t` and `β+t`. For
+    /// `α ≥ β`, `b = r+x` and `z = (α−β)/(α+t)`; for `α < β`, `b = s+1` and
+    /// `z = (β−α)/(β+t)`; `c = r+s+x+1` in both. So `b` and `c` are linear
+    /// in `(r, s)` and `z` depends on `(α, β)` alone, and the chain rule has
+    /// few terms.
+    fn died_term(
+        &self,
+        series: &mut SeriesCoefficients,
+        tt: &TimeTerms,
+        t: f64,
+        j: usize,
+        rx: f64,
+    ) -> Option<Derivatives> {
+        let ParetoNbdParams { alpha, s, beta, .. } = *self;
+        let (la, lb, ia, ib) = (tt.ln_a[j], tt.ln_b[j], tt.inv_a[j], tt.inv_b[j]);
+        let alpha_wins = alpha >= beta;
+        // z, its derivatives in (α, β) and second derivatives (αα, αβ, ββ).
+        let (z, z_a, z_b, z_aa, z_ab, z_bb) = if alpha_wins {
+            let (bt, ia2) = (beta + t, ia * ia);
+            (
+                (alpha - beta) * ia,
+                bt * ia2,
+                -ia,
+                -2.0 * bt * ia2 * ia,
+                ia2,
+                0.0,
+            )
+        } else {
+            let (at, ib2) = (alpha + t, ib * ib);
+            (
+                (beta - alpha) * ib,
+                -ib,
+                at * ib2,
+                0.0,
+                ib2,
+                -2.0 * at * ib2 * ib,
+            )
+        };
+        let (ln_f, [fb, fc, fz], fh) = series.ln_derivatives(z)?;
+        let [[f_bb, f_bc, f_bz], [_, f_cc, f_cz], [_, _, f_zz]] = fh;
+        // (r, s) block: the parameter that b follows gets f_b + f_c, the other f_c.
+        let (own, other) = (fb + fc, fc);
+        let (own2, mixed, other2) = (f_bb + 2.0 * f_bc + f_cc, f_bc + f_cc, f_cc);
+        let (own_z, other_z) = (f_bz + f_cz, f_cz);
+        let mut h = [[0.0; 4]; 4];
+        let (g_r, g_s, h_rr, h_ss, z_r, z_s) = if alpha_wins {
+            (own, other, own2, other2, own_z, other_z)
+        } else {
+            (other, own, other2, own2, other_z, own_z)
+        };
+        h[0][0] = h_rr;
+        h[0][2] = mixed;
+        h[2][2] = h_ss;
+        h[0][1] = z_r * z_a;
+        h[0][3] = z_r * z_b;
+        h[1][2] = z_s * z_a;
+        h[2][3] = z_s * z_b;
+        h[1][1] = f_zz * z_a * z_a + fz * z_aa;
+        h[1][3] = f_zz * z_a * z_b + fz * z_ab;
+        h[3][3] = f_zz * z_b * z_b + fz * z_bb;
+        // The logarithms: −s ln(β+t) − (r+x) ln(α+t) for α ≥ β,
+        // (1−r−x) ln(α+t) − (s+1) ln(β+t) otherwise.
+        let (rest, grad) = if alpha_wins {
+            h[0][1] -= ia;
+            h[1][1] += rx * ia * ia;
+            h[2][3] -= ib;
+            h[3][3] += s * ib * ib;
+            (
+                -s * lb - rx * la,
+                [g_r - la, fz * z_a - rx * ia, g_s - lb, fz * z_b - s * ib],
+            )
+        } else {
+            h[0][1] -= ia;
+            h[1][1] -= (1.0 - rx) * ia * ia;
+            h[2][3] -= ib;
+            h[3][3] += (s + 1.0) * ib * ib;
+            (
+                (1.0 - rx) * la - (s + 1.0) * lb,
+                [
+                    g_r - la,
+                    fz * z_a + (1.0 - rx) * ia,
+                    g_s - lb,
+                    fz * z_b - (s + 1.0) * ib,
+                ],
+            )
+        };
+        Some((ln_f + rest, grad, h))
+    }
+
+    /// [`grouped_log_likelihood_derivatives`](Self::grouped_log_likelihood_derivatives)
+    /// over the rows of one block (upper triangles). Per row, with
+    /// `u`, `v` the died terms at `t_x` and `T`, `q = e^(v−u)`:
+    ///
+    /// ```text
+    /// D = ln(e^u − e^v),  ∂D = (∂u − q ∂v)/(1−q),
+    /// ∂²D = (∂²u + ∂u∂uᵀ − q(∂²v + ∂v∂vᵀ))/(1−q) − ∂D∂Dᵀ
+    /// ```
+    ///
+    /// and the two likelihood terms mix as a log-sum-exp: with shares `w₁`,
+    /// `w₂`, `∂² = w₁∂²first + w₂∂²second + w₁w₂(∂first − ∂second)(∂first − ∂second)ᵀ`.
+    #[allow(clippy::needless_range_loop)]
     fn grouped_block(
         &self,
         data: &RepeatSummary,
         times: &TimeIndex,
         tt: &TimeTerms,
         rows: std::ops::Range<usize>,
-    ) -> Option<(f64, [f64; 4])> {
+    ) -> Option<Derivatives> {
         let ParetoNbdParams { r, alpha, s, beta } = *self;
-        let alpha_wins = alpha >= beta;
         let (ln_alpha, ln_beta) = (alpha.ln(), beta.ln());
-        let (lg_r, psi_r) = (ln_gamma(r), digamma(r));
+        let (lg_r, psi_r, tri_r) = (ln_gamma(r), digamma(r), trigamma(r));
         let mut series = SeriesCoefficients::new();
+        // The died term depends on x and the time alone: rows of one x that
+        // share a T or a t_x (CDNOW: a few hundred distinct times among a run's
+        // rows) reuse it. `seen[j]` is the run number that filled `memo[j]`.
+        let n_times = tt.ln_a.len();
+        let mut memo: Vec<Derivatives> = vec![(0.0, [0.0; 4], [[0.0; 4]; 4]); n_times];
+        let mut seen: Vec<usize> = vec![usize::MAX; n_times];
+        let mut run = 0usize;
         let mut total = 0.0;
         let mut grad = [0.0; 4];
+        let mut hess = [[0.0; 4]; 4];
         let mut i = rows.start;
         while i < rows.end {
             let x = data.x[i];
@@ -314,42 +558,35 @@ impl ParetoNbdParams {
             let rsx = rx + s;
             let fixed = ln_gamma(rx) - lg_r + r * ln_alpha + s * ln_beta;
             let d_fixed = [digamma(rx) - psi_r + ln_alpha, r / alpha, ln_beta, s / beta];
+            let mut h_fixed = [[0.0; 4]; 4];
+            h_fixed[0][0] = trigamma(rx) - tri_r;
+            h_fixed[0][1] = 1.0 / alpha;
+            h_fixed[1][1] = -r / (alpha * alpha);
+            h_fixed[2][3] = 1.0 / beta;
+            h_fixed[3][3] = -s / (beta * beta);
+            // ln s − ln(r+s+x).
             let ln_s_rsx = (s / rsx).ln();
             let d_log_rsx = [-1.0 / rsx, 0.0, 1.0 / s - 1.0 / rsx, 0.0];
-            series.reset(if alpha_wins { rx } else { s + 1.0 }, rsx + 1.0);
-            // The "died between t_x and T" term at one time (index j).
-            let mut term = |j: usize| -> Option<(f64, [f64; 4])> {
-                let (la, lb, ia, ib) = (tt.ln_a[j], tt.ln_b[j], tt.inv_a[j], tt.inv_b[j]);
-                if alpha_wins {
-                    let z = (alpha - beta) * ia;
-                    let (ln_f, [fb, fc, fz]) = series.ln_value_and_gradient(z)?;
-                    Some((
-                        ln_f - s * lb - rx * la,
-                        [
-                            fb + fc - la,
-                            fz * ia * ia * (beta + times.times[j]) - rx * ia,
-                            fc - lb,
-                            -fz * ia - s * ib,
-                        ],
-                    ))
-                } else {
-                    let z = (beta - alpha) * ib;
-                    let (ln_f, [fb, fc, fz]) = series.ln_value_and_gradient(z)?;
-                    Some((
-                        ln_f + (1.0 - rx) * la - (s + 1.0) * lb,
-                        [
-                            fc - la,
-                            -fz * ib + (1.0 - rx) * ia,
-                            fb + fc - lb,
-                            fz * ib * ib * (alpha + times.times[j]) - (s + 1.0) * ib,
-                        ],
-                    ))
+            let inv_rsx2 = 1.0 / (rsx * rsx);
+            let mut h_log_rsx = [[0.0; 4]; 4];
+            h_log_rsx[0][0] = inv_rsx2;
+            h_log_rsx[0][2] = inv_rsx2;
+            h_log_rsx[2][2] = inv_rsx2 - 1.0 / (s * s);
+            series.reset(if alpha >= beta { rx } else { s + 1.0 }, rsx + 1.0);
+            run += 1;
+            let mut died = |time: f64, j: usize| -> Option<Derivatives> {
+                if seen[j] != run {
+                    memo[j] = self.died_term(&mut series, tt, time, j, rx)?;
+                    seen[j] = run;
                 }
+                Some(memo[j])
             };
+            // Sums over the run of x, then the per-x terms once.
+            let mut weight = 0.0;
             while i < rows.end && data.x[i] == x {
                 let (jt, jx) = (times.t[i], times.t_x[i]);
-                let (u, du) = term(jx)?;
-                let (v, dv) = term(jt)?;
+                let (u, du, hu) = died(data.t_x[i], jx)?;
+                let (v, dv, hv) = died(data.t[i], jt)?;
                 let first = -rx * tt.ln_a[jt] - s * tt.ln_b[jt];
                 let d_first = [
                     -tt.ln_a[jt],
@@ -357,25 +594,58 @@ impl ParetoNbdParams {
                     -tt.ln_b[jt],
                     -s * tt.inv_b[jt],
                 ];
-                let second = ln_s_rsx + ln_sub_exp(u, v);
+                let mut h_first = [[0.0; 4]; 4];
+                h_first[0][1] = -tt.inv_a[jt];
+                h_first[1][1] = rx * tt.inv_a[jt] * tt.inv_a[jt];
+                h_first[2][3] = -tt.inv_b[jt];
+                h_first[3][3] = s * tt.inv_b[jt] * tt.inv_b[jt];
+                let q = (v - u).exp();
+                let second = ln_s_rsx + u + (-q).ln_1p();
                 let mix = ln_add_exp(first, second);
-                let w_second = (second - mix).exp();
+                let w2 = (second - mix).exp();
+                let w1 = 1.0 - w2;
                 let w = data.weight[i];
-                total += w * (fixed + mix);
-                for k in 0..4 {
-                    grad[k] += w * (d_fixed[k] + (1.0 - w_second) * d_first[k]);
-                }
-                if w_second > 0.0 {
-                    let q = (v - u).exp();
+                weight += w;
+                total += w * mix;
+                let mut g_row = [0.0; 4];
+                let mut h_row = [[0.0; 4]; 4];
+                add_scaled(&mut h_row, w1, &h_first);
+                if w2 > 0.0 {
                     let inv = 1.0 / (1.0 - q);
+                    let mut d_second = [0.0; 4];
                     for k in 0..4 {
-                        grad[k] += w * w_second * (d_log_rsx[k] + (du[k] - q * dv[k]) * inv);
+                        d_second[k] = d_log_rsx[k] + (du[k] - q * dv[k]) * inv;
                     }
+                    // ∂²second = ∂²ln(s/rsx) + ∂²D.
+                    let mut h_second = h_log_rsx;
+                    add_scaled(&mut h_second, inv, &hu);
+                    add_outer(&mut h_second, inv, &du);
+                    add_scaled(&mut h_second, -q * inv, &hv);
+                    add_outer(&mut h_second, -q * inv, &dv);
+                    let d_d: [f64; 4] = std::array::from_fn(|k| d_second[k] - d_log_rsx[k]);
+                    add_outer(&mut h_second, -1.0, &d_d);
+                    add_scaled(&mut h_row, w2, &h_second);
+                    let diff: [f64; 4] = std::array::from_fn(|k| d_first[k] - d_second[k]);
+                    add_outer(&mut h_row, w1 * w2, &diff);
+                    for k in 0..4 {
+                        g_row[k] = w1 * d_first[k] + w2 * d_second[k];
+                    }
+                } else {
+                    g_row = d_first;
                 }
+                for k in 0..4 {
+                    grad[k] += w * g_row[k];
+                }
+                add_scaled(&mut hess, w, &h_row);
                 i += 1;
             }
+            total += weight * fixed;
+            for k in 0..4 {
+                grad[k] += weight * d_fixed[k];
+            }
+            add_scaled(&mut hess, weight, &h_fixed);
         }
-        Some((total, grad))
+        Some((total, grad, hess))
     }
 }
 
@@ -743,29 +1013,43 @@ impl ParetoNbdParams {
         };
         let times = TimeIndex::new(data);
         // A point where the series cannot be evaluated is an infinitely bad point.
-        let nll = |p: &[f64]| -> (f64, Vec<f64>) {
-            match of(p).grouped_log_likelihood_and_gradient(data, &times) {
-                Some((ll, g)) => (-ll, g.iter().map(|v| -v).collect()),
-                None => (f64::INFINITY, vec![f64::NAN; 4]),
-            }
+        let derivatives = |p: &[f64]| {
+            of(p)
+                .grouped_log_likelihood_derivatives(data, &times)
+                .map(|(ll, g, h)| {
+                    let hess: Vec<Vec<f64>> = h
+                        .iter()
+                        .map(|row| row.iter().map(|v| -v).collect())
+                        .collect();
+                    (-ll, g.iter().map(|v| -v).collect::<Vec<f64>>(), hess)
+                })
         };
-        // The fallback uses the likelihood alone: its series stops on the value's
-        // tail only, so it still evaluates points near z = 1 that the gradient's
-        // stricter tail bounds give up on.
+        let with_gradient = |p: &[f64]| match derivatives(p) {
+            Some((v, g, _)) => (v, g),
+            None => (f64::INFINITY, vec![f64::NAN; 4]),
+        };
+        // The last fallback uses the likelihood alone: its series stops on the
+        // value's tail only, so it still evaluates points near z = 1 that the
+        // derivatives' stricter tail bounds give up on.
         let value = |p: &[f64]| of(p).log_likelihood(data).map_or(f64::INFINITY, |ll| -ll);
-        let (p, iterations) = minimize_smooth(&Self::INITIAL, &nll, &value, options)?;
-        let params = ParetoNbdParams {
-            r: p[0],
-            alpha: p[1],
-            s: p[2],
-            beta: p[3],
+        let (p, iterations) = minimize_newton(
+            &Self::INITIAL,
+            &derivatives,
+            &with_gradient,
+            &value,
+            options,
+        )?;
+        let params = of(&p);
+        let (log_likelihood, standard_errors) = match derivatives(&p) {
+            Some((nll, g, h)) => (-nll, standard_errors_from_hessian(&g, &h, &p)),
+            None => (params.log_likelihood(data)?, None),
         };
         Ok(FitReport {
             params,
-            log_likelihood: params.log_likelihood(data)?,
+            log_likelihood,
             iterations,
             customers: data.customers(),
-            standard_errors: standard_errors_from_gradient(&|p| nll(p).1, &p),
+            standard_errors,
         })
     }
 }
@@ -815,7 +1099,7 @@ mod tests {
     }
 
     #[test]
-    fn grouped_likelihood_equals_the_per_row_sum() {
+    fn grouped_likelihood_equals_the_per_row_sum_and_its_hessian_the_gradients_differences() {
         // Rows with repeated frequencies and times, both orderings of α and β and α = β.
         let (mut f, mut r, mut t) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..700u32 {
@@ -843,9 +1127,7 @@ mod tests {
                 s: theta[2],
                 beta: theta[3],
             };
-            let (ll, grad) = p
-                .grouped_log_likelihood_and_gradient(&data, &times)
-                .unwrap();
+            let (ll, grad, hess) = p.grouped_log_likelihood_derivatives(&data, &times).unwrap();
             let (mut ll_rows, mut grad_rows) = (0.0, [0.0; 4]);
             for i in 0..data.len() {
                 let (l, g) = p
@@ -868,6 +1150,34 @@ mod tests {
                     grad[k],
                     grad_rows[k]
                 );
+            }
+            // The Hessian against central differences of the gradient.
+            let at = |t: [f64; 4]| {
+                ParetoNbdParams {
+                    r: t[0],
+                    alpha: t[1],
+                    s: t[2],
+                    beta: t[3],
+                }
+                .grouped_log_likelihood_derivatives(&data, &times)
+                .unwrap()
+                .1
+            };
+            for k in 0..4 {
+                let h = 1e-6 * theta[k];
+                let (mut up, mut down) = (theta, theta);
+                up[k] += h;
+                down[k] -= h;
+                let (g_up, g_down) = (at(up), at(down));
+                for l in 0..4 {
+                    let numeric = (g_up[l] - g_down[l]) / (2.0 * h);
+                    assert!(
+                        (hess[l][k] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                        "{theta:?} ({l}, {k}): analytic {} numeric {numeric}",
+                        hess[l][k]
+                    );
+                    assert_eq!(hess[l][k], hess[k][l], "symmetric");
+                }
             }
         }
     }
