@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use crate::clv::fit::{FitOptions, FitReport, minimize_smooth, standard_errors_from_gradient};
+use crate::clv::fit::{FitOptions, FitReport, minimize_newton, standard_errors_from_hessian};
+use crate::clv::special::trigamma;
 use crate::error::{EngError, Result};
 
 /// Gamma-Gamma parameters: spend per transaction is Gamma(`p`, ν) with ν
@@ -60,6 +61,61 @@ fn check_spend(x: &[f64], m: &[f64]) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The log-likelihood over distinct `(x, m, ln m, weight)` rows (sorted by
+/// `x`) with its gradient and Hessian in `(p, q, γ)`: ψ and ψ₁ terms per
+/// distinct `x`; per row, with `I = 1/(γ + m x)`, the sums `Σw·I` and
+/// `Σw·I²` give the Hessian's `γ` entries (`∂²/∂p∂γ = −x I`,
+/// `∂²/∂q∂γ = −I`, `∂²/∂γ² = (px+q) I²`).
+// Index loops: small dense matrix algebra reads clearest with explicit indices.
+#[allow(clippy::needless_range_loop)]
+fn grouped_derivatives(
+    rows: &[(f64, f64, f64, f64)],
+    g: &GammaGammaParams,
+) -> (f64, Vec<f64>, Vec<Vec<f64>>) {
+    let GammaGammaParams { p, q, gamma } = *g;
+    let constant = -ln_gamma(q) + q * gamma.ln();
+    let d_constant_q = -digamma(q) + gamma.ln();
+    let tri_q = trigamma(q);
+    let mut total = 0.0;
+    let mut grad = vec![0.0; 3];
+    let mut hess = vec![vec![0.0; 3]; 3];
+    for run in rows.chunk_by(|a, b| a.0 == b.0) {
+        let (x, count) = (run[0].0, run.iter().map(|r| r.3).sum::<f64>());
+        let px = p * x;
+        let psi_pxq = digamma(px + q);
+        let tri_pxq = trigamma(px + q);
+        total += count * (ln_gamma(px + q) - ln_gamma(px) + px * x.ln() + constant);
+        grad[0] += count * x * (psi_pxq - digamma(px) + x.ln());
+        grad[1] += count * (psi_pxq + d_constant_q);
+        grad[2] += count * q / gamma;
+        hess[0][0] += count * x * x * (tri_pxq - trigamma(px));
+        hess[0][1] += count * x * tri_pxq;
+        hess[1][1] += count * (tri_pxq - tri_q);
+        hess[1][2] += count / gamma;
+        hess[2][2] -= count * q / (gamma * gamma);
+        let (mut inv, mut inv2) = (0.0, 0.0);
+        for &(_, m, ln_m, w) in run {
+            let ln_gm = (gamma + m * x).ln();
+            let i = 1.0 / (gamma + m * x);
+            total += w * ((px - 1.0) * ln_m - (px + q) * ln_gm);
+            grad[0] += w * x * (ln_m - ln_gm);
+            grad[1] -= w * ln_gm;
+            inv += w * i;
+            inv2 += w * i * i;
+        }
+        grad[2] -= (px + q) * inv;
+        hess[0][2] -= x * inv;
+        hess[1][2] -= inv;
+        hess[2][2] += (px + q) * inv2;
+    }
+    for k in 0..3 {
+        for l in 0..k {
+            hess[k][l] = hess[l][k];
+        }
+    }
+    (total, grad, hess)
 }
 
 impl GammaGammaParams {
@@ -180,48 +236,40 @@ impl GammaGammaParams {
                 unit: "customer".into(),
             });
         }
-        // The log-likelihood and its gradient in (p, q, γ).
-        let ll = |g: &GammaGammaParams| -> (f64, Vec<f64>) {
-            let GammaGammaParams { p, q, gamma } = *g;
-            let constant = -ln_gamma(q) + q * gamma.ln();
-            let d_constant_q = -digamma(q) + gamma.ln();
-            let mut total = 0.0;
-            let mut grad = vec![0.0; 3];
-            for run in rows.chunk_by(|a, b| a.0 == b.0) {
-                let (x, count) = (run[0].0, run.iter().map(|r| r.3).sum::<f64>());
-                let px = p * x;
-                let psi_pxq = digamma(px + q);
-                total += count * (ln_gamma(px + q) - ln_gamma(px) + px * x.ln() + constant);
-                grad[0] += count * x * (psi_pxq - digamma(px) + x.ln());
-                grad[1] += count * (psi_pxq + d_constant_q);
-                grad[2] += count * q / gamma;
-                for &(_, m, ln_m, w) in run {
-                    let ln_gm = (gamma + m * x).ln();
-                    total += w * ((px - 1.0) * ln_m - (px + q) * ln_gm);
-                    grad[0] += w * x * (ln_m - ln_gm);
-                    grad[1] -= w * ln_gm;
-                    grad[2] -= w * (px + q) / (gamma + m * x);
-                }
-            }
-            (total, grad)
-        };
+        let ll = |g: &GammaGammaParams| grouped_derivatives(&rows, g);
         let of = |v: &[f64]| GammaGammaParams {
             p: v[0],
             q: v[1],
             gamma: v[2],
         };
-        let nll = |v: &[f64]| {
-            let (l, g) = ll(&of(v));
-            (-l, g.iter().map(|d| -d).collect())
+        let negated = |v: &[f64]| {
+            let (l, g, h) = ll(&of(v));
+            let h: Vec<Vec<f64>> = h
+                .iter()
+                .map(|row| row.iter().map(|d| -d).collect())
+                .collect();
+            (-l, g.iter().map(|d| -d).collect::<Vec<f64>>(), h)
         };
-        let (v, iterations) = minimize_smooth(&Self::INITIAL, &nll, &|p| nll(p).0, options)?;
+        let with_hessian = |v: &[f64]| Some(negated(v));
+        let with_gradient = |v: &[f64]| {
+            let (l, g, _) = negated(v);
+            (l, g)
+        };
+        let (v, iterations) = minimize_newton(
+            &Self::INITIAL,
+            &with_hessian,
+            &with_gradient,
+            &|v| negated(v).0,
+            options,
+        )?;
         let params = of(&v);
+        let (nll, g, h) = negated(&v);
         Ok(FitReport {
             params,
-            log_likelihood: ll(&params).0,
+            log_likelihood: -nll,
             iterations,
             customers,
-            standard_errors: standard_errors_from_gradient(&|v| nll(v).1, &v),
+            standard_errors: standard_errors_from_hessian(&g, &h, &v),
         })
     }
 
@@ -270,6 +318,42 @@ mod tests {
         let x = [3.0, 1.0, 3.0, 2.0, 1.0, 5.0, 1.0];
         let m = [20.0, 35.5, 18.0, 50.0, 12.0, 22.0, 40.0];
         let fit = GammaGammaParams::fit(&x, &m, &FitOptions::default()).unwrap();
+        // The Hessian against central differences of the gradient, at the fit and away from it.
+        let mut rows: Vec<(f64, f64, f64, f64)> = x
+            .iter()
+            .zip(&m)
+            .map(|(&x, &m)| (x, m, m.ln(), 1.0))
+            .collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let p = fit.params;
+        for theta in [[p.p, p.q, p.gamma], [0.5, 3.0, 40.0]] {
+            let at = |t: [f64; 3]| {
+                grouped_derivatives(
+                    &rows,
+                    &GammaGammaParams {
+                        p: t[0],
+                        q: t[1],
+                        gamma: t[2],
+                    },
+                )
+            };
+            let (_, _, hess) = at(theta);
+            for k in 0..3 {
+                let h = 1e-6 * theta[k];
+                let (mut up, mut down) = (theta, theta);
+                up[k] += h;
+                down[k] -= h;
+                let (g_up, g_down) = (at(up).1, at(down).1);
+                for l in 0..3 {
+                    let numeric = (g_up[l] - g_down[l]) / (2.0 * h);
+                    assert!(
+                        (hess[l][k] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                        "({l}, {k}): {} vs {numeric}",
+                        hess[l][k]
+                    );
+                }
+            }
+        }
         let by_row: f64 = x
             .iter()
             .zip(&m)
