@@ -183,17 +183,7 @@ pub fn standard_errors_from_gradient(
 fn delta_method(hess: &[Vec<f64>], params: &[f64]) -> Option<Vec<f64>> {
     let n = params.len();
     // Cholesky H = L Lᵀ; then (H⁻¹)_ii = ‖L⁻¹ e_i‖².
-    let mut l = vec![vec![0.0; n]; n];
-    for j in 0..n {
-        let d = hess[j][j] - (0..j).map(|k| l[j][k] * l[j][k]).sum::<f64>();
-        if !(d.is_finite() && d > 0.0) {
-            return None;
-        }
-        l[j][j] = d.sqrt();
-        for i in j + 1..n {
-            l[i][j] = (hess[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>()) / l[j][j];
-        }
-    }
+    let l = cholesky(hess)?;
     let mut out = Vec::with_capacity(n);
     for (i, p) in params.iter().enumerate() {
         let mut y = vec![0.0; n];
@@ -536,12 +526,69 @@ impl Hessian for Curvature<'_> {
 /// The state of the trust-region method.
 type TrState = IterState<Vec<f64>, Vec<f64>, (), Vec<Vec<f64>>, (), f64>;
 
+/// The Newton step `H⁻¹ g` through the Cholesky factor of `H`, `None`
+/// unless `H` is positive definite.
+// Index loops: small dense matrix algebra reads clearest with explicit indices.
+#[allow(clippy::needless_range_loop)]
+fn newton_step(g: &[f64], h: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let l = cholesky(h)?;
+    let n = g.len();
+    // L y = g, then Lᵀ d = y.
+    let mut y = vec![0.0; n];
+    for r in 0..n {
+        y[r] = (g[r] - (0..r).map(|k| l[r][k] * y[k]).sum::<f64>()) / l[r][r];
+    }
+    let mut d = vec![0.0; n];
+    for r in (0..n).rev() {
+        d[r] = (y[r] - (r + 1..n).map(|k| l[k][r] * d[k]).sum::<f64>()) / l[r][r];
+    }
+    d.iter().all(|v| v.is_finite()).then_some(d)
+}
+
+/// The Cholesky factor `L` of a symmetric matrix (`H = L Lᵀ`), `None`
+/// unless it is positive definite.
+#[allow(clippy::needless_range_loop)]
+fn cholesky(hess: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = hess.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for j in 0..n {
+        let d = hess[j][j] - (0..j).map(|k| l[j][k] * l[j][k]).sum::<f64>();
+        if !(d.is_finite() && d > 0.0) {
+            return None;
+        }
+        l[j][j] = d.sqrt();
+        for i in j + 1..n {
+            l[i][j] = (hess[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>()) / l[j][j];
+        }
+    }
+    Some(l)
+}
+
 /// argmin's trust-region method with a stopping rule: it has none of its
-/// own (it runs to the iteration cap), so this stops it when the gradient's
-/// norm falls below `tolerance`.
+/// own (it runs to the iteration cap). It stops when the gradient's norm is
+/// below `gradient_tolerance`, or when the Hessian is positive definite and
+/// the Newton decrement `gᵀH⁻¹g` (twice the decrease a last Newton step
+/// would bring) is below `decrement_tolerance`. The second rule matters for
+/// large data: near the optimum the cost's changes sink below its rounding
+/// (a million customers' log-likelihood, scaled to 1, moves by 1e-15 per
+/// step there), the trust region then rejects good steps on noise and
+/// shrinks, while the gradient and Hessian still show where the optimum is.
 struct StopAtStationary<S> {
     inner: S,
-    tolerance: f64,
+    gradient_tolerance: f64,
+    decrement_tolerance: f64,
+}
+
+impl<S> StopAtStationary<S> {
+    /// The Newton step at the state's point when its decrement is below the
+    /// tolerance: the last correction of a converged fit, which lands within
+    /// about its square of the optimum.
+    fn final_step(&self, state: &TrState) -> Option<Vec<f64>> {
+        let (g, h) = (state.get_gradient()?, state.get_hessian()?);
+        newton_step(g, h).filter(|d| {
+            g.iter().zip(d).map(|(g, d)| g * d).sum::<f64>() <= self.decrement_tolerance
+        })
+    }
 }
 
 impl<'a, S> Solver<Curvature<'a>, TrState> for StopAtStationary<S>
@@ -569,10 +616,11 @@ where
     }
 
     fn terminate(&mut self, state: &TrState) -> TerminationStatus {
-        let stationary = state
-            .get_gradient()
-            .is_some_and(|g| g.iter().map(|v| v * v).sum::<f64>().sqrt() <= self.tolerance);
-        if stationary && state.get_cost().is_finite() {
+        let small_gradient = state.get_gradient().is_some_and(|g| {
+            g.iter().map(|v| v * v).sum::<f64>().sqrt() <= self.gradient_tolerance
+        });
+        let done = small_gradient || self.final_step(state).is_some();
+        if done && state.get_cost().is_finite() {
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
         } else {
             TerminationStatus::NotTerminated
@@ -584,7 +632,9 @@ where
 /// Hessian) on the log scale by Newton steps in a trust region (argmin's
 /// `TrustRegion` with the Steihaug subproblem), on the cost divided by its
 /// starting magnitude; it stops when the gradient's norm is below
-/// `√tolerance / 100`, as [`minimize_smooth`] does. Where L-BFGS needs 20–30
+/// `√tolerance / 100`, as [`minimize_smooth`] does, or when the Newton
+/// decrement is below `tolerance` (then that last step is taken, see
+/// [`StopAtStationary`]). Where L-BFGS needs 20–30
 /// evaluations, Newton steps need 6–12, and the Hessian comes nearly free
 /// with the gradient. When the method stops any other way (the cap of 100
 /// iterations, a failure), the fit is redone by [`minimize_smooth`] from
@@ -614,7 +664,13 @@ pub(crate) fn minimize_newton(
     }
     let solver = StopAtStationary {
         inner: TrustRegion::new(Steihaug::new().with_max_iters(20)),
-        tolerance: options.tolerance.sqrt() / 100.0,
+        gradient_tolerance: options.tolerance.sqrt() / 100.0,
+        decrement_tolerance: options.tolerance,
+    };
+    let finish = StopAtStationary {
+        inner: (),
+        gradient_tolerance: 0.0,
+        decrement_tolerance: options.tolerance,
     };
     let result = Executor::new(problem, solver)
         .configure(|state| {
@@ -629,8 +685,15 @@ pub(crate) fn minimize_newton(
             let converged = matches!(
                 state.get_termination_status(),
                 TerminationStatus::Terminated(TerminationReason::SolverConverged)
-            ) && state.get_best_cost().is_finite();
-            (state.get_best_param().cloned(), state.get_iter(), converged)
+            ) && state.get_cost().is_finite();
+            // The trust region keeps the point it stands on as its best (it
+            // moves only to a lower cost); the last Newton step of a
+            // converged fit is taken.
+            let u = state.get_param().map(|u| match finish.final_step(state) {
+                Some(d) => u.iter().zip(&d).map(|(u, d)| u - d).collect::<Vec<f64>>(),
+                None => u.clone(),
+            });
+            (u, state.get_iter(), converged)
         }
         Err(_) => (None, 0, false),
     };
