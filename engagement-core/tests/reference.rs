@@ -7,6 +7,7 @@ use engagement_core::clv::RepeatSummary;
 use engagement_core::clv::bg_nbd::BgNbdParams;
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::gamma_gamma::GammaGammaParams;
+use engagement_core::clv::mbg_nbd::MbgNbdParams;
 use engagement_core::clv::pareto_nbd::ParetoNbdParams;
 use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
 
@@ -243,4 +244,26 @@ fn bg_bb_reproduces_the_published_donation_fit() {
         })
         .sum();
     assert!((ahead - 12884.2).abs() < 0.1, "{ahead}");
+}
+
+/// The CDNOW fits converge by Newton steps (analytic Hessians, 8–11 iterations here); a fit that
+/// fell back to L-BFGS would report the trust region's 100 iterations plus its own. A regression
+/// guard on the method, not on time.
+#[test]
+fn cdnow_fits_converge_by_newton_steps() {
+    let s = cdnow();
+    let freq: Vec<f64> = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let data = RepeatSummary::from_columns(&freq, &s.recency, &s.t).unwrap();
+    let o = FitOptions::default();
+    let its = [
+        ("bg_nbd", BgNbdParams::fit(&data, &o).unwrap().iterations),
+        ("mbg_nbd", MbgNbdParams::fit(&data, &o).unwrap().iterations),
+        (
+            "pareto_nbd",
+            ParetoNbdParams::fit(&data, &o).unwrap().iterations,
+        ),
+    ];
+    for (model, iterations) in its {
+        assert!(iterations <= 20, "{model}: {iterations} iterations");
+    }
 }

@@ -1,6 +1,8 @@
-//! Maximum-likelihood fitting on the log scale: L-BFGS with analytic
-//! gradients where a model has them, Nelder–Mead otherwise (and as the
-//! fallback when L-BFGS stops short).
+//! Maximum-likelihood fitting on the log scale: Newton steps in a trust
+//! region where a model has an analytic Hessian ([`minimize_newton`]), L-BFGS
+//! where it has an analytic gradient ([`minimize_smooth`], also the fallback
+//! when Newton steps stop short), Nelder–Mead otherwise (and when L-BFGS
+//! stops short).
 
 use std::sync::Mutex;
 
@@ -38,9 +40,11 @@ use crate::error::{EngError, Result, ensure_config, non_negative, positive};
 pub struct FitOptions {
     /// Iteration cap; reaching it is a convergence failure.
     pub max_iterations: u64,
-    /// Relative convergence tolerance: L-BFGS stops when the cost changes by
-    /// less or the gradient norm falls below `√tolerance / 100`; Nelder–Mead
-    /// when the spread of the simplex's costs falls below it.
+    /// Relative convergence tolerance (costs are divided by the starting
+    /// cost): Newton steps stop when the Newton decrement falls below it or
+    /// the gradient norm below `√tolerance / 100`; L-BFGS when the cost
+    /// changes by less or the gradient norm falls below `√tolerance / 100`;
+    /// Nelder–Mead when the spread of the simplex's costs falls below it.
     pub tolerance: f64,
     /// L2 penalty weight on the log-parameters (0 = plain maximum likelihood).
     pub penalty: f64,
@@ -731,6 +735,96 @@ pub(crate) fn standard_errors_from_hessian(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// −LL = Σ (ln θ_i − μ_i)² / (2σ_i²) + θ_0 θ_1 / 10: a coupled, smooth
+    /// likelihood with its gradient and Hessian in θ.
+    fn coupled(t: &[f64]) -> (f64, Vec<f64>, Vec<Vec<f64>>) {
+        let (mu, sigma) = ([0.3f64, -1.0, 2.0], [0.5f64, 0.1, 2.0]);
+        let mut v = t[0] * t[1] / 10.0;
+        let mut g = vec![t[1] / 10.0, t[0] / 10.0, 0.0];
+        let mut h = vec![vec![0.0; 3]; 3];
+        h[0][1] = 0.1;
+        h[1][0] = 0.1;
+        for i in 0..3 {
+            let (l, s2) = (t[i].ln() - mu[i], sigma[i] * sigma[i]);
+            v += l * l / (2.0 * s2);
+            g[i] += l / (s2 * t[i]);
+            h[i][i] += (1.0 - l) / (s2 * t[i] * t[i]);
+        }
+        (v, g, h)
+    }
+
+    #[test]
+    fn newton_steps_reach_the_optimum_that_l_bfgs_reaches() {
+        let options = FitOptions::default();
+        let with_hessian = |t: &[f64]| Some(coupled(t));
+        let with_gradient = |t: &[f64]| {
+            let (v, g, _) = coupled(t);
+            (v, g)
+        };
+        let value = |t: &[f64]| coupled(t).0;
+        let (newton, iterations) =
+            minimize_newton(&[1.0; 3], &with_hessian, &with_gradient, &value, &options).unwrap();
+        let (lbfgs, _) = minimize_smooth(&[1.0; 3], &with_gradient, &value, &options).unwrap();
+        assert!(
+            iterations < 20,
+            "Newton steps, not the fallback: {iterations} iterations"
+        );
+        for i in 0..3 {
+            assert!(
+                (newton[i] - lbfgs[i]).abs() < 1e-7 * lbfgs[i],
+                "{newton:?} vs {lbfgs:?}"
+            );
+        }
+        // Stationary: the gradient in u = ln θ vanishes.
+        let (_, g, _) = coupled(&newton);
+        for i in 0..3 {
+            assert!((g[i] * newton[i]).abs() < 1e-9, "{g:?}");
+        }
+        // With a penalty the optimum moves toward θ = 1 (u = 0), as L-BFGS finds it.
+        let penalized = FitOptions {
+            penalty: 5.0,
+            ..Default::default()
+        };
+        let (p_newton, _) =
+            minimize_newton(&[1.0; 3], &with_hessian, &with_gradient, &value, &penalized).unwrap();
+        let (p_lbfgs, _) = minimize_smooth(&[1.0; 3], &with_gradient, &value, &penalized).unwrap();
+        for i in 0..3 {
+            assert!((p_newton[i] - p_lbfgs[i]).abs() < 1e-7 * p_lbfgs[i]);
+            assert!(p_newton[i].ln().abs() < newton[i].ln().abs());
+        }
+    }
+
+    #[test]
+    fn newton_falls_back_when_the_hessian_cannot_be_evaluated() {
+        // No Hessian anywhere: the trust region cannot start, L-BFGS fits instead.
+        let options = FitOptions::default();
+        let none = |_: &[f64]| None;
+        let with_gradient = |t: &[f64]| {
+            let (v, g, _) = coupled(t);
+            (v, g)
+        };
+        let value = |t: &[f64]| coupled(t).0;
+        let (fallback, _) =
+            minimize_newton(&[1.0; 3], &none, &with_gradient, &value, &options).unwrap();
+        let (lbfgs, _) = minimize_smooth(&[1.0; 3], &with_gradient, &value, &options).unwrap();
+        assert_eq!(fallback, lbfgs);
+        // Bad options are still refused before any work.
+        let bad = FitOptions {
+            tolerance: -1.0,
+            ..Default::default()
+        };
+        assert!(minimize_newton(&[1.0; 3], &none, &with_gradient, &value, &bad).is_err());
+    }
+
+    #[test]
+    fn newton_step_solves_the_system_and_refuses_an_indefinite_matrix() {
+        let h = vec![vec![4.0, 1.0], vec![1.0, 3.0]];
+        let d = newton_step(&[1.0, 2.0], &h).unwrap();
+        // 4d₀ + d₁ = 1, d₀ + 3d₁ = 2 → d = (1/11, 7/11).
+        assert!((d[0] - 1.0 / 11.0).abs() < 1e-15 && (d[1] - 7.0 / 11.0).abs() < 1e-15);
+        assert!(newton_step(&[1.0, 2.0], &[vec![1.0, 2.0], vec![2.0, 1.0]]).is_none());
+    }
 
     #[test]
     fn standard_errors_of_a_log_normal_likelihood_are_exact() {

@@ -7,8 +7,10 @@
 //! [`crate::transactions`]). Distinct `(x, t_x, T)` rows are fitted once with
 //! their multiplicity as a weight, so a million customers cost what their
 //! distinct rows cost. Parameters are optimized on the log scale (the
-//! `argmin` crate): L-BFGS with analytic gradients for every model (see
-//! [`fit`]), Nelder–Mead when L-BFGS stops short.
+//! `argmin` crate, see [`fit`]): Newton steps in a trust region with analytic
+//! Hessians for BG/NBD, modified BG/NBD, Pareto/NBD and Gamma-Gamma; L-BFGS
+//! with analytic gradients for BG/BB and the shifted-beta-geometric model and
+//! whenever the Newton steps stop short; Nelder–Mead when L-BFGS does.
 
 pub mod bg_bb;
 pub mod bg_nbd;

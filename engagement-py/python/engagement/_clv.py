@@ -65,8 +65,9 @@ class ClvModel:
     def fit(cls, model: str, frequency: Any, recency: Any = None, T: Any = None, monetary_value: Any = None, *,
             weights: Any = None, max_iterations: int = 5000, tolerance: float = 1e-14, penalty: float = 0.0,
             initial: Optional[Sequence[float]] = None) -> "ClvModel":
-        """Fits ``model`` by maximum likelihood on the log parameters (L-BFGS with analytic gradients;
-        Nelder–Mead redoes the fit when L-BFGS stops short).
+        """Fits ``model`` by maximum likelihood on the log parameters (Newton steps with analytic
+        Hessians for BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma, L-BFGS with analytic gradients for
+        the others; L-BFGS, then Nelder–Mead, redo the fit when a method stops short).
 
         ``weights`` counts row ``i`` as ``weights[i]`` customers (pre-aggregated histories; a
         column name when the data is a DataFrame). ``penalty`` adds an L2 penalty on the log
