@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
-use crate::clv::fit::{FitOptions, FitReport, minimize_newton, standard_errors_from_hessian};
+use crate::clv::fit::{
+    FitOptions, FitReport, minimize_newton, negate, standard_errors_from_hessian,
+};
 use crate::clv::special::{hyp2f1, ln_beta, trigamma};
 use crate::error::{EngError, Result};
 
@@ -264,6 +266,71 @@ fn grouped_block(
     (total, grad, hess)
 }
 
+/// The per-`x` terms of the BG/NBD family, with what they share across `x`
+/// formed once per evaluation: the NBD part `lnΓ(r+x) − lnΓ(r) + r ln α` and
+/// the Beta part `ln B(a, b+x+shift) − ln B(a, b)` (up to `lnΓ(a)`, which
+/// cancels), with their gradients (ψ terms) and Hessians (ψ₁ terms).
+/// BG/NBD has `shift = 0`, MBG/NBD `shift = 1`.
+pub(crate) struct FamilyTerms {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    constant: f64,
+    psi: [f64; 3],
+    tri: [f64; 3],
+}
+
+impl FamilyTerms {
+    pub(crate) fn new(r: f64, alpha: f64, a: f64, b: f64) -> Self {
+        FamilyTerms {
+            r,
+            alpha,
+            a,
+            b,
+            constant: -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b),
+            psi: [digamma(r), digamma(a + b), digamma(b)],
+            tri: [trigamma(r), trigamma(a + b), trigamma(b)],
+        }
+    }
+
+    /// The terms of frequency `x`; `odds_denominator` is `c` in the log odds
+    /// `ln a − ln c` of the "dropped out after the last purchase" term, `None`
+    /// when there is no such term.
+    pub(crate) fn per_x(&self, x: f64, shift: f64, odds_denominator: Option<f64>) -> PerX {
+        let FamilyTerms { r, alpha, a, b, .. } = *self;
+        let [psi_r, psi_ab, psi_b] = self.psi;
+        let [tri_r, tri_ab, tri_b] = self.tri;
+        let (bx, abx) = (b + x + shift, a + b + x + shift);
+        let (psi_abx, tri_abx) = (digamma(abx), trigamma(abx));
+        let mut d2_fixed = [[0.0; 4]; 4];
+        d2_fixed[0][0] = trigamma(r + x) - tri_r;
+        d2_fixed[0][1] = 1.0 / alpha;
+        d2_fixed[1][0] = 1.0 / alpha;
+        d2_fixed[1][1] = -r / (alpha * alpha);
+        d2_fixed[2][2] = tri_ab - tri_abx;
+        d2_fixed[2][3] = tri_ab - tri_abx;
+        d2_fixed[3][2] = tri_ab - tri_abx;
+        d2_fixed[3][3] = tri_ab - tri_b + trigamma(bx) - tri_abx;
+        PerX {
+            fixed: self.constant + ln_gamma(r + x) + ln_gamma(bx) - ln_gamma(abx),
+            d_fixed: [
+                digamma(r + x) - psi_r + alpha.ln(),
+                r / alpha,
+                psi_ab - psi_abx,
+                psi_ab - psi_b + digamma(bx) - psi_abx,
+            ],
+            d2_fixed,
+            odds: odds_denominator.map(|c| {
+                let mut d2 = [[0.0; 4]; 4];
+                d2[2][2] = -1.0 / (a * a);
+                d2[3][3] = 1.0 / (c * c);
+                (a.ln() - c.ln(), [0.0, 0.0, 1.0 / a, -1.0 / c], d2)
+            }),
+        }
+    }
+}
+
 /// The fitted parameters of a model of the BG/NBD family, with the
 /// log-likelihood and standard errors at them.
 pub(crate) struct Fitted {
@@ -283,11 +350,7 @@ pub(crate) fn fit_bg_family(
 ) -> Result<(Fitted, u64)> {
     let negated = |p: &[f64]| {
         let (ll, g, h) = derivatives(p);
-        let hess: Vec<Vec<f64>> = h
-            .iter()
-            .map(|row| row.iter().map(|v| -v).collect())
-            .collect();
-        (-ll, g.iter().map(|v| -v).collect::<Vec<f64>>(), hess)
+        negate(ll, &g, h.iter().map(|row| row.as_slice()))
     };
     let with_hessian = |p: &[f64]| Some(negated(p));
     let with_gradient = |p: &[f64]| {
@@ -423,39 +486,10 @@ impl BgNbdParams {
         times: &TimeIndex,
     ) -> (f64, [f64; 4], Matrix4) {
         let BgNbdParams { r, alpha, a, b } = *self;
-        let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
-        let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
-        let (tri_r, tri_ab, tri_b) = (trigamma(r), trigamma(a + b), trigamma(b));
+        let terms = FamilyTerms::new(r, alpha, a, b);
+        // No repeat purchase, no "dropped out after the last one" term.
         grouped_log_likelihood(data, times, r, alpha, |x| {
-            let psi_abx = digamma(a + b + x);
-            let tri_abx = trigamma(a + b + x);
-            let mut d2_fixed = [[0.0; 4]; 4];
-            d2_fixed[0][0] = trigamma(r + x) - tri_r;
-            d2_fixed[0][1] = 1.0 / alpha;
-            d2_fixed[1][0] = 1.0 / alpha;
-            d2_fixed[1][1] = -r / (alpha * alpha);
-            d2_fixed[2][2] = tri_ab - tri_abx;
-            d2_fixed[2][3] = tri_ab - tri_abx;
-            d2_fixed[3][2] = tri_ab - tri_abx;
-            d2_fixed[3][3] = tri_ab - tri_b + trigamma(b + x) - tri_abx;
-            PerX {
-                fixed: constant + ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x),
-                d_fixed: [
-                    digamma(r + x) - psi_r + alpha.ln(),
-                    r / alpha,
-                    psi_ab - psi_abx,
-                    psi_ab - psi_b + digamma(b + x) - psi_abx,
-                ],
-                d2_fixed,
-                // No repeat purchase, no "dropped out after the last one" term.
-                odds: (x > 0.0).then(|| {
-                    let c = b + x - 1.0;
-                    let mut d2 = [[0.0; 4]; 4];
-                    d2[2][2] = -1.0 / (a * a);
-                    d2[3][3] = 1.0 / (c * c);
-                    (a.ln() - c.ln(), [0.0, 0.0, 1.0 / a, -1.0 / c], d2)
-                }),
-            }
+            terms.per_x(x, 0.0, (x > 0.0).then_some(b + x - 1.0))
         })
     }
 

@@ -710,6 +710,20 @@ pub(crate) fn minimize_newton(
     }
 }
 
+/// A log-likelihood with its gradient and Hessian (rows), negated: the
+/// negative log-likelihood the minimizers take.
+pub(crate) fn negate<'a>(
+    ll: f64,
+    grad: &[f64],
+    hess: impl Iterator<Item = &'a [f64]>,
+) -> (f64, Vec<f64>, Vec<Vec<f64>>) {
+    (
+        -ll,
+        grad.iter().map(|v| -v).collect(),
+        hess.map(|row| row.iter().map(|v| -v).collect()).collect(),
+    )
+}
+
 /// Standard errors (as [`standard_errors`]) from the analytic gradient `g`
 /// and Hessian `h` of the negative log-likelihood in the natural
 /// parameters at `params`: the Hessian in `u = ln θ` is

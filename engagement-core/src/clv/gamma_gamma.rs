@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use crate::clv::fit::{FitOptions, FitReport, minimize_newton, standard_errors_from_hessian};
+use crate::clv::fit::{
+    FitOptions, FitReport, minimize_newton, negate, standard_errors_from_hessian,
+};
 use crate::clv::special::trigamma;
 use crate::error::{EngError, Result};
 
@@ -244,11 +246,7 @@ impl GammaGammaParams {
         };
         let negated = |v: &[f64]| {
             let (l, g, h) = ll(&of(v));
-            let h: Vec<Vec<f64>> = h
-                .iter()
-                .map(|row| row.iter().map(|d| -d).collect())
-                .collect();
-            (-l, g.iter().map(|d| -d).collect::<Vec<f64>>(), h)
+            negate(l, &g, h.iter().map(Vec::as_slice))
         };
         let with_hessian = |v: &[f64]| Some(negated(v));
         let with_gradient = |v: &[f64]| {

@@ -3,15 +3,15 @@
 //! so customers with no repeat purchase are no longer certainly alive.
 
 use serde::{Deserialize, Serialize};
-use statrs::function::gamma::{digamma, ln_gamma};
+use statrs::function::gamma::ln_gamma;
 
 use crate::clv::RepeatSummary;
 use crate::clv::bg_nbd::{
-    Matrix4, PerX, TimeIndex, at_removable_a, check_count, fit_bg_family, grouped_log_likelihood,
-    nbd_count,
+    FamilyTerms, Matrix4, TimeIndex, at_removable_a, check_count, fit_bg_family,
+    grouped_log_likelihood, nbd_count,
 };
 use crate::clv::fit::{FitOptions, FitReport};
-use crate::clv::special::{hyp2f1, ln_beta, trigamma};
+use crate::clv::special::{hyp2f1, ln_beta};
 use crate::error::{EngError, Result};
 
 /// Modified BG/NBD parameters, named as in BG/NBD: purchase rates
@@ -108,38 +108,8 @@ impl MbgNbdParams {
         times: &TimeIndex,
     ) -> (f64, [f64; 4], Matrix4) {
         let MbgNbdParams { r, alpha, a, b } = *self;
-        let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
-        let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
-        let (tri_r, tri_ab, tri_b) = (trigamma(r), trigamma(a + b), trigamma(b));
-        grouped_log_likelihood(data, times, r, alpha, |x| {
-            let psi_abx = digamma(a + b + x + 1.0);
-            let tri_abx = trigamma(a + b + x + 1.0);
-            let mut d2_fixed = [[0.0; 4]; 4];
-            d2_fixed[0][0] = trigamma(r + x) - tri_r;
-            d2_fixed[0][1] = 1.0 / alpha;
-            d2_fixed[1][0] = 1.0 / alpha;
-            d2_fixed[1][1] = -r / (alpha * alpha);
-            d2_fixed[2][2] = tri_ab - tri_abx;
-            d2_fixed[2][3] = tri_ab - tri_abx;
-            d2_fixed[3][2] = tri_ab - tri_abx;
-            d2_fixed[3][3] = tri_ab - tri_b + trigamma(b + x + 1.0) - tri_abx;
-            let c = b + x;
-            let mut d2_odds = [[0.0; 4]; 4];
-            d2_odds[2][2] = -1.0 / (a * a);
-            d2_odds[3][3] = 1.0 / (c * c);
-            PerX {
-                fixed: constant + ln_gamma(r + x) + ln_gamma(b + x + 1.0)
-                    - ln_gamma(a + b + x + 1.0),
-                d_fixed: [
-                    digamma(r + x) - psi_r + alpha.ln(),
-                    r / alpha,
-                    psi_ab - psi_abx,
-                    psi_ab - psi_b + digamma(b + x + 1.0) - psi_abx,
-                ],
-                d2_fixed,
-                odds: Some((a.ln() - c.ln(), [0.0, 0.0, 1.0 / a, -1.0 / c], d2_odds)),
-            }
-        })
+        let terms = FamilyTerms::new(r, alpha, a, b);
+        grouped_log_likelihood(data, times, r, alpha, |x| terms.per_x(x, 1.0, Some(b + x)))
     }
 
     /// Maximum-likelihood fit.

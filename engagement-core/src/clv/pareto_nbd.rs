@@ -5,7 +5,9 @@ use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::clv::RepeatSummary;
 use crate::clv::bg_nbd::{Matrix4, TimeIndex};
-use crate::clv::fit::{FitOptions, FitReport, minimize_newton, standard_errors_from_hessian};
+use crate::clv::fit::{
+    FitOptions, FitReport, minimize_newton, negate, standard_errors_from_hessian,
+};
 use crate::clv::special::{ln_add_exp, trigamma};
 use crate::error::{EngError, Result};
 
@@ -1016,13 +1018,7 @@ impl ParetoNbdParams {
         let derivatives = |p: &[f64]| {
             of(p)
                 .grouped_log_likelihood_derivatives(data, &times)
-                .map(|(ll, g, h)| {
-                    let hess: Vec<Vec<f64>> = h
-                        .iter()
-                        .map(|row| row.iter().map(|v| -v).collect())
-                        .collect();
-                    (-ll, g.iter().map(|v| -v).collect::<Vec<f64>>(), hess)
-                })
+                .map(|(ll, g, h)| negate(ll, &g, h.iter().map(|row| row.as_slice())))
         };
         let with_gradient = |p: &[f64]| match derivatives(p) {
             Some((v, g, _)) => (v, g),
