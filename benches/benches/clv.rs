@@ -16,9 +16,8 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use engagement_core::clv::bg_nbd::BgNbdParams;
 use engagement_core::clv::fit::FitOptions;
-use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, simulate};
+use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind};
 use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
 
 /// Per-customer (frequency, recency, T, mean repeat spend) columns.
@@ -39,23 +38,6 @@ fn cdnow() -> Columns {
     let s = summarize(&cols, common::unix_midnight(1997, 9, 30), &cfg).expect("valid sample");
     let freq = s.frequency.iter().map(|&x| f64::from(x)).collect();
     (freq, s.recency, s.t, s.monetary_value)
-}
-
-/// `n` BG/NBD histories at CDNOW's parameters, ages of 26–52 weeks in whole days, purchase times
-/// rounded down to the day (as `benches/examples/clv_compare.rs` simulates them).
-fn simulated(n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let truth = ClvModel::BgNbd(BgNbdParams {
-        r: 0.243,
-        alpha: 4.414,
-        a: 0.793,
-        b: 2.426,
-    });
-    let ages: Vec<f64> = (0..n)
-        .map(|i| (182 + (i * 7919) % 183) as f64 / 7.0)
-        .collect();
-    let h = simulate::histories(&truth, &ages, 20261125).expect("valid model");
-    let recency = h.recency.iter().map(|r| (r * 7.0).floor() / 7.0).collect();
-    (h.frequency, recency, ages)
 }
 
 fn fits(c: &mut Criterion) {
@@ -91,7 +73,7 @@ fn fits(c: &mut Criterion) {
     }
     group.finish();
 
-    let (f, r, t) = simulated(100_000);
+    let (f, r, t) = engagement_bench::clv_histories(100_000).expect("valid model");
     let cols = ClvColumns {
         frequency: &f,
         recency: Some(&r),

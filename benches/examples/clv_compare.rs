@@ -19,9 +19,8 @@ mod common;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use engagement_core::clv::bg_nbd::BgNbdParams;
 use engagement_core::clv::fit::FitOptions;
-use engagement_core::clv::{ClvColumns, ClvFit, ClvModel, ClvModelKind, DiscountOptions, simulate};
+use engagement_core::clv::{ClvColumns, ClvFit, ClvModel, ClvModelKind, DiscountOptions};
 use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
 
 /// The result of the last of `runs` (at least one) calls and the best time.
@@ -188,31 +187,20 @@ fn simulated(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     );
     let n: usize = args.get(1).ok_or("customers")?.parse()?;
     let runs: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(3);
-    let truth = ClvModel::BgNbd(BgNbdParams {
-        r: 0.243,
-        alpha: 4.414,
-        a: 0.793,
-        b: 2.426,
-    });
-    // Ages 182..=364 days, in weeks; purchase times rounded down to whole days.
-    let ages: Vec<f64> = (0..n)
-        .map(|i| (182 + (i * 7919) % 183) as f64 / 7.0)
-        .collect();
-    let h = simulate::histories(&truth, &ages, 20261125)?;
-    let recency: Vec<f64> = h.recency.iter().map(|r| (r * 7.0).floor() / 7.0).collect();
+    let (frequency, recency, ages) = engagement_bench::clv_histories(n)?;
     let mut csv = String::from("frequency,recency,T\n");
     for i in 0..n {
-        writeln!(csv, "{},{:?},{:?}", h.frequency[i], recency[i], ages[i])?;
+        writeln!(csv, "{},{:?},{:?}", frequency[i], recency[i], ages[i])?;
     }
     std::fs::write(dir.join("simulated.csv"), csv)?;
     let cols = ClvColumns {
-        frequency: &h.frequency,
+        frequency: &frequency,
         recency: Some(&recency),
         t: Some(&ages),
         ..Default::default()
     };
     let distinct =
-        engagement_core::clv::RepeatSummary::from_columns(&h.frequency, &recency, &ages)?.len();
+        engagement_core::clv::RepeatSummary::from_columns(&frequency, &recency, &ages)?.len();
     let opts = FitOptions::default();
     let (bg, bg_s) = best(runs, || ClvModel::fit(ClvModelKind::BgNbd, &cols, &opts));
     let (pn, pn_s) = best(runs, || {

@@ -1,5 +1,7 @@
 //! Benchmark data for the engagement engine, generated from a fixed seed.
 
+use engagement_core::clv::bg_nbd::BgNbdParams;
+use engagement_core::clv::{ClvModel, simulate};
 use engagement_core::{Channel, TouchpointKind, TouchpointTable};
 use rand_pcg::Pcg64;
 use rand_pcg::rand_core::{Rng, SeedableRng};
@@ -51,4 +53,28 @@ pub fn touchpoints(n: usize, customers: u64, seed: u64) -> TouchpointTable {
         t.rating_scale.push(0);
     }
     t
+}
+
+/// Per-customer `(frequency, recency, T)` columns of the CLV models.
+pub type Histories = (Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// `n` BG/NBD histories `(frequency, recency, T)` at CDNOW's published parameters: ages of
+/// 26–52 weeks in whole days, purchase times rounded down to the day as transaction logs record
+/// them, from a fixed seed.
+///
+/// # Errors
+/// None for these parameters and ages; the simulator's error is passed on.
+pub fn clv_histories(n: usize) -> Result<Histories, engagement_core::EngError> {
+    let truth = ClvModel::BgNbd(BgNbdParams {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    });
+    let ages: Vec<f64> = (0..n)
+        .map(|i| (182 + (i * 7919) % 183) as f64 / 7.0)
+        .collect();
+    let h = simulate::histories(&truth, &ages, 20261125)?;
+    let recency = h.recency.iter().map(|r| (r * 7.0).floor() / 7.0).collect();
+    Ok((h.frequency, recency, ages))
 }
