@@ -62,26 +62,27 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod attribution;
 pub mod clv;
-pub mod cohort;
 pub mod error;
 pub mod experiment;
-pub mod funnel;
 pub mod journey;
 pub mod limits;
 pub mod model;
 pub mod partial;
 pub mod profile;
+pub mod retention;
 pub mod score;
 pub mod segment;
-pub mod survival;
 pub mod synth;
 #[cfg(any(test, feature = "proptest"))]
 pub mod testing;
 pub mod transactions;
-pub mod transitions;
-pub mod triggers;
+
+// The modules' earlier homes, kept so that existing imports still compile.
+#[doc(hidden)]
+pub use journey::{attribution, funnel, transitions, triggers};
+#[doc(hidden)]
+pub use retention::{cohort, survival};
 
 /// The README's Rust example runs as a doc test.
 #[cfg(doctest)]

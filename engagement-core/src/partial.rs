@@ -61,14 +61,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::attribution::{Attribution, PathCounts, Paths, Rule};
-use crate::cohort::{CohortConfig, CohortCounts, CohortTable};
 use crate::error::{EngError, Result, ensure_config};
-use crate::funnel::{Funnel, FunnelExtras, FunnelResult, Tally};
+use crate::journey::attribution::{Attribution, PathCounts, Paths, Rule};
+use crate::journey::funnel::{Funnel, FunnelExtras, FunnelResult, Tally};
+use crate::journey::transitions::{JourneySequences, SequenceConfig, SequenceCounts};
 use crate::model::{Code, RatingScale, TouchpointColumns, TouchpointKind};
 use crate::profile::{Profile, ProfileStore, ProfileSummary};
+use crate::retention::cohort::{CohortConfig, CohortCounts, CohortTable};
 use crate::score::{NpsSummary, Proportion, SignalConfig};
-use crate::transitions::{JourneySequences, SequenceConfig, SequenceCounts};
 
 /// The binary format version this library writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
@@ -285,17 +285,19 @@ impl PartialSpec {
                 }
                 Ok(())
             }
-            PartialSpec::Funnel { funnel } => crate::funnel::check_definition(funnel),
-            PartialSpec::Sequences { config } => crate::transitions::check_config(config),
+            PartialSpec::Funnel { funnel } => crate::journey::funnel::check_definition(funnel),
+            PartialSpec::Sequences { config } => crate::journey::transitions::check_config(config),
             PartialSpec::Cohorts { as_of, config, .. } => {
                 ensure_config!(
                     (crate::model::MIN_TIME..=crate::model::MAX_TIME).contains(as_of),
                     "as_of",
                     "must lie within 1970..3000, got {as_of}"
                 );
-                crate::cohort::check_config(config)
+                crate::retention::cohort::check_config(config)
             }
-            PartialSpec::Paths { lookback } => crate::attribution::check_lookback(*lookback),
+            PartialSpec::Paths { lookback } => {
+                crate::journey::attribution::check_lookback(*lookback)
+            }
         }
     }
 }
@@ -441,7 +443,7 @@ impl Partial {
     ///
     /// # Errors
     /// As [`from_touchpoints`](Self::from_touchpoints) and
-    /// [`run_funnel_with`](crate::funnel::run_funnel_with).
+    /// [`run_funnel_with`](crate::journey::funnel::run_funnel_with).
     ///
     /// # Examples
     ///
@@ -470,10 +472,10 @@ impl Partial {
                 State::Metrics(metric_counts(cols, conversion.as_ref())?)
             }
             PartialSpec::Funnel { funnel } => {
-                State::Funnel(crate::funnel::tally(cols, extras, funnel)?)
+                State::Funnel(crate::journey::funnel::tally(cols, extras, funnel)?)
             }
             PartialSpec::Sequences { config } => {
-                State::Sequences(crate::transitions::sequence_counts(cols, config)?)
+                State::Sequences(crate::journey::transitions::sequence_counts(cols, config)?)
             }
             PartialSpec::Cohorts {
                 as_of,
@@ -499,10 +501,12 @@ impl Partial {
                     time: &time,
                     value: &value,
                 };
-                State::Cohorts(crate::cohort::cohort_counts(&tx, *as_of, config)?)
+                State::Cohorts(crate::retention::cohort::cohort_counts(
+                    &tx, *as_of, config,
+                )?)
             }
             PartialSpec::Paths { lookback } => {
-                State::Paths(crate::attribution::path_counts(cols, *lookback)?)
+                State::Paths(crate::journey::attribution::path_counts(cols, *lookback)?)
             }
         };
         Ok(Partial {
@@ -512,10 +516,10 @@ impl Partial {
     }
 
     /// The partial of a cohort table from transaction columns (as
-    /// [`cohorts`](crate::cohort::cohorts) reads them).
+    /// [`cohorts`](crate::retention::cohort::cohorts) reads them).
     ///
     /// # Errors
-    /// As [`cohorts`](crate::cohort::cohorts), but no data is not an error here.
+    /// As [`cohorts`](crate::retention::cohort::cohorts), but no data is not an error here.
     ///
     /// # Examples
     ///
@@ -540,7 +544,7 @@ impl Partial {
         };
         spec.validate()?;
         Ok(Partial {
-            state: State::Cohorts(crate::cohort::cohort_counts(tx, as_of, config)?),
+            state: State::Cohorts(crate::retention::cohort::cohort_counts(tx, as_of, config)?),
             spec,
         })
     }
@@ -697,7 +701,7 @@ impl Partial {
     ///
     /// # Errors
     /// [`EngError::Incompatible`] for another kind of partial; as
-    /// [`attribute`](crate::attribution::attribute).
+    /// [`attribute`](crate::journey::attribution::attribute).
     ///
     /// # Examples
     ///
@@ -714,7 +718,7 @@ impl Partial {
     /// ```
     pub fn attribute(&self, rule: &Rule) -> Result<Attribution> {
         match &self.state {
-            State::Paths(p) => crate::attribution::attribute(&p.finish()?, rule),
+            State::Paths(p) => crate::journey::attribution::attribute(&p.finish()?, rule),
             _ => Err(EngError::Incompatible {
                 reason: format!(
                     "attribution needs a paths partial, not {}",
@@ -1124,9 +1128,9 @@ mod wire {
 
     use serde::{Deserialize, Serialize};
 
-    use crate::attribution::{PathCount, PathCounts};
-    use crate::cohort::{CohortCounts, CohortRow};
-    use crate::transitions::SequenceCounts;
+    use crate::journey::attribution::{PathCount, PathCounts};
+    use crate::journey::transitions::SequenceCounts;
+    use crate::retention::cohort::{CohortCounts, CohortRow};
 
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -1139,7 +1143,7 @@ mod wire {
     pub(super) enum State {
         Profiles(Vec<crate::profile::Profile>),
         Metrics(super::MetricCounts),
-        Funnel(crate::funnel::Tally),
+        Funnel(crate::journey::funnel::Tally),
         Sequences(Sequences),
         Cohorts(Cohorts),
         Paths(Paths),
@@ -1488,11 +1492,11 @@ mod tests {
                     })
                 }
                 PartialSpec::Funnel { funnel } => {
-                    PartialResult::Funnel(crate::funnel::run_funnel(&cols, funnel)?)
+                    PartialResult::Funnel(crate::journey::funnel::run_funnel(&cols, funnel)?)
                 }
-                PartialSpec::Sequences { config } => {
-                    PartialResult::Sequences(crate::transitions::journey_sequences(&cols, config)?)
-                }
+                PartialSpec::Sequences { config } => PartialResult::Sequences(
+                    crate::journey::transitions::journey_sequences(&cols, config)?,
+                ),
                 PartialSpec::Cohorts {
                     as_of,
                     config,
@@ -1521,10 +1525,10 @@ mod tests {
                         time: &tm,
                         value: &v,
                     };
-                    PartialResult::Cohorts(crate::cohort::cohorts(&tx, *as_of, config)?)
+                    PartialResult::Cohorts(crate::retention::cohort::cohorts(&tx, *as_of, config)?)
                 }
                 PartialSpec::Paths { lookback } => PartialResult::Paths(
-                    crate::attribution::paths_from_touchpoints(&cols, *lookback)?,
+                    crate::journey::attribution::paths_from_touchpoints(&cols, *lookback)?,
                 ),
             })
         }

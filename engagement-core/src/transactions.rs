@@ -22,6 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config};
+use crate::model::money::{from_micros, micros};
 use crate::model::touchpoint::{check_money, check_time};
 use crate::model::{MAX_MONEY, MAX_TIME, MIN_TIME};
 
@@ -285,7 +286,7 @@ fn customer_periods(
     out.clear();
     for &i in rows {
         let p = period.index(cols.time[i]);
-        let micros = cols.value.get(i).map_or(0, |v| (v * 1e6 + 0.5) as i64);
+        let micros = cols.value.get(i).map_or(0, |&v| micros(v));
         match out.last_mut() {
             Some(last) if last.0 == p => last.1 = last.1.saturating_add(micros),
             _ => out.push((p, micros)),
@@ -298,7 +299,7 @@ fn mean_micros(periods: &[(i64, i64)]) -> f64 {
         return 0.0;
     }
     let total: i128 = periods.iter().map(|p| i128::from(p.1)).sum();
-    total as f64 / periods.len() as f64 / 1e6
+    from_micros(total) / periods.len() as f64
 }
 
 /// Rows at or before `end`, grouped by customer and sorted by time.

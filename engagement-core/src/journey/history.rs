@@ -6,7 +6,8 @@ use crate::error::{EngError, Result};
 use crate::journey::stages::StageRules;
 use crate::model::{Code, JourneyStage, TouchpointColumns};
 use crate::profile::Profile;
-use crate::score::signals::{SignalConfig, Signals};
+use crate::profile::signals::{SignalConfig, Signals};
+use crate::score::churn::{ChurnSummary, retention_rate};
 
 /// Stage entries as columns: customer `customer[i]` entered `stage[i]` at
 /// `entered_at[i]`. Sorted by customer, then time.
@@ -247,6 +248,85 @@ impl StageRules {
     }
 }
 
+impl StageHistory {
+    /// Churn over `[start, end)` from stage histories.
+    ///
+    /// `S` = customers who have bought and are not churned at `start`
+    /// (new customer, repeat, loyal, advocate or at risk); `lost` = those of
+    /// them churned at `end`; `N` = customers who are buyers at `end` but were
+    /// not at `start` (first purchase in the period, or back from churn).
+    ///
+    /// # Errors
+    /// As [`retention_rate`]; [`EngError::InvalidInput`] when `end <= start`,
+    /// or when the history does not reach `end − 1` (time-driven churn after
+    /// its `until` would be missed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{StageConfig, StageRules, TouchpointColumns};
+    /// let day = 86_400;
+    /// let h = StageRules::new(StageConfig::default())?.history(&TouchpointColumns {
+    ///     customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[4, 4], ..Default::default() }, 400 * day)?;
+    /// // Both bought on day 0 and churned after day 180.
+    /// let c = h.churn_between(100 * day, 200 * day, 0.95)?;
+    /// assert_eq!((c.at_start, c.lost, c.retention), (2, 2, 0.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn churn_between(&self, start: i64, end: i64, level: f64) -> Result<ChurnSummary> {
+        if end <= start {
+            return Err(EngError::invalid(
+                "end",
+                end,
+                format!("period end must be after its start ({start})"),
+            ));
+        }
+        if end.saturating_sub(1) > self.until {
+            return Err(EngError::invalid(
+                "end",
+                end,
+                format!(
+                    "the history was replayed only until {}; replay it until at least end − 1",
+                    self.until
+                ),
+            ));
+        }
+        let is_buyer = |s: JourneyStage| {
+            !matches!(
+                s,
+                JourneyStage::Prospect | JourneyStage::Engaged | JourneyStage::Churned
+            )
+        };
+        let before = self.stages_at(start.saturating_sub(1));
+        let after = self.stages_at(end.saturating_sub(1));
+        let mut at_start = 0;
+        let mut new = 0;
+        let mut at_end = 0;
+        let mut b = before.iter().peekable();
+        for &(customer, s_end) in &after {
+            let s_start = match b.peek() {
+                Some(&&(c, s)) if c == customer => {
+                    b.next();
+                    Some(s)
+                }
+                _ => None,
+            };
+            let was = s_start.is_some_and(is_buyer);
+            let is = is_buyer(s_end);
+            if was {
+                at_start += 1;
+            }
+            if is {
+                at_end += 1;
+                if !was {
+                    new += 1;
+                }
+            }
+        }
+        retention_rate(at_start, at_end, new, level)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,5 +405,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn churn_from_history() {
+        let rules = StageRules::new(StageConfig::default()).unwrap();
+        // 1: buys at day 0, silent → churned at day 180+.
+        // 2: buys at day 0 and day 150 → still a customer at day 200.
+        // 3: buys first at day 190 → new in the period.
+        // 4: only clicks → never counted.
+        let cols = TouchpointColumns {
+            customer: &[1, 2, 2, 3, 4],
+            time: &[0, 0, 150 * DAY, 190 * DAY, 10 * DAY],
+            channel: &[0; 5],
+            kind: &[4, 4, 4, 4, 2],
+            ..Default::default()
+        };
+        let h = rules.history(&cols, 400 * DAY).unwrap();
+        let c = h.churn_between(100 * DAY, 200 * DAY, 0.95).unwrap();
+        assert_eq!((c.at_start, c.lost, c.new, c.at_end), (2, 1, 1, 2));
+        assert_eq!(c.retention, 0.5);
+        assert!(h.churn_between(5, 5, 0.95).is_err());
     }
 }

@@ -391,7 +391,7 @@ pub fn stage_of(profile: &Profile, as_of: i64, config: &StageConfig) -> Result<J
 mod tests {
     use super::*;
     use crate::model::{Channel as C, Touchpoint, TouchpointKind as K};
-    use crate::score::signals::{SignalConfig, Signals};
+    use crate::profile::signals::{SignalConfig, Signals};
 
     const DAY: i64 = 86_400;
 

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, non_negative, positive};
+use crate::profile::signals::{DecayedSums, SignalConfig, Signals, TypeWeights};
 use crate::profile::{Profile, ProfileStore};
-use crate::score::signals::{DecayedSums, SignalConfig, Signals, TypeWeights};
 
 /// How decayed signals become a 0–100 score.
 ///

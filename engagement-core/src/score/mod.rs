@@ -5,9 +5,9 @@ pub mod engagement;
 pub mod nps;
 pub mod proportion;
 pub mod rfm;
-pub mod signals;
 pub mod value;
 
+pub use crate::profile::signals::{SignalConfig, Signals, TypeWeights};
 pub use churn::{ChurnSummary, retention_rate};
 pub use engagement::{EngagementScore, ScoreColumns, ScoreConfig, Scorer, percentile_ranks};
 pub use nps::{NpsSummary, nps, nps_counts, nps_of_profiles};
@@ -17,7 +17,9 @@ pub use proportion::{
 pub use rfm::{
     MonetaryBasis, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, quintile_scores, rfm_scores,
 };
-pub use signals::{SignalConfig, Signals, TypeWeights};
+// The signals' earlier home, kept so that existing imports still compile.
+#[doc(hidden)]
+pub use crate::profile::signals;
 pub use value::{
     PurchaseSummary, SimpleClvInput, ltv_to_cac, purchase_summary, retention_clv, simple_clv,
 };

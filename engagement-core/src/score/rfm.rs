@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
-use crate::profile::ProfileStore;
+use crate::model::money::{from_micros, micros};
+use crate::profile::{ProfileStore, SHARD_BITS, shard_of};
 
 /// What "monetary" means.
 ///
@@ -326,23 +327,19 @@ impl RfmValues {
                 customer: cols.customer[i],
             });
         }
-        let shards = 1usize << crate::profile::SHARD_BITS;
+        let shards = 1usize << SHARD_BITS;
         // Scatter (customer, time, micro-units) by shard, each buffer sized
         // exactly; then sort each cache-sized shard by customer and fold the
         // runs into (customer, last time, count, sum of micro-units).
         let mut counts = vec![0usize; shards];
         for &c in cols.customer {
-            counts[crate::profile::shard_of(c)] += 1;
+            counts[shard_of(c)] += 1;
         }
         let mut buffers: Vec<Vec<(u64, i64, i64)>> =
             counts.iter().map(|&k| Vec::with_capacity(k)).collect();
         for i in 0..n {
-            let micros = cols.value.get(i).map_or(0, |v| (v * 1e6 + 0.5) as i64);
-            buffers[crate::profile::shard_of(cols.customer[i])].push((
-                cols.customer[i],
-                cols.time[i],
-                micros,
-            ));
+            let micros = cols.value.get(i).map_or(0, |&v| micros(v));
+            buffers[shard_of(cols.customer[i])].push((cols.customer[i], cols.time[i], micros));
         }
         let mut rows: Vec<(u64, i64, u64, i64)> = Vec::new();
         for buffer in &mut buffers {
@@ -370,7 +367,7 @@ impl RfmValues {
             out.customer.push(c);
             out.recency.push((as_of - last) as f64 / 86_400.0);
             out.frequency.push(count as f64);
-            let total = micros as f64 / 1e6;
+            let total = from_micros(i128::from(micros));
             out.monetary.push(match basis {
                 MonetaryBasis::Total => total,
                 MonetaryBasis::Average => total / count as f64,

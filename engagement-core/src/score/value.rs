@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, non_negative};
+use crate::model::money::from_micros;
 use crate::profile::Profile;
 
 /// Purchase totals over a set of customers.
@@ -84,13 +85,13 @@ pub fn purchase_summary<'a>(
             unit: "purchase".into(),
         });
     }
-    let revenue = revenue as f64 / 1e6;
+    let revenue = from_micros(i128::from(revenue));
     Ok(PurchaseSummary {
         customers,
         buyers,
         orders,
         revenue,
-        refunds: refunds as f64 / 1e6,
+        refunds: from_micros(i128::from(refunds)),
         average_order_value: revenue / orders as f64,
         purchase_frequency: orders as f64 / buyers as f64,
     })

@@ -384,7 +384,7 @@ impl Programme<'_> {
     /// Tier index for a basis amount (in micro-units for spend, points otherwise).
     fn tier_for(&self, amount: i128) -> Option<u16> {
         let scale = if self.config.tier_basis == TierBasis::Spend {
-            1e6
+            crate::model::MICROS_PER_UNIT
         } else {
             1.0
         };
@@ -440,7 +440,7 @@ impl Programme<'_> {
                         l.earn(t, pts);
                         added += match self.config.tier_basis {
                             TierBasis::Spend if kind == TouchpointKind::Purchase => {
-                                (value * 1e6 + 0.5) as i128
+                                i128::from(crate::model::money::micros(value))
                             }
                             TierBasis::Points => i128::from(pts),
                             TierBasis::Spend => 0,

@@ -655,7 +655,7 @@ impl TriggerEngine {
                 }
                 TriggerWhen::Anniversary {} => {
                     if is_purchase && after.purchases() == 1 {
-                        changes.push((r, Some(crate::cohort::add_years(tp.time, 1))));
+                        changes.push((r, Some(crate::model::calendar::add_years(tp.time, 1))));
                     }
                 }
                 TriggerWhen::AtRisk {} => {
@@ -753,7 +753,7 @@ impl TriggerEngine {
             };
             // Anniversaries go on until the end of the supported time range.
             if let (true, Some(first)) = (is_anniversary, first) {
-                let base = crate::cohort::add_years(first, years);
+                let base = crate::model::calendar::add_years(first, years);
                 if base <= MAX_TIME {
                     let due = self.due(base, next.rule);
                     self.schedule(next.customer, next.rule, Some(due));
@@ -854,7 +854,7 @@ mod tests {
         ];
         let interval = (second - 3799) as f64;
         let reorder = second + (1.5 * interval).round() as i64;
-        let year = crate::cohort::add_years(3799, 1);
+        let year = crate::model::calendar::add_years(3799, 1);
         let got = run(&cfg, &rows, 2 * 366 * DAY);
         let want = vec![
             (1, 110, "welcome".to_string()),
@@ -864,7 +864,7 @@ mod tests {
             (1, year, "anniversary".to_string()),
             (
                 1,
-                crate::cohort::add_years(3799, 2),
+                crate::model::calendar::add_years(3799, 2),
                 "anniversary".to_string(),
             ),
         ];

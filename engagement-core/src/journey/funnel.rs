@@ -596,7 +596,7 @@ pub enum GroupBy {
     /// The channel of the first touchpoint.
     AcquisitionChannel,
     /// The period of the first touchpoint.
-    Cohort(crate::cohort::CohortPeriod),
+    Cohort(crate::retention::cohort::CohortPeriod),
 }
 
 /// A group for each customer: `group[i]` indexes `labels` for `customer[i]`.
@@ -677,7 +677,7 @@ impl CustomerGroups {
                     crate::Channel::from_code(k as u8)
                         .map_or_else(|_| k.to_string(), |c| c.label().to_string())
                 }
-                GroupBy::Cohort(p) => crate::cohort::date_label(p.start(k)),
+                GroupBy::Cohort(p) => crate::model::calendar::date_label(p.start(k)),
             })
             .collect();
         Ok(CustomerGroups {

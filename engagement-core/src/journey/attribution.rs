@@ -288,7 +288,8 @@ impl PathCounts {
             }
             out.paths.push(ids);
             out.conversions.push(c.conversions as f64);
-            out.value.push(c.value as f64 / 1e6);
+            out.value
+                .push(crate::model::money::from_micros(i128::from(c.value)));
             out.nulls.push(c.nulls as f64);
         }
         Ok(out)
@@ -336,7 +337,7 @@ pub(crate) fn path_counts(
                             let e = found.entry(path).or_default();
                             e.conversions += 1;
                             let v = cols.value.get(r.row as usize).copied().unwrap_or(0.0);
-                            e.value = e.value.saturating_add(crate::profile::micros(v));
+                            e.value = e.value.saturating_add(crate::model::money::micros(v));
                             since.clear();
                         } else {
                             since.push(*r);
