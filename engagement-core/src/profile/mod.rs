@@ -44,20 +44,7 @@ const NONE_MAX: i64 = i64::MIN;
 /// # Examples
 ///
 /// ```
-/// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-/// let s = Signals::new(SignalConfig::default())?;
-/// let mut p = Profile::new(1, &s);
-/// for tp in [
-///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-/// ] {
-///     p.apply(&tp, &s)?;
-/// }
+#[doc = include_str!("example.md")]
 /// assert_eq!(p.latest_rating(RatingScale::Nps).map(|r| (r.time, r.value)), Some((1_400, 9.0)));
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
@@ -197,20 +184,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert!(p.apply(&Touchpoint::new(2, 5, Channel::Web, K::Visit), &s).is_err()); // another customer
     /// assert_eq!(p.touches(), 7);
     /// # Ok::<(), engagement_core::EngError>(())
@@ -290,20 +264,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// use engagement_core::Customer;
     /// p.apply_customer(&Customer::new(1).acquired(50, Channel::Ads))?;
     /// assert_eq!((p.acquired_at(), p.acquisition_channel()), (Some(50), Some(Channel::Ads)));
@@ -339,20 +300,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// let mut later = Profile::new(1, &s);
     /// later.apply(&Touchpoint::new(1, 2_000, Channel::Web, K::Purchase).with_value(5.0), &s)?;
     /// p.merge(&later)?;
@@ -473,20 +421,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.customer(), 1);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -498,20 +433,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.acquired_at(), None); // no customer record applied
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -523,20 +445,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.acquisition_channel(), Some(Channel::Email)); // the first touchpoint's
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -550,20 +459,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.touches(), 7);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -575,20 +471,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.first_touch(), Some(100));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -600,20 +483,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.first_touch_channel(), Some(Channel::Email));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -625,20 +495,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.last_touch(), Some(1_600));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -650,20 +507,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.last_interaction(), Some(1_500)); // the impression does not count
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -675,20 +519,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.first_purchase(), Some(200));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -700,20 +531,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.last_purchase(), Some(1_200));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -725,20 +543,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.purchases(), 2);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -750,20 +555,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.refund_count(), 1);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -775,20 +567,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.revenue(), 40.0);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -800,20 +579,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.refunds(), 10.0);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -825,20 +591,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.revenue_micros(), 40_000_000);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -850,20 +603,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.refunds_micros(), 10_000_000);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -875,20 +615,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.net_revenue(), 30.0);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -900,20 +627,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.average_order_value(), Some(20.0));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -930,20 +644,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.mean_purchase_interval(), Some(1_000.0));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -957,20 +658,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.channel_count(Channel::Web), 2);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -982,20 +670,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.kind_count(K::Purchase), 2);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -1007,20 +682,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.referrals(), 1);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -1032,20 +694,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.latest_rating(RatingScale::Csat), None);
     /// assert_eq!(p.latest_rating(RatingScale::Nps).map(|r| r.value), Some(9.0));
     /// # Ok::<(), engagement_core::EngError>(())
@@ -1061,20 +710,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.decayed().sums.len(), 2); // newest cell and the one before
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -1086,20 +722,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.signals_fingerprint(), s.fingerprint());
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```

@@ -11,20 +11,7 @@ use crate::profile::Profile;
 /// # Examples
 ///
 /// ```
-/// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-/// let s = Signals::new(SignalConfig::default())?;
-/// let mut p = Profile::new(1, &s);
-/// for tp in [
-///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-/// ] {
-///     p.apply(&tp, &s)?;
-/// }
+#[doc = include_str!("example.md")]
 /// let summary = p.summary();
 /// assert_eq!((summary.purchases, summary.revenue, summary.latest_nps), (2, 40.0, Some(9.0)));
 /// assert_eq!(serde_json::to_value(&summary).unwrap()["channel_counts"]["web"], 2);
@@ -82,20 +69,7 @@ impl Profile {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{Channel, Profile, RatingScale, Signals, SignalConfig, Touchpoint, TouchpointKind as K};
-    /// let s = Signals::new(SignalConfig::default())?;
-    /// let mut p = Profile::new(1, &s);
-    /// for tp in [
-    ///     Touchpoint::new(1, 100, Channel::Email, K::Open),
-    ///     Touchpoint::new(1, 200, Channel::Web, K::Purchase).with_value(30.0),
-    ///     Touchpoint::new(1, 1_200, Channel::Store, K::Purchase).with_value(10.0),
-    ///     Touchpoint::new(1, 1_300, Channel::Web, K::Refund).with_value(10.0),
-    ///     Touchpoint::new(1, 1_400, Channel::Email, K::SurveyResponse).with_rating(9.0, RatingScale::Nps),
-    ///     Touchpoint::new(1, 1_500, Channel::Social, K::Referral),
-    ///     Touchpoint::new(1, 1_600, Channel::Ads, K::Impression),
-    /// ] {
-    ///     p.apply(&tp, &s)?;
-    /// }
+    #[doc = include_str!("example.md")]
     /// assert_eq!(p.summary().net_revenue, 30.0);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
