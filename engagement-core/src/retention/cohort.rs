@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config};
 use crate::model::calendar::{first_day, year_month};
+use crate::model::{Code, TouchpointColumns, TouchpointKind};
 use crate::transactions::{Period, TransactionColumns};
 
 const DAY: i64 = 86_400;
@@ -287,6 +288,37 @@ impl CohortCounts {
         }
         Ok(out)
     }
+}
+
+/// The counts of a cohort table from touchpoints: purchases (with their
+/// value) as transactions, or with `any_activity` every touchpoint (the value
+/// of purchases only), so that cohorts are by first touch.
+pub(crate) fn cohort_counts_of_touchpoints(
+    cols: &TouchpointColumns<'_>,
+    as_of: i64,
+    config: &CohortConfig,
+    any_activity: bool,
+) -> Result<CohortCounts> {
+    cols.validate()?;
+    let purchase = TouchpointKind::Purchase.code();
+    let rows: Vec<usize> = (0..cols.len())
+        .filter(|&i| any_activity || cols.kind[i] == purchase)
+        .collect();
+    let customer: Vec<u64> = rows.iter().map(|&i| cols.customer[i]).collect();
+    let time: Vec<i64> = rows.iter().map(|&i| cols.time[i]).collect();
+    let value: Vec<f64> = rows
+        .iter()
+        .map(|&i| match cols.value.get(i) {
+            Some(&v) if cols.kind[i] == purchase => v,
+            _ => 0.0,
+        })
+        .collect();
+    let tx = TransactionColumns {
+        customer: &customer,
+        time: &time,
+        value: &value,
+    };
+    cohort_counts(&tx, as_of, config)
 }
 
 /// The mergeable counts of [`cohorts`] (no transactions give empty counts).

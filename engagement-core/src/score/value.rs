@@ -85,13 +85,13 @@ pub fn purchase_summary<'a>(
             unit: "purchase".into(),
         });
     }
-    let revenue = from_micros(i128::from(revenue));
+    let revenue = from_micros(revenue);
     Ok(PurchaseSummary {
         customers,
         buyers,
         orders,
         revenue,
-        refunds: from_micros(i128::from(refunds)),
+        refunds: from_micros(refunds),
         average_order_value: revenue / orders as f64,
         purchase_frequency: orders as f64 / buyers as f64,
     })

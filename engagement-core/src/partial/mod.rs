@@ -59,292 +59,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::error::{EngError, Result, ensure_config};
+use crate::error::{EngError, Result};
 use crate::journey::attribution::{Attribution, PathCounts, Paths, Rule};
-use crate::journey::funnel::{Funnel, FunnelExtras, FunnelResult, Tally};
-use crate::journey::transitions::{JourneySequences, SequenceConfig, SequenceCounts};
-use crate::model::{Code, RatingScale, TouchpointColumns, TouchpointKind};
-use crate::profile::{Profile, ProfileStore, ProfileSummary};
+use crate::journey::funnel::{FunnelExtras, FunnelResult, Tally};
+use crate::journey::transitions::{JourneySequences, SequenceCounts};
+use crate::model::TouchpointColumns;
+use crate::profile::{ProfileStore, ProfileSummary};
 use crate::retention::cohort::{CohortConfig, CohortCounts, CohortTable};
-use crate::score::{NpsSummary, Proportion, SignalConfig};
 
-/// The binary format version this library writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
-const MAGIC: [u8; 4] = *b"ENGP";
-const HEADER: usize = 20;
+mod kinds;
+mod metrics;
+mod spec;
+mod wire;
 
-/// What a partial computes, as data (`{"kind": "funnel", "funnel": {…}}`).
-///
-/// | kind | fields | result |
-/// |---|---|---|
-/// | `profiles` | `signals` (a [`SignalConfig`], default) | the merged [`ProfileStore`] |
-/// | `metrics` | `level` (0.95), `conversion` (optional `{"trials": [kinds], "successes": [kinds]}`) | [`MetricsSummary`] |
-/// | `funnel` | `funnel` (a [`Funnel`]) | [`FunnelResult`] |
-/// | `sequences` | `config` (a [`SequenceConfig`], default) | [`JourneySequences`] |
-/// | `cohorts` | `as_of`, `config` (a [`CohortConfig`]), `activity` (`"purchases"` or `"any"`) | [`CohortTable`] |
-/// | `paths` | `lookback` (seconds) | attribution [`Paths`] |
-///
-/// # Examples
-///
-/// ```
-/// use engagement_core::partial::PartialSpec;
-/// let s: PartialSpec = serde_json::from_str(r#"{"kind": "cohorts", "as_of": 86400}"#)?;
-/// assert!(s.needs_whole_customers());
-/// assert!(serde_json::from_str::<PartialSpec>(r#"{"kind": "profiles", "sginals": {}}"#).is_err());
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum PartialSpec {
-    /// Per-customer profiles.
-    Profiles {
-        /// How profiles accumulate signals.
-        #[serde(default)]
-        signals: SignalConfig,
-    },
-    /// Rating histograms (NPS, CSAT, CES answers) and a conversion count.
-    Metrics {
-        /// Confidence level of the intervals.
-        #[serde(default = "default_level")]
-        level: f64,
-        /// Which touchpoints are trials and which successes of a conversion rate.
-        #[serde(default)]
-        conversion: Option<ConversionKinds>,
-    },
-    /// A funnel.
-    Funnel {
-        /// The funnel definition.
-        funnel: Funnel,
-    },
-    /// Transition matrix, step matrix and paths of touchpoint journeys.
-    Sequences {
-        /// What to count.
-        #[serde(default)]
-        config: SequenceConfig,
-    },
-    /// Acquisition cohorts.
-    Cohorts {
-        /// Transactions after this time (Unix seconds) are ignored.
-        as_of: i64,
-        /// Period and width of the table.
-        #[serde(default)]
-        config: CohortConfig,
-        /// Which touchpoints count as activity.
-        #[serde(default)]
-        activity: CohortActivity,
-    },
-    /// Attribution paths (each purchase closes a path of the customer's
-    /// touchpoints within `lookback` seconds before it).
-    Paths {
-        /// Seconds before a purchase that its path reaches back.
-        lookback: i64,
-    },
-}
-
-fn default_level() -> f64 {
-    0.95
-}
-
-/// The touchpoint kinds that make a conversion rate of the `metrics` partial:
-/// successes / trials, each a count of touchpoints (clicks per impression …).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConversionKinds {
-    /// Kinds counted as trials.
-    pub trials: Vec<TouchpointKind>,
-    /// Kinds counted as successes.
-    pub successes: Vec<TouchpointKind>,
-}
-
-/// Which touchpoints a `cohorts` partial reads as transactions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CohortActivity {
-    /// Purchases, with their value: cohorts by first purchase.
-    #[default]
-    Purchases,
-    /// Every touchpoint (the value of purchases only): cohorts by first touch.
-    Any,
-}
-
-/// The kind of a partial (the byte at offset 6 of the binary form).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PartialKind {
-    /// `profiles`.
-    Profiles = 1,
-    /// `metrics`.
-    Metrics = 2,
-    /// `funnel`.
-    Funnel = 3,
-    /// `sequences`.
-    Sequences = 4,
-    /// `cohorts`.
-    Cohorts = 5,
-    /// `paths`.
-    Paths = 6,
-}
-
-impl PartialKind {
-    /// The snake_case name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(engagement_core::partial::PartialKind::Paths.name(), "paths");
-    /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            PartialKind::Profiles => "profiles",
-            PartialKind::Metrics => "metrics",
-            PartialKind::Funnel => "funnel",
-            PartialKind::Sequences => "sequences",
-            PartialKind::Cohorts => "cohorts",
-            PartialKind::Paths => "paths",
-        }
-    }
-
-    fn from_byte(b: u8) -> Option<Self> {
-        [
-            PartialKind::Profiles,
-            PartialKind::Metrics,
-            PartialKind::Funnel,
-            PartialKind::Sequences,
-            PartialKind::Cohorts,
-            PartialKind::Paths,
-        ]
-        .into_iter()
-        .find(|k| *k as u8 == b)
-    }
-}
-
-impl PartialSpec {
-    /// The kind of partial this spec makes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use engagement_core::partial::{PartialKind, PartialSpec};
-    /// assert_eq!(PartialSpec::Paths { lookback: 60 }.kind(), PartialKind::Paths);
-    /// ```
-    pub fn kind(&self) -> PartialKind {
-        match self {
-            PartialSpec::Profiles { .. } => PartialKind::Profiles,
-            PartialSpec::Metrics { .. } => PartialKind::Metrics,
-            PartialSpec::Funnel { .. } => PartialKind::Funnel,
-            PartialSpec::Sequences { .. } => PartialKind::Sequences,
-            PartialSpec::Cohorts { .. } => PartialKind::Cohorts,
-            PartialSpec::Paths { .. } => PartialKind::Paths,
-        }
-    }
-
-    /// Whether each part must hold all the touchpoints of its customers
-    /// (journey analyses: partition by customer first) or may hold any subset
-    /// (profiles, metrics).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use engagement_core::partial::PartialSpec;
-    /// assert!(!PartialSpec::Profiles { signals: Default::default() }.needs_whole_customers());
-    /// assert!(PartialSpec::Paths { lookback: 60 }.needs_whole_customers());
-    /// ```
-    pub fn needs_whole_customers(&self) -> bool {
-        !matches!(
-            self,
-            PartialSpec::Profiles { .. } | PartialSpec::Metrics { .. }
-        )
-    }
-
-    /// Checks the configuration the spec carries.
-    ///
-    /// # Errors
-    /// [`EngError::Config`] naming the field.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use engagement_core::partial::PartialSpec;
-    /// assert!(PartialSpec::Paths { lookback: 0 }.validate().is_err());
-    /// ```
-    pub fn validate(&self) -> Result<()> {
-        match self {
-            PartialSpec::Profiles { signals } => {
-                crate::score::Signals::new(signals.clone()).map(drop)
-            }
-            PartialSpec::Metrics { level, conversion } => {
-                crate::score::z_for_level(*level)?;
-                if let Some(c) = conversion {
-                    ensure_config!(
-                        !c.trials.is_empty() && !c.successes.is_empty(),
-                        "conversion",
-                        "needs at least one trial kind and one success kind"
-                    );
-                }
-                Ok(())
-            }
-            PartialSpec::Funnel { funnel } => crate::journey::funnel::check_definition(funnel),
-            PartialSpec::Sequences { config } => crate::journey::transitions::check_config(config),
-            PartialSpec::Cohorts { as_of, config, .. } => {
-                ensure_config!(
-                    (crate::model::MIN_TIME..=crate::model::MAX_TIME).contains(as_of),
-                    "as_of",
-                    "must lie within 1970..3000, got {as_of}"
-                );
-                crate::retention::cohort::check_config(config)
-            }
-            PartialSpec::Paths { lookback } => {
-                crate::journey::attribution::check_lookback(*lookback)
-            }
-        }
-    }
-}
-
-/// Rating histograms and conversion counts: the `metrics` partial's state.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-struct MetricCounts {
-    nps: [u64; 11],
-    csat: [u64; 5],
-    ces: [u64; 7],
-    trials: u64,
-    successes: u64,
-}
-
-impl MetricCounts {
-    fn merge(&mut self, o: &MetricCounts) {
-        let add = |a: &mut u64, b: u64| *a = a.saturating_add(b);
-        self.nps.iter_mut().zip(o.nps).for_each(|(a, b)| add(a, b));
-        self.csat
-            .iter_mut()
-            .zip(o.csat)
-            .for_each(|(a, b)| add(a, b));
-        self.ces.iter_mut().zip(o.ces).for_each(|(a, b)| add(a, b));
-        add(&mut self.trials, o.trials);
-        add(&mut self.successes, o.successes);
-    }
-}
-
-/// NPS, CSAT and a conversion rate from the `metrics` partial: every answer
-/// counts (not only each customer's latest; for that, use profiles).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetricsSummary {
-    /// NPS of every NPS answer (`None` without answers).
-    pub nps: Option<NpsSummary>,
-    /// CSAT (share of 4–5) of every CSAT answer (`None` without answers).
-    pub csat: Option<Proportion>,
-    /// Mean CES answer (`None` without answers).
-    pub ces_mean: Option<f64>,
-    /// Successes / trials of the spec's conversion (`None` without one or without trials).
-    pub conversion: Option<Proportion>,
-    /// Answers per NPS score 0–10.
-    pub nps_answers: [u64; 11],
-    /// Answers per CSAT score 1–5.
-    pub csat_answers: [u64; 5],
-    /// Answers per CES score 1–7.
-    pub ces_answers: [u64; 7],
-}
+use kinds::PartState;
+use metrics::MetricCounts;
+pub use metrics::MetricsSummary;
+pub use spec::{CohortActivity, ConversionKinds, PartialKind, PartialSpec};
+pub use wire::FORMAT_VERSION;
 
 /// The finished result of a partial, by kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -367,6 +101,7 @@ pub enum PartialResult {
     Paths(Paths),
 }
 
+/// The state of a partial, by kind; each kind is a [`PartState`].
 #[derive(Debug, Clone, PartialEq)]
 enum State {
     Profiles(Box<ProfileStore>),
@@ -375,6 +110,73 @@ enum State {
     Sequences(SequenceCounts),
     Cohorts(CohortCounts),
     Paths(PathCounts),
+}
+
+/// `$body` with `$s` bound to the state of whatever kind `$state` holds.
+macro_rules! with_state {
+    ($state:expr, $s:ident => $body:expr) => {
+        match $state {
+            State::Profiles($s) => $body,
+            State::Metrics($s) => $body,
+            State::Funnel($s) => $body,
+            State::Sequences($s) => $body,
+            State::Cohorts($s) => $body,
+            State::Paths($s) => $body,
+        }
+    };
+}
+
+/// `$body` with `$a`, `$b` bound to two states of the same kind, else `$other`.
+macro_rules! with_states {
+    (($a:expr, $b:expr), ($x:ident, $y:ident) => $body:expr, else $other:expr) => {
+        match ($a, $b) {
+            (State::Profiles($x), State::Profiles($y)) => $body,
+            (State::Metrics($x), State::Metrics($y)) => $body,
+            (State::Funnel($x), State::Funnel($y)) => $body,
+            (State::Sequences($x), State::Sequences($y)) => $body,
+            (State::Cohorts($x), State::Cohorts($y)) => $body,
+            (State::Paths($x), State::Paths($y)) => $body,
+            _ => $other,
+        }
+    };
+}
+
+/// `$body` with `$T` the state type of `$kind` and `$wrap` its `State` variant.
+macro_rules! with_kind {
+    ($kind:expr, $T:ident, $wrap:ident => $body:expr) => {
+        match $kind {
+            PartialKind::Profiles => {
+                type $T = Box<ProfileStore>;
+                let $wrap = State::Profiles;
+                $body
+            }
+            PartialKind::Metrics => {
+                type $T = MetricCounts;
+                let $wrap = State::Metrics;
+                $body
+            }
+            PartialKind::Funnel => {
+                type $T = Tally;
+                let $wrap = State::Funnel;
+                $body
+            }
+            PartialKind::Sequences => {
+                type $T = SequenceCounts;
+                let $wrap = State::Sequences;
+                $body
+            }
+            PartialKind::Cohorts => {
+                type $T = CohortCounts;
+                let $wrap = State::Cohorts;
+                $body
+            }
+            PartialKind::Paths => {
+                type $T = PathCounts;
+                let $wrap = State::Paths;
+                $body
+            }
+        }
+    };
 }
 
 /// The mergeable state of one pass over part of the data; see the
@@ -401,16 +203,7 @@ impl Partial {
     /// ```
     pub fn new(spec: &PartialSpec) -> Result<Self> {
         spec.validate()?;
-        let state = match spec {
-            PartialSpec::Profiles { signals } => {
-                State::Profiles(Box::new(ProfileStore::new(signals.clone())?))
-            }
-            PartialSpec::Metrics { .. } => State::Metrics(MetricCounts::default()),
-            PartialSpec::Funnel { funnel } => State::Funnel(Tally::new(funnel.steps.len())),
-            PartialSpec::Sequences { config } => State::Sequences(SequenceCounts::new(config)),
-            PartialSpec::Cohorts { .. } => State::Cohorts(CohortCounts::default()),
-            PartialSpec::Paths { .. } => State::Paths(PathCounts::default()),
-        };
+        let state = with_kind!(spec.kind(), T, wrap => wrap(T::empty(config_of::<T>(spec)?)?));
         Ok(Partial {
             spec: spec.clone(),
             state,
@@ -464,51 +257,9 @@ impl Partial {
         extras: &FunnelExtras<'_>,
     ) -> Result<Self> {
         spec.validate()?;
-        let state = match spec {
-            PartialSpec::Profiles { signals } => {
-                State::Profiles(Box::new(ProfileStore::from_columns(signals.clone(), cols)?))
-            }
-            PartialSpec::Metrics { conversion, .. } => {
-                State::Metrics(metric_counts(cols, conversion.as_ref())?)
-            }
-            PartialSpec::Funnel { funnel } => {
-                State::Funnel(crate::journey::funnel::tally(cols, extras, funnel)?)
-            }
-            PartialSpec::Sequences { config } => {
-                State::Sequences(crate::journey::transitions::sequence_counts(cols, config)?)
-            }
-            PartialSpec::Cohorts {
-                as_of,
-                config,
-                activity,
-            } => {
-                cols.validate()?;
-                let purchase = TouchpointKind::Purchase.code();
-                let rows: Vec<usize> = (0..cols.len())
-                    .filter(|&i| *activity == CohortActivity::Any || cols.kind[i] == purchase)
-                    .collect();
-                let customer: Vec<u64> = rows.iter().map(|&i| cols.customer[i]).collect();
-                let time: Vec<i64> = rows.iter().map(|&i| cols.time[i]).collect();
-                let value: Vec<f64> = rows
-                    .iter()
-                    .map(|&i| {
-                        let v = cols.value.get(i).copied().unwrap_or(0.0);
-                        if cols.kind[i] == purchase { v } else { 0.0 }
-                    })
-                    .collect();
-                let tx = crate::transactions::TransactionColumns {
-                    customer: &customer,
-                    time: &time,
-                    value: &value,
-                };
-                State::Cohorts(crate::retention::cohort::cohort_counts(
-                    &tx, *as_of, config,
-                )?)
-            }
-            PartialSpec::Paths { lookback } => {
-                State::Paths(crate::journey::attribution::path_counts(cols, *lookback)?)
-            }
-        };
+        let state = with_kind!(spec.kind(), T, wrap => {
+            wrap(T::of_touchpoints(config_of::<T>(spec)?, cols, extras)?)
+        });
         Ok(Partial {
             spec: spec.clone(),
             state,
@@ -610,21 +361,12 @@ impl Partial {
                 ),
             });
         }
-        match (&mut self.state, other.state) {
-            (State::Profiles(a), State::Profiles(b)) => a.merge(&b)?,
-            (State::Metrics(a), State::Metrics(b)) => a.merge(&b),
-            (State::Funnel(a), State::Funnel(b)) => a.merge(b),
-            (State::Sequences(a), State::Sequences(b)) => a.merge(b),
-            (State::Cohorts(a), State::Cohorts(b)) => a.merge(b),
-            (State::Paths(a), State::Paths(b)) => a.merge(b),
-            _ => {
-                // Equal specs make equal state kinds.
-                return Err(EngError::Incompatible {
-                    reason: "partials of different kinds".into(),
-                });
-            }
-        }
-        Ok(())
+        with_states!((&mut self.state, other.state), (a, b) => absorb(a, b), else {
+            // Equal specs make equal state kinds.
+            Err(EngError::Incompatible {
+                reason: "partials of different kinds".into(),
+            })
+        })
     }
 
     /// As [`merge`](Self::merge), reading `other` in place (no copy of a
@@ -672,29 +414,7 @@ impl Partial {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn result(&self) -> Result<PartialResult> {
-        Ok(match (&self.spec, &self.state) {
-            (_, State::Profiles(s)) => PartialResult::Profiles {
-                profiles: s.iter().map(Profile::summary).collect(),
-            },
-            (PartialSpec::Metrics { level, .. }, State::Metrics(m)) => {
-                PartialResult::Metrics(metrics_summary(m, *level)?)
-            }
-            (PartialSpec::Funnel { funnel }, State::Funnel(t)) => {
-                PartialResult::Funnel(t.finish(funnel)?)
-            }
-            (PartialSpec::Sequences { config }, State::Sequences(s)) => {
-                PartialResult::Sequences(s.finish(config)?)
-            }
-            (PartialSpec::Cohorts { as_of, config, .. }, State::Cohorts(c)) => {
-                PartialResult::Cohorts(c.finish(*as_of, config)?)
-            }
-            (_, State::Paths(p)) => PartialResult::Paths(p.finish()?),
-            _ => {
-                return Err(EngError::Incompatible {
-                    reason: "a partial whose state does not match its spec".into(),
-                });
-            }
-        })
+        with_state!(&self.state, s => finish(s, &self.spec))
     }
 
     /// Attribution of a `paths` partial by `rule`.
@@ -773,23 +493,8 @@ impl Partial {
     /// ```
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let spec = serde_json::to_string(&self.spec)?;
-        let payload = match &self.state {
-            State::Profiles(s) => postcard_bytes(&(spec, s.iter().collect::<Vec<_>>())),
-            State::Metrics(m) => postcard_bytes(&(spec, m)),
-            State::Funnel(t) => postcard_bytes(&(spec, t)),
-            State::Sequences(s) => postcard_bytes(&(spec, wire::Sequences::from(s))),
-            State::Cohorts(c) => postcard_bytes(&(spec, wire::Cohorts::from(c))),
-            State::Paths(p) => postcard_bytes(&(spec, wire::Paths::from(p))),
-        }?;
-        let mut out = Vec::with_capacity(HEADER + payload.len());
-        out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.push(self.spec.kind() as u8);
-        out.push(0);
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        Ok(out)
+        let payload = with_state!(&self.state, s => wire::postcard_bytes(&(spec, s.wire())))?;
+        Ok(wire::frame(self.spec.kind(), &payload))
     }
 
     /// Reads the binary form.
@@ -809,78 +514,8 @@ impl Partial {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let corrupt = |reason: String| EngError::Corrupt { reason };
-        if bytes.len() < HEADER {
-            return Err(corrupt(format!(
-                "{} bytes, shorter than the {HEADER}-byte header",
-                bytes.len()
-            )));
-        }
-        if bytes[..4] != MAGIC {
-            return Err(corrupt(
-                "not a partial (the first bytes are not ENGP)".into(),
-            ));
-        }
-        let version = u16::from_le_bytes([bytes[4], bytes[5]]);
-        if version != FORMAT_VERSION {
-            return Err(corrupt(format!(
-                "format version {version}; this library reads version {FORMAT_VERSION}"
-            )));
-        }
-        let kind = PartialKind::from_byte(bytes[6])
-            .ok_or_else(|| corrupt(format!("unknown kind byte {}", bytes[6])))?;
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[8..16]);
-        let length = u64::from_le_bytes(word);
-        let rest = (bytes.len() - HEADER) as u64;
-        if length != rest {
-            return Err(corrupt(format!(
-                "the header announces {length} payload bytes, {rest} follow (truncated or padded)"
-            )));
-        }
-        let mut crc = [0u8; 4];
-        crc.copy_from_slice(&bytes[16..20]);
-        let payload = &bytes[HEADER..];
-        if crc32fast::hash(payload) != u32::from_le_bytes(crc) {
-            return Err(corrupt("checksum mismatch: the payload was altered".into()));
-        }
-        let decode_err = |e: postcard::Error| corrupt(format!("payload does not decode: {e}"));
-        let state_of = |spec: &PartialSpec, s: wire::State| -> Result<Self> {
-            let spec: PartialSpec = spec.clone();
-            Self::checked(spec, s).map_err(corrupt)
-        };
-        match kind {
-            PartialKind::Profiles => {
-                let (spec, profiles): (String, Vec<Profile>) =
-                    postcard::from_bytes(payload).map_err(decode_err)?;
-                state_of(&read_spec(&spec, kind)?, wire::State::Profiles(profiles))
-            }
-            PartialKind::Metrics => {
-                let (spec, m): (String, MetricCounts) =
-                    postcard::from_bytes(payload).map_err(decode_err)?;
-                state_of(&read_spec(&spec, kind)?, wire::State::Metrics(m))
-            }
-            PartialKind::Funnel => {
-                let (spec, t): (String, Tally) =
-                    postcard::from_bytes(payload).map_err(decode_err)?;
-                state_of(&read_spec(&spec, kind)?, wire::State::Funnel(t))
-            }
-            PartialKind::Sequences => {
-                let (spec, s): (String, wire::Sequences) =
-                    postcard::from_bytes(payload).map_err(decode_err)?;
-                state_of(&read_spec(&spec, kind)?, wire::State::Sequences(s))
-            }
-            PartialKind::Cohorts => {
-                let (spec, c): (String, wire::Cohorts) =
-                    postcard::from_bytes(payload).map_err(decode_err)?;
-                state_of(&read_spec(&spec, kind)?, wire::State::Cohorts(c))
-            }
-            PartialKind::Paths => {
-                let (spec, p): (String, wire::Paths) =
-                    postcard::from_bytes(payload).map_err(decode_err)?;
-                state_of(&read_spec(&spec, kind)?, wire::State::Paths(p))
-            }
-        }
+        let (kind, payload) = wire::unframe(bytes)?;
+        with_kind!(kind, T, wrap => decode::<T>(kind, payload, wrap))
     }
 
     /// The JSON form: `{"format": 1, "spec": {…}, "state": {…}}`.
@@ -901,14 +536,7 @@ impl Partial {
     pub fn to_json(&self) -> Result<String> {
         // Written directly, not through `serde_json::Value`, which cannot hold
         // the 128-bit fixed-point sums of profiles.
-        let state = match &self.state {
-            State::Profiles(s) => serde_json::to_string(&s.iter().collect::<Vec<_>>()),
-            State::Metrics(m) => serde_json::to_string(m),
-            State::Funnel(t) => serde_json::to_string(t),
-            State::Sequences(s) => serde_json::to_string(&wire::Sequences::from(s)),
-            State::Cohorts(c) => serde_json::to_string(&wire::Cohorts::from(c)),
-            State::Paths(p) => serde_json::to_string(&wire::Paths::from(p)),
-        }?;
+        let state = with_state!(&self.state, s => serde_json::to_string(&s.wire()))?;
         let spec = serde_json::to_string(&self.spec)?;
         Ok(format!(
             r#"{{"format":{FORMAT_VERSION},"spec":{spec},"state":{state}}}"#
@@ -943,267 +571,51 @@ impl Partial {
         }
         w.spec.validate()?;
         let state = w.state.get();
-        let s = match w.spec.kind() {
-            PartialKind::Profiles => wire::State::Profiles(serde_json::from_str(state)?),
-            PartialKind::Metrics => wire::State::Metrics(serde_json::from_str(state)?),
-            PartialKind::Funnel => wire::State::Funnel(serde_json::from_str(state)?),
-            PartialKind::Sequences => wire::State::Sequences(serde_json::from_str(state)?),
-            PartialKind::Cohorts => wire::State::Cohorts(serde_json::from_str(state)?),
-            PartialKind::Paths => wire::State::Paths(serde_json::from_str(state)?),
-        };
-        Self::checked(w.spec, s).map_err(|reason| EngError::Corrupt { reason })
-    }
-
-    /// A partial from decoded parts, after checking that the state fits the spec.
-    fn checked(spec: PartialSpec, s: wire::State) -> std::result::Result<Self, String> {
-        spec.validate()
-            .map_err(|e| format!("its spec is invalid: {e}"))?;
-        let state = match (&spec, s) {
-            (PartialSpec::Profiles { signals }, wire::State::Profiles(profiles)) => {
-                let mut store = ProfileStore::new(signals.clone()).map_err(|e| e.to_string())?;
-                let fingerprint = store.signals().fingerprint();
-                let mut previous = None;
-                for p in &profiles {
-                    if previous.is_some_and(|c| c >= p.customer()) {
-                        return Err("profiles out of customer order or repeated".into());
-                    }
-                    previous = Some(p.customer());
-                    if p.signals_fingerprint() != fingerprint {
-                        return Err(format!(
-                            "customer {}'s profile was built with other signals",
-                            p.customer()
-                        ));
-                    }
-                    p.check_consistent()
-                        .map_err(|e| format!("customer {}: {e}", p.customer()))?;
-                    store.merge_profile(p).map_err(|e| e.to_string())?;
-                }
-                State::Profiles(Box::new(store))
-            }
-            (PartialSpec::Metrics { .. }, wire::State::Metrics(m)) => State::Metrics(m),
-            (PartialSpec::Funnel { funnel }, wire::State::Funnel(t)) => {
-                t.check(funnel.steps.len())?;
-                State::Funnel(t)
-            }
-            (PartialSpec::Sequences { config }, wire::State::Sequences(s)) => {
-                let s = SequenceCounts {
-                    counts: s.counts,
-                    at_step: s.at_step,
-                    paths: wire::sorted_map(s.paths)?,
-                    customers: s.customers,
-                };
-                s.check(config)?;
-                State::Sequences(s)
-            }
-            (PartialSpec::Cohorts { as_of, config, .. }, wire::State::Cohorts(c)) => {
-                let c = CohortCounts {
-                    cohorts: wire::sorted_map(c.cohorts)?,
-                };
-                c.check(*as_of, config)?;
-                State::Cohorts(c)
-            }
-            (PartialSpec::Paths { .. }, wire::State::Paths(p)) => {
-                let p = PathCounts {
-                    paths: wire::sorted_map(p.paths)?,
-                };
-                p.check()?;
-                State::Paths(p)
-            }
-            _ => return Err("the state is of another kind than the spec".into()),
-        };
-        Ok(Partial { spec, state })
-    }
-}
-
-fn postcard_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    postcard::to_allocvec(value).map_err(|e| EngError::Corrupt {
-        reason: format!("cannot encode: {e}"),
-    })
-}
-
-fn read_spec(json: &str, kind: PartialKind) -> Result<PartialSpec> {
-    let spec: PartialSpec = serde_json::from_str(json).map_err(|e| EngError::Corrupt {
-        reason: format!("its spec does not parse: {e}"),
-    })?;
-    if spec.kind() != kind {
-        return Err(EngError::Corrupt {
-            reason: format!(
-                "the header says {}, the spec says {}",
-                kind.name(),
-                spec.kind().name()
-            ),
-        });
-    }
-    Ok(spec)
-}
-
-fn metric_counts(
-    cols: &TouchpointColumns<'_>,
-    conversion: Option<&ConversionKinds>,
-) -> Result<MetricCounts> {
-    let n = cols.validate()?;
-    let mut m = MetricCounts::default();
-    for i in 0..cols.rating.len() {
-        let r = cols.rating[i];
-        if r.is_nan() {
-            continue;
-        }
-        // Validation checked that ratings are whole numbers on their scale.
-        let r = r as usize;
-        let slot = match RatingScale::from_code(cols.rating_scale[i])? {
-            RatingScale::Nps => m.nps.get_mut(r),
-            RatingScale::Csat => m.csat.get_mut(r.wrapping_sub(1)),
-            RatingScale::Ces => m.ces.get_mut(r.wrapping_sub(1)),
-        };
-        if let Some(c) = slot {
-            *c += 1;
-        }
-    }
-    if let Some(c) = conversion {
-        let mut is_trial = [false; 256];
-        let mut is_success = [false; 256];
-        c.trials
-            .iter()
-            .for_each(|k| is_trial[usize::from(k.code())] = true);
-        c.successes
-            .iter()
-            .for_each(|k| is_success[usize::from(k.code())] = true);
-        for &k in &cols.kind[..n] {
-            m.trials += u64::from(is_trial[usize::from(k)]);
-            m.successes += u64::from(is_success[usize::from(k)]);
-        }
-    }
-    Ok(m)
-}
-
-fn metrics_summary(m: &MetricCounts, level: f64) -> Result<MetricsSummary> {
-    let nps_n: u64 = m.nps.iter().sum();
-    let csat_n: u64 = m.csat.iter().sum();
-    let ces_n: u64 = m.ces.iter().sum();
-    let nps = (nps_n > 0)
-        .then(|| {
-            let promoters = m.nps[9] + m.nps[10];
-            let passives = m.nps[7] + m.nps[8];
-            crate::score::nps_counts(promoters, passives, nps_n - promoters - passives, level)
+        with_kind!(w.spec.kind(), T, wrap => {
+            let read: <T as PartState>::Read = serde_json::from_str(state)?;
+            checked::<T>(w.spec, read, wrap).map_err(|reason| EngError::Corrupt { reason })
         })
-        .transpose()?;
-    let csat = (csat_n > 0)
-        .then(|| Proportion::wilson(m.csat[3] + m.csat[4], csat_n, level))
-        .transpose()?;
-    let ces_mean = (ces_n > 0).then(|| {
-        let total: u64 = m
-            .ces
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| (i as u64 + 1) * c)
-            .sum();
-        total as f64 / ces_n as f64
-    });
-    if m.trials > 0 && m.successes > m.trials {
-        // Touchpoint counts allow it (more clicks than opens); a rate above 1 is no rate.
-        return Err(EngError::invalid(
-            "conversion",
-            format!("{} successes, {} trials", m.successes, m.trials),
-            "more success touchpoints than trial touchpoints: choose kinds where each success follows a trial",
-        ));
     }
-    let conversion = (m.trials > 0)
-        .then(|| Proportion::wilson(m.successes, m.trials, level))
-        .transpose()?;
-    Ok(MetricsSummary {
-        nps,
-        csat,
-        ces_mean,
-        conversion,
-        nps_answers: m.nps,
-        csat_answers: m.csat,
-        ces_answers: m.ces,
+}
+
+/// The part of `spec` a state of type `T` reads.
+fn config_of<T: PartState>(spec: &PartialSpec) -> Result<T::Config<'_>> {
+    T::config(spec).ok_or_else(|| EngError::Incompatible {
+        reason: "a partial whose state does not match its spec".into(),
     })
 }
 
-/// Serialized shapes of the states: maps as lists of (key, value) pairs in
-/// key order, so that JSON needs no string keys and the form is canonical.
-mod wire {
-    use std::collections::BTreeMap;
+fn absorb<T: PartState>(a: &mut T, b: T) -> Result<()> {
+    a.absorb(b)
+}
 
-    use serde::{Deserialize, Serialize};
+fn finish<T: PartState>(s: &T, spec: &PartialSpec) -> Result<PartialResult> {
+    s.finish(config_of::<T>(spec)?)
+}
 
-    use crate::journey::attribution::{PathCount, PathCounts};
-    use crate::journey::transitions::SequenceCounts;
-    use crate::retention::cohort::{CohortCounts, CohortRow};
+/// A partial from a decoded spec and state, after checking that they fit.
+fn checked<T: PartState>(
+    spec: PartialSpec,
+    read: T::Read,
+    wrap: fn(T) -> State,
+) -> std::result::Result<Partial, String> {
+    spec.validate()
+        .map_err(|e| format!("its spec is invalid: {e}"))?;
+    let config = T::config(&spec).ok_or("the state is of another kind than the spec")?;
+    let state = wrap(T::checked(config, read)?);
+    Ok(Partial { spec, state })
+}
 
-    #[derive(Serialize, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub(super) struct Json {
-        pub(super) format: u16,
-        pub(super) spec: super::PartialSpec,
-        pub(super) state: Box<serde_json::value::RawValue>,
-    }
-
-    pub(super) enum State {
-        Profiles(Vec<crate::profile::Profile>),
-        Metrics(super::MetricCounts),
-        Funnel(crate::journey::funnel::Tally),
-        Sequences(Sequences),
-        Cohorts(Cohorts),
-        Paths(Paths),
-    }
-
-    #[derive(Serialize, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub(super) struct Sequences {
-        pub(super) counts: Vec<u64>,
-        pub(super) at_step: Vec<u64>,
-        pub(super) paths: Vec<(Vec<u8>, u64)>,
-        pub(super) customers: u64,
-    }
-
-    impl From<&SequenceCounts> for Sequences {
-        fn from(s: &SequenceCounts) -> Self {
-            Sequences {
-                counts: s.counts.clone(),
-                at_step: s.at_step.clone(),
-                paths: s.paths.iter().map(|(k, &v)| (k.clone(), v)).collect(),
-                customers: s.customers,
-            }
-        }
-    }
-
-    #[derive(Serialize, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub(super) struct Cohorts {
-        pub(super) cohorts: Vec<(i64, CohortRow)>,
-    }
-
-    impl From<&CohortCounts> for Cohorts {
-        fn from(c: &CohortCounts) -> Self {
-            Cohorts {
-                cohorts: c.cohorts.iter().map(|(&k, v)| (k, v.clone())).collect(),
-            }
-        }
-    }
-
-    #[derive(Serialize, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub(super) struct Paths {
-        pub(super) paths: Vec<(Vec<u8>, PathCount)>,
-    }
-
-    impl From<&PathCounts> for Paths {
-        fn from(p: &PathCounts) -> Self {
-            Paths {
-                paths: p.paths.iter().map(|(k, &v)| (k.clone(), v)).collect(),
-            }
-        }
-    }
-
-    /// The map of pairs given in strictly increasing key order.
-    pub(super) fn sorted_map<K: Ord, V>(pairs: Vec<(K, V)>) -> Result<BTreeMap<K, V>, String> {
-        if pairs.windows(2).any(|w| w[0].0 >= w[1].0) {
-            return Err("entries out of order or repeated".into());
-        }
-        Ok(pairs.into_iter().collect())
-    }
+/// The partial of a binary payload of `kind`.
+fn decode<T: PartState>(
+    kind: PartialKind,
+    payload: &[u8],
+    wrap: fn(T) -> State,
+) -> Result<Partial> {
+    let corrupt = |reason: String| EngError::Corrupt { reason };
+    let (spec, read): (String, T::Read) = postcard::from_bytes(payload)
+        .map_err(|e| corrupt(format!("payload does not decode: {e}")))?;
+    checked::<T>(wire::read_spec(&spec, kind)?, read, wrap).map_err(corrupt)
 }
 
 #[cfg(test)]
@@ -1342,7 +754,9 @@ mod tests {
         use proptest::prelude::*;
 
         use super::super::*;
-        use crate::model::{Touchpoint, TouchpointTable};
+        use crate::model::{Code, RatingScale, Touchpoint, TouchpointKind, TouchpointTable};
+        use crate::profile::Profile;
+        use crate::score::Proportion;
 
         fn specs() -> Vec<PartialSpec> {
             let json = [

@@ -1,0 +1,321 @@
+//! The kinds of partial, each as one implementation of [`PartState`]: which
+//! part of the spec it reads, how it is built from touchpoints, merged,
+//! written, checked when read back, and finished into a result.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::Result;
+use crate::journey::attribution::PathCounts;
+use crate::journey::funnel::{Funnel, FunnelExtras, Tally};
+use crate::journey::transitions::{SequenceConfig, SequenceCounts};
+use crate::model::TouchpointColumns;
+use crate::partial::PartialResult;
+use crate::partial::metrics::{MetricCounts, metric_counts, metrics_summary};
+use crate::partial::spec::{CohortActivity, ConversionKinds, PartialSpec};
+use crate::partial::wire;
+use crate::profile::{Profile, ProfileStore};
+use crate::retention::cohort::{CohortConfig, CohortCounts};
+use crate::score::SignalConfig;
+
+/// The protocol every kind of partial state follows. The dispatch over kinds
+/// in [`Partial`](super::Partial) is one generic call per operation.
+pub(crate) trait PartState: Sized {
+    /// What the state reads of its spec.
+    type Config<'a>: Copy;
+    /// The serialized shape it writes (borrowing the state where it can).
+    type Wire<'a>: Serialize
+    where
+        Self: 'a;
+    /// The serialized shape it reads.
+    type Read: DeserializeOwned;
+
+    /// The state's part of `spec`, or `None` for a spec of another kind.
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>>;
+    /// The state of no data.
+    fn empty(config: Self::Config<'_>) -> Result<Self>;
+    /// The state of one part of the touchpoints.
+    fn of_touchpoints(
+        config: Self::Config<'_>,
+        cols: &TouchpointColumns<'_>,
+        extras: &FunnelExtras<'_>,
+    ) -> Result<Self>;
+    /// Adds `other`, a state of the same spec.
+    fn absorb(&mut self, other: Self) -> Result<()>;
+    /// The shape written to the wire.
+    fn wire(&self) -> Self::Wire<'_>;
+    /// The state read from the wire, after checking that it fits the spec.
+    fn checked(config: Self::Config<'_>, read: Self::Read) -> std::result::Result<Self, String>;
+    /// The finished result.
+    fn finish(&self, config: Self::Config<'_>) -> Result<PartialResult>;
+}
+
+impl PartState for Box<ProfileStore> {
+    type Config<'a> = &'a SignalConfig;
+    type Wire<'a> = Vec<&'a Profile>;
+    type Read = Vec<Profile>;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Profiles { signals } => Some(signals),
+            _ => None,
+        }
+    }
+    fn empty(signals: &SignalConfig) -> Result<Self> {
+        Ok(Box::new(ProfileStore::new(signals.clone())?))
+    }
+    fn of_touchpoints(
+        signals: &SignalConfig,
+        cols: &TouchpointColumns<'_>,
+        _: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        Ok(Box::new(ProfileStore::from_columns(signals.clone(), cols)?))
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        ProfileStore::merge(self, &other)
+    }
+    fn wire(&self) -> Vec<&Profile> {
+        self.iter().collect()
+    }
+    fn checked(
+        signals: &SignalConfig,
+        profiles: Vec<Profile>,
+    ) -> std::result::Result<Self, String> {
+        let mut store = ProfileStore::new(signals.clone()).map_err(|e| e.to_string())?;
+        let fingerprint = store.signals().fingerprint();
+        let mut previous = None;
+        for p in &profiles {
+            if previous.is_some_and(|c| c >= p.customer()) {
+                return Err("profiles out of customer order or repeated".into());
+            }
+            previous = Some(p.customer());
+            if p.signals_fingerprint() != fingerprint {
+                return Err(format!(
+                    "customer {}'s profile was built with other signals",
+                    p.customer()
+                ));
+            }
+            p.check_consistent()
+                .map_err(|e| format!("customer {}: {e}", p.customer()))?;
+            store.merge_profile(p).map_err(|e| e.to_string())?;
+        }
+        Ok(Box::new(store))
+    }
+    fn finish(&self, _: &SignalConfig) -> Result<PartialResult> {
+        Ok(PartialResult::Profiles {
+            profiles: self.iter().map(Profile::summary).collect(),
+        })
+    }
+}
+
+impl PartState for MetricCounts {
+    type Config<'a> = (f64, Option<&'a ConversionKinds>);
+    type Wire<'a> = &'a MetricCounts;
+    type Read = MetricCounts;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Metrics { level, conversion } => Some((*level, conversion.as_ref())),
+            _ => None,
+        }
+    }
+    fn empty(_: Self::Config<'_>) -> Result<Self> {
+        Ok(MetricCounts::default())
+    }
+    fn of_touchpoints(
+        (_, conversion): Self::Config<'_>,
+        cols: &TouchpointColumns<'_>,
+        _: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        metric_counts(cols, conversion)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        MetricCounts::merge(self, &other);
+        Ok(())
+    }
+    fn wire(&self) -> &MetricCounts {
+        self
+    }
+    fn checked(_: Self::Config<'_>, read: MetricCounts) -> std::result::Result<Self, String> {
+        Ok(read)
+    }
+    fn finish(&self, (level, _): Self::Config<'_>) -> Result<PartialResult> {
+        Ok(PartialResult::Metrics(metrics_summary(self, level)?))
+    }
+}
+
+impl PartState for Tally {
+    type Config<'a> = &'a Funnel;
+    type Wire<'a> = &'a Tally;
+    type Read = Tally;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Funnel { funnel } => Some(funnel),
+            _ => None,
+        }
+    }
+    fn empty(funnel: &Funnel) -> Result<Self> {
+        Ok(Tally::new(funnel.steps.len()))
+    }
+    fn of_touchpoints(
+        funnel: &Funnel,
+        cols: &TouchpointColumns<'_>,
+        extras: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        crate::journey::funnel::tally(cols, extras, funnel)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        Tally::merge(self, other);
+        Ok(())
+    }
+    fn wire(&self) -> &Tally {
+        self
+    }
+    fn checked(funnel: &Funnel, read: Tally) -> std::result::Result<Self, String> {
+        read.check(funnel.steps.len())?;
+        Ok(read)
+    }
+    fn finish(&self, funnel: &Funnel) -> Result<PartialResult> {
+        Ok(PartialResult::Funnel(Tally::finish(self, funnel)?))
+    }
+}
+
+impl PartState for SequenceCounts {
+    type Config<'a> = &'a SequenceConfig;
+    type Wire<'a> = wire::Sequences;
+    type Read = wire::Sequences;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Sequences { config } => Some(config),
+            _ => None,
+        }
+    }
+    fn empty(config: &SequenceConfig) -> Result<Self> {
+        Ok(SequenceCounts::new(config))
+    }
+    fn of_touchpoints(
+        config: &SequenceConfig,
+        cols: &TouchpointColumns<'_>,
+        _: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        crate::journey::transitions::sequence_counts(cols, config)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        SequenceCounts::merge(self, other);
+        Ok(())
+    }
+    fn wire(&self) -> wire::Sequences {
+        wire::Sequences::from(self)
+    }
+    fn checked(config: &SequenceConfig, s: wire::Sequences) -> std::result::Result<Self, String> {
+        let s = SequenceCounts {
+            counts: s.counts,
+            at_step: s.at_step,
+            paths: wire::sorted_map(s.paths)?,
+            customers: s.customers,
+        };
+        s.check(config)?;
+        Ok(s)
+    }
+    fn finish(&self, config: &SequenceConfig) -> Result<PartialResult> {
+        Ok(PartialResult::Sequences(SequenceCounts::finish(
+            self, config,
+        )?))
+    }
+}
+
+impl PartState for CohortCounts {
+    type Config<'a> = (i64, &'a CohortConfig, CohortActivity);
+    type Wire<'a> = wire::Cohorts;
+    type Read = wire::Cohorts;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Cohorts {
+                as_of,
+                config,
+                activity,
+            } => Some((*as_of, config, *activity)),
+            _ => None,
+        }
+    }
+    fn empty(_: Self::Config<'_>) -> Result<Self> {
+        Ok(CohortCounts::default())
+    }
+    fn of_touchpoints(
+        (as_of, config, activity): Self::Config<'_>,
+        cols: &TouchpointColumns<'_>,
+        _: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        crate::retention::cohort::cohort_counts_of_touchpoints(
+            cols,
+            as_of,
+            config,
+            activity == CohortActivity::Any,
+        )
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        CohortCounts::merge(self, other);
+        Ok(())
+    }
+    fn wire(&self) -> wire::Cohorts {
+        wire::Cohorts::from(self)
+    }
+    fn checked(
+        (as_of, config, _): Self::Config<'_>,
+        c: wire::Cohorts,
+    ) -> std::result::Result<Self, String> {
+        let c = CohortCounts {
+            cohorts: wire::sorted_map(c.cohorts)?,
+        };
+        c.check(as_of, config)?;
+        Ok(c)
+    }
+    fn finish(&self, (as_of, config, _): Self::Config<'_>) -> Result<PartialResult> {
+        Ok(PartialResult::Cohorts(CohortCounts::finish(
+            self, as_of, config,
+        )?))
+    }
+}
+
+impl PartState for PathCounts {
+    type Config<'a> = i64;
+    type Wire<'a> = wire::Paths;
+    type Read = wire::Paths;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Paths { lookback } => Some(*lookback),
+            _ => None,
+        }
+    }
+    fn empty(_: i64) -> Result<Self> {
+        Ok(PathCounts::default())
+    }
+    fn of_touchpoints(
+        lookback: i64,
+        cols: &TouchpointColumns<'_>,
+        _: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        crate::journey::attribution::path_counts(cols, lookback)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        PathCounts::merge(self, other);
+        Ok(())
+    }
+    fn wire(&self) -> wire::Paths {
+        wire::Paths::from(self)
+    }
+    fn checked(_: i64, p: wire::Paths) -> std::result::Result<Self, String> {
+        let p = PathCounts {
+            paths: wire::sorted_map(p.paths)?,
+        };
+        p.check()?;
+        Ok(p)
+    }
+    fn finish(&self, _: i64) -> Result<PartialResult> {
+        Ok(PartialResult::Paths(PathCounts::finish(self)?))
+    }
+}

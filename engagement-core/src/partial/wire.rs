@@ -1,0 +1,160 @@
+//! The wire forms of a partial: the checksummed binary frame (see the
+//! [module docs](super)) and the JSON form, and the serialized shapes of the
+//! states: maps as lists of (key, value) pairs in key order, so that JSON
+//! needs no string keys and the form is canonical.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result};
+use crate::journey::attribution::{PathCount, PathCounts};
+use crate::journey::transitions::SequenceCounts;
+use crate::partial::spec::{PartialKind, PartialSpec};
+use crate::retention::cohort::{CohortCounts, CohortRow};
+
+/// The binary format version this library writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+const MAGIC: [u8; 4] = *b"ENGP";
+const HEADER: usize = 20;
+
+fn corrupt(reason: String) -> EngError {
+    EngError::Corrupt { reason }
+}
+
+/// The binary form of a payload of `kind`: magic, version, kind, length,
+/// CRC-32, payload.
+pub(crate) fn frame(kind: PartialKind, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.push(kind as u8);
+    out.push(0);
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The kind and payload of a binary form, after checking its header and
+/// checksum.
+pub(crate) fn unframe(bytes: &[u8]) -> Result<(PartialKind, &[u8])> {
+    if bytes.len() < HEADER {
+        return Err(corrupt(format!(
+            "{} bytes, shorter than the {HEADER}-byte header",
+            bytes.len()
+        )));
+    }
+    if bytes[..4] != MAGIC {
+        return Err(corrupt(
+            "not a partial (the first bytes are not ENGP)".into(),
+        ));
+    }
+    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+    if version != FORMAT_VERSION {
+        return Err(corrupt(format!(
+            "format version {version}; this library reads version {FORMAT_VERSION}"
+        )));
+    }
+    let kind = PartialKind::from_byte(bytes[6])
+        .ok_or_else(|| corrupt(format!("unknown kind byte {}", bytes[6])))?;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[8..16]);
+    let length = u64::from_le_bytes(word);
+    let rest = (bytes.len() - HEADER) as u64;
+    if length != rest {
+        return Err(corrupt(format!(
+            "the header announces {length} payload bytes, {rest} follow (truncated or padded)"
+        )));
+    }
+    let mut crc = [0u8; 4];
+    crc.copy_from_slice(&bytes[16..20]);
+    let payload = &bytes[HEADER..];
+    if crc32fast::hash(payload) != u32::from_le_bytes(crc) {
+        return Err(corrupt("checksum mismatch: the payload was altered".into()));
+    }
+    Ok((kind, payload))
+}
+
+/// The postcard encoding of `value`.
+pub(crate) fn postcard_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    postcard::to_allocvec(value).map_err(|e| corrupt(format!("cannot encode: {e}")))
+}
+
+/// The spec of a binary form, which must be of the header's `kind`.
+pub(crate) fn read_spec(json: &str, kind: PartialKind) -> Result<PartialSpec> {
+    let spec: PartialSpec =
+        serde_json::from_str(json).map_err(|e| corrupt(format!("its spec does not parse: {e}")))?;
+    if spec.kind() != kind {
+        return Err(corrupt(format!(
+            "the header says {}, the spec says {}",
+            kind.name(),
+            spec.kind().name()
+        )));
+    }
+    Ok(spec)
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Json {
+    pub(crate) format: u16,
+    pub(crate) spec: PartialSpec,
+    pub(crate) state: Box<serde_json::value::RawValue>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Sequences {
+    pub(crate) counts: Vec<u64>,
+    pub(crate) at_step: Vec<u64>,
+    pub(crate) paths: Vec<(Vec<u8>, u64)>,
+    pub(crate) customers: u64,
+}
+
+impl From<&SequenceCounts> for Sequences {
+    fn from(s: &SequenceCounts) -> Self {
+        Sequences {
+            counts: s.counts.clone(),
+            at_step: s.at_step.clone(),
+            paths: s.paths.iter().map(|(k, &v)| (k.clone(), v)).collect(),
+            customers: s.customers,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Cohorts {
+    pub(crate) cohorts: Vec<(i64, CohortRow)>,
+}
+
+impl From<&CohortCounts> for Cohorts {
+    fn from(c: &CohortCounts) -> Self {
+        Cohorts {
+            cohorts: c.cohorts.iter().map(|(&k, v)| (k, v.clone())).collect(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Paths {
+    pub(crate) paths: Vec<(Vec<u8>, PathCount)>,
+}
+
+impl From<&PathCounts> for Paths {
+    fn from(p: &PathCounts) -> Self {
+        Paths {
+            paths: p.paths.iter().map(|(k, &v)| (k.clone(), v)).collect(),
+        }
+    }
+}
+
+/// The map of pairs given in strictly increasing key order.
+pub(crate) fn sorted_map<K: Ord, V>(pairs: Vec<(K, V)>) -> Result<BTreeMap<K, V>, String> {
+    if pairs.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err("entries out of order or repeated".into());
+    }
+    Ok(pairs.into_iter().collect())
+}
