@@ -101,8 +101,8 @@ pub use score::{
     RfmConfig, RfmScores, RfmSegmentRule, RfmValues, ScoreColumns, ScoreConfig, Scorer,
     SignalConfig, Signals, SimpleClvInput, TypeWeights, conversion_rate, csat, csat_of_profiles,
     ltv_to_cac, nps, nps_counts, nps_of_profiles, percentile_ranks, purchase_summary,
-    quintile_scores, repeat_purchase_rate, retention_clv, retention_rate, rfm_scores, simple_clv,
-    z_for_level,
+    quintile_scores, repeat_purchase_rate, retention_clv, retention_rate, rfm_of_store, rfm_scores,
+    simple_clv, z_for_level,
 };
 pub use segment::{
     ActionColumns, ActionRule, ActionTable, CustomerFeatures, LoyaltyAccounts, LoyaltyConfig,

@@ -44,6 +44,40 @@ pub struct StageHistory {
 }
 
 impl StageHistory {
+    /// A history from columns with stage codes, as the C and Python faces
+    /// hold it (`until` = 0: a history read back, not replayed).
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] naming the row of an unknown stage code;
+    /// [`EngError::LengthMismatch`] for columns of different lengths.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, StageHistory};
+    /// let h = StageHistory::from_codes(vec![1, 1], &[0, 2], vec![0, 60])?;
+    /// assert_eq!(h.stage, [JourneyStage::Prospect, JourneyStage::NewCustomer]);
+    /// assert!(StageHistory::from_codes(vec![1], &[9], vec![0]).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn from_codes(customer: Vec<u64>, stage: &[u8], entered_at: Vec<i64>) -> Result<Self> {
+        for (field, len) in [("stage", stage.len()), ("entered_at", entered_at.len())] {
+            if len != customer.len() {
+                return Err(EngError::LengthMismatch {
+                    field: field.into(),
+                    expected: customer.len(),
+                    found: len,
+                });
+            }
+        }
+        Ok(StageHistory {
+            customer,
+            stage: JourneyStage::from_codes(stage)?,
+            entered_at,
+            until: 0,
+        })
+    }
+
     /// Number of entries.
     ///
     /// # Examples

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, positive};
-use crate::model::{JourneyStage, RatingScale};
+use crate::model::{Code, JourneyStage, RatingScale};
 use crate::profile::{Profile, ProfileStore};
 
 /// Journey stages of many customers as columns, in ascending customer id.
@@ -24,6 +24,36 @@ pub struct StageColumns {
     pub customer: Vec<u64>,
     /// The stage of each.
     pub stage: Vec<JourneyStage>,
+}
+
+impl StageColumns {
+    /// Stage columns from stage codes, as the C and Python faces hold them.
+    ///
+    /// # Errors
+    /// [`EngError::InvalidInput`] naming the row of an unknown stage code;
+    /// [`EngError::LengthMismatch`] for columns of different lengths.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{JourneyStage, StageColumns};
+    /// let s = StageColumns::from_codes(vec![7], &[3])?;
+    /// assert_eq!(s.stage, [JourneyStage::Repeat]);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn from_codes(customer: Vec<u64>, stage: &[u8]) -> Result<Self> {
+        if stage.len() != customer.len() {
+            return Err(EngError::LengthMismatch {
+                field: "stage".into(),
+                expected: customer.len(),
+                found: stage.len(),
+            });
+        }
+        Ok(StageColumns {
+            customer,
+            stage: JourneyStage::from_codes(stage)?,
+        })
+    }
 }
 
 const DAY: f64 = 86_400.0;

@@ -9,7 +9,8 @@ use crate::error::{EngError, Result};
 
 /// An enumeration with stable integer codes and snake_case labels.
 ///
-/// Implemented by [`Channel`](crate::Channel), [`TouchpointKind`](crate::TouchpointKind)
+/// Implemented by [`Channel`](crate::Channel), [`TouchpointKind`](crate::TouchpointKind),
+/// [`RatingScale`](crate::RatingScale)
 /// and [`JourneyStage`](crate::JourneyStage).
 ///
 /// # Examples
@@ -39,6 +40,24 @@ pub trait Code: Copy + Eq + Ord + Sized + 'static {
                 format!("unknown code; valid codes are 0..={}", Self::ALL.len() - 1),
             )
         })
+    }
+    /// Decodes a column of integer codes; an unknown code is an
+    /// [`EngError::InvalidInput`] naming its row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Code, JourneyStage};
+    /// assert_eq!(JourneyStage::from_codes(&[0, 4])?, [JourneyStage::Prospect, JourneyStage::Loyal]);
+    /// assert!(JourneyStage::from_codes(&[0, 99]).unwrap_err().to_string().contains("row 1"));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    fn from_codes(codes: &[u8]) -> Result<Vec<Self>> {
+        codes
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| Self::from_code(c).map_err(|e| e.at_row(i)))
+            .collect()
     }
     /// Parses a canonical label (case-insensitive, `-` and spaces read as `_`).
     fn from_label(label: &str) -> Result<Self> {

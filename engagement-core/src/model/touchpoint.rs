@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
-use crate::model::codes::Code;
+use crate::model::codes::{Code, code_enum};
 use crate::model::{Channel, TouchpointKind};
 
 /// Earliest accepted event time: 1970-01-01T00:00:00Z (Unix seconds).
@@ -36,49 +36,38 @@ pub const MAX_TIME: i64 = 32_503_680_000;
 /// ```
 pub const MAX_MONEY: f64 = 1e12;
 
-/// The scale a rating was given on.
-///
-/// Ratings are whole numbers within the scale's bounds; "higher is better" on
-/// every scale (for CES the 7-point agreement form "the company made it easy").
-///
-/// | scale | code | range | used for |
-/// |---|---|---|---|
-/// | `nps`  | 0 | 0–10 | Net Promoter Score ("how likely to recommend") |
-/// | `csat` | 1 | 1–5  | Customer satisfaction |
-/// | `ces`  | 2 | 1–7  | Customer effort score |
-///
-/// # Examples
-///
-/// ```
-/// use engagement_core::RatingScale;
-/// assert_eq!(RatingScale::Nps.bounds(), (0.0, 10.0));
-/// assert!(RatingScale::Csat.check(4.0).is_ok());
-/// assert!(RatingScale::Csat.check(0.0).is_err());
-/// assert_eq!(RatingScale::Ces.normalized(4.0), 0.0);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[repr(u8)]
-pub enum RatingScale {
-    /// 0–10, Net Promoter Score question.
-    Nps = 0,
-    /// 1–5, customer satisfaction.
-    Csat = 1,
-    /// 1–7, customer effort (higher = easier).
-    Ces = 2,
-}
-
-impl RatingScale {
-    /// All scales in code order.
+code_enum! {
+    /// The scale a rating was given on.
+    ///
+    /// Ratings are whole numbers within the scale's bounds; "higher is better" on
+    /// every scale (for CES the 7-point agreement form "the company made it easy").
+    ///
+    /// | scale | code | range | used for |
+    /// |---|---|---|---|
+    /// | `nps`  | 0 | 0–10 | Net Promoter Score ("how likely to recommend") |
+    /// | `csat` | 1 | 1–5  | Customer satisfaction |
+    /// | `ces`  | 2 | 1–7  | Customer effort score |
     ///
     /// # Examples
     ///
     /// ```
     /// use engagement_core::RatingScale;
-    /// assert_eq!(RatingScale::ALL[1], RatingScale::Csat);
+    /// assert_eq!(RatingScale::Nps.bounds(), (0.0, 10.0));
+    /// assert!(RatingScale::Csat.check(4.0).is_ok());
+    /// assert!(RatingScale::Csat.check(0.0).is_err());
+    /// assert_eq!(RatingScale::Ces.normalized(4.0), 0.0);
     /// ```
-    pub const ALL: [RatingScale; 3] = [RatingScale::Nps, RatingScale::Csat, RatingScale::Ces];
+    RatingScale, "rating_scale" {
+        /// 0–10, Net Promoter Score question.
+        Nps = 0 => "nps",
+        /// 1–5, customer satisfaction.
+        Csat = 1 => "csat",
+        /// 1–7, customer effort (higher = easier).
+        Ces = 2 => "ces",
+    }
+}
 
+impl RatingScale {
     /// Inclusive bounds `(min, max)` of the scale.
     ///
     /// # Examples
@@ -93,29 +82,6 @@ impl RatingScale {
             RatingScale::Csat => (1.0, 5.0),
             RatingScale::Ces => (1.0, 7.0),
         }
-    }
-
-    /// Decodes an integer code.
-    ///
-    /// # Errors
-    /// [`EngError::InvalidInput`] for a code other than 0, 1 or 2.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use engagement_core::RatingScale;
-    /// assert_eq!(RatingScale::from_code(2)?, RatingScale::Ces);
-    /// assert!(RatingScale::from_code(3).is_err());
-    /// # Ok::<(), engagement_core::EngError>(())
-    /// ```
-    pub fn from_code(code: u8) -> Result<Self> {
-        Self::ALL.get(usize::from(code)).copied().ok_or_else(|| {
-            EngError::invalid(
-                "rating_scale",
-                code,
-                "unknown code; valid codes are 0 (nps), 1 (csat), 2 (ces)",
-            )
-        })
     }
 
     /// Checks that `value` is a whole number within the scale.
@@ -549,6 +515,14 @@ impl<'a> TouchpointColumns<'a> {
             self.rating_scale.len(),
             !self.rating.is_empty() || self.rating_scale.is_empty(),
         )?;
+        if self.rating_scale.is_empty() && !self.rating.is_empty() {
+            // One rule in every face: a rating is never read on a guessed scale.
+            return Err(EngError::invalid(
+                "rating_scale",
+                "absent",
+                "required when rating is given: one scale per row (0 = nps, 1 = csat, 2 = ces)",
+            ));
+        }
         if self.rating_scale.len() != self.rating.len() {
             return Err(EngError::LengthMismatch {
                 field: "rating_scale".into(),
@@ -941,9 +915,10 @@ mod tests {
             rating_scale: &[],
             ..Default::default()
         };
+        // A rating is never read on a guessed scale (the same rule in every face).
         assert!(matches!(
             cols.validate(),
-            Err(EngError::LengthMismatch { .. })
+            Err(EngError::InvalidInput { ref field, .. }) if field == "rating_scale"
         ));
     }
 
@@ -978,7 +953,7 @@ mod tests {
                         ratings.extend((lo as u8..=hi as u8).map(|v| {
                             Some(Rating {
                                 value: f32::from(v),
-                                scale,
+                                scale: *scale,
                             })
                         }));
                     }

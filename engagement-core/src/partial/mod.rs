@@ -68,6 +68,7 @@ use crate::journey::transitions::{JourneySequences, SequenceCounts};
 use crate::model::TouchpointColumns;
 use crate::profile::{ProfileStore, ProfileSummary};
 use crate::retention::cohort::{CohortConfig, CohortCounts, CohortTable};
+use crate::score::{ScoreConfig, Scorer};
 
 mod kinds;
 mod metrics;
@@ -465,6 +466,43 @@ impl Partial {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn into_store(self) -> Result<ProfileStore> {
+        self.into_profiles()
+    }
+
+    /// The merged profiles of a `profiles` partial with a scorer: `config`
+    /// must carry the partial's signals; `None` takes the default scoring
+    /// with the partial's signals. This is how a store built on many machines
+    /// comes back to one, ready to score.
+    ///
+    /// # Errors
+    /// [`EngError::Incompatible`] for another kind of partial, or for a
+    /// `config` whose signals are not the partial's; as [`Scorer::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointColumns;
+    /// use engagement_core::partial::{Partial, PartialSpec};
+    /// let spec: PartialSpec = serde_json::from_str(r#"{"kind": "profiles", "signals": {"half_life_days": 7}}"#)?;
+    /// let cols = TouchpointColumns { customer: &[3], time: &[0], channel: &[0], kind: &[4], value: &[2.0], ..Default::default() };
+    /// let (store, scorer) = Partial::from_touchpoints(&spec, &cols)?.into_scored_store(None)?;
+    /// assert_eq!(scorer.score_store(&store, 86_400)?.customer, [3]);
+    /// assert!(Partial::from_touchpoints(&spec, &cols)?.into_scored_store(Some(Default::default())).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_scored_store(self, config: Option<ScoreConfig>) -> Result<(ProfileStore, Scorer)> {
+        let profiles = self.into_profiles()?;
+        let config = config.unwrap_or_else(|| ScoreConfig {
+            signals: profiles.signals().config().clone(),
+            ..ScoreConfig::default()
+        });
+        let scorer = Scorer::new(config)?;
+        let mut store = ProfileStore::with_signals(scorer.signals().clone());
+        store.merge(&profiles)?;
+        Ok((store, scorer))
+    }
+
+    fn into_profiles(self) -> Result<ProfileStore> {
         match self.state {
             State::Profiles(s) => Ok(*s),
             _ => Err(EngError::Incompatible {

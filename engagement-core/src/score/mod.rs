@@ -15,7 +15,8 @@ pub use proportion::{
     Proportion, conversion_rate, csat, csat_of_profiles, repeat_purchase_rate, z_for_level,
 };
 pub use rfm::{
-    MonetaryBasis, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, quintile_scores, rfm_scores,
+    MonetaryBasis, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, quintile_scores, rfm_of_store,
+    rfm_scores,
 };
 // The signals' earlier home, kept so that existing imports still compile.
 #[doc(hidden)]

@@ -524,6 +524,33 @@ fn check_unique_customers(customer: &[u64]) -> Result<()> {
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn rfm_scores(values: &RfmValues, config: &RfmConfig) -> Result<RfmScores> {
+    rfm_scores_checked(values, config)
+}
+
+/// RFM scores of every customer of `store` with a purchase by `as_of`: the
+/// values ([`RfmValues::from_store`], on `config.monetary`), then the scores
+/// ([`rfm_scores`]).
+///
+/// # Errors
+/// As [`RfmValues::from_store`] and [`rfm_scores`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{ProfileStore, RfmConfig, SignalConfig, TouchpointColumns, rfm_of_store};
+/// let mut store = ProfileStore::new(SignalConfig::default())?;
+/// store.push_columns(&TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[1, 1],
+///     kind: &[4, 4], value: &[10.0, 20.0], ..Default::default() })?;
+/// let s = rfm_of_store(&store, 86_400, &RfmConfig::default())?;
+/// assert_eq!(s.customer, [1, 2]);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn rfm_of_store(store: &ProfileStore, as_of: i64, config: &RfmConfig) -> Result<RfmScores> {
+    let values = RfmValues::from_store(store, as_of, config.monetary)?;
+    rfm_scores_checked(&values, config)
+}
+
+fn rfm_scores_checked(values: &RfmValues, config: &RfmConfig) -> Result<RfmScores> {
     let grid = config.grid()?;
     let n = values.customer.len();
     for (field, col) in [

@@ -48,6 +48,7 @@ CLASSES = {
     "unknown_id": "an id that is not in the data it refers to",
     "huge_id": "customer ids near 2^63 (not an error: the same result)",
     "missing_rating": "NaN rating meaning no answer (not an error: the same result)",
+    "rating_without_scale": "ratings with no rating-scale column (refused in every face, never read on a guessed scale)",
     "bad_config": "a configuration value outside its domain",
     "unknown_field": "a configuration or definition with a misspelt key",
     "corrupt_bytes": "bytes that are not a valid partial",
@@ -278,6 +279,9 @@ for op in TOUCHPOINT_OPS:
     row("rating_out_of_scale", op,
         both(column(TP, ("rating", None)), column(TP, ("rating_scale", "csat")), put(TP + ("rating",), 3.5)),
         "invalid_input", "csat_3_5")
+    row("rating_without_scale", op,
+        both(column(TP, ("rating", None)), put(TP + ("rating",), 9), lambda i: get(i, TP).pop("rating_scale", None)),
+        "invalid_input", "rating_scale")
     row("missing_rating", op,
         both(column(TP, ("rating", None), keep=True), column(TP, ("rating_scale", "nps"), keep=True)), "same",
         "null_ratings")
