@@ -2,14 +2,26 @@
 //!
 //! The computation engine of **engagement**, a customer-engagement analytics
 //! library: customers and touchpoints in, the numbers a marketing or CRM team
-//! lives by out: per-customer profiles, engagement scores (with the four
-//! engagement types: emotional, contextual, convenient, social), journey
-//! stages and their history, NPS and CSAT with confidence intervals,
-//! conversion, churn and retention, and simple customer lifetime value.
+//! lives by out. The same engine is reachable from C (`engagement-ffi`) and
+//! Python (`engagement-py`); those layers only convert data, so every
+//! behaviour, default and validation is defined here.
 //!
-//! The same engine is reachable from C (`engagement-ffi`) and Python
-//! (`engagement-py`); those layers only convert data, so every behaviour is
-//! defined here.
+//! ## Where things are
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`model`] | the data: [`Touchpoint`] rows and [`TouchpointColumns`], [`Channel`], [`TouchpointKind`], [`RatingScale`], [`JourneyStage`], [`Customer`] records, codes and labels ([`Code`], [`LabelMap`]), CSV, money |
+//! | [`profile`] | per-customer [`Profile`]s (incremental, order-free, mergeable), their decayed [`Signals`], the sharded [`ProfileStore`], the flat [`ProfileSummary`] |
+//! | [`score`] | engagement scores ([`Scorer`]), NPS, CSAT and other proportions, churn and retention rates, RFM, simple lifetime value |
+//! | [`journey`] | paths through time: stages ([`StageRules`]) and their [`StageHistory`] (with churn between two dates), funnels ([`journey::funnel`]), transitions and paths ([`journey::transitions`]), multi-touch attribution ([`journey::attribution`]), triggers ([`journey::triggers`]) |
+//! | [`retention`] | acquisition cohorts ([`retention::cohort`]) and survival curves: Kaplan–Meier, log-rank ([`retention::survival`]) |
+//! | [`clv`] | probabilistic lifetime value: BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG; fitting, predictions, simulation |
+//! | [`transactions`] | frequency / recency / T / monetary summaries and calibration–holdout splits for [`clv`] |
+//! | [`segment`] | customer features, segments defined as data, loyalty programmes, next best actions |
+//! | [`experiment`] | A/B tests: conversion, Welch, Bayesian, sample size and power |
+//! | [`partial`] | mergeable partial results of every analysis and their wire forms: what runs the engine on Spark and Dask |
+//! | [`error`], [`limits`] | the one error type [`EngError`]; the sizes the engine takes and its JSON reader |
+//! | [`synth`], `testing` | a seeded generator of sample data; proptest strategies (feature `proptest`) |
 //!
 //! Conventions:
 //! - **Times are Unix seconds** (`i64`, UTC), between 1970 and 3000.
@@ -88,6 +100,11 @@ pub use retention::{cohort, survival};
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The crate README's example runs as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
 
 pub use error::{EngError, ErrorKind, Result};
 pub use journey::{StageColumns, StageConfig, StageHistory, StageRules, stage_of};

@@ -69,7 +69,7 @@ pub enum TriggerWhen {
     /// Every calendar anniversary (UTC) of the customer's first purchase.
     Anniversary {},
     /// The customer enters the at-risk stage, as
-    /// [`StageRules`](crate::StageRules) defines it with the engine's
+    /// [`StageRules`] defines it with the engine's
     /// `stages` configuration.
     AtRisk {},
 }

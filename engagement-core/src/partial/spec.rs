@@ -201,7 +201,7 @@ impl PartialSpec {
     /// Checks the configuration the spec carries.
     ///
     /// # Errors
-    /// [`EngError::Config`] naming the field.
+    /// [`EngError::Config`](crate::EngError::Config) naming the field.
     ///
     /// # Examples
     ///
