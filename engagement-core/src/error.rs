@@ -349,6 +349,12 @@ pub(crate) fn positive(field: &str, v: f64) -> Result<()> {
     Ok(())
 }
 
+/// Checks that every named parameter is finite and positive (the first that
+/// is not is the error).
+pub(crate) fn all_positive(params: &[(&str, f64)]) -> Result<()> {
+    params.iter().try_for_each(|&(field, v)| positive(field, v))
+}
+
 /// Checks that a configuration number is finite and not negative.
 pub(crate) fn non_negative(field: &str, v: f64) -> Result<()> {
     ensure_config!(

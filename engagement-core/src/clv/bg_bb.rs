@@ -102,15 +102,12 @@ impl BgBbParams {
     pub const INITIAL: [f64; 4] = [1.0, 1.0, 1.0, 1.0];
 
     fn check(&self) -> Result<()> {
-        for (name, v) in [
+        crate::error::all_positive(&[
             ("alpha", self.alpha),
             ("beta", self.beta),
             ("gamma", self.gamma),
             ("delta", self.delta),
-        ] {
-            crate::error::positive(name, v)?;
-        }
-        Ok(())
+        ])
     }
 
     /// `ln` of the two parts of the likelihood: alive through all `n`
@@ -248,12 +245,7 @@ impl BgBbParams {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn fit(data: &RepeatSummary, options: &FitOptions) -> Result<FitReport<BgBbParams>> {
-        if data.is_empty() {
-            return Err(EngError::EmptyInput {
-                what: "a BG/BB fit".into(),
-                unit: "customer".into(),
-            });
-        }
+        crate::clv::fit::require_customers(data.len(), "a BG/BB fit")?;
         self_check_rows(data)?;
         let of = |p: &[f64]| BgBbParams {
             alpha: p[0],

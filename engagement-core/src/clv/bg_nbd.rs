@@ -411,15 +411,12 @@ impl BgNbdParams {
     pub const INITIAL: [f64; 4] = [1.0, 1.0, 1.0, 1.0];
 
     fn check(&self) -> Result<()> {
-        for (name, v) in [
+        crate::error::all_positive(&[
             ("r", self.r),
             ("alpha", self.alpha),
             ("a", self.a),
             ("b", self.b),
-        ] {
-            crate::error::positive(name, v)?;
-        }
-        Ok(())
+        ])
     }
 
     /// Log-likelihood of one customer with `x` repeat purchases, the last at
@@ -510,12 +507,7 @@ impl BgNbdParams {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn fit(data: &RepeatSummary, options: &FitOptions) -> Result<FitReport<BgNbdParams>> {
-        if data.is_empty() {
-            return Err(EngError::EmptyInput {
-                what: "a BG/NBD fit".into(),
-                unit: "customer".into(),
-            });
-        }
+        crate::clv::fit::require_customers(data.len(), "a BG/NBD fit")?;
         let of = |p: &[f64]| BgNbdParams {
             r: p[0],
             alpha: p[1],
@@ -829,22 +821,7 @@ mod tests {
         ] {
             for f in [bg, mbg] {
                 let (_, _, hess) = f(&theta);
-                for k in 0..4 {
-                    let h = 1e-6 * theta[k];
-                    let (mut up, mut down) = (theta, theta);
-                    up[k] += h;
-                    down[k] -= h;
-                    let (g_up, g_down) = (f(&up).1, f(&down).1);
-                    for l in 0..4 {
-                        let numeric = (g_up[l] - g_down[l]) / (2.0 * h);
-                        assert!(
-                            (hess[l][k] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
-                            "{theta:?} ({l}, {k}): analytic {} numeric {numeric}",
-                            hess[l][k]
-                        );
-                        assert_eq!(hess[l][k], hess[k][l], "symmetric");
-                    }
-                }
+                crate::clv::fit::tests::assert_hessian_matches_gradient(theta, &hess, |t| f(&t).1);
             }
         }
     }

@@ -227,6 +227,44 @@ impl CostFunction for Problem<'_> {
     }
 }
 
+/// argmin's cost and gradient of an objective whose `eval(u)` returns the
+/// cost first and the gradient second (computed together, so each is one call).
+macro_rules! cost_and_gradient_of_eval {
+    ($objective:ident) => {
+        impl CostFunction for $objective<'_> {
+            type Param = Vec<f64>;
+            type Output = f64;
+
+            fn cost(&self, u: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+                Ok(self.eval(u).0)
+            }
+        }
+
+        impl Gradient for $objective<'_> {
+            type Param = Vec<f64>;
+            type Gradient = Vec<f64>;
+
+            fn gradient(
+                &self,
+                u: &Self::Param,
+            ) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+                Ok(self.eval(u).1)
+            }
+        }
+    };
+}
+
+/// An empty fit is refused up front, naming what was to be fitted.
+pub(crate) fn require_customers(customers: usize, what: &str) -> Result<()> {
+    if customers == 0 {
+        return Err(EngError::EmptyInput {
+            what: what.into(),
+            unit: "customer".into(),
+        });
+    }
+    Ok(())
+}
+
 /// The log of the starting parameters: `options.initial` (checked) or the
 /// model's defaults.
 fn starting_point(initial: &[f64], options: &FitOptions) -> Result<Vec<f64>> {
@@ -356,23 +394,7 @@ impl Smooth<'_> {
     }
 }
 
-impl CostFunction for Smooth<'_> {
-    type Param = Vec<f64>;
-    type Output = f64;
-
-    fn cost(&self, u: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.eval(u).0)
-    }
-}
-
-impl Gradient for Smooth<'_> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-
-    fn gradient(&self, u: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.eval(u).1)
-    }
-}
+cost_and_gradient_of_eval!(Smooth);
 
 /// Minimizes `f` (a negative log-likelihood with its analytic gradient;
 /// `value` is the same likelihood alone, for the fallback) on
@@ -500,23 +522,7 @@ impl Curvature<'_> {
     }
 }
 
-impl CostFunction for Curvature<'_> {
-    type Param = Vec<f64>;
-    type Output = f64;
-
-    fn cost(&self, u: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.eval(u).0)
-    }
-}
-
-impl Gradient for Curvature<'_> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-
-    fn gradient(&self, u: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.eval(u).1)
-    }
-}
+cost_and_gradient_of_eval!(Curvature);
 
 impl Hessian for Curvature<'_> {
     type Param = Vec<f64>;
@@ -747,8 +753,33 @@ pub(crate) fn standard_errors_from_hessian(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Checks an analytic 4×4 Hessian `hess` at `theta` against central
+    /// differences of the analytic gradient `gradient`, and its symmetry.
+    pub(crate) fn assert_hessian_matches_gradient(
+        theta: [f64; 4],
+        hess: &[[f64; 4]; 4],
+        gradient: impl Fn([f64; 4]) -> [f64; 4],
+    ) {
+        for k in 0..4 {
+            let h = 1e-6 * theta[k];
+            let (mut up, mut down) = (theta, theta);
+            up[k] += h;
+            down[k] -= h;
+            let (g_up, g_down) = (gradient(up), gradient(down));
+            for l in 0..4 {
+                let numeric = (g_up[l] - g_down[l]) / (2.0 * h);
+                assert!(
+                    (hess[l][k] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                    "{theta:?} ({l}, {k}): analytic {} numeric {numeric}",
+                    hess[l][k]
+                );
+                assert_eq!(hess[l][k], hess[k][l], "symmetric");
+            }
+        }
+    }
 
     /// −LL = Σ (ln θ_i − μ_i)² / (2σ_i²) + θ_0 θ_1 / 10: a coupled, smooth
     /// likelihood with its gradient and Hessian in θ.

@@ -43,15 +43,12 @@ impl MbgNbdParams {
     pub const INITIAL: [f64; 4] = [1.0, 1.0, 1.0, 1.0];
 
     fn check(&self) -> Result<()> {
-        for (name, v) in [
+        crate::error::all_positive(&[
             ("r", self.r),
             ("alpha", self.alpha),
             ("a", self.a),
             ("b", self.b),
-        ] {
-            crate::error::positive(name, v)?;
-        }
-        Ok(())
+        ])
     }
 
     /// Log-likelihood of one customer with history `(x, t_x, T)`.
@@ -132,12 +129,7 @@ impl MbgNbdParams {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn fit(data: &RepeatSummary, options: &FitOptions) -> Result<FitReport<MbgNbdParams>> {
-        if data.is_empty() {
-            return Err(EngError::EmptyInput {
-                what: "a modified BG/NBD fit".into(),
-                unit: "customer".into(),
-            });
-        }
+        crate::clv::fit::require_customers(data.len(), "a modified BG/NBD fit")?;
         let of = |p: &[f64]| MbgNbdParams {
             r: p[0],
             alpha: p[1],

@@ -803,15 +803,12 @@ impl ParetoNbdParams {
     }
 
     fn check(&self) -> Result<()> {
-        for (name, v) in [
+        crate::error::all_positive(&[
             ("r", self.r),
             ("alpha", self.alpha),
             ("s", self.s),
             ("beta", self.beta),
-        ] {
-            crate::error::positive(name, v)?;
-        }
-        Ok(())
+        ])
     }
 
     /// Probability that a customer with history `(x, t_x, T)` is still alive at `T`.
@@ -1001,12 +998,7 @@ impl ParetoNbdParams {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn fit(data: &RepeatSummary, options: &FitOptions) -> Result<FitReport<ParetoNbdParams>> {
-        if data.is_empty() {
-            return Err(EngError::EmptyInput {
-                what: "a Pareto/NBD fit".into(),
-                unit: "customer".into(),
-            });
-        }
+        crate::clv::fit::require_customers(data.len(), "a Pareto/NBD fit")?;
         let of = |p: &[f64]| ParetoNbdParams {
             r: p[0],
             alpha: p[1],
@@ -1159,22 +1151,7 @@ mod tests {
                 .unwrap()
                 .1
             };
-            for k in 0..4 {
-                let h = 1e-6 * theta[k];
-                let (mut up, mut down) = (theta, theta);
-                up[k] += h;
-                down[k] -= h;
-                let (g_up, g_down) = (at(up), at(down));
-                for l in 0..4 {
-                    let numeric = (g_up[l] - g_down[l]) / (2.0 * h);
-                    assert!(
-                        (hess[l][k] - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
-                        "{theta:?} ({l}, {k}): analytic {} numeric {numeric}",
-                        hess[l][k]
-                    );
-                    assert_eq!(hess[l][k], hess[k][l], "symmetric");
-                }
-            }
+            crate::clv::fit::tests::assert_hessian_matches_gradient(theta, &hess, at);
         }
     }
 

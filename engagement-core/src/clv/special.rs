@@ -57,6 +57,21 @@ pub(crate) fn ln_add_exp(x: f64, y: f64) -> f64 {
     m + ((x - m).exp() + (y - m).exp()).ln()
 }
 
+/// The domain of the Gauss series: `0 <= z < 1` and positive parameters.
+fn check_series_domain(a: f64, b: f64, c: f64, z: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&z) {
+        return Err(EngError::invalid("z", z, "the series needs 0 <= z < 1"));
+    }
+    if !(a > 0.0 && b > 0.0 && c > 0.0) {
+        return Err(EngError::invalid(
+            "a, b, c",
+            format!("{a}, {b}, {c}"),
+            "parameters must be positive",
+        ));
+    }
+    Ok(())
+}
+
 /// Gauss hypergeometric `₂F₁(a, b; c; z)` for `0 ≤ z < 1` by its power series,
 /// summed until a term is below `1e-15` of the sum.
 ///
@@ -83,16 +98,7 @@ pub(crate) fn ln_add_exp(x: f64, y: f64) -> f64 {
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
-    if !(0.0..1.0).contains(&z) {
-        return Err(EngError::invalid("z", z, "the series needs 0 <= z < 1"));
-    }
-    if !(a > 0.0 && b > 0.0 && c > 0.0) {
-        return Err(EngError::invalid(
-            "a, b, c",
-            format!("{a}, {b}, {c}"),
-            "parameters must be positive",
-        ));
-    }
+    check_series_domain(a, b, c, z)?;
     let mut term = 1.0f64;
     let mut sum = 1.0f64;
     for k in 0..1_000_000u32 {
@@ -132,16 +138,7 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
-    if !(0.0..1.0).contains(&z) {
-        return Err(EngError::invalid("z", z, "the series needs 0 <= z < 1"));
-    }
-    if !(a > 0.0 && b > 0.0 && c > 0.0) {
-        return Err(EngError::invalid(
-            "a, b, c",
-            format!("{a}, {b}, {c}"),
-            "parameters must be positive",
-        ));
-    }
+    check_series_domain(a, b, c, z)?;
     const BIG: f64 = 1e250;
     let mut term = 1.0f64;
     let mut sum = 1.0f64;
