@@ -253,6 +253,22 @@ pub(crate) fn fill<T: Copy>(column: Option<OutColumn<T>>, values: &[T]) {
     }
 }
 
+/// Writes `values` into a required output column with room for
+/// `values.len()` elements (the caller sized it from the call's documented
+/// shape); NULL is refused unless there is nothing to write.
+///
+/// # Safety
+/// `ptr` must be NULL or valid for writes of `values.len()` `T`s.
+pub(crate) unsafe fn put<T: Copy>(ptr: *mut T, values: &[T], name: &str) -> Result<(), Failure> {
+    // SAFETY: forwarded from the caller.
+    let column = unsafe { out_column(ptr, values.len(), name)? };
+    if column.is_none() && !values.is_empty() {
+        return Err(null(name));
+    }
+    fill(column, values);
+    Ok(())
+}
+
 /// Checks that results of `needed` rows fit `cap`; otherwise reports the
 /// size through `out_len` and fails with `ENG_STATUS_BUFFER_TOO_SMALL`.
 pub(crate) fn fits(needed: usize, cap: usize, out_len: &mut usize) -> Result<(), Failure> {
@@ -271,6 +287,34 @@ pub(crate) fn into_c_string(s: String) -> Result<*mut c_char, Failure> {
     std::ffi::CString::new(s)
         .map(std::ffi::CString::into_raw)
         .map_err(|_| Failure::new(eng_status::InvalidInput, "result contains a NUL byte"))
+}
+
+/// Touchpoint columns from C without money or ratings (for the journey
+/// analyses, which read only these four); as [`touchpoints`].
+///
+/// # Safety
+/// As [`touchpoints`].
+pub(crate) unsafe fn events<'a>(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+) -> Result<engagement_core::TouchpointColumns<'a>, Failure> {
+    let none = std::ptr::null();
+    // SAFETY: forwarded from the caller; NULL optional columns are absent.
+    unsafe {
+        touchpoints(
+            customer,
+            time,
+            channel,
+            kind,
+            none,
+            none.cast(),
+            none.cast(),
+            len,
+        )
+    }
 }
 
 /// Touchpoint columns from C: required `customer`, `time`, `channel`, `kind`;

@@ -18,7 +18,7 @@ use engagement_core::partial::{Partial, PartialSpec};
 
 use crate::boundary::{Failure, boundary};
 use crate::handle::{
-    Castable, fits, free, hand_out, handle_mut, handle_ref, out, slice, touchpoints,
+    Castable, fits, free, hand_out, handle_mut, handle_ref, out, put, slice, touchpoints,
 };
 use crate::status::eng_status;
 
@@ -142,17 +142,8 @@ pub unsafe extern "C" fn eng_partial_to_bytes(
         let out_len = unsafe { out(out_len, "out_len")? };
         let bytes = p.to_bytes()?;
         fits(bytes.len(), cap, out_len)?;
-        if !bytes.is_empty() {
-            if buf.is_null() {
-                return Err(Failure::new(
-                    eng_status::NullPointer,
-                    "argument buf is NULL",
-                ));
-            }
-            // SAFETY: `buf` holds `cap` ≥ `bytes.len()` writable bytes (the
-            // caller's promise); a byte buffer needs no alignment.
-            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len()) };
-        }
+        // SAFETY: `buf` holds `cap` ≥ `bytes.len()` writable bytes (the caller's promise).
+        unsafe { put(buf, &bytes, "buf")? };
         *out_len = bytes.len();
         Ok(())
     })
@@ -200,14 +191,8 @@ pub unsafe extern "C" fn eng_partial_to_json(
         let p = unsafe { handle_ref(partial, "partial")? };
         // SAFETY: as above.
         let out_json = unsafe { out(out_json, "out_json")? };
-        let json = p.to_json()?;
-        let n = json.len();
-        *out_json = crate::handle::into_c_string(json)?;
-        if !out_len.is_null() {
-            // SAFETY: non-NULL and writable by the caller's promise.
-            unsafe { *out_len = n };
-        }
-        Ok(())
+        // SAFETY: as above.
+        unsafe { crate::json::write_string(p.to_json()?, out_json, out_len) }
     })
 }
 
