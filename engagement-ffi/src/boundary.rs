@@ -71,3 +71,20 @@ pub(crate) fn boundary(body: impl FnOnce() -> Outcome) -> eng_status {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No entry point panics on purpose, so the panic path is tested here.
+    #[test]
+    fn a_panic_becomes_the_panic_status_and_the_last_message() {
+        assert_eq!(boundary(|| panic!("boom")), eng_status::Panic);
+        with_last_error(|m| assert_eq!(m, "internal error (panic): boom"));
+        let what = String::from("formatted");
+        assert_eq!(boundary(|| panic!("{what}")), eng_status::Panic);
+        with_last_error(|m| assert_eq!(m, "internal error (panic): formatted"));
+        assert_eq!(boundary(|| Ok(())), eng_status::Ok);
+        with_last_error(|m| assert_eq!(m, "internal error (panic): formatted"));
+    }
+}

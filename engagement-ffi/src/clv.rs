@@ -6,6 +6,7 @@
 //! Python or Rust loads here and predicts the same numbers.
 
 use std::ffi::c_char;
+use std::ptr::null;
 
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{
@@ -13,7 +14,7 @@ use engagement_core::clv::{
 };
 
 use crate::boundary::{Failure, boundary};
-use crate::handle::{fill, out_column, slice, text};
+use crate::handle::{slice, text};
 use crate::status::eng_status;
 
 /// A column that may be absent: NULL means "not given".
@@ -38,21 +39,37 @@ unsafe fn model(ptr: *const c_char, len: usize) -> Result<ClvModel, Failure> {
     unsafe { crate::json::document(ptr, len, "model_json") }
 }
 
+/// The purchase histories a purchase model reads: `frequency`, `recency` and
+/// `t` required, `weights` optional (NULL: every row one customer).
+///
+/// # Safety
+/// Each pointer NULL or `len` readable doubles.
+unsafe fn histories<'a>(
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    weights: *const f64,
+    len: usize,
+) -> Result<ClvColumns<'a>, Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        Ok(ClvColumns {
+            frequency: slice(frequency, len, "frequency")?,
+            recency: Some(slice(recency, len, "recency")?),
+            t: Some(slice(t, len, "t")?),
+            weights: maybe(weights, len, "weights")?,
+            ..Default::default()
+        })
+    }
+}
+
 /// Writes `values` to the caller's `out` (room for `values.len()`).
 ///
 /// # Safety
 /// `out` NULL or valid for `values.len()` writes.
 unsafe fn put(out: *mut f64, values: &[f64]) -> Result<(), Failure> {
     // SAFETY: forwarded from the caller.
-    let column = unsafe { out_column(out, values.len(), "out")? };
-    if column.is_none() && !values.is_empty() {
-        return Err(Failure::new(
-            eng_status::NullPointer,
-            "argument out is NULL",
-        ));
-    }
-    fill(column, values);
-    Ok(())
+    unsafe { crate::handle::put(out, values, "out") }
 }
 
 /// Writes `values` to the caller's `out` of `out_len` slots, which must be
@@ -155,12 +172,7 @@ pub unsafe extern "C" fn eng_clv_p_alive(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let m = model(model_json, model_len)?;
-            let columns = ClvColumns {
-                frequency: slice(frequency, len, "frequency")?,
-                recency: Some(slice(recency, len, "recency")?),
-                t: Some(slice(t, len, "t")?),
-                ..Default::default()
-            };
+            let columns = histories(frequency, recency, t, null(), len)?;
             put(out, &m.p_alive(&columns)?)
         }
     })
@@ -189,12 +201,7 @@ pub unsafe extern "C" fn eng_clv_conditional_expected_purchases(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let m = model(model_json, model_len)?;
-            let columns = ClvColumns {
-                frequency: slice(frequency, len, "frequency")?,
-                recency: Some(slice(recency, len, "recency")?),
-                t: Some(slice(t, len, "t")?),
-                ..Default::default()
-            };
+            let columns = histories(frequency, recency, t, null(), len)?;
             put(out, &m.conditional_expected_purchases(horizon, &columns)?)
         }
     })
@@ -407,12 +414,7 @@ pub unsafe extern "C" fn eng_clv_discounted_value(
             let m = model(model_json, model_len)?;
             let options: DiscountOptions =
                 crate::json::config(options_json, options_len, "options_json")?;
-            let columns = ClvColumns {
-                frequency: slice(frequency, len, "frequency")?,
-                recency: Some(slice(recency, len, "recency")?),
-                t: Some(slice(t, len, "t")?),
-                ..Default::default()
-            };
+            let columns = histories(frequency, recency, t, null(), len)?;
             put(
                 out,
                 &m.discounted_value(&columns, slice(spend, len, "spend")?, &options)?,
@@ -595,13 +597,7 @@ pub unsafe extern "C" fn eng_clv_period_transactions_json(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let m = model(model_json, model_len)?;
-            let columns = ClvColumns {
-                frequency: slice(frequency, len, "frequency")?,
-                recency: Some(slice(recency, len, "recency")?),
-                t: Some(slice(t, len, "t")?),
-                weights: maybe(weights, len, "weights")?,
-                ..Default::default()
-            };
+            let columns = histories(frequency, recency, t, weights, len)?;
             let table = m.period_transactions(&columns, max_frequency)?;
             crate::json::write(&table, out_json, out_len)
         }
@@ -638,13 +634,7 @@ pub unsafe extern "C" fn eng_clv_calibration_holdout_json(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let m = model(model_json, model_len)?;
-            let columns = ClvColumns {
-                frequency: slice(frequency, len, "frequency")?,
-                recency: Some(slice(recency, len, "recency")?),
-                t: Some(slice(t, len, "t")?),
-                weights: maybe(weights, len, "weights")?,
-                ..Default::default()
-            };
+            let columns = histories(frequency, recency, t, weights, len)?;
             let table = m.calibration_holdout(
                 &columns,
                 slice(holdout, len, "holdout")?,

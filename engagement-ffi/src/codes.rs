@@ -344,152 +344,62 @@ mod tests {
 
     #[test]
     fn codes_match_the_core() {
-        assert_eq!(Channel::COUNT, 11);
-        assert_eq!(
-            Channel::from_label("email").unwrap().code(),
-            super::ENG_CHANNEL_EMAIL
+        fn check<T: Code>(count: usize, codes: &[(&str, u8)]) {
+            assert_eq!(T::ALL.len(), count);
+            assert_eq!(codes.len(), count);
+            for &(label, code) in codes {
+                assert_eq!(T::from_label(label).unwrap().code(), code, "{label}");
+            }
+        }
+        check::<Channel>(
+            11,
+            &[
+                ("email", super::ENG_CHANNEL_EMAIL),
+                ("web", super::ENG_CHANNEL_WEB),
+                ("mobile_app", super::ENG_CHANNEL_MOBILE_APP),
+                ("social", super::ENG_CHANNEL_SOCIAL),
+                ("phone", super::ENG_CHANNEL_PHONE),
+                ("chat", super::ENG_CHANNEL_CHAT),
+                ("store", super::ENG_CHANNEL_STORE),
+                ("ads", super::ENG_CHANNEL_ADS),
+                ("sms", super::ENG_CHANNEL_SMS),
+                ("push", super::ENG_CHANNEL_PUSH),
+                ("other", super::ENG_CHANNEL_OTHER),
+            ],
         );
-        assert_eq!(
-            Channel::from_label("web").unwrap().code(),
-            super::ENG_CHANNEL_WEB
+        check::<TouchpointKind>(
+            16,
+            &[
+                ("impression", super::ENG_KIND_IMPRESSION),
+                ("open", super::ENG_KIND_OPEN),
+                ("click", super::ENG_KIND_CLICK),
+                ("visit", super::ENG_KIND_VISIT),
+                ("purchase", super::ENG_KIND_PURCHASE),
+                ("refund", super::ENG_KIND_REFUND),
+                ("review", super::ENG_KIND_REVIEW),
+                ("referral", super::ENG_KIND_REFERRAL),
+                ("share", super::ENG_KIND_SHARE),
+                ("support_contact", super::ENG_KIND_SUPPORT_CONTACT),
+                ("complaint", super::ENG_KIND_COMPLAINT),
+                ("survey_response", super::ENG_KIND_SURVEY_RESPONSE),
+                ("offer_redeemed", super::ENG_KIND_OFFER_REDEEMED),
+                ("other", super::ENG_KIND_OTHER),
+                ("cart_add", super::ENG_KIND_CART_ADD),
+                ("checkout", super::ENG_KIND_CHECKOUT),
+            ],
         );
-        assert_eq!(
-            Channel::from_label("mobile_app").unwrap().code(),
-            super::ENG_CHANNEL_MOBILE_APP
-        );
-        assert_eq!(
-            Channel::from_label("social").unwrap().code(),
-            super::ENG_CHANNEL_SOCIAL
-        );
-        assert_eq!(
-            Channel::from_label("phone").unwrap().code(),
-            super::ENG_CHANNEL_PHONE
-        );
-        assert_eq!(
-            Channel::from_label("chat").unwrap().code(),
-            super::ENG_CHANNEL_CHAT
-        );
-        assert_eq!(
-            Channel::from_label("store").unwrap().code(),
-            super::ENG_CHANNEL_STORE
-        );
-        assert_eq!(
-            Channel::from_label("ads").unwrap().code(),
-            super::ENG_CHANNEL_ADS
-        );
-        assert_eq!(
-            Channel::from_label("sms").unwrap().code(),
-            super::ENG_CHANNEL_SMS
-        );
-        assert_eq!(
-            Channel::from_label("push").unwrap().code(),
-            super::ENG_CHANNEL_PUSH
-        );
-        assert_eq!(
-            Channel::from_label("other").unwrap().code(),
-            super::ENG_CHANNEL_OTHER
-        );
-        assert_eq!(TouchpointKind::COUNT, 16);
-        assert_eq!(
-            TouchpointKind::from_label("impression").unwrap().code(),
-            super::ENG_KIND_IMPRESSION
-        );
-        assert_eq!(
-            TouchpointKind::from_label("open").unwrap().code(),
-            super::ENG_KIND_OPEN
-        );
-        assert_eq!(
-            TouchpointKind::from_label("click").unwrap().code(),
-            super::ENG_KIND_CLICK
-        );
-        assert_eq!(
-            TouchpointKind::from_label("visit").unwrap().code(),
-            super::ENG_KIND_VISIT
-        );
-        assert_eq!(
-            TouchpointKind::from_label("purchase").unwrap().code(),
-            super::ENG_KIND_PURCHASE
-        );
-        assert_eq!(
-            TouchpointKind::from_label("refund").unwrap().code(),
-            super::ENG_KIND_REFUND
-        );
-        assert_eq!(
-            TouchpointKind::from_label("review").unwrap().code(),
-            super::ENG_KIND_REVIEW
-        );
-        assert_eq!(
-            TouchpointKind::from_label("referral").unwrap().code(),
-            super::ENG_KIND_REFERRAL
-        );
-        assert_eq!(
-            TouchpointKind::from_label("share").unwrap().code(),
-            super::ENG_KIND_SHARE
-        );
-        assert_eq!(
-            TouchpointKind::from_label("support_contact")
-                .unwrap()
-                .code(),
-            super::ENG_KIND_SUPPORT_CONTACT
-        );
-        assert_eq!(
-            TouchpointKind::from_label("complaint").unwrap().code(),
-            super::ENG_KIND_COMPLAINT
-        );
-        assert_eq!(
-            TouchpointKind::from_label("survey_response")
-                .unwrap()
-                .code(),
-            super::ENG_KIND_SURVEY_RESPONSE
-        );
-        assert_eq!(
-            TouchpointKind::from_label("offer_redeemed").unwrap().code(),
-            super::ENG_KIND_OFFER_REDEEMED
-        );
-        assert_eq!(
-            TouchpointKind::from_label("other").unwrap().code(),
-            super::ENG_KIND_OTHER
-        );
-        assert_eq!(
-            TouchpointKind::from_label("cart_add").unwrap().code(),
-            super::ENG_KIND_CART_ADD
-        );
-        assert_eq!(
-            TouchpointKind::from_label("checkout").unwrap().code(),
-            super::ENG_KIND_CHECKOUT
-        );
-        assert_eq!(JourneyStage::COUNT, 8);
-        assert_eq!(
-            JourneyStage::from_label("prospect").unwrap().code(),
-            super::ENG_STAGE_PROSPECT
-        );
-        assert_eq!(
-            JourneyStage::from_label("engaged").unwrap().code(),
-            super::ENG_STAGE_ENGAGED
-        );
-        assert_eq!(
-            JourneyStage::from_label("new_customer").unwrap().code(),
-            super::ENG_STAGE_NEW_CUSTOMER
-        );
-        assert_eq!(
-            JourneyStage::from_label("repeat").unwrap().code(),
-            super::ENG_STAGE_REPEAT
-        );
-        assert_eq!(
-            JourneyStage::from_label("loyal").unwrap().code(),
-            super::ENG_STAGE_LOYAL
-        );
-        assert_eq!(
-            JourneyStage::from_label("advocate").unwrap().code(),
-            super::ENG_STAGE_ADVOCATE
-        );
-        assert_eq!(
-            JourneyStage::from_label("at_risk").unwrap().code(),
-            super::ENG_STAGE_AT_RISK
-        );
-        assert_eq!(
-            JourneyStage::from_label("churned").unwrap().code(),
-            super::ENG_STAGE_CHURNED
+        check::<JourneyStage>(
+            8,
+            &[
+                ("prospect", super::ENG_STAGE_PROSPECT),
+                ("engaged", super::ENG_STAGE_ENGAGED),
+                ("new_customer", super::ENG_STAGE_NEW_CUSTOMER),
+                ("repeat", super::ENG_STAGE_REPEAT),
+                ("loyal", super::ENG_STAGE_LOYAL),
+                ("advocate", super::ENG_STAGE_ADVOCATE),
+                ("at_risk", super::ENG_STAGE_AT_RISK),
+                ("churned", super::ENG_STAGE_CHURNED),
+            ],
         );
         assert_eq!(RatingScale::Nps as u8, super::ENG_SCALE_NPS);
         assert_eq!(RatingScale::Csat as u8, super::ENG_SCALE_CSAT);

@@ -1,9 +1,117 @@
-//! Checked conversions of C arguments: pointers, slices, strings, outputs.
+//! Checked conversions of C arguments: handles, pointers, slices, strings, outputs.
 
 use std::ffi::c_char;
 
-use crate::boundary::Failure;
+use crate::boundary::{Failure, boundary};
 use crate::status::eng_status;
+
+/// Ties an opaque C handle type (a zero-sized marker struct that the header
+/// declares but never defines, such as `eng_profile_store`) to the Rust value
+/// its pointers point to, as rustls-ffi's `Castable` does. Every handle is a
+/// `Box<Handle<RustType>>` handed to C as `*mut Self`; the functions below are
+/// the only code that casts between the two.
+pub(crate) trait Castable {
+    /// The value behind a handle of this type.
+    type RustType;
+    /// What messages call the handle ("store is poisoned: …").
+    const NOUN: &'static str;
+}
+
+/// What a handle points to: the value, and whether a call that was changing
+/// it panicked (then the value may be half-changed, and every later call on
+/// the handle fails with `ENG_STATUS_POISONED`).
+pub(crate) struct Handle<T> {
+    value: T,
+    poisoned: bool,
+}
+
+impl<T> Handle<T> {
+    /// Runs `change` on the value, marking the handle poisoned for as long as
+    /// it runs: if it panics (the boundary catches the panic), the mark stays.
+    pub(crate) fn mutate<R>(&mut self, change: impl FnOnce(&mut T) -> R) -> R {
+        self.poisoned = true;
+        let result = change(&mut self.value);
+        self.poisoned = false;
+        result
+    }
+}
+
+/// Gives `value` to C as a new handle, written to `*to`; C releases it with
+/// the type's `_free` function (which calls [`free`]).
+pub(crate) fn hand_out<C: Castable>(value: C::RustType, to: &mut *mut C) {
+    *to = Box::into_raw(Box::new(Handle {
+        value,
+        poisoned: false,
+    }))
+    .cast();
+}
+
+/// The handle behind `ptr`, checked: NULL is `ENG_STATUS_NULL_POINTER` naming
+/// the argument `name`, a poisoned handle `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle from [`hand_out`] that no call changes
+/// during `'a`.
+unsafe fn live<'a, C: Castable>(
+    ptr: *const C,
+    name: &str,
+) -> Result<&'a Handle<C::RustType>, Failure> {
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL, and the caller promises a live handle, which is a
+    // `Box<Handle<C::RustType>>` cast by `hand_out`.
+    let handle = unsafe { &*ptr.cast::<Handle<C::RustType>>() };
+    if handle.poisoned {
+        return Err(Failure::new(
+            eng_status::Poisoned,
+            format!("{} is poisoned: an earlier call on it panicked", C::NOUN),
+        ));
+    }
+    Ok(handle)
+}
+
+/// The value behind a handle, for reading (as [`live`] checks it).
+///
+/// # Safety
+/// As [`live`].
+pub(crate) unsafe fn handle_ref<'a, C: Castable>(
+    ptr: *const C,
+    name: &str,
+) -> Result<&'a C::RustType, Failure> {
+    // SAFETY: forwarded from the caller.
+    Ok(unsafe { &live(ptr, name)?.value })
+}
+
+/// The handle behind `ptr`, for a call that changes it through
+/// [`Handle::mutate`] (checked as [`live`] checks it).
+///
+/// # Safety
+/// As [`live`], and no other call may use the handle during `'a`.
+pub(crate) unsafe fn handle_mut<'a, C: Castable>(
+    ptr: *mut C,
+    name: &str,
+) -> Result<&'a mut Handle<C::RustType>, Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe { live(ptr.cast_const(), name)? };
+    // SAFETY: checked non-NULL and live above; exclusive by the caller's promise.
+    Ok(unsafe { &mut *ptr.cast::<Handle<C::RustType>>() })
+}
+
+/// Releases a handle (NULL is fine) behind the panic boundary, for the
+/// type's `_free` function.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle from [`hand_out`], not used afterwards.
+pub(crate) unsafe fn free<C: Castable>(ptr: *mut C) {
+    let _ = boundary(|| {
+        if !ptr.is_null() {
+            // SAFETY: the caller promises a live handle, a `Box` from `hand_out`.
+            drop(unsafe { Box::from_raw(ptr.cast::<Handle<C::RustType>>()) });
+        }
+        Ok(())
+    });
+}
 
 fn null(name: &str) -> Failure {
     Failure::new(eng_status::NullPointer, format!("argument {name} is NULL"))
@@ -145,6 +253,22 @@ pub(crate) fn fill<T: Copy>(column: Option<OutColumn<T>>, values: &[T]) {
     }
 }
 
+/// Writes `values` into a required output column with room for
+/// `values.len()` elements (the caller sized it from the call's documented
+/// shape); NULL is refused unless there is nothing to write.
+///
+/// # Safety
+/// `ptr` must be NULL or valid for writes of `values.len()` `T`s.
+pub(crate) unsafe fn put<T: Copy>(ptr: *mut T, values: &[T], name: &str) -> Result<(), Failure> {
+    // SAFETY: forwarded from the caller.
+    let column = unsafe { out_column(ptr, values.len(), name)? };
+    if column.is_none() && !values.is_empty() {
+        return Err(null(name));
+    }
+    fill(column, values);
+    Ok(())
+}
+
 /// Checks that results of `needed` rows fit `cap`; otherwise reports the
 /// size through `out_len` and fails with `ENG_STATUS_BUFFER_TOO_SMALL`.
 pub(crate) fn fits(needed: usize, cap: usize, out_len: &mut usize) -> Result<(), Failure> {
@@ -163,6 +287,34 @@ pub(crate) fn into_c_string(s: String) -> Result<*mut c_char, Failure> {
     std::ffi::CString::new(s)
         .map(std::ffi::CString::into_raw)
         .map_err(|_| Failure::new(eng_status::InvalidInput, "result contains a NUL byte"))
+}
+
+/// Touchpoint columns from C without money or ratings (for the journey
+/// analyses, which read only these four); as [`touchpoints`].
+///
+/// # Safety
+/// As [`touchpoints`].
+pub(crate) unsafe fn events<'a>(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+) -> Result<engagement_core::TouchpointColumns<'a>, Failure> {
+    let none = std::ptr::null();
+    // SAFETY: forwarded from the caller; NULL optional columns are absent.
+    unsafe {
+        touchpoints(
+            customer,
+            time,
+            channel,
+            kind,
+            none,
+            none.cast(),
+            none.cast(),
+            len,
+        )
+    }
 }
 
 /// Touchpoint columns from C: required `customer`, `time`, `channel`, `kind`;
@@ -202,4 +354,58 @@ pub(crate) unsafe fn touchpoints<'a>(
         ));
     }
     Ok(cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ptr::{null, null_mut};
+
+    use super::*;
+
+    /// A handle type of the tests' own.
+    #[allow(non_camel_case_types)]
+    struct eng_thing {
+        _private: [u8; 0],
+    }
+
+    impl Castable for eng_thing {
+        type RustType = Vec<u32>;
+        const NOUN: &'static str = "thing";
+    }
+
+    /// The generic handle: read, changed, poisoned by a panic while changing, freed.
+    #[test]
+    fn handles_are_checked_and_poisoned_by_a_panic_while_changing() {
+        let mut thing: *mut eng_thing = null_mut();
+        hand_out(vec![1], &mut thing);
+        // SAFETY: `thing` is a live handle until freed, and no call overlaps another.
+        unsafe {
+            assert_eq!(handle_ref(thing, "thing").unwrap(), &[1]);
+            handle_mut(thing, "thing").unwrap().mutate(|v| v.push(2));
+            assert_eq!(handle_ref(thing, "thing").unwrap(), &[1, 2]);
+            let status = boundary(|| {
+                handle_mut(thing, "thing")?.mutate(|v| {
+                    v.push(3);
+                    panic!("boom")
+                })
+            });
+            assert_eq!(status, eng_status::Panic);
+            for failure in [
+                handle_ref(thing, "thing").err(),
+                handle_mut(thing, "thing").err(),
+            ] {
+                let failure = failure.unwrap();
+                assert_eq!(failure.status, eng_status::Poisoned);
+                assert_eq!(
+                    failure.message,
+                    "thing is poisoned: an earlier call on it panicked"
+                );
+            }
+            free(thing);
+            free(null_mut::<eng_thing>());
+            let failure = handle_ref(null::<eng_thing>(), "other").unwrap_err();
+            assert_eq!(failure.status, eng_status::NullPointer);
+            assert_eq!(failure.message, "argument other is NULL");
+        }
+    }
 }

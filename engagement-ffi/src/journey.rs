@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use engagement_core::{StageConfig, StageRules};
 
 use crate::boundary::boundary;
-use crate::handle::{out, slice, touchpoints};
+use crate::handle::{events, out, slice, touchpoints};
 use crate::metrics::eng_churn_summary;
 use crate::status::eng_status;
 
@@ -141,16 +141,7 @@ pub unsafe extern "C" fn eng_journey_sequences_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = crate::handle::touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                std::ptr::null(),
-                std::ptr::null(),
-                std::ptr::null(),
-                len,
-            )?;
+            let cols = events(customer, time, channel, kind, len)?;
             let config: engagement_core::transitions::SequenceConfig =
                 crate::json::config(config_json, config_len, "config_json")?;
             let s = engagement_core::transitions::journey_sequences(&cols, &config)?;
@@ -220,16 +211,7 @@ pub unsafe extern "C" fn eng_funnel_json(
         unsafe {
             let funnel: engagement_core::funnel::Funnel =
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                std::ptr::null(),
-                std::ptr::null(),
-                std::ptr::null(),
-                len,
-            )?;
+            let cols = events(customer, time, channel, kind, len)?;
             let r = engagement_core::funnel::run_funnel(&cols, &funnel)?;
             crate::json::write(&r, out_json, out_len)
         }
@@ -277,16 +259,7 @@ pub unsafe extern "C" fn eng_funnel_by_group_json(
                 group: slice(group, group_len, "group")?.to_vec(),
                 labels: crate::json::document(labels_json, labels_len, "labels_json")?,
             };
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                std::ptr::null(),
-                std::ptr::null(),
-                std::ptr::null(),
-                len,
-            )?;
+            let cols = events(customer, time, channel, kind, len)?;
             let r = engagement_core::funnel::run_funnel_by(&cols, &funnel, &groups)?;
             crate::json::write(&r, out_json, out_len)
         }
@@ -323,16 +296,7 @@ pub unsafe extern "C" fn eng_funnel_by_first_touch_json(
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
             let by: engagement_core::funnel::GroupBy =
                 crate::json::document(by_json, by_len, "by_json")?;
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                std::ptr::null(),
-                std::ptr::null(),
-                std::ptr::null(),
-                len,
-            )?;
+            let cols = events(customer, time, channel, kind, len)?;
             let groups = engagement_core::funnel::CustomerGroups::first_touch(&cols, by)?;
             let r = engagement_core::funnel::run_funnel_by(&cols, &funnel, &groups)?;
             crate::json::write(&r, out_json, out_len)
@@ -405,16 +369,7 @@ pub unsafe extern "C" fn eng_funnel_with_json(
         unsafe {
             let funnel: engagement_core::funnel::Funnel =
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                std::ptr::null(),
-                std::ptr::null(),
-                std::ptr::null(),
-                len,
-            )?;
+            let cols = events(customer, time, channel, kind, len)?;
             let campaign = crate::handle::optional(campaign, len, "campaign")?;
             let history = if stage_customer.is_null() {
                 None

@@ -8,7 +8,7 @@ use engagement_core::{
 };
 
 use crate::boundary::{Failure, boundary};
-use crate::handle::{slice, text, touchpoints};
+use crate::handle::{slice, touchpoints};
 use crate::status::eng_status;
 
 /// Runs the loyalty programme over `len` touchpoints (columns as
@@ -119,38 +119,11 @@ pub unsafe extern "C" fn eng_next_best_actions_json(
                     })
                     .collect::<Result<_, _>>()?,
             };
-            let table: ActionTable = if text(table_json, table_len, "table_json")?.trim().is_empty()
-            {
-                ActionTable::default()
-            } else {
-                crate::json::document(table_json, table_len, "table_json")?
-            };
+            let table: ActionTable = crate::json::config(table_json, table_len, "table_json")?;
             let membership: Option<SegmentMembership> =
-                if text(membership_json, membership_len, "membership_json")?
-                    .trim()
-                    .is_empty()
-                {
-                    None
-                } else {
-                    Some(crate::json::document(
-                        membership_json,
-                        membership_len,
-                        "membership_json",
-                    )?)
-                };
+                crate::json::optional(membership_json, membership_len, "membership_json")?;
             let accounts: Option<LoyaltyAccounts> =
-                if text(accounts_json, accounts_len, "accounts_json")?
-                    .trim()
-                    .is_empty()
-                {
-                    None
-                } else {
-                    Some(crate::json::document(
-                        accounts_json,
-                        accounts_len,
-                        "accounts_json",
-                    )?)
-                };
+                crate::json::optional(accounts_json, accounts_len, "accounts_json")?;
             let a = table.recommend(
                 customers,
                 Some(&stages),

@@ -309,14 +309,6 @@ pub unsafe extern "C" fn eng_percentile_ranks(
         // SAFETY: the caller's promises.
         let values = unsafe { slice(values, len, "values")? };
         let ranks = engagement_core::percentile_ranks(values)?;
-        let outs = unsafe { crate::handle::out_column(out_ranks, len, "out_ranks")? };
-        if outs.is_none() && len > 0 {
-            return Err(crate::boundary::Failure::new(
-                eng_status::NullPointer,
-                "argument out_ranks is NULL",
-            ));
-        }
-        crate::handle::fill(outs, &ranks);
-        Ok(())
+        unsafe { crate::handle::put(out_ranks, &ranks, "out_ranks") }
     })
 }

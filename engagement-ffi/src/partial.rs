@@ -17,7 +17,9 @@ use engagement_core::attribution::Rule;
 use engagement_core::partial::{Partial, PartialSpec};
 
 use crate::boundary::{Failure, boundary};
-use crate::handle::{fits, out, slice, touchpoints};
+use crate::handle::{
+    Castable, fits, free, hand_out, handle_mut, handle_ref, out, put, slice, touchpoints,
+};
 use crate::status::eng_status;
 
 /// An opaque partial result.
@@ -32,49 +34,9 @@ pub struct eng_partial {
     _private: [u8; 0],
 }
 
-struct Handle {
-    partial: Partial,
-    poisoned: bool,
-}
-
-/// # Safety
-/// `ptr` must be NULL or a live partial from this module.
-unsafe fn live<'a>(ptr: *const eng_partial, name: &str) -> Result<&'a Handle, Failure> {
-    if ptr.is_null() {
-        return Err(Failure::new(
-            eng_status::NullPointer,
-            format!("argument {name} is NULL"),
-        ));
-    }
-    // SAFETY: the caller promises a live partial, which is a `Box<Handle>` cast.
-    let h = unsafe { &*ptr.cast::<Handle>() };
-    if h.poisoned {
-        return Err(Failure::new(
-            eng_status::Poisoned,
-            "partial is poisoned: an earlier call on it panicked",
-        ));
-    }
-    Ok(h)
-}
-
-/// Reads a live partial (for crates' other handle families).
-///
-/// # Safety
-/// As [`live`].
-pub(crate) unsafe fn partial_ref<'a>(
-    ptr: *const eng_partial,
-    name: &str,
-) -> Result<&'a Partial, Failure> {
-    // SAFETY: forwarded.
-    Ok(unsafe { &live(ptr, name)?.partial })
-}
-
-fn hand_out(partial: Partial, to: &mut *mut eng_partial) {
-    *to = Box::into_raw(Box::new(Handle {
-        partial,
-        poisoned: false,
-    }))
-    .cast();
+impl Castable for eng_partial {
+    type RustType = Partial;
+    const NOUN: &'static str = "partial";
 }
 
 /// Builds the partial of one part of the touchpoints.
@@ -175,22 +137,13 @@ pub unsafe extern "C" fn eng_partial_to_bytes(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
-        let h = unsafe { live(partial, "partial")? };
+        let p = unsafe { handle_ref(partial, "partial")? };
         // SAFETY: as above.
         let out_len = unsafe { out(out_len, "out_len")? };
-        let bytes = h.partial.to_bytes()?;
+        let bytes = p.to_bytes()?;
         fits(bytes.len(), cap, out_len)?;
-        if !bytes.is_empty() {
-            if buf.is_null() {
-                return Err(Failure::new(
-                    eng_status::NullPointer,
-                    "argument buf is NULL",
-                ));
-            }
-            // SAFETY: `buf` holds `cap` ≥ `bytes.len()` writable bytes (the
-            // caller's promise); a byte buffer needs no alignment.
-            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len()) };
-        }
+        // SAFETY: `buf` holds `cap` ≥ `bytes.len()` writable bytes (the caller's promise).
+        unsafe { put(buf, &bytes, "buf")? };
         *out_len = bytes.len();
         Ok(())
     })
@@ -235,17 +188,11 @@ pub unsafe extern "C" fn eng_partial_to_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
-        let h = unsafe { live(partial, "partial")? };
+        let p = unsafe { handle_ref(partial, "partial")? };
         // SAFETY: as above.
         let out_json = unsafe { out(out_json, "out_json")? };
-        let json = h.partial.to_json()?;
-        let n = json.len();
-        *out_json = crate::handle::into_c_string(json)?;
-        if !out_len.is_null() {
-            // SAFETY: non-NULL and writable by the caller's promise.
-            unsafe { *out_len = n };
-        }
-        Ok(())
+        // SAFETY: as above.
+        unsafe { crate::json::write_string(p.to_json()?, out_json, out_len) }
     })
 }
 
@@ -271,16 +218,10 @@ pub unsafe extern "C" fn eng_partial_merge(
             ));
         }
         // SAFETY: the caller's promises, forwarded.
-        let theirs = unsafe { &live(other, "other")?.partial };
-        // SAFETY: as above.
-        unsafe { live(partial, "partial")? };
-        // SAFETY: checked live above; exclusive by the caller's promise, and
-        // distinct from `other` (checked above), so no aliasing.
-        let h = unsafe { &mut *partial.cast::<Handle>() };
-        h.poisoned = true;
-        let merged = h.partial.merge_ref(theirs);
-        h.poisoned = false;
-        Ok(merged?)
+        let theirs = unsafe { handle_ref(other, "other")? };
+        // SAFETY: as above; distinct from `other` (checked above), so no aliasing.
+        let h = unsafe { handle_mut(partial, "partial")? };
+        Ok(h.mutate(|p| p.merge_ref(theirs))?)
     })
 }
 
@@ -306,10 +247,10 @@ pub unsafe extern "C" fn eng_partial_result_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
-        let h = unsafe { live(partial, "partial")? };
+        let p = unsafe { handle_ref(partial, "partial")? };
         // SAFETY: as above; checked before the work.
         unsafe { out(out_json, "out_json")? };
-        let r = h.partial.result()?;
+        let r = p.result()?;
         // SAFETY: as above.
         unsafe { crate::json::write(&r, out_json, out_len) }
     })
@@ -336,12 +277,12 @@ pub unsafe extern "C" fn eng_partial_attribute_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
-        let h = unsafe { live(partial, "partial")? };
+        let p = unsafe { handle_ref(partial, "partial")? };
         // SAFETY: as above.
         unsafe { out(out_json, "out_json")? };
         // SAFETY: as above.
         let rule: Rule = unsafe { crate::json::config(rule_json, rule_len, "rule_json")? };
-        let a = h.partial.attribute(&rule)?;
+        let a = p.attribute(&rule)?;
         // SAFETY: as above.
         unsafe { crate::json::write(&a, out_json, out_len) }
     })
@@ -354,11 +295,6 @@ pub unsafe extern "C" fn eng_partial_attribute_json(
 /// `partial` must be NULL or a live partial from this module.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_partial_free(partial: *mut eng_partial) {
-    let _ = boundary(|| {
-        if !partial.is_null() {
-            // SAFETY: the caller promises a live partial from `Box::into_raw`.
-            drop(unsafe { Box::from_raw(partial.cast::<Handle>()) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller promises NULL or a live partial.
+    unsafe { free(partial) }
 }

@@ -6,7 +6,9 @@ use std::ffi::c_char;
 use engagement_core::{Code, ProfileStore, ScoreConfig, Scorer, StageConfig, StageRules};
 
 use crate::boundary::{Failure, Outcome, boundary};
-use crate::handle::{fill, fits, out, out_column, touchpoints};
+use crate::handle::{
+    Castable, fill, fits, free, hand_out, handle_mut, handle_ref, out, out_column, touchpoints,
+};
 use crate::status::eng_status;
 
 /// An opaque store of customer profiles, with the engagement-score
@@ -24,39 +26,15 @@ pub struct eng_profile_store {
     _private: [u8; 0],
 }
 
-struct Store {
+/// What an `eng_profile_store` points to.
+pub(crate) struct Store {
     store: ProfileStore,
     scorer: Scorer,
-    poisoned: bool,
 }
 
-/// # Safety
-/// `ptr` must be NULL or a live store from `eng_profile_store_new`.
-unsafe fn live<'a>(ptr: *const eng_profile_store) -> Result<&'a Store, Failure> {
-    if ptr.is_null() {
-        return Err(Failure::new(
-            eng_status::NullPointer,
-            "argument store is NULL",
-        ));
-    }
-    // SAFETY: the caller promises a live store, which is a `Box<Store>` cast.
-    let s = unsafe { &*ptr.cast::<Store>() };
-    if s.poisoned {
-        return Err(Failure::new(
-            eng_status::Poisoned,
-            "store is poisoned: an earlier call on it panicked",
-        ));
-    }
-    Ok(s)
-}
-
-/// # Safety
-/// As [`store`], and no other call may use the store at the same time.
-unsafe fn store_mut<'a>(ptr: *mut eng_profile_store) -> Result<&'a mut Store, Failure> {
-    // SAFETY: forwarded; exclusivity is the caller's promise.
-    unsafe { live(ptr)? };
-    // SAFETY: checked non-NULL and live above.
-    Ok(unsafe { &mut *ptr.cast::<Store>() })
+impl Castable for eng_profile_store {
+    type RustType = Store;
+    const NOUN: &'static str = "store";
 }
 
 /// Creates an empty store.
@@ -88,12 +66,7 @@ pub unsafe extern "C" fn eng_profile_store_new(
             unsafe { crate::json::config(config_json, config_len, "config_json")? };
         let scorer = Scorer::new(config)?;
         let store = ProfileStore::with_signals(scorer.signals().clone());
-        *out_store = Box::into_raw(Box::new(Store {
-            store,
-            scorer,
-            poisoned: false,
-        }))
-        .cast();
+        hand_out(Store { store, scorer }, out_store);
         Ok(())
     })
 }
@@ -124,7 +97,7 @@ pub unsafe extern "C" fn eng_profile_store_from_partial(
         // SAFETY: the caller's promises, forwarded.
         let out_store = unsafe { out(out_store, "out_store")? };
         // SAFETY: as above.
-        let p = unsafe { crate::partial::partial_ref(partial, "partial")? };
+        let p = unsafe { handle_ref(partial, "partial")? };
         let profiles = p.clone().into_store()?;
         let mut config: ScoreConfig = if config_json.is_null() || config_len == 0 {
             ScoreConfig::default()
@@ -138,12 +111,7 @@ pub unsafe extern "C" fn eng_profile_store_from_partial(
         let scorer = Scorer::new(config)?;
         let mut store = ProfileStore::with_signals(scorer.signals().clone());
         store.merge(&profiles)?;
-        *out_store = Box::into_raw(Box::new(Store {
-            store,
-            scorer,
-            poisoned: false,
-        }))
-        .cast();
+        hand_out(Store { store, scorer }, out_store);
         Ok(())
     })
 }
@@ -155,13 +123,8 @@ pub unsafe extern "C" fn eng_profile_store_from_partial(
 /// `store` must be NULL or a live store from `eng_profile_store_new`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_profile_store_free(store: *mut eng_profile_store) {
-    let _ = boundary(|| {
-        if !store.is_null() {
-            // SAFETY: the caller promises a live store from `Box::into_raw`.
-            drop(unsafe { Box::from_raw(store.cast::<Store>()) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller promises NULL or a live store.
+    unsafe { free(store) }
 }
 
 /// Adds `len` touchpoints given as columns (any order, any customers).
@@ -195,7 +158,7 @@ pub unsafe extern "C" fn eng_profile_store_push(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded to each conversion.
-        let s = unsafe { store_mut(store)? };
+        let s = unsafe { handle_mut(store, "store")? };
         let cols = unsafe {
             touchpoints(
                 customer,
@@ -208,10 +171,7 @@ pub unsafe extern "C" fn eng_profile_store_push(
                 len,
             )?
         };
-        s.poisoned = true;
-        let result = s.store.push_columns(&cols);
-        s.poisoned = false;
-        result.map_err(Failure::from)
+        Ok(s.mutate(|s| s.store.push_columns(&cols))?)
     })
 }
 
@@ -228,7 +188,7 @@ pub unsafe extern "C" fn eng_profile_store_len(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         // SAFETY: as above.
         *unsafe { out(out_len, "out_len")? } = s.store.len();
         Ok(())
@@ -264,7 +224,7 @@ pub unsafe extern "C" fn eng_profile_store_scores(
 ) -> eng_status {
     boundary(|| -> Outcome {
         // SAFETY: the caller's promises, forwarded to each conversion.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let out_len = unsafe { out(out_len, "out_len")? };
         let columns = unsafe {
             (
@@ -313,7 +273,7 @@ pub unsafe extern "C" fn eng_profile_store_stages(
 ) -> eng_status {
     boundary(|| -> Outcome {
         // SAFETY: the caller's promises, forwarded to each conversion.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let out_len = unsafe { out(out_len, "out_len")? };
         let config: StageConfig =
             unsafe { crate::json::config(config_json, config_len, "config_json")? };
@@ -351,7 +311,7 @@ pub unsafe extern "C" fn eng_profile_store_profiles_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let summaries: Vec<_> = s.store.iter().map(|p| p.summary()).collect();
         // SAFETY: the caller's promises.
         unsafe { crate::json::write(&summaries, out_json, out_len) }?;
@@ -376,7 +336,7 @@ pub unsafe extern "C" fn eng_profile_store_customers(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded to each conversion.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let out_len = unsafe { out(out_len, "out_len")? };
         let column = unsafe { out_column(out_customer, cap, "out_customer")? };
         fits(s.store.len(), cap, out_len)?;
@@ -408,13 +368,11 @@ pub unsafe extern "C" fn eng_profile_store_merge(
                 "a store cannot be merged into itself",
             ));
         }
+        // Messages call both arguments `store`.
         // SAFETY: the caller's promises.
-        let from = unsafe { live(src)? };
-        let to = unsafe { store_mut(dst)? };
-        to.poisoned = true;
-        let result = to.store.merge(&from.store);
-        to.poisoned = false;
-        result.map_err(Failure::from)
+        let from = unsafe { handle_ref(src, "store")? };
+        let to = unsafe { handle_mut(dst, "store")? };
+        Ok(to.mutate(|to| to.store.merge(&from.store))?)
     })
 }
 
@@ -435,13 +393,10 @@ pub unsafe extern "C" fn eng_profile_store_add_customer_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let s = unsafe { store_mut(store)? };
+        let s = unsafe { handle_mut(store, "store")? };
         let customer: engagement_core::Customer =
             unsafe { crate::json::document(json, len, "json")? };
-        s.poisoned = true;
-        let result = s.store.add_customer(&customer);
-        s.poisoned = false;
-        result.map_err(Failure::from)
+        Ok(s.mutate(|s| s.store.add_customer(&customer))?)
     })
 }
 
@@ -463,7 +418,7 @@ pub unsafe extern "C" fn eng_profile_store_profile_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let summary = s.store.get(customer)?.summary();
         // SAFETY: as above.
         unsafe { crate::json::write(&summary, out_json, out_len) }
@@ -487,7 +442,7 @@ pub unsafe extern "C" fn eng_profile_store_purchase_summary_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let summary = engagement_core::purchase_summary(s.store.iter())?;
         // SAFETY: as above.
         unsafe { crate::json::write(&summary, out_json, out_len) }
@@ -509,7 +464,7 @@ pub unsafe extern "C" fn eng_profile_store_nps(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let out_summary = unsafe { out(out_summary, "out_summary")? };
         *out_summary = engagement_core::nps_of_profiles(s.store.iter(), level)?.into();
         Ok(())
@@ -528,7 +483,7 @@ pub unsafe extern "C" fn eng_profile_store_csat(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let out_share = unsafe { out(out_share, "out_share")? };
         *out_share = engagement_core::csat_of_profiles(s.store.iter(), level)?.into();
         Ok(())
@@ -548,7 +503,7 @@ pub unsafe extern "C" fn eng_profile_store_repeat_rate(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let out_share = unsafe { out(out_share, "out_share")? };
         *out_share = engagement_core::repeat_purchase_rate(s.store.iter(), level)?.into();
         Ok(())
@@ -588,7 +543,7 @@ pub unsafe extern "C" fn eng_profile_store_rfm(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded to each conversion.
-        let s = unsafe { live(store)? };
+        let s = unsafe { handle_ref(store, "store")? };
         let config: engagement_core::RfmConfig =
             unsafe { crate::json::config(config_json, config_len, "config_json")? };
         let values = engagement_core::RfmValues::from_store(&s.store, as_of, config.monetary)?;
@@ -647,8 +602,8 @@ pub unsafe extern "C" fn eng_profile_store_segments(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded to each conversion.
-        let s = unsafe { live(store)? };
-        let set = unsafe { crate::segments::live(set)? };
+        let s = unsafe { handle_ref(store, "store")? };
+        let set = unsafe { handle_ref(set, "set")? };
         let out_len = unsafe { out(out_len, "out_len")? };
         let stage_config: StageConfig = unsafe {
             crate::json::config(stage_config_json, stage_config_len, "stage_config_json")?

@@ -4,8 +4,8 @@ use std::ffi::c_char;
 
 use engagement_core::SegmentSet;
 
-use crate::boundary::{Failure, boundary};
-use crate::handle::{out, text};
+use crate::boundary::boundary;
+use crate::handle::{Castable, free, hand_out, handle_ref, out, text};
 use crate::status::eng_status;
 
 /// An opaque, immutable set of segment definitions. Thread-safe: a set may
@@ -16,17 +16,9 @@ pub struct eng_segment_set {
     _private: [u8; 0],
 }
 
-/// # Safety
-/// `ptr` must be NULL or a live set from `eng_segment_set_new`.
-pub(crate) unsafe fn live<'a>(ptr: *const eng_segment_set) -> Result<&'a SegmentSet, Failure> {
-    if ptr.is_null() {
-        return Err(Failure::new(
-            eng_status::NullPointer,
-            "argument set is NULL",
-        ));
-    }
-    // SAFETY: the caller promises a live set, a `Box<SegmentSet>` cast.
-    Ok(unsafe { &*ptr.cast::<SegmentSet>() })
+impl Castable for eng_segment_set {
+    type RustType = SegmentSet;
+    const NOUN: &'static str = "segment set";
 }
 
 /// Parses and checks segment definitions (the JSON language of the README's
@@ -52,7 +44,7 @@ pub unsafe extern "C" fn eng_segment_set_new(
         let out_set = unsafe { out(out_set, "out_set")? };
         let text = unsafe { text(json, len, "json")? };
         let set = SegmentSet::from_json(text)?;
-        *out_set = Box::into_raw(Box::new(set)).cast();
+        hand_out(set, out_set);
         Ok(())
     })
 }
@@ -63,13 +55,8 @@ pub unsafe extern "C" fn eng_segment_set_new(
 /// `set` must be NULL or a live set from `eng_segment_set_new`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_segment_set_free(set: *mut eng_segment_set) {
-    let _ = boundary(|| {
-        if !set.is_null() {
-            // SAFETY: the caller promises a live set from `Box::into_raw`.
-            drop(unsafe { Box::from_raw(set.cast::<SegmentSet>()) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller promises NULL or a live set.
+    unsafe { free(set) }
 }
 
 /// The number of segments in `set` (the row width of `eng_profile_store_segments`).
@@ -85,7 +72,7 @@ pub unsafe extern "C" fn eng_segment_set_len(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let set = unsafe { live(set)? };
+        let set = unsafe { handle_ref(set, "set")? };
         *unsafe { out(out_len, "out_len")? } = set.names().len();
         Ok(())
     })
@@ -106,7 +93,7 @@ pub unsafe extern "C" fn eng_segment_set_names_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises.
-        let set = unsafe { live(set)? };
+        let set = unsafe { handle_ref(set, "set")? };
         unsafe { crate::json::write(&set.names(), out_json, out_len) }
     })
 }

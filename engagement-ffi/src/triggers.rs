@@ -5,8 +5,8 @@ use std::ffi::c_char;
 
 use engagement_core::triggers::{TriggerConfig, TriggerEngine};
 
-use crate::boundary::{Failure, boundary};
-use crate::handle::{out, touchpoints};
+use crate::boundary::boundary;
+use crate::handle::{Castable, free, hand_out, handle_mut, handle_ref, out, touchpoints};
 use crate::status::eng_status;
 
 /// An opaque trigger engine: rules, per-customer state and pending actions.
@@ -19,30 +19,9 @@ pub struct eng_triggers {
     _private: [u8; 0],
 }
 
-struct Engine {
-    engine: TriggerEngine,
-    poisoned: bool,
-}
-
-/// # Safety
-/// `ptr` must be NULL or a live engine from `eng_triggers_new`, used by no
-/// other call at the same time.
-unsafe fn engine_mut<'a>(ptr: *mut eng_triggers) -> Result<&'a mut Engine, Failure> {
-    if ptr.is_null() {
-        return Err(Failure::new(
-            eng_status::NullPointer,
-            "argument triggers is NULL",
-        ));
-    }
-    // SAFETY: the caller promises a live engine, which is a `Box<Engine>` cast.
-    let e = unsafe { &mut *ptr.cast::<Engine>() };
-    if e.poisoned {
-        return Err(Failure::new(
-            eng_status::Poisoned,
-            "trigger engine is poisoned: an earlier call on it panicked",
-        ));
-    }
-    Ok(e)
+impl Castable for eng_triggers {
+    type RustType = TriggerEngine;
+    const NOUN: &'static str = "trigger engine";
 }
 
 /// Creates a trigger engine from rules given as JSON (`config_json`, UTF-8,
@@ -74,11 +53,7 @@ pub unsafe extern "C" fn eng_triggers_new(
         let config: TriggerConfig =
             unsafe { crate::json::document(config_json, config_len, "config_json")? };
         let engine = TriggerEngine::new(config)?;
-        *out_triggers = Box::into_raw(Box::new(Engine {
-            engine,
-            poisoned: false,
-        }))
-        .cast();
+        hand_out(engine, out_triggers);
         Ok(())
     })
 }
@@ -90,13 +65,8 @@ pub unsafe extern "C" fn eng_triggers_new(
 /// `triggers` must be NULL or a live engine from `eng_triggers_new`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_triggers_free(triggers: *mut eng_triggers) {
-    let _ = boundary(|| {
-        if !triggers.is_null() {
-            // SAFETY: the caller promises a live engine from `Box::into_raw`.
-            drop(unsafe { Box::from_raw(triggers.cast::<Engine>()) });
-        }
-        Ok(())
-    });
+    // SAFETY: the caller promises NULL or a live engine.
+    unsafe { free(triggers) }
 }
 
 /// Feeds `len` touchpoints (columns as `eng_profile_store_push`; sorted by
@@ -130,7 +100,7 @@ pub unsafe extern "C" fn eng_triggers_push_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded to each conversion.
-        let e = unsafe { engine_mut(triggers)? };
+        let e = unsafe { handle_mut(triggers, "triggers")? };
         // SAFETY: as above.
         let cols = unsafe {
             touchpoints(
@@ -146,9 +116,7 @@ pub unsafe extern "C" fn eng_triggers_push_json(
         };
         // SAFETY: as above; checked before the engine changes.
         unsafe { out(out_json, "out_json")? };
-        e.poisoned = true;
-        let actions = e.engine.push(&cols);
-        e.poisoned = false;
+        let actions = e.mutate(|e| e.push(&cols));
         // SAFETY: as above.
         unsafe { crate::json::write(&actions?, out_json, out_len) }
     })
@@ -174,12 +142,10 @@ pub unsafe extern "C" fn eng_triggers_advance_json(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
-        let e = unsafe { engine_mut(triggers)? };
+        let e = unsafe { handle_mut(triggers, "triggers")? };
         // SAFETY: as above; checked before the engine changes.
         unsafe { out(out_json, "out_json")? };
-        e.poisoned = true;
-        let actions = e.engine.advance(now);
-        e.poisoned = false;
+        let actions = e.mutate(|e| e.advance(now));
         // SAFETY: as above.
         unsafe { crate::json::write(&actions?, out_json, out_len) }
     })
@@ -202,11 +168,11 @@ pub unsafe extern "C" fn eng_triggers_counts(
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
-        let e = unsafe { engine_mut(triggers)? };
+        let e = unsafe { handle_ref(triggers, "triggers")? };
         let values = [
-            (out_customers, e.engine.customers() as u64, "out_customers"),
-            (out_pending, e.engine.pending() as u64, "out_pending"),
-            (out_suppressed, e.engine.suppressed(), "out_suppressed"),
+            (out_customers, e.customers() as u64, "out_customers"),
+            (out_pending, e.pending() as u64, "out_pending"),
+            (out_suppressed, e.suppressed(), "out_suppressed"),
         ];
         // Every output is checked (alignment) before any is written.
         for &(ptr, _, name) in &values {
