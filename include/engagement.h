@@ -1866,9 +1866,10 @@ void eng_profile_store_free(struct eng_profile_store *store);
  * call only.
  *
  * Returns `ENG_STATUS_OK`; `ENG_STATUS_NULL_POINTER` (the store or a
- * required column NULL with `len > 0`, or `rating` without `rating_scale`);
- * `ENG_STATUS_INVALID_INPUT` (a bad value or code; the message names the
- * column and the row); `ENG_STATUS_POISONED`.
+ * required column NULL with `len > 0`); `ENG_STATUS_INVALID_INPUT` (a bad
+ * value or code, the message naming the column and the row; or `rating`
+ * without `rating_scale`: a rating is never read on a guessed scale, in any
+ * face); `ENG_STATUS_POISONED`.
  *
  * # Safety
  * Every non-NULL column must point to `len` readable elements; no other call

@@ -347,12 +347,6 @@ pub(crate) unsafe fn touchpoints<'a>(
             rating_scale: optional(rating_scale, len, "rating_scale")?,
         }
     };
-    if !cols.rating.is_empty() && cols.rating_scale.is_empty() {
-        return Err(Failure::new(
-            eng_status::NullPointer,
-            "argument rating_scale is NULL but rating is not",
-        ));
-    }
     Ok(cols)
 }
 

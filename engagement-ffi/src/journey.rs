@@ -319,16 +319,11 @@ unsafe fn stage_history(
     let name = |n: &str| format!("{prefix}{n}");
     // SAFETY: the caller's promises, forwarded.
     unsafe {
-        Ok(engagement_core::StageHistory {
-            customer: slice(customer, len, &name("customer"))?.to_vec(),
-            stage: slice(stage, len, "stage")?
-                .iter()
-                .enumerate()
-                .map(|(i, &c)| engagement_core::JourneyStage::try_from(c).map_err(|e| e.at_row(i)))
-                .collect::<Result<_, _>>()?,
-            entered_at: slice(entered_at, len, &name("entered_at"))?.to_vec(),
-            until: 0,
-        })
+        Ok(engagement_core::StageHistory::from_codes(
+            slice(customer, len, &name("customer"))?.to_vec(),
+            slice(stage, len, "stage")?,
+            slice(entered_at, len, &name("entered_at"))?.to_vec(),
+        )?)
     }
 }
 

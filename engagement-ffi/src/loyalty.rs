@@ -3,11 +3,10 @@
 use std::ffi::c_char;
 
 use engagement_core::{
-    ActionTable, JourneyStage, LoyaltyAccounts, LoyaltyConfig, RedemptionColumns,
-    SegmentMembership, StageColumns,
+    ActionTable, LoyaltyAccounts, LoyaltyConfig, RedemptionColumns, SegmentMembership, StageColumns,
 };
 
-use crate::boundary::{Failure, boundary};
+use crate::boundary::boundary;
 use crate::handle::{slice, touchpoints};
 use crate::status::eng_status;
 
@@ -108,17 +107,7 @@ pub unsafe extern "C" fn eng_next_best_actions_json(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let customers = slice(customer, len, "customer")?;
-            let codes = slice(stage, len, "stage")?;
-            let stages = StageColumns {
-                customer: customers.to_vec(),
-                stage: codes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &c)| {
-                        JourneyStage::try_from(c).map_err(|e| Failure::from(e.at_row(i)))
-                    })
-                    .collect::<Result<_, _>>()?,
-            };
+            let stages = StageColumns::from_codes(customers.to_vec(), slice(stage, len, "stage")?)?;
             let table: ActionTable = crate::json::config(table_json, table_len, "table_json")?;
             let membership: Option<SegmentMembership> =
                 crate::json::optional(membership_json, membership_len, "membership_json")?;

@@ -98,19 +98,10 @@ pub unsafe extern "C" fn eng_profile_store_from_partial(
         let out_store = unsafe { out(out_store, "out_store")? };
         // SAFETY: as above.
         let p = unsafe { handle_ref(partial, "partial")? };
-        let profiles = p.clone().into_store()?;
-        let mut config: ScoreConfig = if config_json.is_null() || config_len == 0 {
-            ScoreConfig::default()
-        } else {
-            // SAFETY: as above.
-            unsafe { crate::json::config(config_json, config_len, "config_json")? }
-        };
-        if config_json.is_null() || config_len == 0 {
-            config.signals = profiles.signals().config().clone();
-        }
-        let scorer = Scorer::new(config)?;
-        let mut store = ProfileStore::with_signals(scorer.signals().clone());
-        store.merge(&profiles)?;
+        // SAFETY: as above.
+        let config: Option<ScoreConfig> =
+            unsafe { crate::json::optional(config_json, config_len, "config_json")? };
+        let (store, scorer) = p.clone().into_scored_store(config)?;
         hand_out(Store { store, scorer }, out_store);
         Ok(())
     })
@@ -137,9 +128,10 @@ pub unsafe extern "C" fn eng_profile_store_free(store: *mut eng_profile_store) {
 /// call only.
 ///
 /// Returns `ENG_STATUS_OK`; `ENG_STATUS_NULL_POINTER` (the store or a
-/// required column NULL with `len > 0`, or `rating` without `rating_scale`);
-/// `ENG_STATUS_INVALID_INPUT` (a bad value or code; the message names the
-/// column and the row); `ENG_STATUS_POISONED`.
+/// required column NULL with `len > 0`); `ENG_STATUS_INVALID_INPUT` (a bad
+/// value or code, the message naming the column and the row; or `rating`
+/// without `rating_scale`: a rating is never read on a guessed scale, in any
+/// face); `ENG_STATUS_POISONED`.
 ///
 /// # Safety
 /// Every non-NULL column must point to `len` readable elements; no other call
@@ -546,8 +538,7 @@ pub unsafe extern "C" fn eng_profile_store_rfm(
         let s = unsafe { handle_ref(store, "store")? };
         let config: engagement_core::RfmConfig =
             unsafe { crate::json::config(config_json, config_len, "config_json")? };
-        let values = engagement_core::RfmValues::from_store(&s.store, as_of, config.monetary)?;
-        let scores = engagement_core::rfm_scores(&values, &config)?;
+        let scores = engagement_core::rfm_of_store(&s.store, as_of, &config)?;
         // SAFETY: as above.
         unsafe {
             crate::transactions::write_rfm(

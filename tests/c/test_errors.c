@@ -70,8 +70,9 @@ int main(void) {
           "channel");
     CHECK(eng_profile_store_push(store, customer, time, channel, NULL, value, rating, scale, 3),
           ENG_STATUS_NULL_POINTER, "kind");
+    /* Ratings without their scales: refused as in every face (never read as NPS). */
     CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, NULL, 3),
-          ENG_STATUS_NULL_POINTER, "rating_scale");
+          ENG_STATUS_INVALID_INPUT, "rating_scale");
     CHECK(eng_profile_store_push(store, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0), ENG_STATUS_OK, NULL);
     const uint8_t bad_channel[3] = {ENG_CHANNEL_WEB, 99, ENG_CHANNEL_EMAIL};
     CHECK(eng_profile_store_push(store, customer, time, bad_channel, kind, value, rating, scale, 3),

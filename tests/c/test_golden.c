@@ -176,10 +176,12 @@ static eng_status load_columns(const json_t *t, columns *c) {
     }
     if (ra && json_array_size(ra) > 0) {
         c->rating = calloc(alloc, sizeof *c->rating);
-        c->scale = calloc(alloc, 1);
+        /* No scale column: the scales are passed as NULL, as a C caller without them would. */
+        if (sc) c->scale = calloc(alloc, 1);
         for (size_t i = 0; i < c->n; i++) {
             json_t *r = json_array_get(ra, i);
             c->rating[i] = json_is_null(r) ? NAN : (float)real(r);
+            if (!sc) continue;
             const char *l = json_string_value(json_array_get(sc, i));
             c->scale[i] = strcmp(l, "nps") == 0 ? ENG_SCALE_NPS : strcmp(l, "csat") == 0 ? ENG_SCALE_CSAT : ENG_SCALE_CES;
         }
@@ -761,12 +763,14 @@ static eng_status op_partial(const json_t *input, const json_t *config, json_t *
         size_t alloc = c.n + 1;
         p.customer = calloc(alloc, sizeof *p.customer), p.time = calloc(alloc, sizeof *p.time);
         p.channel = calloc(alloc, 1), p.kind = calloc(alloc, 1), p.value = calloc(alloc, sizeof *p.value);
-        if (c.rating) p.rating = calloc(alloc, sizeof *p.rating), p.scale = calloc(alloc, 1);
+        if (c.rating) p.rating = calloc(alloc, sizeof *p.rating);
+        if (c.scale) p.scale = calloc(alloc, 1);
         for (size_t i = 0; i < c.n; i++) {
             if (json_integer_value(json_array_get(parts, i)) != part) continue;
             p.customer[p.n] = c.customer[i], p.time[p.n] = c.time[i], p.channel[p.n] = c.channel[i];
             p.kind[p.n] = c.kind[i], p.value[p.n] = c.value ? c.value[i] : 0.0;
-            if (c.rating) p.rating[p.n] = c.rating[i], p.scale[p.n] = c.scale[i];
+            if (c.rating) p.rating[p.n] = c.rating[i];
+            if (c.scale) p.scale[p.n] = c.scale[i];
             p.n++;
         }
         eng_partial *built = NULL, *decoded = NULL;
