@@ -105,7 +105,7 @@ def summary_frame(customer: Any, time: Any, value: Any, observation_end: int, pe
     """Per-customer transaction summary (pandas) of one partition's transactions (whole customers)."""
     import pandas as pd
 
-    from ._api import transaction_summary
+    from ._transactions import transaction_summary
 
     if len(customer) == 0:
         return pd.DataFrame({"customer": np.zeros(0, np.uint64), "frequency": np.zeros(0, np.uint32),

@@ -29,7 +29,7 @@ import json
 from typing import Any, Mapping, Optional, Sequence
 
 from . import _distributed as _d
-from ._api import ProfileStore
+from ._store import ProfileStore
 from ._attribution import Attribution
 from ._cohort import CohortTable
 from ._convert import instant
@@ -81,7 +81,7 @@ def customer_frame(ddf: Any, as_of: Any, *, score_config: Any = None, stage_conf
     per partition after a shuffle by customer (``shuffle=False`` when the frame is already
     partitioned by customer): nothing is merged on one machine, so it scales with the cluster.
     Rows come in partition order; each customer's row equals the single-machine one."""
-    from ._api import customer_frame as frame_of
+    from ._frames import customer_frame as frame_of
 
     names = _d.names(columns)
     if shuffle is not False:

@@ -27,7 +27,7 @@ import json
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 from . import _distributed as _d
-from ._api import ProfileStore
+from ._store import ProfileStore
 from ._attribution import Attribution
 from ._cohort import CohortTable
 from ._convert import instant
@@ -87,7 +87,7 @@ def customer_frame(sdf: Any, as_of: Any, *, score_config: Any = None, stage_conf
     """One row per customer (``engagement.customer_frame``'s columns) as a Spark DataFrame, computed
     in the workers after a repartition by customer (``shuffle=False`` when the frame is already
     partitioned by customer): nothing is merged on the driver, so it scales with the cluster."""
-    from ._api import customer_frame as frame_of
+    from ._frames import customer_frame as frame_of
 
     names = _d.names(columns)
     if shuffle is not False:

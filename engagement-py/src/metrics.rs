@@ -1,0 +1,180 @@
+//! CRM metrics: NPS, CSAT, proportions, retention, the simple lifetime-value
+//! formulas, percentile ranks and RFM.
+
+use engagement_core::{Proportion, RfmConfig, RfmScores, RfmValues, SimpleClvInput};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert::{Transactions, document, same_length, slice, to_python};
+use crate::errors::OrPy;
+
+/// NPS of 0–10 answers (float32 array).
+#[pyfunction]
+#[pyo3(signature = (ratings, level=0.95))]
+pub(crate) fn nps<'py>(
+    py: Python<'py>,
+    ratings: PyReadonlyArray1<'_, f32>,
+    level: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    to_python(
+        py,
+        &engagement_core::nps(slice(&ratings, "ratings")?, level).py_err()?,
+    )
+}
+
+/// NPS from counts.
+#[pyfunction]
+#[pyo3(signature = (promoters, passives, detractors, level=0.95))]
+pub(crate) fn nps_counts(
+    py: Python<'_>,
+    promoters: u64,
+    passives: u64,
+    detractors: u64,
+    level: f64,
+) -> PyResult<Bound<'_, PyAny>> {
+    to_python(
+        py,
+        &engagement_core::nps_counts(promoters, passives, detractors, level).py_err()?,
+    )
+}
+
+/// CSAT of 1–5 answers (float32 array).
+#[pyfunction]
+#[pyo3(signature = (ratings, level=0.95))]
+pub(crate) fn csat<'py>(
+    py: Python<'py>,
+    ratings: PyReadonlyArray1<'_, f32>,
+    level: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    to_python(
+        py,
+        &engagement_core::csat(slice(&ratings, "ratings")?, level).py_err()?,
+    )
+}
+
+/// A proportion with its Wilson interval.
+#[pyfunction]
+#[pyo3(signature = (successes, trials, level=0.95))]
+pub(crate) fn wilson(
+    py: Python<'_>,
+    successes: u64,
+    trials: u64,
+    level: f64,
+) -> PyResult<Bound<'_, PyAny>> {
+    to_python(py, &Proportion::wilson(successes, trials, level).py_err()?)
+}
+
+/// Retention and churn from counts.
+#[pyfunction]
+#[pyo3(signature = (at_start, at_end, new, level=0.95))]
+pub(crate) fn retention_rate(
+    py: Python<'_>,
+    at_start: u64,
+    at_end: u64,
+    new: u64,
+    level: f64,
+) -> PyResult<Bound<'_, PyAny>> {
+    to_python(
+        py,
+        &engagement_core::retention_rate(at_start, at_end, new, level).py_err()?,
+    )
+}
+
+/// Simple CLV of an input dict.
+#[pyfunction]
+pub(crate) fn simple_clv(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let i: SimpleClvInput = document(py, input, "input")?;
+    engagement_core::simple_clv(&i).py_err()
+}
+
+/// CLV under constant retention.
+#[pyfunction]
+pub(crate) fn retention_clv(margin: f64, retention: f64, discount_rate: f64) -> PyResult<f64> {
+    engagement_core::retention_clv(margin, retention, discount_rate).py_err()
+}
+
+/// LTV:CAC.
+#[pyfunction]
+pub(crate) fn ltv_to_cac(clv: f64, cac: f64) -> PyResult<f64> {
+    engagement_core::ltv_to_cac(clv, cac).py_err()
+}
+
+/// Percentile ranks (mid-rank).
+#[pyfunction]
+pub(crate) fn percentile_ranks<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'_, f64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    Ok(engagement_core::percentile_ranks(slice(&values, "values")?)
+        .py_err()?
+        .into_pyarray(py))
+}
+
+/// RFM values of a transaction log.
+#[pyfunction]
+#[pyo3(signature = (transactions, as_of, config=None))]
+pub(crate) fn rfm_values<'py>(
+    py: Python<'py>,
+    transactions: Transactions<'_>,
+    as_of: i64,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
+    let cols = transactions.columns()?;
+    let v = py
+        .detach(|| RfmValues::from_transactions(&cols, as_of, cfg.monetary))
+        .py_err()?;
+    let d = PyDict::new(py);
+    d.set_item("customer", v.customer.into_pyarray(py))?;
+    d.set_item("recency", v.recency.into_pyarray(py))?;
+    d.set_item("frequency", v.frequency.into_pyarray(py))?;
+    d.set_item("monetary", v.monetary.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// RFM scores of given values.
+#[pyfunction]
+#[pyo3(signature = (customer, recency, frequency, monetary, config=None))]
+pub(crate) fn rfm_scores<'py>(
+    py: Python<'py>,
+    customer: PyReadonlyArray1<'_, u64>,
+    recency: PyReadonlyArray1<'_, f64>,
+    frequency: PyReadonlyArray1<'_, f64>,
+    monetary: PyReadonlyArray1<'_, f64>,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
+    let values = RfmValues {
+        customer: slice(&customer, "customer")?.to_vec(),
+        recency: slice(&recency, "recency")?.to_vec(),
+        frequency: slice(&frequency, "frequency")?.to_vec(),
+        monetary: slice(&monetary, "monetary")?.to_vec(),
+    };
+    same_length(
+        values.customer.len(),
+        &[
+            ("recency", values.recency.len()),
+            ("frequency", values.frequency.len()),
+            ("monetary", values.monetary.len()),
+        ],
+    )?;
+    let s = py
+        .detach(|| engagement_core::rfm_scores(&values, &cfg))
+        .py_err()?;
+    rfm_dict(py, s)
+}
+
+/// RFM scores as numpy columns (segment codes) with the segment names.
+pub(crate) fn rfm_dict(py: Python<'_>, s: RfmScores) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("customer", s.customer.into_pyarray(py))?;
+    d.set_item("r", s.r.into_pyarray(py))?;
+    d.set_item("f", s.f.into_pyarray(py))?;
+    d.set_item("m", s.m.into_pyarray(py))?;
+    d.set_item("code", s.code.into_pyarray(py))?;
+    d.set_item("score", s.score.into_pyarray(py))?;
+    d.set_item("segment", s.segment.into_pyarray(py))?;
+    d.set_item("segment_names", s.segment_names)?;
+    Ok(d)
+}

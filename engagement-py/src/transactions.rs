@@ -1,0 +1,51 @@
+//! Transaction summaries: frequency, recency, T and monetary value per
+//! customer, and the calibration/holdout split.
+
+use engagement_core::transactions::{SummaryConfig, calibration_and_holdout, summarize};
+use numpy::IntoPyArray;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert::{Transactions, to_python};
+use crate::errors::OrPy;
+
+/// Transaction summary (frequency, recency, T, monetary value).
+#[pyfunction]
+#[pyo3(signature = (transactions, observation_end, config=None))]
+pub(crate) fn transaction_summary<'py>(
+    py: Python<'py>,
+    transactions: Transactions<'_>,
+    observation_end: i64,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
+    let cols = transactions.columns()?;
+    let s = py
+        .detach(|| summarize(&cols, observation_end, &cfg))
+        .py_err()?;
+    let d = PyDict::new(py);
+    d.set_item("customer", s.customer.into_pyarray(py))?;
+    d.set_item("frequency", s.frequency.into_pyarray(py))?;
+    d.set_item("recency", s.recency.into_pyarray(py))?;
+    d.set_item("T", s.t.into_pyarray(py))?;
+    d.set_item("monetary_value", s.monetary_value.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// Calibration summary and holdout purchases.
+#[pyfunction]
+#[pyo3(signature = (transactions, calibration_end, observation_end, config=None))]
+pub(crate) fn calibration_holdout<'py>(
+    py: Python<'py>,
+    transactions: Transactions<'_>,
+    calibration_end: i64,
+    observation_end: i64,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
+    let cols = transactions.columns()?;
+    let split = py
+        .detach(|| calibration_and_holdout(&cols, calibration_end, observation_end, &cfg))
+        .py_err()?;
+    to_python(py, &split)
+}
