@@ -13,7 +13,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyDict};
 
-use crate::convert::{config, document, maybe, slice, to_python};
+use crate::convert::{Compute, config, document, maybe, slice};
 use crate::errors::OrPy;
 
 type Column<'py> = Bound<'py, PyArray1<f64>>;
@@ -103,9 +103,7 @@ impl NativeClvModel {
             monetary_value: maybe(&monetary_value, "monetary_value")?,
             weights: maybe(&weights, "weights")?,
         };
-        let fit = py
-            .detach(|| ClvModel::fit(kind, &cols, &options))
-            .py_err()?;
+        let fit = py.compute(|| ClvModel::fit(kind, &cols, &options))?;
         fitted(py, fit)
     }
 
@@ -119,9 +117,7 @@ impl NativeClvModel {
     ) -> PyResult<(Self, Bound<'py, PyDict>)> {
         let options: FitOptions = config(py, options, "options")?;
         let alive = slice(&alive, "alive")?;
-        let fit = py
-            .detach(|| ClvModel::fit_retention(alive, &options))
-            .py_err()?;
+        let fit = py.compute(|| ClvModel::fit_retention(alive, &options))?;
         fitted(py, fit)
     }
 
@@ -134,7 +130,7 @@ impl NativeClvModel {
         t: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Column<'py>> {
         let cols = histories(&frequency, &recency, &t, &None)?;
-        column(py, py.detach(|| self.model.p_alive(&cols)))
+        column(py, || self.model.p_alive(&cols))
     }
 
     /// P(alive) of one customer over time.
@@ -145,7 +141,7 @@ impl NativeClvModel {
         at: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Column<'py>> {
         let (purchases, at) = (slice(&purchases, "purchases")?, slice(&at, "at")?);
-        column(py, py.detach(|| self.model.p_alive_history(purchases, at)))
+        column(py, || self.model.p_alive_history(purchases, at))
     }
 
     /// The period-transactions table of a purchase model, as a dict.
@@ -160,10 +156,7 @@ impl NativeClvModel {
         weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let cols = histories(&frequency, &recency, &t, &weights)?;
-        let table = py
-            .detach(|| self.model.period_transactions(&cols, max_frequency))
-            .py_err()?;
-        to_python(py, &table)
+        py.compute_to_python(|| self.model.period_transactions(&cols, max_frequency))
     }
 
     /// Mean holdout purchases by calibration frequency, observed and predicted, as a dict.
@@ -182,13 +175,10 @@ impl NativeClvModel {
     ) -> PyResult<Bound<'py, PyAny>> {
         let cols = histories(&frequency, &recency, &t, &weights)?;
         let holdout = slice(&holdout, "holdout")?;
-        let table = py
-            .detach(|| {
-                self.model
-                    .calibration_holdout(&cols, holdout, duration, max_frequency)
-            })
-            .py_err()?;
-        to_python(py, &table)
+        py.compute_to_python(|| {
+            self.model
+                .calibration_holdout(&cols, holdout, duration, max_frequency)
+        })
     }
 
     /// Expected purchases of each customer in the next `horizon` time units.
@@ -201,10 +191,9 @@ impl NativeClvModel {
         t: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Column<'py>> {
         let cols = histories(&frequency, &recency, &t, &None)?;
-        column(
-            py,
-            py.detach(|| self.model.conditional_expected_purchases(horizon, &cols)),
-        )
+        column(py, || {
+            self.model.conditional_expected_purchases(horizon, &cols)
+        })
     }
 
     /// Expected purchases of a new customer in `(0, t]` for each `t`.
@@ -214,7 +203,7 @@ impl NativeClvModel {
         t: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Column<'py>> {
         let t = slice(&t, "t")?;
-        column(py, py.detach(|| self.model.expected_purchases_new(t)))
+        column(py, || self.model.expected_purchases_new(t))
     }
 
     /// Expected mean transaction value of each customer (Gamma-Gamma).
@@ -229,7 +218,7 @@ impl NativeClvModel {
             monetary_value: Some(slice(&monetary_value, "monetary_value")?),
             ..Default::default()
         };
-        column(py, py.detach(|| self.model.expected_spend(&cols)))
+        column(py, || self.model.expected_spend(&cols))
     }
 
     /// Share of a cohort still subscribed after each `t` periods (sBG).
@@ -238,7 +227,8 @@ impl NativeClvModel {
         py: Python<'py>,
         t: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Column<'py>> {
-        column(py, self.model.survival(slice(&t, "t")?))
+        let t = slice(&t, "t")?;
+        column(py, || self.model.survival(t))
     }
 
     /// Retention rate of each period `t >= 1` (sBG).
@@ -247,7 +237,8 @@ impl NativeClvModel {
         py: Python<'py>,
         t: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Column<'py>> {
-        column(py, self.model.retention_rate(slice(&t, "t")?))
+        let t = slice(&t, "t")?;
+        column(py, || self.model.retention_rate(t))
     }
 
     /// P(a new customer makes exactly `x[i]` purchases in `(0, t[i]]`).
@@ -258,7 +249,7 @@ impl NativeClvModel {
         x: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Column<'py>> {
         let (t, x) = (slice(&t, "t")?, slice(&x, "x")?);
-        column(py, py.detach(|| self.model.probability_of_purchases(t, x)))
+        column(py, || self.model.probability_of_purchases(t, x))
     }
 
     /// Discounted value of each customer's expected purchases over future periods.
@@ -275,10 +266,7 @@ impl NativeClvModel {
         let options: DiscountOptions = config(py, options, "options")?;
         let cols = histories(&frequency, &recency, &t, &None)?;
         let spend = slice(&spend, "spend")?;
-        column(
-            py,
-            py.detach(|| self.model.discounted_value(&cols, spend, &options)),
-        )
+        column(py, || self.model.discounted_value(&cols, spend, &options))
     }
 
     /// Frequency × recency grid of P(alive) or expected purchases: (frequency, recency, values 2-D).
@@ -290,9 +278,7 @@ impl NativeClvModel {
         t: f64,
     ) -> PyResult<(Column<'py>, Column<'py>, Column<'py>)> {
         let what: MatrixValue = document(py, value, "value")?;
-        let g = py
-            .detach(|| self.model.frequency_recency_matrix(what, max_frequency, t))
-            .py_err()?;
+        let g = py.compute(|| self.model.frequency_recency_matrix(what, max_frequency, t))?;
         Ok((
             g.frequency.into_pyarray(py),
             g.recency.into_pyarray(py),
@@ -308,9 +294,7 @@ impl NativeClvModel {
         seed: u64,
     ) -> PyResult<(Column<'py>, Column<'py>)> {
         let t = slice(&t, "t")?;
-        let h = py
-            .detach(|| simulate::histories(&self.model, t, seed))
-            .py_err()?;
+        let h = py.compute(|| simulate::histories(&self.model, t, seed))?;
         Ok((h.frequency.into_pyarray(py), h.recency.into_pyarray(py)))
     }
 
@@ -322,7 +306,7 @@ impl NativeClvModel {
         seed: u64,
     ) -> PyResult<Column<'py>> {
         let f = slice(&frequency, "frequency")?;
-        column(py, py.detach(|| simulate::spend(&self.model, f, seed)))
+        column(py, || simulate::spend(&self.model, f, seed))
     }
 
     /// Simulated survivor counts of a cohort (sBG).
@@ -333,10 +317,9 @@ impl NativeClvModel {
         periods: u32,
         seed: u64,
     ) -> PyResult<Column<'py>> {
-        column(
-            py,
-            py.detach(|| simulate::survivors(&self.model, cohort, periods, seed)),
-        )
+        column(py, || {
+            simulate::survivors(&self.model, cohort, periods, seed)
+        })
     }
 }
 
@@ -356,9 +339,12 @@ fn histories<'a>(
     })
 }
 
-/// A column computed by the core, as a numpy array (no copy).
-fn column(py: Python<'_>, values: engagement_core::Result<Vec<f64>>) -> PyResult<Column<'_>> {
-    Ok(values.py_err()?.into_pyarray(py))
+/// A column computed by the core without the GIL, as a numpy array (no copy).
+fn column(
+    py: Python<'_>,
+    f: impl Send + FnOnce() -> engagement_core::Result<Vec<f64>>,
+) -> PyResult<Column<'_>> {
+    Ok(py.compute(f)?.into_pyarray(py))
 }
 
 /// The fitted model and the report of its fit (standard errors by parameter name).

@@ -11,6 +11,38 @@ use pyo3::types::PyString;
 
 use crate::errors::{JsonError, OrPy};
 
+/// Convert in, detach, convert out: every call into the core runs through
+/// here, without the GIL (other Python threads run meanwhile), its error
+/// turned into the matching exception.
+pub(crate) trait Compute<'py> {
+    /// The result of `f`, computed without the GIL.
+    fn compute<T: Send>(self, f: impl Send + FnOnce() -> engagement_core::Result<T>)
+    -> PyResult<T>;
+
+    /// The result of `f`, computed without the GIL, as plain Python objects.
+    fn compute_to_python<T: Send + serde::Serialize>(
+        self,
+        f: impl Send + FnOnce() -> engagement_core::Result<T>,
+    ) -> PyResult<Bound<'py, PyAny>>;
+}
+
+impl<'py> Compute<'py> for Python<'py> {
+    fn compute<T: Send>(
+        self,
+        f: impl Send + FnOnce() -> engagement_core::Result<T>,
+    ) -> PyResult<T> {
+        self.detach(f).py_err()
+    }
+
+    fn compute_to_python<T: Send + serde::Serialize>(
+        self,
+        f: impl Send + FnOnce() -> engagement_core::Result<T>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let r = self.compute(f)?;
+        to_python(self, &r)
+    }
+}
+
 /// Touchpoint columns as `_convert.touchpoints` builds them: a dict of numpy
 /// arrays by column name (`value`, `rating` and `rating_scale` may be None
 /// or left out).

@@ -4,7 +4,7 @@ use engagement_core::experiment::{self, Arm, BetaPrior};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
-use crate::convert::{config, slice, to_python};
+use crate::convert::{Compute, config, slice};
 use crate::errors::OrPy;
 
 /// Two-proportion z-test, chi-square and intervals of two conversion rates.
@@ -18,13 +18,11 @@ pub(crate) fn conversion_test<'py>(
     treatment_trials: u64,
     level: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let t = experiment::conversion_test(
+    let (control, treatment) = (
         arm(control_successes, control_trials),
         arm(treatment_successes, treatment_trials),
-        level,
-    )
-    .py_err()?;
-    to_python(py, &t)
+    );
+    py.compute_to_python(|| experiment::conversion_test(control, treatment, level))
 }
 
 /// Welch's t-test of two samples.
@@ -37,8 +35,7 @@ pub(crate) fn welch_test<'py>(
     level: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (c, t) = (slice(&control, "control")?, slice(&treatment, "treatment")?);
-    let r = experiment::welch_test(c, t, level).py_err()?;
-    to_python(py, &r)
+    py.compute_to_python(|| experiment::welch_test(c, t, level))
 }
 
 /// Bayesian beta-binomial comparison of two conversion rates.
@@ -58,10 +55,7 @@ pub(crate) fn bayesian_conversion_test<'py>(
         arm(control_successes, control_trials),
         arm(treatment_successes, treatment_trials),
     );
-    let r = py
-        .detach(|| experiment::bayesian_conversion_test(control, treatment, prior, level))
-        .py_err()?;
-    to_python(py, &r)
+    py.compute_to_python(|| experiment::bayesian_conversion_test(control, treatment, prior, level))
 }
 
 /// Power of a two-sided two-proportion test.

@@ -13,7 +13,7 @@ use pyo3::types::PyDict;
 use serde::Serialize;
 
 use crate::convert::{
-    StageHistoryColumns, Touchpoints, config, document, optional, slice, to_python,
+    Compute, StageHistoryColumns, Touchpoints, config, document, optional, slice,
 };
 use crate::errors::OrPy;
 
@@ -28,7 +28,7 @@ pub(crate) fn stage_history<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
     let cols = touchpoints.columns()?;
-    let h = py.detach(|| rules.history(&cols, until)).py_err()?;
+    let h = py.compute(|| rules.history(&cols, until))?;
     let d = PyDict::new(py);
     let codes = h.stage_codes();
     d.set_item("customer", h.customer.into_pyarray(py))?;
@@ -51,14 +51,11 @@ pub(crate) fn churn_between<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
     let cols = touchpoints.columns()?;
-    let c = py
-        .detach(|| {
-            rules
-                .history(&cols, until)
-                .and_then(|h| h.churn_between(start, end, level))
-        })
-        .py_err()?;
-    to_python(py, &c)
+    py.compute_to_python(|| {
+        rules
+            .history(&cols, until)
+            .and_then(|h| h.churn_between(start, end, level))
+    })
 }
 
 /// Transitions between stages of a stage history (customer, stage code, entered_at).
@@ -67,8 +64,8 @@ pub(crate) fn stage_transitions<'py>(
     py: Python<'py>,
     history: StageHistoryColumns<'_>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let m = transitions::stage_transitions(&history.history()?).py_err()?;
-    to_python(py, &m)
+    let history = history.history()?;
+    py.compute_to_python(|| transitions::stage_transitions(&history))
 }
 
 /// Transition matrix, step matrix and common paths of touchpoint journeys.
@@ -81,10 +78,7 @@ pub(crate) fn journey_sequences<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let cfg: SequenceConfig = crate::convert::config(py, config, "config")?;
     let cols = touchpoints.columns()?;
-    let s = py
-        .detach(|| transitions::journey_sequences(&cols, &cfg))
-        .py_err()?;
-    to_python(py, &s)
+    py.compute_to_python(|| transitions::journey_sequences(&cols, &cfg))
 }
 
 /// Multi-touch attribution of a path table (a dict like `PathTable`) by a rule (a dict like `Rule`).
@@ -97,10 +91,7 @@ pub(crate) fn attribute<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let table: PathTable = document(py, table, "table")?;
     let rule: Rule = config(py, rule, "rule")?;
-    let result = py
-        .detach(|| table.to_paths().and_then(|p| credit(&p, &rule)))
-        .py_err()?;
-    to_python(py, &result)
+    py.compute_to_python(|| table.to_paths().and_then(|p| credit(&p, &rule)))
 }
 
 /// Attribution of the purchases of touchpoint columns, paths built within `lookback` seconds.
@@ -114,10 +105,7 @@ pub(crate) fn attribute_touchpoints<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let rule: Rule = config(py, rule, "rule")?;
     let cols = touchpoints.columns()?;
-    let result = py
-        .detach(|| paths_from_touchpoints(&cols, lookback).and_then(|p| credit(&p, &rule)))
-        .py_err()?;
-    to_python(py, &result)
+    py.compute_to_python(|| paths_from_touchpoints(&cols, lookback).and_then(|p| credit(&p, &rule)))
 }
 
 /// Runs a funnel (a dict like `Funnel`) over touchpoint columns.
@@ -207,6 +195,5 @@ fn run<'py, R: Serialize + Send>(
         campaign: optional(&campaign, "campaign")?,
         stages: history.as_ref(),
     };
-    let r = py.detach(|| f(&definition, &extras)).py_err()?;
-    to_python(py, &r)
+    py.compute_to_python(|| f(&definition, &extras))
 }

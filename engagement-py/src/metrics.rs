@@ -6,7 +6,7 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Transactions, document, same_length, slice, to_python};
+use crate::convert::{Compute, Transactions, document, same_length, slice};
 use crate::errors::OrPy;
 
 /// NPS of 0–10 answers (float32 array).
@@ -17,10 +17,8 @@ pub(crate) fn nps<'py>(
     ratings: PyReadonlyArray1<'_, f32>,
     level: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    to_python(
-        py,
-        &engagement_core::nps(slice(&ratings, "ratings")?, level).py_err()?,
-    )
+    let ratings = slice(&ratings, "ratings")?;
+    py.compute_to_python(|| engagement_core::nps(ratings, level))
 }
 
 /// NPS from counts.
@@ -33,10 +31,7 @@ pub(crate) fn nps_counts(
     detractors: u64,
     level: f64,
 ) -> PyResult<Bound<'_, PyAny>> {
-    to_python(
-        py,
-        &engagement_core::nps_counts(promoters, passives, detractors, level).py_err()?,
-    )
+    py.compute_to_python(|| engagement_core::nps_counts(promoters, passives, detractors, level))
 }
 
 /// CSAT of 1–5 answers (float32 array).
@@ -47,10 +42,8 @@ pub(crate) fn csat<'py>(
     ratings: PyReadonlyArray1<'_, f32>,
     level: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    to_python(
-        py,
-        &engagement_core::csat(slice(&ratings, "ratings")?, level).py_err()?,
-    )
+    let ratings = slice(&ratings, "ratings")?;
+    py.compute_to_python(|| engagement_core::csat(ratings, level))
 }
 
 /// A proportion with its Wilson interval.
@@ -62,7 +55,7 @@ pub(crate) fn wilson(
     trials: u64,
     level: f64,
 ) -> PyResult<Bound<'_, PyAny>> {
-    to_python(py, &Proportion::wilson(successes, trials, level).py_err()?)
+    py.compute_to_python(|| Proportion::wilson(successes, trials, level))
 }
 
 /// Retention and churn from counts.
@@ -75,17 +68,14 @@ pub(crate) fn retention_rate(
     new: u64,
     level: f64,
 ) -> PyResult<Bound<'_, PyAny>> {
-    to_python(
-        py,
-        &engagement_core::retention_rate(at_start, at_end, new, level).py_err()?,
-    )
+    py.compute_to_python(|| engagement_core::retention_rate(at_start, at_end, new, level))
 }
 
 /// Simple CLV of an input dict.
 #[pyfunction]
 pub(crate) fn simple_clv(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<f64> {
     let i: SimpleClvInput = document(py, input, "input")?;
-    engagement_core::simple_clv(&i).py_err()
+    py.compute(|| engagement_core::simple_clv(&i))
 }
 
 /// CLV under constant retention.
@@ -106,8 +96,9 @@ pub(crate) fn percentile_ranks<'py>(
     py: Python<'py>,
     values: PyReadonlyArray1<'_, f64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    Ok(engagement_core::percentile_ranks(slice(&values, "values")?)
-        .py_err()?
+    let values = slice(&values, "values")?;
+    Ok(py
+        .compute(|| engagement_core::percentile_ranks(values))?
         .into_pyarray(py))
 }
 
@@ -122,9 +113,7 @@ pub(crate) fn rfm_values<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
     let cols = transactions.columns()?;
-    let v = py
-        .detach(|| RfmValues::from_transactions(&cols, as_of, cfg.monetary))
-        .py_err()?;
+    let v = py.compute(|| RfmValues::from_transactions(&cols, as_of, cfg.monetary))?;
     let d = PyDict::new(py);
     d.set_item("customer", v.customer.into_pyarray(py))?;
     d.set_item("recency", v.recency.into_pyarray(py))?;
@@ -159,9 +148,7 @@ pub(crate) fn rfm_scores<'py>(
             ("monetary", values.monetary.len()),
         ],
     )?;
-    let s = py
-        .detach(|| engagement_core::rfm_scores(&values, &cfg))
-        .py_err()?;
+    let s = py.compute(|| engagement_core::rfm_scores(&values, &cfg))?;
     rfm_dict(py, s)
 }
 

@@ -6,8 +6,8 @@ use engagement_core::partial::{Partial, PartialSpec};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::convert::{Touchpoints, config, document, to_python};
-use crate::errors::{IncompatibleError, OrPy};
+use crate::convert::{Compute, Touchpoints, config, document, to_python};
+use crate::errors::IncompatibleError;
 
 /// A partial result that merges (see the core's `partial` module): built
 /// from one part of the touchpoints with a spec, merged with the other
@@ -29,37 +29,35 @@ impl NativePartial {
     ) -> PyResult<Self> {
         let spec: PartialSpec = document(py, spec, "spec")?;
         let cols = touchpoints.columns()?;
-        let partial = py
-            .detach(|| Partial::from_touchpoints(&spec, &cols))
-            .py_err()?;
+        let partial = py.compute(|| Partial::from_touchpoints(&spec, &cols))?;
         Ok(NativePartial { partial })
     }
 
     /// Reads the binary form.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        let partial = py.detach(|| Partial::from_bytes(data)).py_err()?;
+        let partial = py.compute(|| Partial::from_bytes(data))?;
         Ok(NativePartial { partial })
     }
 
     /// Reads the JSON form.
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        let partial = py.detach(|| Partial::from_json(text)).py_err()?;
+        let partial = py.compute(|| Partial::from_json(text))?;
         Ok(NativePartial { partial })
     }
 
     /// The binary form.
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let p = &self.partial;
-        let bytes = py.detach(|| p.to_bytes()).py_err()?;
+        let bytes = py.compute(|| p.to_bytes())?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     /// The JSON form.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
         let p = &self.partial;
-        py.detach(|| p.to_json()).py_err()
+        py.compute(|| p.to_json())
     }
 
     /// The spec, as a dict.
@@ -85,14 +83,13 @@ impl NativePartial {
         }
         let theirs = other.try_borrow()?;
         let (mine, theirs) = (&mut slf.partial, &theirs.partial);
-        py.detach(|| mine.merge_ref(theirs)).py_err()
+        py.compute(|| mine.merge_ref(theirs))
     }
 
     /// The finished result, as a dict (`kind` plus the single-machine result's fields).
     fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let p = &self.partial;
-        let r = py.detach(|| p.result()).py_err()?;
-        to_python(py, &r)
+        py.compute_to_python(|| p.result())
     }
 
     /// Attribution of a paths partial by a rule (dict or JSON).
@@ -104,8 +101,7 @@ impl NativePartial {
     ) -> PyResult<Bound<'py, PyAny>> {
         let rule: Rule = config(py, rule, "rule")?;
         let p = &self.partial;
-        let a = py.detach(|| p.attribute(&rule)).py_err()?;
-        to_python(py, &a)
+        py.compute_to_python(|| p.attribute(&rule))
     }
 
     /// Pickles through the binary form (for Dask and Spark workers).

@@ -5,8 +5,7 @@ use engagement_core::survival;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
-use crate::convert::{Transactions, slice, to_python};
-use crate::errors::OrPy;
+use crate::convert::{Compute, Transactions, slice};
 
 /// Acquisition cohorts of transactions up to `as_of`.
 #[pyfunction]
@@ -19,8 +18,7 @@ pub(crate) fn cohorts<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let cfg: CohortConfig = crate::convert::config(py, config, "config")?;
     let cols = transactions.columns()?;
-    let t = py.detach(|| cohort::cohorts(&cols, as_of, &cfg)).py_err()?;
-    to_python(py, &t)
+    py.compute_to_python(|| cohort::cohorts(&cols, as_of, &cfg))
 }
 
 /// Kaplan–Meier curve with a Greenwood band.
@@ -33,8 +31,7 @@ pub(crate) fn kaplan_meier<'py>(
     level: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (d, o) = (slice(&duration, "duration")?, slice(&observed, "observed")?);
-    let km = py.detach(|| survival::kaplan_meier(d, o, level)).py_err()?;
-    to_python(py, &km)
+    py.compute_to_python(|| survival::kaplan_meier(d, o, level))
 }
 
 /// Log-rank test between two groups.
@@ -46,12 +43,13 @@ pub(crate) fn logrank_test<'py>(
     duration_b: PyReadonlyArray1<'_, f64>,
     observed_b: PyReadonlyArray1<'_, bool>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let t = survival::logrank_test(
+    let (da, oa) = (
         slice(&duration_a, "duration_a")?,
         slice(&observed_a, "observed_a")?,
+    );
+    let (db, ob) = (
         slice(&duration_b, "duration_b")?,
         slice(&observed_b, "observed_b")?,
-    )
-    .py_err()?;
-    to_python(py, &t)
+    );
+    py.compute_to_python(|| survival::logrank_test(da, oa, db, ob))
 }

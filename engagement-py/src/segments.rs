@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::{
-    Touchpoints, config, document, maybe_document, same_length, slice, stages, to_python,
+    Compute, Touchpoints, config, document, maybe_document, same_length, slice, stages,
 };
 use crate::errors::OrPy;
 
@@ -68,10 +68,7 @@ pub(crate) fn loyalty<'py>(
         time: slice(&redemption_time, "redemption_time")?,
         points: slice(&redemption_points, "redemption_points")?,
     };
-    let report = py
-        .detach(|| engagement_core::run_loyalty(&cols, &redemptions, as_of, &cfg))
-        .py_err()?;
-    to_python(py, &report)
+    py.compute_to_python(|| engagement_core::run_loyalty(&cols, &redemptions, as_of, &cfg))
 }
 
 /// Next best action per customer (names or None).

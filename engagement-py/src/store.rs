@@ -9,7 +9,7 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Touchpoints, config, document, to_python};
+use crate::convert::{Compute, Touchpoints, config, document, to_python};
 use crate::errors::OrPy;
 use crate::metrics::rfm_dict;
 use crate::partial::NativePartial;
@@ -41,7 +41,7 @@ impl NativeStore {
     fn push(&mut self, py: Python<'_>, touchpoints: Touchpoints<'_>) -> PyResult<()> {
         let cols = touchpoints.columns()?;
         let store = &mut self.store;
-        py.detach(|| store.push_columns(&cols)).py_err()
+        py.compute(|| store.push_columns(&cols))
     }
 
     fn __len__(&self) -> usize {
@@ -76,7 +76,7 @@ impl NativeStore {
     /// Engagement scores at ``as_of`` (Unix seconds) as numpy columns.
     fn scores<'py>(&self, py: Python<'py>, as_of: i64) -> PyResult<Bound<'py, PyDict>> {
         let (store, scorer) = (&self.store, &self.scorer);
-        let s = py.detach(|| scorer.score_store(store, as_of)).py_err()?;
+        let s = py.compute(|| scorer.score_store(store, as_of))?;
         let d = PyDict::new(py);
         d.set_item("customer", s.customer.into_pyarray(py))?;
         d.set_item("total", s.total.into_pyarray(py))?;
@@ -97,7 +97,7 @@ impl NativeStore {
     ) -> PyResult<Bound<'py, PyDict>> {
         let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
         let store = &self.store;
-        let s = py.detach(|| rules.stage_store(store, as_of)).py_err()?;
+        let s = py.compute(|| rules.stage_store(store, as_of))?;
         let d = PyDict::new(py);
         let codes: Vec<u8> = s.stage.iter().map(|x| x.code()).collect();
         d.set_item("customer", s.customer.into_pyarray(py))?;
@@ -119,7 +119,7 @@ impl NativeStore {
     /// Merges another store's profiles into this one.
     fn merge(&mut self, py: Python<'_>, other: PyRef<'_, NativeStore>) -> PyResult<()> {
         let (store, from) = (&mut self.store, &other.store);
-        py.detach(|| store.merge(from)).py_err()
+        py.compute(|| store.merge(from))
     }
 
     /// Registers a customer record (dict or JSON).
@@ -131,19 +131,15 @@ impl NativeStore {
     /// NPS over each customer's latest NPS answer.
     #[pyo3(signature = (level=0.95))]
     fn nps<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
-        to_python(
-            py,
-            &engagement_core::nps_of_profiles(self.store.iter(), level).py_err()?,
-        )
+        let store = &self.store;
+        py.compute_to_python(|| engagement_core::nps_of_profiles(store.iter(), level))
     }
 
     /// CSAT over each customer's latest CSAT answer.
     #[pyo3(signature = (level=0.95))]
     fn csat<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
-        to_python(
-            py,
-            &engagement_core::csat_of_profiles(self.store.iter(), level).py_err()?,
-        )
+        let store = &self.store;
+        py.compute_to_python(|| engagement_core::csat_of_profiles(store.iter(), level))
     }
 
     /// Repeat-purchase rate with a Wilson interval.
@@ -153,18 +149,14 @@ impl NativeStore {
         py: Python<'py>,
         level: f64,
     ) -> PyResult<Bound<'py, PyAny>> {
-        to_python(
-            py,
-            &engagement_core::repeat_purchase_rate(self.store.iter(), level).py_err()?,
-        )
+        let store = &self.store;
+        py.compute_to_python(|| engagement_core::repeat_purchase_rate(store.iter(), level))
     }
 
     /// Purchase totals, average order value and purchase frequency.
     fn purchase_summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_python(
-            py,
-            &engagement_core::purchase_summary(self.store.iter()).py_err()?,
-        )
+        let store = &self.store;
+        py.compute_to_python(|| engagement_core::purchase_summary(store.iter()))
     }
 
     /// RFM scores of every customer with a purchase at ``as_of``.
@@ -177,12 +169,10 @@ impl NativeStore {
     ) -> PyResult<Bound<'py, PyDict>> {
         let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
         let store = &self.store;
-        let scores = py
-            .detach(|| {
-                let values = RfmValues::from_store(store, as_of, cfg.monetary)?;
-                engagement_core::rfm_scores(&values, &cfg)
-            })
-            .py_err()?;
+        let scores = py.compute(|| {
+            let values = RfmValues::from_store(store, as_of, cfg.monetary)?;
+            engagement_core::rfm_scores(&values, &cfg)
+        })?;
         rfm_dict(py, scores)
     }
 
@@ -200,12 +190,10 @@ impl NativeStore {
             StageRules::new(config::<StageConfig>(py, stage_config, "stage_config")?).py_err()?;
         let rfm: RfmConfig = config(py, rfm_config, "rfm_config")?;
         let (store, scorer, set) = (&self.store, &self.scorer, &segments.set);
-        let m = py
-            .detach(|| {
-                let f = CustomerFeatures::standard(store, as_of, scorer, &rules, &rfm)?;
-                set.evaluate(&f)
-            })
-            .py_err()?;
+        let m = py.compute(|| {
+            let f = CustomerFeatures::standard(store, as_of, scorer, &rules, &rfm)?;
+            set.evaluate(&f)
+        })?;
         membership_dict(py, m)
     }
 }

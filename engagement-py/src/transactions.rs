@@ -6,8 +6,7 @@ use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Transactions, to_python};
-use crate::errors::OrPy;
+use crate::convert::{Compute, Transactions};
 
 /// Transaction summary (frequency, recency, T, monetary value).
 #[pyfunction]
@@ -20,9 +19,7 @@ pub(crate) fn transaction_summary<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
     let cols = transactions.columns()?;
-    let s = py
-        .detach(|| summarize(&cols, observation_end, &cfg))
-        .py_err()?;
+    let s = py.compute(|| summarize(&cols, observation_end, &cfg))?;
     let d = PyDict::new(py);
     d.set_item("customer", s.customer.into_pyarray(py))?;
     d.set_item("frequency", s.frequency.into_pyarray(py))?;
@@ -44,8 +41,5 @@ pub(crate) fn calibration_holdout<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
     let cols = transactions.columns()?;
-    let split = py
-        .detach(|| calibration_and_holdout(&cols, calibration_end, observation_end, &cfg))
-        .py_err()?;
-    to_python(py, &split)
+    py.compute_to_python(|| calibration_and_holdout(&cols, calibration_end, observation_end, &cfg))
 }

@@ -5,7 +5,7 @@ use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Touchpoints, document};
+use crate::convert::{Compute, Touchpoints, document};
 use crate::errors::OrPy;
 
 /// A trigger engine: rules, per-customer state and pending actions.
@@ -33,14 +33,14 @@ impl NativeTriggers {
     ) -> PyResult<Bound<'py, PyDict>> {
         let cols = touchpoints.columns()?;
         let engine = &mut self.engine;
-        let actions = py.detach(|| engine.push(&cols)).py_err()?;
+        let actions = py.compute(|| engine.push(&cols))?;
         due_columns(py, actions)
     }
 
     /// Moves the clock to ``now``; returns the actions due up to it as columns.
     fn advance<'py>(&mut self, py: Python<'py>, now: i64) -> PyResult<Bound<'py, PyDict>> {
         let engine = &mut self.engine;
-        let actions = py.detach(|| engine.advance(now)).py_err()?;
+        let actions = py.compute(|| engine.advance(now))?;
         due_columns(py, actions)
     }
 
