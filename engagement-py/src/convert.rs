@@ -43,6 +43,17 @@ impl<'py> Compute<'py> for Python<'py> {
     }
 }
 
+/// A dict of numpy columns by name, each vector moved into numpy without a
+/// copy: `columns!(py, "customer" => s.customer, "total" => s.total)`.
+macro_rules! columns {
+    ($py:expr, $($name:literal => $column:expr),+ $(,)?) => {{
+        let d = pyo3::types::PyDict::new($py);
+        $(d.set_item($name, numpy::IntoPyArray::into_pyarray($column, $py))?;)+
+        d
+    }};
+}
+pub(crate) use columns;
+
 /// Touchpoint columns as `_convert.touchpoints` builds them: a dict of numpy
 /// arrays by column name (`value`, `rating` and `rating_scale` may be None
 /// or left out).

@@ -7,13 +7,13 @@ use engagement_core::funnel::{
 };
 use engagement_core::transitions::{self, SequenceConfig};
 use engagement_core::{StageRules, TouchpointColumns};
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::Serialize;
 
 use crate::convert::{
-    Compute, StageHistoryColumns, Touchpoints, config, document, optional, slice,
+    Compute, StageHistoryColumns, Touchpoints, columns, config, document, optional, slice,
 };
 use crate::errors::OrPy;
 
@@ -29,12 +29,13 @@ pub(crate) fn stage_history<'py>(
     let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
     let cols = touchpoints.columns()?;
     let h = py.compute(|| rules.history(&cols, until))?;
-    let d = PyDict::new(py);
     let codes = h.stage_codes();
-    d.set_item("customer", h.customer.into_pyarray(py))?;
-    d.set_item("stage", codes.into_pyarray(py))?;
-    d.set_item("entered_at", h.entered_at.into_pyarray(py))?;
-    Ok(d)
+    Ok(columns!(
+        py,
+        "customer" => h.customer,
+        "stage" => codes,
+        "entered_at" => h.entered_at,
+    ))
 }
 
 /// Churn over ``[start, end)`` from the stage history of a stream.

@@ -6,7 +6,7 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Compute, Transactions, document, same_length, slice};
+use crate::convert::{Compute, Transactions, columns, document, same_length, slice};
 use crate::errors::OrPy;
 
 /// NPS of 0–10 answers (float32 array).
@@ -114,12 +114,13 @@ pub(crate) fn rfm_values<'py>(
     let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
     let cols = transactions.columns()?;
     let v = py.compute(|| RfmValues::from_transactions(&cols, as_of, cfg.monetary))?;
-    let d = PyDict::new(py);
-    d.set_item("customer", v.customer.into_pyarray(py))?;
-    d.set_item("recency", v.recency.into_pyarray(py))?;
-    d.set_item("frequency", v.frequency.into_pyarray(py))?;
-    d.set_item("monetary", v.monetary.into_pyarray(py))?;
-    Ok(d)
+    Ok(columns!(
+        py,
+        "customer" => v.customer,
+        "recency" => v.recency,
+        "frequency" => v.frequency,
+        "monetary" => v.monetary,
+    ))
 }
 
 /// RFM scores of given values.
@@ -154,14 +155,16 @@ pub(crate) fn rfm_scores<'py>(
 
 /// RFM scores as numpy columns (segment codes) with the segment names.
 pub(crate) fn rfm_dict(py: Python<'_>, s: RfmScores) -> PyResult<Bound<'_, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("customer", s.customer.into_pyarray(py))?;
-    d.set_item("r", s.r.into_pyarray(py))?;
-    d.set_item("f", s.f.into_pyarray(py))?;
-    d.set_item("m", s.m.into_pyarray(py))?;
-    d.set_item("code", s.code.into_pyarray(py))?;
-    d.set_item("score", s.score.into_pyarray(py))?;
-    d.set_item("segment", s.segment.into_pyarray(py))?;
+    let d = columns!(
+        py,
+        "customer" => s.customer,
+        "r" => s.r,
+        "f" => s.f,
+        "m" => s.m,
+        "code" => s.code,
+        "score" => s.score,
+        "segment" => s.segment,
+    );
     d.set_item("segment_names", s.segment_names)?;
     Ok(d)
 }

@@ -9,7 +9,7 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Compute, Touchpoints, config, document, to_python};
+use crate::convert::{Compute, Touchpoints, columns, config, document, to_python};
 use crate::errors::OrPy;
 use crate::metrics::rfm_dict;
 use crate::partial::NativePartial;
@@ -77,14 +77,15 @@ impl NativeStore {
     fn scores<'py>(&self, py: Python<'py>, as_of: i64) -> PyResult<Bound<'py, PyDict>> {
         let (store, scorer) = (&self.store, &self.scorer);
         let s = py.compute(|| scorer.score_store(store, as_of))?;
-        let d = PyDict::new(py);
-        d.set_item("customer", s.customer.into_pyarray(py))?;
-        d.set_item("total", s.total.into_pyarray(py))?;
-        d.set_item("emotional", s.emotional.into_pyarray(py))?;
-        d.set_item("contextual", s.contextual.into_pyarray(py))?;
-        d.set_item("convenient", s.convenient.into_pyarray(py))?;
-        d.set_item("social", s.social.into_pyarray(py))?;
-        Ok(d)
+        Ok(columns!(
+            py,
+            "customer" => s.customer,
+            "total" => s.total,
+            "emotional" => s.emotional,
+            "contextual" => s.contextual,
+            "convenient" => s.convenient,
+            "social" => s.social,
+        ))
     }
 
     /// Journey stages at ``as_of`` as numpy columns (stage codes).
@@ -98,11 +99,12 @@ impl NativeStore {
         let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
         let store = &self.store;
         let s = py.compute(|| rules.stage_store(store, as_of))?;
-        let d = PyDict::new(py);
         let codes: Vec<u8> = s.stage.iter().map(|x| x.code()).collect();
-        d.set_item("customer", s.customer.into_pyarray(py))?;
-        d.set_item("stage", codes.into_pyarray(py))?;
-        Ok(d)
+        Ok(columns!(
+            py,
+            "customer" => s.customer,
+            "stage" => codes,
+        ))
     }
 
     /// Every profile summary as a list of dicts (ascending customer id).

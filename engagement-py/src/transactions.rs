@@ -2,11 +2,10 @@
 //! customer, and the calibration/holdout split.
 
 use engagement_core::transactions::{SummaryConfig, calibration_and_holdout, summarize};
-use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Compute, Transactions};
+use crate::convert::{Compute, Transactions, columns};
 
 /// Transaction summary (frequency, recency, T, monetary value).
 #[pyfunction]
@@ -20,13 +19,14 @@ pub(crate) fn transaction_summary<'py>(
     let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
     let cols = transactions.columns()?;
     let s = py.compute(|| summarize(&cols, observation_end, &cfg))?;
-    let d = PyDict::new(py);
-    d.set_item("customer", s.customer.into_pyarray(py))?;
-    d.set_item("frequency", s.frequency.into_pyarray(py))?;
-    d.set_item("recency", s.recency.into_pyarray(py))?;
-    d.set_item("T", s.t.into_pyarray(py))?;
-    d.set_item("monetary_value", s.monetary_value.into_pyarray(py))?;
-    Ok(d)
+    Ok(columns!(
+        py,
+        "customer" => s.customer,
+        "frequency" => s.frequency,
+        "recency" => s.recency,
+        "T" => s.t,
+        "monetary_value" => s.monetary_value,
+    ))
 }
 
 /// Calibration summary and holdout purchases.
