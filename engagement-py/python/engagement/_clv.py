@@ -11,11 +11,6 @@ from . import _convert as cv
 from . import _engagement as _native
 
 
-def _set(**options: Any) -> Dict[str, Any]:
-    """The options the caller set (None: the engine's default)."""
-    return {k: v for k, v in options.items() if v is not None}
-
-
 def _column(data: Any, name: str) -> Any:
     """`data[name]` for a DataFrame or mapping given as the first argument."""
     try:
@@ -117,7 +112,7 @@ class ClvModel:
                 recency, T = _column(data, "recency"), _column(data, "T")
             if isinstance(weights, str):
                 weights = _column(data, weights)
-        options = _set(max_iterations=max_iterations, tolerance=tolerance, penalty=penalty,
+        options = cv.given(max_iterations=max_iterations, tolerance=tolerance, penalty=penalty,
                        initial=None if initial is None else [float(v) for v in initial])
         opt = lambda c, n: None if c is None else cv.floats(c, n)  # noqa: E731
         return cls._of(*_native.NativeClvModel.fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"),
@@ -139,7 +134,7 @@ class ClvModel:
         >>> m.retention_rate([1, 2]).round(3).tolist()
         [0.627, 0.756]
         """
-        options = _set(max_iterations=max_iterations, tolerance=tolerance, penalty=penalty)
+        options = cv.given(max_iterations=max_iterations, tolerance=tolerance, penalty=penalty)
         return cls._of(*_native.NativeClvModel.fit_retention(cv.floats(alive, "alive"), options))
 
     def survival(self, t: Any) -> np.ndarray:
@@ -255,7 +250,8 @@ class ClvModel:
             frequency, monetary_value = _column(data, "frequency"), _column(data, "monetary_value")
         if monetary_value is None:
             raise TypeError("monetary_value is required (or pass a DataFrame with that column)")
-        return self._native.expected_spend(cv.floats(frequency, "frequency"), cv.floats(monetary_value, "monetary_value"))
+        return self._native.expected_spend(cv.floats(frequency, "frequency"),
+                                           cv.floats(monetary_value, "monetary_value"))
 
     def probability_of_purchases(self, t: Any, x: Any) -> np.ndarray:
         """P(a new customer makes exactly ``x`` purchases in ``(0, t]``), element-wise over ``t`` and
@@ -297,7 +293,7 @@ class ClvModel:
         if spend is None:
             raise TypeError("spend is required: the value of one purchase per customer")
         s = np.broadcast_to(np.asarray(spend, dtype=np.float64), f.shape)
-        options = _set(periods=None if periods is None else int(periods),
+        options = cv.given(periods=None if periods is None else int(periods),
                        period_length=None if period_length is None else float(period_length),
                        discount_rate=None if discount_rate is None else float(discount_rate))
         return self._native.discounted_value(f, r, t, cv.floats(s, "spend"), options)

@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
 
+from ._convert import given
 from ._partial import Partial
 
 COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale")
@@ -46,11 +47,6 @@ def tree(parts: List[Any], combine: Any, split_every: int) -> Any:
     return parts[0]
 
 
-def _set(**fields: Any) -> Dict[str, Any]:
-    """The fields the caller set: a field left None is left out, so the engine's default applies."""
-    return {k: v for k, v in fields.items() if v is not None}
-
-
 def _opt(convert: Any, value: Any) -> Any:
     return None if value is None else convert(value)
 
@@ -60,30 +56,30 @@ def _seconds(days: Optional[float]) -> Optional[int]:
 
 
 def profiles_spec(signals: Any = None) -> dict:
-    return {"kind": "profiles", **_set(signals=_opt(dict, signals))}
+    return {"kind": "profiles", **given(signals=_opt(dict, signals))}
 
 
 def metrics_spec(level: Optional[float] = None, conversion: Optional[Mapping[str, Sequence[str]]] = None) -> dict:
     kinds = _opt(lambda c: {"trials": list(c["trials"]), "successes": list(c["successes"])}, conversion)
-    return {"kind": "metrics", **_set(level=_opt(float, level), conversion=kinds)}
+    return {"kind": "metrics", **given(level=_opt(float, level), conversion=kinds)}
 
 
 def funnel_spec(steps: Sequence[Mapping[str, Any]], window_days: Optional[float] = None, order: Optional[str] = None,
                 level: Optional[float] = None) -> dict:
-    return {"kind": "funnel", "funnel": {"steps": [dict(s) for s in steps],
-                                         **_set(window=_seconds(window_days), order=order, level=_opt(float, level))}}
+    set_fields = given(window=_seconds(window_days), order=order, level=_opt(float, level))
+    return {"kind": "funnel", "funnel": {"steps": [dict(s) for s in steps], **set_fields}}
 
 
 def sequences_spec(by: Optional[str] = None, steps: Optional[int] = None, path_length: Optional[int] = None,
                    top_paths: Optional[int] = None) -> dict:
-    return {"kind": "sequences", "config": _set(by=by, steps=_opt(int, steps), path_length=_opt(int, path_length),
+    return {"kind": "sequences", "config": given(by=by, steps=_opt(int, steps), path_length=_opt(int, path_length),
                                                 top_paths=_opt(int, top_paths))}
 
 
 def cohorts_spec(as_of: int, period: Optional[str] = None, max_periods: Optional[int] = None,
                  activity: Optional[str] = None) -> dict:
-    return {"kind": "cohorts", "as_of": int(as_of), "config": _set(period=period, max_periods=_opt(int, max_periods)),
-            **_set(activity=activity)}
+    config = given(period=period, max_periods=_opt(int, max_periods))
+    return {"kind": "cohorts", "as_of": int(as_of), "config": config, **given(activity=activity)}
 
 
 def paths_spec(lookback_days: float) -> dict:
