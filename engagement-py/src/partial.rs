@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::convert::{Compute, Touchpoints, config, document, to_python};
-use crate::errors::IncompatibleError;
+use crate::errors::not_itself;
 
 /// A partial result that merges (see the core's `partial` module): built
 /// from one part of the touchpoints with a spec, merged with the other
@@ -76,11 +76,11 @@ impl NativePartial {
         py: Python<'_>,
         other: &Bound<'_, NativePartial>,
     ) -> PyResult<()> {
-        if slf.as_ptr() == other.as_ptr() {
-            return Err(IncompatibleError::new_err(
-                "cannot merge a partial into itself (its data would count twice)",
-            ));
-        }
+        not_itself(
+            &slf,
+            other,
+            "cannot merge a partial into itself (its data would count twice)",
+        )?;
         let theirs = other.try_borrow()?;
         let (mine, theirs) = (&mut slf.partial, &theirs.partial);
         py.compute(|| mine.merge_ref(theirs))

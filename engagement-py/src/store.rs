@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::{Compute, Touchpoints, columns, config, document, to_python};
-use crate::errors::OrPy;
+use crate::errors::{OrPy, not_itself};
 use crate::metrics::rfm_dict;
 use crate::partial::NativePartial;
 use crate::segments::{NativeSegments, membership_dict};
@@ -119,8 +119,18 @@ impl NativeStore {
     }
 
     /// Merges another store's profiles into this one.
-    fn merge(&mut self, py: Python<'_>, other: PyRef<'_, NativeStore>) -> PyResult<()> {
-        let (store, from) = (&mut self.store, &other.store);
+    fn merge(
+        mut slf: PyRefMut<'_, Self>,
+        py: Python<'_>,
+        other: &Bound<'_, NativeStore>,
+    ) -> PyResult<()> {
+        not_itself(
+            &slf,
+            other,
+            "cannot merge: a store cannot be merged into itself",
+        )?;
+        let theirs = other.try_borrow()?;
+        let (store, from) = (&mut slf.store, &theirs.store);
         py.compute(|| store.merge(from))
     }
 

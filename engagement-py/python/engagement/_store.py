@@ -148,8 +148,6 @@ class ProfileStore:
         >>> a.merge(b); a.profile(1)["purchases"]
         2
         """
-        if other is self:
-            raise _native.IncompatibleError("cannot merge: a store cannot be merged into itself")
         self._native.merge(other._native)
 
     def add_customer(self, record: Mapping[str, Any]) -> None:
