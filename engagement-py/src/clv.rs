@@ -12,6 +12,9 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyDict};
+use serde::Deserialize;
+use serde::de::value::MapDeserializer;
+use serde::de::{Deserializer, IntoDeserializer, Visitor};
 
 use crate::convert::{Compute, config, document, maybe, slice};
 use crate::errors::OrPy;
@@ -32,15 +35,18 @@ impl NativeClvModel {
     #[new]
     fn new(model: &str, params: HashMap<String, f64>) -> PyResult<Self> {
         let kind: ClvModelKind = model.parse().py_err()?;
-        let mut doc = serde_json::Map::new();
-        doc.insert("model".into(), kind.label().into());
-        doc.extend(params.into_iter().map(|(name, v)| (name, v.into())));
-        let model = serde_json::from_value(doc.into()).map_err(|e| {
-            PyTypeError::new_err(format!(
-                "a {model} model takes exactly the parameters {}: {e}",
-                kind.parameter_names().join(", ")
-            ))
-        })?;
+        // The model's serde form, read from the arguments as they are (JSON
+        // could not carry a NaN, which the model reports when it predicts).
+        let fields = std::iter::once(("model".to_owned(), Field::Label(kind.label())))
+            .chain(params.into_iter().map(|(name, v)| (name, Field::Number(v))));
+        let model = ClvModel::deserialize(MapDeserializer::new(fields)).map_err(
+            |e: serde::de::value::Error| {
+                PyTypeError::new_err(format!(
+                    "a {model} model takes exactly the parameters {}: {e}",
+                    kind.parameter_names().join(", ")
+                ))
+            },
+        )?;
         Ok(NativeClvModel { model })
     }
 
@@ -320,6 +326,37 @@ impl NativeClvModel {
         column(py, || {
             simulate::survivors(&self.model, cohort, periods, seed)
         })
+    }
+}
+
+/// A field of a model's serde form given as arguments: its name or a parameter.
+enum Field {
+    Label(&'static str),
+    Number(f64),
+}
+
+impl<'de> Deserializer<'de> for Field {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            Field::Label(label) => visitor.visit_str(label),
+            Field::Number(v) => visitor.visit_f64(v),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+impl IntoDeserializer<'_> for Field {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
     }
 }
 
