@@ -1,11 +1,145 @@
-//! Conversions between Python objects and the core's inputs and outputs.
+//! Conversions between Python objects and the core's inputs and outputs:
+//! numpy columns in (the touchpoint, transaction and stage-history inputs
+//! each written once here), JSON-like documents in, plain objects out.
 
+use engagement_core::transactions::TransactionColumns;
+use engagement_core::{JourneyStage, StageHistory, TouchpointColumns};
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::errors::JsonError;
+use crate::errors::{JsonError, OrPy};
+
+/// Convert in, detach, convert out: every call into the core runs through
+/// here, without the GIL (other Python threads run meanwhile), its error
+/// turned into the matching exception.
+pub(crate) trait Compute<'py> {
+    /// The result of `f`, computed without the GIL.
+    fn compute<T: Send>(self, f: impl Send + FnOnce() -> engagement_core::Result<T>)
+    -> PyResult<T>;
+
+    /// The result of `f`, computed without the GIL, as plain Python objects.
+    fn compute_to_python<T: Send + serde::Serialize>(
+        self,
+        f: impl Send + FnOnce() -> engagement_core::Result<T>,
+    ) -> PyResult<Bound<'py, PyAny>>;
+}
+
+impl<'py> Compute<'py> for Python<'py> {
+    fn compute<T: Send>(
+        self,
+        f: impl Send + FnOnce() -> engagement_core::Result<T>,
+    ) -> PyResult<T> {
+        self.detach(f).py_err()
+    }
+
+    fn compute_to_python<T: Send + serde::Serialize>(
+        self,
+        f: impl Send + FnOnce() -> engagement_core::Result<T>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let r = self.compute(f)?;
+        to_python(self, &r)
+    }
+}
+
+/// A dict of numpy columns by name, each vector moved into numpy without a
+/// copy: `columns!(py, "customer" => s.customer, "total" => s.total)`.
+macro_rules! columns {
+    ($py:expr, $($name:literal => $column:expr),+ $(,)?) => {{
+        let d = pyo3::types::PyDict::new($py);
+        $(d.set_item($name, numpy::IntoPyArray::into_pyarray($column, $py))?;)+
+        d
+    }};
+}
+pub(crate) use columns;
+
+/// Touchpoint columns as `_convert.touchpoints` builds them: a dict of numpy
+/// arrays by column name (`value`, `rating` and `rating_scale` may be None
+/// or left out).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct Touchpoints<'py> {
+    customer: PyReadonlyArray1<'py, u64>,
+    time: PyReadonlyArray1<'py, i64>,
+    channel: PyReadonlyArray1<'py, u8>,
+    kind: PyReadonlyArray1<'py, u8>,
+    #[pyo3(default)]
+    value: Option<PyReadonlyArray1<'py, f64>>,
+    #[pyo3(default)]
+    rating: Option<PyReadonlyArray1<'py, f32>>,
+    #[pyo3(default)]
+    rating_scale: Option<PyReadonlyArray1<'py, u8>>,
+}
+
+impl Touchpoints<'_> {
+    /// The core's columns, borrowed from the arrays (no copy).
+    pub(crate) fn columns(&self) -> PyResult<TouchpointColumns<'_>> {
+        Ok(TouchpointColumns {
+            customer: slice(&self.customer, "customer")?,
+            time: slice(&self.time, "time")?,
+            channel: slice(&self.channel, "channel")?,
+            kind: slice(&self.kind, "kind")?,
+            value: optional(&self.value, "value")?,
+            rating: optional(&self.rating, "rating")?,
+            rating_scale: optional(&self.rating_scale, "rating_scale")?,
+        })
+    }
+}
+
+/// Transaction columns as `_convert.transactions` builds them: a dict with
+/// `customer`, `time` and `value` (None or left out: no values).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct Transactions<'py> {
+    customer: PyReadonlyArray1<'py, u64>,
+    time: PyReadonlyArray1<'py, i64>,
+    #[pyo3(default)]
+    value: Option<PyReadonlyArray1<'py, f64>>,
+}
+
+impl Transactions<'_> {
+    /// The core's columns, borrowed from the arrays (no copy).
+    pub(crate) fn columns(&self) -> PyResult<TransactionColumns<'_>> {
+        Ok(TransactionColumns {
+            customer: slice(&self.customer, "customer")?,
+            time: slice(&self.time, "time")?,
+            value: optional(&self.value, "value")?,
+        })
+    }
+}
+
+/// A stage history as numpy columns: a dict with `customer`, `stage` (codes)
+/// and `entered_at`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct StageHistoryColumns<'py> {
+    customer: PyReadonlyArray1<'py, u64>,
+    stage: PyReadonlyArray1<'py, u8>,
+    entered_at: PyReadonlyArray1<'py, i64>,
+}
+
+impl StageHistoryColumns<'_> {
+    /// The core's stage history (copied: it owns its columns).
+    pub(crate) fn history(&self) -> PyResult<StageHistory> {
+        Ok(StageHistory {
+            customer: slice(&self.customer, "customer")?.to_vec(),
+            stage: stages(slice(&self.stage, "stage")?)?,
+            entered_at: slice(&self.entered_at, "entered_at")?.to_vec(),
+            until: 0,
+        })
+    }
+}
+
+/// Journey stages of stage codes (an unknown code names its row).
+pub(crate) fn stages(codes: &[u8]) -> PyResult<Vec<JourneyStage>> {
+    codes
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| JourneyStage::try_from(c).map_err(|e| e.at_row(i)))
+        .collect::<Result<_, _>>()
+        .py_err()
+}
 
 /// A contiguous 1-D numpy array as a slice (no copy).
 pub(crate) fn slice<'a, T: numpy::Element>(
@@ -30,6 +164,14 @@ pub(crate) fn optional<'a, T: numpy::Element>(
     }
 }
 
+/// An optional column as `Option` (`None` stays `None`).
+pub(crate) fn maybe<'a, T: numpy::Element>(
+    array: &'a Option<PyReadonlyArray1<'_, T>>,
+    name: &str,
+) -> PyResult<Option<&'a [T]>> {
+    array.as_ref().map(|a| slice(a, name)).transpose()
+}
+
 /// Checks that every given column has `n` rows.
 pub(crate) fn same_length(n: usize, columns: &[(&str, usize)]) -> PyResult<()> {
     for (name, len) in columns {
@@ -49,10 +191,18 @@ pub(crate) fn config<T: serde::de::DeserializeOwned + Default>(
     value: Option<&Bound<'_, PyAny>>,
     name: &str,
 ) -> PyResult<T> {
+    Ok(maybe_document(py, value, name)?.unwrap_or_default())
+}
+
+/// An optional JSON document: `None` (the argument or Python's None) is `None`.
+pub(crate) fn maybe_document<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    value: Option<&Bound<'_, PyAny>>,
+    name: &str,
+) -> PyResult<Option<T>> {
     match value {
-        None => Ok(T::default()),
-        Some(v) if v.is_none() => Ok(T::default()),
-        Some(v) => document(py, v, name),
+        Some(v) if !v.is_none() => document(py, v, name).map(Some),
+        _ => Ok(None),
     }
 }
 

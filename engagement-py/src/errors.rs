@@ -97,6 +97,22 @@ pub(crate) fn to_py(e: EngError) -> PyErr {
     }
 }
 
+/// `IncompatibleError` when `mine` and `theirs` are one object: merging
+/// something into itself would count its data twice (and borrow it twice).
+pub(crate) fn not_itself<T>(
+    mine: &pyo3::PyRefMut<'_, T>,
+    theirs: &pyo3::Bound<'_, T>,
+    message: &str,
+) -> pyo3::PyResult<()>
+where
+    T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::False>,
+{
+    if mine.as_ptr() == theirs.as_ptr() {
+        return Err(IncompatibleError::new_err(message.to_owned()));
+    }
+    Ok(())
+}
+
 /// `?`-friendly conversion of core results.
 pub(crate) trait OrPy<T> {
     fn py_err(self) -> pyo3::PyResult<T>;

@@ -13,20 +13,12 @@ arrays; ``customer_frame`` and ``to_frame`` give DataFrames.
 [[1, 'repeat'], [2, 'engaged']]
 """
 
-from ._api import (
-    CHANNELS,
-    KINDS,
-    STAGES,
-    ProfileStore,
-    SegmentSet,
-    calibration_holdout,
-    churn_between,
+from ._convert import CHANNELS, KINDS, STAGES
+from ._store import ProfileStore
+from ._metrics import (
     conversion_rate,
     csat,
-    customer_frame,
-    loyalty,
     ltv_to_cac,
-    next_best_actions,
     nps,
     nps_counts,
     percentile_ranks,
@@ -35,12 +27,12 @@ from ._api import (
     rfm_scores,
     rfm_values,
     simple_clv,
-    stage_history,
-    store_frame,
-    to_frame,
-    transaction_summary,
     wilson,
 )
+from ._transactions import calibration_holdout, transaction_summary
+from ._segments import SegmentSet, loyalty, next_best_actions
+from ._journey import churn_between, stage_history
+from ._frames import customer_frame, store_frame, to_frame
 from ._clv import ClvModel
 from ._partial import MetricsSummary, Partial, merge_partials
 from ._attribution import Attribution, attribute, attribute_touchpoints

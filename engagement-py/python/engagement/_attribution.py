@@ -88,5 +88,4 @@ def attribute_touchpoints(customer: Any, time: Any, channel: Any, kind: Any, val
     cols = cv.touchpoints(customer, time, channel, kind, value, channel_aliases=channel_aliases,
                           kind_aliases=kind_aliases)
     lookback = int(round(float(lookback_days) * 86_400))
-    return Attribution._from(_native.attribute_touchpoints(cols[0], cols[1], cols[2], cols[3], cols[4], lookback,
-                                                           {"rule": rule, **params}))
+    return Attribution._from(_native.attribute_touchpoints(cols, lookback, {"rule": rule, **params}))

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import _convert as cv
 from . import _engagement as _native
-
-# Parameter names by model, from the engine (the one list every face shares).
-_PARAMS = {name: tuple(params) for name, params in _native.clv_parameter_names()}
 
 
 def _column(data: Any, name: str) -> Any:
@@ -50,28 +47,47 @@ class ClvModel:
     """
 
     def __init__(self, model: str, **params: float) -> None:
-        if model not in _PARAMS:
-            raise _native.UnknownLabelError(f"unknown model {model!r}; expected one of {sorted(_PARAMS)}")
-        if set(params) != set(_PARAMS[model]):
-            raise TypeError(f"a {model} model takes exactly the parameters {list(_PARAMS[model])}, got {sorted(params)}")
-        self.model = model
-        self.params: Dict[str, float] = {k: float(params[k]) for k in _PARAMS[model]}
+        self._native = _native.NativeClvModel(model, params)
         self.log_likelihood: Optional[float] = None
         self.iterations: Optional[int] = None
         self.customers: Optional[float] = None
         self.standard_errors: Optional[Dict[str, float]] = None
 
     @classmethod
+    def _of(cls, native: Any, fit: Optional[Dict[str, Any]] = None) -> "ClvModel":
+        """A model holding a native model, with the report of its fit if it was fitted."""
+        m = cls.__new__(cls)
+        m._native = native
+        fit = fit or {}
+        m.log_likelihood = fit.get("log_likelihood")
+        m.iterations = fit.get("iterations")
+        m.customers = fit.get("customers")
+        m.standard_errors = fit.get("standard_errors")
+        return m
+
+    @property
+    def model(self) -> str:
+        """The model's name (``bg_nbd``, ``mbg_nbd``, ``pareto_nbd``, ``bg_bb``, ``gamma_gamma``, ``sbg``)."""
+        return self._native.model
+
+    @property
+    def params(self) -> Dict[str, float]:
+        """The parameters by name, in the model's order."""
+        return dict(self._native.parameters())
+
+    @classmethod
     def fit(cls, model: str, frequency: Any, recency: Any = None, T: Any = None, monetary_value: Any = None, *,
-            weights: Any = None, max_iterations: int = 5000, tolerance: float = 1e-14, penalty: float = 0.0,
-            initial: Optional[Sequence[float]] = None) -> "ClvModel":
+            weights: Any = None, max_iterations: Optional[int] = None, tolerance: Optional[float] = None,
+            penalty: Optional[float] = None, initial: Optional[Sequence[float]] = None) -> "ClvModel":
         """Fits ``model`` by maximum likelihood on the log parameters (Newton steps with analytic
         Hessians for BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma, L-BFGS with analytic gradients for
         the others; L-BFGS, then Nelder–Mead, redo the fit when a method stops short).
 
         ``weights`` counts row ``i`` as ``weights[i]`` customers (pre-aggregated histories; a
         column name when the data is a DataFrame). ``penalty`` adds an L2 penalty on the log
-        parameters; ``initial`` overrides the starting parameters. Raises
+        parameters (default 0); ``initial`` overrides the starting parameters; ``max_iterations``
+        (default 5000) caps the iterations and ``tolerance`` (default 1e-14) is the relative
+        convergence tolerance. Raises
         :class:`ConvergenceError` rather than returning an unconverged fit. ``standard_errors`` (a
         dict by parameter) come from the observed information by the delta method, or are ``None``
         when it is not positive definite (a barely identified parameter).
@@ -96,19 +112,20 @@ class ClvModel:
                 recency, T = _column(data, "recency"), _column(data, "T")
             if isinstance(weights, str):
                 weights = _column(data, weights)
-        options: Dict[str, Any] = {"max_iterations": max_iterations, "tolerance": tolerance, "penalty": penalty}
-        if initial is not None:
-            options["initial"] = [float(v) for v in initial]
+        options = cv.given(max_iterations=max_iterations, tolerance=tolerance, penalty=penalty,
+                       initial=None if initial is None else [float(v) for v in initial])
         opt = lambda c, n: None if c is None else cv.floats(c, n)  # noqa: E731
-        return cls._from_fit(_native.clv_fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"), opt(T, "T"),
-                                             opt(monetary_value, "monetary_value"), options, opt(weights, "weights")))
+        return cls._of(*_native.NativeClvModel.fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"),
+                                                   opt(T, "T"), opt(monetary_value, "monetary_value"), options,
+                                                   opt(weights, "weights")))
 
     @classmethod
-    def fit_retention(cls, alive: Any, *, max_iterations: int = 5000, tolerance: float = 1e-14,
-                      penalty: float = 0.0) -> "ClvModel":
+    def fit_retention(cls, alive: Any, *, max_iterations: Optional[int] = None, tolerance: Optional[float] = None,
+                      penalty: Optional[float] = None) -> "ClvModel":
         """Fits the shifted-beta-geometric model (``sbg``, Fader & Hardie 2007) to a cohort's
         survivor counts: ``alive[0]`` customers at the start, ``alive[t]`` still subscribed after
         period ``t``. Give counts, not shares: the standard errors assume one unit per customer.
+        The options (and their defaults) are those of :meth:`fit`.
 
         >>> import engagement
         >>> m = engagement.ClvModel.fit_retention([1000, 631, 468, 382, 326, 289, 262, 241])
@@ -117,40 +134,24 @@ class ClvModel:
         >>> m.retention_rate([1, 2]).round(3).tolist()
         [0.627, 0.756]
         """
-        options = {"max_iterations": max_iterations, "tolerance": tolerance, "penalty": penalty}
-        return cls._from_fit(_native.clv_fit_retention(cv.floats(alive, "alive"), options))
+        options = cv.given(max_iterations=max_iterations, tolerance=tolerance, penalty=penalty)
+        return cls._of(*_native.NativeClvModel.fit_retention(cv.floats(alive, "alive"), options))
 
     def survival(self, t: Any) -> np.ndarray:
         """Share of the cohort still subscribed after each ``t`` periods (``sbg``)."""
-        return _native.clv_survival(self.to_dict(), cv.floats(np.atleast_1d(t), "t"))
+        return self._native.survival(cv.floats(np.atleast_1d(t), "t"))
 
     def retention_rate(self, t: Any) -> np.ndarray:
         """Retention rate of each period ``t >= 1`` (``sbg``)."""
-        return _native.clv_retention_rate(self.to_dict(), cv.floats(np.atleast_1d(t), "t"))
-
-    @classmethod
-    def _from_fit(cls, fitted: Dict[str, Any]) -> "ClvModel":
-        """A model from the engine's fit report (model, log-likelihood, iterations, size, SEs)."""
-        m = cls._from_dict(fitted["model"])
-        m.log_likelihood = float(fitted["log_likelihood"])
-        m.iterations = int(fitted["iterations"])
-        m.customers = float(fitted["customers"])
-        se = fitted.get("standard_errors")
-        m.standard_errors = None if se is None else dict(zip(m.params, (float(v) for v in se)))
-        return m
-
-    @classmethod
-    def _from_dict(cls, d: Dict[str, Any]) -> "ClvModel":
-        d = dict(d)
-        return cls(d.pop("model"), **d)
+        return self._native.retention_rate(cv.floats(np.atleast_1d(t), "t"))
 
     def to_dict(self) -> Dict[str, Any]:
         """The model as the engine's JSON object: ``{"model": name, <parameters>}``."""
-        return {"model": self.model, **self.params}
+        return json.loads(self.to_json())
 
     def to_json(self) -> str:
         """The model as JSON, loadable by :meth:`from_json`, the C face and Rust (``ClvModel``)."""
-        return json.dumps(self.to_dict())
+        return self._native.to_json()
 
     @classmethod
     def from_json(cls, text: str) -> "ClvModel":
@@ -158,17 +159,9 @@ class ClvModel:
 
         The model name and parameter names are checked here; the values when the model predicts.
         """
-        try:
-            d = json.loads(text)
-        except ValueError as e:
-            raise _native.JsonError(f"not JSON: {e}") from e
-        names = _PARAMS.get(d.get("model")) if isinstance(d, dict) else None
-        if names is None or set(d) != {"model", *names} or not all(isinstance(d[k], (int, float)) for k in names):
-            raise _native.JsonError(f'not a model: expected {{"model": one of {sorted(_PARAMS)}, '
-                                    f'and exactly its numeric parameters}}, got {text[:200]}')
-        return cls._from_dict(d)
+        return cls._of(_native.NativeClvModel.from_json(text))
 
-    def _history(self, frequency: Any, recency: Any, T: Any) -> tuple:
+    def _history(self, frequency: Any, recency: Any, T: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         if _is_table(frequency):
             data = frequency
             frequency, recency, T = _column(data, "frequency"), _column(data, "recency"), _column(data, "T")
@@ -178,7 +171,7 @@ class ClvModel:
 
     def p_alive(self, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
         """P(alive) at ``T`` of each customer (purchase models; ``bg_bb``: at the next opportunity)."""
-        return _native.clv_p_alive(self.to_dict(), *self._history(frequency, recency, T))
+        return self._native.p_alive(*self._history(frequency, recency, T))
 
     def p_alive_history(self, purchases: Any, at: Any) -> np.ndarray:
         """P(alive) of one customer at each time of ``at`` (since the first purchase, > 0, in the model's
@@ -190,8 +183,8 @@ class ClvModel:
         >>> m.p_alive_history([2.0, 5.0], [1.0, 30.0]).round(3).tolist()
         [1.0, 0.191]
         """
-        return _native.clv_p_alive_history(self.to_dict(), cv.floats(np.atleast_1d(purchases), "purchases"),
-                                           cv.floats(np.atleast_1d(at), "at"))
+        return self._native.p_alive_history(cv.floats(np.atleast_1d(purchases), "purchases"),
+                                            cv.floats(np.atleast_1d(at), "at"))
 
     def period_transactions(self, frequency: Any, recency: Any = None, T: Any = None, *, max_frequency: int = 7,
                             weights: Any = None) -> Any:
@@ -209,7 +202,7 @@ class ClvModel:
 
         f, r, t = self._history(frequency, recency, T)
         w = None if weights is None else cv.floats(weights, "weights")
-        d = _native.clv_period_transactions(self.to_dict(), f, r, t, int(max_frequency), w)
+        d = self._native.period_transactions(f, r, t, int(max_frequency), w)
         out = pd.DataFrame({"actual": d["actual"], "expected": d["expected"]},
                            index=pd.Index(d["frequency"], name="frequency"))
         out.attrs.update(chi_square=d["chi_square"], degrees_of_freedom=d["degrees_of_freedom"],
@@ -237,18 +230,18 @@ class ClvModel:
             holdout = _column(frequency, holdout)
         f, r, t = self._history(frequency, recency, T)
         w = None if weights is None else cv.floats(weights, "weights")
-        d = _native.clv_calibration_holdout(self.to_dict(), f, r, t, cv.floats(holdout, "holdout"), float(duration),
-                                            int(max_frequency), w)
+        d = self._native.calibration_holdout(f, r, t, cv.floats(holdout, "holdout"), float(duration),
+                                             int(max_frequency), w)
         return pd.DataFrame({"customers": d["customers"], "actual": d["actual"], "predicted": d["predicted"]},
                             index=pd.Index(d["frequency"], name="frequency"))
 
     def conditional_expected_purchases(self, t: float, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
         """Expected purchases of each customer in the next ``t`` time units (purchase models)."""
-        return _native.clv_conditional_expected_purchases(self.to_dict(), float(t), *self._history(frequency, recency, T))
+        return self._native.conditional_expected_purchases(float(t), *self._history(frequency, recency, T))
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
         """Expected purchases of a new customer in ``(0, t]`` for each ``t`` (purchase models)."""
-        return _native.clv_expected_purchases_new(self.to_dict(), cv.floats(np.atleast_1d(t), "t"))
+        return self._native.expected_purchases_new(cv.floats(np.atleast_1d(t), "t"))
 
     def expected_spend(self, frequency: Any, monetary_value: Any = None) -> np.ndarray:
         """Expected mean transaction value of each customer (``gamma_gamma``)."""
@@ -257,8 +250,8 @@ class ClvModel:
             frequency, monetary_value = _column(data, "frequency"), _column(data, "monetary_value")
         if monetary_value is None:
             raise TypeError("monetary_value is required (or pass a DataFrame with that column)")
-        return _native.clv_expected_spend(self.to_dict(), cv.floats(frequency, "frequency"),
-                                          cv.floats(monetary_value, "monetary_value"))
+        return self._native.expected_spend(cv.floats(frequency, "frequency"),
+                                           cv.floats(monetary_value, "monetary_value"))
 
     def probability_of_purchases(self, t: Any, x: Any) -> np.ndarray:
         """P(a new customer makes exactly ``x`` purchases in ``(0, t]``), element-wise over ``t`` and
@@ -271,18 +264,20 @@ class ClvModel:
         (1.0, True)
         """
         tt, xx = np.broadcast_arrays(np.asarray(t, dtype=np.float64), np.asarray(x, dtype=np.float64))
-        return _native.clv_probability_of_purchases(self.to_dict(), cv.floats(tt.ravel(), "t"),
-                                                    cv.floats(xx.ravel(), "x")).reshape(tt.shape)
+        return self._native.probability_of_purchases(cv.floats(tt.ravel(), "t"),
+                                                     cv.floats(xx.ravel(), "x")).reshape(tt.shape)
 
     def discounted_value(self, frequency: Any, recency: Any = None, T: Any = None, spend: Any = None, *,
-                         periods: int = 12, period_length: float = 4.345, discount_rate: float = 0.01) -> np.ndarray:
+                         periods: Optional[int] = None, period_length: Optional[float] = None,
+                         discount_rate: Optional[float] = None) -> np.ndarray:
         """Discounted value of each customer's expected purchases over ``periods`` future periods of
         ``period_length`` time units at ``discount_rate`` per period:
         ``Σ_k spend · (E[Y(k·L)] − E[Y((k−1)·L)]) / (1 + d)^k`` (purchase models).
 
         ``spend`` is the value of one purchase per customer (or one number for all): typically
         ``gamma_gamma.expected_spend(...)``, or a margin. With a DataFrame first, ``spend`` may name
-        a column. The defaults are a year of months in weeks at 1 % a month.
+        a column. The defaults are a year of months in weeks at 1 % a month: ``periods=12``,
+        ``period_length=4.345``, ``discount_rate=0.01``.
 
         >>> import engagement
         >>> bg = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -298,8 +293,10 @@ class ClvModel:
         if spend is None:
             raise TypeError("spend is required: the value of one purchase per customer")
         s = np.broadcast_to(np.asarray(spend, dtype=np.float64), f.shape)
-        options = {"periods": int(periods), "period_length": float(period_length), "discount_rate": float(discount_rate)}
-        return _native.clv_discounted_value(self.to_dict(), f, r, t, cv.floats(s, "spend"), options)
+        options = cv.given(periods=None if periods is None else int(periods),
+                       period_length=None if period_length is None else float(period_length),
+                       discount_rate=None if discount_rate is None else float(discount_rate))
+        return self._native.discounted_value(f, r, t, cv.floats(s, "spend"), options)
 
     def frequency_recency_matrix(self, value: str = "p_alive", *, max_frequency: int, T: float,
                                  horizon: float = 1.0) -> Any:
@@ -317,7 +314,7 @@ class ClvModel:
         what: Dict[str, Any] = {"value": value}
         if value == "expected_purchases":
             what["horizon"] = float(horizon)
-        f, r, v = _native.clv_frequency_recency_matrix(self.to_dict(), what, int(max_frequency), float(T))
+        f, r, v = self._native.frequency_recency_matrix(what, int(max_frequency), float(T))
         grid = v.reshape(len(f), len(r))
         try:
             import pandas as pd
@@ -337,18 +334,18 @@ class ClvModel:
         True
         """
         t = cv.floats(np.atleast_1d(T), "T")
-        f, r = _native.clv_simulate(self.to_dict(), t, int(seed))
+        f, r = self._native.simulate(t, int(seed))
         return {"frequency": f, "recency": r, "T": t}
 
     def simulate_spend(self, frequency: Any, seed: int = 0) -> np.ndarray:
         """Simulated mean repeat-transaction value of customers with ``frequency`` repeat purchases
         (``gamma_gamma``; 0 where ``frequency`` is 0)."""
-        return _native.clv_simulate_spend(self.to_dict(), cv.floats(frequency, "frequency"), int(seed))
+        return self._native.simulate_spend(cv.floats(frequency, "frequency"), int(seed))
 
     def simulate_survivors(self, cohort: int, periods: int, seed: int = 0) -> np.ndarray:
         """Simulated survivor counts of a cohort of ``cohort`` subscribers over ``periods`` periods
         (``sbg``): ``alive[0] = cohort``, the input of :meth:`fit_retention`."""
-        return _native.clv_simulate_survivors(self.to_dict(), int(cohort), int(periods), int(seed))
+        return self._native.simulate_survivors(int(cohort), int(periods), int(seed))
 
     def summary(self) -> str:
         """A readable summary: model, parameters and, for a fit, log-likelihood and size."""
@@ -365,6 +362,6 @@ class ClvModel:
         return f"ClvModel({self.model!r}, {ps})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ClvModel) and self.to_dict() == other.to_dict()
+        return isinstance(other, ClvModel) and self._native == other._native
 
     __hash__ = None  # type: ignore[assignment]

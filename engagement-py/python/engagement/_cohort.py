@@ -59,6 +59,5 @@ def cohorts(customer: Any, time: Any, value: Any = None, *, as_of: Any, period: 
             max_periods: int = 36) -> CohortTable:
     """Acquisition cohorts of transactions up to ``as_of`` (``day``, ``week`` or ``month``
     periods); see ``CohortTable``."""
-    v = None if value is None else cv.floats(value, "value")
-    return CohortTable._from(_native.cohorts(cv.ids(customer), cv.seconds(time), v, cv.instant(as_of, "as_of"),
+    return CohortTable._from(_native.cohorts(cv.transactions(customer, time, value), cv.instant(as_of, "as_of"),
                                              {"period": period, "max_periods": int(max_periods)}))

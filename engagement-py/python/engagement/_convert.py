@@ -8,7 +8,7 @@ other accepted inputs are converted once (documented per argument). Anything els
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -16,6 +16,19 @@ from . import _engagement as _native
 from ._engagement import InvalidInputError
 
 _SCALES = {"nps": 0, "csat": 1, "ces": 2}
+
+CHANNELS, KINDS, STAGES = (list(x) for x in _native.labels())
+
+Columns = Dict[str, Any]
+
+
+def given(**fields: Any) -> Dict[str, Any]:
+    """The fields the caller set: one left None is left out, so the engine's default applies."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def stage_labels(codes: np.ndarray) -> np.ndarray:
+    return np.array(STAGES, dtype=object)[codes]
 
 
 def _series_to_numpy(values: Any) -> np.ndarray:
@@ -118,7 +131,7 @@ def instant(value: Any, name: str = "as_of") -> int:
     raise TypeError(f"{name} must be Unix seconds (int) or a datetime, got {type(value).__name__}")
 
 
-def codes(values: Any, name: str, to_codes: Any, aliases: Optional[dict] = None) -> np.ndarray:
+def codes(values: Any, name: str, to_codes: Any, aliases: Optional[Mapping[str, str]] = None) -> np.ndarray:
     """Enum codes as uint8: integer codes as given, labels (str or categorical) mapped by the engine."""
     a = _series_to_numpy(values)
     if a.size == 0:
@@ -182,13 +195,36 @@ def scales(values: Any, rating: np.ndarray) -> np.ndarray:
     return codes(a, "rating_scale", None)
 
 
-def touchpoints(customer, time, channel, kind, value=None, rating=None, rating_scale=None, *, channel_aliases=None, kind_aliases=None):
-    """The seven native touchpoint columns."""
-    c = ids(customer)
-    t = seconds(time)
-    ch = codes(channel, "channel", _native.channel_codes, channel_aliases)
-    k = codes(kind, "kind", _native.kind_codes, kind_aliases)
-    v = None if value is None else floats(value, "value")
+def touchpoints(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, rating: Any = None,
+                rating_scale: Any = None, *, channel_aliases: Optional[Mapping[str, str]] = None,
+                kind_aliases: Optional[Mapping[str, str]] = None) -> Any:
+    """The native touchpoint columns (a dict by name): the one input every native touchpoint function takes."""
     r = None if rating is None else floats(rating, "rating", np.float32)
-    s = None if rating is None else scales(rating_scale, r)
-    return c, t, ch, k, v, r, s
+    return {"customer": ids(customer), "time": seconds(time),
+            "channel": codes(channel, "channel", _native.channel_codes, channel_aliases),
+            "kind": codes(kind, "kind", _native.kind_codes, kind_aliases),
+            "value": None if value is None else floats(value, "value"),
+            "rating": r, "rating_scale": None if r is None else scales(rating_scale, r)}
+
+
+def frame_touchpoints(df: Any, customer: str, time: str, channel: str, kind: str, value: str, rating: str,
+                      rating_scale: str) -> Tuple[Any, ...]:
+    """The touchpoint columns of a pandas or polars DataFrame by their names (``value``, ``rating``
+    and ``rating_scale`` optional), in the order ``touchpoints`` takes them."""
+    names = set(df.columns)
+    missing = [c for c in (customer, time, channel, kind) if c not in names]
+    if missing:
+        raise KeyError(f"DataFrame has no column {missing[0]!r}")
+    return tuple(df[c] if c in names else None for c in (customer, time, channel, kind, value, rating, rating_scale))
+
+
+def transactions(customer: Any, time: Any, value: Any = None) -> Any:
+    """The native transaction columns (a dict by name)."""
+    return {"customer": ids(customer), "time": seconds(time),
+            "value": None if value is None else floats(value, "value")}
+
+
+def stage_history(customer: Any, stage: Any, entered_at: Any, customer_name: str = "customer") -> Any:
+    """The native columns of a stage history (a dict by name; stages as labels or codes)."""
+    return {"customer": ids(customer, customer_name), "stage": codes(stage, "stage", _native.stage_codes),
+            "entered_at": seconds(entered_at, "entered_at")}

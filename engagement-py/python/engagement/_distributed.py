@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
 
+from ._convert import given
 from ._partial import Partial
 
 COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale")
@@ -46,36 +47,43 @@ def tree(parts: List[Any], combine: Any, split_every: int) -> Any:
     return parts[0]
 
 
+def _opt(convert: Any, value: Any) -> Any:
+    return None if value is None else convert(value)
+
+
+def _seconds(days: Optional[float]) -> Optional[int]:
+    return _opt(lambda d: int(round(float(d) * 86_400)), days)
+
+
 def profiles_spec(signals: Any = None) -> dict:
-    return {"kind": "profiles", "signals": dict(signals or {})}
+    return {"kind": "profiles", **given(signals=_opt(dict, signals))}
 
 
-def metrics_spec(level: float = 0.95, conversion: Optional[Mapping[str, Sequence[str]]] = None) -> dict:
-    spec: dict = {"kind": "metrics", "level": float(level)}
-    if conversion is not None:
-        spec["conversion"] = {"trials": list(conversion["trials"]), "successes": list(conversion["successes"])}
-    return spec
+def metrics_spec(level: Optional[float] = None, conversion: Optional[Mapping[str, Sequence[str]]] = None) -> dict:
+    kinds = _opt(lambda c: {"trials": list(c["trials"]), "successes": list(c["successes"])}, conversion)
+    return {"kind": "metrics", **given(level=_opt(float, level), conversion=kinds)}
 
 
-def funnel_spec(steps: Sequence[Mapping[str, Any]], window_days: float = 30.0, order: str = "loose",
-                level: float = 0.95) -> dict:
-    return {"kind": "funnel", "funnel": {"steps": [dict(s) for s in steps],
-                                         "window": int(round(float(window_days) * 86_400)),
-                                         "order": order, "level": float(level)}}
+def funnel_spec(steps: Sequence[Mapping[str, Any]], window_days: Optional[float] = None, order: Optional[str] = None,
+                level: Optional[float] = None) -> dict:
+    set_fields = given(window=_seconds(window_days), order=order, level=_opt(float, level))
+    return {"kind": "funnel", "funnel": {"steps": [dict(s) for s in steps], **set_fields}}
 
 
-def sequences_spec(by: str = "channel", steps: int = 10, path_length: int = 5, top_paths: int = 10) -> dict:
-    return {"kind": "sequences", "config": {"by": by, "steps": int(steps), "path_length": int(path_length),
-                                            "top_paths": int(top_paths)}}
+def sequences_spec(by: Optional[str] = None, steps: Optional[int] = None, path_length: Optional[int] = None,
+                   top_paths: Optional[int] = None) -> dict:
+    return {"kind": "sequences", "config": given(by=by, steps=_opt(int, steps), path_length=_opt(int, path_length),
+                                                top_paths=_opt(int, top_paths))}
 
 
-def cohorts_spec(as_of: int, period: str = "month", max_periods: int = 36, activity: str = "purchases") -> dict:
-    return {"kind": "cohorts", "as_of": int(as_of), "config": {"period": period, "max_periods": int(max_periods)},
-            "activity": activity}
+def cohorts_spec(as_of: int, period: Optional[str] = None, max_periods: Optional[int] = None,
+                 activity: Optional[str] = None) -> dict:
+    config = given(period=period, max_periods=_opt(int, max_periods))
+    return {"kind": "cohorts", "as_of": int(as_of), "config": config, **given(activity=activity)}
 
 
-def paths_spec(lookback_days: float = 30.0) -> dict:
-    return {"kind": "paths", "lookback": int(round(float(lookback_days) * 86_400))}
+def paths_spec(lookback_days: float) -> dict:
+    return {"kind": "paths", "lookback": _seconds(lookback_days)}
 
 
 def arrow_columns(table: Any, n: Mapping[str, str]) -> Dict[str, Any]:
@@ -105,7 +113,7 @@ def summary_frame(customer: Any, time: Any, value: Any, observation_end: int, pe
     """Per-customer transaction summary (pandas) of one partition's transactions (whole customers)."""
     import pandas as pd
 
-    from ._api import transaction_summary
+    from ._transactions import transaction_summary
 
     if len(customer) == 0:
         return pd.DataFrame({"customer": np.zeros(0, np.uint64), "frequency": np.zeros(0, np.uint32),

@@ -1,7 +1,7 @@
 # Type stubs of the native module (checked against it by mypy.stubtest in the test command).
-from typing import Any, Optional, final
+from typing import Any, Optional, TypedDict, final
 
-from typing_extensions import TypeAlias
+from typing_extensions import NotRequired, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,7 @@ __all__ = [
     "NativePartial",
     "NativeTriggers",
     "NativeSegments",
+    "NativeClvModel",
     "nps",
     "nps_counts",
     "csat",
@@ -45,24 +46,6 @@ __all__ = [
     "kind_codes",
     "stage_codes",
     "labels",
-    "clv_fit",
-    "clv_p_alive",
-    "clv_p_alive_history",
-    "clv_period_transactions",
-    "clv_calibration_holdout",
-    "clv_conditional_expected_purchases",
-    "clv_expected_purchases_new",
-    "clv_expected_spend",
-    "clv_fit_retention",
-    "clv_survival",
-    "clv_retention_rate",
-    "clv_parameter_names",
-    "clv_probability_of_purchases",
-    "clv_discounted_value",
-    "clv_frequency_recency_matrix",
-    "clv_simulate",
-    "clv_simulate_spend",
-    "clv_simulate_survivors",
     "conversion_test",
     "welch_test",
     "bayesian_conversion_test",
@@ -103,37 +86,44 @@ _F64: TypeAlias = npt.NDArray[np.float64]
 _BOOL: TypeAlias = npt.NDArray[np.bool_]
 _F32: TypeAlias = npt.NDArray[np.float32]
 
+class _Touchpoints(TypedDict):
+    """Touchpoint columns, as ``_convert.touchpoints`` builds them."""
+
+    customer: _U64
+    time: _I64
+    channel: _U8
+    kind: _U8
+    value: NotRequired[Optional[_F64]]
+    rating: NotRequired[Optional[_F32]]
+    rating_scale: NotRequired[Optional[_U8]]
+
+class _Transactions(TypedDict):
+    """Transaction columns, as ``_convert.transactions`` builds them."""
+
+    customer: _U64
+    time: _I64
+    value: NotRequired[Optional[_F64]]
+
+class _StageHistory(TypedDict):
+    """Stage-history columns, as ``_convert.stage_history`` builds them."""
+
+    customer: _U64
+    stage: _U8
+    entered_at: _I64
+
 def version() -> str: ...
 
 @final
 class NativeTriggers:
     def __new__(cls, config: Any) -> NativeTriggers: ...
-    def push(
-        self,
-        customer: _U64,
-        time: _I64,
-        channel: _U8,
-        kind: _U8,
-        value: Optional[_F64] = None,
-        rating: Optional[_F32] = None,
-        rating_scale: Optional[_U8] = None,
-    ) -> dict[str, Any]: ...
+    def push(self, touchpoints: _Touchpoints) -> dict[str, Any]: ...
     def advance(self, now: int) -> dict[str, Any]: ...
     def counts(self) -> tuple[int, int, int, Optional[int]]: ...
 
 @final
 class NativeStore:
     def __new__(cls, config: Optional[Any] = None) -> NativeStore: ...
-    def push(
-        self,
-        customer: _U64,
-        time: _I64,
-        channel: _U8,
-        kind: _U8,
-        value: Optional[_F64] = None,
-        rating: Optional[_F32] = None,
-        rating_scale: Optional[_U8] = None,
-    ) -> None: ...
+    def push(self, touchpoints: _Touchpoints) -> None: ...
     def __len__(self) -> int: ...
     @staticmethod
     def from_partial(partial: NativePartial, config: Optional[Any] = None) -> NativeStore: ...
@@ -159,17 +149,7 @@ class NativeStore:
 
 @final
 class NativePartial:
-    def __new__(
-        cls,
-        spec: Any,
-        customer: _U64,
-        time: _I64,
-        channel: _U8,
-        kind: _U8,
-        value: Optional[_F64] = None,
-        rating: Optional[_F32] = None,
-        rating_scale: Optional[_U8] = None,
-    ) -> NativePartial: ...
+    def __new__(cls, spec: Any, touchpoints: _Touchpoints) -> NativePartial: ...
     @staticmethod
     def from_bytes(data: bytes) -> NativePartial: ...
     @staticmethod
@@ -188,6 +168,58 @@ class NativeSegments:
     def __new__(cls, definition: Any) -> NativeSegments: ...
     def names(self) -> list[str]: ...
 
+@final
+class NativeClvModel:
+    def __new__(cls, model: str, params: dict[str, float]) -> NativeClvModel: ...
+    @staticmethod
+    def from_json(text: str) -> NativeClvModel: ...
+    def to_json(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    def parameters(self) -> list[tuple[str, float]]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @staticmethod
+    def fit(
+        model: str,
+        frequency: _F64,
+        recency: Optional[_F64] = None,
+        t: Optional[_F64] = None,
+        monetary_value: Optional[_F64] = None,
+        options: Optional[Any] = None,
+        weights: Optional[_F64] = None,
+    ) -> tuple[NativeClvModel, dict[str, Any]]: ...
+    @staticmethod
+    def fit_retention(alive: _F64, options: Optional[Any] = None) -> tuple[NativeClvModel, dict[str, Any]]: ...
+    def p_alive(self, frequency: _F64, recency: _F64, t: _F64) -> _F64: ...
+    def p_alive_history(self, purchases: _F64, at: _F64) -> _F64: ...
+    def period_transactions(
+        self, frequency: _F64, recency: _F64, t: _F64, max_frequency: int, weights: Optional[_F64] = None
+    ) -> Any: ...
+    def calibration_holdout(
+        self,
+        frequency: _F64,
+        recency: _F64,
+        t: _F64,
+        holdout: _F64,
+        duration: float,
+        max_frequency: int,
+        weights: Optional[_F64] = None,
+    ) -> Any: ...
+    def conditional_expected_purchases(self, horizon: float, frequency: _F64, recency: _F64, t: _F64) -> _F64: ...
+    def expected_purchases_new(self, t: _F64) -> _F64: ...
+    def expected_spend(self, frequency: _F64, monetary_value: _F64) -> _F64: ...
+    def survival(self, t: _F64) -> _F64: ...
+    def retention_rate(self, t: _F64) -> _F64: ...
+    def probability_of_purchases(self, t: _F64, x: _F64) -> _F64: ...
+    def discounted_value(
+        self, frequency: _F64, recency: _F64, t: _F64, spend: _F64, options: Optional[Any] = None
+    ) -> _F64: ...
+    def frequency_recency_matrix(self, value: Any, max_frequency: int, t: float) -> tuple[_F64, _F64, _F64]: ...
+    def simulate(self, t: _F64, seed: int) -> tuple[_F64, _F64]: ...
+    def simulate_spend(self, frequency: _F64, seed: int) -> _F64: ...
+    def simulate_survivors(self, cohort: int, periods: int, seed: int) -> _F64: ...
+
 def nps(ratings: _F32, level: float = 0.95) -> Any: ...
 def nps_counts(promoters: int, passives: int, detractors: int, level: float = 0.95) -> Any: ...
 def csat(ratings: _F32, level: float = 0.95) -> Any: ...
@@ -198,42 +230,26 @@ def retention_clv(margin: float, retention: float, discount_rate: float) -> floa
 def ltv_to_cac(clv: float, cac: float) -> float: ...
 def percentile_ranks(values: _F64) -> _F64: ...
 def transaction_summary(
-    customer: _U64, time: _I64, value: Optional[_F64], observation_end: int, config: Optional[Any] = None
+    transactions: _Transactions, observation_end: int, config: Optional[Any] = None
 ) -> dict[str, Any]: ...
 def calibration_holdout(
-    customer: _U64,
-    time: _I64,
-    value: Optional[_F64],
+    transactions: _Transactions,
     calibration_end: int,
     observation_end: int,
     config: Optional[Any] = None,
 ) -> Any: ...
-def rfm_values(
-    customer: _U64, time: _I64, value: Optional[_F64], as_of: int, config: Optional[Any] = None
-) -> dict[str, Any]: ...
+def rfm_values(transactions: _Transactions, as_of: int, config: Optional[Any] = None) -> dict[str, Any]: ...
 def rfm_scores(
     customer: _U64, recency: _F64, frequency: _F64, monetary: _F64, config: Optional[Any] = None
 ) -> dict[str, Any]: ...
 def stage_history(
-    customer: _U64,
-    time: _I64,
-    channel: _U8,
-    kind: _U8,
-    value: Optional[_F64] = None,
-    rating: Optional[_F32] = None,
-    rating_scale: Optional[_U8] = None,
+    touchpoints: _Touchpoints,
     *,
     until: int,
     config: Optional[Any] = None,
 ) -> dict[str, Any]: ...
 def churn_between(
-    customer: _U64,
-    time: _I64,
-    channel: _U8,
-    kind: _U8,
-    value: Optional[_F64] = None,
-    rating: Optional[_F32] = None,
-    rating_scale: Optional[_U8] = None,
+    touchpoints: _Touchpoints,
     *,
     until: int,
     start: int,
@@ -242,13 +258,7 @@ def churn_between(
     config: Optional[Any] = None,
 ) -> Any: ...
 def loyalty(
-    customer: _U64,
-    time: _I64,
-    channel: _U8,
-    kind: _U8,
-    value: Optional[_F64] = None,
-    rating: Optional[_F32] = None,
-    rating_scale: Optional[_U8] = None,
+    touchpoints: _Touchpoints,
     *,
     redemption_customer: _U64,
     redemption_time: _I64,
@@ -267,45 +277,6 @@ def channel_codes(labels: list[str], aliases: Optional[Any] = None) -> _U8: ...
 def kind_codes(labels: list[str], aliases: Optional[Any] = None) -> _U8: ...
 def stage_codes(labels: list[str]) -> _U8: ...
 def labels() -> tuple[list[str], list[str], list[str]]: ...
-def clv_fit(
-    model: str,
-    frequency: _F64,
-    recency: Optional[_F64] = None,
-    t: Optional[_F64] = None,
-    monetary_value: Optional[_F64] = None,
-    options: Optional[Any] = None,
-    weights: Optional[_F64] = None,
-) -> dict[str, Any]: ...
-def clv_p_alive(model: Any, frequency: _F64, recency: _F64, t: _F64) -> _F64: ...
-def clv_conditional_expected_purchases(model: Any, horizon: float, frequency: _F64, recency: _F64, t: _F64) -> _F64: ...
-def clv_p_alive_history(model: Any, purchases: _F64, at: _F64) -> _F64: ...
-def clv_period_transactions(
-    model: Any, frequency: _F64, recency: _F64, t: _F64, max_frequency: int, weights: Optional[_F64] = None
-) -> Any: ...
-def clv_calibration_holdout(
-    model: Any,
-    frequency: _F64,
-    recency: _F64,
-    t: _F64,
-    holdout: _F64,
-    duration: float,
-    max_frequency: int,
-    weights: Optional[_F64] = None,
-) -> Any: ...
-def clv_expected_purchases_new(model: Any, t: _F64) -> _F64: ...
-def clv_expected_spend(model: Any, frequency: _F64, monetary_value: _F64) -> _F64: ...
-def clv_fit_retention(alive: _F64, options: Optional[Any] = None) -> dict[str, Any]: ...
-def clv_survival(model: Any, t: _F64) -> _F64: ...
-def clv_retention_rate(model: Any, t: _F64) -> _F64: ...
-def clv_parameter_names() -> list[tuple[str, list[str]]]: ...
-def clv_probability_of_purchases(model: Any, t: _F64, x: _F64) -> _F64: ...
-def clv_discounted_value(
-    model: Any, frequency: _F64, recency: _F64, t: _F64, spend: _F64, options: Optional[Any] = None
-) -> _F64: ...
-def clv_frequency_recency_matrix(model: Any, value: Any, max_frequency: int, t: float) -> tuple[_F64, _F64, _F64]: ...
-def clv_simulate(model: Any, t: _F64, seed: int) -> tuple[_F64, _F64]: ...
-def clv_simulate_spend(model: Any, frequency: _F64, seed: int) -> _F64: ...
-def clv_simulate_survivors(model: Any, cohort: int, periods: int, seed: int) -> _F64: ...
 def conversion_test(
     control_successes: int, control_trials: int, treatment_successes: int, treatment_trials: int, level: float = 0.95
 ) -> dict[str, Any]: ...
@@ -323,20 +294,10 @@ def sample_size_two_proportions(baseline: float, minimum_detectable_effect: floa
 def kaplan_meier(duration: _F64, observed: _BOOL, level: float = 0.95) -> dict[str, Any]: ...
 def logrank_test(duration_a: _F64, observed_a: _BOOL, duration_b: _F64, observed_b: _BOOL) -> dict[str, Any]: ...
 def attribute(table: Any, rule: Optional[Any] = None) -> dict[str, Any]: ...
-def cohorts(
-    customer: _U64, time: _I64, value: Optional[_F64], as_of: int, config: Optional[Any] = None
-) -> dict[str, Any]: ...
-def attribute_touchpoints(
-    customer: _U64,
-    time: _I64,
-    channel: _U8,
-    kind: _U8,
-    value: Optional[_F64],
-    lookback: int,
-    rule: Optional[Any] = None,
-) -> dict[str, Any]: ...
-def journey_sequences(customer: _U64, time: _I64, channel: _U8, kind: _U8, config: Optional[Any] = None) -> dict[str, Any]: ...
-def stage_transitions(customer: _U64, stage: _U8, entered_at: _I64) -> dict[str, Any]: ...
+def cohorts(transactions: _Transactions, as_of: int, config: Optional[Any] = None) -> dict[str, Any]: ...
+def attribute_touchpoints(touchpoints: _Touchpoints, lookback: int, rule: Optional[Any] = None) -> dict[str, Any]: ...
+def journey_sequences(touchpoints: _Touchpoints, config: Optional[Any] = None) -> dict[str, Any]: ...
+def stage_transitions(history: _StageHistory) -> dict[str, Any]: ...
 def funnel_by_group(
     customer: _U64,
     time: _I64,
@@ -347,30 +308,18 @@ def funnel_by_group(
     group: npt.NDArray[np.uint32],
     labels: list[str],
     campaign: Optional[_U64] = None,
-    stage_customer: Optional[_U64] = None,
-    stage: Optional[_U8] = None,
-    stage_entered_at: Optional[_I64] = None,
+    stage_history: Optional[_StageHistory] = None,
 ) -> Any: ...
 def funnel_by_first_touch(
-    customer: _U64,
-    time: _I64,
-    channel: _U8,
-    kind: _U8,
+    touchpoints: _Touchpoints,
     definition: Any,
     by: Any,
     campaign: Optional[_U64] = None,
-    stage_customer: Optional[_U64] = None,
-    stage: Optional[_U8] = None,
-    stage_entered_at: Optional[_I64] = None,
+    stage_history: Optional[_StageHistory] = None,
 ) -> Any: ...
 def funnel(
-    customer: _U64,
-    time: _I64,
-    channel: _U8,
-    kind: _U8,
+    touchpoints: _Touchpoints,
     definition: Any,
     campaign: Optional[_U64] = None,
-    stage_customer: Optional[_U64] = None,
-    stage: Optional[_U8] = None,
-    stage_entered_at: Optional[_I64] = None,
+    stage_history: Optional[_StageHistory] = None,
 ) -> dict[str, Any]: ...

@@ -25,10 +25,9 @@ def _extras(campaign: Any, stage_history: Any) -> Dict[str, Any]:
     if campaign is not None:
         out["campaign"] = cv.ids(campaign, "campaign")
     if stage_history is not None:
-        stages = stage_history.get("stage_code", stage_history["stage"])
-        out["stage_customer"] = cv.ids(stage_history["customer"], "stage_history customer")
-        out["stage"] = cv.codes(stages, "stage", _native.stage_codes)
-        out["stage_entered_at"] = cv.seconds(stage_history["entered_at"], "entered_at")
+        out["stage_history"] = cv.stage_history(stage_history["customer"],
+                                                stage_history.get("stage_code", stage_history["stage"]),
+                                                stage_history["entered_at"], "stage_history customer")
     return out
 
 
@@ -95,10 +94,10 @@ def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence
     >>> r.customers.tolist()
     [2, 1]
     """
-    c, t, ch, k, *_ = cv.touchpoints(customer, time, channel, kind)
+    cols = cv.touchpoints(customer, time, channel, kind)
     definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
                   "order": order, "level": float(level)}
-    return FunnelResult._from(_native.funnel(c, t, ch, k, definition, **_extras(campaign, stage_history)))
+    return FunnelResult._from(_native.funnel(cols, definition, **_extras(campaign, stage_history)))
 
 
 @dataclass(frozen=True)
@@ -147,14 +146,14 @@ def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Seque
     >>> [g.customers.tolist() for g in r.results]
     [[1, 1], [1, 0]]
     """
-    c, t, ch, k, *_ = cv.touchpoints(customer, time, channel, kind)
+    cols = cv.touchpoints(customer, time, channel, kind)
     definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
                   "order": order, "level": float(level)}
     if isinstance(by, str) and by != "acquisition_channel":
         raise ValueError(f'by must be "acquisition_channel", {{"cohort": period}} or a mapping of customer to group, '
                          f"got {by!r}")
     if isinstance(by, (str, dict)) and (by == "acquisition_channel" or set(by) == {"cohort"}):
-        d = _native.funnel_by_first_touch(c, t, ch, k, definition, json.dumps(by), **_extras(campaign, stage_history))
+        d = _native.funnel_by_first_touch(cols, definition, json.dumps(by), **_extras(campaign, stage_history))
     else:
         items = list(by.items())
         labels: List[str] = []
@@ -164,6 +163,7 @@ def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Seque
             group[i] = index.setdefault(str(label), len(index))
         labels = list(index)
         ids = cv.ids([key for key, _ in items], "by")
-        d = _native.funnel_by_group(c, t, ch, k, definition, ids, group, labels, **_extras(campaign, stage_history))
+        d = _native.funnel_by_group(cols["customer"], cols["time"], cols["channel"], cols["kind"], definition, ids,
+                                    group, labels, **_extras(campaign, stage_history))
     return FunnelBreakdown(list(d["labels"]), [FunnelResult._from(r) for r in d["results"]],
                            FunnelResult._from(d["total"]), int(d["ungrouped"]))

@@ -107,7 +107,7 @@ class Partial:
         """
         cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
                               channel_aliases=channel_aliases, kind_aliases=kind_aliases)
-        return cls(_native.NativePartial(_spec_dict(spec), *cols))
+        return cls(_native.NativePartial(_spec_dict(spec), cols))
 
     @classmethod
     def from_frame(cls, spec: Spec, df: Any, *, customer: str = "customer", time: str = "time",
@@ -122,14 +122,8 @@ class Partial:
         >>> engagement.Partial.from_frame({"kind": "profiles"}, df).result().customers().tolist()
         [1, 2]
         """
-        names = set(df.columns)
-        missing = [c for c in (customer, time, channel, kind) if c not in names]
-        if missing:
-            raise KeyError(f"DataFrame has no column {missing[0]!r}")
-        return cls.from_touchpoints(spec, df[customer], df[time], df[channel], df[kind],
-                                    df[value] if value in names else None,
-                                    df[rating] if rating in names else None,
-                                    df[rating_scale] if rating_scale in names else None)
+        return cls.from_touchpoints(spec, *cv.frame_touchpoints(df, customer, time, channel, kind, value, rating,
+                                                                rating_scale))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Partial":
@@ -208,7 +202,7 @@ class Partial:
     def store(self, config: Any = None) -> Any:
         """The merged profiles of a ``profiles`` partial as a ``ProfileStore`` (``config`` a score
         configuration with the partial's signals; ``None``: the defaults with them)."""
-        from ._api import ProfileStore
+        from ._store import ProfileStore
 
         return ProfileStore._from_native(_native.NativeStore.from_partial(self._native, config))
 

@@ -76,9 +76,8 @@ def journey_sequences(customer: Any, time: Any, channel: Any, kind: Any, *, by: 
                       path_length: int = 5, top_paths: int = 10) -> JourneySequences:
     """Transitions, step matrix and most common paths of touchpoint journeys (``by`` ``channel`` or
     ``kind``); see ``JourneySequences``."""
-    c, t, ch, k, *_ = cv.touchpoints(customer, time, channel, kind)
     return JourneySequences._from(_native.journey_sequences(
-        c, t, ch, k, {"by": by, "steps": int(steps), "path_length": int(path_length), "top_paths": int(top_paths)}))
+        cv.touchpoints(customer, time, channel, kind), {"by": by, "steps": int(steps), "path_length": int(path_length), "top_paths": int(top_paths)}))
 
 
 def stage_transitions(customer: Any, stage: Any, entered_at: Any = None) -> TransitionMatrix:
@@ -87,7 +86,5 @@ def stage_transitions(customer: Any, stage: Any, entered_at: Any = None) -> Tran
     if isinstance(customer, Mapping):
         history = customer
         customer, stage, entered_at = history["customer"], history["stage"], history.get("entered_at")
-    ids = cv.ids(customer)
-    codes = cv.codes(stage, "stage", _native.stage_codes)
-    when = np.zeros(len(ids), dtype=np.int64) if entered_at is None else cv.seconds(entered_at)
-    return TransitionMatrix._from(_native.stage_transitions(ids, codes, when))
+    when = np.zeros(len(customer), dtype=np.int64) if entered_at is None else entered_at
+    return TransitionMatrix._from(_native.stage_transitions(cv.stage_history(customer, stage, when)))

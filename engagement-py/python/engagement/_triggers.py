@@ -67,7 +67,7 @@ class Triggers:
         """
         cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
                               channel_aliases=channel_aliases, kind_aliases=kind_aliases)
-        return _actions(self._native.push(*cols))
+        return _actions(self._native.push(cols))
 
     def push_frame(self, df: Any, *, customer: str = "customer", time: str = "time", channel: str = "channel",
                    kind: str = "kind", value: str = "value", rating: str = "rating",
@@ -81,14 +81,7 @@ class Triggers:
         >>> t.push_frame(df)["due"].tolist()
         [1704067200]
         """
-        names = set(df.columns)
-        missing = [c for c in (customer, time, channel, kind) if c not in names]
-        if missing:
-            raise KeyError(f"DataFrame has no column {missing[0]!r}")
-        return self.push(df[customer], df[time], df[channel], df[kind],
-                         df[value] if value in names else None,
-                         df[rating] if rating in names else None,
-                         df[rating_scale] if rating_scale in names else None)
+        return self.push(*cv.frame_touchpoints(df, customer, time, channel, kind, value, rating, rating_scale))
 
     def advance(self, now: Any) -> Columns:
         """Moves the clock to ``now`` (Unix seconds or a datetime); returns the actions due up to it.

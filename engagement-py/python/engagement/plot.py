@@ -202,7 +202,7 @@ def stage_flow(before: Mapping[str, Any], after: Mapping[str, Any], ax: Any = No
     """
     import pandas as pd
 
-    from ._api import STAGES
+    from ._convert import STAGES
 
     old = pd.Series(np.asarray(before["stage"]), index=np.asarray(before["customer"]), name="before")
     new = pd.Series(np.asarray(after["stage"]), index=np.asarray(after["customer"]), name="after")
@@ -374,7 +374,7 @@ def score_by_stage(score: Any, stage: Any, ax: Any = None) -> Any:
     >>> engagement.plot.score_by_stage([80, 60, 10, 5], ["loyal", "loyal", "at_risk", "churned"]).get_ylabel()
     'engagement score (0–100)'
     """
-    from ._api import STAGES
+    from ._convert import STAGES
 
     s, g = np.asarray(score, dtype=float), np.asarray(stage, dtype=object)
     present = [st for st in STAGES if np.any(g == st)]

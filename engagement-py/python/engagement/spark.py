@@ -27,7 +27,7 @@ import json
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 from . import _distributed as _d
-from ._api import ProfileStore
+from ._store import ProfileStore
 from ._attribution import Attribution
 from ._cohort import CohortTable
 from ._convert import instant
@@ -87,7 +87,7 @@ def customer_frame(sdf: Any, as_of: Any, *, score_config: Any = None, stage_conf
     """One row per customer (``engagement.customer_frame``'s columns) as a Spark DataFrame, computed
     in the workers after a repartition by customer (``shuffle=False`` when the frame is already
     partitioned by customer): nothing is merged on the driver, so it scales with the cluster."""
-    from ._api import customer_frame as frame_of
+    from ._frames import customer_frame as frame_of
 
     names = _d.names(columns)
     if shuffle is not False:
@@ -110,34 +110,41 @@ def customer_frame(sdf: Any, as_of: Any, *, score_config: Any = None, stage_conf
     return sdf.select(*wanted).mapInArrow(frames, _FRAME_SCHEMA)
 
 
-def metrics(sdf: Any, *, level: float = 0.95, conversion: Optional[Mapping[str, Sequence[str]]] = None,
+def metrics(sdf: Any, *, level: Optional[float] = None, conversion: Optional[Mapping[str, Sequence[str]]] = None,
             **kw: Any) -> MetricsSummary:
-    """NPS, CSAT and CES over every answer, and a conversion rate of touchpoint kinds."""
+    """NPS, CSAT and CES over every answer, and a conversion rate of touchpoint kinds
+    (``conversion={"trials": [kinds], "successes": [kinds]}``); ``level`` is the confidence level
+    of the intervals (default 0.95)."""
     return partial(sdf, _d.metrics_spec(level, conversion), **kw).result()
 
 
-def funnel(sdf: Any, *, steps: Sequence[Mapping[str, Any]], window_days: float = 30.0, order: str = "loose",
-           level: float = 0.95, **kw: Any) -> FunnelResult:
-    """``engagement.funnel`` over the whole frame."""
+def funnel(sdf: Any, *, steps: Sequence[Mapping[str, Any]], window_days: Optional[float] = None,
+           order: Optional[str] = None, level: Optional[float] = None, **kw: Any) -> FunnelResult:
+    """``engagement.funnel`` over the whole frame (defaults: ``window_days`` 30, ``order``
+    ``"loose"``, ``level`` 0.95)."""
     return partial(sdf, _d.funnel_spec(steps, window_days, order, level), **kw).result()
 
 
-def journey_sequences(sdf: Any, *, by: str = "channel", steps: int = 10, path_length: int = 5,
-                      top_paths: int = 10, **kw: Any) -> JourneySequences:
-    """``engagement.journey_sequences`` over the whole frame."""
+def journey_sequences(sdf: Any, *, by: Optional[str] = None, steps: Optional[int] = None,
+                      path_length: Optional[int] = None, top_paths: Optional[int] = None,
+                      **kw: Any) -> JourneySequences:
+    """``engagement.journey_sequences`` over the whole frame (defaults: ``by`` ``"channel"``,
+    ``steps`` 10, ``path_length`` 5, ``top_paths`` 10)."""
     return partial(sdf, _d.sequences_spec(by, steps, path_length, top_paths), **kw).result()
 
 
-def cohorts(sdf: Any, *, as_of: Any, period: str = "month", max_periods: int = 36, activity: str = "purchases",
-            **kw: Any) -> CohortTable:
-    """Acquisition cohorts of the purchases (``activity="any"``: of every touchpoint, by first touch)."""
+def cohorts(sdf: Any, *, as_of: Any, period: Optional[str] = None, max_periods: Optional[int] = None,
+            activity: Optional[str] = None, **kw: Any) -> CohortTable:
+    """Acquisition cohorts of the purchases (``activity="any"``: of every touchpoint, by first
+    touch); defaults: ``period`` ``"month"``, ``max_periods`` 36, ``activity`` ``"purchases"``."""
     return partial(sdf, _d.cohorts_spec(instant(as_of, "as_of"), period, max_periods, activity), **kw).result()
 
 
 def attribute(sdf: Any, *, lookback_days: float = 30.0, rule: str = "markov",
               columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None, depth: int = 2,
               **params: Any) -> Attribution:
-    """``engagement.attribute_touchpoints`` over the whole frame."""
+    """``engagement.attribute_touchpoints`` over the whole frame (paths reach back
+    ``lookback_days`` before each purchase)."""
     p = partial(sdf, _d.paths_spec(lookback_days), columns=columns, shuffle=shuffle, depth=depth)
     return p.attribute(rule, **params)
 

@@ -1,0 +1,55 @@
+//! Retention over time: acquisition cohorts and survival curves.
+
+use engagement_core::cohort::{self, CohortConfig};
+use engagement_core::survival;
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+
+use crate::convert::{Compute, Transactions, slice};
+
+/// Acquisition cohorts of transactions up to `as_of`.
+#[pyfunction]
+#[pyo3(signature = (transactions, as_of, config=None))]
+pub(crate) fn cohorts<'py>(
+    py: Python<'py>,
+    transactions: Transactions<'_>,
+    as_of: i64,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cfg: CohortConfig = crate::convert::config(py, config, "config")?;
+    let cols = transactions.columns()?;
+    py.compute_to_python(|| cohort::cohorts(&cols, as_of, &cfg))
+}
+
+/// Kaplan–Meier curve with a Greenwood band.
+#[pyfunction]
+#[pyo3(signature = (duration, observed, level=0.95))]
+pub(crate) fn kaplan_meier<'py>(
+    py: Python<'py>,
+    duration: PyReadonlyArray1<'_, f64>,
+    observed: PyReadonlyArray1<'_, bool>,
+    level: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (d, o) = (slice(&duration, "duration")?, slice(&observed, "observed")?);
+    py.compute_to_python(|| survival::kaplan_meier(d, o, level))
+}
+
+/// Log-rank test between two groups.
+#[pyfunction]
+pub(crate) fn logrank_test<'py>(
+    py: Python<'py>,
+    duration_a: PyReadonlyArray1<'_, f64>,
+    observed_a: PyReadonlyArray1<'_, bool>,
+    duration_b: PyReadonlyArray1<'_, f64>,
+    observed_b: PyReadonlyArray1<'_, bool>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (da, oa) = (
+        slice(&duration_a, "duration_a")?,
+        slice(&observed_a, "observed_a")?,
+    );
+    let (db, ob) = (
+        slice(&duration_b, "duration_b")?,
+        slice(&observed_b, "observed_b")?,
+    );
+    py.compute_to_python(|| survival::logrank_test(da, oa, db, ob))
+}
