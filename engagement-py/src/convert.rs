@@ -3,7 +3,7 @@
 //! each written once here), JSON-like documents in, plain objects out.
 
 use engagement_core::transactions::TransactionColumns;
-use engagement_core::{JourneyStage, StageHistory, TouchpointColumns};
+use engagement_core::{StageHistory, TouchpointColumns};
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -122,23 +122,13 @@ pub(crate) struct StageHistoryColumns<'py> {
 impl StageHistoryColumns<'_> {
     /// The core's stage history (copied: it owns its columns).
     pub(crate) fn history(&self) -> PyResult<StageHistory> {
-        Ok(StageHistory {
-            customer: slice(&self.customer, "customer")?.to_vec(),
-            stage: stages(slice(&self.stage, "stage")?)?,
-            entered_at: slice(&self.entered_at, "entered_at")?.to_vec(),
-            until: 0,
-        })
-    }
-}
-
-/// Journey stages of stage codes (an unknown code names its row).
-pub(crate) fn stages(codes: &[u8]) -> PyResult<Vec<JourneyStage>> {
-    codes
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| JourneyStage::try_from(c).map_err(|e| e.at_row(i)))
-        .collect::<Result<_, _>>()
+        StageHistory::from_codes(
+            slice(&self.customer, "customer")?.to_vec(),
+            slice(&self.stage, "stage")?,
+            slice(&self.entered_at, "entered_at")?.to_vec(),
+        )
         .py_err()
+    }
 }
 
 /// A contiguous 1-D numpy array as a slice (no copy).

@@ -40,8 +40,14 @@ mod _engagement {
     #[pymodule_export]
     const __version__: &str = env!("CARGO_PKG_VERSION");
 
+    /// The rating-scale code of a missing scale (accepted on rows without a rating).
     #[pymodule_export]
-    use crate::model::{channel_codes, kind_codes, labels, stage_codes, version};
+    const MISSING_RATING_SCALE: u8 = engagement_core::RatingScale::MISSING;
+
+    #[pymodule_export]
+    use crate::model::{
+        channel_codes, kind_codes, labels, rating_scale_codes, stage_codes, version,
+    };
 
     #[pymodule_export]
     use crate::store::NativeStore;

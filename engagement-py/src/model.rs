@@ -1,7 +1,7 @@
-//! The data model's labels: channels, touchpoint kinds and journey stages,
-//! and their codes.
+//! The data model's labels: channels, touchpoint kinds, journey stages and
+//! rating scales, and their codes.
 
-use engagement_core::{Channel, Code, JourneyStage, LabelMap, TouchpointKind};
+use engagement_core::{Channel, Code, JourneyStage, LabelMap, RatingScale, TouchpointKind};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 
@@ -46,6 +46,18 @@ pub(crate) fn stage_codes(
 ) -> PyResult<Bound<'_, PyArray1<u8>>> {
     let map = LabelMap::<JourneyStage>::default();
     Ok(map.parse_column(&labels).py_err()?.into_pyarray(py))
+}
+
+/// Codes of rating-scale labels (`nps`, `csat`, `ces`; case-insensitive);
+/// `None` is a missing scale, refused by the engine on a row with a rating.
+#[pyfunction]
+pub(crate) fn rating_scale_codes(
+    py: Python<'_>,
+    labels: Vec<Option<String>>,
+) -> PyResult<Bound<'_, PyArray1<u8>>> {
+    Ok(RatingScale::codes_of_labels(&labels)
+        .py_err()?
+        .into_pyarray(py))
 }
 
 /// Labels of channels, kinds and stages, in code order.

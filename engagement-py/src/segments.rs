@@ -8,9 +8,7 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{
-    Compute, Touchpoints, config, document, maybe_document, same_length, slice, stages,
-};
+use crate::convert::{Compute, Touchpoints, config, document, maybe_document, slice};
 use crate::errors::OrPy;
 
 /// Parsed and checked segment definitions.
@@ -83,12 +81,7 @@ pub(crate) fn next_best_actions(
     accounts: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<Option<String>>> {
     let customers = slice(&customer, "customer")?;
-    let codes = slice(&stage, "stage")?;
-    same_length(customers.len(), &[("stage", codes.len())])?;
-    let stages = StageColumns {
-        customer: customers.to_vec(),
-        stage: stages(codes)?,
-    };
+    let stages = StageColumns::from_codes(customers.to_vec(), slice(&stage, "stage")?).py_err()?;
     let table: ActionTable = config(py, table, "table")?;
     let membership: Option<SegmentMembership> = maybe_document(py, membership, "membership")?;
     let accounts: Option<LoyaltyAccounts> = maybe_document(py, accounts, "accounts")?;

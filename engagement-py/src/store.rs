@@ -2,8 +2,7 @@
 //! is read from them (scores, stages, profiles, metrics, RFM, segments).
 
 use engagement_core::{
-    Code, CustomerFeatures, ProfileStore, RfmConfig, RfmValues, ScoreConfig, Scorer, StageConfig,
-    StageRules,
+    Code, CustomerFeatures, ProfileStore, RfmConfig, ScoreConfig, Scorer, StageConfig, StageRules,
 };
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
@@ -57,14 +56,8 @@ impl NativeStore {
         partial: PyRef<'_, NativePartial>,
         config: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let profiles = partial.partial.clone().into_store().py_err()?;
-        let mut cfg: ScoreConfig = crate::convert::config(py, config, "config")?;
-        if config.is_none() {
-            cfg.signals = profiles.signals().config().clone();
-        }
-        let scorer = Scorer::new(cfg).py_err()?;
-        let mut store = ProfileStore::with_signals(scorer.signals().clone());
-        store.merge(&profiles).py_err()?;
+        let config: Option<ScoreConfig> = crate::convert::maybe_document(py, config, "config")?;
+        let (store, scorer) = partial.partial.clone().into_scored_store(config).py_err()?;
         Ok(NativeStore { store, scorer })
     }
 
@@ -181,10 +174,7 @@ impl NativeStore {
     ) -> PyResult<Bound<'py, PyDict>> {
         let cfg: RfmConfig = crate::convert::config(py, config, "config")?;
         let store = &self.store;
-        let scores = py.compute(|| {
-            let values = RfmValues::from_store(store, as_of, cfg.monetary)?;
-            engagement_core::rfm_scores(&values, &cfg)
-        })?;
+        let scores = py.compute(|| engagement_core::rfm_of_store(store, as_of, &cfg))?;
         rfm_dict(py, scores)
     }
 

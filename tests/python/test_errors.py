@@ -1,6 +1,7 @@
 """Bad input from Python: wrong dtypes, NaN, mismatched lengths, unknown labels, bad configuration."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import engagement
@@ -101,6 +102,20 @@ def test_incompatible_merge():
     b = engagement.ProfileStore({"signals": {"half_life_days": 7}})
     with pytest.raises(engagement.IncompatibleError):
         a.merge(b)
+
+
+def test_ratings_without_scales_are_refused_as_in_every_face():
+    store = engagement.ProfileStore()
+    with pytest.raises(engagement.InvalidInputError, match="rating_scale"):
+        store.push([1], [0], ["email"], ["survey_response"], rating=[9.0])
+    with pytest.raises(engagement.InvalidInputError, match="rating_scale"):
+        store.push_frame(pd.DataFrame({"customer": [1], "time": [0], "channel": ["email"],
+                                       "kind": ["survey_response"], "rating": [9.0]}))
+    assert len(store) == 0
+    with pytest.raises(engagement.UnknownLabelError, match="stars"):
+        store.push([1], [0], ["email"], ["survey_response"], rating=[4.0], rating_scale=["stars"])
+    store.push([1], [0], ["email"], ["survey_response"], rating=[4.0], rating_scale=["CSAT"])
+    assert store.profile(1)["latest_csat"] == 4.0
 
 
 def test_sparse_rating_scales_and_self_merge():

@@ -20,6 +20,7 @@ def frame_data():
         "kind": ["purchase", "purchase", "click", "visit"],
         "value": [10.0, 5.0, 0.0, 0.0],
         "rating": [np.nan, np.nan, 9.0, np.nan],
+        "rating_scale": [None, None, "nps", None],
     }
 
 

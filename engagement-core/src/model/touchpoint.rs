@@ -68,6 +68,59 @@ code_enum! {
 }
 
 impl RatingScale {
+    /// The scale code of a row that has no scale: accepted on a row without a
+    /// rating (its scale is never read), refused on a row with one. Columns
+    /// that can hold a missing value (Python's `None`, a null in Arrow) map it
+    /// here, so that a rating is never read on a guessed scale.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{RatingScale, TouchpointColumns};
+    /// let cols = |rating: &'static [f32]| TouchpointColumns { customer: &[1], time: &[0], channel: &[0], kind: &[11],
+    ///     rating, rating_scale: &[RatingScale::MISSING], ..Default::default() };
+    /// assert!(cols(&[f32::NAN]).validate().is_ok());
+    /// assert!(cols(&[9.0]).validate().unwrap_err().to_string().contains("rating_scale"));
+    /// ```
+    pub const MISSING: u8 = u8::MAX;
+
+    /// The codes of a column of scale labels (`nps`, `csat`, `ces`, read as
+    /// [`Code::from_label`]), where `None` is a missing scale
+    /// ([`MISSING`](Self::MISSING)).
+    ///
+    /// # Errors
+    /// [`EngError::UnknownLabel`] for another label.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::RatingScale;
+    /// assert_eq!(RatingScale::codes_of_labels(&[Some("CSAT"), None])?, [1, RatingScale::MISSING]);
+    /// assert!(RatingScale::codes_of_labels(&[Some("stars")]).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn codes_of_labels<S: AsRef<str>>(labels: &[Option<S>]) -> Result<Vec<u8>> {
+        labels
+            .iter()
+            .map(|label| match label {
+                None => Ok(Self::MISSING),
+                Some(l) => Self::from_label(l.as_ref()).map(|s| s.code()),
+            })
+            .collect()
+    }
+
+    /// The scale of a row with a rating, from its code.
+    fn of_rated_row(code: u8) -> Result<Self> {
+        if code == Self::MISSING {
+            return Err(EngError::invalid(
+                "rating_scale",
+                "missing",
+                "a row with a rating needs its scale (0 = nps, 1 = csat, 2 = ces)",
+            ));
+        }
+        Self::from_code(code)
+    }
+
     /// Inclusive bounds `(min, max)` of the scale.
     ///
     /// # Examples
@@ -615,7 +668,7 @@ impl<'a> TouchpointColumns<'a> {
         };
         let rating = match self.rating.get(i) {
             Some(r) if !r.is_nan() => {
-                let scale = RatingScale::from_code(
+                let scale = RatingScale::of_rated_row(
                     *self
                         .rating_scale
                         .get(i)

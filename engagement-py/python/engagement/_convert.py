@@ -15,7 +15,6 @@ import numpy as np
 from . import _engagement as _native
 from ._engagement import InvalidInputError
 
-_SCALES = {"nps": 0, "csat": 1, "ces": 2}
 
 CHANNELS, KINDS, STAGES = (list(x) for x in _native.labels())
 
@@ -165,34 +164,23 @@ def floats(values: Any, name: str, dtype: Any = np.float64) -> np.ndarray:
     raise TypeError(f"column {name} must hold numbers, got dtype {a.dtype}")
 
 
-def scales(values: Any, rating: np.ndarray) -> np.ndarray:
-    """Rating-scale codes. Missing scale values (None, NaN) are fine where there is no rating; a
-    rating without a scale column is read as NPS (documented in ``ProfileStore.push``)."""
-    n = len(rating)
+def scales(values: Any) -> np.ndarray:
+    """Rating-scale codes: labels (``"nps"``, ``"csat"``, ``"ces"``) or codes. A missing value (None, NaN,
+    pandas' NA) is a missing scale, which the engine accepts on a row without a rating and refuses on a row
+    with one; ratings without a scale column are refused (``values`` None: an empty column)."""
     if values is None:
-        return np.zeros(n, dtype=np.uint8)
+        return np.zeros(0, dtype=np.uint8)
     a = _series_to_numpy(values)
-    out = np.zeros(n, dtype=np.uint8)
-    has_rating = ~np.isnan(rating)
     if a.dtype.kind in "UO":
-        for i, x in enumerate(a):
-            # None, NaN, and pandas' NA of nullable string columns (Dask and Arrow give those).
-            missing = x is None or (isinstance(x, float) and np.isnan(x)) or type(x).__name__ == "NAType"
-            if missing:
-                if has_rating[i]:
-                    raise InvalidInputError(f"invalid rating_scale at row {i}: missing (row {i} has a rating)")
-                continue
-            code = _SCALES.get(str(x).lower())
-            if code is None:
-                raise _native.UnknownLabelError(f"unknown rating_scale label {str(x)!r} at row {i}")
-            out[i] = code
-        return out
+        # None, NaN, and pandas' NA of nullable string columns (Dask and Arrow give those).
+        return _native.rating_scale_codes([None if _missing(x) else str(x) for x in a])
     if a.dtype.kind == "f":
-        if np.isnan(a[has_rating]).any():
-            i = int(np.argmax(np.isnan(a) & has_rating))
-            raise InvalidInputError(f"invalid rating_scale at row {i}: missing (row {i} has a rating)")
-        a = np.where(np.isnan(a), 0, a).astype(np.int64)
+        a = np.where(np.isnan(a), _native.MISSING_RATING_SCALE, a).astype(np.int64)
     return codes(a, "rating_scale", None)
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and np.isnan(x)) or type(x).__name__ == "NAType"
 
 
 def touchpoints(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, rating: Any = None,
@@ -204,7 +192,7 @@ def touchpoints(customer: Any, time: Any, channel: Any, kind: Any, value: Any = 
             "channel": codes(channel, "channel", _native.channel_codes, channel_aliases),
             "kind": codes(kind, "kind", _native.kind_codes, kind_aliases),
             "value": None if value is None else floats(value, "value"),
-            "rating": r, "rating_scale": None if r is None else scales(rating_scale, r)}
+            "rating": r, "rating_scale": None if r is None else scales(rating_scale)}
 
 
 def frame_touchpoints(df: Any, customer: str, time: str, channel: str, kind: str, value: str, rating: str,

@@ -45,6 +45,8 @@ __all__ = [
     "channel_codes",
     "kind_codes",
     "stage_codes",
+    "rating_scale_codes",
+    "MISSING_RATING_SCALE",
     "labels",
     "conversion_test",
     "welch_test",
@@ -65,6 +67,7 @@ __all__ = [
 ]
 
 __version__: str
+MISSING_RATING_SCALE: int
 
 class EngagementError(Exception): ...
 class InvalidInputError(EngagementError): ...
@@ -276,6 +279,7 @@ def next_best_actions(
 def channel_codes(labels: list[str], aliases: Optional[Any] = None) -> _U8: ...
 def kind_codes(labels: list[str], aliases: Optional[Any] = None) -> _U8: ...
 def stage_codes(labels: list[str]) -> _U8: ...
+def rating_scale_codes(labels: list[str | None]) -> _U8: ...
 def labels() -> tuple[list[str], list[str], list[str]]: ...
 def conversion_test(
     control_successes: int, control_trials: int, treatment_successes: int, treatment_trials: int, level: float = 0.95

@@ -55,7 +55,8 @@ class MetricsSummary:
 
     >>> import engagement
     >>> p = engagement.Partial.from_touchpoints({"kind": "metrics"}, [1, 2, 3], [0, 0, 0], ["email"] * 3,
-    ...                                        ["survey_response"] * 3, rating=[10, 9, 2])
+    ...                                        ["survey_response"] * 3, rating=[10, 9, 2],
+    ...                                        rating_scale=["nps"] * 3)
     >>> m = p.result()
     >>> round(m.nps.score, 2), m.nps_answers.tolist()
     (33.33, [0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1])
@@ -218,7 +219,8 @@ def merge_partials(partials: Iterable[Partial]) -> Partial:
 
     >>> import engagement
     >>> parts = [engagement.Partial.from_touchpoints({"kind": "metrics"}, [c], [0], ["email"],
-    ...                                             ["survey_response"], rating=[r]) for c, r in [(1, 10), (2, 0)]]
+    ...                                             ["survey_response"], rating=[r], rating_scale=["nps"])
+    ...          for c, r in [(1, 10), (2, 0)]]
     >>> engagement.merge_partials(parts).result().nps.score
     0.0
     """

@@ -51,8 +51,10 @@ class ProfileStore:
         """Adds touchpoints given as columns (numpy arrays, Series or sequences).
 
         ``time`` is Unix seconds or datetimes; ``channel`` and ``kind`` are labels or codes (with
-        optional alias maps for a CRM's own labels); ``rating`` is NaN where absent and on the NPS scale
-        unless ``rating_scale`` says otherwise (where there is no rating, the scale may be missing).
+        optional alias maps for a CRM's own labels); ``rating`` is NaN where absent, and comes with
+        ``rating_scale`` (``"nps"``, ``"csat"``, ``"ces"`` or codes; missing where there is no rating).
+        Ratings without a scale are refused (InvalidInputError naming ``rating_scale``), as in every
+        face of the engine: a rating is never read on a guessed scale.
         Columns with the native dtypes (uint64, int64, uint8, float64, float32) are read without a
         copy; they must not be modified by another thread during the call (the GIL is released). All
         rows are checked before any is applied.
@@ -165,7 +167,8 @@ class ProfileStore:
 
         >>> import engagement
         >>> s = engagement.ProfileStore()
-        >>> s.push([1, 2], [0, 0], ["email"] * 2, ["survey_response"] * 2, rating=[10, 3])
+        >>> s.push([1, 2], [0, 0], ["email"] * 2, ["survey_response"] * 2, rating=[10, 3],
+        ...        rating_scale=["nps"] * 2)
         >>> s.nps().score
         0.0
         """

@@ -95,7 +95,7 @@ FACE_SPECIFIC = [
      "what": "deeply nested and oversized JSON definitions: JsonError / InvalidInputError"},
     {"class": "failed_call_keeps_state", "face": "python", "test": "tests/python/test_errors.py",
      "what": "a refused push leaves the store and the trigger engine as before"},
-    {"class": "failed_call_keeps_state", "face": "rust", "test": "engagement-core/src/profile.rs",
+    {"class": "failed_call_keeps_state", "face": "rust", "test": "engagement-core/src/profile/store.rs",
      "what": "a refused push leaves the store as before (unit and property tests)"},
 ]
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes tests/golden/triggers.json. Every expected due time below is worked out by hand in the
-comments, from the rule definitions in engagement-core/src/triggers.rs and the stage rules of
+comments, from the rule definitions in engagement-core/src/journey/triggers.rs and the stage rules of
 engagement-core/src/journey/stages.rs; this script only does the additions and writes the file.
 
     python3 tests/golden/derive/triggers.py
