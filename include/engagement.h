@@ -200,6 +200,12 @@
 #define ENG_SCALE_CES 2
 
 /**
+ * Rating scale code of a row without a scale: accepted on a row without a
+ * rating (NaN), refused (`ENG_STATUS_INVALID_INPUT`) on a row with one.
+ */
+#define ENG_SCALE_MISSING 255
+
+/**
  * The result of a call. `ENG_STATUS_OK` is 0; every other value is an error
  * whose message `eng_last_error_message` returns on the same thread.
  *

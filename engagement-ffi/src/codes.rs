@@ -79,6 +79,9 @@ pub const ENG_SCALE_NPS: u8 = 0;
 pub const ENG_SCALE_CSAT: u8 = 1;
 /// Rating scale code of `ces`.
 pub const ENG_SCALE_CES: u8 = 2;
+/// Rating scale code of a row without a scale: accepted on a row without a
+/// rating (NaN), refused (`ENG_STATUS_INVALID_INPUT`) on a row with one.
+pub const ENG_SCALE_MISSING: u8 = 255;
 
 use std::ffi::c_char;
 
@@ -404,5 +407,6 @@ mod tests {
         assert_eq!(RatingScale::Nps as u8, super::ENG_SCALE_NPS);
         assert_eq!(RatingScale::Csat as u8, super::ENG_SCALE_CSAT);
         assert_eq!(RatingScale::Ces as u8, super::ENG_SCALE_CES);
+        assert_eq!(RatingScale::MISSING, super::ENG_SCALE_MISSING);
     }
 }

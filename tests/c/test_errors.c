@@ -73,6 +73,10 @@ int main(void) {
     /* Ratings without their scales: refused as in every face (never read as NPS). */
     CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, NULL, 3),
           ENG_STATUS_INVALID_INPUT, "rating_scale");
+    /* A missing scale is fine on the rows without a rating, refused on the row with one. */
+    const uint8_t sparse_scale[3] = {ENG_SCALE_MISSING, ENG_SCALE_MISSING, ENG_SCALE_MISSING};
+    CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, sparse_scale, 3),
+          ENG_STATUS_INVALID_INPUT, "rating_scale");
     CHECK(eng_profile_store_push(store, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0), ENG_STATUS_OK, NULL);
     const uint8_t bad_channel[3] = {ENG_CHANNEL_WEB, 99, ENG_CHANNEL_EMAIL};
     CHECK(eng_profile_store_push(store, customer, time, bad_channel, kind, value, rating, scale, 3),
@@ -96,6 +100,11 @@ int main(void) {
         fprintf(stderr, "FAILED: a failed push changed the store (%zu customers)\n", n);
     }
     CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_OK, NULL);
+    eng_profile_store *sparse = NULL;
+    CHECK(eng_profile_store_new(NULL, 0, &sparse), ENG_STATUS_OK, NULL);
+    CHECK(eng_profile_store_push(sparse, customer, time, channel, kind, value, rating, sparse_scale, 2), ENG_STATUS_OK,
+          NULL);
+    eng_profile_store_free(sparse);
 
     /* Reading back: NULL outputs, small buffers, as_of before the data, bad configuration. */
     CHECK(eng_profile_store_len(store, NULL), ENG_STATUS_NULL_POINTER, "out_len");
