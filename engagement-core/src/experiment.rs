@@ -542,6 +542,13 @@ fn check_rates(baseline: f64, minimum_detectable_effect: f64, alpha: f64) -> Res
     Ok(target)
 }
 
+/// The significance level of power and sample-size plans when the caller
+/// sets none (two-sided 5 %).
+pub const DEFAULT_ALPHA: f64 = 0.05;
+
+/// The power a sample-size plan aims at when the caller sets none.
+pub const DEFAULT_POWER: f64 = 0.8;
+
 /// Power of a two-sided two-proportion test with `n_per_group` customers per
 /// arm to detect `baseline → baseline + minimum_detectable_effect` at
 /// significance `alpha`.

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use engagement_core::clv::diagnostics::DEFAULT_MAX_FREQUENCY;
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{
     ClvColumns, ClvFit, ClvModel, ClvModelKind, DiscountOptions, MatrixValue, simulate,
@@ -151,22 +152,23 @@ impl NativeClvModel {
     }
 
     /// The period-transactions table of a purchase model, as a dict.
-    #[pyo3(signature = (frequency, recency, t, max_frequency, weights=None))]
+    #[pyo3(signature = (frequency, recency, t, max_frequency=None, weights=None))]
     fn period_transactions<'py>(
         &self,
         py: Python<'py>,
         frequency: PyReadonlyArray1<'_, f64>,
         recency: PyReadonlyArray1<'_, f64>,
         t: PyReadonlyArray1<'_, f64>,
-        max_frequency: u32,
+        max_frequency: Option<u32>,
         weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let max_frequency = max_frequency.unwrap_or(DEFAULT_MAX_FREQUENCY);
         let cols = histories(&frequency, &recency, &t, &weights)?;
         py.compute_to_python(|| self.model.period_transactions(&cols, max_frequency))
     }
 
     /// Mean holdout purchases by calibration frequency, observed and predicted, as a dict.
-    #[pyo3(signature = (frequency, recency, t, holdout, duration, max_frequency, weights=None))]
+    #[pyo3(signature = (frequency, recency, t, holdout, duration, max_frequency=None, weights=None))]
     #[allow(clippy::too_many_arguments)]
     fn calibration_holdout<'py>(
         &self,
@@ -176,9 +178,10 @@ impl NativeClvModel {
         t: PyReadonlyArray1<'_, f64>,
         holdout: PyReadonlyArray1<'_, f64>,
         duration: f64,
-        max_frequency: u32,
+        max_frequency: Option<u32>,
         weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let max_frequency = max_frequency.unwrap_or(DEFAULT_MAX_FREQUENCY);
         let cols = histories(&frequency, &recency, &t, &weights)?;
         let holdout = slice(&holdout, "holdout")?;
         py.compute_to_python(|| {

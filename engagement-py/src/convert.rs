@@ -228,3 +228,8 @@ pub(crate) fn to_python<'py>(
     let text = serde_json::to_string(value).map_err(|e| JsonError::new_err(e.to_string()))?;
     py.import("json")?.call_method1("loads", (text,))
 }
+
+/// The confidence level the caller set, else the core's default.
+pub(crate) fn level(level: Option<f64>) -> f64 {
+    level.unwrap_or(engagement_core::DEFAULT_LEVEL)
+}

@@ -40,16 +40,17 @@ pub(crate) fn stage_history<'py>(
 
 /// Churn over ``[start, end)`` from the stage history of a stream.
 #[pyfunction]
-#[pyo3(signature = (touchpoints, *, until, start, end, level=0.95, config=None))]
+#[pyo3(signature = (touchpoints, *, until, start, end, level=None, config=None))]
 pub(crate) fn churn_between<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
     until: i64,
     start: i64,
     end: i64,
-    level: f64,
+    level: Option<f64>,
     config: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let level = crate::convert::level(level);
     let rules = StageRules::new(crate::convert::config(py, config, "config")?).py_err()?;
     let cols = touchpoints.columns()?;
     py.compute_to_python(|| {
@@ -97,13 +98,14 @@ pub(crate) fn attribute<'py>(
 
 /// Attribution of the purchases of touchpoint columns, paths built within `lookback` seconds.
 #[pyfunction]
-#[pyo3(signature = (touchpoints, lookback, rule=None))]
+#[pyo3(signature = (touchpoints, lookback=None, rule=None))]
 pub(crate) fn attribute_touchpoints<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
-    lookback: i64,
+    lookback: Option<i64>,
     rule: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let lookback = lookback.unwrap_or(engagement_core::attribution::DEFAULT_LOOKBACK);
     let rule: Rule = config(py, rule, "rule")?;
     let cols = touchpoints.columns()?;
     py.compute_to_python(|| paths_from_touchpoints(&cols, lookback).and_then(|p| credit(&p, &rule)))

@@ -11,63 +11,68 @@ use crate::errors::OrPy;
 
 /// NPS of 0–10 answers (float32 array).
 #[pyfunction]
-#[pyo3(signature = (ratings, level=0.95))]
+#[pyo3(signature = (ratings, level=None))]
 pub(crate) fn nps<'py>(
     py: Python<'py>,
     ratings: PyReadonlyArray1<'_, f32>,
-    level: f64,
+    level: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let level = crate::convert::level(level);
     let ratings = slice(&ratings, "ratings")?;
     py.compute_to_python(|| engagement_core::nps(ratings, level))
 }
 
 /// NPS from counts.
 #[pyfunction]
-#[pyo3(signature = (promoters, passives, detractors, level=0.95))]
+#[pyo3(signature = (promoters, passives, detractors, level=None))]
 pub(crate) fn nps_counts(
     py: Python<'_>,
     promoters: u64,
     passives: u64,
     detractors: u64,
-    level: f64,
+    level: Option<f64>,
 ) -> PyResult<Bound<'_, PyAny>> {
+    let level = crate::convert::level(level);
     py.compute_to_python(|| engagement_core::nps_counts(promoters, passives, detractors, level))
 }
 
 /// CSAT of 1–5 answers (float32 array).
 #[pyfunction]
-#[pyo3(signature = (ratings, level=0.95))]
+#[pyo3(signature = (ratings, level=None))]
 pub(crate) fn csat<'py>(
     py: Python<'py>,
     ratings: PyReadonlyArray1<'_, f32>,
-    level: f64,
+    level: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let level = crate::convert::level(level);
     let ratings = slice(&ratings, "ratings")?;
     py.compute_to_python(|| engagement_core::csat(ratings, level))
 }
 
 /// A proportion with its Wilson interval.
 #[pyfunction]
-#[pyo3(signature = (successes, trials, level=0.95))]
+#[pyo3(signature = (successes, trials, level=None))]
 pub(crate) fn wilson(
     py: Python<'_>,
     successes: u64,
     trials: u64,
-    level: f64,
+    level: Option<f64>,
 ) -> PyResult<Bound<'_, PyAny>> {
+    let level = crate::convert::level(level);
     py.compute_to_python(|| Proportion::wilson(successes, trials, level))
 }
 
 /// Retention and churn from counts.
 #[pyfunction]
-#[pyo3(signature = (at_start, at_end, new, level=0.95))]
+#[pyo3(signature = (at_start, at_end, new, level=None))]
 pub(crate) fn retention_rate(
     py: Python<'_>,
     at_start: u64,
     at_end: u64,
     new: u64,
-    level: f64,
+    level: Option<f64>,
 ) -> PyResult<Bound<'_, PyAny>> {
+    let level = crate::convert::level(level);
     py.compute_to_python(|| engagement_core::retention_rate(at_start, at_end, new, level))
 }
 

@@ -23,13 +23,14 @@ pub(crate) fn cohorts<'py>(
 
 /// Kaplan–Meier curve with a Greenwood band.
 #[pyfunction]
-#[pyo3(signature = (duration, observed, level=0.95))]
+#[pyo3(signature = (duration, observed, level=None))]
 pub(crate) fn kaplan_meier<'py>(
     py: Python<'py>,
     duration: PyReadonlyArray1<'_, f64>,
     observed: PyReadonlyArray1<'_, bool>,
-    level: f64,
+    level: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let level = crate::convert::level(level);
     let (d, o) = (slice(&duration, "duration")?, slice(&observed, "observed")?);
     py.compute_to_python(|| survival::kaplan_meier(d, o, level))
 }

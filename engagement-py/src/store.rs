@@ -134,26 +134,29 @@ impl NativeStore {
     }
 
     /// NPS over each customer's latest NPS answer.
-    #[pyo3(signature = (level=0.95))]
-    fn nps<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (level=None))]
+    fn nps<'py>(&self, py: Python<'py>, level: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let level = crate::convert::level(level);
         let store = &self.store;
         py.compute_to_python(|| engagement_core::nps_of_profiles(store.iter(), level))
     }
 
     /// CSAT over each customer's latest CSAT answer.
-    #[pyo3(signature = (level=0.95))]
-    fn csat<'py>(&self, py: Python<'py>, level: f64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (level=None))]
+    fn csat<'py>(&self, py: Python<'py>, level: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let level = crate::convert::level(level);
         let store = &self.store;
         py.compute_to_python(|| engagement_core::csat_of_profiles(store.iter(), level))
     }
 
     /// Repeat-purchase rate with a Wilson interval.
-    #[pyo3(signature = (level=0.95))]
+    #[pyo3(signature = (level=None))]
     fn repeat_purchase_rate<'py>(
         &self,
         py: Python<'py>,
-        level: f64,
+        level: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let level = crate::convert::level(level);
         let store = &self.store;
         py.compute_to_python(|| engagement_core::repeat_purchase_rate(store.iter(), level))
     }

@@ -12,6 +12,10 @@ use statrs::distribution::{ChiSquared, ContinuousCDF};
 use crate::clv::{ClvColumns, ClvModel, check_history, check_lengths};
 use crate::error::{EngError, Result, ensure_config};
 
+/// The last frequency bin of the diagnostic tables when the caller sets none
+/// (the bins are 0, 1, …, 7 or more, as lifetimes draws them).
+pub const DEFAULT_MAX_FREQUENCY: u32 = 7;
+
 /// Customers by number of repeat purchases, observed and expected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodTransactions {

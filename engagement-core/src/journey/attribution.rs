@@ -205,6 +205,15 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
     path_counts(cols, lookback)?.finish()
 }
 
+/// How far back a purchase's path reaches when the caller sets no lookback:
+/// 30 days, in seconds.
+pub const DEFAULT_LOOKBACK: i64 = 30 * 86_400;
+
+/// The [`DEFAULT_LOOKBACK`] as a serde default.
+pub(crate) fn default_lookback() -> i64 {
+    DEFAULT_LOOKBACK
+}
+
 /// Checks a lookback alone.
 pub(crate) fn check_lookback(lookback: i64) -> Result<()> {
     ensure_config!(

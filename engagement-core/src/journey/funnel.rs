@@ -107,16 +107,12 @@ pub struct Funnel {
     #[serde(default)]
     pub order: FunnelOrder,
     /// Confidence level of the intervals.
-    #[serde(default = "level")]
+    #[serde(default = "crate::score::proportion::default_level")]
     pub level: f64,
 }
 
 fn thirty_days() -> i64 {
     30 * 86_400
-}
-
-fn level() -> f64 {
-    0.95
 }
 
 /// Results per step.

@@ -8,6 +8,7 @@ use crate::journey::transitions::SequenceConfig;
 use crate::model::TouchpointKind;
 use crate::retention::cohort::CohortConfig;
 use crate::score::SignalConfig;
+use crate::score::proportion::default_level;
 #[cfg(doc)]
 use crate::{
     ProfileStore, journey::attribution::Paths, journey::funnel::FunnelResult,
@@ -24,7 +25,7 @@ use crate::{
 /// | `funnel` | `funnel` (a [`Funnel`]) | [`FunnelResult`] |
 /// | `sequences` | `config` (a [`SequenceConfig`], default) | [`JourneySequences`] |
 /// | `cohorts` | `as_of`, `config` (a [`CohortConfig`]), `activity` (`"purchases"` or `"any"`) | [`CohortTable`] |
-/// | `paths` | `lookback` (seconds) | attribution [`Paths`] |
+/// | `paths` | `lookback` (seconds, 30 days) | attribution [`Paths`] |
 ///
 /// # Examples
 ///
@@ -78,13 +79,10 @@ pub enum PartialSpec {
     /// Attribution paths (each purchase closes a path of the customer's
     /// touchpoints within `lookback` seconds before it).
     Paths {
-        /// Seconds before a purchase that its path reaches back.
+        /// Seconds before a purchase that its path reaches back (default 30 days).
+        #[serde(default = "crate::journey::attribution::default_lookback")]
         lookback: i64,
     },
-}
-
-fn default_level() -> f64 {
-    0.95
 }
 
 /// The touchpoint kinds that make a conversion rate of the `metrics` partial:

@@ -12,7 +12,8 @@ pub use churn::{ChurnSummary, retention_rate};
 pub use engagement::{EngagementScore, ScoreColumns, ScoreConfig, Scorer, percentile_ranks};
 pub use nps::{NpsSummary, nps, nps_counts, nps_of_profiles};
 pub use proportion::{
-    Proportion, conversion_rate, csat, csat_of_profiles, repeat_purchase_rate, z_for_level,
+    DEFAULT_LEVEL, Proportion, conversion_rate, csat, csat_of_profiles, repeat_purchase_rate,
+    z_for_level,
 };
 pub use rfm::{
     MonetaryBasis, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, quintile_scores, rfm_of_store,

@@ -7,6 +7,16 @@ use crate::error::{EngError, Result};
 use crate::model::RatingScale;
 use crate::profile::Profile;
 
+/// The confidence level of intervals when the caller sets none: 95 %. The
+/// one place this default is written; the configurations' serde defaults and
+/// the C and Python faces read it from here.
+pub const DEFAULT_LEVEL: f64 = 0.95;
+
+/// The [`DEFAULT_LEVEL`] as a serde default.
+pub(crate) fn default_level() -> f64 {
+    DEFAULT_LEVEL
+}
+
 /// Two-sided standard-normal quantile `z = Φ⁻¹(1 − (1 − level)/2)`.
 ///
 /// # Errors

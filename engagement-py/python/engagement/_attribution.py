@@ -50,7 +50,7 @@ class Attribution:
 
 
 def attribute(paths: Sequence[str], conversions: Any, value: Any = None, nulls: Any = None, *,
-              rule: str = "markov", separator: str = ">", **params: Any) -> Attribution:
+              rule: Optional[str] = None, separator: str = ">", **params: Any) -> Attribution:
     """Attributes the conversions (and value) of channel paths to channels; see ``Attribution``.
 
     ``paths`` are strings such as ``"email > search > display"`` (the ChannelAttribution
@@ -58,7 +58,7 @@ def attribute(paths: Sequence[str], conversions: Any, value: Any = None, nulls: 
     and ``nulls`` (journeys that did not convert; the Markov rules need them). ``rule`` is
     ``first_touch``, ``last_touch``, ``linear``, ``time_decay`` (``half_life=`` in touches),
     ``position_based`` (``first=0.4, last=0.4``), ``markov`` (``order=1`` … 4, exact removal
-    effects) or ``shapley`` (exact, up to 15 channels).
+    effects; the default, of order 1) or ``shapley`` (exact, up to 15 channels).
     """
     table: dict = {"paths": [str(p) for p in paths], "conversions": cv.floats(conversions, "conversions").tolist(),
                    "separator": separator}
@@ -66,15 +66,20 @@ def attribute(paths: Sequence[str], conversions: Any, value: Any = None, nulls: 
         table["value"] = cv.floats(value, "value").tolist()
     if nulls is not None:
         table["nulls"] = cv.floats(nulls, "nulls").tolist()
-    return Attribution._from(_native.attribute(table, {"rule": rule, **params}))
+    return Attribution._from(_native.attribute(table, _rule(rule, params)))
+
+
+def _rule(rule: Optional[str], params: Mapping[str, Any]) -> Optional[dict]:
+    """The rule as the engine reads it; None (no rule, no parameters) is the engine's default."""
+    return None if rule is None and not params else {**cv.given(rule=rule), **params}
 
 
 def attribute_touchpoints(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, *,
-                          lookback_days: float = 30.0, rule: str = "markov",
+                          lookback_days: Optional[float] = None, rule: Optional[str] = None,
                           channel_aliases: Optional[Mapping[str, str]] = None,
                           kind_aliases: Optional[Mapping[str, str]] = None, **params: Any) -> Attribution:
     """Attributes purchases to channels from raw touchpoints (columns as ``ProfileStore.push``):
-    each purchase's path is the customer's touchpoints within ``lookback_days`` before it (since the
+    each purchase's path is the customer's touchpoints within ``lookback_days`` (default 30) before it (since the
     previous purchase), ending with the purchase's channel; touchpoints after a customer's last
     purchase form a non-converting path. ``rule`` and ``params`` as :func:`attribute`.
 
@@ -87,5 +92,5 @@ def attribute_touchpoints(customer: Any, time: Any, channel: Any, kind: Any, val
     """
     cols = cv.touchpoints(customer, time, channel, kind, value, channel_aliases=channel_aliases,
                           kind_aliases=kind_aliases)
-    lookback = int(round(float(lookback_days) * 86_400))
-    return Attribution._from(_native.attribute_touchpoints(cols, lookback, {"rule": rule, **params}))
+    lookback = None if lookback_days is None else int(round(float(lookback_days) * 86_400))
+    return Attribution._from(_native.attribute_touchpoints(cols, lookback, _rule(rule, params)))

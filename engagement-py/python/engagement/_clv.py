@@ -23,6 +23,10 @@ def _is_table(x: Any) -> bool:
     return hasattr(x, "columns") or isinstance(x, dict)
 
 
+def _opt_int(x: Any) -> Optional[int]:
+    return None if x is None else int(x)
+
+
 class ClvModel:
     """A customer-lifetime-value model: fitted by :meth:`fit`, or built from known parameters.
 
@@ -186,9 +190,9 @@ class ClvModel:
         return self._native.p_alive_history(cv.floats(np.atleast_1d(purchases), "purchases"),
                                             cv.floats(np.atleast_1d(at), "at"))
 
-    def period_transactions(self, frequency: Any, recency: Any = None, T: Any = None, *, max_frequency: int = 7,
+    def period_transactions(self, frequency: Any, recency: Any = None, T: Any = None, *, max_frequency: Optional[int] = None,
                             weights: Any = None) -> Any:
-        """Customers by number of repeat purchases (bins 0 … ``max_frequency``, the last: that many or more),
+        """Customers by number of repeat purchases (bins 0 … ``max_frequency``, default 7, the last: that many or more),
         observed and expected by the model (exactly, from its P(X(T) = x)), as a pandas DataFrame indexed
         by frequency; ``.attrs`` holds Pearson's ``chi_square``, ``degrees_of_freedom`` and ``p_value``.
 
@@ -202,7 +206,7 @@ class ClvModel:
 
         f, r, t = self._history(frequency, recency, T)
         w = None if weights is None else cv.floats(weights, "weights")
-        d = self._native.period_transactions(f, r, t, int(max_frequency), w)
+        d = self._native.period_transactions(f, r, t, _opt_int(max_frequency), w)
         out = pd.DataFrame({"actual": d["actual"], "expected": d["expected"]},
                            index=pd.Index(d["frequency"], name="frequency"))
         out.attrs.update(chi_square=d["chi_square"], degrees_of_freedom=d["degrees_of_freedom"],
@@ -210,8 +214,8 @@ class ClvModel:
         return out
 
     def calibration_holdout(self, frequency: Any, recency: Any = None, T: Any = None, *, holdout: Any,
-                            duration: float, max_frequency: int = 7, weights: Any = None) -> Any:
-        """Mean holdout purchases by calibration frequency (bins 0 … ``max_frequency``, the last: that many
+                            duration: float, max_frequency: Optional[int] = None, weights: Any = None) -> Any:
+        """Mean holdout purchases by calibration frequency (bins 0 … ``max_frequency``, default 7, the last: that many
         or more; empty bins left out) against the model's mean conditional expected purchases over the
         holdout ``duration``, as a pandas DataFrame (``customers``, ``actual``, ``predicted``) indexed by
         frequency. ``frequency`` may be a DataFrame or mapping with ``frequency``, ``recency`` and ``T``
@@ -231,7 +235,7 @@ class ClvModel:
         f, r, t = self._history(frequency, recency, T)
         w = None if weights is None else cv.floats(weights, "weights")
         d = self._native.calibration_holdout(f, r, t, cv.floats(holdout, "holdout"), float(duration),
-                                             int(max_frequency), w)
+                                             _opt_int(max_frequency), w)
         return pd.DataFrame({"customers": d["customers"], "actual": d["actual"], "predicted": d["predicted"]},
                             index=pd.Index(d["frequency"], name="frequency"))
 

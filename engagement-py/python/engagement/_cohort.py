@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
@@ -55,9 +55,9 @@ class CohortTable:
                             columns=pd.RangeIndex(values.shape[1], name="period"))
 
 
-def cohorts(customer: Any, time: Any, value: Any = None, *, as_of: Any, period: str = "month",
-            max_periods: int = 36) -> CohortTable:
-    """Acquisition cohorts of transactions up to ``as_of`` (``day``, ``week`` or ``month``
-    periods); see ``CohortTable``."""
+def cohorts(customer: Any, time: Any, value: Any = None, *, as_of: Any, period: Optional[str] = None,
+            max_periods: Optional[int] = None) -> CohortTable:
+    """Acquisition cohorts of transactions up to ``as_of`` (``day``, ``week`` or ``month`` periods,
+    default ``month``; at most ``max_periods`` after acquisition, default 36); see ``CohortTable``."""
     return CohortTable._from(_native.cohorts(cv.transactions(customer, time, value), cv.instant(as_of, "as_of"),
-                                             {"period": period, "max_periods": int(max_periods)}))
+                                             cv.given(period=period, max_periods=max_periods)))

@@ -82,8 +82,8 @@ def cohorts_spec(as_of: int, period: Optional[str] = None, max_periods: Optional
     return {"kind": "cohorts", "as_of": int(as_of), "config": config, **given(activity=activity)}
 
 
-def paths_spec(lookback_days: float) -> dict:
-    return {"kind": "paths", "lookback": _seconds(lookback_days)}
+def paths_spec(lookback_days: Optional[float] = None) -> dict:
+    return {"kind": "paths", **given(lookback=_seconds(lookback_days))}
 
 
 def arrow_columns(table: Any, n: Mapping[str, str]) -> Dict[str, Any]:
@@ -109,7 +109,8 @@ def clv_columns(model: str) -> List[str]:
     return ["frequency", "monetary_value"] if model == "gamma_gamma" else ["frequency", "recency", "T"]
 
 
-def summary_frame(customer: Any, time: Any, value: Any, observation_end: int, period: str, unit: str) -> Any:
+def summary_frame(customer: Any, time: Any, value: Any, observation_end: int, period: Optional[str],
+                  unit: Optional[str]) -> Any:
     """Per-customer transaction summary (pandas) of one partition's transactions (whole customers)."""
     import pandas as pd
 

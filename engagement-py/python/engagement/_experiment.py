@@ -1,4 +1,8 @@
-"""A/B tests: conversion, revenue per customer, Bayesian comparison, power and sample size."""
+"""A/B tests: conversion, revenue per customer, Bayesian comparison, power and sample size.
+
+Arguments left None take the engine's defaults: confidence ``level`` 0.95, a uniform Beta(1, 1)
+``prior``, significance ``alpha`` 0.05, ``power`` 0.8.
+"""
 
 from __future__ import annotations
 
@@ -107,31 +111,30 @@ class BayesianConversion:
 
 
 def conversion_test(control_successes: int, control_trials: int, treatment_successes: int, treatment_trials: int,
-                    level: float = 0.95) -> ConversionTest:
+                    level: Optional[float] = None) -> ConversionTest:
     """Frequentist comparison of two conversion rates; see ``ConversionTest``."""
     return ConversionTest._from(_native.conversion_test(control_successes, control_trials, treatment_successes,
                                                         treatment_trials, level))
 
 
-def welch_test(control: Any, treatment: Any, level: float = 0.95) -> WelchTest:
+def welch_test(control: Any, treatment: Any, level: Optional[float] = None) -> WelchTest:
     """Welch's t-test of two samples, e.g. revenue per customer; see ``WelchTest``."""
     return WelchTest._from(_native.welch_test(cv.floats(control, "control"), cv.floats(treatment, "treatment"), level))
 
 
 def bayesian_conversion_test(control_successes: int, control_trials: int, treatment_successes: int,
-                             treatment_trials: int, prior: Tuple[float, float] = (1.0, 1.0),
-                             level: float = 0.95) -> BayesianConversion:
+                             treatment_trials: int, prior: Optional[Tuple[float, float]] = None,
+                             level: Optional[float] = None) -> BayesianConversion:
     """Bayesian beta-binomial comparison with a Beta(``prior``) on each rate (default uniform; each
     parameter in 0.001..1e9); deterministic (exact finite sums for whole-number priors, quadrature
     otherwise; no sampling); see ``BayesianConversion``."""
-    a, b = prior
+    shapes = None if prior is None else {"alpha": float(prior[0]), "beta": float(prior[1])}
     return BayesianConversion._from(_native.bayesian_conversion_test(
-        control_successes, control_trials, treatment_successes, treatment_trials,
-        {"alpha": float(a), "beta": float(b)}, level))
+        control_successes, control_trials, treatment_successes, treatment_trials, shapes, level))
 
 
 def power_two_proportions(baseline: float, minimum_detectable_effect: float, n_per_group: float,
-                          alpha: float = 0.05) -> float:
+                          alpha: Optional[float] = None) -> float:
     """Power of a two-sided two-proportion test with ``n_per_group`` per arm to detect
     ``baseline → baseline + minimum_detectable_effect`` (normal approximation on Cohen's h, as
     statsmodels' ``NormalIndPower``).
@@ -143,8 +146,8 @@ def power_two_proportions(baseline: float, minimum_detectable_effect: float, n_p
     return _native.power_two_proportions(baseline, minimum_detectable_effect, float(n_per_group), alpha)
 
 
-def sample_size_two_proportions(baseline: float, minimum_detectable_effect: float, alpha: float = 0.05,
-                                power: float = 0.8) -> float:
+def sample_size_two_proportions(baseline: float, minimum_detectable_effect: float, alpha: Optional[float] = None,
+                                power: Optional[float] = None) -> float:
     """Customers per arm (not rounded: round up to plan) for a two-sided two-proportion test to
     reach ``power``.
 

@@ -18,6 +18,14 @@ def _proportion(d: Mapping[str, Any]) -> Proportion:
     return Proportion(**{k: (nan if v is None else v) for k, v in d.items()})
 
 
+def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float], order: Optional[str],
+                level: Optional[float]) -> Dict[str, Any]:
+    """The funnel definition; options left None take the engine's defaults (a 30-day window,
+    ``"loose"`` order, 0.95 level)."""
+    window = None if window_days is None else int(round(float(window_days) * 86_400))
+    return {"steps": [dict(s) for s in steps], **cv.given(window=window, order=order, level=level)}
+
+
 def _extras(campaign: Any, stage_history: Any) -> Dict[str, Any]:
     """Native keyword arguments for a campaign column and a stage history (``stage_history``'s
     result or any mapping with ``customer``, ``stage`` (labels or codes) and ``entered_at``)."""
@@ -73,7 +81,8 @@ class FunnelResult:
 
 
 def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence[Mapping[str, Any]],
-           window_days: float = 30.0, order: str = "loose", level: float = 0.95, campaign: Any = None,
+           window_days: Optional[float] = None, order: Optional[str] = None, level: Optional[float] = None,
+           campaign: Any = None,
            stage_history: Any = None) -> FunnelResult:
     """Runs a funnel over touchpoints; see ``FunnelResult``.
 
@@ -95,8 +104,7 @@ def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence
     [2, 1]
     """
     cols = cv.touchpoints(customer, time, channel, kind)
-    definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
-                  "order": order, "level": float(level)}
+    definition = _definition(steps, window_days, order, level)
     return FunnelResult._from(_native.funnel(cols, definition, **_extras(campaign, stage_history)))
 
 
@@ -129,7 +137,8 @@ class FunnelBreakdown:
 
 
 def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence[Mapping[str, Any]], by: Any,
-              window_days: float = 30.0, order: str = "loose", level: float = 0.95, campaign: Any = None,
+              window_days: Optional[float] = None, order: Optional[str] = None, level: Optional[float] = None,
+              campaign: Any = None,
               stage_history: Any = None) -> FunnelBreakdown:
     """Runs a funnel (as ``funnel``) per group of customers and for everyone; see ``FunnelBreakdown``.
 
@@ -147,8 +156,7 @@ def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Seque
     [[1, 1], [1, 0]]
     """
     cols = cv.touchpoints(customer, time, channel, kind)
-    definition = {"steps": [dict(s) for s in steps], "window": int(round(float(window_days) * 86_400)),
-                  "order": order, "level": float(level)}
+    definition = _definition(steps, window_days, order, level)
     if isinstance(by, str) and by != "acquisition_channel":
         raise ValueError(f'by must be "acquisition_channel", {{"cohort": period}} or a mapping of customer to group, '
                          f"got {by!r}")

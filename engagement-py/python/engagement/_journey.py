@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from . import _convert as cv
 from . import _engagement as _native
@@ -27,7 +27,7 @@ def stage_history(customer: Any, time: Any, channel: Any, kind: Any, value: Any 
 
 
 def churn_between(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, rating: Any = None,
-                  rating_scale: Any = None, *, until: Any, start: Any, end: Any, level: float = 0.95,
+                  rating_scale: Any = None, *, until: Any, start: Any, end: Any, level: Optional[float] = None,
                   config: Any = None) -> ChurnSummary:
     """Churn over ``[start, end)`` from the stage history of a touchpoint stream.
 

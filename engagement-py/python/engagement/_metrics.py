@@ -1,8 +1,11 @@
-"""CRM metrics: NPS, CSAT, proportions, retention, simple lifetime-value formulas, percentile ranks, RFM."""
+"""CRM metrics: NPS, CSAT, proportions, retention, simple lifetime-value formulas, percentile ranks, RFM.
+
+Intervals are at the confidence ``level`` given; left None, the engine's default (0.95).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -12,7 +15,7 @@ from ._convert import Columns
 from ._results import ChurnSummary, NpsSummary, Proportion
 
 
-def nps(ratings: Any, level: float = 0.95) -> NpsSummary:
+def nps(ratings: Any, level: Optional[float] = None) -> NpsSummary:
     """NPS of 0–10 answers with standard error and interval (see ``NpsSummary``).
 
     >>> import engagement
@@ -23,7 +26,7 @@ def nps(ratings: Any, level: float = 0.95) -> NpsSummary:
     return NpsSummary._from(_native.nps(cv.floats(ratings, "ratings", np.float32), level))
 
 
-def nps_counts(promoters: int, passives: int, detractors: int, level: float = 0.95) -> NpsSummary:
+def nps_counts(promoters: int, passives: int, detractors: int, level: Optional[float] = None) -> NpsSummary:
     """NPS from counts.
 
     >>> import engagement
@@ -33,7 +36,7 @@ def nps_counts(promoters: int, passives: int, detractors: int, level: float = 0.
     return NpsSummary._from(_native.nps_counts(promoters, passives, detractors, level))
 
 
-def csat(ratings: Any, level: float = 0.95) -> Proportion:
+def csat(ratings: Any, level: Optional[float] = None) -> Proportion:
     """CSAT: the share of 4–5 answers on the 1–5 scale, with a Wilson interval.
 
     >>> import engagement
@@ -43,7 +46,7 @@ def csat(ratings: Any, level: float = 0.95) -> Proportion:
     return Proportion._from(_native.csat(cv.floats(ratings, "ratings", np.float32), level))
 
 
-def wilson(successes: int, trials: int, level: float = 0.95) -> Proportion:
+def wilson(successes: int, trials: int, level: Optional[float] = None) -> Proportion:
     """A proportion with its Wilson score interval (see ``Proportion``).
 
     >>> import engagement
@@ -54,7 +57,7 @@ def wilson(successes: int, trials: int, level: float = 0.95) -> Proportion:
     return Proportion._from(_native.wilson(successes, trials, level))
 
 
-def conversion_rate(converted: int, exposed: int, level: float = 0.95) -> Proportion:
+def conversion_rate(converted: int, exposed: int, level: Optional[float] = None) -> Proportion:
     """Conversion rate ``converted / exposed`` with a Wilson interval.
 
     >>> import engagement
@@ -64,7 +67,7 @@ def conversion_rate(converted: int, exposed: int, level: float = 0.95) -> Propor
     return wilson(converted, exposed, level)
 
 
-def retention_rate(at_start: int, at_end: int, new: int, level: float = 0.95) -> ChurnSummary:
+def retention_rate(at_start: int, at_end: int, new: int, level: Optional[float] = None) -> ChurnSummary:
     """Retention ``(E − N)/S`` and churn with a Wilson interval (see ``ChurnSummary``).
 
     >>> import engagement
@@ -74,16 +77,16 @@ def retention_rate(at_start: int, at_end: int, new: int, level: float = 0.95) ->
     return ChurnSummary._from(_native.retention_rate(at_start, at_end, new, level))
 
 
-def simple_clv(*, average_order_value: float, purchase_frequency: float, lifespan: float, margin: float = 1.0,
-               discount_rate: float = 0.0) -> float:
-    """Simple customer lifetime value, optionally with margin and discounting.
+def simple_clv(*, average_order_value: float, purchase_frequency: float, lifespan: float,
+               margin: Optional[float] = None, discount_rate: Optional[float] = None) -> float:
+    """Simple customer lifetime value, optionally with margin (default 1) and discounting (default 0).
 
     >>> import engagement
     >>> engagement.simple_clv(average_order_value=50, purchase_frequency=4, lifespan=3, margin=0.25)
     150.0
     """
-    return _native.simple_clv({"average_order_value": average_order_value, "purchase_frequency": purchase_frequency,
-                               "lifespan": lifespan, "margin": margin, "discount_rate": discount_rate})
+    return _native.simple_clv(cv.given(average_order_value=average_order_value, purchase_frequency=purchase_frequency,
+                                       lifespan=lifespan, margin=margin, discount_rate=discount_rate))
 
 
 def retention_clv(margin: float, retention: float, discount_rate: float) -> float:
@@ -116,15 +119,16 @@ def percentile_ranks(values: Any) -> np.ndarray:
     return _native.percentile_ranks(cv.floats(values, "values"))
 
 
-def rfm_values(customer: Any, time: Any, value: Any = None, *, as_of: Any, monetary: str = "total") -> Columns:
-    """RFM values of a transaction log: days since last purchase, purchases, monetary.
+def rfm_values(customer: Any, time: Any, value: Any = None, *, as_of: Any, monetary: Optional[str] = None) -> Columns:
+    """RFM values of a transaction log: days since last purchase, purchases, monetary (``monetary``
+    ``"total"``, the default, or ``"average"``).
 
     >>> import engagement
     >>> v = engagement.rfm_values([7, 7], [0, 4 * 86_400], [10.0, 30.0], as_of=10 * 86_400)
     >>> v["recency"].tolist(), v["frequency"].tolist(), v["monetary"].tolist()
     ([6.0], [2.0], [40.0])
     """
-    return _native.rfm_values(cv.transactions(customer, time, value), cv.instant(as_of), {"monetary": monetary})
+    return _native.rfm_values(cv.transactions(customer, time, value), cv.instant(as_of), cv.given(monetary=monetary))
 
 
 def rfm_scores(customer: Any, recency: Any, frequency: Any, monetary: Any, config: Any = None) -> Columns:

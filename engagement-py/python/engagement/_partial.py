@@ -189,7 +189,7 @@ class Partial:
                 "conversions": np.asarray(d["conversions"]), "value": np.asarray(d["value"]),
                 "nulls": np.asarray(d["nulls"])}
 
-    def attribute(self, rule: str = "markov", **params: Any) -> Attribution:
+    def attribute(self, rule: Optional[str] = None, **params: Any) -> Attribution:
         """Credits the conversions of a ``paths`` partial to channels (rules as ``engagement.attribute``).
 
         >>> import engagement
@@ -198,7 +198,8 @@ class Partial:
         >>> p.attribute("linear").conversions.tolist()
         [0.5, 0.5]
         """
-        return Attribution._from(self._native.attribute({"rule": rule, **params}))
+        from ._attribution import _rule
+        return Attribution._from(self._native.attribute(_rule(rule, params)))
 
     def store(self, config: Any = None) -> Any:
         """The merged profiles of a ``profiles`` partial as a ``ProfileStore`` (``config`` a score

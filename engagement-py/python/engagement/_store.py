@@ -162,7 +162,7 @@ class ProfileStore:
         """
         self._native.add_customer(dict(record))
 
-    def nps(self, level: float = 0.95) -> NpsSummary:
+    def nps(self, level: Optional[float] = None) -> NpsSummary:
         """NPS over each customer's latest NPS answer.
 
         >>> import engagement
@@ -174,7 +174,7 @@ class ProfileStore:
         """
         return NpsSummary._from(self._native.nps(level))
 
-    def csat(self, level: float = 0.95) -> Proportion:
+    def csat(self, level: Optional[float] = None) -> Proportion:
         """CSAT over each customer's latest CSAT answer.
 
         >>> import engagement
@@ -185,7 +185,7 @@ class ProfileStore:
         """
         return Proportion._from(self._native.csat(level))
 
-    def repeat_purchase_rate(self, level: float = 0.95) -> Proportion:
+    def repeat_purchase_rate(self, level: Optional[float] = None) -> Proportion:
         """Customers with two or more purchases among buyers, with a Wilson interval.
 
         >>> import engagement

@@ -1,4 +1,7 @@
-"""Retention curves: Kaplan–Meier with Greenwood bands, and the log-rank test."""
+"""Retention curves: Kaplan–Meier with Greenwood bands, and the log-rank test.
+
+Bands are at the confidence ``level`` given; left None, the engine's default (0.95).
+"""
 
 from __future__ import annotations
 
@@ -78,7 +81,7 @@ class LogRankTest:
         return cls(**d)
 
 
-def kaplan_meier(duration: Any, observed: Any, level: float = 0.95) -> KaplanMeier:
+def kaplan_meier(duration: Any, observed: Any, level: Optional[float] = None) -> KaplanMeier:
     """Kaplan–Meier survival of customers; see ``KaplanMeier``.
 
     ``duration`` is each customer's time to churn, or to the end of observation; ``observed`` is

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from . import _convert as cv
 from . import _engagement as _native
 from ._convert import Columns
 
 
-def transaction_summary(customer: Any, time: Any, value: Any = None, *, observation_end: Any, period: str = "day",
-                        unit: str = "day") -> Columns:
-    """Frequency, recency, T and monetary value per customer (the CLV literature's convention).
+def transaction_summary(customer: Any, time: Any, value: Any = None, *, observation_end: Any,
+                        period: Optional[str] = None, unit: Optional[str] = None) -> Columns:
+    """Frequency, recency, T and monetary value per customer (the CLV literature's convention), by
+    ``period`` (``day``, the default, or ``week``) and in ``unit`` (default ``day``).
 
     >>> import engagement
     >>> s = engagement.transaction_summary([1, 1, 1], [0, 3 * 86_400, 10 * 86_400], [5.0, 20.0, 30.0],
@@ -20,11 +21,11 @@ def transaction_summary(customer: Any, time: Any, value: Any = None, *, observat
     ([2], [14.0], [25.0])
     """
     return _native.transaction_summary(cv.transactions(customer, time, value), cv.instant(observation_end, "observation_end"),
-                                       {"period": period, "unit": unit})
+                                       cv.given(period=period, unit=unit))
 
 
 def calibration_holdout(customer: Any, time: Any, value: Any = None, *, calibration_end: Any, observation_end: Any,
-                        period: str = "day", unit: str = "day") -> Dict[str, Any]:
+                        period: Optional[str] = None, unit: Optional[str] = None) -> Dict[str, Any]:
     """The calibration summary plus holdout purchases and mean value per customer.
 
     >>> import engagement
@@ -33,4 +34,4 @@ def calibration_holdout(customer: Any, time: Any, value: Any = None, *, calibrat
     ([1], 5.0)
     """
     return _native.calibration_holdout(cv.transactions(customer, time, value), cv.instant(calibration_end, "calibration_end"),
-                                       cv.instant(observation_end, "observation_end"), {"period": period, "unit": unit})
+                                       cv.instant(observation_end, "observation_end"), cv.given(period=period, unit=unit))

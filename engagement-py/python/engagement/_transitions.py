@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -72,12 +72,14 @@ class JourneySequences:
                    [tuple(p) for p in d["paths"]], np.asarray(d["path_counts"]), int(d["customers"]))
 
 
-def journey_sequences(customer: Any, time: Any, channel: Any, kind: Any, *, by: str = "channel", steps: int = 10,
-                      path_length: int = 5, top_paths: int = 10) -> JourneySequences:
-    """Transitions, step matrix and most common paths of touchpoint journeys (``by`` ``channel`` or
-    ``kind``); see ``JourneySequences``."""
+def journey_sequences(customer: Any, time: Any, channel: Any, kind: Any, *, by: Optional[str] = None,
+                      steps: Optional[int] = None, path_length: Optional[int] = None,
+                      top_paths: Optional[int] = None) -> JourneySequences:
+    """Transitions, step matrix and most common paths of touchpoint journeys (``by`` ``channel``, the
+    default, or ``kind``; the first ``steps`` events, default 10; paths of ``path_length``, default 5;
+    the ``top_paths`` most common, default 10); see ``JourneySequences``."""
     return JourneySequences._from(_native.journey_sequences(
-        cv.touchpoints(customer, time, channel, kind), {"by": by, "steps": int(steps), "path_length": int(path_length), "top_paths": int(top_paths)}))
+        cv.touchpoints(customer, time, channel, kind), cv.given(by=by, steps=steps, path_length=path_length, top_paths=top_paths)))
 
 
 def stage_transitions(customer: Any, stage: Any, entered_at: Any = None) -> TransitionMatrix:

@@ -127,15 +127,16 @@ def cohorts(ddf: Any, *, as_of: Any, period: Optional[str] = None, max_periods: 
     return partial(ddf, _d.cohorts_spec(instant(as_of, "as_of"), period, max_periods, activity), **kw).result()
 
 
-def attribute(ddf: Any, *, lookback_days: float = 30.0, rule: str = "markov", columns: Optional[Mapping[str, str]] = None,
+def attribute(ddf: Any, *, lookback_days: Optional[float] = None, rule: Optional[str] = None,
+              columns: Optional[Mapping[str, str]] = None,
               shuffle: Optional[bool] = None, split_every: int = 8, **params: Any) -> Attribution:
     """``engagement.attribute_touchpoints`` over the whole frame (paths reach back
-    ``lookback_days`` before each purchase)."""
+    ``lookback_days`` before each purchase, default 30; ``rule`` default Markov of order 1)."""
     p = partial(ddf, _d.paths_spec(lookback_days), columns=columns, shuffle=shuffle, split_every=split_every)
     return p.attribute(rule, **params)
 
 
-def transaction_summary(ddf: Any, *, observation_end: Any, period: str = "day", unit: str = "day",
+def transaction_summary(ddf: Any, *, observation_end: Any, period: Optional[str] = None, unit: Optional[str] = None,
                         columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None) -> Any:
     """Frequency, recency, T and monetary value per customer (``engagement.transaction_summary``) of a
     frame of *transactions* (``customer``, ``time``, ``value``; filter purchases first), as a dask

@@ -140,11 +140,11 @@ def cohorts(sdf: Any, *, as_of: Any, period: Optional[str] = None, max_periods: 
     return partial(sdf, _d.cohorts_spec(instant(as_of, "as_of"), period, max_periods, activity), **kw).result()
 
 
-def attribute(sdf: Any, *, lookback_days: float = 30.0, rule: str = "markov",
+def attribute(sdf: Any, *, lookback_days: Optional[float] = None, rule: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None, depth: int = 2,
               **params: Any) -> Attribution:
     """``engagement.attribute_touchpoints`` over the whole frame (paths reach back
-    ``lookback_days`` before each purchase)."""
+    ``lookback_days`` before each purchase, default 30; ``rule`` default Markov of order 1)."""
     p = partial(sdf, _d.paths_spec(lookback_days), columns=columns, shuffle=shuffle, depth=depth)
     return p.attribute(rule, **params)
 
@@ -152,7 +152,7 @@ def attribute(sdf: Any, *, lookback_days: float = 30.0, rule: str = "markov",
 _SUMMARY_SCHEMA = "customer long, frequency long, recency double, T double, monetary_value double"
 
 
-def transaction_summary(sdf: Any, *, observation_end: Any, period: str = "day", unit: str = "day",
+def transaction_summary(sdf: Any, *, observation_end: Any, period: Optional[str] = None, unit: Optional[str] = None,
                         columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None) -> Any:
     """Frequency, recency, T and monetary value per customer (``engagement.transaction_summary``) of a
     frame of *transactions* (``customer``, ``time``, ``value``; filter purchases first), as a Spark
