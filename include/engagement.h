@@ -1665,10 +1665,15 @@ eng_status eng_percentile_ranks(const double *values,
 /**
  * Builds the partial of one part of the touchpoints.
  *
- * `spec_json` (UTF-8, `spec_len` bytes) says what to compute (see the
- * module overview). The columns are as `eng_profile_store_push`
- * (`customer`, `time`, `channel`, `kind` required unless `len` is 0;
- * `value`, `rating`, `rating_scale` may be NULL); a part may be empty. On
+ * `spec_json` (UTF-8, `spec_len` bytes) says what to compute:
+ * `{"kind": "profiles"}` (optionally `"signals": {…}`), `{"kind": "metrics"}`
+ * (optionally `"level"`, `"conversion"`), `{"kind": "funnel", "funnel": {…}}`,
+ * `{"kind": "sequences"}` (optionally `"config"`), `{"kind": "cohorts",
+ * "as_of": seconds}` (optionally `"config"`, `"activity"`) or `{"kind":
+ * "paths"}` (optionally `"lookback"` in seconds, default 30 days). The
+ * columns are as `eng_profile_store_push` (`customer`, `time`, `channel`,
+ * `kind` required unless `len` is 0; `value`, `rating`, `rating_scale` may
+ * be NULL, `rating_scale` only when no row has a rating); a part may be empty. On
  * success `*out_partial` receives a partial owned by the caller, released
  * with `eng_partial_free`.
  *
@@ -1753,8 +1758,9 @@ eng_status eng_partial_to_json(const struct eng_partial *partial, char **out_jso
  * caller). Merging is associative and commutative.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INCOMPATIBLE`
- * (built with different specs, or the same partial twice; `partial` is then
- * unchanged), `ENG_STATUS_POISONED`.
+ * (built with different specs, or a partial merged into itself; `partial` is
+ * then unchanged), `ENG_STATUS_POISONED`. Merging the same other partial
+ * twice cannot be detected and counts its data twice.
  *
  * # Safety
  * Both live partials; no other call may use `partial` at the same time.
@@ -1857,7 +1863,8 @@ eng_status eng_profile_store_from_partial(const struct eng_partial *partial,
  * the same store, and the store must not be used afterwards.
  *
  * # Safety
- * `store` must be NULL or a live store from `eng_profile_store_new`.
+ * `store` must be NULL or a live store from `eng_profile_store_new` or
+ * `eng_profile_store_from_partial`.
  */
 void eng_profile_store_free(struct eng_profile_store *store);
 
@@ -1867,15 +1874,17 @@ void eng_profile_store_free(struct eng_profile_store *store);
  * Required columns: `customer` (ids), `time` (Unix seconds), `channel` and
  * `kind` (codes: the `ENG_CHANNEL_*` and `ENG_KIND_*` constants). Optional columns may be NULL: `value` (money ≥ 0; NULL = 0),
  * `rating` with `rating_scale` (NaN = no rating on that row; scales
- * `ENG_SCALE_NPS` 0–10, `ENG_SCALE_CSAT` 1–5, `ENG_SCALE_CES` 1–7). All rows are checked before any is
+ * `ENG_SCALE_NPS` 0–10, `ENG_SCALE_CSAT` 1–5, `ENG_SCALE_CES` 1–7, and
+ * `ENG_SCALE_MISSING` on rows without a rating; `rating_scale` may be NULL
+ * only when no row has a rating). All rows are checked before any is
  * applied: on error the store is unchanged. The columns are read during the
  * call only.
  *
  * Returns `ENG_STATUS_OK`; `ENG_STATUS_NULL_POINTER` (the store or a
  * required column NULL with `len > 0`); `ENG_STATUS_INVALID_INPUT` (a bad
- * value or code, the message naming the column and the row; or `rating`
- * without `rating_scale`: a rating is never read on a guessed scale, in any
- * face); `ENG_STATUS_POISONED`.
+ * value or code, the message naming the column and the row; or a rating
+ * without its scale, `rating_scale` NULL or `ENG_SCALE_MISSING` on that row:
+ * a rating is never read on a guessed scale, in any face); `ENG_STATUS_POISONED`.
  *
  * # Safety
  * Every non-NULL column must point to `len` readable elements; no other call

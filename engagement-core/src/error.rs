@@ -92,9 +92,10 @@ pub enum EngError {
         /// The label as given.
         label: String,
     },
-    /// Two partial results that cannot be combined (different customers, or
-    /// built with different signal configurations).
-    #[error("cannot merge: {reason}")]
+    /// Two things that do not fit together: partial results or stores built
+    /// with different specs or signal configurations, or a partial of one
+    /// kind asked for another kind's result.
+    #[error("incompatible: {reason}")]
     Incompatible {
         /// Why the two parts do not fit together.
         reason: String,

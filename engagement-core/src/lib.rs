@@ -10,16 +10,16 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`model`] | the data: [`Touchpoint`] rows and [`TouchpointColumns`], [`Channel`], [`TouchpointKind`], [`RatingScale`], [`JourneyStage`], [`Customer`] records, codes and labels ([`Code`], [`LabelMap`]), CSV, money |
+//! | [`model`] | the data: [`Touchpoint`] rows, [`TouchpointColumns`] and packed rows, ratings and their [`RatingScale`] (in `model/touchpoint.rs`), [`Channel`], [`TouchpointKind`], [`JourneyStage`], [`Customer`] records, codes and labels ([`Code`], [`LabelMap`]), CSV, money in micro-units, calendar arithmetic |
 //! | [`profile`] | per-customer [`Profile`]s (incremental, order-free, mergeable), their decayed [`Signals`], the sharded [`ProfileStore`], the flat [`ProfileSummary`] |
-//! | [`score`] | engagement scores ([`Scorer`]), NPS, CSAT and other proportions, churn and retention rates, RFM, simple lifetime value |
+//! | [`score`] | engagement scores ([`Scorer`]), NPS, CSAT and other proportions, churn and retention rates from counts, RFM (also of a store: [`rfm_of_store`]), simple lifetime value |
 //! | [`journey`] | paths through time: stages ([`StageRules`]) and their [`StageHistory`] (with churn between two dates), funnels ([`journey::funnel`]), transitions and paths ([`journey::transitions`]), multi-touch attribution ([`journey::attribution`]), triggers ([`journey::triggers`]) |
 //! | [`retention`] | acquisition cohorts ([`retention::cohort`]) and survival curves: Kaplan–Meier, log-rank ([`retention::survival`]) |
-//! | [`clv`] | probabilistic lifetime value: BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG; fitting, predictions, simulation |
+//! | [`clv`] | probabilistic lifetime value: one file per model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG) with its fit and predictions; the optimizers in `clv/fit.rs`, special functions, diagnostics, simulation |
 //! | [`transactions`] | frequency / recency / T / monetary summaries and calibration–holdout splits for [`clv`] |
 //! | [`segment`] | customer features, segments defined as data, loyalty programmes, next best actions |
 //! | [`experiment`] | A/B tests: conversion, Welch, Bayesian, sample size and power |
-//! | [`partial`] | mergeable partial results of every analysis and their wire forms: what runs the engine on Spark and Dask |
+//! | [`partial`] | mergeable partial results of every analysis, their wire forms, and the way back to a scored store ([`partial::Partial::into_scored_store`]): what runs the engine on Spark and Dask |
 //! | [`error`], [`limits`] | the one error type [`EngError`]; the sizes the engine takes and its JSON reader |
 //! | [`synth`], `testing` | a seeded generator of sample data; proptest strategies (feature `proptest`) |
 //!

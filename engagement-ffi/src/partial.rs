@@ -41,10 +41,15 @@ impl Castable for eng_partial {
 
 /// Builds the partial of one part of the touchpoints.
 ///
-/// `spec_json` (UTF-8, `spec_len` bytes) says what to compute (see the
-/// module overview). The columns are as `eng_profile_store_push`
-/// (`customer`, `time`, `channel`, `kind` required unless `len` is 0;
-/// `value`, `rating`, `rating_scale` may be NULL); a part may be empty. On
+/// `spec_json` (UTF-8, `spec_len` bytes) says what to compute:
+/// `{"kind": "profiles"}` (optionally `"signals": {…}`), `{"kind": "metrics"}`
+/// (optionally `"level"`, `"conversion"`), `{"kind": "funnel", "funnel": {…}}`,
+/// `{"kind": "sequences"}` (optionally `"config"`), `{"kind": "cohorts",
+/// "as_of": seconds}` (optionally `"config"`, `"activity"`) or `{"kind":
+/// "paths"}` (optionally `"lookback"` in seconds, default 30 days). The
+/// columns are as `eng_profile_store_push` (`customer`, `time`, `channel`,
+/// `kind` required unless `len` is 0; `value`, `rating`, `rating_scale` may
+/// be NULL, `rating_scale` only when no row has a rating); a part may be empty. On
 /// success `*out_partial` receives a partial owned by the caller, released
 /// with `eng_partial_free`.
 ///
@@ -200,8 +205,9 @@ pub unsafe extern "C" fn eng_partial_to_json(
 /// caller). Merging is associative and commutative.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INCOMPATIBLE`
-/// (built with different specs, or the same partial twice; `partial` is then
-/// unchanged), `ENG_STATUS_POISONED`.
+/// (built with different specs, or a partial merged into itself; `partial` is
+/// then unchanged), `ENG_STATUS_POISONED`. Merging the same other partial
+/// twice cannot be detected and counts its data twice.
 ///
 /// # Safety
 /// Both live partials; no other call may use `partial` at the same time.

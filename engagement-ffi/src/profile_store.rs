@@ -111,7 +111,8 @@ pub unsafe extern "C" fn eng_profile_store_from_partial(
 /// the same store, and the store must not be used afterwards.
 ///
 /// # Safety
-/// `store` must be NULL or a live store from `eng_profile_store_new`.
+/// `store` must be NULL or a live store from `eng_profile_store_new` or
+/// `eng_profile_store_from_partial`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_profile_store_free(store: *mut eng_profile_store) {
     // SAFETY: the caller promises NULL or a live store.
@@ -123,15 +124,17 @@ pub unsafe extern "C" fn eng_profile_store_free(store: *mut eng_profile_store) {
 /// Required columns: `customer` (ids), `time` (Unix seconds), `channel` and
 /// `kind` (codes: the `ENG_CHANNEL_*` and `ENG_KIND_*` constants). Optional columns may be NULL: `value` (money ≥ 0; NULL = 0),
 /// `rating` with `rating_scale` (NaN = no rating on that row; scales
-/// `ENG_SCALE_NPS` 0–10, `ENG_SCALE_CSAT` 1–5, `ENG_SCALE_CES` 1–7). All rows are checked before any is
+/// `ENG_SCALE_NPS` 0–10, `ENG_SCALE_CSAT` 1–5, `ENG_SCALE_CES` 1–7, and
+/// `ENG_SCALE_MISSING` on rows without a rating; `rating_scale` may be NULL
+/// only when no row has a rating). All rows are checked before any is
 /// applied: on error the store is unchanged. The columns are read during the
 /// call only.
 ///
 /// Returns `ENG_STATUS_OK`; `ENG_STATUS_NULL_POINTER` (the store or a
 /// required column NULL with `len > 0`); `ENG_STATUS_INVALID_INPUT` (a bad
-/// value or code, the message naming the column and the row; or `rating`
-/// without `rating_scale`: a rating is never read on a guessed scale, in any
-/// face); `ENG_STATUS_POISONED`.
+/// value or code, the message naming the column and the row; or a rating
+/// without its scale, `rating_scale` NULL or `ENG_SCALE_MISSING` on that row:
+/// a rating is never read on a guessed scale, in any face); `ENG_STATUS_POISONED`.
 ///
 /// # Safety
 /// Every non-NULL column must point to `len` readable elements; no other call

@@ -60,12 +60,18 @@ pub(crate) fn rating_scale_codes(
         .into_pyarray(py))
 }
 
-/// Labels of channels, kinds and stages, in code order.
+/// Labels of channels, kinds, stages and rating scales, in code order.
 #[pyfunction]
-pub(crate) fn labels() -> (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
+pub(crate) fn labels() -> (
+    Vec<&'static str>,
+    Vec<&'static str>,
+    Vec<&'static str>,
+    Vec<&'static str>,
+) {
     (
         Channel::ALL.iter().map(|c| c.label()).collect(),
         TouchpointKind::ALL.iter().map(|c| c.label()).collect(),
         JourneyStage::ALL.iter().map(|c| c.label()).collect(),
+        RatingScale::ALL.iter().map(|c| c.label()).collect(),
     )
 }

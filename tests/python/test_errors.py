@@ -112,6 +112,7 @@ def test_ratings_without_scales_are_refused_as_in_every_face():
         store.push_frame(pd.DataFrame({"customer": [1], "time": [0], "channel": ["email"],
                                        "kind": ["survey_response"], "rating": [9.0]}))
     assert len(store) == 0
+    store.push([2], [0], ["web"], ["visit"], rating=[np.nan])  # no rating, nothing to read a scale for
     with pytest.raises(engagement.UnknownLabelError, match="stars"):
         store.push([1], [0], ["email"], ["survey_response"], rating=[4.0], rating_scale=["stars"])
     store.push([1], [0], ["email"], ["survey_response"], rating=[4.0], rating_scale=["CSAT"])

@@ -1,4 +1,5 @@
-//! Maximum-likelihood fitting on the log scale: Newton steps in a trust
+//! The optimizers behind every model's maximum-likelihood fit (each model's
+//! own `fit` lives in its file; `ClvModel::fit` dispatches), on the log scale: Newton steps in a trust
 //! region where a model has an analytic Hessian (`minimize_newton`), L-BFGS
 //! where it has an analytic gradient (`minimize_smooth`, also the fallback
 //! when Newton steps stop short), Nelder–Mead otherwise (and when L-BFGS

@@ -1,4 +1,6 @@
-//! Touchpoints: one row struct for convenience, and borrowed columns for bulk work.
+//! Touchpoints: one row struct for convenience, borrowed columns for bulk
+//! work, and the packed rows of the bulk path; ratings and their scales
+//! (NPS, CSAT, CES, and what a missing scale means).
 
 use serde::{Deserialize, Serialize};
 
@@ -370,7 +372,7 @@ pub(crate) fn check_money(field: &str, v: f64) -> Result<()> {
 /// | `kind` | `u8` | — | [`TouchpointKind`] code |
 /// | `value` | `f64` | all 0 | money, ≥ 0 |
 /// | `rating` | `f32` | no ratings | **NaN = no rating on this row** |
-/// | `rating_scale` | `u8` | — | [`RatingScale`] code; required when `rating` is given |
+/// | `rating_scale` | `u8` | none (only if no row has a rating) | [`RatingScale`] code; [`RatingScale::MISSING`] allowed on rows without a rating |
 ///
 /// Rows need not be sorted; results never depend on row order.
 ///
@@ -568,15 +570,18 @@ impl<'a> TouchpointColumns<'a> {
             self.rating_scale.len(),
             !self.rating.is_empty() || self.rating_scale.is_empty(),
         )?;
-        if self.rating_scale.is_empty() && !self.rating.is_empty() {
+        if self.rating_scale.is_empty() {
             // One rule in every face: a rating is never read on a guessed scale.
-            return Err(EngError::invalid(
-                "rating_scale",
-                "absent",
-                "required when rating is given: one scale per row (0 = nps, 1 = csat, 2 = ces)",
-            ));
-        }
-        if self.rating_scale.len() != self.rating.len() {
+            if let Some(i) = self.rating.iter().position(|r| !r.is_nan()) {
+                return Err(EngError::invalid(
+                    "rating_scale",
+                    "absent",
+                    "a rating needs its scale: give a rating_scale column (nps, csat, ces: codes 0, 1, 2; \
+                     missing only on rows without a rating)",
+                )
+                .at_row(i));
+            }
+        } else if self.rating_scale.len() != self.rating.len() {
             return Err(EngError::LengthMismatch {
                 field: "rating_scale".into(),
                 expected: self.rating.len(),
@@ -608,7 +613,11 @@ impl<'a> TouchpointColumns<'a> {
         let ratings = self.rating.iter().zip(self.rating_scale).all(|(&r, &s)| {
             r.is_nan() || RatingScale::from_code(s).is_ok_and(|scale| scale.check(r).is_ok())
         });
-        times && channels && kinds && values && ratings
+        let scales = self
+            .rating_scale
+            .iter()
+            .all(|&s| usize::from(s) < RatingScale::COUNT || s == RatingScale::MISSING);
+        times && channels && kinds && values && ratings && scales
     }
 
     /// Decodes row `i` of columns that passed [`validate`](Self::validate).
@@ -676,7 +685,14 @@ impl<'a> TouchpointColumns<'a> {
                 )?;
                 Some(Rating { value: *r, scale })
             }
-            _ => None,
+            _ => {
+                // No rating: the scale may be missing, but a code must be a code.
+                match self.rating_scale.get(i) {
+                    Some(&s) if s != RatingScale::MISSING => RatingScale::from_code(s).map(drop)?,
+                    _ => {}
+                }
+                None
+            }
         };
         let tp = Touchpoint {
             customer,
@@ -973,6 +989,40 @@ mod tests {
             cols.validate(),
             Err(EngError::InvalidInput { ref field, .. }) if field == "rating_scale"
         ));
+    }
+
+    #[test]
+    fn scales_are_needed_exactly_where_there_are_ratings() {
+        let cols = |rating: &'static [f32], rating_scale: &'static [u8]| TouchpointColumns {
+            customer: &[1, 1],
+            time: &[0, 1],
+            channel: &[0, 0],
+            kind: &[11, 11],
+            rating,
+            rating_scale,
+            ..Default::default()
+        };
+        let field = |r: Result<usize>| match r {
+            Err(EngError::InvalidInput { field, index, .. }) => (field, index),
+            other => panic!("{other:?}"),
+        };
+        // A rating column with no rating needs no scales; one rating does (its row named).
+        assert_eq!(cols(&[f32::NAN, f32::NAN], &[]).validate().unwrap(), 2);
+        assert_eq!(
+            field(cols(&[f32::NAN, 9.0], &[]).validate()),
+            ("rating_scale".to_string(), Some(1))
+        );
+        // Missing scales only where there is no rating; a code must be a code on every row.
+        const MISSING: u8 = RatingScale::MISSING;
+        assert!(cols(&[f32::NAN, 9.0], &[MISSING, 0]).validate().is_ok());
+        assert_eq!(
+            field(cols(&[9.0, f32::NAN], &[MISSING, 0]).validate()),
+            ("rating_scale".to_string(), Some(0))
+        );
+        assert_eq!(
+            field(cols(&[f32::NAN, 9.0], &[7, 0]).validate()),
+            ("rating_scale".to_string(), Some(0))
+        );
     }
 
     #[test]

@@ -354,11 +354,15 @@ impl Partial {
     /// ```
     pub fn merge(&mut self, other: Partial) -> Result<()> {
         if other.spec != self.spec {
+            let (mine, theirs) = (self.spec.kind().name(), other.spec.kind().name());
+            let what = if mine == theirs {
+                format!("{mine} partials whose settings differ")
+            } else {
+                format!("a {mine} partial and a {theirs} partial")
+            };
             return Err(EngError::Incompatible {
                 reason: format!(
-                    "partials of different specs ({} and {}); build every part with the same spec",
-                    self.spec.kind().name(),
-                    other.spec.kind().name()
+                    "cannot merge {what} (different specs); build every part with the same spec"
                 ),
             });
         }
@@ -496,6 +500,14 @@ impl Partial {
             signals: profiles.signals().config().clone(),
             ..ScoreConfig::default()
         });
+        if &config.signals != profiles.signals().config() {
+            return Err(EngError::Incompatible {
+                reason: "the score configuration's signals differ from the partial's: give no \
+                         configuration to score with the partial's own signals, or build every \
+                         part with the configuration's signals"
+                    .into(),
+            });
+        }
         let scorer = Scorer::new(config)?;
         let mut store = ProfileStore::with_signals(scorer.signals().clone());
         store.merge(&profiles)?;

@@ -475,7 +475,7 @@ impl ProfileStore {
     pub fn merge(&mut self, other: &ProfileStore) -> Result<()> {
         if other.signals.fingerprint() != self.signals.fingerprint() {
             return Err(EngError::Incompatible {
-                reason: "stores were built with different signal configurations".into(),
+                reason: "cannot merge stores built with different signal configurations".into(),
             });
         }
         let mut added = 0;

@@ -1,4 +1,5 @@
-//! Churn and retention rates over a period.
+//! Churn and retention rates over a period, from counts (from a stage
+//! history: `StageHistory::churn_between` in `journey::history`).
 
 use serde::{Deserialize, Serialize};
 

@@ -13,7 +13,7 @@ arrays; ``customer_frame`` and ``to_frame`` give DataFrames.
 [[1, 'repeat'], [2, 'engaged']]
 """
 
-from ._convert import CHANNELS, KINDS, STAGES
+from ._convert import CHANNELS, KINDS, RATING_SCALES, STAGES
 from ._store import ProfileStore
 from ._metrics import (
     conversion_rate,
@@ -79,7 +79,7 @@ __all__ = [
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",
     "EngagementError", "IncompatibleError", "InvalidInputError", "JsonError", "KINDS", "LengthMismatchError",
-    "NpsSummary", "ProfileStore", "Proportion", "PurchaseSummary", "STAGES", "SegmentSet", "UnknownIdError",
+    "NpsSummary", "ProfileStore", "Proportion", "PurchaseSummary", "RATING_SCALES", "STAGES", "SegmentSet", "UnknownIdError",
     "UnknownLabelError", "__version__", "calibration_holdout", "churn_between", "conversion_rate", "csat",
     "customer_frame", "loyalty", "ltv_to_cac", "next_best_actions", "nps", "nps_counts", "percentile_ranks",
     "retention_clv", "retention_rate", "rfm_scores", "rfm_values", "simple_clv", "stage_history", "to_frame",

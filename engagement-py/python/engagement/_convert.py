@@ -16,7 +16,7 @@ from . import _engagement as _native
 from ._engagement import InvalidInputError
 
 
-CHANNELS, KINDS, STAGES = (list(x) for x in _native.labels())
+CHANNELS, KINDS, STAGES, RATING_SCALES = (list(x) for x in _native.labels())
 
 Columns = Dict[str, Any]
 

@@ -89,8 +89,9 @@ def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence
     ``steps`` are dicts ``{"name": …, "kinds": [labels], "channels": [labels], "campaigns": [ids]}``
     (an empty or missing list matches any) or ``{"name": …, "stages": [labels]}`` for entering a
     journey stage; a customer enters at the first step and must reach the others in time order
-    within ``window_days``; ``order="strict"`` allows no touchpoint of another step in between. Of a
-    customer's entries the deepest progress counts. ``campaign`` is a campaign id per touchpoint
+    within ``window_days`` (default 30: later steps do not count); ``order="strict"`` allows no
+    touchpoint of another step in between (default ``"loose"``); intervals at ``level`` (default
+    0.95). Of a customer's entries the deepest progress counts. ``campaign`` is a campaign id per touchpoint
     (0 = none), needed by steps with ``campaigns``; ``stage_history`` (as ``stage_history`` returns
     it) is needed by steps with ``stages``; a stage entered at the time of a touchpoint counts after it.
 

@@ -74,7 +74,8 @@ class ProfileStore:
                    rating_scale: str = "rating_scale") -> None:
         """Adds the touchpoints of a pandas or polars DataFrame with named columns.
 
-        ``value``, ``rating`` and ``rating_scale`` are optional columns.
+        ``value``, ``rating`` and ``rating_scale`` are optional columns; ``rating_scale`` is needed as
+        soon as a row has a rating (see ``push``).
 
         >>> import engagement, pandas as pd
         >>> df = pd.DataFrame({"customer": [1, 2], "time": pd.to_datetime(["2024-01-01", "2024-01-02"]),

@@ -282,6 +282,10 @@ for op in TOUCHPOINT_OPS:
     row("rating_without_scale", op,
         both(column(TP, ("rating", None)), put(TP + ("rating",), 9), lambda i: get(i, TP).pop("rating_scale", None)),
         "invalid_input", "rating_scale")
+    if "rating" not in CASES[BASE[op]]["input"]["touchpoints"]:
+        row("missing_rating", op,
+            both(column(TP, ("rating", None)), lambda i: get(i, TP).pop("rating_scale", None)), "same",
+            "null_ratings_without_scales")
     row("missing_rating", op,
         both(column(TP, ("rating", None), keep=True), column(TP, ("rating_scale", "nps"), keep=True)), "same",
         "null_ratings")
