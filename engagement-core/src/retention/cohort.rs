@@ -106,7 +106,9 @@ pub struct CohortTable {
     pub size: Vec<u64>,
     /// Columns: periods after acquisition.
     pub periods: u32,
-    /// Periods observed per cohort (up to `as_of`'s period, at most `periods`).
+    /// Periods observed per cohort, at most `periods`: its acquisition period
+    /// and every later period that began before `as_of` (a period that starts
+    /// at `as_of` has no observed time, so it is not reported as a 0).
     pub observed: Vec<u32>,
     /// Customers with a purchase in each period after acquisition.
     pub active: Vec<u64>,
@@ -250,7 +252,9 @@ impl CohortCounts {
         }
         let period = config.period;
         let width = config.max_periods as usize;
-        let now = period.index(as_of);
+        // The last period with observed time: `as_of`'s own, unless it starts
+        // exactly at `as_of`.
+        let now = period.index(as_of) - i64::from(period.start(period.index(as_of)) == as_of);
         let n = self.cohorts.len();
         let mut out = CohortTable {
             period,
@@ -265,7 +269,8 @@ impl CohortCounts {
         };
         for (&acquired, row) in &self.cohorts {
             let size = row.size;
-            let observed = ((now - acquired + 1).max(0) as usize).min(width);
+            // The acquisition period always counts: it holds the first purchases.
+            let observed = ((now - acquired + 1).max(1) as usize).min(width);
             out.cohort_start.push(period.start(acquired));
             out.size.push(size);
             out.observed.push(observed as u32);
@@ -370,6 +375,38 @@ pub(crate) fn cohort_counts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_starting_at_as_of_is_not_observed() {
+        let jan = 1_704_067_200; // 2024-01-01
+        let mar = jan + 60 * DAY; // 2024-03-01, a period start
+        let tx = TransactionColumns {
+            customer: &[1, 2, 1],
+            time: &[jan, jan, jan + 40 * DAY],
+            value: &[1.0, 1.0, 1.0],
+        };
+        let config = CohortConfig {
+            max_periods: 4,
+            ..Default::default()
+        };
+        // as_of at March's first second: January and February are observed,
+        // March has no observed time and is not a retention of 0.
+        let t = cohorts(&tx, mar, &config).unwrap();
+        assert_eq!(t.observed, [2]);
+        assert_eq!(t.retention[..2], [1.0, 0.5]);
+        assert!(t.retention[2].is_nan());
+        // One second later March is observed (nobody bought: 0).
+        let t = cohorts(&tx, mar + 1, &config).unwrap();
+        assert_eq!((t.observed[0], t.retention[2]), (3, 0.0));
+        // A cohort acquired exactly at as_of still shows its acquisition period.
+        let late = TransactionColumns {
+            customer: &[3],
+            time: &[mar],
+            value: &[1.0],
+        };
+        let t = cohorts(&late, mar, &config).unwrap();
+        assert_eq!((t.observed[0], t.retention[0]), (1, 1.0));
+    }
 
     #[test]
     fn months_round_trip_over_four_centuries_and_leap_days() {
