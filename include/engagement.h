@@ -638,7 +638,10 @@ eng_status eng_attribute_json(const char *table_json,
  * `eng_profile_store_push`; `value` NULL for no money) to channels: paths
  * are built per customer from the touchpoints within `lookback` seconds
  * before each purchase (see the core's `paths_from_touchpoints`), then
- * attributed by `rule_json` as `eng_attribute_json`. Result JSON as
+ * attributed by `rule_json` as `eng_attribute_json`. The purchase itself is
+ * not a touch: its channel ends a path only when nothing came before it (a
+ * direct conversion); to end every path with it, build a partial with the
+ * spec `{"kind": "paths", "include_conversion": true}`. Result JSON as
  * `eng_attribute_json`.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,

@@ -683,7 +683,7 @@ fn journeys(
             .map(|(_, r)| attribute(&paths, r))
             .collect::<Result<_, _>>()?;
         page.bars(
-            "Conversions by channel under five attribution rules (30-day paths before each purchase)",
+            "Conversions by channel under five attribution rules (touchpoints within 30 days before each purchase; the purchase itself is not a touch)",
             &paths.channels,
             &rules
                 .iter()
@@ -693,7 +693,7 @@ fn journeys(
             "conversions credited",
         );
         println!(
-            "\nConversions by channel (paths: touchpoints within 30 days before each purchase)"
+            "\nConversions by channel (paths: touchpoints within 30 days before each purchase, the purchase not a touch)"
         );
         print!("  {:<12}", "channel");
         for (name, _) in &rules {

@@ -1,7 +1,9 @@
 //! Customer journeys: stage histories and churn, funnels, transitions and
 //! attribution of conversions to channels.
 
-use engagement_core::attribution::{PathTable, Rule, attribute as credit, paths_from_touchpoints};
+use engagement_core::attribution::{
+    PathOptions, PathTable, Rule, attribute as credit, paths_from_touchpoints_with,
+};
 use engagement_core::funnel::{
     CustomerGroups, Funnel, FunnelExtras, GroupBy, run_funnel_by_with, run_funnel_with,
 };
@@ -96,19 +98,21 @@ pub(crate) fn attribute<'py>(
     py.compute_to_python(|| table.to_paths().and_then(|p| credit(&p, &rule)))
 }
 
-/// Attribution of the purchases of touchpoint columns, paths built within `lookback` seconds.
+/// Attribution of the purchases of touchpoint columns, paths built as `paths` (a `PathOptions` dict) says.
 #[pyfunction]
-#[pyo3(signature = (touchpoints, lookback=None, rule=None))]
+#[pyo3(signature = (touchpoints, paths=None, rule=None))]
 pub(crate) fn attribute_touchpoints<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
-    lookback: Option<i64>,
+    paths: Option<&Bound<'_, PyAny>>,
     rule: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let lookback = lookback.unwrap_or(engagement_core::attribution::DEFAULT_LOOKBACK);
+    let options: PathOptions = config(py, paths, "paths")?;
     let rule: Rule = config(py, rule, "rule")?;
     let cols = touchpoints.columns()?;
-    py.compute_to_python(|| paths_from_touchpoints(&cols, lookback).and_then(|p| credit(&p, &rule)))
+    py.compute_to_python(|| {
+        paths_from_touchpoints_with(&cols, &options).and_then(|p| credit(&p, &rule))
+    })
 }
 
 /// Runs a funnel (a dict like `Funnel`) over touchpoint columns.

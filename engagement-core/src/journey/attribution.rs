@@ -167,14 +167,9 @@ impl Paths {
     }
 }
 
-/// Builds attribution paths from touchpoints: for each customer in time
-/// order, every purchase closes a converting path made of the channels of the
-/// customer's other touchpoints (refunds aside) within `lookback` seconds
-/// before it and since the previous purchase, ending with the purchase's own
-/// channel; its value is the purchase value. Touchpoints after a customer's
-/// last purchase (within `lookback` of the last of them) form a
-/// non-converting path. Equal paths are counted together; channels are
-/// named by their labels (`email`, `web` …).
+/// Builds attribution paths from touchpoints, with the default
+/// [`PathOptions`] (the conversion is not a touch); see
+/// [`paths_from_touchpoints_with`].
 ///
 /// # Errors
 /// As [`TouchpointColumns::validate`](crate::TouchpointColumns::validate);
@@ -196,13 +191,91 @@ impl Paths {
 ///     ..Default::default()
 /// };
 /// let p = paths_from_touchpoints(&cols, 30 * day)?;
-/// assert_eq!(p.channels, ["email", "ads", "web", "social"]);
-/// assert_eq!(p.paths, [vec![0, 1, 2], vec![3]]);
+/// assert_eq!(p.channels, ["email", "ads", "social"]);   // the web purchase is not a touch
+/// assert_eq!(p.paths, [vec![0, 1], vec![2]]);
 /// assert_eq!((p.conversions[0], p.value[0], p.nulls[1]), (1.0, 25.0, 1.0));
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64) -> Result<Paths> {
-    path_counts(cols, lookback)?.finish()
+    paths_from_touchpoints_with(
+        cols,
+        &PathOptions {
+            lookback,
+            ..PathOptions::default()
+        },
+    )
+}
+
+/// How paths are built from touchpoints.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::attribution::PathOptions;
+/// let o: PathOptions = serde_json::from_str(r#"{"include_conversion": true}"#)?;
+/// assert_eq!((o.lookback, o.include_conversion), (30 * 86_400, true));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PathOptions {
+    /// Seconds before a purchase that its path reaches back (default 30 days).
+    pub lookback: i64,
+    /// Whether the purchase's own channel ends its path (default `false`:
+    /// the conversion is not a touch, so last touch is the last touchpoint
+    /// before it). A purchase with no touchpoint before it in the lookback
+    /// has its own channel as its path either way (a direct conversion).
+    pub include_conversion: bool,
+}
+
+impl Default for PathOptions {
+    fn default() -> Self {
+        PathOptions {
+            lookback: DEFAULT_LOOKBACK,
+            include_conversion: false,
+        }
+    }
+}
+
+/// Builds attribution paths from touchpoints: for each customer in time
+/// order, every purchase closes a converting path made of the channels of the
+/// customer's touchpoints (refunds aside) within `lookback` seconds before it
+/// and since the previous purchase; the purchase's own channel ends the path
+/// only with `include_conversion`, or when there is no touchpoint before it
+/// (a direct conversion). Its value is the purchase value. Touchpoints after a
+/// customer's last purchase (within `lookback` of the last of them) form a
+/// non-converting path. Equal paths are counted together; channels are named
+/// by their labels (`email`, `web` …).
+///
+/// # Errors
+/// As [`TouchpointColumns::validate`](crate::TouchpointColumns::validate);
+/// [`EngError::EmptyInput`] for no touchpoints; [`EngError::Config`] for a
+/// `lookback` that is not positive.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
+/// use engagement_core::attribution::{PathOptions, paths_from_touchpoints_with};
+/// let cols = TouchpointColumns {
+///     customer: &[1, 1, 2],
+///     time: &[0, 60, 0],
+///     channel: &[Channel::Email as u8, Channel::Web as u8, Channel::Store as u8],
+///     kind: &[K::Click as u8, K::Purchase as u8, K::Purchase as u8],
+///     value: &[0.0, 25.0, 10.0],
+///     ..Default::default()
+/// };
+/// let p = paths_from_touchpoints_with(&cols, &PathOptions::default())?;
+/// assert_eq!(p.channels, ["email", "store"]);   // customer 2 bought with no touch before: direct
+/// let with = paths_from_touchpoints_with(&cols, &PathOptions { include_conversion: true, ..Default::default() })?;
+/// assert_eq!(with.channels, ["email", "web", "store"]);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn paths_from_touchpoints_with(
+    cols: &crate::TouchpointColumns<'_>,
+    options: &PathOptions,
+) -> Result<Paths> {
+    path_counts(cols, options)?.finish()
 }
 
 /// How far back a purchase's path reaches when the caller sets no lookback:
@@ -308,8 +381,12 @@ impl PathCounts {
 /// The mergeable counts of [`paths_from_touchpoints`] (no touchpoints give empty counts).
 pub(crate) fn path_counts(
     cols: &crate::TouchpointColumns<'_>,
-    lookback: i64,
+    options: &PathOptions,
 ) -> Result<PathCounts> {
+    let PathOptions {
+        lookback,
+        include_conversion,
+    } = *options;
     use crate::model::{Code, JourneyRecord, TouchpointKind};
     cols.validate()?;
     check_lookback(lookback)?;
@@ -342,7 +419,9 @@ pub(crate) fn path_counts(
                     for r in customer {
                         if r.payload >> 8 == 1 {
                             let mut path = path_of(&since, r.time.saturating_sub(lookback));
-                            path.push(r.payload as u8);
+                            if include_conversion || path.is_empty() {
+                                path.push(r.payload as u8);
+                            }
                             let e = found.entry(path).or_default();
                             e.conversions += 1;
                             let v = cols.value.get(r.row as usize).copied().unwrap_or(0.0);

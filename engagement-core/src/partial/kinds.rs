@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::Result;
-use crate::journey::attribution::PathCounts;
+use crate::journey::attribution::{PathCounts, PathOptions};
 use crate::journey::funnel::{Funnel, FunnelExtras, Tally};
 use crate::journey::transitions::{SequenceConfig, SequenceCounts};
 use crate::model::TouchpointColumns;
@@ -281,25 +281,31 @@ impl PartState for CohortCounts {
 }
 
 impl PartState for PathCounts {
-    type Config<'a> = i64;
+    type Config<'a> = PathOptions;
     type Wire<'a> = wire::Paths;
     type Read = wire::Paths;
 
     fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
         match spec {
-            PartialSpec::Paths { lookback } => Some(*lookback),
+            PartialSpec::Paths {
+                lookback,
+                include_conversion,
+            } => Some(PathOptions {
+                lookback: *lookback,
+                include_conversion: *include_conversion,
+            }),
             _ => None,
         }
     }
-    fn empty(_: i64) -> Result<Self> {
+    fn empty(_: PathOptions) -> Result<Self> {
         Ok(PathCounts::default())
     }
     fn of_touchpoints(
-        lookback: i64,
+        options: PathOptions,
         cols: &TouchpointColumns<'_>,
         _: &FunnelExtras<'_>,
     ) -> Result<Self> {
-        crate::journey::attribution::path_counts(cols, lookback)
+        crate::journey::attribution::path_counts(cols, &options)
     }
     fn absorb(&mut self, other: Self) -> Result<()> {
         PathCounts::merge(self, other);
@@ -308,14 +314,14 @@ impl PartState for PathCounts {
     fn wire(&self) -> wire::Paths {
         wire::Paths::from(self)
     }
-    fn checked(_: i64, p: wire::Paths) -> std::result::Result<Self, String> {
+    fn checked(_: PathOptions, p: wire::Paths) -> std::result::Result<Self, String> {
         let p = PathCounts {
             paths: wire::sorted_map(p.paths)?,
         };
         p.check()?;
         Ok(p)
     }
-    fn finish(&self, _: i64) -> Result<PartialResult> {
+    fn finish(&self, _: PathOptions) -> Result<PartialResult> {
         Ok(PartialResult::Paths(PathCounts::finish(self)?))
     }
 }

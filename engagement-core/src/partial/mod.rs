@@ -198,7 +198,7 @@ impl Partial {
     ///
     /// ```
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let p = Partial::new(&PartialSpec::Paths { lookback: 86_400 })?;
+    /// let p = Partial::new(&PartialSpec::Paths { lookback: 86_400, include_conversion: false })?;
     /// assert!(p.result().is_err());   // nothing to attribute yet
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -329,7 +329,7 @@ impl Partial {
     ///
     /// ```
     /// use engagement_core::partial::{Partial, PartialKind, PartialSpec};
-    /// let p = Partial::new(&PartialSpec::Paths { lookback: 60 })?;
+    /// let p = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?;
     /// assert_eq!(p.spec().kind(), PartialKind::Paths);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -348,8 +348,8 @@ impl Partial {
     ///
     /// ```
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let mut a = Partial::new(&PartialSpec::Paths { lookback: 60 })?;
-    /// assert!(a.merge(Partial::new(&PartialSpec::Paths { lookback: 61 })?).is_err());
+    /// let mut a = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?;
+    /// assert!(a.merge(Partial::new(&PartialSpec::Paths { lookback: 61, include_conversion: false })?).is_err());
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn merge(&mut self, other: Partial) -> Result<()> {
@@ -411,11 +411,11 @@ impl Partial {
     /// ```
     /// use engagement_core::TouchpointColumns;
     /// use engagement_core::partial::{Partial, PartialResult, PartialSpec};
-    /// let spec = PartialSpec::Paths { lookback: 86_400 };
+    /// let spec = PartialSpec::Paths { lookback: 86_400, include_conversion: true };
     /// let cols = TouchpointColumns { customer: &[1, 1], time: &[0, 60], channel: &[0, 1], kind: &[1, 4],
     ///     value: &[0.0, 9.5], ..Default::default() };
     /// let PartialResult::Paths(p) = Partial::from_touchpoints(&spec, &cols)?.result()? else { unreachable!() };
-    /// assert_eq!((p.channels.len(), p.value[0]), (2, 9.5));
+    /// assert_eq!((p.channels.len(), p.value[0]), (2, 9.5));   // email open, then the web purchase
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn result(&self) -> Result<PartialResult> {
@@ -434,11 +434,11 @@ impl Partial {
     /// use engagement_core::TouchpointColumns;
     /// use engagement_core::attribution::Rule;
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let spec = PartialSpec::Paths { lookback: 86_400 };
+    /// let spec = PartialSpec::Paths { lookback: 86_400, include_conversion: true };
     /// let cols = TouchpointColumns { customer: &[1, 1], time: &[0, 60], channel: &[0, 1], kind: &[1, 4],
     ///     value: &[0.0, 9.5], ..Default::default() };
     /// let a = Partial::from_touchpoints(&spec, &cols)?.attribute(&Rule::Linear)?;
-    /// assert_eq!(a.conversions, [0.5, 0.5]);
+    /// assert_eq!(a.conversions, [0.5, 0.5]);   // the purchase's channel counts as a touch here
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn attribute(&self, rule: &Rule) -> Result<Attribution> {
@@ -536,7 +536,7 @@ impl Partial {
     ///
     /// ```
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let bytes = Partial::new(&PartialSpec::Paths { lookback: 60 })?.to_bytes()?;
+    /// let bytes = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?.to_bytes()?;
     /// assert_eq!(&bytes[..4], b"ENGP");
     /// assert!(Partial::from_bytes(&bytes[..bytes.len() - 1]).is_err());   // truncated
     /// # Ok::<(), engagement_core::EngError>(())
@@ -557,8 +557,8 @@ impl Partial {
     ///
     /// ```
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let mut bytes = Partial::new(&PartialSpec::Paths { lookback: 60 })?.to_bytes()?;
-    /// assert_eq!(Partial::from_bytes(&bytes)?.spec(), &PartialSpec::Paths { lookback: 60 });
+    /// let mut bytes = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?.to_bytes()?;
+    /// assert_eq!(Partial::from_bytes(&bytes)?.spec(), &PartialSpec::Paths { lookback: 60, include_conversion: false });
     /// *bytes.last_mut().unwrap() ^= 1;
     /// assert_eq!(Partial::from_bytes(&bytes).unwrap_err().kind(), "corrupt");
     /// # Ok::<(), engagement_core::EngError>(())
@@ -577,7 +577,7 @@ impl Partial {
     ///
     /// ```
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let p = Partial::new(&PartialSpec::Paths { lookback: 60 })?;
+    /// let p = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?;
     /// let json = p.to_json()?;
     /// assert!(json.starts_with(r#"{"format":1,"spec":{"kind":"paths","lookback":60}"#));
     /// assert_eq!(Partial::from_json(&json)?, p);
@@ -691,7 +691,10 @@ mod tests {
 
     #[test]
     fn every_corruption_of_the_binary_form_is_refused() {
-        let spec = PartialSpec::Paths { lookback: 86_400 };
+        let spec = PartialSpec::Paths {
+            lookback: 86_400,
+            include_conversion: false,
+        };
         let data = cols(
             &[1, 1, 2],
             &[0, 10, 5],
@@ -793,9 +796,23 @@ mod tests {
     #[test]
     fn merging_different_specs_leaves_self_unchanged() {
         let data = cols(&[1], &[0], &[0], &[4], &[1.0]);
-        let mut a = Partial::from_touchpoints(&PartialSpec::Paths { lookback: 60 }, &data).unwrap();
+        let mut a = Partial::from_touchpoints(
+            &PartialSpec::Paths {
+                lookback: 60,
+                include_conversion: false,
+            },
+            &data,
+        )
+        .unwrap();
         let before = a.clone();
-        let b = Partial::from_touchpoints(&PartialSpec::Paths { lookback: 61 }, &data).unwrap();
+        let b = Partial::from_touchpoints(
+            &PartialSpec::Paths {
+                lookback: 61,
+                include_conversion: false,
+            },
+            &data,
+        )
+        .unwrap();
         assert_eq!(a.merge(b).unwrap_err().kind(), "incompatible");
         assert_eq!(a, before);
     }
@@ -991,9 +1008,18 @@ mod tests {
                     };
                     PartialResult::Cohorts(crate::retention::cohort::cohorts(&tx, *as_of, config)?)
                 }
-                PartialSpec::Paths { lookback } => PartialResult::Paths(
-                    crate::journey::attribution::paths_from_touchpoints(&cols, *lookback)?,
-                ),
+                PartialSpec::Paths {
+                    lookback,
+                    include_conversion,
+                } => {
+                    PartialResult::Paths(crate::journey::attribution::paths_from_touchpoints_with(
+                        &cols,
+                        &crate::journey::attribution::PathOptions {
+                            lookback: *lookback,
+                            include_conversion: *include_conversion,
+                        },
+                    )?)
+                }
             })
         }
     }

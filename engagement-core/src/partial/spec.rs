@@ -25,7 +25,7 @@ use crate::{
 /// | `funnel` | `funnel` (a [`Funnel`]) | [`FunnelResult`] |
 /// | `sequences` | `config` (a [`SequenceConfig`], default) | [`JourneySequences`] |
 /// | `cohorts` | `as_of`, `config` (a [`CohortConfig`]), `activity` (`"purchases"` or `"any"`) | [`CohortTable`] |
-/// | `paths` | `lookback` (seconds, 30 days) | attribution [`Paths`] |
+/// | `paths` | `lookback` (seconds, 30 days), `include_conversion` (false) | attribution [`Paths`] |
 ///
 /// # Examples
 ///
@@ -82,6 +82,10 @@ pub enum PartialSpec {
         /// Seconds before a purchase that its path reaches back (default 30 days).
         #[serde(default = "crate::journey::attribution::default_lookback")]
         lookback: i64,
+        /// Whether a purchase's own channel ends its path (default `false`;
+        /// see [`PathOptions`](crate::journey::attribution::PathOptions)).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        include_conversion: bool,
     },
 }
 
@@ -165,7 +169,7 @@ impl PartialSpec {
     ///
     /// ```
     /// use engagement_core::partial::{PartialKind, PartialSpec};
-    /// assert_eq!(PartialSpec::Paths { lookback: 60 }.kind(), PartialKind::Paths);
+    /// assert_eq!(PartialSpec::Paths { lookback: 60, include_conversion: false }.kind(), PartialKind::Paths);
     /// ```
     pub fn kind(&self) -> PartialKind {
         match self {
@@ -187,7 +191,7 @@ impl PartialSpec {
     /// ```
     /// use engagement_core::partial::PartialSpec;
     /// assert!(!PartialSpec::Profiles { signals: Default::default() }.needs_whole_customers());
-    /// assert!(PartialSpec::Paths { lookback: 60 }.needs_whole_customers());
+    /// assert!(PartialSpec::Paths { lookback: 60, include_conversion: false }.needs_whole_customers());
     /// ```
     pub fn needs_whole_customers(&self) -> bool {
         !matches!(
@@ -205,7 +209,7 @@ impl PartialSpec {
     ///
     /// ```
     /// use engagement_core::partial::PartialSpec;
-    /// assert!(PartialSpec::Paths { lookback: 0 }.validate().is_err());
+    /// assert!(PartialSpec::Paths { lookback: 0, include_conversion: false }.validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<()> {
         match self {
@@ -233,7 +237,7 @@ impl PartialSpec {
                 );
                 crate::retention::cohort::check_config(config)
             }
-            PartialSpec::Paths { lookback } => {
+            PartialSpec::Paths { lookback, .. } => {
                 crate::journey::attribution::check_lookback(*lookback)
             }
         }

@@ -75,22 +75,26 @@ def _rule(rule: Optional[str], params: Mapping[str, Any]) -> Optional[dict]:
 
 
 def attribute_touchpoints(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, *,
-                          lookback_days: Optional[float] = None, rule: Optional[str] = None,
+                          lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
+                          rule: Optional[str] = None,
                           channel_aliases: Optional[Mapping[str, str]] = None,
                           kind_aliases: Optional[Mapping[str, str]] = None, **params: Any) -> Attribution:
     """Attributes purchases to channels from raw touchpoints (columns as ``ProfileStore.push``):
     each purchase's path is the customer's touchpoints within ``lookback_days`` (default 30) before it (since the
-    previous purchase), ending with the purchase's channel; touchpoints after a customer's last
-    purchase form a non-converting path. ``rule`` and ``params`` as :func:`attribute`.
+    previous purchase). The purchase itself is not a touch: its channel ends the path only with
+    ``include_conversion=True``, or when nothing came before it (a direct conversion). Touchpoints
+    after a customer's last purchase form a non-converting path. ``rule`` and ``params`` as
+    :func:`attribute`.
 
     >>> import engagement
     >>> day = 86_400
     >>> a = engagement.attribute_touchpoints([1, 1, 1], [0, day, 2 * day], ["email", "ads", "web"],
     ...                                      ["open", "click", "purchase"], [0, 0, 25.0], rule="linear")
     >>> a.channels, a.conversions.round(3).tolist()
-    (['email', 'ads', 'web'], [0.333, 0.333, 0.333])
+    (['email', 'ads'], [0.5, 0.5])
     """
     cols = cv.touchpoints(customer, time, channel, kind, value, channel_aliases=channel_aliases,
                           kind_aliases=kind_aliases)
     lookback = None if lookback_days is None else int(round(float(lookback_days) * 86_400))
-    return Attribution._from(_native.attribute_touchpoints(cols, lookback, _rule(rule, params)))
+    paths = cv.given(lookback=lookback, include_conversion=include_conversion)
+    return Attribution._from(_native.attribute_touchpoints(cols, paths, _rule(rule, params)))

@@ -193,9 +193,10 @@ class Partial:
         """Credits the conversions of a ``paths`` partial to channels (rules as ``engagement.attribute``).
 
         >>> import engagement
-        >>> p = engagement.Partial.from_touchpoints({"kind": "paths", "lookback": 86_400}, [1, 1], [0, 60],
-        ...                                        ["email", "web"], ["open", "purchase"], value=[0, 9.5])
-        >>> p.attribute("linear").conversions.tolist()
+        >>> p = engagement.Partial.from_touchpoints({"kind": "paths", "lookback": 86_400}, [1, 1, 1],
+        ...                                        [0, 30, 60], ["email", "ads", "web"],
+        ...                                        ["open", "click", "purchase"], value=[0, 0, 9.5])
+        >>> p.attribute("linear").conversions.tolist()   # the web purchase is not a touch
         [0.5, 0.5]
         """
         from ._attribution import _rule

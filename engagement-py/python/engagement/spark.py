@@ -140,12 +140,14 @@ def cohorts(sdf: Any, *, as_of: Any, period: Optional[str] = None, max_periods: 
     return partial(sdf, _d.cohorts_spec(instant(as_of, "as_of"), period, max_periods, activity), **kw).result()
 
 
-def attribute(sdf: Any, *, lookback_days: Optional[float] = None, rule: Optional[str] = None,
+def attribute(sdf: Any, *, lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
+              rule: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None, depth: int = 2,
               **params: Any) -> Attribution:
     """``engagement.attribute_touchpoints`` over the whole frame (paths reach back
-    ``lookback_days`` before each purchase, default 30; ``rule`` default Markov of order 1)."""
-    p = partial(sdf, _d.paths_spec(lookback_days), columns=columns, shuffle=shuffle, depth=depth)
+    ``lookback_days`` before each purchase, default 30; the purchase itself is a touch only with
+    ``include_conversion``; ``rule`` default Markov of order 1)."""
+    p = partial(sdf, _d.paths_spec(lookback_days, include_conversion), columns=columns, shuffle=shuffle, depth=depth)
     return p.attribute(rule, **params)
 
 
