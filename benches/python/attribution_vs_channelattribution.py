@@ -9,9 +9,10 @@ with its conversions, conversion value and non-converting journeys ("nulls"). Tw
   paths;
 - sample: the bundled data/sample/touchpoints.csv, cut into paths here with the engine's rule (each
   purchase closes a path of the customer's other touchpoints, refunds aside, within 30 days before it
-  and since the previous purchase, ending with the purchase's channel; the touchpoints after the last
-  purchase, within 30 days of the last of them, form a non-converting path). The script checks that
-  the engine credits these paths exactly as it credits `attribute_touchpoints` on the raw rows.
+  and since the previous purchase, ending with the purchase's channel, as the engine does with
+  `include_conversion=True`; the touchpoints after the last purchase, within 30 days of the last of
+  them, form a non-converting path). The script checks that the engine credits these paths exactly
+  as it credits `attribute_touchpoints(..., include_conversion=True)` on the raw rows.
 
 Checks (the script exits 1 if one fails):
 - first touch, last touch and linear: conversions and value equal to 1e-9 relative;
@@ -139,7 +140,8 @@ def synthetic_paths(journeys, np, pd, seed=20240601, max_len=7):
 
 
 def sample_paths(lookback_days, np, pd):
-    """The bundled sample's touchpoints and their paths, cut as the engine's attribute_touchpoints does."""
+    """The bundled sample's touchpoints and their paths, cut as the engine's attribute_touchpoints does
+    with include_conversion=True (the purchase's channel ends its path)."""
     tp = pd.read_csv(os.path.join(ROOT, "data", "sample", "touchpoints.csv"))
     lookback = int(lookback_days * 86_400)
     order = np.lexsort((np.arange(len(tp)), tp["time"].to_numpy(), tp["customer"].to_numpy()))
@@ -303,7 +305,8 @@ def main():
     for rule, params in (("first_touch", {}), ("last_touch", {}), ("linear", {}), ("markov", {"order": 1}),
                          ("markov", {"order": 2}), ("markov", {"order": 3})):
         raw = engagement.attribute_touchpoints(tp["customer"], tp["time"], tp["channel"], tp["kind"], tp["value"],
-                                               lookback_days=30, rule=rule, **params).to_frame()
+                                               lookback_days=30, include_conversion=True, rule=rule,
+                                               **params).to_frame()
         cut = engagement.attribute(sample["path"], sample["total_conversions"], sample["total_conversion_value"],
                                    sample["total_null"], rule=rule, **params).to_frame()
         same &= set(raw.index) == set(cut.index)

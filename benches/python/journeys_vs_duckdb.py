@@ -138,11 +138,12 @@ def main():
                  ours.customers.tolist() == list(theirs[0])))
 
     # Attribution: the paths within 30 days before each purchase (since the previous one; refunds
-    # aside; touchpoints after the last purchase form a non-converting path), then order-2 Markov
+    # aside; the purchase's channel ends its path, include_conversion=True; touchpoints after the
+    # last purchase form a non-converting path), then order-2 Markov
     # removal effects. DuckDB builds the same path table; it has no chain solve, so its time is the
     # path table alone, and the engine's credits from DuckDB's table must equal those from the rows.
     ours, t_ours = timed(lambda: engagement.attribute_touchpoints(customer, tm, channel, kind, value, lookback_days=30,
-                                                                  rule="markov", order=2))
+                                                                  include_conversion=True, rule="markov", order=2))
     sql = """WITH g AS (SELECT customer, time, channel, kind, value, rid,
                    count(*) FILTER (WHERE kind = 4) OVER (PARTITION BY customer ORDER BY time, rid
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS grp
