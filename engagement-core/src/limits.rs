@@ -65,6 +65,11 @@ pub fn check_rows(field: &str, rows: usize) -> Result<()> {
 /// assert_eq!(v, [1, 2]);
 /// let deep = "[".repeat(200) + &"]".repeat(200);
 /// assert!(matches!(from_json::<serde_json::Value>(&deep), Err(EngError::Json { .. })));
+/// // Errors say where in the document they are.
+/// let e = from_json::<engagement_core::StageConfig>(r#"{"at_risk_factorr": 2}"#).unwrap_err();
+/// assert!(e.to_string().contains("unknown field `at_risk_factorr`, expected one of"));
+/// let e = from_json::<Vec<engagement_core::Channel>>(r#"["web", "fax"]"#).unwrap_err();
+/// assert!(e.to_string().contains("at [1]: unknown variant `fax`, expected one of `email`"));
 /// # Ok::<(), EngError>(())
 /// ```
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
@@ -75,7 +80,22 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
             "bytes of JSON is more than one call parses (1 GiB); use a partial's binary form",
         ));
     }
-    Ok(serde_json::from_str(text)?)
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // Name where in the document the error is (`steps[0].kinds[1]`), not
+        // only a line and column of text that a Python caller never wrote.
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        EngError::Json {
+            message: if path == "." || path.is_empty() {
+                inner.to_string()
+            } else {
+                format!("at {path}: {inner}")
+            },
+        }
+    })?;
+    de.end()?;
+    Ok(value)
 }
 
 #[cfg(test)]
