@@ -1138,7 +1138,9 @@ const char *eng_status_name(uint32_t status);
  * length only).
  *
  * Returns `ENG_STATUS_OK`, or `ENG_STATUS_NULL_POINTER` when `out_len` is
- * NULL or `buf` is NULL with `cap > 0`.
+ * NULL or `buf` is NULL with `cap > 0`; that failure is then the last error,
+ * like any other (the previous message is not left in place to be mistaken
+ * for this call's).
  *
  * # Safety
  * `buf` must be NULL or valid for `cap` bytes of writes; `out_len` must be

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{Failure, boundary, with_last_error};
+use crate::boundary::{Failure, boundary, set_last_error, with_last_error};
 use crate::handle::out;
 use crate::status::eng_status;
 
@@ -30,7 +30,9 @@ pub extern "C" fn eng_status_name(status: u32) -> *const c_char {
 /// length only).
 ///
 /// Returns `ENG_STATUS_OK`, or `ENG_STATUS_NULL_POINTER` when `out_len` is
-/// NULL or `buf` is NULL with `cap > 0`.
+/// NULL or `buf` is NULL with `cap > 0`; that failure is then the last error,
+/// like any other (the previous message is not left in place to be mistaken
+/// for this call's).
 ///
 /// # Safety
 /// `buf` must be NULL or valid for `cap` bytes of writes; `out_len` must be
@@ -41,13 +43,17 @@ pub unsafe extern "C" fn eng_last_error_message(
     cap: usize,
     out_len: *mut usize,
 ) -> eng_status {
-    // Reading the message must not overwrite it, so failures here do not set it.
+    // A successful read leaves the message in place; a failed one is the new last error.
     let result = std::panic::catch_unwind(|| {
         // SAFETY: the caller promises `out_len` is NULL or writable.
         let Ok(out_len) = (unsafe { out(out_len, "out_len") }) else {
+            set_last_error("argument out_len is NULL");
             return eng_status::NullPointer;
         };
         if buf.is_null() && cap > 0 {
+            set_last_error(
+                "argument buf is NULL with cap > 0 (pass cap 0 to ask for the length only)",
+            );
             return eng_status::NullPointer;
         }
         with_last_error(|m| {

@@ -174,7 +174,8 @@ int main(void) {
         failed++;
         fprintf(stderr, "FAILED: truncated message must be NUL-terminated and report its full length\n");
     }
-    CHECK(eng_last_error_message(NULL, 8, &full), ENG_STATUS_NULL_POINTER, NULL);
+    /* A failed read is the last error itself, not the previous call's message. */
+    CHECK(eng_last_error_message(NULL, 8, &full), ENG_STATUS_NULL_POINTER, "argument buf is NULL");
 
     /* Lifetime-value models. */
     {
