@@ -1345,7 +1345,8 @@ eng_status eng_journey_sequences_json(const uint64_t *customer,
 
 /**
  * Transitions between journey stages of a stage history (`len` entries:
- * customer, stage code, time entered; as `eng_stage_history` writes them) as
+ * customer, stage code, time entered: the columns of `eng_stage_history_json`'s
+ * result, its `stage` labels turned into codes with `eng_stage_code`) as
  * JSON (`labels`, `counts`, `probabilities`), owned by the caller.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (an unknown stage

@@ -151,7 +151,8 @@ pub unsafe extern "C" fn eng_journey_sequences_json(
 }
 
 /// Transitions between journey stages of a stage history (`len` entries:
-/// customer, stage code, time entered; as `eng_stage_history` writes them) as
+/// customer, stage code, time entered: the columns of `eng_stage_history_json`'s
+/// result, its `stage` labels turned into codes with `eng_stage_code`) as
 /// JSON (`labels`, `counts`, `probabilities`), owned by the caller.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (an unknown stage
