@@ -388,7 +388,8 @@ fn entries<T: Send>(
     };
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
-    let mut records = cols.journey_records(|i| Some(mask(i)).filter(|&m| m != 0))?;
+    let mut records =
+        cols.journey_records(extras.campaign, |i| Some(mask(i)).filter(|&m| m != 0))?;
     if let Some(history) = extras.stages {
         // Stage entries join the journeys after the touchpoints of the same time.
         let n = cols.len() as u64;
@@ -415,7 +416,9 @@ fn entries<T: Send>(
                 payload,
             })
         }));
-        records.par_sort_unstable_by_key(|r| (r.customer, r.time, r.row));
+        // A stable sort: touchpoints keep their order (ties by content), and
+        // stage entries, appended last, follow them.
+        records.par_sort_by_key(|r| (r.customer, r.time));
     }
     Ok(crate::model::customer_runs(&records)
         .into_par_iter()
