@@ -456,10 +456,13 @@ impl TriggerEngine {
         self.suppressed
     }
 
-    /// Feeds touchpoints (sorted by time here; equal times keep their order)
-    /// and returns the actions that became due up to the latest of them, in
-    /// order of due time (equal due times in the order the stream decided
-    /// them: the same in one batch or one by one).
+    /// Feeds touchpoints (sorted here by time, then customer, then content:
+    /// the rule of [`TouchpointColumns`], "Equal times", so the row order of
+    /// one push never matters) and returns the actions that became due up to
+    /// the latest of them, in order of due time (equal due times in the order
+    /// the stream decided them). Touchpoints of one second spread over several
+    /// pushes are taken in arrival order; one batch and a feed give the same
+    /// actions when the feed delivers each second in the push's order.
     ///
     /// # Errors
     /// As [`TouchpointColumns::validate`]; [`EngError::InvalidInput`] for a
