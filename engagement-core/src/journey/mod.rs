@@ -37,21 +37,29 @@ mod tests {
                 0..times.len(),
                 prop_oneof![Just(0.0), Just(5.0), Just(12.5)],
                 0u64..3,
+                // One row in two is plain: a click, visit, cart or purchase on
+                // email or web, with no money or rating, so that rows equal up
+                // to their campaign are common.
+                proptest::option::of((0usize..4, 0u8..2)),
             )
-                .prop_map(move |(tp, t, value, campaign)| {
-                    let value = if tp.kind == crate::model::TouchpointKind::Refund {
-                        0.0
-                    } else {
-                        value
+                .prop_map(move |(tp, t, value, campaign, plain)| {
+                    use crate::model::{Channel, TouchpointKind as K};
+                    let value = if tp.kind == K::Refund { 0.0 } else { value };
+                    let tp = Touchpoint {
+                        time: times[t],
+                        value,
+                        ..tp
                     };
-                    (
-                        Touchpoint {
-                            time: times[t],
-                            value,
-                            ..tp
-                        },
-                        campaign,
-                    )
+                    let tp = match plain {
+                        Some((k, c)) => Touchpoint::new(
+                            tp.customer,
+                            tp.time,
+                            [Channel::Email, Channel::Web][usize::from(c)],
+                            [K::Click, K::Visit, K::CartAdd, K::Purchase][k],
+                        ),
+                        None => tp,
+                    };
+                    (tp, campaign)
                 }),
             0..60,
         )
