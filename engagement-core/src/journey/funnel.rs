@@ -620,7 +620,8 @@ pub struct CustomerGroups {
 
 impl CustomerGroups {
     /// Groups the customers of `cols` by their first touchpoint (the earliest;
-    /// among equal times the first row); labels are sorted (channels in code
+    /// among equal times the first by the rule of
+    /// [`TouchpointColumns`](crate::TouchpointColumns), "Equal times"); labels are sorted (channels in code
     /// order, periods in time order).
     ///
     /// # Errors
@@ -648,7 +649,11 @@ impl CustomerGroups {
             first
                 .entry(cols.customer[i])
                 .and_modify(|e| {
-                    if (cols.time[i], i) < *e {
+                    let earlier = cols.time[i]
+                        .cmp(&e.0)
+                        .then_with(|| cols.tie_order(&[], i, e.1))
+                        .is_lt();
+                    if earlier {
                         *e = (cols.time[i], i);
                     }
                 })

@@ -15,7 +15,9 @@ pub use stages::{StageColumns, StageConfig, StageRules, stage_of};
 #[cfg(test)]
 mod tests {
     use crate::journey::attribution::{Rule, attribute, paths_from_touchpoints};
-    use crate::journey::funnel::{Funnel, FunnelExtras, FunnelOrder, run_funnel_with};
+    use crate::journey::funnel::{
+        CustomerGroups, Funnel, FunnelExtras, FunnelOrder, GroupBy, run_funnel_by, run_funnel_with,
+    };
     use crate::journey::transitions::{SequenceBy, SequenceConfig, journey_sequences};
     use crate::journey::triggers::{TriggerConfig, TriggerEngine};
     use crate::journey::{StageConfig, StageRules};
@@ -132,6 +134,21 @@ mod tests {
                 "{:?}",
                 run_funnel_with(&cols, &extras, &funnel(order))
             ));
+        }
+        // Funnels by acquisition channel (the channel of the first touchpoint).
+        let plain = funnel(FunnelOrder::Loose);
+        let plain = Funnel {
+            steps: plain
+                .steps
+                .into_iter()
+                .filter(|s| s.campaigns.is_empty())
+                .collect(),
+            ..plain
+        };
+        let groups = CustomerGroups::first_touch(&cols, GroupBy::AcquisitionChannel);
+        out.push(format!("{groups:?}"));
+        if let Ok(groups) = &groups {
+            out.push(format!("{:?}", run_funnel_by(&cols, &plain, groups)));
         }
         for by in [SequenceBy::Channel, SequenceBy::Kind] {
             let config = SequenceConfig {

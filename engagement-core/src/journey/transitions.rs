@@ -232,8 +232,9 @@ pub(crate) fn check_config(config: &SequenceConfig) -> Result<()> {
 }
 
 /// Transition matrix, step matrix and most common paths of the customers'
-/// touchpoint journeys (each customer's touchpoints in time order; ties in
-/// time keep the input order).
+/// touchpoint journeys (each customer's touchpoints in time order; equal
+/// times by the rule of [`TouchpointColumns`](crate::TouchpointColumns),
+/// "Equal times").
 ///
 /// # Errors
 /// As [`TouchpointColumns::validate`](crate::TouchpointColumns::validate);
