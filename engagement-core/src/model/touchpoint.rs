@@ -964,6 +964,70 @@ impl PackedRow {
 mod tests {
     use super::*;
 
+    #[test]
+    fn equal_times_are_ordered_by_content_in_every_row_order() {
+        // One customer, one second; then another second. Expected order of the
+        // first second: kind, channel, value, rating (none first), scale, campaign.
+        // (kind, channel, value, rating, scale, campaign)
+        let rows: [(u8, u8, f64, f32, u8, u64); 8] = [
+            (2, 0, 0.0, f32::NAN, RatingScale::MISSING, 0),
+            (2, 1, 0.0, f32::NAN, RatingScale::MISSING, 0),
+            (2, 1, 5.0, f32::NAN, RatingScale::MISSING, 0),
+            (11, 1, 0.0, f32::NAN, RatingScale::MISSING, 0),
+            (11, 1, 0.0, 3.0, 1, 0),
+            (11, 1, 0.0, 3.0, 2, 0),
+            (11, 1, 0.0, 9.0, 0, 0),
+            (11, 1, 0.0, 9.0, 0, 4),
+        ];
+        // Every rotation, reversed or not, of the rows, plus a later row first;
+        // with a small id (the packed 64-bit key) and a large one (the general sort).
+        for (id, reverse) in [(1, false), (1, true), (1 << 40, false), (1 << 40, true)] {
+            for shift in 0..rows.len() {
+                let mut order: Vec<usize> = (0..rows.len()).collect();
+                order.rotate_left(shift);
+                if reverse {
+                    order.reverse();
+                }
+                let mut t = TouchpointTable::default();
+                let mut campaign = vec![9];
+                t.push(&Touchpoint::new(
+                    id,
+                    101,
+                    Channel::Email,
+                    TouchpointKind::Impression,
+                ));
+                for &i in &order {
+                    let (k, c, v, r, sc, camp) = rows[i];
+                    t.customer.push(id);
+                    t.time.push(100);
+                    t.kind.push(k);
+                    t.channel.push(c);
+                    t.value.push(v);
+                    t.rating.push(r);
+                    t.rating_scale.push(sc);
+                    campaign.push(camp);
+                }
+                let cols = t.columns();
+                cols.validate().unwrap();
+                let got: Vec<usize> = cols
+                    .journey_records(&campaign, |i| Some(i as u32))
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        if r.row == 0 {
+                            usize::MAX
+                        } else {
+                            order[r.row as usize - 1]
+                        }
+                    })
+                    .collect();
+                let mut want: Vec<usize> = (0..rows.len()).collect();
+                want.push(usize::MAX);
+                assert_eq!(got, want, "order {order:?}");
+            }
+        }
+    }
+
     fn tp() -> Touchpoint {
         Touchpoint::new(1, 1000, Channel::Web, TouchpointKind::Purchase).with_value(5.0)
     }
