@@ -2434,7 +2434,8 @@ void eng_triggers_free(struct eng_triggers *triggers);
 
 /**
  * Feeds `len` touchpoints (columns as `eng_profile_store_push`; sorted by
- * time here, equal times keep their order; none may be before the latest
+ * time here, equal times by customer, then by content as every journey
+ * analysis orders them, never by row; none may be before the latest
  * time already fed or advanced to) and returns the actions that became due
  * up to the latest of them as a JSON array of `{"customer", "due", "rule",
  * "action"}` in due order, owned by the caller (`eng_string_free`).

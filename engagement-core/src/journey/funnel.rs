@@ -388,7 +388,8 @@ fn entries<T: Send>(
     };
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
-    let mut records = cols.journey_records(|i| Some(mask(i)).filter(|&m| m != 0))?;
+    let mut records =
+        cols.journey_records(extras.campaign, |i| Some(mask(i)).filter(|&m| m != 0))?;
     if let Some(history) = extras.stages {
         // Stage entries join the journeys after the touchpoints of the same time.
         let n = cols.len() as u64;
@@ -415,7 +416,9 @@ fn entries<T: Send>(
                 payload,
             })
         }));
-        records.par_sort_unstable_by_key(|r| (r.customer, r.time, r.row));
+        // A stable sort: touchpoints keep their order (ties by content), and
+        // stage entries, appended last, follow them.
+        records.par_sort_by_key(|r| (r.customer, r.time));
     }
     Ok(crate::model::customer_runs(&records)
         .into_par_iter()
@@ -617,7 +620,8 @@ pub struct CustomerGroups {
 
 impl CustomerGroups {
     /// Groups the customers of `cols` by their first touchpoint (the earliest;
-    /// among equal times the first row); labels are sorted (channels in code
+    /// among equal times the first by the rule of
+    /// [`TouchpointColumns`](crate::TouchpointColumns), "Equal times"); labels are sorted (channels in code
     /// order, periods in time order).
     ///
     /// # Errors
@@ -645,7 +649,11 @@ impl CustomerGroups {
             first
                 .entry(cols.customer[i])
                 .and_modify(|e| {
-                    if (cols.time[i], i) < *e {
+                    let earlier = cols.time[i]
+                        .cmp(&e.0)
+                        .then_with(|| cols.tie_order(&[], i, e.1))
+                        .is_lt();
+                    if earlier {
                         *e = (cols.time[i], i);
                     }
                 })

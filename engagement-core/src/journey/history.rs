@@ -196,7 +196,7 @@ impl StageRules {
     /// ```
     pub fn history(&self, cols: &TouchpointColumns<'_>, until: i64) -> Result<StageHistory> {
         let n = cols.validate()?;
-        if let Some(i) = (0..n).max_by_key(|&i| cols.time[i])
+        if let Some(i) = (0..n).max_by_key(|&i| (cols.time[i], cols.customer[i]))
             && cols.time[i] > until
         {
             return Err(EngError::AsOfBeforeData {

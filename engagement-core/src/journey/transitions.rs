@@ -232,8 +232,9 @@ pub(crate) fn check_config(config: &SequenceConfig) -> Result<()> {
 }
 
 /// Transition matrix, step matrix and most common paths of the customers'
-/// touchpoint journeys (each customer's touchpoints in time order; ties in
-/// time keep the input order).
+/// touchpoint journeys (each customer's touchpoints in time order; equal
+/// times by the rule of [`TouchpointColumns`](crate::TouchpointColumns),
+/// "Equal times").
 ///
 /// # Errors
 /// As [`TouchpointColumns::validate`](crate::TouchpointColumns::validate);
@@ -281,7 +282,7 @@ pub(crate) fn sequence_counts(
     };
     let k = labels_of(config.by).len();
     let steps = config.steps as usize;
-    let records = cols.journey_records(|i| Some(code(i) as u32))?;
+    let records = cols.journey_records(&[], |i| Some(code(i) as u32))?;
     let path_length = config.path_length as usize;
     // One partial count per run of customers, in parallel, merged in order.
     let parts: Vec<SequenceCounts> = {

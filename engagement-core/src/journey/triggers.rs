@@ -456,10 +456,13 @@ impl TriggerEngine {
         self.suppressed
     }
 
-    /// Feeds touchpoints (sorted by time here; equal times keep their order)
-    /// and returns the actions that became due up to the latest of them, in
-    /// order of due time (equal due times in the order the stream decided
-    /// them: the same in one batch or one by one).
+    /// Feeds touchpoints (sorted here by time, then customer, then content:
+    /// the rule of [`TouchpointColumns`], "Equal times", so the row order of
+    /// one push never matters) and returns the actions that became due up to
+    /// the latest of them, in order of due time (equal due times in the order
+    /// the stream decided them). Touchpoints of one second spread over several
+    /// pushes are taken in arrival order; one batch and a feed give the same
+    /// actions when the feed delivers each second in the push's order.
     ///
     /// # Errors
     /// As [`TouchpointColumns::validate`]; [`EngError::InvalidInput`] for a
@@ -490,7 +493,10 @@ impl TriggerEngine {
     pub fn push(&mut self, cols: &TouchpointColumns<'_>) -> Result<Vec<DueAction>> {
         cols.validate()?;
         let mut order: Vec<usize> = (0..cols.len()).collect();
-        order.sort_by_key(|&i| cols.time[i]);
+        // Time, then customer, then the content rule for equal times.
+        order.sort_unstable_by_key(|&i| (cols.time[i], cols.customer[i]));
+        let key = |i: usize| (cols.time[i], cols.customer[i]);
+        cols.order_ties(&[], &mut order, |&a, &b| key(a) == key(b), |&i| i);
         if let (Some(clock), Some(&first)) = (self.clock, order.first())
             && cols.time[first] < clock
         {
@@ -1120,7 +1126,9 @@ mod tests {
             cuts in proptest::collection::vec(0usize..60, 0..6),
         ) {
             let kinds = [K::Visit, K::CartAdd, K::Purchase, K::Checkout, K::Impression];
-            rows.sort_by_key(|r| r.1);
+            // A feed in time order, each second in the order a push gives it
+            // (customer, then kind): then any chunking gives the same actions.
+            rows.sort_by_key(|r| (r.1, r.0, kinds[r.2] as u8));
             let rows: Vec<(u64, i64, K)> = rows.iter().map(|r| (r.0, r.1 * 60, kinds[r.2])).collect();
             let t = table(&rows);
             let cols = t.columns();

@@ -2,6 +2,8 @@
 //! work, and the packed rows of the bulk path; ratings and their scales
 //! (NPS, CSAT, CES, and what a missing scale means).
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
@@ -376,6 +378,19 @@ pub(crate) fn check_money(field: &str, v: f64) -> Result<()> {
 ///
 /// Rows need not be sorted; results never depend on row order.
 ///
+/// # Equal times
+///
+/// Where order matters (sequences and paths, funnels, attribution paths,
+/// triggers), touchpoints of one customer in the same second are ordered by
+/// their content, never by their row: by kind code, then channel code, then
+/// value (absent = 0, in the total order of `f64`), then rating (none first,
+/// then in the total order of `f32`), then rating scale code, then campaign id
+/// where the analysis reads a campaign column. Rows equal in all of these
+/// are interchangeable, so any order of them gives the same result. The
+/// trigger engine orders a push by time, then customer, then this rule. The
+/// other analyses (profiles, stage history, cohorts, transaction summaries)
+/// fold a whole second at once, so ties cannot change them.
+///
 /// # Examples
 ///
 /// ```
@@ -467,15 +482,52 @@ impl<'a> TouchpointColumns<'a> {
         self.customer.is_empty()
     }
 
+    /// The order of rows `a` and `b` when they have the same customer and
+    /// time: the rule of the "Equal times" section of [`TouchpointColumns`],
+    /// with `campaign` the campaign column (empty when the analysis reads none).
+    pub(crate) fn tie_order(&self, campaign: &[u64], a: usize, b: usize) -> Ordering {
+        let value = |i: usize| self.value.get(i).copied().unwrap_or(0.0);
+        let rating = |i: usize| self.rating.get(i).copied().filter(|r| !r.is_nan());
+        self.kind[a]
+            .cmp(&self.kind[b])
+            .then(self.channel[a].cmp(&self.channel[b]))
+            .then_with(|| value(a).total_cmp(&value(b)))
+            .then_with(|| match (rating(a), rating(b)) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            })
+            .then_with(|| self.rating_scale.get(a).cmp(&self.rating_scale.get(b)))
+            .then_with(|| campaign.get(a).cmp(&campaign.get(b)))
+    }
+
+    /// Puts each run of `items` that `same` groups (rows of one customer and
+    /// time, already adjacent) in the order of [`tie_order`](Self::tie_order);
+    /// `row` is an item's row. Runs are short and rare, so this costs one pass.
+    pub(crate) fn order_ties<T: Send>(
+        &self,
+        campaign: &[u64],
+        items: &mut [T],
+        same: impl Fn(&T, &T) -> bool + Send + Sync,
+        row: impl Fn(&T) -> usize + Sync,
+    ) {
+        use rayon::prelude::*;
+        items.par_chunk_by_mut(same).for_each(|run| {
+            if run.len() > 1 {
+                run.sort_unstable_by(|x, y| self.tie_order(campaign, row(x), row(y)));
+            }
+        });
+    }
+
     /// The rows that `payload` maps to `Some`, as [`JourneyRecord`]s sorted
-    /// by customer, then time, then row (so that equal times keep the input
-    /// order), with their payload: what the journey analyses read, in
-    /// contiguous memory rather than by index.
+    /// by customer, then time, then content (the rule of [`tie_order`](Self::tie_order),
+    /// with `campaign` the campaign column or empty), with their payload: what
+    /// the journey analyses read, in contiguous memory rather than by index.
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for more than 2³² − 1 rows.
     pub(crate) fn journey_records(
         &self,
+        campaign: &[u64],
         payload: impl Fn(usize) -> Option<u32> + Sync,
     ) -> Result<Vec<JourneyRecord>> {
         use rayon::prelude::*;
@@ -495,7 +547,7 @@ impl<'a> TouchpointColumns<'a> {
         let c_max = self.customer.par_iter().copied().max().unwrap_or(0);
         if c_max <= u64::from(u32::MAX) && t_max.abs_diff(t_min) <= u64::from(u32::MAX) {
             // Customer ids and times fit in 32 bits each (the usual case): one
-            // u64 key per row, with the row breaking ties, sorted in parallel.
+            // u64 key per row, sorted in parallel; then the ties by content.
             let mut keys: Vec<(u64, u32, u32)> = (0..n)
                 .into_par_iter()
                 .filter_map(|i| {
@@ -504,7 +556,8 @@ impl<'a> TouchpointColumns<'a> {
                     Some(((self.customer[i] << 32) | t, i as u32, p))
                 })
                 .collect();
-            keys.par_sort_unstable_by_key(|k| (k.0, k.1));
+            keys.par_sort_unstable_by_key(|k| k.0);
+            self.order_ties(campaign, &mut keys, |x, y| x.0 == y.0, |k| k.1 as usize);
             return Ok(keys
                 .into_par_iter()
                 .map(|(key, row, payload)| JourneyRecord {
@@ -526,7 +579,13 @@ impl<'a> TouchpointColumns<'a> {
                 })
             })
             .collect();
-        records.par_sort_unstable_by_key(|r| (r.customer, r.time, r.row));
+        records.par_sort_unstable_by_key(|r| (r.customer, r.time));
+        self.order_ties(
+            campaign,
+            &mut records,
+            |x, y| (x.customer, x.time) == (y.customer, y.time),
+            |r| r.row as usize,
+        );
         Ok(records)
     }
 
@@ -904,6 +963,70 @@ impl PackedRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equal_times_are_ordered_by_content_in_every_row_order() {
+        // One customer, one second; then another second. Expected order of the
+        // first second: kind, channel, value, rating (none first), scale, campaign.
+        // (kind, channel, value, rating, scale, campaign)
+        let rows: [(u8, u8, f64, f32, u8, u64); 8] = [
+            (2, 0, 0.0, f32::NAN, RatingScale::MISSING, 0),
+            (2, 1, 0.0, f32::NAN, RatingScale::MISSING, 0),
+            (2, 1, 5.0, f32::NAN, RatingScale::MISSING, 0),
+            (11, 1, 0.0, f32::NAN, RatingScale::MISSING, 0),
+            (11, 1, 0.0, 3.0, 1, 0),
+            (11, 1, 0.0, 3.0, 2, 0),
+            (11, 1, 0.0, 9.0, 0, 0),
+            (11, 1, 0.0, 9.0, 0, 4),
+        ];
+        // Every rotation, reversed or not, of the rows, plus a later row first;
+        // with a small id (the packed 64-bit key) and a large one (the general sort).
+        for (id, reverse) in [(1, false), (1, true), (1 << 40, false), (1 << 40, true)] {
+            for shift in 0..rows.len() {
+                let mut order: Vec<usize> = (0..rows.len()).collect();
+                order.rotate_left(shift);
+                if reverse {
+                    order.reverse();
+                }
+                let mut t = TouchpointTable::default();
+                let mut campaign = vec![9];
+                t.push(&Touchpoint::new(
+                    id,
+                    101,
+                    Channel::Email,
+                    TouchpointKind::Impression,
+                ));
+                for &i in &order {
+                    let (k, c, v, r, sc, camp) = rows[i];
+                    t.customer.push(id);
+                    t.time.push(100);
+                    t.kind.push(k);
+                    t.channel.push(c);
+                    t.value.push(v);
+                    t.rating.push(r);
+                    t.rating_scale.push(sc);
+                    campaign.push(camp);
+                }
+                let cols = t.columns();
+                cols.validate().unwrap();
+                let got: Vec<usize> = cols
+                    .journey_records(&campaign, |i| Some(i as u32))
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        if r.row == 0 {
+                            usize::MAX
+                        } else {
+                            order[r.row as usize - 1]
+                        }
+                    })
+                    .collect();
+                let mut want: Vec<usize> = (0..rows.len()).collect();
+                want.push(usize::MAX);
+                assert_eq!(got, want, "order {order:?}");
+            }
+        }
+    }
 
     fn tp() -> Touchpoint {
         Touchpoint::new(1, 1000, Channel::Web, TouchpointKind::Purchase).with_value(5.0)

@@ -30,10 +30,11 @@ class Triggers:
     uses).
 
     Time is event time: touchpoints must arrive in time order across calls (each call is sorted
-    by time); an action due at ``d`` is decided by the touchpoints before ``d`` and returned by
-    the call that reaches ``d`` (a later touchpoint or ``advance``). The same touchpoints give the
-    same actions in one batch or one at a time. Results are columns ``customer``, ``due`` (Unix
-    seconds), ``rule`` and ``action``, in due order.
+    by time, equal times by customer and then by content, never by row); an action due at ``d``
+    is decided by the touchpoints before ``d`` and returned by the call that reaches ``d`` (a
+    later touchpoint or ``advance``). The same touchpoints give the same actions in one batch or
+    one at a time (a second split over calls in the order one call would use). Results are
+    columns ``customer``, ``due`` (Unix seconds), ``rule`` and ``action``, in due order.
 
     >>> import engagement
     >>> t = engagement.Triggers({"rules": [
