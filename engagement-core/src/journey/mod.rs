@@ -104,7 +104,10 @@ mod tests {
             },
             sequences(SequenceBy::Channel),
             sequences(SequenceBy::Kind),
-            PartialSpec::Paths { lookback: 30 * DAY },
+            PartialSpec::Paths {
+                lookback: 30 * DAY,
+                include_conversion: false,
+            },
             PartialSpec::Cohorts {
                 as_of,
                 config: Default::default(),
