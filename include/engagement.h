@@ -674,8 +674,11 @@ eng_status eng_attribute_touchpoints_json(const uint64_t *customer,
  * (≥ 1) and `monetary_value` (mean repeat spend). Columns a model does not
  * read may be NULL. `weights` (NULL: all 1) counts row `i` as `weights[i]`
  * customers, for pre-aggregated histories (not for Gamma-Gamma). `options_json`:
- * `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`; NULL
- * or empty: defaults).
+ * `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`, `unit`;
+ * NULL or empty: defaults). `unit` is the time unit of `recency` and `t`
+ * (`"day"` for a default `eng_transaction_summary`, else its config's
+ * `unit`); the fitted model records it (`"unit"` in its JSON) so that
+ * calendar horizons convert; without it the unit is unknown.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_LABEL`, `ENG_STATUS_CONFIG`
  * (a needed column is NULL, bad options), `ENG_STATUS_INVALID_INPUT`,
@@ -851,14 +854,19 @@ eng_status eng_clv_probability_of_purchases(const char *model_json,
                                             double *out);
 
 /**
- * Discounted value of `len` customers' expected purchases over future
- * periods into `out` (room for `len`): `Σ_k spend · (E[Y(kL)] − E[Y((k−1)L)]) / (1+d)^k`.
+ * Discounted value of `len` customers' expected purchases over a horizon
+ * into `out` (room for `len`): `Σ_k spend · (E[Y(kL)] − E[Y((k−1)L)]) / (1+d)^k`
+ * with `L` the horizon over `periods`.
  * `spend` is the value of one purchase per customer (for example
  * `eng_clv_expected_spend` of a Gamma-Gamma model). `options_json`:
- * `DiscountOptions` (`periods` 12, `period_length` 4.345, `discount_rate`
- * 0.01 by default; NULL or empty: defaults).
+ * `DiscountOptions` (`horizon` 12 months, `periods` 12, `discount_rate`
+ * 0.01 by default; NULL or empty: defaults). The horizon is `{"months": m}`,
+ * `{"weeks": w}`, `{"days": d}` (converted with the model JSON's `"unit"`)
+ * or `{"duration": x}` in model time units; the older `period_length`
+ * (one period in model time units) still reads.
  *
- * Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for bad options and
+ * Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for bad options,
+ * for a calendar horizon (the default) on a model without a `"unit"`, and
  * `ENG_STATUS_INVALID_INPUT` for a spend that is negative or not finite.
  * Thread-safe.
  *

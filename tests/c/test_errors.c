@@ -225,8 +225,12 @@ int main(void) {
         CHECK(eng_clv_probability_of_purchases(bg, strlen(bg), t, half, 2, out), ENG_STATUS_INVALID_INPUT, "x");
         CHECK(eng_clv_probability_of_purchases(gg, strlen(gg), t, big, 2, out), ENG_STATUS_CONFIG, "purchase model");
         double neg_spend[2] = {10, -5};
-        CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, neg_spend, 2, NULL, 0, out), ENG_STATUS_INVALID_INPUT,
-              "spend");
+        const char *a_year = "{\"horizon\": {\"duration\": 52.0}}";
+        CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, neg_spend, 2, a_year, strlen(a_year), out),
+              ENG_STATUS_INVALID_INPUT, "spend");
+        /* The default horizon is 12 months: a model without a unit cannot convert it. */
+        CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, big, 2, NULL, 0, out), ENG_STATUS_CONFIG,
+              "set the model's unit");
         const char *no_periods = "{\"periods\": 0}";
         CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, big, 2, no_periods, strlen(no_periods), out),
               ENG_STATUS_CONFIG, "periods");
