@@ -2255,7 +2255,10 @@ eng_status eng_logrank_test(const double *duration_a,
  * the `len` transactions (`value` may be NULL: no money) at or before
  * `observation_end`. `config_json` is a `SummaryConfig` (`{"period": "day",
  * "unit": "week"}`; NULL or empty: days). Outputs in ascending customer id,
- * capacity `cap`, any may be NULL.
+ * capacity `cap`, any may be NULL. `recency` and `t` are in the config's
+ * `unit` (days by default): a model fitted on them knows it only when told
+ * (`"unit"` in `eng_clv_fit_json`'s options), or fit with
+ * `eng_clv_fit_summary_json`, which records it.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
  * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_JSON`,
@@ -2279,6 +2282,38 @@ eng_status eng_transaction_summary(const uint64_t *customer,
                                    double *out_monetary_value,
                                    size_t cap,
                                    size_t *out_len);
+
+/**
+ * Fits a lifetime-value model on the transaction summary of the `len`
+ * transactions (as `eng_transaction_summary` with `config_json`, NULL or
+ * empty: days) and writes the fit as JSON into `*out_json` (as
+ * `eng_clv_fit_json`). The fitted model records the summary's time unit
+ * (`"unit"` in its JSON), so calendar horizons of
+ * `eng_clv_discounted_value` convert; Gamma-Gamma is fitted on the repeat
+ * buyers. `model` is `bg_nbd`, `mbg_nbd`, `pareto_nbd` or `gamma_gamma`;
+ * `options_json` is `FitOptions` (NULL or empty: defaults; a `unit` other
+ * than the summary's is `ENG_STATUS_CONFIG`).
+ *
+ * Returns the statuses of `eng_transaction_summary` and `eng_clv_fit_json`.
+ * Thread-safe.
+ *
+ * # Safety
+ * As `eng_transaction_summary` for the transactions and `config_json`; as
+ * `eng_clv_fit_json` for `model`, `options_json`, `out_json` and `out_len`.
+ */
+eng_status eng_clv_fit_summary_json(const char *model,
+                                    size_t model_len,
+                                    const uint64_t *customer,
+                                    const int64_t *time,
+                                    const double *value,
+                                    size_t len,
+                                    int64_t observation_end,
+                                    const char *config_json,
+                                    size_t config_len,
+                                    const char *options_json,
+                                    size_t options_len,
+                                    char **out_json,
+                                    size_t *out_len);
 
 /**
  * Calibration summary at `calibration_end` plus each customer's holdout

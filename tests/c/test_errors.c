@@ -231,6 +231,22 @@ int main(void) {
         /* The default horizon is 12 months: a model without a unit cannot convert it. */
         CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, big, 2, NULL, 0, out), ENG_STATUS_CONFIG,
               "set the model's unit");
+        {
+            /* A fit on a summary: bad model, NULL columns, a unit other than the summary's. */
+            const uint64_t c3[3] = {1, 1, 2};
+            const int64_t t3[3] = {0, 3 * 86400, 86400};
+            const char *weekly = "{\"unit\": \"week\"}";
+            char *fitted = NULL;
+            CHECK(eng_clv_fit_summary_json("bg_nbd", 6, NULL, t3, NULL, 3, 10 * 86400, NULL, 0, NULL, 0, &fitted, NULL),
+                  ENG_STATUS_NULL_POINTER, "customer");
+            CHECK(eng_clv_fit_summary_json("sbg", 3, c3, t3, NULL, 3, 10 * 86400, NULL, 0, NULL, 0, &fitted, NULL),
+                  ENG_STATUS_CONFIG, "fit_retention");
+            CHECK(eng_clv_fit_summary_json("bg_nbd", 6, c3, t3, NULL, 3, 10 * 86400, NULL, 0, weekly, strlen(weekly),
+                                           &fitted, NULL),
+                  ENG_STATUS_CONFIG, "unit");
+            CHECK(eng_clv_fit_summary_json("bg_nbd", 6, c3, t3, NULL, 3, 10 * 86400, NULL, 0, NULL, 0, NULL, NULL),
+                  ENG_STATUS_NULL_POINTER, "out_json");
+        }
         const char *no_periods = "{\"periods\": 0}";
         CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, big, 2, no_periods, strlen(no_periods), out),
               ENG_STATUS_CONFIG, "periods");

@@ -713,6 +713,71 @@ impl ClvModel {
         Ok(fit)
     }
 
+    /// Fits a model of `kind` on a transaction summary and records the
+    /// summary's unit: the purchase models read frequency, recency and `T`,
+    /// Gamma-Gamma the repeat buyers' frequency and monetary value.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit); [`EngError::Config`] naming `unit` when
+    /// `options.unit` is set and is not the summary's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, ClvModelKind, fit::FitOptions};
+    /// use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
+    /// let day = 86_400;
+    /// let cols = TransactionColumns {
+    ///     customer: &[1, 1, 1, 2, 2, 3, 4, 4],
+    ///     time: &[0, 3 * day, 9 * day, day, 4 * day, 2 * day, 0, 8 * day],
+    ///     value: &[10.0, 12.0, 9.0, 20.0, 25.0, 5.0, 7.0, 8.0],
+    /// };
+    /// let s = summarize(&cols, 10 * day, &SummaryConfig::default())?;
+    /// let bg = ClvModel::fit_summary(ClvModelKind::BgNbd, &s, &FitOptions::default())?;
+    /// assert_eq!(bg.model.unit, Some(Period::Day));
+    /// let weekly = FitOptions { unit: Some(Period::Week), ..Default::default() };
+    /// assert!(ClvModel::fit_summary(ClvModelKind::BgNbd, &s, &weekly).is_err()); // not the summary's unit
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn fit_summary(
+        kind: ClvModelKind,
+        summary: &crate::transactions::TransactionSummary,
+        options: &FitOptions,
+    ) -> Result<ClvFit> {
+        ensure_config!(
+            options.unit.is_none_or(|u| u == summary.unit),
+            "unit",
+            "the summary's unit is {}, the options say {}",
+            summary.unit.label(),
+            options.unit.map_or("none", Period::label)
+        );
+        let options = FitOptions {
+            unit: Some(summary.unit),
+            ..options.clone()
+        };
+        let frequency: Vec<f64> = summary.frequency.iter().map(|&x| f64::from(x)).collect();
+        if kind == ClvModelKind::GammaGamma {
+            let repeat: Vec<usize> = (0..frequency.len())
+                .filter(|&i| frequency[i] > 0.0)
+                .collect();
+            let f: Vec<f64> = repeat.iter().map(|&i| frequency[i]).collect();
+            let m: Vec<f64> = repeat.iter().map(|&i| summary.monetary_value[i]).collect();
+            let columns = ClvColumns {
+                frequency: &f,
+                monetary_value: Some(&m),
+                ..Default::default()
+            };
+            return Self::fit(kind, &columns, &options);
+        }
+        let columns = ClvColumns {
+            frequency: &frequency,
+            recency: Some(&summary.recency),
+            t: Some(&summary.t),
+            ..Default::default()
+        };
+        Self::fit(kind, &columns, &options)
+    }
+
     fn fit_parameters(
         kind: ClvModelKind,
         columns: &ClvColumns<'_>,
