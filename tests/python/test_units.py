@@ -46,6 +46,11 @@ def test_default_twelve_month_clv_on_cdnow_equals_the_one_in_weeks():
     assert "time in days" in bg_days.summary() and "unit='day'" in repr(bg_days)
     assert by_default.sum() == pytest.approx(in_weeks.sum(), rel=REL)
     assert by_default == pytest.approx(in_weeks, rel=1e-5, abs=1e-6)
+    # The old default, 12 periods of 4.345 units, covers 52 days of a model in days: 16 % of the year.
+    spend = engagement.ClvModel.fit("gamma_gamma", {k: v[days["frequency"] > 0] for k, v in days.items() if k != "unit"})
+    old = bg_days.discounted_value(days, spend=spend.expected_spend(days["frequency"], days["monetary_value"]),
+                                   periods=12, period_length=4.345)
+    assert old.sum() < 0.2 * by_default.sum()
     # The model's unit survives its JSON form.
     again = engagement.ClvModel.from_json(bg_days.to_json())
     assert again.unit == "day" and again == bg_days
