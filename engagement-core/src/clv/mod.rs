@@ -1416,6 +1416,94 @@ fn beyond(v: f64) -> EngError {
 mod tests {
     use super::*;
 
+    const CDNOW_BG: ClvModel = ClvModel::BgNbd(bg_nbd::BgNbdParams {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    });
+
+    #[test]
+    fn fits_record_the_unit_of_their_options_and_its_json_keeps_it() {
+        let h = simulate::histories(&CDNOW_BG, &[39.0; 500], 7).unwrap();
+        let cols = ClvColumns {
+            frequency: &h.frequency,
+            recency: Some(&h.recency),
+            t: Some(&[39.0; 500]),
+            ..Default::default()
+        };
+        let bare = ClvModel::fit(ClvModelKind::BgNbd, &cols, &FitOptions::default()).unwrap();
+        assert_eq!(bare.model.unit, None);
+        let weekly = FitOptions {
+            unit: Some(Period::Week),
+            ..Default::default()
+        };
+        let fit = ClvModel::fit(ClvModelKind::BgNbd, &cols, &weekly).unwrap();
+        assert_eq!(fit.model.unit, Some(Period::Week));
+        assert_eq!(fit.model.model, bare.model.model);
+        let json = serde_json::to_string(&fit).unwrap();
+        assert!(json.contains(r#""unit":"week""#), "{json}");
+        let again: ClvFit = serde_json::from_str(&json).unwrap();
+        assert_eq!(again.model, fit.model);
+        // Unknown keys are still refused, next to the unit.
+        let extra = r#"{"model":"bg_nbd","r":1,"alpha":1,"a":1,"b":1,"unit":"day","extra":1}"#;
+        assert!(serde_json::from_str::<ModelWithUnit>(extra).is_err());
+    }
+
+    #[test]
+    fn the_default_horizon_is_twelve_calendar_months_in_the_model_unit() {
+        let cols = ClvColumns {
+            frequency: &[2.0, 0.0],
+            recency: Some(&[30.43, 0.0]),
+            t: Some(&[38.86, 20.0]),
+            ..Default::default()
+        };
+        let spend = [30.0, 12.0];
+        let weeks = ModelWithUnit {
+            model: CDNOW_BG,
+            unit: Some(Period::Week),
+        };
+        let by_default = weeks
+            .discounted_value(&cols, &spend, &DiscountOptions::default())
+            .unwrap();
+        // By hand: 12 months = 365.2425 days = 52.1775 weeks.
+        let stated = DiscountOptions {
+            horizon: Some(Horizon::Duration(52.1775)),
+            ..Default::default()
+        };
+        let by_hand = CDNOW_BG.discounted_value(&cols, &spend, &stated).unwrap();
+        for i in 0..2 {
+            assert!((by_default[i] - by_hand[i]).abs() <= 1e-12 * by_hand[i]);
+        }
+        for h in [Horizon::Weeks(52.1775), Horizon::Days(365.2425)] {
+            let v = weeks
+                .discounted_value(
+                    &cols,
+                    &spend,
+                    &DiscountOptions {
+                        horizon: Some(h),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            assert!((v[0] - by_hand[0]).abs() <= 1e-12 * by_hand[0], "{h:?}");
+        }
+        // No unit: the calendar default is refused; a horizon and a period length together too.
+        let e = CDNOW_BG
+            .discounted_value(&cols, &spend, &DiscountOptions::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("set the model's unit"), "{e}");
+        let both = DiscountOptions {
+            horizon: Some(Horizon::Duration(52.0)),
+            period_length: Some(4.345),
+            ..Default::default()
+        };
+        assert!(matches!(
+            CDNOW_BG.discounted_value(&cols, &spend, &both),
+            Err(EngError::Config { .. })
+        ));
+    }
+
     #[test]
     fn extreme_parameters_give_an_error_not_a_nan() {
         // Found by the ffi_clv fuzz target: a shape of 1e34 overflowed to NaN.
