@@ -677,8 +677,11 @@ eng_status eng_attribute_touchpoints_json(const uint64_t *customer,
  * (≥ 1) and `monetary_value` (mean repeat spend). Columns a model does not
  * read may be NULL. `weights` (NULL: all 1) counts row `i` as `weights[i]`
  * customers, for pre-aggregated histories (not for Gamma-Gamma). `options_json`:
- * `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`; NULL
- * or empty: defaults).
+ * `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`, `unit`;
+ * NULL or empty: defaults). `unit` is the time unit of `recency` and `t`
+ * (`"day"` for a default `eng_transaction_summary`, else its config's
+ * `unit`); the fitted model records it (`"unit"` in its JSON) so that
+ * calendar horizons convert; without it the unit is unknown.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_LABEL`, `ENG_STATUS_CONFIG`
  * (a needed column is NULL, bad options), `ENG_STATUS_INVALID_INPUT`,
@@ -854,14 +857,19 @@ eng_status eng_clv_probability_of_purchases(const char *model_json,
                                             double *out);
 
 /**
- * Discounted value of `len` customers' expected purchases over future
- * periods into `out` (room for `len`): `Σ_k spend · (E[Y(kL)] − E[Y((k−1)L)]) / (1+d)^k`.
+ * Discounted value of `len` customers' expected purchases over a horizon
+ * into `out` (room for `len`): `Σ_k spend · (E[Y(kL)] − E[Y((k−1)L)]) / (1+d)^k`
+ * with `L` the horizon over `periods`.
  * `spend` is the value of one purchase per customer (for example
  * `eng_clv_expected_spend` of a Gamma-Gamma model). `options_json`:
- * `DiscountOptions` (`periods` 12, `period_length` 4.345, `discount_rate`
- * 0.01 by default; NULL or empty: defaults).
+ * `DiscountOptions` (`horizon` 12 months, `periods` 12, `discount_rate`
+ * 0.01 by default; NULL or empty: defaults). The horizon is `{"months": m}`,
+ * `{"weeks": w}`, `{"days": d}` (converted with the model JSON's `"unit"`)
+ * or `{"duration": x}` in model time units; the older `period_length`
+ * (one period in model time units) still reads.
  *
- * Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for bad options and
+ * Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for bad options,
+ * for a calendar horizon (the default) on a model without a `"unit"`, and
  * `ENG_STATUS_INVALID_INPUT` for a spend that is negative or not finite.
  * Thread-safe.
  *
@@ -2253,7 +2261,10 @@ eng_status eng_logrank_test(const double *duration_a,
  * the `len` transactions (`value` may be NULL: no money) at or before
  * `observation_end`. `config_json` is a `SummaryConfig` (`{"period": "day",
  * "unit": "week"}`; NULL or empty: days). Outputs in ascending customer id,
- * capacity `cap`, any may be NULL.
+ * capacity `cap`, any may be NULL. `recency` and `t` are in the config's
+ * `unit` (days by default): a model fitted on them knows it only when told
+ * (`"unit"` in `eng_clv_fit_json`'s options), or fit with
+ * `eng_clv_fit_summary_json`, which records it.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
  * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_JSON`,
@@ -2277,6 +2288,38 @@ eng_status eng_transaction_summary(const uint64_t *customer,
                                    double *out_monetary_value,
                                    size_t cap,
                                    size_t *out_len);
+
+/**
+ * Fits a lifetime-value model on the transaction summary of the `len`
+ * transactions (as `eng_transaction_summary` with `config_json`, NULL or
+ * empty: days) and writes the fit as JSON into `*out_json` (as
+ * `eng_clv_fit_json`). The fitted model records the summary's time unit
+ * (`"unit"` in its JSON), so calendar horizons of
+ * `eng_clv_discounted_value` convert; Gamma-Gamma is fitted on the repeat
+ * buyers. `model` is `bg_nbd`, `mbg_nbd`, `pareto_nbd` or `gamma_gamma`;
+ * `options_json` is `FitOptions` (NULL or empty: defaults; a `unit` other
+ * than the summary's is `ENG_STATUS_CONFIG`).
+ *
+ * Returns the statuses of `eng_transaction_summary` and `eng_clv_fit_json`.
+ * Thread-safe.
+ *
+ * # Safety
+ * As `eng_transaction_summary` for the transactions and `config_json`; as
+ * `eng_clv_fit_json` for `model`, `options_json`, `out_json` and `out_len`.
+ */
+eng_status eng_clv_fit_summary_json(const char *model,
+                                    size_t model_len,
+                                    const uint64_t *customer,
+                                    const int64_t *time,
+                                    const double *value,
+                                    size_t len,
+                                    int64_t observation_end,
+                                    const char *config_json,
+                                    size_t config_len,
+                                    const char *options_json,
+                                    size_t options_len,
+                                    char **out_json,
+                                    size_t *out_len);
 
 /**
  * Calibration summary at `calibration_end` plus each customer's holdout

@@ -133,9 +133,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         monetary_value: Some(&s.monetary_value),
         ..Default::default()
     })?;
-    let value = bg
-        .model
-        .discounted_value(&history, &all_spend, &DiscountOptions::default())?;
+    // lifetimes' months are 4.345 weeks; the engine's calendar month (30.44 days) is 4.348.
+    let months = DiscountOptions {
+        period_length: Some(4.345),
+        ..Default::default()
+    };
+    let value = bg.model.discounted_value(&history, &all_spend, &months)?;
     let value_csv: String = value.iter().map(|v| format!("{v:?}\n")).collect();
     std::fs::write(dir.join("engine_value.csv"), value_csv)?;
 

@@ -72,6 +72,29 @@ impl Period {
         }
     }
 
+    /// The name of the period (its JSON form): `second`, `hour`, `day`, `week`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::transactions::Period;
+    /// assert_eq!(Period::Week.label(), "week");
+    /// assert_eq!("day".parse::<Period>()?, Period::Day);
+    /// assert!("fortnight".parse::<Period>().is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Second => "second",
+            Period::Hour => "hour",
+            Period::Day => "day",
+            Period::Week => "week",
+        }
+    }
+
+    /// Every period, shortest first.
+    pub const ALL: [Period; 4] = [Period::Second, Period::Hour, Period::Day, Period::Week];
+
     /// Index of the period containing `t` (Unix seconds).
     ///
     /// # Examples
@@ -87,6 +110,24 @@ impl Period {
         // 1970-01-01 was a Thursday; shifting by 3 days puts Mondays on multiples of 7 days.
         let origin = if self == Period::Week { -3 * DAY } else { 0 };
         (t - origin).div_euclid(self.seconds())
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = EngError;
+
+    /// Reads a label of [`Period::label`].
+    ///
+    /// # Errors
+    /// [`EngError::UnknownLabel`] naming `unit`.
+    fn from_str(s: &str) -> Result<Self> {
+        Period::ALL
+            .into_iter()
+            .find(|p| p.label() == s)
+            .ok_or_else(|| EngError::UnknownLabel {
+                field: "unit".into(),
+                label: s.into(),
+            })
     }
 }
 
@@ -209,11 +250,15 @@ impl TransactionColumns<'_> {
 /// use engagement_core::transactions::{summarize, SummaryConfig, TransactionColumns};
 /// let s = summarize(&TransactionColumns { customer: &[5], time: &[0], value: &[] }, 86_400, &SummaryConfig::default())?;
 /// assert_eq!((s.len(), s.frequency[0], s.t[0]), (1, 0, 1.0));
+/// assert_eq!(s.unit, engagement_core::transactions::Period::Day); // T is in days
 /// assert!(!s.is_empty());
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TransactionSummary {
+    /// Unit of `recency` and `T` (the configuration's `unit`), so that a
+    /// model fitted on the summary can record it.
+    pub unit: Period,
     /// Customer id.
     pub customer: Vec<u64>,
     /// Repeat purchase periods.
@@ -225,6 +270,19 @@ pub struct TransactionSummary {
     pub t: Vec<f64>,
     /// Mean value of the repeat purchase periods (0 without repeats).
     pub monetary_value: Vec<f64>,
+}
+
+impl Default for TransactionSummary {
+    fn default() -> Self {
+        TransactionSummary {
+            unit: SummaryConfig::default().unit,
+            customer: Vec::new(),
+            frequency: Vec::new(),
+            recency: Vec::new(),
+            t: Vec::new(),
+            monetary_value: Vec::new(),
+        }
+    }
 }
 
 impl TransactionSummary {
@@ -367,7 +425,10 @@ pub fn summarize(
         });
     }
     let end_period = config.period.index(observation_end);
-    let mut out = TransactionSummary::default();
+    let mut out = TransactionSummary {
+        unit: config.unit,
+        ..TransactionSummary::default()
+    };
     let mut periods = Vec::new();
     for_each_customer(cols, &rows, |c, rows| {
         customer_periods(rows, cols, config.period, &mut periods);

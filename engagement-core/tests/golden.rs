@@ -609,7 +609,8 @@ fn run(case: &Case) -> Result<Value, EngError> {
             )?)?
         }
         "clv_predict" => {
-            let model: ClvModel = serde_json::from_value(input["model"].clone())?;
+            let model: engagement_core::clv::ModelWithUnit =
+                serde_json::from_value(input["model"].clone())?;
             let columns = clv_columns(input);
             let cols = columns.borrow();
             let values = match num::<String>(input, "prediction").as_str() {

@@ -1,16 +1,17 @@
 //! Probabilistic customer lifetime value: fit a model from per-customer
 //! columns, predict into caller buffers, move models as JSON.
 //!
-//! Models travel as the core's `ClvModel` JSON
-//! (`{"model":"bg_nbd","r":…,"alpha":…,"a":…,"b":…}`), so a model fitted in
-//! Python or Rust loads here and predicts the same numbers.
+//! Models travel as the core's `ModelWithUnit` JSON
+//! (`{"model":"bg_nbd","r":…,"alpha":…,"a":…,"b":…,"unit":"day"}`, the unit
+//! absent when unknown), so a model fitted in Python or Rust loads here and
+//! predicts the same numbers.
 
 use std::ffi::c_char;
 use std::ptr::null;
 
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{
-    ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue, simulate,
+    ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue, ModelWithUnit, simulate,
 };
 
 use crate::boundary::{Failure, boundary};
@@ -34,7 +35,7 @@ unsafe fn maybe<'a>(ptr: *const f64, len: usize, name: &str) -> Result<Option<&'
 ///
 /// # Safety
 /// `ptr` NULL or `len` readable bytes.
-unsafe fn model(ptr: *const c_char, len: usize) -> Result<ClvModel, Failure> {
+unsafe fn model(ptr: *const c_char, len: usize) -> Result<ModelWithUnit, Failure> {
     // SAFETY: forwarded from the caller.
     unsafe { crate::json::document(ptr, len, "model_json") }
 }
@@ -101,8 +102,11 @@ unsafe fn put_exact(out: *mut f64, out_len: usize, values: &[f64]) -> Result<(),
 /// (≥ 1) and `monetary_value` (mean repeat spend). Columns a model does not
 /// read may be NULL. `weights` (NULL: all 1) counts row `i` as `weights[i]`
 /// customers, for pre-aggregated histories (not for Gamma-Gamma). `options_json`:
-/// `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`; NULL
-/// or empty: defaults).
+/// `FitOptions` (`max_iterations`, `tolerance`, `penalty`, `initial`, `unit`;
+/// NULL or empty: defaults). `unit` is the time unit of `recency` and `t`
+/// (`"day"` for a default `eng_transaction_summary`, else its config's
+/// `unit`); the fitted model records it (`"unit"` in its JSON) so that
+/// calendar horizons convert; without it the unit is unknown.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_LABEL`, `ENG_STATUS_CONFIG`
 /// (a needed column is NULL, bad options), `ENG_STATUS_INVALID_INPUT`,
@@ -381,14 +385,19 @@ pub unsafe extern "C" fn eng_clv_probability_of_purchases(
     })
 }
 
-/// Discounted value of `len` customers' expected purchases over future
-/// periods into `out` (room for `len`): `Σ_k spend · (E[Y(kL)] − E[Y((k−1)L)]) / (1+d)^k`.
+/// Discounted value of `len` customers' expected purchases over a horizon
+/// into `out` (room for `len`): `Σ_k spend · (E[Y(kL)] − E[Y((k−1)L)]) / (1+d)^k`
+/// with `L` the horizon over `periods`.
 /// `spend` is the value of one purchase per customer (for example
 /// `eng_clv_expected_spend` of a Gamma-Gamma model). `options_json`:
-/// `DiscountOptions` (`periods` 12, `period_length` 4.345, `discount_rate`
-/// 0.01 by default; NULL or empty: defaults).
+/// `DiscountOptions` (`horizon` 12 months, `periods` 12, `discount_rate`
+/// 0.01 by default; NULL or empty: defaults). The horizon is `{"months": m}`,
+/// `{"weeks": w}`, `{"days": d}` (converted with the model JSON's `"unit"`)
+/// or `{"duration": x}` in model time units; the older `period_length`
+/// (one period in model time units) still reads.
 ///
-/// Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for bad options and
+/// Returns as `eng_clv_p_alive`, plus `ENG_STATUS_CONFIG` for bad options,
+/// for a calendar horizon (the default) on a model without a `"unit"`, and
 /// `ENG_STATUS_INVALID_INPUT` for a spend that is negative or not finite.
 /// Thread-safe.
 ///

@@ -7,8 +7,11 @@ use engagement_core::transactions::{
 };
 use engagement_core::{RfmConfig, RfmScores, RfmValues, rfm_scores};
 
+use engagement_core::clv::fit::FitOptions;
+use engagement_core::clv::{ClvModel, ClvModelKind};
+
 use crate::boundary::{Failure, boundary};
-use crate::handle::{fill, fits, optional, out, out_column, slice};
+use crate::handle::{fill, fits, optional, out, out_column, slice, text};
 use crate::status::eng_status;
 
 /// # Safety
@@ -77,7 +80,10 @@ pub(crate) unsafe fn write_rfm(
 /// the `len` transactions (`value` may be NULL: no money) at or before
 /// `observation_end`. `config_json` is a `SummaryConfig` (`{"period": "day",
 /// "unit": "week"}`; NULL or empty: days). Outputs in ascending customer id,
-/// capacity `cap`, any may be NULL.
+/// capacity `cap`, any may be NULL. `recency` and `t` are in the config's
+/// `unit` (days by default): a model fitted on them knows it only when told
+/// (`"unit"` in `eng_clv_fit_json`'s options), or fit with
+/// `eng_clv_fit_summary_json`, which records it.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
 /// `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_JSON`,
@@ -127,6 +133,55 @@ pub unsafe extern "C" fn eng_transaction_summary(
             *out_len = s.len();
         }
         Ok(())
+    })
+}
+
+/// Fits a lifetime-value model on the transaction summary of the `len`
+/// transactions (as `eng_transaction_summary` with `config_json`, NULL or
+/// empty: days) and writes the fit as JSON into `*out_json` (as
+/// `eng_clv_fit_json`). The fitted model records the summary's time unit
+/// (`"unit"` in its JSON), so calendar horizons of
+/// `eng_clv_discounted_value` convert; Gamma-Gamma is fitted on the repeat
+/// buyers. `model` is `bg_nbd`, `mbg_nbd`, `pareto_nbd` or `gamma_gamma`;
+/// `options_json` is `FitOptions` (NULL or empty: defaults; a `unit` other
+/// than the summary's is `ENG_STATUS_CONFIG`).
+///
+/// Returns the statuses of `eng_transaction_summary` and `eng_clv_fit_json`.
+/// Thread-safe.
+///
+/// # Safety
+/// As `eng_transaction_summary` for the transactions and `config_json`; as
+/// `eng_clv_fit_json` for `model`, `options_json`, `out_json` and `out_len`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eng_clv_fit_summary_json(
+    model: *const c_char,
+    model_len: usize,
+    customer: *const u64,
+    time: *const i64,
+    value: *const f64,
+    len: usize,
+    observation_end: i64,
+    config_json: *const c_char,
+    config_len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let kind: ClvModelKind = text(model, model_len, "model")?.parse()?;
+            let cols = columns(customer, time, value, len)?;
+            let config: SummaryConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let options: FitOptions =
+                crate::json::config(options_json, options_len, "options_json")?;
+            let s = summarize(&cols, observation_end, &config)?;
+            let fit = ClvModel::fit_summary(kind, &s, &options)?;
+            crate::json::write(&fit, out_json, out_len)
+        }
     })
 }
 

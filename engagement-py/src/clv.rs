@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use engagement_core::clv::diagnostics::DEFAULT_MAX_FREQUENCY;
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{
-    ClvColumns, ClvFit, ClvModel, ClvModelKind, DiscountOptions, MatrixValue, simulate,
+    ClvColumns, ClvFit, ClvModel, ClvModelKind, DiscountOptions, MatrixValue, ModelWithUnit,
+    simulate,
 };
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyTypeError;
@@ -25,16 +26,18 @@ type Column<'py> = Bound<'py, PyArray1<f64>>;
 /// A lifetime-value model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG).
 #[pyclass(module = "engagement._engagement", frozen)]
 pub(crate) struct NativeClvModel {
-    model: ClvModel,
+    model: ModelWithUnit,
 }
 
 #[pymethods]
 impl NativeClvModel {
-    /// The model `model` with parameters `params` (name → value). The names
+    /// The model `model` with parameters `params` (name → value) and time
+    /// unit `unit` (None: unknown). The names
     /// are checked here (exactly the model's parameters: `TypeError`
     /// otherwise), the values when the model predicts.
     #[new]
-    fn new(model: &str, params: HashMap<String, f64>) -> PyResult<Self> {
+    #[pyo3(signature = (model, params, unit=None))]
+    fn new(model: &str, params: HashMap<String, f64>, unit: Option<&str>) -> PyResult<Self> {
         let kind: ClvModelKind = model.parse().py_err()?;
         // The model's serde form, read from the arguments as they are (JSON
         // could not carry a NaN, which the model reports when it predicts).
@@ -48,7 +51,10 @@ impl NativeClvModel {
                 ))
             },
         )?;
-        Ok(NativeClvModel { model })
+        let unit = unit.map(str::parse).transpose().py_err()?;
+        Ok(NativeClvModel {
+            model: ModelWithUnit { model, unit },
+        })
     }
 
     /// Reads the model's JSON (`{"model": name, <parameters>}`); the values
@@ -68,6 +74,12 @@ impl NativeClvModel {
     #[getter]
     fn model(&self) -> &'static str {
         self.model.kind().label()
+    }
+
+    /// The time unit of the model's data (`day`, `week` …), or None when unknown.
+    #[getter]
+    fn unit(&self) -> Option<&'static str> {
+        self.model.unit.map(|u| u.label())
     }
 
     /// Parameter names and values, in the model's order.

@@ -7,7 +7,8 @@ use pyo3::types::PyDict;
 
 use crate::convert::{Compute, Transactions, columns};
 
-/// Transaction summary (frequency, recency, T, monetary value).
+/// Transaction summary (frequency, recency, T, monetary value) and the
+/// `unit` of recency and T.
 #[pyfunction]
 #[pyo3(signature = (transactions, observation_end, config=None))]
 pub(crate) fn transaction_summary<'py>(
@@ -19,14 +20,16 @@ pub(crate) fn transaction_summary<'py>(
     let cfg: SummaryConfig = crate::convert::config(py, config, "config")?;
     let cols = transactions.columns()?;
     let s = py.compute(|| summarize(&cols, observation_end, &cfg))?;
-    Ok(columns!(
+    let out = columns!(
         py,
         "customer" => s.customer,
         "frequency" => s.frequency,
         "recency" => s.recency,
         "T" => s.t,
         "monetary_value" => s.monetary_value,
-    ))
+    );
+    out.set_item("unit", s.unit.label())?;
+    Ok(out)
 }
 
 /// Calibration summary and holdout purchases.

@@ -1149,10 +1149,27 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     &mut out,
                     null_mut(),
                 ));
-                (
-                    s,
-                    [f64_bits(&r), f64_bits(&tt), json_out(s2, out).1].concat(),
-                )
+                let s2 = json_out(s2, out).1;
+                // A fit on the same summary: any status, never a crash.
+                let model: &[u8] = if i.u8() % 2 == 0 { b"bg_nbd" } else { b"gamma_gamma" };
+                let mut fitted = null_mut();
+                let s3 = checked(eng_clv_fit_summary_json(
+                    model.as_ptr().cast(),
+                    model.len(),
+                    c.as_ptr(),
+                    t.as_ptr(),
+                    v.as_ptr(),
+                    n,
+                    end,
+                    p(&cfg).0,
+                    cfg.len(),
+                    null(),
+                    0,
+                    &mut fitted,
+                    null_mut(),
+                ));
+                let _ = json_out(s3, fitted);
+                (s, [f64_bits(&r), f64_bits(&tt), s2].concat())
             }
             38 => {
                 let n = i.len();

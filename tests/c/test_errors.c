@@ -226,8 +226,28 @@ int main(void) {
         CHECK(eng_clv_probability_of_purchases(bg, strlen(bg), t, half, 2, out), ENG_STATUS_INVALID_INPUT, "x");
         CHECK(eng_clv_probability_of_purchases(gg, strlen(gg), t, big, 2, out), ENG_STATUS_CONFIG, "purchase model");
         double neg_spend[2] = {10, -5};
-        CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, neg_spend, 2, NULL, 0, out), ENG_STATUS_INVALID_INPUT,
-              "spend");
+        const char *a_year = "{\"horizon\": {\"duration\": 52.0}}";
+        CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, neg_spend, 2, a_year, strlen(a_year), out),
+              ENG_STATUS_INVALID_INPUT, "spend");
+        /* The default horizon is 12 months: a model without a unit cannot convert it. */
+        CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, big, 2, NULL, 0, out), ENG_STATUS_CONFIG,
+              "set the model's unit");
+        {
+            /* A fit on a summary: bad model, NULL columns, a unit other than the summary's. */
+            const uint64_t c3[3] = {1, 1, 2};
+            const int64_t t3[3] = {0, 3 * 86400, 86400};
+            const char *weekly = "{\"unit\": \"week\"}";
+            char *fitted = NULL;
+            CHECK(eng_clv_fit_summary_json("bg_nbd", 6, NULL, t3, NULL, 3, 10 * 86400, NULL, 0, NULL, 0, &fitted, NULL),
+                  ENG_STATUS_NULL_POINTER, "customer");
+            CHECK(eng_clv_fit_summary_json("sbg", 3, c3, t3, NULL, 3, 10 * 86400, NULL, 0, NULL, 0, &fitted, NULL),
+                  ENG_STATUS_CONFIG, "fit_retention");
+            CHECK(eng_clv_fit_summary_json("bg_nbd", 6, c3, t3, NULL, 3, 10 * 86400, NULL, 0, weekly, strlen(weekly),
+                                           &fitted, NULL),
+                  ENG_STATUS_CONFIG, "unit");
+            CHECK(eng_clv_fit_summary_json("bg_nbd", 6, c3, t3, NULL, 3, 10 * 86400, NULL, 0, NULL, 0, NULL, NULL),
+                  ENG_STATUS_NULL_POINTER, "out_json");
+        }
         const char *no_periods = "{\"periods\": 0}";
         CHECK(eng_clv_discounted_value(bg, strlen(bg), f, r, t, big, 2, no_periods, strlen(no_periods), out),
               ENG_STATUS_CONFIG, "periods");

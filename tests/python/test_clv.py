@@ -101,10 +101,22 @@ def test_discounted_value_is_the_discounted_sum_of_expected_purchases():
     flat = BG.discounted_value(DATA, spend="monetary_value", periods=12, period_length=4.345, discount_rate=0.0)
     e = BG.conditional_expected_purchases(12 * 4.345, DATA)
     assert flat == pytest.approx(DATA["monetary_value"].to_numpy() * e, rel=1e-12, abs=1e-12)
-    discounted = BG.discounted_value(DATA, spend=25.0)
+    discounted = BG.discounted_value(DATA, spend=25.0, duration=12 * 4.345)
     assert (discounted <= 25.0 * e + 1e-12).all() and (discounted > 0).all()
+    # The default horizon is 12 months: a model of unknown unit says how to state it.
+    with pytest.raises(engagement.ConfigError, match="set the model's unit .* or give the horizon as a duration"):
+        BG.discounted_value(DATA, spend=25.0)
+    with pytest.raises(engagement.ConfigError, match="set the model's unit"):
+        BG.discounted_value(DATA, spend=25.0, months=12)
+    in_weeks = engagement.ClvModel("bg_nbd", unit="week", **BG.params)
+    assert in_weeks.discounted_value(DATA, spend=25.0, months=12) == pytest.approx(
+        BG.discounted_value(DATA, spend=25.0, duration=365.2425 / 7), rel=1e-15)
+    assert in_weeks.discounted_value(DATA, spend=25.0).tolist() == in_weeks.discounted_value(
+        DATA, spend=25.0, months=12).tolist()
+    with pytest.raises(engagement.ConfigError):
+        in_weeks.discounted_value(DATA, spend=25.0, months=12, weeks=52)
     with pytest.raises(engagement.InvalidInputError, match="spend"):
-        BG.discounted_value(DATA, spend=-1.0)
+        BG.discounted_value(DATA, spend=-1.0, duration=52.0)
     with pytest.raises(engagement.ConfigError, match="periods"):
         BG.discounted_value(DATA, spend=1.0, periods=0)
 

@@ -230,14 +230,15 @@ def cdnow():
 def check_clv(engine, data, cdnow):
     _, summary = cdnow
     s = engine.transaction_summary(data, observation_end=END, period="day", unit="week")
-    model = engine.fit_clv(s, "bg_nbd")
+    # A distributed summary does not carry its unit yet: the fit states it.
+    model = engine.fit_clv(s, "bg_nbd", unit="week")
     single = engagement.ClvModel.fit("bg_nbd", summary)
     assert model.to_json() == single.to_json()
     assert model.log_likelihood == single.log_likelihood
     # The published estimates (Fader, Hardie & Lee 2005): r 0.243, alpha 4.414, a 0.793, b 2.426.
     p = model.to_dict()
     assert [round(p[k], 3) for k in ("r", "alpha", "a", "b")] == [0.243, 4.414, 0.793, 2.426]
-    spend = engine.fit_clv(s, "gamma_gamma")
+    spend = engine.fit_clv(s, "gamma_gamma", unit="week")
     assert spend.to_json() == engagement.ClvModel.fit("gamma_gamma", summary[summary.frequency > 0]).to_json()
     predicted = engine.predict_clv(s, model, "conditional_expected_purchases", 39)
     predicted = predicted.toPandas() if hasattr(predicted, "toPandas") else predicted.compute()

@@ -163,7 +163,9 @@ def run(op, inp, config):
         if what == "probability_of_purchases":
             return {"values": m.probability_of_purchases(inp["t"], inp["x"])}
         if what == "discounted_value":
-            return {"values": m.discounted_value(inp["frequency"], inp["recency"], inp["T"], inp["spend"], **(config or {}))}
+            options = dict(config or {})
+            options.update(options.pop("horizon", {}))  # {"horizon": {"months": 12}} is months=12
+            return {"values": m.discounted_value(inp["frequency"], inp["recency"], inp["T"], inp["spend"], **options)}
         raise AssertionError(f"unknown prediction {what}")
     if op in ("conversion_test", "bayesian_conversion_test"):
         c, t = inp["control"], inp["treatment"]

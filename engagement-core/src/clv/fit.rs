@@ -18,6 +18,7 @@ use argmin::solver::trustregion::{Steihaug, TrustRegion};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, non_negative, positive};
+use crate::transactions::Period;
 
 /// Options of a fit.
 ///
@@ -51,6 +52,9 @@ pub struct FitOptions {
     pub penalty: f64,
     /// Starting parameters (natural scale), or `None` for the model's defaults.
     pub initial: Option<Vec<f64>>,
+    /// Time unit of `recency` and `T` (a summary's `unit`), recorded in the
+    /// fitted model so that calendar horizons convert; `None`: unknown.
+    pub unit: Option<Period>,
 }
 
 impl Default for FitOptions {
@@ -60,6 +64,7 @@ impl Default for FitOptions {
             tolerance: 1e-14,
             penalty: 0.0,
             initial: None,
+            unit: None,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod bg_nbd;
 pub mod diagnostics;
 pub mod fit;
 pub mod gamma_gamma;
+pub mod horizon;
 pub mod mbg_nbd;
 pub mod pareto_nbd;
 pub mod sbg;
@@ -27,6 +28,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::clv::fit::FitOptions;
 use crate::error::{EngError, Result, ensure_config};
+use crate::transactions::Period;
+
+pub use horizon::{DAYS_PER_MONTH, DEFAULT_HORIZON, Horizon};
 
 /// A fitted model as data: the serde form names the model and its
 /// parameters, so a model fitted in one language loads in another.
@@ -57,6 +61,88 @@ pub enum ClvModel {
     Sbg(sbg::SbgParams),
     /// BG/BB discrete-time repeat purchasing (Fader, Hardie & Shang 2010).
     BgBb(bg_bb::BgBbParams),
+}
+
+/// A model and the time unit of the data it describes (`None`: unknown).
+/// Its JSON form is the model's with a `"unit"` key when the unit is known,
+/// so model JSON without one still loads, as a model of unknown unit.
+/// Fitting records [`FitOptions::unit`](fit::FitOptions::unit); calendar
+/// horizons of [`discounted_value`](Self::discounted_value) convert with it.
+/// It dereferences to its [`ClvModel`] for every other prediction.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::clv::{ClvModel, ModelWithUnit, bg_nbd::BgNbdParams};
+/// use engagement_core::transactions::Period;
+/// let m = ModelWithUnit {
+///     model: ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }),
+///     unit: Some(Period::Week),
+/// };
+/// let json = serde_json::to_string(&m)?;
+/// assert_eq!(json, r#"{"model":"bg_nbd","r":0.243,"alpha":4.414,"a":0.793,"b":2.426,"unit":"week"}"#);
+/// assert_eq!(serde_json::from_str::<ModelWithUnit>(&json)?, m);
+/// let old: ModelWithUnit = serde_json::from_str(r#"{"model":"bg_nbd","r":0.243,"alpha":4.414,"a":0.793,"b":2.426}"#)?;
+/// assert_eq!(old.unit, None);
+/// assert!(serde_json::from_str::<ModelWithUnit>(r#"{"model":"bg_nbd","r":1,"alpha":1,"a":1,"b":1,"unit":"fortnight"}"#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModelWithUnit {
+    /// The model.
+    #[serde(flatten)]
+    pub model: ClvModel,
+    /// Time unit of `recency`, `T` and every horizon of the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Period>,
+}
+
+impl From<ClvModel> for ModelWithUnit {
+    fn from(model: ClvModel) -> Self {
+        ModelWithUnit { model, unit: None }
+    }
+}
+
+impl std::ops::Deref for ModelWithUnit {
+    type Target = ClvModel;
+    fn deref(&self) -> &ClvModel {
+        &self.model
+    }
+}
+
+impl ModelWithUnit {
+    /// [`ClvModel::discounted_value`], with a calendar horizon converted
+    /// with the model's unit.
+    ///
+    /// # Errors
+    /// As [`ClvModel::discounted_value`]; [`EngError::Config`] for a
+    /// calendar horizon (the default is one) when the unit is unknown.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvColumns, ClvModel, DiscountOptions, Horizon, ModelWithUnit, bg_nbd::BgNbdParams};
+    /// use engagement_core::transactions::Period;
+    /// let model = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
+    /// let weeks = ModelWithUnit { model, unit: Some(Period::Week) };
+    /// let cols = ClvColumns { frequency: &[2.0], recency: Some(&[30.43]), t: Some(&[38.86]), ..Default::default() };
+    /// // The default horizon is 12 months: 52.18 weeks for a model in weeks.
+    /// let v = weeks.discounted_value(&cols, &[30.0], &DiscountOptions::default())?;
+    /// let by_hand = DiscountOptions { horizon: Some(Horizon::Duration(365.2425 / 7.0)), ..Default::default() };
+    /// assert!((v[0] - model.discounted_value(&cols, &[30.0], &by_hand)?[0]).abs() < 1e-12);
+    /// // A model of unknown unit refuses it.
+    /// assert!(ModelWithUnit::from(model).discounted_value(&cols, &[30.0], &DiscountOptions::default()).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn discounted_value(
+        &self,
+        columns: &ClvColumns<'_>,
+        spend: &[f64],
+        options: &DiscountOptions,
+    ) -> Result<Vec<f64>> {
+        self.model
+            .discounted_value_in(columns, spend, options, self.unit)
+    }
 }
 
 /// Distinct `(x, t_x, T)` rows with their counts: the input of the
@@ -369,39 +455,47 @@ impl<'a> ClvColumns<'a> {
     }
 }
 
-/// Periods and discounting of [`ClvModel::discounted_value`].
+/// Horizon, periods and discounting of [`ClvModel::discounted_value`].
 ///
 /// | setting | default |
 /// |---|---|
-/// | `periods` | 12 |
-/// | `period_length` | 4.345 (a month in weeks, CDNOW's time unit) |
+/// | `horizon` | 12 months ([`DEFAULT_HORIZON`]; a calendar horizon needs the model's unit) |
+/// | `periods` | 12 (the horizon is cut into this many equal periods) |
 /// | `discount_rate` | 0.01 per period |
+/// | `period_length` | none; the form before horizons: one period in model time units, the horizon is then `periods × period_length` |
 ///
 /// # Examples
 ///
 /// ```
-/// use engagement_core::clv::DiscountOptions;
-/// let o: DiscountOptions = serde_json::from_str(r#"{"periods": 24}"#)?;
-/// assert_eq!((o.periods, o.discount_rate), (24, 0.01));
+/// use engagement_core::clv::{DiscountOptions, Horizon};
+/// let o: DiscountOptions = serde_json::from_str(r#"{"horizon": {"weeks": 39}, "periods": 9}"#)?;
+/// assert_eq!((o.horizon, o.periods, o.discount_rate), (Some(Horizon::Weeks(39.0)), 9, 0.01));
+/// // The older form still reads: 12 periods of 4.345 model time units.
+/// let old: DiscountOptions = serde_json::from_str(r#"{"periods": 12, "period_length": 4.345}"#)?;
+/// assert_eq!(old.horizon_in_units(None)?, 12.0 * 4.345);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscountOptions {
-    /// Number of future periods summed.
+    /// How far ahead; `None`: [`DEFAULT_HORIZON`] (unless `period_length` is given).
+    pub horizon: Option<Horizon>,
+    /// Number of equal periods the horizon is cut into (and discounted by).
     pub periods: u32,
-    /// Length of one period in the model's time unit (BG/BB: whole opportunities).
-    pub period_length: f64,
     /// Discount rate per period.
     pub discount_rate: f64,
+    /// Length of one period in the model's time unit (BG/BB: whole
+    /// opportunities), instead of a horizon.
+    pub period_length: Option<f64>,
 }
 
 impl Default for DiscountOptions {
     fn default() -> Self {
         DiscountOptions {
+            horizon: None,
             periods: 12,
-            period_length: 4.345,
             discount_rate: 0.01,
+            period_length: None,
         }
     }
 }
@@ -411,7 +505,8 @@ impl DiscountOptions {
     ///
     /// # Errors
     /// [`EngError::Config`] naming the field: `periods` in 1..=10000,
-    /// `period_length` finite and > 0, `discount_rate` finite and ≥ 0.
+    /// `period_length` finite and > 0 and not given with `horizon`,
+    /// `discount_rate` finite and ≥ 0.
     ///
     /// # Examples
     ///
@@ -425,9 +520,37 @@ impl DiscountOptions {
             "periods",
             "must be in 1..=10000"
         );
-        crate::error::positive("period_length", self.period_length)?;
+        if let Some(l) = self.period_length {
+            crate::error::positive("period_length", l)?;
+            ensure_config!(
+                self.horizon.is_none(),
+                "period_length",
+                "give either a horizon or a period length, not both"
+            );
+        }
         crate::error::non_negative("discount_rate", self.discount_rate)?;
         Ok(())
+    }
+
+    /// The whole horizon in time units of a model whose unit is `unit`.
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate) and [`Horizon::in_units`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::DiscountOptions;
+    /// use engagement_core::transactions::Period;
+    /// assert_eq!(DiscountOptions::default().horizon_in_units(Some(Period::Day))?, 365.2425);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn horizon_in_units(&self, unit: Option<Period>) -> Result<f64> {
+        self.validate()?;
+        match (self.horizon, self.period_length) {
+            (None, Some(l)) => Ok(f64::from(self.periods) * l),
+            (h, _) => h.unwrap_or(DEFAULT_HORIZON).in_units(unit),
+        }
     }
 }
 
@@ -480,8 +603,8 @@ impl FrequencyRecencyMatrix {
 /// [`fit::FitReport`] for any model).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClvFit {
-    /// The fitted model.
-    pub model: ClvModel,
+    /// The fitted model, with the unit of [`FitOptions::unit`](fit::FitOptions::unit).
+    pub model: ModelWithUnit,
     /// Log-likelihood at the fitted parameters (without any penalty).
     pub log_likelihood: f64,
     /// Optimiser iterations used.
@@ -556,7 +679,8 @@ impl ClvModel {
     }
 
     /// Fits a model of `kind` by maximum likelihood: one entry point for
-    /// every model (the C and Python faces call this).
+    /// every model (the C and Python faces call this). The fitted model
+    /// records `options.unit`, the time unit of the columns.
     ///
     /// # Errors
     /// [`EngError::Config`] for a column the model needs but `columns` lacks or
@@ -584,6 +708,81 @@ impl ClvModel {
         options: &FitOptions,
     ) -> Result<ClvFit> {
         options.validate()?;
+        let mut fit = Self::fit_parameters(kind, columns, options)?;
+        fit.model.unit = options.unit;
+        Ok(fit)
+    }
+
+    /// Fits a model of `kind` on a transaction summary and records the
+    /// summary's unit: the purchase models read frequency, recency and `T`,
+    /// Gamma-Gamma the repeat buyers' frequency and monetary value.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit); [`EngError::Config`] naming `unit` when
+    /// `options.unit` is set and is not the summary's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, ClvModelKind, fit::FitOptions};
+    /// use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
+    /// let day = 86_400;
+    /// let cols = TransactionColumns {
+    ///     customer: &[1, 1, 1, 2, 2, 3, 4, 4],
+    ///     time: &[0, 3 * day, 9 * day, day, 4 * day, 2 * day, 0, 8 * day],
+    ///     value: &[10.0, 12.0, 9.0, 20.0, 25.0, 5.0, 7.0, 8.0],
+    /// };
+    /// let s = summarize(&cols, 10 * day, &SummaryConfig::default())?;
+    /// let bg = ClvModel::fit_summary(ClvModelKind::BgNbd, &s, &FitOptions::default())?;
+    /// assert_eq!(bg.model.unit, Some(Period::Day));
+    /// let weekly = FitOptions { unit: Some(Period::Week), ..Default::default() };
+    /// assert!(ClvModel::fit_summary(ClvModelKind::BgNbd, &s, &weekly).is_err()); // not the summary's unit
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn fit_summary(
+        kind: ClvModelKind,
+        summary: &crate::transactions::TransactionSummary,
+        options: &FitOptions,
+    ) -> Result<ClvFit> {
+        ensure_config!(
+            options.unit.is_none_or(|u| u == summary.unit),
+            "unit",
+            "the summary's unit is {}, the options say {}",
+            summary.unit.label(),
+            options.unit.map_or("none", Period::label)
+        );
+        let options = FitOptions {
+            unit: Some(summary.unit),
+            ..options.clone()
+        };
+        let frequency: Vec<f64> = summary.frequency.iter().map(|&x| f64::from(x)).collect();
+        if kind == ClvModelKind::GammaGamma {
+            let repeat: Vec<usize> = (0..frequency.len())
+                .filter(|&i| frequency[i] > 0.0)
+                .collect();
+            let f: Vec<f64> = repeat.iter().map(|&i| frequency[i]).collect();
+            let m: Vec<f64> = repeat.iter().map(|&i| summary.monetary_value[i]).collect();
+            let columns = ClvColumns {
+                frequency: &f,
+                monetary_value: Some(&m),
+                ..Default::default()
+            };
+            return Self::fit(kind, &columns, &options);
+        }
+        let columns = ClvColumns {
+            frequency: &frequency,
+            recency: Some(&summary.recency),
+            t: Some(&summary.t),
+            ..Default::default()
+        };
+        Self::fit(kind, &columns, &options)
+    }
+
+    fn fit_parameters(
+        kind: ClvModelKind,
+        columns: &ClvColumns<'_>,
+        options: &FitOptions,
+    ) -> Result<ClvFit> {
         match kind {
             ClvModelKind::BgNbd
             | ClvModelKind::ParetoNbd
@@ -660,7 +859,9 @@ impl ClvModel {
     /// ```
     pub fn fit_retention(alive: &[f64], options: &FitOptions) -> Result<ClvFit> {
         let f = sbg::SbgParams::fit(alive, options)?;
-        Ok(ClvFit::from_report(ClvModel::Sbg(f.params), &f))
+        let mut fit = ClvFit::from_report(ClvModel::Sbg(f.params), &f);
+        fit.model.unit = options.unit;
+        Ok(fit)
     }
 
     fn retention_model(&self, what: &str) -> Result<sbg::SbgParams> {
@@ -908,38 +1109,43 @@ impl ClvModel {
             .collect()
     }
 
-    /// Discounted value of each customer's expected purchases over
-    /// `options.periods` future periods of `options.period_length` time units:
+    /// Discounted value of each customer's expected purchases over the
+    /// horizon of `options` (in the model's time units, `H`), cut into
+    /// `options.periods` (`K`) periods of `L = H / K`:
     ///
     /// ```text
     /// CLV_i = Σ_{k=1..K} spend_i · (E[Y(kL)] − E[Y((k−1)L)]) / (1 + d)^k
     /// ```
     ///
     /// with `E[Y(t)]` the customer's conditional expected purchases in the
-    /// next `t`, `L` the period length and `d` the discount rate per period
-    /// (the discounted-cash-flow sum of Fader, Hardie & Lee 2005, "RFM and
-    /// CLV", in discrete periods). `spend` is the value of one purchase,
-    /// typically [`expected_spend`](Self::expected_spend) of a Gamma-Gamma
-    /// model, or a margin.
+    /// next `t` and `d` the discount rate per period (the discounted-cash-flow
+    /// sum of Fader, Hardie & Lee 2005, "RFM and CLV", in discrete periods).
+    /// `spend` is the value of one purchase, typically
+    /// [`expected_spend`](Self::expected_spend) of a Gamma-Gamma model, or a
+    /// margin. A bare model has no time unit, so its horizon must be a
+    /// duration (or `period_length`); [`ModelWithUnit::discounted_value`]
+    /// takes calendar horizons.
     ///
     /// # Errors
     /// As [`conditional_expected_purchases`](Self::conditional_expected_purchases);
     /// [`EngError::LengthMismatch`]; [`EngError::InvalidInput`] (with the row)
-    /// for a spend that is not finite and ≥ 0; [`EngError::Config`] for bad options.
+    /// for a spend that is not finite and ≥ 0; [`EngError::Config`] for bad
+    /// options or a calendar horizon (the default is one).
     ///
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{ClvColumns, ClvModel, DiscountOptions, bg_nbd::BgNbdParams};
+    /// use engagement_core::clv::{ClvColumns, ClvModel, DiscountOptions, Horizon, bg_nbd::BgNbdParams};
     /// let m = ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 });
     /// let cols = ClvColumns { frequency: &[2.0], recency: Some(&[30.43]), t: Some(&[38.86]), ..Default::default() };
     /// // No discounting: the value is spend × expected purchases over the whole horizon.
-    /// let flat = DiscountOptions { periods: 12, period_length: 4.35, discount_rate: 0.0 };
+    /// let flat = DiscountOptions { horizon: Some(Horizon::Duration(52.2)), discount_rate: 0.0, ..Default::default() };
     /// let v = m.discounted_value(&cols, &[30.0], &flat)?;
-    /// let e = m.conditional_expected_purchases(12.0 * 4.35, &cols)?;
+    /// let e = m.conditional_expected_purchases(52.2, &cols)?;
     /// assert!((v[0] - 30.0 * e[0]).abs() < 1e-9);
     /// let discounted = m.discounted_value(&cols, &[30.0], &DiscountOptions { discount_rate: 0.01, ..flat })?;
     /// assert!(discounted[0] < v[0]);
+    /// assert!(m.discounted_value(&cols, &[30.0], &DiscountOptions::default()).is_err()); // 12 months of what?
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn discounted_value(
@@ -948,7 +1154,18 @@ impl ClvModel {
         spend: &[f64],
         options: &DiscountOptions,
     ) -> Result<Vec<f64>> {
-        options.validate()?;
+        self.discounted_value_in(columns, spend, options, None)
+    }
+
+    /// [`discounted_value`](Self::discounted_value) for a model of time unit `unit`.
+    fn discounted_value_in(
+        &self,
+        columns: &ClvColumns<'_>,
+        spend: &[f64],
+        options: &DiscountOptions,
+        unit: Option<Period>,
+    ) -> Result<Vec<f64>> {
+        let period_length = options.horizon_in_units(unit)? / f64::from(options.periods);
         check_lengths(columns.frequency.len(), &[("spend", spend.len())])?;
         for (i, &v) in spend.iter().enumerate() {
             if !(v.is_finite() && v >= 0.0) {
@@ -958,7 +1175,7 @@ impl ClvModel {
         let mut value = vec![0.0; spend.len()];
         let mut before = vec![0.0; spend.len()];
         for k in 1..=options.periods {
-            let horizon = f64::from(k) * options.period_length;
+            let horizon = f64::from(k) * period_length;
             let now = self.conditional_expected_purchases(horizon, columns)?;
             let factor = (1.0 + options.discount_rate).powi(-(k as i32));
             for i in 0..value.len() {
@@ -1130,7 +1347,7 @@ fn unreachable_model() -> Result<f64> {
 impl ClvFit {
     fn from_report<P>(model: ClvModel, r: &fit::FitReport<P>) -> ClvFit {
         ClvFit {
-            model,
+            model: model.into(),
             log_likelihood: r.log_likelihood,
             iterations: r.iterations,
             customers: r.customers,
@@ -1198,6 +1415,94 @@ fn beyond(v: f64) -> EngError {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    const CDNOW_BG: ClvModel = ClvModel::BgNbd(bg_nbd::BgNbdParams {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    });
+
+    #[test]
+    fn fits_record_the_unit_of_their_options_and_its_json_keeps_it() {
+        let h = simulate::histories(&CDNOW_BG, &[39.0; 500], 7).unwrap();
+        let cols = ClvColumns {
+            frequency: &h.frequency,
+            recency: Some(&h.recency),
+            t: Some(&[39.0; 500]),
+            ..Default::default()
+        };
+        let bare = ClvModel::fit(ClvModelKind::BgNbd, &cols, &FitOptions::default()).unwrap();
+        assert_eq!(bare.model.unit, None);
+        let weekly = FitOptions {
+            unit: Some(Period::Week),
+            ..Default::default()
+        };
+        let fit = ClvModel::fit(ClvModelKind::BgNbd, &cols, &weekly).unwrap();
+        assert_eq!(fit.model.unit, Some(Period::Week));
+        assert_eq!(fit.model.model, bare.model.model);
+        let json = serde_json::to_string(&fit).unwrap();
+        assert!(json.contains(r#""unit":"week""#), "{json}");
+        let again: ClvFit = serde_json::from_str(&json).unwrap();
+        assert_eq!(again.model, fit.model);
+        // Unknown keys are still refused, next to the unit.
+        let extra = r#"{"model":"bg_nbd","r":1,"alpha":1,"a":1,"b":1,"unit":"day","extra":1}"#;
+        assert!(serde_json::from_str::<ModelWithUnit>(extra).is_err());
+    }
+
+    #[test]
+    fn the_default_horizon_is_twelve_calendar_months_in_the_model_unit() {
+        let cols = ClvColumns {
+            frequency: &[2.0, 0.0],
+            recency: Some(&[30.43, 0.0]),
+            t: Some(&[38.86, 20.0]),
+            ..Default::default()
+        };
+        let spend = [30.0, 12.0];
+        let weeks = ModelWithUnit {
+            model: CDNOW_BG,
+            unit: Some(Period::Week),
+        };
+        let by_default = weeks
+            .discounted_value(&cols, &spend, &DiscountOptions::default())
+            .unwrap();
+        // By hand: 12 months = 365.2425 days = 52.1775 weeks.
+        let stated = DiscountOptions {
+            horizon: Some(Horizon::Duration(52.1775)),
+            ..Default::default()
+        };
+        let by_hand = CDNOW_BG.discounted_value(&cols, &spend, &stated).unwrap();
+        for i in 0..2 {
+            assert!((by_default[i] - by_hand[i]).abs() <= 1e-12 * by_hand[i]);
+        }
+        for h in [Horizon::Weeks(52.1775), Horizon::Days(365.2425)] {
+            let v = weeks
+                .discounted_value(
+                    &cols,
+                    &spend,
+                    &DiscountOptions {
+                        horizon: Some(h),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            assert!((v[0] - by_hand[0]).abs() <= 1e-12 * by_hand[0], "{h:?}");
+        }
+        // No unit: the calendar default is refused; a horizon and a period length together too.
+        let e = CDNOW_BG
+            .discounted_value(&cols, &spend, &DiscountOptions::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("set the model's unit"), "{e}");
+        let both = DiscountOptions {
+            horizon: Some(Horizon::Duration(52.0)),
+            period_length: Some(4.345),
+            ..Default::default()
+        };
+        assert!(matches!(
+            CDNOW_BG.discounted_value(&cols, &spend, &both),
+            Err(EngError::Config { .. })
+        ));
+    }
 
     #[test]
     fn extreme_parameters_give_an_error_not_a_nan() {

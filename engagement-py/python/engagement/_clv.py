@@ -23,6 +23,20 @@ def _is_table(x: Any) -> bool:
     return hasattr(x, "columns") or isinstance(x, dict)
 
 
+def _unit_of(data: Any) -> Optional[str]:
+    """The time unit a summary carries: its ``"unit"`` entry (a mapping such as
+    :func:`transaction_summary`'s result), the first value of a ``unit`` column (a DataFrame made
+    from one) or ``.attrs["unit"]``."""
+    if isinstance(data, dict):
+        unit = data.get("unit")
+    elif "unit" in getattr(data, "columns", ()):
+        column = data["unit"]
+        unit = column.iloc[0] if hasattr(column, "iloc") else column[0]
+    else:
+        unit = getattr(data, "attrs", {}).get("unit")
+    return unit if isinstance(unit, str) else None
+
+
 def _opt_int(x: Any) -> Optional[int]:
     return None if x is None else int(x)
 
@@ -40,6 +54,10 @@ class ClvModel:
     ``T`` = their number); ``monetary_value`` is the mean repeat-transaction value.
     Columns are numpy arrays, lists or Series; or pass a DataFrame with those columns first.
 
+    A model knows the time unit of its data (``unit``: ``"day"``, ``"week"`` …, or None when
+    unknown): fitting on a :func:`transaction_summary` records the summary's unit, and
+    ``unit=`` states it otherwise. Calendar horizons (``months=12``) are converted with it.
+
     >>> import engagement
     >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> round(float(m.conditional_expected_purchases(39, [2], [30.43], [38.86])[0]), 3)
@@ -48,10 +66,12 @@ class ClvModel:
     [1.0]
     >>> engagement.ClvModel.from_json(m.to_json()) == m
     True
+    >>> engagement.ClvModel("bg_nbd", unit="week", r=0.243, alpha=4.414, a=0.793, b=2.426).unit
+    'week'
     """
 
-    def __init__(self, model: str, **params: float) -> None:
-        self._native = _native.NativeClvModel(model, params)
+    def __init__(self, model: str, *, unit: Optional[str] = None, **params: float) -> None:
+        self._native = _native.NativeClvModel(model, params, unit)
         self.log_likelihood: Optional[float] = None
         self.iterations: Optional[int] = None
         self.customers: Optional[float] = None
@@ -75,20 +95,28 @@ class ClvModel:
         return self._native.model
 
     @property
+    def unit(self) -> Optional[str]:
+        """The time unit of ``recency``, ``T`` and horizons (``day``, ``week`` …), or None when unknown."""
+        return self._native.unit
+
+    @property
     def params(self) -> Dict[str, float]:
         """The parameters by name, in the model's order."""
         return dict(self._native.parameters())
 
     @classmethod
     def fit(cls, model: str, frequency: Any, recency: Any = None, T: Any = None, monetary_value: Any = None, *,
-            weights: Any = None, max_iterations: Optional[int] = None, tolerance: Optional[float] = None,
-            penalty: Optional[float] = None, initial: Optional[Sequence[float]] = None) -> "ClvModel":
+            weights: Any = None, unit: Optional[str] = None, max_iterations: Optional[int] = None,
+            tolerance: Optional[float] = None, penalty: Optional[float] = None,
+            initial: Optional[Sequence[float]] = None) -> "ClvModel":
         """Fits ``model`` by maximum likelihood on the log parameters (Newton steps with analytic
         Hessians for BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma, L-BFGS with analytic gradients for
         the others; L-BFGS, then Nelder–Mead, redo the fit when a method stops short).
 
         ``weights`` counts row ``i`` as ``weights[i]`` customers (pre-aggregated histories; a
-        column name when the data is a DataFrame). ``penalty`` adds an L2 penalty on the log
+        column name when the data is a DataFrame). ``unit`` is the time unit of ``recency`` and
+        ``T``, recorded in the model; by default the ``unit`` a :func:`transaction_summary` carries
+        when it is the data (else unknown). ``penalty`` adds an L2 penalty on the log
         parameters (default 0); ``initial`` overrides the starting parameters; ``max_iterations``
         (default 5000) caps the iterations and ``tolerance`` (default 1e-14) is the relative
         convergence tolerance. Raises
@@ -98,8 +126,11 @@ class ClvModel:
 
         >>> import engagement
         >>> m = engagement.ClvModel.fit("bg_nbd", [0, 1, 3, 0, 2], [0, 2, 9, 0, 4], [10, 10, 10, 8, 6])
-        >>> m.model, m.customers
-        ('bg_nbd', 5.0)
+        >>> m.model, m.customers, m.unit
+        ('bg_nbd', 5.0, None)
+        >>> s = engagement.transaction_summary([1, 1, 2], [0, 86_400 * 3, 0], observation_end=86_400 * 10)
+        >>> engagement.ClvModel.fit("bg_nbd", s).unit
+        'day'
 
         BG/BB on Fader, Hardie & Shang's (2010) donors, given as distinct patterns with counts:
 
@@ -116,7 +147,8 @@ class ClvModel:
                 recency, T = _column(data, "recency"), _column(data, "T")
             if isinstance(weights, str):
                 weights = _column(data, weights)
-        options = cv.given(max_iterations=max_iterations, tolerance=tolerance, penalty=penalty,
+            unit = unit if unit is not None else _unit_of(data)
+        options = cv.given(unit=unit, max_iterations=max_iterations, tolerance=tolerance, penalty=penalty,
                        initial=None if initial is None else [float(v) for v in initial])
         opt = lambda c, n: None if c is None else cv.floats(c, n)  # noqa: E731
         return cls._of(*_native.NativeClvModel.fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"),
@@ -124,8 +156,8 @@ class ClvModel:
                                                    opt(weights, "weights")))
 
     @classmethod
-    def fit_retention(cls, alive: Any, *, max_iterations: Optional[int] = None, tolerance: Optional[float] = None,
-                      penalty: Optional[float] = None) -> "ClvModel":
+    def fit_retention(cls, alive: Any, *, unit: Optional[str] = None, max_iterations: Optional[int] = None,
+                      tolerance: Optional[float] = None, penalty: Optional[float] = None) -> "ClvModel":
         """Fits the shifted-beta-geometric model (``sbg``, Fader & Hardie 2007) to a cohort's
         survivor counts: ``alive[0]`` customers at the start, ``alive[t]`` still subscribed after
         period ``t``. Give counts, not shares: the standard errors assume one unit per customer.
@@ -138,7 +170,7 @@ class ClvModel:
         >>> m.retention_rate([1, 2]).round(3).tolist()
         [0.627, 0.756]
         """
-        options = cv.given(max_iterations=max_iterations, tolerance=tolerance, penalty=penalty)
+        options = cv.given(unit=unit, max_iterations=max_iterations, tolerance=tolerance, penalty=penalty)
         return cls._of(*_native.NativeClvModel.fit_retention(cv.floats(alive, "alive"), options))
 
     def survival(self, t: Any) -> np.ndarray:
@@ -150,7 +182,8 @@ class ClvModel:
         return self._native.retention_rate(cv.floats(np.atleast_1d(t), "t"))
 
     def to_dict(self) -> Dict[str, Any]:
-        """The model as the engine's JSON object: ``{"model": name, <parameters>}``."""
+        """The model as the engine's JSON object: ``{"model": name, <parameters>, "unit": unit}`` (no
+        ``unit`` when unknown)."""
         return json.loads(self.to_json())
 
     def to_json(self) -> str:
@@ -272,23 +305,29 @@ class ClvModel:
                                                      cv.floats(xx.ravel(), "x")).reshape(tt.shape)
 
     def discounted_value(self, frequency: Any, recency: Any = None, T: Any = None, spend: Any = None, *,
-                         periods: Optional[int] = None, period_length: Optional[float] = None,
-                         discount_rate: Optional[float] = None) -> np.ndarray:
-        """Discounted value of each customer's expected purchases over ``periods`` future periods of
-        ``period_length`` time units at ``discount_rate`` per period:
+                         months: Optional[float] = None, weeks: Optional[float] = None, days: Optional[float] = None,
+                         duration: Optional[float] = None, periods: Optional[int] = None,
+                         period_length: Optional[float] = None, discount_rate: Optional[float] = None) -> np.ndarray:
+        """Discounted value of each customer's expected purchases over a horizon cut into ``periods``
+        periods of ``L`` at ``discount_rate`` per period:
         ``Σ_k spend · (E[Y(k·L)] − E[Y((k−1)·L)]) / (1 + d)^k`` (purchase models).
 
+        The horizon is ``months``, ``weeks`` or ``days`` (converted with the model's :attr:`unit`; a
+        month is 365.2425 / 12 days) or ``duration`` in the model's time units; or, as before
+        horizons, ``period_length`` (one period in model time units). By default 12 months in
+        12 periods at 1 % a period; a model of unknown unit then raises :class:`ConfigError`.
         ``spend`` is the value of one purchase per customer (or one number for all): typically
         ``gamma_gamma.expected_spend(...)``, or a margin. With a DataFrame first, ``spend`` may name
-        a column. The defaults are a year of months in weeks at 1 % a month: ``periods=12``,
-        ``period_length=4.345``, ``discount_rate=0.01``.
+        a column.
 
         >>> import engagement
-        >>> bg = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> bg = engagement.ClvModel("bg_nbd", unit="week", r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> gg = engagement.ClvModel("gamma_gamma", p=6.25, q=3.74, gamma=15.44)
         >>> spend = gg.expected_spend([2], [30.0])
         >>> v = bg.discounted_value([2], [30.43], [38.86], spend)
-        >>> bool(0 < v[0] < spend[0] * bg.conditional_expected_purchases(52.14, [2], [30.43], [38.86])[0])
+        >>> bool(0 < v[0] < spend[0] * bg.conditional_expected_purchases(52.18, [2], [30.43], [38.86])[0])
+        True
+        >>> float(v[0]) == float(bg.discounted_value([2], [30.43], [38.86], spend, duration=365.2425 / 7)[0])
         True
         """
         if _is_table(frequency) and isinstance(spend, str):
@@ -297,9 +336,10 @@ class ClvModel:
         if spend is None:
             raise TypeError("spend is required: the value of one purchase per customer")
         s = np.broadcast_to(np.asarray(spend, dtype=np.float64), f.shape)
-        options = cv.given(periods=None if periods is None else int(periods),
-                       period_length=None if period_length is None else float(period_length),
-                       discount_rate=None if discount_rate is None else float(discount_rate))
+        horizon = cv.given(months=months, weeks=weeks, days=days, duration=duration)
+        options = cv.given(horizon=horizon or None, periods=None if periods is None else int(periods),
+                           period_length=None if period_length is None else float(period_length),
+                           discount_rate=None if discount_rate is None else float(discount_rate))
         return self._native.discounted_value(f, r, t, cv.floats(s, "spend"), options)
 
     def frequency_recency_matrix(self, value: str = "p_alive", *, max_frequency: int, T: float,
@@ -352,8 +392,15 @@ class ClvModel:
         return self._native.simulate_survivors(int(cohort), int(periods), int(seed))
 
     def summary(self) -> str:
-        """A readable summary: model, parameters and, for a fit, log-likelihood and size."""
-        lines = [f"{self.model} model"]
+        """A readable summary: model, time unit, parameters and, for a fit, log-likelihood and size.
+
+        >>> import engagement
+        >>> print(engagement.ClvModel("sbg", unit="week", alpha=0.7, beta=1.2).summary())
+        sbg model, time in weeks
+          alpha           0.7
+          beta            1.2
+        """
+        lines = [f"{self.model} model, time in {self.unit}s" if self.unit else f"{self.model} model, time unit unknown"]
         se = self.standard_errors or {}
         lines += [f"  {k:<6} {v:>12.6g}" + (f"   (se {se[k]:.4g})" if k in se else "") for k, v in self.params.items()]
         if self.log_likelihood is not None:
@@ -363,7 +410,8 @@ class ClvModel:
 
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
-        return f"ClvModel({self.model!r}, {ps})"
+        unit = f"unit={self.unit!r}, " if self.unit else ""
+        return f"ClvModel({self.model!r}, {unit}{ps})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ClvModel) and self._native == other._native

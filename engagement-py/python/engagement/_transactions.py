@@ -12,13 +12,14 @@ from ._convert import Columns
 def transaction_summary(customer: Any, time: Any, value: Any = None, *, observation_end: Any,
                         period: Optional[str] = None, unit: Optional[str] = None) -> Columns:
     """Frequency, recency, T and monetary value per customer (the CLV literature's convention), by
-    ``period`` (``day``, the default, or ``week``) and in ``unit`` (default ``day``).
+    ``period`` (``day``, the default, or ``week``) and in ``unit`` (default ``day``). The result
+    carries its ``"unit"``, which :meth:`ClvModel.fit` records in the model.
 
     >>> import engagement
     >>> s = engagement.transaction_summary([1, 1, 1], [0, 3 * 86_400, 10 * 86_400], [5.0, 20.0, 30.0],
     ...                                    observation_end=14 * 86_400)
-    >>> s["frequency"].tolist(), s["T"].tolist(), s["monetary_value"].tolist()
-    ([2], [14.0], [25.0])
+    >>> s["frequency"].tolist(), s["T"].tolist(), s["monetary_value"].tolist(), s["unit"]
+    ([2], [14.0], [25.0], 'day')
     """
     return _native.transaction_summary(cv.transactions(customer, time, value), cv.instant(observation_end, "observation_end"),
                                        cv.given(period=period, unit=unit))

@@ -45,6 +45,12 @@ def _axes(ax: Any) -> Any:
 
 # --- Lifetime value -------------------------------------------------------------------------------
 
+def _time(model: Any) -> str:
+    """How durations of ``model`` read on an axis: ``weeks`` for a model in weeks, else ``time``."""
+    unit = getattr(model, "unit", None)
+    return f"{unit}s" if unit else "time"
+
+
 def frequency_recency_matrix(model: Any, value: str = "p_alive", *, max_frequency: int, T: float,
                              horizon: float = 1.0, ax: Any = None) -> Any:
     """Heat map of ``model.frequency_recency_matrix`` (P(alive) or expected purchases in the next
@@ -55,17 +61,22 @@ def frequency_recency_matrix(model: Any, value: str = "p_alive", *, max_frequenc
     >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> engagement.plot.frequency_recency_matrix(m, "expected_purchases", max_frequency=5, T=39).get_ylabel()
     'frequency (repeat purchases)'
+    >>> w = engagement.ClvModel("bg_nbd", unit="week", r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = engagement.plot.frequency_recency_matrix(w, max_frequency=5, T=39)
+    >>> ax.get_xlabel(), ax.get_title()
+    ('recency (weeks since the first purchase)', 'P(alive) by frequency and recency, age 39 weeks')
     """
     grid = model.frequency_recency_matrix(value, max_frequency=max_frequency, T=T, horizon=horizon)
     ax = _axes(ax)
     data = np.asarray(grid, dtype=float)
     image = ax.imshow(np.ma.masked_invalid(data), origin="lower", aspect="auto", cmap="viridis",
                       extent=(-0.5, data.shape[1] - 0.5, -0.5, data.shape[0] - 0.5))
-    label = "P(alive)" if value == "p_alive" else f"expected purchases in the next {horizon:g}"
+    unit = f" {_time(model)}" if getattr(model, "unit", None) else ""
+    label = "P(alive)" if value == "p_alive" else f"expected purchases in the next {horizon:g}{unit}"
     ax.figure.colorbar(image, ax=ax, label=label)
-    ax.set_xlabel("recency (time since the first purchase)")
+    ax.set_xlabel(f"recency ({_time(model)} since the first purchase)")
     ax.set_ylabel("frequency (repeat purchases)")
-    ax.set_title(f"{label} by frequency and recency, age {T:g}")
+    ax.set_title(f"{label} by frequency and recency, age {T:g}{unit}")
     return ax
 
 
@@ -138,7 +149,7 @@ def p_alive_history(model: Any, purchases: Sequence[float], *, until: float, poi
     for i, t in enumerate(purchases):
         ax.axvline(t, color="grey", linestyle=":", label="repeat purchase" if i == 0 else None)
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("time since the first purchase")
+    ax.set_xlabel(f"{_time(model)} since the first purchase")
     ax.set_ylabel("P(alive)")
     ax.set_title("P(alive) history")
     ax.legend()
