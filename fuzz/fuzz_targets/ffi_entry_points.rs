@@ -1151,7 +1151,11 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 ));
                 let s2 = json_out(s2, out).1;
                 // A fit on the same summary: any status, never a crash.
-                let model: &[u8] = if i.u8() % 2 == 0 { b"bg_nbd" } else { b"gamma_gamma" };
+                let model: &[u8] = if i.u8() % 2 == 0 {
+                    b"bg_nbd"
+                } else {
+                    b"gamma_gamma"
+                };
                 let mut fitted = null_mut();
                 let s3 = checked(eng_clv_fit_summary_json(
                     model.as_ptr().cast(),
