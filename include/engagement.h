@@ -708,8 +708,10 @@ eng_status eng_clv_fit_json(const char *model,
 
 /**
  * P(alive) at `T` of `len` customers into `out` (room for `len`), for a
- * purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`, `bg_bb`) given as JSON.
- * BG/BB gives P(alive at the next opportunity, `n + 1`).
+ * purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`, `bg_bb`) given as JSON:
+ * the model's JSON, or a fit's JSON as `eng_clv_fit_json` returns it (so
+ * are all `model_json` arguments). BG/BB gives P(alive at the next
+ * opportunity, `n + 1`).
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
  * purchase model, bad parameters), `ENG_STATUS_INVALID_INPUT` (a bad

@@ -81,21 +81,23 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
         ));
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        // Name where in the document the error is (`steps[0].kinds[1]`), not
-        // only a line and column of text that a Python caller never wrote.
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        EngError::Json {
-            message: if path == "." || path.is_empty() {
-                inner.to_string()
-            } else {
-                format!("at {path}: {inner}")
-            },
-        }
-    })?;
+    let value = serde_path_to_error::deserialize(&mut de).map_err(located)?;
     de.end()?;
     Ok(value)
+}
+
+/// A JSON error that names where in the document it is (`steps[0].kinds[1]`),
+/// not only a line and column of text that a Python caller never wrote.
+pub(crate) fn located(e: serde_path_to_error::Error<serde_json::Error>) -> EngError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    EngError::Json {
+        message: if path == "." || path.is_empty() {
+            inner.to_string()
+        } else {
+            format!("at {path}: {inner}")
+        },
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! Models travel as the core's `ModelWithUnit` JSON
 //! (`{"model":"bg_nbd","r":…,"alpha":…,"a":…,"b":…,"unit":"day"}`, the unit
 //! absent when unknown), so a model fitted in Python or Rust loads here and
-//! predicts the same numbers.
+//! predicts the same numbers. Every `model_json` argument also takes a whole
+//! fit result as `eng_clv_fit_json` returns it (its `model` is read).
 
 use std::ffi::c_char;
 use std::ptr::null;
@@ -37,7 +38,8 @@ unsafe fn maybe<'a>(ptr: *const f64, len: usize, name: &str) -> Result<Option<&'
 /// `ptr` NULL or `len` readable bytes.
 unsafe fn model(ptr: *const c_char, len: usize) -> Result<ModelWithUnit, Failure> {
     // SAFETY: forwarded from the caller.
-    unsafe { crate::json::document(ptr, len, "model_json") }
+    let text = unsafe { crate::handle::text(ptr, len, "model_json")? };
+    Ok(ModelWithUnit::from_json(text)?)
 }
 
 /// The purchase histories a purchase model reads: `frequency`, `recency` and
@@ -152,8 +154,10 @@ pub unsafe extern "C" fn eng_clv_fit_json(
 }
 
 /// P(alive) at `T` of `len` customers into `out` (room for `len`), for a
-/// purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`, `bg_bb`) given as JSON.
-/// BG/BB gives P(alive at the next opportunity, `n + 1`).
+/// purchase model (`bg_nbd`, `mbg_nbd`, `pareto_nbd`, `bg_bb`) given as JSON:
+/// the model's JSON, or a fit's JSON as `eng_clv_fit_json` returns it (so
+/// are all `model_json` arguments). BG/BB gives P(alive at the next
+/// opportunity, `n + 1`).
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not a
 /// purchase model, bad parameters), `ENG_STATUS_INVALID_INPUT` (a bad

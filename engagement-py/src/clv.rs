@@ -61,7 +61,7 @@ impl NativeClvModel {
     /// are checked when the model predicts.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        let model = engagement_core::limits::from_json(text).py_err()?;
+        let model = ModelWithUnit::from_json(text).py_err()?;
         Ok(NativeClvModel { model })
     }
 

@@ -125,7 +125,14 @@ int main(int argc, char **argv) {
     char *fit = NULL;
     expect(eng_clv_fit_json("bg_nbd", 6, freq, rec, age, NULL, NULL, k, NULL, 0, &fit, NULL) == ENG_STATUS_OK,
            "bare fit");
+    /* What a fit returns, a prediction takes as it is: the fit's JSON gives the model's P(alive). */
+    double *from_fit = calloc(k, sizeof *from_fit), *from_model = calloc(k, sizeof *from_model);
+    expect(eng_clv_p_alive(fit, strlen(fit), freq, rec, age, k, from_fit) == ENG_STATUS_OK, "a fit's JSON predicts");
     char *bare = model_of(fit);
+    expect(eng_clv_p_alive(bare, strlen(bare), freq, rec, age, k, from_model) == ENG_STATUS_OK, "the model predicts");
+    expect(memcmp(from_fit, from_model, k * sizeof *from_fit) == 0, "the fit's JSON is the model");
+    free(from_fit);
+    free(from_model);
     for (size_t i = 0; i < k; i++) spend[i] = 1.0;
     expect(eng_clv_discounted_value(bare, strlen(bare), freq, rec, age, spend, k, NULL, 0, value) == ENG_STATUS_CONFIG,
            "a unit-less model refuses 12 months");

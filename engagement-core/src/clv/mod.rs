@@ -111,6 +111,33 @@ impl std::ops::Deref for ModelWithUnit {
 }
 
 impl ModelWithUnit {
+    /// Reads a model from JSON: the model's own form, or a whole fit result
+    /// ([`ClvFit`], as the fit calls return it), whose `model` is taken, so
+    /// that what a fit returns is what a prediction takes.
+    ///
+    /// # Errors
+    /// [`EngError::Json`] (through [`crate::limits::from_json`]) when the text
+    /// is neither.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::ModelWithUnit;
+    /// let bare = r#"{"model":"bg_nbd","r":0.243,"alpha":4.414,"a":0.793,"b":2.426,"unit":"week"}"#;
+    /// let fit = format!(r#"{{"model":{bare},"log_likelihood":-9582.4,"iterations":9,"customers":2357.0,"standard_errors":null}}"#);
+    /// assert_eq!(ModelWithUnit::from_json(&fit)?, ModelWithUnit::from_json(bare)?);
+    /// assert!(ModelWithUnit::from_json(r#"{"model":"bg_nbd"}"#).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self> {
+        let value: serde_json::Value = crate::limits::from_json(text)?;
+        let model = match value.get("model") {
+            Some(inner @ serde_json::Value::Object(_)) => inner.clone(),
+            _ => value,
+        };
+        serde_path_to_error::deserialize(model).map_err(crate::limits::located)
+    }
+
     /// [`ClvModel::discounted_value`], with a calendar horizon converted
     /// with the model's unit.
     ///
