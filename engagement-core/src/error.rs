@@ -61,7 +61,11 @@ pub enum EngError {
         unit: String,
     },
     /// `as_of` lies before the latest event of the data being scored.
-    #[error("as_of {as_of} is before the latest event at {latest} (customer {customer})")]
+    #[error(
+        "as_of {} ({as_of}) is before the latest event at {} ({latest}), of customer {customer}",
+        crate::model::calendar::datetime_label(*.as_of),
+        crate::model::calendar::datetime_label(*.latest)
+    )]
     AsOfBeforeData {
         /// The requested evaluation time (Unix seconds).
         as_of: i64,

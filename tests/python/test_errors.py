@@ -336,3 +336,16 @@ def test_every_python_entry_point_meets_bad_input_somewhere():
                 if not re.search(rf"\.{m}\(", src):
                     missing.append(f"{name}.{m}")
     assert not missing, missing
+
+
+def test_a_mistyped_funnel_step_shows_the_shape_expected():
+    with pytest.raises(TypeError, match="funnel step 0 must be a dict such as"):
+        engagement.funnel([1], [0], ["web"], ["visit"], steps=["visit", "purchase"])
+
+
+def test_times_in_messages_are_dates():
+    store = engagement.ProfileStore()
+    store.push([1], [1_000_000_000], ["web"], ["visit"])
+    with pytest.raises(engagement.AsOfBeforeDataError, match="2001-09-09 01:46:40 UTC"):
+        store.scores(as_of=5)
+

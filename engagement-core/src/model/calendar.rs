@@ -56,6 +56,18 @@ pub(crate) fn date_label(t: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// `YYYY-MM-DD HH:MM:SS UTC` of `t`: how messages show a time.
+pub(crate) fn datetime_label(t: i64) -> String {
+    let secs = t.rem_euclid(DAY);
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        date_label(t),
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +82,12 @@ mod tests {
         // 1970-01-01 → 1971-01-01, and 1999-12-31 → 2000-12-31 (a leap year: 366 days).
         assert_eq!(add_years(0, 1), 365 * day);
         assert_eq!(add_years(10_956 * day, 1), (10_956 + 366) * day);
+    }
+
+    #[test]
+    fn times_in_messages_are_dates() {
+        assert_eq!(datetime_label(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(datetime_label(1_000_000_000), "2001-09-09 01:46:40 UTC");
+        assert_eq!(datetime_label(-1), "1969-12-31 23:59:59 UTC");
     }
 }

@@ -8,7 +8,7 @@ other accepted inputs are converted once (documented per argument). Anything els
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -19,6 +19,19 @@ from ._engagement import InvalidInputError
 CHANNELS, KINDS, STAGES, RATING_SCALES = (list(x) for x in _native.labels())
 
 Columns = Dict[str, Any]
+
+
+def steps(values: Any) -> List[Dict[str, Any]]:
+    """Funnel steps as dicts; anything else is a TypeError that shows the shape expected."""
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+        values = [values]
+    out = []
+    for i, s in enumerate(values):
+        if not isinstance(s, Mapping):
+            raise TypeError(f"funnel step {i} must be a dict such as {{'name': 'visit', 'kinds': ['visit']}} "
+                            f"(or {{'name': 'first purchase', 'stages': ['new_customer']}}), got {s!r}")
+        out.append(dict(s))
+    return out
 
 
 def given(**fields: Any) -> Dict[str, Any]:

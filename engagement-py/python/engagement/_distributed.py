@@ -8,6 +8,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import numpy as np
 
 from ._convert import given
+from ._convert import steps as cv_steps
 from ._partial import Partial
 
 COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale")
@@ -67,7 +68,7 @@ def metrics_spec(level: Optional[float] = None, conversion: Optional[Mapping[str
 def funnel_spec(steps: Sequence[Mapping[str, Any]], window_days: Optional[float] = None, order: Optional[str] = None,
                 level: Optional[float] = None) -> dict:
     set_fields = given(window=_seconds(window_days), order=order, level=_opt(float, level))
-    return {"kind": "funnel", "funnel": {"steps": [dict(s) for s in steps], **set_fields}}
+    return {"kind": "funnel", "funnel": {"steps": cv_steps(steps), **set_fields}}
 
 
 def sequences_spec(by: Optional[str] = None, steps: Optional[int] = None, path_length: Optional[int] = None,

@@ -23,7 +23,7 @@ def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float]
     """The funnel definition; options left None take the engine's defaults (a 30-day window,
     ``"loose"`` order, 0.95 level)."""
     window = None if window_days is None else int(round(float(window_days) * 86_400))
-    return {"steps": [dict(s) for s in steps], **cv.given(window=window, order=order, level=level)}
+    return {"steps": cv.steps(steps), **cv.given(window=window, order=order, level=level)}
 
 
 def _extras(campaign: Any, stage_history: Any) -> Dict[str, Any]:
