@@ -349,3 +349,16 @@ def test_times_in_messages_are_dates():
     with pytest.raises(engagement.AsOfBeforeDataError, match="2001-09-09 01:46:40 UTC"):
         store.scores(as_of=5)
 
+
+def test_date_strings_are_times_wherever_times_are():
+    store = engagement.ProfileStore()
+    store.push([1, 2], ["2024-01-01", "2024-01-02T10:00:00+02:00"], ["web", "web"], ["purchase", "visit"],
+               value=[5.0, 0.0])
+    by_strings = store.stages(as_of="2024-02-01")
+    assert list(by_strings["stage"]) == ["new_customer", "engaged"]
+    assert engagement.to_frame(store.scores("2024-02-01")).equals(engagement.to_frame(store.scores(1_706_745_600)))
+    with pytest.raises(engagement.InvalidInputError, match="'yesterday' is not an ISO date"):
+        store.scores(as_of="yesterday")
+    with pytest.raises(engagement.InvalidInputError, match="time at row 1"):
+        store.push([1, 1], ["2024-01-01", "2024-13-01"], ["web", "web"], ["visit", "visit"])
+

@@ -125,13 +125,29 @@ def seconds(value: Any, name: str = "time") -> np.ndarray:
         return a.astype("datetime64[s]").astype(np.int64)
     if a.dtype == object and a.size and isinstance(a[0], (_dt.datetime, _dt.date)):
         return seconds(np.array(a, dtype="datetime64[s]"), name)
-    raise TypeError(f"column {name} must hold Unix seconds (integers) or datetimes, got dtype {a.dtype}")
+    if a.dtype.kind in "UO" and a.size and isinstance(a[0], str):
+        return np.array([_parse_time(str(x), f"{name} at row {i}") for i, x in enumerate(a)], dtype=np.int64)
+    raise TypeError(f"column {name} must hold Unix seconds (integers), datetimes or ISO date strings, "
+                    f"got dtype {a.dtype}")
+
+
+def _parse_time(text: str, name: str) -> int:
+    """An ISO 8601 date or time (naive = UTC) as Unix seconds."""
+    try:
+        when = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"invalid {name}: {text!r} is not an ISO date or time "
+                                "(such as '2024-03-01' or '2024-03-01T12:00:00+01:00')") from None
+    return instant(when, name)
 
 
 def instant(value: Any, name: str = "as_of") -> int:
-    """One time as Unix seconds: an int, a datetime (naive = UTC), a numpy datetime64 or a pandas Timestamp."""
+    """One time as Unix seconds: an int, a datetime (naive = UTC), a numpy datetime64, a pandas Timestamp
+    or an ISO date string ('2024-03-01', '2024-03-01T12:00:00+01:00')."""
     if isinstance(value, (int, np.integer)):
         return int(value)
+    if isinstance(value, str):
+        return _parse_time(value, name)
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)
@@ -140,7 +156,7 @@ def instant(value: Any, name: str = "as_of") -> int:
         return instant(_dt.datetime(value.year, value.month, value.day), name)
     if isinstance(value, np.datetime64):
         return int(value.astype("datetime64[s]").astype(np.int64))
-    raise TypeError(f"{name} must be Unix seconds (int) or a datetime, got {type(value).__name__}")
+    raise TypeError(f"{name} must be Unix seconds (int), a datetime or an ISO date string, got {type(value).__name__}")
 
 
 def codes(values: Any, name: str, to_codes: Any, aliases: Optional[Mapping[str, str]] = None) -> np.ndarray:
