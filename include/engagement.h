@@ -2106,9 +2106,18 @@ eng_status eng_profile_store_repeat_rate(const struct eng_profile_store *store,
 
 /**
  * RFM scores of every customer with a purchase, at `as_of`, in ascending
- * customer id. `config_json` is an `RfmConfig` (`monetary`: `"total"` or
- * `"average"`, `segments`: the (R, FM) table); NULL or empty for the
- * defaults. Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
+ * customer id. `config_json` is an `RfmConfig`; NULL or empty for the
+ * defaults, e.g. `{"bins": "customers", "monetary": "total"}`:
+ * - `bins`: `"customers"` (the default) cuts the customers into fifths
+ *   (a customer with `a` customers of smaller value is in bin
+ *   `1 + 5a/n` rounded down; R is 6 − its bin), equal values sharing the
+ *   lowest bin their group spans, so a score may stay empty (most one-time
+ *   buyers at F = 1, none at F = 2); `"distinct_values"` cuts the distinct
+ *   values into fifths instead (the first edition's rule);
+ * - `monetary`: `"total"` (the default) or `"average"` order value;
+ * - `segments`: the (R, FM) table, a list of
+ *   `{"name": "champions", "r": [4, 5], "fm": [4, 5]}` in priority order
+ *   (`eng_rfm_segment_names_json` gives the default's names). Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
  * `out_m` (1–5), `out_code` (100R + 10F + M), `out_score` (R + F + M) and
  * `out_segment` (index into `eng_rfm_segment_names_json` of the same
  * configuration).
@@ -2376,9 +2385,10 @@ eng_status eng_rfm_values(const uint64_t *customer,
 
 /**
  * RFM scores of given values (`len` customers: ids, days since last
- * purchase, purchases, monetary), in input order: quintiles over distinct
- * values, code, score and segment (index into `eng_rfm_segment_names_json`).
- * Outputs as `eng_profile_store_rfm`.
+ * purchase, purchases, monetary), in input order: scores 1–5, code, score
+ * and segment (index into `eng_rfm_segment_names_json`). `config_json` as
+ * `eng_profile_store_rfm` (`bins` chooses fifths of customers, the default,
+ * or of distinct values). Outputs as `eng_profile_store_rfm`.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
  * `ENG_STATUS_INVALID_INPUT` (NaN, infinite or negative; the message gives

@@ -398,8 +398,12 @@ fn segmentation(
         total += r;
     }
     println!(
-        "\nRFM segments ({} buyers; quintiles over distinct values)",
-        rfm.customer.len()
+        "\nRFM segments ({} buyers; scores: {}, equal values together)",
+        rfm.customer.len(),
+        match rfm.bins {
+            engagement_core::RfmBins::Customers => "fifths of customers",
+            engagement_core::RfmBins::DistinctValues => "fifths of distinct values",
+        }
     );
     println!("  {:<20} {:>7} {:>9}", "segment", "buyers", "revenue");
     page.table(

@@ -115,8 +115,8 @@ pub use model::{
 pub use profile::{Profile, ProfileStore, ProfileSummary, TimedRating};
 pub use score::{
     ChurnSummary, DEFAULT_LEVEL, EngagementScore, MonetaryBasis, NpsSummary, Proportion,
-    PurchaseSummary, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, ScoreColumns, ScoreConfig,
-    Scorer, SignalConfig, Signals, SimpleClvInput, TypeWeights, conversion_rate, csat,
+    PurchaseSummary, RfmBins, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, ScoreColumns,
+    ScoreConfig, Scorer, SignalConfig, Signals, SimpleClvInput, TypeWeights, conversion_rate, csat,
     csat_of_profiles, ltv_to_cac, nps, nps_counts, nps_of_profiles, percentile_ranks,
     purchase_summary, quintile_scores, repeat_purchase_rate, retention_clv, retention_rate,
     rfm_of_store, rfm_scores, simple_clv, z_for_level,

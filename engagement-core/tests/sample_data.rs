@@ -162,3 +162,65 @@ fn cdnow_transaction_summary_matches_the_published_file() {
     }
     assert_eq!(split.duration_holdout, 39.0);
 }
+
+/// RFM of `CDNOW_sample.txt` at 1998-07-01 (recency in days, frequency in
+/// transactions, total spend): each score equals its definition counted
+/// customer by customer, and the bins hold what pandas gives
+/// (`rank(method="min")` cut into fifths; `np.unique` fifths for the
+/// distinct-value rule; spend summed to the cent, as the engine sums money). The default puts the 1,205 one-time buyers at F = 1
+/// and spreads the rest over F = 3–5; fifths of distinct values put 2,188 of
+/// the 2,357 customers at F = 1.
+#[test]
+fn cdnow_rfm_quintiles_are_fifths_of_customers_by_default() {
+    use engagement_core::transactions::TransactionColumns;
+    use engagement_core::{MonetaryBasis, RfmBins, RfmConfig, RfmValues, rfm_scores};
+    let all = common::cdnow_sample().unwrap();
+    let cols = TransactionColumns {
+        customer: &all.customer,
+        time: &all.time,
+        value: &all.value,
+    };
+    let v = RfmValues::from_transactions(
+        &cols,
+        common::unix_midnight(1998, 7, 1),
+        MonetaryBasis::Total,
+    )
+    .unwrap();
+    let n = v.customer.len();
+    assert_eq!(n, 2357);
+    let counts = |s: &[u8]| {
+        let mut c = [0usize; 5];
+        s.iter().for_each(|&q| c[usize::from(q - 1)] += 1);
+        c
+    };
+    let default = rfm_scores(&v, &RfmConfig::default()).unwrap();
+    assert_eq!(default.bins, RfmBins::Customers);
+    for (name, values, scores, lower_is_better) in [
+        ("recency", &v.recency, &default.r, true),
+        ("frequency", &v.frequency, &default.f, false),
+        ("monetary", &v.monetary, &default.m, false),
+    ] {
+        for (i, x) in values.iter().enumerate() {
+            let smaller = values.iter().filter(|y| *y < x).count();
+            let bin = 1 + (5 * smaller / n) as u8;
+            let expected = if lower_is_better { 6 - bin } else { bin };
+            assert_eq!(scores[i], expected, "{name} of customer {}", v.customer[i]);
+        }
+    }
+    assert_eq!(counts(&default.r), [459, 478, 475, 471, 474]);
+    assert_eq!(counts(&default.f), [1205, 0, 406, 358, 388]);
+    assert_eq!(counts(&default.m), [481, 462, 472, 471, 471]);
+
+    let distinct = rfm_scores(
+        &v,
+        &RfmConfig {
+            bins: RfmBins::DistinctValues,
+            ..RfmConfig::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(distinct.bins, RfmBins::DistinctValues);
+    assert_eq!(counts(&distinct.r), [1390, 215, 185, 244, 323]);
+    assert_eq!(counts(&distinct.f), [2188, 117, 30, 14, 8]);
+    assert_eq!(counts(&distinct.m), [992, 396, 332, 321, 316]);
+}

@@ -506,9 +506,18 @@ pub unsafe extern "C" fn eng_profile_store_repeat_rate(
 }
 
 /// RFM scores of every customer with a purchase, at `as_of`, in ascending
-/// customer id. `config_json` is an `RfmConfig` (`monetary`: `"total"` or
-/// `"average"`, `segments`: the (R, FM) table); NULL or empty for the
-/// defaults. Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
+/// customer id. `config_json` is an `RfmConfig`; NULL or empty for the
+/// defaults, e.g. `{"bins": "customers", "monetary": "total"}`:
+/// - `bins`: `"customers"` (the default) cuts the customers into fifths
+///   (a customer with `a` customers of smaller value is in bin
+///   `1 + 5a/n` rounded down; R is 6 − its bin), equal values sharing the
+///   lowest bin their group spans, so a score may stay empty (most one-time
+///   buyers at F = 1, none at F = 2); `"distinct_values"` cuts the distinct
+///   values into fifths instead (the first edition's rule);
+/// - `monetary`: `"total"` (the default) or `"average"` order value;
+/// - `segments`: the (R, FM) table, a list of
+///   `{"name": "champions", "r": [4, 5], "fm": [4, 5]}` in priority order
+///   (`eng_rfm_segment_names_json` gives the default's names). Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
 /// `out_m` (1–5), `out_code` (100R + 10F + M), `out_score` (R + F + M) and
 /// `out_segment` (index into `eng_rfm_segment_names_json` of the same
 /// configuration).

@@ -273,9 +273,10 @@ pub unsafe extern "C" fn eng_rfm_values(
 }
 
 /// RFM scores of given values (`len` customers: ids, days since last
-/// purchase, purchases, monetary), in input order: quintiles over distinct
-/// values, code, score and segment (index into `eng_rfm_segment_names_json`).
-/// Outputs as `eng_profile_store_rfm`.
+/// purchase, purchases, monetary), in input order: scores 1–5, code, score
+/// and segment (index into `eng_rfm_segment_names_json`). `config_json` as
+/// `eng_profile_store_rfm` (`bins` chooses fifths of customers, the default,
+/// or of distinct values). Outputs as `eng_profile_store_rfm`.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL`,
 /// `ENG_STATUS_INVALID_INPUT` (NaN, infinite or negative; the message gives

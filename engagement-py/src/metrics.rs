@@ -171,5 +171,6 @@ pub(crate) fn rfm_dict(py: Python<'_>, s: RfmScores) -> PyResult<Bound<'_, PyDic
         "segment" => s.segment,
     );
     d.set_item("segment_names", s.segment_names)?;
+    d.set_item("bins", crate::convert::to_python(py, &s.bins)?)?;
     Ok(d)
 }

@@ -18,6 +18,13 @@ def random_purchases(seed, n=5_000, customers=700):
 
 
 def pandas_quintiles(x, lower_is_better):
+    """Fifths of customers: rank(method="min") counts the customers of smaller value."""
+    smaller = pd.Series(x).rank(method="min").to_numpy().astype(int) - 1
+    q = 1 + (5 * smaller) // len(x)
+    return 6 - q if lower_is_better else q
+
+
+def pandas_distinct_quintiles(x, lower_is_better):
     distinct = np.unique(x)
     q = 1 + (5 * np.searchsorted(distinct, x)) // len(distinct)
     return 6 - q if lower_is_better else q
@@ -37,6 +44,13 @@ def test_rfm_matches_pandas():
         assert s["r"].tolist() == pandas_quintiles((as_of - g["last"].to_numpy()) / DAY, True).tolist()
         assert s["f"].tolist() == pandas_quintiles(g["n"].to_numpy(), False).tolist()
         assert s["m"].tolist() == pandas_quintiles(g["cents"].to_numpy() / 100.0, False).tolist()
+        assert s["bins"] == "customers"
+        d = engagement.rfm_scores(mine["customer"], mine["recency"], mine["frequency"], mine["monetary"],
+                                  bins="distinct_values")
+        assert d["bins"] == "distinct_values"
+        assert d["r"].tolist() == pandas_distinct_quintiles((as_of - g["last"].to_numpy()) / DAY, True).tolist()
+        assert d["f"].tolist() == pandas_distinct_quintiles(g["n"].to_numpy(), False).tolist()
+        assert d["m"].tolist() == pandas_distinct_quintiles(g["cents"].to_numpy() / 100.0, False).tolist()
 
 
 def test_nps_matches_pandas():

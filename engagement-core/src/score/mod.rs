@@ -16,8 +16,8 @@ pub use proportion::{
     z_for_level,
 };
 pub use rfm::{
-    MonetaryBasis, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, quintile_scores, rfm_of_store,
-    rfm_scores,
+    MonetaryBasis, RfmBins, RfmConfig, RfmScores, RfmSegmentRule, RfmValues, quintile_scores,
+    rfm_of_store, rfm_scores,
 };
 // The signals' earlier home, kept so that existing imports still compile.
 #[doc(hidden)]

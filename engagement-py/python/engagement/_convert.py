@@ -8,6 +8,7 @@ other accepted inputs are converted once (documented per argument). Anything els
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -37,6 +38,19 @@ def steps(values: Any) -> List[Dict[str, Any]]:
 def given(**fields: Any) -> Dict[str, Any]:
     """The fields the caller set: one left None is left out, so the engine's default applies."""
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def with_options(config: Any, name: str, **fields: Any) -> Any:
+    """``config`` (None, a dict or a JSON string) with the keyword options the caller set added; an
+    option set both ways is a TypeError rather than a silent choice of one."""
+    set_ = given(**fields)
+    if not set_:
+        return config
+    base = {} if config is None else json.loads(config) if isinstance(config, str) else dict(config)
+    for k in set_:
+        if k in base:
+            raise TypeError(f"{k} is given both as a keyword and in {name}; give it once")
+    return {**base, **set_}
 
 
 def stage_labels(codes: np.ndarray) -> np.ndarray:

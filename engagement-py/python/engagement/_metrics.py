@@ -131,16 +131,26 @@ def rfm_values(customer: Any, time: Any, value: Any = None, *, as_of: Any, monet
     return _native.rfm_values(cv.transactions(customer, time, value), cv.instant(as_of), cv.given(monetary=monetary))
 
 
-def rfm_scores(customer: Any, recency: Any, frequency: Any, monetary: Any, config: Any = None) -> Columns:
-    """RFM quintile scores (over distinct values), codes, scores and segments of given values.
+def rfm_scores(customer: Any, recency: Any, frequency: Any, monetary: Any, config: Any = None, *,
+               bins: Optional[str] = None) -> Columns:
+    """RFM scores 1–5, codes (``100R + 10F + M``), scores (``R + F + M``) and segments of given values.
+
+    ``bins`` says how values become scores: ``"customers"`` (the default) cuts the customers into
+    fifths, as ``pd.qcut`` does, with equal values sharing the lowest score their group spans (so the
+    many one-time buyers are all F = 1 and F = 2 may stay empty); ``"distinct_values"`` cuts the
+    distinct values into fifths (the first edition's rule). The result's ``"bins"`` says which rule
+    made it. ``config`` is an ``RfmConfig`` dict: ``bins``, ``monetary`` and the ``segments`` table.
 
     >>> import engagement
-    >>> s = engagement.rfm_scores([1, 2], [1.0, 90.0], [6.0, 1.0], [300.0, 10.0])
-    >>> s["code"].tolist(), s["segment"].tolist()
-    ([533, 311], ['potential_loyalists', 'promising'])
+    >>> s = engagement.rfm_scores([1, 2, 3, 4, 5], [3.0, 1.0, 9.0, 30.0, 2.0], [1, 1, 1, 4, 2], [10.0, 20.0, 20.0, 90.0, 35.0])
+    >>> s["f"].tolist(), s["bins"]
+    ([1, 1, 1, 5, 4], 'customers')
+    >>> engagement.rfm_scores([1, 2, 3, 4, 5], [3.0, 1.0, 9.0, 30.0, 2.0], [1, 1, 1, 4, 2], [10.0, 20.0, 20.0, 90.0, 35.0],
+    ...                       bins="distinct_values")["f"].tolist()
+    [1, 1, 1, 4, 2]
     """
     d = _native.rfm_scores(cv.ids(customer), cv.floats(recency, "recency"), cv.floats(frequency, "frequency"),
-                           cv.floats(monetary, "monetary"), config)
+                           cv.floats(monetary, "monetary"), cv.with_options(config, "config", bins=bins))
     return _rfm_labels(d)
 
 

@@ -206,15 +206,18 @@ class ProfileStore:
         """
         return PurchaseSummary._from(self._native.purchase_summary())
 
-    def rfm(self, as_of: Any, config: Any = None) -> Columns:
-        """RFM scores of every customer with a purchase: ``r``, ``f``, ``m``, ``code``, ``score``, ``segment`` (names).
+    def rfm(self, as_of: Any, config: Any = None, *, bins: Optional[str] = None) -> Columns:
+        """RFM scores of every customer with a purchase: ``r``, ``f``, ``m``, ``code``, ``score``,
+        ``segment`` (names) and ``bins``, the rule that made the scores (``bins=`` or ``config``:
+        ``"customers"``, fifths of customers with ties together, the default; or
+        ``"distinct_values"``; see ``engagement.rfm_scores``).
 
         >>> import engagement
         >>> s = engagement.ProfileStore(); s.push([1], [0], ["web"], ["purchase"], value=[5.0])
         >>> s.rfm(as_of=86_400)["segment"].tolist()
         ['new_customers']
         """
-        d = self._native.rfm(cv.instant(as_of), config)
+        d = self._native.rfm(cv.instant(as_of), cv.with_options(config, "config", bins=bins))
         return _rfm_labels(d)
 
     def segments(self, segments: SegmentSet, as_of: Any, stage_config: Any = None, rfm_config: Any = None) -> Columns:
