@@ -1374,6 +1374,26 @@ eng_status eng_stage_transitions_json(const uint64_t *customer,
                                       size_t *out_len);
 
 /**
+ * Transitions between journey stages of a stage history given as the
+ * document `eng_stage_history_json` returns, unchanged (`{"customer": [1,
+ * 1], "stage": ["prospect", "new_customer"], "entered_at": [0, 60],
+ * "until": 86400}`; `until` may be absent): the result of
+ * `eng_stage_transitions_json` on the same entries, owned by the caller.
+ *
+ * Returns as `eng_stage_transitions_json`, and `ENG_STATUS_JSON` for a
+ * document that is not a stage history (an unknown stage label lists the
+ * accepted ones).
+ *
+ * # Safety
+ * `history_json` NULL or `history_len` readable bytes; `out_json` valid for
+ * one write; `out_len` NULL or one write.
+ */
+eng_status eng_stage_transitions_of_history_json(const char *history_json,
+                                                 size_t history_len,
+                                                 char **out_json,
+                                                 size_t *out_len);
+
+/**
  * Runs a funnel (`funnel_json`: `{"steps": [{"name", "kinds": […], "channels":
  * […]}, …], "window": seconds, "order": "loose" | "strict", "level": 0.95}`)
  * over `len` touchpoints (columns as `eng_journey_sequences_json`) and
@@ -1525,13 +1545,38 @@ eng_status eng_loyalty_json(const uint64_t *customer,
 
 /**
  * The next best action of each of `len` customers (`customer` ids with
- * their `stage` codes, `ENG_STAGE_*`) under the action table `table_json`
- * (NULL or empty: the default table). Optional JSON inputs let rules test
- * segments and tiers: `membership_json` (as returned for segments:
- * `{"customer", "names", "member", "primary"}`) and `accounts_json` (the
- * `accounts` object of `eng_loyalty_json`); NULL or empty when not used.
- * The result is a JSON array with one action name (or null) per customer,
- * owned by the caller (release with `eng_string_free`).
+ * their `stage` codes, `ENG_STAGE_*`, as `eng_profile_store_stages` writes
+ * them) under the action table `table_json`. The result is a JSON array
+ * with one action name (or null when no row matches) per customer, owned by
+ * the caller (release with `eng_string_free`).
+ *
+ * `table_json` (NULL or empty: the default table) is
+ * `{"rules": [{"action": "gift", "priority": 5, "stages": ["loyal"],
+ * "segments": ["big"], "tiers": ["gold"]}, …]}`: of the rows whose
+ * conditions all hold (each non-empty list is one: the stage is one of
+ * `stages`, the customer is in one of `segments`, the tier is one of
+ * `tiers`; an empty or absent list matches anyone; a condition on data not
+ * given never matches), the lowest `priority` wins, ties in table order.
+ * The default table:
+ *
+ * | action | priority | when |
+ * |---|---|---|
+ * | win_back_offer | 10 | stage at_risk |
+ * | vip_care | 15 | tier platinum |
+ * | reactivation_campaign | 20 | stage churned |
+ * | referral_ask | 30 | stage advocate |
+ * | upgrade_offer | 40 | stage loyal |
+ * | onboarding_series | 50 | stage new_customer |
+ * | cross_sell | 60 | stage repeat |
+ * | first_purchase_incentive | 70 | stage engaged |
+ * | nurture_content | 80 | stage prospect |
+ *
+ * Optional inputs (NULL or empty when not used), each taken as the call
+ * that makes it returns it: `membership_json`, the document of
+ * `eng_profile_store_segments_json` (`{"customer": [1, 2], "names":
+ * ["big"], "member": [[true, false]], "primary": [0, null]}`, one `member`
+ * list per segment); `accounts_json`, the document of `eng_loyalty_json`
+ * or its `accounts` object (tiers by index into `tier_names`).
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a bad stage code),
  * `ENG_STATUS_CONFIG` (a rule naming an unknown segment or tier),
@@ -2117,7 +2162,9 @@ eng_status eng_profile_store_repeat_rate(const struct eng_profile_store *store,
  * - `monetary`: `"total"` (the default) or `"average"` order value;
  * - `segments`: the (R, FM) table, a list of
  *   `{"name": "champions", "r": [4, 5], "fm": [4, 5]}` in priority order
- *   (`eng_rfm_segment_names_json` gives the default's names). Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
+ *   (`eng_rfm_segment_names_json` gives the default's names).
+ *
+ * Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
  * `out_m` (1–5), `out_code` (100R + 10F + M), `out_score` (R + F + M) and
  * `out_segment` (index into `eng_rfm_segment_names_json` of the same
  * configuration).
@@ -2177,6 +2224,34 @@ eng_status eng_profile_store_segments(const struct eng_profile_store *store,
                                       int32_t *out_primary,
                                       size_t cap,
                                       size_t *out_len);
+
+/**
+ * Segment membership as `eng_profile_store_segments` computes it, as the
+ * JSON document that `eng_next_best_actions_json` takes as its
+ * `membership_json`, unchanged:
+ * `{"customer": [1, 2], "names": ["big", "active"], "member": [[true,
+ * false], [true, true]], "primary": [0, 1]}`: customers ascending, segment
+ * names in priority order, `member[s][i]` whether customer `i` is in
+ * segment `s` (one list per segment), and `primary[i]` the first segment
+ * (an index into `names`) or `null`. Owned by the caller (release with
+ * `eng_string_free`); `*out_len` (if not NULL) gets its length in bytes.
+ *
+ * Returns as `eng_profile_store_segments`, without
+ * `ENG_STATUS_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ * `store` and `set` live handles; configurations NULL or readable for their
+ * lengths; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_profile_store_segments_json(const struct eng_profile_store *store,
+                                           const struct eng_segment_set *set,
+                                           int64_t as_of,
+                                           const char *stage_config_json,
+                                           size_t stage_config_len,
+                                           const char *rfm_config_json,
+                                           size_t rfm_config_len,
+                                           char **out_json,
+                                           size_t *out_len);
 
 /**
  * Parses and checks segment definitions (the JSON language of the README's
@@ -2272,7 +2347,9 @@ eng_status eng_logrank_test(const double *duration_a,
  * the `len` transactions (`value` may be NULL: no money) at or before
  * `observation_end`. `config_json` is a `SummaryConfig` (`{"period": "day",
  * "unit": "week"}`; NULL or empty: days). Outputs in ascending customer id,
- * capacity `cap`, any may be NULL. `recency` and `t` are in the config's
+ * capacity `cap`, any may be NULL. `out_frequency` gets whole numbers as
+ * doubles, the type every model call takes, so the columns go into
+ * `eng_clv_fit_json` and the predictions as they are. `recency` and `t` are in the config's
  * `unit` (days by default): a model fitted on them knows it only when told
  * (`"unit"` in `eng_clv_fit_json`'s options), or fit with
  * `eng_clv_fit_summary_json`, which records it.
@@ -2293,7 +2370,7 @@ eng_status eng_transaction_summary(const uint64_t *customer,
                                    const char *config_json,
                                    size_t config_len,
                                    uint64_t *out_customer,
-                                   uint32_t *out_frequency,
+                                   double *out_frequency,
                                    double *out_recency,
                                    double *out_t,
                                    double *out_monetary_value,

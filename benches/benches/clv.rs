@@ -36,7 +36,7 @@ fn cdnow() -> Columns {
         unit: Period::Week,
     };
     let s = summarize(&cols, common::unix_midnight(1997, 9, 30), &cfg).expect("valid sample");
-    let freq = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let freq = s.frequency.clone();
     (freq, s.recency, s.t, s.monetary_value)
 }
 

@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         unit: Period::Week,
     };
     let s = summarize(&cols, common::unix_midnight(1997, 9, 30), &cfg)?;
-    let freq: Vec<f64> = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let freq: Vec<f64> = s.frequency.clone();
     let mut csv = String::from("frequency,recency,T,monetary_value\n");
     for (i, x) in freq.iter().enumerate() {
         writeln!(

@@ -328,9 +328,8 @@ fn lifetime_value(
             unit: Period::Week,
         },
     )?;
-    let frequency: Vec<f64> = summary.frequency.iter().map(|&x| f64::from(x)).collect();
     let columns = ClvColumns {
-        frequency: &frequency,
+        frequency: &summary.frequency,
         recency: Some(&summary.recency),
         t: Some(&summary.t),
         ..Default::default()

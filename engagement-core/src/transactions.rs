@@ -249,7 +249,7 @@ impl TransactionColumns<'_> {
 /// ```
 /// use engagement_core::transactions::{summarize, SummaryConfig, TransactionColumns};
 /// let s = summarize(&TransactionColumns { customer: &[5], time: &[0], value: &[] }, 86_400, &SummaryConfig::default())?;
-/// assert_eq!((s.len(), s.frequency[0], s.t[0]), (1, 0, 1.0));
+/// assert_eq!((s.len(), s.frequency[0], s.t[0]), (1, 0.0, 1.0));
 /// assert_eq!(s.unit, engagement_core::transactions::Period::Day); // T is in days
 /// assert!(!s.is_empty());
 /// # Ok::<(), engagement_core::EngError>(())
@@ -261,8 +261,9 @@ pub struct TransactionSummary {
     pub unit: Period,
     /// Customer id.
     pub customer: Vec<u64>,
-    /// Repeat purchase periods.
-    pub frequency: Vec<u32>,
+    /// Repeat purchase periods: whole numbers, as `f64` because every
+    /// model takes them so (the column goes into a fit or a prediction as it is).
+    pub frequency: Vec<f64>,
     /// First to last purchase period, in units.
     pub recency: Vec<f64>,
     /// First purchase period to the observation end, in units (`T` in the papers).
@@ -319,15 +320,15 @@ impl TransactionSummary {
 /// let day = 86_400;
 /// let split = calibration_and_holdout(&TransactionColumns { customer: &[1, 1], time: &[0, 5 * day], value: &[] },
 ///     2 * day, 7 * day, &SummaryConfig::default())?;
-/// assert_eq!((split.calibration.frequency[0], split.frequency_holdout[0], split.duration_holdout), (0, 1, 5.0));
+/// assert_eq!((split.calibration.frequency[0], split.frequency_holdout[0], split.duration_holdout), (0.0, 1.0, 5.0));
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationHoldout {
     /// The summary at the calibration end (customers born by then).
     pub calibration: TransactionSummary,
-    /// Purchase periods in the holdout period, per customer.
-    pub frequency_holdout: Vec<u32>,
+    /// Purchase periods in the holdout period, per customer (whole numbers, as `f64`).
+    pub frequency_holdout: Vec<f64>,
     /// Mean value of the holdout purchase periods (0 without any).
     pub monetary_value_holdout: Vec<f64>,
     /// Length of the holdout period in units (the same for everyone).
@@ -404,7 +405,7 @@ fn for_each_customer(
 ///     time: &[0, 3600, 3 * day, 10 * day],
 ///     value: &[5.0, 5.0, 20.0, 30.0],
 /// }, 14 * day, &SummaryConfig::default())?;
-/// assert_eq!(s.frequency, [2]);          // days 3 and 10
+/// assert_eq!(s.frequency, [2.0]);          // days 3 and 10
 /// assert_eq!(s.recency, [10.0]);
 /// assert_eq!(s.t, [14.0]);
 /// assert_eq!(s.monetary_value, [25.0]);  // mean of 20 and 30; day 0 excluded
@@ -436,7 +437,7 @@ pub fn summarize(
         let first = periods[0].0;
         let last = periods[periods.len() - 1].0;
         out.customer.push(c);
-        out.frequency.push((periods.len() - 1) as u32);
+        out.frequency.push((periods.len() - 1) as f64);
         out.recency.push(config.in_units(last - first));
         out.t.push(config.in_units(end_period - first));
         out.monetary_value.push(mean_micros(&periods[1..]));
@@ -464,8 +465,8 @@ pub fn summarize(
 ///     value: &[10.0, 10.0, 40.0, 5.0],
 /// }, 9 * day, 19 * day, &SummaryConfig::default())?;
 /// assert_eq!(split.calibration.customer, [1]);
-/// assert_eq!(split.calibration.frequency, [1]);
-/// assert_eq!(split.frequency_holdout, [1]);
+/// assert_eq!(split.calibration.frequency, [1.0]);
+/// assert_eq!(split.frequency_holdout, [1.0]);
 /// assert_eq!(split.monetary_value_holdout, [40.0]);
 /// assert_eq!(split.duration_holdout, 10.0);
 /// # Ok::<(), engagement_core::EngError>(())
@@ -501,7 +502,7 @@ pub fn calibration_and_holdout(
             .copied()
             .filter(|p| p.0 > cal_period)
             .collect();
-        frequency_holdout.push(holdout.len() as u32);
+        frequency_holdout.push(holdout.len() as f64);
         monetary_value_holdout.push(mean_micros(&holdout));
     });
     Ok(CalibrationHoldout {
@@ -575,6 +576,6 @@ mod tests {
             value: &[],
         };
         let s = summarize(&cols, 2 * DAY, &SummaryConfig::default()).unwrap();
-        assert_eq!((s.frequency[0], s.monetary_value[0]), (1, 0.0));
+        assert_eq!((s.frequency[0], s.monetary_value[0]), (1.0, 0.0));
     }
 }

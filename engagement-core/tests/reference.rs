@@ -42,7 +42,7 @@ fn cdnow() -> engagement_core::transactions::TransactionSummary {
 #[test]
 fn bg_nbd_reproduces_the_published_cdnow_fit() {
     let s = cdnow();
-    let freq: Vec<f64> = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let freq: Vec<f64> = s.frequency.clone();
     let data = RepeatSummary::from_columns(&freq, &s.recency, &s.t).unwrap();
     assert_eq!(data.customers(), 2357.0);
     let fit = BgNbdParams::fit(&data, &FitOptions::default()).unwrap();
@@ -69,8 +69,8 @@ fn gamma_gamma_reproduces_the_published_cdnow_fit() {
     let s = cdnow();
     let (mut x, mut m) = (Vec::new(), Vec::new());
     for i in 0..s.len() {
-        if s.frequency[i] > 0 {
-            x.push(f64::from(s.frequency[i]));
+        if s.frequency[i] > 0.0 {
+            x.push(s.frequency[i]);
             m.push(s.monetary_value[i]);
         }
     }
@@ -92,7 +92,7 @@ fn gamma_gamma_reproduces_the_published_cdnow_fit() {
 #[test]
 fn pareto_nbd_reproduces_the_published_cdnow_fit() {
     let s = cdnow();
-    let freq: Vec<f64> = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let freq: Vec<f64> = s.frequency.clone();
     let data = RepeatSummary::from_columns(&freq, &s.recency, &s.t).unwrap();
     let fit = ParetoNbdParams::fit(&data, &FitOptions::default()).unwrap();
     let p = fit.params;
@@ -139,7 +139,7 @@ fn bg_nbd_reproduces_the_published_conditional_expectation() {
 #[test]
 fn standard_errors_match_lifetimes_on_cdnow() {
     let s = cdnow();
-    let freq: Vec<f64> = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let freq: Vec<f64> = s.frequency.clone();
     let data = RepeatSummary::from_columns(&freq, &s.recency, &s.t).unwrap();
     let bg = BgNbdParams::fit(&data, &FitOptions::default()).unwrap();
     let close = |mine: &[f64], theirs: &[f64]| {
@@ -151,8 +151,8 @@ fn standard_errors_match_lifetimes_on_cdnow() {
     assert!(close(&se, &[0.012557, 0.37822, 0.18573, 0.70541]), "{se:?}");
     let (mut x, mut m) = (Vec::new(), Vec::new());
     for i in 0..s.len() {
-        if s.frequency[i] > 0 {
-            x.push(f64::from(s.frequency[i]));
+        if s.frequency[i] > 0.0 {
+            x.push(s.frequency[i]);
             m.push(s.monetary_value[i]);
         }
     }
@@ -252,7 +252,7 @@ fn bg_bb_reproduces_the_published_donation_fit() {
 #[test]
 fn cdnow_fits_converge_by_newton_steps() {
     let s = cdnow();
-    let freq: Vec<f64> = s.frequency.iter().map(|&x| f64::from(x)).collect();
+    let freq: Vec<f64> = s.frequency.clone();
     let data = RepeatSummary::from_columns(&freq, &s.recency, &s.t).unwrap();
     let o = FitOptions::default();
     let its = [

@@ -180,6 +180,37 @@ pub unsafe extern "C" fn eng_stage_transitions_json(
     })
 }
 
+/// Transitions between journey stages of a stage history given as the
+/// document `eng_stage_history_json` returns, unchanged (`{"customer": [1,
+/// 1], "stage": ["prospect", "new_customer"], "entered_at": [0, 60],
+/// "until": 86400}`; `until` may be absent): the result of
+/// `eng_stage_transitions_json` on the same entries, owned by the caller.
+///
+/// Returns as `eng_stage_transitions_json`, and `ENG_STATUS_JSON` for a
+/// document that is not a stage history (an unknown stage label lists the
+/// accepted ones).
+///
+/// # Safety
+/// `history_json` NULL or `history_len` readable bytes; `out_json` valid for
+/// one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_stage_transitions_of_history_json(
+    history_json: *const c_char,
+    history_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let history: engagement_core::StageHistory =
+                crate::json::document(history_json, history_len, "history_json")?;
+            let m = engagement_core::transitions::stage_transitions(&history)?;
+            crate::json::write(&m, out_json, out_len)
+        }
+    })
+}
+
 /// Runs a funnel (`funnel_json`: `{"steps": [{"name", "kinds": […], "channels":
 /// […]}, …], "window": seconds, "order": "loose" | "strict", "level": 0.95}`)
 /// over `len` touchpoints (columns as `eng_journey_sequences_json`) and

@@ -74,13 +74,38 @@ pub unsafe extern "C" fn eng_loyalty_json(
 }
 
 /// The next best action of each of `len` customers (`customer` ids with
-/// their `stage` codes, `ENG_STAGE_*`) under the action table `table_json`
-/// (NULL or empty: the default table). Optional JSON inputs let rules test
-/// segments and tiers: `membership_json` (as returned for segments:
-/// `{"customer", "names", "member", "primary"}`) and `accounts_json` (the
-/// `accounts` object of `eng_loyalty_json`); NULL or empty when not used.
-/// The result is a JSON array with one action name (or null) per customer,
-/// owned by the caller (release with `eng_string_free`).
+/// their `stage` codes, `ENG_STAGE_*`, as `eng_profile_store_stages` writes
+/// them) under the action table `table_json`. The result is a JSON array
+/// with one action name (or null when no row matches) per customer, owned by
+/// the caller (release with `eng_string_free`).
+///
+/// `table_json` (NULL or empty: the default table) is
+/// `{"rules": [{"action": "gift", "priority": 5, "stages": ["loyal"],
+/// "segments": ["big"], "tiers": ["gold"]}, …]}`: of the rows whose
+/// conditions all hold (each non-empty list is one: the stage is one of
+/// `stages`, the customer is in one of `segments`, the tier is one of
+/// `tiers`; an empty or absent list matches anyone; a condition on data not
+/// given never matches), the lowest `priority` wins, ties in table order.
+/// The default table:
+///
+/// | action | priority | when |
+/// |---|---|---|
+/// | win_back_offer | 10 | stage at_risk |
+/// | vip_care | 15 | tier platinum |
+/// | reactivation_campaign | 20 | stage churned |
+/// | referral_ask | 30 | stage advocate |
+/// | upgrade_offer | 40 | stage loyal |
+/// | onboarding_series | 50 | stage new_customer |
+/// | cross_sell | 60 | stage repeat |
+/// | first_purchase_incentive | 70 | stage engaged |
+/// | nurture_content | 80 | stage prospect |
+///
+/// Optional inputs (NULL or empty when not used), each taken as the call
+/// that makes it returns it: `membership_json`, the document of
+/// `eng_profile_store_segments_json` (`{"customer": [1, 2], "names":
+/// ["big"], "member": [[true, false]], "primary": [0, null]}`, one `member`
+/// list per segment); `accounts_json`, the document of `eng_loyalty_json`
+/// or its `accounts` object (tiers by index into `tier_names`).
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a bad stage code),
 /// `ENG_STATUS_CONFIG` (a rule naming an unknown segment or tier),
@@ -111,8 +136,11 @@ pub unsafe extern "C" fn eng_next_best_actions_json(
             let table: ActionTable = crate::json::config(table_json, table_len, "table_json")?;
             let membership: Option<SegmentMembership> =
                 crate::json::optional(membership_json, membership_len, "membership_json")?;
-            let accounts: Option<LoyaltyAccounts> =
-                crate::json::optional(accounts_json, accounts_len, "accounts_json")?;
+            let accounts = crate::handle::text(accounts_json, accounts_len, "accounts_json")?;
+            let accounts = match accounts.trim() {
+                "" => None,
+                text => Some(LoyaltyAccounts::from_json(text)?),
+            };
             let a = table.recommend(
                 customers,
                 Some(&stages),

@@ -517,7 +517,9 @@ pub unsafe extern "C" fn eng_profile_store_repeat_rate(
 /// - `monetary`: `"total"` (the default) or `"average"` order value;
 /// - `segments`: the (R, FM) table, a list of
 ///   `{"name": "champions", "r": [4, 5], "fm": [4, 5]}` in priority order
-///   (`eng_rfm_segment_names_json` gives the default's names). Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
+///   (`eng_rfm_segment_names_json` gives the default's names).
+///
+/// Outputs (any may be NULL): `out_customer`, `out_r`, `out_f`,
 /// `out_m` (1–5), `out_code` (100R + 10F + M), `out_score` (R + F + M) and
 /// `out_segment` (index into `eng_rfm_segment_names_json` of the same
 /// configuration).
@@ -608,11 +610,6 @@ pub unsafe extern "C" fn eng_profile_store_segments(
         let s = unsafe { handle_ref(store, "store")? };
         let set = unsafe { handle_ref(set, "set")? };
         let out_len = unsafe { out(out_len, "out_len")? };
-        let stage_config: StageConfig = unsafe {
-            crate::json::config(stage_config_json, stage_config_len, "stage_config_json")?
-        };
-        let rfm_config: engagement_core::RfmConfig =
-            unsafe { crate::json::config(rfm_config_json, rfm_config_len, "rfm_config_json")? };
         let segments = set.names().len();
         let member_cap = cap.checked_mul(segments).ok_or_else(|| {
             Failure::new(
@@ -624,14 +621,16 @@ pub unsafe extern "C" fn eng_profile_store_segments(
         let primary = unsafe { out_column(out_primary, cap, "out_primary")? };
         let customers = unsafe { out_column(out_customer, cap, "out_customer")? };
         fits(s.store.len(), cap, out_len)?;
-        let features = engagement_core::CustomerFeatures::standard(
-            &s.store,
-            as_of,
-            &s.scorer,
-            &StageRules::new(stage_config)?,
-            &rfm_config,
-        )?;
-        let m = set.evaluate(&features)?;
+        // SAFETY: the caller's promises on the configurations, forwarded.
+        let m = unsafe {
+            membership(
+                s,
+                set,
+                as_of,
+                (stage_config_json, stage_config_len),
+                (rfm_config_json, rfm_config_len),
+            )?
+        };
         let mut flat = vec![0u8; m.customer.len() * segments];
         for (k, column) in m.member.iter().enumerate() {
             for (i, &b) in column.iter().enumerate() {
@@ -644,5 +643,78 @@ pub unsafe extern "C" fn eng_profile_store_segments(
         fill(primary, &firsts);
         *out_len = m.customer.len();
         Ok(())
+    })
+}
+
+/// The segment membership of the standard features, as both segment calls
+/// give it.
+///
+/// # Safety
+/// Each configuration NULL or readable for its length.
+unsafe fn membership(
+    s: &Store,
+    set: &engagement_core::SegmentSet,
+    as_of: i64,
+    stage_config: (*const c_char, usize),
+    rfm_config: (*const c_char, usize),
+) -> Result<engagement_core::SegmentMembership, Failure> {
+    // SAFETY: forwarded from the caller.
+    let stage_config: StageConfig =
+        unsafe { crate::json::config(stage_config.0, stage_config.1, "stage_config_json")? };
+    // SAFETY: forwarded from the caller.
+    let rfm_config: engagement_core::RfmConfig =
+        unsafe { crate::json::config(rfm_config.0, rfm_config.1, "rfm_config_json")? };
+    let features = engagement_core::CustomerFeatures::standard(
+        &s.store,
+        as_of,
+        &s.scorer,
+        &StageRules::new(stage_config)?,
+        &rfm_config,
+    )?;
+    Ok(set.evaluate(&features)?)
+}
+
+/// Segment membership as `eng_profile_store_segments` computes it, as the
+/// JSON document that `eng_next_best_actions_json` takes as its
+/// `membership_json`, unchanged:
+/// `{"customer": [1, 2], "names": ["big", "active"], "member": [[true,
+/// false], [true, true]], "primary": [0, 1]}`: customers ascending, segment
+/// names in priority order, `member[s][i]` whether customer `i` is in
+/// segment `s` (one list per segment), and `primary[i]` the first segment
+/// (an index into `names`) or `null`. Owned by the caller (release with
+/// `eng_string_free`); `*out_len` (if not NULL) gets its length in bytes.
+///
+/// Returns as `eng_profile_store_segments`, without
+/// `ENG_STATUS_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `store` and `set` live handles; configurations NULL or readable for their
+/// lengths; `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_segments_json(
+    store: *const eng_profile_store,
+    set: *const crate::segments::eng_segment_set,
+    as_of: i64,
+    stage_config_json: *const c_char,
+    stage_config_len: usize,
+    rfm_config_json: *const c_char,
+    rfm_config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        unsafe {
+            let s = handle_ref(store, "store")?;
+            let set = handle_ref(set, "set")?;
+            let m = membership(
+                s,
+                set,
+                as_of,
+                (stage_config_json, stage_config_len),
+                (rfm_config_json, rfm_config_len),
+            )?;
+            crate::json::write(&m, out_json, out_len)
+        }
     })
 }

@@ -80,7 +80,9 @@ pub(crate) unsafe fn write_rfm(
 /// the `len` transactions (`value` may be NULL: no money) at or before
 /// `observation_end`. `config_json` is a `SummaryConfig` (`{"period": "day",
 /// "unit": "week"}`; NULL or empty: days). Outputs in ascending customer id,
-/// capacity `cap`, any may be NULL. `recency` and `t` are in the config's
+/// capacity `cap`, any may be NULL. `out_frequency` gets whole numbers as
+/// doubles, the type every model call takes, so the columns go into
+/// `eng_clv_fit_json` and the predictions as they are. `recency` and `t` are in the config's
 /// `unit` (days by default): a model fitted on them knows it only when told
 /// (`"unit"` in `eng_clv_fit_json`'s options), or fit with
 /// `eng_clv_fit_summary_json`, which records it.
@@ -102,7 +104,7 @@ pub unsafe extern "C" fn eng_transaction_summary(
     config_json: *const c_char,
     config_len: usize,
     out_customer: *mut u64,
-    out_frequency: *mut u32,
+    out_frequency: *mut f64,
     out_recency: *mut f64,
     out_t: *mut f64,
     out_monetary_value: *mut f64,

@@ -645,7 +645,46 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     &mut out,
                     null_mut(),
                 ));
-                json_out(s, out)
+                let (s, fp) = json_out(s, out);
+                // The same entries as a history document give the same matrix; fuzzed text
+                // is a history or a refusal.
+                if s == eng_status::Ok {
+                    let labels = [
+                        "prospect",
+                        "engaged",
+                        "new_customer",
+                        "repeat",
+                        "loyal",
+                        "advocate",
+                        "at_risk",
+                        "churned",
+                    ];
+                    let doc = serde_json::json!({
+                        "customer": c,
+                        "stage": st.iter().map(|&x| labels[usize::from(x)]).collect::<Vec<_>>(),
+                        "entered_at": at,
+                    })
+                    .to_string()
+                    .into_bytes();
+                    let mut again = null_mut();
+                    let s2 = checked(eng_stage_transitions_of_history_json(
+                        p(&doc).0,
+                        doc.len(),
+                        &mut again,
+                        null_mut(),
+                    ));
+                    assert_eq!(json_out(s2, again), (s, fp.clone()), "a history document");
+                }
+                let text = i.text();
+                let mut other = null_mut();
+                let s3 = checked(eng_stage_transitions_of_history_json(
+                    p(&text).0,
+                    text.len(),
+                    &mut other,
+                    null_mut(),
+                ));
+                let (_, fp3) = json_out(s3, other);
+                (s, [fp, vec![s3 as u8], fp3].concat())
             }
             21..=23 => {
                 let n = i.len();
@@ -1036,6 +1075,30 @@ unsafe fn call(data: &[u8]) -> Outcome {
                                         .iter()
                                         .all(|&x| x >= -1 && (x as i64) < k as i64)
                                 );
+                                // The document form holds the same membership.
+                                let mut doc = null_mut();
+                                assert_eq!(
+                                    checked(eng_profile_store_segments_json(
+                                        st,
+                                        set,
+                                        as_of,
+                                        null(),
+                                        0,
+                                        null(),
+                                        0,
+                                        &mut doc,
+                                        null_mut(),
+                                    )),
+                                    eng_status::Ok
+                                );
+                                let doc = take_json(doc);
+                                let firsts: Vec<i64> = doc["primary"]
+                                    .as_array()
+                                    .map(|a| a.iter().map(|x| x.as_i64().unwrap_or(-1)).collect())
+                                    .unwrap_or_default();
+                                let arrays: Vec<i64> =
+                                    primary[..n].iter().map(|&x| i64::from(x)).collect();
+                                assert_eq!(firsts, arrays, "segments as JSON and as arrays");
                             }
                             fp.extend(member);
                         }
@@ -1106,7 +1169,7 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 let cap = usize::from(i.u8() % 8);
                 let (mut ids, mut f, mut r, mut tt, mut m) = (
                     vec![0u64; cap],
-                    vec![0u32; cap],
+                    vec![0.0f64; cap],
                     vec![0.0; cap],
                     vec![0.0; cap],
                     vec![0.0; cap],
@@ -1131,7 +1194,7 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 if s == eng_status::Ok {
                     for j in 0..k {
                         assert!(
-                            r[j] >= 0.0 && r[j] <= tt[j] && m[j] >= 0.0,
+                            r[j] >= 0.0 && r[j] <= tt[j] && m[j] >= 0.0 && f[j] >= 0.0 && f[j].fract() == 0.0,
                             "summary row {j}"
                         );
                     }

@@ -414,12 +414,12 @@ static eng_status op_metric(const char *op, const json_t *input, const json_t *c
         int64_t end = (int64_t)json_integer_value(json_object_get(input, "observation_end"));
         if (strcmp(op, "transaction_summary") == 0) {
             uint64_t *ids = calloc(cap, 8);
-            uint32_t *f = calloc(cap, 4);
+            double *f = calloc(cap, 8);
             double *rec = calloc(cap, 8), *tt = calloc(cap, 8), *mon = calloc(cap, 8);
             s = eng_transaction_summary(c, t, v, n, end, cfg, text_len(cfg), ids, f, rec, tt, mon, cap, &k);
             if (s == ENG_STATUS_OK) {
                 json_t *fr = json_array();
-                for (size_t i = 0; i < k; i++) json_array_append_new(fr, json_integer(f[i]));
+                for (size_t i = 0; i < k; i++) json_array_append_new(fr, json_real(f[i]));
                 *result = json_pack("{s:o,s:o,s:o,s:o,s:o}", "customer", u64_array(ids, k), "frequency", fr, "recency",
                                     f64_array(rec, k), "T", f64_array(tt, k), "monetary_value", f64_array(mon, k));
             }

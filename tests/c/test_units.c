@@ -19,7 +19,6 @@ static uint64_t customer[MAX_ROWS];
 static int64_t when[MAX_ROWS];
 static double dollars[MAX_ROWS];
 static uint64_t ids[MAX_ROWS];
-static uint32_t freq32[MAX_ROWS];
 static double freq[MAX_ROWS], rec[MAX_ROWS], age[MAX_ROWS], money[MAX_ROWS], spend[MAX_ROWS], value[MAX_ROWS];
 static int failed;
 
@@ -55,10 +54,9 @@ static char *model_of(char *fit_json) {
 
 static size_t summary(size_t n, int64_t end, const char *cfg) {
     size_t k = 0;
-    expect(eng_transaction_summary(customer, when, dollars, n, end, cfg, cfg ? strlen(cfg) : 0, ids, freq32, rec, age,
+    expect(eng_transaction_summary(customer, when, dollars, n, end, cfg, cfg ? strlen(cfg) : 0, ids, freq, rec, age,
                                    money, MAX_ROWS, &k) == ENG_STATUS_OK,
            "summary");
-    for (size_t i = 0; i < k; i++) freq[i] = freq32[i];
     return k;
 }
 

@@ -142,6 +142,7 @@ def test_actions_take_the_outputs_of_segments_and_loyalty():
     stages = store.stages(as_of=0)
     actions = engagement.next_best_actions(stages["customer"], stages["stage"], table, m, report["accounts"])
     assert actions == ["vip", "other"]
+    assert engagement.next_best_actions(stages["customer"], stages["stage"], table, m, report) == actions
     with pytest.raises(engagement.InvalidInputError, match="duplicate"):
         engagement.next_best_actions([1, 1], ["at_risk", "prospect"])
 

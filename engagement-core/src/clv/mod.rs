@@ -782,7 +782,7 @@ impl ClvModel {
             unit: Some(summary.unit),
             ..options.clone()
         };
-        let frequency: Vec<f64> = summary.frequency.iter().map(|&x| f64::from(x)).collect();
+        let frequency = &summary.frequency;
         if kind == ClvModelKind::GammaGamma {
             let repeat: Vec<usize> = (0..frequency.len())
                 .filter(|&i| frequency[i] > 0.0)
@@ -797,7 +797,7 @@ impl ClvModel {
             return Self::fit(kind, &columns, &options);
         }
         let columns = ClvColumns {
-            frequency: &frequency,
+            frequency,
             recency: Some(&summary.recency),
             t: Some(&summary.t),
             ..Default::default()

@@ -277,6 +277,36 @@ pub struct LoyaltyAccounts {
     pub tier_names: Vec<String>,
 }
 
+impl LoyaltyAccounts {
+    /// Reads accounts from JSON: their own form, or a whole
+    /// [`LoyaltyReport`] (as the loyalty calls return it), whose `accounts`
+    /// are taken, so that what a loyalty run returns is what a
+    /// next-best-action call takes.
+    ///
+    /// # Errors
+    /// [`EngError::Json`] naming the place when the text is neither.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::LoyaltyAccounts;
+    /// let accounts = r#"{"customer":[3],"balance":[40],"earned":[40],"redeemed":[0],"expired":[0],
+    ///     "rejected_redemptions":[0],"tier":[null],"tier_names":["silver"]}"#;
+    /// let report = format!(r#"{{"accounts":{accounts},"history":{{"customer":[],"tier":[],"since":[]}}}}"#);
+    /// assert_eq!(LoyaltyAccounts::from_json(&report)?, LoyaltyAccounts::from_json(accounts)?);
+    /// assert!(LoyaltyAccounts::from_json(r#"{"accounts": 1}"#).is_err());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self> {
+        let value: serde_json::Value = crate::limits::from_json(text)?;
+        let accounts = match value.get("accounts") {
+            Some(inner) if value.get("customer").is_none() => inner.clone(),
+            _ => value,
+        };
+        serde_path_to_error::deserialize(accounts).map_err(crate::limits::located)
+    }
+}
+
 /// When customers reached or lost tiers: from `since[i]` on, customer
 /// `customer[i]` holds `tier[i]` (`None`: no tier). The first entry of a
 /// customer is the first tier they reached.

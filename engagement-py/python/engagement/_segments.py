@@ -63,7 +63,27 @@ def loyalty(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None
 
 def next_best_actions(customer: Any, stage: Any, table: Any = None, membership: Any = None,
                       accounts: Any = None) -> List[Optional[str]]:
-    """The best action per customer under an action table (default documented in the Rust API).
+    """The best action per customer under an action table.
+
+    ``table`` is ``{"rules": [{"action": "gift", "priority": 5, "stages": ["loyal"], "segments": ["big"],
+    "tiers": ["gold"]}, ...]}``: of the rows whose conditions all hold (each non-empty list is one; an
+    absent list matches anyone; a condition on data not given never matches), the lowest ``priority``
+    wins, ties in table order. ``membership`` is what ``ProfileStore.segments`` returns and
+    ``accounts`` what ``loyalty`` returns (or its ``"accounts"``), as they are. The default table:
+
+    ========================  ========  ===================
+    action                    priority  when
+    ========================  ========  ===================
+    win_back_offer            10        stage at_risk
+    vip_care                  15        tier platinum
+    reactivation_campaign     20        stage churned
+    referral_ask              30        stage advocate
+    upgrade_offer             40        stage loyal
+    onboarding_series         50        stage new_customer
+    cross_sell                60        stage repeat
+    first_purchase_incentive  70        stage engaged
+    nurture_content           80        stage prospect
+    ========================  ========  ===================
 
     >>> import engagement
     >>> engagement.next_best_actions([1, 2], ["at_risk", "advocate"])
@@ -88,9 +108,11 @@ def _membership_json(m: Any) -> Any:
 
 
 def _accounts_json(a: Any) -> Any:
-    """The ``accounts`` of ``loyalty`` (tiers as names) as the engine's JSON form (tier indices)."""
+    """The result of ``loyalty`` or its ``accounts`` (tiers as names) as the engine's JSON form (tier indices)."""
     if not isinstance(a, Mapping):
         return a
+    if "accounts" in a and "customer" not in a:
+        a = a["accounts"]
     names = list(a.get("tier_names", []))
     tiers = [t if t is None or isinstance(t, int) else names.index(t) for t in a.get("tier", [])]
     return dict(a, tier=tiers)

@@ -19,7 +19,7 @@ def transaction_summary(customer: Any, time: Any, value: Any = None, *, observat
     >>> s = engagement.transaction_summary([1, 1, 1], [0, 3 * 86_400, 10 * 86_400], [5.0, 20.0, 30.0],
     ...                                    observation_end=14 * 86_400)
     >>> s["frequency"].tolist(), s["T"].tolist(), s["monetary_value"].tolist(), s["unit"]
-    ([2], [14.0], [25.0], 'day')
+    ([2.0], [14.0], [25.0], 'day')
     """
     return _native.transaction_summary(cv.transactions(customer, time, value), cv.instant(observation_end, "observation_end"),
                                        cv.given(period=period, unit=unit))
@@ -32,7 +32,7 @@ def calibration_holdout(customer: Any, time: Any, value: Any = None, *, calibrat
     >>> import engagement
     >>> d = engagement.calibration_holdout([1, 1], [0, 5 * 86_400], calibration_end=2 * 86_400, observation_end=7 * 86_400)
     >>> d["frequency_holdout"], d["duration_holdout"]
-    ([1], 5.0)
+    ([1.0], 5.0)
     """
     return _native.calibration_holdout(cv.transactions(customer, time, value), cv.instant(calibration_end, "calibration_end"),
                                        cv.instant(observation_end, "observation_end"), cv.given(period=period, unit=unit))

@@ -1,0 +1,164 @@
+/* What one call returns, the next takes as it is: each pair below hands one call's output to the
+ * next without conversion (the transaction summary into a fit and a fit into a prediction are
+ * chained in test_units.c).
+ * - eng_profile_store_segments_json -> eng_next_best_actions_json (membership_json);
+ * - eng_loyalty_json (the whole document) -> eng_next_best_actions_json (accounts_json);
+ * - eng_profile_store_stages (stage codes) -> eng_next_best_actions_json (stage);
+ * - eng_stage_history_json -> eng_stage_transitions_of_history_json, equal to
+ *   eng_stage_transitions_json on the same entries given as code columns. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engagement.h"
+
+static int failed;
+
+static void expect(int ok, const char *what) {
+    if (!ok) {
+        char msg[512] = {0};
+        size_t len = 0;
+        eng_last_error_message(msg, sizeof msg, &len);
+        fprintf(stderr, "FAILED %s (last error: %s)\n", what, msg);
+        failed++;
+    }
+}
+
+#define DAY 86400
+#define N 6
+
+/* Customer 1 spends 6,000 (platinum), 2 spends 600 (silver), 3 only clicks. */
+static const uint64_t customer[N] = {1, 1, 2, 2, 3, 3};
+static const int64_t when[N] = {0, 10 * DAY, 2 * DAY, 30 * DAY, 5 * DAY, 40 * DAY};
+static const uint8_t channel[N] = {ENG_CHANNEL_WEB, ENG_CHANNEL_WEB, ENG_CHANNEL_EMAIL,
+                                   ENG_CHANNEL_WEB, ENG_CHANNEL_EMAIL, ENG_CHANNEL_EMAIL};
+static const uint8_t kind[N] = {ENG_KIND_PURCHASE, ENG_KIND_PURCHASE, ENG_KIND_CLICK,
+                                ENG_KIND_PURCHASE, ENG_KIND_CLICK, ENG_KIND_CLICK};
+static const double value[N] = {2500.0, 3500.0, 0.0, 600.0, 0.0, 0.0};
+
+static void segments_and_loyalty_into_actions(void) {
+    const int64_t as_of = 45 * DAY;
+    eng_profile_store *store = NULL;
+    expect(eng_profile_store_new(NULL, 0, &store) == ENG_STATUS_OK, "store");
+    expect(eng_profile_store_push(store, customer, when, channel, kind, value, NULL, NULL, N) == ENG_STATUS_OK, "push");
+
+    const char *defs = "{\"version\": 1, \"segments\": ["
+                       "{\"name\": \"big\", \"rule\": {\"field\": \"revenue\", \"op\": \">=\", \"value\": 500}},"
+                       "{\"name\": \"browsers\", \"rule\": {\"field\": \"purchases\", \"op\": \"==\", \"value\": 0}}]}";
+    eng_segment_set *set = NULL;
+    expect(eng_segment_set_new(defs, strlen(defs), &set) == ENG_STATUS_OK, "segment set");
+    char *membership = NULL;
+    size_t membership_len = 0;
+    expect(eng_profile_store_segments_json(store, set, as_of, NULL, 0, NULL, 0, &membership, &membership_len) ==
+               ENG_STATUS_OK,
+           "segments as JSON");
+    expect(membership != NULL && strlen(membership) == membership_len, "membership length");
+    expect(membership != NULL && strcmp(membership, "{\"customer\":[1,2,3],\"names\":[\"big\",\"browsers\"],"
+                                                    "\"member\":[[true,true,false],[false,false,true]],"
+                                                    "\"primary\":[0,0,1]}") == 0,
+           "membership document");
+
+    char *none = NULL;
+    expect(eng_profile_store_segments_json(NULL, set, as_of, NULL, 0, NULL, 0, &none, NULL) ==
+               ENG_STATUS_NULL_POINTER && none == NULL,
+           "no store is refused");
+    const char *bad_rfm = "{\"bins\": \"deciles\"}";
+    expect(eng_profile_store_segments_json(store, set, as_of, NULL, 0, bad_rfm, strlen(bad_rfm), &none, NULL) ==
+               ENG_STATUS_JSON && none == NULL,
+           "an unknown RFM rule is refused");
+    char msg[512] = {0};
+    size_t len = 0;
+    eng_last_error_message(msg, sizeof msg, &len);
+    expect(strstr(msg, "distinct_values") != NULL, "the refusal lists the RFM rules");
+
+    /* The layout the array call writes agrees: customer-major bytes, -1 for no segment. */
+    uint64_t ids[4];
+    uint8_t member[4 * 2];
+    int32_t primary[4];
+    size_t n = 0;
+    expect(eng_profile_store_segments(store, set, as_of, NULL, 0, NULL, 0, ids, member, primary, 4, &n) ==
+               ENG_STATUS_OK && n == 3,
+           "segments as arrays");
+    expect(member[0] == 1 && member[1] == 0 && member[4] == 0 && member[5] == 1 && primary[2] == 1,
+           "arrays agree with the document");
+
+    char *loyalty = NULL;
+    expect(eng_loyalty_json(customer, when, channel, kind, value, NULL, NULL, N, NULL, NULL, NULL, 0, as_of, NULL, 0,
+                            &loyalty, NULL) == ENG_STATUS_OK,
+           "loyalty");
+
+    uint8_t stage[4];
+    expect(eng_profile_store_stages(store, as_of, NULL, 0, ids, stage, 4, &n) == ENG_STATUS_OK && n == 3, "stages");
+
+    const char *table = "{\"rules\": ["
+                        "{\"action\": \"vip_call\", \"priority\": 1, \"tiers\": [\"platinum\"]},"
+                        "{\"action\": \"thank_you\", \"priority\": 2, \"segments\": [\"big\"]},"
+                        "{\"action\": \"first_order_coupon\", \"priority\": 3, \"segments\": [\"browsers\"]}]}";
+    char *actions = NULL;
+    expect(eng_next_best_actions_json(ids, stage, n, table, strlen(table), membership, membership_len, loyalty,
+                                      strlen(loyalty), &actions, NULL) == ENG_STATUS_OK,
+           "actions from the outputs as they are");
+    expect(actions != NULL && strcmp(actions, "[\"vip_call\",\"thank_you\",\"first_order_coupon\"]") == 0,
+           "actions use the membership and the tiers");
+    if (actions) printf("actions: %s\n", actions);
+
+    eng_string_free(actions);
+    eng_string_free(loyalty);
+    eng_string_free(membership);
+    eng_segment_set_free(set);
+    eng_profile_store_free(store);
+}
+
+static void stage_history_into_transitions(void) {
+    char *history = NULL;
+    size_t history_len = 0;
+    expect(eng_stage_history_json(customer, when, channel, kind, value, NULL, NULL, N, 400 * DAY, NULL, 0, &history,
+                                  &history_len) == ENG_STATUS_OK,
+           "stage history");
+    char *from_history = NULL;
+    expect(eng_stage_transitions_of_history_json(history, history_len, &from_history, NULL) == ENG_STATUS_OK,
+           "transitions of the history as it is");
+
+    /* The same entries as code columns, as a C caller holding them would pass them. */
+    const char *labels[] = {"prospect", "engaged", "new_customer", "repeat", "loyal", "advocate", "at_risk", "churned"};
+    uint64_t c[64];
+    uint8_t s[64];
+    int64_t t[64];
+    size_t k = 0;
+    const char *p = strstr(history, "\"customer\":[") + 12;
+    while (k < 64 && *p != ']') c[k++] = strtoull(p, (char **)&p, 10), p += *p == ',';
+    p = strstr(history, "\"stage\":[") + 9;
+    for (size_t i = 0; i < k; i++) {
+        for (uint8_t code = 0; code < 8; code++) {
+            size_t len = strlen(labels[code]);
+            if (p[0] == '"' && strncmp(p + 1, labels[code], len) == 0 && p[len + 1] == '"') s[i] = code;
+        }
+        p = strchr(p + 1, '"') + 1, p += *p == ',';
+    }
+    p = strstr(history, "\"entered_at\":[") + 14;
+    for (size_t i = 0; i < k; i++) t[i] = strtoll(p, (char **)&p, 10), p += *p == ',';
+    char *from_columns = NULL;
+    expect(eng_stage_transitions_json(c, s, t, k, &from_columns, NULL) == ENG_STATUS_OK, "transitions of columns");
+    expect(k > 3 && from_history && from_columns && strcmp(from_history, from_columns) == 0,
+           "the history's document gives the transitions of its columns");
+
+    const char *bad = "{\"customer\": [1], \"stage\": [\"lost\"], \"entered_at\": [0]}";
+    char *none = NULL;
+    expect(eng_stage_transitions_of_history_json(bad, strlen(bad), &none, NULL) == ENG_STATUS_JSON,
+           "an unknown stage label is refused");
+    char msg[512] = {0};
+    size_t len = 0;
+    eng_last_error_message(msg, sizeof msg, &len);
+    expect(strstr(msg, "churned") != NULL, "the refusal lists the stages");
+
+    eng_string_free(from_columns);
+    eng_string_free(from_history);
+    eng_string_free(history);
+}
+
+int main(void) {
+    segments_and_loyalty_into_actions();
+    stage_history_into_transitions();
+    printf("c chain tests: %s\n", failed ? "FAILED" : "passed");
+    return failed ? 1 : 0;
+}
