@@ -89,12 +89,16 @@ pub enum EngError {
         id: u64,
     },
     /// A text label that maps to no known code.
-    #[error("unknown {field} label {label:?}")]
+    #[error("unknown {field} label {label:?}{}{}", RowSuffix(*index), Accepted(accepted))]
     UnknownLabel {
         /// Which enumeration the label was meant for (`channel`, `kind`, `stage` …).
         field: String,
         /// The label as given.
         label: String,
+        /// Row index within the input column, when the input is columnar.
+        index: Option<usize>,
+        /// The labels that would have been accepted.
+        accepted: Vec<String>,
     },
     /// Two things that do not fit together: partial results or stores built
     /// with different specs or signal configurations, or a partial of one
@@ -135,6 +139,17 @@ impl fmt::Display for RowSuffix {
             Some(i) => write!(f, " at row {i}"),
             None => Ok(()),
         }
+    }
+}
+
+struct Accepted<'a>(&'a [String]);
+
+impl fmt::Display for Accepted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        write!(f, "; accepted: {}", self.0.join(", "))
     }
 }
 
@@ -306,6 +321,46 @@ impl EngError {
         }
     }
 
+    /// An unknown label of `field`, listing the labels that are accepted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::EngError;
+    /// let e = EngError::unknown_label("unit", "month", ["day", "week"]).at_row(2);
+    /// assert_eq!(e.to_string(), r#"unknown unit label "month" at row 2; accepted: day, week"#);
+    /// assert_eq!(e.row(), Some(2));
+    /// ```
+    pub fn unknown_label<S: Into<String>>(
+        field: impl Into<String>,
+        label: impl Into<String>,
+        accepted: impl IntoIterator<Item = S>,
+    ) -> Self {
+        EngError::UnknownLabel {
+            field: field.into(),
+            label: label.into(),
+            index: None,
+            accepted: accepted.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The row of the input the error is about, when the input is columnar
+    /// and the error is about one value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::EngError;
+    /// assert_eq!(EngError::invalid("time", -1, "before 1970").at_row(3).row(), Some(3));
+    /// assert_eq!(EngError::config("x", "y").row(), None);
+    /// ```
+    pub fn row(&self) -> Option<usize> {
+        match self {
+            EngError::InvalidInput { index, .. } | EngError::UnknownLabel { index, .. } => *index,
+            _ => None,
+        }
+    }
+
     /// Returns the same error with the row index set (for columnar input).
     ///
     /// # Examples
@@ -327,6 +382,17 @@ impl EngError {
                 index: Some(row),
                 value,
                 reason,
+            },
+            EngError::UnknownLabel {
+                field,
+                label,
+                accepted,
+                ..
+            } => EngError::UnknownLabel {
+                field,
+                label,
+                index: Some(row),
+                accepted,
             },
             other => other,
         }

@@ -124,10 +124,7 @@ impl std::str::FromStr for Period {
         Period::ALL
             .into_iter()
             .find(|p| p.label() == s)
-            .ok_or_else(|| EngError::UnknownLabel {
-                field: "unit".into(),
-                label: s.into(),
-            })
+            .ok_or_else(|| EngError::unknown_label("unit", s, Period::ALL.map(Period::label)))
     }
 }
 

@@ -164,10 +164,11 @@ fn touchpoints(input: &Value) -> Result<TouchpointTable, EngError> {
         "nps" => Ok(RatingScale::Nps as u8),
         "csat" => Ok(RatingScale::Csat as u8),
         "ces" => Ok(RatingScale::Ces as u8),
-        other => Err(EngError::UnknownLabel {
-            field: "rating_scale".into(),
-            label: other.into(),
-        }),
+        other => Err(EngError::unknown_label(
+            "rating_scale",
+            other,
+            ["nps", "csat", "ces"],
+        )),
     };
     Ok(TouchpointTable {
         customer: t.customer,

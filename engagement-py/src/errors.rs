@@ -82,7 +82,8 @@ create_exception!(
 /// Converts a core error into the matching exception; every kind is named.
 pub(crate) fn to_py(e: EngError) -> PyErr {
     let msg = e.to_string();
-    match e.error_kind() {
+    let row = e.row();
+    let err = match e.error_kind() {
         ErrorKind::InvalidInput => InvalidInputError::new_err(msg),
         ErrorKind::LengthMismatch => LengthMismatchError::new_err(msg),
         ErrorKind::EmptyInput => EmptyInputError::new_err(msg),
@@ -94,7 +95,13 @@ pub(crate) fn to_py(e: EngError) -> PyErr {
         ErrorKind::Json => JsonError::new_err(msg),
         ErrorKind::Convergence => ConvergenceError::new_err(msg),
         ErrorKind::Corrupt => CorruptError::new_err(msg),
-    }
+    };
+    // The row an error is about, as `row` (None otherwise), so that the face
+    // can name the caller's index label and customer id.
+    pyo3::Python::attach(|py| {
+        let _ = pyo3::types::PyAnyMethods::setattr(err.value(py).as_any(), "row", row);
+    });
+    err
 }
 
 /// `IncompatibleError` when `mine` and `theirs` are one object: merging

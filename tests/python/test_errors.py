@@ -363,3 +363,26 @@ def test_date_strings_are_times_wherever_times_are():
     with pytest.raises(engagement.InvalidInputError, match="time at row 1"):
         store.push([1, 1], ["2024-01-01", "2024-13-01"], ["web", "web"], ["visit", "visit"])
 
+
+
+def test_errors_name_the_index_label_and_the_customer():
+    # Issue 20: a row error names the caller's row (index label, customer id), not only its position.
+    df = pd.DataFrame({"customer": [5, 6, 7], "time": [0, 0, 0], "channel": ["web", "web", "fax"],
+                       "kind": ["visit", "visit", "visit"], "value": [1.0, 2.0, 0.0]}, index=["a", "b", "c"])
+    with pytest.raises(engagement.UnknownLabelError) as e:
+        engagement.ProfileStore().push_frame(df)
+    assert e.value.row == 2
+    assert "index label 'c', customer 7" in str(e.value)
+    assert "accepted: email, web" in str(e.value)
+    bad = df.assign(channel="web", value=[1.0, -2.0, 0.0]).iloc[[2, 1]]   # filtered rows keep their labels
+    with pytest.raises(engagement.InvalidInputError, match=r"at row 1: .*\(index label 'b', customer 6\)") as e:
+        engagement.ProfileStore().push_frame(bad)
+    assert e.value.row == 1
+    with pytest.raises(engagement.InvalidInputError, match=r"at row 1: .*\) \(customer 6\)$"):
+        engagement.ProfileStore().push_frame(bad.reset_index(drop=True))   # the index is the positions
+    with pytest.raises(engagement.InvalidInputError, match=r"customer 8"):
+        engagement.transaction_summary(pd.Series([9, 8], index=[10, 11]), [0, 0], [1.0, float("nan")],
+                                       observation_end=10)
+    with pytest.raises(engagement.ConfigError) as e:
+        engagement.ClvModel.fit("gamma_gamma", [1, 2], monetary_value=[1.0, 3.0]).p_alive([1], [1], [1])
+    assert e.value.row is None and "not gamma_gamma" in str(e.value)

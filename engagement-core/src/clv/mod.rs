@@ -436,9 +436,8 @@ impl std::str::FromStr for ClvModelKind {
         ClvModelKind::ALL
             .into_iter()
             .find(|k| k.label() == s)
-            .ok_or_else(|| EngError::UnknownLabel {
-                field: "model".into(),
-                label: s.into(),
+            .ok_or_else(|| {
+                EngError::unknown_label("model", s, ClvModelKind::ALL.map(ClvModelKind::label))
             })
     }
 }

@@ -66,9 +66,8 @@ pub trait Code: Copy + Eq + Ord + Sized + 'static {
             .iter()
             .copied()
             .find(|v| v.label() == norm)
-            .ok_or_else(|| EngError::UnknownLabel {
-                field: Self::FIELD.into(),
-                label: label.into(),
+            .ok_or_else(|| {
+                EngError::unknown_label(Self::FIELD, label, Self::ALL.iter().map(|v| v.label()))
             })
     }
 }
@@ -176,26 +175,51 @@ impl<T: Code> LabelMap<T> {
     pub fn parse(&self, label: &str) -> Result<T> {
         match self.aliases.get(&normalize(label)) {
             Some(v) => Ok(*v),
-            None => T::from_label(label),
+            None => T::from_label(label).map_err(|e| match e {
+                EngError::UnknownLabel {
+                    field,
+                    label,
+                    index,
+                    mut accepted,
+                } if !self.aliases.is_empty() => {
+                    accepted.extend(self.aliases.keys().map(|a| format!("{a} (alias)")));
+                    EngError::UnknownLabel {
+                        field,
+                        label,
+                        index,
+                        accepted,
+                    }
+                }
+                other => other,
+            }),
         }
     }
 
     /// Resolves a whole column of labels into codes.
     ///
     /// # Errors
-    /// [`EngError::UnknownLabel`] for the first unknown label.
+    /// [`EngError::UnknownLabel`] for the first unknown label, with its row
+    /// and the accepted labels.
     ///
     /// # Examples
     ///
     /// ```
     /// use engagement_core::{Channel, LabelMap};
     /// assert_eq!(LabelMap::<Channel>::default().parse_column(&["web", "store"])?, [1, 6]);
+    /// let e = LabelMap::<Channel>::default().parse_column(&["web", "fax"]).unwrap_err();
+    /// assert!(e.to_string().starts_with(r#"unknown channel label "fax" at row 1; accepted: "#));
+    /// assert!(e.to_string().contains("email, web, mobile_app"));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn parse_column<S: AsRef<str>>(&self, labels: &[S]) -> Result<Vec<u8>> {
         labels
             .iter()
-            .map(|l| self.parse(l.as_ref()).map(Code::code))
+            .enumerate()
+            .map(|(i, l)| {
+                self.parse(l.as_ref())
+                    .map(Code::code)
+                    .map_err(|e| e.at_row(i))
+            })
             .collect()
     }
 }

@@ -125,8 +125,16 @@ impl TouchpointTable {
                     .parse()
                     .map_err(|_| parse_err("time", fields[1]))?,
             );
-            t.channel.push(Channel::from_label(fields[2])?.code());
-            t.kind.push(TouchpointKind::from_label(fields[3])?.code());
+            t.channel.push(
+                Channel::from_label(fields[2])
+                    .map_err(|e| e.at_row(row))?
+                    .code(),
+            );
+            t.kind.push(
+                TouchpointKind::from_label(fields[3])
+                    .map_err(|e| e.at_row(row))?
+                    .code(),
+            );
             t.value.push(
                 fields[4]
                     .parse()
@@ -144,9 +152,8 @@ impl TouchpointTable {
                 let scale = SCALE_LABELS
                     .iter()
                     .position(|s| *s == fields[6])
-                    .ok_or_else(|| EngError::UnknownLabel {
-                        field: "rating_scale".into(),
-                        label: fields[6].into(),
+                    .ok_or_else(|| {
+                        EngError::unknown_label("rating_scale", fields[6], SCALE_LABELS).at_row(row)
                     })?;
                 t.rating_scale.push(RatingScale::ALL[scale] as u8);
             }

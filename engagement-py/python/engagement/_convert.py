@@ -7,9 +7,10 @@ other accepted inputs are converted once (documented per argument). Anything els
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -51,6 +52,38 @@ def with_options(config: Any, name: str, **fields: Any) -> Any:
         if k in base:
             raise TypeError(f"{k} is given both as a keyword and in {name}; give it once")
     return {**base, **set_}
+
+
+@contextlib.contextmanager
+def rows_named(customer: Any) -> Iterator[None]:
+    """An engine error about one row (its ``row`` attribute) also names the caller's row: the index
+    label of a pandas column whose index is not the positions 0..n-1, and the customer id."""
+    try:
+        yield
+    except _native.EngagementError as e:
+        row = getattr(e, "row", None)
+        where = None if row is None else _row_names(customer, row)
+        if not where:
+            raise
+        named = type(e)(f"{e} ({where})")
+        named.row = row  # type: ignore[attr-defined]
+        raise named from None
+
+
+def _row_names(customer: Any, row: int) -> str:
+    parts = []
+    index = getattr(customer, "index", None)
+    if index is not None and type(customer).__module__.startswith("pandas"):
+        import pandas as pd
+
+        positional = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        if not positional and row < len(index):
+            parts.append(f"index label {index[row]!r}")
+    try:
+        parts.append(f"customer {np.asarray(customer)[row].item()!r}")
+    except (IndexError, TypeError, ValueError, AttributeError):
+        pass
+    return ", ".join(parts)
 
 
 def stage_labels(codes: np.ndarray) -> np.ndarray:

@@ -128,7 +128,8 @@ def rfm_values(customer: Any, time: Any, value: Any = None, *, as_of: Any, monet
     >>> v["recency"].tolist(), v["frequency"].tolist(), v["monetary"].tolist()
     ([6.0], [2.0], [40.0])
     """
-    return _native.rfm_values(cv.transactions(customer, time, value), cv.instant(as_of), cv.given(monetary=monetary))
+    with cv.rows_named(customer):
+        return _native.rfm_values(cv.transactions(customer, time, value), cv.instant(as_of), cv.given(monetary=monetary))
 
 
 def rfm_scores(customer: Any, recency: Any, frequency: Any, monetary: Any, config: Any = None, *,

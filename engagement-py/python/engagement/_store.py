@@ -65,9 +65,10 @@ class ProfileStore:
         >>> store.profile(7)["channel_counts"]
         {'email': 1}
         """
-        cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
-                              channel_aliases=channel_aliases, kind_aliases=kind_aliases)
-        self._native.push(cols)
+        with cv.rows_named(customer):
+            cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
+                                  channel_aliases=channel_aliases, kind_aliases=kind_aliases)
+            self._native.push(cols)
 
     def push_frame(self, df: Any, *, customer: str = "customer", time: str = "time", channel: str = "channel",
                    kind: str = "kind", value: str = "value", rating: str = "rating",

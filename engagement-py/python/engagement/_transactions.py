@@ -21,8 +21,9 @@ def transaction_summary(customer: Any, time: Any, value: Any = None, *, observat
     >>> s["frequency"].tolist(), s["T"].tolist(), s["monetary_value"].tolist(), s["unit"]
     ([2.0], [14.0], [25.0], 'day')
     """
-    return _native.transaction_summary(cv.transactions(customer, time, value), cv.instant(observation_end, "observation_end"),
-                                       cv.given(period=period, unit=unit))
+    with cv.rows_named(customer):
+        return _native.transaction_summary(cv.transactions(customer, time, value),
+                                           cv.instant(observation_end, "observation_end"), cv.given(period=period, unit=unit))
 
 
 def calibration_holdout(customer: Any, time: Any, value: Any = None, *, calibration_end: Any, observation_end: Any,
@@ -34,5 +35,7 @@ def calibration_holdout(customer: Any, time: Any, value: Any = None, *, calibrat
     >>> d["frequency_holdout"], d["duration_holdout"]
     ([1.0], 5.0)
     """
-    return _native.calibration_holdout(cv.transactions(customer, time, value), cv.instant(calibration_end, "calibration_end"),
-                                       cv.instant(observation_end, "observation_end"), cv.given(period=period, unit=unit))
+    with cv.rows_named(customer):
+        return _native.calibration_holdout(cv.transactions(customer, time, value),
+                                           cv.instant(calibration_end, "calibration_end"),
+                                           cv.instant(observation_end, "observation_end"), cv.given(period=period, unit=unit))
