@@ -5,8 +5,53 @@
 
 #include <stddef.h>
 #include <stdint.h>
-/** ABI version of this header; bumped on every incompatible change. */
-#define ENG_ABI_VERSION 1
+/**
+ * ABI version of this header; bumped on every incompatible change (2: the
+ * transaction summary writes frequencies as doubles, as the models take them).
+ */
+#define ENG_ABI_VERSION 2
+
+/*
+ * JSON inputs
+ * ===========
+ * Every `*_json` argument is UTF-8 JSON of the given length in bytes (no NUL
+ * needed). Where a call has defaults, NULL or empty JSON means them and any
+ * key left out keeps its default. Unknown keys and values are refused
+ * (`ENG_STATUS_JSON`) with the place and the accepted ones, e.g. "at bins:
+ * unknown variant `deciles`, expected `customers` or `distinct_values`".
+ * One example of each input, by the type each call's documentation names
+ * (every line parses as its type in the tests):
+ *
+ *   ScoreConfig       {"mix": {"emotional": 2, "contextual": 1, "convenient": 1, "social": 0}}
+ *   StageConfig       {"churn_window_days": 365, "loyal_min_purchases": 4, "at_risk_factor": 2}
+ *   SequenceConfig    {"by": "kind", "steps": 5, "path_length": 4, "top_paths": 20}
+ *   Funnel            {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"], "channels": ["web"]}], "window": 604800, "order": "strict"}
+ *   GroupBy           {"cohort": "week"}
+ *   GroupLabels       ["email", "web", "store"]
+ *   CohortConfig      {"period": "week", "max_periods": 12}
+ *   TriggerConfig     {"rules": [{"name": "hi", "action": "welcome", "when": {"type": "first_touch"}}], "quiet_hours": {"from": 22, "to": 8}}
+ *   SegmentSet        {"version": 1, "segments": [{"name": "big", "rule": {"field": "revenue", "op": ">=", "value": 500}}]}
+ *   RfmConfig         {"bins": "customers", "monetary": "total", "segments": [{"name": "all", "r": [1, 5], "fm": [1, 5]}]}
+ *   LoyaltyConfig     {"points_per_currency_unit": 1, "expiry_days": 365, "tiers": [{"name": "gold", "threshold": 1000, "multiplier": 1.5}]}
+ *   ActionTable       {"rules": [{"action": "gift", "priority": 5, "stages": ["loyal"], "segments": ["big"], "tiers": ["gold"]}]}
+ *   Membership        {"customer": [1, 2], "names": ["big"], "member": [[true, false]], "primary": [0, null]}
+ *   Accounts          {"customer": [1], "balance": [40], "earned": [40], "redeemed": [0], "expired": [0], "rejected_redemptions": [0], "tier": [0], "tier_names": ["gold"]}
+ *   StageHistory      {"customer": [1, 1], "stage": ["prospect", "new_customer"], "entered_at": [0, 60], "until": 86400}
+ *   Customer          {"id": 7, "acquired_at": 1704067200, "acquisition_channel": "web", "birthday": {"month": 2, "day": 29}, "attributes": {"plan": "pro"}}
+ *   Aliases           {"newsletter": "email", "in-app": "mobile_app"}
+ *   SummaryConfig     {"period": "day", "unit": "week"}
+ *   FitOptions        {"max_iterations": 200, "unit": "week"}
+ *   Model             {"model": "bg_nbd", "r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "unit": "week"}
+ *   DiscountOptions   {"horizon": {"months": 12}, "discount_rate": 0.01}
+ *   MatrixValue       {"value": "expected_purchases", "horizon": 4}
+ *   PathTable         {"paths": ["email > web", "ads"], "conversions": [2, 1], "value": [80.0, 20.0], "nulls": [5, 3]}
+ *   Rule              {"rule": "markov", "order": 2}
+ *   PartialSpec       {"kind": "paths", "lookback": 2592000, "include_conversion": false}
+ *   SimpleClvInput    {"average_order_value": 40, "purchase_frequency": 2, "lifespan": 3}
+ *
+ * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
+ * returns it; accounts may be the whole document `eng_loyalty_json` returns.
+ */
 
 
 /**
