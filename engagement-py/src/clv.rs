@@ -101,7 +101,7 @@ impl NativeClvModel {
     /// (``log_likelihood``, ``iterations``, ``customers``, ``standard_errors``
     /// by parameter or None).
     #[staticmethod]
-    #[pyo3(signature = (model, frequency, recency=None, t=None, monetary_value=None, options=None, weights=None))]
+    #[pyo3(signature = (model, frequency, recency=None, t=None, monetary_value=None, options=None, weights=None, data_unit=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit<'py>(
         py: Python<'py>,
@@ -112,9 +112,13 @@ impl NativeClvModel {
         monetary_value: Option<PyReadonlyArray1<'_, f64>>,
         options: Option<&Bound<'_, PyAny>>,
         weights: Option<PyReadonlyArray1<'_, f64>>,
+        data_unit: Option<&str>,
     ) -> PyResult<(Self, Bound<'py, PyDict>)> {
         let kind: ClvModelKind = model.parse().py_err()?;
-        let options: FitOptions = config(py, options, "options")?;
+        let carried = data_unit.map(str::parse).transpose().py_err()?;
+        let options: FitOptions = config::<FitOptions>(py, options, "options")?
+            .for_data_in(carried)
+            .py_err()?;
         let cols = ClvColumns {
             frequency: slice(&frequency, "frequency")?,
             recency: maybe(&recency, "recency")?,

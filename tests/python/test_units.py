@@ -67,3 +67,16 @@ def test_a_model_of_unknown_unit_refuses_a_calendar_horizon():
     old = engagement.ClvModel.from_json('{"model":"bg_nbd","r":0.243,"alpha":4.414,"a":0.793,"b":2.426}')
     assert old.unit is None
     assert old.discounted_value(s, spend=1.0, duration=52.0).shape == s["T"].shape
+
+
+def test_a_stated_unit_other_than_the_summarys_is_refused():
+    # From a new user's trial: fit("bg_nbd", summary_in_days, unit="week") relabelled days as weeks
+    # and cut the 12-month value to a sixth without a word; C refused the same call.
+    s = engagement.transaction_summary([1, 1, 2], [0, 10 * 86_400, 0], [5.0, 7.0, 3.0], observation_end=30 * 86_400)
+    assert s["unit"] == "day"
+    with pytest.raises(engagement.ConfigError, match="the summary's unit is day, the options say week"):
+        engagement.ClvModel.fit("bg_nbd", s, unit="week")
+    assert engagement.ClvModel.fit("bg_nbd", s, unit="day").unit == "day"
+    with pytest.raises(engagement.ConfigError, match="discounted value needs a purchase model"):
+        engagement.ClvModel("gamma_gamma", p=6.25, q=3.74, gamma=15.44).discounted_value(
+            [1], [1.0], [2.0], spend=[10.0])

@@ -70,6 +70,46 @@ impl Default for FitOptions {
 }
 
 impl FitOptions {
+    /// These options for data whose time unit is `carried` (a summary's
+    /// unit, when the data says it): the unit is the stated one, else the
+    /// carried one; a stated unit that is not the carried one is refused,
+    /// since relabelling days as weeks would silently scale every horizon.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] at `unit` when both are known and differ.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::fit::FitOptions;
+    /// use engagement_core::transactions::Period;
+    /// let weeks = FitOptions { unit: Some(Period::Week), ..FitOptions::default() };
+    /// assert_eq!(FitOptions::default().for_data_in(Some(Period::Day))?.unit, Some(Period::Day));
+    /// assert_eq!(weeks.clone().for_data_in(None)?.unit, Some(Period::Week));
+    /// assert!(weeks.for_data_in(Some(Period::Day)).unwrap_err().to_string().contains("the summary's unit is day"));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn for_data_in(self, carried: Option<Period>) -> Result<Self> {
+        if let (Some(stated), Some(carried)) = (self.unit, carried)
+            && stated != carried
+        {
+            return Err(EngError::config(
+                "unit",
+                format!(
+                    "the summary's unit is {}, the options say {}: summarise in {} instead \
+                     (a summary's recency and T are in its unit)",
+                    carried.label(),
+                    stated.label(),
+                    stated.label()
+                ),
+            ));
+        }
+        Ok(FitOptions {
+            unit: self.unit.or(carried),
+            ..self
+        })
+    }
+
     /// Checks every value.
     ///
     /// # Errors

@@ -770,17 +770,7 @@ impl ClvModel {
         summary: &crate::transactions::TransactionSummary,
         options: &FitOptions,
     ) -> Result<ClvFit> {
-        ensure_config!(
-            options.unit.is_none_or(|u| u == summary.unit),
-            "unit",
-            "the summary's unit is {}, the options say {}",
-            summary.unit.label(),
-            options.unit.map_or("none", Period::label)
-        );
-        let options = FitOptions {
-            unit: Some(summary.unit),
-            ..options.clone()
-        };
+        let options = options.clone().for_data_in(Some(summary.unit))?;
         let frequency = &summary.frequency;
         if kind == ClvModelKind::GammaGamma {
             let repeat: Vec<usize> = (0..frequency.len())
@@ -1191,6 +1181,8 @@ impl ClvModel {
         options: &DiscountOptions,
         unit: Option<Period>,
     ) -> Result<Vec<f64>> {
+        // The wrong model is the first thing to say (a Gamma-Gamma model has no unit either).
+        self.purchase_model("discounted value")?;
         let period_length = options.horizon_in_units(unit)? / f64::from(options.periods);
         check_lengths(columns.frequency.len(), &[("spend", spend.len())])?;
         for (i, &v) in spend.iter().enumerate() {

@@ -43,12 +43,13 @@ pub enum MonetaryBasis {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RfmBins {
-    /// Quintiles of customers (the default): equal-count bins, as pandas'
-    /// `qcut` and SQL's `NTILE(5)` make them, with ties kept together. Sort
-    /// the customers by value, ascending; a customer with `a` customers of
+    /// Quintiles of customers (the default): equal-count bins, as SQL's
+    /// `NTILE(5)` makes them, with ties kept together instead of split by row
+    /// order (pandas' `qcut` refuses such ties or drops bins). Sort the
+    /// customers by value, ascending; a customer with `a` customers of
     /// strictly smaller value falls in bin `1 + ⌊5a / n⌋`, and scores the
-    /// bin, or `6 −` the bin where lower is better (recency, as `qcut` with
-    /// labels 5 to 1). Customers with equal values share the lowest bin
+    /// bin, or `6 −` the bin where lower is better (recency: the most recent
+    /// score 5). Customers with equal values share the lowest bin
     /// their group spans, and a bin the group swallows stays empty: on
     /// CDNOW's 2,357-customer sample the 1,205 one-time buyers all score
     /// F = 1 and no customer scores F = 2. Without ties each score holds

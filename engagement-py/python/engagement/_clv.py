@@ -116,7 +116,8 @@ class ClvModel:
         ``weights`` counts row ``i`` as ``weights[i]`` customers (pre-aggregated histories; a
         column name when the data is a DataFrame). ``unit`` is the time unit of ``recency`` and
         ``T``, recorded in the model; by default the ``unit`` a :func:`transaction_summary` carries
-        when it is the data (else unknown). ``penalty`` adds an L2 penalty on the log
+        when it is the data (else unknown). A ``unit`` other than the one the data carries is a
+        ``ConfigError``: it would relabel days as weeks; summarise in the unit you want instead. ``penalty`` adds an L2 penalty on the log
         parameters (default 0); ``initial`` overrides the starting parameters; ``max_iterations``
         (default 5000) caps the iterations and ``tolerance`` (default 1e-14) is the relative
         convergence tolerance. Raises
@@ -138,6 +139,7 @@ class ClvModel:
         >>> engagement.ClvModel.fit("bg_bb", d, weights="n").customers
         5758.0
         """
+        data_unit = None
         if _is_table(frequency):
             data = frequency
             frequency = _column(data, "frequency")
@@ -147,13 +149,13 @@ class ClvModel:
                 recency, T = _column(data, "recency"), _column(data, "T")
             if isinstance(weights, str):
                 weights = _column(data, weights)
-            unit = unit if unit is not None else _unit_of(data)
+            data_unit = _unit_of(data)
         options = cv.given(unit=unit, max_iterations=max_iterations, tolerance=tolerance, penalty=penalty,
                        initial=None if initial is None else [float(v) for v in initial])
         opt = lambda c, n: None if c is None else cv.floats(c, n)  # noqa: E731
         return cls._of(*_native.NativeClvModel.fit(model, cv.floats(frequency, "frequency"), opt(recency, "recency"),
                                                    opt(T, "T"), opt(monetary_value, "monetary_value"), options,
-                                                   opt(weights, "weights")))
+                                                   opt(weights, "weights"), data_unit))
 
     @classmethod
     def fit_retention(cls, alive: Any, *, unit: Optional[str] = None, max_iterations: Optional[int] = None,

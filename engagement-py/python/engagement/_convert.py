@@ -78,7 +78,8 @@ def _row_names(customer: Any, row: int) -> str:
 
         positional = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
         if not positional and row < len(index):
-            parts.append(f"index label {index[row]!r}")
+            label = index[row]
+            parts.append(f"index label {label.item() if isinstance(label, np.generic) else label!r}")
     try:
         parts.append(f"customer {np.asarray(customer)[row].item()!r}")
     except (IndexError, TypeError, ValueError, AttributeError):

@@ -118,7 +118,7 @@ def summary_frame(customer: Any, time: Any, value: Any, observation_end: int, pe
     from ._transactions import transaction_summary
 
     if len(customer) == 0:
-        return pd.DataFrame({"customer": np.zeros(0, np.uint64), "frequency": np.zeros(0, np.uint32),
+        return pd.DataFrame({"customer": np.zeros(0, np.uint64), "frequency": np.zeros(0),
                              "recency": np.zeros(0), "T": np.zeros(0), "monetary_value": np.zeros(0)})
     s = transaction_summary(customer, time, value, observation_end=observation_end, period=period, unit=unit)
     return pd.DataFrame({c: s[c] for c in SUMMARY_COLUMNS})

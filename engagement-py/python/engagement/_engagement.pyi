@@ -194,6 +194,7 @@ class NativeClvModel:
         monetary_value: Optional[_F64] = None,
         options: Optional[Any] = None,
         weights: Optional[_F64] = None,
+        data_unit: Optional[str] = None,
     ) -> tuple[NativeClvModel, dict[str, Any]]: ...
     @staticmethod
     def fit_retention(alive: _F64, options: Optional[Any] = None) -> tuple[NativeClvModel, dict[str, Any]]: ...

@@ -137,7 +137,7 @@ def rfm_scores(customer: Any, recency: Any, frequency: Any, monetary: Any, confi
     """RFM scores 1–5, codes (``100R + 10F + M``), scores (``R + F + M``) and segments of given values.
 
     ``bins`` says how values become scores: ``"customers"`` (the default) cuts the customers into
-    fifths, as ``pd.qcut`` does, with equal values sharing the lowest score their group spans (so the
+    fifths (equal-count bins, as SQL's ``NTILE(5)``), with equal values sharing the lowest score their group spans (so the
     many one-time buyers are all F = 1 and F = 2 may stay empty); ``"distinct_values"`` cuts the
     distinct values into fifths (the first edition's rule). The result's ``"bins"`` says which rule
     made it. ``config`` is an ``RfmConfig`` dict: ``bins``, ``monetary`` and the ``segments`` table.

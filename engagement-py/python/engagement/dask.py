@@ -142,7 +142,9 @@ def transaction_summary(ddf: Any, *, observation_end: Any, period: Optional[str]
                         columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None) -> Any:
     """Frequency, recency, T and monetary value per customer (``engagement.transaction_summary``) of a
     frame of *transactions* (``customer``, ``time``, ``value``; filter purchases first), as a dask
-    DataFrame partitioned by customer. ``shuffle=False`` when it already is."""
+    DataFrame partitioned by customer. ``shuffle=False`` when it already is. ``recency`` and ``T`` are
+    in ``unit`` (days unless given): pass the same ``unit=`` to ``fit_clv`` so that the model records it
+    and takes calendar horizons."""
     import numpy as np
     import pandas as pd
 
@@ -150,7 +152,7 @@ def transaction_summary(ddf: Any, *, observation_end: Any, period: Optional[str]
     if shuffle is not False:
         ddf = ddf.shuffle(on=names["customer"])
     end = instant(observation_end, "observation_end")
-    meta = pd.DataFrame({"customer": np.zeros(0, np.uint64), "frequency": np.zeros(0, np.uint32),
+    meta = pd.DataFrame({"customer": np.zeros(0, np.uint64), "frequency": np.zeros(0),
                          "recency": np.zeros(0), "T": np.zeros(0), "monetary_value": np.zeros(0)})
 
     def summarize(pdf: Any) -> Any:

@@ -151,14 +151,16 @@ def attribute(sdf: Any, *, lookback_days: Optional[float] = None, include_conver
     return p.attribute(rule, **params)
 
 
-_SUMMARY_SCHEMA = "customer long, frequency long, recency double, T double, monetary_value double"
+_SUMMARY_SCHEMA = "customer long, frequency double, recency double, T double, monetary_value double"
 
 
 def transaction_summary(sdf: Any, *, observation_end: Any, period: Optional[str] = None, unit: Optional[str] = None,
                         columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None) -> Any:
     """Frequency, recency, T and monetary value per customer (``engagement.transaction_summary``) of a
     frame of *transactions* (``customer``, ``time``, ``value``; filter purchases first), as a Spark
-    DataFrame. ``shuffle=False`` when it is already partitioned by customer."""
+    DataFrame. ``shuffle=False`` when it is already partitioned by customer. ``recency`` and ``T`` are
+    in ``unit`` (days unless given): pass the same ``unit=`` to ``fit_clv`` so that the model records it
+    and takes calendar horizons."""
     names = _d.names(columns)
     if shuffle is not False:
         sdf = sdf.repartition(names["customer"])
@@ -172,7 +174,7 @@ def transaction_summary(sdf: Any, *, observation_end: Any, period: Optional[str]
         table = pa.Table.from_batches(batches) if batches else None
         cols = _d.arrow_columns(table, names) if table is not None else {"customer": [], "time": []}
         frame = _d.summary_frame(cols["customer"], cols["time"], cols.get("value"), end, period, unit)
-        frame = frame.astype({"customer": "int64", "frequency": "int64"})
+        frame = frame.astype({"customer": "int64"})
         yield pa.RecordBatch.from_pandas(frame, preserve_index=False)
 
     return sdf.select(*wanted).mapInArrow(summarize, _SUMMARY_SCHEMA)
