@@ -109,8 +109,9 @@ pub struct CrateReadmeDoctests;
 pub use error::{EngError, ErrorKind, Result};
 pub use journey::{StageColumns, StageConfig, StageHistory, StageRules, stage_of};
 pub use model::{
-    Birthday, Channel, Code, Customer, JourneyStage, LabelMap, MAX_MONEY, MAX_TIME, MIN_TIME,
-    Rating, RatingScale, Touchpoint, TouchpointColumns, TouchpointKind, TouchpointTable,
+    Birthday, Channel, Code, Customer, EventColumn, EventDictionary, JourneyStage, LabelMap,
+    MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale, Touchpoint, TouchpointColumns,
+    TouchpointKind, TouchpointTable,
 };
 pub use profile::{Profile, ProfileStore, ProfileSummary, TimedRating};
 pub use score::{

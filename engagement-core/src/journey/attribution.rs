@@ -395,7 +395,7 @@ pub(crate) fn path_counts(
         TouchpointKind::Refund.code(),
     );
     // Refunds play no part; the payload is the channel, with bit 8 set for a purchase.
-    let records = cols.journey_records(&[], |i| match cols.kind[i] {
+    let records = cols.journey_records(&Default::default(), |i| match cols.kind[i] {
         k if k == refund => None,
         k => Some(u32::from(cols.channel[i]) | (u32::from(k == purchase) << 8)),
     })?;

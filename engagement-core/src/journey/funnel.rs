@@ -388,8 +388,13 @@ fn entries<T: Send>(
     };
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
-    let mut records =
-        cols.journey_records(extras.campaign, |i| Some(mask(i)).filter(|&m| m != 0))?;
+    let mut records = cols.journey_records(
+        &crate::model::TieColumns {
+            campaign: extras.campaign,
+            ..Default::default()
+        },
+        |i| Some(mask(i)).filter(|&m| m != 0),
+    )?;
     if let Some(history) = extras.stages {
         // Stage entries join the journeys after the touchpoints of the same time.
         let n = cols.len() as u64;
@@ -651,7 +656,7 @@ impl CustomerGroups {
                 .and_modify(|e| {
                     let earlier = cols.time[i]
                         .cmp(&e.0)
-                        .then_with(|| cols.tie_order(&[], i, e.1))
+                        .then_with(|| cols.tie_order(&Default::default(), i, e.1))
                         .is_lt();
                     if earlier {
                         *e = (cols.time[i], i);

@@ -282,7 +282,7 @@ pub(crate) fn sequence_counts(
     };
     let k = labels_of(config.by).len();
     let steps = config.steps as usize;
-    let records = cols.journey_records(&[], |i| Some(code(i) as u32))?;
+    let records = cols.journey_records(&Default::default(), |i| Some(code(i) as u32))?;
     let path_length = config.path_length as usize;
     // One partial count per run of customers, in parallel, merged in order.
     let parts: Vec<SequenceCounts> = {

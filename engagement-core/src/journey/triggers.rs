@@ -496,7 +496,12 @@ impl TriggerEngine {
         // Time, then customer, then the content rule for equal times.
         order.sort_unstable_by_key(|&i| (cols.time[i], cols.customer[i]));
         let key = |i: usize| (cols.time[i], cols.customer[i]);
-        cols.order_ties(&[], &mut order, |&a, &b| key(a) == key(b), |&i| i);
+        cols.order_ties(
+            &Default::default(),
+            &mut order,
+            |&a, &b| key(a) == key(b),
+            |&i| i,
+        );
         if let (Some(clock), Some(&first)) = (self.clock, order.first())
             && cols.time[first] < clock
         {

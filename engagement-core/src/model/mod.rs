@@ -7,6 +7,7 @@ pub mod channel;
 pub mod codes;
 pub mod csv;
 pub mod customer;
+pub mod events;
 pub mod kind;
 pub mod money;
 pub mod stage;
@@ -15,10 +16,11 @@ pub mod touchpoint;
 pub use channel::Channel;
 pub use codes::{Code, LabelMap};
 pub use customer::{Birthday, Customer};
+pub use events::{EventColumn, EventDictionary};
 pub use kind::TouchpointKind;
 pub use money::MICROS_PER_UNIT;
 pub use stage::JourneyStage;
-pub(crate) use touchpoint::{JourneyRecord, PackedRow, customer_runs};
+pub(crate) use touchpoint::{JourneyRecord, PackedRow, TieColumns, customer_runs};
 pub use touchpoint::{
     MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale, Touchpoint, TouchpointColumns,
     TouchpointTable,

@@ -385,7 +385,9 @@ pub(crate) fn check_money(field: &str, v: f64) -> Result<()> {
 /// their content, never by their row: by kind code, then channel code, then
 /// value (absent = 0, in the total order of `f64`), then rating (none first,
 /// then in the total order of `f32`), then rating scale code, then campaign id
-/// where the analysis reads a campaign column. Rows equal in all of these
+/// where the analysis reads a campaign column, then event label (its text,
+/// never its code; see [`EventDictionary`](crate::EventDictionary)) where it
+/// reads events. Rows equal in all of these
 /// are interchangeable, so any order of them gives the same result. The
 /// trigger engine orders a push by time, then customer, then this rule. The
 /// other analyses (profiles, stage history, cohorts, transaction summaries)
@@ -423,6 +425,26 @@ pub struct TouchpointColumns<'a> {
     pub rating: &'a [f32],
     /// [`RatingScale`] code per row (empty exactly when `rating` is empty).
     pub rating_scale: &'a [u8],
+}
+
+/// The columns beside [`TouchpointColumns`] that an analysis reads and
+/// that order equal times after the touchpoint's own content: the campaign
+/// id, then the event label (by its rank in label order, so that the codes'
+/// order never shows). Either may be empty.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TieColumns<'a> {
+    pub(crate) campaign: &'a [u64],
+    /// Event code per row (empty: no events).
+    pub(crate) event: &'a [u32],
+    /// Rank of each event code's label ([`crate::EventDictionary::ranks`]).
+    pub(crate) event_rank: &'a [u32],
+}
+
+impl TieColumns<'_> {
+    fn event_rank(&self, row: usize) -> Option<u32> {
+        let code = *self.event.get(row)?;
+        self.event_rank.get(code as usize).copied()
+    }
 }
 
 /// One touchpoint of a journey, as the journey analyses read it (see
@@ -484,8 +506,8 @@ impl<'a> TouchpointColumns<'a> {
 
     /// The order of rows `a` and `b` when they have the same customer and
     /// time: the rule of the "Equal times" section of [`TouchpointColumns`],
-    /// with `campaign` the campaign column (empty when the analysis reads none).
-    pub(crate) fn tie_order(&self, campaign: &[u64], a: usize, b: usize) -> Ordering {
+    /// with the columns the analysis reads beside these (campaign, event).
+    pub(crate) fn tie_order(&self, extra: &TieColumns<'_>, a: usize, b: usize) -> Ordering {
         let value = |i: usize| self.value.get(i).copied().unwrap_or(0.0);
         let rating = |i: usize| self.rating.get(i).copied().filter(|r| !r.is_nan());
         self.kind[a]
@@ -497,7 +519,8 @@ impl<'a> TouchpointColumns<'a> {
                 (x, y) => x.is_some().cmp(&y.is_some()),
             })
             .then_with(|| self.rating_scale.get(a).cmp(&self.rating_scale.get(b)))
-            .then_with(|| campaign.get(a).cmp(&campaign.get(b)))
+            .then_with(|| extra.campaign.get(a).cmp(&extra.campaign.get(b)))
+            .then_with(|| extra.event_rank(a).cmp(&extra.event_rank(b)))
     }
 
     /// Puts each run of `items` that `same` groups (rows of one customer and
@@ -505,7 +528,7 @@ impl<'a> TouchpointColumns<'a> {
     /// `row` is an item's row. Runs are short and rare, so this costs one pass.
     pub(crate) fn order_ties<T: Send>(
         &self,
-        campaign: &[u64],
+        extra: &TieColumns<'_>,
         items: &mut [T],
         same: impl Fn(&T, &T) -> bool + Send + Sync,
         row: impl Fn(&T) -> usize + Sync,
@@ -513,21 +536,21 @@ impl<'a> TouchpointColumns<'a> {
         use rayon::prelude::*;
         items.par_chunk_by_mut(same).for_each(|run| {
             if run.len() > 1 {
-                run.sort_unstable_by(|x, y| self.tie_order(campaign, row(x), row(y)));
+                run.sort_unstable_by(|x, y| self.tie_order(extra, row(x), row(y)));
             }
         });
     }
 
     /// The rows that `payload` maps to `Some`, as [`JourneyRecord`]s sorted
     /// by customer, then time, then content (the rule of [`tie_order`](Self::tie_order),
-    /// with `campaign` the campaign column or empty), with their payload: what
+    /// with the campaign and event columns the analysis reads), with their payload: what
     /// the journey analyses read, in contiguous memory rather than by index.
     ///
     /// # Errors
     /// [`EngError::InvalidInput`] for more than 2³² − 1 rows.
     pub(crate) fn journey_records(
         &self,
-        campaign: &[u64],
+        extra: &TieColumns<'_>,
         payload: impl Fn(usize) -> Option<u32> + Sync,
     ) -> Result<Vec<JourneyRecord>> {
         use rayon::prelude::*;
@@ -557,7 +580,7 @@ impl<'a> TouchpointColumns<'a> {
                 })
                 .collect();
             keys.par_sort_unstable_by_key(|k| k.0);
-            self.order_ties(campaign, &mut keys, |x, y| x.0 == y.0, |k| k.1 as usize);
+            self.order_ties(extra, &mut keys, |x, y| x.0 == y.0, |k| k.1 as usize);
             return Ok(keys
                 .into_par_iter()
                 .map(|(key, row, payload)| JourneyRecord {
@@ -581,7 +604,7 @@ impl<'a> TouchpointColumns<'a> {
             .collect();
         records.par_sort_unstable_by_key(|r| (r.customer, r.time));
         self.order_ties(
-            campaign,
+            extra,
             &mut records,
             |x, y| (x.customer, x.time) == (y.customer, y.time),
             |r| r.row as usize,
@@ -1010,7 +1033,13 @@ mod tests {
                 let cols = t.columns();
                 cols.validate().unwrap();
                 let got: Vec<usize> = cols
-                    .journey_records(&campaign, |i| Some(i as u32))
+                    .journey_records(
+                        &TieColumns {
+                            campaign: &campaign,
+                            ..TieColumns::default()
+                        },
+                        |i| Some(i as u32),
+                    )
                     .unwrap()
                     .iter()
                     .map(|r| {
