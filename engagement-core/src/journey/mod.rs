@@ -1,10 +1,14 @@
 //! Journeys: paths through time. Journey stages and their history (with
-//! churn between two dates), funnels, transitions and paths, multi-touch
-//! attribution, and triggers evaluated on the touchpoint stream.
+//! churn between two dates), funnels, transitions and paths, path analysis
+//! over a product's own events (or any dimension) per customer or session,
+//! sessions, multi-touch attribution, and triggers evaluated on the
+//! touchpoint stream.
 
 pub mod attribution;
 pub mod funnel;
 pub mod history;
+pub mod paths;
+pub mod sessions;
 pub mod stages;
 pub mod transitions;
 pub mod triggers;

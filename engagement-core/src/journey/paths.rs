@@ -1,0 +1,738 @@
+//! Path analysis over any dimension of a touchpoint (a product's own event,
+//! channel, kind, campaign, or a combination such as `channel:event`), per
+//! customer or per session: the transition graph with `path_start` and
+//! `path_end`, its weights (transitions, paths, customers), the share of
+//! each node's ways out and in, times between events, the step matrix and
+//! the most common paths.
+//!
+//! A *path* is a customer's touchpoints in time order (equal times by the
+//! rule of [`TouchpointColumns`](crate::TouchpointColumns), "Equal times"),
+//! or with `per: "session"` one session's. Each path starts at `path_start`
+//! and ends at `path_end`, so the first and last events are edges too.
+
+use std::fmt;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{EngError, Result, ensure_config};
+use crate::journey::sessions::{SessionConfig, quantile, sessionize, sessions_by_id};
+use crate::model::{Channel, Code, EventColumn, TieColumns, TouchpointColumns, TouchpointKind};
+
+/// One part of a dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DimensionPart {
+    /// The product's own event label.
+    Event,
+    /// The channel (`email`, `web` …).
+    Channel,
+    /// The kind (`open`, `click`, `purchase` …).
+    Kind,
+    /// The campaign id (0: none), written in decimal.
+    Campaign,
+}
+
+impl DimensionPart {
+    const ALL: [(DimensionPart, &'static str); 4] = [
+        (DimensionPart::Event, "event"),
+        (DimensionPart::Channel, "channel"),
+        (DimensionPart::Kind, "kind"),
+        (DimensionPart::Campaign, "campaign"),
+    ];
+
+    fn name(self) -> &'static str {
+        Self::ALL.iter().find(|p| p.0 == self).map_or("", |p| p.1)
+    }
+}
+
+/// What labels a path's nodes: one part (`"event"`, `"channel"`, `"kind"`,
+/// `"campaign"`) or several joined by `:` (`"channel:event"` labels a node
+/// `web:add_to_cart`). The default is `"event"`.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::journey::paths::Dimension;
+/// let d: Dimension = "channel:event".parse()?;
+/// assert_eq!(d.to_string(), "channel:event");
+/// assert_eq!(serde_json::from_str::<Dimension>(r#""kind""#)?, "kind".parse()?);
+/// assert!("channel:page".parse::<Dimension>().unwrap_err().to_string().contains("event, channel, kind, campaign"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Dimension(Vec<DimensionPart>);
+
+impl Default for Dimension {
+    fn default() -> Self {
+        Dimension(vec![DimensionPart::Event])
+    }
+}
+
+impl Dimension {
+    /// The parts, in label order.
+    pub fn parts(&self) -> &[DimensionPart] {
+        &self.0
+    }
+
+    /// True when the dimension reads event labels.
+    pub fn needs_events(&self) -> bool {
+        self.0.contains(&DimensionPart::Event)
+    }
+}
+
+impl std::str::FromStr for Dimension {
+    type Err = EngError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let mut parts = Vec::new();
+        for name in s.split(':') {
+            let part = DimensionPart::ALL
+                .iter()
+                .find(|p| p.1 == name.trim())
+                .ok_or_else(|| {
+                    EngError::unknown_label(
+                        "dimension",
+                        name,
+                        DimensionPart::ALL.iter().map(|p| p.1),
+                    )
+                })?
+                .0;
+            if parts.contains(&part) {
+                return Err(EngError::config(
+                    "by",
+                    format!("{} appears twice in {s:?}", part.name()),
+                ));
+            }
+            parts.push(part);
+        }
+        Ok(Dimension(parts))
+    }
+}
+
+impl fmt::Display for Dimension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|p| p.name()).collect();
+        f.write_str(&names.join(":"))
+    }
+}
+
+impl Serialize for Dimension {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dimension {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The unit a path follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Per {
+    /// A customer's whole journey is one path (the default).
+    #[default]
+    Customer,
+    /// Each session is a path (see [`SessionConfig`], or session ids given).
+    Session,
+}
+
+/// Settings of [`path_analysis`].
+///
+/// | setting | default |
+/// |---|---|
+/// | `by` | `"event"` (see [`Dimension`]) |
+/// | `per` | `"customer"` (or `"session"`) |
+/// | `session` | `{"gap": 1800}`: used with `per: "session"` when no session ids are given |
+/// | `collapse_repeats` | false: with true, consecutive touchpoints of one label count once (the first of them) |
+/// | `steps` | 10 (columns of the step matrix) |
+/// | `path_length` | 5 (events per listed path; longer paths are cut) |
+/// | `top_paths` | 10 |
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::journey::paths::{PathConfig, Per};
+/// let c: PathConfig = serde_json::from_str(r#"{"by": "channel:event", "per": "session", "session": {"gap": 600}}"#)?;
+/// assert_eq!((c.per, c.session.gap, c.steps), (Per::Session, 600, 10));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PathConfig {
+    /// What labels a node.
+    pub by: Dimension,
+    /// Customer or session paths.
+    pub per: Per,
+    /// How sessions are cut when no session ids are given.
+    pub session: SessionConfig,
+    /// Count a run of one label once.
+    pub collapse_repeats: bool,
+    /// Columns of the step matrix.
+    pub steps: u32,
+    /// Events per listed path.
+    pub path_length: u32,
+    /// Paths listed.
+    pub top_paths: u32,
+}
+
+impl Default for PathConfig {
+    fn default() -> Self {
+        PathConfig {
+            by: Dimension::default(),
+            per: Per::Customer,
+            session: SessionConfig::default(),
+            collapse_repeats: false,
+            steps: 10,
+            path_length: 5,
+            top_paths: 10,
+        }
+    }
+}
+
+impl PathConfig {
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the setting: `steps`, `path_length` or
+    /// `top_paths` outside 1..=1000, or a bad session gap.
+    pub fn validate(&self) -> Result<()> {
+        for (name, v) in [
+            ("steps", self.steps),
+            ("path_length", self.path_length),
+            ("top_paths", self.top_paths),
+        ] {
+            ensure_config!(
+                (1..=1000).contains(&v),
+                name,
+                "must be in 1..=1000, got {v}"
+            );
+        }
+        self.session.validate()
+    }
+}
+
+/// The columns a path analysis reads beside the touchpoints: event labels,
+/// campaign ids and session ids, each optional.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PathColumns<'a> {
+    /// Event label per row (needed when the dimension has `event`).
+    pub events: Option<EventColumn<'a>>,
+    /// Campaign id per row (empty: none; needed for `campaign`).
+    pub campaign: &'a [u64],
+    /// Session id per row (empty: sessions are cut by the gap).
+    pub session: &'a [u64],
+}
+
+/// The label of `path_start`, the node every path begins at.
+pub const PATH_START: &str = "path_start";
+/// The label of `path_end`, the node every path ends at.
+pub const PATH_END: &str = "path_end";
+
+/// The transition graph's edges, sorted by source then target (as indices
+/// into [`PathAnalysis::labels`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PathEdges {
+    /// Source node.
+    pub from: Vec<u32>,
+    /// Target node.
+    pub to: Vec<u32>,
+    /// Transitions: times a path went from the source straight to the target.
+    pub count: Vec<u64>,
+    /// Paths with at least one such transition.
+    pub paths: Vec<u64>,
+    /// Customers with at least one such transition.
+    pub customers: Vec<u64>,
+    /// `count` over all transitions out of the source (`path_end` included):
+    /// the probability of going to the target from the source.
+    pub proba_out: Vec<f64>,
+    /// `count` over all transitions into the target (`path_start` included).
+    pub proba_in: Vec<f64>,
+    /// Median seconds between the two touchpoints (None on `path_start` and
+    /// `path_end` edges); quantiles interpolate linearly between ranks.
+    pub median_seconds: Vec<Option<f64>>,
+    /// 95th percentile of the seconds between the two touchpoints.
+    pub p95_seconds: Vec<Option<f64>>,
+}
+
+/// Result of [`path_analysis`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathAnalysis {
+    /// The dimension the labels are of.
+    pub by: Dimension,
+    /// Customer or session paths.
+    pub per: Per,
+    /// Node labels: the data's labels in label order, then `path_start` and
+    /// `path_end`.
+    pub labels: Vec<String>,
+    /// The transition graph.
+    pub edges: PathEdges,
+    /// Columns of the step matrix.
+    pub steps: u32,
+    /// Row-major `labels × steps`: the share of paths whose k-th event
+    /// (k = 1 … `steps`) has the row's label; the `path_end` row holds the
+    /// paths that had ended (the `path_start` row is 0). Each column sums to 1.
+    pub step_matrix: Vec<f64>,
+    /// The most common paths (first `path_length` events), most frequent
+    /// first, ties in label order.
+    pub top_paths: Vec<Vec<String>>,
+    /// Paths following each of `top_paths`.
+    pub top_path_counts: Vec<u64>,
+    /// Paths (customers, or sessions with `per: "session"`).
+    pub paths: u64,
+    /// Customers.
+    pub customers: u64,
+}
+
+impl PathAnalysis {
+    /// The index of `label` among the nodes.
+    pub fn node(&self, label: &str) -> Option<u32> {
+        self.labels
+            .iter()
+            .position(|l| l == label)
+            .map(|i| i as u32)
+    }
+
+    /// The edge from `from` to `to` (labels), as its index in [`edges`](Self::edges).
+    ///
+    /// # Examples
+    ///
+    /// See [`path_analysis`].
+    pub fn edge(&self, from: &str, to: &str) -> Option<usize> {
+        let (f, t) = (self.node(from)?, self.node(to)?);
+        let e = &self.edges;
+        (0..e.from.len()).find(|&i| e.from[i] == f && e.to[i] == t)
+    }
+
+    /// The step matrix cell of `label` at step `k` (1-based).
+    pub fn step_share(&self, label: &str, k: u32) -> Option<f64> {
+        let row = self.node(label)? as usize;
+        (1..=self.steps)
+            .contains(&k)
+            .then(|| self.step_matrix[row * self.steps as usize + (k - 1) as usize])
+    }
+}
+
+/// The node label of every row, as an index into the sorted labels.
+fn row_labels(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    by: &Dimension,
+) -> Result<(Vec<u32>, Vec<String>)> {
+    let n = cols.customer.len();
+    // A row's key: its values of the parts, packed (event code, campaign id,
+    // channel and kind codes fit in 112 bits).
+    let key = |i: usize| -> u128 {
+        let mut k = 0u128;
+        for part in by.parts() {
+            k = match part {
+                DimensionPart::Event => {
+                    (k << 32) | u128::from(extra.events.map_or(0, |e| e.codes()[i]))
+                }
+                DimensionPart::Channel => (k << 8) | u128::from(cols.channel[i]),
+                DimensionPart::Kind => (k << 8) | u128::from(cols.kind[i]),
+                DimensionPart::Campaign => (k << 64) | u128::from(extra.campaign[i]),
+            };
+        }
+        k
+    };
+    let label = |i: usize| -> String {
+        let parts: Vec<String> = by
+            .parts()
+            .iter()
+            .map(|p| match p {
+                DimensionPart::Event => extra
+                    .events
+                    .map_or(String::new(), |e| e.label_of_row(i).to_owned()),
+                DimensionPart::Channel => Channel::from_code(cols.channel[i])
+                    .map_or_else(|_| String::new(), |c| c.label().to_owned()),
+                DimensionPart::Kind => TouchpointKind::from_code(cols.kind[i])
+                    .map_or_else(|_| String::new(), |k| k.label().to_owned()),
+                DimensionPart::Campaign => extra.campaign[i].to_string(),
+            })
+            .collect();
+        parts.join(":")
+    };
+    let mut first_row: FxHashMap<u128, u32> = FxHashMap::default();
+    let mut keyed = Vec::with_capacity(n);
+    for i in 0..n {
+        let k = key(i);
+        let next = first_row.len() as u32;
+        let id = *first_row.entry(k).or_insert_with(|| {
+            keyed.push(i);
+            next
+        });
+        let _ = id;
+    }
+    // Distinct keys named and sorted by label; ids in label order.
+    let mut named: Vec<(String, u128)> = keyed.iter().map(|&i| (label(i), key(i))).collect();
+    named.sort();
+    let id_of: FxHashMap<u128, u32> = named
+        .iter()
+        .enumerate()
+        .map(|(id, (_, k))| (*k, id as u32))
+        .collect();
+    let ids = (0..n).map(|i| id_of[&key(i)]).collect();
+    Ok((ids, named.into_iter().map(|(l, _)| l).collect()))
+}
+
+/// Per-edge running sums.
+#[derive(Default)]
+struct EdgeSums {
+    count: u64,
+    paths: u64,
+    customers: u64,
+    last_path: u64,
+    last_customer: u64,
+    seconds: Vec<i64>,
+}
+
+/// Transition graph, step matrix and common paths of the touchpoints'
+/// paths (see the module documentation), over the dimension and per the unit
+/// `config` chooses.
+///
+/// # Errors
+/// - as [`TouchpointColumns::validate`](crate::TouchpointColumns::validate);
+/// - [`EngError::LengthMismatch`] for an event, campaign or session column
+///   whose length is not the touchpoints';
+/// - [`EngError::Config`] for a dimension that reads events or campaigns
+///   that are not given, or a bad setting;
+/// - [`EngError::EmptyInput`] without touchpoints.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns};
+/// use engagement_core::journey::paths::{PathColumns, PathConfig, path_analysis};
+/// let mut dict = EventDictionary::new();
+/// let codes = dict.intern_all(&["catalog", "product", "cart", "catalog", "product"])?;
+/// let cols = TouchpointColumns {
+///     customer: &[1, 1, 1, 2, 2], time: &[0, 60, 90, 0, 30],
+///     channel: &[1; 5], kind: &[3; 5], ..Default::default()
+/// };
+/// let extra = PathColumns { events: Some(EventColumn::new(&codes, &dict)?), ..Default::default() };
+/// let p = path_analysis(&cols, &extra, &PathConfig::default())?;
+/// assert_eq!(p.labels, ["cart", "catalog", "product", "path_start", "path_end"]);
+/// let e = p.edge("catalog", "product").unwrap();
+/// assert_eq!((p.edges.count[e], p.edges.proba_out[e], p.edges.median_seconds[e]), (2, 1.0, Some(45.0)));
+/// let e = p.edge("product", "path_end").unwrap();
+/// assert_eq!(p.edges.proba_out[e], 0.5);        // one of two paths ends after product
+/// assert_eq!(p.step_share("product", 2), Some(1.0));
+/// assert_eq!(p.step_share("path_end", 3), Some(0.5));
+/// assert_eq!(p.top_paths[0], ["catalog", "product"]);   // ties in label order
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn path_analysis(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    config: &PathConfig,
+) -> Result<PathAnalysis> {
+    config.validate()?;
+    let n = cols.validate()?;
+    let lengths = [
+        ("event", extra.events.map(|e| e.codes().len())),
+        (
+            "campaign",
+            (!extra.campaign.is_empty()).then_some(extra.campaign.len()),
+        ),
+        (
+            "session",
+            (!extra.session.is_empty()).then_some(extra.session.len()),
+        ),
+    ];
+    for (field, len) in lengths {
+        if let Some(len) = len.filter(|&l| l != n) {
+            return Err(EngError::LengthMismatch {
+                field: field.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    ensure_config!(
+        !config.by.needs_events() || extra.events.is_some(),
+        "by",
+        "{} reads event labels, which were not given (give an event column, or choose channel, kind or campaign)",
+        config.by
+    );
+    ensure_config!(
+        !config.by.parts().contains(&DimensionPart::Campaign) || !extra.campaign.is_empty(),
+        "by",
+        "{} reads campaign ids, which were not given",
+        config.by
+    );
+    if n == 0 {
+        return Err(EngError::EmptyInput {
+            what: "a path analysis".into(),
+            unit: "touchpoint".into(),
+        });
+    }
+    let (label, mut labels) = row_labels(cols, extra, &config.by)?;
+    let k = labels.len() as u32;
+    let (start, end) = (k, k + 1);
+    labels.push(PATH_START.into());
+    labels.push(PATH_END.into());
+    let ranks = extra
+        .events
+        .map(|e| e.dictionary().ranks())
+        .unwrap_or_default();
+    let ties = TieColumns {
+        campaign: extra.campaign,
+        event: extra.events.map_or(&[], |e| e.codes()),
+        event_rank: &ranks,
+    };
+    let records = cols.journey_records(&ties, |i| Some(label[i]))?;
+    // The path of each record: its customer, or its session.
+    let session_of: Option<Vec<u32>> = match config.per {
+        Per::Customer => None,
+        Per::Session if extra.session.is_empty() => {
+            Some(sessionize(cols.customer, cols.time, &config.session)?.row_session)
+        }
+        Per::Session => Some(sessions_by_id(cols.customer, cols.time, extra.session)?.row_session),
+    };
+    let path_key = |r: &crate::model::JourneyRecord| -> (u64, u32) {
+        (
+            r.customer,
+            session_of.as_ref().map_or(0, |s| s[r.row as usize]),
+        )
+    };
+    // Records in path order: by customer, then session (sessions of one
+    // customer are numbered in start order), then time and ties.
+    let mut ordered = records;
+    if session_of.is_some() {
+        ordered.sort_by_key(|r| path_key(r));
+    }
+
+    let steps = config.steps as usize;
+    let rows = labels.len();
+    let mut at_step = vec![0u64; rows * steps];
+    let mut edges: FxHashMap<(u32, u32), EdgeSums> = FxHashMap::default();
+    let mut top: FxHashMap<Vec<u32>, u64> = FxHashMap::default();
+    let (mut paths, mut customers) = (0u64, 0u64);
+    let mut last_customer = None;
+    let mut nodes: Vec<(u32, i64)> = Vec::new();
+    for path in ordered.chunk_by(|a, b| path_key(a) == path_key(b)) {
+        paths += 1;
+        let customer = path[0].customer;
+        if last_customer != Some(customer) {
+            customers += 1;
+            last_customer = Some(customer);
+        }
+        nodes.clear();
+        for r in path {
+            if !(config.collapse_repeats && nodes.last().is_some_and(|n| n.0 == r.payload)) {
+                nodes.push((r.payload, r.time));
+            }
+        }
+        let mut add = |from: u32, to: u32, seconds: Option<i64>| {
+            let e = edges.entry((from, to)).or_default();
+            e.count += 1;
+            if e.paths == 0 || e.last_path != paths {
+                e.paths += 1;
+                e.last_path = paths;
+            }
+            if e.customers == 0 || e.last_customer != customers {
+                e.customers += 1;
+                e.last_customer = customers;
+            }
+            if let Some(s) = seconds {
+                e.seconds.push(s);
+            }
+        };
+        add(start, nodes[0].0, None);
+        for w in nodes.windows(2) {
+            add(w[0].0, w[1].0, Some(w[1].1 - w[0].1));
+        }
+        add(nodes[nodes.len() - 1].0, end, None);
+        for step in 0..steps {
+            let row = nodes.get(step).map_or(end, |n| n.0) as usize;
+            at_step[row * steps + step] += 1;
+        }
+        let cut: Vec<u32> = nodes
+            .iter()
+            .take(config.path_length as usize)
+            .map(|n| n.0)
+            .collect();
+        *top.entry(cut).or_insert(0) += 1;
+    }
+
+    let mut keys: Vec<(u32, u32)> = edges.keys().copied().collect();
+    keys.sort_unstable();
+    let mut out_total: FxHashMap<u32, u64> = FxHashMap::default();
+    let mut in_total: FxHashMap<u32, u64> = FxHashMap::default();
+    for (&(f, t), e) in &edges {
+        *out_total.entry(f).or_insert(0) += e.count;
+        *in_total.entry(t).or_insert(0) += e.count;
+    }
+    let mut out = PathEdges::default();
+    for key in keys {
+        let Some(mut e) = edges.remove(&key) else {
+            continue;
+        };
+        out.from.push(key.0);
+        out.to.push(key.1);
+        out.count.push(e.count);
+        out.paths.push(e.paths);
+        out.customers.push(e.customers);
+        out.proba_out
+            .push(e.count as f64 / out_total[&key.0] as f64);
+        out.proba_in.push(e.count as f64 / in_total[&key.1] as f64);
+        e.seconds.sort_unstable();
+        let secs: Vec<f64> = e.seconds.iter().map(|&s| s as f64).collect();
+        let q = |p: f64| (!secs.is_empty()).then(|| quantile(&secs, p));
+        out.median_seconds.push(q(0.5));
+        out.p95_seconds.push(q(0.95));
+    }
+    let mut ranked: Vec<(Vec<u32>, u64)> = top.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked.truncate(config.top_paths as usize);
+    Ok(PathAnalysis {
+        by: config.by.clone(),
+        per: config.per,
+        step_matrix: at_step.iter().map(|&c| c as f64 / paths as f64).collect(),
+        steps: config.steps,
+        top_paths: ranked
+            .iter()
+            .map(|(p, _)| p.iter().map(|&l| labels[l as usize].clone()).collect())
+            .collect(),
+        top_path_counts: ranked.iter().map(|(_, c)| *c).collect(),
+        labels,
+        edges: out,
+        paths,
+        customers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EventDictionary;
+    use proptest::prelude::*;
+
+    fn analyse(rows: &[(u64, i64, &str, u8)], config: &PathConfig) -> PathAnalysis {
+        let mut dict = EventDictionary::new();
+        let labels: Vec<&str> = rows.iter().map(|r| r.2).collect();
+        let codes = dict.intern_all(&labels).unwrap();
+        let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        let time: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let channel: Vec<u8> = rows.iter().map(|r| r.3).collect();
+        let kind = vec![3u8; rows.len()];
+        let cols = TouchpointColumns {
+            customer: &customer,
+            time: &time,
+            channel: &channel,
+            kind: &kind,
+            ..Default::default()
+        };
+        let extra = PathColumns {
+            events: Some(EventColumn::new(&codes, &dict).unwrap()),
+            ..Default::default()
+        };
+        path_analysis(&cols, &extra, config).unwrap()
+    }
+
+    #[test]
+    fn sessions_collapse_and_combined_dimensions() {
+        let rows = [
+            (1, 0, "a", 1),
+            (1, 10, "a", 1),
+            (1, 20, "b", 0),
+            (1, 5000, "a", 1),
+            (2, 0, "b", 0),
+        ];
+        let p = analyse(&rows, &PathConfig::default());
+        assert_eq!((p.paths, p.customers), (2, 2));
+        let aa = p.edge("a", "a").unwrap();
+        assert_eq!((p.edges.count[aa], p.edges.paths[aa]), (1, 1));
+        let s = analyse(
+            &rows,
+            &PathConfig {
+                per: Per::Session,
+                ..PathConfig::default()
+            },
+        );
+        assert_eq!((s.paths, s.customers), (3, 2));
+        assert!(
+            s.edge("b", "a").is_none(),
+            "no transition crosses a session"
+        );
+        let e = s.edge("b", "path_end").unwrap();
+        assert_eq!((s.edges.count[e], s.edges.customers[e]), (2, 2));
+        let c = analyse(
+            &rows,
+            &PathConfig {
+                collapse_repeats: true,
+                ..PathConfig::default()
+            },
+        );
+        assert!(c.edge("a", "a").is_none());
+        assert_eq!(c.top_paths[0], ["a", "b", "a"]);
+        let w = analyse(
+            &rows,
+            &PathConfig {
+                by: "channel:event".parse().unwrap(),
+                ..PathConfig::default()
+            },
+        );
+        assert_eq!(&w.labels[..2], ["email:b".to_string(), "web:a".to_string()]);
+    }
+
+    #[test]
+    fn missing_events_are_a_config_error_naming_the_choices() {
+        let cols = TouchpointColumns {
+            customer: &[1],
+            time: &[0],
+            channel: &[1],
+            kind: &[3],
+            ..Default::default()
+        };
+        let e = path_analysis(&cols, &PathColumns::default(), &PathConfig::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("choose channel, kind or campaign"),
+            "{e}"
+        );
+        let by_channel = PathConfig {
+            by: "channel".parse().unwrap(),
+            ..PathConfig::default()
+        };
+        assert_eq!(
+            path_analysis(&cols, &PathColumns::default(), &by_channel)
+                .unwrap()
+                .labels,
+            ["web", "path_start", "path_end"]
+        );
+    }
+
+    proptest! {
+        /// Shuffled rows, and codes interned in another order, give the same
+        /// analysis; every step column sums to 1; proba_out sums to 1 out of
+        /// each node but path_end.
+        #[test]
+        fn prop_row_and_code_order_change_nothing(
+            rows in proptest::collection::vec((1u64..4, 0i64..4, 0usize..4, 0u8..2), 1..60),
+            rotate in 0usize..60,
+        ) {
+            let names = ["x", "y", "", "ü"];
+            let owned: Vec<(u64, i64, &str, u8)> = rows.iter().map(|r| (r.0, r.1 * 700, names[r.2], r.3)).collect();
+            let mut moved = owned.clone();
+            moved.rotate_left(rotate % owned.len());
+            for per in [Per::Customer, Per::Session] {
+                let config = PathConfig { per, session: SessionConfig { gap: 1000 }, ..PathConfig::default() };
+                let a = analyse(&owned, &config);
+                prop_assert_eq!(&a, &analyse(&moved, &config));
+                for k in 0..a.steps as usize {
+                    let col: f64 = (0..a.labels.len()).map(|r| a.step_matrix[r * a.steps as usize + k]).sum();
+                    prop_assert!((col - 1.0).abs() < 1e-12);
+                }
+                for node in 0..a.labels.len() as u32 - 1 {
+                    let out: f64 = (0..a.edges.from.len()).filter(|&i| a.edges.from[i] == node).map(|i| a.edges.proba_out[i]).sum();
+                    prop_assert!((out - 1.0).abs() < 1e-12, "node {} out {}", node, out);
+                }
+            }
+        }
+    }
+}

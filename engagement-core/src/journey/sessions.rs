@@ -1,0 +1,359 @@
+//! Sessions: a customer's touchpoints cut where they go quiet for longer
+//! than a gap (30 minutes unless chosen), or grouped by a session id the
+//! data already carries.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result, ensure_config};
+
+/// The default inactivity gap that ends a session: 30 minutes, in seconds.
+pub const DEFAULT_SESSION_GAP: i64 = 30 * 60;
+
+/// How touchpoints become sessions.
+///
+/// | setting | default |
+/// |---|---|
+/// | `gap` | 1800 seconds (30 minutes): a touchpoint more than this after the customer's previous one starts a new session |
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::journey::sessions::SessionConfig;
+/// let c: SessionConfig = serde_json::from_str(r#"{"gap": 600}"#)?;
+/// assert_eq!((c.gap, SessionConfig::default().gap), (600, 1800));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Inactivity gap in seconds: a touchpoint more than `gap` seconds after
+    /// the customer's previous touchpoint starts a new session (exactly
+    /// `gap` seconds later stays in the session).
+    pub gap: i64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            gap: DEFAULT_SESSION_GAP,
+        }
+    }
+}
+
+impl SessionConfig {
+    /// Checks the gap: 1 second to 366 days.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] at `gap`.
+    pub fn validate(&self) -> Result<()> {
+        ensure_config!(
+            (1..=366 * 86_400).contains(&self.gap),
+            "gap",
+            "must be 1 to 31622400 seconds (366 days), got {}",
+            self.gap
+        );
+        Ok(())
+    }
+}
+
+/// The sessions of some touchpoints: one entry per session, ordered by
+/// customer then start time (then the given session id), and the session of
+/// every input row.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::journey::sessions::{SessionConfig, sessionize};
+/// // Customer 7 at 0 s, 10 min, 50 min (40 minutes quiet: a new session), customer 3 once.
+/// let s = sessionize(&[7, 7, 3, 7], &[0, 600, 100, 3000], &SessionConfig::default())?;
+/// assert_eq!(s.customer, [3, 7, 7]);
+/// assert_eq!(s.row_session, [1, 1, 0, 2]);
+/// assert_eq!((s.start, s.end, s.events), (vec![100, 0, 3000], vec![100, 600, 3000], vec![1, 2, 1]));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sessions {
+    /// Session of each input row: an index into the session columns.
+    pub row_session: Vec<u32>,
+    /// Customer of each session.
+    pub customer: Vec<u64>,
+    /// First touchpoint's time (Unix seconds).
+    pub start: Vec<i64>,
+    /// Last touchpoint's time (Unix seconds).
+    pub end: Vec<i64>,
+    /// Touchpoints in the session.
+    pub events: Vec<u32>,
+}
+
+impl Sessions {
+    /// Number of sessions.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// True when there is no session.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+
+    /// Counts over the sessions: customers, sessions per customer, duration
+    /// (last minus first touchpoint, seconds), touchpoints per session, and
+    /// the bounce rate (sessions of a single touchpoint).
+    ///
+    /// # Errors
+    /// [`EngError::EmptyInput`] without sessions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::journey::sessions::{SessionConfig, sessionize};
+    /// let s = sessionize(&[7, 7, 3, 7], &[0, 600, 100, 3000], &SessionConfig::default())?;
+    /// let m = s.summary()?;
+    /// assert_eq!((m.sessions, m.customers, m.bounce_rate), (3, 2, 2.0 / 3.0));
+    /// assert_eq!((m.sessions_per_customer, m.mean_duration, m.median_duration), (1.5, 200.0, 0.0));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn summary(&self) -> Result<SessionSummary> {
+        let n = self.len();
+        if n == 0 {
+            return Err(EngError::EmptyInput {
+                what: "a session summary".into(),
+                unit: "session".into(),
+            });
+        }
+        let customers = 1 + self.customer.windows(2).filter(|w| w[0] != w[1]).count();
+        let mut durations: Vec<f64> = (0..n)
+            .map(|i| (self.end[i] - self.start[i]) as f64)
+            .collect();
+        durations.sort_unstable_by(f64::total_cmp);
+        let events: u64 = self.events.iter().map(|&e| u64::from(e)).sum();
+        Ok(SessionSummary {
+            sessions: n as u64,
+            customers: customers as u64,
+            sessions_per_customer: n as f64 / customers as f64,
+            mean_duration: durations.iter().sum::<f64>() / n as f64,
+            median_duration: quantile(&durations, 0.5),
+            events_per_session: events as f64 / n as f64,
+            bounce_rate: self.events.iter().filter(|&&e| e == 1).count() as f64 / n as f64,
+        })
+    }
+}
+
+/// Counts over sessions (see [`Sessions::summary`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// Sessions.
+    pub sessions: u64,
+    /// Customers with a session.
+    pub customers: u64,
+    /// Sessions per customer (mean).
+    pub sessions_per_customer: f64,
+    /// Mean duration, seconds (a single-touchpoint session lasts 0).
+    pub mean_duration: f64,
+    /// Median duration, seconds (the mean of the two middle ones for an even count).
+    pub median_duration: f64,
+    /// Touchpoints per session (mean).
+    pub events_per_session: f64,
+    /// Share of sessions with a single touchpoint.
+    pub bounce_rate: f64,
+}
+
+/// The `q`-quantile of sorted values by linear interpolation between the
+/// closest ranks (numpy's and pandas' default): position `q · (n − 1)`.
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Cuts each customer's touchpoints (in time order) into sessions where
+/// they go quiet for more than `config.gap` seconds.
+///
+/// # Errors
+/// [`EngError::LengthMismatch`] for columns of different lengths;
+/// [`EngError::InvalidInput`] for more than 2³² − 1 rows;
+/// [`EngError::Config`] for a bad gap.
+pub fn sessionize(customer: &[u64], time: &[i64], config: &SessionConfig) -> Result<Sessions> {
+    config.validate()?;
+    check(customer, time, None)?;
+    build(
+        customer,
+        time,
+        |_, prev_time, t, _| t - prev_time > config.gap,
+        None,
+    )
+}
+
+/// Groups touchpoints by the session ids the data carries (`session`, one
+/// per row): a session is a customer's rows with one id; sessions are
+/// ordered by customer, then start, then id.
+///
+/// # Errors
+/// As [`sessionize`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::journey::sessions::sessions_by_id;
+/// let s = sessions_by_id(&[1, 1, 1], &[0, 5, 9], &[20, 10, 20])?;
+/// assert_eq!((s.row_session, s.events), (vec![0, 1, 0], vec![2, 1]));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn sessions_by_id(customer: &[u64], time: &[i64], session: &[u64]) -> Result<Sessions> {
+    check(customer, time, Some(session))?;
+    build(customer, time, |_, _, _, _| false, Some(session))
+}
+
+fn check(customer: &[u64], time: &[i64], session: Option<&[u64]>) -> Result<()> {
+    let n = customer.len();
+    crate::limits::check_rows("touchpoints", n)?;
+    for (field, len) in [
+        ("time", time.len()),
+        ("session", session.map_or(n, <[u64]>::len)),
+    ] {
+        if len != n {
+            return Err(EngError::LengthMismatch {
+                field: field.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Sessions of rows sorted by (customer, session id or nothing, time):
+/// `cut(prev_row, prev_time, time, row)` starts a new session inside a
+/// customer's (and id's) rows.
+fn build(
+    customer: &[u64],
+    time: &[i64],
+    cut: impl Fn(usize, i64, i64, usize) -> bool,
+    session: Option<&[u64]>,
+) -> Result<Sessions> {
+    let n = customer.len();
+    let id = |i: usize| session.map_or(0, |s| s[i]);
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    // With ids: by customer, id, time; the sessions are then put in start order.
+    order.sort_unstable_by_key(|&i| {
+        let i = i as usize;
+        (customer[i], id(i), time[i], i)
+    });
+    let mut out = Sessions {
+        row_session: vec![0; n],
+        ..Default::default()
+    };
+    for (k, &i) in order.iter().enumerate() {
+        let i = i as usize;
+        let new = match k.checked_sub(1).map(|p| order[p] as usize) {
+            None => true,
+            Some(p) => customer[p] != customer[i] || id(p) != id(i) || cut(p, time[p], time[i], i),
+        };
+        if new {
+            out.customer.push(customer[i]);
+            out.start.push(time[i]);
+            out.end.push(time[i]);
+            out.events.push(0);
+        }
+        let s = out.customer.len() - 1;
+        out.end[s] = time[i];
+        out.events[s] += 1;
+        out.row_session[i] = s as u32;
+    }
+    if session.is_some() {
+        // Sessions of one customer in order of start, then id.
+        let mut by_start: Vec<usize> = (0..out.len()).collect();
+        let first_id: Vec<u64> = {
+            let mut f = vec![0; out.len()];
+            for i in 0..n {
+                f[out.row_session[i] as usize] = id(i);
+            }
+            f
+        };
+        by_start.sort_by_key(|&s| (out.customer[s], out.start[s], first_id[s]));
+        let mut rank = vec![0u32; out.len()];
+        for (r, &s) in by_start.iter().enumerate() {
+            rank[s] = r as u32;
+        }
+        let pick = |v: &Vec<i64>| by_start.iter().map(|&s| v[s]).collect::<Vec<_>>();
+        out = Sessions {
+            row_session: out.row_session.iter().map(|&s| rank[s as usize]).collect(),
+            customer: by_start.iter().map(|&s| out.customer[s]).collect(),
+            start: pick(&out.start),
+            end: pick(&out.end),
+            events: by_start.iter().map(|&s| out.events[s]).collect(),
+        };
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_gap_itself_stays_in_the_session() {
+        let s = sessionize(&[1, 1, 1], &[0, 1800, 3601], &SessionConfig::default()).unwrap();
+        assert_eq!(s.row_session, [0, 0, 1]);
+        assert!(sessionize(&[1], &[0], &SessionConfig { gap: 0 }).is_err());
+        assert!(matches!(
+            sessionize(&[1, 2], &[0], &SessionConfig::default()),
+            Err(EngError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            Sessions::default().summary(),
+            Err(EngError::EmptyInput { .. })
+        ));
+    }
+
+    #[test]
+    fn quantiles_interpolate_as_numpy() {
+        let v = [1.0, 2.0, 3.0, 10.0];
+        assert_eq!(quantile(&v, 0.5), 2.5);
+        assert!((quantile(&v, 0.95) - 8.95).abs() < 1e-12);
+        assert_eq!(quantile(&[4.0], 0.95), 4.0);
+    }
+
+    proptest! {
+        /// Row order changes no session, only which row points where.
+        #[test]
+        fn prop_row_order_changes_no_session(
+            rows in proptest::collection::vec((1u64..4, 0i64..20_000, 0u64..3), 1..200),
+            rotate in 0usize..200,
+        ) {
+            let k = rotate % rows.len();
+            let mut moved = rows.clone();
+            moved.rotate_left(k);
+            let cols = |r: &[(u64, i64, u64)]| (
+                r.iter().map(|x| x.0).collect::<Vec<_>>(),
+                r.iter().map(|x| x.1).collect::<Vec<_>>(),
+                r.iter().map(|x| x.2).collect::<Vec<_>>(),
+            );
+            let (c, t, id) = cols(&rows);
+            let (c2, t2, id2) = cols(&moved);
+            for by_id in [false, true] {
+                let run = |c: &[u64], t: &[i64], id: &[u64]| if by_id {
+                    sessions_by_id(c, t, id).unwrap()
+                } else {
+                    sessionize(c, t, &SessionConfig { gap: 1800 }).unwrap()
+                };
+                let a = run(&c, &t, &id);
+                let b = run(&c2, &t2, &id2);
+                prop_assert_eq!((&a.customer, &a.start, &a.end, &a.events), (&b.customer, &b.start, &b.end, &b.events));
+                let mut expected = a.row_session.clone();
+                expected.rotate_left(k);
+                prop_assert_eq!(&b.row_session, &expected);
+                // Every session's rows are its customer's and within its span.
+                for i in 0..c.len() {
+                    let s = a.row_session[i] as usize;
+                    prop_assert!(a.customer[s] == c[i] && a.start[s] <= t[i] && t[i] <= a.end[s]);
+                }
+            }
+        }
+    }
+}
