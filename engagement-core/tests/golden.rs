@@ -555,6 +555,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let extras = FunnelExtras {
                 campaign: &campaign,
                 stages: history.as_ref(),
+                events: None,
             };
             serde_json::to_value(run_funnel_with(&table.columns(), &extras, &funnel)?)?
         }

@@ -412,6 +412,7 @@ pub unsafe extern "C" fn eng_funnel_with_json(
             let extras = engagement_core::funnel::FunnelExtras {
                 campaign,
                 stages: history.as_ref(),
+                events: None,
             };
             let r = engagement_core::funnel::run_funnel_with(&cols, &extras, &funnel)?;
             crate::json::write(&r, out_json, out_len)

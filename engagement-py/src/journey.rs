@@ -201,6 +201,7 @@ fn run<'py, R: Serialize + Send>(
     let extras = FunnelExtras {
         campaign: optional(&campaign, "campaign")?,
         stages: history.as_ref(),
+        events: None,
     };
     py.compute_to_python(|| f(&definition, &extras))
 }

@@ -38,12 +38,34 @@ pub struct FunnelStep {
     /// Campaign ids that match (any when empty; needs the campaign column).
     #[serde(default)]
     pub campaigns: Vec<u64>,
+    /// Event labels that match, exactly (needs an event column; with
+    /// `event_prefix`, a label matching either matches).
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Event labels that begin with this text match (needs an event column).
+    #[serde(default)]
+    pub event_prefix: Option<String>,
     /// Journey stages whose entry is this step (needs a stage history).
     #[serde(default)]
     pub stages: Vec<JourneyStage>,
 }
 
 impl FunnelStep {
+    /// Whether the step reads event labels.
+    fn reads_events(&self) -> bool {
+        !self.events.is_empty() || self.event_prefix.is_some()
+    }
+
+    /// Whether an event label matches (any when the step reads none).
+    fn matches_event(&self, label: &str) -> bool {
+        !self.reads_events()
+            || self.events.iter().any(|e| e == label)
+            || self
+                .event_prefix
+                .as_deref()
+                .is_some_and(|p| label.starts_with(p))
+    }
+
     /// Whether a touchpoint of this kind and channel matches, campaigns aside.
     fn matches(&self, kind: u8, channel: u8) -> bool {
         self.stages.is_empty()
@@ -53,7 +75,8 @@ impl FunnelStep {
 }
 
 /// What a funnel may read besides touchpoint kinds and channels: a campaign
-/// id per touchpoint (0 = none) for steps with `campaigns`, and a stage
+/// id per touchpoint (0 = none) for steps with `campaigns`, an event label
+/// per touchpoint for steps with `events` or `event_prefix`, and a stage
 /// history (as [`StageRules::history`](crate::StageRules::history) gives it)
 /// for steps with `stages`. A stage entered at the time of a touchpoint
 /// counts after it. See [`run_funnel_with`] for an example.
@@ -63,6 +86,8 @@ pub struct FunnelExtras<'a> {
     pub campaign: &'a [u64],
     /// Stage entries.
     pub stages: Option<&'a StageHistory>,
+    /// Event label of each touchpoint.
+    pub events: Option<crate::EventColumn<'a>>,
 }
 
 /// Whether other funnel steps may happen between two consecutive steps.
@@ -83,6 +108,12 @@ pub enum FunnelOrder {
 /// | `window` | 2 592 000 s (30 days from the first step) |
 /// | `order` | `loose` |
 /// | `level` | 0.95 (Wilson intervals) |
+/// | `per` | `customer`: each customer's touchpoints are one journey; `session`: each session is one (cut by `session`'s gap), so a session entering the first step counts once |
+/// | `session` | `{"gap": 1800}` |
+///
+/// Counts are of customers, or of sessions with `per: "session"`; every
+/// conversion rate is out of those entering the first step (out of all
+/// customers or sessions, divide by their number: [`crate::journey::paths::PathAnalysis::paths`]).
 ///
 /// # Examples
 ///
@@ -109,6 +140,12 @@ pub struct Funnel {
     /// Confidence level of the intervals.
     #[serde(default = "crate::score::proportion::default_level")]
     pub level: f64,
+    /// Journeys of customers or of sessions.
+    #[serde(default)]
+    pub per: crate::journey::paths::Per,
+    /// How sessions are cut with `per: "session"`.
+    #[serde(default)]
+    pub session: crate::journey::sessions::SessionConfig,
 }
 
 fn thirty_days() -> i64 {
@@ -227,7 +264,7 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
 ///     kind: &[K::Click as u8, K::Click as u8], ..Default::default() };
 /// let history = StageHistory { customer: vec![1, 2], stage: vec![JourneyStage::Loyal, JourneyStage::Loyal],
 ///     entered_at: vec![86_400, 86_400], until: 86_400 };
-/// let r = run_funnel_with(&cols, &FunnelExtras { campaign: &[7, 8], stages: Some(&history) }, &f)?;
+/// let r = run_funnel_with(&cols, &FunnelExtras { campaign: &[7, 8], stages: Some(&history), events: None }, &f)?;
 /// assert_eq!(r.customers, [1, 1]);   // customer 2 clicked another campaign's mail
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -237,6 +274,53 @@ pub fn run_funnel_with(
     funnel: &Funnel,
 ) -> Result<FunnelResult> {
     tally(cols, extras, funnel)?.finish(funnel)
+}
+
+/// The journeys a funnel follows: customers, or with `per: "session"` the
+/// sessions, numbered by customer then start (so that sorting by them keeps
+/// each customer's rows together and in order).
+struct Journeys {
+    /// Session number of each row (empty per customer).
+    session: Vec<u64>,
+    /// Customer of each session.
+    customer: Vec<u64>,
+}
+
+impl Journeys {
+    fn of(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<Self> {
+        if funnel.per == crate::journey::paths::Per::Customer {
+            return Ok(Journeys {
+                session: Vec::new(),
+                customer: Vec::new(),
+            });
+        }
+        let s = crate::journey::sessions::sessionize(cols.customer, cols.time, &funnel.session)?;
+        Ok(Journeys {
+            session: s.row_session.into_iter().map(u64::from).collect(),
+            customer: s.customer,
+        })
+    }
+
+    /// The touchpoints with each row's journey as its customer.
+    fn columns<'a>(&'a self, cols: &crate::TouchpointColumns<'a>) -> crate::TouchpointColumns<'a> {
+        if self.session.is_empty() {
+            *cols
+        } else {
+            crate::TouchpointColumns {
+                customer: &self.session,
+                ..*cols
+            }
+        }
+    }
+
+    /// The customer a journey belongs to.
+    fn customer(&self, journey: u64) -> u64 {
+        if self.session.is_empty() {
+            journey
+        } else {
+            self.customer[journey as usize]
+        }
+    }
 }
 
 /// The mergeable counts of a funnel over some customers (see
@@ -249,6 +333,8 @@ pub(crate) fn tally(
     check(cols, extras, funnel)?;
     let k = funnel.steps.len();
     let mut tally = Tally::new(k);
+    let journeys = Journeys::of(cols, funnel)?;
+    let cols = &journeys.columns(cols);
     for part in entries(
         cols,
         extras,
@@ -273,6 +359,15 @@ fn check(
             field: "campaign".into(),
             expected: n,
             found: extras.campaign.len(),
+        });
+    }
+    if let Some(e) = extras.events
+        && e.codes().len() != n
+    {
+        return Err(EngError::LengthMismatch {
+            field: "event".into(),
+            expected: n,
+            found: e.codes().len(),
         });
     }
     if let Some(h) = extras.stages {
@@ -309,6 +404,12 @@ fn check(
             "step {:?} matches stage entries but no stage history is given",
             s.name
         );
+        ensure_config!(
+            !s.reads_events() || extras.events.is_some(),
+            "steps.events",
+            "step {:?} matches event labels but no event column is given",
+            s.name
+        );
     }
     check_definition(funnel)
 }
@@ -318,12 +419,22 @@ pub(crate) fn check_definition(funnel: &Funnel) -> Result<()> {
     for s in &funnel.steps {
         ensure_config!(
             s.stages.is_empty()
-                || (s.kinds.is_empty() && s.channels.is_empty() && s.campaigns.is_empty()),
+                || (s.kinds.is_empty()
+                    && s.channels.is_empty()
+                    && s.campaigns.is_empty()
+                    && !s.reads_events()),
             "steps.stages",
-            "step {:?} is a stage entry: it cannot also match touchpoint kinds, channels or campaigns",
+            "step {:?} is a stage entry: it cannot also match touchpoint kinds, channels, campaigns or events",
             s.name
         );
     }
+    ensure_config!(
+        funnel.per == crate::journey::paths::Per::Customer
+            || funnel.steps.iter().all(|s| s.stages.is_empty()),
+        "per",
+        "stage entries are a customer's, not a session's: a funnel with stage steps is per customer"
+    );
+    funnel.session.validate()?;
     let k = funnel.steps.len();
     ensure_config!(
         (1..=32).contains(&k),
@@ -379,19 +490,42 @@ fn entries<T: Send>(
             *by_campaign.entry(c).or_insert(0) |= 1 << j;
         }
     }
+    // Events: the steps each code of the dictionary matches.
+    let by_event: Vec<u32> = extras.events.map_or_else(Vec::new, |e| {
+        e.dictionary()
+            .labels()
+            .iter()
+            .map(|label| {
+                funnel
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.matches_event(label))
+                    .fold(0u32, |m, (j, _)| m | (1 << j))
+            })
+            .collect()
+    });
     let mask = |i: usize| {
-        let m = masks[usize::from(cols.kind[i]) * channels + usize::from(cols.channel[i])];
-        match extras.campaign.get(i) {
-            Some(c) => m & (any_campaign | by_campaign.get(c).copied().unwrap_or(0)),
-            None => m,
+        let mut m = masks[usize::from(cols.kind[i]) * channels + usize::from(cols.channel[i])];
+        if let Some(c) = extras.campaign.get(i) {
+            m &= any_campaign | by_campaign.get(c).copied().unwrap_or(0);
         }
+        if let Some(e) = extras.events {
+            m &= by_event[e.codes()[i] as usize];
+        }
+        m
     };
+    let ranks = extras
+        .events
+        .map(|e| e.dictionary().ranks())
+        .unwrap_or_default();
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
     let mut records = cols.journey_records(
         &crate::model::TieColumns {
             campaign: extras.campaign,
-            ..Default::default()
+            event: extras.events.map_or(&[], |e| e.codes()),
+            event_rank: &ranks,
         },
         |i| Some(mask(i)).filter(|&m| m != 0),
     )?;
@@ -798,7 +932,7 @@ pub fn run_funnel_by(
 /// let cols = TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[0, 0], kind: &[2, 2],
 ///     ..Default::default() };
 /// let groups = CustomerGroups { customer: vec![1, 2], group: vec![0, 1], labels: vec!["a".into(), "b".into()] };
-/// let by = run_funnel_by_with(&cols, &FunnelExtras { campaign: &[7, 9], stages: None }, &f, &groups)?;
+/// let by = run_funnel_by_with(&cols, &FunnelExtras { campaign: &[7, 9], stages: None, events: None }, &f, &groups)?;
 /// assert_eq!(by.labels, ["a"]);   // group b's customer clicked another campaign
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -810,6 +944,8 @@ pub fn run_funnel_by_with(
 ) -> Result<FunnelBreakdown> {
     check(cols, extras, funnel)?;
     groups.validate()?;
+    let journeys = Journeys::of(cols, funnel)?;
+    let cols = &journeys.columns(cols);
     let of: std::collections::HashMap<u64, u32> = groups
         .customer
         .iter()
@@ -826,9 +962,9 @@ pub fn run_funnel_by_with(
         extras,
         funnel,
         || (std::collections::BTreeMap::new(), Tally::new(k), 0u64),
-        |(tallies, total, ungrouped), customer, best| {
+        |(tallies, total, ungrouped), journey, best| {
             total.add(best);
-            match of.get(&customer) {
+            match of.get(&journeys.customer(journey)) {
                 Some(&g) => tallies.entry(g).or_insert_with(|| Tally::new(k)).add(best),
                 None => *ungrouped += 1,
             }
@@ -871,6 +1007,8 @@ mod tests {
             channels: vec![],
             campaigns: vec![],
             stages: vec![],
+            events: vec![],
+            event_prefix: None,
         };
         Funnel {
             steps: vec![
@@ -881,6 +1019,8 @@ mod tests {
             window: 100,
             order,
             level: 0.95,
+            per: Default::default(),
+            session: Default::default(),
         }
     }
 
@@ -1015,6 +1155,7 @@ mod tests {
         let extras = FunnelExtras {
             campaign: &[7, 0, 8, 7],
             stages: Some(&history),
+            events: None,
         };
         let r = run_funnel_with(&cols, &extras, &f).unwrap();
         // Strict: customer 3's loyalty (step 3) comes before any purchase and breaks its attempt.
@@ -1032,6 +1173,7 @@ mod tests {
         let no_history = FunnelExtras {
             campaign: &[7, 0, 8, 7],
             stages: None,
+            events: None,
         };
         assert_eq!(
             run_funnel_with(&cols, &no_history, &f).unwrap_err().kind(),
@@ -1040,6 +1182,7 @@ mod tests {
         let short = FunnelExtras {
             campaign: &[7],
             stages: Some(&history),
+            events: None,
         };
         assert_eq!(
             run_funnel_with(&cols, &short, &f).unwrap_err().kind(),
@@ -1112,5 +1255,78 @@ mod tests {
         f.steps.clear();
         f.window = 10;
         assert!(run_funnel(&cols, &f).is_err());
+    }
+
+    #[test]
+    fn event_steps_match_labels_and_prefixes() {
+        let mut dict = crate::EventDictionary::new();
+        // Customer 1: catalog, product, payment_card; 2: catalog, payment_cash (no product);
+        // 3: product only. Kinds and channels are all the same: only events tell steps apart.
+        let codes = dict
+            .intern_all(&[
+                "catalog",
+                "product_view",
+                "payment_card",
+                "catalog",
+                "payment_cash",
+                "product_view",
+            ])
+            .unwrap();
+        let cols = TouchpointColumns {
+            customer: &[1, 1, 1, 2, 2, 3],
+            time: &[0, 10, 20, 0, 10, 0],
+            channel: &[1; 6],
+            kind: &[3; 6],
+            ..Default::default()
+        };
+        let f: Funnel = serde_json::from_str(
+            r#"{"steps": [{"name": "browse", "events": ["catalog", "search"]},
+                {"name": "pay", "event_prefix": "payment_"}]}"#,
+        )
+        .unwrap();
+        let extras = FunnelExtras {
+            events: Some(crate::EventColumn::new(&codes, &dict).unwrap()),
+            ..Default::default()
+        };
+        let r = run_funnel_with(&cols, &extras, &f).unwrap();
+        assert_eq!(r.customers, [2, 2]);
+        let strict: Funnel = serde_json::from_str(
+            r#"{"order": "strict", "steps": [{"name": "browse", "events": ["catalog"]},
+                {"name": "pay", "event_prefix": "payment_"}]}"#,
+        )
+        .unwrap();
+        // Strict: customer 1's product_view matches no step, so it does not break the order.
+        assert_eq!(
+            run_funnel_with(&cols, &extras, &strict).unwrap().customers,
+            [2, 2]
+        );
+        let e = run_funnel_with(&cols, &FunnelExtras::default(), &f).unwrap_err();
+        assert!(e.to_string().contains("no event column"), "{e}");
+        // Per session, with a 10-second gap: customer 1's catalog (0 s) and payment (20 s) are
+        // in one session only if product_view (10 s) bridges them, which it does; customer 2's
+        // payment comes 10 s after the catalog: one session too. With a 5-second gap, every
+        // touchpoint is a session of its own and nobody pays in the session they browsed.
+        let per_session = |gap: i64| Funnel {
+            per: crate::journey::paths::Per::Session,
+            session: crate::journey::sessions::SessionConfig { gap },
+            ..f.clone()
+        };
+        let r = run_funnel_with(&cols, &extras, &per_session(10)).unwrap();
+        assert_eq!(r.customers, [2, 2]);
+        let r = run_funnel_with(&cols, &extras, &per_session(5)).unwrap();
+        assert_eq!(r.customers, [2, 0]);
+        let groups = CustomerGroups {
+            customer: vec![1, 2],
+            group: vec![0, 1],
+            labels: vec!["one".into(), "two".into()],
+        };
+        let by = run_funnel_by_with(&cols, &extras, &per_session(10), &groups).unwrap();
+        assert_eq!(
+            (
+                by.results[0].customers.clone(),
+                by.results[1].customers.clone()
+            ),
+            (vec![1, 1], vec![1, 1])
+        );
     }
 }

@@ -133,6 +133,7 @@ mod tests {
         let extras = FunnelExtras {
             campaign: &campaign,
             stages: None,
+            events: None,
         };
         let until = testing::START + 400 * DAY;
         let mut out = Vec::new();
@@ -184,6 +185,7 @@ mod tests {
             let with_stages = FunnelExtras {
                 campaign: &campaign,
                 stages: Some(history),
+                events: None,
             };
             let mut f = funnel(FunnelOrder::Strict);
             f.steps[0].stages = vec![crate::model::JourneyStage::Engaged];
@@ -216,6 +218,7 @@ mod tests {
             let extras = FunnelExtras {
                 campaign,
                 stages: None,
+                events: None,
             };
             Partial::from_touchpoints_with(spec, &t.columns(), &extras).unwrap()
         };
