@@ -117,23 +117,30 @@ pub(crate) fn attribute_touchpoints<'py>(
 
 /// Runs a funnel (a dict like `Funnel`) over touchpoint columns.
 #[pyfunction]
-#[pyo3(signature = (touchpoints, definition, campaign=None, stage_history=None))]
+#[pyo3(signature = (touchpoints, definition, campaign=None, stage_history=None, events=None, dictionary=None))]
 pub(crate) fn funnel<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
     definition: &Bound<'_, PyAny>,
     campaign: Option<PyReadonlyArray1<'_, u64>>,
     stage_history: Option<StageHistoryColumns<'_>>,
+    events: Option<PyReadonlyArray1<'_, u32>>,
+    dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let cols = touchpoints.columns()?;
-    run(py, definition, campaign, stage_history, |f, extras| {
-        run_funnel_with(&cols, extras, f)
-    })
+    run(
+        py,
+        definition,
+        campaign,
+        stage_history,
+        (events, dictionary),
+        |f, extras| run_funnel_with(&cols, extras, f),
+    )
 }
 
 /// Runs a funnel per group of customers by their first touchpoint (`by`: a dict like `GroupBy`).
 #[pyfunction]
-#[pyo3(signature = (touchpoints, definition, by, campaign=None, stage_history=None))]
+#[pyo3(signature = (touchpoints, definition, by, campaign=None, stage_history=None, events=None, dictionary=None))]
 pub(crate) fn funnel_by_first_touch<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
@@ -141,20 +148,29 @@ pub(crate) fn funnel_by_first_touch<'py>(
     by: &Bound<'_, PyAny>,
     campaign: Option<PyReadonlyArray1<'_, u64>>,
     stage_history: Option<StageHistoryColumns<'_>>,
+    events: Option<PyReadonlyArray1<'_, u32>>,
+    dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let by: GroupBy = document(py, by, "by")?;
     let cols = touchpoints.columns()?;
-    run(py, definition, campaign, stage_history, |f, extras| {
-        let groups = CustomerGroups::first_touch(&cols, by)?;
-        run_funnel_by_with(&cols, extras, f, &groups)
-    })
+    run(
+        py,
+        definition,
+        campaign,
+        stage_history,
+        (events, dictionary),
+        |f, extras| {
+            let groups = CustomerGroups::first_touch(&cols, by)?;
+            run_funnel_by_with(&cols, extras, f, &groups)
+        },
+    )
 }
 
 /// Runs a funnel per given group of customers (`group`: an index into `labels` per
 /// `group_customer`). Takes the four touchpoint columns one by one, as the golden
 /// vectors call it.
 #[pyfunction]
-#[pyo3(signature = (customer, time, channel, kind, definition, group_customer, group, labels, campaign=None, stage_history=None))]
+#[pyo3(signature = (customer, time, channel, kind, definition, group_customer, group, labels, campaign=None, stage_history=None, events=None, dictionary=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn funnel_by_group<'py>(
     py: Python<'py>,
@@ -168,6 +184,8 @@ pub(crate) fn funnel_by_group<'py>(
     labels: Vec<String>,
     campaign: Option<PyReadonlyArray1<'_, u64>>,
     stage_history: Option<StageHistoryColumns<'_>>,
+    events: Option<PyReadonlyArray1<'_, u32>>,
+    dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let cols = TouchpointColumns {
         customer: slice(&customer, "customer")?,
@@ -181,19 +199,29 @@ pub(crate) fn funnel_by_group<'py>(
         group: slice(&group, "group")?.to_vec(),
         labels,
     };
-    run(py, definition, campaign, stage_history, |f, extras| {
-        run_funnel_by_with(&cols, extras, f, &groups)
-    })
+    run(
+        py,
+        definition,
+        campaign,
+        stage_history,
+        (events, dictionary),
+        |f, extras| run_funnel_by_with(&cols, extras, f, &groups),
+    )
 }
 
 /// Reads a funnel definition and what its steps may need (a campaign column,
 /// a stage history), runs `f` on them without the GIL and returns its result
 /// as plain objects.
+#[allow(clippy::type_complexity)]
 fn run<'py, R: Serialize + Send>(
     py: Python<'py>,
     definition: &Bound<'_, PyAny>,
     campaign: Option<PyReadonlyArray1<'_, u64>>,
     stage_history: Option<StageHistoryColumns<'_>>,
+    events: (
+        Option<PyReadonlyArray1<'_, u32>>,
+        Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    ),
     f: impl FnOnce(&Funnel, &FunnelExtras<'_>) -> engagement_core::Result<R> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
     let definition: Funnel = document(py, definition, "funnel")?;
@@ -201,7 +229,7 @@ fn run<'py, R: Serialize + Send>(
     let extras = FunnelExtras {
         campaign: optional(&campaign, "campaign")?,
         stages: history.as_ref(),
-        events: None,
+        events: crate::events::event_column(&events.0, &events.1)?,
     };
     py.compute_to_python(|| f(&definition, &extras))
 }

@@ -12,6 +12,7 @@
 mod clv;
 mod convert;
 mod errors;
+mod events;
 mod experiment;
 mod journey;
 mod metrics;
@@ -75,6 +76,9 @@ mod _engagement {
         attribute, attribute_touchpoints, churn_between, funnel, funnel_by_first_touch,
         funnel_by_group, journey_sequences, stage_history, stage_transitions,
     };
+
+    #[pymodule_export]
+    use crate::events::{NativeEventDictionary, path_analysis, sessions};
 
     #[pymodule_export]
     use crate::retention::{cohorts, kaplan_meier, logrank_test};

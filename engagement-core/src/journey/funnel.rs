@@ -79,7 +79,9 @@ impl FunnelStep {
 /// per touchpoint for steps with `events` or `event_prefix`, and a stage
 /// history (as [`StageRules::history`](crate::StageRules::history) gives it)
 /// for steps with `stages`. A stage entered at the time of a touchpoint
-/// counts after it. See [`run_funnel_with`] for an example.
+/// counts after it. An event log without channels and kinds leaves both
+/// touchpoint columns empty (every touchpoint is then `other`, `other`). See
+/// [`run_funnel_with`] for an example.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FunnelExtras<'a> {
     /// Campaign id of each touchpoint, 0 for none (empty when absent).
@@ -330,6 +332,8 @@ pub(crate) fn tally(
     extras: &FunnelExtras<'_>,
     funnel: &Funnel,
 ) -> Result<Tally> {
+    let mut fill = Default::default();
+    let cols = &crate::model::event_log(cols, &mut fill);
     check(cols, extras, funnel)?;
     let k = funnel.steps.len();
     let mut tally = Tally::new(k);
@@ -942,6 +946,8 @@ pub fn run_funnel_by_with(
     funnel: &Funnel,
     groups: &CustomerGroups,
 ) -> Result<FunnelBreakdown> {
+    let mut fill = Default::default();
+    let cols = &crate::model::event_log(cols, &mut fill);
     check(cols, extras, funnel)?;
     groups.validate()?;
     let journeys = Journeys::of(cols, funnel)?;

@@ -217,7 +217,9 @@ impl PathConfig {
 }
 
 /// The columns a path analysis reads beside the touchpoints: event labels,
-/// campaign ids and session ids, each optional.
+/// campaign ids and session ids, each optional. An event log without
+/// channels and kinds leaves both touchpoint columns empty: every touchpoint
+/// is then channel `other`, kind `other`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PathColumns<'a> {
     /// Event label per row (needed when the dimension has `event`).
@@ -432,6 +434,8 @@ pub fn path_analysis(
     config: &PathConfig,
 ) -> Result<PathAnalysis> {
     config.validate()?;
+    let mut fill = Default::default();
+    let cols = &crate::model::event_log(cols, &mut fill);
     let n = cols.validate()?;
     let lengths = [
         ("event", extra.events.map(|e| e.codes().len())),

@@ -427,6 +427,29 @@ pub struct TouchpointColumns<'a> {
     pub rating_scale: &'a [u8],
 }
 
+/// An event log's touchpoints: when `channel` and `kind` are both empty
+/// (a product's event log has neither), every touchpoint is channel `other`
+/// and kind `other`, written into `fill`; otherwise the columns as they are.
+/// Path analyses and funnels read touchpoints through it.
+pub(crate) fn event_log<'a>(
+    cols: &TouchpointColumns<'a>,
+    fill: &'a mut (Vec<u8>, Vec<u8>),
+) -> TouchpointColumns<'a> {
+    if !(cols.channel.is_empty() && cols.kind.is_empty()) || cols.customer.is_empty() {
+        return *cols;
+    }
+    let n = cols.customer.len();
+    *fill = (
+        vec![Channel::Other as u8; n],
+        vec![TouchpointKind::Other as u8; n],
+    );
+    TouchpointColumns {
+        channel: &fill.0,
+        kind: &fill.1,
+        ..*cols
+    }
+}
+
 /// The columns beside [`TouchpointColumns`] that an analysis reads and
 /// that order equal times after the touchpoint's own content: the campaign
 /// id, then the event label (by its rank in label order, so that the codes'

@@ -74,6 +74,7 @@ from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
 from ._transitions import JourneySequences, TransitionMatrix, journey_sequences, stage_transitions
 from ._funnel import FunnelBreakdown, FunnelResult, funnel, funnel_by
+from ._events import EventDictionary, PathAnalysis, Sessions, SessionSummary, paths, sessions
 from ._triggers import Triggers, due_actions
 from ._survival import KaplanMeier, LogRankTest, kaplan_meier, logrank_test
 from ._experiment import (
@@ -118,5 +119,6 @@ __all__ = [
     "UnknownLabelError", "__version__", "calibration_holdout", "churn_between", "conversion_rate", "csat",
     "customer_frame", "loyalty", "ltv_to_cac", "next_best_actions", "nps", "nps_counts", "percentile_ranks",
     "retention_clv", "retention_rate", "rfm_scores", "rfm_values", "simple_clv", "stage_history", "to_frame",
-    "transaction_summary", "version", "wilson",
+    "transaction_summary", "version", "wilson", "EventDictionary", "PathAnalysis", "Sessions", "SessionSummary",
+    "paths", "sessions",
 ]

@@ -63,6 +63,9 @@ __all__ = [
     "funnel_by_group",
     "funnel_by_first_touch",
     "logrank_test",
+    "NativeEventDictionary",
+    "path_analysis",
+    "sessions",
     "__version__",
 ]
 
@@ -321,6 +324,8 @@ def funnel_by_group(
     labels: list[str],
     campaign: Optional[_U64] = None,
     stage_history: Optional[_StageHistory] = None,
+    events: Optional[npt.NDArray[np.uint32]] = None,
+    dictionary: Optional[NativeEventDictionary] = None,
 ) -> Any: ...
 def funnel_by_first_touch(
     touchpoints: _Touchpoints,
@@ -328,10 +333,35 @@ def funnel_by_first_touch(
     by: Any,
     campaign: Optional[_U64] = None,
     stage_history: Optional[_StageHistory] = None,
+    events: Optional[npt.NDArray[np.uint32]] = None,
+    dictionary: Optional[NativeEventDictionary] = None,
 ) -> Any: ...
 def funnel(
     touchpoints: _Touchpoints,
     definition: Any,
     campaign: Optional[_U64] = None,
     stage_history: Optional[_StageHistory] = None,
+    events: Optional[npt.NDArray[np.uint32]] = None,
+    dictionary: Optional[NativeEventDictionary] = None,
 ) -> dict[str, Any]: ...
+
+@final
+class NativeEventDictionary:
+    def __new__(cls, labels: Optional[list[str]] = None) -> NativeEventDictionary: ...
+    def intern(self, labels: Any) -> npt.NDArray[np.uint32]: ...
+    def labels(self) -> list[str]: ...
+    def code(self, label: str) -> Optional[int]: ...
+    def merge(self, other: NativeEventDictionary) -> npt.NDArray[np.uint32]: ...
+    def __len__(self) -> int: ...
+
+def path_analysis(
+    touchpoints: _Touchpoints,
+    events: Optional[npt.NDArray[np.uint32]] = None,
+    dictionary: Optional[NativeEventDictionary] = None,
+    campaign: Optional[_U64] = None,
+    session: Optional[_U64] = None,
+    config: Optional[Any] = None,
+) -> dict[str, Any]: ...
+def sessions(
+    customer: _U64, time: _I64, session: Optional[_U64] = None, config: Optional[Any] = None
+) -> tuple[dict[str, Any], Optional[dict[str, Any]]]: ...

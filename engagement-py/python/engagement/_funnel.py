@@ -19,17 +19,25 @@ def _proportion(d: Mapping[str, Any]) -> Proportion:
 
 
 def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float], order: Optional[str],
-                level: Optional[float]) -> Dict[str, Any]:
+                level: Optional[float], per: Optional[str] = None,
+                session_gap: Optional[float] = None) -> Dict[str, Any]:
     """The funnel definition; options left None take the engine's defaults (a 30-day window,
-    ``"loose"`` order, 0.95 level)."""
+    ``"loose"`` order, 0.95 level, per customer, a 30-minute session gap)."""
     window = None if window_days is None else int(round(float(window_days) * 86_400))
-    return {"steps": cv.steps(steps), **cv.given(window=window, order=order, level=level)}
+    session = None if session_gap is None else {"gap": int(round(float(session_gap)))}
+    return {"steps": cv.steps(steps), **cv.given(window=window, order=order, level=level, per=per, session=session)}
 
 
-def _extras(campaign: Any, stage_history: Any) -> Dict[str, Any]:
-    """Native keyword arguments for a campaign column and a stage history (``stage_history``'s
-    result or any mapping with ``customer``, ``stage`` (labels or codes) and ``entered_at``)."""
+def _extras(campaign: Any, stage_history: Any, events: Any = None, dictionary: Any = None) -> Dict[str, Any]:
+    """Native keyword arguments for a campaign column, a stage history (``stage_history``'s
+    result or any mapping with ``customer``, ``stage`` (labels or codes) and ``entered_at``) and
+    event labels (with the dictionary to intern them into)."""
+    from ._events import event_codes
+
     out: Dict[str, Any] = {}
+    if events is not None:
+        out["events"], d = event_codes(events, dictionary)
+        out["dictionary"] = d._native
     if campaign is not None:
         out["campaign"] = cv.ids(campaign, "campaign")
     if stage_history is not None:
@@ -80,10 +88,10 @@ class FunnelResult:
         }, index=pd.Index(self.steps, name="step"))
 
 
-def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence[Mapping[str, Any]],
+def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, steps: Sequence[Mapping[str, Any]],
            window_days: Optional[float] = None, order: Optional[str] = None, level: Optional[float] = None,
-           campaign: Any = None,
-           stage_history: Any = None) -> FunnelResult:
+           campaign: Any = None, stage_history: Any = None, events: Any = None, dictionary: Any = None,
+           per: Optional[str] = None, session_gap: Optional[float] = None) -> FunnelResult:
     """Runs a funnel over touchpoints; see ``FunnelResult``.
 
     ``steps`` are dicts ``{"name": …, "kinds": [labels], "channels": [labels], "campaigns": [ids]}``
@@ -95,7 +103,18 @@ def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence
     (0 = none), needed by steps with ``campaigns``; ``stage_history`` (as ``stage_history`` returns
     it) is needed by steps with ``stages``; a stage entered at the time of a touchpoint counts after it.
 
+    A product's own events: ``events`` gives a label per touchpoint (strings or a categorical; with
+    an ``EventDictionary`` as ``dictionary`` to reuse codes), and a step ``{"name": …, "events":
+    [labels]}`` matches any label listed, ``{"name": …, "event_prefix": "payment_"}`` any label
+    starting so; ``channel`` and ``kind`` may then be left out. ``per="session"`` counts sessions
+    instead of customers (cut where a customer is quiet for more than ``session_gap`` seconds,
+    default 1800): conversions are out of the sessions entering the first step.
+
     >>> import engagement
+    >>> engagement.funnel([1, 1, 1, 2], [0, 60, 120, 0], events=["catalog", "cart", "payment_card", "catalog"],
+    ...                   steps=[{"name": "browse", "events": ["catalog"]}, {"name": "cart", "events": ["cart"]},
+    ...                          {"name": "pay", "event_prefix": "payment_"}]).customers.tolist()
+    [2, 1, 1]
     >>> t = ([1, 1, 2], [0, 86_400, 0], ["email", "web", "email"], ["click", "purchase", "click"])
     >>> h = engagement.stage_history(*t, value=[0.0, 30.0, 0.0], until=2 * 86_400)
     >>> r = engagement.funnel(*t, steps=[{"name": "spring mail", "kinds": ["click"], "campaigns": [7]},
@@ -104,9 +123,11 @@ def funnel(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence
     >>> r.customers.tolist()
     [2, 1]
     """
-    cols = cv.touchpoints(customer, time, channel, kind)
-    definition = _definition(steps, window_days, order, level)
-    return FunnelResult._from(_native.funnel(cols, definition, **_extras(campaign, stage_history)))
+    from ._events import _touchpoint_columns
+
+    cols = _touchpoint_columns(customer, time, channel, kind)
+    definition = _definition(steps, window_days, order, level, per, session_gap)
+    return FunnelResult._from(_native.funnel(cols, definition, **_extras(campaign, stage_history, events, dictionary)))
 
 
 @dataclass(frozen=True)
@@ -137,17 +158,18 @@ class FunnelBreakdown:
         return pd.concat(frames).reset_index().set_index(["group", "step"])
 
 
-def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Sequence[Mapping[str, Any]], by: Any,
-              window_days: Optional[float] = None, order: Optional[str] = None, level: Optional[float] = None,
-              campaign: Any = None,
-              stage_history: Any = None) -> FunnelBreakdown:
+def funnel_by(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, steps: Sequence[Mapping[str, Any]],
+              by: Any, window_days: Optional[float] = None, order: Optional[str] = None,
+              level: Optional[float] = None, campaign: Any = None, stage_history: Any = None, events: Any = None,
+              dictionary: Any = None, per: Optional[str] = None,
+              session_gap: Optional[float] = None) -> FunnelBreakdown:
     """Runs a funnel (as ``funnel``) per group of customers and for everyone; see ``FunnelBreakdown``.
 
     ``by`` is ``"acquisition_channel"`` (the channel of each customer's first touchpoint),
     ``{"cohort": "day" | "week" | "month"}`` (the period of the first touchpoint, labelled by the
     period's first day), or a mapping from customer id to group label (a dict or a pandas Series
-    indexed by customer; groups ordered by first appearance). ``campaign`` and ``stage_history`` as
-    in ``funnel``.
+    indexed by customer; groups ordered by first appearance). ``campaign``, ``stage_history``,
+    ``events``, ``dictionary``, ``per`` and ``session_gap`` as in ``funnel``.
 
     >>> import engagement
     >>> r = engagement.funnel_by([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
@@ -156,13 +178,16 @@ def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Seque
     >>> [g.customers.tolist() for g in r.results]
     [[1, 1], [1, 0]]
     """
-    cols = cv.touchpoints(customer, time, channel, kind)
-    definition = _definition(steps, window_days, order, level)
+    from ._events import _touchpoint_columns
+
+    cols = _touchpoint_columns(customer, time, channel, kind)
+    definition = _definition(steps, window_days, order, level, per, session_gap)
+    extras = _extras(campaign, stage_history, events, dictionary)
     if isinstance(by, str) and by != "acquisition_channel":
         raise ValueError(f'by must be "acquisition_channel", {{"cohort": period}} or a mapping of customer to group, '
                          f"got {by!r}")
     if isinstance(by, (str, dict)) and (by == "acquisition_channel" or set(by) == {"cohort"}):
-        d = _native.funnel_by_first_touch(cols, definition, json.dumps(by), **_extras(campaign, stage_history))
+        d = _native.funnel_by_first_touch(cols, definition, json.dumps(by), **extras)
     else:
         items = list(by.items())
         labels: List[str] = []
@@ -173,6 +198,6 @@ def funnel_by(customer: Any, time: Any, channel: Any, kind: Any, *, steps: Seque
         labels = list(index)
         ids = cv.ids([key for key, _ in items], "by")
         d = _native.funnel_by_group(cols["customer"], cols["time"], cols["channel"], cols["kind"], definition, ids,
-                                    group, labels, **_extras(campaign, stage_history))
+                                    group, labels, **extras)
     return FunnelBreakdown(list(d["labels"]), [FunnelResult._from(r) for r in d["results"]],
                            FunnelResult._from(d["total"]), int(d["ungrouped"]))

@@ -1,0 +1,224 @@
+"""A product's own events: the event dictionary, path analysis and sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import numpy as np
+
+from . import _convert as cv
+from . import _engagement as _native
+
+
+class EventDictionary:
+    """Interns a product's own event labels (any strings) into codes, once; reuse one across calls
+    to keep codes stable. Unknown labels are never an error: the vocabulary is the data's.
+
+    >>> import engagement
+    >>> d = engagement.EventDictionary()
+    >>> d.intern(["catalog", "product_view", "catalog"]).tolist(), d.labels, len(d)
+    ([0, 1, 0], ['catalog', 'product_view'], 2)
+    >>> d.merge(engagement.EventDictionary(["cart", "catalog"])).tolist()   # their codes here
+    [2, 0]
+    """
+
+    def __init__(self, labels: Optional[List[str]] = None) -> None:
+        self._native = _native.NativeEventDictionary(None if labels is None else [str(x) for x in labels])
+
+    def intern(self, values: Any) -> np.ndarray:
+        """Codes (uint32) of event labels: a list, numpy array, pandas or polars column of strings, or
+        a pandas categorical (its codes are remapped, not re-hashed). None/NaN is an error naming the row."""
+        return event_codes(values, self)[0]
+
+    @property
+    def labels(self) -> List[str]:
+        """The labels in code order."""
+        return list(self._native.labels())
+
+    def code(self, label: str) -> Optional[int]:
+        """The code of ``label``, or None."""
+        return self._native.code(label)
+
+    def merge(self, other: "EventDictionary") -> np.ndarray:
+        """Adds ``other``'s new labels; returns the table turning its codes into this one's."""
+        return self._native.merge(other._native)
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(x) for x in self.labels[:5])
+        return f"EventDictionary({len(self)} labels: {shown}{', …' if len(self) > 5 else ''})"
+
+
+def event_codes(values: Any, dictionary: Optional[EventDictionary] = None) -> Tuple[np.ndarray, EventDictionary]:
+    """Codes of an event column and the dictionary they index (``dictionary``, or a new one)."""
+    d = dictionary if dictionary is not None else EventDictionary()
+    if type(values).__module__.startswith("polars"):
+        values = values.to_pandas() if str(values.dtype).startswith(("Categorical", "Enum")) else values.to_list()
+    cat = getattr(values, "cat", None)
+    if cat is not None and hasattr(cat, "categories"):
+        codes = np.asarray(cat.codes)
+        if (codes < 0).any():
+            row = int(np.argmax(codes < 0))
+            raise _native.InvalidInputError(f"invalid event at row {row}: missing (every touchpoint needs an event label)")
+        remap = d._native.intern([str(x) for x in cat.categories])
+        return remap[codes].astype(np.uint32), d
+    return d._native.intern(values), d
+
+
+@dataclass(frozen=True)
+class PathAnalysis:
+    """Paths through a product's own events (or any dimension), per customer or session.
+
+    ``labels``: the nodes (the data's labels in text order, then ``path_start`` and ``path_end``);
+    ``edges``: a dict of columns ``from``/``to`` (node indices), ``count`` (transitions),
+    ``paths`` and ``customers`` (how many had the transition), ``proba_out`` (count out of all
+    transitions leaving the source, exits to ``path_end`` included), ``proba_in`` (out of all
+    arriving at the target), ``median_seconds`` and ``p95_seconds`` between the two touchpoints;
+    ``step_matrix``: nodes × steps, the share of paths whose k-th event is the node (``path_end``:
+    paths already over); ``top_paths`` with ``top_path_counts``; ``paths`` and ``customers``.
+
+    >>> import engagement
+    >>> p = engagement.paths([1, 1, 2], [0, 60, 0], events=["catalog", "cart", "catalog"])
+    >>> e = p.edges_frame()
+    >>> e[(e["from"] == "catalog") & (e["to"] == "cart")][["count", "proba_out"]].values.tolist()
+    [[1.0, 0.5]]
+    >>> p.step_frame().loc["catalog", 1], p.top_paths[0]
+    (1.0, ('catalog',))
+    """
+
+    by: str
+    per: str
+    labels: List[str]
+    edges: Dict[str, np.ndarray]
+    step_matrix: np.ndarray
+    top_paths: List[Tuple[str, ...]]
+    top_path_counts: np.ndarray
+    paths: int
+    customers: int
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "PathAnalysis":
+        steps = int(d["steps"])
+        e = d["edges"]
+        nan = lambda v: np.asarray([np.nan if x is None else x for x in v], dtype=np.float64)  # noqa: E731
+        edges = {"from": np.asarray(e["from"], dtype=np.uint32), "to": np.asarray(e["to"], dtype=np.uint32),
+                 "count": np.asarray(e["count"], dtype=np.uint64), "paths": np.asarray(e["paths"], dtype=np.uint64),
+                 "customers": np.asarray(e["customers"], dtype=np.uint64),
+                 "proba_out": np.asarray(e["proba_out"], dtype=np.float64),
+                 "proba_in": np.asarray(e["proba_in"], dtype=np.float64),
+                 "median_seconds": nan(e["median_seconds"]), "p95_seconds": nan(e["p95_seconds"])}
+        return cls(str(d["by"]), str(d["per"]), list(d["labels"]), edges,
+                   np.asarray(d["step_matrix"], dtype=np.float64).reshape(-1, steps),
+                   [tuple(p) for p in d["top_paths"]], np.asarray(d["top_path_counts"], dtype=np.uint64),
+                   int(d["paths"]), int(d["customers"]))
+
+    def edges_frame(self) -> Any:
+        """The edges as a pandas DataFrame, ``from`` and ``to`` as labels."""
+        import pandas as pd
+
+        labels = np.asarray(self.labels, dtype=object)
+        cols = dict(self.edges)
+        cols["from"], cols["to"] = labels[cols["from"]], labels[cols["to"]]
+        return pd.DataFrame(cols)
+
+    def step_frame(self) -> Any:
+        """The step matrix as a pandas DataFrame: rows the nodes but ``path_start``, columns steps 1 … n."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.step_matrix, index=pd.Index(self.labels, name="event"),
+                             columns=pd.RangeIndex(1, self.step_matrix.shape[1] + 1, name="step"))
+        return frame.drop(index="path_start")
+
+
+def _touchpoint_columns(customer: Any, time: Any, channel: Any, kind: Any) -> Dict[str, Any]:
+    """Touchpoint columns; an event log may give neither channel nor kind (both left empty)."""
+    if channel is None and kind is None:
+        return {"customer": cv.ids(customer), "time": cv.seconds(time),
+                "channel": np.zeros(0, np.uint8), "kind": np.zeros(0, np.uint8)}
+    return cv.touchpoints(customer, time, channel, kind)
+
+
+def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, kind: Any = None,
+          campaign: Any = None, session: Any = None, dictionary: Optional[EventDictionary] = None,
+          by: Optional[str] = None, per: Optional[str] = None, session_gap: Optional[float] = None,
+          collapse_repeats: Optional[bool] = None, steps: Optional[int] = None,
+          path_length: Optional[int] = None, top_paths: Optional[int] = None) -> PathAnalysis:
+    """Transition graph, step matrix and top paths of customers' (or sessions') paths through a
+    product's own events or any dimension; see ``PathAnalysis``.
+
+    ``events`` are event labels (strings, or a pandas/polars categorical) from an open vocabulary;
+    ``channel`` and ``kind`` may be left out for an event log. ``by`` chooses the node label:
+    ``"event"`` (the default), ``"channel"``, ``"kind"``, ``"campaign"`` or a combination such as
+    ``"channel:event"``. ``per="session"`` makes each session a path: sessions are the given
+    ``session`` ids, or cut where a customer is quiet for more than ``session_gap`` seconds
+    (default 1800). ``collapse_repeats=True`` counts a run of one label once. The step matrix has
+    ``steps`` columns (default 10); ``top_paths`` (default 10) paths of ``path_length`` (default 5)
+    events are listed. Equal times are ordered by content, then event label, never by row.
+
+    >>> import engagement
+    >>> p = engagement.paths([7, 7, 7], [0, 600, 9000], events=["home", "search", "home"], per="session")
+    >>> p.paths, p.customers, p.top_paths
+    (2, 1, [('home',), ('home', 'search')])
+    """
+    cols = _touchpoint_columns(customer, time, channel, kind)
+    extra: Dict[str, Any] = {}
+    if events is not None:
+        extra["events"], d = event_codes(events, dictionary)
+        extra["dictionary"] = d._native
+    if campaign is not None:
+        extra["campaign"] = cv.ids(campaign, "campaign")
+    if session is not None:
+        extra["session"] = cv.ids(session, "session")
+    gap = None if session_gap is None else {"gap": int(round(float(session_gap)))}
+    config = cv.given(by=by, per=per, session=gap, collapse_repeats=collapse_repeats, steps=steps,
+                      path_length=path_length, top_paths=top_paths)
+    return PathAnalysis._from(_native.path_analysis(cols, config=config, **extra))
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """Counts over sessions: ``sessions``, ``customers``, ``sessions_per_customer``, duration in
+    seconds (``mean_duration``, ``median_duration``; one touchpoint lasts 0), ``events_per_session``
+    and ``bounce_rate`` (sessions of a single touchpoint); see ``Sessions``."""
+
+    sessions: int
+    customers: int
+    sessions_per_customer: float
+    mean_duration: float
+    median_duration: float
+    events_per_session: float
+    bounce_rate: float
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """Sessions ordered by customer then start: ``customer``, ``start``, ``end`` (Unix seconds),
+    ``events`` (touchpoints), the session of every input row (``row_session``, an index into them),
+    and ``summary`` (None without sessions).
+
+    >>> import engagement
+    >>> s = engagement.sessions([7, 7, 3, 7], [0, 600, 100, 3000])   # 40 quiet minutes: a new session
+    >>> s.row_session.tolist(), s.events.tolist(), s.summary.bounce_rate
+    ([1, 1, 0, 2], [1, 2, 1], 0.6666666666666666)
+    """
+
+    row_session: np.ndarray
+    customer: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    events: np.ndarray
+    summary: Optional[SessionSummary]
+
+
+def sessions(customer: Any, time: Any, *, session: Any = None, gap: Optional[float] = None) -> Sessions:
+    """Sessions of touchpoints: a customer's touchpoints cut where they are quiet for more than
+    ``gap`` seconds (default 1800; exactly ``gap`` stays in the session), or grouped by given
+    ``session`` ids; see ``Sessions``."""
+    config = cv.given(gap=None if gap is None else int(round(float(gap))))
+    d, summary = _native.sessions(cv.ids(customer), cv.seconds(time),
+                                  None if session is None else cv.ids(session, "session"), config)
+    return Sessions(d["row_session"], d["customer"], d["start"], d["end"], d["events"],
+                    None if summary is None else SessionSummary(**summary))
