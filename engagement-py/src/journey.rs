@@ -141,6 +141,7 @@ pub(crate) fn funnel<'py>(
 /// Runs a funnel per group of customers by their first touchpoint (`by`: a dict like `GroupBy`).
 #[pyfunction]
 #[pyo3(signature = (touchpoints, definition, by, campaign=None, stage_history=None, events=None, dictionary=None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn funnel_by_first_touch<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
