@@ -340,6 +340,16 @@ typedef uint32_t eng_status;
 #endif // __cplusplus
 
 /**
+ * An opaque dictionary of event labels: each distinct label (any UTF-8
+ * text, the empty one included, up to 1,024 bytes) gets a `uint32_t` code,
+ * the order in which it was first added. Create one, intern each batch's
+ * labels into it, and pass it with the codes to the calls that read events;
+ * results name events by label. Not thread-safe while interning; reading
+ * calls may share it.
+ */
+typedef struct eng_event_dictionary eng_event_dictionary;
+
+/**
  * An opaque partial result.
  *
  * Thread safety: a partial may be read (`_to_bytes`, `_to_json`, `_result_json`,
@@ -1213,6 +1223,192 @@ eng_status eng_last_error_message(char *buf, size_t cap, size_t *out_len);
  * and not yet freed.
  */
 void eng_string_free(char *s);
+
+/**
+ * A new dictionary, empty (`labels_json` NULL or empty) or of the labels of
+ * a JSON array of strings in code order, as `eng_event_dictionary_labels_json`
+ * writes it (each label once). `*out_dictionary` receives it, owned by the
+ * caller (release with `eng_event_dictionary_free`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `labels_json` NULL or `labels_len` readable bytes; `out_dictionary` valid for one write.
+ */
+eng_status eng_event_dictionary_new(const char *labels_json,
+                                    size_t labels_len,
+                                    struct eng_event_dictionary **out_dictionary);
+
+/**
+ * Releases a dictionary. NULL is fine; must not be called twice.
+ *
+ * # Safety
+ * `dictionary` NULL or a live dictionary.
+ */
+void eng_event_dictionary_free(struct eng_event_dictionary *dictionary);
+
+/**
+ * Interns `len` labels and writes their codes to `out_codes` (`len`
+ * elements), adding the labels never seen. `labels[i]` is UTF-8 text of
+ * `lengths[i]` bytes, or NUL-terminated when `lengths` is NULL. A NULL
+ * label, invalid UTF-8 or a label over 1,024 bytes is refused naming its
+ * row, and then nothing is added.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+ * `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `dictionary` a live dictionary no other call uses meanwhile; `labels` NULL
+ * (with `len` 0) or `len` pointers, each NULL or valid as described;
+ * `lengths` NULL or `len` elements; `out_codes` valid for `len` writes.
+ */
+eng_status eng_event_dictionary_intern(struct eng_event_dictionary *dictionary,
+                                       const char *const *labels,
+                                       const size_t *lengths,
+                                       size_t len,
+                                       uint32_t *out_codes);
+
+/**
+ * The number of labels in `dictionary`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `dictionary` a live dictionary; `out_len` valid for one write.
+ */
+eng_status eng_event_dictionary_len(const struct eng_event_dictionary *dictionary, size_t *out_len);
+
+/**
+ * The labels in code order as a JSON array of strings, owned by the caller
+ * (`eng_string_free`); `eng_event_dictionary_new` takes it back.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `dictionary` a live dictionary; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_event_dictionary_labels_json(const struct eng_event_dictionary *dictionary,
+                                            char **out_json,
+                                            size_t *out_len);
+
+/**
+ * Adds the labels of `other` that `dictionary` lacks and writes the table
+ * turning `other`'s codes into `dictionary`'s: `out_remap[c]` for each of
+ * `other`'s codes (capacity `cap`; `*out_len` gets `other`'s size). Use it to
+ * combine codes interned on two machines.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL` (nothing added),
+ * `ENG_STATUS_INCOMPATIBLE` (the same dictionary twice),
+ * `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * Both live dictionaries; `dictionary` used by no other call meanwhile;
+ * `out_remap` valid for `cap` writes; `out_len` for one.
+ */
+eng_status eng_event_dictionary_merge(struct eng_event_dictionary *dictionary,
+                                      const struct eng_event_dictionary *other,
+                                      uint32_t *out_remap,
+                                      size_t cap,
+                                      size_t *out_len);
+
+/**
+ * Path analysis of `len` touchpoints (`customer`, `time`; `channel` and
+ * `kind` codes, or both NULL for an event log): the transition graph with
+ * `path_start` and `path_end`, the step matrix and the top paths, as JSON
+ * owned by the caller (`eng_string_free`): `{"by", "per", "labels",
+ * "edges": {"from", "to" (indices into labels), "count", "paths",
+ * "customers", "proba_out", "proba_in", "median_seconds", "p95_seconds"},
+ * "steps", "step_matrix" (labels × steps, row-major), "top_paths",
+ * "top_path_counts", "paths", "customers"}`.
+ *
+ * Optional columns (NULL when absent): `event` codes of `dictionary`
+ * (both or neither), `campaign` ids, `session` ids (with `per: "session"`,
+ * sessions are these instead of cut by the gap). `config_json` is a
+ * `PathConfig` (NULL or empty: defaults), e.g. `{"by": "channel:event",
+ * "per": "session", "session": {"gap": 1800}, "collapse_repeats": true,
+ * "steps": 10, "path_length": 5, "top_paths": 10}`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a bad value or an
+ * event code outside the dictionary, naming the row),
+ * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`,
+ * `ENG_STATUS_CONFIG` (a dimension reading events or campaigns not given),
+ * `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ * Thread-safe.
+ *
+ * # Safety
+ * Each column NULL or `len` elements; `dictionary` NULL or live;
+ * `config_json` NULL or `config_len` bytes; `out_json` valid for one write;
+ * `out_len` NULL or one write.
+ */
+eng_status eng_paths_json(const uint64_t *customer,
+                          const int64_t *time,
+                          const uint8_t *channel,
+                          const uint8_t *kind,
+                          size_t len,
+                          const uint32_t *event,
+                          const struct eng_event_dictionary *dictionary,
+                          const uint64_t *campaign,
+                          const uint64_t *session,
+                          const char *config_json,
+                          size_t config_len,
+                          char **out_json,
+                          size_t *out_len);
+
+/**
+ * Sessions of `len` touchpoints (`customer`, `time`): cut where a customer
+ * is quiet for more than the gap (`config_json`: `{"gap": 1800}`, NULL or
+ * empty for 30 minutes), or grouped by the given `session` ids (NULL:
+ * none). `out_row_session` (NULL or `len` elements) receives each row's
+ * session index; `out_json` (NULL or one write) receives the sessions in
+ * order of customer then start and their summary: `{"customer", "start",
+ * "end", "events", "summary": {"sessions", "customers",
+ * "sessions_per_customer", "mean_duration", "median_duration",
+ * "events_per_session", "bounce_rate"} or null}`, owned by the caller.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG` (a bad gap), `ENG_STATUS_JSON`,
+ * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `customer`, `time` and `session` NULL or `len` elements; outputs as described.
+ */
+eng_status eng_sessions(const uint64_t *customer,
+                        const int64_t *time,
+                        const uint64_t *session,
+                        size_t len,
+                        const char *config_json,
+                        size_t config_len,
+                        uint32_t *out_row_session,
+                        char **out_json,
+                        size_t *out_len);
+
+/**
+ * Runs a funnel (`funnel_json` as `eng_funnel_json`; steps may also match
+ * event labels: `{"name": "pay", "events": ["payment_card", "payment_cash"]}`
+ * or `{"name": "pay", "event_prefix": "payment_"}`; `"per": "session"`
+ * counts sessions) over `len` touchpoints of an event log (`channel` and
+ * `kind` as `eng_paths_json`) with `event` codes of `dictionary` (both
+ * NULL: none) and `campaign` ids (NULL: none). The result as
+ * `eng_funnel_json`'s.
+ *
+ * Returns as `eng_funnel_json`, and `ENG_STATUS_CONFIG` for a step reading
+ * events or campaigns not given.
+ *
+ * # Safety
+ * As `eng_paths_json`; `funnel_json` `funnel_len` readable bytes.
+ */
+eng_status eng_funnel_events_json(const uint64_t *customer,
+                                  const int64_t *time,
+                                  const uint8_t *channel,
+                                  const uint8_t *kind,
+                                  size_t len,
+                                  const uint32_t *event,
+                                  const struct eng_event_dictionary *dictionary,
+                                  const uint64_t *campaign,
+                                  const char *funnel_json,
+                                  size_t funnel_len,
+                                  char **out_json,
+                                  size_t *out_len);
 
 /**
  * Compares the conversion rates of a control and a treatment arm

@@ -35,6 +35,7 @@ mod boundary;
 pub mod clv;
 pub mod codes;
 pub mod errors;
+pub mod events;
 pub mod experiment;
 mod handle;
 pub mod journey;

@@ -132,7 +132,8 @@ impl EventDictionary {
         Ok(code)
     }
 
-    /// The codes of a column of labels, adding the new ones.
+    /// The codes of a column of labels, adding the new ones; after an error
+    /// the dictionary is as it was.
     ///
     /// # Errors
     /// As [`intern`](Self::intern), naming the row.
@@ -142,14 +143,24 @@ impl EventDictionary {
     /// ```
     /// let mut d = engagement_core::EventDictionary::new();
     /// assert_eq!(d.intern_all(&["b", "a", "b"])?, [0, 1, 0]);
+    /// let long = "x".repeat(1025);
+    /// assert!(d.intern_all(&["c", long.as_str()]).unwrap_err().to_string().contains("row 1"));
+    /// assert_eq!(d.len(), 2);   // "c" was not kept
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn intern_all<S: AsRef<str>>(&mut self, labels: &[S]) -> Result<Vec<u32>> {
-        labels
+        let before = self.labels.len();
+        let codes: Result<Vec<u32>> = labels
             .iter()
             .enumerate()
             .map(|(i, l)| self.intern(l.as_ref()).map_err(|e| e.at_row(i)))
-            .collect()
+            .collect();
+        if codes.is_err() {
+            for label in self.labels.drain(before..) {
+                self.index.remove(&label);
+            }
+        }
+        codes
     }
 
     /// The code of `label`, if known.

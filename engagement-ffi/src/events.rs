@@ -1,0 +1,417 @@
+//! A product's own events: `eng_event_dictionary` (labels interned into
+//! codes), path analysis, sessions, and funnels over events.
+
+use std::ffi::{CStr, c_char};
+
+use engagement_core::journey::paths::{PathColumns, PathConfig, path_analysis};
+use engagement_core::journey::sessions::{SessionConfig, sessionize, sessions_by_id};
+use engagement_core::{EngError, EventColumn, EventDictionary, TouchpointColumns};
+
+use crate::boundary::{Failure, boundary};
+use crate::handle::{
+    Castable, fill, fits, free, hand_out, handle_mut, handle_ref, optional, out, out_column, slice,
+};
+use crate::status::eng_status;
+
+/// An opaque dictionary of event labels: each distinct label (any UTF-8
+/// text, the empty one included, up to 1,024 bytes) gets a `uint32_t` code,
+/// the order in which it was first added. Create one, intern each batch's
+/// labels into it, and pass it with the codes to the calls that read events;
+/// results name events by label. Not thread-safe while interning; reading
+/// calls may share it.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct eng_event_dictionary {
+    _private: [u8; 0],
+}
+
+impl Castable for eng_event_dictionary {
+    type RustType = EventDictionary;
+    const NOUN: &'static str = "event dictionary";
+}
+
+/// A new dictionary, empty (`labels_json` NULL or empty) or of the labels of
+/// a JSON array of strings in code order, as `eng_event_dictionary_labels_json`
+/// writes it (each label once). `*out_dictionary` receives it, owned by the
+/// caller (release with `eng_event_dictionary_free`).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_INVALID_UTF8`,
+/// `ENG_STATUS_NULL_POINTER`.
+///
+/// # Safety
+/// `labels_json` NULL or `labels_len` readable bytes; `out_dictionary` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_event_dictionary_new(
+    labels_json: *const c_char,
+    labels_len: usize,
+    out_dictionary: *mut *mut eng_event_dictionary,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        unsafe {
+            let to = out(out_dictionary, "out_dictionary")?;
+            let d: Option<EventDictionary> =
+                crate::json::optional(labels_json, labels_len, "labels_json")?;
+            hand_out(d.unwrap_or_default(), to);
+        }
+        Ok(())
+    })
+}
+
+/// Releases a dictionary. NULL is fine; must not be called twice.
+///
+/// # Safety
+/// `dictionary` NULL or a live dictionary.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_event_dictionary_free(dictionary: *mut eng_event_dictionary) {
+    // SAFETY: the caller's promise.
+    unsafe { free(dictionary) }
+}
+
+/// Interns `len` labels and writes their codes to `out_codes` (`len`
+/// elements), adding the labels never seen. `labels[i]` is UTF-8 text of
+/// `lengths[i]` bytes, or NUL-terminated when `lengths` is NULL. A NULL
+/// label, invalid UTF-8 or a label over 1,024 bytes is refused naming its
+/// row, and then nothing is added.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
+/// `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `dictionary` a live dictionary no other call uses meanwhile; `labels` NULL
+/// (with `len` 0) or `len` pointers, each NULL or valid as described;
+/// `lengths` NULL or `len` elements; `out_codes` valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_event_dictionary_intern(
+    dictionary: *mut eng_event_dictionary,
+    labels: *const *const c_char,
+    lengths: *const usize,
+    len: usize,
+    out_codes: *mut u32,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        unsafe {
+            let handle = handle_mut(dictionary, "dictionary")?;
+            let pointers = slice(labels, len, "labels")?;
+            let lengths = optional(lengths, len, "lengths")?;
+            let codes = out_column(out_codes, len, "out_codes")?;
+            let mut texts = Vec::with_capacity(len);
+            for (i, &p) in pointers.iter().enumerate() {
+                if p.is_null() {
+                    return Err(Failure::from(
+                        EngError::invalid(
+                            "labels",
+                            "NULL",
+                            "every touchpoint needs an event label",
+                        )
+                        .at_row(i),
+                    ));
+                }
+                let bytes = match lengths.get(i) {
+                    Some(&n) => slice(p.cast::<u8>(), n, "labels")?,
+                    None => CStr::from_ptr(p).to_bytes(),
+                };
+                let label = std::str::from_utf8(bytes).map_err(|e| {
+                    Failure::new(
+                        eng_status::InvalidUtf8,
+                        format!("argument labels at row {i} is not valid UTF-8: {e}"),
+                    )
+                })?;
+                texts.push(label);
+            }
+            // A refusal adds nothing (intern_all undoes its additions).
+            let new = handle.mutate(|d| d.intern_all(&texts))?;
+            fill(codes, &new);
+        }
+        Ok(())
+    })
+}
+
+/// The number of labels in `dictionary`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `dictionary` a live dictionary; `out_len` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_event_dictionary_len(
+    dictionary: *const eng_event_dictionary,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        unsafe { *out(out_len, "out_len")? = handle_ref(dictionary, "dictionary")?.len() };
+        Ok(())
+    })
+}
+
+/// The labels in code order as a JSON array of strings, owned by the caller
+/// (`eng_string_free`); `eng_event_dictionary_new` takes it back.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `dictionary` a live dictionary; `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_event_dictionary_labels_json(
+    dictionary: *const eng_event_dictionary,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        unsafe {
+            let d = handle_ref(dictionary, "dictionary")?;
+            crate::json::write(d, out_json, out_len)
+        }
+    })
+}
+
+/// Adds the labels of `other` that `dictionary` lacks and writes the table
+/// turning `other`'s codes into `dictionary`'s: `out_remap[c]` for each of
+/// `other`'s codes (capacity `cap`; `*out_len` gets `other`'s size). Use it to
+/// combine codes interned on two machines.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_BUFFER_TOO_SMALL` (nothing added),
+/// `ENG_STATUS_INCOMPATIBLE` (the same dictionary twice),
+/// `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// Both live dictionaries; `dictionary` used by no other call meanwhile;
+/// `out_remap` valid for `cap` writes; `out_len` for one.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_event_dictionary_merge(
+    dictionary: *mut eng_event_dictionary,
+    other: *const eng_event_dictionary,
+    out_remap: *mut u32,
+    cap: usize,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        unsafe {
+            if std::ptr::eq(dictionary.cast_const(), other) && !other.is_null() {
+                return Err(Failure::new(
+                    eng_status::Incompatible,
+                    "incompatible: a dictionary merged with itself (its codes map to themselves)",
+                ));
+            }
+            let other = handle_ref(other, "other")?.clone();
+            let handle = handle_mut(dictionary, "dictionary")?;
+            let remap_out = out_column(out_remap, cap, "out_remap")?;
+            let out_len = out(out_len, "out_len")?;
+            fits(other.len(), cap, out_len)?;
+            let remap = handle.mutate(|d| d.merge(&other))?;
+            fill(remap_out, &remap);
+            *out_len = remap.len();
+        }
+        Ok(())
+    })
+}
+
+/// Touchpoints of an event log: `channel` and `kind` may both be NULL
+/// (every touchpoint is then channel `other`, kind `other`).
+///
+/// # Safety
+/// Each pointer NULL or `len` readable elements.
+unsafe fn log_columns<'a>(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+) -> Result<TouchpointColumns<'a>, Failure> {
+    engagement_core::limits::check_rows("touchpoints", len).map_err(Failure::from)?;
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        Ok(TouchpointColumns {
+            customer: slice(customer, len, "customer")?,
+            time: slice(time, len, "time")?,
+            channel: optional(channel, len, "channel")?,
+            kind: optional(kind, len, "kind")?,
+            ..Default::default()
+        })
+    }
+}
+
+/// The event column of a call: NULL codes with a NULL dictionary is none.
+///
+/// # Safety
+/// `event` NULL or `len` elements; `dictionary` NULL or a live dictionary.
+unsafe fn event_column<'a>(
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    len: usize,
+) -> Result<Option<EventColumn<'a>>, Failure> {
+    if event.is_null() && dictionary.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let codes = slice(event, len, "event")?;
+        let d = handle_ref(dictionary, "dictionary")?;
+        Ok(Some(EventColumn::new(codes, d)?))
+    }
+}
+
+/// Path analysis of `len` touchpoints (`customer`, `time`; `channel` and
+/// `kind` codes, or both NULL for an event log): the transition graph with
+/// `path_start` and `path_end`, the step matrix and the top paths, as JSON
+/// owned by the caller (`eng_string_free`): `{"by", "per", "labels",
+/// "edges": {"from", "to" (indices into labels), "count", "paths",
+/// "customers", "proba_out", "proba_in", "median_seconds", "p95_seconds"},
+/// "steps", "step_matrix" (labels × steps, row-major), "top_paths",
+/// "top_path_counts", "paths", "customers"}`.
+///
+/// Optional columns (NULL when absent): `event` codes of `dictionary`
+/// (both or neither), `campaign` ids, `session` ids (with `per: "session"`,
+/// sessions are these instead of cut by the gap). `config_json` is a
+/// `PathConfig` (NULL or empty: defaults), e.g. `{"by": "channel:event",
+/// "per": "session", "session": {"gap": 1800}, "collapse_repeats": true,
+/// "steps": 10, "path_length": 5, "top_paths": 10}`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a bad value or an
+/// event code outside the dictionary, naming the row),
+/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`,
+/// `ENG_STATUS_CONFIG` (a dimension reading events or campaigns not given),
+/// `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+/// Thread-safe.
+///
+/// # Safety
+/// Each column NULL or `len` elements; `dictionary` NULL or live;
+/// `config_json` NULL or `config_len` bytes; `out_json` valid for one write;
+/// `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_paths_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    session: *const u64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = log_columns(customer, time, channel, kind, len)?;
+            let extra = PathColumns {
+                events: event_column(event, dictionary, len)?,
+                campaign: optional(campaign, len, "campaign")?,
+                session: optional(session, len, "session")?,
+            };
+            let config: PathConfig = crate::json::config(config_json, config_len, "config_json")?;
+            let p = path_analysis(&cols, &extra, &config)?;
+            crate::json::write(&p, out_json, out_len)
+        }
+    })
+}
+
+/// Sessions of `len` touchpoints (`customer`, `time`): cut where a customer
+/// is quiet for more than the gap (`config_json`: `{"gap": 1800}`, NULL or
+/// empty for 30 minutes), or grouped by the given `session` ids (NULL:
+/// none). `out_row_session` (NULL or `len` elements) receives each row's
+/// session index; `out_json` (NULL or one write) receives the sessions in
+/// order of customer then start and their summary: `{"customer", "start",
+/// "end", "events", "summary": {"sessions", "customers",
+/// "sessions_per_customer", "mean_duration", "median_duration",
+/// "events_per_session", "bounce_rate"} or null}`, owned by the caller.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG` (a bad gap), `ENG_STATUS_JSON`,
+/// `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `customer`, `time` and `session` NULL or `len` elements; outputs as described.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_sessions(
+    customer: *const u64,
+    time: *const i64,
+    session: *const u64,
+    len: usize,
+    config_json: *const c_char,
+    config_len: usize,
+    out_row_session: *mut u32,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let c = slice(customer, len, "customer")?;
+            let t = slice(time, len, "time")?;
+            let ids = optional(session, len, "session")?;
+            let config: SessionConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let rows = out_column(out_row_session, len, "out_row_session")?;
+            let s = if session.is_null() {
+                sessionize(c, t, &config)?
+            } else {
+                sessions_by_id(c, t, ids)?
+            };
+            fill(rows, &s.row_session);
+            if !out_json.is_null() {
+                let doc = serde_json::json!({
+                    "customer": s.customer,
+                    "start": s.start,
+                    "end": s.end,
+                    "events": s.events,
+                    "summary": s.summary().ok(),
+                });
+                crate::json::write(&doc, out_json, out_len)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Runs a funnel (`funnel_json` as `eng_funnel_json`; steps may also match
+/// event labels: `{"name": "pay", "events": ["payment_card", "payment_cash"]}`
+/// or `{"name": "pay", "event_prefix": "payment_"}`; `"per": "session"`
+/// counts sessions) over `len` touchpoints of an event log (`channel` and
+/// `kind` as `eng_paths_json`) with `event` codes of `dictionary` (both
+/// NULL: none) and `campaign` ids (NULL: none). The result as
+/// `eng_funnel_json`'s.
+///
+/// Returns as `eng_funnel_json`, and `ENG_STATUS_CONFIG` for a step reading
+/// events or campaigns not given.
+///
+/// # Safety
+/// As `eng_paths_json`; `funnel_json` `funnel_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_funnel_events_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    funnel_json: *const c_char,
+    funnel_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = log_columns(customer, time, channel, kind, len)?;
+            let funnel: engagement_core::funnel::Funnel =
+                crate::json::document(funnel_json, funnel_len, "funnel_json")?;
+            let extras = engagement_core::funnel::FunnelExtras {
+                campaign: optional(campaign, len, "campaign")?,
+                stages: None,
+                events: event_column(event, dictionary, len)?,
+            };
+            let r = engagement_core::funnel::run_funnel_with(&cols, &extras, &funnel)?;
+            crate::json::write(&r, out_json, out_len)
+        }
+    })
+}

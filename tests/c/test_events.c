@@ -1,0 +1,158 @@
+/* A product's own events from C: the event dictionary (intern, merge, labels), path analysis,
+ * sessions and funnels over an event log without channels or kinds, and their bad input. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engagement.h"
+
+static int failed;
+
+static void expect(int ok, const char *what) {
+    if (!ok) {
+        char msg[512] = {0};
+        size_t len = 0;
+        eng_last_error_message(msg, sizeof msg, &len);
+        fprintf(stderr, "FAILED %s (last error: %s)\n", what, msg);
+        failed++;
+    }
+}
+
+static int message_has(const char *needle) {
+    char msg[512] = {0};
+    size_t len = 0;
+    eng_last_error_message(msg, sizeof msg, &len);
+    return strstr(msg, needle) != NULL;
+}
+
+#define N 7
+
+int main(void) {
+    /* A clickstream: customer 1 browses, adds to cart and pays (card); customer 2 browses twice
+     * with 40 quiet minutes between, then pays (cash); unicode and empty labels are labels. */
+    const uint64_t customer[N] = {1, 1, 1, 1, 2, 2, 2};
+    const int64_t time[N] = {0, 60, 90, 200, 0, 2400, 2460};
+    const char *labels[N] = {"catalog", "product_view", "add_to_cart", "payment_card",
+                             "catalog", "catalog",      "payment_cash"};
+
+    eng_event_dictionary *dict = NULL;
+    expect(eng_event_dictionary_new(NULL, 0, &dict) == ENG_STATUS_OK, "new dictionary");
+    uint32_t codes[N];
+    expect(eng_event_dictionary_intern(dict, labels, NULL, N, codes) == ENG_STATUS_OK, "intern");
+    expect(codes[0] == 0 && codes[4] == 0 && codes[6] == 4, "codes by first appearance");
+    size_t n = 0;
+    expect(eng_event_dictionary_len(dict, &n) == ENG_STATUS_OK && n == 5, "five labels");
+
+    /* Labels with lengths: unicode and the empty label. */
+    const char *more[2] = {"caf\xc3\xa9 visit", ""};
+    const size_t more_len[2] = {11, 0};
+    uint32_t more_codes[2];
+    expect(eng_event_dictionary_intern(dict, more, more_len, 2, more_codes) == ENG_STATUS_OK &&
+               more_codes[0] == 5 && more_codes[1] == 6,
+           "unicode and empty labels");
+
+    /* Bad labels name their row and add nothing. */
+    const char *bad[2] = {"fresh", NULL};
+    expect(eng_event_dictionary_intern(dict, bad, NULL, 2, more_codes) == ENG_STATUS_INVALID_INPUT &&
+               message_has("row 1"),
+           "a NULL label is refused with its row");
+    const char *bad_utf8[1] = {"\xff\xfe"};
+    expect(eng_event_dictionary_intern(dict, bad_utf8, NULL, 1, more_codes) == ENG_STATUS_INVALID_UTF8 &&
+               message_has("row 0"),
+           "invalid UTF-8 is refused with its row");
+    expect(eng_event_dictionary_len(dict, &n) == ENG_STATUS_OK && n == 7, "nothing added by refusals");
+
+    /* The labels round-trip through JSON, and a second dictionary merges with a remap. */
+    char *json = NULL;
+    size_t json_len = 0;
+    expect(eng_event_dictionary_labels_json(dict, &json, &json_len) == ENG_STATUS_OK &&
+               strncmp(json, "[\"catalog\",\"product_view\"", 25) == 0,
+           "labels as JSON");
+    eng_event_dictionary *copy = NULL;
+    expect(eng_event_dictionary_new(json, json_len, &copy) == ENG_STATUS_OK, "dictionary from its JSON");
+    eng_string_free(json);
+    eng_event_dictionary *other = NULL;
+    const char *theirs = "[\"wishlist_add\", \"catalog\"]";
+    expect(eng_event_dictionary_new(theirs, strlen(theirs), &other) == ENG_STATUS_OK, "other dictionary");
+    uint32_t remap[2];
+    size_t remap_len = 0;
+    expect(eng_event_dictionary_merge(copy, other, remap, 2, &remap_len) == ENG_STATUS_OK && remap_len == 2 &&
+               remap[0] == 7 && remap[1] == 0,
+           "merge remaps the other's codes");
+    expect(eng_event_dictionary_merge(copy, copy, remap, 2, &remap_len) == ENG_STATUS_INCOMPATIBLE,
+           "a dictionary merged with itself is refused");
+    const char *dup = "[\"a\", \"a\"]";
+    eng_event_dictionary *none = NULL;
+    expect(eng_event_dictionary_new(dup, strlen(dup), &none) == ENG_STATUS_JSON && none == NULL,
+           "a label twice is refused");
+
+    /* Paths of the event log (no channel, no kind). */
+    char *paths = NULL;
+    expect(eng_paths_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, NULL, 0, &paths, NULL) ==
+               ENG_STATUS_OK,
+           "paths");
+    expect(paths && strstr(paths, "\"labels\":[\"add_to_cart\",\"catalog\",\"payment_card\",\"payment_cash\","
+                                  "\"product_view\",\"path_start\",\"path_end\"]") != NULL,
+           "labels in text order, then path_start and path_end");
+    expect(paths && strstr(paths, "\"paths\":2,\"customers\":2") != NULL, "two customer paths");
+    eng_string_free(paths);
+    const char *per_session = "{\"per\": \"session\", \"collapse_repeats\": true}";
+    expect(eng_paths_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, per_session,
+                          strlen(per_session), &paths, NULL) == ENG_STATUS_OK &&
+               strstr(paths, "\"paths\":3,\"customers\":2") != NULL,
+           "three sessions");
+    eng_string_free(paths);
+    expect(eng_paths_json(customer, time, NULL, NULL, N, NULL, NULL, NULL, NULL, NULL, 0, &paths, NULL) ==
+               ENG_STATUS_CONFIG &&
+               message_has("choose channel, kind or campaign"),
+           "paths by event without events is refused, saying what to do");
+    uint32_t out_of_range[N] = {0, 1, 2, 3, 0, 0, 99};
+    expect(eng_paths_json(customer, time, NULL, NULL, N, out_of_range, dict, NULL, NULL, NULL, 0, &paths, NULL) ==
+               ENG_STATUS_INVALID_INPUT &&
+               message_has("row 6"),
+           "a code outside the dictionary is refused with its row");
+    expect(eng_paths_json(customer, time, NULL, NULL, N, codes, NULL, NULL, NULL, NULL, 0, &paths, NULL) ==
+               ENG_STATUS_NULL_POINTER,
+           "codes without their dictionary");
+
+    /* Sessions: customer 2's 40 quiet minutes start a second session. */
+    uint32_t row_session[N];
+    char *sessions = NULL;
+    expect(eng_sessions(customer, time, NULL, N, NULL, 0, row_session, &sessions, NULL) == ENG_STATUS_OK &&
+               row_session[4] == 1 && row_session[5] == 2 && row_session[6] == 2,
+           "sessions by the gap");
+    expect(sessions && strstr(sessions, "\"sessions\":3") != NULL, "three sessions in the summary");
+    eng_string_free(sessions);
+    const char *bad_gap = "{\"gap\": 0}";
+    expect(eng_sessions(customer, time, NULL, N, bad_gap, strlen(bad_gap), row_session, NULL, NULL) ==
+               ENG_STATUS_CONFIG,
+           "a zero gap is refused");
+
+    /* A funnel over events: browse, then pay by any payment_ event. */
+    const char *funnel = "{\"steps\": [{\"name\": \"browse\", \"events\": [\"catalog\"]},"
+                         " {\"name\": \"pay\", \"event_prefix\": \"payment_\"}]}";
+    char *result = NULL;
+    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, funnel, strlen(funnel), &result,
+                                  NULL) == ENG_STATUS_OK &&
+               strstr(result, "\"customers\":[2,2]") != NULL,
+           "funnel over events");
+    eng_string_free(result);
+    const char *per = "{\"per\": \"session\", \"steps\": [{\"name\": \"browse\", \"events\": [\"catalog\"]},"
+                      " {\"name\": \"pay\", \"event_prefix\": \"payment_\"}]}";
+    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, per, strlen(per), &result,
+                                  NULL) == ENG_STATUS_OK &&
+               strstr(result, "\"customers\":[3,2]") != NULL,
+           "funnel per session: three sessions browse, two pay");
+    eng_string_free(result);
+    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, NULL, NULL, NULL, funnel, strlen(funnel), &result,
+                                  NULL) == ENG_STATUS_CONFIG,
+           "event steps without events are refused");
+
+    eng_event_dictionary_free(other);
+    eng_event_dictionary_free(copy);
+    eng_event_dictionary_free(dict);
+    eng_event_dictionary_free(NULL);
+    printf("c event tests: %s\n", failed ? "FAILED" : "passed");
+    return failed ? 1 : 0;
+}
