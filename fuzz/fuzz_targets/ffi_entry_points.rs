@@ -1194,7 +1194,11 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 if s == eng_status::Ok {
                     for j in 0..k {
                         assert!(
-                            r[j] >= 0.0 && r[j] <= tt[j] && m[j] >= 0.0 && f[j] >= 0.0 && f[j].fract() == 0.0,
+                            r[j] >= 0.0
+                                && r[j] <= tt[j]
+                                && m[j] >= 0.0
+                                && f[j] >= 0.0
+                                && f[j].fract() == 0.0,
                             "summary row {j}"
                         );
                     }

@@ -1,0 +1,260 @@
+//! A product's own events from arbitrary bytes: labels (any bytes, some not UTF-8, some NULL)
+//! interned into a dictionary, codes (some past the dictionary), an event log's paths, sessions
+//! and a funnel under a fuzzed configuration. Documented statuses only; a refused intern adds
+//! nothing; and when the paths are computed, rotating the rows and interning the labels in
+//! another order (another code for each label) gives the same document, every step column sums
+//! to 1 and proba_out sums to 1 out of every node but path_end.
+#![no_main]
+
+use std::ffi::c_char;
+use std::ptr::{null, null_mut};
+
+use engagement::events::*;
+use engagement::status::eng_status;
+use engagement_fuzz::{Bytes, checked, take_json};
+use libfuzzer_sys::fuzz_target;
+
+struct Dict(*mut eng_event_dictionary);
+
+impl Dict {
+    fn new() -> Self {
+        let mut d = null_mut();
+        // SAFETY: a writable out pointer; NULL JSON is the empty dictionary.
+        assert_eq!(
+            checked(unsafe { eng_event_dictionary_new(null(), 0, &mut d) }),
+            eng_status::Ok
+        );
+        Dict(d)
+    }
+
+    fn len(&self) -> usize {
+        let mut n = 0;
+        // SAFETY: a live dictionary; a writable length.
+        assert_eq!(
+            checked(unsafe { eng_event_dictionary_len(self.0, &mut n) }),
+            eng_status::Ok
+        );
+        n
+    }
+
+    /// Codes of `labels` (None: a NULL pointer), or the refusal's status.
+    fn intern(&self, labels: &[Option<Vec<u8>>]) -> Result<Vec<u32>, eng_status> {
+        let pointers: Vec<*const c_char> = labels
+            .iter()
+            .map(|l| l.as_ref().map_or(null(), |b| b.as_ptr().cast()))
+            .collect();
+        let lengths: Vec<usize> = labels
+            .iter()
+            .map(|l| l.as_ref().map_or(0, Vec::len))
+            .collect();
+        let mut codes = vec![0u32; labels.len()];
+        // SAFETY: each pointer is NULL or holds its length in bytes; outputs hold `len` codes.
+        let s = checked(unsafe {
+            eng_event_dictionary_intern(
+                self.0,
+                pointers.as_ptr(),
+                lengths.as_ptr(),
+                labels.len(),
+                codes.as_mut_ptr(),
+            )
+        });
+        if s == eng_status::Ok {
+            Ok(codes)
+        } else {
+            Err(s)
+        }
+    }
+}
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        // SAFETY: a live dictionary, freed once.
+        unsafe { eng_event_dictionary_free(self.0) };
+    }
+}
+
+/// The paths document (None when refused).
+fn paths(
+    customer: &[u64],
+    time: &[i64],
+    codes: &[u32],
+    dict: &Dict,
+    config: &[u8],
+) -> Option<serde_json::Value> {
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: columns of equal length; a live dictionary; config its own length.
+    let s = checked(unsafe {
+        eng_paths_json(
+            customer.as_ptr(),
+            time.as_ptr(),
+            null(),
+            null(),
+            customer.len(),
+            codes.as_ptr(),
+            dict.0,
+            null(),
+            null(),
+            config.as_ptr().cast(),
+            config.len(),
+            &mut out,
+            null_mut(),
+        )
+    });
+    (s == eng_status::Ok).then(|| take_json(out))
+}
+
+const CONFIGS: [&[u8]; 4] = [
+    b"",
+    br#"{"per": "session", "session": {"gap": 300}}"#,
+    br#"{"collapse_repeats": true, "steps": 3, "path_length": 2}"#,
+    br#"{"by": "event:kind", "per": "session"}"#,
+];
+
+fuzz_target!(|data: &[u8]| {
+    let mut b = Bytes(data);
+    let config: &[u8] = match b.u8() % 5 {
+        4 => {
+            // A fuzzed configuration: the rest of a short run of bytes.
+            let n = usize::from(b.u8() % 48);
+            &data[data.len().saturating_sub(n)..]
+        }
+        k => CONFIGS[usize::from(k)],
+    };
+    // Rows: customer 1–4, time steps of 0–255 × 13 s (ties when 0), a label of 0–3 bytes
+    // from a small alphabet (sometimes a byte that is not UTF-8, sometimes NULL).
+    let (mut customer, mut time, mut labels) = (vec![], vec![], vec![]);
+    let mut t = 1_700_000_000i64;
+    while !b.is_empty() && customer.len() < 64 {
+        let head = b.u8();
+        customer.push(u64::from(head % 4) + 1);
+        t += i64::from(b.u8()) * 13;
+        time.push(t);
+        let label = match head >> 6 {
+            0 => None,
+            k => Some(
+                (0..k)
+                    .map(|_| b"ab\xffc"[usize::from(b.u8() % 4)])
+                    .collect::<Vec<u8>>(),
+            ),
+        };
+        labels.push(label);
+    }
+    let dict = Dict::new();
+    let codes = match dict.intern(&labels) {
+        Ok(c) => c,
+        Err(s) => {
+            assert!(matches!(
+                s,
+                eng_status::InvalidInput | eng_status::InvalidUtf8
+            ));
+            assert_eq!(dict.len(), 0, "a refused intern adds nothing");
+            return;
+        }
+    };
+    let Some(a) = paths(&customer, &time, &codes, &dict, config) else {
+        return;
+    };
+    // Invariants of the document.
+    let steps = a["steps"].as_u64().unwrap_or(0) as usize;
+    let nodes = a["labels"].as_array().map_or(0, Vec::len);
+    let cells: Vec<f64> = a["step_matrix"]
+        .as_array()
+        .map(|v| v.iter().filter_map(serde_json::Value::as_f64).collect())
+        .unwrap_or_default();
+    assert_eq!(cells.len(), nodes * steps);
+    for k in 0..steps {
+        let column: f64 = (0..nodes).map(|r| cells[r * steps + k]).sum();
+        assert!((column - 1.0).abs() < 1e-9, "step {k} sums to {column}");
+    }
+    let e = &a["edges"];
+    let from: Vec<u64> = e["from"]
+        .as_array()
+        .map(|v| v.iter().filter_map(serde_json::Value::as_u64).collect())
+        .unwrap_or_default();
+    let proba: Vec<f64> = e["proba_out"]
+        .as_array()
+        .map(|v| v.iter().filter_map(serde_json::Value::as_f64).collect())
+        .unwrap_or_default();
+    for node in 0..nodes.saturating_sub(1) as u64 {
+        let out: f64 = from
+            .iter()
+            .zip(&proba)
+            .filter(|(f, _)| **f == node)
+            .map(|(_, p)| p)
+            .sum();
+        assert!(
+            (out - 1.0).abs() < 1e-9,
+            "node {node} proba_out sums to {out}"
+        );
+    }
+    // The same rows rotated, interned in that order: the same document.
+    let k = usize::from(data[0]) % customer.len().max(1);
+    let (mut c2, mut t2, mut l2) = (customer.clone(), time.clone(), labels.clone());
+    c2.rotate_left(k);
+    t2.rotate_left(k);
+    l2.rotate_left(k);
+    let dict2 = Dict::new();
+    let codes2 = dict2.intern(&l2).expect("the same labels intern again");
+    assert_eq!(
+        paths(&c2, &t2, &codes2, &dict2, config),
+        Some(a),
+        "row and code order"
+    );
+
+    // Sessions and a funnel over the same log: documented statuses, no panic.
+    let mut rows = vec![0u32; customer.len()];
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: columns of equal length; outputs sized to the rows.
+    let s = checked(unsafe {
+        eng_sessions(
+            customer.as_ptr(),
+            time.as_ptr(),
+            null(),
+            customer.len(),
+            config.as_ptr().cast(),
+            config.len(),
+            rows.as_mut_ptr(),
+            &mut out,
+            null_mut(),
+        )
+    });
+    if s == eng_status::Ok {
+        take_json(out);
+    }
+    let funnel = br#"{"steps": [{"name": "a", "event_prefix": "a"}, {"name": "b", "events": ["b", "ab"]}], "per": "session"}"#;
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: as above; the funnel its own length.
+    let s = checked(unsafe {
+        eng_funnel_events_json(
+            customer.as_ptr(),
+            time.as_ptr(),
+            null(),
+            null(),
+            customer.len(),
+            codes.as_ptr(),
+            dict.0,
+            null(),
+            funnel.as_ptr().cast(),
+            funnel.len(),
+            &mut out,
+            null_mut(),
+        )
+    });
+    if s == eng_status::Ok {
+        take_json(out);
+    }
+    // Merging the second dictionary into the first maps its codes onto the same labels.
+    let mut remap = vec![0u32; dict2.len()];
+    let mut n = 0;
+    // SAFETY: two live dictionaries; the remap sized to the other's labels.
+    assert_eq!(
+        checked(unsafe {
+            eng_event_dictionary_merge(dict.0, dict2.0, remap.as_mut_ptr(), remap.len(), &mut n)
+        }),
+        eng_status::Ok
+    );
+    for (i, &c) in codes2.iter().enumerate() {
+        let j = (i + k) % customer.len();
+        assert_eq!(remap[c as usize], codes[j], "remapped code of row {i}");
+    }
+});
