@@ -257,4 +257,22 @@ fuzz_target!(|data: &[u8]| {
         let j = (i + k) % customer.len();
         assert_eq!(remap[c as usize], codes[j], "remapped code of row {i}");
     }
+    // The labels' JSON makes the same dictionary again.
+    let mut json: *mut c_char = null_mut();
+    let mut len = 0;
+    // SAFETY: a live dictionary; writable outputs.
+    assert_eq!(
+        checked(unsafe { eng_event_dictionary_labels_json(dict.0, &mut json, &mut len) }),
+        eng_status::Ok
+    );
+    let mut again = null_mut();
+    // SAFETY: the library's own string of `len` bytes, then freed.
+    let s = checked(unsafe { eng_event_dictionary_new(json, len, &mut again) });
+    let labels = take_json(json);
+    assert_eq!(s, eng_status::Ok, "the labels' JSON reads back");
+    let again = Dict(again);
+    assert_eq!(
+        (again.len(), labels.as_array().map_or(0, Vec::len)),
+        (dict.len(), dict.len())
+    );
 });
