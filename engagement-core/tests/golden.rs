@@ -15,6 +15,8 @@ use engagement_core::experiment::{
 use engagement_core::funnel::{
     CustomerGroups, Funnel, FunnelExtras, run_funnel_by, run_funnel_with,
 };
+use engagement_core::journey::paths::{PathColumns, PathConfig, path_analysis};
+use engagement_core::journey::sessions::{SessionConfig, sessionize, sessions_by_id};
 use engagement_core::partial::{Partial, PartialSpec};
 use engagement_core::survival::{kaplan_meier, logrank_test};
 use engagement_core::transactions::{
@@ -23,11 +25,11 @@ use engagement_core::transactions::{
 use engagement_core::transitions::{SequenceConfig, journey_sequences, stage_transitions};
 use engagement_core::triggers::{TriggerConfig, TriggerEngine};
 use engagement_core::{
-    ActionTable, Channel, Code, CustomerFeatures, EngError, JourneyStage, LabelMap, LoyaltyConfig,
-    MonetaryBasis, ProfileStore, RatingScale, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig,
-    Scorer, SegmentSet, SignalConfig, SimpleClvInput, StageColumns, StageConfig, StageRules,
-    TouchpointKind, TouchpointTable, csat, nps, percentile_ranks, retention_clv, retention_rate,
-    rfm_scores, run_loyalty, simple_clv,
+    ActionTable, Channel, Code, CustomerFeatures, EngError, EventColumn, EventDictionary,
+    JourneyStage, LabelMap, LoyaltyConfig, MonetaryBasis, ProfileStore, RatingScale,
+    RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer, SegmentSet, SignalConfig,
+    SimpleClvInput, StageColumns, StageConfig, StageRules, TouchpointKind, TouchpointTable, csat,
+    nps, percentile_ranks, retention_clv, retention_rate, rfm_scores, run_loyalty, simple_clv,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -185,6 +187,39 @@ fn touchpoints(input: &Value) -> Result<TouchpointTable, EngError> {
     })
 }
 
+/// An event log (`input.events`): customers, times, event labels and the optional columns.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventLog {
+    customer: Vec<u64>,
+    time: Vec<i64>,
+    #[serde(default)]
+    event: Option<Vec<String>>,
+    #[serde(default)]
+    channel: Vec<String>,
+    #[serde(default)]
+    kind: Vec<String>,
+    #[serde(default)]
+    campaign: Vec<u64>,
+    #[serde(default)]
+    session: Vec<u64>,
+}
+
+/// The log's columns: channel and kind as codes (empty when absent), event codes and their dictionary.
+fn event_log(
+    input: &Value,
+) -> Result<(EventLog, Vec<u8>, Vec<u8>, Vec<u32>, EventDictionary), EngError> {
+    let log: EventLog = read(&input["events"])?;
+    let channel = LabelMap::<Channel>::default().parse_column(&log.channel)?;
+    let kind = LabelMap::<TouchpointKind>::default().parse_column(&log.kind)?;
+    let mut dict = EventDictionary::new();
+    let codes = match &log.event {
+        Some(labels) => dict.intern_all(labels)?,
+        None => Vec::new(),
+    };
+    Ok((log, channel, kind, codes, dict))
+}
+
 fn config<T: serde::de::DeserializeOwned + Default>(case: &Case) -> Result<T, EngError> {
     match &case.config {
         Some(c) => Ok(serde_json::from_value(c.clone())?),
@@ -208,6 +243,49 @@ fn num<T: serde::de::DeserializeOwned>(input: &Value, key: &str) -> T {
 fn run(case: &Case) -> Result<Value, EngError> {
     let input = &case.input;
     Ok(match case.op.as_str() {
+        "paths" | "event_funnel" => {
+            let (log, channel, kind, codes, dict) = event_log(input)?;
+            let cols = engagement_core::TouchpointColumns {
+                customer: &log.customer,
+                time: &log.time,
+                channel: &channel,
+                kind: &kind,
+                ..Default::default()
+            };
+            let events = match log.event {
+                Some(_) => Some(EventColumn::new(&codes, &dict)?),
+                None => None,
+            };
+            if case.op == "paths" {
+                let extra = PathColumns {
+                    events,
+                    campaign: &log.campaign,
+                    session: &log.session,
+                };
+                serde_json::to_value(path_analysis(&cols, &extra, &config::<PathConfig>(case)?)?)?
+            } else {
+                let funnel: Funnel =
+                    serde_json::from_value(case.config.clone().unwrap_or_default())?;
+                let extras = FunnelExtras {
+                    campaign: &log.campaign,
+                    stages: None,
+                    events,
+                };
+                serde_json::to_value(run_funnel_with(&cols, &extras, &funnel)?)?
+            }
+        }
+        "sessions" => {
+            let log: EventLog = read(&input["events"])?;
+            let s = if log.session.is_empty() {
+                sessionize(&log.customer, &log.time, &config::<SessionConfig>(case)?)?
+            } else {
+                sessions_by_id(&log.customer, &log.time, &log.session)?
+            };
+            let summary = s.summary()?;
+            let mut v = serde_json::to_value(&s)?;
+            v["summary"] = serde_json::to_value(summary)?;
+            v
+        }
         "profiles" => {
             let table = touchpoints(input)?;
             let store =

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Writes tests/golden/paths.json: path analysis, sessions and event funnels of event logs, with
+every expected value derived here with pandas and numpy, independently of the engine.
+
+Definitions (as the engine documents them):
+- a path is a customer's touchpoints sorted by time, equal times by kind, channel, campaign, then
+  event label (its text); with per="session", a session's (a customer's touchpoints cut where the
+  gap to the previous one is more than `gap` seconds, or grouped by given session ids, sessions of
+  a customer ordered by their first touchpoint);
+- collapse_repeats keeps the first of each run of one label;
+- every path starts at path_start and ends at path_end; an edge's count is its transitions, paths
+  and customers how many had it; proba_out = count / all transitions out of the source (path_end
+  included), proba_in = count / all into the target; median and p95 seconds by numpy's linear
+  percentile, null on path_start/path_end edges;
+- step k (1-based) of the step matrix: the share of paths whose k-th node is the label, path_end
+  for paths already over;
+- top paths: the first path_length nodes, by count descending, then by the labels (text order);
+- a funnel counts a journey (customer or session) entering step 1 and reaching later steps in
+  order within the window, its deepest attempt (any earlier entry), as tests/golden/funnels.json.
+
+    python3 -m venv /tmp/derive && /tmp/derive/bin/pip install pandas
+    /tmp/derive/bin/python tests/golden/derive/paths.py
+"""
+import json
+import pathlib
+
+import numpy as np
+import pandas as pd
+
+OUT = pathlib.Path(__file__).resolve().parents[1] / "paths.json"
+CHANNELS = ["email", "web", "mobile_app", "social", "phone", "chat", "store", "ads", "sms", "push", "other"]
+KINDS = ["impression", "open", "click", "visit", "purchase", "refund", "review", "referral", "share",
+         "support_contact", "complaint", "survey_response", "offer_redeemed", "other", "cart_add", "checkout"]
+
+# An e-commerce log: ties (customer 1 at t=60 has two events in one second), a unicode label, the
+# empty label, repeats, a customer quiet for 40 minutes (customer 2), a one-event customer (4).
+LOG = {
+    "customer": [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 4],
+    "time": [0, 60, 60, 90, 90, 300, 0, 30, 2430, 2500, 10, 20, 4000, 50],
+    "event": ["catalog", "product_view", "catalog", "add_to_cart", "add_to_cart", "payment_card",
+              "catalog", "catalog", "ü_promo", "payment_cash", "", "catalog", "catalog", "catalog"],
+}
+
+
+def frame(log):
+    df = pd.DataFrame({k: v for k, v in log.items()})
+    n = len(df)
+    df["channel"] = df["channel"] if "channel" in df else "other"
+    df["kind"] = df["kind"] if "kind" in df else "other"
+    df["campaign"] = df["campaign"] if "campaign" in df else 0
+    df["kc"] = df["kind"].map(KINDS.index)
+    df["cc"] = df["channel"].map(CHANNELS.index)
+    df["row"] = np.arange(n)
+    return df.sort_values(["customer", "time", "kc", "cc", "campaign", "event"], kind="stable")
+
+
+def label_of(df, by):
+    parts = []
+    for p in by.split(":"):
+        parts.append(df[p].astype(str) if p != "event" else df["event"])
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + ":" + p
+    return out
+
+
+def path_ids(df, per, gap, session_ids):
+    if per == "customer":
+        return df["customer"].to_numpy()
+    if session_ids is not None:
+        first = df.groupby(["customer", "session"])["time"].transform("min")
+        key = df["customer"].astype(str) + "|" + first.astype(str).str.zfill(12) + "|" + df["session"].astype(str).str.zfill(20)
+        return key.to_numpy()
+    new = (df["customer"] != df["customer"].shift()) | (df["time"] - df["time"].shift() > gap)
+    return new.cumsum().to_numpy()
+
+
+def paths(log, config=None):
+    config = dict(config or {})
+    by = config.get("by", "event")
+    per = config.get("per", "customer")
+    gap = config.get("session", {}).get("gap", 1800)
+    collapse = config.get("collapse_repeats", False)
+    steps = config.get("steps", 10)
+    path_length = config.get("path_length", 5)
+    top = config.get("top_paths", 10)
+    df = frame(log)
+    df["label"] = label_of(df, by)
+    df["path"] = path_ids(df, per, gap, log.get("session"))
+    if per == "session" and "session" in log:
+        df = df.sort_values(["path", "time", "kc", "cc", "campaign", "event"], kind="stable")
+    labels = sorted(df["label"].unique())
+    nodes = labels + ["path_start", "path_end"]
+    index = {l: i for i, l in enumerate(nodes)}
+    edges = {}
+    at_step = np.zeros((len(nodes), steps))
+    tops = {}
+    n_paths = 0
+    customers = df["customer"].nunique()
+    for (pid, g) in df.groupby("path", sort=False):
+        n_paths += 1
+        cust = g["customer"].iloc[0]
+        seq = list(zip(g["label"], g["time"]))
+        if collapse:
+            seq = [x for i, x in enumerate(seq) if i == 0 or x[0] != seq[i - 1][0]]
+        chain = [("path_start", None)] + seq + [("path_end", None)]
+        for (a, ta), (b, tb) in zip(chain, chain[1:]):
+            e = edges.setdefault((index[a], index[b]), {"count": 0, "paths": set(), "customers": set(), "secs": []})
+            e["count"] += 1
+            e["paths"].add(pid)
+            e["customers"].add(cust)
+            if ta is not None and tb is not None:
+                e["secs"].append(tb - ta)
+        for k in range(steps):
+            at_step[index[seq[k][0]] if k < len(seq) else index["path_end"], k] += 1
+        key = tuple(l for l, _ in seq[:path_length])
+        tops[key] = tops.get(key, 0) + 1
+    keys = sorted(edges)
+    out_tot, in_tot = {}, {}
+    for (f, t) in keys:
+        out_tot[f] = out_tot.get(f, 0) + edges[(f, t)]["count"]
+        in_tot[t] = in_tot.get(t, 0) + edges[(f, t)]["count"]
+    q = lambda v, p: float(np.percentile(v, p)) if v else None  # noqa: E731
+    ranked = sorted(tops.items(), key=lambda kv: (-kv[1], [index[l] for l in kv[0]]))[:top]
+    return {
+        "labels": nodes,
+        "edges": {
+            "from": [f for f, _ in keys], "to": [t for _, t in keys],
+            "count": [edges[k]["count"] for k in keys],
+            "paths": [len(edges[k]["paths"]) for k in keys],
+            "customers": [len(edges[k]["customers"]) for k in keys],
+            "proba_out": [edges[k]["count"] / out_tot[k[0]] for k in keys],
+            "proba_in": [edges[k]["count"] / in_tot[k[1]] for k in keys],
+            "median_seconds": [q(edges[k]["secs"], 50) for k in keys],
+            "p95_seconds": [q(edges[k]["secs"], 95) for k in keys],
+        },
+        "steps": steps,
+        "step_matrix": (at_step / n_paths).reshape(-1).tolist(),
+        "top_paths": [list(p) for p, _ in ranked],
+        "top_path_counts": [c for _, c in ranked],
+        "paths": n_paths,
+        "customers": int(customers),
+    }
+
+
+def sessions(log, config=None):
+    gap = (config or {}).get("gap", 1800)
+    df = frame(log)
+    if "session" in log:
+        first = df.groupby(["customer", "session"])["time"].transform("min")
+        df = df.assign(first=first).sort_values(["customer", "first", "session", "time"], kind="stable")
+        new = (df["customer"] != df["customer"].shift()) | (df["session"] != df["session"].shift())
+    else:
+        df = df.sort_values(["customer", "time"], kind="stable")
+        new = (df["customer"] != df["customer"].shift()) | (df["time"] - df["time"].shift() > gap)
+    df["s"] = new.cumsum() - 1
+    g = df.groupby("s")
+    start, end, ev = g["time"].min(), g["time"].max(), g.size()
+    dur = (end - start).astype(float)
+    cust = g["customer"].first()
+    per_cust = cust.nunique()
+    return {
+        "row_session": df.sort_values("row")["s"].tolist(),
+        "customer": cust.tolist(), "start": start.tolist(), "end": end.tolist(), "events": ev.tolist(),
+        "summary": {"sessions": int(len(start)), "customers": int(per_cust),
+                    "sessions_per_customer": len(start) / per_cust, "mean_duration": float(dur.mean()),
+                    "median_duration": float(np.median(dur)), "events_per_session": float(ev.mean()),
+                    "bounce_rate": float((ev == 1).mean())},
+    }
+
+
+def funnel(log, config):
+    """Deepest attempt per journey (loose order), counting journeys reaching each step."""
+    per = config.get("per", "customer")
+    gap = config.get("session", {}).get("gap", 1800)
+    window = config.get("window", 30 * 86400)
+    steps = config["steps"]
+    df = frame(log)
+    df["path"] = path_ids(df, per, gap, None)
+
+    def matches(step, label):
+        ok = not step.get("events") and "event_prefix" not in step
+        return ok or label in step.get("events", []) or label.startswith(step.get("event_prefix", "\0"))
+
+    reached = [0] * len(steps)
+    for _, g in df.groupby("path", sort=False):
+        rows = list(zip(g["time"], g["event"]))
+        best = 0
+        for i, (t0, l0) in enumerate(rows):
+            if not matches(steps[0], l0):
+                continue
+            depth = 1
+            for t, l in rows[i + 1:]:
+                if depth == len(steps) or t - t0 > window:
+                    break
+                if matches(steps[depth], l):
+                    depth += 1
+            best = max(best, depth)
+        for k in range(best):
+            reached[k] += 1
+    return {"customers": reached, "drop_off": [0] + [reached[k - 1] - reached[k] for k in range(1, len(steps))]}
+
+
+def case(name, op, log, config, expected, source, tolerance=1e-12):
+    c = {"name": name, "op": op, "input": {"events": log}}
+    if config is not None:
+        c["config"] = config
+    c.update({"expected": expected, "tolerance": tolerance, "source": source})
+    return c
+
+
+SMALL = {"steps": 4, "path_length": 3, "top_paths": 5}
+CHANNEL_LOG = dict(LOG, channel=["web", "web", "web", "mobile_app", "web", "web", "email", "web", "web", "web",
+                                 "web", "web", "web", "store"],
+                   kind=["visit"] * 5 + ["purchase"] + ["click", "visit", "visit", "purchase"] + ["visit"] * 4)
+SESSION_LOG = dict(LOG, session=[7, 7, 7, 7, 8, 8, 1, 1, 1, 1, 5, 5, 5, 9])
+
+rng = np.random.default_rng(2026)
+BIG_N = 100_000
+big_labels = [f"e{i:05d}" for i in rng.permutation(BIG_N)]
+BIG = {"customer": [1 + i // 5 for i in range(BIG_N)], "time": [(i % 5) * 60 for i in range(BIG_N)],
+       "event": big_labels}
+big = paths(BIG, {"top_paths": 3, "steps": 2, "path_length": 2})
+
+cases = [
+    case("paths_event_log", "paths", LOG, SMALL, {"ok": paths(LOG, SMALL)},
+         "tests/golden/derive/paths.py (pandas): customer paths of an event log without channels or kinds; "
+         "the tie at t=60 is ordered by label (catalog before product_view), the unicode and empty labels "
+         "sort by their text"),
+    case("paths_per_session_collapsed", "paths", LOG,
+         dict(SMALL, per="session", session={"gap": 600}, collapse_repeats=True),
+         {"ok": paths(LOG, dict(SMALL, per="session", session={"gap": 600}, collapse_repeats=True))},
+         "tests/golden/derive/paths.py (pandas): sessions cut by a gap over 600 s, runs of one label once"),
+    case("paths_given_sessions", "paths", SESSION_LOG, dict(SMALL, per="session"),
+         {"ok": paths(SESSION_LOG, dict(SMALL, per="session"))},
+         "tests/golden/derive/paths.py (pandas): sessions by the given ids, ordered by their first touchpoint"),
+    case("paths_channel_event", "paths", CHANNEL_LOG, dict(SMALL, by="channel:event"),
+         {"ok": paths(CHANNEL_LOG, dict(SMALL, by="channel:event"))},
+         "tests/golden/derive/paths.py (pandas): nodes labelled channel:event; equal times by kind, then "
+         "channel, then event"),
+    case("paths_100k_distinct_events", "paths", BIG, {"top_paths": 3, "steps": 2, "path_length": 2},
+         {"ok": {k: big[k] for k in ("paths", "customers", "top_paths", "top_path_counts")}},
+         "tests/golden/derive/paths.py: 100,000 distinct labels in a shuffled order, 20,000 customers of 5 "
+         "events; every path is unique, so the top ones are the first in label order"),
+    case("paths_without_events", "paths", {k: LOG[k] for k in ("customer", "time")}, None,
+         {"error": "config"}, "by event needs event labels; the message says to give them or choose another dimension"),
+    case("paths_unknown_dimension", "paths", LOG, {"by": "channel:page"}, {"error": "json"},
+         "page is not a dimension; the accepted ones are listed"),
+    case("paths_event_column_short", "paths", dict(LOG, event=LOG["event"][:-1]), None,
+         {"error": "length_mismatch"}, "one event label fewer than touchpoints"),
+    case("sessions_gap", "sessions", LOG, {"gap": 600}, {"ok": sessions(LOG, {"gap": 600})},
+         "tests/golden/derive/paths.py (pandas): a gap strictly over 600 s starts a session"),
+    case("sessions_by_id", "sessions", SESSION_LOG, None, {"ok": sessions(SESSION_LOG)},
+         "tests/golden/derive/paths.py (pandas): sessions by the given ids"),
+    case("sessions_zero_gap", "sessions", LOG, {"gap": 0}, {"error": "config"}, "a gap must be at least 1 s"),
+]
+FUNNEL = {"steps": [{"name": "browse", "events": ["catalog", "search"]},
+                    {"name": "cart", "events": ["add_to_cart"]},
+                    {"name": "pay", "event_prefix": "payment_"}]}
+cases += [
+    case("event_funnel_customers", "event_funnel", LOG, FUNNEL, {"ok": funnel(LOG, FUNNEL)},
+         "tests/golden/derive/paths.py (pandas): loose funnel over event labels and a prefix, per customer"),
+    case("event_funnel_sessions", "event_funnel", LOG, dict(FUNNEL, per="session", session={"gap": 600}),
+         {"ok": funnel(LOG, dict(FUNNEL, per="session", session={"gap": 600}))},
+         "tests/golden/derive/paths.py (pandas): the same funnel per session (gap 600 s)"),
+    case("event_funnel_without_events", "event_funnel", {k: LOG[k] for k in ("customer", "time")}, FUNNEL,
+         {"error": "config"}, "steps read event labels that are not given"),
+]
+
+with OUT.open("w") as f:
+    f.write('{\n  "area": "paths",\n  "cases": [\n')
+    f.write(",\n".join("    " + json.dumps(c, ensure_ascii=False) for c in cases))
+    f.write("\n  ]\n}\n")
+print(f"wrote {len(cases)} cases to {OUT}")
