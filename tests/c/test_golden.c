@@ -845,7 +845,74 @@ static eng_status op_partial_bytes(const json_t *input, json_t **result) {
     return s;
 }
 
+/* paths, event_funnel and sessions over an event log (input.events): customer, time, event labels
+ * (interned into a dictionary), and optional channel and kind labels, campaign and session ids. */
+static eng_status op_events(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    const json_t *log = json_object_get(input, "events");
+    const json_t *cu = json_object_get(log, "customer"), *ev = json_object_get(log, "event"),
+                 *ch = json_object_get(log, "channel"), *ki = json_object_get(log, "kind"),
+                 *ca = json_object_get(log, "campaign"), *se = json_object_get(log, "session");
+    size_t n = json_array_size(cu);
+    const json_t *optional[] = {json_object_get(log, "time"), ev, ch, ki, ca, se};
+    for (size_t k = 0; k < 6; k++)
+        if (optional[k] && json_array_size(optional[k]) != n) return ENG_STATUS_LENGTH_MISMATCH;
+    uint64_t *customer = u64s(cu), *campaign = ca ? u64s(ca) : NULL, *session = se ? u64s(se) : NULL;
+    int64_t *time = i64s(json_object_get(log, "time"));
+    uint8_t *channel = NULL, *kind = NULL;
+    uint32_t *codes = NULL;
+    eng_event_dictionary *dict = NULL;
+    char *cfg = NULL, *json = NULL;
+    config_text(config, &cfg);
+    eng_status s = ENG_STATUS_OK;
+    if (ch && ki) {
+        channel = calloc(n + 1, 1), kind = calloc(n + 1, 1);
+        for (size_t i = 0; i < n && s == ENG_STATUS_OK; i++) {
+            const char *c = json_string_value(json_array_get(ch, i)), *k = json_string_value(json_array_get(ki, i));
+            s = eng_channel_code(c, strlen(c), &channel[i]);
+            if (s == ENG_STATUS_OK) s = eng_kind_code(k, strlen(k), &kind[i]);
+        }
+    }
+    if (s == ENG_STATUS_OK && ev) {
+        const char **labels = calloc(n + 1, sizeof *labels);
+        size_t *lengths = calloc(n + 1, sizeof *lengths);
+        for (size_t i = 0; i < n; i++) {
+            labels[i] = json_string_value(json_array_get(ev, i));
+            lengths[i] = json_string_length(json_array_get(ev, i));
+        }
+        codes = calloc(n + 1, sizeof *codes);
+        s = eng_event_dictionary_new(NULL, 0, &dict);
+        if (s == ENG_STATUS_OK) s = eng_event_dictionary_intern(dict, labels, lengths, n, codes);
+        free(labels), free(lengths);
+    }
+    if (s == ENG_STATUS_OK) {
+        if (!strcmp(op, "paths")) {
+            s = eng_paths_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, session, cfg,
+                               text_len(cfg), &json, NULL);
+            if (s == ENG_STATUS_OK) *result = take_json(json);
+        } else if (!strcmp(op, "event_funnel")) {
+            s = eng_funnel_events_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, cfg,
+                                       text_len(cfg), &json, NULL);
+            if (s == ENG_STATUS_OK) *result = take_json(json);
+        } else {
+            uint32_t *rows = calloc(n + 1, sizeof *rows);
+            s = eng_sessions(customer, time, session, n, cfg, text_len(cfg), rows, &json, NULL);
+            if (s == ENG_STATUS_OK) {
+                *result = take_json(json);
+                json_t *r = json_array();
+                for (size_t i = 0; i < n; i++) json_array_append_new(r, json_integer(rows[i]));
+                json_object_set_new(*result, "row_session", r);
+            }
+            free(rows);
+        }
+    }
+    eng_event_dictionary_free(dict);
+    free(customer), free(campaign), free(session), free(time), free(channel), free(kind), free(codes), free(cfg);
+    return s;
+}
+
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    if (!strcmp(op, "paths") || !strcmp(op, "event_funnel") || !strcmp(op, "sessions"))
+        return op_events(op, input, config, result);
     if (!strcmp(op, "partial")) return op_partial(input, config, result);
     if (!strcmp(op, "partial_bytes")) return op_partial_bytes(input, result);
     if (!strcmp(op, "clv_fit") || !strcmp(op, "clv_predict") || !strcmp(op, "clv_fit_retention") ||

@@ -246,6 +246,24 @@ def run(op, inp, config):
         r = engagement.funnel_by(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"], by=by,
                                  window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
         return {"labels": r.labels, "results": r.results, "total": r.total, "ungrouped": r.ungrouped}
+    if op in ("paths", "event_funnel", "sessions"):
+        log = inp["events"]
+        cfg = dict(config or {})
+        gap = cfg.pop("session", {}).get("gap")
+        common = dict(channel=log.get("channel"), kind=log.get("kind"), campaign=log.get("campaign"))
+        if op == "sessions":
+            s = engagement.sessions(log["customer"], log["time"], session=log.get("session"), gap=cfg.get("gap"))
+            return plain(s)
+        if op == "event_funnel":
+            return engagement.funnel(log["customer"], log["time"], events=log.get("event"), steps=cfg.pop("steps"),
+                                     session_gap=gap, **cfg, **common)
+        p = engagement.paths(log["customer"], log["time"], events=log.get("event"), session=log.get("session"),
+                             session_gap=gap, **cfg, **common)
+        edges = {k: [None if isinstance(x, float) and math.isnan(x) else x for x in plain(v)]
+                 for k, v in p.edges.items()}
+        return {"labels": p.labels, "edges": edges, "steps": p.step_matrix.shape[1],
+                "step_matrix": plain(p.step_matrix.reshape(-1)), "top_paths": plain(p.top_paths),
+                "top_path_counts": plain(p.top_path_counts), "paths": p.paths, "customers": p.customers}
     if op == "funnel":
         t = inp["touchpoints"]
         cfg = dict(config)
