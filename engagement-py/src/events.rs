@@ -34,7 +34,7 @@ impl NativeEventDictionary {
         py: Python<'py>,
         labels: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        let mut codes = Vec::with_capacity(labels.len().unwrap_or(0));
+        let mut texts = Vec::with_capacity(labels.len().unwrap_or(0));
         for (i, item) in labels.try_iter()?.enumerate() {
             let item = item?;
             let text: String = if let Ok(s) = item.extract::<String>() {
@@ -50,9 +50,10 @@ impl NativeEventDictionary {
                     item.get_type().name()?
                 )));
             };
-            codes.push(self.inner.intern(&text).map_err(|e| e.at_row(i)).py_err()?);
+            texts.push(text);
         }
-        Ok(codes.into_pyarray(py))
+        // All read first, then interned (a refusal adds nothing).
+        Ok(self.inner.intern_all(&texts).py_err()?.into_pyarray(py))
     }
 
     /// The labels in code order.

@@ -257,6 +257,17 @@ def run(op, inp, config):
         if op == "event_funnel":
             return engagement.funnel(log["customer"], log["time"], events=log.get("event"), steps=cfg.pop("steps"),
                                      session_gap=gap, **cfg, **common)
+        known = {"by", "per", "collapse_repeats", "steps", "path_length", "top_paths"}
+        if set(cfg) - known:
+            # A misspelt setting is a TypeError for a keyword; the engine's own answer to it comes
+            # from its JSON configuration, as the other faces send it.
+            from engagement import _engagement as native
+            from engagement._events import event_codes
+            codes, d = event_codes(log["event"])
+            native.path_analysis({"customer": np.asarray(log["customer"], dtype=np.uint64),
+                                  "time": np.asarray(log["time"], dtype=np.int64),
+                                  "channel": np.zeros(0, np.uint8), "kind": np.zeros(0, np.uint8)},
+                                 events=codes, dictionary=d._native, config=config)
         p = engagement.paths(log["customer"], log["time"], events=log.get("event"), session=log.get("session"),
                              session_gap=gap, **cfg, **common)
         edges = {k: [None if isinstance(x, float) and math.isnan(x) else x for x in plain(v)]

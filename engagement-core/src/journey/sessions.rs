@@ -175,8 +175,8 @@ pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
 ///
 /// # Errors
 /// [`EngError::LengthMismatch`] for columns of different lengths;
-/// [`EngError::InvalidInput`] for more than 2³² − 1 rows;
-/// [`EngError::Config`] for a bad gap.
+/// [`EngError::InvalidInput`] for more than 2³² − 1 rows or a time outside
+/// 1970..3000 (naming the row); [`EngError::Config`] for a bad gap.
 pub fn sessionize(customer: &[u64], time: &[i64], config: &SessionConfig) -> Result<Sessions> {
     config.validate()?;
     check(customer, time, None)?;
@@ -222,6 +222,9 @@ fn check(customer: &[u64], time: &[i64], session: Option<&[u64]>) -> Result<()> 
                 found: len,
             });
         }
+    }
+    for (i, &t) in time.iter().enumerate() {
+        crate::model::touchpoint::check_time("time", t).map_err(|e| e.at_row(i))?;
     }
     Ok(())
 }

@@ -95,6 +95,12 @@ FACE_SPECIFIC = [
      "what": "deeply nested and oversized JSON definitions: JsonError / InvalidInputError"},
     {"class": "failed_call_keeps_state", "face": "python", "test": "tests/python/test_errors.py",
      "what": "a refused push leaves the store and the trigger engine as before"},
+    {"class": "event_labels", "face": "c", "test": "tests/c/test_events.c",
+     "what": "NULL and invalid UTF-8 event labels: INVALID_INPUT / INVALID_UTF8 naming the row, the dictionary "
+             "unchanged; codes past the dictionary and codes without their dictionary refused"},
+    {"class": "event_labels", "face": "python", "test": "tests/python/test_events.py",
+     "what": "None, NaN and non-string event labels, and a categorical with a missing value: an error naming "
+             "the row, the dictionary unchanged"},
     {"class": "failed_call_keeps_state", "face": "rust", "test": "engagement-core/src/profile/store.rs",
      "what": "a refused push leaves the store as before (unit and property tests)"},
 ]
@@ -156,6 +162,9 @@ BASE = {
     "stage_transitions": "transitions/stage_transitions",
     "cohorts": "cohorts/monthly_cohorts",
     "partial_bytes": "partials/binary_form_version_1",
+    "paths": "paths/paths_event_log",
+    "event_funnel": "paths/event_funnel_customers",
+    "sessions": "paths/sessions_gap",
 }
 
 rows = []
@@ -298,6 +307,23 @@ for op in ["funnel", "journey_sequences", "attribute_touchpoints"]:
     row("huge_id", op, shift_ids(TP), "same", "customer")
 row("huge_id", "funnel_by", shift_ids(TP, ("groups",)), "same", "customer")
 row("late", "triggers", put(TP + ("time",), 0, at=-1), "invalid_input", "last_chunk_before_first")
+
+# A product's own event logs (paths, event funnels, sessions): times, lengths, order, ids, settings.
+EV = ("events",)
+for op in ["paths", "event_funnel", "sessions"]:
+    row("time_before_1970", op, put(EV + ("time",), -1), "invalid_input", "time")
+    row("time_far_future", op, put(EV + ("time",), MAX_TIME + 1), "invalid_input", "time")
+    row("mismatched_length", op, drop_last(EV + ("time",)), "length_mismatch", "time")
+for op in ["paths", "event_funnel"]:
+    row("empty", op, empty_table(EV), "empty_input", "events")
+    row("mismatched_length", op, drop_last(EV + ("event",)), "length_mismatch", "event")
+    row("unsorted", op, reverse_rows(EV), "same", "events")
+    row("huge_id", op, shift_ids(EV), "same", "customer")
+row("bad_config", "paths", lambda i: None, "config", "zero_steps", config=lambda c: {**c, "steps": 0})
+row("unknown_field", "paths", lambda i: None, "json", "setting_misspelt",
+    config=lambda c: {**{k: v for k, v in c.items() if k != "steps"}, "stepz": 4})
+row("bad_config", "sessions", lambda i: None, "config", "zero_gap", config=lambda c: {**c, "gap": 0})
+row("bad_config", "event_funnel", lambda i: None, "config", "no_steps", config=lambda c: {**c, "steps": []})
 row("duplicated", "funnel_by", lambda i: i["groups"]["customer"].__setitem__(1, i["groups"]["customer"][0]),
     "invalid_input", "group_customer")
 row("as_of_before_data", "scores", setkey((), "as_of", -5), "as_of_before_data", "as_of")
