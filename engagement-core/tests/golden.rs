@@ -205,10 +205,11 @@ struct EventLog {
     session: Vec<u64>,
 }
 
-/// The log's columns: channel and kind as codes (empty when absent), event codes and their dictionary.
-fn event_log(
-    input: &Value,
-) -> Result<(EventLog, Vec<u8>, Vec<u8>, Vec<u32>, EventDictionary), EngError> {
+/// An event log with channel and kind as codes (empty when absent), event codes and their dictionary.
+type LoggedEvents = (EventLog, Vec<u8>, Vec<u8>, Vec<u32>, EventDictionary);
+
+/// The log's columns (see [`LoggedEvents`]).
+fn event_log(input: &Value) -> Result<LoggedEvents, EngError> {
     let log: EventLog = read(&input["events"])?;
     let channel = LabelMap::<Channel>::default().parse_column(&log.channel)?;
     let kind = LabelMap::<TouchpointKind>::default().parse_column(&log.kind)?;
