@@ -122,6 +122,12 @@ mod tests {
                 config: Default::default(),
                 activity: CohortActivity::Any,
             },
+            PartialSpec::EventPaths {
+                config: serde_json::from_str(
+                    r#"{"by": "kind:channel:campaign", "per": "session", "session": {"gap": 86400}}"#,
+                )
+                .unwrap(),
+            },
         ]
     }
 

@@ -12,11 +12,13 @@
 
 use std::fmt;
 
+use std::collections::BTreeMap;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{EngError, Result, ensure_config};
-use crate::journey::sessions::{SessionConfig, quantile, sessionize, sessions_by_id};
+use crate::journey::sessions::{SessionConfig, sessionize, sessions_by_id};
 use crate::model::{Channel, Code, EventColumn, TieColumns, TouchpointColumns, TouchpointKind};
 
 /// One part of a dimension.
@@ -433,6 +435,15 @@ pub fn path_analysis(
     extra: &PathColumns<'_>,
     config: &PathConfig,
 ) -> Result<PathAnalysis> {
+    path_state(cols, extra, config)?.finish(config)
+}
+
+/// The mergeable counts of [`path_analysis`] (no touchpoints: empty counts).
+pub(crate) fn path_state(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    config: &PathConfig,
+) -> Result<PathState> {
     config.validate()?;
     let mut fill = Default::default();
     let cols = &crate::model::event_log(cols, &mut fill);
@@ -470,16 +481,11 @@ pub fn path_analysis(
         config.by
     );
     if n == 0 {
-        return Err(EngError::EmptyInput {
-            what: "a path analysis".into(),
-            unit: "touchpoint".into(),
-        });
+        return Ok(PathState::default());
     }
-    let (label, mut labels) = row_labels(cols, extra, &config.by)?;
+    let (label, labels) = row_labels(cols, extra, &config.by)?;
     let k = labels.len() as u32;
     let (start, end) = (k, k + 1);
-    labels.push(PATH_START.into());
-    labels.push(PATH_END.into());
     let ranks = extra
         .events
         .map(|e| e.dictionary().ranks())
@@ -512,7 +518,7 @@ pub fn path_analysis(
     }
 
     let steps = config.steps as usize;
-    let rows = labels.len();
+    let rows = labels.len() + 2; // the labels, path_start and path_end
     let mut at_step = vec![0u64; rows * steps];
     let mut edges: FxHashMap<(u32, u32), EdgeSums> = FxHashMap::default();
     let mut top: FxHashMap<Vec<u32>, u64> = FxHashMap::default();
@@ -564,51 +570,245 @@ pub fn path_analysis(
         *top.entry(cut).or_insert(0) += 1;
     }
 
-    let mut keys: Vec<(u32, u32)> = edges.keys().copied().collect();
-    keys.sort_unstable();
-    let mut out_total: FxHashMap<u32, u64> = FxHashMap::default();
-    let mut in_total: FxHashMap<u32, u64> = FxHashMap::default();
-    for (&(f, t), e) in &edges {
-        *out_total.entry(f).or_insert(0) += e.count;
-        *in_total.entry(t).or_insert(0) += e.count;
-    }
-    let mut out = PathEdges::default();
-    for key in keys {
-        let Some(mut e) = edges.remove(&key) else {
-            continue;
-        };
-        out.from.push(key.0);
-        out.to.push(key.1);
-        out.count.push(e.count);
-        out.paths.push(e.paths);
-        out.customers.push(e.customers);
-        out.proba_out
-            .push(e.count as f64 / out_total[&key.0] as f64);
-        out.proba_in.push(e.count as f64 / in_total[&key.1] as f64);
-        e.seconds.sort_unstable();
-        let secs: Vec<f64> = e.seconds.iter().map(|&s| s as f64).collect();
-        let q = |p: f64| (!secs.is_empty()).then(|| quantile(&secs, p));
-        out.median_seconds.push(q(0.5));
-        out.p95_seconds.push(q(0.95));
-    }
-    let mut ranked: Vec<(Vec<u32>, u64)> = top.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    ranked.truncate(config.top_paths as usize);
-    Ok(PathAnalysis {
-        by: config.by.clone(),
-        per: config.per,
-        step_matrix: at_step.iter().map(|&c| c as f64 / paths as f64).collect(),
-        steps: config.steps,
-        top_paths: ranked
-            .iter()
-            .map(|(p, _)| p.iter().map(|&l| labels[l as usize].clone()).collect())
-            .collect(),
-        top_path_counts: ranked.iter().map(|(_, c)| *c).collect(),
-        labels,
-        edges: out,
+    // Named by label: what merges across machines, whose codes differ.
+    let node = |id: u32| -> Node {
+        match id {
+            id if id == start => Node::Start,
+            id if id == end => Node::End,
+            id => Node::Label(labels[id as usize].clone()),
+        }
+    };
+    let mut state = PathState {
         paths,
         customers,
-    })
+        ..PathState::default()
+    };
+    for ((f, t), e) in edges {
+        let mut seconds = BTreeMap::new();
+        for s in e.seconds {
+            *seconds.entry(s).or_insert(0u64) += 1;
+        }
+        state.edges.insert(
+            (node(f), node(t)),
+            EdgeState {
+                count: e.count,
+                paths: e.paths,
+                customers: e.customers,
+                seconds,
+            },
+        );
+    }
+    for row in 0..rows {
+        let counts = &at_step[row * steps..(row + 1) * steps];
+        if counts.iter().any(|&c| c > 0) {
+            state.at_step.insert(node(row as u32), counts.to_vec());
+        }
+    }
+    for (path, c) in top {
+        state.top.insert(
+            path.iter().map(|&l| labels[l as usize].clone()).collect(),
+            c,
+        );
+    }
+    Ok(state)
+}
+
+/// A node of the transition graph, named (so that states of other machines,
+/// whose codes differ, merge).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Node {
+    /// `path_start`.
+    Start,
+    /// A label of the data.
+    Label(String),
+    /// `path_end`.
+    End,
+}
+
+/// The mergeable sums of one edge: its transitions, paths and customers, and
+/// how many transitions took each number of seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EdgeState {
+    pub(crate) count: u64,
+    pub(crate) paths: u64,
+    pub(crate) customers: u64,
+    pub(crate) seconds: BTreeMap<i64, u64>,
+}
+
+/// The mergeable counts of a path analysis over some customers (see
+/// [`crate::partial`]): edges by their nodes' names, the paths at each node at
+/// each step, every distinct path cut to `path_length`, paths and customers.
+/// A customer's touchpoints must all be in one part; then merging adds the
+/// counts, and any split and merge order give the result of one pass.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct PathState {
+    pub(crate) edges: BTreeMap<(Node, Node), EdgeState>,
+    pub(crate) at_step: BTreeMap<Node, Vec<u64>>,
+    pub(crate) top: BTreeMap<Vec<String>, u64>,
+    pub(crate) paths: u64,
+    pub(crate) customers: u64,
+}
+
+impl PathState {
+    /// Adds another part's counts.
+    pub(crate) fn merge(&mut self, other: PathState) {
+        let add = |a: &mut u64, b: u64| *a = a.saturating_add(b);
+        for (k, e) in other.edges {
+            let mine = self.edges.entry(k).or_default();
+            add(&mut mine.count, e.count);
+            add(&mut mine.paths, e.paths);
+            add(&mut mine.customers, e.customers);
+            for (s, c) in e.seconds {
+                add(mine.seconds.entry(s).or_insert(0), c);
+            }
+        }
+        for (k, v) in other.at_step {
+            let mine = self.at_step.entry(k).or_insert_with(|| vec![0; v.len()]);
+            mine.iter_mut().zip(v).for_each(|(a, b)| add(a, b));
+        }
+        for (k, c) in other.top {
+            add(self.top.entry(k).or_insert(0), c);
+        }
+        add(&mut self.paths, other.paths);
+        add(&mut self.customers, other.customers);
+    }
+
+    /// An error unless the counts fit `config`.
+    pub(crate) fn check(&self, config: &PathConfig) -> std::result::Result<(), String> {
+        let steps = config.steps as usize;
+        if self.at_step.values().any(|v| v.len() != steps) {
+            return Err("step counts of another length than the configuration's steps".into());
+        }
+        if self
+            .top
+            .keys()
+            .any(|p| p.is_empty() || p.len() > config.path_length as usize)
+        {
+            return Err("a listed path that is empty or longer than path_length".into());
+        }
+        if self
+            .edges
+            .keys()
+            .any(|(f, t)| *f == Node::End || *t == Node::Start)
+        {
+            return Err("an edge out of path_end or into path_start".into());
+        }
+        let starts: u64 = self
+            .edges
+            .iter()
+            .filter(|((f, _), _)| *f == Node::Start)
+            .map(|(_, e)| e.count)
+            .sum();
+        if starts != self.paths || self.customers > self.paths {
+            return Err("edge counts do not add up to the paths".into());
+        }
+        Ok(())
+    }
+
+    /// The result; [`EngError::EmptyInput`] when no path was counted.
+    pub(crate) fn finish(&self, config: &PathConfig) -> Result<PathAnalysis> {
+        if self.paths == 0 {
+            return Err(EngError::EmptyInput {
+                what: "a path analysis".into(),
+                unit: "touchpoint".into(),
+            });
+        }
+        let mut labels: Vec<String> = self
+            .edges
+            .keys()
+            .flat_map(|(f, t)| [f, t])
+            .filter_map(|n| match n {
+                Node::Label(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        labels.sort_unstable();
+        labels.dedup();
+        let k = labels.len() as u32;
+        let id = |n: &Node| -> u32 {
+            match n {
+                Node::Start => k,
+                Node::End => k + 1,
+                Node::Label(l) => labels.binary_search(l).map_or(0, |i| i as u32),
+            }
+        };
+        let mut out_total = vec![0u64; k as usize + 2];
+        let mut in_total = vec![0u64; k as usize + 2];
+        let mut keyed: Vec<((u32, u32), &EdgeState)> = self
+            .edges
+            .iter()
+            .map(|((f, t), e)| ((id(f), id(t)), e))
+            .collect();
+        keyed.sort_unstable_by_key(|(k, _)| *k);
+        for ((f, t), e) in &keyed {
+            out_total[*f as usize] += e.count;
+            in_total[*t as usize] += e.count;
+        }
+        let mut out = PathEdges::default();
+        for ((f, t), e) in keyed {
+            out.from.push(f);
+            out.to.push(t);
+            out.count.push(e.count);
+            out.paths.push(e.paths);
+            out.customers.push(e.customers);
+            out.proba_out
+                .push(e.count as f64 / out_total[f as usize] as f64);
+            out.proba_in
+                .push(e.count as f64 / in_total[t as usize] as f64);
+            out.median_seconds.push(counted_quantile(&e.seconds, 0.5));
+            out.p95_seconds.push(counted_quantile(&e.seconds, 0.95));
+        }
+        let steps = config.steps as usize;
+        let mut step_matrix = vec![0.0; (k as usize + 2) * steps];
+        for (n, counts) in &self.at_step {
+            let row = id(n) as usize;
+            for (j, &c) in counts.iter().enumerate() {
+                step_matrix[row * steps + j] = c as f64 / self.paths as f64;
+            }
+        }
+        let mut ranked: Vec<(&Vec<String>, u64)> = self.top.iter().map(|(p, &c)| (p, c)).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        ranked.truncate(config.top_paths as usize);
+        let mut names = labels;
+        names.push(PATH_START.into());
+        names.push(PATH_END.into());
+        Ok(PathAnalysis {
+            by: config.by.clone(),
+            per: config.per,
+            labels: names,
+            edges: out,
+            steps: config.steps,
+            step_matrix,
+            top_paths: ranked.iter().map(|(p, _)| (*p).clone()).collect(),
+            top_path_counts: ranked.iter().map(|(_, c)| *c).collect(),
+            paths: self.paths,
+            customers: self.customers,
+        })
+    }
+}
+
+/// The `q`-quantile (linear between ranks, as [`quantile`]) of values given
+/// with their counts; None without values.
+fn counted_quantile(counts: &BTreeMap<i64, u64>, q: f64) -> Option<f64> {
+    let n: u64 = counts.values().sum();
+    if n == 0 {
+        return None;
+    }
+    let pos = q * (n - 1) as f64;
+    let (lo, hi) = (pos.floor() as u64, pos.ceil() as u64);
+    let at = |rank: u64| -> f64 {
+        let mut seen = 0;
+        for (&v, &c) in counts {
+            seen += c;
+            if rank < seen {
+                return v as f64;
+            }
+        }
+        f64::NAN
+    };
+    let (a, b) = (at(lo), at(hi));
+    Some(a + (b - a) * (pos - lo as f64))
 }
 
 #[cfg(test)]

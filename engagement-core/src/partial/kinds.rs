@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use crate::error::Result;
 use crate::journey::attribution::{PathCounts, PathOptions};
 use crate::journey::funnel::{Funnel, FunnelExtras, Tally};
+use crate::journey::paths::{PathColumns, PathConfig, PathState};
 use crate::journey::transitions::{SequenceConfig, SequenceCounts};
 use crate::model::TouchpointColumns;
 use crate::partial::PartialResult;
@@ -323,5 +324,48 @@ impl PartState for PathCounts {
     }
     fn finish(&self, _: PathOptions) -> Result<PartialResult> {
         Ok(PartialResult::Paths(PathCounts::finish(self)?))
+    }
+}
+
+impl PartState for PathState {
+    type Config<'a> = &'a PathConfig;
+    type Wire<'a> = wire::EventPaths;
+    type Read = wire::EventPaths;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::EventPaths { config } => Some(config),
+            _ => None,
+        }
+    }
+    fn empty(_: &PathConfig) -> Result<Self> {
+        Ok(PathState::default())
+    }
+    fn of_touchpoints(
+        config: &PathConfig,
+        cols: &TouchpointColumns<'_>,
+        extras: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        let extra = PathColumns {
+            events: extras.events,
+            campaign: extras.campaign,
+            session: &[],
+        };
+        crate::journey::paths::path_state(cols, &extra, config)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        PathState::merge(self, other);
+        Ok(())
+    }
+    fn wire(&self) -> wire::EventPaths {
+        wire::EventPaths::from(self)
+    }
+    fn checked(config: &PathConfig, p: wire::EventPaths) -> std::result::Result<Self, String> {
+        let p = p.into_state()?;
+        p.check(config)?;
+        Ok(p)
+    }
+    fn finish(&self, config: &PathConfig) -> Result<PartialResult> {
+        Ok(PartialResult::EventPaths(PathState::finish(self, config)?))
     }
 }

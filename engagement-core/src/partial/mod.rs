@@ -64,6 +64,7 @@ use serde::Serialize;
 use crate::error::{EngError, Result};
 use crate::journey::attribution::{Attribution, PathCounts, Paths, Rule};
 use crate::journey::funnel::{FunnelExtras, FunnelResult, Tally};
+use crate::journey::paths::{PathAnalysis, PathState};
 use crate::journey::transitions::{JourneySequences, SequenceCounts};
 use crate::model::TouchpointColumns;
 use crate::profile::{ProfileStore, ProfileSummary};
@@ -100,6 +101,8 @@ pub enum PartialResult {
     Cohorts(CohortTable),
     /// The attribution path table.
     Paths(Paths),
+    /// The path analysis.
+    EventPaths(PathAnalysis),
 }
 
 /// The state of a partial, by kind; each kind is a [`PartState`].
@@ -111,6 +114,7 @@ enum State {
     Sequences(SequenceCounts),
     Cohorts(CohortCounts),
     Paths(PathCounts),
+    EventPaths(PathState),
 }
 
 /// `$body` with `$s` bound to the state of whatever kind `$state` holds.
@@ -123,6 +127,7 @@ macro_rules! with_state {
             State::Sequences($s) => $body,
             State::Cohorts($s) => $body,
             State::Paths($s) => $body,
+            State::EventPaths($s) => $body,
         }
     };
 }
@@ -137,6 +142,7 @@ macro_rules! with_states {
             (State::Sequences($x), State::Sequences($y)) => $body,
             (State::Cohorts($x), State::Cohorts($y)) => $body,
             (State::Paths($x), State::Paths($y)) => $body,
+            (State::EventPaths($x), State::EventPaths($y)) => $body,
             _ => $other,
         }
     };
@@ -174,6 +180,11 @@ macro_rules! with_kind {
             PartialKind::Paths => {
                 type $T = PathCounts;
                 let $wrap = State::Paths;
+                $body
+            }
+            PartialKind::EventPaths => {
+                type $T = PathState;
+                let $wrap = State::EventPaths;
                 $body
             }
         }
@@ -794,6 +805,62 @@ mod tests {
     }
 
     #[test]
+    fn event_paths_of_parts_with_their_own_dictionaries_merge_into_one_pass() {
+        use crate::{EventColumn, EventDictionary};
+        // Customers 1–3 on one machine, 4–6 on another; each interns the labels it meets.
+        let rows: Vec<(u64, i64, &str)> = vec![
+            (1, 0, "home"),
+            (1, 60, "search"),
+            (1, 60, "cart"),
+            (2, 0, "search"),
+            (2, 4000, "pay"),
+            (3, 10, "ü"),
+            (4, 0, "pay"),
+            (4, 5, "home"),
+            (5, 0, "cart"),
+            (5, 1, "cart"),
+            (6, 0, ""),
+        ];
+        let run = |rows: &[(u64, i64, &str)], spec: &PartialSpec| -> Partial {
+            let mut d = EventDictionary::new();
+            let labels: Vec<&str> = rows.iter().map(|r| r.2).collect();
+            let codes = d.intern_all(&labels).unwrap();
+            let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            let time: Vec<i64> = rows.iter().map(|r| r.1).collect();
+            let cols = TouchpointColumns {
+                customer: &customer,
+                time: &time,
+                ..Default::default()
+            };
+            let extras = FunnelExtras {
+                events: Some(EventColumn::new(&codes, &d).unwrap()),
+                ..Default::default()
+            };
+            Partial::from_touchpoints_with(spec, &cols, &extras).unwrap()
+        };
+        for config in [
+            r#"{"kind": "event_paths"}"#,
+            r#"{"kind": "event_paths", "config": {"per": "session", "collapse_repeats": true, "steps": 3}}"#,
+        ] {
+            let spec: PartialSpec = serde_json::from_str(config).unwrap();
+            let whole = run(&rows, &spec);
+            let mut merged = run(&rows[6..], &spec);
+            merged
+                .merge(Partial::from_bytes(&run(&rows[..6], &spec).to_bytes().unwrap()).unwrap())
+                .unwrap();
+            assert_eq!(merged, whole, "{config}");
+            let Ok(PartialResult::EventPaths(p)) = merged.result() else {
+                panic!("an event path analysis")
+            };
+            assert_eq!(p.labels[..3], ["", "cart", "home"]);
+            assert_eq!(
+                Partial::from_json(&merged.to_json().unwrap()).unwrap(),
+                whole
+            );
+        }
+    }
+
+    #[test]
     fn merging_different_specs_leaves_self_unchanged() {
         let data = cols(&[1], &[0], &[0], &[4], &[1.0]);
         let mut a = Partial::from_touchpoints(
@@ -835,6 +902,9 @@ mod tests {
                 r#"{"kind": "cohorts", "as_of": 1893456000, "config": {"period": "month", "max_periods": 30}}"#,
                 r#"{"kind": "cohorts", "as_of": 1800000000, "activity": "any"}"#,
                 r#"{"kind": "paths", "lookback": 2592000}"#,
+                r#"{"kind": "event_paths", "config": {"by": "channel:kind", "steps": 3, "path_length": 3}}"#,
+                r#"{"kind": "event_paths", "config": {"by": "kind", "per": "session", "session": {"gap": 86400},
+                    "collapse_repeats": true}}"#,
             ];
             json.iter()
                 .map(|j| serde_json::from_str(j).unwrap())
@@ -1020,6 +1090,9 @@ mod tests {
                         },
                     )?)
                 }
+                PartialSpec::EventPaths { config } => PartialResult::EventPaths(
+                    crate::journey::paths::path_analysis(&cols, &Default::default(), config)?,
+                ),
             })
         }
     }

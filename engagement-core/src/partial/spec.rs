@@ -26,6 +26,7 @@ use crate::{
 /// | `sequences` | `config` (a [`SequenceConfig`], default) | [`JourneySequences`] |
 /// | `cohorts` | `as_of`, `config` (a [`CohortConfig`]), `activity` (`"purchases"` or `"any"`) | [`CohortTable`] |
 /// | `paths` | `lookback` (seconds, 30 days), `include_conversion` (false) | attribution [`Paths`] |
+/// | `event_paths` | `config` (a [`PathConfig`](crate::journey::paths::PathConfig), default) | [`PathAnalysis`](crate::journey::paths::PathAnalysis) |
 ///
 /// # Examples
 ///
@@ -87,6 +88,13 @@ pub enum PartialSpec {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         include_conversion: bool,
     },
+    /// Path analysis over a product's own events or any dimension (the
+    /// parts' event dictionaries may differ: states are named by label).
+    EventPaths {
+        /// What to count.
+        #[serde(default)]
+        config: crate::journey::paths::PathConfig,
+    },
 }
 
 /// The touchpoint kinds that make a conversion rate of the `metrics` partial:
@@ -127,6 +135,8 @@ pub enum PartialKind {
     Cohorts = 5,
     /// `paths`.
     Paths = 6,
+    /// `event_paths`.
+    EventPaths = 7,
 }
 
 impl PartialKind {
@@ -145,6 +155,7 @@ impl PartialKind {
             PartialKind::Sequences => "sequences",
             PartialKind::Cohorts => "cohorts",
             PartialKind::Paths => "paths",
+            PartialKind::EventPaths => "event_paths",
         }
     }
 
@@ -156,6 +167,7 @@ impl PartialKind {
             PartialKind::Sequences,
             PartialKind::Cohorts,
             PartialKind::Paths,
+            PartialKind::EventPaths,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -179,6 +191,7 @@ impl PartialSpec {
             PartialSpec::Sequences { .. } => PartialKind::Sequences,
             PartialSpec::Cohorts { .. } => PartialKind::Cohorts,
             PartialSpec::Paths { .. } => PartialKind::Paths,
+            PartialSpec::EventPaths { .. } => PartialKind::EventPaths,
         }
     }
 
@@ -240,6 +253,7 @@ impl PartialSpec {
             PartialSpec::Paths { lookback, .. } => {
                 crate::journey::attribution::check_lookback(*lookback)
             }
+            PartialSpec::EventPaths { config } => config.validate(),
         }
     }
 }

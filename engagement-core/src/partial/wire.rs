@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
 use crate::journey::attribution::{PathCount, PathCounts};
+use crate::journey::paths::{EdgeState, Node, PathState};
 use crate::journey::transitions::SequenceCounts;
 use crate::partial::spec::{PartialKind, PartialSpec};
 use crate::retention::cohort::{CohortCounts, CohortRow};
@@ -120,6 +121,83 @@ impl From<&SequenceCounts> for Sequences {
             paths: s.paths.iter().map(|(k, &v)| (k.clone(), v)).collect(),
             customers: s.customers,
         }
+    }
+}
+
+/// A path analysis's counts: maps as sorted lists of pairs (their keys are
+/// not strings).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EventPaths {
+    pub(crate) edges: Vec<((Node, Node), EdgeWire)>,
+    pub(crate) at_step: Vec<(Node, Vec<u64>)>,
+    pub(crate) top: Vec<(Vec<String>, u64)>,
+    pub(crate) paths: u64,
+    pub(crate) customers: u64,
+}
+
+/// An edge's sums, its seconds as sorted (seconds, transitions) pairs.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EdgeWire {
+    pub(crate) count: u64,
+    pub(crate) paths: u64,
+    pub(crate) customers: u64,
+    pub(crate) seconds: Vec<(i64, u64)>,
+}
+
+impl From<&PathState> for EventPaths {
+    fn from(s: &PathState) -> Self {
+        EventPaths {
+            edges: s
+                .edges
+                .iter()
+                .map(|(k, e)| {
+                    (
+                        k.clone(),
+                        EdgeWire {
+                            count: e.count,
+                            paths: e.paths,
+                            customers: e.customers,
+                            seconds: e.seconds.iter().map(|(&a, &b)| (a, b)).collect(),
+                        },
+                    )
+                })
+                .collect(),
+            at_step: s
+                .at_step
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            top: s.top.iter().map(|(k, &v)| (k.clone(), v)).collect(),
+            paths: s.paths,
+            customers: s.customers,
+        }
+    }
+}
+
+impl EventPaths {
+    /// The state, with every map checked to be in order and without repeats.
+    pub(crate) fn into_state(self) -> std::result::Result<PathState, String> {
+        let mut edges = Vec::with_capacity(self.edges.len());
+        for (k, e) in self.edges {
+            edges.push((
+                k,
+                EdgeState {
+                    count: e.count,
+                    paths: e.paths,
+                    customers: e.customers,
+                    seconds: sorted_map(e.seconds)?,
+                },
+            ));
+        }
+        Ok(PathState {
+            edges: sorted_map(edges)?,
+            at_step: sorted_map(self.at_step)?,
+            top: sorted_map(self.top)?,
+            paths: self.paths,
+            customers: self.customers,
+        })
     }
 }
 
