@@ -21,15 +21,25 @@ pub(crate) struct NativePartial {
 #[pymethods]
 impl NativePartial {
     /// The partial of numpy touchpoint columns (which may be empty) for a spec (dict or JSON).
+    /// Event codes (with their dictionary) and campaign ids may come along, for the kinds that read them.
     #[new]
+    #[pyo3(signature = (spec, touchpoints, events=None, dictionary=None, campaign=None))]
     fn new(
         py: Python<'_>,
         spec: &Bound<'_, PyAny>,
         touchpoints: Touchpoints<'_>,
+        events: Option<numpy::PyReadonlyArray1<'_, u32>>,
+        dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+        campaign: Option<numpy::PyReadonlyArray1<'_, u64>>,
     ) -> PyResult<Self> {
         let spec: PartialSpec = document(py, spec, "spec")?;
         let cols = touchpoints.columns()?;
-        let partial = py.compute(|| Partial::from_touchpoints(&spec, &cols))?;
+        let extras = engagement_core::funnel::FunnelExtras {
+            campaign: crate::convert::optional(&campaign, "campaign")?,
+            stages: None,
+            events: crate::events::event_column(&events, &dictionary)?,
+        };
+        let partial = py.compute(|| Partial::from_touchpoints_with(&spec, &cols, &extras))?;
         Ok(NativePartial { partial })
     }
 

@@ -47,9 +47,14 @@ def assert_same(a, b, path="result"):
         assert a == b, f"{path}: {a!r} != {b!r}"
 
 
+def with_events(df):
+    """A product's own event label per touchpoint (from its kind and channel, some unicode)."""
+    return df.assign(event=df["kind"].astype(str) + np.where(df["channel"] == "web", "_wéb", "_" + df["channel"]))
+
+
 @pytest.fixture(scope="module")
 def sample():
-    return pd.read_csv(ROOT / "data" / "sample" / "touchpoints.csv")
+    return with_events(pd.read_csv(ROOT / "data" / "sample" / "touchpoints.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +74,7 @@ def spread():
         "rating": np.where(survey, rng.integers(0, 11, n), np.nan),
         "rating_scale": np.where(survey, "nps", None),
     })
-    return df
+    return with_events(df)
 
 
 def single_machine(df):
@@ -88,6 +93,8 @@ def single_machine(df):
         "cohorts": engagement.cohorts(purchases["customer"], purchases["time"], purchases["value"], as_of=AS_OF),
         "attribution": engagement.attribute_touchpoints(*cols, df["value"], lookback_days=30, rule="markov",
                                                         order=2),
+        "paths": engagement.paths(df["customer"], df["time"], events=df["event"], per="session",
+                                  session_gap=6 * 3600, steps=4, top_paths=20),
     }
 
 
@@ -104,6 +111,8 @@ def check_engine(engine, data, expected):
     assert_same(engine.cohorts(data, as_of=AS_OF), expected["cohorts"], "cohorts")
     assert_same(engine.attribute(data, lookback_days=30, rule="markov", order=2), expected["attribution"],
                 "attribution")
+    assert_same(engine.paths(data, per="session", session_gap=6 * 3600, steps=4, top_paths=20), expected["paths"],
+                "paths")
 
 
 # ---- partials on one machine ----
@@ -171,7 +180,7 @@ def test_dask_renamed_columns_and_no_shuffle(dask_client, spread):
 
     import engagement.dask
 
-    renamed = spread.rename(columns={"customer": "client", "kind": "event"})
+    renamed = spread.drop(columns="event").rename(columns={"customer": "client", "kind": "event"})
     ddf = dd.from_pandas(renamed, npartitions=4, sort=False)
     cols = {"customer": "client", "kind": "event"}
     expected = single_machine(spread)

@@ -468,6 +468,10 @@ pub(crate) fn path_state(
             });
         }
     }
+    if n == 0 {
+        // An empty part (a partition without rows) reads nothing.
+        return Ok(PathState::default());
+    }
     ensure_config!(
         !config.by.needs_events() || extra.events.is_some(),
         "by",
@@ -480,9 +484,6 @@ pub(crate) fn path_state(
         "{} reads campaign ids, which were not given",
         config.by
     );
-    if n == 0 {
-        return Ok(PathState::default());
-    }
     let (label, labels) = row_labels(cols, extra, &config.by)?;
     let k = labels.len() as u32;
     let (start, end) = (k, k + 1);

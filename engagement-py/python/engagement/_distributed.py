@@ -11,7 +11,7 @@ from ._convert import given
 from ._convert import steps as cv_steps
 from ._partial import Partial
 
-COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale")
+COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale", "event", "campaign")
 
 
 def names(columns: Optional[Mapping[str, str]]) -> Dict[str, str]:
@@ -27,8 +27,10 @@ def names(columns: Optional[Mapping[str, str]]) -> Dict[str, str]:
 def partial_of_columns(spec: Any, cols: Mapping[str, Any], present: Iterable[str]) -> Partial:
     """The partial of one partition's columns (numpy arrays or Series, by our names)."""
     present = set(present)
-    optional = [cols[c] if c in present else None for c in ("value", "rating", "rating_scale")]
-    return Partial.from_touchpoints(spec, cols["customer"], cols["time"], cols["channel"], cols["kind"], *optional)
+    get = lambda c: cols[c] if c in present else None  # noqa: E731
+    return Partial.from_touchpoints(spec, cols["customer"], cols["time"], get("channel"), get("kind"), get("value"),
+                                    get("rating"), get("rating_scale"), events=get("event"),
+                                    campaign=get("campaign"))
 
 
 def merge_bytes(*parts: bytes) -> bytes:
@@ -63,6 +65,16 @@ def profiles_spec(signals: Any = None) -> dict:
 def metrics_spec(level: Optional[float] = None, conversion: Optional[Mapping[str, Sequence[str]]] = None) -> dict:
     kinds = _opt(lambda c: {"trials": list(c["trials"]), "successes": list(c["successes"])}, conversion)
     return {"kind": "metrics", **given(level=_opt(float, level), conversion=kinds)}
+
+
+def event_paths_spec(by: Optional[str] = None, per: Optional[str] = None, session_gap: Optional[float] = None,
+               collapse_repeats: Optional[bool] = None, steps: Optional[int] = None,
+               path_length: Optional[int] = None, top_paths: Optional[int] = None) -> Dict[str, Any]:
+    """An ``event_paths`` spec; options left None take the engine's defaults."""
+    session = None if session_gap is None else {"gap": int(round(float(session_gap)))}
+    config = given(by=by, per=per, session=session, collapse_repeats=collapse_repeats, steps=steps,
+                   path_length=path_length, top_paths=top_paths)
+    return {"kind": "event_paths", "config": config}
 
 
 def funnel_spec(steps: Sequence[Mapping[str, Any]], window_days: Optional[float] = None, order: Optional[str] = None,

@@ -156,7 +156,14 @@ class NativeStore:
 
 @final
 class NativePartial:
-    def __new__(cls, spec: Any, touchpoints: _Touchpoints) -> NativePartial: ...
+    def __new__(
+        cls,
+        spec: Any,
+        touchpoints: _Touchpoints,
+        events: Optional[npt.NDArray[np.uint32]] = None,
+        dictionary: Optional[NativeEventDictionary] = None,
+        campaign: Optional[_U64] = None,
+    ) -> NativePartial: ...
     @staticmethod
     def from_bytes(data: bytes) -> NativePartial: ...
     @staticmethod

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 import numpy as np
 
@@ -95,20 +95,35 @@ class Partial:
         self._native = native
 
     @classmethod
-    def from_touchpoints(cls, spec: Spec, customer: Any, time: Any, channel: Any, kind: Any, value: Any = None,
-                         rating: Any = None, rating_scale: Any = None, *,
+    def from_touchpoints(cls, spec: Spec, customer: Any, time: Any, channel: Any = None, kind: Any = None,
+                         value: Any = None, rating: Any = None, rating_scale: Any = None, *,
+                         events: Any = None, campaign: Any = None,
                          channel_aliases: Optional[Mapping[str, str]] = None,
                          kind_aliases: Optional[Mapping[str, str]] = None) -> "Partial":
         """The partial of touchpoint columns (as ``ProfileStore.push`` takes them; may be empty).
+        ``events`` (event labels) and ``campaign`` (ids) go with the kinds that read them
+        (``event_paths``, funnels); an event log may leave ``channel`` and ``kind`` out.
 
         >>> import engagement
         >>> p = engagement.Partial.from_touchpoints({"kind": "profiles"}, [], [], [], [])
         >>> len(p.result())
         0
         """
-        cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
-                              channel_aliases=channel_aliases, kind_aliases=kind_aliases)
-        return cls(_native.NativePartial(_spec_dict(spec), cols))
+        from ._events import event_codes
+
+        if channel is None and kind is None:
+            cols = {"customer": cv.ids(customer), "time": cv.seconds(time),
+                    "channel": np.zeros(0, np.uint8), "kind": np.zeros(0, np.uint8)}
+        else:
+            cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
+                                  channel_aliases=channel_aliases, kind_aliases=kind_aliases)
+        extra: Dict[str, Any] = {}
+        if events is not None:
+            extra["events"], d = event_codes(events)
+            extra["dictionary"] = d._native
+        if campaign is not None:
+            extra["campaign"] = cv.ids(campaign, "campaign")
+        return cls(_native.NativePartial(_spec_dict(spec), cols, **extra))
 
     @classmethod
     def from_frame(cls, spec: Spec, df: Any, *, customer: str = "customer", time: str = "time",
@@ -170,7 +185,7 @@ class Partial:
 
     def result(self) -> Any:
         """The finished result of the merged parts: a ``ProfileStore``, ``MetricsSummary``,
-        ``FunnelResult``, ``JourneySequences``, ``CohortTable`` or a path table (a dict with
+        ``FunnelResult``, ``JourneySequences``, ``CohortTable``, ``PathAnalysis`` or a path table (a dict with
         ``paths`` as strings, ``conversions``, ``value``, ``nulls``), by kind."""
         kind = self.spec["kind"]
         if kind == "profiles":
@@ -184,6 +199,10 @@ class Partial:
             return JourneySequences._from(d)
         if kind == "cohorts":
             return CohortTable._from(d)
+        if kind == "event_paths":
+            from ._events import PathAnalysis
+
+            return PathAnalysis._from(d)
         channels = d["channels"]
         return {"paths": [" > ".join(channels[i] for i in p) for p in d["paths"]],
                 "conversions": np.asarray(d["conversions"]), "value": np.asarray(d["value"]),

@@ -120,6 +120,17 @@ def journey_sequences(ddf: Any, *, by: Optional[str] = None, steps: Optional[int
     return partial(ddf, _d.sequences_spec(by, steps, path_length, top_paths), **kw).result()
 
 
+def paths(ddf: Any, *, by: Optional[str] = None, per: Optional[str] = None,
+          session_gap: Optional[float] = None, collapse_repeats: Optional[bool] = None,
+          steps: Optional[int] = None, path_length: Optional[int] = None, top_paths: Optional[int] = None,
+          **kw: Any) -> Any:
+    """``engagement.paths`` over the whole frame (an ``event`` column of labels, and optionally
+    ``campaign``; ``channel`` and ``kind`` may be absent): each partition's counts are named by label,
+    so partitions that meet different events merge into the single-machine ``PathAnalysis``."""
+    return partial(ddf, _d.event_paths_spec(by, per, session_gap, collapse_repeats, steps, path_length, top_paths),
+                   **kw).result()
+
+
 def cohorts(ddf: Any, *, as_of: Any, period: Optional[str] = None, max_periods: Optional[int] = None,
             activity: Optional[str] = None, **kw: Any) -> CohortTable:
     """Acquisition cohorts of the purchases (``activity="any"``: of every touchpoint, by first
