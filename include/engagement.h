@@ -1411,6 +1411,33 @@ eng_status eng_funnel_events_json(const uint64_t *customer,
                                   size_t *out_len);
 
 /**
+ * Builds the partial of one part of an event log (see `eng_partial_new`),
+ * for the kinds that read event labels or campaigns: `{"kind":
+ * "event_paths", "config": {…PathConfig…}}` and funnels whose steps match
+ * events. Columns as `eng_paths_json` (`channel` and `kind` both NULL for an
+ * event log; `event` codes of `dictionary`, both or neither; `campaign`
+ * NULL for none). Parts may intern into different dictionaries: the
+ * partials name events by label and merge into the one-pass result.
+ *
+ * Returns as `eng_partial_new`.
+ *
+ * # Safety
+ * As `eng_paths_json`; `spec_json` `spec_len` readable bytes; `out_partial`
+ * valid for one write.
+ */
+eng_status eng_partial_new_events(const char *spec_json,
+                                  size_t spec_len,
+                                  const uint64_t *customer,
+                                  const int64_t *time,
+                                  const uint8_t *channel,
+                                  const uint8_t *kind,
+                                  size_t len,
+                                  const uint32_t *event,
+                                  const struct eng_event_dictionary *dictionary,
+                                  const uint64_t *campaign,
+                                  struct eng_partial **out_partial);
+
+/**
  * Compares the conversion rates of a control and a treatment arm
  * (successes out of trials each): pooled z-test, chi-square, interval of the
  * difference and of the relative lift at `level`.

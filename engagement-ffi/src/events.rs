@@ -415,3 +415,51 @@ pub unsafe extern "C" fn eng_funnel_events_json(
         }
     })
 }
+
+/// Builds the partial of one part of an event log (see `eng_partial_new`),
+/// for the kinds that read event labels or campaigns: `{"kind":
+/// "event_paths", "config": {…PathConfig…}}` and funnels whose steps match
+/// events. Columns as `eng_paths_json` (`channel` and `kind` both NULL for an
+/// event log; `event` codes of `dictionary`, both or neither; `campaign`
+/// NULL for none). Parts may intern into different dictionaries: the
+/// partials name events by label and merge into the one-pass result.
+///
+/// Returns as `eng_partial_new`.
+///
+/// # Safety
+/// As `eng_paths_json`; `spec_json` `spec_len` readable bytes; `out_partial`
+/// valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_partial_new_events(
+    spec_json: *const c_char,
+    spec_len: usize,
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    out_partial: *mut *mut crate::partial::eng_partial,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let to = out(out_partial, "out_partial")?;
+            let spec: engagement_core::partial::PartialSpec =
+                crate::json::document(spec_json, spec_len, "spec_json")?;
+            let cols = log_columns(customer, time, channel, kind, len)?;
+            let extras = engagement_core::funnel::FunnelExtras {
+                campaign: optional(campaign, len, "campaign")?,
+                stages: None,
+                events: event_column(event, dictionary, len)?,
+            };
+            hand_out(
+                engagement_core::partial::Partial::from_touchpoints_with(&spec, &cols, &extras)?,
+                to,
+            );
+        }
+        Ok(())
+    })
+}

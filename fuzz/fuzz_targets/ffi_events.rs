@@ -257,6 +257,79 @@ fuzz_target!(|data: &[u8]| {
         let j = (i + k) % customer.len();
         assert_eq!(remap[c as usize], codes[j], "remapped code of row {i}");
     }
+    // Two parts (rows before and after the cut) with their own dictionaries make the one-pass
+    // partial once merged, for configurations the spec accepts.
+    if let Ok(config) = std::str::from_utf8(config) {
+        let config = if config.trim().is_empty() {
+            "{}"
+        } else {
+            config
+        };
+        let spec = format!(r#"{{"kind": "event_paths", "config": {config}}}"#);
+        let cut = customer
+            .iter()
+            .position(|&c| c == customer[0] + 1)
+            .unwrap_or(customer.len());
+        let partial = |rows: std::ops::Range<usize>, codes: &[u32], d: &Dict| {
+            let mut p = null_mut();
+            // SAFETY: the spec its own length; columns of `rows.len()` rows; a live dictionary.
+            let s = checked(unsafe {
+                engagement::events::eng_partial_new_events(
+                    spec.as_ptr().cast(),
+                    spec.len(),
+                    customer[rows.clone()].as_ptr(),
+                    time[rows.clone()].as_ptr(),
+                    null(),
+                    null(),
+                    rows.len(),
+                    codes[rows.clone()].as_ptr(),
+                    d.0,
+                    null(),
+                    &mut p,
+                )
+            });
+            (s, p)
+        };
+        let (s_all, all) = partial(0..customer.len(), &codes, &dict);
+        if s_all == eng_status::Ok
+            && customer[..cut].iter().all(|&c| c == customer[0])
+            && !customer[cut..].contains(&customer[0])
+        {
+            let (s1, a) = partial(0..cut, &codes, &dict);
+            let (s2, b) = partial(cut..customer.len(), &codes, &dict);
+            assert_eq!((s1, s2), (eng_status::Ok, eng_status::Ok));
+            // SAFETY: live partials of one spec.
+            unsafe {
+                assert_eq!(
+                    checked(engagement::partial::eng_partial_merge(a, b)),
+                    eng_status::Ok
+                );
+                let (mut x, mut y) = (null_mut(), null_mut());
+                let sx = checked(engagement::partial::eng_partial_result_json(
+                    a,
+                    &mut x,
+                    null_mut(),
+                ));
+                let sy = checked(engagement::partial::eng_partial_result_json(
+                    all,
+                    &mut y,
+                    null_mut(),
+                ));
+                assert_eq!(sx, sy);
+                if sx == eng_status::Ok {
+                    assert_eq!(
+                        take_json(x),
+                        take_json(y),
+                        "two parts merged equal one pass"
+                    );
+                }
+                engagement::partial::eng_partial_free(a);
+                engagement::partial::eng_partial_free(b);
+            }
+        }
+        // SAFETY: NULL or a live partial, freed once.
+        unsafe { engagement::partial::eng_partial_free(all) };
+    }
     // The labels' JSON makes the same dictionary again.
     let mut json: *mut c_char = null_mut();
     let mut len = 0;

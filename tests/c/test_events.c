@@ -149,6 +149,41 @@ int main(void) {
                                   NULL) == ENG_STATUS_CONFIG,
            "event steps without events are refused");
 
+    /* Two machines, each with its own dictionary: their event_paths partials merge into the
+     * one-pass result. Customer 1 on the first machine, customer 2 on the second. */
+    const char *spec = "{\"kind\": \"event_paths\", \"config\": {\"per\": \"session\"}}";
+    eng_event_dictionary *d1 = NULL, *d2 = NULL;
+    uint32_t c1[4], c2[3];
+    expect(eng_event_dictionary_new(NULL, 0, &d1) == ENG_STATUS_OK && eng_event_dictionary_new(NULL, 0, &d2) == ENG_STATUS_OK,
+           "two dictionaries");
+    expect(eng_event_dictionary_intern(d1, labels, NULL, 4, c1) == ENG_STATUS_OK, "intern part 1");
+    expect(eng_event_dictionary_intern(d2, labels + 4, NULL, 3, c2) == ENG_STATUS_OK, "intern part 2");
+    eng_partial *p1 = NULL, *p2 = NULL, *whole = NULL;
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, 4, c1, d1, NULL, &p1) == ENG_STATUS_OK,
+           "partial 1");
+    expect(eng_partial_new_events(spec, strlen(spec), customer + 4, time + 4, NULL, NULL, 3, c2, d2, NULL, &p2) ==
+               ENG_STATUS_OK,
+           "partial 2");
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, N, codes, dict, NULL, &whole) ==
+               ENG_STATUS_OK,
+           "one pass");
+    expect(eng_partial_merge(p1, p2) == ENG_STATUS_OK, "merge the machines");
+    char *merged_json = NULL, *whole_json = NULL;
+    expect(eng_partial_result_json(p1, &merged_json, NULL) == ENG_STATUS_OK &&
+               eng_partial_result_json(whole, &whole_json, NULL) == ENG_STATUS_OK && strcmp(merged_json, whole_json) == 0,
+           "merged machines equal one pass");
+    eng_string_free(merged_json);
+    eng_string_free(whole_json);
+    eng_partial *none_p = NULL;
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, N, NULL, NULL, NULL, &none_p) ==
+               ENG_STATUS_CONFIG && none_p == NULL,
+           "event paths without events are refused");
+    eng_partial_free(p1);
+    eng_partial_free(p2);
+    eng_partial_free(whole);
+    eng_event_dictionary_free(d1);
+    eng_event_dictionary_free(d2);
+
     eng_event_dictionary_free(other);
     eng_event_dictionary_free(copy);
     eng_event_dictionary_free(dict);
