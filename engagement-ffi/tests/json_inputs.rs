@@ -10,6 +10,8 @@ use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{DiscountOptions, MatrixValue, ModelWithUnit};
 use engagement_core::journey::attribution::{PathTable, Rule};
 use engagement_core::journey::funnel::{Funnel, GroupBy};
+use engagement_core::journey::paths::PathConfig;
+use engagement_core::journey::sessions::SessionConfig;
 use engagement_core::journey::transitions::SequenceConfig;
 use engagement_core::journey::triggers::TriggerConfig;
 use engagement_core::limits::from_json;
@@ -17,8 +19,9 @@ use engagement_core::partial::PartialSpec;
 use engagement_core::retention::cohort::CohortConfig;
 use engagement_core::transactions::SummaryConfig;
 use engagement_core::{
-    ActionTable, Channel, Customer, EngError, LabelMap, LoyaltyAccounts, LoyaltyConfig, RfmConfig,
-    ScoreConfig, SegmentMembership, SegmentSet, SimpleClvInput, StageConfig, StageHistory,
+    ActionTable, Channel, Customer, EngError, EventDictionary, LabelMap, LoyaltyAccounts,
+    LoyaltyConfig, RfmConfig, ScoreConfig, SegmentMembership, SegmentSet, SimpleClvInput,
+    StageConfig, StageHistory,
 };
 
 fn root() -> PathBuf {
@@ -69,11 +72,14 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
         "Rule" => from_json::<Rule>(json).map(drop),
         "PartialSpec" => from_json::<PartialSpec>(json).map(drop),
         "SimpleClvInput" => from_json::<SimpleClvInput>(json).map(drop),
+        "PathConfig" => from_json::<PathConfig>(json)?.validate(),
+        "SessionConfig" => from_json::<SessionConfig>(json)?.validate(),
+        "EventLabels" => from_json::<EventDictionary>(json).map(drop),
         other => panic!("the catalogue names {other}, which this test does not know: add it"),
     }
 }
 
-const TYPES: usize = 26;
+const TYPES: usize = 29;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {

@@ -44,6 +44,9 @@ ones. One example of each shape, by the name the docstrings use (the same as the
     Rule              {"rule": "markov", "order": 2}
     PartialSpec       {"kind": "paths", "lookback": 2592000, "include_conversion": false}
     SimpleClvInput    {"average_order_value": 40, "purchase_frequency": 2, "lifespan": 3}
+    PathConfig        {"by": "channel:event", "per": "session", "session": {"gap": 1800}, "collapse_repeats": true, "steps": 10, "path_length": 5, "top_paths": 10}
+    SessionConfig     {"gap": 1800}
+    EventLabels       ["catalog", "product_view", "", "café"]
 
 A model may also be a whole fit result; accounts may be the whole result of ``loyalty``.
 """
