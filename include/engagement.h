@@ -54,6 +54,10 @@
  *
  * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
  * returns it; accounts may be the whole document `eng_loyalty_json` returns.
+ *
+ * JSON results (`char **out_json`) are written only when a call returns
+ * `ENG_STATUS_OK`: after a failure `*out_json` keeps whatever it held, so set
+ * it to NULL before the call and free only what a successful call gave.
  */
 
 

@@ -475,7 +475,7 @@ pub(crate) fn path_state(
     ensure_config!(
         !config.by.needs_events() || extra.events.is_some(),
         "by",
-        "{} reads event labels, which were not given (give an event column, or choose channel, kind or campaign)",
+        "by = {} (event unless chosen) reads event labels, which were not given (give an event column, or choose channel, kind or campaign)",
         config.by
     );
     ensure_config!(

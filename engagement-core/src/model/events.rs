@@ -216,11 +216,13 @@ impl EventDictionary {
             Some(i) => Err(EngError::invalid(
                 field,
                 codes[i],
-                format!(
-                    "is not a code of the event dictionary, which has {} labels (codes 0..{})",
-                    self.labels.len(),
-                    self.labels.len()
-                ),
+                match self.labels.len() {
+                    0 => "is not a code of the event dictionary, which is empty".to_string(),
+                    n => format!(
+                        "is not a code of the event dictionary, which has {n} labels (codes 0 to {})",
+                        n - 1
+                    ),
+                },
             )
             .at_row(i)),
             None => Ok(()),

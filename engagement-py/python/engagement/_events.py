@@ -68,7 +68,7 @@ def event_codes(values: Any, dictionary: Optional[EventDictionary] = None) -> Tu
     return d._native.intern(values), d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PathAnalysis:
     """Paths through a product's own events (or any dimension), per customer or session.
 
@@ -115,6 +115,18 @@ class PathAnalysis:
                    [tuple(p) for p in d["top_paths"]], np.asarray(d["top_path_counts"], dtype=np.uint64),
                    int(d["paths"]), int(d["customers"]))
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PathAnalysis):
+            return NotImplemented
+        same = lambda a, b: a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))  # noqa: E731
+        return ((self.by, self.per, self.labels, self.top_paths, self.paths, self.customers)
+                == (other.by, other.per, other.labels, other.top_paths, other.paths, other.customers)
+                and same(self.step_matrix, other.step_matrix) and same(self.top_path_counts, other.top_path_counts)
+                and self.edges.keys() == other.edges.keys()
+                and all(same(self.edges[k], other.edges[k]) for k in self.edges))
+
+    __hash__ = None  # type: ignore[assignment]
+
     def edges_frame(self) -> Any:
         """The edges as a pandas DataFrame, ``from`` and ``to`` as labels."""
         import pandas as pd
@@ -143,7 +155,7 @@ def _touchpoint_columns(customer: Any, time: Any, channel: Any, kind: Any) -> Di
 
 def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, kind: Any = None,
           campaign: Any = None, session: Any = None, dictionary: Optional[EventDictionary] = None,
-          by: Optional[str] = None, per: Optional[str] = None, session_gap: Optional[float] = None,
+          by: Optional[str] = None, per: Optional[str] = None, session_gap: Any = None,
           collapse_repeats: Optional[bool] = None, steps: Optional[int] = None,
           path_length: Optional[int] = None, top_paths: Optional[int] = None) -> PathAnalysis:
     """Transition graph, step matrix and top paths of customers' (or sessions') paths through a
@@ -153,10 +165,16 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
     ``channel`` and ``kind`` may be left out for an event log. ``by`` chooses the node label:
     ``"event"`` (the default), ``"channel"``, ``"kind"``, ``"campaign"`` or a combination such as
     ``"channel:event"``. ``per="session"`` makes each session a path: sessions are the given
-    ``session`` ids, or cut where a customer is quiet for more than ``session_gap`` seconds
-    (default 1800). ``collapse_repeats=True`` counts a run of one label once. The step matrix has
+    ``session`` ids, or cut where a customer is quiet for more than ``session_gap`` (seconds or a
+    timedelta, default 30 minutes). ``collapse_repeats=True`` counts a run of one label once. The step matrix has
     ``steps`` columns (default 10); ``top_paths`` (default 10) paths of ``path_length`` (default 5)
-    events are listed. Equal times are ordered by content, then event label, never by row.
+    events are listed, most frequent first, ties by their labels' text. Customer ids are integers
+    (map string ids to integers first, e.g. with ``pd.factorize``).
+
+    Equal times (Unix seconds) are ordered by kind, channel, campaign, then the event label's text,
+    never by row: two events a tracker logged in one second in a meaningful order (``product_view``
+    then ``add_to_cart``) come out in text order (``add_to_cart`` first). Give such events distinct
+    seconds if their order matters.
 
     >>> import engagement
     >>> p = engagement.paths([7, 7, 7], [0, 600, 9000], events=["home", "search", "home"], per="session")
@@ -172,7 +190,7 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
         extra["campaign"] = cv.ids(campaign, "campaign")
     if session is not None:
         extra["session"] = cv.ids(session, "session")
-    gap = None if session_gap is None else {"gap": int(round(float(session_gap)))}
+    gap = None if session_gap is None else {"gap": _seconds(session_gap)}
     config = cv.given(by=by, per=per, session=gap, collapse_repeats=collapse_repeats, steps=steps,
                       path_length=path_length, top_paths=top_paths)
     return PathAnalysis._from(_native.path_analysis(cols, config=config, **extra))
@@ -213,11 +231,20 @@ class Sessions:
     summary: Optional[SessionSummary]
 
 
-def sessions(customer: Any, time: Any, *, session: Any = None, gap: Optional[float] = None) -> Sessions:
+def _seconds(value: Any) -> Optional[int]:
+    """A span in seconds (a number, or a timedelta such as ``pd.Timedelta(minutes=30)``)."""
+    if value is None:
+        return None
+    return int(round(value.total_seconds() if hasattr(value, "total_seconds") else float(value)))
+
+
+def sessions(customer: Any, time: Any, *, session: Any = None, gap: Any = None) -> Sessions:
     """Sessions of touchpoints: a customer's touchpoints cut where they are quiet for more than
-    ``gap`` seconds (default 1800; exactly ``gap`` stays in the session), or grouped by given
-    ``session`` ids; see ``Sessions``."""
-    config = cv.given(gap=None if gap is None else int(round(float(gap))))
+    ``gap`` (seconds or a timedelta; default 30 minutes; exactly ``gap`` stays in the session), or
+    grouped by given ``session`` ids; see ``Sessions``. A session's duration runs from its first to
+    its last touchpoint (0 for one touchpoint); its bounce rate is the share of sessions of a single
+    touchpoint."""
+    config = cv.given(gap=_seconds(gap))
     d, summary = _native.sessions(cv.ids(customer), cv.seconds(time),
                                   None if session is None else cv.ids(session, "session"), config)
     return Sessions(d["row_session"], d["customer"], d["start"], d["end"], d["events"],

@@ -20,11 +20,13 @@ def _proportion(d: Mapping[str, Any]) -> Proportion:
 
 def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float], order: Optional[str],
                 level: Optional[float], per: Optional[str] = None,
-                session_gap: Optional[float] = None) -> Dict[str, Any]:
+                session_gap: Any = None) -> Dict[str, Any]:
     """The funnel definition; options left None take the engine's defaults (a 30-day window,
     ``"loose"`` order, 0.95 level, per customer, a 30-minute session gap)."""
     window = None if window_days is None else int(round(float(window_days) * 86_400))
-    session = None if session_gap is None else {"gap": int(round(float(session_gap)))}
+    from ._events import _seconds
+
+    session = None if session_gap is None else {"gap": _seconds(session_gap)}
     return {"steps": cv.steps(steps), **cv.given(window=window, order=order, level=level, per=per, session=session)}
 
 
@@ -91,7 +93,7 @@ class FunnelResult:
 def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, steps: Sequence[Mapping[str, Any]],
            window_days: Optional[float] = None, order: Optional[str] = None, level: Optional[float] = None,
            campaign: Any = None, stage_history: Any = None, events: Any = None, dictionary: Any = None,
-           per: Optional[str] = None, session_gap: Optional[float] = None) -> FunnelResult:
+           per: Optional[str] = None, session_gap: Any = None) -> FunnelResult:
     """Runs a funnel over touchpoints; see ``FunnelResult``.
 
     ``steps`` are dicts ``{"name": …, "kinds": [labels], "channels": [labels], "campaigns": [ids]}``
@@ -107,8 +109,10 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
     an ``EventDictionary`` as ``dictionary`` to reuse codes), and a step ``{"name": …, "events":
     [labels]}`` matches any label listed, ``{"name": …, "event_prefix": "payment_"}`` any label
     starting so; ``channel`` and ``kind`` may then be left out. ``per="session"`` counts sessions
-    instead of customers (cut where a customer is quiet for more than ``session_gap`` seconds,
-    default 1800): conversions are out of the sessions entering the first step.
+    instead of customers (cut where a customer is quiet for more than ``session_gap``, seconds or a
+    timedelta, default 30 minutes): ``customers`` then counts sessions, and conversions are out of
+    the sessions entering the first step. Equal times are ordered by the event label's text (see
+    ``paths``): events logged in one second in a meaningful order need distinct seconds.
 
     >>> import engagement
     >>> engagement.funnel([1, 1, 1, 2], [0, 60, 120, 0], events=["catalog", "cart", "payment_card", "catalog"],
@@ -162,7 +166,7 @@ def funnel_by(customer: Any, time: Any, channel: Any = None, kind: Any = None, *
               by: Any, window_days: Optional[float] = None, order: Optional[str] = None,
               level: Optional[float] = None, campaign: Any = None, stage_history: Any = None, events: Any = None,
               dictionary: Any = None, per: Optional[str] = None,
-              session_gap: Optional[float] = None) -> FunnelBreakdown:
+              session_gap: Any = None) -> FunnelBreakdown:
     """Runs a funnel (as ``funnel``) per group of customers and for everyone; see ``FunnelBreakdown``.
 
     ``by`` is ``"acquisition_channel"`` (the channel of each customer's first touchpoint),
