@@ -116,7 +116,42 @@ pub(crate) fn path_analysis<'py>(
         campaign: optional(&campaign, "campaign")?,
         session: optional(&session, "session")?,
     };
-    py.compute_to_python(|| analyse(&cols, &extra, &cfg))
+    let p = py.compute(|| analyse(&cols, &extra, &cfg))?;
+    path_dict(py, p)
+}
+
+/// A path analysis as plain objects, its columns as numpy arrays (without a
+/// JSON round trip: a large graph has millions of edges).
+pub(crate) fn path_dict(
+    py: Python<'_>,
+    p: engagement_core::journey::paths::PathAnalysis,
+) -> PyResult<Bound<'_, PyAny>> {
+    let nan = |v: Vec<Option<f64>>| -> Vec<f64> {
+        v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()
+    };
+    let e = p.edges;
+    let edges = columns!(
+        py,
+        "from" => e.from,
+        "to" => e.to,
+        "count" => e.count,
+        "paths" => e.paths,
+        "customers" => e.customers,
+        "proba_out" => e.proba_out,
+        "proba_in" => e.proba_in,
+        "median_seconds" => nan(e.median_seconds),
+        "p95_seconds" => nan(e.p95_seconds),
+    );
+    let d = columns!(py, "step_matrix" => p.step_matrix, "top_path_counts" => p.top_path_counts);
+    d.set_item("edges", edges)?;
+    d.set_item("by", p.by.to_string())?;
+    d.set_item("per", to_python(py, &p.per)?)?;
+    d.set_item("labels", p.labels)?;
+    d.set_item("steps", p.steps)?;
+    d.set_item("top_paths", p.top_paths)?;
+    d.set_item("paths", p.paths)?;
+    d.set_item("customers", p.customers)?;
+    Ok(d.into_any())
 }
 
 /// Sessions of touchpoints: by the gap of `config`, or by the given ids.

@@ -99,7 +99,12 @@ impl NativePartial {
     /// The finished result, as a dict (`kind` plus the single-machine result's fields).
     fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let p = &self.partial;
-        py.compute_to_python(|| p.result())
+        match py.compute(|| p.result())? {
+            engagement_core::partial::PartialResult::EventPaths(paths) => {
+                crate::events::path_dict(py, paths)
+            }
+            other => to_python(py, &other),
+        }
     }
 
     /// Attribution of a paths partial by a rule (dict or JSON).

@@ -12,8 +12,6 @@
 
 use std::fmt;
 
-use std::collections::BTreeMap;
-
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -470,7 +468,7 @@ pub(crate) fn path_state(
     }
     if n == 0 {
         // An empty part (a partition without rows) reads nothing.
-        return Ok(PathState::default());
+        return Ok(PathState::with_steps(config.steps as usize));
     }
     ensure_config!(
         !config.by.needs_events() || extra.events.is_some(),
@@ -571,103 +569,139 @@ pub(crate) fn path_state(
         *top.entry(cut).or_insert(0) += 1;
     }
 
-    // Named by label: what merges across machines, whose codes differ.
-    let node = |id: u32| -> Node {
-        match id {
-            id if id == start => Node::Start,
-            id if id == end => Node::End,
-            id => Node::Label(labels[id as usize].clone()),
-        }
-    };
+    // Seconds sorted and counted per edge; node ids are the labels' ranks (sorted), then
+    // path_start and path_end.
     let mut state = PathState {
+        labels,
+        steps,
+        at_step,
+        top,
         paths,
         customers,
         ..PathState::default()
     };
-    for ((f, t), e) in edges {
-        let mut seconds = BTreeMap::new();
-        for s in e.seconds {
-            *seconds.entry(s).or_insert(0u64) += 1;
-        }
-        state.edges.insert(
-            (node(f), node(t)),
-            EdgeState {
-                count: e.count,
-                paths: e.paths,
-                customers: e.customers,
-                seconds,
-            },
-        );
-    }
-    for row in 0..rows {
-        let counts = &at_step[row * steps..(row + 1) * steps];
-        if counts.iter().any(|&c| c > 0) {
-            state.at_step.insert(node(row as u32), counts.to_vec());
-        }
-    }
-    for (path, c) in top {
-        state.top.insert(
-            path.iter().map(|&l| labels[l as usize].clone()).collect(),
-            c,
-        );
-    }
+    state.edges = edges
+        .into_iter()
+        .map(|(k, e)| {
+            let mut secs = e.seconds;
+            secs.sort_unstable();
+            let mut seconds: Vec<(i64, u64)> = Vec::new();
+            for s in secs {
+                match seconds.last_mut() {
+                    Some(last) if last.0 == s => last.1 += 1,
+                    _ => seconds.push((s, 1)),
+                }
+            }
+            (
+                k,
+                EdgeState {
+                    count: e.count,
+                    paths: e.paths,
+                    customers: e.customers,
+                    seconds,
+                },
+            )
+        })
+        .collect();
     Ok(state)
 }
 
-/// A node of the transition graph, named (so that states of other machines,
-/// whose codes differ, merge).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Node {
-    /// `path_start`.
-    Start,
-    /// A label of the data.
-    Label(String),
-    /// `path_end`.
-    End,
-}
-
 /// The mergeable sums of one edge: its transitions, paths and customers, and
-/// how many transitions took each number of seconds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// how many transitions took each number of seconds (ascending).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct EdgeState {
     pub(crate) count: u64,
     pub(crate) paths: u64,
     pub(crate) customers: u64,
-    pub(crate) seconds: BTreeMap<i64, u64>,
+    pub(crate) seconds: Vec<(i64, u64)>,
 }
 
 /// The mergeable counts of a path analysis over some customers (see
-/// [`crate::partial`]): edges by their nodes' names, the paths at each node at
-/// each step, every distinct path cut to `path_length`, paths and customers.
-/// A customer's touchpoints must all be in one part; then merging adds the
-/// counts, and any split and merge order give the result of one pass.
+/// [`crate::partial`]). Node ids are the ranks of the data's labels (kept
+/// sorted), then `path_start` (`labels.len()`) and `path_end` (one more):
+/// edges by their nodes, the paths at each node at each step, every distinct
+/// path cut to `path_length`, paths and customers. A customer's touchpoints
+/// must all be in one part; merging unites the labels (remapping both sides'
+/// ids) and adds the counts, so any split and merge order give the one-pass
+/// result.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct PathState {
-    pub(crate) edges: BTreeMap<(Node, Node), EdgeState>,
-    pub(crate) at_step: BTreeMap<Node, Vec<u64>>,
-    pub(crate) top: BTreeMap<Vec<String>, u64>,
+    pub(crate) labels: Vec<String>,
+    pub(crate) steps: usize,
+    pub(crate) edges: FxHashMap<(u32, u32), EdgeState>,
+    /// Row-major `(labels + 2) × steps`.
+    pub(crate) at_step: Vec<u64>,
+    pub(crate) top: FxHashMap<Vec<u32>, u64>,
     pub(crate) paths: u64,
     pub(crate) customers: u64,
 }
 
 impl PathState {
+    /// The state of no data for `steps` steps.
+    pub(crate) fn with_steps(steps: usize) -> Self {
+        PathState {
+            steps,
+            at_step: vec![0; 2 * steps],
+            ..PathState::default()
+        }
+    }
+
+    /// Renumbers the nodes: label id `i` becomes `remap[i]`, path_start and
+    /// path_end become `labels.len()` and one more of the new labels.
+    fn renumber(&mut self, remap: &[u32], labels: Vec<String>) {
+        let old = self.labels.len() as u32;
+        let (start, end) = (labels.len() as u32, labels.len() as u32 + 1);
+        let map = |id: u32| match id {
+            id if id == old => start,
+            id if id == old + 1 => end,
+            id => remap[id as usize],
+        };
+        self.edges = std::mem::take(&mut self.edges)
+            .into_iter()
+            .map(|((f, t), e)| ((map(f), map(t)), e))
+            .collect();
+        self.top = std::mem::take(&mut self.top)
+            .into_iter()
+            .map(|(p, c)| (p.into_iter().map(map).collect(), c))
+            .collect();
+        let mut at_step = vec![0u64; (labels.len() + 2) * self.steps];
+        for row in 0..old as usize + 2 {
+            let to = map(row as u32) as usize;
+            at_step[to * self.steps..(to + 1) * self.steps]
+                .copy_from_slice(&self.at_step[row * self.steps..(row + 1) * self.steps]);
+        }
+        self.at_step = at_step;
+        self.labels = labels;
+    }
+
     /// Adds another part's counts.
-    pub(crate) fn merge(&mut self, other: PathState) {
+    pub(crate) fn merge(&mut self, mut other: PathState) {
+        if self.labels != other.labels {
+            let mut all: Vec<String> = self.labels.iter().chain(&other.labels).cloned().collect();
+            all.sort_unstable();
+            all.dedup();
+            let ids = |labels: &[String]| -> Vec<u32> {
+                labels
+                    .iter()
+                    .map(|l| all.binary_search(l).map_or(0, |i| i as u32))
+                    .collect()
+            };
+            let (mine, theirs) = (ids(&self.labels), ids(&other.labels));
+            self.renumber(&mine, all.clone());
+            other.renumber(&theirs, all);
+        }
         let add = |a: &mut u64, b: u64| *a = a.saturating_add(b);
         for (k, e) in other.edges {
             let mine = self.edges.entry(k).or_default();
             add(&mut mine.count, e.count);
             add(&mut mine.paths, e.paths);
             add(&mut mine.customers, e.customers);
-            for (s, c) in e.seconds {
-                add(mine.seconds.entry(s).or_insert(0), c);
-            }
+            mine.seconds = merge_counted(&mine.seconds, &e.seconds);
         }
-        for (k, v) in other.at_step {
-            let mine = self.at_step.entry(k).or_insert_with(|| vec![0; v.len()]);
-            mine.iter_mut().zip(v).for_each(|(a, b)| add(a, b));
-        }
+        self.at_step
+            .iter_mut()
+            .zip(other.at_step)
+            .for_each(|(a, b)| add(a, b));
         for (k, c) in other.top {
             add(self.top.entry(k).or_insert(0), c);
         }
@@ -675,30 +709,39 @@ impl PathState {
         add(&mut self.customers, other.customers);
     }
 
-    /// An error unless the counts fit `config`.
+    /// An error unless the counts fit `config` and each other.
     pub(crate) fn check(&self, config: &PathConfig) -> std::result::Result<(), String> {
         let steps = config.steps as usize;
-        if self.at_step.values().any(|v| v.len() != steps) {
-            return Err("step counts of another length than the configuration's steps".into());
+        let n = self.labels.len() as u32;
+        if self.steps != steps || self.at_step.len() != (n as usize + 2) * steps {
+            return Err("step counts of another shape than the configuration's".into());
         }
-        if self
-            .top
-            .keys()
-            .any(|p| p.is_empty() || p.len() > config.path_length as usize)
-        {
-            return Err("a listed path that is empty or longer than path_length".into());
+        if self.labels.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("labels out of order or repeated".into());
         }
+        let (start, end) = (n, n + 1);
         if self
             .edges
             .keys()
-            .any(|(f, t)| *f == Node::End || *t == Node::Start)
+            .any(|&(f, t)| f > end || t > end || f == end || t == start)
         {
-            return Err("an edge out of path_end or into path_start".into());
+            return Err("an edge with an unknown node, out of path_end or into path_start".into());
+        }
+        if self.edges.values().any(|e| {
+            e.seconds.windows(2).any(|w| w[0].0 >= w[1].0)
+                || e.seconds.iter().map(|s| s.1).sum::<u64>() > e.count
+        }) {
+            return Err("an edge's times out of order or more than its transitions".into());
+        }
+        if self.top.keys().any(|p| {
+            p.is_empty() || p.len() > config.path_length as usize || p.iter().any(|&l| l >= n)
+        }) {
+            return Err("a listed path that is empty, too long or has an unknown label".into());
         }
         let starts: u64 = self
             .edges
             .iter()
-            .filter(|((f, _), _)| *f == Node::Start)
+            .filter(|((f, _), _)| *f == start)
             .map(|(_, e)| e.count)
             .sum();
         if starts != self.paths || self.customers > self.paths {
@@ -715,39 +758,17 @@ impl PathState {
                 unit: "touchpoint".into(),
             });
         }
-        let mut labels: Vec<String> = self
-            .edges
-            .keys()
-            .flat_map(|(f, t)| [f, t])
-            .filter_map(|n| match n {
-                Node::Label(l) => Some(l.clone()),
-                _ => None,
-            })
-            .collect();
-        labels.sort_unstable();
-        labels.dedup();
-        let k = labels.len() as u32;
-        let id = |n: &Node| -> u32 {
-            match n {
-                Node::Start => k,
-                Node::End => k + 1,
-                Node::Label(l) => labels.binary_search(l).map_or(0, |i| i as u32),
-            }
-        };
-        let mut out_total = vec![0u64; k as usize + 2];
-        let mut in_total = vec![0u64; k as usize + 2];
-        let mut keyed: Vec<((u32, u32), &EdgeState)> = self
-            .edges
-            .iter()
-            .map(|((f, t), e)| ((id(f), id(t)), e))
-            .collect();
-        keyed.sort_unstable_by_key(|(k, _)| *k);
+        let nodes = self.labels.len() + 2;
+        let mut out_total = vec![0u64; nodes];
+        let mut in_total = vec![0u64; nodes];
+        let mut keyed: Vec<(&(u32, u32), &EdgeState)> = self.edges.iter().collect();
+        keyed.sort_unstable_by_key(|(k, _)| **k);
         for ((f, t), e) in &keyed {
             out_total[*f as usize] += e.count;
             in_total[*t as usize] += e.count;
         }
         let mut out = PathEdges::default();
-        for ((f, t), e) in keyed {
+        for (&(f, t), e) in keyed {
             out.from.push(f);
             out.to.push(t);
             out.count.push(e.count);
@@ -760,28 +781,35 @@ impl PathState {
             out.median_seconds.push(counted_quantile(&e.seconds, 0.5));
             out.p95_seconds.push(counted_quantile(&e.seconds, 0.95));
         }
-        let steps = config.steps as usize;
-        let mut step_matrix = vec![0.0; (k as usize + 2) * steps];
-        for (n, counts) in &self.at_step {
-            let row = id(n) as usize;
-            for (j, &c) in counts.iter().enumerate() {
-                step_matrix[row * steps + j] = c as f64 / self.paths as f64;
-            }
+        // The top paths: most frequent first, ties by their labels (ids are in label order).
+        let order =
+            |a: &(&Vec<u32>, u64), b: &(&Vec<u32>, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
+        let mut ranked: Vec<(&Vec<u32>, u64)> = self.top.iter().map(|(p, &c)| (p, c)).collect();
+        let keep = (config.top_paths as usize).min(ranked.len());
+        if keep < ranked.len() && keep > 0 {
+            ranked.select_nth_unstable_by(keep - 1, order);
         }
-        let mut ranked: Vec<(&Vec<String>, u64)> = self.top.iter().map(|(p, &c)| (p, c)).collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        ranked.truncate(config.top_paths as usize);
-        let mut names = labels;
-        names.push(PATH_START.into());
-        names.push(PATH_END.into());
+        ranked.truncate(keep);
+        ranked.sort_unstable_by(order);
+        let name = |l: u32| self.labels[l as usize].clone();
+        let mut labels = self.labels.clone();
+        labels.push(PATH_START.into());
+        labels.push(PATH_END.into());
         Ok(PathAnalysis {
             by: config.by.clone(),
             per: config.per,
-            labels: names,
+            labels,
             edges: out,
             steps: config.steps,
-            step_matrix,
-            top_paths: ranked.iter().map(|(p, _)| (*p).clone()).collect(),
+            step_matrix: self
+                .at_step
+                .iter()
+                .map(|&c| c as f64 / self.paths as f64)
+                .collect(),
+            top_paths: ranked
+                .iter()
+                .map(|(p, _)| p.iter().map(|&l| name(l)).collect())
+                .collect(),
             top_path_counts: ranked.iter().map(|(_, c)| *c).collect(),
             paths: self.paths,
             customers: self.customers,
@@ -789,10 +817,39 @@ impl PathState {
     }
 }
 
-/// The `q`-quantile (linear between ranks, as [`quantile`]) of values given
-/// with their counts; None without values.
-fn counted_quantile(counts: &BTreeMap<i64, u64>, q: f64) -> Option<f64> {
-    let n: u64 = counts.values().sum();
+/// Two ascending (value, count) lists as one.
+fn merge_counted(a: &[(i64, u64)], b: &[(i64, u64)]) -> Vec<(i64, u64)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x.0 == y.0 => {
+                out.push((x.0, x.1.saturating_add(y.1)));
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x.0 < y.0 => {
+                out.push(*x);
+                i += 1;
+            }
+            (Some(x), None) => {
+                out.push(*x);
+                i += 1;
+            }
+            (_, Some(y)) => {
+                out.push(*y);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    out
+}
+
+/// The `q`-quantile (linear between ranks, as numpy) of ascending values
+/// given with their counts; None without values.
+fn counted_quantile(counts: &[(i64, u64)], q: f64) -> Option<f64> {
+    let n: u64 = counts.iter().map(|c| c.1).sum();
     if n == 0 {
         return None;
     }
@@ -800,7 +857,7 @@ fn counted_quantile(counts: &BTreeMap<i64, u64>, q: f64) -> Option<f64> {
     let (lo, hi) = (pos.floor() as u64, pos.ceil() as u64);
     let at = |rank: u64| -> f64 {
         let mut seen = 0;
-        for (&v, &c) in counts {
+        for &(v, c) in counts {
             seen += c;
             if rank < seen {
                 return v as f64;

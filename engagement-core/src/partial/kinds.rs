@@ -338,8 +338,8 @@ impl PartState for PathState {
             _ => None,
         }
     }
-    fn empty(_: &PathConfig) -> Result<Self> {
-        Ok(PathState::default())
+    fn empty(config: &PathConfig) -> Result<Self> {
+        Ok(PathState::with_steps(config.steps as usize))
     }
     fn of_touchpoints(
         config: &PathConfig,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
 use crate::journey::attribution::{PathCount, PathCounts};
-use crate::journey::paths::{EdgeState, Node, PathState};
+use crate::journey::paths::{EdgeState, PathState};
 use crate::journey::transitions::SequenceCounts;
 use crate::partial::spec::{PartialKind, PartialSpec};
 use crate::retention::cohort::{CohortCounts, CohortRow};
@@ -124,19 +124,21 @@ impl From<&SequenceCounts> for Sequences {
     }
 }
 
-/// A path analysis's counts: maps as sorted lists of pairs (their keys are
-/// not strings).
+/// A path analysis's counts: its sorted labels, then maps as sorted lists of
+/// pairs keyed by node ids (label ranks, then path_start and path_end).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EventPaths {
-    pub(crate) edges: Vec<((Node, Node), EdgeWire)>,
-    pub(crate) at_step: Vec<(Node, Vec<u64>)>,
-    pub(crate) top: Vec<(Vec<String>, u64)>,
+    pub(crate) labels: Vec<String>,
+    pub(crate) steps: usize,
+    pub(crate) edges: Vec<((u32, u32), EdgeWire)>,
+    pub(crate) at_step: Vec<u64>,
+    pub(crate) top: Vec<(Vec<u32>, u64)>,
     pub(crate) paths: u64,
     pub(crate) customers: u64,
 }
 
-/// An edge's sums, its seconds as sorted (seconds, transitions) pairs.
+/// An edge's sums, its seconds as ascending (seconds, transitions) pairs.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EdgeWire {
@@ -148,28 +150,30 @@ pub(crate) struct EdgeWire {
 
 impl From<&PathState> for EventPaths {
     fn from(s: &PathState) -> Self {
+        let mut edges: Vec<((u32, u32), EdgeWire)> = s
+            .edges
+            .iter()
+            .map(|(k, e)| {
+                (
+                    *k,
+                    EdgeWire {
+                        count: e.count,
+                        paths: e.paths,
+                        customers: e.customers,
+                        seconds: e.seconds.clone(),
+                    },
+                )
+            })
+            .collect();
+        edges.sort_unstable_by_key(|e| e.0);
+        let mut top: Vec<(Vec<u32>, u64)> = s.top.iter().map(|(k, &v)| (k.clone(), v)).collect();
+        top.sort_unstable();
         EventPaths {
-            edges: s
-                .edges
-                .iter()
-                .map(|(k, e)| {
-                    (
-                        k.clone(),
-                        EdgeWire {
-                            count: e.count,
-                            paths: e.paths,
-                            customers: e.customers,
-                            seconds: e.seconds.iter().map(|(&a, &b)| (a, b)).collect(),
-                        },
-                    )
-                })
-                .collect(),
-            at_step: s
-                .at_step
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            top: s.top.iter().map(|(k, &v)| (k.clone(), v)).collect(),
+            labels: s.labels.clone(),
+            steps: s.steps,
+            edges,
+            at_step: s.at_step.clone(),
+            top,
             paths: s.paths,
             customers: s.customers,
         }
@@ -177,24 +181,31 @@ impl From<&PathState> for EventPaths {
 }
 
 impl EventPaths {
-    /// The state, with every map checked to be in order and without repeats.
+    /// The state, with every list checked to be in order and without repeats.
     pub(crate) fn into_state(self) -> std::result::Result<PathState, String> {
-        let mut edges = Vec::with_capacity(self.edges.len());
-        for (k, e) in self.edges {
-            edges.push((
-                k,
-                EdgeState {
-                    count: e.count,
-                    paths: e.paths,
-                    customers: e.customers,
-                    seconds: sorted_map(e.seconds)?,
-                },
-            ));
-        }
+        let edges = sorted_map(
+            self.edges
+                .into_iter()
+                .map(|(k, e)| {
+                    (
+                        k,
+                        EdgeState {
+                            count: e.count,
+                            paths: e.paths,
+                            customers: e.customers,
+                            seconds: e.seconds,
+                        },
+                    )
+                })
+                .collect(),
+        )?;
+        let top = sorted_map(self.top)?;
         Ok(PathState {
-            edges: sorted_map(edges)?,
-            at_step: sorted_map(self.at_step)?,
-            top: sorted_map(self.top)?,
+            labels: self.labels,
+            steps: self.steps,
+            edges: edges.into_iter().collect(),
+            at_step: self.at_step,
+            top: top.into_iter().collect(),
             paths: self.paths,
             customers: self.customers,
         })

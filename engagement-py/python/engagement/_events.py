@@ -102,14 +102,7 @@ class PathAnalysis:
     @classmethod
     def _from(cls, d: Mapping[str, Any]) -> "PathAnalysis":
         steps = int(d["steps"])
-        e = d["edges"]
-        nan = lambda v: np.asarray([np.nan if x is None else x for x in v], dtype=np.float64)  # noqa: E731
-        edges = {"from": np.asarray(e["from"], dtype=np.uint32), "to": np.asarray(e["to"], dtype=np.uint32),
-                 "count": np.asarray(e["count"], dtype=np.uint64), "paths": np.asarray(e["paths"], dtype=np.uint64),
-                 "customers": np.asarray(e["customers"], dtype=np.uint64),
-                 "proba_out": np.asarray(e["proba_out"], dtype=np.float64),
-                 "proba_in": np.asarray(e["proba_in"], dtype=np.float64),
-                 "median_seconds": nan(e["median_seconds"]), "p95_seconds": nan(e["p95_seconds"])}
+        edges = dict(d["edges"])   # numpy columns from the engine (NaN: no time)
         return cls(str(d["by"]), str(d["per"]), list(d["labels"]), edges,
                    np.asarray(d["step_matrix"], dtype=np.float64).reshape(-1, steps),
                    [tuple(p) for p in d["top_paths"]], np.asarray(d["top_path_counts"], dtype=np.uint64),
