@@ -383,14 +383,82 @@ fn row_labels(
 }
 
 /// Per-edge running sums.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct EdgeSums {
     count: u64,
     paths: u64,
     customers: u64,
     last_path: u64,
     last_customer: u64,
-    seconds: Vec<i64>,
+}
+
+/// The edges met so far, each with a compact id (its order of first
+/// appearance) and its sums; found through a table of every (from, to) pair
+/// when the nodes are few, else through a hash map.
+struct EdgeTable {
+    nodes: usize,
+    dense: Vec<u32>,
+    sparse: FxHashMap<(u32, u32), u32>,
+    keys: Vec<(u32, u32)>,
+    sums: Vec<EdgeSums>,
+}
+
+impl EdgeTable {
+    /// Up to 2^22 (from, to) pairs are looked up in a table (16 MiB).
+    const DENSE_PAIRS: usize = 1 << 22;
+    /// Edge ids share a 64-bit key with up to 2^36 seconds.
+    const MAX_EDGES: usize = 1 << 28;
+
+    fn new(nodes: usize) -> Self {
+        let dense = if nodes * nodes <= Self::DENSE_PAIRS {
+            vec![u32::MAX; nodes * nodes]
+        } else {
+            Vec::new()
+        };
+        EdgeTable {
+            nodes,
+            dense,
+            sparse: FxHashMap::default(),
+            keys: Vec::new(),
+            sums: Vec::new(),
+        }
+    }
+
+    /// Counts a transition of path `path` (of customer `customer`); its edge's id.
+    fn add(&mut self, from: u32, to: u32, path: u64, customer: u64) -> Result<u32> {
+        let next = self.keys.len() as u32;
+        let id = if self.dense.is_empty() {
+            *self.sparse.entry((from, to)).or_insert(next)
+        } else {
+            let slot = &mut self.dense[from as usize * self.nodes + to as usize];
+            if *slot == u32::MAX {
+                *slot = next;
+            }
+            *slot
+        };
+        if id == next {
+            if self.keys.len() >= Self::MAX_EDGES {
+                return Err(EngError::invalid(
+                    "touchpoints",
+                    self.keys.len(),
+                    "a path analysis takes at most 2^28 distinct transitions",
+                ));
+            }
+            self.keys.push((from, to));
+            self.sums.push(EdgeSums::default());
+        }
+        let e = &mut self.sums[id as usize];
+        e.count += 1;
+        if e.paths == 0 || e.last_path != path {
+            e.paths += 1;
+            e.last_path = path;
+        }
+        if e.customers == 0 || e.last_customer != customer {
+            e.customers += 1;
+            e.last_customer = customer;
+        }
+        Ok(id)
+    }
 }
 
 /// Transition graph, step matrix and common paths of the touchpoints'
@@ -519,7 +587,10 @@ pub(crate) fn path_state(
     let steps = config.steps as usize;
     let rows = labels.len() + 2; // the labels, path_start and path_end
     let mut at_step = vec![0u64; rows * steps];
-    let mut edges: FxHashMap<(u32, u32), EdgeSums> = FxHashMap::default();
+    let mut edges = EdgeTable::new(rows);
+    // Every transition's seconds, keyed by its edge: (edge << 36) | seconds (times lie within
+    // 1970..3000, so a path's steps are under 2^36 seconds apart).
+    let mut seconds: Vec<u64> = Vec::with_capacity(ordered.len());
     let mut top: FxHashMap<Vec<u32>, u64> = FxHashMap::default();
     let (mut paths, mut customers) = (0u64, 0u64);
     let mut last_customer = None;
@@ -537,26 +608,12 @@ pub(crate) fn path_state(
                 nodes.push((r.payload, r.time));
             }
         }
-        let mut add = |from: u32, to: u32, seconds: Option<i64>| {
-            let e = edges.entry((from, to)).or_default();
-            e.count += 1;
-            if e.paths == 0 || e.last_path != paths {
-                e.paths += 1;
-                e.last_path = paths;
-            }
-            if e.customers == 0 || e.last_customer != customers {
-                e.customers += 1;
-                e.last_customer = customers;
-            }
-            if let Some(s) = seconds {
-                e.seconds.push(s);
-            }
-        };
-        add(start, nodes[0].0, None);
+        edges.add(start, nodes[0].0, paths, customers)?;
         for w in nodes.windows(2) {
-            add(w[0].0, w[1].0, Some(w[1].1 - w[0].1));
+            let e = edges.add(w[0].0, w[1].0, paths, customers)?;
+            seconds.push((u64::from(e) << 36) | (w[1].1 - w[0].1) as u64);
         }
-        add(nodes[nodes.len() - 1].0, end, None);
+        edges.add(nodes[nodes.len() - 1].0, end, paths, customers)?;
         for step in 0..steps {
             let row = nodes.get(step).map_or(end, |n| n.0) as usize;
             at_step[row * steps + step] += 1;
@@ -569,8 +626,16 @@ pub(crate) fn path_state(
         *top.entry(cut).or_insert(0) += 1;
     }
 
-    // Seconds sorted and counted per edge; node ids are the labels' ranks (sorted), then
-    // path_start and path_end.
+    // Seconds sorted by edge then value, and counted; node ids are the labels' ranks
+    // (sorted), then path_start and path_end.
+    radsort::sort(&mut seconds);
+    let mut times: Vec<Vec<(i64, u64)>> = vec![Vec::new(); edges.keys.len()];
+    for run in seconds.chunk_by(|a, b| a >> 36 == b >> 36) {
+        let list = &mut times[(run[0] >> 36) as usize];
+        for same in run.chunk_by(|a, b| a == b) {
+            list.push(((same[0] & ((1 << 36) - 1)) as i64, same.len() as u64));
+        }
+    }
     let mut state = PathState {
         labels,
         steps,
@@ -581,17 +646,11 @@ pub(crate) fn path_state(
         ..PathState::default()
     };
     state.edges = edges
-        .into_iter()
-        .map(|(k, e)| {
-            let mut secs = e.seconds;
-            secs.sort_unstable();
-            let mut seconds: Vec<(i64, u64)> = Vec::new();
-            for s in secs {
-                match seconds.last_mut() {
-                    Some(last) if last.0 == s => last.1 += 1,
-                    _ => seconds.push((s, 1)),
-                }
-            }
+        .keys
+        .iter()
+        .zip(edges.sums)
+        .zip(times)
+        .map(|((&k, e), seconds)| {
             (
                 k,
                 EdgeState {
@@ -603,6 +662,7 @@ pub(crate) fn path_state(
             )
         })
         .collect();
+    state.edges.sort_unstable_by_key(|e| e.0);
     Ok(state)
 }
 
@@ -628,7 +688,8 @@ pub(crate) struct EdgeState {
 pub(crate) struct PathState {
     pub(crate) labels: Vec<String>,
     pub(crate) steps: usize,
-    pub(crate) edges: FxHashMap<(u32, u32), EdgeState>,
+    /// Sorted by (from, to).
+    pub(crate) edges: Vec<((u32, u32), EdgeState)>,
     /// Row-major `(labels + 2) × steps`.
     pub(crate) at_step: Vec<u64>,
     pub(crate) top: FxHashMap<Vec<u32>, u64>,
@@ -656,10 +717,10 @@ impl PathState {
             id if id == old + 1 => end,
             id => remap[id as usize],
         };
-        self.edges = std::mem::take(&mut self.edges)
-            .into_iter()
-            .map(|((f, t), e)| ((map(f), map(t)), e))
-            .collect();
+        for (k, _) in &mut self.edges {
+            *k = (map(k.0), map(k.1));
+        }
+        self.edges.sort_unstable_by_key(|e| e.0);
         self.top = std::mem::take(&mut self.top)
             .into_iter()
             .map(|(p, c)| (p.into_iter().map(map).collect(), c))
@@ -691,13 +752,32 @@ impl PathState {
             other.renumber(&theirs, all);
         }
         let add = |a: &mut u64, b: u64| *a = a.saturating_add(b);
-        for (k, e) in other.edges {
-            let mine = self.edges.entry(k).or_default();
-            add(&mut mine.count, e.count);
-            add(&mut mine.paths, e.paths);
-            add(&mut mine.customers, e.customers);
-            mine.seconds = merge_counted(&mine.seconds, &e.seconds);
+        // Both sorted by edge: one merge pass.
+        let mine = std::mem::take(&mut self.edges);
+        let mut merged = Vec::with_capacity(mine.len() + other.edges.len());
+        let (mut a, mut b) = (
+            mine.into_iter().peekable(),
+            other.edges.into_iter().peekable(),
+        );
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    let ((k, mut e), (_, f)) =
+                        (a.next().unwrap_or_default(), b.next().unwrap_or_default());
+                    add(&mut e.count, f.count);
+                    add(&mut e.paths, f.paths);
+                    add(&mut e.customers, f.customers);
+                    e.seconds = merge_counted(&e.seconds, &f.seconds);
+                    (k, e)
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => a.next().unwrap_or_default(),
+                (Some(_), None) => a.next().unwrap_or_default(),
+                (_, Some(_)) => b.next().unwrap_or_default(),
+                (None, None) => break,
+            };
+            merged.push(next);
         }
+        self.edges = merged;
         self.at_step
             .iter_mut()
             .zip(other.at_step)
@@ -720,14 +800,17 @@ impl PathState {
             return Err("labels out of order or repeated".into());
         }
         let (start, end) = (n, n + 1);
+        if self.edges.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err("edges out of order or repeated".into());
+        }
         if self
             .edges
-            .keys()
-            .any(|&(f, t)| f > end || t > end || f == end || t == start)
+            .iter()
+            .any(|&((f, t), _)| f > end || t > end || f == end || t == start)
         {
             return Err("an edge with an unknown node, out of path_end or into path_start".into());
         }
-        if self.edges.values().any(|e| {
+        if self.edges.iter().any(|(_, e)| {
             e.seconds.windows(2).any(|w| w[0].0 >= w[1].0)
                 || e.seconds.iter().map(|s| s.1).sum::<u64>() > e.count
         }) {
@@ -761,14 +844,13 @@ impl PathState {
         let nodes = self.labels.len() + 2;
         let mut out_total = vec![0u64; nodes];
         let mut in_total = vec![0u64; nodes];
-        let mut keyed: Vec<(&(u32, u32), &EdgeState)> = self.edges.iter().collect();
-        keyed.sort_unstable_by_key(|(k, _)| **k);
-        for ((f, t), e) in &keyed {
+        let keyed = &self.edges;
+        for ((f, t), e) in keyed {
             out_total[*f as usize] += e.count;
             in_total[*t as usize] += e.count;
         }
         let mut out = PathEdges::default();
-        for (&(f, t), e) in keyed {
+        for &((f, t), ref e) in keyed {
             out.from.push(f);
             out.to.push(t);
             out.count.push(e.count);

@@ -150,7 +150,7 @@ pub(crate) struct EdgeWire {
 
 impl From<&PathState> for EventPaths {
     fn from(s: &PathState) -> Self {
-        let mut edges: Vec<((u32, u32), EdgeWire)> = s
+        let edges: Vec<((u32, u32), EdgeWire)> = s
             .edges
             .iter()
             .map(|(k, e)| {
@@ -165,7 +165,6 @@ impl From<&PathState> for EventPaths {
                 )
             })
             .collect();
-        edges.sort_unstable_by_key(|e| e.0);
         let mut top: Vec<(Vec<u32>, u64)> = s.top.iter().map(|(k, &v)| (k.clone(), v)).collect();
         top.sort_unstable();
         EventPaths {
