@@ -672,6 +672,22 @@ fn journeys(
         }
     }
 
+    // Paths through the touchpoints' kinds and channels: the transition graph's busiest edges
+    // and the step matrix of the first five steps.
+    let path_config: engagement_core::journey::paths::PathConfig = serde_json::from_str(
+        r#"{"by": "kind:channel", "collapse_repeats": true, "steps": 5, "top_paths": 5, "path_length": 4}"#,
+    )?;
+    let p = engagement_core::journey::paths::path_analysis(
+        &table.columns(),
+        &Default::default(),
+        &path_config,
+    )?;
+    if p.labels.len() > 3 {
+        paths_section(page, &p);
+    } else {
+        println!("\nPaths: one kind:channel only, nothing to trace");
+    }
+
     let paths = paths_from_touchpoints(&table.columns(), 30 * 86_400)?;
     if paths.conversions.iter().sum::<f64>() > 0.0 && paths.channels.len() > 1 {
         let rules = [
@@ -715,4 +731,79 @@ fn journeys(
         page.note("Attribution: one channel only, nothing to compare.");
     }
     Ok(())
+}
+
+/// The paths section of the page and the printout: the busiest transitions and the step matrix.
+fn paths_section(page: &mut html::Page, p: &engagement_core::journey::paths::PathAnalysis) {
+    let mut busiest: Vec<usize> = (0..p.edges.from.len()).collect();
+    busiest.sort_by_key(|&i| std::cmp::Reverse(p.edges.count[i]));
+    busiest.truncate(8);
+    let name = |i: u32| p.labels[i as usize].clone();
+    page.table(
+        "Paths: the busiest transitions between kind:channel steps (repeats collapsed)",
+        &[
+            "from",
+            "to",
+            "transitions",
+            "customers",
+            "share of the source's ways out",
+            "median hours",
+        ],
+        &busiest
+            .iter()
+            .map(|&i| {
+                vec![
+                    name(p.edges.from[i]),
+                    name(p.edges.to[i]),
+                    p.edges.count[i].to_string(),
+                    p.edges.customers[i].to_string(),
+                    format!("{:.1} %", 100.0 * p.edges.proba_out[i]),
+                    p.edges.median_seconds[i].map_or("-".into(), |s| format!("{:.1}", s / 3600.0)),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
+    let steps = p.steps as usize;
+    let mut shown_rows: Vec<usize> = (0..p.labels.len())
+        .filter(|&r| p.labels[r] != "path_start")
+        .filter(|&r| {
+            p.step_matrix[r * steps..(r + 1) * steps]
+                .iter()
+                .any(|&x| x >= 0.05)
+        })
+        .collect();
+    shown_rows.sort_by(|&a, &b| p.step_matrix[b * steps].total_cmp(&p.step_matrix[a * steps]));
+    let mut head = vec!["step".to_string(), "".to_string()];
+    head.extend((1..=steps).map(|k| format!("{k}")));
+    page.heat_table(
+        "Step matrix: share of customers whose k-th step (repeats collapsed) is each kind:channel (rows reaching 5 % somewhere; path_end: journey over)",
+        &head,
+        &shown_rows
+            .iter()
+            .map(|&r| {
+                (
+                    p.labels[r].clone(),
+                    vec![String::new()],
+                    p.step_matrix[r * steps..(r + 1) * steps].to_vec(),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    println!(
+        "\nPaths through kind:channel (repeats collapsed; {} customers): busiest transitions",
+        p.customers
+    );
+    for &i in busiest.iter().take(5) {
+        println!(
+            "  {:<26} -> {:<26} {:>6}  {:>5.1} % of the ways out",
+            name(p.edges.from[i]),
+            name(p.edges.to[i]),
+            p.edges.count[i],
+            100.0 * p.edges.proba_out[i]
+        );
+    }
+    println!("  most common paths:");
+    for (path, n) in p.top_paths.iter().zip(&p.top_path_counts).take(3) {
+        println!("  {n:>6}  {}", path.join(" > "));
+    }
 }
