@@ -175,3 +175,36 @@ def test_importing_without_matplotlib_works_and_plot_says_what_to_install():
             "try:\n    engagement.plot.clv_distribution([1.0])\nexcept ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert 'pip install "engagement[plot]"' in out
+
+
+def test_path_plots(tmp_path):
+    rng = np.random.default_rng(11)
+    n = 3_000
+    events = rng.choice(["home", "catalog", "product_view", "cart", "payment"], n, p=[0.3, 0.3, 0.25, 0.1, 0.05])
+    customer = rng.integers(1, 200, n)
+    time = np.sort(rng.integers(0, 5 * DAY, n))
+    p = engagement.paths(customer, time, events=events, per="session", steps=6)
+    ax = eplot.transition_graph(p, top=12)
+    assert len(ax.patches) == 12
+    # Each edge's label is its weight, the heaviest first in the data.
+    heaviest = int(np.max(p.edges["count"]))
+    assert f"{heaviest:,}" in [t.get_text() for t in ax.texts]
+    rendered(ax, tmp_path, "transition_graph")
+
+    ax = eplot.step_matrix(p, min_share=0.05)
+    image = ax.get_images()[0].get_array()
+    frame = p.step_frame()
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows[-1] == "path_end"
+    assert np.allclose(image, frame.loc[rows].to_numpy())
+    assert set(rows) < set(frame.index)           # some labels never reach 5 % at any step
+    rendered(ax, tmp_path, "step_matrix")
+    everything = eplot.step_matrix(p).get_images()[0].get_array()
+    assert np.allclose(everything.sum(axis=0), 1.0)   # all rows: each step's shares add up
+    plt.close("all")
+
+    s = engagement.sessions(customer, time)
+    left, right = eplot.session_histograms(s)
+    assert sum(bar.get_height() for bar in left.patches) == s.summary.sessions
+    assert sum(bar.get_height() for bar in right.patches) == s.summary.sessions
+    rendered(left, tmp_path, "session_histograms")

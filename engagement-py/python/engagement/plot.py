@@ -24,7 +24,7 @@ import numpy as np
 __all__ = [
     "ab_posteriors", "attribution", "calibration_holdout", "clv_distribution", "cohort_retention", "funnel",
     "frequency_recency_matrix", "kaplan_meier", "p_alive_history", "period_transactions", "score_by_stage",
-    "segments", "stage_flow",
+    "segments", "session_histograms", "stage_flow", "step_matrix", "transition_graph",
 ]
 
 
@@ -397,3 +397,105 @@ def score_by_stage(score: Any, stage: Any, ax: Any = None) -> Any:
     ax.set_title("Engagement score by stage")
     ax.tick_params(axis="x", labelrotation=30)
     return ax
+
+
+def transition_graph(paths: Any, top: int = 25, weight: str = "count", ax: Any = None) -> Any:
+    """The ``top`` heaviest edges of a ``PathAnalysis`` (by ``weight``: ``count``, ``paths``,
+    ``customers``, ``proba_out`` …) as arrows between its nodes, placed on a circle (``path_start``
+    left, ``path_end`` right), each arrow as wide as its weight and labelled with it.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> p = engagement.paths([1, 1, 2, 2], [0, 60, 0, 30], events=["home", "cart", "home", "cart"])
+    >>> len(engagement.plot.transition_graph(p).patches)   # home→cart, path_start→home, cart→path_end
+    3
+    """
+    ax = _axes(ax)
+    e = paths.edges
+    values = np.asarray(e[weight], dtype=float)
+    keep = np.argsort(-values, kind="stable")[:top]
+    used = sorted({int(n) for i in keep for n in (e["from"][i], e["to"][i])})
+    labels = paths.labels
+    start, end = len(labels) - 2, len(labels) - 1
+    inner = [n for n in used if n not in (start, end)]
+    place = {start: (-1.25, 0.0), end: (1.25, 0.0)}
+    for j, n in enumerate(inner):
+        angle = math.pi / 2 - 2 * math.pi * (j + 0.5) / max(len(inner), 1)
+        place[n] = (math.cos(angle), math.sin(angle))
+    biggest = values[keep].max() if len(keep) else 1.0
+    for i in keep:
+        a, b = place[int(e["from"][i])], place[int(e["to"][i])]
+        width = 0.5 + 5.0 * values[i] / biggest
+        from matplotlib.patches import FancyArrowPatch
+
+        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=12, lw=width, alpha=0.55,
+                                     color="tab:blue", shrinkA=14, shrinkB=14, connectionstyle="arc3,rad=0.15"))
+        mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+        text = f"{values[i]:.0%}" if weight.startswith("proba") else f"{values[i]:,.0f}"
+        ax.text(mid[0], mid[1], text, fontsize=7, ha="center", va="center", color="0.25")
+    for n, (x, y) in place.items():
+        ax.text(x, y, labels[n], ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round", "fc": "white", "ec": "0.6"})
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_axis_off()
+    ax.set_title(f"Transitions: the {len(keep)} heaviest by {weight} (per {paths.per})")
+    return ax
+
+
+def step_matrix(paths: Any, min_share: float = 0.0, ax: Any = None) -> Any:
+    """Heat map of a ``PathAnalysis``'s step matrix: the share of paths whose k-th event is each
+    event (rows, ``path_end`` last: paths already over), steps by column, the value in each cell;
+    rows never reaching ``min_share`` are left out.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> p = engagement.paths([1, 1, 2], [0, 60, 0], events=["home", "cart", "home"], steps=3)
+    >>> [t.get_text() for t in engagement.plot.step_matrix(p).get_yticklabels()]
+    ['cart', 'home', 'path_end']
+    """
+    ax = _axes(ax)
+    frame = paths.step_frame()
+    shown = frame[(frame.max(axis=1) >= min_share) | (frame.index == "path_end")]
+    rows = [r for r in shown.index if r != "path_end"] + ["path_end"]
+    shown = shown.loc[rows]
+    data = shown.to_numpy()
+    image = ax.imshow(data, aspect="auto", cmap="Blues", vmin=0, vmax=1)
+    ax.figure.colorbar(image, ax=ax, label="share of paths")
+    for r in range(data.shape[0]):
+        for k in range(data.shape[1]):
+            if data[r, k] > 0:
+                ax.text(k, r, f"{data[r, k]:.0%}", ha="center", va="center", fontsize=7,
+                        color="white" if data[r, k] > 0.6 else "black")
+    ax.set_yticks(np.arange(len(rows)), rows)
+    ax.set_xticks(np.arange(data.shape[1]), [str(k) for k in shown.columns])
+    ax.set_xlabel("step")
+    ax.set_title(f"Step matrix (per {paths.per})")
+    return ax
+
+
+def session_histograms(sessions: Any, bins: int = 30, axes: Any = None) -> Any:
+    """Two histograms of ``Sessions``: touchpoints per session and duration in minutes; returns the
+    two ``Axes``.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> s = engagement.sessions([1, 1, 2], [0, 600, 0])
+    >>> [a.get_xlabel() for a in engagement.plot.session_histograms(s)]
+    ['touchpoints per session', 'duration (minutes)']
+    """
+    if axes is None:
+        _, axes = _pyplot().subplots(1, 2, figsize=(10, 3.5))
+    left, right = axes
+    events = np.asarray(sessions.events)
+    left.hist(events, bins=np.arange(1, max(int(events.max()) if len(events) else 1, 1) + 2) - 0.5)
+    left.set_xlabel("touchpoints per session")
+    left.set_ylabel("sessions")
+    minutes = (np.asarray(sessions.end) - np.asarray(sessions.start)) / 60.0
+    right.hist(minutes, bins=bins)
+    right.set_xlabel("duration (minutes)")
+    right.set_ylabel("sessions")
+    if sessions.summary is not None:
+        left.set_title(f"{sessions.summary.sessions:,} sessions; bounce rate {sessions.summary.bounce_rate:.1%}")
+        right.set_title(f"median {sessions.summary.median_duration / 60:.1f} minutes")
+    return left, right
