@@ -6,7 +6,7 @@
 //! the most common paths.
 //!
 //! A *path* is a customer's touchpoints in time order (equal times by the
-//! rule of [`TouchpointColumns`](crate::TouchpointColumns), "Equal times"),
+//! rule of [`TouchpointColumns`], "Equal times"),
 //! or with `per: "session"` one session's. Each path starts at `path_start`
 //! and ends at `path_end`, so the first and last events are edges too.
 
