@@ -1445,6 +1445,28 @@ eng_status eng_partial_new_events(const char *spec_json,
                                   struct eng_partial **out_partial);
 
 /**
+ * The step matrix of one path analysis minus another's (two groups:
+ * segments, cohorts, experiment arms), each out of its own paths. `a_json`
+ * and `b_json` are documents as `eng_paths_json` returns them, unchanged,
+ * with equal `steps`. The result is JSON owned by the caller: `{"labels"
+ * (the events of either in text order, then "path_end"), "steps", "diff"
+ * (labels × steps, row-major)}`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON` (not a path analysis),
+ * `ENG_STATUS_CONFIG` (different steps), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `a_json` and `b_json` readable for their lengths; `out_json` valid for
+ * one write; `out_len` NULL or one write.
+ */
+eng_status eng_step_matrix_diff_json(const char *a_json,
+                                     size_t a_len,
+                                     const char *b_json,
+                                     size_t b_len,
+                                     char **out_json,
+                                     size_t *out_len);
+
+/**
  * Compares the conversion rates of a control and a treatment arm
  * (successes out of trials each): pooled z-test, chi-square, interval of the
  * difference and of the relative lift at `level`.

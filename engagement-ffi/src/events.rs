@@ -463,3 +463,37 @@ pub unsafe extern "C" fn eng_partial_new_events(
         Ok(())
     })
 }
+
+/// The step matrix of one path analysis minus another's (two groups:
+/// segments, cohorts, experiment arms), each out of its own paths. `a_json`
+/// and `b_json` are documents as `eng_paths_json` returns them, unchanged,
+/// with equal `steps`. The result is JSON owned by the caller: `{"labels"
+/// (the events of either in text order, then "path_end"), "steps", "diff"
+/// (labels × steps, row-major)}`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON` (not a path analysis),
+/// `ENG_STATUS_CONFIG` (different steps), `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `a_json` and `b_json` readable for their lengths; `out_json` valid for
+/// one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_step_matrix_diff_json(
+    a_json: *const c_char,
+    a_len: usize,
+    b_json: *const c_char,
+    b_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let a: engagement_core::journey::paths::PathAnalysis =
+                crate::json::document(a_json, a_len, "a_json")?;
+            let b: engagement_core::journey::paths::PathAnalysis =
+                crate::json::document(b_json, b_len, "b_json")?;
+            crate::json::write(&a.step_diff(&b)?, out_json, out_len)
+        }
+    })
+}

@@ -193,3 +193,23 @@ pub(crate) fn sessions<'py>(
 fn config_of(py: Python<'_>, value: Option<&Bound<'_, PyAny>>) -> PyResult<SessionConfig> {
     config(py, value, "config")
 }
+
+/// The difference of two step matrices (labels as a path analysis gives them, row-major cells).
+#[pyfunction]
+pub(crate) fn step_matrix_diff<'py>(
+    py: Python<'py>,
+    labels_a: Vec<String>,
+    matrix_a: PyReadonlyArray1<'_, f64>,
+    labels_b: Vec<String>,
+    matrix_b: PyReadonlyArray1<'_, f64>,
+    steps: u32,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (a, b) = (slice(&matrix_a, "matrix_a")?, slice(&matrix_b, "matrix_b")?);
+    let d =
+        engagement_core::journey::paths::step_matrix_diff((&labels_a, a), (&labels_b, b), steps)
+            .py_err()?;
+    let out = columns!(py, "diff" => d.diff);
+    out.set_item("labels", d.labels)?;
+    out.set_item("steps", d.steps)?;
+    Ok(out.into_any())
+}

@@ -78,7 +78,7 @@ mod _engagement {
     };
 
     #[pymodule_export]
-    use crate::events::{NativeEventDictionary, path_analysis, sessions};
+    use crate::events::{NativeEventDictionary, path_analysis, sessions, step_matrix_diff};
 
     #[pymodule_export]
     use crate::retention::{cohorts, kaplan_meier, logrank_test};

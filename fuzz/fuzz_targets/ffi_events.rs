@@ -187,6 +187,27 @@ fuzz_target!(|data: &[u8]| {
             "node {node} proba_out sums to {out}"
         );
     }
+    // A document minus itself is zero everywhere.
+    let text = a.to_string();
+    let mut diff = null_mut();
+    // SAFETY: two copies of one document, their lengths; a writable output.
+    let s = checked(unsafe {
+        eng_step_matrix_diff_json(
+            text.as_ptr().cast(),
+            text.len(),
+            text.as_ptr().cast(),
+            text.len(),
+            &mut diff,
+            null_mut(),
+        )
+    });
+    assert_eq!(s, eng_status::Ok, "a path analysis against itself");
+    let d = take_json(diff);
+    assert!(
+        d["diff"]
+            .as_array()
+            .is_some_and(|v| v.iter().all(|x| x.as_f64() == Some(0.0)))
+    );
     // The same rows rotated, interned in that order: the same document.
     let k = usize::from(data[0]) % customer.len().max(1);
     let (mut c2, mut t2, mut l2) = (customer.clone(), time.clone(), labels.clone());

@@ -116,6 +116,34 @@ int main(void) {
                ENG_STATUS_NULL_POINTER,
            "codes without their dictionary");
 
+    /* Paths cut at an anchor, and the step-matrix difference of two groups (customer 1 against 2),
+     * each analysis passed as eng_paths_json returned it. */
+    const char *anchored = "{\"anchor\": {\"label\": \"add_to_cart\"}, \"steps\": 3}";
+    expect(eng_paths_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, anchored, strlen(anchored), &paths,
+                          NULL) == ENG_STATUS_OK &&
+               strstr(paths, "\"paths\":1,") != NULL,
+           "only customer 1's path has the anchor");
+    eng_string_free(paths);
+    const char *three = "{\"steps\": 3}";
+    char *one = NULL, *two = NULL, *diff = NULL;
+    expect(eng_paths_json(customer, time, NULL, NULL, 4, codes, dict, NULL, NULL, three, strlen(three), &one, NULL) ==
+                   ENG_STATUS_OK &&
+               eng_paths_json(customer + 4, time + 4, NULL, NULL, 3, codes + 4, dict, NULL, NULL, three, strlen(three),
+                              &two, NULL) == ENG_STATUS_OK,
+           "two groups' paths");
+    expect(one && two && eng_step_matrix_diff_json(one, strlen(one), two, strlen(two), &diff, NULL) == ENG_STATUS_OK &&
+               strstr(diff, "\"diff\":[") != NULL && strstr(diff, "\"path_end\"]") != NULL,
+           "step matrix difference of two analyses as they were returned");
+    eng_string_free(diff);
+    const char *two_steps = "{\"steps\": 2}";
+    eng_string_free(two);
+    expect(eng_paths_json(customer + 4, time + 4, NULL, NULL, 3, codes + 4, dict, NULL, NULL, two_steps,
+                          strlen(two_steps), &two, NULL) == ENG_STATUS_OK &&
+               eng_step_matrix_diff_json(one, strlen(one), two, strlen(two), &diff, NULL) == ENG_STATUS_CONFIG,
+           "different steps are refused");
+    eng_string_free(one);
+    eng_string_free(two);
+
     /* Sessions: customer 2's 40 quiet minutes start a second session. */
     uint32_t row_session[N];
     char *sessions = NULL;

@@ -257,7 +257,7 @@ def run(op, inp, config):
         if op == "event_funnel":
             return engagement.funnel(log["customer"], log["time"], events=log.get("event"), steps=cfg.pop("steps"),
                                      session_gap=gap, **cfg, **common)
-        known = {"by", "per", "collapse_repeats", "steps", "path_length", "top_paths"}
+        known = {"by", "per", "collapse_repeats", "steps", "path_length", "top_paths", "anchor"}
         if set(cfg) - known:
             # A misspelt setting is a TypeError for a keyword; the engine's own answer to it comes
             # from its JSON configuration, as the other faces send it.

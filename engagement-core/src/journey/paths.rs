@@ -149,6 +149,7 @@ pub enum Per {
 /// | `per` | `"customer"` (or `"session"`) |
 /// | `session` | `{"gap": 1800}`: used with `per: "session"` when no session ids are given |
 /// | `collapse_repeats` | false: with true, consecutive touchpoints of one label count once (the first of them) |
+/// | `anchor` | none: `{"label": "add_to_cart", "side": "after", "offset": 0}` keeps each path from its first `add_to_cart` on (`"before"`: up to it), with `offset` events of context on the other side; paths without it are left out |
 /// | `steps` | 10 (columns of the step matrix) |
 /// | `path_length` | 5 (events per listed path; longer paths are cut) |
 /// | `top_paths` | 10 |
@@ -172,6 +173,8 @@ pub struct PathConfig {
     pub session: SessionConfig,
     /// Count a run of one label once.
     pub collapse_repeats: bool,
+    /// Cut each path at its first node with this label (see [`Anchor`]).
+    pub anchor: Option<Anchor>,
     /// Columns of the step matrix.
     pub steps: u32,
     /// Events per listed path.
@@ -187,6 +190,7 @@ impl Default for PathConfig {
             per: Per::Customer,
             session: SessionConfig::default(),
             collapse_repeats: false,
+            anchor: None,
             steps: 10,
             path_length: 5,
             top_paths: 10,
@@ -214,6 +218,44 @@ impl PathConfig {
         }
         self.session.validate()
     }
+}
+
+/// Where paths are cut: at the first node labelled `label` (a label of the
+/// dimension, e.g. `web:add_to_cart` for `channel:event`), keeping what comes
+/// after it (the anchor is then step 1) or before it (the anchor is the last
+/// step), and `offset` nodes of context on the other side. Paths without the
+/// label are left out of every count.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::journey::paths::{Anchor, AnchorSide};
+/// let a: Anchor = serde_json::from_str(r#"{"label": "cart", "side": "before", "offset": 1}"#)?;
+/// assert_eq!((a.side, a.offset), (AnchorSide::Before, 1));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    /// The anchor's label.
+    pub label: String,
+    /// Keep what follows (the default) or what precedes it.
+    #[serde(default)]
+    pub side: AnchorSide,
+    /// Nodes of context kept on the other side of the anchor.
+    #[serde(default)]
+    pub offset: u32,
+}
+
+/// Which part of a path an [`Anchor`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorSide {
+    /// From the anchor on.
+    #[default]
+    After,
+    /// Up to the anchor.
+    Before,
 }
 
 /// The columns a path analysis reads beside the touchpoints: event labels,
@@ -259,6 +301,83 @@ pub struct PathEdges {
     pub median_seconds: Vec<Option<f64>>,
     /// 95th percentile of the seconds between the two touchpoints.
     pub p95_seconds: Vec<Option<f64>>,
+}
+
+/// The difference of two step matrices ([`PathAnalysis::step_diff`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepDiff {
+    /// Rows: the labels of either analysis in text order, then `path_end`.
+    pub labels: Vec<String>,
+    /// Columns.
+    pub steps: u32,
+    /// Row-major `labels × steps`: the first group's share minus the second's.
+    pub diff: Vec<f64>,
+}
+
+/// The difference of two step matrices given as their node labels (data
+/// labels, then `path_start` and `path_end`, as [`PathAnalysis::labels`]) and
+/// row-major cells of `steps` columns; see [`PathAnalysis::step_diff`].
+///
+/// # Errors
+/// [`EngError::LengthMismatch`] for a matrix whose size is not its labels ×
+/// `steps`; [`EngError::InvalidInput`] for labels without `path_start` and
+/// `path_end` last.
+pub fn step_matrix_diff(
+    a: (&[String], &[f64]),
+    b: (&[String], &[f64]),
+    steps: u32,
+) -> Result<StepDiff> {
+    let steps_n = steps as usize;
+    for (labels, cells) in [a, b] {
+        let n = labels.len();
+        if n < 2 || labels[n - 2] != PATH_START || labels[n - 1] != PATH_END {
+            return Err(EngError::invalid(
+                "labels",
+                n,
+                "must end with path_start and path_end, as a path analysis gives them",
+            ));
+        }
+        if cells.len() != n * steps_n {
+            return Err(EngError::LengthMismatch {
+                field: "step_matrix".into(),
+                expected: n * steps_n,
+                found: cells.len(),
+            });
+        }
+    }
+    let data = |l: &[String]| l[..l.len() - 2].to_vec();
+    let mut labels: Vec<String> = data(a.0).into_iter().chain(data(b.0)).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    labels.push(PATH_END.into());
+    let mut diff = vec![0.0; labels.len() * steps_n];
+    for (sign, (names, cells)) in [(1.0, a), (-1.0, b)] {
+        let at: FxHashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), i))
+            .collect();
+        for (row, label) in labels.iter().enumerate() {
+            // path_end is the last of each side's labels (a data label may also read "path_end").
+            let from = if row + 1 == labels.len() {
+                Some(names.len() - 1)
+            } else {
+                at.get(label.as_str())
+                    .copied()
+                    .filter(|&i| i < names.len() - 2)
+            };
+            if let Some(from) = from {
+                for k in 0..steps_n {
+                    diff[row * steps_n + k] += sign * cells[from * steps_n + k];
+                }
+            }
+        }
+    }
+    Ok(StepDiff {
+        labels,
+        steps,
+        diff,
+    })
 }
 
 /// Result of [`path_analysis`].
@@ -308,6 +427,46 @@ impl PathAnalysis {
         let (f, t) = (self.node(from)?, self.node(to)?);
         let e = &self.edges;
         (0..e.from.len()).find(|&i| e.from[i] == f && e.to[i] == t)
+    }
+
+    /// The step matrix of `self` minus that of `other` (two groups: segments,
+    /// cohorts, experiment arms), each normalised by its own paths; rows are
+    /// the labels of either (a label one group lacks counts 0 there), then
+    /// `path_end`.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] when the two have different numbers of steps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns};
+    /// use engagement_core::journey::paths::{PathColumns, PathConfig, path_analysis};
+    /// let run = |labels: &[&str]| {
+    ///     let mut d = EventDictionary::new();
+    ///     let codes = d.intern_all(labels).unwrap();
+    ///     let cols = TouchpointColumns { customer: &[1, 1], time: &[0, 1], ..Default::default() };
+    ///     path_analysis(&cols, &PathColumns { events: Some(EventColumn::new(&codes, &d).unwrap()), ..Default::default() },
+    ///         &PathConfig { steps: 2, ..PathConfig::default() }).unwrap()
+    /// };
+    /// let diff = run(&["home", "cart"]).step_diff(&run(&["home", "search"]))?;
+    /// assert_eq!(diff.labels, ["cart", "home", "search", "path_end"]);
+    /// assert_eq!(diff.diff, [0.0, 1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0]);   // row-major, 2 steps
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn step_diff(&self, other: &PathAnalysis) -> Result<StepDiff> {
+        ensure_config!(
+            self.steps == other.steps,
+            "steps",
+            "the two analyses have {} and {} steps; compare analyses of equal steps",
+            self.steps,
+            other.steps
+        );
+        step_matrix_diff(
+            (&self.labels, &self.step_matrix),
+            (&other.labels, &other.step_matrix),
+            self.steps,
+        )
     }
 
     /// The step matrix cell of `label` at step `k` (1-based).
@@ -595,18 +754,39 @@ pub(crate) fn path_state(
     let (mut paths, mut customers) = (0u64, 0u64);
     let mut last_customer = None;
     let mut nodes: Vec<(u32, i64)> = Vec::new();
+    // The anchor's node (a label absent from the data: no path has it).
+    let anchor = config.anchor.as_ref().map(|a| {
+        (
+            labels
+                .binary_search(&a.label)
+                .map_or(u32::MAX, |i| i as u32),
+            a,
+        )
+    });
     for path in ordered.chunk_by(|a, b| path_key(a) == path_key(b)) {
-        paths += 1;
-        let customer = path[0].customer;
-        if last_customer != Some(customer) {
-            customers += 1;
-            last_customer = Some(customer);
-        }
         nodes.clear();
         for r in path {
             if !(config.collapse_repeats && nodes.last().is_some_and(|n| n.0 == r.payload)) {
                 nodes.push((r.payload, r.time));
             }
+        }
+        if let Some((id, a)) = anchor {
+            let Some(at) = nodes.iter().position(|n| n.0 == id) else {
+                continue; // a path without the anchor is left out
+            };
+            let offset = a.offset as usize;
+            match a.side {
+                AnchorSide::After => {
+                    nodes.drain(..at.saturating_sub(offset));
+                }
+                AnchorSide::Before => nodes.truncate((at + 1 + offset).min(nodes.len())),
+            }
+        }
+        paths += 1;
+        let customer = path[0].customer;
+        if last_customer != Some(customer) {
+            customers += 1;
+            last_customer = Some(customer);
         }
         edges.add(start, nodes[0].0, paths, customers)?;
         for w in nodes.windows(2) {
@@ -1023,6 +1203,59 @@ mod tests {
             },
         );
         assert_eq!(&w.labels[..2], ["email:b".to_string(), "web:a".to_string()]);
+    }
+
+    #[test]
+    fn anchors_cut_paths_and_leave_out_those_without() {
+        // Customer 1: a b c b d; customer 2: a d (no c).
+        let rows = [
+            (1, 0, "a", 1),
+            (1, 1, "b", 1),
+            (1, 2, "c", 1),
+            (1, 3, "b", 1),
+            (1, 4, "d", 1),
+            (2, 0, "a", 1),
+            (2, 1, "d", 1),
+        ];
+        let cut = |anchor: &str| {
+            analyse(
+                &rows,
+                &PathConfig {
+                    anchor: Some(serde_json::from_str(anchor).unwrap()),
+                    ..PathConfig::default()
+                },
+            )
+        };
+        let after = cut(r#"{"label": "c"}"#);
+        assert_eq!((after.paths, after.customers), (1, 1));
+        assert_eq!(after.top_paths[0], ["c", "b", "d"]);
+        assert_eq!(after.step_share("c", 1), Some(1.0));
+        let before = cut(r#"{"label": "c", "side": "before"}"#);
+        assert_eq!(before.top_paths[0], ["a", "b", "c"]);
+        let context = cut(r#"{"label": "c", "offset": 1}"#);
+        assert_eq!(context.top_paths[0], ["b", "c", "b", "d"]);
+        let context = cut(r#"{"label": "c", "side": "before", "offset": 5}"#);
+        assert_eq!(context.top_paths[0], ["a", "b", "c", "b", "d"]);
+        let d = cut(r#"{"label": "d"}"#);
+        assert_eq!((d.paths, d.top_paths.len()), (2, 1));
+        let none = path_analysis(
+            &TouchpointColumns {
+                customer: &[1],
+                time: &[0],
+                ..Default::default()
+            },
+            &PathColumns {
+                events: Some(
+                    EventColumn::new(&[0], &EventDictionary::from_labels(["a"]).unwrap()).unwrap(),
+                ),
+                ..Default::default()
+            },
+            &PathConfig {
+                anchor: Some(serde_json::from_str(r#"{"label": "zz"}"#).unwrap()),
+                ..PathConfig::default()
+            },
+        );
+        assert!(matches!(none, Err(EngError::EmptyInput { .. })));
     }
 
     #[test]

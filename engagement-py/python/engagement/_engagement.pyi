@@ -66,6 +66,7 @@ __all__ = [
     "NativeEventDictionary",
     "path_analysis",
     "sessions",
+    "step_matrix_diff",
     "__version__",
 ]
 
@@ -372,3 +373,6 @@ def path_analysis(
 def sessions(
     customer: _U64, time: _I64, session: Optional[_U64] = None, config: Optional[Any] = None
 ) -> tuple[dict[str, Any], Optional[dict[str, Any]]]: ...
+def step_matrix_diff(
+    labels_a: list[str], matrix_a: _F64, labels_b: list[str], matrix_b: _F64, steps: int
+) -> dict[str, Any]: ...

@@ -129,6 +129,24 @@ class PathAnalysis:
         cols["from"], cols["to"] = labels[cols["from"]], labels[cols["to"]]
         return pd.DataFrame(cols)
 
+    def step_diff(self, other: "PathAnalysis") -> Any:
+        """This step matrix minus ``other``'s (two groups: segments, cohorts, experiment arms), each
+        out of its own paths, as a pandas DataFrame (rows: the events of either, then ``path_end``).
+
+        >>> import engagement
+        >>> a = engagement.paths([1, 1], [0, 1], events=["home", "cart"], steps=2)
+        >>> b = engagement.paths([1, 1], [0, 1], events=["home", "search"], steps=2)
+        >>> a.step_diff(b)[2].to_dict()
+        {'cart': 1.0, 'home': 0.0, 'search': -1.0, 'path_end': 0.0}
+        """
+        import pandas as pd
+
+        d = _native.step_matrix_diff(self.labels, self.step_matrix.reshape(-1), other.labels,
+                                     other.step_matrix.reshape(-1), self.step_matrix.shape[1])
+        return pd.DataFrame(np.asarray(d["diff"]).reshape(-1, int(d["steps"])),
+                            index=pd.Index(d["labels"], name="event"),
+                            columns=pd.RangeIndex(1, int(d["steps"]) + 1, name="step"))
+
     def step_frame(self) -> Any:
         """The step matrix as a pandas DataFrame: rows the nodes but ``path_start``, columns steps 1 … n."""
         import pandas as pd
@@ -150,7 +168,7 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
           campaign: Any = None, session: Any = None, dictionary: Optional[EventDictionary] = None,
           by: Optional[str] = None, per: Optional[str] = None, session_gap: Any = None,
           collapse_repeats: Optional[bool] = None, steps: Optional[int] = None,
-          path_length: Optional[int] = None, top_paths: Optional[int] = None) -> PathAnalysis:
+          path_length: Optional[int] = None, top_paths: Optional[int] = None, anchor: Any = None) -> PathAnalysis:
     """Transition graph, step matrix and top paths of customers' (or sessions') paths through a
     product's own events or any dimension; see ``PathAnalysis``.
 
@@ -161,7 +179,10 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
     ``session`` ids, or cut where a customer is quiet for more than ``session_gap`` (seconds or a
     timedelta, default 30 minutes). ``collapse_repeats=True`` counts a run of one label once. The step matrix has
     ``steps`` columns (default 10); ``top_paths`` (default 10) paths of ``path_length`` (default 5)
-    events are listed, most frequent first, ties by their labels' text. Customer ids are integers
+    events are listed, most frequent first, ties by their labels' text. ``anchor`` cuts each path at
+    its first node with a label: ``"add_to_cart"`` keeps what follows it (it becomes step 1),
+    ``{"label": "add_to_cart", "side": "before", "offset": 2}`` what precedes it, with ``offset``
+    nodes of context on the other side; paths without it are left out. Customer ids are integers
     (map string ids to integers first, e.g. with ``pd.factorize``).
 
     Equal times (Unix seconds) are ordered by kind, channel, campaign, then the event label's text,
@@ -184,8 +205,10 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
     if session is not None:
         extra["session"] = cv.ids(session, "session")
     gap = None if session_gap is None else {"gap": _seconds(session_gap)}
+    if isinstance(anchor, str):
+        anchor = {"label": anchor}
     config = cv.given(by=by, per=per, session=gap, collapse_repeats=collapse_repeats, steps=steps,
-                      path_length=path_length, top_paths=top_paths)
+                      path_length=path_length, top_paths=top_paths, anchor=anchor)
     return PathAnalysis._from(_native.path_analysis(cols, config=config, **extra))
 
 

@@ -89,20 +89,28 @@ def paths(log, config=None):
     df["path"] = path_ids(df, per, gap, log.get("session"))
     if per == "session" and "session" in log:
         df = df.sort_values(["path", "time", "kc", "cc", "campaign", "event"], kind="stable")
-    labels = sorted(df["label"].unique())
+    labels = sorted(df["label"].unique())   # every label of the data, kept or not
     nodes = labels + ["path_start", "path_end"]
     index = {l: i for i, l in enumerate(nodes)}
     edges = {}
     at_step = np.zeros((len(nodes), steps))
     tops = {}
     n_paths = 0
-    customers = df["customer"].nunique()
+    kept_customers = set()
     for (pid, g) in df.groupby("path", sort=False):
-        n_paths += 1
         cust = g["customer"].iloc[0]
         seq = list(zip(g["label"], g["time"]))
         if collapse:
             seq = [x for i, x in enumerate(seq) if i == 0 or x[0] != seq[i - 1][0]]
+        anchor = config.get("anchor")
+        if anchor:
+            hits = [i for i, (l, _) in enumerate(seq) if l == anchor["label"]]
+            if not hits:
+                continue
+            at, offset = hits[0], anchor.get("offset", 0)
+            seq = seq[max(at - offset, 0):] if anchor.get("side", "after") == "after" else seq[:at + 1 + offset]
+        n_paths += 1
+        kept_customers.add(cust)
         chain = [("path_start", None)] + seq + [("path_end", None)]
         for (a, ta), (b, tb) in zip(chain, chain[1:]):
             e = edges.setdefault((index[a], index[b]), {"count": 0, "paths": set(), "customers": set(), "secs": []})
@@ -139,7 +147,7 @@ def paths(log, config=None):
         "top_paths": [list(p) for p, _ in ranked],
         "top_path_counts": [c for _, c in ranked],
         "paths": n_paths,
-        "customers": int(customers),
+        "customers": len(kept_customers),
     }
 
 
@@ -238,6 +246,18 @@ cases = [
          {"ok": paths(CHANNEL_LOG, dict(SMALL, by="channel:event"))},
          "tests/golden/derive/paths.py (pandas): nodes labelled channel:event; equal times by kind, then "
          "channel, then event"),
+    case("paths_anchor_after_with_context", "paths", LOG,
+         dict(SMALL, anchor={"label": "add_to_cart", "offset": 1}),
+         {"ok": {k: v for k, v in paths(LOG, dict(SMALL, anchor={"label": "add_to_cart", "offset": 1})).items()
+                 if k != "labels"}},
+         "tests/golden/derive/paths.py (pandas): each path from one node before its first add_to_cart; "
+         "paths without it left out"),
+    case("paths_anchor_before_per_session", "paths", LOG,
+         dict(SMALL, per="session", session={"gap": 600}, anchor={"label": "payment_cash", "side": "before"}),
+         {"ok": {k: v for k, v in paths(LOG, dict(SMALL, per="session", session={"gap": 600},
+                                                 anchor={"label": "payment_cash", "side": "before"})).items()
+                 if k != "labels"}},
+         "tests/golden/derive/paths.py (pandas): sessions up to their first payment_cash"),
     case("paths_100k_distinct_events", "paths", BIG, {"top_paths": 3, "steps": 2, "path_length": 2},
          {"ok": {k: big[k] for k in ("paths", "customers", "top_paths", "top_path_counts")}},
          "tests/golden/derive/paths.py: 100,000 distinct labels in a shuffled order, 20,000 customers of 5 "
