@@ -322,7 +322,8 @@ def test_every_python_entry_point_meets_bad_input_somewhere():
     src = (here / "test_errors.py").read_text() + (here / "test_golden.py").read_text()
     results = {"MetricsSummary", "Attribution", "CohortTable", "JourneySequences", "TransitionMatrix",
                "FunnelBreakdown", "FunnelResult", "BayesianConversion", "ChurnSummary", "ConversionTest",
-               "WelchTest", "KaplanMeier", "LogRankTest", "NpsSummary", "Proportion", "PurchaseSummary"}
+               "WelchTest", "KaplanMeier", "LogRankTest", "NpsSummary", "Proportion", "PurchaseSummary",
+               "PathAnalysis", "Sessions", "SessionSummary"}
     missing = []
     for name in engagement.__all__:
         obj = getattr(engagement, name)
@@ -386,3 +387,16 @@ def test_errors_name_the_index_label_and_the_customer():
     with pytest.raises(engagement.ConfigError) as e:
         engagement.ClvModel.fit("gamma_gamma", [1, 2], monetary_value=[1.0, 3.0]).p_alive([1], [1], [1])
     assert e.value.row is None and "not gamma_gamma" in str(e.value)
+
+
+def test_event_dictionary_bad_input():
+    d = engagement.EventDictionary(["home"])
+    with pytest.raises(engagement.InvalidInputError, match="at row 1"):
+        d.intern(["cart", None])
+    with pytest.raises(engagement.InvalidInputError, match="1024 bytes"):
+        d.intern(["x" * 2000])
+    assert d.labels == ["home"] and d.code("cart") is None
+    with pytest.raises(TypeError):
+        d.code(5)
+    with pytest.raises(TypeError):
+        d.merge(["home"])

@@ -42,6 +42,8 @@ class EventDictionary:
 
     def merge(self, other: "EventDictionary") -> np.ndarray:
         """Adds ``other``'s new labels; returns the table turning its codes into this one's."""
+        if not isinstance(other, EventDictionary):
+            raise TypeError(f"merge takes an EventDictionary, got {type(other).__name__}")
         return self._native.merge(other._native)
 
     def __len__(self) -> int:
