@@ -229,6 +229,34 @@ fn check(customer: &[u64], time: &[i64], session: Option<&[u64]>) -> Result<()> 
     Ok(())
 }
 
+/// The rows in the order sessions are cut in: by customer, session id (when
+/// given), time, then row. Without ids, customer ids under 2³² and times
+/// spanning under 2³² seconds (the usual case) make one 64-bit key, radix-sorted.
+fn sorted_rows(customer: &[u64], time: &[i64], session: Option<&[u64]>) -> Vec<u32> {
+    let n = customer.len();
+    if session.is_none() && n > 0 {
+        let t_min = time.iter().copied().min().unwrap_or(0);
+        let t_max = time.iter().copied().max().unwrap_or(0);
+        let c_max = customer.iter().copied().max().unwrap_or(0);
+        if c_max <= u64::from(u32::MAX) && t_max.abs_diff(t_min) <= u64::from(u32::MAX) {
+            let mut keyed: Vec<(u64, u32)> = (0..n)
+                .map(|i| ((customer[i] << 32) | time[i].abs_diff(t_min), i as u32))
+                .collect();
+            // Stable: equal keys keep row order, as the comparison sort below does.
+            radsort::sort_by_key(&mut keyed, |k| k.0);
+            return keyed.into_iter().map(|k| k.1).collect();
+        }
+    }
+    let id = |i: usize| session.map_or(0, |s| s[i]);
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    // With ids: by customer, id, time; the sessions are then put in start order.
+    order.sort_unstable_by_key(|&i| {
+        let i = i as usize;
+        (customer[i], id(i), time[i], i)
+    });
+    order
+}
+
 /// Sessions of rows sorted by (customer, session id or nothing, time):
 /// `cut(prev_row, prev_time, time, row)` starts a new session inside a
 /// customer's (and id's) rows.
@@ -240,12 +268,7 @@ fn build(
 ) -> Result<Sessions> {
     let n = customer.len();
     let id = |i: usize| session.map_or(0, |s| s[i]);
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    // With ids: by customer, id, time; the sessions are then put in start order.
-    order.sort_unstable_by_key(|&i| {
-        let i = i as usize;
-        (customer[i], id(i), time[i], i)
-    });
+    let order = sorted_rows(customer, time, session);
     let mut out = Sessions {
         row_session: vec![0; n],
         ..Default::default()
