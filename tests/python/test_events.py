@@ -52,7 +52,7 @@ def test_a_dictionary_is_reused_across_calls():
     d = engagement.EventDictionary()
     first = d.intern(pd.Series(["b", "a"], dtype="category"))
     second = d.intern(["a", "c"])
-    assert first.tolist() == [1, 0] or d.labels[first[0]] == "b"
+    assert [d.labels[c] for c in first] == ["b", "a"]
     assert [d.labels[c] for c in second] == ["a", "c"]
     other = engagement.EventDictionary(["c", "z"])
     remap = d.merge(other)
@@ -100,7 +100,11 @@ def test_event_funnel_per_customer_and_per_session():
     per_customer = engagement.funnel(df["customer"], df["time"], events=df["event"], steps=steps)
     per_session = engagement.funnel(df["customer"], df["time"], events=df["event"], steps=steps, per="session",
                                     session_gap=900)
-    assert per_session.customers[0] >= per_customer.customers[0]
-    assert per_session.customers[-1] <= per_session.customers[0]
-    # Every session that pays after carting belongs to a customer who did.
-    assert per_customer.customers[-1] > 0
+    # Step 1 is reached by every journey with a browse event: counted independently with pandas.
+    browse = df["event"].isin(["catalog", "search"])
+    assert per_customer.customers[0] == df.loc[browse, "customer"].nunique()
+    d = df.sort_values(["customer", "time", "event"], kind="stable")
+    new = (d["customer"] != d["customer"].shift()) | (d["time"] - d["time"].shift() > 900)
+    d["session"] = new.cumsum()
+    assert per_session.customers[0] == d.loc[d["event"].isin(["catalog", "search"]), "session"].nunique()
+    assert per_session.customers[-1] <= per_session.customers[0] and per_customer.customers[-1] > 0

@@ -109,14 +109,10 @@ class Partial:
         >>> len(p.result())
         0
         """
-        from ._events import event_codes
+        from ._events import _touchpoint_columns, event_codes
 
-        if channel is None and kind is None:
-            cols = {"customer": cv.ids(customer), "time": cv.seconds(time),
-                    "channel": np.zeros(0, np.uint8), "kind": np.zeros(0, np.uint8)}
-        else:
-            cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
-                                  channel_aliases=channel_aliases, kind_aliases=kind_aliases)
+        cols = _touchpoint_columns(customer, time, channel, kind, value, rating, rating_scale,
+                                   channel_aliases=channel_aliases, kind_aliases=kind_aliases)
         extra: Dict[str, Any] = {}
         if events is not None:
             extra["events"], d = event_codes(events)
