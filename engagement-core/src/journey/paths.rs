@@ -518,16 +518,61 @@ fn row_labels(
             .collect();
         parts.join(":")
     };
+    // Without campaigns the keys are dense (event code, channel, kind in mixed
+    // radix): a table finds each key's first row; else a hash map.
+    let dense_size = by.parts().iter().try_fold(1usize, |size, part| {
+        let radix = match part {
+            DimensionPart::Event => extra.events.map_or(1, |e| e.dictionary().len().max(1)),
+            DimensionPart::Channel | DimensionPart::Kind => 256,
+            DimensionPart::Campaign => return None,
+        };
+        size.checked_mul(radix).filter(|&s| s <= 1 << 22)
+    });
+    let dense_key = |i: usize| -> usize {
+        by.parts().iter().fold(0usize, |k, part| match part {
+            DimensionPart::Event => {
+                let e = extra.events.map_or((0, 1), |e| (e.codes()[i] as usize, e.dictionary().len()));
+                k * e.1.max(1) + e.0
+            }
+            DimensionPart::Channel => k * 256 + usize::from(cols.channel[i]),
+            DimensionPart::Kind => k * 256 + usize::from(cols.kind[i]),
+            DimensionPart::Campaign => k,
+        })
+    };
+    if let Some(size) = dense_size {
+        let mut first = vec![u32::MAX; size];
+        for i in 0..n {
+            let slot = &mut first[dense_key(i)];
+            if *slot == u32::MAX {
+                *slot = i as u32;
+            }
+        }
+        let mut named: Vec<(String, usize)> = first
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| **row != u32::MAX)
+            .map(|(k, &row)| (label(row as usize), k))
+            .collect();
+        named.sort();
+        let mut id_of = vec![0u32; size];
+        for (id, (_, k)) in named.iter().enumerate() {
+            id_of[*k] = id as u32;
+        }
+        let ids = {
+            use rayon::prelude::*;
+            (0..n).into_par_iter().map(|i| id_of[dense_key(i)]).collect()
+        };
+        return Ok((ids, named.into_iter().map(|(l, _)| l).collect()));
+    }
     let mut first_row: FxHashMap<u128, u32> = FxHashMap::default();
     let mut keyed = Vec::with_capacity(n);
     for i in 0..n {
         let k = key(i);
         let next = first_row.len() as u32;
-        let id = *first_row.entry(k).or_insert_with(|| {
+        first_row.entry(k).or_insert_with(|| {
             keyed.push(i);
             next
         });
-        let _ = id;
     }
     // Distinct keys named and sorted by label; ids in label order.
     let mut named: Vec<(String, u128)> = keyed.iter().map(|&i| (label(i), key(i))).collect();
@@ -539,85 +584,6 @@ fn row_labels(
         .collect();
     let ids = (0..n).map(|i| id_of[&key(i)]).collect();
     Ok((ids, named.into_iter().map(|(l, _)| l).collect()))
-}
-
-/// Per-edge running sums.
-#[derive(Default, Clone, Copy)]
-struct EdgeSums {
-    count: u64,
-    paths: u64,
-    customers: u64,
-    last_path: u64,
-    last_customer: u64,
-}
-
-/// The edges met so far, each with a compact id (its order of first
-/// appearance) and its sums; found through a table of every (from, to) pair
-/// when the nodes are few, else through a hash map.
-struct EdgeTable {
-    nodes: usize,
-    dense: Vec<u32>,
-    sparse: FxHashMap<(u32, u32), u32>,
-    keys: Vec<(u32, u32)>,
-    sums: Vec<EdgeSums>,
-}
-
-impl EdgeTable {
-    /// Up to 2^22 (from, to) pairs are looked up in a table (16 MiB).
-    const DENSE_PAIRS: usize = 1 << 22;
-    /// Edge ids share a 64-bit key with up to 2^36 seconds.
-    const MAX_EDGES: usize = 1 << 28;
-
-    fn new(nodes: usize) -> Self {
-        let dense = if nodes * nodes <= Self::DENSE_PAIRS {
-            vec![u32::MAX; nodes * nodes]
-        } else {
-            Vec::new()
-        };
-        EdgeTable {
-            nodes,
-            dense,
-            sparse: FxHashMap::default(),
-            keys: Vec::new(),
-            sums: Vec::new(),
-        }
-    }
-
-    /// Counts a transition of path `path` (of customer `customer`); its edge's id.
-    fn add(&mut self, from: u32, to: u32, path: u64, customer: u64) -> Result<u32> {
-        let next = self.keys.len() as u32;
-        let id = if self.dense.is_empty() {
-            *self.sparse.entry((from, to)).or_insert(next)
-        } else {
-            let slot = &mut self.dense[from as usize * self.nodes + to as usize];
-            if *slot == u32::MAX {
-                *slot = next;
-            }
-            *slot
-        };
-        if id == next {
-            if self.keys.len() >= Self::MAX_EDGES {
-                return Err(EngError::invalid(
-                    "touchpoints",
-                    self.keys.len(),
-                    "a path analysis takes at most 2^28 distinct transitions",
-                ));
-            }
-            self.keys.push((from, to));
-            self.sums.push(EdgeSums::default());
-        }
-        let e = &mut self.sums[id as usize];
-        e.count += 1;
-        if e.paths == 0 || e.last_path != path {
-            e.paths += 1;
-            e.last_path = path;
-        }
-        if e.customers == 0 || e.last_customer != customer {
-            e.customers += 1;
-            e.last_customer = customer;
-        }
-        Ok(id)
-    }
 }
 
 /// Transition graph, step matrix and common paths of the touchpoints'
@@ -710,8 +676,6 @@ pub(crate) fn path_state(
         config.by
     );
     let (label, labels) = row_labels(cols, extra, &config.by)?;
-    let k = labels.len() as u32;
-    let (start, end) = (k, k + 1);
     let ranks = extra
         .events
         .map(|e| e.dictionary().ranks())
@@ -740,20 +704,11 @@ pub(crate) fn path_state(
     // customer are numbered in start order), then time and ties.
     let mut ordered = records;
     if session_of.is_some() {
-        ordered.sort_by_key(|r| path_key(r));
+        use rayon::prelude::*;
+        ordered.par_sort_by_key(|r| path_key(r)); // stable: time order within a session
     }
 
-    let steps = config.steps as usize;
     let rows = labels.len() + 2; // the labels, path_start and path_end
-    let mut at_step = vec![0u64; rows * steps];
-    let mut edges = EdgeTable::new(rows);
-    // Every transition's seconds, keyed by its edge: (edge << 36) | seconds (times lie within
-    // 1970..3000, so a path's steps are under 2^36 seconds apart).
-    let mut seconds: Vec<u64> = Vec::with_capacity(ordered.len());
-    let mut top: FxHashMap<Vec<u32>, u64> = FxHashMap::default();
-    let (mut paths, mut customers) = (0u64, 0u64);
-    let mut last_customer = None;
-    let mut nodes: Vec<(u32, i64)> = Vec::new();
     // The anchor's node (a label absent from the data: no path has it).
     let anchor = config.anchor.as_ref().map(|a| {
         (
@@ -763,87 +718,235 @@ pub(crate) fn path_state(
             a,
         )
     });
-    for path in ordered.chunk_by(|a, b| path_key(a) == path_key(b)) {
-        nodes.clear();
-        for r in path {
-            if !(config.collapse_repeats && nodes.last().is_some_and(|n| n.0 == r.payload)) {
-                nodes.push((r.payload, r.time));
-            }
-        }
-        if let Some((id, a)) = anchor {
-            let Some(at) = nodes.iter().position(|n| n.0 == id) else {
-                continue; // a path without the anchor is left out
-            };
-            let offset = a.offset as usize;
-            match a.side {
-                AnchorSide::After => {
-                    nodes.drain(..at.saturating_sub(offset));
+    let walk = Walk {
+        config,
+        rows,
+        anchor,
+        path_key: &path_key,
+    };
+    // Few enough nodes for a (from, to) pair in 26 bits: 64-bit keys, else 128.
+    let mut state = if (rows as u64).saturating_mul(rows as u64) <= 1 << 26 {
+        walk.state::<u64>(&ordered)
+    } else {
+        walk.state::<u128>(&ordered)
+    };
+    state.labels = labels;
+    Ok(state)
+}
+
+/// A transition as one sortable key: its edge (from × nodes + to), then the
+/// seconds it took (36 bits: times lie within 1970..3000), then two flags
+/// (the first such transition of its path, of its customer). Sorting the
+/// keys groups each edge's transitions with their seconds in order, so one
+/// pass counts transitions, paths, customers and the seconds' quantiles.
+trait TransitionKey: radsort::Key + Send + Sync {
+    fn pack(pair: u128, seconds: u64, flags: u64) -> Self;
+    fn pair(self) -> u128;
+    fn seconds(self) -> u64;
+    fn flags(self) -> u64;
+}
+
+const FIRST_IN_PATH: u64 = 1;
+const FIRST_IN_CUSTOMER: u64 = 2;
+const SECONDS_MASK: u64 = (1 << 36) - 1;
+
+impl TransitionKey for u64 {
+    fn pack(pair: u128, seconds: u64, flags: u64) -> Self {
+        ((pair as u64) << 38) | (seconds << 2) | flags
+    }
+    fn pair(self) -> u128 {
+        u128::from(self >> 38)
+    }
+    fn seconds(self) -> u64 {
+        (self >> 2) & SECONDS_MASK
+    }
+    fn flags(self) -> u64 {
+        self & 3
+    }
+}
+
+impl TransitionKey for u128 {
+    fn pack(pair: u128, seconds: u64, flags: u64) -> Self {
+        (pair << 38) | u128::from(seconds << 2) | u128::from(flags)
+    }
+    fn pair(self) -> u128 {
+        self >> 38
+    }
+    fn seconds(self) -> u64 {
+        (self >> 2) as u64 & SECONDS_MASK
+    }
+    fn flags(self) -> u64 {
+        self as u64 & 3
+    }
+}
+
+/// How records in path order are walked into counts.
+struct Walk<'a, F> {
+    config: &'a PathConfig,
+    rows: usize,
+    anchor: Option<(u32, &'a Anchor)>,
+    path_key: &'a F,
+}
+
+/// One run of customers' counts, before the transitions are sorted.
+struct Part<K> {
+    keys: Vec<K>,
+    at_step: Vec<u64>,
+    top: FxHashMap<Vec<u32>, u64>,
+    paths: u64,
+    customers: u64,
+}
+
+impl<F> Walk<'_, F>
+where
+    F: Fn(&crate::model::JourneyRecord) -> (u64, u32) + Sync,
+{
+    /// The counts of all records: runs of customers walked in parallel
+    /// (integer counts, so the split changes nothing), their transitions
+    /// radix-sorted together and read in one pass per edge.
+    fn state<K: TransitionKey>(&self, ordered: &[crate::model::JourneyRecord]) -> PathState {
+        use rayon::prelude::*;
+        let steps = self.config.steps as usize;
+        // One run per thread, unless the step matrix is large (each run has its own).
+        let threads = rayon::current_num_threads().max(1);
+        let runs = if self.rows * steps <= 1 << 20 { threads } else { 1 };
+        let parts: Vec<Part<K>> =
+            crate::model::customer_split(ordered, ordered.len().div_ceil(runs))
+                .into_par_iter()
+                .map(|run| self.walk(run))
+                .collect();
+        let mut state = PathState::with_steps(steps);
+        state.at_step = vec![0; self.rows * steps];
+        let mut keys: Vec<K> = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
+        for part in parts {
+            keys.extend_from_slice(&part.keys);
+            drop(part.keys);
+            state
+                .at_step
+                .iter_mut()
+                .zip(part.at_step)
+                .for_each(|(a, b)| *a += b);
+            if state.top.is_empty() {
+                state.top = part.top;
+            } else {
+                for (path, c) in part.top {
+                    *state.top.entry(path).or_insert(0) += c;
                 }
-                AnchorSide::Before => nodes.truncate((at + 1 + offset).min(nodes.len())),
             }
+            state.paths += part.paths;
+            state.customers += part.customers;
         }
-        paths += 1;
-        let customer = path[0].customer;
-        if last_customer != Some(customer) {
-            customers += 1;
-            last_customer = Some(customer);
-        }
-        edges.add(start, nodes[0].0, paths, customers)?;
-        for w in nodes.windows(2) {
-            let e = edges.add(w[0].0, w[1].0, paths, customers)?;
-            seconds.push((u64::from(e) << 36) | (w[1].1 - w[0].1) as u64);
-        }
-        edges.add(nodes[nodes.len() - 1].0, end, paths, customers)?;
-        for step in 0..steps {
-            let row = nodes.get(step).map_or(end, |n| n.0) as usize;
-            at_step[row * steps + step] += 1;
-        }
-        let cut: Vec<u32> = nodes
-            .iter()
-            .take(config.path_length as usize)
-            .map(|n| n.0)
+        radsort::sort(&mut keys);
+        let rows = self.rows as u128;
+        let (start, end) = (self.rows as u32 - 2, self.rows as u32 - 1);
+        state.edges = keys
+            .par_chunk_by(|a, b| a.pair() == b.pair())
+            .map(|run| {
+                let pair = run[0].pair();
+                let (from, to) = ((pair / rows) as u32, (pair % rows) as u32);
+                let flagged = |f: u64| run.iter().filter(|k| k.flags() & f != 0).count() as u64;
+                let mut seconds = Vec::new();
+                if from != start && to != end {
+                    for same in run.chunk_by(|a, b| a.seconds() == b.seconds()) {
+                        seconds.push((same[0].seconds() as i64, same.len() as u64));
+                    }
+                }
+                (
+                    (from, to),
+                    EdgeState {
+                        count: run.len() as u64,
+                        paths: flagged(FIRST_IN_PATH),
+                        customers: flagged(FIRST_IN_CUSTOMER),
+                        seconds,
+                    },
+                )
+            })
             .collect();
-        *top.entry(cut).or_insert(0) += 1;
+        state
     }
 
-    // Seconds sorted by edge then value, and counted; node ids are the labels' ranks
-    // (sorted), then path_start and path_end.
-    radsort::sort(&mut seconds);
-    let mut times: Vec<Vec<(i64, u64)>> = vec![Vec::new(); edges.keys.len()];
-    for run in seconds.chunk_by(|a, b| a >> 36 == b >> 36) {
-        let list = &mut times[(run[0] >> 36) as usize];
-        for same in run.chunk_by(|a, b| a == b) {
-            list.push(((same[0] & ((1 << 36) - 1)) as i64, same.len() as u64));
+    /// Walks one run of customers: their paths' transitions (flagged),
+    /// step counts and cut paths.
+    fn walk<K: TransitionKey>(&self, records: &[crate::model::JourneyRecord]) -> Part<K> {
+        let config = self.config;
+        let steps = config.steps as usize;
+        let rows = self.rows as u128;
+        let (start, end) = (self.rows as u32 - 2, self.rows as u32 - 1);
+        let pair = |f: u32, t: u32| u128::from(f) * rows + u128::from(t);
+        let mut part = Part {
+            keys: Vec::with_capacity(records.len() + records.len() / 4),
+            at_step: vec![0; self.rows * steps],
+            top: FxHashMap::default(),
+            paths: 0,
+            customers: 0,
+        };
+        // A customer's transitions: (edge, path number, seconds).
+        let mut transitions: Vec<(u128, u32, u64)> = Vec::new();
+        let mut nodes: Vec<(u32, i64)> = Vec::new();
+        let mut cut: Vec<u32> = Vec::new();
+        for customer in records.chunk_by(|a, b| a.customer == b.customer) {
+            transitions.clear();
+            let mut path_no = 0u32;
+            for path in customer.chunk_by(|a, b| (self.path_key)(a) == (self.path_key)(b)) {
+                nodes.clear();
+                for r in path {
+                    if !(config.collapse_repeats && nodes.last().is_some_and(|n| n.0 == r.payload)) {
+                        nodes.push((r.payload, r.time));
+                    }
+                }
+                if let Some((id, a)) = self.anchor {
+                    let Some(at) = nodes.iter().position(|n| n.0 == id) else {
+                        continue; // a path without the anchor is left out
+                    };
+                    let offset = a.offset as usize;
+                    match a.side {
+                        AnchorSide::After => {
+                            nodes.drain(..at.saturating_sub(offset));
+                        }
+                        AnchorSide::Before => nodes.truncate((at + 1 + offset).min(nodes.len())),
+                    }
+                }
+                path_no += 1;
+                transitions.push((pair(start, nodes[0].0), path_no, 0));
+                for w in nodes.windows(2) {
+                    let seconds = (w[1].1 - w[0].1) as u64;
+                    transitions.push((pair(w[0].0, w[1].0), path_no, seconds));
+                }
+                transitions.push((pair(nodes[nodes.len() - 1].0, end), path_no, 0));
+                for step in 0..steps {
+                    let row = nodes.get(step).map_or(end, |n| n.0) as usize;
+                    part.at_step[row * steps + step] += 1;
+                }
+                cut.clear();
+                cut.extend(nodes.iter().take(config.path_length as usize).map(|n| n.0));
+                match part.top.get_mut(cut.as_slice()) {
+                    Some(c) => *c += 1,
+                    None => {
+                        part.top.insert(cut.clone(), 1);
+                    }
+                }
+            }
+            if path_no == 0 {
+                continue;
+            }
+            part.paths += u64::from(path_no);
+            part.customers += 1;
+            // Flag each edge's first transition of the customer and of each path.
+            transitions.sort_unstable_by_key(|t| (t.0, t.1));
+            let mut prev: Option<(u128, u32)> = None;
+            for &(edge, path, seconds) in &transitions {
+                let flags = match prev {
+                    Some((e, _)) if e != edge => FIRST_IN_PATH | FIRST_IN_CUSTOMER,
+                    None => FIRST_IN_PATH | FIRST_IN_CUSTOMER,
+                    Some((_, p)) if p != path => FIRST_IN_PATH,
+                    Some(_) => 0,
+                };
+                part.keys.push(K::pack(edge, seconds, flags));
+                prev = Some((edge, path));
+            }
         }
+        part
     }
-    let mut state = PathState {
-        labels,
-        steps,
-        at_step,
-        top,
-        paths,
-        customers,
-        ..PathState::default()
-    };
-    state.edges = edges
-        .keys
-        .iter()
-        .zip(edges.sums)
-        .zip(times)
-        .map(|((&k, e), seconds)| {
-            (
-                k,
-                EdgeState {
-                    count: e.count,
-                    paths: e.paths,
-                    customers: e.customers,
-                    seconds,
-                },
-            )
-        })
-        .collect();
-    state.edges.sort_unstable_by_key(|e| e.0);
-    Ok(state)
 }
 
 /// The mergeable sums of one edge: its transitions, paths and customers, and

@@ -122,17 +122,15 @@ impl Sessions {
             });
         }
         let customers = 1 + self.customer.windows(2).filter(|w| w[0] != w[1]).count();
-        let mut durations: Vec<f64> = (0..n)
-            .map(|i| (self.end[i] - self.start[i]) as f64)
-            .collect();
-        durations.sort_unstable_by(f64::total_cmp);
+        let mut durations: Vec<i64> = (0..n).map(|i| self.end[i] - self.start[i]).collect();
+        let median_duration = median(&mut durations);
         let events: u64 = self.events.iter().map(|&e| u64::from(e)).sum();
         Ok(SessionSummary {
             sessions: n as u64,
             customers: customers as u64,
             sessions_per_customer: n as f64 / customers as f64,
-            mean_duration: durations.iter().sum::<f64>() / n as f64,
-            median_duration: quantile(&durations, 0.5),
+            mean_duration: durations.iter().map(|&d| d as f64).sum::<f64>() / n as f64,
+            median_duration,
             events_per_session: events as f64 / n as f64,
             bounce_rate: self.events.iter().filter(|&&e| e == 1).count() as f64 / n as f64,
         })
@@ -158,16 +156,20 @@ pub struct SessionSummary {
     pub bounce_rate: f64,
 }
 
-/// The `q`-quantile of sorted values by linear interpolation between the
-/// closest ranks (numpy's and pandas' default): position `q · (n − 1)`.
-pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
+/// The median of whole seconds (the mean of the two middle ones for an even
+/// count), found by selection rather than a sort; reorders `values`.
+fn median(values: &mut [i64]) -> f64 {
+    let n = values.len();
+    if n == 0 {
         return f64::NAN;
     }
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    let (_, &mut hi, _) = values.select_nth_unstable(n / 2);
+    if n % 2 == 1 {
+        return hi as f64;
+    }
+    // The lower middle is the largest of the values before the upper one.
+    let lo = values[..n / 2].iter().copied().max().unwrap_or(hi);
+    (lo as f64 + hi as f64) / 2.0
 }
 
 /// Cuts each customer's touchpoints (in time order) into sessions where
@@ -180,12 +182,57 @@ pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
 pub fn sessionize(customer: &[u64], time: &[i64], config: &SessionConfig) -> Result<Sessions> {
     config.validate()?;
     check(customer, time, None)?;
+    if let Some((keyed, t_min)) = packed(customer, time) {
+        return Ok(cut_packed(&keyed, t_min, config.gap));
+    }
     build(
         customer,
         time,
         |_, prev_time, t, _| t - prev_time > config.gap,
         None,
     )
+}
+
+/// Rows as (customer << 32 | seconds since the first time, row), sorted
+/// (stable: equal keys keep row order), when customer ids and the span of
+/// times fit 32 bits each (the usual case); with the first time.
+fn packed(customer: &[u64], time: &[i64]) -> Option<(Vec<(u64, u32)>, i64)> {
+    let t_min = time.iter().copied().min()?;
+    let t_max = time.iter().copied().max()?;
+    let c_max = customer.iter().copied().max()?;
+    if c_max > u64::from(u32::MAX) || t_max.abs_diff(t_min) > u64::from(u32::MAX) {
+        return None;
+    }
+    let mut keyed: Vec<(u64, u32)> = (0..customer.len())
+        .map(|i| ((customer[i] << 32) | time[i].abs_diff(t_min), i as u32))
+        .collect();
+    radsort::sort_by_key(&mut keyed, |k| k.0);
+    Some((keyed, t_min))
+}
+
+/// Sessions of packed, sorted rows (see [`packed`]): customer and time are
+/// read from the key, so the only scattered access is the row's session.
+fn cut_packed(keyed: &[(u64, u32)], t_min: i64, gap: i64) -> Sessions {
+    let mut out = Sessions {
+        row_session: vec![0; keyed.len()],
+        ..Default::default()
+    };
+    let mut prev: Option<(u64, i64)> = None;
+    for &(key, row) in keyed {
+        let (c, t) = (key >> 32, t_min + (key & 0xffff_ffff) as i64);
+        if prev.is_none_or(|(pc, pt)| pc != c || t - pt > gap) {
+            out.customer.push(c);
+            out.start.push(t);
+            out.end.push(t);
+            out.events.push(0);
+        }
+        let s = out.customer.len() - 1;
+        out.end[s] = t;
+        out.events[s] += 1;
+        out.row_session[row as usize] = s as u32;
+        prev = Some((c, t));
+    }
+    out
 }
 
 /// Groups touchpoints by the session ids the data carries (`session`, one
@@ -230,23 +277,10 @@ fn check(customer: &[u64], time: &[i64], session: Option<&[u64]>) -> Result<()> 
 }
 
 /// The rows in the order sessions are cut in: by customer, session id (when
-/// given), time, then row. Without ids, customer ids under 2³² and times
-/// spanning under 2³² seconds (the usual case) make one 64-bit key, radix-sorted.
+/// given), time, then row (by comparison; see [`packed`] for the usual case
+/// without ids).
 fn sorted_rows(customer: &[u64], time: &[i64], session: Option<&[u64]>) -> Vec<u32> {
     let n = customer.len();
-    if session.is_none() && n > 0 {
-        let t_min = time.iter().copied().min().unwrap_or(0);
-        let t_max = time.iter().copied().max().unwrap_or(0);
-        let c_max = customer.iter().copied().max().unwrap_or(0);
-        if c_max <= u64::from(u32::MAX) && t_max.abs_diff(t_min) <= u64::from(u32::MAX) {
-            let mut keyed: Vec<(u64, u32)> = (0..n)
-                .map(|i| ((customer[i] << 32) | time[i].abs_diff(t_min), i as u32))
-                .collect();
-            // Stable: equal keys keep row order, as the comparison sort below does.
-            radsort::sort_by_key(&mut keyed, |k| k.0);
-            return keyed.into_iter().map(|k| k.1).collect();
-        }
-    }
     let id = |i: usize| session.map_or(0, |s| s[i]);
     let mut order: Vec<u32> = (0..n as u32).collect();
     // With ids: by customer, id, time; the sessions are then put in start order.
@@ -338,11 +372,12 @@ mod tests {
     }
 
     #[test]
-    fn quantiles_interpolate_as_numpy() {
-        let v = [1.0, 2.0, 3.0, 10.0];
-        assert_eq!(quantile(&v, 0.5), 2.5);
-        assert!((quantile(&v, 0.95) - 8.95).abs() < 1e-12);
-        assert_eq!(quantile(&[4.0], 0.95), 4.0);
+    fn medians_take_the_middle_or_the_mean_of_the_two_middle_values() {
+        assert_eq!(median(&mut [10, 1, 3, 2]), 2.5);
+        assert_eq!(median(&mut [7, 1, 3]), 3.0);
+        assert_eq!(median(&mut [4]), 4.0);
+        assert_eq!(median(&mut [5, 5, 1, 9]), 5.0);
+        assert!(median(&mut []).is_nan());
     }
 
     proptest! {

@@ -20,7 +20,9 @@ pub use events::{EventColumn, EventDictionary};
 pub use kind::TouchpointKind;
 pub use money::MICROS_PER_UNIT;
 pub use stage::JourneyStage;
-pub(crate) use touchpoint::{JourneyRecord, PackedRow, TieColumns, customer_runs, event_log};
+pub(crate) use touchpoint::{
+    JourneyRecord, PackedRow, TieColumns, customer_runs, customer_split, event_log,
+};
 pub use touchpoint::{
     MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale, Touchpoint, TouchpointColumns,
     TouchpointTable,

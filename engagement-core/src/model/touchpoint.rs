@@ -487,11 +487,17 @@ pub(crate) struct JourneyRecord {
 /// only, not on the number of threads, so that results merged in run order
 /// (floating-point sums included) are the same on every machine.
 pub(crate) fn customer_runs(records: &[JourneyRecord]) -> Vec<&[JourneyRecord]> {
-    const RUN: usize = 1 << 16;
-    let mut out = Vec::with_capacity(records.len() / RUN + 1);
+    customer_split(records, 1 << 16)
+}
+
+/// Splits records grouped by customer into runs of about `size` (at least
+/// one record) that never split a customer.
+pub(crate) fn customer_split(records: &[JourneyRecord], size: usize) -> Vec<&[JourneyRecord]> {
+    let size = size.max(1);
+    let mut out = Vec::with_capacity(records.len() / size + 1);
     let mut rest = records;
     while !rest.is_empty() {
-        let mut end = RUN.min(rest.len());
+        let mut end = size.min(rest.len());
         while end < rest.len() && rest[end].customer == rest[end - 1].customer {
             end += 1;
         }
