@@ -10,7 +10,9 @@ use rand_pcg::rand_core::{Rng, SeedableRng};
 use std::time::Instant;
 
 fn main() {
-    let n: usize = std::env::args().nth(1).map_or(10_000_000, |s| s.parse().unwrap());
+    let n: usize = std::env::args()
+        .nth(1)
+        .map_or(10_000_000, |s| s.parse().unwrap());
     let mut rng = Pcg64::seed_from_u64(2026);
     let names: Vec<String> = (0..1000).map(|i| format!("event_{i:05}")).collect();
     let dict = EventDictionary::from_labels(&names).unwrap();
@@ -21,14 +23,29 @@ fn main() {
         time.push(1_700_000_000 + ((r >> 20) % (30 * 86_400)) as i64);
         code.push(((r >> 48) % 1000) as u32);
     }
-    let cols = TouchpointColumns { customer: &customer, time: &time, ..Default::default() };
-    let extra = PathColumns { events: Some(EventColumn::new(&code, &dict).unwrap()), ..Default::default() };
+    let cols = TouchpointColumns {
+        customer: &customer,
+        time: &time,
+        ..Default::default()
+    };
+    let extra = PathColumns {
+        events: Some(EventColumn::new(&code, &dict).unwrap()),
+        ..Default::default()
+    };
     for _ in 0..3 {
         let t = Instant::now();
         let p = path_analysis(&cols, &extra, &PathConfig::default()).unwrap();
-        println!("path_analysis: {:?} ({} edges)", t.elapsed(), p.edges.from.len());
+        println!(
+            "path_analysis: {:?} ({} edges)",
+            t.elapsed(),
+            p.edges.from.len()
+        );
         let t = Instant::now();
         let s = sessionize(&customer, &time, &SessionConfig::default()).unwrap();
-        println!("sessionize: {:?} ({} sessions)", t.elapsed(), s.summary().unwrap().sessions);
+        println!(
+            "sessionize: {:?} ({} sessions)",
+            t.elapsed(),
+            s.summary().unwrap().sessions
+        );
     }
 }

@@ -45,6 +45,11 @@ pub struct FunnelStep {
     /// Event labels that begin with this text match (needs an event column).
     #[serde(default)]
     pub event_prefix: Option<String>,
+    /// Event labels in which this regular expression finds a match (the
+    /// [`regex`] crate's syntax; unanchored, so `^checkout_(card|paypal)$`
+    /// for whole labels; needs an event column).
+    #[serde(default)]
+    pub event_regex: Option<String>,
     /// Journey stages whose entry is this step (needs a stage history).
     #[serde(default)]
     pub stages: Vec<JourneyStage>,
@@ -53,17 +58,43 @@ pub struct FunnelStep {
 impl FunnelStep {
     /// Whether the step reads event labels.
     fn reads_events(&self) -> bool {
-        !self.events.is_empty() || self.event_prefix.is_some()
+        !self.events.is_empty() || self.event_prefix.is_some() || self.event_regex.is_some()
     }
 
-    /// Whether an event label matches (any when the step reads none).
-    fn matches_event(&self, label: &str) -> bool {
+    /// The step's regular expression, compiled.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the step for a pattern that does not compile.
+    fn regex(&self) -> Result<Option<regex::Regex>> {
+        self.event_regex
+            .as_deref()
+            .map(|p| {
+                regex::RegexBuilder::new(p)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| {
+                        EngError::config(
+                            "steps.event_regex",
+                            format!(
+                                "step {:?}: {p:?} is not a regular expression: {e}",
+                                self.name
+                            ),
+                        )
+                    })
+            })
+            .transpose()
+    }
+
+    /// Whether an event label matches (any when the step reads none); `regex`
+    /// is the step's own, compiled.
+    fn matches_event(&self, label: &str, regex: Option<&regex::Regex>) -> bool {
         !self.reads_events()
             || self.events.iter().any(|e| e == label)
             || self
                 .event_prefix
                 .as_deref()
                 .is_some_and(|p| label.starts_with(p))
+            || regex.is_some_and(|r| r.is_match(label))
     }
 
     /// Whether a touchpoint of this kind and channel matches, campaigns aside.
@@ -421,6 +452,7 @@ fn check(
 /// Checks a funnel definition alone (what [`run_funnel`] checks besides the data).
 pub(crate) fn check_definition(funnel: &Funnel) -> Result<()> {
     for s in &funnel.steps {
+        s.regex()?;
         ensure_config!(
             s.stages.is_empty()
                 || (s.kinds.is_empty()
@@ -495,6 +527,11 @@ fn entries<T: Send>(
         }
     }
     // Events: the steps each code of the dictionary matches.
+    let regexes = funnel
+        .steps
+        .iter()
+        .map(FunnelStep::regex)
+        .collect::<Result<Vec<_>>>()?;
     let by_event: Vec<u32> = extras.events.map_or_else(Vec::new, |e| {
         e.dictionary()
             .labels()
@@ -503,8 +540,9 @@ fn entries<T: Send>(
                 funnel
                     .steps
                     .iter()
+                    .zip(&regexes)
                     .enumerate()
-                    .filter(|(_, s)| s.matches_event(label))
+                    .filter(|(_, (s, r))| s.matches_event(label, r.as_ref()))
                     .fold(0u32, |m, (j, _)| m | (1 << j))
             })
             .collect()
@@ -1015,6 +1053,7 @@ mod tests {
             stages: vec![],
             events: vec![],
             event_prefix: None,
+            event_regex: None,
         };
         Funnel {
             steps: vec![
@@ -1308,6 +1347,23 @@ mod tests {
         );
         let e = run_funnel_with(&cols, &FunnelExtras::default(), &f).unwrap_err();
         assert!(e.to_string().contains("no event column"), "{e}");
+        // A regular expression: unanchored unless the pattern anchors it.
+        let by_regex = |pattern: &str| -> Result<Vec<u64>> {
+            let f: Funnel = serde_json::from_value(serde_json::json!({"steps": [
+                {"name": "browse", "events": ["catalog"]},
+                {"name": "pay", "event_regex": pattern}]}))
+            .unwrap();
+            run_funnel_with(&cols, &extras, &f).map(|r| r.customers)
+        };
+        assert_eq!(by_regex("^payment_(card|cash)$").unwrap(), [2, 2]);
+        assert_eq!(by_regex("card").unwrap(), [2, 1]);
+        assert_eq!(by_regex("^card").unwrap(), [2, 0]);
+        let e = by_regex("payment_(").unwrap_err();
+        assert!(
+            matches!(&e, EngError::Config { field, .. } if field == "steps.event_regex"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("\"pay\""), "{e}");
         // Per session, with a 10-second gap: customer 1's catalog (0 s) and payment (20 s) are
         // in one session only if product_view (10 s) bridges them, which it does; customer 2's
         // payment comes 10 s after the catalog: one session too. With a 5-second gap, every

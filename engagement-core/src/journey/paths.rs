@@ -531,7 +531,9 @@ fn row_labels(
     let dense_key = |i: usize| -> usize {
         by.parts().iter().fold(0usize, |k, part| match part {
             DimensionPart::Event => {
-                let e = extra.events.map_or((0, 1), |e| (e.codes()[i] as usize, e.dictionary().len()));
+                let e = extra
+                    .events
+                    .map_or((0, 1), |e| (e.codes()[i] as usize, e.dictionary().len()));
                 k * e.1.max(1) + e.0
             }
             DimensionPart::Channel => k * 256 + usize::from(cols.channel[i]),
@@ -560,7 +562,10 @@ fn row_labels(
         }
         let ids = {
             use rayon::prelude::*;
-            (0..n).into_par_iter().map(|i| id_of[dense_key(i)]).collect()
+            (0..n)
+                .into_par_iter()
+                .map(|i| id_of[dense_key(i)])
+                .collect()
         };
         return Ok((ids, named.into_iter().map(|(l, _)| l).collect()));
     }
@@ -809,7 +814,11 @@ where
         let steps = self.config.steps as usize;
         // One run per thread, unless the step matrix is large (each run has its own).
         let threads = rayon::current_num_threads().max(1);
-        let runs = if self.rows * steps <= 1 << 20 { threads } else { 1 };
+        let runs = if self.rows * steps <= 1 << 20 {
+            threads
+        } else {
+            1
+        };
         let parts: Vec<Part<K>> =
             crate::model::customer_split(ordered, ordered.len().div_ceil(runs))
                 .into_par_iter()
@@ -890,7 +899,8 @@ where
             for path in customer.chunk_by(|a, b| (self.path_key)(a) == (self.path_key)(b)) {
                 nodes.clear();
                 for r in path {
-                    if !(config.collapse_repeats && nodes.last().is_some_and(|n| n.0 == r.payload)) {
+                    if !(config.collapse_repeats && nodes.last().is_some_and(|n| n.0 == r.payload))
+                    {
                         nodes.push((r.payload, r.time));
                     }
                 }
