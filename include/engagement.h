@@ -1392,7 +1392,9 @@ eng_status eng_sessions(const uint64_t *customer,
 /**
  * Runs a funnel (`funnel_json` as `eng_funnel_json`; steps may also match
  * event labels: `{"name": "pay", "events": ["payment_card", "payment_cash"]}`
- * or `{"name": "pay", "event_prefix": "payment_"}`; `"per": "session"`
+ * or `{"name": "pay", "event_prefix": "payment_"}`, or a regular
+ * expression: `{"name": "pay", "event_regex": "^payment_(card|cash)$"}`
+ * (unanchored unless anchored); `"per": "session"`
  * counts sessions) over `len` touchpoints of an event log (`channel` and
  * `kind` as `eng_paths_json`) with `event` codes of `dictionary` (both
  * NULL: none) and `campaign` ids (NULL: none). The result as

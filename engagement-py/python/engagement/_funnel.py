@@ -108,7 +108,8 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
     A product's own events: ``events`` gives a label per touchpoint (strings or a categorical; with
     an ``EventDictionary`` as ``dictionary`` to reuse codes), and a step ``{"name": …, "events":
     [labels]}`` matches any label listed, ``{"name": …, "event_prefix": "payment_"}`` any label
-    starting so; ``channel`` and ``kind`` may then be left out. ``per="session"`` counts sessions
+    starting so, ``{"name": …, "event_regex": "^checkout_(card|paypal)$"}`` any label in which the
+    pattern finds a match (Rust ``regex`` syntax; anchor it with ``^…$`` for whole labels); ``channel`` and ``kind`` may then be left out. ``per="session"`` counts sessions
     instead of customers (cut where a customer is quiet for more than ``session_gap``, seconds or a
     timedelta, default 30 minutes): ``customers`` then counts sessions, and conversions are out of
     the sessions entering the first step. Equal times are ordered by the event label's text (see

@@ -324,6 +324,8 @@ row("unknown_field", "paths", lambda i: None, "json", "setting_misspelt",
     config=lambda c: {**{k: v for k, v in c.items() if k != "steps"}, "stepz": 4})
 row("bad_config", "sessions", lambda i: None, "config", "zero_gap", config=lambda c: {**c, "gap": 0})
 row("bad_config", "event_funnel", lambda i: None, "config", "no_steps", config=lambda c: {**c, "steps": []})
+row("bad_config", "event_funnel", lambda i: None, "config", "unclosed_regex",
+    config=lambda c: {**c, "steps": c["steps"][:-1] + [{"name": "pay", "event_regex": "payment_("}]})
 row("duplicated", "funnel_by", lambda i: i["groups"]["customer"].__setitem__(1, i["groups"]["customer"][0]),
     "invalid_input", "group_customer")
 row("as_of_before_data", "scores", setkey((), "as_of", -5), "as_of_before_data", "as_of")

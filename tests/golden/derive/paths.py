@@ -22,6 +22,7 @@ Definitions (as the engine documents them):
     /tmp/derive/bin/python tests/golden/derive/paths.py
 """
 import json
+import re
 import pathlib
 
 import numpy as np
@@ -187,8 +188,9 @@ def funnel(log, config):
     df["path"] = path_ids(df, per, gap, None)
 
     def matches(step, label):
-        ok = not step.get("events") and "event_prefix" not in step
-        return ok or label in step.get("events", []) or label.startswith(step.get("event_prefix", "\0"))
+        ok = not step.get("events") and "event_prefix" not in step and "event_regex" not in step
+        return (ok or label in step.get("events", []) or label.startswith(step.get("event_prefix", "\0"))
+                or ("event_regex" in step and re.search(step["event_regex"], label) is not None))
 
     reached = [0] * len(steps)
     for _, g in df.groupby("path", sort=False):
@@ -277,12 +279,20 @@ cases = [
 FUNNEL = {"steps": [{"name": "browse", "events": ["catalog", "search"]},
                     {"name": "cart", "events": ["add_to_cart"]},
                     {"name": "pay", "event_prefix": "payment_"}]}
+REGEX_FUNNEL = {"steps": [{"name": "browse", "event_regex": "^(catalog|search)$"},
+                          {"name": "pay", "event_regex": "ment_c"}]}
 cases += [
     case("event_funnel_customers", "event_funnel", LOG, FUNNEL, {"ok": funnel(LOG, FUNNEL)},
          "tests/golden/derive/paths.py (pandas): loose funnel over event labels and a prefix, per customer"),
     case("event_funnel_sessions", "event_funnel", LOG, dict(FUNNEL, per="session", session={"gap": 600}),
          {"ok": funnel(LOG, dict(FUNNEL, per="session", session={"gap": 600}))},
          "tests/golden/derive/paths.py (pandas): the same funnel per session (gap 600 s)"),
+    case("event_funnel_regex", "event_funnel", LOG, REGEX_FUNNEL, {"ok": funnel(LOG, REGEX_FUNNEL)},
+         "tests/golden/derive/paths.py (pandas, Python's re): steps by regular expressions, one anchored at "
+         "both ends, one unanchored"),
+    case("event_funnel_bad_regex", "event_funnel", LOG,
+         {"steps": [{"name": "pay", "event_regex": "payment_("}]}, {"error": "config"},
+         "an unclosed group is not a regular expression; the message names the step"),
     case("event_funnel_without_events", "event_funnel", {k: LOG[k] for k in ("customer", "time")}, FUNNEL,
          {"error": "config"}, "steps read event labels that are not given"),
 ]
