@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use statrs::function::factorial::ln_factorial;
 
 use crate::error::{EngError, Result, ensure_config};
+use crate::journey::paths::{Dimension, PathColumns};
 
 /// Paths as data: the JSON form the C face takes.
 ///
@@ -208,24 +209,38 @@ pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64
 
 /// How paths are built from touchpoints.
 ///
+/// | setting | default |
+/// |---|---|
+/// | `lookback` | 30 days, in seconds |
+/// | `include_conversion` | false |
+/// | `by` | `"channel"`: what names a touch (any [`Dimension`]: `"event"`, `"campaign"`, `"channel:event"` …) |
+///
 /// # Examples
 ///
 /// ```
 /// use engagement_core::attribution::PathOptions;
 /// let o: PathOptions = serde_json::from_str(r#"{"include_conversion": true}"#)?;
-/// assert_eq!((o.lookback, o.include_conversion), (30 * 86_400, true));
+/// assert_eq!((o.lookback, o.include_conversion, o.by.to_string()), (30 * 86_400, true, "channel".into()));
+/// let by_event: PathOptions = serde_json::from_str(r#"{"by": "event"}"#)?;
+/// assert!(by_event.by.needs_events());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PathOptions {
     /// Seconds before a purchase that its path reaches back (default 30 days).
     pub lookback: i64,
-    /// Whether the purchase's own channel ends its path (default `false`:
+    /// Whether the purchase's own touch ends its path (default `false`:
     /// the conversion is not a touch, so last touch is the last touchpoint
     /// before it). A purchase with no touchpoint before it in the lookback
-    /// has its own channel as its path either way (a direct conversion).
+    /// has its own touch as its path either way (a direct conversion).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub include_conversion: bool,
+    /// What names a touch: its channel (the default), or any [`Dimension`]
+    /// (`"event"`, `"campaign"`, `"channel:event"` …). Conversions are
+    /// purchases whatever the dimension.
+    #[serde(skip_serializing_if = "is_channel")]
+    pub by: Dimension,
 }
 
 impl Default for PathOptions {
@@ -233,8 +248,13 @@ impl Default for PathOptions {
         PathOptions {
             lookback: DEFAULT_LOOKBACK,
             include_conversion: false,
+            by: Dimension::channel(),
         }
     }
+}
+
+fn is_channel(by: &Dimension) -> bool {
+    *by == Dimension::channel()
 }
 
 /// Builds attribution paths from touchpoints: for each customer in time
@@ -275,17 +295,53 @@ pub fn paths_from_touchpoints_with(
     cols: &crate::TouchpointColumns<'_>,
     options: &PathOptions,
 ) -> Result<Paths> {
-    path_counts(cols, options)?.finish()
+    path_counts(cols, &PathColumns::default(), options)?.finish()
+}
+
+/// Builds attribution paths as [`paths_from_touchpoints_with`] does, over
+/// the dimension `options.by` chooses: a product's own events, campaigns, or
+/// a combination (`"channel:event"`), read from `extra` (its session ids
+/// play no part). Conversions are still the purchases (kind `purchase`);
+/// touches are named by their labels in that dimension.
+///
+/// # Errors
+/// As [`paths_from_touchpoints_with`]; [`EngError::Config`] when the
+/// dimension reads events or campaigns that `extra` does not give;
+/// [`EngError::LengthMismatch`] for an event or campaign column of another
+/// length than the touchpoints.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns, TouchpointKind as K};
+/// use engagement_core::attribution::{PathOptions, paths_from_touchpoints_by};
+/// use engagement_core::journey::paths::PathColumns;
+/// let mut dict = EventDictionary::new();
+/// let codes = dict.intern_all(&["newsletter_42_open", "pricing_page_view", "order"])?;
+/// let cols = TouchpointColumns {
+///     customer: &[1, 1, 1], time: &[0, 60, 120],
+///     channel: &[1, 1, 1], kind: &[K::Open as u8, K::Visit as u8, K::Purchase as u8],
+///     value: &[0.0, 0.0, 49.0],
+///     ..Default::default()
+/// };
+/// let extra = PathColumns { events: Some(EventColumn::new(&codes, &dict)?), ..Default::default() };
+/// let options = PathOptions { by: "event".parse()?, ..Default::default() };
+/// let p = paths_from_touchpoints_by(&cols, &extra, &options)?;
+/// assert_eq!(p.channels, ["newsletter_42_open", "pricing_page_view"]);
+/// assert_eq!((p.paths[0].clone(), p.value[0]), (vec![0, 1], 49.0));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn paths_from_touchpoints_by(
+    cols: &crate::TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    options: &PathOptions,
+) -> Result<Paths> {
+    path_counts(cols, extra, options)?.finish()
 }
 
 /// How far back a purchase's path reaches when the caller sets no lookback:
 /// 30 days, in seconds.
 pub const DEFAULT_LOOKBACK: i64 = 30 * 86_400;
-
-/// The [`DEFAULT_LOOKBACK`] as a serde default.
-pub(crate) fn default_lookback() -> i64 {
-    DEFAULT_LOOKBACK
-}
 
 /// Checks a lookback alone.
 pub(crate) fn check_lookback(lookback: i64) -> Result<()> {
@@ -307,33 +363,67 @@ pub(crate) struct PathCount {
 }
 
 /// The mergeable path counts of [`paths_from_touchpoints`] over some
-/// customers (see [`crate::partial`]), keyed by the channel codes of the path.
+/// customers (see [`crate::partial`]), keyed by the ids of the path's
+/// touches: channel codes when `labels` is empty (the channel dimension),
+/// else indices into `labels` (sorted, distinct; merging unites them).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub(crate) struct PathCounts {
-    pub(crate) paths: std::collections::BTreeMap<Vec<u8>, PathCount>,
+    pub(crate) labels: Vec<String>,
+    pub(crate) paths: std::collections::BTreeMap<Vec<u32>, PathCount>,
 }
 
 impl PathCounts {
-    fn add(&mut self, path: Vec<u8>, c: PathCount) {
+    fn add(&mut self, path: Vec<u32>, c: PathCount) {
         let e = self.paths.entry(path).or_default();
         e.conversions = e.conversions.saturating_add(c.conversions);
         e.value = e.value.saturating_add(c.value);
         e.nulls = e.nulls.saturating_add(c.nulls);
     }
 
-    pub(crate) fn merge(&mut self, other: PathCounts) {
+    /// Renumbers the touches by `remap` under new labels.
+    fn renumber(&mut self, remap: &[u32], labels: Vec<String>) {
+        self.paths = std::mem::take(&mut self.paths)
+            .into_iter()
+            .map(|(p, c)| (p.into_iter().map(|id| remap[id as usize]).collect(), c))
+            .collect();
+        self.labels = labels;
+    }
+
+    pub(crate) fn merge(&mut self, mut other: PathCounts) {
+        if self.labels != other.labels {
+            let mut all: Vec<String> = self.labels.iter().chain(&other.labels).cloned().collect();
+            all.sort_unstable();
+            all.dedup();
+            let ids = |labels: &[String]| -> Vec<u32> {
+                labels
+                    .iter()
+                    .map(|l| all.binary_search(l).map_or(0, |i| i as u32))
+                    .collect()
+            };
+            let (mine, theirs) = (ids(&self.labels), ids(&other.labels));
+            self.renumber(&mine, all.clone());
+            other.renumber(&theirs, all);
+        }
         for (path, c) in other.paths {
             self.add(path, c);
         }
     }
 
-    /// An error unless every path is a non-empty list of known channels with
+    /// An error unless every path is a non-empty list of known touches with
     /// some journeys and no negative value.
     pub(crate) fn check(&self) -> std::result::Result<(), String> {
         use crate::model::Channel;
+        if self.labels.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("labels out of order or repeated".into());
+        }
+        let known = if self.labels.is_empty() {
+            Channel::COUNT
+        } else {
+            self.labels.len()
+        };
         for (path, c) in &self.paths {
-            if path.is_empty() || path.iter().any(|&x| usize::from(x) >= Channel::COUNT) {
-                return Err("a path that is empty or has an unknown channel".into());
+            if path.is_empty() || path.iter().any(|&x| x as usize >= known) {
+                return Err("a path that is empty or has an unknown touch".into());
             }
             if c.value < 0 || c.conversions == 0 && c.nulls == 0 {
                 return Err("a path with negative value or without journeys".into());
@@ -351,19 +441,25 @@ impl PathCounts {
                 unit: "touchpoint".into(),
             });
         }
+        let name = |id: u32| -> String {
+            if self.labels.is_empty() {
+                u8::try_from(id)
+                    .ok()
+                    .and_then(|c| Channel::from_code(c).ok())
+                    .map_or_else(|| format!("channel {id}"), |c| c.label().to_string())
+            } else {
+                self.labels[id as usize].clone()
+            }
+        };
         let mut out = Paths::default();
-        let mut index: HashMap<u8, u32> = HashMap::new();
-        // Channels numbered in order of first appearance over the sorted paths.
+        let mut index: HashMap<u32, u32> = HashMap::new();
+        // Touches numbered in order of first appearance over the sorted paths.
         for (path, c) in &self.paths {
             let mut ids = Vec::with_capacity(path.len());
             for &code in path {
                 let next = out.channels.len() as u32;
                 let id = *index.entry(code).or_insert_with(|| {
-                    out.channels.push(
-                        Channel::from_code(code)
-                            .map(|c| c.label().to_string())
-                            .unwrap_or_else(|_| format!("channel {code}")),
-                    );
+                    out.channels.push(name(code));
                     next
                 });
                 ids.push(id);
@@ -378,49 +474,100 @@ impl PathCounts {
     }
 }
 
-/// The mergeable counts of [`paths_from_touchpoints`] (no touchpoints give empty counts).
+/// The touch bit of a record's payload that marks a purchase.
+const PURCHASE: u32 = 1 << 31;
+
+/// The mergeable counts of [`paths_from_touchpoints_by`] (no touchpoints give empty counts).
 pub(crate) fn path_counts(
     cols: &crate::TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
     options: &PathOptions,
 ) -> Result<PathCounts> {
     let PathOptions {
         lookback,
         include_conversion,
+        ref by,
     } = *options;
     use crate::model::{Code, JourneyRecord, TouchpointKind};
-    cols.validate()?;
+    let mut fill = Default::default();
+    let cols = &crate::model::event_log(cols, &mut fill);
+    let n = cols.validate()?;
     check_lookback(lookback)?;
+    for (field, len) in [
+        ("event", extra.events.map(|e| e.codes().len())),
+        (
+            "campaign",
+            (!extra.campaign.is_empty()).then_some(extra.campaign.len()),
+        ),
+    ] {
+        if let Some(len) = len.filter(|&l| l != n) {
+            return Err(EngError::LengthMismatch {
+                field: field.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    by.check_columns(extra)?;
     let (purchase, refund) = (
         TouchpointKind::Purchase.code(),
         TouchpointKind::Refund.code(),
     );
-    // Refunds play no part; the payload is the channel, with bit 8 set for a purchase.
-    let records = cols.journey_records(&Default::default(), |i| match cols.kind[i] {
+    // A touch's id: its channel code, or its label's index in another dimension.
+    let (ids, labels) = if *by == Dimension::channel() || n == 0 {
+        (None, Vec::new())
+    } else {
+        let (ids, labels) = crate::journey::paths::row_labels(cols, extra, by)?;
+        if labels.len() >= PURCHASE as usize {
+            return Err(EngError::invalid(
+                "touchpoints",
+                labels.len(),
+                "attribution takes at most 2^31 distinct touch labels",
+            ));
+        }
+        (Some(ids), labels)
+    };
+    let ranks = extra
+        .events
+        .map(|e| e.dictionary().ranks())
+        .unwrap_or_default();
+    let ties = crate::model::TieColumns {
+        campaign: extra.campaign,
+        event: extra.events.map_or(&[], |e| e.codes()),
+        event_rank: &ranks,
+    };
+    // Refunds play no part; the payload is the touch, with the top bit set for a purchase.
+    let records = cols.journey_records(&ties, |i| match cols.kind[i] {
         k if k == refund => None,
-        k => Some(u32::from(cols.channel[i]) | (u32::from(k == purchase) << 8)),
+        k => {
+            let id = ids
+                .as_ref()
+                .map_or(u32::from(cols.channel[i]), |ids| ids[i]);
+            Some(id | if k == purchase { PURCHASE } else { 0 })
+        }
     })?;
-    let path_of = |since: &[JourneyRecord], start: i64| -> Vec<u8> {
+    let path_of = |since: &[JourneyRecord], start: i64| -> Vec<u32> {
         since
             .iter()
             .filter(|r| r.time >= start)
-            .map(|r| r.payload as u8)
+            .map(|r| r.payload & !PURCHASE)
             .collect()
     };
-    // Distinct channel sequences per run of customers in parallel, merged in run order.
-    let parts: Vec<rustc_hash::FxHashMap<Vec<u8>, PathCount>> = {
+    // Distinct touch sequences per run of customers in parallel, merged in run order.
+    let parts: Vec<rustc_hash::FxHashMap<Vec<u32>, PathCount>> = {
         use rayon::prelude::*;
         crate::model::customer_runs(&records)
             .into_par_iter()
             .map(|run| {
-                let mut found = rustc_hash::FxHashMap::<Vec<u8>, PathCount>::default();
+                let mut found = rustc_hash::FxHashMap::<Vec<u32>, PathCount>::default();
                 let mut since: Vec<JourneyRecord> = Vec::new();
                 for customer in run.chunk_by(|a, b| a.customer == b.customer) {
                     since.clear();
                     for r in customer {
-                        if r.payload >> 8 == 1 {
+                        if r.payload & PURCHASE != 0 {
                             let mut path = path_of(&since, r.time.saturating_sub(lookback));
                             if include_conversion || path.is_empty() {
-                                path.push(r.payload as u8);
+                                path.push(r.payload & !PURCHASE);
                             }
                             let e = found.entry(path).or_default();
                             e.conversions += 1;
@@ -440,7 +587,10 @@ pub(crate) fn path_counts(
             })
             .collect()
     };
-    let mut out = PathCounts::default();
+    let mut out = PathCounts {
+        labels,
+        ..PathCounts::default()
+    };
     for part in parts {
         for (path, c) in part {
             out.add(path, c);

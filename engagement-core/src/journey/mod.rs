@@ -108,10 +108,10 @@ mod tests {
             },
             sequences(SequenceBy::Channel),
             sequences(SequenceBy::Kind),
-            PartialSpec::Paths {
+            PartialSpec::Paths(crate::journey::attribution::PathOptions {
                 lookback: 30 * DAY,
-                include_conversion: false,
-            },
+                ..Default::default()
+            }),
             PartialSpec::Cohorts {
                 as_of,
                 config: Default::default(),

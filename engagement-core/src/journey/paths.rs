@@ -78,6 +78,26 @@ impl Dimension {
     pub fn needs_events(&self) -> bool {
         self.0.contains(&DimensionPart::Event)
     }
+
+    /// The channel alone (attribution's default).
+    pub fn channel() -> Self {
+        Dimension(vec![DimensionPart::Channel])
+    }
+
+    /// An error unless the columns this dimension reads are given.
+    pub(crate) fn check_columns(&self, extra: &PathColumns<'_>) -> Result<()> {
+        ensure_config!(
+            !self.needs_events() || extra.events.is_some(),
+            "by",
+            "by = {self} reads event labels, which were not given (give an event column, or choose channel, kind or campaign)"
+        );
+        ensure_config!(
+            !self.0.contains(&DimensionPart::Campaign) || !extra.campaign.is_empty(),
+            "by",
+            "{self} reads campaign ids, which were not given"
+        );
+        Ok(())
+    }
 }
 
 impl std::str::FromStr for Dimension {
@@ -479,7 +499,7 @@ impl PathAnalysis {
 }
 
 /// The node label of every row, as an index into the sorted labels.
-fn row_labels(
+pub(crate) fn row_labels(
     cols: &TouchpointColumns<'_>,
     extra: &PathColumns<'_>,
     by: &Dimension,
@@ -668,18 +688,7 @@ pub(crate) fn path_state(
         // An empty part (a partition without rows) reads nothing.
         return Ok(PathState::with_steps(config.steps as usize));
     }
-    ensure_config!(
-        !config.by.needs_events() || extra.events.is_some(),
-        "by",
-        "by = {} (event unless chosen) reads event labels, which were not given (give an event column, or choose channel, kind or campaign)",
-        config.by
-    );
-    ensure_config!(
-        !config.by.parts().contains(&DimensionPart::Campaign) || !extra.campaign.is_empty(),
-        "by",
-        "{} reads campaign ids, which were not given",
-        config.by
-    );
+    config.by.check_columns(extra)?;
     let (label, labels) = row_labels(cols, extra, &config.by)?;
     let ranks = extra
         .events

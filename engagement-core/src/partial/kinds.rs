@@ -282,31 +282,30 @@ impl PartState for CohortCounts {
 }
 
 impl PartState for PathCounts {
-    type Config<'a> = PathOptions;
+    type Config<'a> = &'a PathOptions;
     type Wire<'a> = wire::Paths;
     type Read = wire::Paths;
 
     fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
         match spec {
-            PartialSpec::Paths {
-                lookback,
-                include_conversion,
-            } => Some(PathOptions {
-                lookback: *lookback,
-                include_conversion: *include_conversion,
-            }),
+            PartialSpec::Paths(options) => Some(options),
             _ => None,
         }
     }
-    fn empty(_: PathOptions) -> Result<Self> {
+    fn empty(_: &PathOptions) -> Result<Self> {
         Ok(PathCounts::default())
     }
     fn of_touchpoints(
-        options: PathOptions,
+        options: &PathOptions,
         cols: &TouchpointColumns<'_>,
-        _: &FunnelExtras<'_>,
+        extras: &FunnelExtras<'_>,
     ) -> Result<Self> {
-        crate::journey::attribution::path_counts(cols, &options)
+        let extra = crate::journey::paths::PathColumns {
+            events: extras.events,
+            campaign: extras.campaign,
+            session: &[],
+        };
+        crate::journey::attribution::path_counts(cols, &extra, options)
     }
     fn absorb(&mut self, other: Self) -> Result<()> {
         PathCounts::merge(self, other);
@@ -315,14 +314,20 @@ impl PartState for PathCounts {
     fn wire(&self) -> wire::Paths {
         wire::Paths::from(self)
     }
-    fn checked(_: PathOptions, p: wire::Paths) -> std::result::Result<Self, String> {
+    fn checked(options: &PathOptions, p: wire::Paths) -> std::result::Result<Self, String> {
+        if p.labels.is_empty() != (options.by == crate::journey::paths::Dimension::channel())
+            && !p.paths.is_empty()
+        {
+            return Err("touches named otherwise than the spec's dimension".into());
+        }
         let p = PathCounts {
+            labels: p.labels,
             paths: wire::sorted_map(p.paths)?,
         };
         p.check()?;
         Ok(p)
     }
-    fn finish(&self, _: PathOptions) -> Result<PartialResult> {
+    fn finish(&self, _: &PathOptions) -> Result<PartialResult> {
         Ok(PartialResult::Paths(PathCounts::finish(self)?))
     }
 }

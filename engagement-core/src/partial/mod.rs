@@ -208,8 +208,9 @@ impl Partial {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let p = Partial::new(&PartialSpec::Paths { lookback: 86_400, include_conversion: false })?;
+    /// let p = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 86_400, include_conversion: false, ..Default::default() }))?;
     /// assert!(p.result().is_err());   // nothing to attribute yet
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -339,8 +340,9 @@ impl Partial {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialKind, PartialSpec};
-    /// let p = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?;
+    /// let p = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?;
     /// assert_eq!(p.spec().kind(), PartialKind::Paths);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -358,9 +360,10 @@ impl Partial {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let mut a = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?;
-    /// assert!(a.merge(Partial::new(&PartialSpec::Paths { lookback: 61, include_conversion: false })?).is_err());
+    /// let mut a = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?;
+    /// assert!(a.merge(Partial::new(&PartialSpec::Paths(PathOptions { lookback: 61, include_conversion: false, ..Default::default() }))?).is_err());
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn merge(&mut self, other: Partial) -> Result<()> {
@@ -420,9 +423,10 @@ impl Partial {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::TouchpointColumns;
     /// use engagement_core::partial::{Partial, PartialResult, PartialSpec};
-    /// let spec = PartialSpec::Paths { lookback: 86_400, include_conversion: true };
+    /// let spec = PartialSpec::Paths(PathOptions { lookback: 86_400, include_conversion: true, ..Default::default() });
     /// let cols = TouchpointColumns { customer: &[1, 1], time: &[0, 60], channel: &[0, 1], kind: &[1, 4],
     ///     value: &[0.0, 9.5], ..Default::default() };
     /// let PartialResult::Paths(p) = Partial::from_touchpoints(&spec, &cols)?.result()? else { unreachable!() };
@@ -442,10 +446,11 @@ impl Partial {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::TouchpointColumns;
     /// use engagement_core::attribution::Rule;
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let spec = PartialSpec::Paths { lookback: 86_400, include_conversion: true };
+    /// let spec = PartialSpec::Paths(PathOptions { lookback: 86_400, include_conversion: true, ..Default::default() });
     /// let cols = TouchpointColumns { customer: &[1, 1], time: &[0, 60], channel: &[0, 1], kind: &[1, 4],
     ///     value: &[0.0, 9.5], ..Default::default() };
     /// let a = Partial::from_touchpoints(&spec, &cols)?.attribute(&Rule::Linear)?;
@@ -546,8 +551,9 @@ impl Partial {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let bytes = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?.to_bytes()?;
+    /// let bytes = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?.to_bytes()?;
     /// assert_eq!(&bytes[..4], b"ENGP");
     /// assert!(Partial::from_bytes(&bytes[..bytes.len() - 1]).is_err());   // truncated
     /// # Ok::<(), engagement_core::EngError>(())
@@ -567,9 +573,10 @@ impl Partial {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let mut bytes = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?.to_bytes()?;
-    /// assert_eq!(Partial::from_bytes(&bytes)?.spec(), &PartialSpec::Paths { lookback: 60, include_conversion: false });
+    /// let mut bytes = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?.to_bytes()?;
+    /// assert_eq!(Partial::from_bytes(&bytes)?.spec(), &PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }));
     /// *bytes.last_mut().unwrap() ^= 1;
     /// assert_eq!(Partial::from_bytes(&bytes).unwrap_err().kind(), "corrupt");
     /// # Ok::<(), engagement_core::EngError>(())
@@ -587,8 +594,9 @@ impl Partial {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
-    /// let p = Partial::new(&PartialSpec::Paths { lookback: 60, include_conversion: false })?;
+    /// let p = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?;
     /// let json = p.to_json()?;
     /// assert!(json.starts_with(r#"{"format":1,"spec":{"kind":"paths","lookback":60}"#));
     /// assert_eq!(Partial::from_json(&json)?, p);
@@ -702,10 +710,10 @@ mod tests {
 
     #[test]
     fn every_corruption_of_the_binary_form_is_refused() {
-        let spec = PartialSpec::Paths {
+        let spec = PartialSpec::Paths(crate::journey::attribution::PathOptions {
             lookback: 86_400,
-            include_conversion: false,
-        };
+            ..Default::default()
+        });
         let data = cols(
             &[1, 1, 2],
             &[0, 10, 5],
@@ -861,22 +869,155 @@ mod tests {
     }
 
     #[test]
+    fn attribution_by_event_of_parts_with_their_own_dictionaries_merges_into_one_pass() {
+        use crate::journey::attribution::{PathOptions, attribute, paths_from_touchpoints_by};
+        use crate::journey::paths::PathColumns;
+        use crate::{EventColumn, EventDictionary};
+        // (customer, time, label, purchase?, value); customers 1–3 on one machine, 4–5 on another.
+        let rows: Vec<(u64, i64, &str, bool, f64)> = vec![
+            (1, 0, "newsletter_42_open", false, 0.0),
+            (1, 60, "pricing_page_view", false, 0.0),
+            (1, 120, "order", true, 49.0),
+            (2, 0, "pricing_page_view", false, 0.0),
+            (2, 10, "order", true, 20.0),
+            (3, 0, "ü_promo", false, 0.0),
+            (4, 0, "newsletter_42_open", false, 0.0),
+            (4, 30, "order", true, 15.5),
+            (4, 40, "pricing_page_view", false, 0.0),
+            (5, 0, "order", true, 7.0),
+        ];
+        let run = |rows: &[(u64, i64, &str, bool, f64)], spec: &PartialSpec| -> Partial {
+            let mut d = EventDictionary::new();
+            let labels: Vec<&str> = rows.iter().map(|r| r.2).collect();
+            let codes = d.intern_all(&labels).unwrap();
+            let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            let time: Vec<i64> = rows.iter().map(|r| r.1).collect();
+            let kind: Vec<u8> = rows.iter().map(|r| if r.3 { 4 } else { 3 }).collect();
+            let value: Vec<f64> = rows.iter().map(|r| r.4).collect();
+            let cols = TouchpointColumns {
+                customer: &customer,
+                time: &time,
+                channel: &vec![1; rows.len()],
+                kind: &kind,
+                value: &value,
+                ..Default::default()
+            };
+            let events = Some(EventColumn::new(&codes, &d).unwrap());
+            let extras = FunnelExtras {
+                events,
+                ..Default::default()
+            };
+            if rows.len() == 10 {
+                // The one-pass answer, straight from the core.
+                let options = match spec {
+                    PartialSpec::Paths(o) => o,
+                    _ => unreachable!(),
+                };
+                let extra = PathColumns {
+                    events,
+                    ..Default::default()
+                };
+                let p = paths_from_touchpoints_by(&cols, &extra, options).unwrap();
+                assert_eq!(
+                    p.channels,
+                    [
+                        "newsletter_42_open",
+                        "pricing_page_view",
+                        "order",
+                        "ü_promo"
+                    ]
+                );
+                let credit = attribute(&p, &crate::attribution::Rule::LastTouch).unwrap();
+                assert_eq!(credit.value, [15.5, 69.0, 7.0, 0.0]);
+            }
+            Partial::from_touchpoints_with(spec, &cols, &extras).unwrap()
+        };
+        assert_eq!(crate::model::TouchpointKind::Purchase as u8, 4);
+        let spec = PartialSpec::Paths(PathOptions {
+            by: "event".parse().unwrap(),
+            ..Default::default()
+        });
+        let whole = run(&rows, &spec);
+        let mut merged = run(&rows[6..], &spec);
+        merged
+            .merge(Partial::from_bytes(&run(&rows[..6], &spec).to_bytes().unwrap()).unwrap())
+            .unwrap();
+        assert_eq!(merged, whole);
+        assert_eq!(
+            Partial::from_json(&merged.to_json().unwrap()).unwrap(),
+            whole
+        );
+        let Ok(PartialResult::Paths(p)) = merged.result() else {
+            panic!("attribution paths")
+        };
+        // Sorted paths, touches numbered as they first appear: [newsletter, pricing], [order]
+        // (customer 5's direct purchase), [pricing], [pricing] (customer 4's lone touch after
+        // buying, not converting), [ü_promo] (not converting).
+        assert_eq!(p.conversions.iter().sum::<f64>(), 4.0);
+        assert_eq!(p.nulls.iter().sum::<f64>(), 2.0);
+        // Named otherwise than its spec (labels for a channel spec): refused.
+        let channel = PartialSpec::Paths(PathOptions::default());
+        let mut json: serde_json::Value = serde_json::from_str(&whole.to_json().unwrap()).unwrap();
+        json["spec"] = serde_json::to_value(&channel).unwrap();
+        assert_eq!(
+            Partial::from_json(&json.to_string()).unwrap_err().kind(),
+            "corrupt"
+        );
+    }
+
+    #[test]
+    fn a_channel_paths_partial_reads_and_writes_format_version_1_bytes() {
+        // Version 1 held a path's channels as u8 codes and no labels.
+        #[derive(serde::Serialize)]
+        struct V1 {
+            paths: Vec<(Vec<u8>, crate::journey::attribution::PathCount)>,
+        }
+        let spec = PartialSpec::Paths(crate::journey::attribution::PathOptions::default());
+        let data = cols(
+            &[1, 1, 2],
+            &[0, 10, 5],
+            &[0, 1, 2],
+            &[3, 4, 3],
+            &[0.0, 9.0, 0.0],
+        );
+        let p = Partial::from_touchpoints(&spec, &data).unwrap();
+        let State::Paths(counts) = &p.state else {
+            panic!("paths")
+        };
+        let v1 = V1 {
+            paths: counts
+                .paths
+                .iter()
+                .map(|(k, c)| (k.iter().map(|&x| x as u8).collect(), *c))
+                .collect(),
+        };
+        let payload = [
+            serde_json::to_string(&spec).unwrap().into_bytes(),
+            postcard::to_allocvec(&v1).unwrap(),
+        ];
+        let bytes = p.to_bytes().unwrap();
+        // The new writer's payload ends with exactly the version 1 state.
+        assert!(bytes.ends_with(&payload[1]), "channel paths bytes changed");
+        assert_eq!(Partial::from_bytes(&bytes).unwrap(), p);
+    }
+
+    #[test]
     fn merging_different_specs_leaves_self_unchanged() {
         let data = cols(&[1], &[0], &[0], &[4], &[1.0]);
         let mut a = Partial::from_touchpoints(
-            &PartialSpec::Paths {
+            &PartialSpec::Paths(crate::journey::attribution::PathOptions {
                 lookback: 60,
-                include_conversion: false,
-            },
+                ..Default::default()
+            }),
             &data,
         )
         .unwrap();
         let before = a.clone();
         let b = Partial::from_touchpoints(
-            &PartialSpec::Paths {
+            &PartialSpec::Paths(crate::journey::attribution::PathOptions {
                 lookback: 61,
-                include_conversion: false,
-            },
+                ..Default::default()
+            }),
             &data,
         )
         .unwrap();
@@ -1078,18 +1219,9 @@ mod tests {
                     };
                     PartialResult::Cohorts(crate::retention::cohort::cohorts(&tx, *as_of, config)?)
                 }
-                PartialSpec::Paths {
-                    lookback,
-                    include_conversion,
-                } => {
-                    PartialResult::Paths(crate::journey::attribution::paths_from_touchpoints_with(
-                        &cols,
-                        &crate::journey::attribution::PathOptions {
-                            lookback: *lookback,
-                            include_conversion: *include_conversion,
-                        },
-                    )?)
-                }
+                PartialSpec::Paths(options) => PartialResult::Paths(
+                    crate::journey::attribution::paths_from_touchpoints_with(&cols, options)?,
+                ),
                 PartialSpec::EventPaths { config } => PartialResult::EventPaths(
                     crate::journey::paths::path_analysis(&cols, &Default::default(), config)?,
                 ),

@@ -25,7 +25,7 @@ use crate::{
 /// | `funnel` | `funnel` (a [`Funnel`]) | [`FunnelResult`] |
 /// | `sequences` | `config` (a [`SequenceConfig`], default) | [`JourneySequences`] |
 /// | `cohorts` | `as_of`, `config` (a [`CohortConfig`]), `activity` (`"purchases"` or `"any"`) | [`CohortTable`] |
-/// | `paths` | `lookback` (seconds, 30 days), `include_conversion` (false) | attribution [`Paths`] |
+/// | `paths` | `lookback` (seconds, 30 days), `include_conversion` (false), `by` (`"channel"`, or any dimension: `"event"`, `"campaign"` …) | attribution [`Paths`] |
 /// | `event_paths` | `config` (a [`PathConfig`](crate::journey::paths::PathConfig), default) | [`PathAnalysis`](crate::journey::paths::PathAnalysis) |
 ///
 /// # Examples
@@ -78,16 +78,10 @@ pub enum PartialSpec {
         activity: CohortActivity,
     },
     /// Attribution paths (each purchase closes a path of the customer's
-    /// touchpoints within `lookback` seconds before it).
-    Paths {
-        /// Seconds before a purchase that its path reaches back (default 30 days).
-        #[serde(default = "crate::journey::attribution::default_lookback")]
-        lookback: i64,
-        /// Whether a purchase's own channel ends its path (default `false`;
-        /// see [`PathOptions`](crate::journey::attribution::PathOptions)).
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        include_conversion: bool,
-    },
+    /// touchpoints within `lookback` seconds before it), named by channel or
+    /// by any dimension (`by`; see
+    /// [`PathOptions`](crate::journey::attribution::PathOptions)).
+    Paths(crate::journey::attribution::PathOptions),
     /// Path analysis over a product's own events or any dimension (the
     /// parts' event dictionaries may differ: states are named by label).
     EventPaths {
@@ -180,8 +174,9 @@ impl PartialSpec {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::{PartialKind, PartialSpec};
-    /// assert_eq!(PartialSpec::Paths { lookback: 60, include_conversion: false }.kind(), PartialKind::Paths);
+    /// assert_eq!(PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }).kind(), PartialKind::Paths);
     /// ```
     pub fn kind(&self) -> PartialKind {
         match self {
@@ -190,7 +185,7 @@ impl PartialSpec {
             PartialSpec::Funnel { .. } => PartialKind::Funnel,
             PartialSpec::Sequences { .. } => PartialKind::Sequences,
             PartialSpec::Cohorts { .. } => PartialKind::Cohorts,
-            PartialSpec::Paths { .. } => PartialKind::Paths,
+            PartialSpec::Paths(_) => PartialKind::Paths,
             PartialSpec::EventPaths { .. } => PartialKind::EventPaths,
         }
     }
@@ -202,9 +197,10 @@ impl PartialSpec {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::PartialSpec;
     /// assert!(!PartialSpec::Profiles { signals: Default::default() }.needs_whole_customers());
-    /// assert!(PartialSpec::Paths { lookback: 60, include_conversion: false }.needs_whole_customers());
+    /// assert!(PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }).needs_whole_customers());
     /// ```
     pub fn needs_whole_customers(&self) -> bool {
         !matches!(
@@ -221,8 +217,9 @@ impl PartialSpec {
     /// # Examples
     ///
     /// ```
+    /// use engagement_core::attribution::PathOptions;
     /// use engagement_core::partial::PartialSpec;
-    /// assert!(PartialSpec::Paths { lookback: 0, include_conversion: false }.validate().is_err());
+    /// assert!(PartialSpec::Paths(PathOptions { lookback: 0, include_conversion: false, ..Default::default() }).validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<()> {
         match self {
@@ -250,8 +247,8 @@ impl PartialSpec {
                 );
                 crate::retention::cohort::check_config(config)
             }
-            PartialSpec::Paths { lookback, .. } => {
-                crate::journey::attribution::check_lookback(*lookback)
+            PartialSpec::Paths(options) => {
+                crate::journey::attribution::check_lookback(options.lookback)
             }
             PartialSpec::EventPaths { config } => config.validate(),
         }

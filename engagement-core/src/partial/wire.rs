@@ -225,16 +225,64 @@ impl From<&CohortCounts> for Cohorts {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Attribution paths: the touches' ids per path, and the labels they index
+/// (none for channel codes). Written without `labels` when there are none,
+/// so that a channel partial's bytes are those of format version 1, whose
+/// paths held `u8` codes (encoded alike for codes under 128); read with
+/// `labels` optional at the end for the same reason.
+#[derive(Serialize)]
 pub(crate) struct Paths {
-    pub(crate) paths: Vec<(Vec<u8>, PathCount)>,
+    pub(crate) paths: Vec<(Vec<u32>, PathCount)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) labels: Vec<String>,
 }
 
 impl From<&PathCounts> for Paths {
     fn from(p: &PathCounts) -> Self {
         Paths {
             paths: p.paths.iter().map(|(k, &v)| (k.clone(), v)).collect(),
+            labels: p.labels.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// The JSON form: an object whose `labels` may be missing.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Named {
+            paths: Vec<(Vec<u32>, PathCount)>,
+            #[serde(default)]
+            labels: Vec<String>,
+        }
+        /// The binary form: the fields in order, `labels` absent at the end.
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = Paths;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("attribution paths, then optional labels")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Paths, A::Error> {
+                let paths = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                // The end of the payload before `labels`: a partial without them.
+                let labels = seq.next_element().ok().flatten().unwrap_or_default();
+                Ok(Paths { paths, labels })
+            }
+        }
+        if d.is_human_readable() {
+            let n = Named::deserialize(d)?;
+            Ok(Paths {
+                paths: n.paths,
+                labels: n.labels,
+            })
+        } else {
+            d.deserialize_struct("Paths", &["paths", "labels"], InOrder)
         }
     }
 }
