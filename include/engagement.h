@@ -1422,10 +1422,11 @@ eng_status eng_funnel_events_json(const uint64_t *customer,
 /**
  * Builds the partial of one part of an event log (see `eng_partial_new`),
  * for the kinds that read event labels or campaigns: `{"kind":
- * "event_paths", "config": {…PathConfig…}}` and funnels whose steps match
- * events. Columns as `eng_paths_json` (`channel` and `kind` both NULL for an
- * event log; `event` codes of `dictionary`, both or neither; `campaign`
- * NULL for none). Parts may intern into different dictionaries: the
+ * "event_paths", "config": {…PathConfig…}}`, funnels whose steps match
+ * events, and attribution paths by another dimension (`{"kind": "paths",
+ * "by": "event"}`). Columns as `eng_paths_json` (`channel` and `kind` both
+ * NULL for an event log; `value` NULL for no money; `event` codes of
+ * `dictionary`, both or neither; `campaign` NULL for none). Parts may intern into different dictionaries: the
  * partials name events by label and merge into the one-pass result.
  *
  * Returns as `eng_partial_new`.
@@ -1440,11 +1441,50 @@ eng_status eng_partial_new_events(const char *spec_json,
                                   const int64_t *time,
                                   const uint8_t *channel,
                                   const uint8_t *kind,
+                                  const double *value,
                                   size_t len,
                                   const uint32_t *event,
                                   const struct eng_event_dictionary *dictionary,
                                   const uint64_t *campaign,
                                   struct eng_partial **out_partial);
+
+/**
+ * Attributes the purchases of `len` touchpoints to touches named in any
+ * dimension: a product's own events, campaigns, channels, kinds, or a
+ * combination. `paths_json` (NULL: the defaults) is `{"by": "event",
+ * "lookback": 2592000, "include_conversion": false}`: `by` is `"channel"`
+ * unless given (`"event"`, `"campaign"`, `"channel:event"` …), `lookback`
+ * 30 days in seconds. Each purchase (kind `purchase`) closes a path of the
+ * customer's touches within `lookback` before it, as
+ * `eng_attribute_touchpoints_json` builds them; `rule_json` and the result
+ * as `eng_attribute_json`, with touches named by their labels (e.g.
+ * `"newsletter_42_open"`, or `"email:newsletter_42_open"` for
+ * `channel:event`). Columns as `eng_paths_json`, with `value` (NULL: no
+ * money); `event` codes of `dictionary` (both NULL: none); `campaign` ids
+ * (NULL: none).
+ *
+ * Returns as `eng_attribute_touchpoints_json`, and `ENG_STATUS_CONFIG` for
+ * a dimension reading events or campaigns not given.
+ *
+ * # Safety
+ * As `eng_paths_json`; `value` NULL or `len` elements; `paths_json` NULL or
+ * `paths_len` readable bytes; `rule_json` NULL or `rule_len` readable bytes.
+ */
+eng_status eng_attribute_events_json(const uint64_t *customer,
+                                     const int64_t *time,
+                                     const uint8_t *channel,
+                                     const uint8_t *kind,
+                                     const double *value,
+                                     size_t len,
+                                     const uint32_t *event,
+                                     const struct eng_event_dictionary *dictionary,
+                                     const uint64_t *campaign,
+                                     const char *paths_json,
+                                     size_t paths_len,
+                                     const char *rule_json,
+                                     size_t rule_len,
+                                     char **out_json,
+                                     size_t *out_len);
 
 /**
  * The step matrix of one path analysis minus another's (two groups:

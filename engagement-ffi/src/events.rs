@@ -420,10 +420,11 @@ pub unsafe extern "C" fn eng_funnel_events_json(
 
 /// Builds the partial of one part of an event log (see `eng_partial_new`),
 /// for the kinds that read event labels or campaigns: `{"kind":
-/// "event_paths", "config": {…PathConfig…}}` and funnels whose steps match
-/// events. Columns as `eng_paths_json` (`channel` and `kind` both NULL for an
-/// event log; `event` codes of `dictionary`, both or neither; `campaign`
-/// NULL for none). Parts may intern into different dictionaries: the
+/// "event_paths", "config": {…PathConfig…}}`, funnels whose steps match
+/// events, and attribution paths by another dimension (`{"kind": "paths",
+/// "by": "event"}`). Columns as `eng_paths_json` (`channel` and `kind` both
+/// NULL for an event log; `value` NULL for no money; `event` codes of
+/// `dictionary`, both or neither; `campaign` NULL for none). Parts may intern into different dictionaries: the
 /// partials name events by label and merge into the one-pass result.
 ///
 /// Returns as `eng_partial_new`.
@@ -439,6 +440,7 @@ pub unsafe extern "C" fn eng_partial_new_events(
     time: *const i64,
     channel: *const u8,
     kind: *const u8,
+    value: *const f64,
     len: usize,
     event: *const u32,
     dictionary: *const eng_event_dictionary,
@@ -451,7 +453,10 @@ pub unsafe extern "C" fn eng_partial_new_events(
             let to = out(out_partial, "out_partial")?;
             let spec: engagement_core::partial::PartialSpec =
                 crate::json::document(spec_json, spec_len, "spec_json")?;
-            let cols = log_columns(customer, time, channel, kind, len)?;
+            let cols = TouchpointColumns {
+                value: optional(value, len, "value")?,
+                ..log_columns(customer, time, channel, kind, len)?
+            };
             let extras = engagement_core::funnel::FunnelExtras {
                 campaign: optional(campaign, len, "campaign")?,
                 stages: None,
@@ -463,6 +468,68 @@ pub unsafe extern "C" fn eng_partial_new_events(
             );
         }
         Ok(())
+    })
+}
+
+/// Attributes the purchases of `len` touchpoints to touches named in any
+/// dimension: a product's own events, campaigns, channels, kinds, or a
+/// combination. `paths_json` (NULL: the defaults) is `{"by": "event",
+/// "lookback": 2592000, "include_conversion": false}`: `by` is `"channel"`
+/// unless given (`"event"`, `"campaign"`, `"channel:event"` …), `lookback`
+/// 30 days in seconds. Each purchase (kind `purchase`) closes a path of the
+/// customer's touches within `lookback` before it, as
+/// `eng_attribute_touchpoints_json` builds them; `rule_json` and the result
+/// as `eng_attribute_json`, with touches named by their labels (e.g.
+/// `"newsletter_42_open"`, or `"email:newsletter_42_open"` for
+/// `channel:event`). Columns as `eng_paths_json`, with `value` (NULL: no
+/// money); `event` codes of `dictionary` (both NULL: none); `campaign` ids
+/// (NULL: none).
+///
+/// Returns as `eng_attribute_touchpoints_json`, and `ENG_STATUS_CONFIG` for
+/// a dimension reading events or campaigns not given.
+///
+/// # Safety
+/// As `eng_paths_json`; `value` NULL or `len` elements; `paths_json` NULL or
+/// `paths_len` readable bytes; `rule_json` NULL or `rule_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_attribute_events_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    paths_json: *const c_char,
+    paths_len: usize,
+    rule_json: *const c_char,
+    rule_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = TouchpointColumns {
+                value: optional(value, len, "value")?,
+                ..log_columns(customer, time, channel, kind, len)?
+            };
+            let options: engagement_core::attribution::PathOptions =
+                crate::json::config(paths_json, paths_len, "paths_json")?;
+            let rule: engagement_core::attribution::Rule =
+                crate::json::config(rule_json, rule_len, "rule_json")?;
+            let extra = PathColumns {
+                events: event_column(event, dictionary, len)?,
+                campaign: optional(campaign, len, "campaign")?,
+                session: &[],
+            };
+            let paths =
+                engagement_core::attribution::paths_from_touchpoints_by(&cols, &extra, &options)?;
+            let result = engagement_core::attribution::attribute(&paths, &rule)?;
+            crate::json::write(&result, out_json, out_len)
+        }
     })
 }
 

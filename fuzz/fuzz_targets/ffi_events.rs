@@ -264,6 +264,41 @@ fuzz_target!(|data: &[u8]| {
     if s == eng_status::Ok {
         take_json(out);
     }
+    // Attribution by event (every third touchpoint a purchase worth its code): the conversions
+    // credited add up to the purchases, under either dictionary's codes.
+    let kind: Vec<u8> = codes.iter().map(|c| if c % 3 == 0 { 4 } else { 3 }).collect();
+    let channel = vec![1u8; customer.len()];
+    let value: Vec<f64> = codes.iter().map(|&c| f64::from(c % 100)).collect();
+    let options = br#"{"by": "event", "lookback": 600}"#;
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: columns of equal length; a live dictionary; JSON of its own length.
+    let s = checked(unsafe {
+        eng_attribute_events_json(
+            customer.as_ptr(),
+            time.as_ptr(),
+            channel.as_ptr(),
+            kind.as_ptr(),
+            value.as_ptr(),
+            customer.len(),
+            codes.as_ptr(),
+            dict.0,
+            null(),
+            options.as_ptr().cast(),
+            options.len(),
+            null(),
+            0,
+            &mut out,
+            null_mut(),
+        )
+    });
+    if s == eng_status::Ok {
+        let doc = take_json(out);
+        let credited: f64 = doc["conversions"]
+            .as_array()
+            .map_or(0.0, |v| v.iter().filter_map(serde_json::Value::as_f64).sum());
+        let purchases = kind.iter().filter(|&&k| k == 4).count() as f64;
+        assert!((credited - purchases).abs() < 1e-6, "{credited} credited of {purchases}");
+    }
     // Merging the second dictionary into the first maps its codes onto the same labels.
     let mut remap = vec![0u32; dict2.len()];
     let mut n = 0;
@@ -300,6 +335,7 @@ fuzz_target!(|data: &[u8]| {
                     spec.len(),
                     customer[rows.clone()].as_ptr(),
                     time[rows.clone()].as_ptr(),
+                    null(),
                     null(),
                     null(),
                     rows.len(),

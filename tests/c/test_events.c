@@ -187,12 +187,12 @@ int main(void) {
     expect(eng_event_dictionary_intern(d1, labels, NULL, 4, c1) == ENG_STATUS_OK, "intern part 1");
     expect(eng_event_dictionary_intern(d2, labels + 4, NULL, 3, c2) == ENG_STATUS_OK, "intern part 2");
     eng_partial *p1 = NULL, *p2 = NULL, *whole = NULL;
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, 4, c1, d1, NULL, &p1) == ENG_STATUS_OK,
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, 4, c1, d1, NULL, &p1) == ENG_STATUS_OK,
            "partial 1");
-    expect(eng_partial_new_events(spec, strlen(spec), customer + 4, time + 4, NULL, NULL, 3, c2, d2, NULL, &p2) ==
+    expect(eng_partial_new_events(spec, strlen(spec), customer + 4, time + 4, NULL, NULL, NULL, 3, c2, d2, NULL, &p2) ==
                ENG_STATUS_OK,
            "partial 2");
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, N, codes, dict, NULL, &whole) ==
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, N, codes, dict, NULL, &whole) ==
                ENG_STATUS_OK,
            "one pass");
     expect(eng_partial_merge(p1, p2) == ENG_STATUS_OK, "merge the machines");
@@ -203,7 +203,7 @@ int main(void) {
     eng_string_free(merged_json);
     eng_string_free(whole_json);
     eng_partial *none_p = NULL;
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, N, NULL, NULL, NULL, &none_p) ==
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, N, NULL, NULL, NULL, &none_p) ==
                ENG_STATUS_CONFIG && none_p == NULL,
            "event paths without events are refused");
     eng_partial_free(p1);
@@ -211,6 +211,51 @@ int main(void) {
     eng_partial_free(whole);
     eng_event_dictionary_free(d1);
     eng_event_dictionary_free(d2);
+
+    /* Attribution by event: the two payments are purchases (30 and 12); last touch credits
+     * add_to_cart with customer 1's 30 and catalog with customer 2's 12. */
+    {
+        uint8_t channel[N], kind[N];
+        const double value[N] = {0, 0, 0, 30, 0, 0, 12};
+        for (int i = 0; i < N; i++) {
+            channel[i] = ENG_CHANNEL_WEB;
+            kind[i] = (i == 3 || i == 6) ? ENG_KIND_PURCHASE : ENG_KIND_VISIT;
+        }
+        const char *by = "{\"by\": \"event\"}";
+        const char *rule = "{\"rule\": \"last_touch\"}";
+        char *json = NULL;
+        expect(eng_attribute_events_json(customer, time, channel, kind, value, N, codes, dict, NULL, by, strlen(by),
+                                         rule, strlen(rule), &json, NULL) == ENG_STATUS_OK &&
+                   strstr(json, "\"channels\":[\"catalog\",\"product_view\",\"add_to_cart\"]") != NULL &&
+                   strstr(json, "\"value\":[12.0,0.0,30.0]") != NULL,
+               "attribution by event");
+        eng_string_free(json);
+        json = NULL;
+        expect(eng_attribute_events_json(customer, time, channel, kind, value, N, NULL, NULL, NULL, by, strlen(by),
+                                         rule, strlen(rule), &json, NULL) == ENG_STATUS_CONFIG &&
+                   json == NULL && message_has("event"),
+               "attribution by event without events is refused");
+        const char *typo = "{\"by\": \"evnt\"}";
+        expect(eng_attribute_events_json(customer, time, channel, kind, value, N, codes, dict, NULL, typo,
+                                         strlen(typo), rule, strlen(rule), &json, NULL) == ENG_STATUS_JSON &&
+                   message_has("event, channel, kind, campaign"),
+               "an unknown dimension lists the accepted ones");
+        /* The same through partials, one per customer, value included. */
+        const char *pspec = "{\"kind\": \"paths\", \"by\": \"event\"}";
+        eng_partial *a = NULL, *b = NULL;
+        expect(eng_partial_new_events(pspec, strlen(pspec), customer, time, channel, kind, value, 4, codes, dict, NULL,
+                                      &a) == ENG_STATUS_OK &&
+                   eng_partial_new_events(pspec, strlen(pspec), customer + 4, time + 4, channel + 4, kind + 4,
+                                          value + 4, 3, codes + 4, dict, NULL, &b) == ENG_STATUS_OK &&
+                   eng_partial_merge(a, b) == ENG_STATUS_OK,
+               "attribution partials by event");
+        expect(eng_partial_attribute_json(a, rule, strlen(rule), &json, NULL) == ENG_STATUS_OK &&
+                   strstr(json, "\"value\":[12.0,0.0,30.0]") != NULL,
+               "merged attribution partials equal one pass");
+        eng_string_free(json);
+        eng_partial_free(a);
+        eng_partial_free(b);
+    }
 
     eng_event_dictionary_free(other);
     eng_event_dictionary_free(copy);
