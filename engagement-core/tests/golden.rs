@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use engagement_core::attribution::{PathTable, Rule, attribute, paths_from_touchpoints};
+use engagement_core::attribution::{
+    PathOptions, PathTable, Rule, attribute, paths_from_touchpoints, paths_from_touchpoints_by,
+};
 use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue};
 use engagement_core::cohort::{CohortConfig, cohorts};
@@ -203,6 +205,8 @@ struct EventLog {
     campaign: Vec<u64>,
     #[serde(default)]
     session: Vec<u64>,
+    #[serde(default)]
+    value: Vec<f64>,
 }
 
 /// An event log with channel and kind as codes (empty when absent), event codes and their dictionary.
@@ -244,20 +248,37 @@ fn num<T: serde::de::DeserializeOwned>(input: &Value, key: &str) -> T {
 fn run(case: &Case) -> Result<Value, EngError> {
     let input = &case.input;
     Ok(match case.op.as_str() {
-        "paths" | "event_funnel" => {
+        "paths" | "event_funnel" | "attribute_events" => {
             let (log, channel, kind, codes, dict) = event_log(input)?;
             let cols = engagement_core::TouchpointColumns {
                 customer: &log.customer,
                 time: &log.time,
                 channel: &channel,
                 kind: &kind,
+                value: &log.value,
                 ..Default::default()
             };
             let events = match log.event {
                 Some(_) => Some(EventColumn::new(&codes, &dict)?),
                 None => None,
             };
-            if case.op == "paths" {
+            if case.op == "attribute_events" {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Config {
+                    #[serde(default)]
+                    paths: PathOptions,
+                    rule: Rule,
+                }
+                let c: Config = serde_json::from_value(case.config.clone().unwrap_or_default())?;
+                let extra = PathColumns {
+                    events,
+                    campaign: &log.campaign,
+                    session: &[],
+                };
+                let paths = paths_from_touchpoints_by(&cols, &extra, &c.paths)?;
+                serde_json::to_value(attribute(&paths, &c.rule)?)?
+            } else if case.op == "paths" {
                 let extra = PathColumns {
                     events,
                     campaign: &log.campaign,

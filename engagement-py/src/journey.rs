@@ -2,7 +2,7 @@
 //! attribution of conversions to channels.
 
 use engagement_core::attribution::{
-    PathOptions, PathTable, Rule, attribute as credit, paths_from_touchpoints_with,
+    PathOptions, PathTable, Rule, attribute as credit, paths_from_touchpoints_by,
 };
 use engagement_core::funnel::{
     CustomerGroups, Funnel, FunnelExtras, GroupBy, run_funnel_by_with, run_funnel_with,
@@ -99,19 +99,29 @@ pub(crate) fn attribute<'py>(
 }
 
 /// Attribution of the purchases of touchpoint columns, paths built as `paths` (a `PathOptions` dict) says.
+/// Touches are named by `paths["by"]`: channel unless given, else event labels (`events` codes of
+/// `dictionary`), campaign ids (`campaign`) or a combination.
 #[pyfunction]
-#[pyo3(signature = (touchpoints, paths=None, rule=None))]
+#[pyo3(signature = (touchpoints, paths=None, rule=None, events=None, dictionary=None, campaign=None))]
 pub(crate) fn attribute_touchpoints<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
     paths: Option<&Bound<'_, PyAny>>,
     rule: Option<&Bound<'_, PyAny>>,
+    events: Option<PyReadonlyArray1<'_, u32>>,
+    dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    campaign: Option<PyReadonlyArray1<'_, u64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let options: PathOptions = config(py, paths, "paths")?;
     let rule: Rule = config(py, rule, "rule")?;
     let cols = touchpoints.columns()?;
+    let extra = engagement_core::journey::paths::PathColumns {
+        events: crate::events::event_column(&events, &dictionary)?,
+        campaign: crate::convert::optional(&campaign, "campaign")?,
+        session: &[],
+    };
     py.compute_to_python(|| {
-        paths_from_touchpoints_with(&cols, &options).and_then(|p| credit(&p, &rule))
+        paths_from_touchpoints_by(&cols, &extra, &options).and_then(|p| credit(&p, &rule))
     })
 }
 

@@ -851,10 +851,11 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
     const json_t *log = json_object_get(input, "events");
     const json_t *cu = json_object_get(log, "customer"), *ev = json_object_get(log, "event"),
                  *ch = json_object_get(log, "channel"), *ki = json_object_get(log, "kind"),
-                 *ca = json_object_get(log, "campaign"), *se = json_object_get(log, "session");
+                 *ca = json_object_get(log, "campaign"), *se = json_object_get(log, "session"),
+                 *va = json_object_get(log, "value");
     size_t n = json_array_size(cu);
-    const json_t *optional[] = {json_object_get(log, "time"), ev, ch, ki, ca, se};
-    for (size_t k = 0; k < 6; k++)
+    const json_t *optional[] = {json_object_get(log, "time"), ev, ch, ki, ca, se, va};
+    for (size_t k = 0; k < 7; k++)
         if (optional[k] && json_array_size(optional[k]) != n) return ENG_STATUS_LENGTH_MISMATCH;
     uint64_t *customer = u64s(cu), *campaign = ca ? u64s(ca) : NULL, *session = se ? u64s(se) : NULL;
     int64_t *time = i64s(json_object_get(log, "time"));
@@ -885,7 +886,16 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
         free(labels), free(lengths);
     }
     if (s == ENG_STATUS_OK) {
-        if (!strcmp(op, "paths")) {
+        if (!strcmp(op, "attribute_events")) {
+            /* config: {"paths": {...options...}, "rule": {...}} */
+            char *paths = json_dumps(json_object_get(config, "paths"), JSON_COMPACT);
+            char *rule = json_dumps(json_object_get(config, "rule"), JSON_COMPACT);
+            double *value = va ? doubles(va) : NULL;
+            s = eng_attribute_events_json(customer, time, channel, kind, value, n, ev ? codes : NULL, dict, campaign,
+                                          paths, text_len(paths), rule, text_len(rule), &json, NULL);
+            if (s == ENG_STATUS_OK) *result = take_json(json);
+            free(paths), free(rule), free(value);
+        } else if (!strcmp(op, "paths")) {
             s = eng_paths_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, session, cfg,
                                text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
@@ -911,7 +921,8 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
 }
 
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
-    if (!strcmp(op, "paths") || !strcmp(op, "event_funnel") || !strcmp(op, "sessions"))
+    if (!strcmp(op, "paths") || !strcmp(op, "event_funnel") || !strcmp(op, "sessions") ||
+        !strcmp(op, "attribute_events"))
         return op_events(op, input, config, result);
     if (!strcmp(op, "partial")) return op_partial(input, config, result);
     if (!strcmp(op, "partial_bytes")) return op_partial_bytes(input, result);

@@ -246,6 +246,15 @@ def run(op, inp, config):
         r = engagement.funnel_by(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"], by=by,
                                  window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
         return {"labels": r.labels, "results": r.results, "total": r.total, "ungrouped": r.ungrouped}
+    if op == "attribute_events":
+        log = inp["events"]
+        opts = dict(config["paths"])
+        rule = dict(config["rule"])
+        lookback = opts.pop("lookback", None)
+        return engagement.attribute_touchpoints(
+            log["customer"], log["time"], log["channel"], log["kind"], log.get("value"),
+            events=log.get("event"), campaign=log.get("campaign"), by=opts.pop("by", None),
+            lookback_days=None if lookback is None else lookback / 86_400, **opts, rule=rule.pop("rule"), **rule)
     if op in ("paths", "event_funnel", "sessions"):
         log = inp["events"]
         cfg = dict(config or {})

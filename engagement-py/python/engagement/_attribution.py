@@ -76,7 +76,8 @@ def _rule(rule: Optional[str], params: Mapping[str, Any]) -> Optional[dict]:
 
 def attribute_touchpoints(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, *,
                           lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
-                          rule: Optional[str] = None,
+                          rule: Optional[str] = None, by: Optional[str] = None, events: Any = None,
+                          dictionary: Any = None, campaign: Any = None,
                           channel_aliases: Optional[Mapping[str, str]] = None,
                           kind_aliases: Optional[Mapping[str, str]] = None, **params: Any) -> Attribution:
     """Attributes purchases to channels from raw touchpoints (columns as ``ProfileStore.push``):
@@ -86,15 +87,34 @@ def attribute_touchpoints(customer: Any, time: Any, channel: Any, kind: Any, val
     after a customer's last purchase form a non-converting path. ``rule`` and ``params`` as
     :func:`attribute`.
 
+    ``by`` names the touches otherwise than by channel: ``"event"`` (a product's own event labels,
+    given as ``events``: strings or a categorical, with an ``EventDictionary`` as ``dictionary`` to
+    reuse codes), ``"campaign"`` (ids given as ``campaign``), ``"kind"``, or a combination such as
+    ``"channel:event"``. Conversions are still the purchases (kind ``purchase``); the result's
+    ``channels`` are then the touches' labels.
+
     >>> import engagement
     >>> day = 86_400
     >>> a = engagement.attribute_touchpoints([1, 1, 1], [0, day, 2 * day], ["email", "ads", "web"],
     ...                                      ["open", "click", "purchase"], [0, 0, 25.0], rule="linear")
     >>> a.channels, a.conversions.round(3).tolist()
     (['email', 'ads'], [0.5, 0.5])
+    >>> b = engagement.attribute_touchpoints([1, 1, 1], [0, day, 2 * day], ["email", "web", "web"],
+    ...                                      ["open", "visit", "purchase"], [0, 0, 25.0], rule="last_touch",
+    ...                                      by="event", events=["newsletter_42_open", "pricing_page_view", "order"])
+    >>> b.channels, b.value.tolist()
+    (['newsletter_42_open', 'pricing_page_view'], [0.0, 25.0])
     """
-    cols = cv.touchpoints(customer, time, channel, kind, value, channel_aliases=channel_aliases,
-                          kind_aliases=kind_aliases)
+    from ._events import _touchpoint_columns, event_codes
+
+    cols = _touchpoint_columns(customer, time, channel, kind, value, channel_aliases=channel_aliases,
+                               kind_aliases=kind_aliases)
+    extra: dict = {}
+    if events is not None:
+        extra["events"], d = event_codes(events, dictionary)
+        extra["dictionary"] = d._native
+    if campaign is not None:
+        extra["campaign"] = cv.ids(campaign, "campaign")
     lookback = None if lookback_days is None else int(round(float(lookback_days) * 86_400))
-    paths = cv.given(lookback=lookback, include_conversion=include_conversion)
-    return Attribution._from(_native.attribute_touchpoints(cols, paths, _rule(rule, params)))
+    paths = cv.given(lookback=lookback, include_conversion=include_conversion, by=by)
+    return Attribution._from(_native.attribute_touchpoints(cols, paths, _rule(rule, params), **extra))

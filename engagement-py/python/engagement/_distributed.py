@@ -95,8 +95,9 @@ def cohorts_spec(as_of: int, period: Optional[str] = None, max_periods: Optional
     return {"kind": "cohorts", "as_of": int(as_of), "config": config, **given(activity=activity)}
 
 
-def paths_spec(lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None) -> dict:
-    return {"kind": "paths", **given(lookback=_seconds(lookback_days), include_conversion=include_conversion)}
+def paths_spec(lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
+               by: Optional[str] = None) -> dict:
+    return {"kind": "paths", **given(lookback=_seconds(lookback_days), include_conversion=include_conversion, by=by)}
 
 
 def arrow_columns(table: Any, n: Mapping[str, str]) -> Dict[str, Any]:

@@ -102,7 +102,8 @@ class Partial:
                          kind_aliases: Optional[Mapping[str, str]] = None) -> "Partial":
         """The partial of touchpoint columns (as ``ProfileStore.push`` takes them; may be empty).
         ``events`` (event labels) and ``campaign`` (ids) go with the kinds that read them
-        (``event_paths``, funnels); an event log may leave ``channel`` and ``kind`` out.
+        (``event_paths``, funnels, ``paths`` by another dimension than channel); an event log may
+        leave ``channel`` and ``kind`` out.
 
         >>> import engagement
         >>> p = engagement.Partial.from_touchpoints({"kind": "profiles"}, [], [], [], [])

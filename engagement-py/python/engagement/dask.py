@@ -141,13 +141,14 @@ def cohorts(ddf: Any, *, as_of: Any, period: Optional[str] = None, max_periods: 
 
 
 def attribute(ddf: Any, *, lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
-              rule: Optional[str] = None,
+              rule: Optional[str] = None, by: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None,
               shuffle: Optional[bool] = None, split_every: int = 8, **params: Any) -> Attribution:
     """``engagement.attribute_touchpoints`` over the whole frame (paths reach back
     ``lookback_days`` before each purchase, default 30; the purchase itself is a touch only with
-    ``include_conversion``; ``rule`` default Markov of order 1)."""
-    p = partial(ddf, _d.paths_spec(lookback_days, include_conversion), columns=columns, shuffle=shuffle, split_every=split_every)
+    ``include_conversion``; ``rule`` default Markov of order 1; ``by`` names touches by
+    ``"event"`` (the ``event`` column), ``"campaign"`` or a combination instead of channel)."""
+    p = partial(ddf, _d.paths_spec(lookback_days, include_conversion, by), columns=columns, shuffle=shuffle, split_every=split_every)
     return p.attribute(rule, **params)
 
 
