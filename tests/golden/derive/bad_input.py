@@ -165,6 +165,7 @@ BASE = {
     "paths": "paths/paths_event_log",
     "event_funnel": "paths/event_funnel_customers",
     "sessions": "paths/sessions_gap",
+    "attribute_events": "paths/attribute_by_event_last_touch",
 }
 
 rows = []
@@ -310,11 +311,15 @@ row("late", "triggers", put(TP + ("time",), 0, at=-1), "invalid_input", "last_ch
 
 # A product's own event logs (paths, event funnels, sessions): times, lengths, order, ids, settings.
 EV = ("events",)
-for op in ["paths", "event_funnel", "sessions"]:
+for op in ["paths", "event_funnel", "sessions", "attribute_events"]:
     row("time_before_1970", op, put(EV + ("time",), -1), "invalid_input", "time")
     row("time_far_future", op, put(EV + ("time",), MAX_TIME + 1), "invalid_input", "time")
     row("mismatched_length", op, drop_last(EV + ("time",)), "length_mismatch", "time")
-for op in ["paths", "event_funnel"]:
+row("mismatched_length", "attribute_events", drop_last(EV + ("value",)), "length_mismatch", "value")
+row("mismatched_length", "attribute_events", drop_last(EV + ("campaign",)), "length_mismatch", "campaign")
+row("bad_config", "attribute_events", lambda i: None, "config", "zero_lookback",
+    config=lambda c: {**c, "paths": {**c["paths"], "lookback": 0}})
+for op in ["paths", "event_funnel", "attribute_events"]:
     row("empty", op, empty_table(EV), "empty_input", "events")
     row("mismatched_length", op, drop_last(EV + ("event",)), "length_mismatch", "event")
     row("unsorted", op, reverse_rows(EV), "same", "events")
