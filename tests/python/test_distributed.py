@@ -95,6 +95,8 @@ def single_machine(df):
                                                         order=2),
         "paths": engagement.paths(df["customer"], df["time"], events=df["event"], per="session",
                                   session_gap=6 * 3600, steps=4, top_paths=20),
+        "attribution_by_event": engagement.attribute_touchpoints(*cols, df["value"], events=df["event"],
+                                                                 by="channel:event", rule="linear"),
     }
 
 
@@ -113,6 +115,9 @@ def check_engine(engine, data, expected):
                 "attribution")
     assert_same(engine.paths(data, per="session", session_gap=6 * 3600, steps=4, top_paths=20), expected["paths"],
                 "paths")
+    by_event = engine.attribute(data, by="channel:event", rule="linear")
+    assert len(by_event.channels) > 20 and ":" in by_event.channels[0]
+    assert_same(by_event, expected["attribution_by_event"], "attribution by channel:event")
 
 
 # ---- partials on one machine ----

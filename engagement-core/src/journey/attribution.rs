@@ -508,13 +508,17 @@ pub(crate) fn path_counts(
             });
         }
     }
+    if n == 0 {
+        // An empty part (a partition without rows) reads nothing.
+        return Ok(PathCounts::default());
+    }
     by.check_columns(extra)?;
     let (purchase, refund) = (
         TouchpointKind::Purchase.code(),
         TouchpointKind::Refund.code(),
     );
     // A touch's id: its channel code, or its label's index in another dimension.
-    let (ids, labels) = if *by == Dimension::channel() || n == 0 {
+    let (ids, labels) = if *by == Dimension::channel() {
         (None, Vec::new())
     } else {
         let (ids, labels) = crate::journey::paths::row_labels(cols, extra, by)?;

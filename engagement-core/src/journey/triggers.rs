@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{EngError, Result, ensure_config};
 use crate::journey::StageConfig;
 use crate::journey::StageRules;
+use crate::journey::paths::PathColumns;
 use crate::model::{
     JourneyStage, MAX_TIME, MIN_TIME, Touchpoint, TouchpointColumns, TouchpointKind,
 };
@@ -72,10 +73,135 @@ pub enum TriggerWhen {
     /// [`StageRules`] defines it with the engine's
     /// `stages` configuration.
     AtRisk {},
+    /// A touchpoint that `on` matches (a product's own event such as
+    /// `trial_started`, a campaign, a kind, a channel): the rule fires at it.
+    /// With `once`, only at the customer's first such touchpoint; else at
+    /// each, a later one before the action is due moving it later.
+    Event {
+        /// What the touchpoint must be.
+        on: TouchMatch,
+        /// Fire only the first time (default false).
+        #[serde(default)]
+        once: bool,
+    },
+    /// A touchpoint that `start` matches followed by none that `complete`
+    /// matches for `wait` seconds (abandoned cart generalised: a trial
+    /// started and no project created within three days); a later `start`
+    /// restarts the wait, a `complete` before the action is due cancels it.
+    Abandoned {
+        /// What starts the wait.
+        start: TouchMatch,
+        /// What ends it without an action.
+        complete: TouchMatch,
+        /// Seconds to wait (1 to 10 years).
+        wait: i64,
+    },
+}
+
+/// Which touchpoints a trigger rule reacts to: every criterion given must
+/// hold (an event label listed in `events`, beginning with `event_prefix` or
+/// matched by `event_regex` — any of the three —, a kind in `kinds`, a
+/// channel in `channels`, a campaign in `campaigns`). At least one is needed;
+/// event criteria need event labels pushed with the touchpoints.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::triggers::TriggerWhen;
+/// let w: TriggerWhen = serde_json::from_str(r#"{"type": "abandoned",
+///     "start": {"events": ["trial_started"]},
+///     "complete": {"event_regex": "^project_(created|imported)$"}, "wait": 259200}"#)?;
+/// assert!(matches!(w, TriggerWhen::Abandoned { wait: 259_200, .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TouchMatch {
+    /// Event labels that match exactly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
+    /// Event labels beginning with this text match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_prefix: Option<String>,
+    /// Event labels in which this regular expression finds a match (the
+    /// `regex` crate's syntax; unanchored unless anchored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_regex: Option<String>,
+    /// Kinds that match (any when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<TouchpointKind>,
+    /// Channels that match (any when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<crate::model::Channel>,
+    /// Campaign ids that match (any when empty; needs campaign ids pushed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<u64>,
+}
+
+impl TouchMatch {
+    fn reads_events(&self) -> bool {
+        !self.events.is_empty() || self.event_prefix.is_some() || self.event_regex.is_some()
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.reads_events()
+            && self.kinds.is_empty()
+            && self.channels.is_empty()
+            && self.campaigns.is_empty()
+    }
+
+    /// The compiled regular expression; a Config error naming `field`.
+    fn regex(&self, field: &str, rule: &str) -> Result<Option<regex::Regex>> {
+        self.event_regex
+            .as_deref()
+            .map(|p| {
+                regex::RegexBuilder::new(p)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| {
+                        EngError::config(
+                            field,
+                            format!("rule {rule:?}: {p:?} is not a regular expression: {e}"),
+                        )
+                    })
+            })
+            .transpose()
+    }
+
+    /// Whether an event label matches the event criteria (true without any).
+    fn matches_label(&self, label: &str, regex: Option<&regex::Regex>) -> bool {
+        !self.reads_events()
+            || self.events.iter().any(|e| e == label)
+            || self
+                .event_prefix
+                .as_deref()
+                .is_some_and(|p| label.starts_with(p))
+            || regex.is_some_and(|r| r.is_match(label))
+    }
+
+    /// Whether a touchpoint's kind, channel and campaign match (labels aside).
+    fn matches_row(&self, tp: &Touchpoint, campaign: Option<u64>) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&tp.kind))
+            && (self.channels.is_empty() || self.channels.contains(&tp.channel))
+            && (self.campaigns.is_empty() || campaign.is_some_and(|c| self.campaigns.contains(&c)))
+    }
 }
 
 fn one() -> f64 {
     1.0
+}
+
+impl TriggerWhen {
+    /// The rule's matchers: `on` (or `start`) and `complete`, where it has them.
+    fn matchers(&self) -> [Option<&TouchMatch>; 2] {
+        match self {
+            TriggerWhen::Event { on, .. } => [Some(on), None],
+            TriggerWhen::Abandoned {
+                start, complete, ..
+            } => [Some(start), Some(complete)],
+            _ => [None, None],
+        }
+    }
 }
 
 /// One trigger rule.
@@ -281,6 +407,36 @@ impl TriggerConfig {
                         r.name
                     );
                 }
+                TriggerWhen::Event { ref on, .. } => {
+                    ensure_config!(
+                        !on.is_empty(),
+                        "rules.when.on",
+                        "rule {:?}: give at least one of events, event_prefix, event_regex, kinds, channels, campaigns",
+                        r.name
+                    );
+                    on.regex("rules.when.on.event_regex", &r.name)?;
+                }
+                TriggerWhen::Abandoned {
+                    ref start,
+                    ref complete,
+                    wait,
+                } => {
+                    for (field, m) in [("start", start), ("complete", complete)] {
+                        ensure_config!(
+                            !m.is_empty(),
+                            format!("rules.when.{field}"),
+                            "rule {:?}: give at least one of events, event_prefix, event_regex, kinds, channels, campaigns",
+                            r.name
+                        );
+                        m.regex(&format!("rules.when.{field}.event_regex"), &r.name)?;
+                    }
+                    ensure_config!(
+                        (1..=MAX_DELAY).contains(&wait),
+                        "rules.when.wait",
+                        "rule {:?}: must be 1 to {MAX_DELAY} seconds, got {wait}",
+                        r.name
+                    );
+                }
                 TriggerWhen::FirstTouch {}
                 | TriggerWhen::Anniversary {}
                 | TriggerWhen::AtRisk {} => {}
@@ -350,7 +506,8 @@ struct CustomerState {
     profile: Profile,
     /// Per rule: the scheduled action still valid, as (due, seq).
     pending: Vec<Option<(i64, u64)>>,
-    /// Per rule: anniversaries already scheduled.
+    /// Per rule: anniversaries already scheduled (for a once-only event
+    /// rule: 1 once it has fired).
     years: Vec<i64>,
     /// Due times of the latest emitted actions (for the cap).
     sent: VecDeque<i64>,
@@ -387,6 +544,8 @@ struct CustomerState {
 #[derive(Debug, Clone)]
 pub struct TriggerEngine {
     config: TriggerConfig,
+    /// Per rule: the compiled `event_regex` of its first and second matchers.
+    regexes: Vec<[Option<regex::Regex>; 2]>,
     stages: StageRules,
     signals: Signals,
     customers: HashMap<u64, CustomerState>,
@@ -415,7 +574,20 @@ impl TriggerEngine {
     /// ```
     pub fn new(config: TriggerConfig) -> Result<Self> {
         config.validate()?;
+        let mut regexes = Vec::with_capacity(config.rules.len());
+        for r in &config.rules {
+            let [a, b] = r.when.matchers();
+            regexes.push([
+                a.map(|m| m.regex("rules.when", &r.name))
+                    .transpose()?
+                    .flatten(),
+                b.map(|m| m.regex("rules.when", &r.name))
+                    .transpose()?
+                    .flatten(),
+            ]);
+        }
         Ok(TriggerEngine {
+            regexes,
             stages: StageRules::new(config.stages.clone())?,
             signals: Signals::new(SignalConfig::default())?,
             config,
@@ -491,17 +663,113 @@ impl TriggerEngine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push(&mut self, cols: &TouchpointColumns<'_>) -> Result<Vec<DueAction>> {
-        cols.validate()?;
-        let mut order: Vec<usize> = (0..cols.len()).collect();
+        self.push_events(cols, &PathColumns::default())
+    }
+
+    /// Feeds touchpoints as [`push`](Self::push) does, with their event
+    /// labels and campaign ids (`extra`; session ids play no part), which
+    /// rules of type `event` and `abandoned` may match. Equal times are
+    /// ordered by content, then campaign, then event label.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push); [`EngError::LengthMismatch`] for an event or
+    /// campaign column of another length; [`EngError::Config`] when a rule
+    /// matches event labels or campaigns that `extra` does not give. On
+    /// error nothing is applied.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns};
+    /// use engagement_core::journey::paths::PathColumns;
+    /// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+    /// let cfg: TriggerConfig = serde_json::from_str(r#"{"rules": [{"name": "activate",
+    ///     "action": "onboarding_email", "when": {"type": "abandoned", "wait": 259200,
+    ///     "start": {"events": ["trial_started"]}, "complete": {"event_prefix": "project_"}}}]}"#)?;
+    /// let mut engine = TriggerEngine::new(cfg)?;
+    /// let mut dict = EventDictionary::new();
+    /// // Customer 1 starts a trial and creates a project a day later; customer 2 never does.
+    /// let codes = dict.intern_all(&["trial_started", "trial_started", "project_created"])?;
+    /// let cols = TouchpointColumns { customer: &[1, 2, 1], time: &[0, 10, 86_400], ..Default::default() };
+    /// let extra = PathColumns { events: Some(EventColumn::new(&codes, &dict)?), ..Default::default() };
+    /// assert!(engine.push_events(&cols, &extra)?.is_empty());
+    /// let due = engine.advance(400_000)?;
+    /// assert_eq!((due.len(), due[0].customer, due[0].due), (1, 2, 259_210));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn push_events(
+        &mut self,
+        cols: &TouchpointColumns<'_>,
+        extra: &PathColumns<'_>,
+    ) -> Result<Vec<DueAction>> {
+        let mut fill = Default::default();
+        let cols = &crate::model::event_log(cols, &mut fill);
+        let n = cols.validate()?;
+        for (field, len) in [
+            ("event", extra.events.map(|e| e.codes().len())),
+            (
+                "campaign",
+                (!extra.campaign.is_empty()).then_some(extra.campaign.len()),
+            ),
+        ] {
+            if let Some(len) = len.filter(|&l| l != n) {
+                return Err(EngError::LengthMismatch {
+                    field: field.into(),
+                    expected: n,
+                    found: len,
+                });
+            }
+        }
+        for r in &self.config.rules {
+            for m in r.when.matchers().into_iter().flatten() {
+                ensure_config!(
+                    !m.reads_events() || extra.events.is_some(),
+                    "rules.when",
+                    "rule {:?} matches event labels but none are given",
+                    r.name
+                );
+                ensure_config!(
+                    m.campaigns.is_empty() || !extra.campaign.is_empty(),
+                    "rules.when",
+                    "rule {:?} matches campaigns but no campaign ids are given",
+                    r.name
+                );
+            }
+        }
+        // Per event code: the rules whose first (second) matcher takes its label.
+        let by_label: Vec<[u64; 2]> = extra.events.map_or_else(Vec::new, |e| {
+            e.dictionary()
+                .labels()
+                .iter()
+                .map(|label| {
+                    let mut bits = [0u64; 2];
+                    for (r, rule) in self.config.rules.iter().enumerate() {
+                        for (slot, m) in rule.when.matchers().into_iter().enumerate() {
+                            if m.is_some_and(|m| {
+                                m.matches_label(label, self.regexes[r][slot].as_ref())
+                            }) {
+                                bits[slot] |= 1 << r;
+                            }
+                        }
+                    }
+                    bits
+                })
+                .collect()
+        });
+        let ranks = extra
+            .events
+            .map(|e| e.dictionary().ranks())
+            .unwrap_or_default();
+        let ties = crate::model::TieColumns {
+            campaign: extra.campaign,
+            event: extra.events.map_or(&[], |e| e.codes()),
+            event_rank: &ranks,
+        };
+        let mut order: Vec<usize> = (0..n).collect();
         // Time, then customer, then the content rule for equal times.
         order.sort_unstable_by_key(|&i| (cols.time[i], cols.customer[i]));
         let key = |i: usize| (cols.time[i], cols.customer[i]);
-        cols.order_ties(
-            &Default::default(),
-            &mut order,
-            |&a, &b| key(a) == key(b),
-            |&i| i,
-        );
+        cols.order_ties(&ties, &mut order, |&a, &b| key(a) == key(b), |&i| i);
         if let (Some(clock), Some(&first)) = (self.clock, order.first())
             && cols.time[first] < clock
         {
@@ -516,12 +784,26 @@ impl TriggerEngine {
         }
         let rows = order
             .iter()
-            .map(|&i| cols.row(i).map_err(|e| e.at_row(i)))
+            .map(|&i| cols.row(i).map(|tp| (i, tp)).map_err(|e| e.at_row(i)))
             .collect::<Result<Vec<_>>>()?;
         let mut out = Vec::new();
-        for tp in rows {
+        for (i, tp) in rows {
+            let campaign = extra.campaign.get(i).copied();
+            let label_bits = extra
+                .events
+                .map_or([u64::MAX; 2], |e| by_label[e.codes()[i] as usize]);
+            let mut hits = [0u64; 2];
+            for (r, rule) in self.config.rules.iter().enumerate() {
+                for (slot, m) in rule.when.matchers().into_iter().enumerate() {
+                    if m.is_some_and(|m| m.matches_row(&tp, campaign))
+                        && label_bits[slot] >> r & 1 == 1
+                    {
+                        hits[slot] |= 1 << r;
+                    }
+                }
+            }
             self.release(tp.time, &mut out);
-            self.apply(&tp);
+            self.apply(&tp, hits);
             self.clock = Some(tp.time);
             self.release(tp.time, &mut out);
         }
@@ -615,7 +897,9 @@ impl TriggerEngine {
         self.queue = BinaryHeap::from(live);
     }
 
-    fn apply(&mut self, tp: &Touchpoint) {
+    /// Applies a touchpoint; `hits[0]` (`hits[1]`): the rules whose first
+    /// (second) matcher takes it.
+    fn apply(&mut self, tp: &Touchpoint, hits: [u64; 2]) {
         let rules = self.config.rules.len();
         let signals = &self.signals;
         let state = self
@@ -639,6 +923,18 @@ impl TriggerEngine {
                 TriggerWhen::FirstTouch {} => {
                     if before.last_interaction().is_none() && tp.kind.is_interaction() {
                         changes.push((r, Some(tp.time)));
+                    }
+                }
+                TriggerWhen::Event { once, .. } => {
+                    if hits[0] >> r & 1 == 1 && !(once && state.years[r] > 0) {
+                        changes.push((r, Some(tp.time)));
+                    }
+                }
+                TriggerWhen::Abandoned { wait, .. } => {
+                    if hits[0] >> r & 1 == 1 {
+                        changes.push((r, Some(tp.time.saturating_add(wait))));
+                    } else if hits[1] >> r & 1 == 1 && current(r).is_some() {
+                        changes.push((r, None));
                     }
                 }
                 TriggerWhen::AbandonedCart { wait } => {
@@ -694,7 +990,11 @@ impl TriggerEngine {
             }
         }
         for &(r, _) in &changes {
-            if matches!(self.config.rules[r].when, TriggerWhen::Anniversary {}) {
+            if matches!(
+                self.config.rules[r].when,
+                TriggerWhen::Anniversary {} | TriggerWhen::Event { once: true, .. }
+            ) {
+                // Anniversaries: the first is scheduled; once-only events: fired.
                 state.years[r] = 1;
             }
         }
@@ -802,6 +1102,41 @@ pub fn due_actions(
 ) -> Result<Vec<DueAction>> {
     let mut engine = TriggerEngine::new(config.clone())?;
     let mut out = engine.push(cols)?;
+    out.extend(engine.advance(until)?);
+    Ok(out)
+}
+
+/// [`due_actions`] with event labels and campaign ids beside the
+/// touchpoints (see [`TriggerEngine::push_events`]).
+///
+/// # Errors
+/// As [`TriggerEngine::new`], [`TriggerEngine::push_events`] and
+/// [`TriggerEngine::advance`].
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns};
+/// use engagement_core::journey::paths::PathColumns;
+/// use engagement_core::triggers::{TriggerConfig, due_actions_with};
+/// let cfg: TriggerConfig = serde_json::from_str(r#"{"rules": [{"name": "pricing", "action": "sales_call",
+///     "when": {"type": "event", "on": {"events": ["pricing_page_view"]}, "once": true}, "delay": 3600}]}"#)?;
+/// let mut dict = EventDictionary::new();
+/// let codes = dict.intern_all(&["pricing_page_view", "pricing_page_view"])?;
+/// let cols = TouchpointColumns { customer: &[5, 5], time: &[0, 7200], ..Default::default() };
+/// let extra = PathColumns { events: Some(EventColumn::new(&codes, &dict)?), ..Default::default() };
+/// let due = due_actions_with(&cols, &extra, &cfg, 100_000)?;
+/// assert_eq!((due.len(), due[0].due), (1, 3600)); // once: the second view fires nothing
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn due_actions_with(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    config: &TriggerConfig,
+    until: i64,
+) -> Result<Vec<DueAction>> {
+    let mut engine = TriggerEngine::new(config.clone())?;
+    let mut out = engine.push_events(cols, extra)?;
     out.extend(engine.advance(until)?);
     Ok(out)
 }
@@ -1104,6 +1439,89 @@ mod tests {
             assert!(
                 serde_json::from_str::<TriggerConfig>(unknown).is_err(),
                 "{unknown}"
+            );
+        }
+    }
+
+    /// Runs rules over (customer, time, event label, campaign) rows of an event log.
+    fn run_events(
+        cfg: &TriggerConfig,
+        rows: &[(u64, i64, &str, u64)],
+        until: i64,
+    ) -> Result<Vec<(u64, i64, String)>> {
+        let mut dict = crate::EventDictionary::new();
+        let labels: Vec<&str> = rows.iter().map(|r| r.2).collect();
+        let codes = dict.intern_all(&labels)?;
+        let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        let time: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let campaign: Vec<u64> = rows.iter().map(|r| r.3).collect();
+        let cols = TouchpointColumns {
+            customer: &customer,
+            time: &time,
+            ..Default::default()
+        };
+        let extra = PathColumns {
+            events: Some(crate::EventColumn::new(&codes, &dict)?),
+            campaign: &campaign,
+            session: &[],
+        };
+        Ok(due_actions_with(&cols, &extra, cfg, until)?
+            .into_iter()
+            .map(|a| (a.customer, a.due, a.rule))
+            .collect())
+    }
+
+    #[test]
+    fn event_and_abandoned_rules_match_labels_campaigns_and_patterns() {
+        let cfg = config(
+            r#"{"rules": [
+            {"name": "pricing", "action": "p", "when": {"type": "event", "on": {"events": ["pricing_page_view"]}}, "delay": 100},
+            {"name": "first_pricing", "action": "f", "when": {"type": "event", "on": {"event_prefix": "pricing"}, "once": true}},
+            {"name": "promo", "action": "c", "when": {"type": "event", "on": {"campaigns": [42]}}},
+            {"name": "activate", "action": "a", "when": {"type": "abandoned", "wait": 1000,
+                "start": {"events": ["trial_started"]}, "complete": {"event_regex": "^project_(created|imported)$"}}}]}"#,
+        );
+        // Customer 1: pricing at 0 and 50 (the second moves the pending action to 150; once-only
+        // fires at 0), a trial at 200 completed at 700 (no reminder). Customer 2: a trial at 0
+        // restarted at 500 (reminder at 1500); a project_deleted does not complete it; an email of
+        // campaign 42 at 600.
+        let rows = [
+            (1, 0, "pricing_page_view", 0),
+            (1, 50, "pricing_page_view", 0),
+            (1, 200, "trial_started", 0),
+            (1, 700, "project_imported", 0),
+            (2, 0, "trial_started", 0),
+            (2, 500, "trial_started", 0),
+            (2, 550, "project_deleted", 0),
+            (2, 600, "newsletter_open", 42),
+        ];
+        let got = run_events(&cfg, &rows, 10_000).unwrap();
+        assert_eq!(
+            got,
+            [
+                (1, 0, "first_pricing".to_string()),
+                (1, 150, "pricing".into()),
+                (2, 600, "promo".into()),
+                (2, 1500, "activate".into()),
+            ]
+        );
+        // Row order never matters.
+        let mut reversed = rows;
+        reversed.reverse();
+        assert_eq!(run_events(&cfg, &reversed, 10_000).unwrap(), got);
+        // Rules reading labels need them; an empty matcher and a bad pattern are refused.
+        let e = due_actions(&table(&[(1, 0, K::Visit)]).columns(), &cfg, 10).unwrap_err();
+        assert!(e.to_string().contains("\"pricing\""), "{e}");
+        for bad in [
+            r#"{"type": "event", "on": {}}"#,
+            r#"{"type": "abandoned", "wait": 10, "start": {"events": ["a"]}, "complete": {"event_regex": "("}}"#,
+            r#"{"type": "abandoned", "wait": 0, "start": {"events": ["a"]}, "complete": {"events": ["b"]}}"#,
+        ] {
+            let json = format!(r#"{{"rules": [{{"name": "r", "action": "a", "when": {bad}}}]}}"#);
+            let cfg: TriggerConfig = serde_json::from_str(&json).unwrap();
+            assert!(
+                matches!(TriggerEngine::new(cfg), Err(EngError::Config { .. })),
+                "{bad}"
             );
         }
     }
