@@ -1487,6 +1487,40 @@ eng_status eng_attribute_events_json(const uint64_t *customer,
                                      size_t *out_len);
 
 /**
+ * Feeds a trigger engine touchpoints of an event log with their event
+ * labels and campaign ids, as `eng_triggers_push_json` feeds touchpoints:
+ * rules of type `"event"` (`{"type": "event", "on": {"events":
+ * ["pricing_page_view"]}, "once": true}`) and `"abandoned"` (`{"type":
+ * "abandoned", "start": {"events": ["trial_started"]}, "complete":
+ * {"event_prefix": "project_"}, "wait": 259200}`) match them; a matcher
+ * takes `events`, `event_prefix`, `event_regex`, `kinds`, `channels` and
+ * `campaigns`, all given ones holding. Columns as `eng_paths_json`
+ * (`channel` and `kind` both NULL for an event log; `value` NULL for no
+ * money; `event` codes of `dictionary`, both NULL for none; `campaign` NULL
+ * for none). The due actions as `eng_triggers_push_json` returns them.
+ *
+ * Returns as `eng_triggers_push_json`, and `ENG_STATUS_CONFIG` for a rule
+ * matching events or campaigns not given (nothing is applied).
+ *
+ * # Safety
+ * `triggers` a live engine no other call uses meanwhile; columns as
+ * `eng_paths_json`, `value` NULL or `len` elements; `out_json` valid for one
+ * write, `out_len` NULL or one write.
+ */
+eng_status eng_triggers_push_events_json(struct eng_triggers *triggers,
+                                         const uint64_t *customer,
+                                         const int64_t *time,
+                                         const uint8_t *channel,
+                                         const uint8_t *kind,
+                                         const double *value,
+                                         size_t len,
+                                         const uint32_t *event,
+                                         const struct eng_event_dictionary *dictionary,
+                                         const uint64_t *campaign,
+                                         char **out_json,
+                                         size_t *out_len);
+
+/**
  * The step matrix of one path analysis minus another's (two groups:
  * segments, cohorts, experiment arms), each out of its own paths. `a_json`
  * and `b_json` are documents as `eng_paths_json` returns them, unchanged,
@@ -2876,7 +2910,9 @@ eng_status eng_cohorts_json(const uint64_t *customer,
  * Creates a trigger engine from rules given as JSON (`config_json`, UTF-8,
  * `config_len` bytes): `{"rules": [{"name", "action", "when": {"type":
  * "first_touch" | "abandoned_cart" (+ "wait" seconds) | "nth_purchase" (+
- * "n") | "reorder" (+ "factor") | "anniversary" | "at_risk"}, "delay":
+ * "n") | "reorder" (+ "factor") | "anniversary" | "at_risk" | "event" (+
+ * "on", "once") | "abandoned" (+ "start", "complete", "wait"; see
+ * `eng_triggers_push_events_json`)}, "delay":
  * seconds}, …], "cap": {"max", "window"}, "quiet_hours": {"from", "to",
  * "utc_offset_minutes"}, "stages": {StageConfig}}`. On success
  * `*out_triggers` receives an engine owned by the caller, released with

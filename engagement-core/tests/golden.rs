@@ -535,6 +535,21 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let cfg: TriggerConfig =
                 serde_json::from_value(case.config.clone().unwrap_or_default())?;
             let mut engine = TriggerEngine::new(cfg)?;
+            // Event labels and campaign ids beside the touchpoints, when the case has them.
+            let labels: Option<Vec<String>> = input
+                .get("event")
+                .map(|v| serde_json::from_value(v.clone()))
+                .transpose()?;
+            let campaign: Vec<u64> = input
+                .get("campaign")
+                .map(|v| serde_json::from_value(v.clone()))
+                .transpose()?
+                .unwrap_or_default();
+            let mut dict = EventDictionary::new();
+            let codes = match &labels {
+                Some(l) => dict.intern_all(l)?,
+                None => Vec::new(),
+            };
             let chunks: Vec<usize> = match input.get("chunks") {
                 Some(c) => serde_json::from_value(c.clone())?,
                 None => vec![table.len()],
@@ -555,7 +570,15 @@ fn run(case: &Case) -> Result<Value, EngError> {
                     rating: optional_part(c.rating, start, end),
                     rating_scale: optional_part(c.rating_scale, start, end),
                 };
-                actions.extend(engine.push(&chunk)?);
+                let extra = PathColumns {
+                    events: match labels {
+                        Some(_) => Some(EventColumn::new(&codes[start..end], &dict)?),
+                        None => None,
+                    },
+                    campaign: optional_part(&campaign, start, end),
+                    session: &[],
+                };
+                actions.extend(engine.push_events(&chunk, &extra)?);
                 start = end;
             }
             actions.extend(engine.advance(num(input, "until"))?);

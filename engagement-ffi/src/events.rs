@@ -533,6 +533,60 @@ pub unsafe extern "C" fn eng_attribute_events_json(
     })
 }
 
+/// Feeds a trigger engine touchpoints of an event log with their event
+/// labels and campaign ids, as `eng_triggers_push_json` feeds touchpoints:
+/// rules of type `"event"` (`{"type": "event", "on": {"events":
+/// ["pricing_page_view"]}, "once": true}`) and `"abandoned"` (`{"type":
+/// "abandoned", "start": {"events": ["trial_started"]}, "complete":
+/// {"event_prefix": "project_"}, "wait": 259200}`) match them; a matcher
+/// takes `events`, `event_prefix`, `event_regex`, `kinds`, `channels` and
+/// `campaigns`, all given ones holding. Columns as `eng_paths_json`
+/// (`channel` and `kind` both NULL for an event log; `value` NULL for no
+/// money; `event` codes of `dictionary`, both NULL for none; `campaign` NULL
+/// for none). The due actions as `eng_triggers_push_json` returns them.
+///
+/// Returns as `eng_triggers_push_json`, and `ENG_STATUS_CONFIG` for a rule
+/// matching events or campaigns not given (nothing is applied).
+///
+/// # Safety
+/// `triggers` a live engine no other call uses meanwhile; columns as
+/// `eng_paths_json`, `value` NULL or `len` elements; `out_json` valid for one
+/// write, `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_push_events_json(
+    triggers: *mut crate::triggers::eng_triggers,
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let e = handle_mut(triggers, "triggers")?;
+            let cols = TouchpointColumns {
+                value: optional(value, len, "value")?,
+                ..log_columns(customer, time, channel, kind, len)?
+            };
+            let extra = PathColumns {
+                events: event_column(event, dictionary, len)?,
+                campaign: optional(campaign, len, "campaign")?,
+                session: &[],
+            };
+            out(out_json, "out_json")?;
+            let actions = e.mutate(|e| e.push_events(&cols, &extra));
+            crate::json::write(&actions?, out_json, out_len)
+        }
+    })
+}
+
 /// The step matrix of one path analysis minus another's (two groups:
 /// segments, cohorts, experiment arms), each out of its own paths. `a_json`
 /// and `b_json` are documents as `eng_paths_json` returns them, unchanged,

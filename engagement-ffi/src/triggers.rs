@@ -27,7 +27,9 @@ impl Castable for eng_triggers {
 /// Creates a trigger engine from rules given as JSON (`config_json`, UTF-8,
 /// `config_len` bytes): `{"rules": [{"name", "action", "when": {"type":
 /// "first_touch" | "abandoned_cart" (+ "wait" seconds) | "nth_purchase" (+
-/// "n") | "reorder" (+ "factor") | "anniversary" | "at_risk"}, "delay":
+/// "n") | "reorder" (+ "factor") | "anniversary" | "at_risk" | "event" (+
+/// "on", "once") | "abandoned" (+ "start", "complete", "wait"; see
+/// `eng_triggers_push_events_json`)}, "delay":
 /// seconds}, …], "cap": {"max", "window"}, "quiet_hours": {"from", "to",
 /// "utc_offset_minutes"}, "stages": {StageConfig}}`. On success
 /// `*out_triggers` receives an engine owned by the caller, released with

@@ -2,6 +2,7 @@
 
 use engagement_core::triggers::{DueAction, TriggerConfig, TriggerEngine};
 use numpy::IntoPyArray;
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -25,15 +26,25 @@ impl NativeTriggers {
         })
     }
 
-    /// Feeds touchpoints; returns the actions that became due as columns.
+    /// Feeds touchpoints (with event codes of a dictionary and campaign ids, each optional);
+    /// returns the actions that became due as columns.
+    #[pyo3(signature = (touchpoints, events=None, dictionary=None, campaign=None))]
     fn push<'py>(
         &mut self,
         py: Python<'py>,
         touchpoints: Touchpoints<'_>,
+        events: Option<PyReadonlyArray1<'_, u32>>,
+        dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+        campaign: Option<PyReadonlyArray1<'_, u64>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let cols = touchpoints.columns()?;
+        let extra = engagement_core::journey::paths::PathColumns {
+            events: crate::events::event_column(&events, &dictionary)?,
+            campaign: crate::convert::optional(&campaign, "campaign")?,
+            session: &[],
+        };
         let engine = &mut self.engine;
-        let actions = py.compute(|| engine.push(&cols))?;
+        let actions = py.compute(|| engine.push_events(&cols, &extra))?;
         due_columns(py, actions)
     }
 

@@ -299,6 +299,51 @@ fuzz_target!(|data: &[u8]| {
         let purchases = kind.iter().filter(|&&k| k == 4).count() as f64;
         assert!((credited - purchases).abs() < 1e-6, "{credited} credited of {purchases}");
     }
+    // Triggers on events: a once-only rule fires at most once per customer, and every action is
+    // one of the rules'.
+    let rules = br#"{"rules": [
+        {"name": "once", "action": "o", "when": {"type": "event", "on": {"event_prefix": "a"}, "once": true}},
+        {"name": "gone", "action": "g", "when": {"type": "abandoned", "wait": 60,
+            "start": {"events": ["b"]}, "complete": {"event_regex": "^a.*b$"}}}]}"#;
+    let mut engine = null_mut();
+    // SAFETY: JSON of its own length; a writable output.
+    assert_eq!(
+        checked(unsafe {
+            engagement::triggers::eng_triggers_new(rules.as_ptr().cast(), rules.len(), &mut engine)
+        }),
+        eng_status::Ok
+    );
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: a live engine; columns of equal length; a live dictionary.
+    let s = checked(unsafe {
+        eng_triggers_push_events_json(
+            engine,
+            customer.as_ptr(),
+            time.as_ptr(),
+            null(),
+            null(),
+            null(),
+            customer.len(),
+            codes.as_ptr(),
+            dict.0,
+            null(),
+            &mut out,
+            null_mut(),
+        )
+    });
+    if s == eng_status::Ok {
+        let actions = take_json(out);
+        let mut once = std::collections::HashSet::new();
+        for a in actions.as_array().into_iter().flatten() {
+            let rule = a["rule"].as_str().unwrap_or("");
+            assert!(rule == "once" || rule == "gone", "{a}");
+            if rule == "once" {
+                assert!(once.insert(a["customer"].as_u64()), "fired twice: {a}");
+            }
+        }
+    }
+    // SAFETY: a live engine, freed once.
+    unsafe { engagement::triggers::eng_triggers_free(engine) };
     // Merging the second dictionary into the first maps its codes onto the same labels.
     let mut remap = vec![0u32; dict2.len()];
     let mut n = 0;

@@ -257,6 +257,39 @@ int main(void) {
         eng_partial_free(b);
     }
 
+    /* Triggers on events: a sales call once a customer views payment (prefix), the first time
+     * only; a reminder when a catalog visit is not followed by payment within 10 minutes. */
+    {
+        const char *rules = "{\"rules\": ["
+                            "{\"name\": \"pay\", \"action\": \"call\", \"when\": {\"type\": \"event\", "
+                            "\"on\": {\"event_prefix\": \"payment_\"}, \"once\": true}},"
+                            "{\"name\": \"browse\", \"action\": \"remind\", \"when\": {\"type\": \"abandoned\", "
+                            "\"wait\": 600, \"start\": {\"events\": [\"catalog\"]}, "
+                            "\"complete\": {\"event_regex\": \"^payment_\"}}}]}";
+        eng_triggers *t = NULL;
+        char *json = NULL;
+        expect(eng_triggers_new(rules, strlen(rules), &t) == ENG_STATUS_OK, "event trigger rules");
+        /* Customer 1: catalog 0, payment 200 (no reminder; call at 200). Customer 2: catalog 0
+         * (reminder due 600), catalog 2400 (reminder due 3000, cancelled by payment at 2460). */
+        expect(eng_triggers_push_events_json(t, customer, time, NULL, NULL, NULL, N, codes, dict, NULL, &json, NULL) ==
+                       ENG_STATUS_OK &&
+                   strstr(json, "\"customer\":1,\"due\":200,\"rule\":\"pay\"") != NULL &&
+                   strstr(json, "\"customer\":2,\"due\":600,\"rule\":\"browse\"") != NULL &&
+                   strstr(json, "\"customer\":2,\"due\":2460,\"rule\":\"pay\"") != NULL,
+               "event triggers fire");
+        eng_string_free(json);
+        json = NULL;
+        expect(eng_triggers_advance_json(t, 100000, &json, NULL) == ENG_STATUS_OK && strcmp(json, "[]") == 0,
+               "the second reminder was cancelled");
+        eng_string_free(json);
+        json = NULL;
+        expect(eng_triggers_push_events_json(t, customer, time, NULL, NULL, NULL, N, NULL, NULL, NULL, &json, NULL) ==
+                       ENG_STATUS_CONFIG &&
+                   message_has("\"pay\""),
+               "event rules without events are refused");
+        eng_triggers_free(t);
+    }
+
     eng_event_dictionary_free(other);
     eng_event_dictionary_free(copy);
     eng_event_dictionary_free(dict);

@@ -725,12 +725,32 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
     eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
     if (s == ENG_STATUS_OK) s = eng_triggers_new(definition, strlen(definition), &t);
     const json_t *chunks = json_object_get(input, "chunks");
+    /* Event labels and campaign ids beside the touchpoints, when the case has them. */
+    const json_t *ev = json_object_get(input, "event"), *ca = json_object_get(input, "campaign");
+    eng_event_dictionary *dict = NULL;
+    uint32_t *codes = NULL;
+    uint64_t *campaign = ca ? u64s(ca) : NULL;
+    if (s == ENG_STATUS_OK && ev) {
+        size_t n = json_array_size(ev);
+        const char **labels = calloc(n + 1, sizeof *labels);
+        for (size_t i = 0; i < n; i++) labels[i] = json_string_value(json_array_get(ev, i));
+        codes = calloc(n + 1, sizeof *codes);
+        s = eng_event_dictionary_new(NULL, 0, &dict);
+        if (s == ENG_STATUS_OK) s = eng_event_dictionary_intern(dict, labels, NULL, n, codes);
+        free(labels);
+    }
     size_t n_chunks = chunks ? json_array_size(chunks) : 1, start = 0;
     for (size_t k = 0; k < n_chunks && s == ENG_STATUS_OK; k++) {
         size_t size = chunks ? (size_t)json_integer_value(json_array_get(chunks, k)) : c.n;
-        s = eng_triggers_push_json(t, c.customer + start, c.time + start, c.channel + start, c.kind + start,
-                                   c.value ? c.value + start : NULL, c.rating ? c.rating + start : NULL,
-                                   c.scale ? c.scale + start : NULL, size, &json, NULL);
+        if (ev || ca)
+            s = eng_triggers_push_events_json(t, c.customer + start, c.time + start, c.channel + start,
+                                              c.kind + start, c.value ? c.value + start : NULL, size,
+                                              codes ? codes + start : NULL, dict, campaign ? campaign + start : NULL,
+                                              &json, NULL);
+        else
+            s = eng_triggers_push_json(t, c.customer + start, c.time + start, c.channel + start, c.kind + start,
+                                       c.value ? c.value + start : NULL, c.rating ? c.rating + start : NULL,
+                                       c.scale ? c.scale + start : NULL, size, &json, NULL);
         if (s == ENG_STATUS_OK) append_json(actions, json);
         start += size;
     }
@@ -744,6 +764,8 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
         *result = json_pack("{s:O,s:I}", "actions", actions, "suppressed", (json_int_t)suppressed);
     json_decref(actions);
     eng_triggers_free(t);
+    eng_event_dictionary_free(dict);
+    free(codes), free(campaign);
     free_columns(&c);
     free(definition);
     return s;

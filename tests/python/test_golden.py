@@ -214,10 +214,16 @@ def run(op, inp, config):
         engine = engagement.Triggers(config)
         chunks = inp.get("chunks", [len(t["customer"])])
         parts, start = [], 0
+        dictionary = engagement.EventDictionary()   # one dictionary across pushes, as a feed keeps it
         for size in chunks:
             cut = {k: v[start:start + size] for k, v in t.items()}
+            extra = {}
+            if "event" in inp:
+                extra = dict(events=inp["event"][start:start + size], dictionary=dictionary)
+            if "campaign" in inp:
+                extra["campaign"] = inp["campaign"][start:start + size]
             parts.append(engine.push(cut["customer"], cut["time"], cut["channel"], cut["kind"], cut.get("value"),
-                                     cut.get("rating"), cut.get("rating_scale")))
+                                     cut.get("rating"), cut.get("rating_scale"), **extra))
             start += size
         parts.append(engine.advance(inp["until"]))
         actions = [{"customer": int(c), "due": int(d), "rule": r, "action": a}

@@ -23,7 +23,12 @@ class Triggers:
     ``config`` is a dict or JSON: ``rules`` (each ``{"name", "action", "when", "delay"}`` where
     ``when`` is ``{"type": "first_touch"}``, ``{"type": "abandoned_cart", "wait": seconds}``,
     ``{"type": "nth_purchase", "n": n}``, ``{"type": "reorder", "factor": 1.0}``,
-    ``{"type": "anniversary"}`` or ``{"type": "at_risk"}``, and ``delay`` is seconds from firing to
+    ``{"type": "anniversary"}``, ``{"type": "at_risk"}``, and for a product's own events
+    ``{"type": "event", "on": matcher, "once": False}`` (fires at each touchpoint the matcher takes,
+    or only the first with ``once``) or ``{"type": "abandoned", "start": matcher, "complete":
+    matcher, "wait": seconds}`` (a start with no completion within the wait), where a matcher is
+    ``{"events": [labels], "event_prefix": …, "event_regex": …, "kinds": […], "channels": […],
+    "campaigns": […]}`` and every criterion given must hold; ``delay`` is seconds from firing to
     due), an optional ``cap`` (``{"max": k, "window": seconds}``: at most k actions per customer per
     window), optional ``quiet_hours`` (``{"from": 22, "to": 8, "utc_offset_minutes": 0}``: actions
     falling in them move to their end) and ``stages`` (the stage configuration the ``at_risk`` rule
@@ -53,22 +58,42 @@ class Triggers:
         customers, pending, suppressed, clock = self._native.counts()
         return f"Triggers({customers} customers, {pending} pending, {suppressed} suppressed, clock={clock})"
 
-    def push(self, customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, rating: Any = None,
-             rating_scale: Any = None, *, channel_aliases: Optional[Mapping[str, str]] = None,
+    def push(self, customer: Any, time: Any, channel: Any = None, kind: Any = None, value: Any = None,
+             rating: Any = None, rating_scale: Any = None, *, events: Any = None, dictionary: Any = None,
+             campaign: Any = None, channel_aliases: Optional[Mapping[str, str]] = None,
              kind_aliases: Optional[Mapping[str, str]] = None) -> Columns:
-        """Feeds touchpoints (columns as ``ProfileStore.push``); returns the actions that became due.
+        """Feeds touchpoints (columns as ``ProfileStore.push``; an event log may leave ``channel``
+        and ``kind`` out) with their ``events`` (labels: strings or a categorical; an
+        ``EventDictionary`` as ``dictionary`` reuses codes) and ``campaign`` ids when rules match
+        them; returns the actions that became due.
 
         Raises ``InvalidInputError`` for a touchpoint before the clock (the latest time fed or
-        advanced to); a failed call changes nothing.
+        advanced to), ``ConfigError`` when a rule matches events or campaigns not given; a failed
+        call changes nothing.
 
         >>> import engagement
         >>> t = engagement.Triggers({"rules": [{"name": "hi", "action": "welcome", "when": {"type": "first_touch"}}]})
         >>> t.push([5], [100], ["email"], ["open"])["customer"].tolist()
         [5]
+        >>> t = engagement.Triggers({"rules": [{"name": "activate", "action": "onboarding_email", "when": {
+        ...     "type": "abandoned", "wait": 3 * 86_400, "start": {"events": ["trial_started"]},
+        ...     "complete": {"event_prefix": "project_"}}}]})
+        >>> t.push([1, 2, 1], [0, 10, 86_400], events=["trial_started", "trial_started", "project_created"])["due"].tolist()
+        []
+        >>> t.advance(400_000)["customer"].tolist()
+        [2]
         """
-        cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
-                              channel_aliases=channel_aliases, kind_aliases=kind_aliases)
-        return _actions(self._native.push(cols))
+        from ._events import _touchpoint_columns, event_codes
+
+        cols = _touchpoint_columns(customer, time, channel, kind, value, rating, rating_scale,
+                                   channel_aliases=channel_aliases, kind_aliases=kind_aliases)
+        extra: Dict[str, Any] = {}
+        if events is not None:
+            extra["events"], d = event_codes(events, dictionary)
+            extra["dictionary"] = d._native
+        if campaign is not None:
+            extra["campaign"] = cv.ids(campaign, "campaign")
+        return _actions(self._native.push(cols, **extra))
 
     def push_frame(self, df: Any, *, customer: str = "customer", time: str = "time", channel: str = "channel",
                    kind: str = "kind", value: str = "value", rating: str = "rating",
@@ -107,9 +132,11 @@ class Triggers:
         return self._native.counts()[3]
 
 
-def due_actions(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, rating: Any = None,
-                rating_scale: Any = None, *, config: Any, until: Any) -> Columns:
-    """Every action due up to ``until`` for touchpoints fed in one batch; see ``Triggers``.
+def due_actions(customer: Any, time: Any, channel: Any = None, kind: Any = None, value: Any = None,
+                rating: Any = None, rating_scale: Any = None, *, config: Any, until: Any, events: Any = None,
+                dictionary: Any = None, campaign: Any = None) -> Columns:
+    """Every action due up to ``until`` for touchpoints fed in one batch (with ``events`` and
+    ``campaign`` as ``Triggers.push`` takes them); see ``Triggers``.
 
     >>> import engagement
     >>> rules = {"rules": [{"name": "2nd", "action": "thanks", "when": {"type": "nth_purchase", "n": 2}}]}
@@ -118,6 +145,7 @@ def due_actions(customer: Any, time: Any, channel: Any, kind: Any, value: Any = 
     [500]
     """
     t = Triggers(config)
-    first = t.push(customer, time, channel, kind, value, rating, rating_scale)
+    first = t.push(customer, time, channel, kind, value, rating, rating_scale, events=events,
+                   dictionary=dictionary, campaign=campaign)
     rest = t.advance(until)
     return {k: np.concatenate([first[k], rest[k]]) for k in first}

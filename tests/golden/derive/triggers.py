@@ -134,6 +134,58 @@ cases = [
      "source": "Purchases are counted from 1."},
 ]
 
+# A product's own events. Rules: a sales call an hour after the first pricing view (once); an
+# onboarding email when a trial is not followed by a created or imported project within three days;
+# a follow-up on a click of campaign 42. Customer 1 views pricing at T0 (call at T0 + 1 h) and again
+# 10 minutes later (once: nothing), starts a trial at T0 + 1 day and imports a project a day later
+# (the email, due T0 + 4 days, is cancelled). Customer 2 starts a trial at T0 (email due T0 + 3
+# days; deleting a project completes nothing), clicks campaign 42 at T0 + 1 day (follow-up then)
+# and opens its email an hour later (an open, not a click: nothing). Customer 3 clicks campaign 7.
+event_rules = {"rules": [
+    {"name": "pricing", "action": "sales_call", "when": {"type": "event", "on": {"events": ["pricing_page_view"]},
+                                                          "once": True}, "delay": HOUR},
+    {"name": "activate", "action": "onboarding_email",
+     "when": {"type": "abandoned", "wait": 3 * DAY, "start": {"events": ["trial_started"]},
+              "complete": {"event_regex": "^project_(created|imported)$"}}},
+    {"name": "promo", "action": "promo_follow_up", "when": {"type": "event", "on": {"campaigns": [42], "kinds": ["click"]}}},
+]}
+event_rows = [  # (customer, time, kind, event, campaign), in time order
+    (1, T0, "visit", "pricing_page_view", 0),
+    (2, T0, "visit", "trial_started", 0),
+    (1, T0 + 600, "visit", "pricing_page_view", 0),
+    (1, T0 + DAY, "visit", "trial_started", 0),
+    (2, T0 + DAY, "click", "newsletter_click", 42),
+    (2, T0 + DAY + HOUR, "open", "newsletter_open", 42),
+    (1, T0 + 2 * DAY, "visit", "project_imported", 0),
+    (2, T0 + 2 * DAY, "visit", "project_deleted", 0),
+    (3, T0 + 5 * DAY, "click", "newsletter_click", 7),
+]
+event_expected = [
+    act(1, T0 + HOUR, "pricing", "sales_call"),
+    act(2, T0 + DAY, "promo", "promo_follow_up"),
+    act(2, T0 + 3 * DAY, "activate", "onboarding_email"),
+]
+
+
+def event_input(rows, **extra):
+    return {"touchpoints": tp([(c, t, k) for c, t, k, _, _ in rows]), "event": [r[3] for r in rows],
+            "campaign": [r[4] for r in rows], "until": T0 + 10 * DAY, **extra}
+
+
+cases += [
+    {"name": "product_events_in_chunks", "op": "triggers", "input": event_input(event_rows, chunks=[4, 5]),
+     "config": event_rules, "expected": {"ok": {"actions": event_expected, "suppressed": 0}}, "tolerance": 0,
+     "source": "By hand (comments in tests/golden/derive/triggers.py): event and abandoned rules over event "
+               "labels, a regular expression and a campaign, fed in two chunks."},
+    {"name": "product_events_one_reversed_batch", "op": "triggers", "input": event_input(event_rows[::-1]),
+     "config": event_rules, "expected": {"ok": {"actions": event_expected, "suppressed": 0}}, "tolerance": 0,
+     "source": "The same events in one batch in reverse order."},
+    {"name": "product_event_rules_without_events", "op": "triggers",
+     "input": {"touchpoints": tp([(c, t, k) for c, t, k, _, _ in event_rows]), "until": T0 + 10 * DAY},
+     "config": event_rules, "expected": {"error": "config"}, "tolerance": 0,
+     "source": "The rules match event labels and campaigns that are not given."},
+]
+
 out = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "triggers.json")
 with open(out, "w") as f:
     json.dump({"area": "triggers", "cases": cases}, f, indent=1)
