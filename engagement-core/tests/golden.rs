@@ -570,12 +570,23 @@ fn run(case: &Case) -> Result<Value, EngError> {
                     rating: optional_part(c.rating, start, end),
                     rating_scale: optional_part(c.rating_scale, start, end),
                 };
+                // One batch takes the columns whole, so that the engine sees their lengths.
+                let whole = start == 0 && end == table.len();
+                let chunk_codes = if whole {
+                    &codes[..]
+                } else {
+                    optional_part(&codes, start, end)
+                };
                 let extra = PathColumns {
                     events: match labels {
-                        Some(_) => Some(EventColumn::new(&codes[start..end], &dict)?),
+                        Some(_) => Some(EventColumn::new(chunk_codes, &dict)?),
                         None => None,
                     },
-                    campaign: optional_part(&campaign, start, end),
+                    campaign: if whole {
+                        &campaign
+                    } else {
+                        optional_part(&campaign, start, end)
+                    },
                     session: &[],
                 };
                 actions.extend(engine.push_events(&chunk, &extra)?);

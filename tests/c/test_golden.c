@@ -730,6 +730,9 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
     eng_event_dictionary *dict = NULL;
     uint32_t *codes = NULL;
     uint64_t *campaign = ca ? u64s(ca) : NULL;
+    /* C columns carry no length of their own: a shorter one is the caller's error, found here. */
+    if (s == ENG_STATUS_OK && ((ev && json_array_size(ev) != c.n) || (ca && json_array_size(ca) != c.n)))
+        s = ENG_STATUS_LENGTH_MISMATCH;
     if (s == ENG_STATUS_OK && ev) {
         size_t n = json_array_size(ev);
         const char **labels = calloc(n + 1, sizeof *labels);

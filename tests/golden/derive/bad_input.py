@@ -177,9 +177,10 @@ def get(obj, path):
     return obj
 
 
-def row(cls, op, change, expect, what, config=None):
-    """One matrix row: `change(input)` edits a copy of the base input; `expect` is an error kind or "same"."""
-    base_id = BASE[op]
+def row(cls, op, change, expect, what, config=None, base=None):
+    """One matrix row: `change(input)` edits a copy of the base input (the op's, or case `base`);
+    `expect` is an error kind or "same"."""
+    base_id = base or BASE[op]
     base = CASES[base_id]
     inp = copy.deepcopy(base["input"])
     change(inp)
@@ -328,6 +329,18 @@ row("bad_config", "paths", lambda i: None, "config", "zero_steps", config=lambda
 row("unknown_field", "paths", lambda i: None, "json", "setting_misspelt",
     config=lambda c: {**{k: v for k, v in c.items() if k != "steps"}, "stepz": 4})
 row("bad_config", "sessions", lambda i: None, "config", "zero_gap", config=lambda c: {**c, "gap": 0})
+# Triggers fed event labels and campaign ids beside the touchpoints.
+TE = "triggers/product_events_in_chunks"
+one_batch = lambda i: i.pop("chunks")  # noqa: E731 (the engine, not the runner, sees the lengths)
+row("mismatched_length", "triggers", both(drop_last(("event",)), one_batch), "length_mismatch", "event", base=TE)
+row("mismatched_length", "triggers", both(drop_last(("campaign",)), one_batch), "length_mismatch", "campaign",
+    base=TE)
+row("time_before_1970", "triggers", put(("touchpoints", "time"), -1), "invalid_input", "event_log_time", base=TE)
+row("bad_config", "triggers", lambda i: None, "config", "empty_matcher", base=TE,
+    config=lambda c: {**c, "rules": c["rules"][:-1] + [{**c["rules"][-1], "when": {"type": "event", "on": {}}}]})
+row("bad_config", "triggers", lambda i: None, "config", "unclosed_regex", base=TE,
+    config=lambda c: {**c, "rules": [{**c["rules"][1], "when": {**c["rules"][1]["when"],
+                                                                  "complete": {"event_regex": "("}}}]})
 row("bad_config", "event_funnel", lambda i: None, "config", "no_steps", config=lambda c: {**c, "steps": []})
 row("bad_config", "event_funnel", lambda i: None, "config", "unclosed_regex",
     config=lambda c: {**c, "steps": c["steps"][:-1] + [{"name": "pay", "event_regex": "payment_("}]})
