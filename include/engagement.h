@@ -1397,11 +1397,13 @@ eng_status eng_sessions(const uint64_t *customer,
  * (unanchored unless anchored); `"per": "session"`
  * counts sessions) over `len` touchpoints of an event log (`channel` and
  * `kind` as `eng_paths_json`) with `event` codes of `dictionary` (both
- * NULL: none) and `campaign` ids (NULL: none). The result as
- * `eng_funnel_json`'s.
+ * NULL: none), `campaign` ids (NULL: none) and `session` ids (NULL: with
+ * `"per": "session"`, sessions are cut by the gap; given, a session is a
+ * customer's touchpoints with one id). The result as `eng_funnel_json`'s.
  *
  * Returns as `eng_funnel_json`, and `ENG_STATUS_CONFIG` for a step reading
- * events or campaigns not given.
+ * events or campaigns not given. A funnel per customer reads no session
+ * ids.
  *
  * # Safety
  * As `eng_paths_json`; `funnel_json` `funnel_len` readable bytes.
@@ -1414,6 +1416,7 @@ eng_status eng_funnel_events_json(const uint64_t *customer,
                                   const uint32_t *event,
                                   const struct eng_event_dictionary *dictionary,
                                   const uint64_t *campaign,
+                                  const uint64_t *session,
                                   const char *funnel_json,
                                   size_t funnel_len,
                                   char **out_json,
@@ -1426,7 +1429,8 @@ eng_status eng_funnel_events_json(const uint64_t *customer,
  * events, and attribution paths by another dimension (`{"kind": "paths",
  * "by": "event"}`). Columns as `eng_paths_json` (`channel` and `kind` both
  * NULL for an event log; `value` NULL for no money; `event` codes of
- * `dictionary`, both or neither; `campaign` NULL for none). Parts may intern into different dictionaries: the
+ * `dictionary`, both or neither; `campaign` NULL for none; `session` ids
+ * NULL for none, read by funnels per session). Parts may intern into different dictionaries: the
  * partials name events by label and merge into the one-pass result.
  *
  * Returns as `eng_partial_new`.
@@ -1446,6 +1450,7 @@ eng_status eng_partial_new_events(const char *spec_json,
                                   const uint32_t *event,
                                   const struct eng_event_dictionary *dictionary,
                                   const uint64_t *campaign,
+                                  const uint64_t *session,
                                   struct eng_partial **out_partial);
 
 /**

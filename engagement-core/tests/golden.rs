@@ -292,6 +292,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
                     campaign: &log.campaign,
                     stages: None,
                     events,
+                    session: &log.session,
                 };
                 serde_json::to_value(run_funnel_with(&cols, &extras, &funnel)?)?
             }
@@ -690,6 +691,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 campaign: &campaign,
                 stages: history.as_ref(),
                 events: None,
+                session: &[],
             };
             serde_json::to_value(run_funnel_with(&table.columns(), &extras, &funnel)?)?
         }

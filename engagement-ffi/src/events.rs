@@ -378,11 +378,13 @@ pub unsafe extern "C" fn eng_sessions(
 /// (unanchored unless anchored); `"per": "session"`
 /// counts sessions) over `len` touchpoints of an event log (`channel` and
 /// `kind` as `eng_paths_json`) with `event` codes of `dictionary` (both
-/// NULL: none) and `campaign` ids (NULL: none). The result as
-/// `eng_funnel_json`'s.
+/// NULL: none), `campaign` ids (NULL: none) and `session` ids (NULL: with
+/// `"per": "session"`, sessions are cut by the gap; given, a session is a
+/// customer's touchpoints with one id). The result as `eng_funnel_json`'s.
 ///
 /// Returns as `eng_funnel_json`, and `ENG_STATUS_CONFIG` for a step reading
-/// events or campaigns not given.
+/// events or campaigns not given. A funnel per customer reads no session
+/// ids.
 ///
 /// # Safety
 /// As `eng_paths_json`; `funnel_json` `funnel_len` readable bytes.
@@ -396,6 +398,7 @@ pub unsafe extern "C" fn eng_funnel_events_json(
     event: *const u32,
     dictionary: *const eng_event_dictionary,
     campaign: *const u64,
+    session: *const u64,
     funnel_json: *const c_char,
     funnel_len: usize,
     out_json: *mut *mut c_char,
@@ -411,6 +414,7 @@ pub unsafe extern "C" fn eng_funnel_events_json(
                 campaign: optional(campaign, len, "campaign")?,
                 stages: None,
                 events: event_column(event, dictionary, len)?,
+                session: optional(session, len, "session")?,
             };
             let r = engagement_core::funnel::run_funnel_with(&cols, &extras, &funnel)?;
             crate::json::write(&r, out_json, out_len)
@@ -424,7 +428,8 @@ pub unsafe extern "C" fn eng_funnel_events_json(
 /// events, and attribution paths by another dimension (`{"kind": "paths",
 /// "by": "event"}`). Columns as `eng_paths_json` (`channel` and `kind` both
 /// NULL for an event log; `value` NULL for no money; `event` codes of
-/// `dictionary`, both or neither; `campaign` NULL for none). Parts may intern into different dictionaries: the
+/// `dictionary`, both or neither; `campaign` NULL for none; `session` ids
+/// NULL for none, read by funnels per session). Parts may intern into different dictionaries: the
 /// partials name events by label and merge into the one-pass result.
 ///
 /// Returns as `eng_partial_new`.
@@ -445,6 +450,7 @@ pub unsafe extern "C" fn eng_partial_new_events(
     event: *const u32,
     dictionary: *const eng_event_dictionary,
     campaign: *const u64,
+    session: *const u64,
     out_partial: *mut *mut crate::partial::eng_partial,
 ) -> eng_status {
     boundary(|| {
@@ -461,6 +467,7 @@ pub unsafe extern "C" fn eng_partial_new_events(
                 campaign: optional(campaign, len, "campaign")?,
                 stages: None,
                 events: event_column(event, dictionary, len)?,
+                session: optional(session, len, "session")?,
             };
             hand_out(
                 engagement_core::partial::Partial::from_touchpoints_with(&spec, &cols, &extras)?,

@@ -413,6 +413,7 @@ pub unsafe extern "C" fn eng_funnel_with_json(
                 campaign,
                 stages: history.as_ref(),
                 events: None,
+                session: &[],
             };
             let r = engagement_core::funnel::run_funnel_with(&cols, &extras, &funnel)?;
             crate::json::write(&r, out_json, out_len)

@@ -127,7 +127,7 @@ pub(crate) fn attribute_touchpoints<'py>(
 
 /// Runs a funnel (a dict like `Funnel`) over touchpoint columns.
 #[pyfunction]
-#[pyo3(signature = (touchpoints, definition, campaign=None, stage_history=None, events=None, dictionary=None))]
+#[pyo3(signature = (touchpoints, definition, campaign=None, stage_history=None, events=None, dictionary=None, session=None))]
 pub(crate) fn funnel<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
@@ -136,6 +136,7 @@ pub(crate) fn funnel<'py>(
     stage_history: Option<StageHistoryColumns<'_>>,
     events: Option<PyReadonlyArray1<'_, u32>>,
     dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    session: Option<PyReadonlyArray1<'_, u64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let cols = touchpoints.columns()?;
     run(
@@ -143,14 +144,14 @@ pub(crate) fn funnel<'py>(
         definition,
         campaign,
         stage_history,
-        (events, dictionary),
+        (events, dictionary, session),
         |f, extras| run_funnel_with(&cols, extras, f),
     )
 }
 
 /// Runs a funnel per group of customers by their first touchpoint (`by`: a dict like `GroupBy`).
 #[pyfunction]
-#[pyo3(signature = (touchpoints, definition, by, campaign=None, stage_history=None, events=None, dictionary=None))]
+#[pyo3(signature = (touchpoints, definition, by, campaign=None, stage_history=None, events=None, dictionary=None, session=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn funnel_by_first_touch<'py>(
     py: Python<'py>,
@@ -161,6 +162,7 @@ pub(crate) fn funnel_by_first_touch<'py>(
     stage_history: Option<StageHistoryColumns<'_>>,
     events: Option<PyReadonlyArray1<'_, u32>>,
     dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    session: Option<PyReadonlyArray1<'_, u64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let by: GroupBy = document(py, by, "by")?;
     let cols = touchpoints.columns()?;
@@ -169,7 +171,7 @@ pub(crate) fn funnel_by_first_touch<'py>(
         definition,
         campaign,
         stage_history,
-        (events, dictionary),
+        (events, dictionary, session),
         |f, extras| {
             let groups = CustomerGroups::first_touch(&cols, by)?;
             run_funnel_by_with(&cols, extras, f, &groups)
@@ -181,7 +183,7 @@ pub(crate) fn funnel_by_first_touch<'py>(
 /// `group_customer`). Takes the four touchpoint columns one by one, as the golden
 /// vectors call it.
 #[pyfunction]
-#[pyo3(signature = (customer, time, channel, kind, definition, group_customer, group, labels, campaign=None, stage_history=None, events=None, dictionary=None))]
+#[pyo3(signature = (customer, time, channel, kind, definition, group_customer, group, labels, campaign=None, stage_history=None, events=None, dictionary=None, session=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn funnel_by_group<'py>(
     py: Python<'py>,
@@ -197,6 +199,7 @@ pub(crate) fn funnel_by_group<'py>(
     stage_history: Option<StageHistoryColumns<'_>>,
     events: Option<PyReadonlyArray1<'_, u32>>,
     dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    session: Option<PyReadonlyArray1<'_, u64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let cols = TouchpointColumns {
         customer: slice(&customer, "customer")?,
@@ -215,7 +218,7 @@ pub(crate) fn funnel_by_group<'py>(
         definition,
         campaign,
         stage_history,
-        (events, dictionary),
+        (events, dictionary, session),
         |f, extras| run_funnel_by_with(&cols, extras, f, &groups),
     )
 }
@@ -232,6 +235,7 @@ fn run<'py, R: Serialize + Send>(
     events: (
         Option<PyReadonlyArray1<'_, u32>>,
         Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+        Option<PyReadonlyArray1<'_, u64>>,
     ),
     f: impl FnOnce(&Funnel, &FunnelExtras<'_>) -> engagement_core::Result<R> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -241,6 +245,7 @@ fn run<'py, R: Serialize + Send>(
         campaign: optional(&campaign, "campaign")?,
         stages: history.as_ref(),
         events: crate::events::event_column(&events.0, &events.1)?,
+        session: optional(&events.2, "session")?,
     };
     py.compute_to_python(|| f(&definition, &extras))
 }

@@ -23,7 +23,7 @@ impl NativePartial {
     /// The partial of numpy touchpoint columns (which may be empty) for a spec (dict or JSON).
     /// Event codes (with their dictionary) and campaign ids may come along, for the kinds that read them.
     #[new]
-    #[pyo3(signature = (spec, touchpoints, events=None, dictionary=None, campaign=None))]
+    #[pyo3(signature = (spec, touchpoints, events=None, dictionary=None, campaign=None, session=None))]
     fn new(
         py: Python<'_>,
         spec: &Bound<'_, PyAny>,
@@ -31,6 +31,7 @@ impl NativePartial {
         events: Option<numpy::PyReadonlyArray1<'_, u32>>,
         dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
         campaign: Option<numpy::PyReadonlyArray1<'_, u64>>,
+        session: Option<numpy::PyReadonlyArray1<'_, u64>>,
     ) -> PyResult<Self> {
         let spec: PartialSpec = document(py, spec, "spec")?;
         let cols = touchpoints.columns()?;
@@ -38,6 +39,7 @@ impl NativePartial {
             campaign: crate::convert::optional(&campaign, "campaign")?,
             stages: None,
             events: crate::events::event_column(&events, &dictionary)?,
+            session: crate::convert::optional(&session, "session")?,
         };
         let partial = py.compute(|| Partial::from_touchpoints_with(&spec, &cols, &extras))?;
         Ok(NativePartial { partial })

@@ -255,6 +255,7 @@ fuzz_target!(|data: &[u8]| {
             codes.as_ptr(),
             dict.0,
             null(),
+            null(),
             funnel.as_ptr().cast(),
             funnel.len(),
             &mut out,
@@ -386,6 +387,7 @@ fuzz_target!(|data: &[u8]| {
                     rows.len(),
                     codes[rows.clone()].as_ptr(),
                     d.0,
+                    null(),
                     null(),
                     &mut p,
                 )

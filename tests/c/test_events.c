@@ -161,21 +161,34 @@ int main(void) {
     const char *funnel = "{\"steps\": [{\"name\": \"browse\", \"events\": [\"catalog\"]},"
                          " {\"name\": \"pay\", \"event_prefix\": \"payment_\"}]}";
     char *result = NULL;
-    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, funnel, strlen(funnel), &result,
+    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, funnel, strlen(funnel), &result,
                                   NULL) == ENG_STATUS_OK &&
                strstr(result, "\"customers\":[2,2]") != NULL,
            "funnel over events");
     eng_string_free(result);
     const char *per = "{\"per\": \"session\", \"steps\": [{\"name\": \"browse\", \"events\": [\"catalog\"]},"
                       " {\"name\": \"pay\", \"event_prefix\": \"payment_\"}]}";
-    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, per, strlen(per), &result,
+    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, per, strlen(per), &result,
                                   NULL) == ENG_STATUS_OK &&
                strstr(result, "\"customers\":[3,2]") != NULL,
            "funnel per session: three sessions browse, two pay");
     eng_string_free(result);
-    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, NULL, NULL, NULL, funnel, strlen(funnel), &result,
+    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, NULL, NULL, NULL, NULL, funnel, strlen(funnel), &result,
                                   NULL) == ENG_STATUS_CONFIG,
            "event steps without events are refused");
+    /* Given session ids: customer 1's visit in one session (id 5), customer 2's in two (ids 5 and
+     * 6: the catalog at 2400 and the payment together): both pay in the session they browsed. */
+    const uint64_t ids[N] = {5, 5, 5, 5, 5, 6, 6};
+    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, ids, per, strlen(per), &result,
+                                  NULL) == ENG_STATUS_OK &&
+               strstr(result, "\"customers\":[3,2]") != NULL,
+           "funnel per given session");
+    eng_string_free(result);
+    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, ids, funnel, strlen(funnel),
+                                  &result, NULL) == ENG_STATUS_OK &&
+               strstr(result, "\"customers\":[2,2]") != NULL,
+           "a funnel per customer reads no session ids");
+    eng_string_free(result);
 
     /* Two machines, each with its own dictionary: their event_paths partials merge into the
      * one-pass result. Customer 1 on the first machine, customer 2 on the second. */
@@ -187,12 +200,12 @@ int main(void) {
     expect(eng_event_dictionary_intern(d1, labels, NULL, 4, c1) == ENG_STATUS_OK, "intern part 1");
     expect(eng_event_dictionary_intern(d2, labels + 4, NULL, 3, c2) == ENG_STATUS_OK, "intern part 2");
     eng_partial *p1 = NULL, *p2 = NULL, *whole = NULL;
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, 4, c1, d1, NULL, &p1) == ENG_STATUS_OK,
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, 4, c1, d1, NULL, NULL, &p1) == ENG_STATUS_OK,
            "partial 1");
-    expect(eng_partial_new_events(spec, strlen(spec), customer + 4, time + 4, NULL, NULL, NULL, 3, c2, d2, NULL, &p2) ==
+    expect(eng_partial_new_events(spec, strlen(spec), customer + 4, time + 4, NULL, NULL, NULL, 3, c2, d2, NULL, NULL, &p2) ==
                ENG_STATUS_OK,
            "partial 2");
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, N, codes, dict, NULL, &whole) ==
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, N, codes, dict, NULL, NULL, &whole) ==
                ENG_STATUS_OK,
            "one pass");
     expect(eng_partial_merge(p1, p2) == ENG_STATUS_OK, "merge the machines");
@@ -203,7 +216,7 @@ int main(void) {
     eng_string_free(merged_json);
     eng_string_free(whole_json);
     eng_partial *none_p = NULL;
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, N, NULL, NULL, NULL, &none_p) ==
+    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, N, NULL, NULL, NULL, NULL, &none_p) ==
                ENG_STATUS_CONFIG && none_p == NULL,
            "event paths without events are refused");
     eng_partial_free(p1);
@@ -244,9 +257,9 @@ int main(void) {
         const char *pspec = "{\"kind\": \"paths\", \"by\": \"event\"}";
         eng_partial *a = NULL, *b = NULL;
         expect(eng_partial_new_events(pspec, strlen(pspec), customer, time, channel, kind, value, 4, codes, dict, NULL,
-                                      &a) == ENG_STATUS_OK &&
+                                      NULL, &a) == ENG_STATUS_OK &&
                    eng_partial_new_events(pspec, strlen(pspec), customer + 4, time + 4, channel + 4, kind + 4,
-                                          value + 4, 3, codes + 4, dict, NULL, &b) == ENG_STATUS_OK &&
+                                          value + 4, 3, codes + 4, dict, NULL, NULL, &b) == ENG_STATUS_OK &&
                    eng_partial_merge(a, b) == ENG_STATUS_OK,
                "attribution partials by event");
         expect(eng_partial_attribute_json(a, rule, strlen(rule), &json, NULL) == ENG_STATUS_OK &&

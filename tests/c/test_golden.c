@@ -925,7 +925,7 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
                                text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
         } else if (!strcmp(op, "event_funnel")) {
-            s = eng_funnel_events_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, cfg,
+            s = eng_funnel_events_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, session, cfg,
                                        text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
         } else {

@@ -271,7 +271,7 @@ def run(op, inp, config):
             return plain(s)
         if op == "event_funnel":
             return engagement.funnel(log["customer"], log["time"], events=log.get("event"), steps=cfg.pop("steps"),
-                                     session_gap=gap, **cfg, **common)
+                                     session_gap=gap, session=log.get("session"), **cfg, **common)
         known = {"by", "per", "collapse_repeats", "steps", "path_length", "top_paths", "anchor"}
         if set(cfg) - known:
             # A misspelt setting is a TypeError for a keyword; the engine's own answer to it comes

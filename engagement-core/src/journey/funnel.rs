@@ -121,6 +121,11 @@ pub struct FunnelExtras<'a> {
     pub stages: Option<&'a StageHistory>,
     /// Event label of each touchpoint.
     pub events: Option<crate::EventColumn<'a>>,
+    /// Session id of each touchpoint (empty when absent): with `per:
+    /// "session"`, a session is a customer's touchpoints with one id, instead
+    /// of being cut by the gap; a funnel per customer does not read them (as
+    /// a path analysis per customer does not).
+    pub session: &'a [u64],
 }
 
 /// Whether other funnel steps may happen between two consecutive steps.
@@ -297,7 +302,7 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
 ///     kind: &[K::Click as u8, K::Click as u8], ..Default::default() };
 /// let history = StageHistory { customer: vec![1, 2], stage: vec![JourneyStage::Loyal, JourneyStage::Loyal],
 ///     entered_at: vec![86_400, 86_400], until: 86_400 };
-/// let r = run_funnel_with(&cols, &FunnelExtras { campaign: &[7, 8], stages: Some(&history), events: None }, &f)?;
+/// let r = run_funnel_with(&cols, &FunnelExtras { campaign: &[7, 8], stages: Some(&history), events: None, session: &[] }, &f)?;
 /// assert_eq!(r.customers, [1, 1]);   // customer 2 clicked another campaign's mail
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -320,14 +325,18 @@ struct Journeys {
 }
 
 impl Journeys {
-    fn of(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Result<Self> {
+    fn of(cols: &crate::TouchpointColumns<'_>, session: &[u64], funnel: &Funnel) -> Result<Self> {
         if funnel.per == crate::journey::paths::Per::Customer {
             return Ok(Journeys {
                 session: Vec::new(),
                 customer: Vec::new(),
             });
         }
-        let s = crate::journey::sessions::sessionize(cols.customer, cols.time, &funnel.session)?;
+        let s = if session.is_empty() {
+            crate::journey::sessions::sessionize(cols.customer, cols.time, &funnel.session)?
+        } else {
+            crate::journey::sessions::sessions_by_id(cols.customer, cols.time, session)?
+        };
         Ok(Journeys {
             session: s.row_session.into_iter().map(u64::from).collect(),
             customer: s.customer,
@@ -368,7 +377,7 @@ pub(crate) fn tally(
     check(cols, extras, funnel)?;
     let k = funnel.steps.len();
     let mut tally = Tally::new(k);
-    let journeys = Journeys::of(cols, funnel)?;
+    let journeys = Journeys::of(cols, extras.session, funnel)?;
     let cols = &journeys.columns(cols);
     for part in entries(
         cols,
@@ -394,6 +403,13 @@ fn check(
             field: "campaign".into(),
             expected: n,
             found: extras.campaign.len(),
+        });
+    }
+    if !extras.session.is_empty() && extras.session.len() != n {
+        return Err(EngError::LengthMismatch {
+            field: "session".into(),
+            expected: n,
+            found: extras.session.len(),
         });
     }
     if let Some(e) = extras.events
@@ -974,7 +990,7 @@ pub fn run_funnel_by(
 /// let cols = TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[0, 0], kind: &[2, 2],
 ///     ..Default::default() };
 /// let groups = CustomerGroups { customer: vec![1, 2], group: vec![0, 1], labels: vec!["a".into(), "b".into()] };
-/// let by = run_funnel_by_with(&cols, &FunnelExtras { campaign: &[7, 9], stages: None, events: None }, &f, &groups)?;
+/// let by = run_funnel_by_with(&cols, &FunnelExtras { campaign: &[7, 9], stages: None, events: None, session: &[] }, &f, &groups)?;
 /// assert_eq!(by.labels, ["a"]);   // group b's customer clicked another campaign
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -988,7 +1004,7 @@ pub fn run_funnel_by_with(
     let cols = &crate::model::event_log(cols, &mut fill);
     check(cols, extras, funnel)?;
     groups.validate()?;
-    let journeys = Journeys::of(cols, funnel)?;
+    let journeys = Journeys::of(cols, extras.session, funnel)?;
     let cols = &journeys.columns(cols);
     let of: std::collections::HashMap<u64, u32> = groups
         .customer
@@ -1201,6 +1217,7 @@ mod tests {
             campaign: &[7, 0, 8, 7],
             stages: Some(&history),
             events: None,
+            session: &[],
         };
         let r = run_funnel_with(&cols, &extras, &f).unwrap();
         // Strict: customer 3's loyalty (step 3) comes before any purchase and breaks its attempt.
@@ -1219,6 +1236,7 @@ mod tests {
             campaign: &[7, 0, 8, 7],
             stages: None,
             events: None,
+            session: &[],
         };
         assert_eq!(
             run_funnel_with(&cols, &no_history, &f).unwrap_err().kind(),
@@ -1228,6 +1246,7 @@ mod tests {
             campaign: &[7],
             stages: Some(&history),
             events: None,
+            session: &[],
         };
         assert_eq!(
             run_funnel_with(&cols, &short, &f).unwrap_err().kind(),
@@ -1377,6 +1396,29 @@ mod tests {
         assert_eq!(r.customers, [2, 2]);
         let r = run_funnel_with(&cols, &extras, &per_session(5)).unwrap();
         assert_eq!(r.customers, [2, 0]);
+        // Given session ids instead of a gap: customer 1's payment in a session of its own,
+        // customer 2's with its catalog (ids repeat across customers: a session is a
+        // customer's rows with one id).
+        let ids = [1, 1, 2, 1, 1, 7];
+        let with_ids = FunnelExtras {
+            session: &ids,
+            ..extras
+        };
+        let r = run_funnel_with(&cols, &with_ids, &per_session(10)).unwrap();
+        assert_eq!(r.customers, [2, 1]);
+        // Per customer, the ids play no part.
+        assert_eq!(
+            run_funnel_with(&cols, &with_ids, &f).unwrap(),
+            run_funnel_with(&cols, &extras, &f).unwrap()
+        );
+        let short = FunnelExtras {
+            session: &ids[..2],
+            ..extras
+        };
+        assert!(matches!(
+            run_funnel_with(&cols, &short, &per_session(10)),
+            Err(EngError::LengthMismatch { .. })
+        ));
         let groups = CustomerGroups {
             customer: vec![1, 2],
             group: vec![0, 1],

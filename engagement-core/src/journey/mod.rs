@@ -140,6 +140,7 @@ mod tests {
             campaign: &campaign,
             stages: None,
             events: None,
+            session: &[],
         };
         let until = testing::START + 400 * DAY;
         let mut out = Vec::new();
@@ -192,6 +193,7 @@ mod tests {
                 campaign: &campaign,
                 stages: Some(history),
                 events: None,
+                session: &[],
             };
             let mut f = funnel(FunnelOrder::Strict);
             f.steps[0].stages = vec![crate::model::JourneyStage::Engaged];
@@ -225,6 +227,7 @@ mod tests {
                 campaign,
                 stages: None,
                 events: None,
+                session: &[],
             };
             Partial::from_touchpoints_with(spec, &t.columns(), &extras).unwrap()
         };

@@ -354,7 +354,7 @@ impl PartState for PathState {
         let extra = PathColumns {
             events: extras.events,
             campaign: extras.campaign,
-            session: &[],
+            session: extras.session,
         };
         crate::journey::paths::path_state(cols, &extra, config)
     }

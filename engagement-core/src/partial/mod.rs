@@ -260,7 +260,7 @@ impl Partial {
     /// let spec: PartialSpec = serde_json::from_str(r#"{"kind": "funnel", "funnel":
     ///     {"steps": [{"name": "mail 7", "kinds": ["click"], "campaigns": [7]}]}}"#)?;
     /// let cols = TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[0, 0], kind: &[2, 2], ..Default::default() };
-    /// let p = Partial::from_touchpoints_with(&spec, &cols, &FunnelExtras { campaign: &[7, 8], stages: None, events: None })?;
+    /// let p = Partial::from_touchpoints_with(&spec, &cols, &FunnelExtras { campaign: &[7, 8], stages: None, events: None, session: &[] })?;
     /// assert!(Partial::from_touchpoints(&spec, &cols).is_err());   // the step needs campaigns
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

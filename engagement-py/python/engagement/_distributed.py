@@ -11,7 +11,7 @@ from ._convert import given
 from ._convert import steps as cv_steps
 from ._partial import Partial
 
-COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale", "event", "campaign")
+COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale", "event", "campaign", "session")
 
 
 def names(columns: Optional[Mapping[str, str]]) -> Dict[str, str]:
@@ -30,7 +30,7 @@ def partial_of_columns(spec: Any, cols: Mapping[str, Any], present: Iterable[str
     get = lambda c: cols[c] if c in present else None  # noqa: E731
     return Partial.from_touchpoints(spec, cols["customer"], cols["time"], get("channel"), get("kind"), get("value"),
                                     get("rating"), get("rating_scale"), events=get("event"),
-                                    campaign=get("campaign"))
+                                    campaign=get("campaign"), session=get("session"))
 
 
 def merge_bytes(*parts: bytes) -> bytes:

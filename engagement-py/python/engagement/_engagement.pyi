@@ -170,6 +170,7 @@ class NativePartial:
         events: Optional[npt.NDArray[np.uint32]] = None,
         dictionary: Optional[NativeEventDictionary] = None,
         campaign: Optional[_U64] = None,
+        session: Optional[_U64] = None,
     ) -> NativePartial: ...
     @staticmethod
     def from_bytes(data: bytes) -> NativePartial: ...
@@ -347,6 +348,7 @@ def funnel_by_group(
     stage_history: Optional[_StageHistory] = None,
     events: Optional[npt.NDArray[np.uint32]] = None,
     dictionary: Optional[NativeEventDictionary] = None,
+    session: Optional[_U64] = None,
 ) -> Any: ...
 def funnel_by_first_touch(
     touchpoints: _Touchpoints,
@@ -356,6 +358,7 @@ def funnel_by_first_touch(
     stage_history: Optional[_StageHistory] = None,
     events: Optional[npt.NDArray[np.uint32]] = None,
     dictionary: Optional[NativeEventDictionary] = None,
+    session: Optional[_U64] = None,
 ) -> Any: ...
 def funnel(
     touchpoints: _Touchpoints,
@@ -364,6 +367,7 @@ def funnel(
     stage_history: Optional[_StageHistory] = None,
     events: Optional[npt.NDArray[np.uint32]] = None,
     dictionary: Optional[NativeEventDictionary] = None,
+    session: Optional[_U64] = None,
 ) -> dict[str, Any]: ...
 
 @final

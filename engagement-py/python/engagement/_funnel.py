@@ -30,10 +30,11 @@ def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float]
     return {"steps": cv.steps(steps), **cv.given(window=window, order=order, level=level, per=per, session=session)}
 
 
-def _extras(campaign: Any, stage_history: Any, events: Any = None, dictionary: Any = None) -> Dict[str, Any]:
+def _extras(campaign: Any, stage_history: Any, events: Any = None, dictionary: Any = None,
+            session: Any = None) -> Dict[str, Any]:
     """Native keyword arguments for a campaign column, a stage history (``stage_history``'s
-    result or any mapping with ``customer``, ``stage`` (labels or codes) and ``entered_at``) and
-    event labels (with the dictionary to intern them into)."""
+    result or any mapping with ``customer``, ``stage`` (labels or codes) and ``entered_at``),
+    event labels (with the dictionary to intern them into) and session ids."""
     from ._events import event_codes
 
     out: Dict[str, Any] = {}
@@ -42,6 +43,8 @@ def _extras(campaign: Any, stage_history: Any, events: Any = None, dictionary: A
         out["dictionary"] = d._native
     if campaign is not None:
         out["campaign"] = cv.ids(campaign, "campaign")
+    if session is not None:
+        out["session"] = cv.ids(session, "session")
     if stage_history is not None:
         out["stage_history"] = cv.stage_history(stage_history["customer"],
                                                 stage_history.get("stage_code", stage_history["stage"]),
@@ -93,7 +96,7 @@ class FunnelResult:
 def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, steps: Sequence[Mapping[str, Any]],
            window_days: Optional[float] = None, order: Optional[str] = None, level: Optional[float] = None,
            campaign: Any = None, stage_history: Any = None, events: Any = None, dictionary: Any = None,
-           per: Optional[str] = None, session_gap: Any = None) -> FunnelResult:
+           per: Optional[str] = None, session_gap: Any = None, session: Any = None) -> FunnelResult:
     """Runs a funnel over touchpoints; see ``FunnelResult``.
 
     ``steps`` are dicts ``{"name": …, "kinds": [labels], "channels": [labels], "campaigns": [ids]}``
@@ -111,7 +114,8 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
     starting so, ``{"name": …, "event_regex": "^checkout_(card|paypal)$"}`` any label in which the
     pattern finds a match (Rust ``regex`` syntax; anchor it with ``^…$`` for whole labels); ``channel`` and ``kind`` may then be left out. ``per="session"`` counts sessions
     instead of customers (cut where a customer is quiet for more than ``session_gap``, seconds or a
-    timedelta, default 30 minutes): ``customers`` then counts sessions, and conversions are out of
+    timedelta, default 30 minutes; or the given ``session`` ids, a session being a customer's
+    touchpoints with one id): ``customers`` then counts sessions, and conversions are out of
     the sessions entering the first step. Equal times are ordered by the event label's text (see
     ``paths``): events logged in one second in a meaningful order need distinct seconds.
 
@@ -132,7 +136,8 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
 
     cols = _touchpoint_columns(customer, time, channel, kind)
     definition = _definition(steps, window_days, order, level, per, session_gap)
-    return FunnelResult._from(_native.funnel(cols, definition, **_extras(campaign, stage_history, events, dictionary)))
+    return FunnelResult._from(_native.funnel(cols, definition,
+                                             **_extras(campaign, stage_history, events, dictionary, session)))
 
 
 @dataclass(frozen=True)
@@ -167,14 +172,14 @@ def funnel_by(customer: Any, time: Any, channel: Any = None, kind: Any = None, *
               by: Any, window_days: Optional[float] = None, order: Optional[str] = None,
               level: Optional[float] = None, campaign: Any = None, stage_history: Any = None, events: Any = None,
               dictionary: Any = None, per: Optional[str] = None,
-              session_gap: Any = None) -> FunnelBreakdown:
+              session_gap: Any = None, session: Any = None) -> FunnelBreakdown:
     """Runs a funnel (as ``funnel``) per group of customers and for everyone; see ``FunnelBreakdown``.
 
     ``by`` is ``"acquisition_channel"`` (the channel of each customer's first touchpoint),
     ``{"cohort": "day" | "week" | "month"}`` (the period of the first touchpoint, labelled by the
     period's first day), or a mapping from customer id to group label (a dict or a pandas Series
     indexed by customer; groups ordered by first appearance). ``campaign``, ``stage_history``,
-    ``events``, ``dictionary``, ``per`` and ``session_gap`` as in ``funnel``.
+    ``events``, ``dictionary``, ``per``, ``session_gap`` and ``session`` as in ``funnel``.
 
     >>> import engagement
     >>> r = engagement.funnel_by([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
@@ -187,7 +192,7 @@ def funnel_by(customer: Any, time: Any, channel: Any = None, kind: Any = None, *
 
     cols = _touchpoint_columns(customer, time, channel, kind)
     definition = _definition(steps, window_days, order, level, per, session_gap)
-    extras = _extras(campaign, stage_history, events, dictionary)
+    extras = _extras(campaign, stage_history, events, dictionary, session)
     if isinstance(by, str) and by != "acquisition_channel":
         raise ValueError(f'by must be "acquisition_channel", {{"cohort": period}} or a mapping of customer to group, '
                          f"got {by!r}")

@@ -97,13 +97,13 @@ class Partial:
     @classmethod
     def from_touchpoints(cls, spec: Spec, customer: Any, time: Any, channel: Any = None, kind: Any = None,
                          value: Any = None, rating: Any = None, rating_scale: Any = None, *,
-                         events: Any = None, campaign: Any = None,
+                         events: Any = None, campaign: Any = None, session: Any = None,
                          channel_aliases: Optional[Mapping[str, str]] = None,
                          kind_aliases: Optional[Mapping[str, str]] = None) -> "Partial":
         """The partial of touchpoint columns (as ``ProfileStore.push`` takes them; may be empty).
-        ``events`` (event labels) and ``campaign`` (ids) go with the kinds that read them
-        (``event_paths``, funnels, ``paths`` by another dimension than channel); an event log may
-        leave ``channel`` and ``kind`` out.
+        ``events`` (event labels), ``campaign`` and ``session`` (ids) go with the kinds that read
+        them (``event_paths``, funnels, ``paths`` by another dimension than channel); an event log
+        may leave ``channel`` and ``kind`` out.
 
         >>> import engagement
         >>> p = engagement.Partial.from_touchpoints({"kind": "profiles"}, [], [], [], [])
@@ -120,6 +120,8 @@ class Partial:
             extra["dictionary"] = d._native
         if campaign is not None:
             extra["campaign"] = cv.ids(campaign, "campaign")
+        if session is not None:
+            extra["session"] = cv.ids(session, "session")
         return cls(_native.NativePartial(_spec_dict(spec), cols, **extra))
 
     @classmethod

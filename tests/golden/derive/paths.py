@@ -185,7 +185,7 @@ def funnel(log, config):
     window = config.get("window", 30 * 86400)
     steps = config["steps"]
     df = frame(log)
-    df["path"] = path_ids(df, per, gap, None)
+    df["path"] = path_ids(df, per, gap, log.get("session"))
 
     def matches(step, label):
         ok = not step.get("events") and "event_prefix" not in step and "event_regex" not in step
@@ -287,6 +287,12 @@ cases += [
     case("event_funnel_sessions", "event_funnel", LOG, dict(FUNNEL, per="session", session={"gap": 600}),
          {"ok": funnel(LOG, dict(FUNNEL, per="session", session={"gap": 600}))},
          "tests/golden/derive/paths.py (pandas): the same funnel per session (gap 600 s)"),
+    case("event_funnel_given_sessions", "event_funnel", SESSION_LOG, dict(FUNNEL, per="session"),
+         {"ok": funnel(SESSION_LOG, dict(FUNNEL, per="session"))},
+         "tests/golden/derive/paths.py (pandas): the funnel per session, sessions by the given ids"),
+    case("event_funnel_session_ids_per_customer", "event_funnel", SESSION_LOG, FUNNEL, {"ok": funnel(LOG, FUNNEL)},
+         "tests/golden/derive/paths.py (pandas): a funnel per customer reads no session ids (as paths per "
+         "customer do not): the result of the log without them"),
     case("event_funnel_regex", "event_funnel", LOG, REGEX_FUNNEL, {"ok": funnel(LOG, REGEX_FUNNEL)},
          "tests/golden/derive/paths.py (pandas, Python's re): steps by regular expressions, one anchored at "
          "both ends, one unanchored"),
