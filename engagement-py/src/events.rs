@@ -151,6 +151,11 @@ pub(crate) fn path_dict(
     d.set_item("top_paths", p.top_paths)?;
     d.set_item("paths", p.paths)?;
     d.set_item("customers", p.customers)?;
+    if let Some(f) = p.step_flows {
+        let flows =
+            columns!(py, "step" => f.step, "from" => f.from, "to" => f.to, "count" => f.count);
+        d.set_item("step_flows", flows)?;
+    }
     Ok(d.into_any())
 }
 

@@ -272,7 +272,7 @@ def run(op, inp, config):
         if op == "event_funnel":
             return engagement.funnel(log["customer"], log["time"], events=log.get("event"), steps=cfg.pop("steps"),
                                      session_gap=gap, session=log.get("session"), **cfg, **common)
-        known = {"by", "per", "collapse_repeats", "steps", "path_length", "top_paths", "anchor"}
+        known = {"by", "per", "collapse_repeats", "steps", "path_length", "top_paths", "anchor", "step_flows"}
         if set(cfg) - known:
             # A misspelt setting is a TypeError for a keyword; the engine's own answer to it comes
             # from its JSON configuration, as the other faces send it.
@@ -287,9 +287,12 @@ def run(op, inp, config):
                              session_gap=gap, **cfg, **common)
         edges = {k: [None if isinstance(x, float) and math.isnan(x) else x for x in plain(v)]
                  for k, v in p.edges.items()}
-        return {"labels": p.labels, "edges": edges, "steps": p.step_matrix.shape[1],
-                "step_matrix": plain(p.step_matrix.reshape(-1)), "top_paths": plain(p.top_paths),
-                "top_path_counts": plain(p.top_path_counts), "paths": p.paths, "customers": p.customers}
+        out = {"labels": p.labels, "edges": edges, "steps": p.step_matrix.shape[1],
+               "step_matrix": plain(p.step_matrix.reshape(-1)), "top_paths": plain(p.top_paths),
+               "top_path_counts": plain(p.top_path_counts), "paths": p.paths, "customers": p.customers}
+        if p.step_flows is not None:
+            out["step_flows"] = {k: plain(v) for k, v in p.step_flows.items()}
+        return out
     if op == "funnel":
         t = inp["touchpoints"]
         cfg = dict(config)

@@ -203,6 +203,26 @@ def test_path_plots(tmp_path):
     assert np.allclose(everything.sum(axis=0), 1.0)   # all rows: each step's shares add up
     plt.close("all")
 
+    flows = engagement.paths(customer, time, events=events, per="session", steps=6, step_flows=True)
+    ax = eplot.step_sankey(flows, top=3)
+    nodes = [r for r in ax.patches if r.__class__.__name__ == "Rectangle"]
+    # Column 1: the three commonest first events and the rest as other; each bar as high as its
+    # share of the paths.
+    first = flows.step_frame()[1].drop("path_end").sort_values(ascending=False)
+    column1 = sorted((round(r.get_height(), 9) for r in nodes if abs(r.get_x() + 0.06) < 1e-9), reverse=True)
+    expected = sorted([*first.iloc[:3].round(9), round(first.iloc[3:].sum(), 9)], reverse=True)
+    assert np.allclose(column1, expected)
+    # Bands: one per (source, target) pair shown; labels never overlap within a column.
+    assert len(ax.patches) > len(nodes) + 10
+    ax.figure.canvas.draw()
+    boxes = [(round(t.get_position()[0], 6), t.get_window_extent()) for t in ax.texts]
+    for i, (xa, a) in enumerate(boxes):
+        for xb, b in boxes[i + 1:]:
+            assert xa != xb or not a.overlaps(b), "overlapping node labels"
+    rendered(ax, tmp_path, "step_sankey")
+    with pytest.raises(ValueError, match="step_flows=True"):
+        eplot.step_sankey(p)
+
     s = engagement.sessions(customer, time)
     left, right = eplot.session_histograms(s)
     assert sum(bar.get_height() for bar in left.patches) == s.summary.sessions

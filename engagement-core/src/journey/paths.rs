@@ -173,6 +173,7 @@ pub enum Per {
 /// | `steps` | 10 (columns of the step matrix) |
 /// | `path_length` | 5 (events per listed path; longer paths are cut) |
 /// | `top_paths` | 10 |
+/// | `step_flows` | false: with true, the result also counts the paths going from each label at step k to each at step k + 1 ([`StepFlows`], what a step Sankey draws) |
 ///
 /// # Examples
 ///
@@ -201,6 +202,8 @@ pub struct PathConfig {
     pub path_length: u32,
     /// Paths listed.
     pub top_paths: u32,
+    /// Count the flows between consecutive steps (see [`StepFlows`]).
+    pub step_flows: bool,
 }
 
 impl Default for PathConfig {
@@ -214,6 +217,7 @@ impl Default for PathConfig {
             steps: 10,
             path_length: 5,
             top_paths: 10,
+            step_flows: false,
         }
     }
 }
@@ -427,6 +431,28 @@ pub struct PathAnalysis {
     pub paths: u64,
     /// Customers.
     pub customers: u64,
+    /// With `step_flows`: the paths from each node at step k to each at
+    /// step k + 1.
+    #[serde(default)]
+    pub step_flows: Option<StepFlows>,
+}
+
+/// The flows between consecutive steps of paths: how many went from the
+/// node `from` at step `step` to the node `to` at step `step + 1` (steps
+/// from 1; nodes as indices into [`PathAnalysis::labels`], `path_end` for a
+/// path that has ended by then; a path already ended flows no further).
+/// Sorted by step, then source, then target. The paths out of a node at step
+/// k add up to its step-matrix cell times the paths.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepFlows {
+    /// Step of the source (1 … `steps` − 1).
+    pub step: Vec<u32>,
+    /// Source node.
+    pub from: Vec<u32>,
+    /// Target node.
+    pub to: Vec<u32>,
+    /// Paths.
+    pub count: Vec<u64>,
 }
 
 impl PathAnalysis {
@@ -807,6 +833,7 @@ struct Part<K> {
     keys: Vec<K>,
     at_step: Vec<u64>,
     top: FxHashMap<Vec<u32>, u64>,
+    flows: FxHashMap<(u32, u32, u32), u64>,
     paths: u64,
     customers: u64,
 }
@@ -850,6 +877,9 @@ where
                 for (path, c) in part.top {
                     *state.top.entry(path).or_insert(0) += c;
                 }
+            }
+            for (k, c) in part.flows {
+                *state.flows.entry(k).or_insert(0) += c;
             }
             state.paths += part.paths;
             state.customers += part.customers;
@@ -895,6 +925,7 @@ where
             keys: Vec::with_capacity(records.len() + records.len() / 4),
             at_step: vec![0; self.rows * steps],
             top: FxHashMap::default(),
+            flows: FxHashMap::default(),
             paths: 0,
             customers: 0,
         };
@@ -935,6 +966,16 @@ where
                 for step in 0..steps {
                     let row = nodes.get(step).map_or(end, |n| n.0) as usize;
                     part.at_step[row * steps + step] += 1;
+                }
+                if config.step_flows {
+                    // Until the path has ended: from its node at each step to the next.
+                    for step in 0..(steps - 1).min(nodes.len()) {
+                        let to = nodes.get(step + 1).map_or(end, |n| n.0);
+                        *part
+                            .flows
+                            .entry((step as u32, nodes[step].0, to))
+                            .or_insert(0) += 1;
+                    }
                 }
                 cut.clear();
                 cut.extend(nodes.iter().take(config.path_length as usize).map(|n| n.0));
@@ -997,6 +1038,8 @@ pub(crate) struct PathState {
     pub(crate) top: FxHashMap<Vec<u32>, u64>,
     pub(crate) paths: u64,
     pub(crate) customers: u64,
+    /// With `step_flows`: paths by (step from 0, from, to).
+    pub(crate) flows: FxHashMap<(u32, u32, u32), u64>,
 }
 
 impl PathState {
@@ -1026,6 +1069,10 @@ impl PathState {
         self.top = std::mem::take(&mut self.top)
             .into_iter()
             .map(|(p, c)| (p.into_iter().map(map).collect(), c))
+            .collect();
+        self.flows = std::mem::take(&mut self.flows)
+            .into_iter()
+            .map(|((k, f, t), c)| ((k, map(f), map(t)), c))
             .collect();
         let mut at_step = vec![0u64; (labels.len() + 2) * self.steps];
         for row in 0..old as usize + 2 {
@@ -1087,6 +1134,9 @@ impl PathState {
         for (k, c) in other.top {
             add(self.top.entry(k).or_insert(0), c);
         }
+        for (k, c) in other.flows {
+            add(self.flows.entry(k).or_insert(0), c);
+        }
         add(&mut self.paths, other.paths);
         add(&mut self.customers, other.customers);
     }
@@ -1122,6 +1172,16 @@ impl PathState {
             p.is_empty() || p.len() > config.path_length as usize || p.iter().any(|&l| l >= n)
         }) {
             return Err("a listed path that is empty, too long or has an unknown label".into());
+        }
+        if self
+            .flows
+            .keys()
+            .any(|&(k, f, t)| k as usize + 1 >= steps || f >= start || (t >= start && t != end))
+            || (!config.step_flows && !self.flows.is_empty())
+        {
+            return Err(
+                "a step flow out of range, or flows the configuration does not count".into(),
+            );
         }
         let starts: u64 = self
             .edges
@@ -1197,6 +1257,18 @@ impl PathState {
             top_path_counts: ranked.iter().map(|(_, c)| *c).collect(),
             paths: self.paths,
             customers: self.customers,
+            step_flows: config.step_flows.then(|| {
+                let mut keyed: Vec<(&(u32, u32, u32), &u64)> = self.flows.iter().collect();
+                keyed.sort_unstable();
+                let mut f = StepFlows::default();
+                for (&(k, from, to), &c) in keyed {
+                    f.step.push(k + 1);
+                    f.from.push(from);
+                    f.to.push(to);
+                    f.count.push(c);
+                }
+                f
+            }),
         })
     }
 }
@@ -1279,6 +1351,50 @@ mod tests {
             ..Default::default()
         };
         path_analysis(&cols, &extra, config).unwrap()
+    }
+
+    #[test]
+    fn step_flows_follow_paths_until_they_end() {
+        // Paths: a b c | a c | b.
+        let rows = [
+            (1, 0, "a", 1),
+            (1, 1, "b", 1),
+            (1, 2, "c", 1),
+            (2, 0, "a", 1),
+            (2, 1, "c", 1),
+            (3, 0, "b", 1),
+        ];
+        let config = PathConfig {
+            steps: 3,
+            step_flows: true,
+            ..PathConfig::default()
+        };
+        let p = analyse(&rows, &config);
+        let f = p.step_flows.as_ref().unwrap();
+        let name = |i: u32| p.labels[i as usize].as_str();
+        let got: Vec<(u32, &str, &str, u64)> = (0..f.step.len())
+            .map(|i| (f.step[i], name(f.from[i]), name(f.to[i]), f.count[i]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "a", "b", 1),
+                (1, "a", "c", 1),
+                (1, "b", "path_end", 1),
+                (2, "b", "c", 1),
+                (2, "c", "path_end", 1),
+            ]
+        );
+        // Out of each node at a step: the paths there (the step matrix times the paths).
+        for (k, label) in [(1, "a"), (1, "b"), (2, "b"), (2, "c")] {
+            let out: u64 = (0..f.step.len())
+                .filter(|&i| f.step[i] == k && name(f.from[i]) == label)
+                .map(|i| f.count[i])
+                .sum();
+            let share = p.step_share(label, k).unwrap();
+            assert_eq!(out as f64, share * p.paths as f64, "{label} at {k}");
+        }
+        assert!(analyse(&rows, &PathConfig::default()).step_flows.is_none());
     }
 
     #[test]

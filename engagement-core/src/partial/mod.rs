@@ -848,7 +848,7 @@ mod tests {
         };
         for config in [
             r#"{"kind": "event_paths"}"#,
-            r#"{"kind": "event_paths", "config": {"per": "session", "collapse_repeats": true, "steps": 3}}"#,
+            r#"{"kind": "event_paths", "config": {"per": "session", "collapse_repeats": true, "steps": 3, "step_flows": true}}"#,
         ] {
             let spec: PartialSpec = serde_json::from_str(config).unwrap();
             let whole = run(&rows, &spec);

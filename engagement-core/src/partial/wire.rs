@@ -136,6 +136,7 @@ pub(crate) struct EventPaths {
     pub(crate) top: Vec<(Vec<u32>, u64)>,
     pub(crate) paths: u64,
     pub(crate) customers: u64,
+    pub(crate) flows: Vec<((u32, u32, u32), u64)>,
 }
 
 /// An edge's sums, its seconds as ascending (seconds, transitions) pairs.
@@ -167,12 +168,16 @@ impl From<&PathState> for EventPaths {
             .collect();
         let mut top: Vec<(Vec<u32>, u64)> = s.top.iter().map(|(k, &v)| (k.clone(), v)).collect();
         top.sort_unstable();
+        let mut flows: Vec<((u32, u32, u32), u64)> =
+            s.flows.iter().map(|(&k, &v)| (k, v)).collect();
+        flows.sort_unstable();
         EventPaths {
             labels: s.labels.clone(),
             steps: s.steps,
             edges,
             at_step: s.at_step.clone(),
             top,
+            flows,
             paths: s.paths,
             customers: s.customers,
         }
@@ -199,7 +204,9 @@ impl EventPaths {
                 .collect(),
         )?;
         let top = sorted_map(self.top)?;
+        let flows = sorted_map(self.flows)?;
         Ok(PathState {
+            flows: flows.into_iter().collect(),
             labels: self.labels,
             steps: self.steps,
             edges: edges.into_iter().collect(),

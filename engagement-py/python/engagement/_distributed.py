@@ -69,11 +69,12 @@ def metrics_spec(level: Optional[float] = None, conversion: Optional[Mapping[str
 
 def event_paths_spec(by: Optional[str] = None, per: Optional[str] = None, session_gap: Optional[float] = None,
                collapse_repeats: Optional[bool] = None, steps: Optional[int] = None,
-               path_length: Optional[int] = None, top_paths: Optional[int] = None) -> Dict[str, Any]:
+               path_length: Optional[int] = None, top_paths: Optional[int] = None,
+               step_flows: Optional[bool] = None) -> Dict[str, Any]:
     """An ``event_paths`` spec; options left None take the engine's defaults."""
     session = None if session_gap is None else {"gap": int(round(float(session_gap)))}
     config = given(by=by, per=per, session=session, collapse_repeats=collapse_repeats, steps=steps,
-                   path_length=path_length, top_paths=top_paths)
+                   path_length=path_length, top_paths=top_paths, step_flows=step_flows)
     return {"kind": "event_paths", "config": config}
 
 

@@ -80,7 +80,10 @@ class PathAnalysis:
     transitions leaving the source, exits to ``path_end`` included), ``proba_in`` (out of all
     arriving at the target), ``median_seconds`` and ``p95_seconds`` between the two touchpoints;
     ``step_matrix``: nodes × steps, the share of paths whose k-th event is the node (``path_end``:
-    paths already over); ``top_paths`` with ``top_path_counts``; ``paths`` and ``customers``.
+    paths already over); ``top_paths`` with ``top_path_counts``; ``paths`` and ``customers``;
+    with ``step_flows=True``, ``step_flows``: columns ``step`` (from 1), ``from``, ``to`` (node
+    indices) and ``count``, the paths going from a node at a step to one at the next (what
+    ``engagement.plot.step_sankey`` draws; see ``step_flows_frame``).
 
     >>> import engagement
     >>> p = engagement.paths([1, 1, 2], [0, 60, 0], events=["catalog", "cart", "catalog"])
@@ -100,15 +103,17 @@ class PathAnalysis:
     top_path_counts: np.ndarray
     paths: int
     customers: int
+    step_flows: Optional[Dict[str, np.ndarray]] = None
 
     @classmethod
     def _from(cls, d: Mapping[str, Any]) -> "PathAnalysis":
         steps = int(d["steps"])
         edges = dict(d["edges"])   # numpy columns from the engine (NaN: no time)
+        flows = d.get("step_flows")
         return cls(str(d["by"]), str(d["per"]), list(d["labels"]), edges,
                    np.asarray(d["step_matrix"], dtype=np.float64).reshape(-1, steps),
                    [tuple(p) for p in d["top_paths"]], np.asarray(d["top_path_counts"], dtype=np.uint64),
-                   int(d["paths"]), int(d["customers"]))
+                   int(d["paths"]), int(d["customers"]), None if flows is None else dict(flows))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PathAnalysis):
@@ -118,7 +123,9 @@ class PathAnalysis:
                 == (other.by, other.per, other.labels, other.top_paths, other.paths, other.customers)
                 and same(self.step_matrix, other.step_matrix) and same(self.top_path_counts, other.top_path_counts)
                 and self.edges.keys() == other.edges.keys()
-                and all(same(self.edges[k], other.edges[k]) for k in self.edges))
+                and all(same(self.edges[k], other.edges[k]) for k in self.edges)
+                and (self.step_flows is None) == (other.step_flows is None)
+                and all(same(self.step_flows[k], other.step_flows[k]) for k in (self.step_flows or {})))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -149,6 +156,24 @@ class PathAnalysis:
                             index=pd.Index(d["labels"], name="event"),
                             columns=pd.RangeIndex(1, int(d["steps"]) + 1, name="step"))
 
+    def step_flows_frame(self) -> Any:
+        """The step flows as a pandas DataFrame (``step``, ``from`` and ``to`` as labels, ``count``);
+        a ValueError when the paths were computed without ``step_flows=True``.
+
+        >>> import engagement
+        >>> p = engagement.paths([1, 1, 2], [0, 60, 0], events=["home", "cart", "home"], steps=3, step_flows=True)
+        >>> p.step_flows_frame().values.tolist()
+        [[1, 'home', 'cart', 1], [1, 'home', 'path_end', 1], [2, 'cart', 'path_end', 1]]
+        """
+        import pandas as pd
+
+        if self.step_flows is None:
+            raise ValueError("these paths were computed without step flows: pass step_flows=True to engagement.paths")
+        labels = np.asarray(self.labels, dtype=object)
+        f = self.step_flows
+        return pd.DataFrame({"step": f["step"], "from": labels[f["from"]], "to": labels[f["to"]],
+                             "count": f["count"]})
+
     def step_frame(self) -> Any:
         """The step matrix as a pandas DataFrame: rows the nodes but ``path_start``, columns steps 1 … n."""
         import pandas as pd
@@ -171,7 +196,8 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
           campaign: Any = None, session: Any = None, dictionary: Optional[EventDictionary] = None,
           by: Optional[str] = None, per: Optional[str] = None, session_gap: Any = None,
           collapse_repeats: Optional[bool] = None, steps: Optional[int] = None,
-          path_length: Optional[int] = None, top_paths: Optional[int] = None, anchor: Any = None) -> PathAnalysis:
+          path_length: Optional[int] = None, top_paths: Optional[int] = None, anchor: Any = None,
+          step_flows: Optional[bool] = None) -> PathAnalysis:
     """Transition graph, step matrix and top paths of customers' (or sessions') paths through a
     product's own events or any dimension; see ``PathAnalysis``.
 
@@ -185,7 +211,8 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
     events are listed, most frequent first, ties by their labels' text. ``anchor`` cuts each path at
     its first node with a label: ``"add_to_cart"`` keeps what follows it (it becomes step 1),
     ``{"label": "add_to_cart", "side": "before", "offset": 2}`` what precedes it, with ``offset``
-    nodes of context on the other side; paths without it are left out. Customer ids are integers
+    nodes of context on the other side; paths without it are left out. ``step_flows=True`` also
+    counts the paths from each step's node to the next's (for a step Sankey). Customer ids are integers
     (map string ids to integers first, e.g. with ``pd.factorize``).
 
     Equal times (Unix seconds) are ordered by kind, channel, campaign, then the event label's text,
@@ -211,7 +238,7 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
     if isinstance(anchor, str):
         anchor = {"label": anchor}
     config = cv.given(by=by, per=per, session=gap, collapse_repeats=collapse_repeats, steps=steps,
-                      path_length=path_length, top_paths=top_paths, anchor=anchor)
+                      path_length=path_length, top_paths=top_paths, anchor=anchor, step_flows=step_flows)
     return PathAnalysis._from(_native.path_analysis(cols, config=config, **extra))
 
 

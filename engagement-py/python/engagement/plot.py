@@ -24,7 +24,7 @@ import numpy as np
 __all__ = [
     "ab_posteriors", "attribution", "calibration_holdout", "clv_distribution", "cohort_retention", "funnel",
     "frequency_recency_matrix", "kaplan_meier", "p_alive_history", "period_transactions", "score_by_stage",
-    "segments", "session_histograms", "stage_flow", "step_matrix", "transition_graph",
+    "segments", "session_histograms", "stage_flow", "step_matrix", "step_sankey", "transition_graph",
 ]
 
 
@@ -471,6 +471,95 @@ def step_matrix(paths: Any, min_share: float = 0.0, ax: Any = None) -> Any:
     ax.set_xticks(np.arange(data.shape[1]), [str(k) for k in shown.columns])
     ax.set_xlabel("step")
     ax.set_title(f"Step matrix (per {paths.per})")
+    return ax
+
+
+def step_sankey(paths: Any, top: int = 6, ax: Any = None) -> Any:
+    """Step Sankey of a ``PathAnalysis`` computed with ``step_flows=True``: a column per step, a bar
+    per node (height: its paths at that step; the ``top`` most common labels of each step, the rest
+    as ``other``; paths that have ended as ``path_end`` at the bottom), and bands for the paths
+    going from a node at one step to one at the next, as wide as their count.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> p = engagement.paths([1, 1, 2, 2], [0, 60, 0, 30], events=["home", "cart", "home", "home"], steps=3,
+    ...                      step_flows=True)
+    >>> ax = engagement.plot.step_sankey(p)
+    >>> sorted({t.get_text() for t in ax.texts if t.get_text()})
+    ['cart', 'home', 'path_end']
+    """
+    from matplotlib.patches import PathPatch, Rectangle
+    from matplotlib.path import Path
+
+    ax = _axes(ax)
+    flows = paths.step_flows_frame()
+    steps = paths.step_matrix.shape[1]
+    # Nodes of each column: the paths there by label (column 1: out of it; later ones: into it).
+    columns = [flows[flows["step"] == 1].groupby("from")["count"].sum()]
+    for k in range(1, steps):
+        columns.append(flows[flows["step"] == k].groupby("to")["count"].sum())
+
+    def keep(col: Any) -> Any:
+        col = col.sort_values(ascending=False, kind="stable")
+        ended = col.get("path_end", 0)
+        rest = col.drop("path_end", errors="ignore")
+        shown = rest.iloc[:top]
+        if len(rest) > top:
+            shown = shown.copy()
+            shown["other"] = rest.iloc[top:].sum()
+        return shown, ended
+
+    def group(label: str, col: Any) -> str:
+        return label if label in col.index or label == "path_end" else "other"
+
+    total = float(paths.paths)
+    gap = 0.02
+    width = 0.12
+    palette = _pyplot().get_cmap("tab10")
+    colour: dict = {}
+    spans: list = []   # per column: label -> (bottom, top) in axis units
+    for x, col in enumerate(columns):
+        shown, ended = keep(col)
+        y = 1.0
+        span = {}
+        for label, value in list(shown.items()) + ([("path_end", ended)] if ended else []):
+            h = value / total
+            span[label] = (y - h, y)
+            colour.setdefault(label, "0.6" if label in ("other", "path_end") else palette(len(colour) % 10))
+            ax.add_patch(Rectangle((x - width / 2, y - h), width, h, color=colour[label], zorder=2))
+            if h > 0.04:
+                ax.text(x + width / 2 + 0.02, y - h / 2, label, va="center", fontsize=8, zorder=3)
+            y -= h + gap
+        spans.append((span, shown))
+    # Bands between columns, stacked in each node's order of targets (sources).
+    for k in range(1, steps):
+        (src_span, src_shown), (dst_span, dst_shown) = spans[k - 1], spans[k]
+        f = flows[flows["step"] == k].copy()
+        f["a"] = [group(v, src_shown) for v in f["from"]]
+        f["b"] = [group(v, dst_shown) for v in f["to"]]
+        f = f.groupby(["a", "b"], sort=False)["count"].sum().reset_index()
+        out_at = {a: src_span[a][1] for a in src_span}
+        in_at = {b: dst_span[b][1] for b in dst_span}
+        order = {label: i for i, label in enumerate(dst_span)}
+        for _, row in f.sort_values("b", key=lambda s: s.map(order), kind="stable").iterrows():
+            h = row["count"] / total
+            a, b = row["a"], row["b"]
+            y0, y1 = out_at[a], in_at[b]
+            out_at[a], in_at[b] = y0 - h, y1 - h
+            x0, x1 = k - 1 + width / 2, k - width / 2
+            mid = (x0 + x1) / 2
+            verts = [(x0, y0), (mid, y0), (mid, y1), (x1, y1), (x1, y1 - h), (mid, y1 - h), (mid, y0 - h),
+                     (x0, y0 - h), (x0, y0)]
+            codes = [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO, Path.CURVE4,
+                     Path.CURVE4, Path.CURVE4, Path.CLOSEPOLY]
+            ax.add_patch(PathPatch(Path(verts, codes), facecolor=colour[a], alpha=0.35, lw=0, zorder=1))
+    ax.set_xlim(-0.3, steps - 0.3)
+    ax.set_ylim(min([min(b for b, _ in span.values()) for span, _ in spans if span] + [0]) - 0.02, 1.02)
+    ax.set_xticks(range(steps), [f"step {k}" for k in range(1, steps + 1)])
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(f"Paths by step ({paths.paths:,} {paths.per}s)")
     return ax
 
 

@@ -136,13 +136,14 @@ def journey_sequences(sdf: Any, *, by: Optional[str] = None, steps: Optional[int
 def paths(sdf: Any, *, by: Optional[str] = None, per: Optional[str] = None,
           session_gap: Optional[float] = None, collapse_repeats: Optional[bool] = None,
           steps: Optional[int] = None, path_length: Optional[int] = None, top_paths: Optional[int] = None,
-          **kw: Any) -> Any:
+          step_flows: Optional[bool] = None, **kw: Any) -> Any:
     """``engagement.paths`` over the whole frame (columns ``customer``, ``time``, ``event`` (labels),
     optionally ``campaign``; ``channel`` and ``kind`` may be absent; ``columns={"customer": "user_id",
     "time": "timestamp"}`` maps other names, ``shuffle=False`` skips the shuffle by customer): each
     partition's counts are named by label, so partitions that meet different events merge into the
     single-machine ``PathAnalysis``."""
-    return partial(sdf, _d.event_paths_spec(by, per, session_gap, collapse_repeats, steps, path_length, top_paths),
+    return partial(sdf, _d.event_paths_spec(by, per, session_gap, collapse_repeats, steps, path_length, top_paths,
+                                         step_flows),
                    **kw).result()
 
 

@@ -96,6 +96,7 @@ def paths(log, config=None):
     edges = {}
     at_step = np.zeros((len(nodes), steps))
     tops = {}
+    flows = {}
     n_paths = 0
     kept_customers = set()
     for (pid, g) in df.groupby("path", sort=False):
@@ -124,6 +125,10 @@ def paths(log, config=None):
             at_step[index[seq[k][0]] if k < len(seq) else index["path_end"], k] += 1
         key = tuple(l for l, _ in seq[:path_length])
         tops[key] = tops.get(key, 0) + 1
+        for k in range(min(steps - 1, len(seq))):   # until the path has ended
+            nxt = seq[k + 1][0] if k + 1 < len(seq) else "path_end"
+            f = (k + 1, index[seq[k][0]], index[nxt])
+            flows[f] = flows.get(f, 0) + 1
     keys = sorted(edges)
     out_tot, in_tot = {}, {}
     for (f, t) in keys:
@@ -149,6 +154,9 @@ def paths(log, config=None):
         "top_path_counts": [c for _, c in ranked],
         "paths": n_paths,
         "customers": len(kept_customers),
+        **({"step_flows": {"step": [k[0] for k in sorted(flows)], "from": [k[1] for k in sorted(flows)],
+                           "to": [k[2] for k in sorted(flows)], "count": [flows[k] for k in sorted(flows)]}}
+           if config.get("step_flows") else {}),
     }
 
 
@@ -241,6 +249,9 @@ cases = [
          dict(SMALL, per="session", session={"gap": 600}, collapse_repeats=True),
          {"ok": paths(LOG, dict(SMALL, per="session", session={"gap": 600}, collapse_repeats=True))},
          "tests/golden/derive/paths.py (pandas): sessions cut by a gap over 600 s, runs of one label once"),
+    case("paths_step_flows", "paths", LOG, dict(SMALL, step_flows=True), {"ok": paths(LOG, dict(SMALL, step_flows=True))},
+         "tests/golden/derive/paths.py (pandas): the flows from each step's event to the next's, per path until it "
+         "ends"),
     case("paths_given_sessions", "paths", SESSION_LOG, dict(SMALL, per="session"),
          {"ok": paths(SESSION_LOG, dict(SMALL, per="session"))},
          "tests/golden/derive/paths.py (pandas): sessions by the given ids, ordered by their first touchpoint"),
