@@ -89,6 +89,24 @@ fn main() {
         events: Some(EventColumn::new(&code, &dict).unwrap()),
         ..Default::default()
     };
+    if mode == "funnel" {
+        // Five steps by prefix (event_000…, event_001…: a tenth of the rows each).
+        let steps: Vec<serde_json::Value> = (0..5)
+            .map(|j| serde_json::json!({"name": format!("s{j}"), "event_prefix": format!("event_00{j}")}))
+            .collect();
+        let funnel: engagement_core::funnel::Funnel =
+            serde_json::from_value(serde_json::json!({ "steps": steps })).unwrap();
+        let extras = engagement_core::funnel::FunnelExtras {
+            events: extra.events,
+            ..Default::default()
+        };
+        for _ in 0..5 {
+            let t = Instant::now();
+            let r = engagement_core::funnel::run_funnel_with(&cols, &extras, &funnel).unwrap();
+            println!("funnel: {:?} ({:?})", t.elapsed(), r.customers);
+        }
+        return;
+    }
     for _ in 0..3 {
         let t = Instant::now();
         let p = path_analysis(&cols, &extra, &PathConfig::default()).unwrap();

@@ -386,9 +386,9 @@ pub(crate) fn tally(
         || Tally::new(k),
         |t, _, best| t.add(best),
     )? {
-        tally.merge(part);
+        tally.gather(part);
     }
-    tally.times.iter_mut().for_each(|t| t.sort_unstable());
+    tally.sort();
     Ok(tally)
 }
 
@@ -670,6 +670,20 @@ impl Tally {
             self.reached[step] += 1;
             self.times[step].push(t - best[0]);
         }
+    }
+
+    /// Adds another's counts, leaving the times unsorted (see [`sort`](Self::sort)):
+    /// merging runs one by one with a sort each was quadratic in the runs.
+    fn gather(&mut self, other: Tally) {
+        for (step, times) in other.times.into_iter().enumerate() {
+            self.reached[step] = self.reached[step].saturating_add(other.reached[step]);
+            self.times[step].extend(times);
+        }
+    }
+
+    /// Sorts the times (the state is then the same whatever the merge order).
+    fn sort(&mut self) {
+        self.times.iter_mut().for_each(|t| radsort::sort(t));
     }
 
     pub(crate) fn merge(&mut self, other: Tally) {
@@ -1033,11 +1047,13 @@ pub fn run_funnel_by_with(
     let (mut tallies, mut total, mut ungrouped) = (vec![Tally::new(k); g], Tally::new(k), 0);
     for (group_parts, total_part, ungrouped_part) in parts {
         for (group, p) in group_parts {
-            tallies[group as usize].merge(p);
+            tallies[group as usize].gather(p);
         }
-        total.merge(total_part);
+        total.gather(total_part);
         ungrouped += ungrouped_part;
     }
+    tallies.iter_mut().for_each(Tally::sort);
+    total.sort();
     let total = total.finish(funnel)?;
     let mut labels = Vec::new();
     let mut results = Vec::new();

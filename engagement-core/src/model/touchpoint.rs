@@ -427,25 +427,34 @@ pub struct TouchpointColumns<'a> {
     pub rating_scale: &'a [u8],
 }
 
-/// An event log's touchpoints: when `channel` and `kind` are both empty
-/// (a product's event log has neither), every touchpoint is channel `other`
-/// and kind `other`, written into `fill`; otherwise the columns as they are.
-/// Path analyses and funnels read touchpoints through it.
+/// An event log's touchpoints: an empty `channel` (a product's event log
+/// has none) makes every touchpoint channel `other`, an empty `kind` kind
+/// `other` (written into `fill`); otherwise the columns as they are. Path
+/// analyses, funnels, attribution and triggers read touchpoints through it.
 pub(crate) fn event_log<'a>(
     cols: &TouchpointColumns<'a>,
     fill: &'a mut (Vec<u8>, Vec<u8>),
 ) -> TouchpointColumns<'a> {
-    if !(cols.channel.is_empty() && cols.kind.is_empty()) || cols.customer.is_empty() {
+    let n = cols.customer.len();
+    let (no_channel, no_kind) = (cols.channel.is_empty(), cols.kind.is_empty());
+    if !(no_channel || no_kind) || n == 0 {
         return *cols;
     }
-    let n = cols.customer.len();
     *fill = (
-        vec![Channel::Other as u8; n],
-        vec![TouchpointKind::Other as u8; n],
+        if no_channel {
+            vec![Channel::Other as u8; n]
+        } else {
+            Vec::new()
+        },
+        if no_kind {
+            vec![TouchpointKind::Other as u8; n]
+        } else {
+            Vec::new()
+        },
     );
     TouchpointColumns {
-        channel: &fill.0,
-        kind: &fill.1,
+        channel: if no_channel { &fill.0 } else { cols.channel },
+        kind: if no_kind { &fill.1 } else { cols.kind },
         ..*cols
     }
 }

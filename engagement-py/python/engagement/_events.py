@@ -184,12 +184,10 @@ class PathAnalysis:
 
 
 def _touchpoint_columns(customer: Any, time: Any, channel: Any, kind: Any, *rest: Any, **aliases: Any) -> Dict[str, Any]:
-    """Touchpoint columns (``rest``: value, rating, rating_scale); an event log may give neither
-    channel nor kind (both left empty: the engine reads them as ``other``)."""
-    if channel is None and kind is None:
-        return {"customer": cv.ids(customer), "time": cv.seconds(time),
-                "channel": np.zeros(0, np.uint8), "kind": np.zeros(0, np.uint8)}
-    return cv.touchpoints(customer, time, channel, kind, *rest, **aliases)
+    """Touchpoint columns (``rest``: value, rating, rating_scale); an event log may leave out
+    channel, kind or both (left empty: the engine reads them as ``other``)."""
+    return cv.touchpoints(customer, time, [] if channel is None else channel, [] if kind is None else kind,
+                          *rest, **aliases)
 
 
 def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, kind: Any = None,
