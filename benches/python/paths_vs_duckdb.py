@@ -12,8 +12,9 @@ Queries, each checked against the engine's numbers before it is timed:
 - transitions with what the engine also gives: distinct customers per edge and the median and
   95th percentile of the seconds between the two events (DuckDB: median, quantile_cont);
 - step matrix: the first 10 events of every customer counted by step (ROW_NUMBER / cum_count);
-- a 5-step funnel over the five commonest events (loose order, the deepest progress from any
-  entry within 30 days; DuckDB and polars: the engine's rule as joins, one per step);
+- 5-step funnels (loose order, the deepest progress from any entry within 30 days; DuckDB and
+  polars: the engine's rule as joins, one per step), narrow (the five commonest single events) and
+  broad (five label prefixes, a tenth of the rows each);
 - sessions: a customer's events cut where the gap exceeds 30 minutes (LAG, a running sum / diff,
   cum_sum), counted.
 The engine computes the whole analysis (graph with every weight, step matrix, top paths) in one
@@ -161,39 +162,50 @@ def main():
     _, t_psteps = timed(polars_steps)
     rows.append(("step matrix, 10 steps (engine: the whole analysis)", t_engine, t_steps, t_psteps))
 
-    # A 5-step funnel over events (loose order, the deepest progress from any entry within 30 days,
-    # equal times ordered by label as the engine orders them): steps are the five commonest events.
-    top5 = list(pd.Series(codes).value_counts().index[:5])
-    funnel_steps = [{"name": names[c], "events": [names[c]]} for c in top5]
-    f, t_funnel = timed(lambda: engagement.funnel(df["customer"].to_numpy(np.uint64), df["time"].to_numpy(),
-                                                  events=df["event"], steps=funnel_steps, window_days=30))
+    # 5-step funnels over events (loose order, the deepest progress from any entry within 30 days,
+    # equal times ordered by label as the engine orders them), written for DuckDB and polars as one
+    # join per step: narrow steps (the five commonest events, 0.5 % of the rows) and broad ones (the
+    # prefixes event_000 … event_004, a tenth of the rows each).
     con.register("tc", pd.DataFrame({"customer": df["customer"], "time": df["time"], "code": codes}))
-    ctes = [f"e0 AS (SELECT customer, time AS t0, time * 1000 + code AS s0, time * 1000 + code AS s FROM tc "
-            f"WHERE code = {top5[0]})"]
-    for j in range(1, 5):
-        ctes.append(f"e{j} AS (SELECT e.customer, e.t0, e.s0, min(tc.time * 1000 + tc.code) AS s "
-                    f"FROM e{j - 1} e JOIN tc ON tc.customer = e.customer AND tc.code = {top5[j]} "
-                    f"AND tc.time * 1000 + tc.code > e.s AND tc.time - e.t0 <= 2592000 GROUP BY ALL)")
-    q_funnel = "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(
-        f"(SELECT count(DISTINCT customer) FROM e{j})" for j in range(5))
-    dfun, t_dfun = timed(lambda: con.execute(q_funnel).fetchall())
-    assert list(dfun[0]) == f.customers.tolist(), (dfun, f.customers)
     lc = pl.from_pandas(pd.DataFrame({"customer": df["customer"], "time": df["time"], "code": codes})).lazy() \
         .with_columns((pl.col("time") * 1000 + pl.col("code")).alias("key"))
-
-    def polars_funnel():
-        e = lc.filter(pl.col("code") == top5[0]).select("customer", pl.col("time").alias("t0"),
-                                                         pl.col("key").alias("s0"), pl.col("key").alias("s"))
-        levels = [e]
+    top5 = list(pd.Series(codes).value_counts().index[:5])
+    for label, funnel_steps, ranges in [
+            ("narrow: five single events", [{"name": names[c], "events": [names[c]]} for c in top5],
+             [(c, c) for c in top5]),
+            ("broad: five prefixes", [{"name": f"p{j}", "event_prefix": f"event_00{j}"} for j in range(5)],
+             [(100 * j, 100 * j + 99) for j in range(5)])]:
+        f, t_funnel = timed(lambda: engagement.funnel(df["customer"].to_numpy(np.uint64), df["time"].to_numpy(),
+                                                      events=df["event"], steps=funnel_steps, window_days=30))
+        lo, hi = ranges[0]
+        ctes = [f"e0 AS (SELECT customer, time AS t0, time * 1000 + code AS s0, time * 1000 + code AS s FROM tc "
+                f"WHERE code BETWEEN {lo} AND {hi})"]
         for j in range(1, 5):
-            nxt = lc.filter(pl.col("code") == top5[j]).select("customer", "time", "key")
-            e = e.join(nxt, on="customer").filter((pl.col("key") > pl.col("s")) & (pl.col("time") - pl.col("t0") <= 2592000)) \
-                .group_by("customer", "t0", "s0").agg(pl.col("key").min().alias("s"))
-            levels.append(e)
-        return [lvl.select(pl.col("customer").n_unique()).collect().item() for lvl in levels]
-    pfun, t_pfun = timed(polars_funnel)
-    assert pfun == f.customers.tolist(), (pfun, f.customers)
-    rows.append(("5-step event funnel (deepest progress from any entry)", t_funnel, t_dfun, t_pfun))
+            lo, hi = ranges[j]
+            ctes.append(f"e{j} AS (SELECT e.customer, e.t0, e.s0, min(tc.time * 1000 + tc.code) AS s "
+                        f"FROM e{j - 1} e JOIN tc ON tc.customer = e.customer AND tc.code BETWEEN {lo} AND {hi} "
+                        f"AND tc.time * 1000 + tc.code > e.s AND tc.time - e.t0 <= 2592000 GROUP BY ALL)")
+        q_funnel = "WITH " + ", ".join(ctes) + " SELECT " + ", ".join(
+            f"(SELECT count(DISTINCT customer) FROM e{j})" for j in range(5))
+        dfun, t_dfun = timed(lambda: con.execute(q_funnel).fetchall())
+        assert list(dfun[0]) == f.customers.tolist(), (dfun, f.customers)
+
+        def polars_funnel():
+            lo, hi = ranges[0]
+            e = lc.filter(pl.col("code").is_between(lo, hi)).select(
+                "customer", pl.col("time").alias("t0"), pl.col("key").alias("s0"), pl.col("key").alias("s"))
+            levels = [e]
+            for j in range(1, 5):
+                lo, hi = ranges[j]
+                nxt = lc.filter(pl.col("code").is_between(lo, hi)).select("customer", "time", "key")
+                e = e.join(nxt, on="customer").filter(
+                    (pl.col("key") > pl.col("s")) & (pl.col("time") - pl.col("t0") <= 2592000)) \
+                    .group_by("customer", "t0", "s0").agg(pl.col("key").min().alias("s"))
+                levels.append(e)
+            return [lvl.select(pl.col("customer").n_unique()).collect().item() for lvl in levels]
+        pfun, t_pfun = timed(polars_funnel)
+        assert pfun == f.customers.tolist(), (pfun, f.customers)
+        rows.append((f"5-step event funnel, {label}", t_funnel, t_dfun, t_pfun))
 
     q_sessions = """SELECT count(*) FROM (SELECT time - LAG(time) OVER (PARTITION BY customer ORDER BY time) AS gap
         FROM t) WHERE gap IS NULL OR gap > 1800"""

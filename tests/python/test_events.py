@@ -108,3 +108,101 @@ def test_event_funnel_per_customer_and_per_session():
     d["session"] = new.cumsum()
     assert per_session.customers[0] == d.loc[d["event"].isin(["catalog", "search"]), "session"].nunique()
     assert per_session.customers[-1] <= per_session.customers[0] and per_customer.customers[-1] > 0
+
+
+def _product_log(seed=5, n=4_000):
+    rng = np.random.default_rng(seed)
+    events = rng.choice(["newsletter_open", "pricing_page_view", "trial_started", "project_created", "order"], n,
+                        p=[0.3, 0.3, 0.15, 0.15, 0.1])
+    return pd.DataFrame({"customer": rng.integers(1, 300, n), "time": rng.integers(0, 20 * 86_400, n),
+                         "event": events, "kind": np.where(events == "order", "purchase", "visit"),
+                         "value": np.where(events == "order", 10.0, 0.0)})
+
+
+def test_attribution_by_event_credits_last_touches_as_pandas_does():
+    # An event log with a kind (orders are purchases) and no channel; a year-long lookback.
+    df = _product_log()
+    a = engagement.attribute_touchpoints(df["customer"], df["time"], None, df["kind"], df["value"], events=df["event"],
+                                         by="event", rule="last_touch", lookback_days=365)
+    # pandas: each order's last touch since the previous order (or the order itself when none).
+    s = df.sort_values(["customer", "time", "kind", "event"], kind="stable")
+    credit = {}
+    for _, g in s.groupby("customer"):
+        last = None
+        for e, k, v in zip(g["event"], g["kind"], g["value"]):
+            if k == "purchase":
+                credit[last or e] = credit.get(last or e, 0.0) + v
+                last = None
+            else:
+                last = e
+    got = dict(zip(a.channels, a.value))
+    assert {k: v for k, v in got.items() if v} == pytest.approx(credit)
+    # Markov by event runs too, and credits every order.
+    m = engagement.attribute_touchpoints(df["customer"], df["time"], None, df["kind"], df["value"],
+                                         events=pd.Categorical(df["event"]), by="event", rule="markov")
+    assert m.conversions.sum() == pytest.approx((df["kind"] == "purchase").sum())
+    with pytest.raises(engagement.ConfigError, match="event labels"):
+        engagement.attribute_touchpoints(df["customer"], df["time"], None, df["kind"], by="event")
+
+
+def test_triggers_on_events_fire_as_their_rules_say_over_pushes():
+    df = _product_log().sort_values("time", kind="stable")
+    rules = {"rules": [
+        {"name": "first_pricing", "action": "call", "when": {"type": "event", "on": {"events": ["pricing_page_view"]},
+                                                              "once": True}},
+        {"name": "activate", "action": "onboard", "when": {"type": "abandoned", "wait": 2 * 86_400,
+                                                          "start": {"events": ["trial_started"]},
+                                                          "complete": {"event_regex": "^project_"}}}]}
+    t = engagement.Triggers(rules)
+    d = engagement.EventDictionary()
+    half = len(df) // 2
+    parts = [t.push(c["customer"], c["time"], events=c["event"], dictionary=d) for c in (df[:half], df[half:])]
+    parts.append(t.advance(100 * 86_400))
+    fired = pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+    # pandas: the first pricing view of each customer; each trial not followed by a project within the
+    # wait (a later trial restarts it).
+    first = df[df["event"] == "pricing_page_view"].groupby("customer")["time"].min()
+    calls = fired[fired["rule"] == "first_pricing"].set_index("customer")["due"]
+    assert calls.sort_index().to_dict() == first.sort_index().to_dict()
+    expected = []
+    for c, g in df.sort_values(["customer", "time", "event"], kind="stable").groupby("customer"):
+        due = None
+        for tm, e in zip(g["time"], g["event"]):
+            if due is not None and tm >= due:
+                expected.append((c, due))
+                due = None
+            if e == "trial_started":
+                due = tm + 2 * 86_400
+            elif e.startswith("project_"):
+                due = None
+        if due is not None:
+            expected.append((c, due))
+    got = fired[fired["rule"] == "activate"]
+    assert sorted(zip(got["customer"], got["due"])) == sorted(expected)
+    with pytest.raises(engagement.ConfigError, match="first_pricing"):
+        engagement.Triggers(rules).push([1], [0])
+
+
+def test_funnels_per_given_session_and_step_flows():
+    df = _product_log()
+    session = (df["time"] // 86_400).to_numpy()   # a session per customer and day
+    steps = [{"name": "trial", "events": ["trial_started"]}, {"name": "project", "event_regex": "^project_"}]
+    f = engagement.funnel(df["customer"], df["time"], events=df["event"], steps=steps, per="session", session=session)
+    # pandas: sessions with a trial, and with a project after a trial.
+    s = df.assign(session=session).sort_values(["customer", "session", "time", "event"], kind="stable")
+    entered = reached = 0
+    for _, g in s.groupby(["customer", "session"]):
+        ev = list(g["event"])
+        if "trial_started" in ev:
+            entered += 1
+            i = ev.index("trial_started")
+            reached += any(e.startswith("project_") for e in ev[i + 1:])
+    assert f.customers.tolist() == [entered, reached]
+    # Step flows: out of each node at step k, the paths there.
+    p = engagement.paths(df["customer"], df["time"], events=df["event"], steps=4, step_flows=True)
+    flows = p.step_flows_frame()
+    out = flows.groupby(["step", "from"])["count"].sum()
+    steps_frame = p.step_frame()
+    for (k, label), count in out.items():
+        assert count == pytest.approx(steps_frame.loc[label, k] * p.paths)
+    assert len(flows) > 10 and set(flows["step"]) == {1, 2, 3}

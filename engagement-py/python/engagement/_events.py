@@ -66,6 +66,8 @@ def event_codes(values: Any, dictionary: Optional[EventDictionary] = None) -> Tu
             row = int(np.argmax(codes < 0))
             raise _native.InvalidInputError(f"invalid event at row {row}: missing (every touchpoint needs an event label)")
         remap = d._native.intern([str(x) for x in cat.categories])
+        if np.array_equal(remap, np.arange(len(remap))):
+            return codes.astype(np.uint32), d   # categories interned in order: the codes as they are
         return remap[codes].astype(np.uint32), d
     return d._native.intern(values), d
 
