@@ -89,10 +89,17 @@ fn main() {
         events: Some(EventColumn::new(&code, &dict).unwrap()),
         ..Default::default()
     };
-    if mode == "funnel" {
-        // Five steps by prefix (event_000…, event_001…: a tenth of the rows each).
+    if mode.starts_with("funnel") {
+        // Five steps by prefix (event_000…, event_001…: a tenth of the rows each), or with
+        // `funnel-narrow` five single events.
         let steps: Vec<serde_json::Value> = (0..5)
-            .map(|j| serde_json::json!({"name": format!("s{j}"), "event_prefix": format!("event_00{j}")}))
+            .map(|j| {
+                if mode == "funnel-narrow" {
+                    serde_json::json!({"name": format!("s{j}"), "events": [format!("event_0000{j}")]})
+                } else {
+                    serde_json::json!({"name": format!("s{j}"), "event_prefix": format!("event_00{j}")})
+                }
+            })
             .collect();
         let funnel: engagement_core::funnel::Funnel =
             serde_json::from_value(serde_json::json!({ "steps": steps })).unwrap();

@@ -779,7 +779,7 @@ pub(crate) fn path_state(
 /// (the first such transition of its path, of its customer). Sorting the
 /// keys groups each edge's transitions with their seconds in order, so one
 /// pass counts transitions, paths, customers and the seconds' quantiles.
-trait TransitionKey: radsort::Key + Send + Sync {
+trait TransitionKey: radsort::Key + Copy + Ord + Send + Sync {
     fn pack(pair: u128, seconds: u64, flags: u64) -> Self;
     fn pair(self) -> u128;
     fn seconds(self) -> u64;
@@ -818,6 +818,24 @@ impl TransitionKey for u128 {
     fn flags(self) -> u64 {
         self as u64 & 3
     }
+}
+
+/// Two ascending vectors as one.
+fn merge_sorted<K: Copy + Ord>(a: &[K], b: &[K]) -> Vec<K> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if b[j] < a[i] {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// How records in path order are walked into counts.
@@ -862,10 +880,10 @@ where
                 .collect();
         let mut state = PathState::with_steps(steps);
         state.at_step = vec![0; self.rows * steps];
-        let mut keys: Vec<K> = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
+        // Each run's keys come sorted (in parallel); merged pairwise into one sorted vector.
+        let mut sorted: Vec<Vec<K>> = Vec::with_capacity(parts.len());
         for part in parts {
-            keys.extend_from_slice(&part.keys);
-            drop(part.keys);
+            sorted.push(part.keys);
             state
                 .at_step
                 .iter_mut()
@@ -874,6 +892,7 @@ where
             if state.top.is_empty() {
                 state.top = part.top;
             } else {
+                state.top.reserve(part.top.len());
                 for (path, c) in part.top {
                     *state.top.entry(path).or_insert(0) += c;
                 }
@@ -884,7 +903,17 @@ where
             state.paths += part.paths;
             state.customers += part.customers;
         }
-        radsort::sort(&mut keys);
+        while sorted.len() > 1 {
+            sorted = sorted
+                .par_chunks_mut(2)
+                .map(|pair| match pair {
+                    [a, b] => merge_sorted(a, b),
+                    [a] => std::mem::take(a),
+                    _ => Vec::new(),
+                })
+                .collect();
+        }
+        let keys = sorted.pop().unwrap_or_default();
         let rows = self.rows as u128;
         let (start, end) = (self.rows as u32 - 2, self.rows as u32 - 1);
         state.edges = keys
@@ -1005,6 +1034,7 @@ where
                 prev = Some((edge, path));
             }
         }
+        radsort::sort(&mut part.keys);
         part
     }
 }
@@ -1222,8 +1252,19 @@ impl PathState {
                 .push(e.count as f64 / out_total[f as usize] as f64);
             out.proba_in
                 .push(e.count as f64 / in_total[t as usize] as f64);
-            out.median_seconds.push(counted_quantile(&e.seconds, 0.5));
-            out.p95_seconds.push(counted_quantile(&e.seconds, 0.95));
+        }
+        // The quantiles, edge by edge in parallel.
+        {
+            use rayon::prelude::*;
+            (out.median_seconds, out.p95_seconds) = keyed
+                .par_iter()
+                .map(|(_, e)| {
+                    (
+                        counted_quantile(&e.seconds, 0.5),
+                        counted_quantile(&e.seconds, 0.95),
+                    )
+                })
+                .unzip();
         }
         // The top paths: most frequent first, ties by their labels (ids are in label order).
         let order =

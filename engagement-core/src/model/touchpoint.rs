@@ -717,8 +717,36 @@ impl<'a> TouchpointColumns<'a> {
         Ok(n)
     }
 
-    /// Column-wise check of every value (vectorizable); false if any row is bad.
+    /// Column-wise check of every value (vectorizable), blocks of rows in
+    /// parallel; false if any row is bad.
     fn all_values_valid(&self) -> bool {
+        use rayon::prelude::*;
+        const BLOCK: usize = 1 << 16;
+        let n = self.customer.len();
+        if n <= BLOCK {
+            return self.block_valid();
+        }
+        // Optional columns are empty or whole (validate checked their lengths).
+        fn part<T>(v: &[T], r: std::ops::Range<usize>) -> &[T] {
+            if v.is_empty() { v } else { &v[r] }
+        }
+        (0..n.div_ceil(BLOCK)).into_par_iter().all(|b| {
+            let r = b * BLOCK..((b + 1) * BLOCK).min(n);
+            TouchpointColumns {
+                customer: &self.customer[r.clone()],
+                time: &self.time[r.clone()],
+                channel: &self.channel[r.clone()],
+                kind: &self.kind[r.clone()],
+                value: part(self.value, r.clone()),
+                rating: part(self.rating, r.clone()),
+                rating_scale: part(self.rating_scale, r),
+            }
+            .block_valid()
+        })
+    }
+
+    /// [`all_values_valid`](Self::all_values_valid) of one block.
+    fn block_valid(&self) -> bool {
         let times = self.time.iter().all(|t| (MIN_TIME..=MAX_TIME).contains(t));
         let channels = self
             .channel
