@@ -128,6 +128,7 @@ pub(crate) fn attribute_touchpoints<'py>(
 /// Runs a funnel (a dict like `Funnel`) over touchpoint columns.
 #[pyfunction]
 #[pyo3(signature = (touchpoints, definition, campaign=None, stage_history=None, events=None, dictionary=None, session=None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn funnel<'py>(
     py: Python<'py>,
     touchpoints: Touchpoints<'_>,
