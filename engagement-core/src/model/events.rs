@@ -212,7 +212,13 @@ impl EventDictionary {
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
     pub fn check_codes(&self, field: &str, codes: &[u32]) -> Result<()> {
-        match codes.iter().position(|&c| c as usize >= self.labels.len()) {
+        use rayon::prelude::*;
+        // The first bad row, blocks of rows checked in parallel.
+        match codes
+            .par_iter()
+            .with_min_len(1 << 16)
+            .position_first(|&c| c as usize >= self.labels.len())
+        {
             Some(i) => Err(EngError::invalid(
                 field,
                 codes[i],
