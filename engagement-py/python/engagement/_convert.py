@@ -153,6 +153,8 @@ def ids(values: Any, name: str = "customer") -> np.ndarray:
         if a.size and a.min() < 0:
             bad = a[np.argmax(a < 0)]
             raise InvalidInputError(f"invalid {name}: {bad} (customer ids must not be negative)")
+        if a.dtype == np.int64:
+            return np.ascontiguousarray(a).view(np.uint64)   # non-negative: the same bits, no copy
         return a.astype(np.uint64)
     raise TypeError(f"column {name} must hold integer customer ids, got dtype {a.dtype}")
 
