@@ -256,7 +256,7 @@ unsafe fn event_column<'a>(
 }
 
 /// Path analysis of `len` touchpoints (`customer`, `time`; `channel` and
-/// `kind` codes, or both NULL for an event log): the transition graph with
+/// `kind` codes, either or both NULL for an event log: read as `other`): the transition graph with
 /// `path_start` and `path_end`, the step matrix and the top paths, as JSON
 /// owned by the caller (`eng_string_free`): `{"by", "per", "labels",
 /// "edges": {"from", "to" (indices into labels), "count", "paths",
@@ -480,17 +480,21 @@ pub unsafe extern "C" fn eng_partial_new_events(
 
 /// Attributes the purchases of `len` touchpoints to touches named in any
 /// dimension: a product's own events, campaigns, channels, kinds, or a
-/// combination. `paths_json` (NULL: the defaults) is `{"by": "event",
-/// "lookback": 2592000, "include_conversion": false}`: `by` is `"channel"`
-/// unless given (`"event"`, `"campaign"`, `"channel:event"` …), `lookback`
-/// 30 days in seconds. Each purchase (kind `purchase`) closes a path of the
+/// combination. `paths_json` sets how paths are built, e.g. `{"by":
+/// "event", "lookback": 604800, "include_conversion": false}`; each key is
+/// optional (NULL: all defaults): `by` is `"channel"` unless given
+/// (`"event"`, `"campaign"`, `"kind"`, `"channel:event"` …), `lookback` 30
+/// days in seconds, `include_conversion` false. Each purchase (kind `purchase`) closes a path of the
 /// customer's touches within `lookback` before it, as
 /// `eng_attribute_touchpoints_json` builds them; `rule_json` and the result
 /// as `eng_attribute_json`, with touches named by their labels (e.g.
 /// `"newsletter_42_open"`, or `"email:newsletter_42_open"` for
-/// `channel:event`). Columns as `eng_paths_json`, with `value` (NULL: no
-/// money); `event` codes of `dictionary` (both NULL: none); `campaign` ids
-/// (NULL: none).
+/// `channel:event`), numbered in order of first appearance over the
+/// distinct paths sorted by their touches' labels. Columns as
+/// `eng_paths_json`, with `value` (NULL: no money); an event log may pass
+/// `channel` NULL (read as `other`) and must pass `kind` (conversions are
+/// purchases); `event` codes of `dictionary` (both NULL: none); `campaign`
+/// ids (NULL: none).
 ///
 /// Returns as `eng_attribute_touchpoints_json`, and `ENG_STATUS_CONFIG` for
 /// a dimension reading events or campaigns not given.

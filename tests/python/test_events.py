@@ -143,6 +143,11 @@ def test_attribution_by_event_credits_last_touches_as_pandas_does():
     assert m.conversions.sum() == pytest.approx((df["kind"] == "purchase").sum())
     with pytest.raises(engagement.ConfigError, match="event labels"):
         engagement.attribute_touchpoints(df["customer"], df["time"], None, df["kind"], by="event")
+    # Events given, but attributed by channel when every channel is other: refused, not ['other'].
+    with pytest.raises(engagement.ConfigError, match='choose by = "event"'):
+        engagement.attribute_touchpoints(df["customer"], df["time"], None, df["kind"], events=df["event"])
+    with pytest.raises(engagement.InvalidInputError, match="kind purchase"):
+        engagement.attribute_touchpoints(df["customer"], df["time"], None, None, events=df["event"], by="event")
 
 
 def test_triggers_on_events_fire_as_their_rules_say_over_pushes():

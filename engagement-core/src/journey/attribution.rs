@@ -513,6 +513,16 @@ pub(crate) fn path_counts(
         return Ok(PathCounts::default());
     }
     by.check_columns(extra)?;
+    // An event log without channels, attributed by channel, names every touch `other`.
+    let other = crate::model::Channel::Other as u8;
+    ensure_config!(
+        !(*by == Dimension::channel()
+            && extra.events.is_some()
+            && cols.channel.iter().all(|&c| c == other)),
+        "by",
+        "every touchpoint's channel is other (an event log without channels): attributing by channel \
+         credits one touch; choose by = \"event\" (or another dimension: kind, campaign, channel:event)"
+    );
     let (purchase, refund) = (
         TouchpointKind::Purchase.code(),
         TouchpointKind::Refund.code(),
@@ -717,7 +727,8 @@ pub fn attribute(paths: &Paths, rule: &Rule) -> Result<Attribution> {
         return Err(EngError::invalid(
             "conversions",
             total,
-            "no path converts: there is nothing to attribute",
+            "no path converts: there is nothing to attribute (built from touchpoints, a conversion \
+             is a touchpoint of kind purchase)",
         ));
     }
     let k = paths.channels.len();
@@ -1001,6 +1012,36 @@ fn shapley(paths: &Paths) -> Result<Attribution> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_log_attributed_by_channel_is_refused_with_the_fix() {
+        use crate::{EventColumn, EventDictionary, TouchpointKind as K};
+        let mut dict = EventDictionary::new();
+        let codes = dict.intern_all(&["pricing", "order"]).unwrap();
+        let cols = crate::TouchpointColumns {
+            customer: &[1, 1],
+            time: &[0, 60],
+            kind: &[K::Visit as u8, K::Purchase as u8],
+            ..Default::default()
+        };
+        let extra = PathColumns {
+            events: Some(EventColumn::new(&codes, &dict).unwrap()),
+            ..Default::default()
+        };
+        let e = paths_from_touchpoints_by(&cols, &extra, &PathOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("choose by = \"event\""), "{e}");
+        let by_event = PathOptions {
+            by: "event".parse().unwrap(),
+            ..Default::default()
+        };
+        let p = paths_from_touchpoints_by(&cols, &extra, &by_event).unwrap();
+        assert_eq!(p.channels, ["pricing"]);
+        // Without kinds nothing converts; the message says what a conversion is.
+        let no_kind = crate::TouchpointColumns { kind: &[], ..cols };
+        let p = paths_from_touchpoints_by(&no_kind, &extra, &by_event).unwrap();
+        let e = attribute(&p, &Rule::Linear).unwrap_err();
+        assert!(e.to_string().contains("kind purchase"), "{e}");
+    }
 
     fn sample() -> Paths {
         Paths::parse(

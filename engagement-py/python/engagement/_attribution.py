@@ -74,7 +74,7 @@ def _rule(rule: Optional[str], params: Mapping[str, Any]) -> Optional[dict]:
     return None if rule is None and not params else {**cv.given(rule=rule), **params}
 
 
-def attribute_touchpoints(customer: Any, time: Any, channel: Any, kind: Any, value: Any = None, *,
+def attribute_touchpoints(customer: Any, time: Any, channel: Any = None, kind: Any = None, value: Any = None, *,
                           lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
                           rule: Optional[str] = None, by: Optional[str] = None, events: Any = None,
                           dictionary: Any = None, campaign: Any = None,

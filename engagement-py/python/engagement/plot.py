@@ -477,23 +477,28 @@ def step_matrix(paths: Any, min_share: float = 0.0, ax: Any = None) -> Any:
 def step_sankey(paths: Any, top: int = 6, ax: Any = None) -> Any:
     """Step Sankey of a ``PathAnalysis`` computed with ``step_flows=True``: a column per step, a bar
     per node (height: its paths at that step; the ``top`` most common labels of each step, the rest
-    as ``other``; paths that have ended as ``path_end`` at the bottom), and bands for the paths
-    going from a node at one step to one at the next, as wide as their count.
+    as ``other``; paths that have ended as ``path_end`` at the bottom; each labelled with its paths,
+    every colour in the legend), and bands for the paths going from a node at one step to one at
+    the next, as wide as their count. Without ``ax``, the figure is sized to the steps.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement, engagement.plot
     >>> p = engagement.paths([1, 1, 2, 2], [0, 60, 0, 30], events=["home", "cart", "home", "home"], steps=3,
     ...                      step_flows=True)
     >>> ax = engagement.plot.step_sankey(p)
-    >>> sorted({t.get_text() for t in ax.texts if t.get_text()})
+    >>> sorted({t.get_text().split("\n")[0] for t in ax.texts})
     ['cart', 'home', 'path_end']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['home', 'cart', 'path_end']
     """
-    from matplotlib.patches import PathPatch, Rectangle
+    from matplotlib.patches import Patch, PathPatch, Rectangle
     from matplotlib.path import Path
 
-    ax = _axes(ax)
     flows = paths.step_flows_frame()
     steps = paths.step_matrix.shape[1]
+    if ax is None:
+        # Room for each column's labels beside its bars.
+        _, ax = _pyplot().subplots(figsize=(max(7.0, 2.3 * steps), 5.5))
     # Nodes of each column: the paths there by label (column 1: out of it; later ones: into it).
     columns = [flows[flows["step"] == 1].groupby("from")["count"].sum()]
     for k in range(1, steps):
@@ -525,10 +530,14 @@ def step_sankey(paths: Any, top: int = 6, ax: Any = None) -> Any:
         for label, value in list(shown.items()) + ([("path_end", ended)] if ended else []):
             h = value / total
             span[label] = (y - h, y)
-            colour.setdefault(label, "0.6" if label in ("other", "path_end") else palette(len(colour) % 10))
+            if label not in colour:
+                fixed = {"other": "0.72", "path_end": "0.25"}
+                colour[label] = fixed.get(label, palette(sum(k not in fixed for k in colour) % 10))
             ax.add_patch(Rectangle((x - width / 2, y - h), width, h, color=colour[label], zorder=2))
             if h > 0.04:
-                ax.text(x + width / 2 + 0.02, y - h / 2, label, va="center", fontsize=8, zorder=3)
+                name = label if len(label) <= 22 else label[:21] + "…"
+                ax.text(x + width / 2 + 0.02, y - h / 2, f"{name}\n{int(value):,}", va="center", fontsize=7,
+                        linespacing=1.0, zorder=3)
             y -= h + gap
         spans.append((span, shown))
     # Bands between columns, stacked in each node's order of targets (sources).
@@ -560,6 +569,10 @@ def step_sankey(paths: Any, top: int = 6, ax: Any = None) -> Any:
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.set_title(f"Paths by step ({paths.paths:,} {paths.per}s)")
+    # Every node's colour, labelled or not.
+    handles = [Patch(color=c, label=label) for label, c in colour.items()]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=min(len(handles), 5),
+              fontsize=7, frameon=False)
     return ax
 
 
