@@ -486,7 +486,7 @@ def step_sankey(paths: Any, top: int = 6, ax: Any = None) -> Any:
     >>> p = engagement.paths([1, 1, 2, 2], [0, 60, 0, 30], events=["home", "cart", "home", "home"], steps=3,
     ...                      step_flows=True)
     >>> ax = engagement.plot.step_sankey(p)
-    >>> sorted({t.get_text().split("\n")[0] for t in ax.texts})
+    >>> sorted({t.get_text().splitlines()[0] for t in ax.texts})
     ['cart', 'home', 'path_end']
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['home', 'cart', 'path_end']
