@@ -69,6 +69,7 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
         "DiscountOptions" => from_json::<DiscountOptions>(json).map(drop),
         "MatrixValue" => from_json::<MatrixValue>(json).map(drop),
         "PathTable" => from_json::<PathTable>(json).map(drop),
+        "PathOptions" => from_json::<engagement_core::attribution::PathOptions>(json).map(drop),
         "Rule" => from_json::<Rule>(json).map(drop),
         "PartialSpec" => from_json::<PartialSpec>(json).map(drop),
         "SimpleClvInput" => from_json::<SimpleClvInput>(json).map(drop),
@@ -79,7 +80,7 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
     }
 }
 
-const TYPES: usize = 29;
+const TYPES: usize = 30;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {

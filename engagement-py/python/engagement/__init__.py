@@ -41,10 +41,11 @@ ones. One example of each shape, by the name the docstrings use (the same as the
     DiscountOptions   {"horizon": {"months": 12}, "discount_rate": 0.01}
     MatrixValue       {"value": "expected_purchases", "horizon": 4}
     PathTable         {"paths": ["email > web", "ads"], "conversions": [2, 1], "value": [80.0, 20.0], "nulls": [5, 3]}
+    PathOptions       {"by": "event", "lookback": 604800, "include_conversion": false}
     Rule              {"rule": "markov", "order": 2}
-    PartialSpec       {"kind": "paths", "lookback": 2592000, "include_conversion": false}
+    PartialSpec       {"kind": "paths", "lookback": 2592000, "include_conversion": false, "by": "campaign"}
     SimpleClvInput    {"average_order_value": 40, "purchase_frequency": 2, "lifespan": 3}
-    PathConfig        {"by": "channel:event", "per": "session", "session": {"gap": 1800}, "collapse_repeats": true, "steps": 10, "path_length": 5, "top_paths": 10}
+    PathConfig        {"by": "channel:event", "per": "session", "session": {"gap": 1800}, "collapse_repeats": true, "steps": 10, "path_length": 5, "top_paths": 10, "step_flows": true}
     SessionConfig     {"gap": 1800}
     EventLabels       ["catalog", "product_view", "", "café"]
 
