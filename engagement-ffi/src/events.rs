@@ -210,8 +210,8 @@ pub unsafe extern "C" fn eng_event_dictionary_merge(
     })
 }
 
-/// Touchpoints of an event log: `channel` and `kind` may both be NULL
-/// (every touchpoint is then channel `other`, kind `other`).
+/// Touchpoints of an event log: `channel` or `kind` may be NULL (read as
+/// `other`), `value` NULL for no money.
 ///
 /// # Safety
 /// Each pointer NULL or `len` readable elements.
@@ -220,6 +220,7 @@ unsafe fn log_columns<'a>(
     time: *const i64,
     channel: *const u8,
     kind: *const u8,
+    value: *const f64,
     len: usize,
 ) -> Result<TouchpointColumns<'a>, Failure> {
     engagement_core::limits::check_rows("touchpoints", len).map_err(Failure::from)?;
@@ -230,6 +231,7 @@ unsafe fn log_columns<'a>(
             time: slice(time, len, "time")?,
             channel: optional(channel, len, "channel")?,
             kind: optional(kind, len, "kind")?,
+            value: optional(value, len, "value")?,
             ..Default::default()
         })
     }
@@ -301,7 +303,7 @@ pub unsafe extern "C" fn eng_paths_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, len)?;
+            let cols = log_columns(customer, time, channel, kind, std::ptr::null(), len)?;
             let extra = PathColumns {
                 events: event_column(event, dictionary, len)?,
                 campaign: optional(campaign, len, "campaign")?,
@@ -407,7 +409,7 @@ pub unsafe extern "C" fn eng_funnel_events_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, len)?;
+            let cols = log_columns(customer, time, channel, kind, std::ptr::null(), len)?;
             let funnel: engagement_core::funnel::Funnel =
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
             let extras = engagement_core::funnel::FunnelExtras {
@@ -459,10 +461,7 @@ pub unsafe extern "C" fn eng_partial_new_events(
             let to = out(out_partial, "out_partial")?;
             let spec: engagement_core::partial::PartialSpec =
                 crate::json::document(spec_json, spec_len, "spec_json")?;
-            let cols = TouchpointColumns {
-                value: optional(value, len, "value")?,
-                ..log_columns(customer, time, channel, kind, len)?
-            };
+            let cols = log_columns(customer, time, channel, kind, value, len)?;
             let extras = engagement_core::funnel::FunnelExtras {
                 campaign: optional(campaign, len, "campaign")?,
                 stages: None,
@@ -523,10 +522,7 @@ pub unsafe extern "C" fn eng_attribute_events_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = TouchpointColumns {
-                value: optional(value, len, "value")?,
-                ..log_columns(customer, time, channel, kind, len)?
-            };
+            let cols = log_columns(customer, time, channel, kind, value, len)?;
             let options: engagement_core::attribution::PathOptions =
                 crate::json::config(paths_json, paths_len, "paths_json")?;
             let rule: engagement_core::attribution::Rule =
@@ -582,10 +578,7 @@ pub unsafe extern "C" fn eng_triggers_push_events_json(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let e = handle_mut(triggers, "triggers")?;
-            let cols = TouchpointColumns {
-                value: optional(value, len, "value")?,
-                ..log_columns(customer, time, channel, kind, len)?
-            };
+            let cols = log_columns(customer, time, channel, kind, value, len)?;
             let extra = PathColumns {
                 events: event_column(event, dictionary, len)?,
                 campaign: optional(campaign, len, "campaign")?,

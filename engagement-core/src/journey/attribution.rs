@@ -391,16 +391,8 @@ impl PathCounts {
 
     pub(crate) fn merge(&mut self, mut other: PathCounts) {
         if self.labels != other.labels {
-            let mut all: Vec<String> = self.labels.iter().chain(&other.labels).cloned().collect();
-            all.sort_unstable();
-            all.dedup();
-            let ids = |labels: &[String]| -> Vec<u32> {
-                labels
-                    .iter()
-                    .map(|l| all.binary_search(l).map_or(0, |i| i as u32))
-                    .collect()
-            };
-            let (mine, theirs) = (ids(&self.labels), ids(&other.labels));
+            let (all, mine, theirs) =
+                crate::journey::paths::unite_labels(&self.labels, &other.labels);
             self.renumber(&mine, all.clone());
             other.renumber(&theirs, all);
         }
@@ -493,21 +485,7 @@ pub(crate) fn path_counts(
     let cols = &crate::model::event_log(cols, &mut fill);
     let n = cols.validate()?;
     check_lookback(lookback)?;
-    for (field, len) in [
-        ("event", extra.events.map(|e| e.codes().len())),
-        (
-            "campaign",
-            (!extra.campaign.is_empty()).then_some(extra.campaign.len()),
-        ),
-    ] {
-        if let Some(len) = len.filter(|&l| l != n) {
-            return Err(EngError::LengthMismatch {
-                field: field.into(),
-                expected: n,
-                found: len,
-            });
-        }
-    }
+    extra.check_lengths(n)?;
     if n == 0 {
         // An empty part (a partition without rows) reads nothing.
         return Ok(PathCounts::default());

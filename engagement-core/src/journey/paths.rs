@@ -296,6 +296,49 @@ pub struct PathColumns<'a> {
     pub session: &'a [u64],
 }
 
+impl PathColumns<'_> {
+    /// An error unless each column given has `n` rows.
+    pub(crate) fn check_lengths(&self, n: usize) -> Result<()> {
+        let lengths = [
+            ("event", self.events.map(|e| e.codes().len())),
+            (
+                "campaign",
+                (!self.campaign.is_empty()).then_some(self.campaign.len()),
+            ),
+            (
+                "session",
+                (!self.session.is_empty()).then_some(self.session.len()),
+            ),
+        ];
+        for (field, len) in lengths {
+            if let Some(len) = len.filter(|&l| l != n) {
+                return Err(EngError::LengthMismatch {
+                    field: field.into(),
+                    expected: n,
+                    found: len,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Two sorted label lists united (sorted, distinct), with where each side's
+/// labels went: what merging two parts' counts renumbers them by.
+pub(crate) fn unite_labels(a: &[String], b: &[String]) -> (Vec<String>, Vec<u32>, Vec<u32>) {
+    let mut all: Vec<String> = a.iter().chain(b).cloned().collect();
+    all.sort_unstable();
+    all.dedup();
+    let ids = |labels: &[String]| -> Vec<u32> {
+        labels
+            .iter()
+            .map(|l| all.binary_search(l).map_or(0, |i| i as u32))
+            .collect()
+    };
+    let (mine, theirs) = (ids(a), ids(b));
+    (all, mine, theirs)
+}
+
 /// The label of `path_start`, the node every path begins at.
 pub const PATH_START: &str = "path_start";
 /// The label of `path_end`, the node every path ends at.
@@ -690,26 +733,7 @@ pub(crate) fn path_state(
     let mut fill = Default::default();
     let cols = &crate::model::event_log(cols, &mut fill);
     let n = cols.validate()?;
-    let lengths = [
-        ("event", extra.events.map(|e| e.codes().len())),
-        (
-            "campaign",
-            (!extra.campaign.is_empty()).then_some(extra.campaign.len()),
-        ),
-        (
-            "session",
-            (!extra.session.is_empty()).then_some(extra.session.len()),
-        ),
-    ];
-    for (field, len) in lengths {
-        if let Some(len) = len.filter(|&l| l != n) {
-            return Err(EngError::LengthMismatch {
-                field: field.into(),
-                expected: n,
-                found: len,
-            });
-        }
-    }
+    extra.check_lengths(n)?;
     if n == 0 {
         // An empty part (a partition without rows) reads nothing.
         return Ok(PathState::with_steps(config.steps as usize));
@@ -1117,16 +1141,7 @@ impl PathState {
     /// Adds another part's counts.
     pub(crate) fn merge(&mut self, mut other: PathState) {
         if self.labels != other.labels {
-            let mut all: Vec<String> = self.labels.iter().chain(&other.labels).cloned().collect();
-            all.sort_unstable();
-            all.dedup();
-            let ids = |labels: &[String]| -> Vec<u32> {
-                labels
-                    .iter()
-                    .map(|l| all.binary_search(l).map_or(0, |i| i as u32))
-                    .collect()
-            };
-            let (mine, theirs) = (ids(&self.labels), ids(&other.labels));
+            let (all, mine, theirs) = unite_labels(&self.labels, &other.labels);
             self.renumber(&mine, all.clone());
             other.renumber(&theirs, all);
         }

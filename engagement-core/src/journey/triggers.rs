@@ -705,21 +705,7 @@ impl TriggerEngine {
         let mut fill = Default::default();
         let cols = &crate::model::event_log(cols, &mut fill);
         let n = cols.validate()?;
-        for (field, len) in [
-            ("event", extra.events.map(|e| e.codes().len())),
-            (
-                "campaign",
-                (!extra.campaign.is_empty()).then_some(extra.campaign.len()),
-            ),
-        ] {
-            if let Some(len) = len.filter(|&l| l != n) {
-                return Err(EngError::LengthMismatch {
-                    field: field.into(),
-                    expected: n,
-                    found: len,
-                });
-            }
-        }
+        extra.check_lengths(n)?;
         for r in &self.config.rules {
             for m in r.when.matchers().into_iter().flatten() {
                 ensure_config!(
