@@ -372,8 +372,6 @@ pub(crate) fn tally(
     extras: &FunnelExtras<'_>,
     funnel: &Funnel,
 ) -> Result<Tally> {
-    let mut fill = Default::default();
-    let cols = &crate::model::event_log(cols, &mut fill);
     check(cols, extras, funnel)?;
     let k = funnel.steps.len();
     let mut tally = Tally::new(k);
@@ -397,7 +395,8 @@ fn check(
     extras: &FunnelExtras<'_>,
     funnel: &Funnel,
 ) -> Result<()> {
-    let n = cols.validate()?;
+    // An event log may leave out channel and kind (read as `other`).
+    let n = cols.validate_log()?;
     if !extras.campaign.is_empty() && extras.campaign.len() != n {
         return Err(EngError::LengthMismatch {
             field: "campaign".into(),
@@ -563,8 +562,21 @@ fn entries<T: Send>(
             })
             .collect()
     });
+    // An event log's left-out kind or channel is `other` on every row.
+    let (other_kind, other_channel) = (TouchpointKind::Other as u8, crate::Channel::Other as u8);
+    // A product's event log (events alone, no kind, channel or campaign
+    // column): a row's steps are its code's, one table lookup.
+    let by_code: Option<(Vec<u32>, &[u32])> = extras
+        .events
+        .filter(|_| cols.kind.is_empty() && cols.channel.is_empty() && extras.campaign.is_empty())
+        .map(|e| {
+            let other = masks[usize::from(other_kind) * channels + usize::from(other_channel)];
+            (by_event.iter().map(|m| m & other).collect(), e.codes())
+        });
     let mask = |i: usize| {
-        let mut m = masks[usize::from(cols.kind[i]) * channels + usize::from(cols.channel[i])];
+        let kind = cols.kind.get(i).copied().unwrap_or(other_kind);
+        let channel = cols.channel.get(i).copied().unwrap_or(other_channel);
+        let mut m = masks[usize::from(kind) * channels + usize::from(channel)];
         if let Some(c) = extras.campaign.get(i) {
             m &= any_campaign | by_campaign.get(c).copied().unwrap_or(0);
         }
@@ -579,14 +591,17 @@ fn entries<T: Send>(
         .unwrap_or_default();
     // Touchpoints that match no step cannot move a customer along (nor break
     // strict order): only the others are sorted into journeys.
-    let mut records = cols.journey_records(
-        &crate::model::TieColumns {
-            campaign: extras.campaign,
-            event: extras.events.map_or(&[], |e| e.codes()),
-            event_rank: &ranks,
-        },
-        |i| Some(mask(i)).filter(|&m| m != 0),
-    )?;
+    let ties = crate::model::TieColumns {
+        campaign: extras.campaign,
+        event: extras.events.map_or(&[], |e| e.codes()),
+        event_rank: &ranks,
+    };
+    let mut records = match &by_code {
+        Some((table, codes)) => cols.journey_records(&ties, |i| {
+            Some(table[codes[i] as usize]).filter(|&m| m != 0)
+        }),
+        None => cols.journey_records(&ties, |i| Some(mask(i)).filter(|&m| m != 0)),
+    }?;
     if let Some(history) = extras.stages {
         // Stage entries join the journeys after the touchpoints of the same time.
         let n = cols.len() as u64;
@@ -1014,8 +1029,6 @@ pub fn run_funnel_by_with(
     funnel: &Funnel,
     groups: &CustomerGroups,
 ) -> Result<FunnelBreakdown> {
-    let mut fill = Default::default();
-    let cols = &crate::model::event_log(cols, &mut fill);
     check(cols, extras, funnel)?;
     groups.validate()?;
     let journeys = Journeys::of(cols, extras.session, funnel)?;
@@ -1448,5 +1461,78 @@ mod tests {
             ),
             (vec![1, 1], vec![1, 1])
         );
+    }
+
+    #[test]
+    fn an_event_log_without_kind_or_channel_reads_them_as_other() {
+        let mut dict = crate::EventDictionary::new();
+        let codes = dict
+            .intern_all(&[
+                "catalog", "cart", "pay", "catalog", "pay", "cart", "catalog",
+            ])
+            .unwrap();
+        let (customer, time) = ([1, 1, 1, 2, 2, 2, 3], [0, 5, 5, 0, 3, 3, 9]);
+        let f: Funnel = serde_json::from_str(
+            r#"{"steps": [{"name": "browse", "events": ["catalog"]},
+                {"name": "cart", "events": ["cart"], "kinds": ["other"]},
+                {"name": "pay", "events": ["pay"], "channels": ["other"]}]}"#,
+        )
+        .unwrap();
+        let extras = FunnelExtras {
+            events: Some(crate::EventColumn::new(&codes, &dict).unwrap()),
+            ..Default::default()
+        };
+        let other = |n| {
+            (
+                vec![crate::Channel::Other as u8; n],
+                vec![TouchpointKind::Other as u8; n],
+            )
+        };
+        let (channel, kind) = other(7);
+        let filled = TouchpointColumns {
+            customer: &customer,
+            time: &time,
+            channel: &channel,
+            kind: &kind,
+            ..Default::default()
+        };
+        let expected = run_funnel_with(&filled, &extras, &f).unwrap();
+        // Ties (customer 1 at 5 s, customer 2 at 3 s) by label: cart before pay.
+        assert_eq!(expected.customers, [3, 2, 2]);
+        for (channel, kind) in [
+            (&[][..], &[][..]),
+            (&channel[..], &[][..]),
+            (&[][..], &kind[..]),
+        ] {
+            let log = TouchpointColumns {
+                channel,
+                kind,
+                ..filled
+            };
+            assert_eq!(run_funnel_with(&log, &extras, &f).unwrap(), expected);
+        }
+        // A bad value is still named by its row, not by a left-out column.
+        let bad_time = [0, 5, 5, 0, 3, i64::MAX, 9];
+        let log = TouchpointColumns {
+            time: &bad_time,
+            channel: &[],
+            kind: &[],
+            ..filled
+        };
+        let e = run_funnel_with(&log, &extras, &f).unwrap_err();
+        assert!(
+            matches!(&e, EngError::InvalidInput { index: Some(5), .. })
+                && e.to_string().contains("time"),
+            "{e}"
+        );
+        // A column of another length is still refused.
+        let log = TouchpointColumns {
+            kind: &kind[..3],
+            ..filled
+        };
+        assert!(matches!(
+            run_funnel_with(&log, &extras, &f),
+            Err(EngError::LengthMismatch { .. })
+        ));
     }
 }

@@ -213,11 +213,15 @@ impl EventDictionary {
     /// ```
     pub fn check_codes(&self, field: &str, codes: &[u32]) -> Result<()> {
         use rayon::prelude::*;
-        // The first bad row, blocks of rows checked in parallel.
-        match codes
-            .par_iter()
-            .with_min_len(1 << 16)
-            .position_first(|&c| c as usize >= self.labels.len())
+        // Blocks of rows checked in parallel (a vectorizable maximum per
+        // block); the first bad row is looked for only when there is one.
+        let n = self.labels.len();
+        let bad = codes
+            .par_chunks(1 << 16)
+            .any(|block| block.iter().fold(0, |m, &c| m.max(c)) as usize >= n);
+        match bad
+            .then(|| codes.iter().position(|&c| c as usize >= n))
+            .flatten()
         {
             Some(i) => Err(EngError::invalid(
                 field,

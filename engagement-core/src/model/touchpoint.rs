@@ -548,9 +548,11 @@ impl<'a> TouchpointColumns<'a> {
     pub(crate) fn tie_order(&self, extra: &TieColumns<'_>, a: usize, b: usize) -> Ordering {
         let value = |i: usize| self.value.get(i).copied().unwrap_or(0.0);
         let rating = |i: usize| self.rating.get(i).copied().filter(|r| !r.is_nan());
-        self.kind[a]
-            .cmp(&self.kind[b])
-            .then(self.channel[a].cmp(&self.channel[b]))
+        // An event log's kind and channel may be left out (all `other`).
+        self.kind
+            .get(a)
+            .cmp(&self.kind.get(b))
+            .then(self.channel.get(a).cmp(&self.channel.get(b)))
             .then_with(|| value(a).total_cmp(&value(b)))
             .then_with(|| match (rating(a), rating(b)) {
                 (Some(x), Some(y)) => x.total_cmp(&y),
@@ -600,23 +602,61 @@ impl<'a> TouchpointColumns<'a> {
                 "journeys take at most 4 294 967 295 touchpoints per call",
             ));
         }
-        let (t_min, t_max) = self
-            .time
-            .par_iter()
-            .fold(|| (i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)))
-            .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)));
-        let c_max = self.customer.par_iter().copied().max().unwrap_or(0);
+        // Two passes over blocks of rows, in parallel: what each block keeps
+        // (its count, time range and largest customer id), then the kept rows
+        // written into their place. Nothing is read for a row `payload` drops
+        // but what `payload` reads.
+        const BLOCK: usize = 1 << 16;
+        let blocks = n.div_ceil(BLOCK);
+        let range = |b: usize| b * BLOCK..((b + 1) * BLOCK).min(n);
+        let stats: Vec<(usize, i64, i64, u64)> = (0..blocks)
+            .into_par_iter()
+            .map(|b| {
+                let mut s = (0, i64::MAX, i64::MIN, 0);
+                for i in range(b) {
+                    if payload(i).is_some() {
+                        let t = self.time[i];
+                        s = (s.0 + 1, s.1.min(t), s.2.max(t), s.3.max(self.customer[i]));
+                    }
+                }
+                s
+            })
+            .collect();
+        let kept: usize = stats.iter().map(|s| s.0).sum();
+        let t_min = stats.iter().map(|s| s.1).min().unwrap_or(0);
+        let t_max = stats.iter().map(|s| s.2).max().unwrap_or(0);
+        let c_max = stats.iter().map(|s| s.3).max().unwrap_or(0);
+        // Each block's place in the output.
+        fn places<'s, T>(
+            mut out: &'s mut [T],
+            stats: &[(usize, i64, i64, u64)],
+        ) -> Vec<&'s mut [T]> {
+            stats
+                .iter()
+                .map(|s| {
+                    let (head, tail) = std::mem::take(&mut out).split_at_mut(s.0);
+                    out = tail;
+                    head
+                })
+                .collect()
+        }
         if c_max <= u64::from(u32::MAX) && t_max.abs_diff(t_min) <= u64::from(u32::MAX) {
             // Customer ids and times fit in 32 bits each (the usual case): one
             // u64 key per row, sorted in parallel; then the ties by content.
-            let mut keys: Vec<(u64, u32, u32)> = (0..n)
+            let mut keys = vec![(0u64, 0u32, 0u32); kept];
+            places(&mut keys, &stats)
                 .into_par_iter()
-                .filter_map(|i| {
-                    let p = payload(i)?;
-                    let t = self.time[i].abs_diff(t_min);
-                    Some(((self.customer[i] << 32) | t, i as u32, p))
-                })
-                .collect();
+                .enumerate()
+                .for_each(|(b, place)| {
+                    let mut at = 0;
+                    for i in range(b) {
+                        if let Some(p) = payload(i) {
+                            let t = self.time[i].abs_diff(t_min);
+                            place[at] = ((self.customer[i] << 32) | t, i as u32, p);
+                            at += 1;
+                        }
+                    }
+                });
             keys.par_sort_unstable_by_key(|k| k.0);
             self.order_ties(extra, &mut keys, |x, y| x.0 == y.0, |k| k.1 as usize);
             return Ok(keys
@@ -629,17 +669,30 @@ impl<'a> TouchpointColumns<'a> {
                 })
                 .collect());
         }
-        let mut records: Vec<JourneyRecord> = (0..n)
+        let blank = JourneyRecord {
+            customer: 0,
+            time: 0,
+            row: 0,
+            payload: 0,
+        };
+        let mut records = vec![blank; kept];
+        places(&mut records, &stats)
             .into_par_iter()
-            .filter_map(|i| {
-                Some(JourneyRecord {
-                    customer: self.customer[i],
-                    time: self.time[i],
-                    row: i as u32,
-                    payload: payload(i)?,
-                })
-            })
-            .collect();
+            .enumerate()
+            .for_each(|(b, place)| {
+                let mut at = 0;
+                for i in range(b) {
+                    if let Some(payload) = payload(i) {
+                        place[at] = JourneyRecord {
+                            customer: self.customer[i],
+                            time: self.time[i],
+                            row: i as u32,
+                            payload,
+                        };
+                        at += 1;
+                    }
+                }
+            });
         records.par_sort_unstable_by_key(|r| (r.customer, r.time));
         self.order_ties(
             extra,
@@ -667,6 +720,17 @@ impl<'a> TouchpointColumns<'a> {
     /// assert!(matches!(cols.validate(), Err(EngError::InvalidInput { index: Some(1), .. })));
     /// ```
     pub fn validate(&self) -> Result<usize> {
+        self.check(false)
+    }
+
+    /// As [`validate`](Self::validate) for an event log, whose `channel` and
+    /// `kind` may each be left out (empty: every touchpoint `other`, as
+    /// [`event_log`] reads them).
+    pub(crate) fn validate_log(&self) -> Result<usize> {
+        self.check(true)
+    }
+
+    fn check(&self, log: bool) -> Result<usize> {
         let n = self.customer.len();
         crate::limits::check_rows("touchpoints", n)?;
         let same = |field: &str, len: usize, optional: bool| -> Result<()> {
@@ -681,8 +745,8 @@ impl<'a> TouchpointColumns<'a> {
             }
         };
         same("time", self.time.len(), false)?;
-        same("channel", self.channel.len(), false)?;
-        same("kind", self.kind.len(), false)?;
+        same("channel", self.channel.len(), log)?;
+        same("kind", self.kind.len(), log)?;
         same("value", self.value.len(), true)?;
         same("rating", self.rating.len(), true)?;
         same(
@@ -710,8 +774,14 @@ impl<'a> TouchpointColumns<'a> {
         }
         if !self.all_values_valid() {
             // Slow path, only on bad input: find the first bad row and say why.
+            let mut fill = Default::default();
+            let cols = if log {
+                event_log(self, &mut fill)
+            } else {
+                *self
+            };
             for i in 0..n {
-                self.row(i).map_err(|e| e.at_row(i))?;
+                cols.row(i).map_err(|e| e.at_row(i))?;
             }
         }
         Ok(n)
@@ -726,7 +796,8 @@ impl<'a> TouchpointColumns<'a> {
         if n <= BLOCK {
             return self.block_valid();
         }
-        // Optional columns are empty or whole (validate checked their lengths).
+        // Optional columns (and an event log's channel and kind) are empty or
+        // whole (validate checked their lengths).
         fn part<T>(v: &[T], r: std::ops::Range<usize>) -> &[T] {
             if v.is_empty() { v } else { &v[r] }
         }
@@ -735,8 +806,8 @@ impl<'a> TouchpointColumns<'a> {
             TouchpointColumns {
                 customer: &self.customer[r.clone()],
                 time: &self.time[r.clone()],
-                channel: &self.channel[r.clone()],
-                kind: &self.kind[r.clone()],
+                channel: part(self.channel, r.clone()),
+                kind: part(self.kind, r.clone()),
                 value: part(self.value, r.clone()),
                 rating: part(self.rating, r.clone()),
                 rating_scale: part(self.rating_scale, r),
