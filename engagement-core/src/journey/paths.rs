@@ -720,7 +720,10 @@ pub fn path_analysis(
     extra: &PathColumns<'_>,
     config: &PathConfig,
 ) -> Result<PathAnalysis> {
-    path_state(cols, extra, config)?.finish(config)
+    match walked(cols, extra, config, true)? {
+        (state, Some(direct)) => state.assemble(config, direct.edges, direct.top),
+        (state, None) => state.finish(config),
+    }
 }
 
 /// The mergeable counts of [`path_analysis`] (no touchpoints: empty counts).
@@ -729,6 +732,18 @@ pub(crate) fn path_state(
     extra: &PathColumns<'_>,
     config: &PathConfig,
 ) -> Result<PathState> {
+    walked(cols, extra, config, false).map(|(state, _)| state)
+}
+
+/// The counts of a path analysis; with `direct` (one machine, nothing to
+/// merge) the edges and top paths as the result has them instead of their
+/// mergeable forms, which cost a list per edge and per distinct path.
+fn walked(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    config: &PathConfig,
+    direct: bool,
+) -> Result<(PathState, Option<Direct>)> {
     config.validate()?;
     let mut fill = Default::default();
     let cols = &crate::model::event_log(cols, &mut fill);
@@ -736,7 +751,7 @@ pub(crate) fn path_state(
     extra.check_lengths(n)?;
     if n == 0 {
         // An empty part (a partition without rows) reads nothing.
-        return Ok(PathState::with_steps(config.steps as usize));
+        return Ok((PathState::with_steps(config.steps as usize), None));
     }
     config.by.check_columns(extra)?;
     let (label, labels) = row_labels(cols, extra, &config.by)?;
@@ -787,15 +802,158 @@ pub(crate) fn path_state(
         rows,
         anchor,
         path_key: &path_key,
+        packing: PathPacking::new(rows, config.path_length),
+        direct,
     };
     // Few enough nodes for a (from, to) pair in 26 bits: 64-bit keys, else 128.
-    let mut state = if (rows as u64).saturating_mul(rows as u64) <= 1 << 26 {
+    let (mut state, direct) = if (rows as u64).saturating_mul(rows as u64) <= 1 << 26 {
         walk.state::<u64>(&ordered)
     } else {
         walk.state::<u128>(&ordered)
     };
     state.labels = labels;
-    Ok(state)
+    Ok((state, direct))
+}
+
+/// One machine's edges (without `proba_out` and `proba_in`, which
+/// [`PathState::assemble`] adds) and top paths (ranked), read straight from
+/// the sorted transitions and cut paths.
+struct Direct {
+    edges: PathEdges,
+    top: Vec<(Vec<u32>, u64)>,
+}
+
+/// Cut paths packed into one integer: each node id + 1 in `bits` bits, the
+/// first node highest, zeros after the last; so packed paths order as their
+/// id lists do (a path before its extensions), and counting them is a sort.
+#[derive(Debug, Clone, Copy)]
+struct PathPacking {
+    bits: u32,
+    len: u32,
+}
+
+impl PathPacking {
+    /// None when `len` nodes of `rows` do not fit in 128 bits.
+    fn new(rows: usize, len: u32) -> Option<Self> {
+        let bits = usize::BITS - rows.leading_zeros();
+        (bits.saturating_mul(len) <= 128).then_some(PathPacking { bits, len })
+    }
+
+    fn pack(self, ids: impl Iterator<Item = u32>) -> u128 {
+        let (mut key, mut n) = (0u128, 0);
+        for id in ids.take(self.len as usize) {
+            key = (key << self.bits) | u128::from(id + 1);
+            n += 1;
+        }
+        key.checked_shl(self.bits * (self.len - n)).unwrap_or(0)
+    }
+
+    fn unpack(self, key: u128) -> Vec<u32> {
+        let mask = (1u128 << self.bits) - 1;
+        (0..self.len)
+            .map(|j| (key >> (self.bits * (self.len - 1 - j))) & mask)
+            .take_while(|&v| v != 0)
+            .map(|v| v as u32 - 1)
+            .collect()
+    }
+}
+
+/// The `keep` most frequent paths, ties in label order (ids are in label order).
+fn ranked<P: Ord + Clone>(counts: impl Iterator<Item = (P, u64)>, keep: u32) -> Vec<(P, u64)> {
+    let order = |a: &(P, u64), b: &(P, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+    let mut all: Vec<(P, u64)> = counts.collect();
+    let keep = (keep as usize).min(all.len());
+    if keep < all.len() && keep > 0 {
+        all.select_nth_unstable_by(keep - 1, order);
+    }
+    all.truncate(keep);
+    all.sort_unstable_by(order);
+    all
+}
+
+/// `a` and `b` (ascending) merged into `out` (of their joint length),
+/// halves in parallel.
+fn par_merge<K: Copy + Ord + Send + Sync>(a: &[K], b: &[K], out: &mut [K]) {
+    if a.len() + b.len() <= 1 << 16 {
+        let (mut i, mut j) = (0, 0);
+        for slot in out.iter_mut() {
+            if j < b.len() && (i == a.len() || b[j] < a[i]) {
+                *slot = b[j];
+                j += 1;
+            } else {
+                *slot = a[i];
+                i += 1;
+            }
+        }
+        return;
+    }
+    let (a, b) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    let mid = a.len() / 2;
+    let j = b.partition_point(|x| *x < a[mid]);
+    let (lo, hi) = out.split_at_mut(mid + j);
+    rayon::join(
+        || par_merge(&a[..mid], &b[..j], lo),
+        || par_merge(&a[mid..], &b[j..], hi),
+    );
+}
+
+/// The edges of sorted transition keys: counts and the seconds' median
+/// and 95th percentile (linear between ranks, as `counted_quantile`),
+/// blocks of edges in parallel.
+fn direct_edges<K: TransitionKey>(keys: &[K], rows: usize) -> PathEdges {
+    use rayon::prelude::*;
+    let rows_k = rows as u128;
+    let (start, end) = (rows as u32 - 2, rows as u32 - 1);
+    // Blocks of about 65 536 keys that never split an edge.
+    let mut bounds = vec![0];
+    let mut at = 0;
+    while at < keys.len() {
+        let mut next = (at + (1 << 16)).min(keys.len());
+        while next < keys.len() && keys[next].pair() == keys[next - 1].pair() {
+            next += 1;
+        }
+        bounds.push(next);
+        at = next;
+    }
+    let parts: Vec<PathEdges> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let mut e = PathEdges::default();
+            for run in keys[w[0]..w[1]].chunk_by(|a, b| a.pair() == b.pair()) {
+                let pair = run[0].pair();
+                let (from, to) = ((pair / rows_k) as u32, (pair % rows_k) as u32);
+                let flagged = |f: u64| run.iter().filter(|k| k.flags() & f != 0).count() as u64;
+                let timed = from != start && to != end;
+                let quantile = |q: f64| {
+                    timed.then(|| {
+                        let pos = q * (run.len() - 1) as f64;
+                        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                        let (a, b) = (run[lo].seconds() as f64, run[hi].seconds() as f64);
+                        a + (b - a) * (pos - lo as f64)
+                    })
+                };
+                e.from.push(from);
+                e.to.push(to);
+                e.count.push(run.len() as u64);
+                e.paths.push(flagged(FIRST_IN_PATH));
+                e.customers.push(flagged(FIRST_IN_CUSTOMER));
+                e.median_seconds.push(quantile(0.5));
+                e.p95_seconds.push(quantile(0.95));
+            }
+            e
+        })
+        .collect();
+    let mut all = PathEdges::default();
+    for p in parts {
+        all.from.extend(p.from);
+        all.to.extend(p.to);
+        all.count.extend(p.count);
+        all.paths.extend(p.paths);
+        all.customers.extend(p.customers);
+        all.median_seconds.extend(p.median_seconds);
+        all.p95_seconds.extend(p.p95_seconds);
+    }
+    all
 }
 
 /// A transition as one sortable key: its edge (from × nodes + to), then the
@@ -803,7 +961,7 @@ pub(crate) fn path_state(
 /// (the first such transition of its path, of its customer). Sorting the
 /// keys groups each edge's transitions with their seconds in order, so one
 /// pass counts transitions, paths, customers and the seconds' quantiles.
-trait TransitionKey: radsort::Key + Copy + Ord + Send + Sync {
+trait TransitionKey: radsort::Key + Copy + Default + Ord + Send + Sync {
     fn pack(pair: u128, seconds: u64, flags: u64) -> Self;
     fn pair(self) -> u128;
     fn seconds(self) -> u64;
@@ -844,36 +1002,24 @@ impl TransitionKey for u128 {
     }
 }
 
-/// Two ascending vectors as one.
-fn merge_sorted<K: Copy + Ord>(a: &[K], b: &[K]) -> Vec<K> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if b[j] < a[i] {
-            out.push(b[j]);
-            j += 1;
-        } else {
-            out.push(a[i]);
-            i += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
-}
-
 /// How records in path order are walked into counts.
 struct Walk<'a, F> {
     config: &'a PathConfig,
     rows: usize,
     anchor: Option<(u32, &'a Anchor)>,
     path_key: &'a F,
+    /// Cut paths packed (when they fit), else listed.
+    packing: Option<PathPacking>,
+    /// One machine's result rather than mergeable counts (see [`Direct`]).
+    direct: bool,
 }
 
 /// One run of customers' counts, before the transitions are sorted.
 struct Part<K> {
     keys: Vec<K>,
     at_step: Vec<u64>,
+    /// Cut paths, packed (one per path), or counted as lists.
+    packed: Vec<u128>,
     top: FxHashMap<Vec<u32>, u64>,
     flows: FxHashMap<(u32, u32, u32), u64>,
     paths: u64,
@@ -887,7 +1033,10 @@ where
     /// The counts of all records: runs of customers walked in parallel
     /// (integer counts, so the split changes nothing), their transitions
     /// radix-sorted together and read in one pass per edge.
-    fn state<K: TransitionKey>(&self, ordered: &[crate::model::JourneyRecord]) -> PathState {
+    fn state<K: TransitionKey>(
+        &self,
+        ordered: &[crate::model::JourneyRecord],
+    ) -> (PathState, Option<Direct>) {
         use rayon::prelude::*;
         let steps = self.config.steps as usize;
         // One run per thread, unless the step matrix is large (each run has its own).
@@ -904,8 +1053,9 @@ where
                 .collect();
         let mut state = PathState::with_steps(steps);
         state.at_step = vec![0; self.rows * steps];
-        // Each run's keys come sorted (in parallel); merged pairwise into one sorted vector.
+        // Each run's keys come sorted (in parallel); merged into one sorted vector.
         let mut sorted: Vec<Vec<K>> = Vec::with_capacity(parts.len());
+        let mut packed: Vec<u128> = Vec::new();
         for part in parts {
             sorted.push(part.keys);
             state
@@ -913,6 +1063,11 @@ where
                 .iter_mut()
                 .zip(part.at_step)
                 .for_each(|(a, b)| *a += b);
+            if packed.is_empty() {
+                packed = part.packed;
+            } else {
+                packed.extend(part.packed);
+            }
             if state.top.is_empty() {
                 state.top = part.top;
             } else {
@@ -928,16 +1083,40 @@ where
             state.customers += part.customers;
         }
         while sorted.len() > 1 {
-            sorted = sorted
-                .par_chunks_mut(2)
-                .map(|pair| match pair {
-                    [a, b] => merge_sorted(a, b),
-                    [a] => std::mem::take(a),
-                    _ => Vec::new(),
-                })
-                .collect();
+            let (b, a) = (
+                sorted.pop().unwrap_or_default(),
+                sorted.pop().unwrap_or_default(),
+            );
+            let mut out = vec![K::default(); a.len() + b.len()];
+            par_merge(&a, &b, &mut out);
+            sorted.push(out);
         }
         let keys = sorted.pop().unwrap_or_default();
+        // Packed cut paths counted by sorting them.
+        packed.par_sort_unstable();
+        let counted = packed
+            .chunk_by(|a, b| a == b)
+            .map(|same| (same[0], same.len() as u64));
+        if self.direct {
+            let top = match self.packing {
+                Some(p) => ranked(counted, self.config.top_paths)
+                    .into_iter()
+                    .map(|(key, c)| (p.unpack(key), c))
+                    .collect(),
+                None => ranked(
+                    state.top.iter().map(|(path, &c)| (path, c)),
+                    self.config.top_paths,
+                )
+                .into_iter()
+                .map(|(path, c)| (path.clone(), c))
+                .collect(),
+            };
+            let edges = direct_edges(&keys, self.rows);
+            return (state, Some(Direct { edges, top }));
+        }
+        if let Some(p) = self.packing {
+            state.top = counted.map(|(key, c)| (p.unpack(key), c)).collect();
+        }
         let rows = self.rows as u128;
         let (start, end) = (self.rows as u32 - 2, self.rows as u32 - 1);
         state.edges = keys
@@ -963,7 +1142,7 @@ where
                 )
             })
             .collect();
-        state
+        (state, None)
     }
 
     /// Walks one run of customers: their paths' transitions (flagged),
@@ -977,6 +1156,7 @@ where
         let mut part = Part {
             keys: Vec::with_capacity(records.len() + records.len() / 4),
             at_step: vec![0; self.rows * steps],
+            packed: Vec::new(),
             top: FxHashMap::default(),
             flows: FxHashMap::default(),
             paths: 0,
@@ -1030,12 +1210,16 @@ where
                             .or_insert(0) += 1;
                     }
                 }
-                cut.clear();
-                cut.extend(nodes.iter().take(config.path_length as usize).map(|n| n.0));
-                match part.top.get_mut(cut.as_slice()) {
-                    Some(c) => *c += 1,
-                    None => {
-                        part.top.insert(cut.clone(), 1);
+                if let Some(p) = self.packing {
+                    part.packed.push(p.pack(nodes.iter().map(|n| n.0)));
+                } else {
+                    cut.clear();
+                    cut.extend(nodes.iter().take(config.path_length as usize).map(|n| n.0));
+                    match part.top.get_mut(cut.as_slice()) {
+                        Some(c) => *c += 1,
+                        None => {
+                            part.top.insert(cut.clone(), 1);
+                        }
                     }
                 }
             }
@@ -1242,36 +1426,19 @@ impl PathState {
 
     /// The result; [`EngError::EmptyInput`] when no path was counted.
     pub(crate) fn finish(&self, config: &PathConfig) -> Result<PathAnalysis> {
-        if self.paths == 0 {
-            return Err(EngError::EmptyInput {
-                what: "a path analysis".into(),
-                unit: "touchpoint".into(),
-            });
-        }
-        let nodes = self.labels.len() + 2;
-        let mut out_total = vec![0u64; nodes];
-        let mut in_total = vec![0u64; nodes];
-        let keyed = &self.edges;
-        for ((f, t), e) in keyed {
-            out_total[*f as usize] += e.count;
-            in_total[*t as usize] += e.count;
-        }
-        let mut out = PathEdges::default();
-        for &((f, t), ref e) in keyed {
-            out.from.push(f);
-            out.to.push(t);
-            out.count.push(e.count);
-            out.paths.push(e.paths);
-            out.customers.push(e.customers);
-            out.proba_out
-                .push(e.count as f64 / out_total[f as usize] as f64);
-            out.proba_in
-                .push(e.count as f64 / in_total[t as usize] as f64);
+        let mut edges = PathEdges::default();
+        for &((f, t), ref e) in &self.edges {
+            edges.from.push(f);
+            edges.to.push(t);
+            edges.count.push(e.count);
+            edges.paths.push(e.paths);
+            edges.customers.push(e.customers);
         }
         // The quantiles, edge by edge in parallel.
         {
             use rayon::prelude::*;
-            (out.median_seconds, out.p95_seconds) = keyed
+            (edges.median_seconds, edges.p95_seconds) = self
+                .edges
                 .par_iter()
                 .map(|(_, e)| {
                     (
@@ -1281,16 +1448,46 @@ impl PathState {
                 })
                 .unzip();
         }
-        // The top paths: most frequent first, ties by their labels (ids are in label order).
-        let order =
-            |a: &(&Vec<u32>, u64), b: &(&Vec<u32>, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
-        let mut ranked: Vec<(&Vec<u32>, u64)> = self.top.iter().map(|(p, &c)| (p, c)).collect();
-        let keep = (config.top_paths as usize).min(ranked.len());
-        if keep < ranked.len() && keep > 0 {
-            ranked.select_nth_unstable_by(keep - 1, order);
+        let top = ranked(self.top.iter().map(|(p, &c)| (p, c)), config.top_paths)
+            .into_iter()
+            .map(|(p, c)| (p.clone(), c))
+            .collect();
+        self.assemble(config, edges, top)
+    }
+
+    /// The result of these counts with their `edges` (all but `proba_out`
+    /// and `proba_in`, added here) and `top` paths (ranked).
+    fn assemble(
+        &self,
+        config: &PathConfig,
+        mut edges: PathEdges,
+        top: Vec<(Vec<u32>, u64)>,
+    ) -> Result<PathAnalysis> {
+        if self.paths == 0 {
+            return Err(EngError::EmptyInput {
+                what: "a path analysis".into(),
+                unit: "touchpoint".into(),
+            });
         }
-        ranked.truncate(keep);
-        ranked.sort_unstable_by(order);
+        let nodes = self.labels.len() + 2;
+        let mut out_total = vec![0u64; nodes];
+        let mut in_total = vec![0u64; nodes];
+        for ((&f, &t), &c) in edges.from.iter().zip(&edges.to).zip(&edges.count) {
+            out_total[f as usize] += c;
+            in_total[t as usize] += c;
+        }
+        (edges.proba_out, edges.proba_in) = edges
+            .from
+            .iter()
+            .zip(&edges.to)
+            .zip(&edges.count)
+            .map(|((&f, &t), &c)| {
+                (
+                    c as f64 / out_total[f as usize] as f64,
+                    c as f64 / in_total[t as usize] as f64,
+                )
+            })
+            .unzip();
         let name = |l: u32| self.labels[l as usize].clone();
         let mut labels = self.labels.clone();
         labels.push(PATH_START.into());
@@ -1299,18 +1496,18 @@ impl PathState {
             by: config.by.clone(),
             per: config.per,
             labels,
-            edges: out,
+            edges,
             steps: config.steps,
             step_matrix: self
                 .at_step
                 .iter()
                 .map(|&c| c as f64 / self.paths as f64)
                 .collect(),
-            top_paths: ranked
+            top_paths: top
                 .iter()
                 .map(|(p, _)| p.iter().map(|&l| name(l)).collect())
                 .collect(),
-            top_path_counts: ranked.iter().map(|(_, c)| *c).collect(),
+            top_path_counts: top.iter().map(|(_, c)| *c).collect(),
             paths: self.paths,
             customers: self.customers,
             step_flows: config.step_flows.then(|| {
@@ -1604,6 +1801,43 @@ mod tests {
                     prop_assert!((out - 1.0).abs() < 1e-12, "node {} out {}", node, out);
                 }
             }
+        }
+
+        /// One machine's direct result (edges from the sorted transitions,
+        /// packed top paths) equals the mergeable counts finished, whole or
+        /// split by customer and merged; with paths packed or listed.
+        #[test]
+        fn prop_direct_equals_merged_counts(
+            rows in proptest::collection::vec((1u64..6, 0i64..6, 0usize..5), 1..80),
+            path_length in prop_oneof![Just(1u32), Just(3), Just(1000)],
+            top_paths in 1u32..6,
+            collapse_repeats: bool,
+        ) {
+            let names = ["b", "a", "", "ü", "c"];
+            let mut dict = EventDictionary::new();
+            let labels: Vec<&str> = rows.iter().map(|r| names[r.2]).collect();
+            let codes = dict.intern_all(&labels).unwrap();
+            let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            let time: Vec<i64> = rows.iter().map(|r| r.1 * 90).collect();
+            let config = PathConfig { path_length, top_paths, collapse_repeats, ..PathConfig::default() };
+            let part = |keep: &dyn Fn(u64) -> bool| {
+                let rows: Vec<usize> = (0..customer.len()).filter(|&i| keep(customer[i])).collect();
+                let (c, t, e): (Vec<u64>, Vec<i64>, Vec<u32>) = (
+                    rows.iter().map(|&i| customer[i]).collect(),
+                    rows.iter().map(|&i| time[i]).collect(),
+                    rows.iter().map(|&i| codes[i]).collect(),
+                );
+                let cols = TouchpointColumns { customer: &c, time: &t, ..Default::default() };
+                let extra = PathColumns { events: Some(EventColumn::new(&e, &dict).unwrap()), ..Default::default() };
+                (path_analysis(&cols, &extra, &config), path_state(&cols, &extra, &config).unwrap())
+            };
+            let (direct, whole) = part(&|_| true);
+            let direct = direct.unwrap();
+            prop_assert_eq!(&direct, &whole.finish(&config).unwrap());
+            let (_, mut low) = part(&|c| c <= 2);
+            let (_, high) = part(&|c| c > 2);
+            low.merge(high);
+            prop_assert_eq!(&direct, &low.finish(&config).unwrap());
         }
     }
 }
