@@ -139,7 +139,7 @@ pub struct TouchMatch {
 }
 
 impl TouchMatch {
-    fn reads_events(&self) -> bool {
+    pub(crate) fn reads_events(&self) -> bool {
         !self.events.is_empty() || self.event_prefix.is_some() || self.event_regex.is_some()
     }
 
@@ -151,7 +151,7 @@ impl TouchMatch {
     }
 
     /// The compiled regular expression; a Config error naming `field`.
-    fn regex(&self, field: &str, rule: &str) -> Result<Option<regex::Regex>> {
+    pub(crate) fn regex(&self, field: &str, rule: &str) -> Result<Option<regex::Regex>> {
         self.event_regex
             .as_deref()
             .map(|p| {
@@ -169,7 +169,7 @@ impl TouchMatch {
     }
 
     /// Whether an event label matches the event criteria (true without any).
-    fn matches_label(&self, label: &str, regex: Option<&regex::Regex>) -> bool {
+    pub(crate) fn matches_label(&self, label: &str, regex: Option<&regex::Regex>) -> bool {
         !self.reads_events()
             || self.events.iter().any(|e| e == label)
             || self
@@ -177,6 +177,13 @@ impl TouchMatch {
                 .as_deref()
                 .is_some_and(|p| label.starts_with(p))
             || regex.is_some_and(|r| r.is_match(label))
+    }
+
+    /// Whether a kind and a channel (codes) match (labels and campaigns aside).
+    pub(crate) fn matches_codes(&self, kind: u8, channel: u8) -> bool {
+        use crate::model::Code;
+        (self.kinds.is_empty() || self.kinds.iter().any(|k| k.code() == kind))
+            && (self.channels.is_empty() || self.channels.iter().any(|c| c.code() == channel))
     }
 
     /// Whether a touchpoint's kind, channel and campaign match (labels aside).

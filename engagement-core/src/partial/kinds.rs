@@ -374,3 +374,51 @@ impl PartState for PathState {
         Ok(PartialResult::EventPaths(PathState::finish(self, config)?))
     }
 }
+
+impl PartState for crate::retention::returning::RetentionCounts {
+    type Config<'a> = &'a crate::retention::returning::RetentionConfig;
+    type Wire<'a> = wire::Retention;
+    type Read = wire::Retention;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Retention { config } => Some(config),
+            _ => None,
+        }
+    }
+    fn empty(config: Self::Config<'_>) -> Result<Self> {
+        Ok(Self::new(config.brackets()?.len()))
+    }
+    fn of_touchpoints(
+        config: Self::Config<'_>,
+        cols: &TouchpointColumns<'_>,
+        extras: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        let extra = PathColumns {
+            events: extras.events,
+            campaign: extras.campaign,
+            session: &[],
+        };
+        crate::retention::returning::retention_counts(cols, &extra, config).map(|(c, _)| c)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        Self::merge(self, other);
+        Ok(())
+    }
+    fn wire(&self) -> wire::Retention {
+        wire::Retention::from(self)
+    }
+    fn checked(config: Self::Config<'_>, r: wire::Retention) -> std::result::Result<Self, String> {
+        let c = Self {
+            brackets: r.brackets,
+            cohorts: wire::sorted_map(r.cohorts)?,
+        };
+        c.check(config)?;
+        Ok(c)
+    }
+    fn finish(&self, config: Self::Config<'_>) -> Result<PartialResult> {
+        // The spec's validation made as_of given.
+        let as_of = config.as_of.unwrap_or(crate::model::MIN_TIME);
+        Ok(PartialResult::Retention(Self::finish(self, config, as_of)?))
+    }
+}

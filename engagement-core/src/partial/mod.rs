@@ -103,6 +103,8 @@ pub enum PartialResult {
     Paths(Paths),
     /// The path analysis.
     EventPaths(PathAnalysis),
+    /// The retention table.
+    Retention(crate::retention::returning::RetentionTable),
 }
 
 /// The state of a partial, by kind; each kind is a [`PartState`].
@@ -115,6 +117,7 @@ enum State {
     Cohorts(CohortCounts),
     Paths(PathCounts),
     EventPaths(PathState),
+    Retention(crate::retention::returning::RetentionCounts),
 }
 
 /// `$body` with `$s` bound to the state of whatever kind `$state` holds.
@@ -128,6 +131,7 @@ macro_rules! with_state {
             State::Cohorts($s) => $body,
             State::Paths($s) => $body,
             State::EventPaths($s) => $body,
+            State::Retention($s) => $body,
         }
     };
 }
@@ -143,6 +147,7 @@ macro_rules! with_states {
             (State::Cohorts($x), State::Cohorts($y)) => $body,
             (State::Paths($x), State::Paths($y)) => $body,
             (State::EventPaths($x), State::EventPaths($y)) => $body,
+            (State::Retention($x), State::Retention($y)) => $body,
             _ => $other,
         }
     };
@@ -185,6 +190,11 @@ macro_rules! with_kind {
             PartialKind::EventPaths => {
                 type $T = PathState;
                 let $wrap = State::EventPaths;
+                $body
+            }
+            PartialKind::Retention => {
+                type $T = crate::retention::returning::RetentionCounts;
+                let $wrap = State::Retention;
                 $body
             }
         }
@@ -1046,6 +1056,11 @@ mod tests {
                 r#"{"kind": "event_paths", "config": {"by": "channel:kind", "steps": 3, "path_length": 3}}"#,
                 r#"{"kind": "event_paths", "config": {"by": "kind", "per": "session", "session": {"gap": 86400},
                     "collapse_repeats": true}}"#,
+                r#"{"kind": "retention", "config": {"as_of": 1750000000, "period": "month", "periods": 12,
+                    "start": {"kinds": ["visit", "open"]}, "return": {"kinds": ["purchase"]}}}"#,
+                r#"{"kind": "retention", "config": {"as_of": 1800000000, "period": "week", "windows": "rolling",
+                    "brackets": [[1, 2], [3, 30]], "mode": "unbounded", "start_occurrence": "recurring",
+                    "min_occurrences": 2, "utc_offset": -18000, "censor": false}}"#,
             ];
             json.iter()
                 .map(|j| serde_json::from_str(j).unwrap())
@@ -1224,6 +1239,9 @@ mod tests {
                 ),
                 PartialSpec::EventPaths { config } => PartialResult::EventPaths(
                     crate::journey::paths::path_analysis(&cols, &Default::default(), config)?,
+                ),
+                PartialSpec::Retention { config } => PartialResult::Retention(
+                    crate::retention::returning::retention(&cols, &Default::default(), config)?,
                 ),
             })
         }

@@ -27,6 +27,7 @@ use crate::{
 /// | `cohorts` | `as_of`, `config` (a [`CohortConfig`]), `activity` (`"purchases"` or `"any"`) | [`CohortTable`] |
 /// | `paths` | `lookback` (seconds, 30 days), `include_conversion` (false), `by` (`"channel"`, or any dimension: `"event"`, `"campaign"` …) | attribution [`Paths`] |
 /// | `event_paths` | `config` (a [`PathConfig`](crate::journey::paths::PathConfig), default) | [`PathAnalysis`](crate::journey::paths::PathAnalysis) |
+/// | `retention` | `config` (a [`RetentionConfig`](crate::retention::returning::RetentionConfig) with `as_of` given) | [`RetentionTable`](crate::retention::returning::RetentionTable) |
 ///
 /// # Examples
 ///
@@ -89,6 +90,12 @@ pub enum PartialSpec {
         #[serde(default)]
         config: crate::journey::paths::PathConfig,
     },
+    /// Retention of start and return events (`as_of` must be given: parts
+    /// cannot agree on the latest touchpoint).
+    Retention {
+        /// What to count.
+        config: Box<crate::retention::returning::RetentionConfig>,
+    },
 }
 
 /// The touchpoint kinds that make a conversion rate of the `metrics` partial:
@@ -131,6 +138,8 @@ pub enum PartialKind {
     Paths = 6,
     /// `event_paths`.
     EventPaths = 7,
+    /// `retention`.
+    Retention = 8,
 }
 
 impl PartialKind {
@@ -150,6 +159,7 @@ impl PartialKind {
             PartialKind::Cohorts => "cohorts",
             PartialKind::Paths => "paths",
             PartialKind::EventPaths => "event_paths",
+            PartialKind::Retention => "retention",
         }
     }
 
@@ -162,6 +172,7 @@ impl PartialKind {
             PartialKind::Cohorts,
             PartialKind::Paths,
             PartialKind::EventPaths,
+            PartialKind::Retention,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -187,6 +198,7 @@ impl PartialSpec {
             PartialSpec::Cohorts { .. } => PartialKind::Cohorts,
             PartialSpec::Paths(_) => PartialKind::Paths,
             PartialSpec::EventPaths { .. } => PartialKind::EventPaths,
+            PartialSpec::Retention { .. } => PartialKind::Retention,
         }
     }
 
@@ -251,6 +263,15 @@ impl PartialSpec {
                 crate::journey::attribution::check_lookback(options.lookback)
             }
             PartialSpec::EventPaths { config } => config.validate(),
+            PartialSpec::Retention { config } => {
+                ensure_config!(
+                    config.as_of.is_some(),
+                    "config.as_of",
+                    "a retention partial needs as_of (Unix seconds): each part would otherwise end \
+                     observation at its own latest touchpoint"
+                );
+                config.validate()
+            }
         }
     }
 }

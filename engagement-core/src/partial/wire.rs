@@ -13,6 +13,7 @@ use crate::journey::paths::{EdgeState, PathState};
 use crate::journey::transitions::SequenceCounts;
 use crate::partial::spec::{PartialKind, PartialSpec};
 use crate::retention::cohort::{CohortCounts, CohortRow};
+use crate::retention::returning::{CohortCells, RetentionCounts};
 
 /// The binary format version this library writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
@@ -227,6 +228,23 @@ pub(crate) struct Cohorts {
 impl From<&CohortCounts> for Cohorts {
     fn from(c: &CohortCounts) -> Self {
         Cohorts {
+            cohorts: c.cohorts.iter().map(|(&k, v)| (k, v.clone())).collect(),
+        }
+    }
+}
+
+/// Retention counts: cells by cohort period, in period order.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Retention {
+    pub(crate) brackets: usize,
+    pub(crate) cohorts: Vec<(i64, CohortCells)>,
+}
+
+impl From<&RetentionCounts> for Retention {
+    fn from(c: &RetentionCounts) -> Self {
+        Retention {
+            brackets: c.brackets,
             cohorts: c.cohorts.iter().map(|(&k, v)| (k, v.clone())).collect(),
         }
     }

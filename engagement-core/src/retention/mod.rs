@@ -1,5 +1,7 @@
-//! Retention: acquisition cohorts and survival curves (Kaplan–Meier, the
-//! log-rank test).
+//! Retention: acquisition cohorts, retention as product teams define it
+//! (start and return events, brackets, censoring) and survival curves
+//! (Kaplan–Meier, the log-rank test).
 
 pub mod cohort;
+pub mod returning;
 pub mod survival;

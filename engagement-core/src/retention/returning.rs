@@ -1,0 +1,912 @@
+//! Retention as product teams define it: of the customers who did a start
+//! event, how many came back (did a return event) in each period after it.
+//!
+//! # Definitions
+//!
+//! - **Entries.** With `start_occurrence: "first"` (the default) a customer
+//!   enters once, at their first start event; with `"recurring"` once per
+//!   period (the table's period, in local time) in which they did a start
+//!   event, at the first one in it. Each entry belongs to the cohort of the
+//!   period it entered in.
+//! - **Brackets.** Periods after entry are counted by calendar periods
+//!   (`windows: "calendar"`, the default: period k is the k-th local day,
+//!   ISO week or month after the entry's) or by rolling windows from the
+//!   entry's second (`"rolling"`: period k is `[s + k·L, s + (k+1)·L)` with
+//!   L = 24 hours, 7 days or 30 days). The table's columns are brackets of
+//!   periods, `[1, 1]`, `[2, 2]`, … `[n, n]` for `periods: n`, or custom ones
+//!   such as `[[1, 1], [2, 7], [8, 30]]`. Period 0 (the entry's own) is the
+//!   cohort itself and has no column.
+//! - **Retained.** An entry is retained in a bracket when it did at least
+//!   `min_occurrences` return events in it (`mode: "bounded"`, the default),
+//!   or from the bracket's start on (`"unbounded"`: in the bracket or any time
+//!   later, up to `as_of`).
+//! - **Censoring** (on by default). An entry counts toward a bracket only
+//!   when the bracket has ended by `as_of` (its last second is at or before
+//!   `as_of`): customers too young to have had the chance are left out of
+//!   both numerator and denominator, rather than counted as not returning.
+//!   `censor: false` counts every entry in every bracket, as most tools do.
+//!   Touchpoints after `as_of` are ignored; `as_of` defaults to the latest
+//!   touchpoint's time.
+//! - **Of the previous bracket.** `rate_of_previous` is, among entries
+//!   counted in a bracket that were retained in the one before, the share
+//!   retained in this one too (for the first bracket, its rate).
+//! - **Value.** The value of the return events in the bracket (or from its
+//!   start on, unbounded), summed over the entries counted, and per entry
+//!   counted: revenue retention when the return event is a purchase.
+//! - **Time zone.** Calendar periods and cohorts are local to `utc_offset`
+//!   seconds east of UTC (e.g. 3600 for UTC+1).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result, ensure_config};
+use crate::journey::paths::PathColumns;
+use crate::journey::triggers::TouchMatch;
+use crate::model::money::{from_micros, micros};
+use crate::model::{Channel, MAX_TIME, MIN_TIME, TieColumns, TouchpointColumns, TouchpointKind};
+use crate::retention::cohort::CohortPeriod;
+
+/// How periods after entry are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionWindows {
+    /// Local calendar days, ISO weeks or months after the entry's.
+    #[default]
+    Calendar,
+    /// Windows of 24 hours, 7 days or 30 days from the entry's second.
+    Rolling,
+}
+
+/// Whether a bracket counts returns in it alone or from it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionMode {
+    /// Returned in the bracket.
+    #[default]
+    Bounded,
+    /// Returned in the bracket or later (up to `as_of`).
+    Unbounded,
+}
+
+/// Which start events make entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartOccurrence {
+    /// A customer's first start event ever (in the data up to `as_of`).
+    #[default]
+    First,
+    /// The first start event of each period with one.
+    Recurring,
+}
+
+/// Settings of [`retention`].
+///
+/// | setting | default |
+/// |---|---|
+/// | `start` | any touchpoint (a [`TouchMatch`]: events, prefix, regex, kinds, channels, campaigns) |
+/// | `return` | any touchpoint |
+/// | `period` | `day` (`week`: ISO weeks, `month`: calendar months) |
+/// | `windows` | `calendar` (or `rolling`: 24 h, 7 d, 30 d from the entry) |
+/// | `periods` | 7 (brackets `[1,1]` … `[7,7]`; 1..=1000) |
+/// | `brackets` | none (custom `[first, last]` periods, ascending, from 1; replace `periods`) |
+/// | `mode` | `bounded` (or `unbounded`: in the bracket or later) |
+/// | `start_occurrence` | `first` (or `recurring`) |
+/// | `min_occurrences` | 1 |
+/// | `as_of` | the latest touchpoint's time (Unix seconds; required in partials) |
+/// | `utc_offset` | 0 (seconds east of UTC, within ±18 h) |
+/// | `censor` | true |
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::retention::returning::{RetentionConfig, RetentionMode};
+/// let c: RetentionConfig = serde_json::from_str(r#"{"start": {"events": ["signup"]},
+///     "return": {"kinds": ["purchase"]}, "period": "week", "brackets": [[1, 1], [2, 4]],
+///     "mode": "unbounded"}"#)?;
+/// assert_eq!((c.mode, c.brackets().unwrap()), (RetentionMode::Unbounded, vec![[1, 1], [2, 4]]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// What makes an entry (any touchpoint when empty).
+    pub start: TouchMatch,
+    /// What counts as a return (any touchpoint when empty).
+    #[serde(rename = "return")]
+    pub returning: TouchMatch,
+    /// Period length.
+    pub period: CohortPeriod,
+    /// Calendar periods or rolling windows.
+    pub windows: RetentionWindows,
+    /// Brackets `[1,1]` … `[periods, periods]` when `brackets` is empty.
+    pub periods: u32,
+    /// Custom brackets of periods (inclusive), ascending and disjoint, from 1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub brackets: Vec<[u32; 2]>,
+    /// Returns in the bracket, or from it on.
+    pub mode: RetentionMode,
+    /// First start ever, or each period's first.
+    pub start_occurrence: StartOccurrence,
+    /// Return events needed in a bracket to count as retained.
+    pub min_occurrences: u32,
+    /// End of observation (Unix seconds, inclusive); the latest touchpoint's time when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<i64>,
+    /// Seconds east of UTC of the local time that calendar periods follow.
+    pub utc_offset: i64,
+    /// Count an entry in a bracket only once the bracket has ended by `as_of`.
+    pub censor: bool,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            start: TouchMatch::default(),
+            returning: TouchMatch::default(),
+            period: CohortPeriod::Day,
+            windows: RetentionWindows::Calendar,
+            periods: 7,
+            brackets: Vec::new(),
+            mode: RetentionMode::Bounded,
+            start_occurrence: StartOccurrence::First,
+            min_occurrences: 1,
+            as_of: None,
+            utc_offset: 0,
+            censor: true,
+        }
+    }
+}
+
+/// The longest table: brackets reach at most this many periods.
+const MAX_PERIODS: u32 = 1000;
+/// The largest time-zone offset, in seconds (UTC−12 … UTC+14 lie within it).
+const MAX_OFFSET: i64 = 18 * 3600;
+
+impl RetentionConfig {
+    /// The table's brackets (`[first, last]` periods): the custom ones, or
+    /// one per period.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the setting for brackets that are empty,
+    /// reversed, overlapping, out of order, start at 0 or reach beyond 1000,
+    /// or `periods` outside 1..=1000.
+    pub fn brackets(&self) -> Result<Vec<[u32; 2]>> {
+        if self.brackets.is_empty() {
+            ensure_config!(
+                (1..=MAX_PERIODS).contains(&self.periods),
+                "periods",
+                "must be 1..={MAX_PERIODS}, got {}",
+                self.periods
+            );
+            return Ok((1..=self.periods).map(|k| [k, k]).collect());
+        }
+        for (i, b) in self.brackets.iter().enumerate() {
+            ensure_config!(
+                1 <= b[0] && b[0] <= b[1] && b[1] <= MAX_PERIODS,
+                "brackets",
+                "bracket {i} is {b:?}: a bracket is [first, last] periods with 1 <= first <= last <= {MAX_PERIODS} \
+                 (period 0 is the entry's own)"
+            );
+            if i > 0 {
+                let prev = self.brackets[i - 1];
+                ensure_config!(
+                    prev[1] < b[0],
+                    "brackets",
+                    "bracket {i} ({b:?}) must start after bracket {} ({prev:?}) ends: brackets are ascending and disjoint",
+                    i - 1
+                );
+            }
+        }
+        Ok(self.brackets.clone())
+    }
+
+    /// Checks every setting but `as_of` against the data.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the setting (see [`brackets`](Self::brackets));
+    /// `min_occurrences` 0; `utc_offset` beyond ±18 hours; `as_of` outside
+    /// 1970..3000; a matcher's regular expression that does not compile.
+    pub fn validate(&self) -> Result<()> {
+        self.brackets()?;
+        ensure_config!(
+            self.min_occurrences >= 1,
+            "min_occurrences",
+            "must be at least 1, got 0"
+        );
+        ensure_config!(
+            self.utc_offset.abs() <= MAX_OFFSET,
+            "utc_offset",
+            "must be within ±{MAX_OFFSET} seconds (±18 hours), got {}",
+            self.utc_offset
+        );
+        if let Some(t) = self.as_of {
+            ensure_config!(
+                (MIN_TIME..=MAX_TIME).contains(&t),
+                "as_of",
+                "must lie within 1970..3000 like touchpoint times, got {t}"
+            );
+        }
+        self.start.regex("start.event_regex", "start")?;
+        self.returning.regex("return.event_regex", "return")?;
+        Ok(())
+    }
+
+    /// Rolling window length in seconds.
+    fn window(&self) -> i64 {
+        86_400
+            * match self.period {
+                CohortPeriod::Day => 1,
+                CohortPeriod::Week => 7,
+                CohortPeriod::Month => 30,
+            }
+    }
+
+    /// Local calendar period of a time.
+    fn local_period(&self, t: i64) -> i64 {
+        self.period.index(t + self.utc_offset)
+    }
+
+    /// Unix seconds at which local period `index` starts.
+    fn period_start(&self, index: i64) -> i64 {
+        self.period.start(index) - self.utc_offset
+    }
+
+    /// Unix seconds `[from, to)` of periods `first..=last` after an entry at `s`.
+    fn span(&self, s: i64, first: u32, last: u32) -> (i64, i64) {
+        match self.windows {
+            RetentionWindows::Rolling => {
+                let l = self.window();
+                (s + i64::from(first) * l, s + (i64::from(last) + 1) * l)
+            }
+            RetentionWindows::Calendar => {
+                let p = self.local_period(s);
+                (
+                    self.period_start(p + i64::from(first)),
+                    self.period_start(p + i64::from(last) + 1),
+                )
+            }
+        }
+    }
+}
+
+/// A retention table: one row per cohort (the local period entries entered
+/// in), one column per bracket. Row-major `cohorts × brackets` matrices, and
+/// the same columns over all cohorts (`total_*`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetentionTable {
+    /// Period length.
+    pub period: CohortPeriod,
+    /// Calendar periods or rolling windows.
+    pub windows: RetentionWindows,
+    /// Bounded or unbounded.
+    pub mode: RetentionMode,
+    /// The columns: `[first, last]` periods after entry.
+    pub brackets: Vec<[u32; 2]>,
+    /// End of observation used (Unix seconds).
+    pub as_of: i64,
+    /// Unix seconds at which each cohort's local period starts.
+    pub cohort_start: Vec<i64>,
+    /// Each cohort's local period as a date (`YYYY-MM-DD`, its first day).
+    pub cohort: Vec<String>,
+    /// Entries per cohort.
+    pub size: Vec<u64>,
+    /// Entries counted in each bracket (all of them without censoring).
+    pub counted: Vec<u64>,
+    /// Entries retained in each bracket.
+    pub retained: Vec<u64>,
+    /// `retained / counted` (None when nobody is counted).
+    pub rate: Vec<Option<f64>>,
+    /// Entries counted in each bracket that were retained in the one before
+    /// (for the first bracket, those counted).
+    pub previous: Vec<u64>,
+    /// Of `previous`, those retained in this bracket too.
+    pub kept: Vec<u64>,
+    /// `kept / previous`.
+    pub rate_of_previous: Vec<Option<f64>>,
+    /// Value of the return events counted (entries counted only).
+    pub value: Vec<f64>,
+    /// `value / counted`.
+    pub value_per_entry: Vec<Option<f64>>,
+    /// Entries over all cohorts.
+    pub total_size: u64,
+    /// Per bracket over all cohorts.
+    pub total_counted: Vec<u64>,
+    /// Per bracket over all cohorts.
+    pub total_retained: Vec<u64>,
+    /// Per bracket over all cohorts.
+    pub total_rate: Vec<Option<f64>>,
+    /// Per bracket over all cohorts.
+    pub total_rate_of_previous: Vec<Option<f64>>,
+    /// Per bracket over all cohorts.
+    pub total_value: Vec<f64>,
+}
+
+/// One cohort's mergeable counts, per bracket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CohortCells {
+    pub(crate) size: u64,
+    pub(crate) counted: Vec<u64>,
+    pub(crate) retained: Vec<u64>,
+    pub(crate) previous: Vec<u64>,
+    pub(crate) kept: Vec<u64>,
+    /// Micro-units: sums that do not depend on order or grouping.
+    pub(crate) value: Vec<i64>,
+}
+
+impl CohortCells {
+    fn new(k: usize) -> Self {
+        CohortCells {
+            size: 0,
+            counted: vec![0; k],
+            retained: vec![0; k],
+            previous: vec![0; k],
+            kept: vec![0; k],
+            value: vec![0; k],
+        }
+    }
+
+    fn add(&mut self, o: &CohortCells) {
+        self.size += o.size;
+        let add = |a: &mut Vec<u64>, b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.counted, &o.counted);
+        add(&mut self.retained, &o.retained);
+        add(&mut self.previous, &o.previous);
+        add(&mut self.kept, &o.kept);
+        self.value
+            .iter_mut()
+            .zip(&o.value)
+            .for_each(|(x, y)| *x = x.saturating_add(*y));
+    }
+}
+
+/// The mergeable counts of [`retention`] over some customers (each
+/// customer's touchpoints in one part): cells by cohort period, and the
+/// latest time seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RetentionCounts {
+    pub(crate) brackets: usize,
+    pub(crate) cohorts: BTreeMap<i64, CohortCells>,
+}
+
+impl RetentionCounts {
+    pub(crate) fn new(brackets: usize) -> Self {
+        RetentionCounts {
+            brackets,
+            cohorts: BTreeMap::new(),
+        }
+    }
+
+    /// Adds another part's counts.
+    pub(crate) fn merge(&mut self, other: RetentionCounts) {
+        for (c, cells) in other.cohorts {
+            match self.cohorts.get_mut(&c) {
+                Some(mine) => mine.add(&cells),
+                None => {
+                    self.cohorts.insert(c, cells);
+                }
+            }
+        }
+    }
+
+    /// An error unless the counts fit `config`'s brackets and each other.
+    pub(crate) fn check(&self, config: &RetentionConfig) -> std::result::Result<(), String> {
+        let k = config.brackets().map_err(|e| e.to_string())?.len();
+        if self.brackets != k {
+            return Err(format!(
+                "{} brackets where the configuration has {k}",
+                self.brackets
+            ));
+        }
+        for cells in self.cohorts.values() {
+            let lens = [
+                cells.counted.len(),
+                cells.retained.len(),
+                cells.previous.len(),
+                cells.kept.len(),
+                cells.value.len(),
+            ];
+            if lens.iter().any(|&l| l != k) {
+                return Err("a cohort's cells of another length than the brackets".into());
+            }
+            let bad = (0..k).any(|j| {
+                cells.counted[j] > cells.size
+                    || cells.retained[j] > cells.counted[j]
+                    || cells.previous[j] > cells.counted[j]
+                    || cells.kept[j] > cells.previous[j]
+                    || cells.kept[j] > cells.retained[j]
+                    || cells.value[j] < 0
+            });
+            if bad {
+                return Err(
+                    "a cohort's counts that do not nest (retained within counted within size)"
+                        .into(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The table, with `as_of` the end of observation used.
+    pub(crate) fn finish(&self, config: &RetentionConfig, as_of: i64) -> Result<RetentionTable> {
+        let brackets = config.brackets()?;
+        let k = brackets.len();
+        let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+        let mut total = CohortCells::new(k);
+        let mut t = RetentionTable {
+            period: config.period,
+            windows: config.windows,
+            mode: config.mode,
+            brackets,
+            as_of,
+            cohort_start: Vec::new(),
+            cohort: Vec::new(),
+            size: Vec::new(),
+            counted: Vec::new(),
+            retained: Vec::new(),
+            rate: Vec::new(),
+            previous: Vec::new(),
+            kept: Vec::new(),
+            rate_of_previous: Vec::new(),
+            value: Vec::new(),
+            value_per_entry: Vec::new(),
+            total_size: 0,
+            total_counted: Vec::new(),
+            total_retained: Vec::new(),
+            total_rate: Vec::new(),
+            total_rate_of_previous: Vec::new(),
+            total_value: Vec::new(),
+        };
+        for (&c, cells) in &self.cohorts {
+            let start = config.period_start(c);
+            t.cohort_start.push(start);
+            t.cohort.push(crate::model::calendar::date_label(
+                start + config.utc_offset,
+            ));
+            t.size.push(cells.size);
+            for j in 0..k {
+                t.counted.push(cells.counted[j]);
+                t.retained.push(cells.retained[j]);
+                t.rate.push(ratio(cells.retained[j], cells.counted[j]));
+                t.previous.push(cells.previous[j]);
+                t.kept.push(cells.kept[j]);
+                t.rate_of_previous
+                    .push(ratio(cells.kept[j], cells.previous[j]));
+                let v = from_micros(i128::from(cells.value[j]));
+                t.value.push(v);
+                t.value_per_entry
+                    .push((cells.counted[j] > 0).then(|| v / cells.counted[j] as f64));
+            }
+            total.add(cells);
+        }
+        if total.size == 0 {
+            return Err(EngError::EmptyInput {
+                what: "a retention table (no customer did the start event by as_of)".into(),
+                unit: "touchpoint".into(),
+            });
+        }
+        t.total_size = total.size;
+        t.total_rate = (0..k)
+            .map(|j| ratio(total.retained[j], total.counted[j]))
+            .collect();
+        t.total_rate_of_previous = (0..k)
+            .map(|j| ratio(total.kept[j], total.previous[j]))
+            .collect();
+        t.total_value = total
+            .value
+            .iter()
+            .map(|&v| from_micros(i128::from(v)))
+            .collect();
+        t.total_counted = total.counted;
+        t.total_retained = total.retained;
+        Ok(t)
+    }
+}
+
+/// Which rows a matcher takes, by (kind, channel) and by event code.
+struct RowMatch {
+    by_kind_channel: Vec<bool>,
+    /// Per event code (empty: events are not read).
+    by_event: Vec<bool>,
+    campaigns: Vec<u64>,
+}
+
+impl RowMatch {
+    fn new(m: &TouchMatch, field: &str, extra: &PathColumns<'_>) -> Result<Self> {
+        let regex = m.regex(&format!("{field}.event_regex"), field)?;
+        ensure_config!(
+            !m.reads_events() || extra.events.is_some(),
+            field,
+            "{field} matches event labels but no event column is given"
+        );
+        ensure_config!(
+            m.campaigns.is_empty() || !extra.campaign.is_empty(),
+            field,
+            "{field} matches campaigns but no campaign column is given"
+        );
+        let channels = Channel::COUNT;
+        let by_kind_channel = (0..TouchpointKind::COUNT * channels)
+            .map(|i| {
+                let (kind, channel) = ((i / channels) as u8, (i % channels) as u8);
+                m.matches_codes(kind, channel)
+            })
+            .collect();
+        let by_event = match extra.events {
+            Some(e) if m.reads_events() => e
+                .dictionary()
+                .labels()
+                .iter()
+                .map(|l| m.matches_label(l, regex.as_ref()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(RowMatch {
+            by_kind_channel,
+            by_event,
+            campaigns: m.campaigns.clone(),
+        })
+    }
+
+    fn matches(&self, cols: &TouchpointColumns<'_>, extra: &PathColumns<'_>, i: usize) -> bool {
+        let kind = cols
+            .kind
+            .get(i)
+            .copied()
+            .unwrap_or(TouchpointKind::Other as u8);
+        let channel = cols.channel.get(i).copied().unwrap_or(Channel::Other as u8);
+        self.by_kind_channel[usize::from(kind) * Channel::COUNT + usize::from(channel)]
+            && (self.by_event.is_empty()
+                || extra
+                    .events
+                    .is_some_and(|e| self.by_event[e.codes()[i] as usize]))
+            && (self.campaigns.is_empty()
+                || extra
+                    .campaign
+                    .get(i)
+                    .is_some_and(|c| self.campaigns.contains(c)))
+    }
+}
+
+const START: u32 = 1;
+const RETURN: u32 = 2;
+
+/// Retention of the customers who did a start event: see the [module
+/// documentation](self) for the definitions.
+///
+/// # Errors
+/// - As [`TouchpointColumns::validate`] (an event log may leave out `kind`
+///   and `channel`: read as `other`); [`EngError::LengthMismatch`] for an
+///   event, campaign or session column of another length;
+/// - [`EngError::Config`] for a bad setting (see [`RetentionConfig::validate`])
+///   or a matcher that reads events or campaigns that are not given;
+/// - [`EngError::EmptyInput`] when nobody did the start event by `as_of`.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns};
+/// use engagement_core::journey::paths::PathColumns;
+/// use engagement_core::retention::returning::{RetentionConfig, retention};
+/// let day = 86_400;
+/// let mut dict = EventDictionary::new();
+/// // Customer 1 signs up on day 0 and comes back on days 1 and 3; customer 2 signs up on day 2.
+/// let codes = dict.intern_all(&["signup", "open", "open", "signup"])?;
+/// let cols = TouchpointColumns { customer: &[1, 1, 1, 2], time: &[0, day, 3 * day, 2 * day],
+///     ..Default::default() };
+/// let extra = PathColumns { events: Some(EventColumn::new(&codes, &dict)?), ..Default::default() };
+/// let config: RetentionConfig = serde_json::from_str(
+///     r#"{"start": {"events": ["signup"]}, "periods": 3, "as_of": 345600}"#)?;   // as_of: day 4
+/// let t = retention(&cols, &extra, &config)?;
+/// assert_eq!((t.cohort.clone(), t.size.clone()), (vec!["1970-01-01".to_string(), "1970-01-03".into()], vec![1, 1]));
+/// // Day 0's cohort: back on day 1, not on day 2, back on day 3.
+/// assert_eq!(t.retained[..3], [1, 0, 1]);
+/// // Day 2's cohort: day 1 after it (day 3) has ended by as_of, days 2 and 3 after it
+/// // have not, so customer 2 counts in the first bracket only (not back).
+/// assert_eq!(t.counted[3..], [1, 0, 0]);
+/// assert_eq!((t.rate[3], t.rate[4]), (Some(0.0), None));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn retention(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    config: &RetentionConfig,
+) -> Result<RetentionTable> {
+    let (counts, as_of) = retention_counts(cols, extra, config)?;
+    counts.finish(config, as_of)
+}
+
+/// The mergeable counts of [`retention`] and the `as_of` they used.
+pub(crate) fn retention_counts(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    config: &RetentionConfig,
+) -> Result<(RetentionCounts, i64)> {
+    config.validate()?;
+    let brackets = config.brackets()?;
+    let n = cols.validate_log()?;
+    extra.check_lengths(n)?;
+    let mut counts = RetentionCounts::new(brackets.len());
+    let as_of = match config.as_of {
+        Some(t) => t,
+        None if n == 0 => return Ok((counts, MIN_TIME)),
+        None => {
+            use rayon::prelude::*;
+            cols.time.par_iter().copied().max().unwrap_or(MIN_TIME)
+        }
+    };
+    if n == 0 {
+        return Ok((counts, as_of));
+    }
+    let start = RowMatch::new(&config.start, "start", extra)?;
+    let back = RowMatch::new(&config.returning, "return", extra)?;
+    let ranks = extra
+        .events
+        .map(|e| e.dictionary().ranks())
+        .unwrap_or_default();
+    let ties = TieColumns {
+        campaign: extra.campaign,
+        event: extra.events.map_or(&[], |e| e.codes()),
+        event_rank: &ranks,
+    };
+    let records = cols.journey_records(&ties, |i| {
+        if cols.time[i] > as_of {
+            return None;
+        }
+        let p = if start.matches(cols, extra, i) {
+            START
+        } else {
+            0
+        } | if back.matches(cols, extra, i) {
+            RETURN
+        } else {
+            0
+        };
+        (p != 0).then_some(p)
+    })?;
+    let value = |row: u32| cols.value.get(row as usize).map_or(0, |&v| micros(v));
+    use rayon::prelude::*;
+    let parts: Vec<RetentionCounts> = crate::model::customer_runs(&records)
+        .into_par_iter()
+        .map(|run| {
+            let mut part = RetentionCounts::new(brackets.len());
+            // Per customer: return times and running value (micro-units), entries.
+            let (mut times, mut sums, mut entries) = (Vec::new(), Vec::new(), Vec::new());
+            let mut retained = vec![false; brackets.len()];
+            for customer in run.chunk_by(|a, b| a.customer == b.customer) {
+                times.clear();
+                sums.clear();
+                entries.clear();
+                let mut sum = 0i64;
+                sums.push(0);
+                for r in customer {
+                    if r.payload & RETURN != 0 {
+                        times.push(r.time);
+                        sum = sum.saturating_add(value(r.row));
+                        sums.push(sum);
+                    }
+                    if r.payload & START != 0 {
+                        let cohort = config.local_period(r.time);
+                        let new = match config.start_occurrence {
+                            StartOccurrence::First => entries.is_empty(),
+                            StartOccurrence::Recurring => {
+                                entries.last().is_none_or(|&(c, _)| c != cohort)
+                            }
+                        };
+                        if new {
+                            entries.push((cohort, r.time));
+                        }
+                    }
+                }
+                for &(cohort, s) in &entries {
+                    let cells = part
+                        .cohorts
+                        .entry(cohort)
+                        .or_insert_with(|| CohortCells::new(brackets.len()));
+                    cells.size += 1;
+                    for (j, b) in brackets.iter().enumerate() {
+                        let (from, to) = config.span(s, b[0], b[1]);
+                        let counted = !config.censor || to - 1 <= as_of;
+                        let to = match config.mode {
+                            RetentionMode::Bounded => to,
+                            RetentionMode::Unbounded => as_of + 1,
+                        };
+                        let lo = times.partition_point(|&t| t < from);
+                        let hi = times.partition_point(|&t| t < to).max(lo);
+                        retained[j] = (hi - lo) as u64 >= u64::from(config.min_occurrences);
+                        if !counted {
+                            continue;
+                        }
+                        cells.counted[j] += 1;
+                        cells.value[j] = cells.value[j].saturating_add(sums[hi] - sums[lo]);
+                        if retained[j] {
+                            cells.retained[j] += 1;
+                        }
+                        let before = j == 0 || retained[j - 1];
+                        if before {
+                            cells.previous[j] += 1;
+                            if retained[j] {
+                                cells.kept[j] += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            part
+        })
+        .collect();
+    for p in parts {
+        counts.merge(p);
+    }
+    Ok((counts, as_of))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventColumn, EventDictionary};
+
+    const DAY: i64 = 86_400;
+
+    fn table(rows: &[(u64, i64, &str, f64)], config: &RetentionConfig) -> Result<RetentionTable> {
+        let mut dict = EventDictionary::new();
+        let labels: Vec<&str> = rows.iter().map(|r| r.2).collect();
+        let codes = dict.intern_all(&labels).unwrap();
+        let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        let time: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let value: Vec<f64> = rows.iter().map(|r| r.3).collect();
+        let cols = TouchpointColumns {
+            customer: &customer,
+            time: &time,
+            value: &value,
+            ..Default::default()
+        };
+        let extra = PathColumns {
+            events: Some(EventColumn::new(&codes, &dict).unwrap()),
+            ..Default::default()
+        };
+        retention(&cols, &extra, config)
+    }
+
+    fn config(json: &str) -> RetentionConfig {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn bounded_unbounded_and_brackets() {
+        // Customer 1 signs up at day 0 12:00, opens on days 1, 1, 4; customer 2 signs up on
+        // day 0 and opens on day 2; as_of day 9.
+        let rows = [
+            (1, DAY / 2, "signup", 0.0),
+            (1, DAY + 10, "open", 0.0),
+            (1, DAY + 20, "open", 0.0),
+            (1, 4 * DAY, "open", 0.0),
+            (2, 100, "signup", 0.0),
+            (2, 2 * DAY, "open", 0.0),
+            (3, 9 * DAY, "open", 0.0),
+        ];
+        let base = r#""start": {"events": ["signup"]}, "return": {"events": ["open"]}"#;
+        let t = table(&rows, &config(&format!("{{{base}, \"periods\": 4}}"))).unwrap();
+        assert_eq!((t.size.clone(), t.as_of), (vec![2], 9 * DAY));
+        assert_eq!(t.retained, [1, 1, 0, 1]);
+        assert_eq!(t.rate_of_previous, [Some(0.5), Some(0.0), Some(0.0), None]);
+        // Of those retained in day 1 (customer 1), nobody on day 2; of those on day 3, none.
+        assert_eq!(
+            (t.previous.clone(), t.kept.clone()),
+            (vec![2, 1, 1, 0], vec![1, 0, 0, 0])
+        );
+        let t = table(
+            &rows,
+            &config(&format!(
+                "{{{base}, \"periods\": 4, \"mode\": \"unbounded\"}}"
+            )),
+        )
+        .unwrap();
+        assert_eq!(t.retained, [2, 2, 1, 1]);
+        let t = table(
+            &rows,
+            &config(&format!(
+                "{{{base}, \"brackets\": [[1, 1], [2, 7]], \"min_occurrences\": 2}}"
+            )),
+        )
+        .unwrap();
+        assert_eq!(t.retained, [1, 0]);
+        // Rolling 24-hour windows: customer 1's day-1 opens are 12 h after signup (window 0),
+        // the day-4 one in window 3; customer 2's day-2 open 47 h after (window 1).
+        let t = table(
+            &rows,
+            &config(&format!(
+                "{{{base}, \"periods\": 4, \"windows\": \"rolling\"}}"
+            )),
+        )
+        .unwrap();
+        assert_eq!(t.retained, [1, 0, 1, 0]);
+    }
+
+    #[test]
+    fn censoring_leaves_out_the_young() {
+        // Customer 2 signs up on day 5; as_of is day 6 at noon: day 1 after day 5 (day 6) has
+        // not ended, so customer 2 is counted in no bracket; without censoring, as not back.
+        let rows = [
+            (1, 0, "signup", 0.0),
+            (1, DAY, "open", 0.0),
+            (2, 5 * DAY, "signup", 0.0),
+            (3, 6 * DAY + DAY / 2, "open", 0.0),
+        ];
+        let c = r#""start": {"events": ["signup"]}, "return": {"events": ["open"]}, "periods": 2"#;
+        let t = table(&rows, &config(&format!("{{{c}}}"))).unwrap();
+        assert_eq!(t.total_counted, [1, 1]);
+        assert_eq!(t.total_rate, [Some(1.0), Some(0.0)]);
+        let t = table(&rows, &config(&format!("{{{c}, \"censor\": false}}"))).unwrap();
+        assert_eq!(t.total_counted, [2, 2]);
+        assert_eq!(t.total_rate, [Some(0.5), Some(0.0)]);
+        // A bracket that ends exactly at as_of + 1 s is observed.
+        let t = table(
+            &rows,
+            &config(&format!("{{{c}, \"as_of\": {}}}", 2 * DAY - 1)),
+        )
+        .unwrap();
+        assert_eq!(t.total_counted, [1, 0]);
+    }
+
+    #[test]
+    fn recurring_starts_and_value_and_offsets() {
+        // Weekly; customer 1 buys in week 0 and week 1; values on the returns.
+        let week = 7 * DAY;
+        let monday = 4 * DAY; // 1970-01-05
+        let rows = [
+            (1, monday, "visit", 0.0),
+            (1, monday + week, "buy", 10.0),
+            (1, monday + week + 1, "visit", 0.0),
+            (1, monday + 2 * week, "buy", 2.5),
+            (1, monday + 5 * week, "visit", 0.0),
+        ];
+        let c = config(
+            r#"{"start": {"events": ["visit"]}, "return": {"events": ["buy"]}, "period": "week", "periods": 2,
+                "start_occurrence": "recurring"}"#,
+        );
+        let t = table(&rows, &c).unwrap();
+        // Entries in weeks 0, 1 and 5 (week 5 too young for any bracket).
+        assert_eq!(t.cohort, ["1970-01-05", "1970-01-12", "1970-02-09"]);
+        assert_eq!(t.retained, [1, 1, 1, 0, 0, 0]);
+        assert_eq!(t.value, [10.0, 2.5, 2.5, 0.0, 0.0, 0.0]);
+        assert_eq!(t.value_per_entry[..2], [Some(10.0), Some(2.5)]);
+        assert_eq!(t.total_size, 3);
+        // A time zone: at UTC−1 the Monday 00:00 UTC visit falls on Sunday, in the week before.
+        let c = RetentionConfig {
+            utc_offset: -3600,
+            start_occurrence: StartOccurrence::First,
+            ..c
+        };
+        let t = table(&rows, &c).unwrap();
+        assert_eq!(t.cohort, ["1969-12-29"]);
+        assert_eq!(t.cohort_start, [-3 * DAY + 3600]);
+        // Week 1 after is 1970-01-05 .. 01-12 local: the buy at 01-12 00:00 UTC is 01-11 23:00
+        // local, in week 1; the one a week later in week 2.
+        assert_eq!(t.retained, [1, 1]);
+    }
+
+    #[test]
+    fn bad_settings_are_typed_and_named() {
+        let rows = [(1, 0, "a", 0.0)];
+        for (json, field) in [
+            (r#"{"periods": 0}"#, "periods"),
+            (r#"{"brackets": [[0, 1]]}"#, "brackets"),
+            (r#"{"brackets": [[2, 3], [3, 4]]}"#, "brackets"),
+            (r#"{"brackets": [[3, 2]]}"#, "brackets"),
+            (r#"{"min_occurrences": 0}"#, "min_occurrences"),
+            (r#"{"utc_offset": 90000}"#, "utc_offset"),
+            (r#"{"as_of": -99999999999999}"#, "as_of"),
+            (r#"{"start": {"event_regex": "("}}"#, "start.event_regex"),
+            (r#"{"return": {"campaigns": [4]}}"#, "return"),
+        ] {
+            let e = table(&rows, &config(json)).unwrap_err();
+            assert!(
+                matches!(&e, EngError::Config { field: f, .. } if f == field),
+                "{json}: {e}"
+            );
+        }
+        let e = table(&rows, &config(r#"{"start": {"events": ["zzz"]}}"#)).unwrap_err();
+        assert!(matches!(e, EngError::EmptyInput { .. }), "{e}");
+        assert!(serde_json::from_str::<RetentionConfig>(r#"{"periodz": 3}"#).is_err());
+    }
+}
