@@ -52,6 +52,7 @@
  *   PathConfig        {"by": "channel:event", "per": "session", "session": {"gap": 1800}, "collapse_repeats": true, "steps": 10, "path_length": 5, "top_paths": 10, "step_flows": true}
  *   SessionConfig     {"gap": 1800}
  *   EventLabels       ["catalog", "product_view", "", "café"]
+ *   RetentionConfig   {"start": {"events": ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week", "brackets": [[1, 1], [2, 4]], "mode": "unbounded", "as_of": 1735689600, "utc_offset": 3600}
  *
  * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
  * returns it; accounts may be the whole document `eng_loyalty_json` returns.
@@ -1422,6 +1423,48 @@ eng_status eng_funnel_events_json(const uint64_t *customer,
                                   size_t funnel_len,
                                   char **out_json,
                                   size_t *out_len);
+
+/**
+ * Retention of start and return events over `len` touchpoints (`channel`
+ * and `kind` as `eng_paths_json`: either or both NULL for an event log;
+ * `value` NULL for none; `event` codes of `dictionary`, both or neither;
+ * `campaign` ids NULL for none), as `config_json` (a `RetentionConfig`;
+ * NULL or blank for the defaults) says: `{"start": {"events":
+ * ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week",
+ * "windows": "calendar" | "rolling", "periods": 8 | "brackets": [[1, 1],
+ * [2, 7]], "mode": "bounded" | "unbounded", "start_occurrence": "first" |
+ * "recurring", "min_occurrences": 1, "as_of": 1735689600, "utc_offset":
+ * 3600, "censor": true}`. An entry counts in a bracket only once the
+ * bracket has ended by `as_of` (censoring, on by default). The table as JSON
+ * owned by the caller (`eng_string_free`): `{"period", "windows", "mode",
+ * "brackets", "as_of", "cohort_start", "cohort", "size", "counted",
+ * "retained", "rate", "previous", "kept", "rate_of_previous", "value",
+ * "value_per_entry", "total_size", "total_counted", "total_retained",
+ * "total_rate", "total_rate_of_previous", "total_value"}` (matrices
+ * row-major cohorts × brackets; a rate with nobody counted is null).
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_CONFIG` for a bad setting or a
+ * matcher reading events or campaigns not given; `ENG_STATUS_EMPTY_INPUT`
+ * when nobody did the start event by `as_of`; as `eng_paths_json` for bad
+ * columns.
+ *
+ * # Safety
+ * As `eng_paths_json`; `value` NULL or `len` readable doubles;
+ * `config_json` NULL or `config_len` readable bytes.
+ */
+eng_status eng_retention_json(const uint64_t *customer,
+                              const int64_t *time,
+                              const uint8_t *channel,
+                              const uint8_t *kind,
+                              const double *value,
+                              size_t len,
+                              const uint32_t *event,
+                              const struct eng_event_dictionary *dictionary,
+                              const uint64_t *campaign,
+                              const char *config_json,
+                              size_t config_len,
+                              char **out_json,
+                              size_t *out_len);
 
 /**
  * Builds the partial of one part of an event log (see `eng_partial_new`),

@@ -424,6 +424,65 @@ pub unsafe extern "C" fn eng_funnel_events_json(
     })
 }
 
+/// Retention of start and return events over `len` touchpoints (`channel`
+/// and `kind` as `eng_paths_json`: either or both NULL for an event log;
+/// `value` NULL for none; `event` codes of `dictionary`, both or neither;
+/// `campaign` ids NULL for none), as `config_json` (a `RetentionConfig`;
+/// NULL or blank for the defaults) says: `{"start": {"events":
+/// ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week",
+/// "windows": "calendar" | "rolling", "periods": 8 | "brackets": [[1, 1],
+/// [2, 7]], "mode": "bounded" | "unbounded", "start_occurrence": "first" |
+/// "recurring", "min_occurrences": 1, "as_of": 1735689600, "utc_offset":
+/// 3600, "censor": true}`. An entry counts in a bracket only once the
+/// bracket has ended by `as_of` (censoring, on by default). The table as JSON
+/// owned by the caller (`eng_string_free`): `{"period", "windows", "mode",
+/// "brackets", "as_of", "cohort_start", "cohort", "size", "counted",
+/// "retained", "rate", "previous", "kept", "rate_of_previous", "value",
+/// "value_per_entry", "total_size", "total_counted", "total_retained",
+/// "total_rate", "total_rate_of_previous", "total_value"}` (matrices
+/// row-major cohorts × brackets; a rate with nobody counted is null).
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_CONFIG` for a bad setting or a
+/// matcher reading events or campaigns not given; `ENG_STATUS_EMPTY_INPUT`
+/// when nobody did the start event by `as_of`; as `eng_paths_json` for bad
+/// columns.
+///
+/// # Safety
+/// As `eng_paths_json`; `value` NULL or `len` readable doubles;
+/// `config_json` NULL or `config_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_retention_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = log_columns(customer, time, channel, kind, value, len)?;
+            let config: engagement_core::returning::RetentionConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let extra = PathColumns {
+                events: event_column(event, dictionary, len)?,
+                campaign: optional(campaign, len, "campaign")?,
+                session: &[],
+            };
+            let t = engagement_core::returning::retention(&cols, &extra, &config)?;
+            crate::json::write(&t, out_json, out_len)
+        }
+    })
+}
+
 /// Builds the partial of one part of an event log (see `eng_partial_new`),
 /// for the kinds that read event labels or campaigns: `{"kind":
 /// "event_paths", "config": {…PathConfig…}}`, funnels whose steps match

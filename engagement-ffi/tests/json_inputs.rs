@@ -76,11 +76,14 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
         "PathConfig" => from_json::<PathConfig>(json)?.validate(),
         "SessionConfig" => from_json::<SessionConfig>(json)?.validate(),
         "EventLabels" => from_json::<EventDictionary>(json).map(drop),
+        "RetentionConfig" => {
+            from_json::<engagement_core::returning::RetentionConfig>(json)?.validate()
+        }
         other => panic!("the catalogue names {other}, which this test does not know: add it"),
     }
 }
 
-const TYPES: usize = 30;
+const TYPES: usize = 31;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {

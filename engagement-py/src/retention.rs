@@ -54,3 +54,27 @@ pub(crate) fn logrank_test<'py>(
     );
     py.compute_to_python(|| survival::logrank_test(da, oa, db, ob))
 }
+
+/// Retention of start and return events (see `RetentionConfig`) over
+/// touchpoints, with event codes of `dictionary` and campaign ids where the
+/// matchers read them.
+#[pyfunction]
+#[pyo3(signature = (touchpoints, events=None, dictionary=None, campaign=None, config=None))]
+pub(crate) fn retention<'py>(
+    py: Python<'py>,
+    touchpoints: crate::convert::Touchpoints<'_>,
+    events: Option<PyReadonlyArray1<'_, u32>>,
+    dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    campaign: Option<PyReadonlyArray1<'_, u64>>,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cfg: engagement_core::returning::RetentionConfig =
+        crate::convert::config(py, config, "config")?;
+    let cols = touchpoints.columns()?;
+    let extra = engagement_core::journey::paths::PathColumns {
+        events: crate::events::event_column(&events, &dictionary)?,
+        campaign: crate::convert::optional(&campaign, "campaign")?,
+        session: &[],
+    };
+    py.compute_to_python(|| engagement_core::returning::retention(&cols, &extra, &cfg))
+}

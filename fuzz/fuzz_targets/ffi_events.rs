@@ -265,6 +265,43 @@ fuzz_target!(|data: &[u8]| {
     if s == eng_status::Ok {
         take_json(out);
     }
+    // Retention over the same log (rolling days, custom brackets, no censoring): documented
+    // statuses, and retained entries never exceed those counted.
+    let retention = br#"{"start": {"event_prefix": "a"}, "return": {"events": ["b", "ab"]},
+        "windows": "rolling", "brackets": [[1, 1], [2, 5]], "start_occurrence": "recurring", "censor": false}"#;
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: as above; the configuration its own length.
+    let s = checked(unsafe {
+        eng_retention_json(
+            customer.as_ptr(),
+            time.as_ptr(),
+            null(),
+            null(),
+            null(),
+            customer.len(),
+            codes.as_ptr(),
+            dict.0,
+            null(),
+            retention.as_ptr().cast(),
+            retention.len(),
+            &mut out,
+            null_mut(),
+        )
+    });
+    if s == eng_status::Ok {
+        let doc = take_json(out);
+        let column = |k: &str| -> Vec<u64> {
+            doc[k]
+                .as_array()
+                .map_or(Vec::new(), |v| v.iter().filter_map(serde_json::Value::as_u64).collect())
+        };
+        let (counted, retained) = (column("total_counted"), column("total_retained"));
+        assert_eq!(counted.len(), 2, "one total per bracket");
+        assert!(
+            counted.iter().zip(&retained).all(|(c, r)| r <= c),
+            "retained within counted"
+        );
+    }
     // Attribution by event (every third touchpoint a purchase worth its code): the conversions
     // credited add up to the purchases, under either dictionary's codes.
     let kind: Vec<u8> = codes.iter().map(|c| if c % 3 == 0 { 4 } else { 3 }).collect();

@@ -190,6 +190,33 @@ int main(void) {
            "a funnel per customer reads no session ids");
     eng_string_free(result);
 
+    /* Retention: customer 1 signs up on day 0 and opens on days 1 and 3; customer 2 signs up on
+     * day 2. Observed until day 4: day 2's cohort has had only day 1 after it (censoring). */
+    const uint64_t r_customer[4] = {1, 1, 1, 2};
+    const int64_t r_time[4] = {0, 86400, 259200, 172800};
+    const char *r_labels[4] = {"signup", "open", "open", "signup"};
+    uint32_t r_codes[4];
+    eng_event_dictionary *r_dict = NULL;
+    expect(eng_event_dictionary_new(NULL, 0, &r_dict) == ENG_STATUS_OK &&
+               eng_event_dictionary_intern(r_dict, r_labels, NULL, 4, r_codes) == ENG_STATUS_OK,
+           "retention labels");
+    const char *r_config = "{\"start\": {\"events\": [\"signup\"]}, \"periods\": 3, \"as_of\": 345600}";
+    expect(eng_retention_json(r_customer, r_time, NULL, NULL, NULL, 4, r_codes, r_dict, NULL, r_config,
+                              strlen(r_config), &result, NULL) == ENG_STATUS_OK &&
+               strstr(result, "\"counted\":[1,1,1,1,0,0]") != NULL &&
+               strstr(result, "\"retained\":[1,0,1,0,0,0]") != NULL &&
+               strstr(result, "\"cohort\":[\"1970-01-01\",\"1970-01-03\"]") != NULL,
+           "retention by day with censoring");
+    eng_string_free(result);
+    const char *r_bad = "{\"brackets\": [[2, 7], [1, 1]]}";
+    expect(eng_retention_json(r_customer, r_time, NULL, NULL, NULL, 4, r_codes, r_dict, NULL, r_bad, strlen(r_bad),
+                              &result, NULL) == ENG_STATUS_CONFIG,
+           "brackets out of order are refused");
+    expect(eng_retention_json(r_customer, r_time, NULL, NULL, NULL, 4, NULL, NULL, NULL, r_config, strlen(r_config),
+                              &result, NULL) == ENG_STATUS_CONFIG,
+           "an event start without events is refused");
+    eng_event_dictionary_free(r_dict);
+
     /* Two machines, each with its own dictionary: their event_paths partials merge into the
      * one-pass result. Customer 1 on the first machine, customer 2 on the second. */
     const char *spec = "{\"kind\": \"event_paths\", \"config\": {\"per\": \"session\"}}";

@@ -77,6 +77,12 @@ def spread():
     return with_events(df)
 
 
+# Weekly retention from a visit to a purchase (value: revenue retention), by rolling windows, with
+# custom brackets; as_of is required by the partial.
+RETENTION = {"start": {"kinds": ["visit"]}, "returning": {"kinds": ["purchase"]}, "period": "week",
+             "windows": "rolling", "brackets": [(1, 1), (2, 4), (5, 12)], "as_of": AS_OF}
+
+
 def single_machine(df):
     """Every analysis by the single-machine functions."""
     cols = (df["customer"], df["time"], df["channel"], df["kind"])
@@ -97,6 +103,7 @@ def single_machine(df):
                                   session_gap=6 * 3600, steps=4, top_paths=20),
         "attribution_by_event": engagement.attribute_touchpoints(*cols, df["value"], events=df["event"],
                                                                  by="channel:event", rule="linear"),
+        "retention": engagement.retention(*cols, df["value"], events=df["event"], **RETENTION),
     }
 
 
@@ -118,6 +125,9 @@ def check_engine(engine, data, expected):
     by_event = engine.attribute(data, by="channel:event", rule="linear")
     assert len(by_event.channels) > 20 and ":" in by_event.channels[0]
     assert_same(by_event, expected["attribution_by_event"], "attribution by channel:event")
+    retention = engine.retention(data, **RETENTION)
+    assert retention.total_size > 0 and retention.total_retained.sum() > 0
+    assert_same(retention, expected["retention"], "retention")
 
 
 # ---- partials on one machine ----

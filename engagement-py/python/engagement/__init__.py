@@ -48,6 +48,7 @@ ones. One example of each shape, by the name the docstrings use (the same as the
     PathConfig        {"by": "channel:event", "per": "session", "session": {"gap": 1800}, "collapse_repeats": true, "steps": 10, "path_length": 5, "top_paths": 10, "step_flows": true}
     SessionConfig     {"gap": 1800}
     EventLabels       ["catalog", "product_view", "", "café"]
+    RetentionConfig   {"start": {"events": ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week", "brackets": [[1, 1], [2, 4]], "mode": "unbounded", "as_of": 1735689600, "utc_offset": 3600}
 
 A model may also be a whole fit result; accounts may be the whole result of ``loyalty``.
 """
@@ -76,6 +77,7 @@ from ._clv import ClvModel
 from ._partial import MetricsSummary, Partial, merge_partials
 from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
+from ._retention import RetentionTable, retention
 from ._transitions import JourneySequences, TransitionMatrix, journey_sequences, stage_transitions
 from ._funnel import FunnelBreakdown, FunnelResult, funnel, funnel_by
 from ._events import EventDictionary, PathAnalysis, Sessions, SessionSummary, paths, sessions
@@ -124,5 +126,5 @@ __all__ = [
     "customer_frame", "loyalty", "ltv_to_cac", "next_best_actions", "nps", "nps_counts", "percentile_ranks",
     "retention_clv", "retention_rate", "rfm_scores", "rfm_values", "simple_clv", "stage_history", "to_frame",
     "transaction_summary", "version", "wilson", "EventDictionary", "PathAnalysis", "Sessions", "SessionSummary",
-    "paths", "sessions",
+    "paths", "sessions", "RetentionTable", "retention",
 ]

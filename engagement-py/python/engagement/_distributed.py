@@ -96,6 +96,12 @@ def cohorts_spec(as_of: int, period: Optional[str] = None, max_periods: Optional
     return {"kind": "cohorts", "as_of": int(as_of), "config": config, **given(activity=activity)}
 
 
+def retention_spec(as_of: Any, **options: Any) -> dict:
+    from ._retention import _config
+
+    return {"kind": "retention", "config": _config(as_of=as_of, **options)}
+
+
 def paths_spec(lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
                by: Optional[str] = None) -> dict:
     return {"kind": "paths", **given(lookback=_seconds(lookback_days), include_conversion=include_conversion, by=by)}

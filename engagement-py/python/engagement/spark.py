@@ -154,6 +154,20 @@ def cohorts(sdf: Any, *, as_of: Any, period: Optional[str] = None, max_periods: 
     return partial(sdf, _d.cohorts_spec(instant(as_of, "as_of"), period, max_periods, activity), **kw).result()
 
 
+def retention(sdf: Any, *, as_of: Any, start: Any = None, returning: Any = None, period: Optional[str] = None,
+              windows: Optional[str] = None, periods: Optional[int] = None, brackets: Any = None,
+              mode: Optional[str] = None, start_occurrence: Optional[str] = None,
+              min_occurrences: Optional[int] = None, utc_offset: Any = None, censor: Optional[bool] = None,
+              **kw: Any) -> Any:
+    """``engagement.retention`` over the whole frame (columns ``customer``, ``time``, optionally
+    ``event`` (labels), ``channel``, ``kind``, ``value``, ``campaign``): equal to one machine's
+    ``RetentionTable``. ``as_of`` is required: partitions cannot agree on the latest touchpoint."""
+    spec = _d.retention_spec(as_of, start=start, returning=returning, period=period, windows=windows,
+                             periods=periods, brackets=brackets, mode=mode, start_occurrence=start_occurrence,
+                             min_occurrences=min_occurrences, utc_offset=utc_offset, censor=censor)
+    return partial(sdf, spec, **kw).result()
+
+
 def attribute(sdf: Any, *, lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
               rule: Optional[str] = None, by: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None, depth: int = 2,

@@ -1,0 +1,192 @@
+"""Retention as product teams define it: start and return events, brackets, censoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _convert as cv
+from . import _engagement as _native
+
+
+@dataclass(frozen=True)
+class RetentionTable:
+    """Of the customers who did a start event, how many came back (did a return event) in each
+    bracket of periods after it: rows are cohorts (the local period entries entered in), columns
+    brackets (``brackets``: ``(first, last)`` periods after entry; ``bracket_labels``: ``"1"``,
+    ``"2-7"``). ``counted``, ``retained``, ``rate``, ``previous``, ``kept``, ``rate_of_previous``,
+    ``value`` and ``value_per_entry`` are 2-D arrays (cohorts × brackets; rates NaN where nobody
+    is counted); ``total_*`` the same per bracket over all cohorts.
+
+    Definitions (see ``retention``): an entry counts in a bracket only once the bracket has ended
+    by ``as_of`` (censoring; ``counted``), and is retained there with at least ``min_occurrences``
+    return events in it (bounded) or from it on (unbounded). ``rate_of_previous``: of the entries
+    counted that were retained in the bracket before, the share retained in this one too (the first
+    bracket: its rate). ``value``: the return events' value, summed; ``value_per_entry`` per entry
+    counted.
+
+    >>> import engagement
+    >>> day = 86_400
+    >>> t = engagement.retention([1, 1, 1, 2], [0, day, 3 * day, 2 * day],
+    ...                          events=["signup", "open", "open", "signup"], start="signup",
+    ...                          periods=3, as_of=4 * day)
+    >>> t.cohort, t.size.tolist()
+    (['1970-01-01', '1970-01-03'], [1, 1])
+    >>> t.retained.tolist()      # day 2's cohort: only day 1 after it has ended by as_of
+    [[1, 0, 1], [0, 0, 0]]
+    >>> t.to_frame("rate").round(2).to_dict("index")["1970-01-03"]
+    {'1': 0.0, '2': nan, '3': nan}
+    """
+
+    period: str
+    windows: str
+    mode: str
+    brackets: List[Tuple[int, int]]
+    as_of: np.datetime64
+    cohort: List[str]
+    cohort_start: np.ndarray
+    size: np.ndarray
+    counted: np.ndarray
+    retained: np.ndarray
+    rate: np.ndarray
+    previous: np.ndarray
+    kept: np.ndarray
+    rate_of_previous: np.ndarray
+    value: np.ndarray
+    value_per_entry: np.ndarray
+    total_size: int
+    total_counted: np.ndarray
+    total_retained: np.ndarray
+    total_rate: np.ndarray
+    total_rate_of_previous: np.ndarray
+    total_value: np.ndarray
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "RetentionTable":
+        width = len(d["brackets"])
+
+        def grid(key: str, dtype: Any) -> np.ndarray:
+            values = [np.nan if v is None else v for v in d[key]]
+            return np.asarray(values, dtype=dtype).reshape(-1, width)
+
+        def row(key: str, dtype: Any) -> np.ndarray:
+            return np.asarray([np.nan if v is None else v for v in d[key]], dtype=dtype)
+
+        return cls(d["period"], d["windows"], d["mode"], [(int(a), int(b)) for a, b in d["brackets"]],
+                   np.datetime64(int(d["as_of"]), "s"), list(d["cohort"]),
+                   np.asarray(d["cohort_start"], dtype="datetime64[s]"), np.asarray(d["size"], dtype=np.int64),
+                   grid("counted", np.int64), grid("retained", np.int64), grid("rate", np.float64),
+                   grid("previous", np.int64), grid("kept", np.int64), grid("rate_of_previous", np.float64),
+                   grid("value", np.float64), grid("value_per_entry", np.float64), int(d["total_size"]),
+                   row("total_counted", np.int64), row("total_retained", np.int64), row("total_rate", np.float64),
+                   row("total_rate_of_previous", np.float64), row("total_value", np.float64))
+
+    @property
+    def bracket_labels(self) -> List[str]:
+        """Each bracket as text: ``"3"`` for period 3 alone, ``"2-7"`` for periods 2 to 7."""
+        return [str(a) if a == b else f"{a}-{b}" for a, b in self.brackets]
+
+    def to_frame(self, metric: Optional[str] = None) -> Any:
+        """A pandas DataFrame: with ``metric`` (``"rate"``, ``"retained"``, ``"value"`` …) one row per
+        cohort and one column per bracket; without, every number in long form (one row per cohort and
+        bracket, with the cohort's size)."""
+        import pandas as pd
+
+        if metric is not None:
+            values = getattr(self, metric)
+            return pd.DataFrame(values, index=pd.Index(self.cohort, name="cohort"),
+                                columns=pd.Index(self.bracket_labels, name="bracket"))
+        k = len(self.brackets)
+        index = pd.MultiIndex.from_product([self.cohort, self.bracket_labels], names=["cohort", "bracket"])
+        columns: Dict[str, Any] = {"size": np.repeat(self.size, k)}
+        for name in ("counted", "retained", "rate", "previous", "kept", "rate_of_previous", "value",
+                     "value_per_entry"):
+            columns[name] = getattr(self, name).reshape(-1)
+        return pd.DataFrame(columns, index=index)
+
+
+Matcher = Union[None, str, Sequence[str], Mapping[str, Any]]
+
+
+def _matcher(m: Matcher, name: str) -> Optional[Dict[str, Any]]:
+    """A start or return matcher: a dict as the engine takes it (``events``, ``event_prefix``,
+    ``event_regex``, ``kinds``, ``channels``, ``campaigns``), or an event label or list of labels."""
+    if m is None:
+        return None
+    if isinstance(m, str):
+        return {"events": [m]}
+    if isinstance(m, Mapping):
+        return dict(m)
+    if isinstance(m, Sequence) and all(isinstance(x, str) for x in m):
+        return {"events": list(m)}
+    raise TypeError(f"{name} must be an event label, a list of labels or a dict like "
+                    f"{{'events': [...], 'kinds': [...], 'channels': [...]}}, got {type(m).__name__}")
+
+
+def retention(customer: Any, time: Any, channel: Any = None, kind: Any = None, value: Any = None, *,
+              events: Any = None, dictionary: Any = None, campaign: Any = None, start: Matcher = None,
+              returning: Matcher = None, period: Optional[str] = None, windows: Optional[str] = None,
+              periods: Optional[int] = None, brackets: Optional[Sequence[Tuple[int, int]]] = None,
+              mode: Optional[str] = None, start_occurrence: Optional[str] = None,
+              min_occurrences: Optional[int] = None, as_of: Any = None, utc_offset: Any = None,
+              censor: Optional[bool] = None) -> RetentionTable:
+    """Retention of the customers who did a ``start`` event: how many did a ``returning`` event in
+    each bracket of periods after it; see ``RetentionTable``.
+
+    - ``start`` / ``returning``: an event label, a list of labels, or a dict matching events
+      (``events``, ``event_prefix``, ``event_regex``), ``kinds``, ``channels`` and ``campaigns``
+      (ids, with a ``campaign`` column); None (default): any touchpoint.
+    - ``period``: ``"day"`` (default), ``"week"`` (ISO, from Monday) or ``"month"``;
+      ``windows``: ``"calendar"`` (default: period k is the k-th local day, week or month after the
+      entry's) or ``"rolling"`` (k·24 h, k·7 d or k·30 d from the entry's second).
+    - ``periods``: brackets 1, 2, … ``periods`` (default 7), or ``brackets``: custom ``(first,
+      last)`` periods such as ``[(1, 1), (2, 7), (8, 30)]``; period 0 is the entry's own.
+    - ``mode``: ``"bounded"`` (default: returned in the bracket) or ``"unbounded"`` (in it or
+      later, up to ``as_of``); ``min_occurrences``: return events needed (default 1).
+    - ``start_occurrence``: ``"first"`` (default: a customer enters once, at their first start
+      event) or ``"recurring"`` (once per period with a start event, at its first).
+    - ``as_of``: end of observation (default: the latest touchpoint; a datetime or ISO string
+      too); touchpoints after it are ignored. ``censor`` (default True): an entry counts in a
+      bracket only once the bracket has ended by ``as_of``, so customers too young to have come
+      back are not counted as gone.
+    - ``utc_offset``: seconds (or a timedelta) east of UTC of the local time that calendar periods
+      and cohorts follow (default 0).
+    - ``value``: a value per touchpoint; ``RetentionTable.value`` sums the return events' values
+      (revenue retention when ``returning`` is a purchase).
+
+    Events come as ``events`` labels (strings or a categorical; ``dictionary`` an
+    ``EventDictionary`` to reuse); ``channel`` and ``kind`` may be left out for an event log.
+
+    >>> import engagement
+    >>> day = 86_400
+    >>> t = engagement.retention([1, 1, 2, 2], [0, day, 0, 3 * day], events=["a", "b", "a", "b"],
+    ...                          start="a", returning="b", brackets=[(1, 1), (2, 7)], censor=False)
+    >>> t.bracket_labels, t.total_rate.tolist()
+    (['1', '2-7'], [0.5, 0.5])
+    """
+    from ._events import _touchpoint_columns
+    from ._funnel import _extras
+
+    cols = _touchpoint_columns(customer, time, channel, kind, value)
+    config = _config(start, returning, period, windows, periods, brackets, mode, start_occurrence, min_occurrences,
+                     as_of, utc_offset, censor)
+    extras = _extras(campaign, None, events, dictionary)
+    return RetentionTable._from(_native.retention(cols, config=config, **extras))
+
+
+def _config(start: Matcher = None, returning: Matcher = None, period: Optional[str] = None,
+            windows: Optional[str] = None, periods: Optional[int] = None,
+            brackets: Optional[Sequence[Tuple[int, int]]] = None, mode: Optional[str] = None,
+            start_occurrence: Optional[str] = None, min_occurrences: Optional[int] = None, as_of: Any = None,
+            utc_offset: Any = None, censor: Optional[bool] = None) -> Dict[str, Any]:
+    """The engine's ``RetentionConfig`` of ``retention``'s arguments (None: the engine's default)."""
+    from ._events import _seconds
+
+    return cv.given(start=_matcher(start, "start"), **{"return": _matcher(returning, "returning")},
+                    period=period, windows=windows, periods=periods,
+                    brackets=None if brackets is None else [[int(a), int(b)] for a, b in brackets],
+                    mode=mode, start_occurrence=start_occurrence, min_occurrences=min_occurrences,
+                    as_of=None if as_of is None else cv.instant(as_of, "as_of"),
+                    utc_offset=_seconds(utc_offset), censor=censor)
