@@ -870,7 +870,7 @@ static eng_status op_partial_bytes(const json_t *input, json_t **result) {
     return s;
 }
 
-/* paths, event_funnel and sessions over an event log (input.events): customer, time, event labels
+/* paths, event_funnel, sessions, attribute_events and retention_events over an event log (input.events): customer, time, event labels
  * (interned into a dictionary), and optional channel and kind labels, campaign and session ids. */
 static eng_status op_events(const char *op, const json_t *input, const json_t *config, json_t **result) {
     const json_t *log = json_object_get(input, "events");
@@ -920,6 +920,12 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
                                           paths, text_len(paths), rule, text_len(rule), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
             free(paths), free(rule), free(value);
+        } else if (!strcmp(op, "retention_events")) {
+            double *value = va ? doubles(va) : NULL;
+            s = eng_retention_json(customer, time, channel, kind, value, n, ev ? codes : NULL, dict, campaign, cfg,
+                                   text_len(cfg), &json, NULL);
+            if (s == ENG_STATUS_OK) *result = take_json(json);
+            free(value);
         } else if (!strcmp(op, "paths")) {
             s = eng_paths_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, session, cfg,
                                text_len(cfg), &json, NULL);
@@ -947,7 +953,7 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
 
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
     if (!strcmp(op, "paths") || !strcmp(op, "event_funnel") || !strcmp(op, "sessions") ||
-        !strcmp(op, "attribute_events"))
+        !strcmp(op, "attribute_events") || !strcmp(op, "retention_events"))
         return op_events(op, input, config, result);
     if (!strcmp(op, "partial")) return op_partial(input, config, result);
     if (!strcmp(op, "partial_bytes")) return op_partial_bytes(input, result);

@@ -252,6 +252,29 @@ def run(op, inp, config):
         r = engagement.funnel_by(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"], by=by,
                                  window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
         return {"labels": r.labels, "results": r.results, "total": r.total, "ungrouped": r.ungrouped}
+    if op == "retention_events":
+        log = inp["events"]
+        cfg = dict(config or {})
+        known = {"start", "return", "period", "windows", "periods", "brackets", "mode", "start_occurrence",
+                 "min_occurrences", "as_of", "utc_offset", "censor"}
+        if set(cfg) - known:
+            # A misspelt setting is a TypeError for a keyword: send the JSON as the other faces do.
+            from engagement import _engagement as native
+            from engagement._events import _touchpoint_columns
+
+            native.retention(_touchpoint_columns(log["customer"], log["time"], None, None), config=config)
+        cfg["returning"] = cfg.pop("return", None)
+        t = engagement.retention(log["customer"], log["time"], log.get("channel"), log.get("kind"), log.get("value"),
+                                 events=log.get("event"), campaign=log.get("campaign"), **cfg)
+        nan_none = lambda a: [None if isinstance(x, float) and math.isnan(x) else x for x in plain(a)]  # noqa: E731
+        out = {"period": t.period, "windows": t.windows, "mode": t.mode, "brackets": [list(b) for b in t.brackets],
+               "as_of": int(t.as_of.astype(np.int64)), "cohort_start": plain(t.cohort_start.astype(np.int64)),
+               "cohort": t.cohort, "size": plain(t.size), "total_size": t.total_size}
+        for key in ("counted", "retained", "rate", "previous", "kept", "rate_of_previous", "value", "value_per_entry"):
+            out[key] = nan_none(getattr(t, key).reshape(-1))
+        for key in ("total_counted", "total_retained", "total_rate", "total_rate_of_previous", "total_value"):
+            out[key] = nan_none(getattr(t, key))
+        return out
     if op == "attribute_events":
         log = inp["events"]
         opts = dict(config["paths"])

@@ -166,6 +166,7 @@ BASE = {
     "event_funnel": "paths/event_funnel_customers",
     "sessions": "paths/sessions_gap",
     "attribute_events": "paths/attribute_by_event_last_touch",
+    "retention_events": "retention/week_recurring_value_brackets",
 }
 
 rows = []
@@ -312,7 +313,7 @@ row("late", "triggers", put(TP + ("time",), 0, at=-1), "invalid_input", "last_ch
 
 # A product's own event logs (paths, event funnels, sessions): times, lengths, order, ids, settings.
 EV = ("events",)
-for op in ["paths", "event_funnel", "sessions", "attribute_events"]:
+for op in ["paths", "event_funnel", "sessions", "attribute_events", "retention_events"]:
     row("time_before_1970", op, put(EV + ("time",), -1), "invalid_input", "time")
     row("time_far_future", op, put(EV + ("time",), MAX_TIME + 1), "invalid_input", "time")
     row("mismatched_length", op, drop_last(EV + ("time",)), "length_mismatch", "time")
@@ -320,7 +321,24 @@ row("mismatched_length", "attribute_events", drop_last(EV + ("value",)), "length
 row("mismatched_length", "attribute_events", drop_last(EV + ("campaign",)), "length_mismatch", "campaign")
 row("bad_config", "attribute_events", lambda i: None, "config", "zero_lookback",
     config=lambda c: {**c, "paths": {**c["paths"], "lookback": 0}})
-for op in ["paths", "event_funnel", "attribute_events"]:
+row("mismatched_length", "retention_events", drop_last(EV + ("value",)), "length_mismatch", "value")
+row("negative_money", "retention_events", put(EV + ("value",), -1.0), "invalid_input", "value")
+row("nan", "retention_events", put(EV + ("value",), "NaN"), "invalid_input", "value")
+row("bad_config", "retention_events", lambda i: None, "config", "zero_periods",
+    config=lambda c: {**{k: v for k, v in c.items() if k != "brackets"}, "periods": 0})
+row("bad_config", "retention_events", lambda i: None, "config", "overlapping_brackets",
+    config=lambda c: {**c, "brackets": [[1, 3], [3, 5]]})
+row("bad_config", "retention_events", lambda i: None, "config", "zero_min_occurrences",
+    config=lambda c: {**c, "min_occurrences": 0})
+row("bad_config", "retention_events", lambda i: None, "config", "unclosed_regex",
+    config=lambda c: {**c, "return": {"event_regex": "("}})
+row("unknown_field", "retention_events", lambda i: None, "json", "setting_misspelt",
+    config=lambda c: {**c, "windowz": "rolling"})
+row("unknown_label", "retention_events", lambda i: None, "json", "period_fortnight",
+    config=lambda c: {**c, "period": "fortnight"})
+row("time_far_future", "retention_events", lambda i: None, "config", "as_of",
+    config=lambda c: {**c, "as_of": MAX_TIME + 1})
+for op in ["paths", "event_funnel", "attribute_events", "retention_events"]:
     row("empty", op, empty_table(EV), "empty_input", "events")
     row("mismatched_length", op, drop_last(EV + ("event",)), "length_mismatch", "event")
     row("unsorted", op, reverse_rows(EV), "same", "events")
