@@ -909,4 +909,27 @@ mod tests {
         assert!(matches!(e, EngError::EmptyInput { .. }), "{e}");
         assert!(serde_json::from_str::<RetentionConfig>(r#"{"periodz": 3}"#).is_err());
     }
+
+    #[test]
+    fn amplitudes_worked_example_and_where_we_differ() {
+        // Amplitude's documentation ("How time works in a retention analysis"): a start on
+        // 1 December at 17:59 and a return on 2 December at 17:00 make a day-1 return there,
+        // because times are rounded down to the hour first. Rolling windows here are exact: the
+        // return is 23 h 01 min later, still day 0, so not day-1 retained; by calendar days it
+        // is the next day, day 1.
+        let start = 1_701_453_540; // 2023-12-01 17:59 UTC
+        let back = 1_701_536_400; // 2023-12-02 17:00 UTC
+        let rows = [(1, start, "start", 0.0), (1, back, "back", 0.0)];
+        let c = |windows: &str| {
+            config(&format!(
+                r#"{{"start": {{"events": ["start"]}}, "return": {{"events": ["back"]}}, "periods": 1,
+                    "windows": "{windows}", "censor": false}}"#
+            ))
+        };
+        assert_eq!(table(&rows, &c("rolling")).unwrap().retained, [0]);
+        assert_eq!(table(&rows, &c("calendar")).unwrap().retained, [1]);
+        // An hour later (18:00, 24 h 01 min after the start) it is day 1 in both.
+        let rows = [(1, start, "start", 0.0), (1, back + 3600, "back", 0.0)];
+        assert_eq!(table(&rows, &c("rolling")).unwrap().retained, [1]);
+    }
 }
