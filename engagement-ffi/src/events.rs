@@ -428,24 +428,47 @@ pub unsafe extern "C" fn eng_funnel_events_json(
 /// and `kind` as `eng_paths_json`: either or both NULL for an event log;
 /// `value` NULL for none; `event` codes of `dictionary`, both or neither;
 /// `campaign` ids NULL for none), as `config_json` (a `RetentionConfig`;
-/// NULL or blank for the defaults) says: `{"start": {"events":
-/// ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week",
-/// "windows": "calendar" | "rolling", "periods": 8 | "brackets": [[1, 1],
-/// [2, 7]], "mode": "bounded" | "unbounded", "start_occurrence": "first" |
-/// "recurring", "min_occurrences": 1, "as_of": 1735689600, "utc_offset":
-/// 3600, "censor": true}`. An entry counts in a bracket only once the
-/// bracket has ended by `as_of` (censoring, on by default). The table as JSON
-/// owned by the caller (`eng_string_free`): `{"period", "windows", "mode",
-/// "brackets", "as_of", "cohort_start", "cohort", "size", "counted",
-/// "retained", "rate", "previous", "kept", "rate_of_previous", "value",
-/// "value_per_entry", "total_size", "total_counted", "total_retained",
-/// "total_rate", "total_rate_of_previous", "total_value"}` (matrices
-/// row-major cohorts × brackets; a rate with nobody counted is null).
+/// NULL or blank for the defaults) says. Settings, with their defaults:
+///
+/// - `"start"`, `"return"`: matchers, `{"events": [labels], "event_prefix":
+///   "pay_", "event_regex": "^a|b$", "kinds": [labels], "channels": [labels],
+///   "campaigns": [ids]}` (every key optional; any touchpoint when absent);
+///   `kinds` and `channels` need those columns;
+/// - `"period"`: `"day"` (or `"week"`, ISO weeks from Monday, or `"month"`);
+/// - `"windows"`: `"calendar"` (period k is the k-th local day, week or month
+///   after the entry's) or `"rolling"` (k·24 h, k·7 d, k·30 d from the
+///   entry's second); cohorts are local calendar periods either way;
+/// - `"periods": 7` (brackets 1 … 7), or instead `"brackets": [[1, 1], [2,
+///   7]]` (ascending, disjoint, from 1; not both);
+/// - `"mode"`: `"bounded"` (returned in the bracket) or `"unbounded"` (in it
+///   or later, to `as_of`);
+/// - `"start_occurrence"`: `"first"` (a customer enters once, at the first
+///   start) or `"recurring"` (once per period with a start);
+/// - `"min_occurrences": 1` (return events needed in a bracket);
+/// - `"as_of"`: the latest touchpoint's second (inclusive; later
+///   touchpoints are ignored);
+/// - `"utc_offset": 0` (seconds east of UTC, whole quarter hours: -18000 is
+///   UTC−5);
+/// - `"censor": true`: an entry counts in a bracket only once the bracket has
+///   ended by `as_of` (its last second at or before it).
+///
+/// The table as JSON owned by the caller (`eng_string_free`): `{"period",
+/// "windows", "mode", "brackets", "as_of", "cohort_start", "cohort" (local
+/// dates), "size" (entries per cohort), "counted" (entries counted in each
+/// bracket), "retained", "rate", "previous" (counted and retained in the
+/// bracket before; the first bracket: counted), "kept" (of those, retained
+/// again), "rate_of_previous", "value" (the return events' value; unbounded:
+/// from the bracket's start to `as_of`), "value_per_entry", "total_size",
+/// "total_counted", "total_retained", "total_rate",
+/// "total_rate_of_previous", "total_value"}`, matrices row-major cohorts ×
+/// brackets; rates and values with nobody counted are null. Labels missing
+/// from the dictionary match nothing (a start that matches nothing is
+/// `ENG_STATUS_EMPTY_INPUT`, its message listing the data's labels).
 ///
 /// Returns `ENG_STATUS_OK`; `ENG_STATUS_CONFIG` for a bad setting or a
-/// matcher reading events or campaigns not given; `ENG_STATUS_EMPTY_INPUT`
-/// when nobody did the start event by `as_of`; as `eng_paths_json` for bad
-/// columns.
+/// matcher reading events, kinds, channels or campaigns not given;
+/// `ENG_STATUS_EMPTY_INPUT` when nobody did the start event by `as_of`; as
+/// `eng_paths_json` for bad columns.
 ///
 /// # Safety
 /// As `eng_paths_json`; `value` NULL or `len` readable doubles;

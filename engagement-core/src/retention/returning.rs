@@ -119,11 +119,14 @@ pub struct RetentionConfig {
     pub period: CohortPeriod,
     /// Calendar periods or rolling windows.
     pub windows: RetentionWindows,
-    /// Brackets `[1,1]` … `[periods, periods]` when `brackets` is empty.
-    pub periods: u32,
-    /// Custom brackets of periods (inclusive), ascending and disjoint, from 1.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub brackets: Vec<[u32; 2]>,
+    /// Brackets `[1,1]` … `[periods, periods]` (7 when neither this nor
+    /// `brackets` is given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub periods: Option<u32>,
+    /// Custom brackets of periods (inclusive), ascending and disjoint, from 1
+    /// (instead of `periods`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brackets: Option<Vec<[u32; 2]>>,
     /// Returns in the bracket, or from it on.
     pub mode: RetentionMode,
     /// First start ever, or each period's first.
@@ -146,8 +149,8 @@ impl Default for RetentionConfig {
             returning: TouchMatch::default(),
             period: CohortPeriod::Day,
             windows: RetentionWindows::Calendar,
-            periods: 7,
-            brackets: Vec::new(),
+            periods: None,
+            brackets: None,
             mode: RetentionMode::Bounded,
             start_occurrence: StartOccurrence::First,
             min_occurrences: 1,
@@ -170,18 +173,32 @@ impl RetentionConfig {
     /// # Errors
     /// [`EngError::Config`] naming the setting for brackets that are empty,
     /// reversed, overlapping, out of order, start at 0 or reach beyond 1000,
-    /// or `periods` outside 1..=1000.
+    /// `periods` outside 1..=1000, or both `periods` and `brackets`.
     pub fn brackets(&self) -> Result<Vec<[u32; 2]>> {
-        if self.brackets.is_empty() {
-            ensure_config!(
-                (1..=MAX_PERIODS).contains(&self.periods),
-                "periods",
-                "must be 1..={MAX_PERIODS}, got {}",
-                self.periods
-            );
-            return Ok((1..=self.periods).map(|k| [k, k]).collect());
-        }
-        for (i, b) in self.brackets.iter().enumerate() {
+        let brackets = match (self.periods, &self.brackets) {
+            (Some(_), Some(_)) => {
+                return Err(EngError::config(
+                    "brackets",
+                    "give periods (brackets 1, 2, … periods) or brackets, not both",
+                ));
+            }
+            (periods, None) => {
+                let periods = periods.unwrap_or(7);
+                ensure_config!(
+                    (1..=MAX_PERIODS).contains(&periods),
+                    "periods",
+                    "must be 1..={MAX_PERIODS}, got {periods}"
+                );
+                return Ok((1..=periods).map(|k| [k, k]).collect());
+            }
+            (None, Some(b)) => b,
+        };
+        ensure_config!(
+            !brackets.is_empty(),
+            "brackets",
+            "must hold at least one [first, last] bracket (or leave it out for periods)"
+        );
+        for (i, b) in brackets.iter().enumerate() {
             ensure_config!(
                 1 <= b[0] && b[0] <= b[1] && b[1] <= MAX_PERIODS,
                 "brackets",
@@ -189,7 +206,7 @@ impl RetentionConfig {
                  (period 0 is the entry's own)"
             );
             if i > 0 {
-                let prev = self.brackets[i - 1];
+                let prev = brackets[i - 1];
                 ensure_config!(
                     prev[1] < b[0],
                     "brackets",
@@ -198,14 +215,15 @@ impl RetentionConfig {
                 );
             }
         }
-        Ok(self.brackets.clone())
+        Ok(brackets.clone())
     }
 
     /// Checks every setting but `as_of` against the data.
     ///
     /// # Errors
     /// [`EngError::Config`] naming the setting (see [`brackets`](Self::brackets));
-    /// `min_occurrences` 0; `utc_offset` beyond ±18 hours; `as_of` outside
+    /// `min_occurrences` 0; `utc_offset` beyond ±18 hours or not whole
+    /// quarter hours; `as_of` outside
     /// 1970..3000; a matcher's regular expression that does not compile.
     pub fn validate(&self) -> Result<()> {
         self.brackets()?;
@@ -215,9 +233,10 @@ impl RetentionConfig {
             "must be at least 1, got 0"
         );
         ensure_config!(
-            self.utc_offset.abs() <= MAX_OFFSET,
+            self.utc_offset.abs() <= MAX_OFFSET && self.utc_offset % 900 == 0,
             "utc_offset",
-            "must be within ±{MAX_OFFSET} seconds (±18 hours), got {}",
+            "is seconds east of UTC, a whole number of quarter hours within ±18 hours \
+             (UTC+1 is 3600, UTC−5 is -18000, UTC+5:30 is 19800), got {}",
             self.utc_offset
         );
         if let Some(t) = self.as_of {
@@ -304,8 +323,10 @@ pub struct RetentionTable {
     pub kept: Vec<u64>,
     /// `kept / previous`.
     pub rate_of_previous: Vec<Option<f64>>,
-    /// Value of the return events counted (entries counted only).
-    pub value: Vec<f64>,
+    /// Value of the return events of the entries counted (in the bracket;
+    /// unbounded, from its start to `as_of`, so later brackets' value is in
+    /// it too); None when nobody is counted.
+    pub value: Vec<Option<f64>>,
     /// `value / counted`.
     pub value_per_entry: Vec<Option<f64>>,
     /// Entries over all cohorts.
@@ -318,8 +339,8 @@ pub struct RetentionTable {
     pub total_rate: Vec<Option<f64>>,
     /// Per bracket over all cohorts.
     pub total_rate_of_previous: Vec<Option<f64>>,
-    /// Per bracket over all cohorts.
-    pub total_value: Vec<f64>,
+    /// Per bracket over all cohorts (None when nobody is counted).
+    pub total_value: Vec<Option<f64>>,
 }
 
 /// One cohort's mergeable counts, per bracket.
@@ -473,9 +494,10 @@ impl RetentionCounts {
                 t.rate_of_previous
                     .push(ratio(cells.kept[j], cells.previous[j]));
                 let v = from_micros(i128::from(cells.value[j]));
-                t.value.push(v);
+                let counted = cells.counted[j] > 0;
+                t.value.push(counted.then_some(v));
                 t.value_per_entry
-                    .push((cells.counted[j] > 0).then(|| v / cells.counted[j] as f64));
+                    .push(counted.then(|| v / cells.counted[j] as f64));
             }
             total.add(cells);
         }
@@ -495,7 +517,8 @@ impl RetentionCounts {
         t.total_value = total
             .value
             .iter()
-            .map(|&v| from_micros(i128::from(v)))
+            .zip(&total.counted)
+            .map(|(&v, &n)| (n > 0).then(|| from_micros(i128::from(v))))
             .collect();
         t.total_counted = total.counted;
         t.total_retained = total.retained;
@@ -512,12 +535,33 @@ struct RowMatch {
 }
 
 impl RowMatch {
-    fn new(m: &TouchMatch, field: &str, extra: &PathColumns<'_>) -> Result<Self> {
+    fn new(
+        m: &TouchMatch,
+        field: &str,
+        cols: &TouchpointColumns<'_>,
+        extra: &PathColumns<'_>,
+    ) -> Result<Self> {
         let regex = m.regex(&format!("{field}.event_regex"), field)?;
+        // An event log's left-out kind or channel reads as `other`: a matcher
+        // naming kinds or channels there would match nothing (or everything).
+        ensure_config!(
+            m.kinds.is_empty() || !cols.kind.is_empty(),
+            field,
+            "{field} matches kinds {:?} but no kind column is given",
+            m.kinds
+        );
+        ensure_config!(
+            m.channels.is_empty() || !cols.channel.is_empty(),
+            field,
+            "{field} matches channels {:?} but no channel column is given",
+            m.channels
+        );
         ensure_config!(
             !m.reads_events() || extra.events.is_some(),
             field,
-            "{field} matches event labels but no event column is given"
+            "{field} matches event labels {} but no event column is given (touchpoint kinds and \
+             channels are matched by {{\"kinds\": […]}} and {{\"channels\": […]}})",
+            serde_json::to_string(&m).unwrap_or_default()
         );
         ensure_config!(
             m.campaigns.is_empty() || !extra.campaign.is_empty(),
@@ -567,8 +611,7 @@ impl RowMatch {
     }
 }
 
-const START: u32 = 1;
-const RETURN: u32 = 2;
+const RETURN: u32 = 1;
 
 /// Retention of the customers who did a start event: see the [module
 /// documentation](self) for the definitions.
@@ -612,6 +655,25 @@ pub fn retention(
     config: &RetentionConfig,
 ) -> Result<RetentionTable> {
     let (counts, as_of) = retention_counts(cols, extra, config)?;
+    if counts.cohorts.is_empty() && !cols.customer.is_empty() {
+        // Say what matched nothing, and what the data has (a misspelt label
+        // is the usual cause).
+        let matcher = serde_json::to_string(&config.start).unwrap_or_default();
+        let labels = extra.events.map_or_else(String::new, |e| {
+            let mut l: Vec<&str> = e.dictionary().labels().iter().map(String::as_str).collect();
+            l.sort_unstable();
+            let more = if l.len() > 12 { ", …" } else { "" };
+            l.truncate(12);
+            format!("; the data's event labels: {}{more}", l.join(", "))
+        });
+        return Err(EngError::EmptyInput {
+            what: format!(
+                "a retention table: no touchpoint at or before as_of ({}) matches start {matcher}{labels}",
+                crate::model::calendar::datetime_label(as_of)
+            ),
+            unit: "start event".into(),
+        });
+    }
     counts.finish(config, as_of)
 }
 
@@ -621,24 +683,219 @@ pub(crate) fn retention_counts(
     extra: &PathColumns<'_>,
     config: &RetentionConfig,
 ) -> Result<(RetentionCounts, i64)> {
+    retention_counts_by(cols, extra, config, Method::Fastest)
+}
+
+/// How [`retention_counts`] finds each entry's returns (the same counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    /// By entries when their cells fit in memory, else by records.
+    Fastest,
+    /// Every kept row sorted into its customer's journey (the fallback; a
+    /// property test holds the two equal).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Records,
+}
+
+/// Cells (entries × brackets) beyond which returns are found by sorting
+/// records rather than counted per entry.
+const MAX_ENTRY_CELLS: usize = 1 << 26;
+
+fn retention_counts_by(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    config: &RetentionConfig,
+    method: Method,
+) -> Result<(RetentionCounts, i64)> {
+    use rayon::prelude::*;
     config.validate()?;
     let brackets = config.brackets()?;
     let n = cols.validate_log()?;
     extra.check_lengths(n)?;
-    let mut counts = RetentionCounts::new(brackets.len());
+    let counts = RetentionCounts::new(brackets.len());
     let as_of = match config.as_of {
         Some(t) => t,
         None if n == 0 => return Ok((counts, MIN_TIME)),
-        None => {
-            use rayon::prelude::*;
-            cols.time.par_iter().copied().max().unwrap_or(MIN_TIME)
-        }
+        None => cols.time.par_iter().copied().max().unwrap_or(MIN_TIME),
     };
     if n == 0 {
         return Ok((counts, as_of));
     }
-    let start = RowMatch::new(&config.start, "start", extra)?;
-    let back = RowMatch::new(&config.returning, "return", extra)?;
+    let start = RowMatch::new(&config.start, "start", cols, extra)?;
+    let back = RowMatch::new(&config.returning, "return", cols, extra)?;
+    // The entries: each customer's first start, or each period's first.
+    let mut starts: Vec<(u64, i64)> = (0..n)
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .filter(|&i| cols.time[i] <= as_of && start.matches(cols, extra, i))
+        .map(|i| (cols.customer[i], cols.time[i]))
+        .collect();
+    starts.par_sort_unstable();
+    let mut entries: Vec<Entry> = Vec::new();
+    for customer in starts.chunk_by(|a, b| a.0 == b.0) {
+        for &(c, t) in customer {
+            let cohort = config.local_period(t);
+            let new = match config.start_occurrence {
+                StartOccurrence::First => entries.last().is_none_or(|e| e.customer != c),
+                StartOccurrence::Recurring => entries
+                    .last()
+                    .is_none_or(|e| e.customer != c || e.cohort != cohort),
+            };
+            if new {
+                entries.push(Entry {
+                    customer: c,
+                    cohort,
+                    s: t,
+                });
+            }
+        }
+    }
+    drop(starts);
+    let k = brackets.len();
+    let tally = |entry: &Entry, part: &mut RetentionCounts, found: &dyn Fn(usize) -> (u64, i64)| {
+        let cells = part
+            .cohorts
+            .entry(entry.cohort)
+            .or_insert_with(|| CohortCells::new(k));
+        cells.size += 1;
+        let mut retained_before = true;
+        for (j, b) in brackets.iter().enumerate() {
+            let to = config.span(entry.s, b[0], b[1]).1;
+            let (count, value) = found(j);
+            let retained = count >= u64::from(config.min_occurrences);
+            // Brackets ascend: once one has not ended by as_of, none after has.
+            if config.censor && to - 1 > as_of {
+                break;
+            }
+            cells.counted[j] += 1;
+            cells.value[j] = cells.value[j].saturating_add(value);
+            if retained {
+                cells.retained[j] += 1;
+            }
+            if j == 0 || retained_before {
+                cells.previous[j] += 1;
+                if retained {
+                    cells.kept[j] += 1;
+                }
+            }
+            retained_before = retained;
+        }
+    };
+    let value_of = |i: usize| cols.value.get(i).map_or(0, |&v| micros(v));
+    if method == Method::Fastest && entries.len().saturating_mul(k + 1) <= MAX_ENTRY_CELLS {
+        // By entries: one pass over the return rows counts each entry's returns
+        // per bracket (or, unbounded, per segment from one bracket's start to
+        // the next's); integer counts and micro-units, so the order of the
+        // additions changes nothing.
+        let slots = k;
+        let first = brackets[0][0] as usize;
+        let last = brackets[k - 1][1] as usize;
+        // The slot of each period after entry (usize::MAX: none).
+        let slot_of: Vec<usize> = (0..=last)
+            .map(|p| match config.mode {
+                RetentionMode::Bounded => brackets
+                    .iter()
+                    .position(|b| (b[0] as usize..=b[1] as usize).contains(&p))
+                    .unwrap_or(usize::MAX),
+                RetentionMode::Unbounded if p < first => usize::MAX,
+                RetentionMode::Unbounded => {
+                    brackets.iter().filter(|b| b[0] as usize <= p).count() - 1
+                }
+            })
+            .collect();
+        let slot = |period: i64| -> usize {
+            match usize::try_from(period) {
+                Ok(p) if p <= last => slot_of[p],
+                Ok(_) if config.mode == RetentionMode::Unbounded => slots - 1,
+                _ => usize::MAX,
+            }
+        };
+        let mut index: rustc_hash::FxHashMap<u64, (u32, u32)> = rustc_hash::FxHashMap::default();
+        index.reserve(entries.len());
+        for (e, run) in entries
+            .chunk_by(|a, b| a.customer == b.customer)
+            .scan(0usize, |at, run| {
+                let from = *at;
+                *at += run.len();
+                Some((from, run))
+            })
+        {
+            index.insert(run[0].customer, (e as u32, run.len() as u32));
+        }
+        let found: Vec<std::sync::atomic::AtomicU32> = (0..entries.len() * slots)
+            .map(|_| std::sync::atomic::AtomicU32::new(0))
+            .collect();
+        let valued = !cols.value.is_empty();
+        let values: Vec<std::sync::atomic::AtomicI64> =
+            (0..if valued { entries.len() * slots } else { 0 })
+                .map(|_| std::sync::atomic::AtomicI64::new(0))
+                .collect();
+        let window = config.window();
+        (0..n).into_par_iter().with_min_len(1 << 14).for_each(|i| {
+            use std::sync::atomic::Ordering::Relaxed;
+            let t = cols.time[i];
+            if t > as_of {
+                return;
+            }
+            let Some(&(from, len)) = index.get(&cols.customer[i]) else {
+                return;
+            };
+            if !back.matches(cols, extra, i) {
+                return;
+            }
+            let local =
+                (config.windows == RetentionWindows::Calendar).then(|| config.local_period(t));
+            for e in from as usize..(from + len) as usize {
+                let entry = &entries[e];
+                let period = match local {
+                    Some(p) => p - entry.cohort,
+                    None if t < entry.s => continue,
+                    None => (t - entry.s) / window,
+                };
+                let j = slot(period);
+                if j == usize::MAX {
+                    continue;
+                }
+                // Saturates at u32::MAX: a count past any min_occurrences.
+                let _ = found[e * slots + j].fetch_update(Relaxed, Relaxed, |c| c.checked_add(1));
+                if valued {
+                    let v = value_of(i);
+                    if v != 0 {
+                        let _ = values[e * slots + j]
+                            .fetch_update(Relaxed, Relaxed, |x| Some(x.saturating_add(v)));
+                    }
+                }
+            }
+        });
+        let found: Vec<u32> = found.into_iter().map(|a| a.into_inner()).collect();
+        let values: Vec<i64> = values.into_iter().map(|a| a.into_inner()).collect();
+        let parts: Vec<RetentionCounts> = entries
+            .par_chunks(1 << 14)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut part = RetentionCounts::new(k);
+                for (e, entry) in chunk.iter().enumerate() {
+                    let at = ((c << 14) + e) * slots;
+                    let cells = &found[at..at + slots];
+                    let value = |j: usize| values.get(at + j).copied().unwrap_or(0);
+                    tally(entry, &mut part, &|j| match config.mode {
+                        RetentionMode::Bounded => (u64::from(cells[j]), value(j)),
+                        RetentionMode::Unbounded => (j..slots).fold((0, 0), |(n, v), m| {
+                            (n + u64::from(cells[m]), v.saturating_add(value(m)))
+                        }),
+                    });
+                }
+                part
+            })
+            .collect();
+        let mut counts = counts;
+        for p in parts {
+            counts.merge(p);
+        }
+        return Ok((counts, as_of));
+    }
+    // By records: each customer's return rows in time order, with a running
+    // value; a bracket is two binary searches.
     let ranks = extra
         .events
         .map(|e| e.dictionary().ranks())
@@ -648,96 +905,72 @@ pub(crate) fn retention_counts(
         event: extra.events.map_or(&[], |e| e.codes()),
         event_rank: &ranks,
     };
+    let mut index: rustc_hash::FxHashMap<u64, (usize, usize)> = rustc_hash::FxHashMap::default();
+    let mut at = 0;
+    for run in entries.chunk_by(|a, b| a.customer == b.customer) {
+        index.insert(run[0].customer, (at, run.len()));
+        at += run.len();
+    }
     let records = cols.journey_records(&ties, |i| {
-        if cols.time[i] > as_of {
-            return None;
-        }
-        let p = if start.matches(cols, extra, i) {
-            START
-        } else {
-            0
-        } | if back.matches(cols, extra, i) {
-            RETURN
-        } else {
-            0
-        };
-        (p != 0).then_some(p)
+        (cols.time[i] <= as_of
+            && index.contains_key(&cols.customer[i])
+            && back.matches(cols, extra, i))
+        .then_some(RETURN)
     })?;
-    let value = |row: u32| cols.value.get(row as usize).map_or(0, |&v| micros(v));
-    use rayon::prelude::*;
-    let parts: Vec<RetentionCounts> = crate::model::customer_runs(&records)
-        .into_par_iter()
-        .map(|run| {
-            let mut part = RetentionCounts::new(brackets.len());
-            // Per customer: return times and running value (micro-units), entries.
-            let (mut times, mut sums, mut entries) = (Vec::new(), Vec::new(), Vec::new());
-            let mut retained = vec![false; brackets.len()];
-            for customer in run.chunk_by(|a, b| a.customer == b.customer) {
-                times.clear();
-                sums.clear();
-                entries.clear();
-                let mut sum = 0i64;
-                sums.push(0);
-                for r in customer {
-                    if r.payload & RETURN != 0 {
-                        times.push(r.time);
-                        sum = sum.saturating_add(value(r.row));
-                        sums.push(sum);
-                    }
-                    if r.payload & START != 0 {
-                        let cohort = config.local_period(r.time);
-                        let new = match config.start_occurrence {
-                            StartOccurrence::First => entries.is_empty(),
-                            StartOccurrence::Recurring => {
-                                entries.last().is_none_or(|&(c, _)| c != cohort)
-                            }
-                        };
-                        if new {
-                            entries.push((cohort, r.time));
-                        }
-                    }
+    let mut by_customer = crate::model::customer_runs(&records);
+    if records.is_empty() {
+        by_customer.clear();
+    }
+    // Customers with entries but no return rows still count.
+    let mut with_returns: rustc_hash::FxHashMap<u64, &[crate::model::JourneyRecord]> =
+        rustc_hash::FxHashMap::default();
+    for run in &by_customer {
+        for customer in run.chunk_by(|a, b| a.customer == b.customer) {
+            with_returns.insert(customer[0].customer, customer);
+        }
+    }
+    let parts: Vec<RetentionCounts> = entries
+        .par_chunk_by(|a, b| a.customer == b.customer)
+        .fold(
+            || RetentionCounts::new(k),
+            |mut part, run| {
+                let rows = with_returns.get(&run[0].customer).copied().unwrap_or(&[]);
+                let times: Vec<i64> = rows.iter().map(|r| r.time).collect();
+                let mut sums = vec![0i64];
+                for r in rows {
+                    let last = sums[sums.len() - 1];
+                    sums.push(last.saturating_add(value_of(r.row as usize)));
                 }
-                for &(cohort, s) in &entries {
-                    let cells = part
-                        .cohorts
-                        .entry(cohort)
-                        .or_insert_with(|| CohortCells::new(brackets.len()));
-                    cells.size += 1;
-                    for (j, b) in brackets.iter().enumerate() {
-                        let (from, to) = config.span(s, b[0], b[1]);
-                        let counted = !config.censor || to - 1 <= as_of;
+                for entry in run {
+                    tally(entry, &mut part, &|j| {
+                        let b = brackets[j];
+                        let (from, to) = config.span(entry.s, b[0], b[1]);
                         let to = match config.mode {
                             RetentionMode::Bounded => to,
                             RetentionMode::Unbounded => as_of + 1,
                         };
                         let lo = times.partition_point(|&t| t < from);
                         let hi = times.partition_point(|&t| t < to).max(lo);
-                        retained[j] = (hi - lo) as u64 >= u64::from(config.min_occurrences);
-                        if !counted {
-                            continue;
-                        }
-                        cells.counted[j] += 1;
-                        cells.value[j] = cells.value[j].saturating_add(sums[hi] - sums[lo]);
-                        if retained[j] {
-                            cells.retained[j] += 1;
-                        }
-                        let before = j == 0 || retained[j - 1];
-                        if before {
-                            cells.previous[j] += 1;
-                            if retained[j] {
-                                cells.kept[j] += 1;
-                            }
-                        }
-                    }
+                        ((hi - lo) as u64, sums[hi] - sums[lo])
+                    });
                 }
-            }
-            part
-        })
+                part
+            },
+        )
         .collect();
+    let mut counts = counts;
     for p in parts {
         counts.merge(p);
     }
     Ok((counts, as_of))
+}
+
+/// An entry: a customer's start, its local period (the cohort) and second.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    customer: u64,
+    cohort: i64,
+    s: i64,
 }
 
 #[cfg(test)]
@@ -868,7 +1101,10 @@ mod tests {
         // Entries in weeks 0, 1 and 5 (week 5 too young for any bracket).
         assert_eq!(t.cohort, ["1970-01-05", "1970-01-12", "1970-02-09"]);
         assert_eq!(t.retained, [1, 1, 1, 0, 0, 0]);
-        assert_eq!(t.value, [10.0, 2.5, 2.5, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            t.value,
+            [Some(10.0), Some(2.5), Some(2.5), Some(0.0), None, None]
+        );
         assert_eq!(t.value_per_entry[..2], [Some(10.0), Some(2.5)]);
         assert_eq!(t.total_size, 3);
         // A time zone: at UTC−1 the Monday 00:00 UTC visit falls on Sunday, in the week before.
@@ -890,6 +1126,11 @@ mod tests {
         let rows = [(1, 0, "a", 0.0)];
         for (json, field) in [
             (r#"{"periods": 0}"#, "periods"),
+            (r#"{"periods": 3, "brackets": [[1, 2]]}"#, "brackets"),
+            (r#"{"brackets": []}"#, "brackets"),
+            (r#"{"utc_offset": -5}"#, "utc_offset"),
+            (r#"{"start": {"kinds": ["purchase"]}}"#, "start"),
+            (r#"{"return": {"channels": ["web"]}}"#, "return"),
             (r#"{"brackets": [[0, 1]]}"#, "brackets"),
             (r#"{"brackets": [[2, 3], [3, 4]]}"#, "brackets"),
             (r#"{"brackets": [[3, 2]]}"#, "brackets"),
@@ -931,5 +1172,65 @@ mod tests {
         // An hour later (18:00, 24 h 01 min after the start) it is day 1 in both.
         let rows = [(1, start, "start", 0.0), (1, back + 3600, "back", 0.0)];
         assert_eq!(table(&rows, &c("rolling")).unwrap().retained, [1]);
+    }
+
+    proptest::proptest! {
+        /// Counting returns per entry (one pass, atomics) and sorting records
+        /// into journeys give the same table, for every kind of setting; and
+        /// rows in another order change nothing.
+        #[test]
+        fn prop_entries_and_records_agree(
+            rows in proptest::collection::vec((1u64..6, 0i64..40, 0usize..4, 0u32..3), 1..80),
+            period in proptest::prop_oneof![proptest::strategy::Just("day"), proptest::strategy::Just("week"), proptest::strategy::Just("month")],
+            rolling: bool,
+            unbounded: bool,
+            recurring: bool,
+            censor: bool,
+            custom: bool,
+            min_occurrences in 1u32..3,
+            offset in -4i64..4,
+            rotate in 0usize..80,
+        ) {
+            let names = ["s", "r", "x", "ü"];
+            let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            let time: Vec<i64> = rows.iter().map(|r| r.1 * 43_200 + 1_700_000_000).collect();
+            let value: Vec<f64> = rows.iter().map(|r| f64::from(r.3) * 1.25).collect();
+            let labels: Vec<&str> = rows.iter().map(|r| names[r.2]).collect();
+            let config = RetentionConfig {
+                start: TouchMatch { events: vec!["s".into(), "ü".into()], ..Default::default() },
+                returning: TouchMatch { event_prefix: Some("r".into()), events: vec!["s".into()], ..Default::default() },
+                period: match period { "day" => CohortPeriod::Day, "week" => CohortPeriod::Week, _ => CohortPeriod::Month },
+                windows: if rolling { RetentionWindows::Rolling } else { RetentionWindows::Calendar },
+                mode: if unbounded { RetentionMode::Unbounded } else { RetentionMode::Bounded },
+                start_occurrence: if recurring { StartOccurrence::Recurring } else { StartOccurrence::First },
+                periods: (!custom).then_some(4),
+                brackets: custom.then(|| vec![[1, 1], [3, 5]]),
+                min_occurrences,
+                utc_offset: offset * 3 * 3600,
+                censor,
+                as_of: None,
+            };
+            let run = |order: &[usize], method: Method| {
+                let mut dict = EventDictionary::new();
+                let l: Vec<&str> = order.iter().map(|&i| labels[i]).collect();
+                let codes = dict.intern_all(&l).unwrap();
+                let (c, t, v): (Vec<u64>, Vec<i64>, Vec<f64>) = (
+                    order.iter().map(|&i| customer[i]).collect(),
+                    order.iter().map(|&i| time[i]).collect(),
+                    order.iter().map(|&i| value[i]).collect(),
+                );
+                let cols = TouchpointColumns { customer: &c, time: &t, value: &v, ..Default::default() };
+                let extra = PathColumns { events: Some(EventColumn::new(&codes, &dict).unwrap()), ..Default::default() };
+                retention_counts_by(&cols, &extra, &config, method)
+                    .and_then(|(counts, as_of)| counts.finish(&config, as_of))
+                    .map_err(|e| e.kind())
+            };
+            let order: Vec<usize> = (0..rows.len()).collect();
+            let mut moved = order.clone();
+            moved.rotate_left(rotate % rows.len());
+            let fast = run(&order, Method::Fastest);
+            proptest::prop_assert_eq!(&fast, &run(&order, Method::Records));
+            proptest::prop_assert_eq!(&fast, &run(&moved, Method::Fastest));
+        }
     }
 }

@@ -20,12 +20,15 @@ class RetentionTable:
     ``value`` and ``value_per_entry`` are 2-D arrays (cohorts × brackets; rates NaN where nobody
     is counted); ``total_*`` the same per bracket over all cohorts.
 
-    Definitions (see ``retention``): an entry counts in a bracket only once the bracket has ended
-    by ``as_of`` (censoring; ``counted``), and is retained there with at least ``min_occurrences``
-    return events in it (bounded) or from it on (unbounded). ``rate_of_previous``: of the entries
-    counted that were retained in the bracket before, the share retained in this one too (the first
-    bracket: its rate). ``value``: the return events' value, summed; ``value_per_entry`` per entry
-    counted.
+    Definitions (see ``retention``): ``size`` is a cohort's entries (its customers, or with
+    recurring starts their entries); an entry counts in a bracket only once the bracket has ended by
+    ``as_of`` (censoring: ``counted`` ≤ ``size``; NaN rates and values where nobody is counted yet),
+    and is retained there with at least ``min_occurrences`` return events in it (bounded) or from it
+    on to ``as_of`` (unbounded). ``previous``: entries counted that were retained in the bracket before
+    (the first bracket: all counted); ``kept``: of those, retained in this one too;
+    ``rate_of_previous`` = kept / previous. ``value``: the return events' value, summed (unbounded:
+    from the bracket's start to ``as_of``, so a later bracket's value is in the earlier ones too);
+    ``value_per_entry`` per entry counted. ``to_frame(metric)`` adds an ``all`` row of the totals.
 
     >>> import engagement
     >>> day = 86_400
@@ -38,6 +41,8 @@ class RetentionTable:
     [[1, 0, 1], [0, 0, 0]]
     >>> t.to_frame("rate").round(2).to_dict("index")["1970-01-03"]
     {'1': 0.0, '2': nan, '3': nan}
+    >>> t.to_frame("rate").loc["all"].tolist()    # over both cohorts
+    [0.5, 0.0, 1.0]
     """
 
     period: str
@@ -83,6 +88,12 @@ class RetentionTable:
                    row("total_counted", np.int64), row("total_retained", np.int64), row("total_rate", np.float64),
                    row("total_rate_of_previous", np.float64), row("total_value", np.float64))
 
+    def __repr__(self) -> str:
+        rates = ", ".join("nan" if np.isnan(r) else f"{r:.3g}" for r in self.total_rate[:8])
+        more = ", …" if len(self.total_rate) > 8 else ""
+        return (f"RetentionTable({self.period}, {self.windows}, {self.mode}: {len(self.cohort)} cohorts, "
+                f"{self.total_size} entries, total rate by bracket [{rates}{more}])")
+
     @property
     def bracket_labels(self) -> List[str]:
         """Each bracket as text: ``"3"`` for period 3 alone, ``"2-7"`` for periods 2 to 7."""
@@ -95,9 +106,16 @@ class RetentionTable:
         import pandas as pd
 
         if metric is not None:
+            if metric not in _METRICS:
+                raise ValueError(f"metric {metric!r} is not one of the table's cohort × bracket metrics: "
+                                 f"{', '.join(_METRICS)} (or leave it out for every number in long form)")
             values = getattr(self, metric)
-            return pd.DataFrame(values, index=pd.Index(self.cohort, name="cohort"),
-                                columns=pd.Index(self.bracket_labels, name="bracket"))
+            frame = pd.DataFrame(values, index=pd.Index(self.cohort, name="cohort"),
+                                 columns=pd.Index(self.bracket_labels, name="bracket"))
+            total = getattr(self, f"total_{metric}", None)
+            if total is not None:
+                frame.loc["all"] = total
+            return frame
         k = len(self.brackets)
         index = pd.MultiIndex.from_product([self.cohort, self.bracket_labels], names=["cohort", "bracket"])
         columns: Dict[str, Any] = {"size": np.repeat(self.size, k)}
@@ -106,6 +124,8 @@ class RetentionTable:
             columns[name] = getattr(self, name).reshape(-1)
         return pd.DataFrame(columns, index=index)
 
+
+_METRICS = ("counted", "retained", "rate", "previous", "kept", "rate_of_previous", "value", "value_per_entry")
 
 Matcher = Union[None, str, Sequence[str], Mapping[str, Any]]
 
@@ -141,18 +161,20 @@ def retention(customer: Any, time: Any, channel: Any = None, kind: Any = None, v
     - ``period``: ``"day"`` (default), ``"week"`` (ISO, from Monday) or ``"month"``;
       ``windows``: ``"calendar"`` (default: period k is the k-th local day, week or month after the
       entry's) or ``"rolling"`` (k·24 h, k·7 d or k·30 d from the entry's second).
-    - ``periods``: brackets 1, 2, … ``periods`` (default 7), or ``brackets``: custom ``(first,
-      last)`` periods such as ``[(1, 1), (2, 7), (8, 30)]``; period 0 is the entry's own.
+    - ``periods``: brackets 1, 2, … ``periods`` (default 7), or instead ``brackets``: custom
+      ``(first, last)`` periods such as ``[(1, 1), (2, 7), (8, 30)]``; period 0 is the entry's own.
     - ``mode``: ``"bounded"`` (default: returned in the bracket) or ``"unbounded"`` (in it or
       later, up to ``as_of``); ``min_occurrences``: return events needed (default 1).
     - ``start_occurrence``: ``"first"`` (default: a customer enters once, at their first start
       event) or ``"recurring"`` (once per period with a start event, at its first).
-    - ``as_of``: end of observation (default: the latest touchpoint; a datetime or ISO string
-      too); touchpoints after it are ignored. ``censor`` (default True): an entry counts in a
+    - ``as_of``: end of observation, inclusive (default: the latest touchpoint's second; a
+      datetime or ISO string too, a date meaning its first second, 00:00 UTC); touchpoints after
+      it are ignored. ``censor`` (default True): an entry counts in a
       bracket only once the bracket has ended by ``as_of``, so customers too young to have come
       back are not counted as gone.
-    - ``utc_offset``: seconds (or a timedelta) east of UTC of the local time that calendar periods
-      and cohorts follow (default 0).
+    - ``utc_offset``: the local time that calendar periods and cohorts follow, east of UTC: seconds
+      (whole quarter hours: ``-18000`` for UTC−5), a timedelta or text like ``"+05:30"`` (default
+      0, UTC). Times given with a time zone are read as instants; the offset is what makes days.
     - ``value``: a value per touchpoint; ``RetentionTable.value`` sums the return events' values
       (revenue retention when ``returning`` is a purchase).
 
@@ -176,17 +198,39 @@ def retention(customer: Any, time: Any, channel: Any = None, kind: Any = None, v
     return RetentionTable._from(_native.retention(cols, config=config, **extras))
 
 
+def _offset(value: Any) -> Optional[int]:
+    """A UTC offset in seconds: a number of seconds, a timedelta, or text like ``"+05:30"``."""
+    if isinstance(value, str):
+        import re
+
+        m = re.fullmatch(r"(?:UTC)?([+-−])(\d{1,2}):?(\d{2})?", value.strip())
+        if m is None:
+            raise ValueError(f"utc_offset {value!r} is not an offset like '+01:00', '-05:00' or '+0530'")
+        sign = -1 if m.group(1) in "-−" else 1
+        return sign * (int(m.group(2)) * 3600 + int(m.group(3) or 0) * 60)
+    from ._events import _seconds
+
+    return _seconds(value)
+
+
+def _brackets(brackets: Any) -> Optional[List[List[int]]]:
+    if brackets is None:
+        return None
+    try:
+        return [[int(a), int(b)] for a, b in brackets]
+    except (TypeError, ValueError):
+        raise TypeError(f"brackets are (first, last) pairs of periods, e.g. [(1, 1), (2, 7), (8, 30)]; "
+                        f"got {brackets!r}") from None
+
+
 def _config(start: Matcher = None, returning: Matcher = None, period: Optional[str] = None,
             windows: Optional[str] = None, periods: Optional[int] = None,
             brackets: Optional[Sequence[Tuple[int, int]]] = None, mode: Optional[str] = None,
             start_occurrence: Optional[str] = None, min_occurrences: Optional[int] = None, as_of: Any = None,
             utc_offset: Any = None, censor: Optional[bool] = None) -> Dict[str, Any]:
     """The engine's ``RetentionConfig`` of ``retention``'s arguments (None: the engine's default)."""
-    from ._events import _seconds
-
     return cv.given(start=_matcher(start, "start"), **{"return": _matcher(returning, "returning")},
-                    period=period, windows=windows, periods=periods,
-                    brackets=None if brackets is None else [[int(a), int(b)] for a, b in brackets],
+                    period=period, windows=windows, periods=periods, brackets=_brackets(brackets),
                     mode=mode, start_occurrence=start_occurrence, min_occurrences=min_occurrences,
                     as_of=None if as_of is None else cv.instant(as_of, "as_of"),
-                    utc_offset=_seconds(utc_offset), censor=censor)
+                    utc_offset=_offset(utc_offset), censor=censor)

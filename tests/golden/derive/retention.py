@@ -12,7 +12,8 @@ Definitions (as the engine documents them):
   (L = 1, 7 or 30 days);
 - an entry is counted in a bracket when the bracket's last second is at or before as_of (or always,
   censor = false); retained with at least min_occurrences return events in the window ("bounded") or
-  from its start to as_of ("unbounded"); value: the return events' values in that span;
+  from its start to as_of ("unbounded"); value: the return events' values in that span (null when
+  nobody is counted);
 - previous: counted entries retained in the bracket before (the first bracket: all counted); kept: of
   those, retained in this one; rates are ratios, null over 0.
 
@@ -98,7 +99,7 @@ def matches(df, m):
 
 
 def retention(log, config):
-    c = {"period": "day", "windows": "calendar", "periods": 7, "brackets": [], "mode": "bounded",
+    c = {"period": "day", "windows": "calendar", "periods": 7, "brackets": None, "mode": "bounded",
          "start_occurrence": "first", "min_occurrences": 1, "utc_offset": 0, "censor": True, **config}
     df = frame(log)
     as_of = c.get("as_of", int(df["time"].max()))
@@ -176,14 +177,14 @@ def retention(log, config):
                 total[f][j] += row[f][j]
             out["rate"].append(ratio(row["retained"][j], row["counted"][j]))
             out["rate_of_previous"].append(ratio(row["kept"][j], row["previous"][j]))
-            out["value"].append(row["value"][j])
+            out["value"].append(None if row["counted"][j] == 0 else row["value"][j])
             out["value_per_entry"].append(None if row["counted"][j] == 0 else row["value"][j] / row["counted"][j])
             total["value"][j] += row["value"][j]
     out.update({"total_size": sum(r["size"] for r in cohorts.values()), "total_counted": total["counted"],
                 "total_retained": total["retained"],
                 "total_rate": [ratio(total["retained"][j], total["counted"][j]) for j in range(k)],
                 "total_rate_of_previous": [ratio(total["kept"][j], total["previous"][j]) for j in range(k)],
-                "total_value": total["value"]})
+                "total_value": [None if total["counted"][j] == 0 else total["value"][j] for j in range(k)]})
     return {"ok": out}
 
 
@@ -231,6 +232,12 @@ cases = [
     case("offset_beyond_a_day", LOG, {"utc_offset": 90000}, "an offset beyond 18 hours is refused",
          {"error": "config"}),
     case("misspelt_setting", LOG, {"periodz": 3}, "an unknown key names the accepted ones", {"error": "json"}),
+    case("periods_and_brackets", LOG, {"periods": 3, "brackets": [[1, 1]]}, "periods or brackets, not both",
+         {"error": "config"}),
+    case("offset_in_hours", LOG, {"utc_offset": -5}, "an offset is seconds in whole quarter hours: -5 is a slip",
+         {"error": "config"}),
+    case("kinds_without_kind_column", LOG, {"return": {"kinds": ["purchase"]}},
+         "an event log has no kinds: a kind matcher there is refused", {"error": "config"}),
     case("events_not_given", {k: v for k, v in LOG.items() if k != "event"}, {"start": SIGNUP},
          "a start matching events needs the event column", {"error": "config"}),
     case("event_column_short", dict(LOG, event=LOG["event"][:-1]), {"start": SIGNUP},
