@@ -143,7 +143,7 @@ impl TouchMatch {
         !self.events.is_empty() || self.event_prefix.is_some() || self.event_regex.is_some()
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         !self.reads_events()
             && self.kinds.is_empty()
             && self.channels.is_empty()

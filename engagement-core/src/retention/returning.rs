@@ -526,8 +526,16 @@ impl RetentionCounts {
     }
 }
 
+/// A matcher's shortcut, where one applies.
+enum Fast {
+    Any,
+    ByCode(Vec<bool>),
+    General,
+}
+
 /// Which rows a matcher takes, by (kind, channel) and by event code.
 struct RowMatch {
+    fast: Fast,
     by_kind_channel: Vec<bool>,
     /// Per event code (empty: events are not read).
     by_event: Vec<bool>,
@@ -569,7 +577,7 @@ impl RowMatch {
             "{field} matches campaigns but no campaign column is given"
         );
         let channels = Channel::COUNT;
-        let by_kind_channel = (0..TouchpointKind::COUNT * channels)
+        let by_kind_channel: Vec<bool> = (0..TouchpointKind::COUNT * channels)
             .map(|i| {
                 let (kind, channel) = ((i / channels) as u8, (i % channels) as u8);
                 m.matches_codes(kind, channel)
@@ -584,14 +592,33 @@ impl RowMatch {
                 .collect(),
             _ => Vec::new(),
         };
+        // Without kind and channel columns and campaigns, a row's match is its
+        // event code's; without any criterion, every row matches.
+        let constant = cols.kind.is_empty() && cols.channel.is_empty() && m.campaigns.is_empty();
+        let fast = if m.is_empty() {
+            Fast::Any
+        } else if constant && !by_event.is_empty() {
+            let other = by_kind_channel[usize::from(TouchpointKind::Other as u8) * Channel::COUNT
+                + usize::from(Channel::Other as u8)];
+            Fast::ByCode(by_event.iter().map(|&b| b && other).collect())
+        } else {
+            Fast::General
+        };
         Ok(RowMatch {
             by_kind_channel,
             by_event,
             campaigns: m.campaigns.clone(),
+            fast,
         })
     }
 
+    #[inline]
     fn matches(&self, cols: &TouchpointColumns<'_>, extra: &PathColumns<'_>, i: usize) -> bool {
+        match (&self.fast, extra.events) {
+            (Fast::Any, _) => return true,
+            (Fast::ByCode(table), Some(e)) => return table[e.codes()[i] as usize],
+            _ => {}
+        }
         let kind = cols
             .kind
             .get(i)
@@ -751,6 +778,9 @@ fn retention_counts_by(
         }
     }
     drop(starts);
+    if entries.is_empty() {
+        return Ok((counts, as_of));
+    }
     let k = brackets.len();
     let tally = |entry: &Entry, part: &mut RetentionCounts, found: &dyn Fn(usize) -> (u64, i64)| {
         let cells = part
@@ -783,10 +813,11 @@ fn retention_counts_by(
     };
     let value_of = |i: usize| cols.value.get(i).map_or(0, |&v| micros(v));
     if method == Method::Fastest && entries.len().saturating_mul(k + 1) <= MAX_ENTRY_CELLS {
-        // By entries: one pass over the return rows counts each entry's returns
+        // By entries: the return rows of customers with entries are dealt into
+        // buckets of nearby ids, and each bucket counts its entries' returns
         // per bracket (or, unbounded, per segment from one bracket's start to
-        // the next's); integer counts and micro-units, so the order of the
-        // additions changes nothing.
+        // the next's) in cache; integer counts and micro-units, so the order
+        // of the additions changes nothing.
         let slots = k;
         let first = brackets[0][0] as usize;
         let last = brackets[k - 1][1] as usize;
@@ -810,74 +841,98 @@ fn retention_counts_by(
                 _ => usize::MAX,
             }
         };
-        let mut index: rustc_hash::FxHashMap<u64, (u32, u32)> = rustc_hash::FxHashMap::default();
-        index.reserve(entries.len());
-        for (e, run) in entries
-            .chunk_by(|a, b| a.customer == b.customer)
-            .scan(0usize, |at, run| {
-                let from = *at;
-                *at += run.len();
-                Some((from, run))
-            })
-        {
-            index.insert(run[0].customer, (e as u32, run.len() as u32));
+        // Rows are dealt into at most 256 buckets of nearby customer ids (a
+        // monotone map: each bucket's entries are one slice of `entries`), then
+        // each bucket counts its entries' returns in cache, buckets in
+        // parallel: a random lookup per row into all the entries would stall on
+        // memory for each.
+        let (lo, hi) = (entries[0].customer, entries[entries.len() - 1].customer);
+        let shift = (u64::BITS - (hi - lo).leading_zeros()).saturating_sub(8);
+        let buckets = ((hi - lo) >> shift) as usize + 1;
+        let bucket = |c: u64| ((c - lo) >> shift) as usize;
+        // Customers with an entry, as bits of a hash (about 8 bits per entry,
+        // in cache): most rows of customers without one stop here. A false
+        // positive costs a lookup in its bucket, which finds nothing.
+        let bits = (entries.len() * 8).next_power_of_two().max(64);
+        let hash = |c: u64| (c.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & (bits - 1);
+        let mut member = vec![0u64; bits / 64];
+        for e in &entries {
+            let h = hash(e.customer);
+            member[h / 64] |= 1 << (h % 64);
         }
-        let found: Vec<std::sync::atomic::AtomicU32> = (0..entries.len() * slots)
-            .map(|_| std::sync::atomic::AtomicU32::new(0))
-            .collect();
-        let valued = !cols.value.is_empty();
-        let values: Vec<std::sync::atomic::AtomicI64> =
-            (0..if valued { entries.len() * slots } else { 0 })
-                .map(|_| std::sync::atomic::AtomicI64::new(0))
-                .collect();
-        let window = config.window();
-        (0..n).into_par_iter().with_min_len(1 << 14).for_each(|i| {
-            use std::sync::atomic::Ordering::Relaxed;
-            let t = cols.time[i];
-            if t > as_of {
-                return;
-            }
-            let Some(&(from, len)) = index.get(&cols.customer[i]) else {
-                return;
-            };
-            if !back.matches(cols, extra, i) {
-                return;
-            }
-            let local =
-                (config.windows == RetentionWindows::Calendar).then(|| config.local_period(t));
-            for e in from as usize..(from + len) as usize {
-                let entry = &entries[e];
-                let period = match local {
-                    Some(p) => p - entry.cohort,
-                    None if t < entry.s => continue,
-                    None => (t - entry.s) / window,
-                };
-                let j = slot(period);
-                if j == usize::MAX {
-                    continue;
-                }
-                // Saturates at u32::MAX: a count past any min_occurrences.
-                let _ = found[e * slots + j].fetch_update(Relaxed, Relaxed, |c| c.checked_add(1));
-                if valued {
-                    let v = value_of(i);
-                    if v != 0 {
-                        let _ = values[e * slots + j]
-                            .fetch_update(Relaxed, Relaxed, |x| Some(x.saturating_add(v)));
+        let keep = |i: usize| {
+            let c = cols.customer[i];
+            let h = hash(c);
+            c >= lo
+                && c <= hi
+                && member[h / 64] & (1 << (h % 64)) != 0
+                && cols.time[i] <= as_of
+                && back.matches(cols, extra, i)
+        };
+        // One pass: each block deals its kept rows into its own bucket lists.
+        const BLOCK: usize = 1 << 16;
+        let dealt: Vec<Vec<Vec<(u64, i64, u32)>>> = (0..n.div_ceil(BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let mut lists: Vec<Vec<(u64, i64, u32)>> = vec![Vec::new(); buckets];
+                for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
+                    if keep(i) {
+                        let c = cols.customer[i];
+                        lists[bucket(c)].push((c, cols.time[i], i as u32));
                     }
                 }
-            }
-        });
-        let found: Vec<u32> = found.into_iter().map(|a| a.into_inner()).collect();
-        let values: Vec<i64> = values.into_iter().map(|a| a.into_inner()).collect();
-        let parts: Vec<RetentionCounts> = entries
-            .par_chunks(1 << 14)
-            .enumerate()
-            .map(|(c, chunk)| {
+                lists
+            })
+            .collect();
+        let window = config.window();
+        let parts: Vec<RetentionCounts> = (0..buckets)
+            .into_par_iter()
+            .map(|q| {
+                let rows = dealt.iter().flat_map(|lists| &lists[q]);
+                let from = entries.partition_point(|e| bucket(e.customer) < q);
+                let to = entries.partition_point(|e| bucket(e.customer) <= q);
+                let mine = &entries[from..to];
                 let mut part = RetentionCounts::new(k);
-                for (e, entry) in chunk.iter().enumerate() {
-                    let at = ((c << 14) + e) * slots;
-                    let cells = &found[at..at + slots];
-                    let value = |j: usize| values.get(at + j).copied().unwrap_or(0);
+                if mine.is_empty() {
+                    return part;
+                }
+                let index = EntryIndex::new(mine);
+                let mut found = vec![0u32; mine.len() * slots];
+                let mut values = vec![
+                    0i64;
+                    if cols.value.is_empty() {
+                        0
+                    } else {
+                        mine.len() * slots
+                    }
+                ];
+                for &(c, t, row) in rows {
+                    let Some((first, len)) = index.get(c) else {
+                        continue;
+                    };
+                    let local = (config.windows == RetentionWindows::Calendar)
+                        .then(|| config.local_period(t));
+                    for e in first..first + len {
+                        let entry = &mine[e];
+                        let period = match local {
+                            Some(p) => p - entry.cohort,
+                            None if t < entry.s => continue,
+                            None => (t - entry.s) / window,
+                        };
+                        let j = slot(period);
+                        if j == usize::MAX {
+                            continue;
+                        }
+                        // Saturates: a count past any min_occurrences.
+                        found[e * slots + j] = found[e * slots + j].saturating_add(1);
+                        if let Some(v) = values.get_mut(e * slots + j) {
+                            *v = v.saturating_add(value_of(row as usize));
+                        }
+                    }
+                }
+                for (e, entry) in mine.iter().enumerate() {
+                    let cells = &found[e * slots..(e + 1) * slots];
+                    let value = |j: usize| values.get(e * slots + j).copied().unwrap_or(0);
                     tally(entry, &mut part, &|j| match config.mode {
                         RetentionMode::Bounded => (u64::from(cells[j]), value(j)),
                         RetentionMode::Unbounded => (j..slots).fold((0, 0), |(n, v), m| {
@@ -963,6 +1018,58 @@ fn retention_counts_by(
         counts.merge(p);
     }
     Ok((counts, as_of))
+}
+
+/// Where each customer's entries are (entries sorted by customer): a
+/// table indexed by the customer's offset from the smallest id when the ids
+/// span few enough for one (8 bytes per id in the span), else a hash map.
+enum EntryIndex {
+    /// The smallest id, and `(first << 24) | count` per id from it; `u64::MAX` for none.
+    Dense(u64, Vec<u64>),
+    Hashed(rustc_hash::FxHashMap<u64, (usize, usize)>),
+}
+
+impl EntryIndex {
+    fn new(entries: &[Entry]) -> Self {
+        let runs = || {
+            entries
+                .chunk_by(|a, b| a.customer == b.customer)
+                .scan(0usize, |at, run| {
+                    let from = *at;
+                    *at += run.len();
+                    Some((run[0].customer, from, run.len()))
+                })
+        };
+        let (lo, hi) = match (entries.first(), entries.last()) {
+            (Some(a), Some(b)) => (a.customer, b.customer),
+            _ => (0, 0),
+        };
+        // A table at most 8 ids per entry wide (and 64 MB).
+        let span = hi - lo;
+        if span < (8 * entries.len() as u64 + 64).min(1 << 23)
+            && runs().all(|(_, _, n)| n < 1 << 24)
+        {
+            let mut table = vec![u64::MAX; span as usize + 1];
+            for (c, from, n) in runs() {
+                table[(c - lo) as usize] = ((from as u64) << 24) | n as u64;
+            }
+            EntryIndex::Dense(lo, table)
+        } else {
+            EntryIndex::Hashed(runs().map(|(c, from, n)| (c, (from, n))).collect())
+        }
+    }
+
+    /// The first entry of `customer` and how many it has.
+    #[inline]
+    fn get(&self, customer: u64) -> Option<(usize, usize)> {
+        match self {
+            EntryIndex::Dense(lo, t) => {
+                let v = *t.get(usize::try_from(customer.checked_sub(*lo)?).ok()?)?;
+                (v != u64::MAX).then_some(((v >> 24) as usize, (v & 0xff_ffff) as usize))
+            }
+            EntryIndex::Hashed(m) => m.get(&customer).copied(),
+        }
+    }
 }
 
 /// An entry: a customer's start, its local period (the cohort) and second.
@@ -1190,9 +1297,15 @@ mod tests {
             min_occurrences in 1u32..3,
             offset in -4i64..4,
             rotate in 0usize..80,
+            huge_ids: bool,
         ) {
             let names = ["s", "r", "x", "ü"];
-            let customer: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            // Huge, spread ids fall in many buckets and take hashed entry
+            // indexes; small ones one bucket and a table.
+            let customer: Vec<u64> = rows
+                .iter()
+                .map(|r| if huge_ids { (r.0 << 40) + (1 << 61) } else { r.0 })
+                .collect();
             let time: Vec<i64> = rows.iter().map(|r| r.1 * 43_200 + 1_700_000_000).collect();
             let value: Vec<f64> = rows.iter().map(|r| f64::from(r.3) * 1.25).collect();
             let labels: Vec<&str> = rows.iter().map(|r| names[r.2]).collect();
