@@ -782,6 +782,8 @@ fn retention_counts_by(
         return Ok((counts, as_of));
     }
     let k = brackets.len();
+    // The local period holding as_of's next second: calendar periods before it have ended.
+    let as_of_period = config.local_period(as_of + 1);
     let tally = |entry: &Entry, part: &mut RetentionCounts, found: &dyn Fn(usize) -> (u64, i64)| {
         let cells = part
             .cohorts
@@ -789,14 +791,19 @@ fn retention_counts_by(
             .or_insert_with(|| CohortCells::new(k));
         cells.size += 1;
         let mut retained_before = true;
+        // Periods after the entry that have ended by as_of: bracket [a, b]
+        // has ended (its last second at or before as_of) when b + 1 <= ended.
+        let ended = match config.windows {
+            RetentionWindows::Rolling => (as_of + 1 - entry.s).div_euclid(config.window()),
+            RetentionWindows::Calendar => as_of_period - entry.cohort,
+        };
         for (j, b) in brackets.iter().enumerate() {
-            let to = config.span(entry.s, b[0], b[1]).1;
-            let (count, value) = found(j);
-            let retained = count >= u64::from(config.min_occurrences);
-            // Brackets ascend: once one has not ended by as_of, none after has.
-            if config.censor && to - 1 > as_of {
+            // Brackets ascend: once one has not ended, none after has.
+            if config.censor && i64::from(b[1]) + 1 > ended {
                 break;
             }
+            let (count, value) = found(j);
+            let retained = count >= u64::from(config.min_occurrences);
             cells.counted[j] += 1;
             cells.value[j] = cells.value[j].saturating_add(value);
             if retained {
@@ -931,13 +938,23 @@ fn retention_counts_by(
                     }
                 }
                 for (e, entry) in mine.iter().enumerate() {
-                    let cells = &found[e * slots..(e + 1) * slots];
-                    let value = |j: usize| values.get(e * slots + j).copied().unwrap_or(0);
-                    tally(entry, &mut part, &|j| match config.mode {
-                        RetentionMode::Bounded => (u64::from(cells[j]), value(j)),
-                        RetentionMode::Unbounded => (j..slots).fold((0, 0), |(n, v), m| {
-                            (n + u64::from(cells[m]), v.saturating_add(value(m)))
-                        }),
+                    let cells = &mut found[e * slots..(e + 1) * slots];
+                    let mut no_values = [];
+                    let sums = values
+                        .get_mut(e * slots..(e + 1) * slots)
+                        .unwrap_or(&mut no_values);
+                    if config.mode == RetentionMode::Unbounded {
+                        // From each bracket's start on: sums of the segments after it.
+                        for j in (0..slots.saturating_sub(1)).rev() {
+                            cells[j] = cells[j].saturating_add(cells[j + 1]);
+                            if !sums.is_empty() {
+                                sums[j] = sums[j].saturating_add(sums[j + 1]);
+                            }
+                        }
+                    }
+                    let (cells, sums) = (&*cells, &*sums);
+                    tally(entry, &mut part, &|j| {
+                        (u64::from(cells[j]), sums.get(j).copied().unwrap_or(0))
                     });
                 }
                 part
