@@ -751,11 +751,15 @@ fn retention_counts_by(
     let start = RowMatch::new(&config.start, "start", cols, extra)?;
     let back = RowMatch::new(&config.returning, "return", cols, extra)?;
     // The entries: each customer's first start, or each period's first.
-    let mut starts: Vec<(u64, i64)> = (0..n)
+    let mut starts: Vec<(u64, i64)> = (0..n.div_ceil(1 << 16))
         .into_par_iter()
-        .with_min_len(1 << 14)
-        .filter(|&i| cols.time[i] <= as_of && start.matches(cols, extra, i))
-        .map(|i| (cols.customer[i], cols.time[i]))
+        .map(|b| {
+            (b << 16..((b + 1) << 16).min(n))
+                .filter(|&i| cols.time[i] <= as_of && start.matches(cols, extra, i))
+                .map(|i| (cols.customer[i], cols.time[i]))
+                .collect::<Vec<_>>()
+        })
+        .flatten_iter()
         .collect();
     starts.par_sort_unstable();
     let mut entries: Vec<Entry> = Vec::new();
@@ -892,73 +896,77 @@ fn retention_counts_by(
             })
             .collect();
         let window = config.window();
+        // Buckets fold into one part per split of the work (integer sums: the
+        // split changes nothing), not a part per bucket to merge.
         let parts: Vec<RetentionCounts> = (0..buckets)
             .into_par_iter()
-            .map(|q| {
-                let rows = dealt.iter().flat_map(|lists| &lists[q]);
-                let from = entries.partition_point(|e| bucket(e.customer) < q);
-                let to = entries.partition_point(|e| bucket(e.customer) <= q);
-                let mine = &entries[from..to];
-                let mut part = RetentionCounts::new(k);
-                if mine.is_empty() {
-                    return part;
-                }
-                let index = EntryIndex::new(mine);
-                let mut found = vec![0u32; mine.len() * slots];
-                let mut values = vec![
-                    0i64;
-                    if cols.value.is_empty() {
-                        0
-                    } else {
-                        mine.len() * slots
+            .fold(
+                || RetentionCounts::new(k),
+                |mut part, q| {
+                    let rows = dealt.iter().flat_map(|lists| &lists[q]);
+                    let from = entries.partition_point(|e| bucket(e.customer) < q);
+                    let to = entries.partition_point(|e| bucket(e.customer) <= q);
+                    let mine = &entries[from..to];
+                    if mine.is_empty() {
+                        return part;
                     }
-                ];
-                for &(c, t, row) in rows {
-                    let Some((first, len)) = index.get(c) else {
-                        continue;
-                    };
-                    let local = (config.windows == RetentionWindows::Calendar)
-                        .then(|| config.local_period(t));
-                    for e in first..first + len {
-                        let entry = &mine[e];
-                        let period = match local {
-                            Some(p) => p - entry.cohort,
-                            None if t < entry.s => continue,
-                            None => (t - entry.s) / window,
-                        };
-                        let j = slot(period);
-                        if j == usize::MAX {
+                    let index = EntryIndex::new(mine);
+                    let mut found = vec![0u32; mine.len() * slots];
+                    let mut values = vec![
+                        0i64;
+                        if cols.value.is_empty() {
+                            0
+                        } else {
+                            mine.len() * slots
+                        }
+                    ];
+                    for &(c, t, row) in rows {
+                        let Some((first, len)) = index.get(c) else {
                             continue;
-                        }
-                        // Saturates: a count past any min_occurrences.
-                        found[e * slots + j] = found[e * slots + j].saturating_add(1);
-                        if let Some(v) = values.get_mut(e * slots + j) {
-                            *v = v.saturating_add(value_of(row as usize));
-                        }
-                    }
-                }
-                for (e, entry) in mine.iter().enumerate() {
-                    let cells = &mut found[e * slots..(e + 1) * slots];
-                    let mut no_values = [];
-                    let sums = values
-                        .get_mut(e * slots..(e + 1) * slots)
-                        .unwrap_or(&mut no_values);
-                    if config.mode == RetentionMode::Unbounded {
-                        // From each bracket's start on: sums of the segments after it.
-                        for j in (0..slots.saturating_sub(1)).rev() {
-                            cells[j] = cells[j].saturating_add(cells[j + 1]);
-                            if !sums.is_empty() {
-                                sums[j] = sums[j].saturating_add(sums[j + 1]);
+                        };
+                        let local = (config.windows == RetentionWindows::Calendar)
+                            .then(|| config.local_period(t));
+                        for e in first..first + len {
+                            let entry = &mine[e];
+                            let period = match local {
+                                Some(p) => p - entry.cohort,
+                                None if t < entry.s => continue,
+                                None => (t - entry.s) / window,
+                            };
+                            let j = slot(period);
+                            if j == usize::MAX {
+                                continue;
+                            }
+                            // Saturates: a count past any min_occurrences.
+                            found[e * slots + j] = found[e * slots + j].saturating_add(1);
+                            if let Some(v) = values.get_mut(e * slots + j) {
+                                *v = v.saturating_add(value_of(row as usize));
                             }
                         }
                     }
-                    let (cells, sums) = (&*cells, &*sums);
-                    tally(entry, &mut part, &|j| {
-                        (u64::from(cells[j]), sums.get(j).copied().unwrap_or(0))
-                    });
-                }
-                part
-            })
+                    for (e, entry) in mine.iter().enumerate() {
+                        let cells = &mut found[e * slots..(e + 1) * slots];
+                        let mut no_values = [];
+                        let sums = values
+                            .get_mut(e * slots..(e + 1) * slots)
+                            .unwrap_or(&mut no_values);
+                        if config.mode == RetentionMode::Unbounded {
+                            // From each bracket's start on: sums of the segments after it.
+                            for j in (0..slots.saturating_sub(1)).rev() {
+                                cells[j] = cells[j].saturating_add(cells[j + 1]);
+                                if !sums.is_empty() {
+                                    sums[j] = sums[j].saturating_add(sums[j + 1]);
+                                }
+                            }
+                        }
+                        let (cells, sums) = (&*cells, &*sums);
+                        tally(entry, &mut part, &|j| {
+                            (u64::from(cells[j]), sums.get(j).copied().unwrap_or(0))
+                        });
+                    }
+                    part
+                },
+            )
             .collect();
         let mut counts = counts;
         for p in parts {
