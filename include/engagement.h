@@ -53,6 +53,7 @@
  *   SessionConfig     {"gap": 1800}
  *   EventLabels       ["catalog", "product_view", "", "café"]
  *   RetentionConfig   {"start": {"events": ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week", "brackets": [[1, 1], [2, 4]], "mode": "unbounded", "as_of": 1735689600, "utc_offset": 3600}
+ *   LifecycleConfig   {"activity": {"events": ["open_app", "purchase"]}, "period": "month", "as_of": 1735689600, "utc_offset": -18000}
  *
  * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
  * returns it; accounts may be the whole document `eng_loyalty_json` returns.
@@ -1480,6 +1481,40 @@ eng_status eng_retention_json(const uint64_t *customer,
                               const uint8_t *channel,
                               const uint8_t *kind,
                               const double *value,
+                              size_t len,
+                              const uint32_t *event,
+                              const struct eng_event_dictionary *dictionary,
+                              const uint64_t *campaign,
+                              const char *config_json,
+                              size_t config_len,
+                              char **out_json,
+                              size_t *out_len);
+
+/**
+ * Lifecycle groups per period over `len` touchpoints (columns as
+ * `eng_retention_json`), as `config_json` (a `LifecycleConfig`; NULL or
+ * blank for the defaults) says: `{"activity": {matcher as
+ * eng_retention_json's; any touchpoint when absent}, "period": "week"
+ * ("day", "week" from Monday, "month"), "as_of": the latest touchpoint's
+ * second, "utc_offset": 0}`. In each period from the first with activity to
+ * the one holding `as_of`: `new` (active for the first time in the data),
+ * `returning` (active, and in the period before), `resurrecting` (active,
+ * not in the period before, but earlier), `dormant` (active in the period
+ * before, not in this one). The table as JSON owned by the caller
+ * (`eng_string_free`): `{"period", "as_of", "period_start", "label" (local
+ * dates), "new", "returning", "resurrecting", "dormant", "active",
+ * "complete" (false for a last period not ended by `as_of`)}`.
+ *
+ * Returns as `eng_retention_json` (`ENG_STATUS_EMPTY_INPUT` without
+ * activity by `as_of`).
+ *
+ * # Safety
+ * As `eng_retention_json`.
+ */
+eng_status eng_lifecycle_json(const uint64_t *customer,
+                              const int64_t *time,
+                              const uint8_t *channel,
+                              const uint8_t *kind,
                               size_t len,
                               const uint32_t *event,
                               const struct eng_event_dictionary *dictionary,

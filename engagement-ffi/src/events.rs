@@ -506,6 +506,57 @@ pub unsafe extern "C" fn eng_retention_json(
     })
 }
 
+/// Lifecycle groups per period over `len` touchpoints (columns as
+/// `eng_retention_json`), as `config_json` (a `LifecycleConfig`; NULL or
+/// blank for the defaults) says: `{"activity": {matcher as
+/// eng_retention_json's; any touchpoint when absent}, "period": "week"
+/// ("day", "week" from Monday, "month"), "as_of": the latest touchpoint's
+/// second, "utc_offset": 0}`. In each period from the first with activity to
+/// the one holding `as_of`: `new` (active for the first time in the data),
+/// `returning` (active, and in the period before), `resurrecting` (active,
+/// not in the period before, but earlier), `dormant` (active in the period
+/// before, not in this one). The table as JSON owned by the caller
+/// (`eng_string_free`): `{"period", "as_of", "period_start", "label" (local
+/// dates), "new", "returning", "resurrecting", "dormant", "active",
+/// "complete" (false for a last period not ended by `as_of`)}`.
+///
+/// Returns as `eng_retention_json` (`ENG_STATUS_EMPTY_INPUT` without
+/// activity by `as_of`).
+///
+/// # Safety
+/// As `eng_retention_json`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_lifecycle_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = log_columns(customer, time, channel, kind, std::ptr::null(), len)?;
+            let config: engagement_core::lifecycle::LifecycleConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let extra = PathColumns {
+                events: event_column(event, dictionary, len)?,
+                campaign: optional(campaign, len, "campaign")?,
+                session: &[],
+            };
+            let t = engagement_core::lifecycle::lifecycle(&cols, &extra, &config)?;
+            crate::json::write(&t, out_json, out_len)
+        }
+    })
+}
+
 /// Builds the partial of one part of an event log (see `eng_partial_new`),
 /// for the kinds that read event labels or campaigns: `{"kind":
 /// "event_paths", "config": {…PathConfig…}}`, funnels whose steps match

@@ -76,6 +76,9 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
         "PathConfig" => from_json::<PathConfig>(json)?.validate(),
         "SessionConfig" => from_json::<SessionConfig>(json)?.validate(),
         "EventLabels" => from_json::<EventDictionary>(json).map(drop),
+        "LifecycleConfig" => {
+            from_json::<engagement_core::lifecycle::LifecycleConfig>(json)?.validate()
+        }
         "RetentionConfig" => {
             from_json::<engagement_core::returning::RetentionConfig>(json)?.validate()
         }
@@ -83,7 +86,7 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
     }
 }
 
-const TYPES: usize = 31;
+const TYPES: usize = 32;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {

@@ -78,3 +78,25 @@ pub(crate) fn retention<'py>(
     };
     py.compute_to_python(|| engagement_core::returning::retention(&cols, &extra, &cfg))
 }
+
+/// Lifecycle groups per period (see `LifecycleConfig`) over touchpoints.
+#[pyfunction]
+#[pyo3(signature = (touchpoints, events=None, dictionary=None, campaign=None, config=None))]
+pub(crate) fn lifecycle<'py>(
+    py: Python<'py>,
+    touchpoints: crate::convert::Touchpoints<'_>,
+    events: Option<PyReadonlyArray1<'_, u32>>,
+    dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    campaign: Option<PyReadonlyArray1<'_, u64>>,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cfg: engagement_core::lifecycle::LifecycleConfig =
+        crate::convert::config(py, config, "config")?;
+    let cols = touchpoints.columns()?;
+    let extra = engagement_core::journey::paths::PathColumns {
+        events: crate::events::event_column(&events, &dictionary)?,
+        campaign: crate::convert::optional(&campaign, "campaign")?,
+        session: &[],
+    };
+    py.compute_to_python(|| engagement_core::lifecycle::lifecycle(&cols, &extra, &cfg))
+}

@@ -302,6 +302,38 @@ fuzz_target!(|data: &[u8]| {
             "retained within counted"
         );
     }
+    // Lifecycle by day: a period's returning and dormant never exceed the period before's active.
+    let lifecycle = br#"{"activity": {"event_prefix": "a"}, "period": "day", "utc_offset": 3600}"#;
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: as above.
+    let s = checked(unsafe {
+        eng_lifecycle_json(
+            customer.as_ptr(),
+            time.as_ptr(),
+            null(),
+            null(),
+            customer.len(),
+            codes.as_ptr(),
+            dict.0,
+            null(),
+            lifecycle.as_ptr().cast(),
+            lifecycle.len(),
+            &mut out,
+            null_mut(),
+        )
+    });
+    if s == eng_status::Ok {
+        let doc = take_json(out);
+        let column = |k: &str| -> Vec<u64> {
+            doc[k]
+                .as_array()
+                .map_or(Vec::new(), |v| v.iter().filter_map(serde_json::Value::as_u64).collect())
+        };
+        let (active, returning, dormant) = (column("active"), column("returning"), column("dormant"));
+        for p in 1..active.len() {
+            assert!(returning[p] + dormant[p] == active[p - 1], "the period before's active went on or stopped");
+        }
+    }
     // Attribution by event (every third touchpoint a purchase worth its code): the conversions
     // credited add up to the purchases, under either dictionary's codes.
     let kind: Vec<u8> = codes.iter().map(|c| if c % 3 == 0 { 4 } else { 3 }).collect();

@@ -216,6 +216,24 @@ int main(void) {
                               &result, NULL) == ENG_STATUS_CONFIG,
            "an event start without events is refused");
     eng_event_dictionary_free(r_dict);
+    /* Lifecycle by day of the same log: customer 1 new on day 0, back (returning) on day 1,
+     * dormant on day 2, resurrected on day 3; customer 2 new on day 2, dormant on day 3. */
+    const char *l_config = "{\"period\": \"day\"}";
+    expect(eng_event_dictionary_new(NULL, 0, &r_dict) == ENG_STATUS_OK &&
+               eng_event_dictionary_intern(r_dict, r_labels, NULL, 4, r_codes) == ENG_STATUS_OK,
+           "lifecycle labels");
+    expect(eng_lifecycle_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, l_config, strlen(l_config),
+                              &result, NULL) == ENG_STATUS_OK &&
+               strstr(result, "\"new\":[1,0,1,0]") != NULL && strstr(result, "\"returning\":[0,1,0,0]") != NULL &&
+               strstr(result, "\"dormant\":[0,0,1,1]") != NULL &&
+               strstr(result, "\"resurrecting\":[0,0,0,1]") != NULL,
+           "lifecycle by day");
+    eng_string_free(result);
+    const char *l_bad = "{\"period\": \"fortnight\"}";
+    expect(eng_lifecycle_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, l_bad, strlen(l_bad), &result,
+                              NULL) == ENG_STATUS_JSON,
+           "an unknown period is refused");
+    eng_event_dictionary_free(r_dict);
 
     /* Two machines, each with its own dictionary: their event_paths partials merge into the
      * one-pass result. Customer 1 on the first machine, customer 2 on the second. */

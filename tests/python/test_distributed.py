@@ -104,6 +104,8 @@ def single_machine(df):
         "attribution_by_event": engagement.attribute_touchpoints(*cols, df["value"], events=df["event"],
                                                                  by="channel:event", rule="linear"),
         "retention": engagement.retention(*cols, df["value"], events=df["event"], **RETENTION),
+        "lifecycle": engagement.lifecycle(*cols, events=df["event"], period="month", activity={"kinds": ["purchase"]},
+                                          as_of=AS_OF),
     }
 
 
@@ -128,6 +130,9 @@ def check_engine(engine, data, expected):
     retention = engine.retention(data, **RETENTION)
     assert retention.total_size > 0 and retention.total_retained.sum() > 0
     assert_same(retention, expected["retention"], "retention")
+    life = engine.lifecycle(data, period="month", activity={"kinds": ["purchase"]}, as_of=AS_OF)
+    assert life.new.sum() > 0 and life.dormant.sum() > 0
+    assert_same(life, expected["lifecycle"], "lifecycle")
 
 
 # ---- partials on one machine ----

@@ -211,3 +211,29 @@ def test_funnels_per_given_session_and_step_flows():
     for (k, label), count in out.items():
         assert count == pytest.approx(steps_frame.loc[label, k] * p.paths)
     assert len(flows) > 10 and set(flows["step"]) == {1, 2, 3}
+
+
+def test_lifecycle_counts_equal_a_pandas_derivation():
+    """New / returning / resurrecting / dormant per week, derived independently with pandas."""
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    n = 4_000
+    df = pd.DataFrame({"customer": rng.integers(1, 300, n), "time": rng.integers(1_700_000_000, 1_700_000_000 + 70 * 86_400, n),
+                       "event": rng.choice(["open", "view", "buy"], n)})
+    t = engagement.lifecycle(df["customer"], df["time"], events=df["event"], activity=["open", "buy"], period="week",
+                             utc_offset="+05:30")
+    active = df[df["event"].isin(["open", "buy"])]
+    week = pd.to_datetime(active["time"] + 19_800, unit="s").dt.to_period("W-SUN")
+    pairs = pd.DataFrame({"c": active["customer"], "w": week}).drop_duplicates()
+    weeks = pd.period_range(pairs["w"].min(), pd.Timestamp(int(df["time"].max()) + 19_800, unit="s").to_period("W-SUN"))
+    sets = {w: set(pairs.loc[pairs["w"] == w, "c"]) for w in weeks}
+    seen, rows, before = set(), [], set()
+    for w in weeks:
+        now = sets[w]
+        rows.append([len(now - seen), len(now & before), len((now - before) & seen), len(before - now)])
+        seen |= now
+        before = now
+    got = t.to_frame()[["new", "returning", "resurrecting", "dormant"]].to_numpy().tolist()
+    assert got == rows
+    assert t.label == [str(w.start_time.date()) for w in weeks]

@@ -252,6 +252,20 @@ def run(op, inp, config):
         r = engagement.funnel_by(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"], by=by,
                                  window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
         return {"labels": r.labels, "results": r.results, "total": r.total, "ungrouped": r.ungrouped}
+    if op == "lifecycle_events":
+        log = inp["events"]
+        cfg = dict(config or {})
+        if set(cfg) - {"activity", "period", "as_of", "utc_offset"}:
+            from engagement import _engagement as native
+            from engagement._events import _touchpoint_columns
+
+            native.lifecycle(_touchpoint_columns(log["customer"], log["time"], None, None), config=config)
+        t = engagement.lifecycle(log["customer"], log["time"], log.get("channel"), log.get("kind"),
+                                 events=log.get("event"), campaign=log.get("campaign"), **cfg)
+        return {"period": t.period, "as_of": int(t.as_of.astype(np.int64)),
+                "period_start": plain(t.period_start.astype(np.int64)), "label": t.label, "new": plain(t.new),
+                "returning": plain(t.returning), "resurrecting": plain(t.resurrecting), "dormant": plain(t.dormant),
+                "active": plain(t.active), "complete": plain(t.complete)}
     if op == "retention_events":
         log = inp["events"]
         cfg = dict(config or {})

@@ -228,3 +228,29 @@ def test_path_plots(tmp_path):
     assert sum(bar.get_height() for bar in left.patches) == s.summary.sessions
     assert sum(bar.get_height() for bar in right.patches) == s.summary.sessions
     rendered(left, tmp_path, "session_histograms")
+
+
+def test_retention_and_lifecycle_plots(sample, tmp_path):
+    cols = (sample["customer"], sample["time"], sample["channel"], sample["kind"])
+    t = engagement.retention(*cols, start={"kinds": ["visit"]}, returning={"kinds": ["purchase"]}, period="week",
+                             periods=8)
+    ax = eplot.retention_curves(t)
+    lines = ax.get_lines()
+    total = [line for line in lines if line.get_label() == "all cohorts"][0]
+    assert np.allclose(total.get_ydata(), t.total_rate, equal_nan=True)
+    # Censored brackets are NaN (not drawn); each curve cut short has a hollow marker at its last point.
+    curves = [line for line in lines if line.get_label().startswith("20")]
+    assert len(curves) == min(12, len(t.cohort))
+    cut = sum(1 for line in curves if np.isnan(np.asarray(line.get_ydata(), dtype=float)[-1]))
+    hollow = [line for line in lines if line.get_markerfacecolor() == "none"]
+    assert cut > 0 and len(hollow) == cut
+    rendered(ax, tmp_path, "retention_curves")
+    with pytest.raises(ValueError, match="not in the table"):
+        eplot.retention_curves(t, cohorts=["1999-01-01"])
+
+    life = engagement.lifecycle(*cols, period="month")
+    ax = eplot.lifecycle(life)
+    heights = np.array([bar.get_height() for bar in ax.patches]).reshape(4, -1)
+    assert np.array_equal(heights[:3].sum(axis=0), life.active)
+    assert np.array_equal(-heights[3], life.dormant)
+    rendered(ax, tmp_path, "lifecycle")

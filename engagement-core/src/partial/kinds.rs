@@ -422,3 +422,50 @@ impl PartState for crate::retention::returning::RetentionCounts {
         Ok(PartialResult::Retention(Self::finish(self, config, as_of)?))
     }
 }
+
+impl PartState for crate::retention::lifecycle::LifecycleCounts {
+    type Config<'a> = &'a crate::retention::lifecycle::LifecycleConfig;
+    type Wire<'a> = wire::Lifecycle;
+    type Read = wire::Lifecycle;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Lifecycle { config } => Some(config),
+            _ => None,
+        }
+    }
+    fn empty(_: Self::Config<'_>) -> Result<Self> {
+        Ok(Self::default())
+    }
+    fn of_touchpoints(
+        config: Self::Config<'_>,
+        cols: &TouchpointColumns<'_>,
+        extras: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        let extra = PathColumns {
+            events: extras.events,
+            campaign: extras.campaign,
+            session: &[],
+        };
+        crate::retention::lifecycle::lifecycle_counts(cols, &extra, config).map(|(c, _)| c)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        Self::merge(self, other);
+        Ok(())
+    }
+    fn wire(&self) -> wire::Lifecycle {
+        wire::Lifecycle::from(self)
+    }
+    fn checked(_: Self::Config<'_>, r: wire::Lifecycle) -> std::result::Result<Self, String> {
+        let c = Self {
+            periods: wire::sorted_map(r.periods)?,
+        };
+        c.check()?;
+        Ok(c)
+    }
+    fn finish(&self, config: Self::Config<'_>) -> Result<PartialResult> {
+        // The spec's validation made as_of given.
+        let as_of = config.as_of.unwrap_or(crate::model::MIN_TIME);
+        Ok(PartialResult::Lifecycle(Self::finish(self, config, as_of)?))
+    }
+}

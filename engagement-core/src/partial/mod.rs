@@ -105,6 +105,8 @@ pub enum PartialResult {
     EventPaths(PathAnalysis),
     /// The retention table.
     Retention(crate::retention::returning::RetentionTable),
+    /// The lifecycle table.
+    Lifecycle(crate::retention::lifecycle::LifecycleTable),
 }
 
 /// The state of a partial, by kind; each kind is a [`PartState`].
@@ -118,6 +120,7 @@ enum State {
     Paths(PathCounts),
     EventPaths(PathState),
     Retention(crate::retention::returning::RetentionCounts),
+    Lifecycle(crate::retention::lifecycle::LifecycleCounts),
 }
 
 /// `$body` with `$s` bound to the state of whatever kind `$state` holds.
@@ -132,6 +135,7 @@ macro_rules! with_state {
             State::Paths($s) => $body,
             State::EventPaths($s) => $body,
             State::Retention($s) => $body,
+            State::Lifecycle($s) => $body,
         }
     };
 }
@@ -148,6 +152,7 @@ macro_rules! with_states {
             (State::Paths($x), State::Paths($y)) => $body,
             (State::EventPaths($x), State::EventPaths($y)) => $body,
             (State::Retention($x), State::Retention($y)) => $body,
+            (State::Lifecycle($x), State::Lifecycle($y)) => $body,
             _ => $other,
         }
     };
@@ -195,6 +200,11 @@ macro_rules! with_kind {
             PartialKind::Retention => {
                 type $T = crate::retention::returning::RetentionCounts;
                 let $wrap = State::Retention;
+                $body
+            }
+            PartialKind::Lifecycle => {
+                type $T = crate::retention::lifecycle::LifecycleCounts;
+                let $wrap = State::Lifecycle;
                 $body
             }
         }
@@ -1061,6 +1071,9 @@ mod tests {
                 r#"{"kind": "retention", "config": {"as_of": 1800000000, "period": "week", "windows": "rolling",
                     "brackets": [[1, 2], [3, 30]], "mode": "unbounded", "start_occurrence": "recurring",
                     "min_occurrences": 2, "utc_offset": -18000, "censor": false}}"#,
+                r#"{"kind": "lifecycle", "config": {"as_of": 1790000000, "period": "month",
+                    "activity": {"kinds": ["purchase", "visit"]}}}"#,
+                r#"{"kind": "lifecycle", "config": {"as_of": 1800000000, "period": "week", "utc_offset": 19800}}"#,
             ];
             json.iter()
                 .map(|j| serde_json::from_str(j).unwrap())
@@ -1242,6 +1255,9 @@ mod tests {
                 ),
                 PartialSpec::Retention { config } => PartialResult::Retention(
                     crate::retention::returning::retention(&cols, &Default::default(), config)?,
+                ),
+                PartialSpec::Lifecycle { config } => PartialResult::Lifecycle(
+                    crate::retention::lifecycle::lifecycle(&cols, &Default::default(), config)?,
                 ),
             })
         }

@@ -28,6 +28,7 @@ use crate::{
 /// | `paths` | `lookback` (seconds, 30 days), `include_conversion` (false), `by` (`"channel"`, or any dimension: `"event"`, `"campaign"` …) | attribution [`Paths`] |
 /// | `event_paths` | `config` (a [`PathConfig`](crate::journey::paths::PathConfig), default) | [`PathAnalysis`](crate::journey::paths::PathAnalysis) |
 /// | `retention` | `config` (a [`RetentionConfig`](crate::retention::returning::RetentionConfig) with `as_of` given) | [`RetentionTable`](crate::retention::returning::RetentionTable) |
+/// | `lifecycle` | `config` (a [`LifecycleConfig`](crate::retention::lifecycle::LifecycleConfig) with `as_of` given) | [`LifecycleTable`](crate::retention::lifecycle::LifecycleTable) |
 ///
 /// # Examples
 ///
@@ -96,6 +97,11 @@ pub enum PartialSpec {
         /// What to count.
         config: Box<crate::retention::returning::RetentionConfig>,
     },
+    /// Lifecycle groups per period (`as_of` must be given, as for retention).
+    Lifecycle {
+        /// What to count.
+        config: Box<crate::retention::lifecycle::LifecycleConfig>,
+    },
 }
 
 /// The touchpoint kinds that make a conversion rate of the `metrics` partial:
@@ -140,6 +146,8 @@ pub enum PartialKind {
     EventPaths = 7,
     /// `retention`.
     Retention = 8,
+    /// `lifecycle`.
+    Lifecycle = 9,
 }
 
 impl PartialKind {
@@ -160,6 +168,7 @@ impl PartialKind {
             PartialKind::Paths => "paths",
             PartialKind::EventPaths => "event_paths",
             PartialKind::Retention => "retention",
+            PartialKind::Lifecycle => "lifecycle",
         }
     }
 
@@ -173,6 +182,7 @@ impl PartialKind {
             PartialKind::Paths,
             PartialKind::EventPaths,
             PartialKind::Retention,
+            PartialKind::Lifecycle,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -199,6 +209,7 @@ impl PartialSpec {
             PartialSpec::Paths(_) => PartialKind::Paths,
             PartialSpec::EventPaths { .. } => PartialKind::EventPaths,
             PartialSpec::Retention { .. } => PartialKind::Retention,
+            PartialSpec::Lifecycle { .. } => PartialKind::Lifecycle,
         }
     }
 
@@ -269,6 +280,15 @@ impl PartialSpec {
                     "config.as_of",
                     "a retention partial needs as_of (Unix seconds): each part would otherwise end \
                      observation at its own latest touchpoint"
+                );
+                config.validate()
+            }
+            PartialSpec::Lifecycle { config } => {
+                ensure_config!(
+                    config.as_of.is_some(),
+                    "config.as_of",
+                    "a lifecycle partial needs as_of (Unix seconds): each part would otherwise end \
+                     its table at its own latest touchpoint"
                 );
                 config.validate()
             }

@@ -250,6 +250,21 @@ impl From<&RetentionCounts> for Retention {
     }
 }
 
+/// Lifecycle counts: `[new, returning, resurrecting, dormant]` by period, in period order.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Lifecycle {
+    pub(crate) periods: Vec<(i64, [u64; 4])>,
+}
+
+impl From<&crate::retention::lifecycle::LifecycleCounts> for Lifecycle {
+    fn from(c: &crate::retention::lifecycle::LifecycleCounts) -> Self {
+        Lifecycle {
+            periods: c.periods.iter().map(|(&k, &v)| (k, v)).collect(),
+        }
+    }
+}
+
 /// Attribution paths: the touches' ids per path, and the labels they index
 /// (none for channel codes). Written without `labels` when there are none,
 /// so that a channel partial's bytes are those of format version 1, whose

@@ -3,5 +3,6 @@
 //! (Kaplan–Meier, the log-rank test).
 
 pub mod cohort;
+pub mod lifecycle;
 pub mod returning;
 pub mod survival;

@@ -640,6 +640,18 @@ impl RowMatch {
 
 const RETURN: u32 = 1;
 
+/// Whether row `i` matches `m` (see [`TouchMatch`]), as a closure over the
+/// columns; `field` names the matcher in errors.
+pub(crate) fn row_matcher<'a>(
+    m: &TouchMatch,
+    field: &str,
+    cols: &'a TouchpointColumns<'a>,
+    extra: &'a PathColumns<'a>,
+) -> Result<impl Fn(usize) -> bool + Sync + 'a> {
+    let r = RowMatch::new(m, field, cols, extra)?;
+    Ok(move |i: usize| r.matches(cols, extra, i))
+}
+
 /// Retention of the customers who did a start event: see the [module
 /// documentation](self) for the definitions.
 ///

@@ -102,6 +102,12 @@ def retention_spec(as_of: Any, **options: Any) -> dict:
     return {"kind": "retention", "config": _config(as_of=as_of, **options)}
 
 
+def lifecycle_spec(as_of: Any, **options: Any) -> dict:
+    from ._retention import _lifecycle_config
+
+    return {"kind": "lifecycle", "config": _lifecycle_config(as_of=as_of, **options)}
+
+
 def paths_spec(lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
                by: Optional[str] = None) -> dict:
     return {"kind": "paths", **given(lookback=_seconds(lookback_days), include_conversion=include_conversion, by=by)}

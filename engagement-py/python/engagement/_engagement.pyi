@@ -64,6 +64,7 @@ __all__ = [
     "funnel_by_first_touch",
     "logrank_test",
     "retention",
+    "lifecycle",
     "NativeEventDictionary",
     "path_analysis",
     "sessions",
@@ -326,6 +327,13 @@ def kaplan_meier(duration: _F64, observed: _BOOL, level: Optional[float] = None)
 def logrank_test(duration_a: _F64, observed_a: _BOOL, duration_b: _F64, observed_b: _BOOL) -> dict[str, Any]: ...
 def attribute(table: Any, rule: Optional[Any] = None) -> dict[str, Any]: ...
 def cohorts(transactions: _Transactions, as_of: int, config: Optional[Any] = None) -> dict[str, Any]: ...
+def lifecycle(
+    touchpoints: _Touchpoints,
+    events: Optional[npt.NDArray[np.uint32]] = None,
+    dictionary: Optional[NativeEventDictionary] = None,
+    campaign: Optional[_U64] = None,
+    config: Optional[Any] = None,
+) -> dict[str, Any]: ...
 def retention(
     touchpoints: _Touchpoints,
     events: Optional[npt.NDArray[np.uint32]] = None,

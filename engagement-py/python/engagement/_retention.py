@@ -1,4 +1,4 @@
-"""Retention as product teams define it: start and return events, brackets, censoring."""
+"""Retention as product teams define it: start and return events, brackets, censoring; lifecycle."""
 
 from __future__ import annotations
 
@@ -234,3 +234,76 @@ def _config(start: Matcher = None, returning: Matcher = None, period: Optional[s
                     mode=mode, start_occurrence=start_occurrence, min_occurrences=min_occurrences,
                     as_of=None if as_of is None else cv.instant(as_of, "as_of"),
                     utc_offset=_offset(utc_offset), censor=censor)
+
+
+@dataclass(frozen=True)
+class LifecycleTable:
+    """Per period (``label``: its first local day; ``period_start`` as ``datetime64[s]``), the active
+    customers by where they come from and those who stopped: ``new`` (active for the first time in the
+    data), ``returning`` (active in the period before too), ``resurrecting`` (not in the period
+    before, but earlier), ``dormant`` (active in the period before, not in this one); ``active`` =
+    new + returning + resurrecting; ``complete`` is False for a last period that has not ended by
+    ``as_of``. PostHog's lifecycle groups, "new" meaning first activity in the data.
+
+    >>> import engagement
+    >>> day = 86_400
+    >>> t = engagement.lifecycle([1, 1, 1, 2], [0, day, 3 * day, day], period="day")
+    >>> t.to_frame()[["new", "returning", "resurrecting", "dormant"]].values.tolist()
+    [[1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 2], [0, 0, 1, 0]]
+    """
+
+    period: str
+    as_of: np.datetime64
+    label: List[str]
+    period_start: np.ndarray
+    new: np.ndarray
+    returning: np.ndarray
+    resurrecting: np.ndarray
+    dormant: np.ndarray
+    active: np.ndarray
+    complete: np.ndarray
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "LifecycleTable":
+        ints = {k: np.asarray(d[k], dtype=np.int64) for k in ("new", "returning", "resurrecting", "dormant", "active")}
+        return cls(d["period"], np.datetime64(int(d["as_of"]), "s"), list(d["label"]),
+                   np.asarray(d["period_start"], dtype="datetime64[s]"), ints["new"], ints["returning"],
+                   ints["resurrecting"], ints["dormant"], ints["active"], np.asarray(d["complete"], dtype=bool))
+
+    def __repr__(self) -> str:
+        return (f"LifecycleTable({self.period}: {len(self.label)} periods from {self.label[0] if self.label else '-'}, "
+                f"{int(self.new.sum())} new customers)")
+
+    def to_frame(self) -> Any:
+        """One row per period (indexed by its label) as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame({"period_start": self.period_start, "new": self.new, "returning": self.returning,
+                             "resurrecting": self.resurrecting, "dormant": self.dormant, "active": self.active,
+                             "complete": self.complete}, index=pd.Index(self.label, name="period"))
+
+
+def lifecycle(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, events: Any = None,
+              dictionary: Any = None, campaign: Any = None, activity: Matcher = None, period: Optional[str] = None,
+              as_of: Any = None, utc_offset: Any = None) -> LifecycleTable:
+    """New, returning, resurrecting and dormant customers per period; see ``LifecycleTable``.
+
+    ``activity``: what makes a customer active, as ``retention``'s matchers (an event label, a list,
+    or a dict of ``events`` / ``event_prefix`` / ``event_regex`` / ``kinds`` / ``channels`` /
+    ``campaigns``; default any touchpoint); ``period``: ``"day"``, ``"week"`` (default, ISO) or
+    ``"month"``; ``as_of``: end of observation (default the latest touchpoint; later ones ignored);
+    ``utc_offset``: as ``retention``'s.
+    """
+    from ._events import _touchpoint_columns
+    from ._funnel import _extras
+
+    cols = _touchpoint_columns(customer, time, channel, kind)
+    config = _lifecycle_config(activity, period, as_of, utc_offset)
+    return LifecycleTable._from(_native.lifecycle(cols, config=config, **_extras(campaign, None, events, dictionary)))
+
+
+def _lifecycle_config(activity: Matcher = None, period: Optional[str] = None, as_of: Any = None,
+                      utc_offset: Any = None) -> Dict[str, Any]:
+    """The engine's ``LifecycleConfig`` of ``lifecycle``'s arguments (None: the engine's default)."""
+    return cv.given(activity=_matcher(activity, "activity"), period=period,
+                    as_of=None if as_of is None else cv.instant(as_of, "as_of"), utc_offset=_offset(utc_offset))

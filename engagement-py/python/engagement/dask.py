@@ -155,6 +155,14 @@ def retention(ddf: Any, *, as_of: Any, start: Any = None, returning: Any = None,
     return partial(ddf, spec, **kw).result()
 
 
+def lifecycle(ddf: Any, *, as_of: Any, activity: Any = None, period: Optional[str] = None,
+              utc_offset: Any = None, **kw: Any) -> Any:
+    """``engagement.lifecycle`` over the whole frame (columns as ``retention``): equal to one machine's
+    ``LifecycleTable``. ``as_of`` is required: partitions cannot agree on the latest touchpoint."""
+    spec = _d.lifecycle_spec(as_of, activity=activity, period=period, utc_offset=utc_offset)
+    return partial(ddf, spec, **kw).result()
+
+
 def attribute(ddf: Any, *, lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
               rule: Optional[str] = None, by: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None,

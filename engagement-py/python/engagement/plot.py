@@ -25,6 +25,7 @@ __all__ = [
     "ab_posteriors", "attribution", "calibration_holdout", "clv_distribution", "cohort_retention", "funnel",
     "frequency_recency_matrix", "kaplan_meier", "p_alive_history", "period_transactions", "score_by_stage",
     "segments", "session_histograms", "stage_flow", "step_matrix", "step_sankey", "transition_graph",
+    "lifecycle", "retention_curves",
 ]
 
 
@@ -601,3 +602,80 @@ def session_histograms(sessions: Any, bins: int = 30, axes: Any = None) -> Any:
         left.set_title(f"{sessions.summary.sessions:,} sessions; bounce rate {sessions.summary.bounce_rate:.1%}")
         right.set_title(f"median {sessions.summary.median_duration / 60:.1f} minutes")
     return left, right
+
+
+def lifecycle(table: Any, ax: Any = None) -> Any:
+    """Lifecycle bars of a ``LifecycleTable``: per period, new, returning and resurrecting customers
+    stacked above zero and dormant ones below it; a last period that has not ended by ``as_of`` is
+    hatched and said so in its tick label.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> t = engagement.lifecycle([1, 1, 2], [0, 86_400, 86_400], period="day")
+    >>> ax = engagement.plot.lifecycle(t)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['new', 'returning', 'resurrecting', 'dormant']
+    """
+    ax = _axes(ax)
+    x = np.arange(len(table.label))
+    hatch = ["" if c else "//" for c in table.complete]
+    bottom = np.zeros(len(x))
+    for name, colour in (("new", "tab:green"), ("returning", "tab:blue"), ("resurrecting", "tab:orange")):
+        values = np.asarray(getattr(table, name), dtype=float)
+        bars = ax.bar(x, values, bottom=bottom, color=colour, label=name)
+        for bar, h in zip(bars, hatch):
+            bar.set_hatch(h)
+        bottom += values
+    bars = ax.bar(x, -np.asarray(table.dormant, dtype=float), color="tab:red", label="dormant")
+    for bar, h in zip(bars, hatch):
+        bar.set_hatch(h)
+    ax.axhline(0, color="black", linewidth=0.8)
+    labels = [lab if done else f"{lab}\n(to as_of)" for lab, done in zip(table.label, table.complete)]
+    step = max(1, len(x) // 12)
+    ax.set_xticks(x[::step], labels[::step], rotation=30, ha="right")
+    ax.set_ylabel("customers (dormant below zero)")
+    ax.set_title(f"Lifecycle by {table.period}")
+    ax.legend()
+    return ax
+
+
+def retention_curves(table: Any, cohorts: Optional[Sequence[str]] = None, ax: Any = None) -> Any:
+    """Retention curves of a ``RetentionTable``: one line per cohort (``cohorts``: their labels;
+    default all, at most 12 of the largest) and the total in black, rate by bracket. Brackets not yet
+    observed for a cohort (censored by ``as_of``) are not drawn; a hollow marker shows each curve's
+    last observed bracket.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> t = engagement.retention([1, 1, 2], [0, 86_400, 86_400], periods=2, censor=False)
+    >>> ax = engagement.plot.retention_curves(t)
+    >>> [line.get_label() for line in ax.get_lines()][-1]
+    'all cohorts'
+    """
+    ax = _axes(ax)
+    x = np.arange(len(table.brackets))
+    names = list(table.cohort)
+    if cohorts is None:
+        order = np.argsort(-np.asarray(table.size), kind="stable")[:12]
+        chosen = sorted(order.tolist())
+    else:
+        missing = [c for c in cohorts if c not in names]
+        if missing:
+            raise ValueError(f"cohorts {missing} are not in the table; it has {names}")
+        chosen = [names.index(c) for c in cohorts]
+    for i in chosen:
+        rate = np.asarray(table.rate[i], dtype=float)
+        (line,) = ax.plot(x, rate, marker="o", markersize=3, linewidth=1, alpha=0.8,
+                          label=f"{names[i]} ({int(table.size[i])})")
+        seen = np.flatnonzero(~np.isnan(rate))
+        if seen.size and seen[-1] < len(rate) - 1:
+            ax.plot([x[seen[-1]]], [rate[seen[-1]]], marker="o", markersize=8, markerfacecolor="none",
+                    color=line.get_color())
+    ax.plot(x, np.asarray(table.total_rate, dtype=float), color="black", linewidth=2.5, label="all cohorts")
+    ax.set_xticks(x, table.bracket_labels)
+    ax.set_xlabel(f"{table.period}s after entry ({table.windows}, {table.mode})")
+    ax.set_ylabel("retained (of those observed)")
+    ax.set_ylim(0, None)
+    ax.set_title("Retention by cohort (unobserved brackets left out)")
+    ax.legend(fontsize="small", ncol=2)
+    return ax

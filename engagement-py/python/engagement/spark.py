@@ -168,6 +168,14 @@ def retention(sdf: Any, *, as_of: Any, start: Any = None, returning: Any = None,
     return partial(sdf, spec, **kw).result()
 
 
+def lifecycle(sdf: Any, *, as_of: Any, activity: Any = None, period: Optional[str] = None,
+              utc_offset: Any = None, **kw: Any) -> Any:
+    """``engagement.lifecycle`` over the whole frame (columns as ``retention``): equal to one machine's
+    ``LifecycleTable``. ``as_of`` is required: partitions cannot agree on the latest touchpoint."""
+    spec = _d.lifecycle_spec(as_of, activity=activity, period=period, utc_offset=utc_offset)
+    return partial(sdf, spec, **kw).result()
+
+
 def attribute(sdf: Any, *, lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
               rule: Optional[str] = None, by: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None, depth: int = 2,

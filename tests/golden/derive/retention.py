@@ -244,6 +244,68 @@ cases = [
          "one event label fewer than touchpoints", {"error": "length_mismatch"}),
 ]
 
+
+
+def lifecycle(log, config):
+    """New / returning / resurrecting / dormant per local period, from sets of active customers."""
+    c = {"period": "week", "utc_offset": 0, **config}
+    df = frame(log)
+    as_of = c.get("as_of", int(df["time"].max()))
+    df = df[(df["time"] <= as_of) & matches(df, c.get("activity"))]
+    if df.empty:
+        return {"error": "empty_input"}
+    offset = c["utc_offset"]
+    freq = FREQ[c["period"]]
+    local = pd.to_datetime(df["time"] + offset, unit="s").dt.to_period(freq)
+    last = pd.Timestamp(as_of + offset, unit="s").to_period(freq)
+    periods = pd.period_range(local.min(), last)
+    sets = {p: set(df.loc[local == p, "customer"]) for p in periods}
+    out = {"period": c["period"], "as_of": as_of, "period_start": [], "label": [], "new": [], "returning": [],
+           "resurrecting": [], "dormant": [], "active": [], "complete": []}
+    seen, before = set(), set()
+    for p in periods:
+        now = sets[p]
+        start = int(p.start_time.tz_localize("UTC").timestamp()) - offset
+        out["period_start"].append(start)
+        out["label"].append(p.start_time.strftime("%Y-%m-%d"))
+        out["new"].append(len(now - seen))
+        out["returning"].append(len(now & before))
+        out["resurrecting"].append(len((now - before) & seen))
+        out["dormant"].append(len(before - now))
+        out["active"].append(len(now))
+        out["complete"].append(int((p + 1).start_time.tz_localize("UTC").timestamp()) - offset <= as_of + 1)
+        seen |= now
+        before = now
+    return {"ok": out}
+
+
+def lifecycle_case(name, log, config, source, expected=None):
+    c = {"name": name, "op": "lifecycle_events", "input": {"events": log}}
+    if config is not None:
+        c["config"] = config
+    c.update({"expected": expected or lifecycle(log, config or {}), "tolerance": 0, "source": source})
+    return c
+
+
+LIFE = "tests/golden/derive/retention.py (pandas Periods, sets of active customers per period)"
+cases += [
+    lifecycle_case("lifecycle_weekly_any", LOG, None, LIFE + ": any touchpoint, ISO weeks, the last one incomplete"),
+    lifecycle_case("lifecycle_daily_opens", LOG, {"activity": OPEN, "period": "day"},
+                   LIFE + ": opens only; a midnight return is the next day; quiet days make dormant and resurrecting"),
+    lifecycle_case("lifecycle_monthly_at_utc_plus_one", LOG,
+                   {"activity": {"events": ["signup", "buy"]}, "period": "month", "utc_offset": 3600},
+                   LIFE + ": at UTC+1 the 23:30 UTC signup on 31 January is February's"),
+    lifecycle_case("lifecycle_channels", CHANNEL_LOG,
+                   {"activity": {"channels": ["web"]}, "period": "day", "as_of": unix("2024-02-04 12:00")},
+                   LIFE + ": web touchpoints up to as_of"),
+    lifecycle_case("lifecycle_nothing_active", LOG, {"activity": {"events": ["never"]}},
+                   "no activity: an empty table is an error", {"error": "empty_input"}),
+    lifecycle_case("lifecycle_kinds_without_kind_column", LOG, {"activity": {"kinds": ["visit"]}},
+                   "an event log has no kinds: a kind matcher there is refused", {"error": "config"}),
+    lifecycle_case("lifecycle_misspelt_setting", LOG, {"perod": "day"}, "an unknown key names the accepted ones",
+                   {"error": "json"}),
+]
+
 with OUT.open("w") as f:
     f.write('{\n  "area": "retention",\n  "cases": [\n')
     f.write(",\n".join("    " + json.dumps(c, ensure_ascii=False) for c in cases))
