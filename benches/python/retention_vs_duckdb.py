@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Retention of start and return events at scale: the engine's Python package side by side with
+"""Retention of start and return events, and lifecycle, at scale: the engine's Python package side by side with
 DuckDB on the same generated event log, in one run, two threads each, the best of three runs.
 
 Data: N touchpoints (default 10,000,000) of C customers (1,000,000) over 90 days, E events (50)
@@ -10,7 +10,8 @@ and bracket) before it is timed:
 - day / calendar / bounded: came back on the k-th day after the entry's (k = 1 … 30), censored;
 - week / rolling / unbounded: came back k weeks (7 × 24 h from the entry's second) or later
   (k = 1 … 12), censored per entry;
-- day / calendar / recurring: an entry per day with a start event, back on day k (k = 1 … 7).
+- day / calendar / recurring: an entry per day with a start event, back on day k (k = 1 … 7);
+- lifecycle by ISO week over any touchpoint (DuckDB: LAG / LEAD over each customer's active weeks).
 
 Creates a throwaway venv with DuckDB, pandas and the engine's package (built by maturin; outside
 the test command):
@@ -144,6 +145,26 @@ def main():
     duck, t_duck = timed(lambda: con.execute(q).fetchall())
     check(table, duck, "day, calendar, recurring")
     rows.append(("day / calendar / recurring, 7 days", t_engine, t_duck))
+
+    # Lifecycle by ISO week over any touchpoint: new, returning, resurrecting, dormant.
+    life, t_engine = timed(lambda: engagement.lifecycle(df["customer"], df["time"], period="week", as_of=as_of))
+    last = (as_of // DAY + 3) // 7
+    q = f"""WITH a AS (SELECT DISTINCT customer, (time // {DAY} + 3) // 7 AS w FROM t),
+        l AS (SELECT w, lag(w) OVER (PARTITION BY customer ORDER BY w) AS prev,
+                     lead(w) OVER (PARTITION BY customer ORDER BY w) AS nxt FROM a),
+        g AS (SELECT w, count(*) FILTER (WHERE prev IS NULL) AS new,
+                     count(*) FILTER (WHERE prev = w - 1) AS returning,
+                     count(*) FILTER (WHERE prev < w - 1) AS resurrecting FROM l GROUP BY w),
+        d AS (SELECT w + 1 AS w, count(*) AS dormant FROM l WHERE (nxt IS NULL OR nxt > w + 1) AND w < {last}
+              GROUP BY ALL)
+        SELECT coalesce(g.w, d.w) AS w, coalesce(new, 0), coalesce(returning, 0), coalesce(resurrecting, 0),
+               coalesce(dormant, 0) FROM g FULL JOIN d ON g.w = d.w ORDER BY 1"""
+    duck, t_duck = timed(lambda: con.execute(q).fetchall())
+    weeks = (life.period_start.astype(np.int64) // DAY + 3) // 7
+    mine = [(int(w), int(a), int(b), int(c), int(e))
+            for w, a, b, c, e in zip(weeks, life.new, life.returning, life.resurrecting, life.dormant)]
+    assert mine == [tuple(int(v) for v in row) for row in duck], "lifecycle: DuckDB differs"
+    rows.append(("lifecycle by week, any touchpoint", t_engine, t_duck))
 
     print(f"{'query':<44} {'engine':>9} {'DuckDB':>9}")
     for name, a, b in rows:
