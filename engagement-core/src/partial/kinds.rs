@@ -413,7 +413,7 @@ impl PartState for crate::retention::returning::RetentionCounts {
             brackets: r.brackets,
             cohorts: wire::sorted_map(r.cohorts)?,
         };
-        c.check(config)?;
+        c.check(config, config.as_of.unwrap_or(crate::model::MIN_TIME))?;
         Ok(c)
     }
     fn finish(&self, config: Self::Config<'_>) -> Result<PartialResult> {
@@ -456,11 +456,11 @@ impl PartState for crate::retention::lifecycle::LifecycleCounts {
     fn wire(&self) -> wire::Lifecycle {
         wire::Lifecycle::from(self)
     }
-    fn checked(_: Self::Config<'_>, r: wire::Lifecycle) -> std::result::Result<Self, String> {
+    fn checked(config: Self::Config<'_>, r: wire::Lifecycle) -> std::result::Result<Self, String> {
         let c = Self {
             periods: wire::sorted_map(r.periods)?,
         };
-        c.check()?;
+        c.check(config, config.as_of.unwrap_or(crate::model::MIN_TIME))?;
         Ok(c)
     }
     fn finish(&self, config: Self::Config<'_>) -> Result<PartialResult> {

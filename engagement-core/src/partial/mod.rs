@@ -802,6 +802,56 @@ mod tests {
     }
 
     #[test]
+    fn retention_and_lifecycle_states_out_of_range_are_refused() {
+        // Crafted states that pass the nesting checks but name periods before 1970, after
+        // as_of or at the ends of i64 (whose finish would loop or overflow), or counts near
+        // u64::MAX: refused when read, or summed without overflow.
+        let life = r#"{"kind": "lifecycle", "config": {"as_of": 1700000000, "period": "day"}}"#;
+        for periods in [
+            "[[-1000000000000000, [1, 0, 0, 0]]]",
+            "[[-9223372036854775808, [1, 0, 0, 0]]]",
+            "[[19800, [1, 0, 0, 0]]]",
+        ] {
+            let json =
+                format!(r#"{{"format": 1, "spec": {life}, "state": {{"periods": {periods}}}}}"#);
+            assert_eq!(
+                Partial::from_json(&json).unwrap_err().kind(),
+                "corrupt",
+                "{periods}"
+            );
+        }
+        let huge = format!(
+            r#"{{"format": 1, "spec": {life}, "state": {{"periods": [[19000, [18446744073709551615, 0, 1, 0]], [19001, [0, 1, 0, 1]]]}}}}"#
+        );
+        let p = Partial::from_json(&huge).unwrap();
+        let Ok(PartialResult::Lifecycle(t)) = p.result() else {
+            panic!("a lifecycle table")
+        };
+        assert_eq!(t.active[0], u64::MAX);
+        let ret = r#"{"kind": "retention", "config": {"as_of": 1700000000, "periods": 1}}"#;
+        for cohort in ["9223372036854775807", "-9223372036854775808", "20000"] {
+            let json = format!(
+                r#"{{"format": 1, "spec": {ret}, "state": {{"brackets": 1, "cohorts": [[{cohort}, {{"size": 1, "counted": [1], "retained": [1], "previous": [1], "kept": [1], "value": [0]}}]]}}}}"#
+            );
+            assert_eq!(
+                Partial::from_json(&json).unwrap_err().kind(),
+                "corrupt",
+                "{cohort}"
+            );
+        }
+        let cell = r#"{"size": 18446744073709551615, "counted": [18446744073709551615], "retained": [0], "previous": [0], "kept": [0], "value": [0]}"#;
+        let json = format!(
+            r#"{{"format": 1, "spec": {ret}, "state": {{"brackets": 1, "cohorts": [[19000, {cell}]]}}}}"#
+        );
+        let mut a = Partial::from_json(&json).unwrap();
+        a.merge(Partial::from_json(&json).unwrap()).unwrap();
+        let Ok(PartialResult::Retention(t)) = a.result() else {
+            panic!("a retention table")
+        };
+        assert_eq!(t.total_counted, [u64::MAX]);
+    }
+
+    #[test]
     fn more_conversion_successes_than_trials_is_a_typed_error() {
         // Found by the ffi_partial fuzz target: a rate above 1 from touchpoint counts.
         let spec: PartialSpec = serde_json::from_str(

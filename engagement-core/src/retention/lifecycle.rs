@@ -150,11 +150,23 @@ impl LifecycleCounts {
         }
     }
 
-    /// An error unless the counts fit each other.
-    pub(crate) fn check(&self) -> std::result::Result<(), String> {
+    /// An error unless the counts fit each other and lie within 1970 …
+    /// `as_of`'s period.
+    pub(crate) fn check(
+        &self,
+        config: &LifecycleConfig,
+        as_of: i64,
+    ) -> std::result::Result<(), String> {
+        let range = config.local_period(MIN_TIME)..=config.local_period(as_of);
+        if let Some(p) = self.periods.keys().find(|p| !range.contains(p)) {
+            return Err(format!("period {p} outside 1970 … as_of's period"));
+        }
         // Each period's dormant were active in the one before.
         for (&p, c) in &self.periods {
-            let before = self.periods.get(&(p - 1)).map_or(0, |b| b[0] + b[1] + b[2]);
+            let before = self
+                .periods
+                .get(&(p - 1))
+                .map_or(0, |b| b[0].saturating_add(b[1]).saturating_add(b[2]));
             if c[3] > before || c[1] > before {
                 return Err(format!(
                     "period {p}: more returning or dormant customers than were active before"
@@ -196,7 +208,8 @@ impl LifecycleCounts {
             t.returning.push(c[1]);
             t.resurrecting.push(c[2]);
             t.dormant.push(c[3]);
-            t.active.push(c[0] + c[1] + c[2]);
+            t.active
+                .push(c[0].saturating_add(c[1]).saturating_add(c[2]));
             // Ended when the next period starts at or before as_of's next second.
             t.complete
                 .push(config.period.start(p + 1) - config.utc_offset <= as_of + 1);

@@ -368,8 +368,12 @@ impl CohortCells {
     }
 
     fn add(&mut self, o: &CohortCells) {
-        self.size += o.size;
-        let add = |a: &mut Vec<u64>, b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        self.size = self.size.saturating_add(o.size);
+        let add = |a: &mut Vec<u64>, b: &[u64]| {
+            a.iter_mut()
+                .zip(b)
+                .for_each(|(x, y)| *x = x.saturating_add(*y))
+        };
         add(&mut self.counted, &o.counted);
         add(&mut self.retained, &o.retained);
         add(&mut self.previous, &o.previous);
@@ -410,9 +414,18 @@ impl RetentionCounts {
         }
     }
 
-    /// An error unless the counts fit `config`'s brackets and each other.
-    pub(crate) fn check(&self, config: &RetentionConfig) -> std::result::Result<(), String> {
+    /// An error unless the counts fit `config`'s brackets and each other, and
+    /// their cohorts lie within 1970 … `as_of`'s period.
+    pub(crate) fn check(
+        &self,
+        config: &RetentionConfig,
+        as_of: i64,
+    ) -> std::result::Result<(), String> {
         let k = config.brackets().map_err(|e| e.to_string())?.len();
+        let range = config.local_period(MIN_TIME)..=config.local_period(as_of);
+        if let Some(c) = self.cohorts.keys().find(|c| !range.contains(c)) {
+            return Err(format!("cohort period {c} outside 1970 … as_of's period"));
+        }
         if self.brackets != k {
             return Err(format!(
                 "{} brackets where the configuration has {k}",
@@ -1028,10 +1041,12 @@ fn retention_counts_by(
             |mut part, run| {
                 let rows = with_returns.get(&run[0].customer).copied().unwrap_or(&[]);
                 let times: Vec<i64> = rows.iter().map(|r| r.time).collect();
-                let mut sums = vec![0i64];
+                // Exact running sums (i128), clamped per bracket as the fast path
+                // saturates its sums: min(true sum, i64::MAX) either way.
+                let mut sums = vec![0i128];
                 for r in rows {
                     let last = sums[sums.len() - 1];
-                    sums.push(last.saturating_add(value_of(r.row as usize)));
+                    sums.push(last + i128::from(value_of(r.row as usize)));
                 }
                 for entry in run {
                     tally(entry, &mut part, &|j| {
@@ -1043,7 +1058,10 @@ fn retention_counts_by(
                         };
                         let lo = times.partition_point(|&t| t < from);
                         let hi = times.partition_point(|&t| t < to).max(lo);
-                        ((hi - lo) as u64, sums[hi] - sums[lo])
+                        (
+                            (hi - lo) as u64,
+                            i64::try_from(sums[hi] - sums[lo]).unwrap_or(i64::MAX),
+                        )
                     });
                 }
                 part
