@@ -153,11 +153,11 @@ def main():
         l AS (SELECT w, lag(w) OVER (PARTITION BY customer ORDER BY w) AS prev,
                      lead(w) OVER (PARTITION BY customer ORDER BY w) AS nxt FROM a),
         g AS (SELECT w, count(*) FILTER (WHERE prev IS NULL) AS new,
-                     count(*) FILTER (WHERE prev = w - 1) AS returning,
+                     count(*) FILTER (WHERE prev = w - 1) AS ret,
                      count(*) FILTER (WHERE prev < w - 1) AS resurrecting FROM l GROUP BY w),
         d AS (SELECT w + 1 AS w, count(*) AS dormant FROM l WHERE (nxt IS NULL OR nxt > w + 1) AND w < {last}
               GROUP BY ALL)
-        SELECT coalesce(g.w, d.w) AS w, coalesce(new, 0), coalesce(returning, 0), coalesce(resurrecting, 0),
+        SELECT coalesce(g.w, d.w) AS w, coalesce(new, 0), coalesce(ret, 0), coalesce(resurrecting, 0),
                coalesce(dormant, 0) FROM g FULL JOIN d ON g.w = d.w ORDER BY 1"""
     duck, t_duck = timed(lambda: con.execute(q).fetchall())
     weeks = (life.period_start.astype(np.int64) // DAY + 3) // 7
