@@ -248,6 +248,13 @@ def test_retention_and_lifecycle_plots(sample, tmp_path):
     with pytest.raises(ValueError, match="not in the table"):
         eplot.retention_curves(t, cohorts=["1999-01-01"])
 
+    ax = eplot.retention_heatmap(t)
+    cells = ax.get_images()[0].get_array()
+    # Only observed cells are drawn and labelled, one label each.
+    assert np.array_equal(np.ma.getmaskarray(cells), np.isnan(t.rate))
+    assert len(ax.texts) == int((~np.isnan(t.rate)).sum())
+    rendered(ax, tmp_path, "retention_heatmap")
+
     life = engagement.lifecycle(*cols, period="month")
     ax = eplot.lifecycle(life)
     heights = np.array([bar.get_height() for bar in ax.patches]).reshape(4, -1)
