@@ -54,6 +54,7 @@
  *   EventLabels       ["catalog", "product_view", "", "café"]
  *   RetentionConfig   {"start": {"events": ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week", "brackets": [[1, 1], [2, 4]], "mode": "unbounded", "as_of": 1735689600, "utc_offset": 3600}
  *   LifecycleConfig   {"activity": {"events": ["open_app", "purchase"]}, "period": "month", "as_of": 1735689600, "utc_offset": -18000}
+ *   StickinessConfig  {"activity": {"kinds": ["visit"], "channels": ["web", "mobile_app"]}, "period": "week", "as_of": 1735689600}
  *
  * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
  * returns it; accounts may be the whole document `eng_loyalty_json` returns.
@@ -1523,6 +1524,38 @@ eng_status eng_lifecycle_json(const uint64_t *customer,
                               size_t config_len,
                               char **out_json,
                               size_t *out_len);
+
+/**
+ * Stickiness over `len` touchpoints (columns as `eng_retention_json`), as
+ * `config_json` (a `StickinessConfig`; NULL or blank for the defaults) says:
+ * `{"activity": {matcher as eng_retention_json's}, "period": "week" (or
+ * "month": the span active days are counted in), "as_of": the latest
+ * touchpoint's second, "utc_offset": 0}`. The table as JSON owned by the
+ * caller (`eng_string_free`): `{"period", "as_of", "period_label",
+ * "max_days" (7 or 31), "active_days" (row-major periods × max_days: the
+ * customers active on exactly k + 1 days of the period), "total_days",
+ * "day" (local dates from the first active day to `as_of`'s), "dau", "wau"
+ * (active in the 7 days ending that day), "mau" (30 days), "dau_wau",
+ * "dau_mau" (null over 0), "full_window" (false for the first 29 days)}`.
+ *
+ * Returns as `eng_lifecycle_json`; `ENG_STATUS_CONFIG` for `"period":
+ * "day"`.
+ *
+ * # Safety
+ * As `eng_retention_json`.
+ */
+eng_status eng_stickiness_json(const uint64_t *customer,
+                               const int64_t *time,
+                               const uint8_t *channel,
+                               const uint8_t *kind,
+                               size_t len,
+                               const uint32_t *event,
+                               const struct eng_event_dictionary *dictionary,
+                               const uint64_t *campaign,
+                               const char *config_json,
+                               size_t config_len,
+                               char **out_json,
+                               size_t *out_len);
 
 /**
  * Builds the partial of one part of an event log (see `eng_partial_new`),

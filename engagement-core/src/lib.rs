@@ -94,7 +94,7 @@ pub mod transactions;
 #[doc(hidden)]
 pub use journey::{attribution, funnel, transitions, triggers};
 #[doc(hidden)]
-pub use retention::{cohort, lifecycle, returning, survival};
+pub use retention::{cohort, lifecycle, returning, stickiness, survival};
 
 /// The README's Rust example runs as a doc test.
 #[cfg(doctest)]

@@ -248,7 +248,8 @@ fn num<T: serde::de::DeserializeOwned>(input: &Value, key: &str) -> T {
 fn run(case: &Case) -> Result<Value, EngError> {
     let input = &case.input;
     Ok(match case.op.as_str() {
-        "paths" | "event_funnel" | "attribute_events" | "retention_events" | "lifecycle_events" => {
+        "paths" | "event_funnel" | "attribute_events" | "retention_events" | "lifecycle_events"
+        | "stickiness_events" => {
             let (log, channel, kind, codes, dict) = event_log(input)?;
             let cols = engagement_core::TouchpointColumns {
                 customer: &log.customer,
@@ -278,6 +279,16 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 };
                 let paths = paths_from_touchpoints_by(&cols, &extra, &c.paths)?;
                 serde_json::to_value(attribute(&paths, &c.rule)?)?
+            } else if case.op == "stickiness_events" {
+                let extra = PathColumns {
+                    events,
+                    campaign: &log.campaign,
+                    session: &[],
+                };
+                let config: engagement_core::stickiness::StickinessConfig = config(case)?;
+                serde_json::to_value(engagement_core::stickiness::stickiness(
+                    &cols, &extra, &config,
+                )?)?
             } else if case.op == "lifecycle_events" {
                 let extra = PathColumns {
                     events,

@@ -557,6 +557,55 @@ pub unsafe extern "C" fn eng_lifecycle_json(
     })
 }
 
+/// Stickiness over `len` touchpoints (columns as `eng_retention_json`), as
+/// `config_json` (a `StickinessConfig`; NULL or blank for the defaults) says:
+/// `{"activity": {matcher as eng_retention_json's}, "period": "week" (or
+/// "month": the span active days are counted in), "as_of": the latest
+/// touchpoint's second, "utc_offset": 0}`. The table as JSON owned by the
+/// caller (`eng_string_free`): `{"period", "as_of", "period_label",
+/// "max_days" (7 or 31), "active_days" (row-major periods × max_days: the
+/// customers active on exactly k + 1 days of the period), "total_days",
+/// "day" (local dates from the first active day to `as_of`'s), "dau", "wau"
+/// (active in the 7 days ending that day), "mau" (30 days), "dau_wau",
+/// "dau_mau" (null over 0), "full_window" (false for the first 29 days)}`.
+///
+/// Returns as `eng_lifecycle_json`; `ENG_STATUS_CONFIG` for `"period":
+/// "day"`.
+///
+/// # Safety
+/// As `eng_retention_json`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_stickiness_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = log_columns(customer, time, channel, kind, std::ptr::null(), len)?;
+            let config: engagement_core::stickiness::StickinessConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let extra = PathColumns {
+                events: event_column(event, dictionary, len)?,
+                campaign: optional(campaign, len, "campaign")?,
+                session: &[],
+            };
+            let t = engagement_core::stickiness::stickiness(&cols, &extra, &config)?;
+            crate::json::write(&t, out_json, out_len)
+        }
+    })
+}
+
 /// Builds the partial of one part of an event log (see `eng_partial_new`),
 /// for the kinds that read event labels or campaigns: `{"kind":
 /// "event_paths", "config": {…PathConfig…}}`, funnels whose steps match

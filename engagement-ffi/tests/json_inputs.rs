@@ -76,6 +76,9 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
         "PathConfig" => from_json::<PathConfig>(json)?.validate(),
         "SessionConfig" => from_json::<SessionConfig>(json)?.validate(),
         "EventLabels" => from_json::<EventDictionary>(json).map(drop),
+        "StickinessConfig" => {
+            from_json::<engagement_core::stickiness::StickinessConfig>(json)?.validate()
+        }
         "LifecycleConfig" => {
             from_json::<engagement_core::lifecycle::LifecycleConfig>(json)?.validate()
         }
@@ -86,7 +89,7 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
     }
 }
 
-const TYPES: usize = 32;
+const TYPES: usize = 33;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {

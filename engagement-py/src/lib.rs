@@ -81,7 +81,7 @@ mod _engagement {
     use crate::events::{NativeEventDictionary, path_analysis, sessions, step_matrix_diff};
 
     #[pymodule_export]
-    use crate::retention::{cohorts, kaplan_meier, lifecycle, logrank_test, retention};
+    use crate::retention::{cohorts, kaplan_meier, lifecycle, logrank_test, retention, stickiness};
 
     #[pymodule_export]
     use crate::experiment::{

@@ -100,3 +100,25 @@ pub(crate) fn lifecycle<'py>(
     };
     py.compute_to_python(|| engagement_core::lifecycle::lifecycle(&cols, &extra, &cfg))
 }
+
+/// Active days per period and DAU / WAU / MAU (see `StickinessConfig`) over touchpoints.
+#[pyfunction]
+#[pyo3(signature = (touchpoints, events=None, dictionary=None, campaign=None, config=None))]
+pub(crate) fn stickiness<'py>(
+    py: Python<'py>,
+    touchpoints: crate::convert::Touchpoints<'_>,
+    events: Option<PyReadonlyArray1<'_, u32>>,
+    dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    campaign: Option<PyReadonlyArray1<'_, u64>>,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cfg: engagement_core::stickiness::StickinessConfig =
+        crate::convert::config(py, config, "config")?;
+    let cols = touchpoints.columns()?;
+    let extra = engagement_core::journey::paths::PathColumns {
+        events: crate::events::event_column(&events, &dictionary)?,
+        campaign: crate::convert::optional(&campaign, "campaign")?,
+        session: &[],
+    };
+    py.compute_to_python(|| engagement_core::stickiness::stickiness(&cols, &extra, &cfg))
+}

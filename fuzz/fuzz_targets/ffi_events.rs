@@ -334,6 +334,35 @@ fuzz_target!(|data: &[u8]| {
             assert!(returning[p] + dormant[p] == active[p - 1], "the period before's active went on or stopped");
         }
     }
+    // Stickiness: every day's active customers are within its weekly, within its monthly ones.
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: as above; NULL configuration for the defaults.
+    let s = checked(unsafe {
+        eng_stickiness_json(
+            customer.as_ptr(),
+            time.as_ptr(),
+            null(),
+            null(),
+            customer.len(),
+            codes.as_ptr(),
+            dict.0,
+            null(),
+            null(),
+            0,
+            &mut out,
+            null_mut(),
+        )
+    });
+    if s == eng_status::Ok {
+        let doc = take_json(out);
+        let column = |k: &str| -> Vec<u64> {
+            doc[k]
+                .as_array()
+                .map_or(Vec::new(), |v| v.iter().filter_map(serde_json::Value::as_u64).collect())
+        };
+        let (dau, wau, mau) = (column("dau"), column("wau"), column("mau"));
+        assert!((0..dau.len()).all(|d| dau[d] <= wau[d] && wau[d] <= mau[d]), "DAU <= WAU <= MAU");
+    }
     // Attribution by event (every third touchpoint a purchase worth its code): the conversions
     // credited add up to the purchases, under either dictionary's codes.
     let kind: Vec<u8> = codes.iter().map(|c| if c % 3 == 0 { 4 } else { 3 }).collect();

@@ -229,6 +229,18 @@ int main(void) {
                strstr(result, "\"resurrecting\":[0,0,0,1]") != NULL,
            "lifecycle by day");
     eng_string_free(result);
+    /* Stickiness by week: 1970-01-01 is a Thursday; customer 1 active Thursday, Friday and Sunday
+     * (3 days of one ISO week), customer 2 Saturday (1 day). */
+    expect(eng_stickiness_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, NULL, 0, &result, NULL) ==
+                   ENG_STATUS_OK &&
+               strstr(result, "\"dau\":[1,1,1,1]") != NULL && strstr(result, "\"wau\":[1,1,2,2]") != NULL &&
+               strstr(result, "\"total_days\":[1,0,1,0,0,0,0]") != NULL,
+           "stickiness by week");
+    eng_string_free(result);
+    const char *s_day = "{\"period\": \"day\"}";
+    expect(eng_stickiness_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, s_day, strlen(s_day), &result,
+                               NULL) == ENG_STATUS_CONFIG,
+           "stickiness per day is refused");
     const char *l_bad = "{\"period\": \"fortnight\"}";
     expect(eng_lifecycle_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, l_bad, strlen(l_bad), &result,
                               NULL) == ENG_STATUS_JSON,

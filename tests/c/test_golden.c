@@ -920,6 +920,10 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
                                           paths, text_len(paths), rule, text_len(rule), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
             free(paths), free(rule), free(value);
+        } else if (!strcmp(op, "stickiness_events")) {
+            s = eng_stickiness_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, cfg,
+                                    text_len(cfg), &json, NULL);
+            if (s == ENG_STATUS_OK) *result = take_json(json);
         } else if (!strcmp(op, "lifecycle_events")) {
             s = eng_lifecycle_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, cfg,
                                    text_len(cfg), &json, NULL);
@@ -957,7 +961,8 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
 
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
     if (!strcmp(op, "paths") || !strcmp(op, "event_funnel") || !strcmp(op, "sessions") ||
-        !strcmp(op, "attribute_events") || !strcmp(op, "retention_events") || !strcmp(op, "lifecycle_events"))
+        !strcmp(op, "attribute_events") || !strcmp(op, "retention_events") || !strcmp(op, "lifecycle_events") ||
+        !strcmp(op, "stickiness_events"))
         return op_events(op, input, config, result);
     if (!strcmp(op, "partial")) return op_partial(input, config, result);
     if (!strcmp(op, "partial_bytes")) return op_partial_bytes(input, result);

@@ -106,6 +106,7 @@ def single_machine(df):
         "retention": engagement.retention(*cols, df["value"], events=df["event"], **RETENTION),
         "lifecycle": engagement.lifecycle(*cols, events=df["event"], period="month", activity={"kinds": ["purchase"]},
                                           as_of=AS_OF),
+        "stickiness": engagement.stickiness(*cols, period="month", as_of=AS_OF),
     }
 
 
@@ -133,6 +134,9 @@ def check_engine(engine, data, expected):
     life = engine.lifecycle(data, period="month", activity={"kinds": ["purchase"]}, as_of=AS_OF)
     assert life.new.sum() > 0 and life.dormant.sum() > 0
     assert_same(life, expected["lifecycle"], "lifecycle")
+    sticky = engine.stickiness(data, period="month", as_of=AS_OF)
+    assert sticky.total_days.sum() > 0 and sticky.mau.max() > sticky.dau.max()
+    assert_same(sticky, expected["stickiness"], "stickiness")
 
 
 # ---- partials on one machine ----

@@ -252,6 +252,22 @@ def run(op, inp, config):
         r = engagement.funnel_by(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"], by=by,
                                  window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"))
         return {"labels": r.labels, "results": r.results, "total": r.total, "ungrouped": r.ungrouped}
+    if op == "stickiness_events":
+        log = inp["events"]
+        cfg = dict(config or {})
+        if set(cfg) - {"activity", "period", "as_of", "utc_offset"}:
+            from engagement import _engagement as native
+            from engagement._events import _touchpoint_columns
+
+            native.stickiness(_touchpoint_columns(log["customer"], log["time"], None, None), config=config)
+        t = engagement.stickiness(log["customer"], log["time"], log.get("channel"), log.get("kind"),
+                                  events=log.get("event"), campaign=log.get("campaign"), **cfg)
+        nan_none = lambda a: [None if isinstance(x, float) and math.isnan(x) else x for x in plain(a)]  # noqa: E731
+        return {"period": t.period, "as_of": int(t.as_of.astype(np.int64)), "period_label": t.period_label,
+                "max_days": t.active_days.shape[1], "active_days": plain(t.active_days.reshape(-1)),
+                "total_days": plain(t.total_days), "day": t.day, "dau": plain(t.dau), "wau": plain(t.wau),
+                "mau": plain(t.mau), "dau_wau": nan_none(t.dau_wau), "dau_mau": nan_none(t.dau_mau),
+                "full_window": plain(t.full_window)}
     if op == "lifecycle_events":
         log = inp["events"]
         cfg = dict(config or {})

@@ -261,3 +261,12 @@ def test_retention_and_lifecycle_plots(sample, tmp_path):
     assert np.array_equal(heights[:3].sum(axis=0), life.active)
     assert np.array_equal(-heights[3], life.dormant)
     rendered(ax, tmp_path, "lifecycle")
+
+
+
+def test_stickiness_plot(sample, tmp_path):
+    t = engagement.stickiness(sample["customer"], sample["time"], sample["channel"], sample["kind"], period="month")
+    ax = eplot.stickiness(t)
+    assert [bar.get_height() for bar in ax.patches] == t.total_days.tolist()
+    assert len(ax.texts) == int((t.total_days > 0).sum())
+    rendered(ax, tmp_path, "stickiness")

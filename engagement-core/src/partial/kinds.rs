@@ -469,3 +469,53 @@ impl PartState for crate::retention::lifecycle::LifecycleCounts {
         Ok(PartialResult::Lifecycle(Self::finish(self, config, as_of)?))
     }
 }
+
+impl PartState for crate::retention::stickiness::StickinessCounts {
+    type Config<'a> = &'a crate::retention::stickiness::StickinessConfig;
+    type Wire<'a> = wire::Stickiness;
+    type Read = wire::Stickiness;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Stickiness { config } => Some(config),
+            _ => None,
+        }
+    }
+    fn empty(_: Self::Config<'_>) -> Result<Self> {
+        Ok(Self::default())
+    }
+    fn of_touchpoints(
+        config: Self::Config<'_>,
+        cols: &TouchpointColumns<'_>,
+        extras: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        let extra = PathColumns {
+            events: extras.events,
+            campaign: extras.campaign,
+            session: &[],
+        };
+        crate::retention::stickiness::stickiness_counts(cols, &extra, config).map(|(c, _)| c)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        Self::merge(self, other);
+        Ok(())
+    }
+    fn wire(&self) -> wire::Stickiness {
+        wire::Stickiness::from(self)
+    }
+    fn checked(config: Self::Config<'_>, r: wire::Stickiness) -> std::result::Result<Self, String> {
+        let c = Self {
+            days: wire::sorted_map(r.days)?,
+            periods: wire::sorted_map(r.periods)?,
+        };
+        c.check(config, config.as_of.unwrap_or(crate::model::MIN_TIME))?;
+        Ok(c)
+    }
+    fn finish(&self, config: Self::Config<'_>) -> Result<PartialResult> {
+        // The spec's validation made as_of given.
+        let as_of = config.as_of.unwrap_or(crate::model::MIN_TIME);
+        Ok(PartialResult::Stickiness(Self::finish(
+            self, config, as_of,
+        )?))
+    }
+}

@@ -107,6 +107,8 @@ pub enum PartialResult {
     Retention(crate::retention::returning::RetentionTable),
     /// The lifecycle table.
     Lifecycle(crate::retention::lifecycle::LifecycleTable),
+    /// The stickiness table.
+    Stickiness(crate::retention::stickiness::StickinessTable),
 }
 
 /// The state of a partial, by kind; each kind is a [`PartState`].
@@ -121,6 +123,7 @@ enum State {
     EventPaths(PathState),
     Retention(crate::retention::returning::RetentionCounts),
     Lifecycle(crate::retention::lifecycle::LifecycleCounts),
+    Stickiness(crate::retention::stickiness::StickinessCounts),
 }
 
 /// `$body` with `$s` bound to the state of whatever kind `$state` holds.
@@ -136,6 +139,7 @@ macro_rules! with_state {
             State::EventPaths($s) => $body,
             State::Retention($s) => $body,
             State::Lifecycle($s) => $body,
+            State::Stickiness($s) => $body,
         }
     };
 }
@@ -153,6 +157,7 @@ macro_rules! with_states {
             (State::EventPaths($x), State::EventPaths($y)) => $body,
             (State::Retention($x), State::Retention($y)) => $body,
             (State::Lifecycle($x), State::Lifecycle($y)) => $body,
+            (State::Stickiness($x), State::Stickiness($y)) => $body,
             _ => $other,
         }
     };
@@ -205,6 +210,11 @@ macro_rules! with_kind {
             PartialKind::Lifecycle => {
                 type $T = crate::retention::lifecycle::LifecycleCounts;
                 let $wrap = State::Lifecycle;
+                $body
+            }
+            PartialKind::Stickiness => {
+                type $T = crate::retention::stickiness::StickinessCounts;
+                let $wrap = State::Stickiness;
                 $body
             }
         }
@@ -1124,6 +1134,8 @@ mod tests {
                 r#"{"kind": "lifecycle", "config": {"as_of": 1790000000, "period": "month",
                     "activity": {"kinds": ["purchase", "visit"]}}}"#,
                 r#"{"kind": "lifecycle", "config": {"as_of": 1800000000, "period": "week", "utc_offset": 19800}}"#,
+                r#"{"kind": "stickiness", "config": {"as_of": 1790000000, "period": "month",
+                    "activity": {"kinds": ["visit", "open"]}, "utc_offset": -3600}}"#,
             ];
             json.iter()
                 .map(|j| serde_json::from_str(j).unwrap())
@@ -1308,6 +1320,9 @@ mod tests {
                 ),
                 PartialSpec::Lifecycle { config } => PartialResult::Lifecycle(
                     crate::retention::lifecycle::lifecycle(&cols, &Default::default(), config)?,
+                ),
+                PartialSpec::Stickiness { config } => PartialResult::Stickiness(
+                    crate::retention::stickiness::stickiness(&cols, &Default::default(), config)?,
                 ),
             })
         }

@@ -29,6 +29,7 @@ use crate::{
 /// | `event_paths` | `config` (a [`PathConfig`](crate::journey::paths::PathConfig), default) | [`PathAnalysis`](crate::journey::paths::PathAnalysis) |
 /// | `retention` | `config` (a [`RetentionConfig`](crate::retention::returning::RetentionConfig) with `as_of` given) | [`RetentionTable`](crate::retention::returning::RetentionTable) |
 /// | `lifecycle` | `config` (a [`LifecycleConfig`](crate::retention::lifecycle::LifecycleConfig) with `as_of` given) | [`LifecycleTable`](crate::retention::lifecycle::LifecycleTable) |
+/// | `stickiness` | `config` (a [`StickinessConfig`](crate::retention::stickiness::StickinessConfig) with `as_of` given) | [`StickinessTable`](crate::retention::stickiness::StickinessTable) |
 ///
 /// # Examples
 ///
@@ -102,6 +103,11 @@ pub enum PartialSpec {
         /// What to count.
         config: Box<crate::retention::lifecycle::LifecycleConfig>,
     },
+    /// Active days per period and DAU / WAU / MAU (`as_of` must be given).
+    Stickiness {
+        /// What to count.
+        config: Box<crate::retention::stickiness::StickinessConfig>,
+    },
 }
 
 /// The touchpoint kinds that make a conversion rate of the `metrics` partial:
@@ -148,6 +154,8 @@ pub enum PartialKind {
     Retention = 8,
     /// `lifecycle`.
     Lifecycle = 9,
+    /// `stickiness`.
+    Stickiness = 10,
 }
 
 impl PartialKind {
@@ -169,6 +177,7 @@ impl PartialKind {
             PartialKind::EventPaths => "event_paths",
             PartialKind::Retention => "retention",
             PartialKind::Lifecycle => "lifecycle",
+            PartialKind::Stickiness => "stickiness",
         }
     }
 
@@ -183,6 +192,7 @@ impl PartialKind {
             PartialKind::EventPaths,
             PartialKind::Retention,
             PartialKind::Lifecycle,
+            PartialKind::Stickiness,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -210,6 +220,7 @@ impl PartialSpec {
             PartialSpec::EventPaths { .. } => PartialKind::EventPaths,
             PartialSpec::Retention { .. } => PartialKind::Retention,
             PartialSpec::Lifecycle { .. } => PartialKind::Lifecycle,
+            PartialSpec::Stickiness { .. } => PartialKind::Stickiness,
         }
     }
 
@@ -289,6 +300,15 @@ impl PartialSpec {
                     "config.as_of",
                     "a lifecycle partial needs as_of (Unix seconds): each part would otherwise end \
                      its table at its own latest touchpoint"
+                );
+                config.validate()
+            }
+            PartialSpec::Stickiness { config } => {
+                ensure_config!(
+                    config.as_of.is_some(),
+                    "config.as_of",
+                    "a stickiness partial needs as_of (Unix seconds): each part would otherwise end \
+                     its days at its own latest touchpoint"
                 );
                 config.validate()
             }

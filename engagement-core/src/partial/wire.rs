@@ -265,6 +265,23 @@ impl From<&crate::retention::lifecycle::LifecycleCounts> for Lifecycle {
     }
 }
 
+/// Stickiness counts: `[dau, wau, mau]` by local day, active-day histograms by period.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Stickiness {
+    pub(crate) days: Vec<(i64, [u64; 3])>,
+    pub(crate) periods: Vec<(i64, Vec<u64>)>,
+}
+
+impl From<&crate::retention::stickiness::StickinessCounts> for Stickiness {
+    fn from(c: &crate::retention::stickiness::StickinessCounts) -> Self {
+        Stickiness {
+            days: c.days.iter().map(|(&k, &v)| (k, v)).collect(),
+            periods: c.periods.iter().map(|(&k, v)| (k, v.clone())).collect(),
+        }
+    }
+}
+
 /// Attribution paths: the touches' ids per path, and the labels they index
 /// (none for channel codes). Written without `labels` when there are none,
 /// so that a channel partial's bytes are those of format version 1, whose

@@ -5,4 +5,5 @@
 pub mod cohort;
 pub mod lifecycle;
 pub mod returning;
+pub mod stickiness;
 pub mod survival;

@@ -50,6 +50,7 @@ ones. One example of each shape, by the name the docstrings use (the same as the
     EventLabels       ["catalog", "product_view", "", "café"]
     RetentionConfig   {"start": {"events": ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week", "brackets": [[1, 1], [2, 4]], "mode": "unbounded", "as_of": 1735689600, "utc_offset": 3600}
     LifecycleConfig   {"activity": {"events": ["open_app", "purchase"]}, "period": "month", "as_of": 1735689600, "utc_offset": -18000}
+    StickinessConfig  {"activity": {"kinds": ["visit"], "channels": ["web", "mobile_app"]}, "period": "week", "as_of": 1735689600}
 
 A model may also be a whole fit result; accounts may be the whole result of ``loyalty``.
 """
@@ -78,7 +79,7 @@ from ._clv import ClvModel
 from ._partial import MetricsSummary, Partial, merge_partials
 from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
-from ._retention import LifecycleTable, RetentionTable, lifecycle, retention
+from ._retention import LifecycleTable, RetentionTable, StickinessTable, lifecycle, retention, stickiness
 from ._transitions import JourneySequences, TransitionMatrix, journey_sequences, stage_transitions
 from ._funnel import FunnelBreakdown, FunnelResult, funnel, funnel_by
 from ._events import EventDictionary, PathAnalysis, Sessions, SessionSummary, paths, sessions
@@ -127,5 +128,5 @@ __all__ = [
     "customer_frame", "loyalty", "ltv_to_cac", "next_best_actions", "nps", "nps_counts", "percentile_ranks",
     "retention_clv", "retention_rate", "rfm_scores", "rfm_values", "simple_clv", "stage_history", "to_frame",
     "transaction_summary", "version", "wilson", "EventDictionary", "PathAnalysis", "Sessions", "SessionSummary",
-    "paths", "sessions", "RetentionTable", "retention", "LifecycleTable", "lifecycle",
+    "paths", "sessions", "RetentionTable", "retention", "LifecycleTable", "lifecycle", "StickinessTable", "stickiness",
 ]

@@ -108,6 +108,12 @@ def lifecycle_spec(as_of: Any, **options: Any) -> dict:
     return {"kind": "lifecycle", "config": _lifecycle_config(as_of=as_of, **options)}
 
 
+def stickiness_spec(as_of: Any, **options: Any) -> dict:
+    from ._retention import _lifecycle_config
+
+    return {"kind": "stickiness", "config": _lifecycle_config(as_of=as_of, **options)}
+
+
 def paths_spec(lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
                by: Optional[str] = None) -> dict:
     return {"kind": "paths", **given(lookback=_seconds(lookback_days), include_conversion=include_conversion, by=by)}

@@ -65,6 +65,7 @@ __all__ = [
     "logrank_test",
     "retention",
     "lifecycle",
+    "stickiness",
     "NativeEventDictionary",
     "path_analysis",
     "sessions",
@@ -327,6 +328,13 @@ def kaplan_meier(duration: _F64, observed: _BOOL, level: Optional[float] = None)
 def logrank_test(duration_a: _F64, observed_a: _BOOL, duration_b: _F64, observed_b: _BOOL) -> dict[str, Any]: ...
 def attribute(table: Any, rule: Optional[Any] = None) -> dict[str, Any]: ...
 def cohorts(transactions: _Transactions, as_of: int, config: Optional[Any] = None) -> dict[str, Any]: ...
+def stickiness(
+    touchpoints: _Touchpoints,
+    events: Optional[npt.NDArray[np.uint32]] = None,
+    dictionary: Optional[NativeEventDictionary] = None,
+    campaign: Optional[_U64] = None,
+    config: Optional[Any] = None,
+) -> dict[str, Any]: ...
 def lifecycle(
     touchpoints: _Touchpoints,
     events: Optional[npt.NDArray[np.uint32]] = None,

@@ -184,7 +184,7 @@ class Partial:
 
     def result(self) -> Any:
         """The finished result of the merged parts: a ``ProfileStore``, ``MetricsSummary``,
-        ``FunnelResult``, ``JourneySequences``, ``CohortTable``, ``PathAnalysis``, ``RetentionTable``, ``LifecycleTable`` or a path table (a dict with
+        ``FunnelResult``, ``JourneySequences``, ``CohortTable``, ``PathAnalysis``, ``RetentionTable``, ``LifecycleTable``, ``StickinessTable`` or a path table (a dict with
         ``paths`` as strings, ``conversions``, ``value``, ``nulls``), by kind."""
         kind = self.spec["kind"]
         if kind == "profiles":
@@ -210,6 +210,10 @@ class Partial:
             from ._retention import LifecycleTable
 
             return LifecycleTable._from(d)
+        if kind == "stickiness":
+            from ._retention import StickinessTable
+
+            return StickinessTable._from(d)
         channels = d["channels"]
         return {"paths": [" > ".join(channels[i] for i in p) for p in d["paths"]],
                 "conversions": np.asarray(d["conversions"]), "value": np.asarray(d["value"]),

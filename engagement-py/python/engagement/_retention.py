@@ -307,3 +307,76 @@ def _lifecycle_config(activity: Matcher = None, period: Optional[str] = None, as
     """The engine's ``LifecycleConfig`` of ``lifecycle``'s arguments (None: the engine's default)."""
     return cv.given(activity=_matcher(activity, "activity"), period=period,
                     as_of=None if as_of is None else cv.instant(as_of, "as_of"), utc_offset=_offset(utc_offset))
+
+
+@dataclass(frozen=True)
+class StickinessTable:
+    """How sticky activity is. ``active_days``: per period (rows, ``period_label``; ISO weeks or
+    months) the customers active on exactly 1, 2, … days of it (columns, up to 7 or 31),
+    ``total_days`` summed over the periods. Per local day (``day``, from the first active day to
+    ``as_of``'s): ``dau`` (active that day), ``wau`` (in the 7 days ending that day), ``mau`` (in the
+    30 days ending that day), ``dau_wau`` and ``dau_mau`` (NaN over 0); ``full_window`` is False for
+    the first 29 days, whose monthly window reaches before the data.
+
+    >>> import engagement
+    >>> day = 86_400
+    >>> t = engagement.stickiness([1, 1, 2], [4 * day, 5 * day, 5 * day])   # a Monday and a Tuesday
+    >>> t.total_days[:3].tolist(), t.dau.tolist(), t.wau.tolist()
+    ([1, 1, 0], [1, 2], [1, 2])
+    """
+
+    period: str
+    as_of: np.datetime64
+    period_label: List[str]
+    active_days: np.ndarray
+    total_days: np.ndarray
+    day: List[str]
+    dau: np.ndarray
+    wau: np.ndarray
+    mau: np.ndarray
+    dau_wau: np.ndarray
+    dau_mau: np.ndarray
+    full_window: np.ndarray
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "StickinessTable":
+        width = int(d["max_days"])
+        ratio = lambda k: np.asarray([np.nan if v is None else v for v in d[k]], dtype=np.float64)  # noqa: E731
+        return cls(d["period"], np.datetime64(int(d["as_of"]), "s"), list(d["period_label"]),
+                   np.asarray(d["active_days"], dtype=np.int64).reshape(-1, width),
+                   np.asarray(d["total_days"], dtype=np.int64), list(d["day"]), np.asarray(d["dau"], dtype=np.int64),
+                   np.asarray(d["wau"], dtype=np.int64), np.asarray(d["mau"], dtype=np.int64), ratio("dau_wau"),
+                   ratio("dau_mau"), np.asarray(d["full_window"], dtype=bool))
+
+    def __repr__(self) -> str:
+        return (f"StickinessTable({self.period}: {len(self.period_label)} periods, {len(self.day)} days, "
+                f"mean DAU/MAU {np.nanmean(self.dau_mau[self.full_window]) if self.full_window.any() else float('nan'):.3g})")
+
+    def to_frame(self, what: str = "days") -> Any:
+        """``"days"`` (default): one row per day with DAU, WAU, MAU and the ratios; ``"active_days"``:
+        one row per period, one column per number of active days."""
+        import pandas as pd
+
+        if what == "active_days":
+            return pd.DataFrame(self.active_days, index=pd.Index(self.period_label, name="period"),
+                                columns=pd.RangeIndex(1, self.active_days.shape[1] + 1, name="active_days"))
+        if what != "days":
+            raise ValueError(f"what must be 'days' or 'active_days', got {what!r}")
+        return pd.DataFrame({"dau": self.dau, "wau": self.wau, "mau": self.mau, "dau_wau": self.dau_wau,
+                             "dau_mau": self.dau_mau, "full_window": self.full_window},
+                            index=pd.Index(self.day, name="day"))
+
+
+def stickiness(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, events: Any = None,
+               dictionary: Any = None, campaign: Any = None, activity: Matcher = None, period: Optional[str] = None,
+               as_of: Any = None, utc_offset: Any = None) -> StickinessTable:
+    """Active days per week (or month) and DAU / WAU / MAU; see ``StickinessTable``.
+
+    ``activity``, ``as_of`` and ``utc_offset`` as ``lifecycle``'s; ``period``: ``"week"`` (default,
+    ISO) or ``"month"``, the span active days are counted in."""
+    from ._events import _touchpoint_columns
+    from ._funnel import _extras
+
+    cols = _touchpoint_columns(customer, time, channel, kind)
+    config = _lifecycle_config(activity, period, as_of, utc_offset)
+    return StickinessTable._from(_native.stickiness(cols, config=config, **_extras(campaign, None, events, dictionary)))

@@ -163,6 +163,14 @@ def lifecycle(ddf: Any, *, as_of: Any, activity: Any = None, period: Optional[st
     return partial(ddf, spec, **kw).result()
 
 
+def stickiness(ddf: Any, *, as_of: Any, activity: Any = None, period: Optional[str] = None,
+               utc_offset: Any = None, **kw: Any) -> Any:
+    """``engagement.stickiness`` over the whole frame (columns as ``retention``): equal to one
+    machine's ``StickinessTable``. ``as_of`` is required."""
+    spec = _d.stickiness_spec(as_of, activity=activity, period=period, utc_offset=utc_offset)
+    return partial(ddf, spec, **kw).result()
+
+
 def attribute(ddf: Any, *, lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
               rule: Optional[str] = None, by: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None,

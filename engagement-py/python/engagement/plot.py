@@ -25,7 +25,7 @@ __all__ = [
     "ab_posteriors", "attribution", "calibration_holdout", "clv_distribution", "cohort_retention", "funnel",
     "frequency_recency_matrix", "kaplan_meier", "p_alive_history", "period_transactions", "score_by_stage",
     "segments", "session_histograms", "stage_flow", "step_matrix", "step_sankey", "transition_graph",
-    "lifecycle", "retention_curves", "retention_heatmap",
+    "lifecycle", "retention_curves", "retention_heatmap", "stickiness",
 ]
 
 
@@ -714,5 +714,31 @@ def retention_heatmap(table: Any, metric: str = "rate", ax: Any = None) -> Any:
     ax.set_ylabel("cohort")
     ax.figure.colorbar(image, ax=ax, label=metric)
     ax.set_title(f"Retention ({metric}; blank: not yet observed)")
+    ax.figure.tight_layout()
+    return ax
+
+
+def stickiness(table: Any, ax: Any = None) -> Any:
+    """Stickiness histogram of a ``StickinessTable``: customer-periods by the number of days active in
+    the period (summed over the periods), each bar labelled with its share.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> t = engagement.stickiness([1, 1, 2], [4 * 86_400, 5 * 86_400, 5 * 86_400])
+    >>> [t.get_text() for t in engagement.plot.stickiness(t).texts][:2]
+    ['50%', '50%']
+    """
+    ax = _axes(ax)
+    counts = np.asarray(table.total_days, dtype=float)
+    x = np.arange(1, len(counts) + 1)
+    bars = ax.bar(x, counts, color="tab:blue")
+    total = counts.sum()
+    for bar, c in zip(bars, counts):
+        if c > 0:
+            ax.text(bar.get_x() + bar.get_width() / 2, c, f"{c / total:.0%}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x)
+    ax.set_xlabel(f"days active in the {table.period}")
+    ax.set_ylabel(f"customer-{table.period}s")
+    ax.set_title(f"Stickiness: active days per {table.period}")
     ax.figure.tight_layout()
     return ax

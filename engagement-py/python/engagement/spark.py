@@ -176,6 +176,14 @@ def lifecycle(sdf: Any, *, as_of: Any, activity: Any = None, period: Optional[st
     return partial(sdf, spec, **kw).result()
 
 
+def stickiness(sdf: Any, *, as_of: Any, activity: Any = None, period: Optional[str] = None,
+               utc_offset: Any = None, **kw: Any) -> Any:
+    """``engagement.stickiness`` over the whole frame (columns as ``retention``): equal to one
+    machine's ``StickinessTable``. ``as_of`` is required."""
+    spec = _d.stickiness_spec(as_of, activity=activity, period=period, utc_offset=utc_offset)
+    return partial(sdf, spec, **kw).result()
+
+
 def attribute(sdf: Any, *, lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
               rule: Optional[str] = None, by: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None, depth: int = 2,

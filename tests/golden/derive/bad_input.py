@@ -168,6 +168,7 @@ BASE = {
     "attribute_events": "paths/attribute_by_event_last_touch",
     "retention_events": "retention/week_recurring_value_brackets",
     "lifecycle_events": "retention/lifecycle_daily_opens",
+    "stickiness_events": "retention/stickiness_weekly_any",
 }
 
 rows = []
@@ -314,7 +315,8 @@ row("late", "triggers", put(TP + ("time",), 0, at=-1), "invalid_input", "last_ch
 
 # A product's own event logs (paths, event funnels, sessions): times, lengths, order, ids, settings.
 EV = ("events",)
-for op in ["paths", "event_funnel", "sessions", "attribute_events", "retention_events", "lifecycle_events"]:
+for op in ["paths", "event_funnel", "sessions", "attribute_events", "retention_events", "lifecycle_events",
+           "stickiness_events"]:
     row("time_before_1970", op, put(EV + ("time",), -1), "invalid_input", "time")
     row("time_far_future", op, put(EV + ("time",), MAX_TIME + 1), "invalid_input", "time")
     row("mismatched_length", op, drop_last(EV + ("time",)), "length_mismatch", "time")
@@ -343,7 +345,9 @@ row("bad_config", "lifecycle_events", lambda i: None, "config", "offset_not_quar
     config=lambda c: {**c, "utc_offset": 100})
 row("unknown_label", "lifecycle_events", lambda i: None, "json", "period_fortnight",
     config=lambda c: {**c, "period": "fortnight"})
-for op in ["paths", "event_funnel", "attribute_events", "retention_events", "lifecycle_events"]:
+row("unknown_field", "stickiness_events", lambda i: None, "json", "setting_misspelt",
+    config=lambda c: {**(c or {}), "activty": {}})
+for op in ["paths", "event_funnel", "attribute_events", "retention_events", "lifecycle_events", "stickiness_events"]:
     row("empty", op, empty_table(EV), "empty_input", "events")
     row("mismatched_length", op, drop_last(EV + ("event",)), "length_mismatch", "event")
     row("unsorted", op, reverse_rows(EV), "same", "events")

@@ -306,6 +306,70 @@ cases += [
                    {"error": "json"}),
 ]
 
+
+
+def stickiness(log, config):
+    """Active days per period and trailing 7- and 30-day active customers, from sets of days."""
+    c = {"period": "week", "utc_offset": 0, **config}
+    df = frame(log)
+    as_of = c.get("as_of", int(df["time"].max()))
+    df = df[(df["time"] <= as_of) & matches(df, c.get("activity"))]
+    if df.empty:
+        return {"error": "empty_input"}
+    offset = c["utc_offset"]
+    days = pd.to_datetime(df["time"] + offset, unit="s").dt.floor("D")
+    active = pd.DataFrame({"c": df["customer"].to_numpy(), "d": days.to_numpy()}).drop_duplicates()
+    width = 31 if c["period"] == "month" else 7
+    active["p"] = active["d"].dt.to_period(FREQ[c["period"]])
+    per = active.groupby(["p", "c"]).size()
+    out = {"period": c["period"], "as_of": as_of, "period_label": [], "max_days": width, "active_days": [],
+           "total_days": [0] * width}
+    for p, counts in per.groupby(level=0):
+        h = [0] * width
+        for k in counts:
+            h[min(k, width) - 1] += 1
+        out["period_label"].append(p.start_time.strftime("%Y-%m-%d"))
+        out["active_days"] += h
+        out["total_days"] = [a + b for a, b in zip(out["total_days"], h)]
+    first = active["d"].min()
+    last = pd.Timestamp(as_of + offset, unit="s").floor("D")
+    out.update({"day": [], "dau": [], "wau": [], "mau": [], "dau_wau": [], "dau_mau": [], "full_window": []})
+    for d in pd.date_range(first, last, freq="D"):
+        def n(window):
+            sel = (active["d"] > d - pd.Timedelta(days=window)) & (active["d"] <= d)
+            return int(active.loc[sel, "c"].nunique())
+        dau, wau, mau = n(1), n(7), n(30)
+        out["day"].append(d.strftime("%Y-%m-%d"))
+        out["dau"].append(dau)
+        out["wau"].append(wau)
+        out["mau"].append(mau)
+        out["dau_wau"].append(None if wau == 0 else dau / wau)
+        out["dau_mau"].append(None if mau == 0 else dau / mau)
+        out["full_window"].append((d - first).days >= 29)
+    return {"ok": out}
+
+
+def stickiness_case(name, log, config, source, expected=None):
+    c = {"name": name, "op": "stickiness_events", "input": {"events": log}}
+    if config is not None:
+        c["config"] = config
+    c.update({"expected": expected or stickiness(log, config or {}), "tolerance": 1e-12, "source": source})
+    return c
+
+
+STICK = "tests/golden/derive/retention.py (pandas: distinct active days, trailing windows by date ranges)"
+cases += [
+    stickiness_case("stickiness_weekly_any", LOG, None, STICK + ": any touchpoint, ISO weeks"),
+    stickiness_case("stickiness_monthly_opens_at_utc_minus_five", LOG,
+                    {"activity": OPEN, "period": "month", "utc_offset": -18000},
+                    STICK + ": opens only, days local to UTC-5 (the midnight open is the day before)"),
+    stickiness_case("stickiness_channels_as_of", CHANNEL_LOG,
+                    {"activity": {"channels": ["web", "email"]}, "as_of": unix("2024-02-06 00:00")},
+                    STICK + ": web and email touchpoints up to as_of"),
+    stickiness_case("stickiness_per_day_refused", LOG, {"period": "day"},
+                    "active days are counted per week or month", {"error": "config"}),
+]
+
 with OUT.open("w") as f:
     f.write('{\n  "area": "retention",\n  "cases": [\n')
     f.write(",\n".join("    " + json.dumps(c, ensure_ascii=False) for c in cases))
