@@ -32,9 +32,11 @@
 //!   retained in this one too (for the first bracket, its rate).
 //! - **Value.** The value of the return events in the bracket (or from its
 //!   start on, unbounded), summed over the entries counted, and per entry
-//!   counted: revenue retention when the return event is a purchase.
+//!   counted (null where nobody is counted): revenue retention when the
+//!   return event is a purchase.
 //! - **Time zone.** Calendar periods and cohorts are local to `utc_offset`
-//!   seconds east of UTC (e.g. 3600 for UTC+1).
+//!   seconds east of UTC, whole quarter hours (3600 for UTC+1, -18000 for
+//!   UTC−5): a fixed offset, not a zone with daylight saving.
 
 use std::collections::BTreeMap;
 
@@ -89,12 +91,12 @@ pub enum StartOccurrence {
 /// | `period` | `day` (`week`: ISO weeks, `month`: calendar months) |
 /// | `windows` | `calendar` (or `rolling`: 24 h, 7 d, 30 d from the entry) |
 /// | `periods` | 7 (brackets `[1,1]` … `[7,7]`; 1..=1000) |
-/// | `brackets` | none (custom `[first, last]` periods, ascending, from 1; replace `periods`) |
+/// | `brackets` | none (custom `[first, last]` periods, ascending, from 1; instead of `periods`, not with it) |
 /// | `mode` | `bounded` (or `unbounded`: in the bracket or later) |
 /// | `start_occurrence` | `first` (or `recurring`) |
 /// | `min_occurrences` | 1 |
 /// | `as_of` | the latest touchpoint's time (Unix seconds; required in partials) |
-/// | `utc_offset` | 0 (seconds east of UTC, within ±18 h) |
+/// | `utc_offset` | 0 (seconds east of UTC, whole quarter hours within ±18 h) |
 /// | `censor` | true |
 ///
 /// # Examples
