@@ -260,40 +260,10 @@ pub(crate) fn lifecycle_counts(
 ) -> Result<(LifecycleCounts, i64)> {
     use rayon::prelude::*;
     config.validate()?;
-    let n = cols.validate_log()?;
-    extra.check_lengths(n)?;
-    let as_of = match config.as_of {
-        Some(t) => t,
-        None => cols.time.par_iter().copied().max().unwrap_or(MIN_TIME),
-    };
-    ensure_config!(
-        (MIN_TIME..=MAX_TIME).contains(&as_of),
-        "as_of",
-        "must lie within 1970..3000, got {as_of}"
-    );
+    let (pairs, as_of) = active_units(cols, extra, &config.activity, config.as_of, |t| {
+        config.local_period(t)
+    })?;
     let mut counts = LifecycleCounts::default();
-    if n == 0 {
-        return Ok((counts, as_of));
-    }
-    let active =
-        crate::retention::returning::row_matcher(&config.activity, "activity", cols, extra)?;
-    // Each customer's active periods: (customer, period) pairs, sorted and
-    // made distinct.
-    let mut pairs: Vec<(u64, i64)> = (0..n.div_ceil(1 << 16))
-        .into_par_iter()
-        .map(|b| {
-            let mut v: Vec<(u64, i64)> = (b << 16..((b + 1) << 16).min(n))
-                .filter(|&i| cols.time[i] <= as_of && active(i))
-                .map(|i| (cols.customer[i], config.local_period(cols.time[i])))
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        })
-        .flatten_iter()
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
     let last = config.local_period(as_of);
     let parts: Vec<BTreeMap<i64, [u64; 4]>> = pairs
         .par_chunk_by(|a, b| a.0 == b.0)
@@ -324,6 +294,51 @@ pub(crate) fn lifecycle_counts(
         counts.merge(LifecycleCounts { periods: p });
     }
     Ok((counts, as_of))
+}
+
+/// Each customer's distinct active units (local periods or days): the
+/// `(customer, unit(time))` pairs of the rows at or before `as_of` that
+/// `activity` matches, sorted and distinct; and the `as_of` used (the latest
+/// touchpoint's when not given). Lifecycle and stickiness read these.
+pub(crate) fn active_units(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    activity: &TouchMatch,
+    as_of: Option<i64>,
+    unit: impl Fn(i64) -> i64 + Sync,
+) -> Result<(Vec<(u64, i64)>, i64)> {
+    use rayon::prelude::*;
+    let n = cols.validate_log()?;
+    extra.check_lengths(n)?;
+    let as_of = match as_of {
+        Some(t) => t,
+        None => cols.time.par_iter().copied().max().unwrap_or(MIN_TIME),
+    };
+    ensure_config!(
+        (MIN_TIME..=MAX_TIME).contains(&as_of),
+        "as_of",
+        "must lie within 1970..3000, got {as_of}"
+    );
+    if n == 0 {
+        return Ok((Vec::new(), as_of));
+    }
+    let active = crate::retention::returning::row_matcher(activity, "activity", cols, extra)?;
+    let mut pairs: Vec<(u64, i64)> = (0..n.div_ceil(1 << 16))
+        .into_par_iter()
+        .map(|b| {
+            let mut v: Vec<(u64, i64)> = (b << 16..((b + 1) << 16).min(n))
+                .filter(|&i| cols.time[i] <= as_of && active(i))
+                .map(|i| (cols.customer[i], unit(cols.time[i])))
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .flatten_iter()
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    Ok((pairs, as_of))
 }
 
 #[cfg(test)]

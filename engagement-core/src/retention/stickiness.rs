@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{EngError, Result, ensure_config};
 use crate::journey::paths::PathColumns;
 use crate::journey::triggers::TouchMatch;
-use crate::model::{MAX_TIME, MIN_TIME, TouchpointColumns};
+use crate::model::{MIN_TIME, TouchpointColumns};
 use crate::retention::cohort::CohortPeriod;
 use crate::retention::lifecycle::LifecycleConfig;
 
@@ -283,38 +283,14 @@ pub(crate) fn stickiness_counts(
 ) -> Result<(StickinessCounts, i64)> {
     use rayon::prelude::*;
     config.validate()?;
-    let n = cols.validate_log()?;
-    extra.check_lengths(n)?;
-    let as_of = match config.as_of {
-        Some(t) => t,
-        None => cols.time.par_iter().copied().max().unwrap_or(MIN_TIME),
-    };
-    ensure_config!(
-        (MIN_TIME..=MAX_TIME).contains(&as_of),
-        "as_of",
-        "must lie within 1970..3000, got {as_of}"
-    );
+    let (pairs, as_of) = crate::retention::lifecycle::active_units(
+        cols,
+        extra,
+        &config.activity,
+        config.as_of,
+        |t| config.day(t),
+    )?;
     let mut counts = StickinessCounts::default();
-    if n == 0 {
-        return Ok((counts, as_of));
-    }
-    let active =
-        crate::retention::returning::row_matcher(&config.activity, "activity", cols, extra)?;
-    let mut pairs: Vec<(u64, i64)> = (0..n.div_ceil(1 << 16))
-        .into_par_iter()
-        .map(|b| {
-            let mut v: Vec<(u64, i64)> = (b << 16..((b + 1) << 16).min(n))
-                .filter(|&i| cols.time[i] <= as_of && active(i))
-                .map(|i| (cols.customer[i], config.day(cols.time[i])))
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        })
-        .flatten_iter()
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
     let last = config.day(as_of);
     let width = max_days(config.period);
     let Some(first) = pairs.par_iter().map(|p| p.1).min() else {
