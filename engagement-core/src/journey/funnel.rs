@@ -24,7 +24,7 @@ use crate::score::Proportion;
 /// assert!(serde_json::from_str::<FunnelStep>(r#"{"name": "cart", "kinds": ["add_to_cart"]}"#).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunnelStep {
     /// Name shown in results.
@@ -53,6 +53,99 @@ pub struct FunnelStep {
     /// Journey stages whose entry is this step (needs a stage history).
     #[serde(default)]
     pub stages: Vec<JourneyStage>,
+    /// Seconds from the previous step within which this one must happen
+    /// (besides the funnel's `window` from the first step; none on the first
+    /// step; loose order only).
+    #[serde(default)]
+    pub within: Option<i64>,
+}
+
+/// A touchpoint that voids a conversion when it happens between two steps:
+/// an attempt that has reached step `between[0]` but not yet step
+/// `between[1]` when such a touchpoint comes stops there (it counts as
+/// reaching the steps before, as a customer who dropped off), whatever
+/// later touchpoints do. It matches as a step does (`kinds`, `channels`,
+/// `campaigns`, `events`, `event_prefix`, `event_regex`; an empty list
+/// matches any), never a stage entry.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::funnel::Exclusion;
+/// let e: Exclusion = serde_json::from_str(r#"{"name": "refund", "events": ["refund"], "between": [1, 2]}"#)?;
+/// assert_eq!(e.between, [1, 2]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    /// Name shown in errors.
+    pub name: String,
+    /// Kinds that match (any when empty).
+    #[serde(default)]
+    pub kinds: Vec<TouchpointKind>,
+    /// Channels that match (any when empty).
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// Campaign ids that match (any when empty; needs the campaign column).
+    #[serde(default)]
+    pub campaigns: Vec<u64>,
+    /// Event labels that match, exactly (needs an event column).
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Event labels that begin with this text match (needs an event column).
+    #[serde(default)]
+    pub event_prefix: Option<String>,
+    /// Event labels in which this regular expression finds a match.
+    #[serde(default)]
+    pub event_regex: Option<String>,
+    /// The steps (0-based, the first before the second) between which the
+    /// touchpoint voids the conversion.
+    pub between: [usize; 2],
+}
+
+impl Exclusion {
+    /// The exclusion's predicate as a step's.
+    fn step(&self) -> FunnelStep {
+        FunnelStep {
+            name: self.name.clone(),
+            kinds: self.kinds.clone(),
+            channels: self.channels.clone(),
+            campaigns: self.campaigns.clone(),
+            events: self.events.clone(),
+            event_prefix: self.event_prefix.clone(),
+            event_regex: self.event_regex.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A property of a touchpoint that a funnel may hold constant across its
+/// steps or break its results down by: the touchpoint's `channel`, `kind`,
+/// `campaign` id or `event` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Property {
+    /// The channel.
+    Channel,
+    /// The touchpoint kind.
+    Kind,
+    /// The campaign id (needs the campaign column; 0 is "none").
+    Campaign,
+    /// The event label (needs an event column).
+    Event,
+}
+
+/// Which of a customer's touchpoints matching the first step may start the
+/// funnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entry {
+    /// Any of them: the deepest progress of all counts (the earliest among equals).
+    #[default]
+    Any,
+    /// Only the customer's first.
+    First,
 }
 
 impl FunnelStep {
@@ -137,6 +230,11 @@ pub enum FunnelOrder {
     Loose,
     /// Steps in order with no touchpoint matching another step in between.
     Strict,
+    /// Steps in any order: a journey's `j`-th result row counts those who did
+    /// at least `j + 1` of the steps (each once, a touchpoint matching
+    /// several doing them all) within the window of the first one they did;
+    /// its time is when they did the `j + 1`-th.
+    Any,
 }
 
 /// A funnel as data.
@@ -148,6 +246,12 @@ pub enum FunnelOrder {
 /// | `level` | 0.95 (Wilson intervals) |
 /// | `per` | `customer`: each customer's touchpoints are one journey; `session`: each session is one (cut by `session`'s gap), so a session entering the first step counts once |
 /// | `session` | `{"gap": 1800}` |
+/// | `exclusions` | none: [`Exclusion`]s, touchpoints that void a conversion between two steps (loose order) |
+/// | `hold_constant` | none: a [`Property`] every step after the first must share with it (other touchpoints are passed over) |
+/// | `entry` | `any`: every touchpoint of the first step may start an attempt; `first`: only the customer's first |
+/// | `breakdown` | none: a [`Property`] of each counted attempt's first touchpoint, giving a result per value in `breakdown` |
+/// | `correlation` | `false`: with `true` (and an event column), each event's odds ratio of converting (see [`EventCorrelation`]) |
+/// | `time_bins` | 10: bins of each step's time-to-convert histogram |
 ///
 /// Counts are of customers, or of sessions with `per: "session"`; every
 /// conversion rate is out of those entering the first step (out of all
@@ -184,10 +288,108 @@ pub struct Funnel {
     /// How sessions are cut with `per: "session"`.
     #[serde(default)]
     pub session: crate::journey::sessions::SessionConfig,
+    /// Touchpoints that void a conversion between two steps.
+    #[serde(default)]
+    pub exclusions: Vec<Exclusion>,
+    /// A property the steps after the first must share with it.
+    #[serde(default)]
+    pub hold_constant: Option<Property>,
+    /// Which touchpoints of the first step may start the funnel.
+    #[serde(default)]
+    pub entry: Entry,
+    /// A property of the first step's touchpoint to break the results down by.
+    #[serde(default)]
+    pub breakdown: Option<Property>,
+    /// Whether to measure each event's correlation with converting.
+    #[serde(default)]
+    pub correlation: bool,
+    /// Bins of each step's time-to-convert histogram (1 to 1 000).
+    #[serde(default = "ten")]
+    pub time_bins: u32,
+}
+
+impl Default for Funnel {
+    /// No steps (to be given) and every setting at its default.
+    fn default() -> Self {
+        Funnel {
+            steps: Vec::new(),
+            window: thirty_days(),
+            order: FunnelOrder::default(),
+            level: crate::score::proportion::default_level(),
+            per: Default::default(),
+            session: Default::default(),
+            exclusions: Vec::new(),
+            hold_constant: None,
+            entry: Entry::default(),
+            breakdown: None,
+            correlation: false,
+            time_bins: ten(),
+        }
+    }
 }
 
 fn thirty_days() -> i64 {
     30 * 86_400
+}
+
+fn ten() -> u32 {
+    10
+}
+
+/// A histogram of times to convert: `counts[i]` of the times in
+/// `[edges[i], edges[i + 1])` (the last bin closed), equal bins from 0 to
+/// the longest time (one bin `[0, 0]` when every time is 0; empty when
+/// nobody reached the step).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TimeHistogram {
+    /// Bin edges in seconds (one more than the counts).
+    pub edges: Vec<f64>,
+    /// Journeys per bin.
+    pub counts: Vec<u64>,
+}
+
+/// The funnel of the journeys whose counted attempt began with one value of
+/// the `breakdown` property.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunnelGroup {
+    /// The value: a channel, kind or event label, or a campaign id in decimal.
+    pub label: String,
+    /// The funnel of those journeys.
+    pub result: FunnelResult,
+}
+
+/// How one event goes with converting, among the journeys entering a funnel:
+/// a journey *did* the event when one of its touchpoints carries it from its
+/// counted attempt's first step up to its last step reached, or up to the end
+/// of the window when it did not convert (reach the last step). Events that a
+/// step matches by label are left out (they convert by definition).
+///
+/// The odds ratio is `(converted_with · failed_without) / (failed_with ·
+/// converted_without)`, with 0.5 added to every cell when one is 0 (Haldane
+/// and Anscombe); the interval is Woolf's, `exp(ln OR ± z·√(Σ 1/cell))`, and
+/// the p-value the two-sided normal one of `ln OR / se`. PostHog's correlation
+/// analysis reports the same table's odds ratio (with a prior count of one)
+/// and no interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventCorrelation {
+    /// The event label.
+    pub event: String,
+    /// Journeys that did the event and converted.
+    pub converted_with: u64,
+    /// Journeys that did the event and did not convert.
+    pub failed_with: u64,
+    /// Journeys that did not do the event and converted.
+    pub converted_without: u64,
+    /// Journeys that did not do the event and did not convert.
+    pub failed_without: u64,
+    /// The odds ratio of converting with the event against without it.
+    pub odds_ratio: f64,
+    /// Lower end of its interval at the funnel's `level`.
+    pub ci_low: f64,
+    /// Upper end.
+    pub ci_high: f64,
+    /// Two-sided p-value of an odds ratio of 1.
+    pub p_value: f64,
 }
 
 /// Results per step.
@@ -210,27 +412,183 @@ pub struct FunnelResult {
     pub p25_time: Vec<Option<f64>>,
     /// Third quartile of the time to each step.
     pub p75_time: Vec<Option<f64>>,
+    /// Histogram of the time to each step.
+    #[serde(default)]
+    pub time_histogram: Vec<TimeHistogram>,
+    /// With `breakdown`, the funnel per value of the property (by label).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdown: Vec<FunnelGroup>,
+    /// With `correlation`, every event met, by descending odds ratio (then label).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlation: Vec<EventCorrelation>,
 }
 
-/// The deepest progress of one customer's attempt starting at row `start`
-/// (rows: the customer's (time, step mask) in time order, the mask's bit `j`
-/// set when the touchpoint matches step `j`): the time of each step reached,
-/// written to `reached`.
-fn attempt(funnel: &Funnel, rows: &[(i64, u32)], start: usize, reached: &mut Vec<i64>) {
-    let t0 = rows[start].0;
-    reached.clear();
-    reached.push(t0);
-    let strict = funnel.order == FunnelOrder::Strict;
-    for &(t, mask) in &rows[start + 1..] {
-        if reached.len() == funnel.steps.len() || t - t0 > funnel.window {
-            break;
+/// One row of a journey as attempts read it: time, mask (bit `j` set when
+/// the touchpoint matches step `j`, bit `k + e` when it matches exclusion
+/// `e`), row in the input, and the value of the property held constant (0
+/// without one).
+type Row = (i64, u32, u32, u64);
+
+/// How attempts progress through a funnel's steps.
+struct Matcher<'f> {
+    funnel: &'f Funnel,
+    k: usize,
+    /// The bits of the steps.
+    steps: u32,
+    /// Per exclusion: its bit, and the steps between which it voids.
+    exclusions: Vec<(u32, usize, usize)>,
+    /// Per step: seconds from the previous step within which it must happen.
+    within: Vec<Option<i64>>,
+    /// Whether attempts follow every chain of steps (per-step windows or
+    /// exclusions) rather than taking each step at its first match.
+    chains: bool,
+}
+
+impl<'f> Matcher<'f> {
+    fn new(funnel: &'f Funnel) -> Self {
+        let k = funnel.steps.len();
+        let exclusions: Vec<(u32, usize, usize)> = funnel
+            .exclusions
+            .iter()
+            .enumerate()
+            .map(|(e, x)| (1u32 << (k + e), x.between[0], x.between[1]))
+            .collect();
+        let within: Vec<Option<i64>> = funnel.steps.iter().map(|s| s.within).collect();
+        Matcher {
+            funnel,
+            k,
+            steps: if k == 32 { u32::MAX } else { (1u32 << k) - 1 },
+            chains: !exclusions.is_empty() || within.iter().any(Option::is_some),
+            exclusions,
+            within,
         }
-        let next = 1u32 << reached.len();
-        if mask & next != 0 {
-            reached.push(t);
-        } else if strict && mask & !next != 0 {
-            break;
+    }
+
+    /// Whether a row may start an attempt.
+    fn enters(&self, mask: u32) -> bool {
+        if self.funnel.order == FunnelOrder::Any {
+            mask & self.steps != 0
+        } else {
+            mask & 1 != 0
         }
+    }
+
+    /// The deepest progress of the attempt starting at row `start` of a
+    /// journey's rows (in time order): the time of each step reached, in
+    /// `reached`; `latest` is scratch.
+    fn attempt(
+        &self,
+        rows: &[Row],
+        start: usize,
+        reached: &mut Vec<i64>,
+        latest: &mut Vec<Option<i64>>,
+    ) {
+        let (t0, mask0, _, key0) = rows[start];
+        let window = self.funnel.window;
+        reached.clear();
+        match self.funnel.order {
+            FunnelOrder::Any => {
+                let mut done = mask0 & self.steps;
+                reached.resize(done.count_ones() as usize, t0);
+                for &(t, mask, _, key) in &rows[start + 1..] {
+                    if reached.len() == self.k || t - t0 > window {
+                        break;
+                    }
+                    let new = mask & self.steps & !done;
+                    if key == key0 && new != 0 {
+                        done |= new;
+                        reached.resize(done.count_ones() as usize, t);
+                    }
+                }
+            }
+            _ if self.chains => {
+                // Every chain of steps: `latest[j]` is the latest time at
+                // which some valid chain from the entry reaches step `j`; a
+                // step is reached at the first time some chain reaches it.
+                latest.clear();
+                latest.resize(self.k, None);
+                latest[0] = Some(t0);
+                reached.push(t0);
+                for &(t, mask, _, key) in &rows[start + 1..] {
+                    if reached.len() == self.k || t - t0 > window {
+                        break;
+                    }
+                    for &(bit, from, to) in &self.exclusions {
+                        if mask & bit != 0 {
+                            latest[from..to].iter_mut().for_each(|l| *l = None);
+                        }
+                    }
+                    if latest.iter().all(Option::is_none) {
+                        break;
+                    }
+                    if key != key0 {
+                        continue;
+                    }
+                    // Later steps first, so that one touchpoint is one step of a chain.
+                    let mut m = mask & self.steps & !1;
+                    while m != 0 {
+                        let j = (31 - m.leading_zeros()) as usize;
+                        m &= !(1u32 << j);
+                        if let Some(p) = latest[j - 1]
+                            && self.within[j].is_none_or(|w| t - p <= w)
+                        {
+                            latest[j] = Some(t);
+                            if j == reached.len() {
+                                reached.push(t);
+                            }
+                        }
+                    }
+                }
+            }
+            order => {
+                // Each step at its first match: the deepest progress when no
+                // chain can be cut short.
+                reached.push(t0);
+                let strict = order == FunnelOrder::Strict;
+                for &(t, mask, _, key) in &rows[start + 1..] {
+                    if reached.len() == self.k || t - t0 > window {
+                        break;
+                    }
+                    if key != key0 {
+                        continue;
+                    }
+                    let next = 1u32 << reached.len();
+                    if mask & next != 0 {
+                        reached.push(t);
+                    } else if strict && mask & self.steps & !next != 0 {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The counted attempt of one journey: the deepest of those its entries
+    /// start (the earliest among equals; only the first entry with `entry:
+    /// "first"`), as the times of its steps (empty when it never enters) and
+    /// the index of its first row.
+    fn best(
+        &self,
+        rows: &[Row],
+        best: &mut Vec<i64>,
+        got: &mut Vec<i64>,
+        latest: &mut Vec<Option<i64>>,
+    ) -> usize {
+        best.clear();
+        let mut first = 0;
+        for start in 0..rows.len() {
+            if self.enters(rows[start].1) {
+                self.attempt(rows, start, got, latest);
+                if got.len() > best.len() {
+                    std::mem::swap(best, got);
+                    first = start;
+                }
+                if best.len() == self.k || self.funnel.entry == Entry::First {
+                    break;
+                }
+            }
+        }
+        first
     }
 }
 
@@ -374,20 +732,125 @@ pub(crate) fn tally(
 ) -> Result<Tally> {
     check(cols, extras, funnel)?;
     let k = funnel.steps.len();
-    let mut tally = Tally::new(k);
     let journeys = Journeys::of(cols, extras.session, funnel)?;
     let cols = &journeys.columns(cols);
-    for part in entries(
+    /// A run's counts: all, per code of the breakdown property, and the
+    /// entered journeys' (journey, from, to, converted) for correlation.
+    type Part = (
+        Tally,
+        rustc_hash::FxHashMap<u64, Tally>,
+        Vec<(u64, i64, i64, bool)>,
+    );
+    let parts: Vec<Part> = entries(
         cols,
         extras,
         funnel,
-        || Tally::new(k),
-        |t, _, best| t.add(best),
-    )? {
-        tally.gather(part);
+        || (Tally::new(k), rustc_hash::FxHashMap::default(), Vec::new()),
+        |(all, groups, entered), journey, best, row| {
+            all.add(best);
+            if let Some(p) = funnel.breakdown {
+                groups
+                    .entry(property_code(cols, extras, p, row as usize))
+                    .or_insert_with(|| Tally::new(k))
+                    .add(best);
+            }
+            if funnel.correlation {
+                let converted = best.len() == k;
+                let to = if converted {
+                    best[k - 1]
+                } else {
+                    best[0].saturating_add(funnel.window)
+                };
+                entered.push((journey, best[0], to, converted));
+            }
+        },
+    )?;
+    let mut tally = Tally::new(k);
+    let mut groups: std::collections::BTreeMap<u64, Tally> = std::collections::BTreeMap::new();
+    let mut entered = Vec::new();
+    for (all, part_groups, part_entered) in parts {
+        tally.gather(all);
+        for (code, t) in part_groups {
+            groups
+                .entry(code)
+                .or_insert_with(|| Tally::new(k))
+                .gather(t);
+        }
+        entered.extend(part_entered);
     }
     tally.sort();
+    if let Some(p) = funnel.breakdown {
+        for (code, mut t) in groups {
+            t.sort();
+            tally.groups.insert(property_label(extras, p, code), t);
+        }
+    }
+    if funnel.correlation {
+        tally.events = correlate(cols, extras, funnel, &entered);
+    }
     Ok(tally)
+}
+
+/// Per event label (those no step matches by label), the entered journeys
+/// that carried it between their first step and converting or the window's
+/// end: `[converted, not converted]`.
+fn correlate(
+    cols: &crate::TouchpointColumns<'_>,
+    extras: &FunnelExtras<'_>,
+    funnel: &Funnel,
+    entered: &[(u64, i64, i64, bool)],
+) -> std::collections::BTreeMap<String, [u64; 2]> {
+    use rayon::prelude::*;
+    let mut out = std::collections::BTreeMap::new();
+    let Some(events) = extras.events else {
+        return out;
+    };
+    let labels = events.dictionary().labels();
+    let regexes: Vec<Option<regex::Regex>> = funnel
+        .steps
+        .iter()
+        .map(|s| s.regex().ok().flatten())
+        .collect();
+    let left_out: Vec<bool> = labels
+        .iter()
+        .map(|l| {
+            funnel
+                .steps
+                .iter()
+                .zip(&regexes)
+                .any(|(s, r)| s.reads_events() && s.matches_event(l, r.as_ref()))
+        })
+        .collect();
+    let index: rustc_hash::FxHashMap<u64, u32> = entered
+        .iter()
+        .enumerate()
+        .map(|(j, e)| (e.0, j as u32))
+        .collect();
+    let codes = events.codes();
+    let mut pairs: Vec<u64> = (0..cols.len())
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .filter_map(|i| {
+            let &j = index.get(&cols.customer[i])?;
+            let (_, from, to, _) = entered[j as usize];
+            let code = codes[i];
+            ((from..=to).contains(&cols.time[i]) && !left_out[code as usize])
+                .then_some((u64::from(j) << 32) | u64::from(code))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let mut counts = vec![[0u64; 2]; labels.len()];
+    for p in pairs {
+        let (j, code) = ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+        counts[code][usize::from(!entered[j].3)] += 1;
+    }
+    for (code, c) in counts.into_iter().enumerate() {
+        if c != [0, 0] {
+            out.insert(labels[code].clone(), c);
+        }
+    }
+    out
 }
 
 fn check(
@@ -441,7 +904,28 @@ fn check(
             }
         }
     }
-    for s in &funnel.steps {
+    for (field, p) in [
+        ("hold_constant", funnel.hold_constant),
+        ("breakdown", funnel.breakdown),
+    ] {
+        ensure_config!(
+            p != Some(Property::Campaign) || !extras.campaign.is_empty(),
+            field,
+            "the campaign property needs the campaign column"
+        );
+        ensure_config!(
+            p != Some(Property::Event) || extras.events.is_some(),
+            field,
+            "the event property needs an event column"
+        );
+    }
+    ensure_config!(
+        !funnel.correlation || extras.events.is_some(),
+        "correlation",
+        "correlation is of events: it needs an event column"
+    );
+    let exclusions: Vec<FunnelStep> = funnel.exclusions.iter().map(Exclusion::step).collect();
+    for s in funnel.steps.iter().chain(&exclusions) {
         ensure_config!(
             s.campaigns.is_empty() || !extras.campaign.is_empty(),
             "steps.campaigns",
@@ -466,6 +950,62 @@ fn check(
 
 /// Checks a funnel definition alone (what [`run_funnel`] checks besides the data).
 pub(crate) fn check_definition(funnel: &Funnel) -> Result<()> {
+    let k = funnel.steps.len();
+    for x in &funnel.exclusions {
+        x.step().regex()?;
+        let [from, to] = x.between;
+        ensure_config!(
+            from < to && to < k,
+            "exclusions.between",
+            "exclusion {:?}: between [{from}, {to}] must name two steps of the {k}, the first before the second",
+            x.name
+        );
+    }
+    ensure_config!(
+        k + funnel.exclusions.len() <= 32,
+        "exclusions",
+        "a funnel takes at most 32 steps and exclusions together, got {k} and {}",
+        funnel.exclusions.len()
+    );
+    let windows = funnel.steps.iter().any(|s| s.within.is_some());
+    ensure_config!(
+        funnel.order == FunnelOrder::Loose || (funnel.exclusions.is_empty() && !windows),
+        "order",
+        "exclusions and per-step windows (within) need loose order, not {}",
+        if funnel.order == FunnelOrder::Strict {
+            "strict"
+        } else {
+            "any"
+        }
+    );
+    for (j, s) in funnel.steps.iter().enumerate() {
+        if let Some(w) = s.within {
+            ensure_config!(
+                j > 0,
+                "steps.within",
+                "step {:?} is the first: its window is the funnel's (within applies from the previous step)",
+                s.name
+            );
+            ensure_config!(
+                w > 0,
+                "steps.within",
+                "step {:?}: must be > 0 seconds, got {w}",
+                s.name
+            );
+        }
+    }
+    ensure_config!(
+        (1..=1000).contains(&funnel.time_bins),
+        "time_bins",
+        "must be 1 to 1000, got {}",
+        funnel.time_bins
+    );
+    let stages = funnel.steps.iter().any(|s| !s.stages.is_empty());
+    ensure_config!(
+        !stages || (funnel.hold_constant.is_none() && funnel.breakdown.is_none()),
+        "hold_constant",
+        "a stage entry has no touchpoint properties: a funnel with stage steps cannot hold one constant or break down by one"
+    );
     for s in &funnel.steps {
         s.regex()?;
         ensure_config!(
@@ -486,7 +1026,6 @@ pub(crate) fn check_definition(funnel: &Funnel) -> Result<()> {
         "stage entries are a customer's, not a session's: a funnel with stage steps is per customer"
     );
     funnel.session.validate()?;
-    let k = funnel.steps.len();
     ensure_config!(
         (1..=32).contains(&k),
         "steps",
@@ -502,26 +1041,33 @@ pub(crate) fn check_definition(funnel: &Funnel) -> Result<()> {
     Ok(())
 }
 
-/// For each customer entering the funnel, `add(acc, customer, times)` with
-/// the times of the steps of the customer's deepest attempt (the earliest
-/// among equals), into one accumulator per run of customers; runs are
-/// processed in parallel and returned in customer order.
+/// For each customer entering the funnel, `add(acc, customer, times, row)`
+/// with the times of the steps of the customer's counted attempt (see
+/// [`Matcher::best`]) and the input row of its first touchpoint, into one
+/// accumulator per run of customers; runs are processed in parallel and
+/// returned in customer order.
 fn entries<T: Send>(
     cols: &crate::TouchpointColumns<'_>,
     extras: &FunnelExtras<'_>,
     funnel: &Funnel,
     init: impl Fn() -> T + Sync,
-    add: impl Fn(&mut T, u64, &[i64]) + Sync,
+    add: impl Fn(&mut T, u64, &[i64], u32) + Sync,
 ) -> Result<Vec<T>> {
     use rayon::prelude::*;
-    let k = funnel.steps.len();
+    // Steps, then exclusions: bit `j` of a mask for predicate `j`.
+    let preds: Vec<FunnelStep> = funnel
+        .steps
+        .iter()
+        .cloned()
+        .chain(funnel.exclusions.iter().map(Exclusion::step))
+        .collect();
+    let matcher = Matcher::new(funnel);
     // The steps each (kind, channel) matches, as a bit mask.
     let channels = crate::Channel::COUNT;
     let masks: Vec<u32> = (0..TouchpointKind::COUNT * channels)
         .map(|i| {
             let (kind, channel) = ((i / channels) as u8, (i % channels) as u8);
-            funnel
-                .steps
+            preds
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.matches(kind, channel))
@@ -529,21 +1075,19 @@ fn entries<T: Send>(
         })
         .collect();
     // Campaigns: the steps open to any campaign, and those naming each one.
-    let any_campaign = funnel
-        .steps
+    let any_campaign = preds
         .iter()
         .enumerate()
         .filter(|(_, s)| s.campaigns.is_empty())
         .fold(0u32, |m, (j, _)| m | (1 << j));
     let mut by_campaign: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
-    for (j, s) in funnel.steps.iter().enumerate() {
+    for (j, s) in preds.iter().enumerate() {
         for &c in &s.campaigns {
             *by_campaign.entry(c).or_insert(0) |= 1 << j;
         }
     }
     // Events: the steps each code of the dictionary matches.
-    let regexes = funnel
-        .steps
+    let regexes = preds
         .iter()
         .map(FunnelStep::regex)
         .collect::<Result<Vec<_>>>()?;
@@ -552,8 +1096,7 @@ fn entries<T: Send>(
             .labels()
             .iter()
             .map(|label| {
-                funnel
-                    .steps
+                preds
                     .iter()
                     .zip(&regexes)
                     .enumerate()
@@ -632,34 +1175,78 @@ fn entries<T: Send>(
         // stage entries, appended last, follow them.
         records.par_sort_by_key(|r| (r.customer, r.time));
     }
+    // The value of the property held constant, per input row.
+    let key = |row: u32| -> u64 {
+        let i = row as usize;
+        match funnel.hold_constant {
+            None => 0,
+            Some(p) => property_code(cols, extras, p, i),
+        }
+    };
     Ok(crate::model::customer_runs(&records)
         .into_par_iter()
         .map(|run| {
             let mut acc = init();
             // Buffers shared by the run's customers: no allocation per customer.
-            let (mut rows, mut best, mut got) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut rows, mut best, mut got, mut latest) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for customer in run.chunk_by(|a, b| a.customer == b.customer) {
                 rows.clear();
-                rows.extend(customer.iter().map(|r| (r.time, r.payload)));
-                best.clear();
-                for start in 0..rows.len() {
-                    if rows[start].1 & 1 != 0 {
-                        attempt(funnel, &rows, start, &mut got);
-                        if got.len() > best.len() {
-                            std::mem::swap(&mut best, &mut got);
-                        }
-                        if best.len() == k {
-                            break;
-                        }
-                    }
-                }
+                rows.extend(
+                    customer
+                        .iter()
+                        .map(|r| (r.time, r.payload, r.row, key(r.row))),
+                );
+                let first = matcher.best(&rows, &mut best, &mut got, &mut latest);
                 if !best.is_empty() {
-                    add(&mut acc, customer[0].customer, &best);
+                    add(&mut acc, customer[0].customer, &best, rows[first].2);
                 }
             }
             acc
         })
         .collect())
+}
+
+/// The code of a property of input row `i`: a channel or kind code, a
+/// campaign id, an event code (the columns having been checked present).
+fn property_code(
+    cols: &crate::TouchpointColumns<'_>,
+    extras: &FunnelExtras<'_>,
+    p: Property,
+    i: usize,
+) -> u64 {
+    match p {
+        Property::Channel => u64::from(
+            cols.channel
+                .get(i)
+                .copied()
+                .unwrap_or(crate::Channel::Other as u8),
+        ),
+        Property::Kind => u64::from(
+            cols.kind
+                .get(i)
+                .copied()
+                .unwrap_or(TouchpointKind::Other as u8),
+        ),
+        Property::Campaign => extras.campaign.get(i).copied().unwrap_or(0),
+        Property::Event => extras.events.map_or(0, |e| u64::from(e.codes()[i])),
+    }
+}
+
+/// The label of a property's code (see [`property_code`]).
+fn property_label(extras: &FunnelExtras<'_>, p: Property, code: u64) -> String {
+    use crate::model::Code;
+    match p {
+        Property::Channel => crate::Channel::from_code(code as u8)
+            .map_or_else(|_| code.to_string(), |c| c.label().to_string()),
+        Property::Kind => TouchpointKind::from_code(code as u8)
+            .map_or_else(|_| code.to_string(), |c| c.label().to_string()),
+        Property::Campaign => code.to_string(),
+        Property::Event => extras
+            .events
+            .and_then(|e| e.dictionary().labels().get(code as usize).cloned())
+            .unwrap_or_default(),
+    }
 }
 
 /// Customers reaching each step and their times (seconds since the
@@ -670,6 +1257,13 @@ fn entries<T: Send>(
 pub(crate) struct Tally {
     pub(crate) reached: Vec<u64>,
     pub(crate) times: Vec<Vec<i64>>,
+    /// With `breakdown`, the counts per value of the property.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub(crate) groups: std::collections::BTreeMap<String, Tally>,
+    /// With `correlation`, per event label the journeys carrying it that
+    /// converted and that did not.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub(crate) events: std::collections::BTreeMap<String, [u64; 2]>,
 }
 
 impl Tally {
@@ -677,6 +1271,8 @@ impl Tally {
         Tally {
             reached: vec![0; k],
             times: vec![Vec::new(); k],
+            groups: Default::default(),
+            events: Default::default(),
         }
     }
 
@@ -694,11 +1290,35 @@ impl Tally {
             self.reached[step] = self.reached[step].saturating_add(other.reached[step]);
             self.times[step].extend(times);
         }
+        self.join_sections(other.groups, other.events, Tally::gather);
+    }
+
+    /// Joins another's breakdown groups (with `join`) and event counts.
+    fn join_sections(
+        &mut self,
+        groups: std::collections::BTreeMap<String, Tally>,
+        events: std::collections::BTreeMap<String, [u64; 2]>,
+        join: fn(&mut Tally, Tally),
+    ) {
+        for (label, t) in groups {
+            match self.groups.get_mut(&label) {
+                Some(mine) => join(mine, t),
+                None => {
+                    self.groups.insert(label, t);
+                }
+            }
+        }
+        for (label, [c, f]) in events {
+            let mine = self.events.entry(label).or_default();
+            mine[0] = mine[0].saturating_add(c);
+            mine[1] = mine[1].saturating_add(f);
+        }
     }
 
     /// Sorts the times (the state is then the same whatever the merge order).
     fn sort(&mut self) {
         self.times.iter_mut().for_each(|t| radsort::sort(t));
+        self.groups.values_mut().for_each(Tally::sort);
     }
 
     pub(crate) fn merge(&mut self, other: Tally) {
@@ -709,6 +1329,7 @@ impl Tally {
             mine.extend(times);
             mine.sort_unstable();
         }
+        self.join_sections(other.groups, other.events, Tally::merge);
     }
 
     /// An error unless the counts fit a funnel of `k` steps: one time per
@@ -745,6 +1366,35 @@ impl Tally {
                 return Err(format!("step {step}: a time outside 0..=MAX_TIME"));
             }
         }
+        if !self.groups.is_empty() {
+            for (label, g) in &self.groups {
+                if !g.groups.is_empty() || !g.events.is_empty() {
+                    return Err(format!("breakdown group {label:?} has sections of its own"));
+                }
+                g.check(k)
+                    .map_err(|e| format!("breakdown group {label:?}: {e}"))?;
+            }
+            let sum = self
+                .groups
+                .values()
+                .map(|g| g.reached[0])
+                .fold(0u64, u64::saturating_add);
+            if sum != self.reached[0] {
+                return Err(format!(
+                    "breakdown groups hold {sum} journeys entering, the funnel {}",
+                    self.reached[0]
+                ));
+            }
+        }
+        let (entered, converted) = (self.reached[0], self.reached.last().copied().unwrap_or(0));
+        for (label, &[c, f]) in &self.events {
+            if c > converted || f > entered - converted {
+                return Err(format!(
+                    "event {label:?}: {c} converted and {f} not, of {converted} and {}",
+                    entered - converted
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -765,6 +1415,9 @@ impl Tally {
             median_time: Vec::with_capacity(k),
             p25_time: Vec::with_capacity(k),
             p75_time: Vec::with_capacity(k),
+            time_histogram: Vec::with_capacity(k),
+            breakdown: Vec::new(),
+            correlation: Vec::new(),
         };
         for step in 0..k {
             let before = if step == 0 {
@@ -797,8 +1450,86 @@ impl Tally {
             out.median_time.push(quantile(times, 0.5));
             out.p25_time.push(quantile(times, 0.25));
             out.p75_time.push(quantile(times, 0.75));
+            out.time_histogram
+                .push(histogram(&self.times[step], funnel.time_bins));
         }
+        let mut groups: Vec<(&String, &Tally)> = self.groups.iter().collect();
+        // Most journeys entering first, then by label.
+        groups.sort_by(|a, b| {
+            b.1.reached[0]
+                .cmp(&a.1.reached[0])
+                .then_with(|| a.0.cmp(b.0))
+        });
+        for (label, g) in groups {
+            out.breakdown.push(FunnelGroup {
+                label: label.clone(),
+                result: g.finish(funnel)?,
+            });
+        }
+        let z = crate::score::z_for_level(funnel.level)?;
+        let (entered, converted) = (reached[0], reached[k - 1]);
+        out.correlation = self
+            .events
+            .iter()
+            .map(|(label, &[c, f])| {
+                odds_ratio(label, [c, f, converted - c, entered - converted - f], z)
+            })
+            .collect();
+        out.correlation.sort_by(|a, b| {
+            b.odds_ratio
+                .total_cmp(&a.odds_ratio)
+                .then_with(|| a.event.cmp(&b.event))
+        });
         Ok(out)
+    }
+}
+
+/// The odds ratio of a 2×2 table `[converted_with, failed_with,
+/// converted_without, failed_without]` (see [`EventCorrelation`]).
+fn odds_ratio(event: &str, cells: [u64; 4], z: f64) -> EventCorrelation {
+    let shift = if cells.contains(&0) { 0.5 } else { 0.0 };
+    let [a, b, c, d] = cells.map(|n| n as f64 + shift);
+    let log_or = (a * d / (b * c)).ln();
+    let se = (1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d).sqrt();
+    let normal = statrs::distribution::Normal::standard();
+    use statrs::distribution::ContinuousCDF;
+    EventCorrelation {
+        event: event.to_string(),
+        converted_with: cells[0],
+        failed_with: cells[1],
+        converted_without: cells[2],
+        failed_without: cells[3],
+        odds_ratio: log_or.exp(),
+        ci_low: (log_or - z * se).exp(),
+        ci_high: (log_or + z * se).exp(),
+        p_value: 2.0 * normal.sf(log_or.abs() / se),
+    }
+}
+
+/// The histogram of sorted times in `bins` equal bins from 0 to the largest
+/// (see [`TimeHistogram`]).
+fn histogram(sorted: &[i64], bins: u32) -> TimeHistogram {
+    let Some(&max) = sorted.last() else {
+        return TimeHistogram::default();
+    };
+    if max <= 0 {
+        return TimeHistogram {
+            edges: vec![0.0, 0.0],
+            counts: vec![sorted.len() as u64],
+        };
+    }
+    let bins = i128::from(bins);
+    let mut counts = vec![0u64; bins as usize];
+    for &t in sorted {
+        // Integer arithmetic: a time on an edge falls in the bin it opens.
+        let i = (i128::from(t) * bins / i128::from(max)).min(bins - 1);
+        counts[i as usize] += 1;
+    }
+    TimeHistogram {
+        edges: (0..=bins)
+            .map(|i| (i128::from(max) * i) as f64 / bins as f64)
+            .collect(),
+        counts,
     }
 }
 
@@ -1049,7 +1780,7 @@ pub fn run_funnel_by_with(
         extras,
         funnel,
         || (std::collections::BTreeMap::new(), Tally::new(k), 0u64),
-        |(tallies, total, ungrouped), journey, best| {
+        |(tallies, total, ungrouped), journey, best, _| {
             total.add(best);
             match of.get(&journeys.customer(journey)) {
                 Some(&g) => tallies.entry(g).or_insert_with(|| Tally::new(k)).add(best),
@@ -1099,6 +1830,7 @@ mod tests {
             events: vec![],
             event_prefix: None,
             event_regex: None,
+            within: None,
         };
         Funnel {
             steps: vec![
@@ -1111,6 +1843,7 @@ mod tests {
             level: 0.95,
             per: Default::default(),
             session: Default::default(),
+            ..Default::default()
         }
     }
 
@@ -1171,6 +1904,253 @@ mod tests {
                 _ => proptest::prop_assert!(false, "loose and strict disagree on entering the funnel"),
             }
         }
+    }
+
+    /// Event-log columns for journeys given as (customer, [(gap, label)]) with
+    /// distinct, increasing times per customer.
+    fn event_log(journeys: &[(u64, Vec<(i64, u32)>)]) -> (Vec<u64>, Vec<i64>, Vec<u32>) {
+        let (mut c, mut t, mut e) = (Vec::new(), Vec::new(), Vec::new());
+        for (customer, rows) in journeys {
+            let mut time = 0;
+            for &(gap, label) in rows {
+                time += gap;
+                c.push(*customer);
+                t.push(time);
+                e.push(label);
+            }
+        }
+        (c, t, e)
+    }
+
+    fn event_funnel(
+        steps: &[&str],
+        exclusions: &[(&str, [usize; 2])],
+        within: &[Option<i64>],
+    ) -> Funnel {
+        Funnel {
+            steps: steps
+                .iter()
+                .zip(within)
+                .map(|(s, w)| FunnelStep {
+                    name: s.to_string(),
+                    events: vec![s.to_string()],
+                    within: *w,
+                    ..Default::default()
+                })
+                .collect(),
+            exclusions: exclusions
+                .iter()
+                .map(|(s, between)| Exclusion {
+                    name: s.to_string(),
+                    events: vec![s.to_string()],
+                    between: *between,
+                    ..Default::default()
+                })
+                .collect(),
+            window: 20,
+            ..Default::default()
+        }
+    }
+
+    /// The counted attempt of one journey by enumerating every chain of rows
+    /// (see [`Exclusion`] and [`FunnelStep::within`]): a prefix reaching step
+    /// `m` is valid when each step is within its window of the previous and
+    /// the funnel's of the entry, and no exclusion `[a, b]` with `a < m` has a
+    /// touchpoint after step `a`'s row up to step `min(b, m)`'s.
+    fn brute_force(f: &Funnel, rows: &[(i64, &str)]) -> Vec<i64> {
+        let k = f.steps.len();
+        let is = |r: usize, label: &str| rows[r].1 == label;
+        fn dfs(
+            f: &Funnel,
+            rows: &[(i64, &str)],
+            chain: &mut Vec<usize>,
+            times: &mut Vec<Option<i64>>,
+            is: &dyn Fn(usize, &str) -> bool,
+        ) {
+            let m = chain.len();
+            let last = rows[chain[m - 1]].0;
+            times[m - 1] = Some(times[m - 1].map_or(last, |t| t.min(last)));
+            if m == f.steps.len() {
+                return;
+            }
+            for r in chain[m - 1] + 1..rows.len() {
+                let t = rows[r].0;
+                if !is(r, &f.steps[m].events[0])
+                    || t - rows[chain[0]].0 > f.window
+                    || f.steps[m].within.is_some_and(|w| t - last > w)
+                {
+                    continue;
+                }
+                chain.push(r);
+                let voided = f.exclusions.iter().any(|x| {
+                    let [a, b] = x.between;
+                    let to = b.min(m);
+                    a < to && (chain[a] + 1..=chain[to]).any(|e| is(e, &x.events[0]))
+                });
+                if !voided {
+                    dfs(f, rows, chain, times, is);
+                }
+                chain.pop();
+            }
+        }
+        let mut best: Vec<i64> = Vec::new();
+        for start in 0..rows.len() {
+            if !is(start, &f.steps[0].events[0]) {
+                continue;
+            }
+            let mut times = vec![None; k];
+            dfs(f, rows, &mut vec![start], &mut times, &is);
+            let got: Vec<i64> = times.iter().map_while(|t| *t).collect();
+            if got.len() > best.len() {
+                best = got.iter().map(|t| t - rows[start].0).collect();
+            }
+        }
+        best
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_exclusions_and_step_windows_equal_every_chain_enumerated(
+            journeys in proptest::collection::vec(proptest::collection::vec((1i64..6, 0u32..5), 1..9), 1..8),
+            exclusion in proptest::option::of((0usize..2, 1usize..3)),
+            within in proptest::collection::vec(proptest::option::of(1i64..12), 3),
+        ) {
+            let labels = ["a", "b", "c", "x", "y"];
+            let dictionary = crate::EventDictionary::from_labels(labels).unwrap();
+            let journeys: Vec<(u64, Vec<(i64, u32)>)> = journeys.into_iter().enumerate().map(|(c, r)| (c as u64 + 1, r)).collect();
+            let (customer, time, codes) = event_log(&journeys);
+            let exclusions: Vec<(&str, [usize; 2])> = exclusion
+                .filter(|(a, b)| a < b)
+                .map(|(a, b)| vec![("x", [a, b])])
+                .unwrap_or_default();
+            let mut within = within;
+            within[0] = None;
+            let f = event_funnel(&["a", "b", "c"], &exclusions, &within);
+            let cols = crate::TouchpointColumns { customer: &customer, time: &time, ..Default::default() };
+            let extras = FunnelExtras { events: Some(crate::EventColumn::new(&codes, &dictionary).unwrap()), ..Default::default() };
+            let mut expected = Tally::new(3);
+            for (_, rows) in &journeys {
+                let mut t = 0;
+                let rows: Vec<(i64, &str)> = rows.iter().map(|&(g, l)| { t += g; (t, labels[l as usize]) }).collect();
+                let best = brute_force(&f, &rows);
+                if !best.is_empty() {
+                    expected.add(&best);
+                }
+            }
+            expected.sort();
+            match run_funnel_with(&cols, &extras, &f) {
+                Ok(r) => {
+                    let e = expected.finish(&f).unwrap();
+                    proptest::prop_assert_eq!(&r.customers, &e.customers);
+                    proptest::prop_assert_eq!(&r.median_time, &e.median_time);
+                    proptest::prop_assert_eq!(&r.p25_time, &e.p25_time);
+                    proptest::prop_assert_eq!(&r.time_histogram, &e.time_histogram);
+                    if exclusions.is_empty() && within.iter().all(Option::is_none) {
+                        // Every chain followed equals each step at its first match.
+                        let mut chains = f.clone();
+                        chains.steps[1].within = Some(f.window);
+                        let c = run_funnel_with(&cols, &extras, &chains).unwrap();
+                        proptest::prop_assert_eq!(&c.customers, &r.customers);
+                        proptest::prop_assert_eq!(&c.p75_time, &r.p75_time);
+                    }
+                }
+                Err(e) => proptest::prop_assert!(expected.reached[0] == 0, "{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn any_order_hold_constant_first_entry_breakdown_correlation_and_histograms() {
+        let d = crate::EventDictionary::from_labels(["a", "b", "c", "help", "promo"]).unwrap();
+        // Customer 1: b, a, c (any order: all three); 2: a, help, b; 3: c, promo; 4: a, a (campaign 9), b (campaign 9).
+        let customer = [1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4];
+        let time = [0, 10, 30, 0, 5, 20, 0, 7, 0, 50, 60];
+        let codes = [1, 0, 2, 0, 3, 1, 2, 4, 0, 0, 1];
+        let campaign = [0, 0, 0, 0, 0, 0, 0, 0, 7, 9, 9];
+        let cols = TouchpointColumns {
+            customer: &customer,
+            time: &time,
+            ..Default::default()
+        };
+        let events = crate::EventColumn::new(&codes, &d).unwrap();
+        let extras = FunnelExtras {
+            events: Some(events),
+            campaign: &campaign,
+            ..Default::default()
+        };
+        let mut f = event_funnel(&["a", "b", "c"], &[], &[None; 3]);
+        f.window = 100;
+        let ordered = run_funnel_with(&cols, &extras, &f).unwrap();
+        assert_eq!(ordered.customers, [3, 2, 0]);
+        f.order = FunnelOrder::Any;
+        let any = run_funnel_with(&cols, &extras, &f).unwrap();
+        // At least one step: 4 customers; two: 1 (b, a), 2 (a, b), 4 (a, b); three: customer 1 at 30.
+        assert_eq!(any.customers, [4, 3, 1]);
+        assert_eq!(any.median_time[2], Some(30.0));
+        assert_eq!(any.median_time[1], Some(20.0)); // times 10, 20, 60
+        f.order = FunnelOrder::Loose;
+        // Customer 4's first "a" (campaign 7) reaches no "b" of its campaign; its second does.
+        f.hold_constant = Some(Property::Campaign);
+        let held = run_funnel_with(&cols, &extras, &f).unwrap();
+        assert_eq!(
+            (held.customers.clone(), held.median_time[1]),
+            (vec![3, 2, 0], Some(15.0))
+        ); // 20 and 10
+        f.entry = Entry::First;
+        assert_eq!(
+            run_funnel_with(&cols, &extras, &f).unwrap().customers,
+            [3, 1, 0]
+        );
+        f.entry = Entry::Any;
+        f.hold_constant = None;
+        f.breakdown = Some(Property::Campaign);
+        let by = run_funnel_with(&cols, &extras, &f).unwrap();
+        let labels: Vec<(&str, &[u64])> = by
+            .breakdown
+            .iter()
+            .map(|g| (g.label.as_str(), &g.result.customers[..]))
+            .collect();
+        // Customer 4's counted attempt is its first (earliest among equals), campaign 7.
+        assert_eq!(labels, [("0", &[2u64, 1, 0][..]), ("7", &[1, 1, 0][..])]);
+        f.breakdown = None;
+        f.correlation = true;
+        f.steps.truncate(2);
+        let r = run_funnel_with(&cols, &extras, &f).unwrap();
+        // Entered: 1 (a at 10, b? no b after: fails), 2 (converts at 20 with help before), 4 (converts).
+        // Customer 1's c at 30 is within its window: c is carried by a failure.
+        let got: Vec<(&str, [u64; 4])> = r
+            .correlation
+            .iter()
+            .map(|c| {
+                (
+                    c.event.as_str(),
+                    [
+                        c.converted_with,
+                        c.failed_with,
+                        c.converted_without,
+                        c.failed_without,
+                    ],
+                )
+            })
+            .collect();
+        assert_eq!(got, [("help", [1, 0, 1, 1]), ("c", [0, 1, 2, 0])]);
+        // help: cells 1, 0, 1, 1 shifted by 0.5: (1.5 · 1.5) / (0.5 · 1.5) = 3.
+        assert!((r.correlation[0].odds_ratio - 3.0).abs() < 1e-12);
+        let se = (1.0f64 / 1.5 + 2.0 + 1.0 / 1.5 + 1.0 / 1.5).sqrt();
+        assert!(
+            (r.correlation[0].ci_low - (3f64.ln() - 1.959963984540054 * se).exp()).abs() < 1e-9
+        );
+        // Histograms: everyone entering at 0; step 1 at 20 (customer 2) and 60 (customer 4).
+        assert_eq!(
+            r.time_histogram[0],
+            TimeHistogram {
+                edges: vec![0.0, 0.0],
+                counts: vec![3]
+            }
+        );
+        let h = &r.time_histogram[1];
+        assert_eq!((h.edges.len(), h.edges[10], h.edges[3]), (11, 60.0, 18.0));
+        assert_eq!(h.counts, [0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
     }
 
     proptest::proptest! {
