@@ -45,6 +45,15 @@ impl NativePartial {
         Ok(NativePartial { partial })
     }
 
+    /// The empty partial of a spec (dict or JSON), the spec checked alone:
+    /// what a distributed run starts from before any part is read.
+    #[staticmethod]
+    fn empty(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let spec: PartialSpec = document(py, spec, "spec")?;
+        let partial = py.compute(|| Partial::new(&spec))?;
+        Ok(NativePartial { partial })
+    }
+
     /// Reads the binary form.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {

@@ -1253,17 +1253,110 @@ fn property_label(extras: &FunnelExtras<'_>, p: Property, code: u64) -> String {
 /// customer's first step), turned into a [`FunnelResult`]. Merging adds the
 /// counts and joins the times, so any split of the customers and any merge
 /// order give the same result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Tally {
     pub(crate) reached: Vec<u64>,
     pub(crate) times: Vec<Vec<i64>>,
     /// With `breakdown`, the counts per value of the property.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub(crate) groups: std::collections::BTreeMap<String, Tally>,
     /// With `correlation`, per event label the journeys carrying it that
     /// converted and that did not.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub(crate) events: std::collections::BTreeMap<String, [u64; 2]>,
+}
+
+/// Written as `reached`, `times`, then `groups` and `events` only when one is
+/// not empty: a funnel without breakdown or correlation writes the bytes of
+/// the partial format before them, and those bytes read back (both absent).
+impl Serialize for Tally {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let sections = !self.groups.is_empty() || !self.events.is_empty();
+        let mut st = s.serialize_struct("Tally", if sections { 4 } else { 2 })?;
+        st.serialize_field("reached", &self.reached)?;
+        st.serialize_field("times", &self.times)?;
+        if sections {
+            // A group has no sections of its own: its counts alone.
+            let groups: std::collections::BTreeMap<&String, (&Vec<u64>, &Vec<Vec<i64>>)> = self
+                .groups
+                .iter()
+                .map(|(label, g)| (label, (&g.reached, &g.times)))
+                .collect();
+            st.serialize_field("groups", &groups)?;
+            st.serialize_field("events", &self.events)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Tally {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        type Groups = std::collections::BTreeMap<String, (Vec<u64>, Vec<Vec<i64>>)>;
+        type Events = std::collections::BTreeMap<String, [u64; 2]>;
+        /// The fields read, the sections possibly absent.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Read {
+            reached: Vec<u64>,
+            times: Vec<Vec<i64>>,
+            #[serde(default)]
+            groups: Groups,
+            #[serde(default)]
+            events: Events,
+        }
+        /// The binary form: the fields in order, the sections absent at the end.
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = Read;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("funnel counts, then optional breakdown and event counts")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Read, A::Error> {
+                let reached = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                let times = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(1, &self))?;
+                // The end of the payload here: a partial without sections.
+                let (groups, events) = match seq.next_element::<Groups>() {
+                    Ok(Some(groups)) => (
+                        groups,
+                        seq.next_element()?
+                            .ok_or_else(|| serde::de::Error::invalid_length(3, &self))?,
+                    ),
+                    _ => Default::default(),
+                };
+                Ok(Read {
+                    reached,
+                    times,
+                    groups,
+                    events,
+                })
+            }
+        }
+        let r = if d.is_human_readable() {
+            Read::deserialize(d)?
+        } else {
+            d.deserialize_struct("Tally", &["reached", "times", "groups", "events"], InOrder)?
+        };
+        Ok(Tally {
+            reached: r.reached,
+            times: r.times,
+            groups: r
+                .groups
+                .into_iter()
+                .map(|(label, (reached, times))| {
+                    let mut g = Tally::new(0);
+                    (g.reached, g.times) = (reached, times);
+                    (label, g)
+                })
+                .collect(),
+            events: r.events,
+        })
+    }
 }
 
 impl Tally {
@@ -2151,6 +2244,90 @@ mod tests {
         let h = &r.time_histogram[1];
         assert_eq!((h.edges.len(), h.edges[10], h.edges[3]), (11, 60.0, 18.0));
         assert_eq!(h.counts, [0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn power_features_merge_from_parts_through_bytes_to_the_single_run() {
+        use crate::partial::{Partial, PartialResult, PartialSpec};
+        // Two dictionaries (one per part), labels in another order: merged by text.
+        let labels = ["view", "cart", "buy", "refund", "help"];
+        let journeys: Vec<(u64, Vec<(i64, u32)>)> = (1..=40u64)
+            .map(|c| {
+                (
+                    c,
+                    (0..(c % 7 + 1))
+                        .map(|i| (1 + (c * 7 + i * 3) as i64 % 5, ((c + i * i) % 5) as u32))
+                        .collect(),
+                )
+            })
+            .collect();
+        let (customer, time, codes) = event_log(&journeys);
+        let campaign: Vec<u64> = customer
+            .iter()
+            .zip(&time)
+            .map(|(c, t)| (c + *t as u64) % 3)
+            .collect();
+        let spec: PartialSpec = serde_json::from_value(serde_json::json!({"kind": "funnel", "funnel": {
+            "steps": [{"name": "view", "events": ["view"]}, {"name": "cart", "events": ["cart"], "within": 8},
+                      {"name": "buy", "events": ["buy"]}],
+            "exclusions": [{"name": "refund", "events": ["refund"], "between": [1, 2]}],
+            "window": 20, "breakdown": "campaign", "correlation": true, "time_bins": 4}}))
+        .unwrap();
+        let PartialSpec::Funnel { funnel } = &spec else {
+            unreachable!()
+        };
+        let whole = crate::EventDictionary::from_labels(labels).unwrap();
+        let cols = TouchpointColumns {
+            customer: &customer,
+            time: &time,
+            ..Default::default()
+        };
+        let extras = FunnelExtras {
+            events: Some(crate::EventColumn::new(&codes, &whole).unwrap()),
+            campaign: &campaign,
+            ..Default::default()
+        };
+        let single = run_funnel_with(&cols, &extras, funnel).unwrap();
+        assert!(!single.breakdown.is_empty() && !single.correlation.is_empty());
+        let mut merged: Option<Partial> = None;
+        for odd in [1u64, 0] {
+            let rows: Vec<usize> = (0..customer.len())
+                .filter(|&i| customer[i] % 2 == odd)
+                .collect();
+            let mut d = crate::EventDictionary::new();
+            let part_codes: Vec<u32> = rows
+                .iter()
+                .map(|&i| d.intern(labels[codes[i] as usize]).unwrap())
+                .collect();
+            let (c, t, k): (Vec<u64>, Vec<i64>, Vec<u64>) = (
+                rows.iter().map(|&i| customer[i]).collect(),
+                rows.iter().map(|&i| time[i]).collect(),
+                rows.iter().map(|&i| campaign[i]).collect(),
+            );
+            let part_cols = TouchpointColumns {
+                customer: &c,
+                time: &t,
+                ..Default::default()
+            };
+            let part_extras = FunnelExtras {
+                events: Some(crate::EventColumn::new(&part_codes, &d).unwrap()),
+                campaign: &k,
+                ..Default::default()
+            };
+            let p = Partial::from_touchpoints_with(&spec, &part_cols, &part_extras).unwrap();
+            let p = Partial::from_bytes(&p.to_bytes().unwrap()).unwrap();
+            match &mut merged {
+                None => merged = Some(p),
+                Some(m) => m.merge(p).unwrap(),
+            }
+        }
+        let PartialResult::Funnel(r) = merged.unwrap().result().unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            serde_json::to_string(&single).unwrap()
+        );
     }
 
     proptest::proptest! {

@@ -81,7 +81,7 @@ from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
 from ._retention import LifecycleTable, RetentionTable, StickinessTable, lifecycle, retention, stickiness
 from ._transitions import JourneySequences, TransitionMatrix, journey_sequences, stage_transitions
-from ._funnel import FunnelBreakdown, FunnelResult, funnel, funnel_by
+from ._funnel import EventCorrelation, FunnelBreakdown, FunnelResult, TimeHistogram, funnel, funnel_by
 from ._events import EventDictionary, PathAnalysis, Sessions, SessionSummary, paths, sessions
 from ._triggers import Triggers, due_actions
 from ._survival import KaplanMeier, LogRankTest, kaplan_meier, logrank_test
@@ -118,7 +118,7 @@ for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, CorruptError, E
     _exc.__module__ = "engagement"
 
 __all__ = [
-    "AsOfBeforeDataError", "CorruptError", "MetricsSummary", "Partial", "merge_partials", "store_frame", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "FunnelBreakdown", "FunnelResult", "funnel", "funnel_by", "Triggers", "due_actions",
+    "AsOfBeforeDataError", "CorruptError", "MetricsSummary", "Partial", "merge_partials", "store_frame", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "EventCorrelation", "FunnelBreakdown", "FunnelResult", "TimeHistogram", "funnel", "funnel_by", "Triggers", "due_actions",
     "journey_sequences", "stage_transitions", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",

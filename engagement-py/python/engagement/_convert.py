@@ -23,16 +23,21 @@ CHANNELS, KINDS, STAGES, RATING_SCALES = (list(x) for x in _native.labels())
 Columns = Dict[str, Any]
 
 
-def steps(values: Any) -> List[Dict[str, Any]]:
-    """Funnel steps as dicts; anything else is a TypeError that shows the shape expected."""
+def steps(values: Any, what: str = "step") -> List[Dict[str, Any]]:
+    """Funnel steps (or exclusions) as dicts, a step's ``within`` given as a timedelta in seconds;
+    anything else is a TypeError that shows the shape expected."""
     if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
         values = [values]
     out = []
     for i, s in enumerate(values):
         if not isinstance(s, Mapping):
-            raise TypeError(f"funnel step {i} must be a dict such as {{'name': 'visit', 'kinds': ['visit']}} "
-                            f"(or {{'name': 'first purchase', 'stages': ['new_customer']}}), got {s!r}")
-        out.append(dict(s))
+            example = ("{'name': 'refund', 'events': ['refund'], 'between': [1, 2]}" if what == "exclusion" else
+                       "{'name': 'visit', 'kinds': ['visit']} (or {'name': 'first purchase', 'stages': ['new_customer']})")
+            raise TypeError(f"funnel {what} {i} must be a dict such as {example}, got {s!r}")
+        d = dict(s)
+        if hasattr(d.get("within"), "total_seconds"):
+            d["within"] = int(round(d["within"].total_seconds()))
+        out.append(d)
     return out
 
 

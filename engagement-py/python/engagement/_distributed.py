@@ -8,7 +8,6 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import numpy as np
 
 from ._convert import given
-from ._convert import steps as cv_steps
 from ._partial import Partial
 
 COLUMNS = ("customer", "time", "channel", "kind", "value", "rating", "rating_scale", "event", "campaign", "session")
@@ -79,9 +78,13 @@ def event_paths_spec(by: Optional[str] = None, per: Optional[str] = None, sessio
 
 
 def funnel_spec(steps: Sequence[Mapping[str, Any]], window_days: Optional[float] = None, order: Optional[str] = None,
-                level: Optional[float] = None) -> dict:
-    set_fields = given(window=_seconds(window_days), order=order, level=_opt(float, level))
-    return {"kind": "funnel", "funnel": {"steps": cv_steps(steps), **set_fields}}
+                level: Optional[float] = None, **power: Any) -> dict:
+    """The funnel's partial spec; ``power`` as ``engagement.funnel``'s exclusions, hold_constant,
+    entry, breakdown, correlation and time_bins."""
+    from ._funnel import _definition
+
+    definition = _definition(steps, None, order, _opt(float, level), **power)
+    return {"kind": "funnel", "funnel": {**definition, **given(window=_seconds(window_days))}}
 
 
 def sequences_spec(by: Optional[str] = None, steps: Optional[int] = None, path_length: Optional[int] = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -20,14 +20,50 @@ def _proportion(d: Mapping[str, Any]) -> Proportion:
 
 def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float], order: Optional[str],
                 level: Optional[float], per: Optional[str] = None,
-                session_gap: Any = None) -> Dict[str, Any]:
+                session_gap: Any = None, exclusions: Any = None, hold_constant: Optional[str] = None,
+                entry: Optional[str] = None, breakdown: Optional[str] = None, correlation: Optional[bool] = None,
+                time_bins: Optional[int] = None) -> Dict[str, Any]:
     """The funnel definition; options left None take the engine's defaults (a 30-day window,
-    ``"loose"`` order, 0.95 level, per customer, a 30-minute session gap)."""
+    ``"loose"`` order, 0.95 level, per customer, a 30-minute session gap, no exclusions, nothing held
+    constant, any entry, no breakdown, no correlation, 10 histogram bins)."""
     window = None if window_days is None else int(round(float(window_days) * 86_400))
     from ._events import _seconds
 
     session = None if session_gap is None else {"gap": _seconds(session_gap)}
-    return {"steps": cv.steps(steps), **cv.given(window=window, order=order, level=level, per=per, session=session)}
+    excluded = None if exclusions is None else cv.steps(exclusions, "exclusion")
+    return {"steps": cv.steps(steps), **cv.given(window=window, order=order, level=level, per=per, session=session,
+                                                 exclusions=excluded, hold_constant=hold_constant, entry=entry,
+                                                 breakdown=breakdown,
+                                                 correlation=None if correlation is None else bool(correlation),
+                                                 time_bins=None if time_bins is None else int(time_bins))}
+
+
+@dataclass(frozen=True)
+class TimeHistogram:
+    """Times to reach a step, from the first: ``counts[i]`` journeys in ``[edges[i], edges[i + 1])``
+    seconds (the last bin closed), equal bins from 0 to the longest time; empty when nobody reached
+    the step."""
+
+    edges: np.ndarray
+    counts: np.ndarray
+
+
+@dataclass(frozen=True)
+class EventCorrelation:
+    """How an event goes with converting among the journeys entering a funnel (``correlation=True``):
+    the 2×2 table of journeys that carried the event between entering and converting (or the window's
+    end) by converting, its odds ratio (0.5 added to every cell when one is 0), Woolf's interval at the
+    funnel's level and the two-sided p-value of an odds ratio of 1."""
+
+    event: str
+    converted_with: int
+    failed_with: int
+    converted_without: int
+    failed_without: int
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
 
 
 def _extras(campaign: Any, stage_history: Any, events: Any = None, dictionary: Any = None,
@@ -73,30 +109,73 @@ class FunnelResult:
     median_time: List[Optional[float]]
     p25_time: List[Optional[float]]
     p75_time: List[Optional[float]]
+    time_histogram: List[TimeHistogram] = field(default_factory=list)
+    breakdown: Dict[str, "FunnelResult"] = field(default_factory=dict)
+    correlation: List[EventCorrelation] = field(default_factory=list)
 
     @classmethod
     def _from(cls, d: Mapping[str, Any]) -> "FunnelResult":
+        nan = float("nan")
         return cls(list(d["steps"]), np.asarray(d["customers"]), [_proportion(p) for p in d["step_conversion"]],
                    [_proportion(p) for p in d["overall_conversion"]], np.asarray(d["drop_off"]),
-                   list(d["median_time"]), list(d["p25_time"]), list(d["p75_time"]))
+                   list(d["median_time"]), list(d["p25_time"]), list(d["p75_time"]),
+                   [TimeHistogram(np.asarray(h["edges"], dtype=float), np.asarray(h["counts"], dtype=np.int64))
+                    for h in d.get("time_histogram", [])],
+                   {g["label"]: cls._from(g["result"]) for g in d.get("breakdown", [])},
+                   [EventCorrelation(**{k: (nan if v is None else v) for k, v in c.items()})
+                    for c in d.get("correlation", [])])
 
-    def to_frame(self) -> Any:
-        """One row per step as a pandas DataFrame."""
+    def to_frame(self, section: str = "steps") -> Any:
+        """A pandas DataFrame of one section: ``"steps"`` (one row per step), ``"breakdown"`` (one row
+        per value of the breakdown property and step), ``"correlation"`` (one row per event, by
+        descending odds ratio) or ``"time_histogram"`` (one row per step and bin, seconds).
+
+        >>> import engagement
+        >>> r = engagement.funnel([1, 1, 2, 2], [0, 60, 0, 30], events=["view", "buy", "view", "help"],
+        ...                       steps=[{"name": "view", "events": ["view"]}, {"name": "buy", "events": ["buy"]}],
+        ...                       correlation=True)
+        >>> r.to_frame("correlation")[["converted_with", "failed_with", "odds_ratio"]]
+               converted_with  failed_with  odds_ratio
+        event
+        help                0            1    0.111111
+        """
         import pandas as pd
 
-        return pd.DataFrame({
-            "customers": self.customers,
-            "step_conversion": [p.rate for p in self.step_conversion],
-            "overall_conversion": [p.rate for p in self.overall_conversion],
-            "drop_off": self.drop_off,
-            "median_time": self.median_time,
-        }, index=pd.Index(self.steps, name="step"))
+        if section == "steps":
+            return pd.DataFrame({
+                "customers": self.customers,
+                "step_conversion": [p.rate for p in self.step_conversion],
+                "overall_conversion": [p.rate for p in self.overall_conversion],
+                "drop_off": self.drop_off,
+                "median_time": self.median_time,
+                "p25_time": self.p25_time,
+                "p75_time": self.p75_time,
+            }, index=pd.Index(self.steps, name="step"))
+        if section == "breakdown":
+            frames = [r.to_frame().assign(value=label) for label, r in self.breakdown.items()]
+            if not frames:
+                raise ValueError("this funnel has no breakdown: run it with breakdown='channel' (or 'kind', "
+                                 "'campaign', 'event')")
+            return pd.concat(frames).reset_index().set_index(["value", "step"])
+        if section == "correlation":
+            from dataclasses import asdict
+
+            columns = [f.name for f in fields(EventCorrelation)]
+            return pd.DataFrame([asdict(c) for c in self.correlation], columns=columns).set_index("event")
+        if section == "time_histogram":
+            rows = [(step, h.edges[i], h.edges[i + 1], int(c))
+                    for step, h in zip(self.steps, self.time_histogram) for i, c in enumerate(h.counts)]
+            return pd.DataFrame(rows, columns=["step", "from_seconds", "to_seconds", "journeys"]).set_index("step")
+        raise ValueError(f'section must be "steps", "breakdown", "correlation" or "time_histogram", got {section!r}')
 
 
 def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, steps: Sequence[Mapping[str, Any]],
            window_days: Optional[float] = None, order: Optional[str] = None, level: Optional[float] = None,
            campaign: Any = None, stage_history: Any = None, events: Any = None, dictionary: Any = None,
-           per: Optional[str] = None, session_gap: Any = None, session: Any = None) -> FunnelResult:
+           per: Optional[str] = None, session_gap: Any = None, session: Any = None,
+           exclusions: Any = None, hold_constant: Optional[str] = None, entry: Optional[str] = None,
+           breakdown: Optional[str] = None, correlation: Optional[bool] = None,
+           time_bins: Optional[int] = None) -> FunnelResult:
     """Runs a funnel over touchpoints; see ``FunnelResult``.
 
     ``steps`` are dicts ``{"name": …, "kinds": [labels], "channels": [labels], "campaigns": [ids]}``
@@ -119,6 +198,39 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
     the sessions entering the first step. Equal times are ordered by the event label's text (see
     ``paths``): events logged in one second in a meaningful order need distinct seconds.
 
+    Power features (as PostHog, Amplitude and Mixpanel offer them; each in every face and on Dask
+    and Spark):
+
+    - ``exclusions``: touchpoints that void a conversion between two steps, dicts such as
+      ``{"name": "refund", "events": ["refund"], "between": [1, 2]}`` (matching as steps do, steps
+      counted from 0): an attempt that reached step 1 but not step 2 when one comes stops there.
+      Loose order only.
+    - a step's ``within`` (seconds or a timedelta): it must happen that soon after the previous step,
+      besides ``window_days`` from the first. Loose order only. With exclusions or ``within``, every
+      chain of matching touchpoints is followed, so a later occurrence of a step that keeps the
+      conversion valid is found.
+    - ``order="any"``: the steps in any order; result row ``j`` counts those who did at least
+      ``j + 1`` of them within the window of the first they did.
+    - ``hold_constant``: ``"campaign"``, ``"channel"``, ``"kind"`` or ``"event"``, a property every
+      later step must share with the first (touchpoints with another value are passed over).
+    - ``entry="first"``: only a customer's first touchpoint of the first step starts the funnel
+      (default ``"any"``: the deepest progress of all entries counts).
+    - ``breakdown``: a property of the counted attempt's first touchpoint; ``result.breakdown`` maps
+      each value to its funnel (most entrants first), ``result.to_frame("breakdown")`` as a table.
+    - ``correlation=True`` (needs ``events``): per event, the odds ratio of converting with and
+      without it among those entering, with Woolf's interval and a p-value
+      (``result.to_frame("correlation")``; see ``EventCorrelation``).
+    - ``time_bins`` (default 10): each step's time-to-convert histogram (``result.time_histogram``,
+      ``to_frame("time_histogram")``, ``engagement.plot.time_to_convert``).
+
+    >>> log = ([1, 1, 1, 2, 2, 2], [0, 60, 120, 0, 30, 90],
+    ...        ["view", "refund", "buy", "view", "cart", "buy"])
+    >>> r = engagement.funnel(log[0], log[1], events=log[2],
+    ...                       steps=[{"name": "view", "events": ["view"]}, {"name": "buy", "events": ["buy"]}],
+    ...                       exclusions=[{"name": "refund", "events": ["refund"], "between": [0, 1]}])
+    >>> r.customers.tolist()
+    [2, 1]
+
     >>> import engagement
     >>> engagement.funnel([1, 1, 1, 2], [0, 60, 120, 0], events=["catalog", "cart", "payment_card", "catalog"],
     ...                   steps=[{"name": "browse", "events": ["catalog"]}, {"name": "cart", "events": ["cart"]},
@@ -135,7 +247,8 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
     from ._events import _touchpoint_columns
 
     cols = _touchpoint_columns(customer, time, channel, kind)
-    definition = _definition(steps, window_days, order, level, per, session_gap)
+    definition = _definition(steps, window_days, order, level, per, session_gap, exclusions, hold_constant, entry,
+                             breakdown, correlation, time_bins)
     return FunnelResult._from(_native.funnel(cols, definition,
                                              **_extras(campaign, stage_history, events, dictionary, session)))
 
@@ -172,14 +285,18 @@ def funnel_by(customer: Any, time: Any, channel: Any = None, kind: Any = None, *
               by: Any, window_days: Optional[float] = None, order: Optional[str] = None,
               level: Optional[float] = None, campaign: Any = None, stage_history: Any = None, events: Any = None,
               dictionary: Any = None, per: Optional[str] = None,
-              session_gap: Any = None, session: Any = None) -> FunnelBreakdown:
+              session_gap: Any = None, session: Any = None, exclusions: Any = None,
+              hold_constant: Optional[str] = None, entry: Optional[str] = None,
+              time_bins: Optional[int] = None) -> FunnelBreakdown:
     """Runs a funnel (as ``funnel``) per group of customers and for everyone; see ``FunnelBreakdown``.
 
     ``by`` is ``"acquisition_channel"`` (the channel of each customer's first touchpoint),
     ``{"cohort": "day" | "week" | "month"}`` (the period of the first touchpoint, labelled by the
     period's first day), or a mapping from customer id to group label (a dict or a pandas Series
     indexed by customer; groups ordered by first appearance). ``campaign``, ``stage_history``,
-    ``events``, ``dictionary``, ``per``, ``session_gap`` and ``session`` as in ``funnel``.
+    ``events``, ``dictionary``, ``per``, ``session_gap``, ``session``, ``exclusions``,
+    ``hold_constant``, ``entry`` and ``time_bins`` as in ``funnel`` (a breakdown by the entry
+    touchpoint's property is ``funnel(..., breakdown=…)``).
 
     >>> import engagement
     >>> r = engagement.funnel_by([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
@@ -191,7 +308,8 @@ def funnel_by(customer: Any, time: Any, channel: Any = None, kind: Any = None, *
     from ._events import _touchpoint_columns
 
     cols = _touchpoint_columns(customer, time, channel, kind)
-    definition = _definition(steps, window_days, order, level, per, session_gap)
+    definition = _definition(steps, window_days, order, level, per, session_gap, exclusions, hold_constant, entry,
+                             time_bins=time_bins)
     extras = _extras(campaign, stage_history, events, dictionary, session)
     if isinstance(by, str) and by != "acquisition_channel":
         raise ValueError(f'by must be "acquisition_channel", {{"cohort": period}} or a mapping of customer to group, '

@@ -95,6 +95,17 @@ class Partial:
         self._native = native
 
     @classmethod
+    def empty(cls, spec: Spec) -> "Partial":
+        """The partial of no touchpoints for ``spec``, the spec checked alone (not against columns it
+        will read: an empty partial of an event funnel needs no event column).
+
+        >>> import engagement
+        >>> engagement.Partial.empty({"kind": "funnel", "funnel": {"steps": [{"name": "view", "events": ["view"]}]}}).spec["kind"]
+        'funnel'
+        """
+        return cls(_native.NativePartial.empty(_spec_dict(spec)))
+
+    @classmethod
     def from_touchpoints(cls, spec: Spec, customer: Any, time: Any, channel: Any = None, kind: Any = None,
                          value: Any = None, rating: Any = None, rating_scale: Any = None, *,
                          events: Any = None, campaign: Any = None, session: Any = None,

@@ -59,7 +59,7 @@ def partial(sdf: Any, spec: Any, *, columns: Optional[Mapping[str, str]] = None,
     """
     spec = dict(json.loads(spec) if isinstance(spec, str) else spec)
     names = _d.names(columns)
-    probe = Partial.from_touchpoints(spec, [], [], [], [])   # checks the spec before any work
+    probe = Partial.empty(spec)   # checks the spec before any work
     if shuffle if shuffle is not None else probe.needs_whole_customers:
         sdf = sdf.repartition(names["customer"])
     spec_json = json.dumps(spec)
@@ -119,10 +119,15 @@ def metrics(sdf: Any, *, level: Optional[float] = None, conversion: Optional[Map
 
 
 def funnel(sdf: Any, *, steps: Sequence[Mapping[str, Any]], window_days: Optional[float] = None,
-           order: Optional[str] = None, level: Optional[float] = None, **kw: Any) -> FunnelResult:
+           order: Optional[str] = None, level: Optional[float] = None, exclusions: Any = None,
+           hold_constant: Optional[str] = None, entry: Optional[str] = None, breakdown: Optional[str] = None,
+           correlation: Optional[bool] = None, time_bins: Optional[int] = None, **kw: Any) -> FunnelResult:
     """``engagement.funnel`` over the whole frame (defaults: ``window_days`` 30, ``order``
-    ``"loose"``, ``level`` 0.95)."""
-    return partial(sdf, _d.funnel_spec(steps, window_days, order, level), **kw).result()
+    ``"loose"``, ``level`` 0.95; ``exclusions``, ``hold_constant``, ``entry``, ``breakdown``,
+    ``correlation`` and ``time_bins`` as there)."""
+    spec = _d.funnel_spec(steps, window_days, order, level, exclusions=exclusions, hold_constant=hold_constant,
+                          entry=entry, breakdown=breakdown, correlation=correlation, time_bins=time_bins)
+    return partial(sdf, spec, **kw).result()
 
 
 def journey_sequences(sdf: Any, *, by: Optional[str] = None, steps: Optional[int] = None,
