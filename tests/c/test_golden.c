@@ -890,13 +890,14 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
     char *cfg = NULL, *json = NULL;
     config_text(config, &cfg);
     eng_status s = ENG_STATUS_OK;
-    if (ch && ki) {
-        channel = calloc(n + 1, 1), kind = calloc(n + 1, 1);
-        for (size_t i = 0; i < n && s == ENG_STATUS_OK; i++) {
-            const char *c = json_string_value(json_array_get(ch, i)), *k = json_string_value(json_array_get(ki, i));
-            s = eng_channel_code(c, strlen(c), &channel[i]);
-            if (s == ENG_STATUS_OK) s = eng_kind_code(k, strlen(k), &kind[i]);
-        }
+    /* Either label column may be left out (an event log reads it as "other"). */
+    if (ch) channel = calloc(n + 1, 1);
+    if (ki) kind = calloc(n + 1, 1);
+    for (size_t i = 0; i < n && s == ENG_STATUS_OK; i++) {
+        const char *c = ch ? json_string_value(json_array_get(ch, i)) : NULL,
+                   *k = ki ? json_string_value(json_array_get(ki, i)) : NULL;
+        if (c) s = eng_channel_code(c, strlen(c), &channel[i]);
+        if (s == ENG_STATUS_OK && k) s = eng_kind_code(k, strlen(k), &kind[i]);
     }
     if (s == ENG_STATUS_OK && ev) {
         const char **labels = calloc(n + 1, sizeof *labels);

@@ -323,8 +323,12 @@ def run(op, inp, config):
             s = engagement.sessions(log["customer"], log["time"], session=log.get("session"), gap=cfg.get("gap"))
             return plain(s)
         if op == "event_funnel":
-            return engagement.funnel(log["customer"], log["time"], events=log.get("event"), steps=cfg.pop("steps"),
-                                     session_gap=gap, session=log.get("session"), **cfg, **common)
+            if "window" in cfg:
+                cfg["window_days"] = cfg.pop("window") / 86_400
+            r = engagement.funnel(log["customer"], log["time"], events=log.get("event"), steps=cfg.pop("steps"),
+                                  session_gap=gap, session=log.get("session"), **cfg, **common)
+            # The breakdown is a mapping by label here, a list of {label, result} in JSON.
+            return {**plain(r), "breakdown": [{"label": k, "result": plain(v)} for k, v in r.breakdown.items()]}
         known = {"by", "per", "collapse_repeats", "steps", "path_length", "top_paths", "anchor", "step_flows"}
         if set(cfg) - known:
             # A misspelt setting is a TypeError for a keyword; the engine's own answer to it comes
