@@ -82,6 +82,12 @@ def spread():
 RETENTION = {"start": {"kinds": ["visit"]}, "returning": {"kinds": ["purchase"]}, "period": "week",
              "windows": "rolling", "brackets": [(1, 1), (2, 4), (5, 12)], "as_of": AS_OF}
 
+# A funnel with the power features: a refund voids between visit and click, a click within two days
+# of the visit, a breakdown by the entry's channel, event odds ratios, five histogram bins.
+POWER = {"steps": [STEPS[0], dict(STEPS[1], within=2 * 86_400), STEPS[2]], "window_days": 14,
+         "exclusions": [{"name": "refund", "kinds": ["refund"], "between": [0, 1]}], "breakdown": "channel",
+         "correlation": True, "time_bins": 5}
+
 
 def single_machine(df):
     """Every analysis by the single-machine functions."""
@@ -95,6 +101,7 @@ def single_machine(df):
         "frame": engagement.customer_frame(df, as_of=AS_OF),
         "nps": engagement.nps(answers),
         "funnel": engagement.funnel(*cols, steps=STEPS, window_days=14),
+        "power_funnel": engagement.funnel(*cols, events=df["event"], **POWER),
         "sequences": engagement.journey_sequences(*cols, by="kind", steps=5, path_length=4, top_paths=20),
         "cohorts": engagement.cohorts(purchases["customer"], purchases["time"], purchases["value"], as_of=AS_OF),
         "attribution": engagement.attribute_touchpoints(*cols, df["value"], lookback_days=30, rule="markov",
@@ -118,6 +125,9 @@ def check_engine(engine, data, expected):
     pd.testing.assert_frame_equal(frame.sort_values("customer", ignore_index=True), expected["frame"])
     assert_same(engine.metrics(data).nps, expected["nps"], "nps")
     assert_same(engine.funnel(data, steps=STEPS, window_days=14), expected["funnel"], "funnel")
+    power = engine.funnel(data, **POWER)
+    assert len(power.breakdown) > 1 and len(power.correlation) > 5 and power.customers[-1] > 0
+    assert_same(power, expected["power_funnel"], "power funnel")
     assert_same(engine.journey_sequences(data, by="kind", steps=5, path_length=4, top_paths=20),
                 expected["sequences"], "sequences")
     assert_same(engine.cohorts(data, as_of=AS_OF), expected["cohorts"], "cohorts")
