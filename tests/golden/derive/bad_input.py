@@ -371,6 +371,20 @@ row("bad_config", "triggers", lambda i: None, "config", "unclosed_regex", base=T
 row("bad_config", "event_funnel", lambda i: None, "config", "no_steps", config=lambda c: {**c, "steps": []})
 row("bad_config", "event_funnel", lambda i: None, "config", "unclosed_regex",
     config=lambda c: {**c, "steps": c["steps"][:-1] + [{"name": "pay", "event_regex": "payment_("}]})
+row("bad_config", "event_funnel", lambda i: None, "config", "exclusion_backwards",
+    config=lambda c: {**c, "exclusions": [{"name": "refund", "events": ["refund"], "between": [1, 0]}]})
+row("bad_config", "event_funnel", lambda i: None, "config", "exclusion_past_the_steps",
+    config=lambda c: {**c, "exclusions": [{"name": "refund", "events": ["refund"], "between": [0, 9]}]})
+row("bad_config", "event_funnel", lambda i: None, "config", "exclusion_in_strict_order",
+    config=lambda c: {**c, "order": "strict",
+                      "exclusions": [{"name": "refund", "events": ["refund"], "between": [0, 1]}]})
+row("bad_config", "event_funnel", lambda i: None, "config", "step_within_not_positive",
+    config=lambda c: {**c, "steps": c["steps"][:1] + [{**c["steps"][1], "within": 0}] + c["steps"][2:]})
+row("bad_config", "event_funnel", lambda i: None, "config", "time_bins_zero", config=lambda c: {**c, "time_bins": 0})
+row("unknown_field", "event_funnel", lambda i: None, "json", "hold_constant_unknown",
+    config=lambda c: {**c, "hold_constant": "page"})
+row("unknown_field", "event_funnel", lambda i: None, "json", "exclusion_key_misspelt",
+    config=lambda c: {**c, "exclusions": [{"name": "refund", "eventz": ["refund"], "between": [0, 1]}]})
 row("duplicated", "funnel_by", lambda i: i["groups"]["customer"].__setitem__(1, i["groups"]["customer"][0]),
     "invalid_input", "group_customer")
 row("as_of_before_data", "scores", setkey((), "as_of", -5), "as_of_before_data", "as_of")
