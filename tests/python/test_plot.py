@@ -230,6 +230,25 @@ def test_path_plots(tmp_path):
     rendered(left, tmp_path, "session_histograms")
 
 
+def test_time_to_convert(sample, tmp_path):
+    cols = (sample["customer"], sample["time"], sample["channel"], sample["kind"])
+    steps = [{"name": "visit", "kinds": ["visit"]}, {"name": "click", "kinds": ["click"]},
+             {"name": "buy", "kinds": ["purchase"]}]
+    r = engagement.funnel(*cols, steps=steps, time_bins=12)
+    axes = eplot.time_to_convert(r)
+    assert len(axes) == 2
+    for ax, j in zip(axes, (1, 2)):
+        # One bar per bin, heights the journeys reaching the step, a unit on the axis.
+        assert len(ax.patches) == 12 and sum(bar_heights(ax)) == r.customers[j]
+        assert ax.get_xlabel() in ("days since visit", "hours since visit")
+        median = [line for line in ax.get_lines() if line.get_label().startswith("median")][0]
+        size = 86_400 if ax.get_xlabel().startswith("days") else 3_600
+        assert np.isclose(median.get_xdata()[0], r.median_time[j] / size)
+    rendered(axes[0], tmp_path, "time_to_convert")
+    with pytest.raises(ValueError, match="one-step"):
+        eplot.time_to_convert(engagement.funnel(*cols, steps=steps[:1]))
+
+
 def test_retention_and_lifecycle_plots(sample, tmp_path):
     cols = (sample["customer"], sample["time"], sample["channel"], sample["kind"])
     t = engagement.retention(*cols, start={"kinds": ["visit"]}, returning={"kinds": ["purchase"]}, period="week",

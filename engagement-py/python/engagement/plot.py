@@ -25,7 +25,7 @@ __all__ = [
     "ab_posteriors", "attribution", "calibration_holdout", "clv_distribution", "cohort_retention", "funnel",
     "frequency_recency_matrix", "kaplan_meier", "p_alive_history", "period_transactions", "score_by_stage",
     "segments", "session_histograms", "stage_flow", "step_matrix", "step_sankey", "transition_graph",
-    "lifecycle", "retention_curves", "retention_heatmap", "stickiness",
+    "lifecycle", "retention_curves", "retention_heatmap", "stickiness", "time_to_convert",
 ]
 
 
@@ -198,6 +198,52 @@ def funnel(result: Any, ax: Any = None) -> Any:
     ax.set_xlabel("customers")
     ax.set_title("Funnel: customers per step (step conversion, interval)")
     return ax
+
+
+def _time_unit(seconds: float) -> tuple:
+    """A unit that reads well for spans up to ``seconds``: (name, seconds per unit)."""
+    for name, size in (("days", 86_400.0), ("hours", 3_600.0), ("minutes", 60.0)):
+        if seconds >= 2 * size:
+            return name, size
+    return "seconds", 1.0
+
+
+def time_to_convert(result: Any, axes: Any = None) -> Any:
+    """Histograms of the time from the first step to each later step of a ``FunnelResult`` (its
+    ``time_histogram``; set the bins with ``time_bins``), one panel per step, in a unit that reads
+    well (seconds to days), the median marked; returns the list of ``Axes``.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> r = engagement.funnel([1, 1, 2, 2], [0, 7_200, 0, 90_000], events=["view", "buy", "view", "buy"],
+    ...                       steps=[{"name": "view", "events": ["view"]}, {"name": "buy", "events": ["buy"]}])
+    >>> [a.get_xlabel() for a in engagement.plot.time_to_convert(r)]
+    ['hours since view']
+    """
+    later = list(range(1, len(result.steps)))
+    if not later:
+        raise ValueError("a one-step funnel has no time to convert")
+    if axes is None:
+        _, axes = _pyplot().subplots(1, len(later), figsize=(4.2 * len(later), 3.5), squeeze=False)
+        axes = list(axes[0])
+    axes = list(axes)
+    longest = max((float(result.time_histogram[j].edges[-1]) for j in later if len(result.time_histogram[j].edges)),
+                  default=0.0)
+    unit, size = _time_unit(longest)
+    for ax, j in zip(axes, later):
+        h = result.time_histogram[j]
+        if len(h.counts):
+            edges = np.asarray(h.edges, dtype=float) / size
+            widths = np.diff(edges)
+            ax.bar(edges[:-1], h.counts, width=np.where(widths > 0, widths, 1.0), align="edge", edgecolor="white")
+            if result.median_time[j] is not None:
+                ax.axvline(result.median_time[j] / size, color="black", linestyle="--", linewidth=1,
+                           label=f"median {result.median_time[j] / size:.3g} {unit}")
+                ax.legend(loc="upper right", frameon=False)
+        ax.set_xlabel(f"{unit} since {result.steps[0]}")
+        ax.set_ylabel("journeys")
+        ax.set_title(f"{result.steps[j]}: {int(result.customers[j]):,} reached")
+    return axes
 
 
 def stage_flow(before: Mapping[str, Any], after: Mapping[str, Any], ax: Any = None) -> Any:
