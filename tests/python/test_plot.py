@@ -247,6 +247,10 @@ def test_time_to_convert(sample, tmp_path):
     rendered(axes[0], tmp_path, "time_to_convert")
     with pytest.raises(ValueError, match="one-step"):
         eplot.time_to_convert(engagement.funnel(*cols, steps=steps[:1]))
+    two = engagement.funnel(*cols, steps=steps[:2])
+    fig, ax = plt.subplots()
+    assert eplot.time_to_convert(two, ax=ax) == [ax]
+    plt.close(fig)
 
 
 def test_retention_and_lifecycle_plots(sample, tmp_path):

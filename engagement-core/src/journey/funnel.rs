@@ -361,13 +361,14 @@ pub struct FunnelGroup {
 /// How one event goes with converting, among the journeys entering a funnel:
 /// a journey *did* the event when one of its touchpoints carries it from its
 /// counted attempt's first step up to its last step reached, or up to the end
-/// of the window when it did not convert (reach the last step). Events that a
-/// step matches by label are left out (they convert by definition).
+/// of the window when it did not convert (reach the last step). Touchpoints
+/// that match a step are left out (they convert by definition), so an event
+/// counts from its other touchpoints only.
 ///
 /// The odds ratio is `(converted_with · failed_without) / (failed_with ·
 /// converted_without)`, with 0.5 added to every cell when one is 0 (Haldane
 /// and Anscombe); the interval is Woolf's, `exp(ln OR ± z·√(Σ 1/cell))`, and
-/// the p-value the two-sided normal one of `ln OR / se`. PostHog's correlation
+/// the p-value the two-sided Wald test's, normal `ln OR / se`. PostHog's correlation
 /// analysis reports the same table's odds ratio (with a prior count of one)
 /// and no interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -806,21 +807,10 @@ fn correlate(
         return out;
     };
     let labels = events.dictionary().labels();
-    let regexes: Vec<Option<regex::Regex>> = funnel
-        .steps
-        .iter()
-        .map(|s| s.regex().ok().flatten())
-        .collect();
-    let left_out: Vec<bool> = labels
-        .iter()
-        .map(|l| {
-            funnel
-                .steps
-                .iter()
-                .zip(&regexes)
-                .any(|(s, r)| s.reads_events() && s.matches_event(l, r.as_ref()))
-        })
-        .collect();
+    // Touchpoints of the steps themselves are left out (they convert by definition).
+    let Ok(steps) = RowMasks::new(&funnel.steps, extras) else {
+        return out;
+    };
     let index: rustc_hash::FxHashMap<u64, u32> = entered
         .iter()
         .enumerate()
@@ -834,7 +824,7 @@ fn correlate(
             let &j = index.get(&cols.customer[i])?;
             let (_, from, to, _) = entered[j as usize];
             let code = codes[i];
-            ((from..=to).contains(&cols.time[i]) && !left_out[code as usize])
+            ((from..=to).contains(&cols.time[i]) && steps.mask(cols, extras, i) == 0)
                 .then_some((u64::from(j) << 32) | u64::from(code))
         })
         .collect();
@@ -925,11 +915,13 @@ fn check(
         "correlation is of events: it needs an event column"
     );
     let exclusions: Vec<FunnelStep> = funnel.exclusions.iter().map(Exclusion::step).collect();
-    for s in funnel.steps.iter().chain(&exclusions) {
+    let n_steps = funnel.steps.len();
+    for (j, s) in funnel.steps.iter().chain(&exclusions).enumerate() {
+        let what = if j < n_steps { "step" } else { "exclusion" };
         ensure_config!(
             s.campaigns.is_empty() || !extras.campaign.is_empty(),
             "steps.campaigns",
-            "step {:?} matches campaigns but no campaign column is given",
+            "{what} {:?} matches campaigns but no campaign column is given",
             s.name
         );
         ensure_config!(
@@ -941,7 +933,7 @@ fn check(
         ensure_config!(
             !s.reads_events() || extras.events.is_some(),
             "steps.events",
-            "step {:?} matches event labels but no event column is given",
+            "{what} {:?} matches event labels but no event column is given",
             s.name
         );
     }
@@ -953,6 +945,15 @@ pub(crate) fn check_definition(funnel: &Funnel) -> Result<()> {
     let k = funnel.steps.len();
     for x in &funnel.exclusions {
         x.step().regex()?;
+        ensure_config!(
+            !x.kinds.is_empty()
+                || !x.channels.is_empty()
+                || !x.campaigns.is_empty()
+                || x.step().reads_events(),
+            "exclusions",
+            "exclusion {:?} would match every touchpoint: give kinds, channels, campaigns, events, event_prefix or event_regex",
+            x.name
+        );
         let [from, to] = x.between;
         ensure_config!(
             from < to && to < k,
@@ -1041,6 +1042,93 @@ pub(crate) fn check_definition(funnel: &Funnel) -> Result<()> {
     Ok(())
 }
 
+/// The predicates (steps, then exclusions) each touchpoint matches, as a bit
+/// mask: tables by (kind, channel), campaign and event code, built once.
+struct RowMasks {
+    /// By kind code × channel count + channel code.
+    masks: Vec<u32>,
+    /// The predicates open to any campaign.
+    any_campaign: u32,
+    /// The predicates naming each campaign.
+    by_campaign: rustc_hash::FxHashMap<u64, u32>,
+    /// By event code (empty without an event column).
+    by_event: Vec<u32>,
+}
+
+impl RowMasks {
+    fn new(preds: &[FunnelStep], extras: &FunnelExtras<'_>) -> Result<Self> {
+        let bits = |f: &dyn Fn(&FunnelStep) -> bool| {
+            preds
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| f(s))
+                .fold(0u32, |m, (j, _)| m | (1 << j))
+        };
+        let channels = crate::Channel::COUNT;
+        let masks = (0..TouchpointKind::COUNT * channels)
+            .map(|i| bits(&|s| s.matches((i / channels) as u8, (i % channels) as u8)))
+            .collect();
+        let mut by_campaign: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
+        for (j, s) in preds.iter().enumerate() {
+            for &c in &s.campaigns {
+                *by_campaign.entry(c).or_insert(0) |= 1 << j;
+            }
+        }
+        let regexes = preds
+            .iter()
+            .map(FunnelStep::regex)
+            .collect::<Result<Vec<_>>>()?;
+        let by_event = extras.events.map_or_else(Vec::new, |e| {
+            e.dictionary()
+                .labels()
+                .iter()
+                .map(|label| {
+                    preds
+                        .iter()
+                        .zip(&regexes)
+                        .enumerate()
+                        .filter(|(_, (s, r))| s.matches_event(label, r.as_ref()))
+                        .fold(0u32, |m, (j, _)| m | (1 << j))
+                })
+                .collect()
+        });
+        Ok(RowMasks {
+            masks,
+            any_campaign: bits(&|s| s.campaigns.is_empty()),
+            by_campaign,
+            by_event,
+        })
+    }
+
+    /// The predicates input row `i` matches (an event log's left-out kind or
+    /// channel is `other` on every row).
+    fn mask(
+        &self,
+        cols: &crate::TouchpointColumns<'_>,
+        extras: &FunnelExtras<'_>,
+        i: usize,
+    ) -> u32 {
+        let kind = cols
+            .kind
+            .get(i)
+            .copied()
+            .unwrap_or(TouchpointKind::Other as u8);
+        let channel = cols
+            .channel
+            .get(i)
+            .copied()
+            .unwrap_or(crate::Channel::Other as u8);
+        let mut m = self.masks[usize::from(kind) * crate::Channel::COUNT + usize::from(channel)];
+        if let Some(c) = extras.campaign.get(i) {
+            m &= self.any_campaign | self.by_campaign.get(c).copied().unwrap_or(0);
+        }
+        if let Some(e) = extras.events {
+            m &= self.by_event[e.codes()[i] as usize];
+        }
+        m
+    }
+}
+
 /// For each customer entering the funnel, `add(acc, customer, times, row)`
 /// with the times of the steps of the customer's counted attempt (see
 /// [`Matcher::best`]) and the input row of its first touchpoint, into one
@@ -1062,72 +1150,22 @@ fn entries<T: Send>(
         .chain(funnel.exclusions.iter().map(Exclusion::step))
         .collect();
     let matcher = Matcher::new(funnel);
-    // The steps each (kind, channel) matches, as a bit mask.
-    let channels = crate::Channel::COUNT;
-    let masks: Vec<u32> = (0..TouchpointKind::COUNT * channels)
-        .map(|i| {
-            let (kind, channel) = ((i / channels) as u8, (i % channels) as u8);
-            preds
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.matches(kind, channel))
-                .fold(0u32, |m, (j, _)| m | (1 << j))
-        })
-        .collect();
-    // Campaigns: the steps open to any campaign, and those naming each one.
-    let any_campaign = preds
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.campaigns.is_empty())
-        .fold(0u32, |m, (j, _)| m | (1 << j));
-    let mut by_campaign: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
-    for (j, s) in preds.iter().enumerate() {
-        for &c in &s.campaigns {
-            *by_campaign.entry(c).or_insert(0) |= 1 << j;
-        }
-    }
-    // Events: the steps each code of the dictionary matches.
-    let regexes = preds
-        .iter()
-        .map(FunnelStep::regex)
-        .collect::<Result<Vec<_>>>()?;
-    let by_event: Vec<u32> = extras.events.map_or_else(Vec::new, |e| {
-        e.dictionary()
-            .labels()
-            .iter()
-            .map(|label| {
-                preds
-                    .iter()
-                    .zip(&regexes)
-                    .enumerate()
-                    .filter(|(_, (s, r))| s.matches_event(label, r.as_ref()))
-                    .fold(0u32, |m, (j, _)| m | (1 << j))
-            })
-            .collect()
-    });
-    // An event log's left-out kind or channel is `other` on every row.
-    let (other_kind, other_channel) = (TouchpointKind::Other as u8, crate::Channel::Other as u8);
+    let row_masks = RowMasks::new(&preds, extras)?;
+    let mask = |i: usize| row_masks.mask(cols, extras, i);
     // A product's event log (events alone, no kind, channel or campaign
     // column): a row's steps are its code's, one table lookup.
     let by_code: Option<(Vec<u32>, &[u32])> = extras
         .events
         .filter(|_| cols.kind.is_empty() && cols.channel.is_empty() && extras.campaign.is_empty())
         .map(|e| {
-            let other = masks[usize::from(other_kind) * channels + usize::from(other_channel)];
-            (by_event.iter().map(|m| m & other).collect(), e.codes())
+            let other = row_masks.masks[usize::from(TouchpointKind::Other as u8)
+                * crate::Channel::COUNT
+                + usize::from(crate::Channel::Other as u8)];
+            (
+                row_masks.by_event.iter().map(|m| m & other).collect(),
+                e.codes(),
+            )
         });
-    let mask = |i: usize| {
-        let kind = cols.kind.get(i).copied().unwrap_or(other_kind);
-        let channel = cols.channel.get(i).copied().unwrap_or(other_channel);
-        let mut m = masks[usize::from(kind) * channels + usize::from(channel)];
-        if let Some(c) = extras.campaign.get(i) {
-            m &= any_campaign | by_campaign.get(c).copied().unwrap_or(0);
-        }
-        if let Some(e) = extras.events {
-            m &= by_event[e.codes()[i] as usize];
-        }
-        m
-    };
     let ranks = extras
         .events
         .map(|e| e.dictionary().ranks())
@@ -1500,7 +1538,12 @@ impl Tally {
             });
         }
         let mut out = FunnelResult {
-            steps: funnel.steps.iter().map(|s| s.name.clone()).collect(),
+            steps: if funnel.order == FunnelOrder::Any {
+                // Row j counts journeys doing any j + 1 of the steps.
+                (1..=k).map(|j| format!("any {j} of {k}")).collect()
+            } else {
+                funnel.steps.iter().map(|s| s.name.clone()).collect()
+            },
             customers: reached.clone(),
             step_conversion: Vec::with_capacity(k),
             overall_conversion: Vec::with_capacity(k),

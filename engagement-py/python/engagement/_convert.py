@@ -35,8 +35,13 @@ def steps(values: Any, what: str = "step") -> List[Dict[str, Any]]:
                        "{'name': 'visit', 'kinds': ['visit']} (or {'name': 'first purchase', 'stages': ['new_customer']})")
             raise TypeError(f"funnel {what} {i} must be a dict such as {example}, got {s!r}")
         d = dict(s)
-        if hasattr(d.get("within"), "total_seconds"):
-            d["within"] = int(round(d["within"].total_seconds()))
+        within = d.get("within")
+        if hasattr(within, "total_seconds"):
+            d["within"] = int(round(within.total_seconds()))
+        elif isinstance(within, np.timedelta64):
+            d["within"] = int(round(within / np.timedelta64(1, "s")))
+        elif isinstance(within, (int, float, np.integer, np.floating)) and not isinstance(within, bool):
+            d["within"] = int(round(float(within)))   # seconds, whole (the engine's unit)
         out.append(d)
     return out
 

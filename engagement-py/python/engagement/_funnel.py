@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
@@ -35,7 +36,7 @@ def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float]
                                                  exclusions=excluded, hold_constant=hold_constant, entry=entry,
                                                  breakdown=breakdown,
                                                  correlation=None if correlation is None else bool(correlation),
-                                                 time_bins=None if time_bins is None else int(time_bins))}
+                                                 time_bins=None if time_bins is None else operator.index(time_bins))}
 
 
 @dataclass(frozen=True)
@@ -204,18 +205,22 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
       ``{"name": "refund", "events": ["refund"], "between": [1, 2]}`` (matching as steps do, steps
       counted from 0): an attempt that reached step 1 but not step 2 when one comes stops there.
       Loose order only.
-    - a step's ``within`` (seconds or a timedelta): it must happen that soon after the previous step,
+    - a step's ``within`` (seconds, rounded to whole ones, or a timedelta): it must happen that soon after the previous step,
       besides ``window_days`` from the first. Loose order only. With exclusions or ``within``, every
       chain of matching touchpoints is followed, so a later occurrence of a step that keeps the
       conversion valid is found.
-    - ``order="any"``: the steps in any order; result row ``j`` counts those who did at least
-      ``j + 1`` of them within the window of the first they did.
+    - ``order="any"``: the steps in any order; result row ``j`` (named ``"any j+1 of k"``) counts
+      those who did at least ``j + 1`` of them within the window of the first they did.
     - ``hold_constant``: ``"campaign"``, ``"channel"``, ``"kind"`` or ``"event"``, a property every
       later step must share with the first (touchpoints with another value are passed over).
     - ``entry="first"``: only a customer's first touchpoint of the first step starts the funnel
       (default ``"any"``: the deepest progress of all entries counts).
     - ``breakdown``: a property of the counted attempt's first touchpoint; ``result.breakdown`` maps
       each value to its funnel (most entrants first), ``result.to_frame("breakdown")`` as a table.
+      A customer who never converts counts under their earliest entry, one who converts under the
+      entry that converted: with ``entry="first"`` every customer counts under their first entry.
+    - ``correlation=True`` leaves out the touchpoints that match a step (they convert by
+      definition): an event counts from its other touchpoints only.
     - ``correlation=True`` (needs ``events``): per event, the odds ratio of converting with and
       without it among those entering, with Woolf's interval and a p-value
       (``result.to_frame("correlation")``; see ``EventCorrelation``).

@@ -208,10 +208,11 @@ def _time_unit(seconds: float) -> tuple:
     return "seconds", 1.0
 
 
-def time_to_convert(result: Any, axes: Any = None) -> Any:
+def time_to_convert(result: Any, ax: Any = None) -> Any:
     """Histograms of the time from the first step to each later step of a ``FunnelResult`` (its
     ``time_histogram``; set the bins with ``time_bins``), one panel per step, in a unit that reads
-    well (seconds to days), the median marked; returns the list of ``Axes``.
+    well (seconds to days), the median marked; returns the list of ``Axes``. ``ax``: one ``Axes``
+    per later step (a single one for a two-step funnel), or None for a new figure.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement, engagement.plot
@@ -223,10 +224,14 @@ def time_to_convert(result: Any, axes: Any = None) -> Any:
     later = list(range(1, len(result.steps)))
     if not later:
         raise ValueError("a one-step funnel has no time to convert")
-    if axes is None:
-        _, axes = _pyplot().subplots(1, len(later), figsize=(4.2 * len(later), 3.5), squeeze=False)
-        axes = list(axes[0])
-    axes = list(axes)
+    new_figure = ax is None
+    if new_figure:
+        _, grid = _pyplot().subplots(1, len(later), figsize=(4.6 * len(later), 3.8), squeeze=False)
+        axes = list(grid[0])
+    else:
+        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+        if len(axes) != len(later):
+            raise ValueError(f"{len(later)} later steps need {len(later)} Axes, got {len(axes)}")
     longest = max((float(result.time_histogram[j].edges[-1]) for j in later if len(result.time_histogram[j].edges)),
                   default=0.0)
     unit, size = _time_unit(longest)
@@ -239,10 +244,12 @@ def time_to_convert(result: Any, axes: Any = None) -> Any:
             if result.median_time[j] is not None:
                 ax.axvline(result.median_time[j] / size, color="black", linestyle="--", linewidth=1,
                            label=f"median {result.median_time[j] / size:.3g} {unit}")
-                ax.legend(loc="upper right", frameon=False)
+                ax.legend(loc="upper right", frameon=True, framealpha=0.85)
         ax.set_xlabel(f"{unit} since {result.steps[0]}")
         ax.set_ylabel("journeys")
         ax.set_title(f"{result.steps[j]}: {int(result.customers[j]):,} reached")
+    if new_figure:
+        axes[0].figure.tight_layout()
     return axes
 
 

@@ -278,6 +278,8 @@ cases += [
     case("funnel_correlation_without_events", {"steps": [{"name": "any"}], "correlation": True},
          {"error": "config"}, "correlation is of events: without an event column it is refused",
          log={k: LOG[k] for k in ("customer", "time")}),
+    case("funnel_exclusion_matching_everything", {"steps": STEPS, "exclusions": [{"name": "x", "between": [0, 1]}]},
+         {"error": "config"}, "an exclusion with no kinds, channels, campaigns or events would match every touchpoint"),
     case("funnel_time_bins_zero", {"steps": STEPS, "time_bins": 0}, {"error": "config"},
          "a histogram needs 1 to 1000 bins"),
     case("funnel_hold_unknown_property", {"steps": STEPS, "hold_constant": "page"}, {"error": "json"},
