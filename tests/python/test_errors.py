@@ -291,6 +291,31 @@ def test_store_and_partial_methods_refuse_bad_input():
         engagement.merge_partials([])
 
 
+def test_empty_partials_check_the_spec_alone():
+    with pytest.raises(engagement.JsonError, match="kind"):
+        engagement.Partial.empty({"kind": "everything"})
+    with pytest.raises(engagement.ConfigError, match="1 to 32 steps"):
+        engagement.Partial.empty({"kind": "funnel", "funnel": {"steps": []}})
+    with pytest.raises(engagement.ConfigError, match="between"):
+        engagement.Partial.empty({"kind": "funnel", "funnel": {
+            "steps": [{"name": "a", "events": ["a"]}], "exclusions": [{"name": "x", "events": ["x"], "between": [0, 1]}]}})
+    # Steps that read event labels need no event column to start from nothing.
+    assert engagement.Partial.empty({"kind": "funnel", "funnel": {"steps": [{"name": "a", "events": ["a"]}]}})
+
+
+def test_funnel_sections_name_what_is_accepted():
+    r = engagement.funnel([1, 1], [0, 60], events=["a", "b"], steps=[{"name": "a", "events": ["a"]},
+                                                                     {"name": "b", "events": ["b"]}])
+    with pytest.raises(ValueError, match='"steps", "breakdown", "correlation" or "time_histogram"'):
+        r.to_frame("histogram")
+    with pytest.raises(ValueError, match="breakdown='channel'"):
+        r.to_frame("breakdown")
+    with pytest.raises(TypeError):
+        engagement.funnel([1], [0], events=["a"], steps=[{"name": "a", "events": ["a"]}], time_bins=2.5)
+    with pytest.raises(TypeError, match="between"):
+        engagement.funnel([1], [0], events=["a"], steps=[{"name": "a", "events": ["a"]}], exclusions=["refund"])
+
+
 def test_simulators_check_the_models_parameters():
     # A model from JSON may hold anything: r = -1e300 once recursed until the stack overflowed.
     bad = engagement.ClvModel.from_json('{"model": "bg_nbd", "r": -1e300, "alpha": 4.4, "a": 0.79, "b": 2.4}')

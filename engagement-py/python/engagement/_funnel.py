@@ -43,7 +43,15 @@ def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float]
 class TimeHistogram:
     """Times to reach a step, from the first: ``counts[i]`` journeys in ``[edges[i], edges[i + 1])``
     seconds (the last bin closed), equal bins from 0 to the longest time; empty when nobody reached
-    the step."""
+    the step.
+
+    >>> import engagement
+    >>> r = engagement.funnel([1, 1, 2, 2], [0, 60, 0, 30], events=["view", "buy"] * 2,
+    ...                       steps=[{"name": "view", "events": ["view"]}, {"name": "buy", "events": ["buy"]}],
+    ...                       time_bins=2)
+    >>> r.time_histogram[1].edges.tolist(), r.time_histogram[1].counts.tolist()
+    ([0.0, 30.0, 60.0], [0, 2])
+    """
 
     edges: np.ndarray
     counts: np.ndarray
@@ -54,7 +62,15 @@ class EventCorrelation:
     """How an event goes with converting among the journeys entering a funnel (``correlation=True``):
     the 2×2 table of journeys that carried the event between entering and converting (or the window's
     end) by converting, its odds ratio (0.5 added to every cell when one is 0), Woolf's interval at the
-    funnel's level and the two-sided p-value of an odds ratio of 1."""
+    funnel's level and the two-sided (Wald) p-value of an odds ratio of 1.
+
+    >>> import engagement
+    >>> r = engagement.funnel([1, 1, 1, 2, 2], [0, 10, 60, 0, 30], events=["view", "help", "buy", "view", "promo"],
+    ...                       steps=[{"name": "view", "events": ["view"]}, {"name": "buy", "events": ["buy"]}],
+    ...                       correlation=True)
+    >>> [(c.event, c.converted_with, c.failed_with, round(c.odds_ratio, 2)) for c in r.correlation]
+    [('help', 1, 0, 9.0), ('promo', 0, 1, 0.11)]
+    """
 
     event: str
     converted_with: int
