@@ -672,6 +672,168 @@ fn journeys(
         }
     }
 
+    // The same funnel as a product team cuts it: by the channel of the first message each
+    // customer opened, and the days from opening to purchasing.
+    let mut by_entry = funnel.clone();
+    by_entry.breakdown = Some(engagement_core::funnel::Property::Channel);
+    by_entry.entry = engagement_core::funnel::Entry::First;
+    by_entry.time_bins = 10;
+    if let Ok(f) = engagement_core::funnel::run_funnel(&table.columns(), &by_entry) {
+        let last = f.steps.len() - 1;
+        let rows: Vec<Vec<String>> = f
+            .breakdown
+            .iter()
+            .map(|g| {
+                let p = &g.result.overall_conversion[last];
+                vec![
+                    g.label.clone(),
+                    g.result.customers[0].to_string(),
+                    g.result.customers[last].to_string(),
+                    format!("{:.1} %", 100.0 * p.rate),
+                    format!("{:.1} - {:.1} %", 100.0 * p.ci_low, 100.0 * p.ci_high),
+                ]
+            })
+            .collect();
+        page.table(
+            "Funnel by the channel of the first message opened (entry: the customer's first open)",
+            &[
+                "channel",
+                "opened",
+                "purchased",
+                "conversion",
+                "95 % interval",
+            ],
+            &rows,
+        );
+        println!(
+            "
+Funnel by the channel of the first message opened (opened, purchased, conversion)"
+        );
+        for r in &rows {
+            println!(
+                "  {:<12} {:>6} {:>6}  {:>7}  ({})",
+                r[0], r[1], r[2], r[3], r[4]
+            );
+        }
+        let h = &f.time_histogram[last];
+        if !h.counts.is_empty() {
+            let bins: Vec<String> = h
+                .edges
+                .windows(2)
+                .map(|w| format!("{:.1}-{:.1}", w[0] / 86_400.0, w[1] / 86_400.0))
+                .collect();
+            page.bars(
+                &format!(
+                    "Days from opening a message to purchasing ({} purchasers; median {:.1} days)",
+                    f.customers[last],
+                    f.median_time[last].unwrap_or(f64::NAN) / 86_400.0
+                ),
+                &bins,
+                &[("purchasers", h.counts.iter().map(|&n| n as f64).collect())],
+                "purchasers",
+            );
+            println!(
+                "  days to purchase: {}",
+                bins.iter()
+                    .zip(&h.counts)
+                    .map(|(b, n)| format!("{b}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+
+    // Retention as product teams define it: of the customers first active in a month, the share
+    // purchasing in each later month (only months each cohort had reached by the end of the data),
+    // and each month's active customers by lifecycle state.
+    let no_extra = engagement_core::journey::paths::PathColumns::default();
+    let retention_config: engagement_core::returning::RetentionConfig = serde_json::from_value(
+        serde_json::json!({
+        "start": {}, "return": {"kinds": ["purchase"]}, "period": "month", "periods": 6, "as_of": as_of}),
+    )?;
+    match engagement_core::returning::retention(&table.columns(), &no_extra, &retention_config) {
+        Ok(r) => {
+            let k = r.brackets.len();
+            let first = r.cohort.len().saturating_sub(12);
+            let mut head = vec!["cohort".to_string(), "customers".to_string()];
+            head.extend(r.brackets.iter().map(|b| format!("month {}", b[0])));
+            page.heat_table(
+                "Purchase retention: of the customers first active in a month, the share purchasing in month k (blank: not yet reached)",
+                &head,
+                &(first..r.cohort.len())
+                    .map(|row| {
+                        (
+                            r.cohort[row].clone(),
+                            vec![r.size[row].to_string()],
+                            (0..k).map(|j| r.rate[row * k + j].unwrap_or(f64::NAN)).collect(),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            println!(
+                "\nPurchase retention of monthly first-activity cohorts (share purchasing in month k; - not yet reached)"
+            );
+            print!("  {:<10} {:>6}", "cohort", "size");
+            for b in &r.brackets {
+                print!(" {:>6}", format!("m{}", b[0]));
+            }
+            println!();
+            for row in first..r.cohort.len() {
+                print!("  {:<10} {:>6}", r.cohort[row], r.size[row]);
+                for j in 0..k {
+                    match r.rate[row * k + j] {
+                        Some(v) => print!(" {:>5.1}%", 100.0 * v),
+                        None => print!(" {:>6}", "-"),
+                    }
+                }
+                println!();
+            }
+        }
+        Err(e) => println!(
+            "
+Purchase retention: not applicable to these data ({e})"
+        ),
+    }
+    let lifecycle_config: engagement_core::lifecycle::LifecycleConfig = serde_json::from_value(
+        serde_json::json!({"activity": {}, "period": "month", "as_of": as_of}),
+    )?;
+    if let Ok(l) =
+        engagement_core::lifecycle::lifecycle(&table.columns(), &no_extra, &lifecycle_config)
+    {
+        let first = l.label.len().saturating_sub(12);
+        let series = |v: &[u64]| v[first..].iter().map(|&n| n as f64).collect::<Vec<_>>();
+        page.bars(
+            "Active customers per month by lifecycle state (new, returning, resurrecting; dormant: active the month before, not this one)",
+            &l.label[first..],
+            &[
+                ("new", series(&l.new)),
+                ("returning", series(&l.returning)),
+                ("resurrecting", series(&l.resurrecting)),
+                ("dormant", series(&l.dormant)),
+            ],
+            "customers",
+        );
+        println!(
+            "
+Lifecycle per month (new, returning, resurrecting, dormant)"
+        );
+        for i in first..l.label.len() {
+            println!(
+                "  {:<10} {:>6} {:>6} {:>6} {:>6}{}",
+                l.label[i],
+                l.new[i],
+                l.returning[i],
+                l.resurrecting[i],
+                l.dormant[i],
+                if l.complete[i] {
+                    ""
+                } else {
+                    "  (month not over)"
+                }
+            );
+        }
+    }
+
     // Paths through the touchpoints' kinds and channels: the transition graph's busiest edges
     // and the step matrix of the first five steps.
     let path_config: engagement_core::journey::paths::PathConfig = serde_json::from_str(
