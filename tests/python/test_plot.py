@@ -50,6 +50,27 @@ def rendered(ax, tmp_path, name):
     return ax
 
 
+def no_overlap(texts):
+    """No two of the texts (tick labels, annotations) overlap once drawn."""
+    texts = [t for t in texts if t.get_text()]
+    if not texts:
+        return
+    fig = texts[0].figure
+    fig.canvas.draw()
+    angle = texts[0].get_rotation() % 180
+    if angle:
+        # Slanted labels are parallel strips: they clear each other when their anchors lie at least
+        # a line's height apart across the slant.
+        xs = sorted(t.get_transform().transform(t.get_position())[0] for t in texts)
+        line = max(t.get_fontsize() for t in texts) * fig.dpi / 72
+        assert min(np.diff(xs), default=np.inf) * np.sin(np.radians(angle)) >= line, "overlapping labels"
+        return
+    boxes = [t.get_window_extent() for t in texts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), "overlapping labels"
+
+
 def bar_heights(ax):
     return [p.get_height() for p in ax.patches]
 
@@ -276,20 +297,39 @@ def test_retention_and_lifecycle_plots(sample, tmp_path):
     # Only observed cells are drawn and labelled, one label each.
     assert np.array_equal(np.ma.getmaskarray(cells), np.isnan(t.rate))
     assert len(ax.texts) == int((~np.isnan(t.rate)).sum())
+    no_overlap(ax.get_yticklabels())
     rendered(ax, tmp_path, "retention_heatmap")
+    # Every metric has its "all" row, so every metric draws (value_per_entry once failed).
+    for metric in ("counted", "retained", "previous", "kept", "rate_of_previous", "value", "value_per_entry"):
+        assert t.to_frame(metric).index[-1] == "all"
+    rendered(eplot.retention_heatmap(t, metric="value_per_entry"), tmp_path, "retention_heatmap_value")
 
     life = engagement.lifecycle(*cols, period="month")
     ax = eplot.lifecycle(life)
     heights = np.array([bar.get_height() for bar in ax.patches]).reshape(4, -1)
     assert np.array_equal(heights[:3].sum(axis=0), life.active)
     assert np.array_equal(-heights[3], life.dormant)
+    assert ax.get_xlabel() == "month starting"
+    no_overlap(ax.get_xticklabels())
     rendered(ax, tmp_path, "lifecycle")
+    weekly = eplot.lifecycle(engagement.lifecycle(*cols, period="week"))
+    no_overlap(weekly.get_xticklabels())
+    rendered(weekly, tmp_path, "lifecycle_weekly")
 
 
 
 def test_stickiness_plot(sample, tmp_path):
     t = engagement.stickiness(sample["customer"], sample["time"], sample["channel"], sample["kind"], period="month")
     ax = eplot.stickiness(t)
-    assert [bar.get_height() for bar in ax.patches] == t.total_days.tolist()
-    assert len(ax.texts) == int((t.total_days > 0).sum())
+    # Months cut short by as_of are left out (the sample's last month ends with it: none here).
+    assert [bar.get_height() for bar in ax.patches] == t.active_days[t.complete].sum(axis=0).tolist()
+    no_overlap(ax.get_xticklabels())
     rendered(ax, tmp_path, "stickiness")
+    weekly = engagement.stickiness(sample["customer"], sample["time"], sample["channel"], sample["kind"],
+                                   period="week")
+    assert not weekly.complete[-1] and weekly.complete[:-1].all()   # the data end on a Tuesday
+    ax = eplot.stickiness(weekly)
+    assert [bar.get_height() for bar in ax.patches] == weekly.active_days[:-1].sum(axis=0).tolist()
+    assert len(ax.texts) == 7 and "left out" in ax.get_title()
+    no_overlap(ax.texts)
+    rendered(ax, tmp_path, "stickiness_weekly")

@@ -343,6 +343,15 @@ pub struct RetentionTable {
     pub total_rate_of_previous: Vec<Option<f64>>,
     /// Per bracket over all cohorts (None when nobody is counted).
     pub total_value: Vec<Option<f64>>,
+    /// Per bracket over all cohorts.
+    #[serde(default)]
+    pub total_previous: Vec<u64>,
+    /// Per bracket over all cohorts.
+    #[serde(default)]
+    pub total_kept: Vec<u64>,
+    /// `total_value / total_counted` (None when nobody is counted).
+    #[serde(default)]
+    pub total_value_per_entry: Vec<Option<f64>>,
 }
 
 /// One cohort's mergeable counts, per bracket.
@@ -492,6 +501,9 @@ impl RetentionCounts {
             total_rate: Vec::new(),
             total_rate_of_previous: Vec::new(),
             total_value: Vec::new(),
+            total_previous: Vec::new(),
+            total_kept: Vec::new(),
+            total_value_per_entry: Vec::new(),
         };
         for (&c, cells) in &self.cohorts {
             let start = config.period_start(c);
@@ -535,8 +547,16 @@ impl RetentionCounts {
             .zip(&total.counted)
             .map(|(&v, &n)| (n > 0).then(|| from_micros(i128::from(v))))
             .collect();
+        t.total_value_per_entry = t
+            .total_value
+            .iter()
+            .zip(&total.counted)
+            .map(|(v, &n)| v.map(|v| v / n as f64))
+            .collect();
         t.total_counted = total.counted;
         t.total_retained = total.retained;
+        t.total_previous = total.previous;
+        t.total_kept = total.kept;
         Ok(t)
     }
 }
@@ -713,13 +733,7 @@ pub fn retention(
         // Say what matched nothing, and what the data has (a misspelt label
         // is the usual cause).
         let matcher = serde_json::to_string(&config.start).unwrap_or_default();
-        let labels = extra.events.map_or_else(String::new, |e| {
-            let mut l: Vec<&str> = e.dictionary().labels().iter().map(String::as_str).collect();
-            l.sort_unstable();
-            let more = if l.len() > 12 { ", …" } else { "" };
-            l.truncate(12);
-            format!("; the data's event labels: {}{more}", l.join(", "))
-        });
+        let labels = some_labels(extra);
         return Err(EngError::EmptyInput {
             what: format!(
                 "a retention table: no touchpoint at or before as_of ({}) matches start {matcher}{labels}",
@@ -728,7 +742,34 @@ pub fn retention(
             unit: "start event".into(),
         });
     }
-    counts.finish(config, as_of)
+    let table = counts.finish(config, as_of)?;
+    if table.total_retained.iter().all(|&r| r == 0) {
+        // Nobody returned: say so when no touchpoint at all matches the return
+        // (a misspelt label, more likely than a product nobody comes back to).
+        let back = RowMatch::new(&config.returning, "return", cols, extra)?;
+        if !(0..cols.customer.len()).any(|i| back.matches(cols, extra, i)) {
+            let matcher = serde_json::to_string(&config.returning).unwrap_or_default();
+            return Err(EngError::EmptyInput {
+                what: format!(
+                    "a retention table: no touchpoint matches return {matcher}{}",
+                    some_labels(extra)
+                ),
+                unit: "return event".into(),
+            });
+        }
+    }
+    Ok(table)
+}
+
+/// "; the data's event labels: …" (the first dozen in text order), or nothing without events.
+fn some_labels(extra: &PathColumns<'_>) -> String {
+    extra.events.map_or_else(String::new, |e| {
+        let mut l: Vec<&str> = e.dictionary().labels().iter().map(String::as_str).collect();
+        l.sort_unstable();
+        let more = if l.len() > 12 { ", …" } else { "" };
+        l.truncate(12);
+        format!("; the data's event labels: {}{more}", l.join(", "))
+    })
 }
 
 /// The mergeable counts of [`retention`] and the `as_of` they used.
@@ -1166,6 +1207,40 @@ mod tests {
 
     fn config(json: &str) -> RetentionConfig {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_return_nothing_matches_is_refused_and_totals_cover_every_metric() {
+        // Customer 1 signs up on day 0 and opens on days 1 and 2 (value 2 and 4); customer 2 signs
+        // up on day 0 and opens on day 2.
+        let rows = [
+            (1, 0, "signup", 0.0),
+            (1, DAY, "open", 2.0),
+            (1, 2 * DAY, "open", 4.0),
+            (2, 0, "signup", 0.0),
+            (2, 2 * DAY, "open", 0.0),
+        ];
+        let misspelt = r#"{"start": {"events": ["signup"]}, "return": {"events": ["opne"]}, "periods": 2, "censor": false}"#;
+        let e = table(&rows, &config(misspelt)).unwrap_err();
+        assert_eq!(e.kind(), "empty_input");
+        assert!(
+            e.to_string().contains(r#"["opne"]"#) && e.to_string().contains("open, signup"),
+            "{e}"
+        );
+        let t = table(&rows, &config(&misspelt.replace("opne", "open"))).unwrap();
+        assert_eq!(
+            (
+                t.total_retained.clone(),
+                t.total_previous.clone(),
+                t.total_kept.clone()
+            ),
+            (vec![1, 2], vec![2, 1], vec![1, 1])
+        );
+        assert_eq!(t.total_value_per_entry, [Some(1.0), Some(2.0)]);
+        // Nobody returning while the return does occur is an answer, not an error.
+        let late = [(1, 0, "signup", 0.0), (1, 9 * DAY, "open", 0.0)];
+        let t = table(&late, &config(&misspelt.replace("opne", "open"))).unwrap();
+        assert_eq!(t.total_retained, [0, 0]);
     }
 
     #[test]

@@ -121,6 +121,10 @@ pub struct StickinessTable {
     pub active_days: Vec<u64>,
     /// `active_days` summed over the periods.
     pub total_days: Vec<u64>,
+    /// Whether each period has ended by `as_of` (the last is usually cut
+    /// short: fewer days to be active on).
+    #[serde(default)]
+    pub complete: Vec<bool>,
     /// Each day's local date, from the first active day to `as_of`'s.
     pub day: Vec<String>,
     /// Customers active that day.
@@ -213,6 +217,7 @@ impl StickinessCounts {
             max_days: width as u32,
             active_days: Vec::new(),
             total_days: vec![0; width],
+            complete: Vec::new(),
             day: Vec::new(),
             dau: Vec::new(),
             wau: Vec::new(),
@@ -225,6 +230,9 @@ impl StickinessCounts {
             t.period_label
                 .push(crate::model::calendar::date_label(config.period.start(p)));
             t.active_days.extend(h);
+            // Ended when the next period starts at or before as_of's next second.
+            t.complete
+                .push(config.period.start(p + 1) - config.utc_offset <= as_of + 1);
             for (a, b) in t.total_days.iter_mut().zip(h) {
                 *a = a.saturating_add(*b);
             }
@@ -264,6 +272,9 @@ impl StickinessCounts {
 /// assert_eq!(t.total_days[..3], [1, 1, 0]);   // one customer active 1 day, one 2 days
 /// assert_eq!((t.dau.clone(), t.wau.clone()), (vec![1, 2], vec![1, 2]));
 /// assert_eq!(t.dau_wau, [Some(1.0), Some(1.0)]);
+/// assert_eq!(t.complete, [false]);   // as_of (the last touchpoint) is Tuesday: the week goes on
+/// let whole = StickinessConfig { as_of: Some(monday + 7 * day - 1), ..Default::default() };
+/// assert_eq!(stickiness(&cols, &Default::default(), &whole)?.complete, [true]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn stickiness(

@@ -67,6 +67,9 @@ class RetentionTable:
     total_rate: np.ndarray
     total_rate_of_previous: np.ndarray
     total_value: np.ndarray
+    total_previous: np.ndarray
+    total_kept: np.ndarray
+    total_value_per_entry: np.ndarray
 
     @classmethod
     def _from(cls, d: Mapping[str, Any]) -> "RetentionTable":
@@ -86,7 +89,9 @@ class RetentionTable:
                    grid("previous", np.int64), grid("kept", np.int64), grid("rate_of_previous", np.float64),
                    grid("value", np.float64), grid("value_per_entry", np.float64), int(d["total_size"]),
                    row("total_counted", np.int64), row("total_retained", np.int64), row("total_rate", np.float64),
-                   row("total_rate_of_previous", np.float64), row("total_value", np.float64))
+                   row("total_rate_of_previous", np.float64), row("total_value", np.float64),
+                   row("total_previous", np.int64), row("total_kept", np.int64),
+                   row("total_value_per_entry", np.float64))
 
     def __repr__(self) -> str:
         rates = ", ".join("nan" if np.isnan(r) else f"{r:.3g}" for r in self.total_rate[:8])
@@ -112,9 +117,7 @@ class RetentionTable:
             values = getattr(self, metric)
             frame = pd.DataFrame(values, index=pd.Index(self.cohort, name="cohort"),
                                  columns=pd.Index(self.bracket_labels, name="bracket"))
-            total = getattr(self, f"total_{metric}", None)
-            if total is not None:
-                frame.loc["all"] = total
+            frame.loc["all"] = getattr(self, f"total_{metric}")
             return frame
         k = len(self.brackets)
         index = pd.MultiIndex.from_product([self.cohort, self.bracket_labels], names=["cohort", "bracket"])
@@ -210,6 +213,9 @@ def _offset(value: Any) -> Optional[int]:
         return sign * (int(m.group(2)) * 3600 + int(m.group(3) or 0) * 60)
     from ._events import _seconds
 
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+            and float(value) != int(value):
+        raise ValueError(f"utc_offset is whole seconds east of UTC (UTC+5:30 is 19800 or '+05:30'), got {value!r}")
     return _seconds(value)
 
 
@@ -313,7 +319,8 @@ def _lifecycle_config(activity: Matcher = None, period: Optional[str] = None, as
 class StickinessTable:
     """How sticky activity is. ``active_days``: per period (rows, ``period_label``; ISO weeks or
     months) the customers active on exactly 1, 2, … days of it (columns, up to 7 or 31),
-    ``total_days`` summed over the periods. Per local day (``day``, from the first active day to
+    ``total_days`` summed over the periods, ``complete`` whether each period has ended by ``as_of``
+    (the last is usually cut short: fewer days to be active on). Per local day (``day``, from the first active day to
     ``as_of``'s): ``dau`` (active that day), ``wau`` (in the 7 days ending that day), ``mau`` (in the
     30 days ending that day), ``dau_wau`` and ``dau_mau`` (NaN over 0); ``full_window`` is False for
     the first 29 days, whose monthly window reaches before the data.
@@ -330,6 +337,7 @@ class StickinessTable:
     period_label: List[str]
     active_days: np.ndarray
     total_days: np.ndarray
+    complete: np.ndarray
     day: List[str]
     dau: np.ndarray
     wau: np.ndarray
@@ -344,7 +352,8 @@ class StickinessTable:
         ratio = lambda k: np.asarray([np.nan if v is None else v for v in d[k]], dtype=np.float64)  # noqa: E731
         return cls(d["period"], np.datetime64(int(d["as_of"]), "s"), list(d["period_label"]),
                    np.asarray(d["active_days"], dtype=np.int64).reshape(-1, width),
-                   np.asarray(d["total_days"], dtype=np.int64), list(d["day"]), np.asarray(d["dau"], dtype=np.int64),
+                   np.asarray(d["total_days"], dtype=np.int64), np.asarray(d["complete"], dtype=bool), list(d["day"]),
+                   np.asarray(d["dau"], dtype=np.int64),
                    np.asarray(d["wau"], dtype=np.int64), np.asarray(d["mau"], dtype=np.int64), ratio("dau_wau"),
                    ratio("dau_mau"), np.asarray(d["full_window"], dtype=bool))
 

@@ -244,7 +244,7 @@ def time_to_convert(result: Any, ax: Any = None) -> Any:
             if result.median_time[j] is not None:
                 ax.axvline(result.median_time[j] / size, color="black", linestyle="--", linewidth=1,
                            label=f"median {result.median_time[j] / size:.3g} {unit}")
-                ax.legend(loc="upper right", frameon=True, framealpha=0.85)
+                ax.legend(loc="best", frameon=True, framealpha=0.85)
         ax.set_xlabel(f"{unit} since {result.steps[0]}")
         ax.set_ylabel("journeys")
         ax.set_title(f"{result.steps[j]}: {int(result.customers[j]):,} reached")
@@ -683,11 +683,16 @@ def lifecycle(table: Any, ax: Any = None) -> Any:
     for bar, h in zip(bars, hatch):
         bar.set_hatch(h)
     ax.axhline(0, color="black", linewidth=0.8)
-    labels = [lab if done else f"{lab}\n(to as_of)" for lab, done in zip(table.label, table.complete)]
+    labels = [lab if done else f"{lab}*" for lab, done in zip(table.label, table.complete)]
     step = max(1, len(x) // 12)
-    ax.set_xticks(x[::step], labels[::step], rotation=30, ha="right")
+    ticks = list(x[::step])
+    if len(x) and ticks[-1] != x[-1] and not table.complete[-1]:
+        ticks[-1] = x[-1]   # the partial period keeps its mark
+    ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_xlabel(f"{table.period} starting")
     ax.set_ylabel("customers (dormant below zero)")
-    ax.set_title(f"Lifecycle by {table.period}")
+    partial = "" if all(table.complete) else " (* not ended by as_of, hatched)"
+    ax.set_title(f"Lifecycle by {table.period}{partial}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     ax.figure.tight_layout()
     return ax
@@ -748,24 +753,37 @@ def retention_heatmap(table: Any, metric: str = "rate", ax: Any = None) -> Any:
     >>> sorted(text.get_text() for text in ax.texts)
     ['0%', '0%', '0%', '100%']
     """
-    ax = _axes(ax)
+    rows = len(table.cohort)
+    if ax is None:
+        # A row per cohort tall enough for its printed values.
+        _, ax = _pyplot().subplots(figsize=(max(7.0, 0.8 * len(table.brackets) + 2.5), max(4.5, 0.24 * rows + 1.6)))
     values = np.asarray(table.to_frame(metric).drop(index="all").to_numpy(), dtype=float)
     observed = ~np.isnan(values)
-    low, high = (np.nanmin(values), np.nanmax(values)) if observed.any() else (0.0, 1.0)
+    # The colour scale spans the cells of cohorts with at least 10 entries counted (when there are
+    # any), so that a cohort of one customer at 100 % does not wash out the rest; it is clipped.
+    sized = observed & (np.asarray(table.counted) >= 10)
+    basis = values[sized] if sized.any() else values[observed]
+    low, high = (float(basis.min()), float(basis.max())) if basis.size else (0.0, 1.0)
     image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap="viridis", vmin=low,
                       vmax=high if high > low else low + 1e-9)
     rate = metric in ("rate", "rate_of_previous")
     mid = (low + high) / 2
+
+    def shown(v: float) -> str:
+        if rate:
+            return f"{v:.0%}"
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+
     for (i, j), v in np.ndenumerate(values):
         if not np.isnan(v):
-            text = f"{v:.0%}" if rate else f"{v:,.3g}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if v < mid else "black")
+            ax.text(j, i, shown(v), ha="center", va="center", fontsize=7, color="white" if v < mid else "black")
     ax.set_xticks(np.arange(values.shape[1]), table.bracket_labels)
-    step = max(1, len(table.cohort) // 20)
-    ax.set_yticks(np.arange(0, len(table.cohort), step), table.cohort[::step])
+    ax.set_yticks(np.arange(rows), table.cohort, fontsize=7 if rows > 20 else None)
     ax.set_xlabel(f"{table.period}s after entry")
     ax.set_ylabel("cohort")
-    ax.figure.colorbar(image, ax=ax, label=metric)
+    units = {"rate": "share of entries counted", "rate_of_previous": "share of those retained the bracket before",
+             "value": "value of the return events (sum)", "value_per_entry": "value per entry counted"}
+    ax.figure.colorbar(image, ax=ax, label=units.get(metric, f"{metric} (entries)"))
     ax.set_title(f"Retention ({metric}; blank: not yet observed)")
     ax.figure.tight_layout()
     return ax
@@ -773,7 +791,8 @@ def retention_heatmap(table: Any, metric: str = "rate", ax: Any = None) -> Any:
 
 def stickiness(table: Any, ax: Any = None) -> Any:
     """Stickiness histogram of a ``StickinessTable``: customer-periods by the number of days active in
-    the period (summed over the periods), each bar labelled with its share.
+    the period, over the periods that have ended by ``as_of`` (all of them when none has), each bar
+    of a weekly histogram labelled with its share.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement, engagement.plot
@@ -782,16 +801,24 @@ def stickiness(table: Any, ax: Any = None) -> Any:
     ['50%', '50%']
     """
     ax = _axes(ax)
-    counts = np.asarray(table.total_days, dtype=float)
+    complete = np.asarray(table.complete, dtype=bool)
+    # Periods cut short by as_of have fewer days to be active on: left out when others ended.
+    rows = np.asarray(table.active_days)[complete] if complete.any() else np.asarray(table.active_days)
+    counts = rows.sum(axis=0).astype(float)
     x = np.arange(1, len(counts) + 1)
     bars = ax.bar(x, counts, color="tab:blue")
     total = counts.sum()
     for bar, c in zip(bars, counts):
-        if c > 0:
-            ax.text(bar.get_x() + bar.get_width() / 2, c, f"{c / total:.0%}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(x)
+        if c > 0 and len(counts) <= 7:
+            share = c / total
+            ax.text(bar.get_x() + bar.get_width() / 2, c, f"{share:.0%}" if share >= 0.005 else "<1%",
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x if len(x) <= 7 else x[::3])
     ax.set_xlabel(f"days active in the {table.period}")
     ax.set_ylabel(f"customer-{table.period}s")
-    ax.set_title(f"Stickiness: active days per {table.period}")
+    left_out = len(complete) - int(complete.sum()) if complete.any() else 0
+    note = f"; {left_out} cut short by as_of left out" if left_out else ""
+    ax.set_title(f"Stickiness: active days per {table.period}\n({int(rows.shape[0])} {table.period}s{note})",
+                 fontsize="medium")
     ax.figure.tight_layout()
     return ax
