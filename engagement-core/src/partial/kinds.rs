@@ -412,6 +412,7 @@ impl PartState for crate::retention::returning::RetentionCounts {
         let c = Self {
             brackets: r.brackets,
             cohorts: wire::sorted_map(r.cohorts)?,
+            return_seen: r.return_seen,
         };
         c.check(config, config.as_of.unwrap_or(crate::model::MIN_TIME))?;
         Ok(c)

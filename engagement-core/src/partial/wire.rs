@@ -233,12 +233,14 @@ impl From<&CohortCounts> for Cohorts {
     }
 }
 
-/// Retention counts: cells by cohort period, in period order.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Retention counts: cells by cohort period, in period order, and whether
+/// some touchpoint matched the return. Read with `return_seen` optional at
+/// the end (true when absent: bytes written before it never refuse).
+#[derive(Serialize)]
 pub(crate) struct Retention {
     pub(crate) brackets: usize,
     pub(crate) cohorts: Vec<(i64, CohortCells)>,
+    pub(crate) return_seen: bool,
 }
 
 impl From<&RetentionCounts> for Retention {
@@ -246,6 +248,64 @@ impl From<&RetentionCounts> for Retention {
         Retention {
             brackets: c.brackets,
             cohorts: c.cohorts.iter().map(|(&k, v)| (k, v.clone())).collect(),
+            return_seen: c.return_seen,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Retention {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// The JSON form: an object whose `return_seen` may be missing.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Named {
+            brackets: usize,
+            cohorts: Vec<(i64, CohortCells)>,
+            #[serde(default = "yes")]
+            return_seen: bool,
+        }
+        fn yes() -> bool {
+            true
+        }
+        /// The binary form: the fields in order, `return_seen` absent at the end.
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = Retention;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("retention counts, then whether a return was seen")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Retention, A::Error> {
+                let brackets = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                let cohorts = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(1, &self))?;
+                // The end of the payload here: bytes written before the flag.
+                let return_seen = seq.next_element().ok().flatten().unwrap_or(true);
+                Ok(Retention {
+                    brackets,
+                    cohorts,
+                    return_seen,
+                })
+            }
+        }
+        if d.is_human_readable() {
+            let n = Named::deserialize(d)?;
+            Ok(Retention {
+                brackets: n.brackets,
+                cohorts: n.cohorts,
+                return_seen: n.return_seen,
+            })
+        } else {
+            d.deserialize_struct(
+                "Retention",
+                &["brackets", "cohorts", "return_seen"],
+                InOrder,
+            )
         }
     }
 }
@@ -350,4 +410,26 @@ pub(crate) fn sorted_map<K: Ord, V>(pairs: Vec<(K, V)>) -> Result<BTreeMap<K, V>
         return Err("entries out of order or repeated".into());
     }
     Ok(pairs.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_bytes_without_the_return_flag_still_read() {
+        let mut cells = CohortCells::new(1);
+        cells.size = 3;
+        let old = postcard::to_allocvec(&(1usize, vec![(7i64, cells.clone())])).unwrap();
+        let read: Retention = postcard::from_bytes(&old).unwrap();
+        assert!(read.return_seen && read.cohorts == vec![(7, cells.clone())]);
+        let counts = RetentionCounts {
+            brackets: 1,
+            cohorts: [(7, cells)].into_iter().collect(),
+            return_seen: false,
+        };
+        let new = postcard::to_allocvec(&Retention::from(&counts)).unwrap();
+        assert_eq!(new[..old.len()], old[..], "the flag only appends");
+        assert!(!postcard::from_bytes::<Retention>(&new).unwrap().return_seen);
+    }
 }

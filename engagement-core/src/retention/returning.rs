@@ -367,7 +367,7 @@ pub(crate) struct CohortCells {
 }
 
 impl CohortCells {
-    fn new(k: usize) -> Self {
+    pub(crate) fn new(k: usize) -> Self {
         CohortCells {
             size: 0,
             counted: vec![0; k],
@@ -403,6 +403,9 @@ impl CohortCells {
 pub(crate) struct RetentionCounts {
     pub(crate) brackets: usize,
     pub(crate) cohorts: BTreeMap<i64, CohortCells>,
+    /// Whether some touchpoint (at any time) matches the return: a table
+    /// nobody returns to is refused when none does (a misspelt label).
+    pub(crate) return_seen: bool,
 }
 
 impl RetentionCounts {
@@ -410,11 +413,13 @@ impl RetentionCounts {
         RetentionCounts {
             brackets,
             cohorts: BTreeMap::new(),
+            return_seen: false,
         }
     }
 
     /// Adds another part's counts.
     pub(crate) fn merge(&mut self, other: RetentionCounts) {
+        self.return_seen |= other.return_seen;
         for (c, cells) in other.cohorts {
             match self.cohorts.get_mut(&c) {
                 Some(mine) => mine.add(&cells),
@@ -557,6 +562,9 @@ impl RetentionCounts {
         t.total_retained = total.retained;
         t.total_previous = total.previous;
         t.total_kept = total.kept;
+        if !self.return_seen && t.total_retained.iter().all(|&r| r == 0) {
+            return Err(no_return(config, ""));
+        }
         Ok(t)
     }
 }
@@ -742,23 +750,24 @@ pub fn retention(
             unit: "start event".into(),
         });
     }
-    let table = counts.finish(config, as_of)?;
-    if table.total_retained.iter().all(|&r| r == 0) {
-        // Nobody returned: say so when no touchpoint at all matches the return
-        // (a misspelt label, more likely than a product nobody comes back to).
-        let back = RowMatch::new(&config.returning, "return", cols, extra)?;
-        if !(0..cols.customer.len()).any(|i| back.matches(cols, extra, i)) {
-            let matcher = serde_json::to_string(&config.returning).unwrap_or_default();
-            return Err(EngError::EmptyInput {
-                what: format!(
-                    "a retention table: no touchpoint matches return {matcher}{}",
-                    some_labels(extra)
-                ),
-                unit: "return event".into(),
-            });
+    counts.finish(config, as_of).map_err(|e| match e {
+        // The same refusal, with the data's labels to compare the matcher with.
+        EngError::EmptyInput { .. } if !counts.return_seen => {
+            no_return(config, &some_labels(extra))
         }
+        e => e,
+    })
+}
+
+/// The refusal of a table nobody returns to because no touchpoint matches
+/// the return (a misspelt label, more likely than a product nobody comes
+/// back to); `labels` as [`some_labels`] gives them.
+fn no_return(config: &RetentionConfig, labels: &str) -> EngError {
+    let matcher = serde_json::to_string(&config.returning).unwrap_or_default();
+    EngError::EmptyInput {
+        what: format!("a retention table: no touchpoint matches return {matcher}{labels}"),
+        unit: "return event".into(),
     }
-    Ok(table)
 }
 
 /// "; the data's event labels: …" (the first dozen in text order), or nothing without events.
@@ -818,6 +827,10 @@ fn retention_counts_by(
     }
     let start = RowMatch::new(&config.start, "start", cols, extra)?;
     let back = RowMatch::new(&config.returning, "return", cols, extra)?;
+    let mut counts = counts;
+    // Usually the first rows answer; only a return nothing matches reads them all.
+    counts.return_seen = (0..n).any(|i| back.matches(cols, extra, i));
+    let counts = counts;
     // The entries: each customer's first start, or each period's first.
     let mut starts: Vec<(u64, i64)> = (0..n.div_ceil(1 << 16))
         .into_par_iter()
