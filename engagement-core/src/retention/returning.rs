@@ -655,7 +655,7 @@ impl RowMatch {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn matches(&self, cols: &TouchpointColumns<'_>, extra: &PathColumns<'_>, i: usize) -> bool {
         match (&self.fast, extra.events) {
             (Fast::Any, _) => return true,
@@ -835,10 +835,28 @@ fn retention_counts_by(
     let mut starts: Vec<(u64, i64)> = (0..n.div_ceil(1 << 16))
         .into_par_iter()
         .map(|b| {
-            (b << 16..((b + 1) << 16).min(n))
-                .filter(|&i| cols.time[i] <= as_of && start.matches(cols, extra, i))
-                .map(|i| (cols.customer[i], cols.time[i]))
-                .collect::<Vec<_>>()
+            let rows = b << 16..((b + 1) << 16).min(n);
+            let mut out = Vec::new();
+            // The matcher first: it reads one narrow column (the event codes)
+            // for every row, the times only for rows that match.
+            match (&start.fast, extra.events) {
+                (Fast::ByCode(table), Some(e)) => {
+                    for (o, &code) in e.codes()[rows.clone()].iter().enumerate() {
+                        let i = rows.start + o;
+                        if table[code as usize] && cols.time[i] <= as_of {
+                            out.push((cols.customer[i], cols.time[i]));
+                        }
+                    }
+                }
+                _ => {
+                    for i in rows {
+                        if start.matches(cols, extra, i) && cols.time[i] <= as_of {
+                            out.push((cols.customer[i], cols.time[i]));
+                        }
+                    }
+                }
+            }
+            out
         })
         .flatten_iter()
         .collect();
@@ -869,11 +887,7 @@ fn retention_counts_by(
     let k = brackets.len();
     // The local period holding as_of's next second: calendar periods before it have ended.
     let as_of_period = config.local_period(as_of + 1);
-    let tally = |entry: &Entry, part: &mut RetentionCounts, found: &dyn Fn(usize) -> (u64, i64)| {
-        let cells = part
-            .cohorts
-            .entry(entry.cohort)
-            .or_insert_with(|| CohortCells::new(k));
+    let tally = |entry: &Entry, cells: &mut CohortCells, found: &dyn Fn(usize) -> (u64, i64)| {
         cells.size += 1;
         let mut retained_before = true;
         // Periods after the entry that have ended by as_of: bracket [a, b]
@@ -952,31 +966,43 @@ fn retention_counts_by(
             let h = hash(e.customer);
             member[h / 64] |= 1 << (h % 64);
         }
-        let keep = |i: usize| {
-            let c = cols.customer[i];
-            let h = hash(c);
-            c >= lo
-                && c <= hi
-                && member[h / 64] & (1 << (h % 64)) != 0
-                && cols.time[i] <= as_of
-                && back.matches(cols, extra, i)
-        };
+        let any_return = matches!(back.fast, Fast::Any);
         // One pass: each block deals its kept rows into its own bucket lists.
         const BLOCK: usize = 1 << 16;
+        // Room for the rows a block is likely to keep in each list (the share of
+        // ids with an entry), so that lists seldom grow.
+        let share = entries.len() as f64 / (hi - lo + 1) as f64;
+        let per_list = ((BLOCK as f64 * share.min(1.0) / buckets as f64) * 1.25) as usize + 4;
         let dealt: Vec<Vec<Vec<(u64, i64, u32)>>> = (0..n.div_ceil(BLOCK))
             .into_par_iter()
             .map(|b| {
-                let mut lists: Vec<Vec<(u64, i64, u32)>> = vec![Vec::new(); buckets];
-                for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-                    if keep(i) {
-                        let c = cols.customer[i];
-                        lists[bucket(c)].push((c, cols.time[i], i as u32));
+                let mut lists: Vec<Vec<(u64, i64, u32)>> =
+                    (0..buckets).map(|_| Vec::with_capacity(per_list)).collect();
+                let from = b * BLOCK;
+                let to = ((b + 1) * BLOCK).min(n);
+                // Customer ids first (one column, the bits in cache); the time and
+                // the matcher only for rows of customers with an entry.
+                for (o, &c) in cols.customer[from..to].iter().enumerate() {
+                    let h = hash(c);
+                    if c < lo || c > hi || member[h / 64] & (1 << (h % 64)) == 0 {
+                        continue;
+                    }
+                    let i = from + o;
+                    let t = cols.time[i];
+                    if t <= as_of && (any_return || back.matches(cols, extra, i)) {
+                        lists[bucket(c)].push((c, t, i as u32));
                     }
                 }
                 lists
             })
             .collect();
         let window = config.window();
+        // Cohorts by offset from the first, up to 4 096 periods (later ones by map).
+        let first_cohort = entries.iter().map(|e| e.cohort).min().unwrap_or(0);
+        let last_cohort = entries.iter().map(|e| e.cohort).max().unwrap_or(0);
+        let cohort_span = usize::try_from(last_cohort - first_cohort + 1)
+            .unwrap_or(usize::MAX)
+            .min(4096);
         // Buckets fold into one part per split of the work (integer sums: the
         // split changes nothing), not a part per bucket to merge.
         let parts: Vec<RetentionCounts> = (0..buckets)
@@ -992,6 +1018,7 @@ fn retention_counts_by(
                         return part;
                     }
                     let index = EntryIndex::new(mine);
+                    let mut by_cohort: Vec<Option<CohortCells>> = vec![None; cohort_span];
                     let mut found = vec![0u32; mine.len() * slots];
                     let mut values = vec![
                         0i64;
@@ -1041,9 +1068,30 @@ fn retention_counts_by(
                             }
                         }
                         let (cells, sums) = (&*cells, &*sums);
-                        tally(entry, &mut part, &|j| {
+                        // The entries' cohorts mostly lie in a short range of periods:
+                        // cells by offset there, not a map lookup per entry.
+                        let target = match usize::try_from(entry.cohort - first_cohort) {
+                            Ok(o) if o < by_cohort.len() => {
+                                by_cohort[o].get_or_insert_with(|| CohortCells::new(k))
+                            }
+                            _ => part
+                                .cohorts
+                                .entry(entry.cohort)
+                                .or_insert_with(|| CohortCells::new(k)),
+                        };
+                        tally(entry, target, &|j| {
                             (u64::from(cells[j]), sums.get(j).copied().unwrap_or(0))
                         });
+                    }
+                    for (o, cells) in by_cohort.into_iter().enumerate() {
+                        if let Some(cells) = cells {
+                            match part.cohorts.get_mut(&(first_cohort + o as i64)) {
+                                Some(mine) => mine.add(&cells),
+                                None => {
+                                    part.cohorts.insert(first_cohort + o as i64, cells);
+                                }
+                            }
+                        }
                     }
                     part
                 },
@@ -1105,7 +1153,11 @@ fn retention_counts_by(
                     sums.push(last + i128::from(value_of(r.row as usize)));
                 }
                 for entry in run {
-                    tally(entry, &mut part, &|j| {
+                    let cells = part
+                        .cohorts
+                        .entry(entry.cohort)
+                        .or_insert_with(|| CohortCells::new(k));
+                    tally(entry, cells, &|j| {
                         let b = brackets[j];
                         let (from, to) = config.span(entry.s, b[0], b[1]);
                         let to = match config.mode {
