@@ -66,7 +66,8 @@ pub struct FunnelStep {
 /// reaching the steps before, as a customer who dropped off), whatever
 /// later touchpoints do. It matches as a step does (`kinds`, `channels`,
 /// `campaigns`, `events`, `event_prefix`, `event_regex`; an empty list
-/// matches any), never a stage entry.
+/// matches any), never a stage entry, whatever property the funnel holds
+/// constant (a refund of another campaign voids the conversion too).
 ///
 /// # Examples
 ///

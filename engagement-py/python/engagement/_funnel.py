@@ -228,7 +228,8 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
     - ``order="any"``: the steps in any order; result row ``j`` (named ``"any j+1 of k"``) counts
       those who did at least ``j + 1`` of them within the window of the first they did.
     - ``hold_constant``: ``"campaign"``, ``"channel"``, ``"kind"`` or ``"event"``, a property every
-      later step must share with the first (touchpoints with another value are passed over).
+      later step must share with the first (touchpoints with another value are passed over;
+      exclusions void whatever their value).
     - ``entry="first"``: only a customer's first touchpoint of the first step starts the funnel
       (default ``"any"``: the deepest progress of all entries counts).
     - ``breakdown``: a property of the counted attempt's first touchpoint; ``result.breakdown`` maps
