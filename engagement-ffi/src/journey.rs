@@ -212,11 +212,20 @@ pub unsafe extern "C" fn eng_stage_transitions_of_history_json(
 }
 
 /// Runs a funnel (`funnel_json`: `{"steps": [{"name", "kinds": […], "channels":
-/// […]}, …], "window": seconds, "order": "loose" | "strict", "level": 0.95}`)
-/// over `len` touchpoints (columns as `eng_journey_sequences_json`) and
-/// returns the result as JSON (`steps`, `customers`, `step_conversion`,
-/// `overall_conversion`, `drop_off`, `median_time`, `p25_time`, `p75_time`),
-/// owned by the caller.
+/// […], "within": seconds}, …], "window": seconds, "order": "loose" |
+/// "strict" | "any", "level": 0.95, "exclusions": [{"name", "kinds": […],
+/// "between": [0, 1]}], "hold_constant": "channel" | "kind" | "campaign" |
+/// "event", "entry": "any" | "first", "breakdown": <as hold_constant>,
+/// "correlation": false, "time_bins": 10}`; every key but `steps` optional:
+/// an exclusion voids a conversion between two steps, `within` is a step's
+/// window from the previous one, `correlation` needs event labels, see
+/// `eng_funnel_events_json`) over `len` touchpoints (columns as
+/// `eng_journey_sequences_json`) and returns the result as JSON (`steps`,
+/// `customers`, `step_conversion`, `overall_conversion`, `drop_off`,
+/// `median_time`, `p25_time`, `p75_time`, `time_histogram` (per step
+/// `edges`, `counts`), and with those settings `breakdown` (`label`,
+/// `result`) and `correlation` (per `event`: the 2×2 counts, `odds_ratio`,
+/// `ci_low`, `ci_high`, `p_value`)), owned by the caller.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON` (a malformed funnel or an
 /// unknown kind or channel label), `ENG_STATUS_CONFIG`,

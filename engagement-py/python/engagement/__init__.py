@@ -21,7 +21,7 @@ ones. One example of each shape, by the name the docstrings use (the same as the
     ScoreConfig       {"mix": {"emotional": 2, "contextual": 1, "convenient": 1, "social": 0}}
     StageConfig       {"churn_window_days": 365, "loyal_min_purchases": 4, "at_risk_factor": 2}
     SequenceConfig    {"by": "kind", "steps": 5, "path_length": 4, "top_paths": 20}
-    Funnel            {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"], "channels": ["web"]}], "window": 604800, "order": "strict"}
+    Funnel            {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"], "channels": ["web"], "within": 86400}], "window": 604800, "exclusions": [{"name": "refund", "kinds": ["refund"], "between": [0, 1]}], "breakdown": "channel"}
     GroupBy           {"cohort": "week"}
     GroupLabels       ["email", "web", "store"]
     CohortConfig      {"period": "week", "max_periods": 12}
