@@ -11,8 +11,9 @@ use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue};
 use engagement_core::cohort::{CohortConfig, cohorts};
 use engagement_core::experiment::{
-    Arm, BetaPrior, bayesian_conversion_test, conversion_test, power_two_proportions,
-    sample_size_two_proportions, welch_test,
+    Arm, ArmSums, BetaPrior, Correction, UnitColumns, adjust_p_values, bayesian_conversion_test,
+    conversion_test, power_two_proportions, readout, readout_from_sums,
+    sample_size_two_proportions, srm_test, welch_test,
 };
 use engagement_core::funnel::{
     CustomerGroups, Funnel, FunnelExtras, run_funnel_by, run_funnel_with,
@@ -515,6 +516,47 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 config::<BetaPrior>(case)?,
                 num(input, "level"),
             )?)?
+        }
+        "readout" => {
+            let column = |k: &str| input.get(k).map(|_| num::<Vec<f64>>(input, k));
+            let (values, denominators, pre_values, pre_denominators) = (
+                num::<Vec<f64>>(input, "values"),
+                column("denominators"),
+                column("pre_values"),
+                column("pre_denominators"),
+            );
+            let arm = num::<Vec<u32>>(input, "arm");
+            let columns = UnitColumns {
+                arm: &arm,
+                values: &values,
+                denominators: denominators.as_deref(),
+                pre_values: pre_values.as_deref(),
+                pre_denominators: pre_denominators.as_deref(),
+            };
+            let names = num::<Vec<String>>(input, "arm_names");
+            serde_json::to_value(readout(&columns, &names, &config(case)?)?)?
+        }
+        "readout_sums" => serde_json::to_value(readout_from_sums(
+            &num::<Vec<ArmSums>>(input, "arms"),
+            &config(case)?,
+        )?)?,
+        "srm_test" => {
+            let weights = input
+                .get("weights")
+                .map(|_| num::<Vec<f64>>(input, "weights"));
+            serde_json::to_value(srm_test(
+                &num::<Vec<u64>>(input, "counts"),
+                weights.as_deref(),
+            )?)?
+        }
+        "adjust_p_values" => {
+            #[derive(serde::Deserialize, Default)]
+            #[serde(deny_unknown_fields)]
+            struct Settings {
+                correction: Correction,
+            }
+            let settings: Settings = config(case)?;
+            json!({ "adjusted": adjust_p_values(&num::<Vec<f64>>(input, "p_values"), settings.correction)? })
         }
         "welch_test" => serde_json::to_value(welch_test(
             &num::<Vec<f64>>(input, "control"),

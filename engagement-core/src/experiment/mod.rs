@@ -2,11 +2,25 @@
 //! customer (Welch's t-test), Bayesian beta-binomial comparison, and sample
 //! size / power for a conversion test.
 //!
+//! [`readout`] gives an experiment's readout as experimentation platforms
+//! compute it (CUPED, ratio metrics, sequential tests, Bayesian chance to win
+//! and risk, k arms); [`srm_test`] and [`adjust_p_values`] check the split and
+//! correct many comparisons.
+//!
 //! Every function is deterministic: the Bayesian quantities are finite sums or
 //! integrals evaluated by adaptive quadrature, not simulation.
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
+
+mod multiple;
+mod readout;
+
+pub use multiple::{Correction, SrmTest, adjust_p_values, srm_test};
+pub use readout::{
+    ArmReadout, ArmSums, Comparison, Effect, EffectPrior, LogNormalEffect, MetricKind, Readout,
+    ReadoutConfig, UnitColumns, readout, readout_from_sums,
+};
 
 use crate::clv::special::integrate_within;
 use crate::error::{EngError, Result, ensure_config};
