@@ -565,6 +565,24 @@ typedef struct eng_bayesian_result {
 } eng_bayesian_result;
 
 /**
+ * The sample-ratio mismatch test (see `eng_srm_test`).
+ */
+typedef struct eng_srm_result {
+  /**
+   * Pearson's chi-square of the counts against the planned split.
+   */
+  double chi_square;
+  /**
+   * Arms − 1.
+   */
+  uint64_t degrees_of_freedom;
+  /**
+   * `P(χ² > chi_square)`: small (below 0.001) means a broken assignment.
+   */
+  double p_value;
+} eng_srm_result;
+
+/**
  * Churn and retention over one period (see `eng_retention_rate`).
  */
 typedef struct eng_churn_summary {
@@ -1782,6 +1800,124 @@ eng_status eng_sample_size_two_proportions(double baseline,
                                            double alpha,
                                            double power,
                                            double *out_n);
+
+/**
+ * An experiment's readout for one metric from one row per unit (customer),
+ * as JSON owned by the caller (release with `eng_string_free`).
+ *
+ * `arm[i]` is unit i's arm, an index into `arm_names_json` (a JSON array of
+ * the arms' names, e.g. `["control", "b"]`); `values` the metric (the
+ * numerator of a ratio metric; 0 or 1 for a proportion); `denominators`
+ * the ratio's denominator (NULL unless `"kind": "ratio"`); `pre_values` the
+ * pre-period metric for CUPED (NULL: none); `pre_denominators` the
+ * pre-period denominator (ratio with CUPED only). Every arm needs two units.
+ *
+ * `config_json` (NULL or empty: defaults) takes `{"kind": "mean" |
+ * "proportion" | "ratio", "control": "<name>" (default: the first arm),
+ * "level": 0.95, "sequential": false, "sequential_tuning": 5000,
+ * "correction": "none" | "bonferroni" | "holm" | "benjamini_hochberg",
+ * "prior": {"mean": 0, "variance": 0.09} (a proper prior on the relative
+ * effect; default flat), "weights": [1, 1] (the planned split)}`.
+ *
+ * The result: `{"kind", "level", "sequential", "correction", "control",
+ * "theta", "arms": [{"name", "n", "mean", "adjusted_mean", "variance",
+ * "pre_mean"}], "comparisons": [{"arm", "absolute": EFFECT, "relative":
+ * EFFECT or null, "lognormal": {…} or null, "variance_reduction"}],
+ * "chance_to_be_best": […], "expected_loss": […], "srm": {"expected",
+ * "chi_square", "degrees_of_freedom", "p_value"}}` where EFFECT is
+ * `{"estimate", "standard_error", "degrees_of_freedom", "interval": {"low",
+ * "high"}, "p_value", "adjusted_p_value", "chance_to_win", "risk_control",
+ * "risk_treatment", "posterior_mean", "credible_interval"}`. With
+ * `"sequential": true` the intervals and p-values are always-valid.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (an arm index without
+ * a name, a value not finite, a proportion not 0/1, columns that do not fit
+ * the kind, no variance), `ENG_STATUS_LENGTH_MISMATCH`,
+ * `ENG_STATUS_EMPTY_INPUT` (an arm with fewer than two units),
+ * `ENG_STATUS_CONFIG`, `ENG_STATUS_UNKNOWN_LABEL` (a control that is no
+ * arm), `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `arm` NULL or `len` elements, each double column NULL or `len` elements;
+ * `arm_names_json` NULL or `names_len` bytes; `config_json` NULL or
+ * `config_len` bytes; `out_json` valid for one write; `out_len` NULL or one
+ * write.
+ */
+eng_status eng_readout_json(const uint32_t *arm,
+                            const double *values,
+                            const double *denominators,
+                            const double *pre_values,
+                            const double *pre_denominators,
+                            size_t len,
+                            const char *arm_names_json,
+                            size_t names_len,
+                            const char *config_json,
+                            size_t config_len,
+                            char **out_json,
+                            size_t *out_len);
+
+/**
+ * An experiment's readout from each arm's sums, as a warehouse query gives
+ * them: `arms_json` is `[{"name": "control", "count": 1000, "main_sum":
+ * 250, "main_sum_squares": 250}, …]`, plus `"denominator_sum"`,
+ * `"denominator_sum_squares"`, `"main_denominator_sum_product"` for a ratio
+ * metric and `"covariate_sum"`, `"covariate_sum_squares"`,
+ * `"main_covariate_sum_product"` for CUPED (GrowthBook's names). Config and
+ * result as `eng_readout_json`.
+ *
+ * Returns as `eng_readout_json`. Thread-safe.
+ *
+ * # Safety
+ * `arms_json` NULL or `arms_len` bytes; `config_json` NULL or `config_len`
+ * bytes; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_readout_sums_json(const char *arms_json,
+                                 size_t arms_len,
+                                 const char *config_json,
+                                 size_t config_len,
+                                 char **out_json,
+                                 size_t *out_len);
+
+/**
+ * Tests `len` arms' unit counts against the planned split `weights` (NULL:
+ * equal; any positive scale). `out_expected` NULL, or room for `len`
+ * doubles: the counts the plan expects.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_INVALID_INPUT` for fewer than two
+ * arms or a weight not finite and > 0 (the message names its row);
+ * `ENG_STATUS_EMPTY_INPUT` when every count is 0; `ENG_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `counts` `len` elements; `weights` NULL or `len` elements; `out_test`
+ * valid for one write; `out_expected` NULL or `len` writes.
+ */
+eng_status eng_srm_test(const uint64_t *counts,
+                        const double *weights,
+                        size_t len,
+                        struct eng_srm_result *out_test,
+                        double *out_expected);
+
+/**
+ * Corrects `len` p-values tested together into `out` (room for `len`, in
+ * the input's order): `correction` is `"none"`,
+ * `"bonferroni"`, `"holm"` or `"benjamini_hochberg"` (`correction_len`
+ * bytes), as statsmodels' `multipletests`.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_UNKNOWN_LABEL` for another
+ * correction; `ENG_STATUS_INVALID_INPUT` for a p-value outside [0, 1]
+ * (its row in the message); `ENG_STATUS_EMPTY_INPUT` for `len` 0;
+ * `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`. Thread-safe.
+ *
+ * # Safety
+ * `p_values` `len` elements; `correction` NULL or `correction_len` bytes;
+ * `out` valid for `len` writes.
+ */
+eng_status eng_adjust_p_values(const double *p_values,
+                               size_t len,
+                               const char *correction,
+                               size_t correction_len,
+                               double *out);
 
 /**
  * Replays `len` touchpoints (columns as `eng_profile_store_push`) and

@@ -1,10 +1,14 @@
 //! A/B tests: conversion, revenue per customer, Bayesian comparison, power and
-//! sample size. Results are plain structs written to the caller's pointer.
+//! sample size (plain structs written to the caller's pointer); experiment
+//! readouts over k arms (JSON), the sample-ratio check and p-value corrections.
+
+use std::ffi::c_char;
 
 use engagement_core::experiment::{
-    Arm, BayesianConversion, BetaPrior, ConversionTest, Interval, WelchTest,
-    bayesian_conversion_test, conversion_test, power_two_proportions, sample_size_two_proportions,
-    welch_test,
+    Arm, ArmSums, BayesianConversion, BetaPrior, ConversionTest, Correction, Interval,
+    ReadoutConfig, UnitColumns, WelchTest, adjust_p_values, bayesian_conversion_test,
+    conversion_test, power_two_proportions, readout, readout_from_sums,
+    sample_size_two_proportions, srm_test, welch_test,
 };
 
 use crate::boundary::boundary;
@@ -320,6 +324,217 @@ pub unsafe extern "C" fn eng_sample_size_two_proportions(
         // SAFETY: the caller's promise.
         let out_n = unsafe { out(out_n, "out_n")? };
         *out_n = sample_size_two_proportions(baseline, minimum_detectable_effect, alpha, power)?;
+        Ok(())
+    })
+}
+
+/// An optional column: NULL is absent.
+///
+/// # Safety
+/// As `slice`.
+unsafe fn column<'a>(
+    ptr: *const f64,
+    len: usize,
+    name: &str,
+) -> Result<Option<&'a [f64]>, crate::boundary::Failure> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded from the caller.
+        Ok(Some(unsafe { slice(ptr, len, name)? }))
+    }
+}
+
+/// An experiment's readout for one metric from one row per unit (customer),
+/// as JSON owned by the caller (release with `eng_string_free`).
+///
+/// `arm[i]` is unit i's arm, an index into `arm_names_json` (a JSON array of
+/// the arms' names, e.g. `["control", "b"]`); `values` the metric (the
+/// numerator of a ratio metric; 0 or 1 for a proportion); `denominators`
+/// the ratio's denominator (NULL unless `"kind": "ratio"`); `pre_values` the
+/// pre-period metric for CUPED (NULL: none); `pre_denominators` the
+/// pre-period denominator (ratio with CUPED only). Every arm needs two units.
+///
+/// `config_json` (NULL or empty: defaults) takes `{"kind": "mean" |
+/// "proportion" | "ratio", "control": "<name>" (default: the first arm),
+/// "level": 0.95, "sequential": false, "sequential_tuning": 5000,
+/// "correction": "none" | "bonferroni" | "holm" | "benjamini_hochberg",
+/// "prior": {"mean": 0, "variance": 0.09} (a proper prior on the relative
+/// effect; default flat), "weights": [1, 1] (the planned split)}`.
+///
+/// The result: `{"kind", "level", "sequential", "correction", "control",
+/// "theta", "arms": [{"name", "n", "mean", "adjusted_mean", "variance",
+/// "pre_mean"}], "comparisons": [{"arm", "absolute": EFFECT, "relative":
+/// EFFECT or null, "lognormal": {…} or null, "variance_reduction"}],
+/// "chance_to_be_best": […], "expected_loss": […], "srm": {"expected",
+/// "chi_square", "degrees_of_freedom", "p_value"}}` where EFFECT is
+/// `{"estimate", "standard_error", "degrees_of_freedom", "interval": {"low",
+/// "high"}, "p_value", "adjusted_p_value", "chance_to_win", "risk_control",
+/// "risk_treatment", "posterior_mean", "credible_interval"}`. With
+/// `"sequential": true` the intervals and p-values are always-valid.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (an arm index without
+/// a name, a value not finite, a proportion not 0/1, columns that do not fit
+/// the kind, no variance), `ENG_STATUS_LENGTH_MISMATCH`,
+/// `ENG_STATUS_EMPTY_INPUT` (an arm with fewer than two units),
+/// `ENG_STATUS_CONFIG`, `ENG_STATUS_UNKNOWN_LABEL` (a control that is no
+/// arm), `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `arm` NULL or `len` elements, each double column NULL or `len` elements;
+/// `arm_names_json` NULL or `names_len` bytes; `config_json` NULL or
+/// `config_len` bytes; `out_json` valid for one write; `out_len` NULL or one
+/// write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_readout_json(
+    arm: *const u32,
+    values: *const f64,
+    denominators: *const f64,
+    pre_values: *const f64,
+    pre_denominators: *const f64,
+    len: usize,
+    arm_names_json: *const c_char,
+    names_len: usize,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let names: Vec<String> =
+                crate::json::document(arm_names_json, names_len, "arm_names_json")?;
+            let config: ReadoutConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let columns = UnitColumns {
+                arm: slice(arm, len, "arm")?,
+                values: slice(values, len, "values")?,
+                denominators: column(denominators, len, "denominators")?,
+                pre_values: column(pre_values, len, "pre_values")?,
+                pre_denominators: column(pre_denominators, len, "pre_denominators")?,
+            };
+            crate::json::write(&readout(&columns, &names, &config)?, out_json, out_len)
+        }
+    })
+}
+
+/// An experiment's readout from each arm's sums, as a warehouse query gives
+/// them: `arms_json` is `[{"name": "control", "count": 1000, "main_sum":
+/// 250, "main_sum_squares": 250}, …]`, plus `"denominator_sum"`,
+/// `"denominator_sum_squares"`, `"main_denominator_sum_product"` for a ratio
+/// metric and `"covariate_sum"`, `"covariate_sum_squares"`,
+/// `"main_covariate_sum_product"` for CUPED (GrowthBook's names). Config and
+/// result as `eng_readout_json`.
+///
+/// Returns as `eng_readout_json`. Thread-safe.
+///
+/// # Safety
+/// `arms_json` NULL or `arms_len` bytes; `config_json` NULL or `config_len`
+/// bytes; `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_readout_sums_json(
+    arms_json: *const c_char,
+    arms_len: usize,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let arms: Vec<ArmSums> = crate::json::document(arms_json, arms_len, "arms_json")?;
+            let config: ReadoutConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            crate::json::write(&readout_from_sums(&arms, &config)?, out_json, out_len)
+        }
+    })
+}
+
+/// The sample-ratio mismatch test (see `eng_srm_test`).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct eng_srm_result {
+    /// Pearson's chi-square of the counts against the planned split.
+    pub chi_square: f64,
+    /// Arms − 1.
+    pub degrees_of_freedom: u64,
+    /// `P(χ² > chi_square)`: small (below 0.001) means a broken assignment.
+    pub p_value: f64,
+}
+
+/// Tests `len` arms' unit counts against the planned split `weights` (NULL:
+/// equal; any positive scale). `out_expected` NULL, or room for `len`
+/// doubles: the counts the plan expects.
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_INVALID_INPUT` for fewer than two
+/// arms or a weight not finite and > 0 (the message names its row);
+/// `ENG_STATUS_EMPTY_INPUT` when every count is 0; `ENG_STATUS_NULL_POINTER`.
+/// Thread-safe.
+///
+/// # Safety
+/// `counts` `len` elements; `weights` NULL or `len` elements; `out_test`
+/// valid for one write; `out_expected` NULL or `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_srm_test(
+    counts: *const u64,
+    weights: *const f64,
+    len: usize,
+    out_test: *mut eng_srm_result,
+    out_expected: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let out_test = out(out_test, "out_test")?;
+            let t = srm_test(
+                slice(counts, len, "counts")?,
+                column(weights, len, "weights")?,
+            )?;
+            if !out_expected.is_null() {
+                crate::handle::put(out_expected, &t.expected, "out_expected")?;
+            }
+            *out_test = eng_srm_result {
+                chi_square: t.chi_square,
+                degrees_of_freedom: t.degrees_of_freedom,
+                p_value: t.p_value,
+            };
+        }
+        Ok(())
+    })
+}
+
+/// Corrects `len` p-values tested together into `out` (room for `len`, in
+/// the input's order): `correction` is `"none"`,
+/// `"bonferroni"`, `"holm"` or `"benjamini_hochberg"` (`correction_len`
+/// bytes), as statsmodels' `multipletests`.
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_UNKNOWN_LABEL` for another
+/// correction; `ENG_STATUS_INVALID_INPUT` for a p-value outside [0, 1]
+/// (its row in the message); `ENG_STATUS_EMPTY_INPUT` for `len` 0;
+/// `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`. Thread-safe.
+///
+/// # Safety
+/// `p_values` `len` elements; `correction` NULL or `correction_len` bytes;
+/// `out` valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_adjust_p_values(
+    p_values: *const f64,
+    len: usize,
+    correction: *const c_char,
+    correction_len: usize,
+    out: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let correction: Correction =
+                crate::handle::text(correction, correction_len, "correction")?.parse()?;
+            let adjusted = adjust_p_values(slice(p_values, len, "p_values")?, correction)?;
+            crate::handle::put(out, &adjusted, "out")?;
+        }
         Ok(())
     })
 }

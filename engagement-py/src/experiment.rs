@@ -1,7 +1,12 @@
-//! A/B tests: conversion and revenue comparisons, power and sample size.
+//! A/B tests: conversion and revenue comparisons, power and sample size;
+//! experiment readouts, the sample-ratio check and p-value corrections.
 
-use engagement_core::experiment::{self, Arm, BetaPrior};
-use numpy::PyReadonlyArray1;
+use engagement_core::EngError;
+use engagement_core::experiment::{
+    self, Arm, ArmSums, BetaPrior, Correction, ReadoutConfig, UnitColumns,
+};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use crate::convert::{Compute, config, slice};
@@ -93,4 +98,112 @@ pub(crate) fn sample_size_two_proportions(
 /// One arm of a conversion test.
 fn arm(successes: u64, trials: u64) -> Arm {
     Arm { successes, trials }
+}
+
+/// One arm label per unit (strings or integers; None or NaN refused with its row).
+fn arm_labels(labels: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let mut texts = Vec::with_capacity(labels.len().unwrap_or(0));
+    for (i, item) in labels.try_iter()?.enumerate() {
+        let item = item?;
+        let text = if let Ok(s) = item.extract::<String>() {
+            s
+        } else if let Ok(k) = item.extract::<i64>() {
+            k.to_string()
+        } else if item.is_none() || item.extract::<f64>().is_ok_and(f64::is_nan) {
+            return Err(crate::errors::to_py(
+                EngError::invalid("arm", "missing", "every unit needs an arm").at_row(i),
+            ));
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "arm labels must be strings or integers; row {i} is {}",
+                item.get_type().name()?
+            )));
+        };
+        texts.push(text);
+    }
+    Ok(texts)
+}
+
+/// An experiment's readout from one row per unit.
+#[pyfunction]
+#[pyo3(signature = (arm, values, denominators=None, pre_values=None, pre_denominators=None, config=None, arms=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn readout<'py>(
+    py: Python<'py>,
+    arm: &Bound<'py, PyAny>,
+    values: PyReadonlyArray1<'_, f64>,
+    denominators: Option<PyReadonlyArray1<'_, f64>>,
+    pre_values: Option<PyReadonlyArray1<'_, f64>>,
+    pre_denominators: Option<PyReadonlyArray1<'_, f64>>,
+    config: Option<&Bound<'_, PyAny>>,
+    arms: Option<Vec<String>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let config: ReadoutConfig = crate::convert::config(py, config, "config")?;
+    let labels = arm_labels(arm)?;
+    let (codes, names) = match arms {
+        Some(names) => (experiment::arm_codes_in(&labels, &names).py_err()?, names),
+        None => experiment::arm_codes(&labels),
+    };
+    let values = slice(&values, "values")?;
+    let denominators = denominators
+        .as_ref()
+        .map(|a| slice(a, "denominators"))
+        .transpose()?;
+    let pre_values = pre_values
+        .as_ref()
+        .map(|a| slice(a, "pre_values"))
+        .transpose()?;
+    let pre_denominators = pre_denominators
+        .as_ref()
+        .map(|a| slice(a, "pre_denominators"))
+        .transpose()?;
+    py.compute_to_python(|| {
+        let columns = UnitColumns {
+            arm: &codes,
+            values,
+            denominators,
+            pre_values,
+            pre_denominators,
+        };
+        experiment::readout(&columns, &names, &config)
+    })
+}
+
+/// An experiment's readout from each arm's sums.
+#[pyfunction]
+#[pyo3(signature = (arms, config=None))]
+pub(crate) fn readout_sums<'py>(
+    py: Python<'py>,
+    arms: &Bound<'py, PyAny>,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let config: ReadoutConfig = crate::convert::config(py, config, "config")?;
+    let arms: Vec<ArmSums> = crate::convert::document(py, arms, "arms")?;
+    py.compute_to_python(|| experiment::readout_from_sums(&arms, &config))
+}
+
+/// The sample-ratio mismatch test.
+#[pyfunction]
+#[pyo3(signature = (counts, weights=None))]
+pub(crate) fn srm_test<'py>(
+    py: Python<'py>,
+    counts: Vec<u64>,
+    weights: Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let counts = &counts;
+    let weights = weights.as_ref().map(|w| slice(w, "weights")).transpose()?;
+    py.compute_to_python(|| experiment::srm_test(counts, weights))
+}
+
+/// p-values corrected for being tested together.
+#[pyfunction]
+pub(crate) fn adjust_p_values<'py>(
+    py: Python<'py>,
+    p_values: PyReadonlyArray1<'_, f64>,
+    correction: &str,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let correction: Correction = correction.parse().py_err()?;
+    let adjusted =
+        experiment::adjust_p_values(slice(&p_values, "p_values")?, correction).py_err()?;
+    Ok(adjusted.into_pyarray(py))
 }

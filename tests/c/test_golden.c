@@ -669,6 +669,67 @@ static eng_status op_experiment(const char *op, const json_t *input, const json_
     return s;
 }
 
+/* Experiment readouts (unit columns or arm sums), the sample-ratio check and p-value corrections. */
+static eng_status op_readout(const char *op, const json_t *input, const json_t *config, json_t **result) {
+    eng_status s;
+    char *cfg = NULL, *json = NULL;
+    config_text(config, &cfg);
+    if (!strcmp(op, "readout")) {
+        const json_t *arm = json_object_get(input, "arm");
+        size_t n = json_array_size(arm);
+        static const char *keys[] = {"values", "denominators", "pre_values", "pre_denominators"};
+        double *col[4] = {NULL, NULL, NULL, NULL};
+        int same = 1;
+        for (int k = 0; k < 4; k++) {
+            const json_t *a = json_object_get(input, keys[k]);
+            if (a) col[k] = doubles(a), same &= json_array_size(a) == n;
+        }
+        uint32_t *arms = calloc(n + 1, sizeof *arms);
+        for (size_t i = 0; i < n; i++) arms[i] = (uint32_t)json_integer_value(json_array_get(arm, i));
+        char *names = json_dumps(json_object_get(input, "arm_names"), JSON_COMPACT);
+        /* Lengths as the vectors give them: a mismatch is reported as the engine would. */
+        if (!same)
+            s = ENG_STATUS_LENGTH_MISMATCH;
+        else
+            s = eng_readout_json(arms, col[0], col[1], col[2], col[3], n, names, strlen(names), cfg, text_len(cfg),
+                                 &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        for (int k = 0; k < 4; k++) free(col[k]);
+        free(arms), free(names);
+    } else if (!strcmp(op, "readout_sums")) {
+        char *arms = json_dumps(json_object_get(input, "arms"), JSON_COMPACT);
+        s = eng_readout_sums_json(arms, strlen(arms), cfg, text_len(cfg), &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+        free(arms);
+    } else if (!strcmp(op, "srm_test")) {
+        const json_t *c = json_object_get(input, "counts"), *w = json_object_get(input, "weights");
+        size_t n = json_array_size(c);
+        uint64_t *counts = calloc(n + 1, sizeof *counts);
+        for (size_t i = 0; i < n; i++) counts[i] = (uint64_t)json_integer_value(json_array_get(c, i));
+        double *weights = w ? doubles(w) : NULL, *expected = calloc(n + 1, sizeof *expected);
+        eng_srm_result r;
+        if (w && json_array_size(w) != n)
+            s = ENG_STATUS_LENGTH_MISMATCH;
+        else
+            s = eng_srm_test(counts, weights, n, &r, expected);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:f,s:I,s:f,s:o}", "chi_square", r.chi_square, "degrees_of_freedom",
+                                (json_int_t)r.degrees_of_freedom, "p_value", r.p_value, "expected",
+                                f64_array(expected, n));
+        free(counts), free(weights), free(expected);
+    } else {
+        const json_t *p = json_object_get(input, "p_values");
+        const char *label = json_string_value(json_object_get(config, "correction"));
+        size_t n = json_array_size(p);
+        double *values = doubles(p), *out = calloc(n + 1, sizeof *out);
+        s = eng_adjust_p_values(values, n, label ? label : "none", label ? strlen(label) : 4, out);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:o}", "adjusted", f64_array(out, n));
+        free(values), free(out);
+    }
+    free(cfg);
+    return s;
+}
+
 static uint8_t *flags(const json_t *a) {
     size_t n = json_array_size(a);
     uint8_t *v = malloc(n + 1);
@@ -1116,6 +1177,9 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         return s;
     }
     if (!strcmp(op, "kaplan_meier") || !strcmp(op, "logrank_test")) return op_survival(op, input, result);
+    if (!strcmp(op, "readout") || !strcmp(op, "readout_sums") || !strcmp(op, "srm_test") ||
+        !strcmp(op, "adjust_p_values"))
+        return op_readout(op, input, config, result);
     if (!strcmp(op, "conversion_test") || !strcmp(op, "bayesian_conversion_test") || !strcmp(op, "welch_test") ||
         !strcmp(op, "sample_size_two_proportions") || !strcmp(op, "power_two_proportions"))
         return op_experiment(op, input, config, result);

@@ -1,6 +1,7 @@
 """The golden vectors (tests/golden/*.json) through the Python API: the same cases and numbers as the
 Rust and C runners. Format: tests/golden/README.md."""
 
+import dataclasses
 import json
 import math
 import pathlib
@@ -176,6 +177,21 @@ def run(op, inp, config):
             prior = {"alpha": 1.0, "beta": 1.0, **(config or {})}
             r = engagement.bayesian_conversion_test(*args, prior=(prior["alpha"], prior["beta"]), level=inp["level"])
         return _intervals_as_objects(r)
+    if op in ("readout", "readout_sums"):
+        settings = dict(config or {})
+        if "prior" in settings:
+            settings["prior"] = (settings["prior"].get("mean", 0.0), settings["prior"]["variance"])
+        if op == "readout":
+            names = inp["arm_names"]
+            r = engagement.readout([names[k] for k in inp["arm"]], inp["values"], inp.get("denominators"),
+                                   inp.get("pre_values"), inp.get("pre_denominators"), arms=names, **settings)
+        else:
+            r = engagement.readout_sums(inp["arms"], **settings)
+        return _readout_as_vectors(r)
+    if op == "srm_test":
+        return dataclasses.asdict(engagement.srm_test(inp["counts"], inp.get("weights")))
+    if op == "adjust_p_values":
+        return {"adjusted": engagement.adjust_p_values(inp["p_values"], config["correction"]).tolist()}
     if op == "welch_test":
         return _intervals_as_objects(engagement.welch_test(inp["control"], inp["treatment"], inp["level"]))
     if op == "sample_size_two_proportions":
@@ -430,6 +446,23 @@ def partial_result(inp, spec):
     if kind == "cohorts":
         return cohort_dict(r)
     return r
+
+
+def _readout_as_vectors(r):
+    """A Readout as the vectors write it: intervals as {"low", "high"}, per-arm dicts as lists."""
+    def plain(v):
+        if isinstance(v, tuple):
+            return {"low": v[0], "high": v[1]}
+        if dataclasses.is_dataclass(v):
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        return v
+    d = plain(r)
+    names = [a.name for a in r.arms]
+    d["chance_to_be_best"] = [r.chance_to_be_best[n] for n in names]
+    d["expected_loss"] = [r.expected_loss[n] for n in names]
+    return d
 
 
 def _intervals_as_objects(result):

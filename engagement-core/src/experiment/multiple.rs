@@ -122,6 +122,32 @@ impl Correction {
     pub const LABELS: [&'static str; 4] = ["none", "bonferroni", "holm", "benjamini_hochberg"];
 }
 
+/// Parses a correction's label (`none`, `bonferroni`, `holm`,
+/// `benjamini_hochberg`); an unknown label is [`EngError::UnknownLabel`]
+/// listing them.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::experiment::Correction;
+/// assert_eq!("holm".parse::<Correction>()?, Correction::Holm);
+/// assert!("fdr".parse::<Correction>().unwrap_err().to_string().contains("benjamini_hochberg"));
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+impl std::str::FromStr for Correction {
+    type Err = EngError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "none" => Correction::None,
+            "bonferroni" => Correction::Bonferroni,
+            "holm" => Correction::Holm,
+            "benjamini_hochberg" => Correction::BenjaminiHochberg,
+            _ => return Err(EngError::unknown_label("correction", s, Correction::LABELS)),
+        })
+    }
+}
+
 /// Corrects `p_values` for being tested together, as statsmodels'
 /// `multipletests` (methods `bonferroni`, `holm`, `fdr_bh`). The result is in
 /// the input's order; tied p-values get equal adjusted values, so the result

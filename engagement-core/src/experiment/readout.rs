@@ -359,6 +359,68 @@ pub struct Readout {
     pub srm: SrmTest,
 }
 
+/// Each unit's arm as an index into the arms' names, from one label per
+/// unit: the names are the distinct labels in sorted order, so the codes do
+/// not depend on the order of the units.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::experiment::arm_codes;
+/// let (codes, names) = arm_codes(&["b", "control", "b", "a"]);
+/// assert_eq!(names, ["a", "b", "control"]);
+/// assert_eq!(codes, [1, 2, 1, 0]);
+/// ```
+pub fn arm_codes<S: AsRef<str>>(labels: &[S]) -> (Vec<u32>, Vec<String>) {
+    let mut names: Vec<&str> = labels.iter().map(AsRef::as_ref).collect();
+    names.sort_unstable();
+    names.dedup();
+    let codes = labels
+        .iter()
+        .map(|l| names.binary_search(&l.as_ref()).unwrap_or(0) as u32)
+        .collect();
+    (codes, names.into_iter().map(String::from).collect())
+}
+
+/// Each unit's arm as an index into `names` (the arms in the order the
+/// readout is to show them, the control first unless named otherwise).
+///
+/// # Errors
+/// [`EngError::UnknownLabel`] (with the row) for a label that is not in
+/// `names`, listing them; [`EngError::InvalidInput`] for a name given twice.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::experiment::arm_codes_in;
+/// let names = ["control".to_string(), "b".to_string()];
+/// assert_eq!(arm_codes_in(&["b", "control", "b"], &names)?, [1, 0, 1]);
+/// assert!(arm_codes_in(&["c"], &names).is_err());
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn arm_codes_in<S: AsRef<str>>(labels: &[S], names: &[String]) -> Result<Vec<u32>> {
+    let mut index: Vec<(&str, u32)> = names.iter().map(String::as_str).zip(0u32..).collect();
+    index.sort_unstable();
+    if let Some(w) = index.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(EngError::invalid(
+            "arms",
+            w[0].0,
+            "two arms share this name",
+        ));
+    }
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = l.as_ref();
+            index
+                .binary_search_by(|(n, _)| (*n).cmp(l))
+                .map(|k| index[k].1)
+                .map_err(|_| EngError::unknown_label("arm", l, names.iter().cloned()).at_row(i))
+        })
+        .collect()
+}
+
 /// Computes an experiment's readout from one row per unit.
 ///
 /// `arm_names[k]` names arm `k`; `columns.arm` holds each unit's arm index.

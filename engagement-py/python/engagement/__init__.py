@@ -86,13 +86,23 @@ from ._events import EventDictionary, PathAnalysis, Sessions, SessionSummary, pa
 from ._triggers import Triggers, due_actions
 from ._survival import KaplanMeier, LogRankTest, kaplan_meier, logrank_test
 from ._experiment import (
+    ArmReadout,
     BayesianConversion,
+    Comparison,
     ConversionTest,
+    Effect,
+    LogNormalEffect,
+    Readout,
+    SrmTest,
     WelchTest,
+    adjust_p_values,
     bayesian_conversion_test,
     conversion_test,
     power_two_proportions,
+    readout,
+    readout_sums,
     sample_size_two_proportions,
+    srm_test,
     welch_test,
 )
 from ._engagement import (
@@ -122,6 +132,8 @@ __all__ = [
     "journey_sequences", "stage_transitions", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",
+    "ArmReadout", "Comparison", "Effect", "LogNormalEffect", "Readout", "SrmTest", "adjust_p_values", "readout",
+    "readout_sums", "srm_test",
     "EngagementError", "IncompatibleError", "InvalidInputError", "JsonError", "KINDS", "LengthMismatchError",
     "NpsSummary", "ProfileStore", "Proportion", "PurchaseSummary", "RATING_SCALES", "STAGES", "SegmentSet", "UnknownIdError",
     "UnknownLabelError", "__version__", "calibration_holdout", "churn_between", "conversion_rate", "csat",

@@ -1,5 +1,5 @@
 # Type stubs of the native module (checked against it by mypy.stubtest in the test command).
-from typing import Any, Optional, TypedDict, final
+from typing import Any, Optional, Sequence, TypedDict, final
 
 from typing_extensions import NotRequired, TypeAlias
 
@@ -50,6 +50,10 @@ __all__ = [
     "labels",
     "conversion_test",
     "welch_test",
+    "readout",
+    "readout_sums",
+    "srm_test",
+    "adjust_p_values",
     "bayesian_conversion_test",
     "power_two_proportions",
     "sample_size_two_proportions",
@@ -312,6 +316,18 @@ def conversion_test(
     control_successes: int, control_trials: int, treatment_successes: int, treatment_trials: int, level: Optional[float] = None
 ) -> dict[str, Any]: ...
 def welch_test(control: _F64, treatment: _F64, level: Optional[float] = None) -> dict[str, Any]: ...
+def readout(
+    arm: Any,
+    values: _F64,
+    denominators: Optional[_F64] = None,
+    pre_values: Optional[_F64] = None,
+    pre_denominators: Optional[_F64] = None,
+    config: Any = None,
+    arms: Optional[list[str]] = None,
+) -> dict[str, Any]: ...
+def readout_sums(arms: Any, config: Any = None) -> dict[str, Any]: ...
+def srm_test(counts: Sequence[int], weights: Optional[_F64] = None) -> dict[str, Any]: ...
+def adjust_p_values(p_values: _F64, correction: str) -> _F64: ...
 def bayesian_conversion_test(
     control_successes: int,
     control_trials: int,

@@ -1,4 +1,6 @@
-"""A/B tests: conversion, revenue per customer, Bayesian comparison, power and sample size.
+"""A/B tests: conversion, revenue per customer, Bayesian comparison, power and sample size;
+experiment readouts (CUPED, ratio metrics, sequential tests, k arms), the sample-ratio check and
+p-value corrections.
 
 Arguments left None take the engine's defaults: confidence ``level`` 0.95, a uniform Beta(1, 1)
 ``prior``, significance ``alpha`` 0.05, ``power`` 0.8.
@@ -7,7 +9,7 @@ Arguments left None take the engine's defaults: confidence ``level`` 0.95, a uni
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _convert as cv
 from . import _engagement as _native
@@ -156,3 +158,269 @@ def sample_size_two_proportions(baseline: float, minimum_detectable_effect: floa
     3835
     """
     return _native.sample_size_two_proportions(baseline, minimum_detectable_effect, alpha, power)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A treatment's effect against the control on one scale (absolute or relative): the
+    estimate with its standard error, the interval and two-sided p-value (always-valid in a
+    sequential readout), the p-value after the readout's correction, and the Bayesian chance to
+    win, risks (expected loss of shipping the control / the treatment) and credible interval.
+    Intervals are ``(low, high)``; see ``readout``."""
+
+    estimate: float
+    standard_error: float
+    degrees_of_freedom: float
+    interval: Tuple[float, float]
+    p_value: float
+    adjusted_p_value: float
+    chance_to_win: float
+    risk_control: float
+    risk_treatment: float
+    posterior_mean: float
+    credible_interval: Tuple[float, float]
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "Effect":
+        d = dict(d)
+        d["interval"], d["credible_interval"] = _interval(d["interval"]), _interval(d["credible_interval"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class LogNormalEffect:
+    """The log-normal approximation of the ratio of two arms' means (GrowthBook's revenue model):
+    the log ratio and its standard deviation, the chance to win, the lift ``exp(log_ratio) − 1``
+    with its credible interval, and the risks in the metric's units; see ``readout``."""
+
+    log_ratio: float
+    log_ratio_sd: float
+    chance_to_win: float
+    lift: float
+    credible_interval: Tuple[float, float]
+    risk_control: float
+    risk_treatment: float
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "LogNormalEffect":
+        d = dict(d)
+        d["credible_interval"] = _interval(d["credible_interval"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class ArmReadout:
+    """One arm of a readout: units, the metric (mean, share or ratio), the CUPED-adjusted metric,
+    the per-unit variance (standard error ``√(variance / n)``) and the pre-period metric; see
+    ``readout``."""
+
+    name: str
+    n: int
+    mean: float
+    adjusted_mean: float
+    variance: float
+    pre_mean: Optional[float]
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "ArmReadout":
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One treatment arm against the control: the ``absolute`` and ``relative`` effects (relative
+    is None when the control's mean is 0), the ``lognormal`` approximation (None where it does not
+    hold) and the share of variance CUPED saved; see ``readout``."""
+
+    arm: str
+    absolute: Effect
+    relative: Optional[Effect]
+    lognormal: Optional[LogNormalEffect]
+    variance_reduction: float
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "Comparison":
+        return cls(arm=d["arm"], absolute=Effect._from(d["absolute"]),
+                   relative=None if d["relative"] is None else Effect._from(d["relative"]),
+                   lognormal=None if d["lognormal"] is None else LogNormalEffect._from(d["lognormal"]),
+                   variance_reduction=d["variance_reduction"])
+
+
+@dataclass(frozen=True)
+class SrmTest:
+    """The sample-ratio mismatch test: the counts the planned split expects, Pearson's chi-square,
+    its degrees of freedom (arms − 1) and p-value (below 0.001: the assignment is broken).
+
+    >>> import engagement
+    >>> engagement.srm_test([5400, 4600]).p_value < 1e-10
+    True
+    """
+
+    expected: List[float]
+    chi_square: float
+    degrees_of_freedom: int
+    p_value: float
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "SrmTest":
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Readout:
+    """An experiment's readout for one metric over its arms (see ``readout``): the ``arms``, each
+    treatment's ``comparisons`` against the ``control``, each arm's ``chance_to_be_best`` and
+    ``expected_loss`` (dicts by arm), the sample-ratio check ``srm`` and CUPED's ``theta``.
+    ``to_frame()`` gives one row per treatment and scale.
+
+    >>> import engagement
+    >>> r = engagement.readout(["a"] * 4 + ["b"] * 4, [10, 12, 9, 11, 14, 15, 13, 16])
+    >>> c = r.comparisons[0]
+    >>> c.arm, round(c.absolute.estimate, 2), round(c.relative.estimate, 3), c.absolute.p_value < 0.01
+    ('b', 4.0, 0.381, True)
+    """
+
+    kind: str
+    level: float
+    sequential: bool
+    correction: str
+    control: str
+    theta: float
+    arms: List[ArmReadout]
+    comparisons: List[Comparison]
+    chance_to_be_best: Dict[str, float]
+    expected_loss: Dict[str, float]
+    srm: SrmTest
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "Readout":
+        arms = [ArmReadout._from(a) for a in d["arms"]]
+        names = [a.name for a in arms]
+        return cls(kind=d["kind"], level=d["level"], sequential=d["sequential"], correction=d["correction"],
+                   control=d["control"], theta=d["theta"], arms=arms,
+                   comparisons=[Comparison._from(c) for c in d["comparisons"]],
+                   chance_to_be_best=dict(zip(names, d["chance_to_be_best"])),
+                   expected_loss=dict(zip(names, d["expected_loss"])), srm=SrmTest._from(d["srm"]))
+
+    def to_frame(self, section: str = "comparisons", backend: str = "pandas") -> Any:
+        """``section="comparisons"``: one row per treatment arm and scale (``absolute``,
+        ``relative``) with every number of its ``Effect`` (intervals as ``*_low`` / ``*_high``) and
+        the variance reduction; ``section="arms"``: one row per arm with its chance to be best and
+        expected loss.
+
+        >>> import engagement
+        >>> r = engagement.readout(["a"] * 4 + ["b"] * 4, [10, 12, 9, 11, 14, 15, 13, 16])
+        >>> list(r.to_frame()["scale"])
+        ['absolute', 'relative']
+        """
+        from ._frames import to_frame
+
+        if section == "arms":
+            cols: Dict[str, List[Any]] = {f: [getattr(a, f) for a in self.arms] for f in
+                                          ("name", "n", "mean", "adjusted_mean", "variance", "pre_mean")}
+            cols["chance_to_be_best"] = [self.chance_to_be_best[a.name] for a in self.arms]
+            cols["expected_loss"] = [self.expected_loss[a.name] for a in self.arms]
+            return to_frame(cols, backend)
+        if section != "comparisons":
+            raise ValueError(f"section must be 'comparisons' or 'arms', got {section!r}")
+        rows: Dict[str, List[Any]] = {k: [] for k in ("arm", "scale", "estimate", "standard_error", "interval_low",
+                                                      "interval_high", "p_value", "adjusted_p_value", "chance_to_win",
+                                                      "risk_control", "risk_treatment", "credible_low",
+                                                      "credible_high", "variance_reduction")}
+        for c in self.comparisons:
+            for scale, e in (("absolute", c.absolute), ("relative", c.relative)):
+                if e is None:
+                    continue
+                for k, v in (("arm", c.arm), ("scale", scale), ("estimate", e.estimate),
+                             ("standard_error", e.standard_error), ("interval_low", e.interval[0]),
+                             ("interval_high", e.interval[1]), ("p_value", e.p_value),
+                             ("adjusted_p_value", e.adjusted_p_value), ("chance_to_win", e.chance_to_win),
+                             ("risk_control", e.risk_control), ("risk_treatment", e.risk_treatment),
+                             ("credible_low", e.credible_interval[0]), ("credible_high", e.credible_interval[1]),
+                             ("variance_reduction", c.variance_reduction)):
+                    rows[k].append(v)
+        return to_frame(rows, backend)
+
+
+def readout(arm: Any, values: Any, denominators: Any = None, pre_values: Any = None, pre_denominators: Any = None,
+            *, arms: Optional[Sequence[str]] = None, kind: Optional[str] = None, control: Optional[str] = None, level: Optional[float] = None,
+            sequential: Optional[bool] = None, sequential_tuning: Optional[float] = None,
+            correction: Optional[str] = None, prior: Optional[Tuple[float, float]] = None,
+            weights: Optional[Sequence[float]] = None) -> Readout:
+    """An experiment's readout for one metric from one row per unit (customer), as GrowthBook's
+    stats engine computes it.
+
+    - ``arm``: each unit's arm (strings or integers). ``arms`` lists them in the order to show
+      (a label not in it is refused); by default they are the distinct labels in sorted order.
+      The ``control`` is the first arm unless named.
+    - ``values``: the metric per unit; 0 or 1 for ``kind="proportion"``; the numerator for
+      ``kind="ratio"`` (revenue per session), which takes ``denominators`` too.
+    - ``pre_values`` (and ``pre_denominators`` for a ratio): the metric in the pre-period, for
+      CUPED; each comparison reports the ``variance_reduction`` it achieved.
+    - ``kind``: ``"mean"`` (default), ``"proportion"`` or ``"ratio"``.
+    - ``sequential=True``: always-valid p-values and intervals, safe to look at every day
+      (``sequential_tuning``, default 5000, is the total units where they are narrowest).
+    - ``correction``: ``"none"`` (default), ``"bonferroni"``, ``"holm"`` or ``"benjamini_hochberg"``
+      across the treatment arms.
+    - ``prior``: ``(mean, variance)`` of a proper normal prior on the relative effect (default
+      flat).
+    - ``weights``: the planned split, one per arm in the arms' order, for the sample-ratio check.
+
+    >>> import engagement
+    >>> arm = ["control"] * 5 + ["new"] * 5
+    >>> converted = [0, 1, 0, 0, 1, 1, 1, 0, 1, 1]
+    >>> r = engagement.readout(arm, converted, kind="proportion", sequential=True)
+    >>> r.control, [a.mean for a in r.arms]
+    ('control', [0.4, 0.8])
+    """
+    settings = cv.given(kind=kind, control=control, level=level, sequential=sequential,
+                        sequential_tuning=sequential_tuning, correction=correction,
+                        prior=None if prior is None else {"mean": float(prior[0]), "variance": float(prior[1])},
+                        weights=None if weights is None else [float(w) for w in weights])
+    return Readout._from(_native.readout(
+        arm, cv.floats(values, "values"),
+        None if denominators is None else cv.floats(denominators, "denominators"),
+        None if pre_values is None else cv.floats(pre_values, "pre_values"),
+        None if pre_denominators is None else cv.floats(pre_denominators, "pre_denominators"), settings,
+        None if arms is None else [str(a) for a in arms]))
+
+
+def readout_sums(arms: Sequence[Mapping[str, Any]], *, kind: Optional[str] = None, control: Optional[str] = None,
+                 level: Optional[float] = None, sequential: Optional[bool] = None,
+                 sequential_tuning: Optional[float] = None, correction: Optional[str] = None,
+                 prior: Optional[Tuple[float, float]] = None, weights: Optional[Sequence[float]] = None) -> Readout:
+    """A readout from each arm's sums as a warehouse query returns them (GrowthBook's names): a
+    list of ``{"name", "count", "main_sum", "main_sum_squares"}``, plus ``denominator_sum``,
+    ``denominator_sum_squares`` and ``main_denominator_sum_product`` for a ratio and
+    ``covariate_sum``, ``covariate_sum_squares`` and ``main_covariate_sum_product`` for CUPED. The
+    arms keep the list's order; settings as ``readout``.
+
+    >>> import engagement
+    >>> arms = [{"name": "control", "count": 2000, "main_sum": 200, "main_sum_squares": 200},
+    ...         {"name": "b", "count": 2000, "main_sum": 250, "main_sum_squares": 250}]
+    >>> r = engagement.readout_sums(arms, kind="proportion")
+    >>> round(r.comparisons[0].absolute.estimate, 3), round(r.comparisons[0].relative.estimate, 2)
+    (0.025, 0.25)
+    """
+    settings = cv.given(kind=kind, control=control, level=level, sequential=sequential,
+                        sequential_tuning=sequential_tuning, correction=correction,
+                        prior=None if prior is None else {"mean": float(prior[0]), "variance": float(prior[1])},
+                        weights=None if weights is None else [float(w) for w in weights])
+    return Readout._from(_native.readout_sums([dict(a) for a in arms], settings))
+
+
+def srm_test(counts: Any, weights: Any = None) -> SrmTest:
+    """Tests the arms' unit counts against the planned split ``weights`` (default equal; any
+    positive scale): Pearson's chi-square, as GrowthBook's ``check_srm``; see ``SrmTest``."""
+    return SrmTest._from(_native.srm_test(counts, None if weights is None else cv.floats(weights, "weights")))
+
+
+def adjust_p_values(p_values: Any, correction: str) -> Any:
+    """p-values tested together, corrected (``"bonferroni"``, ``"holm"``, ``"benjamini_hochberg"``
+    or ``"none"``) as statsmodels' ``multipletests``; a numpy array in the input's order.
+
+    >>> import engagement
+    >>> engagement.adjust_p_values([0.01, 0.04, 0.03, 0.2], "holm").round(3).tolist()
+    [0.04, 0.09, 0.09, 0.2]
+    """
+    return _native.adjust_p_values(cv.floats(p_values, "p_values"), correction)
