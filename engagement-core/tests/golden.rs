@@ -550,13 +550,10 @@ fn run(case: &Case) -> Result<Value, EngError> {
             )?)?
         }
         "adjust_p_values" => {
-            #[derive(serde::Deserialize, Default)]
-            #[serde(deny_unknown_fields)]
-            struct Settings {
-                correction: Correction,
-            }
-            let settings: Settings = config(case)?;
-            json!({ "adjusted": adjust_p_values(&num::<Vec<f64>>(input, "p_values"), settings.correction)? })
+            // The label as the C and Python faces take it.
+            let label = case.config.as_ref().and_then(|c| c["correction"].as_str());
+            let correction: Correction = label.unwrap_or("none").parse()?;
+            json!({ "adjusted": adjust_p_values(&num::<Vec<f64>>(input, "p_values"), correction)? })
         }
         "welch_test" => serde_json::to_value(welch_test(
             &num::<Vec<f64>>(input, "control"),

@@ -337,6 +337,27 @@ NO_INPUT = {"customers", "summary", "to_json", "to_bytes", "counts", "clock", "s
             "parameters", "names", "profiles"}
 
 
+def test_readout_arm_labels_are_refused_with_their_row():
+    values = [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(engagement.UnknownLabelError, match="row 2.*accepted: a, b"):
+        engagement.readout(["a", "a", "c", "b"], values, arms=["a", "b"])
+    with pytest.raises(engagement.InvalidInputError, match="row 1"):
+        engagement.readout(["a", None, "b", "b"], values)
+    with pytest.raises(engagement.InvalidInputError, match="row 3"):
+        engagement.readout(pd.Series(["a", "a", "b", np.nan]), values)
+    with pytest.raises(TypeError, match="row 0 is float"):
+        engagement.readout([1.5, 2.5, 1.5, 2.5], values)
+    with pytest.raises(engagement.InvalidInputError, match="two arms share"):
+        engagement.readout(["a", "a", "b", "b"], values, arms=["a", "b", "a"])
+    with pytest.raises(engagement.JsonError, match="benjamini_hochberg"):
+        engagement.readout(["a", "a", "b", "b"], values, correction="fdr")
+    r = engagement.readout(["a", "a", "b", "b"], values)
+    with pytest.raises(ValueError, match="'comparisons' or 'arms'"):
+        r.to_frame("arm")
+    with pytest.raises(OverflowError):
+        engagement.srm_test([-1, 5])
+
+
 def test_every_python_entry_point_meets_bad_input_somewhere():
     """Every public function and method is called by the bad-input tests (this file, or the golden
     runner over tests/golden/bad_input.json): a new one without such a test fails here."""
@@ -348,7 +369,8 @@ def test_every_python_entry_point_meets_bad_input_somewhere():
     results = {"MetricsSummary", "Attribution", "CohortTable", "JourneySequences", "TransitionMatrix",
                "FunnelBreakdown", "FunnelResult", "BayesianConversion", "ChurnSummary", "ConversionTest",
                "WelchTest", "KaplanMeier", "LogRankTest", "NpsSummary", "Proportion", "PurchaseSummary",
-               "PathAnalysis", "Sessions", "SessionSummary"}
+               "PathAnalysis", "Sessions", "SessionSummary", "ArmReadout", "Comparison", "Effect",
+               "LogNormalEffect", "Readout", "SrmTest"}
     missing = []
     for name in engagement.__all__:
         obj = getattr(engagement, name)

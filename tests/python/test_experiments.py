@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import engagement
@@ -91,3 +93,32 @@ def test_attribution_rules_through_python():
         engagement.attribute(paths, conv, rule="data_driven")
     with pytest.raises(engagement.InvalidInputError):
         engagement.attribute(["a >  > b"], [1])
+
+
+def test_readout_from_a_frame_does_not_depend_on_row_order_or_label_type():
+    rng = np.random.default_rng(3)
+    n = 600
+    df = pd.DataFrame({"arm": rng.choice(["control", "b", "c"], n), "pre": rng.gamma(2.0, 10.0, n)})
+    df["revenue"] = 0.6 * df["pre"] + rng.gamma(2.0, 5.0, n) + np.where(df["arm"] == "b", 2.0, 0.0)
+    r = engagement.readout(df["arm"], df["revenue"], pre_values=df["pre"], arms=["control", "b", "c"],
+                           correction="holm")
+    shuffled = df.sample(frac=1.0, random_state=1)
+    s = engagement.readout(shuffled["arm"], shuffled["revenue"], pre_values=shuffled["pre"],
+                           arms=["control", "b", "c"], correction="holm")
+    assert r.control == "control" and [c.arm for c in r.comparisons] == ["b", "c"]
+    for x, y in zip(r.comparisons, s.comparisons):
+        assert x.absolute.p_value == pytest.approx(y.absolute.p_value, rel=1e-12)
+        assert x.absolute.adjusted_p_value >= x.absolute.p_value
+    assert r.comparisons[0].variance_reduction > 0.5   # the pre-period explains most of the revenue
+    assert max(r.chance_to_be_best, key=r.chance_to_be_best.get) == "b"
+    assert sum(r.chance_to_be_best.values()) == pytest.approx(1.0, abs=1e-9)
+    # Integer labels sort as their text; the frame has one row per treatment and scale.
+    codes = df["arm"].map({"control": 0, "b": 1, "c": 2})
+    k = engagement.readout(codes, df["revenue"], control="0")
+    assert [a.name for a in k.arms] == ["0", "1", "2"]
+    means = df.groupby("arm")["revenue"].mean()
+    assert k.comparisons[0].absolute.estimate == pytest.approx(means["b"] - means["control"], rel=1e-12)
+    frame = r.to_frame()
+    assert list(frame["arm"]) == ["b", "b", "c", "c"] and list(frame["scale"]) == ["absolute", "relative"] * 2
+    arms = r.to_frame("arms", backend="polars")
+    assert arms["name"].to_list() == ["control", "b", "c"]

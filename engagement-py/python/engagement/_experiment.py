@@ -211,8 +211,8 @@ class LogNormalEffect:
 @dataclass(frozen=True)
 class ArmReadout:
     """One arm of a readout: units, the metric (mean, share or ratio), the CUPED-adjusted metric,
-    the per-unit variance (standard error ``√(variance / n)``) and the pre-period metric; see
-    ``readout``."""
+    the per-unit variance (standard error ``√(variance / n)``) and the pre-period metric;
+    see ``readout``."""
 
     name: str
     n: int

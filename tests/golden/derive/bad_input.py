@@ -154,6 +154,10 @@ BASE = {
     "conversion_test": "experiments/conversion_2000_each",
     "bayesian_conversion_test": "experiments/bayesian_uniform_prior",
     "welch_test": "experiments/welch_revenue",
+    "readout": "readout/revenue_fixed_horizon",
+    "readout_sums": "readout/conversion_sums",
+    "srm_test": "readout/srm_planned_three",
+    "adjust_p_values": "readout/adjust_holm",
     "sample_size_two_proportions": "experiments/sample_size_10_to_12_percent",
     "power_two_proportions": "experiments/power_1000_per_group",
     "attribute": "attribution/first_touch",
@@ -493,6 +497,60 @@ row("nan", "sample_size_two_proportions", setkey((), "alpha", "NaN"), "config", 
 row("negative_count", "power_two_proportions", setkey((), "n_per_group", -10.0), "config", "n_per_group")
 row("out_of_range", "power_two_proportions", setkey((), "minimum_detectable_effect", 0.95), "config",
     "effect_past_one")
+
+# Experiment readouts, the sample-ratio check, p-value corrections.
+def few_units(inp):
+    inp.update(arm=[0, 0, 1], values=[1.0, 2.0, 3.0])
+
+
+def cfg(**fields):
+    return lambda c: {**(c or {}), **fields}
+
+
+row("nan", "readout", put(("values",), "NaN", 3), "invalid_input", "values")
+row("pos_inf", "readout", put(("values",), "inf", 100), "invalid_input", "values")
+row("mismatched_length", "readout", drop_last(("values",)), "length_mismatch", "values")
+row("empty", "readout", few_units, "empty_input", "one_unit_in_an_arm")
+row("inconsistent", "readout", put(("values",), 2.0), "invalid_input", "proportion_of_two",
+    base="readout/conversion")
+row("inconsistent", "readout", lambda i: None, "invalid_input", "ratio_without_denominators",
+    config=cfg(kind="ratio"))
+row("inconsistent", "readout", lambda i: i.pop("pre_denominators"), "invalid_input",
+    "ratio_cuped_without_pre_denominators", base="readout/revenue_per_session_cuped")
+row("unknown_label", "readout", lambda i: None, "unknown_label", "control", config=cfg(control="holdout"))
+row("out_of_range", "readout", lambda i: None, "config", "level", config=cfg(level=1.0))
+row("bad_config", "readout", lambda i: None, "config", "sequential_tuning", config=cfg(sequential_tuning=0.0))
+row("bad_config", "readout", lambda i: None, "config", "prior_variance",
+    config=cfg(prior={"mean": 0.0, "variance": 0.0}))
+row("bad_config", "readout", lambda i: None, "config", "weights_per_arm", config=cfg(weights=[1.0]))
+row("bad_config", "readout", lambda i: None, "json", "correction", config=cfg(correction="fdr"))
+
+
+def reverse_units(inp):
+    order = list(range(len(inp["arm"])))[::-1]
+    for k in ("arm", "values", "denominators", "pre_values", "pre_denominators"):
+        if k in inp:
+            inp[k] = [inp[k][i] for i in order]
+
+
+row("unsorted", "readout", reverse_units, "same", "units_reversed")
+row("unsorted", "readout", reverse_units, "same", "units_reversed_ratio_cuped",
+    base="readout/revenue_per_session_cuped")
+row("inconsistent", "readout_sums", lambda i: i["arms"][1].update(main_sum=2001, main_sum_squares=2001),
+    "invalid_input", "converted_above_count")
+row("duplicated", "readout_sums", lambda i: i["arms"][1].update(name="control"), "invalid_input", "arm_name")
+row("inconsistent", "readout_sums", lambda i: i["arms"][1].update(denominator_sum=1.0), "invalid_input",
+    "denominator_in_one_arm")
+row("empty", "readout_sums", lambda i: i["arms"].pop(), "invalid_input", "one_arm")
+row("empty", "srm_test", setkey((), "counts", [0, 0, 0]), "empty_input", "no_units")
+row("mismatched_length", "srm_test", drop_last(("weights",)), "length_mismatch", "weights")
+row("negative_count", "srm_test", put(("weights",), -1.0), "invalid_input", "weight")
+row("nan", "srm_test", put(("weights",), "NaN", 2), "invalid_input", "weight")
+row("out_of_range", "adjust_p_values", put(("p_values",), 1.5), "invalid_input", "p_value")
+row("nan", "adjust_p_values", put(("p_values",), "NaN", 1), "invalid_input", "p_value")
+row("empty", "adjust_p_values", setkey((), "p_values", []), "empty_input", "p_values")
+row("unknown_label", "adjust_p_values", lambda i: None, "unknown_label", "correction",
+    config=cfg(correction="fdr"))
 
 # Attribution paths, survival, transitions.
 row("mismatched_length", "attribute", drop_last(("conversions",)), "length_mismatch", "conversions")
