@@ -290,6 +290,55 @@ int main(void) {
         CHECK(eng_power_two_proportions(0.1, 0.02, 100, 0.05, NULL), ENG_STATUS_NULL_POINTER, "out_power");
     }
 
+    /* Experiment readouts, the sample-ratio check, p-value corrections. */
+    {
+        uint32_t arm[4] = {0, 0, 1, 1}, bad_arm[4] = {0, 0, 1, 7};
+        double y[4] = {1, 2, 3, 5}, nan_y[4] = {1, NAN, 3, 5}, p[3] = {0.01, 0.2, 0.03}, bad_p[2] = {0.1, 1.5};
+        double adjusted[3], expected[2], weights[2] = {1, -1};
+        uint64_t counts[2] = {100, 120}, none[2] = {0, 0};
+        const char *names = "[\"control\", \"b\"]", *arms = "[{\"name\": \"a\", \"count\": 10, \"main_sum\": 4, "
+                            "\"main_sum_squares\": 1}, {\"name\": \"b\", \"count\": 10, \"main_sum\": 5, "
+                            "\"main_sum_squares\": 9}]";
+        char *json = NULL;
+        eng_srm_result srm;
+        CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, names, strlen(names), NULL, 0, &json, NULL), ENG_STATUS_OK,
+              NULL);
+        eng_string_free(json);
+        CHECK(eng_readout_json(NULL, y, NULL, NULL, NULL, 4, names, strlen(names), NULL, 0, &json, NULL),
+              ENG_STATUS_NULL_POINTER, "arm");
+        CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
+        CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, NULL, 5, NULL, 0, &json, NULL), ENG_STATUS_NULL_POINTER,
+              "arm_names_json");
+        CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, names, strlen(names), NULL, 0, NULL, NULL),
+              ENG_STATUS_NULL_POINTER, "out_json");
+        CHECK(eng_readout_json(bad_arm, y, NULL, NULL, NULL, 4, names, strlen(names), NULL, 0, &json, NULL),
+              ENG_STATUS_INVALID_INPUT, "row 3");
+        CHECK(eng_readout_json(arm, nan_y, NULL, NULL, NULL, 4, names, strlen(names), NULL, 0, &json, NULL),
+              ENG_STATUS_INVALID_INPUT, "row 1");
+        CHECK(eng_readout_json(arm, y, y, NULL, NULL, 4, names, strlen(names), NULL, 0, &json, NULL),
+              ENG_STATUS_INVALID_INPUT, "ratio");
+        CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, names, strlen(names), "{\"control\": \"z\"}", 16, &json,
+                               NULL),
+              ENG_STATUS_UNKNOWN_LABEL, "control");
+        CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 3, names, strlen(names), NULL, 0, &json, NULL),
+              ENG_STATUS_EMPTY_INPUT, "b");
+        CHECK(eng_readout_sums_json(arms, strlen(arms), NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT,
+              "main_sum_squares");
+        CHECK(eng_readout_sums_json(NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
+        CHECK(eng_readout_sums_json(NULL, 3, NULL, 0, &json, NULL), ENG_STATUS_NULL_POINTER, "arms_json");
+        CHECK(eng_srm_test(counts, NULL, 2, &srm, expected), ENG_STATUS_OK, NULL);
+        CHECK(eng_srm_test(counts, weights, 2, &srm, NULL), ENG_STATUS_INVALID_INPUT, "row 1");
+        CHECK(eng_srm_test(none, NULL, 2, &srm, NULL), ENG_STATUS_EMPTY_INPUT, NULL);
+        CHECK(eng_srm_test(counts, NULL, 1, &srm, NULL), ENG_STATUS_INVALID_INPUT, "two arms");
+        CHECK(eng_srm_test(counts, NULL, 2, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_test");
+        CHECK(eng_adjust_p_values(p, 3, "holm", 4, adjusted), ENG_STATUS_OK, NULL);
+        CHECK(eng_adjust_p_values(p, 3, "fdr", 3, adjusted), ENG_STATUS_UNKNOWN_LABEL, "benjamini_hochberg");
+        CHECK(eng_adjust_p_values(bad_p, 2, "holm", 4, adjusted), ENG_STATUS_INVALID_INPUT, "row 1");
+        CHECK(eng_adjust_p_values(p, 0, "holm", 4, adjusted), ENG_STATUS_EMPTY_INPUT, NULL);
+        CHECK(eng_adjust_p_values(p, 3, "holm", 4, NULL), ENG_STATUS_NULL_POINTER, "out");
+        CHECK(eng_adjust_p_values(p, 3, "\xff", 1, adjusted), ENG_STATUS_INVALID_UTF8, "correction");
+    }
+
     /* Retention curves. */
     {
         double d[3] = {1, 2, 3}, bad_d[3] = {1, -2, 3};

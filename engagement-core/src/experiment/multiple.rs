@@ -83,8 +83,21 @@ pub fn srm_test(counts: &[u64], weights: Option<&[f64]>) -> Result<SrmTest> {
             unit: "unit in some arm".into(),
         });
     }
-    let weight_total: f64 = weights.iter().sum();
-    let expected: Vec<f64> = weights.iter().map(|w| total * w / weight_total).collect();
+    // Scaled by the largest weight first: weights near the largest double must not overflow.
+    let top = weights.iter().copied().fold(0.0f64, f64::max);
+    let weight_total: f64 = weights.iter().map(|w| w / top).sum();
+    let expected: Vec<f64> = weights
+        .iter()
+        .map(|w| total * (w / top) / weight_total)
+        .collect();
+    if let Some(i) = expected.iter().position(|e| !(e.is_finite() && *e > 0.0)) {
+        return Err(EngError::invalid(
+            "weights",
+            weights[i],
+            "a planned share so small against the others that no unit is expected in its arm",
+        )
+        .at_row(i));
+    }
     let chi_square: f64 = counts
         .iter()
         .zip(&expected)
@@ -212,7 +225,8 @@ pub fn adjust_p_values(p_values: &[f64], correction: Correction) -> Result<Vec<f
             let mut running = 1.0f64;
             for (rank, &i) in order.iter().enumerate().rev() {
                 running = running.min((m * p_values[i] / (rank as f64 + 1.0)).min(1.0));
-                adjusted[i] = running;
+                // Never below the p-value itself (m·p/m can round a unit below p).
+                adjusted[i] = running.max(p_values[i]);
             }
         }
     }

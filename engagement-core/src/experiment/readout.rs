@@ -321,7 +321,7 @@ pub struct Comparison {
     /// `adjusted_mean_t − adjusted_mean_c`.
     pub absolute: Effect,
     /// `(adjusted_mean_t − adjusted_mean_c) / mean_c` (delta method); `None`
-    /// when the control's mean is 0.
+    /// when the control's mean is 0 (or so near 0 that the ratio overflows).
     pub relative: Option<Effect>,
     /// The log-normal approximation; `None` when a mean's posterior puts
     /// more than 10⁻⁴ of its mass below 0 (the approximation does not hold).
@@ -616,6 +616,24 @@ pub fn readout_from_sums(arms: &[ArmSums], config: &ReadoutConfig) -> Result<Rea
     }
     check_shape(config.kind, den, cov, false)?;
     let moments: Vec<Moments> = arms.iter().map(Moments::from_sums).collect();
+    for (i, (m, a)) in moments.iter().zip(arms).enumerate() {
+        // Σx² ≥ (Σx)²/n for any real values; below it (past rounding) the sums are not of units.
+        for (k, field, squares) in [
+            (Y, "main_sum_squares", Some(a.main_sum_squares)),
+            (D, "denominator_sum_squares", a.denominator_sum_squares),
+            (X, "covariate_sum_squares", a.covariate_sum_squares),
+        ] {
+            let Some(squares) = squares else { continue };
+            if m.comoment[k][k] < -1e-9 * squares.abs() {
+                return Err(EngError::invalid(
+                    field,
+                    squares,
+                    "below (sum)²/count: not the sums of squares of real values",
+                )
+                .at_row(i));
+            }
+        }
+    }
     let counts: Vec<u64> = arms.iter().map(|a| a.count).collect();
     compute(&names, &moments, &counts, config, cov)
 }
@@ -957,46 +975,59 @@ fn best_of(means: &[f64], sds: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
             vec![positive_part(d, s), positive_part(-d, s)],
         ));
     }
-    // Φ((x − m)/s), a step for an arm whose posterior is a point (no variance).
-    let cdf = |x: f64, j: usize| -> f64 {
-        if sds[j] > 0.0 {
-            normal_cdf((x - means[j]) / sds[j])
-        } else if x > means[j] {
-            1.0
-        } else if x < means[j] {
-            0.0
-        } else {
-            0.5
-        }
-    };
-    let others =
-        |l: usize, x: f64| -> f64 { (0..k).filter(|&j| j != l).map(|j| cdf(x, j)).product() };
-    // ∫ f(μ_l) φ_l(μ_l) Π_{j≠l} Φ_j(μ_l) dμ_l, over arm l's standardised posterior.
-    let over = |l: usize, f: &dyn Fn(f64) -> f64| -> Result<f64> {
+    // Where an arm's density or distribution function turns, at its own scale.
+    const TURNS: [f64; 11] = [-8.0, -4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0];
+    // ∫ (y + shift) φ_l(y) Π_{j≠l} Φ_j(y) dy (`shift` None: without the factor), in
+    // coordinates centred on arm l's mean, so that its posterior is resolved however
+    // narrow it is against the means' magnitude; pieces split where any arm turns.
+    let over = |l: usize, shift: Option<f64>| -> Result<f64> {
+        let d: Vec<f64> = means.iter().map(|x| x - means[l]).collect();
+        let cdf = |y: f64, j: usize| -> f64 {
+            if sds[j] > 0.0 {
+                normal_cdf((y - d[j]) / sds[j])
+            } else if y > d[j] {
+                1.0
+            } else if y < d[j] {
+                0.0
+            } else {
+                0.5
+            }
+        };
+        let others = |y: f64| -> f64 { (0..k).filter(|&j| j != l).map(|j| cdf(y, j)).product() };
+        let weight = |y: f64| shift.map_or(1.0, |s| y + s);
         if sds[l] == 0.0 {
-            return Ok(f(means[l]) * others(l, means[l]));
+            return Ok(weight(0.0) * others(0.0));
         }
-        integrate_within(
-            |z| {
-                let x = means[l] + sds[l] * z;
-                f(x) * normal_pdf(z) * others(l, x)
-            },
-            -12.0,
-            12.0,
-            1e-13,
-            2000,
-        )
+        let (lo, hi) = (-12.0 * sds[l], 12.0 * sds[l]);
+        let mut cuts: Vec<f64> = (0..k)
+            .flat_map(|j| TURNS.iter().map(|t| d[j] + t * sds[j]).collect::<Vec<_>>())
+            .filter(|y| *y > lo && *y < hi)
+            .chain([lo, hi])
+            .collect();
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        let mut total = 0.0;
+        for w in cuts.windows(2) {
+            total += integrate_within(
+                |y| weight(y) * normal_pdf(y / sds[l]) / sds[l] * others(y),
+                w[0],
+                w[1],
+                1e-15,
+                2000,
+            )?;
+        }
+        Ok(total)
     };
     let mut best = Vec::with_capacity(k);
     for l in 0..k {
-        best.push(over(l, &|_| 1.0)?.clamp(0.0, 1.0));
+        best.push(over(l, None)?.clamp(0.0, 1.0));
     }
     let mut loss = Vec::with_capacity(k);
-    for &mean_i in means {
-        // E[max − μ_i] = Σ_l E[(μ_l − μ_i) · 1{l is max}]; E μ_i = m_i.
+    for i in 0..k {
+        // E[max − μ_i] = Σ_l E[(μ_l − μ_i) · 1{l is max}].
         let mut total = 0.0;
         for l in 0..k {
-            total += over(l, &|x| x - mean_i)?;
+            total += over(l, Some(means[l] - means[i]))?;
         }
         loss.push(total.max(0.0));
     }
@@ -1047,6 +1078,16 @@ fn compute(
             }
         })
         .collect();
+    if let Some(a) = arms
+        .iter()
+        .find(|a| !(a.mean.is_finite() && a.adjusted_mean.is_finite() && a.variance.is_finite()))
+    {
+        return Err(EngError::invalid(
+            "values",
+            &a.name,
+            "the arm's mean or variance overflows: its values (or their squares) pass the largest double",
+        ));
+    }
     let control = match &config.control {
         Some(c) => names.iter().position(|n| n == c).unwrap_or(0),
         None => 0,
@@ -1083,9 +1124,24 @@ fn compute(
             .prior
             .map(|p| (p.mean * ua.abs(), p.variance * ua * ua))
             .filter(|&(_, v)| v > 0.0);
+        // Finite means and variances can still overflow in a difference or a square.
+        let computable = |est: f64, var: f64| {
+            est.is_finite() && var.is_finite() && var > 0.0 && dof.is_finite() && dof > 0.0
+        };
+        if !computable(est, var_abs) {
+            return Err(EngError::invalid(
+                "values",
+                &b.name,
+                format!(
+                    "arms {:?} and {:?} are too far apart to compare in doubles",
+                    a.name, b.name
+                ),
+            ));
+        }
         let absolute = effect(est, var_abs, dof, total_n, config, prior_abs)?;
-        let relative = if ua != 0.0 {
-            let var_rel = b.variance / (ua * ua * nb) + a.variance * ub * ub / (ua.powi(4) * na);
+        let var_rel = b.variance / (ua * ua * nb) + a.variance * ub * ub / (ua.powi(4) * na);
+        // Undefined for a control mean of 0, and not computable for one so near 0 that it overflows.
+        let relative = if ua != 0.0 && computable(est / ua, var_rel) {
             let prior_rel = config.prior.map(|p| (p.mean, p.variance));
             Some(effect(est / ua, var_rel, dof, total_n, config, prior_rel)?)
         } else {
@@ -1293,6 +1349,26 @@ mod tests {
             "fixed horizon under monitoring missed only in {f}"
         );
         println!("missed the truth at some look: always-valid {s}, fixed horizon {f}");
+    }
+
+    #[test]
+    fn chances_to_be_best_sum_to_one_for_posteriors_of_any_width() {
+        // Found by fuzzing: a narrow posterior inside a wide one made the sum 1 + 1.3e-5.
+        for (means, sds) in [
+            ([0.0, 1.0, 2.0], [1e-6, 1.0, 1e3]),
+            ([5.0, 5.0, 5.0], [1e-9, 1e-3, 1e4]),
+            ([0.0, 3.0, -40.0], [2.0, 0.0, 1.0]),
+            ([1e11, 1e11 + 1.0, 1e11 - 1.0], [0.5, 0.5, 1e-8]),
+        ] {
+            let (best, loss) = best_of(&means, &sds).unwrap();
+            let total: f64 = best.iter().sum();
+            assert!((total - 1.0).abs() < 1e-9, "{means:?} {sds:?}: {best:?}");
+            assert!(loss.iter().all(|l| *l >= 0.0), "{loss:?}");
+        }
+        // Against the closed form of two arms when a third cannot win.
+        let (three, _) = best_of(&[0.0, 0.5, -1e6], &[1.0, 2.0, 1.0]).unwrap();
+        let (two, _) = best_of(&[0.0, 0.5], &[1.0, 2.0]).unwrap();
+        assert!((three[1] - two[1]).abs() < 1e-12 && three[2] < 1e-300);
     }
 
     #[test]
