@@ -85,11 +85,13 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
         "RetentionConfig" => {
             from_json::<engagement_core::returning::RetentionConfig>(json)?.validate()
         }
+        "ReadoutConfig" => from_json::<engagement_core::experiment::ReadoutConfig>(json).map(drop),
+        "ArmSums" => from_json::<Vec<engagement_core::experiment::ArmSums>>(json).map(drop),
         other => panic!("the catalogue names {other}, which this test does not know: add it"),
     }
 }
 
-const TYPES: usize = 33;
+const TYPES: usize = 35;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {
