@@ -678,6 +678,91 @@ typedef struct eng_logrank_result {
   double p_value;
 } eng_logrank_result;
 
+/**
+ * A restricted mean survival time (see `eng_rmst`).
+ */
+typedef struct eng_rmst_result {
+  /**
+   * The horizon.
+   */
+  double tau;
+  /**
+   * The expected active time within `tau` (area under the curve).
+   */
+  double rmst;
+  /**
+   * Its standard error.
+   */
+  double standard_error;
+  /**
+   * Lower bound of the normal interval.
+   */
+  double ci_low;
+  /**
+   * Upper bound.
+   */
+  double ci_high;
+  /**
+   * Confidence level.
+   */
+  double level;
+} eng_rmst_result;
+
+/**
+ * Two groups' restricted mean survival times compared (see
+ * `eng_rmst_difference`).
+ */
+typedef struct eng_rmst_difference_result {
+  /**
+   * The first group (the reference).
+   */
+  struct eng_rmst_result a;
+  /**
+   * The second group.
+   */
+  struct eng_rmst_result b;
+  /**
+   * `b.rmst − a.rmst`.
+   */
+  double difference;
+  /**
+   * Its standard error.
+   */
+  double standard_error;
+  /**
+   * Lower bound of the difference's interval.
+   */
+  double ci_low;
+  /**
+   * Upper bound.
+   */
+  double ci_high;
+  /**
+   * `difference / standard_error`.
+   */
+  double z;
+  /**
+   * Two-sided p-value.
+   */
+  double p_value;
+  /**
+   * `b.rmst / a.rmst`.
+   */
+  double ratio;
+  /**
+   * Lower bound of the ratio's interval (log scale).
+   */
+  double ratio_ci_low;
+  /**
+   * Upper bound.
+   */
+  double ratio_ci_high;
+  /**
+   * Confidence level.
+   */
+  double level;
+} eng_rmst_difference_result;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -3004,6 +3089,50 @@ eng_status eng_logrank_test(const double *duration_a,
                             const uint8_t *observed_b,
                             size_t len_b,
                             struct eng_logrank_result *out_test);
+
+/**
+ * The restricted mean survival time of `len` customers up to `tau` (in the
+ * durations' unit): the expected active time within `tau`, the area under
+ * the Kaplan–Meier curve, with its standard error (Klein & Moeschberger;
+ * survRM2's formula) and a normal interval at `level`. Columns as
+ * `eng_kaplan_meier_json`.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_INVALID_INPUT` for a bad duration or
+ * flag (its row in the message) or `tau` past the longest duration;
+ * `ENG_STATUS_CONFIG` for `tau` not finite and > 0 or a level outside (0,
+ * 1); `ENG_STATUS_EMPTY_INPUT`; `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `duration` and `observed` `len` elements each; `out_result` valid for one
+ * write.
+ */
+eng_status eng_rmst(const double *duration,
+                    const uint8_t *observed,
+                    size_t len,
+                    double tau,
+                    double level,
+                    struct eng_rmst_result *out_result);
+
+/**
+ * Compares two groups' restricted mean survival times up to `tau` (within
+ * both groups' follow-up): the difference and ratio of `b` against `a` with
+ * normal intervals at `level`, and the two-sided test of no difference.
+ *
+ * Returns as `eng_rmst` for either group. Thread-safe.
+ *
+ * # Safety
+ * `duration_a` and `observed_a` `len_a` elements, `duration_b` and
+ * `observed_b` `len_b`; `out_result` valid for one write.
+ */
+eng_status eng_rmst_difference(const double *duration_a,
+                               const uint8_t *observed_a,
+                               size_t len_a,
+                               const double *duration_b,
+                               const uint8_t *observed_b,
+                               size_t len_b,
+                               double tau,
+                               double level,
+                               struct eng_rmst_difference_result *out_result);
 
 /**
  * Per-customer transaction summary in the CLV literature's convention

@@ -21,7 +21,7 @@ use engagement_core::funnel::{
 use engagement_core::journey::paths::{PathColumns, PathConfig, path_analysis};
 use engagement_core::journey::sessions::{SessionConfig, sessionize, sessions_by_id};
 use engagement_core::partial::{Partial, PartialSpec};
-use engagement_core::survival::{kaplan_meier, logrank_test};
+use engagement_core::survival::{kaplan_meier, logrank_test, rmst, rmst_difference};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
 };
@@ -792,6 +792,20 @@ fn run(case: &Case) -> Result<Value, EngError> {
             &num::<Vec<bool>>(input, "observed_a"),
             &num::<Vec<f64>>(input, "duration_b"),
             &num::<Vec<bool>>(input, "observed_b"),
+        )?)?,
+        "rmst" => serde_json::to_value(rmst(
+            &num::<Vec<f64>>(input, "duration"),
+            &num::<Vec<bool>>(input, "observed"),
+            num(input, "tau"),
+            num(input, "level"),
+        )?)?,
+        "rmst_difference" => serde_json::to_value(rmst_difference(
+            &num::<Vec<f64>>(input, "duration_a"),
+            &num::<Vec<bool>>(input, "observed_a"),
+            &num::<Vec<f64>>(input, "duration_b"),
+            &num::<Vec<bool>>(input, "observed_b"),
+            num(input, "tau"),
+            num(input, "level"),
         )?)?,
         "clv_matrix" => {
             let model: ClvModel = serde_json::from_value(input["model"].clone())?;
