@@ -55,8 +55,8 @@
  *   RetentionConfig   {"start": {"events": ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week", "brackets": [[1, 1], [2, 4]], "mode": "unbounded", "as_of": 1735689600, "utc_offset": 3600}
  *   LifecycleConfig   {"activity": {"events": ["open_app", "purchase"]}, "period": "month", "as_of": 1735689600, "utc_offset": -18000}
  *   StickinessConfig  {"activity": {"kinds": ["visit"], "channels": ["web", "mobile_app"]}, "period": "week", "as_of": 1735689600}
- *   ReadoutConfig     {"kind": "ratio", "control": "control", "level": 0.95, "sequential": true, "sequential_tuning": 5000, "correction": "holm", "prior": {"mean": 0, "variance": 0.09}, "weights": [1, 1]}
- *   ArmSums           [{"name": "control", "count": 1000, "main_sum": 250, "main_sum_squares": 250, "covariate_sum": 900, "covariate_sum_squares": 2700, "main_covariate_sum_product": 400}]
+ *   ReadoutConfig     {"kind": "ratio", "control": "control", "level": 0.95, "sequential": true, "sequential_tuning": 5000, "correction": "holm", "prior": {"mean": 0, "variance": 0.09}, "weights": {"control": 1, "b": 1}}
+ *   ArmSums           [{"name": "control", "count": 1000, "main_sum": 250, "main_sum_squares": 250}, {"name": "b", "count": 1000, "main_sum": 270, "main_sum_squares": 270}]
  *
  * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
  * returns it; accounts may be the whole document `eng_loyalty_json` returns.
@@ -1893,42 +1893,58 @@ eng_status eng_sample_size_two_proportions(double baseline,
  * as JSON owned by the caller (release with `eng_string_free`).
  *
  * `arm[i]` is unit i's arm, an index into `arm_names_json` (a JSON array of
- * the arms' names, e.g. `["control", "b"]`); `values` the metric (the
- * numerator of a ratio metric; 0 or 1 for a proportion); `denominators`
- * the ratio's denominator (NULL unless `"kind": "ratio"`); `pre_values` the
- * pre-period metric for CUPED (NULL: none); `pre_denominators` the
- * pre-period denominator (ratio with CUPED only). Every arm needs two units.
+ * the arms' distinct names, e.g. `["control", "b"]`; required); `values`
+ * the metric (the numerator of a ratio metric; 0 or 1 for a proportion);
+ * `denominators` the ratio's denominator (NULL unless `"kind": "ratio"`);
+ * `pre_values` the pre-period metric for CUPED (NULL: none);
+ * `pre_denominators` the pre-period denominator (ratio with CUPED only).
+ * Every arm needs two units.
  *
  * `config_json` (NULL or empty: defaults) takes `{"kind": "mean" |
- * "proportion" | "ratio", "control": "<name>" (default: the first arm),
- * "level": 0.95, "sequential": false, "sequential_tuning": 5000,
- * "correction": "none" | "bonferroni" | "holm" | "benjamini_hochberg",
- * "prior": {"mean": 0, "variance": 0.09} (a proper prior on the relative
- * effect; default flat), "weights": [1, 1] (the planned split)}`.
+ * "proportion" | "ratio", "control": "<name>" (default: the arm named
+ * "control", else the first), "level": 0.95, "sequential": false,
+ * "sequential_tuning": 5000 (total units where the always-valid interval
+ * is narrowest), "correction": "none" | "bonferroni" | "holm" |
+ * "benjamini_hochberg" (across the treatment arms), "prior": {"mean": 0,
+ * "variance": 0.09} (a proper normal prior on the relative effect; default
+ * flat), "weights": [1, 1] or {"control": 1, "b": 1} (the planned split,
+ * for the sample-ratio check only)}`.
  *
  * The result: `{"kind", "level", "sequential", "correction", "control",
- * "theta", "arms": [{"name", "n", "mean", "adjusted_mean", "variance",
- * "pre_mean"}], "comparisons": [{"arm", "absolute": EFFECT, "relative":
- * EFFECT or null, "lognormal": {…} or null, "variance_reduction"}],
- * "chance_to_be_best": […], "expected_loss": […], "srm": {"expected",
- * "chi_square", "degrees_of_freedom", "p_value"}}` where EFFECT is
- * `{"estimate", "standard_error", "degrees_of_freedom", "interval": {"low",
- * "high"}, "p_value", "adjusted_p_value", "chance_to_win", "risk_control",
- * "risk_treatment", "posterior_mean", "credible_interval"}`. With
- * `"sequential": true` the intervals and p-values are always-valid.
+ * "theta" (CUPED's slope; 0 without a covariate), "arms": [{"name", "n",
+ * "mean", "adjusted_mean" (mean − theta·(pre_mean − pooled pre_mean), in
+ * the metric's units), "variance" (per unit, after CUPED: the standard
+ * error is √(variance/n)), "pre_mean" (null without a covariate)}],
+ * "comparisons": [{"arm", "absolute": EFFECT, "relative": EFFECT or null
+ * (control mean 0), "lognormal": LOGNORMAL or null, "variance_reduction"
+ * (the share of the difference's variance CUPED removed, 0..1)}],
+ * "chance_to_be_best": […], "expected_loss": […] (per arm, in the order of
+ * `arm_names_json`; normal posteriors with a flat prior), "srm":
+ * {"expected", "chi_square", "degrees_of_freedom", "p_value"}}`.
+ *
+ * EFFECT is `{"estimate", "standard_error", "degrees_of_freedom",
+ * "interval": {"low", "high"}, "p_value", "adjusted_p_value",
+ * "chance_to_win", "risk_control", "risk_treatment", "posterior_mean",
+ * "credible_interval"}`: Welch's t (for proportions too, variance p(1−p),
+ * as GrowthBook), or with `"sequential": true` the always-valid interval
+ * and p-value (which depend on `level` through the mixture); the Bayesian
+ * fields under the `prior`. LOGNORMAL is `{"log_ratio", "log_ratio_sd",
+ * "chance_to_win", "lift", "credible_interval", "risk_control",
+ * "risk_treatment"}` (the ratio of adjusted means; risks in the metric's
+ * units, flat prior), null when a mean's posterior reaches below 0.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (an arm index without
- * a name, a value not finite, a proportion not 0/1, columns that do not fit
- * the kind, no variance), `ENG_STATUS_LENGTH_MISMATCH`,
- * `ENG_STATUS_EMPTY_INPUT` (an arm with fewer than two units),
- * `ENG_STATUS_CONFIG`, `ENG_STATUS_UNKNOWN_LABEL` (a control that is no
- * arm), `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ * a name, two arms of one name, an arm of one unit, a value not finite, a
+ * proportion not 0/1, columns that do not fit the kind, no variance),
+ * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT` (an arm without
+ * units), `ENG_STATUS_CONFIG`, `ENG_STATUS_UNKNOWN_LABEL` (a control or
+ * weight name that is no arm), `ENG_STATUS_JSON`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
  * `arm` NULL or `len` elements, each double column NULL or `len` elements;
- * `arm_names_json` NULL or `names_len` bytes; `config_json` NULL or
- * `config_len` bytes; `out_json` valid for one write; `out_len` NULL or one
- * write.
+ * `arm_names_json` `names_len` bytes; `config_json` NULL or `config_len`
+ * bytes; `out_json` valid for one write; `out_len` NULL or one write.
  */
 eng_status eng_readout_json(const uint32_t *arm,
                             const double *values,
@@ -1945,18 +1961,21 @@ eng_status eng_readout_json(const uint32_t *arm,
 
 /**
  * An experiment's readout from each arm's sums, as a warehouse query gives
- * them: `arms_json` is `[{"name": "control", "count": 1000, "main_sum":
- * 250, "main_sum_squares": 250}, …]`, plus `"denominator_sum"`,
+ * them (required): `arms_json` is `[{"name": "control", "count": 1000,
+ * "main_sum": 250, "main_sum_squares": 250}, …]` (for a proportion
+ * `main_sum_squares` equals `main_sum`), plus `"denominator_sum"`,
  * `"denominator_sum_squares"`, `"main_denominator_sum_product"` for a ratio
- * metric and `"covariate_sum"`, `"covariate_sum_squares"`,
- * `"main_covariate_sum_product"` for CUPED (GrowthBook's names). Config and
- * result as `eng_readout_json`.
+ * metric, or `"covariate_sum"`, `"covariate_sum_squares"`,
+ * `"main_covariate_sum_product"` for CUPED on a mean or proportion
+ * (GrowthBook's names; a ratio with CUPED needs `eng_readout_json`). The
+ * arms keep the array's order. Config and result as `eng_readout_json`.
  *
- * Returns as `eng_readout_json`. Thread-safe.
+ * Returns as `eng_readout_json` (`ENG_STATUS_INVALID_INPUT` also for sums
+ * no real values have, such as squares below (sum)²/count). Thread-safe.
  *
  * # Safety
- * `arms_json` NULL or `arms_len` bytes; `config_json` NULL or `config_len`
- * bytes; `out_json` valid for one write; `out_len` NULL or one write.
+ * `arms_json` `arms_len` bytes; `config_json` NULL or `config_len` bytes;
+ * `out_json` valid for one write; `out_len` NULL or one write.
  */
 eng_status eng_readout_sums_json(const char *arms_json,
                                  size_t arms_len,
@@ -1971,7 +1990,7 @@ eng_status eng_readout_sums_json(const char *arms_json,
  * doubles: the counts the plan expects.
  *
  * Returns `ENG_STATUS_OK`; `ENG_STATUS_INVALID_INPUT` for fewer than two
- * arms or a weight not finite and > 0 (the message names its row);
+ * arms or a weight that is not finite and > 0 (the message names its row);
  * `ENG_STATUS_EMPTY_INPUT` when every count is 0; `ENG_STATUS_NULL_POINTER`.
  * Thread-safe.
  *
@@ -1987,9 +2006,9 @@ eng_status eng_srm_test(const uint64_t *counts,
 
 /**
  * Corrects `len` p-values tested together into `out` (room for `len`, in
- * the input's order): `correction` is `"none"`,
- * `"bonferroni"`, `"holm"` or `"benjamini_hochberg"` (`correction_len`
- * bytes), as statsmodels' `multipletests`.
+ * the input's order): `correction` (required, `correction_len` bytes) is
+ * `"none"`, `"bonferroni"`, `"holm"` or `"benjamini_hochberg"`, as
+ * statsmodels' `multipletests` (`bonferroni`, `holm`, `fdr_bh`).
  *
  * Returns `ENG_STATUS_OK`; `ENG_STATUS_UNKNOWN_LABEL` for another
  * correction; `ENG_STATUS_INVALID_INPUT` for a p-value outside [0, 1]
@@ -1997,8 +2016,8 @@ eng_status eng_srm_test(const uint64_t *counts,
  * `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`. Thread-safe.
  *
  * # Safety
- * `p_values` `len` elements; `correction` NULL or `correction_len` bytes;
- * `out` valid for `len` writes.
+ * `p_values` `len` elements; `correction` `correction_len` bytes; `out`
+ * valid for `len` writes.
  */
 eng_status eng_adjust_p_values(const double *p_values,
                                size_t len,

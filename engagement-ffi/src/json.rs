@@ -50,6 +50,13 @@ pub(crate) unsafe fn document<T: serde::de::DeserializeOwned>(
 ) -> Result<T, Failure> {
     // SAFETY: forwarded from the caller.
     let s = unsafe { text(ptr, len, name)? };
+    if s.trim().is_empty() {
+        return Err(Failure::from(engagement_core::EngError::Json {
+            message: format!(
+                "argument {name} is empty (NULL or length 0): a JSON document is required"
+            ),
+        }));
+    }
     engagement_core::limits::from_json(s).map_err(Failure::from)
 }
 

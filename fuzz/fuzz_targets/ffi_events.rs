@@ -291,9 +291,9 @@ fuzz_target!(|data: &[u8]| {
     if s == eng_status::Ok {
         let doc = take_json(out);
         let column = |k: &str| -> Vec<u64> {
-            doc[k]
-                .as_array()
-                .map_or(Vec::new(), |v| v.iter().filter_map(serde_json::Value::as_u64).collect())
+            doc[k].as_array().map_or(Vec::new(), |v| {
+                v.iter().filter_map(serde_json::Value::as_u64).collect()
+            })
         };
         let (counted, retained) = (column("total_counted"), column("total_retained"));
         assert_eq!(counted.len(), 2, "one total per bracket");
@@ -325,13 +325,17 @@ fuzz_target!(|data: &[u8]| {
     if s == eng_status::Ok {
         let doc = take_json(out);
         let column = |k: &str| -> Vec<u64> {
-            doc[k]
-                .as_array()
-                .map_or(Vec::new(), |v| v.iter().filter_map(serde_json::Value::as_u64).collect())
+            doc[k].as_array().map_or(Vec::new(), |v| {
+                v.iter().filter_map(serde_json::Value::as_u64).collect()
+            })
         };
-        let (active, returning, dormant) = (column("active"), column("returning"), column("dormant"));
+        let (active, returning, dormant) =
+            (column("active"), column("returning"), column("dormant"));
         for p in 1..active.len() {
-            assert!(returning[p] + dormant[p] == active[p - 1], "the period before's active went on or stopped");
+            assert!(
+                returning[p] + dormant[p] == active[p - 1],
+                "the period before's active went on or stopped"
+            );
         }
     }
     // Stickiness: every day's active customers are within its weekly, within its monthly ones.
@@ -356,16 +360,22 @@ fuzz_target!(|data: &[u8]| {
     if s == eng_status::Ok {
         let doc = take_json(out);
         let column = |k: &str| -> Vec<u64> {
-            doc[k]
-                .as_array()
-                .map_or(Vec::new(), |v| v.iter().filter_map(serde_json::Value::as_u64).collect())
+            doc[k].as_array().map_or(Vec::new(), |v| {
+                v.iter().filter_map(serde_json::Value::as_u64).collect()
+            })
         };
         let (dau, wau, mau) = (column("dau"), column("wau"), column("mau"));
-        assert!((0..dau.len()).all(|d| dau[d] <= wau[d] && wau[d] <= mau[d]), "DAU <= WAU <= MAU");
+        assert!(
+            (0..dau.len()).all(|d| dau[d] <= wau[d] && wau[d] <= mau[d]),
+            "DAU <= WAU <= MAU"
+        );
     }
     // Attribution by event (every third touchpoint a purchase worth its code): the conversions
     // credited add up to the purchases, under either dictionary's codes.
-    let kind: Vec<u8> = codes.iter().map(|c| if c % 3 == 0 { 4 } else { 3 }).collect();
+    let kind: Vec<u8> = codes
+        .iter()
+        .map(|c| if c % 3 == 0 { 4 } else { 3 })
+        .collect();
     let channel = vec![1u8; customer.len()];
     let value: Vec<f64> = codes.iter().map(|&c| f64::from(c % 100)).collect();
     let options = br#"{"by": "event", "lookback": 600}"#;
@@ -392,11 +402,14 @@ fuzz_target!(|data: &[u8]| {
     });
     if s == eng_status::Ok {
         let doc = take_json(out);
-        let credited: f64 = doc["conversions"]
-            .as_array()
-            .map_or(0.0, |v| v.iter().filter_map(serde_json::Value::as_f64).sum());
+        let credited: f64 = doc["conversions"].as_array().map_or(0.0, |v| {
+            v.iter().filter_map(serde_json::Value::as_f64).sum()
+        });
         let purchases = kind.iter().filter(|&&k| k == 4).count() as f64;
-        assert!((credited - purchases).abs() < 1e-6, "{credited} credited of {purchases}");
+        assert!(
+            (credited - purchases).abs() < 1e-6,
+            "{credited} credited of {purchases}"
+        );
     }
     // Triggers on events: a once-only rule fires at most once per customer, and every action is
     // one of the rules'.

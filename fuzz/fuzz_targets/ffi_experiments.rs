@@ -1,5 +1,5 @@
-//! Experiment readouts (unit columns and arm sums), the sample-ratio check and p-value
-//! corrections, with arbitrary columns, settings and sums: documented statuses, a message on
+//! Experiment readouts (unit columns and arm sums), the sample-ratio check, p-value
+//! corrections and restricted mean survival times, with arbitrary columns, settings and sums: documented statuses, a message on
 //! failure, and on success probabilities in [0, 1], ordered intervals, chances to be best that sum
 //! to 1, and the same answer for the same input.
 #![no_main]
@@ -11,12 +11,27 @@ use engagement::experiment::{
     eng_adjust_p_values, eng_readout_json, eng_readout_sums_json, eng_srm_result, eng_srm_test,
 };
 use engagement::status::eng_status;
+use engagement::survival::{eng_rmst, eng_rmst_difference};
 use engagement_fuzz::{Bytes, checked, take_json};
 use libfuzzer_sys::fuzz_target;
 
 const REALS: [f64; 16] = [
-    0.0, 1.0, 2.0, 0.5, 3.0, 10.0, 1e-300, 1e300, f64::NAN, f64::INFINITY, -1.0, 7.5, 100.0, 1e12,
-    -0.0, 4.0,
+    0.0,
+    1.0,
+    2.0,
+    0.5,
+    3.0,
+    10.0,
+    1e-300,
+    1e300,
+    f64::NAN,
+    f64::INFINITY,
+    -1.0,
+    7.5,
+    100.0,
+    1e12,
+    -0.0,
+    4.0,
 ];
 
 const CONFIGS: [&str; 12] = [
@@ -34,7 +49,12 @@ const CONFIGS: [&str; 12] = [
     r#"{"sequential_tuning": 1e-300}"#,
 ];
 
-const NAMES: [&str; 4] = [r#"["a", "b"]"#, r#"["a", "b", "c"]"#, r#"["a"]"#, r#"["a", "a"]"#];
+const NAMES: [&str; 4] = [
+    r#"["a", "b"]"#,
+    r#"["a", "b", "c"]"#,
+    r#"["a"]"#,
+    r#"["a", "a"]"#,
+];
 
 const NAME_OF: [&str; 4] = ["a", "b", "c", "a"];
 
@@ -85,9 +105,9 @@ fn check_readout(r: &serde_json::Value) {
             ordered(&e["credible_interval"], "credible interval");
         }
     }
-    let best: f64 = r["chance_to_be_best"]
-        .as_array()
-        .map_or(1.0, |a| a.iter().filter_map(serde_json::Value::as_f64).sum());
+    let best: f64 = r["chance_to_be_best"].as_array().map_or(1.0, |a| {
+        a.iter().filter_map(serde_json::Value::as_f64).sum()
+    });
     assert!(
         (best - 1.0).abs() < 1e-6,
         "chances to be best sum to {best}: arms {}",
@@ -103,6 +123,9 @@ fn call(data: &[u8]) -> (eng_status, Option<serde_json::Value>) {
     let mut out: *mut c_char = null_mut();
     // SAFETY: every pointer below points to as many elements as its length says.
     unsafe {
+        if which >= 240 {
+            return rmst(&mut i);
+        }
         match which % 4 {
             0 => {
                 let n = usize::from(i.0.u8() % 24);
@@ -196,10 +219,17 @@ fn call(data: &[u8]) -> (eng_status, Option<serde_json::Value>) {
                     expected.as_mut_ptr(),
                 ));
                 if s == eng_status::Ok {
-                    assert!((0.0..=1.0).contains(&r.p_value), "srm p-value {}", r.p_value);
+                    assert!(
+                        (0.0..=1.0).contains(&r.p_value),
+                        "srm p-value {}",
+                        r.p_value
+                    );
                     assert!(r.chi_square >= 0.0, "chi-square {}", r.chi_square);
                 }
-                (s, (s == eng_status::Ok).then(|| serde_json::json!([r.p_value, expected])))
+                (
+                    s,
+                    (s == eng_status::Ok).then(|| serde_json::json!([r.p_value, expected])),
+                )
             }
             _ => {
                 let n = usize::from(i.0.u8() % 12);
@@ -224,8 +254,71 @@ fn call(data: &[u8]) -> (eng_status, Option<serde_json::Value>) {
                         assert!(*a >= *q && *a <= 1.0, "{q} adjusted to {a}");
                     }
                 }
-                (s, (s == eng_status::Ok).then(|| serde_json::json!(adjusted)))
+                (
+                    s,
+                    (s == eng_status::Ok).then(|| serde_json::json!(adjusted)),
+                )
             }
+        }
+    }
+}
+
+/// Restricted mean survival times of one group, or two compared, on arbitrary durations and
+/// horizons: an interval around the estimate, within [0, tau].
+fn rmst(i: &mut In<'_>) -> (eng_status, Option<serde_json::Value>) {
+    let group = |i: &mut In<'_>| {
+        let n = usize::from(i.0.u8() % 10);
+        let d: Vec<f64> = (0..n).map(|_| i.real()).collect();
+        let o: Vec<u8> = (0..n).map(|_| i.0.u8() % 3 / 2 + i.0.u8() / 255).collect();
+        (d, o)
+    };
+    let ((da, oa), (db, ob)) = (group(i), group(i));
+    let (tau, level) = (i.real(), i.real());
+    // SAFETY: every column holds as many elements as its length says.
+    unsafe {
+        if i.0.u8() % 2 == 0 {
+            let mut r: engagement::survival::eng_rmst_result = std::mem::zeroed();
+            let s = checked(eng_rmst(
+                da.as_ptr(),
+                oa.as_ptr(),
+                da.len(),
+                tau,
+                level,
+                &mut r,
+            ));
+            if s == eng_status::Ok {
+                assert!(
+                    r.rmst >= 0.0 && r.rmst <= r.tau * (1.0 + 1e-12),
+                    "rmst {} of tau {}",
+                    r.rmst,
+                    r.tau
+                );
+                assert!(r.ci_low <= r.rmst && r.rmst <= r.ci_high, "{r:?}");
+            }
+            (
+                s,
+                (s == eng_status::Ok).then(|| serde_json::json!([r.rmst, r.standard_error])),
+            )
+        } else {
+            let mut r: engagement::survival::eng_rmst_difference_result = std::mem::zeroed();
+            let s = checked(eng_rmst_difference(
+                da.as_ptr(),
+                oa.as_ptr(),
+                da.len(),
+                db.as_ptr(),
+                ob.as_ptr(),
+                db.len(),
+                tau,
+                level,
+                &mut r,
+            ));
+            if s == eng_status::Ok {
+                assert!((0.0..=1.0).contains(&r.p_value), "p {}", r.p_value);
+            }
+            (
+                s,
+                (s == eng_status::Ok).then(|| serde_json::json!([r.difference, r.p_value])),
+            )
         }
     }
 }

@@ -306,7 +306,8 @@ int main(void) {
         eng_string_free(json);
         CHECK(eng_readout_json(NULL, y, NULL, NULL, NULL, 4, names, strlen(names), NULL, 0, &json, NULL),
               ENG_STATUS_NULL_POINTER, "arm");
-        CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
+        CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_JSON,
+              "arm_names_json is empty");
         CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, NULL, 5, NULL, 0, &json, NULL), ENG_STATUS_NULL_POINTER,
               "arm_names_json");
         CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 4, names, strlen(names), NULL, 0, NULL, NULL),
@@ -321,7 +322,7 @@ int main(void) {
                                NULL),
               ENG_STATUS_UNKNOWN_LABEL, "control");
         CHECK(eng_readout_json(arm, y, NULL, NULL, NULL, 3, names, strlen(names), NULL, 0, &json, NULL),
-              ENG_STATUS_EMPTY_INPUT, "b");
+              ENG_STATUS_INVALID_INPUT, "has 1 unit");
         CHECK(eng_readout_sums_json(arms, strlen(arms), NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT,
               "main_sum_squares");
         CHECK(eng_readout_sums_json(NULL, 0, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
@@ -354,6 +355,17 @@ int main(void) {
         CHECK(eng_kaplan_meier_json(d, o, 3, 0.95, NULL, NULL), ENG_STATUS_NULL_POINTER, "out_json");
         CHECK(eng_logrank_test(d, o, 3, d, o, 3, &lr), ENG_STATUS_OK, NULL);
         CHECK(eng_logrank_test(d, o, 3, d, o, 3, NULL), ENG_STATUS_NULL_POINTER, "out_test");
+        eng_rmst_result rm;
+        eng_rmst_difference_result rd;
+        CHECK(eng_rmst(d, o, 3, 2.5, 0.95, &rm), ENG_STATUS_OK, NULL);
+        CHECK(eng_rmst(d, o, 3, 4.0, 0.95, &rm), ENG_STATUS_INVALID_INPUT, "longest duration");
+        CHECK(eng_rmst(d, o, 3, -1.0, 0.95, &rm), ENG_STATUS_CONFIG, "tau");
+        CHECK(eng_rmst(bad_d, o, 3, 1.0, 0.95, &rm), ENG_STATUS_INVALID_INPUT, "row 1");
+        CHECK(eng_rmst(d, bad_o, 3, 1.0, 0.95, &rm), ENG_STATUS_INVALID_INPUT, "row 1");
+        CHECK(eng_rmst(d, o, 3, 1.0, 0.95, NULL), ENG_STATUS_NULL_POINTER, "out_result");
+        CHECK(eng_rmst_difference(d, o, 3, d, o, 3, 2.0, 0.95, &rd), ENG_STATUS_OK, NULL);
+        CHECK(eng_rmst_difference(d, o, 3, d, o, 0, 2.0, 0.95, &rd), ENG_STATUS_EMPTY_INPUT, NULL);
+        CHECK(eng_rmst_difference(NULL, o, 3, d, o, 3, 2.0, 0.95, &rd), ENG_STATUS_NULL_POINTER, "duration_a");
     }
 
     /* Attribution. */

@@ -737,9 +737,43 @@ static uint8_t *flags(const json_t *a) {
     return v;
 }
 
+static json_t *rmst_json(const eng_rmst_result *r) {
+    return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "tau", r->tau, "rmst", r->rmst, "standard_error", r->standard_error,
+                     "ci_low", r->ci_low, "ci_high", r->ci_high, "level", r->level);
+}
+
 static eng_status op_survival(const char *op, const json_t *input, json_t **result) {
     eng_status s;
-    if (strcmp(op, "kaplan_meier") == 0) {
+    if (strcmp(op, "rmst") == 0) {
+        const json_t *d = json_object_get(input, "duration"), *o = json_object_get(input, "observed");
+        double *dv = doubles(d);
+        uint8_t *ov = flags(o);
+        eng_rmst_result r;
+        if (json_array_size(d) != json_array_size(o))
+            s = ENG_STATUS_LENGTH_MISMATCH;
+        else
+            s = eng_rmst(dv, ov, json_array_size(d), number(input, "tau"), number(input, "level"), &r);
+        if (s == ENG_STATUS_OK) *result = rmst_json(&r);
+        free(dv), free(ov);
+    } else if (strcmp(op, "rmst_difference") == 0) {
+        const json_t *da = json_object_get(input, "duration_a"), *oa = json_object_get(input, "observed_a");
+        const json_t *db = json_object_get(input, "duration_b"), *ob = json_object_get(input, "observed_b");
+        double *dav = doubles(da), *dbv = doubles(db);
+        uint8_t *oav = flags(oa), *obv = flags(ob);
+        eng_rmst_difference_result r;
+        if (!same_length(input, "duration_a", "observed_a", NULL) || !same_length(input, "duration_b", "observed_b", NULL))
+            s = ENG_STATUS_LENGTH_MISMATCH;
+        else
+            s = eng_rmst_difference(dav, oav, json_array_size(da), dbv, obv, json_array_size(db), number(input, "tau"),
+                                    number(input, "level"), &r);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:o,s:o,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "a", rmst_json(&r.a), "b",
+                                rmst_json(&r.b), "difference", r.difference, "standard_error", r.standard_error,
+                                "ci_low", r.ci_low, "ci_high", r.ci_high, "z", r.z, "p_value", r.p_value, "ratio",
+                                r.ratio, "ratio_ci_low", r.ratio_ci_low, "ratio_ci_high", r.ratio_ci_high, "level",
+                                r.level);
+        free(dav), free(dbv), free(oav), free(obv);
+    } else if (strcmp(op, "kaplan_meier") == 0) {
         const json_t *d = json_object_get(input, "duration"), *o = json_object_get(input, "observed");
         double *dv = doubles(d);
         uint8_t *ov = flags(o);
@@ -1176,7 +1210,9 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         free(table), free(rule);
         return s;
     }
-    if (!strcmp(op, "kaplan_meier") || !strcmp(op, "logrank_test")) return op_survival(op, input, result);
+    if (!strcmp(op, "kaplan_meier") || !strcmp(op, "logrank_test") || !strcmp(op, "rmst") ||
+        !strcmp(op, "rmst_difference"))
+        return op_survival(op, input, result);
     if (!strcmp(op, "readout") || !strcmp(op, "readout_sums") || !strcmp(op, "srm_test") ||
         !strcmp(op, "adjust_p_values"))
         return op_readout(op, input, config, result);

@@ -74,7 +74,8 @@ pub struct EffectPrior {
 pub struct ReadoutConfig {
     /// What the values measure (default `mean`).
     pub kind: MetricKind,
-    /// The control arm's name (default: the first arm).
+    /// The control arm's name (default: the arm named `control` if there is
+    /// one, else the first arm).
     pub control: Option<String>,
     /// Confidence (and credibility) level of intervals (default 0.95).
     pub level: f64,
@@ -82,15 +83,16 @@ pub struct ReadoutConfig {
     /// (default false: fixed-horizon t-tests, valid only when read once).
     pub sequential: bool,
     /// The mixture's tuning: the total units at which the always-valid
-    /// interval is narrowest (GrowthBook's default 5000).
+    /// interval is narrowest (GrowthBook's default 5000). The always-valid
+    /// p-value depends on `level` too, through the mixture (as GrowthBook's).
     pub sequential_tuning: f64,
     /// Correction of p-values across the treatment arms (default none).
     pub correction: Correction,
     /// A proper prior on the relative effect (default: none, a flat prior).
     pub prior: Option<EffectPrior>,
-    /// The planned split for the sample-ratio check, one positive weight
-    /// per arm in the arms' order (default: equal).
-    pub weights: Option<Vec<f64>>,
+    /// The planned split for the sample-ratio check: one positive weight per
+    /// arm, as a list in the arms' order or a map by arm name (default: equal).
+    pub weights: Option<Weights>,
 }
 
 impl Default for ReadoutConfig {
@@ -104,6 +106,63 @@ impl Default for ReadoutConfig {
             correction: Correction::None,
             prior: None,
             weights: None,
+        }
+    }
+}
+
+/// A planned split: weights in the arms' order, or by arm name.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::experiment::Weights;
+/// let by_name: Weights = serde_json::from_str(r#"{"control": 2, "b": 1}"#)?;
+/// let listed: Weights = serde_json::from_str("[2, 1]")?;
+/// assert!(matches!(by_name, Weights::ByArm(_)) && matches!(listed, Weights::List(_)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Weights {
+    /// One weight per arm, in the arms' order.
+    List(Vec<f64>),
+    /// A weight for every arm, by name.
+    ByArm(std::collections::BTreeMap<String, f64>),
+}
+
+impl Weights {
+    /// The weights in the order of `arm_names`.
+    fn in_order(&self, arm_names: &[String]) -> Result<Vec<f64>> {
+        match self {
+            Weights::List(w) => {
+                ensure_config!(
+                    w.len() == arm_names.len(),
+                    "weights",
+                    "one planned weight per arm ({}), in their order, got {} \
+                     (or give them by name: {{\"{}\": …}})",
+                    arm_names.join(", "),
+                    w.len(),
+                    arm_names[0]
+                );
+                Ok(w.clone())
+            }
+            Weights::ByArm(map) => {
+                if let Some(name) = map.keys().find(|k| !arm_names.contains(k)) {
+                    return Err(EngError::unknown_label(
+                        "weights",
+                        name.clone(),
+                        arm_names.iter().cloned(),
+                    ));
+                }
+                arm_names
+                    .iter()
+                    .map(|n| {
+                        map.get(n).copied().ok_or_else(|| {
+                            EngError::config("weights", format!("no planned weight for arm {n:?}"))
+                        })
+                    })
+                    .collect()
+            }
         }
     }
 }
@@ -253,8 +312,9 @@ pub struct ArmReadout {
     pub n: u64,
     /// The metric: the mean, the share, or `Σ numerator / Σ denominator`.
     pub mean: f64,
-    /// The CUPED-adjusted metric `mean − θ · pre-period mean` (equal to
-    /// `mean` without a covariate).
+    /// The CUPED-adjusted metric `mean − θ · (pre_mean − pooled pre_mean)`,
+    /// in the metric's units (equal to `mean` without a covariate); effects
+    /// are differences of adjusted means.
     pub adjusted_mean: f64,
     /// Per-unit variance of the (adjusted) metric; the arm's standard error
     /// is `√(variance / n)`.
@@ -556,11 +616,6 @@ pub fn readout(
 pub fn readout_from_sums(arms: &[ArmSums], config: &ReadoutConfig) -> Result<Readout> {
     let names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
     check_config(config, &names)?;
-    for (i, a) in names.iter().enumerate() {
-        if names[..i].contains(a) {
-            return Err(EngError::invalid("name", a, "two arms share this name").at_row(i));
-        }
-    }
     let first = &arms[0];
     let has = |a: &ArmSums| {
         (
@@ -603,6 +658,17 @@ pub fn readout_from_sums(arms: &[ArmSums], config: &ReadoutConfig) -> Result<Rea
         if let Some(v) = values.into_iter().flatten().find(|v| !v.is_finite()) {
             return Err(EngError::invalid("arms", v, "sums must be finite").at_row(i));
         }
+        if config.kind == MetricKind::Proportion && a.main_sum_squares != a.main_sum {
+            return Err(EngError::invalid(
+                "main_sum_squares",
+                a.main_sum_squares,
+                format!(
+                    "a proportion's units are 0 or 1, so main_sum_squares equals main_sum ({})",
+                    a.main_sum
+                ),
+            )
+            .at_row(i));
+        }
         if config.kind == MetricKind::Proportion
             && !(a.main_sum >= 0.0 && a.main_sum <= a.count as f64)
         {
@@ -613,6 +679,14 @@ pub fn readout_from_sums(arms: &[ArmSums], config: &ReadoutConfig) -> Result<Rea
             )
             .at_row(i));
         }
+    }
+    if config.kind == MetricKind::Ratio && cov {
+        return Err(EngError::invalid(
+            "covariate_sum",
+            "given",
+            "a ratio metric with CUPED needs the pre-period's denominator per unit, which \
+             sums cannot carry: read it out from unit columns (readout)",
+        ));
     }
     check_shape(config.kind, den, cov, false)?;
     let moments: Vec<Moments> = arms.iter().map(Moments::from_sums).collect();
@@ -667,14 +741,13 @@ fn check_config(config: &ReadoutConfig, arm_names: &[String]) -> Result<()> {
             "an experiment compares at least two arms",
         ));
     }
+    for (i, a) in arm_names.iter().enumerate() {
+        if arm_names[..i].contains(a) {
+            return Err(EngError::invalid("arm_names", a, "two arms share this name").at_row(i));
+        }
+    }
     if let Some(w) = &config.weights {
-        ensure_config!(
-            w.len() == arm_names.len(),
-            "weights",
-            "one planned weight per arm: {} arms, {} weights",
-            arm_names.len(),
-            w.len()
-        );
+        let w = w.in_order(arm_names)?;
         if let Some((i, v)) = w
             .iter()
             .enumerate()
@@ -1042,11 +1115,18 @@ fn compute(
     cuped: bool,
 ) -> Result<Readout> {
     for (i, &n) in counts.iter().enumerate() {
-        if n < 2 {
+        if n == 0 {
             return Err(EngError::EmptyInput {
-                what: format!("arm {:?} of a readout (at least two units)", names[i]),
+                what: format!("arm {:?} of a readout", names[i]),
                 unit: "unit".into(),
             });
+        }
+        if n == 1 {
+            return Err(EngError::invalid(
+                "arm",
+                &names[i],
+                "has 1 unit: a readout needs at least two per arm (for a variance)",
+            ));
         }
     }
     let kind = config.kind;
@@ -1058,6 +1138,16 @@ fn compute(
         theta(moments, &lin, kind)
     } else {
         0.0
+    };
+    // The pooled pre-period metric: adjusted means are centred on it, so they
+    // stay in the metric's units (differences do not depend on the centre).
+    let weighted = |k: usize| moments.iter().map(|m| m.n * m.mean[k]).sum::<f64>();
+    let pre_pooled = if !cuped {
+        0.0
+    } else if kind == MetricKind::Ratio {
+        weighted(X) / weighted(E)
+    } else {
+        weighted(X) / moments.iter().map(|m| m.n).sum::<f64>()
     };
     let adjusted = |l: &Linear| -> [f64; 4] {
         std::array::from_fn(|k| l.grad_post[k] - theta * l.grad_pre[k])
@@ -1072,7 +1162,7 @@ fn compute(
                 name: name.clone(),
                 n,
                 mean: l.post,
-                adjusted_mean: l.post - theta * l.pre,
+                adjusted_mean: l.post - theta * (l.pre - pre_pooled),
                 variance: quad(m, kind, &g, &g).max(0.0),
                 pre_mean: cuped.then_some(l.pre),
             }
@@ -1090,7 +1180,7 @@ fn compute(
     }
     let control = match &config.control {
         Some(c) => names.iter().position(|n| n == c).unwrap_or(0),
-        None => 0,
+        None => names.iter().position(|n| n == "control").unwrap_or(0),
     };
     let unadjusted_variance =
         |i: usize| quad(&moments[i], kind, &lin[i].grad_post, &lin[i].grad_post);
@@ -1111,7 +1201,8 @@ fn compute(
                 "values",
                 "constant",
                 format!(
-                    "arms {:?} and {:?} show no variance: there is nothing to test against",
+                    "arms {:?} and {:?} show no variance (left after CUPED, when a pre-period \
+                     covariate is given): there is nothing to test against",
                     a.name, b.name
                 ),
             ));
@@ -1191,7 +1282,12 @@ fn compute(
         .map(|a| (a.variance / a.n as f64).sqrt())
         .collect();
     let (chance_to_be_best, expected_loss) = best_of(&means, &sds)?;
-    let srm = srm_test(counts, config.weights.as_deref())?;
+    let weights = config
+        .weights
+        .as_ref()
+        .map(|w| w.in_order(names))
+        .transpose()?;
+    let srm = srm_test(counts, weights.as_deref())?;
     Ok(Readout {
         kind,
         level: config.level,
@@ -1413,9 +1509,43 @@ mod tests {
         };
         let c = ReadoutConfig::default();
         let kind = |r: Result<Readout>| r.unwrap_err().kind();
+        let one = readout(&cols(&[0, 0, 1], &[1.0, 2.0, 3.0]), &names, &c).unwrap_err();
+        assert!(one.to_string().contains("has 1 unit"), "{one}");
         assert_eq!(
-            kind(readout(&cols(&[0, 0, 1], &[1.0, 2.0, 3.0]), &names, &c)),
+            kind(readout(&cols(&[0, 0, 0], &[1.0, 2.0, 3.0]), &names, &c)),
             "empty_input"
+        );
+        // An arm named "control" is the control wherever it stands.
+        let swapped: Vec<String> = ["b", "control"].map(String::from).to_vec();
+        let r = readout(&cols(&[0, 0, 1, 1], &[1.0, 2.0, 4.0, 6.0]), &swapped, &c).unwrap();
+        assert_eq!(
+            (r.control.as_str(), r.comparisons[0].arm.as_str()),
+            ("control", "b")
+        );
+        assert!((r.comparisons[0].absolute.estimate + 3.5).abs() < 1e-12);
+        // Weights by name are put in the arms' order.
+        let by_name = ReadoutConfig {
+            weights: Some(serde_json::from_str(r#"{"control": 3, "b": 1}"#).unwrap()),
+            ..ReadoutConfig::default()
+        };
+        let r = readout(
+            &cols(&[0, 0, 1, 1], &[1.0, 2.0, 4.0, 6.0]),
+            &swapped,
+            &by_name,
+        )
+        .unwrap();
+        assert_eq!(r.srm.expected, [1.0, 3.0]);
+        let unknown = ReadoutConfig {
+            weights: Some(serde_json::from_str(r#"{"control": 3, "z": 1}"#).unwrap()),
+            ..ReadoutConfig::default()
+        };
+        assert_eq!(
+            kind(readout(
+                &cols(&[0, 0, 1, 1], &[1.0, 2.0, 4.0, 6.0]),
+                &swapped,
+                &unknown
+            )),
+            "unknown_label"
         );
         assert_eq!(
             kind(readout(
@@ -1489,7 +1619,7 @@ mod tests {
                 ..ReadoutConfig::default()
             },
             ReadoutConfig {
-                weights: Some(vec![1.0]),
+                weights: Some(Weights::List(vec![1.0])),
                 ..ReadoutConfig::default()
             },
         ] {

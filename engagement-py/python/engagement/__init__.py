@@ -51,8 +51,8 @@ ones. One example of each shape, by the name the docstrings use (the same as the
     RetentionConfig   {"start": {"events": ["signup"]}, "return": {"kinds": ["purchase"]}, "period": "week", "brackets": [[1, 1], [2, 4]], "mode": "unbounded", "as_of": 1735689600, "utc_offset": 3600}
     LifecycleConfig   {"activity": {"events": ["open_app", "purchase"]}, "period": "month", "as_of": 1735689600, "utc_offset": -18000}
     StickinessConfig  {"activity": {"kinds": ["visit"], "channels": ["web", "mobile_app"]}, "period": "week", "as_of": 1735689600}
-    ReadoutConfig     {"kind": "ratio", "control": "control", "level": 0.95, "sequential": true, "sequential_tuning": 5000, "correction": "holm", "prior": {"mean": 0, "variance": 0.09}, "weights": [1, 1]}
-    ArmSums           [{"name": "control", "count": 1000, "main_sum": 250, "main_sum_squares": 250, "covariate_sum": 900, "covariate_sum_squares": 2700, "main_covariate_sum_product": 400}]
+    ReadoutConfig     {"kind": "ratio", "control": "control", "level": 0.95, "sequential": true, "sequential_tuning": 5000, "correction": "holm", "prior": {"mean": 0, "variance": 0.09}, "weights": {"control": 1, "b": 1}}
+    ArmSums           [{"name": "control", "count": 1000, "main_sum": 250, "main_sum_squares": 250}, {"name": "b", "count": 1000, "main_sum": 270, "main_sum_squares": 270}]
 
 A model may also be a whole fit result; accounts may be the whole result of ``loyalty``.
 """

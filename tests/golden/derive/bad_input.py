@@ -510,7 +510,11 @@ def cfg(**fields):
 row("nan", "readout", put(("values",), "NaN", 3), "invalid_input", "values")
 row("pos_inf", "readout", put(("values",), "inf", 100), "invalid_input", "values")
 row("mismatched_length", "readout", drop_last(("values",)), "length_mismatch", "values")
-row("empty", "readout", few_units, "empty_input", "one_unit_in_an_arm")
+row("inconsistent", "readout", few_units, "invalid_input", "one_unit_in_an_arm")
+row("empty", "readout", lambda i: i.update(arm=[0] * len(i["arm"])), "empty_input", "arm_without_units")
+row("duplicated", "readout", lambda i: i.update(arm_names=["control", "control"]), "invalid_input", "arm_name")
+row("inconsistent", "readout_sums", lambda i: i["arms"][0].update(main_sum_squares=150), "invalid_input",
+    "proportion_squares_not_its_sum")
 row("inconsistent", "readout", put(("values",), 2.0), "invalid_input", "proportion_of_two",
     base="readout/conversion")
 row("inconsistent", "readout", lambda i: None, "invalid_input", "ratio_without_denominators",

@@ -278,10 +278,11 @@ def part_08(d):
     inf = {k: influence(*v) for k, v in ra.items()}
     theta = (sum(np.cov(u, v)[0, 1] for _, _, u, v in inf.values())
              / sum(np.var(v, ddof=1) for _, _, _, v in inf.values()))
+    pooled_pre = sum(sum(v[2]) for v in ra.values()) / sum(sum(v[3]) for v in ra.values())
     arm_out = []
     for k in ("control", "treatment"):
         r, r_pre, u, v = inf[k]
-        arm_out.append({"mean": r, "pre_mean": r_pre, "adjusted_mean": r - theta * r_pre,
+        arm_out.append({"mean": r, "pre_mean": r_pre, "adjusted_mean": r - theta * (r_pre - pooled_pre),
                         "variance": float(np.var(u - theta * v, ddof=1))})
     (mc, vc), (mt, vt) = [(a["adjusted_mean"], a["variance"]) for a in arm_out]
     nc, nt = len(ra["control"][0]), len(ra["treatment"][0])
@@ -297,7 +298,8 @@ def part_08(d):
                                         "interval": {"low": est - q * se, "high": est + q * se},
                                         "p_value": 2 * stats.t.sf(abs(est / se), dof)}}]},
          1e-9, "numpy influence values u = (y - r d)/mean(d), v likewise for the pre-period; "
-               "theta = sum cov(u, v) / sum var(v); scipy.stats.t for the test")
+               "theta = sum cov(u, v) / sum var(v); adjusted means centred on the pooled pre-period "
+               "ratio; scipy.stats.t for the test")
 
     # 7. Three arms, Holm across the two treatments, a planned 1:1:2 split.
     th = d["three"]
