@@ -109,7 +109,10 @@ fn arm_labels(labels: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
             s
         } else if let Ok(k) = item.extract::<i64>() {
             k.to_string()
-        } else if item.is_none() || item.extract::<f64>().is_ok_and(f64::is_nan) {
+        } else if item.is_none()
+            || item.extract::<f64>().is_ok_and(f64::is_nan)
+            || item.get_type().name()? == "NAType"
+        {
             return Err(crate::errors::to_py(
                 EngError::invalid("arm", "missing", "every unit needs an arm").at_row(i),
             ));

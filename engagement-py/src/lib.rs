@@ -81,7 +81,10 @@ mod _engagement {
     use crate::events::{NativeEventDictionary, path_analysis, sessions, step_matrix_diff};
 
     #[pymodule_export]
-    use crate::retention::{cohorts, kaplan_meier, lifecycle, logrank_test, retention, stickiness};
+    use crate::retention::{
+        cohorts, kaplan_meier, lifecycle, logrank_test, retention, rmst, rmst_difference,
+        stickiness,
+    };
 
     #[pymodule_export]
     use crate::experiment::{

@@ -55,6 +55,46 @@ pub(crate) fn logrank_test<'py>(
     py.compute_to_python(|| survival::logrank_test(da, oa, db, ob))
 }
 
+/// Restricted mean survival time up to `tau`.
+#[pyfunction]
+#[pyo3(signature = (duration, observed, tau, level=None))]
+pub(crate) fn rmst<'py>(
+    py: Python<'py>,
+    duration: PyReadonlyArray1<'_, f64>,
+    observed: PyReadonlyArray1<'_, bool>,
+    tau: f64,
+    level: Option<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let level = crate::convert::level(level);
+    let (d, o) = (slice(&duration, "duration")?, slice(&observed, "observed")?);
+    py.compute_to_python(|| survival::rmst(d, o, tau, level))
+}
+
+/// Two groups' restricted mean survival times compared.
+#[pyfunction]
+#[pyo3(signature = (duration_a, observed_a, duration_b, observed_b, tau, level=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn rmst_difference<'py>(
+    py: Python<'py>,
+    duration_a: PyReadonlyArray1<'_, f64>,
+    observed_a: PyReadonlyArray1<'_, bool>,
+    duration_b: PyReadonlyArray1<'_, f64>,
+    observed_b: PyReadonlyArray1<'_, bool>,
+    tau: f64,
+    level: Option<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let level = crate::convert::level(level);
+    let (da, oa) = (
+        slice(&duration_a, "duration_a")?,
+        slice(&observed_a, "observed_a")?,
+    );
+    let (db, ob) = (
+        slice(&duration_b, "duration_b")?,
+        slice(&observed_b, "observed_b")?,
+    );
+    py.compute_to_python(|| survival::rmst_difference(da, oa, db, ob, tau, level))
+}
+
 /// Retention of start and return events (see `RetentionConfig`) over
 /// touchpoints, with event codes of `dictionary` and campaign ids where the
 /// matchers read them.

@@ -352,10 +352,18 @@ def test_readout_arm_labels_are_refused_with_their_row():
     with pytest.raises(engagement.JsonError, match="benjamini_hochberg"):
         engagement.readout(["a", "a", "b", "b"], values, correction="fdr")
     r = engagement.readout(["a", "a", "b", "b"], values)
-    with pytest.raises(ValueError, match="'comparisons' or 'arms'"):
-        r.to_frame("arm")
     with pytest.raises(OverflowError):
         engagement.srm_test([-1, 5])
+    with pytest.raises(engagement.InvalidInputError, match="row 2"):
+        engagement.readout(pd.Series(["a", "b", pd.NA, "b"], dtype="string"), values)
+    with pytest.raises(engagement.UnknownLabelError, match="accepted: a, b"):
+        engagement.readout(["a", "a", "b", "b"], values, weights={"a": 1, "z": 1})
+    with pytest.raises(ValueError, match="'lognormal'"):
+        r.to_frame("arm")
+    with pytest.raises(engagement.InvalidInputError, match="longest duration"):
+        engagement.rmst([1, 2], [True, False], tau=3)
+    with pytest.raises(engagement.ConfigError, match="tau"):
+        engagement.rmst_difference([1, 2], [True, False], [1, 2], [True, True], tau=0)
 
 
 def test_every_python_entry_point_meets_bad_input_somewhere():
@@ -370,7 +378,7 @@ def test_every_python_entry_point_meets_bad_input_somewhere():
                "FunnelBreakdown", "FunnelResult", "BayesianConversion", "ChurnSummary", "ConversionTest",
                "WelchTest", "KaplanMeier", "LogRankTest", "NpsSummary", "Proportion", "PurchaseSummary",
                "PathAnalysis", "Sessions", "SessionSummary", "ArmReadout", "Comparison", "Effect",
-               "LogNormalEffect", "Readout", "SrmTest"}
+               "LogNormalEffect", "Readout", "SrmTest", "Rmst", "RmstDifference"}
     missing = []
     for name in engagement.__all__:
         obj = getattr(engagement, name)

@@ -121,4 +121,38 @@ def test_readout_from_a_frame_does_not_depend_on_row_order_or_label_type():
     frame = r.to_frame()
     assert list(frame["arm"]) == ["b", "b", "c", "c"] and list(frame["scale"]) == ["absolute", "relative"] * 2
     arms = r.to_frame("arms", backend="polars")
-    assert arms["name"].to_list() == ["control", "b", "c"]
+    assert arms["arm"].to_list() == ["control", "b", "c"]
+
+
+def test_readout_defaults_to_the_arm_named_control_and_takes_weights_by_name():
+    arm = ["a"] * 50 + ["control"] * 50 + ["b"] * 100
+    rng = np.random.default_rng(5)
+    converted = rng.random(200) < 0.3
+    r = engagement.readout(arm, converted, kind="proportion", weights={"control": 1, "a": 1, "b": 2})
+    assert r.control == "control" and [c.arm for c in r.comparisons] == ["a", "b"]
+    assert r.srm.expected == [50.0, 100.0, 50.0]   # sorted arms a, b, control
+    assert r.srm.p_value == pytest.approx(1.0)
+    frame = r.to_frame()
+    assert set(frame["control"]) == {"control"} and "degrees_of_freedom" in frame
+    assert list(r.to_frame("arms")["arm"]) == ["a", "b", "control"]
+
+
+def test_cuped_adjusted_means_stay_in_the_metrics_units():
+    rng = np.random.default_rng(8)
+    pre = rng.gamma(2.0, 20.0, 4000)
+    arm = np.where(rng.random(4000) < 0.5, "control", "b")
+    revenue = 0.8 * pre + rng.gamma(2.0, 5.0, 4000) + (arm == "b") * 2.0
+    r = engagement.readout(arm, revenue, pre_values=pre)
+    for a in r.arms:
+        assert abs(a.adjusted_mean - a.mean) < 0.05 * a.mean
+    c = r.comparisons[0]
+    # The log-normal lift is the ratio of the adjusted means, near the relative effect.
+    assert c.lognormal.lift == pytest.approx(c.relative.estimate, rel=0.05)
+    assert list(r.to_frame("lognormal")["arm"]) == ["b"]
+
+
+def test_rmst_of_a_churn_curve():
+    d = engagement.rmst_difference([1, 2, 3, 4], [1, 1, 1, 1], [2, 4, 6, 8], [1, 1, 1, 1], tau=4)
+    assert (d.a.rmst, d.b.rmst) == (2.5, 3.5)
+    assert d.ci_low < d.difference < d.ci_high and 0 < d.p_value < 1
+    assert d.ratio == pytest.approx(1.4)

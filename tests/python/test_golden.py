@@ -188,6 +188,11 @@ def run(op, inp, config):
         else:
             r = engagement.readout_sums(inp["arms"], **settings)
         return _readout_as_vectors(r)
+    if op == "rmst":
+        return dataclasses.asdict(engagement.rmst(inp["duration"], inp["observed"], inp["tau"], inp["level"]))
+    if op == "rmst_difference":
+        return dataclasses.asdict(engagement.rmst_difference(inp["duration_a"], inp["observed_a"], inp["duration_b"],
+                                                             inp["observed_b"], inp["tau"], inp["level"]))
     if op == "srm_test":
         return dataclasses.asdict(engagement.srm_test(inp["counts"], inp.get("weights")))
     if op == "adjust_p_values":

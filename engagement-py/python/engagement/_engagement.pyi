@@ -51,6 +51,8 @@ __all__ = [
     "conversion_test",
     "welch_test",
     "readout",
+    "rmst",
+    "rmst_difference",
     "readout_sums",
     "srm_test",
     "adjust_p_values",
@@ -326,6 +328,15 @@ def readout(
     arms: Optional[list[str]] = None,
 ) -> dict[str, Any]: ...
 def readout_sums(arms: Any, config: Any = None) -> dict[str, Any]: ...
+def rmst(duration: _F64, observed: npt.NDArray[np.bool_], tau: float, level: Optional[float] = None) -> dict[str, Any]: ...
+def rmst_difference(
+    duration_a: _F64,
+    observed_a: npt.NDArray[np.bool_],
+    duration_b: _F64,
+    observed_b: npt.NDArray[np.bool_],
+    tau: float,
+    level: Optional[float] = None,
+) -> dict[str, Any]: ...
 def srm_test(counts: Sequence[int], weights: Optional[_F64] = None) -> dict[str, Any]: ...
 def adjust_p_values(p_values: _F64, correction: str) -> _F64: ...
 def bayesian_conversion_test(

@@ -9,7 +9,9 @@ Arguments left None take the engine's defaults: confidence ``level`` 0.95, a uni
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from . import _convert as cv
 from . import _engagement as _native
@@ -304,9 +306,10 @@ class Readout:
 
     def to_frame(self, section: str = "comparisons", backend: str = "pandas") -> Any:
         """``section="comparisons"``: one row per treatment arm and scale (``absolute``,
-        ``relative``) with every number of its ``Effect`` (intervals as ``*_low`` / ``*_high``) and
-        the variance reduction; ``section="arms"``: one row per arm with its chance to be best and
-        expected loss.
+        ``relative``) with every number of its ``Effect`` (intervals as ``*_low`` / ``*_high``),
+        the control and the variance reduction; ``section="arms"``: one row per arm (the control
+        too) with its chance to be best and expected loss; ``section="lognormal"``: one row per
+        treatment arm with the log-normal approximation (arms where it does not hold left out).
 
         >>> import engagement
         >>> r = engagement.readout(["a"] * 4 + ["b"] * 4, [10, 12, 9, 11, 14, 15, 13, 16])
@@ -316,55 +319,89 @@ class Readout:
         from ._frames import to_frame
 
         if section == "arms":
-            cols: Dict[str, List[Any]] = {f: [getattr(a, f) for a in self.arms] for f in
-                                          ("name", "n", "mean", "adjusted_mean", "variance", "pre_mean")}
+            cols: Dict[str, List[Any]] = {"arm": [a.name for a in self.arms]}
+            for f in ("n", "mean", "adjusted_mean", "variance", "pre_mean"):
+                cols[f] = [getattr(a, f) for a in self.arms]
             cols["chance_to_be_best"] = [self.chance_to_be_best[a.name] for a in self.arms]
             cols["expected_loss"] = [self.expected_loss[a.name] for a in self.arms]
             return to_frame(cols, backend)
+        if section == "lognormal":
+            keep = [c for c in self.comparisons if c.lognormal is not None]
+            cols = {"arm": [c.arm for c in keep], "control": [self.control] * len(keep)}
+            for f in ("log_ratio", "log_ratio_sd", "chance_to_win", "lift", "risk_control", "risk_treatment"):
+                cols[f] = [getattr(c.lognormal, f) for c in keep]
+            cols["credible_low"] = [c.lognormal.credible_interval[0] for c in keep if c.lognormal]
+            cols["credible_high"] = [c.lognormal.credible_interval[1] for c in keep if c.lognormal]
+            return to_frame(cols, backend)
         if section != "comparisons":
-            raise ValueError(f"section must be 'comparisons' or 'arms', got {section!r}")
-        rows: Dict[str, List[Any]] = {k: [] for k in ("arm", "scale", "estimate", "standard_error", "interval_low",
-                                                      "interval_high", "p_value", "adjusted_p_value", "chance_to_win",
-                                                      "risk_control", "risk_treatment", "credible_low",
-                                                      "credible_high", "variance_reduction")}
+            raise ValueError(f"section must be 'comparisons', 'arms' or 'lognormal', got {section!r}")
+        names = ("arm", "control", "scale", "estimate", "standard_error", "degrees_of_freedom", "interval_low",
+                 "interval_high", "p_value", "adjusted_p_value", "chance_to_win", "risk_control",
+                 "risk_treatment", "posterior_mean", "credible_low", "credible_high", "variance_reduction")
+        rows: Dict[str, List[Any]] = {k: [] for k in names}
         for c in self.comparisons:
             for scale, e in (("absolute", c.absolute), ("relative", c.relative)):
                 if e is None:
                     continue
-                for k, v in (("arm", c.arm), ("scale", scale), ("estimate", e.estimate),
-                             ("standard_error", e.standard_error), ("interval_low", e.interval[0]),
-                             ("interval_high", e.interval[1]), ("p_value", e.p_value),
-                             ("adjusted_p_value", e.adjusted_p_value), ("chance_to_win", e.chance_to_win),
-                             ("risk_control", e.risk_control), ("risk_treatment", e.risk_treatment),
-                             ("credible_low", e.credible_interval[0]), ("credible_high", e.credible_interval[1]),
-                             ("variance_reduction", c.variance_reduction)):
+                values = (c.arm, self.control, scale, e.estimate, e.standard_error, e.degrees_of_freedom,
+                          e.interval[0], e.interval[1], e.p_value, e.adjusted_p_value, e.chance_to_win,
+                          e.risk_control, e.risk_treatment, e.posterior_mean, e.credible_interval[0],
+                          e.credible_interval[1], c.variance_reduction)
+                for k, v in zip(names, values):
                     rows[k].append(v)
         return to_frame(rows, backend)
+
+
+def _settings(kind: Any, control: Any, level: Any, sequential: Any, sequential_tuning: Any, correction: Any,
+              prior: Any, weights: Any) -> Dict[str, Any]:
+    """The readout settings the caller gave, as the engine's configuration."""
+    if weights is not None:
+        weights = ({str(k): float(v) for k, v in weights.items()} if isinstance(weights, Mapping)
+                   else [float(w) for w in weights])
+    return cv.given(kind=kind, control=control, level=level, sequential=sequential,
+                    sequential_tuning=sequential_tuning, correction=correction,
+                    prior=None if prior is None else {"mean": float(prior[0]), "variance": float(prior[1])},
+                    weights=weights)
+
+
+def _metric(values: Any, name: str) -> Any:
+    """A metric column: numbers, or booleans (converted or not) as 0 and 1."""
+    if getattr(values, "dtype", None) is not None and np.dtype(values.dtype) == np.bool_:
+        values = np.asarray(values, dtype=np.float64)
+    return cv.floats(values, name)
 
 
 def readout(arm: Any, values: Any, denominators: Any = None, pre_values: Any = None, pre_denominators: Any = None,
             *, arms: Optional[Sequence[str]] = None, kind: Optional[str] = None, control: Optional[str] = None, level: Optional[float] = None,
             sequential: Optional[bool] = None, sequential_tuning: Optional[float] = None,
             correction: Optional[str] = None, prior: Optional[Tuple[float, float]] = None,
-            weights: Optional[Sequence[float]] = None) -> Readout:
+            weights: Union[Sequence[float], Mapping[str, float], None] = None) -> Readout:
     """An experiment's readout for one metric from one row per unit (customer), as GrowthBook's
     stats engine computes it.
 
     - ``arm``: each unit's arm (strings or integers). ``arms`` lists them in the order to show
       (a label not in it is refused); by default they are the distinct labels in sorted order.
-      The ``control`` is the first arm unless named.
-    - ``values``: the metric per unit; 0 or 1 for ``kind="proportion"``; the numerator for
-      ``kind="ratio"`` (revenue per session), which takes ``denominators`` too.
+    - ``control``: the arm the others are compared with; by default the arm named ``"control"``,
+      else the first arm.
+    - ``values``: the metric per unit; 0 or 1 (or booleans) for ``kind="proportion"``; the
+      numerator for ``kind="ratio"`` (revenue per session), which takes ``denominators`` too.
+      Columns are read by position (a pandas index is not aligned).
     - ``pre_values`` (and ``pre_denominators`` for a ratio): the metric in the pre-period, for
-      CUPED; each comparison reports the ``variance_reduction`` it achieved.
-    - ``kind``: ``"mean"`` (default), ``"proportion"`` or ``"ratio"``.
+      CUPED; each comparison reports the ``variance_reduction`` it achieved, and ``adjusted_mean``
+      is ``mean − θ·(pre_mean − pooled pre_mean)``, in the metric's units.
+    - ``kind``: ``"mean"`` (default), ``"proportion"`` or ``"ratio"``. Every kind is tested with
+      Welch's t (a proportion's variance is p(1−p)), as GrowthBook; ``conversion_test`` is the
+      pooled z-test.
     - ``sequential=True``: always-valid p-values and intervals, safe to look at every day
-      (``sequential_tuning``, default 5000, is the total units where they are narrowest).
+      (``sequential_tuning``, default 5000, is the total units where they are narrowest). They
+      depend on ``level`` through the mixture, as GrowthBook's, and are 1 when evidence is weak.
     - ``correction``: ``"none"`` (default), ``"bonferroni"``, ``"holm"`` or ``"benjamini_hochberg"``
       across the treatment arms.
     - ``prior``: ``(mean, variance)`` of a proper normal prior on the relative effect (default
-      flat).
-    - ``weights``: the planned split, one per arm in the arms' order, for the sample-ratio check.
+      flat); it shapes each comparison's Bayesian fields, while ``chance_to_be_best``,
+      ``expected_loss`` and the log-normal approximation keep a flat prior.
+    - ``weights``: the planned split for the sample-ratio check, a dict by arm name (safest) or a
+      list in the arms' order.
 
     >>> import engagement
     >>> arm = ["control"] * 5 + ["new"] * 5
@@ -373,12 +410,9 @@ def readout(arm: Any, values: Any, denominators: Any = None, pre_values: Any = N
     >>> r.control, [a.mean for a in r.arms]
     ('control', [0.4, 0.8])
     """
-    settings = cv.given(kind=kind, control=control, level=level, sequential=sequential,
-                        sequential_tuning=sequential_tuning, correction=correction,
-                        prior=None if prior is None else {"mean": float(prior[0]), "variance": float(prior[1])},
-                        weights=None if weights is None else [float(w) for w in weights])
+    settings = _settings(kind, control, level, sequential, sequential_tuning, correction, prior, weights)
     return Readout._from(_native.readout(
-        arm, cv.floats(values, "values"),
+        arm, _metric(values, "values"),
         None if denominators is None else cv.floats(denominators, "denominators"),
         None if pre_values is None else cv.floats(pre_values, "pre_values"),
         None if pre_denominators is None else cv.floats(pre_denominators, "pre_denominators"), settings,
@@ -388,12 +422,15 @@ def readout(arm: Any, values: Any, denominators: Any = None, pre_values: Any = N
 def readout_sums(arms: Sequence[Mapping[str, Any]], *, kind: Optional[str] = None, control: Optional[str] = None,
                  level: Optional[float] = None, sequential: Optional[bool] = None,
                  sequential_tuning: Optional[float] = None, correction: Optional[str] = None,
-                 prior: Optional[Tuple[float, float]] = None, weights: Optional[Sequence[float]] = None) -> Readout:
+                 prior: Optional[Tuple[float, float]] = None,
+                 weights: Union[Sequence[float], Mapping[str, float], None] = None) -> Readout:
     """A readout from each arm's sums as a warehouse query returns them (GrowthBook's names): a
     list of ``{"name", "count", "main_sum", "main_sum_squares"}``, plus ``denominator_sum``,
     ``denominator_sum_squares`` and ``main_denominator_sum_product`` for a ratio and
-    ``covariate_sum``, ``covariate_sum_squares`` and ``main_covariate_sum_product`` for CUPED. The
-    arms keep the list's order; settings as ``readout``.
+    ``covariate_sum``, ``covariate_sum_squares`` and ``main_covariate_sum_product`` for CUPED on a
+    mean or proportion (a ratio with CUPED needs unit rows: ``readout``). For a proportion
+    ``main_sum_squares`` equals ``main_sum``. The arms keep the list's order; settings as
+    ``readout``.
 
     >>> import engagement
     >>> arms = [{"name": "control", "count": 2000, "main_sum": 200, "main_sum_squares": 200},
@@ -402,10 +439,7 @@ def readout_sums(arms: Sequence[Mapping[str, Any]], *, kind: Optional[str] = Non
     >>> round(r.comparisons[0].absolute.estimate, 3), round(r.comparisons[0].relative.estimate, 2)
     (0.025, 0.25)
     """
-    settings = cv.given(kind=kind, control=control, level=level, sequential=sequential,
-                        sequential_tuning=sequential_tuning, correction=correction,
-                        prior=None if prior is None else {"mean": float(prior[0]), "variance": float(prior[1])},
-                        weights=None if weights is None else [float(w) for w in weights])
+    settings = _settings(kind, control, level, sequential, sequential_tuning, correction, prior, weights)
     return Readout._from(_native.readout_sums([dict(a) for a in arms], settings))
 
 

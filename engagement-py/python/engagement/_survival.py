@@ -93,3 +93,75 @@ def logrank_test(duration_a: Any, observed_a: Any, duration_b: Any, observed_b: 
     """Log-rank test between two groups of customers; see ``LogRankTest``."""
     return LogRankTest._from(_native.logrank_test(cv.floats(duration_a, "duration_a"), _flags(observed_a, "observed_a"),
                                                   cv.floats(duration_b, "duration_b"), _flags(observed_b, "observed_b")))
+
+
+@dataclass(frozen=True)
+class Rmst:
+    """The restricted mean survival time: the expected active time within the first ``tau`` time
+    units (the area under the Kaplan–Meier curve), with its standard error (Klein & Moeschberger,
+    as R's survRM2) and a normal interval.
+
+    >>> import engagement
+    >>> r = engagement.rmst([2, 4], [True, True], tau=4)
+    >>> r.rmst, r.ci_low < 3 < r.ci_high
+    (3.0, True)
+    """
+
+    tau: float
+    rmst: float
+    standard_error: float
+    ci_low: float
+    ci_high: float
+    level: float
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "Rmst":
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class RmstDifference:
+    """Two groups' restricted mean survival times compared: ``b`` against ``a``, the difference
+    (active time gained within ``tau``) and ratio with normal intervals, ``z`` and its two-sided
+    p-value.
+
+    >>> import engagement
+    >>> d = engagement.rmst_difference([1, 2, 3, 4], [1, 1, 1, 1], [2, 4, 6, 8], [1, 1, 1, 1], tau=4)
+    >>> d.a.rmst, d.b.rmst, d.difference
+    (2.5, 3.5, 1.0)
+    """
+
+    a: Rmst
+    b: Rmst
+    difference: float
+    standard_error: float
+    ci_low: float
+    ci_high: float
+    z: float
+    p_value: float
+    ratio: float
+    ratio_ci_low: float
+    ratio_ci_high: float
+    level: float
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "RmstDifference":
+        d = dict(d)
+        d["a"], d["b"] = Rmst._from(d["a"]), Rmst._from(d["b"])
+        return cls(**d)
+
+
+def rmst(duration: Any, observed: Any, tau: float, level: Optional[float] = None) -> Rmst:
+    """Restricted mean survival time up to ``tau`` (within the longest duration), in the durations'
+    unit; columns as ``kaplan_meier``; see ``Rmst``."""
+    return Rmst._from(_native.rmst(cv.floats(duration, "duration"), _flags(observed, "observed"), float(tau), level))
+
+
+def rmst_difference(duration_a: Any, observed_a: Any, duration_b: Any, observed_b: Any, tau: float,
+                    level: Optional[float] = None) -> RmstDifference:
+    """Compares two groups' restricted mean survival times up to ``tau`` (within both groups'
+    follow-up): difference and ratio of ``b`` against ``a`` and the test of no difference;
+    see ``RmstDifference``."""
+    return RmstDifference._from(_native.rmst_difference(
+        cv.floats(duration_a, "duration_a"), _flags(observed_a, "observed_a"),
+        cv.floats(duration_b, "duration_b"), _flags(observed_b, "observed_b"), float(tau), level))
