@@ -19,7 +19,7 @@ mod readout;
 pub use multiple::{Correction, SrmTest, adjust_p_values, srm_test};
 pub use readout::{
     ArmReadout, ArmSums, Comparison, Effect, EffectPrior, LogNormalEffect, MetricKind, Readout,
-    ReadoutConfig, UnitColumns, arm_codes, arm_codes_in, readout, readout_from_sums,
+    ReadoutConfig, UnitColumns, Weights, arm_codes, arm_codes_in, readout, readout_from_sums,
 };
 
 use crate::clv::special::integrate_within;
