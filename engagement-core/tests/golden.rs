@@ -11,9 +11,9 @@ use engagement_core::clv::fit::FitOptions;
 use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, DiscountOptions, MatrixValue};
 use engagement_core::cohort::{CohortConfig, cohorts};
 use engagement_core::experiment::{
-    Arm, ArmSums, BetaPrior, Correction, UnitColumns, adjust_p_values, bayesian_conversion_test,
-    conversion_test, power_two_proportions, readout, readout_from_sums,
-    sample_size_two_proportions, srm_test, welch_test,
+    Arm, ArmSums, Assignment, BetaPrior, Correction, UnitColumns, adjust_p_values,
+    bayesian_conversion_test, conversion_test, experiment_readout, power_two_proportions, readout,
+    readout_from_sums, sample_size_two_proportions, srm_test, welch_test,
 };
 use engagement_core::funnel::{
     CustomerGroups, Funnel, FunnelExtras, run_funnel_by, run_funnel_with,
@@ -250,7 +250,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
     let input = &case.input;
     Ok(match case.op.as_str() {
         "paths" | "event_funnel" | "attribute_events" | "retention_events" | "lifecycle_events"
-        | "stickiness_events" => {
+        | "stickiness_events" | "experiment_readout" => {
             let (log, channel, kind, codes, dict) = event_log(input)?;
             let cols = engagement_core::TouchpointColumns {
                 customer: &log.customer,
@@ -299,6 +299,31 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 let config: engagement_core::lifecycle::LifecycleConfig = config(case)?;
                 serde_json::to_value(engagement_core::lifecycle::lifecycle(
                     &cols, &extra, &config,
+                )?)?
+            } else if case.op == "experiment_readout" {
+                let extra = PathColumns {
+                    events,
+                    campaign: &log.campaign,
+                    session: &[],
+                };
+                let a = &input["assignment"];
+                let (customer, arm, exposed_at) = (
+                    num::<Vec<u64>>(a, "customer"),
+                    num::<Vec<u32>>(a, "arm"),
+                    num::<Vec<i64>>(a, "exposed_at"),
+                );
+                let assignment = Assignment {
+                    customer: &customer,
+                    arm: &arm,
+                    exposed_at: &exposed_at,
+                };
+                let names = num::<Vec<String>>(input, "arm_names");
+                serde_json::to_value(experiment_readout(
+                    &cols,
+                    &extra,
+                    &assignment,
+                    &names,
+                    &config(case)?,
                 )?)?
             } else if case.op == "retention_events" {
                 let extra = PathColumns {

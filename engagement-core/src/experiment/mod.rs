@@ -15,11 +15,16 @@ use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
 
 mod multiple;
 mod readout;
+mod touchpoints;
 
 pub use multiple::{Correction, SrmTest, adjust_p_values, srm_test};
 pub use readout::{
     ArmReadout, ArmSums, Comparison, Effect, EffectPrior, LogNormalEffect, MetricKind, Readout,
     ReadoutConfig, UnitColumns, Weights, arm_codes, arm_codes_in, readout, readout_from_sums,
+};
+pub use touchpoints::{
+    Assignment, ExperimentReadout, ExperimentSpec, Measure, MetricReadout, MetricSpec,
+    experiment_readout,
 };
 
 use crate::clv::special::integrate_within;

@@ -1,0 +1,489 @@
+//! An experiment read out from touchpoints: each customer's arm and exposure
+//! time, and metrics defined over the touchpoints after (and, for CUPED,
+//! before) the exposure; one [`Readout`] per metric.
+//!
+//! A metric counts a customer's touchpoints from the exposure on: within
+//! `window` seconds of it when a window is given, else up to `as_of`. A
+//! windowed metric is censoring-aware: it counts only customers whose window
+//! has ended by `as_of`, so customers exposed too recently to have converted
+//! are not counted as failures (the in-progress ones are reported per arm).
+//! `retained` (active on day N after the exposure) likewise counts only
+//! customers exposed at least N + 1 days before `as_of`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngError, Result, ensure_config};
+use crate::experiment::readout::{MetricKind, Readout, ReadoutConfig, UnitColumns, readout};
+use crate::journey::paths::PathColumns;
+use crate::journey::triggers::TouchMatch;
+use crate::model::TouchpointColumns;
+use crate::retention::returning::row_matcher;
+
+/// Seconds in a day.
+const DAY: i64 = 86_400;
+
+/// Each exposed customer's arm and exposure time (Unix seconds), one row per
+/// customer.
+#[derive(Debug, Clone, Copy)]
+pub struct Assignment<'a> {
+    /// Customer ids (each once).
+    pub customer: &'a [u64],
+    /// Index into the arms' names of each customer's arm.
+    pub arm: &'a [u32],
+    /// When each customer was exposed (first saw the experiment).
+    pub exposed_at: &'a [i64],
+}
+
+/// What a metric measures per customer over the touchpoints of its window.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::experiment::Measure;
+/// let m: Measure = serde_json::from_str(r#"{"type": "conversion", "match": {"kinds": ["purchase"]}}"#)?;
+/// assert!(matches!(m, Measure::Conversion { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Measure {
+    /// 1 when a matching touchpoint falls in the window, else 0 (a proportion).
+    Conversion {
+        /// The touchpoints that count (any when absent).
+        #[serde(rename = "match", default)]
+        matcher: TouchMatch,
+    },
+    /// The number of matching touchpoints (a mean per customer).
+    Count {
+        /// The touchpoints that count (any when absent).
+        #[serde(rename = "match", default)]
+        matcher: TouchMatch,
+    },
+    /// The sum of the matching touchpoints' values, e.g. revenue (a mean per
+    /// customer).
+    Value {
+        /// The touchpoints that count (any when absent).
+        #[serde(rename = "match", default)]
+        matcher: TouchMatch,
+    },
+    /// Sessions: runs of the customer's touchpoints no more than `gap`
+    /// seconds apart (a mean per customer).
+    Sessions {
+        /// The inactivity gap that ends a session, in seconds (e.g. 1800).
+        gap: i64,
+    },
+    /// 1 when a matching touchpoint falls on day `day` after the exposure
+    /// (`[exposed + day·24 h, exposed + (day+1)·24 h)`), else 0; only
+    /// customers whose day `day` has ended by `as_of` count.
+    Retained {
+        /// The day after exposure (1: the next 24 hours).
+        day: u32,
+        /// The activity that counts (any touchpoint when absent).
+        #[serde(rename = "match", default)]
+        matcher: TouchMatch,
+    },
+    /// A ratio of two sums over customers, e.g. revenue per session.
+    Ratio {
+        /// The numerator's measure (count, value or sessions).
+        numerator: Box<Measure>,
+        /// The denominator's measure (count, value or sessions).
+        denominator: Box<Measure>,
+    },
+}
+
+/// One metric of an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSpec {
+    /// The metric's name in the result.
+    pub name: String,
+    /// What it measures.
+    pub measure: Measure,
+    /// Seconds after the exposure that count (absent: up to `as_of`). Only
+    /// customers whose window has ended by `as_of` are counted.
+    #[serde(default)]
+    pub window: Option<i64>,
+    /// Seconds before the exposure whose touchpoints, measured the same way,
+    /// are CUPED's covariate (absent: no covariate).
+    #[serde(default)]
+    pub pre_period: Option<i64>,
+}
+
+/// An experiment over touchpoints: its metrics and how they are read out.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::experiment::ExperimentSpec;
+/// let spec: ExperimentSpec = serde_json::from_str(r#"{
+///     "metrics": [
+///         {"name": "purchased", "measure": {"type": "conversion", "match": {"kinds": ["purchase"]}}, "window": 604800},
+///         {"name": "revenue", "measure": {"type": "value", "match": {"kinds": ["purchase"]}}, "pre_period": 2419200},
+///         {"name": "day_7", "measure": {"type": "retained", "day": 7}}
+///     ],
+///     "readout": {"sequential": true}
+/// }"#)?;
+/// assert_eq!(spec.metrics.len(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExperimentSpec {
+    /// The metrics, each read out on its own.
+    pub metrics: Vec<MetricSpec>,
+    /// The end of observation, inclusive (default: the latest touchpoint's
+    /// or exposure's second). Later touchpoints and exposures are ignored.
+    pub as_of: Option<i64>,
+    /// How each metric is read out (its `kind` follows the metric).
+    pub readout: ReadoutConfig,
+}
+
+/// One metric's readout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricReadout {
+    /// The metric's name.
+    pub name: String,
+    /// Per arm (in the arms' order), exposed customers not counted because
+    /// their window (or day) had not ended by `as_of`.
+    pub in_progress: Vec<u64>,
+    /// The readout of the counted customers.
+    pub readout: Readout,
+}
+
+/// An experiment's readout from touchpoints: one per metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentReadout {
+    /// The end of observation used.
+    pub as_of: i64,
+    /// Customers exposed by `as_of`, per arm.
+    pub exposed: Vec<u64>,
+    /// Each metric's readout, in the spec's order.
+    pub metrics: Vec<MetricReadout>,
+}
+
+/// The simple measures a metric reads per customer: what is summed, and over
+/// which rows.
+#[derive(Clone, Copy, PartialEq)]
+enum Sum {
+    Any,
+    Count,
+    Value,
+    Sessions(i64),
+}
+
+fn simple<'a>(m: &'a Measure, field: &str) -> Result<(Sum, Option<&'a TouchMatch>)> {
+    Ok(match m {
+        Measure::Conversion { matcher } => (Sum::Any, Some(matcher)),
+        Measure::Count { matcher } => (Sum::Count, Some(matcher)),
+        Measure::Value { matcher } => (Sum::Value, Some(matcher)),
+        Measure::Sessions { gap } => {
+            ensure_config!(
+                *gap > 0,
+                field,
+                "a session gap is seconds > 0 (e.g. 1800), got {gap}"
+            );
+            (Sum::Sessions(*gap), None)
+        }
+        Measure::Retained { .. } | Measure::Ratio { .. } => {
+            return Err(EngError::config(
+                field,
+                "a ratio's numerator and denominator are count, value or sessions measures",
+            ));
+        }
+    })
+}
+
+/// Per customer (assignment row) and per part (numerator, denominator), the
+/// metric's value in the window and in the pre-period.
+struct Values {
+    post: [Vec<f64>; 2],
+    pre: [Vec<f64>; 2],
+}
+
+/// Reads an experiment's metrics from touchpoints and reads each out: see the
+/// [module documentation](self).
+///
+/// `arm_names[k]` names arm `k` of `assignment.arm`. Touchpoints of
+/// customers not in the assignment are ignored; an assigned customer without
+/// touchpoints counts with zeros.
+///
+/// # Errors
+/// As [`TouchpointColumns::validate`] and [`readout`];
+/// [`EngError::LengthMismatch`] for assignment columns of different lengths;
+/// [`EngError::InvalidInput`] (with the row) for a customer assigned twice,
+/// an arm index without a name; [`EngError::Config`] for no metrics, two of
+/// one name, a window, pre-period or gap not > 0, a retained day 0, a matcher
+/// that reads columns not given, or readout settings.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::TouchpointColumns;
+/// use engagement_core::journey::paths::PathColumns;
+/// use engagement_core::experiment::{Assignment, ExperimentSpec, experiment_readout};
+/// let day = 86_400;
+/// // Customers 1–4 exposed on day 0; 2 and 4 (arm b) buy on day 1, 3 (arm a) on day 2.
+/// let cols = TouchpointColumns { customer: &[2, 3, 4], time: &[day, 2 * day, day],
+///     channel: &[1, 1, 1], kind: &[4, 4, 4], value: &[10.0, 5.0, 20.0], ..Default::default() };
+/// let assignment = Assignment { customer: &[1, 2, 3, 4], arm: &[0, 1, 0, 1], exposed_at: &[0; 4] };
+/// let spec: ExperimentSpec = serde_json::from_str(r#"{"metrics": [
+///     {"name": "revenue", "measure": {"type": "value", "match": {"kinds": ["purchase"]}}}]}"#)?;
+/// let names = ["a".to_string(), "b".to_string()];
+/// let r = experiment_readout(&cols, &PathColumns::default(), &assignment, &names, &spec)?;
+/// let arms = &r.metrics[0].readout.arms;
+/// assert_eq!((arms[0].mean, arms[1].mean), (2.5, 15.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn experiment_readout(
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    assignment: &Assignment<'_>,
+    arm_names: &[String],
+    spec: &ExperimentSpec,
+) -> Result<ExperimentReadout> {
+    cols.validate_log()?;
+    extra.check_lengths(cols.customer.len())?;
+    let n = assignment.customer.len();
+    for (field, len) in [
+        ("arm", assignment.arm.len()),
+        ("exposed_at", assignment.exposed_at.len()),
+    ] {
+        if len != n {
+            return Err(EngError::LengthMismatch {
+                field: field.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    ensure_config!(
+        !spec.metrics.is_empty(),
+        "metrics",
+        "an experiment reads out at least one metric"
+    );
+    for (i, m) in spec.metrics.iter().enumerate() {
+        let field = format!("metrics[{i}]");
+        ensure_config!(
+            !spec.metrics[..i].iter().any(|o| o.name == m.name),
+            field,
+            "two metrics are named {:?}",
+            m.name
+        );
+        for (what, v) in [("window", m.window), ("pre_period", m.pre_period)] {
+            ensure_config!(
+                v.is_none_or(|v| v > 0),
+                format!("{field}.{what}"),
+                "seconds > 0, got {v:?}"
+            );
+        }
+        if let Measure::Retained { day, .. } = m.measure {
+            ensure_config!(
+                day >= 1,
+                format!("{field}.measure.day"),
+                "day 1 is the 24 hours after the exposure; got 0"
+            );
+            ensure_config!(
+                m.window.is_none(),
+                format!("{field}.window"),
+                "a retained metric's window is its day: leave window out"
+            );
+        }
+    }
+    // Customers by id: each once, with a named arm.
+    let mut index: rustc_hash::FxHashMap<u64, usize> = rustc_hash::FxHashMap::default();
+    index.reserve(n);
+    for (i, (&c, &a)) in assignment.customer.iter().zip(assignment.arm).enumerate() {
+        if index.insert(c, i).is_some() {
+            return Err(EngError::invalid(
+                "customer",
+                c,
+                "a customer is assigned once (the first exposure)",
+            )
+            .at_row(i));
+        }
+        if a as usize >= arm_names.len() {
+            return Err(EngError::invalid(
+                "arm",
+                a,
+                format!("an arm index names one of the {} arms", arm_names.len()),
+            )
+            .at_row(i));
+        }
+        crate::model::touchpoint::check_time("exposed_at", assignment.exposed_at[i])
+            .map_err(|e| e.at_row(i))?;
+    }
+    let as_of = spec.as_of.unwrap_or_else(|| {
+        cols.time
+            .iter()
+            .chain(assignment.exposed_at)
+            .copied()
+            .max()
+            .unwrap_or(0)
+    });
+    // Each touchpoint's customer row in the assignment, once.
+    let owner: Vec<Option<usize>> = cols
+        .customer
+        .iter()
+        .map(|c| index.get(c).copied())
+        .collect();
+    let exposed: Vec<bool> = assignment.exposed_at.iter().map(|&t| t <= as_of).collect();
+    let mut exposed_per_arm = vec![0u64; arm_names.len()];
+    for (i, &a) in assignment.arm.iter().enumerate() {
+        if exposed[i] {
+            exposed_per_arm[a as usize] += 1;
+        }
+    }
+    let mut metrics = Vec::with_capacity(spec.metrics.len());
+    for (k, m) in spec.metrics.iter().enumerate() {
+        let field = format!("metrics[{k}].measure");
+        // Whether customer i's window has ended by as_of, and its bounds.
+        // The counted span after an exposure at t: [t + start, t + start + length).
+        let (start, length, kind) = match &m.measure {
+            Measure::Retained { day, .. } => {
+                (i64::from(*day) * DAY, Some(DAY), MetricKind::Proportion)
+            }
+            Measure::Conversion { .. } => (0, m.window, MetricKind::Proportion),
+            Measure::Ratio { .. } => (0, m.window, MetricKind::Ratio),
+            _ => (0, m.window, MetricKind::Mean),
+        };
+        let span = |t: i64| {
+            let from = t.saturating_add(start);
+            (from, length.map_or(i64::MAX, |l| from.saturating_add(l)))
+        };
+        let censored = m.window.is_some() || matches!(m.measure, Measure::Retained { .. });
+        // A customer counts when exposed by as_of and, for a window, when it has ended.
+        let counted: Vec<bool> = (0..n)
+            .map(|i| {
+                exposed[i]
+                    && (!censored || span(assignment.exposed_at[i]).1 <= as_of.saturating_add(1))
+            })
+            .collect();
+        let parts: Vec<(Sum, Option<&TouchMatch>)> = match &m.measure {
+            Measure::Retained { matcher, .. } => vec![(Sum::Any, Some(matcher))],
+            Measure::Ratio {
+                numerator,
+                denominator,
+            } => vec![
+                simple(numerator, &format!("{field}.numerator"))?,
+                simple(denominator, &format!("{field}.denominator"))?,
+            ],
+            other => vec![simple(other, &field)?],
+        };
+        let mut values = Values {
+            post: [vec![0.0; n], vec![0.0; n]],
+            pre: [vec![0.0; n], vec![0.0; n]],
+        };
+        for (p, (sum, matcher)) in parts.iter().enumerate() {
+            let match_field = format!("{field}.match");
+            let matches = matcher
+                .map(|mt| row_matcher(mt, &match_field, cols, extra))
+                .transpose()?;
+            // Sessions: each customer's in-window times, sorted, cut at the gap.
+            let mut session_times: Vec<(usize, bool, i64)> = Vec::new();
+            for (r, &o) in owner.iter().enumerate() {
+                let Some(i) = o else { continue };
+                if !counted[i] || cols.time[r] > as_of {
+                    continue;
+                }
+                if matches.as_ref().is_some_and(|f| !f(r)) {
+                    continue;
+                }
+                let t = cols.time[r];
+                let (start, end) = span(assignment.exposed_at[i]);
+                let post = t >= start && t < end;
+                let pre = m.pre_period.is_some_and(|w| {
+                    let e = assignment.exposed_at[i];
+                    t < e && t >= e.saturating_sub(w)
+                });
+                if !(post || pre) {
+                    continue;
+                }
+                let add = match sum {
+                    Sum::Any => 1.0,
+                    Sum::Count => 1.0,
+                    Sum::Value => cols.value.get(r).copied().unwrap_or(0.0),
+                    Sum::Sessions(_) => {
+                        session_times.push((i, post, t));
+                        continue;
+                    }
+                };
+                let slot = if post {
+                    &mut values.post[p][i]
+                } else {
+                    &mut values.pre[p][i]
+                };
+                if *sum == Sum::Any {
+                    *slot = 1.0;
+                } else {
+                    *slot += add;
+                }
+            }
+            if let Sum::Sessions(gap) = sum {
+                session_times.sort_unstable();
+                for run in session_times.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+                    let (i, post) = (run[0].0, run[0].1);
+                    let sessions = 1 + run.windows(2).filter(|w| w[1].2 - w[0].2 > *gap).count();
+                    let slot = if post {
+                        &mut values.post[p][i]
+                    } else {
+                        &mut values.pre[p][i]
+                    };
+                    *slot = sessions as f64;
+                }
+            }
+        }
+        let rows: Vec<usize> = (0..n).filter(|&i| counted[i]).collect();
+        let pick = |v: &Vec<f64>| -> Vec<f64> { rows.iter().map(|&i| v[i]).collect() };
+        let arm: Vec<u32> = rows.iter().map(|&i| assignment.arm[i]).collect();
+        let y = pick(&values.post[0]);
+        let ratio = kind == MetricKind::Ratio;
+        let d = ratio.then(|| pick(&values.post[1]));
+        let x = m.pre_period.map(|_| pick(&values.pre[0]));
+        let e = (ratio && m.pre_period.is_some()).then(|| pick(&values.pre[1]));
+        let mut in_progress = vec![0u64; arm_names.len()];
+        for i in 0..n {
+            if exposed[i] && !counted[i] {
+                in_progress[assignment.arm[i] as usize] += 1;
+            }
+        }
+        let config = ReadoutConfig {
+            kind,
+            ..spec.readout.clone()
+        };
+        let columns = UnitColumns {
+            arm: &arm,
+            values: &y,
+            denominators: d.as_deref(),
+            pre_values: x.as_deref(),
+            pre_denominators: e.as_deref(),
+        };
+        let r = readout(&columns, arm_names, &config).map_err(|e| match e {
+            EngError::EmptyInput { what, unit } => EngError::EmptyInput {
+                what: format!("metric {:?}: {what}", m.name),
+                unit,
+            },
+            EngError::InvalidInput {
+                field,
+                index,
+                value,
+                reason,
+            } => EngError::InvalidInput {
+                field: format!("metric {:?}: {field}", m.name),
+                index,
+                value,
+                reason,
+            },
+            e => e,
+        })?;
+        metrics.push(MetricReadout {
+            name: m.name.clone(),
+            in_progress,
+            readout: r,
+        });
+    }
+    Ok(ExperimentReadout {
+        as_of,
+        exposed: exposed_per_arm,
+        metrics,
+    })
+}
