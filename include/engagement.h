@@ -57,6 +57,7 @@
  *   StickinessConfig  {"activity": {"kinds": ["visit"], "channels": ["web", "mobile_app"]}, "period": "week", "as_of": 1735689600}
  *   ReadoutConfig     {"kind": "ratio", "control": "control", "level": 0.95, "sequential": true, "sequential_tuning": 5000, "correction": "holm", "prior": {"mean": 0, "variance": 0.09}, "weights": {"control": 1, "b": 1}}
  *   ArmSums           [{"name": "control", "count": 1000, "main_sum": 250, "main_sum_squares": 250}, {"name": "b", "count": 1000, "main_sum": 270, "main_sum_squares": 270}]
+ *   ExperimentSpec    {"metrics": [{"name": "purchased", "measure": {"type": "conversion", "match": {"kinds": ["purchase"]}}, "window": 604800}, {"name": "revenue_per_session", "measure": {"type": "ratio", "numerator": {"type": "value", "match": {"kinds": ["purchase"]}}, "denominator": {"type": "sessions", "gap": 1800}}, "pre_period": 2419200}], "readout": {"sequential": true}}
  *
  * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
  * returns it; accounts may be the whole document `eng_loyalty_json` returns.
@@ -1790,6 +1791,66 @@ eng_status eng_step_matrix_diff_json(const char *a_json,
                                      size_t b_len,
                                      char **out_json,
                                      size_t *out_len);
+
+/**
+ * An experiment read out from `len` touchpoints (columns as
+ * `eng_retention_json`: `channel` and `kind` may be NULL for an event log,
+ * `value` NULL for no money, `event` with its `dictionary`, `campaign`
+ * NULL) and an assignment of `assigned` customers: `assigned_customer`
+ * (each once), `assigned_arm` (an index into `arm_names_json`, a JSON
+ * array of the arms' names) and `exposed_at` (Unix seconds of the first
+ * exposure). Touchpoints of customers not assigned are ignored; an assigned
+ * customer without touchpoints counts with zeros.
+ *
+ * `spec_json` (an `ExperimentSpec`) lists the metrics and how to read them
+ * out: `{"metrics": [{"name": "purchased", "measure": MEASURE, "window":
+ * seconds after exposure (absent: up to as_of), "pre_period": seconds
+ * before exposure for CUPED (absent: none)}], "as_of": the latest
+ * touchpoint's or exposure's second, "readout": settings as
+ * `eng_readout_json`'s config (its kind follows each metric)}`. MEASURE is
+ * `{"type": "conversion" | "count" | "value", "match": {matcher as
+ * eng_retention_json's; any touchpoint when absent}}`, `{"type":
+ * "sessions", "gap": 1800}`, `{"type": "retained", "day": 7, "match":
+ * {…}}` (active on day 7 after exposure) or `{"type": "ratio",
+ * "numerator": MEASURE, "denominator": MEASURE}`. A metric with a window
+ * (and `retained`) counts only customers whose window ended by `as_of`.
+ *
+ * The result as JSON owned by the caller (`eng_string_free`): `{"as_of",
+ * "exposed" (per arm), "metrics": [{"name", "in_progress" (per arm: exposed
+ * but their window not ended), "readout": as eng_readout_json returns}]}`.
+ *
+ * Returns `ENG_STATUS_OK`; `ENG_STATUS_INVALID_INPUT` (a customer assigned
+ * twice, an arm index without a name, bad columns, a metric's readout
+ * refused: its message names the metric); `ENG_STATUS_LENGTH_MISMATCH`;
+ * `ENG_STATUS_EMPTY_INPUT` (an arm with no counted customer);
+ * `ENG_STATUS_CONFIG` (no metrics, a bad setting, a matcher reading columns
+ * not given); `ENG_STATUS_JSON`; `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * As `eng_retention_json` for the touchpoints; the three assignment
+ * columns `assigned` elements each; `arm_names_json` `names_len` bytes;
+ * `spec_json` `spec_len` bytes; `out_json` valid for one write; `out_len`
+ * NULL or one write.
+ */
+eng_status eng_experiment_readout_json(const uint64_t *customer,
+                                       const int64_t *time,
+                                       const uint8_t *channel,
+                                       const uint8_t *kind,
+                                       const double *value,
+                                       size_t len,
+                                       const uint32_t *event,
+                                       const struct eng_event_dictionary *dictionary,
+                                       const uint64_t *campaign,
+                                       const uint64_t *assigned_customer,
+                                       const uint32_t *assigned_arm,
+                                       const int64_t *exposed_at,
+                                       size_t assigned,
+                                       const char *arm_names_json,
+                                       size_t names_len,
+                                       const char *spec_json,
+                                       size_t spec_len,
+                                       char **out_json,
+                                       size_t *out_len);
 
 /**
  * Compares the conversion rates of a control and a treatment arm

@@ -806,3 +806,93 @@ pub unsafe extern "C" fn eng_step_matrix_diff_json(
         }
     })
 }
+
+/// An experiment read out from `len` touchpoints (columns as
+/// `eng_retention_json`: `channel` and `kind` may be NULL for an event log,
+/// `value` NULL for no money, `event` with its `dictionary`, `campaign`
+/// NULL) and an assignment of `assigned` customers: `assigned_customer`
+/// (each once), `assigned_arm` (an index into `arm_names_json`, a JSON
+/// array of the arms' names) and `exposed_at` (Unix seconds of the first
+/// exposure). Touchpoints of customers not assigned are ignored; an assigned
+/// customer without touchpoints counts with zeros.
+///
+/// `spec_json` (an `ExperimentSpec`) lists the metrics and how to read them
+/// out: `{"metrics": [{"name": "purchased", "measure": MEASURE, "window":
+/// seconds after exposure (absent: up to as_of), "pre_period": seconds
+/// before exposure for CUPED (absent: none)}], "as_of": the latest
+/// touchpoint's or exposure's second, "readout": settings as
+/// `eng_readout_json`'s config (its kind follows each metric)}`. MEASURE is
+/// `{"type": "conversion" | "count" | "value", "match": {matcher as
+/// eng_retention_json's; any touchpoint when absent}}`, `{"type":
+/// "sessions", "gap": 1800}`, `{"type": "retained", "day": 7, "match":
+/// {…}}` (active on day 7 after exposure) or `{"type": "ratio",
+/// "numerator": MEASURE, "denominator": MEASURE}`. A metric with a window
+/// (and `retained`) counts only customers whose window ended by `as_of`.
+///
+/// The result as JSON owned by the caller (`eng_string_free`): `{"as_of",
+/// "exposed" (per arm), "metrics": [{"name", "in_progress" (per arm: exposed
+/// but their window not ended), "readout": as eng_readout_json returns}]}`.
+///
+/// Returns `ENG_STATUS_OK`; `ENG_STATUS_INVALID_INPUT` (a customer assigned
+/// twice, an arm index without a name, bad columns, a metric's readout
+/// refused: its message names the metric); `ENG_STATUS_LENGTH_MISMATCH`;
+/// `ENG_STATUS_EMPTY_INPUT` (an arm with no counted customer);
+/// `ENG_STATUS_CONFIG` (no metrics, a bad setting, a matcher reading columns
+/// not given); `ENG_STATUS_JSON`; `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// As `eng_retention_json` for the touchpoints; the three assignment
+/// columns `assigned` elements each; `arm_names_json` `names_len` bytes;
+/// `spec_json` `spec_len` bytes; `out_json` valid for one write; `out_len`
+/// NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_experiment_readout_json(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    len: usize,
+    event: *const u32,
+    dictionary: *const eng_event_dictionary,
+    campaign: *const u64,
+    assigned_customer: *const u64,
+    assigned_arm: *const u32,
+    exposed_at: *const i64,
+    assigned: usize,
+    arm_names_json: *const c_char,
+    names_len: usize,
+    spec_json: *const c_char,
+    spec_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let cols = log_columns(customer, time, channel, kind, value, len)?;
+            let extra = PathColumns {
+                events: event_column(event, dictionary, len)?,
+                campaign: optional(campaign, len, "campaign")?,
+                session: &[],
+            };
+            let assignment = engagement_core::experiment::Assignment {
+                customer: slice(assigned_customer, assigned, "assigned_customer")?,
+                arm: slice(assigned_arm, assigned, "assigned_arm")?,
+                exposed_at: slice(exposed_at, assigned, "exposed_at")?,
+            };
+            let names: Vec<String> =
+                crate::json::document(arm_names_json, names_len, "arm_names_json")?;
+            let spec: engagement_core::experiment::ExperimentSpec =
+                crate::json::document(spec_json, spec_len, "spec_json")?;
+            let r = engagement_core::experiment::experiment_readout(
+                &cols,
+                &extra,
+                &assignment,
+                &names,
+                &spec,
+            )?;
+            crate::json::write(&r, out_json, out_len)
+        }
+    })
+}

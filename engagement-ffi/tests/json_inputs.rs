@@ -86,12 +86,15 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
             from_json::<engagement_core::returning::RetentionConfig>(json)?.validate()
         }
         "ReadoutConfig" => from_json::<engagement_core::experiment::ReadoutConfig>(json).map(drop),
+        "ExperimentSpec" => {
+            from_json::<engagement_core::experiment::ExperimentSpec>(json).map(drop)
+        }
         "ArmSums" => from_json::<Vec<engagement_core::experiment::ArmSums>>(json).map(drop),
         other => panic!("the catalogue names {other}, which this test does not know: add it"),
     }
 }
 
-const TYPES: usize = 35;
+const TYPES: usize = 36;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {

@@ -7,6 +7,7 @@
 use std::ffi::c_char;
 use std::ptr::{null, null_mut};
 
+use engagement::events::eng_experiment_readout_json;
 use engagement::experiment::{
     eng_adjust_p_values, eng_readout_json, eng_readout_sums_json, eng_srm_result, eng_srm_test,
 };
@@ -125,6 +126,9 @@ fn call(data: &[u8]) -> (eng_status, Option<serde_json::Value>) {
     unsafe {
         if which >= 240 {
             return rmst(&mut i);
+        }
+        if which >= 230 {
+            return from_touchpoints(&mut i);
         }
         match which % 4 {
             0 => {
@@ -261,6 +265,68 @@ fn call(data: &[u8]) -> (eng_status, Option<serde_json::Value>) {
             }
         }
     }
+}
+
+const SPECS: [&str; 6] = [
+    r#"{"metrics": [{"name": "r", "measure": {"type": "value", "match": {"kinds": ["purchase"]}}, "pre_period": 86400}]}"#,
+    r#"{"metrics": [{"name": "c", "measure": {"type": "conversion"}, "window": 3600}], "as_of": 1700500000}"#,
+    r#"{"metrics": [{"name": "s", "measure": {"type": "sessions", "gap": 1800}}, {"name": "d", "measure": {"type": "retained", "day": 1}}]}"#,
+    r#"{"metrics": [{"name": "q", "measure": {"type": "ratio", "numerator": {"type": "value"}, "denominator": {"type": "count"}}, "pre_period": 100000}], "readout": {"sequential": true}}"#,
+    r#"{"metrics": []}"#,
+    r#"{"metrics": [{"name": "x", "measure": {"type": "sessions", "gap": 0}}]}"#,
+];
+
+/// An experiment read out from touchpoints: arbitrary touchpoints, assignments and a spec
+/// from a list; on success every metric's readout holds the readout invariants.
+fn from_touchpoints(i: &mut In<'_>) -> (eng_status, Option<serde_json::Value>) {
+    let n = usize::from(i.0.u8() % 16);
+    let customer: Vec<u64> = (0..n).map(|_| u64::from(i.0.u8() % 6)).collect();
+    let time: Vec<i64> = (0..n)
+        .map(|_| 1_700_000_000 + i64::from(i.0.u8()) * 3_600)
+        .collect();
+    let channel: Vec<u8> = (0..n).map(|_| i.0.u8() % 12).collect();
+    let kind: Vec<u8> = (0..n).map(|_| i.0.u8() % 11).collect();
+    let value = i.reals(n);
+    let m = usize::from(i.0.u8() % 8);
+    let assigned: Vec<u64> = (0..m).map(|_| u64::from(i.0.u8() % 7)).collect();
+    let arm: Vec<u32> = (0..m).map(|_| u32::from(i.0.u8() % 3)).collect();
+    let exposed: Vec<i64> = (0..m)
+        .map(|_| 1_700_000_000 + i64::from(i.0.u8()) * 3_600)
+        .collect();
+    let names = NAMES[usize::from(i.0.u8() % 4)];
+    let spec = SPECS[usize::from(i.0.u8() % 6)];
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: every column holds as many elements as its length says.
+    let s = checked(unsafe {
+        eng_experiment_readout_json(
+            customer.as_ptr(),
+            time.as_ptr(),
+            channel.as_ptr(),
+            kind.as_ptr(),
+            value.as_ptr(),
+            n,
+            null(),
+            null(),
+            null(),
+            assigned.as_ptr(),
+            arm.as_ptr(),
+            exposed.as_ptr(),
+            m,
+            names.as_ptr().cast(),
+            names.len(),
+            spec.as_ptr().cast(),
+            spec.len(),
+            &mut out,
+            null_mut(),
+        )
+    });
+    let json = (s == eng_status::Ok).then(|| take_json(out));
+    if let Some(r) = &json {
+        for metric in r["metrics"].as_array().into_iter().flatten() {
+            check_readout(&metric["readout"]);
+        }
+    }
+    (s, json)
 }
 
 /// Restricted mean survival times of one group, or two compared, on arbitrary durations and

@@ -338,6 +338,31 @@ int main(void) {
         CHECK(eng_adjust_p_values(p, 0, "holm", 4, adjusted), ENG_STATUS_EMPTY_INPUT, NULL);
         CHECK(eng_adjust_p_values(p, 3, "holm", 4, NULL), ENG_STATUS_NULL_POINTER, "out");
         CHECK(eng_adjust_p_values(p, 3, "\xff", 1, adjusted), ENG_STATUS_INVALID_UTF8, "correction");
+        /* From touchpoints: customers 1-4, arms 0 1 0 1, purchases of 2, 3 and 4. */
+        uint64_t tc[3] = {2, 3, 4}, ac[4] = {1, 2, 3, 4}, twice[4] = {1, 2, 2, 4};
+        int64_t tt[3] = {86400, 172800, 86400}, at[4] = {0, 0, 0, 0};
+        uint8_t tch[3] = {1, 1, 1}, tki[3] = {4, 4, 4};
+        double tv[3] = {10, 5, 20};
+        uint32_t aa[4] = {0, 1, 0, 1};
+        const char *spec = "{\"metrics\": [{\"name\": \"revenue\", \"measure\": {\"type\": \"value\", "
+                           "\"match\": {\"kinds\": [\"purchase\"]}}}]}";
+        const char *no_metrics = "{\"metrics\": []}";
+        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, ac, aa, at, 4, names, strlen(names),
+                                          spec, strlen(spec), &json, NULL),
+              ENG_STATUS_OK, NULL);
+        eng_string_free(json);
+        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, twice, aa, at, 4, names,
+                                          strlen(names), spec, strlen(spec), &json, NULL),
+              ENG_STATUS_INVALID_INPUT, "assigned once");
+        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, ac, aa, at, 4, names, strlen(names),
+                                          no_metrics, strlen(no_metrics), &json, NULL),
+              ENG_STATUS_CONFIG, "metrics");
+        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, ac, NULL, at, 4, names,
+                                          strlen(names), spec, strlen(spec), &json, NULL),
+              ENG_STATUS_NULL_POINTER, "assigned_arm");
+        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, ac, aa, at, 4, names, strlen(names),
+                                          NULL, 0, &json, NULL),
+              ENG_STATUS_JSON, "spec_json");
     }
 
     /* Retention curves. */

@@ -1024,6 +1024,25 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
             s = eng_lifecycle_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, cfg,
                                    text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
+        } else if (!strcmp(op, "experiment_readout")) {
+            const json_t *a = json_object_get(input, "assignment");
+            const json_t *ac = json_object_get(a, "customer"), *aa = json_object_get(a, "arm"),
+                         *ae = json_object_get(a, "exposed_at");
+            size_t m = json_array_size(ac);
+            uint64_t *assigned = u64s(ac);
+            int64_t *exposed = i64s(ae);
+            uint32_t *arm = calloc(m + 1, sizeof *arm);
+            for (size_t i = 0; i < json_array_size(aa); i++) arm[i] = (uint32_t)json_integer_value(json_array_get(aa, i));
+            double *value = va ? doubles(va) : NULL;
+            char *names = json_dumps(json_object_get(input, "arm_names"), JSON_COMPACT);
+            if (json_array_size(aa) != m || json_array_size(ae) != m)
+                s = ENG_STATUS_LENGTH_MISMATCH;
+            else
+                s = eng_experiment_readout_json(customer, time, channel, kind, value, n, ev ? codes : NULL, dict,
+                                                campaign, assigned, arm, exposed, m, names, strlen(names), cfg,
+                                                text_len(cfg), &json, NULL);
+            if (s == ENG_STATUS_OK) *result = take_json(json);
+            free(assigned), free(exposed), free(arm), free(value), free(names);
         } else if (!strcmp(op, "retention_events")) {
             double *value = va ? doubles(va) : NULL;
             s = eng_retention_json(customer, time, channel, kind, value, n, ev ? codes : NULL, dict, campaign, cfg,
@@ -1058,7 +1077,7 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
 static eng_status run(const char *op, const json_t *input, const json_t *config, json_t **result) {
     if (!strcmp(op, "paths") || !strcmp(op, "event_funnel") || !strcmp(op, "sessions") ||
         !strcmp(op, "attribute_events") || !strcmp(op, "retention_events") || !strcmp(op, "lifecycle_events") ||
-        !strcmp(op, "stickiness_events"))
+        !strcmp(op, "stickiness_events") || !strcmp(op, "experiment_readout"))
         return op_events(op, input, config, result);
     if (!strcmp(op, "partial")) return op_partial(input, config, result);
     if (!strcmp(op, "partial_bytes")) return op_partial_bytes(input, result);
