@@ -210,3 +210,45 @@ pub(crate) fn adjust_p_values<'py>(
         experiment::adjust_p_values(slice(&p_values, "p_values")?, correction).py_err()?;
     Ok(adjusted.into_pyarray(py))
 }
+
+/// An experiment read out from touchpoints and an assignment.
+#[pyfunction]
+#[pyo3(signature = (touchpoints, assigned_customer, arm, exposed_at, spec, events=None, dictionary=None, campaign=None, arms=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn experiment_readout<'py>(
+    py: Python<'py>,
+    touchpoints: crate::convert::Touchpoints<'_>,
+    assigned_customer: PyReadonlyArray1<'_, u64>,
+    arm: &Bound<'py, PyAny>,
+    exposed_at: PyReadonlyArray1<'_, i64>,
+    spec: &Bound<'_, PyAny>,
+    events: Option<PyReadonlyArray1<'_, u32>>,
+    dictionary: Option<PyRef<'_, crate::events::NativeEventDictionary>>,
+    campaign: Option<PyReadonlyArray1<'_, u64>>,
+    arms: Option<Vec<String>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let spec: experiment::ExperimentSpec = crate::convert::document(py, spec, "spec")?;
+    let labels = arm_labels(arm)?;
+    let (codes, names) = match arms {
+        Some(names) => (experiment::arm_codes_in(&labels, &names).py_err()?, names),
+        None => experiment::arm_codes(&labels),
+    };
+    let cols = touchpoints.columns()?;
+    let extra = engagement_core::journey::paths::PathColumns {
+        events: crate::events::event_column(&events, &dictionary)?,
+        campaign: crate::convert::optional(&campaign, "campaign")?,
+        session: &[],
+    };
+    let (customer, exposed_at) = (
+        slice(&assigned_customer, "assigned_customer")?,
+        slice(&exposed_at, "exposed_at")?,
+    );
+    py.compute_to_python(|| {
+        let assignment = experiment::Assignment {
+            customer,
+            arm: &codes,
+            exposed_at,
+        };
+        experiment::experiment_readout(&cols, &extra, &assignment, &names, &spec)
+    })
+}

@@ -88,8 +88,9 @@ mod _engagement {
 
     #[pymodule_export]
     use crate::experiment::{
-        adjust_p_values, bayesian_conversion_test, conversion_test, power_two_proportions, readout,
-        readout_sums, sample_size_two_proportions, srm_test, welch_test,
+        adjust_p_values, bayesian_conversion_test, conversion_test, experiment_readout,
+        power_two_proportions, readout, readout_sums, sample_size_two_proportions, srm_test,
+        welch_test,
     };
 
     #[pymodule_export]

@@ -366,6 +366,24 @@ def test_readout_arm_labels_are_refused_with_their_row():
         engagement.rmst_difference([1, 2], [True, False], [1, 2], [True, True], tau=0)
 
 
+def test_experiment_metrics_are_checked_before_any_work():
+    day = 86_400
+    kw = dict(events=["buy"] * 3, assigned_customer=[1, 2, 3, 4], arm=["a", "b", "a", "b"],
+              exposed_at=[0, 0, 0, 0])
+    with pytest.raises(ValueError, match="unknown metric keys \\['windw'\\]"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count", "windw": 5}], **kw)
+    with pytest.raises(engagement.JsonError, match="conversion"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "converted"}], **kw)
+    with pytest.raises(engagement.ConfigError, match="two metrics"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count"}] * 2, **kw)
+    with pytest.raises(engagement.InvalidInputError, match="assigned once"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count"}],
+                              **{**kw, "assigned_customer": [1, 2, 2, 4]})
+    with pytest.raises(engagement.LengthMismatchError):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count"}],
+                              **{**kw, "exposed_at": [0, 0, 0]})
+
+
 def test_every_python_entry_point_meets_bad_input_somewhere():
     """Every public function and method is called by the bad-input tests (this file, or the golden
     runner over tests/golden/bad_input.json): a new one without such a test fails here."""
@@ -378,7 +396,8 @@ def test_every_python_entry_point_meets_bad_input_somewhere():
                "FunnelBreakdown", "FunnelResult", "BayesianConversion", "ChurnSummary", "ConversionTest",
                "WelchTest", "KaplanMeier", "LogRankTest", "NpsSummary", "Proportion", "PurchaseSummary",
                "PathAnalysis", "Sessions", "SessionSummary", "ArmReadout", "Comparison", "Effect",
-               "LogNormalEffect", "Readout", "SrmTest", "Rmst", "RmstDifference"}
+               "LogNormalEffect", "Readout", "SrmTest", "Rmst", "RmstDifference",
+               "ExperimentReadout", "MetricReadout"}
     missing = []
     for name in engagement.__all__:
         obj = getattr(engagement, name)

@@ -188,6 +188,17 @@ def run(op, inp, config):
         else:
             r = engagement.readout_sums(inp["arms"], **settings)
         return _readout_as_vectors(r)
+    if op == "experiment_readout":
+        log, a, names = inp["events"], inp["assignment"], inp["arm_names"]
+        spec = dict(config)
+        r = engagement.experiment(log["customer"], log["time"], value=log.get("value"), events=log.get("event"),
+                                  assigned_customer=a["customer"], arm=[names[k] for k in a["arm"]],
+                                  exposed_at=a["exposed_at"], metrics=spec.pop("metrics"), arms=names,
+                                  as_of=spec.pop("as_of", None), **spec.pop("readout", {}))
+        assert not spec, spec
+        return {"as_of": r.as_of, "exposed": [r.exposed[n] for n in names],
+                "metrics": [{"name": m.name, "in_progress": [m.in_progress[n] for n in names],
+                             "readout": _readout_as_vectors(m.readout)} for m in r.metrics.values()]}
     if op == "rmst":
         return dataclasses.asdict(engagement.rmst(inp["duration"], inp["observed"], inp["tau"], inp["level"]))
     if op == "rmst_difference":

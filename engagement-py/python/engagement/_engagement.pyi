@@ -54,6 +54,7 @@ __all__ = [
     "rmst",
     "rmst_difference",
     "readout_sums",
+    "experiment_readout",
     "srm_test",
     "adjust_p_values",
     "bayesian_conversion_test",
@@ -328,6 +329,17 @@ def readout(
     arms: Optional[list[str]] = None,
 ) -> dict[str, Any]: ...
 def readout_sums(arms: Any, config: Any = None) -> dict[str, Any]: ...
+def experiment_readout(
+    touchpoints: _Touchpoints,
+    assigned_customer: _U64,
+    arm: Any,
+    exposed_at: npt.NDArray[np.int64],
+    spec: Any,
+    events: Optional[npt.NDArray[np.uint32]] = None,
+    dictionary: Optional[NativeEventDictionary] = None,
+    campaign: Optional[_U64] = None,
+    arms: Optional[list[str]] = None,
+) -> dict[str, Any]: ...
 def rmst(duration: _F64, observed: npt.NDArray[np.bool_], tau: float, level: Optional[float] = None) -> dict[str, Any]: ...
 def rmst_difference(
     duration_a: _F64,

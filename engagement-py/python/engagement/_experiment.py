@@ -458,3 +458,148 @@ def adjust_p_values(p_values: Any, correction: str) -> Any:
     [0.04, 0.09, 0.09, 0.2]
     """
     return _native.adjust_p_values(cv.floats(p_values, "p_values"), correction)
+
+
+@dataclass(frozen=True)
+class MetricReadout:
+    """One metric of an experiment read out from touchpoints: the customers per arm left out
+    because their window had not ended by ``as_of`` (``in_progress``) and the ``readout`` of the
+    others; see ``experiment``."""
+
+    name: str
+    in_progress: Dict[str, int]
+    readout: Readout
+
+
+@dataclass(frozen=True)
+class ExperimentReadout:
+    """An experiment read out from touchpoints: the end of observation, the customers exposed by
+    then per arm, and one ``MetricReadout`` per metric (a dict by name, in the spec's order).
+    ``to_frame()`` stacks the metrics' comparison frames with a ``metric`` column;
+    see ``experiment``."""
+
+    as_of: int
+    exposed: Dict[str, int]
+    metrics: Dict[str, MetricReadout]
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> "ExperimentReadout":
+        metrics: Dict[str, MetricReadout] = {}
+        names: List[str] = []
+        for m in d["metrics"]:
+            r = Readout._from(m["readout"])
+            names = [a.name for a in r.arms]
+            metrics[m["name"]] = MetricReadout(m["name"], dict(zip(names, m["in_progress"])), r)
+        return cls(as_of=d["as_of"], exposed=dict(zip(names, d["exposed"])), metrics=metrics)
+
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per metric, treatment arm and scale: the metric's name, then the columns of
+        ``Readout.to_frame()``.
+
+        >>> import engagement
+        >>> day = 86_400
+        >>> r = engagement.experiment([2, 3, 4], [day, 2 * day, day], value=[10.0, 5.0, 20.0],
+        ...     events=["buy", "buy", "buy"], assigned_customer=[1, 2, 3, 4], arm=["a", "b", "a", "b"],
+        ...     exposed_at=[0, 0, 0, 0], metrics=[{"name": "revenue", "measure": "value", "match": "buy"}])
+        >>> r.to_frame()[["metric", "arm", "scale", "estimate"]].values.tolist()[0]
+        ['revenue', 'b', 'absolute', 12.5]
+        """
+        from ._frames import to_frame
+
+        cols: Dict[str, List[Any]] = {}
+        for name, m in self.metrics.items():
+            frame = m.readout.to_frame(backend="pandas")
+            cols.setdefault("metric", []).extend([name] * len(frame))
+            for c in frame.columns:
+                cols.setdefault(c, []).extend(frame[c].tolist())
+        return to_frame(cols, backend)
+
+
+def _measure(measure: Any, match: Any = None, gap: Any = None, day: Any = None) -> Dict[str, Any]:
+    """A measure: a dict as the engine takes it, or its type's name with ``match`` / ``gap`` / ``day``."""
+    from ._retention import _matcher
+
+    if isinstance(measure, Mapping):
+        return dict(measure)
+    return cv.given(type=measure, match=_matcher(match, "match"), gap=_seconds_or_none(gap), day=day)
+
+
+def _seconds_or_none(value: Any) -> Optional[int]:
+    from ._events import _seconds
+
+    return _seconds(value)
+
+
+def _metric_spec(m: Mapping[str, Any]) -> Dict[str, Any]:
+    """One metric of ``experiment``: ``name``, ``measure`` (a type name or the engine's dict), its
+    ``match`` / ``gap`` / ``day``, or ``numerator`` and ``denominator`` for a ratio; ``window`` and
+    ``pre_period`` in seconds or timedeltas."""
+    known = {"name", "measure", "match", "gap", "day", "numerator", "denominator", "window", "pre_period"}
+    unknown = set(m) - known
+    if unknown:
+        raise ValueError(f"unknown metric keys {sorted(unknown)}; a metric takes {sorted(known)}")
+    if m.get("measure") == "ratio" and not isinstance(m.get("measure"), Mapping):
+        def part(p: Any) -> Dict[str, Any]:
+            return _measure(p) if isinstance(p, Mapping) and "type" in p else _measure(**p)
+        measure = {"type": "ratio", "numerator": part(m["numerator"]), "denominator": part(m["denominator"])}
+    else:
+        measure = _measure(m.get("measure"), m.get("match"), m.get("gap"), m.get("day"))
+    return cv.given(name=m.get("name"), measure=measure, window=_seconds_or_none(m.get("window")),
+                    pre_period=_seconds_or_none(m.get("pre_period")))
+
+
+def experiment(customer: Any, time: Any, channel: Any = None, kind: Any = None, value: Any = None, *,
+               assigned_customer: Any, arm: Any, exposed_at: Any, metrics: Sequence[Mapping[str, Any]],
+               events: Any = None, dictionary: Any = None, campaign: Any = None,
+               arms: Optional[Sequence[str]] = None, as_of: Any = None, control: Optional[str] = None,
+               level: Optional[float] = None, sequential: Optional[bool] = None,
+               sequential_tuning: Optional[float] = None, correction: Optional[str] = None,
+               prior: Optional[Tuple[float, float]] = None,
+               weights: Union[Sequence[float], Mapping[str, float], None] = None) -> ExperimentReadout:
+    """An experiment read out from touchpoints: who was exposed to which arm when
+    (``assigned_customer``, ``arm``, ``exposed_at``: one row per customer, their first exposure),
+    and ``metrics`` measured on each customer's touchpoints from the exposure on; one ``readout``
+    per metric (settings as ``readout``'s, applied to every metric).
+
+    Each metric is a dict with a ``name`` and a ``measure``:
+
+    - ``"conversion"`` (1 when a touchpoint ``match``-ing happens, else 0), ``"count"`` (how many),
+      ``"value"`` (the sum of their values, e.g. revenue), ``"sessions"`` (runs of touchpoints no more
+      than ``gap`` apart, default unit seconds), ``"retained"`` (a ``match``-ing touchpoint on
+      ``day`` N after the exposure, counted only for customers whose day N has ended by ``as_of``), or
+      ``"ratio"`` with ``numerator`` and ``denominator`` dicts of the others (revenue per session);
+    - ``match``: an event label, a list of them, or a dict as ``retention``'s ``start`` (any
+      touchpoint when left out);
+    - ``window``: how long after the exposure counts (seconds or a timedelta; default up to
+      ``as_of``). Only customers whose window has ended by ``as_of`` count, so recent exposures are
+      not counted as failures; ``MetricReadout.in_progress`` says how many were left out;
+    - ``pre_period``: the span before the exposure measured the same way as CUPED's covariate.
+
+    Touchpoints of customers not assigned are ignored; an assigned customer without touchpoints
+    counts with zeros. ``as_of`` defaults to the latest touchpoint or exposure.
+
+    >>> import engagement
+    >>> day = 86_400
+    >>> r = engagement.experiment(
+    ...     [1, 2, 3, 4], [day, day, 2 * day, day], value=[0.0, 10.0, 5.0, 20.0],
+    ...     events=["visit", "buy", "buy", "buy"], assigned_customer=[1, 2, 3, 4],
+    ...     arm=["control", "new", "control", "new"], exposed_at=[0, 0, 0, 0],
+    ...     metrics=[{"name": "bought", "measure": "conversion", "match": "buy"},
+    ...              {"name": "revenue", "measure": "value", "match": "buy"}])
+    >>> [a.mean for a in r.metrics["bought"].readout.arms], [a.mean for a in r.metrics["revenue"].readout.arms]
+    ([0.5, 1.0], [2.5, 15.0])
+    """
+    from ._events import _touchpoint_columns
+    from ._funnel import _extras
+
+    spec: Dict[str, Any] = {"metrics": [_metric_spec(m) for m in metrics]}
+    if as_of is not None:
+        spec["as_of"] = cv.instant(as_of)
+    settings = _settings(None, control, level, sequential, sequential_tuning, correction, prior, weights)
+    if settings:
+        spec["readout"] = settings
+    cols = _touchpoint_columns(customer, time, channel, kind, value)
+    extras = _extras(campaign, None, events, dictionary)
+    return ExperimentReadout._from(_native.experiment_readout(
+        cols, cv.ids(assigned_customer, "assigned_customer"), arm, cv.seconds(exposed_at, "exposed_at"), spec,
+        arms=None if arms is None else [str(a) for a in arms], **extras))
