@@ -10,6 +10,7 @@
 //! `retained` (active on day N after the exposure) likewise counts only
 //! customers exposed at least N + 1 days before `as_of`.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config};
@@ -323,7 +324,7 @@ pub fn experiment_readout(
     // Each touchpoint's customer row in the assignment, once.
     let owner: Vec<Option<usize>> = cols
         .customer
-        .iter()
+        .par_iter()
         .map(|c| index.get(c).copied())
         .collect();
     let exposed: Vec<bool> = assignment.exposed_at.iter().map(|&t| t <= as_of).collect();
@@ -333,8 +334,8 @@ pub fn experiment_readout(
             exposed_per_arm[a as usize] += 1;
         }
     }
-    let mut metrics = Vec::with_capacity(spec.metrics.len());
-    for (k, m) in spec.metrics.iter().enumerate() {
+    // Metrics are independent: one task each, results in the spec's order.
+    let read_metric = |k: usize, m: &MetricSpec| -> Result<MetricReadout> {
         let field = format!("metrics[{k}].measure");
         // Whether customer i's window has ended by as_of, and its bounds.
         // The counted span after an exposure at t: [t + start, t + start + length).
@@ -475,12 +476,18 @@ pub fn experiment_readout(
             },
             e => e,
         })?;
-        metrics.push(MetricReadout {
+        Ok(MetricReadout {
             name: m.name.clone(),
             in_progress,
             readout: r,
-        });
-    }
+        })
+    };
+    let metrics = spec
+        .metrics
+        .par_iter()
+        .enumerate()
+        .map(|(k, m)| read_metric(k, m))
+        .collect::<Result<Vec<_>>>()?;
     Ok(ExperimentReadout {
         as_of,
         exposed: exposed_per_arm,
