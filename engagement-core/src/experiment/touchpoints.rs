@@ -201,8 +201,15 @@ struct Values {
     pre: [Vec<f64>; 2],
 }
 
-/// Reads an experiment's metrics from touchpoints and reads each out: see the
-/// [module documentation](self).
+/// Reads an experiment's metrics from touchpoints and reads each out.
+///
+/// A metric counts a customer's touchpoints from the exposure on: within
+/// `window` seconds of it when a window is given, else up to `as_of`. A
+/// windowed metric is censoring-aware: it counts only customers whose window
+/// has ended by `as_of`, so customers exposed too recently to have converted
+/// are not counted as failures (the in-progress ones are reported per arm).
+/// [`Measure::Retained`] (active on day N after the exposure) likewise counts
+/// only customers exposed at least N + 1 days before `as_of`.
 ///
 /// `arm_names[k]` names arm `k` of `assignment.arm`. Touchpoints of
 /// customers not in the assignment are ignored; an assigned customer without
