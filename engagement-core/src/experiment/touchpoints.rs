@@ -388,6 +388,7 @@ pub fn experiment_readout(
                 .transpose()?;
             // Sessions: each customer's in-window times, sorted, cut at the gap.
             let mut session_times: Vec<(usize, bool, i64)> = Vec::new();
+            let mut values_in_order: Vec<(usize, bool, i64, u64)> = Vec::new();
             for (r, &o) in owner.iter().enumerate() {
                 let Some(i) = o else { continue };
                 if !counted[i] || cols.time[r] > as_of {
@@ -409,7 +410,15 @@ pub fn experiment_readout(
                 let add = match sum {
                     Sum::Any => 1.0,
                     Sum::Count => 1.0,
-                    Sum::Value => cols.value.get(r).copied().unwrap_or(0.0),
+                    Sum::Value => {
+                        // Summed below in (customer, time, value) order: the same sum
+                        // whatever the rows' order.
+                        let v = cols.value.get(r).copied().unwrap_or(0.0);
+                        if v != 0.0 {
+                            values_in_order.push((i, post, t, v.to_bits()));
+                        }
+                        continue;
+                    }
                     Sum::Sessions(_) => {
                         session_times.push((i, post, t));
                         continue;
@@ -425,6 +434,15 @@ pub fn experiment_readout(
                 } else {
                     *slot += add;
                 }
+            }
+            values_in_order.sort_unstable();
+            for &(i, post, _, bits) in &values_in_order {
+                let slot = if post {
+                    &mut values.post[p][i]
+                } else {
+                    &mut values.pre[p][i]
+                };
+                *slot += f64::from_bits(bits);
             }
             if let Sum::Sessions(gap) = sum {
                 session_times.sort_unstable();
@@ -500,4 +518,56 @@ pub fn experiment_readout(
         exposed: exposed_per_arm,
         metrics,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_order_does_not_change_a_single_bit() {
+        // Customer 1's values sum to other bits when added in reverse order.
+        let value: [f64; 8] = [0.1, 0.2, 0.3, 0.05, 1e11, 0.7, 7.0, 3.3];
+        let forward_sum = value[..6].iter().fold(0.0f64, |a, v| a + v);
+        let backward_sum = value[..6].iter().rev().fold(0.0f64, |a, v| a + v);
+        assert_ne!(forward_sum.to_bits(), backward_sum.to_bits());
+        let customer = [1, 1, 1, 1, 1, 1, 2, 3];
+        let time = [10, 11, 12, 13, 14, 15, 10, 20];
+        let kind = [4u8; 8];
+        let channel = [1u8; 8];
+        let spec: ExperimentSpec = serde_json::from_str(
+            r#"{"metrics": [
+                {"name": "revenue", "measure": {"type": "value"}},
+                {"name": "per_session", "measure": {"type": "ratio", "numerator": {"type": "value"},
+                 "denominator": {"type": "sessions", "gap": 15}}}]}"#,
+        )
+        .unwrap();
+        let names = ["a".to_string(), "b".to_string()];
+        let assignment = Assignment {
+            customer: &[1, 2, 3, 4],
+            arm: &[0, 1, 0, 1],
+            exposed_at: &[0; 4],
+        };
+        let run = |order: &[usize]| {
+            let pick = |c: &[u64]| order.iter().map(|&i| c[i]).collect::<Vec<_>>();
+            let (cu, ti): (Vec<u64>, Vec<i64>) =
+                (pick(&customer), order.iter().map(|&i| time[i]).collect());
+            let va: Vec<f64> = order.iter().map(|&i| value[i]).collect();
+            let cols = TouchpointColumns {
+                customer: &cu,
+                time: &ti,
+                channel: &channel,
+                kind: &kind,
+                value: &va,
+                ..Default::default()
+            };
+            experiment_readout(&cols, &PathColumns::default(), &assignment, &names, &spec).unwrap()
+        };
+        let forward: Vec<usize> = (0..8).collect();
+        let backward: Vec<usize> = (0..8).rev().collect();
+        let shuffled = [3, 6, 0, 5, 2, 7, 1, 4];
+        let f = run(&forward);
+        assert_eq!(f, run(&backward));
+        assert_eq!(f, run(&shuffled));
+    }
 }

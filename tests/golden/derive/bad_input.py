@@ -158,6 +158,9 @@ BASE = {
     "readout_sums": "readout/conversion_sums",
     "srm_test": "readout/srm_planned_three",
     "adjust_p_values": "readout/adjust_holm",
+    "rmst": "rmst/rmst_ties_and_censoring",
+    "rmst_difference": "rmst/rmst_difference_tau_10",
+    "experiment_readout": "experiment/three_arms_five_metrics",
     "sample_size_two_proportions": "experiments/sample_size_10_to_12_percent",
     "power_two_proportions": "experiments/power_1000_per_group",
     "attribute": "attribution/first_touch",
@@ -555,6 +558,53 @@ row("nan", "adjust_p_values", put(("p_values",), "NaN", 1), "invalid_input", "p_
 row("empty", "adjust_p_values", setkey((), "p_values", []), "empty_input", "p_values")
 row("unknown_label", "adjust_p_values", lambda i: None, "unknown_label", "correction",
     config=cfg(correction="fdr"))
+
+# Restricted mean survival time.
+row("nan", "rmst", put(("duration",), "NaN", 2), "invalid_input", "duration")
+row("negative_count", "rmst", put(("duration",), -1.0), "invalid_input", "duration")
+row("mismatched_length", "rmst", drop_last(("observed",)), "length_mismatch", "observed")
+row("empty", "rmst", both(setkey((), "duration", []), setkey((), "observed", [])), "empty_input", "rows")
+row("out_of_range", "rmst", setkey((), "tau", 12.5), "invalid_input", "tau_past_follow_up")
+row("bad_config", "rmst", setkey((), "tau", 0.0), "config", "tau")
+row("out_of_range", "rmst", setkey((), "level", 1.0), "config", "level")
+
+
+def reverse_survival(*pairs):
+    def change(inp):
+        for d, o in pairs:
+            inp[d], inp[o] = inp[d][::-1], inp[o][::-1]
+    return change
+
+
+row("unsorted", "rmst", reverse_survival(("duration", "observed")), "same", "rows_reversed")
+row("pos_inf", "rmst_difference", put(("duration_b",), "inf"), "invalid_input", "duration_b")
+row("mismatched_length", "rmst_difference", drop_last(("observed_a",)), "length_mismatch", "observed_a")
+row("out_of_range", "rmst_difference", setkey((), "tau", 12.5), "invalid_input", "tau_past_a_group")
+row("unsorted", "rmst_difference", reverse_survival(("duration_a", "observed_a"), ("duration_b", "observed_b")),
+    "same", "rows_reversed")
+
+# Experiments read out from touchpoints.
+row("duplicated", "experiment_readout", lambda i: i["assignment"]["customer"].__setitem__(1, i["assignment"]["customer"][0]),
+    "invalid_input", "customer_assigned_twice")
+row("mismatched_length", "experiment_readout", drop_last(("assignment", "exposed_at")), "length_mismatch",
+    "exposed_at")
+row("time_before_1970", "experiment_readout", put(("assignment", "exposed_at"), -1), "invalid_input", "exposed_at")
+row("bad_config", "experiment_readout", lambda i: None, "config", "no_metrics", config=lambda c: {**c, "metrics": []})
+row("bad_config", "experiment_readout", lambda i: None, "config", "window",
+    config=lambda c: {**c, "metrics": [{**c["metrics"][0], "window": 0}]})
+row("bad_config", "experiment_readout", lambda i: None, "config", "session_gap",
+    config=lambda c: {**c, "metrics": [{"name": "s", "measure": {"type": "sessions", "gap": 0}}]})
+row("unsorted", "experiment_readout", reverse_rows(("events",)), "same", "touchpoints_reversed")
+
+
+def reverse_assignment(inp):
+    a = inp["assignment"]
+    for k in a:
+        a[k] = a[k][::-1]
+
+
+row("unsorted", "experiment_readout", reverse_assignment, "same", "assignment_reversed")
+row("huge_id", "experiment_readout", shift_ids(("events",), ("assignment",)), "same", "ids_near_2_63")
 
 # Attribution paths, survival, transitions.
 row("mismatched_length", "attribute", drop_last(("conversions",)), "length_mismatch", "conversions")
