@@ -382,6 +382,27 @@ def test_experiment_metrics_are_checked_before_any_work():
     with pytest.raises(engagement.LengthMismatchError):
         engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count"}],
                               **{**kw, "exposed_at": [0, 0, 0]})
+    with pytest.raises(engagement.EmptyInputError, match="labels: buy"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count", "match": "by"}], **kw)
+    with pytest.raises(engagement.ConfigError, match="no value column"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "value"}], **kw)
+    with pytest.raises(ValueError, match="'numerator' and a 'denominator'"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "ratio",
+                                                             "numerator": {"measure": "count"}}], **kw)
+    with pytest.raises(ValueError, match="belongs to the metric"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "ratio", "numerator": {
+            "measure": "count", "window": 5}, "denominator": {"measure": "sessions"}}], **kw)
+    with pytest.raises(ValueError, match="metric 'x' window 'soon' is not a span"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count", "window": "soon"}],
+                              **kw)
+    with pytest.raises(ValueError, match="needs a 'name'"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"measure": "count"}], **kw)
+    with pytest.raises(engagement.EmptyInputError, match="nobody was exposed"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count"}], as_of=-1 + 1,
+                              **{**kw, "exposed_at": [5, 5, 5, 5]})
+    with pytest.raises(ValueError, match="'comparisons' or 'arms'"):
+        engagement.experiment([2, 3, 4], [day] * 3, metrics=[{"name": "x", "measure": "count"}],
+                              **kw).to_frame("metrics")
 
 
 def test_every_python_entry_point_meets_bad_input_somewhere():

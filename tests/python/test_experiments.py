@@ -156,3 +156,18 @@ def test_rmst_of_a_churn_curve():
     assert (d.a.rmst, d.b.rmst) == (2.5, 3.5)
     assert d.ci_low < d.difference < d.ci_high and 0 < d.p_value < 1
     assert d.ratio == pytest.approx(1.4)
+
+
+def test_experiment_windows_take_numpy_and_text_spans():
+    day = 86_400
+    kw = dict(events=["buy"] * 4, value=[1.0, 2.0, 3.0, 4.0], assigned_customer=[1, 2, 3, 4, 5, 6],
+              arm=["control", "b", "control", "b", "b", "control"], exposed_at=[0] * 6, as_of=10 * day)
+    spans = [2 * day, np.timedelta64(2, "D"), pd.Timedelta(days=2), "2d"]
+    results = [engagement.experiment([2, 3, 4, 6], [day, 3 * day, day, day], **kw,
+                                     metrics=[{"name": "bought", "measure": "conversion", "match": "buy",
+                                               "window": w}]) for w in spans]
+    means = [[a.mean for a in r.metrics["bought"].readout.arms] for r in results]
+    # Customer 3 bought on day 3, outside the two days.
+    assert means == [means[0]] * 4 and means[0] == pytest.approx([2 / 3, 1 / 3])   # arms b, control
+    frame = results[0].to_frame("arms")
+    assert list(frame.columns[:4]) == ["metric", "arm", "n", "in_progress"]

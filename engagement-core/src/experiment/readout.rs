@@ -1200,11 +1200,19 @@ fn compute(
             return Err(EngError::invalid(
                 "values",
                 "constant",
-                format!(
-                    "arms {:?} and {:?} show no variance (left after CUPED, when a pre-period \
-                     covariate is given): there is nothing to test against",
-                    a.name, b.name
-                ),
+                if cuped {
+                    format!(
+                        "arms {:?} and {:?} show no variance left after CUPED (the pre-period \
+                         explains the metric exactly): there is nothing to test against",
+                        a.name, b.name
+                    )
+                } else {
+                    format!(
+                        "arms {:?} and {:?} show no variance (every unit has the same value): \
+                         there is nothing to test against",
+                        a.name, b.name
+                    )
+                },
             ));
         }
         let dof = pair.welch_dof();

@@ -23,6 +23,10 @@ use crate::retention::returning::row_matcher;
 /// Seconds in a day.
 const DAY: i64 = 86_400;
 
+fn default_gap() -> i64 {
+    1800
+}
+
 /// Each exposed customer's arm and exposure time (Unix seconds), one row per
 /// customer.
 #[derive(Debug, Clone, Copy)]
@@ -70,14 +74,17 @@ pub enum Measure {
     /// Sessions: runs of the customer's touchpoints no more than `gap`
     /// seconds apart (a mean per customer).
     Sessions {
-        /// The inactivity gap that ends a session, in seconds (e.g. 1800).
+        /// The inactivity gap that ends a session, in seconds (default 1800,
+        /// 30 minutes, as [`crate::journey::sessions`]).
+        #[serde(default = "default_gap")]
         gap: i64,
     },
     /// 1 when a matching touchpoint falls on day `day` after the exposure
-    /// (`[exposed + day·24 h, exposed + (day+1)·24 h)`), else 0; only
+    /// (`[exposed + day·24 h, exposed + (day+1)·24 h)`: day 0 is the first 24
+    /// hours, day 7 the 24 hours after the first week), else 0; only
     /// customers whose day `day` has ended by `as_of` count.
     Retained {
-        /// The day after exposure (1: the next 24 hours).
+        /// The day after exposure (0: the first 24 hours).
         day: u32,
         /// The activity that counts (any touchpoint when absent).
         #[serde(rename = "match", default)]
@@ -286,9 +293,9 @@ pub fn experiment_readout(
         }
         if let Measure::Retained { day, .. } = m.measure {
             ensure_config!(
-                day >= 1,
+                day <= 36_500,
                 format!("{field}.measure.day"),
-                "day 1 is the 24 hours after the exposure; got 0"
+                "a day after exposure within a century, got {day}"
             );
             ensure_config!(
                 m.window.is_none(),
@@ -341,6 +348,15 @@ pub fn experiment_readout(
             exposed_per_arm[a as usize] += 1;
         }
     }
+    if !exposed.iter().any(|&e| e) {
+        return Err(EngError::EmptyInput {
+            what: format!(
+                "an experiment: nobody was exposed by as_of ({})",
+                crate::model::calendar::datetime_label(as_of)
+            ),
+            unit: "exposure".into(),
+        });
+    }
     // Metrics are independent: one task each, results in the spec's order.
     let read_metric = |k: usize, m: &MetricSpec| -> Result<MetricReadout> {
         let field = format!("metrics[{k}].measure");
@@ -382,6 +398,12 @@ pub fn experiment_readout(
             pre: [vec![0.0; n], vec![0.0; n]],
         };
         for (p, (sum, matcher)) in parts.iter().enumerate() {
+            ensure_config!(
+                *sum != Sum::Value || !cols.value.is_empty(),
+                field.clone(),
+                "metric {:?} sums touchpoint values, but no value column is given",
+                m.name
+            );
             let match_field = format!("{field}.match");
             let matches = matcher
                 .map(|mt| row_matcher(mt, &match_field, cols, extra))
@@ -434,6 +456,22 @@ pub fn experiment_readout(
                 } else {
                     *slot += add;
                 }
+            }
+            // A matcher no touchpoint of the data meets is a misspelt label far more
+            // often than a metric nobody moved: say so, with the data's labels.
+            if let (Some(mt), Some(f)) = (matcher, matches.as_ref())
+                && !mt.is_empty()
+                && !(0..cols.customer.len()).any(f)
+            {
+                return Err(EngError::EmptyInput {
+                    what: format!(
+                        "metric {:?}: no touchpoint matches {}{}",
+                        m.name,
+                        serde_json::to_string(mt).unwrap_or_default(),
+                        crate::retention::returning::some_labels(extra)
+                    ),
+                    unit: "matching touchpoint".into(),
+                });
             }
             values_in_order.sort_unstable();
             for &(i, post, _, bits) in &values_in_order {
@@ -569,5 +607,67 @@ mod tests {
         let f = run(&forward);
         assert_eq!(f, run(&backward));
         assert_eq!(f, run(&shuffled));
+    }
+
+    #[test]
+    fn a_matcher_nothing_meets_names_the_data_labels() {
+        let mut dict = crate::EventDictionary::new();
+        let codes = dict.intern_all(&["visit", "purchase", "visit"]).unwrap();
+        let cols = TouchpointColumns {
+            customer: &[1, 2, 3],
+            time: &[10, 20, 30],
+            value: &[0.0, 9.0, 0.0],
+            ..Default::default()
+        };
+        let extra = PathColumns {
+            events: Some(crate::EventColumn::new(&codes, &dict).unwrap()),
+            ..Default::default()
+        };
+        let assignment = Assignment {
+            customer: &[1, 2, 3, 4],
+            arm: &[0, 1, 0, 1],
+            exposed_at: &[0; 4],
+        };
+        let names = ["a".to_string(), "b".to_string()];
+        let spec = |json: &str| -> ExperimentSpec { serde_json::from_str(json).unwrap() };
+        let e = experiment_readout(
+            &cols,
+            &extra,
+            &assignment,
+            &names,
+            &spec(r#"{"metrics": [{"name": "bought", "measure": {"type": "conversion", "match": {"events": ["purchse"]}}}]}"#),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the data's event labels: purchase, visit"),
+            "{e}"
+        );
+        // Day 0 is the first 24 hours; the session gap defaults to 30 minutes.
+        let r = experiment_readout(
+            &cols,
+            &extra,
+            &assignment,
+            &names,
+            &spec(r#"{"metrics": [{"name": "d0", "measure": {"type": "retained", "day": 0}},
+                                   {"name": "s", "measure": {"type": "sessions"}}], "as_of": 86400}"#),
+        )
+        .unwrap();
+        assert_eq!(r.metrics[0].readout.arms[0].mean, 1.0);
+        assert_eq!(r.metrics[1].readout.arms[1].mean, 0.5);
+        // Nobody exposed by as_of.
+        let late = Assignment {
+            exposed_at: &[100; 4],
+            ..assignment
+        };
+        let e = experiment_readout(
+            &cols,
+            &extra,
+            &late,
+            &names,
+            &spec(r#"{"metrics": [{"name": "s", "measure": {"type": "sessions"}}], "as_of": 50}"#),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("nobody was exposed"), "{e}");
     }
 }

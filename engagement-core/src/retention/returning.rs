@@ -771,7 +771,7 @@ fn no_return(config: &RetentionConfig, labels: &str) -> EngError {
 }
 
 /// "; the data's event labels: …" (the first dozen in text order), or nothing without events.
-fn some_labels(extra: &PathColumns<'_>) -> String {
+pub(crate) fn some_labels(extra: &PathColumns<'_>) -> String {
     extra.events.map_or_else(String::new, |e| {
         let mut l: Vec<&str> = e.dictionary().labels().iter().map(String::as_str).collect();
         l.sort_unstable();

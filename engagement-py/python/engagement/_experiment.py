@@ -213,7 +213,7 @@ class LogNormalEffect:
 @dataclass(frozen=True)
 class ArmReadout:
     """One arm of a readout: units, the metric (mean, share or ratio), the CUPED-adjusted metric,
-    the per-unit variance (standard error ``√(variance / n)``) and the pre-period metric;
+    the per-unit variance after CUPED (standard error ``√(variance / n)``) and the pre-period metric;
     see ``readout``."""
 
     name: str
@@ -492,9 +492,11 @@ class ExperimentReadout:
             metrics[m["name"]] = MetricReadout(m["name"], dict(zip(names, m["in_progress"])), r)
         return cls(as_of=d["as_of"], exposed=dict(zip(names, d["exposed"])), metrics=metrics)
 
-    def to_frame(self, backend: str = "pandas") -> Any:
-        """One row per metric, treatment arm and scale: the metric's name, then the columns of
-        ``Readout.to_frame()``.
+    def to_frame(self, section: str = "comparisons", backend: str = "pandas") -> Any:
+        """``section="comparisons"``: one row per metric, treatment arm and scale (the metric's
+        name, then the columns of ``Readout.to_frame()``); ``section="arms"``: one row per metric
+        and arm with the customers counted (``n``), left out as ``in_progress``, the mean and the
+        CUPED-adjusted mean.
 
         >>> import engagement
         >>> day = 86_400
@@ -503,49 +505,92 @@ class ExperimentReadout:
         ...     exposed_at=[0, 0, 0, 0], metrics=[{"name": "revenue", "measure": "value", "match": "buy"}])
         >>> r.to_frame()[["metric", "arm", "scale", "estimate"]].values.tolist()[0]
         ['revenue', 'b', 'absolute', 12.5]
+        >>> r.to_frame("arms")[["metric", "arm", "n", "mean"]].values.tolist()
+        [['revenue', 'a', 2, 2.5], ['revenue', 'b', 2, 15.0]]
         """
         from ._frames import to_frame
 
         cols: Dict[str, List[Any]] = {}
+        if section not in ("comparisons", "arms"):
+            raise ValueError(f"section must be 'comparisons' or 'arms', got {section!r}")
         for name, m in self.metrics.items():
-            frame = m.readout.to_frame(backend="pandas")
+            frame = m.readout.to_frame(section, backend="pandas")
             cols.setdefault("metric", []).extend([name] * len(frame))
+            if section == "arms":
+                cols.setdefault("in_progress", []).extend(m.in_progress[a] for a in frame["arm"])
             for c in frame.columns:
                 cols.setdefault(c, []).extend(frame[c].tolist())
+        if section == "arms":
+            order = ["metric", "arm", "n", "in_progress"]
+            cols = {k: cols[k] for k in order + [k for k in cols if k not in order]}
         return to_frame(cols, backend)
 
 
-def _measure(measure: Any, match: Any = None, gap: Any = None, day: Any = None) -> Dict[str, Any]:
-    """A measure: a dict as the engine takes it, or its type's name with ``match`` / ``gap`` / ``day``."""
+_MEASURE_KEYS = {"measure", "match", "gap", "day"}
+
+
+def _seconds_of(value: Any, what: str) -> Optional[int]:
+    """A span in whole seconds: a number of seconds, a timedelta (datetime, numpy or pandas) or
+    text pandas reads as one ("7d", "30min")."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        import pandas as pd
+
+        try:
+            value = pd.Timedelta(value)
+        except ValueError:
+            raise ValueError(f"{what} {value!r} is not a span (seconds, a timedelta or text like '7d')") from None
+    if isinstance(value, np.timedelta64):
+        return int(round(value / np.timedelta64(1, "s")))
+    if hasattr(value, "total_seconds"):
+        return int(round(value.total_seconds()))
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return int(round(float(value)))
+    raise TypeError(f"{what} is seconds, a timedelta or text like '7d', got {type(value).__name__}")
+
+
+def _measure(part: Any, what: str) -> Dict[str, Any]:
+    """A measure: the engine's dict (with ``type``), or ``{"measure": name, "match", "gap", "day"}``."""
     from ._retention import _matcher
 
-    if isinstance(measure, Mapping):
-        return dict(measure)
-    return cv.given(type=measure, match=_matcher(match, "match"), gap=_seconds_or_none(gap), day=day)
-
-
-def _seconds_or_none(value: Any) -> Optional[int]:
-    from ._events import _seconds
-
-    return _seconds(value)
+    if isinstance(part, Mapping) and "type" in part:
+        return dict(part)
+    if not isinstance(part, Mapping) or "measure" not in part:
+        raise ValueError(f"{what} is a dict with a 'measure' (conversion, count, value, sessions, retained), "
+                         f"got {part!r}")
+    unknown = set(part) - _MEASURE_KEYS
+    if unknown:
+        raise ValueError(f"{what} takes only {sorted(_MEASURE_KEYS)}, got {sorted(unknown)} (a window or "
+                         f"pre-period belongs to the metric)")
+    return cv.given(type=part["measure"], match=_matcher(part.get("match"), f"{what} match"),
+                    gap=_seconds_of(part.get("gap"), f"{what} gap"), day=part.get("day"))
 
 
 def _metric_spec(m: Mapping[str, Any]) -> Dict[str, Any]:
     """One metric of ``experiment``: ``name``, ``measure`` (a type name or the engine's dict), its
     ``match`` / ``gap`` / ``day``, or ``numerator`` and ``denominator`` for a ratio; ``window`` and
-    ``pre_period`` in seconds or timedeltas."""
-    known = {"name", "measure", "match", "gap", "day", "numerator", "denominator", "window", "pre_period"}
+    ``pre_period`` in seconds, timedeltas or text like ``"7d"``."""
+    known = _MEASURE_KEYS | {"name", "numerator", "denominator", "window", "pre_period"}
     unknown = set(m) - known
     if unknown:
         raise ValueError(f"unknown metric keys {sorted(unknown)}; a metric takes {sorted(known)}")
-    if m.get("measure") == "ratio" and not isinstance(m.get("measure"), Mapping):
-        def part(p: Any) -> Dict[str, Any]:
-            return _measure(p) if isinstance(p, Mapping) and "type" in p else _measure(**p)
-        measure = {"type": "ratio", "numerator": part(m["numerator"]), "denominator": part(m["denominator"])}
+    if "name" not in m or "measure" not in m:
+        raise ValueError(f"a metric needs a 'name' and a 'measure', got {dict(m)!r}")
+    what = f"metric {m['name']!r}"
+    if m["measure"] == "ratio":
+        missing = [k for k in ("numerator", "denominator") if k not in m]
+        if missing:
+            raise ValueError(f"{what} is a ratio: it takes a 'numerator' and a 'denominator' "
+                             f"(e.g. {{'measure': 'value', 'match': 'purchase'}}), missing {missing}")
+        measure = {"type": "ratio", "numerator": _measure(m["numerator"], f"{what} numerator"),
+                   "denominator": _measure(m["denominator"], f"{what} denominator")}
+    elif isinstance(m["measure"], Mapping):
+        measure = dict(m["measure"])
     else:
-        measure = _measure(m.get("measure"), m.get("match"), m.get("gap"), m.get("day"))
-    return cv.given(name=m.get("name"), measure=measure, window=_seconds_or_none(m.get("window")),
-                    pre_period=_seconds_or_none(m.get("pre_period")))
+        measure = _measure({k: m[k] for k in _MEASURE_KEYS if k in m}, what)
+    return cv.given(name=m["name"], measure=measure, window=_seconds_of(m.get("window"), f"{what} window"),
+                    pre_period=_seconds_of(m.get("pre_period"), f"{what} pre_period"))
 
 
 def experiment(customer: Any, time: Any, channel: Any = None, kind: Any = None, value: Any = None, *,
@@ -565,18 +610,23 @@ def experiment(customer: Any, time: Any, channel: Any = None, kind: Any = None, 
 
     - ``"conversion"`` (1 when a touchpoint ``match``-ing happens, else 0), ``"count"`` (how many),
       ``"value"`` (the sum of their values, e.g. revenue), ``"sessions"`` (runs of touchpoints no more
-      than ``gap`` apart, default unit seconds), ``"retained"`` (a ``match``-ing touchpoint on
-      ``day`` N after the exposure, counted only for customers whose day N has ended by ``as_of``), or
+      than ``gap`` apart, default 30 minutes), ``"retained"`` (a ``match``-ing touchpoint on ``day`` N
+      after the exposure: the 24 hours from N days after it, day 0 the first 24 hours; counted only
+      for customers whose day N has ended by ``as_of``), or
       ``"ratio"`` with ``numerator`` and ``denominator`` dicts of the others (revenue per session);
     - ``match``: an event label, a list of them, or a dict as ``retention``'s ``start`` (any
       touchpoint when left out);
-    - ``window``: how long after the exposure counts (seconds or a timedelta; default up to
-      ``as_of``). Only customers whose window has ended by ``as_of`` count, so recent exposures are
-      not counted as failures; ``MetricReadout.in_progress`` says how many were left out;
+    - ``window``: how long after the exposure counts (seconds, a timedelta or text like ``"7d"``;
+      default: everything up to ``as_of``, so early exposures are watched longer). Only customers
+      whose window has ended by ``as_of`` count, so recent exposures are not counted as failures;
+      ``MetricReadout.in_progress`` says how many were left out;
     - ``pre_period``: the span before the exposure measured the same way as CUPED's covariate.
 
     Touchpoints of customers not assigned are ignored; an assigned customer without touchpoints
-    counts with zeros. ``as_of`` defaults to the latest touchpoint or exposure.
+    counts with zeros; customers exposed after ``as_of`` (default: the latest touchpoint or
+    exposure) are left out. ``correction`` corrects across the treatment arms of each metric; to
+    correct across metrics, pass their p-values to ``adjust_p_values``. A ``match`` that no
+    touchpoint meets is refused with the data's event labels (a misspelt label).
 
     >>> import engagement
     >>> day = 86_400
