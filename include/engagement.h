@@ -1810,10 +1810,14 @@ eng_status eng_step_matrix_diff_json(const char *a_json,
  * `eng_readout_json`'s config (its kind follows each metric)}`. MEASURE is
  * `{"type": "conversion" | "count" | "value", "match": {matcher as
  * eng_retention_json's; any touchpoint when absent}}`, `{"type":
- * "sessions", "gap": 1800}`, `{"type": "retained", "day": 7, "match":
- * {…}}` (active on day 7 after exposure) or `{"type": "ratio",
- * "numerator": MEASURE, "denominator": MEASURE}`. A metric with a window
- * (and `retained`) counts only customers whose window ended by `as_of`.
+ * "sessions", "gap": 1800 (the default)}`, `{"type": "retained", "day": 7,
+ * "match": {…}}` (active in the 24 hours from 7 days after exposure; day 0
+ * is the first 24 hours) or `{"type": "ratio", "numerator": MEASURE,
+ * "denominator": MEASURE}`. A metric with a window (and `retained`) counts
+ * only customers whose window ended by `as_of`. A match no touchpoint meets
+ * is `ENG_STATUS_EMPTY_INPUT`, its message listing the data's event labels;
+ * `correction` works across the arms of each metric (`eng_adjust_p_values`
+ * across metrics).
  *
  * The result as JSON owned by the caller (`eng_string_free`): `{"as_of",
  * "exposed" (per arm), "metrics": [{"name", "in_progress" (per arm: exposed
@@ -1822,9 +1826,10 @@ eng_status eng_step_matrix_diff_json(const char *a_json,
  * Returns `ENG_STATUS_OK`; `ENG_STATUS_INVALID_INPUT` (a customer assigned
  * twice, an arm index without a name, bad columns, a metric's readout
  * refused: its message names the metric); `ENG_STATUS_LENGTH_MISMATCH`;
- * `ENG_STATUS_EMPTY_INPUT` (an arm with no counted customer);
- * `ENG_STATUS_CONFIG` (no metrics, a bad setting, a matcher reading columns
- * not given); `ENG_STATUS_JSON`; `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ * `ENG_STATUS_EMPTY_INPUT` (an arm with no counted customer, nobody exposed
+ * by `as_of`, a match nothing meets); `ENG_STATUS_CONFIG` (no metrics, a bad
+ * setting, a matcher reading columns not given, a value metric without
+ * values); `ENG_STATUS_JSON`; `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
  * As `eng_retention_json` for the touchpoints; the three assignment
