@@ -604,7 +604,8 @@ def experiment(customer: Any, time: Any, channel: Any = None, kind: Any = None, 
     """An experiment read out from touchpoints: who was exposed to which arm when
     (``assigned_customer``, ``arm``, ``exposed_at``: one row per customer, their first exposure),
     and ``metrics`` measured on each customer's touchpoints from the exposure on; one ``readout``
-    per metric (settings as ``readout``'s, applied to every metric).
+    per metric (settings as ``readout``'s, applied to every metric: the arms in sorted order unless
+    ``arms`` gives it, the arm named ``"control"`` as the control unless ``control`` names one).
 
     Each metric is a dict with a ``name`` and a ``measure``:
 
