@@ -233,3 +233,42 @@ pub(crate) fn to_python<'py>(
 pub(crate) fn level(level: Option<f64>) -> f64 {
     level.unwrap_or(engagement_core::DEFAULT_LEVEL)
 }
+
+/// Text labels, one per row: strings (and integers as their digits when
+/// `integers`); None, NaN or pandas' NA is refused as `missing` with its row,
+/// any other type with a TypeError naming the row.
+pub(crate) fn labels(
+    values: &Bound<'_, PyAny>,
+    field: &str,
+    missing: &str,
+    integers: bool,
+) -> PyResult<Vec<String>> {
+    let mut texts = Vec::with_capacity(values.len().unwrap_or(0));
+    for (i, item) in values.try_iter()?.enumerate() {
+        let item = item?;
+        let text = if let Ok(s) = item.extract::<String>() {
+            s
+        } else if let Some(k) = integers.then(|| item.extract::<i64>().ok()).flatten() {
+            k.to_string()
+        } else if item.is_none()
+            || item.extract::<f64>().is_ok_and(f64::is_nan)
+            || item.get_type().name()? == "NAType"
+        {
+            return Err(crate::errors::to_py(
+                engagement_core::EngError::invalid(field, "missing", missing).at_row(i),
+            ));
+        } else {
+            let accepted = if integers {
+                "strings or integers"
+            } else {
+                "strings"
+            };
+            return Err(PyTypeError::new_err(format!(
+                "{field} labels must be {accepted}; row {i} is {}",
+                item.get_type().name()?
+            )));
+        };
+        texts.push(text);
+    }
+    Ok(texts)
+}

@@ -2,7 +2,7 @@
 
 use engagement_core::journey::paths::{PathColumns, PathConfig, path_analysis as analyse};
 use engagement_core::journey::sessions::{SessionConfig, sessionize, sessions_by_id};
-use engagement_core::{EngError, EventColumn, EventDictionary};
+use engagement_core::{EventColumn, EventDictionary};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -34,24 +34,12 @@ impl NativeEventDictionary {
         py: Python<'py>,
         labels: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        let mut texts = Vec::with_capacity(labels.len().unwrap_or(0));
-        for (i, item) in labels.try_iter()?.enumerate() {
-            let item = item?;
-            let text: String = if let Ok(s) = item.extract::<String>() {
-                s
-            } else if item.is_none() || item.extract::<f64>().is_ok_and(f64::is_nan) {
-                return Err(crate::errors::to_py(
-                    EngError::invalid("event", "missing", "every touchpoint needs an event label")
-                        .at_row(i),
-                ));
-            } else {
-                return Err(PyTypeError::new_err(format!(
-                    "event labels must be strings; row {i} is {}",
-                    item.get_type().name()?
-                )));
-            };
-            texts.push(text);
-        }
+        let texts = crate::convert::labels(
+            labels,
+            "event",
+            "every touchpoint needs an event label",
+            false,
+        )?;
         // All read first, then interned (a refusal adds nothing).
         Ok(self.inner.intern_all(&texts).py_err()?.into_pyarray(py))
     }

@@ -1,12 +1,10 @@
 //! A/B tests: conversion and revenue comparisons, power and sample size;
 //! experiment readouts, the sample-ratio check and p-value corrections.
 
-use engagement_core::EngError;
 use engagement_core::experiment::{
     self, Arm, ArmSums, BetaPrior, Correction, ReadoutConfig, UnitColumns,
 };
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use crate::convert::{Compute, config, slice};
@@ -100,31 +98,9 @@ fn arm(successes: u64, trials: u64) -> Arm {
     Arm { successes, trials }
 }
 
-/// One arm label per unit (strings or integers; None or NaN refused with its row).
+/// One arm label per unit (strings or integers; missing ones refused with their row).
 fn arm_labels(labels: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    let mut texts = Vec::with_capacity(labels.len().unwrap_or(0));
-    for (i, item) in labels.try_iter()?.enumerate() {
-        let item = item?;
-        let text = if let Ok(s) = item.extract::<String>() {
-            s
-        } else if let Ok(k) = item.extract::<i64>() {
-            k.to_string()
-        } else if item.is_none()
-            || item.extract::<f64>().is_ok_and(f64::is_nan)
-            || item.get_type().name()? == "NAType"
-        {
-            return Err(crate::errors::to_py(
-                EngError::invalid("arm", "missing", "every unit needs an arm").at_row(i),
-            ));
-        } else {
-            return Err(PyTypeError::new_err(format!(
-                "arm labels must be strings or integers; row {i} is {}",
-                item.get_type().name()?
-            )));
-        };
-        texts.push(text);
-    }
-    Ok(texts)
+    crate::convert::labels(labels, "arm", "every unit needs an arm", true)
 }
 
 /// An experiment's readout from one row per unit.

@@ -292,6 +292,22 @@ pub fn integrate_within(
     ))
 }
 
+/// `Φ(x)`, the standard normal distribution function, from `erfc` (accurate
+/// in both tails, where `1 − Φ` by subtraction is not).
+pub(crate) fn normal_cdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// `1 − Φ(x)`, the standard normal upper tail.
+pub(crate) fn normal_sf(x: f64) -> f64 {
+    normal_cdf(-x)
+}
+
+/// `φ(x)`, the standard normal density.
+pub(crate) fn normal_pdf(x: f64) -> f64 {
+    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::clv::special::integrate_within;
+use crate::clv::special::{integrate_within, normal_cdf, normal_pdf};
 use crate::error::{EngError, Result, ensure_config};
 use crate::experiment::Interval;
 use crate::experiment::multiple::{Correction, SrmTest, adjust_p_values, srm_test};
@@ -898,14 +898,6 @@ fn theta(moments: &[Moments], lin: &[Linear], kind: MetricKind) -> f64 {
         return 0.0;
     }
     pooled(Y, my, X, mx) / var_x
-}
-
-fn normal_cdf(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-fn normal_pdf(x: f64) -> f64 {
-    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
 }
 
 /// `E[max(D, 0)]` for `D ~ N(m, s²)`.

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
+use crate::clv::special::normal_sf;
 use crate::error::{EngError, Result};
 use crate::score::z_for_level;
 
@@ -295,10 +296,6 @@ pub struct RmstDifference {
     pub ratio_ci_high: f64,
     /// Confidence level.
     pub level: f64,
-}
-
-fn normal_sf(z: f64) -> f64 {
-    0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
 }
 
 /// The restricted mean survival time up to `tau` with its standard error and

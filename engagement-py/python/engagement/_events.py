@@ -277,11 +277,25 @@ class Sessions:
     summary: Optional[SessionSummary]
 
 
-def _seconds(value: Any) -> Optional[int]:
-    """A span in seconds (a number, or a timedelta such as ``pd.Timedelta(minutes=30)``)."""
+def _seconds(value: Any, what: str = "span") -> Optional[int]:
+    """A span in whole seconds: a number of seconds, a timedelta (``datetime``, numpy or pandas, such
+    as ``pd.Timedelta(minutes=30)``) or text pandas reads as one (``"7d"``, ``"30min"``)."""
     if value is None:
         return None
-    return int(round(value.total_seconds() if hasattr(value, "total_seconds") else float(value)))
+    if isinstance(value, str):
+        import pandas as pd
+
+        try:
+            value = pd.Timedelta(value)
+        except ValueError:
+            raise ValueError(f"{what} {value!r} is not a span (seconds, a timedelta or text like '7d')") from None
+    if isinstance(value, np.timedelta64):
+        return int(round(value / np.timedelta64(1, "s")))
+    if hasattr(value, "total_seconds"):
+        return int(round(value.total_seconds()))
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return int(round(float(value)))
+    raise TypeError(f"{what} is seconds, a timedelta or text like '7d', got {type(value).__name__}")
 
 
 def sessions(customer: Any, time: Any, *, session: Any = None, gap: Any = None) -> Sessions:

@@ -529,29 +529,9 @@ class ExperimentReadout:
 _MEASURE_KEYS = {"measure", "match", "gap", "day"}
 
 
-def _seconds_of(value: Any, what: str) -> Optional[int]:
-    """A span in whole seconds: a number of seconds, a timedelta (datetime, numpy or pandas) or
-    text pandas reads as one ("7d", "30min")."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        import pandas as pd
-
-        try:
-            value = pd.Timedelta(value)
-        except ValueError:
-            raise ValueError(f"{what} {value!r} is not a span (seconds, a timedelta or text like '7d')") from None
-    if isinstance(value, np.timedelta64):
-        return int(round(value / np.timedelta64(1, "s")))
-    if hasattr(value, "total_seconds"):
-        return int(round(value.total_seconds()))
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return int(round(float(value)))
-    raise TypeError(f"{what} is seconds, a timedelta or text like '7d', got {type(value).__name__}")
-
-
 def _measure(part: Any, what: str) -> Dict[str, Any]:
     """A measure: the engine's dict (with ``type``), or ``{"measure": name, "match", "gap", "day"}``."""
+    from ._events import _seconds
     from ._retention import _matcher
 
     if isinstance(part, Mapping) and "type" in part:
@@ -564,13 +544,15 @@ def _measure(part: Any, what: str) -> Dict[str, Any]:
         raise ValueError(f"{what} takes only {sorted(_MEASURE_KEYS)}, got {sorted(unknown)} (a window or "
                          f"pre-period belongs to the metric)")
     return cv.given(type=part["measure"], match=_matcher(part.get("match"), f"{what} match"),
-                    gap=_seconds_of(part.get("gap"), f"{what} gap"), day=part.get("day"))
+                    gap=_seconds(part.get("gap"), f"{what} gap"), day=part.get("day"))
 
 
 def _metric_spec(m: Mapping[str, Any]) -> Dict[str, Any]:
     """One metric of ``experiment``: ``name``, ``measure`` (a type name or the engine's dict), its
     ``match`` / ``gap`` / ``day``, or ``numerator`` and ``denominator`` for a ratio; ``window`` and
     ``pre_period`` in seconds, timedeltas or text like ``"7d"``."""
+    from ._events import _seconds
+
     known = _MEASURE_KEYS | {"name", "numerator", "denominator", "window", "pre_period"}
     unknown = set(m) - known
     if unknown:
@@ -589,8 +571,8 @@ def _metric_spec(m: Mapping[str, Any]) -> Dict[str, Any]:
         measure = dict(m["measure"])
     else:
         measure = _measure({k: m[k] for k in _MEASURE_KEYS if k in m}, what)
-    return cv.given(name=m["name"], measure=measure, window=_seconds_of(m.get("window"), f"{what} window"),
-                    pre_period=_seconds_of(m.get("pre_period"), f"{what} pre_period"))
+    return cv.given(name=m["name"], measure=measure, window=_seconds(m.get("window"), f"{what} window"),
+                    pre_period=_seconds(m.get("pre_period"), f"{what} pre_period"))
 
 
 def experiment(customer: Any, time: Any, channel: Any = None, kind: Any = None, value: Any = None, *,
