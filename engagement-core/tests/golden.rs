@@ -21,7 +21,9 @@ use engagement_core::funnel::{
 use engagement_core::journey::paths::{PathColumns, PathConfig, path_analysis};
 use engagement_core::journey::sessions::{SessionConfig, sessionize, sessions_by_id};
 use engagement_core::partial::{Partial, PartialSpec};
-use engagement_core::survival::{kaplan_meier, logrank_test, rmst, rmst_difference};
+use engagement_core::survival::{
+    CoxColumns, CoxConfig, CoxCovariates, cox, kaplan_meier, logrank_test, rmst, rmst_difference,
+};
 use engagement_core::transactions::{
     SummaryConfig, TransactionColumns, calibration_and_holdout, summarize,
 };
@@ -824,6 +826,42 @@ fn run(case: &Case) -> Result<Value, EngError> {
             num(input, "tau"),
             num(input, "level"),
         )?)?,
+        "cox" => {
+            let columns: CoxColumns = serde_json::from_value(input["columns"].clone())?;
+            let numeric: Vec<Vec<f64>> = num(input, "numeric");
+            let categorical: Vec<Vec<u32>> = num(input, "categorical");
+            let strata: Option<Vec<u32>> = num(input, "strata");
+            let clusters: Option<Vec<u64>> = num(input, "clusters");
+            let rows: usize = num(input, "predict_rows");
+            let numeric_refs: Vec<&[f64]> = numeric.iter().map(Vec::as_slice).collect();
+            let categorical_refs: Vec<&[u32]> = categorical.iter().map(Vec::as_slice).collect();
+            let cov = CoxCovariates {
+                numeric: &numeric_refs,
+                categorical: &categorical_refs,
+                strata: strata.as_deref(),
+                columns: &columns,
+            };
+            let model = cox(
+                &num::<Vec<f64>>(input, "duration"),
+                &num::<Vec<bool>>(input, "observed"),
+                &cov,
+                clusters.as_deref(),
+                &config::<CoxConfig>(case)?,
+            )?;
+            // Predictions for the first rows.
+            let numeric_head: Vec<&[f64]> = numeric.iter().map(|c| &c[..rows]).collect();
+            let categorical_head: Vec<&[u32]> = categorical.iter().map(|c| &c[..rows]).collect();
+            let head = CoxCovariates {
+                numeric: &numeric_head,
+                categorical: &categorical_head,
+                strata: strata.as_deref().map(|s| &s[..rows]),
+                columns: &columns,
+            };
+            let prediction = model.predict(&head, &num::<Vec<f64>>(input, "times"))?;
+            let mut out = serde_json::to_value(&model)?;
+            out["prediction"] = serde_json::to_value(prediction)?;
+            out
+        }
         "rmst_difference" => serde_json::to_value(rmst_difference(
             &num::<Vec<f64>>(input, "duration_a"),
             &num::<Vec<bool>>(input, "observed_a"),

@@ -4,6 +4,11 @@
 //! survival time (alone and compared between two groups).
 
 use serde::{Deserialize, Serialize};
+
+pub use super::cox::{
+    CategoricalCovariate, CoxBaseline, CoxColumns, CoxConfig, CoxCovariates, CoxModel,
+    CoxPrediction, CoxTerm, LikelihoodRatio, Ties, cox,
+};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::clv::special::normal_sf;

@@ -1,0 +1,1586 @@
+//! Cox proportional hazards: why customers churn, not only how fast.
+//!
+//! [`cox`] fits `h(t | x) = h₀(t) · exp(βᵀx)` by maximising the partial
+//! likelihood (Cox 1972) with Efron's or Breslow's handling of tied times,
+//! optionally within strata (one baseline hazard per stratum, shared
+//! coefficients) and with robust (sandwich) standard errors, per customer or
+//! per cluster (Lin & Wei 1989). Covariates are numeric columns or
+//! categorical columns, which enter as one indicator per level but the
+//! reference. The fitted [`CoxModel`] carries the coefficients with their
+//! hazard ratios and intervals, the likelihood-ratio test, Harrell's
+//! concordance, and the baseline survival per stratum; it predicts partial
+//! hazards and survival curves for any customer ([`CoxModel::predict`]).
+//!
+//! Covariates are centred on their means before fitting, as lifelines does:
+//! the baseline is the curve of a customer at the mean of every covariate,
+//! and partial hazards are `exp(βᵀ(x − x̄))`.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+use crate::clv::special::normal_sf;
+use crate::error::{EngError, Result};
+use crate::score::z_for_level;
+
+/// How tied event times enter the partial likelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ties {
+    /// Efron's approximation (the default, as in lifelines and R): the risk
+    /// set shrinks by the tied customers' average weight at each of the
+    /// tied events.
+    #[default]
+    Efron,
+    /// Breslow's approximation: every tied event sees the whole risk set.
+    Breslow,
+}
+
+impl std::str::FromStr for Ties {
+    type Err = EngError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "efron" => Ok(Ties::Efron),
+            "breslow" => Ok(Ties::Breslow),
+            other => Err(EngError::unknown_label("ties", other, ["efron", "breslow"])),
+        }
+    }
+}
+
+/// Settings of a Cox fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoxConfig {
+    /// Tied times: Efron (default) or Breslow.
+    pub ties: Ties,
+    /// Confidence level of the intervals (default 0.95).
+    pub level: f64,
+    /// Robust (sandwich) standard errors (default false). Always on when
+    /// clusters are given.
+    pub robust: bool,
+    /// Newton iterations allowed (default 50).
+    pub max_iterations: u32,
+}
+
+impl Default for CoxConfig {
+    fn default() -> Self {
+        CoxConfig {
+            ties: Ties::Efron,
+            level: 0.95,
+            robust: false,
+            max_iterations: 50,
+        }
+    }
+}
+
+/// The names of the covariate columns and the levels of the categorical
+/// ones and of the strata: what the columns of codes mean.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoxColumns {
+    /// Names of the numeric covariates, in the order of their columns.
+    pub numeric: Vec<String>,
+    /// The categorical covariates, in the order of their code columns.
+    pub categorical: Vec<CategoricalCovariate>,
+    /// Labels of the strata codes (empty: no strata).
+    pub strata: Vec<String>,
+}
+
+/// A categorical covariate: its name, the label of each code, and the
+/// reference level (no indicator of its own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoricalCovariate {
+    /// The covariate's name.
+    pub name: String,
+    /// Code `k` means `levels[k]`.
+    pub levels: Vec<String>,
+    /// The reference level; `None` means the first level.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// Covariate columns of `n` customers: numeric columns and categorical code
+/// columns in the order [`CoxColumns`] names them, optional strata codes.
+#[derive(Debug, Clone, Copy)]
+pub struct CoxCovariates<'a> {
+    /// One slice of `n` values per numeric covariate.
+    pub numeric: &'a [&'a [f64]],
+    /// One slice of `n` codes per categorical covariate.
+    pub categorical: &'a [&'a [u32]],
+    /// The stratum code of each customer, if stratified.
+    pub strata: Option<&'a [u32]>,
+    /// What the columns are.
+    pub columns: &'a CoxColumns,
+}
+
+/// One coefficient of a fitted model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoxTerm {
+    /// `score` for a numeric covariate, `channel[T.web]` for a level.
+    pub name: String,
+    /// The covariate it belongs to.
+    pub covariate: String,
+    /// The level it indicates, for a categorical covariate.
+    pub level: Option<String>,
+    /// `β`: the change of the log hazard per unit (or for the level against
+    /// the reference).
+    pub coefficient: f64,
+    /// Its standard error (robust when the model is).
+    pub standard_error: f64,
+    /// Lower bound of the coefficient's interval.
+    pub ci_low: f64,
+    /// Upper bound of the coefficient's interval.
+    pub ci_high: f64,
+    /// `exp(β)`: the hazard ratio.
+    pub hazard_ratio: f64,
+    /// Lower bound of the hazard ratio's interval.
+    pub hazard_ratio_ci_low: f64,
+    /// Upper bound of the hazard ratio's interval.
+    pub hazard_ratio_ci_high: f64,
+    /// Wald `β / se`.
+    pub z: f64,
+    /// Two-sided p-value of `z`.
+    pub p_value: f64,
+    /// The covariate's mean (the share of the level) the model centres on.
+    pub mean: f64,
+}
+
+/// The baseline of one stratum: the Breslow estimate of the cumulative hazard
+/// of a customer at the covariates' means, at each distinct duration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoxBaseline {
+    /// The stratum's label (empty when the model has no strata).
+    pub stratum: String,
+    /// Distinct durations in the stratum, ascending.
+    pub time: Vec<f64>,
+    /// Hazard increment at each time.
+    pub hazard: Vec<f64>,
+    /// Cumulative hazard `H₀(t)`.
+    pub cumulative_hazard: Vec<f64>,
+    /// Survival `exp(−H₀(t))`.
+    pub survival: Vec<f64>,
+}
+
+/// The likelihood-ratio test of the fitted model against no covariates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LikelihoodRatio {
+    /// `2 (ℓ(β̂) − ℓ(0))`.
+    pub statistic: f64,
+    /// Degrees of freedom: the number of coefficients.
+    pub degrees_of_freedom: u32,
+    /// Chi-square p-value.
+    pub p_value: f64,
+}
+
+/// A fitted Cox proportional hazards model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoxModel {
+    /// One row per coefficient.
+    pub terms: Vec<CoxTerm>,
+    /// The covariates the model was fitted on (to read new customers' columns).
+    pub columns: CoxColumns,
+    /// Ties handling.
+    pub ties: Ties,
+    /// Whether the standard errors are robust.
+    pub robust: bool,
+    /// Number of clusters when the robust errors are clustered.
+    pub clusters: Option<u64>,
+    /// Confidence level.
+    pub level: f64,
+    /// Customers fitted.
+    pub customers: u64,
+    /// Observed events.
+    pub events: u64,
+    /// Partial log-likelihood at the estimate.
+    pub log_likelihood: f64,
+    /// Partial log-likelihood with every coefficient 0.
+    pub null_log_likelihood: f64,
+    /// The likelihood-ratio test against the null model.
+    pub likelihood_ratio: LikelihoodRatio,
+    /// Partial AIC `−2ℓ + 2p`.
+    pub aic: f64,
+    /// Harrell's concordance of the partial hazards with the durations
+    /// (within strata, summed).
+    pub concordance: f64,
+    /// Newton iterations used.
+    pub iterations: u32,
+    /// Covariance of the coefficients (robust when the model is), row-major
+    /// `p × p`.
+    pub covariance: Vec<f64>,
+    /// The baseline per stratum, in the order of the strata labels.
+    pub baseline: Vec<CoxBaseline>,
+}
+
+/// Predictions for a set of customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoxPrediction {
+    /// `βᵀ(x − x̄)` per customer.
+    pub linear_predictor: Vec<f64>,
+    /// `exp(βᵀ(x − x̄))` per customer: the hazard relative to the baseline.
+    pub partial_hazard: Vec<f64>,
+    /// The times asked for.
+    pub times: Vec<f64>,
+    /// Survival per customer at each time, row-major (customers × times).
+    pub survival: Vec<f64>,
+}
+
+/// Design matrix: centred covariates, row-major.
+struct Design {
+    /// Row-major `n × p`, centred.
+    x: Vec<f64>,
+    p: usize,
+    means: Vec<f64>,
+    terms: Vec<(String, String, Option<String>)>,
+}
+
+fn reference_index(c: &CategoricalCovariate) -> Result<usize> {
+    match &c.reference {
+        None => Ok(0),
+        Some(r) => c.levels.iter().position(|l| l == r).ok_or_else(|| {
+            EngError::unknown_label(
+                format!("reference of {}", c.name),
+                r.clone(),
+                c.levels.clone(),
+            )
+        }),
+    }
+}
+
+fn check_columns(columns: &CoxColumns) -> Result<()> {
+    let mut names: Vec<&str> = columns.numeric.iter().map(String::as_str).collect();
+    names.extend(columns.categorical.iter().map(|c| c.name.as_str()));
+    if names.is_empty() {
+        return Err(EngError::config(
+            "covariates",
+            "a Cox model needs at least one covariate (for survival alone use kaplan_meier)",
+        ));
+    }
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(EngError::config(
+            "covariates",
+            format!("covariate {:?} is named twice", w[0]),
+        ));
+    }
+    if names.iter().any(|n| n.is_empty()) {
+        return Err(EngError::config(
+            "covariates",
+            "a covariate has an empty name",
+        ));
+    }
+    for c in &columns.categorical {
+        if c.levels.len() < 2 {
+            return Err(EngError::config(
+                format!("categorical covariate {}", c.name),
+                format!("needs at least two levels, got {:?}", c.levels),
+            ));
+        }
+        let mut l: Vec<&String> = c.levels.iter().collect();
+        l.sort_unstable();
+        if let Some(w) = l.windows(2).find(|w| w[0] == w[1]) {
+            return Err(EngError::config(
+                format!("categorical covariate {}", c.name),
+                format!("level {:?} is listed twice", w[0]),
+            ));
+        }
+        reference_index(c)?;
+    }
+    let mut s: Vec<&String> = columns.strata.iter().collect();
+    s.sort_unstable();
+    if let Some(w) = s.windows(2).find(|w| w[0] == w[1]) {
+        return Err(EngError::config(
+            "strata",
+            format!("stratum {:?} is listed twice", w[0]),
+        ));
+    }
+    Ok(())
+}
+
+fn check_codes(field: &str, codes: &[u32], levels: usize, n: usize) -> Result<()> {
+    if codes.len() != n {
+        return Err(EngError::LengthMismatch {
+            field: field.into(),
+            expected: n,
+            found: codes.len(),
+        });
+    }
+    if let Some(i) = codes.iter().position(|&c| c as usize >= levels) {
+        return Err(EngError::invalid(
+            field,
+            codes[i],
+            format!("is not a code of its {levels} levels (0..{levels})"),
+        )
+        .at_row(i));
+    }
+    Ok(())
+}
+
+/// Checks the covariate columns against their description and `n` rows.
+fn check_covariates(cov: &CoxCovariates<'_>, n: usize) -> Result<()> {
+    let columns = cov.columns;
+    check_columns(columns)?;
+    if cov.numeric.len() != columns.numeric.len() {
+        return Err(EngError::LengthMismatch {
+            field: "numeric covariate columns".into(),
+            expected: columns.numeric.len(),
+            found: cov.numeric.len(),
+        });
+    }
+    if cov.categorical.len() != columns.categorical.len() {
+        return Err(EngError::LengthMismatch {
+            field: "categorical covariate columns".into(),
+            expected: columns.categorical.len(),
+            found: cov.categorical.len(),
+        });
+    }
+    for (name, col) in columns.numeric.iter().zip(cov.numeric) {
+        if col.len() != n {
+            return Err(EngError::LengthMismatch {
+                field: name.clone(),
+                expected: n,
+                found: col.len(),
+            });
+        }
+        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
+            return Err(EngError::invalid(name.as_str(), col[i], "must be finite").at_row(i));
+        }
+    }
+    for (c, codes) in columns.categorical.iter().zip(cov.categorical) {
+        check_codes(&c.name, codes, c.levels.len(), n)?;
+    }
+    match (cov.strata, columns.strata.is_empty()) {
+        (Some(s), false) => check_codes("strata", s, columns.strata.len(), n)?,
+        (Some(_), true) => {
+            return Err(EngError::config(
+                "strata",
+                "strata codes were given without their labels",
+            ));
+        }
+        (None, false) => {
+            return Err(EngError::config(
+                "strata",
+                "strata labels were given without strata codes",
+            ));
+        }
+        (None, true) => {}
+    }
+    Ok(())
+}
+
+/// Uncentred design columns (one per term), and the term names.
+fn raw_terms(cov: &CoxCovariates<'_>) -> Vec<(String, String, Option<String>, Vec<f64>)> {
+    let mut out = Vec::new();
+    for (name, col) in cov.columns.numeric.iter().zip(cov.numeric) {
+        out.push((name.clone(), name.clone(), None, col.to_vec()));
+    }
+    for (c, codes) in cov.columns.categorical.iter().zip(cov.categorical) {
+        let reference = reference_index(c).unwrap_or(0);
+        for (k, level) in c.levels.iter().enumerate().filter(|(k, _)| *k != reference) {
+            let k = k as u32;
+            let values = codes.iter().map(|&v| f64::from(u8::from(v == k))).collect();
+            out.push((
+                format!("{}[T.{level}]", c.name),
+                c.name.clone(),
+                Some(level.clone()),
+                values,
+            ));
+        }
+    }
+    out
+}
+
+/// The design matrix of the covariates, uncentred, row-major, in input order.
+fn design(cov: &CoxCovariates<'_>, n: usize) -> Result<Design> {
+    let raw = raw_terms(cov);
+    let p = raw.len();
+    for (name, covariate, level, col) in &raw {
+        if col.iter().all(|v| *v == col[0]) {
+            let what = match level {
+                Some(l) if col[0] == 0.0 => format!("level {l:?} of {covariate} never occurs"),
+                Some(l) => format!("every customer has level {l:?} of {covariate}"),
+                None => format!("{name} is the same ({}) for every customer", col[0]),
+            };
+            return Err(EngError::config(
+                "covariates",
+                format!("{what}: its coefficient cannot be estimated; drop it"),
+            ));
+        }
+    }
+    let mut x = vec![0.0; n * p];
+    for (j, (_, _, _, col)) in raw.iter().enumerate() {
+        for (i, v) in col.iter().enumerate() {
+            x[i * p + j] = *v;
+        }
+    }
+    let terms = raw.into_iter().map(|(a, b, c, _)| (a, b, c)).collect();
+    Ok(Design {
+        x,
+        p,
+        means: vec![0.0; p],
+        terms,
+    })
+}
+
+/// The design in the layout's order, centred on means summed in that order
+/// (so that nothing depends on the order the rows came in), and the event
+/// flags in the same order.
+fn prepare(
+    duration: &[f64],
+    observed: &[bool],
+    cov: &CoxCovariates<'_>,
+) -> Result<(Design, Layout, Vec<bool>)> {
+    let n = duration.len();
+    let raw = design(cov, n)?;
+    let lay = layout(
+        duration,
+        observed,
+        cov.strata,
+        cov.columns.strata.len(),
+        &raw,
+    );
+    let p = raw.p;
+    let mut x = vec![0.0; n * p];
+    for (pos, &row) in lay.order.iter().enumerate() {
+        x[pos * p..(pos + 1) * p].copy_from_slice(&raw.x[row * p..(row + 1) * p]);
+    }
+    let mut means = vec![0.0; p];
+    for j in 0..p {
+        // Two passes, so that the centred column sums to (nearly) zero.
+        let mean = x.iter().skip(j).step_by(p).sum::<f64>() / n as f64;
+        let mean = mean + x.iter().skip(j).step_by(p).map(|v| v - mean).sum::<f64>() / n as f64;
+        x.iter_mut().skip(j).step_by(p).for_each(|v| *v -= mean);
+        means[j] = mean;
+    }
+    let sorted = lay.order.iter().map(|&r| observed[r]).collect();
+    Ok((
+        Design {
+            x,
+            p,
+            means,
+            terms: raw.terms,
+        },
+        lay,
+        sorted,
+    ))
+}
+
+/// Rows sorted by (stratum, time), with the groups of equal time.
+struct Layout {
+    /// Row indices in (stratum, time, event, covariates) order.
+    order: Vec<usize>,
+    /// Per stratum: the range of `groups` it owns.
+    strata: Vec<std::ops::Range<usize>>,
+    /// Groups of equal (stratum, time): range of positions in `order`.
+    groups: Vec<Group>,
+}
+
+#[derive(Clone)]
+struct Group {
+    start: usize,
+    end: usize,
+    time: f64,
+    deaths: usize,
+}
+
+fn layout(
+    duration: &[f64],
+    observed: &[bool],
+    strata: Option<&[u32]>,
+    levels: usize,
+    d: &Design,
+) -> Layout {
+    let n = duration.len();
+    let s = |i: usize| strata.map_or(0, |s| s[i]);
+    let mut order: Vec<usize> = (0..n).collect();
+    // A total order on everything a row carries, so that sums run in the same
+    // order whatever order the rows came in.
+    order.par_sort_unstable_by(|&a, &b| {
+        s(a).cmp(&s(b))
+            .then(duration[a].total_cmp(&duration[b]))
+            .then(observed[b].cmp(&observed[a]))
+            .then_with(|| {
+                let (xa, xb) = (&d.x[a * d.p..(a + 1) * d.p], &d.x[b * d.p..(b + 1) * d.p]);
+                xa.iter()
+                    .zip(xb)
+                    .map(|(u, v)| u.total_cmp(v))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    });
+    let mut groups = Vec::new();
+    let mut ranges = vec![0..0; levels.max(1)];
+    let mut i = 0;
+    while i < n {
+        let stratum = s(order[i]) as usize;
+        let first_group = groups.len();
+        while i < n && s(order[i]) as usize == stratum {
+            let t = duration[order[i]];
+            let start = i;
+            let mut deaths = 0;
+            while i < n && s(order[i]) as usize == stratum && duration[order[i]] == t {
+                deaths += usize::from(observed[order[i]]);
+                i += 1;
+            }
+            groups.push(Group {
+                start,
+                end: i,
+                time: t,
+                deaths,
+            });
+        }
+        ranges[stratum] = first_group..groups.len();
+    }
+    Layout {
+        order,
+        strata: ranges,
+        groups,
+    }
+}
+
+/// What one evaluation of the partial likelihood gives.
+struct Evaluation {
+    log_likelihood: f64,
+    gradient: Vec<f64>,
+    /// Information (negative Hessian), row-major `p × p`.
+    information: Vec<f64>,
+}
+
+/// Per-group quantities of the risk sets at a given β.
+struct RiskSets {
+    /// `exp(η − shift)` per row (row index, not position).
+    risk: Vec<f64>,
+    shift: f64,
+    /// Per group: `Σ_l 1/φ_l` (hazard increments of the whole risk set).
+    c: Vec<f64>,
+    /// Per group: `Σ_l (l/d)/φ_l` (what the tied events' own weight loses).
+    e: Vec<f64>,
+    /// Per group: `Σ_l x̄_l / φ_l`, row-major `groups × p`.
+    b: Vec<f64>,
+    /// Per group: `Σ_l (l/d) x̄_l / φ_l`.
+    be: Vec<f64>,
+    /// Per group: `Σ_l x̄_l`.
+    xbar_sum: Vec<f64>,
+}
+
+const CHUNK: usize = 8192;
+
+struct Fit<'a> {
+    d: &'a Design,
+    lay: &'a Layout,
+    observed: &'a [bool],
+    ties: Ties,
+}
+
+impl Fit<'_> {
+    fn eta(&self, beta: &[f64]) -> Vec<f64> {
+        let p = self.d.p;
+        self.d
+            .x
+            .par_chunks(p * CHUNK)
+            .flat_map_iter(|rows| {
+                rows.chunks(p)
+                    .map(|r| r.iter().zip(beta).map(|(x, b)| x * b).sum::<f64>())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Walks every stratum's groups from the latest time back, building the
+    /// risk sets, and returns the per-group sums and, when asked, the
+    /// log-likelihood, gradient and the second term of the information.
+    fn risk_sets(&self, beta: &[f64], second: bool) -> (RiskSets, f64, Vec<f64>, Vec<f64>) {
+        let (p, x) = (self.d.p, &self.d.x);
+        let eta = self.eta(beta);
+        let shift = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let risk: Vec<f64> = eta.par_iter().map(|e| (e - shift).exp()).collect();
+        let g = self.lay.groups.len();
+        let (mut c, mut e) = (vec![0.0; g], vec![0.0; g]);
+        let (mut b, mut be, mut xbar_sum) = (vec![0.0; g * p], vec![0.0; g * p], vec![0.0; g * p]);
+        let mut ll = 0.0;
+        let mut grad = vec![0.0; p];
+        let mut info2 = vec![0.0; if second { p * p } else { 0 }];
+        let (mut s1, mut d1, mut xb) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
+        for range in &self.lay.strata {
+            let mut s0 = 0.0;
+            s1.iter_mut().for_each(|v| *v = 0.0);
+            for gi in range.clone().rev() {
+                let grp = &self.lay.groups[gi];
+                let mut d0 = 0.0;
+                d1.iter_mut().for_each(|v| *v = 0.0);
+                for row in grp.start..grp.end {
+                    let (r, xr) = (risk[row], &x[row * p..(row + 1) * p]);
+                    s0 += r;
+                    for k in 0..p {
+                        s1[k] += r * xr[k];
+                    }
+                    if self.observed[row] {
+                        d0 += r;
+                        ll += eta[row];
+                        for k in 0..p {
+                            d1[k] += r * xr[k];
+                            grad[k] += xr[k];
+                        }
+                    }
+                }
+                let deaths = grp.deaths;
+                for l in 0..deaths {
+                    let f = match self.ties {
+                        Ties::Efron => l as f64 / deaths as f64,
+                        Ties::Breslow => 0.0,
+                    };
+                    let phi = s0 - f * d0;
+                    ll -= phi.ln() + shift;
+                    c[gi] += 1.0 / phi;
+                    e[gi] += f / phi;
+                    for k in 0..p {
+                        xb[k] = (s1[k] - f * d1[k]) / phi;
+                        grad[k] -= xb[k];
+                        b[gi * p + k] += xb[k] / phi;
+                        be[gi * p + k] += f * xb[k] / phi;
+                        xbar_sum[gi * p + k] += xb[k];
+                    }
+                    if second {
+                        for k in 0..p {
+                            for m in 0..=k {
+                                info2[k * p + m] += xb[k] * xb[m];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (
+            RiskSets {
+                risk,
+                shift,
+                c,
+                e,
+                b,
+                be,
+                xbar_sum,
+            },
+            ll,
+            grad,
+            info2,
+        )
+    }
+
+    fn evaluate(&self, beta: &[f64]) -> (Evaluation, RiskSets) {
+        let p = self.d.p;
+        let (sets, ll, gradient, info2) = self.risk_sets(beta, true);
+        // First term of the information: Σ_t Σ_l (S2 − f D2)/φ_l, gathered
+        // per row as r_j (C(T_j) − δ_j e(T_j)) x_j x_jᵀ with C the cumulative
+        // Σ_l 1/φ_l over the stratum's groups up to T_j.
+        let mut weight = vec![0.0; self.d.x.len() / p.max(1)];
+        for range in &self.lay.strata {
+            let mut cum = 0.0;
+            for gi in range.clone() {
+                let grp = &self.lay.groups[gi];
+                cum += sets.c[gi];
+                for row in grp.start..grp.end {
+                    let own = if self.observed[row] { sets.e[gi] } else { 0.0 };
+                    weight[row] = sets.risk[row] * (cum - own);
+                }
+            }
+        }
+        let parts: Vec<Vec<f64>> = self
+            .d
+            .x
+            .par_chunks(p * CHUNK)
+            .zip(weight.par_chunks(CHUNK))
+            .map(|(rows, w)| {
+                let mut acc = vec![0.0; p * p];
+                for (xr, w) in rows.chunks(p).zip(w) {
+                    for k in 0..p {
+                        let wk = w * xr[k];
+                        for m in 0..=k {
+                            acc[k * p + m] += wk * xr[m];
+                        }
+                    }
+                }
+                acc
+            })
+            .collect();
+        let mut information = vec![0.0; p * p];
+        for part in &parts {
+            for (a, v) in information.iter_mut().zip(part) {
+                *a += v;
+            }
+        }
+        for (a, v) in information.iter_mut().zip(&info2) {
+            *a -= v;
+        }
+        for k in 0..p {
+            for m in 0..k {
+                information[m * p + k] = information[k * p + m];
+            }
+        }
+        (
+            Evaluation {
+                log_likelihood: ll,
+                gradient,
+                information,
+            },
+            sets,
+        )
+    }
+
+    /// Score residuals per row (row-major `n × p`) at the risk sets given.
+    fn score_residuals(&self, sets: &RiskSets) -> Vec<f64> {
+        let (p, x) = (self.d.p, &self.d.x);
+        let mut out = vec![0.0; x.len()];
+        let (mut a, mut bsum) = (0.0, vec![0.0; p]);
+        for range in &self.lay.strata {
+            a = 0.0;
+            bsum.iter_mut().for_each(|v| *v = 0.0);
+            for gi in range.clone() {
+                let grp = &self.lay.groups[gi];
+                let d = grp.deaths as f64;
+                for row in grp.start..grp.end {
+                    let (r, xr) = (sets.risk[row], &x[row * p..(row + 1) * p]);
+                    let res = &mut out[row * p..(row + 1) * p];
+                    if self.observed[row] {
+                        let aa = a + sets.c[gi] - sets.e[gi];
+                        for k in 0..p {
+                            let bb = bsum[k] + sets.b[gi * p + k] - sets.be[gi * p + k];
+                            res[k] = xr[k] - sets.xbar_sum[gi * p + k] / d - r * (xr[k] * aa - bb);
+                        }
+                    } else {
+                        let aa = a + sets.c[gi];
+                        for k in 0..p {
+                            let bb = bsum[k] + sets.b[gi * p + k];
+                            res[k] = -r * (xr[k] * aa - bb);
+                        }
+                    }
+                }
+                a += sets.c[gi];
+                for k in 0..p {
+                    bsum[k] += sets.b[gi * p + k];
+                }
+            }
+        }
+        let _ = a;
+        out
+    }
+}
+
+/// Cholesky factor of a row-major `p × p` matrix, `None` unless positive
+/// definite.
+fn cholesky(m: &[f64], p: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; p * p];
+    for j in 0..p {
+        let d = m[j * p + j] - (0..j).map(|k| l[j * p + k] * l[j * p + k]).sum::<f64>();
+        if !(d.is_finite() && d > 0.0) {
+            return None;
+        }
+        l[j * p + j] = d.sqrt();
+        for i in j + 1..p {
+            l[i * p + j] = (m[i * p + j]
+                - (0..j).map(|k| l[i * p + k] * l[j * p + k]).sum::<f64>())
+                / l[j * p + j];
+        }
+    }
+    Some(l)
+}
+
+fn solve(l: &[f64], p: usize, g: &[f64]) -> Vec<f64> {
+    let mut y = vec![0.0; p];
+    for r in 0..p {
+        y[r] = (g[r] - (0..r).map(|k| l[r * p + k] * y[k]).sum::<f64>()) / l[r * p + r];
+    }
+    let mut x = vec![0.0; p];
+    for r in (0..p).rev() {
+        x[r] = (y[r] - (r + 1..p).map(|k| l[k * p + r] * x[k]).sum::<f64>()) / l[r * p + r];
+    }
+    x
+}
+
+fn inverse(l: &[f64], p: usize) -> Vec<f64> {
+    let mut inv = vec![0.0; p * p];
+    for j in 0..p {
+        let mut e = vec![0.0; p];
+        e[j] = 1.0;
+        let col = solve(l, p, &e);
+        for i in 0..p {
+            inv[i * p + j] = col[i];
+        }
+    }
+    inv
+}
+
+/// Harrell's concordance: over pairs where the earlier duration is an event
+/// (or both end together, one an event and one censored), the share where the
+/// earlier one has the higher partial hazard, ties in the hazard counting one
+/// half; within each stratum, summed.
+fn concordance(observed: &[bool], lay: &Layout, eta: &[f64]) -> f64 {
+    let (mut correct, mut tied, mut pairs) = (0u128, 0u128, 0u128);
+    for range in &lay.strata {
+        if range.is_empty() {
+            continue;
+        }
+        let (lo, hi) = (lay.groups[range.start].start, lay.groups[range.end - 1].end);
+        // Ranks of the predictions among the stratum's events.
+        let mut values: Vec<f64> = (lo..hi).filter(|&r| observed[r]).map(|r| eta[r]).collect();
+        values.sort_unstable_by(f64::total_cmp);
+        values.dedup();
+        let rank = |v: f64| values.partition_point(|u| u.total_cmp(&v).is_lt());
+        let mut tree = vec![0u64; values.len() + 1];
+        let mut in_pool = 0u64;
+        let count_below = |tree: &[u64], mut i: usize| {
+            // Pool members with rank < i.
+            let mut s = 0u64;
+            while i > 0 {
+                s += tree[i];
+                i &= i - 1;
+            }
+            s
+        };
+        for gi in range.clone() {
+            let grp = &lay.groups[gi];
+            let members = grp.start..grp.end;
+            // Events first (against earlier events), then censored rows
+            // (against earlier and simultaneous events).
+            for pass in [true, false] {
+                for row in members.clone().filter(|&r| observed[r] == pass) {
+                    let v = eta[row];
+                    let k = rank(v);
+                    let below = count_below(&tree, k);
+                    let equal = if k < values.len() && values[k] == v {
+                        count_below(&tree, k + 1) - below
+                    } else {
+                        0
+                    };
+                    pairs += u128::from(in_pool);
+                    correct += u128::from(in_pool - below - equal);
+                    tied += u128::from(equal);
+                }
+                if pass {
+                    for row in members.clone().filter(|&r| observed[r]) {
+                        let mut i = rank(eta[row]) + 1;
+                        while i < tree.len() {
+                            tree[i] += 1;
+                            i += i & i.wrapping_neg();
+                        }
+                        in_pool += 1;
+                    }
+                }
+            }
+        }
+    }
+    if pairs == 0 {
+        return f64::NAN;
+    }
+    (correct as f64 + 0.5 * tied as f64) / pairs as f64
+}
+
+/// Fits a Cox proportional hazards model.
+///
+/// `duration[i]` is how long customer `i` was followed (to churn when
+/// `observed[i]`, else to the end of observation); `covariates` carries the
+/// covariate columns; `clusters`, when given, makes the standard errors
+/// robust per cluster (for customers who appear on several rows).
+///
+/// Newton–Raphson from zero on the exact gradient and information, halving
+/// steps that lower the likelihood, until the Newton decrement is below
+/// 1e-16 of the customers' count, then one last Newton step.
+///
+/// # Errors
+/// [`EngError::LengthMismatch`] for columns of other lengths;
+/// [`EngError::EmptyInput`] without customers or without any event;
+/// [`EngError::InvalidInput`] for a negative or non-finite duration, a
+/// non-finite covariate or a code without a level; [`EngError::Config`] for
+/// no covariate, a covariate named twice, a constant covariate or a level no
+/// one has, collinear covariates, or a bad level;
+/// [`EngError::UnknownLabel`] for a reference that is not a level;
+/// [`EngError::Convergence`] when a coefficient grows without bound (the
+/// events separate on a covariate) or the iterations run out.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::survival::{cox, CoxColumns, CoxConfig, CoxCovariates};
+/// // Customers with a higher score churn later.
+/// let duration = [5.0, 8.0, 3.0, 9.0, 12.0, 2.0, 7.0, 10.0];
+/// let observed = [true, true, true, false, true, true, true, false];
+/// let score = [2.0, 3.0, 1.0, 5.0, 4.0, 1.5, 3.5, 2.5];
+/// let columns = CoxColumns { numeric: vec!["score".into()], ..Default::default() };
+/// let cov = CoxCovariates { numeric: &[&score], categorical: &[], strata: None, columns: &columns };
+/// let model = cox(&duration, &observed, &cov, None, &CoxConfig::default())?;
+/// assert!(model.terms[0].hazard_ratio < 1.0);
+/// assert!(model.concordance > 0.5);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn cox(
+    duration: &[f64],
+    observed: &[bool],
+    covariates: &CoxCovariates<'_>,
+    clusters: Option<&[u64]>,
+    config: &CoxConfig,
+) -> Result<CoxModel> {
+    let z = z_for_level(config.level)?;
+    if config.max_iterations == 0 {
+        return Err(EngError::config("max_iterations", "must be at least 1"));
+    }
+    let n = duration.len();
+    if observed.len() != n {
+        return Err(EngError::LengthMismatch {
+            field: "observed".into(),
+            expected: n,
+            found: observed.len(),
+        });
+    }
+    if let Some(c) = clusters {
+        if c.len() != n {
+            return Err(EngError::LengthMismatch {
+                field: "clusters".into(),
+                expected: n,
+                found: c.len(),
+            });
+        }
+    }
+    check_covariates(covariates, n)?;
+    if n == 0 {
+        return Err(EngError::EmptyInput {
+            what: "a Cox model".into(),
+            unit: "customer".into(),
+        });
+    }
+    if let Some(i) = duration.iter().position(|d| !(d.is_finite() && *d >= 0.0)) {
+        return Err(
+            EngError::invalid("duration", duration[i], "must be finite and >= 0").at_row(i),
+        );
+    }
+    let events = observed.iter().filter(|&&o| o).count();
+    if events == 0 {
+        return Err(EngError::EmptyInput {
+            what: "a Cox model".into(),
+            unit: "observed event".into(),
+        });
+    }
+    let (d, lay, sorted_observed) = prepare(duration, observed, covariates)?;
+    let p = d.p;
+    let fit = Fit {
+        d: &d,
+        lay: &lay,
+        observed: &sorted_observed,
+        ties: config.ties,
+    };
+
+    let mut beta = vec![0.0; p];
+    let (mut current, mut sets) = fit.evaluate(&beta);
+    let null_ll = current.log_likelihood;
+    let scale: Vec<f64> = (0..p)
+        .map(|j| (d.x.iter().skip(j).step_by(p).map(|v| v * v).sum::<f64>() / n as f64).sqrt())
+        .collect();
+    let mut iterations = 0;
+    loop {
+        let Some(l) = cholesky(&current.information, p) else {
+            return Err(EngError::config(
+                "covariates",
+                format!(
+                    "the covariates are collinear or a coefficient has run away (the information matrix is singular at iteration {iterations}); terms: {}",
+                    d.terms
+                        .iter()
+                        .map(|t| t.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        };
+        let step = solve(&l, p, &current.gradient);
+        let decrement: f64 = step.iter().zip(&current.gradient).map(|(s, g)| s * g).sum();
+        if decrement <= 1e-16 * n as f64 {
+            // Converged: the last Newton step lands within about its square
+            // of the optimum.
+            if step.iter().any(|s| *s != 0.0) {
+                beta.iter_mut().zip(&step).for_each(|(b, s)| *b += s);
+                (current, sets) = fit.evaluate(&beta);
+            }
+            break;
+        }
+        if iterations >= config.max_iterations {
+            return Err(EngError::Convergence {
+                iterations: u64::from(iterations),
+                reason: format!("the Newton decrement is still {decrement:.3e}"),
+            });
+        }
+        iterations += 1;
+        let mut t = 1.0;
+        loop {
+            let candidate: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + t * s).collect();
+            let (next, next_sets) = fit.evaluate(&candidate);
+            if next.log_likelihood.is_finite()
+                && next.log_likelihood
+                    >= current.log_likelihood - 1e-12 * current.log_likelihood.abs()
+            {
+                beta = candidate;
+                current = next;
+                sets = next_sets;
+                break;
+            }
+            t /= 2.0;
+            if t < 1e-10 {
+                return Err(EngError::Convergence {
+                    iterations: u64::from(iterations),
+                    reason: "no step along the Newton direction raises the likelihood".into(),
+                });
+            }
+        }
+        // A coefficient worth e^30 per standard deviation: the likelihood
+        // keeps rising as it grows (monotone likelihood, Heinze & Schemper 2001).
+        if let Some(j) = (0..p).find(|&j| (beta[j] * scale[j]).abs() > 30.0) {
+            return Err(EngError::Convergence {
+                iterations: u64::from(iterations),
+                reason: format!(
+                    "the coefficient of {} grows without bound: the events separate on it (every customer on one side churns first); drop or merge it",
+                    d.terms[j].0
+                ),
+            });
+        }
+    }
+    let l = cholesky(&current.information, p).ok_or_else(|| {
+        EngError::config(
+            "covariates",
+            "the information matrix is singular at the estimate",
+        )
+    })?;
+    let naive = inverse(&l, p);
+    let robust = config.robust || clusters.is_some();
+    let (covariance, cluster_count) = if robust {
+        let res = fit.score_residuals(&sets);
+        let (meat, count) = match clusters {
+            None => {
+                let mut meat = vec![0.0; p * p];
+                for r in res.chunks(p) {
+                    for k in 0..p {
+                        for m in 0..p {
+                            meat[k * p + m] += r[k] * r[m];
+                        }
+                    }
+                }
+                (meat, None)
+            }
+            Some(ids) => {
+                let mut by: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+                for (pos, &row) in lay.order.iter().enumerate() {
+                    let acc = by.entry(ids[row]).or_insert_with(|| vec![0.0; p]);
+                    for k in 0..p {
+                        acc[k] += res[pos * p + k];
+                    }
+                }
+                let mut meat = vec![0.0; p * p];
+                for r in by.values() {
+                    for k in 0..p {
+                        for m in 0..p {
+                            meat[k * p + m] += r[k] * r[m];
+                        }
+                    }
+                }
+                (meat, Some(by.len() as u64))
+            }
+        };
+        let mut tmp = vec![0.0; p * p];
+        let mut out = vec![0.0; p * p];
+        for i in 0..p {
+            for j in 0..p {
+                tmp[i * p + j] = (0..p).map(|k| naive[i * p + k] * meat[k * p + j]).sum();
+            }
+        }
+        for i in 0..p {
+            for j in 0..p {
+                out[i * p + j] = (0..p).map(|k| tmp[i * p + k] * naive[k * p + j]).sum();
+            }
+        }
+        (out, count)
+    } else {
+        (naive, None)
+    };
+
+    let terms = d
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(j, (name, covariate, level))| {
+            let (b, se) = (beta[j], covariance[j * p + j].sqrt());
+            let zv = b / se;
+            CoxTerm {
+                name: name.clone(),
+                covariate: covariate.clone(),
+                level: level.clone(),
+                coefficient: b,
+                standard_error: se,
+                ci_low: b - z * se,
+                ci_high: b + z * se,
+                hazard_ratio: b.exp(),
+                hazard_ratio_ci_low: (b - z * se).exp(),
+                hazard_ratio_ci_high: (b + z * se).exp(),
+                z: zv,
+                p_value: (2.0 * normal_sf(zv.abs())).min(1.0),
+                mean: d.means[j],
+            }
+        })
+        .collect();
+
+    // Breslow's baseline hazard at the means: events / Σ_risk exp(βᵀ(x − x̄)).
+    let labels: Vec<String> = if covariates.columns.strata.is_empty() {
+        vec![String::new()]
+    } else {
+        covariates.columns.strata.clone()
+    };
+    let baseline = labels
+        .iter()
+        .zip(&lay.strata)
+        .map(|(label, range)| {
+            let groups = &lay.groups[range.clone()];
+            let mut hazard = vec![0.0; groups.len()];
+            let mut s0 = 0.0;
+            for (k, grp) in groups.iter().enumerate().rev() {
+                s0 += sets.risk[grp.start..grp.end].iter().sum::<f64>();
+                hazard[k] = grp.deaths as f64 / s0 * (-sets.shift).exp();
+            }
+            let mut cum = 0.0;
+            let cumulative_hazard: Vec<f64> = hazard
+                .iter()
+                .map(|h| {
+                    cum += h;
+                    cum
+                })
+                .collect();
+            CoxBaseline {
+                stratum: label.clone(),
+                time: groups.iter().map(|g| g.time).collect(),
+                survival: cumulative_hazard.iter().map(|h| (-h).exp()).collect(),
+                hazard,
+                cumulative_hazard,
+            }
+        })
+        .collect();
+
+    let eta = fit.eta(&beta);
+    let statistic = (2.0 * (current.log_likelihood - null_ll)).max(0.0);
+    let chi =
+        ChiSquared::new(p as f64).map_err(|e| EngError::config("covariates", e.to_string()))?;
+    Ok(CoxModel {
+        terms,
+        columns: covariates.columns.clone(),
+        ties: config.ties,
+        robust,
+        clusters: cluster_count,
+        level: config.level,
+        customers: n as u64,
+        events: events as u64,
+        log_likelihood: current.log_likelihood,
+        null_log_likelihood: null_ll,
+        likelihood_ratio: LikelihoodRatio {
+            statistic,
+            degrees_of_freedom: p as u32,
+            p_value: chi.sf(statistic),
+        },
+        aic: -2.0 * current.log_likelihood + 2.0 * p as f64,
+        concordance: concordance(&sorted_observed, &lay, &eta),
+        iterations,
+        covariance,
+        baseline,
+    })
+}
+
+impl CoxModel {
+    /// Partial hazards and survival curves at `times` for the customers whose
+    /// covariate columns are given (the same covariates as the fit, by name;
+    /// categorical codes refer to `covariates.columns`' levels, which may be
+    /// listed in another order or be a subset of the model's).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] when a covariate of the model is missing;
+    /// [`EngError::UnknownLabel`] for a level or stratum the model was not
+    /// fitted on; [`EngError::InvalidInput`] for non-finite values or times;
+    /// [`EngError::LengthMismatch`] for columns of other lengths.
+    pub fn predict(&self, covariates: &CoxCovariates<'_>, times: &[f64]) -> Result<CoxPrediction> {
+        let cols = covariates.columns;
+        let n = covariates
+            .numeric
+            .first()
+            .map(|c| c.len())
+            .or_else(|| covariates.categorical.first().map(|c| c.len()))
+            .unwrap_or(0);
+        if cols.numeric.len() != covariates.numeric.len()
+            || cols.categorical.len() != covariates.categorical.len()
+        {
+            return Err(EngError::config(
+                "covariates",
+                "the columns do not match their description",
+            ));
+        }
+        for (name, col) in cols.numeric.iter().zip(covariates.numeric) {
+            if col.len() != n {
+                return Err(EngError::LengthMismatch {
+                    field: name.clone(),
+                    expected: n,
+                    found: col.len(),
+                });
+            }
+            if let Some(i) = col.iter().position(|v| !v.is_finite()) {
+                return Err(EngError::invalid(name.as_str(), col[i], "must be finite").at_row(i));
+            }
+        }
+        for (c, codes) in cols.categorical.iter().zip(covariates.categorical) {
+            check_codes(&c.name, codes, c.levels.len(), n)?;
+        }
+        if let Some(i) = times.iter().position(|t| !t.is_finite()) {
+            return Err(EngError::invalid("times", times[i], "must be finite").at_row(i));
+        }
+        let mut eta = vec![0.0; n];
+        for term in &self.terms {
+            let b = term.coefficient;
+            match &term.level {
+                None => {
+                    let k = cols
+                        .numeric
+                        .iter()
+                        .position(|c| *c == term.covariate)
+                        .ok_or_else(|| {
+                            EngError::config(
+                                "covariates",
+                                format!(
+                                    "numeric covariate {:?} of the model is missing",
+                                    term.covariate
+                                ),
+                            )
+                        })?;
+                    for (e, v) in eta.iter_mut().zip(covariates.numeric[k]) {
+                        *e += b * (v - term.mean);
+                    }
+                }
+                Some(level) => {
+                    let k = cols
+                        .categorical
+                        .iter()
+                        .position(|c| c.name == term.covariate)
+                        .ok_or_else(|| {
+                            EngError::config(
+                                "covariates",
+                                format!(
+                                    "categorical covariate {:?} of the model is missing",
+                                    term.covariate
+                                ),
+                            )
+                        })?;
+                    let code = cols.categorical[k]
+                        .levels
+                        .iter()
+                        .position(|l| l == level)
+                        .map(|c| c as u32);
+                    for (e, &v) in eta.iter_mut().zip(covariates.categorical[k]) {
+                        let x = f64::from(u8::from(Some(v) == code));
+                        *e += b * (x - term.mean);
+                    }
+                }
+            }
+        }
+        // Every level used must be one the model knows.
+        for (c, codes) in cols.categorical.iter().zip(covariates.categorical) {
+            let Some(model) = self.columns.categorical.iter().find(|m| m.name == c.name) else {
+                continue;
+            };
+            for (i, &code) in codes.iter().enumerate() {
+                let level = &c.levels[code as usize];
+                if !model.levels.contains(level) {
+                    return Err(EngError::unknown_label(
+                        c.name.as_str(),
+                        level.as_str(),
+                        model.levels.clone(),
+                    )
+                    .at_row(i));
+                }
+            }
+        }
+        let baseline_of: Vec<usize> = if self.columns.strata.is_empty() {
+            vec![0; n]
+        } else {
+            let codes = covariates.strata.ok_or_else(|| {
+                EngError::config(
+                    "strata",
+                    "the model is stratified: every customer needs a stratum",
+                )
+            })?;
+            check_codes("strata", codes, cols.strata.len(), n)?;
+            let map: Vec<Result<usize>> = cols
+                .strata
+                .iter()
+                .map(|s| {
+                    self.columns
+                        .strata
+                        .iter()
+                        .position(|m| m == s)
+                        .ok_or_else(|| {
+                            EngError::unknown_label(
+                                "strata",
+                                s.as_str(),
+                                self.columns.strata.clone(),
+                            )
+                        })
+                })
+                .collect();
+            codes
+                .iter()
+                .map(|&c| map[c as usize].clone())
+                .collect::<Result<_>>()?
+        };
+        let partial_hazard: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
+        // H₀ at each time, per baseline.
+        let h_at: Vec<Vec<f64>> = self
+            .baseline
+            .iter()
+            .map(|b| {
+                times
+                    .iter()
+                    .map(|&t| {
+                        let k = b.time.partition_point(|&u| u <= t);
+                        if k == 0 {
+                            0.0
+                        } else {
+                            b.cumulative_hazard[k - 1]
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut survival = Vec::with_capacity(n * times.len());
+        for i in 0..n {
+            for h in &h_at[baseline_of[i]] {
+                survival.push((-h * partial_hazard[i]).exp());
+            }
+        }
+        Ok(CoxPrediction {
+            linear_predictor: eta,
+            partial_hazard,
+            times: times.to_vec(),
+            survival,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(names: &[&str]) -> CoxColumns {
+        CoxColumns {
+            numeric: names.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// A small data set with ties, two covariates and a categorical one.
+    fn data() -> (Vec<f64>, Vec<bool>, Vec<f64>, Vec<f64>, Vec<u32>) {
+        let n = 60;
+        let d: Vec<f64> = (0..n).map(|i| f64::from((i * 7 + 3) % 13 + 1)).collect();
+        let e: Vec<bool> = (0..n).map(|i| i % 4 != 0).collect();
+        let a: Vec<f64> = (0..n).map(|i| f64::from((i * 5) % 11) / 3.0).collect();
+        let b: Vec<f64> = (0..n).map(|i| f64::from((i * 3) % 7) - 2.0).collect();
+        let c: Vec<u32> = (0..n).map(|i| (i as u32 * 11) % 3).collect();
+        (d, e, a, b, c)
+    }
+
+    #[test]
+    fn gradient_vanishes_and_score_residuals_sum_to_it() {
+        let (d, e, a, b, c) = data();
+        for ties in [Ties::Efron, Ties::Breslow] {
+            let cols = CoxColumns {
+                numeric: vec!["a".into(), "b".into()],
+                categorical: vec![CategoricalCovariate {
+                    name: "c".into(),
+                    levels: vec!["x".into(), "y".into(), "z".into()],
+                    reference: None,
+                }],
+                strata: vec![],
+            };
+            let cov = CoxCovariates {
+                numeric: &[&a, &b],
+                categorical: &[&c],
+                strata: None,
+                columns: &cols,
+            };
+            let config = CoxConfig {
+                ties,
+                robust: true,
+                ..Default::default()
+            };
+            let model = cox(&d, &e, &cov, None, &config).unwrap();
+            let (des, lay, e) = prepare(&d, &e, &cov).unwrap();
+            let fit = Fit {
+                d: &des,
+                lay: &lay,
+                observed: &e,
+                ties,
+            };
+            let beta: Vec<f64> = model.terms.iter().map(|t| t.coefficient).collect();
+            let (ev, sets) = fit.evaluate(&beta);
+            assert!(
+                ev.gradient.iter().all(|g| g.abs() < 1e-10),
+                "{:?}",
+                ev.gradient
+            );
+            // The score residuals sum to the gradient at any β.
+            let other: Vec<f64> = beta.iter().map(|b| b + 0.3).collect();
+            let (ev, sets2) = fit.evaluate(&other);
+            let res = fit.score_residuals(&sets2);
+            for k in 0..des.p {
+                let s: f64 = res.iter().skip(k).step_by(des.p).sum();
+                assert!(
+                    (s - ev.gradient[k]).abs() < 1e-10,
+                    "{s} vs {}",
+                    ev.gradient[k]
+                );
+            }
+            let _ = sets;
+        }
+    }
+
+    #[test]
+    fn information_is_the_negative_hessian_by_finite_differences() {
+        let (d, e, a, b, _) = data();
+        let cols = columns(&["a", "b"]);
+        let cov = CoxCovariates {
+            numeric: &[&a, &b],
+            categorical: &[],
+            strata: None,
+            columns: &cols,
+        };
+        for ties in [Ties::Efron, Ties::Breslow] {
+            let (des, lay, e) = prepare(&d, &e, &cov).unwrap();
+            let fit = Fit {
+                d: &des,
+                lay: &lay,
+                observed: &e,
+                ties,
+            };
+            let beta = [0.2, -0.1];
+            let (ev, _) = fit.evaluate(&beta);
+            let h = 1e-6;
+            for k in 0..2 {
+                let mut up = beta;
+                up[k] += h;
+                let mut dn = beta;
+                dn[k] -= h;
+                let (u, _) = fit.evaluate(&up);
+                let (v, _) = fit.evaluate(&dn);
+                let fd_grad = (u.log_likelihood - v.log_likelihood) / (2.0 * h);
+                assert!((fd_grad - ev.gradient[k]).abs() < 1e-6);
+                for m in 0..2 {
+                    let fd = -(u.gradient[m] - v.gradient[m]) / (2.0 * h);
+                    assert!(
+                        (fd - ev.information[k * 2 + m]).abs() < 1e-5,
+                        "{fd} {}",
+                        ev.information[k * 2 + m]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_row_order() {
+        let (d, e, a, b, c) = data();
+        let cols = CoxColumns {
+            numeric: vec!["a".into(), "b".into()],
+            categorical: vec![],
+            strata: vec!["s0".into(), "s1".into(), "s2".into()],
+        };
+        let fit = |d: &[f64], e: &[bool], a: &[f64], b: &[f64], s: &[u32]| {
+            let cov = CoxCovariates {
+                numeric: &[a, b],
+                categorical: &[],
+                strata: Some(s),
+                columns: &cols,
+            };
+            cox(
+                d,
+                e,
+                &cov,
+                None,
+                &CoxConfig {
+                    robust: true,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        let one = fit(&d, &e, &a, &b, &c);
+        let perm: Vec<usize> = (0..d.len()).rev().collect();
+        let pick = |v: &[f64]| perm.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let two = fit(
+            &pick(&d),
+            &perm.iter().map(|&i| e[i]).collect::<Vec<_>>(),
+            &pick(&a),
+            &pick(&b),
+            &perm.iter().map(|&i| c[i]).collect::<Vec<_>>(),
+        );
+        assert_eq!(one, two);
+    }
+
+    #[test]
+    fn separation_and_constant_columns_are_refused() {
+        let d = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let e = [true; 6];
+        let x = [6.0, 5.0, 4.0, 3.0, 2.0, 1.0];
+        let cols = columns(&["x"]);
+        let cov = CoxCovariates {
+            numeric: &[&x],
+            categorical: &[],
+            strata: None,
+            columns: &cols,
+        };
+        let err = cox(&d, &e, &cov, None, &CoxConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("grows without bound"), "{err}");
+        let k = [1.0; 6];
+        let cov = CoxCovariates {
+            numeric: &[&k],
+            categorical: &[],
+            strata: None,
+            columns: &cols,
+        };
+        let err = cox(&d, &e, &cov, None, &CoxConfig::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("same (1) for every customer"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn concordance_counts_pairs_as_harrell_defines_them() {
+        // Brute force over pairs against the tree.
+        let (d, e, a, _, _) = data();
+        let cols = columns(&["a"]);
+        let cov = CoxCovariates {
+            numeric: &[&a],
+            categorical: &[],
+            strata: None,
+            columns: &cols,
+        };
+        let (_, lay, sorted) = prepare(&d, &e, &cov).unwrap();
+        let eta: Vec<f64> = a.iter().map(|v| (v * 0.7).round()).collect();
+        let (mut num, mut den) = (0.0, 0.0);
+        for i in 0..d.len() {
+            for j in 0..d.len() {
+                let comparable = e[i] && (d[i] < d[j] || (d[i] == d[j] && !e[j]));
+                if comparable {
+                    den += 1.0;
+                    num += if eta[i] > eta[j] {
+                        1.0
+                    } else if eta[i] == eta[j] {
+                        0.5
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+        let eta_sorted: Vec<f64> = lay.order.iter().map(|&r| eta[r]).collect();
+        assert!((concordance(&sorted, &lay, &eta_sorted) - num / den).abs() < 1e-15);
+    }
+}
