@@ -58,6 +58,8 @@
  *   ReadoutConfig     {"kind": "ratio", "control": "control", "level": 0.95, "sequential": true, "sequential_tuning": 5000, "correction": "holm", "prior": {"mean": 0, "variance": 0.09}, "weights": {"control": 1, "b": 1}}
  *   ArmSums           [{"name": "control", "count": 1000, "main_sum": 250, "main_sum_squares": 250}, {"name": "b", "count": 1000, "main_sum": 270, "main_sum_squares": 270}]
  *   ExperimentSpec    {"metrics": [{"name": "purchased", "measure": {"type": "conversion", "match": {"kinds": ["purchase"]}}, "window": 604800}, {"name": "revenue_per_session", "measure": {"type": "ratio", "numerator": {"type": "value", "match": {"kinds": ["purchase"]}}, "denominator": {"type": "sessions", "gap": 1800}}, "pre_period": 2419200}], "readout": {"sequential": true}}
+ *   CoxConfig         {"ties": "breslow", "level": 0.9, "robust": true, "max_iterations": 50}
+ *   CoxColumns        {"numeric": ["score", "tenure"], "categorical": [{"name": "channel", "levels": ["email", "search", "web"], "reference": "email"}], "strata": ["basic", "premium"]}
  *
  * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
  * returns it; accounts may be the whole document `eng_loyalty_json` returns.
@@ -3218,6 +3220,106 @@ eng_status eng_rmst_difference(const double *duration_a,
                                double tau,
                                double level,
                                struct eng_rmst_difference_result *out_result);
+
+/**
+ * Fits a Cox proportional hazards model to `len` customers and writes it as
+ * JSON (owned by the caller; release with `eng_string_free`).
+ *
+ * `duration` is the time to churn (`observed` 1) or to the end of
+ * observation (`observed` 0). `numeric` holds `numeric_count` columns of
+ * `len` doubles one after another (column-major), `categorical`
+ * `categorical_count` columns of `len` level codes; `strata` (codes) and
+ * `clusters` (any ids; robust errors per cluster) may be NULL.
+ * `columns_json` (required) names them: `{"numeric": ["score", "tenure"],
+ * "categorical": [{"name": "channel", "levels": ["email", "search", "web"],
+ * "reference": "email"}], "strata": ["basic", "premium"]}` — code `k` means
+ * `levels[k]`; the reference (default the first level) gets no coefficient,
+ * every other level one named `channel[T.search]`. `config_json` (NULL for
+ * the defaults) is `{"ties": "efron" | "breslow", "level": 0.95, "robust":
+ * false, "max_iterations": 50}`.
+ *
+ * The model: `{"terms": [{"name", "covariate", "level" (null for numeric),
+ * "coefficient", "standard_error", "ci_low", "ci_high", "hazard_ratio",
+ * "hazard_ratio_ci_low", "hazard_ratio_ci_high", "z", "p_value", "mean"}],
+ * "columns", "ties", "robust", "clusters" (null or the number of clusters),
+ * "level", "customers", "events", "log_likelihood", "null_log_likelihood",
+ * "likelihood_ratio": {"statistic", "degrees_of_freedom", "p_value"}, "aic",
+ * "concordance" (Harrell's C, within strata), "iterations", "covariance"
+ * (row-major p × p), "baseline": [{"stratum", "time", "hazard",
+ * "cumulative_hazard", "survival"}]}`: the baseline is that of a customer at
+ * every covariate's mean (Breslow's estimator), one per stratum. Give the
+ * model to `eng_cox_predict`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no customer or no
+ * event), `ENG_STATUS_INVALID_INPUT` (a negative or non-finite duration, a
+ * flag other than 0 or 1, a non-finite covariate, a code without a level),
+ * `ENG_STATUS_LENGTH_MISMATCH` (column counts that differ from
+ * `columns_json`), `ENG_STATUS_CONFIG` (no covariate, a constant covariate
+ * or a level no one has, collinear covariates, a bad level),
+ * `ENG_STATUS_UNKNOWN_LABEL` (a reference that is no level),
+ * `ENG_STATUS_CONVERGENCE` (a coefficient that grows without bound: the
+ * events separate on it), `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `duration`, `observed`, `strata` and `clusters` NULL or `len` elements;
+ * `numeric` NULL or `numeric_count * len`, `categorical` NULL or
+ * `categorical_count * len`; the JSON arguments their lengths in bytes;
+ * `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_cox_json(const double *duration,
+                        const uint8_t *observed,
+                        size_t len,
+                        const double *numeric,
+                        size_t numeric_count,
+                        const uint32_t *categorical,
+                        size_t categorical_count,
+                        const uint32_t *strata,
+                        const uint64_t *clusters,
+                        const char *columns_json,
+                        size_t columns_len,
+                        const char *config_json,
+                        size_t config_len,
+                        char **out_json,
+                        size_t *out_len);
+
+/**
+ * Predicts from a Cox model (`cox_model_json`: the JSON `eng_cox_json`
+ * wrote) for `len`
+ * customers whose covariates are given as for `eng_cox_json` (`columns_json`
+ * names them and their levels, which may be in another order than the
+ * fit's; `strata` codes, required when the model is stratified).
+ * Writes each customer's partial hazard `exp(βᵀ(x − x̄))` into
+ * `out_partial_hazard` (`len` doubles) and survival at each of the
+ * `times_len` `times` into `out_survival` (`len * times_len` doubles,
+ * customer by customer: row `i` holds customer `i`'s curve). Either output
+ * may be NULL when not wanted.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG` (a covariate of the model
+ * missing, no strata for a stratified model), `ENG_STATUS_UNKNOWN_LABEL` (a
+ * level or stratum the model was not fitted on), `ENG_STATUS_INVALID_INPUT`
+ * (non-finite values or times, a code without a level),
+ * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_JSON`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * As `eng_cox_json` for the covariates; `times` NULL or `times_len`
+ * elements; each output NULL or room for its size.
+ */
+eng_status eng_cox_predict(const char *cox_model_json,
+                           size_t cox_model_len,
+                           const double *numeric,
+                           size_t numeric_count,
+                           const uint32_t *categorical,
+                           size_t categorical_count,
+                           const uint32_t *strata,
+                           size_t len,
+                           const char *columns_json,
+                           size_t columns_len,
+                           const double *times,
+                           size_t times_len,
+                           double *out_partial_hazard,
+                           double *out_survival);
 
 /**
  * Per-customer transaction summary in the CLV literature's convention

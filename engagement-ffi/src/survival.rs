@@ -1,10 +1,11 @@
 //! Retention curves: Kaplan–Meier with Greenwood bands, the log-rank test and
-//! restricted mean survival times.
+//! restricted mean survival times; Cox proportional hazards.
 
 use std::ffi::c_char;
 
 use engagement_core::survival::{
-    LogRankTest, Rmst, kaplan_meier, logrank_test, rmst, rmst_difference,
+    CoxColumns, CoxConfig, CoxCovariates, CoxModel, LogRankTest, Rmst, cox, kaplan_meier,
+    logrank_test, rmst, rmst_difference,
 };
 
 use crate::boundary::{Failure, boundary};
@@ -282,5 +283,195 @@ pub unsafe extern "C" fn eng_rmst_difference(
             };
         }
         Ok(())
+    })
+}
+
+/// `count` columns of `len` values each, stored one column after another.
+///
+/// # Safety
+/// `ptr` NULL (only with `count * len == 0`) or `count * len` elements.
+unsafe fn columns<'a, T>(
+    ptr: *const T,
+    count: usize,
+    len: usize,
+    name: &str,
+) -> Result<Vec<&'a [T]>, Failure> {
+    let total = count.checked_mul(len).ok_or_else(|| {
+        Failure::from(engagement_core::EngError::invalid(
+            name,
+            format!("{count} columns of {len} rows"),
+            "is more values than memory holds",
+        ))
+    })?;
+    // SAFETY: forwarded from the caller.
+    let all = unsafe { slice(ptr, total, name)? };
+    Ok(if len == 0 {
+        vec![&[][..]; count]
+    } else {
+        all.chunks(len).collect()
+    })
+}
+
+/// Fits a Cox proportional hazards model to `len` customers and writes it as
+/// JSON (owned by the caller; release with `eng_string_free`).
+///
+/// `duration` is the time to churn (`observed` 1) or to the end of
+/// observation (`observed` 0). `numeric` holds `numeric_count` columns of
+/// `len` doubles one after another (column-major), `categorical`
+/// `categorical_count` columns of `len` level codes; `strata` (codes) and
+/// `clusters` (any ids; robust errors per cluster) may be NULL.
+/// `columns_json` (required) names them: `{"numeric": ["score", "tenure"],
+/// "categorical": [{"name": "channel", "levels": ["email", "search", "web"],
+/// "reference": "email"}], "strata": ["basic", "premium"]}` — code `k` means
+/// `levels[k]`; the reference (default the first level) gets no coefficient,
+/// every other level one named `channel[T.search]`. `config_json` (NULL for
+/// the defaults) is `{"ties": "efron" | "breslow", "level": 0.95, "robust":
+/// false, "max_iterations": 50}`.
+///
+/// The model: `{"terms": [{"name", "covariate", "level" (null for numeric),
+/// "coefficient", "standard_error", "ci_low", "ci_high", "hazard_ratio",
+/// "hazard_ratio_ci_low", "hazard_ratio_ci_high", "z", "p_value", "mean"}],
+/// "columns", "ties", "robust", "clusters" (null or the number of clusters),
+/// "level", "customers", "events", "log_likelihood", "null_log_likelihood",
+/// "likelihood_ratio": {"statistic", "degrees_of_freedom", "p_value"}, "aic",
+/// "concordance" (Harrell's C, within strata), "iterations", "covariance"
+/// (row-major p × p), "baseline": [{"stratum", "time", "hazard",
+/// "cumulative_hazard", "survival"}]}`: the baseline is that of a customer at
+/// every covariate's mean (Breslow's estimator), one per stratum. Give the
+/// model to `eng_cox_predict`.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no customer or no
+/// event), `ENG_STATUS_INVALID_INPUT` (a negative or non-finite duration, a
+/// flag other than 0 or 1, a non-finite covariate, a code without a level),
+/// `ENG_STATUS_LENGTH_MISMATCH` (column counts that differ from
+/// `columns_json`), `ENG_STATUS_CONFIG` (no covariate, a constant covariate
+/// or a level no one has, collinear covariates, a bad level),
+/// `ENG_STATUS_UNKNOWN_LABEL` (a reference that is no level),
+/// `ENG_STATUS_CONVERGENCE` (a coefficient that grows without bound: the
+/// events separate on it), `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`.
+/// Thread-safe.
+///
+/// # Safety
+/// `duration`, `observed`, `strata` and `clusters` NULL or `len` elements;
+/// `numeric` NULL or `numeric_count * len`, `categorical` NULL or
+/// `categorical_count * len`; the JSON arguments their lengths in bytes;
+/// `out_json` valid for one write; `out_len` NULL or one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_cox_json(
+    duration: *const f64,
+    observed: *const u8,
+    len: usize,
+    numeric: *const f64,
+    numeric_count: usize,
+    categorical: *const u32,
+    categorical_count: usize,
+    strata: *const u32,
+    clusters: *const u64,
+    columns_json: *const c_char,
+    columns_len: usize,
+    config_json: *const c_char,
+    config_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let names: CoxColumns =
+                crate::json::document(columns_json, columns_len, "columns_json")?;
+            let config: CoxConfig = crate::json::config(config_json, config_len, "config_json")?;
+            let numeric = columns(numeric, numeric_count, len, "numeric")?;
+            let categorical = columns(categorical, categorical_count, len, "categorical")?;
+            let strata = (!strata.is_null())
+                .then(|| slice(strata, len, "strata"))
+                .transpose()?;
+            let clusters = (!clusters.is_null())
+                .then(|| slice(clusters, len, "clusters"))
+                .transpose()?;
+            let cov = CoxCovariates {
+                numeric: &numeric,
+                categorical: &categorical,
+                strata,
+                columns: &names,
+            };
+            let model = cox(
+                slice(duration, len, "duration")?,
+                &flags(observed, len, "observed")?,
+                &cov,
+                clusters,
+                &config,
+            )?;
+            crate::json::write(&model, out_json, out_len)
+        }
+    })
+}
+
+/// Predicts from a Cox model (`cox_model_json`: the JSON `eng_cox_json`
+/// wrote) for `len`
+/// customers whose covariates are given as for `eng_cox_json` (`columns_json`
+/// names them and their levels, which may be in another order than the
+/// fit's; `strata` codes, required when the model is stratified).
+/// Writes each customer's partial hazard `exp(βᵀ(x − x̄))` into
+/// `out_partial_hazard` (`len` doubles) and survival at each of the
+/// `times_len` `times` into `out_survival` (`len * times_len` doubles,
+/// customer by customer: row `i` holds customer `i`'s curve). Either output
+/// may be NULL when not wanted.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG` (a covariate of the model
+/// missing, no strata for a stratified model), `ENG_STATUS_UNKNOWN_LABEL` (a
+/// level or stratum the model was not fitted on), `ENG_STATUS_INVALID_INPUT`
+/// (non-finite values or times, a code without a level),
+/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_JSON`,
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// As `eng_cox_json` for the covariates; `times` NULL or `times_len`
+/// elements; each output NULL or room for its size.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_cox_predict(
+    cox_model_json: *const c_char,
+    cox_model_len: usize,
+    numeric: *const f64,
+    numeric_count: usize,
+    categorical: *const u32,
+    categorical_count: usize,
+    strata: *const u32,
+    len: usize,
+    columns_json: *const c_char,
+    columns_len: usize,
+    times: *const f64,
+    times_len: usize,
+    out_partial_hazard: *mut f64,
+    out_survival: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let model: CoxModel =
+                crate::json::document(cox_model_json, cox_model_len, "cox_model_json")?;
+            let names: CoxColumns =
+                crate::json::document(columns_json, columns_len, "columns_json")?;
+            let numeric = columns(numeric, numeric_count, len, "numeric")?;
+            let categorical = columns(categorical, categorical_count, len, "categorical")?;
+            let strata = (!strata.is_null())
+                .then(|| slice(strata, len, "strata"))
+                .transpose()?;
+            let cov = CoxCovariates {
+                numeric: &numeric,
+                categorical: &categorical,
+                strata,
+                columns: &names,
+            };
+            let p = model.predict(&cov, slice(times, times_len, "times")?)?;
+            crate::handle::fill(
+                crate::handle::out_column(out_partial_hazard, len, "out_partial_hazard")?,
+                &p.partial_hazard,
+            );
+            crate::handle::fill(
+                crate::handle::out_column(out_survival, p.survival.len(), "out_survival")?,
+                &p.survival,
+            );
+            Ok(())
+        }
     })
 }

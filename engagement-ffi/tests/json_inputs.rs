@@ -89,12 +89,14 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
         "ExperimentSpec" => {
             from_json::<engagement_core::experiment::ExperimentSpec>(json).map(drop)
         }
+        "CoxConfig" => from_json::<engagement_core::survival::CoxConfig>(json).map(drop),
+        "CoxColumns" => from_json::<engagement_core::survival::CoxColumns>(json).map(drop),
         "ArmSums" => from_json::<Vec<engagement_core::experiment::ArmSums>>(json).map(drop),
         other => panic!("the catalogue names {other}, which this test does not know: add it"),
     }
 }
 
-const TYPES: usize = 36;
+const TYPES: usize = 38;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {

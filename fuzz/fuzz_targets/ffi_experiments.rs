@@ -1,5 +1,5 @@
 //! Experiment readouts (unit columns and arm sums), the sample-ratio check, p-value
-//! corrections and restricted mean survival times, with arbitrary columns, settings and sums: documented statuses, a message on
+//! corrections, restricted mean survival times and Cox fits and predictions, with arbitrary columns, settings and sums: documented statuses, a message on
 //! failure, and on success probabilities in [0, 1], ordered intervals, chances to be best that sum
 //! to 1, and the same answer for the same input.
 #![no_main]
@@ -12,7 +12,7 @@ use engagement::experiment::{
     eng_adjust_p_values, eng_readout_json, eng_readout_sums_json, eng_srm_result, eng_srm_test,
 };
 use engagement::status::eng_status;
-use engagement::survival::{eng_rmst, eng_rmst_difference};
+use engagement::survival::{eng_cox_json, eng_cox_predict, eng_rmst, eng_rmst_difference};
 use engagement_fuzz::{Bytes, checked, take_json};
 use libfuzzer_sys::fuzz_target;
 
@@ -124,6 +124,9 @@ fn call(data: &[u8]) -> (eng_status, Option<serde_json::Value>) {
     let mut out: *mut c_char = null_mut();
     // SAFETY: every pointer below points to as many elements as its length says.
     unsafe {
+        if which >= 250 {
+            return cox(&mut i);
+        }
         if which >= 240 {
             return rmst(&mut i);
         }
@@ -386,6 +389,125 @@ fn rmst(i: &mut In<'_>) -> (eng_status, Option<serde_json::Value>) {
                 (s == eng_status::Ok).then(|| serde_json::json!([r.difference, r.p_value])),
             )
         }
+    }
+}
+
+const COX_COLUMNS: [&str; 6] = [
+    r#"{"numeric": ["x"]}"#,
+    r#"{"numeric": ["x", "y"]}"#,
+    r#"{"numeric": ["x"], "categorical": [{"name": "c", "levels": ["a", "b", "c"]}]}"#,
+    r#"{"numeric": ["x"], "strata": ["s", "t"]}"#,
+    r#"{"categorical": [{"name": "c", "levels": ["a", "b", "c"], "reference": "b"}], "strata": ["s", "t"]}"#,
+    r#"{"numeric": ["x", "x"]}"#,
+];
+
+const COX_CONFIGS: [&str; 5] = [
+    "",
+    r#"{"ties": "breslow"}"#,
+    r#"{"robust": true, "level": 0.9}"#,
+    r#"{"max_iterations": 1}"#,
+    r#"{"ties": "exact"}"#,
+];
+
+/// A Cox fit on up to 15 customers, then predictions for them.
+fn cox(i: &mut In<'_>) -> (eng_status, Option<serde_json::Value>) {
+    let n = usize::from(i.0.u8() % 16);
+    let d: Vec<f64> = (0..n).map(|_| i.real()).collect();
+    let o: Vec<u8> = (0..n).map(|_| i.0.u8() % 3 / 2 + i.0.u8() / 255).collect();
+    let columns = COX_COLUMNS[usize::from(i.0.u8()) % COX_COLUMNS.len()];
+    let config = COX_CONFIGS[usize::from(i.0.u8()) % COX_CONFIGS.len()];
+    let numeric_count = usize::from(i.0.u8() % 3);
+    let categorical_count = usize::from(i.0.u8() % 2);
+    let x = i.reals(numeric_count * n);
+    let c: Vec<u32> = (0..categorical_count * n)
+        .map(|_| u32::from(i.0.u8() % 4))
+        .collect();
+    let strata: Option<Vec<u32>> =
+        (i.0.u8() % 2 == 0).then(|| (0..n).map(|_| u32::from(i.0.u8() % 3)).collect());
+    let clusters: Option<Vec<u64>> =
+        (i.0.u8() % 3 == 0).then(|| (0..n).map(|_| u64::from(i.0.u8() % 4)).collect());
+    let times_len = usize::from(i.0.u8() % 4);
+    let times = i.reals(times_len);
+    let mut out: *mut c_char = null_mut();
+    // SAFETY: every column holds as many elements as its length says.
+    unsafe {
+        let s = checked(eng_cox_json(
+            d.as_ptr(),
+            o.as_ptr(),
+            n,
+            x.as_ptr(),
+            numeric_count,
+            c.as_ptr(),
+            categorical_count,
+            strata.as_ref().map_or(null(), |s| s.as_ptr()),
+            clusters.as_ref().map_or(null(), |c| c.as_ptr()),
+            columns.as_ptr().cast(),
+            columns.len(),
+            config.as_ptr().cast(),
+            config.len(),
+            &mut out,
+            null_mut(),
+        ));
+        if s != eng_status::Ok {
+            return (s, None);
+        }
+        let model = take_json(out);
+        probability(&model["concordance"], "concordance");
+        probability(&model["likelihood_ratio"]["p_value"], "likelihood-ratio p");
+        for t in model["terms"].as_array().into_iter().flatten() {
+            probability(&t["p_value"], "p");
+            if let (Some(lo), Some(hi)) = (t["ci_low"].as_f64(), t["ci_high"].as_f64()) {
+                assert!(lo <= hi, "interval {lo} > {hi}");
+            }
+        }
+        for b in model["baseline"].as_array().into_iter().flatten() {
+            let sv: Vec<f64> = b["survival"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_f64())
+                .collect();
+            assert!(
+                sv.windows(2).all(|w| w[1] <= w[0]),
+                "baseline survival rises: {sv:?}"
+            );
+            assert!(
+                sv.iter().all(|v| (0.0..=1.0).contains(v)),
+                "baseline survival {sv:?}"
+            );
+        }
+        let text = model.to_string();
+        let mut ph = vec![0.0; n];
+        let mut sf = vec![0.0; n * times.len()];
+        let p = checked(eng_cox_predict(
+            text.as_ptr().cast(),
+            text.len(),
+            x.as_ptr(),
+            numeric_count,
+            c.as_ptr(),
+            categorical_count,
+            strata.as_ref().map_or(null(), |s| s.as_ptr()),
+            n,
+            columns.as_ptr().cast(),
+            columns.len(),
+            times.as_ptr(),
+            times.len(),
+            ph.as_mut_ptr(),
+            sf.as_mut_ptr(),
+        ));
+        if times.iter().all(|t| t.is_finite()) {
+            assert_eq!(
+                p,
+                eng_status::Ok,
+                "a model cannot predict for the customers it was fitted on: {}",
+                engagement_fuzz::last_error()
+            );
+        }
+        assert!(
+            sf.iter().all(|v| (0.0..=1.0).contains(v)),
+            "survival {sf:?}"
+        );
+        (s, Some(serde_json::json!([model, ph, sf])))
     }
 }
 

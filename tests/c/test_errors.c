@@ -393,6 +393,60 @@ int main(void) {
         CHECK(eng_rmst_difference(NULL, o, 3, d, o, 3, 2.0, 0.95, &rd), ENG_STATUS_NULL_POINTER, "duration_a");
     }
 
+    /* Cox proportional hazards. */
+    {
+        double d[8] = {1, 2, 3, 4, 5, 6, 7, 8}, x[8] = {3, 1, 4, 1, 5, 9, 2, 6}, sep[8] = {8, 7, 6, 5, 4, 3, 2, 1};
+        double nan_x[8] = {3, NAN, 4, 1, 5, 9, 2, 6};
+        double times[2] = {2, 4}, ph[8], sf[16];
+        uint8_t o[8] = {1, 1, 0, 1, 1, 0, 1, 1}, bad_o[8] = {1, 2, 0, 1, 1, 0, 1, 1};
+        uint8_t all_o[8] = {1, 1, 1, 1, 1, 1, 1, 1}, none_o[8] = {0};
+        uint32_t ch[8] = {0, 1, 1, 0, 1, 0, 0, 1}, bad_ch[8] = {0, 1, 2, 0, 1, 0, 0, 1};
+        const char *cols = "{\"numeric\": [\"x\"]}";
+        const char *cat_cols = "{\"numeric\": [\"x\"], \"categorical\": [{\"name\": \"ch\", \"levels\": [\"a\", \"b\"]}]}";
+        const char *bad_ref = "{\"numeric\": [\"x\"], \"categorical\": [{\"name\": \"ch\", \"levels\": [\"a\", \"b\"], \"reference\": \"c\"}]}";
+        const char *other_levels = "{\"numeric\": [\"x\"], \"categorical\": [{\"name\": \"ch\", \"levels\": [\"a\", \"z\"]}]}";
+        const char *breslow = "{\"ties\": \"breslow\"}";
+        char *model = NULL;
+        CHECK(eng_cox_json(d, o, 8, x, 1, ch, 1, NULL, NULL, cat_cols, strlen(cat_cols), breslow, strlen(breslow), &model,
+                           NULL),
+              ENG_STATUS_OK, NULL);
+        CHECK(eng_cox_predict(model, strlen(model), x, 1, ch, 1, NULL, 8, cat_cols, strlen(cat_cols), times, 2, ph, sf),
+              ENG_STATUS_OK, NULL);
+        CHECK(eng_cox_predict(model, strlen(model), x, 1, ch, 1, NULL, 8, other_levels, strlen(other_levels), times, 2,
+                              ph, sf),
+              ENG_STATUS_UNKNOWN_LABEL, "\"z\"");
+        CHECK(eng_cox_predict(model, strlen(model), x, 1, NULL, 0, NULL, 8, cols, strlen(cols), times, 2, ph, sf),
+              ENG_STATUS_CONFIG, "ch");
+        CHECK(eng_cox_predict("{}", 2, x, 1, NULL, 0, NULL, 8, cols, strlen(cols), times, 2, ph, sf), ENG_STATUS_JSON,
+              NULL);
+        eng_string_free(model);
+        model = NULL;
+        CHECK(eng_cox_json(d, all_o, 8, sep, 1, NULL, 0, NULL, NULL, cols, strlen(cols),
+                           NULL, 0, &model, NULL),
+              ENG_STATUS_CONVERGENCE, "grows without bound");
+        CHECK(eng_cox_json(d, o, 8, nan_x, 1, NULL, 0, NULL, NULL, cols, strlen(cols), NULL, 0, &model, NULL),
+              ENG_STATUS_INVALID_INPUT, "row 1");
+        CHECK(eng_cox_json(d, bad_o, 8, x, 1, NULL, 0, NULL, NULL, cols, strlen(cols), NULL, 0, &model, NULL),
+              ENG_STATUS_INVALID_INPUT, "row 1");
+        CHECK(eng_cox_json(d, o, 8, x, 1, bad_ch, 1, NULL, NULL, cat_cols, strlen(cat_cols), NULL, 0, &model, NULL),
+              ENG_STATUS_INVALID_INPUT, "row 2");
+        CHECK(eng_cox_json(d, o, 8, x, 1, ch, 1, NULL, NULL, bad_ref, strlen(bad_ref), NULL, 0, &model, NULL),
+              ENG_STATUS_UNKNOWN_LABEL, "reference");
+        CHECK(eng_cox_json(d, o, 8, x, 1, NULL, 0, NULL, NULL, cat_cols, strlen(cat_cols), NULL, 0, &model, NULL),
+              ENG_STATUS_LENGTH_MISMATCH, "categorical");
+        CHECK(eng_cox_json(d, none_o, 8, x, 1, NULL, 0, NULL, NULL, cols, strlen(cols),
+                           NULL, 0, &model, NULL),
+              ENG_STATUS_EMPTY_INPUT, "event");
+        CHECK(eng_cox_json(d, o, 8, x, 1, NULL, 0, NULL, NULL, NULL, 0, NULL, 0, &model, NULL), ENG_STATUS_JSON,
+              "columns_json");
+        CHECK(eng_cox_json(d, o, 8, NULL, 1, NULL, 0, NULL, NULL, cols, strlen(cols), NULL, 0, &model, NULL),
+              ENG_STATUS_NULL_POINTER, "numeric");
+        CHECK(eng_cox_json(d, o, 8, x, 1, NULL, 0, NULL, NULL, cols, strlen(cols), NULL, 0, NULL, NULL),
+              ENG_STATUS_NULL_POINTER, "out_json");
+        CHECK(eng_cox_json(d, o, 8, x, SIZE_MAX, NULL, 0, NULL, NULL, cols, strlen(cols), NULL, 0, &model, NULL),
+              ENG_STATUS_INVALID_INPUT, "numeric");
+    }
+
     /* Attribution. */
     {
         const char *table = "{\"paths\": [\"a > b\", \"b\"], \"conversions\": [1, 1], \"nulls\": [0, 1]}";

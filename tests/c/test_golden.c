@@ -804,6 +804,62 @@ static eng_status op_survival(const char *op, const json_t *input, json_t **resu
 }
 
 /* Appends the elements of a library JSON array to `to` (the string is freed). */
+/* The first `rows` values of each column of `cols` (an array of arrays), one column after another. */
+static double *matrix_f64(const json_t *cols, size_t rows) {
+    size_t k = json_array_size(cols);
+    double *v = calloc(k * rows + 1, sizeof *v);
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < rows; i++) v[j * rows + i] = real(json_array_get(json_array_get(cols, j), i));
+    return v;
+}
+
+static uint32_t *matrix_u32(const json_t *cols, size_t rows) {
+    size_t k = json_array_size(cols);
+    uint32_t *v = calloc(k * rows + 1, sizeof *v);
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < rows; i++)
+            v[j * rows + i] = (uint32_t)json_integer_value(json_array_get(json_array_get(cols, j), i));
+    return v;
+}
+
+/* A Cox fit, then predictions for the first `predict_rows` customers. */
+static eng_status op_cox(const json_t *input, const json_t *config, json_t **result) {
+    const json_t *d = json_object_get(input, "duration"), *num = json_object_get(input, "numeric");
+    const json_t *cat = json_object_get(input, "categorical"), *st = json_object_get(input, "strata");
+    const json_t *cl = json_object_get(input, "clusters"), *times = json_object_get(input, "times");
+    size_t n = json_array_size(d), rows = (size_t)json_integer_value(json_object_get(input, "predict_rows"));
+    size_t nt = json_array_size(times), nk = json_array_size(num), ck = json_array_size(cat);
+    double *dv = doubles(d), *x = matrix_f64(num, n), *head = matrix_f64(num, rows), *tv = doubles(times);
+    uint8_t *ov = flags(json_object_get(input, "observed"));
+    uint32_t *c = matrix_u32(cat, n), *chead = matrix_u32(cat, rows);
+    uint32_t *sv = NULL;
+    if (json_is_array(st)) {
+        sv = calloc(n + 1, sizeof *sv);
+        for (size_t i = 0; i < n; i++) sv[i] = (uint32_t)json_integer_value(json_array_get(st, i));
+    }
+    uint64_t *clv = json_is_array(cl) ? u64s(cl) : NULL;
+    char *columns = json_dumps(json_object_get(input, "columns"), JSON_COMPACT), *cfg, *model = NULL;
+    config_text(config, &cfg);
+    eng_status s = eng_cox_json(dv, ov, n, x, nk, c, ck, sv, clv, columns, strlen(columns), cfg, text_len(cfg),
+                                &model, NULL);
+    if (s == ENG_STATUS_OK) {
+        double *ph = calloc(rows + 1, sizeof *ph), *sf = calloc(rows * nt + 1, sizeof *sf);
+        s = eng_cox_predict(model, strlen(model), head, nk, chead, ck, sv, rows, columns, strlen(columns), tv, nt, ph,
+                            sf);
+        *result = take_json(model);
+        if (s == ENG_STATUS_OK)
+            json_object_set_new(*result, "prediction",
+                                json_pack("{s:o,s:o}", "partial_hazard", f64_array(ph, rows), "survival",
+                                          f64_array(sf, rows * nt)));
+        else
+            json_decref(*result), *result = NULL;
+        free(ph), free(sf);
+    }
+    free(dv), free(x), free(head), free(tv), free(ov), free(c), free(chead), free(sv), free(clv), free(columns),
+        free(cfg);
+    return s;
+}
+
 static void append_json(json_t *to, char *s) {
     json_t *v = take_json(s);
     json_array_extend(to, v);
@@ -1229,6 +1285,7 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         free(table), free(rule);
         return s;
     }
+    if (!strcmp(op, "cox")) return op_cox(input, config, result);
     if (!strcmp(op, "kaplan_meier") || !strcmp(op, "logrank_test") || !strcmp(op, "rmst") ||
         !strcmp(op, "rmst_difference"))
         return op_survival(op, input, result);

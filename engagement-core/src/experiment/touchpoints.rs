@@ -550,6 +550,10 @@ pub fn experiment_readout(
         .par_iter()
         .enumerate()
         .map(|(k, m)| read_metric(k, m))
+        .collect::<Vec<Result<_>>>()
+        .into_iter()
+        // The first metric's error in the spec's order, whichever thread
+        // finished first.
         .collect::<Result<Vec<_>>>()?;
     Ok(ExperimentReadout {
         as_of,

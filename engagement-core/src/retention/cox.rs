@@ -203,8 +203,9 @@ pub struct CoxModel {
     /// Partial AIC `−2ℓ + 2p`.
     pub aic: f64,
     /// Harrell's concordance of the partial hazards with the durations
-    /// (within strata, summed).
-    pub concordance: f64,
+    /// (within strata, summed); `None` when no pair of customers is
+    /// comparable (no event before another customer's end).
+    pub concordance: Option<f64>,
     /// Newton iterations used.
     pub iterations: u32,
     /// Covariance of the coefficients (robust when the model is), row-major
@@ -816,7 +817,7 @@ fn inverse(l: &[f64], p: usize) -> Vec<f64> {
 /// (or both end together, one an event and one censored), the share where the
 /// earlier one has the higher partial hazard, ties in the hazard counting one
 /// half; within each stratum, summed.
-fn concordance(observed: &[bool], lay: &Layout, eta: &[f64]) -> f64 {
+fn concordance(observed: &[bool], lay: &Layout, eta: &[f64]) -> Option<f64> {
     let (mut correct, mut tied, mut pairs) = (0u128, 0u128, 0u128);
     for range in &lay.strata {
         if range.is_empty() {
@@ -871,10 +872,7 @@ fn concordance(observed: &[bool], lay: &Layout, eta: &[f64]) -> f64 {
             }
         }
     }
-    if pairs == 0 {
-        return f64::NAN;
-    }
-    (correct as f64 + 0.5 * tied as f64) / pairs as f64
+    (pairs > 0).then(|| (correct as f64 + 0.5 * tied as f64) / pairs as f64)
 }
 
 /// Fits a Cox proportional hazards model.
@@ -911,7 +909,7 @@ fn concordance(observed: &[bool], lay: &Layout, eta: &[f64]) -> f64 {
 /// let cov = CoxCovariates { numeric: &[&score], categorical: &[], strata: None, columns: &columns };
 /// let model = cox(&duration, &observed, &cov, None, &CoxConfig::default())?;
 /// assert!(model.terms[0].hazard_ratio < 1.0);
-/// assert!(model.concordance > 0.5);
+/// assert!(model.concordance.unwrap() > 0.5);
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn cox(
@@ -1100,7 +1098,7 @@ pub fn cox(
         (naive, None)
     };
 
-    let terms = d
+    let terms: Vec<CoxTerm> = d
         .terms
         .iter()
         .enumerate()
@@ -1131,7 +1129,7 @@ pub fn cox(
     } else {
         covariates.columns.strata.clone()
     };
-    let baseline = labels
+    let baseline: Vec<CoxBaseline> = labels
         .iter()
         .zip(&lay.strata)
         .map(|(label, range)| {
@@ -1164,6 +1162,32 @@ pub fn cox(
     let statistic = (2.0 * (current.log_likelihood - null_ll)).max(0.0);
     let chi =
         ChiSquared::new(p as f64).map_err(|e| EngError::config("covariates", e.to_string()))?;
+    let finite = terms.iter().all(|t: &CoxTerm| {
+        [
+            t.coefficient,
+            t.standard_error,
+            t.hazard_ratio,
+            t.hazard_ratio_ci_low,
+            t.hazard_ratio_ci_high,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
+    }) && baseline
+        .iter()
+        .all(|b: &CoxBaseline| b.cumulative_hazard.iter().all(|h| h.is_finite()));
+    let positive = terms.iter().all(|t| t.standard_error > 0.0);
+    if finite && !positive && robust {
+        return Err(EngError::config(
+            "robust",
+            "a robust standard error is zero: too few customers (or clusters) to estimate the sandwich; use the model-based errors",
+        ));
+    }
+    if !(finite && positive) {
+        return Err(EngError::Convergence {
+            iterations: u64::from(iterations),
+            reason: "the hazard ratios or the baseline overflow double precision (partial hazards that differ by more than e^700): rescale the covariates".into(),
+        });
+    }
     Ok(CoxModel {
         terms,
         columns: covariates.columns.clone(),
@@ -1581,6 +1605,6 @@ mod tests {
             }
         }
         let eta_sorted: Vec<f64> = lay.order.iter().map(|&r| eta[r]).collect();
-        assert!((concordance(&sorted, &lay, &eta_sorted) - num / den).abs() < 1e-15);
+        assert!((concordance(&sorted, &lay, &eta_sorted).unwrap() - num / den).abs() < 1e-15);
     }
 }

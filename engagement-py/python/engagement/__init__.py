@@ -54,6 +54,8 @@ ones. One example of each shape, by the name the docstrings use (the same as the
     ReadoutConfig     {"kind": "ratio", "control": "control", "level": 0.95, "sequential": true, "sequential_tuning": 5000, "correction": "holm", "prior": {"mean": 0, "variance": 0.09}, "weights": {"control": 1, "b": 1}}
     ArmSums           [{"name": "control", "count": 1000, "main_sum": 250, "main_sum_squares": 250}, {"name": "b", "count": 1000, "main_sum": 270, "main_sum_squares": 270}]
     ExperimentSpec    {"metrics": [{"name": "purchased", "measure": {"type": "conversion", "match": {"kinds": ["purchase"]}}, "window": 604800}, {"name": "revenue_per_session", "measure": {"type": "ratio", "numerator": {"type": "value", "match": {"kinds": ["purchase"]}}, "denominator": {"type": "sessions", "gap": 1800}}, "pre_period": 2419200}], "readout": {"sequential": true}}
+    CoxConfig         {"ties": "breslow", "level": 0.9, "robust": true, "max_iterations": 50}
+    CoxColumns        {"numeric": ["score", "tenure"], "categorical": [{"name": "channel", "levels": ["email", "search", "web"], "reference": "email"}], "strata": ["basic", "premium"]}
 
 A model may also be a whole fit result; accounts may be the whole result of ``loyalty``.
 """
