@@ -82,8 +82,8 @@ mod _engagement {
 
     #[pymodule_export]
     use crate::retention::{
-        cohorts, kaplan_meier, lifecycle, logrank_test, retention, rmst, rmst_difference,
-        stickiness,
+        cohorts, cox, cox_predict, kaplan_meier, lifecycle, logrank_test, retention, rmst,
+        rmst_difference, stickiness,
     };
 
     #[pymodule_export]

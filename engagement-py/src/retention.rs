@@ -1,11 +1,12 @@
-//! Retention over time: acquisition cohorts and survival curves.
+//! Retention over time: acquisition cohorts, survival curves and Cox models.
 
 use engagement_core::cohort::{self, CohortConfig};
 use engagement_core::survival;
-use numpy::PyReadonlyArray1;
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use crate::convert::{Compute, Transactions, slice};
+use crate::errors::OrPy;
 
 /// Acquisition cohorts of transactions up to `as_of`.
 #[pyfunction]
@@ -161,4 +162,157 @@ pub(crate) fn stickiness<'py>(
         session: &[],
     };
     py.compute_to_python(|| engagement_core::stickiness::stickiness(&cols, &extra, &cfg))
+}
+
+/// Labels of a categorical column as codes into its sorted distinct labels.
+fn categories(values: &Bound<'_, PyAny>, field: &str) -> PyResult<(Vec<u32>, Vec<String>)> {
+    let labels = crate::convert::labels(values, field, "every customer needs a value", true)?;
+    Ok(engagement_core::experiment::arm_codes(&labels))
+}
+
+/// Covariate columns: numeric arrays and categorical label sequences, named.
+struct Covariates<'a> {
+    numeric: Vec<&'a [f64]>,
+    codes: Vec<Vec<u32>>,
+    strata: Option<Vec<u32>>,
+    columns: survival::CoxColumns,
+}
+
+impl<'a> Covariates<'a> {
+    fn read(
+        numeric: &'a [PyReadonlyArray1<'_, f64>],
+        numeric_names: Vec<String>,
+        categorical: &[Bound<'_, PyAny>],
+        categorical_names: Vec<String>,
+        strata: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let numeric = numeric
+            .iter()
+            .zip(&numeric_names)
+            .map(|(a, name)| slice(a, name))
+            .collect::<PyResult<Vec<_>>>()?;
+        let mut codes = Vec::new();
+        let mut described = Vec::new();
+        for (values, name) in categorical.iter().zip(categorical_names) {
+            let (c, levels) = categories(values, &name)?;
+            codes.push(c);
+            described.push(survival::CategoricalCovariate {
+                name,
+                levels,
+                reference: None,
+            });
+        }
+        let (strata, strata_levels) = match strata {
+            Some(s) => {
+                let (c, levels) = categories(s, "strata")?;
+                (Some(c), levels)
+            }
+            None => (None, Vec::new()),
+        };
+        Ok(Covariates {
+            numeric,
+            codes,
+            strata,
+            columns: survival::CoxColumns {
+                numeric: numeric_names,
+                categorical: described,
+                strata: strata_levels,
+            },
+        })
+    }
+}
+
+/// Fits a Cox proportional hazards model.
+#[pyfunction]
+#[pyo3(signature = (duration, observed, numeric, numeric_names, categorical, categorical_names, strata=None, clusters=None, references=None, config=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cox<'py>(
+    py: Python<'py>,
+    duration: PyReadonlyArray1<'_, f64>,
+    observed: PyReadonlyArray1<'_, bool>,
+    numeric: Vec<PyReadonlyArray1<'_, f64>>,
+    numeric_names: Vec<String>,
+    categorical: Vec<Bound<'py, PyAny>>,
+    categorical_names: Vec<String>,
+    strata: Option<Bound<'py, PyAny>>,
+    clusters: Option<Bound<'py, PyAny>>,
+    references: Option<std::collections::BTreeMap<String, String>>,
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cfg: survival::CoxConfig = crate::convert::config(py, config, "config")?;
+    let mut cov = Covariates::read(
+        &numeric,
+        numeric_names,
+        &categorical,
+        categorical_names,
+        strata.as_ref(),
+    )?;
+    if let Some(r) = &references {
+        cov.columns = cov
+            .columns
+            .with_references(r.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .py_err()?;
+    }
+    let clusters: Option<Vec<u64>> = match &clusters {
+        Some(c) => Some(
+            categories(c, "cluster")?
+                .0
+                .into_iter()
+                .map(u64::from)
+                .collect(),
+        ),
+        None => None,
+    };
+    let (d, o) = (slice(&duration, "duration")?, slice(&observed, "observed")?);
+    let code_refs: Vec<&[u32]> = cov.codes.iter().map(Vec::as_slice).collect();
+    let covariates = survival::CoxCovariates {
+        numeric: &cov.numeric,
+        categorical: &code_refs,
+        strata: cov.strata.as_deref(),
+        columns: &cov.columns,
+    };
+    py.compute_to_python(|| survival::cox(d, o, &covariates, clusters.as_deref(), &cfg))
+}
+
+/// A Cox model's predictions: linear predictors, partial hazards, and
+/// survival at `times` (customers × times, row-major).
+#[pyfunction]
+#[pyo3(signature = (model, numeric, numeric_names, categorical, categorical_names, times, strata=None))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub(crate) fn cox_predict<'py>(
+    py: Python<'py>,
+    model: &Bound<'py, PyAny>,
+    numeric: Vec<PyReadonlyArray1<'_, f64>>,
+    numeric_names: Vec<String>,
+    categorical: Vec<Bound<'py, PyAny>>,
+    categorical_names: Vec<String>,
+    times: PyReadonlyArray1<'_, f64>,
+    strata: Option<Bound<'py, PyAny>>,
+) -> PyResult<(
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+)> {
+    let model: survival::CoxModel = crate::convert::document(py, model, "model")?;
+    let cov = Covariates::read(
+        &numeric,
+        numeric_names,
+        &categorical,
+        categorical_names,
+        strata.as_ref(),
+    )?;
+    let code_refs: Vec<&[u32]> = cov.codes.iter().map(Vec::as_slice).collect();
+    let covariates = survival::CoxCovariates {
+        numeric: &cov.numeric,
+        categorical: &code_refs,
+        strata: cov.strata.as_deref(),
+        columns: &cov.columns,
+    };
+    let t = slice(&times, "times")?;
+    let p = py.compute(|| model.predict(&covariates, t))?;
+    Ok((
+        p.linear_predictor.into_pyarray(py),
+        p.partial_hazard.into_pyarray(py),
+        p.survival.into_pyarray(py),
+    ))
 }

@@ -829,6 +829,11 @@ static eng_status op_cox(const json_t *input, const json_t *config, json_t **res
     const json_t *cl = json_object_get(input, "clusters"), *times = json_object_get(input, "times");
     size_t n = json_array_size(d), rows = (size_t)json_integer_value(json_object_get(input, "predict_rows"));
     size_t nt = json_array_size(times), nk = json_array_size(num), ck = json_array_size(cat);
+    /* One length for every column in C: columns of other lengths cannot be passed. */
+    int same = json_array_size(json_object_get(input, "observed")) == n;
+    for (size_t j = 0; j < nk; j++) same &= json_array_size(json_array_get(num, j)) == n;
+    for (size_t j = 0; j < ck; j++) same &= json_array_size(json_array_get(cat, j)) == n;
+    if (!same) return ENG_STATUS_LENGTH_MISMATCH;
     double *dv = doubles(d), *x = matrix_f64(num, n), *head = matrix_f64(num, rows), *tv = doubles(times);
     uint8_t *ov = flags(json_object_get(input, "observed"));
     uint32_t *c = matrix_u32(cat, n), *chead = matrix_u32(cat, rows);

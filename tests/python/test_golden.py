@@ -199,6 +199,21 @@ def run(op, inp, config):
         return {"as_of": r.as_of, "exposed": [r.exposed[n] for n in names],
                 "metrics": [{"name": m.name, "in_progress": [m.in_progress[n] for n in names],
                              "readout": _readout_as_vectors(m.readout)} for m in r.metrics.values()]}
+    if op == "cox":
+        cols = inp["columns"]
+        cats = cols.get("categorical", [])
+        covariates = {n: np.array(v, dtype=np.float64) for n, v in zip(cols.get("numeric", []), inp["numeric"])}
+        covariates.update({c["name"]: [c["levels"][k] for k in codes] for c, codes in zip(cats, inp["categorical"])})
+        strata = None if inp["strata"] is None else [cols["strata"][k] for k in inp["strata"]]
+        reference = {c["name"]: c["reference"] for c in cats if c.get("reference")}
+        model = engagement.cox(inp["duration"], inp["observed"], covariates, strata=strata, cluster=inp["clusters"],
+                               reference=reference or None, **(config or {}))
+        rows = inp["predict_rows"]
+        head = {n: v[:rows] for n, v in covariates.items()}
+        p = model.predict(head, inp["times"], strata=None if strata is None else strata[:rows])
+        out = plain(model)
+        out["prediction"] = {"partial_hazard": p.partial_hazard.tolist(), "survival": p.survival.reshape(-1).tolist()}
+        return out
     if op == "rmst":
         return dataclasses.asdict(engagement.rmst(inp["duration"], inp["observed"], inp["tau"], inp["level"]))
     if op == "rmst_difference":
@@ -506,6 +521,7 @@ KIND_OF = {
     "incompatible": engagement.IncompatibleError,
     "json": engagement.JsonError,
     "corrupt": engagement.CorruptError,
+    "convergence": engagement.ConvergenceError,
 }
 
 

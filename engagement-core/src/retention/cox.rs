@@ -88,6 +88,30 @@ pub struct CoxColumns {
     pub strata: Vec<String>,
 }
 
+impl CoxColumns {
+    /// Sets the reference level of categorical covariates by name.
+    ///
+    /// # Errors
+    /// [`EngError::UnknownLabel`] for a name that is no categorical covariate
+    /// (listing them) or a level it does not have (listing its levels).
+    pub fn with_references<'a>(
+        mut self,
+        references: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self> {
+        for (name, level) in references {
+            let names: Vec<String> = self.categorical.iter().map(|c| c.name.clone()).collect();
+            let c = self
+                .categorical
+                .iter_mut()
+                .find(|c| c.name == name)
+                .ok_or_else(|| EngError::unknown_label("reference", name, names))?;
+            c.reference = Some(level.to_owned());
+            reference_index(c)?;
+        }
+        Ok(self)
+    }
+}
+
 /// A categorical covariate: its name, the label of each code, and the
 /// reference level (no indicator of its own).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1573,6 +1597,28 @@ mod tests {
             err.to_string().contains("same (1) for every customer"),
             "{err}"
         );
+        let twice = CoxColumns {
+            numeric: vec!["x".into()],
+            categorical: vec![CategoricalCovariate {
+                name: "x".into(),
+                levels: vec!["a".into(), "b".into()],
+                reference: None,
+            }],
+            strata: vec![],
+        };
+        let codes = [0u32, 1, 0, 1, 0, 1];
+        let cov = CoxCovariates {
+            numeric: &[&x],
+            categorical: &[&codes],
+            strata: None,
+            columns: &twice,
+        };
+        let err = cox(&d, &e, &cov, None, &CoxConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("named twice"), "{err}");
+        let err = CoxColumns::default()
+            .with_references([("x", "a")])
+            .unwrap_err();
+        assert!(matches!(err, EngError::UnknownLabel { .. }), "{err}");
     }
 
     #[test]

@@ -89,7 +89,8 @@ from ._transitions import JourneySequences, TransitionMatrix, journey_sequences,
 from ._funnel import EventCorrelation, FunnelBreakdown, FunnelResult, TimeHistogram, funnel, funnel_by
 from ._events import EventDictionary, PathAnalysis, Sessions, SessionSummary, paths, sessions
 from ._triggers import Triggers, due_actions
-from ._survival import KaplanMeier, LogRankTest, Rmst, RmstDifference, kaplan_meier, logrank_test, rmst, rmst_difference
+from ._survival import (CoxBaseline, CoxLikelihoodRatio, CoxModel, CoxPrediction, CoxTerm, KaplanMeier, LogRankTest, Rmst,
+                        RmstDifference, cox, kaplan_meier, logrank_test, rmst, rmst_difference)
 from ._experiment import (
     ArmReadout,
     BayesianConversion,
@@ -141,7 +142,7 @@ __all__ = [
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",
     "ArmReadout", "Comparison", "Effect", "LogNormalEffect", "Readout", "SrmTest", "adjust_p_values", "readout",
-    "readout_sums", "srm_test", "ExperimentReadout", "MetricReadout", "experiment", "Rmst", "RmstDifference", "rmst", "rmst_difference",
+    "readout_sums", "srm_test", "ExperimentReadout", "MetricReadout", "experiment", "Rmst", "RmstDifference", "rmst", "rmst_difference", "CoxBaseline", "CoxLikelihoodRatio", "CoxModel", "CoxPrediction", "CoxTerm", "cox",
     "EngagementError", "IncompatibleError", "InvalidInputError", "JsonError", "KINDS", "LengthMismatchError",
     "NpsSummary", "ProfileStore", "Proportion", "PurchaseSummary", "RATING_SCALES", "STAGES", "SegmentSet", "UnknownIdError",
     "UnknownLabelError", "__version__", "calibration_holdout", "churn_between", "conversion_rate", "csat",

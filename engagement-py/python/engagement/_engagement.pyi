@@ -1,5 +1,5 @@
 # Type stubs of the native module (checked against it by mypy.stubtest in the test command).
-from typing import Any, Optional, Sequence, TypedDict, final
+from typing import Any, Mapping, Optional, Sequence, TypedDict, final
 
 from typing_extensions import NotRequired, TypeAlias
 
@@ -52,6 +52,8 @@ __all__ = [
     "welch_test",
     "readout",
     "rmst",
+    "cox",
+    "cox_predict",
     "rmst_difference",
     "readout_sums",
     "experiment_readout",
@@ -341,6 +343,27 @@ def experiment_readout(
     arms: Optional[list[str]] = None,
 ) -> dict[str, Any]: ...
 def rmst(duration: _F64, observed: npt.NDArray[np.bool_], tau: float, level: Optional[float] = None) -> dict[str, Any]: ...
+def cox(
+    duration: _F64,
+    observed: npt.NDArray[np.bool_],
+    numeric: Sequence[_F64],
+    numeric_names: Sequence[str],
+    categorical: Sequence[Any],
+    categorical_names: Sequence[str],
+    strata: Optional[Any] = None,
+    clusters: Optional[Any] = None,
+    references: Optional[Mapping[str, str]] = None,
+    config: Optional[Any] = None,
+) -> dict[str, Any]: ...
+def cox_predict(
+    model: Any,
+    numeric: Sequence[_F64],
+    numeric_names: Sequence[str],
+    categorical: Sequence[Any],
+    categorical_names: Sequence[str],
+    times: _F64,
+    strata: Optional[Any] = None,
+) -> tuple[_F64, _F64, _F64]: ...
 def rmst_difference(
     duration_a: _F64,
     observed_a: npt.NDArray[np.bool_],

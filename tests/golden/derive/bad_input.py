@@ -69,7 +69,8 @@ FACE_SPECIFIC = [
     {"class": "malformed_json", "face": "c", "test": "tests/c/test_errors.c",
      "what": "truncated, deeply nested (past depth 128) and oversized (past 64 MiB) JSON: JSON / INVALID_INPUT"},
     {"class": "bad_code", "face": "c", "test": "tests/c/test_errors.c",
-     "what": "channel, kind, stage and scale codes out of range: INVALID_INPUT naming the row"},
+     "what": "channel, kind, stage and scale codes out of range, and Cox level and strata codes without a "
+             "label: INVALID_INPUT naming the row; a Cox covariate column missing: LENGTH_MISMATCH"},
     {"class": "double_free", "face": "c", "test": "tests/c/test_errors.c",
      "what": "freeing NULL is a no-op; a second free of a handle cannot be detected (documented in the header); "
              "the sanitizer build would catch one in the tests"},
@@ -160,6 +161,7 @@ BASE = {
     "adjust_p_values": "readout/adjust_holm",
     "rmst": "rmst/rmst_ties_and_censoring",
     "rmst_difference": "rmst/rmst_difference_tau_10",
+    "cox": "cox/cox_customers_categorical_efron",
     "experiment_readout": "experiment/three_arms_five_metrics",
     "sample_size_two_proportions": "experiments/sample_size_10_to_12_percent",
     "power_two_proportions": "experiments/power_1000_per_group",
@@ -577,6 +579,40 @@ def reverse_survival(*pairs):
 
 
 row("unsorted", "rmst", reverse_survival(("duration", "observed")), "same", "rows_reversed")
+
+def permute_cox_rows(inp):
+    """Rows after the predicted ones in reverse order (the predictions read the first rows)."""
+    k = inp["predict_rows"]
+
+    def rev(col):
+        return col[:k] + col[k:][::-1]
+    inp["duration"], inp["observed"] = rev(inp["duration"]), rev(inp["observed"])
+    inp["numeric"] = [rev(c) for c in inp["numeric"]]
+    inp["categorical"] = [rev(c) for c in inp["categorical"]]
+
+
+def cox_empty(inp):
+    for k in ("duration", "observed"):
+        inp[k] = []
+    inp["numeric"] = [[] for _ in inp["numeric"]]
+    inp["categorical"] = [[] for _ in inp["categorical"]]
+    inp["predict_rows"] = 0
+
+
+row("nan", "cox", put(("duration",), "NaN", 3), "invalid_input", "duration")
+row("negative_count", "cox", put(("duration",), -1.0, 3), "invalid_input", "duration")
+row("pos_inf", "cox", put(("numeric", 0), "inf", 3), "invalid_input", "score")
+row("neg_inf", "cox", put(("numeric", 0), "-inf", 3), "invalid_input", "score")
+row("mismatched_length", "cox", drop_last(("observed",)), "length_mismatch", "observed")
+row("mismatched_length", "cox", drop_last(("numeric", 0)), "length_mismatch", "score")
+row("mismatched_length", "cox", drop_last(("categorical", 0)), "length_mismatch", "channel")
+row("empty", "cox", cox_empty, "empty_input", "rows")
+row("empty", "cox", setkey((), "observed", [False] * 240), "empty_input", "no_event")
+row("bad_config", "cox", setkey(("numeric",), 0, [50.0] * 240), "config", "constant_score")
+row("bad_config", "cox", lambda inp: None, "config", "level", config=lambda c: dict(c, level=1.5))
+row("unknown_label", "cox", setkey(("columns", "categorical", 0), "reference", "fax"), "unknown_label", "reference")
+row("unsorted", "cox", permute_cox_rows, "same", "rows_reversed")
+
 row("pos_inf", "rmst_difference", put(("duration_b",), "inf"), "invalid_input", "duration_b")
 row("mismatched_length", "rmst_difference", drop_last(("observed_a",)), "length_mismatch", "observed_a")
 row("out_of_range", "rmst_difference", setkey((), "tau", 12.5), "invalid_input", "tau_past_a_group")
