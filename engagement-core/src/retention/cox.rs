@@ -469,17 +469,27 @@ fn prepare(
     );
     let p = raw.p;
     let mut x = vec![0.0; n * p];
-    for (pos, &row) in lay.order.iter().enumerate() {
-        x[pos * p..(pos + 1) * p].copy_from_slice(&raw.x[row * p..(row + 1) * p]);
-    }
+    x.par_chunks_mut(p.max(1))
+        .zip(lay.order.par_iter())
+        .for_each(|(to, &row)| to.copy_from_slice(&raw.x[row * p..(row + 1) * p]));
+    // Two passes, so that the centred columns sum to (nearly) zero.
     let mut means = vec![0.0; p];
-    for j in 0..p {
-        // Two passes, so that the centred column sums to (nearly) zero.
-        let mean = x.iter().skip(j).step_by(p).sum::<f64>() / n as f64;
-        let mean = mean + x.iter().skip(j).step_by(p).map(|v| v - mean).sum::<f64>() / n as f64;
-        x.iter_mut().skip(j).step_by(p).for_each(|v| *v -= mean);
-        means[j] = mean;
+    for r in x.chunks_exact(p.max(1)) {
+        means.iter_mut().zip(r).for_each(|(m, v)| *m += v);
     }
+    means.iter_mut().for_each(|m| *m /= n as f64);
+    let mut fix = vec![0.0; p];
+    for r in x.chunks_exact(p.max(1)) {
+        fix.iter_mut()
+            .zip(r.iter().zip(&means))
+            .for_each(|(f, (v, m))| *f += v - m);
+    }
+    means
+        .iter_mut()
+        .zip(&fix)
+        .for_each(|(m, f)| *m += f / n as f64);
+    x.par_chunks_mut(p.max(1))
+        .for_each(|r| r.iter_mut().zip(&means).for_each(|(v, m)| *v -= m));
     let sorted = lay.order.iter().map(|&r| observed[r]).collect();
     Ok((
         Design {
@@ -520,22 +530,33 @@ fn layout(
 ) -> Layout {
     let n = duration.len();
     let s = |i: usize| strata.map_or(0, |s| s[i]);
-    let mut order: Vec<usize> = (0..n).collect();
     // A total order on everything a row carries, so that sums run in the same
-    // order whatever order the rows came in.
-    order.par_sort_unstable_by(|&a, &b| {
-        s(a).cmp(&s(b))
-            .then(duration[a].total_cmp(&duration[b]))
-            .then(observed[b].cmp(&observed[a]))
-            .then_with(|| {
-                let (xa, xb) = (&d.x[a * d.p..(a + 1) * d.p], &d.x[b * d.p..(b + 1) * d.p]);
-                xa.iter()
-                    .zip(xb)
-                    .map(|(u, v)| u.total_cmp(v))
-                    .find(|o| o.is_ne())
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            })
-    });
+    // order whatever order the rows came in: (stratum, time, events first, a
+    // hash of the covariates), then the covariates themselves where hashes tie
+    // (identical rows, whose order does not matter).
+    // A total order on what a row carries, so that sums run in the same order
+    // whatever order the rows came in: (stratum, time, events first, a hash of
+    // the covariates). Rows equal in all four are identical (but for a 64-bit
+    // hash collision), and the order of identical rows changes no sum.
+    let mut keys: Vec<(u32, u64, bool, u64, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let hash = d.x[i * d.p..(i + 1) * d.p].iter().fold(0u64, |h, v| {
+                (h.rotate_left(5) ^ v.to_bits()).wrapping_mul(0x517c_c1b7_2722_0a95)
+            });
+            // + 0.0 makes −0 sort as 0; durations are checked to be ≥ 0.
+            (
+                s(i),
+                (duration[i] + 0.0).to_bits(),
+                !observed[i],
+                hash,
+                i as u32,
+            )
+        })
+        .collect();
+    keys.par_sort_unstable();
+    let order: Vec<usize> = keys.iter().map(|k| k.4 as usize).collect();
+    drop(keys);
     let mut groups = Vec::new();
     let mut ranges = vec![0..0; levels.max(1)];
     let mut i = 0;
@@ -719,12 +740,13 @@ impl Fit<'_> {
             .zip(weight.par_chunks(CHUNK))
             .map(|(rows, w)| {
                 let mut acc = vec![0.0; p * p];
-                for (xr, w) in rows.chunks(p).zip(w) {
-                    for k in 0..p {
-                        let wk = w * xr[k];
-                        for m in 0..=k {
-                            acc[k * p + m] += wk * xr[m];
-                        }
+                for (xr, w) in rows.chunks_exact(p).zip(w) {
+                    for (k, (row, &xk)) in acc.chunks_exact_mut(p).zip(xr).enumerate() {
+                        let wk = w * xk;
+                        row[..=k]
+                            .iter_mut()
+                            .zip(&xr[..=k])
+                            .for_each(|(a, xm)| *a += wk * xm);
                     }
                 }
                 acc
@@ -841,62 +863,91 @@ fn inverse(l: &[f64], p: usize) -> Vec<f64> {
 /// (or both end together, one an event and one censored), the share where the
 /// earlier one has the higher partial hazard, ties in the hazard counting one
 /// half; within each stratum, summed.
+///
+/// Counted by merge sort: in the stratum's rows ordered by time (events
+/// before censored rows at one time, and events of one time by hazard), the
+/// pairs are exactly "an event before any later row", less the pairs of
+/// events at one time, which the hazard order within the time makes ties or
+/// nothing.
 fn concordance(observed: &[bool], lay: &Layout, eta: &[f64]) -> Option<f64> {
-    let (mut correct, mut tied, mut pairs) = (0u128, 0u128, 0u128);
+    let (mut concordant, mut tied, mut pairs) = (0u128, 0u128, 0u128);
     for range in &lay.strata {
         if range.is_empty() {
             continue;
         }
         let (lo, hi) = (lay.groups[range.start].start, lay.groups[range.end - 1].end);
-        // Ranks of the predictions among the stratum's events.
-        let mut values: Vec<f64> = (lo..hi).filter(|&r| observed[r]).map(|r| eta[r]).collect();
-        values.sort_unstable_by(f64::total_cmp);
-        values.dedup();
-        let rank = |v: f64| values.partition_point(|u| u.total_cmp(&v).is_lt());
-        let mut tree = vec![0u64; values.len() + 1];
-        let mut in_pool = 0u64;
-        let count_below = |tree: &[u64], mut i: usize| {
-            // Pool members with rank < i.
-            let mut s = 0u64;
-            while i > 0 {
-                s += tree[i];
-                i &= i - 1;
-            }
-            s
-        };
-        for gi in range.clone() {
-            let grp = &lay.groups[gi];
-            let members = grp.start..grp.end;
-            // Events first (against earlier events), then censored rows
-            // (against earlier and simultaneous events).
-            for pass in [true, false] {
-                for row in members.clone().filter(|&r| observed[r] == pass) {
-                    let v = eta[row];
-                    let k = rank(v);
-                    let below = count_below(&tree, k);
-                    let equal = if k < values.len() && values[k] == v {
-                        count_below(&tree, k + 1) - below
-                    } else {
-                        0
-                    };
-                    pairs += u128::from(in_pool);
-                    correct += u128::from(in_pool - below - equal);
-                    tied += u128::from(equal);
-                }
-                if pass {
-                    for row in members.clone().filter(|&r| observed[r]) {
-                        let mut i = rank(eta[row]) + 1;
-                        while i < tree.len() {
-                            tree[i] += 1;
-                            i += i & i.wrapping_neg();
-                        }
-                        in_pool += 1;
-                    }
-                }
+        let mut seq: Vec<(f64, bool)> = (lo..hi).map(|r| (eta[r], observed[r])).collect();
+        let mut same_time_ties = 0u128;
+        for grp in &lay.groups[range.clone()] {
+            let (a, b) = (grp.start - lo, grp.start - lo + grp.deaths);
+            seq[a..b].sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+            let d = grp.deaths as u128;
+            // Each event against every later row (events of one time are not
+            // comparable with each other).
+            pairs += d * (hi - grp.start - grp.deaths) as u128;
+            for run in seq[a..b].chunk_by(|x, y| x.0 == y.0) {
+                let m = run.len() as u128;
+                same_time_ties += m * (m - 1) / 2;
             }
         }
+        let mut buffer = seq.clone();
+        let (greater, equal) = count_pairs(&mut seq, &mut buffer);
+        concordant += u128::from(greater);
+        tied += u128::from(equal) - same_time_ties;
     }
-    (pairs > 0).then(|| (correct as f64 + 0.5 * tied as f64) / pairs as f64)
+    (pairs > 0).then(|| (concordant as f64 + 0.5 * tied as f64) / pairs as f64)
+}
+
+/// Over pairs `i < j` of `seq` with `i` an event: how many have
+/// `hazard_i > hazard_j`, and how many equal hazards. Sorts `seq` by hazard.
+fn count_pairs(seq: &mut [(f64, bool)], buffer: &mut [(f64, bool)]) -> (u64, u64) {
+    let n = seq.len();
+    if n < 2 {
+        return (0, 0);
+    }
+    let mid = n / 2;
+    let ((g1, e1), (g2, e2)) = {
+        let (left, right) = seq.split_at_mut(mid);
+        let (bl, br) = buffer.split_at_mut(mid);
+        if n > 1 << 15 {
+            rayon::join(|| count_pairs(left, bl), || count_pairs(right, br))
+        } else {
+            (count_pairs(left, bl), count_pairs(right, br))
+        }
+    };
+    let (left, right) = seq.split_at(mid);
+    let events_left = left.iter().filter(|x| x.1).count() as u64;
+    // Events in `left` with hazard < v and <= v, as pointers advance.
+    let (mut below, mut below_events, mut upto, mut upto_events) = (0, 0u64, 0, 0u64);
+    let (mut greater, mut equal) = (0u64, 0u64);
+    for r in right {
+        while below < left.len() && left[below].0 < r.0 {
+            below_events += u64::from(left[below].1);
+            below += 1;
+        }
+        if upto < below {
+            (upto, upto_events) = (below, below_events);
+        }
+        while upto < left.len() && left[upto].0 <= r.0 {
+            upto_events += u64::from(left[upto].1);
+            upto += 1;
+        }
+        greater += events_left - upto_events;
+        equal += upto_events - below_events;
+    }
+    // Merge the sorted halves.
+    let (mut i, mut j) = (0, 0);
+    for slot in buffer.iter_mut() {
+        if j >= right.len() || (i < left.len() && left[i].0 <= right[j].0) {
+            *slot = left[i];
+            i += 1;
+        } else {
+            *slot = right[j];
+            j += 1;
+        }
+    }
+    seq.copy_from_slice(buffer);
+    (g1 + g2 + greater, e1 + e2 + equal)
 }
 
 /// Fits a Cox proportional hazards model.
@@ -948,6 +999,7 @@ pub fn cox(
         return Err(EngError::config("max_iterations", "must be at least 1"));
     }
     let n = duration.len();
+    crate::limits::check_rows("duration", n)?;
     if observed.len() != n {
         return Err(EngError::LengthMismatch {
             field: "observed".into(),
@@ -995,9 +1047,11 @@ pub fn cox(
     let mut beta = vec![0.0; p];
     let (mut current, mut sets) = fit.evaluate(&beta);
     let null_ll = current.log_likelihood;
-    let scale: Vec<f64> = (0..p)
-        .map(|j| (d.x.iter().skip(j).step_by(p).map(|v| v * v).sum::<f64>() / n as f64).sqrt())
-        .collect();
+    let mut scale = vec![0.0; p];
+    for r in d.x.chunks_exact(p) {
+        scale.iter_mut().zip(r).for_each(|(s, v)| *s += v * v);
+    }
+    scale.iter_mut().for_each(|s| *s = (*s / n as f64).sqrt());
     let mut iterations = 0;
     loop {
         let Some(l) = cholesky(&current.information, p) else {
@@ -1652,5 +1706,26 @@ mod tests {
         }
         let eta_sorted: Vec<f64> = lay.order.iter().map(|&r| eta[r]).collect();
         assert!((concordance(&sorted, &lay, &eta_sorted).unwrap() - num / den).abs() < 1e-15);
+    }
+}
+#[cfg(test)]
+mod pair_tests {
+    #[test]
+    fn count_pairs_equals_brute_force() {
+        let seq: Vec<(f64, bool)> = (0..50u32)
+            .map(|i| (f64::from((i * 7) % 5), i % 3 != 0))
+            .collect();
+        let (mut g, mut e) = (0u64, 0u64);
+        for i in 0..seq.len() {
+            for j in i + 1..seq.len() {
+                if seq[i].1 {
+                    g += u64::from(seq[i].0 > seq[j].0);
+                    e += u64::from(seq[i].0 == seq[j].0);
+                }
+            }
+        }
+        let mut s = seq.clone();
+        let mut b = seq.clone();
+        assert_eq!(super::count_pairs(&mut s, &mut b), (g, e));
     }
 }
