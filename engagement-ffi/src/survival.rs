@@ -345,7 +345,9 @@ unsafe fn columns<'a, T>(
 /// flag other than 0 or 1, a non-finite covariate, a code without a level),
 /// `ENG_STATUS_LENGTH_MISMATCH` (column counts that differ from
 /// `columns_json`), `ENG_STATUS_CONFIG` (no covariate, a constant covariate
-/// or a level no one has, collinear covariates, a bad level),
+/// or a level no one has, collinear covariates (the message names the term),
+/// a bad level, a categorical covariate with more levels than half the
+/// customers (an identifier), more than 1,000 coefficients),
 /// `ENG_STATUS_UNKNOWN_LABEL` (a reference that is no level),
 /// `ENG_STATUS_CONVERGENCE` (a coefficient that grows without bound: the
 /// events separate on it), `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`.

@@ -224,7 +224,7 @@ impl<'a> Covariates<'a> {
 
 /// Fits a Cox proportional hazards model.
 #[pyfunction]
-#[pyo3(signature = (duration, observed, numeric, numeric_names, categorical, categorical_names, strata=None, clusters=None, references=None, config=None))]
+#[pyo3(signature = (duration, observed, numeric, numeric_names, categorical, categorical_names, strata=None, clusters=None, references=None, config=None, ties=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn cox<'py>(
     py: Python<'py>,
@@ -238,8 +238,12 @@ pub(crate) fn cox<'py>(
     clusters: Option<Bound<'py, PyAny>>,
     references: Option<std::collections::BTreeMap<String, String>>,
     config: Option<&Bound<'_, PyAny>>,
+    ties: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let cfg: survival::CoxConfig = crate::convert::config(py, config, "config")?;
+    let mut cfg: survival::CoxConfig = crate::convert::config(py, config, "config")?;
+    if let Some(t) = ties {
+        cfg.ties = t.parse().py_err()?;
+    }
     let mut cov = Covariates::read(
         &numeric,
         numeric_names,

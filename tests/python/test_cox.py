@@ -56,7 +56,7 @@ def test_categorical_dtype_reference_and_predictions():
     assert (p.survival[0] < p.survival[1]).all()
     assert p.partial_hazard[0] / p.partial_hazard[1] == pytest.approx(m.summary.loc["channel[T.search]", "hazard_ratio"])
     frame = p.to_frame()
-    assert list(frame.columns) == [10.0, 30.0, 60.0]
+    assert list(frame.columns) == ["partial_hazard", 10.0, 30.0, 60.0]
     assert set(m.to_frame("baseline").columns) >= {"stratum", "time", "cumulative_hazard", "survival"}
 
 
@@ -90,3 +90,33 @@ def test_refusals_are_typed_and_name_what_is_wrong():
         s.predict({"score": [1.0]}, times=[1])
     with pytest.raises(engagement.UnknownLabelError, match="gold"):
         s.predict({"score": [1.0]}, times=[1], strata=["gold"])
+
+
+def test_what_a_first_user_tripped_on():
+    df = customers()
+    # Series with their own index are lined up with the frame by label, as pandas lines them up.
+    shuffled = df.sample(frac=1.0, random_state=5)
+    a = engagement.cox("days", "churned", df[["days", "churned", "score"]])
+    b = engagement.cox(shuffled["days"], shuffled["churned"], df[["score"]])
+    assert a.terms == b.terms
+    with pytest.raises(ValueError, match="index labels"):
+        engagement.cox(shuffled["days"].reset_index(drop=True).set_axis(range(1000, 1000 + len(df))),
+                       shuffled["churned"], df[["score"]])
+    with pytest.raises(TypeError, match="one column"):
+        engagement.cox("days", "churned", df, strata=["plan", "channel"])
+    with pytest.raises(engagement.UnknownLabelError, match="breslow"):
+        engagement.cox("days", "churned", df[["days", "churned", "score"]], ties="Efron")
+    with pytest.raises(engagement.ConfigError, match="identifier"):
+        engagement.cox("days", "churned", df[["days", "churned", "score"]].assign(id=[f"c{i}" for i in range(len(df))]))
+    # A covariate equal to the event flag separates the events: the refusal names it.
+    with pytest.raises(engagement.ConvergenceError, match="leak"):
+        engagement.cox("days", "churned", df[["days", "churned", "score"]].assign(leak=df["churned"].astype(float)))
+    m = engagement.cox("days", "churned", df[["days", "churned", "score", "channel"]].assign(g=pd.Categorical(df["account"] % 3)),
+                       reference={"g": 2})
+    assert [t.name for t in m.terms if t.covariate == "g"] == ["g[T.0]", "g[T.1]"]
+    with pytest.raises(engagement.ConfigError, match="no strata"):
+        m.predict({"score": [1.0], "channel": ["web"], "g": [0]}, times=[1], strata=["basic"])
+    p = m.predict(df.iloc[[10, 20]][["score", "channel"]].assign(g=["0", "1"]), times=[5])
+    assert list(p.to_frame().index) == [10, 20]
+    one = m.predict({"score": 50.0, "channel": "web", "g": "0"}, times=[5])
+    assert one.survival.shape == (1, 1)

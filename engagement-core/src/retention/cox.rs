@@ -337,7 +337,10 @@ fn check_codes(field: &str, codes: &[u32], levels: usize, n: usize) -> Result<()
         return Err(EngError::invalid(
             field,
             codes[i],
-            format!("is not a code of its {levels} levels (0..{levels})"),
+            format!(
+                "is not a code of its {levels} levels (codes 0 to {})",
+                levels - 1
+            ),
         )
         .at_row(i));
     }
@@ -420,6 +423,32 @@ fn raw_terms(cov: &CoxCovariates<'_>) -> Vec<(String, String, Option<String>, Ve
 
 /// The design matrix of the covariates, uncentred, row-major, in input order.
 fn design(cov: &CoxCovariates<'_>, n: usize) -> Result<Design> {
+    for c in &cov.columns.categorical {
+        if c.levels.len() > 2 && 2 * c.levels.len() > n {
+            return Err(EngError::config(
+                format!("categorical covariate {}", c.name),
+                format!(
+                    "has {} levels for {n} customers: an identifier, not a covariate; drop it",
+                    c.levels.len()
+                ),
+            ));
+        }
+    }
+    let terms = cov.columns.numeric.len()
+        + cov
+            .columns
+            .categorical
+            .iter()
+            .map(|c| c.levels.len() - 1)
+            .sum::<usize>();
+    if terms > MAX_TERMS {
+        return Err(EngError::config(
+            "covariates",
+            format!(
+                "{terms} coefficients (one per numeric covariate and per level but the reference) are more than the {MAX_TERMS} a fit takes"
+            ),
+        ));
+    }
     let raw = raw_terms(cov);
     let p = raw.len();
     for (name, covariate, level, col) in &raw {
@@ -613,6 +642,10 @@ struct RiskSets {
 }
 
 const CHUNK: usize = 8192;
+
+/// Coefficients one fit estimates at most (its information matrix is
+/// `p × p` and each step costs `n·p²`).
+pub const MAX_TERMS: usize = 1000;
 
 struct Fit<'a> {
     d: &'a Design,
@@ -815,14 +848,14 @@ impl Fit<'_> {
     }
 }
 
-/// Cholesky factor of a row-major `p × p` matrix, `None` unless positive
-/// definite.
-fn cholesky(m: &[f64], p: usize) -> Option<Vec<f64>> {
+/// Cholesky factor of a row-major `p × p` matrix, or the first pivot at
+/// which it is not positive definite.
+fn cholesky(m: &[f64], p: usize) -> std::result::Result<Vec<f64>, usize> {
     let mut l = vec![0.0; p * p];
     for j in 0..p {
         let d = m[j * p + j] - (0..j).map(|k| l[j * p + k] * l[j * p + k]).sum::<f64>();
         if !(d.is_finite() && d > 0.0) {
-            return None;
+            return Err(j);
         }
         l[j * p + j] = d.sqrt();
         for i in j + 1..p {
@@ -831,7 +864,7 @@ fn cholesky(m: &[f64], p: usize) -> Option<Vec<f64>> {
                 / l[j * p + j];
         }
     }
-    Some(l)
+    Ok(l)
 }
 
 fn solve(l: &[f64], p: usize, g: &[f64]) -> Vec<f64> {
@@ -857,6 +890,17 @@ fn inverse(l: &[f64], p: usize) -> Vec<f64> {
         }
     }
     inv
+}
+
+/// The refusal of a fit whose likelihood keeps rising as `term`'s coefficient
+/// grows (monotone likelihood, Heinze & Schemper 2001).
+fn separated(term: &str, iterations: u32) -> EngError {
+    EngError::Convergence {
+        iterations: u64::from(iterations),
+        reason: format!(
+            "the coefficient of {term} grows without bound: the events separate on it (every customer on one side churns first); drop or merge it"
+        ),
+    }
 }
 
 /// Harrell's concordance: over pairs where the earlier duration is an event
@@ -969,8 +1013,9 @@ fn count_pairs(seq: &mut [(f64, bool)], buffer: &mut [(f64, bool)]) -> (u64, u64
 /// no covariate, a covariate named twice, a constant covariate or a level no
 /// one has, collinear covariates, or a bad level;
 /// [`EngError::UnknownLabel`] for a reference that is not a level;
-/// [`EngError::Convergence`] when a coefficient grows without bound (the
-/// events separate on a covariate) or the iterations run out.
+/// [`EngError::Convergence`] when a coefficient grows without bound (past 15
+/// standard deviations of its covariate: the events separate on it), the
+/// hazards overflow, or the iterations run out.
 ///
 /// # Examples
 ///
@@ -1054,18 +1099,37 @@ pub fn cox(
     scale.iter_mut().for_each(|s| *s = (*s / n as f64).sqrt());
     let mut iterations = 0;
     loop {
-        let Some(l) = cholesky(&current.information, p) else {
-            return Err(EngError::config(
-                "covariates",
-                format!(
-                    "the covariates are collinear or a coefficient has run away (the information matrix is singular at iteration {iterations}); terms: {}",
-                    d.terms
-                        .iter()
-                        .map(|t| t.0.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
+        let l = match cholesky(&current.information, p) {
+            Ok(l) => l,
+            Err(j) if iterations == 0 => {
+                return Err(EngError::config(
+                    "covariates",
+                    format!(
+                        "{} is a linear combination of {} (collinear covariates): drop it",
+                        d.terms[j].0,
+                        if j == 0 {
+                            "nothing (it has no variance among the customers at risk)".to_string()
+                        } else {
+                            d.terms[..j]
+                                .iter()
+                                .map(|t| t.0.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ),
+                ));
+            }
+            Err(_) => {
+                // The information vanished along a coefficient that ran away.
+                let j = (0..p)
+                    .max_by(|&a, &b| {
+                        (beta[a] * scale[a])
+                            .abs()
+                            .total_cmp(&(beta[b] * scale[b]).abs())
+                    })
+                    .unwrap_or(0);
+                return Err(separated(&d.terms[j].0, iterations));
+            }
         };
         let step = solve(&l, p, &current.gradient);
         let decrement: f64 = step.iter().zip(&current.gradient).map(|(s, g)| s * g).sum();
@@ -1106,19 +1170,14 @@ pub fn cox(
                 });
             }
         }
-        // A coefficient worth e^30 per standard deviation: the likelihood
-        // keeps rising as it grows (monotone likelihood, Heinze & Schemper 2001).
-        if let Some(j) = (0..p).find(|&j| (beta[j] * scale[j]).abs() > 30.0) {
-            return Err(EngError::Convergence {
-                iterations: u64::from(iterations),
-                reason: format!(
-                    "the coefficient of {} grows without bound: the events separate on it (every customer on one side churns first); drop or merge it",
-                    d.terms[j].0
-                ),
-            });
+        // A coefficient worth e^15 (3 million) per standard deviation: no real
+        // effect; the likelihood keeps rising as it grows (monotone
+        // likelihood, Heinze & Schemper 2001).
+        if let Some(j) = (0..p).find(|&j| (beta[j] * scale[j]).abs() > 15.0) {
+            return Err(separated(&d.terms[j].0, iterations));
         }
     }
-    let l = cholesky(&current.information, p).ok_or_else(|| {
+    let l = cholesky(&current.information, p).map_err(|_| {
         EngError::config(
             "covariates",
             "the information matrix is singular at the estimate",
@@ -1260,6 +1319,16 @@ pub fn cox(
             "a robust standard error is zero: too few customers (or clusters) to estimate the sandwich; use the model-based errors",
         ));
     }
+    let largest = (0..p)
+        .max_by(|&a, &b| {
+            (beta[a] * scale[a])
+                .abs()
+                .total_cmp(&(beta[b] * scale[b]).abs())
+        })
+        .unwrap_or(0);
+    if !finite && (beta[largest] * scale[largest]).abs() > 5.0 {
+        return Err(separated(&d.terms[largest].0, iterations));
+    }
     if !(finite && positive) {
         return Err(EngError::Convergence {
             iterations: u64::from(iterations),
@@ -1312,10 +1381,11 @@ impl CoxModel {
         if cols.numeric.len() != covariates.numeric.len()
             || cols.categorical.len() != covariates.categorical.len()
         {
-            return Err(EngError::config(
-                "covariates",
-                "the columns do not match their description",
-            ));
+            return Err(EngError::LengthMismatch {
+                field: "covariate columns".into(),
+                expected: cols.numeric.len() + cols.categorical.len(),
+                found: covariates.numeric.len() + covariates.categorical.len(),
+            });
         }
         for (name, col) in cols.numeric.iter().zip(covariates.numeric) {
             if col.len() != n {
@@ -1401,6 +1471,12 @@ impl CoxModel {
             }
         }
         let baseline_of: Vec<usize> = if self.columns.strata.is_empty() {
+            if covariates.strata.is_some() {
+                return Err(EngError::config(
+                    "strata",
+                    "the model has no strata: predict without them",
+                ));
+            }
             vec![0; n]
         } else {
             let codes = covariates.strata.ok_or_else(|| {

@@ -354,6 +354,7 @@ def cox(
     clusters: Optional[Any] = None,
     references: Optional[Mapping[str, str]] = None,
     config: Optional[Any] = None,
+    ties: Optional[str] = None,
 ) -> dict[str, Any]: ...
 def cox_predict(
     model: Any,

@@ -189,18 +189,40 @@ def _is_numeric(column: Any) -> bool:
 
 
 def _split(columns: Mapping[str, Any], numeric: Sequence[str], categorical: Sequence[str]):
-    nums = [cv.floats(np.asarray(columns[n], dtype=np.float64) if np.asarray(columns[n]).dtype == np.bool_
-                      else columns[n], n) for n in numeric]
-    cats = [np.asarray(columns[c], dtype=object) for c in categorical]
+    def number(name: str) -> np.ndarray:
+        a = np.atleast_1d(np.asarray(columns[name]))
+        return cv.floats(a.astype(np.float64) if a.dtype == np.bool_ else a, name)
+
+    nums = [number(n) for n in numeric]
+    cats = [np.atleast_1d(np.asarray(columns[c], dtype=object)) for c in categorical]
     return nums, list(numeric), cats, list(categorical)
 
 
-def _pop(columns: Dict[str, Any], value: Any) -> Any:
+def _aligned(value: Any, frame: Any, name: str) -> Any:
+    """A pandas Series lined up with the covariates' DataFrame by index label (as pandas would), not
+    by position; a Series whose labels differ from the frame's is refused."""
+    index = getattr(frame, "index", None)
+    if index is None or type(value).__module__.split(".")[0] != "pandas" or not hasattr(value, "index"):
+        return value
+    if value.index.equals(index):
+        return value
+    if len(value.index) == len(index) and value.index.is_unique and value.index.sort_values().equals(
+            index.sort_values()):
+        return value.reindex(index)
+    raise ValueError(f"{name}'s index labels are not the covariates' index labels: pass a column name, "
+                     f"or values in the frame's row order (e.g. .to_numpy())")
+
+
+def _pop(columns: Dict[str, Any], value: Any, what: str = "column") -> Any:
     """A column given by name is taken out of the covariates; any other value is the column itself."""
     if isinstance(value, str):
         if value not in columns:
             raise KeyError(f"no column {value!r} among the covariates ({', '.join(columns)})")
         return columns.pop(value)
+    if (isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value)
+            and set(value) <= set(columns) and len(value) < len(next(iter(columns.values()), ()))):
+        raise TypeError(f"{what} takes one column (a name or one label per customer), got the names {list(value)}: "
+                        "combine them into one column first")
     return value
 
 
@@ -283,12 +305,16 @@ class CoxPrediction:
     partial_hazard: np.ndarray
     times: np.ndarray
     survival: np.ndarray
+    index: Any = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> Any:
-        """Survival as a pandas DataFrame: one row per customer, one column per time."""
+        """A pandas DataFrame with one row per customer (the covariates' index when they came as a pandas
+        DataFrame): ``partial_hazard``, then survival at each time in a column named by the time."""
         import pandas as pd
 
-        return pd.DataFrame(self.survival, columns=pd.Index(self.times, name="time"))
+        frame = pd.DataFrame(self.survival, columns=pd.Index(self.times, name="time"), index=self.index)
+        frame.insert(0, "partial_hazard", self.partial_hazard)
+        return frame
 
 
 @dataclass(frozen=True)
@@ -368,14 +394,16 @@ class CoxModel:
         model was fitted on). ``strata`` (labels, or the name of a column) is required when the
         model is stratified."""
         columns = _columns_of(covariates)
-        strata = _pop(columns, strata)
+        strata = _aligned(_pop(columns, strata, "strata"), covariates, "strata")
         numeric = [n for n in self.columns["numeric"] if n in columns]
         categorical = [c["name"] for c in self.columns["categorical"] if c["name"] in columns]
         nums, num_names, cats, cat_names = _split(columns, numeric, categorical)
         t = cv.floats(np.atleast_1d(np.asarray(times, dtype=np.float64)), "times")
         lp, ph, sf = _native.cox_predict(self._model, nums, num_names, cats, cat_names, t,
                                          None if strata is None else np.asarray(strata, dtype=object))
-        return CoxPrediction(linear_predictor=lp, partial_hazard=ph, times=t, survival=sf.reshape(len(ph), len(t)))
+        index = covariates.index if type(covariates).__module__.split(".")[0] == "pandas" else None
+        return CoxPrediction(linear_predictor=lp, partial_hazard=ph, times=t, survival=sf.reshape(len(ph), len(t)),
+                             index=index)
 
 
 def cox(duration: Any, observed: Any, covariates: Any, *, strata: Any = None, cluster: Any = None,
@@ -388,8 +416,10 @@ def cox(duration: Any, observed: Any, covariates: Any, *, strata: Any = None, cl
     columns enter as they are; text and categorical columns as one indicator per level against the
     ``reference`` level (``{"channel": "email"}``; default the first level in sorted order).
     ``duration``, ``observed``, ``strata`` and ``cluster`` may name columns of ``covariates``.
-    ``strata`` fits one baseline per stratum with shared coefficients; ``cluster`` (ids) gives robust
-    standard errors per cluster; ``robust=True`` per customer. ``ties`` is ``"efron"`` (default, as
+    A pandas Series given next to a pandas DataFrame is lined up by index label. ``strata`` (one
+    column) fits one baseline per stratum with shared coefficients; ``cluster`` (ids) gives robust
+    standard errors per cluster (robust whatever ``robust`` says); ``robust=True`` per customer.
+    Durations are numbers in any one unit (convert timedeltas first, e.g. ``.dt.days``). ``ties`` is ``"efron"`` (default, as
     lifelines) or ``"breslow"``. Returns a ``CoxModel``.
 
     >>> import engagement
@@ -401,15 +431,17 @@ def cox(duration: Any, observed: Any, covariates: Any, *, strata: Any = None, cl
     ['score', 'channel[T.web]']
     """
     columns = _columns_of(covariates)
-    duration, observed = _pop(columns, duration), _pop(columns, observed)
-    strata, cluster = _pop(columns, strata), _pop(columns, cluster)
+    duration, observed = _pop(columns, duration, "duration"), _pop(columns, observed, "observed")
+    strata, cluster = _pop(columns, strata, "strata"), _pop(columns, cluster, "cluster")
+    duration, observed, strata, cluster = (_aligned(v, covariates, name) for v, name in (
+        (duration, "duration"), (observed, "observed"), (strata, "strata"), (cluster, "cluster")))
     numeric = [n for n, c in columns.items() if _is_numeric(c)]
     categorical = [n for n, c in columns.items() if not _is_numeric(c)]
     nums, num_names, cats, cat_names = _split(columns, numeric, categorical)
-    config = {k: v for k, v in (("ties", ties), ("robust", robust), ("level", level),
-                                ("max_iterations", max_iterations)) if v is not None}
+    config = {k: v for k, v in (("robust", robust), ("level", level), ("max_iterations", max_iterations))
+              if v is not None}
     return CoxModel._from(_native.cox(
         cv.floats(duration, "duration"), _flags(observed, "observed"), nums, num_names, cats, cat_names,
         None if strata is None else np.asarray(strata, dtype=object),
         None if cluster is None else np.asarray(cluster, dtype=object),
-        None if reference is None else dict(reference), config or None))
+        None if reference is None else {str(k): str(v) for k, v in reference.items()}, config or None, ties))
