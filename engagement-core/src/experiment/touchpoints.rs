@@ -208,6 +208,369 @@ struct Values {
     pre: [Vec<f64>; 2],
 }
 
+/// An experiment's assignment checked, `as_of` fixed, and who was exposed
+/// by then: what every metric's values and readout need.
+pub(crate) struct Prepared {
+    n: usize,
+    index: rustc_hash::FxHashMap<u64, usize>,
+    as_of: i64,
+    exposed: Vec<bool>,
+    exposed_per_arm: Vec<u64>,
+}
+
+/// Checks the metrics' definitions.
+fn check_spec(spec: &ExperimentSpec) -> Result<()> {
+    ensure_config!(
+        !spec.metrics.is_empty(),
+        "metrics",
+        "an experiment reads out at least one metric"
+    );
+    for (i, m) in spec.metrics.iter().enumerate() {
+        let field = format!("metrics[{i}]");
+        ensure_config!(
+            !spec.metrics[..i].iter().any(|o| o.name == m.name),
+            field,
+            "two metrics are named {:?}",
+            m.name
+        );
+        for (what, v) in [("window", m.window), ("pre_period", m.pre_period)] {
+            ensure_config!(
+                v.is_none_or(|v| v > 0),
+                format!("{field}.{what}"),
+                "seconds > 0, got {v:?}"
+            );
+        }
+        if let Measure::Retained { day, .. } = m.measure {
+            ensure_config!(
+                day <= 36_500,
+                format!("{field}.measure.day"),
+                "a day after exposure within a century, got {day}"
+            );
+            ensure_config!(
+                m.window.is_none(),
+                format!("{field}.window"),
+                "a retained metric's window is its day: leave window out"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks the assignment and fixes `as_of` (`latest` gives the default).
+fn prepare(
+    assignment: &Assignment<'_>,
+    arm_names: &[String],
+    spec: &ExperimentSpec,
+    latest: impl FnOnce() -> i64,
+) -> Result<Prepared> {
+    let n = assignment.customer.len();
+    for (field, len) in [
+        ("arm", assignment.arm.len()),
+        ("exposed_at", assignment.exposed_at.len()),
+    ] {
+        if len != n {
+            return Err(EngError::LengthMismatch {
+                field: field.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    check_spec(spec)?;
+    // Customers by id: each once, with a named arm.
+    let mut index: rustc_hash::FxHashMap<u64, usize> = rustc_hash::FxHashMap::default();
+    index.reserve(n);
+    for (i, (&c, &a)) in assignment.customer.iter().zip(assignment.arm).enumerate() {
+        if index.insert(c, i).is_some() {
+            return Err(EngError::invalid(
+                "customer",
+                c,
+                "a customer is assigned once (the first exposure)",
+            )
+            .at_row(i));
+        }
+        if a as usize >= arm_names.len() {
+            return Err(EngError::invalid(
+                "arm",
+                a,
+                format!("an arm index names one of the {} arms", arm_names.len()),
+            )
+            .at_row(i));
+        }
+        crate::model::touchpoint::check_time("exposed_at", assignment.exposed_at[i])
+            .map_err(|e| e.at_row(i))?;
+    }
+    let as_of = spec.as_of.unwrap_or_else(latest);
+    let exposed: Vec<bool> = assignment.exposed_at.iter().map(|&t| t <= as_of).collect();
+    let mut exposed_per_arm = vec![0u64; arm_names.len()];
+    for (i, &a) in assignment.arm.iter().enumerate() {
+        if exposed[i] {
+            exposed_per_arm[a as usize] += 1;
+        }
+    }
+    if !exposed.iter().any(|&e| e) {
+        return Err(EngError::EmptyInput {
+            what: format!(
+                "an experiment: nobody was exposed by as_of ({})",
+                crate::model::calendar::datetime_label(as_of)
+            ),
+            unit: "exposure".into(),
+        });
+    }
+    Ok(Prepared {
+        n,
+        index,
+        as_of,
+        exposed,
+        exposed_per_arm,
+    })
+}
+
+/// A metric's counted span after an exposure at `t` (`[from, to)`), which
+/// customers it counts (exposed by `as_of` and, for a window, with the window
+/// ended), and its readout kind.
+fn counting(
+    m: &MetricSpec,
+    assignment: &Assignment<'_>,
+    prep: &Prepared,
+) -> (impl Fn(i64) -> (i64, i64) + use<>, Vec<bool>, MetricKind) {
+    let (start, length, kind) = match &m.measure {
+        Measure::Retained { day, .. } => (i64::from(*day) * DAY, Some(DAY), MetricKind::Proportion),
+        Measure::Conversion { .. } => (0, m.window, MetricKind::Proportion),
+        Measure::Ratio { .. } => (0, m.window, MetricKind::Ratio),
+        _ => (0, m.window, MetricKind::Mean),
+    };
+    let span = move |t: i64| {
+        let from = t.saturating_add(start);
+        (from, length.map_or(i64::MAX, |l| from.saturating_add(l)))
+    };
+    let censored = m.window.is_some() || matches!(m.measure, Measure::Retained { .. });
+    let counted = (0..prep.n)
+        .map(|i| {
+            prep.exposed[i]
+                && (!censored || span(assignment.exposed_at[i]).1 <= prep.as_of.saturating_add(1))
+        })
+        .collect();
+    (span, counted, kind)
+}
+
+/// Metric `k`'s values per assignment row from the touchpoints given (each
+/// customer's touchpoints all among them; `owner` maps each touchpoint to
+/// its assignment row), and per part whether its matcher met any touchpoint.
+fn metric_values(
+    k: usize,
+    m: &MetricSpec,
+    cols: &TouchpointColumns<'_>,
+    extra: &PathColumns<'_>,
+    owner: &[Option<usize>],
+    assignment: &Assignment<'_>,
+    prep: &Prepared,
+) -> Result<(Values, Vec<bool>)> {
+    let field = format!("metrics[{k}].measure");
+    let (span, counted, _) = counting(m, assignment, prep);
+    let (n, as_of) = (prep.n, prep.as_of);
+    let parts: Vec<(Sum, Option<&TouchMatch>)> = match &m.measure {
+        Measure::Retained { matcher, .. } => vec![(Sum::Any, Some(matcher))],
+        Measure::Ratio {
+            numerator,
+            denominator,
+        } => vec![
+            simple(numerator, &format!("{field}.numerator"))?,
+            simple(denominator, &format!("{field}.denominator"))?,
+        ],
+        other => vec![simple(other, &field)?],
+    };
+    let mut matched = Vec::with_capacity(parts.len());
+    let mut values = Values {
+        post: [vec![0.0; n], vec![0.0; n]],
+        pre: [vec![0.0; n], vec![0.0; n]],
+    };
+    for (p, (sum, matcher)) in parts.iter().enumerate() {
+        ensure_config!(
+            *sum != Sum::Value || !cols.value.is_empty(),
+            field.clone(),
+            "metric {:?} sums touchpoint values, but no value column is given",
+            m.name
+        );
+        let match_field = format!("{field}.match");
+        let matches = matcher
+            .map(|mt| row_matcher(mt, &match_field, cols, extra))
+            .transpose()?;
+        // Sessions: each customer's in-window times, sorted, cut at the gap.
+        let mut session_times: Vec<(usize, bool, i64)> = Vec::new();
+        let mut values_in_order: Vec<(usize, bool, i64, u64)> = Vec::new();
+        for (r, &o) in owner.iter().enumerate() {
+            let Some(i) = o else { continue };
+            if !counted[i] || cols.time[r] > as_of {
+                continue;
+            }
+            if matches.as_ref().is_some_and(|f| !f(r)) {
+                continue;
+            }
+            let t = cols.time[r];
+            let (start, end) = span(assignment.exposed_at[i]);
+            let post = t >= start && t < end;
+            let pre = m.pre_period.is_some_and(|w| {
+                let e = assignment.exposed_at[i];
+                t < e && t >= e.saturating_sub(w)
+            });
+            if !(post || pre) {
+                continue;
+            }
+            let add = match sum {
+                Sum::Any => 1.0,
+                Sum::Count => 1.0,
+                Sum::Value => {
+                    // Summed below in (customer, time, value) order: the same sum
+                    // whatever the rows' order.
+                    let v = cols.value.get(r).copied().unwrap_or(0.0);
+                    if v != 0.0 {
+                        values_in_order.push((i, post, t, v.to_bits()));
+                    }
+                    continue;
+                }
+                Sum::Sessions(_) => {
+                    session_times.push((i, post, t));
+                    continue;
+                }
+            };
+            let slot = if post {
+                &mut values.post[p][i]
+            } else {
+                &mut values.pre[p][i]
+            };
+            if *sum == Sum::Any {
+                *slot = 1.0;
+            } else {
+                *slot += add;
+            }
+        }
+        matched.push(match (matcher, matches.as_ref()) {
+            (Some(mt), Some(f)) if !mt.is_empty() => (0..cols.customer.len()).any(f),
+            _ => true,
+        });
+        values_in_order.sort_unstable();
+        for &(i, post, _, bits) in &values_in_order {
+            let slot = if post {
+                &mut values.post[p][i]
+            } else {
+                &mut values.pre[p][i]
+            };
+            *slot += f64::from_bits(bits);
+        }
+        if let Sum::Sessions(gap) = sum {
+            session_times.sort_unstable();
+            for run in session_times.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+                let (i, post) = (run[0].0, run[0].1);
+                let sessions = 1 + run.windows(2).filter(|w| w[1].2 - w[0].2 > *gap).count();
+                let slot = if post {
+                    &mut values.post[p][i]
+                } else {
+                    &mut values.pre[p][i]
+                };
+                *slot = sessions as f64;
+            }
+        }
+    }
+    Ok((values, matched))
+}
+
+/// The matcher of each part of a metric (numerator, denominator), `None`
+/// for sessions.
+fn matchers_of(m: &Measure) -> Vec<Option<&TouchMatch>> {
+    match m {
+        Measure::Conversion { matcher }
+        | Measure::Count { matcher }
+        | Measure::Value { matcher }
+        | Measure::Retained { matcher, .. } => vec![Some(matcher)],
+        Measure::Sessions { .. } => vec![None],
+        Measure::Ratio {
+            numerator,
+            denominator,
+        } => [numerator, denominator]
+            .into_iter()
+            .flat_map(|p| matchers_of(p))
+            .collect(),
+    }
+}
+
+/// The refusal of a metric whose part `p`'s matcher no touchpoint meets (a
+/// misspelt label far more often than a metric nobody moved); `labels` lists
+/// some of the data's.
+fn unmatched(m: &MetricSpec, p: usize, labels: &str) -> EngError {
+    let shown = matchers_of(&m.measure)
+        .get(p)
+        .copied()
+        .flatten()
+        .map(|mt| serde_json::to_string(mt).unwrap_or_default())
+        .unwrap_or_default();
+    EngError::EmptyInput {
+        what: format!("metric {:?}: no touchpoint matches {shown}{labels}", m.name),
+        unit: "matching touchpoint".into(),
+    }
+}
+
+/// A metric's readout from its values per assignment row.
+fn metric_readout(
+    m: &MetricSpec,
+    values: &Values,
+    assignment: &Assignment<'_>,
+    prep: &Prepared,
+    arm_names: &[String],
+    spec: &ExperimentSpec,
+) -> Result<MetricReadout> {
+    let (_, counted, kind) = counting(m, assignment, prep);
+    let (n, exposed) = (prep.n, &prep.exposed);
+    let rows: Vec<usize> = (0..n).filter(|&i| counted[i]).collect();
+    let pick = |v: &Vec<f64>| -> Vec<f64> { rows.iter().map(|&i| v[i]).collect() };
+    let arm: Vec<u32> = rows.iter().map(|&i| assignment.arm[i]).collect();
+    let y = pick(&values.post[0]);
+    let ratio = kind == MetricKind::Ratio;
+    let d = ratio.then(|| pick(&values.post[1]));
+    let x = m.pre_period.map(|_| pick(&values.pre[0]));
+    let e = (ratio && m.pre_period.is_some()).then(|| pick(&values.pre[1]));
+    let mut in_progress = vec![0u64; arm_names.len()];
+    for i in 0..n {
+        if exposed[i] && !counted[i] {
+            in_progress[assignment.arm[i] as usize] += 1;
+        }
+    }
+    let config = ReadoutConfig {
+        kind,
+        ..spec.readout.clone()
+    };
+    let columns = UnitColumns {
+        arm: &arm,
+        values: &y,
+        denominators: d.as_deref(),
+        pre_values: x.as_deref(),
+        pre_denominators: e.as_deref(),
+    };
+    let r = readout(&columns, arm_names, &config).map_err(|e| match e {
+        EngError::EmptyInput { what, unit } => EngError::EmptyInput {
+            what: format!("metric {:?}: {what}", m.name),
+            unit,
+        },
+        EngError::InvalidInput {
+            field,
+            index,
+            value,
+            reason,
+        } => EngError::InvalidInput {
+            field: format!("metric {:?}: {field}", m.name),
+            index,
+            value,
+            reason,
+        },
+        e => e,
+    })?;
+    Ok(MetricReadout {
+        name: m.name.clone(),
+        in_progress,
+        readout: r,
+    })
+}
+
 /// Reads an experiment's metrics from touchpoints and reads each out.
 ///
 /// A metric counts a customer's touchpoints from the exposure on: within
@@ -258,292 +621,32 @@ pub fn experiment_readout(
 ) -> Result<ExperimentReadout> {
     cols.validate_log()?;
     extra.check_lengths(cols.customer.len())?;
-    let n = assignment.customer.len();
-    for (field, len) in [
-        ("arm", assignment.arm.len()),
-        ("exposed_at", assignment.exposed_at.len()),
-    ] {
-        if len != n {
-            return Err(EngError::LengthMismatch {
-                field: field.into(),
-                expected: n,
-                found: len,
-            });
-        }
-    }
-    ensure_config!(
-        !spec.metrics.is_empty(),
-        "metrics",
-        "an experiment reads out at least one metric"
-    );
-    for (i, m) in spec.metrics.iter().enumerate() {
-        let field = format!("metrics[{i}]");
-        ensure_config!(
-            !spec.metrics[..i].iter().any(|o| o.name == m.name),
-            field,
-            "two metrics are named {:?}",
-            m.name
-        );
-        for (what, v) in [("window", m.window), ("pre_period", m.pre_period)] {
-            ensure_config!(
-                v.is_none_or(|v| v > 0),
-                format!("{field}.{what}"),
-                "seconds > 0, got {v:?}"
-            );
-        }
-        if let Measure::Retained { day, .. } = m.measure {
-            ensure_config!(
-                day <= 36_500,
-                format!("{field}.measure.day"),
-                "a day after exposure within a century, got {day}"
-            );
-            ensure_config!(
-                m.window.is_none(),
-                format!("{field}.window"),
-                "a retained metric's window is its day: leave window out"
-            );
-        }
-    }
-    // Customers by id: each once, with a named arm.
-    let mut index: rustc_hash::FxHashMap<u64, usize> = rustc_hash::FxHashMap::default();
-    index.reserve(n);
-    for (i, (&c, &a)) in assignment.customer.iter().zip(assignment.arm).enumerate() {
-        if index.insert(c, i).is_some() {
-            return Err(EngError::invalid(
-                "customer",
-                c,
-                "a customer is assigned once (the first exposure)",
-            )
-            .at_row(i));
-        }
-        if a as usize >= arm_names.len() {
-            return Err(EngError::invalid(
-                "arm",
-                a,
-                format!("an arm index names one of the {} arms", arm_names.len()),
-            )
-            .at_row(i));
-        }
-        crate::model::touchpoint::check_time("exposed_at", assignment.exposed_at[i])
-            .map_err(|e| e.at_row(i))?;
-    }
-    let as_of = spec.as_of.unwrap_or_else(|| {
+    let prep = prepare(assignment, arm_names, spec, || {
         cols.time
             .iter()
             .chain(assignment.exposed_at)
             .copied()
             .max()
             .unwrap_or(0)
-    });
+    })?;
+    let index = &prep.index;
     // Each touchpoint's customer row in the assignment, once.
     let owner: Vec<Option<usize>> = cols
         .customer
         .par_iter()
         .map(|c| index.get(c).copied())
         .collect();
-    let exposed: Vec<bool> = assignment.exposed_at.iter().map(|&t| t <= as_of).collect();
-    let mut exposed_per_arm = vec![0u64; arm_names.len()];
-    for (i, &a) in assignment.arm.iter().enumerate() {
-        if exposed[i] {
-            exposed_per_arm[a as usize] += 1;
-        }
-    }
-    if !exposed.iter().any(|&e| e) {
-        return Err(EngError::EmptyInput {
-            what: format!(
-                "an experiment: nobody was exposed by as_of ({})",
-                crate::model::calendar::datetime_label(as_of)
-            ),
-            unit: "exposure".into(),
-        });
-    }
     // Metrics are independent: one task each, results in the spec's order.
     let read_metric = |k: usize, m: &MetricSpec| -> Result<MetricReadout> {
-        let field = format!("metrics[{k}].measure");
-        // Whether customer i's window has ended by as_of, and its bounds.
-        // The counted span after an exposure at t: [t + start, t + start + length).
-        let (start, length, kind) = match &m.measure {
-            Measure::Retained { day, .. } => {
-                (i64::from(*day) * DAY, Some(DAY), MetricKind::Proportion)
-            }
-            Measure::Conversion { .. } => (0, m.window, MetricKind::Proportion),
-            Measure::Ratio { .. } => (0, m.window, MetricKind::Ratio),
-            _ => (0, m.window, MetricKind::Mean),
-        };
-        let span = |t: i64| {
-            let from = t.saturating_add(start);
-            (from, length.map_or(i64::MAX, |l| from.saturating_add(l)))
-        };
-        let censored = m.window.is_some() || matches!(m.measure, Measure::Retained { .. });
-        // A customer counts when exposed by as_of and, for a window, when it has ended.
-        let counted: Vec<bool> = (0..n)
-            .map(|i| {
-                exposed[i]
-                    && (!censored || span(assignment.exposed_at[i]).1 <= as_of.saturating_add(1))
-            })
-            .collect();
-        let parts: Vec<(Sum, Option<&TouchMatch>)> = match &m.measure {
-            Measure::Retained { matcher, .. } => vec![(Sum::Any, Some(matcher))],
-            Measure::Ratio {
-                numerator,
-                denominator,
-            } => vec![
-                simple(numerator, &format!("{field}.numerator"))?,
-                simple(denominator, &format!("{field}.denominator"))?,
-            ],
-            other => vec![simple(other, &field)?],
-        };
-        let mut values = Values {
-            post: [vec![0.0; n], vec![0.0; n]],
-            pre: [vec![0.0; n], vec![0.0; n]],
-        };
-        for (p, (sum, matcher)) in parts.iter().enumerate() {
-            ensure_config!(
-                *sum != Sum::Value || !cols.value.is_empty(),
-                field.clone(),
-                "metric {:?} sums touchpoint values, but no value column is given",
-                m.name
-            );
-            let match_field = format!("{field}.match");
-            let matches = matcher
-                .map(|mt| row_matcher(mt, &match_field, cols, extra))
-                .transpose()?;
-            // Sessions: each customer's in-window times, sorted, cut at the gap.
-            let mut session_times: Vec<(usize, bool, i64)> = Vec::new();
-            let mut values_in_order: Vec<(usize, bool, i64, u64)> = Vec::new();
-            for (r, &o) in owner.iter().enumerate() {
-                let Some(i) = o else { continue };
-                if !counted[i] || cols.time[r] > as_of {
-                    continue;
-                }
-                if matches.as_ref().is_some_and(|f| !f(r)) {
-                    continue;
-                }
-                let t = cols.time[r];
-                let (start, end) = span(assignment.exposed_at[i]);
-                let post = t >= start && t < end;
-                let pre = m.pre_period.is_some_and(|w| {
-                    let e = assignment.exposed_at[i];
-                    t < e && t >= e.saturating_sub(w)
-                });
-                if !(post || pre) {
-                    continue;
-                }
-                let add = match sum {
-                    Sum::Any => 1.0,
-                    Sum::Count => 1.0,
-                    Sum::Value => {
-                        // Summed below in (customer, time, value) order: the same sum
-                        // whatever the rows' order.
-                        let v = cols.value.get(r).copied().unwrap_or(0.0);
-                        if v != 0.0 {
-                            values_in_order.push((i, post, t, v.to_bits()));
-                        }
-                        continue;
-                    }
-                    Sum::Sessions(_) => {
-                        session_times.push((i, post, t));
-                        continue;
-                    }
-                };
-                let slot = if post {
-                    &mut values.post[p][i]
-                } else {
-                    &mut values.pre[p][i]
-                };
-                if *sum == Sum::Any {
-                    *slot = 1.0;
-                } else {
-                    *slot += add;
-                }
-            }
-            // A matcher no touchpoint of the data meets is a misspelt label far more
-            // often than a metric nobody moved: say so, with the data's labels.
-            if let (Some(mt), Some(f)) = (matcher, matches.as_ref())
-                && !mt.is_empty()
-                && !(0..cols.customer.len()).any(f)
-            {
-                return Err(EngError::EmptyInput {
-                    what: format!(
-                        "metric {:?}: no touchpoint matches {}{}",
-                        m.name,
-                        serde_json::to_string(mt).unwrap_or_default(),
-                        crate::retention::returning::some_labels(extra)
-                    ),
-                    unit: "matching touchpoint".into(),
-                });
-            }
-            values_in_order.sort_unstable();
-            for &(i, post, _, bits) in &values_in_order {
-                let slot = if post {
-                    &mut values.post[p][i]
-                } else {
-                    &mut values.pre[p][i]
-                };
-                *slot += f64::from_bits(bits);
-            }
-            if let Sum::Sessions(gap) = sum {
-                session_times.sort_unstable();
-                for run in session_times.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-                    let (i, post) = (run[0].0, run[0].1);
-                    let sessions = 1 + run.windows(2).filter(|w| w[1].2 - w[0].2 > *gap).count();
-                    let slot = if post {
-                        &mut values.post[p][i]
-                    } else {
-                        &mut values.pre[p][i]
-                    };
-                    *slot = sessions as f64;
-                }
-            }
+        let (values, matched) = metric_values(k, m, cols, extra, &owner, assignment, &prep)?;
+        if let Some(p) = matched.iter().position(|&ok| !ok) {
+            return Err(unmatched(
+                m,
+                p,
+                &crate::retention::returning::some_labels(extra),
+            ));
         }
-        let rows: Vec<usize> = (0..n).filter(|&i| counted[i]).collect();
-        let pick = |v: &Vec<f64>| -> Vec<f64> { rows.iter().map(|&i| v[i]).collect() };
-        let arm: Vec<u32> = rows.iter().map(|&i| assignment.arm[i]).collect();
-        let y = pick(&values.post[0]);
-        let ratio = kind == MetricKind::Ratio;
-        let d = ratio.then(|| pick(&values.post[1]));
-        let x = m.pre_period.map(|_| pick(&values.pre[0]));
-        let e = (ratio && m.pre_period.is_some()).then(|| pick(&values.pre[1]));
-        let mut in_progress = vec![0u64; arm_names.len()];
-        for i in 0..n {
-            if exposed[i] && !counted[i] {
-                in_progress[assignment.arm[i] as usize] += 1;
-            }
-        }
-        let config = ReadoutConfig {
-            kind,
-            ..spec.readout.clone()
-        };
-        let columns = UnitColumns {
-            arm: &arm,
-            values: &y,
-            denominators: d.as_deref(),
-            pre_values: x.as_deref(),
-            pre_denominators: e.as_deref(),
-        };
-        let r = readout(&columns, arm_names, &config).map_err(|e| match e {
-            EngError::EmptyInput { what, unit } => EngError::EmptyInput {
-                what: format!("metric {:?}: {what}", m.name),
-                unit,
-            },
-            EngError::InvalidInput {
-                field,
-                index,
-                value,
-                reason,
-            } => EngError::InvalidInput {
-                field: format!("metric {:?}: {field}", m.name),
-                index,
-                value,
-                reason,
-            },
-            e => e,
-        })?;
-        Ok(MetricReadout {
-            name: m.name.clone(),
-            in_progress,
-            readout: r,
-        })
+        metric_readout(m, &values, assignment, &prep, arm_names, spec)
     };
     let metrics = spec
         .metrics
@@ -556,8 +659,8 @@ pub fn experiment_readout(
         // finished first.
         .collect::<Result<Vec<_>>>()?;
     Ok(ExperimentReadout {
-        as_of,
-        exposed: exposed_per_arm,
+        as_of: prep.as_of,
+        exposed: prep.exposed_per_arm,
         metrics,
     })
 }
