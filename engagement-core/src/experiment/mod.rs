@@ -22,9 +22,10 @@ pub use readout::{
     ArmReadout, ArmSums, Comparison, Effect, EffectPrior, LogNormalEffect, MetricKind, Readout,
     ReadoutConfig, UnitColumns, Weights, arm_codes, arm_codes_in, readout, readout_from_sums,
 };
+pub(crate) use touchpoints::check_partial_spec;
 pub use touchpoints::{
-    Assignment, ExperimentReadout, ExperimentSpec, Measure, MetricReadout, MetricSpec,
-    experiment_readout,
+    Assignment, AssignmentTable, ExperimentReadout, ExperimentSpec, ExperimentValues, Measure,
+    MetricReadout, MetricSpec, experiment_readout,
 };
 
 use crate::clv::special::integrate_within;

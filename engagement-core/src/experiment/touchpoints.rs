@@ -387,13 +387,15 @@ fn metric_values(
     };
     for (p, (sum, matcher)) in parts.iter().enumerate() {
         ensure_config!(
-            *sum != Sum::Value || !cols.value.is_empty(),
+            *sum != Sum::Value || !cols.value.is_empty() || cols.customer.is_empty(),
             field.clone(),
             "metric {:?} sums touchpoint values, but no value column is given",
             m.name
         );
         let match_field = format!("{field}.match");
+        // No touchpoints: nothing to match (and no columns to match on).
         let matches = matcher
+            .filter(|_| !cols.customer.is_empty())
             .map(|mt| row_matcher(mt, &match_field, cols, extra))
             .transpose()?;
         // Sessions: each customer's in-window times, sorted, cut at the gap.
@@ -447,6 +449,7 @@ fn metric_values(
         }
         matched.push(match (matcher, matches.as_ref()) {
             (Some(mt), Some(f)) if !mt.is_empty() => (0..cols.customer.len()).any(f),
+            (Some(mt), None) => mt.is_empty(),
             _ => true,
         });
         values_in_order.sort_unstable();
@@ -663,6 +666,267 @@ pub fn experiment_readout(
         exposed: prep.exposed_per_arm,
         metrics,
     })
+}
+
+/// An experiment's assignment as a table a partial's spec carries: one row
+/// per customer, the arm by its label.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentTable {
+    /// Customer ids (each once).
+    pub customer: Vec<u64>,
+    /// Each customer's arm.
+    pub arm: Vec<String>,
+    /// When each customer was exposed (Unix seconds).
+    pub exposed_at: Vec<i64>,
+}
+
+impl AssignmentTable {
+    /// Arm codes and names: `arms` in their order (every label must be one),
+    /// or, when `arms` is empty, the sorted labels.
+    ///
+    /// # Errors
+    /// As [`arm_codes_in`](crate::experiment::arm_codes_in).
+    pub fn coded(&self, arms: &[String]) -> Result<(Vec<u32>, Vec<String>)> {
+        if arms.is_empty() {
+            Ok(crate::experiment::arm_codes(&self.arm))
+        } else {
+            Ok((
+                crate::experiment::arm_codes_in(&self.arm, arms)?,
+                arms.to_vec(),
+            ))
+        }
+    }
+}
+
+/// Slots per customer and metric in [`ExperimentValues`]: the window's
+/// numerator and denominator, the pre-period's numerator and denominator.
+const SLOTS: usize = 4;
+
+/// The mergeable part of an experiment read out from touchpoints: each
+/// metric's values for the customers whose touchpoints a part held (each
+/// customer's touchpoints all in one part), and whether each matcher met a
+/// touchpoint. Merged parts give the values one machine computes, bit for
+/// bit, whatever the partitioning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentValues {
+    /// Metrics in the spec.
+    metrics: usize,
+    /// Assignment rows with a value other than 0, ascending.
+    rows: Vec<u32>,
+    /// Per row, per metric, [`SLOTS`] values.
+    values: Vec<f64>,
+    /// Per metric, per part (numerator, denominator): a touchpoint met its
+    /// matcher (or it has none).
+    matched: Vec<bool>,
+}
+
+impl ExperimentValues {
+    /// No touchpoints yet.
+    pub(crate) fn none(spec: &ExperimentSpec) -> Self {
+        ExperimentValues {
+            metrics: spec.metrics.len(),
+            rows: Vec::new(),
+            values: Vec::new(),
+            matched: vec![false; 2 * spec.metrics.len()],
+        }
+    }
+
+    /// The values of one part of the touchpoints.
+    pub(crate) fn of_part(
+        cols: &TouchpointColumns<'_>,
+        extra: &PathColumns<'_>,
+        table: &AssignmentTable,
+        arms: &[String],
+        spec: &ExperimentSpec,
+    ) -> Result<Self> {
+        cols.validate_log()?;
+        extra.check_lengths(cols.customer.len())?;
+        let (codes, names) = table.coded(arms)?;
+        let assignment = Assignment {
+            customer: &table.customer,
+            arm: &codes,
+            exposed_at: &table.exposed_at,
+        };
+        let prep = prepare(&assignment, &names, spec, || spec.as_of.unwrap_or(0))?;
+        let owner: Vec<Option<usize>> = cols
+            .customer
+            .par_iter()
+            .map(|c| prep.index.get(c).copied())
+            .collect();
+        let per_metric = spec
+            .metrics
+            .par_iter()
+            .enumerate()
+            .map(|(k, m)| metric_values(k, m, cols, extra, &owner, &assignment, &prep))
+            .collect::<Vec<Result<_>>>()
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = Self::none(spec);
+        for (k, (_, matched)) in per_metric.iter().enumerate() {
+            for (p, &ok) in matched.iter().enumerate() {
+                out.matched[2 * k + p] = ok;
+            }
+            if matched.len() < 2 {
+                out.matched[2 * k + 1] = true;
+            }
+        }
+        for i in 0..prep.n {
+            let slots = per_metric
+                .iter()
+                .flat_map(|(v, _)| [v.post[0][i], v.post[1][i], v.pre[0][i], v.pre[1][i]]);
+            if slots.clone().any(|x| x != 0.0) {
+                out.rows.push(i as u32);
+                out.values.extend(slots);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds another part's values (of other customers).
+    pub(crate) fn merge_part(&mut self, other: Self) -> Result<()> {
+        if other.metrics != self.metrics {
+            return Err(EngError::Incompatible {
+                reason: format!(
+                    "experiment parts of {} and {} metrics",
+                    self.metrics, other.metrics
+                ),
+            });
+        }
+        let width = self.metrics * SLOTS;
+        let (mut rows, mut values) = (Vec::new(), Vec::new());
+        let (mut i, mut j) = (0, 0);
+        while i < self.rows.len() || j < other.rows.len() {
+            let take_self =
+                j >= other.rows.len() || (i < self.rows.len() && self.rows[i] < other.rows[j]);
+            if i < self.rows.len() && j < other.rows.len() && self.rows[i] == other.rows[j] {
+                return Err(EngError::Incompatible {
+                    reason: format!(
+                        "assignment row {} has touchpoints in two parts: partition the touchpoints by customer",
+                        self.rows[i]
+                    ),
+                });
+            }
+            if take_self {
+                rows.push(self.rows[i]);
+                values.extend_from_slice(&self.values[i * width..(i + 1) * width]);
+                i += 1;
+            } else {
+                rows.push(other.rows[j]);
+                values.extend_from_slice(&other.values[j * width..(j + 1) * width]);
+                j += 1;
+            }
+        }
+        self.rows = rows;
+        self.values = values;
+        for (a, b) in self.matched.iter_mut().zip(other.matched) {
+            *a |= b;
+        }
+        Ok(())
+    }
+
+    /// Checks values read back against their spec.
+    pub(crate) fn check(
+        &self,
+        table: &AssignmentTable,
+        spec: &ExperimentSpec,
+    ) -> std::result::Result<(), String> {
+        let m = spec.metrics.len();
+        if self.metrics != m || self.matched.len() != 2 * m {
+            return Err(format!(
+                "values of {} metrics for a spec of {m}",
+                self.metrics
+            ));
+        }
+        if self.values.len() != self.rows.len() * m * SLOTS {
+            return Err("values do not fill their rows".into());
+        }
+        if self.rows.windows(2).any(|w| w[0] >= w[1])
+            || self
+                .rows
+                .last()
+                .is_some_and(|&r| r as usize >= table.customer.len())
+        {
+            return Err("rows out of order or past the assignment".into());
+        }
+        if self.values.iter().any(|v| !v.is_finite()) {
+            return Err("a value is not finite".into());
+        }
+        Ok(())
+    }
+
+    /// The readout of the merged values.
+    pub(crate) fn readout(
+        &self,
+        table: &AssignmentTable,
+        arms: &[String],
+        spec: &ExperimentSpec,
+    ) -> Result<ExperimentReadout> {
+        let (codes, names) = table.coded(arms)?;
+        let assignment = Assignment {
+            customer: &table.customer,
+            arm: &codes,
+            exposed_at: &table.exposed_at,
+        };
+        let prep = prepare(&assignment, &names, spec, || spec.as_of.unwrap_or(0))?;
+        let width = self.metrics * SLOTS;
+        let read_metric = |k: usize, m: &MetricSpec| -> Result<MetricReadout> {
+            if let Some(p) = (0..2).find(|&p| !self.matched[2 * k + p]) {
+                return Err(unmatched(m, p, ""));
+            }
+            let n = prep.n;
+            let mut values = Values {
+                post: [vec![0.0; n], vec![0.0; n]],
+                pre: [vec![0.0; n], vec![0.0; n]],
+            };
+            for (at, &row) in self.rows.iter().enumerate() {
+                let v = &self.values[at * width + k * SLOTS..at * width + (k + 1) * SLOTS];
+                let r = row as usize;
+                (values.post[0][r], values.post[1][r]) = (v[0], v[1]);
+                (values.pre[0][r], values.pre[1][r]) = (v[2], v[3]);
+            }
+            metric_readout(m, &values, &assignment, &prep, &names, spec)
+        };
+        let metrics = spec
+            .metrics
+            .par_iter()
+            .enumerate()
+            .map(|(k, m)| read_metric(k, m))
+            .collect::<Vec<Result<_>>>()
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ExperimentReadout {
+            as_of: prep.as_of,
+            exposed: prep.exposed_per_arm,
+            metrics,
+        })
+    }
+}
+
+/// Checks what an experiment partial's spec carries.
+pub(crate) fn check_partial_spec(spec: &ExperimentSpec, table: &AssignmentTable) -> Result<()> {
+    ensure_config!(
+        spec.as_of.is_some(),
+        "spec.as_of",
+        "an experiment partial needs as_of (Unix seconds): each part would otherwise end \
+         observation at its own latest touchpoint"
+    );
+    check_spec(spec)?;
+    let n = table.customer.len();
+    for (field, len) in [
+        ("assignment.arm", table.arm.len()),
+        ("assignment.exposed_at", table.exposed_at.len()),
+    ] {
+        if len != n {
+            return Err(EngError::LengthMismatch {
+                field: field.into(),
+                expected: n,
+                found: len,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -520,3 +520,57 @@ impl PartState for crate::retention::stickiness::StickinessCounts {
         )?))
     }
 }
+
+impl PartState for crate::experiment::ExperimentValues {
+    type Config<'a> = (
+        &'a crate::experiment::ExperimentSpec,
+        &'a crate::experiment::AssignmentTable,
+        &'a [String],
+    );
+    type Wire<'a> = &'a Self;
+    type Read = Self;
+
+    fn config(spec: &PartialSpec) -> Option<Self::Config<'_>> {
+        match spec {
+            PartialSpec::Experiment {
+                spec,
+                assignment,
+                arms,
+            } => Some((spec, assignment, arms)),
+            _ => None,
+        }
+    }
+    fn empty((spec, _, _): Self::Config<'_>) -> Result<Self> {
+        Ok(Self::none(spec))
+    }
+    fn of_touchpoints(
+        (spec, table, arms): Self::Config<'_>,
+        cols: &TouchpointColumns<'_>,
+        extras: &FunnelExtras<'_>,
+    ) -> Result<Self> {
+        let extra = PathColumns {
+            events: extras.events,
+            campaign: extras.campaign,
+            session: &[],
+        };
+        Self::of_part(cols, &extra, table, arms, spec)
+    }
+    fn absorb(&mut self, other: Self) -> Result<()> {
+        Self::merge_part(self, other)
+    }
+    fn wire(&self) -> &Self {
+        self
+    }
+    fn checked(
+        (spec, table, _): Self::Config<'_>,
+        read: Self,
+    ) -> std::result::Result<Self, String> {
+        read.check(table, spec)?;
+        Ok(read)
+    }
+    fn finish(&self, (spec, table, arms): Self::Config<'_>) -> Result<PartialResult> {
+        Ok(PartialResult::Experiment(Self::readout(
+            self, table, arms, spec,
+        )?))
+    }
+}

@@ -109,6 +109,8 @@ pub enum PartialResult {
     Lifecycle(crate::retention::lifecycle::LifecycleTable),
     /// The stickiness table.
     Stickiness(crate::retention::stickiness::StickinessTable),
+    /// The experiment's readout.
+    Experiment(crate::experiment::ExperimentReadout),
 }
 
 /// The state of a partial, by kind; each kind is a [`PartState`].
@@ -124,6 +126,7 @@ enum State {
     Retention(crate::retention::returning::RetentionCounts),
     Lifecycle(crate::retention::lifecycle::LifecycleCounts),
     Stickiness(crate::retention::stickiness::StickinessCounts),
+    Experiment(crate::experiment::ExperimentValues),
 }
 
 /// `$body` with `$s` bound to the state of whatever kind `$state` holds.
@@ -140,6 +143,7 @@ macro_rules! with_state {
             State::Retention($s) => $body,
             State::Lifecycle($s) => $body,
             State::Stickiness($s) => $body,
+            State::Experiment($s) => $body,
         }
     };
 }
@@ -158,6 +162,7 @@ macro_rules! with_states {
             (State::Retention($x), State::Retention($y)) => $body,
             (State::Lifecycle($x), State::Lifecycle($y)) => $body,
             (State::Stickiness($x), State::Stickiness($y)) => $body,
+            (State::Experiment($x), State::Experiment($y)) => $body,
             _ => $other,
         }
     };
@@ -215,6 +220,11 @@ macro_rules! with_kind {
             PartialKind::Stickiness => {
                 type $T = crate::retention::stickiness::StickinessCounts;
                 let $wrap = State::Stickiness;
+                $body
+            }
+            PartialKind::Experiment => {
+                type $T = crate::experiment::ExperimentValues;
+                let $wrap = State::Experiment;
                 $body
             }
         }
@@ -1136,6 +1146,15 @@ mod tests {
                 r#"{"kind": "lifecycle", "config": {"as_of": 1800000000, "period": "week", "utc_offset": 19800}}"#,
                 r#"{"kind": "stickiness", "config": {"as_of": 1790000000, "period": "month",
                     "activity": {"kinds": ["visit", "open"]}, "utc_offset": -3600}}"#,
+                r#"{"kind": "experiment", "arms": ["control", "b"],
+                    "assignment": {"customer": [1, 2, 3, 4, 5, 6, 9], "arm": ["control", "b", "control", "b", "control", "b", "b"],
+                                   "exposed_at": [1650000000, 1650000000, 1700000000, 1600000000, 1780000000, 1720000000, 1700000000]},
+                    "spec": {"as_of": 1760000000, "metrics": [
+                        {"name": "bought", "measure": {"type": "conversion", "match": {"kinds": ["purchase"]}}, "window": 31536000},
+                        {"name": "revenue", "measure": {"type": "value", "match": {"kinds": ["purchase"]}}, "pre_period": 63072000},
+                        {"name": "per_session", "measure": {"type": "ratio", "numerator": {"type": "count"},
+                            "denominator": {"type": "sessions", "gap": 86400}}, "pre_period": 31536000},
+                        {"name": "day_30", "measure": {"type": "retained", "day": 30}}]}}"#,
             ];
             json.iter()
                 .map(|j| serde_json::from_str(j).unwrap())
@@ -1324,6 +1343,25 @@ mod tests {
                 PartialSpec::Stickiness { config } => PartialResult::Stickiness(
                     crate::retention::stickiness::stickiness(&cols, &Default::default(), config)?,
                 ),
+                PartialSpec::Experiment {
+                    spec,
+                    assignment,
+                    arms,
+                } => {
+                    let (codes, names) = assignment.coded(arms)?;
+                    let a = crate::experiment::Assignment {
+                        customer: &assignment.customer,
+                        arm: &codes,
+                        exposed_at: &assignment.exposed_at,
+                    };
+                    PartialResult::Experiment(crate::experiment::experiment_readout(
+                        &cols,
+                        &Default::default(),
+                        &a,
+                        &names,
+                        spec,
+                    )?)
+                }
             })
         }
     }

@@ -108,6 +108,18 @@ pub enum PartialSpec {
         /// What to count.
         config: Box<crate::retention::stickiness::StickinessConfig>,
     },
+    /// An experiment read out from touchpoints (see
+    /// [`experiment_readout`](crate::experiment::experiment_readout)): the
+    /// assignment travels with the spec, and `spec.as_of` must be given.
+    Experiment {
+        /// The metrics and how they are read out.
+        spec: Box<crate::experiment::ExperimentSpec>,
+        /// Who was exposed to which arm, when.
+        assignment: Box<crate::experiment::AssignmentTable>,
+        /// The arms in the readout's order (empty: the labels sorted).
+        #[serde(default)]
+        arms: Vec<String>,
+    },
 }
 
 /// The touchpoint kinds that make a conversion rate of the `metrics` partial:
@@ -156,6 +168,8 @@ pub enum PartialKind {
     Lifecycle = 9,
     /// `stickiness`.
     Stickiness = 10,
+    /// An experiment from touchpoints.
+    Experiment = 11,
 }
 
 impl PartialKind {
@@ -178,6 +192,7 @@ impl PartialKind {
             PartialKind::Retention => "retention",
             PartialKind::Lifecycle => "lifecycle",
             PartialKind::Stickiness => "stickiness",
+            PartialKind::Experiment => "experiment",
         }
     }
 
@@ -193,6 +208,7 @@ impl PartialKind {
             PartialKind::Retention,
             PartialKind::Lifecycle,
             PartialKind::Stickiness,
+            PartialKind::Experiment,
         ]
         .into_iter()
         .find(|k| *k as u8 == b)
@@ -221,6 +237,7 @@ impl PartialSpec {
             PartialSpec::Retention { .. } => PartialKind::Retention,
             PartialSpec::Lifecycle { .. } => PartialKind::Lifecycle,
             PartialSpec::Stickiness { .. } => PartialKind::Stickiness,
+            PartialSpec::Experiment { .. } => PartialKind::Experiment,
         }
     }
 
@@ -312,6 +329,9 @@ impl PartialSpec {
                 );
                 config.validate()
             }
+            PartialSpec::Experiment {
+                spec, assignment, ..
+            } => crate::experiment::check_partial_spec(spec, assignment),
         }
     }
 }
