@@ -303,3 +303,58 @@ def test_spark_clv_fit_on_distinct_rows(spark, cdnow):
     import engagement.spark
 
     check_clv(engagement.spark, spark.createDataFrame(cdnow[0]).repartition(4), cdnow)
+
+
+# ---- Experiments from touchpoints ----
+
+@pytest.fixture(scope="module")
+def experiment_case():
+    """The golden experiment (3 arms, 5 metrics over event labels, values, sessions, a retained day)."""
+    import json
+
+    case = next(c for c in json.loads((ROOT / "tests/golden/experiment.json").read_text())["cases"]
+                if c["name"] == "three_arms_five_metrics")
+    log, a, names = case["input"]["events"], case["input"]["assignment"], case["input"]["arm_names"]
+    frame = pd.DataFrame({"customer": np.array(log["customer"], dtype=np.uint64), "time": log["time"],
+                          "event": log["event"], "value": log["value"]})
+    spec = dict(case["config"])
+    metrics, as_of = spec.pop("metrics"), spec.pop("as_of")
+    assignment = dict(assigned_customer=a["customer"], arm=[names[k] for k in a["arm"]],
+                      exposed_at=a["exposed_at"], metrics=metrics, arms=names, as_of=as_of, **spec.pop("readout", {}))
+    one = engagement.experiment(frame["customer"], frame["time"], value=frame["value"], events=frame["event"],
+                                **assignment)
+    return frame, assignment, one
+
+
+def test_dask_experiment_equals_one_machine(dask_client, experiment_case):
+    import dask.dataframe as dd
+
+    import engagement.dask
+
+    frame, assignment, one = experiment_case
+    # Rows in time order over 5 partitions: nearly every customer is spread over several before the shuffle.
+    ddf = dd.from_pandas(frame.sort_values("time", kind="stable"), npartitions=5, sort=False)
+    assert_same(engagement.dask.experiment(ddf, **assignment), one)
+    with pytest.raises(engagement.ConfigError, match="as_of"):
+        engagement.dask.experiment(ddf, **{**assignment, "as_of": None})
+
+
+def test_spark_experiment_equals_one_machine(spark, experiment_case):
+    import engagement.spark
+
+    frame, assignment, one = experiment_case
+    sdf = spark.createDataFrame(frame.astype({"customer": np.int64})).repartition(4)
+    assert_same(engagement.spark.experiment(sdf, **assignment), one)
+
+
+def test_experiment_parts_refuse_a_customer_split_over_parts(experiment_case):
+    frame, assignment, _ = experiment_case
+    from engagement._distributed import experiment_spec
+
+    spec = experiment_spec(**assignment)
+    halves = [frame.iloc[::2], frame.iloc[1::2]]   # most customers in both
+    parts = [engagement.Partial.from_touchpoints(spec, h["customer"].to_numpy(), h["time"].to_numpy(),
+                                                 value=h["value"].to_numpy(), events=h["event"].tolist())
+             for h in halves]
+    with pytest.raises(engagement.IncompatibleError, match="partition the touchpoints by customer"):
+        parts[0].merge(parts[1])

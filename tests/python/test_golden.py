@@ -196,9 +196,7 @@ def run(op, inp, config):
                                   exposed_at=a["exposed_at"], metrics=spec.pop("metrics"), arms=names,
                                   as_of=spec.pop("as_of", None), **spec.pop("readout", {}))
         assert not spec, spec
-        return {"as_of": r.as_of, "exposed": [r.exposed[n] for n in names],
-                "metrics": [{"name": m.name, "in_progress": [m.in_progress[n] for n in names],
-                             "readout": _readout_as_vectors(m.readout)} for m in r.metrics.values()]}
+        return _experiment_as_vectors(r, names)
     if op == "cox":
         cols = inp["columns"]
         cats = cols.get("categorical", [])
@@ -476,7 +474,16 @@ def partial_result(inp, spec):
         return sequences_dict(r)
     if kind == "cohorts":
         return cohort_dict(r)
+    if kind == "experiment":
+        return _experiment_as_vectors(r, spec["arms"])
     return r
+
+
+def _experiment_as_vectors(r, names):
+    """An ExperimentReadout as the vectors write it: per-arm dicts as lists in the arms' order."""
+    return {"as_of": r.as_of, "exposed": [r.exposed[n] for n in names],
+            "metrics": [{"name": m.name, "in_progress": [m.in_progress[n] for n in names],
+                         "readout": _readout_as_vectors(m.readout)} for m in r.metrics.values()]}
 
 
 def _readout_as_vectors(r):

@@ -111,6 +111,29 @@ def lifecycle_spec(as_of: Any, **options: Any) -> dict:
     return {"kind": "lifecycle", "config": _lifecycle_config(as_of=as_of, **options)}
 
 
+def experiment_spec(*, assigned_customer: Any, arm: Any, exposed_at: Any, metrics: Sequence[Mapping[str, Any]],
+                    as_of: Any, arms: Optional[Sequence[str]] = None, **settings: Any) -> dict:
+    """The partial spec of ``engagement.experiment``: the assignment travels with it."""
+    from . import _convert as cv
+    from ._experiment import _metric_spec, _settings
+
+    spec: Dict[str, Any] = {"metrics": [_metric_spec(m) for m in metrics]}
+    if as_of is not None:   # else the engine refuses the spec, saying why as_of is needed
+        spec["as_of"] = cv.instant(as_of)
+    readout = _settings(None, settings.pop("control", None), settings.pop("level", None),
+                        settings.pop("sequential", None), settings.pop("sequential_tuning", None),
+                        settings.pop("correction", None), settings.pop("prior", None), settings.pop("weights", None))
+    if settings:
+        raise TypeError(f"unexpected readout settings {sorted(settings)}")
+    if readout:
+        spec["readout"] = readout
+    assignment = {"customer": cv.ids(assigned_customer, "assigned_customer").tolist(),
+                  "arm": np.asarray(arm).astype(str).tolist(),
+                  "exposed_at": cv.seconds(exposed_at, "exposed_at").tolist()}
+    return {"kind": "experiment", "spec": spec, "assignment": assignment,
+            "arms": [] if arms is None else [str(a) for a in arms]}
+
+
 def stickiness_spec(as_of: Any, **options: Any) -> dict:
     from ._retention import _lifecycle_config
 

@@ -195,7 +195,7 @@ class Partial:
 
     def result(self) -> Any:
         """The finished result of the merged parts: a ``ProfileStore``, ``MetricsSummary``,
-        ``FunnelResult``, ``JourneySequences``, ``CohortTable``, ``PathAnalysis``, ``RetentionTable``, ``LifecycleTable``, ``StickinessTable`` or a path table (a dict with
+        ``FunnelResult``, ``JourneySequences``, ``CohortTable``, ``PathAnalysis``, ``RetentionTable``, ``LifecycleTable``, ``StickinessTable``, ``ExperimentReadout`` or a path table (a dict with
         ``paths`` as strings, ``conversions``, ``value``, ``nulls``), by kind."""
         kind = self.spec["kind"]
         if kind == "profiles":
@@ -225,6 +225,10 @@ class Partial:
             from ._retention import StickinessTable
 
             return StickinessTable._from(d)
+        if kind == "experiment":
+            from ._experiment import ExperimentReadout
+
+            return ExperimentReadout._from(d)
         channels = d["channels"]
         return {"paths": [" > ".join(channels[i] for i in p) for p in d["paths"]],
                 "conversions": np.asarray(d["conversions"]), "value": np.asarray(d["value"]),

@@ -189,6 +189,24 @@ def stickiness(sdf: Any, *, as_of: Any, activity: Any = None, period: Optional[s
     return partial(sdf, spec, **kw).result()
 
 
+def experiment(sdf: Any, *, assigned_customer: Any, arm: Any, exposed_at: Any, metrics: Sequence[Mapping[str, Any]],
+               as_of: Any, arms: Optional[Sequence[str]] = None, control: Optional[str] = None,
+               level: Optional[float] = None, sequential: Optional[bool] = None,
+               sequential_tuning: Optional[float] = None, correction: Optional[str] = None, prior: Any = None,
+               weights: Any = None, **kw: Any) -> Any:
+    """``engagement.experiment`` over the whole frame (columns ``customer``, ``time``, optionally
+    ``event`` (labels), ``channel``, ``kind``, ``value``, ``campaign``), the assignment (one row per
+    customer) given as columns: equal to one machine's ``ExperimentReadout``. Each partition
+    measures its customers' metrics (the frame is shuffled by customer first) and the merged
+    values are read out once. ``as_of`` is required: partitions cannot agree on the latest
+    touchpoint. The assignment travels with every partition's task."""
+    spec = _d.experiment_spec(assigned_customer=assigned_customer, arm=arm, exposed_at=exposed_at, metrics=metrics,
+                              as_of=as_of, arms=arms, control=control, level=level, sequential=sequential,
+                              sequential_tuning=sequential_tuning, correction=correction, prior=prior,
+                              weights=weights)
+    return partial(sdf, spec, **kw).result()
+
+
 def attribute(sdf: Any, *, lookback_days: Optional[float] = None, include_conversion: Optional[bool] = None,
               rule: Optional[str] = None, by: Optional[str] = None,
               columns: Optional[Mapping[str, str]] = None, shuffle: Optional[bool] = None, depth: int = 2,

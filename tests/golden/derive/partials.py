@@ -105,6 +105,41 @@ cases.append({
     "source": "The expected profiles of engagement/profile_fields; rows dealt over 3 parts, so customer 1's touchpoints lie in all three.",
 })
 
+# An experiment from touchpoints: experiment/three_arms_five_metrics with its two events as the
+# kinds purchase and visit (the matchers read kinds instead of event labels), customers dealt over
+# 3 parts; the assignment travels with the spec.
+src = case("experiment", "three_arms_five_metrics")
+log, assigned, arm_names = src["input"]["events"], src["input"]["assignment"], src["input"]["arm_names"]
+spec = json.loads(json.dumps(src["config"]).replace('{"events": ["purchase"]}', '{"kinds": ["purchase"]}')
+                  .replace('{"events": ["visit"]}', '{"kinds": ["visit"]}'))
+assert "events" not in json.dumps(spec)
+tp = labelled({"customer": log["customer"], "time": log["time"], "channel": ["web"] * len(log["customer"]),
+               "kind": ["purchase" if e == "purchase" else "visit" for e in log["event"]], "value": log["value"]},
+              len(log["customer"]))
+cases.append({
+    "name": "experiment_over_three_parts",
+    "op": "partial",
+    "input": {"touchpoints": tp, "parts": by_customer(tp, 3), "order": [1, 2, 0]},
+    "config": {"kind": "experiment", "spec": spec, "arms": arm_names,
+               "assignment": {"customer": assigned["customer"], "arm": [arm_names[k] for k in assigned["arm"]],
+                              "exposed_at": assigned["exposed_at"]}},
+    "expected": src["expected"],
+    "tolerance": src["tolerance"],
+    "source": "The expected readout of experiment/three_arms_five_metrics, its events as kinds; customers dealt over 3 parts, merged 1, 2, 0.",
+})
+
+experiment = cases[-1]
+no_as_of = json.loads(json.dumps(experiment))
+del no_as_of["config"]["spec"]["as_of"]
+cases.append({**no_as_of, "name": "experiment_partial_without_as_of", "expected": {"error": "config"}, "tolerance": 0,
+              "source": "Parts cannot agree on the end of observation: an experiment partial needs as_of."})
+split = json.loads(json.dumps(experiment))
+split["input"]["parts"] = [i % 2 for i in range(len(tp["customer"]))]
+split["input"]["order"] = [0, 1]
+cases.append({**split, "name": "experiment_customer_in_two_parts", "expected": {"error": "incompatible"},
+              "tolerance": 0,
+              "source": "Rows dealt alternately, so customers' touchpoints lie in both parts: refused on merging."})
+
 # Metrics: the NPS answers of metrics/nps_basic and the CSAT answers of metrics/csat_basic,
 # as survey responses of customers 1..14, spread over 4 parts row by row.
 nps_src, csat_src = case("metrics", "nps_basic"), case("metrics", "csat_basic")
