@@ -41,6 +41,14 @@ const SPECS: [&str; 6] = [
     r#"{"kind": "paths", "lookback": 86400}"#,
 ];
 
+/// An experiment partial: its assignment travels in the spec and bytes.
+const EXPERIMENT: &str = r#"{"kind": "experiment", "arms": ["a", "b"],
+    "assignment": {"customer": [1, 2, 3, 4], "arm": ["a", "b", "a", "b"], "exposed_at": [0, 0, 50000, 90000]},
+    "spec": {"as_of": 100000, "metrics": [
+        {"name": "bought", "measure": {"type": "conversion", "match": {"kinds": ["purchase"]}}, "window": 86400},
+        {"name": "per_session", "measure": {"type": "ratio", "numerator": {"type": "value"},
+         "denominator": {"type": "sessions", "gap": 600}}, "pre_period": 3600}]}}"#;
+
 fn encode(p: *const eng_partial) -> Vec<u8> {
     let mut len = 0usize;
     // SAFETY: a live partial; a NULL buffer of capacity 0 asks the size.
@@ -89,9 +97,20 @@ fn accepted(p: *mut eng_partial) {
     let q = decode(&once).expect("the library's own encoding decodes");
     assert_eq!(encode(q), once, "encoding is a fixed point after one round");
     assert_eq!(result(p), result(q), "the same partial finishes alike");
-    // A copy merges; the merged partial still encodes, decodes and finishes.
+    // A copy merges (but an experiment's, whose customers would then be in two
+    // parts); the merged partial still encodes, decodes and finishes.
+    // (The binary form carries the spec's JSON.)
+    let experiment = once.windows(12).any(|w| w == b"\"experiment\"");
     // SAFETY: both live and distinct.
-    assert_eq!(checked(unsafe { eng_partial_merge(q, p) }), eng_status::Ok);
+    let merged = checked(unsafe { eng_partial_merge(q, p) });
+    if experiment {
+        assert!(
+            matches!(merged, eng_status::Ok | eng_status::Incompatible),
+            "merge gave {merged:?}"
+        );
+    } else {
+        assert_eq!(merged, eng_status::Ok);
+    }
     let merged = encode(q);
     let r = decode(&merged).expect("a merged partial decodes");
     let _ = result(r);
@@ -123,7 +142,12 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => {
             // A valid partial of a random kind and part of the rows, then flipped or cut bytes.
-            let spec = SPECS[usize::from(input.u8()) % SPECS.len()];
+            let pick = usize::from(input.u8());
+            let spec = if pick >= 250 {
+                EXPERIMENT
+            } else {
+                SPECS[pick % SPECS.len()]
+            };
             let rows = usize::from(input.u8()) % (CUSTOMER.len() + 1);
             let mut p = null_mut();
             // SAFETY: every column holds at least `rows` elements.
