@@ -36,7 +36,7 @@ fn main() {
     let mut duration = Vec::with_capacity(n);
     let mut observed = Vec::with_capacity(n);
     for i in 0..n {
-        let eta: f64 = (0..k).map(|j| beta[j] * x[j][i]).sum();
+        let eta: f64 = beta.iter().zip(&x).map(|(b, col)| b * col[i]).sum();
         let days = -100.0 * uniform().max(1e-300).ln() / eta.exp();
         let end = 30.0 + 335.0 * uniform();
         duration.push(days.min(end).ceil());

@@ -760,9 +760,9 @@ impl Fit<'_> {
             for gi in range.clone() {
                 let grp = &self.lay.groups[gi];
                 cum += sets.c[gi];
-                for row in grp.start..grp.end {
+                for (row, w) in weight.iter_mut().enumerate().take(grp.end).skip(grp.start) {
                     let own = if self.observed[row] { sets.e[gi] } else { 0.0 };
-                    weight[row] = sets.risk[row] * (cum - own);
+                    *w = sets.risk[row] * (cum - own);
                 }
             }
         }
@@ -838,9 +838,9 @@ impl Fit<'_> {
                     }
                 }
                 a += sets.c[gi];
-                for k in 0..p {
-                    bsum[k] += sets.b[gi * p + k];
-                }
+                bsum.iter_mut()
+                    .zip(&sets.b[gi * p..(gi + 1) * p])
+                    .for_each(|(s, b)| *s += b);
             }
         }
         let _ = a;
@@ -1052,14 +1052,14 @@ pub fn cox(
             found: observed.len(),
         });
     }
-    if let Some(c) = clusters {
-        if c.len() != n {
-            return Err(EngError::LengthMismatch {
-                field: "clusters".into(),
-                expected: n,
-                found: c.len(),
-            });
-        }
+    if let Some(c) = clusters
+        && c.len() != n
+    {
+        return Err(EngError::LengthMismatch {
+            field: "clusters".into(),
+            expected: n,
+            found: c.len(),
+        });
     }
     check_covariates(covariates, n)?;
     if n == 0 {
@@ -1554,6 +1554,7 @@ mod tests {
     }
 
     /// A small data set with ties, two covariates and a categorical one.
+    #[allow(clippy::type_complexity)]
     fn data() -> (Vec<f64>, Vec<bool>, Vec<f64>, Vec<f64>, Vec<u32>) {
         let n = 60;
         let d: Vec<f64> = (0..n).map(|i| f64::from((i * 7 + 3) % 13 + 1)).collect();
