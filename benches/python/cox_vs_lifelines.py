@@ -9,7 +9,7 @@ uniform end of observation in 30-365 days and rounded up to whole days (so ties,
 method on both sides, as lifelines always does).
 
 Both fits are checked to agree (coefficients to 1e-6, standard errors to 1e-6 relative, concordance
-to 1e-12) before the times are printed. The engine's fit also computes Harrell's concordance and the
+to 1e-9) before the times are printed. The engine's fit also computes Harrell's concordance and the
 baseline; lifelines' fit computes its baseline and leaves the concordance to first use, timed
 separately (a summary shows it).
 Creates a throwaway venv with lifelines and the engine's package (outside the test command):
@@ -86,7 +86,8 @@ def main():
     tl, cph = timed(lambda: CoxPHFitter().fit(df, "T", "E"), runs=1)
     # The concordance lifelines' summary shows is computed on first use; the engine's fit includes it.
     tc, concordance = timed(lambda: cph.concordance_index_, runs=1)
-    assert abs(concordance - model.concordance) < 1e-12, (concordance, model.concordance)
+    # Equal up to the few pairs whose order the two fits' last digits of beta swap.
+    assert abs(concordance - model.concordance) < 1e-9, (concordance, model.concordance)
 
     ours = np.array([t.coefficient for t in model.terms])
     theirs = cph.params_[names].to_numpy()
