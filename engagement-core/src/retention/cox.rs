@@ -399,22 +399,38 @@ fn check_covariates(cov: &CoxCovariates<'_>, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Uncentred design columns (one per term), and the term names.
-fn raw_terms(cov: &CoxCovariates<'_>) -> Vec<(String, String, Option<String>, Vec<f64>)> {
+/// Where a design column's values come from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Numeric(&'a [f64]),
+    /// 1 where the code is the level, else 0.
+    Level(&'a [u32], u32),
+}
+
+impl Source<'_> {
+    fn at(self, i: usize) -> f64 {
+        match self {
+            Source::Numeric(col) => col[i],
+            Source::Level(codes, k) => f64::from(u8::from(codes[i] == k)),
+        }
+    }
+}
+
+/// The design's columns (one per term) and the term names.
+#[allow(clippy::type_complexity)]
+fn raw_terms<'a>(cov: &CoxCovariates<'a>) -> Vec<(String, String, Option<String>, Source<'a>)> {
     let mut out = Vec::new();
     for (name, col) in cov.columns.numeric.iter().zip(cov.numeric) {
-        out.push((name.clone(), name.clone(), None, col.to_vec()));
+        out.push((name.clone(), name.clone(), None, Source::Numeric(col)));
     }
     for (c, codes) in cov.columns.categorical.iter().zip(cov.categorical) {
         let reference = reference_index(c).unwrap_or(0);
         for (k, level) in c.levels.iter().enumerate().filter(|(k, _)| *k != reference) {
-            let k = k as u32;
-            let values = codes.iter().map(|&v| f64::from(u8::from(v == k))).collect();
             out.push((
                 format!("{}[T.{level}]", c.name),
                 c.name.clone(),
                 Some(level.clone()),
-                values,
+                Source::Level(codes, k as u32),
             ));
         }
     }
@@ -452,11 +468,12 @@ fn design(cov: &CoxCovariates<'_>, n: usize) -> Result<Design> {
     let raw = raw_terms(cov);
     let p = raw.len();
     for (name, covariate, level, col) in &raw {
-        if col.iter().all(|v| *v == col[0]) {
+        let first = col.at(0);
+        if (1..n).all(|i| col.at(i) == first) {
             let what = match level {
-                Some(l) if col[0] == 0.0 => format!("level {l:?} of {covariate} never occurs"),
+                Some(l) if first == 0.0 => format!("level {l:?} of {covariate} never occurs"),
                 Some(l) => format!("every customer has level {l:?} of {covariate}"),
-                None => format!("{name} is the same ({}) for every customer", col[0]),
+                None => format!("{name} is the same ({first}) for every customer"),
             };
             return Err(EngError::config(
                 "covariates",
@@ -465,11 +482,11 @@ fn design(cov: &CoxCovariates<'_>, n: usize) -> Result<Design> {
         }
     }
     let mut x = vec![0.0; n * p];
-    for (j, (_, _, _, col)) in raw.iter().enumerate() {
-        for (i, v) in col.iter().enumerate() {
-            x[i * p + j] = *v;
+    x.par_chunks_mut(p.max(1)).enumerate().for_each(|(i, row)| {
+        for (v, (_, _, _, col)) in row.iter_mut().zip(&raw) {
+            *v = col.at(i);
         }
-    }
+    });
     let terms = raw.into_iter().map(|(a, b, c, _)| (a, b, c)).collect();
     Ok(Design {
         x,
@@ -540,6 +557,8 @@ struct Layout {
     strata: Vec<std::ops::Range<usize>>,
     /// Groups of equal (stratum, time): range of positions in `order`.
     groups: Vec<Group>,
+    /// The group of each position.
+    group_of: Vec<u32>,
 }
 
 #[derive(Clone)]
@@ -609,10 +628,15 @@ fn layout(
         }
         ranges[stratum] = first_group..groups.len();
     }
+    let mut group_of = vec![0u32; n];
+    for (gi, grp) in groups.iter().enumerate() {
+        group_of[grp.start..grp.end].fill(gi as u32);
+    }
     Layout {
         order,
         strata: ranges,
         groups,
+        group_of,
     }
 }
 
@@ -676,36 +700,55 @@ impl Fit<'_> {
         let eta = self.eta(beta);
         let shift = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let risk: Vec<f64> = eta.par_iter().map(|e| (e - shift).exp()).collect();
-        let g = self.lay.groups.len();
+        let groups = &self.lay.groups;
+        let g = groups.len();
+        // Each group's own sums, in parallel: Σ r, Σ r x over its rows; Σ r,
+        // Σ r x, Σ x, Σ η over its events.
+        let mut own = vec![[0.0; 3]; g];
+        let (mut own1, mut own_d1, mut own_x) =
+            (vec![0.0; g * p], vec![0.0; g * p], vec![0.0; g * p]);
+        own.par_iter_mut()
+            .zip(own1.par_chunks_mut(p.max(1)))
+            .zip(own_d1.par_chunks_mut(p.max(1)))
+            .zip(own_x.par_chunks_mut(p.max(1)))
+            .zip(groups.par_iter())
+            .for_each(|((((o, s1), d1), gx), grp)| {
+                for row in grp.start..grp.end {
+                    let (r, xr) = (risk[row], &x[row * p..(row + 1) * p]);
+                    o[0] += r;
+                    s1.iter_mut().zip(xr).for_each(|(s, v)| *s += r * v);
+                    if self.observed[row] {
+                        o[1] += r;
+                        o[2] += eta[row];
+                        d1.iter_mut().zip(xr).for_each(|(s, v)| *s += r * v);
+                        gx.iter_mut().zip(xr).for_each(|(s, v)| *s += v);
+                    }
+                }
+            });
         let (mut c, mut e) = (vec![0.0; g], vec![0.0; g]);
         let (mut b, mut be, mut xbar_sum) = (vec![0.0; g * p], vec![0.0; g * p], vec![0.0; g * p]);
         let mut ll = 0.0;
         let mut grad = vec![0.0; p];
         let mut info2 = vec![0.0; if second { p * p } else { 0 }];
-        let (mut s1, mut d1, mut xb) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
+        let mut s1 = vec![0.0; p];
         for range in &self.lay.strata {
             let mut s0 = 0.0;
             s1.iter_mut().for_each(|v| *v = 0.0);
             for gi in range.clone().rev() {
-                let grp = &self.lay.groups[gi];
-                let mut d0 = 0.0;
-                d1.iter_mut().for_each(|v| *v = 0.0);
-                for row in grp.start..grp.end {
-                    let (r, xr) = (risk[row], &x[row * p..(row + 1) * p]);
-                    s0 += r;
-                    for k in 0..p {
-                        s1[k] += r * xr[k];
-                    }
-                    if self.observed[row] {
-                        d0 += r;
-                        ll += eta[row];
-                        for k in 0..p {
-                            d1[k] += r * xr[k];
-                            grad[k] += xr[k];
-                        }
-                    }
+                let [g0, d0, eta_sum] = own[gi];
+                s0 += g0;
+                s1.iter_mut()
+                    .zip(&own1[gi * p..(gi + 1) * p])
+                    .for_each(|(s, v)| *s += v);
+                let deaths = groups[gi].deaths;
+                if deaths == 0 {
+                    continue;
                 }
-                let deaths = grp.deaths;
+                let d1 = &own_d1[gi * p..(gi + 1) * p];
+                // Efron's steps l = 0..d with f = l/d and φ_l = S0 − f D0; the
+                // mean covariate of step l is x̄_l = (S1 − f D1)/φ_l, so every
+                // sum over the steps is S1 and D1 weighted by scalar sums.
+                let (mut a0, mut a1, mut b0, mut b1, mut b2) = (0.0, 0.0, 0.0, 0.0, 0.0);
                 for l in 0..deaths {
                     let f = match self.ties {
                         Ties::Efron => l as f64 / deaths as f64,
@@ -713,20 +756,26 @@ impl Fit<'_> {
                     };
                     let phi = s0 - f * d0;
                     ll -= phi.ln() + shift;
-                    c[gi] += 1.0 / phi;
-                    e[gi] += f / phi;
+                    let inv = 1.0 / phi;
+                    (a0, a1) = (a0 + inv, a1 + f * inv);
+                    (b0, b1, b2) = (b0 + inv * inv, b1 + f * inv * inv, b2 + f * f * inv * inv);
+                }
+                ll += eta_sum;
+                (c[gi], e[gi]) = (a0, a1);
+                for k in 0..p {
+                    let sum = s1[k] * a0 - d1[k] * a1;
+                    xbar_sum[gi * p + k] = sum;
+                    grad[k] += own_x[gi * p + k] - sum;
+                    b[gi * p + k] = s1[k] * b0 - d1[k] * b1;
+                    be[gi * p + k] = s1[k] * b1 - d1[k] * b2;
+                }
+                if second {
+                    // Σ_l x̄_l x̄_lᵀ = S1S1ᵀ·Σ1/φ² − (S1D1ᵀ + D1S1ᵀ)·Σf/φ² + D1D1ᵀ·Σf²/φ².
                     for k in 0..p {
-                        xb[k] = (s1[k] - f * d1[k]) / phi;
-                        grad[k] -= xb[k];
-                        b[gi * p + k] += xb[k] / phi;
-                        be[gi * p + k] += f * xb[k] / phi;
-                        xbar_sum[gi * p + k] += xb[k];
-                    }
-                    if second {
-                        for k in 0..p {
-                            for m in 0..=k {
-                                info2[k * p + m] += xb[k] * xb[m];
-                            }
+                        for m in 0..=k {
+                            info2[k * p + m] += s1[k] * s1[m] * b0
+                                - (s1[k] * d1[m] + d1[k] * s1[m]) * b1
+                                + d1[k] * d1[m] * b2;
                         }
                     }
                 }
@@ -754,18 +803,22 @@ impl Fit<'_> {
         // First term of the information: Σ_t Σ_l (S2 − f D2)/φ_l, gathered
         // per row as r_j (C(T_j) − δ_j e(T_j)) x_j x_jᵀ with C the cumulative
         // Σ_l 1/φ_l over the stratum's groups up to T_j.
-        let mut weight = vec![0.0; self.d.x.len() / p.max(1)];
+        let mut cum = vec![0.0; sets.c.len()];
         for range in &self.lay.strata {
-            let mut cum = 0.0;
+            let mut total = 0.0;
             for gi in range.clone() {
-                let grp = &self.lay.groups[gi];
-                cum += sets.c[gi];
-                for (row, w) in weight.iter_mut().enumerate().take(grp.end).skip(grp.start) {
-                    let own = if self.observed[row] { sets.e[gi] } else { 0.0 };
-                    *w = sets.risk[row] * (cum - own);
-                }
+                total += sets.c[gi];
+                cum[gi] = total;
             }
         }
+        let weight: Vec<f64> = (0..self.observed.len())
+            .into_par_iter()
+            .map(|row| {
+                let gi = self.lay.group_of[row] as usize;
+                let own = if self.observed[row] { sets.e[gi] } else { 0.0 };
+                sets.risk[row] * (cum[gi] - own)
+            })
+            .collect();
         let parts: Vec<Vec<f64>> = self
             .d
             .x
