@@ -1230,12 +1230,29 @@ pub fn cox(
             return Err(separated(&d.terms[j].0, iterations));
         }
     }
-    let l = cholesky(&current.information, p).map_err(|_| {
-        EngError::config(
-            "covariates",
-            "the information matrix is singular at the estimate",
-        )
-    })?;
+    // The coefficient furthest out, in standard deviations of its covariate.
+    let largest = (0..p)
+        .max_by(|&a, &b| {
+            (beta[a] * scale[a])
+                .abs()
+                .total_cmp(&(beta[b] * scale[b]).abs())
+        })
+        .unwrap_or(0);
+    let far_out = (beta[largest] * scale[largest]).abs() > 5.0;
+    let l = match cholesky(&current.information, p) {
+        Ok(l) => l,
+        // The likelihood flattened out along a coefficient that ran away.
+        Err(_) if far_out => return Err(separated(&d.terms[largest].0, iterations)),
+        Err(j) => {
+            return Err(EngError::config(
+                "covariates",
+                format!(
+                    "the information matrix is singular at the estimate (at {})",
+                    d.terms[j].0
+                ),
+            ));
+        }
+    };
     let naive = inverse(&l, p);
     let robust = config.robust || clusters.is_some();
     let (covariance, cluster_count) = if robust {
@@ -1372,14 +1389,7 @@ pub fn cox(
             "a robust standard error is zero: too few customers (or clusters) to estimate the sandwich; use the model-based errors",
         ));
     }
-    let largest = (0..p)
-        .max_by(|&a, &b| {
-            (beta[a] * scale[a])
-                .abs()
-                .total_cmp(&(beta[b] * scale[b]).abs())
-        })
-        .unwrap_or(0);
-    if !finite && (beta[largest] * scale[largest]).abs() > 5.0 {
+    if !finite && far_out {
         return Err(separated(&d.terms[largest].0, iterations));
     }
     if !(finite && positive) {
