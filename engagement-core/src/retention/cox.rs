@@ -866,9 +866,11 @@ impl Fit<'_> {
     fn score_residuals(&self, sets: &RiskSets) -> Vec<f64> {
         let (p, x) = (self.d.p, &self.d.x);
         let mut out = vec![0.0; x.len()];
-        let (mut a, mut bsum) = (0.0, vec![0.0; p]);
+        let mut bsum = vec![0.0; p];
         for range in &self.lay.strata {
-            a = 0.0;
+            // The cumulative hazard increments and their x̄-weighted sums
+            // before the current time, within the stratum.
+            let mut a = 0.0;
             bsum.iter_mut().for_each(|v| *v = 0.0);
             for gi in range.clone() {
                 let grp = &self.lay.groups[gi];
@@ -896,7 +898,6 @@ impl Fit<'_> {
                     .for_each(|(s, b)| *s += b);
             }
         }
-        let _ = a;
         out
     }
 }
@@ -1661,7 +1662,7 @@ mod tests {
                 ties,
             };
             let beta: Vec<f64> = model.terms.iter().map(|t| t.coefficient).collect();
-            let (ev, sets) = fit.evaluate(&beta);
+            let (ev, _) = fit.evaluate(&beta);
             assert!(
                 ev.gradient.iter().all(|g| g.abs() < 1e-10),
                 "{:?}",
@@ -1679,7 +1680,6 @@ mod tests {
                     ev.gradient[k]
                 );
             }
-            let _ = sets;
         }
     }
 
