@@ -218,6 +218,21 @@ pub(crate) struct Prepared {
     exposed_per_arm: Vec<u64>,
 }
 
+/// `f` of every metric, one task each, in the spec's order; on failure the
+/// first metric's error in that order, whichever thread finished first.
+fn per_metric<T: Send>(
+    spec: &ExperimentSpec,
+    f: impl Fn(usize, &MetricSpec) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
+    spec.metrics
+        .par_iter()
+        .enumerate()
+        .map(|(k, m)| f(k, m))
+        .collect::<Vec<Result<T>>>()
+        .into_iter()
+        .collect()
+}
+
 /// Checks the metrics' definitions.
 fn check_spec(spec: &ExperimentSpec) -> Result<()> {
     ensure_config!(
@@ -651,16 +666,7 @@ pub fn experiment_readout(
         }
         metric_readout(m, &values, assignment, &prep, arm_names, spec)
     };
-    let metrics = spec
-        .metrics
-        .par_iter()
-        .enumerate()
-        .map(|(k, m)| read_metric(k, m))
-        .collect::<Vec<Result<_>>>()
-        .into_iter()
-        // The first metric's error in the spec's order, whichever thread
-        // finished first.
-        .collect::<Result<Vec<_>>>()?;
+    let metrics = per_metric(spec, read_metric)?;
     Ok(ExperimentReadout {
         as_of: prep.as_of,
         exposed: prep.exposed_per_arm,
@@ -755,14 +761,9 @@ impl ExperimentValues {
             .par_iter()
             .map(|c| prep.index.get(c).copied())
             .collect();
-        let per_metric = spec
-            .metrics
-            .par_iter()
-            .enumerate()
-            .map(|(k, m)| metric_values(k, m, cols, extra, &owner, &assignment, &prep))
-            .collect::<Vec<Result<_>>>()
-            .into_iter()
-            .collect::<Result<Vec<_>>>()?;
+        let per_metric = per_metric(spec, |k, m| {
+            metric_values(k, m, cols, extra, &owner, &assignment, &prep)
+        })?;
         let mut out = Self::none(spec);
         for (k, (_, matched)) in per_metric.iter().enumerate() {
             for (p, &ok) in matched.iter().enumerate() {
@@ -888,14 +889,7 @@ impl ExperimentValues {
             }
             metric_readout(m, &values, &assignment, &prep, &names, spec)
         };
-        let metrics = spec
-            .metrics
-            .par_iter()
-            .enumerate()
-            .map(|(k, m)| read_metric(k, m))
-            .collect::<Vec<Result<_>>>()
-            .into_iter()
-            .collect::<Result<Vec<_>>>()?;
+        let metrics = per_metric(spec, read_metric)?;
         Ok(ExperimentReadout {
             as_of: prep.as_of,
             exposed: prep.exposed_per_arm,

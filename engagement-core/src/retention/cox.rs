@@ -347,6 +347,27 @@ fn check_codes(field: &str, codes: &[u32], levels: usize, n: usize) -> Result<()
     Ok(())
 }
 
+/// Checks that every covariate column has `n` rows, numeric values are
+/// finite and codes name a level.
+fn check_values(cov: &CoxCovariates<'_>, n: usize) -> Result<()> {
+    for (name, col) in cov.columns.numeric.iter().zip(cov.numeric) {
+        if col.len() != n {
+            return Err(EngError::LengthMismatch {
+                field: name.clone(),
+                expected: n,
+                found: col.len(),
+            });
+        }
+        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
+            return Err(EngError::invalid(name.as_str(), col[i], "must be finite").at_row(i));
+        }
+    }
+    for (c, codes) in cov.columns.categorical.iter().zip(cov.categorical) {
+        check_codes(&c.name, codes, c.levels.len(), n)?;
+    }
+    Ok(())
+}
+
 /// Checks the covariate columns against their description and `n` rows.
 fn check_covariates(cov: &CoxCovariates<'_>, n: usize) -> Result<()> {
     let columns = cov.columns;
@@ -365,21 +386,7 @@ fn check_covariates(cov: &CoxCovariates<'_>, n: usize) -> Result<()> {
             found: cov.categorical.len(),
         });
     }
-    for (name, col) in columns.numeric.iter().zip(cov.numeric) {
-        if col.len() != n {
-            return Err(EngError::LengthMismatch {
-                field: name.clone(),
-                expected: n,
-                found: col.len(),
-            });
-        }
-        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
-            return Err(EngError::invalid(name.as_str(), col[i], "must be finite").at_row(i));
-        }
-    }
-    for (c, codes) in columns.categorical.iter().zip(cov.categorical) {
-        check_codes(&c.name, codes, c.levels.len(), n)?;
-    }
+    check_values(cov, n)?;
     match (cov.strata, columns.strata.is_empty()) {
         (Some(s), false) => check_codes("strata", s, columns.strata.len(), n)?,
         (Some(_), true) => {
@@ -1451,21 +1458,7 @@ impl CoxModel {
                 found: covariates.numeric.len() + covariates.categorical.len(),
             });
         }
-        for (name, col) in cols.numeric.iter().zip(covariates.numeric) {
-            if col.len() != n {
-                return Err(EngError::LengthMismatch {
-                    field: name.clone(),
-                    expected: n,
-                    found: col.len(),
-                });
-            }
-            if let Some(i) = col.iter().position(|v| !v.is_finite()) {
-                return Err(EngError::invalid(name.as_str(), col[i], "must be finite").at_row(i));
-            }
-        }
-        for (c, codes) in cols.categorical.iter().zip(covariates.categorical) {
-            check_codes(&c.name, codes, c.levels.len(), n)?;
-        }
+        check_values(covariates, n)?;
         if let Some(i) = times.iter().position(|t| !t.is_finite()) {
             return Err(EngError::invalid("times", times[i], "must be finite").at_row(i));
         }
