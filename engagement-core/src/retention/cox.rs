@@ -252,13 +252,57 @@ pub struct CoxPrediction {
     pub survival: Vec<f64>,
 }
 
-/// Design matrix: centred covariates, row-major.
+/// Design matrix: centred covariates in the layout's order, column-major
+/// (each pass over the customers then reads contiguous runs of one
+/// covariate, which vectorise).
 struct Design {
-    /// Row-major `n × p`, centred.
+    /// `p` columns of `n` values, centred.
     x: Vec<f64>,
+    n: usize,
     p: usize,
     means: Vec<f64>,
     terms: Vec<(String, String, Option<String>)>,
+}
+
+impl Design {
+    fn col(&self, k: usize) -> &[f64] {
+        &self.x[k * self.n..(k + 1) * self.n]
+    }
+}
+
+/// `Σ aᵢbᵢ` in eight running sums (so that it vectorises), added in a
+/// fixed order: the same slices give the same bits.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        sum += x * y;
+    }
+    sum
+}
+
+/// `Σ aᵢ`, as [`dot`] adds.
+fn total(a: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let ca = a.chunks_exact(8);
+    let rest = ca.remainder();
+    for x in ca {
+        for l in 0..8 {
+            acc[l] += x[l];
+        }
+    }
+    let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for x in rest {
+        sum += x;
+    }
+    sum
 }
 
 fn reference_index(c: &CategoricalCovariate) -> Result<usize> {
@@ -421,6 +465,21 @@ impl Source<'_> {
             Source::Level(codes, k) => f64::from(u8::from(codes[i] == k)),
         }
     }
+
+    /// Writes the values from row `first` on into `out`.
+    fn fill<'o>(self, first: usize, out: impl Iterator<Item = &'o mut f64>) {
+        match self {
+            Source::Numeric(col) => out.zip(&col[first..]).for_each(|(o, v)| *o = *v),
+            Source::Level(codes, k) => out
+                .zip(&codes[first..])
+                .for_each(|(o, c)| *o = f64::from(u8::from(*c == k))),
+        }
+    }
+}
+
+/// One step of the hash that orders rows of equal time by their covariates.
+fn mix(h: u64, v: f64) -> u64 {
+    (h.rotate_left(5) ^ v.to_bits()).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
 /// The design's columns (one per term) and the term names.
@@ -444,8 +503,13 @@ fn raw_terms<'a>(cov: &CoxCovariates<'a>) -> Vec<(String, String, Option<String>
     out
 }
 
-/// The design matrix of the covariates, uncentred, row-major, in input order.
-fn design(cov: &CoxCovariates<'_>, n: usize) -> Result<Design> {
+/// The design's terms, checked: not identifier-like, not too many, none
+/// constant.
+#[allow(clippy::type_complexity)]
+fn design<'a>(
+    cov: &CoxCovariates<'a>,
+    n: usize,
+) -> Result<Vec<(String, String, Option<String>, Source<'a>)>> {
     for c in &cov.columns.categorical {
         if c.levels.len() > 2 && 2 * c.levels.len() > n {
             return Err(EngError::config(
@@ -473,7 +537,6 @@ fn design(cov: &CoxCovariates<'_>, n: usize) -> Result<Design> {
         ));
     }
     let raw = raw_terms(cov);
-    let p = raw.len();
     for (name, covariate, level, col) in &raw {
         let first = col.at(0);
         if (1..n).all(|i| col.at(i) == first) {
@@ -488,19 +551,7 @@ fn design(cov: &CoxCovariates<'_>, n: usize) -> Result<Design> {
             ));
         }
     }
-    let mut x = vec![0.0; n * p];
-    x.par_chunks_mut(p.max(1)).enumerate().for_each(|(i, row)| {
-        for (v, (_, _, _, col)) in row.iter_mut().zip(&raw) {
-            *v = col.at(i);
-        }
-    });
-    let terms = raw.into_iter().map(|(a, b, c, _)| (a, b, c)).collect();
-    Ok(Design {
-        x,
-        p,
-        means: vec![0.0; p],
-        terms,
-    })
+    Ok(raw)
 }
 
 /// The design in the layout's order, centred on means summed in that order
@@ -513,43 +564,69 @@ fn prepare(
 ) -> Result<(Design, Layout, Vec<bool>)> {
     let n = duration.len();
     let raw = design(cov, n)?;
+    let p = raw.len();
+    // The rows, row-major in input order, and a hash of each row's
+    // covariates, which orders rows of equal time.
+    let mut rows = vec![0.0; n * p];
+    let mut hash = vec![0u64; n];
+    rows.par_chunks_mut(CHUNK * p.max(1))
+        .zip(hash.par_chunks_mut(CHUNK))
+        .enumerate()
+        .for_each(|(c, (block, h))| {
+            let lo = c * CHUNK;
+            for (k, (_, _, _, src)) in raw.iter().enumerate() {
+                src.fill(lo, block[k..].iter_mut().step_by(p));
+            }
+            h.iter_mut()
+                .zip(block.chunks_exact(p.max(1)))
+                .for_each(|(h, r)| *h = r.iter().fold(0, |h, v| mix(h, *v)));
+        });
     let lay = layout(
         duration,
         observed,
         cov.strata,
         cov.columns.strata.len(),
-        &raw,
+        &hash,
     );
-    let p = raw.p;
+    drop(hash);
+    // Gathered into the layout's order, one column per covariate (a whole
+    // row read at a time), then centred.
     let mut x = vec![0.0; n * p];
-    x.par_chunks_mut(p.max(1))
-        .zip(lay.order.par_iter())
-        .for_each(|(to, &row)| to.copy_from_slice(&raw.x[row * p..(row + 1) * p]));
-    // Two passes, so that the centred columns sum to (nearly) zero.
+    let mut pieces: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(CHUNK)).map(|_| Vec::new()).collect();
+    for col in x.chunks_mut(n.max(1)) {
+        for (c, piece) in col.chunks_mut(CHUNK).enumerate() {
+            pieces[c].push(piece);
+        }
+    }
+    pieces
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(c, mut cols)| {
+            for (j, &row) in lay.order[c * CHUNK..].iter().take(CHUNK).enumerate() {
+                for (col, v) in cols.iter_mut().zip(&rows[row * p..(row + 1) * p]) {
+                    col[j] = *v;
+                }
+            }
+        });
+    drop(rows);
     let mut means = vec![0.0; p];
-    for r in x.chunks_exact(p.max(1)) {
-        means.iter_mut().zip(r).for_each(|(m, v)| *m += v);
-    }
-    means.iter_mut().for_each(|m| *m /= n as f64);
-    let mut fix = vec![0.0; p];
-    for r in x.chunks_exact(p.max(1)) {
-        fix.iter_mut()
-            .zip(r.iter().zip(&means))
-            .for_each(|(f, (v, m))| *f += v - m);
-    }
-    means
-        .iter_mut()
-        .zip(&fix)
-        .for_each(|(m, f)| *m += f / n as f64);
-    x.par_chunks_mut(p.max(1))
-        .for_each(|r| r.iter_mut().zip(&means).for_each(|(v, m)| *v -= m));
+    x.par_chunks_mut(n.max(1))
+        .zip(means.par_iter_mut())
+        .for_each(|(col, mean)| {
+            // Two passes, so that the centred column sums to (nearly) zero.
+            let mut m = total(col) / n as f64;
+            m += col.iter().map(|v| v - m).sum::<f64>() / n as f64;
+            col.iter_mut().for_each(|v| *v -= m);
+            *mean = m;
+        });
     let sorted = lay.order.iter().map(|&r| observed[r]).collect();
     Ok((
         Design {
             x,
+            n,
             p,
             means,
-            terms: raw.terms,
+            terms: raw.into_iter().map(|(a, b, c, _)| (a, b, c)).collect(),
         },
         lay,
         sorted,
@@ -558,11 +635,12 @@ fn prepare(
 
 /// Rows sorted by (stratum, time), with the groups of equal time.
 struct Layout {
-    /// Row indices in (stratum, time, event, covariates) order.
+    /// Row indices in (stratum, time, events first, covariates) order.
     order: Vec<usize>,
     /// Per stratum: the range of `groups` it owns.
     strata: Vec<std::ops::Range<usize>>,
-    /// Groups of equal (stratum, time): range of positions in `order`.
+    /// Groups of equal (stratum, time): range of positions in `order`, the
+    /// events first.
     groups: Vec<Group>,
     /// The group of each position.
     group_of: Vec<u32>,
@@ -576,64 +654,65 @@ struct Group {
     deaths: usize,
 }
 
+/// Orders the rows by (stratum, time, events first, a hash of the
+/// covariates): a total order on what a row carries, so that every sum runs
+/// in the same order whatever order the rows came in. Rows equal in all four
+/// are identical (but for a 64-bit hash collision), and the order of
+/// identical rows changes no sum.
 fn layout(
     duration: &[f64],
     observed: &[bool],
     strata: Option<&[u32]>,
     levels: usize,
-    d: &Design,
+    hash: &[u64],
 ) -> Layout {
     let n = duration.len();
     let s = |i: usize| strata.map_or(0, |s| s[i]);
-    // A total order on everything a row carries, so that sums run in the same
-    // order whatever order the rows came in: (stratum, time, events first, a
-    // hash of the covariates), then the covariates themselves where hashes tie
-    // (identical rows, whose order does not matter).
-    // A total order on what a row carries, so that sums run in the same order
-    // whatever order the rows came in: (stratum, time, events first, a hash of
-    // the covariates). Rows equal in all four are identical (but for a 64-bit
-    // hash collision), and the order of identical rows changes no sum.
-    let mut keys: Vec<(u32, u64, bool, u64, u32)> = (0..n)
+    // Durations are checked to be finite and ≥ 0, so their bits (+ 0.0 makes
+    // −0 into 0) order as the values do, with the top bit free for the
+    // censoring flag below them.
+    let mut keys: Vec<(u32, u64, u32)> = (0..n)
         .into_par_iter()
         .map(|i| {
-            let hash = d.x[i * d.p..(i + 1) * d.p].iter().fold(0u64, |h, v| {
-                (h.rotate_left(5) ^ v.to_bits()).wrapping_mul(0x517c_c1b7_2722_0a95)
-            });
-            // + 0.0 makes −0 sort as 0; durations are checked to be ≥ 0.
-            (
-                s(i),
-                (duration[i] + 0.0).to_bits(),
-                !observed[i],
-                hash,
-                i as u32,
-            )
+            let time = ((duration[i] + 0.0).to_bits() << 1) | u64::from(!observed[i]);
+            (s(i), time, i as u32)
         })
         .collect();
-    keys.par_sort_unstable();
-    let order: Vec<usize> = keys.iter().map(|k| k.4 as usize).collect();
-    drop(keys);
+    // A radix sort (stable, and only over the bytes that vary), then each
+    // run of equal keys by hash.
+    radsort::sort_by_key(&mut keys, |k| (k.0, k.1));
+    let mut by_hash: Vec<(u64, u32)> = keys.par_iter().map(|k| (hash[k.2 as usize], k.2)).collect();
+    {
+        let mut runs: Vec<&mut [(u64, u32)]> = Vec::new();
+        let mut rest = by_hash.as_mut_slice();
+        for run in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (head, tail) = rest.split_at_mut(run.len());
+            if head.len() > 1 {
+                runs.push(head);
+            }
+            rest = tail;
+        }
+        runs.into_par_iter()
+            .for_each(|run| run.sort_unstable_by_key(|k| k.0));
+    }
+    let order: Vec<usize> = by_hash.into_iter().map(|k| k.1 as usize).collect();
     let mut groups = Vec::new();
     let mut ranges = vec![0..0; levels.max(1)];
-    let mut i = 0;
-    while i < n {
-        let stratum = s(order[i]) as usize;
-        let first_group = groups.len();
-        while i < n && s(order[i]) as usize == stratum {
-            let t = duration[order[i]];
-            let start = i;
-            let mut deaths = 0;
-            while i < n && s(order[i]) as usize == stratum && duration[order[i]] == t {
-                deaths += usize::from(observed[order[i]]);
-                i += 1;
-            }
-            groups.push(Group {
-                start,
-                end: i,
-                time: t,
-                deaths,
-            });
+    let mut start = 0;
+    for run in keys.chunk_by(|a, b| (a.0, a.1 >> 1) == (b.0, b.1 >> 1)) {
+        let end = start + run.len();
+        let stratum = run[0].0 as usize;
+        if ranges[stratum].is_empty() {
+            ranges[stratum] = groups.len()..groups.len();
         }
-        ranges[stratum] = first_group..groups.len();
+        groups.push(Group {
+            start,
+            end,
+            time: duration[run[0].2 as usize],
+            deaths: run.iter().filter(|k| k.1 & 1 == 0).count(),
+        });
+        ranges[stratum].end = groups.len();
+        start = end;
     }
     let mut group_of = vec![0u32; n];
     for (gi, grp) in groups.iter().enumerate() {
@@ -687,30 +766,32 @@ struct Fit<'a> {
 
 impl Fit<'_> {
     fn eta(&self, beta: &[f64]) -> Vec<f64> {
-        let p = self.d.p;
-        self.d
-            .x
-            .par_chunks(p * CHUNK)
-            .flat_map_iter(|rows| {
-                rows.chunks(p)
-                    .map(|r| r.iter().zip(beta).map(|(x, b)| x * b).sum::<f64>())
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        let mut eta = vec![0.0; self.d.n];
+        if beta.iter().all(|b| *b == 0.0) {
+            return eta;
+        }
+        eta.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
+            let lo = c * CHUNK;
+            for (k, b) in beta.iter().enumerate() {
+                let col = &self.d.col(k)[lo..lo + out.len()];
+                out.iter_mut().zip(col).for_each(|(e, v)| *e += b * v);
+            }
+        });
+        eta
     }
 
     /// Walks every stratum's groups from the latest time back, building the
     /// risk sets, and returns the per-group sums and, when asked, the
     /// log-likelihood, gradient and the second term of the information.
     fn risk_sets(&self, beta: &[f64], second: bool) -> (RiskSets, f64, Vec<f64>, Vec<f64>) {
-        let (p, x) = (self.d.p, &self.d.x);
+        let p = self.d.p;
         let eta = self.eta(beta);
         let shift = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let risk: Vec<f64> = eta.par_iter().map(|e| (e - shift).exp()).collect();
         let groups = &self.lay.groups;
         let g = groups.len();
         // Each group's own sums, in parallel: Σ r, Σ r x over its rows; Σ r,
-        // Σ r x, Σ x, Σ η over its events.
+        // Σ r x, Σ x, Σ η over its events (which come first in the group).
         let mut own = vec![[0.0; 3]; g];
         let (mut own1, mut own_d1, mut own_x) =
             (vec![0.0; g * p], vec![0.0; g * p], vec![0.0; g * p]);
@@ -720,73 +801,113 @@ impl Fit<'_> {
             .zip(own_x.par_chunks_mut(p.max(1)))
             .zip(groups.par_iter())
             .for_each(|((((o, s1), d1), gx), grp)| {
-                for row in grp.start..grp.end {
-                    let (r, xr) = (risk[row], &x[row * p..(row + 1) * p]);
-                    o[0] += r;
-                    s1.iter_mut().zip(xr).for_each(|(s, v)| *s += r * v);
-                    if self.observed[row] {
-                        o[1] += r;
-                        o[2] += eta[row];
-                        d1.iter_mut().zip(xr).for_each(|(s, v)| *s += r * v);
-                        gx.iter_mut().zip(xr).for_each(|(s, v)| *s += v);
-                    }
+                let (events, rest) = (
+                    grp.start..grp.start + grp.deaths,
+                    grp.start + grp.deaths..grp.end,
+                );
+                let d0 = total(&risk[events.clone()]);
+                *o = [
+                    d0 + total(&risk[rest.clone()]),
+                    d0,
+                    total(&eta[events.clone()]),
+                ];
+                for k in 0..p {
+                    let col = self.d.col(k);
+                    d1[k] = dot(&risk[events.clone()], &col[events.clone()]);
+                    s1[k] = d1[k] + dot(&risk[rest.clone()], &col[rest.clone()]);
+                    gx[k] = total(&col[events.clone()]);
                 }
             });
-        let (mut c, mut e) = (vec![0.0; g], vec![0.0; g]);
-        let (mut b, mut be, mut xbar_sum) = (vec![0.0; g * p], vec![0.0; g * p], vec![0.0; g * p]);
-        let mut ll = 0.0;
-        let mut grad = vec![0.0; p];
-        let mut info2 = vec![0.0; if second { p * p } else { 0 }];
-        let mut s1 = vec![0.0; p];
+        // The risk set of each group: Σ r and Σ r x over its stratum's rows
+        // at or after its time.
+        let (mut s0, mut s1) = (vec![0.0; g], vec![0.0; g * p]);
         for range in &self.lay.strata {
-            let mut s0 = 0.0;
-            s1.iter_mut().for_each(|v| *v = 0.0);
+            let (mut a0, mut a1) = (0.0, vec![0.0; p]);
             for gi in range.clone().rev() {
-                let [g0, d0, eta_sum] = own[gi];
-                s0 += g0;
-                s1.iter_mut()
+                a0 += own[gi][0];
+                a1.iter_mut()
                     .zip(&own1[gi * p..(gi + 1) * p])
                     .for_each(|(s, v)| *s += v);
-                let deaths = groups[gi].deaths;
-                if deaths == 0 {
-                    continue;
-                }
-                let d1 = &own_d1[gi * p..(gi + 1) * p];
-                // Efron's steps l = 0..d with f = l/d and φ_l = S0 − f D0; the
-                // mean covariate of step l is x̄_l = (S1 − f D1)/φ_l, so every
-                // sum over the steps is S1 and D1 weighted by scalar sums.
-                let (mut a0, mut a1, mut b0, mut b1, mut b2) = (0.0, 0.0, 0.0, 0.0, 0.0);
-                for l in 0..deaths {
-                    let f = match self.ties {
-                        Ties::Efron => l as f64 / deaths as f64,
-                        Ties::Breslow => 0.0,
-                    };
-                    let phi = s0 - f * d0;
-                    ll -= phi.ln() + shift;
-                    let inv = 1.0 / phi;
-                    (a0, a1) = (a0 + inv, a1 + f * inv);
-                    (b0, b1, b2) = (b0 + inv * inv, b1 + f * inv * inv, b2 + f * f * inv * inv);
-                }
-                ll += eta_sum;
-                (c[gi], e[gi]) = (a0, a1);
-                for k in 0..p {
-                    let sum = s1[k] * a0 - d1[k] * a1;
-                    xbar_sum[gi * p + k] = sum;
-                    grad[k] += own_x[gi * p + k] - sum;
-                    b[gi * p + k] = s1[k] * b0 - d1[k] * b1;
-                    be[gi * p + k] = s1[k] * b1 - d1[k] * b2;
-                }
-                if second {
-                    // Σ_l x̄_l x̄_lᵀ = S1S1ᵀ·Σ1/φ² − (S1D1ᵀ + D1S1ᵀ)·Σf/φ² + D1D1ᵀ·Σf²/φ².
+                s0[gi] = a0;
+                s1[gi * p..(gi + 1) * p].copy_from_slice(&a1);
+            }
+        }
+        drop(own1);
+        let (mut c, mut e) = (vec![0.0; g], vec![0.0; g]);
+        let (mut b, mut be, mut xbar_sum) = (vec![0.0; g * p], vec![0.0; g * p], vec![0.0; g * p]);
+        // Each group's Efron steps, in parallel over fixed blocks of groups
+        // (so that the sums do not depend on the thread count): the
+        // log-likelihood, gradient and information terms, added block by
+        // block in order.
+        const BLOCK: usize = 256;
+        let info_len = if second { p * p } else { 0 };
+        let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = c
+            .par_chunks_mut(BLOCK)
+            .zip(e.par_chunks_mut(BLOCK))
+            .zip(b.par_chunks_mut(BLOCK * p.max(1)))
+            .zip(be.par_chunks_mut(BLOCK * p.max(1)))
+            .zip(xbar_sum.par_chunks_mut(BLOCK * p.max(1)))
+            .enumerate()
+            .map(|(block, ((((c, e), b), be), xbar_sum))| {
+                let mut ll = 0.0;
+                let mut grad = vec![0.0; p];
+                let mut info2 = vec![0.0; info_len];
+                for j in 0..c.len() {
+                    let gi = block * BLOCK + j;
+                    let deaths = groups[gi].deaths;
+                    if deaths == 0 {
+                        continue;
+                    }
+                    let [_, d0, eta_sum] = own[gi];
+                    let s0 = s0[gi];
+                    let s1 = &s1[gi * p..(gi + 1) * p];
+                    let d1 = &own_d1[gi * p..(gi + 1) * p];
+                    // Efron's steps l = 0..d with f = l/d and φ_l = S0 − f D0;
+                    // the mean covariate of step l is x̄_l = (S1 − f D1)/φ_l,
+                    // so every sum over the steps is S1 and D1 weighted by
+                    // scalar sums.
+                    let (mut a0, mut a1, mut b0, mut b1, mut b2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+                    for l in 0..deaths {
+                        let f = match self.ties {
+                            Ties::Efron => l as f64 / deaths as f64,
+                            Ties::Breslow => 0.0,
+                        };
+                        let phi = s0 - f * d0;
+                        ll -= phi.ln() + shift;
+                        let inv = 1.0 / phi;
+                        (a0, a1) = (a0 + inv, a1 + f * inv);
+                        (b0, b1, b2) = (b0 + inv * inv, b1 + f * inv * inv, b2 + f * f * inv * inv);
+                    }
+                    ll += eta_sum;
+                    (c[j], e[j]) = (a0, a1);
                     for k in 0..p {
-                        for m in 0..=k {
-                            info2[k * p + m] += s1[k] * s1[m] * b0
-                                - (s1[k] * d1[m] + d1[k] * s1[m]) * b1
-                                + d1[k] * d1[m] * b2;
+                        let sum = s1[k] * a0 - d1[k] * a1;
+                        xbar_sum[j * p + k] = sum;
+                        grad[k] += own_x[gi * p + k] - sum;
+                        b[j * p + k] = s1[k] * b0 - d1[k] * b1;
+                        be[j * p + k] = s1[k] * b1 - d1[k] * b2;
+                    }
+                    if second {
+                        // Σ_l x̄_l x̄_lᵀ = S1S1ᵀ·Σ1/φ² − (S1D1ᵀ + D1S1ᵀ)·Σf/φ² + D1D1ᵀ·Σf²/φ².
+                        for k in 0..p {
+                            for m in 0..=k {
+                                info2[k * p + m] += s1[k] * s1[m] * b0
+                                    - (s1[k] * d1[m] + d1[k] * s1[m]) * b1
+                                    + d1[k] * d1[m] * b2;
+                            }
                         }
                     }
                 }
-            }
+                (ll, grad, info2)
+            })
+            .collect();
+        let mut ll = 0.0;
+        let mut grad = vec![0.0; p];
+        let mut info2 = vec![0.0; info_len];
+        for (l, gr, i2) in &parts {
+            ll += l;
+            grad.iter_mut().zip(gr).for_each(|(a, v)| *a += v);
+            info2.iter_mut().zip(i2).for_each(|(a, v)| *a += v);
         }
         (
             RiskSets {
@@ -805,7 +926,7 @@ impl Fit<'_> {
     }
 
     fn evaluate(&self, beta: &[f64]) -> (Evaluation, RiskSets) {
-        let p = self.d.p;
+        let (n, p) = (self.d.n, self.d.p);
         let (sets, ll, gradient, info2) = self.risk_sets(beta, true);
         // First term of the information: Σ_t Σ_l (S2 − f D2)/φ_l, gathered
         // per row as r_j (C(T_j) − δ_j e(T_j)) x_j x_jᵀ with C the cumulative
@@ -818,28 +939,30 @@ impl Fit<'_> {
                 cum[gi] = total;
             }
         }
-        let weight: Vec<f64> = (0..self.observed.len())
+        // Per fixed block of rows: the weights, then each product of two
+        // columns as a dot product over the block.
+        const ROWS: usize = 2048;
+        let parts: Vec<Vec<f64>> = (0..n.div_ceil(ROWS))
             .into_par_iter()
-            .map(|row| {
-                let gi = self.lay.group_of[row] as usize;
-                let own = if self.observed[row] { sets.e[gi] } else { 0.0 };
-                sets.risk[row] * (cum[gi] - own)
-            })
-            .collect();
-        let parts: Vec<Vec<f64>> = self
-            .d
-            .x
-            .par_chunks(p * CHUNK)
-            .zip(weight.par_chunks(CHUNK))
-            .map(|(rows, w)| {
+            .map(|block| {
+                let rows = block * ROWS..(n).min((block + 1) * ROWS);
+                let weight: Vec<f64> = rows
+                    .clone()
+                    .map(|row| {
+                        let gi = self.lay.group_of[row] as usize;
+                        let own = if self.observed[row] { sets.e[gi] } else { 0.0 };
+                        sets.risk[row] * (cum[gi] - own)
+                    })
+                    .collect();
                 let mut acc = vec![0.0; p * p];
-                for (xr, w) in rows.chunks_exact(p).zip(w) {
-                    for (k, (row, &xk)) in acc.chunks_exact_mut(p).zip(xr).enumerate() {
-                        let wk = w * xk;
-                        row[..=k]
-                            .iter_mut()
-                            .zip(&xr[..=k])
-                            .for_each(|(a, xm)| *a += wk * xm);
+                let mut wx = vec![0.0; weight.len()];
+                for k in 0..p {
+                    let xk = &self.d.col(k)[rows.clone()];
+                    wx.iter_mut()
+                        .zip(weight.iter().zip(xk))
+                        .for_each(|(o, (w, v))| *o = w * v);
+                    for m in 0..=k {
+                        acc[k * p + m] = dot(&wx, &self.d.col(m)[rows.clone()]);
                     }
                 }
                 acc
@@ -869,10 +992,11 @@ impl Fit<'_> {
         )
     }
 
-    /// Score residuals per row (row-major `n × p`) at the risk sets given.
+    /// Score residuals per row (row-major `n × p`, rows in the layout's
+    /// order) at the risk sets given.
     fn score_residuals(&self, sets: &RiskSets) -> Vec<f64> {
-        let (p, x) = (self.d.p, &self.d.x);
-        let mut out = vec![0.0; x.len()];
+        let (n, p) = (self.d.n, self.d.p);
+        let mut out = vec![0.0; n * p];
         let mut bsum = vec![0.0; p];
         for range in &self.lay.strata {
             // The cumulative hazard increments and their x̄-weighted sums
@@ -883,19 +1007,21 @@ impl Fit<'_> {
                 let grp = &self.lay.groups[gi];
                 let d = grp.deaths as f64;
                 for row in grp.start..grp.end {
-                    let (r, xr) = (sets.risk[row], &x[row * p..(row + 1) * p]);
+                    let r = sets.risk[row];
                     let res = &mut out[row * p..(row + 1) * p];
                     if self.observed[row] {
                         let aa = a + sets.c[gi] - sets.e[gi];
                         for k in 0..p {
+                            let x = self.d.x[k * n + row];
                             let bb = bsum[k] + sets.b[gi * p + k] - sets.be[gi * p + k];
-                            res[k] = xr[k] - sets.xbar_sum[gi * p + k] / d - r * (xr[k] * aa - bb);
+                            res[k] = x - sets.xbar_sum[gi * p + k] / d - r * (x * aa - bb);
                         }
                     } else {
                         let aa = a + sets.c[gi];
                         for k in 0..p {
+                            let x = self.d.x[k * n + row];
                             let bb = bsum[k] + sets.b[gi * p + k];
-                            res[k] = -r * (xr[k] * aa - bb);
+                            res[k] = -r * (x * aa - bb);
                         }
                     }
                 }
@@ -981,77 +1107,100 @@ fn concordance(observed: &[bool], lay: &Layout, eta: &[f64]) -> Option<f64> {
             continue;
         }
         let (lo, hi) = (lay.groups[range.start].start, lay.groups[range.end - 1].end);
-        let mut seq: Vec<(f64, bool)> = (lo..hi).map(|r| (eta[r], observed[r])).collect();
-        let mut same_time_ties = 0u128;
+        let mut seq: Vec<(f64, bool)> = (lo..hi).map(|r| (eta[r] + 0.0, observed[r])).collect();
+        // The events of each time (first in their group) by hazard, and the
+        // pairs among them with equal hazards.
+        let mut events: Vec<&mut [(f64, bool)]> = Vec::new();
+        let mut rest = seq.as_mut_slice();
         for grp in &lay.groups[range.clone()] {
-            let (a, b) = (grp.start - lo, grp.start - lo + grp.deaths);
-            seq[a..b].sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
-            let d = grp.deaths as u128;
+            let (head, tail) = rest.split_at_mut(grp.end - grp.start);
+            events.push(&mut head[..grp.deaths]);
+            rest = tail;
             // Each event against every later row (events of one time are not
             // comparable with each other).
-            pairs += d * (hi - grp.start - grp.deaths) as u128;
-            for run in seq[a..b].chunk_by(|x, y| x.0 == y.0) {
-                let m = run.len() as u128;
-                same_time_ties += m * (m - 1) / 2;
-            }
+            pairs += grp.deaths as u128 * (hi - grp.start - grp.deaths) as u128;
         }
-        let mut buffer = seq.clone();
-        let (greater, equal) = count_pairs(&mut seq, &mut buffer);
+        let same_time_ties: u128 = events
+            .into_par_iter()
+            .map(|run| {
+                run.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+                run.chunk_by(|x, y| x.0 == y.0)
+                    .map(|r| r.len() as u128 * (r.len() as u128 - 1) / 2)
+                    .sum::<u128>()
+            })
+            .sum();
+        let mut buffer = vec![(0.0, false); seq.len()];
+        let (greater, equal) = count_pairs(&mut seq, &mut buffer, false);
         concordant += u128::from(greater);
         tied += u128::from(equal) - same_time_ties;
     }
     (pairs > 0).then(|| (concordant as f64 + 0.5 * tied as f64) / pairs as f64)
 }
 
-/// Over pairs `i < j` of `seq` with `i` an event: how many have
-/// `hazard_i > hazard_j`, and how many equal hazards. Sorts `seq` by hazard.
-fn count_pairs(seq: &mut [(f64, bool)], buffer: &mut [(f64, bool)]) -> (u64, u64) {
-    let n = seq.len();
-    if n < 2 {
-        return (0, 0);
+/// Over pairs `i < j` of `a` with `i` an event: how many have
+/// `hazard_i > hazard_j`, and how many equal hazards. Leaves `a`'s rows
+/// sorted by hazard in `b` when `into_b`, else in `a` (a merge sort that
+/// counts as it merges, the two buffers taking turns).
+fn count_pairs(a: &mut [(f64, bool)], b: &mut [(f64, bool)], into_b: bool) -> (u64, u64) {
+    let n = a.len();
+    if n <= 16 {
+        // Few enough to count pair by pair, then sort.
+        let (mut greater, mut equal) = (0u64, 0u64);
+        for (i, x) in a.iter().enumerate().filter(|(_, x)| x.1) {
+            for y in &a[i + 1..] {
+                greater += u64::from(x.0 > y.0);
+                equal += u64::from(x.0 == y.0);
+            }
+        }
+        let out = if into_b {
+            b.copy_from_slice(a);
+            b
+        } else {
+            a
+        };
+        out.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+        return (greater, equal);
     }
     let mid = n / 2;
     let ((g1, e1), (g2, e2)) = {
-        let (left, right) = seq.split_at_mut(mid);
-        let (bl, br) = buffer.split_at_mut(mid);
+        // The halves sort into the buffer this merge reads from.
+        let (al, ar) = a.split_at_mut(mid);
+        let (bl, br) = b.split_at_mut(mid);
         if n > 1 << 15 {
-            rayon::join(|| count_pairs(left, bl), || count_pairs(right, br))
+            rayon::join(
+                || count_pairs(al, bl, !into_b),
+                || count_pairs(ar, br, !into_b),
+            )
         } else {
-            (count_pairs(left, bl), count_pairs(right, br))
+            (count_pairs(al, bl, !into_b), count_pairs(ar, br, !into_b))
         }
     };
-    let (left, right) = seq.split_at(mid);
+    let (src, dst): (&[(f64, bool)], &mut [(f64, bool)]) = if into_b { (a, b) } else { (b, a) };
+    let (left, right) = src.split_at(mid);
     let events_left = left.iter().filter(|x| x.1).count() as u64;
-    // Events in `left` with hazard < v and <= v, as pointers advance.
-    let (mut below, mut below_events, mut upto, mut upto_events) = (0, 0u64, 0, 0u64);
+    // Merging takes the left row first among equals, so when a right row is
+    // taken every left row up to its hazard has gone; `below` follows the
+    // left rows strictly below it.
+    let (mut i, mut j, mut upto_events) = (0, 0, 0u64);
+    let (mut below, mut below_events) = (0, 0u64);
     let (mut greater, mut equal) = (0u64, 0u64);
-    for r in right {
-        while below < left.len() && left[below].0 < r.0 {
-            below_events += u64::from(left[below].1);
-            below += 1;
-        }
-        if upto < below {
-            (upto, upto_events) = (below, below_events);
-        }
-        while upto < left.len() && left[upto].0 <= r.0 {
-            upto_events += u64::from(left[upto].1);
-            upto += 1;
-        }
-        greater += events_left - upto_events;
-        equal += upto_events - below_events;
-    }
-    // Merge the sorted halves.
-    let (mut i, mut j) = (0, 0);
-    for slot in buffer.iter_mut() {
+    for slot in dst.iter_mut() {
         if j >= right.len() || (i < left.len() && left[i].0 <= right[j].0) {
             *slot = left[i];
+            upto_events += u64::from(left[i].1);
             i += 1;
         } else {
-            *slot = right[j];
+            let r = right[j];
+            while below < i && left[below].0 < r.0 {
+                below_events += u64::from(left[below].1);
+                below += 1;
+            }
+            greater += events_left - upto_events;
+            equal += upto_events - below_events;
+            *slot = r;
             j += 1;
         }
     }
-    seq.copy_from_slice(buffer);
     (g1 + g2 + greater, e1 + e2 + equal)
 }
 
@@ -1153,11 +1302,10 @@ pub fn cox(
     let mut beta = vec![0.0; p];
     let (mut current, mut sets) = fit.evaluate(&beta);
     let null_ll = current.log_likelihood;
-    let mut scale = vec![0.0; p];
-    for r in d.x.chunks_exact(p) {
-        scale.iter_mut().zip(r).for_each(|(s, v)| *s += v * v);
-    }
-    scale.iter_mut().for_each(|s| *s = (*s / n as f64).sqrt());
+    // Each covariate's spread, to measure coefficients in.
+    let scale: Vec<f64> = (0..p)
+        .map(|k| (dot(d.col(k), d.col(k)) / n as f64).sqrt())
+        .collect();
     let mut iterations = 0;
     loop {
         let l = match cholesky(&current.information, p) {
@@ -1845,7 +1993,7 @@ mod tests {
 mod pair_tests {
     #[test]
     fn count_pairs_equals_brute_force() {
-        let seq: Vec<(f64, bool)> = (0..50u32)
+        let seq: Vec<(f64, bool)> = (0..300u32)
             .map(|i| (f64::from((i * 7) % 5), i % 3 != 0))
             .collect();
         let (mut g, mut e) = (0u64, 0u64);
@@ -1857,8 +2005,12 @@ mod pair_tests {
                 }
             }
         }
-        let mut s = seq.clone();
-        let mut b = seq.clone();
-        assert_eq!(super::count_pairs(&mut s, &mut b), (g, e));
+        for into_b in [false, true] {
+            let mut s = seq.clone();
+            let mut b = vec![(0.0, false); seq.len()];
+            assert_eq!(super::count_pairs(&mut s, &mut b, into_b), (g, e));
+            let sorted = if into_b { b } else { s };
+            assert!(sorted.is_sorted_by(|x, y| x.0 <= y.0));
+        }
     }
 }
