@@ -466,6 +466,17 @@ impl Source<'_> {
         }
     }
 
+    /// `out[j] = self.at(rows[j])`.
+    fn gather(self, rows: &[usize], out: &mut [f64]) {
+        match self {
+            Source::Numeric(col) => out.iter_mut().zip(rows).for_each(|(o, &i)| *o = col[i]),
+            Source::Level(codes, k) => out
+                .iter_mut()
+                .zip(rows)
+                .for_each(|(o, &i)| *o = f64::from(u8::from(codes[i] == k))),
+        }
+    }
+
     /// Writes the values from row `first` on into `out`.
     fn fill<'o>(self, first: usize, out: impl Iterator<Item = &'o mut f64>) {
         match self {
@@ -565,22 +576,15 @@ fn prepare(
     let n = duration.len();
     let raw = design(cov, n)?;
     let p = raw.len();
-    // The rows, row-major in input order, and a hash of each row's
-    // covariates, which orders rows of equal time.
-    let mut rows = vec![0.0; n * p];
+    // A hash of each row's covariates, which orders rows of equal time.
     let mut hash = vec![0u64; n];
-    rows.par_chunks_mut(CHUNK * p.max(1))
-        .zip(hash.par_chunks_mut(CHUNK))
-        .enumerate()
-        .for_each(|(c, (block, h))| {
-            let lo = c * CHUNK;
-            for (k, (_, _, _, src)) in raw.iter().enumerate() {
-                src.fill(lo, block[k..].iter_mut().step_by(p));
-            }
-            h.iter_mut()
-                .zip(block.chunks_exact(p.max(1)))
-                .for_each(|(h, r)| *h = r.iter().fold(0, |h, v| mix(h, *v)));
+    for (_, _, _, src) in &raw {
+        hash.par_chunks_mut(CHUNK).enumerate().for_each(|(c, h)| {
+            let mut values = [0.0; CHUNK];
+            src.fill(c * CHUNK, values.iter_mut().take(h.len()));
+            h.iter_mut().zip(values).for_each(|(h, v)| *h = mix(*h, v));
         });
+    }
     let lay = layout(
         duration,
         observed,
@@ -589,26 +593,11 @@ fn prepare(
         &hash,
     );
     drop(hash);
-    // Gathered into the layout's order, one column per covariate (a whole
-    // row read at a time), then centred.
+    // Gathered into the layout's order, one column per covariate.
     let mut x = vec![0.0; n * p];
-    let mut pieces: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(CHUNK)).map(|_| Vec::new()).collect();
-    for col in x.chunks_mut(n.max(1)) {
-        for (c, piece) in col.chunks_mut(CHUNK).enumerate() {
-            pieces[c].push(piece);
-        }
-    }
-    pieces
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(c, mut cols)| {
-            for (j, &row) in lay.order[c * CHUNK..].iter().take(CHUNK).enumerate() {
-                for (col, v) in cols.iter_mut().zip(&rows[row * p..(row + 1) * p]) {
-                    col[j] = *v;
-                }
-            }
-        });
-    drop(rows);
+    x.par_chunks_mut(n.max(1))
+        .zip(&raw)
+        .for_each(|(col, (_, _, _, src))| src.gather(&lay.order, col));
     let mut means = vec![0.0; p];
     x.par_chunks_mut(n.max(1))
         .zip(means.par_iter_mut())
