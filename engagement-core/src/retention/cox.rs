@@ -1126,11 +1126,14 @@ fn concordance(observed: &[bool], lay: &Layout, eta: &[f64]) -> Option<f64> {
     (pairs > 0).then(|| (concordant as f64 + 0.5 * tied as f64) / pairs as f64)
 }
 
+/// A row's linear predictor and whether it is an event.
+type Hazard = (f64, bool);
+
 /// Over pairs `i < j` of `a` with `i` an event: how many have
 /// `hazard_i > hazard_j`, and how many equal hazards. Leaves `a`'s rows
 /// sorted by hazard in `b` when `into_b`, else in `a` (a merge sort that
 /// counts as it merges, the two buffers taking turns).
-fn count_pairs(a: &mut [(f64, bool)], b: &mut [(f64, bool)], into_b: bool) -> (u64, u64) {
+fn count_pairs(a: &mut [Hazard], b: &mut [Hazard], into_b: bool) -> (u64, u64) {
     let n = a.len();
     if n <= 16 {
         // Few enough to count pair by pair, then sort.
@@ -1164,7 +1167,7 @@ fn count_pairs(a: &mut [(f64, bool)], b: &mut [(f64, bool)], into_b: bool) -> (u
             (count_pairs(al, bl, !into_b), count_pairs(ar, br, !into_b))
         }
     };
-    let (src, dst): (&[(f64, bool)], &mut [(f64, bool)]) = if into_b { (a, b) } else { (b, a) };
+    let (src, dst): (&[Hazard], &mut [Hazard]) = if into_b { (a, b) } else { (b, a) };
     let (left, right) = src.split_at(mid);
     let events_left = left.iter().filter(|x| x.1).count() as u64;
     // Merging takes the left row first among equals, so when a right row is
