@@ -171,7 +171,7 @@ impl From<serde_json::Error> for EngError {
 ///
 /// ```
 /// use engagement_core::{EngError, ErrorKind};
-/// assert_eq!(EngError::UnknownId { id: 4 }.error_kind(), ErrorKind::UnknownId);
+/// assert_eq!(EngError::UnknownId { id: 4 }.kind(), ErrorKind::UnknownId);
 /// assert_eq!(ErrorKind::UnknownId.name(), "unknown_id");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -247,16 +247,58 @@ impl ErrorKind {
     }
 }
 
+impl std::fmt::Display for ErrorKind {
+    /// The stable snake_case name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, name: &&str) -> bool {
+        self.name() == *name
+    }
+}
+
+impl PartialEq<ErrorKind> for &str {
+    fn eq(&self, kind: &ErrorKind) -> bool {
+        *self == kind.name()
+    }
+}
+
 impl EngError {
-    /// The kind of this error.
+    /// The kind of this error: the former name of [`kind`](Self::kind).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// use engagement_core::{EngError, ErrorKind};
+    /// assert_eq!(EngError::config("x", "y").error_kind(), ErrorKind::Config);
+    /// ```
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `kind()`, which now returns the `ErrorKind`"
+    )]
+    pub fn error_kind(&self) -> ErrorKind {
+        self.kind()
+    }
+
+    /// The kind of this error, as [`std::io::Error::kind`] gives one: what to
+    /// `match` on. Its [`name`](ErrorKind::name) is the stable snake_case
+    /// name the C status names and the Python exceptions share, and it
+    /// compares equal to that name.
     ///
     /// # Examples
     ///
     /// ```
     /// use engagement_core::{EngError, ErrorKind};
-    /// assert_eq!(EngError::config("x", "y").error_kind(), ErrorKind::Config);
+    /// let e = EngError::UnknownId { id: 4 };
+    /// assert_eq!(e.kind(), ErrorKind::UnknownId);
+    /// assert_eq!(e.kind(), "unknown_id");
+    /// assert_eq!(e.kind().to_string(), "unknown_id");
     /// ```
-    pub fn error_kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             EngError::InvalidInput { .. } => ErrorKind::InvalidInput,
             EngError::LengthMismatch { .. } => ErrorKind::LengthMismatch,
@@ -270,19 +312,6 @@ impl EngError {
             EngError::Convergence { .. } => ErrorKind::Convergence,
             EngError::Corrupt { .. } => ErrorKind::Corrupt,
         }
-    }
-
-    /// A stable snake_case name of the variant (`"invalid_input"`, `"config"` …),
-    /// shared by the C status names and the Python exception mapping.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use engagement_core::EngError;
-    /// assert_eq!(EngError::UnknownId { id: 4 }.kind(), "unknown_id");
-    /// ```
-    pub fn kind(&self) -> &'static str {
-        self.error_kind().name()
     }
 
     /// Builds an [`EngError::InvalidInput`] for a value outside a row context.

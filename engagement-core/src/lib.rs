@@ -39,16 +39,19 @@
 //! ```
 //! use engagement_core::{
 //!     nps_of_profiles, Channel, JourneyStage, ProfileStore, ScoreConfig, Scorer, StageConfig,
-//!     StageRules, TouchpointColumns,
+//!     StageRules, TouchpointColumns, TouchpointKind,
 //! };
+//! use engagement_core::TouchpointKind::{Click, Purchase, SurveyResponse};
 //!
 //! let day = 86_400;
 //! // Two customers: 1 buys twice and answers an NPS survey with 9; 2 only clicks.
 //! let cols = TouchpointColumns {
 //!     customer: &[1, 1, 2, 1],
 //!     time: &[0, 20 * day, 5 * day, 21 * day],
-//!     channel: &[1, 2, 0, 0],          // web, mobile app, email, email
-//!     kind: &[4, 4, 2, 11],            // purchase, purchase, click, survey response
+//!     // Typed values viewed as the columns' u8 codes (no copy); code
+//!     // columns from elsewhere go in as they are (`&[1, 2, 0, 0]`).
+//!     channel: Channel::codes(&[Channel::Web, Channel::MobileApp, Channel::Email, Channel::Email]),
+//!     kind: TouchpointKind::codes(&[Purchase, Purchase, Click, SurveyResponse]),
 //!     value: &[30.0, 45.5, 0.0, 0.0],
 //!     rating: &[f32::NAN, f32::NAN, f32::NAN, 9.0],
 //!     rating_scale: &[0, 0, 0, 0],     // 0 = NPS scale

@@ -67,7 +67,7 @@ impl From<ErrorKind> for eng_status {
 
 impl From<&EngError> for eng_status {
     fn from(e: &EngError) -> Self {
-        e.error_kind().into()
+        e.kind().into()
     }
 }
 

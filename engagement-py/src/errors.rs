@@ -83,7 +83,7 @@ create_exception!(
 pub(crate) fn to_py(e: EngError) -> PyErr {
     let msg = e.to_string();
     let row = e.row();
-    let err = match e.error_kind() {
+    let err = match e.kind() {
         ErrorKind::InvalidInput => InvalidInputError::new_err(msg),
         ErrorKind::LengthMismatch => LengthMismatchError::new_err(msg),
         ErrorKind::EmptyInput => EmptyInputError::new_err(msg),

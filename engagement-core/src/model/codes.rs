@@ -233,10 +233,14 @@ macro_rules! code_enum {
         }
     ) => {
         $(#[$meta])*
+        ///
+        /// New values may come with new codes (existing codes never change
+        /// meaning), so a `match` needs a `_` arm.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
-                 serde::Serialize, serde::Deserialize)]
+                 serde::Serialize, serde::Deserialize, bytemuck::NoUninit)]
         #[serde(rename_all = "snake_case")]
         #[repr(u8)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant = $code, )+
         }
@@ -260,6 +264,26 @@ macro_rules! code_enum {
             #[doc = concat!("assert_eq!(", stringify!($name), "::ALL.len(), ", stringify!($name), "::COUNT);")]
             /// ```
             pub const COUNT: usize = <Self as $crate::model::codes::Code>::ALL.len();
+
+            /// A column of values as the column of codes the columnar inputs
+            /// take, without copying (the enumeration is `#[repr(u8)]`).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use engagement_core::{Code, ", stringify!($name), "};")]
+            #[doc = concat!("let all = ", stringify!($name), "::ALL;")]
+            #[doc = concat!("assert_eq!(", stringify!($name), "::codes(all), (0..all.len() as u8).collect::<Vec<_>>());")]
+            /// ```
+            pub fn codes(values: &[Self]) -> &[u8] {
+                bytemuck::cast_slice(values)
+            }
+        }
+
+        impl From<$name> for u8 {
+            fn from(value: $name) -> u8 {
+                value as u8
+            }
         }
 
         impl TryFrom<u8> for $name {

@@ -396,17 +396,18 @@ pub(crate) fn check_money(field: &str, v: f64) -> Result<()> {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::TouchpointColumns;
+/// use engagement_core::{Channel, Code, TouchpointColumns, TouchpointKind};
 ///
 /// let cols = TouchpointColumns {
 ///     customer: &[1, 1, 2],
 ///     time: &[100, 200, 150],
-///     channel: &[0, 1, 6],
-///     kind: &[1, 4, 4],
+///     channel: &[0, 1, 6], // codes as a CRM export holds them: email, web, store
+///     kind: TouchpointKind::codes(&[TouchpointKind::Open, TouchpointKind::Purchase, TouchpointKind::Purchase]),
 ///     value: &[0.0, 25.0, 10.0],
 ///     ..Default::default()
 /// };
 /// assert_eq!(cols.validate()?, 3);
+/// assert_eq!(Channel::from_codes(cols.channel)?, [Channel::Email, Channel::Web, Channel::Store]);
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
@@ -415,9 +416,11 @@ pub struct TouchpointColumns<'a> {
     pub customer: &'a [u64],
     /// Event time per row, Unix seconds.
     pub time: &'a [i64],
-    /// [`Channel`] code per row.
+    /// [`Channel`] code per row: a column of codes as read, or typed values
+    /// viewed as codes without a copy by [`Channel::codes`].
     pub channel: &'a [u8],
-    /// [`TouchpointKind`] code per row.
+    /// [`TouchpointKind`] code per row (or typed values, through
+    /// [`TouchpointKind::codes`]).
     pub kind: &'a [u8],
     /// Money per row (may be empty).
     pub value: &'a [f64],

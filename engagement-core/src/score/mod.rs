@@ -2,7 +2,7 @@
 
 pub mod churn;
 pub mod engagement;
-pub mod nps;
+mod nps;
 pub mod proportion;
 pub mod rfm;
 pub mod value;
