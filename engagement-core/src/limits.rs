@@ -125,3 +125,28 @@ mod tests {
         assert!(e.to_string().contains("1 GiB"), "{e}");
     }
 }
+
+/// Whether two columns of cells are equal, a NaN cell (not observed, not
+/// defined) equal to a NaN cell: the equality of the tables that hold NaN.
+pub(crate) fn same_cells(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+}
+
+/// Serde for a column of `f64` cells where NaN (not observed, not defined)
+/// is JSON `null`, both ways: serde_json writes NaN as `null` but does not
+/// read `null` back as a number.
+pub(crate) mod nan_cells {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| if x.is_nan() { None } else { Some(*x) }))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let v: Vec<Option<f64>> = Vec::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    }
+}

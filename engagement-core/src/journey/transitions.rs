@@ -20,7 +20,27 @@ pub enum SequenceBy {
 }
 
 /// A first-order transition matrix with labels.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Equality treats the NaN probabilities of rows without a transition as
+/// equal, so a matrix equals itself and its JSON round trip (and so do the
+/// [`JourneySequences`] that hold it).
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::journey::transitions::TransitionMatrix;
+/// // a → b once; b leads nowhere, so its row of probabilities is NaN (null in JSON).
+/// let m = TransitionMatrix {
+///     labels: vec!["a".into(), "b".into()],
+///     counts: vec![0, 1, 0, 0],
+///     probabilities: vec![0.0, 1.0, f64::NAN, f64::NAN],
+/// };
+/// let json = serde_json::to_string(&m)?;
+/// assert!(json.contains("null"));
+/// assert_eq!(serde_json::from_str::<TransitionMatrix>(&json)?, m);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TransitionMatrix {
     /// Row and column labels.
     pub labels: Vec<String>,
@@ -28,7 +48,16 @@ pub struct TransitionMatrix {
     pub counts: Vec<u64>,
     /// Row-normalised probabilities; NaN (null in JSON) for a row with no
     /// outgoing transition.
+    #[serde(with = "crate::limits::nan_cells")]
     pub probabilities: Vec<f64>,
+}
+
+impl PartialEq for TransitionMatrix {
+    fn eq(&self, other: &Self) -> bool {
+        self.labels == other.labels
+            && self.counts == other.counts
+            && crate::limits::same_cells(&self.probabilities, &other.probabilities)
+    }
 }
 
 impl TransitionMatrix {

@@ -96,7 +96,26 @@ impl Default for CohortConfig {
 /// after acquisition (`0` is the acquisition period itself). Row-major
 /// `cohorts × periods` matrices; cells after `as_of` are not observed
 /// (retention and revenue NaN, written as null in JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Two tables are equal when every cell is, an unobserved (NaN) cell being
+/// equal to an unobserved one, so a table equals itself and its JSON round
+/// trip.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::retention::cohort::{CohortPeriod, CohortTable};
+/// let t = CohortTable {
+///     period: CohortPeriod::Month, cohort_start: vec![0], size: vec![2], periods: 2,
+///     observed: vec![1], active: vec![2, 0], retention: vec![1.0, f64::NAN],
+///     revenue_per_customer: vec![5.0, f64::NAN], cumulative_revenue_per_customer: vec![5.0, f64::NAN],
+/// };
+/// assert_eq!(t, t.clone());
+/// let json = serde_json::to_string(&t)?;
+/// assert_eq!(serde_json::from_str::<CohortTable>(&json)?, t);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CohortTable {
     /// Period length.
     pub period: CohortPeriod,
@@ -113,11 +132,32 @@ pub struct CohortTable {
     /// Customers with a purchase in each period after acquisition.
     pub active: Vec<u64>,
     /// `active / size`.
+    #[serde(with = "crate::limits::nan_cells")]
     pub retention: Vec<f64>,
     /// Revenue in each period after acquisition, per customer of the cohort.
+    #[serde(with = "crate::limits::nan_cells")]
     pub revenue_per_customer: Vec<f64>,
     /// Running total of `revenue_per_customer` over the periods.
+    #[serde(with = "crate::limits::nan_cells")]
     pub cumulative_revenue_per_customer: Vec<f64>,
+}
+
+impl PartialEq for CohortTable {
+    fn eq(&self, other: &Self) -> bool {
+        use crate::limits::same_cells;
+        self.period == other.period
+            && self.cohort_start == other.cohort_start
+            && self.size == other.size
+            && self.periods == other.periods
+            && self.observed == other.observed
+            && self.active == other.active
+            && same_cells(&self.retention, &other.retention)
+            && same_cells(&self.revenue_per_customer, &other.revenue_per_customer)
+            && same_cells(
+                &self.cumulative_revenue_per_customer,
+                &other.cumulative_revenue_per_customer,
+            )
+    }
 }
 
 /// Groups customers by the period of their first purchase and counts, for
