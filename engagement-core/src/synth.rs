@@ -48,6 +48,46 @@ pub struct SynthConfig {
     pub seed: u64,
 }
 
+impl SynthConfig {
+    /// Checks every setting.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for `customers` outside 1..=10,000,000, `days`
+    /// outside 1..=36,500, or a span outside 1970..3000.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::synth::SynthConfig;
+    /// assert!(SynthConfig::default().validate().is_ok());
+    /// assert!(SynthConfig { days: 0, ..Default::default() }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        self.checked_end().map(|_| ())
+    }
+
+    /// The end of the generated span, once every setting is checked.
+    fn checked_end(&self) -> Result<i64> {
+        ensure_config!(
+            (1..=10_000_000).contains(&self.customers),
+            "customers",
+            "must lie in 1..=10000000, got {}",
+            self.customers
+        );
+        ensure_config!(
+            (1..=36_500).contains(&self.days),
+            "days",
+            "must lie in 1..=36500, got {}",
+            self.days
+        );
+        let end = self.start.checked_add(self.days * DAY).unwrap_or(i64::MAX);
+        crate::model::touchpoint::check_time("start", self.start)
+            .and_then(|_| crate::model::touchpoint::check_time("start + days", end))
+            .map_err(|e| EngError::config("start", e.to_string()))?;
+        Ok(end)
+    }
+}
+
 impl Default for SynthConfig {
     fn default() -> Self {
         SynthConfig {
@@ -113,25 +153,7 @@ enum Behaviour {
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 pub fn generate(config: &SynthConfig) -> Result<TouchpointTable> {
-    ensure_config!(
-        (1..=10_000_000).contains(&config.customers),
-        "customers",
-        "must lie in 1..=10000000, got {}",
-        config.customers
-    );
-    ensure_config!(
-        (1..=36_500).contains(&config.days),
-        "days",
-        "must lie in 1..=36500, got {}",
-        config.days
-    );
-    let end = config
-        .start
-        .checked_add(config.days * DAY)
-        .unwrap_or(i64::MAX);
-    crate::model::touchpoint::check_time("start", config.start)
-        .and_then(|_| crate::model::touchpoint::check_time("start + days", end))
-        .map_err(|e| EngError::config("start", e.to_string()))?;
+    let end = config.checked_end()?;
     let mut rng = Draw(Pcg64::seed_from_u64(config.seed));
     let mut rows: Vec<Touchpoint> = Vec::new();
     for id in 1..=config.customers {

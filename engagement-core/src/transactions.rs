@@ -163,6 +163,22 @@ impl Default for SummaryConfig {
 }
 
 impl SummaryConfig {
+    /// Checks every setting: every combination of periods is valid, so this
+    /// never fails; it is here so that every configuration has one.
+    ///
+    /// # Errors
+    /// None.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::transactions::SummaryConfig;
+    /// assert!(SummaryConfig::default().validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// A duration of `periods` periods in reporting units.
     fn in_units(&self, periods: i64) -> f64 {
         periods as f64 * self.period.seconds() as f64 / self.unit.seconds() as f64

@@ -712,28 +712,50 @@ pub fn readout_from_sums(arms: &[ArmSums], config: &ReadoutConfig) -> Result<Rea
     compute(&names, &moments, &counts, config, cov)
 }
 
-fn check_config(config: &ReadoutConfig, arm_names: &[String]) -> Result<()> {
-    crate::score::z_for_level(config.level)?;
-    ensure_config!(
-        config.sequential_tuning.is_finite() && config.sequential_tuning > 0.0,
-        "sequential_tuning",
-        "must be finite and > 0 (total units where the always-valid interval is narrowest), got {}",
-        config.sequential_tuning
-    );
-    if let Some(p) = config.prior {
+impl ReadoutConfig {
+    /// Checks the settings that do not depend on the arms (the `control`
+    /// and `weights` are checked against the arms by each readout).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for a `level` outside (0, 1), a
+    /// `sequential_tuning` that is not finite and > 0, a prior with a
+    /// non-finite mean or a variance that is not finite and > 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::experiment::ReadoutConfig;
+    /// assert!(ReadoutConfig::default().validate().is_ok());
+    /// assert!(ReadoutConfig { sequential_tuning: 0.0, ..Default::default() }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        crate::score::z_for_level(self.level)?;
         ensure_config!(
-            p.mean.is_finite(),
-            "prior.mean",
-            "must be finite, got {}",
-            p.mean
+            self.sequential_tuning.is_finite() && self.sequential_tuning > 0.0,
+            "sequential_tuning",
+            "must be finite and > 0 (total units where the always-valid interval is narrowest), got {}",
+            self.sequential_tuning
         );
-        ensure_config!(
-            p.variance.is_finite() && p.variance > 0.0,
-            "prior.variance",
-            "must be finite and > 0, got {}",
-            p.variance
-        );
+        if let Some(p) = self.prior {
+            ensure_config!(
+                p.mean.is_finite(),
+                "prior.mean",
+                "must be finite, got {}",
+                p.mean
+            );
+            ensure_config!(
+                p.variance.is_finite() && p.variance > 0.0,
+                "prior.variance",
+                "must be finite and > 0, got {}",
+                p.variance
+            );
+        }
+        Ok(())
     }
+}
+
+fn check_config(config: &ReadoutConfig, arm_names: &[String]) -> Result<()> {
+    config.validate()?;
     if arm_names.len() < 2 {
         return Err(EngError::invalid(
             "arms",

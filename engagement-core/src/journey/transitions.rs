@@ -101,6 +101,25 @@ pub struct SequenceConfig {
     pub top_paths: u32,
 }
 
+impl SequenceConfig {
+    /// Checks every setting.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for `steps`, `path_length` or `top_paths`
+    /// outside 1..=1000.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::journey::transitions::SequenceConfig;
+    /// assert!(SequenceConfig::default().validate().is_ok());
+    /// assert!(SequenceConfig { steps: 0, ..Default::default() }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        check_config(self)
+    }
+}
+
 impl Default for SequenceConfig {
     fn default() -> Self {
         SequenceConfig {

@@ -83,6 +83,24 @@ pub struct CohortConfig {
     pub max_periods: u32,
 }
 
+impl CohortConfig {
+    /// Checks every setting.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for `max_periods` outside 1..=1000.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::retention::cohort::CohortConfig;
+    /// assert!(CohortConfig::default().validate().is_ok());
+    /// assert!(CohortConfig { max_periods: 0, ..Default::default() }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        check_config(self)
+    }
+}
+
 impl Default for CohortConfig {
     fn default() -> Self {
         CohortConfig {

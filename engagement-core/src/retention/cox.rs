@@ -64,6 +64,29 @@ pub struct CoxConfig {
     pub max_iterations: u32,
 }
 
+impl CoxConfig {
+    /// Checks every setting.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] for a `level` outside (0, 1) or `max_iterations`
+    /// of 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::survival::CoxConfig;
+    /// assert!(CoxConfig::default().validate().is_ok());
+    /// assert!(CoxConfig { level: 1.5, ..Default::default() }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        z_for_level(self.level)?;
+        if self.max_iterations == 0 {
+            return Err(EngError::config("max_iterations", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
 impl Default for CoxConfig {
     fn default() -> Self {
         CoxConfig {
@@ -1241,10 +1264,8 @@ pub fn cox(
     clusters: Option<&[u64]>,
     config: &CoxConfig,
 ) -> Result<CoxModel> {
+    config.validate()?;
     let z = z_for_level(config.level)?;
-    if config.max_iterations == 0 {
-        return Err(EngError::config("max_iterations", "must be at least 1"));
-    }
     let n = duration.len();
     crate::limits::check_rows("duration", n)?;
     if observed.len() != n {
