@@ -22,11 +22,11 @@ use std::collections::BTreeMap;
 use std::error::Error;
 
 use engagement_core::{
-    ActionTable, Code, CustomerFeatures, JourneyStage, LoyaltyConfig, MonetaryBasis, Profile,
-    ProfileStore, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer, SegmentSet,
-    SimpleClvInput, StageConfig, StageRules, TouchpointTable, conversion_rate, csat_of_profiles,
-    nps_of_profiles, percentile_ranks, purchase_summary, repeat_purchase_rate, rfm_scores,
-    run_loyalty, simple_clv,
+    ActionInputs, ActionTable, Code, CustomerFeatures, JourneyStage, LoyaltyConfig, MonetaryBasis,
+    Profile, ProfileStore, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer,
+    SegmentSet, SimpleClvInput, StageConfig, StageRules, TouchpointTable, conversion_rate,
+    csat_of_profiles, nps_of_profiles, percentile_ranks, purchase_summary, repeat_purchase_rate,
+    rfm_scores, run_loyalty, simple_clv,
 };
 
 use common::{date, unix_midnight};
@@ -485,9 +485,11 @@ fn segmentation(
 
     let actions = ActionTable::default().recommend(
         store.customers(),
-        Some(&stages),
-        Some(&membership),
-        Some(accounts),
+        &ActionInputs {
+            stages: Some(&stages),
+            segments: Some(&membership),
+            loyalty: Some(accounts),
+        },
     )?;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for i in 0..actions.customer.len() {

@@ -126,7 +126,7 @@ pub use score::{
     rfm_of_store, rfm_scores, simple_clv, z_for_level,
 };
 pub use segment::{
-    ActionColumns, ActionRule, ActionTable, CustomerFeatures, LoyaltyAccounts, LoyaltyConfig,
-    LoyaltyReport, RedemptionColumns, SegmentMembership, SegmentSet, TierBasis, TierHistory,
-    TierRule, run_loyalty,
+    ActionColumns, ActionInputs, ActionRule, ActionTable, CustomerFeatures, LoyaltyAccounts,
+    LoyaltyConfig, LoyaltyReport, RedemptionColumns, SegmentMembership, SegmentSet, TierBasis,
+    TierHistory, TierRule, run_loyalty,
 };

@@ -30,11 +30,12 @@ use engagement_core::transactions::{
 use engagement_core::transitions::{SequenceConfig, journey_sequences, stage_transitions};
 use engagement_core::triggers::{TriggerConfig, TriggerEngine};
 use engagement_core::{
-    ActionTable, Channel, Code, CustomerFeatures, EngError, EventColumn, EventDictionary,
-    JourneyStage, LabelMap, LoyaltyConfig, MonetaryBasis, ProfileStore, RatingScale,
-    RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer, SegmentSet, SignalConfig,
-    SimpleClvInput, StageColumns, StageConfig, StageRules, TouchpointKind, TouchpointTable, csat,
-    nps, percentile_ranks, retention_clv, retention_rate, rfm_scores, run_loyalty, simple_clv,
+    ActionInputs, ActionTable, Channel, Code, CustomerFeatures, EngError, EventColumn,
+    EventDictionary, JourneyStage, LabelMap, LoyaltyConfig, MonetaryBasis, ProfileStore,
+    RatingScale, RedemptionColumns, RfmConfig, RfmValues, ScoreConfig, Scorer, SegmentSet,
+    SignalConfig, SimpleClvInput, StageColumns, StageConfig, StageRules, TouchpointKind,
+    TouchpointTable, csat, nps, percentile_ranks, retention_clv, retention_rate, rfm_scores,
+    run_loyalty, simple_clv,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -512,9 +513,10 @@ fn run(case: &Case) -> Result<Value, EngError> {
             };
             let a = config::<ActionTable>(case)?.recommend(
                 &stages.customer,
-                Some(&stages),
-                None,
-                None,
+                &ActionInputs {
+                    stages: Some(&stages),
+                    ..Default::default()
+                },
             )?;
             let action: Vec<Option<&str>> =
                 (0..a.customer.len()).map(|i| a.action_name(i)).collect();

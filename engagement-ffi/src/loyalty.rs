@@ -3,7 +3,8 @@
 use std::ffi::c_char;
 
 use engagement_core::{
-    ActionTable, LoyaltyAccounts, LoyaltyConfig, RedemptionColumns, SegmentMembership, StageColumns,
+    ActionInputs, ActionTable, LoyaltyAccounts, LoyaltyConfig, RedemptionColumns,
+    SegmentMembership, StageColumns,
 };
 
 use crate::boundary::boundary;
@@ -143,9 +144,11 @@ pub unsafe extern "C" fn eng_next_best_actions_json(
             };
             let a = table.recommend(
                 customers,
-                Some(&stages),
-                membership.as_ref(),
-                accounts.as_ref(),
+                &ActionInputs {
+                    stages: Some(&stages),
+                    segments: membership.as_ref(),
+                    loyalty: accounts.as_ref(),
+                },
             )?;
             let names: Vec<Option<&str>> =
                 (0..a.customer.len()).map(|i| a.action_name(i)).collect();

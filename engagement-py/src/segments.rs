@@ -1,8 +1,8 @@
 //! Segments, the loyalty programme and next best actions.
 
 use engagement_core::{
-    ActionTable, LoyaltyAccounts, LoyaltyConfig, RedemptionColumns, SegmentMembership, SegmentSet,
-    StageColumns,
+    ActionInputs, ActionTable, LoyaltyAccounts, LoyaltyConfig, RedemptionColumns,
+    SegmentMembership, SegmentSet, StageColumns,
 };
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -88,9 +88,11 @@ pub(crate) fn next_best_actions(
     let a = table
         .recommend(
             customers,
-            Some(&stages),
-            membership.as_ref(),
-            accounts.as_ref(),
+            &ActionInputs {
+                stages: Some(&stages),
+                segments: membership.as_ref(),
+                loyalty: accounts.as_ref(),
+            },
         )
         .py_err()?;
     Ok((0..a.customer.len())

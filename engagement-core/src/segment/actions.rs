@@ -61,10 +61,11 @@ pub struct ActionRule {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::{ActionTable, JourneyStage, StageColumns};
+/// use engagement_core::{ActionInputs, ActionTable, JourneyStage, StageColumns};
 /// let stages = StageColumns { customer: vec![1, 2, 3],
 ///     stage: vec![JourneyStage::AtRisk, JourneyStage::Advocate, JourneyStage::Prospect] };
-/// let a = ActionTable::default().recommend(&stages.customer, Some(&stages), None, None)?;
+/// let inputs = ActionInputs { stages: Some(&stages), ..Default::default() };
+/// let a = ActionTable::default().recommend(&stages.customer, &inputs)?;
 /// assert_eq!(a.action_name(0), Some("win_back_offer"));
 /// assert_eq!(a.action_name(1), Some("referral_ask"));
 /// assert_eq!(a.action_name(2), Some("nurture_content"));
@@ -114,9 +115,9 @@ impl Default for ActionTable {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::{ActionTable, JourneyStage, StageColumns};
+/// use engagement_core::{ActionInputs, ActionTable, JourneyStage, StageColumns};
 /// let stages = StageColumns { customer: vec![8], stage: vec![JourneyStage::Repeat] };
-/// let a = ActionTable::default().recommend(&[8, 9], Some(&stages), None, None)?;
+/// let a = ActionTable::default().recommend(&[8, 9], &ActionInputs { stages: Some(&stages), ..Default::default() })?;
 /// assert_eq!(a.action_name(0), Some("cross_sell"));
 /// assert_eq!(a.action[1], None);   // no stage known for customer 9
 /// # Ok::<(), engagement_core::EngError>(())
@@ -205,6 +206,27 @@ fn check_accounts(a: &LoyaltyAccounts) -> Result<()> {
     Ok(())
 }
 
+/// What [`ActionTable::recommend`] knows about the customers, each part
+/// optional: a condition on a part that is not given never matches.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::{ActionInputs, JourneyStage, StageColumns};
+/// let stages = StageColumns { customer: vec![1], stage: vec![JourneyStage::Loyal] };
+/// let inputs = ActionInputs { stages: Some(&stages), ..Default::default() };
+/// assert!(inputs.segments.is_none() && inputs.loyalty.is_none());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ActionInputs<'a> {
+    /// Each customer's journey stage.
+    pub stages: Option<&'a StageColumns>,
+    /// Each customer's segments.
+    pub segments: Option<&'a SegmentMembership>,
+    /// Each customer's loyalty tier.
+    pub loyalty: Option<&'a LoyaltyAccounts>,
+}
+
 impl ActionTable {
     /// Checks the table.
     ///
@@ -245,19 +267,18 @@ impl ActionTable {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::{ActionTable, JourneyStage, StageColumns};
+    /// use engagement_core::{ActionInputs, ActionTable, JourneyStage, StageColumns};
     /// let stages = StageColumns { customer: vec![1], stage: vec![JourneyStage::Churned] };
-    /// let a = ActionTable::default().recommend(&[1], Some(&stages), None, None)?;
+    /// let a = ActionTable::default().recommend(&[1], &ActionInputs { stages: Some(&stages), ..Default::default() })?;
     /// assert_eq!(a.action_name(0), Some("reactivation_campaign"));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn recommend(
-        &self,
-        customers: &[u64],
-        stages: Option<&StageColumns>,
-        segments: Option<&SegmentMembership>,
-        loyalty: Option<&LoyaltyAccounts>,
-    ) -> Result<ActionColumns> {
+    pub fn recommend(&self, customers: &[u64], inputs: &ActionInputs<'_>) -> Result<ActionColumns> {
+        let ActionInputs {
+            stages,
+            segments,
+            loyalty,
+        } = *inputs;
         self.validate()?;
         if let Some(s) = stages
             && s.stage.len() != s.customer.len()
@@ -401,7 +422,14 @@ mod tests {
             ..Default::default()
         };
         let a = table
-            .recommend(&[1, 2, 3, 4], Some(&stages), Some(&segs), Some(&loyalty))
+            .recommend(
+                &[1, 2, 3, 4],
+                &ActionInputs {
+                    stages: Some(&stages),
+                    segments: Some(&segs),
+                    loyalty: Some(&loyalty),
+                },
+            )
             .unwrap();
         assert_eq!(a.action_name(0), Some("vip_win_back"));
         assert_eq!(a.action_name(1), Some("generic"));
@@ -409,7 +437,10 @@ mod tests {
         assert_eq!(a.action_name(3), Some("generic"));
         let empty = ActionTable { rules: vec![] };
         assert_eq!(
-            empty.recommend(&[1], None, None, None).unwrap().action,
+            empty
+                .recommend(&[1], &ActionInputs::default())
+                .unwrap()
+                .action,
             [None]
         );
     }
@@ -422,7 +453,13 @@ mod tests {
             stage: vec![JourneyStage::AtRisk, JourneyStage::Prospect],
         };
         assert!(matches!(
-            table.recommend(&[1], Some(&dup), None, None),
+            table.recommend(
+                &[1],
+                &ActionInputs {
+                    stages: Some(&dup),
+                    ..Default::default()
+                }
+            ),
             Err(EngError::InvalidInput { .. })
         ));
         let short = SegmentMembership {
@@ -432,7 +469,13 @@ mod tests {
             primary: vec![],
         };
         assert!(matches!(
-            table.recommend(&[1], None, Some(&short), None),
+            table.recommend(
+                &[1],
+                &ActionInputs {
+                    segments: Some(&short),
+                    ..Default::default()
+                }
+            ),
             Err(EngError::LengthMismatch { .. })
         ));
         let bad_tier = LoyaltyAccounts {
@@ -442,7 +485,13 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(
-            table.recommend(&[1], None, None, Some(&bad_tier)),
+            table.recommend(
+                &[1],
+                &ActionInputs {
+                    loyalty: Some(&bad_tier),
+                    ..Default::default()
+                }
+            ),
             Err(EngError::InvalidInput { .. })
         ));
     }
@@ -464,7 +513,15 @@ mod tests {
             member: vec![vec![]],
             primary: vec![],
         };
-        let e = table.recommend(&[], None, Some(&segs), None).unwrap_err();
+        let e = table
+            .recommend(
+                &[],
+                &ActionInputs {
+                    segments: Some(&segs),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
         assert!(e.to_string().contains("rules[0].segments[0]"), "{e}");
         assert!(
             serde_json::from_str::<ActionTable>(

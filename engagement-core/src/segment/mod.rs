@@ -5,7 +5,7 @@ pub mod features;
 pub mod loyalty;
 pub mod rules;
 
-pub use actions::{ActionColumns, ActionRule, ActionTable};
+pub use actions::{ActionColumns, ActionInputs, ActionRule, ActionTable};
 pub use features::CustomerFeatures;
 pub use loyalty::{
     LoyaltyAccounts, LoyaltyConfig, LoyaltyReport, RedemptionColumns, TierBasis, TierHistory,
