@@ -60,6 +60,89 @@ pub struct FunnelStep {
     pub within: Option<i64>,
 }
 
+impl FunnelStep {
+    /// A step named `name` that matches any touchpoint until narrowed by the
+    /// methods below, which each set one field (the same fields as the JSON
+    /// form).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, TouchpointKind};
+    /// use engagement_core::journey::funnel::FunnelStep;
+    /// use std::time::Duration;
+    /// let step = FunnelStep::new("bought")
+    ///     .kinds([TouchpointKind::Purchase])
+    ///     .channels([Channel::Web, Channel::MobileApp])
+    ///     .within(Duration::from_secs(24 * 3600));
+    /// let same: FunnelStep = serde_json::from_str(
+    ///     r#"{"name": "bought", "kinds": ["purchase"], "channels": ["web", "mobile_app"], "within": 86400}"#)?;
+    /// assert_eq!(step, same);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn new(name: impl Into<String>) -> Self {
+        FunnelStep {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Kinds that match.
+    pub fn kinds(mut self, kinds: impl IntoIterator<Item = TouchpointKind>) -> Self {
+        self.kinds = kinds.into_iter().collect();
+        self
+    }
+
+    /// Channels that match.
+    pub fn channels(mut self, channels: impl IntoIterator<Item = Channel>) -> Self {
+        self.channels = channels.into_iter().collect();
+        self
+    }
+
+    /// Campaign ids that match.
+    pub fn campaigns(mut self, campaigns: impl IntoIterator<Item = u64>) -> Self {
+        self.campaigns = campaigns.into_iter().collect();
+        self
+    }
+
+    /// Event labels that match exactly.
+    pub fn events<S: Into<String>>(mut self, events: impl IntoIterator<Item = S>) -> Self {
+        self.events = events.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Event labels beginning with `prefix` match.
+    pub fn event_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.event_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Event labels in which the regular expression finds a match.
+    pub fn event_regex(mut self, regex: impl Into<String>) -> Self {
+        self.event_regex = Some(regex.into());
+        self
+    }
+
+    /// Journey stages whose entry is this step.
+    pub fn stages(mut self, stages: impl IntoIterator<Item = JourneyStage>) -> Self {
+        self.stages = stages.into_iter().collect();
+        self
+    }
+
+    /// The time from the previous step within which this one must happen,
+    /// in whole seconds (a fraction of a second is dropped).
+    pub fn within(mut self, within: std::time::Duration) -> Self {
+        self.within = Some(seconds(within));
+        self
+    }
+}
+
+/// A duration in whole seconds, saturating (validation refuses what is
+/// too long).
+fn seconds(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
 /// A touchpoint that voids a conversion when it happens between two steps:
 /// an attempt that has reached step `between[0]` but not yet step
 /// `between[1]` when such a touchpoint comes stops there (it counts as
@@ -326,6 +409,118 @@ impl Default for Funnel {
             correlation: false,
             time_bins: ten(),
         }
+    }
+}
+
+impl Funnel {
+    /// A funnel of `steps` with every other setting at its default; the
+    /// methods below each set one (the same fields as the JSON form).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::TouchpointKind as K;
+    /// use engagement_core::journey::funnel::{Funnel, FunnelOrder, FunnelStep};
+    /// use std::time::Duration;
+    /// let f = Funnel::new([
+    ///     FunnelStep::new("visited").kinds([K::Visit]),
+    ///     FunnelStep::new("added").kinds([K::CartAdd]),
+    ///     FunnelStep::new("bought").kinds([K::Purchase]),
+    /// ])
+    /// .window(Duration::from_secs(7 * 86_400))
+    /// .order(FunnelOrder::Strict);
+    /// f.validate()?;
+    /// assert_eq!(f.window, 604_800);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn new(steps: impl IntoIterator<Item = FunnelStep>) -> Self {
+        Funnel {
+            steps: steps.into_iter().collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The time from the first step within which the others must happen,
+    /// in whole seconds (a fraction of a second is dropped).
+    pub fn window(mut self, window: std::time::Duration) -> Self {
+        self.window = seconds(window);
+        self
+    }
+
+    /// Loose, strict or any order.
+    pub fn order(mut self, order: FunnelOrder) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// Confidence level of the intervals.
+    pub fn level(mut self, level: f64) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Journeys of customers or of sessions.
+    pub fn per(mut self, per: crate::journey::paths::Per) -> Self {
+        self.per = per;
+        self
+    }
+
+    /// A touchpoint that voids a conversion between two steps (added to any
+    /// given before).
+    pub fn exclusion(mut self, exclusion: Exclusion) -> Self {
+        self.exclusions.push(exclusion);
+        self
+    }
+
+    /// A property the steps after the first must share with it.
+    pub fn hold_constant(mut self, property: Property) -> Self {
+        self.hold_constant = Some(property);
+        self
+    }
+
+    /// Which touchpoints of the first step may start the funnel.
+    pub fn entry(mut self, entry: Entry) -> Self {
+        self.entry = entry;
+        self
+    }
+
+    /// A property of the first step's touchpoint to break the results down by.
+    pub fn breakdown(mut self, property: Property) -> Self {
+        self.breakdown = Some(property);
+        self
+    }
+
+    /// Measure each event's correlation with converting.
+    pub fn correlation(mut self, on: bool) -> Self {
+        self.correlation = on;
+        self
+    }
+
+    /// Bins of each step's time-to-convert histogram.
+    pub fn time_bins(mut self, bins: u32) -> Self {
+        self.time_bins = bins;
+        self
+    }
+
+    /// Checks the definition (what a run checks besides the data).
+    ///
+    /// # Errors
+    /// [`EngError::Config`] naming the setting: no steps, or more than 32
+    /// steps and exclusions together; a `window` or step `within` that is
+    /// not positive, or a `within` on the first step; a `level` outside
+    /// (0, 1); `time_bins` outside 1..=1000; an exclusion that matches every
+    /// touchpoint or whose steps are not two steps in order; a regular
+    /// expression that does not compile; exclusions or `within` without
+    /// loose order; a stage step that also matches touchpoint properties.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::journey::funnel::Funnel;
+    /// assert!(Funnel::default().validate().unwrap_err().to_string().contains("steps"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        check_definition(self)
     }
 }
 
