@@ -20,6 +20,7 @@
 //! | [`segment`] | customer features, segments defined as data, loyalty programmes, next best actions |
 //! | [`experiment`] | A/B tests: conversion, Welch, Bayesian, sample size and power |
 //! | [`partial`] | mergeable partial results of every analysis, their wire forms, and the way back to a scored store ([`partial::Partial::into_scored_store`]): what runs the engine on Spark and Dask |
+//! | [`rows`] | named rows of the column results: `iter()` and `get(customer)` on scores, stages, RFM, transaction summaries, actions, loyalty accounts and segments |
 //! | [`error`], [`limits`] | the one error type [`EngError`]; the sizes the engine takes and its JSON reader |
 //! | [`synth`], `testing` | a seeded generator of sample data; proptest strategies (feature `proptest`) |
 //!
@@ -86,6 +87,7 @@ pub mod model;
 pub mod partial;
 pub mod profile;
 pub mod retention;
+pub mod rows;
 pub mod score;
 pub mod segment;
 pub mod synth;
