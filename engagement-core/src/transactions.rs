@@ -322,6 +322,38 @@ impl TransactionSummary {
     pub fn is_empty(&self) -> bool {
         self.customer.is_empty()
     }
+
+    /// The summary as the columns lifetime-value models take, for a
+    /// prediction per customer (a fit takes the summary itself, through
+    /// [`ClvModel::fit_summary`](crate::clv::ClvModel::fit_summary), which
+    /// also checks the time unit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, ClvModelKind, FitOptions};
+    /// use engagement_core::transactions::{summarize, SummaryConfig, TransactionColumns};
+    /// let day = 86_400;
+    /// let tx = TransactionColumns {
+    ///     customer: &[1, 1, 1, 2, 2, 3, 4, 4],
+    ///     time: &[0, 3 * day, 9 * day, day, 4 * day, 2 * day, 0, 8 * day],
+    ///     value: &[10.0, 12.0, 9.0, 20.0, 25.0, 5.0, 7.0, 8.0],
+    /// };
+    /// let summary = summarize(&tx, 10 * day, &SummaryConfig::default())?;
+    /// let bg = ClvModel::fit_summary(ClvModelKind::BgNbd, &summary, &FitOptions::default())?;
+    /// let alive = bg.model.p_alive(&summary.columns())?;
+    /// assert_eq!(alive.len(), summary.len());
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn columns(&self) -> crate::clv::ClvColumns<'_> {
+        crate::clv::ClvColumns {
+            frequency: &self.frequency,
+            recency: Some(&self.recency),
+            t: Some(&self.t),
+            monetary_value: Some(&self.monetary_value),
+            weights: None,
+        }
+    }
 }
 
 /// A calibration summary with what each customer did in the holdout period.

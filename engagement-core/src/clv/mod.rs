@@ -26,7 +26,7 @@ pub mod special;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clv::fit::FitOptions;
+pub use crate::clv::fit::FitOptions;
 use crate::error::{EngError, Result, ensure_config};
 use crate::transactions::Period;
 
