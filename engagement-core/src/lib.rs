@@ -17,7 +17,7 @@
 //! | [`retention`] | acquisition cohorts ([`retention::cohort`]) and survival curves: Kaplan–Meier, log-rank ([`retention::survival`]) |
 //! | [`clv`] | probabilistic lifetime value: one file per model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG) with its fit and predictions; the optimizers in `clv/fit.rs`, special functions, diagnostics, simulation |
 //! | [`transactions`] | frequency / recency / T / monetary summaries and calibration–holdout splits for [`clv`] |
-//! | [`segment`] | customer features, segments defined as data, loyalty programmes, next best actions |
+//! | [`segment`] | customer features, segments defined as data (JSON, or typed rules built in Rust: [`segment::rule`]), loyalty programmes, next best actions |
 //! | [`experiment`] | A/B tests: conversion, Welch, Bayesian, sample size and power |
 //! | [`partial`] | mergeable partial results of every analysis, their wire forms, and the way back to a scored store ([`partial::Partial::into_scored_store`]): what runs the engine on Spark and Dask |
 //! | [`rows`] | named rows of the column results: `iter()` and `get(customer)` on scores, stages, RFM, transaction summaries, actions, loyalty accounts and segments |

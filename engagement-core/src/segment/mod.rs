@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod features;
 pub mod loyalty;
+pub mod rule;
 pub mod rules;
 
 pub use actions::{ActionColumns, ActionInputs, ActionRule, ActionTable};
