@@ -91,7 +91,9 @@ fn main() {
     });
     let mut paths = None;
     timed("paths (30-day lookback)", &mut || {
-        paths = Some(paths_from_touchpoints(&cols, 30 * 86_400).unwrap());
+        paths = Some(
+            paths_from_touchpoints(&cols, std::time::Duration::from_secs(30 * 86_400)).unwrap(),
+        );
     });
     let paths = paths.unwrap();
     timed("order-2 Markov on the paths", &mut || {

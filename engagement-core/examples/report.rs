@@ -852,7 +852,10 @@ Lifecycle per month (new, returning, resurrecting, dormant)"
         println!("\nPaths: one kind:channel only, nothing to trace");
     }
 
-    let paths = paths_from_touchpoints(&table.columns(), 30 * 86_400)?;
+    let paths = paths_from_touchpoints(
+        &table.columns(),
+        std::time::Duration::from_secs(30 * 86_400),
+    )?;
     if paths.conversions.iter().sum::<f64>() > 0.0 && paths.channels.len() > 1 {
         let rules = [
             ("first", Rule::FirstTouch),

@@ -19,6 +19,7 @@
 //!
 //! Transactions after the observation end are ignored.
 
+use crate::model::time::IntoTime;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config};
@@ -458,9 +459,10 @@ fn for_each_customer(
 /// ```
 pub fn summarize(
     cols: &TransactionColumns<'_>,
-    observation_end: i64,
+    observation_end: impl IntoTime,
     config: &SummaryConfig,
 ) -> Result<TransactionSummary> {
+    let observation_end = observation_end.unix_seconds();
     cols.validate()?;
     check_time("observation_end", observation_end)?;
     let rows = grouped(cols, observation_end);
@@ -518,10 +520,12 @@ pub fn summarize(
 /// ```
 pub fn calibration_and_holdout(
     cols: &TransactionColumns<'_>,
-    calibration_end: i64,
-    observation_end: i64,
+    calibration_end: impl IntoTime,
+    observation_end: impl IntoTime,
     config: &SummaryConfig,
 ) -> Result<CalibrationHoldout> {
+    let calibration_end = calibration_end.unix_seconds();
+    let observation_end = observation_end.unix_seconds();
     ensure_config!(
         calibration_end < observation_end,
         "calibration_end",

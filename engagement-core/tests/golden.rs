@@ -382,19 +382,19 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let table = touchpoints(input)?;
             let mut store = ProfileStore::with_signals(scorer.signals().clone());
             store.push_columns(&table.columns())?;
-            serde_json::to_value(scorer.score_store(&store, num(input, "as_of"))?)?
+            serde_json::to_value(scorer.score_store(&store, num::<i64>(input, "as_of"))?)?
         }
         "stages" => {
             let rules = StageRules::new(config::<StageConfig>(case)?)?;
             let table = touchpoints(input)?;
             let store = ProfileStore::from_columns(SignalConfig::default(), &table.columns())?;
-            let s = rules.stage_store(&store, num(input, "as_of"))?;
+            let s = rules.stage_store(&store, num::<i64>(input, "as_of"))?;
             json!({ "customer": s.customer, "stage": s.stage.iter().map(|s| s.label()).collect::<Vec<_>>() })
         }
         "history" => {
             let rules = StageRules::new(config::<StageConfig>(case)?)?;
             let table = touchpoints(input)?;
-            serde_json::to_value(rules.history(&table.columns(), num(input, "until"))?)?
+            serde_json::to_value(rules.history(&table.columns(), num::<i64>(input, "until"))?)?
         }
         "nps" => serde_json::to_value(nps(
             &num::<Vec<f32>>(input, "ratings"),
@@ -436,12 +436,16 @@ fn run(case: &Case) -> Result<Value, EngError> {
             };
             let cfg: SummaryConfig = config(case)?;
             if case.op == "transaction_summary" {
-                serde_json::to_value(summarize(&cols, num(input, "observation_end"), &cfg)?)?
+                serde_json::to_value(summarize(
+                    &cols,
+                    num::<i64>(input, "observation_end"),
+                    &cfg,
+                )?)?
             } else {
                 serde_json::to_value(calibration_and_holdout(
                     &cols,
-                    num(input, "calibration_end"),
-                    num(input, "observation_end"),
+                    num::<i64>(input, "calibration_end"),
+                    num::<i64>(input, "observation_end"),
                     &cfg,
                 )?)?
             }
@@ -491,7 +495,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
                     time: &rt,
                     points: &rp,
                 },
-                num(input, "as_of"),
+                num::<i64>(input, "as_of"),
                 &config::<LoyaltyConfig>(case)?,
             )?;
             let names = &report.accounts.tier_names;
@@ -607,7 +611,10 @@ fn run(case: &Case) -> Result<Value, EngError> {
         }
         "attribute_touchpoints" => {
             let table = touchpoints(input)?;
-            let paths = paths_from_touchpoints(&table.columns(), num(input, "lookback"))?;
+            let paths = paths_from_touchpoints(
+                &table.columns(),
+                engagement_core::model::time::Seconds(num(input, "lookback")),
+            )?;
             serde_json::to_value(attribute(&paths, &config::<Rule>(case)?)?)?
         }
         "journey_sequences" => {
@@ -692,7 +699,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 actions.extend(engine.push_events(&chunk, &extra)?);
                 start = end;
             }
-            actions.extend(engine.advance(num(input, "until"))?);
+            actions.extend(engine.advance(num::<i64>(input, "until"))?);
             json!({ "actions": actions, "suppressed": engine.suppressed() })
         }
         "funnel_by" => {
@@ -807,7 +814,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
             };
             serde_json::to_value(cohorts(
                 &tx,
-                num(input, "as_of"),
+                num::<i64>(input, "as_of"),
                 &config::<CohortConfig>(case)?,
             )?)?
         }

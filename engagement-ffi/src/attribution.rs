@@ -93,7 +93,10 @@ pub unsafe extern "C" fn eng_attribute_touchpoints_json(
                 len,
             )?;
             let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
-            let result = attribute(&paths_from_touchpoints(&cols, lookback)?, &rule)?;
+            let result = attribute(
+                &paths_from_touchpoints(&cols, engagement_core::model::time::Seconds(lookback))?,
+                &rule,
+            )?;
             crate::json::write(&result, out_json, out_len)
         }
     })

@@ -191,13 +191,17 @@ impl Paths {
 ///     value: &[0.0, 0.0, 25.0, 0.0],
 ///     ..Default::default()
 /// };
-/// let p = paths_from_touchpoints(&cols, 30 * day)?;
+/// let p = paths_from_touchpoints(&cols, std::time::Duration::from_secs(30 * 86_400))?;
 /// assert_eq!(p.channels, ["email", "ads", "social"]);   // the web purchase is not a touch
 /// assert_eq!(p.paths, [vec![0, 1], vec![2]]);
 /// assert_eq!((p.conversions[0], p.value[0], p.nulls[1]), (1.0, 25.0, 1.0));
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
-pub fn paths_from_touchpoints(cols: &crate::TouchpointColumns<'_>, lookback: i64) -> Result<Paths> {
+pub fn paths_from_touchpoints(
+    cols: &crate::TouchpointColumns<'_>,
+    lookback: impl crate::model::time::IntoSpan,
+) -> Result<Paths> {
+    let lookback = lookback.seconds();
     paths_from_touchpoints_with(
         cols,
         &PathOptions {

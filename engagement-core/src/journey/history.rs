@@ -1,5 +1,6 @@
 //! Stage history: when each customer entered each stage.
 
+use crate::model::time::IntoTime;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
@@ -133,7 +134,8 @@ impl StageHistory {
     /// assert_eq!(h.stages_at(10 * day), vec![(1, JourneyStage::NewCustomer), (2, JourneyStage::Engaged)]);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn stages_at(&self, t: i64) -> Vec<(u64, JourneyStage)> {
+    pub fn stages_at(&self, t: impl IntoTime) -> Vec<(u64, JourneyStage)> {
+        let t = t.unix_seconds();
         let mut out: Vec<(u64, JourneyStage)> = Vec::new();
         for i in 0..self.len() {
             if self.entered_at[i] > t {
@@ -194,7 +196,12 @@ impl StageRules {
     /// assert_eq!(h.entered_at, [0, 5 * day, 125 * day + 1, 185 * day + 1]);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn history(&self, cols: &TouchpointColumns<'_>, until: i64) -> Result<StageHistory> {
+    pub fn history(
+        &self,
+        cols: &TouchpointColumns<'_>,
+        until: impl IntoTime,
+    ) -> Result<StageHistory> {
+        let until = until.unix_seconds();
         let n = cols.validate()?;
         if let Some(i) = (0..n).max_by_key(|&i| (cols.time[i], cols.customer[i]))
             && cols.time[i] > until
@@ -307,7 +314,14 @@ impl StageHistory {
     /// assert_eq!((c.at_start, c.lost, c.retention), (2, 2, 0.0));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn churn_between(&self, start: i64, end: i64, level: f64) -> Result<ChurnSummary> {
+    pub fn churn_between(
+        &self,
+        start: impl IntoTime,
+        end: impl IntoTime,
+        level: f64,
+    ) -> Result<ChurnSummary> {
+        let start = start.unix_seconds();
+        let end = end.unix_seconds();
         if end <= start {
             return Err(EngError::invalid(
                 "end",

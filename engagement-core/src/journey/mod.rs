@@ -174,7 +174,7 @@ mod tests {
             };
             out.push(format!("{:?}", journey_sequences(&cols, &config)));
         }
-        let paths = paths_from_touchpoints(&cols, 30 * DAY);
+        let paths = paths_from_touchpoints(&cols, crate::model::time::Seconds(30 * DAY));
         out.push(format!("{paths:?}"));
         if let Ok(paths) = &paths {
             for rule in [

@@ -1,5 +1,6 @@
 //! Journey stage rules: which stage a profile is in at a given time.
 
+use crate::model::time::IntoTime;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, positive};
@@ -336,7 +337,8 @@ impl StageRules {
     /// assert!(rules.stage_of(&p, -1).is_err());
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn stage_of(&self, profile: &Profile, as_of: i64) -> Result<JourneyStage> {
+    pub fn stage_of(&self, profile: &Profile, as_of: impl IntoTime) -> Result<JourneyStage> {
+        let as_of = as_of.unix_seconds();
         profile.check_as_of(as_of)?;
         Ok(self.stage_unchecked(profile, as_of))
     }
@@ -359,8 +361,9 @@ impl StageRules {
     pub fn stages<'a>(
         &self,
         profiles: impl IntoIterator<Item = &'a Profile>,
-        as_of: i64,
+        as_of: impl IntoTime,
     ) -> Result<Vec<JourneyStage>> {
+        let as_of = as_of.unix_seconds();
         profiles
             .into_iter()
             .map(|p| self.stage_of(p, as_of))
@@ -384,7 +387,8 @@ impl StageRules {
     /// assert_eq!(s.stage, [JourneyStage::Engaged, JourneyStage::NewCustomer]);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn stage_store(&self, store: &ProfileStore, as_of: i64) -> Result<StageColumns> {
+    pub fn stage_store(&self, store: &ProfileStore, as_of: impl IntoTime) -> Result<StageColumns> {
+        let as_of = as_of.unix_seconds();
         let (customer, stage) = store.map(|p| self.stage_of(p, as_of))?;
         Ok(StageColumns { customer, stage })
     }
@@ -413,7 +417,12 @@ impl StageRules {
 /// assert_eq!(stage_of(&p, 181 * day, &cfg)?, JourneyStage::Churned);  // > 180 days silent
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
-pub fn stage_of(profile: &Profile, as_of: i64, config: &StageConfig) -> Result<JourneyStage> {
+pub fn stage_of(
+    profile: &Profile,
+    as_of: impl IntoTime,
+    config: &StageConfig,
+) -> Result<JourneyStage> {
+    let as_of = as_of.unix_seconds();
     StageRules::new(config.clone())?.stage_of(profile, as_of)
 }
 

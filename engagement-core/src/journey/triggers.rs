@@ -11,6 +11,7 @@
 //! sorted by time (equal times keep their input order). The same events give
 //! the same actions whether they arrive in one batch or one by one.
 
+use crate::model::time::IntoTime;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 
@@ -823,7 +824,8 @@ impl TriggerEngine {
     /// assert!(engine.advance(10).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn advance(&mut self, now: i64) -> Result<Vec<DueAction>> {
+    pub fn advance(&mut self, now: impl IntoTime) -> Result<Vec<DueAction>> {
+        let now = now.unix_seconds();
         if !(MIN_TIME..=MAX_TIME).contains(&now) {
             return Err(EngError::invalid(
                 "now",
@@ -1091,8 +1093,9 @@ impl TriggerEngine {
 pub fn due_actions(
     cols: &TouchpointColumns<'_>,
     config: &TriggerConfig,
-    until: i64,
+    until: impl IntoTime,
 ) -> Result<Vec<DueAction>> {
+    let until = until.unix_seconds();
     let mut engine = TriggerEngine::new(config.clone())?;
     let mut out = engine.push(cols)?;
     out.extend(engine.advance(until)?);
@@ -1126,8 +1129,9 @@ pub fn due_actions_with(
     cols: &TouchpointColumns<'_>,
     extra: &PathColumns<'_>,
     config: &TriggerConfig,
-    until: i64,
+    until: impl IntoTime,
 ) -> Result<Vec<DueAction>> {
+    let until = until.unix_seconds();
     let mut engine = TriggerEngine::new(config.clone())?;
     let mut out = engine.push_events(cols, extra)?;
     out.extend(engine.advance(until)?);

@@ -11,6 +11,7 @@ pub mod events;
 pub mod kind;
 pub mod money;
 pub mod stage;
+pub mod time;
 pub mod touchpoint;
 
 pub use channel::Channel;

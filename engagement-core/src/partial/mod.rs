@@ -59,6 +59,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use crate::model::time::IntoTime;
 use serde::Serialize;
 
 use crate::error::{EngError, Result};
@@ -338,9 +339,10 @@ impl Partial {
     /// ```
     pub fn cohorts(
         tx: &crate::transactions::TransactionColumns<'_>,
-        as_of: i64,
+        as_of: impl IntoTime,
         config: &CohortConfig,
     ) -> Result<Self> {
+        let as_of = as_of.unix_seconds();
         let spec = PartialSpec::Cohorts {
             as_of,
             config: *config,

@@ -2,6 +2,7 @@
 //! month of their first purchase, with the share active and the revenue in
 //! each period after acquisition.
 
+use crate::model::time::IntoTime;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -218,9 +219,10 @@ impl PartialEq for CohortTable {
 /// ```
 pub fn cohorts(
     tx: &TransactionColumns<'_>,
-    as_of: i64,
+    as_of: impl IntoTime,
     config: &CohortConfig,
 ) -> Result<CohortTable> {
+    let as_of = as_of.unix_seconds();
     cohort_counts(tx, as_of, config)?.finish(as_of, config)
 }
 

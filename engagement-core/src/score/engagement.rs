@@ -1,5 +1,6 @@
 //! Engagement scores, 0–100, with the four engagement types.
 
+use crate::model::time::IntoTime;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result, ensure_config, non_negative, positive};
@@ -269,7 +270,8 @@ impl Scorer {
     /// assert!(scorer.score(store.get(1)?, -5).is_err()); // before the share
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn score(&self, profile: &Profile, as_of: i64) -> Result<EngagementScore> {
+    pub fn score(&self, profile: &Profile, as_of: impl IntoTime) -> Result<EngagementScore> {
+        let as_of = as_of.unix_seconds();
         profile.check_signals(&self.signals)?;
         profile.check_as_of(as_of)?;
         Ok(self.score_unchecked(profile, as_of))
@@ -320,7 +322,8 @@ impl Scorer {
     /// assert!(later.social[0] < now.social[0]);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn score_store(&self, store: &ProfileStore, as_of: i64) -> Result<ScoreColumns> {
+    pub fn score_store(&self, store: &ProfileStore, as_of: impl IntoTime) -> Result<ScoreColumns> {
+        let as_of = as_of.unix_seconds();
         if store.signals().fingerprint() != self.signals.fingerprint() {
             return Err(EngError::Incompatible {
                 reason: "store was built with a different signal configuration".into(),
@@ -368,7 +371,12 @@ impl Scorer {
     /// assert_eq!(scorer.score_profiles(&profiles, 0)?.total, scorer.score_store(&store, 0)?.total);
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn score_profiles(&self, profiles: &[Profile], as_of: i64) -> Result<ScoreColumns> {
+    pub fn score_profiles(
+        &self,
+        profiles: &[Profile],
+        as_of: impl IntoTime,
+    ) -> Result<ScoreColumns> {
+        let as_of = as_of.unix_seconds();
         let n = profiles.len();
         let mut out = ScoreColumns {
             customer: Vec::with_capacity(n),

@@ -1,5 +1,6 @@
 //! RFM: recency, frequency and monetary scores, and the named RFM segments.
 
+use crate::model::time::IntoTime;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngError, Result};
@@ -310,7 +311,12 @@ impl RfmValues {
     /// assert_eq!((v.customer, v.recency, v.frequency, v.monetary), (vec![1], vec![5.0], vec![2.0], vec![40.0]));
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn from_store(store: &ProfileStore, as_of: i64, basis: MonetaryBasis) -> Result<Self> {
+    pub fn from_store(
+        store: &ProfileStore,
+        as_of: impl IntoTime,
+        basis: MonetaryBasis,
+    ) -> Result<Self> {
+        let as_of = as_of.unix_seconds();
         let (customer, values) = store.map(|p| {
             let Some(last) = p.last_purchase() else {
                 return Ok(None);
@@ -372,9 +378,10 @@ impl RfmValues {
     /// ```
     pub fn from_transactions(
         cols: &crate::transactions::TransactionColumns<'_>,
-        as_of: i64,
+        as_of: impl IntoTime,
         basis: MonetaryBasis,
     ) -> Result<Self> {
+        let as_of = as_of.unix_seconds();
         let n = cols.validate()?;
         if let Some(i) = (0..n).max_by_key(|&i| cols.time[i])
             && cols.time[i] > as_of
@@ -631,7 +638,12 @@ pub fn rfm_scores(values: &RfmValues, config: &RfmConfig) -> Result<RfmScores> {
 /// assert_eq!(s.customer, [1, 2]);
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
-pub fn rfm_of_store(store: &ProfileStore, as_of: i64, config: &RfmConfig) -> Result<RfmScores> {
+pub fn rfm_of_store(
+    store: &ProfileStore,
+    as_of: impl IntoTime,
+    config: &RfmConfig,
+) -> Result<RfmScores> {
+    let as_of = as_of.unix_seconds();
     let values = RfmValues::from_store(store, as_of, config.monetary)?;
     rfm_scores_checked(&values, config)
 }

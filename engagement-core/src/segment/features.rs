@@ -1,5 +1,6 @@
 //! Per-customer features as columns: what segment rules are evaluated over.
 
+use crate::model::time::IntoTime;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
@@ -152,7 +153,8 @@ impl CustomerFeatures {
     /// assert!(CustomerFeatures::from_store(&store, -1).is_err());   // before the data
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
-    pub fn from_store(store: &ProfileStore, as_of: i64) -> Result<Self> {
+    pub fn from_store(store: &ProfileStore, as_of: impl IntoTime) -> Result<Self> {
+        let as_of = as_of.unix_seconds();
         let n = store.len();
         let mut numeric: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         let mut cols: Vec<Vec<f64>> = (0..PROFILE_FEATURES.len())
@@ -249,11 +251,12 @@ impl CustomerFeatures {
     /// ```
     pub fn standard(
         store: &ProfileStore,
-        as_of: i64,
+        as_of: impl IntoTime,
         scorer: &crate::score::Scorer,
         rules: &crate::journey::StageRules,
         rfm: &crate::score::RfmConfig,
     ) -> Result<Self> {
+        let as_of = as_of.unix_seconds();
         let values = crate::score::RfmValues::from_store(store, as_of, rfm.monetary)?;
         Self::from_store(store, as_of)?
             .with_scores(&scorer.score_store(store, as_of)?)?

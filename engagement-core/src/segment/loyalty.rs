@@ -23,6 +23,7 @@
 //! then redemptions are tried, smallest first. Results never depend on the
 //! order of the input rows.
 
+use crate::model::time::IntoTime;
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -609,9 +610,10 @@ impl Ledger {
 pub fn run_loyalty(
     touchpoints: &TouchpointColumns<'_>,
     redemptions: &RedemptionColumns<'_>,
-    as_of: i64,
+    as_of: impl IntoTime,
     config: &LoyaltyConfig,
 ) -> Result<LoyaltyReport> {
+    let as_of = as_of.unix_seconds();
     config.validate()?;
     let n = touchpoints.validate()?;
     let m = redemptions.customer.len();
