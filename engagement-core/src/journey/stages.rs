@@ -105,11 +105,13 @@ const DAY: f64 = 86_400.0;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StageConfig {
-    /// A prospect with an interaction this recent is engaged.
+    /// A prospect with an interaction this recent is engaged: days of
+    /// 86,400 s (fractions allowed).
     pub engaged_window_days: f64,
     /// Purchases needed to be loyal.
     pub loyal_min_purchases: u64,
-    /// A loyal customer's last purchase is at most this old.
+    /// A loyal customer's last purchase is at most this old: days of
+    /// 86,400 s.
     pub loyal_window_days: f64,
     /// Referrals that make a loyal customer an advocate.
     pub advocate_min_referrals: u64,
@@ -117,11 +119,12 @@ pub struct StageConfig {
     pub advocate_min_nps: f32,
     /// At risk when silent for more than this many purchase intervals.
     pub at_risk_factor: f64,
-    /// Purchase interval assumed for one-purchase customers.
+    /// Purchase interval assumed for one-purchase customers: days of
+    /// 86,400 s.
     pub default_purchase_interval_days: f64,
-    /// Smallest purchase interval the at-risk rule uses.
+    /// Smallest purchase interval the at-risk rule uses: days of 86,400 s.
     pub min_purchase_interval_days: f64,
-    /// Churned after this long without any touchpoint.
+    /// Churned after this long without any touchpoint: days of 86,400 s.
     pub churn_window_days: f64,
 }
 

@@ -207,7 +207,8 @@ impl TypeWeights {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SignalConfig {
-    /// Half-life of a touchpoint's weight, in days (default 30).
+    /// Half-life of a touchpoint's weight, in days of 86,400 s (default 30;
+    /// fractions allowed).
     pub half_life_days: f64,
     /// Weights per kind; kinds not listed weigh 0. Default: the table above.
     pub kind_weights: BTreeMap<TouchpointKind, TypeWeights>,

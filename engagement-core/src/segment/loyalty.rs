@@ -101,11 +101,12 @@ pub struct LoyaltyConfig {
     pub points_per_currency_unit: f64,
     /// Points per touchpoint of a kind.
     pub points_per_kind: BTreeMap<TouchpointKind, f64>,
-    /// Points expire this many days after they were earned.
+    /// Points expire this many days (of 86,400 s, fractions allowed) after
+    /// they were earned.
     pub expiry_days: f64,
     /// What tiers are measured on.
     pub tier_basis: TierBasis,
-    /// Length of the rolling tier window, in days.
+    /// Length of the rolling tier window, in days of 86,400 s.
     pub tier_window_days: f64,
     /// Tiers, by ascending threshold.
     pub tiers: Vec<TierRule>,
