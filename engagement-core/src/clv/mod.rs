@@ -111,6 +111,38 @@ impl std::ops::Deref for ModelWithUnit {
 }
 
 impl ModelWithUnit {
+    /// Expected purchases per customer over `horizon` (weeks, days, months
+    /// or the model's own units), converted with the model's time unit:
+    /// the conditional expectation of [`ClvModel::conditional_expected_purchases`]
+    /// without the unit left to the caller.
+    ///
+    /// # Errors
+    /// As [`Horizon::in_units`] (a calendar horizon needs a model whose
+    /// unit is known) and [`ClvModel::conditional_expected_purchases`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvColumns, ClvModel, Horizon, ModelWithUnit, bg_nbd::BgNbdParams};
+    /// use engagement_core::transactions::Period;
+    /// // CDNOW's BG/NBD in weeks (Fader, Hardie & Lee 2005).
+    /// let m = ModelWithUnit { model: ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }),
+    ///     unit: Some(Period::Week) };
+    /// let cols = ClvColumns { frequency: &[2.0], recency: Some(&[30.43]), t: Some(&[38.86]), ..Default::default() };
+    /// let e = m.expected_purchases_over(Horizon::Weeks(39.0), &cols)?;
+    /// assert!((e[0] - 1.226).abs() < 5e-4);
+    /// assert_eq!(m.expected_purchases_over(Horizon::Days(273.0), &cols)?, e);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn expected_purchases_over(
+        &self,
+        horizon: Horizon,
+        columns: &ClvColumns<'_>,
+    ) -> Result<Vec<f64>> {
+        let t = horizon.in_units(self.unit)?;
+        self.model.conditional_expected_purchases(t, columns)
+    }
+
     /// Reads a model from JSON: the model's own form, or a whole fit result
     /// ([`ClvFit`], as the fit calls return it), whose `model` is taken, so
     /// that what a fit returns is what a prediction takes.

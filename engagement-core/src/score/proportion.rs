@@ -50,7 +50,7 @@ pub fn z_for_level(level: f64) -> Result<f64> {
 /// assert!(p.ci_low < 0.25 && 0.25 < p.ci_high);
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Proportion {
     /// Number of successes (conversions, satisfied answers …).
     pub successes: u64,
@@ -64,6 +64,20 @@ pub struct Proportion {
     pub ci_high: f64,
     /// Confidence level of the interval (e.g. 0.95).
     pub level: f64,
+}
+
+/// Equal when every field is, a rate and interval that are NaN (no trials)
+/// equal to NaN ones, so that results holding proportions (funnels,
+/// conversion tests) equal themselves.
+impl PartialEq for Proportion {
+    fn eq(&self, other: &Self) -> bool {
+        self.successes == other.successes
+            && self.trials == other.trials
+            && crate::limits::same_cells(
+                &[self.rate, self.ci_low, self.ci_high, self.level],
+                &[other.rate, other.ci_low, other.ci_high, other.level],
+            )
+    }
 }
 
 impl Proportion {
