@@ -25,7 +25,12 @@
 //! | [`synth`], `testing` | a seeded generator of sample data; proptest strategies (feature `proptest`) |
 //!
 //! Conventions:
-//! - **Times are Unix seconds** (`i64`, UTC), between 1970 and 3000.
+//! - **Times are Unix seconds** (`i64`, UTC), between 1970 and 3000, inside
+//!   and in results. Functions that take an instant also take a
+//!   `std::time::SystemTime` (or, with the `jiff` feature, a
+//!   `jiff::Timestamp`); spans are `std::time::Duration`s
+//!   ([`model::time`]). Durations in results are seconds unless the field
+//!   says otherwise.
 //! - **Money** is a non-negative `f64` per touchpoint, summed exactly in
 //!   integer micro-units; a refund is a touchpoint of kind `refund` with a
 //!   positive value.
@@ -39,8 +44,8 @@
 //!
 //! ```
 //! use engagement_core::{
-//!     nps_of_profiles, Channel, JourneyStage, ProfileStore, ScoreConfig, Scorer, StageConfig,
-//!     StageRules, TouchpointColumns, TouchpointKind,
+//!     nps_of_profiles, Channel, JourneyStage, ProfileStore, RatingScale, ScoreConfig, Scorer,
+//!     StageConfig, StageRules, TouchpointColumns, TouchpointKind,
 //! };
 //! use engagement_core::TouchpointKind::{Click, Purchase, SurveyResponse};
 //!
@@ -55,7 +60,7 @@
 //!     kind: TouchpointKind::codes(&[Purchase, Purchase, Click, SurveyResponse]),
 //!     value: &[30.0, 45.5, 0.0, 0.0],
 //!     rating: &[f32::NAN, f32::NAN, f32::NAN, 9.0],
-//!     rating_scale: &[0, 0, 0, 0],     // 0 = NPS scale
+//!     rating_scale: RatingScale::codes(&[RatingScale::Nps; 4]),
 //! };
 //! let config = ScoreConfig::default();
 //! let mut store = ProfileStore::new(config.signals.clone())?;
@@ -112,6 +117,7 @@ pub struct ReadmeDoctests;
 pub struct CrateReadmeDoctests;
 
 pub use error::{EngError, ErrorKind, Result};
+pub use journey::funnel::{Funnel, FunnelResult, FunnelStep, run_funnel};
 pub use journey::{StageColumns, StageConfig, StageHistory, StageRules, stage_of};
 pub use model::{
     Birthday, Channel, Code, Customer, EventColumn, EventDictionary, JourneyStage, LabelMap,
@@ -127,6 +133,7 @@ pub use score::{
     purchase_summary, quintile_scores, repeat_purchase_rate, retention_clv, retention_rate,
     rfm_of_store, rfm_scores, simple_clv, z_for_level,
 };
+pub use segment::rule::SegmentRule;
 pub use segment::{
     ActionColumns, ActionInputs, ActionRule, ActionTable, CustomerFeatures, LoyaltyAccounts,
     LoyaltyConfig, LoyaltyReport, RedemptionColumns, SegmentMembership, SegmentSet, TierBasis,

@@ -233,7 +233,7 @@ impl BgBbParams {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{RepeatSummary, bg_bb::BgBbParams, fit::FitOptions};
+    /// use engagement_core::clv::{RepeatSummary, bg_bb::BgBbParams, FitOptions};
     /// let data = RepeatSummary {
     ///     x: vec![0.0, 1.0, 2.0, 3.0, 3.0],
     ///     t_x: vec![0.0, 1.0, 3.0, 3.0, 4.0],

@@ -499,7 +499,7 @@ impl BgNbdParams {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{bg_nbd::BgNbdParams, fit::FitOptions, RepeatSummary};
+    /// use engagement_core::clv::{bg_nbd::BgNbdParams, FitOptions, RepeatSummary};
     /// let s = RepeatSummary::from_columns(&[0.0, 1.0, 3.0, 0.0, 2.0], &[0.0, 2.0, 9.0, 0.0, 4.0],
     ///                                     &[10.0, 10.0, 10.0, 8.0, 6.0])?;
     /// let fit = BgNbdParams::fit(&s, &FitOptions::default())?;

@@ -32,7 +32,7 @@ use crate::transactions::Period;
 /// # Examples
 ///
 /// ```
-/// use engagement_core::clv::fit::FitOptions;
+/// use engagement_core::clv::FitOptions;
 /// let o: FitOptions = serde_json::from_str(r#"{"max_iterations": 100}"#)?;
 /// assert_eq!(o.tolerance, 1e-14);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -81,7 +81,7 @@ impl FitOptions {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::fit::FitOptions;
+    /// use engagement_core::clv::FitOptions;
     /// use engagement_core::transactions::Period;
     /// let weeks = FitOptions { unit: Some(Period::Week), ..FitOptions::default() };
     /// assert_eq!(FitOptions::default().for_data_in(Some(Period::Day))?.unit, Some(Period::Day));
@@ -118,7 +118,7 @@ impl FitOptions {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::fit::FitOptions;
+    /// use engagement_core::clv::FitOptions;
     /// assert!(FitOptions { tolerance: 0.0, ..Default::default() }.validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<()> {

@@ -161,7 +161,7 @@ impl GammaGammaParams {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{fit::FitOptions, gamma_gamma::GammaGammaParams};
+    /// use engagement_core::clv::{FitOptions, gamma_gamma::GammaGammaParams};
     /// let fit = GammaGammaParams::fit(&[1.0, 2.0, 3.0, 1.0], &[20.0, 35.0, 28.0, 50.0], &FitOptions::default())?;
     /// assert!(fit.log_likelihood.is_finite());
     /// # Ok::<(), engagement_core::EngError>(())
@@ -185,7 +185,7 @@ impl GammaGammaParams {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{fit::FitOptions, gamma_gamma::GammaGammaParams};
+    /// use engagement_core::clv::{FitOptions, gamma_gamma::GammaGammaParams};
     /// let all = GammaGammaParams::fit(&[1.0, 2.0, 2.0, 1.0], &[20.0, 35.0, 35.0, 50.0], &FitOptions::default())?;
     /// let grouped = GammaGammaParams::fit_weighted(&[2.0, 1.0, 1.0], &[35.0, 50.0, 20.0], Some(&[2.0, 1.0, 1.0]),
     ///                                              &FitOptions::default())?;

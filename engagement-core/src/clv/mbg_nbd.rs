@@ -119,7 +119,7 @@ impl MbgNbdParams {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{mbg_nbd::MbgNbdParams, fit::FitOptions, RepeatSummary};
+    /// use engagement_core::clv::{mbg_nbd::MbgNbdParams, FitOptions, RepeatSummary};
     /// let s = RepeatSummary::from_columns(
     ///     &[0.0, 1.0, 3.0, 0.0, 2.0, 5.0, 1.0, 0.0, 0.0, 4.0],
     ///     &[0.0, 2.0, 9.0, 0.0, 4.0, 9.5, 7.0, 0.0, 0.0, 5.0],

@@ -747,7 +747,7 @@ impl ClvModel {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, fit::FitOptions};
+    /// use engagement_core::clv::{ClvColumns, ClvModel, ClvModelKind, FitOptions};
     /// let cols = ClvColumns {
     ///     frequency: &[0.0, 1.0, 3.0, 0.0, 2.0],
     ///     recency: Some(&[0.0, 2.0, 9.0, 0.0, 4.0]),
@@ -782,7 +782,7 @@ impl ClvModel {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{ClvModel, ClvModelKind, fit::FitOptions};
+    /// use engagement_core::clv::{ClvModel, ClvModelKind, FitOptions};
     /// use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
     /// let day = 86_400;
     /// let cols = TransactionColumns {
@@ -899,7 +899,7 @@ impl ClvModel {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{ClvModel, fit::FitOptions};
+    /// use engagement_core::clv::{ClvModel, FitOptions};
     /// let fit = ClvModel::fit_retention(&[1000.0, 869.0, 743.0, 653.0, 593.0, 551.0, 517.0, 491.0], &FitOptions::default())?;
     /// let s = fit.model.survival(&[0.0, 7.0])?;
     /// assert!((s[0] - 1.0).abs() < 1e-12 && (s[1] - 0.491).abs() < 0.01);

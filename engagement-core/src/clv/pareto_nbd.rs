@@ -988,7 +988,7 @@ impl ParetoNbdParams {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{ClvModel, RepeatSummary, fit::FitOptions, pareto_nbd::ParetoNbdParams, simulate};
+    /// use engagement_core::clv::{ClvModel, RepeatSummary, FitOptions, pareto_nbd::ParetoNbdParams, simulate};
     /// let truth = ParetoNbdParams { r: 0.55, alpha: 10.0, s: 0.6, beta: 12.0 };
     /// let h = simulate::histories(&ClvModel::ParetoNbd(truth), &[39.0; 500], 1)?;
     /// let s = RepeatSummary::from_columns(&h.frequency, &h.recency, &h.t)?;

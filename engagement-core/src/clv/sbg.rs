@@ -115,7 +115,7 @@ impl SbgParams {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::clv::{fit::FitOptions, sbg::SbgParams};
+    /// use engagement_core::clv::{FitOptions, sbg::SbgParams};
     /// // Fader & Hardie (2007), the "regular" segment: α = 0.704, β = 1.182.
     /// let fit = SbgParams::fit(&[1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0], &FitOptions::default())?;
     /// assert!((fit.params.alpha - 0.704).abs() < 5e-4 && (fit.params.beta - 1.182).abs() < 5e-4);

@@ -20,7 +20,7 @@ use crate::journey::paths::{Dimension, PathColumns};
 /// # Examples
 ///
 /// ```
-/// use engagement_core::attribution::PathTable;
+/// use engagement_core::journey::attribution::PathTable;
 /// let t: PathTable = serde_json::from_str(r#"{"paths": ["a > b"], "conversions": [2]}"#)?;
 /// assert_eq!(t.to_paths()?.channels, ["a", "b"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -101,7 +101,7 @@ impl Paths {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::Paths;
+    /// use engagement_core::journey::attribution::Paths;
     /// let p = Paths::parse(&["email > search", "search"], &[3.0, 1.0], None, None, ">")?;
     /// assert_eq!(p.channels, ["email", "search"]);
     /// assert_eq!(p.paths, [vec![0, 1], vec![1]]);
@@ -181,7 +181,7 @@ impl Paths {
 ///
 /// ```
 /// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::attribution::paths_from_touchpoints;
+/// use engagement_core::journey::attribution::paths_from_touchpoints;
 /// let day = 86_400;
 /// let cols = TouchpointColumns {
 ///     customer: &[1, 1, 1, 2],
@@ -222,7 +222,7 @@ pub fn paths_from_touchpoints(
 /// # Examples
 ///
 /// ```
-/// use engagement_core::attribution::PathOptions;
+/// use engagement_core::journey::attribution::PathOptions;
 /// let o: PathOptions = serde_json::from_str(r#"{"include_conversion": true}"#)?;
 /// assert_eq!((o.lookback, o.include_conversion, o.by.to_string()), (30 * 86_400, true, "channel".into()));
 /// let by_event: PathOptions = serde_json::from_str(r#"{"by": "event"}"#)?;
@@ -280,7 +280,7 @@ fn is_channel(by: &Dimension) -> bool {
 ///
 /// ```
 /// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::attribution::{PathOptions, paths_from_touchpoints_with};
+/// use engagement_core::journey::attribution::{PathOptions, paths_from_touchpoints_with};
 /// let cols = TouchpointColumns {
 ///     customer: &[1, 1, 2],
 ///     time: &[0, 60, 0],
@@ -318,7 +318,7 @@ pub fn paths_from_touchpoints_with(
 ///
 /// ```
 /// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::attribution::{PathOptions, paths_from_touchpoints_by};
+/// use engagement_core::journey::attribution::{PathOptions, paths_from_touchpoints_by};
 /// use engagement_core::journey::paths::PathColumns;
 /// let mut dict = EventDictionary::new();
 /// let codes = dict.intern_all(&["newsletter_42_open", "pricing_page_view", "order"])?;
@@ -695,7 +695,7 @@ pub struct Attribution {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::attribution::{Paths, Rule, attribute};
+/// use engagement_core::journey::attribution::{Paths, Rule, attribute};
 /// let p = Paths::parse(&["a > b", "b"], &[1.0, 1.0], None, Some(&[0.0, 1.0]), ">")?;
 /// let last = attribute(&p, &Rule::LastTouch)?;
 /// assert_eq!(last.conversions, [0.0, 2.0]);

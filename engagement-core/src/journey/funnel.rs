@@ -18,7 +18,7 @@ use crate::score::Proportion;
 /// # Examples
 ///
 /// ```
-/// use engagement_core::funnel::FunnelStep;
+/// use engagement_core::journey::funnel::FunnelStep;
 /// let s: FunnelStep = serde_json::from_str(r#"{"name": "visit", "kinds": ["visit"], "channels": ["web", "mobile_app"]}"#)?;
 /// assert_eq!(s.channels.len(), 2);
 /// assert!(serde_json::from_str::<FunnelStep>(r#"{"name": "cart", "kinds": ["add_to_cart"]}"#).is_err());
@@ -155,7 +155,7 @@ fn seconds(d: std::time::Duration) -> i64 {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::funnel::Exclusion;
+/// use engagement_core::journey::funnel::Exclusion;
 /// let e: Exclusion = serde_json::from_str(r#"{"name": "refund", "events": ["refund"], "between": [1, 2]}"#)?;
 /// assert_eq!(e.between, [1, 2]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -344,7 +344,7 @@ pub enum FunnelOrder {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::funnel::Funnel;
+/// use engagement_core::journey::funnel::Funnel;
 /// let f: Funnel = serde_json::from_str(r#"{"steps": [
 ///     {"name": "opened", "kinds": ["open"], "channels": ["email"]},
 ///     {"name": "visited", "kinds": ["visit"]},
@@ -815,7 +815,7 @@ fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 ///
 /// ```
 /// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::funnel::{Funnel, run_funnel};
+/// use engagement_core::journey::funnel::{Funnel, run_funnel};
 /// let f: Funnel = serde_json::from_str(r#"{"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}]}"#)?;
 /// let w = Channel::Web as u8;
 /// let cols = TouchpointColumns {
@@ -849,7 +849,7 @@ pub fn run_funnel(cols: &crate::TouchpointColumns<'_>, funnel: &Funnel) -> Resul
 ///
 /// ```
 /// use engagement_core::{Channel, JourneyStage, StageHistory, TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::funnel::{Funnel, FunnelExtras, run_funnel_with};
+/// use engagement_core::journey::funnel::{Funnel, FunnelExtras, run_funnel_with};
 /// let f: Funnel = serde_json::from_str(r#"{"steps": [
 ///     {"name": "clicked the spring mail", "kinds": ["click"], "campaigns": [7]},
 ///     {"name": "became loyal", "stages": ["loyal"]}]}"#)?;
@@ -1871,8 +1871,8 @@ fn histogram(sorted: &[i64], bins: u32) -> TimeHistogram {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::cohort::CohortPeriod;
-/// use engagement_core::funnel::GroupBy;
+/// use engagement_core::retention::cohort::CohortPeriod;
+/// use engagement_core::journey::funnel::GroupBy;
 /// assert_eq!(serde_json::from_str::<GroupBy>(r#""acquisition_channel""#)?, GroupBy::AcquisitionChannel);
 /// assert_eq!(serde_json::from_str::<GroupBy>(r#"{"cohort": "week"}"#)?, GroupBy::Cohort(CohortPeriod::Week));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -1891,7 +1891,7 @@ pub enum GroupBy {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::funnel::CustomerGroups;
+/// use engagement_core::journey::funnel::CustomerGroups;
 /// let g = CustomerGroups { customer: vec![1, 2], group: vec![0, 1], labels: vec!["vip".into(), "other".into()] };
 /// g.validate()?;
 /// # Ok::<(), engagement_core::EngError>(())
@@ -1919,8 +1919,8 @@ impl CustomerGroups {
     ///
     /// ```
     /// use engagement_core::{Channel, TouchpointColumns};
-    /// use engagement_core::funnel::{CustomerGroups, GroupBy};
-    /// use engagement_core::cohort::CohortPeriod;
+    /// use engagement_core::journey::funnel::{CustomerGroups, GroupBy};
+    /// use engagement_core::retention::cohort::CohortPeriod;
     /// let cols = TouchpointColumns { customer: &[1, 1, 2], time: &[50, 10, 2_700_000],
     ///     channel: &[Channel::Web as u8, Channel::Email as u8, Channel::Web as u8], kind: &[3, 3, 3], ..Default::default() };
     /// let g = CustomerGroups::first_touch(&cols, GroupBy::AcquisitionChannel)?;
@@ -1990,7 +1990,7 @@ impl CustomerGroups {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::funnel::CustomerGroups;
+    /// use engagement_core::journey::funnel::CustomerGroups;
     /// let twice = CustomerGroups { customer: vec![1, 1], group: vec![0, 0], labels: vec!["a".into()] };
     /// assert!(twice.validate().is_err());
     /// ```
@@ -2042,7 +2042,7 @@ pub struct FunnelBreakdown {
 ///
 /// ```
 /// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::funnel::{CustomerGroups, Funnel, GroupBy, run_funnel_by};
+/// use engagement_core::journey::funnel::{CustomerGroups, Funnel, GroupBy, run_funnel_by};
 /// let f: Funnel = serde_json::from_str(r#"{"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}]}"#)?;
 /// let (v, p) = (K::Visit as u8, K::Purchase as u8);
 /// let cols = TouchpointColumns {
@@ -2076,7 +2076,7 @@ pub fn run_funnel_by(
 ///
 /// ```
 /// use engagement_core::TouchpointColumns;
-/// use engagement_core::funnel::{CustomerGroups, Funnel, FunnelExtras, run_funnel_by_with};
+/// use engagement_core::journey::funnel::{CustomerGroups, Funnel, FunnelExtras, run_funnel_by_with};
 /// let f: Funnel = serde_json::from_str(r#"{"steps": [{"name": "mail", "kinds": ["click"], "campaigns": [7]}]}"#)?;
 /// let cols = TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[0, 0], kind: &[2, 2],
 ///     ..Default::default() };

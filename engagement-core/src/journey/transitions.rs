@@ -293,7 +293,7 @@ pub(crate) fn check_config(config: &SequenceConfig) -> Result<()> {
 ///
 /// ```
 /// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::transitions::{SequenceConfig, journey_sequences};
+/// use engagement_core::journey::transitions::{SequenceConfig, journey_sequences};
 /// let (e, w) = (Channel::Email as u8, Channel::Web as u8);
 /// let cols = TouchpointColumns {
 ///     customer: &[1, 1, 1, 2, 2],
@@ -383,7 +383,7 @@ pub(crate) fn sequence_counts(
 ///
 /// ```
 /// use engagement_core::{JourneyStage as S, StageHistory};
-/// use engagement_core::transitions::stage_transitions;
+/// use engagement_core::journey::transitions::stage_transitions;
 /// let h = StageHistory {
 ///     customer: vec![1, 1, 1, 2, 2],
 ///     stage: vec![S::Prospect, S::NewCustomer, S::AtRisk, S::Prospect, S::NewCustomer],

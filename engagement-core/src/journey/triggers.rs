@@ -35,7 +35,7 @@ const MAX_DELAY: i64 = 10 * 366 * 86_400;
 /// # Examples
 ///
 /// ```
-/// use engagement_core::triggers::TriggerWhen;
+/// use engagement_core::journey::triggers::TriggerWhen;
 /// let w: TriggerWhen = serde_json::from_str(r#"{"type": "nth_purchase", "n": 3}"#)?;
 /// assert_eq!(w, TriggerWhen::NthPurchase { n: 3 });
 /// assert!(serde_json::from_str::<TriggerWhen>(r#"{"type": "birthday"}"#).is_err());
@@ -108,7 +108,7 @@ pub enum TriggerWhen {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::triggers::TriggerWhen;
+/// use engagement_core::journey::triggers::TriggerWhen;
 /// let w: TriggerWhen = serde_json::from_str(r#"{"type": "abandoned",
 ///     "start": {"events": ["trial_started"]},
 ///     "complete": {"event_regex": "^project_(created|imported)$"}, "wait": 259200}"#)?;
@@ -217,7 +217,7 @@ impl TriggerWhen {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::triggers::TriggerRule;
+/// use engagement_core::journey::triggers::TriggerRule;
 /// let r: TriggerRule = serde_json::from_str(
 ///     r#"{"name": "cart", "action": "cart_reminder", "when": {"type": "abandoned_cart", "wait": 3600}}"#)?;
 /// assert_eq!(r.delay, 0);
@@ -243,7 +243,7 @@ pub struct TriggerRule {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::triggers::FrequencyCap;
+/// use engagement_core::journey::triggers::FrequencyCap;
 /// let cap: FrequencyCap = serde_json::from_str(r#"{"max": 2, "window": 604800}"#)?;
 /// assert_eq!(cap, FrequencyCap { max: 2, window: 7 * 86_400 });
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -264,7 +264,7 @@ pub struct FrequencyCap {
 ///
 /// ```
 /// use engagement_core::TouchpointColumns;
-/// use engagement_core::triggers::{TriggerConfig, due_actions};
+/// use engagement_core::journey::triggers::{TriggerConfig, due_actions};
 /// // Quiet from 22:00 to 08:00 in UTC+1: a welcome due at 23:30 UTC goes out at 07:00 UTC.
 /// let cfg: TriggerConfig = serde_json::from_str(r#"{
 ///     "rules": [{"name": "hi", "action": "welcome", "when": {"type": "first_touch"}}],
@@ -312,7 +312,7 @@ impl QuietHours {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::triggers::TriggerConfig;
+/// use engagement_core::journey::triggers::TriggerConfig;
 /// let cfg: TriggerConfig = serde_json::from_str(r#"{
 ///     "rules": [
 ///         {"name": "welcome", "action": "welcome_email", "when": {"type": "first_touch"}, "delay": 600},
@@ -355,7 +355,7 @@ impl TriggerConfig {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::triggers::TriggerConfig;
+    /// use engagement_core::journey::triggers::TriggerConfig;
     /// let cfg: TriggerConfig = serde_json::from_str(
     ///     r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "nth_purchase", "n": 0}}]}"#)?;
     /// assert!(cfg.validate().is_err());
@@ -483,7 +483,7 @@ impl TriggerConfig {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::triggers::DueAction;
+/// use engagement_core::journey::triggers::DueAction;
 /// let a = DueAction { customer: 7, due: 3600, rule: "cart".into(), action: "cart_reminder".into() };
 /// assert_eq!(serde_json::to_string(&a)?, r#"{"customer":7,"due":3600,"rule":"cart","action":"cart_reminder"}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -527,7 +527,7 @@ struct CustomerState {
 ///
 /// ```
 /// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+/// use engagement_core::journey::triggers::{TriggerConfig, TriggerEngine};
 /// let cfg: TriggerConfig = serde_json::from_str(r#"{"rules": [
 ///     {"name": "welcome", "action": "welcome_email", "when": {"type": "first_touch"}},
 ///     {"name": "cart", "action": "cart_reminder", "when": {"type": "abandoned_cart", "wait": 3600}}]}"#)?;
@@ -572,7 +572,7 @@ impl TriggerEngine {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+    /// use engagement_core::journey::triggers::{TriggerConfig, TriggerEngine};
     /// let cfg: TriggerConfig = serde_json::from_str(
     ///     r#"{"rules": [{"name": "r", "action": "a", "when": {"type": "anniversary"}}]}"#)?;
     /// let engine = TriggerEngine::new(cfg)?;
@@ -653,7 +653,7 @@ impl TriggerEngine {
     ///
     /// ```
     /// use engagement_core::{TouchpointColumns, TouchpointKind as K};
-    /// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+    /// use engagement_core::journey::triggers::{TriggerConfig, TriggerEngine};
     /// let cfg: TriggerConfig = serde_json::from_str(
     ///     r#"{"rules": [{"name": "cart", "action": "remind", "when": {"type": "abandoned_cart", "wait": 60}}]}"#)?;
     /// let mut engine = TriggerEngine::new(cfg)?;
@@ -690,7 +690,7 @@ impl TriggerEngine {
     /// ```
     /// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns};
     /// use engagement_core::journey::paths::PathColumns;
-    /// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+    /// use engagement_core::journey::triggers::{TriggerConfig, TriggerEngine};
     /// let cfg: TriggerConfig = serde_json::from_str(r#"{"rules": [{"name": "activate",
     ///     "action": "onboarding_email", "when": {"type": "abandoned", "wait": 259200,
     ///     "start": {"events": ["trial_started"]}, "complete": {"event_prefix": "project_"}}}]}"#)?;
@@ -814,7 +814,7 @@ impl TriggerEngine {
     ///
     /// ```
     /// use engagement_core::TouchpointColumns;
-    /// use engagement_core::triggers::{TriggerConfig, TriggerEngine};
+    /// use engagement_core::journey::triggers::{TriggerConfig, TriggerEngine};
     /// let cfg: TriggerConfig = serde_json::from_str(
     ///     r#"{"rules": [{"name": "hi", "action": "welcome", "when": {"type": "first_touch"}, "delay": 600}]}"#)?;
     /// let mut engine = TriggerEngine::new(cfg)?;
@@ -1080,7 +1080,7 @@ impl TriggerEngine {
 ///
 /// ```
 /// use engagement_core::{TouchpointColumns, TouchpointKind as K};
-/// use engagement_core::triggers::{TriggerConfig, due_actions};
+/// use engagement_core::journey::triggers::{TriggerConfig, due_actions};
 /// let cfg: TriggerConfig = serde_json::from_str(
 ///     r#"{"rules": [{"name": "second", "action": "thanks", "when": {"type": "nth_purchase", "n": 2}, "delay": 60}]}"#)?;
 /// let p = K::Purchase as u8;
@@ -1114,7 +1114,7 @@ pub fn due_actions(
 /// ```
 /// use engagement_core::{EventColumn, EventDictionary, TouchpointColumns};
 /// use engagement_core::journey::paths::PathColumns;
-/// use engagement_core::triggers::{TriggerConfig, due_actions_with};
+/// use engagement_core::journey::triggers::{TriggerConfig, due_actions_with};
 /// let cfg: TriggerConfig = serde_json::from_str(r#"{"rules": [{"name": "pricing", "action": "sales_call",
 ///     "when": {"type": "event", "on": {"events": ["pricing_page_view"]}, "once": true}, "delay": 3600}]}"#)?;
 /// let mut dict = EventDictionary::new();

@@ -249,7 +249,7 @@ impl Partial {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
     /// let p = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 86_400, include_conversion: false, ..Default::default() }))?;
     /// assert!(p.result().is_err());   // nothing to attribute yet
@@ -296,7 +296,7 @@ impl Partial {
     ///
     /// ```
     /// use engagement_core::TouchpointColumns;
-    /// use engagement_core::funnel::FunnelExtras;
+    /// use engagement_core::journey::funnel::FunnelExtras;
     /// use engagement_core::partial::{Partial, PartialSpec};
     /// let spec: PartialSpec = serde_json::from_str(r#"{"kind": "funnel", "funnel":
     ///     {"steps": [{"name": "mail 7", "kinds": ["click"], "campaigns": [7]}]}}"#)?;
@@ -382,7 +382,7 @@ impl Partial {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialKind, PartialSpec};
     /// let p = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?;
     /// assert_eq!(p.spec().kind(), PartialKind::Paths);
@@ -402,7 +402,7 @@ impl Partial {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
     /// let mut a = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?;
     /// assert!(a.merge(Partial::new(&PartialSpec::Paths(PathOptions { lookback: 61, include_conversion: false, ..Default::default() }))?).is_err());
@@ -465,7 +465,7 @@ impl Partial {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::TouchpointColumns;
     /// use engagement_core::partial::{Partial, PartialResult, PartialSpec};
     /// let spec = PartialSpec::Paths(PathOptions { lookback: 86_400, include_conversion: true, ..Default::default() });
@@ -488,9 +488,9 @@ impl Partial {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::TouchpointColumns;
-    /// use engagement_core::attribution::Rule;
+    /// use engagement_core::journey::attribution::Rule;
     /// use engagement_core::partial::{Partial, PartialSpec};
     /// let spec = PartialSpec::Paths(PathOptions { lookback: 86_400, include_conversion: true, ..Default::default() });
     /// let cols = TouchpointColumns { customer: &[1, 1], time: &[0, 60], channel: &[0, 1], kind: &[1, 4],
@@ -593,7 +593,7 @@ impl Partial {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
     /// let bytes = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?.to_bytes()?;
     /// assert_eq!(&bytes[..4], b"ENGP");
@@ -615,7 +615,7 @@ impl Partial {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
     /// let mut bytes = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?.to_bytes()?;
     /// assert_eq!(Partial::from_bytes(&bytes)?.spec(), &PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }));
@@ -636,7 +636,7 @@ impl Partial {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::{Partial, PartialSpec};
     /// let p = Partial::new(&PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }))?;
     /// let json = p.to_json()?;

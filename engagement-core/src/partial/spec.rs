@@ -221,7 +221,7 @@ impl PartialSpec {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::{PartialKind, PartialSpec};
     /// assert_eq!(PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }).kind(), PartialKind::Paths);
     /// ```
@@ -248,7 +248,7 @@ impl PartialSpec {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::PartialSpec;
     /// assert!(!PartialSpec::Profiles { signals: Default::default() }.needs_whole_customers());
     /// assert!(PartialSpec::Paths(PathOptions { lookback: 60, include_conversion: false, ..Default::default() }).needs_whole_customers());
@@ -268,7 +268,7 @@ impl PartialSpec {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::attribution::PathOptions;
+    /// use engagement_core::journey::attribution::PathOptions;
     /// use engagement_core::partial::PartialSpec;
     /// assert!(PartialSpec::Paths(PathOptions { lookback: 0, include_conversion: false, ..Default::default() }).validate().is_err());
     /// ```

@@ -34,7 +34,7 @@ impl CohortPeriod {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::cohort::CohortPeriod;
+    /// use engagement_core::retention::cohort::CohortPeriod;
     /// // 2024-02-29 12:00 UTC is in month (2024 − 1970)·12 + 1.
     /// assert_eq!(CohortPeriod::Month.index(1_709_208_000), 54 * 12 + 1);
     /// ```
@@ -54,7 +54,7 @@ impl CohortPeriod {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::cohort::CohortPeriod;
+    /// use engagement_core::retention::cohort::CohortPeriod;
     /// let p = CohortPeriod::Month;
     /// assert_eq!(p.start(p.index(1_709_208_000)), 1_706_745_600);   // 2024-02-01
     /// ```
@@ -196,7 +196,7 @@ impl PartialEq for CohortTable {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::cohort::{CohortConfig, cohorts};
+/// use engagement_core::retention::cohort::{CohortConfig, cohorts};
 /// use engagement_core::transactions::TransactionColumns;
 /// let jan = 1_704_067_200; // 2024-01-01
 /// let day = 86_400;

@@ -74,7 +74,7 @@ impl CoxConfig {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::survival::CoxConfig;
+    /// use engagement_core::retention::survival::CoxConfig;
     /// assert!(CoxConfig::default().validate().is_ok());
     /// assert!(CoxConfig { level: 1.5, ..Default::default() }.validate().is_err());
     /// ```
@@ -1245,7 +1245,7 @@ fn count_pairs(a: &mut [Hazard], b: &mut [Hazard], into_b: bool) -> (u64, u64) {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::survival::{cox, CoxColumns, CoxConfig, CoxCovariates};
+/// use engagement_core::retention::survival::{cox, CoxColumns, CoxConfig, CoxCovariates};
 /// // Customers with a higher score churn later.
 /// let duration = [5.0, 8.0, 3.0, 9.0, 12.0, 2.0, 7.0, 10.0];
 /// let observed = [true, true, true, false, true, true, true, false];

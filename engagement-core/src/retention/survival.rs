@@ -97,7 +97,7 @@ fn checked(duration: &[f64], observed: &[bool], name: &str) -> Result<Vec<(f64, 
 /// # Examples
 ///
 /// ```
-/// use engagement_core::survival::kaplan_meier;
+/// use engagement_core::retention::survival::kaplan_meier;
 /// // Churned after 1, 3, 3 months; still active after 2 and 4.
 /// let km = kaplan_meier(&[1.0, 2.0, 3.0, 3.0, 4.0], &[true, false, true, true, false], 0.95)?;
 /// assert_eq!(km.time, [0.0, 1.0, 2.0, 3.0, 4.0]);
@@ -202,7 +202,7 @@ pub struct LogRankTest {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::survival::logrank_test;
+/// use engagement_core::retention::survival::logrank_test;
 /// let t = logrank_test(&[1.0, 2.0, 3.0, 4.0], &[true; 4], &[5.0, 6.0, 7.0, 8.0], &[true; 4])?;
 /// assert!(t.observed_a > t.expected_a && t.p_value < 0.05);
 /// # Ok::<(), engagement_core::EngError>(())
@@ -325,7 +325,7 @@ pub struct RmstDifference {
 /// # Examples
 ///
 /// ```
-/// use engagement_core::survival::rmst;
+/// use engagement_core::retention::survival::rmst;
 /// // S = 1 until 2, 1/2 until 4, then 0: the area up to 4 is 2 + 1 = 3.
 /// let r = rmst(&[2.0, 4.0], &[true, true], 4.0, 0.95)?;
 /// assert!((r.rmst - 3.0).abs() < 1e-15);
@@ -385,7 +385,7 @@ pub fn rmst(duration: &[f64], observed: &[bool], tau: f64, level: f64) -> Result
 /// # Examples
 ///
 /// ```
-/// use engagement_core::survival::rmst_difference;
+/// use engagement_core::retention::survival::rmst_difference;
 /// let d = rmst_difference(&[1.0, 2.0, 3.0, 4.0], &[true; 4], &[2.0, 4.0, 6.0, 8.0], &[true; 4], 4.0, 0.95)?;
 /// assert!((d.difference - (d.b.rmst - d.a.rmst)).abs() < 1e-15 && d.difference > 0.0);
 /// # Ok::<(), engagement_core::EngError>(())
