@@ -16,7 +16,7 @@ use engagement_core::journey::funnel::{Funnel, FunnelStep, run_funnel};
 use engagement_core::partial::{Partial, PartialResult, PartialSpec};
 use engagement_core::segment::rule::{SegmentRule, field, kind_count};
 use engagement_core::synth::{SynthConfig, generate};
-use engagement_core::transactions::{Period, SummaryConfig, TransactionColumns, summarize};
+use engagement_core::transactions::{Period, SummaryConfig, TransactionTable, summarize};
 use engagement_core::{
     ActionInputs, ActionTable, CustomerFeatures, JourneyStage, ProfileStore, ScoreConfig, Scorer,
     SegmentSet, StageConfig, StageRules, TouchpointColumns, TouchpointKind as Kind,
@@ -103,27 +103,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("next best actions: {by_action:?}");
 
     // 4. Lifetime value: purchases summarised in weeks, BG/NBD, 12 weeks ahead.
-    let purchases: Vec<usize> = (0..table.len())
-        .filter(|&i| table.kind[i] == u8::from(Kind::Purchase))
-        .collect();
-    fn pick<T: Copy>(col: &[T], rows: &[usize]) -> Vec<T> {
-        rows.iter().map(|&i| col[i]).collect()
-    }
-    let (customer, time, value) = (
-        pick(&table.customer, &purchases),
-        pick(&table.time, &purchases),
-        pick(&table.value, &purchases),
-    );
-    let tx = TransactionColumns {
-        customer: &customer,
-        time: &time,
-        value: &value,
-    };
+    let purchases = TransactionTable::purchases(&all)?;
     let weekly = SummaryConfig {
         period: Period::Day,
         unit: Period::Week,
     };
-    let summary = summarize(&tx, as_of, &weekly)?;
+    let summary = summarize(&purchases.columns(), as_of, &weekly)?;
     let fit = ClvModel::fit_summary(ClvModelKind::BgNbd, &summary, &FitOptions::default())?;
     let columns = summary.columns();
     let alive = fit.model.p_alive(&columns)?;

@@ -357,6 +357,82 @@ impl TransactionSummary {
     }
 }
 
+/// Transactions as owned columns: what [`TransactionTable::purchases`]
+/// takes out of touchpoints.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransactionTable {
+    /// Customer id per transaction.
+    pub customer: Vec<u64>,
+    /// Time per transaction, Unix seconds.
+    pub time: Vec<i64>,
+    /// Money per transaction (0 where the touchpoints carry no value).
+    pub value: Vec<f64>,
+}
+
+impl TransactionTable {
+    /// The purchases among touchpoints (kind `purchase`), in their order,
+    /// with their value (0 without a value column). Refunds are not taken
+    /// off: lifetime-value models read what was bought; subtract refunds
+    /// (kind `refund`) yourself where net revenue is meant.
+    ///
+    /// # Errors
+    /// As [`TouchpointColumns::validate`](crate::TouchpointColumns::validate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{Channel, TouchpointColumns, TouchpointKind as K};
+    /// use engagement_core::transactions::TransactionTable;
+    /// let cols = TouchpointColumns {
+    ///     customer: &[1, 1, 2],
+    ///     time: &[0, 60, 90],
+    ///     channel: Channel::codes(&[Channel::Web; 3]),
+    ///     kind: K::codes(&[K::Visit, K::Purchase, K::Purchase]),
+    ///     value: &[0.0, 25.0, 10.0],
+    ///     ..Default::default()
+    /// };
+    /// let tx = TransactionTable::purchases(&cols)?;
+    /// assert_eq!((tx.customer.as_slice(), tx.value.as_slice()), (&[1, 2][..], &[25.0, 10.0][..]));
+    /// assert_eq!(tx.columns().validate()?, 2);
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn purchases(cols: &crate::TouchpointColumns<'_>) -> Result<Self> {
+        cols.validate()?;
+        let purchase = u8::from(crate::TouchpointKind::Purchase);
+        let mut out = TransactionTable::default();
+        for (i, _) in cols
+            .kind
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k == purchase)
+        {
+            out.customer.push(cols.customer[i]);
+            out.time.push(cols.time[i]);
+            out.value.push(cols.value.get(i).copied().unwrap_or(0.0));
+        }
+        Ok(out)
+    }
+
+    /// The columns, borrowed.
+    pub fn columns(&self) -> TransactionColumns<'_> {
+        TransactionColumns {
+            customer: &self.customer,
+            time: &self.time,
+            value: &self.value,
+        }
+    }
+
+    /// Number of transactions.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// True without transactions.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+}
+
 /// A calibration summary with what each customer did in the holdout period.
 ///
 /// # Examples
