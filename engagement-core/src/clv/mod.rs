@@ -1383,9 +1383,34 @@ impl ClvModel {
         (0..x.len())
             .map(|i| {
                 check_history(i, x[i], r[i], t[i])?;
-                f(x[i], r[i], t[i]).and_then(check).map_err(|e| e.at_row(i))
+                f(x[i], r[i], t[i])
+                    .and_then(check)
+                    .map_err(|e| self.at_edge(e, i).at_row(i))
             })
             .collect()
+    }
+
+    /// A special function refusing its arguments means the model's
+    /// parameters are at the edge of their range (a fit on too few
+    /// customers runs some to 0): said in the model's own terms.
+    fn at_edge(&self, e: EngError, row: usize) -> EngError {
+        match e {
+            EngError::InvalidInput { ref field, .. } if field == "a, b, c" || field == "z" => {
+                let params: Vec<String> = self
+                    .parameters()
+                    .iter()
+                    .map(|(n, v)| format!("{n} = {v:.3e}"))
+                    .collect();
+                EngError::config(
+                    "model",
+                    format!(
+                        "the prediction for row {row} cannot be evaluated at these parameters ({}): a parameter near 0 means the fit ran to the edge of its range, as it does on too few customers; refit with a penalty (FitOptions::penalty, e.g. 0.1) or more data",
+                        params.join(", ")
+                    ),
+                )
+            }
+            other => other,
+        }
     }
 }
 
@@ -1472,6 +1497,32 @@ mod tests {
         a: 0.793,
         b: 2.426,
     });
+
+    #[test]
+    fn a_fit_at_the_edge_of_its_range_is_named_in_the_models_terms() {
+        // a + b < 1 makes the conditional expectation's hypergeometric term
+        // undefined for a customer without repeats (as a fit on five
+        // customers produced).
+        let m = ClvModel::BgNbd(bg_nbd::BgNbdParams {
+            r: 1.0,
+            alpha: 3.0,
+            a: 1e-8,
+            b: 4e-8,
+        });
+        let cols = ClvColumns {
+            frequency: &[2.0, 0.0],
+            recency: Some(&[3.0, 0.0]),
+            t: Some(&[5.0, 5.0]),
+            ..Default::default()
+        };
+        let e = m.conditional_expected_purchases(12.0, &cols).unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.kind(), crate::ErrorKind::Config, "{text}");
+        assert!(
+            text.contains("row 1") && text.contains("a = 1.000e-8") && text.contains("penalty"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn fits_record_the_unit_of_their_options_and_its_json_keeps_it() {
