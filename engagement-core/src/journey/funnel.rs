@@ -129,18 +129,13 @@ impl FunnelStep {
         self
     }
 
-    /// The time from the previous step within which this one must happen,
-    /// in whole seconds (a fraction of a second is dropped).
-    pub fn within(mut self, within: std::time::Duration) -> Self {
-        self.within = Some(seconds(within));
+    /// The time from the previous step within which this one must happen:
+    /// a `Duration` (or any [`IntoSpan`](crate::model::time::IntoSpan)), in
+    /// whole seconds (a fraction of a second is dropped).
+    pub fn within(mut self, within: impl crate::model::time::IntoSpan) -> Self {
+        self.within = Some(within.seconds());
         self
     }
-}
-
-/// A duration in whole seconds, saturating (validation refuses what is
-/// too long).
-fn seconds(d: std::time::Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// A touchpoint that voids a conversion when it happens between two steps:
@@ -440,10 +435,11 @@ impl Funnel {
         }
     }
 
-    /// The time from the first step within which the others must happen,
-    /// in whole seconds (a fraction of a second is dropped).
-    pub fn window(mut self, window: std::time::Duration) -> Self {
-        self.window = seconds(window);
+    /// The time from the first step within which the others must happen:
+    /// a `Duration` (or any [`IntoSpan`](crate::model::time::IntoSpan)), in
+    /// whole seconds (a fraction of a second is dropped).
+    pub fn window(mut self, window: impl crate::model::time::IntoSpan) -> Self {
+        self.window = window.seconds();
         self
     }
 

@@ -2,9 +2,10 @@
 //! (`i64`, UTC) and spans whole seconds; a function that takes an instant
 //! takes anything that is [`IntoTime`] (Unix seconds as `i64`, a
 //! [`SystemTime`], or with the `jiff` feature a `jiff::Timestamp`), and a
-//! function that takes a span takes anything that is [`IntoSpan`] (a
-//! [`Duration`], or with `jiff` a `jiff::SignedDuration`), never a bare
-//! integer, so an instant and a span cannot be swapped.
+//! function or builder that takes a span takes anything that is
+//! [`IntoSpan`] (a [`Duration`], [`Seconds`] spelled out, or with `jiff` a
+//! `jiff::SignedDuration`), never a bare integer, so an instant and a span
+//! cannot be swapped.
 //!
 //! # Examples
 //!
