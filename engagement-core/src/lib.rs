@@ -135,7 +135,7 @@ pub use score::{
 };
 pub use segment::rule::SegmentRule;
 pub use segment::{
-    ActionColumns, ActionInputs, ActionRule, ActionTable, CustomerFeatures, LoyaltyAccounts,
-    LoyaltyConfig, LoyaltyReport, RedemptionColumns, SegmentMembership, SegmentSet, TierBasis,
-    TierHistory, TierRule, run_loyalty,
+    ActionColumns, ActionId, ActionInputs, ActionRule, ActionTable, CustomerFeatures,
+    LoyaltyAccounts, LoyaltyConfig, LoyaltyReport, RedemptionColumns, SegmentMembership,
+    SegmentSet, TierBasis, TierHistory, TierRule, run_loyalty,
 };

@@ -23,8 +23,8 @@ fn position(customer: &[u64], id: u64) -> Option<usize> {
 }
 
 /// The name at an index, if both are there.
-fn name(names: &[String], index: Option<u16>) -> Option<&str> {
-    names.get(usize::from(index?)).map(String::as_str)
+fn name<I: Into<usize>>(names: &[String], index: Option<I>) -> Option<&str> {
+    names.get(index?.into()).map(String::as_str)
 }
 
 /// Row views of a column struct whose row fields are all `Copy` values.
@@ -216,10 +216,10 @@ impl LoyaltyAccounts {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::LoyaltyAccounts;
+    /// use engagement_core::{LoyaltyAccounts, segment::TierId};
     /// let a = LoyaltyAccounts { customer: vec![4, 8], balance: vec![100, 900], earned: vec![100, 1000],
     ///     redeemed: vec![0, 100], expired: vec![0, 0], rejected_redemptions: vec![0, 0],
-    ///     tier: vec![None, Some(0)], tier_names: vec!["gold".into()] };
+    ///     tier: vec![None, Some(TierId::new(0))], tier_names: vec!["gold".into()] };
     /// assert_eq!(a.get(8).and_then(|r| r.tier), Some("gold"));
     /// assert_eq!(a.iter().map(|r| r.balance).sum::<u64>(), 1000);
     /// ```
@@ -359,9 +359,9 @@ impl SegmentMembership {
     /// # Examples
     ///
     /// ```
-    /// use engagement_core::SegmentMembership;
+    /// use engagement_core::{SegmentMembership, segment::SegmentId};
     /// let m = SegmentMembership { customer: vec![1, 2], names: vec!["vip".into(), "new".into()],
-    ///     member: vec![vec![true, true], vec![false, true]], primary: vec![Some(0), Some(0)] };
+    ///     member: vec![vec![true, true], vec![false, true]], primary: vec![Some(SegmentId::new(0)); 2] };
     /// let two = m.get(2).unwrap();
     /// assert_eq!(two.primary, Some("vip"));
     /// assert_eq!(two.segments().collect::<Vec<_>>(), ["vip", "new"]);

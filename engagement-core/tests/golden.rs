@@ -499,7 +499,8 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 &config::<LoyaltyConfig>(case)?,
             )?;
             let names = &report.accounts.tier_names;
-            let label = |t: &Option<u16>| t.map(|i| names[usize::from(i)].clone());
+            let label =
+                |t: &Option<engagement_core::segment::TierId>| t.map(|i| names[i.index()].clone());
             let mut accounts = serde_json::to_value(&report.accounts)?;
             accounts["tier"] = json!(report.accounts.tier.iter().map(label).collect::<Vec<_>>());
             let mut history = serde_json::to_value(&report.history)?;

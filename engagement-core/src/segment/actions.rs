@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{EngError, Result};
 use crate::journey::StageColumns;
 use crate::model::JourneyStage;
+use crate::segment::ids::{ActionId, TierId};
 use crate::segment::loyalty::LoyaltyAccounts;
 use crate::segment::rules::SegmentMembership;
 
@@ -127,7 +128,7 @@ pub struct ActionColumns {
     /// Customer ids.
     pub customer: Vec<u64>,
     /// Index into `action_names`, `None` when no row matches.
-    pub action: Vec<Option<u16>>,
+    pub action: Vec<Option<ActionId>>,
     /// Action names.
     pub action_names: Vec<String>,
 }
@@ -142,8 +143,32 @@ impl ActionColumns {
     /// assert_eq!(ActionColumns::default().action_name(0), None);
     /// ```
     pub fn action_name(&self, i: usize) -> Option<&str> {
-        let a = (*self.action.get(i)?)?;
-        self.action_names.get(usize::from(a)).map(String::as_str)
+        self.name_of((*self.action.get(i)?)?)
+    }
+
+    /// The id of the action named `name`, if there is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ActionInputs, ActionTable, JourneyStage, StageColumns};
+    /// let stages = StageColumns { customer: vec![1, 2], stage: vec![JourneyStage::Churned, JourneyStage::Repeat] };
+    /// let a = ActionTable::default().recommend(&[1, 2], &ActionInputs { stages: Some(&stages), ..Default::default() })?;
+    /// let win_back = a.id_of("reactivation_campaign").unwrap();
+    /// assert_eq!(a.action.iter().filter(|&&x| x == Some(win_back)).count(), 1);
+    /// assert_eq!(a.name_of(win_back), Some("reactivation_campaign"));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn id_of(&self, name: &str) -> Option<ActionId> {
+        self.action_names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| ActionId::new(i as u16))
+    }
+
+    /// The name of action `id`, if it is one of these.
+    pub fn name_of(&self, id: ActionId) -> Option<&str> {
+        self.action_names.get(id.index()).map(String::as_str)
     }
 }
 
@@ -323,7 +348,7 @@ impl ActionTable {
                         a.tier_names
                             .iter()
                             .position(|n| n == name)
-                            .map(|p| p as u16)
+                            .map(|p| TierId::new(p as u16))
                             .ok_or_else(|| {
                                 EngError::config(
                                     format!("rules[{i}].tiers[{j}]"),
@@ -348,7 +373,7 @@ impl ActionTable {
                     names.len() - 1
                 }
             };
-            name_of_rule.push(id as u16);
+            name_of_rule.push(ActionId::new(id as u16));
         }
         let stage_ix = stages
             .map(|s| index_of(&s.customer, "stages"))
@@ -390,6 +415,7 @@ impl ActionTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::ids::SegmentId;
 
     #[test]
     fn priorities_and_conditions() {
@@ -413,11 +439,11 @@ mod tests {
             customer: vec![1, 2, 3],
             names: vec!["vip".into()],
             member: vec![vec![true, false, true]],
-            primary: vec![Some(0), None, Some(0)],
+            primary: vec![Some(SegmentId::new(0)), None, Some(SegmentId::new(0))],
         };
         let loyalty = LoyaltyAccounts {
             customer: vec![3],
-            tier: vec![Some(1)],
+            tier: vec![Some(TierId::new(1))],
             tier_names: vec!["silver".into(), "gold".into()],
             ..Default::default()
         };
@@ -480,7 +506,7 @@ mod tests {
         ));
         let bad_tier = LoyaltyAccounts {
             customer: vec![1],
-            tier: vec![Some(5)],
+            tier: vec![Some(TierId::new(5))],
             tier_names: vec!["silver".into()],
             ..Default::default()
         };

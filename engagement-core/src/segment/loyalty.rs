@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{EngError, Result, ensure_config, non_negative, positive};
 use crate::model::touchpoint::check_time;
 use crate::model::{Code, TouchpointColumns, TouchpointKind};
+use crate::segment::ids::TierId;
 
 const DAY: f64 = 86_400.0;
 
@@ -274,12 +275,35 @@ pub struct LoyaltyAccounts {
     /// Redemptions rejected for lack of points.
     pub rejected_redemptions: Vec<u32>,
     /// Tier at `as_of` (an index into `tier_names`), `None` below every tier.
-    pub tier: Vec<Option<u16>>,
+    pub tier: Vec<Option<TierId>>,
     /// Tier names.
     pub tier_names: Vec<String>,
 }
 
 impl LoyaltyAccounts {
+    /// The id of the tier named `name`, if there is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::LoyaltyAccounts;
+    /// let a = LoyaltyAccounts { tier_names: vec!["silver".into(), "gold".into()], ..Default::default() };
+    /// let gold = a.tier_id("gold").unwrap();
+    /// assert!(gold > a.tier_id("silver").unwrap());   // tiers ascend
+    /// assert_eq!(a.tier_name(gold), Some("gold"));
+    /// ```
+    pub fn tier_id(&self, name: &str) -> Option<TierId> {
+        self.tier_names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| TierId::new(i as u16))
+    }
+
+    /// The name of tier `id`, if it is one of these.
+    pub fn tier_name(&self, id: TierId) -> Option<&str> {
+        self.tier_names.get(id.index()).map(String::as_str)
+    }
+
     /// Reads accounts from JSON: their own form, or a whole
     /// [`LoyaltyReport`] (as the loyalty calls return it), whose `accounts`
     /// are taken, so that what a loyalty run returns is what a
@@ -325,7 +349,8 @@ impl LoyaltyAccounts {
 ///     10 * day,
 ///     &LoyaltyConfig::default(),
 /// )?;
-/// assert_eq!((report.history.tier.clone(), report.history.since.clone()), (vec![Some(0)], vec![0]));
+/// let silver = report.accounts.tier_id("silver");
+/// assert_eq!((report.history.tier.clone(), report.history.since.clone()), (vec![silver], vec![0]));
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -333,7 +358,7 @@ pub struct TierHistory {
     /// Customer ids.
     pub customer: Vec<u64>,
     /// Tier held from `since` on.
-    pub tier: Vec<Option<u16>>,
+    pub tier: Vec<Option<TierId>>,
     /// Unix seconds.
     pub since: Vec<i64>,
 }
@@ -342,7 +367,7 @@ impl TierHistory {
     /// Records that `customer` holds `tier` from `t` on. A change at the same
     /// instant as the previous one replaces it (a tier lost and regained in
     /// one second is no change at all).
-    fn record(&mut self, customer: u64, tier: Option<u16>, t: i64) {
+    fn record(&mut self, customer: u64, tier: Option<TierId>, t: i64) {
         let n = self.customer.len();
         if n > 0 && self.customer[n - 1] == customer && self.since[n - 1] == t {
             self.customer.pop();
@@ -414,7 +439,7 @@ struct Programme<'a> {
 
 impl Programme<'_> {
     /// Tier index for a basis amount (in micro-units for spend, points otherwise).
-    fn tier_for(&self, amount: i128) -> Option<u16> {
+    fn tier_for(&self, amount: i128) -> Option<TierId> {
         let scale = if self.config.tier_basis == TierBasis::Spend {
             crate::model::MICROS_PER_UNIT
         } else {
@@ -424,10 +449,10 @@ impl Programme<'_> {
             .tiers
             .iter()
             .rposition(|t| amount as f64 >= t.threshold * scale)
-            .map(|i| i as u16)
+            .map(|i| TierId::new(i as u16))
     }
 
-    fn multiplier(&self, tier: Option<u16>) -> f64 {
+    fn multiplier(&self, tier: Option<TierId>) -> f64 {
         tier.map_or(1.0, |i| self.config.tiers[usize::from(i)].multiplier)
     }
 
@@ -516,7 +541,7 @@ struct Ledger {
     /// Contributions to the tier basis: (time, amount), oldest first.
     window: VecDeque<(i64, i128)>,
     in_window: i128,
-    tier: Option<u16>,
+    tier: Option<TierId>,
 }
 
 impl Ledger {
@@ -743,7 +768,7 @@ mod tests {
         assert_eq!(a.expired[0], 300 + 300 + 125 + 10);
         assert_eq!(a.balance[0], 0);
         // Silver from day 10 until the day-0 purchase leaves the window on day 365: spend drops to 400.
-        assert_eq!(r.history.tier, [Some(0), None]);
+        assert_eq!(r.history.tier, [Some(TierId::new(0)), None]);
         assert_eq!(r.history.since, [10 * D, 365 * D]);
         assert_eq!(a.tier[0], None);
     }
@@ -813,7 +838,7 @@ mod tests {
             &LoyaltyConfig::default(),
         )
         .unwrap();
-        assert_eq!(r.history.tier, [Some(0)]);
+        assert_eq!(r.history.tier, [Some(TierId::new(0))]);
         assert_eq!(r.history.since, [0]);
     }
 

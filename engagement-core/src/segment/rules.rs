@@ -38,6 +38,7 @@ use serde_json::Value;
 use crate::error::{EngError, Result};
 use crate::model::{Channel, Code, JourneyStage};
 use crate::segment::features::{CustomerFeatures, LABEL_FEATURES, is_numeric_feature};
+use crate::segment::ids::SegmentId;
 
 /// The only version of the definition format so far.
 ///
@@ -105,7 +106,8 @@ struct Segment {
 /// let m = set.evaluate(&features)?;
 /// assert_eq!(m.members(0), [true, false, false]);
 /// assert_eq!(m.members(1), [true, true, false]);
-/// assert_eq!(m.primary, [Some(0), Some(1), None]);
+/// let (big, buyers) = (m.id_of("big"), m.id_of("buyers"));
+/// assert_eq!(m.primary, [big, buyers, None]);
 ///
 /// let bad = SegmentSet::from_json(r#"{"version": 1, "segments": [
 ///     {"name": "x", "rule": {"all": [{"field": "revenue", "op": "=>", "value": 1}]}}]}"#);
@@ -444,7 +446,7 @@ impl Rule {
 ///     {"name": "all", "rule": {"all": []}}]}"#)?;
 /// let m = set.evaluate(&features)?;
 /// assert_eq!(m.customer, [1, 2]);
-/// assert_eq!(m.primary, [Some(0), Some(1)]);
+/// assert_eq!(m.primary, [m.id_of("buyers"), m.id_of("all")]);
 /// # Ok::<(), engagement_core::EngError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -456,10 +458,34 @@ pub struct SegmentMembership {
     /// `member[s][i]`: customer `i` is in segment `s`.
     pub member: Vec<Vec<bool>>,
     /// The first segment (in priority order) each customer is in.
-    pub primary: Vec<Option<u16>>,
+    pub primary: Vec<Option<SegmentId>>,
 }
 
 impl SegmentMembership {
+    /// The id of the segment named `name`, if there is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::SegmentMembership;
+    /// let m = SegmentMembership { customer: vec![1, 2], names: vec!["vip".into(), "new".into()],
+    ///     member: vec![vec![true, false], vec![false, true]], primary: vec![] };
+    /// let new = m.id_of("new").unwrap();
+    /// assert_eq!((m.name_of(new), m.members(new.index())), (Some("new"), &[false, true][..]));
+    /// assert_eq!(m.id_of("lapsed"), None);
+    /// ```
+    pub fn id_of(&self, name: &str) -> Option<SegmentId> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| SegmentId::new(i as u16))
+    }
+
+    /// The name of segment `id`, if it is one of these.
+    pub fn name_of(&self, id: SegmentId) -> Option<&str> {
+        self.names.get(id.index()).map(String::as_str)
+    }
+
     /// The membership column of segment `s`.
     ///
     /// # Examples
@@ -630,7 +656,12 @@ impl SegmentSet {
             .map(|s| s.rule.eval(features))
             .collect::<Result<Vec<_>>>()?;
         let primary = (0..features.len())
-            .map(|i| member.iter().position(|m| m[i]).map(|s| s as u16))
+            .map(|i| {
+                member
+                    .iter()
+                    .position(|m| m[i])
+                    .map(|s| SegmentId::new(s as u16))
+            })
             .collect();
         Ok(SegmentMembership {
             customer: features.customers().to_vec(),
@@ -858,7 +889,7 @@ mod tests {
                     for (s, b) in row.iter().enumerate() {
                         prop_assert_eq!(m.member[s][i], *b);
                     }
-                    prop_assert_eq!(m.primary[i], row.iter().position(|b| *b).map(|s| s as u16));
+                    prop_assert_eq!(m.primary[i], row.iter().position(|b| *b).map(|s| SegmentId::new(s as u16)));
                 }
             }
         }
