@@ -122,12 +122,23 @@ pub enum EngError {
         /// What stopped the optimizer.
         reason: String,
     },
-    /// Serialized state (a partial result's binary or JSON form) that is
-    /// truncated, corrupt, of an unknown format version, or inconsistent.
-    #[error("corrupt partial result: {reason}")]
+    /// Serialized state (a partial result's binary or JSON form, a saved
+    /// store or engine) that is truncated, corrupt, of an unknown format
+    /// version, or inconsistent.
+    #[error("corrupt saved state: {reason}")]
     Corrupt {
         /// What is wrong with it.
         reason: String,
+    },
+    /// A file could not be read or written (saving and loading state).
+    #[error("cannot {action} {path}: {message}")]
+    Io {
+        /// `"read"` or `"write"`.
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// What the operating system said.
+        message: String,
     },
 }
 
@@ -198,6 +209,8 @@ pub enum ErrorKind {
     Convergence,
     /// [`EngError::Corrupt`].
     Corrupt,
+    /// [`EngError::Io`].
+    Io,
 }
 
 impl ErrorKind {
@@ -206,9 +219,9 @@ impl ErrorKind {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(engagement_core::ErrorKind::ALL.len(), 11);
+    /// assert_eq!(engagement_core::ErrorKind::ALL.len(), 12);
     /// ```
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::InvalidInput,
         ErrorKind::LengthMismatch,
         ErrorKind::EmptyInput,
@@ -220,6 +233,7 @@ impl ErrorKind {
         ErrorKind::Json,
         ErrorKind::Convergence,
         ErrorKind::Corrupt,
+        ErrorKind::Io,
     ];
 
     /// The stable snake_case name (`"invalid_input"` …), used by the golden
@@ -243,6 +257,7 @@ impl ErrorKind {
             ErrorKind::Json => "json",
             ErrorKind::Convergence => "convergence",
             ErrorKind::Corrupt => "corrupt",
+            ErrorKind::Io => "io",
         }
     }
 }
@@ -311,6 +326,7 @@ impl EngError {
             EngError::Json { .. } => ErrorKind::Json,
             EngError::Convergence { .. } => ErrorKind::Convergence,
             EngError::Corrupt { .. } => ErrorKind::Corrupt,
+            EngError::Io { .. } => ErrorKind::Io,
         }
     }
 

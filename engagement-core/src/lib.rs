@@ -20,6 +20,7 @@
 //! | [`segment`] | customer features, segments defined as data (JSON, or typed rules built in Rust: [`segment::rule`]), loyalty programmes, next best actions |
 //! | [`experiment`] | A/B tests: conversion, Welch, Bayesian, sample size and power |
 //! | [`partial`] | mergeable partial results of every analysis, their wire forms, and the way back to a scored store ([`partial::Partial::into_scored_store`]): what runs the engine on Spark and Dask |
+//! | [`persist`] | saving a [`ProfileStore`] (and its score configuration) to bytes or a file and loading it back, versioned and checksummed |
 //! | [`rows`] | named rows of the column results: `iter()` and `get(customer)` on scores, stages, RFM, transaction summaries, actions, loyalty accounts and segments |
 //! | [`error`], [`limits`] | the one error type [`EngError`]; the sizes the engine takes and its JSON reader |
 //! | [`synth`], `testing` | a seeded generator of sample data; proptest strategies (feature `proptest`) |
@@ -90,6 +91,7 @@ pub mod journey;
 pub mod limits;
 pub mod model;
 pub mod partial;
+pub mod persist;
 pub mod profile;
 pub mod retention;
 pub mod rows;

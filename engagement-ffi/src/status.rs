@@ -41,8 +41,11 @@ pub enum eng_status {
     Json = 108,
     /// A model fit did not converge.
     Convergence = 109,
-    /// Serialized state (a partial result) that is truncated, corrupt or of an unknown version.
+    /// Serialized state (a partial result, a saved store or engine) that is
+    /// truncated, corrupt or of an unknown version.
     Corrupt = 110,
+    /// A file could not be read or written (saving and loading state).
+    Io = 111,
     /// A panic was caught at the boundary (a bug; please report it).
     Panic = 1000,
 }
@@ -61,6 +64,7 @@ impl From<ErrorKind> for eng_status {
             ErrorKind::Json => eng_status::Json,
             ErrorKind::Convergence => eng_status::Convergence,
             ErrorKind::Corrupt => eng_status::Corrupt,
+            ErrorKind::Io => eng_status::Io,
         }
     }
 }
@@ -73,7 +77,7 @@ impl From<&EngError> for eng_status {
 
 impl eng_status {
     /// Every status, in code order.
-    pub(crate) const ALL: [eng_status; 17] = [
+    pub(crate) const ALL: [eng_status; 18] = [
         eng_status::Ok,
         eng_status::NullPointer,
         eng_status::InvalidUtf8,
@@ -90,6 +94,7 @@ impl eng_status {
         eng_status::Json,
         eng_status::Convergence,
         eng_status::Corrupt,
+        eng_status::Io,
         eng_status::Panic,
     ];
 
@@ -112,6 +117,7 @@ impl eng_status {
             eng_status::Json => "ENG_STATUS_JSON\0",
             eng_status::Convergence => "ENG_STATUS_CONVERGENCE\0",
             eng_status::Corrupt => "ENG_STATUS_CORRUPT\0",
+            eng_status::Io => "ENG_STATUS_IO\0",
             eng_status::Panic => "ENG_STATUS_PANIC\0",
         }
     }

@@ -76,7 +76,13 @@ create_exception!(
     _engagement,
     CorruptError,
     EngagementError,
-    "Serialized state (a partial result) that is truncated, corrupt, of an unknown format version or inconsistent."
+    "Serialized state (a partial result, a saved store or engine) that is truncated, corrupt, of an unknown format version or inconsistent."
+);
+create_exception!(
+    _engagement,
+    StorageError,
+    EngagementError,
+    "A file could not be read or written while saving or loading state (the message names the file)."
 );
 
 /// Converts a core error into the matching exception; every kind is named.
@@ -95,6 +101,7 @@ pub(crate) fn to_py(e: EngError) -> PyErr {
         ErrorKind::Json => JsonError::new_err(msg),
         ErrorKind::Convergence => ConvergenceError::new_err(msg),
         ErrorKind::Corrupt => CorruptError::new_err(msg),
+        ErrorKind::Io => StorageError::new_err(msg),
     };
     // The row an error is about, as `row` (None otherwise), so that the face
     // can name the caller's index label and customer id.

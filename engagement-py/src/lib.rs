@@ -33,7 +33,7 @@ mod _engagement {
     use crate::errors::{
         AsOfBeforeDataError, ConfigError, ConvergenceError, CorruptError, EmptyInputError,
         EngagementError, IncompatibleError, InvalidInputError, JsonError, LengthMismatchError,
-        UnknownIdError, UnknownLabelError,
+        StorageError, UnknownIdError, UnknownLabelError,
     };
 
     /// The library version.

@@ -358,6 +358,12 @@ impl Profile {
     /// An error unless the profile's fields are ones that touchpoints can
     /// produce (times within range or absent together with their counts,
     /// first ≤ last, money ≥ 0): what a decoded profile is checked for.
+    /// Ties a profile read from saved bytes to the signals it is loaded
+    /// with (the saved configuration was checked to be those signals).
+    pub(crate) fn rebind(&mut self, fingerprint: u64) {
+        self.signals = fingerprint;
+    }
+
     pub(crate) fn check_consistent(&self) -> std::result::Result<(), String> {
         use crate::model::{MAX_TIME, MIN_TIME};
         let time_ok = |t: i64| (MIN_TIME..=MAX_TIME).contains(&t);

@@ -125,6 +125,7 @@ from ._engagement import (
     InvalidInputError,
     JsonError,
     LengthMismatchError,
+    StorageError,
     UnknownIdError,
     UnknownLabelError,
     __version__,
@@ -133,11 +134,11 @@ from ._engagement import (
 from ._results import ChurnSummary, NpsSummary, Proportion, PurchaseSummary
 
 for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, CorruptError, EmptyInputError, EngagementError, IncompatibleError,
-             InvalidInputError, JsonError, LengthMismatchError, UnknownIdError, UnknownLabelError):
+             InvalidInputError, JsonError, LengthMismatchError, StorageError, UnknownIdError, UnknownLabelError):
     _exc.__module__ = "engagement"
 
 __all__ = [
-    "AsOfBeforeDataError", "CorruptError", "MetricsSummary", "Partial", "merge_partials", "store_frame", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "EventCorrelation", "FunnelBreakdown", "FunnelResult", "TimeHistogram", "funnel", "funnel_by", "Triggers", "due_actions",
+    "AsOfBeforeDataError", "CorruptError", "StorageError", "MetricsSummary", "Partial", "merge_partials", "store_frame", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "EventCorrelation", "FunnelBreakdown", "FunnelResult", "TimeHistogram", "funnel", "funnel_by", "Triggers", "due_actions",
     "journey_sequences", "stage_transitions", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",

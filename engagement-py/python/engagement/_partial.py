@@ -160,7 +160,7 @@ class Partial:
         >>> engagement.Partial.from_bytes(data[:-1])
         Traceback (most recent call last):
         ...
-        engagement.CorruptError: corrupt partial result: the header announces ... payload bytes, ... follow (truncated or padded)
+        engagement.CorruptError: corrupt saved state: the header announces ... payload bytes, ... follow (truncated or padded)
         """
         return cls(_native.NativePartial.from_bytes(bytes(data)))
 
