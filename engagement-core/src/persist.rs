@@ -1,17 +1,19 @@
 //! Saving and loading long-lived state: a [`ProfileStore`] (with the score
-//! configuration it is read with) to bytes or a file and back, so that a
-//! nightly job keeps yesterday's store instead of replaying the history.
+//! configuration it is read with) and a
+//! [`TriggerEngine`](crate::journey::triggers::TriggerEngine) to bytes or a
+//! file and back, so that a nightly job keeps yesterday's state instead of
+//! replaying the history.
 //!
 //! # The saved form
 //!
 //! | bytes | content |
 //! |---|---|
-//! | 0–3 | magic: `ENGS` (a profile store) |
+//! | 0–3 | magic: `ENGS` (a profile store), `ENGT` (a trigger engine) |
 //! | 4–5 | format version, little-endian (this library writes 1 and reads 1) |
 //! | 6–7 | zero |
 //! | 8–15 | payload length, little-endian |
 //! | 16–19 | CRC-32 of the payload |
-//! | 20… | payload: the score configuration as JSON text, the signal configuration as JSON text, then the profiles in ascending customer id, in postcard encoding |
+//! | 20… | payload in postcard encoding. A store: the score configuration as JSON text, the signal configuration as JSON text, then the profiles in ascending customer id. An engine: its configuration as JSON text, clock, sequence and suppressed counters, then each customer's state in ascending id (its profile, pending actions, anniversaries, recent sends) |
 //!
 //! Loading checks all of it before anything is built: bytes that are
 //! truncated, padded, altered, of another magic or of an unknown version
@@ -63,14 +65,14 @@ pub const STORE_FORMAT_VERSION: u16 = 1;
 const STORE_MAGIC: [u8; 4] = *b"ENGS";
 const HEADER: usize = 20;
 
-fn corrupt(reason: impl Into<String>) -> EngError {
+pub(crate) fn corrupt(reason: impl Into<String>) -> EngError {
     EngError::Corrupt {
         reason: reason.into(),
     }
 }
 
 /// The framed form of `payload`: magic, version, length, CRC-32, payload.
-fn frame(magic: [u8; 4], version: u16, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn frame(magic: [u8; 4], version: u16, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(&magic);
     out.extend_from_slice(&version.to_le_bytes());
@@ -83,7 +85,7 @@ fn frame(magic: [u8; 4], version: u16, payload: &[u8]) -> Vec<u8> {
 
 /// The version and payload of a framed form, after checking its header and
 /// checksum; `noun` names what was expected in errors.
-fn unframe<'a>(
+pub(crate) fn unframe<'a>(
     bytes: &'a [u8],
     magic: [u8; 4],
     newest: u16,
@@ -468,6 +470,50 @@ mod tests {
         assert!(e.to_string().contains("format version 2"), "{e}");
         let e = ProfileStore::from_bytes(&frame(*b"ENGP", 1, &payload)).unwrap_err();
         assert!(e.to_string().contains("not a saved profile store"), "{e}");
+    }
+
+    #[test]
+    fn a_saved_trigger_engine_is_refused_whole_when_damaged() {
+        use crate::journey::triggers::{TriggerConfig, TriggerEngine};
+        let cfg: TriggerConfig = serde_json::from_str(
+            r#"{"rules": [{"name": "w", "action": "welcome", "when": {"type": "first_touch"}, "delay": 99999}]}"#,
+        )
+        .unwrap();
+        let mut engine = TriggerEngine::new(cfg).unwrap();
+        let c = [1u64, 2];
+        engine
+            .push(&crate::model::TouchpointColumns {
+                customer: &c,
+                time: &[10, 20],
+                channel: &[1, 1],
+                kind: &[1, 1],
+                value: &[0.0, 0.0],
+                ..Default::default()
+            })
+            .unwrap();
+        let bytes = engine.to_bytes().unwrap();
+        assert_eq!(TriggerEngine::from_bytes(&bytes).unwrap().pending(), 2);
+        for n in 0..bytes.len() {
+            assert_eq!(
+                TriggerEngine::from_bytes(&bytes[..n]).unwrap_err().kind(),
+                "corrupt"
+            );
+        }
+        for bit in 0..bytes.len() * 8 {
+            let mut b = bytes.clone();
+            b[bit / 8] ^= 1 << (bit % 8);
+            assert_eq!(
+                TriggerEngine::from_bytes(&b).unwrap_err().kind(),
+                "corrupt",
+                "bit {bit}"
+            );
+        }
+        let store = ProfileStore::new(SignalConfig::default())
+            .unwrap()
+            .to_bytes()
+            .unwrap();
+        let e = TriggerEngine::from_bytes(&store).unwrap_err();
+        assert!(e.to_string().contains("not a saved trigger engine"), "{e}");
     }
 
     #[test]
