@@ -339,9 +339,14 @@ enum eng_status
    */
   ENG_STATUS_CONVERGENCE = 109,
   /**
-   * Serialized state (a partial result) that is truncated, corrupt or of an unknown version.
+   * Serialized state (a partial result, a saved store or engine) that is
+   * truncated, corrupt or of an unknown version.
    */
   ENG_STATUS_CORRUPT = 110,
+  /**
+   * A file could not be read or written (saving and loading state).
+   */
+  ENG_STATUS_IO = 111,
   /**
    * A panic was caught at the boundary (a bug; please report it).
    */
@@ -379,7 +384,7 @@ typedef struct eng_partial eng_partial;
  * An opaque store of customer profiles, with the engagement-score
  * configuration it was created with.
  *
- * Thread safety: a store may be read (`_len`, `_customers`, `_scores`,
+ * Thread safety: a store may be read (`_len`, `_customers`, `_scores`, `_to_bytes`, `_save`,
  * `_stages`, `_rfm`, `_segments`, the `_json` readers and the metrics) from
  * several threads at once, but a call that changes it (`_push`, `_merge` as
  * the destination, `_add_customer_json`) must not run at the same time as any
@@ -1342,6 +1347,17 @@ eng_status eng_last_error_message(char *buf, size_t cap, size_t *out_len);
  * and not yet freed.
  */
 void eng_string_free(char *s);
+
+/**
+ * Frees bytes the library allocated (a saved store or engine), given the
+ * length it wrote with them. Calling with NULL is fine. Must not be called
+ * twice on the same bytes, nor on bytes the library did not allocate.
+ *
+ * # Safety
+ * `bytes` must be NULL or a pointer this library returned as owned bytes
+ * of length `len`, not yet freed.
+ */
+void eng_bytes_free(uint8_t *bytes, size_t len);
 
 /**
  * A new dictionary, empty (`labels_json` NULL or empty) or of the labels of
@@ -2876,6 +2892,69 @@ eng_status eng_profile_store_profiles_json(const struct eng_profile_store *store
                                            size_t *out_len);
 
 /**
+ * Saves the store: its profiles, signal and score configuration, in the
+ * versioned, checksummed form of `engagement_core::persist` (magic `ENGS`).
+ * `*out_bytes` receives bytes owned by the caller, released with
+ * `eng_bytes_free(*out_bytes, *out_len)`; `*out_len` their length.
+ * `eng_profile_store_from_bytes` gives back an equal store: a store saved
+ * at night, loaded and pushed the next day's touchpoints equals one store
+ * pushed everything.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ * The outputs are written only on success.
+ *
+ * # Safety
+ * `store` a live store; `out_bytes` and `out_len` valid for one write each.
+ */
+eng_status eng_profile_store_to_bytes(const struct eng_profile_store *store,
+                                      uint8_t **out_bytes,
+                                      size_t *out_len);
+
+/**
+ * Loads a store saved by `eng_profile_store_to_bytes` (`len` bytes), with
+ * the score configuration it was saved with. On success `*out_store`
+ * receives a new store owned by the caller (`eng_profile_store_free`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_CORRUPT`
+ * (truncated, padded, altered, not a saved store, a format version newer
+ * than this library's, or profiles that do not fit together; the message
+ * says which). Nothing is built from bytes that fail: there is no partial
+ * load. Files saved by earlier versions of the library load.
+ *
+ * # Safety
+ * `bytes` must point to `len` readable bytes; `out_store` valid for one write.
+ */
+eng_status eng_profile_store_from_bytes(const uint8_t *bytes,
+                                        size_t len,
+                                        struct eng_profile_store **out_store);
+
+/**
+ * Saves the store to the file at `path` (NUL-terminated), in the form of
+ * `eng_profile_store_to_bytes`. The file is written under a temporary name
+ * beside it, synced, and renamed over `path`: a crash while saving leaves
+ * the previous file whole.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO` (the
+ * message names the file and the system's reason), `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `store` a live store; `path` a NUL-terminated string.
+ */
+eng_status eng_profile_store_save(const struct eng_profile_store *store, const char *path);
+
+/**
+ * Loads a store from the file at `path` (NUL-terminated), as
+ * `eng_profile_store_from_bytes` does from bytes.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO` (the
+ * file cannot be read), `ENG_STATUS_CORRUPT`.
+ *
+ * # Safety
+ * `path` a NUL-terminated string; `out_store` valid for one write.
+ */
+eng_status eng_profile_store_load(const char *path, struct eng_profile_store **out_store);
+
+/**
  * Ascending customer ids of the store into `out_customer` (capacity `cap`);
  * `*out_len` receives the number of customers.
  *
@@ -3547,6 +3626,61 @@ eng_status eng_triggers_new(const char *config_json,
  * `triggers` must be NULL or a live engine from `eng_triggers_new`.
  */
 void eng_triggers_free(struct eng_triggers *triggers);
+
+/**
+ * Saves the engine: its rules and every customer's state and pending
+ * actions, in the versioned, checksummed form of `engagement_core::persist`
+ * (magic `ENGT`). `*out_bytes` receives bytes owned by the caller, released
+ * with `eng_bytes_free(*out_bytes, *out_len)`. An engine loaded from them
+ * behaves exactly as this one would: saving at night and loading the next
+ * day changes no action.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `triggers` a live engine; `out_bytes` and `out_len` valid for one write each.
+ */
+eng_status eng_triggers_to_bytes(const struct eng_triggers *triggers,
+                                 uint8_t **out_bytes,
+                                 size_t *out_len);
+
+/**
+ * Loads an engine saved by `eng_triggers_to_bytes` (`len` bytes). On
+ * success `*out_triggers` receives an engine owned by the caller.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_CORRUPT`
+ * (truncated, altered, not a saved engine, a newer format version, or state
+ * that does not fit its rules); nothing is built from bytes that fail.
+ *
+ * # Safety
+ * `bytes` must point to `len` readable bytes; `out_triggers` valid for one write.
+ */
+eng_status eng_triggers_from_bytes(const uint8_t *bytes,
+                                   size_t len,
+                                   struct eng_triggers **out_triggers);
+
+/**
+ * Saves the engine to the file at `path` (NUL-terminated), replacing it
+ * whole through a synced temporary file beside it.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO`,
+ * `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `triggers` a live engine; `path` a NUL-terminated string.
+ */
+eng_status eng_triggers_save(const struct eng_triggers *triggers, const char *path);
+
+/**
+ * Loads an engine from the file at `path` (NUL-terminated).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO`,
+ * `ENG_STATUS_CORRUPT`.
+ *
+ * # Safety
+ * `path` a NUL-terminated string; `out_triggers` valid for one write.
+ */
+eng_status eng_triggers_load(const char *path, struct eng_triggers **out_triggers);
 
 /**
  * Feeds `len` touchpoints (columns as `eng_profile_store_push`; sorted by

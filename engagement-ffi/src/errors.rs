@@ -89,3 +89,22 @@ pub unsafe extern "C" fn eng_string_free(s: *mut c_char) {
         Ok::<(), Failure>(())
     });
 }
+
+/// Frees bytes the library allocated (a saved store or engine), given the
+/// length it wrote with them. Calling with NULL is fine. Must not be called
+/// twice on the same bytes, nor on bytes the library did not allocate.
+///
+/// # Safety
+/// `bytes` must be NULL or a pointer this library returned as owned bytes
+/// of length `len`, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_bytes_free(bytes: *mut u8, len: usize) {
+    let _ = boundary(|| {
+        if !bytes.is_null() {
+            let raw = std::ptr::slice_from_raw_parts_mut(bytes, len);
+            // SAFETY: the caller promises `bytes` and `len` came from `hand_out_bytes`.
+            drop(unsafe { Box::from_raw(raw) });
+        }
+        Ok::<(), Failure>(())
+    });
+}

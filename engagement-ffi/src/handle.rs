@@ -282,6 +282,41 @@ pub(crate) fn fits(needed: usize, cap: usize, out_len: &mut usize) -> Result<(),
     Ok(())
 }
 
+/// A file path given as a NUL-terminated string (on Unix any bytes; elsewhere
+/// UTF-8).
+///
+/// # Safety
+/// `ptr` must be NULL or point to a NUL-terminated string.
+pub(crate) unsafe fn path(ptr: *const c_char, name: &str) -> Result<std::path::PathBuf, Failure> {
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's promise.
+    let bytes = unsafe { std::ffi::CStr::from_ptr(ptr) }.to_bytes();
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Ok(std::ffi::OsStr::from_bytes(bytes).into())
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(bytes).map(Into::into).map_err(|e| {
+            Failure::new(
+                eng_status::InvalidUtf8,
+                format!("argument {name} is not valid UTF-8: {e}"),
+            )
+        })
+    }
+}
+
+/// Hands library-allocated bytes to C (freed by `eng_bytes_free` with the
+/// same length).
+pub(crate) fn hand_out_bytes(bytes: Vec<u8>, to: &mut *mut u8, len: &mut usize) {
+    let boxed = bytes.into_boxed_slice();
+    *len = boxed.len();
+    *to = Box::into_raw(boxed).cast::<u8>();
+}
+
 /// A library-allocated NUL-terminated string (freed by `eng_string_free`).
 pub(crate) fn into_c_string(s: String) -> Result<*mut c_char, Failure> {
     std::ffi::CString::new(s)

@@ -7,14 +7,15 @@ use engagement_core::{Code, ProfileStore, ScoreConfig, Scorer, StageConfig, Stag
 
 use crate::boundary::{Failure, Outcome, boundary};
 use crate::handle::{
-    Castable, fill, fits, free, hand_out, handle_mut, handle_ref, out, out_column, touchpoints,
+    Castable, fill, fits, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, out_column,
+    path, slice, touchpoints,
 };
 use crate::status::eng_status;
 
 /// An opaque store of customer profiles, with the engagement-score
 /// configuration it was created with.
 ///
-/// Thread safety: a store may be read (`_len`, `_customers`, `_scores`,
+/// Thread safety: a store may be read (`_len`, `_customers`, `_scores`, `_to_bytes`, `_save`,
 /// `_stages`, `_rfm`, `_segments`, the `_json` readers and the metrics) from
 /// several threads at once, but a call that changes it (`_push`, `_merge` as
 /// the destination, `_add_customer_json`) must not run at the same time as any
@@ -310,6 +311,115 @@ pub unsafe extern "C" fn eng_profile_store_profiles_json(
         let summaries: Vec<_> = s.store.iter().map(|p| p.summary()).collect();
         // SAFETY: the caller's promises.
         unsafe { crate::json::write(&summaries, out_json, out_len) }?;
+        Ok(())
+    })
+}
+
+/// Saves the store: its profiles, signal and score configuration, in the
+/// versioned, checksummed form of `engagement_core::persist` (magic `ENGS`).
+/// `*out_bytes` receives bytes owned by the caller, released with
+/// `eng_bytes_free(*out_bytes, *out_len)`; `*out_len` their length.
+/// `eng_profile_store_from_bytes` gives back an equal store: a store saved
+/// at night, loaded and pushed the next day's touchpoints equals one store
+/// pushed everything.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+/// The outputs are written only on success.
+///
+/// # Safety
+/// `store` a live store; `out_bytes` and `out_len` valid for one write each.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_to_bytes(
+    store: *const eng_profile_store,
+    out_bytes: *mut *mut u8,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let s = unsafe { handle_ref(store, "store")? };
+        // SAFETY: as above.
+        let out_bytes = unsafe { out(out_bytes, "out_bytes")? };
+        // SAFETY: as above.
+        let out_len = unsafe { out(out_len, "out_len")? };
+        let bytes = s.store.to_bytes_scored(&s.scorer)?;
+        hand_out_bytes(bytes, out_bytes, out_len);
+        Ok(())
+    })
+}
+
+/// Loads a store saved by `eng_profile_store_to_bytes` (`len` bytes), with
+/// the score configuration it was saved with. On success `*out_store`
+/// receives a new store owned by the caller (`eng_profile_store_free`).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_CORRUPT`
+/// (truncated, padded, altered, not a saved store, a format version newer
+/// than this library's, or profiles that do not fit together; the message
+/// says which). Nothing is built from bytes that fail: there is no partial
+/// load. Files saved by earlier versions of the library load.
+///
+/// # Safety
+/// `bytes` must point to `len` readable bytes; `out_store` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_from_bytes(
+    bytes: *const u8,
+    len: usize,
+    out_store: *mut *mut eng_profile_store,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let out_store = unsafe { out(out_store, "out_store")? };
+        // SAFETY: as above.
+        let bytes = unsafe { slice(bytes, len, "bytes")? };
+        let (store, scorer) = ProfileStore::from_bytes_scored(bytes)?;
+        hand_out(Store { store, scorer }, out_store);
+        Ok(())
+    })
+}
+
+/// Saves the store to the file at `path` (NUL-terminated), in the form of
+/// `eng_profile_store_to_bytes`. The file is written under a temporary name
+/// beside it, synced, and renamed over `path`: a crash while saving leaves
+/// the previous file whole.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO` (the
+/// message names the file and the system's reason), `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `store` a live store; `path` a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_save(
+    store: *const eng_profile_store,
+    path: *const c_char,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let s = unsafe { handle_ref(store, "store")? };
+        // SAFETY: as above.
+        let path = unsafe { self::path(path, "path")? };
+        Ok(s.store.save_scored(&s.scorer, path)?)
+    })
+}
+
+/// Loads a store from the file at `path` (NUL-terminated), as
+/// `eng_profile_store_from_bytes` does from bytes.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO` (the
+/// file cannot be read), `ENG_STATUS_CORRUPT`.
+///
+/// # Safety
+/// `path` a NUL-terminated string; `out_store` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_load(
+    path: *const c_char,
+    out_store: *mut *mut eng_profile_store,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let out_store = unsafe { out(out_store, "out_store")? };
+        // SAFETY: as above.
+        let path = unsafe { self::path(path, "path")? };
+        let (store, scorer) = ProfileStore::load_scored(path)?;
+        hand_out(Store { store, scorer }, out_store);
         Ok(())
     })
 }

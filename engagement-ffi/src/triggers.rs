@@ -6,7 +6,9 @@ use std::ffi::c_char;
 use engagement_core::triggers::{TriggerConfig, TriggerEngine};
 
 use crate::boundary::boundary;
-use crate::handle::{Castable, free, hand_out, handle_mut, handle_ref, out, touchpoints};
+use crate::handle::{
+    Castable, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, path, slice, touchpoints,
+};
 use crate::status::eng_status;
 
 /// An opaque trigger engine: rules, per-customer state and pending actions.
@@ -69,6 +71,104 @@ pub unsafe extern "C" fn eng_triggers_new(
 pub unsafe extern "C" fn eng_triggers_free(triggers: *mut eng_triggers) {
     // SAFETY: the caller promises NULL or a live engine.
     unsafe { free(triggers) }
+}
+
+/// Saves the engine: its rules and every customer's state and pending
+/// actions, in the versioned, checksummed form of `engagement_core::persist`
+/// (magic `ENGT`). `*out_bytes` receives bytes owned by the caller, released
+/// with `eng_bytes_free(*out_bytes, *out_len)`. An engine loaded from them
+/// behaves exactly as this one would: saving at night and loading the next
+/// day changes no action.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `triggers` a live engine; `out_bytes` and `out_len` valid for one write each.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_to_bytes(
+    triggers: *const eng_triggers,
+    out_bytes: *mut *mut u8,
+    out_len: *mut usize,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let engine = unsafe { handle_ref(triggers, "triggers")? };
+        // SAFETY: as above.
+        let out_bytes = unsafe { out(out_bytes, "out_bytes")? };
+        // SAFETY: as above.
+        let out_len = unsafe { out(out_len, "out_len")? };
+        hand_out_bytes(engine.to_bytes()?, out_bytes, out_len);
+        Ok(())
+    })
+}
+
+/// Loads an engine saved by `eng_triggers_to_bytes` (`len` bytes). On
+/// success `*out_triggers` receives an engine owned by the caller.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_CORRUPT`
+/// (truncated, altered, not a saved engine, a newer format version, or state
+/// that does not fit its rules); nothing is built from bytes that fail.
+///
+/// # Safety
+/// `bytes` must point to `len` readable bytes; `out_triggers` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_from_bytes(
+    bytes: *const u8,
+    len: usize,
+    out_triggers: *mut *mut eng_triggers,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let out_triggers = unsafe { out(out_triggers, "out_triggers")? };
+        // SAFETY: as above.
+        let bytes = unsafe { slice(bytes, len, "bytes")? };
+        hand_out(TriggerEngine::from_bytes(bytes)?, out_triggers);
+        Ok(())
+    })
+}
+
+/// Saves the engine to the file at `path` (NUL-terminated), replacing it
+/// whole through a synced temporary file beside it.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO`,
+/// `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `triggers` a live engine; `path` a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_save(
+    triggers: *const eng_triggers,
+    path: *const c_char,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let engine = unsafe { handle_ref(triggers, "triggers")? };
+        // SAFETY: as above.
+        let path = unsafe { self::path(path, "path")? };
+        Ok(engine.save(path)?)
+    })
+}
+
+/// Loads an engine from the file at `path` (NUL-terminated).
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO`,
+/// `ENG_STATUS_CORRUPT`.
+///
+/// # Safety
+/// `path` a NUL-terminated string; `out_triggers` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_load(
+    path: *const c_char,
+    out_triggers: *mut *mut eng_triggers,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let out_triggers = unsafe { out(out_triggers, "out_triggers")? };
+        // SAFETY: as above.
+        let path = unsafe { self::path(path, "path")? };
+        hand_out(TriggerEngine::load(path)?, out_triggers);
+        Ok(())
+    })
 }
 
 /// Feeds `len` touchpoints (columns as `eng_profile_store_push`; sorted by
