@@ -245,6 +245,26 @@ fn optional_part<T>(column: &[T], start: usize, end: usize) -> &[T] {
     }
 }
 
+/// Saved bytes as a case's `damage` says: keep `truncate` bytes (negative:
+/// drop that many from the end), or invert the byte at `flip`.
+fn damaged(mut bytes: Vec<u8>, input: &Value) -> Vec<u8> {
+    let Some(damage) = input.get("damage") else {
+        return bytes;
+    };
+    if let Some(keep) = damage.get("truncate").and_then(Value::as_i64) {
+        let keep = if keep < 0 {
+            bytes.len().saturating_sub(keep.unsigned_abs() as usize)
+        } else {
+            keep as usize
+        };
+        bytes.truncate(keep);
+    }
+    if let Some(at) = damage.get("flip").and_then(Value::as_u64) {
+        bytes[at as usize] ^= 0xff;
+    }
+    bytes
+}
+
 fn num<T: serde::de::DeserializeOwned>(input: &Value, key: &str) -> T {
     read(&input[key]).unwrap_or_else(|e| panic!("input.{key}: {e}"))
 }
@@ -375,6 +395,42 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 ProfileStore::from_columns(config::<SignalConfig>(case)?, &table.columns())?;
             let profiles: Vec<_> = store.iter().map(|p| p.summary()).collect();
             json!({ "profiles": profiles })
+        }
+        "store_nightly" => {
+            // Each day: load yesterday's saved store, push the day's rows, save.
+            let cfg: ScoreConfig = config(case)?;
+            let scorer = Scorer::new(cfg)?;
+            let table = touchpoints(input)?;
+            table.columns().validate()?;
+            let days: Vec<usize> = serde_json::from_value(input["days"].clone())?;
+            let empty = ProfileStore::with_signals(scorer.signals().clone());
+            let mut saved = empty.to_bytes_scored(&scorer)?;
+            let mut start = 0;
+            for size in days {
+                let (mut store, scorer) = ProfileStore::from_bytes_scored(&damaged(saved, input))?;
+                let c = table.columns();
+                let end = start + size;
+                store.push_columns(&engagement_core::TouchpointColumns {
+                    customer: &c.customer[start..end],
+                    time: &c.time[start..end],
+                    channel: &c.channel[start..end],
+                    kind: &c.kind[start..end],
+                    value: optional_part(c.value, start, end),
+                    rating: optional_part(c.rating, start, end),
+                    rating_scale: optional_part(c.rating_scale, start, end),
+                })?;
+                saved = store.to_bytes_scored(&scorer)?;
+                start = end;
+            }
+            let (store, scorer) = ProfileStore::from_bytes_scored(&damaged(saved, input))?;
+            match input.get("as_of") {
+                Some(_) => {
+                    serde_json::to_value(scorer.score_store(&store, num::<i64>(input, "as_of"))?)?
+                }
+                None => {
+                    json!({ "profiles": store.iter().map(|p| p.summary()).collect::<Vec<_>>() })
+                }
+            }
         }
         "scores" => {
             let cfg: ScoreConfig = config(case)?;
@@ -643,6 +699,8 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let cfg: TriggerConfig =
                 serde_json::from_value(case.config.clone().unwrap_or_default())?;
             let mut engine = TriggerEngine::new(cfg)?;
+            // With `persist`, the engine goes through its saved form before each chunk and the end.
+            let persist = input.get("persist").and_then(Value::as_bool) == Some(true);
             // Event labels and campaign ids beside the touchpoints, when the case has them.
             let labels: Option<Vec<String>> = input
                 .get("event")
@@ -697,8 +755,14 @@ fn run(case: &Case) -> Result<Value, EngError> {
                     },
                     session: &[],
                 };
+                if persist {
+                    engine = TriggerEngine::from_bytes(&damaged(engine.to_bytes()?, input))?;
+                }
                 actions.extend(engine.push_events(&chunk, &extra)?);
                 start = end;
+            }
+            if persist {
+                engine = TriggerEngine::from_bytes(&damaged(engine.to_bytes()?, input))?;
             }
             actions.extend(engine.advance(num::<i64>(input, "until"))?);
             json!({ "actions": actions, "suppressed": engine.suppressed() })

@@ -47,6 +47,35 @@ impl NativeStore {
         self.store.len()
     }
 
+    /// The saved form (profiles, signal and score configuration; versioned and checksummed).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let store = &self.store;
+        let scorer = &self.scorer;
+        let bytes = py.compute(|| store.to_bytes_scored(scorer))?;
+        Ok(pyo3::types::PyBytes::new(py, &bytes))
+    }
+
+    /// A store read from its saved form (CorruptError for damaged bytes; nothing is built).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let (store, scorer) = py.compute(|| ProfileStore::from_bytes_scored(data))?;
+        Ok(NativeStore { store, scorer })
+    }
+
+    /// Saves to a file, replacing it whole (StorageError naming the file when it cannot).
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let store = &self.store;
+        let scorer = &self.scorer;
+        py.compute(|| store.save_scored(scorer, &path))
+    }
+
+    /// A store loaded from a file saved by ``save``.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        let (store, scorer) = py.compute(|| ProfileStore::load_scored(&path))?;
+        Ok(NativeStore { store, scorer })
+    }
+
     /// A store holding the merged profiles of a profiles partial; ``config`` is a score
     /// configuration whose signals must equal the partial's (None: defaults with its signals).
     #[staticmethod]

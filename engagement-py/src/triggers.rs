@@ -26,6 +26,33 @@ impl NativeTriggers {
         })
     }
 
+    /// The saved form (rules and every customer's state; versioned and checksummed).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let engine = &self.engine;
+        let bytes = py.compute(|| engine.to_bytes())?;
+        Ok(pyo3::types::PyBytes::new(py, &bytes))
+    }
+
+    /// An engine read from its saved form (CorruptError for damaged bytes).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let engine = py.compute(|| TriggerEngine::from_bytes(data))?;
+        Ok(NativeTriggers { engine })
+    }
+
+    /// Saves to a file, replacing it whole.
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let engine = &self.engine;
+        py.compute(|| engine.save(&path))
+    }
+
+    /// An engine loaded from a file saved by ``save``.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        let engine = py.compute(|| TriggerEngine::load(&path))?;
+        Ok(NativeTriggers { engine })
+    }
+
     /// Feeds touchpoints (with event codes of a dictionary and campaign ids, each optional);
     /// returns the actions that became due as columns.
     #[pyo3(signature = (touchpoints, events=None, dictionary=None, campaign=None))]

@@ -777,6 +777,62 @@ int main(void) {
         eng_profile_store_free(b);
     }
 
+    /* Saved stores and engines: NULL arguments, damaged bytes, files that cannot be read or written. */
+    {
+        eng_profile_store *saved = NULL, *back = NULL;
+        eng_triggers *engine = NULL, *engine_back = NULL;
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        const char rules[] = "{\"rules\": [{\"name\": \"w\", \"action\": \"w\", \"when\": {\"type\": \"first_touch\"}}]}";
+        CHECK(eng_profile_store_new(NULL, 0, &saved), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_to_bytes(NULL, &bytes, &len), ENG_STATUS_NULL_POINTER, "store");
+        CHECK(eng_profile_store_to_bytes(saved, NULL, &len), ENG_STATUS_NULL_POINTER, "out_bytes");
+        CHECK(eng_profile_store_to_bytes(saved, &bytes, NULL), ENG_STATUS_NULL_POINTER, "out_len");
+        CHECK(eng_profile_store_to_bytes(saved, &bytes, &len), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_from_bytes(NULL, len, &back), ENG_STATUS_NULL_POINTER, "bytes");
+        CHECK(eng_profile_store_from_bytes(bytes, len, NULL), ENG_STATUS_NULL_POINTER, "out_store");
+        CHECK(eng_profile_store_from_bytes(bytes, len - 1, &back), ENG_STATUS_CORRUPT, "truncated");
+        CHECK(eng_profile_store_from_bytes(bytes, 0, &back), ENG_STATUS_CORRUPT, "header");
+        bytes[len - 1] ^= 1;
+        CHECK(eng_profile_store_from_bytes(bytes, len, &back), ENG_STATUS_CORRUPT, "altered");
+        bytes[len - 1] ^= 1;
+        bytes[4] = 9;
+        CHECK(eng_profile_store_from_bytes(bytes, len, &back), ENG_STATUS_CORRUPT, "version 9");
+        bytes[4] = 1;
+        CHECK(eng_triggers_from_bytes(bytes, len, &engine_back), ENG_STATUS_CORRUPT, "not a saved trigger engine");
+        CHECK(eng_profile_store_save(NULL, "x.engs"), ENG_STATUS_NULL_POINTER, "store");
+        CHECK(eng_profile_store_save(saved, NULL), ENG_STATUS_NULL_POINTER, "path");
+        CHECK(eng_profile_store_save(saved, "/nonexistent-dir/x.engs"), ENG_STATUS_IO, "nonexistent-dir");
+        CHECK(eng_profile_store_load(NULL, &back), ENG_STATUS_NULL_POINTER, "path");
+        CHECK(eng_profile_store_load("/nonexistent-dir/x.engs", NULL), ENG_STATUS_NULL_POINTER, "out_store");
+        CHECK(eng_profile_store_load("/nonexistent-dir/x.engs", &back), ENG_STATUS_IO, "cannot read");
+        if (back != NULL) {
+            failed++;
+            fprintf(stderr, "FAILED a failed load wrote *out_store\n");
+        }
+        eng_bytes_free(bytes, len);
+        bytes = NULL;
+        CHECK(eng_triggers_new(rules, strlen(rules), &engine), ENG_STATUS_OK, NULL);
+        CHECK(eng_triggers_to_bytes(NULL, &bytes, &len), ENG_STATUS_NULL_POINTER, "triggers");
+        CHECK(eng_triggers_to_bytes(engine, NULL, &len), ENG_STATUS_NULL_POINTER, "out_bytes");
+        CHECK(eng_triggers_to_bytes(engine, &bytes, NULL), ENG_STATUS_NULL_POINTER, "out_len");
+        CHECK(eng_triggers_to_bytes(engine, &bytes, &len), ENG_STATUS_OK, NULL);
+        CHECK(eng_triggers_from_bytes(NULL, len, &engine_back), ENG_STATUS_NULL_POINTER, "bytes");
+        CHECK(eng_triggers_from_bytes(bytes, len, NULL), ENG_STATUS_NULL_POINTER, "out_triggers");
+        CHECK(eng_triggers_from_bytes(bytes, len / 2, &engine_back), ENG_STATUS_CORRUPT, "truncated");
+        CHECK(eng_profile_store_from_bytes(bytes, len, &back), ENG_STATUS_CORRUPT, "not a saved profile store");
+        CHECK(eng_triggers_save(NULL, "x.engt"), ENG_STATUS_NULL_POINTER, "triggers");
+        CHECK(eng_triggers_save(engine, NULL), ENG_STATUS_NULL_POINTER, "path");
+        CHECK(eng_triggers_save(engine, "/nonexistent-dir/x.engt"), ENG_STATUS_IO, "cannot write");
+        CHECK(eng_triggers_load(NULL, &engine_back), ENG_STATUS_NULL_POINTER, "path");
+        CHECK(eng_triggers_load("/nonexistent-dir/x.engt", NULL), ENG_STATUS_NULL_POINTER, "out_triggers");
+        CHECK(eng_triggers_load("/nonexistent-dir/x.engt", &engine_back), ENG_STATUS_IO, "x.engt");
+        eng_bytes_free(bytes, len);
+        eng_bytes_free(NULL, 0);
+        eng_triggers_free(engine);
+        eng_profile_store_free(saved);
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);

@@ -871,6 +871,35 @@ static void append_json(json_t *to, char *s) {
     json_decref(v);
 }
 
+/* Saved bytes (len in *len) as input.damage says: keep `truncate` bytes (negative: drop that many from the
+ * end), or invert the byte at `flip`. The bytes are the library's; damage edits them in place. */
+static void damage(const json_t *input, uint8_t *bytes, size_t *len) {
+    const json_t *d = json_object_get(input, "damage");
+    if (!d) return;
+    const json_t *t = json_object_get(d, "truncate"), *f = json_object_get(d, "flip");
+    if (t) {
+        json_int_t keep = json_integer_value(t);
+        size_t k = keep < 0 ? *len - (size_t)(-keep) : (size_t)keep;
+        if (k < *len) *len = k;
+    }
+    if (f) bytes[json_integer_value(f)] ^= 0xff;
+}
+
+/* The engine through its saved form (for `persist`): saved, released, damaged as the case says, loaded. */
+static eng_status reload_triggers(const json_t *input, eng_triggers **t) {
+    uint8_t *bytes = NULL;
+    size_t full = 0, len;
+    eng_status s = eng_triggers_to_bytes(*t, &bytes, &full);
+    if (s != ENG_STATUS_OK) return s;
+    eng_triggers_free(*t);
+    *t = NULL;
+    len = full;
+    damage(input, bytes, &len);
+    s = eng_triggers_from_bytes(bytes, len, t);
+    eng_bytes_free(bytes, full);
+    return s;
+}
+
 /* Runs a trigger engine over the touchpoints, pushed in `chunks` (all at once when absent), then
  * advanced to `until`. */
 static eng_status op_triggers(const json_t *input, const json_t *config, json_t **result) {
@@ -881,6 +910,7 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
     eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
     if (s == ENG_STATUS_OK) s = eng_triggers_new(definition, strlen(definition), &t);
     const json_t *chunks = json_object_get(input, "chunks");
+    int persist = json_is_true(json_object_get(input, "persist"));
     /* Event labels and campaign ids beside the touchpoints, when the case has them. */
     const json_t *ev = json_object_get(input, "event"), *ca = json_object_get(input, "campaign");
     eng_event_dictionary *dict = NULL;
@@ -901,6 +931,8 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
     size_t n_chunks = chunks ? json_array_size(chunks) : 1, start = 0;
     for (size_t k = 0; k < n_chunks && s == ENG_STATUS_OK; k++) {
         size_t size = chunks ? (size_t)json_integer_value(json_array_get(chunks, k)) : c.n;
+        if (persist) s = reload_triggers(input, &t);
+        if (s != ENG_STATUS_OK) break;
         if (ev || ca)
             s = eng_triggers_push_events_json(t, c.customer + start, c.time + start, c.channel + start,
                                               c.kind + start, c.value ? c.value + start : NULL, size,
@@ -913,6 +945,7 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
         if (s == ENG_STATUS_OK) append_json(actions, json);
         start += size;
     }
+    if (s == ENG_STATUS_OK && persist) s = reload_triggers(input, &t);
     if (s == ENG_STATUS_OK) {
         s = eng_triggers_advance_json(t, (int64_t)json_integer_value(json_object_get(input, "until")), &json, NULL);
         if (s == ENG_STATUS_OK) append_json(actions, json);
@@ -927,6 +960,57 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
     free(codes), free(campaign);
     free_columns(&c);
     free(definition);
+    return s;
+}
+
+/* Each day: load yesterday's saved store (the handle released in between), push the day's rows, save. */
+static eng_status op_store_nightly(const json_t *input, const json_t *config, json_t **result) {
+    columns c;
+    eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+    eng_profile_store *store = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0, full = 0, start = 0;
+    char *cfg = NULL;
+    config_text(config, &cfg);
+    if (s == ENG_STATUS_OK) s = eng_profile_store_new(cfg, text_len(cfg), &store);
+    if (s == ENG_STATUS_OK) s = eng_profile_store_to_bytes(store, &bytes, &full);
+    const json_t *days = json_object_get(input, "days");
+    for (size_t k = 0; k <= json_array_size(days) && s == ENG_STATUS_OK; k++) {
+        eng_profile_store_free(store);
+        store = NULL;
+        len = full;
+        damage(input, bytes, &len);
+        s = eng_profile_store_from_bytes(bytes, len, &store);
+        eng_bytes_free(bytes, full);
+        bytes = NULL;
+        if (s != ENG_STATUS_OK || k == json_array_size(days)) break;
+        size_t size = (size_t)json_integer_value(json_array_get(days, k));
+        s = eng_profile_store_push(store, c.customer + start, c.time + start, c.channel + start, c.kind + start,
+                                   c.value ? c.value + start : NULL, c.rating ? c.rating + start : NULL,
+                                   c.scale ? c.scale + start : NULL, size);
+        start += size;
+        if (s == ENG_STATUS_OK) s = eng_profile_store_to_bytes(store, &bytes, &full);
+    }
+    if (s == ENG_STATUS_OK && json_object_get(input, "as_of")) {
+        size_t n = 0, cap = c.n + 1;
+        uint64_t *ids = calloc(cap, sizeof *ids);
+        double *t = calloc(cap, 8), *e = calloc(cap, 8), *x = calloc(cap, 8), *v = calloc(cap, 8), *so = calloc(cap, 8);
+        s = eng_profile_store_scores(store, (int64_t)json_integer_value(json_object_get(input, "as_of")), ids, t, e, x,
+                                     v, so, cap, &n);
+        if (s == ENG_STATUS_OK)
+            *result = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "customer", u64_array(ids, n), "total", f64_array(t, n),
+                                "emotional", f64_array(e, n), "contextual", f64_array(x, n), "convenient",
+                                f64_array(v, n), "social", f64_array(so, n));
+        free(ids), free(t), free(e), free(x), free(v), free(so);
+    } else if (s == ENG_STATUS_OK) {
+        char *json = NULL;
+        s = eng_profile_store_profiles_json(store, &json, NULL);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:o}", "profiles", take_json(json));
+    }
+    eng_bytes_free(bytes, full);
+    eng_profile_store_free(store);
+    free(cfg);
+    free_columns(&c);
     return s;
 }
 
@@ -1147,6 +1231,7 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         !strcmp(op, "clv_p_alive_history"))
         return op_clv(op, input, config, result);
     if (!strcmp(op, "triggers")) return op_triggers(input, config, result);
+    if (!strcmp(op, "store_nightly")) return op_store_nightly(input, config, result);
     if (!strcmp(op, "funnel_by")) {
         columns c;
         char *definition = json_dumps(config, JSON_COMPACT), *json = NULL;

@@ -495,3 +495,33 @@ def test_event_dictionary_bad_input():
         d.code(5)
     with pytest.raises(TypeError):
         d.merge(["home"])
+
+
+def test_saved_state_that_cannot_be_read_raises_and_builds_nothing(tmp_path):
+    """Files that are missing, unwritable places, damaged or foreign bytes, and non-bytes: typed errors."""
+    store = engagement.ProfileStore()
+    store.push([1], [0], ["web"], ["purchase"], value=[5.0])
+    with pytest.raises(engagement.StorageError, match="absent.engs"):
+        engagement.ProfileStore.load(tmp_path / "absent.engs")
+    with pytest.raises(engagement.StorageError, match="cannot write"):
+        store.save(tmp_path / "missing_dir" / "store.engs")
+    with pytest.raises(engagement.StorageError):
+        store.save(tmp_path)   # a directory
+    saved = store.to_bytes()
+    with pytest.raises(engagement.CorruptError, match="truncated"):
+        engagement.ProfileStore.from_bytes(saved[:-1])
+    with pytest.raises(engagement.CorruptError, match="not a saved profile store"):
+        engagement.ProfileStore.from_bytes(b"PK\x03\x04" + saved[4:])
+    with pytest.raises(TypeError):
+        engagement.ProfileStore.from_bytes("ENGS")
+    (tmp_path / "junk.engs").write_bytes(b"\x00" * 64)
+    with pytest.raises(engagement.CorruptError):
+        engagement.ProfileStore.load(tmp_path / "junk.engs")
+    t = engagement.Triggers({"rules": [{"name": "w", "action": "w", "when": {"type": "first_touch"}}]})
+    with pytest.raises(engagement.StorageError):
+        engagement.Triggers.load(tmp_path / "absent.engt")
+    with pytest.raises(engagement.StorageError):
+        t.save(tmp_path / "missing_dir" / "t.engt")
+    with pytest.raises(engagement.CorruptError, match="not a saved trigger engine"):
+        engagement.Triggers.from_bytes(saved)
+    assert len(store) == 1

@@ -89,7 +89,31 @@ def check_lengths(t):
             raise engagement.LengthMismatchError(f"column {k} has {len(v)} rows but {n} were expected")
 
 
+def damaged(saved, inp):
+    """Saved bytes as a case's `damage` says: keep `truncate` bytes (negative: drop from the end), or
+    invert the byte at `flip`."""
+    damage = inp.get("damage")
+    if not damage:
+        return saved
+    out = bytearray(saved)
+    if "truncate" in damage:
+        out = out[:damage["truncate"]] if damage["truncate"] >= 0 else out[:len(out) + damage["truncate"]]
+    if "flip" in damage:
+        out[damage["flip"]] ^= 0xFF
+    return bytes(out)
+
+
 def run(op, inp, config):
+    if op == "store_nightly":
+        t = inp["touchpoints"]
+        check_lengths(t)
+        saved, start = engagement.ProfileStore(config).to_bytes(), 0
+        for size in inp["days"]:
+            store = engagement.ProfileStore.from_bytes(damaged(saved, inp))
+            store.push(**touchpoint_columns({k: v[start:start + size] for k, v in t.items()}))
+            saved, start = store.to_bytes(), start + size
+        store = engagement.ProfileStore.from_bytes(damaged(saved, inp))
+        return store.scores(inp["as_of"]) if "as_of" in inp else {"profiles": store.profiles()}
     if op in ("profiles", "scores", "stages", "segments"):
         t = inp["touchpoints"]
         check_lengths(t)
@@ -261,6 +285,8 @@ def run(op, inp, config):
         parts, start = [], 0
         dictionary = engagement.EventDictionary()   # one dictionary across pushes, as a feed keeps it
         for size in chunks:
+            if inp.get("persist"):
+                engine = engagement.Triggers.from_bytes(damaged(engine.to_bytes(), inp))
             cut = {k: v[start:start + size] for k, v in t.items()}
             extra = {}
             if "event" in inp:
@@ -270,6 +296,8 @@ def run(op, inp, config):
             parts.append(engine.push(cut["customer"], cut["time"], cut["channel"], cut["kind"], cut.get("value"),
                                      cut.get("rating"), cut.get("rating_scale"), **extra))
             start += size
+        if inp.get("persist"):
+            engine = engagement.Triggers.from_bytes(damaged(engine.to_bytes(), inp))
         parts.append(engine.advance(inp["until"]))
         actions = [{"customer": int(c), "due": int(d), "rule": r, "action": a}
                    for p in parts for c, d, r, a in zip(p["customer"], p["due"], p["rule"], p["action"])]

@@ -51,7 +51,7 @@ CLASSES = {
     "rating_without_scale": "ratings with no rating-scale column (refused in every face, never read on a guessed scale)",
     "bad_config": "a configuration value outside its domain",
     "unknown_field": "a configuration or definition with a misspelt key",
-    "corrupt_bytes": "bytes that are not a valid partial",
+    "corrupt_bytes": "bytes that are not a valid partial, saved store or saved engine",
     "as_of_before_data": "an evaluation time before the data",
 }
 
@@ -107,7 +107,7 @@ FACE_SPECIFIC = [
 ]
 
 TOUCHPOINT_OPS = ["profiles", "scores", "stages", "history", "segments", "loyalty", "funnel", "funnel_by",
-                  "journey_sequences", "attribute_touchpoints", "triggers"]
+                  "journey_sequences", "attribute_touchpoints", "triggers", "store_nightly"]
 
 
 def golden_cases():
@@ -134,6 +134,7 @@ BASE = {
     "journey_sequences": "transitions/channel_sequences",
     "attribute_touchpoints": "attribution/touchpoints_first_touch",
     "triggers": "triggers/every_rule_in_chunks",
+    "store_nightly": "persist/store_profile_fields_in_three_days",
     "nps": "metrics/nps_basic",
     "csat": "metrics/csat_basic",
     "wilson": "metrics/conversion_wilson",
@@ -315,7 +316,7 @@ for op in TOUCHPOINT_OPS:
 
 # Order and ids do not change what the engine computes.
 for op in ["profiles", "scores", "stages", "history", "segments", "funnel", "funnel_by", "journey_sequences",
-           "attribute_touchpoints"]:
+           "attribute_touchpoints", "store_nightly"]:
     row("unsorted", op, reverse_rows(TP), "same", "touchpoints")
 for op in ["funnel", "journey_sequences", "attribute_touchpoints"]:
     row("huge_id", op, shift_ids(TP), "same", "customer")
@@ -663,6 +664,13 @@ row("corrupt_bytes", "partial_bytes", lambda i: i.__setitem__("hex", "504b0304" 
     "wrong_magic")
 row("corrupt_bytes", "partial_bytes", lambda i: i.__setitem__("hex", i["hex"][:8] + "0200" + i["hex"][12:]),
     "corrupt", "future_version")
+
+# Saved stores and engines: damaged between days (the base cases load intact bytes).
+for what, damage in [("empty", {"truncate": 0}), ("one_byte_short", {"truncate": -1}), ("magic", {"flip": 0}),
+                     ("future_version", {"flip": 5}), ("payload", {"flip": 40})]:
+    row("corrupt_bytes", "store_nightly", setkey((), "damage", damage), "corrupt", what)
+    row("corrupt_bytes", "triggers", setkey((), "damage", damage), "corrupt", f"saved_{what}",
+        base="persist/triggers_every_rule_in_chunks_saved")
 
 names = [r["name"] for r in rows]
 assert len(names) == len(set(names)), "duplicate row names"
