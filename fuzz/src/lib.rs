@@ -11,7 +11,7 @@ use engagement::status::eng_status;
 pub fn checked(status: eng_status) -> eng_status {
     let code = status as u32;
     assert!(
-        matches!(code, 0..=4 | 100..=110 | 200),
+        matches!(code, 0..=4 | 100..=111 | 200),
         "undocumented status {code}"
     );
     if status == eng_status::Panic {

@@ -1,0 +1,206 @@
+//! Saved stores and trigger engines through the C ABI, as a nightly job reads them back from disk:
+//! arbitrary bytes, and valid saved forms with bytes flipped, cut or padded. Checks: documented
+//! statuses with a message (OK or CORRUPT, nothing else); anything accepted saves to a form that
+//! loads to the same state (a fixed point after one round), reads its profiles as valid JSON and
+//! takes the next day's touchpoints; a refused load writes no handle.
+#![no_main]
+
+use std::ptr::null_mut;
+
+use engagement::errors::eng_bytes_free;
+use engagement::profile_store::{
+    eng_profile_store, eng_profile_store_free, eng_profile_store_from_bytes, eng_profile_store_new,
+    eng_profile_store_profiles_json, eng_profile_store_push, eng_profile_store_to_bytes,
+};
+use engagement::status::eng_status;
+use engagement::triggers::{
+    eng_triggers, eng_triggers_advance_json, eng_triggers_free, eng_triggers_from_bytes,
+    eng_triggers_new, eng_triggers_push_json, eng_triggers_to_bytes,
+};
+use engagement_fuzz::{Bytes, checked, take_json};
+use libfuzzer_sys::fuzz_target;
+
+const CUSTOMER: [u64; 6] = [1, 1, 2, 2, 3, 1];
+const TIME: [i64; 6] = [0, 3_600, 7_200, 90_000, 100_000, 200_000];
+const CHANNEL: [u8; 6] = [0, 1, 1, 7, 1, 2];
+const KIND: [u8; 6] = [1, 14, 4, 0, 4, 4];
+const VALUE: [f64; 6] = [0.0, 0.0, 25.5, 0.0, 9.99, 3.0];
+const RULES: &str = r#"{"rules": [
+    {"name": "welcome", "action": "w", "when": {"type": "first_touch"}, "delay": 600},
+    {"name": "cart", "action": "c", "when": {"type": "abandoned_cart", "wait": 3600}},
+    {"name": "second", "action": "s", "when": {"type": "nth_purchase", "n": 2}},
+    {"name": "anniversary", "action": "a", "when": {"type": "anniversary"}}],
+    "cap": {"max": 2, "window": 86400}, "quiet_hours": {"from": 1, "to": 5}}"#;
+
+/// Takes library-owned bytes back.
+fn owned(ptr: *mut u8, len: usize) -> Vec<u8> {
+    assert!(!ptr.is_null(), "OK without bytes");
+    // SAFETY: `len` bytes the library allocated, freed once.
+    let v = unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec();
+    unsafe { eng_bytes_free(ptr, len) };
+    v
+}
+
+fn save_store(s: *const eng_profile_store) -> Vec<u8> {
+    let (mut ptr, mut len) = (null_mut(), 0usize);
+    // SAFETY: a live store; outputs writable.
+    assert_eq!(checked(unsafe { eng_profile_store_to_bytes(s, &mut ptr, &mut len) }), eng_status::Ok);
+    owned(ptr, len)
+}
+
+fn load_store(bytes: &[u8]) -> Option<*mut eng_profile_store> {
+    let mut s = null_mut();
+    // SAFETY: `bytes` holds its length; `s` writable.
+    let st = checked(unsafe { eng_profile_store_from_bytes(bytes.as_ptr(), bytes.len(), &mut s) });
+    assert!(matches!(st, eng_status::Ok | eng_status::Corrupt), "store from_bytes gave {st:?}");
+    if st != eng_status::Ok {
+        assert!(s.is_null(), "a refused load wrote a handle");
+    }
+    (st == eng_status::Ok).then_some(s)
+}
+
+fn save_engine(t: *const eng_triggers) -> Vec<u8> {
+    let (mut ptr, mut len) = (null_mut(), 0usize);
+    // SAFETY: a live engine; outputs writable.
+    assert_eq!(checked(unsafe { eng_triggers_to_bytes(t, &mut ptr, &mut len) }), eng_status::Ok);
+    owned(ptr, len)
+}
+
+fn load_engine(bytes: &[u8]) -> Option<*mut eng_triggers> {
+    let mut t = null_mut();
+    // SAFETY: `bytes` holds its length; `t` writable.
+    let st = checked(unsafe { eng_triggers_from_bytes(bytes.as_ptr(), bytes.len(), &mut t) });
+    assert!(matches!(st, eng_status::Ok | eng_status::Corrupt), "engine from_bytes gave {st:?}");
+    if st != eng_status::Ok {
+        assert!(t.is_null(), "a refused load wrote a handle");
+    }
+    (st == eng_status::Ok).then_some(t)
+}
+
+/// The invariants of an accepted store (freed here).
+fn accepted_store(s: *mut eng_profile_store) {
+    let once = save_store(s);
+    let again = load_store(&once).expect("the library's own form loads");
+    assert_eq!(save_store(again), once, "saving is a fixed point after one round");
+    let mut out = null_mut();
+    // SAFETY: a live store; `out` writable.
+    if checked(unsafe { eng_profile_store_profiles_json(s, &mut out, null_mut()) }) == eng_status::Ok {
+        let _ = take_json(out);
+    }
+    // The next day's touchpoints go in (or are refused, leaving it unchanged).
+    // SAFETY: columns of 6 rows; a live store.
+    let st = checked(unsafe {
+        eng_profile_store_push(s, CUSTOMER.as_ptr(), TIME.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
+                               VALUE.as_ptr(), null_mut(), null_mut(), CUSTOMER.len())
+    });
+    assert!(matches!(st, eng_status::Ok | eng_status::InvalidInput), "push gave {st:?}");
+    let _ = save_store(s);
+    // SAFETY: live stores, freed once.
+    unsafe {
+        eng_profile_store_free(s);
+        eng_profile_store_free(again);
+    }
+}
+
+/// The invariants of an accepted engine (freed here).
+fn accepted_engine(t: *mut eng_triggers) {
+    let once = save_engine(t);
+    let again = load_engine(&once).expect("the library's own form loads");
+    assert_eq!(save_engine(again), once, "saving is a fixed point after one round");
+    let mut out = null_mut();
+    // SAFETY: a live engine; `out` writable.
+    let st = checked(unsafe { eng_triggers_advance_json(t, 32_503_680_000, &mut out, null_mut()) });
+    assert!(matches!(st, eng_status::Ok | eng_status::InvalidInput), "advance gave {st:?}");
+    if st == eng_status::Ok {
+        let _ = take_json(out);
+    }
+    // SAFETY: live engines, freed once.
+    unsafe {
+        eng_triggers_free(t);
+        eng_triggers_free(again);
+    }
+}
+
+/// A valid saved store of the fixed touchpoints (the first `rows`).
+fn valid_store(rows: usize) -> Vec<u8> {
+    let mut s = null_mut();
+    // SAFETY: defaults; `s` writable; then columns of `rows` ≤ 6 rows.
+    unsafe {
+        assert_eq!(eng_profile_store_new(std::ptr::null(), 0, &mut s), eng_status::Ok);
+        assert_eq!(
+            eng_profile_store_push(s, CUSTOMER.as_ptr(), TIME.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
+                                   VALUE.as_ptr(), null_mut(), null_mut(), rows),
+            eng_status::Ok
+        );
+    }
+    let bytes = save_store(s);
+    // SAFETY: live, freed once.
+    unsafe { eng_profile_store_free(s) };
+    bytes
+}
+
+/// A valid saved engine fed the fixed touchpoints (the first `rows`).
+fn valid_engine(rows: usize) -> Vec<u8> {
+    let (mut t, mut out) = (null_mut(), null_mut());
+    // SAFETY: rules of their length; `t` writable; then columns of `rows` ≤ 6 rows.
+    unsafe {
+        assert_eq!(eng_triggers_new(RULES.as_ptr().cast(), RULES.len(), &mut t), eng_status::Ok);
+        assert_eq!(
+            eng_triggers_push_json(t, CUSTOMER.as_ptr(), TIME.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
+                                   VALUE.as_ptr(), null_mut(), null_mut(), rows, &mut out, null_mut()),
+            eng_status::Ok
+        );
+    }
+    let _ = take_json(out);
+    let bytes = save_engine(t);
+    // SAFETY: live, freed once.
+    unsafe { eng_triggers_free(t) };
+    bytes
+}
+
+/// `bytes` damaged as the input says: flips at chosen offsets, then a cut or a padding.
+fn damage(mut bytes: Vec<u8>, input: &mut Bytes<'_>) -> Vec<u8> {
+    for _ in 0..input.u8() % 4 {
+        let at = input.u64() as usize % bytes.len().max(1);
+        let mask = input.u8();
+        if let Some(b) = bytes.get_mut(at) {
+            *b ^= mask;
+        }
+    }
+    match input.u8() % 3 {
+        0 => bytes.truncate(input.u64() as usize % (bytes.len() + 1)),
+        1 => bytes.extend(std::iter::repeat_n(input.u8(), usize::from(input.u8() % 8))),
+        _ => {}
+    }
+    bytes
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Bytes(data);
+    match input.u8() % 4 {
+        0 => {
+            if let Some(s) = load_store(input.0) {
+                accepted_store(s);
+            }
+        }
+        1 => {
+            if let Some(t) = load_engine(input.0) {
+                accepted_engine(t);
+            }
+        }
+        2 => {
+            let rows = usize::from(input.u8()) % 7;
+            let bytes = damage(valid_store(rows), &mut input);
+            if let Some(s) = load_store(&bytes) {
+                accepted_store(s);
+            }
+        }
+        _ => {
+            let rows = usize::from(input.u8()) % 7;
+            let bytes = damage(valid_engine(rows), &mut input);
+            if let Some(t) = load_engine(&bytes) {
+                accepted_engine(t);
+            }
+        }
+    }
+});
