@@ -12,6 +12,29 @@
 #define ENG_ABI_VERSION 2
 
 /*
+ * Threads
+ * =======
+ * Every call runs on the library's worker pool, the calling thread waiting
+ * for it. The pool starts on the first call with one thread per core, or
+ * `ENGAGEMENT_THREADS` threads when that environment variable is set, or the
+ * count given to `eng_set_threads` (1: every analysis single-threaded). Its
+ * threads live until `eng_shutdown`, which stops and joins them (a later
+ * call starts them again): call it at the end of a job, so that a leak
+ * checker finds no thread alive at exit. Results never depend on the number
+ * of threads. Each handle's documentation says which calls may share it
+ * across threads.
+ *
+ * Saved state
+ * ===========
+ * A store (`eng_profile_store_to_bytes`, `_save`) and a trigger engine
+ * (`eng_triggers_to_bytes`, `_save`) save to a versioned, checksummed form
+ * that loads back equal (`_from_bytes`, `_load`): a nightly job loads
+ * yesterday's state, pushes today's touchpoints and saves. Damaged bytes are
+ * `ENG_STATUS_CORRUPT` and build nothing; forms saved by earlier versions of
+ * the library load. Bytes the library returns are freed with `eng_bytes_free`.
+ */
+
+/*
  * JSON inputs
  * ===========
  * Every `*_json` argument is UTF-8 JSON of the given length in bytes (no NUL
@@ -3401,6 +3424,43 @@ eng_status eng_cox_predict(const char *cox_model_json,
                            size_t times_len,
                            double *out_partial_hazard,
                            double *out_survival);
+
+/**
+ * Sets the number of worker threads the library's calls run on; 0 means
+ * one per available core (or the `ENGAGEMENT_THREADS` environment
+ * variable, when set). Takes effect for the next call: a running pool of
+ * another size is stopped first, as `eng_shutdown` does. 1 makes every
+ * analysis single-threaded (on one worker). Results never depend on the
+ * count, only the time they take does.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG` (more than 1024).
+ *
+ * Must not be called while another thread is inside a call of this library
+ * (it would wait for that call to finish).
+ */
+eng_status eng_set_threads(size_t threads);
+
+/**
+ * Writes to `*out_threads` the number of worker threads the pool has, or
+ * will start with on the next call.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `out_threads` must be valid for one write.
+ */
+eng_status eng_threads(size_t *out_threads);
+
+/**
+ * Stops the worker pool: its threads finish, exit and are joined before
+ * this returns, so a leak checker run at exit finds none alive. Handles
+ * stay valid; the next call starts the pool again. Call it at the end of a
+ * job (or before `exit`); it is never required for correctness.
+ *
+ * Must not be called while another thread is inside a call of this library
+ * (it would wait for that call to finish).
+ */
+void eng_shutdown(void);
 
 /**
  * Per-customer transaction summary in the CLV literature's convention

@@ -100,6 +100,7 @@ pub mod segment;
 pub mod synth;
 #[cfg(any(test, feature = "proptest"))]
 pub mod testing;
+pub mod threads;
 pub mod transactions;
 
 // The modules' earlier homes, kept so that existing imports still compile.

@@ -113,7 +113,9 @@ pub(crate) fn unframe<'a>(
     if bytes[6..8] != [0, 0] {
         return Err(corrupt("reserved header bytes are not zero"));
     }
-    let length = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes"));
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[8..16]);
+    let length = u64::from_le_bytes(word);
     let rest = (bytes.len() - HEADER) as u64;
     if length != rest {
         return Err(corrupt(format!(
@@ -121,7 +123,9 @@ pub(crate) fn unframe<'a>(
         )));
     }
     let payload = &bytes[HEADER..];
-    let crc = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
+    let mut crc = [0u8; 4];
+    crc.copy_from_slice(&bytes[16..20]);
+    let crc = u32::from_le_bytes(crc);
     if crc32fast::hash(payload) != crc {
         return Err(corrupt("checksum mismatch: the saved bytes were altered"));
     }

@@ -51,9 +51,34 @@ pub(crate) fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
     LAST_ERROR.with(|m| f(&m.borrow()))
 }
 
-/// Runs `body`, returning `ENG_STATUS_OK` or the failure's status; a panic
-/// becomes `ENG_STATUS_PANIC`. On failure the thread's last error is set.
+/// A call's body, to be run on the library's worker pool.
+struct OnPool<F>(F);
+
+// SAFETY: the body runs on a pool worker while the calling thread is blocked
+// in `install` until it returns, so the caller's memory it points to (the raw
+// pointers it captured) is used by one thread at a time, during the call, as
+// the C contract allows. Thread-local state (the last error) is read and
+// written only by `boundary` on the calling thread, never by a body.
+unsafe impl<F> Send for OnPool<F> {}
+
+impl<F: FnOnce() -> Outcome> OnPool<F> {
+    fn run(self) -> Outcome {
+        (self.0)()
+    }
+}
+
+/// Runs `body` on the library's worker pool (`engagement_core::threads`, so
+/// that the host can bound and stop its threads), returning `ENG_STATUS_OK`
+/// or the failure's status; a panic becomes `ENG_STATUS_PANIC`. On failure
+/// the calling thread's last error is set.
 pub(crate) fn boundary(body: impl FnOnce() -> Outcome) -> eng_status {
+    let body = OnPool(body);
+    boundary_here(move || engagement_core::threads::install(move || body.run()))
+}
+
+/// As [`boundary`], with `body` on the calling thread: for the calls that
+/// read the thread's own state (the last error) or manage the pool itself.
+pub(crate) fn boundary_here(body: impl FnOnce() -> Outcome) -> eng_status {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => eng_status::Ok,
         Ok(Err(failure)) => {

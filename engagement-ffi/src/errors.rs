@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{Failure, boundary, set_last_error, with_last_error};
+use crate::boundary::{Failure, boundary_here, set_last_error, with_last_error};
 use crate::handle::out;
 use crate::status::eng_status;
 
@@ -81,7 +81,7 @@ pub unsafe extern "C" fn eng_last_error_message(
 /// and not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_string_free(s: *mut c_char) {
-    let _ = boundary(|| {
+    let _ = boundary_here(|| {
         if !s.is_null() {
             // SAFETY: the caller promises `s` came from `CString::into_raw` here.
             drop(unsafe { std::ffi::CString::from_raw(s) });
@@ -99,7 +99,7 @@ pub unsafe extern "C" fn eng_string_free(s: *mut c_char) {
 /// of length `len`, not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_bytes_free(bytes: *mut u8, len: usize) {
-    let _ = boundary(|| {
+    let _ = boundary_here(|| {
         if !bytes.is_null() {
             let raw = std::ptr::slice_from_raw_parts_mut(bytes, len);
             // SAFETY: the caller promises `bytes` and `len` came from `hand_out_bytes`.

@@ -22,10 +22,13 @@
 //!   with `free()`.
 //! - No panic crosses the boundary: it becomes `ENG_STATUS_PANIC`, and a
 //!   handle whose mutating call panicked answers `ENG_STATUS_POISONED`.
-//! - Journey analyses (funnels, transitions, attribution paths) run on every
-//!   core through a global thread pool started on first use and kept until
-//!   the process exits; the environment variable `RAYON_NUM_THREADS` limits
-//!   it. Their results do not depend on the number of threads.
+//! - Threads: every call runs on the library's worker pool (the calling
+//!   thread waits for it), started on the first call with one thread per
+//!   core, or `ENGAGEMENT_THREADS`, or the count given to `eng_set_threads`
+//!   (1: single-threaded). Its threads live until `eng_shutdown`, which
+//!   stops and joins them (a later call starts them again): call it at the
+//!   end of a job so that leak checkers find no thread alive at exit.
+//!   Results never depend on the number of threads.
 
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -47,6 +50,7 @@ pub mod profile_store;
 pub mod segments;
 pub mod status;
 pub mod survival;
+pub mod threads;
 pub mod transactions;
 pub mod triggers;
 

@@ -31,7 +31,8 @@ impl<'py> Compute<'py> for Python<'py> {
         self,
         f: impl Send + FnOnce() -> engagement_core::Result<T>,
     ) -> PyResult<T> {
-        self.detach(f).py_err()
+        self.detach(|| engagement_core::threads::install(f))
+            .py_err()
     }
 
     fn compute_to_python<T: Send + serde::Serialize>(

@@ -47,7 +47,8 @@ mod _engagement {
 
     #[pymodule_export]
     use crate::model::{
-        channel_codes, kind_codes, labels, rating_scale_codes, stage_codes, version,
+        channel_codes, kind_codes, labels, rating_scale_codes, set_threads, stage_codes, threads,
+        version,
     };
 
     #[pymodule_export]

@@ -14,6 +14,19 @@ pub(crate) fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
+/// Sets the number of worker threads analyses run on (0: one per core).
+#[pyfunction]
+pub(crate) fn set_threads(py: Python<'_>, threads: usize) -> PyResult<()> {
+    py.detach(|| engagement_core::threads::set_threads(threads))
+        .py_err()
+}
+
+/// The number of worker threads analyses run on.
+#[pyfunction]
+pub(crate) fn threads() -> usize {
+    engagement_core::threads::threads()
+}
+
 /// Codes of channel labels (optional alias map: dict label → channel).
 #[pyfunction]
 #[pyo3(signature = (labels, aliases=None))]

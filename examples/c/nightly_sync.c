@@ -177,5 +177,6 @@ int main(int argc, char **argv) {
     free(stages);
     free(b.customer), free(b.time), free(b.channel), free(b.kind), free(b.scale), free(b.value), free(b.rating);
     eng_profile_store_free(store);
+    eng_shutdown(); /* stop the library's worker threads: nothing is left running at exit */
     return 0;
 }

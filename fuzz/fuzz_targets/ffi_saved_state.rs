@@ -2,20 +2,25 @@
 //! arbitrary bytes, and valid saved forms with bytes flipped, cut or padded. Checks: documented
 //! statuses with a message (OK or CORRUPT, nothing else); anything accepted saves to a form that
 //! loads to the same state (a fixed point after one round), reads its profiles as valid JSON and
-//! takes the next day's touchpoints; a refused load writes no handle.
+//! takes the next day's touchpoints; a refused load writes no handle. Now and then an accepted
+//! state also goes through a file (saved and loaded equal), and the worker pool is resized or
+//! stopped between calls.
 #![no_main]
 
 use std::ptr::null_mut;
 
 use engagement::errors::eng_bytes_free;
 use engagement::profile_store::{
-    eng_profile_store, eng_profile_store_free, eng_profile_store_from_bytes, eng_profile_store_new,
-    eng_profile_store_profiles_json, eng_profile_store_push, eng_profile_store_to_bytes,
+    eng_profile_store, eng_profile_store_free, eng_profile_store_from_bytes, eng_profile_store_load,
+    eng_profile_store_new, eng_profile_store_profiles_json, eng_profile_store_push,
+    eng_profile_store_save, eng_profile_store_to_bytes,
 };
+use engagement::threads::{eng_set_threads, eng_shutdown, eng_threads};
 use engagement::status::eng_status;
 use engagement::triggers::{
     eng_triggers, eng_triggers_advance_json, eng_triggers_free, eng_triggers_from_bytes,
-    eng_triggers_new, eng_triggers_push_json, eng_triggers_to_bytes,
+    eng_triggers_load, eng_triggers_new, eng_triggers_push_json, eng_triggers_save,
+    eng_triggers_to_bytes,
 };
 use engagement_fuzz::{Bytes, checked, take_json};
 use libfuzzer_sys::fuzz_target;
@@ -77,11 +82,29 @@ fn load_engine(bytes: &[u8]) -> Option<*mut eng_triggers> {
     (st == eng_status::Ok).then_some(t)
 }
 
+/// A file of this process for the saved forms.
+fn file(ext: &str) -> std::ffi::CString {
+    let path = std::env::temp_dir().join(format!("engagement-fuzz-{}.{ext}", std::process::id()));
+    std::ffi::CString::new(path.into_os_string().into_encoded_bytes()).expect("no NUL in a temp path")
+}
+
 /// The invariants of an accepted store (freed here).
 fn accepted_store(s: *mut eng_profile_store) {
     let once = save_store(s);
     let again = load_store(&once).expect("the library's own form loads");
     assert_eq!(save_store(again), once, "saving is a fixed point after one round");
+    if once.len() % 7 == 0 {
+        let path = file("engs");
+        let mut back = null_mut();
+        // SAFETY: a live store and a NUL-terminated path; `back` writable.
+        unsafe {
+            assert_eq!(checked(eng_profile_store_save(s, path.as_ptr())), eng_status::Ok);
+            assert_eq!(checked(eng_profile_store_load(path.as_ptr(), &mut back)), eng_status::Ok);
+        }
+        assert_eq!(save_store(back), once, "a file loads to the same store");
+        // SAFETY: live, freed once.
+        unsafe { eng_profile_store_free(back) };
+    }
     let mut out = null_mut();
     // SAFETY: a live store; `out` writable.
     if checked(unsafe { eng_profile_store_profiles_json(s, &mut out, null_mut()) }) == eng_status::Ok {
@@ -107,6 +130,18 @@ fn accepted_engine(t: *mut eng_triggers) {
     let once = save_engine(t);
     let again = load_engine(&once).expect("the library's own form loads");
     assert_eq!(save_engine(again), once, "saving is a fixed point after one round");
+    if once.len() % 7 == 0 {
+        let path = file("engt");
+        let mut back = null_mut();
+        // SAFETY: a live engine and a NUL-terminated path; `back` writable.
+        unsafe {
+            assert_eq!(checked(eng_triggers_save(t, path.as_ptr())), eng_status::Ok);
+            assert_eq!(checked(eng_triggers_load(path.as_ptr(), &mut back)), eng_status::Ok);
+        }
+        assert_eq!(save_engine(back), once, "a file loads to the same engine");
+        // SAFETY: live, freed once.
+        unsafe { eng_triggers_free(back) };
+    }
     let mut out = null_mut();
     // SAFETY: a live engine; `out` writable.
     let st = checked(unsafe { eng_triggers_advance_json(t, 32_503_680_000, &mut out, null_mut()) });
@@ -177,7 +212,20 @@ fn damage(mut bytes: Vec<u8>, input: &mut Bytes<'_>) -> Vec<u8> {
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Bytes(data);
-    match input.u8() % 4 {
+    let selector = input.u8();
+    if selector >= 250 {
+        // The pool between calls: resized (0 = the default), read back, or stopped.
+        let n = usize::from(selector - 250);
+        assert_eq!(checked(eng_set_threads(n)), eng_status::Ok);
+        let mut threads = 0usize;
+        // SAFETY: `threads` writable.
+        assert_eq!(checked(unsafe { eng_threads(&mut threads) }), eng_status::Ok);
+        assert!(threads >= 1 && (n == 0 || threads == n), "{threads} threads after asking {n}");
+        if n == 5 {
+            eng_shutdown();
+        }
+    }
+    match selector % 4 {
         0 => {
             if let Some(s) = load_store(input.0) {
                 accepted_store(s);

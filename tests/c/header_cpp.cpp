@@ -15,5 +15,6 @@ int main() {
     size_t n = 0;
     if (s == ENG_STATUS_OK) s = eng_profile_store_len(store, &n);
     eng_profile_store_free(store);
+    eng_shutdown();
     return s == ENG_STATUS_OK && n == 1 && std::strcmp(eng_status_name(ENG_STATUS_OK), "ENG_STATUS_OK") == 0 ? 0 : 1;
 }

@@ -160,5 +160,6 @@ int main(void) {
     segments_and_loyalty_into_actions();
     stage_history_into_transitions();
     printf("c chain tests: %s\n", failed ? "FAILED" : "passed");
+    eng_shutdown();
     return failed ? 1 : 0;
 }

@@ -833,6 +833,22 @@ int main(void) {
         eng_profile_store_free(saved);
     }
 
+    /* The worker pool: its size is bounded, and the count reads back. */
+    {
+        size_t threads = 0;
+        CHECK(eng_threads(NULL), ENG_STATUS_NULL_POINTER, "out_threads");
+        CHECK(eng_set_threads(5000), ENG_STATUS_CONFIG, "at most 1024");
+        CHECK(eng_set_threads(1), ENG_STATUS_OK, NULL);
+        CHECK(eng_threads(&threads), ENG_STATUS_OK, NULL);
+        if (threads != 1) {
+            failed++;
+            fprintf(stderr, "FAILED eng_threads after eng_set_threads(1) gave %zu\n", threads);
+        }
+        eng_shutdown();
+        eng_shutdown(); /* twice is fine */
+        CHECK(eng_set_threads(0), ENG_STATUS_OK, NULL);
+    }
+
     /* Freeing NULL is fine. */
     eng_profile_store_free(NULL);
     eng_segment_set_free(NULL);
@@ -842,5 +858,6 @@ int main(void) {
 
     printf("c bad-input tests: %d passed, %d failed\n", passed, failed);
     printf("%d passed, %d failed\n", passed, failed);
+    eng_shutdown();
     return failed == 0 ? 0 : 1;
 }

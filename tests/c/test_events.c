@@ -365,5 +365,6 @@ int main(void) {
     eng_event_dictionary_free(dict);
     eng_event_dictionary_free(NULL);
     printf("c event tests: %s\n", failed ? "FAILED" : "passed");
+    eng_shutdown();
     return failed ? 1 : 0;
 }

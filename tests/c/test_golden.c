@@ -1441,5 +1441,6 @@ int main(int argc, char **argv) {
     }
     printf("c golden vectors: %d passed, %d failed\n", passed, failed);
     printf("%d passed, %d failed\n", passed, failed);
+    eng_shutdown();
     return failed == 0 && passed > 0 ? 0 : 1;
 }

@@ -250,6 +250,7 @@ int main(int argc, char **argv) {
     damaged_bytes_build_nothing();
     files(argv[1]);
     nightly_triggers_equal_one_engine();
+    eng_shutdown();
     if (failed) {
         fprintf(stderr, "%d check(s) failed\n", failed);
         return 1;

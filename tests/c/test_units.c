@@ -146,5 +146,6 @@ int main(int argc, char **argv) {
     free(bg_days);
     free(bg_weeks);
     printf("c unit tests: %s\n", failed ? "FAILED" : "passed");
+    eng_shutdown();
     return failed ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 """Bad input from Python: wrong dtypes, NaN, mismatched lengths, unknown labels, bad configuration."""
 
+import pathlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -525,3 +526,21 @@ def test_saved_state_that_cannot_be_read_raises_and_builds_nothing(tmp_path):
     with pytest.raises(engagement.CorruptError, match="not a saved trigger engine"):
         engagement.Triggers.from_bytes(saved)
     assert len(store) == 1
+
+
+def test_thread_counts_are_bounded_and_results_do_not_depend_on_them():
+    import pandas as pd
+    df = pd.read_csv(pathlib.Path(__file__).resolve().parents[2] / "data/sample/touchpoints.csv")
+    with pytest.raises(engagement.ConfigError, match="at most 1024"):
+        engagement.set_threads(1025)
+    with pytest.raises(OverflowError):
+        engagement.set_threads(-1)
+    results = []
+    for n in (1, 3, 0):
+        engagement.set_threads(n)
+        assert n == 0 or engagement.threads() == n
+        store = engagement.ProfileStore()
+        store.push_frame(df)
+        seq = engagement.journey_sequences(df["customer"], df["time"], df["channel"], df["kind"])
+        results.append((store.to_bytes(), seq.transitions.frame().values.tolist(), seq.paths, list(seq.path_counts)))
+    assert results[0] == results[1] == results[2]

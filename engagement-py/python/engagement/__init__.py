@@ -132,6 +132,7 @@ from ._engagement import (
     version,
 )
 from ._results import ChurnSummary, NpsSummary, Proportion, PurchaseSummary
+from ._threads import set_threads, threads
 
 for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, CorruptError, EmptyInputError, EngagementError, IncompatibleError,
              InvalidInputError, JsonError, LengthMismatchError, StorageError, UnknownIdError, UnknownLabelError):
@@ -151,4 +152,5 @@ __all__ = [
     "retention_clv", "retention_rate", "rfm_scores", "rfm_values", "simple_clv", "stage_history", "to_frame",
     "transaction_summary", "version", "wilson", "EventDictionary", "PathAnalysis", "Sessions", "SessionSummary",
     "paths", "sessions", "RetentionTable", "retention", "LifecycleTable", "lifecycle", "StickinessTable", "stickiness",
+    "set_threads", "threads",
 ]

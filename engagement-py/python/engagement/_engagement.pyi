@@ -47,6 +47,8 @@ __all__ = [
     "channel_codes",
     "kind_codes",
     "stage_codes",
+    "set_threads",
+    "threads",
     "rating_scale_codes",
     "MISSING_RATING_SCALE",
     "labels",
@@ -135,6 +137,8 @@ class _StageHistory(TypedDict):
     entered_at: _I64
 
 def version() -> str: ...
+def set_threads(threads: int) -> None: ...
+def threads() -> int: ...
 
 @final
 class NativeTriggers:
