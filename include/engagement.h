@@ -5,11 +5,23 @@
 
 #include <stddef.h>
 #include <stdint.h>
-/**
- * ABI version of this header; bumped on every incompatible change (2: the
- * transaction summary writes frequencies as doubles, as the models take them).
+/*
+ * ABI
+ * ===
+ * `ENG_ABI_VERSION` is the version of this header; `eng_abi_version()` is the
+ * version of the library a program runs with. Check them at start-up: a
+ * program compiled against one header must not run with a library of another
+ * ABI version. Within one ABI version these are stable: the name, arguments
+ * and result of every function; the value of every status, code and constant;
+ * and the layout of every struct this header declares in full
+ * (`eng_proportion`, `eng_interval`, the `eng_*_result` and `eng_*_summary`
+ * structs), which the test suite compares field by field with the layout
+ * recorded for the version (`tests/c/abi/`). Handles (`eng_profile_store`,
+ * `eng_triggers` …) are opaque: only pointers to them cross the boundary, and
+ * their contents may change in any release. A change to any of the stable
+ * parts bumps `ENG_ABI_VERSION`; additions (new functions, statuses, codes)
+ * do not.
  */
-#define ENG_ABI_VERSION 2
 
 /*
  * Threads
@@ -92,6 +104,13 @@
  * it to NULL before the call and free only what a successful call gave.
  */
 
+
+/**
+ * ABI version of this header; bumped on every incompatible change to a
+ * stable part (see "ABI" at the top of the header). 2: the transaction
+ * summary writes frequencies as doubles, as the models take them.
+ */
+#define ENG_ABI_VERSION 2
 
 /**
  * Channel code of `email`.
@@ -797,6 +816,13 @@ typedef struct eng_rmst_difference_result {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * The ABI version of the library the program runs with: compare it with
+ * `ENG_ABI_VERSION`, the version of the header it was compiled against, and
+ * refuse to run when they differ. Thread-safe.
+ */
+uint32_t eng_abi_version(void);
 
 /**
  * The library version as a static NUL-terminated UTF-8 string (e.g. "0.1.0").

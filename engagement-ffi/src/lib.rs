@@ -60,6 +60,19 @@ pub use profile_store::eng_profile_store;
 pub use segments::eng_segment_set;
 pub use status::eng_status;
 
+/// ABI version of this header; bumped on every incompatible change to a
+/// stable part (see "ABI" at the top of the header). 2: the transaction
+/// summary writes frequencies as doubles, as the models take them.
+pub const ENG_ABI_VERSION: u32 = 2;
+
+/// The ABI version of the library the program runs with: compare it with
+/// `ENG_ABI_VERSION`, the version of the header it was compiled against, and
+/// refuse to run when they differ. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn eng_abi_version() -> u32 {
+    ENG_ABI_VERSION
+}
+
 /// The library version as a static NUL-terminated UTF-8 string (e.g. "0.1.0").
 ///
 /// The returned pointer is owned by the library and valid for the life of the

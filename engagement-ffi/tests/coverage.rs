@@ -66,3 +66,40 @@ fn every_entry_point_is_fuzzed_and_tested_with_bad_input() {
         "entry points no C test calls: {untested:?}"
     );
 }
+
+/// Every struct the header declares in full, and each of its fields, is in the layout check
+/// (`tests/c/test_abi.c`), so that no stable layout escapes it.
+#[test]
+fn every_struct_field_is_in_the_layout_check() {
+    let header = std::fs::read_to_string(root().join("include/engagement.h")).expect("header");
+    let abi = std::fs::read_to_string(root().join("tests/c/test_abi.c")).expect("test_abi.c");
+    let mut missing = Vec::new();
+    let mut structs = 0;
+    let mut rest = header.as_str();
+    while let Some(at) = rest.find("typedef struct eng_") {
+        rest = &rest[at + "typedef struct ".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let Some(body) = rest[name.len()..].trim_start().strip_prefix('{') else {
+            continue; // an opaque handle: `typedef struct eng_x eng_x;`
+        };
+        structs += 1;
+        let end = body.find(&format!("}} {name};")).expect("struct end");
+        if !abi.contains(&format!("S({name});")) {
+            missing.push(name.clone());
+        }
+        for line in body[..end].lines().map(str::trim) {
+            if line.starts_with('*') || line.starts_with("/*") || !line.ends_with(';') {
+                continue;
+            }
+            let field = line.trim_end_matches(';').rsplit(' ').next().unwrap_or("");
+            if !abi.contains(&format!("F({name}, {field});")) {
+                missing.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    assert!(structs >= 10, "found only {structs} structs");
+    assert!(missing.is_empty(), "not in tests/c/test_abi.c: {missing:?}");
+}

@@ -10,6 +10,7 @@
 use std::ptr::null_mut;
 
 use engagement::errors::eng_bytes_free;
+use engagement::{ENG_ABI_VERSION, eng_abi_version};
 use engagement::profile_store::{
     eng_profile_store, eng_profile_store_free, eng_profile_store_from_bytes, eng_profile_store_load,
     eng_profile_store_new, eng_profile_store_profiles_json, eng_profile_store_push,
@@ -213,6 +214,7 @@ fn damage(mut bytes: Vec<u8>, input: &mut Bytes<'_>) -> Vec<u8> {
 fuzz_target!(|data: &[u8]| {
     let mut input = Bytes(data);
     let selector = input.u8();
+    assert_eq!(eng_abi_version(), ENG_ABI_VERSION);
     if selector >= 250 {
         // The pool between calls: resized (0 = the default), read back, or stopped.
         let n = usize::from(selector - 250);

@@ -16,6 +16,10 @@ int main(void) {
         fprintf(stderr, "ENG_ABI_VERSION must be >= 1\n");
         return 1;
     }
+    if (eng_abi_version() != ENG_ABI_VERSION) {
+        fprintf(stderr, "the library's ABI %u is not the header's %d\n", eng_abi_version(), ENG_ABI_VERSION);
+        return 1;
+    }
     printf("c: engagement %s, ABI %d\n", v, ENG_ABI_VERSION);
     printf("1 passed, 0 failed\n");
     return 0;
