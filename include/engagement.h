@@ -24,6 +24,18 @@
  */
 
 /*
+ * Tables
+ * ======
+ * Results people iterate over also come as an `eng_table` (the `_table` and
+ * `_tables` calls): named columns of one row count, read through borrowed
+ * pointers (`eng_table_u64`, `_i64`, `_u8`, `_f64`, and `eng_table_codes` with
+ * `eng_table_label` for labels), valid until `eng_table_free`; no JSON to
+ * parse and no size to ask first. A table goes as it is into the next call
+ * that takes it (segments and loyalty accounts into
+ * `eng_next_best_actions_table`).
+ */
+
+/*
  * Threads
  * =======
  * Every call runs on the library's worker pool, the calling thread waiting
@@ -440,6 +452,19 @@ typedef struct eng_profile_store eng_profile_store;
  * be used from several threads at once.
  */
 typedef struct eng_segment_set eng_segment_set;
+
+/**
+ * An opaque, immutable table of results: columns of equal length, each
+ * with a name and a type (`u64`, `i64`, `u8`, `f64`, or `label`: `int32_t`
+ * codes into the column's own labels, -1 where there is none; missing
+ * numbers are NaN). Read a column with the accessor of its type
+ * (`eng_table_u64` …); the pointers it gives stay valid, unchanged, until
+ * `eng_table_free`. Tables of loyalty accounts and of segment membership
+ * go as they are into `eng_next_best_actions_table`.
+ *
+ * Thread safety: a table may be read from several threads at once.
+ */
+typedef struct eng_table eng_table;
 
 /**
  * An opaque trigger engine: rules, per-customer state and pending actions.
@@ -2500,6 +2525,66 @@ eng_status eng_next_best_actions_json(const uint64_t *customer,
                                       size_t *out_len);
 
 /**
+ * The loyalty programme of `eng_loyalty_json` (same inputs and statuses),
+ * its results as two tables owned by the caller (`eng_table_free` each):
+ * `*out_accounts` with columns `customer`, `balance`, `earned`,
+ * `redeemed`, `expired`, `rejected_redemptions` (u64) and `tier` (label,
+ * -1 below every tier), which `eng_next_best_actions_table` takes as it
+ * is; `*out_history` (may be NULL when not wanted) with `customer` (u64),
+ * `tier` (label) and `since` (i64): from `since` on the customer holds the
+ * tier. Outputs are written only on success.
+ *
+ * # Safety
+ * As `eng_loyalty_json`; `out_accounts` valid for one write, `out_history`
+ * NULL or valid for one write.
+ */
+eng_status eng_loyalty_tables(const uint64_t *customer,
+                              const int64_t *time,
+                              const uint8_t *channel,
+                              const uint8_t *kind,
+                              const double *value,
+                              const float *rating,
+                              const uint8_t *rating_scale,
+                              size_t len,
+                              const uint64_t *r_customer,
+                              const int64_t *r_time,
+                              const uint64_t *r_points,
+                              size_t redemptions_len,
+                              int64_t as_of,
+                              const char *config_json,
+                              size_t config_len,
+                              struct eng_table **out_accounts,
+                              struct eng_table **out_history);
+
+/**
+ * The next best action of each of `len` customers, as
+ * `eng_next_best_actions_json` decides it (same `customer`, `stage` and
+ * `table_json`), with segment membership and loyalty tiers given as the
+ * tables the calls that compute them return: `segments` from
+ * `eng_profile_store_segments_table`, `accounts` from
+ * `eng_loyalty_tables` (either NULL when not used). `*out_actions`
+ * receives a table owned by the caller (`eng_table_free`): `customer`
+ * (u64) and `action` (label: the action of each customer, -1 when no rule
+ * matched).
+ *
+ * Returns as `eng_next_best_actions_json`, and `ENG_STATUS_INCOMPATIBLE`
+ * for a table that another call made.
+ *
+ * # Safety
+ * `customer` and `stage` must point to `len` elements; `table_json` NULL or
+ * readable for `table_len`; `segments` and `accounts` NULL or live tables;
+ * `out_actions` valid for one write.
+ */
+eng_status eng_next_best_actions_table(const uint64_t *customer,
+                                       const uint8_t *stage,
+                                       size_t len,
+                                       const char *table_json,
+                                       size_t table_len,
+                                       const struct eng_table *segments,
+                                       const struct eng_table *accounts,
+                                       struct eng_table **out_actions);
+
+/**
  * NPS of `len` answers on the 0–10 scale, with standard error and a normal
  * confidence interval at `level` (e.g. 0.95). Writes `*out` on success.
  *
@@ -3190,6 +3275,27 @@ eng_status eng_profile_store_segments(const struct eng_profile_store *store,
                                       size_t *out_len);
 
 /**
+ * The segment membership of `eng_profile_store_segments` (same inputs and
+ * statuses) as a table owned by the caller (`eng_table_free`): `customer`
+ * (u64), `primary` (label: the first segment, in priority order, each
+ * customer is in, -1 for none) and one u8 column per segment named `in:`
+ * followed by the segment's name (1 when the customer is in it).
+ * `eng_next_best_actions_table` takes it as it is.
+ *
+ * # Safety
+ * `store` a live store, `set` a live segment set; configurations NULL or
+ * readable for their lengths; `out_segments` valid for one write.
+ */
+eng_status eng_profile_store_segments_table(const struct eng_profile_store *store,
+                                            const struct eng_segment_set *set,
+                                            int64_t as_of,
+                                            const char *stage_config_json,
+                                            size_t stage_config_len,
+                                            const char *rfm_config_json,
+                                            size_t rfm_config_len,
+                                            struct eng_table **out_segments);
+
+/**
  * Segment membership as `eng_profile_store_segments` computes it, as the
  * JSON document that `eng_next_best_actions_json` takes as its
  * `membership_json`, unchanged:
@@ -3450,6 +3556,136 @@ eng_status eng_cox_predict(const char *cox_model_json,
                            size_t times_len,
                            double *out_partial_hazard,
                            double *out_survival);
+
+/**
+ * Writes the number of rows to `*out_rows`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `table` a live table; `out_rows` valid for one write.
+ */
+eng_status eng_table_rows(const struct eng_table *table, size_t *out_rows);
+
+/**
+ * Writes the number of columns to `*out_columns`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `table` a live table; `out_columns` valid for one write.
+ */
+eng_status eng_table_columns(const struct eng_table *table, size_t *out_columns);
+
+/**
+ * The name and type (`"u64"`, `"i64"`, `"u8"`, `"f64"` or `"label"`) of
+ * column `index` (0 … columns − 1), as NUL-terminated strings owned by the
+ * table (valid until `eng_table_free`; do not free them). Either output may
+ * be NULL.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (no such column),
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `table` a live table; outputs NULL or valid for one write.
+ */
+eng_status eng_table_column(const struct eng_table *table,
+                            size_t index,
+                            const char **out_name,
+                            const char **out_type);
+
+/**
+ * Borrows the `u64` column `name` (NUL-terminated): `*out_values` points to
+ * `*out_len` values owned by the table, valid until `eng_table_free`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_LABEL` (no such column; the
+ * message lists the table's), `ENG_STATUS_INCOMPATIBLE` (a column of
+ * another type; the message names its accessor), `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe. The other accessors are alike.
+ *
+ * # Safety
+ * `table` a live table; `name` a NUL-terminated string; outputs valid for one write.
+ */
+eng_status eng_table_u64(const struct eng_table *table,
+                         const char *name,
+                         const uint64_t **out_values,
+                         size_t *out_len);
+
+/**
+ * Borrows the `i64` column `name` (times in Unix seconds), as `eng_table_u64`.
+ *
+ * # Safety
+ * As `eng_table_u64`.
+ */
+eng_status eng_table_i64(const struct eng_table *table,
+                         const char *name,
+                         const int64_t **out_values,
+                         size_t *out_len);
+
+/**
+ * Borrows the `u8` column `name` (flags: 1 yes, 0 no), as `eng_table_u64`.
+ *
+ * # Safety
+ * As `eng_table_u64`.
+ */
+eng_status eng_table_u8(const struct eng_table *table,
+                        const char *name,
+                        const uint8_t **out_values,
+                        size_t *out_len);
+
+/**
+ * Borrows the `f64` column `name` (NaN where there is no value), as `eng_table_u64`.
+ *
+ * # Safety
+ * As `eng_table_u64`.
+ */
+eng_status eng_table_f64(const struct eng_table *table,
+                         const char *name,
+                         const double **out_values,
+                         size_t *out_len);
+
+/**
+ * Borrows the codes of the `label` column `name`: `int32_t` indices into
+ * its labels (`eng_table_label`), -1 where there is none; as `eng_table_u64`.
+ *
+ * # Safety
+ * As `eng_table_u64`.
+ */
+eng_status eng_table_codes(const struct eng_table *table,
+                           const char *name,
+                           const int32_t **out_codes,
+                           size_t *out_len);
+
+/**
+ * The labels of the `label` column `name`: `*out_count` receives how many
+ * there are; with `code` in 0 … count − 1, `*out_label` receives that
+ * label (NUL-terminated, owned by the table, valid until `eng_table_free`),
+ * with `code` -1 it receives NULL. `out_label` may be NULL to ask only the
+ * count.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a code out of
+ * range), `ENG_STATUS_UNKNOWN_LABEL`, `ENG_STATUS_INCOMPATIBLE` (not a
+ * label column), `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_NULL_POINTER`.
+ * Thread-safe.
+ *
+ * # Safety
+ * `table` a live table; `name` NUL-terminated; `out_count` valid for one
+ * write, `out_label` NULL or valid for one write.
+ */
+eng_status eng_table_label(const struct eng_table *table,
+                           const char *name,
+                           int32_t code,
+                           size_t *out_count,
+                           const char **out_label);
+
+/**
+ * Releases a table and everything borrowed from it. NULL is fine; twice
+ * is not.
+ *
+ * # Safety
+ * `table` NULL or a live table.
+ */
+void eng_table_free(struct eng_table *table);
 
 /**
  * Sets the number of worker threads the library's calls run on; 0 means

@@ -98,6 +98,7 @@ pub mod rows;
 pub mod score;
 pub mod segment;
 pub mod synth;
+pub mod table;
 #[cfg(any(test, feature = "proptest"))]
 pub mod testing;
 pub mod threads;

@@ -50,6 +50,7 @@ pub mod profile_store;
 pub mod segments;
 pub mod status;
 pub mod survival;
+pub mod table;
 pub mod threads;
 pub mod transactions;
 pub mod triggers;

@@ -7,9 +7,10 @@ use engagement_core::{
     SegmentMembership, StageColumns,
 };
 
-use crate::boundary::boundary;
-use crate::handle::{slice, touchpoints};
+use crate::boundary::{Failure, boundary};
+use crate::handle::{hand_out, handle_ref, out, slice, touchpoints};
 use crate::status::eng_status;
+use crate::table::{Source, TableHandle, eng_table};
 
 /// Runs the loyalty programme over `len` touchpoints (columns as
 /// `eng_profile_store_push`) and `redemptions_len` point redemptions
@@ -155,4 +156,142 @@ pub unsafe extern "C" fn eng_next_best_actions_json(
             crate::json::write(&names, out_json, out_len)
         }
     })
+}
+
+/// The loyalty programme of `eng_loyalty_json` (same inputs and statuses),
+/// its results as two tables owned by the caller (`eng_table_free` each):
+/// `*out_accounts` with columns `customer`, `balance`, `earned`,
+/// `redeemed`, `expired`, `rejected_redemptions` (u64) and `tier` (label,
+/// -1 below every tier), which `eng_next_best_actions_table` takes as it
+/// is; `*out_history` (may be NULL when not wanted) with `customer` (u64),
+/// `tier` (label) and `since` (i64): from `since` on the customer holds the
+/// tier. Outputs are written only on success.
+///
+/// # Safety
+/// As `eng_loyalty_json`; `out_accounts` valid for one write, `out_history`
+/// NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_loyalty_tables(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+    r_customer: *const u64,
+    r_time: *const i64,
+    r_points: *const u64,
+    redemptions_len: usize,
+    as_of: i64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_accounts: *mut *mut eng_table,
+    out_history: *mut *mut eng_table,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let out_accounts = out(out_accounts, "out_accounts")?;
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?;
+            let redemptions = RedemptionColumns {
+                customer: slice(r_customer, redemptions_len, "r_customer")?,
+                time: slice(r_time, redemptions_len, "r_time")?,
+                points: slice(r_points, redemptions_len, "r_points")?,
+            };
+            let config: LoyaltyConfig =
+                crate::json::config(config_json, config_len, "config_json")?;
+            let report = engagement_core::run_loyalty(&cols, &redemptions, as_of, &config)?;
+            if !out_history.is_null() {
+                let history = TableHandle::new(report.history_table(), Source::Other);
+                hand_out(history, &mut *out_history);
+            }
+            let table = engagement_core::table::ToTable::to_table(&report.accounts);
+            hand_out(
+                TableHandle::new(table, Source::Accounts(report.accounts)),
+                out_accounts,
+            );
+            Ok(())
+        }
+    })
+}
+
+/// The next best action of each of `len` customers, as
+/// `eng_next_best_actions_json` decides it (same `customer`, `stage` and
+/// `table_json`), with segment membership and loyalty tiers given as the
+/// tables the calls that compute them return: `segments` from
+/// `eng_profile_store_segments_table`, `accounts` from
+/// `eng_loyalty_tables` (either NULL when not used). `*out_actions`
+/// receives a table owned by the caller (`eng_table_free`): `customer`
+/// (u64) and `action` (label: the action of each customer, -1 when no rule
+/// matched).
+///
+/// Returns as `eng_next_best_actions_json`, and `ENG_STATUS_INCOMPATIBLE`
+/// for a table that another call made.
+///
+/// # Safety
+/// `customer` and `stage` must point to `len` elements; `table_json` NULL or
+/// readable for `table_len`; `segments` and `accounts` NULL or live tables;
+/// `out_actions` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_next_best_actions_table(
+    customer: *const u64,
+    stage: *const u8,
+    len: usize,
+    table_json: *const c_char,
+    table_len: usize,
+    segments: *const eng_table,
+    accounts: *const eng_table,
+    out_actions: *mut *mut eng_table,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let out_actions = out(out_actions, "out_actions")?;
+            let customers = slice(customer, len, "customer")?;
+            let stages = StageColumns::from_codes(customers.to_vec(), slice(stage, len, "stage")?)?;
+            let table: ActionTable = crate::json::config(table_json, table_len, "table_json")?;
+            let segments = match segments.is_null() {
+                true => None,
+                false => match &handle_ref(segments, "segments")?.source {
+                    Source::Segments(m) => Some(m),
+                    _ => return Err(not_from("segments", "eng_profile_store_segments_table")),
+                },
+            };
+            let accounts = match accounts.is_null() {
+                true => None,
+                false => match &handle_ref(accounts, "accounts")?.source {
+                    Source::Accounts(a) => Some(a),
+                    _ => return Err(not_from("accounts", "eng_loyalty_tables (its accounts)")),
+                },
+            };
+            let a = table.recommend(
+                customers,
+                &ActionInputs {
+                    stages: Some(&stages),
+                    segments,
+                    loyalty: accounts,
+                },
+            )?;
+            hand_out(TableHandle::of(&a, Source::Other), out_actions);
+            Ok(())
+        }
+    })
+}
+
+fn not_from(argument: &str, call: &str) -> Failure {
+    Failure::new(
+        eng_status::Incompatible,
+        format!("argument {argument} is not a table made by {call}"),
+    )
 }

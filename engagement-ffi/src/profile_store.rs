@@ -756,6 +756,51 @@ pub unsafe extern "C" fn eng_profile_store_segments(
     })
 }
 
+/// The segment membership of `eng_profile_store_segments` (same inputs and
+/// statuses) as a table owned by the caller (`eng_table_free`): `customer`
+/// (u64), `primary` (label: the first segment, in priority order, each
+/// customer is in, -1 for none) and one u8 column per segment named `in:`
+/// followed by the segment's name (1 when the customer is in it).
+/// `eng_next_best_actions_table` takes it as it is.
+///
+/// # Safety
+/// `store` a live store, `set` a live segment set; configurations NULL or
+/// readable for their lengths; `out_segments` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_segments_table(
+    store: *const eng_profile_store,
+    set: *const crate::segments::eng_segment_set,
+    as_of: i64,
+    stage_config_json: *const c_char,
+    stage_config_len: usize,
+    rfm_config_json: *const c_char,
+    rfm_config_len: usize,
+    out_segments: *mut *mut crate::table::eng_table,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        let s = unsafe { handle_ref(store, "store")? };
+        let set = unsafe { handle_ref(set, "set")? };
+        let out_segments = unsafe { out(out_segments, "out_segments")? };
+        // SAFETY: the caller's promises on the configurations, forwarded.
+        let m = unsafe {
+            membership(
+                s,
+                set,
+                as_of,
+                (stage_config_json, stage_config_len),
+                (rfm_config_json, rfm_config_len),
+            )?
+        };
+        let table = engagement_core::table::ToTable::to_table(&m);
+        hand_out(
+            crate::table::TableHandle::new(table, crate::table::Source::Segments(m)),
+            out_segments,
+        );
+        Ok(())
+    })
+}
+
 /// The segment membership of the standard features, as both segment calls
 /// give it.
 ///

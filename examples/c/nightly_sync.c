@@ -1,13 +1,16 @@
-/* A CRM's nightly batch sync through the C ABI.
+/* A CRM's nightly sync through the C ABI, one night after another.
  *
- * Reads the day-by-day touchpoint export data/sample/touchpoints.csv, pushes
- * each day into a profile store as one columnar batch (as a CRM would after
- * its nightly export), then reads back every customer's journey stage and
- * segment memberships (definitions in data/segments.json) and prints a summary.
+ * Each night loads yesterday's state (the profile store and the trigger engine, saved in STATE_DIR),
+ * pushes that day's touchpoints from the export data/sample/touchpoints.csv as one columnar batch,
+ * and saves the state again: nothing replays the history. After the last night it reads every
+ * customer's journey stage, segment membership (definitions in SEGMENTS.json), loyalty account and
+ * next best action through tables, each handed as it is to the next call, and prints a summary.
+ * No JSON is parsed here.
  *
- *   nightly_sync data/sample/touchpoints.csv data/segments.json
+ *   nightly_sync data/sample/touchpoints.csv data/segments.json STATE_DIR
  *
- * The test command builds and runs it, so it cannot rot. */
+ * The test command builds it (from the source tree and, installed, with pkg-config alone) and runs
+ * it under valgrind and AddressSanitizer, so it cannot rot. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +21,13 @@
 
 #define DAY 86400
 
+/* The trigger rules the CRM runs every night. */
+static const char RULES[] = "{\"rules\": ["
+                            "{\"name\": \"welcome\", \"action\": \"welcome_email\", \"when\": {\"type\": \"first_touch\"}},"
+                            "{\"name\": \"cart\", \"action\": \"cart_reminder\", \"when\": {\"type\": \"abandoned_cart\", \"wait\": 7200}},"
+                            "{\"name\": \"win_back\", \"action\": \"win_back_offer\", \"when\": {\"type\": \"at_risk\"}}],"
+                            "\"cap\": {\"max\": 2, \"window\": 604800}, \"quiet_hours\": {\"from\": 22, \"to\": 8}}";
+
 typedef struct {
     size_t n, cap;
     uint64_t *customer;
@@ -27,7 +37,8 @@ typedef struct {
     float *rating;
 } batch;
 
-static void fail(const char *what, eng_status s) {
+static void check(eng_status s, const char *what) {
+    if (s == ENG_STATUS_OK) return;
     char msg[512];
     size_t len;
     eng_last_error_message(msg, sizeof msg, &len);
@@ -51,11 +62,64 @@ static void grow(batch *b) {
     }
 }
 
-static void push_day(eng_profile_store *store, batch *b) {
-    eng_status s = eng_profile_store_push(store, b->customer, b->time, b->channel, b->kind, b->value, b->rating,
-                                          b->scale, b->n);
-    if (s != ENG_STATUS_OK) fail("eng_profile_store_push", s);
-    b->n = 0;
+/* Reads the export (customer,time,channel,kind,value,rating,rating_scale; ordered by time). */
+static batch read_export(const char *path) {
+    FILE *csv = fopen(path, "r");
+    if (!csv) {
+        perror(path);
+        exit(1);
+    }
+    batch b = {0};
+    char line[256];
+    if (!fgets(line, sizeof line, csv)) exit(1); /* header */
+    while (fgets(line, sizeof line, csv)) {
+        char *fields[7] = {0};
+        char *p = line;
+        for (int i = 0; i < 7; i++) {
+            fields[i] = p;
+            p = strpbrk(p, ",\n");
+            if (p) *p++ = '\0';
+            else p = "";
+        }
+        grow(&b);
+        b.customer[b.n] = strtoull(fields[0], NULL, 10);
+        b.time[b.n] = strtoll(fields[1], NULL, 10);
+        check(eng_channel_code(fields[2], strlen(fields[2]), &b.channel[b.n]), "channel label");
+        check(eng_kind_code(fields[3], strlen(fields[3]), &b.kind[b.n]), "kind label");
+        b.value[b.n] = strtod(fields[4], NULL);
+        b.rating[b.n] = fields[5][0] ? strtof(fields[5], NULL) : NAN;
+        b.scale[b.n] = strcmp(fields[6], "csat") == 0 ? ENG_SCALE_CSAT
+                       : strcmp(fields[6], "ces") == 0 ? ENG_SCALE_CES
+                                                        : ENG_SCALE_NPS;
+        b.n++;
+    }
+    fclose(csv);
+    return b;
+}
+
+/* One night: load yesterday's state (none on the first night), push rows [from, to), save. */
+static void night(const char *store_path, const char *triggers_path, const batch *b, size_t from, size_t to) {
+    eng_profile_store *store = NULL;
+    eng_status s = eng_profile_store_load(store_path, &store);
+    if (s == ENG_STATUS_IO) s = eng_profile_store_new(NULL, 0, &store); /* no file yet */
+    check(s, "load the store");
+    check(eng_profile_store_push(store, b->customer + from, b->time + from, b->channel + from, b->kind + from,
+                                 b->value + from, b->rating + from, b->scale + from, to - from),
+          "push the day");
+    check(eng_profile_store_save(store, store_path), "save the store");
+    eng_profile_store_free(store);
+
+    eng_triggers *triggers = NULL;
+    s = eng_triggers_load(triggers_path, &triggers);
+    if (s == ENG_STATUS_IO) s = eng_triggers_new(RULES, strlen(RULES), &triggers);
+    check(s, "load the trigger engine");
+    char *due = NULL; /* the actions now due: a CRM queues them for sending */
+    check(eng_triggers_push_json(triggers, b->customer + from, b->time + from, b->channel + from, b->kind + from,
+                                 b->value + from, b->rating + from, b->scale + from, to - from, &due, NULL),
+          "feed the triggers");
+    eng_string_free(due);
+    check(eng_triggers_save(triggers, triggers_path), "save the trigger engine");
+    eng_triggers_free(triggers);
 }
 
 static char *read_file(const char *path) {
@@ -74,105 +138,101 @@ static char *read_file(const char *path) {
     return text;
 }
 
+/* Prints how many rows of label column `column` of `t` hold each label (and none). */
+static void tally(const eng_table *t, const char *column, const char *title) {
+    const int32_t *codes = NULL;
+    size_t rows = 0, labels = 0;
+    const char *label = NULL;
+    check(eng_table_codes(t, column, &codes, &rows), "read a label column");
+    check(eng_table_label(t, column, -1, &labels, NULL), "count its labels");
+    printf("%s:\n", title);
+    for (int32_t code = -1; code < (int32_t)labels; code++) {
+        size_t count = 0;
+        for (size_t i = 0; i < rows; i++) count += codes[i] == code;
+        check(eng_table_label(t, column, code, &labels, &label), "read a label");
+        printf("  %-26s %6zu\n", label ? label : "(none)", count);
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: nightly_sync TOUCHPOINTS.csv SEGMENTS.json\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: nightly_sync TOUCHPOINTS.csv SEGMENTS.json STATE_DIR\n");
         return 2;
     }
-    FILE *csv = fopen(argv[1], "r");
-    if (!csv) {
-        perror(argv[1]);
+    if (eng_abi_version() != ENG_ABI_VERSION) {
+        fprintf(stderr, "built for ABI %d, running with %u\n", ENG_ABI_VERSION, eng_abi_version());
         return 1;
     }
+    char store_path[1024], triggers_path[1024];
+    snprintf(store_path, sizeof store_path, "%s/store.engs", argv[3]);
+    snprintf(triggers_path, sizeof triggers_path, "%s/triggers.engt", argv[3]);
+    remove(store_path); /* this demo replays the whole export from its first night */
+    remove(triggers_path);
+
+    batch b = read_export(argv[1]);
+    size_t nights = 0;
+    for (size_t from = 0, to; from < b.n; from = to, nights++) {
+        for (to = from + 1; to < b.n && b.time[to] / DAY == b.time[from] / DAY; to++) {
+        }
+        night(store_path, triggers_path, &b, from, to);
+    }
+
+    /* The morning after the last night. */
+    int64_t as_of = (b.time[b.n - 1] / DAY + 1) * DAY;
     eng_profile_store *store = NULL;
-    eng_status s = eng_profile_store_new(NULL, 0, &store);
-    if (s != ENG_STATUS_OK) fail("eng_profile_store_new", s);
-
-    batch b = {0};
-    char line[256];
-    int64_t day = -1, last = 0;
-    size_t days = 0, rows = 0;
-    if (!fgets(line, sizeof line, csv)) return 1; /* header */
-    while (fgets(line, sizeof line, csv)) {
-        /* customer,time,channel,kind,value,rating,rating_scale */
-        char *fields[7] = {0};
-        char *p = line;
-        for (int i = 0; i < 7; i++) {
-            fields[i] = p;
-            p = strpbrk(p, ",\n");
-            if (p) *p++ = '\0';
-            else p = "";
-        }
-        int64_t t = strtoll(fields[1], NULL, 10);
-        if (t / DAY != day && b.n > 0) {
-            push_day(store, &b); /* the export is ordered by time: a new day starts */
-            days++;
-        }
-        day = t / DAY;
-        last = t;
-        grow(&b);
-        b.customer[b.n] = strtoull(fields[0], NULL, 10);
-        b.time[b.n] = t;
-        if ((s = eng_channel_code(fields[2], strlen(fields[2]), &b.channel[b.n])) != ENG_STATUS_OK) fail("channel", s);
-        if ((s = eng_kind_code(fields[3], strlen(fields[3]), &b.kind[b.n])) != ENG_STATUS_OK) fail("kind", s);
-        b.value[b.n] = strtod(fields[4], NULL);
-        b.rating[b.n] = fields[5][0] ? strtof(fields[5], NULL) : NAN;
-        b.scale[b.n] = strcmp(fields[6], "csat") == 0 ? ENG_SCALE_CSAT
-                       : strcmp(fields[6], "ces") == 0 ? ENG_SCALE_CES
-                                                        : ENG_SCALE_NPS;
-        b.n++;
-        rows++;
-    }
-    if (b.n > 0) {
-        push_day(store, &b);
-        days++;
-    }
-    fclose(csv);
-
+    check(eng_profile_store_load(store_path, &store), "load the store");
     size_t customers = 0;
-    if ((s = eng_profile_store_len(store, &customers)) != ENG_STATUS_OK) fail("eng_profile_store_len", s);
-    printf("engagement %s: %zu touchpoints pushed in %zu daily batches, %zu customers\n", eng_version(), rows, days,
+    check(eng_profile_store_len(store, &customers), "count customers");
+    printf("engagement %s: %zu touchpoints pushed over %zu nights, %zu customers\n", eng_version(), b.n, nights,
            customers);
+    eng_triggers *triggers = NULL;
+    uint64_t pending = 0, suppressed = 0;
+    check(eng_triggers_load(triggers_path, &triggers), "load the trigger engine");
+    check(eng_triggers_counts(triggers, NULL, &pending, &suppressed), "trigger counts");
+    printf("trigger actions pending %llu, suppressed by the cap %llu\n", (unsigned long long)pending,
+           (unsigned long long)suppressed);
+    eng_triggers_free(triggers);
 
-    /* Stages the next morning. */
-    int64_t as_of = (last / DAY + 1) * DAY;
     uint64_t *ids = malloc(customers * sizeof *ids);
     uint8_t *stages = malloc(customers);
     size_t n = 0;
-    s = eng_profile_store_stages(store, as_of, NULL, 0, ids, stages, customers, &n);
-    if (s != ENG_STATUS_OK) fail("eng_profile_store_stages", s);
+    check(eng_profile_store_stages(store, as_of, NULL, 0, ids, stages, customers, &n), "stages");
     size_t per_stage[8] = {0};
     for (size_t i = 0; i < n; i++) per_stage[stages[i]]++;
     printf("customers per stage:\n");
-    for (uint8_t st = 0; st < 8; st++) printf("  %-14s %6zu\n", eng_stage_label(st), per_stage[st]);
+    for (uint8_t st = 0; st < 8; st++) printf("  %-26s %6zu\n", eng_stage_label(st), per_stage[st]);
 
-    /* Segment memberships. */
     char *definition = read_file(argv[2]);
     if (!definition) {
         perror(argv[2]);
         return 1;
     }
     eng_segment_set *set = NULL;
-    if ((s = eng_segment_set_new(definition, strlen(definition), &set)) != ENG_STATUS_OK) fail("eng_segment_set_new", s);
+    check(eng_segment_set_new(definition, strlen(definition), &set), "segment definitions");
     free(definition);
-    size_t k = 0;
-    eng_segment_set_len(set, &k);
-    uint8_t *member = malloc(customers * k);
-    int32_t *primary = malloc(customers * sizeof *primary);
-    s = eng_profile_store_segments(store, set, as_of, NULL, 0, NULL, 0, ids, member, primary, customers, &n);
-    if (s != ENG_STATUS_OK) fail("eng_profile_store_segments", s);
-    char *names = NULL;
-    eng_segment_set_names_json(set, &names, NULL);
-    printf("segment sizes (segments %s):\n", names);
-    for (size_t seg = 0; seg < k; seg++) {
-        size_t size = 0;
-        for (size_t i = 0; i < n; i++) size += member[i * k + seg];
-        printf("  segment %zu: %zu customers\n", seg, size);
-    }
-    eng_string_free(names);
+    eng_table *segments = NULL, *accounts = NULL, *actions = NULL;
+    check(eng_profile_store_segments_table(store, set, as_of, NULL, 0, NULL, 0, &segments), "segments");
+    tally(segments, "primary", "customers per first segment");
+
+    /* Loyalty is still computed from the whole export (its ledger is not yet saved between nights). */
+    check(eng_loyalty_tables(b.customer, b.time, b.channel, b.kind, b.value, b.rating, b.scale, b.n, NULL, NULL, NULL,
+                             0, as_of, NULL, 0, &accounts, NULL),
+          "loyalty");
+    const uint64_t *balance = NULL;
+    size_t rows = 0;
+    uint64_t points = 0;
+    check(eng_table_u64(accounts, "balance", &balance, &rows), "balances");
+    for (size_t i = 0; i < rows; i++) points += balance[i];
+    printf("loyalty points outstanding: %llu over %zu accounts\n", (unsigned long long)points, rows);
+    tally(accounts, "tier", "accounts per tier");
+
+    check(eng_next_best_actions_table(ids, stages, n, NULL, 0, segments, accounts, &actions), "next best actions");
+    tally(actions, "action", "next best actions");
+
+    eng_table_free(actions);
+    eng_table_free(accounts);
+    eng_table_free(segments);
     eng_segment_set_free(set);
-    free(member);
-    free(primary);
     free(ids);
     free(stages);
     free(b.customer), free(b.time), free(b.channel), free(b.kind), free(b.scale), free(b.value), free(b.rating);

@@ -109,6 +109,120 @@ static void segments_and_loyalty_into_actions(void) {
     eng_profile_store_free(store);
 }
 
+/* The same chain through tables: no JSON in the client, each table handed to the next call as it is,
+ * and every column equal to what the JSON path says. */
+static void the_same_chain_through_tables(void) {
+    const int64_t as_of = 45 * DAY;
+    eng_profile_store *store = NULL;
+    eng_segment_set *set = NULL;
+    eng_table *segments = NULL, *accounts = NULL, *history = NULL, *actions = NULL, *wrong = NULL;
+    const char *defs = "{\"version\": 1, \"segments\": ["
+                       "{\"name\": \"big\", \"rule\": {\"field\": \"revenue\", \"op\": \">=\", \"value\": 500}},"
+                       "{\"name\": \"browsers\", \"rule\": {\"field\": \"purchases\", \"op\": \"==\", \"value\": 0}}]}";
+    expect(eng_profile_store_new(NULL, 0, &store) == ENG_STATUS_OK, "store");
+    expect(eng_profile_store_push(store, customer, when, channel, kind, value, NULL, NULL, N) == ENG_STATUS_OK, "push");
+    expect(eng_segment_set_new(defs, strlen(defs), &set) == ENG_STATUS_OK, "segment set");
+    expect(eng_profile_store_segments_table(store, set, as_of, NULL, 0, NULL, 0, &segments) == ENG_STATUS_OK,
+           "segments as a table");
+    expect(eng_loyalty_tables(customer, when, channel, kind, value, NULL, NULL, N, NULL, NULL, NULL, 0, as_of, NULL, 0,
+                              &accounts, &history) == ENG_STATUS_OK,
+           "loyalty as tables");
+
+    /* Columns are borrowed: no size to ask first, no copy. */
+    const uint64_t *ids = NULL, *balance = NULL;
+    const uint8_t *in_big = NULL;
+    const int32_t *primary = NULL, *tier = NULL;
+    const int64_t *since = NULL;
+    size_t n = 0, m = 0, labels = 0, rows = 0, columns = 0;
+    const char *label = NULL, *name = NULL, *type = NULL;
+    expect(eng_table_u64(segments, "customer", &ids, &n) == ENG_STATUS_OK && n == 3 && ids[2] == 3, "customer ids");
+    expect(eng_table_codes(segments, "primary", &primary, &m) == ENG_STATUS_OK && m == 3, "primary codes");
+    expect(eng_table_label(segments, "primary", primary[2], &labels, &label) == ENG_STATUS_OK && labels == 2 &&
+               strcmp(label, "browsers") == 0,
+           "customer 3's primary segment, as the document says");
+    expect(eng_table_u8(segments, "in:big", &in_big, &m) == ENG_STATUS_OK && in_big[0] == 1 && in_big[1] == 1 &&
+               in_big[2] == 0,
+           "membership flags, as the document says");
+    expect(eng_table_rows(segments, &rows) == ENG_STATUS_OK && rows == 3, "rows");
+    expect(eng_table_columns(segments, &columns) == ENG_STATUS_OK && columns == 4, "customer, primary, two flags");
+    expect(eng_table_column(segments, 3, &name, &type) == ENG_STATUS_OK && strcmp(name, "in:browsers") == 0 &&
+               strcmp(type, "u8") == 0,
+           "the last column's name and type");
+    char *document = NULL;
+    expect(eng_loyalty_json(customer, when, channel, kind, value, NULL, NULL, N, NULL, NULL, NULL, 0, as_of, NULL, 0,
+                            &document, NULL) == ENG_STATUS_OK,
+           "loyalty as JSON");
+    const char *b = document ? strstr(document, "\"balance\":[") : NULL;
+    expect(eng_table_u64(accounts, "balance", &balance, &m) == ENG_STATUS_OK && m == 3 && b &&
+               balance[0] == strtoull(b + 11, NULL, 10),
+           "customer 1's balance, as the document says");
+    eng_string_free(document);
+    expect(eng_table_codes(accounts, "tier", &tier, &m) == ENG_STATUS_OK, "tiers");
+    expect(eng_table_label(accounts, "tier", tier[0], &labels, &label) == ENG_STATUS_OK &&
+               strcmp(label, "platinum") == 0,
+           "customer 1 is platinum");
+    expect(eng_table_label(accounts, "tier", tier[2], &labels, &label) == ENG_STATUS_OK && label == NULL,
+           "customer 3 has no tier (-1, no label)");
+    expect(eng_table_i64(history, "since", &since, &m) == ENG_STATUS_OK && m >= 2, "tier history");
+
+    uint8_t stage[4];
+    uint64_t stage_ids[4];
+    expect(eng_profile_store_stages(store, as_of, NULL, 0, stage_ids, stage, 4, &n) == ENG_STATUS_OK && n == 3,
+           "stages");
+    const char *table = "{\"rules\": ["
+                        "{\"action\": \"vip_call\", \"priority\": 1, \"tiers\": [\"platinum\"]},"
+                        "{\"action\": \"thank_you\", \"priority\": 2, \"segments\": [\"big\"]},"
+                        "{\"action\": \"first_order_coupon\", \"priority\": 3, \"segments\": [\"browsers\"]}]}";
+    expect(eng_next_best_actions_table(stage_ids, stage, n, table, strlen(table), segments, accounts, &actions) ==
+               ENG_STATUS_OK,
+           "actions from the tables as they are");
+    const int32_t *action = NULL;
+    expect(eng_table_codes(actions, "action", &action, &m) == ENG_STATUS_OK && m == 3, "action codes");
+    const char *want[] = {"vip_call", "thank_you", "first_order_coupon"};
+    for (size_t i = 0; i < 3 && m == 3; i++) {
+        expect(eng_table_label(actions, "action", action[i], &labels, &label) == ENG_STATUS_OK && label &&
+                   strcmp(label, want[i]) == 0,
+               "the same actions as the JSON path");
+    }
+
+    /* Misuse is refused with a message that says what to do. */
+    char msg[512] = {0};
+    size_t len = 0;
+    expect(eng_table_u64(accounts, "tier", &ids, &m) == ENG_STATUS_INCOMPATIBLE, "a label column read as u64");
+    eng_last_error_message(msg, sizeof msg, &len);
+    expect(strstr(msg, "eng_table_codes") != NULL, "the message names the accessor");
+    expect(eng_table_u64(accounts, "balence", &ids, &m) == ENG_STATUS_UNKNOWN_LABEL, "an unknown column");
+    eng_last_error_message(msg, sizeof msg, &len);
+    expect(strstr(msg, "balance") != NULL, "the message lists the columns");
+    expect(eng_table_label(accounts, "tier", 7, &labels, &label) == ENG_STATUS_INVALID_INPUT, "a code out of range");
+    expect(eng_table_column(accounts, 99, &name, NULL) == ENG_STATUS_INVALID_INPUT, "a column out of range");
+    expect(eng_next_best_actions_table(stage_ids, stage, n, table, strlen(table), accounts, NULL, &wrong) ==
+               ENG_STATUS_INCOMPATIBLE && wrong == NULL,
+           "accounts given as segments");
+    expect(eng_next_best_actions_table(stage_ids, stage, n, table, strlen(table), NULL, history, &wrong) ==
+               ENG_STATUS_INCOMPATIBLE && wrong == NULL,
+           "a history given as accounts");
+    expect(eng_table_u64(NULL, "customer", &ids, &m) == ENG_STATUS_NULL_POINTER, "no table");
+    expect(eng_table_u64(accounts, NULL, &ids, &m) == ENG_STATUS_NULL_POINTER, "no name");
+    expect(eng_table_f64(accounts, "balance", NULL, &m) == ENG_STATUS_NULL_POINTER, "no output");
+    expect(eng_table_rows(accounts, NULL) == ENG_STATUS_NULL_POINTER, "no row count output");
+    expect(eng_table_columns(NULL, &columns) == ENG_STATUS_NULL_POINTER, "no table to count");
+    expect(eng_table_label(accounts, "tier", 0, NULL, &label) == ENG_STATUS_NULL_POINTER, "no count output");
+    expect(eng_loyalty_tables(customer, when, channel, kind, value, NULL, NULL, N, NULL, NULL, NULL, 0, as_of, NULL, 0,
+                              NULL, NULL) == ENG_STATUS_NULL_POINTER,
+           "no accounts output");
+    expect(eng_profile_store_segments_table(store, set, as_of, NULL, 0, NULL, 0, NULL) == ENG_STATUS_NULL_POINTER,
+           "no segments output");
+
+    eng_table_free(actions);
+    eng_table_free(history);
+    eng_table_free(accounts);
+    eng_table_free(segments);
+    eng_table_free(NULL);
+    eng_segment_set_free(set);
+    eng_profile_store_free(store);
+}
+
 static void stage_history_into_transitions(void) {
     char *history = NULL;
     size_t history_len = 0;
@@ -158,6 +272,7 @@ static void stage_history_into_transitions(void) {
 
 int main(void) {
     segments_and_loyalty_into_actions();
+    the_same_chain_through_tables();
     stage_history_into_transitions();
     printf("c chain tests: %s\n", failed ? "FAILED" : "passed");
     eng_shutdown();
