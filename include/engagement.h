@@ -919,6 +919,27 @@ eng_status eng_attribute_touchpoints_json(const uint64_t *customer,
                                           size_t *out_len);
 
 /**
+ * `eng_attribute_touchpoints_json` (same inputs and statuses) with the
+ * result as a table owned by the caller (`eng_table_free`), one row per
+ * channel: `channel` (label), `conversions`, `value`, `removal_effect`,
+ * `value_removal_effect` (f64; the removal effects NaN unless the rule is
+ * Markov).
+ *
+ * # Safety
+ * As `eng_attribute_touchpoints_json`; `out_table` valid for one write.
+ */
+eng_status eng_attribute_touchpoints_table(const uint64_t *customer,
+                                           const int64_t *time,
+                                           const uint8_t *channel,
+                                           const uint8_t *kind,
+                                           const double *value,
+                                           size_t len,
+                                           int64_t lookback,
+                                           const char *rule_json,
+                                           size_t rule_len,
+                                           struct eng_table **out_table);
+
+/**
  * Fits a model by maximum likelihood and returns the fit as JSON
  * (`{"model": {…model JSON…}, "log_likelihood", "iterations", "customers"}`),
  * owned by the caller (release with `eng_string_free`).
@@ -2213,6 +2234,28 @@ eng_status eng_stage_history_json(const uint64_t *customer,
                                   size_t *out_len);
 
 /**
+ * `eng_stage_history_json` (same inputs and statuses) with the history as
+ * a table owned by the caller (`eng_table_free`): `customer` (u64),
+ * `stage` (label; the labels are every stage in `ENG_STAGE_*` code order)
+ * and `entered_at` (i64), sorted by customer then time.
+ *
+ * # Safety
+ * As `eng_stage_history_json`; `out_table` valid for one write.
+ */
+eng_status eng_stage_history_table(const uint64_t *customer,
+                                   const int64_t *time,
+                                   const uint8_t *channel,
+                                   const uint8_t *kind,
+                                   const double *value,
+                                   const float *rating,
+                                   const uint8_t *rating_scale,
+                                   size_t len,
+                                   int64_t until,
+                                   const char *config_json,
+                                   size_t config_len,
+                                   struct eng_table **out_table);
+
+/**
  * Churn and retention over `[start, end)` from the stage history of `len`
  * touchpoints replayed up to `until`: buyers at the start, lost (churned by
  * the end), new or returning, at the end; churn with a Wilson interval at
@@ -2345,6 +2388,28 @@ eng_status eng_funnel_json(const uint64_t *customer,
                            size_t funnel_len,
                            char **out_json,
                            size_t *out_len);
+
+/**
+ * `eng_funnel_json` (same inputs and statuses) with the steps as a table
+ * owned by the caller (`eng_table_free`), one row per step: `step` (label:
+ * the step names), `customers`, `drop_off` (u64), `step_conversion`,
+ * `step_conversion_low`, `step_conversion_high`, `overall_conversion`,
+ * `overall_conversion_low`, `overall_conversion_high` (f64: rates and their
+ * Wilson intervals), `median_time`, `p25_time`, `p75_time` (f64 seconds
+ * from the previous step; NaN where nobody reached it). Breakdowns, time
+ * histograms and correlations stay in the JSON form.
+ *
+ * # Safety
+ * As `eng_funnel_json`; `out_table` valid for one write.
+ */
+eng_status eng_funnel_table(const uint64_t *customer,
+                            const int64_t *time,
+                            const uint8_t *channel,
+                            const uint8_t *kind,
+                            size_t len,
+                            const char *funnel_json,
+                            size_t funnel_len,
+                            struct eng_table **out_table);
 
 /**
  * Runs a funnel (as `eng_funnel_json`) for each group of customers and for

@@ -101,3 +101,49 @@ pub unsafe extern "C" fn eng_attribute_touchpoints_json(
         }
     })
 }
+
+/// `eng_attribute_touchpoints_json` (same inputs and statuses) with the
+/// result as a table owned by the caller (`eng_table_free`), one row per
+/// channel: `channel` (label), `conversions`, `value`, `removal_effect`,
+/// `value_removal_effect` (f64; the removal effects NaN unless the rule is
+/// Markov).
+///
+/// # Safety
+/// As `eng_attribute_touchpoints_json`; `out_table` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_attribute_touchpoints_table(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    len: usize,
+    lookback: i64,
+    rule_json: *const c_char,
+    rule_len: usize,
+    out_table: *mut *mut crate::table::eng_table,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let out_table = crate::handle::out(out_table, "out_table")?;
+            let cols = crate::handle::touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                std::ptr::null(),
+                std::ptr::null(),
+                len,
+            )?;
+            let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
+            let result = attribute(
+                &paths_from_touchpoints(&cols, engagement_core::model::time::Seconds(lookback))?,
+                &rule,
+            )?;
+            crate::table::hand_out_table(&result, out_table);
+            Ok(())
+        }
+    })
+}

@@ -58,6 +58,50 @@ pub unsafe extern "C" fn eng_stage_history_json(
     })
 }
 
+/// `eng_stage_history_json` (same inputs and statuses) with the history as
+/// a table owned by the caller (`eng_table_free`): `customer` (u64),
+/// `stage` (label; the labels are every stage in `ENG_STAGE_*` code order)
+/// and `entered_at` (i64), sorted by customer then time.
+///
+/// # Safety
+/// As `eng_stage_history_json`; `out_table` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_stage_history_table(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+    until: i64,
+    config_json: *const c_char,
+    config_len: usize,
+    out_table: *mut *mut crate::table::eng_table,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let out_table = out(out_table, "out_table")?;
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?;
+            let config: StageConfig = crate::json::config(config_json, config_len, "config_json")?;
+            let history = StageRules::new(config)?.history(&cols, until)?;
+            crate::table::hand_out_table(&history, out_table);
+            Ok(())
+        }
+    })
+}
+
 /// Churn and retention over `[start, end)` from the stage history of `len`
 /// touchpoints replayed up to `until`: buyers at the start, lost (churned by
 /// the end), new or returning, at the end; churn with a Wilson interval at
@@ -255,6 +299,42 @@ pub unsafe extern "C" fn eng_funnel_json(
             let cols = events(customer, time, channel, kind, len)?;
             let r = engagement_core::funnel::run_funnel(&cols, &funnel)?;
             crate::json::write(&r, out_json, out_len)
+        }
+    })
+}
+
+/// `eng_funnel_json` (same inputs and statuses) with the steps as a table
+/// owned by the caller (`eng_table_free`), one row per step: `step` (label:
+/// the step names), `customers`, `drop_off` (u64), `step_conversion`,
+/// `step_conversion_low`, `step_conversion_high`, `overall_conversion`,
+/// `overall_conversion_low`, `overall_conversion_high` (f64: rates and their
+/// Wilson intervals), `median_time`, `p25_time`, `p75_time` (f64 seconds
+/// from the previous step; NaN where nobody reached it). Breakdowns, time
+/// histograms and correlations stay in the JSON form.
+///
+/// # Safety
+/// As `eng_funnel_json`; `out_table` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_funnel_table(
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    len: usize,
+    funnel_json: *const c_char,
+    funnel_len: usize,
+    out_table: *mut *mut crate::table::eng_table,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let out_table = out(out_table, "out_table")?;
+            let funnel: engagement_core::funnel::Funnel =
+                crate::json::document(funnel_json, funnel_len, "funnel_json")?;
+            let cols = events(customer, time, channel, kind, len)?;
+            let r = engagement_core::funnel::run_funnel(&cols, &funnel)?;
+            crate::table::hand_out_table(&r, out_table);
+            Ok(())
         }
     })
 }

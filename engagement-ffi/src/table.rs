@@ -93,6 +93,11 @@ impl TableHandle {
     }
 }
 
+/// Hands `result` to C as a new table with no source.
+pub(crate) fn hand_out_table(result: &impl ToTable, to: &mut *mut eng_table) {
+    crate::handle::hand_out(TableHandle::of(result, Source::Other), to);
+}
+
 fn wrong_type(name: &str, column: &Column, wanted: &str) -> Failure {
     let accessor = match column {
         Column::U64(_) => "eng_table_u64",

@@ -1,5 +1,5 @@
-//! Result tables through the C ABI: loyalty accounts and history, segment membership and next best
-//! actions built from arbitrary touchpoints, then read by arbitrary column names, types and label
+//! Result tables through the C ABI: loyalty accounts and history, segment membership, next best
+//! actions, stage histories, funnels and attribution built from arbitrary touchpoints, then read by arbitrary column names, types and label
 //! codes, and handed back to the next call (or to the wrong one). Checks: documented statuses with
 //! a message; every column of a table has the table's row count; a label code read from a column
 //! names a label (or -1 none); a table goes back only into the call it was made for.
@@ -8,6 +8,8 @@
 use std::ffi::{CStr, CString, c_char};
 use std::ptr::{null, null_mut};
 
+use engagement::attribution::eng_attribute_touchpoints_table;
+use engagement::journey::{eng_funnel_table, eng_stage_history_table};
 use engagement::loyalty::{eng_loyalty_tables, eng_next_best_actions_table};
 use engagement::profile_store::{
     eng_profile_store_free, eng_profile_store_new, eng_profile_store_push,
@@ -169,6 +171,31 @@ fuzz_target!(|data: &[u8]| {
     } else {
         assert_eq!(s, eng_status::Ok);
         read_all(actions, &mut input);
+    }
+    // Journeys as tables: read whole when they are computed.
+    const FUNNEL: &str = r#"{"steps": [{"name": "c", "kinds": ["click"]}, {"name": "b", "kinds": ["purchase"]}]}"#;
+    const RULE: &str = r#"{"rule": "markov"}"#;
+    let mut journeys = [null_mut(); 3];
+    // SAFETY: columns of `n` rows; outputs writable.
+    let statuses = unsafe {
+        [
+            eng_stage_history_table(customer.as_ptr(), time.as_ptr(), channel.as_ptr(), kind.as_ptr(), value.as_ptr(),
+                                    null(), null(), n, as_of, null(), 0, &mut journeys[0]),
+            eng_funnel_table(customer.as_ptr(), time.as_ptr(), channel.as_ptr(), kind.as_ptr(), n,
+                             FUNNEL.as_ptr().cast(), FUNNEL.len(), &mut journeys[1]),
+            eng_attribute_touchpoints_table(customer.as_ptr(), time.as_ptr(), channel.as_ptr(), kind.as_ptr(),
+                                            value.as_ptr(), n, 30 * 86_400, RULE.as_ptr().cast(), RULE.len(),
+                                            &mut journeys[2]),
+        ]
+    };
+    for (s, t) in statuses.into_iter().zip(journeys) {
+        if checked(s) == eng_status::Ok {
+            read_all(t, &mut input);
+        } else {
+            assert!(t.is_null(), "outputs only on success");
+        }
+        // SAFETY: NULL or a live table, freed once.
+        unsafe { eng_table_free(t) };
     }
     // SAFETY: live handles, freed once.
     unsafe {

@@ -6,6 +6,7 @@
  * - eng_profile_store_stages (stage codes) -> eng_next_best_actions_json (stage);
  * - eng_stage_history_json -> eng_stage_transitions_of_history_json, equal to
  *   eng_stage_transitions_json on the same entries given as code columns. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,71 @@ static void the_same_chain_through_tables(void) {
     eng_profile_store_free(store);
 }
 
+/* Journeys as tables: each column as the JSON result says. */
+static void journeys_through_tables(void) {
+    eng_table *history = NULL, *funnel = NULL, *credit = NULL;
+    char *json = NULL;
+    const uint64_t *ids = NULL, *reached = NULL;
+    const int64_t *entered = NULL;
+    const int32_t *codes = NULL;
+    const double *conversions = NULL, *effects = NULL;
+    size_t rows = 0, count = 0;
+    const char *label = NULL;
+
+    expect(eng_stage_history_table(customer, when, channel, kind, value, NULL, NULL, N, 400 * DAY, NULL, 0,
+                                   &history) == ENG_STATUS_OK,
+           "stage history as a table");
+    expect(eng_stage_history_json(customer, when, channel, kind, value, NULL, NULL, N, 400 * DAY, NULL, 0, &json,
+                                  NULL) == ENG_STATUS_OK,
+           "stage history as JSON");
+    expect(eng_table_u64(history, "customer", &ids, &rows) == ENG_STATUS_OK && rows > 3, "history rows");
+    expect(eng_table_i64(history, "entered_at", &entered, &rows) == ENG_STATUS_OK, "entered_at");
+    expect(eng_table_codes(history, "stage", &codes, &rows) == ENG_STATUS_OK, "stage codes");
+    expect(eng_table_label(history, "stage", codes[rows - 1], &count, &label) == ENG_STATUS_OK && count == 8 &&
+               strcmp(label, eng_stage_label((uint8_t)codes[rows - 1])) == 0,
+           "stage labels in ENG_STAGE_* code order");
+    const char *p = json ? strstr(json, "\"entered_at\":[") : NULL;
+    size_t k = 0;
+    for (p = p ? p + 14 : NULL; p && k < rows; k++) {
+        if (strtoll(p, (char **)&p, 10) != entered[k]) break;
+        p += *p == ',';
+    }
+    expect(k == rows, "every entered_at as the JSON says");
+    eng_string_free(json);
+
+    const char *steps = "{\"steps\": [{\"name\": \"clicked\", \"kinds\": [\"click\"]}, "
+                        "{\"name\": \"bought\", \"kinds\": [\"purchase\"]}]}";
+    expect(eng_funnel_table(customer, when, channel, kind, N, steps, strlen(steps), &funnel) == ENG_STATUS_OK,
+           "funnel as a table");
+    expect(eng_table_u64(funnel, "customers", &reached, &rows) == ENG_STATUS_OK && rows == 2 && reached[0] == 2 &&
+               reached[1] == 1,
+           "customers 2 and 3 click, customer 2 buys after clicking");
+    expect(eng_table_label(funnel, "step", 1, &count, &label) == ENG_STATUS_OK && strcmp(label, "bought") == 0,
+           "step names");
+
+    const char *rule = "{\"rule\": \"markov\"}";
+    expect(eng_attribute_touchpoints_table(customer, when, channel, kind, value, N, 30 * DAY, rule, strlen(rule),
+                                           &credit) == ENG_STATUS_OK,
+           "attribution as a table");
+    expect(eng_attribute_touchpoints_json(customer, when, channel, kind, value, N, 30 * DAY, rule, strlen(rule), &json,
+                                          NULL) == ENG_STATUS_OK,
+           "attribution as JSON");
+    expect(eng_table_f64(credit, "conversions", &conversions, &rows) == ENG_STATUS_OK, "credits");
+    expect(eng_table_f64(credit, "removal_effect", &effects, &rows) == ENG_STATUS_OK && !isnan(effects[0]),
+           "Markov removal effects");
+    double total = 0;
+    for (size_t i = 0; i < rows; i++) total += conversions[i];
+    expect(fabs(total - 3.0) < 1e-9, "the three purchases are credited in full");
+    expect(eng_table_label(credit, "channel", 0, &count, &label) == ENG_STATUS_OK && json &&
+               strstr(json, label) != NULL,
+           "channel labels as the JSON names them");
+    eng_string_free(json);
+
+    eng_table_free(credit);
+    eng_table_free(funnel);
+    eng_table_free(history);
+}
+
 static void stage_history_into_transitions(void) {
     char *history = NULL;
     size_t history_len = 0;
@@ -273,6 +339,7 @@ static void stage_history_into_transitions(void) {
 int main(void) {
     segments_and_loyalty_into_actions();
     the_same_chain_through_tables();
+    journeys_through_tables();
     stage_history_into_transitions();
     printf("c chain tests: %s\n", failed ? "FAILED" : "passed");
     eng_shutdown();
