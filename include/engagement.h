@@ -2627,7 +2627,9 @@ eng_status eng_loyalty_tables(const uint64_t *customer,
  * `table_json`), with segment membership and loyalty tiers given as the
  * tables the calls that compute them return: `segments` from
  * `eng_profile_store_segments_table`, `accounts` from
- * `eng_loyalty_tables` (either NULL when not used). `*out_actions`
+ * `eng_loyalty_tables` (either NULL when not used). Tables are matched to
+ * `customer` by id, in any order; a customer a table does not list meets no
+ * condition on it (no segment, no tier). `*out_actions`
  * receives a table owned by the caller (`eng_table_free`): `customer`
  * (u64) and `action` (label: the action of each customer, -1 when no rule
  * matched).
@@ -3128,10 +3130,10 @@ eng_status eng_profile_store_from_bytes(const uint8_t *bytes,
                                         struct eng_profile_store **out_store);
 
 /**
- * Saves the store to the file at `path` (NUL-terminated), in the form of
- * `eng_profile_store_to_bytes`. The file is written under a temporary name
- * beside it, synced, and renamed over `path`: a crash while saving leaves
- * the previous file whole.
+ * Saves the store to the file at `path` (NUL-terminated; its directory
+ * must exist), in the form of `eng_profile_store_to_bytes`. The file is
+ * written under a temporary name beside it, synced, and renamed over
+ * `path`: a crash while saving leaves the previous file whole.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO` (the
  * message names the file and the system's reason), `ENG_STATUS_POISONED`.
@@ -3143,7 +3145,10 @@ eng_status eng_profile_store_save(const struct eng_profile_store *store, const c
 
 /**
  * Loads a store from the file at `path` (NUL-terminated), as
- * `eng_profile_store_from_bytes` does from bytes.
+ * `eng_profile_store_from_bytes` does from bytes. `ENG_STATUS_IO` is any
+ * failure to read the file (missing, unreadable): a job that starts afresh
+ * when there is no state yet should decide that by the file's absence,
+ * not by this status.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO` (the
  * file cannot be read), `ENG_STATUS_CORRUPT`.
@@ -3782,7 +3787,9 @@ eng_status eng_threads(size_t *out_threads);
  * Stops the worker pool: its threads finish, exit and are joined before
  * this returns, so a leak checker run at exit finds none alive. Handles
  * stay valid; the next call starts the pool again. Call it at the end of a
- * job (or before `exit`); it is never required for correctness.
+ * job (or before `exit`): results never need it, but without it the
+ * workers are alive at exit and a leak checker reports their memory as
+ * "possibly lost".
  *
  * Must not be called while another thread is inside a call of this library
  * (it would wait for that call to finish).
@@ -3984,7 +3991,8 @@ eng_status eng_cohorts_json(const uint64_t *customer,
 /**
  * Creates a trigger engine from rules given as JSON (`config_json`, UTF-8,
  * `config_len` bytes): `{"rules": [{"name", "action", "when": {"type":
- * "first_touch" | "abandoned_cart" (+ "wait" seconds) | "nth_purchase" (+
+ * "first_touch" | "abandoned_cart" (+ "wait" seconds: a `cart_add` or
+ * `checkout` touchpoint followed by no `purchase` for that long) | "nth_purchase" (+
  * "n") | "reorder" (+ "factor") | "anniversary" | "at_risk" | "event" (+
  * "on", "once") | "abandoned" (+ "start", "complete", "wait"; see
  * `eng_triggers_push_events_json`)}, "delay":

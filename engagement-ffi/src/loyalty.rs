@@ -231,7 +231,9 @@ pub unsafe extern "C" fn eng_loyalty_tables(
 /// `table_json`), with segment membership and loyalty tiers given as the
 /// tables the calls that compute them return: `segments` from
 /// `eng_profile_store_segments_table`, `accounts` from
-/// `eng_loyalty_tables` (either NULL when not used). `*out_actions`
+/// `eng_loyalty_tables` (either NULL when not used). Tables are matched to
+/// `customer` by id, in any order; a customer a table does not list meets no
+/// condition on it (no segment, no tier). `*out_actions`
 /// receives a table owned by the caller (`eng_table_free`): `customer`
 /// (u64) and `action` (label: the action of each customer, -1 when no rule
 /// matched).

@@ -376,10 +376,10 @@ pub unsafe extern "C" fn eng_profile_store_from_bytes(
     })
 }
 
-/// Saves the store to the file at `path` (NUL-terminated), in the form of
-/// `eng_profile_store_to_bytes`. The file is written under a temporary name
-/// beside it, synced, and renamed over `path`: a crash while saving leaves
-/// the previous file whole.
+/// Saves the store to the file at `path` (NUL-terminated; its directory
+/// must exist), in the form of `eng_profile_store_to_bytes`. The file is
+/// written under a temporary name beside it, synced, and renamed over
+/// `path`: a crash while saving leaves the previous file whole.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO` (the
 /// message names the file and the system's reason), `ENG_STATUS_POISONED`.
@@ -401,7 +401,10 @@ pub unsafe extern "C" fn eng_profile_store_save(
 }
 
 /// Loads a store from the file at `path` (NUL-terminated), as
-/// `eng_profile_store_from_bytes` does from bytes.
+/// `eng_profile_store_from_bytes` does from bytes. `ENG_STATUS_IO` is any
+/// failure to read the file (missing, unreadable): a job that starts afresh
+/// when there is no state yet should decide that by the file's absence,
+/// not by this status.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO` (the
 /// file cannot be read), `ENG_STATUS_CORRUPT`.

@@ -40,7 +40,9 @@ pub unsafe extern "C" fn eng_threads(out_threads: *mut usize) -> eng_status {
 /// Stops the worker pool: its threads finish, exit and are joined before
 /// this returns, so a leak checker run at exit finds none alive. Handles
 /// stay valid; the next call starts the pool again. Call it at the end of a
-/// job (or before `exit`); it is never required for correctness.
+/// job (or before `exit`): results never need it, but without it the
+/// workers are alive at exit and a leak checker reports their memory as
+/// "possibly lost".
 ///
 /// Must not be called while another thread is inside a call of this library
 /// (it would wait for that call to finish).

@@ -28,7 +28,8 @@ impl Castable for eng_triggers {
 
 /// Creates a trigger engine from rules given as JSON (`config_json`, UTF-8,
 /// `config_len` bytes): `{"rules": [{"name", "action", "when": {"type":
-/// "first_touch" | "abandoned_cart" (+ "wait" seconds) | "nth_purchase" (+
+/// "first_touch" | "abandoned_cart" (+ "wait" seconds: a `cart_add` or
+/// `checkout` touchpoint followed by no `purchase` for that long) | "nth_purchase" (+
 /// "n") | "reorder" (+ "factor") | "anniversary" | "at_risk" | "event" (+
 /// "on", "once") | "abandoned" (+ "start", "complete", "wait"; see
 /// `eng_triggers_push_events_json`)}, "delay":

@@ -97,12 +97,18 @@ static batch read_export(const char *path) {
     return b;
 }
 
-/* One night: load yesterday's state (none on the first night), push rows [from, to), save. */
+static int exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* One night: load yesterday's state (none on the first night), push rows [from, to), save. Any
+ * failure to load existing state stops the job rather than starting afresh. */
 static void night(const char *store_path, const char *triggers_path, const batch *b, size_t from, size_t to) {
     eng_profile_store *store = NULL;
-    eng_status s = eng_profile_store_load(store_path, &store);
-    if (s == ENG_STATUS_IO) s = eng_profile_store_new(NULL, 0, &store); /* no file yet */
-    check(s, "load the store");
+    check(exists(store_path) ? eng_profile_store_load(store_path, &store) : eng_profile_store_new(NULL, 0, &store),
+          "load the store");
     check(eng_profile_store_push(store, b->customer + from, b->time + from, b->channel + from, b->kind + from,
                                  b->value + from, b->rating + from, b->scale + from, to - from),
           "push the day");
@@ -110,9 +116,9 @@ static void night(const char *store_path, const char *triggers_path, const batch
     eng_profile_store_free(store);
 
     eng_triggers *triggers = NULL;
-    s = eng_triggers_load(triggers_path, &triggers);
-    if (s == ENG_STATUS_IO) s = eng_triggers_new(RULES, strlen(RULES), &triggers);
-    check(s, "load the trigger engine");
+    check(exists(triggers_path) ? eng_triggers_load(triggers_path, &triggers)
+                                : eng_triggers_new(RULES, strlen(RULES), &triggers),
+          "load the trigger engine");
     char *due = NULL; /* the actions now due: a CRM queues them for sending */
     check(eng_triggers_push_json(triggers, b->customer + from, b->time + from, b->channel + from, b->kind + from,
                                  b->value + from, b->rating + from, b->scale + from, to - from, &due, NULL),
