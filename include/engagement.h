@@ -1386,6 +1386,21 @@ eng_status eng_kind_code_mapped(const char *aliases_json,
 eng_status eng_stage_code(const char *label, size_t len, uint8_t *out_code);
 
 /**
+ * The code of a rating-scale label (`"nps"`, `"csat"`, `"ces"`: the
+ * `ENG_SCALE_*` constants). As `eng_channel_code`.
+ *
+ * # Safety
+ * As `eng_channel_code`.
+ */
+eng_status eng_rating_scale_code(const char *label, size_t len, uint8_t *out_code);
+
+/**
+ * The label of a rating-scale code, as `eng_stage_label` (NULL for
+ * `ENG_SCALE_MISSING`).
+ */
+const char *eng_rating_scale_label(uint8_t code);
+
+/**
  * The label of a journey-stage code (`"at_risk"` …) as a static
  * NUL-terminated string owned by the library (do not free), or NULL for an
  * unknown code. Thread-safe.
@@ -3157,6 +3172,19 @@ eng_status eng_profile_store_save(const struct eng_profile_store *store, const c
  * `path` a NUL-terminated string; `out_store` valid for one write.
  */
 eng_status eng_profile_store_load(const char *path, struct eng_profile_store **out_store);
+
+/**
+ * Writes the latest touchpoint time of any customer (Unix seconds) to
+ * `*out_time`: the `as_of` a morning report after the last night starts
+ * from, with no need to keep the export.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no touchpoint yet),
+ * `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `store` a live store; `out_time` valid for one write.
+ */
+eng_status eng_profile_store_latest_time(const struct eng_profile_store *store, int64_t *out_time);
 
 /**
  * Ascending customer ids of the store into `out_customer` (capacity `cap`);

@@ -85,7 +85,7 @@ pub const ENG_SCALE_MISSING: u8 = 255;
 
 use std::ffi::c_char;
 
-use engagement_core::{Channel, Code, JourneyStage, TouchpointKind};
+use engagement_core::{Channel, Code, JourneyStage, RatingScale, TouchpointKind};
 
 use crate::boundary::boundary;
 use crate::handle::{out, text};
@@ -143,6 +143,8 @@ const STAGE_LABELS: [&str; 8] = [
     "at_risk\0",
     "churned\0",
 ];
+
+const SCALE_LABELS: [&str; 3] = ["nps\0", "csat\0", "ces\0"];
 
 fn label_of(labels: &'static [&'static str], code: u8) -> *const c_char {
     labels
@@ -248,6 +250,27 @@ pub unsafe extern "C" fn eng_stage_code(
     code_of::<JourneyStage>(label, len, out_code)
 }
 
+/// The code of a rating-scale label (`"nps"`, `"csat"`, `"ces"`: the
+/// `ENG_SCALE_*` constants). As `eng_channel_code`.
+///
+/// # Safety
+/// As `eng_channel_code`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_rating_scale_code(
+    label: *const c_char,
+    len: usize,
+    out_code: *mut u8,
+) -> eng_status {
+    code_of::<RatingScale>(label, len, out_code)
+}
+
+/// The label of a rating-scale code, as `eng_stage_label` (NULL for
+/// `ENG_SCALE_MISSING`).
+#[unsafe(no_mangle)]
+pub extern "C" fn eng_rating_scale_label(code: u8) -> *const c_char {
+    label_of(&SCALE_LABELS, code)
+}
+
 /// The label of a journey-stage code (`"at_risk"` …) as a static
 /// NUL-terminated string owned by the library (do not free), or NULL for an
 /// unknown code. Thread-safe.
@@ -338,6 +361,10 @@ mod tests {
             (
                 &super::STAGE_LABELS[..],
                 JourneyStage::ALL.iter().map(|c| c.label()).collect(),
+            ),
+            (
+                &super::SCALE_LABELS[..],
+                RatingScale::ALL.iter().map(|c| c.label()).collect(),
             ),
         ] {
             let stripped: Vec<&str> = labels.iter().map(|l| l.trim_end_matches('\0')).collect();

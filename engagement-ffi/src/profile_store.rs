@@ -427,6 +427,36 @@ pub unsafe extern "C" fn eng_profile_store_load(
     })
 }
 
+/// Writes the latest touchpoint time of any customer (Unix seconds) to
+/// `*out_time`: the `as_of` a morning report after the last night starts
+/// from, with no need to keep the export.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (no touchpoint yet),
+/// `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+///
+/// # Safety
+/// `store` a live store; `out_time` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_profile_store_latest_time(
+    store: *const eng_profile_store,
+    out_time: *mut i64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        let s = unsafe { handle_ref(store, "store")? };
+        // SAFETY: as above.
+        let out_time = unsafe { out(out_time, "out_time")? };
+        *out_time = s
+            .store
+            .latest_touch()
+            .ok_or(engagement_core::EngError::EmptyInput {
+                what: "the latest touchpoint time".into(),
+                unit: "touchpoint".into(),
+            })?;
+        Ok(())
+    })
+}
+
 /// Ascending customer ids of the store into `out_customer` (capacity `cap`);
 /// `*out_len` receives the number of customers.
 ///

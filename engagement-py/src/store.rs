@@ -47,6 +47,11 @@ impl NativeStore {
         self.store.len()
     }
 
+    /// The latest touchpoint time of any customer (None for an empty store).
+    fn latest_time(&self) -> Option<i64> {
+        self.store.latest_touch()
+    }
+
     /// The saved form (profiles, signal and score configuration; versioned and checksummed).
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
         let store = &self.store;

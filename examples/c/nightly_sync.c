@@ -88,9 +88,8 @@ static batch read_export(const char *path) {
         check(eng_kind_code(fields[3], strlen(fields[3]), &b.kind[b.n]), "kind label");
         b.value[b.n] = strtod(fields[4], NULL);
         b.rating[b.n] = fields[5][0] ? strtof(fields[5], NULL) : NAN;
-        b.scale[b.n] = strcmp(fields[6], "csat") == 0 ? ENG_SCALE_CSAT
-                       : strcmp(fields[6], "ces") == 0 ? ENG_SCALE_CES
-                                                        : ENG_SCALE_NPS;
+        b.scale[b.n] = ENG_SCALE_MISSING; /* rows without a rating have no scale */
+        if (fields[6][0]) check(eng_rating_scale_code(fields[6], strlen(fields[6]), &b.scale[b.n]), "scale label");
         b.n++;
     }
     fclose(csv);
@@ -183,10 +182,12 @@ int main(int argc, char **argv) {
         night(store_path, triggers_path, &b, from, to);
     }
 
-    /* The morning after the last night. */
-    int64_t as_of = (b.time[b.n - 1] / DAY + 1) * DAY;
+    /* The morning after the last night: the store knows its latest touchpoint. */
     eng_profile_store *store = NULL;
     check(eng_profile_store_load(store_path, &store), "load the store");
+    int64_t latest = 0;
+    check(eng_profile_store_latest_time(store, &latest), "latest touchpoint");
+    int64_t as_of = (latest / DAY + 1) * DAY;
     size_t customers = 0;
     check(eng_profile_store_len(store, &customers), "count customers");
     printf("engagement %s: %zu touchpoints pushed over %zu nights, %zu customers\n", eng_version(), b.n, nights,

@@ -11,9 +11,10 @@ use std::ptr::{null, null_mut};
 use engagement::attribution::eng_attribute_touchpoints_table;
 use engagement::journey::{eng_funnel_table, eng_stage_history_table};
 use engagement::loyalty::{eng_loyalty_tables, eng_next_best_actions_table};
+use engagement::codes::{eng_rating_scale_code, eng_rating_scale_label};
 use engagement::profile_store::{
-    eng_profile_store_free, eng_profile_store_new, eng_profile_store_push,
-    eng_profile_store_segments_table, eng_profile_store_stages,
+    eng_profile_store_free, eng_profile_store_latest_time, eng_profile_store_new,
+    eng_profile_store_push, eng_profile_store_segments_table, eng_profile_store_stages,
 };
 use engagement::segments::{eng_segment_set_free, eng_segment_set_new};
 use engagement::status::eng_status;
@@ -147,6 +148,19 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     read_all(segments, &mut input);
+    let mut latest = 0i64;
+    // SAFETY: a live store; `latest` writable.
+    let s = checked(unsafe { eng_profile_store_latest_time(store, &mut latest) });
+    assert_eq!(s == eng_status::Ok, n > 0, "a latest time exactly when there are touchpoints");
+    assert!(s != eng_status::Ok || time.contains(&latest));
+    // A rating-scale label of the input, and the label of an arbitrary code.
+    let scale = [input.u8(), input.u8(), input.u8()];
+    let mut code = 0u8;
+    // SAFETY: three readable bytes; `code` writable.
+    if checked(unsafe { eng_rating_scale_code(scale.as_ptr().cast(), scale.len(), &mut code) }) == eng_status::Ok {
+        assert!(!eng_rating_scale_label(code).is_null());
+    }
+    let _ = eng_rating_scale_label(input.u8());
     let mut ids = vec![0u64; n + 1];
     let mut stages = vec![0u8; n + 1];
     let mut len = 0usize;

@@ -833,6 +833,29 @@ int main(void) {
         eng_profile_store_free(saved);
     }
 
+    /* Rating-scale labels and the store's latest time. */
+    {
+        uint8_t code = 0;
+        int64_t latest = 0;
+        eng_profile_store *empty = NULL;
+        CHECK(eng_rating_scale_code("csat", 4, &code), ENG_STATUS_OK, NULL);
+        if (code != ENG_SCALE_CSAT || strcmp(eng_rating_scale_label(code), "csat") != 0) {
+            failed++;
+            fprintf(stderr, "FAILED csat's code and label\n");
+        }
+        CHECK(eng_rating_scale_code("stars", 5, &code), ENG_STATUS_UNKNOWN_LABEL, "nps");
+        CHECK(eng_rating_scale_code(NULL, 3, &code), ENG_STATUS_NULL_POINTER, "label");
+        if (eng_rating_scale_label(ENG_SCALE_MISSING) != NULL) {
+            failed++;
+            fprintf(stderr, "FAILED the missing scale has no label\n");
+        }
+        CHECK(eng_profile_store_new(NULL, 0, &empty), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_latest_time(empty, &latest), ENG_STATUS_EMPTY_INPUT, "touchpoint");
+        CHECK(eng_profile_store_latest_time(empty, NULL), ENG_STATUS_NULL_POINTER, "out_time");
+        CHECK(eng_profile_store_latest_time(NULL, &latest), ENG_STATUS_NULL_POINTER, "store");
+        eng_profile_store_free(empty);
+    }
+
     /* The worker pool: its size is bounded, and the count reads back. */
     {
         size_t threads = 0;

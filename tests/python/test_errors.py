@@ -526,6 +526,7 @@ def test_saved_state_that_cannot_be_read_raises_and_builds_nothing(tmp_path):
     with pytest.raises(engagement.CorruptError, match="not a saved trigger engine"):
         engagement.Triggers.from_bytes(saved)
     assert len(store) == 1
+    assert engagement.ProfileStore().latest_time() is None   # an empty store: None, not an error
 
 
 def test_thread_counts_are_bounded_and_results_do_not_depend_on_them():

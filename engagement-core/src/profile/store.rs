@@ -579,6 +579,29 @@ impl ProfileStore {
         &self.order().ids
     }
 
+    /// The latest touchpoint time of any customer (`None` for an empty
+    /// store): the `as_of` a nightly job's morning report starts from,
+    /// without keeping the export.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::{ProfileStore, SignalConfig, Touchpoint, Channel, TouchpointKind as K};
+    /// let mut store = ProfileStore::new(SignalConfig::default())?;
+    /// assert_eq!(store.latest_touch(), None);
+    /// store.push(&Touchpoint::new(5, 10, Channel::Web, K::Purchase).with_value(12.0))?;
+    /// store.push(&Touchpoint::new(2, 20, Channel::Email, K::Click))?;
+    /// assert_eq!(store.latest_touch(), Some(20));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn latest_touch(&self) -> Option<i64> {
+        self.shards
+            .iter()
+            .flat_map(|s| s.profiles.iter())
+            .filter_map(Profile::last_touch)
+            .max()
+    }
+
     /// Applies `f` to every profile and returns the customer ids and the
     /// results in ascending customer id.
     ///

@@ -45,6 +45,20 @@ class ProfileStore:
     def __repr__(self) -> str:
         return f"ProfileStore({len(self)} customers)"
 
+    def latest_time(self) -> Optional[int]:
+        """The latest touchpoint time of any customer, in Unix seconds (``None`` for an empty store):
+        the ``as_of`` of a morning report after loading the store, without keeping the export.
+
+        >>> import engagement
+        >>> store = engagement.ProfileStore()
+        >>> store.latest_time() is None
+        True
+        >>> store.push([1, 2], [86_400, 10], ["web", "email"], ["purchase", "click"], value=[5.0, 0.0])
+        >>> store.latest_time()
+        86400
+        """
+        return self._native.latest_time()
+
     def to_bytes(self) -> bytes:
         """The saved form: every profile with the signal and score configuration, versioned and checksummed.
 
