@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::{Failure, boundary};
+use crate::boundary::{Failure, boundary_here};
 use crate::status::eng_status;
 
 /// Ties an opaque C handle type (a zero-sized marker struct that the header
@@ -99,12 +99,13 @@ pub(crate) unsafe fn handle_mut<'a, C: Castable>(
 }
 
 /// Releases a handle (NULL is fine) behind the panic boundary, for the
-/// type's `_free` function.
+/// type's `_free` function. It runs on the caller's thread, not the worker
+/// pool: freeing after `eng_shutdown` must not start the pool again.
 ///
 /// # Safety
 /// `ptr` must be NULL or a live handle from [`hand_out`], not used afterwards.
 pub(crate) unsafe fn free<C: Castable>(ptr: *mut C) {
-    let _ = boundary(|| {
+    let _ = boundary_here(|| {
         if !ptr.is_null() {
             // SAFETY: the caller promises a live handle, a `Box` from `hand_out`.
             drop(unsafe { Box::from_raw(ptr.cast::<Handle<C::RustType>>()) });
@@ -390,6 +391,7 @@ mod tests {
     use std::ptr::{null, null_mut};
 
     use super::*;
+    use crate::boundary::boundary;
 
     /// A handle type of the tests' own.
     #[allow(non_camel_case_types)]

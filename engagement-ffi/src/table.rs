@@ -195,7 +195,7 @@ pub unsafe extern "C" fn eng_table_column(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         let t = unsafe { handle_ref(table, "table")? };
-        let (name, column) = t.table.columns().nth(index).ok_or_else(|| {
+        let (_, column) = t.table.columns().nth(index).ok_or_else(|| {
             Failure::new(
                 eng_status::InvalidInput,
                 format!(
@@ -204,7 +204,6 @@ pub unsafe extern "C" fn eng_table_column(
                 ),
             )
         })?;
-        let _ = name;
         if !out_name.is_null() {
             // SAFETY: non-NULL and writable by the caller's promise.
             unsafe { *out_name = t.names[index].as_ptr() };
