@@ -47,6 +47,43 @@ pub unsafe extern "C" fn eng_attribute_json(
     })
 }
 
+/// The attribution both touchpoint calls return, from their C arguments.
+///
+/// # Safety
+/// As `eng_attribute_touchpoints_json`.
+#[allow(clippy::type_complexity)]
+unsafe fn of_touchpoints(
+    (customer, time, channel, kind, value, len): (
+        *const u64,
+        *const i64,
+        *const u8,
+        *const u8,
+        *const f64,
+        usize,
+    ),
+    lookback: i64,
+    (rule_json, rule_len): (*const c_char, usize),
+) -> Result<engagement_core::attribution::Attribution, crate::boundary::Failure> {
+    // SAFETY: the caller's promises, forwarded.
+    unsafe {
+        let cols = crate::handle::touchpoints(
+            customer,
+            time,
+            channel,
+            kind,
+            value,
+            std::ptr::null(),
+            std::ptr::null(),
+            len,
+        )?;
+        let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
+        Ok(attribute(
+            &paths_from_touchpoints(&cols, engagement_core::model::time::Seconds(lookback))?,
+            &rule,
+        )?)
+    }
+}
+
 /// Attributes the purchases of `len` touchpoints (columns as
 /// `eng_profile_store_push`; `value` NULL for no money) to channels: paths
 /// are built per customer from the touchpoints within `lookback` seconds
@@ -82,20 +119,10 @@ pub unsafe extern "C" fn eng_attribute_touchpoints_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = crate::handle::touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                std::ptr::null(),
-                std::ptr::null(),
-                len,
-            )?;
-            let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
-            let result = attribute(
-                &paths_from_touchpoints(&cols, engagement_core::model::time::Seconds(lookback))?,
-                &rule,
+            let result = of_touchpoints(
+                (customer, time, channel, kind, value, len),
+                lookback,
+                (rule_json, rule_len),
             )?;
             crate::json::write(&result, out_json, out_len)
         }
@@ -127,20 +154,10 @@ pub unsafe extern "C" fn eng_attribute_touchpoints_table(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let out_table = crate::handle::out(out_table, "out_table")?;
-            let cols = crate::handle::touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                std::ptr::null(),
-                std::ptr::null(),
-                len,
-            )?;
-            let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
-            let result = attribute(
-                &paths_from_touchpoints(&cols, engagement_core::model::time::Seconds(lookback))?,
-                &rule,
+            let result = of_touchpoints(
+                (customer, time, channel, kind, value, len),
+                lookback,
+                (rule_json, rule_len),
             )?;
             crate::table::hand_out_table(&result, out_table);
             Ok(())

@@ -9,6 +9,32 @@ use crate::handle::{events, out, slice, touchpoints};
 use crate::metrics::eng_churn_summary;
 use crate::status::eng_status;
 
+/// The stage history both history calls return, from their C arguments.
+///
+/// # Safety
+/// As `eng_stage_history_json`.
+unsafe fn history(
+    (customer, time, channel, kind, value, rating, rating_scale, len): crate::loyalty::RawTouchpoints,
+    until: i64,
+    (config_json, config_len): (*const c_char, usize),
+) -> Result<engagement_core::StageHistory, crate::boundary::Failure> {
+    // SAFETY: the caller's promises, forwarded.
+    unsafe {
+        let cols = touchpoints(
+            customer,
+            time,
+            channel,
+            kind,
+            value,
+            rating,
+            rating_scale,
+            len,
+        )?;
+        let config: StageConfig = crate::json::config(config_json, config_len, "config_json")?;
+        Ok(StageRules::new(config)?.history(&cols, until)?)
+    }
+}
+
 /// Replays `len` touchpoints (columns as `eng_profile_store_push`) and
 /// returns every stage change up to `until` as JSON: `{"customer": […],
 /// "stage": [label …], "entered_at": […]}`, sorted by customer then time,
@@ -41,18 +67,20 @@ pub unsafe extern "C" fn eng_stage_history_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
+            let history = history(
+                (
+                    customer,
+                    time,
+                    channel,
+                    kind,
+                    value,
+                    rating,
+                    rating_scale,
+                    len,
+                ),
+                until,
+                (config_json, config_len),
             )?;
-            let config: StageConfig = crate::json::config(config_json, config_len, "config_json")?;
-            let history = StageRules::new(config)?.history(&cols, until)?;
             crate::json::write(&history, out_json, out_len)
         }
     })
@@ -84,18 +112,20 @@ pub unsafe extern "C" fn eng_stage_history_table(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let out_table = out(out_table, "out_table")?;
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
+            let history = history(
+                (
+                    customer,
+                    time,
+                    channel,
+                    kind,
+                    value,
+                    rating,
+                    rating_scale,
+                    len,
+                ),
+                until,
+                (config_json, config_len),
             )?;
-            let config: StageConfig = crate::json::config(config_json, config_len, "config_json")?;
-            let history = StageRules::new(config)?.history(&cols, until)?;
             crate::table::hand_out_table(&history, out_table);
             Ok(())
         }

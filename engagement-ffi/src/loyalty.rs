@@ -12,6 +12,56 @@ use crate::handle::{hand_out, handle_ref, out, slice, touchpoints};
 use crate::status::eng_status;
 use crate::table::{Source, TableHandle, eng_table};
 
+/// Touchpoint columns as C passes them: customer, time, channel, kind,
+/// value, rating, rating scale, and their length.
+pub(crate) type RawTouchpoints = (
+    *const u64,
+    *const i64,
+    *const u8,
+    *const u8,
+    *const f64,
+    *const f32,
+    *const u8,
+    usize,
+);
+
+/// The loyalty report both loyalty calls return, from their C arguments.
+///
+/// # Safety
+/// As `eng_loyalty_json`.
+unsafe fn report(
+    (customer, time, channel, kind, value, rating, rating_scale, len): RawTouchpoints,
+    (r_customer, r_time, r_points, redemptions_len): (*const u64, *const i64, *const u64, usize),
+    as_of: i64,
+    (config_json, config_len): (*const c_char, usize),
+) -> Result<engagement_core::LoyaltyReport, Failure> {
+    // SAFETY: the caller's promises, forwarded.
+    unsafe {
+        let cols = touchpoints(
+            customer,
+            time,
+            channel,
+            kind,
+            value,
+            rating,
+            rating_scale,
+            len,
+        )?;
+        let redemptions = RedemptionColumns {
+            customer: slice(r_customer, redemptions_len, "r_customer")?,
+            time: slice(r_time, redemptions_len, "r_time")?,
+            points: slice(r_points, redemptions_len, "r_points")?,
+        };
+        let config: LoyaltyConfig = crate::json::config(config_json, config_len, "config_json")?;
+        Ok(engagement_core::run_loyalty(
+            &cols,
+            &redemptions,
+            as_of,
+            &config,
+        )?)
+    }
+}
+
 /// Runs the loyalty programme over `len` touchpoints (columns as
 /// `eng_profile_store_push`) and `redemptions_len` point redemptions
 /// (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a
@@ -52,24 +102,21 @@ pub unsafe extern "C" fn eng_loyalty_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
+            let report = report(
+                (
+                    customer,
+                    time,
+                    channel,
+                    kind,
+                    value,
+                    rating,
+                    rating_scale,
+                    len,
+                ),
+                (r_customer, r_time, r_points, redemptions_len),
+                as_of,
+                (config_json, config_len),
             )?;
-            let redemptions = RedemptionColumns {
-                customer: slice(r_customer, redemptions_len, "r_customer")?,
-                time: slice(r_time, redemptions_len, "r_time")?,
-                points: slice(r_points, redemptions_len, "r_points")?,
-            };
-            let config: LoyaltyConfig =
-                crate::json::config(config_json, config_len, "config_json")?;
-            let report = engagement_core::run_loyalty(&cols, &redemptions, as_of, &config)?;
             crate::json::write(&report, out_json, out_len)
         }
     })
@@ -194,24 +241,21 @@ pub unsafe extern "C" fn eng_loyalty_tables(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let out_accounts = out(out_accounts, "out_accounts")?;
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
+            let report = report(
+                (
+                    customer,
+                    time,
+                    channel,
+                    kind,
+                    value,
+                    rating,
+                    rating_scale,
+                    len,
+                ),
+                (r_customer, r_time, r_points, redemptions_len),
+                as_of,
+                (config_json, config_len),
             )?;
-            let redemptions = RedemptionColumns {
-                customer: slice(r_customer, redemptions_len, "r_customer")?,
-                time: slice(r_time, redemptions_len, "r_time")?,
-                points: slice(r_points, redemptions_len, "r_points")?,
-            };
-            let config: LoyaltyConfig =
-                crate::json::config(config_json, config_len, "config_json")?;
-            let report = engagement_core::run_loyalty(&cols, &redemptions, as_of, &config)?;
             if !out_history.is_null() {
                 let history = TableHandle::new(report.history_table(), Source::Other);
                 hand_out(history, &mut *out_history);
