@@ -377,7 +377,7 @@ pub(crate) struct PathCounts {
 }
 
 impl PathCounts {
-    fn add(&mut self, path: Vec<u32>, c: PathCount) {
+    pub(crate) fn add(&mut self, path: Vec<u32>, c: PathCount) {
         let e = self.paths.entry(path).or_default();
         e.conversions = e.conversions.saturating_add(c.conversions);
         e.value = e.value.saturating_add(c.value);
@@ -471,7 +471,44 @@ impl PathCounts {
 }
 
 /// The touch bit of a record's payload that marks a purchase.
-const PURCHASE: u32 = 1 << 31;
+pub(crate) const PURCHASE: u32 = 1 << 31;
+
+/// Follows one customer's touches (time, touch id with [`PURCHASE`] set on
+/// purchases, value; in journey order, after those before): each purchase
+/// closes a path, given to `converted` with its value in micro-units;
+/// `since` keeps the touches after the last purchase.
+pub(crate) fn follow_paths(
+    options: &PathOptions,
+    since: &mut Vec<(i64, u32)>,
+    touches: impl IntoIterator<Item = (i64, u32, f64)>,
+    mut converted: impl FnMut(Vec<u32>, i64),
+) {
+    for (time, payload, value) in touches {
+        if payload & PURCHASE != 0 {
+            let start = time.saturating_sub(options.lookback);
+            let mut path: Vec<u32> = since
+                .iter()
+                .filter(|r| r.0 >= start)
+                .map(|r| r.1)
+                .collect();
+            if options.include_conversion || path.is_empty() {
+                path.push(payload & !PURCHASE);
+            }
+            converted(path, crate::model::money::micros(value));
+            since.clear();
+        } else {
+            since.push((time, payload));
+        }
+    }
+}
+
+/// The path of the touches after a customer's last purchase (within
+/// `lookback` of the last of them), if there are any.
+pub(crate) fn open_path(lookback: i64, since: &[(i64, u32)]) -> Option<Vec<u32>> {
+    let last = since.last()?.0;
+    let start = last.saturating_sub(lookback);
+    Some(since.iter().filter(|r| r.0 >= start).map(|r| r.1).collect())
+}
 
 /// The mergeable counts of [`paths_from_touchpoints_by`] (no touchpoints give empty counts).
 pub(crate) fn path_counts(
@@ -480,11 +517,9 @@ pub(crate) fn path_counts(
     options: &PathOptions,
 ) -> Result<PathCounts> {
     let PathOptions {
-        lookback,
-        include_conversion,
-        ref by,
+        lookback, ref by, ..
     } = *options;
-    use crate::model::{Code, JourneyRecord, TouchpointKind};
+    use crate::model::{Code, TouchpointKind};
     let mut fill = Default::default();
     let cols = &crate::model::event_log(cols, &mut fill);
     let n = cols.validate()?;
@@ -542,13 +577,6 @@ pub(crate) fn path_counts(
             Some(id | if k == purchase { PURCHASE } else { 0 })
         }
     })?;
-    let path_of = |since: &[JourneyRecord], start: i64| -> Vec<u32> {
-        since
-            .iter()
-            .filter(|r| r.time >= start)
-            .map(|r| r.payload & !PURCHASE)
-            .collect()
-    };
     // Distinct touch sequences per run of customers in parallel, merged in run order.
     let parts: Vec<rustc_hash::FxHashMap<Vec<u32>, PathCount>> = {
         use rayon::prelude::*;
@@ -556,26 +584,19 @@ pub(crate) fn path_counts(
             .into_par_iter()
             .map(|run| {
                 let mut found = rustc_hash::FxHashMap::<Vec<u32>, PathCount>::default();
-                let mut since: Vec<JourneyRecord> = Vec::new();
+                let mut since: Vec<(i64, u32)> = Vec::new();
                 for customer in run.chunk_by(|a, b| a.customer == b.customer) {
                     since.clear();
-                    for r in customer {
-                        if r.payload & PURCHASE != 0 {
-                            let mut path = path_of(&since, r.time.saturating_sub(lookback));
-                            if include_conversion || path.is_empty() {
-                                path.push(r.payload & !PURCHASE);
-                            }
-                            let e = found.entry(path).or_default();
-                            e.conversions += 1;
-                            let v = cols.value.get(r.row as usize).copied().unwrap_or(0.0);
-                            e.value = e.value.saturating_add(crate::model::money::micros(v));
-                            since.clear();
-                        } else {
-                            since.push(*r);
-                        }
-                    }
-                    if let Some(last) = since.last() {
-                        let path = path_of(&since, last.time.saturating_sub(lookback));
+                    let touches = customer.iter().map(|r| {
+                        let v = cols.value.get(r.row as usize).copied().unwrap_or(0.0);
+                        (r.time, r.payload, v)
+                    });
+                    follow_paths(options, &mut since, touches, |path, value| {
+                        let e = found.entry(path).or_default();
+                        e.conversions += 1;
+                        e.value = e.value.saturating_add(value);
+                    });
+                    if let Some(path) = open_path(options.lookback, &since) {
                         found.entry(path).or_default().nulls += 1;
                     }
                 }

@@ -2142,6 +2142,199 @@ pub fn run_funnel_by_with(
     })
 }
 
+
+/// One journey's progress through a funnel, kept between pushes of a
+/// [`JourneyState`](crate::journey::state::JourneyState): the deepest
+/// attempt among those that can no longer change, and the rows from the
+/// first attempt that still can (an attempt changes until a row comes more
+/// than the window after its entry, so the rows kept span about one window).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct FunnelTrack {
+    /// Times of the steps of the deepest settled attempt (empty: none).
+    best: Vec<i64>,
+    /// Its entry's breakdown code (0 without a breakdown).
+    best_code: u32,
+    /// Rows matching a step or an exclusion, from the first open entry on:
+    /// (time, mask, breakdown code, held property).
+    rows: Vec<Row>,
+    /// Set when nothing later can change the counted attempt.
+    done: bool,
+}
+
+/// A funnel followed journey by journey as touchpoints arrive in time
+/// order (see [`FunnelTrack`]); its counts equal [`run_funnel`]'s over all
+/// the touchpoints pushed.
+#[derive(Debug, Clone)]
+pub(crate) struct FunnelFollower {
+    funnel: Funnel,
+    /// Step and exclusion mask per (kind, channel).
+    masks: Vec<u32>,
+}
+
+impl FunnelFollower {
+    /// Checks the funnel and what following it needs: steps by kind and
+    /// channel, journeys per customer.
+    pub(crate) fn new(funnel: &Funnel) -> Result<Self> {
+        check_definition(funnel)?;
+        ensure_config!(
+            funnel.per == crate::journey::paths::Per::Customer,
+            "funnel.per",
+            "a funnel followed day by day is per customer (sessions are cut from whole days: run run_funnel over the export)"
+        );
+        ensure_config!(
+            !funnel.correlation,
+            "funnel.correlation",
+            "correlation reads event labels, which a followed funnel does not keep: run run_funnel over the export"
+        );
+        for (field, p) in [
+            ("funnel.hold_constant", funnel.hold_constant),
+            ("funnel.breakdown", funnel.breakdown),
+        ] {
+            ensure_config!(
+                matches!(p, None | Some(Property::Channel | Property::Kind)),
+                field,
+                "a followed funnel holds or breaks down by channel or kind (it keeps no campaign or event column)"
+            );
+        }
+        let preds: Vec<FunnelStep> = funnel
+            .steps
+            .iter()
+            .cloned()
+            .chain(funnel.exclusions.iter().map(Exclusion::step))
+            .collect();
+        for s in &preds {
+            ensure_config!(
+                s.campaigns.is_empty() && s.stages.is_empty() && !s.reads_events(),
+                "funnel.steps",
+                "step {:?}: a followed funnel matches touchpoints by kind and channel (not campaigns, events or stage entries)",
+                s.name
+            );
+        }
+        let masks = RowMasks::new(&preds, &FunnelExtras::default())?.masks;
+        Ok(FunnelFollower {
+            funnel: funnel.clone(),
+            masks,
+        })
+    }
+
+    /// Adds one journey's next touchpoints (rows of `cols`, in time order,
+    /// later than any before), then settles the attempts no later
+    /// touchpoint can change.
+    pub(crate) fn push(
+        &self,
+        track: &mut FunnelTrack,
+        cols: &crate::TouchpointColumns<'_>,
+        rows: impl Iterator<Item = usize>,
+    ) {
+        if track.done {
+            return;
+        }
+        let code = |p: Option<Property>, i: usize| {
+            p.map_or(0, |p| property_code(cols, &FunnelExtras::default(), p, i))
+        };
+        for i in rows {
+            let mask = self.masks
+                [usize::from(cols.kind[i]) * crate::Channel::COUNT + usize::from(cols.channel[i])];
+            if mask != 0 {
+                track.rows.push((
+                    cols.time[i],
+                    mask,
+                    code(self.funnel.breakdown, i) as u32,
+                    code(self.funnel.hold_constant, i),
+                ));
+            }
+        }
+        let Some(&(last, ..)) = track.rows.last() else {
+            return;
+        };
+        let matcher = Matcher::new(&self.funnel);
+        let (mut got, mut latest) = (Vec::new(), Vec::new());
+        let mut s = 0;
+        while s < track.rows.len() {
+            let (t0, mask, code, _) = track.rows[s];
+            if !matcher.enters(mask) {
+                s += 1;
+                continue;
+            }
+            if last - t0 <= self.funnel.window {
+                break; // this attempt, and every later one, may still progress
+            }
+            matcher.attempt(&track.rows, s, &mut got, &mut latest);
+            if got.len() > track.best.len() {
+                std::mem::swap(&mut track.best, &mut got);
+                track.best_code = code;
+            }
+            s += 1;
+            if track.best.len() == matcher.k || self.funnel.entry == Entry::First {
+                track.done = true;
+                track.rows = Vec::new();
+                return;
+            }
+        }
+        track.rows.drain(..s);
+    }
+
+    /// The journey's counted attempt now (as [`Matcher::best`] over every
+    /// touchpoint pushed) into `best`, and its entry's breakdown code.
+    pub(crate) fn best(&self, track: &FunnelTrack, best: &mut Vec<i64>) -> u32 {
+        best.clear();
+        best.extend_from_slice(&track.best);
+        let mut code = track.best_code;
+        if track.done {
+            return code;
+        }
+        let matcher = Matcher::new(&self.funnel);
+        let (mut got, mut latest) = (Vec::new(), Vec::new());
+        for s in 0..track.rows.len() {
+            if matcher.enters(track.rows[s].1) {
+                matcher.attempt(&track.rows, s, &mut got, &mut latest);
+                if got.len() > best.len() {
+                    std::mem::swap(best, &mut got);
+                    code = track.rows[s].2;
+                }
+                if best.len() == matcher.k || self.funnel.entry == Entry::First {
+                    break;
+                }
+            }
+        }
+        code
+    }
+
+    /// The funnel's result over journeys' tracks (in customer order).
+    pub(crate) fn result<'t>(
+        &self,
+        tracks: impl Iterator<Item = &'t FunnelTrack>,
+    ) -> Result<FunnelResult> {
+        let k = self.funnel.steps.len();
+        let mut tally = Tally::new(k);
+        let mut groups: std::collections::BTreeMap<u64, Tally> = std::collections::BTreeMap::new();
+        let mut best = Vec::new();
+        for track in tracks {
+            let code = self.best(track, &mut best);
+            if best.is_empty() {
+                continue;
+            }
+            tally.add(&best);
+            if self.funnel.breakdown.is_some() {
+                groups
+                    .entry(u64::from(code))
+                    .or_insert_with(|| Tally::new(k))
+                    .add(&best);
+            }
+        }
+        tally.sort();
+        if let Some(p) = self.funnel.breakdown {
+            for (code, mut t) in groups {
+                t.sort();
+                tally
+                    .groups
+                    .insert(property_label(&FunnelExtras::default(), p, code), t);
+            }
+        }
+        tally.finish(&self.funnel)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

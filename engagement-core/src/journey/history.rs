@@ -213,10 +213,7 @@ impl StageRules {
             });
         }
         // Stages need no engagement signals: compile an all-zero table once.
-        let signals = Signals::new(SignalConfig {
-            kind_weights: Default::default(),
-            ..SignalConfig::default()
-        })?;
+        let signals = stage_signals()?;
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_unstable_by_key(|&i| (cols.customer[i], cols.time[i]));
         let mut out = StageHistory {
@@ -244,49 +241,114 @@ impl StageRules {
         signals: &Signals,
         out: &mut StageHistory,
     ) -> Result<()> {
-        let customer = cols.customer[rows[0]];
-        let mut profile = Profile::new(customer, signals);
-        let mut current: Option<JourneyStage> = None;
+        let mut track = StageTrack::new(cols.customer[rows[0]], signals);
+        self.follow(&mut track, cols, rows, signals)?;
+        self.read(&track, until, out);
+        Ok(())
+    }
+
+    /// Applies one customer's next touchpoints (`rows` of `cols`, sorted by
+    /// time, all later than the track's last): the changes time causes
+    /// before each second with touchpoints, then that second's.
+    pub(crate) fn follow(
+        &self,
+        track: &mut StageTrack,
+        cols: &TouchpointColumns<'_>,
+        rows: &[usize],
+        signals: &Signals,
+    ) -> Result<()> {
         let mut k = 0;
         while k < rows.len() {
-            // Apply every touchpoint of this second, then read the stage.
             let t = cols.time[rows[k]];
+            if let Some(at) = track.at {
+                let (mut current, entries) = (track.current, &mut track.entries);
+                self.drift(&track.profile, at, t - 1, &mut current, |e| entries.push(e));
+                track.current = current;
+            }
+            // Apply every touchpoint of this second, then read the stage.
             while k < rows.len() && cols.time[rows[k]] == t {
-                profile.apply(&cols.row(rows[k])?, signals)?;
+                track.profile.apply(&cols.row(rows[k])?, signals)?;
                 k += 1;
             }
-            self.record(&profile, t, &mut current, out);
-            // Changes caused by time alone, before the next touchpoint (or until the end).
-            let horizon = if k < rows.len() {
-                cols.time[rows[k]] - 1
-            } else {
-                until
-            };
-            let mut now = t;
-            while let Some(next) = self.next_change(&profile, now) {
-                if next > horizon {
-                    break;
-                }
-                self.record(&profile, next, &mut current, out);
-                now = next;
+            let stage = self.stage_unchecked(&track.profile, t);
+            if track.current != Some(stage) {
+                track.entries.push((stage, t));
+                track.current = Some(stage);
             }
+            track.at = Some(t);
         }
         Ok(())
     }
 
-    fn record(
-        &self,
-        p: &Profile,
-        t: i64,
-        current: &mut Option<JourneyStage>,
-        out: &mut StageHistory,
-    ) {
-        let stage = self.stage_unchecked(p, t);
-        if *current != Some(stage) {
-            out.push(p.customer(), stage, t);
-            *current = Some(stage);
+    /// The track's entries, and those time causes after its last touchpoint
+    /// up to `until`, appended to `out`.
+    pub(crate) fn read(&self, track: &StageTrack, until: i64, out: &mut StageHistory) {
+        let customer = track.profile.customer();
+        for &(stage, t) in &track.entries {
+            out.push(customer, stage, t);
+        }
+        if let Some(at) = track.at {
+            let mut current = track.current;
+            self.drift(&track.profile, at, until, &mut current, |(stage, t)| {
+                out.push(customer, stage, t)
+            });
         }
     }
+
+    /// The changes time alone causes after `from` up to `horizon`.
+    fn drift(
+        &self,
+        p: &Profile,
+        from: i64,
+        horizon: i64,
+        current: &mut Option<JourneyStage>,
+        mut record: impl FnMut((JourneyStage, i64)),
+    ) {
+        let mut now = from;
+        while let Some(next) = self.next_change(p, now) {
+            if next > horizon {
+                break;
+            }
+            let stage = self.stage_unchecked(p, next);
+            if *current != Some(stage) {
+                record((stage, next));
+                *current = Some(stage);
+            }
+            now = next;
+        }
+    }
+}
+
+/// One customer's stage history as touchpoints arrive (see
+/// [`JourneyState`](crate::journey::state::JourneyState)): a profile without
+/// engagement signals, the entries so far, and the last touchpoint's time
+/// (the changes time causes after it are read, not kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StageTrack {
+    pub(crate) profile: Profile,
+    current: Option<JourneyStage>,
+    at: Option<i64>,
+    entries: Vec<(JourneyStage, i64)>,
+}
+
+impl StageTrack {
+    pub(crate) fn new(customer: u64, signals: &Signals) -> Self {
+        StageTrack {
+            profile: Profile::new(customer, signals),
+            current: None,
+            at: None,
+            entries: Vec::new(),
+        }
+    }
+}
+
+/// The signals a stage history's profiles carry: none (stages read counts
+/// and times only).
+pub(crate) fn stage_signals() -> Result<Signals> {
+    Signals::new(SignalConfig {
+        kind_weights: Default::default(),
+        ..SignalConfig::default()
+    })
 }
 
 impl StageHistory {

@@ -10,6 +10,7 @@ pub mod history;
 pub mod paths;
 pub mod sessions;
 pub mod stages;
+pub mod state;
 pub mod transitions;
 pub mod triggers;
 

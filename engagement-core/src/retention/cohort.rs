@@ -386,6 +386,43 @@ pub(crate) fn cohort_counts_of_touchpoints(
     cohort_counts(&tx, as_of, config)
 }
 
+/// Counts one customer's next transactions (time, value in micro-units; in
+/// time order, after those before) into `out`: `track` is the customer's
+/// acquisition period and the last period counted active (`None` before the
+/// first transaction, which acquires them).
+pub(crate) fn follow_cohort(
+    period: CohortPeriod,
+    width: usize,
+    track: &mut Option<(i64, i64)>,
+    transactions: impl IntoIterator<Item = (i64, i64)>,
+    out: &mut CohortCounts,
+) {
+    let mut transactions = transactions.into_iter().peekable();
+    let Some(&(first, _)) = transactions.peek() else {
+        return;
+    };
+    let new = track.is_none();
+    let (acquired, last_counted) = track.get_or_insert((period.index(first), -1));
+    let entry = out.cohorts.entry(*acquired).or_insert_with(|| CohortRow {
+        size: 0,
+        active: vec![0; width],
+        revenue: vec![0; width],
+    });
+    if new {
+        entry.size += 1;
+    }
+    for (t, v) in transactions {
+        let k = period.index(t) - *acquired;
+        if k >= 0 && (k as usize) < width {
+            entry.revenue[k as usize] = entry.revenue[k as usize].saturating_add(v);
+            if k != *last_counted {
+                entry.active[k as usize] += 1;
+                *last_counted = k;
+            }
+        }
+    }
+}
+
 /// The mergeable counts of [`cohorts`] (no transactions give empty counts).
 pub(crate) fn cohort_counts(
     tx: &TransactionColumns<'_>,
@@ -410,24 +447,14 @@ pub(crate) fn cohort_counts(
     let width = config.max_periods as usize;
     let mut out = CohortCounts::default();
     for customer in rows.chunk_by(|a, b| a.0 == b.0) {
-        let acquired = period.index(customer[0].1);
-        let entry = out.cohorts.entry(acquired).or_insert_with(|| CohortRow {
-            size: 0,
-            active: vec![0; width],
-            revenue: vec![0; width],
-        });
-        entry.size += 1;
-        let mut last_counted = -1i64;
-        for &(_, t, v) in customer {
-            let k = period.index(t) - acquired;
-            if k >= 0 && (k as usize) < width {
-                entry.revenue[k as usize] = entry.revenue[k as usize].saturating_add(v);
-                if k != last_counted {
-                    entry.active[k as usize] += 1;
-                    last_counted = k;
-                }
-            }
-        }
+        let mut track = None;
+        follow_cohort(
+            period,
+            width,
+            &mut track,
+            customer.iter().map(|r| (r.1, r.2)),
+            &mut out,
+        );
     }
     Ok(out)
 }

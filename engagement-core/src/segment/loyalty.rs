@@ -364,6 +364,13 @@ pub struct TierHistory {
 }
 
 impl TierHistory {
+    /// Appends another's entries (of customers after this one's).
+    pub(crate) fn extend(&mut self, other: &TierHistory) {
+        self.customer.extend_from_slice(&other.customer);
+        self.tier.extend_from_slice(&other.tier);
+        self.since.extend_from_slice(&other.since);
+    }
+
     /// Records that `customer` holds `tier` from `t` on. A change at the same
     /// instant as the previous one replaces it (a tier lost and regained in
     /// one second is no change at all).
@@ -414,9 +421,10 @@ pub struct LoyaltyReport {
     pub history: TierHistory,
 }
 
-/// One customer's event, in processing order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Event {
+/// One customer's event. Events are processed in time order; at one
+/// instant touchpoints first, then redemptions, smallest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
     /// A touchpoint: (time, 0, row).
     Touch(i64, u8, usize),
     /// A redemption: (time, 1, points, row).
@@ -429,12 +437,44 @@ impl Event {
             Event::Touch(t, ..) | Event::Redeem(t, ..) => *t,
         }
     }
+
+    /// (time, 0 for a touchpoint or 1, points, row).
+    fn key(&self) -> (i64, u8, u64, usize) {
+        match *self {
+            Event::Touch(t, tag, row) => (t, tag, 0, row),
+            Event::Redeem(t, tag, points, row) => (t, tag, points, row),
+        }
+    }
 }
 
-struct Programme<'a> {
+/// By time first (a derived order would put every touchpoint before every
+/// redemption, whatever their times).
+impl Ord for Event {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+pub(crate) struct Programme<'a> {
     config: &'a LoyaltyConfig,
     expiry: i64,
     window: i64,
+}
+
+impl<'a> Programme<'a> {
+    pub(crate) fn new(config: &'a LoyaltyConfig) -> Self {
+        Programme {
+            config,
+            expiry: (config.expiry_days * DAY).round() as i64,
+            window: (config.tier_window_days * DAY).round() as i64,
+        }
+    }
 }
 
 impl Programme<'_> {
@@ -456,16 +496,16 @@ impl Programme<'_> {
         tier.map_or(1.0, |i| self.config.tiers[usize::from(i)].multiplier)
     }
 
-    fn run_customer(
+    /// Runs one customer's events (in processing order, all later than the
+    /// ledger's) through the ledger, recording tier changes in `history`.
+    pub(crate) fn run_events(
         &self,
+        l: &mut Ledger,
         customer: u64,
         events: &[Event],
         tps: &TouchpointColumns<'_>,
-        as_of: i64,
-        acc: &mut LoyaltyAccounts,
         history: &mut TierHistory,
     ) {
-        let mut l = Ledger::default();
         let mut k = 0;
         while k < events.len() {
             let t = events[k].time();
@@ -517,6 +557,18 @@ impl Programme<'_> {
                 history.record(customer, now, t);
             }
         }
+    }
+
+    /// Moves the ledger to `as_of` (recording the tier changes on the way)
+    /// and writes the customer's account.
+    pub(crate) fn close(
+        &self,
+        mut l: Ledger,
+        customer: u64,
+        as_of: i64,
+        acc: &mut LoyaltyAccounts,
+        history: &mut TierHistory,
+    ) {
         l.advance(self, customer, as_of, history);
         acc.customer.push(customer);
         acc.balance
@@ -530,8 +582,8 @@ impl Programme<'_> {
 }
 
 /// One customer's running state.
-#[derive(Debug, Default)]
-struct Ledger {
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct Ledger {
     earned: u64,
     redeemed: u64,
     expired: u64,
@@ -606,6 +658,35 @@ impl Ledger {
     }
 }
 
+/// The number of redemptions, after checking their columns.
+pub(crate) fn check_redemptions(redemptions: &RedemptionColumns<'_>) -> Result<usize> {
+    let m = redemptions.customer.len();
+    for (field, len) in [
+        ("time", redemptions.time.len()),
+        ("points", redemptions.points.len()),
+    ] {
+        if len != m {
+            return Err(EngError::LengthMismatch {
+                field: format!("redemptions.{field}"),
+                expected: m,
+                found: len,
+            });
+        }
+    }
+    for i in 0..m {
+        check_time("redemptions.time", redemptions.time[i]).map_err(|e| e.at_row(i))?;
+        if redemptions.points[i] == 0 {
+            return Err(EngError::invalid(
+                "redemptions.points",
+                0,
+                "a redemption asks for at least one point",
+            )
+            .at_row(i));
+        }
+    }
+    Ok(m)
+}
+
 /// Runs the loyalty programme over touchpoints and redemptions up to `as_of`.
 ///
 /// # Errors
@@ -642,30 +723,7 @@ pub fn run_loyalty(
     let as_of = as_of.unix_seconds();
     config.validate()?;
     let n = touchpoints.validate()?;
-    let m = redemptions.customer.len();
-    for (field, len) in [
-        ("time", redemptions.time.len()),
-        ("points", redemptions.points.len()),
-    ] {
-        if len != m {
-            return Err(EngError::LengthMismatch {
-                field: format!("redemptions.{field}"),
-                expected: m,
-                found: len,
-            });
-        }
-    }
-    for i in 0..m {
-        check_time("redemptions.time", redemptions.time[i]).map_err(|e| e.at_row(i))?;
-        if redemptions.points[i] == 0 {
-            return Err(EngError::invalid(
-                "redemptions.points",
-                0,
-                "a redemption asks for at least one point",
-            )
-            .at_row(i));
-        }
-    }
+    let m = check_redemptions(redemptions)?;
     let late = (0..n)
         .map(|i| (touchpoints.time[i], touchpoints.customer[i]))
         .chain((0..m).map(|i| (redemptions.time[i], redemptions.customer[i])))
@@ -695,11 +753,7 @@ pub fn run_loyalty(
     // Touch rows only differ in what they earn, whose sum is order-free; redemptions at one
     // instant are tried smallest first (then by row, which cannot change the outcome of equal asks).
     events.sort_unstable();
-    let programme = Programme {
-        config,
-        expiry: (config.expiry_days * DAY).round() as i64,
-        window: (config.tier_window_days * DAY).round() as i64,
-    };
+    let programme = Programme::new(config);
     let mut report = LoyaltyReport::default();
     report.accounts.tier_names = config.tiers.iter().map(|t| t.name.clone()).collect();
     let mut start = 0;
@@ -712,14 +766,9 @@ pub fn run_loyalty(
             buffer.push(events[end].1);
             end += 1;
         }
-        programme.run_customer(
-            c,
-            &buffer,
-            touchpoints,
-            as_of,
-            &mut report.accounts,
-            &mut report.history,
-        );
+        let mut ledger = Ledger::default();
+        programme.run_events(&mut ledger, c, &buffer, touchpoints, &mut report.history);
+        programme.close(ledger, c, as_of, &mut report.accounts, &mut report.history);
         start = end;
     }
     Ok(report)
@@ -738,6 +787,32 @@ mod tests {
             vec![1; times.len()],
             vec![4; times.len()],
         )
+    }
+
+    #[test]
+    fn a_redemption_before_the_points_are_earned_is_rejected() {
+        // Events are processed by time: the redemption on day 0 finds no
+        // points (the purchase comes on day 5), whatever the event types.
+        let r = run_loyalty(
+            &TouchpointColumns {
+                customer: &[1],
+                time: &[5 * D],
+                channel: &[1],
+                kind: &[4],
+                value: &[56.0],
+                ..Default::default()
+            },
+            &RedemptionColumns {
+                customer: &[1, 1],
+                time: &[0, 6 * D],
+                points: &[1, 6],
+            },
+            10 * D,
+            &LoyaltyConfig::default(),
+        )
+        .unwrap();
+        let a = &r.accounts;
+        assert_eq!((a.rejected_redemptions[0], a.redeemed[0], a.balance[0]), (1, 6, 50));
     }
 
     #[test]
