@@ -31,7 +31,7 @@
 //!     "funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}]}}"#)?;
 //! let mut state = JourneyState::new(config.clone())?;
 //! // Monday, then Tuesday (saved and loaded in between, as a nightly job would).
-//! let monday = TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[1, 1], ..Default::default() };
+//! let monday = TouchpointColumns { customer: &[1, 2], time: &[0, 0], channel: &[1, 1], kind: &[3, 3], ..Default::default() };
 //! let tuesday = TouchpointColumns { customer: &[1], time: &[day], channel: &[1], kind: &[4], value: &[600.0], ..Default::default() };
 //! state.push(&monday, &RedemptionColumns::default())?;
 //! let mut state = JourneyState::from_bytes(&state.to_bytes()?)?;
@@ -39,7 +39,7 @@
 //! assert_eq!(state.funnel()?.customers, [2, 1]);
 //! // The same as replaying both days at once.
 //! let all = TouchpointColumns { customer: &[1, 2, 1], time: &[0, 0, day], channel: &[1, 1, 1],
-//!     kind: &[1, 1, 4], value: &[0.0, 0.0, 600.0], ..Default::default() };
+//!     kind: &[3, 3, 4], value: &[0.0, 0.0, 600.0], ..Default::default() };
 //! let rules = StageRules::new(config.stages.clone().unwrap())?;
 //! assert_eq!(state.stage_history(400 * day)?, rules.history(&all, 400 * day)?);
 //! assert_eq!(state.loyalty(2 * day)?.accounts.balance, [600, 0]);
