@@ -321,6 +321,31 @@
 #define ENG_SCALE_MISSING 255
 
 /**
+ * `eng_journey_state_json`: the stage history up to `as_of`.
+ */
+#define ENG_JOURNEY_STAGES 0
+
+/**
+ * `eng_journey_state_json`: the loyalty accounts and tier history at `as_of`.
+ */
+#define ENG_JOURNEY_LOYALTY 1
+
+/**
+ * `eng_journey_state_json`: the funnel's result (`as_of` unused).
+ */
+#define ENG_JOURNEY_FUNNEL 2
+
+/**
+ * `eng_journey_state_json`: the cohort table at `as_of`.
+ */
+#define ENG_JOURNEY_COHORTS 3
+
+/**
+ * `eng_journey_state_json`: the attribution paths (`as_of` unused).
+ */
+#define ENG_JOURNEY_PATHS 4
+
+/**
  * The result of a call. `ENG_STATUS_OK` is 0; every other value is an error
  * whose message `eng_last_error_message` returns on the same thread.
  *
@@ -423,6 +448,16 @@ typedef uint32_t eng_status;
  * calls may share it.
  */
 typedef struct eng_event_dictionary eng_event_dictionary;
+
+/**
+ * An opaque journey state: what it follows (stages, loyalty, a funnel,
+ * cohorts, attribution paths) and each customer's progress.
+ *
+ * Thread safety: `eng_journey_state_push` must not overlap any other call
+ * on the same state; the reading calls (results, tables, saving) may run
+ * at the same time from several threads. Different states are independent.
+ */
+typedef struct eng_journey_state eng_journey_state;
 
 /**
  * An opaque partial result.
@@ -2511,6 +2546,238 @@ eng_status eng_funnel_with_json(const uint64_t *customer,
                                 size_t funnel_len,
                                 char **out_json,
                                 size_t *out_len);
+
+/**
+ * Creates an empty journey state from its configuration (`config_json`,
+ * UTF-8, `config_len` bytes), an object with any of these keys (at least
+ * one), each configuring what the state follows as the batch call of the
+ * same analysis takes it:
+ *
+ * ```json
+ * {"stages": {"engaged_window_days": 30},
+ *  "loyalty": {"expiry_days": 365, "tiers": [{"name": "gold", "threshold": 1500, "multiplier": 1.5}]},
+ *  "funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}],
+ *             "window": 604800},
+ *  "cohorts": {"config": {"period": "month", "max_periods": 12}, "activity": "purchases"},
+ *  "paths": {"lookback": 2592000, "include_conversion": false}}
+ * ```
+ *
+ * A followed funnel matches steps by kind and channel, per customer, and
+ * holds or breaks down by channel or kind only; paths name touches by
+ * channel. On success `*out_state` receives a state owned by the caller,
+ * released with `eng_journey_state_free`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_JSON` (malformed, an unknown key),
+ * `ENG_STATUS_CONFIG` (no analysis, an invalid value, a funnel option a
+ * followed funnel does not support).
+ *
+ * # Safety
+ * `config_json` must point to `config_len` readable bytes; `out_state`
+ * must be valid for one write.
+ */
+eng_status eng_journey_state_new(const char *config_json,
+                                 size_t config_len,
+                                 struct eng_journey_state **out_state);
+
+/**
+ * Releases a journey state. NULL is fine; twice is not, and the state must
+ * not be used afterwards.
+ *
+ * # Safety
+ * `state` must be NULL or a live state.
+ */
+void eng_journey_state_free(struct eng_journey_state *state);
+
+/**
+ * Adds a day's `len` touchpoints (columns as `eng_profile_store_push`) and
+ * `redemptions_len` loyalty redemptions (`r_customer`, `r_time`,
+ * `r_points` > 0; NULL with 0), in any order. Each customer's touchpoints
+ * and redemptions must come later than theirs already pushed: a nightly
+ * job pushes each day once, in day order. Equal times are ordered by
+ * content as every journey analysis orders them, never by row.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_INVALID_INPUT` (a bad value or code; a touchpoint or
+ * redemption at or before a time of its customer's already pushed, naming
+ * the row), `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_CONFIG` (redemptions
+ * without a loyalty programme), `ENG_STATUS_POISONED`. On any error nothing
+ * is applied.
+ *
+ * # Safety
+ * Every non-NULL column must point to its length of readable elements; no
+ * other call may use the state at the same time.
+ */
+eng_status eng_journey_state_push(struct eng_journey_state *state,
+                                  const uint64_t *customer,
+                                  const int64_t *time,
+                                  const uint8_t *channel,
+                                  const uint8_t *kind,
+                                  const double *value,
+                                  const float *rating,
+                                  const uint8_t *rating_scale,
+                                  size_t len,
+                                  const uint64_t *r_customer,
+                                  const int64_t *r_time,
+                                  const uint64_t *r_points,
+                                  size_t redemptions_len);
+
+/**
+ * Writes the latest time pushed (Unix seconds) to `*out_time`: the
+ * earliest `as_of` the state answers for.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_EMPTY_INPUT` (nothing pushed yet),
+ * `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `state` a live state; `out_time` valid for one write.
+ */
+eng_status eng_journey_state_latest_time(const struct eng_journey_state *state, int64_t *out_time);
+
+/**
+ * One result of the state as JSON owned by the caller (`eng_string_free`),
+ * in the form the batch call of the analysis returns: `which` is
+ * `ENG_JOURNEY_STAGES` (as `eng_stage_history_json`, up to `as_of`),
+ * `ENG_JOURNEY_LOYALTY` (as `eng_loyalty_json`, at `as_of`),
+ * `ENG_JOURNEY_FUNNEL` (as `eng_funnel_json`), `ENG_JOURNEY_COHORTS` (a
+ * cohort table at `as_of`: `period`, `cohort_start`, `size`, `periods`,
+ * `observed`, `active`, `retention`, `revenue_per_customer`,
+ * `cumulative_revenue_per_customer`, row-major cohorts × periods) or
+ * `ENG_JOURNEY_PATHS` (a path table as `eng_attribute_json` takes it:
+ * `channels`, `paths`, `conversions`, `value`, `nulls`). The numbers equal
+ * those of the batch call over every touchpoint pushed.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_INVALID_INPUT` (an unknown `which`), `ENG_STATUS_CONFIG` (the
+ * state does not follow that analysis), `ENG_STATUS_AS_OF_BEFORE_DATA`
+ * (`as_of` before the latest time pushed), `ENG_STATUS_EMPTY_INPUT` (no
+ * customer entered the funnel, was acquired, or has a path),
+ * `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `state` a live state; `out_json` valid for one write; `out_len` NULL or
+ * valid for one write.
+ */
+eng_status eng_journey_state_json(const struct eng_journey_state *state,
+                                  uint32_t which,
+                                  int64_t as_of,
+                                  char **out_json,
+                                  size_t *out_len);
+
+/**
+ * The stage history up to `until` as the table `eng_stage_history_table`
+ * returns (`customer`, `stage`, `entered_at`), owned by the caller.
+ *
+ * Returns as `eng_journey_state_json` for `ENG_JOURNEY_STAGES`.
+ *
+ * # Safety
+ * `state` a live state; `out_table` valid for one write.
+ */
+eng_status eng_journey_state_stage_table(const struct eng_journey_state *state,
+                                         int64_t until,
+                                         struct eng_table **out_table);
+
+/**
+ * The loyalty accounts (and, when `out_history` is not NULL, the tier
+ * history) at `as_of` as the tables `eng_loyalty_tables` returns, owned by
+ * the caller; the accounts table goes to `eng_next_best_actions_table` as
+ * it is. Outputs are written only on success.
+ *
+ * Returns as `eng_journey_state_json` for `ENG_JOURNEY_LOYALTY`.
+ *
+ * # Safety
+ * `state` a live state; `out_accounts` valid for one write, `out_history`
+ * NULL or valid for one write.
+ */
+eng_status eng_journey_state_loyalty_tables(const struct eng_journey_state *state,
+                                            int64_t as_of,
+                                            struct eng_table **out_accounts,
+                                            struct eng_table **out_history);
+
+/**
+ * The funnel's steps as the table `eng_funnel_table` returns, owned by the
+ * caller.
+ *
+ * Returns as `eng_journey_state_json` for `ENG_JOURNEY_FUNNEL`.
+ *
+ * # Safety
+ * `state` a live state; `out_table` valid for one write.
+ */
+eng_status eng_journey_state_funnel_table(const struct eng_journey_state *state,
+                                          struct eng_table **out_table);
+
+/**
+ * The attribution of the state's paths by `rule_json` (as
+ * `eng_attribute_json` takes it; NULL or empty: last touch) as the table
+ * `eng_attribute_touchpoints_table` returns, owned by the caller.
+ *
+ * Returns as `eng_journey_state_json` for `ENG_JOURNEY_PATHS`, and
+ * `ENG_STATUS_JSON` / `ENG_STATUS_CONFIG` for a bad rule,
+ * `ENG_STATUS_CONVERGENCE`.
+ *
+ * # Safety
+ * `state` a live state; `rule_json` NULL or `rule_len` readable bytes;
+ * `out_table` valid for one write.
+ */
+eng_status eng_journey_state_attribution_table(const struct eng_journey_state *state,
+                                               const char *rule_json,
+                                               size_t rule_len,
+                                               struct eng_table **out_table);
+
+/**
+ * Saves the state: its configuration and every customer's progress, in
+ * the versioned, checksummed form of `engagement_core::persist` (magic
+ * `ENGJ`). `*out_bytes` receives bytes owned by the caller, released with
+ * `eng_bytes_free(*out_bytes, *out_len)`. A state loaded from them answers
+ * and follows exactly as this one would.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `state` a live state; `out_bytes` and `out_len` valid for one write each.
+ */
+eng_status eng_journey_state_to_bytes(const struct eng_journey_state *state,
+                                      uint8_t **out_bytes,
+                                      size_t *out_len);
+
+/**
+ * Loads a state saved by `eng_journey_state_to_bytes` (`len` bytes). On
+ * success `*out_state` receives a state owned by the caller.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_CORRUPT`
+ * (truncated, altered, not a saved journey state, a newer format version,
+ * or progress that does not fit its configuration); nothing is built from
+ * bytes that fail.
+ *
+ * # Safety
+ * `bytes` must point to `len` readable bytes; `out_state` valid for one write.
+ */
+eng_status eng_journey_state_from_bytes(const uint8_t *bytes,
+                                        size_t len,
+                                        struct eng_journey_state **out_state);
+
+/**
+ * Saves the state to the file at `path` (NUL-terminated; its directory
+ * must exist), replacing it whole through a synced temporary file beside it.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO`,
+ * `ENG_STATUS_POISONED`.
+ *
+ * # Safety
+ * `state` a live state; `path` a NUL-terminated string.
+ */
+eng_status eng_journey_state_save(const struct eng_journey_state *state, const char *path);
+
+/**
+ * Loads a state from the file at `path` (NUL-terminated).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_IO`,
+ * `ENG_STATUS_CORRUPT`.
+ *
+ * # Safety
+ * `path` a NUL-terminated string; `out_state` valid for one write.
+ */
+eng_status eng_journey_state_load(const char *path, struct eng_journey_state **out_state);
 
 /**
  * Runs the loyalty programme over `len` touchpoints (columns as

@@ -42,6 +42,7 @@ pub mod events;
 pub mod experiment;
 mod handle;
 pub mod journey;
+pub mod journey_state;
 mod json;
 pub mod loyalty;
 pub mod metrics;

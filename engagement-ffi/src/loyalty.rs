@@ -256,18 +256,33 @@ pub unsafe extern "C" fn eng_loyalty_tables(
                 as_of,
                 (config_json, config_len),
             )?;
-            if !out_history.is_null() {
-                let history = TableHandle::new(report.history_table(), Source::Other);
-                hand_out(history, &mut *out_history);
-            }
-            let table = engagement_core::table::ToTable::to_table(&report.accounts);
-            hand_out(
-                TableHandle::new(table, Source::Accounts(report.accounts)),
-                out_accounts,
-            );
+            hand_out_report(report, out_accounts, out_history);
             Ok(())
         }
     })
+}
+
+/// Hands out a loyalty report as the accounts table (which
+/// `eng_next_best_actions_table` takes) and, unless `out_history` is NULL,
+/// the tier history table.
+///
+/// # Safety
+/// `out_history` NULL or valid for one write.
+pub(crate) unsafe fn hand_out_report(
+    report: engagement_core::LoyaltyReport,
+    out_accounts: &mut *mut eng_table,
+    out_history: *mut *mut eng_table,
+) {
+    if !out_history.is_null() {
+        let history = TableHandle::new(report.history_table(), Source::Other);
+        // SAFETY: not NULL, and the caller promises one write.
+        hand_out(history, unsafe { &mut *out_history });
+    }
+    let table = engagement_core::table::ToTable::to_table(&report.accounts);
+    hand_out(
+        TableHandle::new(table, Source::Accounts(report.accounts)),
+        out_accounts,
+    );
 }
 
 /// The next best action of each of `len` customers, as

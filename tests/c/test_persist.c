@@ -241,6 +241,274 @@ static void nightly_triggers_equal_one_engine(void) {
     }
 }
 
+
+/* Journeys followed night by night (saved and loaded between nights) answer as the batch calls do
+ * over every touchpoint: the same JSON, byte for byte. */
+static const char journey_config[] =
+    "{\"stages\": {}, \"loyalty\": {\"expiry_days\": 20, \"tier_window_days\": 15},"
+    " \"funnel\": {\"steps\": [{\"name\": \"visit\", \"kinds\": [\"visit\"]}, {\"name\": \"cart\", \"kinds\": [\"cart_add\"]},"
+    "  {\"name\": \"buy\", \"kinds\": [\"purchase\"]}], \"window\": 259200, \"breakdown\": \"channel\"},"
+    " \"cohorts\": {\"config\": {\"period\": \"week\", \"max_periods\": 6}, \"activity\": \"any\"},"
+    " \"paths\": {\"lookback\": 172800}}";
+static const char journey_loyalty[] = "{\"expiry_days\": 20, \"tier_window_days\": 15}";
+static const char journey_funnel[] =
+    "{\"steps\": [{\"name\": \"visit\", \"kinds\": [\"visit\"]}, {\"name\": \"cart\", \"kinds\": [\"cart_add\"]},"
+    " {\"name\": \"buy\", \"kinds\": [\"purchase\"]}], \"window\": 259200, \"breakdown\": \"channel\"}";
+
+static struct eng_journey_state *reload_journeys(struct eng_journey_state *s) {
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    struct eng_journey_state *back = NULL;
+    expect(eng_journey_state_to_bytes(s, &bytes, &len) == ENG_STATUS_OK, "journey state to_bytes");
+    eng_journey_state_free(s);
+    expect(eng_journey_state_from_bytes(bytes, len, &back) == ENG_STATUS_OK, "journey state from_bytes");
+    eng_bytes_free(bytes, len);
+    return back;
+}
+
+static char *partial_result(const char *spec, const rows *r) {
+    struct eng_partial *p = NULL;
+    char *json = NULL;
+    eng_status st = eng_partial_new(spec, strlen(spec), r->customer, r->time, r->channel, r->kind, r->value, NULL,
+                                    NULL, r->n, &p);
+    expect(st == ENG_STATUS_OK, "partial new");
+    if (st == ENG_STATUS_OK) expect(eng_partial_result_json(p, &json, NULL) == ENG_STATUS_OK, "partial result");
+    eng_partial_free(p);
+    /* A partial's result names its kind first ({"kind":"paths",…}); the state's result is the same
+     * object without it. */
+    const char *tag = "{\"kind\":\"";
+    if (json && strncmp(json, tag, strlen(tag)) == 0) {
+        char *comma = strchr(json + strlen(tag), ',');
+        if (comma) memmove(json + 1, comma + 1, strlen(comma + 1) + 1);
+    }
+    return json;
+}
+
+static void same_json(char *followed, char *batch, const char *what) {
+    if (!(followed && batch && strcmp(followed, batch) == 0)) {
+        fprintf(stderr, "%s:\n followed %s\n batch    %s\n", what, followed ? followed : "(none)",
+                batch ? batch : "(none)");
+        expect(0, what);
+    }
+    eng_string_free(followed);
+    eng_string_free(batch);
+}
+
+
+/* Two tables with the same columns, types and values (labels compared as text). */
+static void same_table(struct eng_table *a, struct eng_table *b, const char *what) {
+    size_t ra = 0, rb = 0, ca = 0, cb = 0;
+    int ok = a && b && eng_table_rows(a, &ra) == ENG_STATUS_OK && eng_table_rows(b, &rb) == ENG_STATUS_OK &&
+             eng_table_columns(a, &ca) == ENG_STATUS_OK && eng_table_columns(b, &cb) == ENG_STATUS_OK &&
+             ra == rb && ca == cb;
+    for (size_t c = 0; ok && c < ca; c++) {
+        const char *na = NULL, *ta = NULL, *nb = NULL, *tb = NULL;
+        ok = eng_table_column(a, c, &na, &ta) == ENG_STATUS_OK && eng_table_column(b, c, &nb, &tb) == ENG_STATUS_OK &&
+             !strcmp(na, nb) && !strcmp(ta, tb);
+        if (!ok) break;
+        const void *va = NULL, *vb = NULL;
+        size_t la = 0, lb = 0, width = 8;
+        if (!strcmp(ta, "u64")) {
+            ok = eng_table_u64(a, na, (const uint64_t **)&va, &la) == ENG_STATUS_OK &&
+                 eng_table_u64(b, nb, (const uint64_t **)&vb, &lb) == ENG_STATUS_OK;
+        } else if (!strcmp(ta, "i64")) {
+            ok = eng_table_i64(a, na, (const int64_t **)&va, &la) == ENG_STATUS_OK &&
+                 eng_table_i64(b, nb, (const int64_t **)&vb, &lb) == ENG_STATUS_OK;
+        } else if (!strcmp(ta, "u8")) {
+            width = 1;
+            ok = eng_table_u8(a, na, (const uint8_t **)&va, &la) == ENG_STATUS_OK &&
+                 eng_table_u8(b, nb, (const uint8_t **)&vb, &lb) == ENG_STATUS_OK;
+        } else if (!strcmp(ta, "f64")) {
+            ok = eng_table_f64(a, na, (const double **)&va, &la) == ENG_STATUS_OK &&
+                 eng_table_f64(b, nb, (const double **)&vb, &lb) == ENG_STATUS_OK;
+        } else {
+            width = 4;
+            size_t ka = 0, kb = 0;
+            ok = eng_table_codes(a, na, (const int32_t **)&va, &la) == ENG_STATUS_OK &&
+                 eng_table_codes(b, nb, (const int32_t **)&vb, &lb) == ENG_STATUS_OK &&
+                 eng_table_label(a, na, -1, &ka, NULL) == ENG_STATUS_OK &&
+                 eng_table_label(b, nb, -1, &kb, NULL) == ENG_STATUS_OK && ka == kb;
+            for (size_t k = 0; ok && k < ka; k++) {
+                const char *xa = NULL, *xb = NULL;
+                ok = eng_table_label(a, na, (int32_t)k, &ka, &xa) == ENG_STATUS_OK &&
+                     eng_table_label(b, nb, (int32_t)k, &kb, &xb) == ENG_STATUS_OK && !strcmp(xa, xb);
+            }
+        }
+        ok = ok && la == lb && la == ra && (la == 0 || memcmp(va, vb, la * width) == 0);
+    }
+    expect(ok, what);
+    eng_table_free(a);
+    eng_table_free(b);
+}
+
+static void nightly_journeys_equal_the_batch_calls(void) {
+    static rows r;
+    enum { REDS = 6 };
+    for (int trial = 0; trial < 30; trial++) {
+        generate(&r, 20 + next() % (MAX_ROWS - 20), 60);
+        uint64_t rc[REDS], rp[REDS];
+        int64_t rt[REDS];
+        for (int i = 0; i < REDS; i++) { /* redemptions at touchpoint times, in time order */
+            size_t at = (size_t)i * r.n / REDS + next() % (r.n / REDS);
+            rc[i] = 1 + next() % 25;
+            rt[i] = r.time[at];
+            rp[i] = 1 + next() % 300;
+        }
+        struct eng_journey_state *s = NULL;
+        expect(eng_journey_state_new(journey_config, strlen(journey_config), &s) == ENG_STATUS_OK,
+               "journey state new");
+        size_t start = 0;
+        int red = 0;
+        while (start < r.n) {
+            size_t day = 1 + next() % (r.n / 3 + 1);
+            if (start + day > r.n) day = r.n - start;
+            /* A night never splits a second: each customer's times only grow from night to night. */
+            while (start + day < r.n && r.time[start + day] == r.time[start + day - 1]) day++;
+            int64_t last = r.time[start + day - 1];
+            int reds = 0;
+            while (red + reds < REDS && rt[red + reds] <= last) reds++;
+            s = reload_journeys(s);
+            expect(eng_journey_state_push(s, r.customer + start, r.time + start, r.channel + start, r.kind + start,
+                                          r.value + start, NULL, NULL, day, rc + red, rt + red, rp + red,
+                                          (size_t)reds) == ENG_STATUS_OK, "journey state push");
+            red += reds;
+            start += day;
+        }
+        s = reload_journeys(s);
+        int64_t as_of = r.time[r.n - 1] + 3 * DAY, until = r.time[r.n - 1] + 400 * (int64_t)DAY;
+        char *a = NULL, *b = NULL;
+        expect(eng_journey_state_json(s, ENG_JOURNEY_STAGES, until, &a, NULL) == ENG_STATUS_OK, "stages");
+        expect(eng_stage_history_json(r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n, until, NULL,
+                                      0, &b, NULL) == ENG_STATUS_OK, "batch stages");
+        same_json(a, b, "followed stage history equals the batch one");
+        a = b = NULL;
+        expect(eng_journey_state_json(s, ENG_JOURNEY_LOYALTY, as_of, &a, NULL) == ENG_STATUS_OK, "loyalty");
+        expect(eng_loyalty_json(r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n, rc, rt, rp, REDS,
+                                as_of, journey_loyalty, strlen(journey_loyalty), &b, NULL) ==
+                   ENG_STATUS_OK, "batch loyalty");
+        same_json(a, b, "followed loyalty equals the batch programme");
+        a = b = NULL;
+        eng_status fa = eng_journey_state_json(s, ENG_JOURNEY_FUNNEL, 0, &a, NULL);
+        eng_status fb = eng_funnel_json(r.customer, r.time, r.channel, r.kind, r.n, journey_funnel,
+                                        strlen(journey_funnel), &b, NULL);
+        expect(fa == fb, "funnel statuses agree");
+        if (fa == ENG_STATUS_OK) same_json(a, b, "followed funnel equals the batch funnel");
+        a = b = NULL;
+        char spec[256];
+        snprintf(spec, sizeof spec,
+                 "{\"kind\": \"cohorts\", \"as_of\": %lld, \"config\": {\"period\": \"week\", \"max_periods\": 6},"
+                 " \"activity\": \"any\"}", (long long)as_of);
+        expect(eng_journey_state_json(s, ENG_JOURNEY_COHORTS, as_of, &a, NULL) == ENG_STATUS_OK, "cohorts");
+        same_json(a, partial_result(spec, &r), "followed cohorts equal the batch table");
+        a = NULL;
+        expect(eng_journey_state_json(s, ENG_JOURNEY_PATHS, 0, &a, NULL) == ENG_STATUS_OK, "paths");
+        same_json(a, partial_result("{\"kind\": \"paths\", \"lookback\": 172800}", &r),
+                  "followed paths equal the batch paths");
+        /* The tables equal the batch calls' tables. */
+        struct eng_table *ta = NULL, *tb = NULL, *ha = NULL, *hb = NULL;
+        expect(eng_journey_state_stage_table(s, until, &ta) == ENG_STATUS_OK, "stage table");
+        expect(eng_stage_history_table(r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n, until, NULL,
+                                       0, &tb) == ENG_STATUS_OK, "batch stage table");
+        same_table(ta, tb, "followed stage table equals the batch one");
+        ta = tb = NULL;
+        expect(eng_journey_state_loyalty_tables(s, as_of, &ta, &ha) == ENG_STATUS_OK, "loyalty tables");
+        expect(eng_loyalty_tables(r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n, rc, rt, rp, REDS,
+                                  as_of, journey_loyalty, strlen(journey_loyalty), &tb, &hb) == ENG_STATUS_OK,
+               "batch loyalty tables");
+        same_table(ta, tb, "followed accounts table equals the batch one");
+        same_table(ha, hb, "followed tier history table equals the batch one");
+        ta = tb = NULL;
+        if (eng_journey_state_funnel_table(s, &ta) == ENG_STATUS_OK) {
+            expect(eng_funnel_table(r.customer, r.time, r.channel, r.kind, r.n, journey_funnel,
+                                    strlen(journey_funnel), &tb) == ENG_STATUS_OK, "batch funnel table");
+            same_table(ta, tb, "followed funnel table equals the batch one");
+        }
+        ta = tb = NULL;
+        static const char linear[] = "{\"rule\": \"linear\"}";
+        expect(eng_journey_state_attribution_table(s, linear, strlen(linear), &ta) == ENG_STATUS_OK,
+               "attribution table");
+        expect(eng_attribute_touchpoints_table(r.customer, r.time, r.channel, r.kind, r.value, r.n, 172800, linear,
+                                               strlen(linear), &tb) == ENG_STATUS_OK, "batch attribution table");
+        same_table(ta, tb, "followed attribution equals the batch one");
+        int64_t latest = 0;
+        expect(eng_journey_state_latest_time(s, &latest) == ENG_STATUS_OK && latest == r.time[r.n - 1],
+               "latest time");
+        /* A second pushed again is refused, naming the row, and changes nothing. */
+        uint8_t *before = NULL, *after = NULL;
+        size_t lb = 0, la = 0;
+        expect(eng_journey_state_to_bytes(s, &before, &lb) == ENG_STATUS_OK, "to_bytes");
+        expect(eng_journey_state_push(s, r.customer + r.n - 1, r.time + r.n - 1, r.channel + r.n - 1,
+                                      r.kind + r.n - 1, r.value + r.n - 1, NULL, NULL, 1, NULL, NULL, NULL, 0) ==
+                   ENG_STATUS_INVALID_INPUT, "a late touchpoint is refused");
+        expect(eng_journey_state_to_bytes(s, &after, &la) == ENG_STATUS_OK, "to_bytes");
+        expect(la == lb && memcmp(before, after, la) == 0, "a refused push changes nothing");
+        eng_bytes_free(before, lb);
+        eng_bytes_free(after, la);
+        eng_journey_state_free(s);
+    }
+}
+
+static void journey_state_files_and_refusals(const char *dir) {
+    char path[1024], missing[1024];
+    snprintf(path, sizeof path, "%s/journeys.engj", dir);
+    snprintf(missing, sizeof missing, "%s/no/such/dir/journeys.engj", dir);
+    struct eng_journey_state *s = NULL, *back = NULL;
+    static const char config[] = "{\"cohorts\": {}, \"paths\": {}}";
+    expect(eng_journey_state_new(config, strlen(config), &s) == ENG_STATUS_OK, "new");
+    int64_t latest = 0;
+    expect(eng_journey_state_latest_time(s, &latest) == ENG_STATUS_EMPTY_INPUT, "no latest time before a push");
+    const uint64_t c[] = {7, 8};
+    const int64_t t[] = {1700000000, 1700000100};
+    const uint8_t ch[] = {ENG_CHANNEL_EMAIL, ENG_CHANNEL_WEB}, k[] = {ENG_KIND_OPEN, ENG_KIND_PURCHASE};
+    const double v[] = {0, 12.5};
+    expect(eng_journey_state_push(s, c, t, ch, k, v, NULL, NULL, 2, NULL, NULL, NULL, 0) == ENG_STATUS_OK, "push");
+    expect(eng_journey_state_save(s, path) == ENG_STATUS_OK, "save");
+    expect(eng_journey_state_load(path, &back) == ENG_STATUS_OK, "load");
+    char *a = NULL, *b = NULL;
+    expect(eng_journey_state_json(s, ENG_JOURNEY_PATHS, 0, &a, NULL) == ENG_STATUS_OK, "paths");
+    expect(eng_journey_state_json(back, ENG_JOURNEY_PATHS, 0, &b, NULL) == ENG_STATUS_OK, "paths back");
+    expect(a && b && !strcmp(a, b), "a loaded state answers as the saved one");
+    eng_string_free(a);
+    eng_string_free(b);
+    eng_journey_state_free(back);
+    back = NULL;
+    expect(eng_journey_state_save(s, missing) == ENG_STATUS_IO, "saving into a missing directory is IO");
+    expect(eng_journey_state_load(missing, &back) == ENG_STATUS_IO && back == NULL, "a missing file is IO");
+    expect(eng_journey_state_load(NULL, &back) == ENG_STATUS_NULL_POINTER, "NULL path");
+    /* Refusals: each names what is wrong and changes nothing. */
+    a = NULL;
+    expect(eng_journey_state_json(s, 9, 0, &a, NULL) == ENG_STATUS_INVALID_INPUT && a == NULL, "an unknown which");
+    expect(eng_journey_state_json(s, ENG_JOURNEY_STAGES, 1700000200, &a, NULL) == ENG_STATUS_CONFIG,
+           "an analysis the state does not follow");
+    expect(eng_journey_state_json(s, ENG_JOURNEY_COHORTS, 1600000000, &a, NULL) == ENG_STATUS_AS_OF_BEFORE_DATA,
+           "as_of before the data");
+    struct eng_table *table = NULL;
+    expect(eng_journey_state_loyalty_tables(s, 1700000200, &table, NULL) == ENG_STATUS_CONFIG && table == NULL,
+           "no loyalty programme");
+    expect(eng_journey_state_stage_table(s, 1700000200, &table) == ENG_STATUS_CONFIG, "no stages");
+    expect(eng_journey_state_funnel_table(s, &table) == ENG_STATUS_CONFIG, "no funnel");
+    expect(eng_journey_state_attribution_table(s, "{\"rule\": \"nope\"}", 17, &table) == ENG_STATUS_JSON,
+           "a bad rule");
+    const uint64_t rc[] = {7};
+    const int64_t rt[] = {1700000500};
+    const uint64_t rp[] = {5};
+    expect(eng_journey_state_push(s, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, rc, rt, rp, 1) == ENG_STATUS_CONFIG,
+           "redemptions without a loyalty programme");
+    expect(eng_journey_state_push(NULL, c, t, ch, k, v, NULL, NULL, 2, NULL, NULL, NULL, 0) ==
+               ENG_STATUS_NULL_POINTER, "NULL state");
+    struct eng_journey_state *none = NULL;
+    expect(eng_journey_state_new("{}", 2, &none) == ENG_STATUS_CONFIG && none == NULL, "a state following nothing");
+    expect(eng_journey_state_new("{\"stage\": {}}", 13, &none) == ENG_STATUS_JSON, "an unknown key");
+    static const char by_event[] = "{\"paths\": {\"by\": \"event\"}}";
+    expect(eng_journey_state_new(by_event, strlen(by_event), &none) == ENG_STATUS_CONFIG, "paths by event");
+    expect(eng_journey_state_to_bytes(NULL, NULL, NULL) == ENG_STATUS_NULL_POINTER, "NULL to_bytes");
+    expect(eng_journey_state_from_bytes((const uint8_t *)"ENGJ", 4, &none) == ENG_STATUS_CORRUPT && none == NULL,
+           "a short header is CORRUPT");
+    eng_journey_state_free(s);
+    eng_journey_state_free(NULL);
+    remove(path);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -250,6 +518,8 @@ int main(int argc, char **argv) {
     damaged_bytes_build_nothing();
     files(argv[1]);
     nightly_triggers_equal_one_engine();
+    nightly_journeys_equal_the_batch_calls();
+    journey_state_files_and_refusals(argv[1]);
     eng_shutdown();
     if (failed) {
         fprintf(stderr, "%d check(s) failed\n", failed);
