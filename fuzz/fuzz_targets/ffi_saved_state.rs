@@ -1,4 +1,4 @@
-//! Saved stores and trigger engines through the C ABI, as a nightly job reads them back from disk:
+//! Saved stores, trigger engines and journey states through the C ABI, as a nightly job reads them back from disk:
 //! arbitrary bytes, and valid saved forms with bytes flipped, cut or padded. Checks: documented
 //! statuses with a message (OK or CORRUPT, nothing else); anything accepted saves to a form that
 //! loads to the same state (a fixed point after one round), reads its profiles as valid JSON and
@@ -16,6 +16,14 @@ use engagement::profile_store::{
     eng_profile_store_new, eng_profile_store_profiles_json, eng_profile_store_push,
     eng_profile_store_save, eng_profile_store_to_bytes,
 };
+use engagement::journey_state::{
+    eng_journey_state, eng_journey_state_attribution_table, eng_journey_state_free,
+    eng_journey_state_from_bytes, eng_journey_state_funnel_table, eng_journey_state_json,
+    eng_journey_state_latest_time, eng_journey_state_load, eng_journey_state_loyalty_tables,
+    eng_journey_state_new, eng_journey_state_push, eng_journey_state_save,
+    eng_journey_state_stage_table, eng_journey_state_to_bytes,
+};
+use engagement::table::eng_table_free;
 use engagement::threads::{eng_set_threads, eng_shutdown, eng_threads};
 use engagement::status::eng_status;
 use engagement::triggers::{
@@ -194,6 +202,120 @@ fn valid_engine(rows: usize) -> Vec<u8> {
     bytes
 }
 
+
+const JOURNEYS: &str = r#"{"stages": {}, "loyalty": {"expiry_days": 2},
+    "funnel": {"steps": [{"name": "open", "kinds": ["open"]}, {"name": "buy", "kinds": ["purchase"]}],
+               "window": 86400, "breakdown": "channel"},
+    "cohorts": {"config": {"period": "day", "max_periods": 3}, "activity": "any"},
+    "paths": {"lookback": 7200, "include_conversion": true}}"#;
+
+fn save_state(s: *const eng_journey_state) -> Vec<u8> {
+    let (mut ptr, mut len) = (null_mut(), 0usize);
+    // SAFETY: a live state; outputs writable.
+    assert_eq!(checked(unsafe { eng_journey_state_to_bytes(s, &mut ptr, &mut len) }), eng_status::Ok);
+    owned(ptr, len)
+}
+
+fn load_state(bytes: &[u8]) -> Option<*mut eng_journey_state> {
+    let mut s = null_mut();
+    // SAFETY: `bytes` holds its length; `s` writable.
+    let st = checked(unsafe { eng_journey_state_from_bytes(bytes.as_ptr(), bytes.len(), &mut s) });
+    assert!(matches!(st, eng_status::Ok | eng_status::Corrupt), "journey state from_bytes gave {st:?}");
+    if st != eng_status::Ok {
+        assert!(s.is_null(), "a refused load wrote a handle");
+    }
+    (st == eng_status::Ok).then_some(s)
+}
+
+/// A valid saved journey state fed the fixed touchpoints (the first `rows`) and a redemption.
+fn valid_state(rows: usize) -> Vec<u8> {
+    let mut s = null_mut();
+    let (rc, rt, rp) = ([1u64], [3_600i64], [5u64]);
+    // SAFETY: a config of its length; `s` writable; then columns of `rows` ≤ 6 rows.
+    unsafe {
+        assert_eq!(eng_journey_state_new(JOURNEYS.as_ptr().cast(), JOURNEYS.len(), &mut s), eng_status::Ok);
+        assert_eq!(
+            eng_journey_state_push(s, CUSTOMER.as_ptr(), TIME.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
+                                   VALUE.as_ptr(), null_mut(), null_mut(), rows, rc.as_ptr(), rt.as_ptr(),
+                                   rp.as_ptr(), usize::from(rows > 1)),
+            eng_status::Ok
+        );
+    }
+    let bytes = save_state(s);
+    // SAFETY: live, freed once.
+    unsafe { eng_journey_state_free(s) };
+    bytes
+}
+
+/// The invariants of an accepted journey state (freed here): a fixed point after one save, every
+/// result and table a documented status, the next day's touchpoints taken or refused whole.
+fn accepted_state(s: *mut eng_journey_state) {
+    let once = save_state(s);
+    let again = load_state(&once).expect("the library's own form loads");
+    assert_eq!(save_state(again), once, "saving is a fixed point after one round");
+    if once.len() % 7 == 0 {
+        let path = file("engj");
+        let mut back = null_mut();
+        // SAFETY: a live state and a NUL-terminated path; `back` writable.
+        unsafe {
+            assert_eq!(checked(eng_journey_state_save(s, path.as_ptr())), eng_status::Ok);
+            assert_eq!(checked(eng_journey_state_load(path.as_ptr(), &mut back)), eng_status::Ok);
+        }
+        assert_eq!(save_state(back), once, "a file loads to the same state");
+        // SAFETY: live, freed once.
+        unsafe { eng_journey_state_free(back) };
+    }
+    let mut latest = 0i64;
+    // SAFETY: a live state; `latest` writable.
+    let st = checked(unsafe { eng_journey_state_latest_time(s, &mut latest) });
+    assert!(matches!(st, eng_status::Ok | eng_status::EmptyInput), "latest_time gave {st:?}");
+    let as_of = if st == eng_status::Ok { latest.saturating_add(86_400) } else { 0 };
+    for which in 0..6u32 {
+        let mut out = null_mut();
+        // SAFETY: a live state; `out` writable.
+        let st = checked(unsafe { eng_journey_state_json(s, which, as_of, &mut out, null_mut()) });
+        assert!(
+            matches!(st, eng_status::Ok | eng_status::EmptyInput | eng_status::AsOfBeforeData)
+                || which == 5 && st == eng_status::InvalidInput,
+            "json {which} gave {st:?}"
+        );
+        if st == eng_status::Ok {
+            let _ = take_json(out);
+        }
+    }
+    let (mut a, mut h) = (null_mut(), null_mut());
+    // SAFETY: a live state; outputs writable; tables freed once (NULL when not made).
+    unsafe {
+        let _ = checked(eng_journey_state_stage_table(s, as_of, &mut a));
+        eng_table_free(a);
+        a = null_mut();
+        let _ = checked(eng_journey_state_loyalty_tables(s, as_of, &mut a, &mut h));
+        eng_table_free(a);
+        eng_table_free(h);
+        a = null_mut();
+        let _ = checked(eng_journey_state_funnel_table(s, &mut a));
+        eng_table_free(a);
+        a = null_mut();
+        let _ = checked(eng_journey_state_attribution_table(s, std::ptr::null(), 0, &mut a));
+        eng_table_free(a);
+    }
+    // The next day's touchpoints (shifted a day past the latest) go in, or are refused whole.
+    let time: Vec<i64> = TIME.iter().map(|t| t.saturating_add(as_of)).collect();
+    // SAFETY: columns of 6 rows; a live state.
+    let st = checked(unsafe {
+        eng_journey_state_push(s, CUSTOMER.as_ptr(), time.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
+                               VALUE.as_ptr(), null_mut(), null_mut(), CUSTOMER.len(), null_mut(),
+                               null_mut(), null_mut(), 0)
+    });
+    assert!(matches!(st, eng_status::Ok | eng_status::InvalidInput), "push gave {st:?}");
+    let _ = save_state(s);
+    // SAFETY: live states, freed once.
+    unsafe {
+        eng_journey_state_free(s);
+        eng_journey_state_free(again);
+    }
+}
+
 /// `bytes` damaged as the input says: flips at chosen offsets, then a cut or a padding.
 fn damage(mut bytes: Vec<u8>, input: &mut Bytes<'_>) -> Vec<u8> {
     for _ in 0..input.u8() % 4 {
@@ -227,7 +349,7 @@ fuzz_target!(|data: &[u8]| {
             eng_shutdown();
         }
     }
-    match selector % 4 {
+    match selector % 6 {
         0 => {
             if let Some(s) = load_store(input.0) {
                 accepted_store(s);
@@ -245,11 +367,23 @@ fuzz_target!(|data: &[u8]| {
                 accepted_store(s);
             }
         }
-        _ => {
+        3 => {
             let rows = usize::from(input.u8()) % 7;
             let bytes = damage(valid_engine(rows), &mut input);
             if let Some(t) = load_engine(&bytes) {
                 accepted_engine(t);
+            }
+        }
+        4 => {
+            if let Some(s) = load_state(input.0) {
+                accepted_state(s);
+            }
+        }
+        _ => {
+            let rows = usize::from(input.u8()) % 7;
+            let bytes = damage(valid_state(rows), &mut input);
+            if let Some(s) = load_state(&bytes) {
+                accepted_state(s);
             }
         }
     }
