@@ -107,6 +107,7 @@
  *   ExperimentSpec    {"metrics": [{"name": "purchased", "measure": {"type": "conversion", "match": {"kinds": ["purchase"]}}, "window": 604800}, {"name": "revenue_per_session", "measure": {"type": "ratio", "numerator": {"type": "value", "match": {"kinds": ["purchase"]}}, "denominator": {"type": "sessions", "gap": 1800}}, "pre_period": 2419200}], "readout": {"sequential": true}}
  *   CoxConfig         {"ties": "breslow", "level": 0.9, "robust": true, "max_iterations": 50}
  *   CoxColumns        {"numeric": ["score", "tenure"], "categorical": [{"name": "channel", "levels": ["email", "search", "web"], "reference": "email"}], "strata": ["basic", "premium"]}
+ *   JourneyStateConfig  {"stages": {}, "loyalty": {"expiry_days": 365}, "funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}], "window": 604800}, "cohorts": {"config": {"period": "month", "max_periods": 12}, "activity": "purchases"}, "paths": {"lookback": 2592000}}
  *
  * A model (`model_json`) may also be a whole fit result as `eng_clv_fit_json`
  * returns it; accounts may be the whole document `eng_loyalty_json` returns.
@@ -2549,18 +2550,12 @@ eng_status eng_funnel_with_json(const uint64_t *customer,
 
 /**
  * Creates an empty journey state from its configuration (`config_json`,
- * UTF-8, `config_len` bytes), an object with any of these keys (at least
- * one), each configuring what the state follows as the batch call of the
- * same analysis takes it:
- *
- * ```json
- * {"stages": {"engaged_window_days": 30},
- *  "loyalty": {"expiry_days": 365, "tiers": [{"name": "gold", "threshold": 1500, "multiplier": 1.5}]},
- *  "funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}],
- *             "window": 604800},
- *  "cohorts": {"config": {"period": "month", "max_periods": 12}, "activity": "purchases"},
- *  "paths": {"lookback": 2592000, "include_conversion": false}}
- * ```
+ * UTF-8, `config_len` bytes: a `JourneyStateConfig`), an object with any of
+ * the keys `stages` (a `StageConfig`), `loyalty` (a `LoyaltyConfig`),
+ * `funnel` (a `Funnel`), `cohorts` (`{"config": CohortConfig, "activity":
+ * "purchases" | "any"}`) and `paths` (`PathOptions`), at least one: each
+ * configures what the state follows as the batch call of that analysis
+ * takes it.
  *
  * A followed funnel matches steps by kind and channel, per customer, and
  * holds or breaks down by channel or kind only; paths name touches by

@@ -44,18 +44,12 @@ pub const ENG_JOURNEY_COHORTS: u32 = 3;
 pub const ENG_JOURNEY_PATHS: u32 = 4;
 
 /// Creates an empty journey state from its configuration (`config_json`,
-/// UTF-8, `config_len` bytes), an object with any of these keys (at least
-/// one), each configuring what the state follows as the batch call of the
-/// same analysis takes it:
-///
-/// ```json
-/// {"stages": {"engaged_window_days": 30},
-///  "loyalty": {"expiry_days": 365, "tiers": [{"name": "gold", "threshold": 1500, "multiplier": 1.5}]},
-///  "funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}],
-///             "window": 604800},
-///  "cohorts": {"config": {"period": "month", "max_periods": 12}, "activity": "purchases"},
-///  "paths": {"lookback": 2592000, "include_conversion": false}}
-/// ```
+/// UTF-8, `config_len` bytes: a `JourneyStateConfig`), an object with any of
+/// the keys `stages` (a `StageConfig`), `loyalty` (a `LoyaltyConfig`),
+/// `funnel` (a `Funnel`), `cohorts` (`{"config": CohortConfig, "activity":
+/// "purchases" | "any"}`) and `paths` (`PathOptions`), at least one: each
+/// configures what the state follows as the batch call of that analysis
+/// takes it.
 ///
 /// A followed funnel matches steps by kind and channel, per customer, and
 /// holds or breaks down by channel or kind only; paths name touches by

@@ -91,12 +91,13 @@ fn check(name: &str, json: &str) -> Result<(), EngError> {
         }
         "CoxConfig" => from_json::<engagement_core::survival::CoxConfig>(json).map(drop),
         "CoxColumns" => from_json::<engagement_core::survival::CoxColumns>(json).map(drop),
+        "JourneyStateConfig" => from_json::<engagement_core::JourneyStateConfig>(json)?.validate(),
         "ArmSums" => from_json::<Vec<engagement_core::experiment::ArmSums>>(json).map(drop),
         other => panic!("the catalogue names {other}, which this test does not know: add it"),
     }
 }
 
-const TYPES: usize = 38;
+const TYPES: usize = 39;
 
 #[test]
 fn every_json_example_of_the_header_parses_as_its_type() {

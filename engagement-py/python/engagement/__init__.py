@@ -56,6 +56,7 @@ ones. One example of each shape, by the name the docstrings use (the same as the
     ExperimentSpec    {"metrics": [{"name": "purchased", "measure": {"type": "conversion", "match": {"kinds": ["purchase"]}}, "window": 604800}, {"name": "revenue_per_session", "measure": {"type": "ratio", "numerator": {"type": "value", "match": {"kinds": ["purchase"]}}, "denominator": {"type": "sessions", "gap": 1800}}, "pre_period": 2419200}], "readout": {"sequential": true}}
     CoxConfig         {"ties": "breslow", "level": 0.9, "robust": true, "max_iterations": 50}
     CoxColumns        {"numeric": ["score", "tenure"], "categorical": [{"name": "channel", "levels": ["email", "search", "web"], "reference": "email"}], "strata": ["basic", "premium"]}
+    JourneyStateConfig  {"stages": {}, "loyalty": {"expiry_days": 365}, "funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}], "window": 604800}, "cohorts": {"config": {"period": "month", "max_periods": 12}, "activity": "purchases"}, "paths": {"lookback": 2592000}}
 
 A model may also be a whole fit result; accounts may be the whole result of ``loyalty``.
 """
