@@ -22,6 +22,7 @@ mod retention;
 mod segments;
 mod store;
 mod transactions;
+mod state;
 mod triggers;
 
 use pyo3::prelude::*;
@@ -59,6 +60,8 @@ mod _engagement {
 
     #[pymodule_export]
     use crate::triggers::NativeTriggers;
+    #[pymodule_export]
+    use crate::state::NativeJourneyState;
 
     #[pymodule_export]
     use crate::metrics::{

@@ -118,3 +118,100 @@ def test_the_saved_score_configuration_comes_back(sample):
     plain = engagement.ProfileStore({"signals": CONFIG["signals"]})
     plain.push_frame(sample.head(300))
     assert not np.array_equal(plain.scores(as_of)["total"], back.scores(as_of)["total"])
+
+
+JOURNEYS = {
+    "stages": {},
+    "loyalty": {"expiry_days": 90, "tier_window_days": 60},
+    "funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "cart", "kinds": ["cart_add"]},
+                         {"name": "buy", "kinds": ["purchase"]}], "window": 7 * 86_400, "breakdown": "channel"},
+    "cohorts": {"config": {"period": "week", "max_periods": 10}, "activity": "any"},
+    "paths": {"lookback": 14 * 86_400},
+}
+
+
+def _calendar_days(df, seed):
+    """The sample cut into random runs of whole seconds (a night never splits a second)."""
+    rng = np.random.default_rng(seed)
+    times = np.unique(df["time"].to_numpy())
+    cuts = np.sort(rng.choice(times[1:], size=rng.integers(1, 40), replace=False))
+    return np.split(np.arange(len(df)), np.searchsorted(df["time"].to_numpy(), cuts))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_journeys_followed_each_night_equal_the_batch_calls(sample, seed):
+    sample = sample.sample(frac=1.0, random_state=seed).sort_values("time", kind="stable").reset_index(drop=True)
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(len(sample), size=12, replace=False))
+    red = {"customer": sample["customer"].to_numpy()[pick], "time": sample["time"].to_numpy()[pick],
+           "points": rng.integers(1, 400, size=12).astype(np.uint64)}
+    saved = engagement.JourneyState(JOURNEYS).to_bytes()
+    for rows in _calendar_days(sample, seed):
+        state = engagement.JourneyState.from_bytes(saved)
+        day = sample.iloc[rows]
+        lo, hi = day["time"].min(), day["time"].max()
+        mask = (red["time"] >= lo) & (red["time"] <= hi)
+        state.push_frame(day.iloc[::-1], redemptions={k: v[mask] for k, v in red.items()})
+        saved = state.to_bytes()
+    state = pickle.loads(pickle.dumps(engagement.JourneyState.from_bytes(saved)))
+    cols = [sample[c] for c in ("customer", "time", "channel", "kind", "value", "rating", "rating_scale")]
+    as_of = int(sample["time"].max()) + 86_400
+    until = as_of + 400 * 86_400
+    batch = engagement.stage_history(*cols, until=until)
+    followed = state.stage_history(until)
+    for k in batch:
+        np.testing.assert_array_equal(np.asarray(followed[k]), np.asarray(batch[k]))
+    assert state.loyalty(as_of) == engagement.loyalty(*cols, redemptions=red, as_of=as_of, config=JOURNEYS["loyalty"])
+    f = JOURNEYS["funnel"]
+    expected = engagement.funnel(*cols[:4], steps=f["steps"], window_days=7, breakdown="channel")
+    got = state.funnel()
+    np.testing.assert_array_equal(got.customers, expected.customers)
+    np.testing.assert_array_equal(got.median_time, expected.median_time)
+    assert sorted(got.breakdown) == sorted(expected.breakdown)
+    touch_value = np.where(sample["kind"] == "purchase", sample["value"].fillna(0.0), 0.0)
+    table = engagement.cohorts(sample["customer"], sample["time"], touch_value, as_of=as_of, period="week",
+                               max_periods=10)
+    np.testing.assert_array_equal(state.cohorts(as_of).size, table.size)
+    np.testing.assert_array_equal(state.cohorts(as_of).retention, table.retention)
+    np.testing.assert_array_equal(state.cohorts(as_of).revenue_per_customer, table.revenue_per_customer)
+    a = state.attribute("linear")
+    b = engagement.attribute_touchpoints(*cols[:4], value=cols[4], lookback_days=14, rule="linear")
+    # The same credits (channels are listed in another order: attribute_touchpoints names them by
+    # first appearance in its path table).
+    assert dict(zip(a.channels, a.conversions.tolist())) == dict(zip(b.channels, b.conversions.tolist()))
+    assert dict(zip(a.channels, a.value.tolist())) == dict(zip(b.channels, b.value.tolist()))
+    partial = engagement.Partial.from_touchpoints({"kind": "paths", "lookback": 14 * 86_400}, *cols[:4],
+                                                  value=cols[4]).result()
+    paths = state.paths()
+    assert paths["paths"] == partial["paths"]
+    for k in ("conversions", "value", "nulls"):
+        np.testing.assert_array_equal(paths[k], partial[k])
+
+
+def test_a_journey_state_refuses_late_touchpoints_and_damaged_bytes(tmp_path):
+    state = engagement.JourneyState({"cohorts": {}, "paths": {}})
+    state.push([1, 2], [100, 100], ["web", "email"], ["purchase", "open"], [5.0, 0.0])
+    saved = state.to_bytes()
+    with pytest.raises(engagement.InvalidInputError, match="row 1"):
+        state.push([3, 2], [200, 100], ["web", "web"], ["visit", "visit"])
+    with pytest.raises(engagement.ConfigError, match="loyalty"):
+        state.push([], [], [], [], redemptions={"customer": [1], "time": [300], "points": [5]})
+    with pytest.raises(engagement.ConfigError, match="stages"):
+        state.stage_history(until=1000)
+    with pytest.raises(engagement.AsOfBeforeDataError):
+        state.cohorts(as_of=50)
+    assert state.to_bytes() == saved
+    assert state.customers == 2 and state.latest_time == 100
+    assert "cohorts, paths" in repr(state)
+    for cut in (0, 10, len(saved) - 1):
+        with pytest.raises(engagement.CorruptError):
+            engagement.JourneyState.from_bytes(saved[:cut])
+    with pytest.raises(engagement.ConfigError, match="at least one"):
+        engagement.JourneyState({})
+    with pytest.raises(engagement.ConfigError, match="events"):
+        engagement.JourneyState({"funnel": {"steps": [{"name": "a", "events": ["x"]}]}})
+    state.save(tmp_path / "journeys.engj")
+    assert engagement.JourneyState.load(tmp_path / "journeys.engj").to_bytes() == saved
+    with pytest.raises(engagement.StorageError):
+        engagement.JourneyState.load(tmp_path / "missing.engj")
+    assert state.config["cohorts"]["config"]["max_periods"] == 36

@@ -618,7 +618,12 @@ pub(crate) fn path_counts(
 
 /// An attribution rule, as data (`{"rule": "markov", "order": 2}`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "rule",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    from = "RuleWire"
+)]
 pub enum Rule {
     /// All credit to the first touch.
     FirstTouch,
@@ -650,6 +655,46 @@ pub enum Rule {
     },
     /// Shapley values of the channels (exact; at most 15 channels).
     Shapley,
+}
+
+/// What a rule reads from: serde's `deny_unknown_fields` does not reach
+/// the unit variants of an internally tagged enum, so they are empty
+/// structs here (`{"rule": "linear", "lookback": 5}` is refused rather
+/// than read as linear).
+#[derive(Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+enum RuleWire {
+    FirstTouch {},
+    LastTouch {},
+    Linear {},
+    TimeDecay {
+        half_life: f64,
+    },
+    PositionBased {
+        #[serde(default = "forty")]
+        first: f64,
+        #[serde(default = "forty")]
+        last: f64,
+    },
+    Markov {
+        #[serde(default = "one")]
+        order: u8,
+    },
+    Shapley {},
+}
+
+impl From<RuleWire> for Rule {
+    fn from(w: RuleWire) -> Self {
+        match w {
+            RuleWire::FirstTouch {} => Rule::FirstTouch,
+            RuleWire::LastTouch {} => Rule::LastTouch,
+            RuleWire::Linear {} => Rule::Linear,
+            RuleWire::TimeDecay { half_life } => Rule::TimeDecay { half_life },
+            RuleWire::PositionBased { first, last } => Rule::PositionBased { first, last },
+            RuleWire::Markov { order } => Rule::Markov { order },
+            RuleWire::Shapley {} => Rule::Shapley,
+        }
+    }
 }
 
 impl Default for Rule {
@@ -1163,6 +1208,13 @@ mod tests {
     #[test]
     fn bad_rules_and_input_are_typed() {
         let p = sample();
+        // An unknown key is refused for every rule, those without settings included.
+        for json in [r#"{"rule": "linear", "lookback": 5}"#, r#"{"rule": "shapley", "order": 2}"#,
+                     r#"{"rule": "markov", "lookback": 5}"#] {
+            let e = crate::limits::from_json::<Rule>(json).unwrap_err();
+            assert!(e.to_string().contains("unknown field"), "{json}: {e}");
+        }
+        assert_eq!(crate::limits::from_json::<Rule>(r#"{"rule": "linear"}"#).unwrap(), Rule::Linear);
         assert!(attribute(&p, &Rule::Markov { order: 0 }).is_err());
         assert!(attribute(&p, &Rule::Markov { order: 5 }).is_err());
         assert!(attribute(&p, &Rule::TimeDecay { half_life: 0.0 }).is_err());

@@ -90,6 +90,7 @@ from ._transitions import JourneySequences, TransitionMatrix, journey_sequences,
 from ._funnel import EventCorrelation, FunnelBreakdown, FunnelResult, TimeHistogram, funnel, funnel_by
 from ._events import EventDictionary, PathAnalysis, Sessions, SessionSummary, paths, sessions
 from ._triggers import Triggers, due_actions
+from ._state import JourneyState
 from ._survival import (CoxBaseline, CoxLikelihoodRatio, CoxModel, CoxPrediction, CoxTerm, KaplanMeier, LogRankTest, Rmst,
                         RmstDifference, cox, kaplan_meier, logrank_test, rmst, rmst_difference)
 from ._experiment import (
@@ -140,7 +141,7 @@ for _exc in (AsOfBeforeDataError, ConfigError, ConvergenceError, CorruptError, E
     _exc.__module__ = "engagement"
 
 __all__ = [
-    "AsOfBeforeDataError", "CorruptError", "StorageError", "MetricsSummary", "Partial", "merge_partials", "store_frame", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "EventCorrelation", "FunnelBreakdown", "FunnelResult", "TimeHistogram", "funnel", "funnel_by", "Triggers", "due_actions",
+    "AsOfBeforeDataError", "CorruptError", "StorageError", "MetricsSummary", "Partial", "merge_partials", "store_frame", "Attribution", "attribute", "attribute_touchpoints", "CohortTable", "cohorts", "JourneySequences", "TransitionMatrix", "EventCorrelation", "FunnelBreakdown", "FunnelResult", "TimeHistogram", "funnel", "funnel_by", "Triggers", "due_actions", "JourneyState",
     "journey_sequences", "stage_transitions", "BayesianConversion", "CHANNELS", "ChurnSummary", "ClvModel", "ConfigError",
     "ConversionTest", "ConvergenceError", "EmptyInputError", "WelchTest", "bayesian_conversion_test",
     "conversion_test", "KaplanMeier", "LogRankTest", "kaplan_meier", "logrank_test", "power_two_proportions", "sample_size_two_proportions", "welch_test",
