@@ -269,6 +269,69 @@ fn num<T: serde::de::DeserializeOwned>(input: &Value, key: &str) -> T {
     read(&input[key]).unwrap_or_else(|e| panic!("input.{key}: {e}"))
 }
 
+/// A loyalty report with tiers by name, as the golden files write it.
+fn loyalty_json(report: &engagement_core::LoyaltyReport) -> Result<Value, EngError> {
+    let names = &report.accounts.tier_names;
+    let label = |t: &Option<engagement_core::segment::TierId>| t.map(|i| names[i.index()].clone());
+    let mut accounts = serde_json::to_value(&report.accounts)?;
+    accounts["tier"] = json!(report.accounts.tier.iter().map(label).collect::<Vec<_>>());
+    let mut history = serde_json::to_value(&report.history)?;
+    history["tier"] = json!(report.history.tier.iter().map(label).collect::<Vec<_>>());
+    Ok(json!({ "accounts": accounts, "history": history }))
+}
+
+/// A journey state pushed night by night (nights cut at `input.cuts`), saved and loaded before
+/// each night and before reading `input.read`.
+fn journey_state(case: &Case) -> Result<Value, EngError> {
+    use engagement_core::{JourneyState, TouchpointTable};
+    let input = &case.input;
+    let table = touchpoints(input)?;
+    let c = table.columns();
+    c.validate()?;
+    let empty = json!({"customer": [], "time": [], "points": []});
+    let r = input.get("redemptions").unwrap_or(&empty);
+    let (rc, rt, rp): (Vec<u64>, Vec<i64>, Vec<u64>) =
+        (num(r, "customer"), num(r, "time"), num(r, "points"));
+    let cuts: Vec<i64> = num(input, "cuts");
+    let mut saved = JourneyState::new(config(case)?)?.to_bytes()?;
+    let mut lo = i64::MIN;
+    for hi in cuts.into_iter().chain([i64::MAX]) {
+        let mut state = JourneyState::from_bytes(&damaged(saved, input))?;
+        let mut night = TouchpointTable::default();
+        for i in (0..c.len()).filter(|&i| (lo..hi).contains(&c.time[i])) {
+            night.push(&c.row(i)?);
+        }
+        let reds: Vec<usize> = (0..rc.len()).filter(|&i| (lo..hi).contains(&rt[i])).collect();
+        let pick = |v: &[u64]| reds.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let (nc, np) = (pick(&rc), pick(&rp));
+        let nt: Vec<i64> = reds.iter().map(|&i| rt[i]).collect();
+        state.push(
+            &night.columns(),
+            &RedemptionColumns {
+                customer: &nc,
+                time: &nt,
+                points: &np,
+            },
+        )?;
+        saved = state.to_bytes()?;
+        lo = hi;
+    }
+    let state = JourneyState::from_bytes(&damaged(saved, input))?;
+    let read = &input["read"];
+    Ok(if let Some(h) = read.get("history") {
+        serde_json::to_value(state.stage_history(num::<i64>(h, "until"))?)?
+    } else if let Some(l) = read.get("loyalty") {
+        loyalty_json(&state.loyalty(num::<i64>(l, "as_of"))?)?
+    } else if read.get("funnel").is_some() {
+        serde_json::to_value(state.funnel()?)?
+    } else if let Some(k) = read.get("cohorts") {
+        serde_json::to_value(state.cohorts(num::<i64>(k, "as_of"))?)?
+    } else {
+        let rule: Rule = serde_json::from_value(read["attribute"].clone())?;
+        serde_json::to_value(attribute(&state.paths()?, &rule)?)?
+    })
+}
+
 fn run(case: &Case) -> Result<Value, EngError> {
     let input = &case.input;
     Ok(match case.op.as_str() {
@@ -396,6 +459,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let profiles: Vec<_> = store.iter().map(|p| p.summary()).collect();
             json!({ "profiles": profiles })
         }
+        "journey_state" => journey_state(case)?,
         "store_nightly" => {
             // Each day: load yesterday's saved store, push the day's rows, save.
             let cfg: ScoreConfig = config(case)?;
@@ -554,14 +618,7 @@ fn run(case: &Case) -> Result<Value, EngError> {
                 num::<i64>(input, "as_of"),
                 &config::<LoyaltyConfig>(case)?,
             )?;
-            let names = &report.accounts.tier_names;
-            let label =
-                |t: &Option<engagement_core::segment::TierId>| t.map(|i| names[i.index()].clone());
-            let mut accounts = serde_json::to_value(&report.accounts)?;
-            accounts["tier"] = json!(report.accounts.tier.iter().map(label).collect::<Vec<_>>());
-            let mut history = serde_json::to_value(&report.history)?;
-            history["tier"] = json!(report.history.tier.iter().map(label).collect::<Vec<_>>());
-            json!({ "accounts": accounts, "history": history })
+            loyalty_json(&report)?
         }
         "actions" => {
             let labels: Vec<String> = num(input, "stage");

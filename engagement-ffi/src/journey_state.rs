@@ -184,9 +184,10 @@ pub unsafe extern "C" fn eng_journey_state_latest_time(
 /// cohort table at `as_of`: `period`, `cohort_start`, `size`, `periods`,
 /// `observed`, `active`, `retention`, `revenue_per_customer`,
 /// `cumulative_revenue_per_customer`, row-major cohorts × periods) or
-/// `ENG_JOURNEY_PATHS` (a path table as `eng_attribute_json` takes it:
-/// `channels`, `paths`, `conversions`, `value`, `nulls`). The numbers equal
-/// those of the batch call over every touchpoint pushed.
+/// `ENG_JOURNEY_PATHS` (the path table of a `paths` partial: `channels`,
+/// `paths` as lists of indices into `channels`, `conversions`, `value`,
+/// `nulls`; `eng_journey_state_attribution_table` attributes it). The
+/// numbers equal those of the batch call over every touchpoint pushed.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
 /// `ENG_STATUS_INVALID_INPUT` (an unknown `which`), `ENG_STATUS_CONFIG` (the
@@ -304,7 +305,7 @@ pub unsafe extern "C" fn eng_journey_state_funnel_table(
 }
 
 /// The attribution of the state's paths by `rule_json` (as
-/// `eng_attribute_json` takes it; NULL or empty: last touch) as the table
+/// `eng_attribute_json` takes it; NULL or empty: Markov order 1) as the table
 /// `eng_attribute_touchpoints_table` returns, owned by the caller.
 ///
 /// Returns as `eng_journey_state_json` for `ENG_JOURNEY_PATHS`, and

@@ -275,6 +275,20 @@ static eng_status op_store(const char *op, const json_t *input, const json_t *co
     return s;
 }
 
+/* A loyalty report with tier indices turned into names, as the golden files write them. */
+static json_t *tier_names(json_t *report) {
+    json_t *accounts = json_object_get(report, "accounts"), *history = json_object_get(report, "history");
+    json_t *names = json_object_get(accounts, "tier_names");
+    json_t *lists[2] = {json_object_get(accounts, "tier"), json_object_get(history, "tier")};
+    for (int l = 0; l < 2; l++) {
+        for (size_t i = 0; i < json_array_size(lists[l]); i++) {
+            json_t *t = json_array_get(lists[l], i);
+            if (json_is_integer(t)) json_array_set(lists[l], i, json_array_get(names, (size_t)json_integer_value(t)));
+        }
+    }
+    return report;
+}
+
 static eng_status op_history_or_loyalty(const char *op, const json_t *input, const json_t *config, json_t **result) {
     columns c;
     eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
@@ -300,21 +314,7 @@ static eng_status op_history_or_loyalty(const char *op, const json_t *input, con
         s = eng_loyalty_json(c.customer, c.time, c.channel, c.kind, c.value, c.rating, c.scale, c.n, cu, ti, pt, m,
                              (int64_t)json_integer_value(json_object_get(input, "as_of")), cfg, text_len(cfg), &json,
                              NULL);
-        if (s == ENG_STATUS_OK) {
-            /* Tier indices to names, as the golden files write them. */
-            json_t *report = take_json(json);
-            json_t *accounts = json_object_get(report, "accounts"), *history = json_object_get(report, "history");
-            json_t *names = json_object_get(accounts, "tier_names");
-            json_t *lists[2] = {json_object_get(accounts, "tier"), json_object_get(history, "tier")};
-            for (int l = 0; l < 2; l++) {
-                for (size_t i = 0; i < json_array_size(lists[l]); i++) {
-                    json_t *t = json_array_get(lists[l], i);
-                    if (json_is_integer(t))
-                        json_array_set(lists[l], i, json_array_get(names, (size_t)json_integer_value(t)));
-                }
-            }
-            *result = report;
-        }
+        if (s == ENG_STATUS_OK) *result = tier_names(take_json(json));
         free(cu), free(pt), free(ti);
     }
     free(cfg);
@@ -963,6 +963,117 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
     return s;
 }
 
+
+/* A journey state pushed night by night (nights cut at input.cuts), saved and loaded (the handle
+ * released in between) before each night and before reading input.read. */
+static eng_status op_journey_state(const json_t *input, const json_t *config, json_t **result) {
+    columns c, night;
+    eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
+    const json_t *r = json_object_get(input, "redemptions"), *cuts = json_object_get(input, "cuts");
+    const json_t *rc = json_object_get(r, "customer"), *rt = json_object_get(r, "time"), *rp = json_object_get(r, "points");
+    size_t m = json_array_size(rc);
+    uint64_t *ru = calloc(m + 1, 8), *rpts = calloc(m + 1, 8);
+    int64_t *rti = calloc(m + 1, 8);
+    memset(&night, 0, sizeof night);
+    night.customer = calloc(c.n + 1, 8), night.time = calloc(c.n + 1, 8), night.channel = calloc(c.n + 1, 1);
+    night.kind = calloc(c.n + 1, 1), night.value = calloc(c.n + 1, 8), night.rating = calloc(c.n + 1, 4);
+    night.scale = calloc(c.n + 1, 1);
+    char *cfg = json_dumps(config, JSON_COMPACT);
+    eng_journey_state *state = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0, full = 0;
+    if (s == ENG_STATUS_OK) s = eng_journey_state_new(cfg, strlen(cfg), &state);
+    if (s == ENG_STATUS_OK) s = eng_journey_state_to_bytes(state, &bytes, &full);
+    int64_t lo = INT64_MIN;
+    for (size_t k = 0; k <= json_array_size(cuts) + 1 && s == ENG_STATUS_OK; k++) {
+        eng_journey_state_free(state);
+        state = NULL;
+        len = full;
+        damage(input, bytes, &len);
+        s = eng_journey_state_from_bytes(bytes, len, &state);
+        eng_bytes_free(bytes, full);
+        bytes = NULL;
+        if (s != ENG_STATUS_OK || k == json_array_size(cuts) + 1) break;
+        int64_t hi = k < json_array_size(cuts) ? (int64_t)json_integer_value(json_array_get(cuts, k)) : INT64_MAX;
+        size_t n = 0, reds = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            if (c.time[i] < lo || c.time[i] >= hi) continue;
+            night.customer[n] = c.customer[i], night.time[n] = c.time[i], night.channel[n] = c.channel[i];
+            night.kind[n] = c.kind[i];
+            if (c.value) night.value[n] = c.value[i];
+            if (c.rating) night.rating[n] = c.rating[i];
+            if (c.scale) night.scale[n] = c.scale[i];
+            n++;
+        }
+        for (size_t i = 0; i < m; i++) {
+            int64_t t = (int64_t)json_integer_value(json_array_get(rt, i));
+            if (t < lo || t >= hi) continue;
+            ru[reds] = (uint64_t)json_integer_value(json_array_get(rc, i));
+            rti[reds] = t;
+            rpts[reds++] = (uint64_t)json_integer_value(json_array_get(rp, i));
+        }
+        s = eng_journey_state_push(state, night.customer, night.time, night.channel, night.kind,
+                                   c.value ? night.value : NULL, c.rating ? night.rating : NULL,
+                                   c.scale ? night.scale : NULL, n, ru, rti, rpts, reds);
+        if (s == ENG_STATUS_OK) s = eng_journey_state_to_bytes(state, &bytes, &full);
+        lo = hi;
+    }
+    const json_t *read = json_object_get(input, "read");
+    char *json = NULL;
+    const json_t *arg;
+    if (s != ENG_STATUS_OK) {
+    } else if ((arg = json_object_get(read, "history"))) {
+        s = eng_journey_state_json(state, ENG_JOURNEY_STAGES, (int64_t)json_integer_value(json_object_get(arg, "until")),
+                                   &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+    } else if ((arg = json_object_get(read, "loyalty"))) {
+        s = eng_journey_state_json(state, ENG_JOURNEY_LOYALTY, (int64_t)json_integer_value(json_object_get(arg, "as_of")),
+                                   &json, NULL);
+        if (s == ENG_STATUS_OK) *result = tier_names(take_json(json));
+    } else if (json_object_get(read, "funnel")) {
+        s = eng_journey_state_json(state, ENG_JOURNEY_FUNNEL, 0, &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+    } else if ((arg = json_object_get(read, "cohorts"))) {
+        s = eng_journey_state_json(state, ENG_JOURNEY_COHORTS, (int64_t)json_integer_value(json_object_get(arg, "as_of")),
+                                   &json, NULL);
+        if (s == ENG_STATUS_OK) *result = take_json(json);
+    } else {
+        /* The attribution table, read back into the JSON form of eng_attribute_json. */
+        char *rule = json_dumps(json_object_get(read, "attribute"), JSON_COMPACT);
+        eng_table *t = NULL;
+        s = eng_journey_state_attribution_table(state, rule, strlen(rule), &t);
+        if (s == ENG_STATUS_OK) {
+            const int32_t *codes = NULL;
+            const double *col[4];
+            size_t n = 0, count = 0;
+            static const char *names[4] = {"conversions", "value", "removal_effect", "value_removal_effect"};
+            static const char *keys[4] = {"conversions", "value", "removal_effects", "value_removal_effects"};
+            eng_table_codes(t, "channel", &codes, &n);
+            json_t *out = json_object(), *channels = json_array();
+            for (size_t i = 0; i < n; i++) {
+                const char *label = NULL;
+                eng_table_label(t, "channel", codes[i], &count, &label);
+                json_array_append_new(channels, json_string(label));
+            }
+            json_object_set_new(out, "channels", channels);
+            for (int k = 0; k < 4; k++) {
+                eng_table_f64(t, names[k], &col[k], &n);
+                int none = k >= 2 && n > 0 && isnan(col[k][0]);
+                json_object_set_new(out, keys[k], none ? json_null() : f64_array(col[k], n));
+            }
+            *result = out;
+        }
+        eng_table_free(t);
+        free(rule);
+    }
+    eng_bytes_free(bytes, full);
+    eng_journey_state_free(state);
+    free(cfg), free(ru), free(rpts), free(rti);
+    free_columns(&night);
+    free_columns(&c);
+    return s;
+}
+
 /* Each day: load yesterday's saved store (the handle released in between), push the day's rows, save. */
 static eng_status op_store_nightly(const json_t *input, const json_t *config, json_t **result) {
     columns c;
@@ -1232,6 +1343,7 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         return op_clv(op, input, config, result);
     if (!strcmp(op, "triggers")) return op_triggers(input, config, result);
     if (!strcmp(op, "store_nightly")) return op_store_nightly(input, config, result);
+    if (!strcmp(op, "journey_state")) return op_journey_state(input, config, result);
     if (!strcmp(op, "funnel_by")) {
         columns c;
         char *definition = json_dumps(config, JSON_COMPACT), *json = NULL;

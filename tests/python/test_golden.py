@@ -104,6 +104,30 @@ def damaged(saved, inp):
 
 
 def run(op, inp, config):
+    if op == "journey_state":
+        t = inp["touchpoints"]
+        check_lengths(t)
+        red = inp.get("redemptions", {"customer": [], "time": [], "points": []})
+        saved, lo = engagement.JourneyState(config).to_bytes(), -2 ** 63
+        for hi in inp["cuts"] + [2 ** 63]:
+            state = engagement.JourneyState.from_bytes(damaged(saved, inp))
+            rows = [i for i, x in enumerate(t["time"]) if lo <= x < hi]
+            reds = [i for i, x in enumerate(red["time"]) if lo <= x < hi]
+            state.push(**touchpoint_columns({k: [v[i] for i in rows] for k, v in t.items()}),
+                       redemptions={k: [v[i] for i in reds] for k, v in red.items()})
+            saved, lo = state.to_bytes(), hi
+        state = engagement.JourneyState.from_bytes(damaged(saved, inp))
+        (what, arg), = inp["read"].items()
+        if what == "history":
+            return state.stage_history(until=arg["until"])
+        if what == "loyalty":
+            return state.loyalty(as_of=arg["as_of"])
+        if what == "funnel":
+            return state.funnel()
+        if what == "cohorts":
+            return cohort_dict(state.cohorts(as_of=arg["as_of"]))
+        rule = dict(arg)
+        return state.attribute(rule.pop("rule"), **rule)
     if op == "store_nightly":
         t = inp["touchpoints"]
         check_lengths(t)

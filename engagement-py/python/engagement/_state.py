@@ -151,8 +151,8 @@ class JourneyState:
                 "nulls": np.asarray(d["nulls"])}
 
     def attribute(self, rule: Optional[str] = None, **params: Any) -> Attribution:
-        """Credits the conversions of the paths to channels (rules as ``engagement.attribute``; the
-        default last touch), as ``attribute_touchpoints`` does over every touchpoint pushed.
+        """Credits the conversions of the paths to channels (rules as ``engagement.attribute``, the
+        default Markov order 1), as ``attribute_touchpoints`` does over every touchpoint pushed.
 
         >>> import engagement
         >>> s = engagement.JourneyState({"paths": {}})

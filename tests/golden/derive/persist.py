@@ -1,4 +1,5 @@
-"""Builds tests/golden/persist.json: stores and trigger engines that go through their saved form.
+"""Builds tests/golden/persist.json: stores, trigger engines and journey states that go through
+their saved form.
 
 No new numbers are derived here. Each case takes a case of another golden file whose expected
 values were derived independently (by hand, as that case's `source` says), feeds its touchpoints
@@ -6,6 +7,14 @@ in days, and between days passes the store or engine through its saved bytes (sa
 released, loaded back): the result must be exactly the original case's. The damaged cases alter
 the saved bytes before each load (`damage`: keep `truncate` bytes, or invert the byte at `flip`)
 and expect `corrupt`: nothing is built from damaged bytes.
+
+A journey state case (`op` `journey_state`) pushes a base case's touchpoints night by night: the
+night of each row is set by `cuts` (times; rows before the first cut are the first night, and so
+on; a night never splits a second), its redemptions go with the night of their time, and the state
+goes through its saved bytes before each night and before the reading. `read` names the result and
+its time: `history` (`until`), `loyalty` (`as_of`), `funnel`, `cohorts` (`as_of`; a cohorts base
+case's transactions up to `as_of` become purchase touchpoints) or `attribute` (a rule). The result must be the
+base case's, in the base operation's form.
 
 Run: python3 tests/golden/derive/persist.py
 """
@@ -71,6 +80,57 @@ triggers_nightly("triggers_every_rule_one_row_a_day_saved", "every_rule_in_chunk
 triggers_nightly("triggers_product_events_saved", "product_events_in_chunks")
 for what, damage in [("one_byte_short", {"truncate": -1}), ("version", {"flip": 4}), ("payload", {"flip": 30})]:
     triggers_nightly(f"triggers_damaged_{what}", "every_rule_in_chunks", damage=damage)
+
+
+def journey_state(name, area, base_name, nights, damage=None):
+    """`nights` is how many nights the base case's distinct times are cut into (evenly)."""
+    base = case(area, base_name)
+    inp, cfg, op = base["input"], base.get("config"), base["op"]
+    if op == "cohorts":
+        # The transactions up to as_of (the base ignores later ones; a state refuses to read before its data).
+        keep = [i for i, t in enumerate(inp["time"]) if t <= inp["as_of"]]
+        assert all(inp["value"][i] >= 0 for i in keep)
+        touchpoints = {"customer": [inp["customer"][i] for i in keep], "time": [inp["time"][i] for i in keep],
+                       "channel": ["web"] * len(keep), "kind": ["purchase"] * len(keep),
+                       "value": [inp["value"][i] for i in keep]}
+    else:
+        touchpoints = inp["touchpoints"]
+    times = sorted(set(touchpoints["time"]))
+    cuts = [times[len(times) * k // nights] for k in range(1, nights)] if times else []
+    config, read = {
+        "history": lambda: ({"stages": cfg or {}}, {"history": {"until": inp["until"]}}),
+        "loyalty": lambda: ({"loyalty": cfg or {}}, {"loyalty": {"as_of": inp["as_of"]}}),
+        "funnel": lambda: ({"funnel": cfg}, {"funnel": {}}),
+        "cohorts": lambda: ({"cohorts": {"config": cfg or {}, "activity": "purchases"}},
+                            {"cohorts": {"as_of": inp["as_of"]}}),
+        "attribute_touchpoints": lambda: ({"paths": {"lookback": inp["lookback"]}}, {"attribute": cfg}),
+    }[op]()
+    new = {"touchpoints": touchpoints, "cuts": cuts, "read": read}
+    if "redemptions" in inp:
+        new["redemptions"] = inp["redemptions"]
+    if damage:
+        new["damage"] = damage
+    cases.append({"name": name, "op": "journey_state", "config": config, "input": new,
+                  "expected": {"error": "corrupt"} if damage else base["expected"],
+                  "tolerance": base["tolerance"],
+                  "source": f"{area}/{base_name} pushed in {nights} nights, the state saved and loaded before "
+                            "each night and before reading"
+                            + (f", the saved bytes damaged ({damage})" if damage else "; its source: " + base["source"])})
+
+
+journey_state("journeys_history_in_two_nights", "journey", "history_time_driven_changes", 2)
+journey_state("journeys_history_until_before_data", "journey", "history_until_before_data", 1)
+journey_state("journeys_loyalty_in_three_nights", "segmentation", "loyalty_multiplier_expiry_and_tier_loss", 3)
+journey_state("journeys_loyalty_redemptions_in_two_nights", "segmentation", "loyalty_points_redemptions_tiers", 2)
+journey_state("journeys_funnel_loose_in_four_nights", "funnels", "loose_three_steps", 4)
+journey_state("journeys_funnel_strict_in_three_nights", "funnels", "strict_three_steps", 3)
+journey_state("journeys_funnel_nobody_enters", "funnels", "funnel_nobody_enters", 2)
+journey_state("journeys_cohorts_monthly_in_three_nights", "cohorts", "monthly_cohorts", 3)
+journey_state("journeys_cohorts_weekly_at_period_start", "cohorts", "weekly_cohorts_as_of_at_period_start", 2)
+journey_state("journeys_first_touch_in_three_nights", "attribution", "touchpoints_first_touch", 3)
+journey_state("journeys_last_touch_in_two_nights", "attribution", "touchpoints_last_touch", 2)
+for what, damage in [("one_byte_short", {"truncate": -1}), ("version", {"flip": 4}), ("payload", {"flip": 28})]:
+    journey_state(f"journeys_damaged_{what}", "funnels", "loose_three_steps", 2, damage)
 
 (root / "persist.json").write_text(json.dumps({"area": "persist", "cases": cases}, indent=1) + "\n")
 print(f"{len(cases)} cases")
