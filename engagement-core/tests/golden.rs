@@ -305,14 +305,18 @@ fn journey_state(case: &Case) -> Result<Value, EngError> {
         let pick = |v: &[u64]| reds.iter().map(|&i| v[i]).collect::<Vec<_>>();
         let (nc, np) = (pick(&rc), pick(&rp));
         let nt: Vec<i64> = reds.iter().map(|&i| rt[i]).collect();
-        state.push(
-            &night.columns(),
-            &RedemptionColumns {
-                customer: &nc,
-                time: &nt,
-                points: &np,
-            },
-        )?;
+        // `again`: the last night pushed twice (a late night, refused).
+        let again = hi == i64::MAX && input.get("again").is_some();
+        for _ in 0..1 + usize::from(again) {
+            state.push(
+                &night.columns(),
+                &RedemptionColumns {
+                    customer: &nc,
+                    time: &nt,
+                    points: &np,
+                },
+            )?;
+        }
         saved = state.to_bytes()?;
         lo = hi;
     }

@@ -1012,9 +1012,12 @@ static eng_status op_journey_state(const json_t *input, const json_t *config, js
             rti[reds] = t;
             rpts[reds++] = (uint64_t)json_integer_value(json_array_get(rp, i));
         }
-        s = eng_journey_state_push(state, night.customer, night.time, night.channel, night.kind,
-                                   c.value ? night.value : NULL, c.rating ? night.rating : NULL,
-                                   c.scale ? night.scale : NULL, n, ru, rti, rpts, reds);
+        /* again: the last night pushed twice (a late night, refused). */
+        int times = hi == INT64_MAX && json_object_get(input, "again") ? 2 : 1;
+        for (int once = 0; once < times && s == ENG_STATUS_OK; once++)
+            s = eng_journey_state_push(state, night.customer, night.time, night.channel, night.kind,
+                                       c.value ? night.value : NULL, c.rating ? night.rating : NULL,
+                                       c.scale ? night.scale : NULL, n, ru, rti, rpts, reds);
         if (s == ENG_STATUS_OK) s = eng_journey_state_to_bytes(state, &bytes, &full);
         lo = hi;
     }

@@ -113,8 +113,9 @@ def run(op, inp, config):
             state = engagement.JourneyState.from_bytes(damaged(saved, inp))
             rows = [i for i, x in enumerate(t["time"]) if lo <= x < hi]
             reds = [i for i, x in enumerate(red["time"]) if lo <= x < hi]
-            state.push(**touchpoint_columns({k: [v[i] for i in rows] for k, v in t.items()}),
-                       redemptions={k: [v[i] for i in reds] for k, v in red.items()})
+            for _ in range(2 if hi == 2 ** 63 and inp.get("again") else 1):  # again: the last night twice
+                state.push(**touchpoint_columns({k: [v[i] for i in rows] for k, v in t.items()}),
+                           redemptions={k: [v[i] for i in reds] for k, v in red.items()})
             saved, lo = state.to_bytes(), hi
         state = engagement.JourneyState.from_bytes(damaged(saved, inp))
         (what, arg), = inp["read"].items()

@@ -107,7 +107,7 @@ FACE_SPECIFIC = [
 ]
 
 TOUCHPOINT_OPS = ["profiles", "scores", "stages", "history", "segments", "loyalty", "funnel", "funnel_by",
-                  "journey_sequences", "attribute_touchpoints", "triggers", "store_nightly"]
+                  "journey_sequences", "attribute_touchpoints", "triggers", "store_nightly", "journey_state"]
 
 
 def golden_cases():
@@ -135,6 +135,7 @@ BASE = {
     "attribute_touchpoints": "attribution/touchpoints_first_touch",
     "triggers": "triggers/every_rule_in_chunks",
     "store_nightly": "persist/store_profile_fields_in_three_days",
+    "journey_state": "persist/journeys_loyalty_in_three_nights",
     "nps": "metrics/nps_basic",
     "csat": "metrics/csat_basic",
     "wilson": "metrics/conversion_wilson",
@@ -316,12 +317,14 @@ for op in TOUCHPOINT_OPS:
 
 # Order and ids do not change what the engine computes.
 for op in ["profiles", "scores", "stages", "history", "segments", "funnel", "funnel_by", "journey_sequences",
-           "attribute_touchpoints", "store_nightly"]:
+           "attribute_touchpoints", "store_nightly", "journey_state"]:
     row("unsorted", op, reverse_rows(TP), "same", "touchpoints")
 for op in ["funnel", "journey_sequences", "attribute_touchpoints"]:
     row("huge_id", op, shift_ids(TP), "same", "customer")
 row("huge_id", "funnel_by", shift_ids(TP, ("groups",)), "same", "customer")
 row("late", "triggers", put(TP + ("time",), 0, at=-1), "invalid_input", "last_chunk_before_first")
+row("huge_id", "journey_state", shift_ids(TP), "same", "customer", base="persist/journeys_funnel_loose_in_four_nights")
+row("late", "journey_state", setkey((), "again", True), "invalid_input", "last_night_pushed_twice")
 
 # A product's own event logs (paths, event funnels, sessions): times, lengths, order, ids, settings.
 EV = ("events",)
@@ -671,6 +674,21 @@ for what, damage in [("empty", {"truncate": 0}), ("one_byte_short", {"truncate":
     row("corrupt_bytes", "store_nightly", setkey((), "damage", damage), "corrupt", what)
     row("corrupt_bytes", "triggers", setkey((), "damage", damage), "corrupt", f"saved_{what}",
         base="persist/triggers_every_rule_in_chunks_saved")
+
+# Journey states: what they follow, when they are read, their saved bytes.
+row("as_of_before_data", "journey_state", lambda i: i["read"]["loyalty"].__setitem__("as_of", 0),
+    "as_of_before_data", "read_before_the_last_night")
+row("bad_config", "journey_state", lambda i: None, "config", "follows_nothing", config=lambda c: {})
+row("bad_config", "journey_state", lambda i: None, "config", "funnel_per_session",
+    config=lambda c: {"funnel": {**c["funnel"], "per": "session"}}, base="persist/journeys_funnel_loose_in_four_nights")
+row("bad_config", "journey_state", lambda i: None, "config", "paths_by_event",
+    config=lambda c: {"paths": {**c["paths"], "by": "event"}}, base="persist/journeys_first_touch_in_three_nights")
+row("unknown_field", "journey_state", lambda i: None, "json", "loyalty_key_misspelt",
+    config=lambda c: {"loyalty": {"expiry": 30}})
+row("unknown_field", "journey_state", lambda i: None, "json", "analysis_misspelt", config=lambda c: {"loyality": {}})
+for what, damage in [("empty", {"truncate": 0}), ("magic", {"flip": 0}), ("future_version", {"flip": 5}),
+                     ("length", {"flip": 9}), ("payload", {"flip": 40})]:
+    row("corrupt_bytes", "journey_state", setkey((), "damage", damage), "corrupt", what)
 
 names = [r["name"] for r in rows]
 assert len(names) == len(set(names)), "duplicate row names"
