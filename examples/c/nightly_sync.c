@@ -1,11 +1,12 @@
 /* A CRM's nightly sync through the C ABI, one night after another.
  *
- * Each night loads yesterday's state (the profile store and the trigger engine, saved in STATE_DIR),
- * pushes that day's touchpoints from the export data/sample/touchpoints.csv as one columnar batch,
- * and saves the state again: nothing replays the history. After the last night it reads every
- * customer's journey stage, segment membership (definitions in SEGMENTS.json), loyalty account and
- * next best action through tables, each handed as it is to the next call, and prints a summary.
- * No JSON is parsed here.
+ * Each night loads yesterday's state (the profile store, the trigger engine and the journey state,
+ * saved in STATE_DIR), pushes that day's touchpoints from the export data/sample/touchpoints.csv as
+ * one columnar batch, and saves the state again: nothing replays the history. After the last night
+ * it reads every customer's journey stage, segment membership (definitions in SEGMENTS.json),
+ * loyalty account and next best action, the funnel and the attribution of purchases to channels,
+ * all through tables, each handed as it is to the next call, and prints a summary. No JSON is
+ * parsed here.
  *
  *   nightly_sync data/sample/touchpoints.csv data/segments.json STATE_DIR
  *
@@ -27,6 +28,12 @@ static const char RULES[] = "{\"rules\": ["
                             "{\"name\": \"cart\", \"action\": \"cart_reminder\", \"when\": {\"type\": \"abandoned_cart\", \"wait\": 7200}},"
                             "{\"name\": \"win_back\", \"action\": \"win_back_offer\", \"when\": {\"type\": \"at_risk\"}}],"
                             "\"cap\": {\"max\": 2, \"window\": 604800}, \"quiet_hours\": {\"from\": 22, \"to\": 8}}";
+
+/* What the journey state follows night by night: the loyalty programme, a funnel, attribution paths. */
+static const char JOURNEYS[] = "{\"loyalty\": {},"
+                               "\"funnel\": {\"steps\": [{\"name\": \"visit\", \"kinds\": [\"visit\"]},"
+                               "{\"name\": \"click\", \"kinds\": [\"click\"]}, {\"name\": \"buy\", \"kinds\": [\"purchase\"]}],"
+                               "\"window\": 604800}, \"paths\": {\"lookback\": 1209600}}";
 
 typedef struct {
     size_t n, cap;
@@ -104,7 +111,8 @@ static int exists(const char *path) {
 
 /* One night: load yesterday's state (none on the first night), push rows [from, to), save. Any
  * failure to load existing state stops the job rather than starting afresh. */
-static void night(const char *store_path, const char *triggers_path, const batch *b, size_t from, size_t to) {
+static void night(const char *store_path, const char *triggers_path, const char *journeys_path, const batch *b,
+                  size_t from, size_t to) {
     eng_profile_store *store = NULL;
     check(exists(store_path) ? eng_profile_store_load(store_path, &store) : eng_profile_store_new(NULL, 0, &store),
           "load the store");
@@ -125,6 +133,16 @@ static void night(const char *store_path, const char *triggers_path, const batch
     eng_string_free(due);
     check(eng_triggers_save(triggers, triggers_path), "save the trigger engine");
     eng_triggers_free(triggers);
+
+    eng_journey_state *journeys = NULL; /* no redemptions in this export: NULL columns of length 0 */
+    check(exists(journeys_path) ? eng_journey_state_load(journeys_path, &journeys)
+                                : eng_journey_state_new(JOURNEYS, strlen(JOURNEYS), &journeys),
+          "load the journey state");
+    check(eng_journey_state_push(journeys, b->customer + from, b->time + from, b->channel + from, b->kind + from,
+                                 b->value + from, b->rating + from, b->scale + from, to - from, NULL, NULL, NULL, 0),
+          "push the day's journeys");
+    check(eng_journey_state_save(journeys, journeys_path), "save the journey state");
+    eng_journey_state_free(journeys);
 }
 
 static char *read_file(const char *path) {
@@ -168,18 +186,20 @@ int main(int argc, char **argv) {
         fprintf(stderr, "built for ABI %d, running with %u\n", ENG_ABI_VERSION, eng_abi_version());
         return 1;
     }
-    char store_path[1024], triggers_path[1024];
+    char store_path[1024], triggers_path[1024], journeys_path[1024];
     snprintf(store_path, sizeof store_path, "%s/store.engs", argv[3]);
     snprintf(triggers_path, sizeof triggers_path, "%s/triggers.engt", argv[3]);
+    snprintf(journeys_path, sizeof journeys_path, "%s/journeys.engj", argv[3]);
     remove(store_path); /* this demo replays the whole export from its first night */
     remove(triggers_path);
+    remove(journeys_path);
 
     batch b = read_export(argv[1]);
     size_t nights = 0;
     for (size_t from = 0, to; from < b.n; from = to, nights++) {
         for (to = from + 1; to < b.n && b.time[to] / DAY == b.time[from] / DAY; to++) {
         }
-        night(store_path, triggers_path, &b, from, to);
+        night(store_path, triggers_path, journeys_path, &b, from, to);
     }
 
     /* The morning after the last night: the store knows its latest touchpoint. */
@@ -221,10 +241,10 @@ int main(int argc, char **argv) {
     check(eng_profile_store_segments_table(store, set, as_of, NULL, 0, NULL, 0, &segments), "segments");
     tally(segments, "primary", "customers per first segment");
 
-    /* Loyalty is still computed from the whole export (its ledger is not yet saved between nights). */
-    check(eng_loyalty_tables(b.customer, b.time, b.channel, b.kind, b.value, b.rating, b.scale, b.n, NULL, NULL, NULL,
-                             0, as_of, NULL, 0, &accounts, NULL),
-          "loyalty");
+    /* Loyalty, the funnel and attribution come from the journey state: the export is not read again. */
+    eng_journey_state *journeys = NULL;
+    check(eng_journey_state_load(journeys_path, &journeys), "load the journey state");
+    check(eng_journey_state_loyalty_tables(journeys, as_of, &accounts, NULL), "loyalty");
     const uint64_t *balance = NULL;
     size_t rows = 0;
     uint64_t points = 0;
@@ -235,6 +255,34 @@ int main(int argc, char **argv) {
 
     check(eng_next_best_actions_table(ids, stages, n, NULL, 0, segments, accounts, &actions), "next best actions");
     tally(actions, "action", "next best actions");
+
+    eng_table *funnel = NULL, *credits = NULL;
+    const int32_t *step = NULL, *channel = NULL;
+    const uint64_t *reached = NULL;
+    const double *conversions = NULL, *value = NULL;
+    const char *label = NULL;
+    size_t labels = 0;
+    check(eng_journey_state_funnel_table(journeys, &funnel), "funnel");
+    check(eng_table_codes(funnel, "step", &step, &rows), "funnel steps");
+    check(eng_table_u64(funnel, "customers", &reached, &rows), "funnel customers");
+    printf("funnel (7 days):\n");
+    for (size_t i = 0; i < rows; i++) {
+        check(eng_table_label(funnel, "step", step[i], &labels, &label), "step name");
+        printf("  %-26s %6llu\n", label, (unsigned long long)reached[i]);
+    }
+    static const char linear[] = "{\"rule\": \"linear\"}";
+    check(eng_journey_state_attribution_table(journeys, linear, strlen(linear), &credits), "attribution");
+    check(eng_table_codes(credits, "channel", &channel, &rows), "channels");
+    check(eng_table_f64(credits, "conversions", &conversions, &rows), "conversions");
+    check(eng_table_f64(credits, "value", &value, &rows), "value");
+    printf("purchases credited to channels (linear, 14-day lookback):\n");
+    for (size_t i = 0; i < rows; i++) {
+        check(eng_table_label(credits, "channel", channel[i], &labels, &label), "channel name");
+        printf("  %-26s %9.2f %12.2f\n", label, conversions[i], value[i]);
+    }
+    eng_table_free(credits);
+    eng_table_free(funnel);
+    eng_journey_state_free(journeys);
 
     eng_table_free(actions);
     eng_table_free(accounts);
