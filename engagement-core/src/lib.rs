@@ -122,8 +122,8 @@ pub struct CrateReadmeDoctests;
 
 pub use error::{EngError, ErrorKind, Result};
 pub use journey::funnel::{Funnel, FunnelResult, FunnelStep, run_funnel};
-pub use journey::{StageColumns, StageConfig, StageHistory, StageRules, stage_of};
 pub use journey::state::{JourneyState, JourneyStateConfig};
+pub use journey::{StageColumns, StageConfig, StageHistory, StageRules, stage_of};
 pub use model::{
     Birthday, Channel, Code, Customer, EventColumn, EventDictionary, JourneyStage, LabelMap,
     MAX_MONEY, MAX_TIME, MIN_TIME, Rating, RatingScale, Touchpoint, TouchpointColumns,

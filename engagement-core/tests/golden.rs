@@ -301,7 +301,9 @@ fn journey_state(case: &Case) -> Result<Value, EngError> {
         for i in (0..c.len()).filter(|&i| (lo..hi).contains(&c.time[i])) {
             night.push(&c.row(i)?);
         }
-        let reds: Vec<usize> = (0..rc.len()).filter(|&i| (lo..hi).contains(&rt[i])).collect();
+        let reds: Vec<usize> = (0..rc.len())
+            .filter(|&i| (lo..hi).contains(&rt[i]))
+            .collect();
         let pick = |v: &[u64]| reds.iter().map(|&i| v[i]).collect::<Vec<_>>();
         let (nc, np) = (pick(&rc), pick(&rp));
         let nt: Vec<i64> = reds.iter().map(|&i| rt[i]).collect();

@@ -9,8 +9,7 @@ use engagement_core::journey::state::JourneyState;
 
 use crate::boundary::{Failure, boundary};
 use crate::handle::{
-    Castable, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, path, slice,
-    touchpoints,
+    Castable, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, path, slice, touchpoints,
 };
 use crate::status::eng_status;
 use crate::table::eng_table;
@@ -212,7 +211,9 @@ pub unsafe extern "C" fn eng_journey_state_json(
         unsafe {
             let s = handle_ref(state, "state")?;
             match which {
-                ENG_JOURNEY_STAGES => crate::json::write(&s.stage_history(as_of)?, out_json, out_len),
+                ENG_JOURNEY_STAGES => {
+                    crate::json::write(&s.stage_history(as_of)?, out_json, out_len)
+                }
                 ENG_JOURNEY_LOYALTY => crate::json::write(&s.loyalty(as_of)?, out_json, out_len),
                 ENG_JOURNEY_FUNNEL => crate::json::write(&s.funnel()?, out_json, out_len),
                 ENG_JOURNEY_COHORTS => crate::json::write(&s.cohorts(as_of)?, out_json, out_len),

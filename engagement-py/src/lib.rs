@@ -20,9 +20,9 @@ mod model;
 mod partial;
 mod retention;
 mod segments;
+mod state;
 mod store;
 mod transactions;
-mod state;
 mod triggers;
 
 use pyo3::prelude::*;
@@ -59,9 +59,9 @@ mod _engagement {
     use crate::partial::NativePartial;
 
     #[pymodule_export]
-    use crate::triggers::NativeTriggers;
-    #[pymodule_export]
     use crate::state::NativeJourneyState;
+    #[pymodule_export]
+    use crate::triggers::NativeTriggers;
 
     #[pymodule_export]
     use crate::metrics::{

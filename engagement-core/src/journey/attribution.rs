@@ -486,11 +486,7 @@ pub(crate) fn follow_paths(
     for (time, payload, value) in touches {
         if payload & PURCHASE != 0 {
             let start = time.saturating_sub(options.lookback);
-            let mut path: Vec<u32> = since
-                .iter()
-                .filter(|r| r.0 >= start)
-                .map(|r| r.1)
-                .collect();
+            let mut path: Vec<u32> = since.iter().filter(|r| r.0 >= start).map(|r| r.1).collect();
             if options.include_conversion || path.is_empty() {
                 path.push(payload & !PURCHASE);
             }
@@ -1209,12 +1205,18 @@ mod tests {
     fn bad_rules_and_input_are_typed() {
         let p = sample();
         // An unknown key is refused for every rule, those without settings included.
-        for json in [r#"{"rule": "linear", "lookback": 5}"#, r#"{"rule": "shapley", "order": 2}"#,
-                     r#"{"rule": "markov", "lookback": 5}"#] {
+        for json in [
+            r#"{"rule": "linear", "lookback": 5}"#,
+            r#"{"rule": "shapley", "order": 2}"#,
+            r#"{"rule": "markov", "lookback": 5}"#,
+        ] {
             let e = crate::limits::from_json::<Rule>(json).unwrap_err();
             assert!(e.to_string().contains("unknown field"), "{json}: {e}");
         }
-        assert_eq!(crate::limits::from_json::<Rule>(r#"{"rule": "linear"}"#).unwrap(), Rule::Linear);
+        assert_eq!(
+            crate::limits::from_json::<Rule>(r#"{"rule": "linear"}"#).unwrap(),
+            Rule::Linear
+        );
         assert!(attribute(&p, &Rule::Markov { order: 0 }).is_err());
         assert!(attribute(&p, &Rule::Markov { order: 5 }).is_err());
         assert!(attribute(&p, &Rule::TimeDecay { half_life: 0.0 }).is_err());

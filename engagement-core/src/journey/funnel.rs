@@ -2142,7 +2142,6 @@ pub fn run_funnel_by_with(
     })
 }
 
-
 /// One journey's progress through a funnel, kept between pushes of a
 /// [`JourneyState`](crate::journey::state::JourneyState): the deepest
 /// attempt among those that can no longer change, and the rows from the

@@ -350,7 +350,12 @@ impl JourneyState {
             order("time", i, touchpoints.customer[i], touchpoints.time[i])?;
         }
         for i in 0..m {
-            order("redemptions.time", i, redemptions.customer[i], redemptions.time[i])?;
+            order(
+                "redemptions.time",
+                i,
+                redemptions.customer[i],
+                redemptions.time[i],
+            )?;
         }
         // Every touchpoint in journey order (customer, time, then content).
         let records = touchpoints.journey_records(&Default::default(), |_| Some(0))?;
@@ -433,9 +438,10 @@ impl JourneyState {
             let mut events: Vec<Event> = rows
                 .iter()
                 .map(|&i| Event::Touch(cols.time[i], 0, i))
-                .chain(reds.iter().map(|&i| {
-                    Event::Redeem(redemptions.time[i], 1, redemptions.points[i], i)
-                }))
+                .chain(
+                    reds.iter()
+                        .map(|&i| Event::Redeem(redemptions.time[i], 1, redemptions.points[i], i)),
+                )
                 .collect();
             events.sort_unstable();
             let (ledger, history) = track.loyalty.get_or_insert_with(Default::default);
@@ -453,7 +459,11 @@ impl JourneyState {
                 .iter()
                 .filter(|&&i| any || cols.kind[i] == purchase)
                 .map(|&i| {
-                    let v = if cols.kind[i] == purchase { value(i) } else { 0.0 };
+                    let v = if cols.kind[i] == purchase {
+                        value(i)
+                    } else {
+                        0.0
+                    };
                     (cols.time[i], crate::model::money::micros(v))
                 });
             follow_cohort(
@@ -467,7 +477,11 @@ impl JourneyState {
         if let Some(options) = &self.config.paths {
             let refund = TouchpointKind::Refund.code();
             let touches = rows.iter().filter(|&&i| cols.kind[i] != refund).map(|&i| {
-                let flag = if cols.kind[i] == purchase { PURCHASE } else { 0 };
+                let flag = if cols.kind[i] == purchase {
+                    PURCHASE
+                } else {
+                    0
+                };
                 (cols.time[i], u32::from(cols.channel[i]) | flag, value(i))
             });
             follow_paths(options, &mut track.path, touches, |path, value| {
@@ -689,7 +703,9 @@ impl JourneyState {
                 || track.cohort.is_some() && c.cohorts.is_none()
                 || !track.path.is_empty() && c.paths.is_none()
             {
-                return Err(bad("its state does not match what the configuration follows"));
+                return Err(bad(
+                    "its state does not match what the configuration follows",
+                ));
             }
             if let (Some(stage), Some(fingerprint)) = (&mut track.stage, fingerprint) {
                 if stage.profile.customer() != customer {
@@ -703,17 +719,20 @@ impl JourneyState {
             }
             if track.path.iter().any(|p| p.0 > track.last)
                 || track.path.windows(2).any(|w| w[0].0 > w[1].0)
-                || track.path.iter().any(|p| p.1 as usize >= crate::Channel::COUNT)
+                || track
+                    .path
+                    .iter()
+                    .any(|p| p.1 as usize >= crate::Channel::COUNT)
             {
-                return Err(bad("its open path is out of order or names an unknown channel"));
+                return Err(bad(
+                    "its open path is out of order or names an unknown channel",
+                ));
             }
             latest = latest.max(Some(track.last));
             state.customers.insert(customer, track);
         }
         if read.latest.map(|l| l.0) != latest {
-            return Err(corrupt(
-                "its latest time is not its customers' latest time",
-            ));
+            return Err(corrupt("its latest time is not its customers' latest time"));
         }
         if let Some(c) = &state.config.cohorts {
             read.cohorts
@@ -721,7 +740,9 @@ impl JourneyState {
                 .map_err(|e| corrupt(format!("its cohort counts: {e}")))?;
         }
         if !read.paths.labels.is_empty() {
-            return Err(corrupt("its path counts name touches by label, not channel"));
+            return Err(corrupt(
+                "its path counts name touches by label, not channel",
+            ));
         }
         read.paths
             .check()
@@ -787,38 +808,54 @@ mod tests {
     fn configs() -> impl Strategy<Value = JourneyStateConfig> {
         (
             funnels(),
-            proptest::sample::select(vec![CohortPeriod::Day, CohortPeriod::Week, CohortPeriod::Month]),
+            proptest::sample::select(vec![
+                CohortPeriod::Day,
+                CohortPeriod::Week,
+                CohortPeriod::Month,
+            ]),
             1u32..8,
             any::<bool>(),
             1i64..40,
             any::<bool>(),
             30.0f64..400.0,
         )
-            .prop_map(|(funnel, period, max_periods, any_activity, lookback_days, include, expiry)| {
-                JourneyStateConfig {
-                    stages: Some(StageConfig::default()),
-                    loyalty: Some(LoyaltyConfig {
-                        expiry_days: expiry.round(),
-                        tier_window_days: 60.0,
-                        ..LoyaltyConfig::default()
-                    }),
-                    funnel: Some(funnel),
-                    cohorts: Some(CohortFollow {
-                        config: CohortConfig { period, max_periods },
-                        activity: if any_activity { CohortActivity::Any } else { CohortActivity::Purchases },
-                    }),
-                    paths: Some(PathOptions {
-                        lookback: lookback_days * DAY,
-                        include_conversion: include,
-                        ..PathOptions::default()
-                    }),
-                }
-            })
+            .prop_map(
+                |(funnel, period, max_periods, any_activity, lookback_days, include, expiry)| {
+                    JourneyStateConfig {
+                        stages: Some(StageConfig::default()),
+                        loyalty: Some(LoyaltyConfig {
+                            expiry_days: expiry.round(),
+                            tier_window_days: 60.0,
+                            ..LoyaltyConfig::default()
+                        }),
+                        funnel: Some(funnel),
+                        cohorts: Some(CohortFollow {
+                            config: CohortConfig {
+                                period,
+                                max_periods,
+                            },
+                            activity: if any_activity {
+                                CohortActivity::Any
+                            } else {
+                                CohortActivity::Purchases
+                            },
+                        }),
+                        paths: Some(PathOptions {
+                            lookback: lookback_days * DAY,
+                            include_conversion: include,
+                            ..PathOptions::default()
+                        }),
+                    }
+                },
+            )
     }
 
     /// Touchpoints on a 6-hour grid (ties across and within customers) over
     /// 200 days, redemptions, and the cut times of the pushes.
-    fn days() -> impl Strategy<Value = (Vec<Touchpoint>, Vec<(u64, i64, u64)>, Vec<i64>)> {
+    /// Touchpoints, redemptions (customer, time, points) and the nights' cut times.
+    type Days = (Vec<Touchpoint>, Vec<(u64, i64, u64)>, Vec<i64>);
+
+    fn days() -> impl Strategy<Value = Days> {
         let span = 200 * DAY;
         (
             proptest::collection::vec(testing::touchpoint(6, testing::START, span), 0..120),
@@ -847,7 +884,10 @@ mod tests {
         t
     }
 
-    fn same<T: PartialEq + std::fmt::Debug>(a: Result<T>, b: Result<T>) -> std::result::Result<(), TestCaseError> {
+    fn same<T: PartialEq + std::fmt::Debug>(
+        a: Result<T>,
+        b: Result<T>,
+    ) -> std::result::Result<(), TestCaseError> {
         match (a, b) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
             (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
@@ -908,7 +948,8 @@ mod tests {
 
     #[test]
     fn late_touchpoints_bad_input_and_damaged_bytes_change_nothing() {
-        let mut state = JourneyState::from_json(r#"{"stages": {}, "cohorts": {}, "paths": {}}"#).unwrap();
+        let mut state =
+            JourneyState::from_json(r#"{"stages": {}, "cohorts": {}, "paths": {}}"#).unwrap();
         let tps = TouchpointColumns {
             customer: &[1, 2],
             time: &[10 * DAY, 10 * DAY],
@@ -927,25 +968,51 @@ mod tests {
             kind: &[1, 1],
             ..Default::default()
         };
-        let e = state.push(&late, &RedemptionColumns::default()).unwrap_err();
-        assert!(e.to_string().contains("row 1") && e.to_string().contains("customer 2"), "{e}");
         let e = state
-            .push(&TouchpointColumns::default(), &RedemptionColumns { customer: &[1], time: &[20 * DAY], points: &[5] })
+            .push(&late, &RedemptionColumns::default())
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("row 1") && e.to_string().contains("customer 2"),
+            "{e}"
+        );
+        let e = state
+            .push(
+                &TouchpointColumns::default(),
+                &RedemptionColumns {
+                    customer: &[1],
+                    time: &[20 * DAY],
+                    points: &[5],
+                },
+            )
             .unwrap_err();
         assert_eq!(e.kind(), "config");
         assert_eq!(state.to_bytes().unwrap(), saved);
         assert_eq!(state.loyalty(0).unwrap_err().kind(), "config");
-        assert_eq!(state.stage_history(DAY).unwrap_err().kind(), "as_of_before_data");
+        assert_eq!(
+            state.stage_history(DAY).unwrap_err().kind(),
+            "as_of_before_data"
+        );
         for n in 0..saved.len() {
-            assert_eq!(JourneyState::from_bytes(&saved[..n]).unwrap_err().kind(), "corrupt");
+            assert_eq!(
+                JourneyState::from_bytes(&saved[..n]).unwrap_err().kind(),
+                "corrupt"
+            );
         }
         for i in 0..saved.len() {
             let mut b = saved.clone();
             b[i] ^= 0x10;
-            assert_eq!(JourneyState::from_bytes(&b).unwrap_err().kind(), "corrupt", "byte {i}");
+            assert_eq!(
+                JourneyState::from_bytes(&b).unwrap_err().kind(),
+                "corrupt",
+                "byte {i}"
+            );
         }
-        for bad in [r#"{}"#, r#"{"funnel": {"steps": [{"name": "a", "events": ["x"]}]}}"#,
-                    r#"{"paths": {"by": "event"}}"#, r#"{"cohorts": {"config": {"max_periods": 0}}}"#] {
+        for bad in [
+            r#"{}"#,
+            r#"{"funnel": {"steps": [{"name": "a", "events": ["x"]}]}}"#,
+            r#"{"paths": {"by": "event"}}"#,
+            r#"{"cohorts": {"config": {"max_periods": 0}}}"#,
+        ] {
             let e = JourneyState::from_json(bad).unwrap_err();
             assert_eq!(e.kind(), "config", "{bad}: {e}");
         }

@@ -812,7 +812,10 @@ mod tests {
         )
         .unwrap();
         let a = &r.accounts;
-        assert_eq!((a.rejected_redemptions[0], a.redeemed[0], a.balance[0]), (1, 6, 50));
+        assert_eq!(
+            (a.rejected_redemptions[0], a.redeemed[0], a.balance[0]),
+            (1, 6, 50)
+        );
     }
 
     #[test]
