@@ -56,7 +56,60 @@
  * yesterday's state, pushes today's touchpoints and saves. Damaged bytes are
  * `ENG_STATUS_CORRUPT` and build nothing; forms saved by earlier versions of
  * the library load. Bytes the library returns are freed with `eng_bytes_free`.
+ * A journey state (`eng_journey_state_*`) follows stage history, loyalty, a
+ * funnel, cohorts and attribution paths night by night the same way.
  */
+
+/*
+ * Arrow
+ * =====
+ * Touchpoints come in from Arrow (`eng_touchpoint_batch_from_arrow`, `_stream`)
+ * without a copy where the column types match, and tables go out as Arrow
+ * (`eng_table_to_arrow`), through the Arrow C Data Interface
+ * (https://arrow.apache.org/docs/format/CDataInterface.html and
+ * CStreamInterface.html). The structs below are that specification's ABI;
+ * a host that declares them itself (defining ARROW_C_DATA_INTERFACE and
+ * ARROW_C_STREAM_INTERFACE, as nanoarrow and arrow/c/abi.h do) keeps its own.
+ */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+struct ArrowSchema {
+  const char *format;
+  const char *name;
+  const char *metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema **children;
+  struct ArrowSchema *dictionary;
+  void (*release)(struct ArrowSchema *);
+  void *private_data;
+};
+struct ArrowArray {
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void **buffers;
+  struct ArrowArray **children;
+  struct ArrowArray *dictionary;
+  void (*release)(struct ArrowArray *);
+  void *private_data;
+};
+#endif
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+  int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+  const char *(*get_last_error)(struct ArrowArrayStream *);
+  void (*release)(struct ArrowArrayStream *);
+  void *private_data;
+};
+#endif
 
 /*
  * JSON inputs
@@ -503,6 +556,15 @@ typedef struct eng_segment_set eng_segment_set;
 typedef struct eng_table eng_table;
 
 /**
+ * An opaque batch of touchpoints read from Arrow: the columns `customer`,
+ * `time`, `channel`, `kind` and optionally `value`, `rating`,
+ * `rating_scale`, shared with the Arrow data where the types match.
+ *
+ * Thread safety: immutable; any number of calls may read it at once.
+ */
+typedef struct eng_touchpoint_batch eng_touchpoint_batch;
+
+/**
  * An opaque trigger engine: rules, per-customer state and pending actions.
  *
  * Thread safety: calls on one engine must not overlap (each call may
@@ -892,6 +954,125 @@ uint32_t eng_abi_version(void);
  * process; do not free it. Thread-safe.
  */
 const char *eng_version(void);
+
+/**
+ * Reads a touchpoint batch from an Arrow array of struct type (one field per
+ * column) and its schema, as the Arrow C Data Interface exports a record
+ * batch. The columns and the types each takes:
+ *
+ * | column | read without a copy | also read (converted) |
+ * |---|---|---|
+ * | `customer` | `uint64` | `int64`, `int32`, `uint32` (negative ids refused) |
+ * | `time` | `int64` (Unix seconds), `timestamp[s]` | `timestamp` in ms, µs or ns (rounded towards the past), `date32`, `date64` |
+ * | `channel`, `kind` | `uint8` codes | labels: `utf8`, `large_utf8`, `utf8_view`, or a dictionary of them |
+ * | `value` (optional) | `float64` without nulls | `float32`, integers; null is 0 |
+ * | `rating` (optional) | `float32` without nulls | `float64`; null is no answer |
+ * | `rating_scale` (optional) | `uint8` codes without nulls | labels; null is no scale |
+ *
+ * Other columns are ignored. The array is moved into the batch (its
+ * `release` is set to NULL, as the specification's consumer does); the
+ * schema stays the caller's to release. Buffers read without a copy stay
+ * alive until `eng_touchpoint_batch_free`. On success `*out_batch` receives a
+ * batch owned by the caller, which `eng_profile_store_push_batch` and
+ * `eng_journey_state_push_batch` take.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
+ * `ENG_STATUS_INVALID_INPUT` (an array the Arrow specification refuses, not
+ * of struct type, a missing column, a type above not taken, a null where a
+ * value is required; the message names the column and row),
+ * `ENG_STATUS_UNKNOWN_LABEL`. On an error the array has still been moved
+ * (and released).
+ *
+ * # Safety
+ * `array` and `schema` must point to valid, initialised structs of the
+ * specification; `out_batch` valid for one write.
+ */
+eng_status eng_touchpoint_batch_from_arrow(struct ArrowArray *array,
+                                           const struct ArrowSchema *schema,
+                                           struct eng_touchpoint_batch **out_batch);
+
+/**
+ * Reads a touchpoint batch from an Arrow stream, consuming it (the stream
+ * is moved and released). A stream of one batch is read as
+ * `eng_touchpoint_batch_from_arrow` reads it (without a copy where the types
+ * match); several batches are joined into columns of the batch's own (a
+ * copy).
+ *
+ * Returns as `eng_touchpoint_batch_from_arrow`, and `ENG_STATUS_EMPTY_INPUT`
+ * for a stream with no batch; errors from the stream's producer are
+ * `ENG_STATUS_INVALID_INPUT` with its message.
+ *
+ * # Safety
+ * `stream` must point to a valid, initialised `ArrowArrayStream`;
+ * `out_batch` valid for one write.
+ */
+eng_status eng_touchpoint_batch_from_arrow_stream(struct ArrowArrayStream *stream,
+                                                  struct eng_touchpoint_batch **out_batch);
+
+/**
+ * Writes the number of touchpoints of a batch to `*out_len`.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `batch` a live batch; `out_len` valid for one write.
+ */
+eng_status eng_touchpoint_batch_len(const struct eng_touchpoint_batch *batch, size_t *out_len);
+
+/**
+ * Releases a touchpoint batch (and the Arrow buffers it shares). NULL is
+ * fine; twice is not.
+ *
+ * # Safety
+ * `batch` NULL or a live batch.
+ */
+void eng_touchpoint_batch_free(struct eng_touchpoint_batch *batch);
+
+/**
+ * `eng_profile_store_push` with the touchpoints of a batch.
+ *
+ * Returns as `eng_profile_store_push`.
+ *
+ * # Safety
+ * `store` a live store that no other call uses meanwhile; `batch` a live batch.
+ */
+eng_status eng_profile_store_push_batch(struct eng_profile_store *store,
+                                        const struct eng_touchpoint_batch *batch);
+
+/**
+ * `eng_journey_state_push` with the touchpoints of a batch (and
+ * `redemptions_len` redemptions, NULL with 0 for none).
+ *
+ * Returns as `eng_journey_state_push`.
+ *
+ * # Safety
+ * `state` a live state that no other call uses meanwhile; `batch` a live
+ * batch; redemption columns NULL or `redemptions_len` elements.
+ */
+eng_status eng_journey_state_push_batch(struct eng_journey_state *state,
+                                        const struct eng_touchpoint_batch *batch,
+                                        const uint64_t *r_customer,
+                                        const int64_t *r_time,
+                                        const uint64_t *r_points,
+                                        size_t redemptions_len);
+
+/**
+ * Exports a table as an Arrow record batch: `*out_array` and `*out_schema`
+ * receive a struct array and its schema (one field per column: `u64` as
+ * `uint64`, `i64` as `int64`, `u8` as `uint8`, `f64` as `float64`, labels
+ * as a dictionary of `int32` keys into `utf8` labels, null where there is
+ * none), each owned by the caller and released through its own `release`
+ * callback, independently of the table (which may be freed first).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `table` a live table; `out_array` and `out_schema` valid for one write
+ * each (their previous contents are overwritten, not released).
+ */
+eng_status eng_table_to_arrow(const struct eng_table *table,
+                              struct ArrowArray *out_array,
+                              struct ArrowSchema *out_schema);
 
 /**
  * Attributes conversions and value to channels and returns the result as

@@ -84,6 +84,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod clv;
 pub mod error;
 pub mod experiment;

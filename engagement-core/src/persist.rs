@@ -119,7 +119,8 @@ pub(crate) fn unframe<'a>(
     let rest = (bytes.len() - HEADER) as u64;
     if length != rest {
         return Err(corrupt(format!(
-            "the header announces {length} payload bytes, {rest} follow (truncated or padded)"
+            "the header announces {length} payload bytes, {rest} follow (truncated or padded; \
+             restore an earlier copy or rebuild from the source data)"
         )));
     }
     let payload = &bytes[HEADER..];
@@ -127,7 +128,10 @@ pub(crate) fn unframe<'a>(
     crc.copy_from_slice(&bytes[16..20]);
     let crc = u32::from_le_bytes(crc);
     if crc32fast::hash(payload) != crc {
-        return Err(corrupt("checksum mismatch: the saved bytes were altered"));
+        return Err(corrupt(
+            "checksum mismatch: the saved bytes were altered (restore an earlier copy or rebuild \
+             from the source data)",
+        ));
     }
     Ok((version, payload))
 }

@@ -114,7 +114,7 @@ pub(crate) unsafe fn free<C: Castable>(ptr: *mut C) {
     });
 }
 
-fn null(name: &str) -> Failure {
+pub(crate) fn null(name: &str) -> Failure {
     Failure::new(eng_status::NullPointer, format!("argument {name} is NULL"))
 }
 

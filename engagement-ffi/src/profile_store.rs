@@ -29,7 +29,7 @@ pub struct eng_profile_store {
 
 /// What an `eng_profile_store` points to.
 pub(crate) struct Store {
-    store: ProfileStore,
+    pub(crate) store: ProfileStore,
     scorer: Scorer,
 }
 

@@ -42,6 +42,13 @@ pub(crate) struct TableHandle {
     pub(crate) source: Source,
 }
 
+impl TableHandle {
+    /// The table itself.
+    pub(crate) fn table(&self) -> &Table {
+        &self.table
+    }
+}
+
 impl Castable for eng_table {
     type RustType = TableHandle;
     const NOUN: &'static str = "table";

@@ -9,6 +9,7 @@
 //!
 //! One file per area of the core; this one only registers them.
 
+mod arrow;
 mod clv;
 mod convert;
 mod errors;
@@ -60,6 +61,9 @@ mod _engagement {
 
     #[pymodule_export]
     use crate::state::NativeJourneyState;
+
+    #[pymodule_export]
+    use crate::arrow::{ArrowTable, arrow_touchpoint_addresses};
     #[pymodule_export]
     use crate::triggers::NativeTriggers;
 

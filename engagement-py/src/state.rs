@@ -46,6 +46,42 @@ impl NativeJourneyState {
         py.compute(|| state.push(&cols, &redemptions))
     }
 
+    /// Adds a day's touchpoints from Arrow data, and redemptions as columns.
+    #[pyo3(signature = (data, redemption_customer, redemption_time, redemption_points))]
+    fn push_arrow(
+        &mut self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        redemption_customer: PyReadonlyArray1<'_, u64>,
+        redemption_time: PyReadonlyArray1<'_, i64>,
+        redemption_points: PyReadonlyArray1<'_, u64>,
+    ) -> PyResult<()> {
+        let batch = crate::arrow::touchpoints(data)?;
+        let redemptions = RedemptionColumns {
+            customer: slice(&redemption_customer, "redemption_customer")?,
+            time: slice(&redemption_time, "redemption_time")?,
+            points: slice(&redemption_points, "redemption_points")?,
+        };
+        let state = &mut self.state;
+        py.compute(|| state.push(&batch.columns(), &redemptions))
+    }
+
+    /// One result as an Arrow table (``stage_history``, ``loyalty_accounts``,
+    /// ``loyalty_history``, ``funnel``, ``attribution``).
+    #[pyo3(signature = (name, as_of, rule=None))]
+    fn arrow(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        as_of: Option<i64>,
+        rule: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::arrow::ArrowTable> {
+        let rule: Rule = config(py, rule, "rule")?;
+        let state = &self.state;
+        let table = py.compute(|| state.table(name, as_of, &rule))?;
+        crate::arrow::ArrowTable::new(&table)
+    }
+
     /// The configuration, every default filled in.
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::convert::to_python(py, self.state.config())

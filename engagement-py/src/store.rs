@@ -43,6 +43,13 @@ impl NativeStore {
         py.compute(|| store.push_columns(&cols))
     }
 
+    /// Adds the touchpoints of Arrow data (``__arrow_c_stream__`` or ``__arrow_c_array__``).
+    fn push_arrow(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let batch = crate::arrow::touchpoints(data)?;
+        let store = &mut self.store;
+        py.compute(|| store.push_columns(&batch.columns()))
+    }
+
     fn __len__(&self) -> usize {
         self.store.len()
     }

@@ -2,7 +2,8 @@
  * day and pushed that day's touchpoints equals one that never stopped, over random days and random
  * splits (a property test with its own seeded generator); damaged bytes are ENG_STATUS_CORRUPT and
  * build nothing; files replace the old one whole, and a missing file is ENG_STATUS_IO.
- * Usage: test_persist DIR (a writable directory for the files). */
+ * Usage: test_persist DIR [DIVISOR] (a writable directory for the files; DIVISOR divides the number of
+ * random trials, for runs under valgrind). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "engagement.h"
 
 static int failed;
+static int divisor = 1; /* of the number of random trials */
 
 static void expect(int ok, const char *what) {
     if (!ok) {
@@ -80,7 +82,7 @@ static const char score_config[] = "{\"signals\": {\"half_life_days\": 10}, \"mi
 
 static void nightly_store_equals_one_bulk_build(void) {
     static rows r;
-    for (int trial = 0; trial < 40; trial++) {
+    for (int trial = 0; trial < 40 / divisor; trial++) {
         generate(&r, 20 + next() % (MAX_ROWS - 20), 30);
         struct eng_profile_store *bulk = NULL, *nightly = NULL;
         expect(eng_profile_store_new(score_config, strlen(score_config), &bulk) == ENG_STATUS_OK, "new");
@@ -201,7 +203,7 @@ static const char rules[] =
 
 static void nightly_triggers_equal_one_engine(void) {
     static rows r;
-    for (int trial = 0; trial < 20; trial++) {
+    for (int trial = 0; trial < 20 / divisor; trial++) {
         generate(&r, 20 + next() % (MAX_ROWS - 20), 60);
         struct eng_triggers *live = NULL, *nightly = NULL;
         expect(eng_triggers_new(rules, strlen(rules), &live) == ENG_STATUS_OK, "triggers new");
@@ -344,7 +346,7 @@ static void same_table(struct eng_table *a, struct eng_table *b, const char *wha
 static void nightly_journeys_equal_the_batch_calls(void) {
     static rows r;
     enum { REDS = 6 };
-    for (int trial = 0; trial < 30; trial++) {
+    for (int trial = 0; trial < 30 / divisor; trial++) {
         generate(&r, 20 + next() % (MAX_ROWS - 20), 60);
         uint64_t rc[REDS], rp[REDS];
         int64_t rt[REDS];
@@ -510,10 +512,11 @@ static void journey_state_files_and_refusals(const char *dir) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DIR\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s DIR [DIVISOR]\n", argv[0]);
         return 2;
     }
+    if (argc == 3) divisor = atoi(argv[2]) > 0 ? atoi(argv[2]) : 1;
     nightly_store_equals_one_bulk_build();
     damaged_bytes_build_nothing();
     files(argv[1]);

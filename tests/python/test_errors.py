@@ -545,3 +545,22 @@ def test_thread_counts_are_bounded_and_results_do_not_depend_on_them():
         seq = engagement.journey_sequences(df["customer"], df["time"], df["channel"], df["kind"])
         results.append((store.to_bytes(), seq.transitions.frame().values.tolist(), seq.paths, list(seq.path_counts)))
     assert results[0] == results[1] == results[2]
+
+
+def test_arrow_inputs_and_tables_refuse_bad_data_naming_it():
+    import pyarrow as pa
+    store = engagement.ProfileStore()
+    with pytest.raises(engagement.InvalidInputError, match="needs customer, time, channel, kind"):
+        store.push_arrow(pa.table({"customer": pa.array([1], pa.uint64()), "time": [0], "channel": ["web"]}))
+    with pytest.raises(engagement.InvalidInputError, match="customer ids are not negative"):
+        store.push_arrow(pa.table({"customer": [-1], "time": [0], "channel": ["web"], "kind": ["visit"]}))
+    assert len(store) == 0
+    state = engagement.JourneyState({"funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}]}})
+    with pytest.raises(engagement.InvalidInputError, match="time"):
+        state.push_arrow(pa.table({"customer": [1], "time": [-5], "channel": ["web"], "kind": ["visit"]}))
+    with pytest.raises(TypeError, match="__arrow_c_stream__"):
+        state.push_arrow([1, 2, 3])
+    with pytest.raises(engagement.EmptyInputError):
+        state.to_arrow("funnel")
+    with pytest.raises(engagement.ConfigError, match="does not follow loyalty"):
+        state.to_arrow("loyalty_accounts", as_of=0)

@@ -336,9 +336,9 @@ impl JourneyState {
                     field,
                     t,
                     format!(
-                        "customer {customer} has touchpoints or redemptions up to {} in the state already: each customer's \
-                         touchpoints and redemptions must come later than those pushed before \
-                         (rebuild the state from the export to add late ones)",
+                        "customer {customer} has touchpoints or redemptions up to {} in the state already (was this \
+                         day pushed before?): each customer's touchpoints and redemptions must come later than \
+                         those pushed before; rebuild the state from the export to add late ones",
                         track.last
                     ),
                 )
@@ -627,6 +627,70 @@ impl JourneyState {
             }
         }
         counts.finish()
+    }
+}
+
+/// The tables [`JourneyState::table`] gives.
+pub const JOURNEY_TABLES: [&str; 5] = [
+    "stage_history",
+    "loyalty_accounts",
+    "loyalty_history",
+    "funnel",
+    "attribution",
+];
+
+impl JourneyState {
+    /// One result as a [`Table`](crate::table::Table), by name: `stage_history` (up
+    /// to `as_of`), `loyalty_accounts` and `loyalty_history` (at `as_of`),
+    /// `funnel` (its steps), `attribution` (the paths credited by `rule`;
+    /// `as_of` unused by these two).
+    ///
+    /// # Errors
+    /// [`EngError::UnknownLabel`] for another name (listing these);
+    /// [`EngError::Config`] for a table read at a time without `as_of`; as
+    /// the method of each result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::JourneyState;
+    /// use engagement_core::attribution::Rule;
+    /// use engagement_core::{RedemptionColumns, TouchpointColumns};
+    /// let mut s = JourneyState::from_json(r#"{"paths": {}}"#)?;
+    /// s.push(&TouchpointColumns { customer: &[1, 1], time: &[0, 60], channel: &[0, 1], kind: &[1, 4],
+    ///     value: &[0.0, 5.0], ..Default::default() }, &RedemptionColumns::default())?;
+    /// let t = s.table("attribution", None, &Rule::Linear)?;
+    /// assert_eq!(t.names()[..3], ["channel", "conversions", "value"]);
+    /// assert_eq!(s.table("funnels", None, &Rule::Linear).unwrap_err().kind(), "unknown_label");
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn table(
+        &self,
+        name: &str,
+        as_of: Option<i64>,
+        rule: &crate::journey::attribution::Rule,
+    ) -> Result<crate::table::Table> {
+        use crate::table::ToTable;
+        let at = || {
+            as_of.ok_or_else(|| {
+                EngError::config(
+                    "as_of",
+                    format!("the {name} table is read at a time: give as_of (Unix seconds)"),
+                )
+            })
+        };
+        Ok(match name {
+            "stage_history" => self.stage_history(at()?)?.to_table(),
+            "loyalty_accounts" => self.loyalty(at()?)?.accounts.to_table(),
+            "loyalty_history" => self.loyalty(at()?)?.history_table(),
+            "funnel" => self.funnel()?.to_table(),
+            "attribution" => {
+                crate::journey::attribution::attribute(&self.paths()?, rule)?.to_table()
+            }
+            other => {
+                return Err(EngError::unknown_label("table", other, JOURNEY_TABLES));
+            }
+        })
     }
 }
 

@@ -25,12 +25,16 @@ class JourneyState:
 
     - ``stages``: a ``StageConfig`` (``{}`` for the defaults);
     - ``loyalty``: a ``LoyaltyConfig``;
-    - ``funnel``: a ``Funnel`` whose steps match kinds and channels (not events, campaigns or
-      stages), per customer, without correlation; ``hold_constant`` and ``breakdown`` by
-      ``"channel"`` or ``"kind"``;
-    - ``cohorts``: ``{"config": CohortConfig, "activity": "purchases" | "any"}`` (cohorts by
-      first purchase, or by first touch with revenue from purchases);
-    - ``paths``: ``PathOptions`` (``lookback`` seconds, ``include_conversion``; by channel).
+    - ``funnel``: a ``Funnel`` as data: ``{"steps": [...], "window": seconds}`` (the ``window``
+      is in seconds here, 30 days by default, where ``engagement.funnel`` takes ``window_days``),
+      steps matching kinds and channels (not events, campaigns or stages), per customer, without
+      correlation; ``hold_constant`` and ``breakdown`` by ``"channel"`` or ``"kind"``;
+    - ``cohorts``: ``{"config": {"period": "day" | "week" | "month", "max_periods": 36},
+      "activity": "purchases" | "any"}``: cohorts by first purchase, counting purchases (as
+      ``engagement.cohorts`` over the purchase rows alone), or by first touch with revenue from
+      purchases;
+    - ``paths``: ``{"lookback": seconds, "include_conversion": False}`` (seconds here, where
+      ``attribute_touchpoints`` takes ``lookback_days``; touches by channel).
 
     Each customer's touchpoints and redemptions must come later than theirs already pushed (a
     push may hold them in any order); a late one raises ``InvalidInputError`` naming its row, and a
@@ -112,6 +116,39 @@ class JourneyState:
         """
         self.push(*cv.frame_touchpoints(df, customer, time, channel, kind, value, rating, rating_scale),
                   redemptions=redemptions)
+
+    def push_arrow(self, data: Any, *, redemptions: Optional[Mapping[str, Any]] = None) -> None:
+        """Adds a day's touchpoints from Arrow data (columns and types as ``ProfileStore.push_arrow``:
+        a single batch of native types is read without a copy) and ``redemptions`` as in ``push``.
+
+        >>> import engagement, polars as pl
+        >>> s = engagement.JourneyState({"cohorts": {}})
+        >>> s.push_arrow(pl.DataFrame({"customer": [1], "time": [0], "channel": ["web"], "kind": ["purchase"],
+        ...                            "value": [12.0]}))
+        >>> s.cohorts(as_of=0).size.tolist()
+        [1]
+        """
+        red = redemptions or {"customer": [], "time": [], "points": []}
+        self._native.push_arrow(data, cv.ids(red["customer"]), cv.seconds(red["time"]),
+                                np.ascontiguousarray(np.asarray(red["points"], dtype=np.uint64)))
+
+    def to_arrow(self, table: str, *, as_of: Any = None, rule: Optional[str] = None, **params: Any) -> Any:
+        """One result as Arrow: an object with ``__arrow_c_stream__`` that ``pyarrow.table``,
+        ``polars.DataFrame`` or DuckDB read directly. ``table`` is ``"stage_history"`` (up to
+        ``as_of``), ``"loyalty_accounts"`` or ``"loyalty_history"`` (at ``as_of``), ``"funnel"``
+        (its steps) or ``"attribution"`` (credits by ``rule``, as ``attribute``). Labels (stages,
+        tiers, steps, channels) are dictionary columns.
+
+        >>> import engagement, pyarrow as pa
+        >>> s = engagement.JourneyState({"loyalty": {}})
+        >>> s.push([1, 2], [0, 0], ["web", "web"], ["purchase", "visit"], [600.0, 0.0])
+        >>> t = pa.table(s.to_arrow("loyalty_accounts", as_of=0))
+        >>> t["balance"].to_pylist(), t["tier"].to_pylist()
+        ([600, 0], ['silver', None])
+        """
+        from ._attribution import _rule
+        at = None if as_of is None else cv.instant(as_of, "as_of")
+        return self._native.arrow(table, at, _rule(rule, params))
 
     def stage_history(self, until: Any) -> Columns:
         """When each customer entered each stage up to ``until``, as ``engagement.stage_history``

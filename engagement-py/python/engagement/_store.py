@@ -93,7 +93,7 @@ class ProfileStore:
         >>> engagement.ProfileStore.from_bytes(saved[:-1])
         Traceback (most recent call last):
         ...
-        engagement.CorruptError: corrupt saved state: the header announces ... payload bytes, ... follow (truncated or padded)
+        engagement.CorruptError: corrupt saved state: the header announces ... payload bytes, ... follow (truncated or padded; restore an earlier copy or rebuild from the source data)
         """
         return cls._from_native(_native.NativeStore.from_bytes(bytes(data)))
 
@@ -154,6 +154,28 @@ class ProfileStore:
             cols = cv.touchpoints(customer, time, channel, kind, value, rating, rating_scale,
                                   channel_aliases=channel_aliases, kind_aliases=kind_aliases)
             self._native.push(cols)
+
+    def push_arrow(self, data: Any) -> None:
+        """Adds the touchpoints of Arrow data: any object with ``__arrow_c_stream__`` or
+        ``__arrow_c_array__`` (a pyarrow Table or RecordBatch, a polars DataFrame, a DuckDB relation,
+        a nanoarrow array …), read through the Arrow C Data Interface rather than numpy.
+
+        Columns by name: ``customer`` (uint64; int64, int32, uint32 read too), ``time`` (int64 Unix
+        seconds or ``timestamp[s]``; finer timestamps and dates read too, rounded towards the
+        past), ``channel`` and ``kind`` (uint8 codes, or labels as strings or a dictionary), and
+        optionally ``value`` (float64; null is 0), ``rating`` (float32; null is no answer) and
+        ``rating_scale`` (codes or labels; null is no scale); other columns are ignored. A single
+        batch of the native types (uint64, int64 / timestamp[s], uint8, float64, float32) is read
+        without a copy; labels, other types and streams of several batches are converted.
+
+        >>> import engagement, pyarrow as pa
+        >>> store = engagement.ProfileStore()
+        >>> store.push_arrow(pa.table({"customer": pa.array([7, 7], pa.uint64()), "time": [0, 60],
+        ...                            "channel": ["web", "web"], "kind": ["visit", "purchase"], "value": [0.0, 9.5]}))
+        >>> store.profile(7)["revenue"]
+        9.5
+        """
+        self._native.push_arrow(data)
 
     def push_frame(self, df: Any, *, customer: str = "customer", time: str = "time", channel: str = "channel",
                    kind: str = "kind", value: str = "value", rating: str = "rating",
