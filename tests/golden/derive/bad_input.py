@@ -104,6 +104,16 @@ FACE_SPECIFIC = [
              "the row, the dictionary unchanged"},
     {"class": "failed_call_keeps_state", "face": "rust", "test": "engagement-core/src/profile/store.rs",
      "what": "a refused push leaves the store as before (unit and property tests)"},
+    {"class": "arrow_data", "face": "rust", "test": "engagement-core/src/arrow.rs",
+     "what": "Arrow batches with a missing column, a type not taken, nulls where a value is required, negative "
+             "ids, unknown labels, an empty dictionary, ratings without a scale: INVALID_INPUT / UNKNOWN_LABEL "
+             "naming the column and row"},
+    {"class": "arrow_data", "face": "c", "test": "tests/c/test_arrow.c",
+     "what": "a hand-built ArrowArray of a type not taken, without a time column, with an unknown label, not of "
+             "struct type, NULL pointers; the array moved and released once either way"},
+    {"class": "arrow_data", "face": "python", "test": "tests/python/test_arrow.py",
+     "what": "pyarrow, polars and DuckDB data with the same faults, objects without the Arrow PyCapsule "
+             "interface (TypeError), a plain array instead of a record batch"},
 ]
 
 TOUCHPOINT_OPS = ["profiles", "scores", "stages", "history", "segments", "loyalty", "funnel", "funnel_by",
