@@ -494,6 +494,14 @@ typedef uint32_t eng_status;
 #endif // __cplusplus
 
 /**
+ * An opaque lifetime-value model (and, when fitted here, its fit:
+ * log-likelihood, iterations, standard errors).
+ *
+ * Thread safety: immutable; any number of calls may use it at once.
+ */
+typedef struct eng_clv_model eng_clv_model;
+
+/**
  * An opaque dictionary of event labels: each distinct label (any UTF-8
  * text, the empty one included, up to 1,024 bytes) gets a `uint32_t` code,
  * the order in which it was first added. Create one, intern each batch's
@@ -1542,6 +1550,119 @@ eng_status eng_clv_p_alive_history(const char *model_json,
                                    const double *at,
                                    size_t at_len,
                                    double *out);
+
+/**
+ * Fits a model as `eng_clv_fit_json` does (same arguments and statuses) and
+ * hands it out as a handle owned by the caller (`eng_clv_model_free`);
+ * `eng_clv_model_to_json` gives the fit as JSON.
+ *
+ * # Safety
+ * As `eng_clv_fit_json`; `out_model` valid for one write.
+ */
+eng_status eng_clv_model_fit(const char *model,
+                             size_t model_len,
+                             const double *frequency,
+                             const double *recency,
+                             const double *t,
+                             const double *monetary_value,
+                             const double *weights,
+                             size_t len,
+                             const char *options_json,
+                             size_t options_len,
+                             struct eng_clv_model **out_model);
+
+/**
+ * Reads a model from JSON, as every `model_json` argument takes it (a model
+ * or a whole fit result), once; the handle is owned by the caller.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (bad
+ * parameters), `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `json` NULL or `len` readable bytes; `out_model` valid for one write.
+ */
+eng_status eng_clv_model_from_json(const char *json, size_t len, struct eng_clv_model **out_model);
+
+/**
+ * The model as JSON owned by the caller (`eng_string_free`): the whole fit
+ * result (`model`, `log_likelihood`, `iterations`, `customers`,
+ * `standard_errors`) for a model fitted with `eng_clv_model_fit`, the
+ * model's JSON otherwise; either goes back into `eng_clv_model_from_json`
+ * and every `model_json` argument.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `model` a live model; `out_json` valid for one write; `out_len` NULL or one write.
+ */
+eng_status eng_clv_model_to_json(const struct eng_clv_model *model,
+                                 char **out_json,
+                                 size_t *out_len);
+
+/**
+ * Releases a model. NULL is fine; twice is not.
+ *
+ * # Safety
+ * `model` NULL or a live model.
+ */
+void eng_clv_model_free(struct eng_clv_model *model);
+
+/**
+ * `eng_clv_p_alive` with the model as a handle (same columns and statuses,
+ * without `ENG_STATUS_JSON`).
+ *
+ * # Safety
+ * `model` a live model; each column `len` doubles; `out` valid for `len` writes.
+ */
+eng_status eng_clv_model_p_alive(const struct eng_clv_model *model,
+                                 const double *frequency,
+                                 const double *recency,
+                                 const double *t,
+                                 size_t len,
+                                 double *out);
+
+/**
+ * `eng_clv_conditional_expected_purchases` with the model as a handle.
+ *
+ * # Safety
+ * As `eng_clv_model_p_alive`.
+ */
+eng_status eng_clv_model_expected_purchases(const struct eng_clv_model *model,
+                                            double horizon,
+                                            const double *frequency,
+                                            const double *recency,
+                                            const double *t,
+                                            size_t len,
+                                            double *out);
+
+/**
+ * `eng_clv_expected_spend` with the (Gamma-Gamma) model as a handle.
+ *
+ * # Safety
+ * `model` a live model; each column `len` doubles; `out` valid for `len` writes.
+ */
+eng_status eng_clv_model_expected_spend(const struct eng_clv_model *model,
+                                        const double *frequency,
+                                        const double *monetary_value,
+                                        size_t len,
+                                        double *out);
+
+/**
+ * `eng_clv_discounted_value` with the (purchase) model as a handle.
+ *
+ * # Safety
+ * `model` a live model; each column `len` doubles; `options_json` NULL or
+ * `options_len` bytes; `out` valid for `len` writes.
+ */
+eng_status eng_clv_model_discounted_value(const struct eng_clv_model *model,
+                                          const double *frequency,
+                                          const double *recency,
+                                          const double *t,
+                                          const double *spend,
+                                          size_t len,
+                                          const char *options_json,
+                                          size_t options_len,
+                                          double *out);
 
 /**
  * The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,

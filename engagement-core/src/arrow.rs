@@ -13,7 +13,7 @@
 //! | `channel`, `kind` | `uint8` codes | labels: `utf8`, `large_utf8`, `utf8_view`, or a dictionary of them |
 //! | `value` | `float64` without nulls | `float32`, integers; null is 0 (no money) |
 //! | `rating` | `float32` without nulls | `float64`; null is no answer (NaN) |
-//! | `rating_scale` | `uint8` codes without nulls | labels as `channel`; null is no scale |
+//! | `rating_scale` | `uint8` codes without nulls | labels as `channel`; null or an empty label is no scale |
 //!
 //! A transaction batch has `customer`, `time` and `value`, read alike.
 //! Nulls in `customer`, `time`, `channel`, `kind` are refused, naming the
@@ -316,6 +316,8 @@ fn codes<C: Code>(
             (None, None) => {
                 return Err(EngError::invalid(field, "null", "a value is required").at_row(i));
             }
+            // An empty scale is no scale (CSV readers give "" for an empty cell).
+            (Some(l), Some(missing)) if l.trim().is_empty() => missing,
             (Some(l), _) => match seen.get(&l) {
                 Some(&c) => c,
                 None => {
@@ -829,6 +831,7 @@ mod tests {
             ("time", Arc::new(Int64Array::from(vec![0, 1]))),
             ("channel", Arc::new(UInt8Array::from(vec![1, 1]))),
             ("kind", Arc::new(UInt8Array::from(vec![3, 3]))),
+            ("rating", Arc::new(Float32Array::from(vec![None, None]))),
             ("rating_scale", Arc::new(empty.clone())),
         ]);
         let t = TouchpointBatch::new(&b).unwrap();

@@ -66,6 +66,123 @@ unsafe fn histories<'a>(
     }
 }
 
+/// P(alive) of `len` histories into `out` (the JSON and handle calls share it).
+///
+/// # Safety
+/// As `eng_clv_p_alive`.
+pub(crate) unsafe fn p_alive(
+    m: &ModelWithUnit,
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let columns = histories(frequency, recency, t, null(), len)?;
+        put(out, &m.p_alive(&columns)?)
+    }
+}
+
+/// Expected purchases over `horizon` of `len` histories into `out`.
+///
+/// # Safety
+/// As `eng_clv_conditional_expected_purchases`.
+pub(crate) unsafe fn expected_purchases(
+    m: &ModelWithUnit,
+    horizon: f64,
+    frequency: *const f64,
+    recency: *const f64,
+    t: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let columns = histories(frequency, recency, t, null(), len)?;
+        put(out, &m.conditional_expected_purchases(horizon, &columns)?)
+    }
+}
+
+/// Expected spend per purchase of `len` customers into `out`.
+///
+/// # Safety
+/// As `eng_clv_expected_spend`.
+pub(crate) unsafe fn expected_spend(
+    m: &ModelWithUnit,
+    frequency: *const f64,
+    monetary_value: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let columns = ClvColumns {
+            frequency: slice(frequency, len, "frequency")?,
+            monetary_value: Some(slice(monetary_value, len, "monetary_value")?),
+            ..Default::default()
+        };
+        put(out, &m.expected_spend(&columns)?)
+    }
+}
+
+/// Histories and spend as C passes them: frequency, recency, t, spend, length.
+pub(crate) type RawHistories = (*const f64, *const f64, *const f64, *const f64, usize);
+
+/// Discounted value of `len` customers into `out`.
+///
+/// # Safety
+/// As `eng_clv_discounted_value`.
+pub(crate) unsafe fn discounted_value(
+    m: &ModelWithUnit,
+    (frequency, recency, t, spend, len): RawHistories,
+    (options_json, options_len): (*const c_char, usize),
+    out: *mut f64,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let options: DiscountOptions =
+            crate::json::config(options_json, options_len, "options_json")?;
+        let columns = histories(frequency, recency, t, null(), len)?;
+        put(
+            out,
+            &m.discounted_value(&columns, slice(spend, len, "spend")?, &options)?,
+        )
+    }
+}
+
+/// Fits a model from C columns (shared by `eng_clv_fit_json` and `eng_clv_model_fit`).
+///
+/// # Safety
+/// As `eng_clv_fit_json`.
+pub(crate) unsafe fn fit(
+    (model, model_len): (*const c_char, usize),
+    (frequency, recency, t, monetary_value, weights, len): (
+        *const f64,
+        *const f64,
+        *const f64,
+        *const f64,
+        *const f64,
+        usize,
+    ),
+    (options_json, options_len): (*const c_char, usize),
+) -> Result<engagement_core::clv::ClvFit, Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let kind: ClvModelKind = text(model, model_len, "model")?.parse()?;
+        let options: FitOptions = crate::json::config(options_json, options_len, "options_json")?;
+        let columns = ClvColumns {
+            frequency: slice(frequency, len, "frequency")?,
+            recency: maybe(recency, len, "recency")?,
+            t: maybe(t, len, "t")?,
+            monetary_value: maybe(monetary_value, len, "monetary_value")?,
+            weights: maybe(weights, len, "weights")?,
+        };
+        Ok(ClvModel::fit(kind, &columns, &options)?)
+    }
+}
+
 /// Writes `values` to the caller's `out` (room for `values.len()`).
 ///
 /// # Safety
@@ -137,17 +254,11 @@ pub unsafe extern "C" fn eng_clv_fit_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let kind: ClvModelKind = text(model, model_len, "model")?.parse()?;
-            let options: FitOptions =
-                crate::json::config(options_json, options_len, "options_json")?;
-            let columns = ClvColumns {
-                frequency: slice(frequency, len, "frequency")?,
-                recency: maybe(recency, len, "recency")?,
-                t: maybe(t, len, "t")?,
-                monetary_value: maybe(monetary_value, len, "monetary_value")?,
-                weights: maybe(weights, len, "weights")?,
-            };
-            let fit = ClvModel::fit(kind, &columns, &options)?;
+            let fit = fit(
+                (model, model_len),
+                (frequency, recency, t, monetary_value, weights, len),
+                (options_json, options_len),
+            )?;
             crate::json::write(&fit, out_json, out_len)
         }
     })
@@ -179,9 +290,14 @@ pub unsafe extern "C" fn eng_clv_p_alive(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let m = model(model_json, model_len)?;
-            let columns = histories(frequency, recency, t, null(), len)?;
-            put(out, &m.p_alive(&columns)?)
+            p_alive(
+                &model(model_json, model_len)?,
+                frequency,
+                recency,
+                t,
+                len,
+                out,
+            )
         }
     })
 }
@@ -209,8 +325,7 @@ pub unsafe extern "C" fn eng_clv_conditional_expected_purchases(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let m = model(model_json, model_len)?;
-            let columns = histories(frequency, recency, t, null(), len)?;
-            put(out, &m.conditional_expected_purchases(horizon, &columns)?)
+            expected_purchases(&m, horizon, frequency, recency, t, len, out)
         }
     })
 }
@@ -265,12 +380,7 @@ pub unsafe extern "C" fn eng_clv_expected_spend(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let m = model(model_json, model_len)?;
-            let columns = ClvColumns {
-                frequency: slice(frequency, len, "frequency")?,
-                monetary_value: Some(slice(monetary_value, len, "monetary_value")?),
-                ..Default::default()
-            };
-            put(out, &m.expected_spend(&columns)?)
+            expected_spend(&m, frequency, monetary_value, len, out)
         }
     })
 }
@@ -425,12 +535,11 @@ pub unsafe extern "C" fn eng_clv_discounted_value(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let m = model(model_json, model_len)?;
-            let options: DiscountOptions =
-                crate::json::config(options_json, options_len, "options_json")?;
-            let columns = histories(frequency, recency, t, null(), len)?;
-            put(
+            discounted_value(
+                &m,
+                (frequency, recency, t, spend, len),
+                (options_json, options_len),
                 out,
-                &m.discounted_value(&columns, slice(spend, len, "spend")?, &options)?,
             )
         }
     })

@@ -37,6 +37,7 @@ pub mod arrow;
 pub mod attribution;
 mod boundary;
 pub mod clv;
+pub mod clv_model;
 pub mod codes;
 pub mod errors;
 pub mod events;

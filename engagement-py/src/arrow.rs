@@ -30,8 +30,13 @@ pub(crate) fn record_batches(data: &Bound<'_, PyAny>) -> PyResult<Vec<RecordBatc
         let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?;
         // SAFETY: the capsule holds an `ArrowArrayStream` (its name says so);
         // `from_raw` moves it out, leaving the capsule's released.
-        let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr().cast()) }
-            .map_err(arrow_error)?;
+        let reader =
+            unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr().cast()) }.map_err(|e| {
+                PyTypeError::new_err(format!(
+                    "takes a table of named columns (a pyarrow Table or RecordBatch, a polars \
+                     DataFrame, a DuckDB relation …), not a single column or array: {e}"
+                ))
+            })?;
         return reader
             .collect::<Result<Vec<RecordBatch>, _>>()
             .map_err(arrow_error);

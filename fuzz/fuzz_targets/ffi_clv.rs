@@ -6,6 +6,7 @@
 use std::ptr::null_mut;
 
 use engagement::clv::*;
+use engagement::clv_model::*;
 use engagement::status::eng_status;
 use engagement_fuzz::{Bytes, checked, take_json};
 use libfuzzer_sys::fuzz_target;
@@ -67,6 +68,47 @@ fuzz_target!(|data: &[u8]| {
     }
     let horizon = float(&mut b);
     let mut out = vec![0.0; n];
+    // The same model as a handle: read once, the same predictions and statuses as the JSON calls.
+    // SAFETY: every column and `out` hold n values; the model string is its own length; handles
+    // freed once.
+    unsafe {
+        let mut handle = null_mut();
+        let read = checked(eng_clv_model_from_json(m, ml, &mut handle));
+        let mut by_json = vec![0.0; n];
+        let js = checked(eng_clv_p_alive(m, ml, x.as_ptr(), tx.as_ptr(), t.as_ptr(), n, by_json.as_mut_ptr()));
+        if read == eng_status::Ok {
+            let hs = checked(eng_clv_model_p_alive(handle, x.as_ptr(), tx.as_ptr(), t.as_ptr(), n, out.as_mut_ptr()));
+            assert_eq!(hs, js, "handle and JSON statuses differ ({model})");
+            if hs == eng_status::Ok {
+                assert_eq!(out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                           by_json.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "P(alive) differs");
+            }
+            let _ = checked(eng_clv_model_expected_purchases(handle, horizon, x.as_ptr(), tx.as_ptr(), t.as_ptr(), n,
+                                                             out.as_mut_ptr()));
+            let _ = checked(eng_clv_model_expected_spend(handle, x.as_ptr(), tx.as_ptr(), n, out.as_mut_ptr()));
+            let _ = checked(eng_clv_model_discounted_value(handle, x.as_ptr(), tx.as_ptr(), t.as_ptr(), t.as_ptr(), n,
+                                                           std::ptr::null(), 0, out.as_mut_ptr()));
+            let mut json = null_mut();
+            assert_eq!(checked(eng_clv_model_to_json(handle, &mut json, null_mut())), eng_status::Ok);
+            let _ = take_json(json);
+        } else {
+            assert!(handle.is_null(), "a refused model wrote a handle");
+        }
+        eng_clv_model_free(handle);
+        if n > 1 && b.u8() % 4 == 0 {
+            let mut fitted = null_mut();
+            let kind = if b.u8() % 2 == 0 { "bg_nbd" } else { "gamma_gamma" };
+            if checked(eng_clv_model_fit(kind.as_ptr().cast(), kind.len(), x.as_ptr(), tx.as_ptr(), t.as_ptr(),
+                                         tx.as_ptr(), std::ptr::null(), n, std::ptr::null(), 0, &mut fitted))
+                == eng_status::Ok
+            {
+                let mut json = null_mut();
+                assert_eq!(checked(eng_clv_model_to_json(fitted, &mut json, null_mut())), eng_status::Ok);
+                let _ = take_json(json);
+            }
+            eng_clv_model_free(fitted);
+        }
+    }
     // SAFETY: every column and `out` hold n values; the model string is its own length.
     unsafe {
         if checked(eng_clv_p_alive(

@@ -143,6 +143,52 @@ int main(int argc, char **argv) {
                ENG_STATUS_CONFIG,
            "a unit-less model refuses months=12");
     free(bare);
+
+    /* The same models as handles: fitted (or read) once, predicting what the JSON calls predict. */
+    struct eng_clv_model *bg = NULL, *gg = NULL, *read = NULL;
+    k = summary(n, end, NULL);
+    expect(eng_clv_model_fit("bg_nbd", 6, freq, rec, age, NULL, NULL, k, "{\"unit\": \"day\"}", 15, &bg) ==
+               ENG_STATUS_OK, "fit a model handle");
+    size_t repeat = 0;
+    static double rf[MAX_ROWS], rm[MAX_ROWS];
+    for (size_t i = 0; i < k; i++)
+        if (freq[i] > 0) rf[repeat] = freq[i], rm[repeat++] = money[i];
+    expect(eng_clv_model_fit("gamma_gamma", 11, rf, NULL, NULL, rm, NULL, repeat, NULL, 0, &gg) == ENG_STATUS_OK,
+           "fit a Gamma-Gamma handle");
+    char *bg_json = NULL, *gg_json = NULL;
+    expect(eng_clv_model_to_json(bg, &bg_json, NULL) == ENG_STATUS_OK && strstr(bg_json, "log_likelihood"),
+           "a fitted handle's JSON is the fit");
+    expect(eng_clv_model_to_json(gg, &gg_json, NULL) == ENG_STATUS_OK, "Gamma-Gamma JSON");
+    expect(eng_clv_model_from_json(bg_json, strlen(bg_json), &read) == ENG_STATUS_OK, "a handle read from JSON");
+    double *a = calloc(k, sizeof *a), *b = calloc(k, sizeof *b), *c = calloc(k, sizeof *c);
+    expect(eng_clv_model_p_alive(bg, freq, rec, age, k, a) == ENG_STATUS_OK, "P(alive) from the handle");
+    expect(eng_clv_p_alive(bg_json, strlen(bg_json), freq, rec, age, k, b) == ENG_STATUS_OK, "P(alive) from JSON");
+    expect(eng_clv_model_p_alive(read, freq, rec, age, k, c) == ENG_STATUS_OK, "P(alive) from the read handle");
+    expect(!memcmp(a, b, k * sizeof *a) && !memcmp(a, c, k * sizeof *a), "the same P(alive) every way");
+    expect(eng_clv_model_expected_purchases(bg, 30, freq, rec, age, k, a) == ENG_STATUS_OK &&
+               eng_clv_conditional_expected_purchases(bg_json, strlen(bg_json), 30, freq, rec, age, k, b) ==
+                   ENG_STATUS_OK && !memcmp(a, b, k * sizeof *a),
+           "the same expected purchases");
+    expect(eng_clv_model_expected_spend(gg, freq, money, k, spend) == ENG_STATUS_OK &&
+               eng_clv_expected_spend(gg_json, strlen(gg_json), freq, money, k, c) == ENG_STATUS_OK &&
+               !memcmp(spend, c, k * sizeof *c),
+           "the same expected spend");
+    expect(eng_clv_model_discounted_value(bg, freq, rec, age, spend, k, NULL, 0, a) == ENG_STATUS_OK &&
+               eng_clv_discounted_value(bg_json, strlen(bg_json), freq, rec, age, spend, k, NULL, 0, b) ==
+                   ENG_STATUS_OK && !memcmp(a, b, k * sizeof *a),
+           "the same 12-month discounted value (the handle keeps the unit)");
+    expect(eng_clv_model_p_alive(gg, freq, rec, age, k, a) == ENG_STATUS_CONFIG, "Gamma-Gamma has no P(alive)");
+    expect(eng_clv_model_p_alive(NULL, freq, rec, age, k, a) == ENG_STATUS_NULL_POINTER, "NULL model");
+    struct eng_clv_model *none = NULL;
+    expect(eng_clv_model_from_json("{\"model\": \"bg_nbd\"}", 19, &none) != ENG_STATUS_OK && none == NULL,
+           "a model without parameters is refused");
+    free(a), free(b), free(c);
+    eng_string_free(bg_json);
+    eng_string_free(gg_json);
+    eng_clv_model_free(bg);
+    eng_clv_model_free(gg);
+    eng_clv_model_free(read);
+    eng_clv_model_free(NULL);
     free(bg_days);
     free(bg_weeks);
     printf("c unit tests: %s\n", failed ? "FAILED" : "passed");

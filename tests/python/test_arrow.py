@@ -75,7 +75,9 @@ def test_every_producer_gives_the_same_store_as_numpy(sample):
     expected.push_frame(sample)
     table = native_table(sample)
     labelled = pa.Table.from_pandas(sample, preserve_index=False)
+    import pyarrow.csv as pacsv
     producers = {
+        "pyarrow csv (empty cells as empty strings)": pacsv.read_csv(ROOT / "data/sample/touchpoints.csv"),
         "pyarrow native": table,
         "pyarrow labels": labelled,
         "pyarrow dictionary labels": labelled.set_column(
@@ -139,6 +141,8 @@ def test_bad_arrow_data_is_refused_naming_the_column():
         store.push_arrow(pa.table({**ok, "channel": ["fax"]}))
     with pytest.raises(TypeError, match="__arrow_c_stream__"):
         store.push_arrow({"customer": [1]})
+    with pytest.raises(TypeError, match="not a single column"):
+        store.push_arrow(pa.chunked_array([[1, 2]], pa.uint64()))
     with pytest.raises(TypeError, match="struct type"):
         store.push_arrow(pa.array([1, 2], pa.uint64()))
     assert len(store) == 0

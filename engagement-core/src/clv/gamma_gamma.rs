@@ -42,18 +42,23 @@ fn check_spend(x: &[f64], m: &[f64]) -> Result<()> {
         });
     }
     for (i, (&xi, &mi)) in x.iter().zip(m).enumerate() {
-        if !(xi.is_finite() && xi >= 1.0 && xi.fract() == 0.0) {
+        // Bounded as counts and money are everywhere: a likelihood over absurd values would
+        // keep the optimiser searching for a long time rather than fail.
+        if !(xi.is_finite() && (1.0..=1e9).contains(&xi) && xi.fract() == 0.0) {
             return Err(EngError::invalid(
                 "frequency",
                 xi,
-                "must be a whole number >= 1 (fit on repeat buyers)",
+                "must be a whole number from 1 to 10^9 (fit on repeat buyers)",
             )
             .at_row(i));
         }
-        if !(mi.is_finite() && mi > 0.0) {
-            return Err(
-                EngError::invalid("monetary_value", mi, "must be finite and > 0").at_row(i),
-            );
+        if !(mi.is_finite() && mi > 0.0 && mi <= crate::MAX_MONEY) {
+            return Err(EngError::invalid(
+                "monetary_value",
+                mi,
+                "must be an amount of money > 0 and at most 10^12",
+            )
+            .at_row(i));
         }
     }
     if x.is_empty() {

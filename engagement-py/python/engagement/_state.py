@@ -137,7 +137,8 @@ class JourneyState:
         ``polars.DataFrame`` or DuckDB read directly. ``table`` is ``"stage_history"`` (up to
         ``as_of``), ``"loyalty_accounts"`` or ``"loyalty_history"`` (at ``as_of``), ``"funnel"``
         (its steps) or ``"attribution"`` (credits by ``rule``, as ``attribute``). Labels (stages,
-        tiers, steps, channels) are dictionary columns.
+        tiers, steps, channels) are dictionary columns; times (``entered_at``, ``since``) are int64
+        Unix seconds.
 
         >>> import engagement, pyarrow as pa
         >>> s = engagement.JourneyState({"loyalty": {}})
