@@ -522,6 +522,13 @@ typedef struct eng_event_dictionary eng_event_dictionary;
 typedef struct eng_journey_state eng_journey_state;
 
 /**
+ * An opaque map from a CRM's channel and kind labels to codes.
+ *
+ * Thread safety: immutable; any number of calls may use it at once.
+ */
+typedef struct eng_label_map eng_label_map;
+
+/**
  * An opaque partial result.
  *
  * Thread safety: a partial may be read (`_to_bytes`, `_to_json`, `_result_json`,
@@ -3078,6 +3085,60 @@ eng_status eng_journey_state_save(const struct eng_journey_state *state, const c
 eng_status eng_journey_state_load(const char *path, struct eng_journey_state **out_state);
 
 /**
+ * Makes a label map from channel aliases (`channel_json`, as
+ * `eng_channel_code_mapped` takes them: `{"newsletter": "email"}`) and kind
+ * aliases (`kind_json`: `{"order placed": "purchase"}`), either NULL or
+ * empty for none; canonical labels keep working, and labels are read as
+ * everywhere (case, `-` and spaces aside). The map is owned by the caller
+ * (`eng_label_map_free`).
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON` (malformed aliases, or an alias
+ * to a label that is not a channel or kind), `ENG_STATUS_INVALID_UTF8`,
+ * `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * Each JSON NULL or its length of readable bytes; `out_map` valid for one write.
+ */
+eng_status eng_label_map_new(const char *channel_json,
+                             size_t channel_len,
+                             const char *kind_json,
+                             size_t kind_len,
+                             struct eng_label_map **out_map);
+
+/**
+ * The code of a channel label (`len` bytes of UTF-8) under the map.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_UNKNOWN_LABEL` (the message lists the
+ * channels), `ENG_STATUS_INVALID_UTF8`, `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `map` a live map; `label` `len` readable bytes; `out_code` valid for one write.
+ */
+eng_status eng_label_map_channel(const struct eng_label_map *map,
+                                 const char *label,
+                                 size_t len,
+                                 uint8_t *out_code);
+
+/**
+ * The code of a touchpoint-kind label under the map, as `eng_label_map_channel`.
+ *
+ * # Safety
+ * As `eng_label_map_channel`.
+ */
+eng_status eng_label_map_kind(const struct eng_label_map *map,
+                              const char *label,
+                              size_t len,
+                              uint8_t *out_code);
+
+/**
+ * Releases a label map. NULL is fine; twice is not.
+ *
+ * # Safety
+ * `map` NULL or a live map.
+ */
+void eng_label_map_free(struct eng_label_map *map);
+
+/**
  * Runs the loyalty programme over `len` touchpoints (columns as
  * `eng_profile_store_push`) and `redemptions_len` point redemptions
  * (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a
@@ -4732,6 +4793,36 @@ eng_status eng_triggers_counts(struct eng_triggers *triggers,
                                uint64_t *out_customers,
                                uint64_t *out_pending,
                                uint64_t *out_suppressed);
+
+/**
+ * `eng_triggers_push_json` (same inputs and statuses) with the due actions
+ * as a table owned by the caller (`eng_table_free`): `customer` (u64),
+ * `due` (i64 Unix seconds), `rule` and `action` (labels), in due order.
+ *
+ * # Safety
+ * As `eng_triggers_push_json`; `out_table` valid for one write.
+ */
+eng_status eng_triggers_push_table(struct eng_triggers *triggers,
+                                   const uint64_t *customer,
+                                   const int64_t *time,
+                                   const uint8_t *channel,
+                                   const uint8_t *kind,
+                                   const double *value,
+                                   const float *rating,
+                                   const uint8_t *rating_scale,
+                                   size_t len,
+                                   struct eng_table **out_table);
+
+/**
+ * `eng_triggers_advance_json` (same inputs and statuses) with the due
+ * actions as a table, as `eng_triggers_push_table`.
+ *
+ * # Safety
+ * As `eng_triggers_advance_json`; `out_table` valid for one write.
+ */
+eng_status eng_triggers_advance_table(struct eng_triggers *triggers,
+                                      int64_t now,
+                                      struct eng_table **out_table);
 
 #ifdef __cplusplus
 }  // extern "C"

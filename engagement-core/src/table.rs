@@ -300,6 +300,51 @@ impl ToTable for FunnelResult {
 
 /// One row per channel: `channel` (label), `conversions`, `value` (f64), `removal_effect`,
 /// `value_removal_effect` (f64; NaN unless the rule is Markov).
+/// Labels of `values` in sorted order, and each value's code.
+fn dictionary<'a>(values: impl Iterator<Item = &'a str> + Clone) -> (Vec<i32>, Vec<String>) {
+    let mut labels: Vec<String> = values.clone().map(str::to_owned).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let codes = values
+        .map(|v| {
+            labels
+                .binary_search_by(|l| l.as_str().cmp(v))
+                .map_or(-1, |i| i as i32)
+        })
+        .collect();
+    (codes, labels)
+}
+
+/// Due trigger actions: `customer`, `due` (Unix seconds), `rule` and
+/// `action` (labels, sorted), in due order.
+impl ToTable for Vec<crate::journey::triggers::DueAction> {
+    fn to_table(&self) -> Table {
+        let (rule_codes, rules) = dictionary(self.iter().map(|a| a.rule.as_str()));
+        let (action_codes, actions) = dictionary(self.iter().map(|a| a.action.as_str()));
+        Table::new(vec![
+            (
+                "customer",
+                Column::U64(self.iter().map(|a| a.customer).collect()),
+            ),
+            ("due", Column::I64(self.iter().map(|a| a.due).collect())),
+            (
+                "rule",
+                Column::Label {
+                    codes: rule_codes,
+                    labels: rules,
+                },
+            ),
+            (
+                "action",
+                Column::Label {
+                    codes: action_codes,
+                    labels: actions,
+                },
+            ),
+        ])
+    }
+}
+
 impl ToTable for Attribution {
     fn to_table(&self) -> Table {
         let n = self.channels.len();

@@ -46,6 +46,7 @@ mod handle;
 pub mod journey;
 pub mod journey_state;
 mod json;
+pub mod label_map;
 pub mod loyalty;
 pub mod metrics;
 pub mod partial;

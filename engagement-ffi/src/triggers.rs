@@ -294,3 +294,67 @@ pub unsafe extern "C" fn eng_triggers_counts(
         Ok(())
     })
 }
+
+/// `eng_triggers_push_json` (same inputs and statuses) with the due actions
+/// as a table owned by the caller (`eng_table_free`): `customer` (u64),
+/// `due` (i64 Unix seconds), `rule` and `action` (labels), in due order.
+///
+/// # Safety
+/// As `eng_triggers_push_json`; `out_table` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_push_table(
+    triggers: *mut eng_triggers,
+    customer: *const u64,
+    time: *const i64,
+    channel: *const u8,
+    kind: *const u8,
+    value: *const f64,
+    rating: *const f32,
+    rating_scale: *const u8,
+    len: usize,
+    out_table: *mut *mut crate::table::eng_table,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded to each conversion.
+        unsafe {
+            let e = handle_mut(triggers, "triggers")?;
+            let cols = touchpoints(
+                customer,
+                time,
+                channel,
+                kind,
+                value,
+                rating,
+                rating_scale,
+                len,
+            )?;
+            let out_table = out(out_table, "out_table")?;
+            let actions = e.mutate(|e| e.push(&cols))?;
+            crate::table::hand_out_table(&actions, out_table);
+            Ok(())
+        }
+    })
+}
+
+/// `eng_triggers_advance_json` (same inputs and statuses) with the due
+/// actions as a table, as `eng_triggers_push_table`.
+///
+/// # Safety
+/// As `eng_triggers_advance_json`; `out_table` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_triggers_advance_table(
+    triggers: *mut eng_triggers,
+    now: i64,
+    out_table: *mut *mut crate::table::eng_table,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let e = handle_mut(triggers, "triggers")?;
+            let out_table = out(out_table, "out_table")?;
+            let actions = e.mutate(|e| e.advance(now))?;
+            crate::table::hand_out_table(&actions, out_table);
+            Ok(())
+        }
+    })
+}

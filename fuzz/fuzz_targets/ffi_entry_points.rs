@@ -461,7 +461,9 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     assert!(!back.is_null(), "code {code} has no label");
                     assert_eq!(CStr::from_ptr(back).to_bytes(), label.as_slice());
                 }
-                let mapped = if i.u8() % 2 == 0 {
+                type MappedFn =
+                    unsafe extern "C" fn(*const c_char, usize, *const c_char, usize, *mut u8) -> eng_status;
+                let mapped: MappedFn = if i.u8() % 2 == 0 {
                     eng_channel_code_mapped
                 } else {
                     eng_kind_code_mapped
@@ -473,6 +475,27 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     label.len(),
                     &mut code,
                 ));
+                // The same aliases as a label map made once: the same status and code.
+                let (mut map, mut by_map) = (null_mut(), 0u8);
+                let as_channel = std::ptr::fn_addr_eq(mapped, eng_channel_code_mapped as MappedFn);
+                let (cj, kj) = if as_channel { (&aliases, &Vec::new()) } else { (&Vec::new(), &aliases) };
+                let made = checked(engagement::label_map::eng_label_map_new(
+                    p(cj).0, cj.len(), p(kj).0, kj.len(), &mut map,
+                ));
+                if made == eng_status::Ok {
+                    let read = if as_channel {
+                        engagement::label_map::eng_label_map_channel(map, p(&label).0, label.len(), &mut by_map)
+                    } else {
+                        engagement::label_map::eng_label_map_kind(map, p(&label).0, label.len(), &mut by_map)
+                    };
+                    assert_eq!(checked(read), s2, "a label map and the aliases disagree");
+                    if s2 == eng_status::Ok {
+                        assert_eq!(by_map, code, "a label map and the aliases disagree");
+                    }
+                } else {
+                    assert!(map.is_null(), "a refused map was handed out");
+                }
+                engagement::label_map::eng_label_map_free(map);
                 (s, vec![s2 as u8, code])
             }
             13 => {

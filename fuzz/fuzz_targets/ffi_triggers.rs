@@ -111,8 +111,59 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    // The due actions as a table: one row per action of the JSON form (on a copy of the engine).
+    let mut saved = null_mut();
+    let mut saved_len = 0usize;
+    // SAFETY: a live engine; outputs writable; the copy and the table freed once.
+    unsafe {
+        if checked(engagement::triggers::eng_triggers_to_bytes(chunked, &mut saved, &mut saved_len))
+            == eng_status::Ok
+        {
+            let mut copy = null_mut();
+            assert_eq!(
+                checked(engagement::triggers::eng_triggers_from_bytes(saved, saved_len, &mut copy)),
+                eng_status::Ok
+            );
+            engagement::errors::eng_bytes_free(saved, saved_len);
+            let (mut table, mut json) = (null_mut(), null_mut());
+            // An empty push as a table: no action, no change.
+            assert_eq!(
+                checked(engagement::triggers::eng_triggers_push_table(
+                    copy,
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    0,
+                    &mut table,
+                )),
+                eng_status::Ok
+            );
+            engagement::table::eng_table_free(table);
+            table = null_mut();
+            let st = checked(engagement::triggers::eng_triggers_advance_table(copy, until, &mut table));
+            let sj = checked(eng_triggers_advance_json(chunked, until, &mut json, null_mut()));
+            assert_eq!(st, sj, "advance as a table and as JSON disagree");
+            if st == eng_status::Ok {
+                let mut rows = 0usize;
+                assert_eq!(engagement::table::eng_table_rows(table, &mut rows), eng_status::Ok);
+                match take_json(json) {
+                    serde_json::Value::Array(a) => {
+                        assert_eq!(a.len(), rows, "table rows and JSON actions differ");
+                        actions.extend(a);
+                    }
+                    other => panic!("actions are not an array: {other}"),
+                }
+            }
+            engagement::table::eng_table_free(table);
+            engagement::triggers::eng_triggers_free(copy);
+        }
+    }
     let mut out: *mut c_char = null_mut();
-    // SAFETY: a live engine; out writable.
+    // SAFETY: a live engine; out writable (the clock is at `until` already: nothing more is due).
     let s = checked(unsafe { eng_triggers_advance_json(chunked, until, &mut out, null_mut()) });
     if s == eng_status::Ok {
         if let serde_json::Value::Array(a) = take_json(out) {

@@ -336,11 +336,71 @@ static void stage_history_into_transitions(void) {
     eng_string_free(history);
 }
 
+/* Due trigger actions as tables (the same actions as the JSON form), and a CRM's labels read
+ * through a label map made once. */
+static void triggers_and_labels_as_tables(void) {
+    static const char rules[] = "{\"rules\": [{\"name\": \"hi\", \"action\": \"welcome\", \"when\": {\"type\": "
+                                "\"first_touch\"}}, {\"name\": \"cart\", \"action\": \"cart_reminder\", \"when\": "
+                                "{\"type\": \"abandoned_cart\", \"wait\": 3600}}]}";
+    const uint64_t c[] = {1, 2, 2};
+    const int64_t t[] = {0, 10, 20};
+    const uint8_t ch[] = {ENG_CHANNEL_WEB, ENG_CHANNEL_WEB, ENG_CHANNEL_WEB};
+    const uint8_t k[] = {ENG_KIND_CART_ADD, ENG_KIND_VISIT, ENG_KIND_CART_ADD};
+    struct eng_triggers *a = NULL, *b = NULL;
+    expect(eng_triggers_new(rules, strlen(rules), &a) == ENG_STATUS_OK, "triggers");
+    expect(eng_triggers_new(rules, strlen(rules), &b) == ENG_STATUS_OK, "triggers");
+    char *json = NULL;
+    struct eng_table *due = NULL;
+    expect(eng_triggers_push_json(a, c, t, ch, k, NULL, NULL, NULL, 3, &json, NULL) == ENG_STATUS_OK, "push json");
+    expect(eng_triggers_push_table(b, c, t, ch, k, NULL, NULL, NULL, 3, &due) == ENG_STATUS_OK, "push table");
+    size_t rows = 0, n = 0, count = 0;
+    expect(eng_table_rows(due, &rows) == ENG_STATUS_OK && rows == 2, "two welcomes due");
+    expect(json && strstr(json, "\"welcome\"") != NULL, "the JSON form has them too");
+    eng_string_free(json);
+    eng_table_free(due);
+    due = NULL;
+    expect(eng_triggers_advance_table(b, 7200, &due) == ENG_STATUS_OK, "advance table");
+    const uint64_t *who = NULL;
+    const int64_t *when = NULL;
+    const int32_t *action = NULL;
+    const char *label = NULL;
+    expect(eng_table_u64(due, "customer", &who, &n) == ENG_STATUS_OK && n == 2, "two carts abandoned");
+    expect(eng_table_i64(due, "due", &when, &n) == ENG_STATUS_OK && when[0] == 3600 && when[1] == 3620,
+           "due an hour after each cart");
+    expect(eng_table_codes(due, "action", &action, &n) == ENG_STATUS_OK, "actions");
+    expect(eng_table_label(due, "action", action[0], &count, &label) == ENG_STATUS_OK &&
+               !strcmp(label, "cart_reminder"), "the reminder");
+    expect(who[0] == 1 && who[1] == 2, "customers 1 and 2");
+    eng_table_free(due);
+    eng_triggers_free(a);
+    eng_triggers_free(b);
+
+    static const char channels[] = "{\"Newsletter\": \"email\", \"in-app\": \"mobile_app\"}";
+    static const char kinds[] = "{\"order placed\": \"purchase\"}";
+    struct eng_label_map *map = NULL;
+    uint8_t code = 0;
+    expect(eng_label_map_new(channels, strlen(channels), kinds, strlen(kinds), &map) == ENG_STATUS_OK, "label map");
+    expect(eng_label_map_channel(map, "newsletter", 10, &code) == ENG_STATUS_OK && code == ENG_CHANNEL_EMAIL,
+           "an alias, read as labels are");
+    expect(eng_label_map_channel(map, "web", 3, &code) == ENG_STATUS_OK && code == ENG_CHANNEL_WEB,
+           "a canonical label");
+    expect(eng_label_map_kind(map, "Order Placed", 12, &code) == ENG_STATUS_OK && code == ENG_KIND_PURCHASE,
+           "a kind alias");
+    expect(eng_label_map_channel(map, "fax", 3, &code) == ENG_STATUS_UNKNOWN_LABEL, "an unknown channel");
+    expect(eng_label_map_kind(NULL, "x", 1, &code) == ENG_STATUS_NULL_POINTER, "NULL map");
+    struct eng_label_map *bad = NULL;
+    expect(eng_label_map_new("{\"x\": \"fax\"}", 12, NULL, 0, &bad) == ENG_STATUS_JSON && bad == NULL,
+           "an alias to no channel");
+    eng_label_map_free(map);
+    eng_label_map_free(NULL);
+}
+
 int main(void) {
     segments_and_loyalty_into_actions();
     the_same_chain_through_tables();
     journeys_through_tables();
     stage_history_into_transitions();
+    triggers_and_labels_as_tables();
     printf("c chain tests: %s\n", failed ? "FAILED" : "passed");
     eng_shutdown();
     return failed ? 1 : 0;
