@@ -1010,6 +1010,74 @@ mod tests {
         }
     }
 
+    /// A state of every analysis over three nights: what `src/testdata/journeys_v1.engj` holds.
+    fn persisted_state() -> JourneyState {
+        let mut state = JourneyState::from_json(
+            r#"{"stages": {}, "loyalty": {"expiry_days": 30},
+                "funnel": {"steps": [{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}],
+                           "window": 604800, "breakdown": "channel"},
+                "cohorts": {"config": {"period": "week", "max_periods": 4}, "activity": "any"},
+                "paths": {"lookback": 172800}}"#,
+        )
+        .unwrap();
+        for night in 0..3i64 {
+            let rows: Vec<Touchpoint> = (0..12u64)
+                .map(|i| {
+                    let kind = crate::model::TouchpointKind::ALL[(i as usize + night as usize) % 5];
+                    Touchpoint::new(
+                        i % 5 + 1,
+                        testing::START + night * DAY + i as i64 * 600,
+                        crate::model::Channel::ALL[i as usize % 4],
+                        kind,
+                    )
+                    .with_value(
+                        if kind == crate::model::TouchpointKind::Purchase {
+                            20.0 + i as f64
+                        } else {
+                            0.0
+                        },
+                    )
+                })
+                .collect();
+            let t = table(&rows.iter().collect::<Vec<_>>());
+            let reds = (
+                vec![1u64],
+                vec![testing::START + night * DAY + 7_000],
+                vec![5u64],
+            );
+            state
+                .push(
+                    &t.columns(),
+                    &RedemptionColumns {
+                        customer: &reds.0,
+                        time: &reds.1,
+                        points: &reds.2,
+                    },
+                )
+                .unwrap();
+        }
+        state
+    }
+
+    #[test]
+    fn the_first_format_version_still_loads() {
+        // Saved by format version 1 of this library; every later reader must load it to this state.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/testdata/journeys_v1.engj");
+        let expected = persisted_state();
+        if std::env::var_os("UPDATE_PERSIST_V1").is_some() {
+            expected.save(path).unwrap();
+        }
+        let state = JourneyState::load(path).unwrap();
+        assert_eq!(state, expected);
+        let end = testing::START + 40 * DAY;
+        assert_eq!(
+            state.stage_history(end).unwrap(),
+            expected.stage_history(end).unwrap()
+        );
+        assert_eq!(state.loyalty(end).unwrap(), expected.loyalty(end).unwrap());
+        assert_eq!(state.funnel().unwrap(), expected.funnel().unwrap());
+    }
+
     #[test]
     fn late_touchpoints_bad_input_and_damaged_bytes_change_nothing() {
         let mut state =
