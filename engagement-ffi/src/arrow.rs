@@ -8,11 +8,11 @@
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi};
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::{Array, RecordBatch, StructArray};
+use engagement_core::EngError;
 use engagement_core::arrow::TouchpointBatch;
-use engagement_core::{EngError, RedemptionColumns};
 
 use crate::boundary::{Failure, boundary};
-use crate::handle::{Castable, free, hand_out, handle_mut, handle_ref, out, slice};
+use crate::handle::{Castable, free, hand_out, handle_mut, handle_ref, out};
 use crate::status::eng_status;
 
 /// An opaque batch of touchpoints read from Arrow: the columns `customer`,
@@ -218,11 +218,8 @@ pub unsafe extern "C" fn eng_journey_state_push_batch(
         unsafe {
             let s = handle_mut(state, "state")?;
             let b = handle_ref(batch, "batch")?;
-            let redemptions = RedemptionColumns {
-                customer: slice(r_customer, redemptions_len, "r_customer")?,
-                time: slice(r_time, redemptions_len, "r_time")?,
-                points: slice(r_points, redemptions_len, "r_points")?,
-            };
+            let redemptions =
+                crate::loyalty::redemption_columns(r_customer, r_time, r_points, redemptions_len)?;
             let cols = b.columns();
             Ok(s.mutate(|s| s.push(&cols, &redemptions))?)
         }

@@ -3,7 +3,6 @@
 
 use std::ffi::c_char;
 
-use engagement_core::RedemptionColumns;
 use engagement_core::attribution::{Rule, attribute};
 use engagement_core::journey::state::JourneyState;
 
@@ -137,11 +136,8 @@ pub unsafe extern "C" fn eng_journey_state_push(
                 rating_scale,
                 len,
             )?;
-            let redemptions = RedemptionColumns {
-                customer: slice(r_customer, redemptions_len, "r_customer")?,
-                time: slice(r_time, redemptions_len, "r_time")?,
-                points: slice(r_points, redemptions_len, "r_points")?,
-            };
+            let redemptions =
+                crate::loyalty::redemption_columns(r_customer, r_time, r_points, redemptions_len)?;
             Ok(s.mutate(|s| s.push(&cols, &redemptions))?)
         }
     })

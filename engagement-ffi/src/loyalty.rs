@@ -25,6 +25,26 @@ pub(crate) type RawTouchpoints = (
     usize,
 );
 
+/// Redemption columns as C passes them (NULL with length 0 for none).
+///
+/// # Safety
+/// Each pointer NULL or `len` readable elements.
+pub(crate) unsafe fn redemption_columns<'a>(
+    r_customer: *const u64,
+    r_time: *const i64,
+    r_points: *const u64,
+    len: usize,
+) -> Result<RedemptionColumns<'a>, Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        Ok(RedemptionColumns {
+            customer: slice(r_customer, len, "r_customer")?,
+            time: slice(r_time, len, "r_time")?,
+            points: slice(r_points, len, "r_points")?,
+        })
+    }
+}
+
 /// The loyalty report both loyalty calls return, from their C arguments.
 ///
 /// # Safety
@@ -47,11 +67,7 @@ unsafe fn report(
             rating_scale,
             len,
         )?;
-        let redemptions = RedemptionColumns {
-            customer: slice(r_customer, redemptions_len, "r_customer")?,
-            time: slice(r_time, redemptions_len, "r_time")?,
-            points: slice(r_points, redemptions_len, "r_points")?,
-        };
+        let redemptions = redemption_columns(r_customer, r_time, r_points, redemptions_len)?;
         let config: LoyaltyConfig = crate::json::config(config_json, config_len, "config_json")?;
         Ok(engagement_core::run_loyalty(
             &cols,

@@ -47,6 +47,19 @@ pub(crate) fn membership_dict(py: Python<'_>, m: SegmentMembership) -> PyResult<
     Ok(d)
 }
 
+/// Redemption columns from numpy (customer, time, points).
+pub(crate) fn redemption_columns<'a>(
+    customer: &'a PyReadonlyArray1<'_, u64>,
+    time: &'a PyReadonlyArray1<'_, i64>,
+    points: &'a PyReadonlyArray1<'_, u64>,
+) -> PyResult<RedemptionColumns<'a>> {
+    Ok(RedemptionColumns {
+        customer: slice(customer, "redemption_customer")?,
+        time: slice(time, "redemption_time")?,
+        points: slice(points, "redemption_points")?,
+    })
+}
+
 /// The loyalty programme over touchpoints and redemptions.
 #[pyfunction]
 #[pyo3(signature = (touchpoints, *, redemption_customer, redemption_time, redemption_points, as_of, config=None))]
@@ -61,11 +74,8 @@ pub(crate) fn loyalty<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let cfg: LoyaltyConfig = crate::convert::config(py, config, "config")?;
     let cols = touchpoints.columns()?;
-    let redemptions = RedemptionColumns {
-        customer: slice(&redemption_customer, "redemption_customer")?,
-        time: slice(&redemption_time, "redemption_time")?,
-        points: slice(&redemption_points, "redemption_points")?,
-    };
+    let redemptions =
+        redemption_columns(&redemption_customer, &redemption_time, &redemption_points)?;
     py.compute_to_python(|| engagement_core::run_loyalty(&cols, &redemptions, as_of, &cfg))
 }
 

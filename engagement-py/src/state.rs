@@ -2,12 +2,12 @@
 //! saved and loaded between days, read as a full recompute would answer.
 
 use engagement_core::attribution::{Rule, attribute};
-use engagement_core::{JourneyState, JourneyStateConfig, RedemptionColumns};
+use engagement_core::{JourneyState, JourneyStateConfig};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Compute, Touchpoints, columns, config, document, slice};
+use crate::convert::{Compute, Touchpoints, columns, config, document};
 
 /// A journey state: what it follows and each customer's progress.
 #[pyclass(module = "engagement._engagement")]
@@ -37,11 +37,11 @@ impl NativeJourneyState {
         redemption_points: PyReadonlyArray1<'_, u64>,
     ) -> PyResult<()> {
         let cols = touchpoints.columns()?;
-        let redemptions = RedemptionColumns {
-            customer: slice(&redemption_customer, "redemption_customer")?,
-            time: slice(&redemption_time, "redemption_time")?,
-            points: slice(&redemption_points, "redemption_points")?,
-        };
+        let redemptions = crate::segments::redemption_columns(
+            &redemption_customer,
+            &redemption_time,
+            &redemption_points,
+        )?;
         let state = &mut self.state;
         py.compute(|| state.push(&cols, &redemptions))
     }
@@ -57,11 +57,11 @@ impl NativeJourneyState {
         redemption_points: PyReadonlyArray1<'_, u64>,
     ) -> PyResult<()> {
         let batch = crate::arrow::touchpoints(data)?;
-        let redemptions = RedemptionColumns {
-            customer: slice(&redemption_customer, "redemption_customer")?,
-            time: slice(&redemption_time, "redemption_time")?,
-            points: slice(&redemption_points, "redemption_points")?,
-        };
+        let redemptions = crate::segments::redemption_columns(
+            &redemption_customer,
+            &redemption_time,
+            &redemption_points,
+        )?;
         let state = &mut self.state;
         py.compute(|| state.push(&batch.columns(), &redemptions))
     }
