@@ -14,13 +14,30 @@
  * ABI version. Within one ABI version these are stable: the name, arguments
  * and result of every function; the value of every status, code and constant;
  * and the layout of every struct this header declares in full
- * (`eng_proportion`, `eng_interval`, the `eng_*_result` and `eng_*_summary`
- * structs), which the test suite compares field by field with the layout
+ * (`eng_touchpoints`, `eng_proportion`, `eng_interval`, the `eng_*_result`
+ * and `eng_*_summary` structs), which the test suite compares field by field with the layout
  * recorded for the version (`tests/c/abi/`). Handles (`eng_profile_store`,
  * `eng_triggers` …) are opaque: only pointers to them cross the boundary, and
  * their contents may change in any release. A change to any of the stable
  * parts bumps `ENG_ABI_VERSION`; additions (new functions, statuses, codes)
  * do not.
+ */
+
+/*
+ * Touchpoints
+ * ===========
+ * Every call that reads touchpoints takes them as one `eng_touchpoints`:
+ * `len` and a pointer per column (customer, time, channel and kind codes,
+ * value, rating with its scale, event codes with their dictionary, campaign,
+ * session), NULL for a column the job does not have. Fill it once and pass
+ * the same struct to every call; each reads the columns it documents and
+ * ignores the others. An Arrow batch fills one with
+ * `eng_touchpoint_batch_columns`.
+ *
+ *     eng_touchpoints tp = {.len = n, .customer = customer, .time = time,
+ *                           .channel = channel, .kind = kind, .value = value};
+ *     eng_profile_store_push(store, &tp);
+ *     eng_funnel_table(&tp, funnel, strlen(funnel), &steps);
  */
 
 /*
@@ -174,9 +191,10 @@ struct ArrowArrayStream {
 /**
  * ABI version of this header; bumped on every incompatible change to a
  * stable part (see "ABI" at the top of the header). 2: the transaction
- * summary writes frequencies as doubles, as the models take them.
+ * summary writes frequencies as doubles, as the models take them. 3: every
+ * call reading touchpoints takes them as one `eng_touchpoints` struct.
  */
-#define ENG_ABI_VERSION 2
+#define ENG_ABI_VERSION 3
 
 /**
  * Channel code of `email`.
@@ -588,6 +606,88 @@ typedef struct eng_touchpoint_batch eng_touchpoint_batch;
 typedef struct eng_triggers eng_triggers;
 
 /**
+ * The touchpoint columns of one batch: `len` rows, each column a pointer
+ * to `len` elements the caller owns (nothing is copied or kept after the
+ * call returns). Fill it once and pass it to every call that reads
+ * touchpoints; each call reads only the columns it documents and ignores
+ * the rest, so one struct with every column a job has serves them all.
+ * Unused columns are NULL (a zero-initialised struct is empty).
+ *
+ * - `customer`, `time` (Unix seconds): always read;
+ * - `channel`, `kind`: `ENG_CHANNEL_*` and `ENG_KIND_*` codes. Required by
+ *   the touchpoint analyses (stages, loyalty, funnels, attribution,
+ *   triggers, the profile store); NULL in an event log for the calls that
+ *   take one (paths, sessions, retention, lifecycle, stickiness, the
+ *   `_events` calls), where every row reads as `other`;
+ * - `value`: money per row (NULL: none);
+ * - `rating` (NaN for none) and `rating_scale` (`ENG_RATING_*` codes):
+ *   survey answers, both or neither (NULL: none);
+ * - `event` codes of `dictionary` (an `eng_event_dictionary`), both or
+ *   neither: a product's own event names;
+ * - `campaign` ids (0 for none) and `session` ids (NULL: none).
+ *
+ * An Arrow batch fills one with `eng_touchpoint_batch_columns`.
+ *
+ * ```c
+ * eng_touchpoints tp = {.len = n, .customer = customer, .time = time,
+ *                       .channel = channel, .kind = kind, .value = value};
+ * eng_funnel_table(&tp, funnel, strlen(funnel), &steps);
+ * ```
+ *
+ * Layout stable within an ABI version.
+ */
+typedef struct eng_touchpoints {
+  /**
+   * Rows in every column.
+   */
+  size_t len;
+  /**
+   * Customer id per row.
+   */
+  const uint64_t *customer;
+  /**
+   * Unix seconds per row.
+   */
+  const int64_t *time;
+  /**
+   * `ENG_CHANNEL_*` code per row.
+   */
+  const uint8_t *channel;
+  /**
+   * `ENG_KIND_*` code per row.
+   */
+  const uint8_t *kind;
+  /**
+   * Money per row, or NULL.
+   */
+  const double *value;
+  /**
+   * Rating per row (NaN for none), or NULL.
+   */
+  const float *rating;
+  /**
+   * `ENG_RATING_*` code per row (with `rating`), or NULL.
+   */
+  const uint8_t *rating_scale;
+  /**
+   * Event code per row (codes of `dictionary`), or NULL.
+   */
+  const uint32_t *event;
+  /**
+   * The dictionary of `event`'s codes, or NULL.
+   */
+  const struct eng_event_dictionary *dictionary;
+  /**
+   * Campaign id per row (0 for none), or NULL.
+   */
+  const uint64_t *campaign;
+  /**
+   * Session id per row, or NULL.
+   */
+  const uint64_t *session;
+} eng_touchpoints;
+
+/**
  * A share with its Wilson interval (see `eng_wilson`).
  */
 typedef struct eng_proportion {
@@ -989,7 +1089,8 @@ const char *eng_version(void);
  * schema stays the caller's to release. Buffers read without a copy stay
  * alive until `eng_touchpoint_batch_free`. On success `*out_batch` receives a
  * batch owned by the caller, which `eng_profile_store_push_batch` and
- * `eng_journey_state_push_batch` take.
+ * `eng_journey_state_push_batch` take, and whose columns
+ * `eng_touchpoint_batch_columns` lends to every other call.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
  * `ENG_STATUS_INVALID_INPUT` (an array the Arrow specification refuses, not
@@ -1033,6 +1134,22 @@ eng_status eng_touchpoint_batch_from_arrow_stream(struct ArrowArrayStream *strea
  * `batch` a live batch; `out_len` valid for one write.
  */
 eng_status eng_touchpoint_batch_len(const struct eng_touchpoint_batch *batch, size_t *out_len);
+
+/**
+ * Fills `*out_touchpoints` with the columns of a batch: `len`, `customer`,
+ * `time`, `channel`, `kind`, and `value`, `rating`, `rating_scale` where
+ * the batch has them (NULL where not; the event, dictionary, campaign and
+ * session fields NULL). The pointers borrow the batch's buffers and stay
+ * valid until `eng_touchpoint_batch_free`, so an Arrow batch goes into every
+ * call that takes an `eng_touchpoints`, without a copy.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `batch` a live batch; `out_touchpoints` valid for one write.
+ */
+eng_status eng_touchpoint_batch_columns(const struct eng_touchpoint_batch *batch,
+                                        struct eng_touchpoints *out_touchpoints);
 
 /**
  * Releases a touchpoint batch (and the Arrow buffers it shares). NULL is
@@ -1119,8 +1236,8 @@ eng_status eng_attribute_json(const char *table_json,
                               size_t *out_len);
 
 /**
- * Attributes the purchases of `len` touchpoints (columns as
- * `eng_profile_store_push`; `value` NULL for no money) to channels: paths
+ * Attributes the purchases of the touchpoints (`customer`, `time`,
+ * `channel`, `kind`; `value` NULL for no money) to channels: paths
  * are built per customer from the touchpoints within `lookback` seconds
  * before each purchase (see the core's `paths_from_touchpoints`), then
  * attributed by `rule_json` as `eng_attribute_json`. The purchase itself is
@@ -1135,15 +1252,10 @@ eng_status eng_attribute_json(const char *table_json,
  * `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
- * Each column NULL or `len` elements; `rule_json` NULL or `rule_len` bytes;
+ * `touchpoints` a valid `eng_touchpoints`; `rule_json` NULL or `rule_len` bytes;
  * `out_json` valid for one write; `out_len` NULL or one write.
  */
-eng_status eng_attribute_touchpoints_json(const uint64_t *customer,
-                                          const int64_t *time,
-                                          const uint8_t *channel,
-                                          const uint8_t *kind,
-                                          const double *value,
-                                          size_t len,
+eng_status eng_attribute_touchpoints_json(const struct eng_touchpoints *touchpoints,
                                           int64_t lookback,
                                           const char *rule_json,
                                           size_t rule_len,
@@ -1160,12 +1272,7 @@ eng_status eng_attribute_touchpoints_json(const uint64_t *customer,
  * # Safety
  * As `eng_attribute_touchpoints_json`; `out_table` valid for one write.
  */
-eng_status eng_attribute_touchpoints_table(const uint64_t *customer,
-                                           const int64_t *time,
-                                           const uint8_t *channel,
-                                           const uint8_t *kind,
-                                           const double *value,
-                                           size_t len,
+eng_status eng_attribute_touchpoints_table(const struct eng_touchpoints *touchpoints,
                                            int64_t lookback,
                                            const char *rule_json,
                                            size_t rule_len,
@@ -1903,7 +2010,7 @@ eng_status eng_event_dictionary_merge(struct eng_event_dictionary *dictionary,
                                       size_t *out_len);
 
 /**
- * Path analysis of `len` touchpoints (`customer`, `time`; `channel` and
+ * Path analysis of the touchpoints (`customer`, `time`; `channel` and
  * `kind` codes, either or both NULL for an event log: read as `other`): the transition graph with
  * `path_start` and `path_end`, the step matrix and the top paths, as JSON
  * owned by the caller (`eng_string_free`): `{"by", "per", "labels",
@@ -1912,7 +2019,7 @@ eng_status eng_event_dictionary_merge(struct eng_event_dictionary *dictionary,
  * "steps", "step_matrix" (labels × steps, row-major), "top_paths",
  * "top_path_counts", "paths", "customers"}`.
  *
- * Optional columns (NULL when absent): `event` codes of `dictionary`
+ * Optional columns read (NULL when absent): `event` codes of `dictionary`
  * (both or neither), `campaign` ids, `session` ids (with `per: "session"`,
  * sessions are these instead of cut by the gap). `config_json` is a
  * `PathConfig` (NULL or empty: defaults), e.g. `{"by": "channel:event",
@@ -1927,29 +2034,21 @@ eng_status eng_event_dictionary_merge(struct eng_event_dictionary *dictionary,
  * Thread-safe.
  *
  * # Safety
- * Each column NULL or `len` elements; `dictionary` NULL or live;
+ * `touchpoints` a valid `eng_touchpoints` (its `dictionary` NULL or live);
  * `config_json` NULL or `config_len` bytes; `out_json` valid for one write;
  * `out_len` NULL or one write.
  */
-eng_status eng_paths_json(const uint64_t *customer,
-                          const int64_t *time,
-                          const uint8_t *channel,
-                          const uint8_t *kind,
-                          size_t len,
-                          const uint32_t *event,
-                          const struct eng_event_dictionary *dictionary,
-                          const uint64_t *campaign,
-                          const uint64_t *session,
+eng_status eng_paths_json(const struct eng_touchpoints *touchpoints,
                           const char *config_json,
                           size_t config_len,
                           char **out_json,
                           size_t *out_len);
 
 /**
- * Sessions of `len` touchpoints (`customer`, `time`): cut where a customer
+ * Sessions of the touchpoints (`customer`, `time`): cut where a customer
  * is quiet for more than the gap (`config_json`: `{"gap": 1800}`, NULL or
  * empty for 30 minutes), or grouped by the given `session` ids (NULL:
- * none). `out_row_session` (NULL or `len` elements) receives each row's
+ * none). `out_row_session` (NULL or `touchpoints->len` elements) receives each row's
  * session index; `out_json` (NULL or one write) receives the sessions in
  * order of customer then start and their summary: `{"customer", "start",
  * "end", "events", "summary": {"sessions", "customers",
@@ -1960,12 +2059,9 @@ eng_status eng_paths_json(const uint64_t *customer,
  * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
- * `customer`, `time` and `session` NULL or `len` elements; outputs as described.
+ * `touchpoints` a valid `eng_touchpoints`; outputs as described.
  */
-eng_status eng_sessions(const uint64_t *customer,
-                        const int64_t *time,
-                        const uint64_t *session,
-                        size_t len,
+eng_status eng_sessions(const struct eng_touchpoints *touchpoints,
                         const char *config_json,
                         size_t config_len,
                         uint32_t *out_row_session,
@@ -1978,7 +2074,7 @@ eng_status eng_sessions(const uint64_t *customer,
  * or `{"name": "pay", "event_prefix": "payment_"}`, or a regular
  * expression: `{"name": "pay", "event_regex": "^payment_(card|cash)$"}`
  * (unanchored unless anchored); `"per": "session"`
- * counts sessions) over `len` touchpoints of an event log (`channel` and
+ * counts sessions) over the touchpoints of an event log (`channel` and
  * `kind` as `eng_paths_json`) with `event` codes of `dictionary` (both
  * NULL: none), `campaign` ids (NULL: none) and `session` ids (NULL: with
  * `"per": "session"`, sessions are cut by the gap; given, a session is a
@@ -1991,22 +2087,14 @@ eng_status eng_sessions(const uint64_t *customer,
  * # Safety
  * As `eng_paths_json`; `funnel_json` `funnel_len` readable bytes.
  */
-eng_status eng_funnel_events_json(const uint64_t *customer,
-                                  const int64_t *time,
-                                  const uint8_t *channel,
-                                  const uint8_t *kind,
-                                  size_t len,
-                                  const uint32_t *event,
-                                  const struct eng_event_dictionary *dictionary,
-                                  const uint64_t *campaign,
-                                  const uint64_t *session,
+eng_status eng_funnel_events_json(const struct eng_touchpoints *touchpoints,
                                   const char *funnel_json,
                                   size_t funnel_len,
                                   char **out_json,
                                   size_t *out_len);
 
 /**
- * Retention of start and return events over `len` touchpoints (`channel`
+ * Retention of start and return events over the touchpoints (`channel`
  * and `kind` as `eng_paths_json`: either or both NULL for an event log;
  * `value` NULL for none; `event` codes of `dictionary`, both or neither;
  * `campaign` ids NULL for none), as `config_json` (a `RetentionConfig`;
@@ -2053,26 +2141,17 @@ eng_status eng_funnel_events_json(const uint64_t *customer,
  * `eng_paths_json` for bad columns.
  *
  * # Safety
- * As `eng_paths_json`; `value` NULL or `len` readable doubles;
- * `config_json` NULL or `config_len` readable bytes.
+ * As `eng_paths_json`; `config_json` NULL or `config_len` readable bytes.
  */
-eng_status eng_retention_json(const uint64_t *customer,
-                              const int64_t *time,
-                              const uint8_t *channel,
-                              const uint8_t *kind,
-                              const double *value,
-                              size_t len,
-                              const uint32_t *event,
-                              const struct eng_event_dictionary *dictionary,
-                              const uint64_t *campaign,
+eng_status eng_retention_json(const struct eng_touchpoints *touchpoints,
                               const char *config_json,
                               size_t config_len,
                               char **out_json,
                               size_t *out_len);
 
 /**
- * Lifecycle groups per period over `len` touchpoints (columns as
- * `eng_retention_json`), as `config_json` (a `LifecycleConfig`; NULL or
+ * Lifecycle groups per period over the touchpoints (columns read as
+ * `eng_retention_json`, `value` aside), as `config_json` (a `LifecycleConfig`; NULL or
  * blank for the defaults) says: `{"activity": {matcher as
  * eng_retention_json's; any touchpoint when absent}, "period": "week"
  * ("day", "week" from Monday, "month"), "as_of": the latest touchpoint's
@@ -2091,21 +2170,14 @@ eng_status eng_retention_json(const uint64_t *customer,
  * # Safety
  * As `eng_retention_json`.
  */
-eng_status eng_lifecycle_json(const uint64_t *customer,
-                              const int64_t *time,
-                              const uint8_t *channel,
-                              const uint8_t *kind,
-                              size_t len,
-                              const uint32_t *event,
-                              const struct eng_event_dictionary *dictionary,
-                              const uint64_t *campaign,
+eng_status eng_lifecycle_json(const struct eng_touchpoints *touchpoints,
                               const char *config_json,
                               size_t config_len,
                               char **out_json,
                               size_t *out_len);
 
 /**
- * Stickiness over `len` touchpoints (columns as `eng_retention_json`), as
+ * Stickiness over the touchpoints (columns read as `eng_retention_json`, `value` aside), as
  * `config_json` (a `StickinessConfig`; NULL or blank for the defaults) says:
  * `{"activity": {matcher as eng_retention_json's}, "period": "week" (or
  * "month": the span active days are counted in), "as_of": the latest
@@ -2123,14 +2195,7 @@ eng_status eng_lifecycle_json(const uint64_t *customer,
  * # Safety
  * As `eng_retention_json`.
  */
-eng_status eng_stickiness_json(const uint64_t *customer,
-                               const int64_t *time,
-                               const uint8_t *channel,
-                               const uint8_t *kind,
-                               size_t len,
-                               const uint32_t *event,
-                               const struct eng_event_dictionary *dictionary,
-                               const uint64_t *campaign,
+eng_status eng_stickiness_json(const struct eng_touchpoints *touchpoints,
                                const char *config_json,
                                size_t config_len,
                                char **out_json,
@@ -2141,7 +2206,7 @@ eng_status eng_stickiness_json(const uint64_t *customer,
  * for the kinds that read event labels or campaigns: `{"kind":
  * "event_paths", "config": {…PathConfig…}}`, funnels whose steps match
  * events, and attribution paths by another dimension (`{"kind": "paths",
- * "by": "event"}`). Columns as `eng_paths_json` (`channel` and `kind` both
+ * "by": "event"}`). Columns read as `eng_paths_json` (`channel` and `kind` both
  * NULL for an event log; `value` NULL for no money; `event` codes of
  * `dictionary`, both or neither; `campaign` NULL for none; `session` ids
  * NULL for none, read by funnels per session). Parts may intern into different dictionaries: the
@@ -2155,20 +2220,11 @@ eng_status eng_stickiness_json(const uint64_t *customer,
  */
 eng_status eng_partial_new_events(const char *spec_json,
                                   size_t spec_len,
-                                  const uint64_t *customer,
-                                  const int64_t *time,
-                                  const uint8_t *channel,
-                                  const uint8_t *kind,
-                                  const double *value,
-                                  size_t len,
-                                  const uint32_t *event,
-                                  const struct eng_event_dictionary *dictionary,
-                                  const uint64_t *campaign,
-                                  const uint64_t *session,
+                                  const struct eng_touchpoints *touchpoints,
                                   struct eng_partial **out_partial);
 
 /**
- * Attributes the purchases of `len` touchpoints to touches named in any
+ * Attributes the purchases of the touchpoints to touches named in any
  * dimension: a product's own events, campaigns, channels, kinds, or a
  * combination. `paths_json` sets how paths are built, e.g. `{"by":
  * "event", "lookback": 604800, "include_conversion": false}`; each key is
@@ -2180,7 +2236,7 @@ eng_status eng_partial_new_events(const char *spec_json,
  * as `eng_attribute_json`, with touches named by their labels (e.g.
  * `"newsletter_42_open"`, or `"email:newsletter_42_open"` for
  * `channel:event`), numbered in order of first appearance over the
- * distinct paths sorted by their touches' labels. Columns as
+ * distinct paths sorted by their touches' labels. Columns read as
  * `eng_paths_json`, with `value` (NULL: no money); an event log may pass
  * `channel` NULL (read as `other`) and must pass `kind` (conversions are
  * purchases); `event` codes of `dictionary` (both NULL: none); `campaign`
@@ -2190,18 +2246,10 @@ eng_status eng_partial_new_events(const char *spec_json,
  * a dimension reading events or campaigns not given.
  *
  * # Safety
- * As `eng_paths_json`; `value` NULL or `len` elements; `paths_json` NULL or
+ * As `eng_paths_json`; `paths_json` NULL or
  * `paths_len` readable bytes; `rule_json` NULL or `rule_len` readable bytes.
  */
-eng_status eng_attribute_events_json(const uint64_t *customer,
-                                     const int64_t *time,
-                                     const uint8_t *channel,
-                                     const uint8_t *kind,
-                                     const double *value,
-                                     size_t len,
-                                     const uint32_t *event,
-                                     const struct eng_event_dictionary *dictionary,
-                                     const uint64_t *campaign,
+eng_status eng_attribute_events_json(const struct eng_touchpoints *touchpoints,
                                      const char *paths_json,
                                      size_t paths_len,
                                      const char *rule_json,
@@ -2217,7 +2265,7 @@ eng_status eng_attribute_events_json(const uint64_t *customer,
  * "abandoned", "start": {"events": ["trial_started"]}, "complete":
  * {"event_prefix": "project_"}, "wait": 259200}`) match them; a matcher
  * takes `events`, `event_prefix`, `event_regex`, `kinds`, `channels` and
- * `campaigns`, all given ones holding. Columns as `eng_paths_json`
+ * `campaigns`, all given ones holding. Columns read as `eng_paths_json`
  * (`channel` and `kind` both NULL for an event log; `value` NULL for no
  * money; `event` codes of `dictionary`, both NULL for none; `campaign` NULL
  * for none). The due actions as `eng_triggers_push_json` returns them.
@@ -2226,20 +2274,12 @@ eng_status eng_attribute_events_json(const uint64_t *customer,
  * matching events or campaigns not given (nothing is applied).
  *
  * # Safety
- * `triggers` a live engine no other call uses meanwhile; columns as
- * `eng_paths_json`, `value` NULL or `len` elements; `out_json` valid for one
+ * `triggers` a live engine no other call uses meanwhile; `touchpoints` as
+ * `eng_paths_json`; `out_json` valid for one
  * write, `out_len` NULL or one write.
  */
 eng_status eng_triggers_push_events_json(struct eng_triggers *triggers,
-                                         const uint64_t *customer,
-                                         const int64_t *time,
-                                         const uint8_t *channel,
-                                         const uint8_t *kind,
-                                         const double *value,
-                                         size_t len,
-                                         const uint32_t *event,
-                                         const struct eng_event_dictionary *dictionary,
-                                         const uint64_t *campaign,
+                                         const struct eng_touchpoints *touchpoints,
                                          char **out_json,
                                          size_t *out_len);
 
@@ -2266,7 +2306,7 @@ eng_status eng_step_matrix_diff_json(const char *a_json,
                                      size_t *out_len);
 
 /**
- * An experiment read out from `len` touchpoints (columns as
+ * An experiment read out from the touchpoints (columns read as
  * `eng_retention_json`: `channel` and `kind` may be NULL for an event log,
  * `value` NULL for no money, `event` with its `dictionary`, `campaign`
  * NULL) and an assignment of `assigned` customers: `assigned_customer`
@@ -2310,15 +2350,7 @@ eng_status eng_step_matrix_diff_json(const char *a_json,
  * `spec_json` `spec_len` bytes; `out_json` valid for one write; `out_len`
  * NULL or one write.
  */
-eng_status eng_experiment_readout_json(const uint64_t *customer,
-                                       const int64_t *time,
-                                       const uint8_t *channel,
-                                       const uint8_t *kind,
-                                       const double *value,
-                                       size_t len,
-                                       const uint32_t *event,
-                                       const struct eng_event_dictionary *dictionary,
-                                       const uint64_t *campaign,
+eng_status eng_experiment_readout_json(const struct eng_touchpoints *touchpoints,
                                        const uint64_t *assigned_customer,
                                        const uint32_t *assigned_arm,
                                        const int64_t *exposed_at,
@@ -2565,7 +2597,8 @@ eng_status eng_adjust_p_values(const double *p_values,
                                double *out);
 
 /**
- * Replays `len` touchpoints (columns as `eng_profile_store_push`) and
+ * Replays the touchpoints (`customer`, `time`, `channel`, `kind`; `value`,
+ * `rating` and `rating_scale` when given) and
  * returns every stage change up to `until` as JSON: `{"customer": […],
  * "stage": [label …], "entered_at": […]}`, sorted by customer then time,
  * owned by the caller (release with `eng_string_free`). `config_json` is a
@@ -2576,17 +2609,10 @@ eng_status eng_adjust_p_values(const double *p_values,
  * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
- * Columns as `eng_profile_store_push`; `config_json` NULL or `config_len`
+ * `touchpoints` a valid `eng_touchpoints`; `config_json` NULL or `config_len`
  * readable bytes; `out_json` valid for one write; `out_len` NULL or one write.
  */
-eng_status eng_stage_history_json(const uint64_t *customer,
-                                  const int64_t *time,
-                                  const uint8_t *channel,
-                                  const uint8_t *kind,
-                                  const double *value,
-                                  const float *rating,
-                                  const uint8_t *rating_scale,
-                                  size_t len,
+eng_status eng_stage_history_json(const struct eng_touchpoints *touchpoints,
                                   int64_t until,
                                   const char *config_json,
                                   size_t config_len,
@@ -2602,22 +2628,15 @@ eng_status eng_stage_history_json(const uint64_t *customer,
  * # Safety
  * As `eng_stage_history_json`; `out_table` valid for one write.
  */
-eng_status eng_stage_history_table(const uint64_t *customer,
-                                   const int64_t *time,
-                                   const uint8_t *channel,
-                                   const uint8_t *kind,
-                                   const double *value,
-                                   const float *rating,
-                                   const uint8_t *rating_scale,
-                                   size_t len,
+eng_status eng_stage_history_table(const struct eng_touchpoints *touchpoints,
                                    int64_t until,
                                    const char *config_json,
                                    size_t config_len,
                                    struct eng_table **out_table);
 
 /**
- * Churn and retention over `[start, end)` from the stage history of `len`
- * touchpoints replayed up to `until`: buyers at the start, lost (churned by
+ * Churn and retention over `[start, end)` from the stage history of the
+ * touchpoints (as `eng_stage_history_json`) replayed up to `until`: buyers at the start, lost (churned by
  * the end), new or returning, at the end; churn with a Wilson interval at
  * `level`.
  *
@@ -2629,14 +2648,7 @@ eng_status eng_stage_history_table(const uint64_t *customer,
  * # Safety
  * As `eng_stage_history_json`; `out_summary` valid for one write.
  */
-eng_status eng_churn_between(const uint64_t *customer,
-                             const int64_t *time,
-                             const uint8_t *channel,
-                             const uint8_t *kind,
-                             const double *value,
-                             const float *rating,
-                             const uint8_t *rating_scale,
-                             size_t len,
+eng_status eng_churn_between(const struct eng_touchpoints *touchpoints,
                              int64_t until,
                              const char *config_json,
                              size_t config_len,
@@ -2646,9 +2658,9 @@ eng_status eng_churn_between(const uint64_t *customer,
                              struct eng_churn_summary *out_summary);
 
 /**
- * Transition matrix, step matrix and most common paths of `len`
- * touchpoints' journeys (columns as `eng_profile_store_push`; only
- * `customer`, `time`, `channel` and `kind` are read) as JSON
+ * Transition matrix, step matrix and most common paths of the
+ * touchpoints' journeys (`customer`, `time`, `channel` and `kind` are
+ * read) as JSON
  * (`transitions` {`labels`, `counts`, `probabilities`}, `step_labels`,
  * `step_matrix`, `steps`, `paths`, `path_counts`, `customers`), owned by the
  * caller (release with `eng_string_free`). `config_json`: `SequenceConfig`
@@ -2660,14 +2672,10 @@ eng_status eng_churn_between(const uint64_t *customer,
  * `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
- * Each column NULL or `len` elements; `config_json` NULL or `config_len`
+ * `touchpoints` a valid `eng_touchpoints`; `config_json` NULL or `config_len`
  * bytes; `out_json` valid for one write; `out_len` NULL or one write.
  */
-eng_status eng_journey_sequences_json(const uint64_t *customer,
-                                      const int64_t *time,
-                                      const uint8_t *channel,
-                                      const uint8_t *kind,
-                                      size_t len,
+eng_status eng_journey_sequences_json(const struct eng_touchpoints *touchpoints,
                                       const char *config_json,
                                       size_t config_len,
                                       char **out_json,
@@ -2722,8 +2730,8 @@ eng_status eng_stage_transitions_of_history_json(const char *history_json,
  * "correlation": false, "time_bins": 10}`; every key but `steps` optional:
  * an exclusion voids a conversion between two steps, `within` is a step's
  * window from the previous one, `correlation` needs event labels, see
- * `eng_funnel_events_json`) over `len` touchpoints (columns as
- * `eng_journey_sequences_json`) and returns the result as JSON (`steps`,
+ * `eng_funnel_events_json`) over the touchpoints (`customer`, `time`,
+ * `channel`, `kind`) and returns the result as JSON (`steps`,
  * `customers`, `step_conversion`, `overall_conversion`, `drop_off`,
  * `median_time`, `p25_time`, `p75_time`, `time_histogram` (per step
  * `edges`, `counts`), and with those settings `breakdown` (`label`,
@@ -2739,11 +2747,7 @@ eng_status eng_stage_transitions_of_history_json(const char *history_json,
  * # Safety
  * As `eng_journey_sequences_json`; `funnel_json` NULL or `funnel_len` bytes.
  */
-eng_status eng_funnel_json(const uint64_t *customer,
-                           const int64_t *time,
-                           const uint8_t *channel,
-                           const uint8_t *kind,
-                           size_t len,
+eng_status eng_funnel_json(const struct eng_touchpoints *touchpoints,
                            const char *funnel_json,
                            size_t funnel_len,
                            char **out_json,
@@ -2762,11 +2766,7 @@ eng_status eng_funnel_json(const uint64_t *customer,
  * # Safety
  * As `eng_funnel_json`; `out_table` valid for one write.
  */
-eng_status eng_funnel_table(const uint64_t *customer,
-                            const int64_t *time,
-                            const uint8_t *channel,
-                            const uint8_t *kind,
-                            size_t len,
+eng_status eng_funnel_table(const struct eng_touchpoints *touchpoints,
                             const char *funnel_json,
                             size_t funnel_len,
                             struct eng_table **out_table);
@@ -2787,11 +2787,7 @@ eng_status eng_funnel_table(const uint64_t *customer,
  * As `eng_funnel_json`; `group_customer` and `group` NULL (with
  * `group_len` 0) or `group_len` elements; `labels_json` `labels_len` bytes.
  */
-eng_status eng_funnel_by_group_json(const uint64_t *customer,
-                                    const int64_t *time,
-                                    const uint8_t *channel,
-                                    const uint8_t *kind,
-                                    size_t len,
+eng_status eng_funnel_by_group_json(const struct eng_touchpoints *touchpoints,
                                     const char *funnel_json,
                                     size_t funnel_len,
                                     const uint64_t *group_customer,
@@ -2813,11 +2809,7 @@ eng_status eng_funnel_by_group_json(const uint64_t *customer,
  * # Safety
  * As `eng_funnel_json`; `by_json` `by_len` bytes.
  */
-eng_status eng_funnel_by_first_touch_json(const uint64_t *customer,
-                                          const int64_t *time,
-                                          const uint8_t *channel,
-                                          const uint8_t *kind,
-                                          size_t len,
+eng_status eng_funnel_by_first_touch_json(const struct eng_touchpoints *touchpoints,
                                           const char *funnel_json,
                                           size_t funnel_len,
                                           const char *by_json,
@@ -2829,7 +2821,7 @@ eng_status eng_funnel_by_first_touch_json(const uint64_t *customer,
  * Runs a funnel (as `eng_funnel_json`) whose steps may also read a campaign
  * per touchpoint (`"campaigns": [ids]` in a step) and stage entries (a step
  * `{"name", "stages": ["loyal", …]}`: the customer entering one of those
- * stages). `campaign` holds `len` campaign ids (0 = none) or is NULL;
+ * stages). The touchpoints' `campaign` column holds campaign ids (0 = none) or is NULL;
  * the stage history is `stage_len` entries (`stage_customer`, `stage`
  * codes (`ENG_STAGE_*`), `stage_entered_at`), or absent when
  * `stage_customer` is NULL. A stage entered at the time of a touchpoint
@@ -2839,15 +2831,9 @@ eng_status eng_funnel_by_first_touch_json(const uint64_t *customer,
  * needs a campaign column or a stage history that is not given.
  *
  * # Safety
- * As `eng_funnel_json`; `campaign` NULL or `len` elements; the stage
- * columns NULL or `stage_len` elements each.
+ * As `eng_funnel_json`; the stage columns NULL or `stage_len` elements each.
  */
-eng_status eng_funnel_with_json(const uint64_t *customer,
-                                const int64_t *time,
-                                const uint8_t *channel,
-                                const uint8_t *kind,
-                                const uint64_t *campaign,
-                                size_t len,
+eng_status eng_funnel_with_json(const struct eng_touchpoints *touchpoints,
                                 const uint64_t *stage_customer,
                                 const uint8_t *stage,
                                 const int64_t *stage_entered_at,
@@ -2894,7 +2880,7 @@ eng_status eng_journey_state_new(const char *config_json,
 void eng_journey_state_free(struct eng_journey_state *state);
 
 /**
- * Adds a day's `len` touchpoints (columns as `eng_profile_store_push`) and
+ * Adds a day's touchpoints (columns read as `eng_profile_store_push`) and
  * `redemptions_len` loyalty redemptions (`r_customer`, `r_time`,
  * `r_points` > 0; NULL with 0), in any order. Each customer's touchpoints
  * and redemptions must come later than theirs already pushed: a nightly
@@ -2909,18 +2895,12 @@ void eng_journey_state_free(struct eng_journey_state *state);
  * is applied.
  *
  * # Safety
- * Every non-NULL column must point to its length of readable elements; no
- * other call may use the state at the same time.
+ * `touchpoints` a valid `eng_touchpoints`; each redemption column NULL or
+ * `redemptions_len` readable elements; no other call may use the state at
+ * the same time.
  */
 eng_status eng_journey_state_push(struct eng_journey_state *state,
-                                  const uint64_t *customer,
-                                  const int64_t *time,
-                                  const uint8_t *channel,
-                                  const uint8_t *kind,
-                                  const double *value,
-                                  const float *rating,
-                                  const uint8_t *rating_scale,
-                                  size_t len,
+                                  const struct eng_touchpoints *touchpoints,
                                   const uint64_t *r_customer,
                                   const int64_t *r_time,
                                   const uint64_t *r_points,
@@ -3139,7 +3119,7 @@ eng_status eng_label_map_kind(const struct eng_label_map *map,
 void eng_label_map_free(struct eng_label_map *map);
 
 /**
- * Runs the loyalty programme over `len` touchpoints (columns as
+ * Runs the loyalty programme over the touchpoints (columns read as
  * `eng_profile_store_push`) and `redemptions_len` point redemptions
  * (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a
  * `LoyaltyConfig` (NULL or empty: the default programme). The result is JSON
@@ -3153,18 +3133,11 @@ void eng_label_map_free(struct eng_label_map *map);
  * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
- * Touchpoint columns as `eng_profile_store_push`; redemption columns must
+ * `touchpoints` a valid `eng_touchpoints`; redemption columns must
  * point to `redemptions_len` elements; `out_json` valid for one write;
  * `out_len` NULL or one write.
  */
-eng_status eng_loyalty_json(const uint64_t *customer,
-                            const int64_t *time,
-                            const uint8_t *channel,
-                            const uint8_t *kind,
-                            const double *value,
-                            const float *rating,
-                            const uint8_t *rating_scale,
-                            size_t len,
+eng_status eng_loyalty_json(const struct eng_touchpoints *touchpoints,
                             const uint64_t *r_customer,
                             const int64_t *r_time,
                             const uint64_t *r_points,
@@ -3244,14 +3217,7 @@ eng_status eng_next_best_actions_json(const uint64_t *customer,
  * As `eng_loyalty_json`; `out_accounts` valid for one write, `out_history`
  * NULL or valid for one write.
  */
-eng_status eng_loyalty_tables(const uint64_t *customer,
-                              const int64_t *time,
-                              const uint8_t *channel,
-                              const uint8_t *kind,
-                              const double *value,
-                              const float *rating,
-                              const uint8_t *rating_scale,
-                              size_t len,
+eng_status eng_loyalty_tables(const struct eng_touchpoints *touchpoints,
                               const uint64_t *r_customer,
                               const int64_t *r_time,
                               const uint64_t *r_points,
@@ -3426,7 +3392,7 @@ eng_status eng_percentile_ranks(const double *values,
  * `{"kind": "sequences"}` (optionally `"config"`), `{"kind": "cohorts",
  * "as_of": seconds}` (optionally `"config"`, `"activity"`) or `{"kind":
  * "paths"}` (optionally `"lookback"` in seconds, default 30 days). The
- * columns are as `eng_profile_store_push` (`customer`, `time`, `channel`,
+ * touchpoints' columns read are as `eng_profile_store_push`'s (`customer`, `time`, `channel`,
  * `kind` required unless `len` is 0; `value`, `rating`, `rating_scale` may
  * be NULL, `rating_scale` only when no row has a rating); a part may be empty. On
  * success `*out_partial` receives a partial owned by the caller, released
@@ -3438,19 +3404,12 @@ eng_status eng_percentile_ranks(const double *values,
  * `ENG_STATUS_LENGTH_MISMATCH`.
  *
  * # Safety
- * `spec_json` must point to `spec_len` readable bytes; every non-NULL column
- * to `len` readable elements; `out_partial` must be valid for one write.
+ * `spec_json` must point to `spec_len` readable bytes; `touchpoints` a valid
+ * `eng_touchpoints`; `out_partial` must be valid for one write.
  */
 eng_status eng_partial_new(const char *spec_json,
                            size_t spec_len,
-                           const uint64_t *customer,
-                           const int64_t *time,
-                           const uint8_t *channel,
-                           const uint8_t *kind,
-                           const double *value,
-                           const float *rating,
-                           const uint8_t *rating_scale,
-                           size_t len,
+                           const struct eng_touchpoints *touchpoints,
                            struct eng_partial **out_partial);
 
 /**
@@ -3627,7 +3586,7 @@ void eng_profile_store_free(struct eng_profile_store *store);
  * Adds `len` touchpoints given as columns (any order, any customers).
  *
  * Required columns: `customer` (ids), `time` (Unix seconds), `channel` and
- * `kind` (codes: the `ENG_CHANNEL_*` and `ENG_KIND_*` constants). Optional columns may be NULL: `value` (money ≥ 0; NULL = 0),
+ * `kind` (codes: the `ENG_CHANNEL_*` and `ENG_KIND_*` constants). Optional, may be NULL: `value` (money ≥ 0; NULL = 0),
  * `rating` with `rating_scale` (NaN = no rating on that row; scales
  * `ENG_SCALE_NPS` 0–10, `ENG_SCALE_CSAT` 1–5, `ENG_SCALE_CES` 1–7, and
  * `ENG_SCALE_MISSING` on rows without a rating; `rating_scale` may be NULL
@@ -3642,18 +3601,11 @@ void eng_profile_store_free(struct eng_profile_store *store);
  * a rating is never read on a guessed scale, in any face); `ENG_STATUS_POISONED`.
  *
  * # Safety
- * Every non-NULL column must point to `len` readable elements; no other call
- * may use the store at the same time.
+ * `touchpoints` a valid `eng_touchpoints` (every non-NULL column `len`
+ * readable elements); no other call may use the store at the same time.
  */
 eng_status eng_profile_store_push(struct eng_profile_store *store,
-                                  const uint64_t *customer,
-                                  const int64_t *time,
-                                  const uint8_t *channel,
-                                  const uint8_t *kind,
-                                  const double *value,
-                                  const float *rating,
-                                  const uint8_t *rating_scale,
-                                  size_t len);
+                                  const struct eng_touchpoints *touchpoints);
 
 /**
  * Writes the number of customers to `*out_len`.
@@ -4732,7 +4684,7 @@ eng_status eng_triggers_save(const struct eng_triggers *triggers, const char *pa
 eng_status eng_triggers_load(const char *path, struct eng_triggers **out_triggers);
 
 /**
- * Feeds `len` touchpoints (columns as `eng_profile_store_push`; sorted by
+ * Feeds the touchpoints (columns read as `eng_profile_store_push`; sorted by
  * time here, equal times by customer, then by content as every journey
  * analysis orders them, never by row; none may be before the latest
  * time already fed or advanced to) and returns the actions that became due
@@ -4745,19 +4697,12 @@ eng_status eng_triggers_load(const char *path, struct eng_triggers **out_trigger
  * `ENG_STATUS_POISONED`.
  *
  * # Safety
- * Every non-NULL column must point to `len` readable elements; `out_json`
+ * `touchpoints` a valid `eng_touchpoints`; `out_json`
  * valid for one write, `out_len` NULL or valid for one write; no other call
  * may use the engine at the same time.
  */
 eng_status eng_triggers_push_json(struct eng_triggers *triggers,
-                                  const uint64_t *customer,
-                                  const int64_t *time,
-                                  const uint8_t *channel,
-                                  const uint8_t *kind,
-                                  const double *value,
-                                  const float *rating,
-                                  const uint8_t *rating_scale,
-                                  size_t len,
+                                  const struct eng_touchpoints *touchpoints,
                                   char **out_json,
                                   size_t *out_len);
 
@@ -4803,14 +4748,7 @@ eng_status eng_triggers_counts(struct eng_triggers *triggers,
  * As `eng_triggers_push_json`; `out_table` valid for one write.
  */
 eng_status eng_triggers_push_table(struct eng_triggers *triggers,
-                                   const uint64_t *customer,
-                                   const int64_t *time,
-                                   const uint8_t *channel,
-                                   const uint8_t *kind,
-                                   const double *value,
-                                   const float *rating,
-                                   const uint8_t *rating_scale,
-                                   size_t len,
+                                   const struct eng_touchpoints *touchpoints,
                                    struct eng_table **out_table);
 
 /**

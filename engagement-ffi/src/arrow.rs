@@ -14,6 +14,7 @@ use engagement_core::arrow::TouchpointBatch;
 use crate::boundary::{Failure, boundary};
 use crate::handle::{Castable, free, hand_out, handle_mut, handle_ref, out};
 use crate::status::eng_status;
+use crate::touchpoints::eng_touchpoints;
 
 /// An opaque batch of touchpoints read from Arrow: the columns `customer`,
 /// `time`, `channel`, `kind` and optionally `value`, `rating`,
@@ -53,7 +54,8 @@ fn arrow_error(what: &str, e: impl std::fmt::Display) -> Failure {
 /// schema stays the caller's to release. Buffers read without a copy stay
 /// alive until `eng_touchpoint_batch_free`. On success `*out_batch` receives a
 /// batch owned by the caller, which `eng_profile_store_push_batch` and
-/// `eng_journey_state_push_batch` take.
+/// `eng_journey_state_push_batch` take, and whose columns
+/// `eng_touchpoint_batch_columns` lends to every other call.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
 /// `ENG_STATUS_INVALID_INPUT` (an array the Arrow specification refuses, not
@@ -158,6 +160,54 @@ pub unsafe extern "C" fn eng_touchpoint_batch_len(
         unsafe {
             let b = handle_ref(batch, "batch")?;
             *out(out_len, "out_len")? = b.len();
+            Ok(())
+        }
+    })
+}
+
+/// Fills `*out_touchpoints` with the columns of a batch: `len`, `customer`,
+/// `time`, `channel`, `kind`, and `value`, `rating`, `rating_scale` where
+/// the batch has them (NULL where not; the event, dictionary, campaign and
+/// session fields NULL). The pointers borrow the batch's buffers and stay
+/// valid until `eng_touchpoint_batch_free`, so an Arrow batch goes into every
+/// call that takes an `eng_touchpoints`, without a copy.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`.
+///
+/// # Safety
+/// `batch` a live batch; `out_touchpoints` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_touchpoint_batch_columns(
+    batch: *const eng_touchpoint_batch,
+    out_touchpoints: *mut eng_touchpoints,
+) -> eng_status {
+    fn ptr<T>(column: &[T]) -> *const T {
+        if column.is_empty() {
+            std::ptr::null()
+        } else {
+            column.as_ptr()
+        }
+    }
+    boundary(|| {
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            let b = handle_ref(batch, "batch")?;
+            let to = out(out_touchpoints, "out_touchpoints")?;
+            let cols = b.columns();
+            *to = eng_touchpoints {
+                len: b.len(),
+                customer: cols.customer.as_ptr(),
+                time: cols.time.as_ptr(),
+                channel: cols.channel.as_ptr(),
+                kind: cols.kind.as_ptr(),
+                value: ptr(cols.value),
+                rating: ptr(cols.rating),
+                rating_scale: ptr(cols.rating_scale),
+                event: std::ptr::null(),
+                dictionary: std::ptr::null(),
+                campaign: std::ptr::null(),
+                session: std::ptr::null(),
+            };
             Ok(())
         }
     })

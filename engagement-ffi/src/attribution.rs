@@ -6,6 +6,7 @@ use engagement_core::attribution::{PathTable, Rule, attribute, paths_from_touchp
 
 use crate::boundary::boundary;
 use crate::status::eng_status;
+use crate::touchpoints::{Reads, eng_touchpoints, read};
 
 /// Attributes conversions and value to channels and returns the result as
 /// JSON (`channels`, `conversions`, `value`, `removal_effects` and
@@ -51,31 +52,14 @@ pub unsafe extern "C" fn eng_attribute_json(
 ///
 /// # Safety
 /// As `eng_attribute_touchpoints_json`.
-#[allow(clippy::type_complexity)]
 unsafe fn of_touchpoints(
-    (customer, time, channel, kind, value, len): (
-        *const u64,
-        *const i64,
-        *const u8,
-        *const u8,
-        *const f64,
-        usize,
-    ),
+    touchpoints: *const eng_touchpoints,
     lookback: i64,
     (rule_json, rule_len): (*const c_char, usize),
 ) -> Result<engagement_core::attribution::Attribution, crate::boundary::Failure> {
     // SAFETY: the caller's promises, forwarded.
     unsafe {
-        let cols = crate::handle::touchpoints(
-            customer,
-            time,
-            channel,
-            kind,
-            value,
-            std::ptr::null(),
-            std::ptr::null(),
-            len,
-        )?;
+        let cols = read(touchpoints)?.columns(Reads::Value)?;
         let rule: Rule = crate::json::config(rule_json, rule_len, "rule_json")?;
         Ok(attribute(
             &paths_from_touchpoints(&cols, engagement_core::model::time::Seconds(lookback))?,
@@ -84,8 +68,8 @@ unsafe fn of_touchpoints(
     }
 }
 
-/// Attributes the purchases of `len` touchpoints (columns as
-/// `eng_profile_store_push`; `value` NULL for no money) to channels: paths
+/// Attributes the purchases of the touchpoints (`customer`, `time`,
+/// `channel`, `kind`; `value` NULL for no money) to channels: paths
 /// are built per customer from the touchpoints within `lookback` seconds
 /// before each purchase (see the core's `paths_from_touchpoints`), then
 /// attributed by `rule_json` as `eng_attribute_json`. The purchase itself is
@@ -100,16 +84,11 @@ unsafe fn of_touchpoints(
 /// `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///
 /// # Safety
-/// Each column NULL or `len` elements; `rule_json` NULL or `rule_len` bytes;
+/// `touchpoints` a valid `eng_touchpoints`; `rule_json` NULL or `rule_len` bytes;
 /// `out_json` valid for one write; `out_len` NULL or one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_attribute_touchpoints_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     lookback: i64,
     rule_json: *const c_char,
     rule_len: usize,
@@ -119,11 +98,7 @@ pub unsafe extern "C" fn eng_attribute_touchpoints_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let result = of_touchpoints(
-                (customer, time, channel, kind, value, len),
-                lookback,
-                (rule_json, rule_len),
-            )?;
+            let result = of_touchpoints(touchpoints, lookback, (rule_json, rule_len))?;
             crate::json::write(&result, out_json, out_len)
         }
     })
@@ -139,12 +114,7 @@ pub unsafe extern "C" fn eng_attribute_touchpoints_json(
 /// As `eng_attribute_touchpoints_json`; `out_table` valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_attribute_touchpoints_table(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     lookback: i64,
     rule_json: *const c_char,
     rule_len: usize,
@@ -154,11 +124,7 @@ pub unsafe extern "C" fn eng_attribute_touchpoints_table(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let out_table = crate::handle::out(out_table, "out_table")?;
-            let result = of_touchpoints(
-                (customer, time, channel, kind, value, len),
-                lookback,
-                (rule_json, rule_len),
-            )?;
+            let result = of_touchpoints(touchpoints, lookback, (rule_json, rule_len))?;
             crate::table::hand_out_table(&result, out_table);
             Ok(())
         }

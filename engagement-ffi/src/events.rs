@@ -5,13 +5,14 @@ use std::ffi::{CStr, c_char};
 
 use engagement_core::journey::paths::{PathColumns, PathConfig, path_analysis};
 use engagement_core::journey::sessions::{SessionConfig, sessionize, sessions_by_id};
-use engagement_core::{EngError, EventColumn, EventDictionary, TouchpointColumns};
+use engagement_core::{EngError, EventDictionary};
 
 use crate::boundary::{Failure, boundary};
 use crate::handle::{
     Castable, fill, fits, free, hand_out, handle_mut, handle_ref, optional, out, out_column, slice,
 };
 use crate::status::eng_status;
+use crate::touchpoints::{Reads, eng_touchpoints, read};
 
 /// An opaque dictionary of event labels: each distinct label (any UTF-8
 /// text, the empty one included, up to 1,024 bytes) gets a `uint32_t` code,
@@ -210,54 +211,7 @@ pub unsafe extern "C" fn eng_event_dictionary_merge(
     })
 }
 
-/// Touchpoints of an event log: `channel` or `kind` may be NULL (read as
-/// `other`), `value` NULL for no money.
-///
-/// # Safety
-/// Each pointer NULL or `len` readable elements.
-unsafe fn log_columns<'a>(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    len: usize,
-) -> Result<TouchpointColumns<'a>, Failure> {
-    engagement_core::limits::check_rows("touchpoints", len).map_err(Failure::from)?;
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        Ok(TouchpointColumns {
-            customer: slice(customer, len, "customer")?,
-            time: slice(time, len, "time")?,
-            channel: optional(channel, len, "channel")?,
-            kind: optional(kind, len, "kind")?,
-            value: optional(value, len, "value")?,
-            ..Default::default()
-        })
-    }
-}
-
-/// The event column of a call: NULL codes with a NULL dictionary is none.
-///
-/// # Safety
-/// `event` NULL or `len` elements; `dictionary` NULL or a live dictionary.
-unsafe fn event_column<'a>(
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    len: usize,
-) -> Result<Option<EventColumn<'a>>, Failure> {
-    if event.is_null() && dictionary.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        let codes = slice(event, len, "event")?;
-        let d = handle_ref(dictionary, "dictionary")?;
-        Ok(Some(EventColumn::new(codes, d)?))
-    }
-}
-
-/// Path analysis of `len` touchpoints (`customer`, `time`; `channel` and
+/// Path analysis of the touchpoints (`customer`, `time`; `channel` and
 /// `kind` codes, either or both NULL for an event log: read as `other`): the transition graph with
 /// `path_start` and `path_end`, the step matrix and the top paths, as JSON
 /// owned by the caller (`eng_string_free`): `{"by", "per", "labels",
@@ -266,7 +220,7 @@ unsafe fn event_column<'a>(
 /// "steps", "step_matrix" (labels × steps, row-major), "top_paths",
 /// "top_path_counts", "paths", "customers"}`.
 ///
-/// Optional columns (NULL when absent): `event` codes of `dictionary`
+/// Optional columns read (NULL when absent): `event` codes of `dictionary`
 /// (both or neither), `campaign` ids, `session` ids (with `per: "session"`,
 /// sessions are these instead of cut by the gap). `config_json` is a
 /// `PathConfig` (NULL or empty: defaults), e.g. `{"by": "channel:event",
@@ -281,20 +235,12 @@ unsafe fn event_column<'a>(
 /// Thread-safe.
 ///
 /// # Safety
-/// Each column NULL or `len` elements; `dictionary` NULL or live;
+/// `touchpoints` a valid `eng_touchpoints` (its `dictionary` NULL or live);
 /// `config_json` NULL or `config_len` bytes; `out_json` valid for one write;
 /// `out_len` NULL or one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_paths_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
-    session: *const u64,
+    touchpoints: *const eng_touchpoints,
     config_json: *const c_char,
     config_len: usize,
     out_json: *mut *mut c_char,
@@ -303,11 +249,12 @@ pub unsafe extern "C" fn eng_paths_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, std::ptr::null(), len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Journey)?;
             let extra = PathColumns {
-                events: event_column(event, dictionary, len)?,
-                campaign: optional(campaign, len, "campaign")?,
-                session: optional(session, len, "session")?,
+                events: tp.events()?,
+                campaign: tp.campaign()?,
+                session: tp.session()?,
             };
             let config: PathConfig = crate::json::config(config_json, config_len, "config_json")?;
             let p = path_analysis(&cols, &extra, &config)?;
@@ -316,10 +263,10 @@ pub unsafe extern "C" fn eng_paths_json(
     })
 }
 
-/// Sessions of `len` touchpoints (`customer`, `time`): cut where a customer
+/// Sessions of the touchpoints (`customer`, `time`): cut where a customer
 /// is quiet for more than the gap (`config_json`: `{"gap": 1800}`, NULL or
 /// empty for 30 minutes), or grouped by the given `session` ids (NULL:
-/// none). `out_row_session` (NULL or `len` elements) receives each row's
+/// none). `out_row_session` (NULL or `touchpoints->len` elements) receives each row's
 /// session index; `out_json` (NULL or one write) receives the sessions in
 /// order of customer then start and their summary: `{"customer", "start",
 /// "end", "events", "summary": {"sessions", "customers",
@@ -330,13 +277,10 @@ pub unsafe extern "C" fn eng_paths_json(
 /// `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///
 /// # Safety
-/// `customer`, `time` and `session` NULL or `len` elements; outputs as described.
+/// `touchpoints` a valid `eng_touchpoints`; outputs as described.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_sessions(
-    customer: *const u64,
-    time: *const i64,
-    session: *const u64,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     config_json: *const c_char,
     config_len: usize,
     out_row_session: *mut u32,
@@ -346,13 +290,13 @@ pub unsafe extern "C" fn eng_sessions(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let c = slice(customer, len, "customer")?;
-            let t = slice(time, len, "time")?;
-            let ids = optional(session, len, "session")?;
+            let tp = read(touchpoints)?;
+            let (c, t) = tp.customer_time()?;
+            let ids = tp.session()?;
             let config: SessionConfig =
                 crate::json::config(config_json, config_len, "config_json")?;
-            let rows = out_column(out_row_session, len, "out_row_session")?;
-            let s = if session.is_null() {
+            let rows = out_column(out_row_session, tp.len, "out_row_session")?;
+            let s = if tp.session.is_null() {
                 sessionize(c, t, &config)?
             } else {
                 sessions_by_id(c, t, ids)?
@@ -378,7 +322,7 @@ pub unsafe extern "C" fn eng_sessions(
 /// or `{"name": "pay", "event_prefix": "payment_"}`, or a regular
 /// expression: `{"name": "pay", "event_regex": "^payment_(card|cash)$"}`
 /// (unanchored unless anchored); `"per": "session"`
-/// counts sessions) over `len` touchpoints of an event log (`channel` and
+/// counts sessions) over the touchpoints of an event log (`channel` and
 /// `kind` as `eng_paths_json`) with `event` codes of `dictionary` (both
 /// NULL: none), `campaign` ids (NULL: none) and `session` ids (NULL: with
 /// `"per": "session"`, sessions are cut by the gap; given, a session is a
@@ -392,15 +336,7 @@ pub unsafe extern "C" fn eng_sessions(
 /// As `eng_paths_json`; `funnel_json` `funnel_len` readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_funnel_events_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
-    session: *const u64,
+    touchpoints: *const eng_touchpoints,
     funnel_json: *const c_char,
     funnel_len: usize,
     out_json: *mut *mut c_char,
@@ -409,14 +345,15 @@ pub unsafe extern "C" fn eng_funnel_events_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, std::ptr::null(), len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Journey)?;
             let funnel: engagement_core::funnel::Funnel =
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
             let extras = engagement_core::funnel::FunnelExtras {
-                campaign: optional(campaign, len, "campaign")?,
+                campaign: tp.campaign()?,
                 stages: None,
-                events: event_column(event, dictionary, len)?,
-                session: optional(session, len, "session")?,
+                events: tp.events()?,
+                session: tp.session()?,
             };
             let r = engagement_core::funnel::run_funnel_with(&cols, &extras, &funnel)?;
             crate::json::write(&r, out_json, out_len)
@@ -424,7 +361,7 @@ pub unsafe extern "C" fn eng_funnel_events_json(
     })
 }
 
-/// Retention of start and return events over `len` touchpoints (`channel`
+/// Retention of start and return events over the touchpoints (`channel`
 /// and `kind` as `eng_paths_json`: either or both NULL for an event log;
 /// `value` NULL for none; `event` codes of `dictionary`, both or neither;
 /// `campaign` ids NULL for none), as `config_json` (a `RetentionConfig`;
@@ -471,19 +408,10 @@ pub unsafe extern "C" fn eng_funnel_events_json(
 /// `eng_paths_json` for bad columns.
 ///
 /// # Safety
-/// As `eng_paths_json`; `value` NULL or `len` readable doubles;
-/// `config_json` NULL or `config_len` readable bytes.
+/// As `eng_paths_json`; `config_json` NULL or `config_len` readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_retention_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
+    touchpoints: *const eng_touchpoints,
     config_json: *const c_char,
     config_len: usize,
     out_json: *mut *mut c_char,
@@ -492,12 +420,13 @@ pub unsafe extern "C" fn eng_retention_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, value, len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Value)?;
             let config: engagement_core::returning::RetentionConfig =
                 crate::json::config(config_json, config_len, "config_json")?;
             let extra = PathColumns {
-                events: event_column(event, dictionary, len)?,
-                campaign: optional(campaign, len, "campaign")?,
+                events: tp.events()?,
+                campaign: tp.campaign()?,
                 session: &[],
             };
             let t = engagement_core::returning::retention(&cols, &extra, &config)?;
@@ -506,8 +435,8 @@ pub unsafe extern "C" fn eng_retention_json(
     })
 }
 
-/// Lifecycle groups per period over `len` touchpoints (columns as
-/// `eng_retention_json`), as `config_json` (a `LifecycleConfig`; NULL or
+/// Lifecycle groups per period over the touchpoints (columns read as
+/// `eng_retention_json`, `value` aside), as `config_json` (a `LifecycleConfig`; NULL or
 /// blank for the defaults) says: `{"activity": {matcher as
 /// eng_retention_json's; any touchpoint when absent}, "period": "week"
 /// ("day", "week" from Monday, "month"), "as_of": the latest touchpoint's
@@ -527,14 +456,7 @@ pub unsafe extern "C" fn eng_retention_json(
 /// As `eng_retention_json`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_lifecycle_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
+    touchpoints: *const eng_touchpoints,
     config_json: *const c_char,
     config_len: usize,
     out_json: *mut *mut c_char,
@@ -543,12 +465,13 @@ pub unsafe extern "C" fn eng_lifecycle_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, std::ptr::null(), len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Journey)?;
             let config: engagement_core::lifecycle::LifecycleConfig =
                 crate::json::config(config_json, config_len, "config_json")?;
             let extra = PathColumns {
-                events: event_column(event, dictionary, len)?,
-                campaign: optional(campaign, len, "campaign")?,
+                events: tp.events()?,
+                campaign: tp.campaign()?,
                 session: &[],
             };
             let t = engagement_core::lifecycle::lifecycle(&cols, &extra, &config)?;
@@ -557,7 +480,7 @@ pub unsafe extern "C" fn eng_lifecycle_json(
     })
 }
 
-/// Stickiness over `len` touchpoints (columns as `eng_retention_json`), as
+/// Stickiness over the touchpoints (columns read as `eng_retention_json`, `value` aside), as
 /// `config_json` (a `StickinessConfig`; NULL or blank for the defaults) says:
 /// `{"activity": {matcher as eng_retention_json's}, "period": "week" (or
 /// "month": the span active days are counted in), "as_of": the latest
@@ -576,14 +499,7 @@ pub unsafe extern "C" fn eng_lifecycle_json(
 /// As `eng_retention_json`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_stickiness_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
+    touchpoints: *const eng_touchpoints,
     config_json: *const c_char,
     config_len: usize,
     out_json: *mut *mut c_char,
@@ -592,12 +508,13 @@ pub unsafe extern "C" fn eng_stickiness_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, std::ptr::null(), len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Journey)?;
             let config: engagement_core::stickiness::StickinessConfig =
                 crate::json::config(config_json, config_len, "config_json")?;
             let extra = PathColumns {
-                events: event_column(event, dictionary, len)?,
-                campaign: optional(campaign, len, "campaign")?,
+                events: tp.events()?,
+                campaign: tp.campaign()?,
                 session: &[],
             };
             let t = engagement_core::stickiness::stickiness(&cols, &extra, &config)?;
@@ -610,7 +527,7 @@ pub unsafe extern "C" fn eng_stickiness_json(
 /// for the kinds that read event labels or campaigns: `{"kind":
 /// "event_paths", "config": {…PathConfig…}}`, funnels whose steps match
 /// events, and attribution paths by another dimension (`{"kind": "paths",
-/// "by": "event"}`). Columns as `eng_paths_json` (`channel` and `kind` both
+/// "by": "event"}`). Columns read as `eng_paths_json` (`channel` and `kind` both
 /// NULL for an event log; `value` NULL for no money; `event` codes of
 /// `dictionary`, both or neither; `campaign` NULL for none; `session` ids
 /// NULL for none, read by funnels per session). Parts may intern into different dictionaries: the
@@ -625,16 +542,7 @@ pub unsafe extern "C" fn eng_stickiness_json(
 pub unsafe extern "C" fn eng_partial_new_events(
     spec_json: *const c_char,
     spec_len: usize,
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
-    session: *const u64,
+    touchpoints: *const eng_touchpoints,
     out_partial: *mut *mut crate::partial::eng_partial,
 ) -> eng_status {
     boundary(|| {
@@ -643,12 +551,13 @@ pub unsafe extern "C" fn eng_partial_new_events(
             let to = out(out_partial, "out_partial")?;
             let spec: engagement_core::partial::PartialSpec =
                 crate::json::document(spec_json, spec_len, "spec_json")?;
-            let cols = log_columns(customer, time, channel, kind, value, len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Value)?;
             let extras = engagement_core::funnel::FunnelExtras {
-                campaign: optional(campaign, len, "campaign")?,
+                campaign: tp.campaign()?,
                 stages: None,
-                events: event_column(event, dictionary, len)?,
-                session: optional(session, len, "session")?,
+                events: tp.events()?,
+                session: tp.session()?,
             };
             hand_out(
                 engagement_core::partial::Partial::from_touchpoints_with(&spec, &cols, &extras)?,
@@ -659,7 +568,7 @@ pub unsafe extern "C" fn eng_partial_new_events(
     })
 }
 
-/// Attributes the purchases of `len` touchpoints to touches named in any
+/// Attributes the purchases of the touchpoints to touches named in any
 /// dimension: a product's own events, campaigns, channels, kinds, or a
 /// combination. `paths_json` sets how paths are built, e.g. `{"by":
 /// "event", "lookback": 604800, "include_conversion": false}`; each key is
@@ -671,7 +580,7 @@ pub unsafe extern "C" fn eng_partial_new_events(
 /// as `eng_attribute_json`, with touches named by their labels (e.g.
 /// `"newsletter_42_open"`, or `"email:newsletter_42_open"` for
 /// `channel:event`), numbered in order of first appearance over the
-/// distinct paths sorted by their touches' labels. Columns as
+/// distinct paths sorted by their touches' labels. Columns read as
 /// `eng_paths_json`, with `value` (NULL: no money); an event log may pass
 /// `channel` NULL (read as `other`) and must pass `kind` (conversions are
 /// purchases); `event` codes of `dictionary` (both NULL: none); `campaign`
@@ -681,19 +590,11 @@ pub unsafe extern "C" fn eng_partial_new_events(
 /// a dimension reading events or campaigns not given.
 ///
 /// # Safety
-/// As `eng_paths_json`; `value` NULL or `len` elements; `paths_json` NULL or
+/// As `eng_paths_json`; `paths_json` NULL or
 /// `paths_len` readable bytes; `rule_json` NULL or `rule_len` readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_attribute_events_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
+    touchpoints: *const eng_touchpoints,
     paths_json: *const c_char,
     paths_len: usize,
     rule_json: *const c_char,
@@ -704,14 +605,15 @@ pub unsafe extern "C" fn eng_attribute_events_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, value, len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Value)?;
             let options: engagement_core::attribution::PathOptions =
                 crate::json::config(paths_json, paths_len, "paths_json")?;
             let rule: engagement_core::attribution::Rule =
                 crate::json::config(rule_json, rule_len, "rule_json")?;
             let extra = PathColumns {
-                events: event_column(event, dictionary, len)?,
-                campaign: optional(campaign, len, "campaign")?,
+                events: tp.events()?,
+                campaign: tp.campaign()?,
                 session: &[],
             };
             let paths =
@@ -729,7 +631,7 @@ pub unsafe extern "C" fn eng_attribute_events_json(
 /// "abandoned", "start": {"events": ["trial_started"]}, "complete":
 /// {"event_prefix": "project_"}, "wait": 259200}`) match them; a matcher
 /// takes `events`, `event_prefix`, `event_regex`, `kinds`, `channels` and
-/// `campaigns`, all given ones holding. Columns as `eng_paths_json`
+/// `campaigns`, all given ones holding. Columns read as `eng_paths_json`
 /// (`channel` and `kind` both NULL for an event log; `value` NULL for no
 /// money; `event` codes of `dictionary`, both NULL for none; `campaign` NULL
 /// for none). The due actions as `eng_triggers_push_json` returns them.
@@ -738,21 +640,13 @@ pub unsafe extern "C" fn eng_attribute_events_json(
 /// matching events or campaigns not given (nothing is applied).
 ///
 /// # Safety
-/// `triggers` a live engine no other call uses meanwhile; columns as
-/// `eng_paths_json`, `value` NULL or `len` elements; `out_json` valid for one
+/// `triggers` a live engine no other call uses meanwhile; `touchpoints` as
+/// `eng_paths_json`; `out_json` valid for one
 /// write, `out_len` NULL or one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_triggers_push_events_json(
     triggers: *mut crate::triggers::eng_triggers,
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
+    touchpoints: *const eng_touchpoints,
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> eng_status {
@@ -760,10 +654,11 @@ pub unsafe extern "C" fn eng_triggers_push_events_json(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let e = handle_mut(triggers, "triggers")?;
-            let cols = log_columns(customer, time, channel, kind, value, len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Value)?;
             let extra = PathColumns {
-                events: event_column(event, dictionary, len)?,
-                campaign: optional(campaign, len, "campaign")?,
+                events: tp.events()?,
+                campaign: tp.campaign()?,
                 session: &[],
             };
             out(out_json, "out_json")?;
@@ -807,7 +702,7 @@ pub unsafe extern "C" fn eng_step_matrix_diff_json(
     })
 }
 
-/// An experiment read out from `len` touchpoints (columns as
+/// An experiment read out from the touchpoints (columns read as
 /// `eng_retention_json`: `channel` and `kind` may be NULL for an event log,
 /// `value` NULL for no money, `event` with its `dictionary`, `campaign`
 /// NULL) and an assignment of `assigned` customers: `assigned_customer`
@@ -852,15 +747,7 @@ pub unsafe extern "C" fn eng_step_matrix_diff_json(
 /// NULL or one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_experiment_readout_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    len: usize,
-    event: *const u32,
-    dictionary: *const eng_event_dictionary,
-    campaign: *const u64,
+    touchpoints: *const eng_touchpoints,
     assigned_customer: *const u64,
     assigned_arm: *const u32,
     exposed_at: *const i64,
@@ -875,10 +762,11 @@ pub unsafe extern "C" fn eng_experiment_readout_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = log_columns(customer, time, channel, kind, value, len)?;
+            let tp = read(touchpoints)?;
+            let cols = tp.log(Reads::Value)?;
             let extra = PathColumns {
-                events: event_column(event, dictionary, len)?,
-                campaign: optional(campaign, len, "campaign")?,
+                events: tp.events()?,
+                campaign: tp.campaign()?,
                 session: &[],
             };
             let assignment = engagement_core::experiment::Assignment {

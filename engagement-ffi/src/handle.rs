@@ -325,67 +325,6 @@ pub(crate) fn into_c_string(s: String) -> Result<*mut c_char, Failure> {
         .map_err(|_| Failure::new(eng_status::InvalidInput, "result contains a NUL byte"))
 }
 
-/// Touchpoint columns from C without money or ratings (for the journey
-/// analyses, which read only these four); as [`touchpoints`].
-///
-/// # Safety
-/// As [`touchpoints`].
-pub(crate) unsafe fn events<'a>(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
-) -> Result<engagement_core::TouchpointColumns<'a>, Failure> {
-    let none = std::ptr::null();
-    // SAFETY: forwarded from the caller; NULL optional columns are absent.
-    unsafe {
-        touchpoints(
-            customer,
-            time,
-            channel,
-            kind,
-            none,
-            none.cast(),
-            none.cast(),
-            len,
-        )
-    }
-}
-
-/// Touchpoint columns from C: required `customer`, `time`, `channel`, `kind`;
-/// optional (NULL = absent) `value`, `rating`, `rating_scale`.
-///
-/// # Safety
-/// Every non-NULL pointer must point to `len` readable elements valid for `'a`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn touchpoints<'a>(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
-) -> Result<engagement_core::TouchpointColumns<'a>, Failure> {
-    // Before any column is looked at (channel and kind are bytes, which `slice` does not count).
-    engagement_core::limits::check_rows("touchpoints", len).map_err(Failure::from)?;
-    // SAFETY: forwarded from the caller.
-    let cols = unsafe {
-        engagement_core::TouchpointColumns {
-            customer: slice(customer, len, "customer")?,
-            time: slice(time, len, "time")?,
-            channel: slice(channel, len, "channel")?,
-            kind: slice(kind, len, "kind")?,
-            value: optional(value, len, "value")?,
-            rating: optional(rating, len, "rating")?,
-            rating_scale: optional(rating_scale, len, "rating_scale")?,
-        }
-    };
-    Ok(cols)
-}
-
 #[cfg(test)]
 mod tests {
     use std::ptr::{null, null_mut};

@@ -5,37 +5,30 @@ use std::ffi::c_char;
 use engagement_core::{StageConfig, StageRules};
 
 use crate::boundary::boundary;
-use crate::handle::{events, out, slice, touchpoints};
+use crate::handle::{out, slice};
 use crate::metrics::eng_churn_summary;
 use crate::status::eng_status;
+use crate::touchpoints::{Reads, eng_touchpoints, read};
 
 /// The stage history both history calls return, from their C arguments.
 ///
 /// # Safety
 /// As `eng_stage_history_json`.
 unsafe fn history(
-    (customer, time, channel, kind, value, rating, rating_scale, len): crate::loyalty::RawTouchpoints,
+    touchpoints: *const eng_touchpoints,
     until: i64,
     (config_json, config_len): (*const c_char, usize),
 ) -> Result<engagement_core::StageHistory, crate::boundary::Failure> {
     // SAFETY: the caller's promises, forwarded.
     unsafe {
-        let cols = touchpoints(
-            customer,
-            time,
-            channel,
-            kind,
-            value,
-            rating,
-            rating_scale,
-            len,
-        )?;
+        let cols = read(touchpoints)?.columns(Reads::All)?;
         let config: StageConfig = crate::json::config(config_json, config_len, "config_json")?;
         Ok(StageRules::new(config)?.history(&cols, until)?)
     }
 }
 
-/// Replays `len` touchpoints (columns as `eng_profile_store_push`) and
+/// Replays the touchpoints (`customer`, `time`, `channel`, `kind`; `value`,
+/// `rating` and `rating_scale` when given) and
 /// returns every stage change up to `until` as JSON: `{"customer": […],
 /// "stage": [label …], "entered_at": […]}`, sorted by customer then time,
 /// owned by the caller (release with `eng_string_free`). `config_json` is a
@@ -46,18 +39,11 @@ unsafe fn history(
 /// `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///
 /// # Safety
-/// Columns as `eng_profile_store_push`; `config_json` NULL or `config_len`
+/// `touchpoints` a valid `eng_touchpoints`; `config_json` NULL or `config_len`
 /// readable bytes; `out_json` valid for one write; `out_len` NULL or one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_stage_history_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     until: i64,
     config_json: *const c_char,
     config_len: usize,
@@ -67,20 +53,7 @@ pub unsafe extern "C" fn eng_stage_history_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let history = history(
-                (
-                    customer,
-                    time,
-                    channel,
-                    kind,
-                    value,
-                    rating,
-                    rating_scale,
-                    len,
-                ),
-                until,
-                (config_json, config_len),
-            )?;
+            let history = history(touchpoints, until, (config_json, config_len))?;
             crate::json::write(&history, out_json, out_len)
         }
     })
@@ -95,14 +68,7 @@ pub unsafe extern "C" fn eng_stage_history_json(
 /// As `eng_stage_history_json`; `out_table` valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_stage_history_table(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     until: i64,
     config_json: *const c_char,
     config_len: usize,
@@ -112,28 +78,15 @@ pub unsafe extern "C" fn eng_stage_history_table(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let out_table = out(out_table, "out_table")?;
-            let history = history(
-                (
-                    customer,
-                    time,
-                    channel,
-                    kind,
-                    value,
-                    rating,
-                    rating_scale,
-                    len,
-                ),
-                until,
-                (config_json, config_len),
-            )?;
+            let history = history(touchpoints, until, (config_json, config_len))?;
             crate::table::hand_out_table(&history, out_table);
             Ok(())
         }
     })
 }
 
-/// Churn and retention over `[start, end)` from the stage history of `len`
-/// touchpoints replayed up to `until`: buyers at the start, lost (churned by
+/// Churn and retention over `[start, end)` from the stage history of the
+/// touchpoints (as `eng_stage_history_json`) replayed up to `until`: buyers at the start, lost (churned by
 /// the end), new or returning, at the end; churn with a Wilson interval at
 /// `level`.
 ///
@@ -146,14 +99,7 @@ pub unsafe extern "C" fn eng_stage_history_table(
 /// As `eng_stage_history_json`; `out_summary` valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_churn_between(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     until: i64,
     config_json: *const c_char,
     config_len: usize,
@@ -165,16 +111,7 @@ pub unsafe extern "C" fn eng_churn_between(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
-            )?;
+            let cols = read(touchpoints)?.columns(Reads::All)?;
             let config: StageConfig = crate::json::config(config_json, config_len, "config_json")?;
             let out_summary = out(out_summary, "out_summary")?;
             let history = StageRules::new(config)?.history(&cols, until)?;
@@ -184,9 +121,9 @@ pub unsafe extern "C" fn eng_churn_between(
     })
 }
 
-/// Transition matrix, step matrix and most common paths of `len`
-/// touchpoints' journeys (columns as `eng_profile_store_push`; only
-/// `customer`, `time`, `channel` and `kind` are read) as JSON
+/// Transition matrix, step matrix and most common paths of the
+/// touchpoints' journeys (`customer`, `time`, `channel` and `kind` are
+/// read) as JSON
 /// (`transitions` {`labels`, `counts`, `probabilities`}, `step_labels`,
 /// `step_matrix`, `steps`, `paths`, `path_counts`, `customers`), owned by the
 /// caller (release with `eng_string_free`). `config_json`: `SequenceConfig`
@@ -198,15 +135,11 @@ pub unsafe extern "C" fn eng_churn_between(
 /// `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///
 /// # Safety
-/// Each column NULL or `len` elements; `config_json` NULL or `config_len`
+/// `touchpoints` a valid `eng_touchpoints`; `config_json` NULL or `config_len`
 /// bytes; `out_json` valid for one write; `out_len` NULL or one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_journey_sequences_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     config_json: *const c_char,
     config_len: usize,
     out_json: *mut *mut c_char,
@@ -215,7 +148,7 @@ pub unsafe extern "C" fn eng_journey_sequences_json(
     boundary(|| {
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            let cols = events(customer, time, channel, kind, len)?;
+            let cols = read(touchpoints)?.columns(Reads::Journey)?;
             let config: engagement_core::transitions::SequenceConfig =
                 crate::json::config(config_json, config_len, "config_json")?;
             let s = engagement_core::transitions::journey_sequences(&cols, &config)?;
@@ -293,8 +226,8 @@ pub unsafe extern "C" fn eng_stage_transitions_of_history_json(
 /// "correlation": false, "time_bins": 10}`; every key but `steps` optional:
 /// an exclusion voids a conversion between two steps, `within` is a step's
 /// window from the previous one, `correlation` needs event labels, see
-/// `eng_funnel_events_json`) over `len` touchpoints (columns as
-/// `eng_journey_sequences_json`) and returns the result as JSON (`steps`,
+/// `eng_funnel_events_json`) over the touchpoints (`customer`, `time`,
+/// `channel`, `kind`) and returns the result as JSON (`steps`,
 /// `customers`, `step_conversion`, `overall_conversion`, `drop_off`,
 /// `median_time`, `p25_time`, `p75_time`, `time_histogram` (per step
 /// `edges`, `counts`), and with those settings `breakdown` (`label`,
@@ -311,11 +244,7 @@ pub unsafe extern "C" fn eng_stage_transitions_of_history_json(
 /// As `eng_journey_sequences_json`; `funnel_json` NULL or `funnel_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_funnel_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     funnel_json: *const c_char,
     funnel_len: usize,
     out_json: *mut *mut c_char,
@@ -326,7 +255,7 @@ pub unsafe extern "C" fn eng_funnel_json(
         unsafe {
             let funnel: engagement_core::funnel::Funnel =
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
-            let cols = events(customer, time, channel, kind, len)?;
+            let cols = read(touchpoints)?.columns(Reads::Journey)?;
             let r = engagement_core::funnel::run_funnel(&cols, &funnel)?;
             crate::json::write(&r, out_json, out_len)
         }
@@ -346,11 +275,7 @@ pub unsafe extern "C" fn eng_funnel_json(
 /// As `eng_funnel_json`; `out_table` valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_funnel_table(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     funnel_json: *const c_char,
     funnel_len: usize,
     out_table: *mut *mut crate::table::eng_table,
@@ -361,7 +286,7 @@ pub unsafe extern "C" fn eng_funnel_table(
             let out_table = out(out_table, "out_table")?;
             let funnel: engagement_core::funnel::Funnel =
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
-            let cols = events(customer, time, channel, kind, len)?;
+            let cols = read(touchpoints)?.columns(Reads::Journey)?;
             let r = engagement_core::funnel::run_funnel(&cols, &funnel)?;
             crate::table::hand_out_table(&r, out_table);
             Ok(())
@@ -385,11 +310,7 @@ pub unsafe extern "C" fn eng_funnel_table(
 /// `group_len` 0) or `group_len` elements; `labels_json` `labels_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_funnel_by_group_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     funnel_json: *const c_char,
     funnel_len: usize,
     group_customer: *const u64,
@@ -410,7 +331,7 @@ pub unsafe extern "C" fn eng_funnel_by_group_json(
                 group: slice(group, group_len, "group")?.to_vec(),
                 labels: crate::json::document(labels_json, labels_len, "labels_json")?,
             };
-            let cols = events(customer, time, channel, kind, len)?;
+            let cols = read(touchpoints)?.columns(Reads::Journey)?;
             let r = engagement_core::funnel::run_funnel_by(&cols, &funnel, &groups)?;
             crate::json::write(&r, out_json, out_len)
         }
@@ -428,11 +349,7 @@ pub unsafe extern "C" fn eng_funnel_by_group_json(
 /// As `eng_funnel_json`; `by_json` `by_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_funnel_by_first_touch_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     funnel_json: *const c_char,
     funnel_len: usize,
     by_json: *const c_char,
@@ -447,7 +364,7 @@ pub unsafe extern "C" fn eng_funnel_by_first_touch_json(
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
             let by: engagement_core::funnel::GroupBy =
                 crate::json::document(by_json, by_len, "by_json")?;
-            let cols = events(customer, time, channel, kind, len)?;
+            let cols = read(touchpoints)?.columns(Reads::Journey)?;
             let groups = engagement_core::funnel::CustomerGroups::first_touch(&cols, by)?;
             let r = engagement_core::funnel::run_funnel_by(&cols, &funnel, &groups)?;
             crate::json::write(&r, out_json, out_len)
@@ -481,7 +398,7 @@ unsafe fn stage_history(
 /// Runs a funnel (as `eng_funnel_json`) whose steps may also read a campaign
 /// per touchpoint (`"campaigns": [ids]` in a step) and stage entries (a step
 /// `{"name", "stages": ["loyal", …]}`: the customer entering one of those
-/// stages). `campaign` holds `len` campaign ids (0 = none) or is NULL;
+/// stages). The touchpoints' `campaign` column holds campaign ids (0 = none) or is NULL;
 /// the stage history is `stage_len` entries (`stage_customer`, `stage`
 /// codes (`ENG_STAGE_*`), `stage_entered_at`), or absent when
 /// `stage_customer` is NULL. A stage entered at the time of a touchpoint
@@ -491,16 +408,10 @@ unsafe fn stage_history(
 /// needs a campaign column or a stage history that is not given.
 ///
 /// # Safety
-/// As `eng_funnel_json`; `campaign` NULL or `len` elements; the stage
-/// columns NULL or `stage_len` elements each.
+/// As `eng_funnel_json`; the stage columns NULL or `stage_len` elements each.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_funnel_with_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    campaign: *const u64,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     stage_customer: *const u64,
     stage: *const u8,
     stage_entered_at: *const i64,
@@ -515,8 +426,9 @@ pub unsafe extern "C" fn eng_funnel_with_json(
         unsafe {
             let funnel: engagement_core::funnel::Funnel =
                 crate::json::document(funnel_json, funnel_len, "funnel_json")?;
-            let cols = events(customer, time, channel, kind, len)?;
-            let campaign = crate::handle::optional(campaign, len, "campaign")?;
+            let tp = read(touchpoints)?;
+            let cols = tp.columns(Reads::Journey)?;
+            let campaign = tp.campaign()?;
             let history = if stage_customer.is_null() {
                 None
             } else {

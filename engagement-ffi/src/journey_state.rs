@@ -8,10 +8,11 @@ use engagement_core::journey::state::JourneyState;
 
 use crate::boundary::{Failure, boundary};
 use crate::handle::{
-    Castable, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, path, slice, touchpoints,
+    Castable, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, path, slice,
 };
 use crate::status::eng_status;
 use crate::table::eng_table;
+use crate::touchpoints::{Reads, eng_touchpoints, read};
 
 /// An opaque journey state: what it follows (stages, loyalty, a funnel,
 /// cohorts, attribution paths) and each customer's progress.
@@ -89,7 +90,7 @@ pub unsafe extern "C" fn eng_journey_state_free(state: *mut eng_journey_state) {
     unsafe { free(state) }
 }
 
-/// Adds a day's `len` touchpoints (columns as `eng_profile_store_push`) and
+/// Adds a day's touchpoints (columns read as `eng_profile_store_push`) and
 /// `redemptions_len` loyalty redemptions (`r_customer`, `r_time`,
 /// `r_points` > 0; NULL with 0), in any order. Each customer's touchpoints
 /// and redemptions must come later than theirs already pushed: a nightly
@@ -104,19 +105,13 @@ pub unsafe extern "C" fn eng_journey_state_free(state: *mut eng_journey_state) {
 /// is applied.
 ///
 /// # Safety
-/// Every non-NULL column must point to its length of readable elements; no
-/// other call may use the state at the same time.
+/// `touchpoints` a valid `eng_touchpoints`; each redemption column NULL or
+/// `redemptions_len` readable elements; no other call may use the state at
+/// the same time.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_journey_state_push(
     state: *mut eng_journey_state,
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     r_customer: *const u64,
     r_time: *const i64,
     r_points: *const u64,
@@ -126,16 +121,7 @@ pub unsafe extern "C" fn eng_journey_state_push(
         // SAFETY: the caller's promises, forwarded to each conversion.
         unsafe {
             let s = handle_mut(state, "state")?;
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
-            )?;
+            let cols = read(touchpoints)?.columns(Reads::All)?;
             let redemptions =
                 crate::loyalty::redemption_columns(r_customer, r_time, r_points, redemptions_len)?;
             Ok(s.mutate(|s| s.push(&cols, &redemptions))?)

@@ -56,6 +56,7 @@ pub mod status;
 pub mod survival;
 pub mod table;
 pub mod threads;
+pub mod touchpoints;
 pub mod transactions;
 pub mod triggers;
 
@@ -64,11 +65,13 @@ pub use metrics::{eng_churn_summary, eng_nps_summary, eng_proportion};
 pub use profile_store::eng_profile_store;
 pub use segments::eng_segment_set;
 pub use status::eng_status;
+pub use touchpoints::eng_touchpoints;
 
 /// ABI version of this header; bumped on every incompatible change to a
 /// stable part (see "ABI" at the top of the header). 2: the transaction
-/// summary writes frequencies as doubles, as the models take them.
-pub const ENG_ABI_VERSION: u32 = 2;
+/// summary writes frequencies as doubles, as the models take them. 3: every
+/// call reading touchpoints takes them as one `eng_touchpoints` struct.
+pub const ENG_ABI_VERSION: u32 = 3;
 
 /// The ABI version of the library the program runs with: compare it with
 /// `ENG_ABI_VERSION`, the version of the header it was compiled against, and

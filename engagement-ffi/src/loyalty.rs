@@ -8,22 +8,10 @@ use engagement_core::{
 };
 
 use crate::boundary::{Failure, boundary};
-use crate::handle::{hand_out, handle_ref, out, slice, touchpoints};
+use crate::handle::{hand_out, handle_ref, out, slice};
 use crate::status::eng_status;
 use crate::table::{Source, TableHandle, eng_table};
-
-/// Touchpoint columns as C passes them: customer, time, channel, kind,
-/// value, rating, rating scale, and their length.
-pub(crate) type RawTouchpoints = (
-    *const u64,
-    *const i64,
-    *const u8,
-    *const u8,
-    *const f64,
-    *const f32,
-    *const u8,
-    usize,
-);
+use crate::touchpoints::{Reads, eng_touchpoints, read};
 
 /// Redemption columns as C passes them (NULL with length 0 for none).
 ///
@@ -50,23 +38,14 @@ pub(crate) unsafe fn redemption_columns<'a>(
 /// # Safety
 /// As `eng_loyalty_json`.
 unsafe fn report(
-    (customer, time, channel, kind, value, rating, rating_scale, len): RawTouchpoints,
+    touchpoints: *const eng_touchpoints,
     (r_customer, r_time, r_points, redemptions_len): (*const u64, *const i64, *const u64, usize),
     as_of: i64,
     (config_json, config_len): (*const c_char, usize),
 ) -> Result<engagement_core::LoyaltyReport, Failure> {
     // SAFETY: the caller's promises, forwarded.
     unsafe {
-        let cols = touchpoints(
-            customer,
-            time,
-            channel,
-            kind,
-            value,
-            rating,
-            rating_scale,
-            len,
-        )?;
+        let cols = read(touchpoints)?.columns(Reads::All)?;
         let redemptions = redemption_columns(r_customer, r_time, r_points, redemptions_len)?;
         let config: LoyaltyConfig = crate::json::config(config_json, config_len, "config_json")?;
         Ok(engagement_core::run_loyalty(
@@ -78,7 +57,7 @@ unsafe fn report(
     }
 }
 
-/// Runs the loyalty programme over `len` touchpoints (columns as
+/// Runs the loyalty programme over the touchpoints (columns read as
 /// `eng_profile_store_push`) and `redemptions_len` point redemptions
 /// (`r_customer`, `r_time`, `r_points` > 0) up to `as_of`. `config_json` is a
 /// `LoyaltyConfig` (NULL or empty: the default programme). The result is JSON
@@ -92,19 +71,12 @@ unsafe fn report(
 /// `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///
 /// # Safety
-/// Touchpoint columns as `eng_profile_store_push`; redemption columns must
+/// `touchpoints` a valid `eng_touchpoints`; redemption columns must
 /// point to `redemptions_len` elements; `out_json` valid for one write;
 /// `out_len` NULL or one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_loyalty_json(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     r_customer: *const u64,
     r_time: *const i64,
     r_points: *const u64,
@@ -119,16 +91,7 @@ pub unsafe extern "C" fn eng_loyalty_json(
         // SAFETY: the caller's promises, forwarded.
         unsafe {
             let report = report(
-                (
-                    customer,
-                    time,
-                    channel,
-                    kind,
-                    value,
-                    rating,
-                    rating_scale,
-                    len,
-                ),
+                touchpoints,
                 (r_customer, r_time, r_points, redemptions_len),
                 as_of,
                 (config_json, config_len),
@@ -235,14 +198,7 @@ pub unsafe extern "C" fn eng_next_best_actions_json(
 /// NULL or valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_loyalty_tables(
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     r_customer: *const u64,
     r_time: *const i64,
     r_points: *const u64,
@@ -258,16 +214,7 @@ pub unsafe extern "C" fn eng_loyalty_tables(
         unsafe {
             let out_accounts = out(out_accounts, "out_accounts")?;
             let report = report(
-                (
-                    customer,
-                    time,
-                    channel,
-                    kind,
-                    value,
-                    rating,
-                    rating_scale,
-                    len,
-                ),
+                touchpoints,
                 (r_customer, r_time, r_points, redemptions_len),
                 as_of,
                 (config_json, config_len),

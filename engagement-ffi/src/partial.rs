@@ -17,10 +17,9 @@ use engagement_core::attribution::Rule;
 use engagement_core::partial::{Partial, PartialSpec};
 
 use crate::boundary::{Failure, boundary};
-use crate::handle::{
-    Castable, fits, free, hand_out, handle_mut, handle_ref, out, put, slice, touchpoints,
-};
+use crate::handle::{Castable, fits, free, hand_out, handle_mut, handle_ref, out, put, slice};
 use crate::status::eng_status;
+use crate::touchpoints::{Reads, eng_touchpoints, read};
 
 /// An opaque partial result.
 ///
@@ -47,7 +46,7 @@ impl Castable for eng_partial {
 /// `{"kind": "sequences"}` (optionally `"config"`), `{"kind": "cohorts",
 /// "as_of": seconds}` (optionally `"config"`, `"activity"`) or `{"kind":
 /// "paths"}` (optionally `"lookback"` in seconds, default 30 days). The
-/// columns are as `eng_profile_store_push` (`customer`, `time`, `channel`,
+/// touchpoints' columns read are as `eng_profile_store_push`'s (`customer`, `time`, `channel`,
 /// `kind` required unless `len` is 0; `value`, `rating`, `rating_scale` may
 /// be NULL, `rating_scale` only when no row has a rating); a part may be empty. On
 /// success `*out_partial` receives a partial owned by the caller, released
@@ -59,20 +58,13 @@ impl Castable for eng_partial {
 /// `ENG_STATUS_LENGTH_MISMATCH`.
 ///
 /// # Safety
-/// `spec_json` must point to `spec_len` readable bytes; every non-NULL column
-/// to `len` readable elements; `out_partial` must be valid for one write.
+/// `spec_json` must point to `spec_len` readable bytes; `touchpoints` a valid
+/// `eng_touchpoints`; `out_partial` must be valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_partial_new(
     spec_json: *const c_char,
     spec_len: usize,
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     out_partial: *mut *mut eng_partial,
 ) -> eng_status {
     boundary(|| {
@@ -81,18 +73,7 @@ pub unsafe extern "C" fn eng_partial_new(
         // SAFETY: as above.
         let spec: PartialSpec = unsafe { crate::json::document(spec_json, spec_len, "spec_json")? };
         // SAFETY: as above.
-        let cols = unsafe {
-            touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
-            )?
-        };
+        let cols = unsafe { read(touchpoints)?.columns(Reads::All)? };
         hand_out(Partial::from_touchpoints(&spec, &cols)?, out_partial);
         Ok(())
     })

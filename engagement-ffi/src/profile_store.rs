@@ -8,9 +8,10 @@ use engagement_core::{Code, ProfileStore, ScoreConfig, Scorer, StageConfig, Stag
 use crate::boundary::{Failure, Outcome, boundary};
 use crate::handle::{
     Castable, fill, fits, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, out_column,
-    path, slice, touchpoints,
+    path, slice,
 };
 use crate::status::eng_status;
+use crate::touchpoints::{Reads, eng_touchpoints, read};
 
 /// An opaque store of customer profiles, with the engagement-score
 /// configuration it was created with.
@@ -123,7 +124,7 @@ pub unsafe extern "C" fn eng_profile_store_free(store: *mut eng_profile_store) {
 /// Adds `len` touchpoints given as columns (any order, any customers).
 ///
 /// Required columns: `customer` (ids), `time` (Unix seconds), `channel` and
-/// `kind` (codes: the `ENG_CHANNEL_*` and `ENG_KIND_*` constants). Optional columns may be NULL: `value` (money ≥ 0; NULL = 0),
+/// `kind` (codes: the `ENG_CHANNEL_*` and `ENG_KIND_*` constants). Optional, may be NULL: `value` (money ≥ 0; NULL = 0),
 /// `rating` with `rating_scale` (NaN = no rating on that row; scales
 /// `ENG_SCALE_NPS` 0–10, `ENG_SCALE_CSAT` 1–5, `ENG_SCALE_CES` 1–7, and
 /// `ENG_SCALE_MISSING` on rows without a rating; `rating_scale` may be NULL
@@ -138,35 +139,17 @@ pub unsafe extern "C" fn eng_profile_store_free(store: *mut eng_profile_store) {
 /// a rating is never read on a guessed scale, in any face); `ENG_STATUS_POISONED`.
 ///
 /// # Safety
-/// Every non-NULL column must point to `len` readable elements; no other call
-/// may use the store at the same time.
+/// `touchpoints` a valid `eng_touchpoints` (every non-NULL column `len`
+/// readable elements); no other call may use the store at the same time.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_profile_store_push(
     store: *mut eng_profile_store,
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded to each conversion.
         let s = unsafe { handle_mut(store, "store")? };
-        let cols = unsafe {
-            touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
-            )?
-        };
+        let cols = unsafe { read(touchpoints)?.columns(Reads::All)? };
         Ok(s.mutate(|s| s.store.push_columns(&cols))?)
     })
 }

@@ -7,9 +7,10 @@ use engagement_core::triggers::{TriggerConfig, TriggerEngine};
 
 use crate::boundary::boundary;
 use crate::handle::{
-    Castable, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, path, slice, touchpoints,
+    Castable, free, hand_out, hand_out_bytes, handle_mut, handle_ref, out, path, slice,
 };
 use crate::status::eng_status;
+use crate::touchpoints::{Reads, eng_touchpoints, read};
 
 /// An opaque trigger engine: rules, per-customer state and pending actions.
 ///
@@ -172,7 +173,7 @@ pub unsafe extern "C" fn eng_triggers_load(
     })
 }
 
-/// Feeds `len` touchpoints (columns as `eng_profile_store_push`; sorted by
+/// Feeds the touchpoints (columns read as `eng_profile_store_push`; sorted by
 /// time here, equal times by customer, then by content as every journey
 /// analysis orders them, never by row; none may be before the latest
 /// time already fed or advanced to) and returns the actions that became due
@@ -185,20 +186,13 @@ pub unsafe extern "C" fn eng_triggers_load(
 /// `ENG_STATUS_POISONED`.
 ///
 /// # Safety
-/// Every non-NULL column must point to `len` readable elements; `out_json`
+/// `touchpoints` a valid `eng_touchpoints`; `out_json`
 /// valid for one write, `out_len` NULL or valid for one write; no other call
 /// may use the engine at the same time.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_triggers_push_json(
     triggers: *mut eng_triggers,
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> eng_status {
@@ -206,18 +200,7 @@ pub unsafe extern "C" fn eng_triggers_push_json(
         // SAFETY: the caller's promises, forwarded to each conversion.
         let e = unsafe { handle_mut(triggers, "triggers")? };
         // SAFETY: as above.
-        let cols = unsafe {
-            touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
-            )?
-        };
+        let cols = unsafe { read(touchpoints)?.columns(Reads::All)? };
         // SAFETY: as above; checked before the engine changes.
         unsafe { out(out_json, "out_json")? };
         let actions = e.mutate(|e| e.push(&cols));
@@ -304,30 +287,14 @@ pub unsafe extern "C" fn eng_triggers_counts(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_triggers_push_table(
     triggers: *mut eng_triggers,
-    customer: *const u64,
-    time: *const i64,
-    channel: *const u8,
-    kind: *const u8,
-    value: *const f64,
-    rating: *const f32,
-    rating_scale: *const u8,
-    len: usize,
+    touchpoints: *const eng_touchpoints,
     out_table: *mut *mut crate::table::eng_table,
 ) -> eng_status {
     boundary(|| {
         // SAFETY: the caller's promises, forwarded to each conversion.
         unsafe {
             let e = handle_mut(triggers, "triggers")?;
-            let cols = touchpoints(
-                customer,
-                time,
-                channel,
-                kind,
-                value,
-                rating,
-                rating_scale,
-                len,
-            )?;
+            let cols = read(touchpoints)?.columns(Reads::All)?;
             let out_table = out(out_table, "out_table")?;
             let actions = e.mutate(|e| e.push(&cols))?;
             crate::table::hand_out_table(&actions, out_table);

@@ -92,14 +92,15 @@ fn short_output_columns_and_owned_strings() {
         assert_eq!(
             eng_profile_store_push(
                 store,
-                customer.as_ptr(),
-                time.as_ptr(),
-                channel.as_ptr(),
-                kind.as_ptr(),
-                value.as_ptr(),
-                null(),
-                null(),
-                3
+                &engagement::eng_touchpoints {
+                    len: 3,
+                    customer: customer.as_ptr(),
+                    time: time.as_ptr(),
+                    channel: channel.as_ptr(),
+                    kind: kind.as_ptr(),
+                    value: value.as_ptr(),
+                    ..Default::default()
+                }
             ),
             eng_status::Ok
         );

@@ -94,7 +94,12 @@ fn every_struct_field_is_in_the_layout_check() {
             if line.starts_with('*') || line.starts_with("/*") || !line.ends_with(';') {
                 continue;
             }
-            let field = line.trim_end_matches(';').rsplit(' ').next().unwrap_or("");
+            let field = line
+                .trim_end_matches(';')
+                .rsplit(' ')
+                .next()
+                .unwrap_or("")
+                .trim_start_matches('*');
             if !abi.contains(&format!("F({name}, {field});")) {
                 missing.push(format!("{name}.{field}"));
             }

@@ -45,14 +45,15 @@ fn store_round_trip_and_bad_arguments() {
         unsafe {
             eng_profile_store_push(
                 store,
-                customer,
-                time.as_ptr(),
-                channel.as_ptr(),
-                kind.as_ptr(),
-                value,
-                null(),
-                null(),
-                3,
+                &engagement::eng_touchpoints {
+                    len: 3,
+                    customer,
+                    time: time.as_ptr(),
+                    channel: channel.as_ptr(),
+                    kind: kind.as_ptr(),
+                    value,
+                    ..Default::default()
+                },
             )
         }
     };
@@ -141,14 +142,15 @@ fn partial_through_its_bytes() {
             eng_partial_new(
                 spec.as_ptr().cast(),
                 spec.len(),
-                CUSTOMER.as_ptr(),
-                TIME.as_ptr(),
-                CHANNEL.as_ptr(),
-                KIND.as_ptr(),
-                VALUE.as_ptr(),
-                null(),
-                null(),
-                3,
+                &engagement::eng_touchpoints {
+                    len: 3,
+                    customer: CUSTOMER.as_ptr(),
+                    time: TIME.as_ptr(),
+                    channel: CHANNEL.as_ptr(),
+                    kind: KIND.as_ptr(),
+                    value: VALUE.as_ptr(),
+                    ..Default::default()
+                },
                 &mut part
             ),
             eng_status::Ok
@@ -201,14 +203,14 @@ fn trigger_engine_push_and_advance() {
         assert_eq!(
             eng_triggers_push_json(
                 tr,
-                CUSTOMER.as_ptr(),
-                TIME.as_ptr(),
-                CHANNEL.as_ptr(),
-                KIND.as_ptr(),
-                null(),
-                null(),
-                null(),
-                3,
+                &engagement::eng_touchpoints {
+                    len: 3,
+                    customer: CUSTOMER.as_ptr(),
+                    time: TIME.as_ptr(),
+                    channel: CHANNEL.as_ptr(),
+                    kind: KIND.as_ptr(),
+                    ..Default::default()
+                },
                 &mut json,
                 null_mut()
             ),

@@ -2,11 +2,13 @@
  *
  * Each night loads yesterday's state (the profile store, the trigger engine and the journey state,
  * saved in STATE_DIR), pushes that day's touchpoints from the export data/sample/touchpoints.csv as
- * one columnar batch, and saves the state again: nothing replays the history. After the last night
- * it reads every customer's journey stage, segment membership (definitions in SEGMENTS.json),
- * loyalty account and next best action, the funnel and the attribution of purchases to channels,
- * all through tables, each handed as it is to the next call, and prints a summary. No JSON is
- * parsed here.
+ * one `eng_touchpoints` (the struct every call that reads touchpoints takes), and saves the state
+ * again: nothing replays the history. After the last night it reads every customer's journey stage,
+ * segment membership (definitions in SEGMENTS.json), loyalty account and next best action, NPS and
+ * CSAT, the funnel and the attribution of purchases to channels, all through tables or structs,
+ * each handed as it is to the next call; fits a BG/NBD and a Gamma-Gamma model on the purchase
+ * history for a year's discounted customer value; shows what a bad row gets; and prints a summary.
+ * No JSON is parsed here.
  *
  *   nightly_sync data/sample/touchpoints.csv data/segments.json STATE_DIR
  *
@@ -103,22 +105,27 @@ static batch read_export(const char *path) {
     return b;
 }
 
+/* Rows [from, to) of the export as the one struct every call reading touchpoints takes. */
+static eng_touchpoints rows(const batch *b, size_t from, size_t to) {
+    return (eng_touchpoints){.len = to - from, .customer = b->customer + from, .time = b->time + from,
+                             .channel = b->channel + from, .kind = b->kind + from, .value = b->value + from,
+                             .rating = b->rating + from, .rating_scale = b->scale + from};
+}
+
 static int exists(const char *path) {
     FILE *f = fopen(path, "rb");
     if (f) fclose(f);
     return f != NULL;
 }
 
-/* One night: load yesterday's state (none on the first night), push rows [from, to), save. Any
- * failure to load existing state stops the job rather than starting afresh. */
-static void night(const char *store_path, const char *triggers_path, const char *journeys_path, const batch *b,
-                  size_t from, size_t to) {
+/* One night: load yesterday's state (none on the first night), push the day, save. Any failure to
+ * load existing state stops the job rather than starting afresh. */
+static void night(const char *store_path, const char *triggers_path, const char *journeys_path,
+                  const eng_touchpoints *day) {
     eng_profile_store *store = NULL;
     check(exists(store_path) ? eng_profile_store_load(store_path, &store) : eng_profile_store_new(NULL, 0, &store),
           "load the store");
-    check(eng_profile_store_push(store, b->customer + from, b->time + from, b->channel + from, b->kind + from,
-                                 b->value + from, b->rating + from, b->scale + from, to - from),
-          "push the day");
+    check(eng_profile_store_push(store, day), "push the day");
     check(eng_profile_store_save(store, store_path), "save the store");
     eng_profile_store_free(store);
 
@@ -127,9 +134,7 @@ static void night(const char *store_path, const char *triggers_path, const char 
                                 : eng_triggers_new(RULES, strlen(RULES), &triggers),
           "load the trigger engine");
     char *due = NULL; /* the actions now due: a CRM queues them for sending */
-    check(eng_triggers_push_json(triggers, b->customer + from, b->time + from, b->channel + from, b->kind + from,
-                                 b->value + from, b->rating + from, b->scale + from, to - from, &due, NULL),
-          "feed the triggers");
+    check(eng_triggers_push_json(triggers, day, &due, NULL), "feed the triggers");
     eng_string_free(due);
     check(eng_triggers_save(triggers, triggers_path), "save the trigger engine");
     eng_triggers_free(triggers);
@@ -138,9 +143,7 @@ static void night(const char *store_path, const char *triggers_path, const char 
     check(exists(journeys_path) ? eng_journey_state_load(journeys_path, &journeys)
                                 : eng_journey_state_new(JOURNEYS, strlen(JOURNEYS), &journeys),
           "load the journey state");
-    check(eng_journey_state_push(journeys, b->customer + from, b->time + from, b->channel + from, b->kind + from,
-                                 b->value + from, b->rating + from, b->scale + from, to - from, NULL, NULL, NULL, 0),
-          "push the day's journeys");
+    check(eng_journey_state_push(journeys, day, NULL, NULL, NULL, 0), "push the day's journeys");
     check(eng_journey_state_save(journeys, journeys_path), "save the journey state");
     eng_journey_state_free(journeys);
 }
@@ -199,7 +202,8 @@ int main(int argc, char **argv) {
     for (size_t from = 0, to; from < b.n; from = to, nights++) {
         for (to = from + 1; to < b.n && b.time[to] / DAY == b.time[from] / DAY; to++) {
         }
-        night(store_path, triggers_path, journeys_path, &b, from, to);
+        eng_touchpoints day = rows(&b, from, to);
+        night(store_path, triggers_path, journeys_path, &day);
     }
 
     /* The morning after the last night: the store knows its latest touchpoint. */
@@ -283,6 +287,59 @@ int main(int argc, char **argv) {
     eng_table_free(credits);
     eng_table_free(funnel);
     eng_journey_state_free(journeys);
+
+    /* Survey answers, from the store: each customer's latest NPS and CSAT answer. */
+    eng_nps_summary nps;
+    eng_proportion csat;
+    check(eng_profile_store_nps(store, 0.95, &nps), "NPS");
+    check(eng_profile_store_csat(store, 0.95, &csat), "CSAT");
+    printf("NPS %.1f (95%% CI %.1f to %.1f, %llu answers), CSAT %.1f%% (%.1f%% to %.1f%%)\n", nps.score,
+           nps.ci_low, nps.ci_high, (unsigned long long)nps.n, 100 * csat.rate, 100 * csat.ci_low, 100 * csat.ci_high);
+
+    /* Customer value a year ahead (discounted 1% a month): BG/NBD for purchases, Gamma-Gamma for their
+     * value, fitted on the purchase history in weeks (a model records its unit, so the default
+     * 12-month horizon converts). A CRM keeps this history as its transactions table. */
+    size_t bought = 0, k = 0, repeat = 0;
+    for (size_t i = 0; i < b.n; i++) bought += b.kind[i] == ENG_KIND_PURCHASE;
+    uint64_t *pc = malloc(bought * sizeof *pc);
+    int64_t *pt = malloc(bought * sizeof *pt);
+    double *pv = malloc(bought * sizeof *pv);
+    for (size_t i = 0, j = 0; i < b.n; i++)
+        if (b.kind[i] == ENG_KIND_PURCHASE) pc[j] = b.customer[i], pt[j] = b.time[i], pv[j++] = b.value[i];
+    static const char weeks[] = "{\"unit\": \"week\"}";
+    eng_status s = eng_transaction_summary(pc, pt, pv, bought, as_of, weeks, strlen(weeks), NULL, NULL, NULL, NULL,
+                                           NULL, 0, &k); /* asks the number of buyers */
+    if (s != ENG_STATUS_BUFFER_TOO_SMALL) check(s, "purchase summary");
+    double *f = malloc(5 * k * sizeof *f), *r = f + k, *t = f + 2 * k, *m = f + 3 * k, *clv = f + 4 * k;
+    double *repeat_f = malloc(2 * k * sizeof *repeat_f), *repeat_m = repeat_f + k;
+    check(eng_transaction_summary(pc, pt, pv, bought, as_of, weeks, strlen(weeks), NULL, f, r, t, m, k, &k),
+          "purchase summary");
+    for (size_t i = 0; i < k; i++)
+        if (f[i] > 0) repeat_f[repeat] = f[i], repeat_m[repeat++] = m[i]; /* Gamma-Gamma: repeat buyers */
+    eng_clv_model *bg = NULL, *gg = NULL;
+    check(eng_clv_model_fit("bg_nbd", 6, f, r, t, NULL, NULL, k, weeks, strlen(weeks), &bg), "BG/NBD fit");
+    check(eng_clv_model_fit("gamma_gamma", 11, repeat_f, NULL, NULL, repeat_m, NULL, repeat, NULL, 0, &gg),
+          "Gamma-Gamma fit");
+    check(eng_clv_model_expected_spend(gg, f, m, k, m), "expected spend"); /* m: now the spend per purchase */
+    check(eng_clv_model_discounted_value(bg, f, r, t, m, k, NULL, 0, clv), "customer value");
+    double total = 0;
+    for (size_t i = 0; i < k; i++) total += clv[i];
+    printf("customer value over the next 12 months: %.2f in all, %.2f per buyer (%zu buyers)\n", total,
+           total / (double)k, k);
+    eng_clv_model_free(bg);
+    eng_clv_model_free(gg);
+    free(f), free(repeat_f), free(pc), free(pt), free(pv);
+
+    /* A bad row is refused, its column and row named, and nothing of its batch is applied. */
+    const uint8_t no_such_kind = 200;
+    const eng_touchpoints bad = {.len = 1, .customer = b.customer, .time = &latest, .channel = b.channel,
+                                 .kind = &no_such_kind};
+    char message[256];
+    size_t message_len = 0;
+    s = eng_profile_store_push(store, &bad);
+    eng_last_error_message(message, sizeof message, &message_len);
+    check(eng_profile_store_len(store, &n), "count customers");
+    printf("a bad row: %s (%s); still %zu customers\n", eng_status_name(s), message, n);
 
     eng_table_free(actions);
     eng_table_free(accounts);

@@ -75,21 +75,64 @@ fuzz_target!(|data: &[u8]| {
         let mut handle = null_mut();
         let read = checked(eng_clv_model_from_json(m, ml, &mut handle));
         let mut by_json = vec![0.0; n];
-        let js = checked(eng_clv_p_alive(m, ml, x.as_ptr(), tx.as_ptr(), t.as_ptr(), n, by_json.as_mut_ptr()));
+        let js = checked(eng_clv_p_alive(
+            m,
+            ml,
+            x.as_ptr(),
+            tx.as_ptr(),
+            t.as_ptr(),
+            n,
+            by_json.as_mut_ptr(),
+        ));
         if read == eng_status::Ok {
-            let hs = checked(eng_clv_model_p_alive(handle, x.as_ptr(), tx.as_ptr(), t.as_ptr(), n, out.as_mut_ptr()));
+            let hs = checked(eng_clv_model_p_alive(
+                handle,
+                x.as_ptr(),
+                tx.as_ptr(),
+                t.as_ptr(),
+                n,
+                out.as_mut_ptr(),
+            ));
             assert_eq!(hs, js, "handle and JSON statuses differ ({model})");
             if hs == eng_status::Ok {
-                assert_eq!(out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                           by_json.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "P(alive) differs");
+                assert_eq!(
+                    out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    by_json.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    "P(alive) differs"
+                );
             }
-            let _ = checked(eng_clv_model_expected_purchases(handle, horizon, x.as_ptr(), tx.as_ptr(), t.as_ptr(), n,
-                                                             out.as_mut_ptr()));
-            let _ = checked(eng_clv_model_expected_spend(handle, x.as_ptr(), tx.as_ptr(), n, out.as_mut_ptr()));
-            let _ = checked(eng_clv_model_discounted_value(handle, x.as_ptr(), tx.as_ptr(), t.as_ptr(), t.as_ptr(), n,
-                                                           std::ptr::null(), 0, out.as_mut_ptr()));
+            let _ = checked(eng_clv_model_expected_purchases(
+                handle,
+                horizon,
+                x.as_ptr(),
+                tx.as_ptr(),
+                t.as_ptr(),
+                n,
+                out.as_mut_ptr(),
+            ));
+            let _ = checked(eng_clv_model_expected_spend(
+                handle,
+                x.as_ptr(),
+                tx.as_ptr(),
+                n,
+                out.as_mut_ptr(),
+            ));
+            let _ = checked(eng_clv_model_discounted_value(
+                handle,
+                x.as_ptr(),
+                tx.as_ptr(),
+                t.as_ptr(),
+                t.as_ptr(),
+                n,
+                std::ptr::null(),
+                0,
+                out.as_mut_ptr(),
+            ));
             let mut json = null_mut();
-            assert_eq!(checked(eng_clv_model_to_json(handle, &mut json, null_mut())), eng_status::Ok);
+            assert_eq!(
+                checked(eng_clv_model_to_json(handle, &mut json, null_mut())),
+                eng_status::Ok
+            );
             let _ = take_json(json);
         } else {
             assert!(handle.is_null(), "a refused model wrote a handle");
@@ -97,13 +140,30 @@ fuzz_target!(|data: &[u8]| {
         eng_clv_model_free(handle);
         if n > 1 && b.u8() % 4 == 0 {
             let mut fitted = null_mut();
-            let kind = if b.u8() % 2 == 0 { "bg_nbd" } else { "gamma_gamma" };
-            if checked(eng_clv_model_fit(kind.as_ptr().cast(), kind.len(), x.as_ptr(), tx.as_ptr(), t.as_ptr(),
-                                         tx.as_ptr(), std::ptr::null(), n, std::ptr::null(), 0, &mut fitted))
-                == eng_status::Ok
+            let kind = if b.u8() % 2 == 0 {
+                "bg_nbd"
+            } else {
+                "gamma_gamma"
+            };
+            if checked(eng_clv_model_fit(
+                kind.as_ptr().cast(),
+                kind.len(),
+                x.as_ptr(),
+                tx.as_ptr(),
+                t.as_ptr(),
+                tx.as_ptr(),
+                std::ptr::null(),
+                n,
+                std::ptr::null(),
+                0,
+                &mut fitted,
+            )) == eng_status::Ok
             {
                 let mut json = null_mut();
-                assert_eq!(checked(eng_clv_model_to_json(fitted, &mut json, null_mut())), eng_status::Ok);
+                assert_eq!(
+                    checked(eng_clv_model_to_json(fitted, &mut json, null_mut())),
+                    eng_status::Ok
+                );
                 let _ = take_json(json);
             }
             eng_clv_model_free(fitted);

@@ -114,14 +114,15 @@ fuzz_target!(|data: &[u8]| {
     let s = unsafe {
         eng_profile_store_push(
             store,
-            good.0.as_ptr(),
-            good.1.as_ptr(),
-            good.2.as_ptr(),
-            good.3.as_ptr(),
-            good.4.as_ptr(),
-            std::ptr::null(),
-            std::ptr::null(),
-            2,
+            &engagement::eng_touchpoints {
+                len: 2,
+                customer: good.0.as_ptr(),
+                time: good.1.as_ptr(),
+                channel: good.2.as_ptr(),
+                kind: good.3.as_ptr(),
+                value: good.4.as_ptr(),
+                ..Default::default()
+            },
         )
     };
     assert_eq!(checked(s), eng_status::Ok);
@@ -131,14 +132,17 @@ fuzz_target!(|data: &[u8]| {
     let s = checked(unsafe {
         eng_profile_store_push(
             store,
-            c.customer.as_ptr(),
-            c.time.as_ptr(),
-            c.channel.as_ptr(),
-            c.kind.as_ptr(),
-            c.value.as_ptr(),
-            c.rating.as_ptr(),
-            c.scale.as_ptr(),
-            n,
+            &engagement::eng_touchpoints {
+                len: n,
+                customer: c.customer.as_ptr(),
+                time: c.time.as_ptr(),
+                channel: c.channel.as_ptr(),
+                kind: c.kind.as_ptr(),
+                value: c.value.as_ptr(),
+                rating: c.rating.as_ptr(),
+                rating_scale: c.scale.as_ptr(),
+                ..Default::default()
+            },
         )
     });
     let after = scores(store, as_of);
@@ -154,11 +158,14 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: n rows in each column; the definition is its own length.
     let s = checked(unsafe {
         engagement::journey::eng_funnel_json(
-            c.customer.as_ptr(),
-            c.time.as_ptr(),
-            c.channel.as_ptr(),
-            c.kind.as_ptr(),
-            n,
+            &engagement::eng_touchpoints {
+                len: n,
+                customer: c.customer.as_ptr(),
+                time: c.time.as_ptr(),
+                channel: c.channel.as_ptr(),
+                kind: c.kind.as_ptr(),
+                ..Default::default()
+            },
             funnel.as_ptr().cast(),
             funnel.len(),
             &mut out,
@@ -182,11 +189,14 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above; NULL config = defaults.
     let s = checked(unsafe {
         engagement::journey::eng_journey_sequences_json(
-            c.customer.as_ptr(),
-            c.time.as_ptr(),
-            c.channel.as_ptr(),
-            c.kind.as_ptr(),
-            n,
+            &engagement::eng_touchpoints {
+                len: n,
+                customer: c.customer.as_ptr(),
+                time: c.time.as_ptr(),
+                channel: c.channel.as_ptr(),
+                kind: c.kind.as_ptr(),
+                ..Default::default()
+            },
             std::ptr::null(),
             0,
             &mut out,

@@ -229,14 +229,17 @@ unsafe fn store(i: &mut In) -> *mut eng_profile_store {
         assert_eq!(eng_profile_store_new(null(), 0, &mut s), eng_status::Ok);
         checked(eng_profile_store_push(
             s,
-            c.as_ptr(),
-            t.as_ptr(),
-            ch.as_ptr(),
-            k.as_ptr(),
-            v.as_ptr(),
-            r.as_ptr(),
-            sc.as_ptr(),
-            n,
+            &engagement::eng_touchpoints {
+                len: n,
+                customer: c.as_ptr(),
+                time: t.as_ptr(),
+                channel: ch.as_ptr(),
+                kind: k.as_ptr(),
+                value: v.as_ptr(),
+                rating: r.as_ptr(),
+                rating_scale: sc.as_ptr(),
+                ..Default::default()
+            },
         ));
     }
     s
@@ -253,12 +256,15 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 let (n, c, t, ch, k, v) = i.touchpoints();
                 let (lookback, rule) = (i.time() - 1_700_000_000, i.text());
                 let s = checked(eng_attribute_touchpoints_json(
-                    c.as_ptr(),
-                    t.as_ptr(),
-                    ch.as_ptr(),
-                    k.as_ptr(),
-                    v.as_ptr(),
-                    n,
+                    &engagement::eng_touchpoints {
+                        len: n,
+                        customer: c.as_ptr(),
+                        time: t.as_ptr(),
+                        channel: ch.as_ptr(),
+                        kind: k.as_ptr(),
+                        value: v.as_ptr(),
+                        ..Default::default()
+                    },
                     lookback,
                     p(&rule).0,
                     rule.len(),
@@ -461,8 +467,13 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     assert!(!back.is_null(), "code {code} has no label");
                     assert_eq!(CStr::from_ptr(back).to_bytes(), label.as_slice());
                 }
-                type MappedFn =
-                    unsafe extern "C" fn(*const c_char, usize, *const c_char, usize, *mut u8) -> eng_status;
+                type MappedFn = unsafe extern "C" fn(
+                    *const c_char,
+                    usize,
+                    *const c_char,
+                    usize,
+                    *mut u8,
+                ) -> eng_status;
                 let mapped: MappedFn = if i.u8() % 2 == 0 {
                     eng_channel_code_mapped
                 } else {
@@ -478,15 +489,33 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 // The same aliases as a label map made once: the same status and code.
                 let (mut map, mut by_map) = (null_mut(), 0u8);
                 let as_channel = std::ptr::fn_addr_eq(mapped, eng_channel_code_mapped as MappedFn);
-                let (cj, kj) = if as_channel { (&aliases, &Vec::new()) } else { (&Vec::new(), &aliases) };
+                let (cj, kj) = if as_channel {
+                    (&aliases, &Vec::new())
+                } else {
+                    (&Vec::new(), &aliases)
+                };
                 let made = checked(engagement::label_map::eng_label_map_new(
-                    p(cj).0, cj.len(), p(kj).0, kj.len(), &mut map,
+                    p(cj).0,
+                    cj.len(),
+                    p(kj).0,
+                    kj.len(),
+                    &mut map,
                 ));
                 if made == eng_status::Ok {
                     let read = if as_channel {
-                        engagement::label_map::eng_label_map_channel(map, p(&label).0, label.len(), &mut by_map)
+                        engagement::label_map::eng_label_map_channel(
+                            map,
+                            p(&label).0,
+                            label.len(),
+                            &mut by_map,
+                        )
                     } else {
-                        engagement::label_map::eng_label_map_kind(map, p(&label).0, label.len(), &mut by_map)
+                        engagement::label_map::eng_label_map_kind(
+                            map,
+                            p(&label).0,
+                            label.len(),
+                            &mut by_map,
+                        )
                     };
                     assert_eq!(checked(read), s2, "a label map and the aliases disagree");
                     if s2 == eng_status::Ok {
@@ -615,14 +644,15 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 let (until, cfg) = (i.time(), i.text());
                 if which % 40 == 18 {
                     let s = checked(eng_stage_history_json(
-                        c.as_ptr(),
-                        t.as_ptr(),
-                        ch.as_ptr(),
-                        k.as_ptr(),
-                        v.as_ptr(),
-                        null(),
-                        null(),
-                        n,
+                        &engagement::eng_touchpoints {
+                            len: n,
+                            customer: c.as_ptr(),
+                            time: t.as_ptr(),
+                            channel: ch.as_ptr(),
+                            kind: k.as_ptr(),
+                            value: v.as_ptr(),
+                            ..Default::default()
+                        },
                         until,
                         p(&cfg).0,
                         cfg.len(),
@@ -634,14 +664,15 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     let (start, end, level) = (i.time(), i.time(), i.real());
                     let mut r: eng_churn_summary = std::mem::zeroed();
                     let s = checked(eng_churn_between(
-                        c.as_ptr(),
-                        t.as_ptr(),
-                        ch.as_ptr(),
-                        k.as_ptr(),
-                        v.as_ptr(),
-                        null(),
-                        null(),
-                        n,
+                        &engagement::eng_touchpoints {
+                            len: n,
+                            customer: c.as_ptr(),
+                            time: t.as_ptr(),
+                            channel: ch.as_ptr(),
+                            kind: k.as_ptr(),
+                            value: v.as_ptr(),
+                            ..Default::default()
+                        },
                         until,
                         p(&cfg).0,
                         cfg.len(),
@@ -719,11 +750,14 @@ unsafe fn call(data: &[u8]) -> Outcome {
                         let (gc, labels) = (i.ids(g), i.text());
                         let gg: Vec<u32> = (0..g).map(|_| u32::from(i.u8() % 3)).collect();
                         eng_funnel_by_group_json(
-                            c.as_ptr(),
-                            t.as_ptr(),
-                            ch.as_ptr(),
-                            k.as_ptr(),
-                            n,
+                            &engagement::eng_touchpoints {
+                                len: n,
+                                customer: c.as_ptr(),
+                                time: t.as_ptr(),
+                                channel: ch.as_ptr(),
+                                kind: k.as_ptr(),
+                                ..Default::default()
+                            },
                             p(&funnel).0,
                             funnel.len(),
                             gc.as_ptr(),
@@ -738,11 +772,14 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     22 => {
                         let by = i.text();
                         eng_funnel_by_first_touch_json(
-                            c.as_ptr(),
-                            t.as_ptr(),
-                            ch.as_ptr(),
-                            k.as_ptr(),
-                            n,
+                            &engagement::eng_touchpoints {
+                                len: n,
+                                customer: c.as_ptr(),
+                                time: t.as_ptr(),
+                                channel: ch.as_ptr(),
+                                kind: k.as_ptr(),
+                                ..Default::default()
+                            },
                             p(&funnel).0,
                             funnel.len(),
                             p(&by).0,
@@ -756,12 +793,15 @@ unsafe fn call(data: &[u8]) -> Outcome {
                         let m = i.len();
                         let (sc, st, sa) = (i.ids(m), i.codes(m, 8), i.times(m));
                         eng_funnel_with_json(
-                            c.as_ptr(),
-                            t.as_ptr(),
-                            ch.as_ptr(),
-                            k.as_ptr(),
-                            campaign.as_ptr(),
-                            n,
+                            &engagement::eng_touchpoints {
+                                len: n,
+                                customer: c.as_ptr(),
+                                time: t.as_ptr(),
+                                channel: ch.as_ptr(),
+                                kind: k.as_ptr(),
+                                campaign: campaign.as_ptr(),
+                                ..Default::default()
+                            },
                             sc.as_ptr(),
                             st.as_ptr(),
                             sa.as_ptr(),
@@ -785,14 +825,15 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 );
                 let (as_of, cfg) = (i.time(), i.text());
                 let s = checked(eng_loyalty_json(
-                    c.as_ptr(),
-                    t.as_ptr(),
-                    ch.as_ptr(),
-                    k.as_ptr(),
-                    v.as_ptr(),
-                    null(),
-                    null(),
-                    n,
+                    &engagement::eng_touchpoints {
+                        len: n,
+                        customer: c.as_ptr(),
+                        time: t.as_ptr(),
+                        channel: ch.as_ptr(),
+                        kind: k.as_ptr(),
+                        value: v.as_ptr(),
+                        ..Default::default()
+                    },
                     rc.as_ptr(),
                     rt.as_ptr(),
                     rp.as_ptr(),
@@ -899,14 +940,15 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 let s = checked(eng_partial_new(
                     spec.as_ptr().cast(),
                     spec.len(),
-                    c.as_ptr(),
-                    t.as_ptr(),
-                    ch.as_ptr(),
-                    k.as_ptr(),
-                    v.as_ptr(),
-                    null(),
-                    null(),
-                    n,
+                    &engagement::eng_touchpoints {
+                        len: n,
+                        customer: c.as_ptr(),
+                        time: t.as_ptr(),
+                        channel: ch.as_ptr(),
+                        kind: k.as_ptr(),
+                        value: v.as_ptr(),
+                        ..Default::default()
+                    },
                     &mut part,
                 ));
                 let mut fingerprint = vec![];

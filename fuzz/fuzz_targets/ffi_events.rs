@@ -85,15 +85,14 @@ fn paths(
     // SAFETY: columns of equal length; a live dictionary; config its own length.
     let s = checked(unsafe {
         eng_paths_json(
-            customer.as_ptr(),
-            time.as_ptr(),
-            null(),
-            null(),
-            customer.len(),
-            codes.as_ptr(),
-            dict.0,
-            null(),
-            null(),
+            &engagement::eng_touchpoints {
+                len: customer.len(),
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                event: codes.as_ptr(),
+                dictionary: dict.0,
+                ..Default::default()
+            },
             config.as_ptr().cast(),
             config.len(),
             &mut out,
@@ -228,10 +227,12 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: columns of equal length; outputs sized to the rows.
     let s = checked(unsafe {
         eng_sessions(
-            customer.as_ptr(),
-            time.as_ptr(),
-            null(),
-            customer.len(),
+            &engagement::eng_touchpoints {
+                len: customer.len(),
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                ..Default::default()
+            },
             config.as_ptr().cast(),
             config.len(),
             rows.as_mut_ptr(),
@@ -247,15 +248,14 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above; the funnel its own length.
     let s = checked(unsafe {
         eng_funnel_events_json(
-            customer.as_ptr(),
-            time.as_ptr(),
-            null(),
-            null(),
-            customer.len(),
-            codes.as_ptr(),
-            dict.0,
-            null(),
-            null(),
+            &engagement::eng_touchpoints {
+                len: customer.len(),
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                event: codes.as_ptr(),
+                dictionary: dict.0,
+                ..Default::default()
+            },
             funnel.as_ptr().cast(),
             funnel.len(),
             &mut out,
@@ -273,15 +273,14 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above; the configuration its own length.
     let s = checked(unsafe {
         eng_retention_json(
-            customer.as_ptr(),
-            time.as_ptr(),
-            null(),
-            null(),
-            null(),
-            customer.len(),
-            codes.as_ptr(),
-            dict.0,
-            null(),
+            &engagement::eng_touchpoints {
+                len: customer.len(),
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                event: codes.as_ptr(),
+                dictionary: dict.0,
+                ..Default::default()
+            },
             retention.as_ptr().cast(),
             retention.len(),
             &mut out,
@@ -308,14 +307,14 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above.
     let s = checked(unsafe {
         eng_lifecycle_json(
-            customer.as_ptr(),
-            time.as_ptr(),
-            null(),
-            null(),
-            customer.len(),
-            codes.as_ptr(),
-            dict.0,
-            null(),
+            &engagement::eng_touchpoints {
+                len: customer.len(),
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                event: codes.as_ptr(),
+                dictionary: dict.0,
+                ..Default::default()
+            },
             lifecycle.as_ptr().cast(),
             lifecycle.len(),
             &mut out,
@@ -343,14 +342,14 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above; NULL configuration for the defaults.
     let s = checked(unsafe {
         eng_stickiness_json(
-            customer.as_ptr(),
-            time.as_ptr(),
-            null(),
-            null(),
-            customer.len(),
-            codes.as_ptr(),
-            dict.0,
-            null(),
+            &engagement::eng_touchpoints {
+                len: customer.len(),
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                event: codes.as_ptr(),
+                dictionary: dict.0,
+                ..Default::default()
+            },
             null(),
             0,
             &mut out,
@@ -383,15 +382,17 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: columns of equal length; a live dictionary; JSON of its own length.
     let s = checked(unsafe {
         eng_attribute_events_json(
-            customer.as_ptr(),
-            time.as_ptr(),
-            channel.as_ptr(),
-            kind.as_ptr(),
-            value.as_ptr(),
-            customer.len(),
-            codes.as_ptr(),
-            dict.0,
-            null(),
+            &engagement::eng_touchpoints {
+                len: customer.len(),
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                channel: channel.as_ptr(),
+                kind: kind.as_ptr(),
+                value: value.as_ptr(),
+                event: codes.as_ptr(),
+                dictionary: dict.0,
+                ..Default::default()
+            },
             options.as_ptr().cast(),
             options.len(),
             null(),
@@ -430,15 +431,14 @@ fuzz_target!(|data: &[u8]| {
     let s = checked(unsafe {
         eng_triggers_push_events_json(
             engine,
-            customer.as_ptr(),
-            time.as_ptr(),
-            null(),
-            null(),
-            null(),
-            customer.len(),
-            codes.as_ptr(),
-            dict.0,
-            null(),
+            &engagement::eng_touchpoints {
+                len: customer.len(),
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                event: codes.as_ptr(),
+                dictionary: dict.0,
+                ..Default::default()
+            },
             &mut out,
             null_mut(),
         )
@@ -490,16 +490,14 @@ fuzz_target!(|data: &[u8]| {
                 engagement::events::eng_partial_new_events(
                     spec.as_ptr().cast(),
                     spec.len(),
-                    customer[rows.clone()].as_ptr(),
-                    time[rows.clone()].as_ptr(),
-                    null(),
-                    null(),
-                    null(),
-                    rows.len(),
-                    codes[rows.clone()].as_ptr(),
-                    d.0,
-                    null(),
-                    null(),
+                    &engagement::eng_touchpoints {
+                        len: rows.len(),
+                        customer: customer[rows.clone()].as_ptr(),
+                        time: time[rows.clone()].as_ptr(),
+                        event: codes[rows.clone()].as_ptr(),
+                        dictionary: d.0,
+                        ..Default::default()
+                    },
                     &mut p,
                 )
             });

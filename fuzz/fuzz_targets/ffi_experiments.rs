@@ -302,15 +302,15 @@ fn from_touchpoints(i: &mut In<'_>) -> (eng_status, Option<serde_json::Value>) {
     // SAFETY: every column holds as many elements as its length says.
     let s = checked(unsafe {
         eng_experiment_readout_json(
-            customer.as_ptr(),
-            time.as_ptr(),
-            channel.as_ptr(),
-            kind.as_ptr(),
-            value.as_ptr(),
-            n,
-            null(),
-            null(),
-            null(),
+            &engagement::eng_touchpoints {
+                len: n,
+                customer: customer.as_ptr(),
+                time: time.as_ptr(),
+                channel: channel.as_ptr(),
+                kind: kind.as_ptr(),
+                value: value.as_ptr(),
+                ..Default::default()
+            },
             assigned.as_ptr(),
             arm.as_ptr(),
             exposed.as_ptr(),

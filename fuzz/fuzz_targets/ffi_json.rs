@@ -44,11 +44,14 @@ fn call(which: u8, text: &[u8]) -> (eng_status, Option<serde_json::Value>) {
                 s
             }
             3 => engagement::journey::eng_funnel_json(
-                CUSTOMER.as_ptr(),
-                TIME.as_ptr(),
-                CHANNEL.as_ptr(),
-                KIND.as_ptr(),
-                6,
+                &engagement::eng_touchpoints {
+                    len: 6,
+                    customer: CUSTOMER.as_ptr(),
+                    time: TIME.as_ptr(),
+                    channel: CHANNEL.as_ptr(),
+                    kind: KIND.as_ptr(),
+                    ..Default::default()
+                },
                 p,
                 n,
                 &mut out,
@@ -85,11 +88,14 @@ fn call(which: u8, text: &[u8]) -> (eng_status, Option<serde_json::Value>) {
                 s
             }
             6 => engagement::journey::eng_journey_sequences_json(
-                CUSTOMER.as_ptr(),
-                TIME.as_ptr(),
-                CHANNEL.as_ptr(),
-                KIND.as_ptr(),
-                6,
+                &engagement::eng_touchpoints {
+                    len: 6,
+                    customer: CUSTOMER.as_ptr(),
+                    time: TIME.as_ptr(),
+                    channel: CHANNEL.as_ptr(),
+                    kind: KIND.as_ptr(),
+                    ..Default::default()
+                },
                 p,
                 n,
                 &mut out,

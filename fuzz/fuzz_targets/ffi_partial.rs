@@ -155,14 +155,17 @@ fuzz_target!(|data: &[u8]| {
                 eng_partial_new(
                     spec.as_ptr().cast(),
                     spec.len(),
-                    CUSTOMER.as_ptr(),
-                    TIME.as_ptr(),
-                    CHANNEL.as_ptr(),
-                    KIND.as_ptr(),
-                    VALUE.as_ptr(),
-                    RATING.as_ptr(),
-                    SCALE.as_ptr(),
-                    rows,
+                    &engagement::eng_touchpoints {
+                        len: rows,
+                        customer: CUSTOMER.as_ptr(),
+                        time: TIME.as_ptr(),
+                        channel: CHANNEL.as_ptr(),
+                        kind: KIND.as_ptr(),
+                        value: VALUE.as_ptr(),
+                        rating: RATING.as_ptr(),
+                        rating_scale: SCALE.as_ptr(),
+                        ..Default::default()
+                    },
                     &mut p,
                 )
             });
@@ -188,14 +191,10 @@ fuzz_target!(|data: &[u8]| {
                 eng_partial_new(
                     other.as_ptr().cast(),
                     other.len(),
-                    null_mut(),
-                    null_mut(),
-                    null_mut(),
-                    null_mut(),
-                    null_mut(),
-                    null_mut(),
-                    null_mut(),
-                    0,
+                    &engagement::eng_touchpoints {
+                        len: 0,
+                        ..Default::default()
+                    },
                     &mut o,
                 )
             });

@@ -10,12 +10,6 @@
 use std::ptr::null_mut;
 
 use engagement::errors::eng_bytes_free;
-use engagement::{ENG_ABI_VERSION, eng_abi_version};
-use engagement::profile_store::{
-    eng_profile_store, eng_profile_store_free, eng_profile_store_from_bytes, eng_profile_store_load,
-    eng_profile_store_new, eng_profile_store_profiles_json, eng_profile_store_push,
-    eng_profile_store_save, eng_profile_store_to_bytes,
-};
 use engagement::journey_state::{
     eng_journey_state, eng_journey_state_attribution_table, eng_journey_state_free,
     eng_journey_state_from_bytes, eng_journey_state_funnel_table, eng_journey_state_json,
@@ -23,14 +17,20 @@ use engagement::journey_state::{
     eng_journey_state_new, eng_journey_state_push, eng_journey_state_save,
     eng_journey_state_stage_table, eng_journey_state_to_bytes,
 };
+use engagement::profile_store::{
+    eng_profile_store, eng_profile_store_free, eng_profile_store_from_bytes,
+    eng_profile_store_load, eng_profile_store_new, eng_profile_store_profiles_json,
+    eng_profile_store_push, eng_profile_store_save, eng_profile_store_to_bytes,
+};
+use engagement::status::eng_status;
 use engagement::table::eng_table_free;
 use engagement::threads::{eng_set_threads, eng_shutdown, eng_threads};
-use engagement::status::eng_status;
 use engagement::triggers::{
     eng_triggers, eng_triggers_advance_json, eng_triggers_free, eng_triggers_from_bytes,
     eng_triggers_load, eng_triggers_new, eng_triggers_push_json, eng_triggers_save,
     eng_triggers_to_bytes,
 };
+use engagement::{ENG_ABI_VERSION, eng_abi_version};
 use engagement_fuzz::{Bytes, checked, take_json};
 use libfuzzer_sys::fuzz_target;
 
@@ -58,7 +58,10 @@ fn owned(ptr: *mut u8, len: usize) -> Vec<u8> {
 fn save_store(s: *const eng_profile_store) -> Vec<u8> {
     let (mut ptr, mut len) = (null_mut(), 0usize);
     // SAFETY: a live store; outputs writable.
-    assert_eq!(checked(unsafe { eng_profile_store_to_bytes(s, &mut ptr, &mut len) }), eng_status::Ok);
+    assert_eq!(
+        checked(unsafe { eng_profile_store_to_bytes(s, &mut ptr, &mut len) }),
+        eng_status::Ok
+    );
     owned(ptr, len)
 }
 
@@ -66,7 +69,10 @@ fn load_store(bytes: &[u8]) -> Option<*mut eng_profile_store> {
     let mut s = null_mut();
     // SAFETY: `bytes` holds its length; `s` writable.
     let st = checked(unsafe { eng_profile_store_from_bytes(bytes.as_ptr(), bytes.len(), &mut s) });
-    assert!(matches!(st, eng_status::Ok | eng_status::Corrupt), "store from_bytes gave {st:?}");
+    assert!(
+        matches!(st, eng_status::Ok | eng_status::Corrupt),
+        "store from_bytes gave {st:?}"
+    );
     if st != eng_status::Ok {
         assert!(s.is_null(), "a refused load wrote a handle");
     }
@@ -76,7 +82,10 @@ fn load_store(bytes: &[u8]) -> Option<*mut eng_profile_store> {
 fn save_engine(t: *const eng_triggers) -> Vec<u8> {
     let (mut ptr, mut len) = (null_mut(), 0usize);
     // SAFETY: a live engine; outputs writable.
-    assert_eq!(checked(unsafe { eng_triggers_to_bytes(t, &mut ptr, &mut len) }), eng_status::Ok);
+    assert_eq!(
+        checked(unsafe { eng_triggers_to_bytes(t, &mut ptr, &mut len) }),
+        eng_status::Ok
+    );
     owned(ptr, len)
 }
 
@@ -84,7 +93,10 @@ fn load_engine(bytes: &[u8]) -> Option<*mut eng_triggers> {
     let mut t = null_mut();
     // SAFETY: `bytes` holds its length; `t` writable.
     let st = checked(unsafe { eng_triggers_from_bytes(bytes.as_ptr(), bytes.len(), &mut t) });
-    assert!(matches!(st, eng_status::Ok | eng_status::Corrupt), "engine from_bytes gave {st:?}");
+    assert!(
+        matches!(st, eng_status::Ok | eng_status::Corrupt),
+        "engine from_bytes gave {st:?}"
+    );
     if st != eng_status::Ok {
         assert!(t.is_null(), "a refused load wrote a handle");
     }
@@ -94,21 +106,32 @@ fn load_engine(bytes: &[u8]) -> Option<*mut eng_triggers> {
 /// A file of this process for the saved forms.
 fn file(ext: &str) -> std::ffi::CString {
     let path = std::env::temp_dir().join(format!("engagement-fuzz-{}.{ext}", std::process::id()));
-    std::ffi::CString::new(path.into_os_string().into_encoded_bytes()).expect("no NUL in a temp path")
+    std::ffi::CString::new(path.into_os_string().into_encoded_bytes())
+        .expect("no NUL in a temp path")
 }
 
 /// The invariants of an accepted store (freed here).
 fn accepted_store(s: *mut eng_profile_store) {
     let once = save_store(s);
     let again = load_store(&once).expect("the library's own form loads");
-    assert_eq!(save_store(again), once, "saving is a fixed point after one round");
+    assert_eq!(
+        save_store(again),
+        once,
+        "saving is a fixed point after one round"
+    );
     if once.len() % 7 == 0 {
         let path = file("engs");
         let mut back = null_mut();
         // SAFETY: a live store and a NUL-terminated path; `back` writable.
         unsafe {
-            assert_eq!(checked(eng_profile_store_save(s, path.as_ptr())), eng_status::Ok);
-            assert_eq!(checked(eng_profile_store_load(path.as_ptr(), &mut back)), eng_status::Ok);
+            assert_eq!(
+                checked(eng_profile_store_save(s, path.as_ptr())),
+                eng_status::Ok
+            );
+            assert_eq!(
+                checked(eng_profile_store_load(path.as_ptr(), &mut back)),
+                eng_status::Ok
+            );
         }
         assert_eq!(save_store(back), once, "a file loads to the same store");
         // SAFETY: live, freed once.
@@ -116,16 +139,31 @@ fn accepted_store(s: *mut eng_profile_store) {
     }
     let mut out = null_mut();
     // SAFETY: a live store; `out` writable.
-    if checked(unsafe { eng_profile_store_profiles_json(s, &mut out, null_mut()) }) == eng_status::Ok {
+    if checked(unsafe { eng_profile_store_profiles_json(s, &mut out, null_mut()) })
+        == eng_status::Ok
+    {
         let _ = take_json(out);
     }
     // The next day's touchpoints go in (or are refused, leaving it unchanged).
     // SAFETY: columns of 6 rows; a live store.
     let st = checked(unsafe {
-        eng_profile_store_push(s, CUSTOMER.as_ptr(), TIME.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
-                               VALUE.as_ptr(), null_mut(), null_mut(), CUSTOMER.len())
+        eng_profile_store_push(
+            s,
+            &engagement::eng_touchpoints {
+                len: CUSTOMER.len(),
+                customer: CUSTOMER.as_ptr(),
+                time: TIME.as_ptr(),
+                channel: CHANNEL.as_ptr(),
+                kind: KIND.as_ptr(),
+                value: VALUE.as_ptr(),
+                ..Default::default()
+            },
+        )
     });
-    assert!(matches!(st, eng_status::Ok | eng_status::InvalidInput), "push gave {st:?}");
+    assert!(
+        matches!(st, eng_status::Ok | eng_status::InvalidInput),
+        "push gave {st:?}"
+    );
     let _ = save_store(s);
     // SAFETY: live stores, freed once.
     unsafe {
@@ -138,14 +176,21 @@ fn accepted_store(s: *mut eng_profile_store) {
 fn accepted_engine(t: *mut eng_triggers) {
     let once = save_engine(t);
     let again = load_engine(&once).expect("the library's own form loads");
-    assert_eq!(save_engine(again), once, "saving is a fixed point after one round");
+    assert_eq!(
+        save_engine(again),
+        once,
+        "saving is a fixed point after one round"
+    );
     if once.len() % 7 == 0 {
         let path = file("engt");
         let mut back = null_mut();
         // SAFETY: a live engine and a NUL-terminated path; `back` writable.
         unsafe {
             assert_eq!(checked(eng_triggers_save(t, path.as_ptr())), eng_status::Ok);
-            assert_eq!(checked(eng_triggers_load(path.as_ptr(), &mut back)), eng_status::Ok);
+            assert_eq!(
+                checked(eng_triggers_load(path.as_ptr(), &mut back)),
+                eng_status::Ok
+            );
         }
         assert_eq!(save_engine(back), once, "a file loads to the same engine");
         // SAFETY: live, freed once.
@@ -154,7 +199,10 @@ fn accepted_engine(t: *mut eng_triggers) {
     let mut out = null_mut();
     // SAFETY: a live engine; `out` writable.
     let st = checked(unsafe { eng_triggers_advance_json(t, 32_503_680_000, &mut out, null_mut()) });
-    assert!(matches!(st, eng_status::Ok | eng_status::InvalidInput), "advance gave {st:?}");
+    assert!(
+        matches!(st, eng_status::Ok | eng_status::InvalidInput),
+        "advance gave {st:?}"
+    );
     if st == eng_status::Ok {
         let _ = take_json(out);
     }
@@ -170,10 +218,23 @@ fn valid_store(rows: usize) -> Vec<u8> {
     let mut s = null_mut();
     // SAFETY: defaults; `s` writable; then columns of `rows` ≤ 6 rows.
     unsafe {
-        assert_eq!(eng_profile_store_new(std::ptr::null(), 0, &mut s), eng_status::Ok);
         assert_eq!(
-            eng_profile_store_push(s, CUSTOMER.as_ptr(), TIME.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
-                                   VALUE.as_ptr(), null_mut(), null_mut(), rows),
+            eng_profile_store_new(std::ptr::null(), 0, &mut s),
+            eng_status::Ok
+        );
+        assert_eq!(
+            eng_profile_store_push(
+                s,
+                &engagement::eng_touchpoints {
+                    len: rows,
+                    customer: CUSTOMER.as_ptr(),
+                    time: TIME.as_ptr(),
+                    channel: CHANNEL.as_ptr(),
+                    kind: KIND.as_ptr(),
+                    value: VALUE.as_ptr(),
+                    ..Default::default()
+                }
+            ),
             eng_status::Ok
         );
     }
@@ -188,10 +249,25 @@ fn valid_engine(rows: usize) -> Vec<u8> {
     let (mut t, mut out) = (null_mut(), null_mut());
     // SAFETY: rules of their length; `t` writable; then columns of `rows` ≤ 6 rows.
     unsafe {
-        assert_eq!(eng_triggers_new(RULES.as_ptr().cast(), RULES.len(), &mut t), eng_status::Ok);
         assert_eq!(
-            eng_triggers_push_json(t, CUSTOMER.as_ptr(), TIME.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
-                                   VALUE.as_ptr(), null_mut(), null_mut(), rows, &mut out, null_mut()),
+            eng_triggers_new(RULES.as_ptr().cast(), RULES.len(), &mut t),
+            eng_status::Ok
+        );
+        assert_eq!(
+            eng_triggers_push_json(
+                t,
+                &engagement::eng_touchpoints {
+                    len: rows,
+                    customer: CUSTOMER.as_ptr(),
+                    time: TIME.as_ptr(),
+                    channel: CHANNEL.as_ptr(),
+                    kind: KIND.as_ptr(),
+                    value: VALUE.as_ptr(),
+                    ..Default::default()
+                },
+                &mut out,
+                null_mut()
+            ),
             eng_status::Ok
         );
     }
@@ -202,7 +278,6 @@ fn valid_engine(rows: usize) -> Vec<u8> {
     bytes
 }
 
-
 const JOURNEYS: &str = r#"{"stages": {}, "loyalty": {"expiry_days": 2},
     "funnel": {"steps": [{"name": "open", "kinds": ["open"]}, {"name": "buy", "kinds": ["purchase"]}],
                "window": 86400, "breakdown": "channel"},
@@ -212,7 +287,10 @@ const JOURNEYS: &str = r#"{"stages": {}, "loyalty": {"expiry_days": 2},
 fn save_state(s: *const eng_journey_state) -> Vec<u8> {
     let (mut ptr, mut len) = (null_mut(), 0usize);
     // SAFETY: a live state; outputs writable.
-    assert_eq!(checked(unsafe { eng_journey_state_to_bytes(s, &mut ptr, &mut len) }), eng_status::Ok);
+    assert_eq!(
+        checked(unsafe { eng_journey_state_to_bytes(s, &mut ptr, &mut len) }),
+        eng_status::Ok
+    );
     owned(ptr, len)
 }
 
@@ -220,7 +298,10 @@ fn load_state(bytes: &[u8]) -> Option<*mut eng_journey_state> {
     let mut s = null_mut();
     // SAFETY: `bytes` holds its length; `s` writable.
     let st = checked(unsafe { eng_journey_state_from_bytes(bytes.as_ptr(), bytes.len(), &mut s) });
-    assert!(matches!(st, eng_status::Ok | eng_status::Corrupt), "journey state from_bytes gave {st:?}");
+    assert!(
+        matches!(st, eng_status::Ok | eng_status::Corrupt),
+        "journey state from_bytes gave {st:?}"
+    );
     if st != eng_status::Ok {
         assert!(s.is_null(), "a refused load wrote a handle");
     }
@@ -233,11 +314,27 @@ fn valid_state(rows: usize) -> Vec<u8> {
     let (rc, rt, rp) = ([1u64], [3_600i64], [5u64]);
     // SAFETY: a config of its length; `s` writable; then columns of `rows` ≤ 6 rows.
     unsafe {
-        assert_eq!(eng_journey_state_new(JOURNEYS.as_ptr().cast(), JOURNEYS.len(), &mut s), eng_status::Ok);
         assert_eq!(
-            eng_journey_state_push(s, CUSTOMER.as_ptr(), TIME.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
-                                   VALUE.as_ptr(), null_mut(), null_mut(), rows, rc.as_ptr(), rt.as_ptr(),
-                                   rp.as_ptr(), usize::from(rows > 1)),
+            eng_journey_state_new(JOURNEYS.as_ptr().cast(), JOURNEYS.len(), &mut s),
+            eng_status::Ok
+        );
+        assert_eq!(
+            eng_journey_state_push(
+                s,
+                &engagement::eng_touchpoints {
+                    len: rows,
+                    customer: CUSTOMER.as_ptr(),
+                    time: TIME.as_ptr(),
+                    channel: CHANNEL.as_ptr(),
+                    kind: KIND.as_ptr(),
+                    value: VALUE.as_ptr(),
+                    ..Default::default()
+                },
+                rc.as_ptr(),
+                rt.as_ptr(),
+                rp.as_ptr(),
+                usize::from(rows > 1)
+            ),
             eng_status::Ok
         );
     }
@@ -252,14 +349,24 @@ fn valid_state(rows: usize) -> Vec<u8> {
 fn accepted_state(s: *mut eng_journey_state) {
     let once = save_state(s);
     let again = load_state(&once).expect("the library's own form loads");
-    assert_eq!(save_state(again), once, "saving is a fixed point after one round");
+    assert_eq!(
+        save_state(again),
+        once,
+        "saving is a fixed point after one round"
+    );
     if once.len() % 7 == 0 {
         let path = file("engj");
         let mut back = null_mut();
         // SAFETY: a live state and a NUL-terminated path; `back` writable.
         unsafe {
-            assert_eq!(checked(eng_journey_state_save(s, path.as_ptr())), eng_status::Ok);
-            assert_eq!(checked(eng_journey_state_load(path.as_ptr(), &mut back)), eng_status::Ok);
+            assert_eq!(
+                checked(eng_journey_state_save(s, path.as_ptr())),
+                eng_status::Ok
+            );
+            assert_eq!(
+                checked(eng_journey_state_load(path.as_ptr(), &mut back)),
+                eng_status::Ok
+            );
         }
         assert_eq!(save_state(back), once, "a file loads to the same state");
         // SAFETY: live, freed once.
@@ -268,15 +375,24 @@ fn accepted_state(s: *mut eng_journey_state) {
     let mut latest = 0i64;
     // SAFETY: a live state; `latest` writable.
     let st = checked(unsafe { eng_journey_state_latest_time(s, &mut latest) });
-    assert!(matches!(st, eng_status::Ok | eng_status::EmptyInput), "latest_time gave {st:?}");
-    let as_of = if st == eng_status::Ok { latest.saturating_add(86_400) } else { 0 };
+    assert!(
+        matches!(st, eng_status::Ok | eng_status::EmptyInput),
+        "latest_time gave {st:?}"
+    );
+    let as_of = if st == eng_status::Ok {
+        latest.saturating_add(86_400)
+    } else {
+        0
+    };
     for which in 0..6u32 {
         let mut out = null_mut();
         // SAFETY: a live state; `out` writable.
         let st = checked(unsafe { eng_journey_state_json(s, which, as_of, &mut out, null_mut()) });
         assert!(
-            matches!(st, eng_status::Ok | eng_status::EmptyInput | eng_status::AsOfBeforeData)
-                || which == 5 && st == eng_status::InvalidInput,
+            matches!(
+                st,
+                eng_status::Ok | eng_status::EmptyInput | eng_status::AsOfBeforeData
+            ) || which == 5 && st == eng_status::InvalidInput,
             "json {which} gave {st:?}"
         );
         if st == eng_status::Ok {
@@ -296,18 +412,39 @@ fn accepted_state(s: *mut eng_journey_state) {
         let _ = checked(eng_journey_state_funnel_table(s, &mut a));
         eng_table_free(a);
         a = null_mut();
-        let _ = checked(eng_journey_state_attribution_table(s, std::ptr::null(), 0, &mut a));
+        let _ = checked(eng_journey_state_attribution_table(
+            s,
+            std::ptr::null(),
+            0,
+            &mut a,
+        ));
         eng_table_free(a);
     }
     // The next day's touchpoints (shifted a day past the latest) go in, or are refused whole.
     let time: Vec<i64> = TIME.iter().map(|t| t.saturating_add(as_of)).collect();
     // SAFETY: columns of 6 rows; a live state.
     let st = checked(unsafe {
-        eng_journey_state_push(s, CUSTOMER.as_ptr(), time.as_ptr(), CHANNEL.as_ptr(), KIND.as_ptr(),
-                               VALUE.as_ptr(), null_mut(), null_mut(), CUSTOMER.len(), null_mut(),
-                               null_mut(), null_mut(), 0)
+        eng_journey_state_push(
+            s,
+            &engagement::eng_touchpoints {
+                len: CUSTOMER.len(),
+                customer: CUSTOMER.as_ptr(),
+                time: time.as_ptr(),
+                channel: CHANNEL.as_ptr(),
+                kind: KIND.as_ptr(),
+                value: VALUE.as_ptr(),
+                ..Default::default()
+            },
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            0,
+        )
     });
-    assert!(matches!(st, eng_status::Ok | eng_status::InvalidInput), "push gave {st:?}");
+    assert!(
+        matches!(st, eng_status::Ok | eng_status::InvalidInput),
+        "push gave {st:?}"
+    );
     let _ = save_state(s);
     // SAFETY: live states, freed once.
     unsafe {
@@ -343,8 +480,14 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(checked(eng_set_threads(n)), eng_status::Ok);
         let mut threads = 0usize;
         // SAFETY: `threads` writable.
-        assert_eq!(checked(unsafe { eng_threads(&mut threads) }), eng_status::Ok);
-        assert!(threads >= 1 && (n == 0 || threads == n), "{threads} threads after asking {n}");
+        assert_eq!(
+            checked(unsafe { eng_threads(&mut threads) }),
+            eng_status::Ok
+        );
+        assert!(
+            threads >= 1 && (n == 0 || threads == n),
+            "{threads} threads after asking {n}"
+        );
         if n == 5 {
             eng_shutdown();
         }

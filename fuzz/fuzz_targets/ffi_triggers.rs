@@ -41,14 +41,15 @@ fn push(
     let s = checked(unsafe {
         eng_triggers_push_json(
             t,
-            c.0[r.clone()].as_ptr(),
-            c.1[r.clone()].as_ptr(),
-            c.2[r.clone()].as_ptr(),
-            c.3[r.clone()].as_ptr(),
-            c.4[r.clone()].as_ptr(),
-            std::ptr::null(),
-            std::ptr::null(),
-            r.len(),
+            &engagement::eng_touchpoints {
+                len: r.len(),
+                customer: c.0[r.clone()].as_ptr(),
+                time: c.1[r.clone()].as_ptr(),
+                channel: c.2[r.clone()].as_ptr(),
+                kind: c.3[r.clone()].as_ptr(),
+                value: c.4[r.clone()].as_ptr(),
+                ..Default::default()
+            },
             &mut out,
             null_mut(),
         )
@@ -116,12 +117,17 @@ fuzz_target!(|data: &[u8]| {
     let mut saved_len = 0usize;
     // SAFETY: a live engine; outputs writable; the copy and the table freed once.
     unsafe {
-        if checked(engagement::triggers::eng_triggers_to_bytes(chunked, &mut saved, &mut saved_len))
-            == eng_status::Ok
+        if checked(engagement::triggers::eng_triggers_to_bytes(
+            chunked,
+            &mut saved,
+            &mut saved_len,
+        )) == eng_status::Ok
         {
             let mut copy = null_mut();
             assert_eq!(
-                checked(engagement::triggers::eng_triggers_from_bytes(saved, saved_len, &mut copy)),
+                checked(engagement::triggers::eng_triggers_from_bytes(
+                    saved, saved_len, &mut copy
+                )),
                 eng_status::Ok
             );
             engagement::errors::eng_bytes_free(saved, saved_len);
@@ -130,26 +136,32 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(
                 checked(engagement::triggers::eng_triggers_push_table(
                     copy,
-                    std::ptr::null(),
-                    std::ptr::null(),
-                    std::ptr::null(),
-                    std::ptr::null(),
-                    std::ptr::null(),
-                    std::ptr::null(),
-                    std::ptr::null(),
-                    0,
+                    &engagement::eng_touchpoints {
+                        len: 0,
+                        ..Default::default()
+                    },
                     &mut table,
                 )),
                 eng_status::Ok
             );
             engagement::table::eng_table_free(table);
             table = null_mut();
-            let st = checked(engagement::triggers::eng_triggers_advance_table(copy, until, &mut table));
-            let sj = checked(eng_triggers_advance_json(chunked, until, &mut json, null_mut()));
+            let st = checked(engagement::triggers::eng_triggers_advance_table(
+                copy, until, &mut table,
+            ));
+            let sj = checked(eng_triggers_advance_json(
+                chunked,
+                until,
+                &mut json,
+                null_mut(),
+            ));
             assert_eq!(st, sj, "advance as a table and as JSON disagree");
             if st == eng_status::Ok {
                 let mut rows = 0usize;
-                assert_eq!(engagement::table::eng_table_rows(table, &mut rows), eng_status::Ok);
+                assert_eq!(
+                    engagement::table::eng_table_rows(table, &mut rows),
+                    eng_status::Ok
+                );
                 match take_json(json) {
                     serde_json::Value::Array(a) => {
                         assert_eq!(a.len(), rows, "table rows and JSON actions differ");

@@ -11,7 +11,13 @@ int main() {
     const int64_t time[1] = {0};
     const uint8_t channel[1] = {ENG_CHANNEL_WEB};
     const uint8_t kind[1] = {ENG_KIND_PURCHASE};
-    eng_status s = eng_profile_store_push(store, customer, time, channel, kind, nullptr, nullptr, nullptr, 1);
+    eng_touchpoints tp{};  // every column NULL, as in C
+    tp.len = 1;
+    tp.customer = customer;
+    tp.time = time;
+    tp.channel = channel;
+    tp.kind = kind;
+    eng_status s = eng_profile_store_push(store, &tp);
     size_t n = 0;
     if (s == ENG_STATUS_OK) s = eng_profile_store_len(store, &n);
     eng_profile_store_free(store);

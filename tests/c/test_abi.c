@@ -19,6 +19,19 @@ int main(void) {
         return 1;
     }
     printf("ENG_ABI_VERSION %d\n", ENG_ABI_VERSION);
+    S(eng_touchpoints);
+    F(eng_touchpoints, len);
+    F(eng_touchpoints, customer);
+    F(eng_touchpoints, time);
+    F(eng_touchpoints, channel);
+    F(eng_touchpoints, kind);
+    F(eng_touchpoints, value);
+    F(eng_touchpoints, rating);
+    F(eng_touchpoints, rating_scale);
+    F(eng_touchpoints, event);
+    F(eng_touchpoints, dictionary);
+    F(eng_touchpoints, campaign);
+    F(eng_touchpoints, session);
     S(eng_proportion);
     F(eng_proportion, successes);
     F(eng_proportion, trials);

@@ -120,12 +120,31 @@ static void a_hand_built_batch_is_the_same_touchpoints(void) {
     expect(eng_profile_store_new(NULL, 0, &arrow) == ENG_STATUS_OK, "store");
     expect(eng_profile_store_new(NULL, 0, &pointers) == ENG_STATUS_OK, "store");
     expect(eng_profile_store_push_batch(arrow, tps) == ENG_STATUS_OK, "push_batch");
-    expect(eng_profile_store_push(pointers, customer, time_, channel, kind_codes, value, NULL, NULL, N) ==
-               ENG_STATUS_OK, "push");
+    const eng_touchpoints tp = {.len = N, .customer = customer, .time = time_, .channel = channel,
+                                .kind = kind_codes, .value = value};
+    expect(eng_profile_store_push(pointers, &tp) == ENG_STATUS_OK, "push");
     char *a = profiles_of(arrow), *p = profiles_of(pointers);
     expect(a && p && strcmp(a, p) == 0, "the batch's profiles equal the pointers' (null value read as 0)");
     eng_string_free(a);
     eng_string_free(p);
+
+    /* Its columns, lent as the struct every other call takes: the native columns are the Arrow
+     * buffers themselves, the others converted once; any call gives what the pointers give. */
+    eng_touchpoints lent = {0};
+    expect(eng_touchpoint_batch_columns(tps, &lent) == ENG_STATUS_OK, "batch columns");
+    expect(lent.len == N && lent.customer == customer && lent.time == time_, "customer and time not copied");
+    expect(lent.rating == NULL && lent.rating_scale == NULL && lent.event == NULL && lent.session == NULL,
+           "columns the batch lacks are NULL");
+    static const char funnel[] = "{\"steps\": [{\"name\": \"visit\", \"kinds\": [\"visit\"]},"
+                                 "{\"name\": \"buy\", \"kinds\": [\"purchase\"]}], \"window\": 86400}";
+    char *from_batch = NULL, *from_pointers = NULL;
+    expect(eng_funnel_json(&lent, funnel, strlen(funnel), &from_batch, NULL) == ENG_STATUS_OK, "funnel of the batch");
+    expect(eng_funnel_json(&tp, funnel, strlen(funnel), &from_pointers, NULL) == ENG_STATUS_OK, "funnel");
+    expect(from_batch && from_pointers && strcmp(from_batch, from_pointers) == 0, "the same funnel");
+    eng_string_free(from_batch);
+    eng_string_free(from_pointers);
+    expect(eng_touchpoint_batch_columns(NULL, &lent) == ENG_STATUS_NULL_POINTER, "NULL batch");
+    expect(eng_touchpoint_batch_columns(tps, NULL) == ENG_STATUS_NULL_POINTER, "NULL output");
 
     /* A journey state takes the batch too. */
     static const char config[] = "{\"paths\": {\"lookback\": 86400}}";
@@ -199,7 +218,7 @@ static void a_stream_of_two_batches_reads_as_one(void) {
     expect(eng_profile_store_new(NULL, 0, &a) == ENG_STATUS_OK && eng_profile_store_new(NULL, 0, &b) == ENG_STATUS_OK,
            "stores");
     expect(eng_profile_store_push_batch(a, tps) == ENG_STATUS_OK, "push the stream's batch");
-    expect(eng_profile_store_push(b, customer, time_, channel, kind_codes, value, NULL, NULL, N) == ENG_STATUS_OK,
+    expect(eng_profile_store_push(b, &(eng_touchpoints){.len = N, .customer = customer, .time = time_, .channel = channel, .kind = kind_codes, .value = value}) == ENG_STATUS_OK,
            "push pointers");
     char *x = profiles_of(a), *y = profiles_of(b);
     expect(x && y && strcmp(x, y) == 0, "a stream of two batches equals the pointers");
@@ -258,8 +277,13 @@ static void a_table_goes_out_as_arrow(void) {
     static const char config[] = "{\"loyalty\": {}}";
     struct eng_journey_state *state = NULL;
     expect(eng_journey_state_new(config, strlen(config), &state) == ENG_STATUS_OK, "journey state");
-    expect(eng_journey_state_push(state, customer, time_, channel, kind_codes, value, NULL, NULL, N, NULL, NULL, NULL,
-                                  0) == ENG_STATUS_OK, "push");
+    expect(eng_journey_state_push(
+    state,
+    &(eng_touchpoints){.len = N, .customer = customer, .time = time_, .channel = channel, .kind = kind_codes, .value = value},
+    NULL,
+    NULL,
+    NULL,
+    0) == ENG_STATUS_OK, "push");
     struct eng_table *accounts = NULL;
     expect(eng_journey_state_loyalty_tables(state, time_[4], &accounts, NULL) == ENG_STATUS_OK, "loyalty tables");
     struct ArrowArray out;

@@ -41,7 +41,8 @@ static void segments_and_loyalty_into_actions(void) {
     const int64_t as_of = 45 * DAY;
     eng_profile_store *store = NULL;
     expect(eng_profile_store_new(NULL, 0, &store) == ENG_STATUS_OK, "store");
-    expect(eng_profile_store_push(store, customer, when, channel, kind, value, NULL, NULL, N) == ENG_STATUS_OK, "push");
+    expect(eng_profile_store_push(store,
+                                  &(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value}) == ENG_STATUS_OK, "push");
 
     const char *defs = "{\"version\": 1, \"segments\": ["
                        "{\"name\": \"big\", \"rule\": {\"field\": \"revenue\", \"op\": \">=\", \"value\": 500}},"
@@ -84,8 +85,8 @@ static void segments_and_loyalty_into_actions(void) {
            "arrays agree with the document");
 
     char *loyalty = NULL;
-    expect(eng_loyalty_json(customer, when, channel, kind, value, NULL, NULL, N, NULL, NULL, NULL, 0, as_of, NULL, 0,
-                            &loyalty, NULL) == ENG_STATUS_OK,
+    expect(eng_loyalty_json(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                            NULL, NULL, NULL, 0, as_of, NULL, 0, &loyalty, NULL) == ENG_STATUS_OK,
            "loyalty");
 
     uint8_t stage[4];
@@ -121,12 +122,13 @@ static void the_same_chain_through_tables(void) {
                        "{\"name\": \"big\", \"rule\": {\"field\": \"revenue\", \"op\": \">=\", \"value\": 500}},"
                        "{\"name\": \"browsers\", \"rule\": {\"field\": \"purchases\", \"op\": \"==\", \"value\": 0}}]}";
     expect(eng_profile_store_new(NULL, 0, &store) == ENG_STATUS_OK, "store");
-    expect(eng_profile_store_push(store, customer, when, channel, kind, value, NULL, NULL, N) == ENG_STATUS_OK, "push");
+    expect(eng_profile_store_push(store,
+                                  &(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value}) == ENG_STATUS_OK, "push");
     expect(eng_segment_set_new(defs, strlen(defs), &set) == ENG_STATUS_OK, "segment set");
     expect(eng_profile_store_segments_table(store, set, as_of, NULL, 0, NULL, 0, &segments) == ENG_STATUS_OK,
            "segments as a table");
-    expect(eng_loyalty_tables(customer, when, channel, kind, value, NULL, NULL, N, NULL, NULL, NULL, 0, as_of, NULL, 0,
-                              &accounts, &history) == ENG_STATUS_OK,
+    expect(eng_loyalty_tables(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                              NULL, NULL, NULL, 0, as_of, NULL, 0, &accounts, &history) == ENG_STATUS_OK,
            "loyalty as tables");
 
     /* Columns are borrowed: no size to ask first, no copy. */
@@ -150,8 +152,8 @@ static void the_same_chain_through_tables(void) {
                strcmp(type, "u8") == 0,
            "the last column's name and type");
     char *document = NULL;
-    expect(eng_loyalty_json(customer, when, channel, kind, value, NULL, NULL, N, NULL, NULL, NULL, 0, as_of, NULL, 0,
-                            &document, NULL) == ENG_STATUS_OK,
+    expect(eng_loyalty_json(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                            NULL, NULL, NULL, 0, as_of, NULL, 0, &document, NULL) == ENG_STATUS_OK,
            "loyalty as JSON");
     const char *b = document ? strstr(document, "\"balance\":[") : NULL;
     expect(eng_table_u64(accounts, "balance", &balance, &m) == ENG_STATUS_OK && m == 3 && b &&
@@ -209,8 +211,8 @@ static void the_same_chain_through_tables(void) {
     expect(eng_table_rows(accounts, NULL) == ENG_STATUS_NULL_POINTER, "no row count output");
     expect(eng_table_columns(NULL, &columns) == ENG_STATUS_NULL_POINTER, "no table to count");
     expect(eng_table_label(accounts, "tier", 0, NULL, &label) == ENG_STATUS_NULL_POINTER, "no count output");
-    expect(eng_loyalty_tables(customer, when, channel, kind, value, NULL, NULL, N, NULL, NULL, NULL, 0, as_of, NULL, 0,
-                              NULL, NULL) == ENG_STATUS_NULL_POINTER,
+    expect(eng_loyalty_tables(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                              NULL, NULL, NULL, 0, as_of, NULL, 0, NULL, NULL) == ENG_STATUS_NULL_POINTER,
            "no accounts output");
     expect(eng_profile_store_segments_table(store, set, as_of, NULL, 0, NULL, 0, NULL) == ENG_STATUS_NULL_POINTER,
            "no segments output");
@@ -235,11 +237,11 @@ static void journeys_through_tables(void) {
     size_t rows = 0, count = 0;
     const char *label = NULL;
 
-    expect(eng_stage_history_table(customer, when, channel, kind, value, NULL, NULL, N, 400 * DAY, NULL, 0,
-                                   &history) == ENG_STATUS_OK,
+    expect(eng_stage_history_table(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                                   400 * DAY, NULL, 0, &history) == ENG_STATUS_OK,
            "stage history as a table");
-    expect(eng_stage_history_json(customer, when, channel, kind, value, NULL, NULL, N, 400 * DAY, NULL, 0, &json,
-                                  NULL) == ENG_STATUS_OK,
+    expect(eng_stage_history_json(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                                  400 * DAY, NULL, 0, &json, NULL) == ENG_STATUS_OK,
            "stage history as JSON");
     expect(eng_table_u64(history, "customer", &ids, &rows) == ENG_STATUS_OK && rows > 3, "history rows");
     expect(eng_table_i64(history, "entered_at", &entered, &rows) == ENG_STATUS_OK, "entered_at");
@@ -258,7 +260,8 @@ static void journeys_through_tables(void) {
 
     const char *steps = "{\"steps\": [{\"name\": \"clicked\", \"kinds\": [\"click\"]}, "
                         "{\"name\": \"bought\", \"kinds\": [\"purchase\"]}]}";
-    expect(eng_funnel_table(customer, when, channel, kind, N, steps, strlen(steps), &funnel) == ENG_STATUS_OK,
+    expect(eng_funnel_table(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind},
+                            steps, strlen(steps), &funnel) == ENG_STATUS_OK,
            "funnel as a table");
     expect(eng_table_u64(funnel, "customers", &reached, &rows) == ENG_STATUS_OK && rows == 2 && reached[0] == 2 &&
                reached[1] == 1,
@@ -267,11 +270,11 @@ static void journeys_through_tables(void) {
            "step names");
 
     const char *rule = "{\"rule\": \"markov\"}";
-    expect(eng_attribute_touchpoints_table(customer, when, channel, kind, value, N, 30 * DAY, rule, strlen(rule),
-                                           &credit) == ENG_STATUS_OK,
+    expect(eng_attribute_touchpoints_table(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                                           30 * DAY, rule, strlen(rule), &credit) == ENG_STATUS_OK,
            "attribution as a table");
-    expect(eng_attribute_touchpoints_json(customer, when, channel, kind, value, N, 30 * DAY, rule, strlen(rule), &json,
-                                          NULL) == ENG_STATUS_OK,
+    expect(eng_attribute_touchpoints_json(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                                          30 * DAY, rule, strlen(rule), &json, NULL) == ENG_STATUS_OK,
            "attribution as JSON");
     expect(eng_table_f64(credit, "conversions", &conversions, &rows) == ENG_STATUS_OK, "credits");
     expect(eng_table_f64(credit, "removal_effect", &effects, &rows) == ENG_STATUS_OK && !isnan(effects[0]),
@@ -292,8 +295,8 @@ static void journeys_through_tables(void) {
 static void stage_history_into_transitions(void) {
     char *history = NULL;
     size_t history_len = 0;
-    expect(eng_stage_history_json(customer, when, channel, kind, value, NULL, NULL, N, 400 * DAY, NULL, 0, &history,
-                                  &history_len) == ENG_STATUS_OK,
+    expect(eng_stage_history_json(&(eng_touchpoints){.len = N, .customer = customer, .time = when, .channel = channel, .kind = kind, .value = value},
+                                  400 * DAY, NULL, 0, &history, &history_len) == ENG_STATUS_OK,
            "stage history");
     char *from_history = NULL;
     expect(eng_stage_transitions_of_history_json(history, history_len, &from_history, NULL) == ENG_STATUS_OK,
@@ -351,8 +354,11 @@ static void triggers_and_labels_as_tables(void) {
     expect(eng_triggers_new(rules, strlen(rules), &b) == ENG_STATUS_OK, "triggers");
     char *json = NULL;
     struct eng_table *due = NULL;
-    expect(eng_triggers_push_json(a, c, t, ch, k, NULL, NULL, NULL, 3, &json, NULL) == ENG_STATUS_OK, "push json");
-    expect(eng_triggers_push_table(b, c, t, ch, k, NULL, NULL, NULL, 3, &due) == ENG_STATUS_OK, "push table");
+    expect(eng_triggers_push_json(a, &(eng_touchpoints){.len = 3, .customer = c, .time = t, .channel = ch, .kind = k},
+                                  &json, NULL) == ENG_STATUS_OK, "push json");
+    expect(eng_triggers_push_table(b,
+                                   &(eng_touchpoints){.len = 3, .customer = c, .time = t, .channel = ch, .kind = k},
+                                   &due) == ENG_STATUS_OK, "push table");
     size_t rows = 0, n = 0, count = 0;
     expect(eng_table_rows(due, &rows) == ENG_STATUS_OK && rows == 2, "two welcomes due");
     expect(json && strstr(json, "\"welcome\"") != NULL, "the JSON form has them too");

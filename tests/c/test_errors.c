@@ -60,38 +60,51 @@ int main(void) {
     CHECK(eng_profile_store_new(NULL, 0, &store), ENG_STATUS_OK, NULL);
 
     /* Pushing: NULL for every required column, zero rows, bad codes and values. */
-    CHECK(eng_profile_store_push(NULL, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_NULL_POINTER,
+    CHECK(eng_profile_store_push(NULL,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}), ENG_STATUS_NULL_POINTER,
           "store");
-    CHECK(eng_profile_store_push(store, NULL, time, channel, kind, value, rating, scale, 3), ENG_STATUS_NULL_POINTER,
+    CHECK(eng_profile_store_push(store, NULL), ENG_STATUS_NULL_POINTER, "touchpoints");
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}), ENG_STATUS_NULL_POINTER,
           "customer");
-    CHECK(eng_profile_store_push(store, customer, NULL, channel, kind, value, rating, scale, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}),
           ENG_STATUS_NULL_POINTER, "time");
-    CHECK(eng_profile_store_push(store, customer, time, NULL, kind, value, rating, scale, 3), ENG_STATUS_NULL_POINTER,
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}), ENG_STATUS_NULL_POINTER,
           "channel");
-    CHECK(eng_profile_store_push(store, customer, time, channel, NULL, value, rating, scale, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .value = value, .rating = rating, .rating_scale = scale}),
           ENG_STATUS_NULL_POINTER, "kind");
     /* Ratings without their scales: refused as in every face (never read as NPS). */
-    CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, NULL, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating}),
           ENG_STATUS_INVALID_INPUT, "rating_scale");
     /* A missing scale is fine on the rows without a rating, refused on the row with one. */
     const uint8_t sparse_scale[3] = {ENG_SCALE_MISSING, ENG_SCALE_MISSING, ENG_SCALE_MISSING};
-    CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, sparse_scale, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = sparse_scale}),
           ENG_STATUS_INVALID_INPUT, "rating_scale");
-    CHECK(eng_profile_store_push(store, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0), ENG_STATUS_OK, NULL);
+    CHECK(eng_profile_store_push(store, &(eng_touchpoints){.len = 0}), ENG_STATUS_OK, NULL);
     const uint8_t bad_channel[3] = {ENG_CHANNEL_WEB, 99, ENG_CHANNEL_EMAIL};
-    CHECK(eng_profile_store_push(store, customer, time, bad_channel, kind, value, rating, scale, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = bad_channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}),
           ENG_STATUS_INVALID_INPUT, "row 1");
     const double negative[3] = {10.0, -5.0, 0.0};
-    CHECK(eng_profile_store_push(store, customer, time, channel, kind, negative, rating, scale, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = negative, .rating = rating, .rating_scale = scale}),
           ENG_STATUS_INVALID_INPUT, "value");
     const double nan_value[3] = {10.0, NAN, 0.0};
-    CHECK(eng_profile_store_push(store, customer, time, channel, kind, nan_value, rating, scale, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = nan_value, .rating = rating, .rating_scale = scale}),
           ENG_STATUS_INVALID_INPUT, "NaN");
     const float off_scale[3] = {NAN, NAN, 11.0f};
-    CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, off_scale, scale, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = off_scale, .rating_scale = scale}),
           ENG_STATUS_INVALID_INPUT, "rating");
     const int64_t before_1970[3] = {0, -1, 0};
-    CHECK(eng_profile_store_push(store, customer, before_1970, channel, kind, value, rating, scale, 3),
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = before_1970, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}),
           ENG_STATUS_INVALID_INPUT, "time");
     /* A failed push changes nothing: the store is still empty. */
     CHECK(eng_profile_store_len(store, &n), ENG_STATUS_OK, NULL);
@@ -99,10 +112,12 @@ int main(void) {
         failed++;
         fprintf(stderr, "FAILED: a failed push changed the store (%zu customers)\n", n);
     }
-    CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_OK, NULL);
+    CHECK(eng_profile_store_push(store,
+                                 &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}), ENG_STATUS_OK, NULL);
     eng_profile_store *sparse = NULL;
     CHECK(eng_profile_store_new(NULL, 0, &sparse), ENG_STATUS_OK, NULL);
-    CHECK(eng_profile_store_push(sparse, customer, time, channel, kind, value, rating, sparse_scale, 2), ENG_STATUS_OK,
+    CHECK(eng_profile_store_push(sparse,
+                                 &(eng_touchpoints){.len = 2, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = sparse_scale}), ENG_STATUS_OK,
           NULL);
     eng_profile_store_free(sparse);
 
@@ -156,8 +171,7 @@ int main(void) {
           ENG_STATUS_INVALID_INPUT, "stage");
     CHECK(eng_simple_clv("{\"average_order_value\": 1}", 26, out), ENG_STATUS_JSON, "purchase_frequency");
     const uint64_t zero_points[1] = {0};
-    CHECK(eng_loyalty_json(NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, customer, time, zero_points, 1, 86400, NULL, 0,
-                           &json, NULL),
+    CHECK(eng_loyalty_json(&(eng_touchpoints){.len = 0}, customer, time, zero_points, 1, 86400, NULL, 0, &json, NULL),
           ENG_STATUS_INVALID_INPUT, "points");
     if (eng_status_name(12345) == NULL || strcmp(eng_status_name(12345), "ENG_STATUS_UNKNOWN") != 0) {
         failed++;
@@ -347,21 +361,22 @@ int main(void) {
         const char *spec = "{\"metrics\": [{\"name\": \"revenue\", \"measure\": {\"type\": \"value\", "
                            "\"match\": {\"kinds\": [\"purchase\"]}}}]}";
         const char *no_metrics = "{\"metrics\": []}";
-        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, ac, aa, at, 4, names, strlen(names),
-                                          spec, strlen(spec), &json, NULL),
+        CHECK(eng_experiment_readout_json(&(eng_touchpoints){.len = 3, .customer = tc, .time = tt, .channel = tch, .kind = tki, .value = tv},
+                                          ac, aa, at, 4, names, strlen(names), spec, strlen(spec), &json, NULL),
               ENG_STATUS_OK, NULL);
         eng_string_free(json);
-        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, twice, aa, at, 4, names,
-                                          strlen(names), spec, strlen(spec), &json, NULL),
+        CHECK(eng_experiment_readout_json(&(eng_touchpoints){.len = 3, .customer = tc, .time = tt, .channel = tch, .kind = tki, .value = tv},
+                                          twice, aa, at, 4, names, strlen(names), spec, strlen(spec), &json, NULL),
               ENG_STATUS_INVALID_INPUT, "assigned once");
-        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, ac, aa, at, 4, names, strlen(names),
-                                          no_metrics, strlen(no_metrics), &json, NULL),
+        CHECK(eng_experiment_readout_json(&(eng_touchpoints){.len = 3, .customer = tc, .time = tt, .channel = tch, .kind = tki, .value = tv},
+                                          ac, aa, at, 4, names, strlen(names), no_metrics, strlen(no_metrics), &json,
+                                          NULL),
               ENG_STATUS_CONFIG, "metrics");
-        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, ac, NULL, at, 4, names,
-                                          strlen(names), spec, strlen(spec), &json, NULL),
+        CHECK(eng_experiment_readout_json(&(eng_touchpoints){.len = 3, .customer = tc, .time = tt, .channel = tch, .kind = tki, .value = tv},
+                                          ac, NULL, at, 4, names, strlen(names), spec, strlen(spec), &json, NULL),
               ENG_STATUS_NULL_POINTER, "assigned_arm");
-        CHECK(eng_experiment_readout_json(tc, tt, tch, tki, tv, 3, NULL, NULL, NULL, ac, aa, at, 4, names, strlen(names),
-                                          NULL, 0, &json, NULL),
+        CHECK(eng_experiment_readout_json(&(eng_touchpoints){.len = 3, .customer = tc, .time = tt, .channel = tch, .kind = tki, .value = tv},
+                                          ac, aa, at, 4, names, strlen(names), NULL, 0, &json, NULL),
               ENG_STATUS_JSON, "spec_json");
     }
 
@@ -485,11 +500,15 @@ int main(void) {
         uint8_t ch[3] = {0, 1, 0}, k[3] = {1, 3, 1}, bad_ch[3] = {0, 99, 0}, st[3] = {0, 2, 0}, bad_st[3] = {0, 42, 0};
         char *json = NULL;
         const char *zero = "{\"steps\": 0}";
-        CHECK(eng_journey_sequences_json(c, t, ch, k, 3, NULL, 0, &json, NULL), ENG_STATUS_OK, NULL);
+        CHECK(eng_journey_sequences_json(&(eng_touchpoints){.len = 3, .customer = c, .time = t, .channel = ch, .kind = k},
+                                         NULL, 0, &json, NULL), ENG_STATUS_OK, NULL);
         eng_string_free(json);
-        CHECK(eng_journey_sequences_json(c, t, bad_ch, k, 3, NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT, "channel");
-        CHECK(eng_journey_sequences_json(c, t, ch, k, 3, zero, strlen(zero), &json, NULL), ENG_STATUS_CONFIG, "steps");
-        CHECK(eng_journey_sequences_json(c, NULL, ch, k, 3, NULL, 0, &json, NULL), ENG_STATUS_NULL_POINTER, "time");
+        CHECK(eng_journey_sequences_json(&(eng_touchpoints){.len = 3, .customer = c, .time = t, .channel = bad_ch, .kind = k},
+                                         NULL, 0, &json, NULL), ENG_STATUS_INVALID_INPUT, "channel");
+        CHECK(eng_journey_sequences_json(&(eng_touchpoints){.len = 3, .customer = c, .time = t, .channel = ch, .kind = k},
+                                         zero, strlen(zero), &json, NULL), ENG_STATUS_CONFIG, "steps");
+        CHECK(eng_journey_sequences_json(&(eng_touchpoints){.len = 3, .customer = c, .channel = ch, .kind = k}, NULL,
+                                         0, &json, NULL), ENG_STATUS_NULL_POINTER, "time");
         CHECK(eng_stage_transitions_json(c, st, t, 3, &json, NULL), ENG_STATUS_OK, NULL);
         eng_string_free(json);
         CHECK(eng_stage_transitions_json(c, bad_st, t, 3, &json, NULL), ENG_STATUS_INVALID_INPUT, "stage");
@@ -503,26 +522,34 @@ int main(void) {
         char *json = NULL;
         const char *f = "{\"steps\": [{\"name\": \"visit\", \"kinds\": [\"visit\"]}]}";
         const char *no_steps = "{\"steps\": []}";
-        CHECK(eng_funnel_json(c, t, ch, k, 2, f, strlen(f), &json, NULL), ENG_STATUS_OK, NULL);
+        CHECK(eng_funnel_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k}, f,
+                              strlen(f), &json, NULL), ENG_STATUS_OK, NULL);
         eng_string_free(json);
-        CHECK(eng_funnel_json(c, t, ch, k, 2, no_steps, strlen(no_steps), &json, NULL), ENG_STATUS_CONFIG, "steps");
-        CHECK(eng_funnel_json(c, t, ch, k, 2, NULL, 0, &json, NULL), ENG_STATUS_JSON, NULL);
-        CHECK(eng_funnel_json(c, t, ch, k, 2, "{", 1, &json, NULL), ENG_STATUS_JSON, NULL);
+        CHECK(eng_funnel_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                              no_steps, strlen(no_steps), &json, NULL), ENG_STATUS_CONFIG, "steps");
+        CHECK(eng_funnel_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k}, NULL,
+                              0, &json, NULL), ENG_STATUS_JSON, NULL);
+        CHECK(eng_funnel_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k}, "{",
+                              1, &json, NULL), ENG_STATUS_JSON, NULL);
         {
             const uint64_t gc[2] = {c[0], c[0]};
             const uint32_t g[2] = {0, 0};
             const char *labels = "[\"a\"]";
-            CHECK(eng_funnel_by_group_json(c, t, ch, k, 2, f, strlen(f), NULL, g, 1, labels, strlen(labels), &json,
-                                           NULL),
+            CHECK(eng_funnel_by_group_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                           f, strlen(f), NULL, g, 1, labels, strlen(labels), &json, NULL),
                   ENG_STATUS_NULL_POINTER, "group_customer");
-            CHECK(eng_funnel_by_group_json(c, t, ch, k, 2, f, strlen(f), gc, g, 2, labels, strlen(labels), &json, NULL),
+            CHECK(eng_funnel_by_group_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                           f, strlen(f), gc, g, 2, labels, strlen(labels), &json, NULL),
                   ENG_STATUS_INVALID_INPUT, "listed twice");
-            CHECK(eng_funnel_by_group_json(c, t, ch, k, 2, f, strlen(f), gc, g, 1, "[1]", 3, &json, NULL),
+            CHECK(eng_funnel_by_group_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                           f, strlen(f), gc, g, 1, "[1]", 3, &json, NULL),
                   ENG_STATUS_JSON, NULL);
-            CHECK(eng_funnel_by_group_json(c, t, ch, k, 2, f, strlen(f), gc, g, 1, labels, strlen(labels), &json, NULL),
+            CHECK(eng_funnel_by_group_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                           f, strlen(f), gc, g, 1, labels, strlen(labels), &json, NULL),
                   ENG_STATUS_OK, NULL);
             eng_string_free(json);
-            CHECK(eng_funnel_by_first_touch_json(c, t, ch, k, 2, f, strlen(f), "\"first_channel\"", 15, &json, NULL),
+            CHECK(eng_funnel_by_first_touch_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                                 f, strlen(f), "\"first_channel\"", 15, &json, NULL),
                   ENG_STATUS_JSON, NULL);
             {
                 const char *staged = "{\"steps\": [{\"name\": \"visit\", \"kinds\": [\"visit\"]}, "
@@ -530,22 +557,23 @@ int main(void) {
                 const uint64_t camp[2] = {1, 2};
                 const uint8_t bad_stage[1] = {99};
                 const int64_t at[1] = {0};
-                CHECK(eng_funnel_with_json(c, t, ch, k, NULL, 2, NULL, NULL, NULL, 0, staged, strlen(staged), &json,
-                                           NULL),
+                CHECK(eng_funnel_with_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                           NULL, NULL, NULL, 0, staged, strlen(staged), &json, NULL),
                       ENG_STATUS_CONFIG, "stage history");
-                CHECK(eng_funnel_with_json(c, t, ch, k, camp, 2, c, bad_stage, at, 1, staged, strlen(staged), &json,
-                                           NULL),
+                CHECK(eng_funnel_with_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k, .campaign = camp},
+                                           c, bad_stage, at, 1, staged, strlen(staged), &json, NULL),
                       ENG_STATUS_INVALID_INPUT, "stage");
-                CHECK(eng_funnel_with_json(c, t, ch, k, camp, 2, c, NULL, at, 1, staged, strlen(staged), &json, NULL),
+                CHECK(eng_funnel_with_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k, .campaign = camp},
+                                           c, NULL, at, 1, staged, strlen(staged), &json, NULL),
                       ENG_STATUS_NULL_POINTER, "stage");
                 /* An empty stage history is a history: nobody enters a stage. */
-                CHECK(eng_funnel_with_json(c, t, ch, k, camp, 2, c, NULL, NULL, 0, staged, strlen(staged), &json,
-                                           NULL),
+                CHECK(eng_funnel_with_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k, .campaign = camp},
+                                           c, NULL, NULL, 0, staged, strlen(staged), &json, NULL),
                       ENG_STATUS_OK, NULL);
                 eng_string_free(json);
             }
-            CHECK(eng_funnel_by_first_touch_json(c, t, ch, k, 2, f, strlen(f), "{\"cohort\": \"week\"}", 18, &json,
-                                                 NULL),
+            CHECK(eng_funnel_by_first_touch_json(&(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                                 f, strlen(f), "{\"cohort\": \"week\"}", 18, &json, NULL),
                   ENG_STATUS_OK, NULL);
             eng_string_free(json);
         }
@@ -572,22 +600,33 @@ int main(void) {
         CHECK(eng_triggers_new(unknown, strlen(unknown), &tr), ENG_STATUS_JSON, "birthday");
         CHECK(eng_triggers_new("\xff", 1, &tr), ENG_STATUS_INVALID_UTF8, NULL);
         CHECK(eng_triggers_new(rules, strlen(rules), &tr), ENG_STATUS_OK, NULL);
-        CHECK(eng_triggers_push_json(NULL, c, t, ch, k, NULL, NULL, NULL, 2, &json, NULL), ENG_STATUS_NULL_POINTER,
+        CHECK(eng_triggers_push_json(NULL,
+                                     &(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                     &json, NULL), ENG_STATUS_NULL_POINTER,
               "triggers");
-        CHECK(eng_triggers_push_json(tr, c, t, ch, k, NULL, NULL, NULL, 2, NULL, NULL), ENG_STATUS_NULL_POINTER,
+        CHECK(eng_triggers_push_json(tr,
+                                     &(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                     NULL, NULL), ENG_STATUS_NULL_POINTER,
               "out_json");
-        CHECK(eng_triggers_push_json(tr, NULL, t, ch, k, NULL, NULL, NULL, 2, &json, NULL), ENG_STATUS_NULL_POINTER,
+        CHECK(eng_triggers_push_json(tr, &(eng_touchpoints){.len = 2, .time = t, .channel = ch, .kind = k}, &json,
+                                     NULL), ENG_STATUS_NULL_POINTER,
               "customer");
-        CHECK(eng_triggers_push_json(tr, c, t, ch, bad_kind, NULL, NULL, NULL, 1, &json, NULL),
+        CHECK(eng_triggers_push_json(tr,
+                                     &(eng_touchpoints){.len = 1, .customer = c, .time = t, .channel = ch, .kind = bad_kind},
+                                     &json, NULL),
               ENG_STATUS_INVALID_INPUT, "kind");
         /* Sorted within the batch: customer 2 (t = 50) comes first. */
-        CHECK(eng_triggers_push_json(tr, c, t, ch, k, NULL, NULL, NULL, 2, &json, &len), ENG_STATUS_OK, NULL);
+        CHECK(eng_triggers_push_json(tr,
+                                     &(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k},
+                                     &json, &len), ENG_STATUS_OK, NULL);
         if (strcmp(json, "[]") != 0) {
             printf("FAIL  triggers: nothing is due yet, got %s\n", json);
             failed++;
         }
         eng_string_free(json);
-        CHECK(eng_triggers_push_json(tr, c, late, ch, k, NULL, NULL, NULL, 1, &json, NULL), ENG_STATUS_INVALID_INPUT,
+        CHECK(eng_triggers_push_json(tr,
+                                     &(eng_touchpoints){.len = 1, .customer = c, .time = late, .channel = ch, .kind = k},
+                                     &json, NULL), ENG_STATUS_INVALID_INPUT,
               "time order");
         CHECK(eng_triggers_advance_json(tr, 99, &json, NULL), ENG_STATUS_INVALID_INPUT, "clock");
         CHECK(eng_triggers_counts(tr, &customers, &pending, NULL), ENG_STATUS_OK, NULL);
@@ -611,23 +650,32 @@ int main(void) {
     {
         const char *spec = "{\"kind\": \"profiles\"}", *paths = "{\"kind\": \"paths\", \"lookback\": 60}";
         eng_partial *a = NULL, *b = NULL, *c = NULL;
-        CHECK(eng_partial_new(spec, strlen(spec), customer, time, channel, kind, value, rating, scale, 3, NULL),
+        CHECK(eng_partial_new(spec, strlen(spec),
+                              &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale},
+                              NULL),
               ENG_STATUS_NULL_POINTER, "out_partial");
-        CHECK(eng_partial_new(NULL, 4, customer, time, channel, kind, value, rating, scale, 3, &a),
+        CHECK(eng_partial_new(NULL, 4,
+                              &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale},
+                              &a),
               ENG_STATUS_NULL_POINTER, "spec_json");
-        CHECK(eng_partial_new("{\"kind\": \"all\"}", 15, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, &a),
+        CHECK(eng_partial_new("{\"kind\": \"all\"}", 15, &(eng_touchpoints){.len = 0}, &a),
               ENG_STATUS_JSON, "all");
         const char *zero = "{\"kind\": \"paths\", \"lookback\": 0}";
-        CHECK(eng_partial_new(zero, strlen(zero), NULL, NULL, NULL, NULL, NULL, NULL,
-                              NULL, 0, &a),
+        CHECK(eng_partial_new(zero, strlen(zero), &(eng_touchpoints){.len = 0}, &a),
               ENG_STATUS_CONFIG, "lookback");
-        CHECK(eng_partial_new(spec, strlen(spec), customer, time, channel, kind, negative, rating, scale, 3, &a),
+        CHECK(eng_partial_new(spec, strlen(spec),
+                              &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = negative, .rating = rating, .rating_scale = scale},
+                              &a),
               ENG_STATUS_INVALID_INPUT, "value");
-        CHECK(eng_partial_new(spec, strlen(spec), customer, NULL, channel, kind, value, rating, scale, 3, &a),
+        CHECK(eng_partial_new(spec, strlen(spec),
+                              &(eng_touchpoints){.len = 3, .customer = customer, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale},
+                              &a),
               ENG_STATUS_NULL_POINTER, "time");
-        CHECK(eng_partial_new(spec, strlen(spec), customer, time, channel, kind, value, rating, scale, 3, &a),
+        CHECK(eng_partial_new(spec, strlen(spec),
+                              &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale},
+                              &a),
               ENG_STATUS_OK, NULL);
-        CHECK(eng_partial_new(paths, strlen(paths), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, &b), ENG_STATUS_OK,
+        CHECK(eng_partial_new(paths, strlen(paths), &(eng_touchpoints){.len = 0}, &b), ENG_STATUS_OK,
               NULL);
         CHECK(eng_partial_merge(a, b), ENG_STATUS_INCOMPATIBLE, "different specs");
         CHECK(eng_partial_merge(a, a), ENG_STATUS_INCOMPATIBLE, "itself");
@@ -688,11 +736,11 @@ int main(void) {
             passed++;
         }
         eng_churn_summary churn;
-        CHECK(eng_churn_between(customer, time, channel, kind, value, rating, scale, 3, 864000, NULL, 0, 5, 5, 0.95,
-                                &churn),
+        CHECK(eng_churn_between(&(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale},
+                                864000, NULL, 0, 5, 5, 0.95, &churn),
               ENG_STATUS_INVALID_INPUT, "end");
-        CHECK(eng_churn_between(customer, time, channel, kind, value, rating, scale, 3, 864000, NULL, 0, 0, 5, 0.95,
-                                NULL),
+        CHECK(eng_churn_between(&(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale},
+                                864000, NULL, 0, 0, 5, 0.95, NULL),
               ENG_STATUS_NULL_POINTER, "out_summary");
         double ratio = 0;
         CHECK(eng_ltv_to_cac(1.3e301, 1.4e-299, &ratio), ENG_STATUS_INVALID_INPUT, "overflows");
@@ -744,7 +792,8 @@ int main(void) {
         free(unclosed);
         if (sizeof(size_t) > 4) {
             size_t past = (size_t)UINT32_MAX + 1;
-            CHECK(eng_profile_store_push(store, customer, time, channel, kind, value, rating, scale, past),
+            CHECK(eng_profile_store_push(store,
+                                         &(eng_touchpoints){.len = past, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}),
                   ENG_STATUS_INVALID_INPUT, "more rows than one call takes");
             eng_nps_summary nps_out;
             const float one[1] = {9.0f};
@@ -759,10 +808,13 @@ int main(void) {
         const double bad_value[3] = {10.0, NAN, 0.0};
         CHECK(eng_profile_store_new(NULL, 0, &a), ENG_STATUS_OK, NULL);
         CHECK(eng_profile_store_new(NULL, 0, &b), ENG_STATUS_OK, NULL);
-        CHECK(eng_profile_store_push(a, customer, time, channel, kind, bad_value, rating, scale, 3),
+        CHECK(eng_profile_store_push(a,
+                                     &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = bad_value, .rating = rating, .rating_scale = scale}),
               ENG_STATUS_INVALID_INPUT, "row 1");
-        CHECK(eng_profile_store_push(a, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_OK, NULL);
-        CHECK(eng_profile_store_push(b, customer, time, channel, kind, value, rating, scale, 3), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_push(a,
+                                     &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}), ENG_STATUS_OK, NULL);
+        CHECK(eng_profile_store_push(b,
+                                     &(eng_touchpoints){.len = 3, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .rating = rating, .rating_scale = scale}), ENG_STATUS_OK, NULL);
         CHECK(eng_profile_store_profiles_json(a, &ja, NULL), ENG_STATUS_OK, NULL);
         CHECK(eng_profile_store_profiles_json(b, &jb, NULL), ENG_STATUS_OK, NULL);
         if (!ja || !jb || strcmp(ja, jb) != 0) {

@@ -89,7 +89,8 @@ int main(void) {
 
     /* Paths of the event log (no channel, no kind). */
     char *paths = NULL;
-    expect(eng_paths_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, NULL, 0, &paths, NULL) ==
+    expect(eng_paths_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict},
+                          NULL, 0, &paths, NULL) ==
                ENG_STATUS_OK,
            "paths");
     expect(paths && strstr(paths, "\"labels\":[\"add_to_cart\",\"catalog\",\"payment_card\",\"payment_cash\","
@@ -98,38 +99,41 @@ int main(void) {
     expect(paths && strstr(paths, "\"paths\":2,\"customers\":2") != NULL, "two customer paths");
     eng_string_free(paths);
     const char *per_session = "{\"per\": \"session\", \"collapse_repeats\": true}";
-    expect(eng_paths_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, per_session,
-                          strlen(per_session), &paths, NULL) == ENG_STATUS_OK &&
+    expect(eng_paths_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict},
+                          per_session, strlen(per_session), &paths, NULL) == ENG_STATUS_OK &&
                strstr(paths, "\"paths\":3,\"customers\":2") != NULL,
            "three sessions");
     eng_string_free(paths);
-    expect(eng_paths_json(customer, time, NULL, NULL, N, NULL, NULL, NULL, NULL, NULL, 0, &paths, NULL) ==
+    expect(eng_paths_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time}, NULL, 0, &paths, NULL) ==
                ENG_STATUS_CONFIG &&
                message_has("choose channel, kind or campaign"),
            "paths by event without events is refused, saying what to do");
     uint32_t out_of_range[N] = {0, 1, 2, 3, 0, 0, 99};
-    expect(eng_paths_json(customer, time, NULL, NULL, N, out_of_range, dict, NULL, NULL, NULL, 0, &paths, NULL) ==
+    expect(eng_paths_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = out_of_range, .dictionary = dict},
+                          NULL, 0, &paths, NULL) ==
                ENG_STATUS_INVALID_INPUT &&
                message_has("row 6"),
            "a code outside the dictionary is refused with its row");
-    expect(eng_paths_json(customer, time, NULL, NULL, N, codes, NULL, NULL, NULL, NULL, 0, &paths, NULL) ==
+    expect(eng_paths_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes}, NULL, 0,
+                          &paths, NULL) ==
                ENG_STATUS_NULL_POINTER,
            "codes without their dictionary");
 
     /* Paths cut at an anchor, and the step-matrix difference of two groups (customer 1 against 2),
      * each analysis passed as eng_paths_json returned it. */
     const char *anchored = "{\"anchor\": {\"label\": \"add_to_cart\"}, \"steps\": 3}";
-    expect(eng_paths_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, anchored, strlen(anchored), &paths,
-                          NULL) == ENG_STATUS_OK &&
+    expect(eng_paths_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict},
+                          anchored, strlen(anchored), &paths, NULL) == ENG_STATUS_OK &&
                strstr(paths, "\"paths\":1,") != NULL,
            "only customer 1's path has the anchor");
     eng_string_free(paths);
     const char *three = "{\"steps\": 3}";
     char *one = NULL, *two = NULL, *diff = NULL;
-    expect(eng_paths_json(customer, time, NULL, NULL, 4, codes, dict, NULL, NULL, three, strlen(three), &one, NULL) ==
+    expect(eng_paths_json(&(eng_touchpoints){.len = 4, .customer = customer, .time = time, .event = codes, .dictionary = dict},
+                          three, strlen(three), &one, NULL) ==
                    ENG_STATUS_OK &&
-               eng_paths_json(customer + 4, time + 4, NULL, NULL, 3, codes + 4, dict, NULL, NULL, three, strlen(three),
-                              &two, NULL) == ENG_STATUS_OK,
+               eng_paths_json(&(eng_touchpoints){.len = 3, .customer = customer + 4, .time = time + 4, .event = codes + 4, .dictionary = dict},
+                              three, strlen(three), &two, NULL) == ENG_STATUS_OK,
            "two groups' paths");
     expect(one && two && eng_step_matrix_diff_json(one, strlen(one), two, strlen(two), &diff, NULL) == ENG_STATUS_OK &&
                strstr(diff, "\"diff\":[") != NULL && strstr(diff, "\"path_end\"]") != NULL,
@@ -137,8 +141,8 @@ int main(void) {
     eng_string_free(diff);
     const char *two_steps = "{\"steps\": 2}";
     eng_string_free(two);
-    expect(eng_paths_json(customer + 4, time + 4, NULL, NULL, 3, codes + 4, dict, NULL, NULL, two_steps,
-                          strlen(two_steps), &two, NULL) == ENG_STATUS_OK &&
+    expect(eng_paths_json(&(eng_touchpoints){.len = 3, .customer = customer + 4, .time = time + 4, .event = codes + 4, .dictionary = dict},
+                          two_steps, strlen(two_steps), &two, NULL) == ENG_STATUS_OK &&
                eng_step_matrix_diff_json(one, strlen(one), two, strlen(two), &diff, NULL) == ENG_STATUS_CONFIG,
            "different steps are refused");
     eng_string_free(one);
@@ -147,13 +151,15 @@ int main(void) {
     /* Sessions: customer 2's 40 quiet minutes start a second session. */
     uint32_t row_session[N];
     char *sessions = NULL;
-    expect(eng_sessions(customer, time, NULL, N, NULL, 0, row_session, &sessions, NULL) == ENG_STATUS_OK &&
+    expect(eng_sessions(&(eng_touchpoints){.len = N, .customer = customer, .time = time}, NULL, 0, row_session,
+                        &sessions, NULL) == ENG_STATUS_OK &&
                row_session[4] == 1 && row_session[5] == 2 && row_session[6] == 2,
            "sessions by the gap");
     expect(sessions && strstr(sessions, "\"sessions\":3") != NULL, "three sessions in the summary");
     eng_string_free(sessions);
     const char *bad_gap = "{\"gap\": 0}";
-    expect(eng_sessions(customer, time, NULL, N, bad_gap, strlen(bad_gap), row_session, NULL, NULL) ==
+    expect(eng_sessions(&(eng_touchpoints){.len = N, .customer = customer, .time = time}, bad_gap, strlen(bad_gap),
+                        row_session, NULL, NULL) ==
                ENG_STATUS_CONFIG,
            "a zero gap is refused");
 
@@ -161,31 +167,31 @@ int main(void) {
     const char *funnel = "{\"steps\": [{\"name\": \"browse\", \"events\": [\"catalog\"]},"
                          " {\"name\": \"pay\", \"event_prefix\": \"payment_\"}]}";
     char *result = NULL;
-    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, funnel, strlen(funnel), &result,
-                                  NULL) == ENG_STATUS_OK &&
+    expect(eng_funnel_events_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict},
+                                  funnel, strlen(funnel), &result, NULL) == ENG_STATUS_OK &&
                strstr(result, "\"customers\":[2,2]") != NULL,
            "funnel over events");
     eng_string_free(result);
     const char *per = "{\"per\": \"session\", \"steps\": [{\"name\": \"browse\", \"events\": [\"catalog\"]},"
                       " {\"name\": \"pay\", \"event_prefix\": \"payment_\"}]}";
-    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, NULL, per, strlen(per), &result,
-                                  NULL) == ENG_STATUS_OK &&
+    expect(eng_funnel_events_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict},
+                                  per, strlen(per), &result, NULL) == ENG_STATUS_OK &&
                strstr(result, "\"customers\":[3,2]") != NULL,
            "funnel per session: three sessions browse, two pay");
     eng_string_free(result);
-    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, NULL, NULL, NULL, NULL, funnel, strlen(funnel), &result,
-                                  NULL) == ENG_STATUS_CONFIG,
+    expect(eng_funnel_events_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time}, funnel,
+                                  strlen(funnel), &result, NULL) == ENG_STATUS_CONFIG,
            "event steps without events are refused");
     /* Given session ids: customer 1's visit in one session (id 5), customer 2's in two (ids 5 and
      * 6: the catalog at 2400 and the payment together): both pay in the session they browsed. */
     const uint64_t ids[N] = {5, 5, 5, 5, 5, 6, 6};
-    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, ids, per, strlen(per), &result,
-                                  NULL) == ENG_STATUS_OK &&
+    expect(eng_funnel_events_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict, .session = ids},
+                                  per, strlen(per), &result, NULL) == ENG_STATUS_OK &&
                strstr(result, "\"customers\":[3,2]") != NULL,
            "funnel per given session");
     eng_string_free(result);
-    expect(eng_funnel_events_json(customer, time, NULL, NULL, N, codes, dict, NULL, ids, funnel, strlen(funnel),
-                                  &result, NULL) == ENG_STATUS_OK &&
+    expect(eng_funnel_events_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict, .session = ids},
+                                  funnel, strlen(funnel), &result, NULL) == ENG_STATUS_OK &&
                strstr(result, "\"customers\":[2,2]") != NULL,
            "a funnel per customer reads no session ids");
     eng_string_free(result);
@@ -201,19 +207,19 @@ int main(void) {
                eng_event_dictionary_intern(r_dict, r_labels, NULL, 4, r_codes) == ENG_STATUS_OK,
            "retention labels");
     const char *r_config = "{\"start\": {\"events\": [\"signup\"]}, \"periods\": 3, \"as_of\": 345600}";
-    expect(eng_retention_json(r_customer, r_time, NULL, NULL, NULL, 4, r_codes, r_dict, NULL, r_config,
-                              strlen(r_config), &result, NULL) == ENG_STATUS_OK &&
+    expect(eng_retention_json(&(eng_touchpoints){.len = 4, .customer = r_customer, .time = r_time, .event = r_codes, .dictionary = r_dict},
+                              r_config, strlen(r_config), &result, NULL) == ENG_STATUS_OK &&
                strstr(result, "\"counted\":[1,1,1,1,0,0]") != NULL &&
                strstr(result, "\"retained\":[1,0,1,0,0,0]") != NULL &&
                strstr(result, "\"cohort\":[\"1970-01-01\",\"1970-01-03\"]") != NULL,
            "retention by day with censoring");
     eng_string_free(result);
     const char *r_bad = "{\"brackets\": [[2, 7], [1, 1]]}";
-    expect(eng_retention_json(r_customer, r_time, NULL, NULL, NULL, 4, r_codes, r_dict, NULL, r_bad, strlen(r_bad),
-                              &result, NULL) == ENG_STATUS_CONFIG,
+    expect(eng_retention_json(&(eng_touchpoints){.len = 4, .customer = r_customer, .time = r_time, .event = r_codes, .dictionary = r_dict},
+                              r_bad, strlen(r_bad), &result, NULL) == ENG_STATUS_CONFIG,
            "brackets out of order are refused");
-    expect(eng_retention_json(r_customer, r_time, NULL, NULL, NULL, 4, NULL, NULL, NULL, r_config, strlen(r_config),
-                              &result, NULL) == ENG_STATUS_CONFIG,
+    expect(eng_retention_json(&(eng_touchpoints){.len = 4, .customer = r_customer, .time = r_time}, r_config,
+                              strlen(r_config), &result, NULL) == ENG_STATUS_CONFIG,
            "an event start without events is refused");
     eng_event_dictionary_free(r_dict);
     /* Lifecycle by day of the same log: customer 1 new on day 0, back (returning) on day 1,
@@ -222,8 +228,8 @@ int main(void) {
     expect(eng_event_dictionary_new(NULL, 0, &r_dict) == ENG_STATUS_OK &&
                eng_event_dictionary_intern(r_dict, r_labels, NULL, 4, r_codes) == ENG_STATUS_OK,
            "lifecycle labels");
-    expect(eng_lifecycle_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, l_config, strlen(l_config),
-                              &result, NULL) == ENG_STATUS_OK &&
+    expect(eng_lifecycle_json(&(eng_touchpoints){.len = 4, .customer = r_customer, .time = r_time, .event = r_codes, .dictionary = r_dict},
+                              l_config, strlen(l_config), &result, NULL) == ENG_STATUS_OK &&
                strstr(result, "\"new\":[1,0,1,0]") != NULL && strstr(result, "\"returning\":[0,1,0,0]") != NULL &&
                strstr(result, "\"dormant\":[0,0,1,1]") != NULL &&
                strstr(result, "\"resurrecting\":[0,0,0,1]") != NULL,
@@ -231,19 +237,20 @@ int main(void) {
     eng_string_free(result);
     /* Stickiness by week: 1970-01-01 is a Thursday; customer 1 active Thursday, Friday and Sunday
      * (3 days of one ISO week), customer 2 Saturday (1 day). */
-    expect(eng_stickiness_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, NULL, 0, &result, NULL) ==
+    expect(eng_stickiness_json(&(eng_touchpoints){.len = 4, .customer = r_customer, .time = r_time, .event = r_codes, .dictionary = r_dict},
+                               NULL, 0, &result, NULL) ==
                    ENG_STATUS_OK &&
                strstr(result, "\"dau\":[1,1,1,1]") != NULL && strstr(result, "\"wau\":[1,1,2,2]") != NULL &&
                strstr(result, "\"total_days\":[1,0,1,0,0,0,0]") != NULL,
            "stickiness by week");
     eng_string_free(result);
     const char *s_day = "{\"period\": \"day\"}";
-    expect(eng_stickiness_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, s_day, strlen(s_day), &result,
-                               NULL) == ENG_STATUS_CONFIG,
+    expect(eng_stickiness_json(&(eng_touchpoints){.len = 4, .customer = r_customer, .time = r_time, .event = r_codes, .dictionary = r_dict},
+                               s_day, strlen(s_day), &result, NULL) == ENG_STATUS_CONFIG,
            "stickiness per day is refused");
     const char *l_bad = "{\"period\": \"fortnight\"}";
-    expect(eng_lifecycle_json(r_customer, r_time, NULL, NULL, 4, r_codes, r_dict, NULL, l_bad, strlen(l_bad), &result,
-                              NULL) == ENG_STATUS_JSON,
+    expect(eng_lifecycle_json(&(eng_touchpoints){.len = 4, .customer = r_customer, .time = r_time, .event = r_codes, .dictionary = r_dict},
+                              l_bad, strlen(l_bad), &result, NULL) == ENG_STATUS_JSON,
            "an unknown period is refused");
     eng_event_dictionary_free(r_dict);
 
@@ -257,12 +264,18 @@ int main(void) {
     expect(eng_event_dictionary_intern(d1, labels, NULL, 4, c1) == ENG_STATUS_OK, "intern part 1");
     expect(eng_event_dictionary_intern(d2, labels + 4, NULL, 3, c2) == ENG_STATUS_OK, "intern part 2");
     eng_partial *p1 = NULL, *p2 = NULL, *whole = NULL;
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, 4, c1, d1, NULL, NULL, &p1) == ENG_STATUS_OK,
+    expect(eng_partial_new_events(spec, strlen(spec),
+                                  &(eng_touchpoints){.len = 4, .customer = customer, .time = time, .event = c1, .dictionary = d1},
+                                  &p1) == ENG_STATUS_OK,
            "partial 1");
-    expect(eng_partial_new_events(spec, strlen(spec), customer + 4, time + 4, NULL, NULL, NULL, 3, c2, d2, NULL, NULL, &p2) ==
+    expect(eng_partial_new_events(spec, strlen(spec),
+                                  &(eng_touchpoints){.len = 3, .customer = customer + 4, .time = time + 4, .event = c2, .dictionary = d2},
+                                  &p2) ==
                ENG_STATUS_OK,
            "partial 2");
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, N, codes, dict, NULL, NULL, &whole) ==
+    expect(eng_partial_new_events(spec, strlen(spec),
+                                  &(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict},
+                                  &whole) ==
                ENG_STATUS_OK,
            "one pass");
     expect(eng_partial_merge(p1, p2) == ENG_STATUS_OK, "merge the machines");
@@ -273,7 +286,8 @@ int main(void) {
     eng_string_free(merged_json);
     eng_string_free(whole_json);
     eng_partial *none_p = NULL;
-    expect(eng_partial_new_events(spec, strlen(spec), customer, time, NULL, NULL, NULL, N, NULL, NULL, NULL, NULL, &none_p) ==
+    expect(eng_partial_new_events(spec, strlen(spec),
+                                  &(eng_touchpoints){.len = N, .customer = customer, .time = time}, &none_p) ==
                ENG_STATUS_CONFIG && none_p == NULL,
            "event paths without events are refused");
     eng_partial_free(p1);
@@ -294,29 +308,31 @@ int main(void) {
         const char *by = "{\"by\": \"event\"}";
         const char *rule = "{\"rule\": \"last_touch\"}";
         char *json = NULL;
-        expect(eng_attribute_events_json(customer, time, channel, kind, value, N, codes, dict, NULL, by, strlen(by),
-                                         rule, strlen(rule), &json, NULL) == ENG_STATUS_OK &&
+        expect(eng_attribute_events_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .event = codes, .dictionary = dict},
+                                         by, strlen(by), rule, strlen(rule), &json, NULL) == ENG_STATUS_OK &&
                    strstr(json, "\"channels\":[\"catalog\",\"product_view\",\"add_to_cart\"]") != NULL &&
                    strstr(json, "\"value\":[12.0,0.0,30.0]") != NULL,
                "attribution by event");
         eng_string_free(json);
         json = NULL;
-        expect(eng_attribute_events_json(customer, time, channel, kind, value, N, NULL, NULL, NULL, by, strlen(by),
-                                         rule, strlen(rule), &json, NULL) == ENG_STATUS_CONFIG &&
+        expect(eng_attribute_events_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value},
+                                         by, strlen(by), rule, strlen(rule), &json, NULL) == ENG_STATUS_CONFIG &&
                    json == NULL && message_has("event"),
                "attribution by event without events is refused");
         const char *typo = "{\"by\": \"evnt\"}";
-        expect(eng_attribute_events_json(customer, time, channel, kind, value, N, codes, dict, NULL, typo,
-                                         strlen(typo), rule, strlen(rule), &json, NULL) == ENG_STATUS_JSON &&
+        expect(eng_attribute_events_json(&(eng_touchpoints){.len = N, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .event = codes, .dictionary = dict},
+                                         typo, strlen(typo), rule, strlen(rule), &json, NULL) == ENG_STATUS_JSON &&
                    message_has("event, channel, kind, campaign"),
                "an unknown dimension lists the accepted ones");
         /* The same through partials, one per customer, value included. */
         const char *pspec = "{\"kind\": \"paths\", \"by\": \"event\"}";
         eng_partial *a = NULL, *b = NULL;
-        expect(eng_partial_new_events(pspec, strlen(pspec), customer, time, channel, kind, value, 4, codes, dict, NULL,
-                                      NULL, &a) == ENG_STATUS_OK &&
-                   eng_partial_new_events(pspec, strlen(pspec), customer + 4, time + 4, channel + 4, kind + 4,
-                                          value + 4, 3, codes + 4, dict, NULL, NULL, &b) == ENG_STATUS_OK &&
+        expect(eng_partial_new_events(pspec, strlen(pspec),
+                                      &(eng_touchpoints){.len = 4, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .event = codes, .dictionary = dict},
+                                      &a) == ENG_STATUS_OK &&
+                   eng_partial_new_events(pspec, strlen(pspec),
+                                          &(eng_touchpoints){.len = 3, .customer = customer + 4, .time = time + 4, .channel = channel + 4, .kind = kind + 4, .value = value + 4, .event = codes + 4, .dictionary = dict},
+                                          &b) == ENG_STATUS_OK &&
                    eng_partial_merge(a, b) == ENG_STATUS_OK,
                "attribution partials by event");
         expect(eng_partial_attribute_json(a, rule, strlen(rule), &json, NULL) == ENG_STATUS_OK &&
@@ -341,7 +357,9 @@ int main(void) {
         expect(eng_triggers_new(rules, strlen(rules), &t) == ENG_STATUS_OK, "event trigger rules");
         /* Customer 1: catalog 0, payment 200 (no reminder; call at 200). Customer 2: catalog 0
          * (reminder due 600), catalog 2400 (reminder due 3000, cancelled by payment at 2460). */
-        expect(eng_triggers_push_events_json(t, customer, time, NULL, NULL, NULL, N, codes, dict, NULL, &json, NULL) ==
+        expect(eng_triggers_push_events_json(t,
+                                             &(eng_touchpoints){.len = N, .customer = customer, .time = time, .event = codes, .dictionary = dict},
+                                             &json, NULL) ==
                        ENG_STATUS_OK &&
                    strstr(json, "\"customer\":1,\"due\":200,\"rule\":\"pay\"") != NULL &&
                    strstr(json, "\"customer\":2,\"due\":600,\"rule\":\"browse\"") != NULL &&
@@ -353,7 +371,8 @@ int main(void) {
                "the second reminder was cancelled");
         eng_string_free(json);
         json = NULL;
-        expect(eng_triggers_push_events_json(t, customer, time, NULL, NULL, NULL, N, NULL, NULL, NULL, &json, NULL) ==
+        expect(eng_triggers_push_events_json(t, &(eng_touchpoints){.len = N, .customer = customer, .time = time},
+                                             &json, NULL) ==
                        ENG_STATUS_CONFIG &&
                    message_has("\"pay\""),
                "event rules without events are refused");

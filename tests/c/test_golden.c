@@ -195,8 +195,8 @@ static eng_status new_store(const json_t *score_config, columns *c, eng_profile_
     eng_status s = eng_profile_store_new(cfg, text_len(cfg), store);
     free(cfg);
     if (s != ENG_STATUS_OK) return s;
-    return eng_profile_store_push(*store, c->customer, c->time, c->channel, c->kind, c->value, c->rating, c->scale,
-                                  c->n);
+    return eng_profile_store_push(*store,
+                                  &(eng_touchpoints){.len = c->n, .customer = c->customer, .time = c->time, .channel = c->channel, .kind = c->kind, .value = c->value, .rating = c->rating, .rating_scale = c->scale});
 }
 
 /* ---- operations: each returns a status and, on success, a result ---- */
@@ -296,7 +296,7 @@ static eng_status op_history_or_loyalty(const char *op, const json_t *input, con
     config_text(config, &cfg);
     char *json = NULL;
     if (s == ENG_STATUS_OK && strcmp(op, "history") == 0) {
-        s = eng_stage_history_json(c.customer, c.time, c.channel, c.kind, c.value, c.rating, c.scale, c.n,
+        s = eng_stage_history_json(&(eng_touchpoints){.len = c.n, .customer = c.customer, .time = c.time, .channel = c.channel, .kind = c.kind, .value = c.value, .rating = c.rating, .rating_scale = c.scale},
                                    (int64_t)json_integer_value(json_object_get(input, "until")), cfg, text_len(cfg),
                                    &json, NULL);
         if (s == ENG_STATUS_OK) *result = take_json(json);
@@ -311,9 +311,9 @@ static eng_status op_history_or_loyalty(const char *op, const json_t *input, con
             ti[i] = (int64_t)json_integer_value(json_array_get(rt, i));
             pt[i] = (uint64_t)json_integer_value(json_array_get(rp, i));
         }
-        s = eng_loyalty_json(c.customer, c.time, c.channel, c.kind, c.value, c.rating, c.scale, c.n, cu, ti, pt, m,
-                             (int64_t)json_integer_value(json_object_get(input, "as_of")), cfg, text_len(cfg), &json,
-                             NULL);
+        s = eng_loyalty_json(&(eng_touchpoints){.len = c.n, .customer = c.customer, .time = c.time, .channel = c.channel, .kind = c.kind, .value = c.value, .rating = c.rating, .rating_scale = c.scale},
+                             cu, ti, pt, m, (int64_t)json_integer_value(json_object_get(input, "as_of")), cfg,
+                             text_len(cfg), &json, NULL);
         if (s == ENG_STATUS_OK) *result = tier_names(take_json(json));
         free(cu), free(pt), free(ti);
     }
@@ -934,14 +934,13 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
         if (persist) s = reload_triggers(input, &t);
         if (s != ENG_STATUS_OK) break;
         if (ev || ca)
-            s = eng_triggers_push_events_json(t, c.customer + start, c.time + start, c.channel + start,
-                                              c.kind + start, c.value ? c.value + start : NULL, size,
-                                              codes ? codes + start : NULL, dict, campaign ? campaign + start : NULL,
+            s = eng_triggers_push_events_json(t,
+                                              &(eng_touchpoints){.len = size, .customer = c.customer + start, .time = c.time + start, .channel = c.channel + start, .kind = c.kind + start, .value = c.value ? c.value + start : NULL, .event = codes ? codes + start : NULL, .dictionary = dict, .campaign = campaign ? campaign + start : NULL},
                                               &json, NULL);
         else
-            s = eng_triggers_push_json(t, c.customer + start, c.time + start, c.channel + start, c.kind + start,
-                                       c.value ? c.value + start : NULL, c.rating ? c.rating + start : NULL,
-                                       c.scale ? c.scale + start : NULL, size, &json, NULL);
+            s = eng_triggers_push_json(t,
+                                       &(eng_touchpoints){.len = size, .customer = c.customer + start, .time = c.time + start, .channel = c.channel + start, .kind = c.kind + start, .value = c.value ? c.value + start : NULL, .rating = c.rating ? c.rating + start : NULL, .rating_scale = c.scale ? c.scale + start : NULL},
+                                       &json, NULL);
         if (s == ENG_STATUS_OK) append_json(actions, json);
         start += size;
     }
@@ -1015,9 +1014,9 @@ static eng_status op_journey_state(const json_t *input, const json_t *config, js
         /* again: the last night pushed twice (a late night, refused). */
         int times = hi == INT64_MAX && json_object_get(input, "again") ? 2 : 1;
         for (int once = 0; once < times && s == ENG_STATUS_OK; once++)
-            s = eng_journey_state_push(state, night.customer, night.time, night.channel, night.kind,
-                                       c.value ? night.value : NULL, c.rating ? night.rating : NULL,
-                                       c.scale ? night.scale : NULL, n, ru, rti, rpts, reds);
+            s = eng_journey_state_push(state,
+                                       &(eng_touchpoints){.len = n, .customer = night.customer, .time = night.time, .channel = night.channel, .kind = night.kind, .value = c.value ? night.value : NULL, .rating = c.rating ? night.rating : NULL, .rating_scale = c.scale ? night.scale : NULL},
+                                       ru, rti, rpts, reds);
         if (s == ENG_STATUS_OK) s = eng_journey_state_to_bytes(state, &bytes, &full);
         lo = hi;
     }
@@ -1099,9 +1098,8 @@ static eng_status op_store_nightly(const json_t *input, const json_t *config, js
         bytes = NULL;
         if (s != ENG_STATUS_OK || k == json_array_size(days)) break;
         size_t size = (size_t)json_integer_value(json_array_get(days, k));
-        s = eng_profile_store_push(store, c.customer + start, c.time + start, c.channel + start, c.kind + start,
-                                   c.value ? c.value + start : NULL, c.rating ? c.rating + start : NULL,
-                                   c.scale ? c.scale + start : NULL, size);
+        s = eng_profile_store_push(store,
+                                   &(eng_touchpoints){.len = size, .customer = c.customer + start, .time = c.time + start, .channel = c.channel + start, .kind = c.kind + start, .value = c.value ? c.value + start : NULL, .rating = c.rating ? c.rating + start : NULL, .rating_scale = c.scale ? c.scale + start : NULL});
         start += size;
         if (s == ENG_STATUS_OK) s = eng_profile_store_to_bytes(store, &bytes, &full);
     }
@@ -1153,7 +1151,8 @@ static eng_status op_partial(const json_t *input, const json_t *config, json_t *
             p.n++;
         }
         eng_partial *built = NULL, *decoded = NULL;
-        s = eng_partial_new(spec, strlen(spec), p.customer, p.time, p.channel, p.kind, p.value, p.rating, p.scale, p.n,
+        s = eng_partial_new(spec, strlen(spec),
+                            &(eng_touchpoints){.len = p.n, .customer = p.customer, .time = p.time, .channel = p.channel, .kind = p.kind, .value = p.value, .rating = p.rating, .rating_scale = p.scale},
                             &built);
         size_t len = 0;
         uint8_t *bytes = NULL;
@@ -1180,7 +1179,7 @@ static eng_status op_partial(const json_t *input, const json_t *config, json_t *
         json_object_set(other_spec, "level", level);
         char *text = json_dumps(other_spec, JSON_COMPACT);
         eng_partial *other = NULL;
-        s = eng_partial_new(text, strlen(text), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, &other);
+        s = eng_partial_new(text, strlen(text), &(eng_touchpoints){.len = 0}, &other);
         if (s == ENG_STATUS_OK) s = eng_partial_merge(merged, other);
         eng_partial_free(other);
         free(text);
@@ -1271,17 +1270,17 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
             char *paths = json_dumps(json_object_get(config, "paths"), JSON_COMPACT);
             char *rule = json_dumps(json_object_get(config, "rule"), JSON_COMPACT);
             double *value = va ? doubles(va) : NULL;
-            s = eng_attribute_events_json(customer, time, channel, kind, value, n, ev ? codes : NULL, dict, campaign,
+            s = eng_attribute_events_json(&(eng_touchpoints){.len = n, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .event = ev ? codes : NULL, .dictionary = dict, .campaign = campaign},
                                           paths, text_len(paths), rule, text_len(rule), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
             free(paths), free(rule), free(value);
         } else if (!strcmp(op, "stickiness_events")) {
-            s = eng_stickiness_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, cfg,
-                                    text_len(cfg), &json, NULL);
+            s = eng_stickiness_json(&(eng_touchpoints){.len = n, .customer = customer, .time = time, .channel = channel, .kind = kind, .event = ev ? codes : NULL, .dictionary = dict, .campaign = campaign},
+                                    cfg, text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
         } else if (!strcmp(op, "lifecycle_events")) {
-            s = eng_lifecycle_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, cfg,
-                                   text_len(cfg), &json, NULL);
+            s = eng_lifecycle_json(&(eng_touchpoints){.len = n, .customer = customer, .time = time, .channel = channel, .kind = kind, .event = ev ? codes : NULL, .dictionary = dict, .campaign = campaign},
+                                   cfg, text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
         } else if (!strcmp(op, "experiment_readout")) {
             const json_t *a = json_object_get(input, "assignment");
@@ -1297,28 +1296,29 @@ static eng_status op_events(const char *op, const json_t *input, const json_t *c
             if (json_array_size(aa) != m || json_array_size(ae) != m)
                 s = ENG_STATUS_LENGTH_MISMATCH;
             else
-                s = eng_experiment_readout_json(customer, time, channel, kind, value, n, ev ? codes : NULL, dict,
-                                                campaign, assigned, arm, exposed, m, names, strlen(names), cfg,
-                                                text_len(cfg), &json, NULL);
+                s = eng_experiment_readout_json(&(eng_touchpoints){.len = n, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .event = ev ? codes : NULL, .dictionary = dict, .campaign = campaign},
+                                                assigned, arm, exposed, m, names, strlen(names), cfg, text_len(cfg),
+                                                &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
             free(assigned), free(exposed), free(arm), free(value), free(names);
         } else if (!strcmp(op, "retention_events")) {
             double *value = va ? doubles(va) : NULL;
-            s = eng_retention_json(customer, time, channel, kind, value, n, ev ? codes : NULL, dict, campaign, cfg,
-                                   text_len(cfg), &json, NULL);
+            s = eng_retention_json(&(eng_touchpoints){.len = n, .customer = customer, .time = time, .channel = channel, .kind = kind, .value = value, .event = ev ? codes : NULL, .dictionary = dict, .campaign = campaign},
+                                   cfg, text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
             free(value);
         } else if (!strcmp(op, "paths")) {
-            s = eng_paths_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, session, cfg,
-                               text_len(cfg), &json, NULL);
+            s = eng_paths_json(&(eng_touchpoints){.len = n, .customer = customer, .time = time, .channel = channel, .kind = kind, .event = ev ? codes : NULL, .dictionary = dict, .campaign = campaign, .session = session},
+                               cfg, text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
         } else if (!strcmp(op, "event_funnel")) {
-            s = eng_funnel_events_json(customer, time, channel, kind, n, ev ? codes : NULL, dict, campaign, session, cfg,
-                                       text_len(cfg), &json, NULL);
+            s = eng_funnel_events_json(&(eng_touchpoints){.len = n, .customer = customer, .time = time, .channel = channel, .kind = kind, .event = ev ? codes : NULL, .dictionary = dict, .campaign = campaign, .session = session},
+                                       cfg, text_len(cfg), &json, NULL);
             if (s == ENG_STATUS_OK) *result = take_json(json);
         } else {
             uint32_t *rows = calloc(n + 1, sizeof *rows);
-            s = eng_sessions(customer, time, session, n, cfg, text_len(cfg), rows, &json, NULL);
+            s = eng_sessions(&(eng_touchpoints){.len = n, .customer = customer, .time = time, .session = session},
+                             cfg, text_len(cfg), rows, &json, NULL);
             if (s == ENG_STATUS_OK) {
                 *result = take_json(json);
                 json_t *r = json_array();
@@ -1354,8 +1354,8 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         const json_t *by = json_object_get(input, "by");
         if (s == ENG_STATUS_OK && by) {
             char *by_text = json_dumps(by, JSON_COMPACT | JSON_ENCODE_ANY);
-            s = eng_funnel_by_first_touch_json(c.customer, c.time, c.channel, c.kind, c.n, definition,
-                                               strlen(definition), by_text, strlen(by_text), &json, NULL);
+            s = eng_funnel_by_first_touch_json(&(eng_touchpoints){.len = c.n, .customer = c.customer, .time = c.time, .channel = c.channel, .kind = c.kind},
+                                               definition, strlen(definition), by_text, strlen(by_text), &json, NULL);
             free(by_text);
         } else if (s == ENG_STATUS_OK) {
             const json_t *g = json_object_get(input, "groups");
@@ -1368,8 +1368,9 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
                 group[i] = (uint32_t)json_integer_value(json_array_get(gg, i));
             }
             char *labels = json_dumps(json_object_get(g, "labels"), JSON_COMPACT);
-            s = eng_funnel_by_group_json(c.customer, c.time, c.channel, c.kind, c.n, definition, strlen(definition),
-                                         customer, group, n, labels, strlen(labels), &json, NULL);
+            s = eng_funnel_by_group_json(&(eng_touchpoints){.len = c.n, .customer = c.customer, .time = c.time, .channel = c.channel, .kind = c.kind},
+                                         definition, strlen(definition), customer, group, n, labels, strlen(labels),
+                                         &json, NULL);
             free(customer), free(group), free(labels);
         }
         if (s == ENG_STATUS_OK) *result = take_json(json);
@@ -1406,11 +1407,12 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
                 }
             }
             if (s == ENG_STATUS_OK)
-                s = eng_funnel_with_json(c.customer, c.time, c.channel, c.kind, campaign, c.n, sc, st, at, m, definition,
-                                         strlen(definition), &json, NULL);
+                s = eng_funnel_with_json(&(eng_touchpoints){.len = c.n, .customer = c.customer, .time = c.time, .channel = c.channel, .kind = c.kind, .campaign = campaign},
+                                         sc, st, at, m, definition, strlen(definition), &json, NULL);
             free(campaign), free(sc), free(st), free(at);
         } else if (s == ENG_STATUS_OK)
-            s = eng_funnel_json(c.customer, c.time, c.channel, c.kind, c.n, definition, strlen(definition), &json, NULL);
+            s = eng_funnel_json(&(eng_touchpoints){.len = c.n, .customer = c.customer, .time = c.time, .channel = c.channel, .kind = c.kind},
+                                definition, strlen(definition), &json, NULL);
         if (s == ENG_STATUS_OK) *result = take_json(json);
         free_columns(&c);
         free(definition);
@@ -1422,7 +1424,8 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
         config_text(config, &cfg);
         if (s == ENG_STATUS_OK)
-            s = eng_journey_sequences_json(c.customer, c.time, c.channel, c.kind, c.n, cfg, text_len(cfg), &json, NULL);
+            s = eng_journey_sequences_json(&(eng_touchpoints){.len = c.n, .customer = c.customer, .time = c.time, .channel = c.channel, .kind = c.kind},
+                                           cfg, text_len(cfg), &json, NULL);
         if (s == ENG_STATUS_OK) *result = take_json(json);
         free_columns(&c);
         free(cfg);
@@ -1474,7 +1477,7 @@ static eng_status run(const char *op, const json_t *input, const json_t *config,
         eng_status s = load_columns(json_object_get(input, "touchpoints"), &c);
         config_text(config, &rule);
         if (s == ENG_STATUS_OK)
-            s = eng_attribute_touchpoints_json(c.customer, c.time, c.channel, c.kind, c.value, c.n,
+            s = eng_attribute_touchpoints_json(&(eng_touchpoints){.len = c.n, .customer = c.customer, .time = c.time, .channel = c.channel, .kind = c.kind, .value = c.value},
                                                (int64_t)json_integer_value(json_object_get(input, "lookback")), rule,
                                                text_len(rule), &json, NULL);
         if (s == ENG_STATUS_OK) *result = take_json(json);

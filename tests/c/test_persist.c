@@ -87,15 +87,15 @@ static void nightly_store_equals_one_bulk_build(void) {
         struct eng_profile_store *bulk = NULL, *nightly = NULL;
         expect(eng_profile_store_new(score_config, strlen(score_config), &bulk) == ENG_STATUS_OK, "new");
         expect(eng_profile_store_new(score_config, strlen(score_config), &nightly) == ENG_STATUS_OK, "new");
-        expect(eng_profile_store_push(bulk, r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL,
-                                      r.n) == ENG_STATUS_OK, "bulk push");
+        expect(eng_profile_store_push(bulk,
+                                      &(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind, .value = r.value}) == ENG_STATUS_OK, "bulk push");
         size_t start = 0;
         while (start < r.n) {
             size_t day = 1 + next() % (r.n / 3 + 1);
             if (start + day > r.n) day = r.n - start;
             nightly = reload(nightly);
-            expect(eng_profile_store_push(nightly, r.customer + start, r.time + start, r.channel + start,
-                                          r.kind + start, r.value + start, NULL, NULL, day) == ENG_STATUS_OK,
+            expect(eng_profile_store_push(nightly,
+                                          &(eng_touchpoints){.len = day, .customer = r.customer + start, .time = r.time + start, .channel = r.channel + start, .kind = r.kind + start, .value = r.value + start}) == ENG_STATUS_OK,
                    "day push");
             start += day;
         }
@@ -133,7 +133,8 @@ static void damaged_bytes_build_nothing(void) {
     generate(&r, 30, 5);
     struct eng_profile_store *s = NULL, *back = NULL;
     expect(eng_profile_store_new(NULL, 0, &s) == ENG_STATUS_OK, "new");
-    expect(eng_profile_store_push(s, r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n) ==
+    expect(eng_profile_store_push(s,
+                                  &(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind, .value = r.value}) ==
                ENG_STATUS_OK, "push");
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -175,7 +176,8 @@ static void files(const char *dir) {
     const int64_t t[] = {1700000000};
     const uint8_t ch[] = {ENG_CHANNEL_WEB}, k[] = {ENG_KIND_PURCHASE};
     const double v[] = {12.5};
-    expect(eng_profile_store_push(s, c, t, ch, k, v, NULL, NULL, 1) == ENG_STATUS_OK, "push");
+    expect(eng_profile_store_push(s,
+                                  &(eng_touchpoints){.len = 1, .customer = c, .time = t, .channel = ch, .kind = k, .value = v}) == ENG_STATUS_OK, "push");
     expect(eng_profile_store_save(s, path) == ENG_STATUS_OK, "save");
     expect(eng_profile_store_load(path, &back) == ENG_STATUS_OK, "load");
     size_t n = 0;
@@ -220,11 +222,13 @@ static void nightly_triggers_equal_one_engine(void) {
             expect(eng_triggers_from_bytes(bytes, len, &nightly) == ENG_STATUS_OK, "triggers from_bytes");
             eng_bytes_free(bytes, len);
             char *a = NULL, *b = NULL;
-            expect(eng_triggers_push_json(live, r.customer + start, r.time + start, r.channel + start,
-                                          r.kind + start, r.value + start, NULL, NULL, day, &a, NULL) ==
+            expect(eng_triggers_push_json(live,
+                                          &(eng_touchpoints){.len = day, .customer = r.customer + start, .time = r.time + start, .channel = r.channel + start, .kind = r.kind + start, .value = r.value + start},
+                                          &a, NULL) ==
                        ENG_STATUS_OK, "live push");
-            expect(eng_triggers_push_json(nightly, r.customer + start, r.time + start, r.channel + start,
-                                          r.kind + start, r.value + start, NULL, NULL, day, &b, NULL) ==
+            expect(eng_triggers_push_json(nightly,
+                                          &(eng_touchpoints){.len = day, .customer = r.customer + start, .time = r.time + start, .channel = r.channel + start, .kind = r.kind + start, .value = r.value + start},
+                                          &b, NULL) ==
                        ENG_STATUS_OK, "nightly push");
             expect(a && b && strcmp(a, b) == 0, "the same actions each day");
             eng_string_free(a);
@@ -271,8 +275,9 @@ static struct eng_journey_state *reload_journeys(struct eng_journey_state *s) {
 static char *partial_result(const char *spec, const rows *r) {
     struct eng_partial *p = NULL;
     char *json = NULL;
-    eng_status st = eng_partial_new(spec, strlen(spec), r->customer, r->time, r->channel, r->kind, r->value, NULL,
-                                    NULL, r->n, &p);
+    eng_status st = eng_partial_new(spec, strlen(spec),
+                                    &(eng_touchpoints){.len = r->n, .customer = r->customer, .time = r->time, .channel = r->channel, .kind = r->kind, .value = r->value},
+                                    &p);
     expect(st == ENG_STATUS_OK, "partial new");
     if (st == ENG_STATUS_OK) expect(eng_partial_result_json(p, &json, NULL) == ENG_STATUS_OK, "partial result");
     eng_partial_free(p);
@@ -370,9 +375,9 @@ static void nightly_journeys_equal_the_batch_calls(void) {
             int reds = 0;
             while (red + reds < REDS && rt[red + reds] <= last) reds++;
             s = reload_journeys(s);
-            expect(eng_journey_state_push(s, r.customer + start, r.time + start, r.channel + start, r.kind + start,
-                                          r.value + start, NULL, NULL, day, rc + red, rt + red, rp + red,
-                                          (size_t)reds) == ENG_STATUS_OK, "journey state push");
+            expect(eng_journey_state_push(s,
+                                          &(eng_touchpoints){.len = day, .customer = r.customer + start, .time = r.time + start, .channel = r.channel + start, .kind = r.kind + start, .value = r.value + start},
+                                          rc + red, rt + red, rp + red, (size_t)reds) == ENG_STATUS_OK, "journey state push");
             red += reds;
             start += day;
         }
@@ -380,19 +385,19 @@ static void nightly_journeys_equal_the_batch_calls(void) {
         int64_t as_of = r.time[r.n - 1] + 3 * DAY, until = r.time[r.n - 1] + 400 * (int64_t)DAY;
         char *a = NULL, *b = NULL;
         expect(eng_journey_state_json(s, ENG_JOURNEY_STAGES, until, &a, NULL) == ENG_STATUS_OK, "stages");
-        expect(eng_stage_history_json(r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n, until, NULL,
-                                      0, &b, NULL) == ENG_STATUS_OK, "batch stages");
+        expect(eng_stage_history_json(&(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind, .value = r.value},
+                                      until, NULL, 0, &b, NULL) == ENG_STATUS_OK, "batch stages");
         same_json(a, b, "followed stage history equals the batch one");
         a = b = NULL;
         expect(eng_journey_state_json(s, ENG_JOURNEY_LOYALTY, as_of, &a, NULL) == ENG_STATUS_OK, "loyalty");
-        expect(eng_loyalty_json(r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n, rc, rt, rp, REDS,
-                                as_of, journey_loyalty, strlen(journey_loyalty), &b, NULL) ==
+        expect(eng_loyalty_json(&(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind, .value = r.value},
+                                rc, rt, rp, REDS, as_of, journey_loyalty, strlen(journey_loyalty), &b, NULL) ==
                    ENG_STATUS_OK, "batch loyalty");
         same_json(a, b, "followed loyalty equals the batch programme");
         a = b = NULL;
         eng_status fa = eng_journey_state_json(s, ENG_JOURNEY_FUNNEL, 0, &a, NULL);
-        eng_status fb = eng_funnel_json(r.customer, r.time, r.channel, r.kind, r.n, journey_funnel,
-                                        strlen(journey_funnel), &b, NULL);
+        eng_status fb = eng_funnel_json(&(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind},
+                                        journey_funnel, strlen(journey_funnel), &b, NULL);
         expect(fa == fb, "funnel statuses agree");
         if (fa == ENG_STATUS_OK) same_json(a, b, "followed funnel equals the batch funnel");
         a = b = NULL;
@@ -409,28 +414,28 @@ static void nightly_journeys_equal_the_batch_calls(void) {
         /* The tables equal the batch calls' tables. */
         struct eng_table *ta = NULL, *tb = NULL, *ha = NULL, *hb = NULL;
         expect(eng_journey_state_stage_table(s, until, &ta) == ENG_STATUS_OK, "stage table");
-        expect(eng_stage_history_table(r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n, until, NULL,
-                                       0, &tb) == ENG_STATUS_OK, "batch stage table");
+        expect(eng_stage_history_table(&(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind, .value = r.value},
+                                       until, NULL, 0, &tb) == ENG_STATUS_OK, "batch stage table");
         same_table(ta, tb, "followed stage table equals the batch one");
         ta = tb = NULL;
         expect(eng_journey_state_loyalty_tables(s, as_of, &ta, &ha) == ENG_STATUS_OK, "loyalty tables");
-        expect(eng_loyalty_tables(r.customer, r.time, r.channel, r.kind, r.value, NULL, NULL, r.n, rc, rt, rp, REDS,
-                                  as_of, journey_loyalty, strlen(journey_loyalty), &tb, &hb) == ENG_STATUS_OK,
+        expect(eng_loyalty_tables(&(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind, .value = r.value},
+                                  rc, rt, rp, REDS, as_of, journey_loyalty, strlen(journey_loyalty), &tb, &hb) == ENG_STATUS_OK,
                "batch loyalty tables");
         same_table(ta, tb, "followed accounts table equals the batch one");
         same_table(ha, hb, "followed tier history table equals the batch one");
         ta = tb = NULL;
         if (eng_journey_state_funnel_table(s, &ta) == ENG_STATUS_OK) {
-            expect(eng_funnel_table(r.customer, r.time, r.channel, r.kind, r.n, journey_funnel,
-                                    strlen(journey_funnel), &tb) == ENG_STATUS_OK, "batch funnel table");
+            expect(eng_funnel_table(&(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind},
+                                    journey_funnel, strlen(journey_funnel), &tb) == ENG_STATUS_OK, "batch funnel table");
             same_table(ta, tb, "followed funnel table equals the batch one");
         }
         ta = tb = NULL;
         static const char linear[] = "{\"rule\": \"linear\"}";
         expect(eng_journey_state_attribution_table(s, linear, strlen(linear), &ta) == ENG_STATUS_OK,
                "attribution table");
-        expect(eng_attribute_touchpoints_table(r.customer, r.time, r.channel, r.kind, r.value, r.n, 172800, linear,
-                                               strlen(linear), &tb) == ENG_STATUS_OK, "batch attribution table");
+        expect(eng_attribute_touchpoints_table(&(eng_touchpoints){.len = r.n, .customer = r.customer, .time = r.time, .channel = r.channel, .kind = r.kind, .value = r.value},
+                                               172800, linear, strlen(linear), &tb) == ENG_STATUS_OK, "batch attribution table");
         same_table(ta, tb, "followed attribution equals the batch one");
         int64_t latest = 0;
         expect(eng_journey_state_latest_time(s, &latest) == ENG_STATUS_OK && latest == r.time[r.n - 1],
@@ -439,8 +444,9 @@ static void nightly_journeys_equal_the_batch_calls(void) {
         uint8_t *before = NULL, *after = NULL;
         size_t lb = 0, la = 0;
         expect(eng_journey_state_to_bytes(s, &before, &lb) == ENG_STATUS_OK, "to_bytes");
-        expect(eng_journey_state_push(s, r.customer + r.n - 1, r.time + r.n - 1, r.channel + r.n - 1,
-                                      r.kind + r.n - 1, r.value + r.n - 1, NULL, NULL, 1, NULL, NULL, NULL, 0) ==
+        expect(eng_journey_state_push(s,
+                                      &(eng_touchpoints){.len = 1, .customer = r.customer + r.n - 1, .time = r.time + r.n - 1, .channel = r.channel + r.n - 1, .kind = r.kind + r.n - 1, .value = r.value + r.n - 1},
+                                      NULL, NULL, NULL, 0) ==
                    ENG_STATUS_INVALID_INPUT, "a late touchpoint is refused");
         expect(eng_journey_state_to_bytes(s, &after, &la) == ENG_STATUS_OK, "to_bytes");
         expect(la == lb && memcmp(before, after, la) == 0, "a refused push changes nothing");
@@ -463,7 +469,9 @@ static void journey_state_files_and_refusals(const char *dir) {
     const int64_t t[] = {1700000000, 1700000100};
     const uint8_t ch[] = {ENG_CHANNEL_EMAIL, ENG_CHANNEL_WEB}, k[] = {ENG_KIND_OPEN, ENG_KIND_PURCHASE};
     const double v[] = {0, 12.5};
-    expect(eng_journey_state_push(s, c, t, ch, k, v, NULL, NULL, 2, NULL, NULL, NULL, 0) == ENG_STATUS_OK, "push");
+    expect(eng_journey_state_push(s,
+                                  &(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k, .value = v},
+                                  NULL, NULL, NULL, 0) == ENG_STATUS_OK, "push");
     expect(eng_journey_state_save(s, path) == ENG_STATUS_OK, "save");
     expect(eng_journey_state_load(path, &back) == ENG_STATUS_OK, "load");
     char *a = NULL, *b = NULL;
@@ -494,9 +502,11 @@ static void journey_state_files_and_refusals(const char *dir) {
     const uint64_t rc[] = {7};
     const int64_t rt[] = {1700000500};
     const uint64_t rp[] = {5};
-    expect(eng_journey_state_push(s, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, rc, rt, rp, 1) == ENG_STATUS_CONFIG,
+    expect(eng_journey_state_push(s, &(eng_touchpoints){.len = 0}, rc, rt, rp, 1) == ENG_STATUS_CONFIG,
            "redemptions without a loyalty programme");
-    expect(eng_journey_state_push(NULL, c, t, ch, k, v, NULL, NULL, 2, NULL, NULL, NULL, 0) ==
+    expect(eng_journey_state_push(NULL,
+                                  &(eng_touchpoints){.len = 2, .customer = c, .time = t, .channel = ch, .kind = k, .value = v},
+                                  NULL, NULL, NULL, 0) ==
                ENG_STATUS_NULL_POINTER, "NULL state");
     struct eng_journey_state *none = NULL;
     expect(eng_journey_state_new("{}", 2, &none) == ENG_STATUS_CONFIG && none == NULL, "a state following nothing");
