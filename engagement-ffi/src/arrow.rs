@@ -49,7 +49,8 @@ fn arrow_error(what: &str, e: impl std::fmt::Display) -> Failure {
 /// | `rating` (optional) | `float32` without nulls | `float64`; null is no answer |
 /// | `rating_scale` (optional) | `uint8` codes without nulls | labels; null is no scale |
 ///
-/// Other columns are ignored. The array is moved into the batch (its
+/// Labels are read as `eng_channel_code` reads them (ASCII case ignored,
+/// surrounding spaces trimmed, `-` and spaces read as `_`). Other columns are ignored. The array is moved into the batch (its
 /// `release` is set to NULL, as the specification's consumer does); the
 /// schema stays the caller's to release. Buffers read without a copy stay
 /// alive until `eng_touchpoint_batch_free`. On success `*out_batch` receives a

@@ -152,8 +152,11 @@ fn label_of(labels: &'static [&'static str], code: u8) -> *const c_char {
         .map_or(std::ptr::null(), |l| l.as_ptr().cast())
 }
 
-/// The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
-/// `-` and spaces read as `_`). `label` is UTF-8, `len` bytes, no NUL needed.
+/// The code of a channel label (`"email"`, `"mobile_app"` …). Labels are read
+/// as every face reads them: ASCII case ignored, surrounding spaces trimmed,
+/// `-` and inner spaces read as `_` (`" Mobile-App"` is `mobile_app`), so the
+/// label of the code found (`eng_channel_label`) is the canonical spelling,
+/// not necessarily the text given. `label` is UTF-8, `len` bytes, no NUL needed.
 ///
 /// Returns `ENG_STATUS_OK`; `ENG_STATUS_UNKNOWN_LABEL`; `ENG_STATUS_INVALID_UTF8`;
 /// `ENG_STATUS_NULL_POINTER`. Thread-safe.

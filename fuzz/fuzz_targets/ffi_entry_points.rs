@@ -463,9 +463,20 @@ unsafe fn call(data: &[u8]) -> Outcome {
                 let (to_code, to_label) = table[usize::from(i.u8() % 3)];
                 let s = checked(to_code(p(&label).0, label.len(), &mut code));
                 if s == eng_status::Ok {
+                    // The label back is the canonical spelling of the one given: ASCII case
+                    // ignored, surrounding whitespace trimmed, `-` and spaces read as `_`.
                     let back = to_label(code);
                     assert!(!back.is_null(), "code {code} has no label");
-                    assert_eq!(CStr::from_ptr(back).to_bytes(), label.as_slice());
+                    let given = std::str::from_utf8(&label).expect("an accepted label is UTF-8");
+                    let canonical: String = given
+                        .trim()
+                        .chars()
+                        .map(|c| match c {
+                            '-' | ' ' => '_',
+                            c => c.to_ascii_lowercase(),
+                        })
+                        .collect();
+                    assert_eq!(CStr::from_ptr(back).to_str(), Ok(canonical.as_str()));
                 }
                 type MappedFn = unsafe extern "C" fn(
                     *const c_char,

@@ -165,6 +165,13 @@ int main(void) {
     CHECK(eng_wilson(0, 0, 0.95, &share), ENG_STATUS_EMPTY_INPUT, "trial");
     uint8_t code = 0;
     CHECK(eng_channel_code("fax", 3, &code), ENG_STATUS_UNKNOWN_LABEL, "fax");
+    /* Labels are read with case ignored, spaces trimmed and '-' as '_'; the label back is canonical. */
+    CHECK(eng_channel_code(" Mobile-App", 11, &code), ENG_STATUS_OK, NULL);
+    CHECK(code == ENG_CHANNEL_MOBILE_APP && strcmp(eng_channel_label(code), "mobile_app") == 0 ? ENG_STATUS_OK
+                                                                                                 : ENG_STATUS_PANIC,
+          ENG_STATUS_OK, NULL);
+    CHECK(eng_kind_code("Survey Response", 15, &code), ENG_STATUS_OK, NULL);
+    CHECK(code == ENG_KIND_SURVEY_RESPONSE ? ENG_STATUS_OK : ENG_STATUS_PANIC, ENG_STATUS_OK, NULL);
     CHECK(eng_kind_code("click", 5, NULL), ENG_STATUS_NULL_POINTER, "out_code");
     const uint8_t bad_stage[1] = {42};
     CHECK(eng_next_best_actions_json(customer, bad_stage, 1, NULL, 0, NULL, 0, NULL, 0, &json, NULL),

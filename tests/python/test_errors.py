@@ -564,3 +564,17 @@ def test_arrow_inputs_and_tables_refuse_bad_data_naming_it():
         state.to_arrow("funnel")
     with pytest.raises(engagement.ConfigError, match="does not follow loyalty"):
         state.to_arrow("loyalty_accounts", as_of=0)
+
+
+def test_labels_are_read_with_case_ignored_spaces_trimmed_and_dashes_as_underscores():
+    # As every face reads them (columns, Arrow): the canonical spelling; event labels stay exact.
+    canonical, written = engagement.ProfileStore(), engagement.ProfileStore()
+    canonical.push([1, 1], [0, 60], ["mobile_app", "web"], ["purchase", "click"], value=[5.0, 0.0])
+    written.push([1, 1], [0, 60], [" Mobile-App", "WEB"], ["Purchase", "CLICK"], value=[5.0, 0.0])
+    assert written.profiles() == canonical.profiles()
+    import pyarrow as pa
+    arrow = engagement.ProfileStore()
+    arrow.push_arrow(pa.record_batch({"customer": pa.array([1, 1], pa.uint64()), "time": pa.array([0, 60]),
+                                      "channel": ["Mobile App", "web "], "kind": ["PURCHASE", "click"],
+                                      "value": [5.0, 0.0]}))
+    assert arrow.profiles() == canonical.profiles()

@@ -32,6 +32,10 @@ use crate::transactions::Period;
 
 pub use horizon::{DAYS_PER_MONTH, DEFAULT_HORIZON, Horizon};
 
+/// The most terms a BG/BB frequency × recency grid may sum (each cell sums
+/// one per opportunity after its last purchase): about two seconds of work.
+pub const MAX_BG_BB_GRID_TERMS: f64 = 2e7;
+
 /// A fitted model as data: the serde form names the model and its
 /// parameters, so a model fitted in one language loads in another.
 ///
@@ -1244,8 +1248,10 @@ impl ClvModel {
     /// data of the frequency × recency heat maps.
     ///
     /// # Errors
-    /// [`EngError::Config`] for a model without purchases or a grid of more
-    /// than 10⁷ cells; [`EngError::InvalidInput`] for a bad `t` or horizon.
+    /// [`EngError::Config`] for a model without purchases, a grid of more
+    /// than 10⁷ cells, or a BG/BB grid summing more than
+    /// [`MAX_BG_BB_GRID_TERMS`] terms (about `cells × (⌊t⌋ + 1 + horizon)`);
+    /// [`EngError::InvalidInput`] for a bad `t` or horizon.
     ///
     /// # Examples
     ///
@@ -1289,9 +1295,28 @@ impl ClvModel {
             t.floor() + 1.0
         );
         let cols = t.floor() as u64 + 1;
+        let discrete = matches!(self, ClvModel::BgBb(_));
+        if discrete {
+            // A BG/BB cell sums a term per opportunity after its last purchase (and, for
+            // expected purchases, may sum one per opportunity of the horizon): bounded so
+            // that the call returns within seconds.
+            let horizon = match what {
+                MatrixValue::ExpectedPurchases { horizon } => horizon,
+                MatrixValue::PAlive => 0.0,
+            };
+            let terms = cells * (t.floor() + 1.0 + horizon.floor());
+            ensure_config!(
+                terms <= MAX_BG_BB_GRID_TERMS,
+                "max_frequency",
+                "a BG/BB grid of {rows} × {} histories over {} opportunities sums about \
+                 {terms:.1e} terms, more than {MAX_BG_BB_GRID_TERMS:e} (about two seconds): \
+                 ask for fewer opportunities (t) or a smaller max_frequency",
+                t.floor() + 1.0,
+                t.floor()
+            );
+        }
         let frequency: Vec<f64> = (0..rows).map(|f| f as f64).collect();
         let recency: Vec<f64> = (0..cols).map(|r| r as f64).collect();
-        let discrete = matches!(self, ClvModel::BgBb(_));
         let mut values = Vec::with_capacity((rows * cols) as usize);
         for &x in &frequency {
             for &tx in &recency {
@@ -1497,6 +1522,32 @@ mod tests {
         a: 0.793,
         b: 2.426,
     });
+
+    /// A BG/BB grid over a million opportunities would sum ~10^12 terms (the fuzzer's hang): it
+    /// is refused before the first; a year of weekly opportunities is not.
+    #[test]
+    fn a_bg_bb_grid_asking_for_absurd_work_is_refused_up_front() {
+        let bg_bb = ClvModel::BgBb(bg_bb::BgBbParams {
+            alpha: 1.204,
+            beta: 0.750,
+            gamma: 0.657,
+            delta: 2.783,
+        });
+        for (what, max_f, t) in [
+            (MatrixValue::PAlive, 4, 1e6),
+            (MatrixValue::PAlive, 2, 1e6),
+            (MatrixValue::ExpectedPurchases { horizon: 1e6 }, 0, 1e4),
+        ] {
+            let e = bg_bb.frequency_recency_matrix(what, max_f, t).unwrap_err();
+            assert!(matches!(e, EngError::Config { .. }), "{e}");
+            assert!(e.to_string().contains("terms"), "{e}");
+        }
+        // Within the bound: a year of weekly opportunities, every frequency.
+        let g = bg_bb
+            .frequency_recency_matrix(MatrixValue::PAlive, 52, 52.0)
+            .unwrap();
+        assert_eq!(g.values.len(), 53 * 53);
+    }
 
     #[test]
     fn a_fit_at_the_edge_of_its_range_is_named_in_the_models_terms() {

@@ -59,7 +59,10 @@ pub trait Code: Copy + Eq + Ord + Sized + 'static {
             .map(|(i, &c)| Self::from_code(c).map_err(|e| e.at_row(i)))
             .collect()
     }
-    /// Parses a canonical label (case-insensitive, `-` and spaces read as `_`).
+    /// Parses a canonical label: ASCII case ignored, surrounding whitespace
+    /// trimmed, `-` and inner spaces read as `_` (`" Mobile-App"` is
+    /// `mobile_app`). Every face reads channel, kind, stage and rating-scale
+    /// labels this way; a product's own event labels are kept exactly.
     fn from_label(label: &str) -> Result<Self> {
         let norm = normalize(label);
         Self::ALL

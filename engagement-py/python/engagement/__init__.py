@@ -12,6 +12,14 @@ arrays; ``customer_frame`` and ``to_frame`` give DataFrames.
 >>> engagement.to_frame(store.stages(as_of=2 * 86_400))[["customer", "stage"]].values.tolist()
 [[1, 'repeat'], [2, 'engaged']]
 
+Labels
+------
+Channel, kind, stage and rating-scale labels (in columns, JSON inputs and Arrow data alike) are
+read with ASCII case ignored, surrounding spaces trimmed and ``-`` or an inner space read as ``_``:
+``" Mobile-App"`` is ``mobile_app``. Results name them in that canonical spelling. A CRM's own
+names go through aliases (``Aliases`` below); a product's own event labels are kept exactly as
+given (``"Signup"`` and ``"signup"`` are two events).
+
 JSON inputs
 -----------
 Configurations, definitions and models are given as dicts (or JSON strings); a key left out keeps

@@ -53,6 +53,7 @@ CLASSES = {
     "unknown_field": "a configuration or definition with a misspelt key",
     "corrupt_bytes": "bytes that are not a valid partial, saved store or saved engine",
     "as_of_before_data": "an evaluation time before the data",
+    "absurd_work": "a request for more work than the engine bounds (refused up front, before any of it)",
 }
 
 FACE_SPECIFIC = [
@@ -488,6 +489,10 @@ row("unknown_field", "clv_predict", lambda i: i["model"].__setitem__("rr", i["mo
 row("unknown_label", "clv_predict", lambda i: i["model"].__setitem__("model", "pareto"), "json", "model_name")
 row("negative_count", "clv_matrix", setkey((), "T", -3.0), "invalid_input", "T")
 row("nan", "clv_matrix", setkey((), "T", "NaN"), "invalid_input", "T")
+# A BG/BB grid over a million opportunities sums ~10^12 terms: refused before the first one.
+row("absurd_work", "clv_matrix", lambda i: i.update(
+    model={"model": "bg_bb", "alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783},
+    max_frequency=4, T=1e6), "config", "bg_bb_grid_terms")
 row("inconsistent", "clv_fit_retention", lambda i: i["alive"].__setitem__(2, i["alive"][1] + 1), "invalid_input",
     "survivors_grow")
 row("empty", "clv_fit_retention", setkey((), "alive", []), "empty_input", "alive")
