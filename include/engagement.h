@@ -30,8 +30,9 @@
  * `len` and a pointer per column (customer, time, channel and kind codes,
  * value, rating with its scale, event codes with their dictionary, campaign,
  * session), NULL for a column the job does not have. Fill it once and pass
- * the same struct to every call; each reads the columns it documents and
- * ignores the others. An Arrow batch fills one with
+ * the same struct to every call; each reads (and checks) the columns it
+ * documents and ignores the others. `len` is every column's row count: 0 is
+ * an empty batch, which a struct initialised without `.len` holds. An Arrow batch fills one with
  * `eng_touchpoint_batch_columns`.
  *
  *     eng_touchpoints tp = {.len = n, .customer = customer, .time = time,
@@ -609,9 +610,11 @@ typedef struct eng_triggers eng_triggers;
  * The touchpoint columns of one batch: `len` rows, each column a pointer
  * to `len` elements the caller owns (nothing is copied or kept after the
  * call returns). Fill it once and pass it to every call that reads
- * touchpoints; each call reads only the columns it documents and ignores
- * the rest, so one struct with every column a job has serves them all.
- * Unused columns are NULL (a zero-initialised struct is empty).
+ * touchpoints; each call reads (and checks) only the columns it documents
+ * and ignores the rest, so one struct with every column a job has serves
+ * them all. Columns not given are NULL. `len` is the row count of every
+ * column: 0 is an empty batch (a push adds nothing, an analysis finds no
+ * customer), which is what a struct initialised without `.len` holds.
  *
  * - `customer`, `time` (Unix seconds): always read;
  * - `channel`, `kind`: `ENG_CHANNEL_*` and `ENG_KIND_*` codes. Required by
@@ -620,8 +623,9 @@ typedef struct eng_triggers eng_triggers;
  *   take one (paths, sessions, retention, lifecycle, stickiness, the
  *   `_events` calls), where every row reads as `other`;
  * - `value`: money per row (NULL: none);
- * - `rating` (NaN for none) and `rating_scale` (`ENG_RATING_*` codes):
- *   survey answers, both or neither (NULL: none);
+ * - `rating` (NaN for none) and `rating_scale` (`ENG_SCALE_*` codes):
+ *   survey answers (NULL: none); `rating_scale` may be NULL only when no
+ *   row has a rating, and a row with a rating needs its scale;
  * - `event` codes of `dictionary` (an `eng_event_dictionary`), both or
  *   neither: a product's own event names;
  * - `campaign` ids (0 for none) and `session` ids (NULL: none).
@@ -666,7 +670,7 @@ typedef struct eng_touchpoints {
    */
   const float *rating;
   /**
-   * `ENG_RATING_*` code per row (with `rating`), or NULL.
+   * `ENG_SCALE_*` code per row (with `rating`), or NULL.
    */
   const uint8_t *rating_scale;
   /**
@@ -1084,7 +1088,8 @@ const char *eng_version(void);
  * | `rating` (optional) | `float32` without nulls | `float64`; null is no answer |
  * | `rating_scale` (optional) | `uint8` codes without nulls | labels; null is no scale |
  *
- * Other columns are ignored. The array is moved into the batch (its
+ * Labels are read as `eng_channel_code` reads them (ASCII case ignored,
+ * surrounding spaces trimmed, `-` and spaces read as `_`). Other columns are ignored. The array is moved into the batch (its
  * `release` is set to NULL, as the specification's consumer does); the
  * schema stays the caller's to release. Buffers read without a copy stay
  * alive until `eng_touchpoint_batch_free`. On success `*out_batch` receives a
@@ -1238,8 +1243,10 @@ eng_status eng_attribute_json(const char *table_json,
 /**
  * Attributes the purchases of the touchpoints (`customer`, `time`,
  * `channel`, `kind`; `value` NULL for no money) to channels: paths
- * are built per customer from the touchpoints within `lookback` seconds
- * before each purchase (see the core's `paths_from_touchpoints`), then
+ * are built per customer: each purchase closes a path of the customer's
+ * touchpoints (refunds aside) since their previous purchase and within
+ * `lookback` seconds before it, and touchpoints after the last purchase
+ * form a path without conversion (see the core's `paths_from_touchpoints`); then
  * attributed by `rule_json` as `eng_attribute_json`. The purchase itself is
  * not a touch: its channel ends a path only when nothing came before it (a
  * direct conversion); to end every path with it, build a partial with the
@@ -1247,7 +1254,7 @@ eng_status eng_attribute_json(const char *table_json,
  * `eng_attribute_json`.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
- * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`
+ * `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`
  * (a bad rule or `lookback <= 0`), `ENG_STATUS_JSON`,
  * `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
@@ -1265,9 +1272,9 @@ eng_status eng_attribute_touchpoints_json(const struct eng_touchpoints *touchpoi
 /**
  * `eng_attribute_touchpoints_json` (same inputs and statuses) with the
  * result as a table owned by the caller (`eng_table_free`), one row per
- * channel: `channel` (label), `conversions`, `value`, `removal_effect`,
- * `value_removal_effect` (f64; the removal effects NaN unless the rule is
- * Markov).
+ * channel: `channel` (label), and as f64 `conversions` (fractional credit),
+ * `value`, `removal_effect`, `value_removal_effect` (the removal effects NaN
+ * unless the rule is Markov).
  *
  * # Safety
  * As `eng_attribute_touchpoints_json`; `out_table` valid for one write.
@@ -1779,8 +1786,11 @@ eng_status eng_clv_model_discounted_value(const struct eng_clv_model *model,
                                           double *out);
 
 /**
- * The code of a channel label (`"email"`, `"mobile_app"` …; case-insensitive,
- * `-` and spaces read as `_`). `label` is UTF-8, `len` bytes, no NUL needed.
+ * The code of a channel label (`"email"`, `"mobile_app"` …). Labels are read
+ * as every face reads them: ASCII case ignored, surrounding spaces trimmed,
+ * `-` and inner spaces read as `_` (`" Mobile-App"` is `mobile_app`), so the
+ * label of the code found (`eng_channel_label`) is the canonical spelling,
+ * not necessarily the text given. `label` is UTF-8, `len` bytes, no NUL needed.
  *
  * Returns `ENG_STATUS_OK`; `ENG_STATUS_UNKNOWN_LABEL`; `ENG_STATUS_INVALID_UTF8`;
  * `ENG_STATUS_NULL_POINTER`. Thread-safe.
@@ -2028,7 +2038,7 @@ eng_status eng_event_dictionary_merge(struct eng_event_dictionary *dictionary,
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a bad value or an
  * event code outside the dictionary, naming the row),
- * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`,
+ * `ENG_STATUS_EMPTY_INPUT`,
  * `ENG_STATUS_CONFIG` (a dimension reading events or campaigns not given),
  * `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
  * Thread-safe.
@@ -2668,7 +2678,7 @@ eng_status eng_churn_between(const struct eng_touchpoints *touchpoints,
  * empty for the defaults.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
- * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`,
+ * `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`,
  * `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
@@ -2740,7 +2750,7 @@ eng_status eng_stage_transitions_of_history_json(const char *history_json,
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON` (a malformed funnel or an
  * unknown kind or channel label), `ENG_STATUS_CONFIG`,
- * `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_LENGTH_MISMATCH`,
+ * `ENG_STATUS_INVALID_INPUT`,
  * `ENG_STATUS_EMPTY_INPUT` (nobody enters the funnel),
  * `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
@@ -2890,7 +2900,7 @@ void eng_journey_state_free(struct eng_journey_state *state);
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
  * `ENG_STATUS_INVALID_INPUT` (a bad value or code; a touchpoint or
  * redemption at or before a time of its customer's already pushed, naming
- * the row), `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_CONFIG` (redemptions
+ * the row), `ENG_STATUS_CONFIG` (redemptions
  * without a loyalty programme), `ENG_STATUS_POISONED`. On any error nothing
  * is applied.
  *
@@ -3129,7 +3139,7 @@ void eng_label_map_free(struct eng_label_map *map);
  * "history": {"customer", "tier", "since"}}`.
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
- * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_AS_OF_BEFORE_DATA`,
+ * `ENG_STATUS_AS_OF_BEFORE_DATA`,
  * `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
@@ -3400,8 +3410,7 @@ eng_status eng_percentile_ranks(const double *values,
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
  * `ENG_STATUS_JSON` (malformed spec or unknown key), `ENG_STATUS_CONFIG`,
- * `ENG_STATUS_INVALID_INPUT` (a bad value or code, named with its row),
- * `ENG_STATUS_LENGTH_MISMATCH`.
+ * `ENG_STATUS_INVALID_INPUT` (a bad value or code, named with its row).
  *
  * # Safety
  * `spec_json` must point to `spec_len` readable bytes; `touchpoints` a valid
@@ -4693,7 +4702,7 @@ eng_status eng_triggers_load(const char *path, struct eng_triggers **out_trigger
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
  * `ENG_STATUS_INVALID_INPUT` (a bad value or code, or a touchpoint before
- * the engine's clock; nothing is applied), `ENG_STATUS_LENGTH_MISMATCH`,
+ * the engine's clock; nothing is applied),
  * `ENG_STATUS_POISONED`.
  *
  * # Safety
@@ -4734,7 +4743,7 @@ eng_status eng_triggers_advance_json(struct eng_triggers *triggers,
  * # Safety
  * `triggers` a live engine; each non-NULL output valid for one write.
  */
-eng_status eng_triggers_counts(struct eng_triggers *triggers,
+eng_status eng_triggers_counts(const struct eng_triggers *triggers,
                                uint64_t *out_customers,
                                uint64_t *out_pending,
                                uint64_t *out_suppressed);

@@ -70,8 +70,10 @@ unsafe fn of_touchpoints(
 
 /// Attributes the purchases of the touchpoints (`customer`, `time`,
 /// `channel`, `kind`; `value` NULL for no money) to channels: paths
-/// are built per customer from the touchpoints within `lookback` seconds
-/// before each purchase (see the core's `paths_from_touchpoints`), then
+/// are built per customer: each purchase closes a path of the customer's
+/// touchpoints (refunds aside) since their previous purchase and within
+/// `lookback` seconds before it, and touchpoints after the last purchase
+/// form a path without conversion (see the core's `paths_from_touchpoints`); then
 /// attributed by `rule_json` as `eng_attribute_json`. The purchase itself is
 /// not a touch: its channel ends a path only when nothing came before it (a
 /// direct conversion); to end every path with it, build a partial with the
@@ -79,7 +81,7 @@ unsafe fn of_touchpoints(
 /// `eng_attribute_json`.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
-/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`
+/// `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`
 /// (a bad rule or `lookback <= 0`), `ENG_STATUS_JSON`,
 /// `ENG_STATUS_CONVERGENCE`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///
@@ -106,9 +108,9 @@ pub unsafe extern "C" fn eng_attribute_touchpoints_json(
 
 /// `eng_attribute_touchpoints_json` (same inputs and statuses) with the
 /// result as a table owned by the caller (`eng_table_free`), one row per
-/// channel: `channel` (label), `conversions`, `value`, `removal_effect`,
-/// `value_removal_effect` (f64; the removal effects NaN unless the rule is
-/// Markov).
+/// channel: `channel` (label), and as f64 `conversions` (fractional credit),
+/// `value`, `removal_effect`, `value_removal_effect` (the removal effects NaN
+/// unless the rule is Markov).
 ///
 /// # Safety
 /// As `eng_attribute_touchpoints_json`; `out_table` valid for one write.

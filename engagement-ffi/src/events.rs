@@ -229,7 +229,7 @@ pub unsafe extern "C" fn eng_event_dictionary_merge(
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT` (a bad value or an
 /// event code outside the dictionary, naming the row),
-/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`,
+/// `ENG_STATUS_EMPTY_INPUT`,
 /// `ENG_STATUS_CONFIG` (a dimension reading events or campaigns not given),
 /// `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_POISONED`.
 /// Thread-safe.

@@ -131,7 +131,7 @@ pub unsafe extern "C" fn eng_churn_between(
 /// empty for the defaults.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
-/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`,
+/// `ENG_STATUS_EMPTY_INPUT`, `ENG_STATUS_CONFIG`,
 /// `ENG_STATUS_JSON`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///
 /// # Safety
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn eng_stage_transitions_of_history_json(
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON` (a malformed funnel or an
 /// unknown kind or channel label), `ENG_STATUS_CONFIG`,
-/// `ENG_STATUS_INVALID_INPUT`, `ENG_STATUS_LENGTH_MISMATCH`,
+/// `ENG_STATUS_INVALID_INPUT`,
 /// `ENG_STATUS_EMPTY_INPUT` (nobody enters the funnel),
 /// `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///

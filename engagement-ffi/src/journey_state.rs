@@ -100,7 +100,7 @@ pub unsafe extern "C" fn eng_journey_state_free(state: *mut eng_journey_state) {
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
 /// `ENG_STATUS_INVALID_INPUT` (a bad value or code; a touchpoint or
 /// redemption at or before a time of its customer's already pushed, naming
-/// the row), `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_CONFIG` (redemptions
+/// the row), `ENG_STATUS_CONFIG` (redemptions
 /// without a loyalty programme), `ENG_STATUS_POISONED`. On any error nothing
 /// is applied.
 ///

@@ -67,7 +67,7 @@ unsafe fn report(
 /// "history": {"customer", "tier", "since"}}`.
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_INVALID_INPUT`,
-/// `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_AS_OF_BEFORE_DATA`,
+/// `ENG_STATUS_AS_OF_BEFORE_DATA`,
 /// `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
 ///
 /// # Safety

@@ -54,8 +54,7 @@ impl Castable for eng_partial {
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`, `ENG_STATUS_INVALID_UTF8`,
 /// `ENG_STATUS_JSON` (malformed spec or unknown key), `ENG_STATUS_CONFIG`,
-/// `ENG_STATUS_INVALID_INPUT` (a bad value or code, named with its row),
-/// `ENG_STATUS_LENGTH_MISMATCH`.
+/// `ENG_STATUS_INVALID_INPUT` (a bad value or code, named with its row).
 ///
 /// # Safety
 /// `spec_json` must point to `spec_len` readable bytes; `touchpoints` a valid

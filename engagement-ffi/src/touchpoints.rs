@@ -10,9 +10,11 @@ use crate::handle::{handle_ref, null, optional, slice};
 /// The touchpoint columns of one batch: `len` rows, each column a pointer
 /// to `len` elements the caller owns (nothing is copied or kept after the
 /// call returns). Fill it once and pass it to every call that reads
-/// touchpoints; each call reads only the columns it documents and ignores
-/// the rest, so one struct with every column a job has serves them all.
-/// Unused columns are NULL (a zero-initialised struct is empty).
+/// touchpoints; each call reads (and checks) only the columns it documents
+/// and ignores the rest, so one struct with every column a job has serves
+/// them all. Columns not given are NULL. `len` is the row count of every
+/// column: 0 is an empty batch (a push adds nothing, an analysis finds no
+/// customer), which is what a struct initialised without `.len` holds.
 ///
 /// - `customer`, `time` (Unix seconds): always read;
 /// - `channel`, `kind`: `ENG_CHANNEL_*` and `ENG_KIND_*` codes. Required by
@@ -21,8 +23,9 @@ use crate::handle::{handle_ref, null, optional, slice};
 ///   take one (paths, sessions, retention, lifecycle, stickiness, the
 ///   `_events` calls), where every row reads as `other`;
 /// - `value`: money per row (NULL: none);
-/// - `rating` (NaN for none) and `rating_scale` (`ENG_RATING_*` codes):
-///   survey answers, both or neither (NULL: none);
+/// - `rating` (NaN for none) and `rating_scale` (`ENG_SCALE_*` codes):
+///   survey answers (NULL: none); `rating_scale` may be NULL only when no
+///   row has a rating, and a row with a rating needs its scale;
 /// - `event` codes of `dictionary` (an `eng_event_dictionary`), both or
 ///   neither: a product's own event names;
 /// - `campaign` ids (0 for none) and `session` ids (NULL: none).
@@ -54,7 +57,7 @@ pub struct eng_touchpoints {
     pub value: *const f64,
     /// Rating per row (NaN for none), or NULL.
     pub rating: *const f32,
-    /// `ENG_RATING_*` code per row (with `rating`), or NULL.
+    /// `ENG_SCALE_*` code per row (with `rating`), or NULL.
     pub rating_scale: *const u8,
     /// Event code per row (codes of `dictionary`), or NULL.
     pub event: *const u32,
@@ -124,6 +127,18 @@ impl eng_touchpoints {
         // SAFETY: the caller's promise.
         unsafe {
             let mut cols = self.log(reads)?;
+            for (ptr, name) in [(self.channel, "channel"), (self.kind, "kind")] {
+                if ptr.is_null() && n > 0 {
+                    return Err(Failure::new(
+                        crate::status::eng_status::NullPointer,
+                        format!(
+                            "argument touchpoints.{name} is NULL: this call reads channel and kind \
+                             codes (an event log without them goes to eng_paths_json, \
+                             eng_funnel_events_json and the other calls that take one)"
+                        ),
+                    ));
+                }
+            }
             cols.channel = slice(self.channel, n, "touchpoints.channel")?;
             cols.kind = slice(self.kind, n, "touchpoints.kind")?;
             Ok(cols)

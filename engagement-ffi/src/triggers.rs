@@ -182,7 +182,7 @@ pub unsafe extern "C" fn eng_triggers_load(
 ///
 /// Returns `ENG_STATUS_OK`, `ENG_STATUS_NULL_POINTER`,
 /// `ENG_STATUS_INVALID_INPUT` (a bad value or code, or a touchpoint before
-/// the engine's clock; nothing is applied), `ENG_STATUS_LENGTH_MISMATCH`,
+/// the engine's clock; nothing is applied),
 /// `ENG_STATUS_POISONED`.
 ///
 /// # Safety
@@ -248,7 +248,7 @@ pub unsafe extern "C" fn eng_triggers_advance_json(
 /// `triggers` a live engine; each non-NULL output valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eng_triggers_counts(
-    triggers: *mut eng_triggers,
+    triggers: *const eng_triggers,
     out_customers: *mut u64,
     out_pending: *mut u64,
     out_suppressed: *mut u64,
