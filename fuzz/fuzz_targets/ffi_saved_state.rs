@@ -453,9 +453,12 @@ fn accepted_state(s: *mut eng_journey_state) {
     }
 }
 
-/// `bytes` damaged as the input says: flips at chosen offsets, then a cut or a padding.
+/// `bytes` damaged as the input says: flips at chosen offsets, then a cut or a padding; and now
+/// and then sealed again (the frame's length and CRC-32 rewritten for what is left), as a hostile
+/// file would be, so that the decoder and the checks behind the checksum see the changed payload.
 fn damage(mut bytes: Vec<u8>, input: &mut Bytes<'_>) -> Vec<u8> {
-    for _ in 0..input.u8() % 4 {
+    let flips = input.u8();
+    for _ in 0..flips % 4 {
         let at = input.u64() as usize % bytes.len().max(1);
         let mask = input.u8();
         if let Some(b) = bytes.get_mut(at) {
@@ -466,6 +469,13 @@ fn damage(mut bytes: Vec<u8>, input: &mut Bytes<'_>) -> Vec<u8> {
         0 => bytes.truncate(input.u64() as usize % (bytes.len() + 1)),
         1 => bytes.extend(std::iter::repeat_n(input.u8(), usize::from(input.u8() % 8))),
         _ => {}
+    }
+    // The frame: magic (4), version (2), reserved (2), payload length (8), CRC-32 (4), payload.
+    if flips & 0x80 != 0 && bytes.len() >= 20 {
+        let n = (bytes.len() - 20) as u64;
+        bytes[8..16].copy_from_slice(&n.to_le_bytes());
+        let crc = crc32fast::hash(&bytes[20..]);
+        bytes[16..20].copy_from_slice(&crc.to_le_bytes());
     }
     bytes
 }

@@ -2216,6 +2216,46 @@ impl FunnelFollower {
         })
     }
 
+    /// Checks a track read from a saved state against the funnel and its
+    /// customer's latest time: rows in time order between 1970 and `last`,
+    /// each matching a step or an exclusion, codes of known channels or
+    /// kinds, and a settled attempt no deeper than the funnel.
+    pub(crate) fn check(&self, track: &FunnelTrack, last: i64) -> std::result::Result<(), String> {
+        let bits = self.masks.iter().fold(0u32, |a, &m| a | m);
+        let codes = |p: Option<Property>| match p {
+            None => 1,
+            Some(Property::Channel) => crate::Channel::COUNT as u64,
+            Some(_) => crate::TouchpointKind::COUNT as u64,
+        };
+        let (breakdown, held) = (
+            codes(self.funnel.breakdown),
+            codes(self.funnel.hold_constant),
+        );
+        let span = crate::model::MIN_TIME..=last;
+        if track.rows.windows(2).any(|w| w[0].0 > w[1].0)
+            || track.rows.iter().any(|r| {
+                !span.contains(&r.0)
+                    || r.1 == 0
+                    || r.1 & !bits != 0
+                    || u64::from(r.2) >= breakdown
+                    || r.3 >= held
+            })
+        {
+            return Err(
+                "its funnel rows are out of order, unknown or later than its latest time".into(),
+            );
+        }
+        if track.best.len() > self.funnel.steps.len()
+            || track.best.iter().any(|t| !span.contains(t))
+            || u64::from(track.best_code) >= breakdown
+        {
+            return Err(
+                "its funnel attempt is deeper than the funnel or later than its latest time".into(),
+            );
+        }
+        Ok(())
+    }
+
     /// Adds one journey's next touchpoints (rows of `cols`, in time order,
     /// later than any before), then settles the attempts no later
     /// touchpoint can change.

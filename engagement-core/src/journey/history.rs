@@ -332,6 +332,21 @@ pub(crate) struct StageTrack {
 }
 
 impl StageTrack {
+    /// Checks a track read from a saved state against its customer's latest
+    /// time: stage entries in time order, none later than `last`.
+    pub(crate) fn check(&self, last: i64) -> std::result::Result<(), String> {
+        let times = self.entries.iter().map(|e| e.1).chain(self.at);
+        if times
+            .clone()
+            .any(|t| !(crate::model::MIN_TIME..=last).contains(&t))
+            || self.entries.windows(2).any(|w| w[0].1 > w[1].1)
+            || self.at.is_some() != self.current.is_some()
+        {
+            return Err("its stage entries are out of order or later than its latest time".into());
+        }
+        Ok(())
+    }
+
     pub(crate) fn new(customer: u64, signals: &Signals) -> Self {
         StageTrack {
             profile: Profile::new(customer, signals),

@@ -781,7 +781,55 @@ impl JourneyState {
                     .map_err(|e| bad(&e.to_string()))?;
                 stage.profile.rebind(fingerprint);
             }
-            if track.path.iter().any(|p| p.0 > track.last)
+            // Every time inside 1970..=its latest time, and every part as its programme,
+            // funnel or cohorts leave it: a crafted file that passes the checksum must not
+            // bring values later arithmetic or indexing cannot take.
+            if !(crate::model::MIN_TIME..=crate::model::MAX_TIME).contains(&track.last) {
+                return Err(bad("its latest time is outside 1970..=3000"));
+            }
+            if let Some(stage) = &track.stage {
+                stage.check(track.last).map_err(|e| bad(&e))?;
+            }
+            if let (Some((ledger, history)), Some(config)) = (&track.loyalty, &c.loyalty) {
+                ledger
+                    .check(&Programme::new(config), track.last)
+                    .map_err(|e| bad(&e))?;
+                let since = &history.since;
+                if history.customer.iter().any(|&h| h != customer)
+                    || history.tier.len() != since.len()
+                    || history.customer.len() != since.len()
+                    || since.windows(2).any(|w| w[0] > w[1])
+                    || since
+                        .iter()
+                        .any(|t| !(crate::model::MIN_TIME..=track.last).contains(t))
+                    || history
+                        .tier
+                        .iter()
+                        .flatten()
+                        .any(|t| t.index() >= config.tiers.len())
+                {
+                    return Err(bad(
+                        "its tier history is out of order or names an unknown tier",
+                    ));
+                }
+            }
+            if let (Some(f), Some(follower)) = (&track.funnel, &state.compiled.funnel) {
+                follower.check(f, track.last).map_err(|e| bad(&e))?;
+            }
+            if let (Some((acquired, counted)), Some(cohorts)) = (track.cohort, &c.cohorts) {
+                let period = cohorts.config.period;
+                let (first, now) = (
+                    period.index(crate::model::MIN_TIME),
+                    period.index(track.last),
+                );
+                if !(first..=now).contains(&acquired) || !(-1..=now - acquired).contains(&counted) {
+                    return Err(bad("its cohort is outside the periods it was pushed in"));
+                }
+            }
+            if track
+                .path
+                .iter()
+                .any(|p| p.0 > track.last || p.0 < crate::model::MIN_TIME)
                 || track.path.windows(2).any(|w| w[0].0 > w[1].0)
                 || track
                     .path
@@ -1057,6 +1105,141 @@ mod tests {
                 .unwrap();
         }
         state
+    }
+
+    /// The bytes of `state` with each customer's track changed by `change` (as JSON), framed with
+    /// a valid checksum: what a hostile file looks like to the checks behind it.
+    fn tampered(
+        state: &JourneyState,
+        change: &dyn Fn(&mut serde_json::Value) -> bool,
+    ) -> Option<Vec<u8>> {
+        let mut changed = false;
+        let customers: Vec<(u64, Track)> = state
+            .customers
+            .iter()
+            .map(|(&c, t)| {
+                let mut v = serde_json::to_value(t).unwrap();
+                changed |= change(&mut v);
+                (c, serde_json::from_value(v).unwrap())
+            })
+            .collect();
+        let out = StateOut {
+            config: serde_json::to_string(&state.config).unwrap(),
+            customers: customers.iter().map(|(c, t)| (*c, t)).collect(),
+            cohorts: &state.cohorts,
+            paths: &state.paths,
+            latest: state.latest,
+        };
+        changed.then(|| {
+            frame(
+                MAGIC,
+                JOURNEY_STATE_FORMAT_VERSION,
+                &postcard::to_allocvec(&out).unwrap(),
+            )
+        })
+    }
+
+    /// Sets the value at `path` (keys and indices) when the track has the place.
+    fn set(v: &mut serde_json::Value, path: &[&str], to: serde_json::Value) -> bool {
+        let mut at = v;
+        for (depth, key) in path.iter().enumerate() {
+            let next = match key.parse::<usize>() {
+                Ok(i) => at.get_mut(i),
+                Err(_) => at.get_mut(*key),
+            };
+            match next {
+                Some(n) if !n.is_null() || depth + 1 == path.len() => at = n,
+                _ => return false,
+            }
+        }
+        *at = to;
+        true
+    }
+
+    #[test]
+    fn a_crafted_file_with_a_valid_checksum_and_impossible_contents_is_corrupt() {
+        let state = persisted_state();
+        let bytes = tampered(&state, &|_| true).unwrap();
+        assert_eq!(
+            JourneyState::from_bytes(&bytes).unwrap(),
+            state,
+            "the untouched form loads"
+        );
+        let (max, min) = (serde_json::json!(i64::MAX), serde_json::json!(i64::MIN));
+        let cases: Vec<(&str, Vec<&str>, serde_json::Value)> = vec![
+            ("latest time", vec!["last"], max.clone()),
+            (
+                "loyalty lot in the far future",
+                vec!["loyalty", "0", "lots", "0", "0"],
+                max.clone(),
+            ),
+            (
+                "loyalty lot before 1970",
+                vec!["loyalty", "0", "lots", "0", "0"],
+                serde_json::json!(-5),
+            ),
+            (
+                "empty loyalty lot",
+                vec!["loyalty", "0", "lots", "0", "1"],
+                serde_json::json!(0),
+            ),
+            (
+                "tier window sum",
+                vec!["loyalty", "0", "in_window"],
+                serde_json::json!(123_456_789),
+            ),
+            (
+                "tier past the programme's",
+                vec!["loyalty", "0", "tier"],
+                serde_json::json!(7),
+            ),
+            (
+                "funnel row in the far future",
+                vec!["funnel", "rows", "0", "0"],
+                max.clone(),
+            ),
+            (
+                "funnel row matching nothing",
+                vec!["funnel", "rows", "0", "1"],
+                serde_json::json!(0),
+            ),
+            (
+                "funnel row of an unknown channel",
+                vec!["funnel", "rows", "0", "2"],
+                serde_json::json!(999),
+            ),
+            (
+                "funnel attempt deeper than the funnel",
+                vec!["funnel", "best"],
+                serde_json::json!([0, 0, 0, 0]),
+            ),
+            ("cohort before 1970", vec!["cohort", "0"], min.clone()),
+            (
+                "cohort period counted in the future",
+                vec!["cohort", "1"],
+                max.clone(),
+            ),
+            (
+                "stage entry in the far future",
+                vec!["stage", "entries", "0", "1"],
+                max.clone(),
+            ),
+            (
+                "path touch before 1970",
+                vec!["path", "0", "0"],
+                serde_json::json!(-1),
+            ),
+        ];
+        for (what, path, to) in cases {
+            let bytes = tampered(&state, &|v| set(v, &path, to.clone()))
+                .unwrap_or_else(|| panic!("{what}: no track has {path:?}"));
+            match JourneyState::from_bytes(&bytes) {
+                Err(EngError::Corrupt { reason }) => {
+                    assert!(reason.contains("customer"), "{what}: {reason}")
+                }
+                other => panic!("{what}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -597,6 +597,39 @@ pub(crate) struct Ledger {
 }
 
 impl Ledger {
+    /// Checks a ledger read from a saved state: lots and tier-window
+    /// contributions in time order between 1970 and `last`, lots of points,
+    /// the window's sum its contributions', and the tier the one that sum
+    /// earns (so no arithmetic on it can overflow or index past the tiers).
+    pub(crate) fn check(&self, p: &Programme<'_>, last: i64) -> std::result::Result<(), String> {
+        let span = crate::model::MIN_TIME..=last;
+        let in_order = |times: &[i64]| {
+            times.iter().all(|t| span.contains(t)) && times.windows(2).all(|w| w[0] <= w[1])
+        };
+        let lots: Vec<i64> = self.lots.iter().map(|l| l.0).collect();
+        let window: Vec<i64> = self.window.iter().map(|w| w.0).collect();
+        if !in_order(&lots) || self.lots.iter().any(|l| l.1 == 0) {
+            return Err(
+                "its loyalty lots are out of order, empty or later than its latest time".into(),
+            );
+        }
+        if !in_order(&window) {
+            return Err("its tier window is out of order or later than its latest time".into());
+        }
+        let sum = self
+            .window
+            .iter()
+            .try_fold(0i128, |a, w| a.checked_add(w.1))
+            .filter(|&s| s == self.in_window);
+        if sum.is_none() || self.window.iter().any(|w| w.1.unsigned_abs() > 1 << 100) {
+            return Err("its tier window does not add up".into());
+        }
+        if self.tier != p.tier_for(self.in_window) {
+            return Err("its tier is not the one its window earns".into());
+        }
+        Ok(())
+    }
+
     /// Moves the clock to `t`: expires lots due by `t` and drops window
     /// contributions that no longer count at `t`, recording the tier changes
     /// this causes at the instants they happen.
