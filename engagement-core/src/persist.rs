@@ -417,6 +417,19 @@ mod tests {
     }
 
     #[test]
+    fn a_file_claiming_two_to_the_63_profiles_is_corrupt_without_allocating_them() {
+        // A valid frame and configurations, then a profile count of 2^63 and nothing after it.
+        let score = serde_json::to_string(&ScoreConfig::default()).unwrap();
+        let signals = serde_json::to_string(&SignalConfig::default()).unwrap();
+        let payload = postcard::to_allocvec(&(score, signals, 1u64 << 63)).unwrap();
+        let bytes = frame(STORE_MAGIC, STORE_FORMAT_VERSION, &payload);
+        assert!(matches!(
+            ProfileStore::from_bytes(&bytes),
+            Err(EngError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
     fn every_truncation_and_bit_flip_is_corrupt() {
         let bytes = sample().to_bytes().unwrap();
         assert_eq!(ProfileStore::from_bytes(&bytes).unwrap(), sample());

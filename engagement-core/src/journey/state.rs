@@ -1157,6 +1157,18 @@ mod tests {
     }
 
     #[test]
+    fn a_file_claiming_two_to_the_63_customers_is_corrupt_without_allocating_them() {
+        // A valid frame and configuration, then a customer count of 2^63 and nothing after it.
+        let config = serde_json::to_string(&persisted_state().config).unwrap();
+        let payload = postcard::to_allocvec(&(config, 1u64 << 63)).unwrap();
+        let bytes = frame(MAGIC, JOURNEY_STATE_FORMAT_VERSION, &payload);
+        assert!(matches!(
+            JourneyState::from_bytes(&bytes),
+            Err(EngError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
     fn a_crafted_file_with_a_valid_checksum_and_impossible_contents_is_corrupt() {
         let state = persisted_state();
         let bytes = tampered(&state, &|_| true).unwrap();
