@@ -12,6 +12,24 @@
 //! | JSON nesting | [`MAX_JSON_DEPTH`] = 127 levels | deeper documents are refused, never a stack overflow |
 //! | times | 1970-01-01 ..= 3000-01-01 ([`MIN_TIME`](crate::MIN_TIME), [`MAX_TIME`](crate::MAX_TIME)) | |
 //! | money | 0 ..= 1e12 ([`MAX_MONEY`](crate::MAX_MONEY)) | |
+//!
+//! Requests whose work or memory grows with a number the caller chooses are
+//! bounded the same way, each refused as [`EngError::Config`] naming the
+//! setting before any of the work:
+//!
+//! | request | bound | about |
+//! |---|---|---|
+//! | frequency × recency grid | 10⁷ cells | 80 MB, 1.5 s |
+//! | BG/BB grid | [`MAX_BG_BB_GRID_TERMS`](crate::clv::MAX_BG_BB_GRID_TERMS) = 2·10⁷ summed terms | 2 s |
+//! | exact Shapley attribution | 15 channels (2¹⁵ coalitions) | |
+//! | Markov attribution | order 1 ..= 4 | |
+//! | path and sequence analyses | `steps`, `path_length`, `top_paths` 1 ..= 1000 | |
+//! | cohort tables | `max_periods` 1 ..= 1000 | |
+//! | retention tables | periods and brackets within 1 ..= 1000 | |
+//! | discounted value | `periods` 1 ..= 10 000 | |
+//! | model diagnostics | `max_frequency` ..= 1000 | |
+//! | simulated survivors | cohort 1 ..= 10⁸, periods ..= 10⁶ | |
+//! | saved files | counts checked against the bytes present, never allocated up front | |
 
 use serde::de::DeserializeOwned;
 
