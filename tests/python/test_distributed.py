@@ -225,6 +225,34 @@ def test_dask_renamed_columns_and_no_shuffle(dask_client, spread):
     assert unshuffled.customers[0] > expected["funnel"].customers[0]
 
 
+def test_dask_worker_killed_mid_run_loses_nothing(sample, tmp_path):
+    # A worker process dies while it holds a partition (once, at the first partition it sees); the
+    # scheduler reruns the lost tasks elsewhere. Partials are pure functions of their rows, so the
+    # result is the one machine's, to the bit. Its own cluster: the shared one stays whole.
+    distributed = pytest.importorskip("distributed")
+    import dask.dataframe as dd
+
+    import engagement.dask
+
+    marker = tmp_path / "killed"
+
+    def die_once(pdf):
+        if len(pdf) and not marker.exists():
+            marker.write_text("a worker died here")
+            os._exit(1)
+        return pdf
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        ddf = dd.from_pandas(sample, npartitions=6, sort=False).map_partitions(die_once, meta=sample.head(0))
+        store = engagement.dask.profiles(ddf)
+        funnel = engagement.dask.funnel(ddf, steps=STEPS, window_days=14)
+    assert marker.exists(), "no worker died: the test did not test"
+    expected = single_machine(sample)
+    assert_same(store.profiles(), expected["profiles"], "profiles")
+    assert_same(funnel, expected["funnel"], "funnel")
+
+
 # ---- Spark ----
 
 @pytest.fixture(scope="module")
