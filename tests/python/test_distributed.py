@@ -261,7 +261,7 @@ def spark():
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (pyspark.sql.SparkSession.builder.master("local[2]").appName("engagement-tests")
+    session = (pyspark.sql.SparkSession.builder.master("local[2,2]").appName("engagement-tests")
                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "4").config("spark.driver.host", "127.0.0.1")
                .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
@@ -280,6 +280,30 @@ def test_spark_equals_one_machine(spark, data, request):
     pdf["rating_scale"] = pdf["rating_scale"].where(pdf["rating_scale"].notna(), None)
     sdf = spark.createDataFrame(pdf).repartition(5)
     check_engine(engagement.spark, sdf, single_machine(df))
+
+
+
+def test_spark_task_whose_python_worker_dies_is_retried_and_loses_nothing(spark, sample, tmp_path):
+    # local[2,2]: two cores, two attempts per task. The Python worker running the first partition
+    # dies; Spark reruns the task, and the partials it rebuilds give the one machine's result.
+    import engagement.spark
+
+    marker = tmp_path / "killed"
+    pdf = sample.astype({"customer": "int64", "rating_scale": object})
+    pdf["rating_scale"] = pdf["rating_scale"].where(pdf["rating_scale"].notna(), None)
+    sdf = spark.createDataFrame(pdf)
+
+    def die_once(frames):
+        for frame in frames:
+            if len(frame) and not marker.exists():
+                marker.write_text("a Python worker died here")
+                os._exit(1)
+            yield frame
+
+    flaky = sdf.repartition(4).mapInPandas(die_once, schema=sdf.schema)
+    store = engagement.spark.profiles(flaky)
+    assert marker.exists(), "no worker died: the test did not test"
+    assert_same(store.profiles(), single_machine(sample)["profiles"], "profiles")
 
 
 # ---- lifetime-value models at scale: CDNOW's 39-week calibration period ----
