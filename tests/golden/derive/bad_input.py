@@ -493,6 +493,15 @@ row("nan", "clv_matrix", setkey((), "T", "NaN"), "invalid_input", "T")
 row("absurd_work", "clv_matrix", lambda i: i.update(
     model={"model": "bg_bb", "alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783},
     max_frequency=4, T=1e6), "config", "bg_bb_grid_terms")
+# Every other request whose work a caller sets, one past its documented bound (limits module).
+row("absurd_work", "clv_matrix", lambda i: i.update(max_frequency=99, T=1e6), "config", "grid_cells")
+row("absurd_work", "paths", lambda i: None, "config", "steps_past_1000", config=lambda c: {**c, "steps": 1001})
+row("absurd_work", "journey_sequences", lambda i: None, "config", "top_paths_past_1000",
+    config=lambda c: {**c, "top_paths": 1001})
+row("absurd_work", "cohorts", lambda i: None, "config", "max_periods_past_1000",
+    config=lambda c: {**c, "max_periods": 1001})
+row("absurd_work", "attribute", lambda i: None, "config", "markov_order_past_4",
+    config=lambda c: {"rule": "markov", "order": 5})
 row("inconsistent", "clv_fit_retention", lambda i: i["alive"].__setitem__(2, i["alive"][1] + 1), "invalid_input",
     "survivors_grow")
 row("empty", "clv_fit_retention", setkey((), "alive", []), "empty_input", "alive")
