@@ -150,6 +150,15 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
+    // The event log every call below reads: one struct, as a host fills it once.
+    let log = engagement::eng_touchpoints {
+        len: customer.len(),
+        customer: customer.as_ptr(),
+        time: time.as_ptr(),
+        event: codes.as_ptr(),
+        dictionary: dict.0,
+        ..Default::default()
+    };
     let Some(a) = paths(&customer, &time, &codes, &dict, config) else {
         return;
     };
@@ -248,14 +257,7 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above; the funnel its own length.
     let s = checked(unsafe {
         eng_funnel_events_json(
-            &engagement::eng_touchpoints {
-                len: customer.len(),
-                customer: customer.as_ptr(),
-                time: time.as_ptr(),
-                event: codes.as_ptr(),
-                dictionary: dict.0,
-                ..Default::default()
-            },
+            &log,
             funnel.as_ptr().cast(),
             funnel.len(),
             &mut out,
@@ -273,14 +275,7 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above; the configuration its own length.
     let s = checked(unsafe {
         eng_retention_json(
-            &engagement::eng_touchpoints {
-                len: customer.len(),
-                customer: customer.as_ptr(),
-                time: time.as_ptr(),
-                event: codes.as_ptr(),
-                dictionary: dict.0,
-                ..Default::default()
-            },
+            &log,
             retention.as_ptr().cast(),
             retention.len(),
             &mut out,
@@ -307,14 +302,7 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above.
     let s = checked(unsafe {
         eng_lifecycle_json(
-            &engagement::eng_touchpoints {
-                len: customer.len(),
-                customer: customer.as_ptr(),
-                time: time.as_ptr(),
-                event: codes.as_ptr(),
-                dictionary: dict.0,
-                ..Default::default()
-            },
+            &log,
             lifecycle.as_ptr().cast(),
             lifecycle.len(),
             &mut out,
@@ -340,22 +328,7 @@ fuzz_target!(|data: &[u8]| {
     // Stickiness: every day's active customers are within its weekly, within its monthly ones.
     let mut out: *mut c_char = null_mut();
     // SAFETY: as above; NULL configuration for the defaults.
-    let s = checked(unsafe {
-        eng_stickiness_json(
-            &engagement::eng_touchpoints {
-                len: customer.len(),
-                customer: customer.as_ptr(),
-                time: time.as_ptr(),
-                event: codes.as_ptr(),
-                dictionary: dict.0,
-                ..Default::default()
-            },
-            null(),
-            0,
-            &mut out,
-            null_mut(),
-        )
-    });
+    let s = checked(unsafe { eng_stickiness_json(&log, null(), 0, &mut out, null_mut()) });
     if s == eng_status::Ok {
         let doc = take_json(out);
         let column = |k: &str| -> Vec<u64> {
@@ -383,15 +356,10 @@ fuzz_target!(|data: &[u8]| {
     let s = checked(unsafe {
         eng_attribute_events_json(
             &engagement::eng_touchpoints {
-                len: customer.len(),
-                customer: customer.as_ptr(),
-                time: time.as_ptr(),
                 channel: channel.as_ptr(),
                 kind: kind.as_ptr(),
                 value: value.as_ptr(),
-                event: codes.as_ptr(),
-                dictionary: dict.0,
-                ..Default::default()
+                ..log
             },
             options.as_ptr().cast(),
             options.len(),
@@ -428,21 +396,7 @@ fuzz_target!(|data: &[u8]| {
     );
     let mut out: *mut c_char = null_mut();
     // SAFETY: a live engine; columns of equal length; a live dictionary.
-    let s = checked(unsafe {
-        eng_triggers_push_events_json(
-            engine,
-            &engagement::eng_touchpoints {
-                len: customer.len(),
-                customer: customer.as_ptr(),
-                time: time.as_ptr(),
-                event: codes.as_ptr(),
-                dictionary: dict.0,
-                ..Default::default()
-            },
-            &mut out,
-            null_mut(),
-        )
-    });
+    let s = checked(unsafe { eng_triggers_push_events_json(engine, &log, &mut out, null_mut()) });
     if s == eng_status::Ok {
         let actions = take_json(out);
         let mut once = std::collections::HashSet::new();
