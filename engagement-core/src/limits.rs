@@ -24,8 +24,10 @@
 //! | exact Shapley attribution | 15 channels (2¹⁵ coalitions) | |
 //! | Markov attribution | order 1 ..= 4 | |
 //! | path and sequence analyses | `steps`, `path_length`, `top_paths` 1 ..= 1000 | |
-//! | cohort tables | `max_periods` 1 ..= 1000 | |
-//! | retention tables | periods and brackets within 1 ..= 1000 | |
+//! | cohort tables | `max_periods` 1 ..= 1000; cohorts × periods ≤ [`MAX_TABLE_CELLS`] = 2·10⁶ | 200 MB |
+//! | retention tables | periods and brackets within 1 ..= 1000; cohorts × brackets ≤ [`MAX_TABLE_CELLS`] | 450 MB |
+//! | funnels | 32 steps and exclusions in all, `time_bins` 1 ..= 1000 | |
+//! | experiments on touchpoints | 1 ..= [`MAX_METRICS`] = 1000 metrics; assigned customers × metrics ≤ [`MAX_EXPERIMENT_CELLS`] = 10⁸ | 3.2 GB |
 //! | discounted value | `periods` 1 ..= 10 000 | |
 //! | model diagnostics | `max_frequency` ..= 1000 | |
 //! | simulated survivors | cohort 1 ..= 10⁸, periods ..= 10⁶ | |
@@ -44,6 +46,59 @@ pub const MAX_JSON_BYTES: usize = 1 << 30;
 /// Nesting of arrays and objects a JSON document may have: 127 levels (the
 /// parser's recursion limit of 128, which it enforces; the test pins it).
 pub const MAX_JSON_DEPTH: usize = 127;
+
+/// Cells of one cohort or retention table (cohorts × periods or brackets): 2·10⁶, about
+/// 220 bytes each while a retention table is counted and written.
+pub const MAX_TABLE_CELLS: usize = 2_000_000;
+
+/// Metrics one experiment reads out: 1000.
+pub const MAX_METRICS: usize = 1000;
+
+/// Assigned customers × metrics of one experiment on touchpoints: 10⁸, 32 bytes each (the
+/// per-customer values every metric keeps for its readout).
+pub const MAX_EXPERIMENT_CELLS: usize = 100_000_000;
+
+/// Checks a table of one row per distinct key (a cohort) and `columns` columns against
+/// [`MAX_TABLE_CELLS`] before any of it is counted: the distinct keys are counted only when
+/// their span could exceed the limit.
+///
+/// # Errors
+/// [`EngError::Config`] naming `setting` (the number of columns the caller chose) past the
+/// limit, saying how many cells were asked for.
+pub(crate) fn check_table_cells(
+    setting: &str,
+    what: &str,
+    keys: impl Iterator<Item = i64> + Clone,
+    columns: usize,
+) -> Result<()> {
+    let (lo, hi) = keys
+        .clone()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), k| (lo.min(k), hi.max(k)));
+    if lo > hi {
+        return Ok(());
+    }
+    let span = usize::try_from(hi.abs_diff(lo))
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    if span.saturating_mul(columns) <= MAX_TABLE_CELLS {
+        return Ok(());
+    }
+    let mut distinct: Vec<i64> = keys.collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let cells = distinct.len().saturating_mul(columns);
+    if cells > MAX_TABLE_CELLS {
+        return Err(EngError::config(
+            setting,
+            format!(
+                "{} {what} × {columns} is {cells} cells, more than one table holds ({MAX_TABLE_CELLS}); \
+                 choose fewer {setting}, a longer period or a later start",
+                distinct.len()
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// Checks a number of rows against [`MAX_ROWS`].
 ///
@@ -133,6 +188,22 @@ mod tests {
         assert!(e.to_string().contains("recursion limit"), "{e}");
         // Far deeper input is refused the same way, without exhausting the stack.
         assert!(from_json::<serde_json::Value>(&nest(1_000_000)).is_err());
+    }
+
+    #[test]
+    fn table_cells_are_counted_only_past_the_span() {
+        // A span within the limit passes without counting; a wide span of few keys passes.
+        assert!(check_table_cells("periods", "cohorts", [0i64, 1999].into_iter(), 1000).is_ok());
+        assert!(check_table_cells("periods", "cohorts", [0i64, 1 << 40].into_iter(), 1000).is_ok());
+        assert!(check_table_cells("periods", "cohorts", std::iter::empty(), 1000).is_ok());
+        let many = 0..2001i64;
+        let e = check_table_cells("periods", "cohorts", many, 1000).unwrap_err();
+        assert_eq!(e.kind(), "config");
+        assert!(
+            e.to_string()
+                .contains("2001 cohorts × 1000 is 2001000 cells"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -240,6 +240,13 @@ fn check_spec(spec: &ExperimentSpec) -> Result<()> {
         "metrics",
         "an experiment reads out at least one metric"
     );
+    ensure_config!(
+        spec.metrics.len() <= crate::limits::MAX_METRICS,
+        "metrics",
+        "an experiment reads out at most {} metrics, got {}",
+        crate::limits::MAX_METRICS,
+        spec.metrics.len()
+    );
     for (i, m) in spec.metrics.iter().enumerate() {
         let field = format!("metrics[{i}]");
         ensure_config!(
@@ -292,6 +299,16 @@ fn prepare(
         }
     }
     check_spec(spec)?;
+    // Refused before any metric's values are kept: one value per customer, metric and slot.
+    let cells = n.saturating_mul(spec.metrics.len());
+    ensure_config!(
+        cells <= crate::limits::MAX_EXPERIMENT_CELLS,
+        "metrics",
+        "{n} assigned customers × {} metrics is {cells} values, more than one readout keeps \
+         ({}); read out fewer metrics per call",
+        spec.metrics.len(),
+        crate::limits::MAX_EXPERIMENT_CELLS
+    );
     // Customers by id: each once, with a named arm.
     let mut index: rustc_hash::FxHashMap<u64, usize> = rustc_hash::FxHashMap::default();
     index.reserve(n);
@@ -926,6 +943,55 @@ pub(crate) fn check_partial_spec(spec: &ExperimentSpec, table: &AssignmentTable)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metrics_past_their_bounds_are_refused_before_any_values() {
+        let spec = |m: usize| -> ExperimentSpec {
+            let metrics: Vec<String> = (0..m)
+                .map(|j| format!(r#"{{"name": "m{j}", "measure": {{"type": "value"}}}}"#))
+                .collect();
+            serde_json::from_str(&format!(r#"{{"metrics": [{}]}}"#, metrics.join(","))).unwrap()
+        };
+        let names = ["a".to_string(), "b".to_string()];
+        let cols = TouchpointColumns {
+            customer: &[1],
+            time: &[10],
+            channel: &[1],
+            kind: &[4],
+            value: &[1.0],
+            ..Default::default()
+        };
+        let small = Assignment {
+            customer: &[1, 2],
+            arm: &[0, 1],
+            exposed_at: &[0; 2],
+        };
+        let e = experiment_readout(&cols, &PathColumns::default(), &small, &names, &spec(1001))
+            .unwrap_err();
+        assert!(
+            e.kind() == "config" && e.to_string().contains("at most 1000 metrics"),
+            "{e}"
+        );
+        // 100 001 customers × 1000 metrics is past 10⁸ values: refused at once, without the
+        // 3.2 GB the values would take.
+        let n = 100_001usize;
+        let customer: Vec<u64> = (1..=n as u64).collect();
+        let arm: Vec<u32> = (0..n).map(|i| (i % 2) as u32).collect();
+        let exposed_at = vec![0i64; n];
+        let big = Assignment {
+            customer: &customer,
+            arm: &arm,
+            exposed_at: &exposed_at,
+        };
+        let e = experiment_readout(&cols, &PathColumns::default(), &big, &names, &spec(1000))
+            .unwrap_err();
+        assert!(
+            e.kind() == "config"
+                && e.to_string()
+                    .contains("100001 assigned customers × 1000 metrics"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn row_order_does_not_change_a_single_bit() {

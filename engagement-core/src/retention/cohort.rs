@@ -312,6 +312,13 @@ impl CohortCounts {
         }
         let period = config.period;
         let width = config.max_periods as usize;
+        // Merged partials hold the cohorts of all their parts: refused before the table.
+        crate::limits::check_table_cells(
+            "max_periods",
+            "cohorts",
+            self.cohorts.keys().copied(),
+            width,
+        )?;
         // The last period with observed time: `as_of`'s own, unless it starts
         // exactly at `as_of`.
         let now = period.index(as_of) - i64::from(period.start(period.index(as_of)) == as_of);
@@ -445,6 +452,14 @@ pub(crate) fn cohort_counts(
         .collect();
     rows.sort_by_key(|r| (r.0, r.1));
     let width = config.max_periods as usize;
+    // Refused before any row is counted: a table of more cells than one call builds.
+    crate::limits::check_table_cells(
+        "max_periods",
+        "cohorts",
+        rows.chunk_by(|a, b| a.0 == b.0)
+            .map(|customer| period.index(customer[0].1)),
+        width,
+    )?;
     let mut out = CohortCounts::default();
     for customer in rows.chunk_by(|a, b| a.0 == b.0) {
         let mut track = None;
@@ -462,6 +477,32 @@ pub(crate) fn cohort_counts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_past_the_cell_limit_are_refused_before_counting() {
+        // 2001 daily cohorts × 1000 periods is past 2·10⁶ cells.
+        let customer: Vec<u64> = (1..=2001).collect();
+        let time: Vec<i64> = (0..2001).map(|d| 1_600_000_000 + d * DAY).collect();
+        let value = vec![1.0; 2001];
+        let tx = TransactionColumns {
+            customer: &customer,
+            time: &time,
+            value: &value,
+        };
+        let daily = |max_periods| CohortConfig {
+            period: CohortPeriod::Day,
+            max_periods,
+            ..Default::default()
+        };
+        let e = cohort_counts(&tx, 1_800_000_000, &daily(1000)).unwrap_err();
+        assert_eq!(e.kind(), "config");
+        assert!(e.to_string().contains("max_periods"), "{e}");
+        assert!(cohort_counts(&tx, 1_800_000_000, &daily(999)).is_ok());
+        // Many customers in few cohorts fit.
+        let few: Vec<i64> = (0..2001).map(|d| 1_600_000_000 + d * 60).collect();
+        let tx = TransactionColumns { time: &few, ..tx };
+        assert!(cohort_counts(&tx, 1_800_000_000, &daily(1000)).is_ok());
+    }
 
     #[test]
     fn a_period_starting_at_as_of_is_not_observed() {

@@ -169,6 +169,15 @@ const MAX_PERIODS: u32 = 1000;
 const MAX_OFFSET: i64 = 18 * 3600;
 
 impl RetentionConfig {
+    /// The setting that chose the number of brackets, for errors.
+    fn bracket_setting(&self) -> &'static str {
+        if self.brackets.is_some() {
+            "brackets"
+        } else {
+            "periods"
+        }
+    }
+
     /// The table's brackets (`[first, last]` periods): the custom ones, or
     /// one per period.
     ///
@@ -481,6 +490,13 @@ impl RetentionCounts {
     pub(crate) fn finish(&self, config: &RetentionConfig, as_of: i64) -> Result<RetentionTable> {
         let brackets = config.brackets()?;
         let k = brackets.len();
+        // Merged partials hold the cohorts of all their parts: refused before the table.
+        crate::limits::check_table_cells(
+            config.bracket_setting(),
+            "cohorts",
+            self.cohorts.keys().copied(),
+            k,
+        )?;
         let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
         let mut total = CohortCells::new(k);
         let mut t = RetentionTable {
@@ -885,6 +901,13 @@ fn retention_counts_by(
         return Ok((counts, as_of));
     }
     let k = brackets.len();
+    // Refused before any cell is counted: a table of more cells than one call builds.
+    crate::limits::check_table_cells(
+        config.bracket_setting(),
+        "cohorts",
+        entries.iter().map(|e| e.cohort),
+        k,
+    )?;
     // The local period holding as_of's next second: calendar periods before it have ended.
     let as_of_period = config.local_period(as_of + 1);
     let tally = |entry: &Entry, cells: &mut CohortCells, found: &dyn Fn(usize) -> (u64, i64)| {
@@ -1272,6 +1295,41 @@ mod tests {
 
     fn config(json: &str) -> RetentionConfig {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn tables_past_the_cell_limit_are_refused_before_counting() {
+        // 2001 daily cohorts × 1000 brackets is past 2·10⁶ cells; two brackets are not.
+        let rows: Vec<(u64, i64, &str, f64)> = (0..2001)
+            .map(|d| (d as u64 + 1, 1_600_000_000 + d * DAY, "signup", 0.0))
+            .collect();
+        let e = table(&rows, &config(r#"{"period": "day", "periods": 1000}"#)).unwrap_err();
+        assert_eq!(e.kind(), "config");
+        assert!(
+            e.to_string().contains("periods")
+                && e.to_string()
+                    .contains("2001 cohorts × 1000 is 2001000 cells"),
+            "{e}"
+        );
+        let e = table(
+            &rows,
+            &config(r#"{"period": "day", "brackets": [[1, 1], [2, 1000]]}"#),
+        );
+        assert_eq!(e.unwrap().size.len(), 2001);
+        // Weekly cohorts of the same entries fit.
+        assert!(table(&rows, &config(r#"{"period": "week", "periods": 1000}"#)).is_ok());
+        // Merged counts past the limit are refused before the table.
+        let c = config(r#"{"period": "day", "periods": 1000}"#);
+        let mut counts = RetentionCounts::new(1000);
+        for d in 0..2001 {
+            let mut cells = CohortCells::new(1000);
+            cells.size = 1;
+            counts.cohorts.insert(d, cells);
+        }
+        assert_eq!(
+            counts.finish(&c, 1_800_000_000).unwrap_err().kind(),
+            "config"
+        );
     }
 
     #[test]

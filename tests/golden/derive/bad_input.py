@@ -502,6 +502,26 @@ row("absurd_work", "cohorts", lambda i: None, "config", "max_periods_past_1000",
     config=lambda c: {**c, "max_periods": 1001})
 row("absurd_work", "attribute", lambda i: None, "config", "markov_order_past_4",
     config=lambda c: {"rule": "markov", "order": 5})
+# Tables of more than 2·10⁶ cells: 2001 daily cohorts × 1000 periods, refused before counting.
+DAYS = 2001
+
+
+def daily_entries(inp):
+    t0 = 1_600_000_000
+    inp.update(customer=list(range(1, DAYS + 1)), time=[t0 + 86_400 * d for d in range(DAYS)],
+               value=[1.0] * DAYS, as_of=t0 + 86_400 * DAYS)
+
+
+def daily_signups(inp):
+    t0 = 1_600_000_000
+    inp["events"] = {"customer": list(range(1, DAYS + 1)), "time": [t0 + 86_400 * d for d in range(DAYS)],
+                     "event": ["signup"] * DAYS, "value": [0.0] * DAYS}
+
+
+row("absurd_work", "cohorts", daily_entries, "config", "daily_cohorts_times_1000_periods",
+    config=lambda c: {"period": "day", "max_periods": 1000})
+row("absurd_work", "retention_events", daily_signups, "config", "daily_cohorts_times_1000_brackets",
+    config=lambda c: {"start": {"events": ["signup"]}, "period": "day", "periods": 1000})
 row("inconsistent", "clv_fit_retention", lambda i: i["alive"].__setitem__(2, i["alive"][1] + 1), "invalid_input",
     "survivors_grow")
 row("empty", "clv_fit_retention", setkey((), "alive", []), "empty_input", "alive")
@@ -654,6 +674,8 @@ row("mismatched_length", "experiment_readout", drop_last(("assignment", "exposed
     "exposed_at")
 row("time_before_1970", "experiment_readout", put(("assignment", "exposed_at"), -1), "invalid_input", "exposed_at")
 row("bad_config", "experiment_readout", lambda i: None, "config", "no_metrics", config=lambda c: {**c, "metrics": []})
+row("absurd_work", "experiment_readout", lambda i: None, "config", "metrics_past_1000",
+    config=lambda c: {**c, "metrics": [{**c["metrics"][0], "name": f"m{j}"} for j in range(1001)]})
 row("bad_config", "experiment_readout", lambda i: None, "config", "window",
     config=lambda c: {**c, "metrics": [{**c["metrics"][0], "window": 0}]})
 row("bad_config", "experiment_readout", lambda i: None, "config", "session_gap",
