@@ -638,15 +638,21 @@ unsafe fn call(data: &[u8]) -> Outcome {
                     unit(power, "power");
                 }
                 let mut size = 0.0;
-                let s2 = checked(eng_sample_size_two_proportions(
-                    b,
-                    e,
-                    a,
-                    i.real(),
-                    &mut size,
-                ));
+                let wanted = i.real();
+                let s2 = checked(eng_sample_size_two_proportions(b, e, a, wanted, &mut size));
                 if s2 == eng_status::Ok {
-                    assert!(size >= 1.0 && size.is_finite(), "sample size {size}");
+                    // Not rounded: below one customer for an effect large enough, but always
+                    // the size at which the test has the power asked for.
+                    assert!(size > 0.0 && size.is_finite(), "sample size {size}");
+                    let mut reached = 0.0;
+                    assert_eq!(
+                        checked(eng_power_two_proportions(b, e, size, a, &mut reached)),
+                        eng_status::Ok
+                    );
+                    assert!(
+                        (reached - wanted).abs() < 1e-6,
+                        "power {reached} at the sample size {size} for power {wanted}"
+                    );
                 }
                 (s, f64_bits(&[power, size, f64::from(s2 as u32)]))
             }
