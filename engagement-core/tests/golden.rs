@@ -245,6 +245,13 @@ fn optional_part<T>(column: &[T], start: usize, end: usize) -> &[T] {
     }
 }
 
+/// Whether a case runs hostile nights (`input.hostile`): before each night's load a copy of the
+/// saved bytes cut short must be refused, and before each night's push the night with its last
+/// row before 1970 must be refused; the result must be that of the good nights alone.
+fn hostile(input: &Value) -> bool {
+    input.get("hostile").and_then(Value::as_bool) == Some(true)
+}
+
 /// Saved bytes as a case's `damage` says: keep `truncate` bytes (negative:
 /// drop that many from the end), or invert the byte at `flip`.
 fn damaged(mut bytes: Vec<u8>, input: &Value) -> Vec<u8> {
@@ -296,7 +303,18 @@ fn journey_state(case: &Case) -> Result<Value, EngError> {
     let mut saved = JourneyState::new(config(case)?)?.to_bytes()?;
     let mut lo = i64::MIN;
     for hi in cuts.into_iter().chain([i64::MAX]) {
-        let mut state = JourneyState::from_bytes(&damaged(saved, input))?;
+        let bytes = damaged(saved, input);
+        if hostile(input) {
+            // A copy cut short is refused, and the intact bytes load as before.
+            let cut = JourneyState::from_bytes(&bytes[..bytes.len().saturating_sub(1)]);
+            assert_eq!(
+                cut.err().map(|e| e.kind() == "corrupt"),
+                Some(true),
+                "{}",
+                case.name
+            );
+        }
+        let mut state = JourneyState::from_bytes(&bytes)?;
         let mut night = TouchpointTable::default();
         for i in (0..c.len()).filter(|&i| (lo..hi).contains(&c.time[i])) {
             night.push(&c.row(i)?);
@@ -307,17 +325,34 @@ fn journey_state(case: &Case) -> Result<Value, EngError> {
         let pick = |v: &[u64]| reds.iter().map(|&i| v[i]).collect::<Vec<_>>();
         let (nc, np) = (pick(&rc), pick(&rp));
         let nt: Vec<i64> = reds.iter().map(|&i| rt[i]).collect();
+        let redemptions = RedemptionColumns {
+            customer: &nc,
+            time: &nt,
+            points: &np,
+        };
+        if hostile(input) && !night.is_empty() {
+            // The night with its last row before 1970 is refused whole, changing nothing.
+            let cols = night.columns();
+            let mut time = cols.time.to_vec();
+            *time.last_mut().expect("a night with rows") = -1;
+            let bad = state.push(
+                &engagement_core::TouchpointColumns {
+                    time: &time,
+                    ..cols
+                },
+                &redemptions,
+            );
+            assert_eq!(
+                bad.err().map(|e| e.kind() == "invalid_input"),
+                Some(true),
+                "{}",
+                case.name
+            );
+        }
         // `again`: the last night pushed twice (a late night, refused).
         let again = hi == i64::MAX && input.get("again").is_some();
         for _ in 0..1 + usize::from(again) {
-            state.push(
-                &night.columns(),
-                &RedemptionColumns {
-                    customer: &nc,
-                    time: &nt,
-                    points: &np,
-                },
-            )?;
+            state.push(&night.columns(), &redemptions)?;
         }
         saved = state.to_bytes()?;
         lo = hi;
@@ -477,10 +512,22 @@ fn run(case: &Case) -> Result<Value, EngError> {
             let mut saved = empty.to_bytes_scored(&scorer)?;
             let mut start = 0;
             for size in days {
-                let (mut store, scorer) = ProfileStore::from_bytes_scored(&damaged(saved, input))?;
+                let bytes = damaged(saved, input);
+                if hostile(input) {
+                    // A copy cut short is refused, and the intact bytes load as before.
+                    let cut =
+                        ProfileStore::from_bytes_scored(&bytes[..bytes.len().saturating_sub(1)]);
+                    assert_eq!(
+                        cut.err().map(|e| e.kind() == "corrupt"),
+                        Some(true),
+                        "{}",
+                        case.name
+                    );
+                }
+                let (mut store, scorer) = ProfileStore::from_bytes_scored(&bytes)?;
                 let c = table.columns();
                 let end = start + size;
-                store.push_columns(&engagement_core::TouchpointColumns {
+                let day = engagement_core::TouchpointColumns {
                     customer: &c.customer[start..end],
                     time: &c.time[start..end],
                     channel: &c.channel[start..end],
@@ -488,7 +535,21 @@ fn run(case: &Case) -> Result<Value, EngError> {
                     value: optional_part(c.value, start, end),
                     rating: optional_part(c.rating, start, end),
                     rating_scale: optional_part(c.rating_scale, start, end),
-                })?;
+                };
+                if hostile(input) && size > 0 {
+                    // The day with its last row before 1970 is refused whole, changing nothing.
+                    let mut time = day.time.to_vec();
+                    time[size - 1] = -1;
+                    let bad = store
+                        .push_columns(&engagement_core::TouchpointColumns { time: &time, ..day });
+                    assert_eq!(
+                        bad.err().map(|e| e.kind() == "invalid_input"),
+                        Some(true),
+                        "{}",
+                        case.name
+                    );
+                }
+                store.push_columns(&day)?;
                 saved = store.to_bytes_scored(&scorer)?;
                 start = end;
             }

@@ -963,6 +963,18 @@ static eng_status op_triggers(const json_t *input, const json_t *config, json_t 
 }
 
 
+/* input.hostile: before each night's load a copy of the saved bytes cut short must be refused as corrupt
+ * (no handle written), and before each night's push the night with its last row before 1970 must be
+ * refused whole; the case's result is then that of the good nights alone. A hostile step that is not
+ * refused as it should be fails the case with ENG_STATUS_PANIC. */
+static int hostile(const json_t *input) { return json_is_true(json_object_get(input, "hostile")); }
+
+static eng_status refused(eng_status got, eng_status want, const char *what) {
+    if (got == want) return ENG_STATUS_OK;
+    fprintf(stderr, "hostile night: %s gave status %d, not %d\n", what, (int)got, (int)want);
+    return ENG_STATUS_PANIC;
+}
+
 /* A journey state pushed night by night (nights cut at input.cuts), saved and loaded (the handle
  * released in between) before each night and before reading input.read. */
 static eng_status op_journey_state(const json_t *input, const json_t *config, json_t **result) {
@@ -989,6 +1001,12 @@ static eng_status op_journey_state(const json_t *input, const json_t *config, js
         state = NULL;
         len = full;
         damage(input, bytes, &len);
+        if (hostile(input)) {
+            eng_journey_state *cut = NULL;
+            s = refused(eng_journey_state_from_bytes(bytes, len ? len - 1 : 0, &cut), ENG_STATUS_CORRUPT, "a cut load");
+            if (cut) s = refused(ENG_STATUS_OK, ENG_STATUS_CORRUPT, "a handle from a cut load");
+            if (s != ENG_STATUS_OK) break;
+        }
         s = eng_journey_state_from_bytes(bytes, len, &state);
         eng_bytes_free(bytes, full);
         bytes = NULL;
@@ -1010,6 +1028,15 @@ static eng_status op_journey_state(const json_t *input, const json_t *config, js
             ru[reds] = (uint64_t)json_integer_value(json_array_get(rc, i));
             rti[reds] = t;
             rpts[reds++] = (uint64_t)json_integer_value(json_array_get(rp, i));
+        }
+        if (hostile(input) && n > 0) {
+            int64_t last = night.time[n - 1];
+            night.time[n - 1] = -1;
+            s = refused(eng_journey_state_push(state,
+                                               &(eng_touchpoints){.len = n, .customer = night.customer, .time = night.time, .channel = night.channel, .kind = night.kind, .value = c.value ? night.value : NULL, .rating = c.rating ? night.rating : NULL, .rating_scale = c.scale ? night.scale : NULL},
+                                               ru, rti, rpts, reds),
+                        ENG_STATUS_INVALID_INPUT, "a night with a row before 1970");
+            night.time[n - 1] = last;
         }
         /* again: the last night pushed twice (a late night, refused). */
         int times = hi == INT64_MAX && json_object_get(input, "again") ? 2 : 1;
@@ -1093,11 +1120,27 @@ static eng_status op_store_nightly(const json_t *input, const json_t *config, js
         store = NULL;
         len = full;
         damage(input, bytes, &len);
+        if (hostile(input)) {
+            eng_profile_store *cut = NULL;
+            s = refused(eng_profile_store_from_bytes(bytes, len ? len - 1 : 0, &cut), ENG_STATUS_CORRUPT, "a cut load");
+            if (cut) s = refused(ENG_STATUS_OK, ENG_STATUS_CORRUPT, "a handle from a cut load");
+            if (s != ENG_STATUS_OK) break;
+        }
         s = eng_profile_store_from_bytes(bytes, len, &store);
         eng_bytes_free(bytes, full);
         bytes = NULL;
         if (s != ENG_STATUS_OK || k == json_array_size(days)) break;
         size_t size = (size_t)json_integer_value(json_array_get(days, k));
+        if (hostile(input) && size > 0) {
+            int64_t *time = malloc(size * sizeof *time);
+            memcpy(time, c.time + start, size * sizeof *time);
+            time[size - 1] = -1;
+            s = refused(eng_profile_store_push(store,
+                                               &(eng_touchpoints){.len = size, .customer = c.customer + start, .time = time, .channel = c.channel + start, .kind = c.kind + start, .value = c.value ? c.value + start : NULL, .rating = c.rating ? c.rating + start : NULL, .rating_scale = c.scale ? c.scale + start : NULL}),
+                        ENG_STATUS_INVALID_INPUT, "a day with a row before 1970");
+            free(time);
+            if (s != ENG_STATUS_OK) break;
+        }
         s = eng_profile_store_push(store,
                                    &(eng_touchpoints){.len = size, .customer = c.customer + start, .time = c.time + start, .channel = c.channel + start, .kind = c.kind + start, .value = c.value ? c.value + start : NULL, .rating = c.rating ? c.rating + start : NULL, .rating_scale = c.scale ? c.scale + start : NULL});
         start += size;

@@ -103,6 +103,24 @@ def damaged(saved, inp):
     return bytes(out)
 
 
+def refused(call, kind):
+    """A hostile step (input.hostile): `call` must raise the error of `kind`."""
+    try:
+        call()
+    except engagement.EngagementError as e:
+        assert type(e) is KIND_OF[kind], f"a hostile step raised {type(e).__name__}, not {kind}: {e}"
+        return
+    raise AssertionError(f"a hostile step was not refused (expected {kind})")
+
+
+def last_row_before_1970(columns):
+    """The night's columns with its last row's time before 1970."""
+    bad = dict(columns)
+    bad["time"] = list(columns["time"])
+    bad["time"][-1] = -1
+    return bad
+
+
 def run(op, inp, config):
     if op == "journey_state":
         t = inp["touchpoints"]
@@ -110,9 +128,17 @@ def run(op, inp, config):
         red = inp.get("redemptions", {"customer": [], "time": [], "points": []})
         saved, lo = engagement.JourneyState(config).to_bytes(), -2 ** 63
         for hi in inp["cuts"] + [2 ** 63]:
-            state = engagement.JourneyState.from_bytes(damaged(saved, inp))
+            data = damaged(saved, inp)
+            if inp.get("hostile"):  # a copy cut short is refused; the intact bytes load as before
+                refused(lambda: engagement.JourneyState.from_bytes(data[:-1]), "corrupt")
+            state = engagement.JourneyState.from_bytes(data)
             rows = [i for i, x in enumerate(t["time"]) if lo <= x < hi]
             reds = [i for i, x in enumerate(red["time"]) if lo <= x < hi]
+            night = {k: [v[i] for i in rows] for k, v in t.items()}
+            if inp.get("hostile") and rows:  # the night with a row before 1970 is refused whole
+                refused(lambda: state.push(**touchpoint_columns(last_row_before_1970(night)),
+                                           redemptions={k: [v[i] for i in reds] for k, v in red.items()}),
+                        "invalid_input")
             for _ in range(2 if hi == 2 ** 63 and inp.get("again") else 1):  # again: the last night twice
                 state.push(**touchpoint_columns({k: [v[i] for i in rows] for k, v in t.items()}),
                            redemptions={k: [v[i] for i in reds] for k, v in red.items()})
@@ -134,8 +160,14 @@ def run(op, inp, config):
         check_lengths(t)
         saved, start = engagement.ProfileStore(config).to_bytes(), 0
         for size in inp["days"]:
-            store = engagement.ProfileStore.from_bytes(damaged(saved, inp))
-            store.push(**touchpoint_columns({k: v[start:start + size] for k, v in t.items()}))
+            data = damaged(saved, inp)
+            if inp.get("hostile"):  # a copy cut short is refused; the intact bytes load as before
+                refused(lambda: engagement.ProfileStore.from_bytes(data[:-1]), "corrupt")
+            store = engagement.ProfileStore.from_bytes(data)
+            day = {k: v[start:start + size] for k, v in t.items()}
+            if inp.get("hostile") and size:  # the day with a row before 1970 is refused whole
+                refused(lambda: store.push(**touchpoint_columns(last_row_before_1970(day))), "invalid_input")
+            store.push(**touchpoint_columns(day))
             saved, start = store.to_bytes(), start + size
         store = engagement.ProfileStore.from_bytes(damaged(saved, inp))
         return store.scores(inp["as_of"]) if "as_of" in inp else {"profiles": store.profiles()}

@@ -54,6 +54,9 @@ CLASSES = {
     "corrupt_bytes": "bytes that are not a valid partial, saved store or saved engine",
     "as_of_before_data": "an evaluation time before the data",
     "absurd_work": "a request for more work than the engine bounds (refused up front, before any of it)",
+    "nothing_lost": "hostile nights: before each load a copy of the saved bytes cut short (refused as corrupt), "
+                    "before each push the night with its last row before 1970 (refused whole); the result of the "
+                    "good nights alone",
 }
 
 FACE_SPECIFIC = [
@@ -735,6 +738,11 @@ row("unknown_field", "journey_state", lambda i: None, "json", "analysis_misspelt
 for what, damage in [("empty", {"truncate": 0}), ("magic", {"flip": 0}), ("future_version", {"flip": 5}),
                      ("length", {"flip": 9}), ("payload", {"flip": 40})]:
     row("corrupt_bytes", "journey_state", setkey((), "damage", damage), "corrupt", what)
+
+# Nothing lost: a failed load and a refused push each night, then the good ones, give the good result.
+for name, c in CASES.items():
+    if name.startswith("persist/") and c["op"] in ("store_nightly", "journey_state") and "damage" not in c["input"]:
+        row("nothing_lost", c["op"], setkey((), "hostile", True), "same", name.split("/")[1], base=name)
 
 names = [r["name"] for r in rows]
 assert len(names) == len(set(names)), "duplicate row names"
