@@ -505,6 +505,18 @@ row("absurd_work", "cohorts", lambda i: None, "config", "max_periods_past_1000",
     config=lambda c: {**c, "max_periods": 1001})
 row("absurd_work", "attribute", lambda i: None, "config", "markov_order_past_4",
     config=lambda c: {"rule": "markov", "order": 5})
+row("absurd_work", "attribute", lambda i: i.update(paths=[" > ".join(f"c{k}" for k in range(16))],
+    conversions=[1.0], value=[1.0], nulls=[0.0]), "config", "shapley_past_15_channels",
+    config=lambda c: {"rule": "shapley"})
+row("absurd_work", "clv_period_transactions", setkey((), "max_frequency", 1001), "config", "max_frequency_past_1000")
+row("absurd_work", "clv_predict", lambda i: None, "config", "discounted_periods_past_10000",
+    config=lambda c: {**c, "periods": 10001}, base="clv/bg_nbd_discounted_value")
+row("absurd_work", "funnel", lambda i: None, "config", "time_bins_past_1000",
+    config=lambda c: {**c, "time_bins": 1001})
+row("absurd_work", "event_funnel", lambda i: None, "config", "time_bins_past_1000",
+    config=lambda c: {**c, "time_bins": 1001})
+row("absurd_work", "retention_events", lambda i: None, "config", "periods_past_1000",
+    config=lambda c: {k: v for k, v in c.items() if k != "brackets"} | {"periods": 1001})
 # Tables of more than 2·10⁶ cells: 2001 daily cohorts × 1000 periods, refused before counting.
 DAYS = 2001
 
