@@ -485,7 +485,8 @@ def run(op, inp, config):
         cfg = dict(config)
         r = engagement.funnel(t["customer"], t["time"], t["channel"], t["kind"], steps=cfg["steps"],
                               window_days=cfg.get("window", 30 * 86_400) / 86_400, order=cfg.get("order", "loose"),
-                              campaign=inp.get("campaign"), stage_history=inp.get("stage_history"))
+                              campaign=inp.get("campaign"), stage_history=inp.get("stage_history"),
+                              time_bins=cfg.get("time_bins"))
         return r
     if op == "cohorts":
         cfg = config or {}
