@@ -1786,6 +1786,31 @@ eng_status eng_clv_model_discounted_value(const struct eng_clv_model *model,
                                           double *out);
 
 /**
+ * Confidence intervals at `level` (0 < level < 1; 0.95 is the usual) of
+ * `len` positive parameters from their standard errors, as a fit reports
+ * them (`eng_clv_model_to_json`'s `standard_errors`, in the model's
+ * parameter order): Wald intervals on the log scale, `θ·exp(±z·se/θ)` with
+ * `z = Φ⁻¹(1 − (1 − level)/2)`, written to `out_low` and `out_high` (room
+ * for `len` each). Both bounds stay positive; the interval is wider above
+ * the estimate than below it.
+ *
+ * Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG` (a level outside (0, 1)),
+ * `ENG_STATUS_INVALID_INPUT` (a parameter not finite and > 0, or a
+ * standard error not finite and ≥ 0, naming the row),
+ * `ENG_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `params` and `standard_errors` must point to `len` doubles; `out_low`
+ * and `out_high` valid for `len` writes.
+ */
+eng_status eng_clv_parameter_intervals(const double *params,
+                                       const double *standard_errors,
+                                       size_t len,
+                                       double level,
+                                       double *out_low,
+                                       double *out_high);
+
+/**
  * The code of a channel label (`"email"`, `"mobile_app"` …). Labels are read
  * as every face reads them: ASCII case ignored, surrounding spaces trimmed,
  * `-` and inner spaces read as `_` (`" Mobile-App"` is `mobile_app`), so the

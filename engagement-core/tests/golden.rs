@@ -609,6 +609,14 @@ fn run(case: &Case) -> Result<Value, EngError> {
         "retention_clv" => {
             json!({ "clv": retention_clv(num(input, "margin"), num(input, "retention"), num(input, "discount_rate"))? })
         }
+        "clv_parameter_intervals" => {
+            let i = engagement_core::clv::fit::parameter_intervals(
+                &num::<Vec<f64>>(input, "params"),
+                &num::<Vec<f64>>(input, "standard_errors"),
+                num(input, "level"),
+            )?;
+            json!({ "low": i.iter().map(|x| x[0]).collect::<Vec<_>>(), "high": i.iter().map(|x| x[1]).collect::<Vec<_>>() })
+        }
         "percentile_ranks" => {
             json!({ "ranks": percentile_ranks(&num::<Vec<f64>>(input, "values"))? })
         }

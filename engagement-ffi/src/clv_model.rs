@@ -238,3 +238,42 @@ pub unsafe extern "C" fn eng_clv_model_discounted_value(
         }
     })
 }
+
+/// Confidence intervals at `level` (0 < level < 1; 0.95 is the usual) of
+/// `len` positive parameters from their standard errors, as a fit reports
+/// them (`eng_clv_model_to_json`'s `standard_errors`, in the model's
+/// parameter order): Wald intervals on the log scale, `θ·exp(±z·se/θ)` with
+/// `z = Φ⁻¹(1 − (1 − level)/2)`, written to `out_low` and `out_high` (room
+/// for `len` each). Both bounds stay positive; the interval is wider above
+/// the estimate than below it.
+///
+/// Returns `ENG_STATUS_OK`, `ENG_STATUS_CONFIG` (a level outside (0, 1)),
+/// `ENG_STATUS_INVALID_INPUT` (a parameter not finite and > 0, or a
+/// standard error not finite and ≥ 0, naming the row),
+/// `ENG_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `params` and `standard_errors` must point to `len` doubles; `out_low`
+/// and `out_high` valid for `len` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eng_clv_parameter_intervals(
+    params: *const f64,
+    standard_errors: *const f64,
+    len: usize,
+    level: f64,
+    out_low: *mut f64,
+    out_high: *mut f64,
+) -> eng_status {
+    boundary(|| {
+        // SAFETY: the caller's promises.
+        unsafe {
+            let params = crate::handle::slice(params, len, "params")?;
+            let se = crate::handle::slice(standard_errors, len, "standard_errors")?;
+            let intervals = engagement_core::clv::fit::parameter_intervals(params, se, level)?;
+            let low: Vec<f64> = intervals.iter().map(|i| i[0]).collect();
+            let high: Vec<f64> = intervals.iter().map(|i| i[1]).collect();
+            crate::handle::put(out_low, &low, "out_low")?;
+            crate::handle::put(out_high, &high, "out_high")
+        }
+    })
+}

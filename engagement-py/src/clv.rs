@@ -417,3 +417,25 @@ fn fitted(py: Python<'_>, fit: ClvFit) -> PyResult<(NativeClvModel, Bound<'_, Py
     report.set_item("standard_errors", se)?;
     Ok((NativeClvModel { model: fit.model }, report))
 }
+
+/// Confidence intervals (low, high) at `level` (None: the library's 0.95) of
+/// positive parameters from their standard errors (`fit::parameter_intervals`).
+#[pyfunction]
+#[pyo3(signature = (params, standard_errors, level=None))]
+pub(crate) fn clv_parameter_intervals<'py>(
+    py: Python<'py>,
+    params: PyReadonlyArray1<'_, f64>,
+    standard_errors: PyReadonlyArray1<'_, f64>,
+    level: Option<f64>,
+) -> PyResult<(Column<'py>, Column<'py>)> {
+    let level = crate::convert::level(level);
+    let (params, se) = (
+        crate::convert::slice(&params, "params")?,
+        crate::convert::slice(&standard_errors, "standard_errors")?,
+    );
+    let intervals =
+        py.compute(|| engagement_core::clv::fit::parameter_intervals(params, se, level))?;
+    let low: Vec<f64> = intervals.iter().map(|i| i[0]).collect();
+    let high: Vec<f64> = intervals.iter().map(|i| i[1]).collect();
+    Ok((low.into_pyarray(py), high.into_pyarray(py)))
+}

@@ -102,5 +102,5 @@ mod _engagement {
     };
 
     #[pymodule_export]
-    use crate::clv::NativeClvModel;
+    use crate::clv::{NativeClvModel, clv_parameter_intervals};
 }

@@ -246,5 +246,29 @@ fuzz_target!(|data: &[u8]| {
             let p = table["p_value"].as_f64().unwrap_or(f64::NAN);
             assert!((0.0..=1.0).contains(&p), "p-value {p}");
         }
+        // Parameter intervals with the recencies as parameters and the ages as standard
+        // errors: when given, positive bounds around each parameter.
+        let level = f64::from(b.u8()) / 255.0;
+        let (mut low, mut high) = (vec![0.0; n], vec![0.0; n]);
+        if checked(eng_clv_parameter_intervals(
+            tx.as_ptr(),
+            t.as_ptr(),
+            n,
+            level,
+            low.as_mut_ptr(),
+            high.as_mut_ptr(),
+        )) == eng_status::Ok
+        {
+            for i in 0..n {
+                assert!(
+                    low[i] >= 0.0 && low[i] <= tx[i] && tx[i] <= high[i],
+                    "interval [{}, {}] of {} (se {}, level {level})",
+                    low[i],
+                    high[i],
+                    tx[i],
+                    t[i]
+                );
+            }
+        }
     }
 });

@@ -752,6 +752,15 @@ int main(void) {
         double ratio = 0;
         CHECK(eng_ltv_to_cac(1.3e301, 1.4e-299, &ratio), ENG_STATUS_INVALID_INPUT, "overflows");
         CHECK(eng_ltv_to_cac(300.0, 0.0, &ratio), ENG_STATUS_CONFIG, "cac");
+        {
+            const double theta[2] = {0.243, 4.414}, se[2] = {0.0125, 0.378}, bad_se[2] = {0.0125, -1.0};
+            double low[2], high[2];
+            CHECK(eng_clv_parameter_intervals(theta, se, 2, 1.0, low, high), ENG_STATUS_CONFIG, "level");
+            CHECK(eng_clv_parameter_intervals(theta, bad_se, 2, 0.95, low, high), ENG_STATUS_INVALID_INPUT,
+                  "standard_errors");
+            CHECK(eng_clv_parameter_intervals(NULL, se, 2, 0.95, low, high), ENG_STATUS_NULL_POINTER, "params");
+            CHECK(eng_clv_parameter_intervals(theta, se, 2, 0.95, low, NULL), ENG_STATUS_NULL_POINTER, "out_high");
+        }
         eng_nps_summary counts;
         CHECK(eng_nps_counts(UINT64_MAX, 1, 0, 0.95, &counts), ENG_STATUS_INVALID_INPUT, NULL);
         CHECK(eng_nps_counts(5, 1, 0, 2.0, &counts), ENG_STATUS_CONFIG, "level");

@@ -396,6 +396,15 @@ static eng_status op_metric(const char *op, const json_t *input, const json_t *c
                               real(json_object_get(input, "retention")),
                               real(json_object_get(input, "discount_rate")), &clv);
         if (s == ENG_STATUS_OK) *result = json_pack("{s:f}", "clv", clv);
+    } else if (strcmp(op, "clv_parameter_intervals") == 0) {
+        if (!same_length(input, "params", "standard_errors", NULL)) return ENG_STATUS_LENGTH_MISMATCH;
+        json_t *a = json_object_get(input, "params");
+        size_t n = json_array_size(a);
+        double *p = doubles(a), *se = doubles(json_object_get(input, "standard_errors"));
+        double *lo = calloc(n + 1, 8), *hi = calloc(n + 1, 8);
+        s = eng_clv_parameter_intervals(p, se, n, real(json_object_get(input, "level")), lo, hi);
+        if (s == ENG_STATUS_OK) *result = json_pack("{s:o,s:o}", "low", f64_array(lo, n), "high", f64_array(hi, n));
+        free(p), free(se), free(lo), free(hi);
     } else if (strcmp(op, "percentile_ranks") == 0) {
         json_t *a = json_object_get(input, "values");
         double *v = doubles(a), *r = calloc(json_array_size(a) + 1, 8);

@@ -201,6 +201,9 @@ def run(op, inp, config):
         return {"clv": engagement.simple_clv(**inp)}
     if op == "retention_clv":
         return {"clv": engagement.retention_clv(inp["margin"], inp["retention"], inp["discount_rate"])}
+    if op == "clv_parameter_intervals":
+        low, high = engagement.parameter_intervals(inp["params"], inp["standard_errors"], level=inp["level"])
+        return {"low": low, "high": high}
     if op == "percentile_ranks":
         return {"ranks": engagement.percentile_ranks(np.array(inp["values"], dtype=np.float64))}
     if op == "transaction_summary":

@@ -145,6 +145,70 @@ pub struct FitReport<P> {
     pub standard_errors: Option<Vec<f64>>,
 }
 
+/// Confidence intervals of positive parameters from their standard errors: Wald
+/// intervals on the log scale, where the fit is done and the likelihood is
+/// closest to quadratic, carried back to the natural scale:
+///
+/// ```text
+/// [θ · exp(−z · se(θ)/θ),  θ · exp(z · se(θ)/θ)],   z = Φ⁻¹(1 − (1 − level)/2)
+/// ```
+///
+/// (`se(θ)/θ` is the standard error of `ln θ`, see [`standard_errors`]). Both
+/// bounds stay positive, and the interval is not symmetric about `θ` — wider
+/// above it, as the likelihood of a scale parameter is.
+///
+/// # Errors
+/// [`EngError::Config`] for a `level` outside (0, 1);
+/// [`EngError::LengthMismatch`] for columns of different lengths;
+/// [`EngError::InvalidInput`] (naming the row) for a parameter that is not a
+/// finite number > 0 or a standard error that is not finite and ≥ 0.
+///
+/// # Examples
+///
+/// ```
+/// use engagement_core::clv::fit::parameter_intervals;
+/// // CDNOW's BG/NBD r = 0.243 with the standard error its fit reports, 0.0125.
+/// let i = parameter_intervals(&[0.243], &[0.0125], 0.95)?;
+/// assert!((i[0][0] - 0.2197).abs() < 1e-4 && (i[0][1] - 0.2688).abs() < 1e-4);
+/// # Ok::<(), engagement_core::EngError>(())
+/// ```
+pub fn parameter_intervals(
+    params: &[f64],
+    standard_errors: &[f64],
+    level: f64,
+) -> Result<Vec<[f64; 2]>> {
+    let z = crate::z_for_level(level)?;
+    if standard_errors.len() != params.len() {
+        return Err(EngError::LengthMismatch {
+            field: "standard_errors".into(),
+            expected: params.len(),
+            found: standard_errors.len(),
+        });
+    }
+    params
+        .iter()
+        .zip(standard_errors)
+        .enumerate()
+        .map(|(i, (&theta, &se))| {
+            if !(theta.is_finite() && theta > 0.0) {
+                return Err(
+                    EngError::invalid("params", theta, "a parameter is finite and > 0").at_row(i),
+                );
+            }
+            if !(se.is_finite() && se >= 0.0) {
+                return Err(EngError::invalid(
+                    "standard_errors",
+                    se,
+                    "a standard error is finite and ≥ 0",
+                )
+                .at_row(i));
+            }
+            let spread = (z * se / theta).exp();
+            Ok([theta / spread, theta * spread])
+        })
+        .collect()
+}
+
 /// Standard errors of positive parameters at a maximum of the likelihood.
 ///
 /// The observed information is the Hessian `H` of the negative
@@ -801,6 +865,38 @@ pub(crate) fn standard_errors_from_hessian(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn parameter_intervals_are_log_scale_wald_intervals() {
+        // z(0.9) = 1.6448536269514722; ln θ ± z·se/θ, exponentiated.
+        let i = parameter_intervals(&[2.0, 0.5], &[0.2, 0.0], 0.9).unwrap();
+        let z = 1.644_853_626_951_472_2_f64;
+        assert!((i[0][0] - 2.0 * (-z * 0.1f64).exp()).abs() < 1e-14);
+        assert!((i[0][1] - 2.0 * (z * 0.1f64).exp()).abs() < 1e-14);
+        assert_eq!(i[1], [0.5, 0.5]);
+        // The geometric mean of the bounds is the estimate.
+        assert!(((i[0][0] * i[0][1]).sqrt() - 2.0).abs() < 1e-14);
+        assert_eq!(
+            parameter_intervals(&[1.0], &[0.1], 1.0).unwrap_err().kind(),
+            "config"
+        );
+        assert_eq!(
+            parameter_intervals(&[1.0], &[], 0.9).unwrap_err().kind(),
+            "length_mismatch"
+        );
+        assert_eq!(
+            parameter_intervals(&[-1.0], &[0.1], 0.9)
+                .unwrap_err()
+                .kind(),
+            "invalid_input"
+        );
+        assert_eq!(
+            parameter_intervals(&[1.0], &[f64::NAN], 0.9)
+                .unwrap_err()
+                .kind(),
+            "invalid_input"
+        );
+    }
 
     /// Checks an analytic 4×4 Hessian `hess` at `theta` against central
     /// differences of the analytic gradient `gradient`, and its symmetry.

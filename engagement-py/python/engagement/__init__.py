@@ -90,6 +90,7 @@ from ._segments import SegmentSet, loyalty, next_best_actions
 from ._journey import churn_between, stage_history
 from ._frames import customer_frame, store_frame, to_frame
 from ._clv import ClvModel
+from ._fitters import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter, parameter_intervals
 from ._partial import MetricsSummary, Partial, merge_partials
 from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
@@ -162,5 +163,6 @@ __all__ = [
     "retention_clv", "retention_rate", "rfm_scores", "rfm_values", "simple_clv", "stage_history", "to_frame",
     "transaction_summary", "version", "wilson", "EventDictionary", "PathAnalysis", "Sessions", "SessionSummary",
     "paths", "sessions", "RetentionTable", "retention", "LifecycleTable", "lifecycle", "StickinessTable", "stickiness",
-    "set_threads", "threads",
+    "set_threads", "threads", "BetaGeoFitter", "ModifiedBetaGeoFitter", "ParetoNBDFitter", "GammaGammaFitter",
+    "parameter_intervals",
 ]

@@ -157,6 +157,7 @@ BASE = {
     "simple_clv": "metrics/simple_clv_discounted",
     "retention_clv": "metrics/retention_clv_gupta_lehmann",
     "percentile_ranks": "metrics/percentile_ranks_ties",
+    "clv_parameter_intervals": "clv/bg_nbd_cdnow_parameter_intervals_95",
     "transaction_summary": "segmentation/transaction_summary_daily",
     "calibration_holdout": "segmentation/calibration_holdout",
     "rfm": "segmentation/rfm_quintiles_and_segments",
@@ -445,6 +446,12 @@ row("out_of_range", "simple_clv", setkey((), "margin", 1.5), "config", "margin")
 row("out_of_range", "retention_clv", setkey((), "retention", 1.5), "config", "retention")
 row("pos_inf", "retention_clv", setkey((), "margin", "inf"), "config", "margin")
 row("nan", "percentile_ranks", put(("values",), "NaN"), "invalid_input", "value")
+row("out_of_range", "clv_parameter_intervals", setkey((), "level", 1.0), "config", "level")
+row("nan", "clv_parameter_intervals", put(("standard_errors",), "NaN"), "invalid_input", "standard_errors")
+row("negative_count", "clv_parameter_intervals", put(("standard_errors",), -0.1), "invalid_input", "standard_errors")
+row("out_of_range", "clv_parameter_intervals", put(("params",), 0.0), "invalid_input", "params_zero")
+row("mismatched_length", "clv_parameter_intervals", drop_last(("standard_errors",)), "length_mismatch",
+    "standard_errors")
 
 # Transactions.
 for op in ["transaction_summary", "calibration_holdout", "cohorts"]:

@@ -1,0 +1,251 @@
+"""Lifetime-value models in the fitter idiom of lifetimes and lifelines: configure, ``fit`` (which
+returns the fitter), then read ``params_``, ``summary`` and the predictions. Each fitter holds a
+:class:`ClvModel` (``model_``), so everything the model does stays one attribute away."""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from . import _engagement as _native
+from ._clv import ClvModel, _is_table
+
+
+def parameter_intervals(params: Any, standard_errors: Any, level: Optional[float] = None) -> tuple:
+    """Confidence intervals ``(low, high)`` (numpy arrays) of positive parameters from their
+    standard errors, at ``level`` (default 0.95): Wald intervals on the log scale,
+    ``θ·exp(±z·se/θ)`` with ``z = Φ⁻¹(1 − (1 − level)/2)``. Both bounds stay positive and the
+    interval is wider above the estimate than below it (lifetimes prints symmetric bounds
+    ``θ ± z·se`` instead, which can go below zero).
+
+    >>> import engagement
+    >>> low, high = engagement.parameter_intervals([0.243], [0.0125])
+    >>> round(float(low[0]), 4), round(float(high[0]), 4)
+    (0.2197, 0.2688)
+    """
+    floats = lambda v: np.ascontiguousarray(np.atleast_1d(np.asarray(v, dtype=np.float64)))  # noqa: E731
+    return _native.clv_parameter_intervals(floats(params), floats(standard_errors), level)
+
+
+def _column(data: Any, *names: str) -> Any:
+    """The first of ``names`` the table has: this package's column name, then lifetimes' (``_cal``)."""
+    columns = list(data.columns) if hasattr(data, "columns") else list(data)
+    for name in names:
+        if name in columns:
+            return data[name]
+    raise KeyError(f"the data has none of the columns {', '.join(map(repr, names))}; it has {columns}")
+
+
+class _Fitter:
+    """What the lifetime-value fitters share."""
+
+    _model = ""
+    _doc_name = ""
+
+    def __init__(self, *, penalty: float = 0.0, unit: Optional[str] = None, alpha: float = 0.05,
+                 max_iterations: Optional[int] = None, tolerance: Optional[float] = None) -> None:
+        self.penalty = penalty
+        self.unit = unit
+        self.alpha = alpha
+        self.max_iterations = max_iterations
+        self.tolerance = tolerance
+        self.model_: Optional[ClvModel] = None
+
+    def _fitted(self) -> ClvModel:
+        if self.model_ is None:
+            raise AttributeError(f"{type(self).__name__} is not fitted yet: call fit(...) first")
+        return self.model_
+
+    def _fit(self, frequency: Any, recency: Any, T: Any, monetary_value: Any, weights: Any,
+             initial_params: Optional[Sequence[float]]) -> Any:
+        self.model_ = ClvModel.fit(self._model, frequency, recency, T, monetary_value, weights=weights,
+                                   unit=self.unit, penalty=self.penalty, max_iterations=self.max_iterations,
+                                   tolerance=self.tolerance, initial=initial_params)
+        return self
+
+    @property
+    def params_(self) -> Any:
+        """The fitted parameters, a pandas Series indexed by name in the model's order."""
+        import pandas as pd
+
+        return pd.Series(self._fitted().params, name="coef", dtype="float64")
+
+    @property
+    def standard_errors_(self) -> Any:
+        """Standard errors of the parameters (a Series; NaN when the observed information is not
+        positive definite)."""
+        import pandas as pd
+
+        m = self._fitted()
+        se = m.standard_errors or {}
+        return pd.Series({k: se.get(k, float("nan")) for k in m.params}, name="se(coef)", dtype="float64")
+
+    @property
+    def log_likelihood_(self) -> float:
+        """Log-likelihood at the fitted parameters (without the penalty)."""
+        return float(self._fitted().log_likelihood)  # type: ignore[arg-type]
+
+    @property
+    def summary(self) -> Any:
+        """A DataFrame indexed by parameter: ``coef``, ``se(coef)`` and the interval at ``1 − alpha``
+        (``lower 95% bound``, ``upper 95% bound`` for the default ``alpha=0.05``), log-scale Wald
+        bounds as :func:`parameter_intervals` computes them (NaN without standard errors).
+        ``summary.attrs`` holds the unit, log-likelihood, customers and iterations."""
+        import pandas as pd
+
+        m = self._fitted()
+        coef, se = self.params_, self.standard_errors_
+        level = 1.0 - self.alpha
+        if se.isna().any():
+            low = high = np.full(len(coef), np.nan)
+        else:
+            low, high = parameter_intervals(coef.to_numpy(), se.to_numpy(), level)
+        pct = f"{100 * level:g}%"
+        frame = pd.DataFrame({"coef": coef, "se(coef)": se, f"lower {pct} bound": low, f"upper {pct} bound": high})
+        frame.index.name = "parameter"
+        frame.attrs.update(model=m.model, unit=m.unit, log_likelihood=m.log_likelihood, customers=m.customers,
+                           iterations=m.iterations)
+        return frame
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if self.model_ is None:
+            return f"<{name}: not fitted>"
+        m = self.model_
+        ps = ", ".join(f"{k}: {v:.4g}" for k, v in m.params.items())
+        unit = f", time in {m.unit}s" if m.unit else ", time unit unknown"
+        return f"<{name}: fitted on {m.customers:g} customers{unit}, {ps}>"
+
+    def _repr_html_(self) -> str:
+        name = html.escape(type(self).__name__)
+        if self.model_ is None:
+            return f"<p><b>{name}</b>: not fitted</p>"
+        m = self.model_
+        unit = f"time in {html.escape(m.unit)}s" if m.unit else "time unit unknown"
+        head = (f"<p><b>{name}</b> ({html.escape(m.model)}) on {m.customers:g} customers, {unit}; "
+                f"log-likelihood {m.log_likelihood:.4f}, converged in {m.iterations} iterations</p>")
+        return head + self.summary.to_html(float_format=lambda v: f"{v:.6g}")
+
+
+class _PurchaseFitter(_Fitter):
+    """Fitters of the purchase (transaction) models."""
+
+    def fit(self, frequency: Any, recency: Any = None, T: Any = None, *, weights: Any = None,
+            initial_params: Optional[Sequence[float]] = None) -> Any:
+        """Fits the model by maximum likelihood and returns the fitter.
+
+        ``frequency`` (repeat purchases), ``recency`` (time from the first to the last purchase)
+        and ``T`` (time from the first purchase to the end of observation) in one time unit, as
+        columns; or pass a DataFrame first with those columns (lifetimes' ``frequency_cal``,
+        ``recency_cal`` and ``T_cal`` are taken too). ``weights`` counts a row as that many
+        customers (a column name when the data is a DataFrame).
+        """
+        if _is_table(frequency):
+            data = frequency
+            frequency = {"frequency": _column(data, "frequency", "frequency_cal"),
+                         "recency": _column(data, "recency", "recency_cal"),
+                         "T": _column(data, "T", "T_cal")}
+            if isinstance(weights, str):
+                weights = _column(data, weights)
+            unit = getattr(data, "attrs", {}).get("unit") if not isinstance(data, dict) else data.get("unit")
+            if unit is None and hasattr(data, "columns") and "unit" in data.columns:
+                unit = data["unit"].iloc[0]
+            if isinstance(unit, str):
+                frequency["unit"] = unit
+        return self._fit(frequency, recency, T, None, weights, initial_params)
+
+    def conditional_probability_alive(self, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
+        """P(alive) at ``T`` of each customer given their history (``frequency``, ``recency``,
+        ``T``, or a DataFrame with those columns)."""
+        return self._fitted().p_alive(frequency, recency, T)
+
+    def conditional_expected_number_of_purchases_up_to_time(self, t: float, frequency: Any, recency: Any = None,
+                                                            T: Any = None) -> np.ndarray:
+        """Expected purchases of each customer in the next ``t`` time units, given their history."""
+        return self._fitted().conditional_expected_purchases(t, frequency, recency, T)
+
+    def expected_number_of_purchases_up_to_time(self, t: Any) -> np.ndarray:
+        """Expected purchases of a new customer in ``(0, t]``, for each ``t`` (time units)."""
+        return self._fitted().expected_purchases_new(t)
+
+    def probability_of_n_purchases_up_to_time(self, t: Any, n: Any) -> np.ndarray:
+        """P(a new customer makes exactly ``n`` purchases in ``(0, t]``), element-wise over ``t``
+        and ``n`` broadcast together."""
+        return self._fitted().probability_of_purchases(t, n)
+
+
+class BetaGeoFitter(_PurchaseFitter):
+    """The BG/NBD model (Fader, Hardie & Lee 2005) in the fitter idiom.
+
+    ``penalty`` is an L2 penalty on the log parameters (default 0; lifetimes' ``penalizer_coef``
+    penalises the parameters themselves, so the two do not give the same fit and the name is
+    not taken); ``unit`` the time unit of the data (recorded in the model; a
+    :func:`transaction_summary` carries its own); ``alpha`` the significance of the summary's
+    intervals (0.05: 95 % intervals).
+
+    >>> import engagement, pandas as pd
+    >>> data = pd.DataFrame({"frequency": [0, 1, 3, 0, 2], "recency": [0, 2, 9, 0, 4], "T": [10, 10, 10, 8, 6]})
+    >>> bgf = engagement.BetaGeoFitter().fit(data)
+    >>> list(bgf.params_.index), list(bgf.summary.columns)
+    (['r', 'alpha', 'a', 'b'], ['coef', 'se(coef)', 'lower 95% bound', 'upper 95% bound'])
+    >>> bgf.conditional_probability_alive(data).shape
+    (5,)
+    """
+
+    _model = "bg_nbd"
+
+
+class ModifiedBetaGeoFitter(_PurchaseFitter):
+    """The modified BG/NBD model (Batislam, Denizel & Filiztekin 2007) in the fitter idiom; the
+    settings as :class:`BetaGeoFitter`'s."""
+
+    _model = "mbg_nbd"
+
+
+class ParetoNBDFitter(_PurchaseFitter):
+    """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) in the fitter idiom; the
+    settings as :class:`BetaGeoFitter`'s."""
+
+    _model = "pareto_nbd"
+
+
+class GammaGammaFitter(_Fitter):
+    """The Gamma-Gamma spend model (Fader & Hardie 2013) in the fitter idiom: fit it on repeat
+    buyers only (``frequency >= 1``). Its parameters are ``p``, ``q`` and ``gamma`` (lifetimes
+    calls the last one ``v``). Settings as :class:`BetaGeoFitter`'s.
+
+    >>> import engagement
+    >>> ggf = engagement.GammaGammaFitter().fit([1, 2, 5, 1, 3, 2], [20.0, 35.5, 18.0, 52.0, 27.5, 40.0])
+    >>> list(ggf.params_.index)
+    ['p', 'q', 'gamma']
+    >>> bool(ggf.conditional_expected_average_profit([2], [30.0])[0] > 0)
+    True
+    """
+
+    _model = "gamma_gamma"
+
+    def fit(self, frequency: Any, monetary_value: Any = None, *, weights: Any = None,
+            initial_params: Optional[Sequence[float]] = None) -> Any:
+        """Fits the model and returns the fitter: ``frequency`` (repeat purchases, ≥ 1) and
+        ``monetary_value`` (the mean value of the repeat purchases) as columns, or a DataFrame
+        with them (lifetimes' ``frequency_cal`` and ``monetary_value_cal`` are taken too)."""
+        if _is_table(frequency):
+            data = frequency
+            if isinstance(weights, str):
+                weights = _column(data, weights)
+            frequency, monetary_value = (_column(data, "frequency", "frequency_cal"),
+                                         _column(data, "monetary_value", "monetary_value_cal"))
+        if monetary_value is None:
+            raise TypeError("monetary_value is required (or pass a DataFrame with that column)")
+        return self._fit(frequency, None, None, monetary_value, weights, initial_params)
+
+    def conditional_expected_average_profit(self, frequency: Any, monetary_value: Any = None) -> np.ndarray:
+        """Expected mean transaction value of each customer given their ``frequency`` and
+        ``monetary_value`` (or a DataFrame with those columns)."""
+        if _is_table(frequency):
+            data = frequency
+            frequency, monetary_value = (_column(data, "frequency", "frequency_cal"),
+                                         _column(data, "monetary_value", "monetary_value_cal"))
+        return self._fitted().expected_spend(frequency, monetary_value)
