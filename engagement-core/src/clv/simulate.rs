@@ -265,7 +265,7 @@ pub fn spend(model: &ClvModel, frequency: &[f64], seed: u64) -> Result<Vec<f64>>
 /// alive[periods]`, the input of [`ClvModel::fit_retention`].
 ///
 /// # Errors
-/// [`EngError::Config`] for another model, a cohort of 0 or more than 10⁸,
+/// [`EngError::Config`] for another model, a cohort of 0 or more than 10⁷,
 /// or more than 10⁶ periods.
 ///
 /// # Examples
@@ -286,9 +286,9 @@ pub fn survivors(model: &ClvModel, cohort: u64, periods: u32, seed: u64) -> Resu
         ));
     };
     ensure_config!(
-        (1..=100_000_000).contains(&cohort),
+        (1..=10_000_000).contains(&cohort),
         "cohort",
-        "must be in 1..=10^8"
+        "must be in 1..=10^7 (each subscriber is one draw: 10^7 take about two seconds)"
     );
     ensure_config!(periods <= 1_000_000, "periods", "must be at most 10^6");
     model.check_parameters()?;
