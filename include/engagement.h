@@ -1584,7 +1584,7 @@ eng_status eng_clv_simulate_spend(const char *model_json,
  * `out` (`out_len` must be `periods + 1`: `out[0] = cohort`).
  *
  * Returns `ENG_STATUS_OK`, `ENG_STATUS_JSON`, `ENG_STATUS_CONFIG` (not sbg,
- * a cohort outside 1..=10^8, more than 10^6 periods),
+ * a cohort outside 1..=10^7, more than 10^6 periods),
  * `ENG_STATUS_LENGTH_MISMATCH`, `ENG_STATUS_NULL_POINTER`. Thread-safe.
  *
  * # Safety
