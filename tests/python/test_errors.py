@@ -578,3 +578,24 @@ def test_labels_are_read_with_case_ignored_spaces_trimmed_and_dashes_as_undersco
                                       "channel": ["Mobile App", "web "], "kind": ["PURCHASE", "click"],
                                       "value": [5.0, 0.0]}))
     assert arrow.profiles() == canonical.profiles()
+
+
+def test_fitters_refuse_bad_input_with_the_models_errors():
+    hist = {"frequency": [0, 1, 3, 0, 2], "recency": [0, 2, 9, 0, 4], "T": [10, 10, 10, 8, 6]}
+    with pytest.raises(engagement.InvalidInputError, match="frequency"):
+        engagement.BetaGeoFitter().fit({**hist, "frequency": [0, float("nan"), 3, 0, 2]})
+    for fitter in (engagement.BetaGeoFitter, engagement.ModifiedBetaGeoFitter, engagement.ParetoNBDFitter):
+        f = fitter().fit(hist)
+        with pytest.raises(engagement.InvalidInputError, match="recency"):
+            f.conditional_probability_alive([1], [-2.0], [10])
+        with pytest.raises(engagement.InvalidInputError, match="recency"):
+            f.conditional_expected_number_of_purchases_up_to_time(5, [1], [20.0], [10])
+        with pytest.raises(engagement.EngagementError):
+            f.expected_number_of_purchases_up_to_time([-1.0])
+        with pytest.raises(engagement.EngagementError):
+            f.probability_of_n_purchases_up_to_time(10, -1)
+    ggf = engagement.GammaGammaFitter().fit([1, 2, 5, 1, 3, 2], [20.0, 35.5, 18.0, 52.0, 27.5, 40.0])
+    with pytest.raises(engagement.InvalidInputError, match="monetary_value"):
+        ggf.conditional_expected_average_profit([2], [-30.0])
+    with pytest.raises(engagement.InvalidInputError, match="monetary_value"):
+        engagement.GammaGammaFitter().fit([1, 2], [20.0, float("inf")])

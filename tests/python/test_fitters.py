@@ -107,3 +107,11 @@ def test_parameter_intervals_refuse_bad_input():
         engagement.parameter_intervals([1.0], [-0.1])
     with pytest.raises(engagement.LengthMismatchError):
         engagement.parameter_intervals([1.0, 2.0], [0.1])
+
+
+def test_a_bad_row_is_named_by_its_index_label(cdnow):
+    data = cdnow.set_index(pd.Index([f"C{i:04d}" for i in range(len(cdnow))], name="customer"))
+    data.iloc[17, data.columns.get_loc("recency")] = -1.0
+    with pytest.raises(engagement.InvalidInputError, match=r"row 17.*index label 'C0017'") as info:
+        engagement.BetaGeoFitter().fit(data)
+    assert info.value.row == 17 and info.value.index_label == "C0017"

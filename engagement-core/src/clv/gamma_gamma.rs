@@ -294,12 +294,11 @@ impl GammaGammaParams {
         for (name, v) in [("p", self.p), ("q", self.q), ("gamma", self.gamma)] {
             crate::error::positive(name, v)?;
         }
-        if !(x.is_finite() && x >= 0.0 && m.is_finite() && m >= 0.0) {
-            return Err(EngError::invalid(
-                "x, m",
-                format!("{x}, {m}"),
-                "must be finite and >= 0",
-            ));
+        // Named as every face calls them: frequency (x) and monetary_value (m).
+        for (name, v) in [("frequency", x), ("monetary_value", m)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(EngError::invalid(name, v, "must be finite and >= 0"));
+            }
         }
         let denom = self.p * x + self.q - 1.0;
         if denom <= 0.0 {

@@ -65,36 +65,49 @@ def with_options(config: Any, name: str, **fields: Any) -> Any:
 
 
 @contextlib.contextmanager
-def rows_named(customer: Any) -> Iterator[None]:
-    """An engine error about one row (its ``row`` attribute) also names the caller's row: the index
-    label of a pandas column whose index is not the positions 0..n-1, and the customer id."""
+def rows_named(column: Any, customer_ids: bool = True) -> Iterator[None]:
+    """An error about one row (its ``row`` attribute: the engine's, and this module's conversion
+    errors) also names the caller's row: the index label of a pandas column whose index is not the
+    positions 0..n-1 and, when ``column`` holds customer ids, the customer id. ``row`` and
+    ``index_label`` stay on the error for code that handles it."""
     try:
         yield
     except _native.EngagementError as e:
         row = getattr(e, "row", None)
-        where = None if row is None else _row_names(customer, row)
-        if not where:
+        label = None if row is None else _index_label(column, row)
+        parts = [] if label is None else [f"index label {label!r}"]
+        if row is not None and customer_ids:
+            try:
+                parts.append(f"customer {np.asarray(column)[row].item()!r}")
+            except (IndexError, TypeError, ValueError, AttributeError):
+                pass
+        if not parts:
             raise
-        named = type(e)(f"{e} ({where})")
+        named = type(e)(f"{e} ({', '.join(parts)})")
         named.row = row  # type: ignore[attr-defined]
+        named.index_label = label  # type: ignore[attr-defined]
         raise named from None
 
 
-def _row_names(customer: Any, row: int) -> str:
-    parts = []
-    index = getattr(customer, "index", None)
-    if index is not None and type(customer).__module__.startswith("pandas"):
-        import pandas as pd
+def _index_label(column: Any, row: int) -> Any:
+    """The pandas index label of ``row`` when the index is not the positions 0..n-1, else None."""
+    index = getattr(column, "index", None)
+    if index is None or not type(column).__module__.startswith("pandas"):
+        return None
+    import pandas as pd
 
-        positional = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
-        if not positional and row < len(index):
-            label = index[row]
-            parts.append(f"index label {label.item() if isinstance(label, np.generic) else label!r}")
-    try:
-        parts.append(f"customer {np.asarray(customer)[row].item()!r}")
-    except (IndexError, TypeError, ValueError, AttributeError):
-        pass
-    return ", ".join(parts)
+    positional = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    if positional or not 0 <= row < len(index):
+        return None
+    label = index[row]
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _row_error(message: str, row: int) -> InvalidInputError:
+    """An InvalidInputError about ``row`` (which ``rows_named`` names as the caller's row)."""
+    e = InvalidInputError(message)
+    e.row = row  # type: ignore[attr-defined]
+    return e
 
 
 def stage_labels(codes: np.ndarray) -> np.ndarray:
@@ -146,7 +159,7 @@ def _no_missing(values: Any, name: str) -> None:
         missing = values.isna() if module.startswith("pandas") else values.is_null()
         if missing.any():
             row = int(np.argmax(np.asarray(missing)))
-            raise InvalidInputError(f"invalid {name} at row {row}: missing (every row needs one)")
+            raise _row_error(f"invalid {name} at row {row}: missing (every row needs one)", row)
 
 
 def ids(values: Any, name: str = "customer") -> np.ndarray:
@@ -161,8 +174,8 @@ def ids(values: Any, name: str = "customer") -> np.ndarray:
         return a.astype(np.uint64)
     if a.dtype.kind == "i":
         if a.size and a.min() < 0:
-            bad = a[np.argmax(a < 0)]
-            raise InvalidInputError(f"invalid {name}: {bad} (customer ids must not be negative)")
+            row = int(np.argmax(a < 0))
+            raise _row_error(f"invalid {name} at row {row}: {a[row]} (customer ids must not be negative)", row)
         if a.dtype == np.int64:
             return np.ascontiguousarray(a).view(np.uint64)   # non-negative: the same bits, no copy
         return a.astype(np.uint64)
@@ -181,12 +194,19 @@ def seconds(value: Any, name: str = "time") -> np.ndarray:
         return a.astype(np.int64)
     if a.dtype.kind == "M":
         if np.isnat(a).any():
-            raise InvalidInputError(f"invalid {name} at row {int(np.argmax(np.isnat(a)))}: NaT (times must be set)")
+            row = int(np.argmax(np.isnat(a)))
+            raise _row_error(f"invalid {name} at row {row}: NaT (times must be set)", row)
         return a.astype("datetime64[s]").astype(np.int64)
     if a.dtype == object and a.size and isinstance(a[0], (_dt.datetime, _dt.date)):
         return seconds(np.array(a, dtype="datetime64[s]"), name)
     if a.dtype.kind in "UO" and a.size and isinstance(a[0], str):
-        return np.array([_parse_time(str(x), f"{name} at row {i}") for i, x in enumerate(a)], dtype=np.int64)
+        out = np.empty(a.size, dtype=np.int64)
+        for i, x in enumerate(a):
+            try:
+                out[i] = _parse_time(str(x), f"{name} at row {i}")
+            except InvalidInputError as e:
+                raise _row_error(str(e), i) from None
+        return out
     raise TypeError(f"column {name} must hold Unix seconds (integers), datetimes or ISO date strings, "
                     f"got dtype {a.dtype}")
 
@@ -228,8 +248,8 @@ def codes(values: Any, name: str, to_codes: Any, aliases: Optional[Mapping[str, 
         return np.ascontiguousarray(a)
     if a.dtype.kind in "iu":
         if a.size and (a.min() < 0 or a.max() > 255):
-            bad = a[np.argmax((a < 0) | (a > 255))]
-            raise InvalidInputError(f"invalid {name}: {bad} (not a code)")
+            row = int(np.argmax((a < 0) | (a > 255)))
+            raise _row_error(f"invalid {name} at row {row}: {a[row]} (not a code)", row)
         return a.astype(np.uint8)
     if a.dtype.kind in "UO":
         labels = [str(x) for x in a]

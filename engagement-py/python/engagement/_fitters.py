@@ -9,6 +9,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from . import _convert as cv
 from . import _engagement as _native
 from ._clv import ClvModel, _is_table
 
@@ -60,9 +61,12 @@ class _Fitter:
 
     def _fit(self, frequency: Any, recency: Any, T: Any, monetary_value: Any, weights: Any,
              initial_params: Optional[Sequence[float]]) -> Any:
-        self.model_ = ClvModel.fit(self._model, frequency, recency, T, monetary_value, weights=weights,
-                                   unit=self.unit, penalty=self.penalty, max_iterations=self.max_iterations,
-                                   tolerance=self.tolerance, initial=initial_params)
+        # A bad row is named by its index label too (customers are often the index).
+        rows = frequency["frequency"] if isinstance(frequency, dict) else frequency
+        with cv.rows_named(rows, customer_ids=False):
+            self.model_ = ClvModel.fit(self._model, frequency, recency, T, monetary_value, weights=weights,
+                                       unit=self.unit, penalty=self.penalty, max_iterations=self.max_iterations,
+                                       tolerance=self.tolerance, initial=initial_params)
         return self
 
     @property

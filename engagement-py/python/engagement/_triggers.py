@@ -123,15 +123,16 @@ class Triggers:
         """
         from ._events import _touchpoint_columns, event_codes
 
-        cols = _touchpoint_columns(customer, time, channel, kind, value, rating, rating_scale,
-                                   channel_aliases=channel_aliases, kind_aliases=kind_aliases)
-        extra: Dict[str, Any] = {}
-        if events is not None:
-            extra["events"], d = event_codes(events, dictionary)
-            extra["dictionary"] = d._native
-        if campaign is not None:
-            extra["campaign"] = cv.ids(campaign, "campaign")
-        return _actions(self._native.push(cols, **extra))
+        with cv.rows_named(customer):
+            cols = _touchpoint_columns(customer, time, channel, kind, value, rating, rating_scale,
+                                       channel_aliases=channel_aliases, kind_aliases=kind_aliases)
+            extra: Dict[str, Any] = {}
+            if events is not None:
+                extra["events"], d = event_codes(events, dictionary)
+                extra["dictionary"] = d._native
+            if campaign is not None:
+                extra["campaign"] = cv.ids(campaign, "campaign")
+            return _actions(self._native.push(cols, **extra))
 
     def push_frame(self, df: Any, *, customer: str = "customer", time: str = "time", channel: str = "channel",
                    kind: str = "kind", value: str = "value", rating: str = "rating",
