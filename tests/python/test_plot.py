@@ -333,3 +333,98 @@ def test_stickiness_plot(sample, tmp_path):
     assert len(ax.texts) == 7 and "left out" in ax.get_title()
     no_overlap(ax.texts)
     rendered(ax, tmp_path, "stickiness_weekly")
+
+
+# --- Geometry from the renderer -------------------------------------------------------------------
+
+def drawn_texts(fig):
+    """Every visible, non-empty Text of the figure (axes texts, tick labels, labels, titles, legends,
+    colour bars) with its window extent, after a draw."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    # Tick labels of ticks outside the view are kept by matplotlib but not drawn.
+    drawn = []
+    for t in texts:
+        axes = t.axes
+        if axes is not None and t in axes.get_xticklabels() + axes.get_yticklabels():
+            box = t.get_window_extent(renderer)
+            if not axes.get_window_extent(renderer).expanded(3, 3).overlaps(box.expanded(0.5, 0.5)):
+                continue
+        drawn.append((t, t.get_window_extent(renderer)))
+    return drawn
+
+
+def assert_texts_apart(fig, texts=None):
+    """No two drawn texts overlap (each against every other, in window pixels)."""
+    boxes = drawn_texts(fig) if texts is None else [(t, t.get_window_extent(fig.canvas.get_renderer())) for t in texts]
+    for i, (ta, a) in enumerate(boxes):
+        for tb, b in boxes[i + 1:]:
+            assert not a.overlaps(b), f"{ta.get_text()!r} overlaps {tb.get_text()!r}"
+    return boxes
+
+
+def saved_pixels(fig, tmp_path, name):
+    """The figure saved at its own dpi (so that window pixels are PNG pixels) and read back, rows from the top."""
+    path = tmp_path / f"{name}.png"
+    fig.savefig(path, dpi=fig.dpi)
+    return plt.imread(path)
+
+
+def pixel(pixels, ax, x, y):
+    """The RGB of the PNG pixel at data point (x, y) of ``ax``."""
+    px, py = ax.transData.transform((x, y))
+    return pixels[pixels.shape[0] - 1 - int(round(py)), int(round(px)), :3]
+
+
+def cdnow_cohorts():
+    df = pd.read_csv(ROOT / "data" / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer", "date", "cds", "dollars"])
+    time = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    return engagement.cohorts(df["customer"], time, df["dollars"], as_of=pd.Timestamp("1998-06-30"))
+
+
+def test_cohort_heat_map_draws_only_observed_periods_with_values_and_a_scale_for_low_retention(tmp_path):
+    t = cdnow_cohorts()
+    rows, last = len(t.size), int(t.observed.max())
+    assert 0.03 < np.nanmin(t.retention[:, 1:]) and np.nanmax(t.retention[:, 1:]) < 0.2   # CDNOW: 4–16 %
+    ax = eplot.cohort_retention(t)
+    fig = ax.figure
+    # In view: periods 1 … the last observed; period 0 (always 100 %) left out.
+    assert ax.get_xlim() == (0.5, last - 0.5) and ax.get_ylim() == (rows - 0.5, -0.5)
+    assert [int(x) for x in ax.get_xticks()] == list(range(1, last))
+    assert ax.get_xlabel() == "months after acquisition" and "%" in fig.axes[1].get_ylabel()
+    # The colour scale spans the observed cells shown, not 0–1.
+    norm = ax.get_images()[0].norm
+    assert np.isclose(norm.vmin, np.nanmin(t.retention[:, 1:])) and np.isclose(norm.vmax, np.nanmax(t.retention[:, 1:]))
+    # One printed value per observed cell, at that cell, equal to the table's value.
+    printed = {(round(x.get_position()[1]), round(x.get_position()[0])): x.get_text() for x in ax.texts}
+    observed = {(i, j) for i in range(rows) for j in range(1, last) if not np.isnan(t.retention[i, j])}
+    assert len(ax.texts) == len(printed) and set(printed) == observed
+    assert all(printed[i, j] == f"{t.retention[i, j]:.1%}" for i, j in observed)
+    # Cell j of cohort i is observed exactly when j < observed[i].
+    assert observed == {(i, j) for i in range(rows) for j in range(1, int(t.observed[i]))}
+    boxes = assert_texts_apart(fig)
+    axes_box = ax.get_window_extent()
+    for text in ax.texts:
+        (x0, y0), (x1, y1) = ax.transData.transform([np.subtract(text.get_position(), 0.5),
+                                                     np.add(text.get_position(), 0.5)])
+        box = dict(boxes)[text]
+        assert min(x0, x1) <= box.x0 and box.x1 <= max(x0, x1) and min(y0, y1) <= box.y0 and box.y1 <= max(y0, y1)
+        assert axes_box.contains(box.x0, box.y0) and axes_box.contains(box.x1, box.y1)
+    # Rendered: observed cells are coloured, the rest blank (white), the lowest and highest clearly apart.
+    pixels = saved_pixels(fig, tmp_path, "cohort_cdnow")
+    for i in range(rows):
+        for j in range(1, last):
+            rgb = pixel(pixels, ax, j - 0.35, i - 0.35)
+            assert rgb.min() < 0.9 if (i, j) in observed else rgb.min() > 0.99, (i, j, rgb)
+    low = np.unravel_index(np.nanargmin(t.retention[:, 1:]), t.retention[:, 1:].shape)
+    high = np.unravel_index(np.nanargmax(t.retention[:, 1:]), t.retention[:, 1:].shape)
+    contrast = np.abs(pixel(pixels, ax, low[1] + 1 - 0.35, low[0] - 0.35) - pixel(pixels, ax, high[1] + 1 - 0.35, high[0] - 0.35))
+    assert contrast.max() > 0.5
+    plt.close(fig)
+
+    ax = eplot.cohort_retention(t, period_zero=True)
+    assert ax.get_xlim() == (-0.5, last - 0.5) and len(ax.texts) == int(t.observed.sum())
+    assert_texts_apart(ax.figure)
+    rendered(ax, tmp_path, "cohort_cdnow_period_zero")

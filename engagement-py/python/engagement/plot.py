@@ -288,27 +288,77 @@ def stage_flow(before: Mapping[str, Any], after: Mapping[str, Any], ax: Any = No
     return ax
 
 
-def cohort_retention(table: Any, ax: Any = None) -> Any:
-    """Heat map of a ``CohortTable``'s retention (cohorts by row, periods after acquisition by column);
-    periods not yet observed are blank.
+def cohort_retention(table: Any, ax: Any = None, *, period_zero: bool = False) -> Any:
+    """Heat map of a ``CohortTable``'s retention: cohorts by row, periods after acquisition by
+    column, each observed cell coloured and printed as a percentage.
+
+    Only observed periods are in view (up to the longest ``table.observed``); cells a cohort has
+    not reached by ``as_of`` stay blank. Period 0 is 100 % by definition, so by default it is left
+    out of view and of the colour scale, and each row label gives the cohort's size instead; the
+    colour scale spans the observed cells shown, so that a table of 4–16 % keeps its contrast.
+
+    Parameters: ``table``, what ``engagement.cohorts`` returns; ``ax``, the ``Axes`` to draw on
+    (default: a new figure sized to the table); ``period_zero``, also show period 0.
+    Axes: x in periods (``table.period``) after acquisition, y the cohorts' first period; colour
+    and labels: share of the cohort's customers active in that period (%).
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement, engagement.plot
     >>> jan = 1_704_067_200
     >>> t = engagement.cohorts([1, 2, 1], [jan, jan, jan + 35 * 86_400], [5.0, 5.0, 5.0], as_of=jan + 59 * 86_400)
-    >>> engagement.plot.cohort_retention(t).get_xlabel()
-    'periods after acquisition (month)'
+    >>> ax = engagement.plot.cohort_retention(t)
+    >>> ax.get_xlabel(), [text.get_text() for text in ax.texts]
+    ('months after acquisition', ['50%'])
     """
-    ax = _axes(ax)
     data = np.asarray(table.retention, dtype=float)
-    image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues", vmin=0, vmax=1)
-    ax.figure.colorbar(image, ax=ax, label="retention")
-    starts = np.asarray(table.cohort_start).astype("datetime64[s]").astype("datetime64[D]")
-    ax.set_yticks(np.arange(len(starts)), [str(s) for s in starts])
-    ax.set_xlabel(f"periods after acquisition ({table.period})")
-    ax.set_ylabel("cohort (first period)")
-    ax.set_title("Cohort retention")
+    rows = data.shape[0]
+    first = 0 if period_zero else 1
+    last = max(int(np.max(table.observed)) if len(table.observed) else 1, first + 1)  # periods 0 … last − 1
+    if ax is None:
+        # Room for a printed value in every cell and a label for every row.
+        _, ax = _pyplot().subplots(figsize=(max(7.0, 0.55 * (last - first) + 3.2), max(4.0, 0.32 * rows + 1.8)))
+    # The image holds the whole table; the view and the colour scale are the observed periods.
+    shown = data[:, first:last]
+    seen = shown[~np.isnan(shown)]
+    low, high = (float(seen.min()), float(seen.max())) if seen.size else (0.0, 1.0)
+    if high <= low:
+        low, high = max(0.0, low - 0.05), low + 0.05
+    image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=_tinted("Blues"), vmin=low, vmax=high,
+                      interpolation="nearest")
+    ax.set_xlim(first - 0.5, last - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)
+    ax.figure.colorbar(image, ax=ax, label="retention (% of the cohort's customers)",
+                       format=_percent_formatter(high - low))
+    digits = 1 if high < 0.2 or high - low < 0.1 else 0
+    for (i, j), v in np.ndenumerate(shown):
+        if not np.isnan(v):
+            dark = (v - low) / (high - low) > 0.6
+            ax.text(first + j, i, f"{v:.{digits}%}", ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+    ax.set_xticks(np.arange(first, last))
+    starts = np.asarray(table.cohort_start).astype("datetime64[s]")
+    fmt = "datetime64[M]" if table.period == "month" else "datetime64[D]"
+    ax.set_yticks(np.arange(rows), [f"{s} ({int(n):,})" for s, n in zip(starts.astype(fmt), table.size)],
+                  fontsize=7 if rows > 20 else None)
+    ax.set_xlabel(f"{table.period}s after acquisition")
+    ax.set_ylabel("cohort: first purchase (customers)")
+    left_out = "" if period_zero else "; period 0 (100 %) left out"
+    ax.set_title(f"Cohort retention (blank: not yet observed{left_out})")
+    ax.figure.tight_layout()
     return ax
+
+
+def _tinted(name: str) -> Any:
+    """Colour map ``name`` without its palest end, so that the lowest value stays apart from a blank cell."""
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(_pyplot().get_cmap(name)(np.linspace(0.18, 1.0, 256)), name=f"{name}_tinted")
+
+
+def _percent_formatter(span: float) -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0, decimals=1 if span < 0.1 else 0)
 
 
 def kaplan_meier(curves: Any, ax: Any = None) -> Any:
