@@ -428,3 +428,46 @@ def test_cohort_heat_map_draws_only_observed_periods_with_values_and_a_scale_for
     assert ax.get_xlim() == (-0.5, last - 0.5) and len(ax.texts) == int(t.observed.sum())
     assert_texts_apart(ax.figure)
     rendered(ax, tmp_path, "cohort_cdnow_period_zero")
+
+
+def sample_store(sample):
+    store = engagement.ProfileStore()
+    store.push(sample["customer"], sample["time"], sample["channel"], sample["kind"], sample["value"])
+    return store, int(sample["time"].max())
+
+
+def assert_clear_of_bars(ax, texts):
+    """None of ``texts`` overlaps any bar of ``ax``, and each lies inside the axes."""
+    renderer = ax.figure.canvas.get_renderer()
+    axes_box = ax.get_window_extent(renderer)
+    bars = [p.get_window_extent(renderer) for p in ax.patches]
+    for t in texts:
+        box = t.get_window_extent(renderer)
+        assert all(not box.overlaps(b) for b in bars), f"{t.get_text()!r} overlaps a bar"
+        assert axes_box.x0 <= box.x0 and box.x1 <= axes_box.x1 and axes_box.y0 <= box.y0 and box.y1 <= axes_box.y1, \
+            f"{t.get_text()!r} leaves the axes"
+
+
+def test_segment_bars_have_labels_that_overlap_neither_each_other_nor_the_bars(sample, tmp_path):
+    store, end = sample_store(sample)
+    rfm = store.rfm(as_of=end)
+    revenue = np.array([store.profile(int(cu))["net_revenue"] for cu in rfm["customer"]])
+    expected = pd.DataFrame({"s": rfm["segment"], "r": revenue}).groupby("s")["r"].agg(["size", "sum"])
+    expected = expected.sort_values("size", ascending=False, kind="stable")
+    assert len(expected) >= 10
+    small, big = plt.subplots(figsize=(5, 3.5))[1], eplot.segments(rfm["segment"], revenue, currency="USD")
+    eplot.segments(rfm["segment"], revenue, ax=small)   # ten names on a narrow figure: labels must shrink
+    for ax in (big, small):
+        fig = ax.figure
+        assert [p.get_height() for p in ax.patches] == expected["size"].tolist()
+        ticks = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
+        assert ticks == [s.replace("_", " ") for s in expected.index]
+        shares = expected["sum"] / expected["sum"].sum()
+        assert [t.get_text() for t in ax.texts] == [f"{n:,}\n{s:.0%}" for n, s in zip(expected["size"], shares)]
+        assert ax.get_ylabel() == "customers"
+        assert_texts_apart(fig)
+        assert_clear_of_bars(ax, ax.texts)
+        assert all(t.get_rotation() == 0 for t in ax.get_xticklabels())
+    assert "USD" in big.get_title()
+    rendered(big, tmp_path, "segments_rfm")
+    rendered(small, tmp_path, "segments_small")

@@ -451,33 +451,97 @@ def ab_posteriors(control: Sequence[int], treatment: Sequence[int], prior: Seque
 
 # --- Segments -------------------------------------------------------------------------------------
 
-def segments(segment: Any, revenue: Any = None, ax: Any = None) -> Any:
-    """Bars of customers per segment (one label per customer, e.g. ``store.rfm(...)["segment"]``),
-    with each segment's share of ``revenue`` (per customer) when given.
+def segments(segment: Any, revenue: Any = None, ax: Any = None, *, currency: Optional[str] = None) -> Any:
+    """Bars of customers per segment, largest first, each labelled above with its customers and,
+    when ``revenue`` is given, its share of the revenue.
+
+    Parameters: ``segment``, one label per customer (e.g. ``store.rfm(...)["segment"]``);
+    ``revenue``, one amount per customer in the same order (any currency; its share is shown);
+    ``currency``, the name of that currency for the title; ``ax``, the ``Axes`` to draw on
+    (default: a new figure wide enough for every name). Axes: x the segments, y in customers.
+    Segment names are wrapped onto lines at ``_``; the labels are sized so that they never overlap
+    each other or the bars.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement.plot
-    >>> engagement.plot.segments(["champions", "at_risk", "champions"], [300.0, 20.0, 150.0]).get_ylabel()
-    'customers'
+    >>> ax = engagement.plot.segments(["champions", "at_risk", "champions"], [300.0, 20.0, 150.0])
+    >>> ax.get_ylabel(), [t.get_text() for t in ax.texts]
+    ('customers', ['2\\n96%', '1\\n4%'])
     """
     import pandas as pd
 
     frame = pd.DataFrame({"segment": np.asarray(segment, dtype=object)})
     frame["revenue"] = 0.0 if revenue is None else np.asarray(revenue, dtype=float)
     table = frame.groupby("segment").agg(customers=("segment", "size"), revenue=("revenue", "sum"))
-    table = table.sort_values("customers", ascending=False)
-    ax = _axes(ax)
-    bars = ax.bar(table.index.astype(str), table["customers"])
+    table = table.sort_values("customers", ascending=False, kind="stable")
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(max(7.0, 0.95 * len(table) + 1.5), 4.8))
+    x = np.arange(len(table))
+    bars = ax.bar(x, table["customers"], width=0.8)
     total = table["revenue"].sum()
-    if revenue is not None and total > 0:
-        for bar, r in zip(bars, table["revenue"]):
-            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{r / total:.0%} of revenue",
-                    ha="center", va="bottom", fontsize="small")
+    shares = revenue is not None and total > 0
+    labels = []
+    for bar, (n, r) in zip(bars, zip(table["customers"], table["revenue"])):
+        text = f"{int(n):,}" + (f"\n{r / total:.0%}" if shares else "")
+        labels.append(ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
+                                  textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                                  linespacing=1.0))
+    ax.set_xticks(x, [_wrap(str(s)) for s in table.index], fontsize=8, linespacing=1.0)
+    ax.set_xlim(-0.6, len(table) - 0.4)
     ax.set_xlabel("segment")
     ax.set_ylabel("customers")
-    ax.set_title("Segment sizes" + (" and revenue share" if revenue is not None else ""))
-    ax.tick_params(axis="x", labelrotation=30)
+    what = "customers" + (" / share of revenue" + (f" ({currency})" if currency else "") if shares else "")
+    ax.set_title(f"Segment sizes\n(above each bar: {what})", fontsize="medium")
+    _fit_title(ax)
+    ax.figure.tight_layout()
+    # The labels fit their bar's width and the ticks their slot, shrinking the font if need be.
+    slot = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0])
+    _shrink_to_width(labels, 0.8 * slot)
+    _shrink_to_width(ax.get_xticklabels(), 0.96 * slot)
+    _headroom(ax, labels, float(table["customers"].max()) if len(table) else 1.0)
     return ax
+
+
+def _wrap(name: str, width: int = 11) -> str:
+    """A name over lines of about ``width`` characters, broken at ``_`` or spaces."""
+    lines: list = []
+    for word in name.replace("_", " ").split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines) or name
+
+
+def _shrink_to_width(texts: Sequence[Any], width: float, smallest: float = 5.0) -> None:
+    """Lowers the font size of ``texts`` until each is at most ``width`` display pixels wide."""
+    if not texts:
+        return
+    figure = texts[0].figure
+    renderer = figure.canvas.get_renderer()
+    while True:
+        widest = max(t.get_window_extent(renderer).width for t in texts)
+        size = texts[0].get_fontsize()
+        if widest <= width or size <= smallest:
+            return
+        for t in texts:
+            t.set_fontsize(max(smallest, size * max(width / widest, 0.5) * 0.98))
+
+
+def _fit_title(ax: Any) -> None:
+    """Shrinks the title of ``ax`` to the width of its figure."""
+    _shrink_to_width([ax.title], 0.96 * ax.figure.bbox.width)
+
+
+def _headroom(ax: Any, labels: Sequence[Any], tallest: float) -> None:
+    """Raises the top of the y axis so that labels above bars of height up to ``tallest`` stay inside the axes."""
+    if not labels:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    need = max(t.get_window_extent(renderer).height for t in labels) + 4 * ax.figure.dpi / 72
+    height = ax.get_window_extent(renderer).height
+    if height > need:
+        ax.set_ylim(0, tallest * height / (height - need))
 
 
 def score_by_stage(score: Any, stage: Any, ax: Any = None) -> Any:
