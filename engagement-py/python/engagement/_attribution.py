@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 import numpy as np
 
 from . import _convert as cv
+from . import _display
 from . import _engagement as _native
 
 
 @dataclass(frozen=True)
-class Attribution:
+class Attribution(_display.Display):
     """Conversions and conversion value credited to each channel; for Markov rules also each
     channel's removal effect (the share of conversions lost without it) and value removal effect
     (the share of expected value lost, each conversion worth the mean value of the conversions from
@@ -37,16 +38,38 @@ class Attribution:
                    None if effects is None else np.asarray(effects),
                    None if value_effects is None else np.asarray(value_effects))
 
-    def to_frame(self) -> Any:
-        """The credits as a pandas DataFrame indexed by channel."""
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """The credits, one row per channel (the index; polars: the first column): ``conversions``
+        credited (fractions of conversions), ``value`` credited (the value's currency), and for
+        Markov rules ``removal_effect`` and ``value_removal_effect`` (shares, 0 … 1).
+
+        >>> import engagement
+        >>> a = engagement.attribute(["email > search", "search"], [3, 1], [30.0, 10.0], rule="linear")
+        >>> a.to_frame().loc["search"].tolist()
+        [2.5, 25.0]
+        >>> a.to_frame(backend="polars").columns
+        ['channel', 'conversions', 'value']
+        """
         import pandas as pd
 
+        _display.check_backend(backend)
         cols = {"conversions": self.conversions, "value": self.value}
         if self.removal_effects is not None:
             cols["removal_effect"] = self.removal_effects
         if self.value_removal_effects is not None:
             cols["value_removal_effect"] = self.value_removal_effects
-        return pd.DataFrame(cols, index=pd.Index(self.channels, name="channel"))
+        return _display.frame(pd.DataFrame(cols, index=pd.Index(self.channels, name="channel")), backend)
+
+    def __repr__(self) -> str:
+        top = sorted(zip(self.channels, self.conversions.tolist()), key=lambda c: -c[1])[:3]
+        shown = ", ".join(f"{c} {_display.number(v)}" for c, v in top)
+        return (f"Attribution({len(self.channels)} channels, {_display.number(float(self.conversions.sum()))} "
+                f"conversions, value {_display.number(float(self.value.sum()))}; top: {shown})")
+
+    def _header(self) -> List[str]:
+        rule = "Markov removal effects" if self.removal_effects is not None else "credits"
+        return ["Attribution", f"{len(self.channels)} channels, {_display.number(float(self.conversions.sum()))} "
+                f"conversions", rule, "value in the values' currency"]
 
 
 def attribute(paths: Sequence[str], conversions: Any, value: Any = None, nulls: Any = None, *,

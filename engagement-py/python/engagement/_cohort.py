@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, List, Mapping, Optional
 
 import numpy as np
 
 from . import _convert as cv
+from . import _display
 from . import _engagement as _native
 
 
 @dataclass(frozen=True)
-class CohortTable:
+class CohortTable(_display.Display):
     """Cohorts by acquisition period (rows) and period after acquisition (columns, 0 = the
     acquisition period): ``active`` customers, ``retention`` share, ``revenue_per_customer`` and
     its cumulative sum, as 2-D numpy arrays; cells after ``as_of`` are NaN. ``cohort_start`` holds
@@ -46,13 +47,53 @@ class CohortTable:
                    np.asarray(d["observed"]), grid("active", np.int64), grid("retention", np.float64),
                    grid("revenue_per_customer", np.float64), grid("cumulative_revenue_per_customer", np.float64))
 
-    def to_frame(self, metric: str = "retention") -> Any:
-        """One metric as a pandas DataFrame: rows by cohort start, columns by period after acquisition."""
+    def to_frame(self, metric: Optional[str] = "retention", *, backend: str = "pandas") -> Any:
+        """The table as a pandas (default) or polars DataFrame (``backend``).
+
+        With ``metric`` (``"retention"``, the default: a share, 0 … 1; ``"active"``: customers;
+        ``"revenue_per_customer"`` or ``"cumulative_revenue_per_customer"``: the values' currency
+        per customer of the cohort): rows by cohort start (``datetime64[s]``, UTC), columns by
+        period after acquisition (0, 1, …); NaN after ``as_of``. With ``metric=None``: every number
+        in long form, one row per cohort and period with the cohort's ``size`` and ``observed``
+        periods and the four metrics. In polars the row labels are the leading columns and the
+        period columns are named ``"0"``, ``"1"`` ….
+
+        >>> import engagement
+        >>> day = 86_400
+        >>> t = engagement.cohorts([1, 2, 1], [0, day, 40 * day], [10.0, 20.0, 5.0], as_of=59 * day, max_periods=2)
+        >>> t.to_frame().values.tolist()
+        [[1.0, 0.5]]
+        >>> t.to_frame(None)[["size", "active", "revenue_per_customer"]].values.tolist()
+        [[2.0, 2.0, 15.0], [2.0, 1.0, 2.5]]
+        """
         import pandas as pd
 
+        _display.check_backend(backend)
+        if metric is None:
+            n, k = self.active.shape
+            index = pd.MultiIndex.from_arrays([np.repeat(self.cohort_start, k), np.tile(np.arange(k), n)],
+                                              names=["cohort", "period"])
+            cols = {"size": np.repeat(self.size, k), "observed": np.repeat(self.observed, k)}
+            cols.update({m: getattr(self, m).reshape(-1) for m in _METRICS})
+            return _display.frame(pd.DataFrame(cols, index=index), backend)
+        if metric not in _METRICS:
+            raise _display.unknown("metric", metric, _METRICS + ("None",))
         values = getattr(self, metric)
-        return pd.DataFrame(values, index=pd.Index(self.cohort_start, name="cohort"),
-                            columns=pd.RangeIndex(values.shape[1], name="period"))
+        return _display.frame(pd.DataFrame(values, index=pd.Index(self.cohort_start, name="cohort"),
+                                           columns=pd.RangeIndex(values.shape[1], name="period")), backend)
+
+    def __repr__(self) -> str:
+        first = self.retention[:, 1] if self.retention.shape[1] > 1 else np.array([])
+        mean = float(np.nanmean(first)) if np.isfinite(first).any() else float("nan")
+        return (f"CohortTable({self.period}: {len(self.size)} cohorts of {int(self.size.sum())} customers, "
+                f"{self.retention.shape[1]} periods, mean period-1 retention {_display.number(mean)})")
+
+    def _header(self) -> List[str]:
+        return ["CohortTable", f"retention by {self.period} after acquisition",
+                f"{len(self.size)} cohorts, {int(self.size.sum())} customers"]
+
+
+_METRICS = ("retention", "active", "revenue_per_customer", "cumulative_revenue_per_customer")
 
 
 def cohorts(customer: Any, time: Any, value: Any = None, *, as_of: Any, period: Optional[str] = None,

@@ -8,11 +8,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _convert as cv
+from . import _display
 from . import _engagement as _native
 
 
 @dataclass(frozen=True)
-class RetentionTable:
+class RetentionTable(_display.Display):
     """Of the customers who did a start event, how many came back (did a return event) in each
     bracket of periods after it: rows are cohorts (the local period entries entered in), columns
     brackets (``brackets``: ``(first, last)`` periods after entry; ``bracket_labels``: ``"1"``,
@@ -104,12 +105,29 @@ class RetentionTable:
         """Each bracket as text: ``"3"`` for period 3 alone, ``"2-7"`` for periods 2 to 7."""
         return [str(a) if a == b else f"{a}-{b}" for a, b in self.brackets]
 
-    def to_frame(self, metric: Optional[str] = None) -> Any:
-        """A pandas DataFrame: with ``metric`` (``"rate"``, ``"retained"``, ``"value"`` …) one row per
-        cohort and one column per bracket; without, every number in long form (one row per cohort and
-        bracket, with the cohort's size)."""
+    def to_frame(self, metric: Optional[str] = None, *, backend: str = "pandas") -> Any:
+        """The table as a pandas (default) or polars DataFrame (``backend``).
+
+        With ``metric`` (one of ``counted``, ``retained``, ``previous``, ``kept``: entries;
+        ``rate``, ``rate_of_previous``: shares, 0 … 1, NaN where nobody is counted; ``value``:
+        the values' sum; ``value_per_entry``: per entry counted): one row per cohort (its label)
+        and a last row ``all`` of the totals, one column per bracket (``"1"``, ``"2-7"``). Without:
+        every number in long form, one row per cohort and bracket (the ``all`` rows last), with the
+        cohort's ``cohort_start`` (``datetime64[s]``; NaT for ``all``), its ``size`` and the eight
+        metrics. In polars the row labels are the leading columns.
+
+        >>> import engagement
+        >>> day = 86_400
+        >>> t = engagement.retention([1, 1, 2, 2], [0, day, 0, 3 * day], events=["a", "b", "a", "b"],
+        ...                          start="a", returning="b", brackets=[(1, 1), (2, 7)], censor=False)
+        >>> t.to_frame("rate").loc["all"].tolist()
+        [0.5, 0.5]
+        >>> t.to_frame(backend="polars").filter(cohort="all")["retained"].to_list()
+        [1, 1]
+        """
         import pandas as pd
 
+        _display.check_backend(backend)
         if metric is not None:
             if metric not in _METRICS:
                 raise ValueError(f"metric {metric!r} is not one of the table's cohort × bracket metrics: "
@@ -118,14 +136,20 @@ class RetentionTable:
             frame = pd.DataFrame(values, index=pd.Index(self.cohort, name="cohort"),
                                  columns=pd.Index(self.bracket_labels, name="bracket"))
             frame.loc["all"] = getattr(self, f"total_{metric}")
-            return frame
+            return _display.frame(frame, backend)
         k = len(self.brackets)
-        index = pd.MultiIndex.from_product([self.cohort, self.bracket_labels], names=["cohort", "bracket"])
-        columns: Dict[str, Any] = {"size": np.repeat(self.size, k)}
-        for name in ("counted", "retained", "rate", "previous", "kept", "rate_of_previous", "value",
-                     "value_per_entry"):
-            columns[name] = getattr(self, name).reshape(-1)
-        return pd.DataFrame(columns, index=index)
+        cohorts = self.cohort + ["all"]
+        index = pd.MultiIndex.from_product([cohorts, self.bracket_labels], names=["cohort", "bracket"])
+        starts = np.concatenate([self.cohort_start, np.array(["NaT"], dtype="datetime64[s]")])
+        columns: Dict[str, Any] = {"cohort_start": np.repeat(starts, k),
+                                   "size": np.repeat(np.append(self.size, self.total_size), k)}
+        for name in _METRICS:
+            columns[name] = np.concatenate([getattr(self, name).reshape(-1), getattr(self, f"total_{name}")])
+        return _display.frame(pd.DataFrame(columns, index=index), backend)
+
+    def _header(self) -> List[str]:
+        return ["RetentionTable", f"{self.mode} retention by {self.period} ({self.windows} windows)",
+                f"{len(self.cohort)} cohorts, {self.total_size} entries", f"as of {self.as_of} UTC"]
 
 
 _METRICS = ("counted", "retained", "rate", "previous", "kept", "rate_of_previous", "value", "value_per_entry")
@@ -243,7 +267,7 @@ def _config(start: Matcher = None, returning: Matcher = None, period: Optional[s
 
 
 @dataclass(frozen=True)
-class LifecycleTable:
+class LifecycleTable(_display.Display):
     """Per period (``label``: its first local day; ``period_start`` as ``datetime64[s]``), the active
     customers by where they come from and those who stopped: ``new`` (active for the first time in the
     data), ``returning`` (active in the period before too), ``resurrecting`` (not in the period
@@ -280,13 +304,28 @@ class LifecycleTable:
         return (f"LifecycleTable({self.period}: {len(self.label)} periods from {self.label[0] if self.label else '-'}, "
                 f"{int(self.new.sum())} new customers)")
 
-    def to_frame(self) -> Any:
-        """One row per period (indexed by its label) as a pandas DataFrame."""
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per period (indexed by its label, the period's first local day) as a pandas or
+        polars DataFrame (``backend``): ``period_start`` (``datetime64[s]``), the customers ``new``,
+        ``returning``, ``resurrecting``, ``dormant`` and ``active``, and whether the period is
+        ``complete`` by ``as_of``.
+
+        >>> import engagement
+        >>> t = engagement.lifecycle([1, 1, 2], [0, 86_400, 86_400], period="day")
+        >>> t.to_frame(backend="polars")["active"].to_list()
+        [1, 2]
+        """
         import pandas as pd
 
-        return pd.DataFrame({"period_start": self.period_start, "new": self.new, "returning": self.returning,
-                             "resurrecting": self.resurrecting, "dormant": self.dormant, "active": self.active,
-                             "complete": self.complete}, index=pd.Index(self.label, name="period"))
+        _display.check_backend(backend)
+        return _display.frame(pd.DataFrame(
+            {"period_start": self.period_start, "new": self.new, "returning": self.returning,
+             "resurrecting": self.resurrecting, "dormant": self.dormant, "active": self.active,
+             "complete": self.complete}, index=pd.Index(self.label, name="period")), backend)
+
+    def _header(self) -> List[str]:
+        return ["LifecycleTable", f"customers by {self.period}", f"{len(self.label)} periods",
+                f"as of {self.as_of} UTC"]
 
 
 def lifecycle(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, events: Any = None,
@@ -316,7 +355,7 @@ def _lifecycle_config(activity: Matcher = None, period: Optional[str] = None, as
 
 
 @dataclass(frozen=True)
-class StickinessTable:
+class StickinessTable(_display.Display):
     """How sticky activity is. ``active_days``: per period (rows, ``period_label``; ISO weeks or
     months) the customers active on exactly 1, 2, … days of it (columns, up to 7 or 31),
     ``total_days`` summed over the periods, ``complete`` whether each period has ended by ``as_of``
@@ -361,19 +400,37 @@ class StickinessTable:
         return (f"StickinessTable({self.period}: {len(self.period_label)} periods, {len(self.day)} days, "
                 f"mean DAU/MAU {np.nanmean(self.dau_mau[self.full_window]) if self.full_window.any() else float('nan'):.3g})")
 
-    def to_frame(self, what: str = "days") -> Any:
-        """``"days"`` (default): one row per day with DAU, WAU, MAU and the ratios; ``"active_days"``:
-        one row per period, one column per number of active days."""
+    def to_frame(self, what: str = "days", *, backend: str = "pandas") -> Any:
+        """A pandas or polars DataFrame (``backend``) of one section: ``"days"`` (default): one row
+        per local day (its label) with ``dau``, ``wau``, ``mau`` (customers), ``dau_wau`` and
+        ``dau_mau`` (shares; NaN over 0) and ``full_window``; ``"active_days"``: one row per period
+        (its label), one column per number of active days (1 … 7 or 31; customers), then whether
+        the period is ``complete`` (``total_days`` is the sum of each day column). In polars the
+        labels are the first column and the day columns are named ``"1"``, ``"2"`` ….
+
+        >>> import engagement
+        >>> day = 86_400
+        >>> t = engagement.stickiness([1, 1, 2], [4 * day, 5 * day, 5 * day])
+        >>> t.to_frame()["dau"].tolist(), t.to_frame("active_days", backend="polars")["2"].to_list()
+        ([1, 2], [1])
+        """
         import pandas as pd
 
+        _display.check_backend(backend)
         if what == "active_days":
-            return pd.DataFrame(self.active_days, index=pd.Index(self.period_label, name="period"),
-                                columns=pd.RangeIndex(1, self.active_days.shape[1] + 1, name="active_days"))
+            frame = pd.DataFrame(self.active_days, index=pd.Index(self.period_label, name="period"),
+                                 columns=pd.RangeIndex(1, self.active_days.shape[1] + 1, name="active_days"))
+            frame["complete"] = self.complete
+            return _display.frame(frame, backend)
         if what != "days":
             raise ValueError(f"what must be 'days' or 'active_days', got {what!r}")
-        return pd.DataFrame({"dau": self.dau, "wau": self.wau, "mau": self.mau, "dau_wau": self.dau_wau,
-                             "dau_mau": self.dau_mau, "full_window": self.full_window},
-                            index=pd.Index(self.day, name="day"))
+        return _display.frame(pd.DataFrame(
+            {"dau": self.dau, "wau": self.wau, "mau": self.mau, "dau_wau": self.dau_wau, "dau_mau": self.dau_mau,
+             "full_window": self.full_window}, index=pd.Index(self.day, name="day")), backend)
+
+    def _header(self) -> List[str]:
+        return ["StickinessTable", f"active days per {self.period}, DAU/WAU/MAU per day",
+                f"{len(self.period_label)} periods, {len(self.day)} days", f"as of {self.as_of} UTC"]
 
 
 def stickiness(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, events: Any = None,
