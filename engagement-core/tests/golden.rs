@@ -334,7 +334,9 @@ fn journey_state(case: &Case) -> Result<Value, EngError> {
             // The night with its last row before 1970 is refused whole, changing nothing.
             let cols = night.columns();
             let mut time = cols.time.to_vec();
-            *time.last_mut().expect("a night with rows") = -1;
+            if let Some(last) = time.last_mut() {
+                *last = -1;
+            }
             let bad = state.push(
                 &engagement_core::TouchpointColumns {
                     time: &time,

@@ -492,7 +492,6 @@ mod tests {
         let daily = |max_periods| CohortConfig {
             period: CohortPeriod::Day,
             max_periods,
-            ..Default::default()
         };
         let e = cohort_counts(&tx, 1_800_000_000, &daily(1000)).unwrap_err();
         assert_eq!(e.kind(), "config");
