@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 
 from . import _convert as cv
+from . import _display
 from . import _engagement as _native
 
 
@@ -73,7 +74,7 @@ def event_codes(values: Any, dictionary: Optional[EventDictionary] = None) -> Tu
 
 
 @dataclass(frozen=True, eq=False)
-class PathAnalysis:
+class PathAnalysis(_display.Display):
     """Paths through a product's own events (or any dimension), per customer or session.
 
     ``labels``: the nodes (the data's labels in text order, then ``path_start`` and ``path_end``);
@@ -92,7 +93,7 @@ class PathAnalysis:
     >>> e = p.edges_frame()
     >>> e[(e["from"] == "catalog") & (e["to"] == "cart")][["count", "proba_out"]].values.tolist()
     [[1.0, 0.5]]
-    >>> p.step_frame().loc["catalog", 1], p.top_paths[0]
+    >>> float(p.step_frame().loc["catalog", 1]), p.top_paths[0]
     (1.0, ('catalog',))
     """
 
@@ -176,6 +177,68 @@ class PathAnalysis:
         return pd.DataFrame({"step": f["step"], "from": labels[f["from"]], "to": labels[f["to"]],
                              "count": f["count"]})
 
+    def to_frame(self, section: str = "edges", backend: str = "pandas") -> Any:
+        """A pandas (default) or polars DataFrame (``backend``) of one section:
+
+        - ``"edges"``: one row per transition: ``from`` and ``to`` (labels), ``count``
+          (transitions), ``paths`` and ``customers`` having it, ``proba_out`` and ``proba_in``
+          (shares), ``median_time`` and ``p95_time`` between the two touchpoints (timedeltas; NaT
+          without a time).
+        - ``"steps"``: the step matrix, one row per node (``path_start`` included), one column per
+          step 1 … n (shares of the paths).
+        - ``"top_paths"``: the most common paths (labels joined by ``" > "``), their ``length``
+          and ``count``.
+        - ``"step_flows"``: as ``step_flows_frame`` (paths computed with ``step_flows=True``).
+
+        The totals ``paths`` and ``customers`` are attributes (and in the notebook header).
+
+        >>> import engagement
+        >>> p = engagement.paths([1, 1, 2], [0, 60, 0], events=["catalog", "cart", "catalog"])
+        >>> e = p.to_frame()
+        >>> e[e["from"] == "catalog"][["to", "count", "median_time"]].values.tolist()[0]
+        ['cart', 1, Timedelta('0 days 00:01:00')]
+        >>> p.to_frame("top_paths", backend="polars").rows()
+        [('catalog', 1, 1), ('catalog > cart', 2, 1)]
+        """
+        import pandas as pd
+
+        _display.check_backend(backend)
+        if section == "edges":
+            labels = np.asarray(self.labels, dtype=object)
+            cols: Dict[str, Any] = {}
+            for k, v in self.edges.items():
+                if k in ("from", "to"):
+                    cols[k] = labels[np.asarray(v, dtype=np.int64)]
+                elif k.endswith("_seconds"):
+                    cols[k[: -len("_seconds")] + "_time"] = _display.durations(v)
+                else:
+                    cols[k] = v
+            return _display.frame(pd.DataFrame(cols), backend)
+        if section == "steps":
+            return _display.frame(pd.DataFrame(self.step_matrix, index=pd.Index(self.labels, name="event"),
+                                               columns=pd.RangeIndex(1, self.step_matrix.shape[1] + 1, name="step")),
+                                  backend)
+        if section == "top_paths":
+            return _display.frame(pd.DataFrame({"path": [" > ".join(p) for p in self.top_paths],
+                                                "length": [len(p) for p in self.top_paths],
+                                                "count": self.top_path_counts}), backend)
+        if section == "step_flows":
+            return _display.frame(self.step_flows_frame(), backend)
+        raise _display.unknown("section", section, ("edges", "steps", "top_paths", "step_flows"))
+
+    def __repr__(self) -> str:
+        top = " > ".join(self.top_paths[0]) if self.top_paths else "-"
+        return (f"PathAnalysis(by {self.by} per {self.per}: {self.paths} paths of {self.customers} customers, "
+                f"{len(self.labels)} nodes, {len(next(iter(self.edges.values()), []))} edges; top path {top!r})")
+
+    def _header(self) -> List[str]:
+        return ["PathAnalysis", f"nodes by {self.by}, one path per {self.per}",
+                f"{self.paths} paths of {self.customers} customers", "times as durations"]
+
+    def _repr_html_(self) -> str:
+        return _display.sections_html(self._header(), {"top paths": self.to_frame("top_paths"),
+                                                      "edges": self.to_frame("edges")})
+
     def step_frame(self) -> Any:
         """The step matrix as a pandas DataFrame: rows the nodes but ``path_start``, columns steps 1 … n."""
         import pandas as pd
@@ -243,7 +306,7 @@ def paths(customer: Any, time: Any, *, events: Any = None, channel: Any = None, 
 
 
 @dataclass(frozen=True)
-class SessionSummary:
+class SessionSummary(_display.Display):
     """Counts over sessions: ``sessions``, ``customers``, ``sessions_per_customer``, duration in
     seconds (``mean_duration``, ``median_duration``; one touchpoint lasts 0), ``events_per_session``
     and ``bounce_rate`` (sessions of a single touchpoint); see ``Sessions``."""
@@ -256,9 +319,30 @@ class SessionSummary:
     events_per_session: float
     bounce_rate: float
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: ``sessions``, ``customers``, ``sessions_per_customer``, ``mean_duration`` and
+        ``median_duration`` (timedeltas), ``events_per_session`` and ``bounce_rate`` (a share);
+        pandas or polars (``backend``).
+
+        >>> import engagement
+        >>> s = engagement.sessions([7, 7], [0, 90]).summary
+        >>> s.to_frame()["mean_duration"].tolist()
+        [Timedelta('0 days 00:01:30')]
+        """
+        import pandas as pd
+
+        _display.check_backend(backend)
+        row = _display.flat(self)
+        for k in ("mean_duration", "median_duration"):
+            row[k] = _display.durations([row[k]])
+        return _display.frame(pd.DataFrame(row), backend)
+
+    def _header(self) -> List[str]:
+        return ["SessionSummary", f"{self.sessions} sessions of {self.customers} customers", "durations as timedeltas"]
+
 
 @dataclass(frozen=True)
-class Sessions:
+class Sessions(_display.Display):
     """Sessions ordered by customer then start: ``customer``, ``start``, ``end`` (Unix seconds),
     ``events`` (touchpoints), the session of every input row (``row_session``, an index into them),
     and ``summary`` (None without sessions).
@@ -275,6 +359,49 @@ class Sessions:
     end: np.ndarray
     events: np.ndarray
     summary: Optional[SessionSummary]
+
+    def to_frame(self, section: str = "sessions", backend: str = "pandas") -> Any:
+        """A pandas (default) or polars DataFrame (``backend``) of one section: ``"sessions"``: one
+        row per session (its index, as ``row_session`` counts them): ``customer``, ``start`` and
+        ``end`` (``datetime64[s]``, UTC), ``duration`` (a timedelta) and ``events``; ``"rows"``:
+        the ``session`` of every input row; ``"summary"``: as ``SessionSummary.to_frame`` (empty
+        without sessions).
+
+        >>> import engagement
+        >>> s = engagement.sessions([7, 7, 3, 7], [0, 600, 100, 3000])
+        >>> s.to_frame()[["customer", "duration", "events"]].values.tolist()[1]
+        [7, Timedelta('0 days 00:10:00'), 2]
+        >>> s.to_frame("rows", backend="polars")["session"].to_list()
+        [1, 1, 0, 2]
+        """
+        import pandas as pd
+
+        _display.check_backend(backend)
+        if section == "sessions":
+            start, end = np.asarray(self.start, dtype=np.int64), np.asarray(self.end, dtype=np.int64)
+            return _display.frame(pd.DataFrame(
+                {"customer": self.customer, "start": _display.instants(start), "end": _display.instants(end),
+                 "duration": _display.durations(end - start), "events": self.events},
+                index=pd.RangeIndex(len(start), name="session")), backend)
+        if section == "rows":
+            return _display.frame(pd.DataFrame({"session": self.row_session},
+                                               index=pd.RangeIndex(len(self.row_session), name="row")), backend)
+        if section == "summary":
+            if self.summary is None:
+                return _display.frame(pd.DataFrame(columns=list(_display.flat(SessionSummary(0, 0, 0, 0, 0, 0, 0)))),
+                                      backend)
+            return self.summary.to_frame(backend)
+        raise _display.unknown("section", section, ("sessions", "rows", "summary"))
+
+    def __repr__(self) -> str:
+        s = self.summary
+        more = "" if s is None else (f", median duration {_display.number(s.median_duration)} s, bounce rate "
+                                     f"{_display.number(s.bounce_rate)}")
+        return f"Sessions({len(self.start)} sessions of {len(self.row_session)} touchpoints{more})"
+
+    def _header(self) -> List[str]:
+        return ["Sessions", f"{len(self.start)} sessions of {len(self.row_session)} touchpoints",
+                "times in UTC, durations as timedeltas"]
 
 
 def _seconds(value: Any, what: str = "span") -> Optional[int]:

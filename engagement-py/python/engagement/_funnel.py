@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import numpy as np
 
 from . import _convert as cv
+from . import _display
 from . import _engagement as _native
 from ._results import Proportion
 
@@ -40,7 +41,7 @@ def _definition(steps: Sequence[Mapping[str, Any]], window_days: Optional[float]
 
 
 @dataclass(frozen=True)
-class TimeHistogram:
+class TimeHistogram(_display.Display):
     """Times to reach a step, from the first: ``counts[i]`` journeys in ``[edges[i], edges[i + 1])``
     seconds (the last bin closed), equal bins from 0 to the longest time; empty when nobody reached
     the step.
@@ -56,9 +57,32 @@ class TimeHistogram:
     edges: np.ndarray
     counts: np.ndarray
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per bin: ``from_seconds`` and ``to_seconds`` (its edges, seconds since the first
+        step; fractions kept) and the ``journeys`` in it; pandas or polars (``backend``).
+
+        >>> import engagement
+        >>> r = engagement.funnel([1, 1], [0, 60], events=["view", "buy"], time_bins=2,
+        ...                       steps=[{"name": "view", "events": ["view"]}, {"name": "buy", "events": ["buy"]}])
+        >>> r.time_histogram[1].to_frame().values.tolist()
+        [[0.0, 30.0, 0.0], [30.0, 60.0, 1.0]]
+        """
+        import pandas as pd
+
+        _display.check_backend(backend)
+        return _display.frame(pd.DataFrame({"from_seconds": self.edges[:-1], "to_seconds": self.edges[1:],
+                                            "journeys": self.counts}), backend)
+
+    def __repr__(self) -> str:
+        top = _display.number(self.edges[-1]) if len(self.edges) else "-"
+        return f"TimeHistogram({len(self.counts)} bins over 0 … {top} s, {int(self.counts.sum())} journeys)"
+
+    def _header(self) -> List[str]:
+        return ["TimeHistogram", "time to reach the step, seconds", f"{int(self.counts.sum())} journeys"]
+
 
 @dataclass(frozen=True)
-class EventCorrelation:
+class EventCorrelation(_display.Display):
     """How an event goes with converting among the journeys entering a funnel (``correlation=True``):
     the 2×2 table of journeys that carried the event between entering and converting (or the window's
     end) by converting, its odds ratio (0.5 added to every cell when one is 0), Woolf's interval at the
@@ -81,6 +105,20 @@ class EventCorrelation:
     ci_low: float
     ci_high: float
     p_value: float
+
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: the ``event``, the four journey counts of the 2×2 table, the ``odds_ratio``, its
+        Woolf interval ``ci_low`` … ``ci_high`` and the ``p_value``; pandas or polars (``backend``).
+
+        >>> import engagement
+        >>> c = engagement.EventCorrelation("help", 1, 0, 0, 1, 9.0, 0.1, 800.0, 0.2)
+        >>> c.to_frame()[["event", "odds_ratio"]].values.tolist()
+        [['help', 9.0]]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["EventCorrelation", f"{self.event}: odds ratio {_display.number(self.odds_ratio)}"]
 
 
 def _extras(campaign: Any, stage_history: Any, events: Any = None, dictionary: Any = None,
@@ -106,7 +144,7 @@ def _extras(campaign: Any, stage_history: Any, events: Any = None, dictionary: A
 
 
 @dataclass(frozen=True)
-class FunnelResult:
+class FunnelResult(_display.Display):
     """Per step: the customers reaching it (each once), step and overall conversion with Wilson
     intervals, drop-off since the previous step, and time from the first step (seconds: median
     and quartiles, None when nobody reached the step).
@@ -142,10 +180,22 @@ class FunnelResult:
                    [EventCorrelation(**{k: (nan if v is None else v) for k, v in c.items()})
                     for c in d.get("correlation", [])])
 
-    def to_frame(self, section: str = "steps") -> Any:
-        """A pandas DataFrame of one section: ``"steps"`` (one row per step), ``"breakdown"`` (one row
-        per value of the breakdown property and step), ``"correlation"`` (one row per event, by
-        descending odds ratio) or ``"time_histogram"`` (one row per step and bin, seconds).
+    def to_frame(self, section: str = "steps", backend: str = "pandas") -> Any:
+        """A pandas (default) or polars DataFrame (``backend``) of one section:
+
+        - ``"steps"``: one row per step (the index; polars: the first column): ``customers``
+          reaching it (sessions with ``per="session"``), ``step_conversion`` and
+          ``overall_conversion`` (shares, 0 … 1) each with its Wilson interval (``*_low``,
+          ``*_high``; the level is the funnel's, in ``step_conversion[0].level``), ``drop_off``
+          since the previous step (customers) and the time from the first step as timedeltas
+          (``median_time``, ``p25_time``, ``p75_time``; NaT when nobody reached the step).
+          A conversion's successes and trials are the ``customers`` of the step and of the step
+          before (the first step for ``overall_conversion``).
+        - ``"breakdown"``: the steps section per value of the breakdown property (index ``value``,
+          ``step``).
+        - ``"correlation"``: one row per event, by descending odds ratio (see ``EventCorrelation``).
+        - ``"time_histogram"``: one row per step and bin, ``from_seconds``, ``to_seconds`` and the
+          ``journeys`` in it.
 
         >>> import engagement
         >>> r = engagement.funnel([1, 1, 2, 2], [0, 60, 0, 30], events=["view", "buy", "view", "help"],
@@ -154,35 +204,63 @@ class FunnelResult:
         >>> c = r.to_frame("correlation")
         >>> c.index.tolist(), c["failed_with"].tolist(), round(float(c.loc["help", "odds_ratio"]), 4)
         (['help'], [1], 0.1111)
+        >>> r.to_frame()["median_time"].tolist()
+        [Timedelta('0 days 00:00:00'), Timedelta('0 days 00:01:00')]
+        >>> r.to_frame(backend="polars")["step_conversion_high"].round(3).to_list()
+        [1.0, 0.905]
         """
         import pandas as pd
 
+        _display.check_backend(backend)
         if section == "steps":
-            return pd.DataFrame({
-                "customers": self.customers,
-                "step_conversion": [p.rate for p in self.step_conversion],
-                "overall_conversion": [p.rate for p in self.overall_conversion],
-                "drop_off": self.drop_off,
-                "median_time": self.median_time,
-                "p25_time": self.p25_time,
-                "p75_time": self.p75_time,
-            }, index=pd.Index(self.steps, name="step"))
+            cols: Dict[str, Any] = {"customers": self.customers}
+            for name in ("step_conversion", "overall_conversion"):
+                props = getattr(self, name)
+                cols[name] = _display.floats(p.rate for p in props)
+                cols[name + "_low"] = _display.floats(p.ci_low for p in props)
+                cols[name + "_high"] = _display.floats(p.ci_high for p in props)
+            cols["drop_off"] = self.drop_off
+            for name in ("median_time", "p25_time", "p75_time"):
+                cols[name] = _display.durations(getattr(self, name))
+            return _display.frame(pd.DataFrame(cols, index=pd.Index(self.steps, name="step")), backend)
         if section == "breakdown":
             frames = [r.to_frame().assign(value=label) for label, r in self.breakdown.items()]
             if not frames:
                 raise ValueError("this funnel has no breakdown: run it with breakdown='channel' (or 'kind', "
                                  "'campaign', 'event')")
-            return pd.concat(frames).reset_index().set_index(["value", "step"])
+            return _display.frame(pd.concat(frames).reset_index().set_index(["value", "step"]), backend)
         if section == "correlation":
             from dataclasses import asdict
 
             columns = [f.name for f in fields(EventCorrelation)]
-            return pd.DataFrame([asdict(c) for c in self.correlation], columns=columns).set_index("event")
+            return _display.frame(pd.DataFrame([asdict(c) for c in self.correlation],
+                                               columns=columns).set_index("event"), backend)
         if section == "time_histogram":
             rows = [(step, h.edges[i], h.edges[i + 1], int(c))
                     for step, h in zip(self.steps, self.time_histogram) for i, c in enumerate(h.counts)]
-            return pd.DataFrame(rows, columns=["step", "from_seconds", "to_seconds", "journeys"]).set_index("step")
+            return _display.frame(pd.DataFrame(rows, columns=["step", "from_seconds", "to_seconds", "journeys"])
+                                  .set_index("step"), backend)
         raise ValueError(f'section must be "steps", "breakdown", "correlation" or "time_histogram", got {section!r}')
+
+    def __repr__(self) -> str:
+        overall = self.overall_conversion[-1].rate if self.overall_conversion else float("nan")
+        extra = f", breakdown by {len(self.breakdown)} values" if self.breakdown else ""
+        return (f"FunnelResult({len(self.steps)} steps, customers {_display.numbers(self.customers)}, "
+                f"overall conversion {_display.number(overall)}{extra})")
+
+    def _header(self) -> List[str]:
+        level = self.step_conversion[0].level if self.step_conversion else None
+        entered = int(self.customers[0]) if len(self.customers) else 0
+        return ["FunnelResult", f"{len(self.steps)} steps, {entered} entering",
+                f"{_display.level(level)} Wilson intervals", "times from the first step as durations"]
+
+    def _repr_html_(self) -> str:
+        parts = {"steps": self.to_frame()}
+        if self.breakdown:
+            parts["breakdown"] = self.to_frame("breakdown")
+        if self.correlation:
+            parts["correlation"] = self.to_frame("correlation")
+        return _display.sections_html(self._header(), parts)
 
 
 def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, steps: Sequence[Mapping[str, Any]],
@@ -276,7 +354,7 @@ def funnel(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, s
 
 
 @dataclass(frozen=True)
-class FunnelBreakdown:
+class FunnelBreakdown(_display.Display):
     """A funnel per group of customers (``labels``: the groups someone entered, in order; ``results``:
     a ``FunnelResult`` each), the funnel of everyone (``total``) and the customers entering it with
     no group (``ungrouped``, counted in ``total`` only).
@@ -295,12 +373,35 @@ class FunnelBreakdown:
     total: FunnelResult
     ungrouped: int
 
-    def to_frame(self) -> Any:
-        """One row per (group, step) as a pandas DataFrame; see ``FunnelBreakdown``."""
+    def to_frame(self, section: str = "groups", backend: str = "pandas") -> Any:
+        """A pandas (default) or polars DataFrame (``backend``): ``section="groups"``: one row per
+        (group, step) with the columns of ``FunnelResult.to_frame()``; ``"total"``: the funnel of
+        everyone, one row per step (the ``ungrouped`` customers are counted there only).
+
+        >>> import engagement
+        >>> r = engagement.funnel_by([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
+        ...                          steps=[{"name": "visit", "kinds": ["visit"]}, {"name": "buy", "kinds": ["purchase"]}],
+        ...                          by={1: "vip", 2: "new"})
+        >>> r.to_frame()["customers"].tolist(), r.to_frame("total", backend="polars")["customers"].to_list()
+        ([1, 1, 1, 0], [2, 1])
+        """
         import pandas as pd
 
+        _display.check_backend(backend)
+        if section == "total":
+            return self.total.to_frame(backend=backend)
+        if section != "groups":
+            raise _display.unknown("section", section, ("groups", "total"))
         frames = [r.to_frame().assign(group=label) for label, r in zip(self.labels, self.results)]
-        return pd.concat(frames).reset_index().set_index(["group", "step"])
+        return _display.frame(pd.concat(frames).reset_index().set_index(["group", "step"]), backend)
+
+    def __repr__(self) -> str:
+        return (f"FunnelBreakdown({len(self.labels)} groups, {len(self.total.steps)} steps, total customers "
+                f"{_display.numbers(self.total.customers)}, {self.ungrouped} ungrouped)")
+
+    def _header(self) -> List[str]:
+        return ["FunnelBreakdown", f"{len(self.labels)} groups, {self.ungrouped} entering with no group",
+                "times from the first step as durations"]
 
 
 def funnel_by(customer: Any, time: Any, channel: Any = None, kind: Any = None, *, steps: Sequence[Mapping[str, Any]],
