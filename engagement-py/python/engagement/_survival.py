@@ -7,11 +7,12 @@ Bands are at the confidence ``level`` given; left None, the engine's default (0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import _convert as cv
+from . import _display
 from . import _engagement as _native
 
 
@@ -27,7 +28,7 @@ def _flags(values: Any, name: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class KaplanMeier:
+class KaplanMeier(_display.Display):
     """A Kaplan–Meier survival curve: one row per distinct duration (and time 0), with the
     customers at risk, churn events, censorings, ``survival`` and its pointwise band (Greenwood on
     the log-log scale, as lifelines), and the ``median`` lifetime (``None`` when the curve stays
@@ -54,16 +55,36 @@ class KaplanMeier:
         arrays = {k: np.asarray(d[k]) for k in ("time", "at_risk", "events", "censored", "survival", "ci_low", "ci_high")}
         return cls(**arrays, median=d["median"], level=d["level"])
 
-    def to_frame(self) -> Any:
-        """The curve as a pandas DataFrame indexed by time."""
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """The curve, one row per time (the index, in the durations' unit; polars: the first
+        column): customers ``at_risk``, churn ``events``, ``censored``, ``survival`` (a share) and
+        its band ``ci_low`` … ``ci_high`` at ``level``; pandas or polars (``backend``). The
+        ``median`` is an attribute (and in the notebook header).
+
+        >>> import engagement
+        >>> km = engagement.kaplan_meier([1, 2, 3, 3, 4], [True, False, True, True, False])
+        >>> km.to_frame(backend="polars")["at_risk"].to_list()
+        [5, 5, 4, 3, 1]
+        """
         import pandas as pd
 
+        _display.check_backend(backend)
         cols = ("at_risk", "events", "censored", "survival", "ci_low", "ci_high")
-        return pd.DataFrame({c: getattr(self, c) for c in cols}, index=pd.Index(self.time, name="time"))
+        return _display.frame(pd.DataFrame({c: getattr(self, c) for c in cols},
+                                           index=pd.Index(self.time, name="time")), backend)
+
+    def __repr__(self) -> str:
+        return (f"KaplanMeier({len(self.time)} times up to {_display.number(self.time[-1] if len(self.time) else None)}, "
+                f"{int(self.events.sum())} events, {int(self.censored.sum())} censored, "
+                f"median {_display.number(self.median)})")
+
+    def _header(self) -> List[str]:
+        return ["KaplanMeier", "time in the durations' unit", f"median {_display.number(self.median)}",
+                f"{_display.level(self.level)} Greenwood log-log band"]
 
 
 @dataclass(frozen=True)
-class LogRankTest:
+class LogRankTest(_display.Display):
     """The log-rank test that two groups churn at the same rate (chi-square, 1 degree of freedom).
 
     >>> import engagement
@@ -81,6 +102,19 @@ class LogRankTest:
     def _from(cls, d: Mapping[str, Any]) -> "LogRankTest":
         return cls(**d)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: group a's ``observed_a`` and ``expected_a`` churn events, the chi-square
+        ``statistic`` (1 degree of freedom) and its ``p_value``; pandas or polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.logrank_test([1, 2], [1, 1], [5, 6], [1, 1]).to_frame()["observed_a"].tolist()
+        [2.0]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["LogRankTest", f"chi-square {_display.number(self.statistic)}, p {_display.number(self.p_value)}"]
+
 
 def kaplan_meier(duration: Any, observed: Any, level: Optional[float] = None) -> KaplanMeier:
     """Kaplan–Meier survival of customers; see ``KaplanMeier``.
@@ -97,7 +131,7 @@ def logrank_test(duration_a: Any, observed_a: Any, duration_b: Any, observed_b: 
 
 
 @dataclass(frozen=True)
-class Rmst:
+class Rmst(_display.Display):
     """The restricted mean survival time: the expected active time within the first ``tau`` time
     units (the area under the Kaplan–Meier curve), with its standard error (Klein & Moeschberger,
     as R's survRM2) and a normal interval.
@@ -119,9 +153,23 @@ class Rmst:
     def _from(cls, d: Mapping[str, Any]) -> "Rmst":
         return cls(**d)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: ``tau``, the ``rmst`` and its ``standard_error`` (in the durations' unit), the
+        normal interval ``ci_low`` … ``ci_high`` and its ``level``; pandas or polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.rmst([2, 4], [True, True], tau=4).to_frame()[["tau", "rmst"]].values.tolist()
+        [[4.0, 3.0]]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["Rmst", f"{_display.number(self.rmst)} within tau {_display.number(self.tau)}",
+                "time in the durations' unit", f"{_display.level(self.level)} interval"]
+
 
 @dataclass(frozen=True)
-class RmstDifference:
+class RmstDifference(_display.Display):
     """Two groups' restricted mean survival times compared: ``b`` against ``a``, the difference
     (active time gained within ``tau``) and ratio with normal intervals, ``z`` and its two-sided
     p-value.
@@ -150,6 +198,21 @@ class RmstDifference:
         d = dict(d)
         d["a"], d["b"] = Rmst._from(d["a"]), Rmst._from(d["b"])
         return cls(**d)
+
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: each group's ``Rmst`` (``a_*``, ``b_*``), the ``difference`` (b − a, in the
+        durations' unit) with its ``standard_error`` and interval ``ci_low`` … ``ci_high``, ``z``,
+        ``p_value``, the ``ratio`` with ``ratio_ci_low`` … ``ratio_ci_high``, and ``level``.
+
+        >>> import engagement
+        >>> engagement.rmst_difference([1, 2, 3, 4], [1] * 4, [2, 4, 6, 8], [1] * 4, tau=4).to_frame()["difference"].tolist()
+        [1.0]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["RmstDifference", f"difference {_display.number(self.difference)}, p {_display.number(self.p_value)}",
+                "time in the durations' unit", f"{_display.level(self.level)} intervals"]
 
 
 def rmst(duration: Any, observed: Any, tau: float, level: Optional[float] = None) -> Rmst:
@@ -227,7 +290,7 @@ def _pop(columns: Dict[str, Any], value: Any, what: str = "column") -> Any:
 
 
 @dataclass(frozen=True)
-class CoxTerm:
+class CoxTerm(_display.Display):
     """One coefficient of a Cox model: ``name`` (``"score"``, or ``"channel[T.search]"`` for a level
     against the reference), the log hazard ratio ``coefficient`` with its ``standard_error`` and
     interval, the ``hazard_ratio`` with its interval, Wald ``z`` and ``p_value``, and the covariate's
@@ -255,9 +318,24 @@ class CoxTerm:
     p_value: float
     mean: float
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: the term's ``name``, ``covariate``, ``level`` (None for a numeric covariate),
+        ``coefficient`` (log hazard ratio) with ``standard_error`` and ``ci_low`` … ``ci_high``,
+        ``hazard_ratio`` with ``hazard_ratio_ci_low`` … ``hazard_ratio_ci_high``, ``z``,
+        ``p_value`` and the covariate's ``mean``; pandas or polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.CoxTerm("score", "score", None, -0.5, 0.2, -0.9, -0.1, 0.61, 0.41, 0.9, -2.5, 0.01, 3.0).to_frame()["z"].tolist()
+        [-2.5]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["CoxTerm", f"{self.name}: hazard ratio {_display.number(self.hazard_ratio)}, p {_display.number(self.p_value)}"]
+
 
 @dataclass(frozen=True)
-class CoxBaseline:
+class CoxBaseline(_display.Display):
     """The baseline of one stratum (``stratum`` is ``""`` without strata): Breslow's cumulative
     hazard of a customer at every covariate's mean, at each distinct duration ``time``, and its
     ``survival`` ``exp(-cumulative_hazard)`` (as lifelines' ``baseline_survival_``).
@@ -276,9 +354,33 @@ class CoxBaseline:
     cumulative_hazard: np.ndarray
     survival: np.ndarray
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per distinct duration: ``stratum``, ``time`` (the durations' unit), ``hazard``
+        (the baseline hazard's jump there), ``cumulative_hazard`` and ``survival``; pandas or polars.
+
+        >>> import engagement
+        >>> m = engagement.cox([5, 8, 3, 9, 12, 2], [1, 1, 1, 0, 1, 1], {"score": [2, 3, 1, 5, 4, 1.5]})
+        >>> m.baseline[0].to_frame()["time"].tolist()
+        [2.0, 3.0, 5.0, 8.0, 9.0, 12.0]
+        """
+        import pandas as pd
+
+        _display.check_backend(backend)
+        return _display.frame(pd.DataFrame({"stratum": [self.stratum] * len(self.time), "time": self.time,
+                                            "hazard": self.hazard, "cumulative_hazard": self.cumulative_hazard,
+                                            "survival": self.survival}), backend)
+
+    def __repr__(self) -> str:
+        last = _display.number(self.survival[-1]) if len(self.survival) else "-"
+        return f"CoxBaseline(stratum {self.stratum!r}: {len(self.time)} times, survival at the last {last})"
+
+    def _header(self) -> List[str]:
+        return ["CoxBaseline", f"stratum {self.stratum!r}" if self.stratum else "no strata",
+                "time in the durations' unit"]
+
 
 @dataclass(frozen=True)
-class CoxLikelihoodRatio:
+class CoxLikelihoodRatio(_display.Display):
     """The likelihood-ratio test of a Cox model against no covariates: ``statistic`` (twice the
     gain in partial log-likelihood), its ``degrees_of_freedom`` and chi-square ``p_value``; see ``CoxModel``."""
 
@@ -286,9 +388,22 @@ class CoxLikelihoodRatio:
     degrees_of_freedom: int
     p_value: float
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: the likelihood-ratio ``statistic``, its ``degrees_of_freedom`` and ``p_value``;
+        pandas or polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.CoxLikelihoodRatio(4.2, 1, 0.04).to_frame(backend="polars")["degrees_of_freedom"].to_list()
+        [1]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["CoxLikelihoodRatio", f"statistic {_display.number(self.statistic)} on {self.degrees_of_freedom} df"]
+
 
 @dataclass(frozen=True)
-class CoxPrediction:
+class CoxPrediction(_display.Display):
     """Predictions of a Cox model for a set of customers: ``linear_predictor`` ``βᵀ(x − x̄)``,
     ``partial_hazard`` (its exponential: the hazard relative to the baseline customer), and
     ``survival`` at ``times`` (one row per customer, one column per time).
@@ -307,18 +422,34 @@ class CoxPrediction:
     survival: np.ndarray
     index: Any = field(default=None, repr=False, compare=False)
 
-    def to_frame(self) -> Any:
-        """A pandas DataFrame with one row per customer (the covariates' index when they came as a pandas
-        DataFrame): ``partial_hazard``, then survival at each time in a column named by the time."""
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per customer (the covariates' index when they came as a pandas DataFrame):
+        ``partial_hazard`` (whose log is ``linear_predictor``), then the survival (a share) at each
+        time in a column named by the time (in the durations' unit; polars: its text); pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> m = engagement.cox([5, 8, 3, 9, 12, 2], [1, 1, 1, 0, 1, 1], {"score": [2, 3, 1, 5, 4, 1.5]})
+        >>> m.predict({"score": [1.0, 5.0]}, times=[4]).to_frame(backend="polars").columns
+        ['partial_hazard', '4.0']
+        """
         import pandas as pd
 
+        _display.check_backend(backend)
         frame = pd.DataFrame(self.survival, columns=pd.Index(self.times, name="time"), index=self.index)
         frame.insert(0, "partial_hazard", self.partial_hazard)
-        return frame
+        return _display.frame(frame, backend)
+
+    def __repr__(self) -> str:
+        return (f"CoxPrediction({len(self.partial_hazard)} customers, partial hazards "
+                f"{_display.numbers(self.partial_hazard, 4)}, survival at {len(self.times)} times)")
+
+    def _header(self) -> List[str]:
+        return ["CoxPrediction", f"{len(self.partial_hazard)} customers", "times in the durations' unit"]
 
 
 @dataclass(frozen=True)
-class CoxModel:
+class CoxModel(_display.Display):
     """A fitted Cox proportional hazards model (``engagement.cox``): the ``terms`` (one per numeric
     covariate and per non-reference level of a categorical one), whether the standard errors are
     ``robust`` (and over how many ``clusters``), the partial ``log_likelihood`` and that of no
@@ -375,18 +506,49 @@ class CoxModel:
         rows = [{k: getattr(t, k) for k in t.__dataclass_fields__} for t in self.terms]
         return pd.DataFrame(rows).set_index("name")
 
-    def to_frame(self, section: str = "terms") -> Any:
-        """``"terms"`` (as ``summary``) or ``"baseline"`` (one row per stratum and time) as a pandas
-        DataFrame."""
+    def to_frame(self, section: str = "terms", backend: str = "pandas") -> Any:
+        """A pandas (default) or polars DataFrame (``backend``) of one section:
+
+        - ``"terms"``: as ``summary``, one row per term (see ``CoxTerm``; polars: ``name`` first);
+        - ``"baseline"``: one row per stratum and time (see ``CoxBaseline``);
+        - ``"covariance"``: the coefficients' covariance, rows and columns by term name;
+        - ``"fit"``: one row: ``ties``, ``robust``, ``clusters``, ``level``, ``customers``,
+          ``events``, ``log_likelihood``, ``null_log_likelihood``, the likelihood-ratio test
+          (``likelihood_ratio_statistic``, ``_degrees_of_freedom``, ``_p_value``), ``aic``,
+          ``concordance`` and ``iterations``.
+
+        >>> import engagement
+        >>> m = engagement.cox([5, 8, 3, 9, 12, 2], [1, 1, 1, 0, 1, 1], {"score": [2, 3, 1, 5, 4, 1.5]})
+        >>> m.to_frame("fit")[["customers", "events"]].values.tolist()
+        [[6, 5]]
+        >>> m.to_frame(backend="polars")["name"].to_list()
+        ['score']
+        """
         import pandas as pd
 
+        _display.check_backend(backend)
         if section == "terms":
-            return self.summary
+            return _display.frame(self.summary, backend)
         if section == "baseline":
-            return pd.concat([pd.DataFrame({"stratum": b.stratum, "time": b.time, "hazard": b.hazard,
-                                            "cumulative_hazard": b.cumulative_hazard, "survival": b.survival})
-                              for b in self.baseline], ignore_index=True)
-        raise ValueError(f"unknown section {section!r}: 'terms' or 'baseline'")
+            return _display.frame(pd.concat([b.to_frame() for b in self.baseline], ignore_index=True), backend)
+        if section == "covariance":
+            names = pd.Index([t.name for t in self.terms], name="term")
+            return _display.frame(pd.DataFrame(self.covariance, index=names, columns=list(names)), backend)
+        if section == "fit":
+            return _display.frame(pd.DataFrame([_display.flat(self)]), backend)
+        raise ValueError(f"unknown section {section!r}: 'terms', 'baseline', 'covariance' or 'fit'")
+
+    def __repr__(self) -> str:
+        terms = ", ".join(f"{t.name} HR {_display.number(t.hazard_ratio)}" for t in self.terms[:3])
+        more = ", …" if len(self.terms) > 3 else ""
+        return (f"CoxModel({len(self.terms)} terms [{terms}{more}], {self.customers} customers, {self.events} events, "
+                f"log-likelihood {_display.number(self.log_likelihood)}, concordance {_display.number(self.concordance)})")
+
+    def _header(self) -> List[str]:
+        return ["CoxModel", f"{self.ties} ties, {self.customers} customers, {self.events} events",
+                f"partial log-likelihood {self.log_likelihood:.6g} (null {self.null_log_likelihood:.6g})",
+                f"converged in {self.iterations} iterations", f"{_display.level(self.level)} intervals",
+                "time in the durations' unit"]
 
     def predict(self, covariates: Any, times: Any = (), strata: Any = None) -> CoxPrediction:
         """Partial hazards and survival at ``times`` (in the durations' unit) for customers whose
