@@ -110,7 +110,7 @@ def test_clv_plots(cdnow, tmp_path):
     spend = gg.expected_spend(d[d["frequency"] > 0])
     value = m.discounted_value(d[d["frequency"] > 0], spend=spend)
     ax = eplot.clv_distribution(value)
-    assert sum(bar_heights(ax)) == len(value) and ax.get_xlabel() == "customer lifetime value"
+    assert sum(bar_heights(ax)) == len(value) and ax.get_xlabel().startswith("customer lifetime value (")
     rendered(ax, tmp_path, "clv_distribution")
 
 
@@ -338,26 +338,36 @@ def test_stickiness_plot(sample, tmp_path):
 # --- Geometry from the renderer -------------------------------------------------------------------
 
 def drawn_texts(fig):
-    """Every visible, non-empty Text of the figure (axes texts, tick labels, labels, titles, legends,
-    colour bars) with its window extent, after a draw."""
+    """Every visible, non-empty Text of the figure (axes texts, tick labels in view, labels, titles,
+    legends, colour bars) with its window extent, after a draw."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
-    # Tick labels of ticks outside the view are kept by matplotlib but not drawn.
-    drawn = []
-    for t in texts:
-        axes = t.axes
-        if axes is not None and t in axes.get_xticklabels() + axes.get_yticklabels():
-            box = t.get_window_extent(renderer)
-            if not axes.get_window_extent(renderer).expanded(3, 3).overlaps(box.expanded(0.5, 0.5)):
-                continue
-        drawn.append((t, t.get_window_extent(renderer)))
-    return drawn
+    tick_labels, in_view = set(), []
+    for axes in fig.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            scale = axis.get_transform()   # compare in scaled units (a log axis's decades)
+            low, high = sorted(scale.transform(np.asarray(axis.get_view_interval(), dtype=float)))
+            span = high - low
+            # The tick objects in use (matplotlib keeps stale spares) for the locators' positions.
+            ticks = axis.get_major_ticks(len(axis.get_majorticklocs()))
+            ticks += axis.get_minor_ticks(len(axis.get_minorticklocs()))
+            for tick in ticks:
+                labels = (tick.label1, tick.label2)
+                tick_labels.update(labels)
+                # matplotlib draws only the ticks within the view
+                at = scale.transform(np.array([tick.get_loc()], dtype=float))[0]
+                if low - 1e-9 * span <= at <= high + 1e-9 * span:
+                    in_view += [t for t in labels if t.get_visible()]
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t not in tick_labels and t.get_visible()] + in_view
+    return [(t, t.get_window_extent(renderer)) for t in texts if t.get_text().strip()]
 
 
 def assert_texts_apart(fig, texts=None):
     """No two drawn texts overlap (each against every other, in window pixels)."""
     boxes = drawn_texts(fig) if texts is None else [(t, t.get_window_extent(fig.canvas.get_renderer())) for t in texts]
+    for t, box in boxes:
+        assert fig.bbox.x0 - 1 <= box.x0 and box.x1 <= fig.bbox.x1 + 1 and fig.bbox.y0 - 1 <= box.y0 \
+            and box.y1 <= fig.bbox.y1 + 1, f"{t.get_text()!r} is cut off by the figure's edge"
     for i, (ta, a) in enumerate(boxes):
         for tb, b in boxes[i + 1:]:
             assert not a.overlaps(b), f"{ta.get_text()!r} overlaps {tb.get_text()!r}"
@@ -471,3 +481,92 @@ def test_segment_bars_have_labels_that_overlap_neither_each_other_nor_the_bars(s
     assert "USD" in big.get_title()
     rendered(big, tmp_path, "segments_rfm")
     rendered(small, tmp_path, "segments_small")
+
+
+def legend_outside(ax):
+    """The legend's box and the axes' box (the data area) do not overlap."""
+    fig = ax.figure
+    fig.canvas.draw()
+    legend = ax.get_legend()
+    assert legend is not None
+    return not legend.get_window_extent().overlaps(ax.get_window_extent())
+
+
+def test_clv_distribution_clips_the_long_tail_into_one_bar_or_uses_a_log_axis(cdnow, tmp_path):
+    d, _, m = cdnow
+    buyers = d[d["frequency"] > 0]
+    spend = engagement.ClvModel.fit("gamma_gamma", buyers).expected_spend(buyers)
+    value = np.asarray(m.discounted_value(buyers, spend=spend))
+    q = np.quantile(value, 0.99)
+    assert value.max() > 2 * q          # CDNOW: a long tail
+
+    ax = eplot.clv_distribution(value, currency="USD")
+    regular, overflow = ax.patches[:-1], ax.patches[-1]
+    # Every customer counted once: the regular bins up to the 99 % quantile, the rest in the last bar.
+    assert sum(bar_heights(ax)) == len(value)
+    assert overflow.get_height() == (value > q).sum() and overflow.get_hatch() == "//"
+    assert np.isclose(regular[-1].get_x() + regular[-1].get_width(), q) and overflow.get_x() > q
+    assert ax.get_xlim()[1] < 0.6 * value.max()
+    # The bulk spreads over the axis: most bins hold customers, more of them than unclipped.
+    spread = sum(p.get_height() > 0 for p in regular)
+    assert spread > 0.8 * len(regular)
+    assert ax.get_xlabel() == "customer lifetime value (USD)" and ax.get_ylabel() == "customers"
+    assert legend_outside(ax)
+    assert_texts_apart(ax.figure)
+    rendered(ax, tmp_path, "clv_clipped")
+
+    full = eplot.clv_distribution(value, clip=None)
+    assert sum(p.get_height() > 0 for p in full.patches) < spread and sum(bar_heights(full)) == len(value)
+    assert full.get_xlabel() == "customer lifetime value (currency of the spend)"
+    plt.close(full.figure)
+
+    ax = eplot.clv_distribution(value, currency="USD", log=True)
+    edges = np.array([p.get_x() for p in ax.patches] + [ax.patches[-1].get_x() + ax.patches[-1].get_width()])
+    assert ax.get_xscale() == "log" and np.allclose(np.diff(np.log(edges)), np.log(edges[1] / edges[0]))
+    assert sum(bar_heights(ax)) == (value > 0).sum() and np.isclose(edges[0], value.min())
+    assert_texts_apart(ax.figure)
+    rendered(ax, tmp_path, "clv_log")
+
+
+def test_frequency_recency_matrix_has_integer_ticks_and_units(cdnow, tmp_path):
+    _, _, m = cdnow
+    for value in ("p_alive", "expected_purchases"):
+        ax = eplot.frequency_recency_matrix(m, value, max_frequency=12, T=39)
+        fig = ax.figure
+        fig.canvas.draw()
+        for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            ticks = [t for t in axis.get_ticklocs() if low <= t <= high]
+            assert len(ticks) >= 3 and all(float(t).is_integer() for t in ticks)
+            labels = [t.get_text() for t in axis.get_ticklabels() if low <= t.get_position()[axis is ax.yaxis] <= high]
+            assert labels and all(lab.lstrip("\u2212-").isdigit() for lab in labels), labels
+        assert ax.get_xlabel() == "recency (weeks since the first purchase)"
+        assert ax.get_ylabel() == "frequency (repeat purchases)"
+        bar = fig.axes[1].get_ylabel()
+        assert bar == "P(alive) (probability, 0–1)" if value == "p_alive" else bar == "expected purchases in the next 1 week"
+        assert_texts_apart(fig)
+        rendered(ax, tmp_path, f"frequency_recency_{value}")
+
+
+def test_p_alive_history_names_the_customer_and_unit_and_keeps_the_legend_off_the_data(tmp_path):
+    df = pd.read_csv(ROOT / "data" / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                     names=["master_id", "customer", "date", "cds", "dollars"])
+    df["time"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    end = pd.Timestamp("1997-09-30")
+    calibration = df[df["time"] <= end]
+    split = engagement.calibration_holdout(df["customer"], df["time"], df["dollars"], calibration_end=end,
+                                           observation_end=pd.Timestamp("1998-06-30"), period="day", unit="week")
+    m = engagement.ClvModel.fit("bg_nbd", pd.DataFrame(split["calibration"]))
+    # The calibration customer with the most purchase days: weeks from the first to each later one.
+    days = calibration.groupby("customer")["time"].apply(lambda t: sorted(set(t)))
+    customer = int(days.map(len).idxmax())
+    first = days[customer][0]
+    weeks = [(t - first).days / 7 for t in days[customer][1:]]
+    until = (end - first).days / 7
+    ax = eplot.p_alive_history(m, weeks, until=until, customer=customer)
+    assert str(customer) in ax.get_title() and ax.get_xlabel() == "weeks since the first purchase"
+    assert ax.get_xlim() == (0, until) and len([x for x in ax.get_lines()[1:]]) == len(weeks)
+    assert legend_outside(ax)
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x1 <= ax.figure.bbox.x1 + 0.5   # inside the figure
+    assert_texts_apart(ax.figure)
+    rendered(ax, tmp_path, "p_alive_customer")

@@ -11,7 +11,7 @@ except what drawing needs (bin counts, a Beta density).
 >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
 >>> ax = engagement.plot.frequency_recency_matrix(m, max_frequency=10, T=39)
 >>> ax.get_xlabel()
-'recency (time since the first purchase)'
+'recency (time units since the first purchase)'
 """
 
 from __future__ import annotations
@@ -46,16 +46,31 @@ def _axes(ax: Any) -> Any:
 
 # --- Lifetime value -------------------------------------------------------------------------------
 
-def _time(model: Any) -> str:
-    """How durations of ``model`` read on an axis: ``weeks`` for a model in weeks, else ``time``."""
-    unit = getattr(model, "unit", None)
-    return f"{unit}s" if unit else "time"
+def _time(model: Any, unit: Optional[str] = None) -> str:
+    """How durations of ``model`` read on an axis: ``weeks`` for a model in weeks (or ``unit``), else
+    ``time units`` (those of the data the model was fitted on)."""
+    unit = unit or getattr(model, "unit", None)
+    return f"{unit}s" if unit else "time units"
+
+
+def _integer_ticks(*axes: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in axes:
+        axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def frequency_recency_matrix(model: Any, value: str = "p_alive", *, max_frequency: int, T: float,
-                             horizon: float = 1.0, ax: Any = None) -> Any:
+                             horizon: float = 1.0, ax: Any = None, unit: Optional[str] = None) -> Any:
     """Heat map of ``model.frequency_recency_matrix`` (P(alive) or expected purchases in the next
-    ``horizon``) for histories of age ``T``; impossible histories are blank.
+    ``horizon``) for histories of age ``T``; impossible histories (recency above ``T``) are blank.
+
+    Parameters: ``model``, a fitted ``ClvModel``; ``value``, ``"p_alive"`` or
+    ``"expected_purchases"``; ``max_frequency``, the highest number of repeat purchases drawn;
+    ``T``, the customers' age and ``horizon``, the prediction window, both in the model's time
+    unit; ``unit``, that unit's name when the model does not know it (``"week"``); ``ax``, the
+    ``Axes`` to draw on. Axes: x the recency in the model's unit since the first purchase, y the
+    repeat purchases, both with integer ticks; colour: the probability or the purchases.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement, engagement.plot
@@ -71,13 +86,20 @@ def frequency_recency_matrix(model: Any, value: str = "p_alive", *, max_frequenc
     ax = _axes(ax)
     data = np.asarray(grid, dtype=float)
     image = ax.imshow(np.ma.masked_invalid(data), origin="lower", aspect="auto", cmap="viridis",
-                      extent=(-0.5, data.shape[1] - 0.5, -0.5, data.shape[0] - 0.5))
-    unit = f" {_time(model)}" if getattr(model, "unit", None) else ""
-    label = "P(alive)" if value == "p_alive" else f"expected purchases in the next {horizon:g}{unit}"
-    ax.figure.colorbar(image, ax=ax, label=label)
-    ax.set_xlabel(f"recency ({_time(model)} since the first purchase)")
+                      extent=(-0.5, data.shape[1] - 0.5, -0.5, data.shape[0] - 0.5), interpolation="nearest")
+    known = unit or getattr(model, "unit", None)
+    suffix = f" {_time(model, unit)}" if known else ""
+    if value == "p_alive":
+        label, bar = "P(alive)", "P(alive) (probability, 0–1)"
+    else:
+        span = f" {known}" if horizon == 1 and known else f" {_time(model, unit)}"
+        label = bar = f"expected purchases in the next {horizon:g}{span}"
+    ax.figure.colorbar(image, ax=ax, label=bar)
+    _integer_ticks(ax.xaxis, ax.yaxis)
+    ax.set_xlabel(f"recency ({_time(model, unit)} since the first purchase)")
     ax.set_ylabel("frequency (repeat purchases)")
-    ax.set_title(f"{label} by frequency and recency, age {T:g}{unit}")
+    ax.set_title(f"{label} by frequency and recency, age {T:g}{suffix}", fontsize="medium")
+    _fit_title(ax)
     return ax
 
 
@@ -131,47 +153,97 @@ def calibration_holdout(table: Any, ax: Any = None) -> Any:
 
 
 def p_alive_history(model: Any, purchases: Sequence[float], *, until: float, points: int = 200,
-                    ax: Any = None) -> Any:
+                    ax: Any = None, customer: Any = None, unit: Optional[str] = None) -> Any:
     """P(alive) of one customer over time (``model.p_alive_history``), from the first purchase to
-    ``until``, with the repeat purchases marked.
+    ``until``, with the repeat purchases marked; the legend sits outside the data, right of the axes.
+
+    Parameters: ``model``, a fitted ``ClvModel``; ``purchases``, the customer's repeat purchase
+    times and ``until``, the end, both in the model's time unit since the first purchase;
+    ``points``, the number of evaluation times; ``customer``, the customer's id for the title;
+    ``unit``, the time unit's name when the model does not know it; ``ax``, the ``Axes`` to draw
+    on. Axes: x in the model's time unit since the first purchase, y the probability (0–1).
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement, engagement.plot
-    >>> m = engagement.ClvModel("bg_nbd", r=0.243, alpha=4.414, a=0.793, b=2.426)
-    >>> ax = engagement.plot.p_alive_history(m, [2.0, 5.0], until=39)
-    >>> [float(v) for v in ax.get_ylim()]
-    [0.0, 1.05]
+    >>> m = engagement.ClvModel("bg_nbd", unit="week", r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = engagement.plot.p_alive_history(m, [2.0, 5.0], until=39, customer=1042)
+    >>> [float(v) for v in ax.get_ylim()], ax.get_xlabel(), ax.get_title()
+    ([0.0, 1.05], 'weeks since the first purchase', 'P(alive) history of customer 1042')
     """
     at = np.unique(np.concatenate([np.linspace(until / points, until, points), np.asarray(purchases, float)]))
     at = at[at > 0]
     p = model.p_alive_history(purchases, at)
-    ax = _axes(ax)
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(8.5, 4.2))
     ax.plot(at, p, drawstyle="steps-post", label="P(alive)")
     for i, t in enumerate(purchases):
         ax.axvline(t, color="grey", linestyle=":", label="repeat purchase" if i == 0 else None)
+    ax.set_xlim(0, until)
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel(f"{_time(model)} since the first purchase")
+    ax.set_xlabel(f"{_time(model, unit)} since the first purchase")
     ax.set_ylabel("P(alive)")
-    ax.set_title("P(alive) history")
-    ax.legend()
+    ax.set_title("P(alive) history" + ("" if customer is None else f" of customer {customer}"))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
+    ax.figure.tight_layout()
     return ax
 
 
-def clv_distribution(values: Any, bins: int = 50, ax: Any = None) -> Any:
+def clv_distribution(values: Any, bins: int = 50, ax: Any = None, *, currency: Optional[str] = None,
+                     clip: Optional[float] = 0.99, log: bool = False) -> Any:
     """Histogram of customer lifetime values (``model.discounted_value(...)`` or any values).
+
+    A few very valuable customers would squeeze everyone else into the first bar, so by default
+    the values above the ``clip`` quantile are counted in one hatched bar at the right (every
+    customer stays counted); ``clip=None`` draws them all. ``log=True`` draws on a logarithmic
+    axis instead (log-spaced bins; values of 0 or less cannot be shown there and are counted in
+    the title).
+
+    Parameters: ``values``, one value per customer, in the currency of the spend the model was
+    given; ``currency``, that currency's name for the axis (e.g. ``"USD"``); ``bins``, the number
+    of bars; ``clip``, a quantile in (0, 1) or None; ``log``, a logarithmic value axis; ``ax``, the
+    ``Axes`` to draw on. Axes: x in the currency, y in customers.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement.plot
-    >>> engagement.plot.clv_distribution([10.0, 20.0, 20.0, 300.0]).get_ylabel()
-    'customers'
+    >>> ax = engagement.plot.clv_distribution([10.0, 20.0, 20.0, 300.0], bins=4, currency="USD", clip=0.7)
+    >>> ax.get_xlabel(), ax.get_ylabel(), [float(p.get_height()) for p in ax.patches]   # the last: above 48
+    ('customer lifetime value (USD)', 'customers', [1.0, 2.0, 0.0, 0.0, 1.0])
     """
-    ax = _axes(ax)
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(8.0, 4.5))
     v = np.asarray(values, dtype=float)
-    ax.hist(v[np.isfinite(v)], bins=bins)
-    ax.set_xlabel("customer lifetime value")
+    v = v[np.isfinite(v)]
+    note = ""
+    if log:
+        shown = v[v > 0]
+        if len(shown) < len(v):
+            note = f"; {len(v) - len(shown):,} at 0 or below not shown"
+        low, high = (shown.min(), shown.max()) if len(shown) else (1.0, 10.0)
+        ax.hist(shown, bins=np.geomspace(low, high if high > low else low * 10, bins + 1), color="tab:blue")
+        ax.set_xscale("log")
+    elif clip is not None and len(v) and 0 < clip < 1:
+        cut = float(np.quantile(v, clip))
+        inside, above = v[v <= cut], v[v > cut]
+        edges = np.linspace(min(v.min(), 0.0), cut if cut > v.min() else v.min() + 1, bins + 1)
+        ax.hist(inside, bins=edges, color="tab:blue")
+        if len(above):
+            width = edges[1] - edges[0]
+            ax.bar(edges[-1] + width, len(above), width=width, align="edge", color="tab:orange", hatch="//",
+                   label=f"above the {clip:.0%} quantile:\n{_money(cut)} to {_money(float(above.max()))}")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    else:
+        ax.hist(v, bins=bins, color="tab:blue")
+    ax.set_xlabel(f"customer lifetime value ({currency or 'currency of the spend'})")
     ax.set_ylabel("customers")
-    ax.set_title(f"CLV distribution (mean {np.nanmean(v):.2f}, median {np.nanmedian(v):.2f})")
+    mean, median = (np.mean(v), np.median(v)) if len(v) else (np.nan, np.nan)
+    ax.set_title(f"CLV distribution of {len(v):,} customers (mean {_money(mean)}, median {_money(median)}{note})",
+                 fontsize="medium")
+    _fit_title(ax)
     return ax
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
 
 
 # --- Journeys -------------------------------------------------------------------------------------
@@ -493,7 +565,6 @@ def segments(segment: Any, revenue: Any = None, ax: Any = None, *, currency: Opt
     what = "customers" + (" / share of revenue" + (f" ({currency})" if currency else "") if shares else "")
     ax.set_title(f"Segment sizes\n(above each bar: {what})", fontsize="medium")
     _fit_title(ax)
-    ax.figure.tight_layout()
     # The labels fit their bar's width and the ticks their slot, shrinking the font if need be.
     slot = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0])
     _shrink_to_width(labels, 0.8 * slot)
@@ -529,8 +600,11 @@ def _shrink_to_width(texts: Sequence[Any], width: float, smallest: float = 5.0) 
 
 
 def _fit_title(ax: Any) -> None:
-    """Shrinks the title of ``ax`` to the width of its figure."""
-    _shrink_to_width([ax.title], 0.96 * ax.figure.bbox.width)
+    """Lays out the figure, then shrinks the title of ``ax`` to the width of the axes (a wider one
+    would reach over the tick labels beside it) and lays out again."""
+    ax.figure.tight_layout()
+    _shrink_to_width([ax.title], ax.get_window_extent(ax.figure.canvas.get_renderer()).width)
+    ax.figure.tight_layout()
 
 
 def _headroom(ax: Any, labels: Sequence[Any], tallest: float) -> None:
