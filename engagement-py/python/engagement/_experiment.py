@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _convert as cv
+from . import _display
 from . import _engagement as _native
 from ._results import Proportion
 
@@ -23,7 +24,7 @@ def _interval(d: Mapping[str, float]) -> Tuple[float, float]:
 
 
 @dataclass(frozen=True)
-class ConversionTest:
+class ConversionTest(_display.Display):
     """Two conversion rates compared: pooled two-proportion z-test, chi-square (no continuity
     correction), the Wald interval of the difference and the delta-method interval of the relative
     lift. Intervals are ``(low, high)``.
@@ -56,13 +57,29 @@ class ConversionTest:
         d["relative_lift"] = _nan(d["relative_lift"])
         return cls(**d)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: each arm's ``Proportion`` (``control_*``, ``treatment_*``: successes, trials,
+        rate, Wilson interval, level), the ``difference`` of rates and its interval, the
+        ``relative_lift`` and its interval (shares), ``z``, ``chi_square``, ``p_value`` and ``level``. Intervals ``(low, high)`` become ``<name>_low`` and ``<name>_high``; pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.conversion_test(200, 2000, 250, 2000).to_frame()["treatment_rate"].tolist()
+        [0.125]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["ConversionTest", f"difference {_display.number(self.difference)}, p {_display.number(self.p_value)}",
+                f"{_display.level(self.level)} intervals"]
+
 
 def _nan(v: Optional[float]) -> float:
     return float("nan") if v is None else float(v)
 
 
 @dataclass(frozen=True)
-class WelchTest:
+class WelchTest(_display.Display):
     """Two means compared by Welch's t-test (unequal variances).
 
     >>> import engagement
@@ -86,9 +103,24 @@ class WelchTest:
         d["difference_interval"] = _interval(d["difference_interval"])
         return cls(**d)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: ``control_mean``, ``treatment_mean``, their ``difference`` (the values' unit) and its
+        interval, ``t``, ``degrees_of_freedom``, ``p_value`` and ``level``. Intervals ``(low, high)`` become ``<name>_low`` and ``<name>_high``; pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.welch_test([10, 12, 9, 11], [14, 15, 13, 16, 15]).to_frame()["control_mean"].tolist()
+        [10.5]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["WelchTest", f"difference {_display.number(self.difference)}, p {_display.number(self.p_value)}",
+                f"{_display.level(self.level)} interval", "means in the values' unit"]
+
 
 @dataclass(frozen=True)
-class BayesianConversion:
+class BayesianConversion(_display.Display):
     """Two conversion rates compared by their Beta posteriors: P(treatment better), the expected
     loss of choosing each arm, posterior means and equal-tailed credible intervals.
 
@@ -112,6 +144,21 @@ class BayesianConversion:
         d = dict(d)
         d["control_interval"], d["treatment_interval"] = _interval(d["control_interval"]), _interval(d["treatment_interval"])
         return cls(**d)
+
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: ``prob_treatment_better``, the expected losses (rates), both posterior means and
+        credible intervals (rates, 0 … 1) and ``level``. Intervals ``(low, high)`` become ``<name>_low`` and ``<name>_high``; pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.bayesian_conversion_test(40, 400, 55, 410).to_frame()["prob_treatment_better"].round(4).tolist()
+        [0.9337]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["BayesianConversion", f"P(treatment better) {_display.number(self.prob_treatment_better)}",
+                f"{_display.level(self.level)} credible intervals"]
 
 
 def conversion_test(control_successes: int, control_trials: int, treatment_successes: int, treatment_trials: int,
@@ -163,7 +210,7 @@ def sample_size_two_proportions(baseline: float, minimum_detectable_effect: floa
 
 
 @dataclass(frozen=True)
-class Effect:
+class Effect(_display.Display):
     """A treatment's effect against the control on one scale (absolute or relative): the
     estimate with its standard error, the interval and two-sided p-value (always-valid in a
     sequential readout), the p-value after the readout's correction, and the Bayesian chance to
@@ -188,9 +235,25 @@ class Effect:
         d["interval"], d["credible_interval"] = _interval(d["interval"]), _interval(d["credible_interval"])
         return cls(**d)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: ``estimate`` (the metric's unit, or a share for a relative effect), its
+        ``standard_error``, ``degrees_of_freedom``, ``interval``, ``p_value``, ``adjusted_p_value``,
+        ``chance_to_win``, ``risk_control``, ``risk_treatment``, ``posterior_mean`` and ``credible_interval``. Intervals ``(low, high)`` become ``<name>_low`` and ``<name>_high``; pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> r = engagement.readout(["a"] * 4 + ["b"] * 4, [10, 12, 9, 11, 14, 15, 13, 16])
+        >>> r.comparisons[0].absolute.to_frame()["estimate"].tolist()
+        [4.0]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["Effect", f"estimate {_display.number(self.estimate)}, p {_display.number(self.p_value)}"]
+
 
 @dataclass(frozen=True)
-class LogNormalEffect:
+class LogNormalEffect(_display.Display):
     """The log-normal approximation of the ratio of two arms' means (GrowthBook's revenue model):
     the log ratio and its standard deviation, the chance to win, the lift ``exp(log_ratio) − 1``
     with its credible interval, and the risks in the metric's units; see ``readout``."""
@@ -209,9 +272,23 @@ class LogNormalEffect:
         d["credible_interval"] = _interval(d["credible_interval"])
         return cls(**d)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: ``log_ratio`` and ``log_ratio_sd``, ``chance_to_win``, ``lift`` (a share) and its
+        ``credible_interval``, ``risk_control`` and ``risk_treatment`` (the metric's unit). Intervals ``(low, high)`` become ``<name>_low`` and ``<name>_high``; pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.LogNormalEffect(0.1, 0.05, 0.97, 0.105, (0.0, 0.2), 0.1, 0.0).to_frame()["lift"].tolist()
+        [0.105]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["LogNormalEffect", f"lift {_display.number(self.lift)}, chance to win {_display.number(self.chance_to_win)}"]
+
 
 @dataclass(frozen=True)
-class ArmReadout:
+class ArmReadout(_display.Display):
     """One arm of a readout: units, the metric (mean, share or ratio), the CUPED-adjusted metric,
     the per-unit variance after CUPED (standard error ``√(variance / n)``) and the pre-period metric;
     see ``readout``."""
@@ -227,9 +304,23 @@ class ArmReadout:
     def _from(cls, d: Mapping[str, Any]) -> "ArmReadout":
         return cls(**d)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: the arm's ``name``, units ``n``, ``mean``, ``adjusted_mean`` (CUPED; the metric's
+        unit), ``variance`` per unit and ``pre_mean`` (NaN without a pre-period). Intervals ``(low, high)`` become ``<name>_low`` and ``<name>_high``; pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.readout(["a", "a", "b", "b"], [1, 3, 2, 6]).arms[1].to_frame()[["name", "mean"]].values.tolist()
+        [['b', 4.0]]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["ArmReadout", f"{self.name}: {self.n} units, mean {_display.number(self.mean)}"]
+
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(_display.Display):
     """One treatment arm against the control: the ``absolute`` and ``relative`` effects (relative
     is None when the control's mean is 0), the ``lognormal`` approximation (None where it does not
     hold) and the share of variance CUPED saved; see ``readout``."""
@@ -247,9 +338,25 @@ class Comparison:
                    lognormal=None if d["lognormal"] is None else LogNormalEffect._from(d["lognormal"]),
                    variance_reduction=d["variance_reduction"])
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row: the ``arm``, its ``absolute_*``, ``relative_*`` and ``lognormal_*`` effects (NaN
+        where there is none; see ``Effect`` and ``LogNormalEffect``) and ``variance_reduction``. Intervals ``(low, high)`` become ``<name>_low`` and ``<name>_high``; pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> r = engagement.readout(["a"] * 4 + ["b"] * 4, [10, 12, 9, 11, 14, 15, 13, 16])
+        >>> r.comparisons[0].to_frame()[["arm", "absolute_estimate"]].values.tolist()
+        [['b', 4.0]]
+        """
+        return _display.one_row(self, backend)
+
+    def _header(self) -> List[str]:
+        return ["Comparison", f"{self.arm}: absolute {_display.number(self.absolute.estimate)}, "
+                f"p {_display.number(self.absolute.p_value)}"]
+
 
 @dataclass(frozen=True)
-class SrmTest:
+class SrmTest(_display.Display):
     """The sample-ratio mismatch test: the counts the planned split expects, Pearson's chi-square,
     its degrees of freedom (arms − 1) and p-value (below 0.001: the assignment is broken).
 
@@ -267,9 +374,32 @@ class SrmTest:
     def _from(cls, d: Mapping[str, Any]) -> "SrmTest":
         return cls(**d)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per arm (in the counts' order): its ``expected`` units under the planned split,
+        then the test's ``chi_square``, ``degrees_of_freedom`` and ``p_value`` (repeated); pandas or
+        polars (``backend``).
+
+        >>> import engagement
+        >>> engagement.srm_test([5400, 4600]).to_frame()["expected"].tolist()
+        [5000.0, 5000.0]
+        """
+        import pandas as pd
+
+        _display.check_backend(backend)
+        k = len(self.expected)
+        return _display.frame(pd.DataFrame({"expected": _display.floats(self.expected),
+                                            "chi_square": [self.chi_square] * k,
+                                            "degrees_of_freedom": [self.degrees_of_freedom] * k,
+                                            "p_value": [self.p_value] * k},
+                                           index=pd.RangeIndex(k, name="arm")), backend)
+
+    def _header(self) -> List[str]:
+        return ["SrmTest", f"chi-square {_display.number(self.chi_square)} on {self.degrees_of_freedom} df, "
+                f"p {_display.number(self.p_value)}"]
+
 
 @dataclass(frozen=True)
-class Readout:
+class Readout(_display.Display):
     """An experiment's readout for one metric over its arms (see ``readout``): the ``arms``, each
     treatment's ``comparisons`` against the ``control``, each arm's ``chance_to_be_best`` and
     ``expected_loss`` (dicts by arm), the sample-ratio check ``srm`` and CUPED's ``theta``.
@@ -308,8 +438,12 @@ class Readout:
         """``section="comparisons"``: one row per treatment arm and scale (``absolute``,
         ``relative``) with every number of its ``Effect`` (intervals as ``*_low`` / ``*_high``),
         the control and the variance reduction; ``section="arms"``: one row per arm (the control
-        too) with its chance to be best and expected loss; ``section="lognormal"``: one row per
-        treatment arm with the log-normal approximation (arms where it does not hold left out).
+        too) with its units ``n``, means (the metric's unit), variance, chance to be best, expected
+        loss and the units the planned split expects (``srm_expected``); ``section="lognormal"``:
+        one row per treatment arm with the log-normal approximation (arms where it does not hold
+        left out); ``section="summary"``: one row with the settings (``kind``, ``level``,
+        ``sequential``, ``correction``, ``control``), CUPED's ``theta`` and the sample-ratio test
+        (``srm_chi_square``, ``srm_degrees_of_freedom``, ``srm_p_value``). pandas or polars (``backend``).
 
         >>> import engagement
         >>> r = engagement.readout(["a"] * 4 + ["b"] * 4, [10, 12, 9, 11, 14, 15, 13, 16])
@@ -324,7 +458,15 @@ class Readout:
                 cols[f] = [getattr(a, f) for a in self.arms]
             cols["chance_to_be_best"] = [self.chance_to_be_best[a.name] for a in self.arms]
             cols["expected_loss"] = [self.expected_loss[a.name] for a in self.arms]
+            cols["srm_expected"] = list(self.srm.expected)
             return to_frame(cols, backend)
+        if section == "summary":
+            import pandas as pd
+
+            _display.check_backend(backend)
+            row = _display.flat(self)
+            row.update({f"srm_{k}": v for k, v in _display.flat(self.srm).items()})
+            return _display.frame(pd.DataFrame([row]), backend)
         if section == "lognormal":
             keep = [c for c in self.comparisons if c.lognormal is not None]
             cols = {"arm": [c.arm for c in keep], "control": [self.control] * len(keep)}
@@ -334,7 +476,7 @@ class Readout:
             cols["credible_high"] = [c.lognormal.credible_interval[1] for c in keep if c.lognormal]
             return to_frame(cols, backend)
         if section != "comparisons":
-            raise ValueError(f"section must be 'comparisons', 'arms' or 'lognormal', got {section!r}")
+            raise ValueError(f"section must be 'comparisons', 'arms', 'lognormal' or 'summary', got {section!r}")
         names = ("arm", "control", "scale", "estimate", "standard_error", "degrees_of_freedom", "interval_low",
                  "interval_high", "p_value", "adjusted_p_value", "chance_to_win", "risk_control",
                  "risk_treatment", "posterior_mean", "credible_low", "credible_high", "variance_reduction")
@@ -350,6 +492,22 @@ class Readout:
                 for k, v in zip(names, values):
                     rows[k].append(v)
         return to_frame(rows, backend)
+
+    def __repr__(self) -> str:
+        shown = "; ".join(f"{c.arm} {_display.number(c.absolute.estimate)} (p {_display.number(c.absolute.p_value)})"
+                          for c in self.comparisons[:3])
+        more = "; …" if len(self.comparisons) > 3 else ""
+        return (f"Readout({self.kind}, {len(self.arms)} arms, control {self.control!r}: {shown}{more}; "
+                f"SRM p {_display.number(self.srm.p_value)})")
+
+    def _header(self) -> List[str]:
+        return ["Readout", f"{self.kind} metric, control {self.control!r}",
+                f"{_display.level(self.level)} {'sequential ' if self.sequential else ''}intervals",
+                f"correction {self.correction}", f"SRM p {_display.number(self.srm.p_value)}"]
+
+    def _repr_html_(self) -> str:
+        return _display.sections_html(self._header(), {"arms": self.to_frame("arms"),
+                                                      "comparisons": self.to_frame()})
 
 
 def _settings(kind: Any, control: Any, level: Any, sequential: Any, sequential_tuning: Any, correction: Any,
@@ -461,7 +619,7 @@ def adjust_p_values(p_values: Any, correction: str) -> Any:
 
 
 @dataclass(frozen=True)
-class MetricReadout:
+class MetricReadout(_display.Display):
     """One metric of an experiment read out from touchpoints: the customers per arm left out
     because their window had not ended by ``as_of`` (``in_progress``) and the ``readout`` of the
     others; see ``experiment``."""
@@ -470,9 +628,38 @@ class MetricReadout:
     in_progress: Dict[str, int]
     readout: Readout
 
+    def to_frame(self, section: str = "comparisons", backend: str = "pandas") -> Any:
+        """The readout's sections as ``Readout.to_frame`` gives them, the ``"arms"`` section with
+        each arm's customers left out as ``in_progress`` after ``n``; pandas or polars (``backend``).
+
+        >>> import engagement
+        >>> r = engagement.experiment([1, 2], [60, 60], events=["buy", "buy"], assigned_customer=[1, 2, 3, 4],
+        ...     arm=["a", "b", "a", "b"], exposed_at=[0, 0, 0, 0], metrics=[{"name": "bought", "measure": "conversion",
+        ...     "match": "buy"}])
+        >>> r.metrics["bought"].to_frame("arms")[["arm", "n", "in_progress"]].values.tolist()
+        [['a', 2, 0], ['b', 2, 0]]
+        """
+        from ._frames import to_frame
+
+        frame = self.readout.to_frame(section, backend="pandas")
+        if section == "arms":
+            frame.insert(2, "in_progress", [self.in_progress[a] for a in frame["arm"]])
+        return _display.frame(frame, backend) if backend == "pandas" else to_frame(
+            {c: frame[c].tolist() for c in frame.columns}, backend)
+
+    def __repr__(self) -> str:
+        return f"MetricReadout({self.name!r}, in progress {self.in_progress}, {self.readout!r})"
+
+    def _header(self) -> List[str]:
+        return [f"MetricReadout {self.name!r}"] + self.readout._header()[1:]
+
+    def _repr_html_(self) -> str:
+        return _display.sections_html(self._header(), {"arms": self.to_frame("arms"),
+                                                      "comparisons": self.to_frame()})
+
 
 @dataclass(frozen=True)
-class ExperimentReadout:
+class ExperimentReadout(_display.Display):
     """An experiment read out from touchpoints: the end of observation, the customers exposed by
     then per arm, and one ``MetricReadout`` per metric (a dict by name, in the spec's order).
     ``to_frame()`` stacks the metrics' comparison frames with a ``metric`` column;
@@ -495,8 +682,9 @@ class ExperimentReadout:
     def to_frame(self, section: str = "comparisons", backend: str = "pandas") -> Any:
         """``section="comparisons"``: one row per metric, treatment arm and scale (the metric's
         name, then the columns of ``Readout.to_frame()``); ``section="arms"``: one row per metric
-        and arm with the customers counted (``n``), left out as ``in_progress``, the mean and the
-        CUPED-adjusted mean.
+        and arm with the customers counted (``n``), left out as ``in_progress``, ``exposed`` by
+        ``as_of``, then the columns of ``Readout.to_frame("arms")``; ``section="lognormal"`` and
+        ``"summary"`` likewise with a ``metric`` column. pandas or polars (``backend``).
 
         >>> import engagement
         >>> day = 86_400
@@ -511,19 +699,32 @@ class ExperimentReadout:
         from ._frames import to_frame
 
         cols: Dict[str, List[Any]] = {}
-        if section not in ("comparisons", "arms"):
-            raise ValueError(f"section must be 'comparisons' or 'arms', got {section!r}")
+        if section not in ("comparisons", "arms", "lognormal", "summary"):
+            raise ValueError(f"section must be 'comparisons' or 'arms' (or 'lognormal', 'summary'), got {section!r}")
         for name, m in self.metrics.items():
             frame = m.readout.to_frame(section, backend="pandas")
             cols.setdefault("metric", []).extend([name] * len(frame))
             if section == "arms":
                 cols.setdefault("in_progress", []).extend(m.in_progress[a] for a in frame["arm"])
+                cols.setdefault("exposed", []).extend(self.exposed[a] for a in frame["arm"])
             for c in frame.columns:
                 cols.setdefault(c, []).extend(frame[c].tolist())
         if section == "arms":
-            order = ["metric", "arm", "n", "in_progress"]
+            order = ["metric", "arm", "n", "in_progress", "exposed"]
             cols = {k: cols[k] for k in order + [k for k in cols if k not in order]}
         return to_frame(cols, backend)
+
+    def __repr__(self) -> str:
+        return (f"ExperimentReadout(as of {_display.instants([self.as_of])[0]} UTC, exposed {self.exposed}, "
+                f"metrics {list(self.metrics)})")
+
+    def _header(self) -> List[str]:
+        return ["ExperimentReadout", f"{len(self.metrics)} metrics, {sum(self.exposed.values())} customers exposed",
+                f"as of {_display.instants([self.as_of])[0]} UTC"]
+
+    def _repr_html_(self) -> str:
+        return _display.sections_html(self._header(), {"arms": self.to_frame("arms"),
+                                                      "comparisons": self.to_frame()})
 
 
 _MEASURE_KEYS = {"measure", "match", "gap", "day"}
