@@ -4,16 +4,18 @@ import doctest
 import inspect
 
 import engagement
-from engagement import (_attribution, _clv, _cohort, _experiment, _frames, _funnel, _journey, _metrics, _partial, _results,
-                        _segments, _store, _survival, _transactions, _transitions, _triggers)
+from engagement import (_attribution, _clv, _cohort, _display, _events, _experiment, _frames, _funnel, _journey, _metrics,
+                        _partial, _results, _retention, _segments, _store, _survival, _transactions, _transitions,
+                        _triggers)
 from engagement import dask as on_dask
 from engagement import plot
 
 
 def test_examples_run():
     attempted = 0
-    for module in (engagement, _attribution, _clv, _cohort, _experiment, _frames, _funnel, _journey, _metrics, _partial,
-                   _results, _segments, _store, _survival, _transactions, _transitions, _triggers, plot, on_dask):
+    for module in (engagement, _attribution, _clv, _cohort, _display, _events, _experiment, _frames, _funnel, _journey,
+                   _metrics, _partial, _results, _retention, _segments, _store, _survival, _transactions, _transitions,
+                   _triggers, plot, on_dask):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
         assert result.failed == 0, f"{module.__name__}: {result.failed} failing examples"
         attempted += result.attempted

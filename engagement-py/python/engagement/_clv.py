@@ -410,6 +410,37 @@ class ClvModel:
                          f"({self.iterations} iterations)")
         return "\n".join(lines)
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per parameter (the index; polars: the first column): its ``value`` and, for a fit,
+        ``standard_error`` (NaN when unknown); pandas or polars (``backend``). Time parameters
+        (``alpha``, ``beta`` of the purchase models) are in the model's :attr:`unit`.
+
+        >>> import engagement
+        >>> engagement.ClvModel("sbg", alpha=0.7, beta=1.2).to_frame()["value"].tolist()
+        [0.7, 1.2]
+        """
+        import pandas as pd
+
+        from . import _display
+
+        _display.check_backend(backend)
+        se = self.standard_errors or {}
+        params = self.params
+        return _display.frame(pd.DataFrame({"value": list(params.values()),
+                                            "standard_error": _display.floats(se.get(k) for k in params)},
+                                           index=pd.Index(list(params), name="parameter")), backend)
+
+    def _repr_html_(self) -> str:
+        from . import _display
+
+        notes = [f"time in {self.unit}s" if self.unit else "time unit unknown"]
+        if self.log_likelihood is not None:
+            notes += [f"log-likelihood {self.log_likelihood:.6g} over {self.customers:g} customers",
+                      f"converged in {self.iterations} iterations"]
+        else:
+            notes.append("not fitted here (parameters given)")
+        return _display.html(f"ClvModel {self.model}", self.to_frame(), notes)
+
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         unit = f"unit={self.unit!r}, " if self.unit else ""

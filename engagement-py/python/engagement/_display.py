@@ -180,7 +180,7 @@ def table(df: Any, rows: int = ROWS) -> str:
 def html(title: str, body: Any, notes: Iterable[str] = ()) -> str:
     """A header line (``title``, then ``notes`` separated by ``·``) above ``body``: a pandas
     DataFrame (shown compactly) or HTML already made."""
-    head = " · ".join([f"<b>{_html.escape(title)}</b>"] + [_html.escape(n) for n in notes if n])
+    head = " · ".join([f"<b>{_html.escape(title, quote=False)}</b>"] + [_html.escape(n, quote=False) for n in notes if n])
     content = body if isinstance(body, str) else table(body)
     return f"<div class=\"engagement-result\"><p style=\"margin:0\">{head}</p>{content}</div>"
 
@@ -200,6 +200,6 @@ class Display:
 def sections_html(header: List[str], parts: Mapping[str, Any]) -> str:
     """A header line above several titled compact tables (a result of several sections)."""
     title, *notes = header
-    body = "".join(f"<p style=\"margin:4px 0 0 0\"><i>{_html.escape(name)}</i></p>{table(df)}"
+    body = "".join(f"<p style=\"margin:4px 0 0 0\"><i>{_html.escape(name, quote=False)}</i></p>{table(df)}"
                    for name, df in parts.items() if df is not None and len(df))
     return html(title, body, notes)

@@ -338,6 +338,12 @@ class Comparison(_display.Display):
                    lognormal=None if d["lognormal"] is None else LogNormalEffect._from(d["lognormal"]),
                    variance_reduction=d["variance_reduction"])
 
+    def __repr__(self) -> str:
+        rel = "-" if self.relative is None else _display.number(self.relative.estimate)
+        return (f"Comparison({self.arm!r}: absolute {_display.number(self.absolute.estimate)} "
+                f"(p {_display.number(self.absolute.p_value)}), relative {rel}, "
+                f"variance reduction {_display.number(self.variance_reduction)})")
+
     def to_frame(self, backend: str = "pandas") -> Any:
         """One row: the ``arm``, its ``absolute_*``, ``relative_*`` and ``lognormal_*`` effects (NaN
         where there is none; see ``Effect`` and ``LogNormalEffect``) and ``variance_reduction``. Intervals ``(low, high)`` become ``<name>_low`` and ``<name>_high``; pandas or

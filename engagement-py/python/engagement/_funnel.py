@@ -376,7 +376,9 @@ class FunnelBreakdown(_display.Display):
     def to_frame(self, section: str = "groups", backend: str = "pandas") -> Any:
         """A pandas (default) or polars DataFrame (``backend``): ``section="groups"``: one row per
         (group, step) with the columns of ``FunnelResult.to_frame()``; ``"total"``: the funnel of
-        everyone, one row per step (the ``ungrouped`` customers are counted there only).
+        everyone, one row per step (the ``ungrouped`` customers are counted there only);
+        ``"time_histogram"``: each group's time-to-convert bins (``FunnelResult.to_frame("time_histogram")``),
+        then the total's as the group ``all``.
 
         >>> import engagement
         >>> r = engagement.funnel_by([1, 1, 2], [0, 60, 0], ["web"] * 3, ["visit", "purchase", "visit"],
@@ -390,8 +392,12 @@ class FunnelBreakdown(_display.Display):
         _display.check_backend(backend)
         if section == "total":
             return self.total.to_frame(backend=backend)
+        if section == "time_histogram":
+            frames = [r.to_frame("time_histogram").assign(group=label)
+                      for label, r in zip(self.labels + ["all"], self.results + [self.total])]
+            return _display.frame(pd.concat(frames).reset_index().set_index(["group", "step"]), backend)
         if section != "groups":
-            raise _display.unknown("section", section, ("groups", "total"))
+            raise _display.unknown("section", section, ("groups", "total", "time_histogram"))
         frames = [r.to_frame().assign(group=label) for label, r in zip(self.labels, self.results)]
         return _display.frame(pd.concat(frames).reset_index().set_index(["group", "step"]), backend)
 

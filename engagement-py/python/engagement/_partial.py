@@ -34,6 +34,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 import numpy as np
 
 from . import _convert as cv
+from . import _display
 from . import _engagement as _native
 from ._attribution import Attribution
 from ._cohort import CohortTable
@@ -49,7 +50,7 @@ def _spec_dict(spec: Spec) -> dict:
 
 
 @dataclass(frozen=True)
-class MetricsSummary:
+class MetricsSummary(_display.Display):
     """NPS, CSAT and a conversion rate over every answer of the merged parts (not only each
     customer's latest: for that, use a profiles partial), with the answer histograms.
 
@@ -76,6 +77,45 @@ class MetricsSummary:
                    None if d["csat"] is None else _proportion(d["csat"]), d["ces_mean"],
                    None if d["conversion"] is None else _proportion(d["conversion"]),
                    np.asarray(d["nps_answers"]), np.asarray(d["csat_answers"]), np.asarray(d["ces_answers"]))
+
+    def to_frame(self, section: str = "summary", backend: str = "pandas") -> Any:
+        """A pandas (default) or polars DataFrame (``backend``): ``section="summary"``: one row with
+        the NPS (``nps_*``: answers, score in points with its standard error and interval), CSAT
+        and conversion shares with their Wilson intervals (``csat_*``, ``conversion_*``) and
+        ``ces_mean`` (NaN where nothing was answered); ``"answers"``: one row per scale and answer
+        (``scale``, ``answer`` as on the scale's histogram index, ``count``).
+
+        >>> import engagement
+        >>> p = engagement.Partial.from_touchpoints({"kind": "metrics"}, [1, 2], [0, 0], ["email"] * 2,
+        ...                                        ["survey_response"] * 2, rating=[10, 2], rating_scale=["nps"] * 2)
+        >>> m = p.result()
+        >>> m.to_frame()["nps_score"].tolist(), m.to_frame("answers").query("count > 0")["answer"].tolist()
+        ([0.0], [2, 10])
+        """
+        import pandas as pd
+
+        _display.check_backend(backend)
+        if section == "answers":
+            frames = [pd.DataFrame({"scale": name, "answer": np.arange(len(counts)), "count": counts})
+                      for name, counts in (("nps", self.nps_answers), ("csat", self.csat_answers),
+                                           ("ces", self.ces_answers))]
+            return _display.frame(pd.concat(frames, ignore_index=True), backend)
+        if section != "summary":
+            raise _display.unknown("section", section, ("summary", "answers"))
+        row = _display.flat(self)
+        if self.ces_mean is None:
+            row["ces_mean"] = np.nan
+        return _display.frame(pd.DataFrame([row]), backend)
+
+    def __repr__(self) -> str:
+        nps = "-" if self.nps is None else _display.number(self.nps.score)
+        csat = "-" if self.csat is None else _display.number(self.csat.rate)
+        conv = "-" if self.conversion is None else _display.number(self.conversion.rate)
+        return (f"MetricsSummary(NPS {nps} of {int(self.nps_answers.sum())} answers, CSAT {csat}, "
+                f"CES mean {_display.number(self.ces_mean)}, conversion {conv})")
+
+    def _header(self) -> List[str]:
+        return ["MetricsSummary", "NPS in points, CSAT and conversion as shares with intervals"]
 
 
 class Partial:
