@@ -570,3 +570,151 @@ def test_p_alive_history_names_the_customer_and_unit_and_keeps_the_legend_off_th
     assert legend.x1 <= ax.figure.bbox.x1 + 0.5   # inside the figure
     assert_texts_apart(ax.figure)
     rendered(ax, tmp_path, "p_alive_customer")
+
+
+def sankey_parts(ax):
+    """The bars of a two-column Sankey by column ({label text: (bottom, height)}) and its bands as
+    (left y top, right y top, thickness), read back from the drawn patches and texts."""
+    from matplotlib.patches import PathPatch, Rectangle
+
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    columns = ({}, {})
+    for text in ax.texts:
+        x, y = text.get_position()
+        side = 0 if x < 0.5 else 1
+        bar = [b for b in bars if (b.get_x() < 0.5) == (side == 0) and b.get_y() <= y <= b.get_y() + b.get_height()]
+        assert len(bar) == 1, text.get_text()
+        assert np.isclose(bar[0].get_y() + bar[0].get_height() / 2, y)   # the label sits at its bar's middle
+        columns[side][text.get_text()] = (bar[0].get_y(), bar[0].get_height())
+    bands = []
+    for p in ax.patches:
+        if isinstance(p, PathPatch):
+            v = p.get_path().vertices
+            bands.append((v[0][1], v[3][1], v[0][1] - v[7][1]))
+    return columns, bands
+
+
+def assert_sankey_matches(ax, table):
+    """The Sankey on ``ax`` draws ``table`` (a crosstab: rows left labels, columns right labels)."""
+    total = table.to_numpy().sum()
+    (left, right), bands = sankey_parts(ax)
+    rows, cols = table.sum(axis=1), table.sum(axis=0)
+    assert left == {f"{k}  {int(n):,}": left[f"{k}  {int(n):,}"] for k, n in rows.items() if n}
+    assert right == {f"{k}  {int(n):,}": right[f"{k}  {int(n):,}"] for k, n in cols.items() if n}
+    for labels, sizes in ((left, rows), (right, cols)):
+        for k, n in sizes.items():
+            if n:
+                assert np.isclose(labels[f"{k}  {int(n):,}"][1], n / total)
+    # A band per non-zero cell, as thick as its customers, leaving its left bar and entering its right one.
+    assert sorted(round(b[2] * total, 6) for b in bands) == sorted(float(n) for n in table.to_numpy().ravel() if n)
+    for (k, n) in rows.items():
+        if n:
+            bottom, height = left[f"{k}  {int(n):,}"]
+            leaving = [b for b in bands if bottom - 1e-9 <= b[0] - b[2] and b[0] <= bottom + height + 1e-9]
+            assert np.isclose(sum(b[2] for b in leaving), height)
+    # Bars of a column never overlap, and neither do any texts.
+    for labels in (left, right):
+        spans = sorted(labels.values())
+        assert all(a[0] + a[1] < b[0] for a, b in zip(spans, spans[1:]))
+    assert_texts_apart(ax.figure)
+
+
+def test_stage_sankey_draws_the_stage_transitions_between_two_dates(sample, tmp_path):
+    store, end = sample_store(sample)
+    before, after = store.stages(as_of=end), store.stages(as_of=end + 120 * DAY)
+    ax = eplot.stage_sankey(before, after, names=("at the end", "120 days later"))
+    # The same table, counted here independently of the library.
+    both = pd.DataFrame({"before": before["stage"]}, index=before["customer"]).join(
+        pd.DataFrame({"after": after["stage"]}, index=after["customer"]), how="inner")
+    table = pd.crosstab(both["before"], both["after"])
+    assert table.to_numpy().sum() == len(before["customer"]) and (table.to_numpy().sum() - np.trace(
+        table.reindex(index=table.columns.union(table.index), columns=table.columns.union(table.index), fill_value=0)
+        .to_numpy())) > 0
+    assert_sankey_matches(ax, table)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["at the end", "120 days later"]
+    assert "customers" in ax.get_ylabel() and f"{len(both):,} customers" in ax.get_title()
+    rendered(ax, tmp_path, "stage_sankey")
+
+    # From a stage history's TransitionMatrix.
+    m = engagement.stage_transitions(np.repeat(before["customer"], 2),
+                                     [s for pair in zip(before["stage"], after["stage"]) for s in pair],
+                                     np.tile([0, 1], len(before["customer"])))
+    ax = eplot.stage_sankey(m)
+    assert_sankey_matches(ax, m.frame())
+    rendered(ax, tmp_path, "stage_sankey_matrix")
+
+
+def test_loyalty_tier_movement_is_a_sankey_of_the_tiers_held_at_two_dates(sample, tmp_path):
+    store, end = sample_store(sample)
+    tiers = [{"name": n, "threshold": th, "multiplier": 1.0} for n, th in (("silver", 100), ("gold", 300), ("platinum", 700))]
+    r = engagement.loyalty(sample["customer"], sample["time"], sample["channel"], sample["kind"], sample["value"],
+                           as_of=end, config={"tiers": tiers, "tier_window_days": 90})
+    start = end - 180 * DAY
+    ax = eplot.loyalty_tiers(r, start=start)
+    # The tier held at start: the last change at or before it (pandas' as-of join), "no tier" before any.
+    history = pd.DataFrame(r["history"]).sort_values("since")
+    accounts = pd.DataFrame({"customer": r["accounts"]["customer"], "now": r["accounts"]["tier"]})
+    accounts["at"] = start
+    held = pd.merge_asof(accounts.sort_values("at"), history.rename(columns={"since": "at"}), on="at", by="customer")
+    table = pd.crosstab(held["tier"].fillna("no tier"), held["now"].fillna("no tier"))
+    up = sum(n for (a, b), n in table.stack().items() if ["no tier", *[t["name"] for t in tiers]].index(a)
+             < ["no tier", *[t["name"] for t in tiers]].index(b))
+    assert up > 0 and table.to_numpy().sum() == len(accounts)
+    assert_sankey_matches(ax, table)
+    assert f"{up:,} up" in ax.get_title() and "members" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"tier on {np.datetime64(start, 's').astype('datetime64[D]')}",
+                                                             "tier on as_of"]
+    rendered(ax, tmp_path, "loyalty_tiers")
+
+
+def test_rfm_grid_prints_customers_and_segments_in_their_cells(sample, tmp_path):
+    store, end = sample_store(sample)
+    rfm = store.rfm(as_of=end)
+    frame = pd.DataFrame({"r": rfm["r"], "f": rfm["f"], "segment": rfm["segment"]})
+    counts = pd.crosstab(frame["r"], frame["f"]).reindex(index=range(1, 6), columns=range(1, 6), fill_value=0)
+    fig, small = plt.subplots(figsize=(6, 4))
+    for ax in (eplot.rfm_grid(rfm), eplot.rfm_grid(rfm, ax=small)):
+        image = ax.get_images()[0].get_array()
+        assert np.array_equal(image.filled(0), counts.to_numpy()) and np.array_equal(image.mask, counts.to_numpy() == 0)
+        assert ax.get_xlabel().startswith("frequency score F") and ax.get_ylabel().startswith("recency score R")
+        assert ax.figure.axes[1].get_ylabel() == "customers"
+        # One text per non-empty cell, at it, inside it: the customers, then each segment with its customers.
+        renderer = ax.figure.canvas.get_renderer()
+        ax.figure.canvas.draw()
+        assert len(ax.texts) == int((counts.to_numpy() > 0).sum())
+        for text in ax.texts:
+            f, r = (int(round(v)) for v in text.get_position())
+            cell = frame[(frame["r"] == r) & (frame["f"] == f)]
+            lines = text.get_text().split("\n")
+            assert int(lines[0].replace(",", "")) == len(cell) == counts.loc[r, f]
+            names = cell["segment"].value_counts()
+            assert sorted(lines[1:]) == sorted(f"{s.replace('_', ' ')} {n}" for s, n in names.items())
+            (x0, y0), (x1, y1) = ax.transData.transform([(f - 0.5, r - 0.5), (f + 0.5, r + 0.5)])
+            box = text.get_window_extent(renderer)
+            assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, text.get_text()
+        assert_texts_apart(ax.figure)
+        rendered(ax, tmp_path, f"rfm_grid_{ax.figure.get_figwidth()}")
+    with pytest.raises(ValueError, match='"f" or "m"'):
+        eplot.rfm_grid(rfm, by="r")
+
+
+def test_attribution_compares_rules_with_the_legend_outside(sample, tmp_path):
+    c, t, ch, k, v = sample["customer"], sample["time"], sample["channel"], sample["kind"], sample["value"]
+    rules = {r: engagement.attribute_touchpoints(c, t, ch, k, v, rule=r)
+             for r in ("first_touch", "last_touch", "linear", "markov", "shapley")}
+    frame = pd.DataFrame({r: pd.Series(a.conversions, index=a.channels) for r, a in rules.items()})
+    order = frame.mean(axis=1).sort_values(ascending=False, kind="stable").index.tolist()
+    for share in (False, True):
+        ax = eplot.attribution(rules, share=share)
+        expected = frame / frame.sum() if share else frame
+        assert [x.get_text() for x in ax.get_xticklabels()] == order
+        heights = np.array(bar_heights(ax)).reshape(len(rules), -1)
+        assert np.allclose(heights, expected.loc[order].to_numpy().T)
+        assert [x.get_text() for x in ax.get_legend().get_texts()] == list(rules)
+        assert legend_outside(ax)
+        assert ax.get_ylabel() == ("share of the conversions credited (%)" if share else "conversions credited")
+        assert_texts_apart(ax.figure)
+        rendered(ax, tmp_path, f"attribution_{share}")
+    ax = eplot.attribution(rules, value="value", currency="USD")
+    assert ax.get_ylabel() == "value credited (USD)"
+    plt.close(ax.figure)

@@ -25,7 +25,8 @@ __all__ = [
     "ab_posteriors", "attribution", "calibration_holdout", "clv_distribution", "cohort_retention", "funnel",
     "frequency_recency_matrix", "kaplan_meier", "p_alive_history", "period_transactions", "score_by_stage",
     "segments", "session_histograms", "stage_flow", "step_matrix", "step_sankey", "transition_graph",
-    "lifecycle", "retention_curves", "retention_heatmap", "stickiness", "time_to_convert",
+    "lifecycle", "retention_curves", "retention_heatmap", "stickiness", "time_to_convert", "stage_sankey",
+    "loyalty_tiers", "rfm_grid",
 ]
 
 
@@ -360,6 +361,188 @@ def stage_flow(before: Mapping[str, Any], after: Mapping[str, Any], ax: Any = No
     return ax
 
 
+def _sankey(ax: Any, left: Sequence[str], right: Sequence[str], counts: Any, fontsize: float = 8.0) -> None:
+    """Draws a two-column Sankey on ``ax``: a bar per label of ``left`` and of ``right`` (labels with no
+    customers are left out) as high as its customers, and a band per non-zero cell of ``counts``
+    (rows: ``left``, columns: ``right``) as wide as its customers, coloured by its left label.
+    Columns sit at x = 0 and 1; the stack of bars is 1 high plus the gaps, which are made at least
+    one label high so that labels never overlap; the x range is widened to hold the labels."""
+    from matplotlib.patches import PathPatch, Rectangle
+    from matplotlib.path import Path
+
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum()
+    if total <= 0:
+        raise ValueError("nothing to draw: no customers in any cell")
+    rows, cols = counts.sum(axis=1), counts.sum(axis=0)
+    lefts = [i for i in range(len(left)) if rows[i] > 0]
+    rights = [j for j in range(len(right)) if cols[j] > 0]
+    renderer = ax.figure.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    # Gap between bars, in units of the stack (1 = all customers), at least a label's height.
+    n = max(len(lefts), len(rights))
+    while True:
+        line = 1.3 * fontsize * ax.figure.dpi / 72 / box.height
+        if line * (n - 1) < 0.6 or fontsize <= 5:
+            break
+        fontsize -= 0.5
+    gap = line / max(1 - line * (n - 1), 0.4)
+    height = 1 + (n - 1) * gap
+    width = 0.04
+    palette = _pyplot().get_cmap("tab10")
+    colour = {name: palette(k % 10) for k, name in enumerate(dict.fromkeys([left[i] for i in lefts] + [right[j] for j in rights]))}
+
+    def stack(indices: Sequence[int], sizes: Any) -> dict:
+        spare = height - (sizes[list(indices)].sum() / total + (len(indices) - 1) * gap)
+        y, spans = height - spare / 2, {}
+        for i in indices:
+            h = sizes[i] / total
+            spans[i] = (y - h, y)
+            y -= h + gap
+        return spans
+
+    spans_left, spans_right = stack(lefts, rows), stack(rights, cols)
+    labels = []
+    for x, names, spans, sizes, side in ((0.0, left, spans_left, rows, "right"), (1.0, right, spans_right, cols, "left")):
+        for i, (y0, y1) in spans.items():
+            ax.add_patch(Rectangle((x - width / 2, y0), width, y1 - y0, color=colour[names[i]], zorder=2))
+            at = x - width / 2 - 0.02 if side == "right" else x + width / 2 + 0.02
+            labels.append(ax.text(at, (y0 + y1) / 2, f"{names[i]}  {int(sizes[i]):,}", ha=side, va="center",
+                                  fontsize=fontsize, zorder=3))
+    out_at = {i: spans_left[i][1] for i in lefts}
+    in_at = {j: spans_right[j][1] for j in rights}
+    for i in lefts:
+        for j in rights:
+            if counts[i, j] <= 0:
+                continue
+            h = counts[i, j] / total
+            y0, y1 = out_at[i], in_at[j]
+            out_at[i], in_at[j] = y0 - h, y1 - h
+            x0, x1 = width / 2, 1 - width / 2
+            mid = (x0 + x1) / 2
+            verts = [(x0, y0), (mid, y0), (mid, y1), (x1, y1), (x1, y1 - h), (mid, y1 - h), (mid, y0 - h),
+                     (x0, y0 - h), (x0, y0)]
+            codes = [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO, Path.CURVE4,
+                     Path.CURVE4, Path.CURVE4, Path.CLOSEPOLY]
+            ax.add_patch(PathPatch(Path(verts, codes), facecolor=colour[left[i]], alpha=0.4, lw=0, zorder=1))
+    # Half a label of room above the top bar and below the bottom one: pad = 0.6·line·(height + 2·pad).
+    pad = 0.6 * line * height / (1 - 1.2 * line)
+    ax.set_ylim(-pad, height + pad)
+    # Room beside the columns for the widest label: a·(W − 2L) ≥ L + c·W in axes pixels.
+    widest = max(t.get_window_extent(renderer).width for t in labels) + 4
+    c = width / 2 + 0.02
+    spread = max(box.width - 2 * widest, 0.2 * box.width)
+    a = (widest + c * box.width) / spread
+    ax.set_xlim(-a, 1 + a)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+
+
+def _sankey_axes(ax: Any, rows: int) -> Any:
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(8.0, max(4.5, 0.45 * rows + 2.0)))
+    return ax
+
+
+def stage_sankey(transitions: Any, after: Optional[Mapping[str, Any]] = None, *,
+                 names: Sequence[str] = ("from", "to"), ax: Any = None) -> Any:
+    """Sankey of stage transitions: a bar per stage on the left (where customers came from) and on
+    the right (where they went), as high as its customers, and a band per transition as wide as its
+    customers, coloured by the stage it leaves; each bar labelled with its stage and customers.
+
+    ``transitions`` is a ``TransitionMatrix`` (``engagement.stage_transitions``), or the stages at
+    a first date (``ProfileStore.stages(as_of=...)``) with ``after`` the stages at a second; then
+    the transitions are those ``stage_transitions`` counts from the two snapshots, customers in
+    only one of them left out. ``names``: the tick labels of the two columns (e.g. the dates);
+    ``ax``: the ``Axes`` to draw on. Axes: heights in customers (the scale is the bars' labels),
+    x the two moments. Stages with no customers are left out.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> m = engagement.stage_transitions([1, 1, 2, 2, 3, 3], ["prospect", "new_customer", "prospect", "engaged",
+    ...                                   "engaged", "new_customer"], [0, 5, 0, 5, 0, 5])
+    >>> ax = engagement.plot.stage_sankey(m)
+    >>> sorted(t.get_text() for t in ax.texts)
+    ['engaged  1', 'engaged  1', 'new_customer  2', 'prospect  2']
+    """
+    if after is not None:
+        from ._transitions import stage_transitions
+
+        customer = np.concatenate([np.asarray(transitions["customer"]), np.asarray(after["customer"])])
+        stage = np.concatenate([np.asarray(transitions["stage"], dtype=object), np.asarray(after["stage"], dtype=object)])
+        when = np.repeat([0, 1], [len(transitions["customer"]), len(after["customer"])])
+        order = np.lexsort((when, customer))
+        transitions = stage_transitions(customer[order], list(stage[order]), when[order])
+    counts = np.asarray(transitions.counts)
+    ax = _sankey_axes(ax, int((counts.sum(axis=1) > 0).sum()))
+    total = int(counts.sum())
+    moved = total - int(np.trace(counts))
+    ax.set_xticks([0, 1], list(names))
+    ax.set_ylabel("customers (bar and band heights)")
+    ax.set_title(f"Stage transitions: {total:,} customers, {moved:,} changed stage", fontsize="medium")
+    _fit_title(ax)
+    _sankey(ax, transitions.labels, transitions.labels, counts)
+    return ax
+
+
+def loyalty_tiers(report: Mapping[str, Any], *, start: Any, end: Any = None, ax: Any = None) -> Any:
+    """Loyalty tier movement between two dates as a Sankey: a bar per tier held at ``start`` (left)
+    and at ``end`` (right, default the report's ``as_of``: its accounts' tiers), as high as its
+    customers, and a band per (tier, tier) pair as wide as its customers; ``no tier`` for members
+    below the lowest. The tier a customer held at a date is the last change in the report's
+    ``history`` at or before it. The title counts the moves up and down.
+
+    Parameters: ``report``, what ``engagement.loyalty`` returns; ``start``, ``end``, dates (Unix
+    seconds, ``datetime64`` or ``Timestamp``); ``ax``, the ``Axes`` to draw on. Axes: heights in
+    customers (each bar labelled), x the two dates.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> day = 86_400
+    >>> r = engagement.loyalty([1, 2, 2], [0, 0, 10 * day], ["web"] * 3, ["purchase"] * 3, [600.0, 300.0, 300.0],
+    ...                        as_of=20 * day)
+    >>> ax = engagement.plot.loyalty_tiers(r, start=5 * day)
+    >>> ax.get_title(), sorted(t.get_text() for t in ax.texts)
+    ('Loyalty tiers: 2 members, 1 up, 0 down', ['no tier  1', 'silver  1', 'silver  2'])
+    """
+    from . import _convert as cv
+
+    accounts, history = report["accounts"], report["history"]
+    names = ["no tier"] + list(accounts["tier_names"])
+    index = {None: 0, **{t: k + 1 for k, t in enumerate(accounts["tier_names"])}}
+    changes: dict = {}
+    for c, t, s in zip(history["customer"], history["tier"], history["since"]):
+        changes.setdefault(int(c), []).append((int(s), t))
+
+    def held(customer: int, at: int) -> Any:
+        tier = None
+        for since, t in sorted(changes.get(customer, [])):
+            if since > at:
+                break
+            tier = t
+        return tier
+
+    t0 = cv.instant(start, "start")
+    t1 = None if end is None else cv.instant(end, "end")
+    counts = np.zeros((len(names), len(names)))
+    for c, now in zip(accounts["customer"], accounts["tier"]):
+        later = now if t1 is None else held(int(c), t1)
+        counts[index[held(int(c), t0)], index[later]] += 1
+    ax = _sankey_axes(ax, len(names))
+    up, down = int(np.triu(counts, 1).sum()), int(np.tril(counts, -1).sum())
+
+    def day(t: Optional[int]) -> str:
+        return "as_of" if t is None else str(np.datetime64(int(t), "s").astype("datetime64[D]"))
+
+    ax.set_xticks([0, 1], [f"tier on {day(t0)}", f"tier on {day(t1)}"])
+    ax.set_ylabel("members (bar and band heights)")
+    ax.set_title(f"Loyalty tiers: {int(counts.sum()):,} members, {up:,} up, {down:,} down", fontsize="medium")
+    _fit_title(ax)
+    _sankey(ax, names, names, counts)
+    return ax
+
+
 def cohort_retention(table: Any, ax: Any = None, *, period_zero: bool = False) -> Any:
     """Heat map of a ``CohortTable``'s retention: cohorts by row, periods after acquisition by
     column, each observed cell coloured and printed as a percentage.
@@ -459,32 +642,62 @@ def kaplan_meier(curves: Any, ax: Any = None) -> Any:
     return ax
 
 
-def attribution(results: Mapping[str, Any], value: str = "conversions", ax: Any = None) -> Any:
-    """Grouped bars of the conversions (or ``value="value"``) credited to each channel by several
-    rules: a mapping of rule name to ``Attribution``.
+def attribution(results: Mapping[str, Any], value: str = "conversions", ax: Any = None, *, share: bool = False,
+                currency: Optional[str] = None) -> Any:
+    """Attribution compared across rules: grouped bars of the conversions (or ``value="value"``, the
+    conversion value) credited to each channel, a bar per rule, channels by their mean credit over
+    the rules (largest first); the legend (the rules) sits right of the data.
+
+    Parameters: ``results``, a mapping of rule name to the ``Attribution`` it gave (e.g. from
+    ``engagement.attribute`` or ``attribute_touchpoints`` with ``rule=``); ``value``,
+    ``"conversions"`` or ``"value"``; ``share``, each rule's credit as a share of its total (%),
+    which compares rules whose totals differ; ``currency``, the currency's name for a value axis;
+    ``ax``, the ``Axes`` to draw on. Axes: x the channels, y in conversions, in the currency or in %.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement, engagement.plot
     >>> paths, conv = ["email > search", "search"], [3, 1]
     >>> r = {rule: engagement.attribute(paths, conv, rule=rule) for rule in ("first_touch", "last_touch", "markov")}
-    >>> engagement.plot.attribution(r).get_ylabel()
-    'conversions credited'
+    >>> ax = engagement.plot.attribution(r)
+    >>> ax.get_ylabel(), [t.get_text() for t in ax.get_xticklabels()]
+    ('conversions credited', ['search', 'email'])
     """
-    ax = _axes(ax)
+    if value not in ("conversions", "value"):
+        raise ValueError(f'value must be "conversions" or "value", not {value!r}')
     channels: list = []
     for a in results.values():
         channels += [c for c in a.channels if c not in channels]
+    credit = {}
+    for rule, a in results.items():
+        got = dict(zip(a.channels, np.asarray(getattr(a, value), dtype=float)))
+        row = np.array([got.get(c, 0.0) for c in channels])
+        credit[rule] = row / row.sum() if share and row.sum() > 0 else row
+    mean = np.mean(list(credit.values()), axis=0) if credit else np.zeros(len(channels))
+    order = np.argsort(-mean, kind="stable")
+    channels = [channels[i] for i in order]
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(min(14.0, max(8.0, 0.18 * len(channels) * len(results) + 3.0)), 4.8))
     width = 0.8 / max(len(results), 1)
     x = np.arange(len(channels))
-    for k, (rule, a) in enumerate(results.items()):
-        credit = dict(zip(a.channels, getattr(a, value)))
-        ax.bar(x + (k - (len(results) - 1) / 2) * width, [credit.get(c, 0.0) for c in channels], width, label=rule)
-    ax.set_xticks(x, channels)
-    ax.tick_params(axis="x", labelrotation=30)
+    for k, (rule, row) in enumerate(credit.items()):
+        ax.bar(x + (k - (len(results) - 1) / 2) * width, row[order], width, label=rule)
+    ax.set_xticks(x, channels, fontsize=8)
+    ax.set_xlim(-0.6, len(channels) - 0.4)
     ax.set_xlabel("channel")
-    ax.set_ylabel(f"{'conversions' if value == 'conversions' else 'value'} credited")
-    ax.set_title("Attribution by channel")
-    ax.legend()
+    if share:
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_ylabel(f"share of the {'conversions' if value == 'conversions' else 'value'} credited (%)")
+    elif value == "conversions":
+        ax.set_ylabel("conversions credited")
+    else:
+        ax.set_ylabel(f"value credited ({currency or 'currency of the conversion values'})")
+    ax.set_title(f"Attribution by channel under {len(results)} rules", fontsize="medium")
+    ax.legend(title="rule", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
+    _fit_title(ax)
+    slot = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0])
+    _shrink_to_width(ax.get_xticklabels(), 0.96 * slot)
     return ax
 
 
@@ -616,6 +829,69 @@ def _headroom(ax: Any, labels: Sequence[Any], tallest: float) -> None:
     height = ax.get_window_extent(renderer).height
     if height > need:
         ax.set_ylim(0, tallest * height / (height - need))
+
+
+def rfm_grid(rfm: Mapping[str, Any], *, by: str = "f", ax: Any = None) -> Any:
+    """RFM grid: customers by recency score R (rows, 5 = most recent on top) and frequency score F
+    (columns; ``by="m"`` for the monetary score), each cell coloured by its customers and printed
+    with them and with the segments they are in (the segment follows R and the mean of F and M, so
+    one cell may hold two); empty cells are blank.
+
+    Parameters: ``rfm``, what ``ProfileStore.rfm`` or ``engagement.rfm_scores`` returns (columns
+    ``r``, ``f``, ``m`` and ``segment``); ``by``, the column score, ``"f"`` or ``"m"``; ``ax``,
+    the ``Axes`` to draw on (default: a new figure with room for the names). Axes: scores 1–5
+    (quintiles of customers unless the scores were made otherwise); colour and counts: customers.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import engagement, engagement.plot
+    >>> s = engagement.ProfileStore(); s.push([1, 2], [0, 86_400], ["web"] * 2, ["purchase"] * 2, value=[5.0, 9.0])
+    >>> ax = engagement.plot.rfm_grid(s.rfm(as_of=2 * 86_400))
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.texts]
+    ('frequency score F (1–5, 5 = most purchases)', ['1\\npromising 1', '1\\npotential loyalists 1'])
+    """
+    if by not in ("f", "m"):
+        raise ValueError(f'by must be "f" or "m", not {by!r}')
+    r = np.asarray(rfm["r"], dtype=int)
+    x = np.asarray(rfm[by], dtype=int)
+    segment = np.asarray(rfm["segment"], dtype=object)
+    counts = np.zeros((5, 5))
+    np.add.at(counts, (r - 1, x - 1), 1)
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(9.5, 6.5))
+    shown = np.ma.masked_equal(counts, 0)
+    image = ax.imshow(shown, origin="lower", cmap=_tinted("Blues"), aspect="auto", interpolation="nearest",
+                      extent=(0.5, 5.5, 0.5, 5.5), vmin=max(counts[counts > 0].min(), 0) if counts.any() else 0)
+    ax.figure.colorbar(image, ax=ax, label="customers")
+    high = counts.max() if counts.any() else 1
+    texts = []
+    for i in range(5):
+        for j in range(5):
+            if counts[i, j] == 0:
+                continue
+            here = segment[(r == i + 1) & (x == j + 1)]
+            names, n = np.unique(here.astype(str), return_counts=True)
+            order = np.argsort(-n, kind="stable")
+            lines = [f"{names[k].replace('_', ' ')} {n[k]:,}" for k in order]
+            dark = counts[i, j] > 0.6 * high
+            texts.append(ax.text(j + 1, i + 1, f"{int(counts[i, j]):,}\n" + "\n".join(lines), ha="center",
+                                 va="center", fontsize=8, linespacing=1.05, color="white" if dark else "black"))
+    ax.set_xticks(range(1, 6))
+    ax.set_yticks(range(1, 6))
+    what = "frequency score F (1–5, 5 = most purchases)" if by == "f" else "monetary score M (1–5, 5 = most spent)"
+    ax.set_xlabel(what)
+    ax.set_ylabel("recency score R (1–5, 5 = most recent)")
+    ax.set_title(f"RFM grid: {int(counts.sum()):,} customers and their segments", fontsize="medium")
+    _fit_title(ax)
+    # Each cell's text fits its cell.
+    renderer = ax.figure.canvas.get_renderer()
+    cell_w = abs(ax.transData.transform((2, 0))[0] - ax.transData.transform((1, 0))[0])
+    cell_h = abs(ax.transData.transform((0, 2))[1] - ax.transData.transform((0, 1))[1])
+    _shrink_to_width(texts, 0.94 * cell_w)
+    while texts and max(t.get_window_extent(renderer).height for t in texts) > 0.94 * cell_h \
+            and texts[0].get_fontsize() > 5:
+        for t in texts:
+            t.set_fontsize(t.get_fontsize() - 0.5)
+    return ax
 
 
 def score_by_stage(score: Any, stage: Any, ax: Any = None) -> Any:
