@@ -11,11 +11,23 @@ from engagement import dask as on_dask
 from engagement import plot
 
 
+def _every_module():
+    """Every module of the package (a new module cannot be left out), but the native one and the
+    Spark one (its examples would start a JVM)."""
+    import importlib
+    import pkgutil
+    names = [m.name for m in pkgutil.iter_modules(engagement.__path__) if m.name not in ("_engagement", "spark")]
+    return [engagement] + [importlib.import_module(f"engagement.{name}") for name in sorted(names)]
+
+
 def test_examples_run():
     attempted = 0
-    for module in (engagement, _attribution, _clv, _cohort, _display, _events, _experiment, _frames, _funnel, _journey,
-                   _metrics, _partial, _results, _retention, _segments, _store, _survival, _transactions, _transitions,
-                   _triggers, plot, on_dask):
+    listed = {engagement, _attribution, _clv, _cohort, _display, _events, _experiment, _frames, _funnel, _journey,
+              _metrics, _partial, _results, _retention, _segments, _store, _survival, _transactions, _transitions,
+              _triggers, plot, on_dask}
+    modules = _every_module()
+    assert listed <= set(modules)
+    for module in modules:
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
         assert result.failed == 0, f"{module.__name__}: {result.failed} failing examples"
         attempted += result.attempted

@@ -203,14 +203,26 @@ class BetaGeoFitter(_PurchaseFitter):
 
 class ModifiedBetaGeoFitter(_PurchaseFitter):
     """The modified BG/NBD model (Batislam, Denizel & Filiztekin 2007) in the fitter idiom; the
-    settings as :class:`BetaGeoFitter`'s."""
+    settings as :class:`BetaGeoFitter`'s.
+
+    >>> import engagement
+    >>> mbgf = engagement.ModifiedBetaGeoFitter().fit([0, 1, 3, 0, 2], [0, 2, 9, 0, 4], [10, 10, 10, 8, 6])
+    >>> list(mbgf.params_.index)
+    ['r', 'alpha', 'a', 'b']
+    """
 
     _model = "mbg_nbd"
 
 
 class ParetoNBDFitter(_PurchaseFitter):
     """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) in the fitter idiom; the
-    settings as :class:`BetaGeoFitter`'s."""
+    settings as :class:`BetaGeoFitter`'s.
+
+    >>> import engagement
+    >>> pnf = engagement.ParetoNBDFitter().fit([0, 1, 3, 0, 2], [0, 2, 9, 0, 4], [10, 10, 10, 8, 6])
+    >>> list(pnf.params_.index)
+    ['r', 'alpha', 's', 'beta']
+    """
 
     _model = "pareto_nbd"
 
