@@ -718,3 +718,17 @@ def test_attribution_compares_rules_with_the_legend_outside(sample, tmp_path):
     ax = eplot.attribution(rules, value="value", currency="USD")
     assert ax.get_ylabel() == "value credited (USD)"
     plt.close(ax.figure)
+
+
+def test_kaplan_meier_and_stage_flow_name_their_units_and_keep_legends_off_the_data(sample, tmp_path):
+    store, end = sample_store(sample)
+    days = [(p["last_purchase"] - p["first_purchase"]) / DAY for p in store.profiles() if p["purchases"] > 0]
+    churned = [end - p["last_purchase"] > 180 * DAY for p in store.profiles() if p["purchases"] > 0]
+    ax = eplot.kaplan_meier({"buyers": engagement.kaplan_meier(days, churned)}, unit="day")
+    assert ax.get_xlabel() == "time (days)" and legend_outside(ax)
+    assert_texts_apart(ax.figure)
+    rendered(ax, tmp_path, "kaplan_meier_days")
+    assert eplot.kaplan_meier(engagement.kaplan_meier(days, churned)).get_xlabel() == "time (units of the durations given)"
+    ax = eplot.stage_flow(store.stages(as_of=end), store.stages(as_of=end + 120 * DAY))
+    assert ax.get_ylabel() == "customers" and legend_outside(ax)
+    rendered(ax, tmp_path, "stage_flow_legend")

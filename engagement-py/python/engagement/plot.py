@@ -355,9 +355,10 @@ def stage_flow(before: Mapping[str, Any], after: Mapping[str, Any], ax: Any = No
         bottom += table[stage].to_numpy()
     ax.set_xlabel("stage at the first date")
     ax.set_ylabel("customers")
-    ax.set_title("Stage flow between two dates")
+    ax.set_title("Stage flow between two dates (stage_sankey draws the flows)")
     ax.tick_params(axis="x", labelrotation=30)
-    ax.legend(fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
+    ax.figure.tight_layout()
     return ax
 
 
@@ -616,15 +617,20 @@ def _percent_formatter(span: float) -> Any:
     return PercentFormatter(1.0, decimals=1 if span < 0.1 else 0)
 
 
-def kaplan_meier(curves: Any, ax: Any = None) -> Any:
+def kaplan_meier(curves: Any, ax: Any = None, *, unit: Optional[str] = None) -> Any:
     """Kaplan–Meier survival step curves with their confidence bands: one ``KaplanMeier`` or a mapping
     of group name to one.
+
+    Parameters: ``curves``, as above; ``unit``, the unit of the durations the curves were computed
+    from (``"day"``), for the x axis; ``ax``, the ``Axes`` to draw on. Axes: x the time in that
+    unit, y the share surviving (0–1); the legend sits right of the data.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import engagement, engagement.plot
     >>> km = engagement.kaplan_meier([5, 8, 12, 20], [True, False, True, True])
-    >>> engagement.plot.kaplan_meier({"all": km}).get_ylabel()
-    'share surviving'
+    >>> ax = engagement.plot.kaplan_meier({"all": km}, unit="day")
+    >>> ax.get_ylabel(), ax.get_xlabel()
+    ('share surviving', 'time (days)')
     """
     ax = _axes(ax)
     items = curves.items() if isinstance(curves, Mapping) else [("survival", curves)]
@@ -635,10 +641,11 @@ def kaplan_meier(curves: Any, ax: Any = None) -> Any:
         (line,) = ax.step(t, s, where="post", label=name)
         ax.fill_between(t, lo, hi, step="post", alpha=0.2, color=line.get_color())
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("time")
+    ax.set_xlabel(f"time ({unit}s)" if unit else "time (units of the durations given)")
     ax.set_ylabel("share surviving")
     ax.set_title("Kaplan–Meier survival with confidence bands")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
+    ax.figure.tight_layout()
     return ax
 
 
