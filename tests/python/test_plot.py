@@ -732,3 +732,16 @@ def test_kaplan_meier_and_stage_flow_name_their_units_and_keep_legends_off_the_d
     ax = eplot.stage_flow(store.stages(as_of=end), store.stages(as_of=end + 120 * DAY))
     assert ax.get_ylabel() == "customers" and legend_outside(ax)
     rendered(ax, tmp_path, "stage_flow_legend")
+
+
+def test_sankey_labels_of_small_neighbouring_bars_stay_apart(tmp_path):
+    # One large stage and six of one customer each: without gaps their labels would pile up.
+    stages = ["prospect"] * 300 + ["engaged", "new_customer", "repeat", "loyal", "advocate", "at_risk"]
+    customers = np.arange(len(stages))
+    m = engagement.stage_transitions(np.repeat(customers, 2), [s for s in stages for _ in range(2)],
+                                     np.tile([0, 1], len(stages)))
+    for size in ((8, 4.5), (6, 3)):
+        fig, ax = plt.subplots(figsize=size)
+        eplot.stage_sankey(m, ax=ax)
+        assert_sankey_matches(ax, m.frame())
+        rendered(ax, tmp_path, f"sankey_small_{size[0]}")
