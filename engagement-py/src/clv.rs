@@ -82,6 +82,14 @@ impl NativeClvModel {
         self.model.unit.map(|u| u.label())
     }
 
+    /// Refuses data whose time unit (a summary's, when the data carries one)
+    /// is not the model's (`ModelWithUnit::check_data_unit`).
+    #[pyo3(signature = (data_unit=None))]
+    fn check_data_unit(&self, data_unit: Option<&str>) -> PyResult<()> {
+        let data = data_unit.map(str::parse).transpose().py_err()?;
+        self.model.check_data_unit(data).py_err()
+    }
+
     /// Parameter names and values, in the model's order.
     fn parameters(&self) -> Vec<(&'static str, f64)> {
         self.model.parameters()

@@ -95,9 +95,15 @@ def test_display_and_misuse(cdnow):
     assert "\n" not in line and "2357 customers" in line and "weeks" in line
     page = bgf._repr_html_()
     assert "log-likelihood -9582.4" in page and "time in weeks" in page and "<table" in page
-    # lifetimes' penalizer_coef penalises another scale: not taken under that name.
-    with pytest.raises(TypeError):
+    # lifetimes' penalizer_coef penalises another scale: not taken under that name, and said so.
+    with pytest.raises(TypeError, match="takes penalty="):
         engagement.BetaGeoFitter(penalizer_coef=0.1)
+    # The summary as polars too, every number kept.
+    pl_frame = bgf.to_frame(backend="polars")
+    assert pl_frame.columns == ["parameter", "coef", "se(coef)", "lower 95% bound", "upper 95% bound"]
+    assert pl_frame["coef"].to_list() == bgf.summary["coef"].tolist()
+    ggf = engagement.GammaGammaFitter().fit(cdnow[cdnow["frequency"] > 0])
+    assert "time" not in repr(ggf) and "time" not in ggf._repr_html_()
 
 
 def test_parameter_intervals_refuse_bad_input():
@@ -115,3 +121,28 @@ def test_a_bad_row_is_named_by_its_index_label(cdnow):
     with pytest.raises(engagement.InvalidInputError, match=r"row 17.*index label 'C0017'") as info:
         engagement.BetaGeoFitter().fit(data)
     assert info.value.row == 17 and info.value.index_label == "C0017"
+
+
+def test_predictions_refuse_data_in_another_unit_and_take_single_customers(cdnow):
+    weekly = engagement.BetaGeoFitter(unit="week").fit(cdnow)
+    days = cdnow.assign(recency=cdnow["recency"] * 7, T=cdnow["T"] * 7)
+    days.attrs["unit"] = "day"
+    # A summary in days read by a model in weeks would be off silently: refused.
+    for call in (lambda: weekly.conditional_probability_alive(days),
+                 lambda: weekly.conditional_expected_number_of_purchases_up_to_time(39, days),
+                 lambda: weekly.model_.discounted_value(days, spend=1.0)):
+        with pytest.raises(engagement.ConfigError, match="the data's unit is day, the model's is week"):
+            call()
+    same = cdnow.copy()
+    same.attrs["unit"] = "week"
+    assert np.array_equal(weekly.conditional_probability_alive(same), weekly.conditional_probability_alive(cdnow))
+    # One customer as plain numbers, as lifetimes takes them.
+    one = weekly.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86)
+    assert one.shape == (1,) and one[0] == pytest.approx(1.2259, abs=1e-3)
+    with pytest.raises(TypeError, match="column frequency must be one-dimensional"):
+        weekly.conditional_probability_alive(np.zeros((3, 2)), np.zeros(3), np.ones(3))
+    # A bad row of a prediction is named by its index label too.
+    labelled = cdnow.set_index(pd.Index([f"C{i:04d}" for i in range(len(cdnow))]))
+    labelled.iloc[4, labelled.columns.get_loc("T")] = float("nan")
+    with pytest.raises(engagement.InvalidInputError, match="index label 'C0004'"):
+        weekly.conditional_probability_alive(labelled)

@@ -115,6 +115,44 @@ impl std::ops::Deref for ModelWithUnit {
 }
 
 impl ModelWithUnit {
+    /// Checks that data whose time unit is `data` (a summary's unit, when the
+    /// data says it) may be predicted by this model: recency and `T` in
+    /// days read by a model fitted in weeks would be seven times too long,
+    /// and every prediction silently wrong. Unknown units on either side pass.
+    ///
+    /// # Errors
+    /// [`EngError::Config`] at `unit` when both units are known and differ.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use engagement_core::clv::{ClvModel, ModelWithUnit, bg_nbd::BgNbdParams};
+    /// use engagement_core::transactions::Period;
+    /// let m = ModelWithUnit { model: ClvModel::BgNbd(BgNbdParams { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }),
+    ///     unit: Some(Period::Week) };
+    /// assert!(m.check_data_unit(Some(Period::Week)).is_ok() && m.check_data_unit(None).is_ok());
+    /// let e = m.check_data_unit(Some(Period::Day)).unwrap_err();
+    /// assert!(e.to_string().contains("the data's unit is day, the model's is week"));
+    /// # Ok::<(), engagement_core::EngError>(())
+    /// ```
+    pub fn check_data_unit(&self, data: Option<Period>) -> Result<()> {
+        if let (Some(model), Some(data)) = (self.unit, data)
+            && model != data
+        {
+            return Err(EngError::config(
+                "unit",
+                format!(
+                    "the data's unit is {}, the model's is {}: summarise the data in {}s \
+                     (recency and T are read in the model's unit)",
+                    data.label(),
+                    model.label(),
+                    model.label()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Expected purchases per customer over `horizon` (weeks, days, months
     /// or the model's own units), converted with the model's time unit:
     /// the conditional expectation of [`ClvModel::conditional_expected_purchases`]

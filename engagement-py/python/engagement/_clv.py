@@ -37,6 +37,16 @@ def _unit_of(data: Any) -> Optional[str]:
     return unit if isinstance(unit, str) else None
 
 
+def _rows(frequency: Any) -> Any:
+    """The column whose index labels name a row in errors: the table's ``frequency`` or the one given."""
+    if isinstance(frequency, dict) or hasattr(frequency, "columns"):
+        try:
+            return frequency["frequency"]
+        except (KeyError, TypeError):
+            return None
+    return frequency
+
+
 def _opt_int(x: Any) -> Optional[int]:
     return None if x is None else int(x)
 
@@ -203,6 +213,8 @@ class ClvModel:
     def _history(self, frequency: Any, recency: Any, T: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         if _is_table(frequency):
             data = frequency
+            # Data summarised in another unit than the model's would give wrong numbers silently.
+            self._native.check_data_unit(_unit_of(data))
             frequency, recency, T = _column(data, "frequency"), _column(data, "recency"), _column(data, "T")
         if recency is None or T is None:
             raise TypeError("recency and T are required (or pass a DataFrame with those columns)")
@@ -210,7 +222,8 @@ class ClvModel:
 
     def p_alive(self, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
         """P(alive) at ``T`` of each customer (purchase models; ``bg_bb``: at the next opportunity)."""
-        return self._native.p_alive(*self._history(frequency, recency, T))
+        with cv.rows_named(_rows(frequency), customer_ids=False):
+            return self._native.p_alive(*self._history(frequency, recency, T))
 
     def p_alive_history(self, purchases: Any, at: Any) -> np.ndarray:
         """P(alive) of one customer at each time of ``at`` (since the first purchase, > 0, in the model's
@@ -276,7 +289,8 @@ class ClvModel:
 
     def conditional_expected_purchases(self, t: float, frequency: Any, recency: Any = None, T: Any = None) -> np.ndarray:
         """Expected purchases of each customer in the next ``t`` time units (purchase models)."""
-        return self._native.conditional_expected_purchases(float(t), *self._history(frequency, recency, T))
+        with cv.rows_named(_rows(frequency), customer_ids=False):
+            return self._native.conditional_expected_purchases(float(t), *self._history(frequency, recency, T))
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
         """Expected purchases of a new customer in ``(0, t]`` for each ``t`` (purchase models)."""
@@ -342,7 +356,8 @@ class ClvModel:
         options = cv.given(horizon=horizon or None, periods=None if periods is None else int(periods),
                            period_length=None if period_length is None else float(period_length),
                            discount_rate=None if discount_rate is None else float(discount_rate))
-        return self._native.discounted_value(f, r, t, cv.floats(s, "spend"), options)
+        with cv.rows_named(_rows(frequency), customer_ids=False):
+            return self._native.discounted_value(f, r, t, cv.floats(s, "spend"), options)
 
     def frequency_recency_matrix(self, value: str = "p_alive", *, max_frequency: int, T: float,
                                  horizon: float = 1.0) -> Any:

@@ -260,7 +260,12 @@ def codes(values: Any, name: str, to_codes: Any, aliases: Optional[Mapping[str, 
 
 
 def floats(values: Any, name: str, dtype: Any = np.float64) -> np.ndarray:
+    """A column of numbers (a single number is a column of one)."""
     a = _series_to_numpy(values)
+    if a.ndim == 0:
+        a = a.reshape(1)
+    elif a.ndim > 1:
+        raise TypeError(f"column {name} must be one-dimensional, got an array of shape {a.shape}")
     if a.dtype == dtype:
         return np.ascontiguousarray(a)
     if a.dtype.kind in "iuf":

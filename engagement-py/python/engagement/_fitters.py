@@ -46,7 +46,12 @@ class _Fitter:
     _doc_name = ""
 
     def __init__(self, *, penalty: float = 0.0, unit: Optional[str] = None, alpha: float = 0.05,
-                 max_iterations: Optional[int] = None, tolerance: Optional[float] = None) -> None:
+                 max_iterations: Optional[int] = None, tolerance: Optional[float] = None,
+                 penalizer_coef: Any = None) -> None:
+        if penalizer_coef is not None:
+            raise TypeError(f"{type(self).__name__} takes penalty= (an L2 penalty on the log parameters), not "
+                            "lifetimes' penalizer_coef, which penalises the parameters themselves and so gives "
+                            "another fit; see the README's lifetime-value section")
         self.penalty = penalty
         self.unit = unit
         self.alpha = alpha
@@ -91,6 +96,25 @@ class _Fitter:
         """Log-likelihood at the fitted parameters (without the penalty)."""
         return float(self._fitted().log_likelihood)  # type: ignore[arg-type]
 
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """The fit's :attr:`summary` (``coef``, ``se(coef)``, interval bounds by parameter) as a
+        pandas DataFrame (``parameter`` its index) or a polars one (``parameter`` its first column).
+
+        >>> import engagement
+        >>> f = engagement.BetaGeoFitter().fit([0, 1, 3, 0, 2], [0, 2, 9, 0, 4], [10, 10, 10, 8, 6])
+        >>> f.to_frame(backend="polars").columns[:3]
+        ['parameter', 'coef', 'se(coef)']
+        """
+        frame = self.summary
+        if backend == "pandas":
+            return frame
+        if backend == "polars":
+            import polars as pl
+
+            out = frame.reset_index()
+            return pl.DataFrame({c: out[c].to_numpy() for c in out.columns})
+        raise ValueError(f"backend must be 'pandas' or 'polars', got {backend!r}")
+
     @property
     def summary(self) -> Any:
         """A DataFrame indexed by parameter: ``coef``, ``se(coef)`` and the interval at ``1 − alpha``
@@ -119,7 +143,7 @@ class _Fitter:
             return f"<{name}: not fitted>"
         m = self.model_
         ps = ", ".join(f"{k}: {v:.4g}" for k, v in m.params.items())
-        unit = f", time in {m.unit}s" if m.unit else ", time unit unknown"
+        unit = "" if m.model == "gamma_gamma" else f", time in {m.unit}s" if m.unit else ", time unit unknown"
         return f"<{name}: fitted on {m.customers:g} customers{unit}, {ps}>"
 
     def _repr_html_(self) -> str:
@@ -127,8 +151,9 @@ class _Fitter:
         if self.model_ is None:
             return f"<p><b>{name}</b>: not fitted</p>"
         m = self.model_
-        unit = f"time in {html.escape(m.unit)}s" if m.unit else "time unit unknown"
-        head = (f"<p><b>{name}</b> ({html.escape(m.model)}) on {m.customers:g} customers, {unit}; "
+        unit = ("" if m.model == "gamma_gamma" else
+                f", time in {html.escape(m.unit)}s" if m.unit else ", time unit unknown")
+        head = (f"<p><b>{name}</b> ({html.escape(m.model)}) on {m.customers:g} customers{unit}; "
                 f"log-likelihood {m.log_likelihood:.4f}, converged in {m.iterations} iterations</p>")
         return head + self.summary.to_html(float_format=lambda v: f"{v:.6g}")
 
@@ -137,14 +162,15 @@ class _PurchaseFitter(_Fitter):
     """Fitters of the purchase (transaction) models."""
 
     def fit(self, frequency: Any, recency: Any = None, T: Any = None, *, weights: Any = None,
-            initial_params: Optional[Sequence[float]] = None) -> Any:
+            initial_params: Optional[Sequence[float]] = None, verbose: bool = False) -> Any:
         """Fits the model by maximum likelihood and returns the fitter.
 
         ``frequency`` (repeat purchases), ``recency`` (time from the first to the last purchase)
         and ``T`` (time from the first purchase to the end of observation) in one time unit, as
         columns; or pass a DataFrame first with those columns (lifetimes' ``frequency_cal``,
         ``recency_cal`` and ``T_cal`` are taken too). ``weights`` counts a row as that many
-        customers (a column name when the data is a DataFrame).
+        customers (a column name when the data is a DataFrame). ``verbose`` is taken for lifetimes'
+        callers and changes nothing (a fit prints nothing).
         """
         if _is_table(frequency):
             data = frequency
@@ -243,7 +269,7 @@ class GammaGammaFitter(_Fitter):
     _model = "gamma_gamma"
 
     def fit(self, frequency: Any, monetary_value: Any = None, *, weights: Any = None,
-            initial_params: Optional[Sequence[float]] = None) -> Any:
+            initial_params: Optional[Sequence[float]] = None, verbose: bool = False) -> Any:
         """Fits the model and returns the fitter: ``frequency`` (repeat purchases, ≥ 1) and
         ``monetary_value`` (the mean value of the repeat purchases) as columns, or a DataFrame
         with them (lifetimes' ``frequency_cal`` and ``monetary_value_cal`` are taken too)."""
