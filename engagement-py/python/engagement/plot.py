@@ -355,7 +355,7 @@ def stage_flow(before: Mapping[str, Any], after: Mapping[str, Any], ax: Any = No
         bottom += table[stage].to_numpy()
     ax.set_xlabel("stage at the first date")
     ax.set_ylabel("customers")
-    ax.set_title("Stage flow between two dates (stage_sankey draws the flows)")
+    ax.set_title("Customers by stage at the first date, split by their stage at the second")
     ax.tick_params(axis="x", labelrotation=30)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
     ax.figure.tight_layout()
