@@ -16,7 +16,8 @@ from . import _engagement as _native
 class CohortTable(_display.Display):
     """Cohorts by acquisition period (rows) and period after acquisition (columns, 0 = the
     acquisition period): ``active`` customers, ``retention`` share, ``revenue_per_customer`` and
-    its cumulative sum, as 2-D numpy arrays; cells after ``as_of`` are NaN. ``cohort_start`` holds
+    its cumulative sum, as 2-D numpy arrays; cells after ``as_of`` are NaN, but ``active`` (integer
+    counts) holds 0 there: read it up to each cohort's ``observed`` periods. ``cohort_start`` holds
     each cohort's start (``datetime64[s]``, UTC).
 
     >>> import engagement
@@ -53,7 +54,8 @@ class CohortTable(_display.Display):
         With ``metric`` (``"retention"``, the default: a share, 0 … 1; ``"active"``: customers;
         ``"revenue_per_customer"`` or ``"cumulative_revenue_per_customer"``: the values' currency
         per customer of the cohort): rows by cohort start (``datetime64[s]``, UTC), columns by
-        period after acquisition (0, 1, …); NaN after ``as_of``. With ``metric=None``: every number
+        period after acquisition (0, 1, …); NaN after ``as_of`` (``"active"``: 0, see ``observed``).
+        With ``metric=None``: every number
         in long form, one row per cohort and period with the cohort's ``size`` and ``observed``
         periods and the four metrics. In polars the row labels are the leading columns and the
         period columns are named ``"0"``, ``"1"`` ….
