@@ -45,13 +45,17 @@ const DAY: i64 = 86_400;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
-    /// One second.
+    /// One second (`"seconds"` read too).
+    #[serde(alias = "seconds")]
     Second,
-    /// One hour.
+    /// One hour (`"hours"` read too).
+    #[serde(alias = "hours")]
     Hour,
-    /// One UTC day.
+    /// One UTC day (`"days"` read too).
+    #[serde(alias = "days")]
     Day,
-    /// One ISO week (Monday to Sunday, UTC).
+    /// One ISO week, Monday to Sunday, UTC (`"weeks"` read too).
+    #[serde(alias = "weeks")]
     Week,
 }
 
@@ -81,6 +85,7 @@ impl Period {
     /// use engagement_core::transactions::Period;
     /// assert_eq!(Period::Week.label(), "week");
     /// assert_eq!("day".parse::<Period>()?, Period::Day);
+    /// assert_eq!("weeks".parse::<Period>()?, Period::Week);
     /// assert!("fortnight".parse::<Period>().is_err());
     /// # Ok::<(), engagement_core::EngError>(())
     /// ```
@@ -117,14 +122,15 @@ impl Period {
 impl std::str::FromStr for Period {
     type Err = EngError;
 
-    /// Reads a label of [`Period::label`].
+    /// Reads a label of [`Period::label`], or its plural (`"weeks"`).
     ///
     /// # Errors
     /// [`EngError::UnknownLabel`] naming `unit`.
     fn from_str(s: &str) -> Result<Self> {
+        let singular = s.strip_suffix('s').unwrap_or(s);
         Period::ALL
             .into_iter()
-            .find(|p| p.label() == s)
+            .find(|p| p.label() == s || p.label() == singular)
             .ok_or_else(|| EngError::unknown_label("unit", s, Period::ALL.map(Period::label)))
     }
 }

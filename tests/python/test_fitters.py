@@ -146,3 +146,9 @@ def test_predictions_refuse_data_in_another_unit_and_take_single_customers(cdnow
     labelled.iloc[4, labelled.columns.get_loc("T")] = float("nan")
     with pytest.raises(engagement.InvalidInputError, match="index label 'C0004'"):
         weekly.conditional_probability_alive(labelled)
+
+
+def test_units_are_read_in_the_plural_too(cdnow):
+    assert engagement.BetaGeoFitter(unit="weeks").fit(cdnow).model_.unit == "week"
+    s = engagement.transaction_summary([1, 1, 2], [0, 86_400 * 3, 0], observation_end=86_400 * 10, unit="days")
+    assert engagement.ClvModel.fit("bg_nbd", s).unit == "day"
