@@ -523,7 +523,8 @@ def test_clv_distribution_clips_the_long_tail_into_one_bar_or_uses_a_log_axis(cd
     ax = eplot.clv_distribution(value, currency="USD", log=True)
     edges = np.array([p.get_x() for p in ax.patches] + [ax.patches[-1].get_x() + ax.patches[-1].get_width()])
     assert ax.get_xscale() == "log" and np.allclose(np.diff(np.log(edges)), np.log(edges[1] / edges[0]))
-    assert sum(bar_heights(ax)) == (value > 0).sum() and np.isclose(edges[0], value.min())
+    # The axis starts at a cent (CDNOW has a customer at 1.6e-7), the values under it in the first bar.
+    assert sum(bar_heights(ax)) == (value > 0).sum() and np.isclose(edges[0], max(value.min(), 0.01))
     assert_texts_apart(ax.figure)
     rendered(ax, tmp_path, "clv_log")
 
@@ -745,3 +746,14 @@ def test_sankey_labels_of_small_neighbouring_bars_stay_apart(tmp_path):
         eplot.stage_sankey(m, ax=ax)
         assert_sankey_matches(ax, m.frame())
         rendered(ax, tmp_path, f"sankey_small_{size[0]}")
+
+
+def test_clv_log_axis_starts_at_a_cent(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import engagement.plot
+    values = np.r_[3e-7, np.linspace(5.0, 500.0, 200)]
+    ax = engagement.plot.clv_distribution(values, log=True, currency="USD")
+    assert ax.get_xlim()[0] >= 0.005
+    assert sum(p.get_height() for p in ax.patches) == len(values)  # every customer still counted
+    assert "1 under 0.01 in the first bar" in ax.get_title()

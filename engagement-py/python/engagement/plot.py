@@ -220,6 +220,11 @@ def clv_distribution(values: Any, bins: int = 50, ax: Any = None, *, currency: O
         if len(shown) < len(v):
             note = f"; {len(v) - len(shown):,} at 0 or below not shown"
         low, high = (shown.min(), shown.max()) if len(shown) else (1.0, 10.0)
+        if low < 0.01 <= high:
+            # Values under a cent would stretch the axis over decades nobody reads: they are
+            # counted in the first bar, which starts at 0.01.
+            note += f"; {int((shown < 0.01).sum()):,} under 0.01 in the first bar"
+            low, shown = 0.01, np.maximum(shown, 0.01)
         ax.hist(shown, bins=np.geomspace(low, high if high > low else low * 10, bins + 1), color="tab:blue")
         ax.set_xscale("log")
     elif clip is not None and len(v) and 0 < clip < 1:
