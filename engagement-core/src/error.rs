@@ -108,10 +108,13 @@ pub enum EngError {
         /// Why the two parts do not fit together.
         reason: String,
     },
-    /// A JSON document (configuration, definition, golden vector) did not parse.
-    #[error("invalid JSON: {message}")]
+    /// A JSON document (configuration, definition, golden vector) did not parse
+    /// ("invalid JSON: …") or parsed to something the engine does not take: a
+    /// missing, unknown or mistyped setting ("invalid settings: at steps[0]: …").
+    #[error("{message}")]
     Json {
-        /// The parser's message, with line and column.
+        /// What is wrong and where: a path in the document for settings, a line
+        /// and column for text that is not JSON.
         message: String,
     },
     /// A model fit did not converge.
@@ -166,10 +169,32 @@ impl fmt::Display for Accepted<'_> {
 
 impl From<serde_json::Error> for EngError {
     fn from(e: serde_json::Error) -> Self {
-        EngError::Json {
-            message: e.to_string(),
-        }
+        json_error(&e, "")
     }
+}
+
+/// The error of JSON text `e` failed on, at `path` in the document (empty:
+/// the whole): text that is not JSON names its line and column; a document
+/// of the wrong shape (a missing, unknown or mistyped setting) names the
+/// setting's path, since a caller of the Python or C face may never have
+/// written the JSON text the line and column count in.
+pub(crate) fn json_error(e: &serde_json::Error, path: &str) -> EngError {
+    let at = if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!("at {path}: ")
+    };
+    let message = if e.classify() == serde_json::error::Category::Data {
+        let text = e.to_string();
+        let bare = match text.rfind(" at line ") {
+            Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
+            _ => text,
+        };
+        format!("invalid settings: {at}{bare}")
+    } else {
+        format!("invalid JSON: {at}{e}")
+    };
+    EngError::Json { message }
 }
 
 /// The variant of an [`EngError`] without its data.

@@ -163,14 +163,7 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
 /// not only a line and column of text that a Python caller never wrote.
 pub(crate) fn located(e: serde_path_to_error::Error<serde_json::Error>) -> EngError {
     let path = e.path().to_string();
-    let inner = e.into_inner();
-    EngError::Json {
-        message: if path == "." || path.is_empty() {
-            inner.to_string()
-        } else {
-            format!("at {path}: {inner}")
-        },
-    }
+    crate::error::json_error(&e.into_inner(), &path)
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub(crate) unsafe fn document<T: serde::de::DeserializeOwned>(
     if s.trim().is_empty() {
         return Err(Failure::from(engagement_core::EngError::Json {
             message: format!(
-                "argument {name} is empty (NULL or length 0): a JSON document is required"
+                "invalid JSON: argument {name} is empty (NULL or length 0): a JSON document is required"
             ),
         }));
     }

@@ -599,3 +599,16 @@ def test_fitters_refuse_bad_input_with_the_models_errors():
         ggf.conditional_expected_average_profit([2], [-30.0])
     with pytest.raises(engagement.InvalidInputError, match="monetary_value"):
         engagement.GammaGammaFitter().fit([1, 2], [20.0, float("inf")])
+
+
+def test_settings_of_the_wrong_shape_are_not_called_invalid_json():
+    # A Python caller wrote no JSON: a missing or misspelt setting names the setting, not a line.
+    with pytest.raises(engagement.JsonError, match=r"^rule: invalid settings: missing field `half_life`$"):
+        engagement.attribute(["a > b"], [1.0], rule="time_decay")
+    with pytest.raises(engagement.JsonError) as info:
+        engagement.transaction_summary([1], [0], observation_end=10, unit="fortnight")
+    assert "invalid settings: at unit: unknown variant `fortnight`" in str(info.value)
+    assert "line" not in str(info.value)
+    # Text that is not JSON still says so, with its line and column.
+    with pytest.raises(engagement.JsonError, match="invalid JSON: .*line 1 column"):
+        engagement.ProfileStore('{"signals": ')
