@@ -16,12 +16,21 @@ def to_frame(columns: Mapping[str, Any], backend: str = "pandas") -> Any:
     >>> import engagement
     >>> engagement.to_frame({"customer": [1, 2], "total": [5.0, 7.5]}).shape
     (2, 2)
+    >>> engagement.to_frame({"unit": "week", "frequency": [0.0, 2.0]}).attrs
+    {'unit': 'week'}
     """
-    cols = {k: v for k, v in columns.items() if not isinstance(v, list) or len(v) == len(next(iter(columns.values())))}
+    # Columns are the array-like entries of the longest length; single values (such as a summary's
+    # ``unit``) go to the pandas frame's ``attrs``, where the lifetime-value models read the unit.
+    arrays = {k: v for k, v in columns.items() if hasattr(v, "__len__") and not isinstance(v, (str, bytes, dict))}
+    n = max((len(v) for v in arrays.values()), default=0)
+    cols = {k: v for k, v in arrays.items() if len(v) == n}
+    scalars = {k: v for k, v in columns.items() if k not in arrays}
     if backend == "pandas":
         import pandas as pd
 
-        return pd.DataFrame(cols)
+        frame = pd.DataFrame(cols)
+        frame.attrs.update(scalars)
+        return frame
     if backend == "polars":
         import polars as pl
 
