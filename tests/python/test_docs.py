@@ -54,3 +54,19 @@ def test_every_public_object_is_documented():
             for meth_name, meth in inspect.getmembers(obj, inspect.isfunction):
                 if not meth_name.startswith("_"):
                     assert inspect.getdoc(meth), f"engagement.{name}.{meth_name} has no docstring"
+
+
+def test_the_migration_page_names_only_what_exists():
+    """docs/coming-from.md: every call in its engagement column is a function, plot or method of
+    the package (a renamed function cannot leave the page pointing at nothing)."""
+    import pathlib
+    import re
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "coming-from.md").read_text()
+    methods = {m for name in engagement.__all__ for m in dir(getattr(engagement, name))
+               if isinstance(getattr(engagement, name), type)}
+    rows = [line.split("|")[2] for line in page.splitlines() if line.startswith("| ") and "---" not in line]
+    called = {m for cell in rows for m in re.findall(r"`[^`]*?\b(\w+)\(", cell)} | {
+        m for cell in rows for m in re.findall(r"\.(\w+)\(", cell)}
+    called -= {"engagement", "plot"}
+    missing = sorted(n for n in called if not (hasattr(engagement, n) or hasattr(plot, n) or n in methods))
+    assert len(called) > 20 and not missing, missing
