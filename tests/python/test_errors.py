@@ -612,3 +612,20 @@ def test_settings_of_the_wrong_shape_are_not_called_invalid_json():
     # Text that is not JSON still says so, with its line and column.
     with pytest.raises(engagement.JsonError, match="invalid JSON: .*line 1 column"):
         engagement.ProfileStore('{"signals": ')
+
+
+def test_survival_fitters_refuse_bad_input_with_the_engines_errors():
+    with pytest.raises(engagement.InvalidInputError, match="duration"):
+        engagement.KaplanMeierFitter().fit([1.0, -2.0], [1, 1])
+    with pytest.raises(engagement.LengthMismatchError):
+        engagement.KaplanMeierFitter().fit([1.0, 2.0], [1])
+    df = pd.DataFrame({"T": [5, 8, 3, 9, 12, 2], "E": [1, 1, 1, 0, 1, 1], "score": [2, 3, 1, 5, 4, float("nan")]})
+    with pytest.raises(engagement.InvalidInputError, match="score"):
+        engagement.CoxPHFitter().fit(df, "T", "E")
+    with pytest.raises(KeyError):
+        engagement.CoxPHFitter().fit(df, "T", "event")
+    cph = engagement.CoxPHFitter().fit(df.assign(score=[2, 3, 1, 5, 4, 1.5]), "T", "E")
+    with pytest.raises(engagement.EngagementError):
+        cph.predict_partial_hazard(pd.DataFrame({"score": [float("inf")]}))
+    with pytest.raises(ValueError, match="backend"):
+        cph.to_frame(backend="arrow")

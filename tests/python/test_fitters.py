@@ -152,3 +152,58 @@ def test_units_are_read_in_the_plural_too(cdnow):
     assert engagement.BetaGeoFitter(unit="weeks").fit(cdnow).model_.unit == "week"
     s = engagement.transaction_summary([1, 1, 2], [0, 86_400 * 3, 0], observation_end=86_400 * 10, unit="days")
     assert engagement.ClvModel.fit("bg_nbd", s).unit == "day"
+
+
+def test_kaplan_meier_fitter_is_the_product_limit_estimate():
+    rng = np.random.default_rng(7)
+    durations = np.round(rng.exponential(10.0, 300), 1) + 0.1   # ties, but none at 0
+    observed = rng.random(300) < 0.7
+    kmf = engagement.KaplanMeierFitter(alpha=0.1).fit(durations, observed)
+    # The product-limit estimate by hand: at each distinct event time, S *= 1 - d / n.
+    s, expected = 1.0, {}
+    for t in np.unique(durations):
+        at_risk = (durations >= t).sum()
+        deaths = ((durations == t) & observed).sum()
+        s *= 1 - deaths / at_risk
+        expected[t] = s
+    sf = kmf.survival_function_["KM_estimate"]
+    assert sf.iloc[0] == 1.0 and sf.index[0] == 0.0
+    for t, v in expected.items():
+        assert sf.loc[t] == pytest.approx(v, abs=1e-12)
+    first_below = min(t for t, v in expected.items() if v <= 0.5)
+    assert kmf.median_survival_time_ == first_below
+    ci = kmf.confidence_interval_
+    assert list(ci.columns) == ["KM_estimate_lower_0.9", "KM_estimate_upper_0.9"]
+    assert ((ci.iloc[:, 0] <= sf + 1e-12) & (sf <= ci.iloc[:, 1] + 1e-12)).all()
+    table = kmf.event_table
+    assert table["observed"].sum() == observed.sum() and table["censored"].sum() == (~observed).sum()
+    # Without event_observed every duration is an event, as in lifelines.
+    assert engagement.KaplanMeierFitter().fit([1, 2, 3]).survival_function_["KM_estimate"].iloc[-1] == 0.0
+    assert "\n" not in repr(kmf) and "<table" in kmf._repr_html_()
+
+
+def test_cox_ph_fitter_reads_the_cox_model():
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame({"score": rng.normal(size=n), "plan": rng.choice(["basic", "pro"], n)})
+    hazard = np.exp(0.7 * df["score"] - 0.5 * (df["plan"] == "pro"))
+    df["T"] = np.round(rng.exponential(1 / hazard), 3) + 0.001
+    df["E"] = (rng.random(n) < 0.8).astype(int)
+    cph = engagement.CoxPHFitter().fit(df, "T", "E")
+    model = engagement.cox(df["T"], df["E"], df[["score", "plan"]], ties="efron")
+    assert cph.params_.to_dict() == {t.name: t.coefficient for t in model.terms}
+    s = cph.summary
+    assert list(s.columns) == ["coef", "exp(coef)", "se(coef)", "coef lower 95%", "coef upper 95%",
+                               "exp(coef) lower 95%", "exp(coef) upper 95%", "z", "p"]
+    assert np.allclose(s["exp(coef)"], np.exp(s["coef"])) and np.allclose(s["z"], s["coef"] / s["se(coef)"])
+    # The simulated effects are recovered (score 0.7, pro −0.5) within four standard errors.
+    assert abs(s.loc["score", "coef"] - 0.7) < 4 * s.loc["score", "se(coef)"]
+    assert abs(s.loc["plan[T.pro]", "coef"] + 0.5) < 4 * s.loc["plan[T.pro]", "se(coef)"]
+    assert np.allclose(s["coef lower 95%"], s["coef"] - 1.959963984540054 * s["se(coef)"])
+    assert cph.AIC_partial_ == pytest.approx(2 * 2 - 2 * cph.log_likelihood_)
+    assert 0.5 < cph.concordance_index_ < 1.0
+    ph = cph.predict_partial_hazard(df[["score", "plan"]])
+    lp = s.loc["score", "coef"] * df["score"] + s.loc["plan[T.pro]", "coef"] * (df["plan"] == "pro")
+    assert np.allclose(np.log(ph) - np.log(ph[0]), lp - lp.iloc[0])
+    assert cph.to_frame(backend="polars")["covariate"].to_list() == ["score", "plan[T.pro]"]
+    assert "\n" not in repr(cph) and "<table" in cph._repr_html_()

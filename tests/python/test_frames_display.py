@@ -134,7 +134,8 @@ CASES = {
 # Public classes that are not results: stores, states and builders one pushes data into, and the
 # lifetimes-style fitters (their ``summary`` is their frame).
 NOT_RESULTS = {"ProfileStore", "Partial", "SegmentSet", "Triggers", "JourneyState", "EventDictionary",
-               "BetaGeoFitter", "ModifiedBetaGeoFitter", "ParetoNBDFitter", "GammaGammaFitter"}
+               "BetaGeoFitter", "ModifiedBetaGeoFitter", "ParetoNBDFitter", "GammaGammaFitter",
+               "KaplanMeierFitter", "CoxPHFitter"}  # fitters: tested in test_fitters.py
 
 
 def _key(x):

@@ -90,7 +90,8 @@ from ._segments import SegmentSet, loyalty, next_best_actions
 from ._journey import churn_between, stage_history
 from ._frames import customer_frame, store_frame, to_frame
 from ._clv import ClvModel
-from ._fitters import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter, parameter_intervals
+from ._fitters import (BetaGeoFitter, CoxPHFitter, GammaGammaFitter, KaplanMeierFitter, ModifiedBetaGeoFitter,
+                       ParetoNBDFitter, parameter_intervals)
 from ._partial import MetricsSummary, Partial, merge_partials
 from ._attribution import Attribution, attribute, attribute_touchpoints
 from ._cohort import CohortTable, cohorts
@@ -164,5 +165,5 @@ __all__ = [
     "transaction_summary", "version", "wilson", "EventDictionary", "PathAnalysis", "Sessions", "SessionSummary",
     "paths", "sessions", "RetentionTable", "retention", "LifecycleTable", "lifecycle", "StickinessTable", "stickiness",
     "set_threads", "threads", "BetaGeoFitter", "ModifiedBetaGeoFitter", "ParetoNBDFitter", "GammaGammaFitter",
-    "parameter_intervals",
+    "parameter_intervals", "KaplanMeierFitter", "CoxPHFitter",
 ]

@@ -291,3 +291,201 @@ class GammaGammaFitter(_Fitter):
             frequency, monetary_value = (_column(data, "frequency", "frequency_cal"),
                                          _column(data, "monetary_value", "monetary_value_cal"))
         return self._fitted().expected_spend(frequency, monetary_value)
+
+
+def _from_zero(time: Any, *columns: Any) -> tuple:
+    """A curve's times and columns starting at time 0 (where S = 1), as lifelines shows them: the
+    result starts there already when some duration is 0."""
+    time = np.asarray(time, dtype=np.float64)
+    if len(time) and time[0] == 0.0:
+        return time, tuple(np.asarray(c, dtype=np.float64) for c in columns)
+    return np.r_[0.0, time], tuple(np.r_[1.0, np.asarray(c, dtype=np.float64)] for c in columns)
+
+
+class KaplanMeierFitter:
+    """Kaplan–Meier in lifelines' fitter idiom: ``fit`` returns the fitter; ``survival_function_``,
+    ``confidence_interval_``, ``median_survival_time_`` and ``event_table`` are DataFrames or
+    numbers of the :class:`KaplanMeier` result (``result_``). ``alpha`` sets the intervals' level
+    (0.05: 95 %). Times are in the durations' unit.
+
+    >>> import engagement
+    >>> kmf = engagement.KaplanMeierFitter().fit([5, 8, 3, 9, 12, 2], [1, 1, 0, 1, 0, 1])
+    >>> kmf.survival_function_["KM_estimate"].round(3).tolist()
+    [1.0, 0.833, 0.833, 0.625, 0.417, 0.208, 0.208]
+    >>> kmf.median_survival_time_
+    8.0
+    """
+
+    def __init__(self, alpha: float = 0.05) -> None:
+        self.alpha = alpha
+        self.result_: Any = None
+
+    def fit(self, durations: Any, event_observed: Any = None) -> "KaplanMeierFitter":
+        """Fits the curve; ``event_observed`` (1 for an event, 0 for censored) defaults to every
+        duration being an event, as in lifelines."""
+        from ._survival import kaplan_meier
+
+        if event_observed is None:
+            event_observed = np.ones(len(np.atleast_1d(np.asarray(durations))), dtype=bool)
+        self.result_ = kaplan_meier(durations, event_observed, level=1.0 - self.alpha)
+        return self
+
+    def _fitted(self) -> Any:
+        if self.result_ is None:
+            raise AttributeError("KaplanMeierFitter is not fitted yet: call fit(...) first")
+        return self.result_
+
+    @property
+    def survival_function_(self) -> Any:
+        """S(t) from time 0, indexed by ``timeline``: one column ``KM_estimate``."""
+        import pandas as pd
+
+        r = self._fitted()
+        time, (survival,) = _from_zero(r.time, r.survival)
+        return pd.DataFrame({"KM_estimate": survival}, index=pd.Index(time, name="timeline"))
+
+    @property
+    def confidence_interval_(self) -> Any:
+        """The pointwise interval of ``survival_function_`` at ``1 − alpha``."""
+        import pandas as pd
+
+        r = self._fitted()
+        pct = f"{1.0 - self.alpha:g}"
+        time, (low, high) = _from_zero(r.time, r.ci_low, r.ci_high)
+        return pd.DataFrame({f"KM_estimate_lower_{pct}": low, f"KM_estimate_upper_{pct}": high},
+                            index=pd.Index(time, name="timeline"))
+
+    @property
+    def median_survival_time_(self) -> float:
+        """The first time S(t) ≤ 0.5 (infinite when the curve stays above it)."""
+        median = self._fitted().median
+        return float("inf") if median is None else float(median)
+
+    @property
+    def event_table(self) -> Any:
+        """At risk, events (``observed``) and censored at each time."""
+        import pandas as pd
+
+        r = self._fitted()
+        return pd.DataFrame({"at_risk": r.at_risk, "observed": r.events, "censored": r.censored},
+                            index=pd.Index(r.time, name="event_at"))
+
+    def __repr__(self) -> str:
+        if self.result_ is None:
+            return "<KaplanMeierFitter: not fitted>"
+        return f"<KaplanMeierFitter: {int(self.result_.at_risk[0])} subjects, median {self.median_survival_time_:g}>"
+
+    def _repr_html_(self) -> str:
+        return "<p><b>KaplanMeierFitter</b>: not fitted</p>" if self.result_ is None else self.result_._repr_html_()
+
+
+class CoxPHFitter:
+    """The Cox proportional hazards model in lifelines' fitter idiom: ``fit(df, duration_col,
+    event_col)`` returns the fitter; ``params_`` (coefficients), ``hazard_ratios_``,
+    ``standard_errors_``, ``summary`` (lifelines' columns), ``log_likelihood_``,
+    ``concordance_index_`` and ``AIC_partial_`` read the :class:`CoxModel` (``model_``).
+    ``alpha`` sets the intervals' level; ``ties`` is ``"efron"`` (lifelines' only method) or
+    ``"breslow"``. Other columns of ``df`` are the covariates; text columns are categorical.
+
+    >>> import engagement, pandas as pd
+    >>> df = pd.DataFrame({"T": [5, 8, 3, 9, 12, 2], "E": [1, 1, 1, 0, 1, 1], "score": [2, 3, 1, 5, 4, 1.5]})
+    >>> cph = engagement.CoxPHFitter().fit(df, "T", "E")
+    >>> list(cph.summary.columns)[:3]
+    ['coef', 'exp(coef)', 'se(coef)']
+    """
+
+    def __init__(self, alpha: float = 0.05, ties: str = "efron") -> None:
+        self.alpha = alpha
+        self.ties = ties
+        self.model_: Any = None
+
+    def fit(self, df: Any, duration_col: str, event_col: Optional[str] = None, *, strata: Any = None,
+            cluster_col: Optional[str] = None, robust: bool = False) -> "CoxPHFitter":
+        """Fits the model on ``df``'s other columns; ``event_col`` (default: every row an event),
+        ``strata`` (a column name or names: one baseline per stratum), ``cluster_col`` (robust
+        errors clustered by it)."""
+        from ._survival import cox
+
+        drop = [c for c in (duration_col, event_col, cluster_col) if c is not None]
+        strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
+        covariates = df.drop(columns=drop + strata_cols)
+        observed = df[event_col] if event_col is not None else np.ones(len(df), dtype=bool)
+        stratum = None
+        if strata_cols:
+            stratum = df[strata_cols].astype(str).agg("|".join, axis=1) if len(strata_cols) > 1 else df[strata_cols[0]]
+        self.model_ = cox(df[duration_col], observed, covariates, strata=stratum,
+                          cluster=None if cluster_col is None else df[cluster_col], ties=self.ties,
+                          robust=robust or None, level=1.0 - self.alpha)
+        return self
+
+    def _fitted(self) -> Any:
+        if self.model_ is None:
+            raise AttributeError("CoxPHFitter is not fitted yet: call fit(...) first")
+        return self.model_
+
+    def _terms(self, field: str, name: str) -> Any:
+        import pandas as pd
+
+        terms = self._fitted().terms
+        return pd.Series([getattr(t, field) for t in terms], index=pd.Index([t.name for t in terms], name="covariate"),
+                         name=name, dtype="float64")
+
+    @property
+    def params_(self) -> Any:
+        """The coefficients (log hazard ratios), a Series by term."""
+        return self._terms("coefficient", "coef")
+
+    @property
+    def hazard_ratios_(self) -> Any:
+        """exp(coef) by term."""
+        return self._terms("hazard_ratio", "exp(coef)")
+
+    @property
+    def standard_errors_(self) -> Any:
+        """Standard errors of the coefficients by term."""
+        return self._terms("standard_error", "se(coef)")
+
+    @property
+    def summary(self) -> Any:
+        """lifelines' summary columns by term: ``coef``, ``exp(coef)``, ``se(coef)``, ``coef lower
+        95%``, ``coef upper 95%``, ``exp(coef) lower 95%``, ``exp(coef) upper 95%``, ``z``, ``p``
+        (the percentages follow ``alpha``)."""
+        import pandas as pd
+
+        pct = f"{100 * (1.0 - self.alpha):g}%"
+        fields = [("coefficient", "coef"), ("hazard_ratio", "exp(coef)"), ("standard_error", "se(coef)"),
+                  ("ci_low", f"coef lower {pct}"), ("ci_high", f"coef upper {pct}"),
+                  ("hazard_ratio_ci_low", f"exp(coef) lower {pct}"), ("hazard_ratio_ci_high", f"exp(coef) upper {pct}"),
+                  ("z", "z"), ("p_value", "p")]
+        return pd.concat([self._terms(f, n) for f, n in fields], axis=1)
+
+    @property
+    def log_likelihood_(self) -> float:
+        """The partial log-likelihood at the fit."""
+        return float(self._fitted().log_likelihood)
+
+    @property
+    def concordance_index_(self) -> float:
+        """Harrell's concordance of the fitted risk with the durations."""
+        return float(self._fitted().concordance)
+
+    @property
+    def AIC_partial_(self) -> float:  # noqa: N802 (lifelines' name)
+        """The partial AIC: 2·terms − 2·log-likelihood."""
+        return float(self._fitted().aic)
+
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """The :attr:`summary` as a pandas or polars DataFrame (polars: ``covariate`` first)."""
+        from . import _display
+
+        return _display.frame(self.summary, backend)
+
+    def predict_partial_hazard(self, df: Any) -> Any:
+        """exp(xβ) of each row of ``df`` (the covariates by name)."""
+        return self._fitted().predict(df).partial_hazard
+
+    def __repr__(self) -> str:
+        return "<CoxPHFitter: not fitted>" if self.model_ is None else f"<CoxPHFitter: {self.model_!r}>"
+
+    def _repr_html_(self) -> str:
+        return "<p><b>CoxPHFitter</b>: not fitted</p>" if self.model_ is None else self.model_._repr_html_()
