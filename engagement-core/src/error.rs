@@ -110,7 +110,7 @@ pub enum EngError {
     },
     /// A JSON document (configuration, definition, golden vector) did not parse
     /// ("invalid JSON: …") or parsed to something the engine does not take: a
-    /// missing, unknown or mistyped setting ("invalid settings: at steps[0]: …").
+    /// missing, unknown or mistyped setting (`"invalid settings: at steps[0]: …"`).
     #[error("{message}")]
     Json {
         /// What is wrong and where: a path in the document for settings, a line
