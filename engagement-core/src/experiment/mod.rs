@@ -336,6 +336,9 @@ pub const MAX_PRIOR: f64 = 1e9;
 /// Most terms a finite sum of [`exact_by_sums`] may take (work bound).
 const MAX_SUM_TERMS: f64 = 1e7;
 
+/// Largest posterior shape the quadrature is tried on (beyond, it cannot converge).
+const MAX_QUADRATURE_SHAPE: f64 = 1e6;
+
 /// `P(X > Y)` for `X ~ Beta(c, d)` with a whole `c` and `Y ~ Beta(a, b)`, by the
 /// finite sum (Miller 2015, "Formulas for Bayesian A/B Testing")
 /// `Σ_{i<c} B(a+i, b+d) / ((d+i) B(1+i, d) B(a, b))`, each term from the last by
@@ -506,6 +509,18 @@ pub fn bayesian_conversion_test(
             treatment_interval: interval(&t),
             level,
         });
+    }
+    // Beyond a million pseudo-counts the incomplete beta function the quadrature
+    // reads cannot resolve the posteriors: refused at once, not after seconds of
+    // subdivision that end in the same refusal (a fuzzed 1.2·10⁷ prior took 9 s).
+    let largest = ac.max(bc).max(at).max(bt);
+    if largest > MAX_QUADRATURE_SHAPE {
+        return Err(EngError::invalid(
+            "prior",
+            largest,
+            "is a posterior shape the quadrature cannot resolve (above 10^6 without a whole-number \
+             control shape below 10^7 for the exact sums): use whole-number prior parameters",
+        ));
     }
     // Over the treatment posterior's quantiles q (x = F_t⁻¹(q)): the integrands
     // stay bounded even where f_t is not (a posterior parameter below 1 puts an
@@ -743,6 +758,27 @@ mod tests {
             Ok(b) => assert!((b.prob_treatment_better - 0.5).abs() < 1e-6, "{b:?}"),
             Err(e) => assert_eq!(e.kind(), "invalid_input", "{e}"),
         }
+        // Found by an hour of fuzzing: a prior of 1.2e7 spent 9 s (release) before the same
+        // refusal; it is now refused before any quadrature, and whole-number priors of that
+        // size still take the exact sums.
+        let huge = BetaPrior {
+            alpha: 1.2e7 + 0.5,
+            beta: 1.2e7,
+        };
+        let e = bayesian_conversion_test(arm(0, 33), arm(68, 76), huge, 0.5).unwrap_err();
+        assert!(
+            e.kind() == "invalid_input" && e.to_string().contains("whole-number"),
+            "{e}"
+        );
+        let whole = BetaPrior {
+            alpha: 2e6,
+            beta: 2e6,
+        };
+        let b = bayesian_conversion_test(arm(0, 33), arm(68, 76), whole, 0.5).unwrap();
+        assert!(
+            b.prob_treatment_better > 0.5 && b.prob_treatment_better < 1.0,
+            "{b:?}"
+        );
     }
 
     #[test]
