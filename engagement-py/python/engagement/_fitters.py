@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _convert as cv
 from . import _engagement as _native
-from ._clv import ClvModel, _is_table
+from ._clv import ClvModel, _is_table, _unit_of
 
 
 def parameter_intervals(params: Any, standard_errors: Any, level: Optional[float] = None) -> tuple:
@@ -105,15 +105,9 @@ class _Fitter:
         >>> f.to_frame(backend="polars").columns[:3]
         ['parameter', 'coef', 'se(coef)']
         """
-        frame = self.summary
-        if backend == "pandas":
-            return frame
-        if backend == "polars":
-            import polars as pl
+        from . import _display
 
-            out = frame.reset_index()
-            return pl.DataFrame({c: out[c].to_numpy() for c in out.columns})
-        raise ValueError(f"backend must be 'pandas' or 'polars', got {backend!r}")
+        return _display.frame(self.summary, backend)
 
     @property
     def summary(self) -> Any:
@@ -179,10 +173,8 @@ class _PurchaseFitter(_Fitter):
                          "T": _column(data, "T", "T_cal")}
             if isinstance(weights, str):
                 weights = _column(data, weights)
-            unit = getattr(data, "attrs", {}).get("unit") if not isinstance(data, dict) else data.get("unit")
-            if unit is None and hasattr(data, "columns") and "unit" in data.columns:
-                unit = data["unit"].iloc[0]
-            if isinstance(unit, str):
+            unit = _unit_of(data)
+            if unit is not None:
                 frequency["unit"] = unit
         return self._fit(frequency, recency, T, None, weights, initial_params)
 
